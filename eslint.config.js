@@ -1,0 +1,59 @@
+// One flat config for the whole repository. The import restrictions encode the design's
+// dependency direction: actions → pipeline → talos → {kmod, oci} → common; only actions/* may
+// import @actions/*.
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+
+const actionsToolkit = { group: ['@actions/*'], message: 'Only actions/* import @actions/*.' };
+const forbid = (...names) =>
+  names.map((n) => ({ group: [`@talos-kmod/${n}`], message: `Dependencies point one way.` }));
+const relativeInto = {
+  group: ['**/packages/*/src/**', '../../*/src/**'],
+  message: 'Import a sibling package by its name.',
+};
+
+export default tseslint.config(
+  {
+    ignores: [
+      '**/node_modules/**',
+      'actions/*/dist/**',
+      'packages/cli/dist/**',
+      'coverage/**',
+      'bench/.work/**',
+      'test/fixtures/**',
+    ],
+  },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', Buffer: 'readonly' } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_' }],
+      '@typescript-eslint/consistent-type-imports': 'error',
+    },
+  },
+  ...[
+    ['common', []],
+    ['oci', ['kmod', 'talos', 'pipeline', 'cli']],
+    ['kmod', ['oci', 'talos', 'pipeline', 'cli']],
+    ['talos', ['pipeline', 'cli']],
+    ['pipeline', ['cli']],
+    ['cli', []],
+  ].map(([pkg, banned]) => ({
+    files: [`packages/${pkg}/src/**/*.ts`],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [actionsToolkit, relativeInto, ...forbid(...banned)] },
+      ],
+    },
+  })),
+  {
+    files: ['**/*.cjs'],
+    languageOptions: {
+      sourceType: 'commonjs',
+      globals: { require: 'readonly', __dirname: 'readonly', module: 'writable' },
+    },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+);

@@ -1,0 +1,21 @@
+/**
+ * Every `talos-kmod` subcommand, one module each. A module exports a `register` function that adds
+ * its command to the program; keep this list in the order `--help` shows it.
+ */
+import type { Command } from 'commander';
+import type { Logger } from '@talos-kmod/common';
+import type { CliIo } from '../io';
+
+/** What a command's action receives besides its own arguments. */
+export interface CommandContext {
+  io: CliIo;
+  logger: Logger;
+  verbose: boolean;
+  /** Records the exit code (the highest one set wins). */
+  setExitCode(code: number): void;
+}
+
+/** Adds one subcommand to the program. `context()` is called when the command runs. */
+export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
+
+export const commands: readonly RegisterCommand[] = [];

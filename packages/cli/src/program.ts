@@ -1,0 +1,58 @@
+/**
+ * Builds the commander program from the command modules and runs it with one error boundary: a
+ * `UserError` prints its message and details, anything else is reported as unexpected.
+ */
+import { Command, CommanderError } from 'commander';
+import { createConsoleLogger, describeError, isUserError, redactText } from '@talos-kmod/common';
+import { commands, type CommandContext } from './commands/index';
+import { exitCodes, processIo, type CliIo } from './io';
+
+/** Creates the `talos-kmod` program; commands resolve their action's exit code into `ctx`. */
+export function createProgram(io: CliIo, ctx: { exitCode: number }): Command {
+  const program = new Command('talos-kmod')
+    .description('Build, verify and publish out-of-tree kernel modules for Talos Linux')
+    .option('-v, --verbose', 'print debug output (commands run, raw JSON)')
+    .configureOutput({
+      writeOut: (s) => io.stdout.write(s),
+      writeErr: (s) => io.stderr.write(s),
+    })
+    .exitOverride()
+    .showHelpAfterError('(run with --help for usage)');
+  const context = (): CommandContext => {
+    const verbose = Boolean(program.opts<{ verbose?: boolean }>().verbose);
+    return {
+      io,
+      logger: createConsoleLogger({ verbose, stream: io.stderr }),
+      verbose,
+      setExitCode: (code: number) => {
+        ctx.exitCode = Math.max(ctx.exitCode, code);
+      },
+    };
+  };
+  for (const register of commands) register(program, context);
+  return program;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the exit code. */
+export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  const ctx = { exitCode: exitCodes.ok };
+  const program = createProgram(io, ctx);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ctx.exitCode;
+  } catch (e: unknown) {
+    if (e instanceof CommanderError) {
+      return e.exitCode === 0 ? exitCodes.ok : exitCodes.usage;
+    }
+    if (isUserError(e)) {
+      io.stderr.write(`error: ${redactText(e.message)}\n`);
+      for (const line of e.details) io.stderr.write(`  ${redactText(line)}\n`);
+      const code = (e as { exitCode?: unknown }).exitCode;
+      return typeof code === 'number' ? code : exitCodes.failed;
+    }
+    io.stderr.write(`unexpected error: ${redactText(describeError(e))}\n`);
+    if (e instanceof Error && e.stack) io.stderr.write(`${redactText(e.stack)}\n`);
+    io.stderr.write('This is a bug in talos-kmod; please report it with the output above.\n');
+    return exitCodes.failed;
+  }
+}

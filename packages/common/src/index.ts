@@ -1,0 +1,11 @@
+/**
+ * Small pieces every package shares: the logger and exec seams that let the actions, the CLI and
+ * the tests drive the same code, the `UserError` type, and redaction of secrets in text.
+ */
+export type { Logger, LogLevel } from './logger';
+export { nullLogger, createConsoleLogger, createMemoryLogger } from './logger';
+export type { MemoryLogger } from './logger';
+export { UserError, isUserError, describeError } from './errors';
+export { redactUrl, redactText } from './redact';
+export type { ExecFn, ExecOptions, ExecResult } from './exec';
+export { spawnExec, ExecError, formatCommand } from './exec';

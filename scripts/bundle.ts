@@ -1,0 +1,59 @@
+/**
+ * Bundles each action (`actions/<name>/src/main.ts` → `actions/<name>/dist/index.cjs`) and the CLI
+ * (`packages/cli/src/main.ts` → `packages/cli/dist/talos-kmod.cjs`) with esbuild.
+ *
+ * The bundles are CommonJS because the runner loads `dist/index.cjs` with `node24`; the `@actions/*`
+ * packages are ESM-only and esbuild converts them. The target is node20 so the same bundle also
+ * runs under the Node.js that local machines and our CI use for tests. Output is not minified and
+ * carries no absolute paths, so it is reproducible and `check-dist` can compare it byte for byte.
+ */
+import { build, type BuildOptions } from 'esbuild';
+import { existsSync, readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(import.meta.dirname, '..');
+
+/** The bundles this repository produces: entry → output, relative to the repo root. */
+export function listBundles(outRoot = root): { entry: string; outfile: string }[] {
+  const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
+    .filter((d) => d.isDirectory() && existsSync(join(root, 'actions', d.name, 'action.yml')))
+    .map((d) => ({
+      entry: join(root, 'actions', d.name, 'src', 'main.ts'),
+      outfile: join(outRoot, 'actions', d.name, 'dist', 'index.cjs'),
+    }));
+  const cli = {
+    entry: join(root, 'packages', 'cli', 'src', 'main.ts'),
+    outfile: join(outRoot, 'packages', 'cli', 'dist', 'talos-kmod.cjs'),
+  };
+  return [...actions, ...(existsSync(cli.entry) ? [cli] : [])];
+}
+
+const common: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: false,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  absWorkingDir: root,
+  tsconfig: join(root, 'tsconfig.json'),
+  // Some ESM dependencies read import.meta.url; give them the bundle's own URL in CommonJS.
+  define: { 'import.meta.url': 'importMetaUrl' },
+  banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+};
+
+/** Builds every bundle into `outRoot` (the repo itself by default). */
+export async function bundleAll(outRoot = root): Promise<string[]> {
+  const bundles = listBundles(outRoot);
+  await Promise.all(
+    bundles.map((b) => build({ ...common, entryPoints: [b.entry], outfile: b.outfile })),
+  );
+  return bundles.map((b) => b.outfile);
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const outputs = await bundleAll();
+  for (const o of outputs) console.log(`bundled ${o.slice(root.length + 1)}`);
+}
