@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 packages=(
   docker.io docker-registry skopeo kmod linux-headers-amd64 build-essential
-  xz-utils zstd gzip openssl git busybox-static ca-certificates curl jq
+  xz-utils zstd gzip openssl git busybox-static ca-certificates curl jq time
 )
 
 missing=()

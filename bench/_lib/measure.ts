@@ -1,0 +1,73 @@
+/**
+ * Timing helpers shared by the benchmarks: run a command under GNU time for wall-clock seconds and
+ * peak RSS, repeat to take the median, and write results as JSON with ratios.
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** One measured run. */
+export interface Measurement {
+  label: string;
+  seconds: number;
+  maxRssMb: number;
+}
+
+/**
+ * Runs `argv` (or `sh -c` when given a string) under `/usr/bin/time`, `runs` times, and returns
+ * the median wall time and the largest peak RSS. Throws with the command's stderr on failure.
+ */
+export function timeCommand(
+  label: string,
+  argv: readonly string[] | string,
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; runs?: number; before?: () => void } = {},
+): Measurement {
+  const cmd = typeof argv === 'string' ? ['sh', '-c', argv] : [...argv];
+  const samples: Measurement[] = [];
+  for (let i = 0; i < (options.runs ?? 3); i++) {
+    options.before?.();
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], {
+      cwd: options.cwd,
+      env: options.env ?? process.env,
+      encoding: 'utf8',
+      maxBuffer: 256 * 1024 * 1024,
+    });
+    const last = r.stderr.trim().split('\n').at(-1) ?? '';
+    const m = /^([\d.]+) (\d+)$/.exec(last);
+    if (r.status !== 0 || !m) {
+      throw new Error(`${label} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
+    }
+    samples.push({ label, seconds: Number(m[1]), maxRssMb: Number(m[2]) / 1024 });
+  }
+  const sorted = [...samples].sort((a, b) => a.seconds - b.seconds);
+  const median = sorted[Math.floor(sorted.length / 2)] ?? sorted[0];
+  if (!median) throw new Error(`${label}: no samples`);
+  return { label, seconds: median.seconds, maxRssMb: Math.max(...samples.map((s) => s.maxRssMb)) };
+}
+
+/** Prints a table of measurements with ratios against `baseline` and saves it as JSON. */
+export function report(
+  name: string,
+  ours: Measurement,
+  others: readonly Measurement[],
+  extra: Record<string, unknown> = {},
+): void {
+  const rows = [ours, ...others].map((m) => ({
+    ...m,
+    ratioToOurs: Number((m.seconds / ours.seconds).toFixed(2)),
+  }));
+  console.log(`\n${name}`);
+  for (const r of rows) {
+    console.log(
+      `  ${r.label.padEnd(40)} ${r.seconds.toFixed(2).padStart(8)} s  ${r.maxRssMb
+        .toFixed(0)
+        .padStart(6)} MB  ×${r.ratioToOurs} of ours`,
+    );
+  }
+  const dir = join(import.meta.dirname, '..', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, `${name}.json`),
+    `${JSON.stringify({ name, date: new Date().toISOString(), rows, ...extra }, null, 2)}\n`,
+  );
+}
