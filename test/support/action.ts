@@ -7,6 +7,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { parse } from 'yaml';
+import { interpolate } from './expressions';
 
 /** Repository root. */
 export const repoRoot = resolve(import.meta.dirname, '..', '..');
@@ -60,6 +62,31 @@ export function parseFileCommands(text: string): Record<string, string> {
   return result;
 }
 
+/**
+ * The runner sets `INPUT_<NAME>` for every input that has a default in `action.yml`, after
+ * evaluating `${{ github.* }}` expressions in it; so does this harness.
+ */
+export function actionDefaults(name: string, env: Record<string, string>): Record<string, string> {
+  const spec = parse(readFileSync(join(repoRoot, 'actions', name, 'action.yml'), 'utf8')) as {
+    inputs?: Record<string, { default?: unknown }>;
+  };
+  const github = {
+    repository: env.GITHUB_REPOSITORY ?? '',
+    repository_owner: env.GITHUB_REPOSITORY_OWNER ?? '',
+    workspace: env.GITHUB_WORKSPACE ?? '',
+    sha: env.GITHUB_SHA ?? '',
+    ref: env.GITHUB_REF ?? '',
+    token: env.GITHUB_TOKEN ?? '',
+    server_url: 'https://github.com',
+  };
+  const result: Record<string, string> = {};
+  for (const [input, def] of Object.entries(spec.inputs ?? {})) {
+    if (def.default === undefined || def.default === null) continue;
+    result[input] = interpolate(String(def.default), { github });
+  }
+  return result;
+}
+
 /** Runs `actions/<name>/dist/index.cjs` with `inputs` and returns what it wrote. */
 export async function runAction(
   name: string,
@@ -86,6 +113,7 @@ export async function runAction(
     ...files,
     ...options.env,
   };
+  for (const [k, v] of Object.entries(actionDefaults(name, env))) env[inputEnvName(k)] = v;
   for (const [k, v] of Object.entries(inputs)) env[inputEnvName(k)] = v;
   const script = join(repoRoot, 'actions', name, 'dist', 'index.cjs');
   try {
