@@ -1,0 +1,106 @@
+/**
+ * Every workflow file in .github/workflows (including the examples users copy) parses and validates
+ * with GitHub's own workflow parser; every step that uses one of our actions passes only inputs the
+ * action declares and every input it requires; third-party actions are pinned by commit SHA with a
+ * version comment.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { parse } from 'yaml';
+import { repoRoot } from '../support/action';
+import { loadWorkflow } from '../support/workflow-runner';
+
+function workflowFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) =>
+    d.isDirectory()
+      ? workflowFiles(join(dir, d.name))
+      : /\.ya?ml$/.test(d.name)
+        ? [join(dir, d.name)]
+        : [],
+  );
+}
+
+interface Step {
+  uses?: string;
+  with?: Record<string, unknown>;
+}
+
+const files = workflowFiles(join(repoRoot, '.github', 'workflows'));
+const ourAction = /^(?:\.\/actions\/|[^/]+\/talos-kmod-actions\/actions\/)([a-z0-9-]+)(?:@.+)?$/;
+
+function steps(file: string): Step[] {
+  const doc = parse(readFileSync(file, 'utf8')) as { jobs?: Record<string, { steps?: Step[] }> };
+  return Object.values(doc.jobs ?? {}).flatMap((j) => j.steps ?? []);
+}
+
+describe.each(files.map((f) => relative(repoRoot, f)))('%s', (rel) => {
+  const file = join(repoRoot, rel);
+
+  it('parses and validates with @actions/workflow-parser', async () => {
+    await expect(loadWorkflow(file)).resolves.toBeDefined();
+  });
+
+  it('passes only declared inputs, and every required one, to our actions', () => {
+    for (const step of steps(file)) {
+      const name = step.uses ? ourAction.exec(step.uses)?.[1] : undefined;
+      if (!name) continue;
+      const specPath = join(repoRoot, 'actions', name, 'action.yml');
+      expect(existsSync(specPath)).toBe(true);
+      const spec = parse(readFileSync(specPath, 'utf8')) as {
+        inputs?: Record<string, { required?: boolean; default?: unknown }>;
+      };
+      const declared = Object.keys(spec.inputs ?? {});
+      const given = Object.keys(step.with ?? {});
+      expect({ step: step.uses, unknown: given.filter((k) => !declared.includes(k)) }).toEqual({
+        step: step.uses,
+        unknown: [],
+      });
+      const required = Object.entries(spec.inputs ?? {})
+        .filter(([, d]) => d.required && d.default === undefined)
+        .map(([k]) => k);
+      expect({ step: step.uses, missing: required.filter((k) => !given.includes(k)) }).toEqual({
+        step: step.uses,
+        missing: [],
+      });
+    }
+  });
+
+  it('pins third-party actions by commit SHA with a version comment', () => {
+    const text = readFileSync(file, 'utf8');
+    for (const line of text.split('\n')) {
+      const m = /^\s*(?:-\s+)?uses:\s*(\S+)(.*)$/.exec(line);
+      if (!m?.[1] || m[1].startsWith('./') || ourAction.test(m[1])) continue;
+      if (m[1].includes('/.github/workflows/')) continue; // our reusable workflows, by tag
+      expect({ uses: m[1], pinned: /@[0-9a-f]{40}$/.test(m[1]) }).toEqual({
+        uses: m[1],
+        pinned: true,
+      });
+      expect({ uses: m[1], comment: /#\s*v\d/.test(m[2] ?? '') }).toEqual({
+        uses: m[1],
+        comment: true,
+      });
+    }
+  });
+});
+
+it('finds this repository CI workflow, the reusable workflows and the examples', () => {
+  const names = files.map((f) => relative(join(repoRoot, '.github', 'workflows'), f)).sort();
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'ci.yml',
+      'kmod-pipeline.yml',
+      'kmod-pr-check.yml',
+      'examples/release.yml',
+      'examples/pr-check.yml',
+      'examples/steps.yml',
+    ]),
+  );
+});
+
+it('gives this repository CI read-only contents permission by default', () => {
+  const ci = parse(readFileSync(join(repoRoot, '.github', 'workflows', 'ci.yml'), 'utf8')) as {
+    permissions?: Record<string, string>;
+  };
+  expect(ci.permissions).toEqual({ contents: 'read' });
+});
