@@ -1,0 +1,8 @@
+/**
+ * Talos knowledge: the siderolabs/pkgs and siderolabs/extensions repositories (targets, package
+ * and extension folders, variable files), make invocations, extension rules, image layouts.
+ */
+export * from './pkgfile/index';
+export * from './pkgs/index';
+export * from './extensions/index';
+export * from './make/index';

@@ -1,0 +1,12 @@
+/** make: reading kres-generated Makefiles and building safe make command lines. */
+export type { MakefileInfo, MakeAssignmentLine, MakeTargetLine } from './makefile';
+export { parseMakefile, readMakefile, makeVariable } from './makefile';
+export { assertMakeValue, findUnsafeCharacter } from './values';
+export type { MakeAssignment, MakeInvocation, ExtensionsMakeInvocation } from './args';
+export {
+  parseMakeArgs,
+  pkgsMakeArgs,
+  extensionsMakeArgs,
+  metadataFileCiArg,
+  reservedMakeVariables,
+} from './args';

@@ -1,0 +1,29 @@
+/**
+ * What an imager's exit code means. Talos >= 1.14 imagers exit by cause
+ * (siderolabs/talos pkg/machinery/constants: ExitInvalidInput = 2 … ExitInstall = 7); older ones
+ * exit 1 for everything.
+ */
+const meanings: Readonly<Record<number, { what: string; next: string }>> = {
+  1: { what: 'unknown error or bad flags', next: 'read the imager output above' },
+  2: {
+    what: 'invalid input',
+    next: 'check the image references, extension contents and kernel arguments',
+  },
+  3: { what: 'unsupported', next: 'this imager version does not support the requested output' },
+  4: { what: 'environment', next: 'a host prerequisite is missing for the imager' },
+  5: {
+    what: 'dependency: pulling an image failed',
+    next: 'check that the base installer and extension images exist, are pushed for this platform, and that the registry is reachable (loopback and insecure registries need --network=host and --insecure)',
+  },
+  6: { what: 'I/O', next: 'check the output directory is writable and has space' },
+  7: {
+    what: 'installer assembly failed',
+    next: 'check the extensions were built against the same kernel as the imager',
+  },
+};
+
+/** A short explanation of an imager exit code, for error messages. */
+export function describeImagerExitCode(code: number): string {
+  const m = meanings[code];
+  return m ? `${m.what}; ${m.next}` : 'see the imager output above';
+}

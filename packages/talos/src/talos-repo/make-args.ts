@@ -1,0 +1,101 @@
+/**
+ * make command lines for a siderolabs/talos checkout, as argv arrays (never through a shell).
+ * Variables are the talos Makefile's own: `IMAGE_REGISTRY ?= $(REGISTRY)` (where images are pushed;
+ * `REGISTRY` itself is baked into the binaries' defaults, so it is left alone), `USERNAME`, `TAG`,
+ * `PUSH`, `PLATFORM`, `INSTALLER_ARCH`, `PKG_KERNEL`, `IMAGER_ARGS`.
+ */
+import { UserError } from '@talos-kmod/common';
+import { assertMakeValue } from '../make/values';
+
+/** What both talos make invocations share. */
+export interface TalosMakeTarget {
+  /** Registry host the images go to (`IMAGE_REGISTRY`), e.g. `ghcr.io`, `127.0.0.1:5005`. */
+  readonly imageRegistry: string;
+  /** Registry namespace (`USERNAME`), lower case. */
+  readonly username: string;
+  /** `TAG`, passed explicitly so both invocations agree (the seed's pitfall). */
+  readonly tag: string;
+  /** `linux/<arch>` items, joined with commas into `PLATFORM`. */
+  readonly platforms: readonly string[];
+}
+
+/** Options for `make installer-base imager`. */
+export interface InstallerBaseImagerMake extends TalosMakeTarget {
+  /** `PKG_KERNEL`: the kernel image, digest-pinned. */
+  readonly kernelImage: string;
+}
+
+/** Options for `make image-installer`. */
+export interface ImageInstallerMake extends TalosMakeTarget {
+  /** Imager flags, one argv item each; joined with spaces into `IMAGER_ARGS`. */
+  readonly imagerArgs: readonly string[];
+}
+
+function validate(what: TalosMakeTarget): void {
+  assertMakeValue("input 'registry'", what.imageRegistry);
+  assertMakeValue("input 'username'", what.username);
+  assertMakeValue("input 'tag'", what.tag);
+  for (const p of what.platforms) assertMakeValue("input 'platforms'", p);
+  if (what.imageRegistry === '')
+    throw new UserError("input 'registry' is empty: set the registry to push to");
+  if (what.username === '')
+    throw new UserError("input 'username' is empty: set the registry namespace");
+  if (what.tag === '')
+    throw new UserError("input 'tag' is empty: set the tag for installer-base and imager");
+  if (what.platforms.length === 0)
+    throw new UserError("input 'platforms' is empty: use e.g. linux/amd64");
+}
+
+/**
+ * `INSTALLER_ARCH` for the platforms: `targetarch` embeds only the kernel of the platform being
+ * built; several platforms need `all` (the imager for one platform must carry every kernel, the
+ * Makefile's default, which needs a kernel image with both amd64 and arm64).
+ */
+export function installerArchFor(platforms: readonly string[]): 'targetarch' | 'all' {
+  return platforms.length > 1 ? 'all' : 'targetarch';
+}
+
+/**
+ * `make` arguments that build and push installer-base and imager:
+ * `installer-base imager IMAGE_REGISTRY=R USERNAME=U PUSH=true PLATFORM=… INSTALLER_ARCH=…
+ * PKG_KERNEL=<pinned kernel> TAG=X`.
+ */
+export function installerBaseImagerMakeArgs(options: InstallerBaseImagerMake): string[] {
+  validate(options);
+  assertMakeValue("input 'kernel-image'", options.kernelImage);
+  return [
+    'installer-base',
+    'imager',
+    `IMAGE_REGISTRY=${options.imageRegistry}`,
+    `USERNAME=${options.username}`,
+    'PUSH=true',
+    `PLATFORM=${options.platforms.join(',')}`,
+    `INSTALLER_ARCH=${installerArchFor(options.platforms)}`,
+    `PKG_KERNEL=${options.kernelImage}`,
+    `TAG=${options.tag}`,
+  ];
+}
+
+/**
+ * `make` arguments that run the imager once per platform into `_out/installer-<arch>.tar`:
+ * `image-installer IMAGE_REGISTRY=R USERNAME=U TAG=X PLATFORM=… IMAGER_ARGS=<flags>`.
+ */
+export function imageInstallerMakeArgs(options: ImageInstallerMake): string[] {
+  validate(options);
+  return [
+    'image-installer',
+    `IMAGE_REGISTRY=${options.imageRegistry}`,
+    `USERNAME=${options.username}`,
+    `TAG=${options.tag}`,
+    `PLATFORM=${options.platforms.join(',')}`,
+    `IMAGER_ARGS=${options.imagerArgs.join(' ')}`,
+  ];
+}
+
+/** Where the talos Makefile pushes `<name>` (`$(IMAGE_REGISTRY)/$(USERNAME)/<name>:$(TAG)`). */
+export function talosImageReference(
+  target: TalosMakeTarget,
+  name: 'installer-base' | 'imager',
+): string {
+  return `${target.imageRegistry}/${target.username}/${name}:${target.tag}`;
+}
