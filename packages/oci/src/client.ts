@@ -1,0 +1,302 @@
+/**
+ * The registry client: verbs over typed references (house style 14), after go-containerregistry's
+ * `remote` package. Every manifest and blob read is checked against its digest.
+ */
+import type { Readable } from 'node:stream';
+import { UserError, nullLogger, spawnExec, type ExecFn, type Logger } from '@talos-kmod/common';
+import type { Credentials } from './auth/docker-config';
+import { downloadBlob } from './blob/download';
+import type { ProgressEvent } from './blob/progress';
+import { startUpload, uploadBlob, type BlobUpload } from './blob/upload';
+import { manifestAccept } from './manifest/media-types';
+import { parseManifest, type Descriptor, type ParsedManifest } from './manifest/types';
+import { digestWithAlgorithmOf, isDigest } from './reference/digest';
+import { manifestIdentifier, toReference, withDigest, type Reference } from './reference/reference';
+import { RegistryError } from './transport/errors';
+import { discard, header } from './transport/http';
+import { defaultRetryPolicy, type RetryPolicy } from './transport/retry';
+import { RegistryTransport } from './transport/transport';
+
+/** How to reach registries. Every field is optional. */
+export interface RegistryOptions {
+  /** Hosts (`host:port`) reached over plain HTTP (or HTTPS without verification). Loopback is automatic. */
+  insecureRegistries?: readonly string[];
+  /**
+   * Explicit credentials, used for every registry this client contacts; give a function to choose
+   * per registry host. Without them (or when the function returns undefined), the docker config.
+   */
+  credentials?:
+    | { username: string; password: string }
+    | ((registry: string) => { username: string; password: string } | undefined);
+  /** Where `config.json` is (default `$DOCKER_CONFIG`, else `~/.docker`). */
+  dockerConfigDir?: string;
+  /** Extra CA certificate(s), PEM, trusted besides the system roots. */
+  caCertificates?: string | Buffer;
+  logger?: Logger;
+  /** Bytes done/total per blob. */
+  onProgress?: (e: ProgressEvent) => void;
+  /** Retry policy for temporary failures (defaults: 5 attempts, 120 s). */
+  retry?: Partial<RetryPolicy>;
+  /** Runs credential helpers (default: spawn). */
+  exec?: ExecFn;
+  /** Upload chunk size in bytes (default 16 MiB). */
+  chunkSize?: number;
+}
+
+/** A manifest as fetched: its bytes, descriptor (media type, digest, size) and parsed form. */
+export interface FetchedManifest {
+  /** The reference pinned to the manifest's digest (tag kept). */
+  reference: Reference;
+  descriptor: Descriptor;
+  bytes: Buffer;
+  parsed: ParsedManifest;
+}
+
+/** Verbs on one or more registries. Create with {@link createRegistryClient}; `close()` when done. */
+export interface RegistryClient {
+  /** The manifest descriptor for a tag or digest, or undefined when it does not exist. */
+  head(ref: Reference | string): Promise<Descriptor | undefined>;
+  /** Fetches a manifest or index, verified against its digest. */
+  getManifest(ref: Reference | string): Promise<FetchedManifest>;
+  /** Uploads a manifest under the reference's tag (or digest); returns its digest. */
+  putManifest(ref: Reference | string, bytes: Buffer, mediaType: string): Promise<string>;
+  /** True when the repository has the blob. */
+  blobExists(ref: Reference | string, digest: string): Promise<boolean>;
+  /** Streams a blob, verified against `digest` (and `size`) as it flows. */
+  getBlob(ref: Reference | string, blob: { digest: string; size?: number }): Promise<Readable>;
+  /** Reads a small blob (a config) into memory, verified. */
+  getBlobBytes(ref: Reference | string, blob: { digest: string; size?: number }): Promise<Buffer>;
+  /** Uploads a blob unless the repository has it; `'exists'` or `'uploaded'`. */
+  putBlob(ref: Reference | string, blob: BlobUpload): Promise<'exists' | 'uploaded'>;
+  /** Mounts a blob from another repository of the same registry; false when the registry would not. */
+  mountBlob(ref: Reference | string, digest: string, fromRepository: string): Promise<boolean>;
+  /** The options this client was made with (for sources it opens). */
+  readonly options: Readonly<RegistryOptions>;
+  readonly logger: Logger;
+  /** Closes pooled connections. */
+  close(): Promise<void>;
+}
+
+class Client implements RegistryClient {
+  readonly transport: RegistryTransport;
+  readonly logger: Logger;
+
+  constructor(readonly options: RegistryOptions) {
+    this.logger = options.logger ?? nullLogger;
+    const credentials = options.credentials as
+      Credentials | ((registry: string) => Credentials | undefined) | undefined;
+    this.transport = new RegistryTransport({
+      insecureRegistries: options.insecureRegistries ?? [],
+      ...(credentials ? { credentials } : {}),
+      ...(options.dockerConfigDir ? { dockerConfigDir: options.dockerConfigDir } : {}),
+      ...(options.caCertificates ? { caCertificates: options.caCertificates } : {}),
+      exec: options.exec ?? spawnExec,
+      logger: this.logger,
+      retry: { ...defaultRetryPolicy, ...options.retry },
+    });
+  }
+
+  private manifestRequest(ref: Reference, method: 'GET' | 'HEAD') {
+    const id = manifestIdentifier(ref);
+    return this.transport.request({
+      registry: ref.registry,
+      method,
+      path: `/v2/${ref.repository}/manifests/${id}`,
+      scopes: [`repository:${ref.repository}:pull`],
+      headers: { accept: manifestAccept },
+      expect: [200],
+      what: `pull manifest ${ref.registry}/${ref.repository}${ref.digest ? `@${ref.digest}` : `:${id}`}`,
+      notFound: (codes) => notFoundMessage(ref, codes),
+    });
+  }
+
+  async head(input: Reference | string): Promise<Descriptor | undefined> {
+    const ref = toReference(input);
+    try {
+      const res = await this.manifestRequest(ref, 'HEAD');
+      await discard(res);
+      const digest = header(res, 'docker-content-digest');
+      const mediaType = header(res, 'content-type')?.split(';')[0]?.trim() ?? '';
+      const size = Number(header(res, 'content-length') ?? NaN);
+      if (!digest || !isDigest(digest) || !Number.isFinite(size)) {
+        const m = await this.getManifest(ref);
+        return m.descriptor;
+      }
+      if (ref.digest && digest !== ref.digest) {
+        throw new RegistryError(
+          `${ref.registry} answered for ${ref.digest} with another digest (${digest}); the registry is misbehaving`,
+          { method: 'HEAD', url: res.url, status: res.status },
+        );
+      }
+      return { mediaType, digest, size };
+    } catch (e: unknown) {
+      if (e instanceof RegistryError && e.status === 404) return undefined;
+      throw e;
+    }
+  }
+
+  async getManifest(input: Reference | string): Promise<FetchedManifest> {
+    const ref = toReference(input);
+    const res = await this.manifestRequest(ref, 'GET');
+    const bytes = Buffer.from(await res.body.arrayBuffer());
+    const where = `manifest ${ref.toString()}`;
+    const served = header(res, 'docker-content-digest');
+    const expected = ref.digest ?? (served && isDigest(served) ? served : undefined);
+    const actual = digestWithAlgorithmOf(expected ?? 'sha256:', bytes);
+    if (expected && actual !== expected) {
+      throw new RegistryError(
+        `${where} does not match its digest: expected ${expected}, got ${actual}; the registry sent corrupt or altered content`,
+        { method: 'GET', url: res.url, status: res.status },
+      );
+    }
+    const parsed = parseManifest(bytes, where, header(res, 'content-type'));
+    return {
+      reference: withDigest(ref, actual),
+      descriptor: { mediaType: parsed.mediaType, digest: actual, size: bytes.length },
+      bytes,
+      parsed,
+    };
+  }
+
+  async putManifest(input: Reference | string, bytes: Buffer, mediaType: string): Promise<string> {
+    const ref = toReference(input);
+    const digest = digestWithAlgorithmOf('sha256:', bytes);
+    const id = ref.tag ?? ref.digest ?? digest;
+    const res = await this.transport.request({
+      registry: ref.registry,
+      method: 'PUT',
+      path: `/v2/${ref.repository}/manifests/${id}`,
+      scopes: [`repository:${ref.repository}:pull,push`],
+      headers: { 'content-type': mediaType, 'content-length': String(bytes.length) },
+      body: () => bytes,
+      expect: [200, 201, 202],
+      what: `push manifest ${ref.registry}/${ref.repository}:${id}`,
+    });
+    await discard(res);
+    const served = header(res, 'docker-content-digest');
+    if (served && isDigest(served) && served !== digest) {
+      this.logger.warning(
+        `${ref.registry} reports digest ${served} for a manifest whose digest is ${digest}`,
+      );
+    }
+    return digest;
+  }
+
+  async blobExists(input: Reference | string, digest: string): Promise<boolean> {
+    const ref = toReference(input);
+    const res = await this.transport.request({
+      registry: ref.registry,
+      method: 'HEAD',
+      path: `/v2/${ref.repository}/blobs/${digest}`,
+      scopes: [`repository:${ref.repository}:pull`],
+      expect: [200, 404],
+      followRedirects: true,
+      what: `check blob ${digest} in ${ref.registry}/${ref.repository}`,
+    });
+    await discard(res);
+    return res.status === 200;
+  }
+
+  getBlob(input: Reference | string, blob: { digest: string; size?: number }): Promise<Readable> {
+    return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
+  }
+
+  async getBlobBytes(
+    input: Reference | string,
+    blob: { digest: string; size?: number },
+  ): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const c of await this.getBlob(input, blob)) chunks.push(c as Buffer);
+    return Buffer.concat(chunks);
+  }
+
+  async putBlob(input: Reference | string, blob: BlobUpload): Promise<'exists' | 'uploaded'> {
+    const ref = toReference(input);
+    if (await this.blobExists(ref, blob.digest)) {
+      this.options.onProgress?.({
+        operation: 'upload',
+        digest: blob.digest,
+        done: 0,
+        total: blob.size,
+        status: 'exists',
+      });
+      return 'exists';
+    }
+    await uploadBlob(this.transport, ref, blob, {
+      ...(this.options.chunkSize ? { chunkSize: this.options.chunkSize } : {}),
+      ...(this.options.onProgress ? { onProgress: this.options.onProgress } : {}),
+    });
+    return 'uploaded';
+  }
+
+  async mountBlob(
+    input: Reference | string,
+    digest: string,
+    fromRepository: string,
+  ): Promise<boolean> {
+    const ref = toReference(input);
+    try {
+      const started = await startUpload(this.transport, ref, digest, fromRepository);
+      if (started.mounted) {
+        this.options.onProgress?.({ operation: 'upload', digest, done: 0, status: 'mounted' });
+        return true;
+      }
+      return false;
+    } catch (e: unknown) {
+      if (e instanceof RegistryError && !e.temporary && e.status !== 401) return false;
+      throw e;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.transport.close();
+  }
+}
+
+/** The message for a manifest 404: a missing repository or a missing tag. */
+export function notFoundMessage(ref: Reference, codes: readonly string[]): string {
+  const name = `${ref.registry}/${ref.repository}`;
+  if (codes.includes('NAME_UNKNOWN')) {
+    return `repository ${name} does not exist: check the image name (and that you are logged in if it is private)`;
+  }
+  if (ref.digest) {
+    return `manifest ${ref.digest} not found in ${name}: check the digest, or push the image first`;
+  }
+  return `tag '${ref.tag ?? 'latest'}' not found in ${name}: check the tag, or push the image first`;
+}
+
+/** Creates a registry client. */
+export function createRegistryClient(options: RegistryOptions = {}): RegistryClient {
+  return new Client(options);
+}
+
+/** The transport behind a client made by {@link createRegistryClient} (for internal verbs). */
+export function transportOf(client: RegistryClient): RegistryTransport {
+  if (!(client instanceof Client))
+    throw new UserError('this registry client was not made by createRegistryClient');
+  return client.transport;
+}
+
+/**
+ * Resolves a tag to its digest: the reference pinned (`R/U/name:tag@sha256:…`). HEAD first,
+ * GET when the registry does not say the digest. Throws a {@link UserError} naming the tag or
+ * repository when it does not exist.
+ */
+export async function resolveDigest(
+  input: string | Reference,
+  options: RegistryOptions = {},
+): Promise<Reference> {
+  const ref = toReference(input);
+  const client = createRegistryClient(options);
+  try {
+    const d = await client.head(ref);
+    if (!d) {
+      // HEAD does not carry error codes; GET tells a missing repository from a missing tag.
+      await client.getManifest(ref);
+      throw new UserError(notFoundMessage(ref, []));
+    }
+    return withDigest(ref, d.digest);
+  } finally {
+    await client.close();
+  }
+}

@@ -1,0 +1,19 @@
+/**
+ * @talos-kmod/oci: an OCI registry client and image sources (registries, docker/OCI archives, OCI
+ * layouts), pushing, and a streaming file-system view of images. Knows nothing of Talos.
+ */
+export type { Reference } from './reference/reference';
+export { parseReference, withDigest, withTag, repositoryName } from './reference/reference';
+export { isLoopbackHost } from './reference/host';
+export { isDigest, parseDigest, sha256Digest } from './reference/digest';
+export type { Platform } from './reference/platform';
+export { parsePlatform, formatPlatform, platformMatches } from './reference/platform';
+export { RegistryError } from './transport/errors';
+export type { RetryPolicy } from './transport/retry';
+export type { ProgressEvent } from './blob/progress';
+export { DigestMismatchError } from './blob/verify';
+export type { BlobUpload } from './blob/upload';
+export type { Descriptor, ImageManifest, ImageIndex } from './manifest/types';
+export { mediaTypes } from './manifest/media-types';
+export type { RegistryOptions, RegistryClient, FetchedManifest } from './client';
+export { createRegistryClient, resolveDigest } from './client';

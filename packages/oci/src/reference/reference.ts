@@ -1,0 +1,164 @@
+/**
+ * Image references after the distribution reference grammar
+ * (distribution/reference: `reference.go`, `normalize.go`): `[registry/]repository[:tag][@digest]`
+ * with Docker Hub defaults (`docker.io`, `library/`) applied.
+ */
+import { UserError } from '@talos-kmod/common';
+import { isDigest } from './digest';
+import { dockerHub } from './host';
+
+/** A parsed image reference. Strings only at the edges: parse once, pass this around. */
+export interface Reference {
+  /** Registry host with optional port, e.g. `ghcr.io`, `127.0.0.1:5000`, `docker.io`. */
+  readonly registry: string;
+  /** Repository path, e.g. `siderolabs/installer`, `library/alpine`. */
+  readonly repository: string;
+  readonly tag?: string;
+  readonly digest?: string;
+  /** Canonical form: `registry/repository[:tag][@digest]`. */
+  toString(): string;
+}
+
+const domainComponent = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const domainPattern = new RegExp(
+  `^(?:${domainComponent}(?:\\.${domainComponent})*|\\[[0-9a-fA-F:.]+\\])(?::[0-9]+)?$`,
+);
+const pathComponent = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+const tagPattern = /^[\w][\w.-]{0,127}$/;
+const maxNameLength = 255;
+
+class ParsedReference implements Reference {
+  constructor(
+    readonly registry: string,
+    readonly repository: string,
+    readonly tag?: string,
+    readonly digest?: string,
+  ) {}
+
+  toString(): string {
+    return `${this.registry}/${this.repository}${this.tag ? `:${this.tag}` : ''}${
+      this.digest ? `@${this.digest}` : ''
+    }`;
+  }
+
+  toJSON(): string {
+    return this.toString();
+  }
+}
+
+/** Builds a reference from parts that are already valid. */
+export function makeReference(
+  registry: string,
+  repository: string,
+  tag?: string,
+  digest?: string,
+): Reference {
+  return new ParsedReference(registry, repository, tag, digest);
+}
+
+function invalid(input: string, why: string): UserError {
+  return new UserError(
+    `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`,
+  );
+}
+
+/** Splits off the registry when the first path component looks like a host (has '.' or ':', is localhost, or has upper case). */
+function splitRegistry(name: string): { registry: string; rest: string } {
+  const slash = name.indexOf('/');
+  const first = slash === -1 ? '' : name.slice(0, slash);
+  if (
+    slash === -1 ||
+    (!/[.:]/.test(first) && first !== 'localhost' && first.toLowerCase() === first)
+  ) {
+    return { registry: dockerHub, rest: name };
+  }
+  return { registry: first, rest: name.slice(slash + 1) };
+}
+
+/**
+ * Parses an image reference. `alpine` becomes `docker.io/library/alpine`; `index.docker.io` is
+ * `docker.io`. No tag is added: callers that need one default to `latest`. Throws a
+ * {@link UserError} naming the value when it is not a valid reference.
+ */
+export function parseReference(input: string): Reference {
+  const s = input.trim();
+  if (s === '') throw invalid(input, 'it is empty');
+  if (/^[a-z]+:\/\//i.test(s) && !s.startsWith('docker://')) {
+    throw invalid(input, 'a reference has no URL scheme');
+  }
+  let rest = s.startsWith('docker://') ? s.slice('docker://'.length) : s;
+  let digest: string | undefined;
+  const at = rest.indexOf('@');
+  if (at !== -1) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+    if (!isDigest(digest)) {
+      throw invalid(input, `'${digest}' is not a digest (sha256: and 64 lower-case hex digits)`);
+    }
+  }
+  let tag: string | undefined;
+  const colon = rest.lastIndexOf(':');
+  if (colon !== -1 && !rest.slice(colon + 1).includes('/')) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+    if (!tagPattern.test(tag)) {
+      throw invalid(
+        input,
+        `'${tag}' is not a valid tag (letters, digits, '_', '.', '-'; at most 128)`,
+      );
+    }
+  }
+  if (rest === '') throw invalid(input, 'the repository name is missing');
+  const split = splitRegistry(rest);
+  let registry = split.registry;
+  let repository = split.rest;
+  if (!domainPattern.test(registry))
+    throw invalid(input, `'${registry}' is not a valid registry host`);
+  if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = dockerHub;
+  if (registry === dockerHub && !repository.includes('/')) repository = `library/${repository}`;
+  for (const component of repository.split('/')) {
+    if (!pathComponent.test(component)) {
+      const hint = /[A-Z]/.test(component) ? ' (repository names must be lower case)' : '';
+      throw invalid(
+        input,
+        `'${component || '(empty)'}' is not a valid repository path component${hint}`,
+      );
+    }
+  }
+  if (registry.length + 1 + repository.length > maxNameLength) {
+    throw invalid(input, `the name is longer than ${maxNameLength} characters`);
+  }
+  return new ParsedReference(registry, repository, tag, digest);
+}
+
+/** Accepts a string or a reference and returns a reference. */
+export function toReference(ref: Reference | string): Reference {
+  return typeof ref === 'string' ? parseReference(ref) : ref;
+}
+
+/** The reference pinned to `digest`, keeping its tag: `R/U/name:tag@sha256:…`. */
+export function withDigest(ref: Reference | string, digest: string): Reference {
+  const r = toReference(ref);
+  if (!isDigest(digest)) {
+    throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
+  }
+  return new ParsedReference(r.registry, r.repository, r.tag, digest);
+}
+
+/** The same repository with another tag and no digest. */
+export function withTag(ref: Reference | string, tag: string): Reference {
+  const r = toReference(ref);
+  if (!tagPattern.test(tag))
+    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
+  return new ParsedReference(r.registry, r.repository, tag);
+}
+
+/** What to ask the registry for: the digest when pinned, else the tag, else `latest`. */
+export function manifestIdentifier(ref: Reference): string {
+  return ref.digest ?? ref.tag ?? 'latest';
+}
+
+/** `registry/repository` without tag or digest. */
+export function repositoryName(ref: Reference): string {
+  return `${ref.registry}/${ref.repository}`;
+}

@@ -1,0 +1,207 @@
+/**
+ * One registry as seen by a client: how to reach it (HTTPS, or plain HTTP for loopback and
+ * insecure hosts), which authentication it asks for, and the credentials and tokens for it.
+ */
+import type { Dispatcher } from 'undici';
+import type { Logger } from '@talos-kmod/common';
+import { UserError } from '@talos-kmod/common';
+import { parseChallenges, pickChallenge, type Challenge } from '../auth/challenge';
+import { dockerConfigCredentials, type Credentials } from '../auth/docker-config';
+import { TokenCache } from '../auth/token';
+import { dockerHub, dockerHubApiHost, isLoopbackHost } from '../reference/host';
+import { RegistryError, isTemporaryStatus, networkErrorCode, isTlsError } from './errors';
+import { discard, send, type HttpAgents } from './http';
+import { withRetry, type RetryPolicy } from './retry';
+import type { ExecFn } from '@talos-kmod/common';
+
+/** What a session needs from the client's options. */
+export interface SessionOptions {
+  agents: HttpAgents;
+  insecureRegistries: readonly string[];
+  credentials?: Credentials | ((registry: string) => Credentials | undefined);
+  dockerConfigDir?: string;
+  exec?: ExecFn;
+  logger: Logger;
+  retry: RetryPolicy;
+  userAgent: string;
+}
+
+interface Endpoint {
+  origin: string;
+  agent: Dispatcher;
+}
+
+const certificateCodes =
+  /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH/;
+
+/** A connection failure as a {@link RegistryError} that says what to do. */
+export function connectionError(
+  registry: string,
+  method: string,
+  url: string,
+  e: unknown,
+): RegistryError {
+  const code = networkErrorCode(e) ?? '';
+  const detail = e instanceof Error ? e.message : String(e);
+  let message: string;
+  let temporary = false;
+  if (code === 'ENOTFOUND' || code === 'EAI_NONAME') {
+    message = `cannot resolve registry host '${registry}' (${code}): check the registry name in the image reference`;
+  } else if (code === 'ECONNREFUSED') {
+    message = `nothing accepts connections at ${registry} (ECONNREFUSED): check the host and port, and that the registry is running`;
+  } else if (certificateCodes.test(code) || /certificate/i.test(detail)) {
+    message = `the TLS certificate of ${registry} is not trusted (${code || detail}): pass its CA certificate (--ca-file / ca-file) or, for a test registry, list it as an insecure registry`;
+  } else if (isTlsError(e)) {
+    message = `TLS handshake with ${registry} failed (${code || detail}): if it serves plain HTTP, list it as an insecure registry`;
+  } else {
+    temporary = true;
+    message = `connection to ${registry} failed (${code || detail}) during ${method} ${url}`;
+  }
+  return new RegistryError(message, { method, url, cause: e, temporary });
+}
+
+/** Per-registry state shared by all requests of one client. */
+export class RegistrySession {
+  private endpoint?: Promise<Endpoint>;
+  private challenge?: Challenge;
+  private credentialsLookup?: Promise<Credentials | undefined>;
+  private readonly tokens: TokenCache;
+  /** The host that serves the API (`registry-1.docker.io` for `docker.io`). */
+  readonly apiHost: string;
+  readonly insecure: boolean;
+
+  constructor(
+    readonly registry: string,
+    private readonly options: SessionOptions,
+  ) {
+    this.apiHost = registry === dockerHub ? dockerHubApiHost : registry;
+    this.insecure = options.insecureRegistries.some(
+      (h) => h.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '') === registry,
+    );
+    this.tokens = new TokenCache(
+      registry,
+      this.insecure ? options.agents.insecure : options.agents.verifying,
+      options.userAgent,
+    );
+  }
+
+  /** Credentials for this registry (explicit ones, else the docker config), looked up once. */
+  credentials(): Promise<Credentials | undefined> {
+    this.credentialsLookup ??= (async () => {
+      const explicit = this.options.credentials;
+      if (typeof explicit === 'function') {
+        const c = explicit(this.registry);
+        if (c) return c;
+      } else if (explicit) {
+        return explicit;
+      }
+      return dockerConfigCredentials(this.registry, {
+        ...(this.options.dockerConfigDir ? { dockerConfigDir: this.options.dockerConfigDir } : {}),
+        ...(this.options.exec ? { exec: this.options.exec } : {}),
+        logger: this.options.logger,
+      });
+    })();
+    return this.credentialsLookup;
+  }
+
+  /** Origin and agent to use, found once by pinging `/v2/` (HTTPS first; HTTP where allowed). */
+  resolve(): Promise<Endpoint> {
+    this.endpoint ??= this.ping().catch((e: unknown) => {
+      this.endpoint = undefined;
+      throw e;
+    });
+    return this.endpoint;
+  }
+
+  private async ping(): Promise<Endpoint> {
+    const plainAllowed = this.insecure || isLoopbackHost(this.registry);
+    const secure: Endpoint = {
+      origin: `https://${this.apiHost}`,
+      agent: this.insecure ? this.options.agents.insecure : this.options.agents.verifying,
+    };
+    try {
+      return await this.pingAt(secure, !plainAllowed);
+    } catch (e: unknown) {
+      const code = networkErrorCode(e) ?? '';
+      if (!plainAllowed || e instanceof RegistryError || certificateCodes.test(code)) {
+        if (e instanceof RegistryError) throw e;
+        throw connectionError(this.registry, 'GET', `${secure.origin}/v2/`, e);
+      }
+      this.options.logger.debug(
+        `${this.registry}: HTTPS failed (${code || (e as Error).message}); using plain HTTP`,
+      );
+    }
+    return this.pingAt(
+      { origin: `http://${this.apiHost}`, agent: this.options.agents.verifying },
+      true,
+    );
+  }
+
+  /** GET /v2/ with retries; records the challenge. `retryNetwork`: retry resets (else throw raw). */
+  private async pingAt(endpoint: Endpoint, retryNetwork: boolean): Promise<Endpoint> {
+    const url = `${endpoint.origin}/v2/`;
+    return withRetry(`ping ${this.registry}`, this.options.retry, this.options.logger, async () => {
+      let res;
+      try {
+        res = await send(endpoint.agent, 'GET', url, { 'user-agent': this.options.userAgent });
+      } catch (e: unknown) {
+        if (!retryNetwork)
+          throw Object.assign(new Error((e as Error).message), {
+            cause: e,
+            code: networkErrorCode(e),
+          });
+        throw connectionError(this.registry, 'GET', url, e);
+      }
+      await discard(res);
+      if (res.status === 401) {
+        this.challenge = pickChallenge(parseChallenges(res.headers['www-authenticate']));
+      } else if (isTemporaryStatus(res.status)) {
+        throw new RegistryError(`${this.registry} answered ${res.status} to GET /v2/`, {
+          method: 'GET',
+          url,
+          status: res.status,
+          temporary: true,
+        });
+      }
+      return endpoint;
+    });
+  }
+
+  /** Records a challenge seen on a 401 (some registries allow anonymous /v2/). */
+  noteChallenge(value: string | string[] | undefined): Challenge | undefined {
+    const c = pickChallenge(parseChallenges(value));
+    if (c) this.challenge = c;
+    return c;
+  }
+
+  /** The Authorization header for `scopes`, or undefined when none is needed or possible. */
+  async authorization(scopes: readonly string[], fresh = false): Promise<string | undefined> {
+    const challenge = this.challenge;
+    if (!challenge) return undefined;
+    const credentials = await this.credentials();
+    if (challenge.scheme === 'basic') {
+      if (!credentials) return undefined;
+      if (credentials.password === undefined) {
+        throw new UserError(
+          `${this.registry} wants a username and password, but only an identity token is configured: run 'docker login ${this.registry}' with a password`,
+        );
+      }
+      return `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+    }
+    if (challenge.scheme === 'bearer') {
+      const token = await withRetry(
+        `token for ${this.registry}`,
+        this.options.retry,
+        this.options.logger,
+        () => this.tokens.token(challenge, scopes, credentials, fresh),
+      );
+      return `Bearer ${token}`;
+    }
+    return undefined;
+  }
+
+  /** The scheme of the last challenge (`basic`, `bearer`) or undefined. */
+  get scheme(): string | undefined {
+    return this.challenge?.scheme;
+  }
+}

@@ -1,0 +1,109 @@
+import { describe, expect, it } from '@jest/globals';
+import { UserError } from '@talos-kmod/common';
+import { isLoopbackHost, parseReference, withDigest, withTag } from '@talos-kmod/oci';
+
+const digest = `sha256:${'a'.repeat(64)}`;
+
+describe('parseReference', () => {
+  it.each([
+    ['alpine', 'docker.io', 'library/alpine', undefined, 'docker.io/library/alpine'],
+    ['alpine:3.19', 'docker.io', 'library/alpine', '3.19', 'docker.io/library/alpine:3.19'],
+    ['acme/app', 'docker.io', 'acme/app', undefined, 'docker.io/acme/app'],
+    ['index.docker.io/acme/app:v1', 'docker.io', 'acme/app', 'v1', 'docker.io/acme/app:v1'],
+    ['docker.io/alpine', 'docker.io', 'library/alpine', undefined, 'docker.io/library/alpine'],
+    [
+      'ghcr.io/siderolabs/installer:v1.9.0',
+      'ghcr.io',
+      'siderolabs/installer',
+      'v1.9.0',
+      'ghcr.io/siderolabs/installer:v1.9.0',
+    ],
+    ['localhost/app', 'localhost', 'app', undefined, 'localhost/app'],
+    ['localhost:5000/a/b/c:t', 'localhost:5000', 'a/b/c', 't', 'localhost:5000/a/b/c:t'],
+    [
+      '127.0.0.1:5000/x__y.z-w:1_0',
+      '127.0.0.1:5000',
+      'x__y.z-w',
+      '1_0',
+      '127.0.0.1:5000/x__y.z-w:1_0',
+    ],
+    ['[::1]:5000/app:v', '[::1]:5000', 'app', 'v', '[::1]:5000/app:v'],
+    ['Registry/app', 'Registry', 'app', undefined, 'Registry/app'],
+    ['docker://ttl.sh/x:1h', 'ttl.sh', 'x', '1h', 'ttl.sh/x:1h'],
+  ])('parses %s', (input, registry, repository, tag, canonical) => {
+    const ref = parseReference(input);
+    expect(ref.registry).toBe(registry);
+    expect(ref.repository).toBe(repository);
+    expect(ref.tag).toBe(tag);
+    expect(ref.digest).toBeUndefined();
+    expect(ref.toString()).toBe(canonical);
+  });
+
+  it('keeps both tag and digest', () => {
+    const ref = parseReference(`ghcr.io/acme/pkg:v1@${digest}`);
+    expect(ref.tag).toBe('v1');
+    expect(ref.digest).toBe(digest);
+    expect(ref.toString()).toBe(`ghcr.io/acme/pkg:v1@${digest}`);
+  });
+
+  it('parses a digest-only reference with a registry port', () => {
+    const ref = parseReference(`127.0.0.1:5000/app@${digest}`);
+    expect(ref.registry).toBe('127.0.0.1:5000');
+    expect(ref.tag).toBeUndefined();
+    expect(ref.toString()).toBe(`127.0.0.1:5000/app@${digest}`);
+  });
+
+  it.each([
+    ['', 'empty'],
+    ['acme/App', 'lower case'],
+    ['ghcr.io/Acme/app', 'lower case'],
+    ['app:bad tag', 'not a valid tag'],
+    ['app:-x', 'not a valid tag'],
+    ['app@sha256:123', 'not a digest'],
+    ['ghcr.io/', 'repository path component'],
+    ['ghcr.io//x', 'repository path component'],
+    ['https://ghcr.io/x', 'URL scheme'],
+    ['a_/b', 'repository path component'],
+    [`ghcr.io/${'a'.repeat(260)}`, 'longer than'],
+  ])('rejects %j with a UserError that names the value', (input, why) => {
+    let error: unknown;
+    try {
+      parseReference(input);
+    } catch (e: unknown) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(UserError);
+    expect((error as Error).message).toContain(`'${input}'`);
+    expect((error as Error).message).toContain(why);
+  });
+});
+
+describe('withDigest and withTag', () => {
+  it('pins a tagged reference and keeps the tag', () => {
+    expect(withDigest('ghcr.io/acme/x:v1', digest).toString()).toBe(`ghcr.io/acme/x:v1@${digest}`);
+  });
+
+  it('replaces an existing digest', () => {
+    const other = `sha256:${'b'.repeat(64)}`;
+    expect(withDigest(`r.io/x:t@${digest}`, other).toString()).toBe(`r.io/x:t@${other}`);
+  });
+
+  it('rejects an invalid digest', () => {
+    expect(() => withDigest('r.io/x', 'sha256:nothex')).toThrow(UserError);
+  });
+
+  it('sets a tag and drops the digest', () => {
+    expect(withTag(`r.io/x:t@${digest}`, 'v2').toString()).toBe('r.io/x:v2');
+  });
+});
+
+describe('isLoopbackHost', () => {
+  it.each(['localhost', 'localhost:5000', '127.0.0.1', '127.1.2.3:80', '::1', '[::1]:5000'])(
+    'treats %s as loopback',
+    (h) => expect(isLoopbackHost(h)).toBe(true),
+  );
+  it.each(['ghcr.io', '10.0.0.1:5000', '128.0.0.1', 'localhost.example.com', '[::2]:5000'])(
+    'treats %s as remote',
+    (h) => expect(isLoopbackHost(h)).toBe(false),
+  );
+});
