@@ -1,0 +1,21 @@
+/**
+ * Kernel module inspection, the way the kernel and modinfo read modules: ELF `.modinfo` and symbol
+ * versions, the appended PKCS#7 signature (formatted as modinfo prints it), compressed modules
+ * (xz, zstd, gzip) and signature verification against an X.509 certificate. Bad input never
+ * throws: problems are listed in the result.
+ */
+export type {
+  Compression,
+  ElfIdentity,
+  ModuleInfo,
+  ModuleSignature,
+  ReadModuleOptions,
+  VerifyResult,
+} from './types';
+export { inspectModule } from './inspect-module';
+export { readModule, decompressModule } from './read-module';
+export { readModuleFile } from './read-module-file';
+export { verifyModuleSignature } from './verify-module-signature';
+export { kernelReleaseOf } from './kernel-release';
+export { SIGNATURE_MARKER } from './internal/signature/trailer';
+export { DEFAULT_MAX_DECOMPRESSED_SIZE } from './internal/compression/decompress';

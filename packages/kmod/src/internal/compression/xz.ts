@@ -1,0 +1,98 @@
+/**
+ * xz with xz-decompress (xz-embedded compiled to WebAssembly, embedded in the package as base64,
+ * so it loads the same under jest and in an esbuild CommonJS bundle). The decoder limits its
+ * dictionary to 64 MiB; we also refuse a first block whose LZMA2 dictionary exceeds the cap, stop
+ * reading once the output passes the cap, and always drain or cancel the stream (the library
+ * serialises decoders with a lock that only a finished or cancelled stream releases).
+ */
+import * as xzModule from 'xz-decompress';
+import { concatChunks } from '../alloc';
+
+type XzStreamClass = new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
+
+function xzStreamClass(): XzStreamClass {
+  const mod = xzModule as unknown as {
+    XzReadableStream?: XzStreamClass;
+    default?: { XzReadableStream?: XzStreamClass };
+  };
+  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
+  if (!cls) throw new Error('xz-decompress did not load');
+  return cls;
+}
+
+/** Thrown when xz output would exceed the cap. */
+export class TooLargeError extends Error {
+  override readonly name = 'TooLargeError';
+}
+
+/** Decompresses xz `data` into at most `cap` bytes; throws when corrupt or too large. */
+export async function unxzBounded(data: Uint8Array, cap: number): Promise<Uint8Array> {
+  const dict = firstBlockDictionary(data);
+  if (dict !== undefined && dict > cap) {
+    throw new TooLargeError(
+      `its LZMA2 dictionary (${dict} bytes) is larger than the ${cap}-byte limit`,
+    );
+  }
+  const input = new ReadableStream<Uint8Array>({
+    start(controller) {
+      controller.enqueue(data);
+      controller.close();
+    },
+  });
+  const reader = new (xzStreamClass())(input).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > cap) {
+      await reader.cancel().catch(() => undefined);
+      throw new TooLargeError(`it decompresses to more than the ${cap}-byte limit`);
+    }
+    if (value.length > 0) chunks.push(value);
+  }
+  return concatChunks(chunks, total);
+}
+
+/**
+ * The LZMA2 dictionary size of the first block (xz file format 1.1.0 §3), or undefined when the
+ * header cannot be read here (the decoder will then report the error).
+ */
+function firstBlockDictionary(data: Uint8Array): number | undefined {
+  const at = 12; // stream header: magic (6), flags (2), CRC32 (4)
+  const sizeByte = data[at];
+  if (sizeByte === undefined || sizeByte === 0) return undefined;
+  const end = at + (sizeByte + 1) * 4;
+  const flags = data[at + 1];
+  if (flags === undefined || end > data.length) return undefined;
+  let p = at + 2;
+  const vli = (): number | undefined => {
+    let value = 0;
+    for (let i = 0; i < 9 && p < end; i++) {
+      const b = data[p++] ?? 0;
+      value += (b & 0x7f) * 2 ** (7 * i);
+      if ((b & 0x80) === 0) return value;
+    }
+    return undefined;
+  };
+  if (flags & 0x40 && vli() === undefined) return undefined;
+  if (flags & 0x80 && vli() === undefined) return undefined;
+  let dict: number | undefined;
+  for (let f = 0; f <= (flags & 3); f++) {
+    const id = vli();
+    const propsSize = vli();
+    if (id === undefined || propsSize === undefined || p + propsSize > end) return undefined;
+    if (id === 0x21 && propsSize === 1) {
+      const bits = data[p] ?? 0;
+      dict =
+        bits > 40
+          ? Infinity
+          : bits === 40
+            ? 0xffffffff
+            : (2 | (bits & 1)) * 2 ** ((bits >> 1) + 11);
+    }
+    p += propsSize;
+  }
+  return dict;
+}

@@ -1,0 +1,97 @@
+/**
+ * Builds a {@link ModuleInfo} from a module's (uncompressed) bytes: ELF sections, `.modinfo`,
+ * symbol versions and the appended signature. Reads only what it needs from the source and never
+ * throws: anything unexpected becomes a problem.
+ */
+import type { Compression, ModuleInfo } from '../types';
+import { kernelReleaseOf } from '../kernel-release';
+import { parseElf } from './elf/elf-file';
+import { parseModinfo, type ModinfoEntry } from './elf/modinfo';
+import { parseExtendedVersions, parseVersions, type SymbolVersion } from './elf/versions';
+import { readSignatureTrailer, type SignatureTrailer } from './signature/trailer';
+import type { ByteSource } from './source';
+
+const WANTED = ['.modinfo', '__versions', '__version_ext_names', '__version_ext_crcs'] as const;
+
+/** Inspects `src`; the signature trailer is returned too so verification can reuse it. */
+export function inspectSource(
+  src: ByteSource,
+  options: { fileName?: string; compression?: Compression } = {},
+): { info: ModuleInfo; trailer: SignatureTrailer } {
+  const problems: string[] = [];
+  const info: ModuleInfo = {
+    ...(options.fileName !== undefined ? { fileName: options.fileName } : {}),
+    compression: options.compression ?? 'none',
+    size: src.size,
+    modinfo: [],
+    depends: [],
+    firmware: [],
+    intree: false,
+    versions: [],
+    signed: false,
+    problems,
+  };
+  let trailer: SignatureTrailer = { signed: false };
+  try {
+    readElfParts(src, info, problems);
+    trailer = readSignatureTrailer(src, problems);
+    info.signed = trailer.signed;
+    if (trailer.signature) info.signature = trailer.signature;
+  } catch (e: unknown) {
+    // Defence in depth: the readers check bounds themselves, so this is a bug, not bad input.
+    problems.push(
+      `internal error while reading the module: ${e instanceof Error ? e.message : String(e)}`,
+    );
+  }
+  return { info, trailer };
+}
+
+function readElfParts(src: ByteSource, info: ModuleInfo, problems: string[]): void {
+  const elf = parseElf(src, WANTED, problems);
+  if (!elf) return;
+  info.elf = elf.identity;
+  const section = (name: (typeof WANTED)[number]): Uint8Array | undefined => {
+    const s = elf.sections.get(name);
+    return s ? src.read(s.offset, s.size) : undefined;
+  };
+  const modinfo = section('.modinfo');
+  if (modinfo === undefined) {
+    problems.push('no .modinfo section: this is not a kernel module');
+  } else {
+    applyModinfo(info, parseModinfo(modinfo), problems);
+  }
+  const versions: SymbolVersion[] = [];
+  const v = section('__versions');
+  if (v) versions.push(...parseVersions(v, elf.identity.bits, elf.little, problems));
+  const extNames = section('__version_ext_names');
+  const extCrcs = section('__version_ext_crcs');
+  if (extNames && extCrcs) {
+    versions.push(...parseExtendedVersions(extNames, extCrcs, elf.little, problems));
+  }
+  info.versions = versions;
+}
+
+function applyModinfo(info: ModuleInfo, entries: ModinfoEntry[], problems: string[]): void {
+  info.modinfo = entries;
+  const first = (key: string): string | undefined => entries.find((e) => e.key === key)?.value;
+  const name = first('name');
+  const vermagic = first('vermagic');
+  const license = first('license');
+  const srcversion = first('srcversion');
+  if (name !== undefined) info.name = name;
+  if (license !== undefined) info.license = license;
+  if (srcversion !== undefined) info.srcversion = srcversion;
+  if (vermagic !== undefined) {
+    info.vermagic = vermagic;
+    const release = kernelReleaseOf(vermagic);
+    if (release) info.kernelRelease = release;
+  } else {
+    problems.push('.modinfo has no vermagic: the kernel will refuse to load this module');
+  }
+  info.depends = entries
+    .filter((e) => e.key === 'depends')
+    .flatMap((e) => e.value.split(','))
+    .filter((d) => d !== '');
+  info.firmware = entries.filter((e) => e.key === 'firmware').map((e) => e.value);
+  info.intree = entries.some((e) => e.key === 'intree' && e.value === 'Y');
+}
