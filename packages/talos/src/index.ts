@@ -6,3 +6,6 @@ export * from './pkgfile/index';
 export * from './pkgs/index';
 export * from './extensions/index';
 export * from './make/index';
+export * from './talos-repo/index';
+export * from './installer/index';
+export * from './ttl/index';

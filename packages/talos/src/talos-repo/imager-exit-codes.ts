@@ -20,6 +20,12 @@ const meanings: Readonly<Record<number, { what: string; next: string }>> = {
     what: 'installer assembly failed',
     next: 'check the extensions were built against the same kernel as the imager',
   },
+  125: {
+    what: 'docker could not start the imager',
+    next: 'check the imager image reference is pullable from this machine',
+  },
+  126: { what: 'the imager entrypoint could not run', next: 'is this an imager image?' },
+  127: { what: 'the imager entrypoint was not found', next: 'is this an imager image?' },
 };
 
 /** A short explanation of an imager exit code, for error messages. */

@@ -1,0 +1,3 @@
+/** Installer images: the boot asset layout and the check of an imager tarball before pushing. */
+export type { InstallerLayout, InstallerAssets } from './layout';
+export { installAssetPath, findInstallerAssets, requireInstallerAssets } from './layout';

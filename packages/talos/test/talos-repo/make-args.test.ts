@@ -1,0 +1,165 @@
+import { describe, expect, it } from '@jest/globals';
+import {
+  buildImagerArgs,
+  describeImagerExitCode,
+  imageInstallerMakeArgs,
+  imagerDockerRunArgs,
+  installerBaseImagerMakeArgs,
+  installerTarballPath,
+  talosImageReference,
+} from '@talos-kmod/talos';
+
+const target = {
+  imageRegistry: '127.0.0.1:5005',
+  username: 'michael-robbins',
+  tag: 'v1.11.0-alpha.0-35-g0aaa07a',
+  platforms: ['linux/amd64'],
+};
+const kernel =
+  '127.0.0.1:5005/michael-robbins/kernel:a358137@sha256:0dd225a56b52c84ebe823614d64bb754359ac5f98f7718cca34b388544a7cfe4';
+
+describe('installerBaseImagerMakeArgs', () => {
+  it('builds the upstream make line with IMAGE_REGISTRY, PUSH=true, targetarch and a pinned PKG_KERNEL', () => {
+    expect(installerBaseImagerMakeArgs({ ...target, kernelImage: kernel })).toEqual([
+      'installer-base',
+      'imager',
+      'IMAGE_REGISTRY=127.0.0.1:5005',
+      'USERNAME=michael-robbins',
+      'PUSH=true',
+      'PLATFORM=linux/amd64',
+      'INSTALLER_ARCH=targetarch',
+      `PKG_KERNEL=${kernel}`,
+      'TAG=v1.11.0-alpha.0-35-g0aaa07a',
+    ]);
+  });
+
+  it('uses INSTALLER_ARCH=all and a comma-joined PLATFORM for several platforms', () => {
+    const args = installerBaseImagerMakeArgs({
+      ...target,
+      platforms: ['linux/amd64', 'linux/arm64'],
+      kernelImage: kernel,
+    });
+    expect(args).toContain('PLATFORM=linux/amd64,linux/arm64');
+    expect(args).toContain('INSTALLER_ARCH=all');
+  });
+
+  it.each([
+    ['registry', { ...target, imageRegistry: 'ghcr.io; rm -rf /' }, "input 'registry'"],
+    ['username', { ...target, username: 'a b' }, "input 'username'"],
+    ['tag', { ...target, tag: 'v1$(id)' }, "input 'tag'"],
+    ['platforms', { ...target, platforms: ['linux/amd64\nx'] }, "input 'platforms'"],
+  ])('refuses a %s that would change the make command line', (_name, bad, named) => {
+    expect(() => installerBaseImagerMakeArgs({ ...bad, kernelImage: kernel })).toThrow(named);
+  });
+
+  it('refuses a kernel image with a backtick, naming the input', () => {
+    expect(() => installerBaseImagerMakeArgs({ ...target, kernelImage: 'a`b`' })).toThrow(
+      "input 'kernel-image'",
+    );
+  });
+});
+
+describe('imageInstallerMakeArgs', () => {
+  it('passes the same TAG/USERNAME/IMAGE_REGISTRY and the imager flags in IMAGER_ARGS', () => {
+    const imagerArgs = buildImagerArgs({
+      baseInstallerImage: '127.0.0.1:5005/u/installer-base:v1@sha256:' + 'a'.repeat(64),
+      extensionImages: ['127.0.0.1:5005/u/hailort:4.24.0@sha256:' + 'b'.repeat(64)],
+      extraKernelArgs: ['console=ttyS0,115200'],
+      insecure: true,
+    });
+    expect(imageInstallerMakeArgs({ ...target, imagerArgs })).toEqual([
+      'image-installer',
+      'IMAGE_REGISTRY=127.0.0.1:5005',
+      'USERNAME=michael-robbins',
+      'TAG=v1.11.0-alpha.0-35-g0aaa07a',
+      'PLATFORM=linux/amd64',
+      `IMAGER_ARGS=--base-installer-image 127.0.0.1:5005/u/installer-base:v1@sha256:${'a'.repeat(64)} ` +
+        `--system-extension-image 127.0.0.1:5005/u/hailort:4.24.0@sha256:${'b'.repeat(64)} ` +
+        '--extra-kernel-arg console=ttyS0,115200 --insecure',
+    ]);
+  });
+});
+
+describe('buildImagerArgs', () => {
+  it('repeats --system-extension-image and --extra-kernel-arg in order, without --insecure when not asked', () => {
+    expect(
+      buildImagerArgs({
+        extensionImages: ['r/a:1', 'r/b:2'],
+        extraKernelArgs: ['x=1', 'y'],
+        insecure: false,
+      }),
+    ).toEqual([
+      '--system-extension-image',
+      'r/a:1',
+      '--system-extension-image',
+      'r/b:2',
+      '--extra-kernel-arg',
+      'x=1',
+      '--extra-kernel-arg',
+      'y',
+    ]);
+  });
+
+  it.each([
+    ['extension-images', { extensionImages: ['r/a:1 --output /etc'], extraKernelArgs: [] }],
+    ['extra-kernel-args', { extensionImages: [], extraKernelArgs: ['quiet;reboot'] }],
+    ['extra-kernel-args', { extensionImages: [], extraKernelArgs: ['a\nb'] }],
+    [
+      'base-installer-image',
+      { baseInstallerImage: '$(x)', extensionImages: [], extraKernelArgs: [] },
+    ],
+  ])('refuses a value with shell-significant characters, naming input %s', (input, bad) => {
+    expect(() => buildImagerArgs({ ...bad, insecure: false })).toThrow(`input '${input}'`);
+  });
+});
+
+describe('imagerDockerRunArgs', () => {
+  it('runs the installer profile with host networking, the output mounted at /out and the caller as user', () => {
+    expect(
+      imagerDockerRunArgs({
+        imagerImage: 'r/u/imager:v1@sha256:' + 'c'.repeat(64),
+        arch: 'arm64',
+        outDir: '/tmp/out',
+        user: '1001:118',
+        baseInstallerImage: 'r/u/installer-base:v1',
+        extensionImages: ['r/u/ext:1'],
+        extraKernelArgs: [],
+        insecure: false,
+      }),
+    ).toEqual([
+      'run',
+      '--rm',
+      '--network=host',
+      '--user',
+      '1001:118',
+      '-v',
+      '/tmp/out:/out',
+      'r/u/imager:v1@sha256:' + 'c'.repeat(64),
+      'installer',
+      '--arch',
+      'arm64',
+      '--base-installer-image',
+      'r/u/installer-base:v1',
+      '--system-extension-image',
+      'r/u/ext:1',
+    ]);
+  });
+});
+
+describe('talos checkout paths and names', () => {
+  it('names the pushed images $(IMAGE_REGISTRY)/$(USERNAME)/<name>:$(TAG)', () => {
+    expect(talosImageReference(target, 'imager')).toBe(
+      '127.0.0.1:5005/michael-robbins/imager:v1.11.0-alpha.0-35-g0aaa07a',
+    );
+  });
+
+  it('finds the installer tarball under _out', () => {
+    expect(installerTarballPath('/w/talos', 'amd64')).toBe('/w/talos/_out/installer-amd64.tar');
+  });
+
+  it('explains Talos >= 1.14 imager exit codes', () => {
+    expect(describeImagerExitCode(2)).toMatch(/invalid input/);
+    expect(describeImagerExitCode(5)).toMatch(/pulling an image failed/);
+    expect(describeImagerExitCode(42)).toMatch(/imager output/);
+  });
+});
