@@ -17,3 +17,8 @@ export type { Descriptor, ImageManifest, ImageIndex } from './manifest/types';
 export { mediaTypes } from './manifest/media-types';
 export type { RegistryOptions, RegistryClient, FetchedManifest } from './client';
 export { createRegistryClient, resolveDigest } from './client';
+export type { Image, ImageSource, SourceIndex } from './sources/types';
+export { openImage, parseSourceSpec } from './sources/open';
+export type { SourceSpec } from './sources/open';
+export type { PushOptions, PushResult } from './push/push';
+export { push, pushIndex } from './push/push';

@@ -1,0 +1,58 @@
+/**
+ * Layer decompression by content (magic bytes), not by media type: gzip via zlib, zstd via node's
+ * zlib when it has it (Node ≥ 22.15) and otherwise the pure-JS fzstd, uncompressed as is.
+ */
+import { Transform, type TransformCallback } from 'node:stream';
+import * as zlib from 'node:zlib';
+import { Decompress } from 'fzstd';
+
+/** Compression of a stream, from its first bytes. */
+export type Compression = 'gzip' | 'zstd' | 'none';
+
+/** Looks at the first bytes: `1f 8b` gzip, `28 b5 2f fd` zstd, anything else uncompressed. */
+export function sniffCompression(head: Buffer): Compression {
+  if (head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b) return 'gzip';
+  if (head.length >= 4 && head.readUInt32LE(0) === 0xfd2fb528) return 'zstd';
+  return 'none';
+}
+
+function fzstdTransform(): Transform {
+  let decoder: Decompress;
+  const t = new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      try {
+        decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
+        cb();
+      } catch (e: unknown) {
+        cb(e as Error);
+      }
+    },
+    flush(cb: TransformCallback) {
+      try {
+        decoder.push(new Uint8Array(0), true);
+        cb();
+      } catch (e: unknown) {
+        cb(e as Error);
+      }
+    },
+  });
+  decoder = new Decompress((data) => {
+    t.push(Buffer.from(data.buffer, data.byteOffset, data.length));
+  });
+  return t;
+}
+
+/** A decompressing transform for `compression` (a pass-through for `none`). */
+export function decompressor(compression: Compression): Transform {
+  if (compression === 'gzip') return zlib.createGunzip({ chunkSize: 256 * 1024 });
+  if (compression === 'zstd') {
+    const native = (zlib as unknown as { createZstdDecompress?: () => Transform })
+      .createZstdDecompress;
+    return native ? native() : fzstdTransform();
+  }
+  return new Transform({
+    transform(chunk: Buffer, _enc, cb: TransformCallback) {
+      cb(null, chunk);
+    },
+  });
+}

@@ -1,0 +1,311 @@
+/**
+ * `push(source, dest)`: like `crane push`, uploads an image (or every image of an index, then the
+ * index) and returns the pinned reference. Only blobs the repository lacks are uploaded; blobs in
+ * another repository of the same registry are mounted; uncompressed layers are gzipped first.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { UserError, nullLogger } from '@talos-kmod/common';
+import { createRegistryClient, type RegistryClient, type RegistryOptions } from '../client';
+import { mediaTypes } from '../manifest/media-types';
+import type { Descriptor, ImageIndex } from '../manifest/types';
+import { sha256Digest } from '../reference/digest';
+import type { Platform } from '../reference/platform';
+import { makeReference, parseReference, withDigest, type Reference } from '../reference/reference';
+import { openImage } from '../sources/open';
+import type { Image, ImageSource } from '../sources/types';
+import { gzipToFile } from './compress';
+import { runLimited } from './limit';
+
+/** Options for {@link push} and {@link pushIndex}. */
+export interface PushOptions extends RegistryOptions {
+  /** Push only this platform of a multi-platform source (default: all, plus the index). */
+  platform?: Platform;
+  /** Uncompressed layers (docker save): `gzip` them (default, as crane and skopeo do) or `keep` them. */
+  uncompressedLayers?: 'gzip' | 'keep';
+  /** gzip level for uncompressed layers (default 6). */
+  gzipLevel?: number;
+  /** Blobs moved at once (default 3). */
+  concurrency?: number;
+  /** Repositories of the destination registry to try mounting blobs from. */
+  mountFrom?: readonly string[];
+  /** A client to use (not closed); default: one made from these options. */
+  client?: RegistryClient;
+}
+
+/** What a push did. */
+export interface PushResult {
+  /** `dest@sha256:…`, tag kept: `R/U/name:tag@sha256:…`. */
+  reference: string;
+  digest: string;
+  uploadedBlobs: number;
+  /** Blobs the repository already had, or that were mounted. */
+  skippedBlobs: number;
+  uploadedBytes: number;
+  mountedBlobs: number;
+}
+
+interface PushContext {
+  client: RegistryClient;
+  dest: Reference;
+  options: PushOptions;
+  tempDir: () => Promise<string>;
+  stats: {
+    uploadedBlobs: number;
+    skippedBlobs: number;
+    uploadedBytes: number;
+    mountedBlobs: number;
+  };
+}
+
+/** The repository of `ref` at `digest`, without a tag (manifests pushed by digest). */
+function byDigest(ref: Reference, digest: string): Reference {
+  return makeReference(ref.registry, ref.repository, undefined, digest);
+}
+
+const gzipMediaType: Record<string, string> = {
+  [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
+  [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip,
+};
+
+async function ensureBlob(
+  ctx: PushContext,
+  d: Descriptor,
+  open: () => Readable | Promise<Readable>,
+  origin: Image['origin'],
+): Promise<void> {
+  const { client, dest, stats } = ctx;
+  if (await client.blobExists(dest, d.digest)) {
+    stats.skippedBlobs++;
+    ctx.options.onProgress?.({
+      operation: 'upload',
+      digest: d.digest,
+      done: 0,
+      total: d.size,
+      status: 'exists',
+    });
+    return;
+  }
+  const mountCandidates = [
+    ...(origin && origin.registry === dest.registry && origin.repository !== dest.repository
+      ? [origin.repository]
+      : []),
+    ...(ctx.options.mountFrom ?? []).filter((r) => r !== dest.repository),
+  ];
+  for (const from of mountCandidates) {
+    if (await client.mountBlob(dest, d.digest, from)) {
+      stats.skippedBlobs++;
+      stats.mountedBlobs++;
+      return;
+    }
+  }
+  await client.putBlob(dest, { digest: d.digest, size: d.size, open });
+  stats.uploadedBlobs++;
+  stats.uploadedBytes += d.size;
+}
+
+/** Uploads an image's blobs and returns the manifest to write (the original bytes when unchanged). */
+async function pushImageBlobs(
+  ctx: PushContext,
+  image: Image,
+): Promise<{ bytes: Buffer; mediaType: string }> {
+  const gzip = (ctx.options.uncompressedLayers ?? 'gzip') === 'gzip';
+  const layers: Descriptor[] = [...image.layers];
+  let changed = false;
+  const tasks = image.layers.map((layer, i) => async () => {
+    const target = gzipMediaType[layer.mediaType];
+    if (gzip && target) {
+      const compressed = await gzipToFile(
+        await image.openLayer(i),
+        await ctx.tempDir(),
+        layer.digest,
+        ctx.options.gzipLevel ?? 6,
+        ctx.options.onProgress,
+      );
+      const d: Descriptor = {
+        ...layer,
+        mediaType: target,
+        digest: compressed.digest,
+        size: compressed.size,
+      };
+      layers[i] = d;
+      changed = true;
+      await ensureBlob(ctx, d, compressed.open, undefined);
+      await rm(compressed.path, { force: true });
+      return;
+    }
+    await ensureBlob(ctx, layer, () => image.openLayer(i), image.origin);
+  });
+  const config = image.configDescriptor;
+  tasks.unshift(async () => {
+    await ensureBlob(ctx, config, () => Readable.from([image.configBytes]), image.origin);
+  });
+  await runLimited(ctx.options.concurrency ?? 3, tasks);
+  if (!changed) return { bytes: image.manifestBytes, mediaType: image.mediaType };
+  const manifest = { ...image.manifest, layers };
+  return { bytes: Buffer.from(JSON.stringify(manifest)), mediaType: image.mediaType };
+}
+
+async function pushSource(ctx: PushContext, source: ImageSource): Promise<string> {
+  const index = ctx.options.platform ? undefined : await source.index();
+  if (!index) {
+    const image = await source.image(ctx.options.platform);
+    const m = await pushImageBlobs(ctx, image);
+    return ctx.client.putManifest(ctx.dest, m.bytes, m.mediaType);
+  }
+  let changed = false;
+  const manifests: Descriptor[] = [];
+  for (const entry of index.manifests) {
+    const image = await source.imageAt(entry);
+    const m = await pushImageBlobs(ctx, image);
+    const digest = await ctx.client.putManifest(
+      byDigest(ctx.dest, sha256Digest(m.bytes)),
+      m.bytes,
+      m.mediaType,
+    );
+    if (digest !== entry.digest) changed = true;
+    manifests.push({ ...entry, mediaType: m.mediaType, digest, size: m.bytes.length });
+  }
+  const bytes = changed
+    ? Buffer.from(
+        JSON.stringify({ ...(JSON.parse(index.bytes.toString('utf8')) as ImageIndex), manifests }),
+      )
+    : index.bytes;
+  return ctx.client.putManifest(ctx.dest, bytes, index.mediaType);
+}
+
+function destination(dest: string): Reference {
+  const ref = parseReference(dest);
+  if (ref.digest && ref.tag) {
+    throw new UserError(
+      `push destination '${dest}' has both a tag and a digest: give a tag (the digest is what the push returns)`,
+    );
+  }
+  return ref.tag || ref.digest ? ref : parseReference(`${ref.toString()}:latest`);
+}
+
+async function withContext<T>(
+  dest: string,
+  options: PushOptions,
+  fn: (ctx: PushContext) => Promise<T>,
+): Promise<T> {
+  const destRef = destination(dest);
+  const client = options.client ?? createRegistryClient(options);
+  let dir: string | undefined;
+  const ctx: PushContext = {
+    client,
+    dest: destRef,
+    options,
+    tempDir: async () => (dir ??= await mkdtemp(join(tmpdir(), 'talos-kmod-push-'))),
+    stats: { uploadedBlobs: 0, skippedBlobs: 0, uploadedBytes: 0, mountedBlobs: 0 },
+  };
+  try {
+    return await fn(ctx);
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true });
+    if (!options.client) await client.close();
+  }
+}
+
+function result(ctx: PushContext, digest: string): PushResult {
+  const pinned = ctx.dest.digest ? ctx.dest : withDigest(ctx.dest, digest);
+  if (ctx.dest.digest && ctx.dest.digest !== digest) {
+    throw new UserError(
+      `pushed manifest has digest ${digest}, not ${ctx.dest.digest} as the destination says`,
+    );
+  }
+  return { reference: pinned.toString(), digest, ...ctx.stats };
+}
+
+/**
+ * Pushes `source` (an {@link ImageSource} or a spec for {@link openImage}) to `dest` and returns
+ * the pinned reference. Multi-platform sources push every image, then the index under the tag.
+ */
+export async function push(
+  source: string | ImageSource,
+  dest: string,
+  options: PushOptions = {},
+): Promise<PushResult> {
+  const logger = options.logger ?? nullLogger;
+  return withContext(dest, options, async (ctx) => {
+    const src =
+      typeof source === 'string'
+        ? await openImage(source, { ...options, client: ctx.client })
+        : source;
+    try {
+      logger.debug(`push ${src.description} → ${ctx.dest.toString()}`);
+      const digest = await pushSource(ctx, src);
+      return result(ctx, digest);
+    } finally {
+      if (typeof source === 'string') await src.close();
+    }
+  });
+}
+
+/**
+ * Writes an OCI image index under `dest`'s tag from manifests already pushed (pinned references)
+ * to the same registry. Manifests in another repository are copied into dest's repository first
+ * (blobs mounted).
+ */
+export async function pushIndex(
+  dest: string,
+  manifests: readonly { reference: string; platform: Platform }[],
+  options: PushOptions = {},
+): Promise<PushResult> {
+  if (manifests.length === 0) throw new UserError(`pushIndex to ${dest}: no manifests given`);
+  return withContext(dest, options, async (ctx) => {
+    const entries: Descriptor[] = [];
+    for (const m of manifests) {
+      const ref = parseReference(m.reference);
+      if (!ref.digest) {
+        throw new UserError(
+          `index entry '${m.reference}' is not pinned: give the pushed reference with its @sha256: digest`,
+        );
+      }
+      if (ref.registry !== ctx.dest.registry) {
+        throw new UserError(
+          `index entry '${m.reference}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`,
+        );
+      }
+      let descriptor: Descriptor;
+      if (ref.repository === ctx.dest.repository) {
+        const d = await ctx.client.head(ref);
+        if (!d) throw new UserError(`index entry ${m.reference} does not exist: push it first`);
+        descriptor = d;
+      } else {
+        const fetched = await ctx.client.getManifest(ref);
+        if (fetched.parsed.kind === 'image') {
+          const blobs = [fetched.parsed.manifest.config, ...fetched.parsed.manifest.layers];
+          for (const b of blobs) {
+            await ensureBlob(ctx, b, () => ctx.client.getBlob(ref, b), {
+              registry: ref.registry,
+              repository: ref.repository,
+            });
+          }
+        }
+        await ctx.client.putManifest(
+          byDigest(ctx.dest, fetched.descriptor.digest),
+          fetched.bytes,
+          fetched.descriptor.mediaType,
+        );
+        descriptor = fetched.descriptor;
+      }
+      entries.push({
+        mediaType: descriptor.mediaType,
+        digest: descriptor.digest,
+        size: descriptor.size,
+        platform: { ...m.platform },
+      });
+    }
+    const index: ImageIndex = {
+      schemaVersion: 2,
+      mediaType: mediaTypes.ociIndex,
+      manifests: entries,
+    };
+    const bytes = Buffer.from(JSON.stringify(index));
+    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaTypes.ociIndex);
+    return result(ctx, digest);
+  });
+}

@@ -1,0 +1,185 @@
+/**
+ * `docker save` archives (legacy `<id>/layer.tar`, and the `blobs/sha256/…` layout of newer
+ * engines) and go-containerregistry tarballs (`<digest>.tar.gz` layers, what the Talos imager
+ * writes as `_out/installer-<arch>.tar`), read through their `manifest.json`. The source's
+ * manifest is a Docker schema 2 manifest written for the archive's config and layers as stored.
+ */
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { UserError } from '@talos-kmod/common';
+import { verifyingStream } from '../blob/verify';
+import { mediaTypes } from '../manifest/media-types';
+import { configDiffIds, type Descriptor, type ImageManifest } from '../manifest/types';
+import { isDigest, sha256Digest } from '../reference/digest';
+import { parseReference } from '../reference/reference';
+import type { TarIndex } from '../tar/index-file';
+import { sniffCompression } from '../files/decompress';
+import type { ContentStore } from './types';
+
+interface ArchiveEntry {
+  Config?: unknown;
+  RepoTags?: unknown;
+  Layers?: unknown;
+}
+
+function canonical(ref: string): string {
+  try {
+    return parseReference(ref).toString();
+  } catch {
+    return ref;
+  }
+}
+
+async function head(tar: TarIndex, name: string): Promise<Buffer> {
+  const stream = tar.stream(name, { highWaterMark: 16 });
+  for await (const chunk of stream) {
+    stream.destroy();
+    return (chunk as Buffer).subarray(0, 8);
+  }
+  return Buffer.alloc(0);
+}
+
+async function hashMember(tar: TarIndex, name: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of tar.stream(name)) hash.update(chunk as Buffer);
+  return `sha256:${hash.digest('hex')}`;
+}
+
+/** The digest a file name claims: `<hex>.tar.gz` (ggcr) or `blobs/sha256/<hex>` (docker ≥ 25). */
+function claimedDigest(name: string): string | undefined {
+  const m = /(?:^|\/)(?:sha256[:/])?([a-f0-9]{64})(?:\.tar(?:\.gz)?)?$/.exec(name);
+  return m && isDigest(`sha256:${m[1]}`) ? `sha256:${m[1]}` : undefined;
+}
+
+/** Picks the archive entry: by `ref` (a RepoTag, or `@N`), else the only one. */
+function selectEntry(
+  entries: ArchiveEntry[],
+  ref: string | undefined,
+  description: string,
+): ArchiveEntry {
+  const tagsOf = (e: ArchiveEntry) => (Array.isArray(e.RepoTags) ? e.RepoTags.map(String) : []);
+  if (ref !== undefined) {
+    const byIndex = /^@(\d+)$/.exec(ref);
+    const found = byIndex
+      ? entries[Number(byIndex[1])]
+      : entries.find((e) => tagsOf(e).some((t) => t === ref || canonical(t) === canonical(ref)));
+    if (!found) {
+      const all = entries.flatMap(tagsOf);
+      throw new UserError(
+        `${description} has no image '${ref}'; it has: ${all.join(', ') || `${entries.length} untagged image(s) (use @0, @1…)`}`,
+      );
+    }
+    return found;
+  }
+  if (entries.length !== 1) {
+    const all = entries.map((e, i) => tagsOf(e)[0] ?? `@${i}`);
+    throw new UserError(
+      `${description} holds ${entries.length} images (${all.join(', ')}): name one, e.g. docker-archive:PATH:${all[0]}`,
+    );
+  }
+  return entries[0] as ArchiveEntry;
+}
+
+/** A content store over an indexed docker archive; `close` releases the archive. */
+export async function dockerArchiveStore(
+  tar: TarIndex,
+  description: string,
+  ref: string | undefined,
+  close: () => Promise<void>,
+): Promise<ContentStore> {
+  if (!tar.get('manifest.json')) {
+    throw new UserError(
+      `${description} has no manifest.json, so it is not a docker archive${tar.get('index.json') ? ' (it looks like an OCI archive: use the oci-archive: prefix)' : ''}`,
+    );
+  }
+  let entries: ArchiveEntry[];
+  try {
+    entries = JSON.parse((await tar.readBytes('manifest.json')).toString('utf8')) as ArchiveEntry[];
+  } catch {
+    throw new UserError(`${description}: manifest.json is not JSON`);
+  }
+  if (!Array.isArray(entries) || entries.length === 0)
+    throw new UserError(`${description}: manifest.json lists no images`);
+  const entry = selectEntry(entries, ref, description);
+  if (typeof entry.Config !== 'string' || !Array.isArray(entry.Layers)) {
+    throw new UserError(`${description}: manifest.json entry has no Config or Layers`);
+  }
+  const layerNames = entry.Layers.map(String);
+  const configBytes = await tar.readBytes(entry.Config);
+  let config: unknown;
+  try {
+    config = JSON.parse(configBytes.toString('utf8'));
+  } catch {
+    throw new UserError(`${description}: the image config ${entry.Config} is not JSON`);
+  }
+  const diffIds = configDiffIds(config);
+  if (diffIds.length !== layerNames.length) {
+    throw new UserError(
+      `${description}: the config lists ${diffIds.length} layers (rootfs.diff_ids) but manifest.json ${layerNames.length}; the archive is inconsistent`,
+    );
+  }
+  const paths = new Map<string, string>();
+  const configDescriptor: Descriptor = {
+    mediaType: mediaTypes.dockerConfig,
+    digest: sha256Digest(configBytes),
+    size: configBytes.length,
+  };
+  const layers: Descriptor[] = [];
+  for (const [i, name] of layerNames.entries()) {
+    const member = tar.get(name);
+    if (!member)
+      throw new UserError(`${description} is missing layer ${name}: the archive is incomplete`);
+    const compression = sniffCompression(await head(tar, name));
+    let digest: string;
+    let mediaType: string;
+    if (compression === 'none') {
+      digest = diffIds[i] as string;
+      mediaType = mediaTypes.dockerLayer;
+    } else {
+      digest = claimedDigest(name) ?? (await hashMember(tar, name));
+      mediaType = compression === 'gzip' ? mediaTypes.dockerLayerGzip : mediaTypes.ociLayerZstd;
+    }
+    paths.set(digest, name);
+    layers.push({ mediaType, digest, size: member.header.size });
+  }
+  const manifest: ImageManifest = {
+    schemaVersion: 2,
+    mediaType: mediaTypes.dockerManifest,
+    config: configDescriptor,
+    layers,
+  };
+  const manifestBytes = Buffer.from(JSON.stringify(manifest));
+  const where = (d: Descriptor) =>
+    `${d.digest === configDescriptor.digest ? 'config' : 'layer'} ${paths.get(d.digest) ?? d.digest} in ${description}`;
+  const stream = (d: Descriptor) => {
+    const name = paths.get(d.digest);
+    if (!name) throw new UserError(`${description} has no blob ${d.digest}`);
+    return tar.stream(name).pipe(verifyingStream(d.digest, d.size, where(d)));
+  };
+  return {
+    description,
+    async root() {
+      return {
+        bytes: manifestBytes,
+        mediaType: mediaTypes.dockerManifest,
+        digest: sha256Digest(manifestBytes),
+      };
+    },
+    async manifest(d) {
+      if (d.digest !== sha256Digest(manifestBytes))
+        throw new UserError(`${description} has no manifest ${d.digest}`);
+      return manifestBytes;
+    },
+    async blobBytes(d) {
+      if (d.digest === configDescriptor.digest) return configBytes;
+      const chunks: Buffer[] = [];
+      for await (const c of stream(d)) chunks.push(c as Buffer);
+      return Buffer.concat(chunks);
+    },
+    async blob(d) {
+      if (d.digest === configDescriptor.digest) return Readable.from([configBytes]);
+      return stream(d);
+    },
+    close,
+  };
+}

@@ -1,0 +1,138 @@
+/**
+ * Random access to the members of an uncompressed tar file on disk: one pass over the headers
+ * (seeking over contents) builds a name → (offset, size) map; members are then read as streams.
+ */
+import { createReadStream } from 'node:fs';
+import { Readable } from 'node:stream';
+import { open, type FileHandle } from 'node:fs/promises';
+import { posix } from 'node:path';
+import { UserError } from '@talos-kmod/common';
+import {
+  applyMeta,
+  blockSize,
+  decodeHeader,
+  decodeLongName,
+  normalizeTarPath,
+  padding,
+  parsePax,
+  type PendingMeta,
+  type TarHeader,
+} from './header';
+
+/** A member of an indexed tar. */
+export interface TarMember {
+  header: TarHeader;
+  /** Offset of the content in the file. */
+  offset: number;
+}
+
+/** An indexed tar file. */
+export interface TarIndex {
+  readonly path: string;
+  readonly members: ReadonlyMap<string, TarMember>;
+  /** The member at `name` (normalised), following symlinks and hard links; undefined when absent. */
+  get(name: string): TarMember | undefined;
+  /** Reads a whole member (small files: manifests, configs). */
+  readBytes(name: string): Promise<Buffer>;
+  /** Streams a member's content. */
+  stream(name: string, options?: { highWaterMark?: number }): Readable;
+}
+
+async function readAt(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
+  const b = Buffer.alloc(length);
+  const { bytesRead } = await fh.read(b, 0, length, offset);
+  return bytesRead === length ? b : b.subarray(0, bytesRead);
+}
+
+/** Reads the headers of `path` and returns an index; throws a UserError if it is not a tar. */
+export async function indexTarFile(path: string, what: string): Promise<TarIndex> {
+  const fh = await open(path, 'r').catch((e: unknown) => {
+    throw new UserError(`cannot open ${what} ${path}: ${(e as Error).message}`);
+  });
+  const members = new Map<string, TarMember>();
+  try {
+    const { size: fileSize } = await fh.stat();
+    let offset = 0;
+    let meta: PendingMeta = {};
+    for (;;) {
+      if (offset + blockSize > fileSize) break;
+      const block = await readAt(fh, offset, blockSize);
+      let header: TarHeader | undefined;
+      try {
+        header = decodeHeader(block);
+      } catch {
+        throw new UserError(
+          `${what} ${path} is not a valid tar archive (bad header at byte ${offset})`,
+        );
+      }
+      if (!header) break;
+      const dataOffset = offset + blockSize;
+      offset = dataOffset + header.size + padding(header.size);
+      if (
+        header.type === 'pax-header' ||
+        header.type === 'gnu-long-name' ||
+        header.type === 'gnu-long-link'
+      ) {
+        const data = await readAt(fh, dataOffset, header.size);
+        if (header.type === 'pax-header') meta.pax = parsePax(data);
+        else if (header.type === 'gnu-long-name') meta.longName = decodeLongName(data);
+        else meta.longLink = decodeLongName(data);
+        continue;
+      }
+      if (header.type === 'pax-global') continue;
+      const h = applyMeta(header, meta);
+      meta = {};
+      members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
+    }
+    if (members.size === 0) throw new UserError(`${what} ${path} is empty or not a tar archive`);
+  } finally {
+    await fh.close();
+  }
+  const get = (name: string): TarMember | undefined => {
+    let key = normalizeTarPath(name);
+    for (let i = 0; i < 10; i++) {
+      const m = members.get(key);
+      if (!m) return undefined;
+      if (m.header.type === 'symlink') {
+        key = normalizeTarPath(posix.join(posix.dirname(key), m.header.linkname));
+      } else if (m.header.type === 'hardlink') {
+        key = normalizeTarPath(m.header.linkname);
+      } else {
+        return m;
+      }
+    }
+    return undefined;
+  };
+  const need = (name: string): TarMember => {
+    const m = get(name);
+    if (!m || m.header.type !== 'file') {
+      throw new UserError(
+        `${what} ${path} has no file '${name}': the archive is incomplete or of another kind`,
+      );
+    }
+    return m;
+  };
+  return {
+    path,
+    members,
+    get,
+    async readBytes(name) {
+      const m = need(name);
+      const fh2 = await open(path, 'r');
+      try {
+        return await readAt(fh2, m.offset, m.header.size);
+      } finally {
+        await fh2.close();
+      }
+    },
+    stream(name, options = {}) {
+      const m = need(name);
+      if (m.header.size === 0) return Readable.from([]);
+      return createReadStream(path, {
+        start: m.offset,
+        end: m.offset + m.header.size - 1,
+        highWaterMark: options.highWaterMark ?? 1 << 20,
+      });
+    },
+  };
+}
