@@ -17,7 +17,10 @@ export function sniffCompression(head: Buffer): Compression {
 }
 
 function fzstdTransform(): Transform {
-  let decoder: Decompress;
+  const out: { push(b: Buffer): void } = { push: () => undefined };
+  const decoder = new Decompress((data) => {
+    out.push(Buffer.from(data.buffer, data.byteOffset, data.length));
+  });
   const t = new Transform({
     transform(chunk: Buffer, _enc, cb: TransformCallback) {
       try {
@@ -36,9 +39,7 @@ function fzstdTransform(): Transform {
       }
     },
   });
-  decoder = new Decompress((data) => {
-    t.push(Buffer.from(data.buffer, data.byteOffset, data.length));
-  });
+  out.push = (b) => t.push(b);
   return t;
 }
 

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import { UserError } from '@talos-kmod/common';
 import { verifyingStream } from '../blob/verify';
 import { mediaTypes } from '../manifest/media-types';
