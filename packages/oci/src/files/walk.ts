@@ -1,0 +1,176 @@
+/**
+ * The merged file system of an image, streamed: layers are read top (last) to bottom, so the first
+ * time a path is seen is its final state; `.wh.<name>` whiteouts and `.wh..wh..opq` opaque
+ * directories hide what lower layers have (image-spec `layer.md`). Nothing is unpacked to disk;
+ * memory holds the set of paths seen and the content of one wanted file at a time.
+ */
+import { posix } from 'node:path';
+import { UserError } from '@talos-kmod/common';
+import type { Image } from '../sources/types';
+import { normalizeTarPath, type TarHeader } from '../tar/header';
+import { readTarStream } from '../tar/stream-reader';
+import { decompressor, sniffCompression } from './decompress';
+import { Readable, type Transform } from 'node:stream';
+
+/** One file of the merged image file system. */
+export interface ImageFile {
+  /** Relative path without a leading `/` or `./`, e.g. `usr/lib/modules/6.1.0/extra/a.ko`. */
+  path: string;
+  type: 'file' | 'directory' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
+  /** Permission bits including setuid/setgid/sticky. */
+  mode: number;
+  /** Content size for regular files, else 0. */
+  size: number;
+  uid: number;
+  gid: number;
+  /** Symlink target as stored, or a hard link's target path (normalised). */
+  linkTarget?: string;
+}
+
+/** Options for {@link walkImageFiles}. */
+export interface WalkOptions {
+  /** Files whose content to read (regular files only); others are reported without content. */
+  want?: (file: ImageFile) => boolean;
+  /** Called once per visible path, top layer first, with content for wanted files. Awaited. */
+  onFile: (file: ImageFile, content?: Buffer) => void | Promise<void>;
+  /** A wanted file larger than this fails the walk (default 512 MiB). */
+  maxFileSize?: number;
+}
+
+const whiteoutPrefix = '.wh.';
+const opaqueMarker = '.wh..wh..opq';
+
+function toImageFile(h: TarHeader, path: string): ImageFile | undefined {
+  const type = h.type;
+  if (!['file', 'directory', 'symlink', 'hardlink', 'char', 'block', 'fifo'].includes(type))
+    return undefined;
+  const file: ImageFile = {
+    path,
+    type: type as ImageFile['type'],
+    mode: h.mode & 0o7777,
+    size: type === 'file' ? h.size : 0,
+    uid: h.uid,
+    gid: h.gid,
+  };
+  if (type === 'symlink') file.linkTarget = h.linkname;
+  if (type === 'hardlink') file.linkTarget = normalizeTarPath(h.linkname);
+  return file;
+}
+
+/** Ancestors of `a/b/c`: `a`, `a/b`. */
+function* ancestors(path: string): Generator<string> {
+  for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) yield path.slice(0, i);
+}
+
+/** Opens a layer decompressed according to its first bytes. */
+export async function openLayerContent(
+  image: Image,
+  index: number,
+): Promise<AsyncIterable<Buffer>> {
+  const raw = await image.openLayer(index);
+  const iterator = raw[Symbol.asyncIterator]();
+  const first = await iterator.next();
+  if (first.done) return Readable.from([]);
+  const head = first.value as Buffer;
+  const rest = Readable.from(
+    (async function* () {
+      yield head;
+      for (;;) {
+        const n = await iterator.next();
+        if (n.done) return;
+        yield n.value as Buffer;
+      }
+    })(),
+    { objectMode: false },
+  );
+  const compression = sniffCompression(head);
+  if (compression === 'none') return rest;
+  const d: Transform = decompressor(compression);
+  rest.on('error', (e) => d.destroy(e));
+  return rest.pipe(d);
+}
+
+/**
+ * Walks the merged files of `image` (see the module comment). Throws a {@link UserError} when a
+ * wanted file exceeds `maxFileSize` or a layer is not a valid (compressed) tar.
+ */
+export async function walkImageFiles(image: Image, options: WalkOptions): Promise<void> {
+  const maxFileSize = options.maxFileSize ?? 512 * 1024 * 1024;
+  const seen = new Set<string>();
+  const whitedOut = new Set<string>();
+  const opaque = new Set<string>();
+  const nonDirectories = new Set<string>();
+  const hiddenByUpper = (path: string): boolean => {
+    if (seen.has(path) || whitedOut.has(path)) return true;
+    for (const a of ancestors(path)) {
+      if (whitedOut.has(a) || opaque.has(a) || nonDirectories.has(a)) return true;
+    }
+    return false;
+  };
+  for (let i = image.layers.length - 1; i >= 0; i--) {
+    const layerWhiteouts: string[] = [];
+    const layerOpaque: string[] = [];
+    const layerSeen = new Set<string>();
+    const layerNonDirs: string[] = [];
+    const pending = new Map<TarHeader, ImageFile>();
+    const what = `layer ${i} (${image.layers[i]?.digest ?? '?'})`;
+    const visible = (h: TarHeader): ImageFile | undefined => {
+      const path = normalizeTarPath(h.name);
+      if (!path) return undefined;
+      const base = posix.basename(path);
+      if (base.startsWith(whiteoutPrefix)) {
+        const dir = posix.dirname(path) === '.' ? '' : posix.dirname(path);
+        if (base === opaqueMarker) layerOpaque.push(dir);
+        else
+          layerWhiteouts.push(
+            dir ? `${dir}/${base.slice(whiteoutPrefix.length)}` : base.slice(whiteoutPrefix.length),
+          );
+        return undefined;
+      }
+      // A path twice in one layer (rare; tar says the last wins) is reported once, the first time.
+      if (hiddenByUpper(path) || layerSeen.has(path)) return undefined;
+      const file = toImageFile(h, path);
+      if (!file) return undefined;
+      layerSeen.add(path);
+      if (file.type !== 'directory') layerNonDirs.push(path);
+      return file;
+    };
+    const input = await openLayerContent(image, i);
+    try {
+      await readTarStream(
+        input,
+        {
+          wants: (h) => {
+            const file = visible(h);
+            if (!file) return false;
+            pending.set(h, file);
+            const wanted = options.want?.(file) ?? false;
+            if (wanted && file.size > maxFileSize) {
+              throw new UserError(
+                `${file.path} in ${what} is ${file.size} bytes, more than the ${maxFileSize}-byte limit for reading a file: raise maxFileSize or narrow the filter`,
+              );
+            }
+            return wanted;
+          },
+          entry: async (h, content) => {
+            const file = pending.get(h);
+            if (!file) return;
+            pending.delete(h);
+            await options.onFile(file, content);
+          },
+        },
+        what,
+      );
+    } catch (e: unknown) {
+      (input as { destroy?: () => void }).destroy?.();
+      if (e instanceof UserError) throw e;
+      throw new UserError(`cannot read ${what} of image ${image.digest}: ${(e as Error).message}`, {
+        cause: e,
+      });
+    }
+    for (const p of layerSeen) seen.add(p);
+    for (const p of layerWhiteouts) whitedOut.add(p);
+    for (const p of layerOpaque) opaque.add(p);
+    for (const p of layerNonDirs) nonDirectories.add(p);
+  }
+}
