@@ -50,6 +50,7 @@ function readElfParts(src: ByteSource, info: ModuleInfo, problems: string[]): vo
   const elf = parseElf(src, WANTED, problems);
   if (!elf) return;
   info.elf = elf.identity;
+  if (!elf.sectionsReadable) return;
   const section = (name: (typeof WANTED)[number]): Uint8Array | undefined => {
     const s = elf.sections.get(name);
     return s ? src.read(s.offset, s.size) : undefined;

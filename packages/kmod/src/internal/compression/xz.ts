@@ -43,7 +43,9 @@ export async function unxzBounded(data: Uint8Array, cap: number): Promise<Uint8A
   const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
-    const { done, value } = await reader.read();
+    const { done, value } = await reader.read().catch((e: unknown) => {
+      throw new Error(explainXzError(e));
+    });
     if (done) break;
     total += value.length;
     if (total > cap) {
@@ -53,6 +55,23 @@ export async function unxzBounded(data: Uint8Array, cap: number): Promise<Uint8A
     if (value.length > 0) chunks.push(value);
   }
   return concatChunks(chunks, total);
+}
+
+/** xz-embedded's `enum xz_ret` codes, which xz-decompress reports only as numbers. */
+const XZ_ERRORS: Record<string, string> = {
+  '2': 'unsupported integrity check',
+  '3': 'out of memory',
+  '4': 'dictionary larger than the 64 MiB decoder limit',
+  '5': 'not xz format',
+  '6': 'unsupported xz options',
+  '7': 'corrupt data',
+  '8': 'unexpected end of input',
+};
+
+function explainXzError(e: unknown): string {
+  const message = e instanceof Error ? e.message : String(e);
+  const code = /error code (\d+)/.exec(message)?.[1];
+  return code && XZ_ERRORS[code] ? `${XZ_ERRORS[code]} (xz error ${code})` : message;
 }
 
 /**

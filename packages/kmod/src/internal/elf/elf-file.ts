@@ -20,6 +20,8 @@ export interface ElfFile {
   identity: ElfIdentity;
   little: boolean;
   sections: Map<string, ElfSection>;
+  /** False when the section table (or its name table) could not be read; a problem says why. */
+  sectionsReadable: boolean;
 }
 
 const SHT_NOBITS = 8;
@@ -101,8 +103,9 @@ export function parseElf(
     problems.push(`ELF type is ${identity.type}, but kernel modules are relocatable objects (1)`);
   }
   const table = readSectionTable(src, header, h, layout, problems);
-  if (!table) return { identity, little, sections: new Map() };
-  return { identity, little, sections: findSections(src, table, layout, little, wanted, problems) };
+  if (!table) return { identity, little, sections: new Map(), sectionsReadable: false };
+  const sections = findSections(src, table, layout, little, wanted, problems);
+  return { identity, little, sections: sections ?? new Map(), sectionsReadable: !!sections };
 }
 
 interface SectionTable {
@@ -161,7 +164,7 @@ function findSections(
   little: boolean,
   wanted: readonly string[],
   problems: string[],
-): Map<string, ElfSection> {
+): Map<string, ElfSection> | undefined {
   const found = new Map<string, ElfSection>();
   const r = intReader(table.bytes, little);
   const at = (i: number): ElfSection & { name: number } => {
@@ -178,7 +181,7 @@ function findSections(
     problems.push(
       `ELF section name table (offset ${strtab.offset}, ${strtab.size} bytes) lies outside the file`,
     );
-    return found;
+    return undefined;
   }
   const names = src.read(strtab.offset, strtab.size);
   for (let i = 1; i < table.count; i++) {
