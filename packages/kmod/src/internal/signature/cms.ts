@@ -44,6 +44,8 @@ export interface ParsedCms {
   signedAttrs?: Uint8Array;
   /** True when the SignedData embeds the content (module signatures are detached). */
   attachedContent: boolean;
+  /** The encapsulated content type (the kernel requires id-data). */
+  contentType: string;
   signerCount: number;
 }
 
@@ -74,6 +76,7 @@ export function parseCms(der: Uint8Array): ParsedCms {
   return {
     ...parseSignerInfo(der, infos.valueStart, infos.valueEnd),
     attachedContent,
+    contentType: decodeOid(valueBytes(der, eType)),
     signerCount,
   };
 }
@@ -82,7 +85,7 @@ function parseSignerInfo(
   der: Uint8Array,
   at: number,
   limit: number,
-): Omit<ParsedCms, 'attachedContent' | 'signerCount'> {
+): Omit<ParsedCms, 'attachedContent' | 'contentType' | 'signerCount'> {
   const si = expectTlv(der, at, limit, SEQUENCE, 'SignerInfo');
   const version = expectTlv(der, si.valueStart, si.valueEnd, INTEGER, 'SignerInfo version');
   const sidTlv = readTlv(der, version.end, si.valueEnd);

@@ -7,6 +7,7 @@ import type { ModuleSignature } from '../../types';
 import { bytesEqualAscii, colonHex, intReader, utf8 } from '../bytes';
 import type { ByteSource } from '../source';
 import { parseCms, type ParsedCms } from './cms';
+import { OID_DATA } from './oids';
 
 /** The marker at the very end of a signed module. */
 export const SIGNATURE_MARKER = '~Module signature appended~\n';
@@ -86,6 +87,16 @@ export function readSignatureTrailer(src: ByteSource, problems: string[]): Signa
   }
   if (cms.attachedContent) {
     problems.push('PKCS#7 message embeds content; module signatures must be detached');
+  }
+  if (cms.contentType !== OID_DATA) {
+    problems.push(
+      `PKCS#7 content type is ${cms.contentType}, not data; the kernel rejects it ("Invalid module sig (not pkcs7-data)")`,
+    );
+  }
+  if (cms.signedAttrs) {
+    problems.push(
+      'the signature carries signed attributes; kernels reject such module signatures ("Invalid module sig (has authattrs)") unless they waive that check',
+    );
   }
   return {
     signed: true,
