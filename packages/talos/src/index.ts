@@ -9,3 +9,4 @@ export * from './make/index';
 export * from './talos-repo/index';
 export * from './installer/index';
 export * from './ttl/index';
+export * from './scaffold/index';
