@@ -10,3 +10,6 @@ export * from './talos-repo/index';
 export * from './installer/index';
 export * from './ttl/index';
 export * from './scaffold/index';
+export * from './extension-rules/index';
+export * from './udev/index';
+export * from './layout/index';

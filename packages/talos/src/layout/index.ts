@@ -1,0 +1,15 @@
+/** Image layouts: which image of the chain a file system is, and where modules and firmware live. */
+export type { LayoutEntry, LayoutFileType } from './types';
+export type { ImageKind, ImageKindResult } from './image-kind';
+export { detectImageKind, imageKindNames } from './image-kind';
+export {
+  moduleSuffixes,
+  isModuleFile,
+  normalizeModuleName,
+  moduleNameFromPath,
+  modulesRootFor,
+  firmwareRootFor,
+  otherModulesRoot,
+  kernelReleaseDirs,
+  splitModulePath,
+} from './module-paths';
