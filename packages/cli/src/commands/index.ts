@@ -5,6 +5,7 @@
 import type { Command } from 'commander';
 import type { Logger } from '@talos-kmod/common';
 import type { CliIo } from '../io';
+import { registerBuildInstaller } from './build-installer';
 
 /** What a command's action receives besides its own arguments. */
 export interface CommandContext {
@@ -18,4 +19,4 @@ export interface CommandContext {
 /** Adds one subcommand to the program. `context()` is called when the command runs. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
 
-export const commands: readonly RegisterCommand[] = [];
+export const commands: readonly RegisterCommand[] = [registerBuildInstaller];

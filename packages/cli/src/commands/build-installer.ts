@@ -1,0 +1,138 @@
+/**
+ * `talos-kmod build-installer`: the build-installer step from a terminal. Prints the pinned
+ * installer reference (or every output as JSON with --json) on stdout; progress goes to stderr.
+ */
+import type { Command } from 'commander';
+import { UserError, isUserError, spawnExec } from '@talos-kmod/common';
+import {
+  buildInstaller,
+  validateBuildInstallerOptions,
+  type BuildInstallerOptions,
+} from '@talos-kmod/pipeline';
+import type { RegisterCommand } from './index';
+
+interface Flags {
+  talosDir?: string;
+  imagerImage?: string;
+  baseInstallerImage?: string;
+  kernelImage?: string;
+  extensionImage: string[];
+  extraKernelArg: string[];
+  registry: string;
+  username?: string;
+  platform: string[];
+  tag?: string;
+  installerRef?: string;
+  insecureRegistry: string[];
+  outDir?: string;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
+
+/** Input names in messages → this command's flag names. */
+const flagNames: Readonly<Record<string, string>> = {
+  platforms: 'platform',
+  'extension-images': 'extension-image',
+  'extra-kernel-args': 'extra-kernel-arg',
+  'insecure-registries': 'insecure-registry',
+};
+
+/** A usage error: exit code 2. */
+class UsageError extends UserError {
+  readonly exitCode = 2;
+}
+
+/** Registers `build-installer`. */
+export const registerBuildInstaller: RegisterCommand = (program: Command, context) => {
+  program
+    .command('build-installer')
+    .description(
+      'Build a Talos installer (talos checkout or imager image), check it, and push it (default ttl.sh/<uuid>:1h)',
+    )
+    .option('--talos-dir <dir>', 'talos checkout: make installer-base imager, then image-installer')
+    .option(
+      '--imager-image <ref>',
+      'a ready imager image to run with docker (instead of --talos-dir)',
+    )
+    .option('--base-installer-image <ref>', 'installer-base for --imager-image')
+    .option('--kernel-image <ref>', 'kernel image (PKG_KERNEL) for --talos-dir')
+    .option('--extension-image <ref>', 'system extension image (repeatable)', collect, [])
+    .option('--extra-kernel-arg <arg>', 'extra kernel argument (repeatable)', collect, [])
+    .option('--registry <host>', 'registry for installer-base and imager', 'ghcr.io')
+    .option('--username <name>', 'registry namespace (default $GITHUB_REPOSITORY_OWNER)')
+    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', collect, [])
+    .option(
+      '--tag <tag>',
+      'TAG for installer-base and imager (default: git describe of the checkout)',
+    )
+    .option('--installer-ref <ref>', 'where to push the installer (default ttl.sh/<uuid>:1h)')
+    .option('--insecure-registry <host>', 'plain-HTTP registry (repeatable)', collect, [])
+    .option(
+      '--out-dir <dir>',
+      'where --imager-image writes installer-<arch>.tar (default: a temp dir)',
+    )
+    .option('--json', 'print every output as JSON')
+    .action(async (flags: Flags) => {
+      const ctx = context();
+      const username = flags.username ?? ctx.io.env.GITHUB_REPOSITORY_OWNER;
+      if (!username) {
+        throw new UsageError('--username is required (or set GITHUB_REPOSITORY_OWNER)');
+      }
+      const options: BuildInstallerOptions = {
+        ...(flags.talosDir ? { talosDir: flags.talosDir } : {}),
+        ...(flags.imagerImage ? { imagerImage: flags.imagerImage } : {}),
+        ...(flags.baseInstallerImage ? { baseInstallerImage: flags.baseInstallerImage } : {}),
+        ...(flags.kernelImage ? { kernelImage: flags.kernelImage } : {}),
+        extensionImages: flags.extensionImage,
+        extraKernelArgs: flags.extraKernelArg,
+        registry: flags.registry,
+        username,
+        platforms: flags.platform.length > 0 ? flags.platform : ['linux/amd64'],
+        ...(flags.tag ? { tag: flags.tag } : {}),
+        ...(flags.installerRef ? { installerRef: flags.installerRef } : {}),
+        insecureRegistries: flags.insecureRegistry,
+        ...(flags.outDir ? { outDir: flags.outDir } : {}),
+      };
+      try {
+        validateBuildInstallerOptions(options);
+      } catch (e: unknown) {
+        if (isUserError(e)) {
+          throw new UsageError(
+            e.message.replace(
+              /input '([a-z-]+)'/g,
+              (_m, name: string) => `'--${flagNames[name] ?? name}'`,
+            ),
+          );
+        }
+        throw e;
+      }
+      const result = await buildInstaller(options, { exec: spawnExec, logger: ctx.logger });
+      if (flags.json) {
+        ctx.io.stdout.write(
+          `${JSON.stringify(
+            {
+              installerImage: result.installerImage,
+              installerImages: result.installerImages,
+              imagerImage: result.imagerImage,
+              installerBaseImage: result.installerBaseImage,
+              tarballs: result.tarballs,
+            },
+            null,
+            2,
+          )}\n`,
+        );
+      } else {
+        ctx.io.stdout.write(`${result.installerImage}\n`);
+      }
+      ctx.io.stderr.write(
+        `next: talosctl upgrade --nodes <node> --image ${result.installerImage}\n`,
+      );
+    });
+};

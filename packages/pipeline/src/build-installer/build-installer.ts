@@ -1,0 +1,193 @@
+/**
+ * The build-installer step: from a kernel and extensions to a published, pinned installer.
+ *
+ *   talos-dir:    make installer-base imager (PKG_KERNEL=<kernel>) → make image-installer
+ *   imager-image: docker run <imager> installer --arch … (no checkout)
+ *   then:         check _out/installer-<arch>.tar → push with @talos-kmod/oci (an index for several
+ *                 platforms) → pinned outputs and a summary ending with `talosctl upgrade`.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecFn, Logger } from '@talos-kmod/common';
+import {
+  isLoopbackHost,
+  parseReference,
+  resolveDigest,
+  type RegistryOptions,
+} from '@talos-kmod/oci';
+import { isTtlSh, parseTtlShLifetime, type ImagerInputs } from '@talos-kmod/talos';
+import { buildInstallerBaseAndImager } from './build-imager';
+import { writeDockerConfig } from './docker-config';
+import {
+  validateBuildInstallerOptions,
+  type BuildInstallerOptions,
+  type ValidatedBuildInstaller,
+} from './options';
+import { checkTarballs, publishInstaller } from './publish';
+import { runImagerWithDocker, runImagerWithMake, type Tarballs } from './run-imager';
+import { installerSummary } from './summary';
+
+/** Seams: how commands run, where logs go, registry options (progress, CA, docker config). */
+export interface BuildInstallerDeps {
+  readonly exec: ExecFn;
+  readonly logger: Logger;
+  readonly registry?: RegistryOptions;
+  /** Environment added to make and docker (e.g. DOCKER_CONFIG). */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Random names for the ttl.sh default (tests pass a fixed one). */
+  readonly uuid?: () => string;
+}
+
+/** What the step produced; every image is a pinned reference. */
+export interface BuildInstallerResult {
+  /** The installer (an index when several platforms). */
+  readonly installerImage: string;
+  /** arch → pinned installer for that platform. */
+  readonly installerImages: Record<string, string>;
+  readonly imagerImage: string;
+  readonly installerBaseImage: string;
+  /** arch → tarball path. */
+  readonly tarballs: Tarballs;
+  /** Markdown for the job summary. */
+  readonly summary: string;
+}
+
+/** Runs the step. Every input is validated before any command runs. */
+export async function buildInstaller(
+  options: BuildInstallerOptions,
+  deps: BuildInstallerDeps,
+): Promise<BuildInstallerResult> {
+  const v = validateBuildInstallerOptions(options, deps.uuid);
+  if (!options.credentials) return run(options, v, deps);
+  const hosts = [options.registry, v.destination.registry];
+  const config = writeDockerConfig(hosts, options.credentials, { ...process.env, ...deps.env });
+  try {
+    return await run(options, v, { ...deps, env: { ...deps.env, DOCKER_CONFIG: config.dir } });
+  } finally {
+    config.dispose();
+  }
+}
+
+async function run(
+  options: BuildInstallerOptions,
+  v: ValidatedBuildInstaller,
+  deps: BuildInstallerDeps,
+): Promise<BuildInstallerResult> {
+  const { logger } = deps;
+  const registry: RegistryOptions = {
+    ...deps.registry,
+    logger,
+    insecureRegistries: [
+      ...(deps.registry?.insecureRegistries ?? []),
+      ...options.insecureRegistries,
+    ],
+    ...(options.credentials ? { credentials: credentialsFor(options) } : {}),
+  };
+  const arches = v.platforms.map((p) => p.arch);
+  if (v.defaultDestination) {
+    logger.info(`no installer-ref given: publishing to ${v.destination.toString()}`);
+  }
+
+  const pinned = await logger.group('Resolve input images to digests', async () => {
+    const pin = async (ref: string) => (await resolveDigest(ref, registry)).toString();
+    const extensionImages = await Promise.all(options.extensionImages.map(pin));
+    const kernelImage = options.kernelImage ? await pin(options.kernelImage) : undefined;
+    const base = options.baseInstallerImage ? await pin(options.baseInstallerImage) : undefined;
+    const imager = options.imagerImage ? await pin(options.imagerImage) : undefined;
+    for (const e of extensionImages) logger.info(`extension: ${e}`);
+    if (kernelImage) logger.info(`kernel: ${kernelImage}`);
+    return { extensionImages, kernelImage, base, imager };
+  });
+
+  const insecureFor = (refs: readonly string[]) =>
+    refs.some((r) => {
+      const host = parseReference(r).registry;
+      return isLoopbackHost(host) || (registry.insecureRegistries ?? []).includes(host);
+    });
+
+  let tarballs: Tarballs;
+  let imagerImage: string;
+  let installerBaseImage: string;
+  if (v.mode === 'talos-dir') {
+    const talosDir = options.talosDir ?? '';
+    const built = await buildInstallerBaseAndImager(
+      {
+        talosDir,
+        registry: options.registry,
+        username: v.username,
+        ...(options.tag ? { tag: options.tag } : {}),
+        platforms: v.platforms.map((p) => p.platform),
+        kernelImage: pinned.kernelImage ?? '',
+        ...(deps.env ? { env: deps.env } : {}),
+      },
+      { exec: deps.exec, logger, registry },
+    );
+    imagerImage = built.imagerImage;
+    installerBaseImage = built.installerBaseImage;
+    const imager: ImagerInputs = {
+      baseInstallerImage: installerBaseImage,
+      extensionImages: pinned.extensionImages,
+      extraKernelArgs: options.extraKernelArgs,
+      insecure: insecureFor([installerBaseImage, ...pinned.extensionImages]),
+    };
+    tarballs = await runImagerWithMake(
+      { talosDir, target: built.target, arches, imager, ...(deps.env ? { env: deps.env } : {}) },
+      { exec: deps.exec, logger },
+    );
+  } else {
+    imagerImage = pinned.imager ?? '';
+    installerBaseImage = pinned.base ?? '';
+    if (options.tag) logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
+    const imager: ImagerInputs = {
+      baseInstallerImage: installerBaseImage,
+      extensionImages: pinned.extensionImages,
+      extraKernelArgs: options.extraKernelArgs,
+      insecure: insecureFor([installerBaseImage, ...pinned.extensionImages]),
+    };
+    const outDir = options.outDir ?? mkdtempSync(join(tmpdir(), 'talos-installer-'));
+    tarballs = await runImagerWithDocker(
+      { imagerImage, outDir, arches, imager, ...(deps.env ? { env: deps.env } : {}) },
+      { exec: deps.exec, logger },
+    );
+  }
+
+  const checks = await checkTarballs(tarballs, logger);
+  const published = await publishInstaller(tarballs, checks, v.destination, { logger, registry });
+  const ttlSeconds = isTtlSh(v.destination.registry)
+    ? parseTtlShLifetime(v.destination.tag ?? '')
+    : undefined;
+  const summary = installerSummary({
+    mode: v.mode,
+    installerImage: published.installerImage,
+    installerImages: published.installerImages,
+    imagerImage,
+    installerBaseImage,
+    ...(pinned.kernelImage ? { kernelImage: pinned.kernelImage } : {}),
+    extensionImages: pinned.extensionImages,
+    extraKernelArgs: options.extraKernelArgs,
+    layouts: Object.fromEntries(
+      Object.entries(checks).map(([arch, c]) => [
+        arch,
+        c.files.map((f) => f.split('/').pop()).join(' + '),
+      ]),
+    ),
+    ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
+  });
+  return {
+    installerImage: published.installerImage,
+    installerImages: published.installerImages,
+    imagerImage,
+    installerBaseImage,
+    tarballs,
+    summary,
+  };
+}
+
+/** Explicit credentials apply to the step's own registry only; others use the docker config. */
+function credentialsFor(options: BuildInstallerOptions): RegistryOptions['credentials'] {
+  const creds = options.credentials;
+  const dest = options.installerRef ? parseReference(options.installerRef).registry : undefined;
+  return (host: string) =>
+    creds && (host === options.registry || host === dest) ? { ...creds } : undefined;
+}

@@ -1,0 +1,71 @@
+import { describe, expect, it } from '@jest/globals';
+import { validateBuildInstallerOptions, type BuildInstallerOptions } from '@talos-kmod/pipeline';
+
+const pinned = (name: string) => `127.0.0.1:5005/u/${name}:v1@sha256:${'a'.repeat(64)}`;
+const base: BuildInstallerOptions = {
+  talosDir: '/w/talos',
+  kernelImage: pinned('kernel'),
+  extensionImages: [pinned('hailort')],
+  extraKernelArgs: ['console=ttyS0'],
+  registry: '127.0.0.1:5005',
+  username: 'Michael-Robbins',
+  platforms: ['linux/amd64'],
+  insecureRegistries: [],
+};
+
+describe('validateBuildInstallerOptions', () => {
+  it('accepts talos-dir mode, lower-cases the username, and defaults to ttl.sh/<uuid>:1h', () => {
+    const v = validateBuildInstallerOptions(base, () => 'fb357269-2a4c-478d-8ceb-0d297d70d5aa');
+    expect(v.mode).toBe('talos-dir');
+    expect(v.username).toBe('michael-robbins');
+    expect(v.destination.toString()).toBe('ttl.sh/fb357269-2a4c-478d-8ceb-0d297d70d5aa:1h');
+    expect(v.defaultDestination).toBe(true);
+    expect(v.platforms).toEqual([{ platform: 'linux/amd64', arch: 'amd64' }]);
+  });
+
+  it('accepts imager-image mode with a base installer and dedupes platforms', () => {
+    const v = validateBuildInstallerOptions({
+      ...base,
+      talosDir: undefined,
+      kernelImage: undefined,
+      imagerImage: pinned('imager'),
+      baseInstallerImage: pinned('installer-base'),
+      platforms: ['linux/amd64', 'linux/arm64', 'linux/arm64/v8'],
+      installerRef: '127.0.0.1:5005/u/installer:v1',
+    });
+    expect(v.mode).toBe('imager-image');
+    expect(v.platforms.map((p) => p.arch)).toEqual(['amd64', 'arm64']);
+    expect(v.destination.toString()).toBe('127.0.0.1:5005/u/installer:v1');
+  });
+
+  it.each<[string, Partial<BuildInstallerOptions>, RegExp]>([
+    [
+      'both modes',
+      { imagerImage: pinned('imager') },
+      /'talos-dir' and 'imager-image' are both set/,
+    ],
+    ['no mode', { talosDir: undefined }, /neither 'talos-dir' nor 'imager-image'/],
+    ['no kernel in talos-dir mode', { kernelImage: undefined }, /'kernel-image' is required/],
+    [
+      'imager mode without base',
+      { talosDir: undefined, imagerImage: pinned('imager') },
+      /'base-installer-image' is required/,
+    ],
+    ['a space in an extension', { extensionImages: ['a b'] }, /input 'extension-images'/],
+    ['a $ in a kernel argument', { extraKernelArgs: ['a=$HOME'] }, /input 'extra-kernel-args'/],
+    ['a flag as kernel argument', { extraKernelArgs: ['--output'] }, /starts with '-'/],
+    ['a newline in the tag', { tag: 'v1\nv2' }, /input 'tag'/],
+    ['a semicolon in the registry', { registry: 'ghcr.io;x' }, /input 'registry'/],
+    ['a URL as registry', { registry: 'https://ghcr.io' }, /input 'registry'/],
+    ['a backtick in the username', { username: 'a`id`' }, /input 'username'/],
+    ['an unsupported platform', { platforms: ['linux/riscv64'] }, /amd64 and linux\/arm64 only/],
+    ['a non-linux platform', { platforms: ['windows/amd64'] }, /input 'platforms'/],
+    ['no platform', { platforms: [] }, /input 'platforms' is empty/],
+    ['a digest destination', { installerRef: pinned('x') }, /not a digest/],
+    ['ttl.sh over 24h', { installerRef: 'ttl.sh/x:2d' }, /at most 24 hours/],
+    ['ttl.sh with a bare number', { installerRef: 'ttl.sh/x:90' }, /needs a unit/],
+    ['an invalid reference', { installerRef: 'UPPER/Case:1' }, /input 'installer-ref'/],
+  ])('refuses %s before any work', (_name, change, message) => {
+    expect(() => validateBuildInstallerOptions({ ...base, ...change })).toThrow(message);
+  });
+});

@@ -1,0 +1,219 @@
+/**
+ * build-installer through its bundled action, against a real registry and Docker engine: the talos
+ * fixture checkout (make installer-base imager → make image-installer) and a ready imager image,
+ * single and multi-platform, plus the failures a user meets.
+ */
+import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runAction } from '../support/action';
+import { ensureDocker } from '../support/docker';
+import { startRegistry, type TestRegistry } from '../support/registry';
+import {
+  makeFixtureImager,
+  prepareTalosCheckout,
+  pushExtensionImage,
+  pushKernelImage,
+  pushScriptImager,
+  skopeoInspect,
+  skopeoRaw,
+} from './images';
+
+jest.setTimeout(10 * 60_000);
+
+let registry: TestRegistry;
+let prefix: string;
+const checkouts: string[] = [];
+let multi: { installerBase: string; imager: string };
+
+beforeAll(async () => {
+  await ensureDocker();
+  registry = await startRegistry();
+  prefix = `${registry.host}/example-owner`;
+  pushKernelImage(`${prefix}/kernel:k1`, ['amd64', 'arm64']);
+  pushExtensionImage(`${prefix}/hailort:4.24.0`, 'hailort', ['amd64', 'arm64']);
+  const checkout = prepareTalosCheckout();
+  checkouts.push(checkout);
+  multi = makeFixtureImager(checkout, {
+    registry: registry.host,
+    username: 'example-owner',
+    tag: 'v1.11.0-multi',
+    kernel: `${prefix}/kernel:k1`,
+    platforms: ['linux/amd64', 'linux/arm64'],
+  });
+});
+
+afterAll(async () => {
+  for (const c of checkouts) rmSync(c, { recursive: true, force: true });
+  await registry?.stop();
+});
+
+const digestOf = (pinned: string) => pinned.slice(pinned.indexOf('@') + 1);
+
+describe('build-installer action', () => {
+  it('builds installer-base and imager in a talos checkout and publishes a pinned installer that skopeo pulls back', async () => {
+    const checkout = prepareTalosCheckout('v1.11.2');
+    checkouts.push(checkout);
+    const run = await runAction('build-installer', {
+      'talos-dir': checkout,
+      'kernel-image': `${prefix}/kernel:k1`,
+      'extension-images': `${prefix}/hailort:4.24.0`,
+      'extra-kernel-args': 'console=ttyS0\ntalos.dashboard.disabled=1',
+      registry: registry.host,
+      'installer-ref': `${prefix}/installer:v1.11.2`,
+    });
+    expect(run.failure).toBeUndefined();
+    expect(run.exitCode).toBe(0);
+    const out = run.outputs;
+    expect(out['installer-image']).toMatch(
+      new RegExp(`^${prefix}/installer:v1\\.11\\.2@sha256:[0-9a-f]{64}$`),
+    );
+    // TAG defaulted to the checkout's git describe, USERNAME to the lower-cased owner.
+    expect(out['installer-base-image']).toMatch(
+      new RegExp(`^${prefix}/installer-base:v1\\.11\\.2@sha256:[0-9a-f]{64}$`),
+    );
+    expect(out['imager-image']).toMatch(new RegExp(`^${prefix}/imager:v1\\.11\\.2@sha256:`));
+    const pulled = skopeoInspect(out['installer-image'] ?? '');
+    expect(pulled.Digest).toBe(digestOf(out['installer-image'] ?? ''));
+    expect(pulled.Architecture).toBe('amd64');
+    expect(skopeoRaw(`${prefix}/installer-base:v1.11.2`).digest).toBe(
+      digestOf(out['installer-base-image'] ?? ''),
+    );
+    expect(JSON.parse(out['installer-images'] ?? '{}')).toEqual({ amd64: out['installer-image'] });
+    expect(out.tarball).toBe(`${checkout}/_out/installer-amd64.tar`);
+    // The pushed image is the tarball: same config, base layers plus the boot-asset layer.
+    const config = JSON.parse(
+      execFileSync('skopeo', ['inspect', '--config', `docker-archive:${out.tarball}`], {
+        encoding: 'utf8',
+      }),
+    ) as { rootfs: { diff_ids: string[] } };
+    expect((pulled.Layers as string[]).length).toBe(config.rootfs.diff_ids.length);
+    expect(run.stdout).toContain('usr/install/amd64/vmlinuz.efi');
+    expect(run.summary.trimEnd().split('\n').slice(-2)[0]).toBe(
+      `talosctl upgrade --nodes <node> --image ${out['installer-image']}`,
+    );
+  });
+
+  it('runs a ready imager for amd64 and arm64 and publishes an index of both', async () => {
+    const runnerTemp = mkdtempSync(join(tmpdir(), 'runner-temp-'));
+    checkouts.push(runnerTemp);
+    const run = await runAction(
+      'build-installer',
+      {
+        'imager-image': multi.imager,
+        'base-installer-image': multi.installerBase,
+        'extension-images': `${prefix}/hailort:4.24.0`,
+        platforms: 'linux/amd64,linux/arm64',
+        registry: registry.host,
+        'installer-ref': `${prefix}/installer:multi`,
+      },
+      { env: { RUNNER_TEMP: runnerTemp } },
+    );
+    expect(run.failure).toBeUndefined();
+    const out = run.outputs;
+    const index = skopeoRaw(`${prefix}/installer:multi`);
+    expect(digestOf(out['installer-image'] ?? '')).toBe(index.digest);
+    const manifests = index.raw.manifests as {
+      digest: string;
+      platform: { architecture: string };
+    }[];
+    const images = JSON.parse(out['installer-images'] ?? '{}') as Record<string, string>;
+    expect(Object.keys(images).sort()).toEqual(['amd64', 'arm64']);
+    for (const arch of ['amd64', 'arm64']) {
+      const entry = manifests.find((m) => m.platform.architecture === arch);
+      expect(entry?.digest).toBe(digestOf(images[arch] ?? ''));
+      const pulled = skopeoInspect(images[arch] ?? '');
+      expect(pulled.Digest).toBe(entry?.digest);
+      expect(pulled.Architecture).toBe(arch);
+    }
+    expect(out['imager-image']).toBe(multi.imager);
+    expect(out['installer-base-image']).toBe(multi.installerBase);
+    expect((out.tarball ?? '').split('\n')).toEqual([
+      `${runnerTemp}/talos-installer/installer-amd64.tar`,
+      `${runnerTemp}/talos-installer/installer-arm64.tar`,
+    ]);
+    for (const path of (out.tarball ?? '').split('\n')) expect(existsSync(path)).toBe(true);
+  });
+
+  it('refuses a ttl.sh lifetime over 24h before touching any registry', async () => {
+    const run = await runAction('build-installer', {
+      'imager-image': '127.0.0.1:1/nobody/imager:v1',
+      'base-installer-image': '127.0.0.1:1/nobody/installer-base:v1',
+      'installer-ref': 'ttl.sh/6f1d0c8e-0d8b-4a57-a7f5-0c1f9b1b3c11:2d',
+    });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.failure).toMatch(/ttl\.sh keeps images at most 24 hours/);
+    expect(run.failure).toContain("input 'installer-ref'");
+    expect(run.stdout).not.toMatch(/127\.0\.0\.1:1/);
+  });
+
+  it('fails clearly when the imager writes something that is not an image', async () => {
+    pushScriptImager(`${prefix}/junk-imager:1`, 'echo "not a tarball" > /out/installer-$arch.tar');
+    const run = await runAction('build-installer', {
+      'imager-image': `${prefix}/junk-imager:1`,
+      'base-installer-image': multi.installerBase,
+      registry: registry.host,
+      'installer-ref': `${prefix}/installer:junk`,
+    });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.failure).toMatch(/installer-amd64\.tar is not an image tarball/);
+    expect(() => skopeoRaw(`${prefix}/installer:junk`)).toThrow();
+  });
+
+  it('fails clearly when the imager exits 0 without writing installer-<arch>.tar', async () => {
+    pushScriptImager(`${prefix}/lazy-imager:1`, 'echo "nothing to do"');
+    const run = await runAction('build-installer', {
+      'imager-image': `${prefix}/lazy-imager:1`,
+      'base-installer-image': multi.installerBase,
+      registry: registry.host,
+      'installer-ref': `${prefix}/installer:lazy`,
+    });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.failure).toMatch(/the imager did not write .*installer-amd64\.tar for amd64/);
+  });
+
+  it('reports an imager failure with its exit code and last lines', async () => {
+    pushExtensionImage(`${prefix}/other-kernel-ext:1`, 'other', ['amd64'], {
+      kernelRelease: '6.1.0-other',
+    });
+    const run = await runAction('build-installer', {
+      'imager-image': multi.imager,
+      'base-installer-image': multi.installerBase,
+      'extension-images': `${prefix}/other-kernel-ext:1`,
+      registry: registry.host,
+      'installer-ref': `${prefix}/installer:broken`,
+    });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.failure).toMatch(/failed for amd64 with exit code 7 \(installer assembly failed/);
+    expect(run.stdout).toMatch(
+      /has modules for kernel 6\.1\.0-other, but the imager's kernel is 6\.12\.31-talos/,
+    );
+  });
+
+  it('reports a missing _out/installer-<arch>.tar when make image-installer ignores a failed platform', async () => {
+    // release-1.10..1.12 run the imager per platform without `|| exit 1`: only the last platform's
+    // failure fails make. The extension has no arm64 image, so the arm64 run fails (exit 5).
+    pushExtensionImage(`${prefix}/amd64-only:1`, 'amd64only', ['amd64'], { index: true });
+    const checkout = prepareTalosCheckout('v1.11.3');
+    checkouts.push(checkout);
+    const makefile = join(checkout, 'Makefile');
+    writeFileSync(
+      makefile,
+      readFileSync(makefile, 'utf8').replace('$(IMAGER_ARGS) || exit 1 ;', '$(IMAGER_ARGS) ;'),
+    );
+    const run = await runAction('build-installer', {
+      'talos-dir': checkout,
+      'kernel-image': `${prefix}/kernel:k1`,
+      'extension-images': `${prefix}/amd64-only:1`,
+      registry: registry.host,
+      platforms: 'linux/arm64,linux/amd64',
+      'installer-ref': `${prefix}/installer:partial`,
+    });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.failure).toMatch(/the imager did not write .*_out\/installer-arm64\.tar for arm64/);
+    expect(run.stdout).toContain('the index has no linux/arm64 image');
+    expect(() => skopeoRaw(`${prefix}/installer:partial`)).toThrow();
+  });
+});
