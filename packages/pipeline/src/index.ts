@@ -2,3 +2,6 @@
  * The pipeline steps as plain functions (options, deps) → result, shared by the actions and the CLI.
  */
 export * from './build-installer/index';
+export * from './build-cache/index';
+export * from './build-kernel-pkg/index';
+export * from './build-extension/index';

@@ -1,0 +1,29 @@
+/**
+ * A registry check before a build that can take tens of minutes: the registry must answer (and
+ * accept the credentials for a pull) before make starts, or the push at the end would fail.
+ */
+import { UserError, describeError } from '@talos-kmod/common';
+import { RegistryError, type RegistryClient } from '@talos-kmod/oci';
+
+/** Throws a {@link UserError} naming the registry when it cannot be reached or refuses access. */
+export async function preflightRegistry(
+  client: RegistryClient,
+  probe: string,
+  registry: string,
+): Promise<void> {
+  try {
+    await client.head(probe);
+  } catch (e: unknown) {
+    const status = e instanceof RegistryError ? e.status : undefined;
+    const hint =
+      status === 401 || status === 403
+        ? 'log in first (docker/login-action, or registry-username and registry-password) and check the token may write packages'
+        : `check the registry input, that the registry is running, and for a plain-HTTP registry add it to insecure-registries`;
+    throw new UserError(
+      `registry ${registry} is not usable before the build: ${describeError(e)}; ${hint}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}
