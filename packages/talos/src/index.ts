@@ -13,3 +13,4 @@ export * from './scaffold/index';
 export * from './extension-rules/index';
 export * from './udev/index';
 export * from './layout/index';
+export * from './wiring/index';

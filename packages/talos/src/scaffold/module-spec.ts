@@ -4,8 +4,8 @@
  * `HAILORT_VERSION`, extension folder `drivers/hailort` (siderolabs/pkgs hailort/pkg.yaml,
  * siderolabs/extensions drivers/hailort/).
  */
-import semver from 'semver';
 import { UserError } from '@talos-kmod/common';
+import { parseVersionRange } from '../extension-rules/version-range';
 
 /** Renovate datasources `new-module` writes (the ones upstream module packages use). */
 export const renovateDatasources = ['github-releases', 'github-tags'] as const;
@@ -234,10 +234,10 @@ function resolveRenovate(input: NewModuleInput, sourceUrl: string): ModuleDefini
 
 function resolveTalosVersion(range: string): string {
   const r = range.trim();
-  const forSemver = r.replace(/(^|[\s<>=^~])v(?=\d)/g, '$1');
-  if (r === '' || semver.validRange(forSemver) === null) {
+  const parsed = parseVersionRange(r);
+  if (!parsed.ok) {
     throw new UserError(
-      `Talos compatibility '${range}' is not a semver range: use e.g. ">= v1.10.0"`,
+      `Talos compatibility '${range}' is not a range Talos accepts (${parsed.error}): use e.g. ">= v1.10.0"`,
     );
   }
   return r;
