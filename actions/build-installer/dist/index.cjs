@@ -6,12 +6,24 @@ var __getOwnPropDesc = Object.getOwnPropertyDescriptor;
 var __getOwnPropNames = Object.getOwnPropertyNames;
 var __getProtoOf = Object.getPrototypeOf;
 var __hasOwnProp = Object.prototype.hasOwnProperty;
+var __esm = (fn, res, err2) => function __init() {
+  if (err2) throw err2[0];
+  try {
+    return fn && (res = (0, fn[__getOwnPropNames(fn)[0]])(fn = 0)), res;
+  } catch (e) {
+    throw err2 = [e], e;
+  }
+};
 var __commonJS = (cb, mod) => function __require() {
   try {
     return mod || (0, cb[__getOwnPropNames(cb)[0]])((mod = { exports: {} }).exports, mod), mod.exports;
   } catch (e) {
     throw mod = 0, e;
   }
+};
+var __export = (target, all) => {
+  for (var name in all)
+    __defProp(target, name, { get: all[name], enumerable: true });
 };
 var __copyProps = (to, from, except, desc) => {
   if (from && typeof from === "object" || typeof from === "function") {
@@ -29,6 +41,7 @@ var __toESM = (mod, isNodeMode, target) => (target = mod != null ? __create(__ge
   isNodeMode || !mod || !mod.__esModule ? __defProp(target, "default", { value: mod, enumerable: true }) : target,
   mod
 ));
+var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: true }), mod);
 
 // node_modules/tunnel/lib/tunnel.js
 var require_tunnel = __commonJS({
@@ -5497,7 +5510,7 @@ var require_body = __commonJS({
         const boundary = `----formdata-undici-0${`${random(1e11)}`.padStart(11, "0")}`;
         const prefix = `--${boundary}\r
 Content-Disposition: form-data`;
-        const escape = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
+        const escape2 = (str) => str.replace(/\n/g, "%0A").replace(/\r/g, "%0D").replace(/"/g, "%22");
         const normalizeLinefeeds = (value) => value.replace(/\r?\n|\r/g, "\r\n");
         const blobParts = [];
         const rn = new Uint8Array([13, 10]);
@@ -5505,14 +5518,14 @@ Content-Disposition: form-data`;
         let hasUnknownSizeValue = false;
         for (const [name, value] of object) {
           if (typeof value === "string") {
-            const chunk2 = textEncoder.encode(prefix + `; name="${escape(normalizeLinefeeds(name))}"\r
+            const chunk2 = textEncoder.encode(prefix + `; name="${escape2(normalizeLinefeeds(name))}"\r
 \r
 ${normalizeLinefeeds(value)}\r
 `);
             blobParts.push(chunk2);
             length += chunk2.byteLength;
           } else {
-            const chunk2 = textEncoder.encode(`${prefix}; name="${escape(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape(value.name)}"` : "") + `\r
+            const chunk2 = textEncoder.encode(`${prefix}; name="${escape2(normalizeLinefeeds(name))}"` + (value.name ? `; filename="${escape2(value.name)}"` : "") + `\r
 Content-Type: ${value.type || "application/octet-stream"}\r
 \r
 `);
@@ -18513,8 +18526,8 @@ var require_eventsource_stream = __commonJS({
           if (this.maxEventSize > 0 && this.dataLineCount >= this.maxDataLines) {
             throw createMaxEventSizeExceededError();
           }
-          const valueBytes = line.length - valueStart;
-          const dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes;
+          const valueBytes2 = line.length - valueStart;
+          const dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes2;
           this.setEventFieldSize("data", dataSize);
           const value = line.toString("utf8", valueStart);
           if (event.data === void 0) {
@@ -23925,8 +23938,8 @@ var require_webidl2 = __commonJS({
     webidl.is.BufferSource = function(V) {
       return types.isArrayBuffer(V) || ArrayBuffer.isView(V) && types.isArrayBuffer(V.buffer);
     };
-    webidl.util.getCopyOfBytesHeldByBufferSource = function(bufferSource) {
-      const jsBufferSource = bufferSource;
+    webidl.util.getCopyOfBytesHeldByBufferSource = function(bufferSource2) {
+      const jsBufferSource = bufferSource2;
       let jsArrayBuffer = jsBufferSource;
       let offset = 0;
       let length = 0;
@@ -45073,8 +45086,8 @@ var require_eventsource_stream2 = __commonJS({
           if (this.maxEventSize > 0 && this.dataLineCount >= this.maxDataLines) {
             throw createMaxEventSizeExceededError();
           }
-          const valueBytes = line.length - valueStart;
-          const dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes;
+          const valueBytes2 = line.length - valueStart;
+          const dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes2;
           this.setEventFieldSize("data", dataSize);
           const value = line.toString("utf8", valueStart);
           if (event.data === void 0) {
@@ -53112,2216 +53125,12075 @@ var require_dist = __commonJS({
   }
 });
 
-// node_modules/semver/internal/constants.js
-var require_constants11 = __commonJS({
-  "node_modules/semver/internal/constants.js"(exports2, module2) {
+// node_modules/tslib/tslib.es6.mjs
+var tslib_es6_exports = {};
+__export(tslib_es6_exports, {
+  __addDisposableResource: () => __addDisposableResource,
+  __assign: () => __assign,
+  __asyncDelegator: () => __asyncDelegator,
+  __asyncGenerator: () => __asyncGenerator,
+  __asyncValues: () => __asyncValues,
+  __await: () => __await,
+  __awaiter: () => __awaiter3,
+  __classPrivateFieldGet: () => __classPrivateFieldGet,
+  __classPrivateFieldIn: () => __classPrivateFieldIn,
+  __classPrivateFieldSet: () => __classPrivateFieldSet,
+  __createBinding: () => __createBinding,
+  __decorate: () => __decorate,
+  __disposeResources: () => __disposeResources,
+  __esDecorate: () => __esDecorate,
+  __exportStar: () => __exportStar,
+  __extends: () => __extends,
+  __generator: () => __generator,
+  __importDefault: () => __importDefault,
+  __importStar: () => __importStar,
+  __makeTemplateObject: () => __makeTemplateObject,
+  __metadata: () => __metadata,
+  __param: () => __param,
+  __propKey: () => __propKey,
+  __read: () => __read,
+  __rest: () => __rest,
+  __rewriteRelativeImportExtension: () => __rewriteRelativeImportExtension,
+  __runInitializers: () => __runInitializers,
+  __setFunctionName: () => __setFunctionName,
+  __spread: () => __spread,
+  __spreadArray: () => __spreadArray,
+  __spreadArrays: () => __spreadArrays,
+  __values: () => __values,
+  default: () => tslib_es6_default
+});
+function __extends(d, b) {
+  if (typeof b !== "function" && b !== null)
+    throw new TypeError("Class extends value " + String(b) + " is not a constructor or null");
+  extendStatics(d, b);
+  function __() {
+    this.constructor = d;
+  }
+  d.prototype = b === null ? Object.create(b) : (__.prototype = b.prototype, new __());
+}
+function __rest(s, e) {
+  var t = {};
+  for (var p in s) if (Object.prototype.hasOwnProperty.call(s, p) && e.indexOf(p) < 0)
+    t[p] = s[p];
+  if (s != null && typeof Object.getOwnPropertySymbols === "function")
+    for (var i = 0, p = Object.getOwnPropertySymbols(s); i < p.length; i++) {
+      if (e.indexOf(p[i]) < 0 && Object.prototype.propertyIsEnumerable.call(s, p[i]))
+        t[p[i]] = s[p[i]];
+    }
+  return t;
+}
+function __decorate(decorators, target, key, desc) {
+  var c = arguments.length, r = c < 3 ? target : desc === null ? desc = Object.getOwnPropertyDescriptor(target, key) : desc, d;
+  if (typeof Reflect === "object" && typeof Reflect.decorate === "function") r = Reflect.decorate(decorators, target, key, desc);
+  else for (var i = decorators.length - 1; i >= 0; i--) if (d = decorators[i]) r = (c < 3 ? d(r) : c > 3 ? d(target, key, r) : d(target, key)) || r;
+  return c > 3 && r && Object.defineProperty(target, key, r), r;
+}
+function __param(paramIndex, decorator) {
+  return function(target, key) {
+    decorator(target, key, paramIndex);
+  };
+}
+function __esDecorate(ctor, descriptorIn, decorators, contextIn, initializers, extraInitializers) {
+  function accept(f) {
+    if (f !== void 0 && typeof f !== "function") throw new TypeError("Function expected");
+    return f;
+  }
+  var kind = contextIn.kind, key = kind === "getter" ? "get" : kind === "setter" ? "set" : "value";
+  var target = !descriptorIn && ctor ? contextIn["static"] ? ctor : ctor.prototype : null;
+  var descriptor = descriptorIn || (target ? Object.getOwnPropertyDescriptor(target, contextIn.name) : {});
+  var _, done = false;
+  for (var i = decorators.length - 1; i >= 0; i--) {
+    var context = {};
+    for (var p in contextIn) context[p] = p === "access" ? {} : contextIn[p];
+    for (var p in contextIn.access) context.access[p] = contextIn.access[p];
+    context.addInitializer = function(f) {
+      if (done) throw new TypeError("Cannot add initializers after decoration has completed");
+      extraInitializers.push(accept(f || null));
+    };
+    var result2 = (0, decorators[i])(kind === "accessor" ? { get: descriptor.get, set: descriptor.set } : descriptor[key], context);
+    if (kind === "accessor") {
+      if (result2 === void 0) continue;
+      if (result2 === null || typeof result2 !== "object") throw new TypeError("Object expected");
+      if (_ = accept(result2.get)) descriptor.get = _;
+      if (_ = accept(result2.set)) descriptor.set = _;
+      if (_ = accept(result2.init)) initializers.unshift(_);
+    } else if (_ = accept(result2)) {
+      if (kind === "field") initializers.unshift(_);
+      else descriptor[key] = _;
+    }
+  }
+  if (target) Object.defineProperty(target, contextIn.name, descriptor);
+  done = true;
+}
+function __runInitializers(thisArg, initializers, value) {
+  var useValue = arguments.length > 2;
+  for (var i = 0; i < initializers.length; i++) {
+    value = useValue ? initializers[i].call(thisArg, value) : initializers[i].call(thisArg);
+  }
+  return useValue ? value : void 0;
+}
+function __propKey(x) {
+  return typeof x === "symbol" ? x : "".concat(x);
+}
+function __setFunctionName(f, name, prefix) {
+  if (typeof name === "symbol") name = name.description ? "[".concat(name.description, "]") : "";
+  return Object.defineProperty(f, "name", { configurable: true, value: prefix ? "".concat(prefix, " ", name) : name });
+}
+function __metadata(metadataKey, metadataValue) {
+  if (typeof Reflect === "object" && typeof Reflect.metadata === "function") return Reflect.metadata(metadataKey, metadataValue);
+}
+function __awaiter3(thisArg, _arguments, P, generator) {
+  function adopt(value) {
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
+    });
+  }
+  return new (P || (P = Promise))(function(resolve2, reject) {
+    function fulfilled(value) {
+      try {
+        step(generator.next(value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function rejected(value) {
+      try {
+        step(generator["throw"](value));
+      } catch (e) {
+        reject(e);
+      }
+    }
+    function step(result2) {
+      result2.done ? resolve2(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+    }
+    step((generator = generator.apply(thisArg, _arguments || [])).next());
+  });
+}
+function __generator(thisArg, body) {
+  var _ = { label: 0, sent: function() {
+    if (t[0] & 1) throw t[1];
+    return t[1];
+  }, trys: [], ops: [] }, f, y, t, g = Object.create((typeof Iterator === "function" ? Iterator : Object).prototype);
+  return g.next = verb(0), g["throw"] = verb(1), g["return"] = verb(2), typeof Symbol === "function" && (g[Symbol.iterator] = function() {
+    return this;
+  }), g;
+  function verb(n) {
+    return function(v2) {
+      return step([n, v2]);
+    };
+  }
+  function step(op) {
+    if (f) throw new TypeError("Generator is already executing.");
+    while (g && (g = 0, op[0] && (_ = 0)), _) try {
+      if (f = 1, y && (t = op[0] & 2 ? y["return"] : op[0] ? y["throw"] || ((t = y["return"]) && t.call(y), 0) : y.next) && !(t = t.call(y, op[1])).done) return t;
+      if (y = 0, t) op = [op[0] & 2, t.value];
+      switch (op[0]) {
+        case 0:
+        case 1:
+          t = op;
+          break;
+        case 4:
+          _.label++;
+          return { value: op[1], done: false };
+        case 5:
+          _.label++;
+          y = op[1];
+          op = [0];
+          continue;
+        case 7:
+          op = _.ops.pop();
+          _.trys.pop();
+          continue;
+        default:
+          if (!(t = _.trys, t = t.length > 0 && t[t.length - 1]) && (op[0] === 6 || op[0] === 2)) {
+            _ = 0;
+            continue;
+          }
+          if (op[0] === 3 && (!t || op[1] > t[0] && op[1] < t[3])) {
+            _.label = op[1];
+            break;
+          }
+          if (op[0] === 6 && _.label < t[1]) {
+            _.label = t[1];
+            t = op;
+            break;
+          }
+          if (t && _.label < t[2]) {
+            _.label = t[2];
+            _.ops.push(op);
+            break;
+          }
+          if (t[2]) _.ops.pop();
+          _.trys.pop();
+          continue;
+      }
+      op = body.call(thisArg, _);
+    } catch (e) {
+      op = [6, e];
+      y = 0;
+    } finally {
+      f = t = 0;
+    }
+    if (op[0] & 5) throw op[1];
+    return { value: op[0] ? op[1] : void 0, done: true };
+  }
+}
+function __exportStar(m, o) {
+  for (var p in m) if (p !== "default" && !Object.prototype.hasOwnProperty.call(o, p)) __createBinding(o, m, p);
+}
+function __values(o) {
+  var s = typeof Symbol === "function" && Symbol.iterator, m = s && o[s], i = 0;
+  if (m) return m.call(o);
+  if (o && typeof o.length === "number") return {
+    next: function() {
+      if (o && i >= o.length) o = void 0;
+      return { value: o && o[i++], done: !o };
+    }
+  };
+  throw new TypeError(s ? "Object is not iterable." : "Symbol.iterator is not defined.");
+}
+function __read(o, n) {
+  var m = typeof Symbol === "function" && o[Symbol.iterator];
+  if (!m) return o;
+  var i = m.call(o), r, ar = [], e;
+  try {
+    while ((n === void 0 || n-- > 0) && !(r = i.next()).done) ar.push(r.value);
+  } catch (error2) {
+    e = { error: error2 };
+  } finally {
+    try {
+      if (r && !r.done && (m = i["return"])) m.call(i);
+    } finally {
+      if (e) throw e.error;
+    }
+  }
+  return ar;
+}
+function __spread() {
+  for (var ar = [], i = 0; i < arguments.length; i++)
+    ar = ar.concat(__read(arguments[i]));
+  return ar;
+}
+function __spreadArrays() {
+  for (var s = 0, i = 0, il = arguments.length; i < il; i++) s += arguments[i].length;
+  for (var r = Array(s), k = 0, i = 0; i < il; i++)
+    for (var a = arguments[i], j = 0, jl = a.length; j < jl; j++, k++)
+      r[k] = a[j];
+  return r;
+}
+function __spreadArray(to, from, pack) {
+  if (pack || arguments.length === 2) for (var i = 0, l = from.length, ar; i < l; i++) {
+    if (ar || !(i in from)) {
+      if (!ar) ar = Array.prototype.slice.call(from, 0, i);
+      ar[i] = from[i];
+    }
+  }
+  return to.concat(ar || Array.prototype.slice.call(from));
+}
+function __await(v2) {
+  return this instanceof __await ? (this.v = v2, this) : new __await(v2);
+}
+function __asyncGenerator(thisArg, _arguments, generator) {
+  if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+  var g = generator.apply(thisArg, _arguments || []), i, q = [];
+  return i = Object.create((typeof AsyncIterator === "function" ? AsyncIterator : Object).prototype), verb("next"), verb("throw"), verb("return", awaitReturn), i[Symbol.asyncIterator] = function() {
+    return this;
+  }, i;
+  function awaitReturn(f) {
+    return function(v2) {
+      return Promise.resolve(v2).then(f, reject);
+    };
+  }
+  function verb(n, f) {
+    if (g[n]) {
+      i[n] = function(v2) {
+        return new Promise(function(a, b) {
+          q.push([n, v2, a, b]) > 1 || resume(n, v2);
+        });
+      };
+      if (f) i[n] = f(i[n]);
+    }
+  }
+  function resume(n, v2) {
+    try {
+      step(g[n](v2));
+    } catch (e) {
+      settle(q[0][3], e);
+    }
+  }
+  function step(r) {
+    r.value instanceof __await ? Promise.resolve(r.value.v).then(fulfill, reject) : settle(q[0][2], r);
+  }
+  function fulfill(value) {
+    resume("next", value);
+  }
+  function reject(value) {
+    resume("throw", value);
+  }
+  function settle(f, v2) {
+    if (f(v2), q.shift(), q.length) resume(q[0][0], q[0][1]);
+  }
+}
+function __asyncDelegator(o) {
+  var i, p;
+  return i = {}, verb("next"), verb("throw", function(e) {
+    throw e;
+  }), verb("return"), i[Symbol.iterator] = function() {
+    return this;
+  }, i;
+  function verb(n, f) {
+    i[n] = o[n] ? function(v2) {
+      return (p = !p) ? { value: __await(o[n](v2)), done: false } : f ? f(v2) : v2;
+    } : f;
+  }
+}
+function __asyncValues(o) {
+  if (!Symbol.asyncIterator) throw new TypeError("Symbol.asyncIterator is not defined.");
+  var m = o[Symbol.asyncIterator], i;
+  return m ? m.call(o) : (o = typeof __values === "function" ? __values(o) : o[Symbol.iterator](), i = {}, verb("next"), verb("throw"), verb("return"), i[Symbol.asyncIterator] = function() {
+    return this;
+  }, i);
+  function verb(n) {
+    i[n] = o[n] && function(v2) {
+      return new Promise(function(resolve2, reject) {
+        v2 = o[n](v2), settle(resolve2, reject, v2.done, v2.value);
+      });
+    };
+  }
+  function settle(resolve2, reject, d, v2) {
+    Promise.resolve(v2).then(function(v3) {
+      resolve2({ value: v3, done: d });
+    }, reject);
+  }
+}
+function __makeTemplateObject(cooked, raw2) {
+  if (Object.defineProperty) {
+    Object.defineProperty(cooked, "raw", { value: raw2 });
+  } else {
+    cooked.raw = raw2;
+  }
+  return cooked;
+}
+function __importStar(mod) {
+  if (mod && mod.__esModule) return mod;
+  var result2 = {};
+  if (mod != null) {
+    for (var k = ownKeys(mod), i = 0; i < k.length; i++) if (k[i] !== "default") __createBinding(result2, mod, k[i]);
+  }
+  __setModuleDefault(result2, mod);
+  return result2;
+}
+function __importDefault(mod) {
+  return mod && mod.__esModule ? mod : { default: mod };
+}
+function __classPrivateFieldGet(receiver, state, kind, f) {
+  if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a getter");
+  if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot read private member from an object whose class did not declare it");
+  return kind === "m" ? f : kind === "a" ? f.call(receiver) : f ? f.value : state.get(receiver);
+}
+function __classPrivateFieldSet(receiver, state, value, kind, f) {
+  if (kind === "m") throw new TypeError("Private method is not writable");
+  if (kind === "a" && !f) throw new TypeError("Private accessor was defined without a setter");
+  if (typeof state === "function" ? receiver !== state || !f : !state.has(receiver)) throw new TypeError("Cannot write private member to an object whose class did not declare it");
+  return kind === "a" ? f.call(receiver, value) : f ? f.value = value : state.set(receiver, value), value;
+}
+function __classPrivateFieldIn(state, receiver) {
+  if (receiver === null || typeof receiver !== "object" && typeof receiver !== "function") throw new TypeError("Cannot use 'in' operator on non-object");
+  return typeof state === "function" ? receiver === state : state.has(receiver);
+}
+function __addDisposableResource(env, value, async) {
+  if (value !== null && value !== void 0) {
+    if (typeof value !== "object" && typeof value !== "function") throw new TypeError("Object expected.");
+    var dispose, inner;
+    if (async) {
+      if (!Symbol.asyncDispose) throw new TypeError("Symbol.asyncDispose is not defined.");
+      dispose = value[Symbol.asyncDispose];
+    }
+    if (dispose === void 0) {
+      if (!Symbol.dispose) throw new TypeError("Symbol.dispose is not defined.");
+      dispose = value[Symbol.dispose];
+      if (async) inner = dispose;
+    }
+    if (typeof dispose !== "function") throw new TypeError("Object not disposable.");
+    if (inner) dispose = function() {
+      try {
+        inner.call(this);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+    };
+    env.stack.push({ value, dispose, async });
+  } else if (async) {
+    env.stack.push({ async: true });
+  }
+  return value;
+}
+function __disposeResources(env) {
+  function fail3(e) {
+    env.error = env.hasError ? new _SuppressedError(e, env.error, "An error was suppressed during disposal.") : e;
+    env.hasError = true;
+  }
+  var r, s = 0;
+  function next() {
+    while (r = env.stack.pop()) {
+      try {
+        if (!r.async && s === 1) return s = 0, env.stack.push(r), Promise.resolve().then(next);
+        if (r.dispose) {
+          var result2 = r.dispose.call(r.value);
+          if (r.async) return s |= 2, Promise.resolve(result2).then(next, function(e) {
+            fail3(e);
+            return next();
+          });
+        } else s |= 1;
+      } catch (e) {
+        fail3(e);
+      }
+    }
+    if (s === 1) return env.hasError ? Promise.reject(env.error) : Promise.resolve();
+    if (env.hasError) throw env.error;
+  }
+  return next();
+}
+function __rewriteRelativeImportExtension(path, preserveJsx, extraExtensions, ignoreCase) {
+  if (typeof path === "string" && /^\.\.?\//.test(path)) {
+    if (extraExtensions) {
+      for (var extension in extraExtensions) {
+        var suffix = path.slice(-extension.length);
+        if (suffix === extension || ignoreCase && suffix.toLowerCase() === extension.toLowerCase()) {
+          var output = extraExtensions[extension];
+          return output === extension ? path : path.slice(0, -extension.length) + output;
+        }
+      }
+    }
+    return path.replace(/\.(tsx)$|((?:\.d)?)((?:\.[^./]+?)?)\.([cm]?)ts$/i, function(m, tsx, d, ext, cm) {
+      return tsx ? preserveJsx ? ".jsx" : ".js" : d && (!ext || !cm) ? m : d + ext + "." + cm.toLowerCase() + "js";
+    });
+  }
+  return path;
+}
+var extendStatics, __assign, __createBinding, __setModuleDefault, ownKeys, _SuppressedError, tslib_es6_default;
+var init_tslib_es6 = __esm({
+  "node_modules/tslib/tslib.es6.mjs"() {
     "use strict";
-    var SEMVER_SPEC_VERSION = "2.0.0";
-    var MAX_LENGTH = 256;
-    var MAX_SAFE_INTEGER = Number.MAX_SAFE_INTEGER || /* istanbul ignore next */
-    9007199254740991;
-    var MAX_SAFE_COMPONENT_LENGTH = 16;
-    var MAX_SAFE_BUILD_LENGTH = MAX_LENGTH - 6;
-    var WHITESPACE_CHARACTERS = [
-      "	",
-      "\n",
-      "\v",
-      "\f",
-      "\r",
-      " ",
-      "\xA0",
-      "\u1680",
-      "\u2000",
-      "\u2001",
-      "\u2002",
-      "\u2003",
-      "\u2004",
-      "\u2005",
-      "\u2006",
-      "\u2007",
-      "\u2008",
-      "\u2009",
-      "\u200A",
-      "\u2028",
-      "\u2029",
-      "\u202F",
-      "\u205F",
-      "\u3000",
-      "\uFEFF"
-    ];
-    var RELEASE_TYPES = [
-      "major",
-      "premajor",
-      "minor",
-      "preminor",
-      "patch",
-      "prepatch",
-      "prerelease"
-    ];
-    module2.exports = {
-      MAX_LENGTH,
-      MAX_SAFE_COMPONENT_LENGTH,
-      MAX_SAFE_BUILD_LENGTH,
-      MAX_SAFE_INTEGER,
-      WHITESPACE_CHARACTERS,
-      RELEASE_TYPES,
-      SEMVER_SPEC_VERSION,
-      FLAG_INCLUDE_PRERELEASE: 1,
-      FLAG_LOOSE: 2
+    extendStatics = function(d, b) {
+      extendStatics = Object.setPrototypeOf || { __proto__: [] } instanceof Array && function(d2, b2) {
+        d2.__proto__ = b2;
+      } || function(d2, b2) {
+        for (var p in b2) if (Object.prototype.hasOwnProperty.call(b2, p)) d2[p] = b2[p];
+      };
+      return extendStatics(d, b);
+    };
+    __assign = function() {
+      __assign = Object.assign || function __assign2(t) {
+        for (var s, i = 1, n = arguments.length; i < n; i++) {
+          s = arguments[i];
+          for (var p in s) if (Object.prototype.hasOwnProperty.call(s, p)) t[p] = s[p];
+        }
+        return t;
+      };
+      return __assign.apply(this, arguments);
+    };
+    __createBinding = Object.create ? (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      var desc = Object.getOwnPropertyDescriptor(m, k);
+      if (!desc || ("get" in desc ? !m.__esModule : desc.writable || desc.configurable)) {
+        desc = { enumerable: true, get: function() {
+          return m[k];
+        } };
+      }
+      Object.defineProperty(o, k2, desc);
+    }) : (function(o, m, k, k2) {
+      if (k2 === void 0) k2 = k;
+      o[k2] = m[k];
+    });
+    __setModuleDefault = Object.create ? (function(o, v2) {
+      Object.defineProperty(o, "default", { enumerable: true, value: v2 });
+    }) : function(o, v2) {
+      o["default"] = v2;
+    };
+    ownKeys = function(o) {
+      ownKeys = Object.getOwnPropertyNames || function(o2) {
+        var ar = [];
+        for (var k in o2) if (Object.prototype.hasOwnProperty.call(o2, k)) ar[ar.length] = k;
+        return ar;
+      };
+      return ownKeys(o);
+    };
+    _SuppressedError = typeof SuppressedError === "function" ? SuppressedError : function(error2, suppressed, message) {
+      var e = new Error(message);
+      return e.name = "SuppressedError", e.error = error2, e.suppressed = suppressed, e;
+    };
+    tslib_es6_default = {
+      __extends,
+      __assign,
+      __rest,
+      __decorate,
+      __param,
+      __esDecorate,
+      __runInitializers,
+      __propKey,
+      __setFunctionName,
+      __metadata,
+      __awaiter: __awaiter3,
+      __generator,
+      __createBinding,
+      __exportStar,
+      __values,
+      __read,
+      __spread,
+      __spreadArrays,
+      __spreadArray,
+      __await,
+      __asyncGenerator,
+      __asyncDelegator,
+      __asyncValues,
+      __makeTemplateObject,
+      __importStar,
+      __importDefault,
+      __classPrivateFieldGet,
+      __classPrivateFieldSet,
+      __classPrivateFieldIn,
+      __addDisposableResource,
+      __disposeResources,
+      __rewriteRelativeImportExtension
     };
   }
 });
 
-// node_modules/semver/internal/debug.js
-var require_debug = __commonJS({
-  "node_modules/semver/internal/debug.js"(exports2, module2) {
+// node_modules/pvtsutils/build/index.js
+var require_build = __commonJS({
+  "node_modules/pvtsutils/build/index.js"(exports2) {
     "use strict";
-    var debug2 = typeof process === "object" && process.env && process.env.NODE_DEBUG && /\bsemver\b/i.test(process.env.NODE_DEBUG) ? (...args) => console.error("SEMVER", ...args) : () => {
-    };
-    module2.exports = debug2;
-  }
-});
-
-// node_modules/semver/internal/re.js
-var require_re = __commonJS({
-  "node_modules/semver/internal/re.js"(exports2, module2) {
-    "use strict";
-    var {
-      MAX_SAFE_COMPONENT_LENGTH,
-      MAX_SAFE_BUILD_LENGTH,
-      MAX_LENGTH
-    } = require_constants11();
-    var debug2 = require_debug();
-    exports2 = module2.exports = {};
-    var re = exports2.re = [];
-    var safeRe = exports2.safeRe = [];
-    var src = exports2.src = [];
-    var safeSrc = exports2.safeSrc = [];
-    var t = exports2.t = {};
-    var R = 0;
-    var LETTERDASHNUMBER = "[a-zA-Z0-9-]";
-    var safeRegexReplacements = [
-      ["\\s", 1],
-      ["\\d", MAX_LENGTH],
-      [LETTERDASHNUMBER, MAX_SAFE_BUILD_LENGTH]
-    ];
-    var makeSafeRegex = (value) => {
-      for (const [token, max] of safeRegexReplacements) {
-        value = value.split(`${token}*`).join(`${token}{0,${max}}`).split(`${token}+`).join(`${token}{1,${max}}`);
+    var ARRAY_BUFFER_NAME = "[object ArrayBuffer]";
+    var BufferSourceConverter = class _BufferSourceConverter {
+      static isArrayBuffer(data) {
+        return Object.prototype.toString.call(data) === ARRAY_BUFFER_NAME;
       }
-      return value;
-    };
-    var createToken = (name, value, isGlobal) => {
-      const safe = makeSafeRegex(value);
-      const index = R++;
-      debug2(name, index, value);
-      t[name] = index;
-      src[index] = value;
-      safeSrc[index] = safe;
-      re[index] = new RegExp(value, isGlobal ? "g" : void 0);
-      safeRe[index] = new RegExp(safe, isGlobal ? "g" : void 0);
-    };
-    createToken("NUMERICIDENTIFIER", "0|[1-9]\\d*");
-    createToken("NUMERICIDENTIFIERLOOSE", "\\d+");
-    createToken("NONNUMERICIDENTIFIER", `\\d*[a-zA-Z-]${LETTERDASHNUMBER}*`);
-    createToken("MAINVERSION", `(${src[t.NUMERICIDENTIFIER]})\\.(${src[t.NUMERICIDENTIFIER]})\\.(${src[t.NUMERICIDENTIFIER]})`);
-    createToken("MAINVERSIONLOOSE", `(${src[t.NUMERICIDENTIFIERLOOSE]})\\.(${src[t.NUMERICIDENTIFIERLOOSE]})\\.(${src[t.NUMERICIDENTIFIERLOOSE]})`);
-    createToken("PRERELEASEIDENTIFIER", `(?:${src[t.NONNUMERICIDENTIFIER]}|${src[t.NUMERICIDENTIFIER]})`);
-    createToken("PRERELEASEIDENTIFIERLOOSE", `(?:${src[t.NONNUMERICIDENTIFIER]}|${src[t.NUMERICIDENTIFIERLOOSE]})`);
-    createToken("PRERELEASE", `(?:-(${src[t.PRERELEASEIDENTIFIER]}(?:\\.${src[t.PRERELEASEIDENTIFIER]})*))`);
-    createToken("PRERELEASELOOSE", `(?:-?(${src[t.PRERELEASEIDENTIFIERLOOSE]}(?:\\.${src[t.PRERELEASEIDENTIFIERLOOSE]})*))`);
-    createToken("BUILDIDENTIFIER", `${LETTERDASHNUMBER}+`);
-    createToken("BUILD", `(?:\\+(${src[t.BUILDIDENTIFIER]}(?:\\.${src[t.BUILDIDENTIFIER]})*))`);
-    createToken("FULLPLAIN", `v?${src[t.MAINVERSION]}${src[t.PRERELEASE]}?${src[t.BUILD]}?`);
-    createToken("FULL", `^${src[t.FULLPLAIN]}$`);
-    createToken("LOOSEPLAIN", `[v=\\s]*${src[t.MAINVERSIONLOOSE]}${src[t.PRERELEASELOOSE]}?${src[t.BUILD]}?`);
-    createToken("LOOSE", `^${src[t.LOOSEPLAIN]}$`);
-    createToken("GTLT", "((?:<|>)?=?)");
-    createToken("XRANGEIDENTIFIERLOOSE", `${src[t.NUMERICIDENTIFIERLOOSE]}|x|X|\\*`);
-    createToken("XRANGEIDENTIFIER", `${src[t.NUMERICIDENTIFIER]}|x|X|\\*`);
-    createToken("XRANGEPLAIN", `[v=\\s]*(${src[t.XRANGEIDENTIFIER]})(?:\\.(${src[t.XRANGEIDENTIFIER]})(?:\\.(${src[t.XRANGEIDENTIFIER]})(?:${src[t.PRERELEASE]})?${src[t.BUILD]}?)?)?`);
-    createToken("XRANGEPLAINLOOSE", `[v=\\s]*(${src[t.XRANGEIDENTIFIERLOOSE]})(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})(?:\\.(${src[t.XRANGEIDENTIFIERLOOSE]})(?:${src[t.PRERELEASELOOSE]})?${src[t.BUILD]}?)?)?`);
-    createToken("XRANGE", `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAIN]}$`);
-    createToken("XRANGELOOSE", `^${src[t.GTLT]}\\s*${src[t.XRANGEPLAINLOOSE]}$`);
-    createToken("COERCEPLAIN", `${"(^|[^\\d])(\\d{1,"}${MAX_SAFE_COMPONENT_LENGTH}})(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?(?:\\.(\\d{1,${MAX_SAFE_COMPONENT_LENGTH}}))?`);
-    createToken("COERCE", `${src[t.COERCEPLAIN]}(?:$|[^\\d])`);
-    createToken("COERCEFULL", src[t.COERCEPLAIN] + `(?:${src[t.PRERELEASE]})?(?:${src[t.BUILD]})?(?:$|[^\\d])`);
-    createToken("COERCERTL", src[t.COERCE], true);
-    createToken("COERCERTLFULL", src[t.COERCEFULL], true);
-    createToken("LONETILDE", "(?:~>?)");
-    createToken("TILDETRIM", `(\\s*)${src[t.LONETILDE]}\\s+`, true);
-    exports2.tildeTrimReplace = "$1~";
-    createToken("TILDE", `^${src[t.LONETILDE]}${src[t.XRANGEPLAIN]}$`);
-    createToken("TILDELOOSE", `^${src[t.LONETILDE]}${src[t.XRANGEPLAINLOOSE]}$`);
-    createToken("LONECARET", "(?:\\^)");
-    createToken("CARETTRIM", `(\\s*)${src[t.LONECARET]}\\s+`, true);
-    exports2.caretTrimReplace = "$1^";
-    createToken("CARET", `^${src[t.LONECARET]}${src[t.XRANGEPLAIN]}$`);
-    createToken("CARETLOOSE", `^${src[t.LONECARET]}${src[t.XRANGEPLAINLOOSE]}$`);
-    createToken("COMPARATORLOOSE", `^${src[t.GTLT]}\\s*(${src[t.LOOSEPLAIN]})$|^$`);
-    createToken("COMPARATOR", `^${src[t.GTLT]}\\s*(${src[t.FULLPLAIN]})$|^$`);
-    createToken("COMPARATORTRIM", `(\\s*)${src[t.GTLT]}\\s*(${src[t.LOOSEPLAIN]}|${src[t.XRANGEPLAIN]})`, true);
-    exports2.comparatorTrimReplace = "$1$2$3";
-    createToken("HYPHENRANGE", `^\\s*(${src[t.XRANGEPLAIN]})\\s+-\\s+(${src[t.XRANGEPLAIN]})\\s*$`);
-    createToken("HYPHENRANGELOOSE", `^\\s*(${src[t.XRANGEPLAINLOOSE]})\\s+-\\s+(${src[t.XRANGEPLAINLOOSE]})\\s*$`);
-    createToken("STAR", "(<|>)?=?\\s*\\*");
-    createToken("GTE0", "^\\s*>=\\s*0\\.0\\.0\\s*$");
-    createToken("GTE0PRE", "^\\s*>=\\s*0\\.0\\.0-0\\s*$");
-  }
-});
-
-// node_modules/semver/internal/parse-options.js
-var require_parse_options = __commonJS({
-  "node_modules/semver/internal/parse-options.js"(exports2, module2) {
-    "use strict";
-    var looseOption = Object.freeze({ loose: true });
-    var emptyOpts = Object.freeze({});
-    var parseOptions = (options) => {
-      if (!options) {
-        return emptyOpts;
+      static toArrayBuffer(data) {
+        if (this.isArrayBuffer(data)) {
+          return data;
+        }
+        if (data.byteLength === data.buffer.byteLength) {
+          return data.buffer;
+        }
+        if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
+          return data.buffer;
+        }
+        return this.toUint8Array(data.buffer).slice(data.byteOffset, data.byteOffset + data.byteLength).buffer;
       }
-      if (typeof options !== "object") {
-        return looseOption;
+      static toUint8Array(data) {
+        return this.toView(data, Uint8Array);
       }
-      return options;
-    };
-    module2.exports = parseOptions;
-  }
-});
-
-// node_modules/semver/internal/identifiers.js
-var require_identifiers = __commonJS({
-  "node_modules/semver/internal/identifiers.js"(exports2, module2) {
-    "use strict";
-    var numeric = /^[0-9]+$/;
-    var compareIdentifiers = (a, b) => {
-      if (typeof a === "number" && typeof b === "number") {
-        return a === b ? 0 : a < b ? -1 : 1;
+      static toView(data, type) {
+        if (data.constructor === type) {
+          return data;
+        }
+        if (this.isArrayBuffer(data)) {
+          return new type(data);
+        }
+        if (this.isArrayBufferView(data)) {
+          return new type(data.buffer, data.byteOffset, data.byteLength);
+        }
+        throw new TypeError("The provided value is not of type '(ArrayBuffer or ArrayBufferView)'");
       }
-      const anum = numeric.test(a);
-      const bnum = numeric.test(b);
-      if (anum && bnum) {
-        a = +a;
-        b = +b;
+      static isBufferSource(data) {
+        return this.isArrayBufferView(data) || this.isArrayBuffer(data);
       }
-      return a === b ? 0 : anum && !bnum ? -1 : bnum && !anum ? 1 : a < b ? -1 : 1;
-    };
-    var rcompareIdentifiers = (a, b) => compareIdentifiers(b, a);
-    module2.exports = {
-      compareIdentifiers,
-      rcompareIdentifiers
-    };
-  }
-});
-
-// node_modules/semver/classes/semver.js
-var require_semver = __commonJS({
-  "node_modules/semver/classes/semver.js"(exports2, module2) {
-    "use strict";
-    var debug2 = require_debug();
-    var { MAX_LENGTH, MAX_SAFE_INTEGER } = require_constants11();
-    var { safeRe: re, t } = require_re();
-    var parseOptions = require_parse_options();
-    var { compareIdentifiers } = require_identifiers();
-    var isPrereleaseIdentifier = (prerelease2, identifier) => {
-      const identifiers = identifier.split(".");
-      if (identifiers.length > prerelease2.length) {
-        return false;
+      static isArrayBufferView(data) {
+        return ArrayBuffer.isView(data) || data && this.isArrayBuffer(data.buffer);
       }
-      for (let i = 0; i < identifiers.length; i++) {
-        if (compareIdentifiers(prerelease2[i], identifiers[i]) !== 0) {
+      static isEqual(a, b) {
+        const aView = _BufferSourceConverter.toUint8Array(a);
+        const bView = _BufferSourceConverter.toUint8Array(b);
+        if (aView.length !== bView.byteLength) {
           return false;
         }
-      }
-      return true;
-    };
-    var SemVer = class _SemVer {
-      constructor(version, options) {
-        options = parseOptions(options);
-        if (version instanceof _SemVer) {
-          if (version.loose === !!options.loose && version.includePrerelease === !!options.includePrerelease) {
-            return version;
-          } else {
-            version = version.version;
+        for (let i = 0; i < aView.length; i++) {
+          if (aView[i] !== bView[i]) {
+            return false;
           }
-        } else if (typeof version !== "string") {
-          throw new TypeError(`Invalid version. Must be a string. Got type "${typeof version}".`);
         }
-        if (version.length > MAX_LENGTH) {
-          throw new TypeError(
-            `version is longer than ${MAX_LENGTH} characters`
-          );
-        }
-        debug2("SemVer", version, options);
-        this.options = options;
-        this.loose = !!options.loose;
-        this.includePrerelease = !!options.includePrerelease;
-        const m = version.trim().match(options.loose ? re[t.LOOSE] : re[t.FULL]);
-        if (!m) {
-          throw new TypeError(`Invalid Version: ${version}`);
-        }
-        this.raw = version;
-        this.major = +m[1];
-        this.minor = +m[2];
-        this.patch = +m[3];
-        if (this.major > MAX_SAFE_INTEGER || this.major < 0) {
-          throw new TypeError("Invalid major version");
-        }
-        if (this.minor > MAX_SAFE_INTEGER || this.minor < 0) {
-          throw new TypeError("Invalid minor version");
-        }
-        if (this.patch > MAX_SAFE_INTEGER || this.patch < 0) {
-          throw new TypeError("Invalid patch version");
-        }
-        if (!m[4]) {
-          this.prerelease = [];
+        return true;
+      }
+      static concat(...args) {
+        let buffers;
+        if (Array.isArray(args[0]) && !(args[1] instanceof Function)) {
+          buffers = args[0];
+        } else if (Array.isArray(args[0]) && args[1] instanceof Function) {
+          buffers = args[0];
         } else {
-          this.prerelease = m[4].split(".").map((id) => {
-            if (/^[0-9]+$/.test(id)) {
-              const num = +id;
-              if (num >= 0 && num < MAX_SAFE_INTEGER) {
-                return num;
-              }
-            }
-            return id;
-          });
-        }
-        this.build = m[5] ? m[5].split(".") : [];
-        this.format();
-      }
-      format() {
-        this.version = `${this.major}.${this.minor}.${this.patch}`;
-        if (this.prerelease.length) {
-          this.version += `-${this.prerelease.join(".")}`;
-        }
-        return this.version;
-      }
-      toString() {
-        return this.version;
-      }
-      compare(other) {
-        debug2("SemVer.compare", this.version, this.options, other);
-        if (!(other instanceof _SemVer)) {
-          if (typeof other === "string" && other === this.version) {
-            return 0;
-          }
-          other = new _SemVer(other, this.options);
-        }
-        if (other.version === this.version) {
-          return 0;
-        }
-        return this.compareMain(other) || this.comparePre(other);
-      }
-      compareMain(other) {
-        if (!(other instanceof _SemVer)) {
-          other = new _SemVer(other, this.options);
-        }
-        if (this.major < other.major) {
-          return -1;
-        }
-        if (this.major > other.major) {
-          return 1;
-        }
-        if (this.minor < other.minor) {
-          return -1;
-        }
-        if (this.minor > other.minor) {
-          return 1;
-        }
-        if (this.patch < other.patch) {
-          return -1;
-        }
-        if (this.patch > other.patch) {
-          return 1;
-        }
-        return 0;
-      }
-      comparePre(other) {
-        if (!(other instanceof _SemVer)) {
-          other = new _SemVer(other, this.options);
-        }
-        if (this.prerelease.length && !other.prerelease.length) {
-          return -1;
-        } else if (!this.prerelease.length && other.prerelease.length) {
-          return 1;
-        } else if (!this.prerelease.length && !other.prerelease.length) {
-          return 0;
-        }
-        let i = 0;
-        do {
-          const a = this.prerelease[i];
-          const b = other.prerelease[i];
-          debug2("prerelease compare", i, a, b);
-          if (a === void 0 && b === void 0) {
-            return 0;
-          } else if (b === void 0) {
-            return 1;
-          } else if (a === void 0) {
-            return -1;
-          } else if (a === b) {
-            continue;
+          if (args[args.length - 1] instanceof Function) {
+            buffers = args.slice(0, args.length - 1);
           } else {
-            return compareIdentifiers(a, b);
-          }
-        } while (++i);
-      }
-      compareBuild(other) {
-        if (!(other instanceof _SemVer)) {
-          other = new _SemVer(other, this.options);
-        }
-        let i = 0;
-        do {
-          const a = this.build[i];
-          const b = other.build[i];
-          debug2("build compare", i, a, b);
-          if (a === void 0 && b === void 0) {
-            return 0;
-          } else if (b === void 0) {
-            return 1;
-          } else if (a === void 0) {
-            return -1;
-          } else if (a === b) {
-            continue;
-          } else {
-            return compareIdentifiers(a, b);
-          }
-        } while (++i);
-      }
-      // preminor will bump the version up to the next minor release, and immediately
-      // down to pre-release. premajor and prepatch work the same way.
-      inc(release, identifier, identifierBase) {
-        if (release.startsWith("pre")) {
-          if (!identifier && identifierBase === false) {
-            throw new Error("invalid increment argument: identifier is empty");
-          }
-          if (identifier) {
-            const match = `-${identifier}`.match(this.options.loose ? re[t.PRERELEASELOOSE] : re[t.PRERELEASE]);
-            if (!match || match[1] !== identifier) {
-              throw new Error(`invalid identifier: ${identifier}`);
-            }
+            buffers = args;
           }
         }
-        switch (release) {
-          case "premajor":
-            this.prerelease.length = 0;
-            this.patch = 0;
-            this.minor = 0;
-            this.major++;
-            this.inc("pre", identifier, identifierBase);
-            break;
-          case "preminor":
-            this.prerelease.length = 0;
-            this.patch = 0;
-            this.minor++;
-            this.inc("pre", identifier, identifierBase);
-            break;
-          case "prepatch":
-            this.prerelease.length = 0;
-            this.inc("patch", identifier, identifierBase);
-            this.inc("pre", identifier, identifierBase);
-            break;
-          // If the input is a non-prerelease version, this acts the same as
-          // prepatch.
-          case "prerelease":
-            if (this.prerelease.length === 0) {
-              this.inc("patch", identifier, identifierBase);
-            }
-            this.inc("pre", identifier, identifierBase);
-            break;
-          case "release":
-            if (this.prerelease.length === 0) {
-              throw new Error(`version ${this.raw} is not a prerelease`);
-            }
-            this.prerelease.length = 0;
-            break;
-          case "major":
-            if (this.minor !== 0 || this.patch !== 0 || this.prerelease.length === 0) {
-              this.major++;
-            }
-            this.minor = 0;
-            this.patch = 0;
-            this.prerelease = [];
-            break;
-          case "minor":
-            if (this.patch !== 0 || this.prerelease.length === 0) {
-              this.minor++;
-            }
-            this.patch = 0;
-            this.prerelease = [];
-            break;
-          case "patch":
-            if (this.prerelease.length === 0) {
-              this.patch++;
-            }
-            this.prerelease = [];
-            break;
-          // This probably shouldn't be used publicly.
-          // 1.0.0 'pre' would become 1.0.0-0 which is the wrong direction.
-          case "pre": {
-            const base = Number(identifierBase) ? 1 : 0;
-            if (this.prerelease.length === 0) {
-              this.prerelease = [base];
-            } else {
-              let i = this.prerelease.length;
-              while (--i >= 0) {
-                if (typeof this.prerelease[i] === "number") {
-                  this.prerelease[i]++;
-                  i = -2;
-                }
-              }
-              if (i === -1) {
-                if (identifier === this.prerelease.join(".") && identifierBase === false) {
-                  throw new Error("invalid increment argument: identifier already exists");
-                }
-                this.prerelease.push(base);
-              }
-            }
-            if (identifier) {
-              let prerelease2 = [identifier, base];
-              if (identifierBase === false) {
-                prerelease2 = [identifier];
-              }
-              if (isPrereleaseIdentifier(this.prerelease, identifier)) {
-                const prereleaseBase = this.prerelease[identifier.split(".").length];
-                if (isNaN(prereleaseBase)) {
-                  this.prerelease = prerelease2;
-                }
-              } else {
-                this.prerelease = prerelease2;
-              }
-            }
-            break;
-          }
+        let size = 0;
+        for (const buffer of buffers) {
+          size += buffer.byteLength;
+        }
+        const res = new Uint8Array(size);
+        let offset = 0;
+        for (const buffer of buffers) {
+          const view = this.toUint8Array(buffer);
+          res.set(view, offset);
+          offset += view.length;
+        }
+        if (args[args.length - 1] instanceof Function) {
+          return this.toView(res, args[args.length - 1]);
+        }
+        return res.buffer;
+      }
+    };
+    var STRING_TYPE = "string";
+    var HEX_REGEX = /^[0-9a-f\s]+$/i;
+    var BASE64_REGEX = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    var BASE64URL_REGEX = /^[a-zA-Z0-9-_]+$/;
+    var Utf8Converter = class {
+      static fromString(text) {
+        const s = unescape(encodeURIComponent(text));
+        const uintArray = new Uint8Array(s.length);
+        for (let i = 0; i < s.length; i++) {
+          uintArray[i] = s.charCodeAt(i);
+        }
+        return uintArray.buffer;
+      }
+      static toString(buffer) {
+        const buf = BufferSourceConverter.toUint8Array(buffer);
+        let encodedString = "";
+        for (let i = 0; i < buf.length; i++) {
+          encodedString += String.fromCharCode(buf[i]);
+        }
+        const decodedString = decodeURIComponent(escape(encodedString));
+        return decodedString;
+      }
+    };
+    var Utf16Converter = class {
+      static toString(buffer, littleEndian = false) {
+        const arrayBuffer = BufferSourceConverter.toArrayBuffer(buffer);
+        const dataView = new DataView(arrayBuffer);
+        let res = "";
+        for (let i = 0; i < arrayBuffer.byteLength; i += 2) {
+          const code2 = dataView.getUint16(i, littleEndian);
+          res += String.fromCharCode(code2);
+        }
+        return res;
+      }
+      static fromString(text, littleEndian = false) {
+        const res = new ArrayBuffer(text.length * 2);
+        const dataView = new DataView(res);
+        for (let i = 0; i < text.length; i++) {
+          dataView.setUint16(i * 2, text.charCodeAt(i), littleEndian);
+        }
+        return res;
+      }
+    };
+    var Convert = class _Convert {
+      static isHex(data) {
+        return typeof data === STRING_TYPE && HEX_REGEX.test(data);
+      }
+      static isBase64(data) {
+        return typeof data === STRING_TYPE && BASE64_REGEX.test(data);
+      }
+      static isBase64Url(data) {
+        return typeof data === STRING_TYPE && BASE64URL_REGEX.test(data);
+      }
+      static ToString(buffer, enc = "utf8") {
+        const buf = BufferSourceConverter.toUint8Array(buffer);
+        switch (enc.toLowerCase()) {
+          case "utf8":
+            return this.ToUtf8String(buf);
+          case "binary":
+            return this.ToBinary(buf);
+          case "hex":
+            return this.ToHex(buf);
+          case "base64":
+            return this.ToBase64(buf);
+          case "base64url":
+            return this.ToBase64Url(buf);
+          case "utf16le":
+            return Utf16Converter.toString(buf, true);
+          case "utf16":
+          case "utf16be":
+            return Utf16Converter.toString(buf);
           default:
-            throw new Error(`invalid increment argument: ${release}`);
-        }
-        this.raw = this.format();
-        if (this.build.length) {
-          this.raw += `+${this.build.join(".")}`;
-        }
-        return this;
-      }
-    };
-    module2.exports = SemVer;
-  }
-});
-
-// node_modules/semver/functions/parse.js
-var require_parse3 = __commonJS({
-  "node_modules/semver/functions/parse.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var parse = (version, options, throwErrors = false) => {
-      if (version instanceof SemVer) {
-        return version;
-      }
-      try {
-        return new SemVer(version, options);
-      } catch (er) {
-        if (!throwErrors) {
-          return null;
-        }
-        throw er;
-      }
-    };
-    module2.exports = parse;
-  }
-});
-
-// node_modules/semver/functions/valid.js
-var require_valid = __commonJS({
-  "node_modules/semver/functions/valid.js"(exports2, module2) {
-    "use strict";
-    var parse = require_parse3();
-    var valid = (version, options) => {
-      const v2 = parse(version, options);
-      return v2 ? v2.version : null;
-    };
-    module2.exports = valid;
-  }
-});
-
-// node_modules/semver/functions/clean.js
-var require_clean = __commonJS({
-  "node_modules/semver/functions/clean.js"(exports2, module2) {
-    "use strict";
-    var parse = require_parse3();
-    var clean = (version, options) => {
-      const s = parse(version.trim().replace(/^[=v]+/, ""), options);
-      return s ? s.version : null;
-    };
-    module2.exports = clean;
-  }
-});
-
-// node_modules/semver/functions/inc.js
-var require_inc = __commonJS({
-  "node_modules/semver/functions/inc.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var inc = (version, release, options, identifier, identifierBase) => {
-      if (typeof options === "string") {
-        identifierBase = identifier;
-        identifier = options;
-        options = void 0;
-      }
-      try {
-        return new SemVer(
-          version instanceof SemVer ? version.version : version,
-          options
-        ).inc(release, identifier, identifierBase).version;
-      } catch (er) {
-        return null;
-      }
-    };
-    module2.exports = inc;
-  }
-});
-
-// node_modules/semver/functions/diff.js
-var require_diff = __commonJS({
-  "node_modules/semver/functions/diff.js"(exports2, module2) {
-    "use strict";
-    var parse = require_parse3();
-    var diff = (version1, version2) => {
-      const v1 = parse(version1, null, true);
-      const v2 = parse(version2, null, true);
-      const comparison = v1.compare(v2);
-      if (comparison === 0) {
-        return null;
-      }
-      const v1Higher = comparison > 0;
-      const highVersion = v1Higher ? v1 : v2;
-      const lowVersion = v1Higher ? v2 : v1;
-      const highHasPre = !!highVersion.prerelease.length;
-      const lowHasPre = !!lowVersion.prerelease.length;
-      if (lowHasPre && !highHasPre) {
-        if (!lowVersion.patch && !lowVersion.minor) {
-          return "major";
-        }
-        if (lowVersion.compareMain(highVersion) === 0) {
-          if (lowVersion.minor && !lowVersion.patch) {
-            return "minor";
-          }
-          return "patch";
+            throw new Error(`Unknown type of encoding '${enc}'`);
         }
       }
-      const prefix = highHasPre ? "pre" : "";
-      if (v1.major !== v2.major) {
-        return prefix + "major";
-      }
-      if (v1.minor !== v2.minor) {
-        return prefix + "minor";
-      }
-      if (v1.patch !== v2.patch) {
-        return prefix + "patch";
-      }
-      return "prerelease";
-    };
-    module2.exports = diff;
-  }
-});
-
-// node_modules/semver/functions/major.js
-var require_major = __commonJS({
-  "node_modules/semver/functions/major.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var major = (a, loose) => new SemVer(a, loose).major;
-    module2.exports = major;
-  }
-});
-
-// node_modules/semver/functions/minor.js
-var require_minor = __commonJS({
-  "node_modules/semver/functions/minor.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var minor = (a, loose) => new SemVer(a, loose).minor;
-    module2.exports = minor;
-  }
-});
-
-// node_modules/semver/functions/patch.js
-var require_patch = __commonJS({
-  "node_modules/semver/functions/patch.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var patch = (a, loose) => new SemVer(a, loose).patch;
-    module2.exports = patch;
-  }
-});
-
-// node_modules/semver/functions/prerelease.js
-var require_prerelease = __commonJS({
-  "node_modules/semver/functions/prerelease.js"(exports2, module2) {
-    "use strict";
-    var parse = require_parse3();
-    var prerelease2 = (version, options) => {
-      const parsed = parse(version, options);
-      return parsed && parsed.prerelease.length ? parsed.prerelease : null;
-    };
-    module2.exports = prerelease2;
-  }
-});
-
-// node_modules/semver/functions/compare.js
-var require_compare = __commonJS({
-  "node_modules/semver/functions/compare.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var compare = (a, b, loose) => new SemVer(a, loose).compare(new SemVer(b, loose));
-    module2.exports = compare;
-  }
-});
-
-// node_modules/semver/functions/rcompare.js
-var require_rcompare = __commonJS({
-  "node_modules/semver/functions/rcompare.js"(exports2, module2) {
-    "use strict";
-    var compare = require_compare();
-    var rcompare = (a, b, loose) => compare(b, a, loose);
-    module2.exports = rcompare;
-  }
-});
-
-// node_modules/semver/functions/compare-loose.js
-var require_compare_loose = __commonJS({
-  "node_modules/semver/functions/compare-loose.js"(exports2, module2) {
-    "use strict";
-    var compare = require_compare();
-    var compareLoose = (a, b) => compare(a, b, true);
-    module2.exports = compareLoose;
-  }
-});
-
-// node_modules/semver/functions/compare-build.js
-var require_compare_build = __commonJS({
-  "node_modules/semver/functions/compare-build.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var compareBuild = (a, b, loose) => {
-      const versionA = new SemVer(a, loose);
-      const versionB = new SemVer(b, loose);
-      return versionA.compare(versionB) || versionA.compareBuild(versionB);
-    };
-    module2.exports = compareBuild;
-  }
-});
-
-// node_modules/semver/functions/sort.js
-var require_sort = __commonJS({
-  "node_modules/semver/functions/sort.js"(exports2, module2) {
-    "use strict";
-    var compareBuild = require_compare_build();
-    var sort = (list, loose) => list.sort((a, b) => compareBuild(a, b, loose));
-    module2.exports = sort;
-  }
-});
-
-// node_modules/semver/functions/rsort.js
-var require_rsort = __commonJS({
-  "node_modules/semver/functions/rsort.js"(exports2, module2) {
-    "use strict";
-    var compareBuild = require_compare_build();
-    var rsort = (list, loose) => list.sort((a, b) => compareBuild(b, a, loose));
-    module2.exports = rsort;
-  }
-});
-
-// node_modules/semver/functions/gt.js
-var require_gt = __commonJS({
-  "node_modules/semver/functions/gt.js"(exports2, module2) {
-    "use strict";
-    var compare = require_compare();
-    var gt = (a, b, loose) => compare(a, b, loose) > 0;
-    module2.exports = gt;
-  }
-});
-
-// node_modules/semver/functions/lt.js
-var require_lt = __commonJS({
-  "node_modules/semver/functions/lt.js"(exports2, module2) {
-    "use strict";
-    var compare = require_compare();
-    var lt = (a, b, loose) => compare(a, b, loose) < 0;
-    module2.exports = lt;
-  }
-});
-
-// node_modules/semver/functions/eq.js
-var require_eq = __commonJS({
-  "node_modules/semver/functions/eq.js"(exports2, module2) {
-    "use strict";
-    var compare = require_compare();
-    var eq = (a, b, loose) => compare(a, b, loose) === 0;
-    module2.exports = eq;
-  }
-});
-
-// node_modules/semver/functions/neq.js
-var require_neq = __commonJS({
-  "node_modules/semver/functions/neq.js"(exports2, module2) {
-    "use strict";
-    var compare = require_compare();
-    var neq = (a, b, loose) => compare(a, b, loose) !== 0;
-    module2.exports = neq;
-  }
-});
-
-// node_modules/semver/functions/gte.js
-var require_gte = __commonJS({
-  "node_modules/semver/functions/gte.js"(exports2, module2) {
-    "use strict";
-    var compare = require_compare();
-    var gte = (a, b, loose) => compare(a, b, loose) >= 0;
-    module2.exports = gte;
-  }
-});
-
-// node_modules/semver/functions/lte.js
-var require_lte = __commonJS({
-  "node_modules/semver/functions/lte.js"(exports2, module2) {
-    "use strict";
-    var compare = require_compare();
-    var lte = (a, b, loose) => compare(a, b, loose) <= 0;
-    module2.exports = lte;
-  }
-});
-
-// node_modules/semver/functions/cmp.js
-var require_cmp = __commonJS({
-  "node_modules/semver/functions/cmp.js"(exports2, module2) {
-    "use strict";
-    var eq = require_eq();
-    var neq = require_neq();
-    var gt = require_gt();
-    var gte = require_gte();
-    var lt = require_lt();
-    var lte = require_lte();
-    var cmp = (a, op, b, loose) => {
-      switch (op) {
-        case "===":
-          if (typeof a === "object") {
-            a = a.version;
-          }
-          if (typeof b === "object") {
-            b = b.version;
-          }
-          return a === b;
-        case "!==":
-          if (typeof a === "object") {
-            a = a.version;
-          }
-          if (typeof b === "object") {
-            b = b.version;
-          }
-          return a !== b;
-        case "":
-        case "=":
-        case "==":
-          return eq(a, b, loose);
-        case "!=":
-          return neq(a, b, loose);
-        case ">":
-          return gt(a, b, loose);
-        case ">=":
-          return gte(a, b, loose);
-        case "<":
-          return lt(a, b, loose);
-        case "<=":
-          return lte(a, b, loose);
-        default:
-          throw new TypeError(`Invalid operator: ${op}`);
-      }
-    };
-    module2.exports = cmp;
-  }
-});
-
-// node_modules/semver/functions/coerce.js
-var require_coerce = __commonJS({
-  "node_modules/semver/functions/coerce.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var parse = require_parse3();
-    var { safeRe: re, t } = require_re();
-    var coerce = (version, options) => {
-      if (version instanceof SemVer) {
-        return version;
-      }
-      if (typeof version === "number") {
-        version = String(version);
-      }
-      if (typeof version !== "string") {
-        return null;
-      }
-      options = options || {};
-      let match = null;
-      if (!options.rtl) {
-        match = version.match(options.includePrerelease ? re[t.COERCEFULL] : re[t.COERCE]);
-      } else {
-        const coerceRtlRegex = options.includePrerelease ? re[t.COERCERTLFULL] : re[t.COERCERTL];
-        let next;
-        while ((next = coerceRtlRegex.exec(version)) && (!match || match.index + match[0].length !== version.length)) {
-          if (!match || next.index + next[0].length !== match.index + match[0].length) {
-            match = next;
-          }
-          coerceRtlRegex.lastIndex = next.index + next[1].length + next[2].length;
+      static FromString(str, enc = "utf8") {
+        if (!str) {
+          return new ArrayBuffer(0);
         }
-        coerceRtlRegex.lastIndex = -1;
+        switch (enc.toLowerCase()) {
+          case "utf8":
+            return this.FromUtf8String(str);
+          case "binary":
+            return this.FromBinary(str);
+          case "hex":
+            return this.FromHex(str);
+          case "base64":
+            return this.FromBase64(str);
+          case "base64url":
+            return this.FromBase64Url(str);
+          case "utf16le":
+            return Utf16Converter.fromString(str, true);
+          case "utf16":
+          case "utf16be":
+            return Utf16Converter.fromString(str);
+          default:
+            throw new Error(`Unknown type of encoding '${enc}'`);
+        }
       }
-      if (match === null) {
-        return null;
-      }
-      const major = match[2];
-      const minor = match[3] || "0";
-      const patch = match[4] || "0";
-      const prerelease2 = options.includePrerelease && match[5] ? `-${match[5]}` : "";
-      const build = options.includePrerelease && match[6] ? `+${match[6]}` : "";
-      return parse(`${major}.${minor}.${patch}${prerelease2}${build}`, options);
-    };
-    module2.exports = coerce;
-  }
-});
-
-// node_modules/semver/functions/truncate.js
-var require_truncate = __commonJS({
-  "node_modules/semver/functions/truncate.js"(exports2, module2) {
-    "use strict";
-    var parse = require_parse3();
-    var constants3 = require_constants11();
-    var SemVer = require_semver();
-    var truncate = (version, truncation, options) => {
-      if (!constants3.RELEASE_TYPES.includes(truncation)) {
-        return null;
-      }
-      const clonedVersion = cloneInputVersion(version, options);
-      return clonedVersion && doTruncation(clonedVersion, truncation);
-    };
-    var cloneInputVersion = (version, options) => {
-      const versionStringToParse = version instanceof SemVer ? version.version : version;
-      return parse(versionStringToParse, options);
-    };
-    var doTruncation = (version, truncation) => {
-      if (isPrerelease(truncation)) {
-        return version.version;
-      }
-      version.prerelease = [];
-      switch (truncation) {
-        case "major":
-          version.minor = 0;
-          version.patch = 0;
-          break;
-        case "minor":
-          version.patch = 0;
-          break;
-      }
-      return version.format();
-    };
-    var isPrerelease = (type) => {
-      return type.startsWith("pre");
-    };
-    module2.exports = truncate;
-  }
-});
-
-// node_modules/semver/internal/lrucache.js
-var require_lrucache = __commonJS({
-  "node_modules/semver/internal/lrucache.js"(exports2, module2) {
-    "use strict";
-    var LRUCache = class {
-      constructor() {
-        this.max = 1e3;
-        this.map = /* @__PURE__ */ new Map();
-      }
-      get(key) {
-        const value = this.map.get(key);
-        if (value === void 0) {
-          return void 0;
+      static ToBase64(buffer) {
+        const buf = BufferSourceConverter.toUint8Array(buffer);
+        if (typeof btoa !== "undefined") {
+          const binary = this.ToString(buf, "binary");
+          return btoa(binary);
         } else {
-          this.map.delete(key);
-          this.map.set(key, value);
-          return value;
+          return Buffer.from(buf).toString("base64");
         }
       }
-      delete(key) {
-        return this.map.delete(key);
+      static FromBase64(base64) {
+        const formatted = this.formatString(base64);
+        if (!formatted) {
+          return new ArrayBuffer(0);
+        }
+        if (!_Convert.isBase64(formatted)) {
+          throw new TypeError("Argument 'base64Text' is not Base64 encoded");
+        }
+        if (typeof atob !== "undefined") {
+          return this.FromBinary(atob(formatted));
+        } else {
+          return new Uint8Array(Buffer.from(formatted, "base64")).buffer;
+        }
       }
-      set(key, value) {
-        const deleted = this.delete(key);
-        if (!deleted && value !== void 0) {
-          if (this.map.size >= this.max) {
-            const firstKey = this.map.keys().next().value;
-            this.delete(firstKey);
+      static FromBase64Url(base64url) {
+        const formatted = this.formatString(base64url);
+        if (!formatted) {
+          return new ArrayBuffer(0);
+        }
+        if (!_Convert.isBase64Url(formatted)) {
+          throw new TypeError("Argument 'base64url' is not Base64Url encoded");
+        }
+        return this.FromBase64(this.Base64Padding(formatted.replace(/\-/g, "+").replace(/\_/g, "/")));
+      }
+      static ToBase64Url(data) {
+        return this.ToBase64(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/\=/g, "");
+      }
+      static FromUtf8String(text, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
+        switch (encoding) {
+          case "ascii":
+            return this.FromBinary(text);
+          case "utf8":
+            return Utf8Converter.fromString(text);
+          case "utf16":
+          case "utf16be":
+            return Utf16Converter.fromString(text);
+          case "utf16le":
+          case "usc2":
+            return Utf16Converter.fromString(text, true);
+          default:
+            throw new Error(`Unknown type of encoding '${encoding}'`);
+        }
+      }
+      static ToUtf8String(buffer, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
+        switch (encoding) {
+          case "ascii":
+            return this.ToBinary(buffer);
+          case "utf8":
+            return Utf8Converter.toString(buffer);
+          case "utf16":
+          case "utf16be":
+            return Utf16Converter.toString(buffer);
+          case "utf16le":
+          case "usc2":
+            return Utf16Converter.toString(buffer, true);
+          default:
+            throw new Error(`Unknown type of encoding '${encoding}'`);
+        }
+      }
+      static FromBinary(text) {
+        const stringLength = text.length;
+        const resultView = new Uint8Array(stringLength);
+        for (let i = 0; i < stringLength; i++) {
+          resultView[i] = text.charCodeAt(i);
+        }
+        return resultView.buffer;
+      }
+      static ToBinary(buffer) {
+        const buf = BufferSourceConverter.toUint8Array(buffer);
+        let res = "";
+        for (let i = 0; i < buf.length; i++) {
+          res += String.fromCharCode(buf[i]);
+        }
+        return res;
+      }
+      static ToHex(buffer) {
+        const buf = BufferSourceConverter.toUint8Array(buffer);
+        let result2 = "";
+        const len = buf.length;
+        for (let i = 0; i < len; i++) {
+          const byte = buf[i];
+          if (byte < 16) {
+            result2 += "0";
           }
-          this.map.set(key, value);
+          result2 += byte.toString(16);
         }
-        return this;
-      }
-    };
-    module2.exports = LRUCache;
-  }
-});
-
-// node_modules/semver/internal/trim-comparator-whitespace.js
-var require_trim_comparator_whitespace = __commonJS({
-  "node_modules/semver/internal/trim-comparator-whitespace.js"(exports2, module2) {
-    "use strict";
-    var {
-      MAX_LENGTH,
-      MAX_SAFE_BUILD_LENGTH,
-      WHITESPACE_CHARACTERS
-    } = require_constants11();
-    var whitespace = new Uint8Array(65536);
-    for (const char of WHITESPACE_CHARACTERS) {
-      whitespace[char.charCodeAt(0)] = 1;
-    }
-    var isWhitespace = (char) => char !== void 0 && whitespace[char.charCodeAt(0)] === 1;
-    var isVersionPrefix = (char) => char === "v" || char === "=" || isWhitespace(char);
-    var isDigit = (char) => char !== void 0 && char >= "0" && char <= "9";
-    var isLetter = (char) => char !== void 0 && (char >= "a" && char <= "z" || char >= "A" && char <= "Z");
-    var isIdentifierCharacter = (char) => isDigit(char) || isLetter(char) || char === "-";
-    var isVersionStart = (char) => isDigit(char) || char === "x" || char === "X" || char === "*";
-    var findDigitsEndIndex = (range, start, limit, digitRuns) => {
-      if (!isDigit(range[start])) {
-        return start;
-      }
-      if (start >= digitRuns.start && start < digitRuns.end) {
-        return Math.min(start + limit, digitRuns.end);
-      }
-      if (start >= digitRuns.previousStart && start < digitRuns.previousEnd) {
-        return Math.min(start + limit, digitRuns.previousEnd);
-      }
-      let end = start + 1;
-      while (isDigit(range[end])) {
-        end++;
-      }
-      digitRuns.previousStart = digitRuns.start;
-      digitRuns.previousEnd = digitRuns.end;
-      digitRuns.start = start;
-      digitRuns.end = end;
-      return Math.min(start + limit, end);
-    };
-    var findVersionNumberEndIndex = (range, start, loose, digitRuns) => {
-      if (!loose && range[start] === "0") {
-        return start + 1;
-      }
-      return findDigitsEndIndex(range, start, loose ? MAX_LENGTH : MAX_LENGTH + 1, digitRuns);
-    };
-    var findPrereleaseIdentifierEndIndex = (range, start, loose, digitRuns) => {
-      const digitsEnd = findDigitsEndIndex(range, start, MAX_LENGTH, digitRuns);
-      if (isLetter(range[digitsEnd]) || range[digitsEnd] === "-") {
-        let end = digitsEnd + 1;
-        const limit = end + MAX_SAFE_BUILD_LENGTH;
-        while (end < limit && isIdentifierCharacter(range[end])) {
-          end++;
-        }
-        return end;
-      }
-      return findVersionNumberEndIndex(range, start, loose, digitRuns);
-    };
-    var findPrereleaseEndIndex = (range, start, loose, digitRuns) => {
-      const hyphen = range[start] === "-";
-      if (!loose && !hyphen) {
-        return start;
-      }
-      const identifierStart = start + (hyphen ? 1 : 0);
-      let end = findPrereleaseIdentifierEndIndex(range, identifierStart, loose, digitRuns);
-      if (end === identifierStart) {
-        if (!loose || !hyphen) {
-          return start;
-        }
-        end = findPrereleaseIdentifierEndIndex(range, start, loose, digitRuns);
-      }
-      while (range[end] === ".") {
-        const next = findPrereleaseIdentifierEndIndex(range, end + 1, loose, digitRuns);
-        if (next === end + 1) {
-          break;
-        }
-        end = next;
-      }
-      return end;
-    };
-    var findBuildIdentifierEndIndex = (range, start) => {
-      let end = start;
-      while (end - start < MAX_SAFE_BUILD_LENGTH && isIdentifierCharacter(range[end])) {
-        end++;
-      }
-      return end;
-    };
-    var findBuildEndIndex = (range, start) => {
-      if (range[start] !== "+") {
-        return start;
-      }
-      let end = findBuildIdentifierEndIndex(range, start + 1);
-      if (end === start + 1) {
-        return start;
-      }
-      while (range[end] === ".") {
-        const next = findBuildIdentifierEndIndex(range, end + 1);
-        if (next === end + 1) {
-          break;
-        }
-        end = next;
-      }
-      return end;
-    };
-    var findLooseFullVersionEndIndex = (range, start, digitRuns) => {
-      let end = start;
-      for (let component = 0; component < 3; component++) {
-        const next = findVersionNumberEndIndex(range, end, true, digitRuns);
-        if (next === end) {
-          return start;
-        }
-        end = next;
-        if (component < 2) {
-          if (range[end] !== ".") {
-            return start;
-          }
-          end++;
-        }
-      }
-      const prereleaseEnd = findPrereleaseEndIndex(range, end, true, digitRuns);
-      return findBuildEndIndex(range, prereleaseEnd);
-    };
-    var findPartialVersionComponentEndIndex = (range, start, digitRuns) => {
-      if (isDigit(range[start])) {
-        return findVersionNumberEndIndex(range, start, false, digitRuns);
-      }
-      return isVersionStart(range[start]) ? start + 1 : start;
-    };
-    var findPartialVersionEndIndex = (range, start, digitRuns) => {
-      let end = findPartialVersionComponentEndIndex(range, start, digitRuns);
-      for (let component = 0; component < 2; component++) {
-        if (range[end] !== ".") {
-          return end;
-        }
-        const next = findPartialVersionComponentEndIndex(range, end + 1, digitRuns);
-        if (next === end + 1) {
-          return end;
-        }
-        end = next;
-      }
-      const prereleaseEnd = findPrereleaseEndIndex(range, end, false, digitRuns);
-      return findBuildEndIndex(range, prereleaseEnd);
-    };
-    var findVersionEndIndex = (range, start, digitRuns) => {
-      const fullVersionEnd = findLooseFullVersionEndIndex(range, start, digitRuns);
-      return fullVersionEnd !== start ? fullVersionEnd : findPartialVersionEndIndex(range, start, digitRuns);
-    };
-    var findRemovableWhitespaceIndex = (range, matchStart) => {
-      let position = matchStart;
-      if (isWhitespace(range[position])) {
-        position++;
-      }
-      if (range[position] === "<" || range[position] === ">") {
-        position++;
-      }
-      if (range[position] === "=") {
-        position++;
-      }
-      return isWhitespace(range[position]) ? position : -1;
-    };
-    var trimComparatorWhitespace = (range) => {
-      let result2 = "";
-      let copyFrom = 0;
-      let cursor = 0;
-      const digitRuns = { start: -1, end: -1, previousStart: -1, previousEnd: -1 };
-      while (cursor < range.length) {
-        const matchStart = cursor;
-        if (range[cursor] === "<" || range[cursor] === ">") {
-          cursor++;
-        } else if (!isVersionPrefix(range[cursor]) && !isVersionStart(range[cursor])) {
-          cursor++;
-          continue;
-        }
-        while (cursor < range.length && isVersionPrefix(range[cursor])) {
-          cursor++;
-        }
-        if (!isVersionStart(range[cursor])) {
-          continue;
-        }
-        const whitespacePosition = findRemovableWhitespaceIndex(range, matchStart);
-        if (whitespacePosition !== -1) {
-          result2 += range.slice(copyFrom, whitespacePosition);
-          copyFrom = whitespacePosition + 1;
-        }
-        cursor = findVersionEndIndex(range, cursor, digitRuns);
-      }
-      return result2 + range.slice(copyFrom);
-    };
-    module2.exports = trimComparatorWhitespace;
-  }
-});
-
-// node_modules/semver/classes/range.js
-var require_range = __commonJS({
-  "node_modules/semver/classes/range.js"(exports2, module2) {
-    "use strict";
-    var SPACE_CHARACTERS = /\s+/g;
-    var Range = class _Range {
-      constructor(range, options) {
-        options = parseOptions(options);
-        if (range instanceof _Range) {
-          if (range.loose === !!options.loose && range.includePrerelease === !!options.includePrerelease) {
-            return range;
-          } else {
-            return new _Range(range.raw, options);
-          }
-        }
-        if (range instanceof Comparator) {
-          this.raw = range.value;
-          this.set = [[range]];
-          this.formatted = void 0;
-          return this;
-        }
-        this.options = options;
-        this.loose = !!options.loose;
-        this.includePrerelease = !!options.includePrerelease;
-        this.raw = range.trim().replace(SPACE_CHARACTERS, " ");
-        this.set = this.raw.split("||").map((r) => this.parseRange(r.trim())).filter((c) => c.length);
-        if (!this.set.length) {
-          throw new TypeError(`Invalid SemVer Range: ${this.raw}`);
-        }
-        if (this.set.length > 1) {
-          const first = this.set[0];
-          this.set = this.set.filter((c) => !isNullSet(c[0]));
-          if (this.set.length === 0) {
-            this.set = [first];
-          } else if (this.set.length > 1) {
-            for (const c of this.set) {
-              if (c.length === 1 && isAny(c[0])) {
-                this.set = [c];
-                break;
-              }
-            }
-          }
-        }
-        this.formatted = void 0;
-      }
-      get range() {
-        if (this.formatted === void 0) {
-          this.formatted = "";
-          for (let i = 0; i < this.set.length; i++) {
-            if (i > 0) {
-              this.formatted += "||";
-            }
-            const comps = this.set[i];
-            for (let k = 0; k < comps.length; k++) {
-              if (k > 0) {
-                this.formatted += " ";
-              }
-              this.formatted += comps[k].toString().trim();
-            }
-          }
-        }
-        return this.formatted;
-      }
-      format() {
-        return this.range;
-      }
-      toString() {
-        return this.range;
-      }
-      parseRange(range) {
-        range = range.replace(BUILDSTRIPRE, "");
-        const memoOpts = (this.options.includePrerelease && FLAG_INCLUDE_PRERELEASE) | (this.options.loose && FLAG_LOOSE);
-        const memoKey = memoOpts + ":" + range;
-        const cached = cache.get(memoKey);
-        if (cached) {
-          return cached;
-        }
-        const loose = this.options.loose;
-        const hr = loose ? re[t.HYPHENRANGELOOSE] : re[t.HYPHENRANGE];
-        range = range.replace(hr, hyphenReplace(this.options.includePrerelease));
-        debug2("hyphen replace", range);
-        range = trimComparatorWhitespace(range);
-        debug2("comparator trim", range);
-        range = range.replace(re[t.TILDETRIM], tildeTrimReplace);
-        debug2("tilde trim", range);
-        range = range.replace(re[t.CARETTRIM], caretTrimReplace);
-        debug2("caret trim", range);
-        let rangeList = range.split(" ").map((comp) => parseComparator(comp, this.options)).join(" ").split(/\s+/).map((comp) => replaceGTE0(comp, this.options));
-        if (loose) {
-          rangeList = rangeList.filter((comp) => {
-            debug2("loose invalid filter", comp, this.options);
-            return !!comp.match(re[t.COMPARATORLOOSE]);
-          });
-        }
-        debug2("range list", rangeList);
-        const rangeMap = /* @__PURE__ */ new Map();
-        const comparators = rangeList.map((comp) => new Comparator(comp, this.options));
-        for (const comp of comparators) {
-          if (isNullSet(comp)) {
-            return [comp];
-          }
-          rangeMap.set(comp.value, comp);
-        }
-        if (rangeMap.size > 1 && rangeMap.has("")) {
-          rangeMap.delete("");
-        }
-        const result2 = [...rangeMap.values()];
-        cache.set(memoKey, result2);
         return result2;
       }
-      intersects(range, options) {
-        if (!(range instanceof _Range)) {
-          throw new TypeError("a Range is required");
+      static FromHex(hexString) {
+        let formatted = this.formatString(hexString);
+        if (!formatted) {
+          return new ArrayBuffer(0);
         }
-        return this.set.some((thisComparators) => {
-          return isSatisfiable(thisComparators, options) && range.set.some((rangeComparators) => {
-            return isSatisfiable(rangeComparators, options) && thisComparators.every((thisComparator) => {
-              return rangeComparators.every((rangeComparator) => {
-                return thisComparator.intersects(rangeComparator, options);
-              });
-            });
-          });
-        });
+        if (!_Convert.isHex(formatted)) {
+          throw new TypeError("Argument 'hexString' is not HEX encoded");
+        }
+        if (formatted.length % 2) {
+          formatted = `0${formatted}`;
+        }
+        const res = new Uint8Array(formatted.length / 2);
+        for (let i = 0; i < formatted.length; i = i + 2) {
+          const c = formatted.slice(i, i + 2);
+          res[i / 2] = parseInt(c, 16);
+        }
+        return res.buffer;
       }
-      // if ANY of the sets match ALL of its comparators, then pass
-      test(version) {
-        if (!version) {
-          return false;
-        }
-        if (typeof version === "string") {
-          try {
-            version = new SemVer(version, this.options);
-          } catch (er) {
-            return false;
+      static ToUtf16String(buffer, littleEndian = false) {
+        return Utf16Converter.toString(buffer, littleEndian);
+      }
+      static FromUtf16String(text, littleEndian = false) {
+        return Utf16Converter.fromString(text, littleEndian);
+      }
+      static Base64Padding(base64) {
+        const padCount = 4 - base64.length % 4;
+        if (padCount < 4) {
+          for (let i = 0; i < padCount; i++) {
+            base64 += "=";
           }
         }
-        for (let i = 0; i < this.set.length; i++) {
-          if (testSet(this.set[i], version, this.options)) {
-            return true;
-          }
-        }
-        return false;
+        return base64;
+      }
+      static formatString(data) {
+        return (data === null || data === void 0 ? void 0 : data.replace(/[\n\r\t ]/g, "")) || "";
       }
     };
-    module2.exports = Range;
-    var LRU = require_lrucache();
-    var cache = new LRU();
-    var parseOptions = require_parse_options();
-    var Comparator = require_comparator();
-    var debug2 = require_debug();
-    var SemVer = require_semver();
-    var trimComparatorWhitespace = require_trim_comparator_whitespace();
-    var {
-      safeRe: re,
-      src,
-      t,
-      tildeTrimReplace,
-      caretTrimReplace
-    } = require_re();
-    var { FLAG_INCLUDE_PRERELEASE, FLAG_LOOSE } = require_constants11();
-    var BUILDSTRIPRE = new RegExp(src[t.BUILD], "g");
-    var isNullSet = (c) => c.value === "<0.0.0-0";
-    var isAny = (c) => c.value === "";
-    var isSatisfiable = (comparators, options) => {
-      let result2 = true;
-      const remainingComparators = comparators.slice();
-      let testComparator = remainingComparators.pop();
-      while (result2 && remainingComparators.length) {
-        result2 = remainingComparators.every((otherComparator) => {
-          return testComparator.intersects(otherComparator, options);
-        });
-        testComparator = remainingComparators.pop();
+    Convert.DEFAULT_UTF8_ENCODING = "utf8";
+    function assign(target, ...sources) {
+      const res = arguments[0];
+      for (let i = 1; i < arguments.length; i++) {
+        const obj = arguments[i];
+        for (const prop in obj) {
+          res[prop] = obj[prop];
+        }
+      }
+      return res;
+    }
+    function combine(...buf) {
+      const totalByteLength = buf.map((item) => item.byteLength).reduce((prev, cur) => prev + cur);
+      const res = new Uint8Array(totalByteLength);
+      let currentPos = 0;
+      buf.map((item) => new Uint8Array(item)).forEach((arr) => {
+        for (const item2 of arr) {
+          res[currentPos++] = item2;
+        }
+      });
+      return res.buffer;
+    }
+    function isEqual(bytes1, bytes2) {
+      if (!(bytes1 && bytes2)) {
+        return false;
+      }
+      if (bytes1.byteLength !== bytes2.byteLength) {
+        return false;
+      }
+      const b1 = new Uint8Array(bytes1);
+      const b2 = new Uint8Array(bytes2);
+      for (let i = 0; i < bytes1.byteLength; i++) {
+        if (b1[i] !== b2[i]) {
+          return false;
+        }
+      }
+      return true;
+    }
+    exports2.BufferSourceConverter = BufferSourceConverter;
+    exports2.Convert = Convert;
+    exports2.assign = assign;
+    exports2.combine = combine;
+    exports2.isEqual = isEqual;
+  }
+});
+
+// node_modules/pvutils/build/utils.js
+var require_utils3 = __commonJS({
+  "node_modules/pvutils/build/utils.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    function getUTCDate(date) {
+      return new Date(date.getTime() + date.getTimezoneOffset() * 6e4);
+    }
+    function getParametersValue(parameters, name, defaultValue) {
+      var _a;
+      if (parameters instanceof Object === false) {
+        return defaultValue;
+      }
+      return (_a = parameters[name]) !== null && _a !== void 0 ? _a : defaultValue;
+    }
+    function bufferToHexCodes(inputBuffer, inputOffset = 0, inputLength = inputBuffer.byteLength - inputOffset, insertSpace = false) {
+      let result2 = "";
+      for (const item of new Uint8Array(inputBuffer, inputOffset, inputLength)) {
+        const str = item.toString(16).toUpperCase();
+        if (str.length === 1) {
+          result2 += "0";
+        }
+        result2 += str;
+        if (insertSpace) {
+          result2 += " ";
+        }
+      }
+      return result2.trim();
+    }
+    function checkBufferParams(baseBlock, inputBuffer, inputOffset, inputLength) {
+      if (!(inputBuffer instanceof ArrayBuffer)) {
+        baseBlock.error = 'Wrong parameter: inputBuffer must be "ArrayBuffer"';
+        return false;
+      }
+      if (!inputBuffer.byteLength) {
+        baseBlock.error = "Wrong parameter: inputBuffer has zero length";
+        return false;
+      }
+      if (inputOffset < 0) {
+        baseBlock.error = "Wrong parameter: inputOffset less than zero";
+        return false;
+      }
+      if (inputLength < 0) {
+        baseBlock.error = "Wrong parameter: inputLength less than zero";
+        return false;
+      }
+      if (inputBuffer.byteLength - inputOffset - inputLength < 0) {
+        baseBlock.error = "End of input reached before message was fully decoded (inconsistent offset and length values)";
+        return false;
+      }
+      return true;
+    }
+    function utilFromBase(inputBuffer, inputBase) {
+      let result2 = 0;
+      if (inputBuffer.length === 1) {
+        return inputBuffer[0];
+      }
+      for (let i = inputBuffer.length - 1; i >= 0; i--) {
+        result2 += inputBuffer[inputBuffer.length - 1 - i] * Math.pow(2, inputBase * i);
       }
       return result2;
-    };
-    var parseComparator = (comp, options) => {
-      comp = comp.replace(re[t.BUILD], "");
-      debug2("comp", comp, options);
-      comp = replaceCarets(comp, options);
-      debug2("caret", comp);
-      comp = replaceTildes(comp, options);
-      debug2("tildes", comp);
-      comp = replaceXRanges(comp, options);
-      debug2("xrange", comp);
-      comp = replaceStars(comp, options);
-      debug2("stars", comp);
-      return comp;
-    };
-    var isX = (id) => !id || id.toLowerCase() === "x" || id === "*";
-    var invalidXRangeOrder = (M, m, p) => isX(M) && !isX(m) || isX(m) && p && !isX(p);
-    var replaceTildes = (comp, options) => {
-      return comp.trim().split(/\s+/).map((c) => replaceTilde(c, options)).join(" ");
-    };
-    var replaceTilde = (comp, options) => {
-      const r = options.loose ? re[t.TILDELOOSE] : re[t.TILDE];
-      const z = options.includePrerelease ? "-0" : "";
-      return comp.replace(r, (_, M, m, p, pr) => {
-        debug2("tilde", comp, _, M, m, p, pr);
-        let ret;
-        if (isX(M)) {
-          ret = "";
-        } else if (isX(m)) {
-          ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
-        } else if (isX(p)) {
-          ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
-        } else if (pr) {
-          debug2("replaceTilde pr", pr);
-          ret = `>=${M}.${m}.${p}-${pr} <${M}.${+m + 1}.0-0`;
-        } else {
-          ret = `>=${M}.${m}.${p} <${M}.${+m + 1}.0-0`;
-        }
-        debug2("tilde return", ret);
-        return ret;
-      });
-    };
-    var replaceCarets = (comp, options) => {
-      return comp.trim().split(/\s+/).map((c) => replaceCaret(c, options)).join(" ");
-    };
-    var replaceCaret = (comp, options) => {
-      debug2("caret", comp, options);
-      const r = options.loose ? re[t.CARETLOOSE] : re[t.CARET];
-      const z = options.includePrerelease ? "-0" : "";
-      return comp.replace(r, (_, M, m, p, pr) => {
-        debug2("caret", comp, _, M, m, p, pr);
-        let ret;
-        if (isX(M)) {
-          ret = "";
-        } else if (isX(m)) {
-          ret = `>=${M}.0.0${z} <${+M + 1}.0.0-0`;
-        } else if (isX(p)) {
-          if (M === "0") {
-            ret = `>=${M}.${m}.0${z} <${M}.${+m + 1}.0-0`;
+    }
+    function utilToBase(value, base, reserved = -1) {
+      const internalReserved = reserved;
+      let internalValue = value;
+      let result2 = 0;
+      let biggest = Math.pow(2, base);
+      for (let i = 1; i < 8; i++) {
+        if (value < biggest) {
+          let retBuf;
+          if (internalReserved < 0) {
+            retBuf = new ArrayBuffer(i);
+            result2 = i;
           } else {
-            ret = `>=${M}.${m}.0${z} <${+M + 1}.0.0-0`;
-          }
-        } else if (pr) {
-          debug2("replaceCaret pr", pr);
-          if (M === "0") {
-            if (m === "0") {
-              ret = `>=${M}.${m}.${p}-${pr} <${M}.${m}.${+p + 1}-0`;
-            } else {
-              ret = `>=${M}.${m}.${p}-${pr} <${M}.${+m + 1}.0-0`;
+            if (internalReserved < i) {
+              return new ArrayBuffer(0);
             }
-          } else {
-            ret = `>=${M}.${m}.${p}-${pr} <${+M + 1}.0.0-0`;
+            retBuf = new ArrayBuffer(internalReserved);
+            result2 = internalReserved;
           }
-        } else {
-          debug2("no pr");
-          if (M === "0") {
-            if (m === "0") {
-              ret = `>=${M}.${m}.${p} <${M}.${m}.${+p + 1}-0`;
-            } else {
-              ret = `>=${M}.${m}.${p} <${M}.${+m + 1}.0-0`;
-            }
-          } else {
-            ret = `>=${M}.${m}.${p} <${+M + 1}.0.0-0`;
+          const retView = new Uint8Array(retBuf);
+          for (let j = i - 1; j >= 0; j--) {
+            const basis = Math.pow(2, j * base);
+            retView[result2 - j - 1] = Math.floor(internalValue / basis);
+            internalValue -= retView[result2 - j - 1] * basis;
           }
+          return retBuf;
         }
-        debug2("caret return", ret);
-        return ret;
-      });
-    };
-    var replaceXRanges = (comp, options) => {
-      debug2("replaceXRanges", comp, options);
-      return comp.split(/\s+/).map((c) => replaceXRange(c, options)).join(" ");
-    };
-    var replaceXRange = (comp, options) => {
-      comp = comp.trim();
-      const r = options.loose ? re[t.XRANGELOOSE] : re[t.XRANGE];
-      return comp.replace(r, (ret, gtlt, M, m, p, pr) => {
-        debug2("xRange", comp, ret, gtlt, M, m, p, pr);
-        if (invalidXRangeOrder(M, m, p)) {
-          return comp;
-        }
-        const xM = isX(M);
-        const xm = xM || isX(m);
-        const xp = xm || isX(p);
-        const anyX = xp;
-        if (gtlt === "=" && anyX) {
-          gtlt = "";
-        }
-        pr = options.includePrerelease ? "-0" : "";
-        if (xM) {
-          if (gtlt === ">" || gtlt === "<") {
-            ret = "<0.0.0-0";
-          } else {
-            ret = "*";
-          }
-        } else if (gtlt && anyX) {
-          if (xm) {
-            m = 0;
-          }
-          p = 0;
-          if (gtlt === ">") {
-            gtlt = ">=";
-            if (xm) {
-              M = +M + 1;
-              m = 0;
-              p = 0;
-            } else {
-              m = +m + 1;
-              p = 0;
-            }
-          } else if (gtlt === "<=") {
-            gtlt = "<";
-            if (xm) {
-              M = +M + 1;
-            } else {
-              m = +m + 1;
-            }
-          }
-          if (gtlt === "<") {
-            pr = "-0";
-          }
-          ret = `${gtlt + M}.${m}.${p}${pr}`;
-        } else if (xm) {
-          ret = `>=${M}.0.0${pr} <${+M + 1}.0.0-0`;
-        } else if (xp) {
-          ret = `>=${M}.${m}.0${pr} <${M}.${+m + 1}.0-0`;
-        }
-        debug2("xRange return", ret);
-        return ret;
-      });
-    };
-    var replaceStars = (comp, options) => {
-      debug2("replaceStars", comp, options);
-      return comp.trim().replace(re[t.STAR], "");
-    };
-    var replaceGTE0 = (comp, options) => {
-      debug2("replaceGTE0", comp, options);
-      return comp.trim().replace(re[options.includePrerelease ? t.GTE0PRE : t.GTE0], "");
-    };
-    var hyphenReplace = (incPr) => ($0, from, fM, fm, fp, fpr, fb, to, tM, tm, tp, tpr) => {
-      if (isX(fM)) {
-        from = "";
-      } else if (isX(fm)) {
-        from = `>=${fM}.0.0${incPr ? "-0" : ""}`;
-      } else if (isX(fp)) {
-        from = `>=${fM}.${fm}.0${incPr ? "-0" : ""}`;
-      } else if (fpr) {
-        from = `>=${from}`;
-      } else {
-        from = `>=${from}${incPr ? "-0" : ""}`;
+        biggest *= Math.pow(2, base);
       }
-      if (isX(tM)) {
-        to = "";
-      } else if (isX(tm)) {
-        to = `<${+tM + 1}.0.0-0`;
-      } else if (isX(tp)) {
-        to = `<${tM}.${+tm + 1}.0-0`;
-      } else if (tpr) {
-        to = `<=${tM}.${tm}.${tp}-${tpr}`;
-      } else if (incPr) {
-        to = `<${tM}.${tm}.${+tp + 1}-0`;
-      } else {
-        to = `<=${to}`;
+      return new ArrayBuffer(0);
+    }
+    function utilConcatBuf(...buffers) {
+      let outputLength = 0;
+      let prevLength = 0;
+      for (const buffer of buffers) {
+        outputLength += buffer.byteLength;
       }
-      return `${from} ${to}`.trim();
-    };
-    var testSet = (set, version, options) => {
-      for (let i = 0; i < set.length; i++) {
-        if (!set[i].test(version)) {
+      const retBuf = new ArrayBuffer(outputLength);
+      const retView = new Uint8Array(retBuf);
+      for (const buffer of buffers) {
+        retView.set(new Uint8Array(buffer), prevLength);
+        prevLength += buffer.byteLength;
+      }
+      return retBuf;
+    }
+    function utilConcatView(...views) {
+      let outputLength = 0;
+      let prevLength = 0;
+      for (const view of views) {
+        outputLength += view.length;
+      }
+      const retBuf = new ArrayBuffer(outputLength);
+      const retView = new Uint8Array(retBuf);
+      for (const view of views) {
+        retView.set(view, prevLength);
+        prevLength += view.length;
+      }
+      return retView;
+    }
+    function utilDecodeTC() {
+      const buf = new Uint8Array(this.valueHex);
+      if (this.valueHex.byteLength >= 2) {
+        const condition1 = buf[0] === 255 && buf[1] & 128;
+        const condition2 = buf[0] === 0 && (buf[1] & 128) === 0;
+        if (condition1 || condition2) {
+          this.warnings.push("Needlessly long format");
+        }
+      }
+      const bigIntBuffer = new ArrayBuffer(this.valueHex.byteLength);
+      const bigIntView = new Uint8Array(bigIntBuffer);
+      for (let i = 0; i < this.valueHex.byteLength; i++) {
+        bigIntView[i] = 0;
+      }
+      bigIntView[0] = buf[0] & 128;
+      const bigInt = utilFromBase(bigIntView, 8);
+      const smallIntBuffer = new ArrayBuffer(this.valueHex.byteLength);
+      const smallIntView = new Uint8Array(smallIntBuffer);
+      for (let j = 0; j < this.valueHex.byteLength; j++) {
+        smallIntView[j] = buf[j];
+      }
+      smallIntView[0] &= 127;
+      const smallInt = utilFromBase(smallIntView, 8);
+      return smallInt - bigInt;
+    }
+    function utilEncodeTC(value) {
+      const modValue = value < 0 ? value * -1 : value;
+      let bigInt = 128;
+      for (let i = 1; i < 8; i++) {
+        if (modValue <= bigInt) {
+          if (value < 0) {
+            const smallInt = bigInt - modValue;
+            const retBuf2 = utilToBase(smallInt, 8, i);
+            const retView2 = new Uint8Array(retBuf2);
+            retView2[0] |= 128;
+            return retBuf2;
+          }
+          let retBuf = utilToBase(modValue, 8, i);
+          let retView = new Uint8Array(retBuf);
+          if (retView[0] & 128) {
+            const tempBuf = retBuf.slice(0);
+            const tempView = new Uint8Array(tempBuf);
+            retBuf = new ArrayBuffer(retBuf.byteLength + 1);
+            retView = new Uint8Array(retBuf);
+            for (let k = 0; k < tempBuf.byteLength; k++) {
+              retView[k + 1] = tempView[k];
+            }
+            retView[0] = 0;
+          }
+          return retBuf;
+        }
+        bigInt *= Math.pow(2, 8);
+      }
+      return new ArrayBuffer(0);
+    }
+    function isEqualBuffer(inputBuffer1, inputBuffer2) {
+      if (inputBuffer1.byteLength !== inputBuffer2.byteLength) {
+        return false;
+      }
+      const view1 = new Uint8Array(inputBuffer1);
+      const view2 = new Uint8Array(inputBuffer2);
+      for (let i = 0; i < view1.length; i++) {
+        if (view1[i] !== view2[i]) {
           return false;
         }
       }
-      if (version.prerelease.length && !options.includePrerelease) {
-        for (let i = 0; i < set.length; i++) {
-          debug2(set[i].semver);
-          if (set[i].semver === Comparator.ANY) {
-            continue;
+      return true;
+    }
+    function padNumber(inputNumber, fullLength) {
+      const str = inputNumber.toString(10);
+      if (fullLength < str.length) {
+        return "";
+      }
+      const dif = fullLength - str.length;
+      const padding2 = Array.from({ length: dif });
+      for (let i = 0; i < dif; i++) {
+        padding2[i] = "0";
+      }
+      const paddingString = padding2.join("");
+      return paddingString.concat(str);
+    }
+    var base64Template = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=";
+    var base64UrlTemplate = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=";
+    function toBase64(input, useUrlTemplate = false, skipPadding = false, skipLeadingZeros = false) {
+      let i = 0;
+      let flag1 = 0;
+      let flag2 = 0;
+      let output = "";
+      const template = useUrlTemplate ? base64UrlTemplate : base64Template;
+      if (skipLeadingZeros) {
+        let nonZeroPosition = 0;
+        for (let i2 = 0; i2 < input.length; i2++) {
+          if (input.charCodeAt(i2) !== 0) {
+            nonZeroPosition = i2;
+            break;
           }
-          if (set[i].semver.prerelease.length > 0) {
-            const allowed2 = set[i].semver;
-            if (allowed2.major === version.major && allowed2.minor === version.minor && allowed2.patch === version.patch) {
-              return true;
+        }
+        input = input.slice(nonZeroPosition);
+      }
+      while (i < input.length) {
+        const chr1 = input.charCodeAt(i++);
+        if (i >= input.length) {
+          flag1 = 1;
+        }
+        const chr2 = input.charCodeAt(i++);
+        if (i >= input.length) {
+          flag2 = 1;
+        }
+        const chr3 = input.charCodeAt(i++);
+        const enc1 = chr1 >> 2;
+        const enc2 = (chr1 & 3) << 4 | chr2 >> 4;
+        let enc3 = (chr2 & 15) << 2 | chr3 >> 6;
+        let enc4 = chr3 & 63;
+        if (flag1 === 1) {
+          enc3 = enc4 = 64;
+        } else {
+          if (flag2 === 1) {
+            enc4 = 64;
+          }
+        }
+        if (skipPadding) {
+          if (enc3 === 64) {
+            output += `${template.charAt(enc1)}${template.charAt(enc2)}`;
+          } else {
+            if (enc4 === 64) {
+              output += `${template.charAt(enc1)}${template.charAt(enc2)}${template.charAt(enc3)}`;
+            } else {
+              output += `${template.charAt(enc1)}${template.charAt(enc2)}${template.charAt(enc3)}${template.charAt(enc4)}`;
             }
+          }
+        } else {
+          output += `${template.charAt(enc1)}${template.charAt(enc2)}${template.charAt(enc3)}${template.charAt(enc4)}`;
+        }
+      }
+      return output;
+    }
+    function fromBase64(input, useUrlTemplate = false, cutTailZeros = false) {
+      const template = useUrlTemplate ? base64UrlTemplate : base64Template;
+      function indexOf(toSearch) {
+        for (let i2 = 0; i2 < 64; i2++) {
+          if (template.charAt(i2) === toSearch)
+            return i2;
+        }
+        return 64;
+      }
+      function test(incoming) {
+        return incoming === 64 ? 0 : incoming;
+      }
+      let i = 0;
+      let output = "";
+      while (i < input.length) {
+        const enc1 = indexOf(input.charAt(i++));
+        const enc2 = i >= input.length ? 0 : indexOf(input.charAt(i++));
+        const enc3 = i >= input.length ? 0 : indexOf(input.charAt(i++));
+        const enc4 = i >= input.length ? 0 : indexOf(input.charAt(i++));
+        const chr1 = test(enc1) << 2 | test(enc2) >> 4;
+        const chr2 = (test(enc2) & 15) << 4 | test(enc3) >> 2;
+        const chr3 = (test(enc3) & 3) << 6 | test(enc4);
+        output += String.fromCharCode(chr1);
+        if (enc3 !== 64) {
+          output += String.fromCharCode(chr2);
+        }
+        if (enc4 !== 64) {
+          output += String.fromCharCode(chr3);
+        }
+      }
+      if (cutTailZeros) {
+        const outputLength = output.length;
+        let nonZeroStart = -1;
+        for (let i2 = outputLength - 1; i2 >= 0; i2--) {
+          if (output.charCodeAt(i2) !== 0) {
+            nonZeroStart = i2;
+            break;
+          }
+        }
+        if (nonZeroStart !== -1) {
+          output = output.slice(0, nonZeroStart + 1);
+        } else {
+          output = "";
+        }
+      }
+      return output;
+    }
+    function arrayBufferToString(buffer) {
+      let resultString = "";
+      const view = new Uint8Array(buffer);
+      for (const element of view) {
+        resultString += String.fromCharCode(element);
+      }
+      return resultString;
+    }
+    function stringToArrayBuffer(str) {
+      const stringLength = str.length;
+      const resultBuffer = new ArrayBuffer(stringLength);
+      const resultView = new Uint8Array(resultBuffer);
+      for (let i = 0; i < stringLength; i++) {
+        resultView[i] = str.charCodeAt(i);
+      }
+      return resultBuffer;
+    }
+    var log2 = Math.log(2);
+    function nearestPowerOf2(length) {
+      const base = Math.log(length) / log2;
+      const floor = Math.floor(base);
+      const round = Math.round(base);
+      return floor === round ? floor : round;
+    }
+    function clearProps(object, propsArray) {
+      for (const prop of propsArray) {
+        delete object[prop];
+      }
+    }
+    exports2.arrayBufferToString = arrayBufferToString;
+    exports2.bufferToHexCodes = bufferToHexCodes;
+    exports2.checkBufferParams = checkBufferParams;
+    exports2.clearProps = clearProps;
+    exports2.fromBase64 = fromBase64;
+    exports2.getParametersValue = getParametersValue;
+    exports2.getUTCDate = getUTCDate;
+    exports2.isEqualBuffer = isEqualBuffer;
+    exports2.nearestPowerOf2 = nearestPowerOf2;
+    exports2.padNumber = padNumber;
+    exports2.stringToArrayBuffer = stringToArrayBuffer;
+    exports2.toBase64 = toBase64;
+    exports2.utilConcatBuf = utilConcatBuf;
+    exports2.utilConcatView = utilConcatView;
+    exports2.utilDecodeTC = utilDecodeTC;
+    exports2.utilEncodeTC = utilEncodeTC;
+    exports2.utilFromBase = utilFromBase;
+    exports2.utilToBase = utilToBase;
+  }
+});
+
+// node_modules/asn1js/build/index.js
+var require_build2 = __commonJS({
+  "node_modules/asn1js/build/index.js"(exports2) {
+    "use strict";
+    var pvtsutils = require_build();
+    var pvutils = require_utils3();
+    function _interopNamespaceDefault(e) {
+      var n = /* @__PURE__ */ Object.create(null);
+      if (e) {
+        Object.keys(e).forEach(function(k) {
+          if (k !== "default") {
+            var d = Object.getOwnPropertyDescriptor(e, k);
+            Object.defineProperty(n, k, d.get ? d : {
+              enumerable: true,
+              get: function() {
+                return e[k];
+              }
+            });
+          }
+        });
+      }
+      n.default = e;
+      return Object.freeze(n);
+    }
+    var pvtsutils__namespace = /* @__PURE__ */ _interopNamespaceDefault(pvtsutils);
+    var pvutils__namespace = /* @__PURE__ */ _interopNamespaceDefault(pvutils);
+    function assertBigInt() {
+      if (typeof BigInt === "undefined") {
+        throw new Error("BigInt is not defined. Your environment doesn't implement BigInt.");
+      }
+    }
+    function concat(buffers) {
+      let outputLength = 0;
+      let prevLength = 0;
+      for (let i = 0; i < buffers.length; i++) {
+        const buffer = buffers[i];
+        outputLength += buffer.byteLength;
+      }
+      const retView = new Uint8Array(outputLength);
+      for (let i = 0; i < buffers.length; i++) {
+        const buffer = buffers[i];
+        retView.set(buffer instanceof Uint8Array ? buffer : new Uint8Array(buffer), prevLength);
+        prevLength += buffer.byteLength;
+      }
+      return retView.buffer;
+    }
+    function checkBufferParams(baseBlock, inputBuffer, inputOffset, inputLength) {
+      if (!(inputBuffer instanceof Uint8Array)) {
+        baseBlock.error = "Wrong parameter: inputBuffer must be 'Uint8Array'";
+        return false;
+      }
+      if (!inputBuffer.byteLength) {
+        baseBlock.error = "Wrong parameter: inputBuffer has zero length";
+        return false;
+      }
+      if (inputOffset < 0) {
+        baseBlock.error = "Wrong parameter: inputOffset less than zero";
+        return false;
+      }
+      if (inputLength < 0) {
+        baseBlock.error = "Wrong parameter: inputLength less than zero";
+        return false;
+      }
+      if (inputBuffer.byteLength - inputOffset - inputLength < 0) {
+        baseBlock.error = "End of input reached before message was fully decoded (inconsistent offset and length values)";
+        return false;
+      }
+      return true;
+    }
+    var ViewWriter = class {
+      constructor() {
+        this.items = [];
+      }
+      write(buf) {
+        this.items.push(buf instanceof ArrayBuffer ? buf : concat([buf]));
+      }
+      final() {
+        return concat(this.items);
+      }
+    };
+    var ORIGINAL_VIEW_WRITER_WRITE = ViewWriter.prototype.write;
+    var ORIGINAL_VIEW_WRITER_FINAL = ViewWriter.prototype.final;
+    var NAME = "name";
+    var VALUE_HEX_VIEW = "valueHexView";
+    var IS_HEX_ONLY = "isHexOnly";
+    var ID_BLOCK = "idBlock";
+    var TAG_CLASS = "tagClass";
+    var TAG_NUMBER = "tagNumber";
+    var IS_CONSTRUCTED = "isConstructed";
+    var FROM_BER = "fromBER";
+    var TO_BER = "toBER";
+    var LOCAL = "local";
+    var EMPTY_STRING = "";
+    var EMPTY_BUFFER = new ArrayBuffer(0);
+    var EMPTY_VIEW = new Uint8Array(0);
+    var END_OF_CONTENT_NAME = "EndOfContent";
+    var OCTET_STRING_NAME = "OCTET STRING";
+    var BIT_STRING_NAME = "BIT STRING";
+    function HexBlock(BaseClass) {
+      var _a2;
+      return _a2 = class Some extends BaseClass {
+        get valueHex() {
+          return this.valueHexView.slice().buffer;
+        }
+        set valueHex(value) {
+          this.valueHexView = new Uint8Array(value);
+        }
+        constructor(...args) {
+          var _b2;
+          super(...args);
+          const params = args[0] || {};
+          this.isHexOnly = (_b2 = params.isHexOnly) !== null && _b2 !== void 0 ? _b2 : false;
+          this.valueHexView = params.valueHex ? pvtsutils__namespace.BufferSourceConverter.toUint8Array(params.valueHex) : EMPTY_VIEW;
+        }
+        fromBER(inputBuffer, inputOffset, inputLength, _context) {
+          const view = inputBuffer instanceof ArrayBuffer ? new Uint8Array(inputBuffer) : inputBuffer;
+          if (!checkBufferParams(this, view, inputOffset, inputLength)) {
+            return -1;
+          }
+          const endLength = inputOffset + inputLength;
+          this.valueHexView = view.subarray(inputOffset, endLength);
+          if (!this.valueHexView.length) {
+            this.warnings.push("Zero buffer length");
+            return inputOffset;
+          }
+          this.blockLength = inputLength;
+          return endLength;
+        }
+        toBER(sizeOnly = false) {
+          if (!this.isHexOnly) {
+            this.error = "Flag 'isHexOnly' is not set, abort";
+            return EMPTY_BUFFER;
+          }
+          if (sizeOnly) {
+            return new ArrayBuffer(this.valueHexView.byteLength);
+          }
+          if (this.valueHexView.buffer instanceof ArrayBuffer && this.valueHexView.byteLength === this.valueHexView.buffer.byteLength) {
+            return this.valueHexView.buffer;
+          }
+          return pvtsutils__namespace.BufferSourceConverter.toArrayBuffer(this.valueHexView);
+        }
+        toJSON() {
+          return {
+            ...super.toJSON(),
+            isHexOnly: this.isHexOnly,
+            valueHex: pvtsutils__namespace.Convert.ToHex(this.valueHexView)
+          };
+        }
+      }, _a2.NAME = "hexBlock", _a2;
+    }
+    var LocalBaseBlock = class {
+      static blockName() {
+        return this.NAME;
+      }
+      get valueBeforeDecode() {
+        return this.valueBeforeDecodeView.slice().buffer;
+      }
+      set valueBeforeDecode(value) {
+        this.valueBeforeDecodeView = new Uint8Array(value);
+      }
+      constructor({ blockLength = 0, error: error2 = EMPTY_STRING, warnings = [], valueBeforeDecode = EMPTY_VIEW } = {}) {
+        this.blockLength = blockLength;
+        this.error = error2;
+        this.warnings = warnings;
+        this.valueBeforeDecodeView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(valueBeforeDecode);
+      }
+      toJSON() {
+        return {
+          blockName: this.constructor.NAME,
+          blockLength: this.blockLength,
+          error: this.error,
+          warnings: this.warnings,
+          valueBeforeDecode: pvtsutils__namespace.Convert.ToHex(this.valueBeforeDecodeView)
+        };
+      }
+    };
+    LocalBaseBlock.NAME = "baseBlock";
+    var ValueBlock = class extends LocalBaseBlock {
+      fromBER(_inputBuffer, _inputOffset, _inputLength, _context) {
+        throw TypeError("User need to make a specific function in a class which extends 'ValueBlock'");
+      }
+      toBER(_sizeOnly, _writer) {
+        throw TypeError("User need to make a specific function in a class which extends 'ValueBlock'");
+      }
+    };
+    ValueBlock.NAME = "valueBlock";
+    var LocalIdentificationBlock = class extends HexBlock(LocalBaseBlock) {
+      constructor({ idBlock = {} } = {}) {
+        var _a2, _b2, _c2, _d;
+        super();
+        if (idBlock) {
+          this.isHexOnly = (_a2 = idBlock.isHexOnly) !== null && _a2 !== void 0 ? _a2 : false;
+          this.valueHexView = idBlock.valueHex ? pvtsutils__namespace.BufferSourceConverter.toUint8Array(idBlock.valueHex) : EMPTY_VIEW;
+          this.tagClass = (_b2 = idBlock.tagClass) !== null && _b2 !== void 0 ? _b2 : -1;
+          this.tagNumber = (_c2 = idBlock.tagNumber) !== null && _c2 !== void 0 ? _c2 : -1;
+          this.isConstructed = (_d = idBlock.isConstructed) !== null && _d !== void 0 ? _d : false;
+        } else {
+          this.tagClass = -1;
+          this.tagNumber = -1;
+          this.isConstructed = false;
+        }
+      }
+      toBER(sizeOnly = false) {
+        let firstOctet = 0;
+        switch (this.tagClass) {
+          case 1:
+            firstOctet |= 0;
+            break;
+          case 2:
+            firstOctet |= 64;
+            break;
+          case 3:
+            firstOctet |= 128;
+            break;
+          case 4:
+            firstOctet |= 192;
+            break;
+          default:
+            this.error = "Unknown tag class";
+            return EMPTY_BUFFER;
+        }
+        if (this.isConstructed)
+          firstOctet |= 32;
+        if (this.tagNumber < 31 && !this.isHexOnly) {
+          const retView2 = new Uint8Array(1);
+          if (!sizeOnly) {
+            let number = this.tagNumber;
+            number &= 31;
+            firstOctet |= number;
+            retView2[0] = firstOctet;
+          }
+          return retView2.buffer;
+        }
+        if (!this.isHexOnly) {
+          const encodedBuf = pvutils__namespace.utilToBase(this.tagNumber, 7);
+          const encodedView = new Uint8Array(encodedBuf);
+          const size = encodedBuf.byteLength;
+          const retView2 = new Uint8Array(size + 1);
+          retView2[0] = firstOctet | 31;
+          if (!sizeOnly) {
+            for (let i = 0; i < size - 1; i++)
+              retView2[i + 1] = encodedView[i] | 128;
+            retView2[size] = encodedView[size - 1];
+          }
+          return retView2.buffer;
+        }
+        const retView = new Uint8Array(this.valueHexView.byteLength + 1);
+        retView[0] = firstOctet | 31;
+        if (!sizeOnly) {
+          const curView = this.valueHexView;
+          for (let i = 0; i < curView.length - 1; i++)
+            retView[i + 1] = curView[i] | 128;
+          retView[this.valueHexView.byteLength] = curView[curView.length - 1];
+        }
+        return retView.buffer;
+      }
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        const inputView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        if (!checkBufferParams(this, inputView, inputOffset, inputLength)) {
+          return -1;
+        }
+        const fastArgs = Number.isInteger(inputOffset) && Number.isInteger(inputLength);
+        const intBuffer = fastArgs ? inputView : inputView.subarray(inputOffset, inputOffset + inputLength);
+        const baseIndex = fastArgs ? inputOffset : 0;
+        const bufferLength = fastArgs ? inputLength : intBuffer.length;
+        if (bufferLength === 0) {
+          this.error = "Zero buffer length";
+          return -1;
+        }
+        const tagClassMask = intBuffer[baseIndex] & 192;
+        switch (tagClassMask) {
+          case 0:
+            this.tagClass = 1;
+            break;
+          case 64:
+            this.tagClass = 2;
+            break;
+          case 128:
+            this.tagClass = 3;
+            break;
+          case 192:
+            this.tagClass = 4;
+            break;
+          default:
+            this.error = "Unknown tag class";
+            return -1;
+        }
+        this.isConstructed = (intBuffer[baseIndex] & 32) === 32;
+        this.isHexOnly = false;
+        const tagNumberMask = intBuffer[baseIndex] & 31;
+        if (tagNumberMask !== 31) {
+          this.tagNumber = tagNumberMask;
+          this.blockLength = 1;
+        } else {
+          let count = 0;
+          while (true) {
+            const tagByteIndex = count + 1;
+            if (tagByteIndex >= bufferLength) {
+              this.error = "End of input reached before message was fully decoded";
+              return -1;
+            }
+            count++;
+            if ((intBuffer[baseIndex + tagByteIndex] & 128) === 0)
+              break;
+          }
+          this.blockLength = count + 1;
+          const intTagNumberBuffer = this.valueHexView = new Uint8Array(count);
+          for (let i = 0; i < count; i++)
+            intTagNumberBuffer[i] = intBuffer[baseIndex + i + 1] & 127;
+          if (this.blockLength <= 9)
+            this.tagNumber = pvutils__namespace.utilFromBase(intTagNumberBuffer, 7);
+          else {
+            this.isHexOnly = true;
+            this.warnings.push("Tag too long, represented as hex-coded");
+          }
+        }
+        if (this.tagClass === 1 && this.isConstructed) {
+          switch (this.tagNumber) {
+            case 1:
+            case 2:
+            case 5:
+            case 6:
+            case 9:
+            case 13:
+            case 14:
+            case 23:
+            case 24:
+            case 31:
+            case 32:
+            case 33:
+            case 34:
+              this.error = "Constructed encoding used for primitive type";
+              return -1;
+          }
+        }
+        return inputOffset + this.blockLength;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          tagClass: this.tagClass,
+          tagNumber: this.tagNumber,
+          isConstructed: this.isConstructed
+        };
+      }
+    };
+    LocalIdentificationBlock.NAME = "identificationBlock";
+    var ORIGINAL_LOCAL_IDENTIFICATION_TO_BER = LocalIdentificationBlock.prototype.toBER;
+    var ORIGINAL_LOCAL_IDENTIFICATION_FROM_BER = LocalIdentificationBlock.prototype.fromBER;
+    var LocalLengthBlock = class extends LocalBaseBlock {
+      constructor({ lenBlock = {} } = {}) {
+        var _a2, _b2, _c2;
+        super();
+        this.isIndefiniteForm = (_a2 = lenBlock.isIndefiniteForm) !== null && _a2 !== void 0 ? _a2 : false;
+        this.longFormUsed = (_b2 = lenBlock.longFormUsed) !== null && _b2 !== void 0 ? _b2 : false;
+        this.length = (_c2 = lenBlock.length) !== null && _c2 !== void 0 ? _c2 : 0;
+      }
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        const view = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        if (!checkBufferParams(this, view, inputOffset, inputLength)) {
+          return -1;
+        }
+        const fastArgs = Number.isInteger(inputOffset) && Number.isInteger(inputLength);
+        const intBuffer = fastArgs ? view : view.subarray(inputOffset, inputOffset + inputLength);
+        const baseIndex = fastArgs ? inputOffset : 0;
+        const bufferLength = fastArgs ? inputLength : intBuffer.length;
+        if (bufferLength === 0) {
+          this.error = "Zero buffer length";
+          return -1;
+        }
+        if (intBuffer[baseIndex] === 255) {
+          this.error = "Length block 0xFF is reserved by standard";
+          return -1;
+        }
+        this.isIndefiniteForm = intBuffer[baseIndex] === 128;
+        if (this.isIndefiniteForm) {
+          this.blockLength = 1;
+          return inputOffset + this.blockLength;
+        }
+        this.longFormUsed = !!(intBuffer[baseIndex] & 128);
+        if (this.longFormUsed === false) {
+          this.length = intBuffer[baseIndex];
+          this.blockLength = 1;
+          return inputOffset + this.blockLength;
+        }
+        const count = intBuffer[baseIndex] & 127;
+        if (count > 8) {
+          this.error = "Too big integer";
+          return -1;
+        }
+        if (count + 1 > bufferLength) {
+          this.error = "End of input reached before message was fully decoded";
+          return -1;
+        }
+        const lenOffset = inputOffset + 1;
+        const lengthBufferView = view.subarray(lenOffset, lenOffset + count);
+        if (lengthBufferView[count - 1] === 0)
+          this.warnings.push("Needlessly long encoded length");
+        this.length = pvutils__namespace.utilFromBase(lengthBufferView, 8);
+        if (this.longFormUsed && this.length <= 127)
+          this.warnings.push("Unnecessary usage of long length form");
+        this.blockLength = count + 1;
+        return inputOffset + this.blockLength;
+      }
+      toBER(sizeOnly = false) {
+        let retBuf;
+        let retView;
+        if (this.length > 127)
+          this.longFormUsed = true;
+        if (this.isIndefiniteForm) {
+          retBuf = new ArrayBuffer(1);
+          if (sizeOnly === false) {
+            retView = new Uint8Array(retBuf);
+            retView[0] = 128;
+          }
+          return retBuf;
+        }
+        if (this.longFormUsed) {
+          const encodedBuf = pvutils__namespace.utilToBase(this.length, 8);
+          if (encodedBuf.byteLength > 127) {
+            this.error = "Too big length";
+            return EMPTY_BUFFER;
+          }
+          retBuf = new ArrayBuffer(encodedBuf.byteLength + 1);
+          if (sizeOnly)
+            return retBuf;
+          const encodedView = new Uint8Array(encodedBuf);
+          retView = new Uint8Array(retBuf);
+          retView[0] = encodedBuf.byteLength | 128;
+          for (let i = 0; i < encodedBuf.byteLength; i++)
+            retView[i + 1] = encodedView[i];
+          return retBuf;
+        }
+        retBuf = new ArrayBuffer(1);
+        if (sizeOnly === false) {
+          retView = new Uint8Array(retBuf);
+          retView[0] = this.length;
+        }
+        return retBuf;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          isIndefiniteForm: this.isIndefiniteForm,
+          longFormUsed: this.longFormUsed,
+          length: this.length
+        };
+      }
+    };
+    LocalLengthBlock.NAME = "lengthBlock";
+    var ORIGINAL_LOCAL_LENGTH_TO_BER = LocalLengthBlock.prototype.toBER;
+    var ORIGINAL_LOCAL_LENGTH_FROM_BER = LocalLengthBlock.prototype.fromBER;
+    var typeStore = {};
+    var _a$y;
+    var _b;
+    var _c;
+    var originalUint8ArraySliceInfo = findMethod(Uint8Array.prototype, "slice");
+    var originalUint8ArrayConstructor = (_a$y = Object.getOwnPropertyDescriptor(Uint8Array.prototype, "constructor")) === null || _a$y === void 0 ? void 0 : _a$y.value;
+    var originalArrayIterator = (_b = Object.getOwnPropertyDescriptor(Array.prototype, Symbol.iterator)) === null || _b === void 0 ? void 0 : _b.value;
+    var intrinsicTypedArrayByteLength = (_c = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(Uint8Array.prototype), "byteLength")) === null || _c === void 0 ? void 0 : _c.get;
+    var BUILTIN_DISPATCH_PAYLOAD_THRESHOLD = 16384;
+    var BUILTIN_DISPATCH_MAX_DEPTH = 64;
+    var builtinRegistry;
+    function registerBuiltinEncoder(builtinConstructors, internals) {
+      const current = builtinRegistry;
+      const nextInternals = internals || current;
+      if (!nextInternals) {
+        builtinRegistry = void 0;
+        return;
+      }
+      builtinRegistry = { ...nextInternals, ...builtinConstructors };
+    }
+    function dataProperty(object, name) {
+      const descriptor = Object.getOwnPropertyDescriptor(object, name);
+      if (!descriptor || !("value" in descriptor))
+        return void 0;
+      return descriptor.value;
+    }
+    function intrinsicPayloadByteLength(value) {
+      if (!intrinsicTypedArrayByteLength || !value || typeof value !== "object")
+        return void 0;
+      try {
+        const byteLength = intrinsicTypedArrayByteLength.call(value);
+        return typeof byteLength === "number" ? byteLength : void 0;
+      } catch {
+        return void 0;
+      }
+    }
+    function largePayloadOrChain(block, depth) {
+      if (depth > BUILTIN_DISPATCH_MAX_DEPTH || !block || typeof block !== "object")
+        return false;
+      const valueBlockDescriptor = Object.getOwnPropertyDescriptor(block, "valueBlock");
+      if (!valueBlockDescriptor || !("value" in valueBlockDescriptor))
+        return false;
+      const valueBlock = valueBlockDescriptor.value;
+      if (!valueBlock || typeof valueBlock !== "object")
+        return false;
+      const payloadDescriptor = Object.getOwnPropertyDescriptor(valueBlock, "valueHexView");
+      if (payloadDescriptor) {
+        if (!("value" in payloadDescriptor))
+          return false;
+        const byteLength = intrinsicPayloadByteLength(payloadDescriptor.value);
+        return byteLength !== void 0 && byteLength >= BUILTIN_DISPATCH_PAYLOAD_THRESHOLD;
+      }
+      const valuesDescriptor = Object.getOwnPropertyDescriptor(valueBlock, "value");
+      if (!valuesDescriptor || !("value" in valuesDescriptor) || !Array.isArray(valuesDescriptor.value))
+        return false;
+      const values = valuesDescriptor.value;
+      const lengthDescriptor = Object.getOwnPropertyDescriptor(values, "length");
+      if (!lengthDescriptor || !("value" in lengthDescriptor) || lengthDescriptor.value !== 1)
+        return false;
+      const indexDescriptor = Object.getOwnPropertyDescriptor(values, "0");
+      if (!indexDescriptor || !("value" in indexDescriptor))
+        return false;
+      return largePayloadOrChain(indexDescriptor.value, depth + 1);
+    }
+    function shouldUseBuiltinEncoder(block) {
+      try {
+        return largePayloadOrChain(block, 0);
+      } catch {
+        return false;
+      }
+    }
+    function sameDataMethod(current, original) {
+      return !!current && "value" in current && current.value === original && current.writable === true && current.enumerable === false && current.configurable === true;
+    }
+    function writerMethodsStable(registry) {
+      return sameDataMethod(Object.getOwnPropertyDescriptor(registry.ViewWriter.prototype, "write"), registry.originalWriterWrite) && sameDataMethod(Object.getOwnPropertyDescriptor(registry.ViewWriter.prototype, "final"), registry.originalWriterFinal);
+    }
+    function findMethod(prototype, name) {
+      let current = prototype;
+      while (current) {
+        const descriptor = Object.getOwnPropertyDescriptor(current, name);
+        if (descriptor) {
+          if ("value" in descriptor && typeof descriptor.value === "function") {
+            return { declaringPrototype: current, method: descriptor.value };
+          }
+          return void 0;
+        }
+        current = Object.getPrototypeOf(current);
+      }
+      return void 0;
+    }
+    function stableInheritedMethod(prototype, name, original) {
+      if (!original)
+        return false;
+      let current = prototype;
+      while (current) {
+        const descriptor = Object.getOwnPropertyDescriptor(current, name);
+        if (current === original.declaringPrototype) {
+          return !!descriptor && "value" in descriptor && descriptor.value === original.method;
+        }
+        if (descriptor)
+          return false;
+        current = Object.getPrototypeOf(current);
+      }
+      return false;
+    }
+    function prototypeMethod(object, prototype, name, expected) {
+      if (Object.prototype.hasOwnProperty.call(object, name))
+        return false;
+      if (Object.getPrototypeOf(object) !== prototype)
+        return false;
+      const descriptor = Object.getOwnPropertyDescriptor(prototype, name);
+      return !!descriptor && "value" in descriptor && descriptor.value === expected;
+    }
+    function inheritedMethod(object, name, expected, primitiveConstructor) {
+      if (Object.prototype.hasOwnProperty.call(object, name))
+        return false;
+      const prototype = Object.getPrototypeOf(object);
+      const originalPrimitiveValuePrototype = Object.getPrototypeOf(primitiveConstructor.prototype);
+      if (prototype !== primitiveConstructor.prototype || Object.getPrototypeOf(prototype) !== originalPrimitiveValuePrototype) {
+        return false;
+      }
+      const descriptor = prototype && Object.getOwnPropertyDescriptor(prototype, name);
+      if (descriptor)
+        return false;
+      const parentDescriptor = Object.getOwnPropertyDescriptor(originalPrimitiveValuePrototype, name);
+      return !!parentDescriptor && "value" in parentDescriptor && parentDescriptor.value === expected;
+    }
+    function plainPayload(value, allowEmpty = false) {
+      if (!(value instanceof Uint8Array) || Object.getPrototypeOf(value) !== Uint8Array.prototype)
+        return void 0;
+      for (const name of ["buffer", "byteOffset", "byteLength", "length", "slice", "constructor"]) {
+        if (Object.prototype.hasOwnProperty.call(value, name))
+          return void 0;
+      }
+      const constructorDescriptor = Object.getOwnPropertyDescriptor(Uint8Array.prototype, "constructor");
+      if (!constructorDescriptor || !("value" in constructorDescriptor) || constructorDescriptor.value !== originalUint8ArrayConstructor)
+        return void 0;
+      if (!stableInheritedMethod(Uint8Array.prototype, "slice", originalUint8ArraySliceInfo))
+        return void 0;
+      try {
+        const buffer = value.buffer;
+        if (!(buffer instanceof ArrayBuffer) || Object.getPrototypeOf(buffer) !== ArrayBuffer.prototype)
+          return void 0;
+        if (Object.prototype.hasOwnProperty.call(buffer, "byteLength"))
+          return void 0;
+        if (value.byteLength !== value.length || !allowEmpty && value.byteLength === 0)
+          return void 0;
+        if (value.byteOffset < 0 || value.byteOffset + value.byteLength > buffer.byteLength)
+          return void 0;
+      } catch {
+        return void 0;
+      }
+      return value;
+    }
+    function validIdBlock(block, constructed, registry) {
+      if (Object.getPrototypeOf(block) !== registry.LocalIdentificationBlock.prototype)
+        return false;
+      if (!prototypeMethod(block, registry.LocalIdentificationBlock.prototype, "toBER", registry.originalIdentificationToBER))
+        return false;
+      const tagClass = dataProperty(block, "tagClass");
+      const tagNumber = dataProperty(block, "tagNumber");
+      const isConstructed2 = dataProperty(block, "isConstructed");
+      const isHexOnly = dataProperty(block, "isHexOnly");
+      const valueHexView = dataProperty(block, "valueHexView");
+      if (typeof tagClass !== "number" || !Number.isInteger(tagClass) || tagClass < 1 || tagClass > 4)
+        return false;
+      if (typeof tagNumber !== "number" || !Number.isInteger(tagNumber) || tagNumber < 0)
+        return false;
+      if (isConstructed2 !== constructed || typeof isHexOnly !== "boolean")
+        return false;
+      if (isHexOnly)
+        return !!plainPayload(valueHexView);
+      return Number.isSafeInteger(tagNumber);
+    }
+    function validLengthBlock(block, allowIndefinite, registry) {
+      if (Object.getPrototypeOf(block) !== registry.LocalLengthBlock.prototype)
+        return false;
+      if (!prototypeMethod(block, registry.LocalLengthBlock.prototype, "toBER", registry.originalLengthToBER))
+        return false;
+      const indefinite = dataProperty(block, "isIndefiniteForm");
+      const longForm = dataProperty(block, "longFormUsed");
+      const lengthDescriptor = Object.getOwnPropertyDescriptor(block, "length");
+      const length = lengthDescriptor && "value" in lengthDescriptor ? lengthDescriptor.value : void 0;
+      const longFormDescriptor = Object.getOwnPropertyDescriptor(block, "longFormUsed");
+      return typeof indefinite === "boolean" && (indefinite === false || allowIndefinite) && typeof longForm === "boolean" && !!longFormDescriptor && "value" in longFormDescriptor && longFormDescriptor.writable === true && !!lengthDescriptor && "value" in lengthDescriptor && lengthDescriptor.writable === true && typeof length === "number" && Number.isSafeInteger(length) && length >= 0;
+    }
+    function validBaseBlock(block, isConstructed2, registry) {
+      const idBlock = dataProperty(block, "idBlock");
+      const lenBlock = dataProperty(block, "lenBlock");
+      return !!idBlock && !!lenBlock && validIdBlock(idBlock, isConstructed2, registry) && validLengthBlock(lenBlock, isConstructed2, registry);
+    }
+    function constructedChild(block, registry) {
+      const valueBlock = dataProperty(block, "valueBlock");
+      if (!valueBlock || Object.getPrototypeOf(valueBlock) !== registry.LocalConstructedValueBlock.prototype)
+        return void 0;
+      if (!prototypeMethod(valueBlock, registry.LocalConstructedValueBlock.prototype, "toBER", registry.originalConstructedToBER))
+        return void 0;
+      const values = dataProperty(valueBlock, "value");
+      if (!Array.isArray(values) || Object.getPrototypeOf(values) !== Array.prototype)
+        return void 0;
+      const lengthDescriptor = Object.getOwnPropertyDescriptor(values, "length");
+      if (!lengthDescriptor || !("value" in lengthDescriptor) || lengthDescriptor.value !== 1)
+        return void 0;
+      if (Object.prototype.hasOwnProperty.call(values, Symbol.iterator))
+        return void 0;
+      const iteratorDescriptor = Object.getOwnPropertyDescriptor(Array.prototype, Symbol.iterator);
+      if (!iteratorDescriptor || !("value" in iteratorDescriptor) || iteratorDescriptor.value !== originalArrayIterator)
+        return void 0;
+      const indexDescriptor = Object.getOwnPropertyDescriptor(values, "0");
+      if (!indexDescriptor || !("value" in indexDescriptor))
+        return void 0;
+      if (Object.getOwnPropertyNames(values).length !== 2)
+        return void 0;
+      return indexDescriptor.value;
+    }
+    function bitPayload(block, registry) {
+      const valueBlock = dataProperty(block, "valueBlock");
+      if (!valueBlock || Object.getPrototypeOf(valueBlock) !== registry.LocalBitStringValueBlock.prototype)
+        return void 0;
+      if (!prototypeMethod(valueBlock, registry.LocalBitStringValueBlock.prototype, "toBER", registry.originalBitStringToBER))
+        return void 0;
+      if (dataProperty(valueBlock, "isConstructed") !== false)
+        return void 0;
+      const unusedBits = dataProperty(valueBlock, "unusedBits");
+      if (typeof unusedBits !== "number" || !Number.isInteger(unusedBits) || unusedBits < 0 || unusedBits > 7)
+        return void 0;
+      const payload = plainPayload(dataProperty(valueBlock, "valueHexView"), true);
+      if (!payload)
+        return void 0;
+      return { payload, prefix: Uint8Array.of(payload.byteLength ? unusedBits : 0) };
+    }
+    function primitivePayload(block, kind, registry) {
+      const valueBlock = dataProperty(block, "valueBlock");
+      if (!valueBlock)
+        return void 0;
+      if (kind === "integer") {
+        if (Object.getPrototypeOf(valueBlock) !== registry.LocalIntegerValueBlock.prototype)
+          return void 0;
+        if (!prototypeMethod(valueBlock, registry.LocalIntegerValueBlock.prototype, "toBER", registry.originalIntegerToBER))
+          return void 0;
+      } else if (kind === "octet") {
+        if (Object.getPrototypeOf(valueBlock) !== registry.LocalOctetStringValueBlock.prototype)
+          return void 0;
+        if (!prototypeMethod(valueBlock, registry.LocalOctetStringValueBlock.prototype, "toBER", registry.originalOctetStringToBER))
+          return void 0;
+        if (dataProperty(valueBlock, "isConstructed") !== false)
+          return void 0;
+      } else {
+        if (Object.getPrototypeOf(valueBlock) !== registry.LocalPrimitiveValueBlock.prototype)
+          return void 0;
+        if (!inheritedMethod(valueBlock, "toBER", registry.originalPrimitiveToBER, registry.LocalPrimitiveValueBlock))
+          return void 0;
+      }
+      if (kind === "primitive" && dataProperty(valueBlock, "isHexOnly") !== true)
+        return void 0;
+      if (typeof dataProperty(valueBlock, "isHexOnly") !== "boolean")
+        return void 0;
+      return plainPayload(dataProperty(valueBlock, "valueHexView"));
+    }
+    function validOuterMethod(block, registry) {
+      if (Object.prototype.hasOwnProperty.call(block, "toBER"))
+        return false;
+      let prototype = block;
+      while (prototype) {
+        const descriptor = Object.getOwnPropertyDescriptor(prototype, "toBER");
+        if (descriptor)
+          return "value" in descriptor && descriptor.value === registry.originalBaseBlockToBER;
+        prototype = Object.getPrototypeOf(prototype);
+      }
+      return false;
+    }
+    function isPrimitive(block, type, registry) {
+      const constructor = registry[type];
+      return !!constructor && Object.getPrototypeOf(block) === constructor.prototype;
+    }
+    function isConstructed(block, registry) {
+      return Object.getPrototypeOf(block) === registry.Sequence.prototype || Object.getPrototypeOf(block) === registry.Set.prototype || Object.getPrototypeOf(block) === registry.Constructed.prototype;
+    }
+    function inspectNode(block, depth, registry) {
+      if (depth > BUILTIN_DISPATCH_MAX_DEPTH || !block || typeof block !== "object")
+        return void 0;
+      try {
+        if (!validOuterMethod(block, registry))
+          return void 0;
+        const primitiveKind = isPrimitive(block, "BitString", registry) ? "bit" : isPrimitive(block, "Integer", registry) ? "integer" : isPrimitive(block, "OctetString", registry) ? "octet" : isPrimitive(block, "Primitive", registry) ? "primitive" : void 0;
+        const constructed = primitiveKind === void 0 && isConstructed(block, registry);
+        if (!primitiveKind && !constructed)
+          return void 0;
+        if (!validBaseBlock(block, constructed, registry))
+          return void 0;
+        const idBlock = dataProperty(block, "idBlock");
+        const lenBlock = dataProperty(block, "lenBlock");
+        if (!idBlock || !lenBlock)
+          return void 0;
+        if (primitiveKind) {
+          const bit = primitiveKind === "bit" ? bitPayload(block, registry) : void 0;
+          const payload = primitiveKind === "bit" ? bit === null || bit === void 0 ? void 0 : bit.payload : primitivePayload(block, primitiveKind, registry);
+          return payload ? { block, kind: primitiveKind, idBlock, lenBlock, indefinite: false, payload, prefix: bit === null || bit === void 0 ? void 0 : bit.prefix } : void 0;
+        }
+        const child = constructedChild(block, registry);
+        const validatedChild = child && inspectNode(child, depth + 1, registry);
+        const indefinite = dataProperty(lenBlock, "isIndefiniteForm");
+        return validatedChild ? { block, kind: "constructed", idBlock, lenBlock, indefinite: indefinite === true, child: validatedChild } : void 0;
+      } catch {
+        return void 0;
+      }
+    }
+    function buildNode(node, sizeOnly, registry) {
+      var _a2, _b2;
+      const id = Reflect.apply(registry.originalIdentificationToBER, node.idBlock, [sizeOnly]);
+      if (!(id instanceof ArrayBuffer) || id.byteLength === 0)
+        throw TypeError("Built-in identifier encoding failed");
+      let payload;
+      if (node.kind === "constructed") {
+        payload = buildNode(node.child, sizeOnly, registry);
+      } else {
+        payload = node.payload;
+      }
+      const length = (payload instanceof Uint8Array ? payload.byteLength : payload.total) + ((_b2 = (_a2 = node.prefix) === null || _a2 === void 0 ? void 0 : _a2.byteLength) !== null && _b2 !== void 0 ? _b2 : 0);
+      let len;
+      if (node.indefinite) {
+        len = Uint8Array.of(128).buffer;
+      } else {
+        node.lenBlock.length = length;
+        len = Reflect.apply(registry.originalLengthToBER, node.lenBlock, [sizeOnly]);
+        if (!(len instanceof ArrayBuffer) || len.byteLength === 0)
+          throw TypeError("Built-in length encoding failed");
+      }
+      const total = id.byteLength + len.byteLength + length + (node.indefinite ? 2 : 0);
+      if (!Number.isSafeInteger(total))
+        throw RangeError("Built-in encoding is too large");
+      return { id, len, payload, length, total, indefinite: node.indefinite, prefix: node.prefix };
+    }
+    function flatten(node, output, offset, sizeOnly) {
+      output.set(new Uint8Array(node.id), offset);
+      offset += node.id.byteLength;
+      output.set(new Uint8Array(node.len), offset);
+      offset += node.len.byteLength;
+      if (node.prefix) {
+        if (!sizeOnly)
+          output.set(node.prefix, offset);
+        offset += node.prefix.byteLength;
+      }
+      if (node.payload instanceof Uint8Array) {
+        if (!sizeOnly)
+          output.set(node.payload, offset);
+        offset += node.payload.byteLength;
+      } else {
+        offset = flatten(node.payload, output, offset, sizeOnly);
+      }
+      if (node.indefinite)
+        offset += 2;
+      return offset;
+    }
+    function tryEncodeBuiltin(block, sizeOnly = false) {
+      const registry = builtinRegistry;
+      if (!registry || !writerMethodsStable(registry))
+        return void 0;
+      const validated = inspectNode(block, 0, registry);
+      if (!validated)
+        return void 0;
+      const node = buildNode(validated, sizeOnly, registry);
+      const output = new Uint8Array(node.total);
+      flatten(node, output, 0, sizeOnly);
+      return output.buffer;
+    }
+    var BaseBlock = class extends LocalBaseBlock {
+      constructor({ name = EMPTY_STRING, optional = false, primitiveSchema, ...parameters } = {}, valueBlockType) {
+        super(parameters);
+        this.name = name;
+        this.optional = optional;
+        if (primitiveSchema) {
+          this.primitiveSchema = primitiveSchema;
+        }
+        this.idBlock = new LocalIdentificationBlock(parameters);
+        this.lenBlock = new LocalLengthBlock(parameters);
+        this.valueBlock = valueBlockType ? new valueBlockType(parameters) : new ValueBlock(parameters);
+      }
+      fromBER(inputBuffer, inputOffset, inputLength, context) {
+        const resultOffset = this.valueBlock.fromBER(inputBuffer, inputOffset, this.lenBlock.isIndefiniteForm ? inputLength : this.lenBlock.length, context);
+        if (resultOffset === -1) {
+          this.error = this.valueBlock.error;
+          return resultOffset;
+        }
+        if (!this.idBlock.error.length)
+          this.blockLength += this.idBlock.blockLength;
+        if (!this.lenBlock.error.length)
+          this.blockLength += this.lenBlock.blockLength;
+        if (!this.valueBlock.error.length)
+          this.blockLength += this.valueBlock.blockLength;
+        return resultOffset;
+      }
+      toBER(sizeOnly, writer) {
+        const _writer = writer || new ViewWriter();
+        if (!writer) {
+          prepareIndefiniteForm(this);
+          if (sizeOnly === true || sizeOnly === false || sizeOnly === void 0) {
+            if (shouldUseBuiltinEncoder(this)) {
+              const encoded = tryEncodeBuiltin(this, sizeOnly === true);
+              if (encoded)
+                return encoded;
+            }
+          }
+        }
+        const idBlockBuf = this.idBlock.toBER(sizeOnly);
+        _writer.write(idBlockBuf);
+        if (this.lenBlock.isIndefiniteForm) {
+          _writer.write(new Uint8Array([128]).buffer);
+          this.valueBlock.toBER(sizeOnly, _writer);
+          _writer.write(new ArrayBuffer(2));
+        } else {
+          const valueBlockBuf = this.valueBlock.toBER(sizeOnly);
+          this.lenBlock.length = valueBlockBuf.byteLength;
+          const lenBlockBuf = this.lenBlock.toBER(sizeOnly);
+          _writer.write(lenBlockBuf);
+          _writer.write(valueBlockBuf);
+        }
+        if (!writer) {
+          return _writer.final();
+        }
+        return EMPTY_BUFFER;
+      }
+      toJSON() {
+        const object = {
+          ...super.toJSON(),
+          idBlock: this.idBlock.toJSON(),
+          lenBlock: this.lenBlock.toJSON(),
+          valueBlock: this.valueBlock.toJSON(),
+          name: this.name,
+          optional: this.optional
+        };
+        if (this.primitiveSchema)
+          object.primitiveSchema = this.primitiveSchema.toJSON();
+        return object;
+      }
+      toString(encoding = "ascii") {
+        if (encoding === "ascii") {
+          return this.onAsciiEncoding();
+        }
+        return pvtsutils__namespace.Convert.ToHex(this.toBER());
+      }
+      onAsciiEncoding() {
+        const name = this.constructor.NAME;
+        const value = pvtsutils__namespace.Convert.ToHex(this.valueBlock.valueBeforeDecodeView);
+        return `${name} : ${value}`;
+      }
+      isEqual(other) {
+        if (this === other) {
+          return true;
+        }
+        if (!(other instanceof this.constructor)) {
+          return false;
+        }
+        const thisRaw = this.toBER();
+        const otherRaw = other.toBER();
+        return pvutils__namespace.isEqualBuffer(thisRaw, otherRaw);
+      }
+    };
+    BaseBlock.NAME = "BaseBlock";
+    var ORIGINAL_BASE_BLOCK_TO_BER = BaseBlock.prototype.toBER;
+    function prepareIndefiniteForm(baseBlock) {
+      var _a2;
+      if (baseBlock instanceof typeStore.Constructed) {
+        for (const value of baseBlock.valueBlock.value) {
+          if (prepareIndefiniteForm(value)) {
+            baseBlock.lenBlock.isIndefiniteForm = true;
+          }
+        }
+      }
+      return !!((_a2 = baseBlock.lenBlock) === null || _a2 === void 0 ? void 0 : _a2.isIndefiniteForm);
+    }
+    var BaseStringBlock = class extends BaseBlock {
+      getValue() {
+        return this.valueBlock.value;
+      }
+      setValue(value) {
+        this.valueBlock.value = value;
+      }
+      constructor({ value = EMPTY_STRING, ...parameters } = {}, stringValueBlockType) {
+        super(parameters, stringValueBlockType);
+        if (value) {
+          this.fromString(value);
+        }
+      }
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        const resultOffset = this.valueBlock.fromBER(inputBuffer, inputOffset, this.lenBlock.isIndefiniteForm ? inputLength : this.lenBlock.length);
+        if (resultOffset === -1) {
+          this.error = this.valueBlock.error;
+          return resultOffset;
+        }
+        this.fromBuffer(this.valueBlock.valueHexView);
+        if (!this.idBlock.error.length)
+          this.blockLength += this.idBlock.blockLength;
+        if (!this.lenBlock.error.length)
+          this.blockLength += this.lenBlock.blockLength;
+        if (!this.valueBlock.error.length)
+          this.blockLength += this.valueBlock.blockLength;
+        return resultOffset;
+      }
+      onAsciiEncoding() {
+        return `${this.constructor.NAME} : '${this.valueBlock.value}'`;
+      }
+    };
+    BaseStringBlock.NAME = "BaseStringBlock";
+    var _a$x;
+    var LocalPrimitiveValueBlock = class extends HexBlock(ValueBlock) {
+      constructor({ isHexOnly = true, ...parameters } = {}) {
+        super(parameters);
+        this.isHexOnly = isHexOnly;
+      }
+    };
+    LocalPrimitiveValueBlock.NAME = "PrimitiveValueBlock";
+    var ORIGINAL_LOCAL_PRIMITIVE_TO_BER = (_a$x = Object.getOwnPropertyDescriptor(Object.getPrototypeOf(LocalPrimitiveValueBlock.prototype), "toBER")) === null || _a$x === void 0 ? void 0 : _a$x.value;
+    var _a$w;
+    var Primitive = class extends BaseBlock {
+      constructor(parameters = {}) {
+        super(parameters, LocalPrimitiveValueBlock);
+        this.idBlock.isConstructed = false;
+      }
+    };
+    _a$w = Primitive;
+    (() => {
+      typeStore.Primitive = _a$w;
+    })();
+    Primitive.NAME = "PRIMITIVE";
+    var fastParserRegistry;
+    function registerFastParser(constructors) {
+      fastParserRegistry = {
+        Integer: constructors.Integer,
+        Null: constructors.Null,
+        Sequence: constructors.Sequence
+      };
+    }
+    function fastParserContext(context) {
+      const nodes = Object.getOwnPropertyDescriptor(context, "nodesCount");
+      const maxNodes = Object.getOwnPropertyDescriptor(context, "maxNodes");
+      const maxContentLength = Object.getOwnPropertyDescriptor(context, "maxContentLength");
+      if (!nodes || !("value" in nodes) || nodes.writable !== true)
+        return false;
+      if (!maxNodes || !("value" in maxNodes) || !maxContentLength || !("value" in maxContentLength))
+        return false;
+      return typeof nodes.value === "number" && Number.isSafeInteger(nodes.value) && nodes.value >= 0 && typeof maxNodes.value === "number" && Number.isSafeInteger(maxNodes.value) && maxNodes.value >= 0 && typeof maxContentLength.value === "number" && Number.isSafeInteger(maxContentLength.value) && maxContentLength.value >= 0 && nodes.value < maxNodes.value;
+    }
+    function fastParserType(store, name, value) {
+      const descriptor = Object.getOwnPropertyDescriptor(store, name);
+      return !!descriptor && "value" in descriptor && descriptor.value === value;
+    }
+    function tryFastFromBER(inputBuffer, inputOffset, inputLength, context) {
+      const registry = fastParserRegistry;
+      if (!registry)
+        return void 0;
+      let Constructor;
+      let length = 0;
+      try {
+        if (Object.getPrototypeOf(inputBuffer) !== Uint8Array.prototype)
+          return void 0;
+        if (!Number.isSafeInteger(inputOffset) || inputOffset < 0 || !Number.isSafeInteger(inputLength) || inputLength < 2) {
+          return void 0;
+        }
+        if (inputOffset > inputBuffer.byteLength || inputLength > inputBuffer.byteLength - inputOffset)
+          return void 0;
+        const tag = inputBuffer[inputOffset];
+        if (tag !== 2 && tag !== 5 && tag !== 48)
+          return void 0;
+        length = inputBuffer[inputOffset + 1];
+        if (length >= 128 || length > inputLength - 2)
+          return void 0;
+        if (tag === 5 && length !== 0)
+          return void 0;
+        if (!fastParserContext(context))
+          return void 0;
+        if (length > Object.getOwnPropertyDescriptor(context, "maxContentLength").value) {
+          return void 0;
+        }
+        const constructorName = tag === 2 ? "Integer" : tag === 5 ? "Null" : "Sequence";
+        Constructor = registry[constructorName];
+        if (!fastParserType(typeStore, constructorName, Constructor))
+          return void 0;
+        const identificationFromBER = Object.getOwnPropertyDescriptor(LocalIdentificationBlock.prototype, "fromBER");
+        const lengthFromBER = Object.getOwnPropertyDescriptor(LocalLengthBlock.prototype, "fromBER");
+        if (!identificationFromBER || !("value" in identificationFromBER) || identificationFromBER.value !== ORIGINAL_LOCAL_IDENTIFICATION_FROM_BER || !lengthFromBER || !("value" in lengthFromBER) || lengthFromBER.value !== ORIGINAL_LOCAL_LENGTH_FROM_BER)
+          return void 0;
+      } catch {
+        return void 0;
+      }
+      if (!Constructor)
+        return void 0;
+      const result2 = new Constructor();
+      result2.idBlock.tagClass = 1;
+      result2.idBlock.tagNumber = inputBuffer[inputOffset] & 31;
+      result2.idBlock.isConstructed = inputBuffer[inputOffset] === 48;
+      result2.idBlock.isHexOnly = false;
+      result2.idBlock.blockLength = 1;
+      result2.lenBlock.isIndefiniteForm = false;
+      result2.lenBlock.longFormUsed = false;
+      result2.lenBlock.length = length;
+      result2.lenBlock.blockLength = 1;
+      context.nodesCount += 1;
+      const resultOffset = result2.fromBER(inputBuffer, inputOffset + 2, length, context);
+      result2.valueBeforeDecodeView = inputBuffer.subarray(inputOffset, inputOffset + result2.blockLength);
+      return { offset: resultOffset, result: result2 };
+    }
+    var DEFAULT_MAX_DEPTH = 100;
+    var DEFAULT_MAX_NODES = 1e4;
+    var DEFAULT_MAX_CONTENT_LENGTH = 16 * 1024 * 1024;
+    var MAX_DEPTH_EXCEEDED_ERROR = "Maximum ASN.1 nesting depth exceeded";
+    var MAX_NODES_EXCEEDED_ERROR = "Maximum ASN.1 node count exceeded";
+    var MAX_CONTENT_LENGTH_EXCEEDED_ERROR = "Maximum ASN.1 content length exceeded";
+    function createFromBerContext(options = {}) {
+      var _a2, _b2, _c2, _d;
+      return {
+        depth: 0,
+        maxDepth: (_a2 = options.maxDepth) !== null && _a2 !== void 0 ? _a2 : DEFAULT_MAX_DEPTH,
+        nodesCount: 0,
+        maxNodes: (_b2 = options.maxNodes) !== null && _b2 !== void 0 ? _b2 : DEFAULT_MAX_NODES,
+        maxContentLength: (_c2 = options.maxContentLength) !== null && _c2 !== void 0 ? _c2 : DEFAULT_MAX_CONTENT_LENGTH,
+        parseEmbedded: (_d = options.parseEmbedded) !== null && _d !== void 0 ? _d : true
+      };
+    }
+    function createErrorResult(error2) {
+      const result2 = new BaseBlock({}, ValueBlock);
+      result2.error = error2;
+      return {
+        offset: -1,
+        result: result2
+      };
+    }
+    function checkNodesLimit(context) {
+      context.nodesCount += 1;
+      if (context.nodesCount > context.maxNodes) {
+        return MAX_NODES_EXCEEDED_ERROR;
+      }
+      return void 0;
+    }
+    function checkContentLengthLimit(inputLength, context) {
+      if (inputLength > context.maxContentLength) {
+        return MAX_CONTENT_LENGTH_EXCEEDED_ERROR;
+      }
+      return void 0;
+    }
+    function localFromBERWithChildContext(inputBuffer, inputOffset, inputLength, context) {
+      const childDepth = context.depth + 1;
+      if (childDepth > context.maxDepth) {
+        return createErrorResult(MAX_DEPTH_EXCEEDED_ERROR);
+      }
+      context.depth = childDepth;
+      try {
+        return localFromBER(inputBuffer, inputOffset, inputLength, context);
+      } finally {
+        context.depth -= 1;
+      }
+    }
+    function localChangeType(inputObject, newType) {
+      if (inputObject instanceof newType) {
+        return inputObject;
+      }
+      const newObject = new newType();
+      newObject.idBlock = inputObject.idBlock;
+      newObject.lenBlock = inputObject.lenBlock;
+      newObject.warnings = inputObject.warnings;
+      newObject.valueBeforeDecodeView = inputObject.valueBeforeDecodeView;
+      return newObject;
+    }
+    function localFromBER(inputBuffer, inputOffset = 0, inputLength = inputBuffer.length, context = createFromBerContext()) {
+      const fastResult = tryFastFromBER(inputBuffer, inputOffset, inputLength, context);
+      if (fastResult)
+        return fastResult;
+      const incomingOffset = inputOffset;
+      let returnObject = new BaseBlock({}, ValueBlock);
+      if (!checkBufferParams(returnObject, inputBuffer, inputOffset, inputLength)) {
+        return {
+          offset: -1,
+          result: returnObject
+        };
+      }
+      const fastArgs = Number.isInteger(inputOffset) && Number.isInteger(inputLength);
+      if (fastArgs ? inputLength === 0 : inputBuffer.subarray(inputOffset, inputOffset + inputLength).length === 0) {
+        returnObject.error = "Zero buffer length";
+        return {
+          offset: -1,
+          result: returnObject
+        };
+      }
+      const nodesLimitError = checkNodesLimit(context);
+      if (nodesLimitError) {
+        returnObject.error = nodesLimitError;
+        return {
+          offset: -1,
+          result: returnObject
+        };
+      }
+      let resultOffset = returnObject.idBlock.fromBER(inputBuffer, inputOffset, inputLength);
+      if (returnObject.idBlock.warnings.length) {
+        returnObject.warnings.concat(returnObject.idBlock.warnings);
+      }
+      if (resultOffset === -1) {
+        returnObject.error = returnObject.idBlock.error;
+        return {
+          offset: -1,
+          result: returnObject
+        };
+      }
+      inputOffset = resultOffset;
+      inputLength -= returnObject.idBlock.blockLength;
+      resultOffset = returnObject.lenBlock.fromBER(inputBuffer, inputOffset, inputLength);
+      if (returnObject.lenBlock.warnings.length) {
+        returnObject.warnings.concat(returnObject.lenBlock.warnings);
+      }
+      if (resultOffset === -1) {
+        returnObject.error = returnObject.lenBlock.error;
+        return {
+          offset: -1,
+          result: returnObject
+        };
+      }
+      inputOffset = resultOffset;
+      inputLength -= returnObject.lenBlock.blockLength;
+      const valueLength = returnObject.lenBlock.isIndefiniteForm ? inputLength : returnObject.lenBlock.length;
+      const contentLengthError = checkContentLengthLimit(valueLength, context);
+      if (contentLengthError) {
+        returnObject.error = contentLengthError;
+        return {
+          offset: -1,
+          result: returnObject
+        };
+      }
+      if (!returnObject.idBlock.isConstructed && returnObject.lenBlock.isIndefiniteForm) {
+        returnObject.error = "Indefinite length form used for primitive encoding form";
+        return {
+          offset: -1,
+          result: returnObject
+        };
+      }
+      let newASN1Type = BaseBlock;
+      switch (returnObject.idBlock.tagClass) {
+        case 1:
+          if (returnObject.idBlock.tagNumber >= 37 && returnObject.idBlock.isHexOnly === false) {
+            returnObject.error = "UNIVERSAL 37 and upper tags are reserved by ASN.1 standard";
+            return {
+              offset: -1,
+              result: returnObject
+            };
+          }
+          switch (returnObject.idBlock.tagNumber) {
+            case 0:
+              if (returnObject.idBlock.isConstructed && returnObject.lenBlock.length > 0) {
+                returnObject.error = "Type [UNIVERSAL 0] is reserved";
+                return {
+                  offset: -1,
+                  result: returnObject
+                };
+              }
+              newASN1Type = typeStore.EndOfContent;
+              break;
+            case 1:
+              newASN1Type = typeStore.Boolean;
+              break;
+            case 2:
+              newASN1Type = typeStore.Integer;
+              break;
+            case 3:
+              newASN1Type = typeStore.BitString;
+              break;
+            case 4:
+              newASN1Type = typeStore.OctetString;
+              break;
+            case 5:
+              newASN1Type = typeStore.Null;
+              break;
+            case 6:
+              newASN1Type = typeStore.ObjectIdentifier;
+              break;
+            case 10:
+              newASN1Type = typeStore.Enumerated;
+              break;
+            case 12:
+              newASN1Type = typeStore.Utf8String;
+              break;
+            case 13:
+              newASN1Type = typeStore.RelativeObjectIdentifier;
+              break;
+            case 14:
+              newASN1Type = typeStore.TIME;
+              break;
+            case 15:
+              returnObject.error = "[UNIVERSAL 15] is reserved by ASN.1 standard";
+              return {
+                offset: -1,
+                result: returnObject
+              };
+            case 16:
+              newASN1Type = typeStore.Sequence;
+              break;
+            case 17:
+              newASN1Type = typeStore.Set;
+              break;
+            case 18:
+              newASN1Type = typeStore.NumericString;
+              break;
+            case 19:
+              newASN1Type = typeStore.PrintableString;
+              break;
+            case 20:
+              newASN1Type = typeStore.TeletexString;
+              break;
+            case 21:
+              newASN1Type = typeStore.VideotexString;
+              break;
+            case 22:
+              newASN1Type = typeStore.IA5String;
+              break;
+            case 23:
+              newASN1Type = typeStore.UTCTime;
+              break;
+            case 24:
+              newASN1Type = typeStore.GeneralizedTime;
+              break;
+            case 25:
+              newASN1Type = typeStore.GraphicString;
+              break;
+            case 26:
+              newASN1Type = typeStore.VisibleString;
+              break;
+            case 27:
+              newASN1Type = typeStore.GeneralString;
+              break;
+            case 28:
+              newASN1Type = typeStore.UniversalString;
+              break;
+            case 29:
+              newASN1Type = typeStore.CharacterString;
+              break;
+            case 30:
+              newASN1Type = typeStore.BmpString;
+              break;
+            case 31:
+              newASN1Type = typeStore.DATE;
+              break;
+            case 32:
+              newASN1Type = typeStore.TimeOfDay;
+              break;
+            case 33:
+              newASN1Type = typeStore.DateTime;
+              break;
+            case 34:
+              newASN1Type = typeStore.Duration;
+              break;
+            default: {
+              const newObject = returnObject.idBlock.isConstructed ? new typeStore.Constructed() : new typeStore.Primitive();
+              newObject.idBlock = returnObject.idBlock;
+              newObject.lenBlock = returnObject.lenBlock;
+              newObject.warnings = returnObject.warnings;
+              returnObject = newObject;
+            }
+          }
+          break;
+        case 2:
+        case 3:
+        case 4:
+        default: {
+          newASN1Type = returnObject.idBlock.isConstructed ? typeStore.Constructed : typeStore.Primitive;
+        }
+      }
+      returnObject = localChangeType(returnObject, newASN1Type);
+      resultOffset = returnObject.fromBER(inputBuffer, inputOffset, valueLength, context);
+      returnObject.valueBeforeDecodeView = inputBuffer.subarray(incomingOffset, incomingOffset + returnObject.blockLength);
+      return {
+        offset: resultOffset,
+        result: returnObject
+      };
+    }
+    function fromBER(inputBuffer, options = {}) {
+      if (!inputBuffer.byteLength) {
+        const result2 = new BaseBlock({}, ValueBlock);
+        result2.error = "Input buffer has zero length";
+        return {
+          offset: -1,
+          result: result2
+        };
+      }
+      const inputView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+      const normalizedInput = options.copyInput === false ? inputView : inputView.slice();
+      return localFromBER(normalizedInput, 0, inputBuffer.byteLength, createFromBerContext(options));
+    }
+    function checkLen(indefiniteLength, length) {
+      if (indefiniteLength) {
+        return 1;
+      }
+      return length;
+    }
+    var LocalConstructedValueBlock = class extends ValueBlock {
+      constructor({ value = [], isIndefiniteForm = false, ...parameters } = {}) {
+        super(parameters);
+        this.value = value;
+        this.isIndefiniteForm = isIndefiniteForm;
+      }
+      fromBER(inputBuffer, inputOffset, inputLength, context) {
+        const view = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        const parseContext = context !== null && context !== void 0 ? context : createFromBerContext();
+        if (!checkBufferParams(this, view, inputOffset, inputLength)) {
+          return -1;
+        }
+        this.valueBeforeDecodeView = view.subarray(inputOffset, inputOffset + inputLength);
+        if (this.valueBeforeDecodeView.length === 0) {
+          this.warnings.push("Zero buffer length");
+          return inputOffset;
+        }
+        let currentOffset = inputOffset;
+        while (checkLen(this.isIndefiniteForm, inputLength) > 0) {
+          const returnObject = localFromBERWithChildContext(view, currentOffset, inputLength, parseContext);
+          if (returnObject.offset === -1) {
+            this.error = returnObject.result.error;
+            this.warnings.concat(returnObject.result.warnings);
+            return -1;
+          }
+          currentOffset = returnObject.offset;
+          this.blockLength += returnObject.result.blockLength;
+          inputLength -= returnObject.result.blockLength;
+          this.value.push(returnObject.result);
+          if (this.isIndefiniteForm && returnObject.result.constructor.NAME === END_OF_CONTENT_NAME) {
+            break;
+          }
+        }
+        if (this.isIndefiniteForm) {
+          if (this.value[this.value.length - 1].constructor.NAME === END_OF_CONTENT_NAME) {
+            this.value.pop();
+          } else {
+            this.warnings.push("No EndOfContent block encoded");
+          }
+        }
+        return currentOffset;
+      }
+      toBER(sizeOnly, writer) {
+        const _writer = writer || new ViewWriter();
+        for (let i = 0; i < this.value.length; i++) {
+          this.value[i].toBER(sizeOnly, _writer);
+        }
+        if (!writer) {
+          return _writer.final();
+        }
+        return EMPTY_BUFFER;
+      }
+      toJSON() {
+        const object = {
+          ...super.toJSON(),
+          isIndefiniteForm: this.isIndefiniteForm,
+          value: []
+        };
+        for (const value of this.value) {
+          object.value.push(value.toJSON());
+        }
+        return object;
+      }
+    };
+    LocalConstructedValueBlock.NAME = "ConstructedValueBlock";
+    var ORIGINAL_LOCAL_CONSTRUCTED_TO_BER = LocalConstructedValueBlock.prototype.toBER;
+    var _a$v;
+    var Constructed = class extends BaseBlock {
+      constructor(parameters = {}) {
+        super(parameters, LocalConstructedValueBlock);
+        this.idBlock.isConstructed = true;
+      }
+      fromBER(inputBuffer, inputOffset, inputLength, context) {
+        this.valueBlock.isIndefiniteForm = this.lenBlock.isIndefiniteForm;
+        const resultOffset = this.valueBlock.fromBER(inputBuffer, inputOffset, this.lenBlock.isIndefiniteForm ? inputLength : this.lenBlock.length, context);
+        if (resultOffset === -1) {
+          this.error = this.valueBlock.error;
+          return resultOffset;
+        }
+        if (!this.idBlock.error.length)
+          this.blockLength += this.idBlock.blockLength;
+        if (!this.lenBlock.error.length)
+          this.blockLength += this.lenBlock.blockLength;
+        if (!this.valueBlock.error.length)
+          this.blockLength += this.valueBlock.blockLength;
+        return resultOffset;
+      }
+      onAsciiEncoding() {
+        const values = [];
+        for (const value of this.valueBlock.value) {
+          values.push(value.toString("ascii").split("\n").map((o) => `  ${o}`).join("\n"));
+        }
+        const blockName = this.idBlock.tagClass === 3 ? `[${this.idBlock.tagNumber}]` : this.constructor.NAME;
+        return values.length ? `${blockName} :
+${values.join("\n")}` : `${blockName} :`;
+      }
+    };
+    _a$v = Constructed;
+    (() => {
+      typeStore.Constructed = _a$v;
+    })();
+    Constructed.NAME = "CONSTRUCTED";
+    var LocalEndOfContentValueBlock = class extends ValueBlock {
+      fromBER(inputBuffer, inputOffset, _inputLength) {
+        return inputOffset;
+      }
+      toBER(_sizeOnly) {
+        return EMPTY_BUFFER;
+      }
+    };
+    LocalEndOfContentValueBlock.override = "EndOfContentValueBlock";
+    var _a$u;
+    var EndOfContent = class extends BaseBlock {
+      constructor(parameters = {}) {
+        super(parameters, LocalEndOfContentValueBlock);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 0;
+      }
+    };
+    _a$u = EndOfContent;
+    (() => {
+      typeStore.EndOfContent = _a$u;
+    })();
+    EndOfContent.NAME = END_OF_CONTENT_NAME;
+    var _a$t;
+    var Null = class extends BaseBlock {
+      constructor(parameters = {}) {
+        super(parameters, ValueBlock);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 5;
+      }
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        if (this.lenBlock.length > 0)
+          this.warnings.push("Non-zero length of value block for Null type");
+        if (!this.idBlock.error.length)
+          this.blockLength += this.idBlock.blockLength;
+        if (!this.lenBlock.error.length)
+          this.blockLength += this.lenBlock.blockLength;
+        this.blockLength += inputLength;
+        if (inputOffset + inputLength > inputBuffer.byteLength) {
+          this.error = "End of input reached before message was fully decoded (inconsistent offset and length values)";
+          return -1;
+        }
+        return inputOffset + inputLength;
+      }
+      toBER(sizeOnly, writer) {
+        const retBuf = new ArrayBuffer(2);
+        if (!sizeOnly) {
+          const retView = new Uint8Array(retBuf);
+          retView[0] = 5;
+          retView[1] = 0;
+        }
+        if (writer) {
+          writer.write(retBuf);
+        }
+        return retBuf;
+      }
+      onAsciiEncoding() {
+        return `${this.constructor.NAME}`;
+      }
+    };
+    _a$t = Null;
+    (() => {
+      typeStore.Null = _a$t;
+    })();
+    Null.NAME = "NULL";
+    var LocalBooleanValueBlock = class extends HexBlock(ValueBlock) {
+      get value() {
+        for (const octet of this.valueHexView) {
+          if (octet > 0) {
+            return true;
           }
         }
         return false;
       }
-      return true;
-    };
-  }
-});
-
-// node_modules/semver/classes/comparator.js
-var require_comparator = __commonJS({
-  "node_modules/semver/classes/comparator.js"(exports2, module2) {
-    "use strict";
-    var ANY = /* @__PURE__ */ Symbol("SemVer ANY");
-    var Comparator = class _Comparator {
-      static get ANY() {
-        return ANY;
+      set value(value) {
+        this.valueHexView[0] = value ? 255 : 0;
       }
-      constructor(comp, options) {
-        options = parseOptions(options);
-        if (comp instanceof _Comparator) {
-          if (comp.loose === !!options.loose) {
-            return comp;
-          } else {
-            comp = comp.value;
+      constructor({ value, ...parameters } = {}) {
+        super(parameters);
+        if (parameters.valueHex) {
+          this.valueHexView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(parameters.valueHex);
+        } else {
+          this.valueHexView = new Uint8Array(1);
+        }
+        if (value) {
+          this.value = value;
+        }
+      }
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        const inputView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        if (!checkBufferParams(this, inputView, inputOffset, inputLength)) {
+          return -1;
+        }
+        this.valueHexView = inputView.subarray(inputOffset, inputOffset + inputLength);
+        if (inputLength > 1)
+          this.warnings.push("Boolean value encoded in more then 1 octet");
+        this.isHexOnly = true;
+        pvutils__namespace.utilDecodeTC.call(this);
+        this.blockLength = inputLength;
+        return inputOffset + inputLength;
+      }
+      toBER() {
+        return this.valueHexView.slice().buffer;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          value: this.value
+        };
+      }
+    };
+    LocalBooleanValueBlock.NAME = "BooleanValueBlock";
+    var _a$s;
+    var Boolean2 = class extends BaseBlock {
+      getValue() {
+        return this.valueBlock.value;
+      }
+      setValue(value) {
+        this.valueBlock.value = value;
+      }
+      constructor(parameters = {}) {
+        super(parameters, LocalBooleanValueBlock);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 1;
+      }
+      onAsciiEncoding() {
+        return `${this.constructor.NAME} : ${this.getValue}`;
+      }
+    };
+    _a$s = Boolean2;
+    (() => {
+      typeStore.Boolean = _a$s;
+    })();
+    Boolean2.NAME = "BOOLEAN";
+    var LocalOctetStringValueBlock = class extends HexBlock(LocalConstructedValueBlock) {
+      constructor({ isConstructed: isConstructed2 = false, ...parameters } = {}) {
+        super(parameters);
+        this.isConstructed = isConstructed2;
+      }
+      fromBER(inputBuffer, inputOffset, inputLength, context) {
+        let resultOffset = 0;
+        if (this.isConstructed) {
+          this.isHexOnly = false;
+          resultOffset = LocalConstructedValueBlock.prototype.fromBER.call(this, inputBuffer, inputOffset, inputLength, context);
+          if (resultOffset === -1)
+            return resultOffset;
+          for (let i = 0; i < this.value.length; i++) {
+            const currentBlockName = this.value[i].constructor.NAME;
+            if (currentBlockName === END_OF_CONTENT_NAME) {
+              if (this.isIndefiniteForm)
+                break;
+              else {
+                this.error = "EndOfContent is unexpected, OCTET STRING may consists of OCTET STRINGs only";
+                return -1;
+              }
+            }
+            if (currentBlockName !== OCTET_STRING_NAME) {
+              this.error = "OCTET STRING may consists of OCTET STRINGs only";
+              return -1;
+            }
+          }
+        } else {
+          this.isHexOnly = true;
+          resultOffset = super.fromBER(inputBuffer, inputOffset, inputLength);
+          this.blockLength = inputLength;
+        }
+        return resultOffset;
+      }
+      toBER(sizeOnly, writer) {
+        if (this.isConstructed)
+          return LocalConstructedValueBlock.prototype.toBER.call(this, sizeOnly, writer);
+        return sizeOnly ? new ArrayBuffer(this.valueHexView.byteLength) : this.valueHexView.slice().buffer;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          isConstructed: this.isConstructed
+        };
+      }
+    };
+    LocalOctetStringValueBlock.NAME = "OctetStringValueBlock";
+    var ORIGINAL_LOCAL_OCTET_STRING_TO_BER = LocalOctetStringValueBlock.prototype.toBER;
+    var _a$r;
+    var OctetString2 = class extends BaseBlock {
+      constructor({ idBlock = {}, lenBlock = {}, ...parameters } = {}) {
+        var _b2, _c2;
+        (_b2 = parameters.isConstructed) !== null && _b2 !== void 0 ? _b2 : parameters.isConstructed = !!((_c2 = parameters.value) === null || _c2 === void 0 ? void 0 : _c2.length);
+        super({
+          idBlock: {
+            isConstructed: parameters.isConstructed,
+            ...idBlock
+          },
+          lenBlock: {
+            ...lenBlock,
+            isIndefiniteForm: !!parameters.isIndefiniteForm
+          },
+          ...parameters
+        }, LocalOctetStringValueBlock);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 4;
+      }
+      fromBER(inputBuffer, inputOffset, inputLength, context) {
+        this.valueBlock.isConstructed = this.idBlock.isConstructed;
+        this.valueBlock.isIndefiniteForm = this.lenBlock.isIndefiniteForm;
+        if (inputLength === 0) {
+          if (this.idBlock.error.length === 0)
+            this.blockLength += this.idBlock.blockLength;
+          if (this.lenBlock.error.length === 0)
+            this.blockLength += this.lenBlock.blockLength;
+          return inputOffset;
+        }
+        if (!this.valueBlock.isConstructed && (context === null || context === void 0 ? void 0 : context.parseEmbedded) !== false) {
+          const view = inputBuffer instanceof ArrayBuffer ? new Uint8Array(inputBuffer) : inputBuffer;
+          const buf = view.subarray(inputOffset, inputOffset + inputLength);
+          try {
+            if (buf.byteLength) {
+              const parseContext = context !== null && context !== void 0 ? context : createFromBerContext();
+              const asn = localFromBERWithChildContext(buf, 0, buf.byteLength, parseContext);
+              if (asn.offset !== -1 && asn.offset === inputLength) {
+                this.valueBlock.value = [asn.result];
+              }
+            }
+          } catch {
           }
         }
-        comp = comp.trim().split(/\s+/).join(" ");
-        debug2("comparator", comp, options);
-        this.options = options;
-        this.loose = !!options.loose;
-        this.parse(comp);
-        if (this.semver === ANY) {
-          this.value = "";
-        } else {
-          this.value = this.operator + this.semver.version;
-        }
-        debug2("comp", this);
+        return super.fromBER(inputBuffer, inputOffset, inputLength, context);
       }
-      parse(comp) {
-        const r = this.options.loose ? re[t.COMPARATORLOOSE] : re[t.COMPARATOR];
-        const m = comp.match(r);
-        if (!m) {
-          throw new TypeError(`Invalid comparator: ${comp}`);
+      onAsciiEncoding() {
+        if (this.valueBlock.isConstructed || this.valueBlock.value && this.valueBlock.value.length) {
+          return Constructed.prototype.onAsciiEncoding.call(this);
         }
-        this.operator = m[1] !== void 0 ? m[1] : "";
-        if (this.operator === "=") {
-          this.operator = "";
+        const name = this.constructor.NAME;
+        const value = pvtsutils__namespace.Convert.ToHex(this.valueBlock.valueHexView);
+        return `${name} : ${value}`;
+      }
+      getValue() {
+        if (!this.idBlock.isConstructed) {
+          return this.valueBlock.valueHexView.slice().buffer;
         }
-        if (!m[2]) {
-          this.semver = ANY;
+        const array = [];
+        for (const content of this.valueBlock.value) {
+          if (content instanceof _a$r) {
+            array.push(content.valueBlock.valueHexView);
+          }
+        }
+        return pvtsutils__namespace.BufferSourceConverter.concat(array);
+      }
+    };
+    _a$r = OctetString2;
+    (() => {
+      typeStore.OctetString = _a$r;
+    })();
+    OctetString2.NAME = OCTET_STRING_NAME;
+    var LocalBitStringValueBlock = class extends HexBlock(LocalConstructedValueBlock) {
+      constructor({ unusedBits = 0, isConstructed: isConstructed2 = false, ...parameters } = {}) {
+        super(parameters);
+        this.unusedBits = unusedBits;
+        this.isConstructed = isConstructed2;
+        this.blockLength = this.valueHexView.byteLength;
+      }
+      fromBER(inputBuffer, inputOffset, inputLength, context) {
+        if (!inputLength) {
+          return inputOffset;
+        }
+        let resultOffset = -1;
+        if (this.isConstructed) {
+          resultOffset = LocalConstructedValueBlock.prototype.fromBER.call(this, inputBuffer, inputOffset, inputLength, context);
+          if (resultOffset === -1)
+            return resultOffset;
+          for (const value of this.value) {
+            const currentBlockName = value.constructor.NAME;
+            if (currentBlockName === END_OF_CONTENT_NAME) {
+              if (this.isIndefiniteForm)
+                break;
+              else {
+                this.error = "EndOfContent is unexpected, BIT STRING may consists of BIT STRINGs only";
+                return -1;
+              }
+            }
+            if (currentBlockName !== BIT_STRING_NAME) {
+              this.error = "BIT STRING may consists of BIT STRINGs only";
+              return -1;
+            }
+            const valueBlock = value.valueBlock;
+            if (this.unusedBits > 0 && valueBlock.unusedBits > 0) {
+              this.error = 'Using of "unused bits" inside constructive BIT STRING allowed for least one only';
+              return -1;
+            }
+            this.unusedBits = valueBlock.unusedBits;
+          }
+          return resultOffset;
+        }
+        const inputView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        if (!checkBufferParams(this, inputView, inputOffset, inputLength)) {
+          return -1;
+        }
+        const intBuffer = inputView.subarray(inputOffset, inputOffset + inputLength);
+        this.unusedBits = intBuffer[0];
+        if (this.unusedBits > 7) {
+          this.error = "Unused bits for BitString must be in range 0-7";
+          return -1;
+        }
+        if (!this.unusedBits && (context === null || context === void 0 ? void 0 : context.parseEmbedded) !== false) {
+          const buf = intBuffer.subarray(1);
+          try {
+            if (buf.byteLength) {
+              const parseContext = context !== null && context !== void 0 ? context : createFromBerContext();
+              const asn = localFromBERWithChildContext(buf, 0, buf.byteLength, parseContext);
+              if (asn.offset !== -1 && asn.offset === inputLength - 1) {
+                this.value = [asn.result];
+              }
+            }
+          } catch {
+          }
+        }
+        this.valueHexView = intBuffer.subarray(1);
+        this.blockLength = intBuffer.length;
+        return inputOffset + inputLength;
+      }
+      toBER(sizeOnly, writer) {
+        if (this.isConstructed) {
+          return LocalConstructedValueBlock.prototype.toBER.call(this, sizeOnly, writer);
+        }
+        if (sizeOnly) {
+          return new ArrayBuffer(this.valueHexView.byteLength + 1);
+        }
+        if (!this.valueHexView.byteLength) {
+          const empty = new Uint8Array(1);
+          empty[0] = 0;
+          return empty.buffer;
+        }
+        const retView = new Uint8Array(this.valueHexView.length + 1);
+        retView[0] = this.unusedBits;
+        retView.set(this.valueHexView, 1);
+        return retView.buffer;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          unusedBits: this.unusedBits,
+          isConstructed: this.isConstructed
+        };
+      }
+    };
+    LocalBitStringValueBlock.NAME = "BitStringValueBlock";
+    var ORIGINAL_LOCAL_BIT_STRING_TO_BER = LocalBitStringValueBlock.prototype.toBER;
+    var _a$q;
+    var BitString = class extends BaseBlock {
+      constructor({ idBlock = {}, lenBlock = {}, ...parameters } = {}) {
+        var _b2, _c2;
+        (_b2 = parameters.isConstructed) !== null && _b2 !== void 0 ? _b2 : parameters.isConstructed = !!((_c2 = parameters.value) === null || _c2 === void 0 ? void 0 : _c2.length);
+        super({
+          idBlock: {
+            isConstructed: parameters.isConstructed,
+            ...idBlock
+          },
+          lenBlock: {
+            ...lenBlock,
+            isIndefiniteForm: !!parameters.isIndefiniteForm
+          },
+          ...parameters
+        }, LocalBitStringValueBlock);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 3;
+      }
+      fromBER(inputBuffer, inputOffset, inputLength, context) {
+        this.valueBlock.isConstructed = this.idBlock.isConstructed;
+        this.valueBlock.isIndefiniteForm = this.lenBlock.isIndefiniteForm;
+        return super.fromBER(inputBuffer, inputOffset, inputLength, context);
+      }
+      onAsciiEncoding() {
+        if (this.valueBlock.isConstructed || this.valueBlock.value && this.valueBlock.value.length) {
+          return Constructed.prototype.onAsciiEncoding.call(this);
         } else {
-          this.semver = new SemVer(m[2], this.options.loose);
+          const bits = [];
+          const valueHex = this.valueBlock.valueHexView;
+          for (const byte of valueHex) {
+            bits.push(byte.toString(2).padStart(8, "0"));
+          }
+          const bitsStr = bits.join("");
+          const name = this.constructor.NAME;
+          const value = bitsStr.substring(0, bitsStr.length - this.valueBlock.unusedBits);
+          return `${name} : ${value}`;
         }
+      }
+    };
+    _a$q = BitString;
+    (() => {
+      typeStore.BitString = _a$q;
+    })();
+    BitString.NAME = BIT_STRING_NAME;
+    function bytesToSignedBigInt(view) {
+      if (!view.byteLength)
+        return BigInt(0);
+      const value = BigInt(`0x${pvtsutils__namespace.Convert.ToHex(view)}`);
+      if (view[0] & 128)
+        return value - (BigInt(1) << BigInt(view.byteLength * 8));
+      return value;
+    }
+    function bytesToSignedDecimal(view) {
+      if (typeof BigInt !== "undefined")
+        return bytesToSignedBigInt(view).toString(10);
+      const BASE = 1e7;
+      const DECIMAL_DIGITS = 7;
+      if (!view.byteLength)
+        return "0";
+      const negative = !!(view[0] & 128);
+      let magnitude2 = view;
+      if (negative) {
+        magnitude2 = new Uint8Array(view.length);
+        let carry = 1;
+        for (let i = view.length - 1; i >= 0; i--) {
+          const value = (view[i] ^ 255) + carry;
+          magnitude2[i] = value & 255;
+          carry = value >> 8;
+        }
+      }
+      const limbs = [0];
+      for (let index = 0; index < magnitude2.length; index++) {
+        let carry = magnitude2[index];
+        for (let i = 0; i < limbs.length; i++) {
+          const value = limbs[i] * 256 + carry;
+          limbs[i] = value % BASE;
+          carry = Math.floor(value / BASE);
+        }
+        if (carry)
+          limbs.push(carry);
+      }
+      let top = limbs.length - 1;
+      while (top > 0 && limbs[top] === 0)
+        top--;
+      let result2 = String(limbs[top]);
+      for (let i = top - 1; i >= 0; i--)
+        result2 += String(limbs[i]).padStart(DECIMAL_DIGITS, "0");
+      return negative && result2 !== "0" ? `-${result2}` : result2;
+    }
+    var _a$p;
+    var LocalIntegerValueBlock = class extends HexBlock(ValueBlock) {
+      setValueHex() {
+        if (this.valueHexView.length >= 4) {
+          this.warnings.push("Too big Integer for decoding, hex only");
+          this.isHexOnly = true;
+          this._valueDec = 0;
+        } else {
+          this.isHexOnly = false;
+          if (this.valueHexView.length > 0) {
+            this._valueDec = pvutils__namespace.utilDecodeTC.call(this);
+          }
+        }
+      }
+      constructor({ value, ...parameters } = {}) {
+        super(parameters);
+        this._valueDec = 0;
+        if (parameters.valueHex) {
+          this.setValueHex();
+        }
+        if (value !== void 0) {
+          this.valueDec = value;
+        }
+      }
+      set valueDec(v2) {
+        this._valueDec = v2;
+        this.isHexOnly = false;
+        this.valueHexView = new Uint8Array(pvutils__namespace.utilEncodeTC(v2));
+      }
+      get valueDec() {
+        return this._valueDec;
+      }
+      fromDER(inputBuffer, inputOffset, inputLength, expectedLength = 0) {
+        const offset = this.fromBER(inputBuffer, inputOffset, inputLength);
+        if (offset === -1)
+          return offset;
+        const view = this.valueHexView;
+        if (view[0] === 0 && (view[1] & 128) !== 0) {
+          this.valueHexView = view.subarray(1);
+        } else {
+          if (expectedLength !== 0) {
+            if (view.length < expectedLength) {
+              if (expectedLength - view.length > 1)
+                expectedLength = view.length + 1;
+              this.valueHexView = view.subarray(expectedLength - view.length);
+            }
+          }
+        }
+        return offset;
+      }
+      toDER(sizeOnly = false) {
+        const view = this.valueHexView;
+        switch (true) {
+          case (view[0] & 128) !== 0:
+            {
+              const updatedView = new Uint8Array(this.valueHexView.length + 1);
+              updatedView[0] = 0;
+              updatedView.set(view, 1);
+              this.valueHexView = updatedView;
+            }
+            break;
+          case (view[0] === 0 && (view[1] & 128) === 0):
+            {
+              this.valueHexView = this.valueHexView.subarray(1);
+            }
+            break;
+        }
+        return this.toBER(sizeOnly);
+      }
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        const resultOffset = super.fromBER(inputBuffer, inputOffset, inputLength);
+        if (resultOffset === -1) {
+          return resultOffset;
+        }
+        this.setValueHex();
+        return resultOffset;
+      }
+      toBER(sizeOnly) {
+        return sizeOnly ? new ArrayBuffer(this.valueHexView.length) : this.valueHexView.slice().buffer;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          valueDec: this.valueDec
+        };
       }
       toString() {
-        return this.value;
-      }
-      test(version) {
-        debug2("Comparator.test", version, this.options.loose);
-        if (this.semver === ANY || version === ANY) {
-          return true;
-        }
-        if (typeof version === "string") {
-          try {
-            version = new SemVer(version, this.options);
-          } catch (er) {
-            return false;
-          }
-        }
-        return cmp(version, this.operator, this.semver, this.options);
-      }
-      intersects(comp, options) {
-        if (!(comp instanceof _Comparator)) {
-          throw new TypeError("a Comparator is required");
-        }
-        if (this.operator === "") {
-          if (this.value === "") {
-            return true;
-          }
-          return new Range(comp.value, options).test(this.value);
-        } else if (comp.operator === "") {
-          if (comp.value === "") {
-            return true;
-          }
-          return new Range(this.value, options).test(comp.semver);
-        }
-        options = parseOptions(options);
-        if (options.includePrerelease && (this.value === "<0.0.0-0" || comp.value === "<0.0.0-0")) {
-          return false;
-        }
-        if (!options.includePrerelease && (this.value.startsWith("<0.0.0") || comp.value.startsWith("<0.0.0"))) {
-          return false;
-        }
-        if (this.operator.startsWith(">") && comp.operator.startsWith(">")) {
-          return true;
-        }
-        if (this.operator.startsWith("<") && comp.operator.startsWith("<")) {
-          return true;
-        }
-        if (this.semver.version === comp.semver.version && this.operator.includes("=") && comp.operator.includes("=")) {
-          return true;
-        }
-        if (cmp(this.semver, "<", comp.semver, options) && this.operator.startsWith(">") && comp.operator.startsWith("<")) {
-          return true;
-        }
-        if (cmp(this.semver, ">", comp.semver, options) && this.operator.startsWith("<") && comp.operator.startsWith(">")) {
-          return true;
-        }
-        return false;
+        return bytesToSignedDecimal(this.valueHexView);
       }
     };
-    module2.exports = Comparator;
-    var parseOptions = require_parse_options();
-    var { safeRe: re, t } = require_re();
-    var cmp = require_cmp();
-    var debug2 = require_debug();
-    var SemVer = require_semver();
-    var Range = require_range();
-  }
-});
-
-// node_modules/semver/functions/satisfies.js
-var require_satisfies = __commonJS({
-  "node_modules/semver/functions/satisfies.js"(exports2, module2) {
-    "use strict";
-    var Range = require_range();
-    var satisfies = (version, range, options) => {
-      try {
-        range = new Range(range, options);
-      } catch (er) {
-        return false;
-      }
-      return range.test(version);
-    };
-    module2.exports = satisfies;
-  }
-});
-
-// node_modules/semver/ranges/to-comparators.js
-var require_to_comparators = __commonJS({
-  "node_modules/semver/ranges/to-comparators.js"(exports2, module2) {
-    "use strict";
-    var Range = require_range();
-    var toComparators = (range, options) => new Range(range, options).set.map((comp) => comp.map((c) => c.value).join(" ").trim().split(" "));
-    module2.exports = toComparators;
-  }
-});
-
-// node_modules/semver/ranges/max-satisfying.js
-var require_max_satisfying = __commonJS({
-  "node_modules/semver/ranges/max-satisfying.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var Range = require_range();
-    var maxSatisfying = (versions, range, options) => {
-      let max = null;
-      let maxSV = null;
-      let rangeObj = null;
-      try {
-        rangeObj = new Range(range, options);
-      } catch (er) {
-        return null;
-      }
-      versions.forEach((v2) => {
-        if (rangeObj.test(v2)) {
-          if (!max || maxSV.compare(v2) === -1) {
-            max = v2;
-            maxSV = new SemVer(max, options);
-          }
+    _a$p = LocalIntegerValueBlock;
+    LocalIntegerValueBlock.NAME = "IntegerValueBlock";
+    (() => {
+      Object.defineProperty(_a$p.prototype, "valueHex", {
+        set: function(v2) {
+          this.valueHexView = new Uint8Array(v2);
+          this.setValueHex();
+        },
+        get: function() {
+          return this.valueHexView.slice().buffer;
         }
       });
-      return max;
-    };
-    module2.exports = maxSatisfying;
-  }
-});
-
-// node_modules/semver/ranges/min-satisfying.js
-var require_min_satisfying = __commonJS({
-  "node_modules/semver/ranges/min-satisfying.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var Range = require_range();
-    var minSatisfying = (versions, range, options) => {
-      let min = null;
-      let minSV = null;
-      let rangeObj = null;
-      try {
-        rangeObj = new Range(range, options);
-      } catch (er) {
-        return null;
+    })();
+    var ORIGINAL_LOCAL_INTEGER_TO_BER = LocalIntegerValueBlock.prototype.toBER;
+    var ORIGINAL_LOCAL_INTEGER_TO_STRING = LocalIntegerValueBlock.prototype.toString;
+    var _a$o;
+    var Integer = class extends BaseBlock {
+      constructor(parameters = {}) {
+        super(parameters, LocalIntegerValueBlock);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 2;
       }
-      versions.forEach((v2) => {
-        if (rangeObj.test(v2)) {
-          if (!min || minSV.compare(v2) === 1) {
-            min = v2;
-            minSV = new SemVer(min, options);
+      toBigInt() {
+        assertBigInt();
+        const valueBlock = this.valueBlock;
+        const toString = valueBlock.toString;
+        if (toString === ORIGINAL_LOCAL_INTEGER_TO_STRING)
+          return bytesToSignedBigInt(valueBlock.valueHexView);
+        return BigInt(Reflect.apply(toString, valueBlock, []));
+      }
+      static fromBigInt(value) {
+        assertBigInt();
+        const bigIntValue = BigInt(value);
+        const writer = new ViewWriter();
+        const hex = bigIntValue.toString(16).replace(/^-/, "");
+        const view = new Uint8Array(pvtsutils__namespace.Convert.FromHex(hex));
+        if (bigIntValue < 0) {
+          const first = new Uint8Array(view.length + (view[0] & 128 ? 1 : 0));
+          first[0] |= 128;
+          const firstInt = BigInt(`0x${pvtsutils__namespace.Convert.ToHex(first)}`);
+          const secondInt = firstInt + bigIntValue;
+          const second = pvtsutils__namespace.BufferSourceConverter.toUint8Array(pvtsutils__namespace.Convert.FromHex(secondInt.toString(16)));
+          second[0] |= 128;
+          writer.write(second);
+        } else {
+          if (view[0] & 128) {
+            writer.write(new Uint8Array([0]));
           }
+          writer.write(view);
         }
-      });
-      return min;
+        const res = new _a$o({ valueHex: writer.final() });
+        return res;
+      }
+      convertToDER() {
+        const integer = new _a$o({ valueHex: this.valueBlock.valueHexView });
+        integer.valueBlock.toDER();
+        return integer;
+      }
+      convertFromDER() {
+        return new _a$o({
+          valueHex: this.valueBlock.valueHexView[0] === 0 ? this.valueBlock.valueHexView.subarray(1) : this.valueBlock.valueHexView
+        });
+      }
+      onAsciiEncoding() {
+        return `${this.constructor.NAME} : ${this.valueBlock.toString()}`;
+      }
     };
-    module2.exports = minSatisfying;
-  }
-});
-
-// node_modules/semver/ranges/min-version.js
-var require_min_version = __commonJS({
-  "node_modules/semver/ranges/min-version.js"(exports2, module2) {
-    "use strict";
-    var SemVer = require_semver();
-    var Range = require_range();
-    var gt = require_gt();
-    var minVersion = (range, loose) => {
-      range = new Range(range, loose);
-      let minver = new SemVer("0.0.0");
-      if (range.test(minver)) {
-        return minver;
+    _a$o = Integer;
+    (() => {
+      typeStore.Integer = _a$o;
+    })();
+    Integer.NAME = "INTEGER";
+    var _a$n;
+    var Enumerated = class extends Integer {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 10;
       }
-      minver = new SemVer("0.0.0-0");
-      if (range.test(minver)) {
-        return minver;
+    };
+    _a$n = Enumerated;
+    (() => {
+      typeStore.Enumerated = _a$n;
+    })();
+    Enumerated.NAME = "ENUMERATED";
+    var LocalSidValueBlock = class extends HexBlock(ValueBlock) {
+      constructor({ valueDec = -1, isFirstSid = false, ...parameters } = {}) {
+        super(parameters);
+        this.valueDec = valueDec;
+        this.isFirstSid = isFirstSid;
       }
-      minver = null;
-      for (let i = 0; i < range.set.length; ++i) {
-        const comparators = range.set[i];
-        let setMin = null;
-        comparators.forEach((comparator) => {
-          const compver = new SemVer(comparator.semver.version);
-          switch (comparator.operator) {
-            case ">":
-              if (compver.prerelease.length === 0) {
-                compver.patch++;
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        if (!inputLength) {
+          return inputOffset;
+        }
+        const inputView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        if (!checkBufferParams(this, inputView, inputOffset, inputLength)) {
+          return -1;
+        }
+        const intBuffer = inputView.subarray(inputOffset, inputOffset + inputLength);
+        const fastPath = this.blockLength === 0 && Number.isInteger(inputOffset) && Number.isInteger(inputLength);
+        if (fastPath) {
+          let sidLength = 0;
+          while (sidLength < inputLength) {
+            const octet = intBuffer[sidLength];
+            sidLength++;
+            if ((octet & 128) === 0)
+              break;
+          }
+          this.blockLength = sidLength;
+          this.valueHexView = new Uint8Array(sidLength);
+          for (let i = 0; i < sidLength; i++)
+            this.valueHexView[i] = intBuffer[i] & 127;
+        } else {
+          this.valueHexView = new Uint8Array(inputLength);
+          for (let i = 0; i < inputLength; i++) {
+            this.valueHexView[i] = intBuffer[i] & 127;
+            this.blockLength++;
+            if ((intBuffer[i] & 128) === 0)
+              break;
+          }
+          const tempView = new Uint8Array(this.blockLength);
+          for (let i = 0; i < this.blockLength; i++) {
+            tempView[i] = this.valueHexView[i];
+          }
+          this.valueHexView = tempView;
+        }
+        if ((intBuffer[this.blockLength - 1] & 128) !== 0) {
+          this.error = "End of input reached before message was fully decoded";
+          return -1;
+        }
+        if (this.valueHexView[0] === 0)
+          this.warnings.push("Needlessly long format of SID encoding");
+        if (this.blockLength <= 8)
+          this.valueDec = pvutils__namespace.utilFromBase(this.valueHexView, 7);
+        else {
+          this.isHexOnly = true;
+          this.warnings.push("Too big SID for decoding, hex only");
+        }
+        return inputOffset + this.blockLength;
+      }
+      set valueBigInt(value) {
+        assertBigInt();
+        let bits = BigInt(value).toString(2);
+        while (bits.length % 7) {
+          bits = "0" + bits;
+        }
+        const bytes = new Uint8Array(bits.length / 7);
+        for (let i = 0; i < bytes.length; i++) {
+          bytes[i] = parseInt(bits.slice(i * 7, i * 7 + 7), 2) + (i + 1 < bytes.length ? 128 : 0);
+        }
+        this.fromBER(bytes.buffer, 0, bytes.length);
+      }
+      toBER(sizeOnly) {
+        if (this.isHexOnly) {
+          if (sizeOnly)
+            return new ArrayBuffer(this.valueHexView.byteLength);
+          const curView = this.valueHexView;
+          const retView2 = new Uint8Array(this.blockLength);
+          for (let i = 0; i < this.blockLength - 1; i++)
+            retView2[i] = curView[i] | 128;
+          retView2[this.blockLength - 1] = curView[this.blockLength - 1];
+          return pvtsutils__namespace.BufferSourceConverter.toArrayBuffer(retView2);
+        }
+        const encodedBuf = pvutils__namespace.utilToBase(this.valueDec, 7);
+        if (encodedBuf.byteLength === 0) {
+          this.error = "Error during encoding SID value";
+          return EMPTY_BUFFER;
+        }
+        const retView = new Uint8Array(encodedBuf.byteLength);
+        if (!sizeOnly) {
+          const encodedView = new Uint8Array(encodedBuf);
+          const len = encodedBuf.byteLength - 1;
+          for (let i = 0; i < len; i++)
+            retView[i] = encodedView[i] | 128;
+          retView[len] = encodedView[len];
+        }
+        return pvtsutils__namespace.BufferSourceConverter.toArrayBuffer(retView);
+      }
+      toString() {
+        let result2 = "";
+        if (this.isHexOnly)
+          result2 = pvtsutils__namespace.Convert.ToHex(this.valueHexView);
+        else {
+          if (this.isFirstSid) {
+            let sidValue = this.valueDec;
+            if (this.valueDec <= 39)
+              result2 = "0.";
+            else {
+              if (this.valueDec <= 79) {
+                result2 = "1.";
+                sidValue -= 40;
               } else {
-                compver.prerelease.push(0);
+                result2 = "2.";
+                sidValue -= 80;
               }
-              compver.raw = compver.format();
-            /* fallthrough */
-            case "":
-            case ">=":
-              if (!setMin || gt(compver, setMin)) {
-                setMin = compver;
-              }
+            }
+            result2 += sidValue.toString();
+          } else
+            result2 = this.valueDec.toString();
+        }
+        return result2;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          valueDec: this.valueDec,
+          isFirstSid: this.isFirstSid
+        };
+      }
+    };
+    LocalSidValueBlock.NAME = "sidBlock";
+    var LocalObjectIdentifierValueBlock = class extends ValueBlock {
+      constructor({ value = EMPTY_STRING, ...parameters } = {}) {
+        super(parameters);
+        this.value = [];
+        if (value) {
+          this.fromString(value);
+        }
+      }
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        let resultOffset = inputOffset;
+        while (inputLength > 0) {
+          const sidBlock = new LocalSidValueBlock();
+          resultOffset = sidBlock.fromBER(inputBuffer, resultOffset, inputLength);
+          if (resultOffset === -1) {
+            this.blockLength = 0;
+            this.error = sidBlock.error;
+            return resultOffset;
+          }
+          if (this.value.length === 0)
+            sidBlock.isFirstSid = true;
+          this.blockLength += sidBlock.blockLength;
+          inputLength -= sidBlock.blockLength;
+          this.value.push(sidBlock);
+        }
+        return resultOffset;
+      }
+      toBER(sizeOnly) {
+        const retBuffers = [];
+        for (let i = 0; i < this.value.length; i++) {
+          const valueBuf = this.value[i].toBER(sizeOnly);
+          if (valueBuf.byteLength === 0) {
+            this.error = this.value[i].error;
+            return EMPTY_BUFFER;
+          }
+          retBuffers.push(valueBuf);
+        }
+        return concat(retBuffers);
+      }
+      fromString(string) {
+        this.value = [];
+        let pos1 = 0;
+        let pos2 = 0;
+        let sid = "";
+        let flag = false;
+        do {
+          pos2 = string.indexOf(".", pos1);
+          if (pos2 === -1)
+            sid = string.substring(pos1);
+          else
+            sid = string.substring(pos1, pos2);
+          pos1 = pos2 + 1;
+          if (flag) {
+            const sidBlock = this.value[0];
+            let plus = 0;
+            switch (sidBlock.valueDec) {
+              case 0:
+                break;
+              case 1:
+                plus = 40;
+                break;
+              case 2:
+                plus = 80;
+                break;
+              default:
+                this.value = [];
+                return;
+            }
+            const parsedSID = parseInt(sid, 10);
+            if (isNaN(parsedSID))
+              return;
+            sidBlock.valueDec = parsedSID + plus;
+            flag = false;
+          } else {
+            const sidBlock = new LocalSidValueBlock();
+            if (sid > Number.MAX_SAFE_INTEGER) {
+              assertBigInt();
+              const sidValue = BigInt(sid);
+              sidBlock.valueBigInt = sidValue;
+            } else {
+              sidBlock.valueDec = parseInt(sid, 10);
+              if (isNaN(sidBlock.valueDec))
+                return;
+            }
+            if (!this.value.length) {
+              sidBlock.isFirstSid = true;
+              flag = true;
+            }
+            this.value.push(sidBlock);
+          }
+        } while (pos2 !== -1);
+      }
+      toString() {
+        let result2 = "";
+        let isHexOnly = false;
+        for (let i = 0; i < this.value.length; i++) {
+          isHexOnly = this.value[i].isHexOnly;
+          let sidStr = this.value[i].toString();
+          if (i !== 0)
+            result2 = `${result2}.`;
+          if (isHexOnly) {
+            sidStr = `{${sidStr}}`;
+            if (this.value[i].isFirstSid)
+              result2 = `2.{${sidStr} - 80}`;
+            else
+              result2 += sidStr;
+          } else
+            result2 += sidStr;
+        }
+        return result2;
+      }
+      toJSON() {
+        const object = {
+          ...super.toJSON(),
+          value: this.toString(),
+          sidArray: []
+        };
+        for (let i = 0; i < this.value.length; i++) {
+          object.sidArray.push(this.value[i].toJSON());
+        }
+        return object;
+      }
+    };
+    LocalObjectIdentifierValueBlock.NAME = "ObjectIdentifierValueBlock";
+    var _a$m;
+    var ObjectIdentifier = class extends BaseBlock {
+      getValue() {
+        return this.valueBlock.toString();
+      }
+      setValue(value) {
+        this.valueBlock.fromString(value);
+      }
+      constructor(parameters = {}) {
+        super(parameters, LocalObjectIdentifierValueBlock);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 6;
+      }
+      onAsciiEncoding() {
+        return `${this.constructor.NAME} : ${this.valueBlock.toString() || "empty"}`;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          value: this.getValue()
+        };
+      }
+    };
+    _a$m = ObjectIdentifier;
+    (() => {
+      typeStore.ObjectIdentifier = _a$m;
+    })();
+    ObjectIdentifier.NAME = "OBJECT IDENTIFIER";
+    var LocalRelativeSidValueBlock = class extends HexBlock(LocalBaseBlock) {
+      constructor({ valueDec = 0, ...parameters } = {}) {
+        super(parameters);
+        this.valueDec = valueDec;
+      }
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        if (inputLength === 0)
+          return inputOffset;
+        const inputView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        if (!checkBufferParams(this, inputView, inputOffset, inputLength))
+          return -1;
+        const intBuffer = inputView.subarray(inputOffset, inputOffset + inputLength);
+        const fastPath = this.blockLength === 0 && Number.isInteger(inputOffset) && Number.isInteger(inputLength);
+        if (fastPath) {
+          let sidLength = 0;
+          while (sidLength < inputLength) {
+            const octet = intBuffer[sidLength];
+            sidLength++;
+            if ((octet & 128) === 0)
               break;
-            case "<":
-            case "<=":
+          }
+          this.blockLength = sidLength;
+          this.valueHexView = new Uint8Array(sidLength);
+          for (let i = 0; i < sidLength; i++)
+            this.valueHexView[i] = intBuffer[i] & 127;
+        } else {
+          this.valueHexView = new Uint8Array(inputLength);
+          for (let i = 0; i < inputLength; i++) {
+            this.valueHexView[i] = intBuffer[i] & 127;
+            this.blockLength++;
+            if ((intBuffer[i] & 128) === 0)
               break;
-            /* istanbul ignore next */
+          }
+          const tempView = new Uint8Array(this.blockLength);
+          for (let i = 0; i < this.blockLength; i++)
+            tempView[i] = this.valueHexView[i];
+          this.valueHexView = tempView;
+        }
+        if ((intBuffer[this.blockLength - 1] & 128) !== 0) {
+          this.error = "End of input reached before message was fully decoded";
+          return -1;
+        }
+        if (this.valueHexView[0] === 0)
+          this.warnings.push("Needlessly long format of SID encoding");
+        if (this.blockLength <= 8)
+          this.valueDec = pvutils__namespace.utilFromBase(this.valueHexView, 7);
+        else {
+          this.isHexOnly = true;
+          this.warnings.push("Too big SID for decoding, hex only");
+        }
+        return inputOffset + this.blockLength;
+      }
+      toBER(sizeOnly) {
+        if (this.isHexOnly) {
+          if (sizeOnly)
+            return new ArrayBuffer(this.valueHexView.byteLength);
+          const curView = this.valueHexView;
+          const retView2 = new Uint8Array(this.blockLength);
+          for (let i = 0; i < this.blockLength - 1; i++)
+            retView2[i] = curView[i] | 128;
+          retView2[this.blockLength - 1] = curView[this.blockLength - 1];
+          return retView2.buffer;
+        }
+        const encodedBuf = pvutils__namespace.utilToBase(this.valueDec, 7);
+        if (encodedBuf.byteLength === 0) {
+          this.error = "Error during encoding SID value";
+          return EMPTY_BUFFER;
+        }
+        const retView = new Uint8Array(encodedBuf.byteLength);
+        if (!sizeOnly) {
+          const encodedView = new Uint8Array(encodedBuf);
+          const len = encodedBuf.byteLength - 1;
+          for (let i = 0; i < len; i++)
+            retView[i] = encodedView[i] | 128;
+          retView[len] = encodedView[len];
+        }
+        return retView.buffer;
+      }
+      toString() {
+        let result2 = "";
+        if (this.isHexOnly)
+          result2 = pvtsutils__namespace.Convert.ToHex(this.valueHexView);
+        else {
+          result2 = this.valueDec.toString();
+        }
+        return result2;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          valueDec: this.valueDec
+        };
+      }
+    };
+    LocalRelativeSidValueBlock.NAME = "relativeSidBlock";
+    var LocalRelativeObjectIdentifierValueBlock = class extends ValueBlock {
+      constructor({ value = EMPTY_STRING, ...parameters } = {}) {
+        super(parameters);
+        this.value = [];
+        if (value) {
+          this.fromString(value);
+        }
+      }
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        let resultOffset = inputOffset;
+        while (inputLength > 0) {
+          const sidBlock = new LocalRelativeSidValueBlock();
+          resultOffset = sidBlock.fromBER(inputBuffer, resultOffset, inputLength);
+          if (resultOffset === -1) {
+            this.blockLength = 0;
+            this.error = sidBlock.error;
+            return resultOffset;
+          }
+          this.blockLength += sidBlock.blockLength;
+          inputLength -= sidBlock.blockLength;
+          this.value.push(sidBlock);
+        }
+        return resultOffset;
+      }
+      toBER(sizeOnly, _writer) {
+        const retBuffers = [];
+        for (let i = 0; i < this.value.length; i++) {
+          const valueBuf = this.value[i].toBER(sizeOnly);
+          if (valueBuf.byteLength === 0) {
+            this.error = this.value[i].error;
+            return EMPTY_BUFFER;
+          }
+          retBuffers.push(valueBuf);
+        }
+        return concat(retBuffers);
+      }
+      fromString(string) {
+        this.value = [];
+        let pos1 = 0;
+        let pos2 = 0;
+        let sid = "";
+        do {
+          pos2 = string.indexOf(".", pos1);
+          if (pos2 === -1)
+            sid = string.substring(pos1);
+          else
+            sid = string.substring(pos1, pos2);
+          pos1 = pos2 + 1;
+          const sidBlock = new LocalRelativeSidValueBlock();
+          sidBlock.valueDec = parseInt(sid, 10);
+          if (isNaN(sidBlock.valueDec))
+            return true;
+          this.value.push(sidBlock);
+        } while (pos2 !== -1);
+        return true;
+      }
+      toString() {
+        let result2 = "";
+        let isHexOnly = false;
+        for (let i = 0; i < this.value.length; i++) {
+          isHexOnly = this.value[i].isHexOnly;
+          let sidStr = this.value[i].toString();
+          if (i !== 0)
+            result2 = `${result2}.`;
+          if (isHexOnly) {
+            sidStr = `{${sidStr}}`;
+            result2 += sidStr;
+          } else
+            result2 += sidStr;
+        }
+        return result2;
+      }
+      toJSON() {
+        const object = {
+          ...super.toJSON(),
+          value: this.toString(),
+          sidArray: []
+        };
+        for (let i = 0; i < this.value.length; i++)
+          object.sidArray.push(this.value[i].toJSON());
+        return object;
+      }
+    };
+    LocalRelativeObjectIdentifierValueBlock.NAME = "RelativeObjectIdentifierValueBlock";
+    var _a$l;
+    var RelativeObjectIdentifier = class extends BaseBlock {
+      getValue() {
+        return this.valueBlock.toString();
+      }
+      setValue(value) {
+        this.valueBlock.fromString(value);
+      }
+      constructor(parameters = {}) {
+        super(parameters, LocalRelativeObjectIdentifierValueBlock);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 13;
+      }
+      onAsciiEncoding() {
+        return `${this.constructor.NAME} : ${this.valueBlock.toString() || "empty"}`;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          value: this.getValue()
+        };
+      }
+    };
+    _a$l = RelativeObjectIdentifier;
+    (() => {
+      typeStore.RelativeObjectIdentifier = _a$l;
+    })();
+    RelativeObjectIdentifier.NAME = "RelativeObjectIdentifier";
+    var _a$k;
+    var Sequence = class extends Constructed {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 16;
+      }
+    };
+    _a$k = Sequence;
+    (() => {
+      typeStore.Sequence = _a$k;
+    })();
+    Sequence.NAME = "SEQUENCE";
+    var _a$j;
+    var Set2 = class extends Constructed {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 17;
+      }
+    };
+    _a$j = Set2;
+    (() => {
+      typeStore.Set = _a$j;
+    })();
+    Set2.NAME = "SET";
+    var LocalStringValueBlock = class extends HexBlock(ValueBlock) {
+      constructor({ ...parameters } = {}) {
+        super(parameters);
+        this.isHexOnly = true;
+        this.value = EMPTY_STRING;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          value: this.value
+        };
+      }
+    };
+    LocalStringValueBlock.NAME = "StringValueBlock";
+    var LocalSimpleStringValueBlock = class extends LocalStringValueBlock {
+    };
+    LocalSimpleStringValueBlock.NAME = "SimpleStringValueBlock";
+    var LocalSimpleStringBlock = class extends BaseStringBlock {
+      constructor({ ...parameters } = {}) {
+        super(parameters, LocalSimpleStringValueBlock);
+      }
+      fromBuffer(inputBuffer) {
+        this.valueBlock.value = String.fromCharCode.apply(null, pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer));
+      }
+      fromString(inputString) {
+        const strLen = inputString.length;
+        const view = this.valueBlock.valueHexView = new Uint8Array(strLen);
+        for (let i = 0; i < strLen; i++)
+          view[i] = inputString.charCodeAt(i);
+        this.valueBlock.value = inputString;
+      }
+    };
+    LocalSimpleStringBlock.NAME = "SIMPLE STRING";
+    var LocalUtf8StringValueBlock = class extends LocalSimpleStringBlock {
+      fromBuffer(inputBuffer) {
+        this.valueBlock.valueHexView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        try {
+          this.valueBlock.value = pvtsutils__namespace.Convert.ToUtf8String(inputBuffer);
+        } catch (ex) {
+          this.warnings.push(`Error during "decodeURIComponent": ${ex}, using raw string`);
+          this.valueBlock.value = pvtsutils__namespace.Convert.ToBinary(inputBuffer);
+        }
+      }
+      fromString(inputString) {
+        this.valueBlock.valueHexView = new Uint8Array(pvtsutils__namespace.Convert.FromUtf8String(inputString));
+        this.valueBlock.value = inputString;
+      }
+    };
+    LocalUtf8StringValueBlock.NAME = "Utf8StringValueBlock";
+    var _a$i;
+    var Utf8String = class extends LocalUtf8StringValueBlock {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 12;
+      }
+    };
+    _a$i = Utf8String;
+    (() => {
+      typeStore.Utf8String = _a$i;
+    })();
+    Utf8String.NAME = "UTF8String";
+    var LocalBmpStringValueBlock = class extends LocalSimpleStringBlock {
+      fromBuffer(inputBuffer) {
+        this.valueBlock.value = pvtsutils__namespace.Convert.ToUtf16String(inputBuffer);
+        this.valueBlock.valueHexView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+      }
+      fromString(inputString) {
+        this.valueBlock.value = inputString;
+        this.valueBlock.valueHexView = new Uint8Array(pvtsutils__namespace.Convert.FromUtf16String(inputString));
+      }
+    };
+    LocalBmpStringValueBlock.NAME = "BmpStringValueBlock";
+    var _a$h;
+    var BmpString = class extends LocalBmpStringValueBlock {
+      constructor({ ...parameters } = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 30;
+      }
+    };
+    _a$h = BmpString;
+    (() => {
+      typeStore.BmpString = _a$h;
+    })();
+    BmpString.NAME = "BMPString";
+    var LocalUniversalStringValueBlock = class extends LocalSimpleStringBlock {
+      fromBuffer(inputBuffer) {
+        const copyBuffer = ArrayBuffer.isView(inputBuffer) ? inputBuffer.slice().buffer : inputBuffer.slice(0);
+        const valueView = new Uint8Array(copyBuffer);
+        for (let i = 0; i < valueView.length; i += 4) {
+          valueView[i] = valueView[i + 3];
+          valueView[i + 1] = valueView[i + 2];
+          valueView[i + 2] = 0;
+          valueView[i + 3] = 0;
+        }
+        this.valueBlock.value = String.fromCharCode.apply(null, new Uint32Array(copyBuffer));
+      }
+      fromString(inputString) {
+        const strLength = inputString.length;
+        const valueHexView = this.valueBlock.valueHexView = new Uint8Array(strLength * 4);
+        for (let i = 0; i < strLength; i++) {
+          const codeBuf = pvutils__namespace.utilToBase(inputString.charCodeAt(i), 8);
+          const codeView = new Uint8Array(codeBuf);
+          if (codeView.length > 4)
+            continue;
+          const dif = 4 - codeView.length;
+          for (let j = codeView.length - 1; j >= 0; j--)
+            valueHexView[i * 4 + j + dif] = codeView[j];
+        }
+        this.valueBlock.value = inputString;
+      }
+    };
+    LocalUniversalStringValueBlock.NAME = "UniversalStringValueBlock";
+    var _a$g;
+    var UniversalString = class extends LocalUniversalStringValueBlock {
+      constructor({ ...parameters } = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 28;
+      }
+    };
+    _a$g = UniversalString;
+    (() => {
+      typeStore.UniversalString = _a$g;
+    })();
+    UniversalString.NAME = "UniversalString";
+    var _a$f;
+    var NumericString = class extends LocalSimpleStringBlock {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 18;
+      }
+    };
+    _a$f = NumericString;
+    (() => {
+      typeStore.NumericString = _a$f;
+    })();
+    NumericString.NAME = "NumericString";
+    var _a$e;
+    var PrintableString = class extends LocalSimpleStringBlock {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 19;
+      }
+    };
+    _a$e = PrintableString;
+    (() => {
+      typeStore.PrintableString = _a$e;
+    })();
+    PrintableString.NAME = "PrintableString";
+    var _a$d;
+    var TeletexString = class extends LocalSimpleStringBlock {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 20;
+      }
+    };
+    _a$d = TeletexString;
+    (() => {
+      typeStore.TeletexString = _a$d;
+    })();
+    TeletexString.NAME = "TeletexString";
+    var _a$c;
+    var VideotexString = class extends LocalSimpleStringBlock {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 21;
+      }
+    };
+    _a$c = VideotexString;
+    (() => {
+      typeStore.VideotexString = _a$c;
+    })();
+    VideotexString.NAME = "VideotexString";
+    var _a$b;
+    var IA5String = class extends LocalSimpleStringBlock {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 22;
+      }
+    };
+    _a$b = IA5String;
+    (() => {
+      typeStore.IA5String = _a$b;
+    })();
+    IA5String.NAME = "IA5String";
+    var _a$a;
+    var GraphicString = class extends LocalSimpleStringBlock {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 25;
+      }
+    };
+    _a$a = GraphicString;
+    (() => {
+      typeStore.GraphicString = _a$a;
+    })();
+    GraphicString.NAME = "GraphicString";
+    var _a$9;
+    var VisibleString = class extends LocalSimpleStringBlock {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 26;
+      }
+    };
+    _a$9 = VisibleString;
+    (() => {
+      typeStore.VisibleString = _a$9;
+    })();
+    VisibleString.NAME = "VisibleString";
+    var _a$8;
+    var GeneralString = class extends LocalSimpleStringBlock {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 27;
+      }
+    };
+    _a$8 = GeneralString;
+    (() => {
+      typeStore.GeneralString = _a$8;
+    })();
+    GeneralString.NAME = "GeneralString";
+    var _a$7;
+    var CharacterString = class extends LocalSimpleStringBlock {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 29;
+      }
+    };
+    _a$7 = CharacterString;
+    (() => {
+      typeStore.CharacterString = _a$7;
+    })();
+    CharacterString.NAME = "CharacterString";
+    var _a$6;
+    var UTCTime = class extends VisibleString {
+      constructor({ value, valueDate, ...parameters } = {}) {
+        super(parameters);
+        this.year = 0;
+        this.month = 0;
+        this.day = 0;
+        this.hour = 0;
+        this.minute = 0;
+        this.second = 0;
+        if (value) {
+          this.fromString(value);
+          this.valueBlock.valueHexView = new Uint8Array(value.length);
+          for (let i = 0; i < value.length; i++)
+            this.valueBlock.valueHexView[i] = value.charCodeAt(i);
+        }
+        if (valueDate) {
+          this.fromDate(valueDate);
+          this.valueBlock.valueHexView = new Uint8Array(this.toBuffer());
+        }
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 23;
+      }
+      fromBuffer(inputBuffer) {
+        this.fromString(String.fromCharCode.apply(null, pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer)));
+      }
+      toBuffer() {
+        const str = this.toString();
+        const buffer = new ArrayBuffer(str.length);
+        const view = new Uint8Array(buffer);
+        for (let i = 0; i < str.length; i++)
+          view[i] = str.charCodeAt(i);
+        return buffer;
+      }
+      fromDate(inputDate) {
+        this.year = inputDate.getUTCFullYear();
+        this.month = inputDate.getUTCMonth() + 1;
+        this.day = inputDate.getUTCDate();
+        this.hour = inputDate.getUTCHours();
+        this.minute = inputDate.getUTCMinutes();
+        this.second = inputDate.getUTCSeconds();
+      }
+      toDate() {
+        return new Date(Date.UTC(this.year, this.month - 1, this.day, this.hour, this.minute, this.second));
+      }
+      fromString(inputString) {
+        const parser = /(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})Z/gi;
+        const parserArray = parser.exec(inputString);
+        if (parserArray === null) {
+          this.error = "Wrong input string for conversion";
+          return;
+        }
+        const year = parseInt(parserArray[1], 10);
+        if (year >= 50)
+          this.year = 1900 + year;
+        else
+          this.year = 2e3 + year;
+        this.month = parseInt(parserArray[2], 10);
+        this.day = parseInt(parserArray[3], 10);
+        this.hour = parseInt(parserArray[4], 10);
+        this.minute = parseInt(parserArray[5], 10);
+        this.second = parseInt(parserArray[6], 10);
+      }
+      toString(encoding = "iso") {
+        if (encoding === "iso") {
+          const outputArray = Array.from({ length: 7 });
+          outputArray[0] = pvutils__namespace.padNumber(this.year < 2e3 ? this.year - 1900 : this.year - 2e3, 2);
+          outputArray[1] = pvutils__namespace.padNumber(this.month, 2);
+          outputArray[2] = pvutils__namespace.padNumber(this.day, 2);
+          outputArray[3] = pvutils__namespace.padNumber(this.hour, 2);
+          outputArray[4] = pvutils__namespace.padNumber(this.minute, 2);
+          outputArray[5] = pvutils__namespace.padNumber(this.second, 2);
+          outputArray[6] = "Z";
+          return outputArray.join("");
+        }
+        return super.toString(encoding);
+      }
+      onAsciiEncoding() {
+        return `${this.constructor.NAME} : ${this.toDate().toISOString()}`;
+      }
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          year: this.year,
+          month: this.month,
+          day: this.day,
+          hour: this.hour,
+          minute: this.minute,
+          second: this.second
+        };
+      }
+    };
+    _a$6 = UTCTime;
+    (() => {
+      typeStore.UTCTime = _a$6;
+    })();
+    UTCTime.NAME = "UTCTime";
+    var _a$5;
+    var GeneralizedTime = class extends UTCTime {
+      constructor(parameters = {}) {
+        var _b2;
+        super(parameters);
+        (_b2 = this.millisecond) !== null && _b2 !== void 0 ? _b2 : this.millisecond = 0;
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 24;
+      }
+      fromDate(inputDate) {
+        super.fromDate(inputDate);
+        this.millisecond = inputDate.getUTCMilliseconds();
+      }
+      toDate() {
+        const utcDate = Date.UTC(this.year, this.month - 1, this.day, this.hour, this.minute, this.second, this.millisecond);
+        return new Date(utcDate);
+      }
+      fromString(inputString) {
+        let isUTC = false;
+        let timeString = "";
+        let dateTimeString = "";
+        let fractionPart = 0;
+        let parser;
+        let hourDifference = 0;
+        let minuteDifference = 0;
+        if (inputString[inputString.length - 1] === "Z") {
+          timeString = inputString.substring(0, inputString.length - 1);
+          isUTC = true;
+        } else {
+          const number = new Number(inputString[inputString.length - 1]);
+          if (isNaN(number.valueOf()))
+            throw new Error("Wrong input string for conversion");
+          timeString = inputString;
+        }
+        if (isUTC) {
+          if (timeString.indexOf("+") !== -1)
+            throw new Error("Wrong input string for conversion");
+          if (timeString.indexOf("-") !== -1)
+            throw new Error("Wrong input string for conversion");
+        } else {
+          let multiplier = 1;
+          let differencePosition = timeString.indexOf("+");
+          let differenceString = "";
+          if (differencePosition === -1) {
+            differencePosition = timeString.indexOf("-");
+            multiplier = -1;
+          }
+          if (differencePosition !== -1) {
+            differenceString = timeString.substring(differencePosition + 1);
+            timeString = timeString.substring(0, differencePosition);
+            if (differenceString.length !== 2 && differenceString.length !== 4)
+              throw new Error("Wrong input string for conversion");
+            let number = parseInt(differenceString.substring(0, 2), 10);
+            if (isNaN(number.valueOf()))
+              throw new Error("Wrong input string for conversion");
+            hourDifference = multiplier * number;
+            if (differenceString.length === 4) {
+              number = parseInt(differenceString.substring(2, 4), 10);
+              if (isNaN(number.valueOf()))
+                throw new Error("Wrong input string for conversion");
+              minuteDifference = multiplier * number;
+            }
+          }
+        }
+        let fractionPointPosition = timeString.indexOf(".");
+        if (fractionPointPosition === -1)
+          fractionPointPosition = timeString.indexOf(",");
+        if (fractionPointPosition !== -1) {
+          const fractionPartCheck = new Number(`0${timeString.substring(fractionPointPosition)}`);
+          if (isNaN(fractionPartCheck.valueOf()))
+            throw new Error("Wrong input string for conversion");
+          fractionPart = fractionPartCheck.valueOf();
+          dateTimeString = timeString.substring(0, fractionPointPosition);
+        } else
+          dateTimeString = timeString;
+        switch (true) {
+          case dateTimeString.length === 8:
+            parser = /(\d{4})(\d{2})(\d{2})/gi;
+            if (fractionPointPosition !== -1)
+              throw new Error("Wrong input string for conversion");
+            break;
+          case dateTimeString.length === 10:
+            parser = /(\d{4})(\d{2})(\d{2})(\d{2})/gi;
+            if (fractionPointPosition !== -1) {
+              let fractionResult = 60 * fractionPart;
+              this.minute = Math.floor(fractionResult);
+              fractionResult = 60 * (fractionResult - this.minute);
+              this.second = Math.floor(fractionResult);
+              fractionResult = 1e3 * (fractionResult - this.second);
+              this.millisecond = Math.floor(fractionResult);
+            }
+            break;
+          case dateTimeString.length === 12:
+            parser = /(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})/gi;
+            if (fractionPointPosition !== -1) {
+              let fractionResult = 60 * fractionPart;
+              this.second = Math.floor(fractionResult);
+              fractionResult = 1e3 * (fractionResult - this.second);
+              this.millisecond = Math.floor(fractionResult);
+            }
+            break;
+          case dateTimeString.length === 14:
+            parser = /(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2})/gi;
+            if (fractionPointPosition !== -1) {
+              const fractionResult = 1e3 * fractionPart;
+              this.millisecond = Math.floor(fractionResult);
+            }
+            break;
+          default:
+            throw new Error("Wrong input string for conversion");
+        }
+        const parserArray = parser.exec(dateTimeString);
+        if (parserArray === null)
+          throw new Error("Wrong input string for conversion");
+        for (let j = 1; j < parserArray.length; j++) {
+          switch (j) {
+            case 1:
+              this.year = parseInt(parserArray[j], 10);
+              break;
+            case 2:
+              this.month = parseInt(parserArray[j], 10);
+              break;
+            case 3:
+              this.day = parseInt(parserArray[j], 10);
+              break;
+            case 4:
+              this.hour = parseInt(parserArray[j], 10) + hourDifference;
+              break;
+            case 5:
+              this.minute = parseInt(parserArray[j], 10) + minuteDifference;
+              break;
+            case 6:
+              this.second = parseInt(parserArray[j], 10);
+              break;
             default:
-              throw new Error(`Unexpected operation: ${comparator.operator}`);
+              throw new Error("Wrong input string for conversion");
           }
-        });
-        if (setMin && (!minver || gt(minver, setMin))) {
-          minver = setMin;
+        }
+        if (isUTC === false) {
+          const tempDate = new Date(this.year, this.month, this.day, this.hour, this.minute, this.second, this.millisecond);
+          this.year = tempDate.getUTCFullYear();
+          this.month = tempDate.getUTCMonth();
+          this.day = tempDate.getUTCDay();
+          this.hour = tempDate.getUTCHours();
+          this.minute = tempDate.getUTCMinutes();
+          this.second = tempDate.getUTCSeconds();
+          this.millisecond = tempDate.getUTCMilliseconds();
         }
       }
-      if (minver && range.test(minver)) {
-        return minver;
+      toString(encoding = "iso") {
+        if (encoding === "iso") {
+          const outputArray = [];
+          outputArray.push(pvutils__namespace.padNumber(this.year, 4));
+          outputArray.push(pvutils__namespace.padNumber(this.month, 2));
+          outputArray.push(pvutils__namespace.padNumber(this.day, 2));
+          outputArray.push(pvutils__namespace.padNumber(this.hour, 2));
+          outputArray.push(pvutils__namespace.padNumber(this.minute, 2));
+          outputArray.push(pvutils__namespace.padNumber(this.second, 2));
+          if (this.millisecond !== 0) {
+            outputArray.push(".");
+            outputArray.push(pvutils__namespace.padNumber(this.millisecond, 3).replace(/0+$/, ""));
+          }
+          outputArray.push("Z");
+          return outputArray.join("");
+        }
+        return super.toString(encoding);
       }
-      return null;
+      toJSON() {
+        return {
+          ...super.toJSON(),
+          millisecond: this.millisecond
+        };
+      }
     };
-    module2.exports = minVersion;
+    _a$5 = GeneralizedTime;
+    (() => {
+      typeStore.GeneralizedTime = _a$5;
+    })();
+    GeneralizedTime.NAME = "GeneralizedTime";
+    var _a$4;
+    var DATE = class extends Utf8String {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 31;
+      }
+    };
+    _a$4 = DATE;
+    (() => {
+      typeStore.DATE = _a$4;
+    })();
+    DATE.NAME = "DATE";
+    var _a$3;
+    var TimeOfDay = class extends Utf8String {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 32;
+      }
+    };
+    _a$3 = TimeOfDay;
+    (() => {
+      typeStore.TimeOfDay = _a$3;
+    })();
+    TimeOfDay.NAME = "TimeOfDay";
+    var _a$2;
+    var DateTime = class extends Utf8String {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 33;
+      }
+    };
+    _a$2 = DateTime;
+    (() => {
+      typeStore.DateTime = _a$2;
+    })();
+    DateTime.NAME = "DateTime";
+    var _a$1;
+    var Duration = class extends Utf8String {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 34;
+      }
+    };
+    _a$1 = Duration;
+    (() => {
+      typeStore.Duration = _a$1;
+    })();
+    Duration.NAME = "Duration";
+    var _a;
+    var TIME = class extends Utf8String {
+      constructor(parameters = {}) {
+        super(parameters);
+        this.idBlock.tagClass = 1;
+        this.idBlock.tagNumber = 14;
+      }
+    };
+    _a = TIME;
+    (() => {
+      typeStore.TIME = _a;
+    })();
+    TIME.NAME = "TIME";
+    var Any = class {
+      constructor({ name = EMPTY_STRING, optional = false } = {}) {
+        this.name = name;
+        this.optional = optional;
+      }
+    };
+    var Choice = class extends Any {
+      constructor({ value = [], ...parameters } = {}) {
+        super(parameters);
+        this.value = value;
+      }
+    };
+    var Repeated = class extends Any {
+      constructor({ value = new Any(), local = false, ...parameters } = {}) {
+        super(parameters);
+        this.value = value;
+        this.local = local;
+      }
+    };
+    var RawData = class {
+      get data() {
+        return this.dataView.slice().buffer;
+      }
+      set data(value) {
+        this.dataView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(value);
+      }
+      constructor({ data = EMPTY_VIEW } = {}) {
+        this.dataView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(data);
+      }
+      fromBER(inputBuffer, inputOffset, inputLength) {
+        const endLength = inputOffset + inputLength;
+        this.dataView = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer).subarray(inputOffset, endLength);
+        return endLength;
+      }
+      toBER(_sizeOnly) {
+        return this.dataView.slice().buffer;
+      }
+    };
+    function compareSchema(root, inputData, inputSchema) {
+      if (inputSchema instanceof Choice) {
+        for (const element of inputSchema.value) {
+          const result2 = compareSchema(root, inputData, element);
+          if (result2.verified) {
+            return {
+              verified: true,
+              result: root
+            };
+          }
+        }
+        {
+          const _result = {
+            verified: false,
+            result: { error: "Wrong values for Choice type" }
+          };
+          if (inputSchema.hasOwnProperty(NAME))
+            _result.name = inputSchema.name;
+          return _result;
+        }
+      }
+      if (inputSchema instanceof Any) {
+        if (inputSchema.hasOwnProperty(NAME))
+          root[inputSchema.name] = inputData;
+        return {
+          verified: true,
+          result: root
+        };
+      }
+      if (root instanceof Object === false) {
+        return {
+          verified: false,
+          result: { error: "Wrong root object" }
+        };
+      }
+      if (inputData instanceof Object === false) {
+        return {
+          verified: false,
+          result: { error: "Wrong ASN.1 data" }
+        };
+      }
+      if (inputSchema instanceof Object === false) {
+        return {
+          verified: false,
+          result: { error: "Wrong ASN.1 schema" }
+        };
+      }
+      if (ID_BLOCK in inputSchema === false) {
+        return {
+          verified: false,
+          result: { error: "Wrong ASN.1 schema" }
+        };
+      }
+      if (FROM_BER in inputSchema.idBlock === false) {
+        return {
+          verified: false,
+          result: { error: "Wrong ASN.1 schema" }
+        };
+      }
+      if (TO_BER in inputSchema.idBlock === false) {
+        return {
+          verified: false,
+          result: { error: "Wrong ASN.1 schema" }
+        };
+      }
+      const encodedId = inputSchema.idBlock.toBER(false);
+      if (encodedId.byteLength === 0) {
+        return {
+          verified: false,
+          result: { error: "Error encoding idBlock for ASN.1 schema" }
+        };
+      }
+      const decodedOffset = inputSchema.idBlock.fromBER(encodedId, 0, encodedId.byteLength);
+      if (decodedOffset === -1) {
+        return {
+          verified: false,
+          result: { error: "Error decoding idBlock for ASN.1 schema" }
+        };
+      }
+      if (inputSchema.idBlock.hasOwnProperty(TAG_CLASS) === false) {
+        return {
+          verified: false,
+          result: { error: "Wrong ASN.1 schema" }
+        };
+      }
+      if (inputSchema.idBlock.tagClass !== inputData.idBlock.tagClass) {
+        return {
+          verified: false,
+          result: root
+        };
+      }
+      if (inputSchema.idBlock.hasOwnProperty(TAG_NUMBER) === false) {
+        return {
+          verified: false,
+          result: { error: "Wrong ASN.1 schema" }
+        };
+      }
+      if (inputSchema.idBlock.tagNumber !== inputData.idBlock.tagNumber) {
+        return {
+          verified: false,
+          result: root
+        };
+      }
+      if (inputSchema.idBlock.hasOwnProperty(IS_CONSTRUCTED) === false) {
+        return {
+          verified: false,
+          result: { error: "Wrong ASN.1 schema" }
+        };
+      }
+      if (inputSchema.idBlock.isConstructed !== inputData.idBlock.isConstructed) {
+        return {
+          verified: false,
+          result: root
+        };
+      }
+      if (!(IS_HEX_ONLY in inputSchema.idBlock)) {
+        return {
+          verified: false,
+          result: { error: "Wrong ASN.1 schema" }
+        };
+      }
+      if (inputSchema.idBlock.isHexOnly !== inputData.idBlock.isHexOnly) {
+        return {
+          verified: false,
+          result: root
+        };
+      }
+      if (inputSchema.idBlock.isHexOnly) {
+        if (VALUE_HEX_VIEW in inputSchema.idBlock === false) {
+          return {
+            verified: false,
+            result: { error: "Wrong ASN.1 schema" }
+          };
+        }
+        const schemaView = inputSchema.idBlock.valueHexView;
+        const asn1View = inputData.idBlock.valueHexView;
+        if (schemaView.length !== asn1View.length) {
+          return {
+            verified: false,
+            result: root
+          };
+        }
+        for (let i = 0; i < schemaView.length; i++) {
+          if (schemaView[i] !== asn1View[1]) {
+            return {
+              verified: false,
+              result: root
+            };
+          }
+        }
+      }
+      if (inputSchema.name) {
+        inputSchema.name = inputSchema.name.replace(/^\s+|\s+$/g, EMPTY_STRING);
+        if (inputSchema.name)
+          root[inputSchema.name] = inputData;
+      }
+      if (inputSchema instanceof typeStore.Constructed) {
+        let admission = 0;
+        let result2 = {
+          verified: false,
+          result: { error: "Unknown error" }
+        };
+        let maxLength = inputSchema.valueBlock.value.length;
+        if (maxLength > 0) {
+          if (inputSchema.valueBlock.value[0] instanceof Repeated) {
+            maxLength = inputData.valueBlock.value.length;
+          }
+        }
+        if (maxLength === 0) {
+          return {
+            verified: true,
+            result: root
+          };
+        }
+        if (inputData.valueBlock.value.length === 0 && inputSchema.valueBlock.value.length !== 0) {
+          let _optional = true;
+          for (let i = 0; i < inputSchema.valueBlock.value.length; i++)
+            _optional = _optional && (inputSchema.valueBlock.value[i].optional || false);
+          if (_optional) {
+            return {
+              verified: true,
+              result: root
+            };
+          }
+          if (inputSchema.name) {
+            inputSchema.name = inputSchema.name.replace(/^\s+|\s+$/g, EMPTY_STRING);
+            if (inputSchema.name)
+              delete root[inputSchema.name];
+          }
+          root.error = "Inconsistent object length";
+          return {
+            verified: false,
+            result: root
+          };
+        }
+        for (let i = 0; i < maxLength; i++) {
+          if (i - admission >= inputData.valueBlock.value.length) {
+            if (inputSchema.valueBlock.value[i].optional === false) {
+              const _result = {
+                verified: false,
+                result: root
+              };
+              root.error = "Inconsistent length between ASN.1 data and schema";
+              if (inputSchema.name) {
+                inputSchema.name = inputSchema.name.replace(/^\s+|\s+$/g, EMPTY_STRING);
+                if (inputSchema.name) {
+                  delete root[inputSchema.name];
+                  _result.name = inputSchema.name;
+                }
+              }
+              return _result;
+            }
+          } else {
+            if (inputSchema.valueBlock.value[0] instanceof Repeated) {
+              result2 = compareSchema(root, inputData.valueBlock.value[i], inputSchema.valueBlock.value[0].value);
+              if (result2.verified === false) {
+                if (inputSchema.valueBlock.value[0].optional)
+                  admission++;
+                else {
+                  if (inputSchema.name) {
+                    inputSchema.name = inputSchema.name.replace(/^\s+|\s+$/g, EMPTY_STRING);
+                    if (inputSchema.name)
+                      delete root[inputSchema.name];
+                  }
+                  return result2;
+                }
+              }
+              if (NAME in inputSchema.valueBlock.value[0] && inputSchema.valueBlock.value[0].name.length > 0) {
+                let arrayRoot = {};
+                if (LOCAL in inputSchema.valueBlock.value[0] && inputSchema.valueBlock.value[0].local)
+                  arrayRoot = inputData;
+                else
+                  arrayRoot = root;
+                if (typeof arrayRoot[inputSchema.valueBlock.value[0].name] === "undefined")
+                  arrayRoot[inputSchema.valueBlock.value[0].name] = [];
+                arrayRoot[inputSchema.valueBlock.value[0].name].push(inputData.valueBlock.value[i]);
+              }
+            } else {
+              result2 = compareSchema(root, inputData.valueBlock.value[i - admission], inputSchema.valueBlock.value[i]);
+              if (result2.verified === false) {
+                if (inputSchema.valueBlock.value[i].optional)
+                  admission++;
+                else {
+                  if (inputSchema.name) {
+                    inputSchema.name = inputSchema.name.replace(/^\s+|\s+$/g, EMPTY_STRING);
+                    if (inputSchema.name)
+                      delete root[inputSchema.name];
+                  }
+                  return result2;
+                }
+              }
+            }
+          }
+        }
+        if (result2.verified === false) {
+          const _result = {
+            verified: false,
+            result: root
+          };
+          if (inputSchema.name) {
+            inputSchema.name = inputSchema.name.replace(/^\s+|\s+$/g, EMPTY_STRING);
+            if (inputSchema.name) {
+              delete root[inputSchema.name];
+              _result.name = inputSchema.name;
+            }
+          }
+          return _result;
+        }
+        return {
+          verified: true,
+          result: root
+        };
+      }
+      if (inputSchema.primitiveSchema && VALUE_HEX_VIEW in inputData.valueBlock) {
+        const asn1 = localFromBER(inputData.valueBlock.valueHexView);
+        if (asn1.offset === -1) {
+          const _result = {
+            verified: false,
+            result: asn1.result
+          };
+          if (inputSchema.name) {
+            inputSchema.name = inputSchema.name.replace(/^\s+|\s+$/g, EMPTY_STRING);
+            if (inputSchema.name) {
+              delete root[inputSchema.name];
+              _result.name = inputSchema.name;
+            }
+          }
+          return _result;
+        }
+        return compareSchema(root, asn1.result, inputSchema.primitiveSchema);
+      }
+      return {
+        verified: true,
+        result: root
+      };
+    }
+    function verifySchema(inputBuffer, inputSchema) {
+      if (inputSchema instanceof Object === false) {
+        return {
+          verified: false,
+          result: { error: "Wrong ASN.1 schema type" }
+        };
+      }
+      const asn1 = localFromBER(pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer));
+      if (asn1.offset === -1) {
+        return {
+          verified: false,
+          result: asn1.result
+        };
+      }
+      return compareSchema(asn1.result, asn1.result, inputSchema);
+    }
+    registerBuiltinEncoder({ BitString, Integer, OctetString: OctetString2, Primitive, Constructed, Sequence, Set: Set2 }, {
+      BaseBlock,
+      ViewWriter,
+      LocalIdentificationBlock,
+      LocalLengthBlock,
+      LocalIntegerValueBlock,
+      LocalOctetStringValueBlock,
+      LocalConstructedValueBlock,
+      LocalBitStringValueBlock,
+      LocalPrimitiveValueBlock,
+      originalBaseBlockToBER: ORIGINAL_BASE_BLOCK_TO_BER,
+      originalWriterWrite: ORIGINAL_VIEW_WRITER_WRITE,
+      originalWriterFinal: ORIGINAL_VIEW_WRITER_FINAL,
+      originalIdentificationToBER: ORIGINAL_LOCAL_IDENTIFICATION_TO_BER,
+      originalLengthToBER: ORIGINAL_LOCAL_LENGTH_TO_BER,
+      originalIntegerToBER: ORIGINAL_LOCAL_INTEGER_TO_BER,
+      originalOctetStringToBER: ORIGINAL_LOCAL_OCTET_STRING_TO_BER,
+      originalBitStringToBER: ORIGINAL_LOCAL_BIT_STRING_TO_BER,
+      originalConstructedToBER: ORIGINAL_LOCAL_CONSTRUCTED_TO_BER,
+      originalPrimitiveToBER: ORIGINAL_LOCAL_PRIMITIVE_TO_BER
+    });
+    registerFastParser({ Integer, Null, Sequence });
+    exports2.Any = Any;
+    exports2.BaseBlock = BaseBlock;
+    exports2.BaseStringBlock = BaseStringBlock;
+    exports2.BitString = BitString;
+    exports2.BmpString = BmpString;
+    exports2.Boolean = Boolean2;
+    exports2.CharacterString = CharacterString;
+    exports2.Choice = Choice;
+    exports2.Constructed = Constructed;
+    exports2.DATE = DATE;
+    exports2.DEFAULT_MAX_CONTENT_LENGTH = DEFAULT_MAX_CONTENT_LENGTH;
+    exports2.DEFAULT_MAX_DEPTH = DEFAULT_MAX_DEPTH;
+    exports2.DEFAULT_MAX_NODES = DEFAULT_MAX_NODES;
+    exports2.DateTime = DateTime;
+    exports2.Duration = Duration;
+    exports2.EndOfContent = EndOfContent;
+    exports2.Enumerated = Enumerated;
+    exports2.GeneralString = GeneralString;
+    exports2.GeneralizedTime = GeneralizedTime;
+    exports2.GraphicString = GraphicString;
+    exports2.HexBlock = HexBlock;
+    exports2.IA5String = IA5String;
+    exports2.Integer = Integer;
+    exports2.Null = Null;
+    exports2.NumericString = NumericString;
+    exports2.ObjectIdentifier = ObjectIdentifier;
+    exports2.OctetString = OctetString2;
+    exports2.Primitive = Primitive;
+    exports2.PrintableString = PrintableString;
+    exports2.RawData = RawData;
+    exports2.RelativeObjectIdentifier = RelativeObjectIdentifier;
+    exports2.Repeated = Repeated;
+    exports2.Sequence = Sequence;
+    exports2.Set = Set2;
+    exports2.TIME = TIME;
+    exports2.TeletexString = TeletexString;
+    exports2.TimeOfDay = TimeOfDay;
+    exports2.UTCTime = UTCTime;
+    exports2.UniversalString = UniversalString;
+    exports2.Utf8String = Utf8String;
+    exports2.ValueBlock = ValueBlock;
+    exports2.VideotexString = VideotexString;
+    exports2.ViewWriter = ViewWriter;
+    exports2.VisibleString = VisibleString;
+    exports2.compareSchema = compareSchema;
+    exports2.fromBER = fromBER;
+    exports2.verifySchema = verifySchema;
   }
 });
 
-// node_modules/semver/ranges/valid.js
-var require_valid2 = __commonJS({
-  "node_modules/semver/ranges/valid.js"(exports2, module2) {
+// node_modules/@peculiar/utils/build/cjs/bytes/buffer-source.js
+var require_buffer_source = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/bytes/buffer-source.js"(exports2) {
     "use strict";
-    var Range = require_range();
-    var validRange = (range, options) => {
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.isArrayBuffer = isArrayBuffer;
+    exports2.isSharedArrayBuffer = isSharedArrayBuffer;
+    exports2.isArrayBufferLike = isArrayBufferLike;
+    exports2.isArrayBufferView = isArrayBufferView;
+    exports2.isBufferSource = isBufferSource;
+    exports2.assertBufferSource = assertBufferSource;
+    exports2.toUint8Array = toUint8Array;
+    exports2.toUint8ArrayCopy = toUint8ArrayCopy;
+    exports2.toArrayBuffer = toArrayBuffer;
+    exports2.toArrayBufferLike = toArrayBufferLike;
+    exports2.toView = toView;
+    exports2.toViewCopy = toViewCopy;
+    var ARRAY_BUFFER_TAG = "[object ArrayBuffer]";
+    var SHARED_ARRAY_BUFFER_TAG = "[object SharedArrayBuffer]";
+    function tagOf(value) {
+      return Object.prototype.toString.call(value);
+    }
+    function isDataViewConstructor(type) {
+      return type === DataView || type.prototype instanceof DataView;
+    }
+    function bytesPerElement(type) {
+      if (isDataViewConstructor(type)) {
+        return 1;
+      }
+      const value = type.BYTES_PER_ELEMENT;
+      return value ?? 1;
+    }
+    function isArrayBufferViewLike(value) {
+      if (ArrayBuffer.isView(value)) {
+        return true;
+      }
+      if (!value || typeof value !== "object") {
+        return false;
+      }
+      const view = value;
+      return typeof view.byteOffset === "number" && typeof view.byteLength === "number" && isArrayBufferLike(view.buffer);
+    }
+    function copyBytes2(data) {
+      const view = toUint8Array(data);
+      const copy = new Uint8Array(view.byteLength);
+      copy.set(view);
+      return copy;
+    }
+    function isArrayBuffer(value) {
+      return tagOf(value) === ARRAY_BUFFER_TAG;
+    }
+    function isSharedArrayBuffer(value) {
+      return typeof SharedArrayBuffer !== "undefined" && tagOf(value) === SHARED_ARRAY_BUFFER_TAG;
+    }
+    function isArrayBufferLike(value) {
+      return isArrayBuffer(value) || isSharedArrayBuffer(value);
+    }
+    function isArrayBufferView(value) {
+      return isArrayBufferViewLike(value);
+    }
+    function isBufferSource(value) {
+      return isArrayBufferLike(value) || isArrayBufferView(value);
+    }
+    function assertBufferSource(value) {
+      if (!isBufferSource(value)) {
+        throw new TypeError("Expected ArrayBuffer, SharedArrayBuffer, or ArrayBufferView");
+      }
+    }
+    function toUint8Array(data) {
+      assertBufferSource(data);
+      if (isArrayBufferLike(data)) {
+        return new Uint8Array(data);
+      }
+      return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    }
+    function toUint8ArrayCopy(data) {
+      return copyBytes2(data);
+    }
+    function toArrayBuffer(data) {
+      assertBufferSource(data);
+      if (isArrayBuffer(data)) {
+        return data;
+      }
+      const buffer = new ArrayBuffer(data.byteLength);
+      new Uint8Array(buffer).set(toUint8Array(data));
+      return buffer;
+    }
+    function toArrayBufferLike(data) {
+      assertBufferSource(data);
+      if (isArrayBufferLike(data)) {
+        return data;
+      }
+      if (data.byteOffset === 0 && data.byteLength === data.buffer.byteLength) {
+        return data.buffer;
+      }
+      return copyBytes2(data).buffer;
+    }
+    function toView(data, type) {
+      assertBufferSource(data);
+      if (ArrayBuffer.isView(data) && data.constructor === type) {
+        return data;
+      }
+      const view = toUint8Array(data);
+      const elementSize = bytesPerElement(type);
+      if (view.byteOffset % elementSize !== 0 || view.byteLength % elementSize !== 0) {
+        throw new RangeError(`Cannot create ${type.name} over unaligned byte range`);
+      }
+      if (isDataViewConstructor(type)) {
+        return new type(view.buffer, view.byteOffset, view.byteLength);
+      }
+      return new type(view.buffer, view.byteOffset, view.byteLength / elementSize);
+    }
+    function toViewCopy(data, type) {
+      const copy = toUint8ArrayCopy(data);
+      return toView(copy, type);
+    }
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/bytes/concat.js
+var require_concat = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/bytes/concat.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.concatToUint8Array = concatToUint8Array;
+    exports2.concat = concat;
+    var buffer_source_js_1 = require_buffer_source();
+    function concatToUint8Array(buffers) {
+      const views = [];
+      let length = 0;
+      for (const buffer of buffers) {
+        const view = (0, buffer_source_js_1.toUint8Array)(buffer);
+        views.push(view);
+        length += view.byteLength;
+      }
+      const result2 = new Uint8Array(length);
+      let offset = 0;
+      for (const view of views) {
+        result2.set(view, offset);
+        offset += view.byteLength;
+      }
+      return result2;
+    }
+    function concat(first, second, ...rest) {
+      let buffers;
+      let type;
+      if (typeof second === "function") {
+        buffers = Array.from(first);
+        type = second;
+      } else if ((0, buffer_source_js_1.isBufferSource)(first)) {
+        buffers = [first, second, ...rest].filter(buffer_source_js_1.isBufferSource);
+      } else {
+        buffers = Array.from(first);
+        if (second) {
+          buffers.push(second);
+        }
+        buffers.push(...rest);
+      }
+      const bytes = concatToUint8Array(buffers);
+      return type ? (0, buffer_source_js_1.toView)(bytes, type) : bytes.buffer;
+    }
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/bytes/equal.js
+var require_equal = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/bytes/equal.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.equal = equal;
+    var buffer_source_js_1 = require_buffer_source();
+    function equal(a, b, options = {}) {
+      const left = (0, buffer_source_js_1.toUint8Array)(a);
+      const right = (0, buffer_source_js_1.toUint8Array)(b);
+      if (!options.constantTime && left.byteLength !== right.byteLength) {
+        return false;
+      }
+      const length = Math.max(left.byteLength, right.byteLength);
+      let diff = left.byteLength ^ right.byteLength;
+      for (let i = 0; i < length; i++) {
+        diff |= (left[i] ?? 0) ^ (right[i] ?? 0);
+      }
+      return diff === 0;
+    }
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/bytes/sequence.js
+var require_sequence = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/bytes/sequence.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.indexOf = indexOf;
+    exports2.lastIndexOf = lastIndexOf;
+    exports2.includes = includes;
+    exports2.startsWith = startsWith;
+    exports2.endsWith = endsWith;
+    exports2.slice = slice;
+    exports2.tail = tail;
+    exports2.copy = copy;
+    exports2.compare = compare;
+    var buffer_source_js_1 = require_buffer_source();
+    function clampIndex(value, fallback, length) {
+      const normalized = Number.isFinite(value) ? Math.trunc(value) : fallback;
+      if (normalized <= 0) {
+        return 0;
+      }
+      if (normalized >= length) {
+        return length;
+      }
+      return normalized;
+    }
+    function normalizeForwardRange(length, options) {
+      const start = clampIndex(options?.start, 0, length);
+      const end = clampIndex(options?.end, length, length);
+      return end >= start ? [start, end] : [start, start];
+    }
+    function normalizeReverseRange(length, options) {
+      const start = clampIndex(options?.start, length, length);
+      const end = clampIndex(options?.end, 0, length);
+      return start >= end ? [end, start] : [start, start];
+    }
+    function normalizeSliceIndex(value, fallback, length) {
+      const normalized = Number.isFinite(value) ? Math.trunc(value) : fallback;
+      if (normalized < 0) {
+        return Math.max(length + normalized, 0);
+      }
+      if (normalized > length) {
+        return length;
+      }
+      return normalized;
+    }
+    function encodeAscii(text) {
+      const bytes = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) {
+        bytes[i] = text.charCodeAt(i) & 255;
+      }
+      return bytes;
+    }
+    function encodeUtf8(text) {
+      return new TextEncoder().encode(text);
+    }
+    function toPatternBytes(pattern, options) {
+      if (typeof pattern === "string") {
+        return options?.encoding === "utf8" ? encodeUtf8(pattern) : encodeAscii(pattern);
+      }
+      return (0, buffer_source_js_1.toUint8Array)(pattern);
+    }
+    function bytesEqualAt(data, pattern, offset) {
+      for (let index = 0; index < pattern.byteLength; index++) {
+        if (data[offset + index] !== pattern[index]) {
+          return false;
+        }
+      }
+      return true;
+    }
+    function indexOf(data, pattern, options) {
+      const bytes = (0, buffer_source_js_1.toUint8Array)(data);
+      const needle = toPatternBytes(pattern, options);
+      const [start, end] = normalizeForwardRange(bytes.byteLength, options);
+      if (needle.byteLength === 0) {
+        return start;
+      }
+      const lastOffset = end - needle.byteLength;
+      if (lastOffset < start) {
+        return -1;
+      }
+      for (let offset = start; offset <= lastOffset; offset++) {
+        if (bytesEqualAt(bytes, needle, offset)) {
+          return offset;
+        }
+      }
+      return -1;
+    }
+    function lastIndexOf(data, pattern, options) {
+      const bytes = (0, buffer_source_js_1.toUint8Array)(data);
+      const needle = toPatternBytes(pattern, options);
+      const [end, start] = normalizeReverseRange(bytes.byteLength, options);
+      if (needle.byteLength === 0) {
+        return start;
+      }
+      const firstOffset = start - needle.byteLength;
+      if (firstOffset < end) {
+        return -1;
+      }
+      for (let offset = firstOffset; offset >= end; offset--) {
+        if (bytesEqualAt(bytes, needle, offset)) {
+          return offset;
+        }
+      }
+      return -1;
+    }
+    function includes(data, pattern, options) {
+      return indexOf(data, pattern, options) !== -1;
+    }
+    function startsWith(data, pattern, options) {
+      const bytes = (0, buffer_source_js_1.toUint8Array)(data);
+      const needle = toPatternBytes(pattern, options);
+      if (needle.byteLength > bytes.byteLength) {
+        return false;
+      }
+      return bytesEqualAt(bytes, needle, 0);
+    }
+    function endsWith(data, pattern, options) {
+      const bytes = (0, buffer_source_js_1.toUint8Array)(data);
+      const needle = toPatternBytes(pattern, options);
+      if (needle.byteLength > bytes.byteLength) {
+        return false;
+      }
+      return bytesEqualAt(bytes, needle, bytes.byteLength - needle.byteLength);
+    }
+    function slice(data, start, end) {
+      const bytes = (0, buffer_source_js_1.toUint8Array)(data);
+      const normalizedStart = normalizeSliceIndex(start, 0, bytes.byteLength);
+      const normalizedEnd = normalizeSliceIndex(end, bytes.byteLength, bytes.byteLength);
+      if (normalizedEnd <= normalizedStart) {
+        return bytes.subarray(normalizedStart, normalizedStart);
+      }
+      return bytes.subarray(normalizedStart, normalizedEnd);
+    }
+    function tail(data, length) {
+      const bytes = (0, buffer_source_js_1.toUint8Array)(data);
+      const normalizedLength = Number.isFinite(length) ? Math.max(0, Math.trunc(length)) : 0;
+      if (normalizedLength >= bytes.byteLength) {
+        return bytes;
+      }
+      return bytes.subarray(bytes.byteLength - normalizedLength);
+    }
+    function copy(data) {
+      return (0, buffer_source_js_1.toUint8ArrayCopy)(data);
+    }
+    function compare(a, b) {
+      const left = (0, buffer_source_js_1.toUint8Array)(a);
+      const right = (0, buffer_source_js_1.toUint8Array)(b);
+      const limit = Math.min(left.byteLength, right.byteLength);
+      for (let index = 0; index < limit; index++) {
+        if (left[index] < right[index]) {
+          return -1;
+        }
+        if (left[index] > right[index]) {
+          return 1;
+        }
+      }
+      if (left.byteLength < right.byteLength) {
+        return -1;
+      }
+      if (left.byteLength > right.byteLength) {
+        return 1;
+      }
+      return 0;
+    }
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/bytes/index.js
+var require_bytes = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/bytes/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.tail = exports2.startsWith = exports2.slice = exports2.lastIndexOf = exports2.indexOf = exports2.includes = exports2.endsWith = exports2.copy = exports2.compare = exports2.equal = exports2.concatToUint8Array = exports2.concat = exports2.toViewCopy = exports2.toView = exports2.toUint8ArrayCopy = exports2.toUint8Array = exports2.toArrayBufferLike = exports2.toArrayBuffer = exports2.isSharedArrayBuffer = exports2.isBufferSource = exports2.isArrayBufferView = exports2.isArrayBufferLike = exports2.isArrayBuffer = exports2.assertBufferSource = void 0;
+    var buffer_source_js_1 = require_buffer_source();
+    Object.defineProperty(exports2, "assertBufferSource", { enumerable: true, get: function() {
+      return buffer_source_js_1.assertBufferSource;
+    } });
+    Object.defineProperty(exports2, "isArrayBuffer", { enumerable: true, get: function() {
+      return buffer_source_js_1.isArrayBuffer;
+    } });
+    Object.defineProperty(exports2, "isArrayBufferLike", { enumerable: true, get: function() {
+      return buffer_source_js_1.isArrayBufferLike;
+    } });
+    Object.defineProperty(exports2, "isArrayBufferView", { enumerable: true, get: function() {
+      return buffer_source_js_1.isArrayBufferView;
+    } });
+    Object.defineProperty(exports2, "isBufferSource", { enumerable: true, get: function() {
+      return buffer_source_js_1.isBufferSource;
+    } });
+    Object.defineProperty(exports2, "isSharedArrayBuffer", { enumerable: true, get: function() {
+      return buffer_source_js_1.isSharedArrayBuffer;
+    } });
+    Object.defineProperty(exports2, "toArrayBuffer", { enumerable: true, get: function() {
+      return buffer_source_js_1.toArrayBuffer;
+    } });
+    Object.defineProperty(exports2, "toArrayBufferLike", { enumerable: true, get: function() {
+      return buffer_source_js_1.toArrayBufferLike;
+    } });
+    Object.defineProperty(exports2, "toUint8Array", { enumerable: true, get: function() {
+      return buffer_source_js_1.toUint8Array;
+    } });
+    Object.defineProperty(exports2, "toUint8ArrayCopy", { enumerable: true, get: function() {
+      return buffer_source_js_1.toUint8ArrayCopy;
+    } });
+    Object.defineProperty(exports2, "toView", { enumerable: true, get: function() {
+      return buffer_source_js_1.toView;
+    } });
+    Object.defineProperty(exports2, "toViewCopy", { enumerable: true, get: function() {
+      return buffer_source_js_1.toViewCopy;
+    } });
+    var concat_js_1 = require_concat();
+    Object.defineProperty(exports2, "concat", { enumerable: true, get: function() {
+      return concat_js_1.concat;
+    } });
+    Object.defineProperty(exports2, "concatToUint8Array", { enumerable: true, get: function() {
+      return concat_js_1.concatToUint8Array;
+    } });
+    var equal_js_1 = require_equal();
+    Object.defineProperty(exports2, "equal", { enumerable: true, get: function() {
+      return equal_js_1.equal;
+    } });
+    var sequence_js_1 = require_sequence();
+    Object.defineProperty(exports2, "compare", { enumerable: true, get: function() {
+      return sequence_js_1.compare;
+    } });
+    Object.defineProperty(exports2, "copy", { enumerable: true, get: function() {
+      return sequence_js_1.copy;
+    } });
+    Object.defineProperty(exports2, "endsWith", { enumerable: true, get: function() {
+      return sequence_js_1.endsWith;
+    } });
+    Object.defineProperty(exports2, "includes", { enumerable: true, get: function() {
+      return sequence_js_1.includes;
+    } });
+    Object.defineProperty(exports2, "indexOf", { enumerable: true, get: function() {
+      return sequence_js_1.indexOf;
+    } });
+    Object.defineProperty(exports2, "lastIndexOf", { enumerable: true, get: function() {
+      return sequence_js_1.lastIndexOf;
+    } });
+    Object.defineProperty(exports2, "slice", { enumerable: true, get: function() {
+      return sequence_js_1.slice;
+    } });
+    Object.defineProperty(exports2, "startsWith", { enumerable: true, get: function() {
+      return sequence_js_1.startsWith;
+    } });
+    Object.defineProperty(exports2, "tail", { enumerable: true, get: function() {
+      return sequence_js_1.tail;
+    } });
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/encoding/binary.js
+var require_binary2 = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/encoding/binary.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.binary = void 0;
+    exports2.encode = encode;
+    exports2.decode = decode;
+    exports2.is = is;
+    var index_js_1 = require_bytes();
+    function encode(data) {
+      const bytes = (0, index_js_1.toUint8Array)(data);
+      let result2 = "";
+      for (const byte of bytes) {
+        result2 += String.fromCharCode(byte);
+      }
+      return result2;
+    }
+    function decode(text) {
+      const result2 = new Uint8Array(text.length);
+      for (let i = 0; i < text.length; i++) {
+        result2[i] = text.charCodeAt(i) & 255;
+      }
+      return result2;
+    }
+    function is(text) {
+      return typeof text === "string";
+    }
+    exports2.binary = { encode, decode, is };
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/encoding/hex.js
+var require_hex = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/encoding/hex.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.hex = exports2.formats = void 0;
+    exports2.normalize = normalize2;
+    exports2.is = is;
+    exports2.encode = encode;
+    exports2.decode = decode;
+    exports2.parse = parse;
+    exports2.format = format;
+    var index_js_1 = require_bytes();
+    var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
+    var COMMON_SEPARATORS = [" ", "	", "\n", "\r", ":", "-", "."];
+    function resolveSeparators(options) {
+      if (options.separators === "none") {
+        return [];
+      }
+      if (!options.separators || options.separators === "common") {
+        return COMMON_SEPARATORS;
+      }
+      return options.separators;
+    }
+    function validateSeparator(separator) {
+      if (!separator) {
+        throw new TypeError("Hex separators must be non-empty strings");
+      }
+    }
+    function matchSeparator(text, index, separators) {
+      for (const separator of separators) {
+        if (text.startsWith(separator, index)) {
+          return separator;
+        }
+      }
+      return void 0;
+    }
+    function detectCase(text) {
+      const hasUpper = /[A-F]/.test(text);
+      const hasLower = /[a-f]/.test(text);
+      return hasUpper && !hasLower ? "upper" : "lower";
+    }
+    function detectLineSeparator(text) {
+      const match = /\r\n|\n/.exec(text);
+      if (!match) {
+        return void 0;
+      }
+      return match[0] === "\r\n" ? "\r\n" : "\n";
+    }
+    function compactForDetection(text) {
+      return text.replace(/[^0-9a-f]/gi, "");
+    }
+    function detectGroup(text) {
+      const segments = text.match(/[0-9A-Fa-f]+|[^0-9A-Fa-f]+/g) ?? [];
+      if (segments.length < 3) {
+        return void 0;
+      }
+      const hexSegments = segments.filter((_, index) => index % 2 === 0);
+      const separators = segments.filter((_, index) => index % 2 === 1);
+      const separator = separators[0];
+      if (!separator || separators.some((item) => item !== separator)) {
+        return void 0;
+      }
+      if (hexSegments.some((segment) => segment.length === 0 || segment.length % 2 !== 0)) {
+        return void 0;
+      }
+      const firstLength = hexSegments[0]?.length ?? 0;
+      if (!firstLength) {
+        return void 0;
+      }
+      if (hexSegments.slice(0, -1).some((segment) => segment.length !== firstLength)) {
+        return void 0;
+      }
+      if ((hexSegments[hexSegments.length - 1]?.length ?? 0) > firstLength) {
+        return void 0;
+      }
+      return {
+        size: firstLength / 2,
+        separator
+      };
+    }
+    function detectFormat(text) {
+      const trimmed = text.trim();
+      const prefix = /^0x/i.test(trimmed) ? "0x" : "";
+      const body = prefix ? trimmed.slice(2) : trimmed;
+      const lineSeparator = detectLineSeparator(body);
+      const lines = body.split(/\r\n|\n/).filter((line) => line.length > 0);
+      const sampleLine = lines[0]?.trim() ?? "";
+      const group2 = detectGroup(sampleLine);
+      const format2 = {
+        case: detectCase(trimmed),
+        prefix
+      };
+      if (group2) {
+        format2.group = group2;
+      }
+      if (lineSeparator && lines.length > 1) {
+        const firstLineBytes = compactForDetection(lines[0] ?? "").length / 2;
+        if (firstLineBytes > 0 && lines.slice(0, -1).every((line) => compactForDetection(line).length / 2 === firstLineBytes)) {
+          format2.line = {
+            bytesPerLine: firstLineBytes,
+            separator: lineSeparator
+          };
+        }
+      }
+      return format2;
+    }
+    function normalizeText(text, options) {
+      const allowPrefix = options.allowPrefix ?? true;
+      const separators = [...resolveSeparators(options)].sort((left, right) => right.length - left.length);
+      for (const separator of separators) {
+        validateSeparator(separator);
+      }
+      let working = text.trim();
+      if (/^0x/i.test(working)) {
+        if (!allowPrefix) {
+          throw new TypeError("Hexadecimal text must not include a 0x prefix");
+        }
+        working = working.slice(2);
+      }
+      let normalized = "";
+      let lastTokenWasSeparator = false;
+      for (let index = 0; index < working.length; ) {
+        const character = working[index] ?? "";
+        if (HEX_CHARACTER_REGEX.test(character)) {
+          normalized += character;
+          lastTokenWasSeparator = false;
+          index += 1;
+          continue;
+        }
+        const separator = matchSeparator(working, index, separators);
+        if (!separator) {
+          throw new TypeError("Input is not valid hexadecimal text");
+        }
+        if (options.strict && (lastTokenWasSeparator || normalized.length === 0)) {
+          throw new TypeError("Hexadecimal text contains misplaced separators");
+        }
+        lastTokenWasSeparator = true;
+        index += separator.length;
+      }
+      if (options.strict && lastTokenWasSeparator && normalized.length > 0) {
+        throw new TypeError("Hexadecimal text must not end with a separator");
+      }
+      if (normalized.length % 2 !== 0) {
+        if (!options.allowOddLength) {
+          throw new TypeError("Hexadecimal text must contain an even number of characters");
+        }
+        normalized = `0${normalized}`;
+      }
+      return normalized.toLowerCase();
+    }
+    function groupPairs(pairs, group2) {
+      if (!group2) {
+        return pairs.join("");
+      }
+      if (!Number.isInteger(group2.size) || group2.size < 1) {
+        throw new RangeError("Hex group size must be a positive integer");
+      }
+      const chunks = [];
+      for (let index = 0; index < pairs.length; index += group2.size) {
+        chunks.push(pairs.slice(index, index + group2.size).join(""));
+      }
+      return chunks.join(group2.separator);
+    }
+    function normalize2(text, options = {}) {
+      return normalizeText(text, options);
+    }
+    function is(text, options = {}) {
+      if (typeof text !== "string") {
+        return false;
+      }
       try {
-        return new Range(range, options).range || "*";
-      } catch (er) {
-        return null;
+        normalize2(text, options);
+        return true;
+      } catch {
+        return false;
       }
+    }
+    function encode(data, options = {}) {
+      const bytes = (0, index_js_1.toUint8Array)(data);
+      const casing = options.case ?? "lower";
+      const pairs = Array.from(bytes, (byte) => {
+        const text = byte.toString(16).padStart(2, "0");
+        return casing === "upper" ? text.toUpperCase() : text;
+      });
+      let body = "";
+      if (options.line) {
+        const bytesPerLine = options.line.bytesPerLine;
+        if (!Number.isInteger(bytesPerLine) || bytesPerLine < 1) {
+          throw new RangeError("Hex bytesPerLine must be a positive integer");
+        }
+        const separator = options.line.separator ?? "\n";
+        const lines = [];
+        for (let index = 0; index < pairs.length; index += bytesPerLine) {
+          lines.push(groupPairs(pairs.slice(index, index + bytesPerLine), options.group));
+        }
+        body = lines.join(separator);
+      } else {
+        body = groupPairs(pairs, options.group);
+      }
+      return `${options.prefix ?? ""}${body}`;
+    }
+    function decode(text, options = {}) {
+      const normalized = normalize2(text, options);
+      const result2 = new Uint8Array(normalized.length / 2);
+      for (let i = 0; i < normalized.length; i += 2) {
+        result2[i / 2] = Number.parseInt(normalized.slice(i, i + 2), 16);
+      }
+      return result2;
+    }
+    function parse(text, options = {}) {
+      const normalized = normalize2(text, options);
+      return {
+        bytes: decode(normalized),
+        format: detectFormat(text),
+        normalized
+      };
+    }
+    function format(data, value) {
+      return encode(data, value);
+    }
+    exports2.formats = {
+      compact: Object.freeze({}),
+      upper: Object.freeze({ case: "upper" }),
+      colon: Object.freeze({ group: { size: 1, separator: ":" } }),
+      colonUpper: Object.freeze({ case: "upper", group: { size: 1, separator: ":" } }),
+      groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
+      prefixed: Object.freeze({ prefix: "0x" })
     };
-    module2.exports = validRange;
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse };
   }
 });
 
-// node_modules/semver/ranges/outside.js
-var require_outside = __commonJS({
-  "node_modules/semver/ranges/outside.js"(exports2, module2) {
+// node_modules/@peculiar/utils/build/cjs/encoding/utf8.js
+var require_utf8 = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/encoding/utf8.js"(exports2) {
     "use strict";
-    var SemVer = require_semver();
-    var Comparator = require_comparator();
-    var { ANY } = Comparator;
-    var Range = require_range();
-    var satisfies = require_satisfies();
-    var gt = require_gt();
-    var lt = require_lt();
-    var lte = require_lte();
-    var gte = require_gte();
-    var outside = (version, range, hilo, options) => {
-      version = new SemVer(version, options);
-      range = new Range(range, options);
-      let gtfn, ltefn, ltfn, comp, ecomp;
-      switch (hilo) {
-        case ">":
-          gtfn = gt;
-          ltefn = lte;
-          ltfn = lt;
-          comp = ">";
-          ecomp = ">=";
-          break;
-        case "<":
-          gtfn = lt;
-          ltefn = gte;
-          ltfn = gt;
-          comp = "<";
-          ecomp = "<=";
-          break;
-        default:
-          throw new TypeError('Must provide a hilo val of "<" or ">"');
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.utf8 = void 0;
+    exports2.encode = encode;
+    exports2.decode = decode;
+    var index_js_1 = require_bytes();
+    function encode(text) {
+      return new TextEncoder().encode(text);
+    }
+    function decode(data) {
+      return new TextDecoder("utf-8", { fatal: false }).decode((0, index_js_1.toUint8Array)(data));
+    }
+    exports2.utf8 = { encode, decode };
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/encoding/utf16.js
+var require_utf16 = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/encoding/utf16.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.utf16 = void 0;
+    exports2.encode = encode;
+    exports2.decode = decode;
+    var index_js_1 = require_bytes();
+    function encode(text, options = {}) {
+      const result2 = new ArrayBuffer(text.length * 2);
+      const view = new DataView(result2);
+      for (let i = 0; i < text.length; i++) {
+        view.setUint16(i * 2, text.charCodeAt(i), options.littleEndian ?? false);
       }
-      if (satisfies(version, range, options)) {
+      return new Uint8Array(result2);
+    }
+    function decode(data, options = {}) {
+      const buffer = (0, index_js_1.toArrayBuffer)(data);
+      const view = new DataView(buffer);
+      let result2 = "";
+      for (let i = 0; i < buffer.byteLength; i += 2) {
+        result2 += String.fromCharCode(view.getUint16(i, options.littleEndian ?? false));
+      }
+      return result2;
+    }
+    exports2.utf16 = { encode, decode };
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/encoding/base64.js
+var require_base64 = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/encoding/base64.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.base64 = void 0;
+    exports2.normalize = normalize2;
+    exports2.pad = pad;
+    exports2.is = is;
+    exports2.encode = encode;
+    exports2.decode = decode;
+    var index_js_1 = require_bytes();
+    var binary_js_1 = require_binary2();
+    var BASE64_REGEX = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+    function nodeBuffer() {
+      return globalThis.Buffer;
+    }
+    function normalize2(text) {
+      return text.replace(/[\n\r\t ]/g, "");
+    }
+    function pad(text) {
+      const remainder = text.length % 4;
+      return remainder ? text + "=".repeat(4 - remainder) : text;
+    }
+    function is(text) {
+      if (typeof text !== "string") {
         return false;
       }
-      for (let i = 0; i < range.set.length; ++i) {
-        const comparators = range.set[i];
-        let high = null;
-        let low = null;
-        comparators.forEach((comparator) => {
-          if (comparator.semver === ANY) {
-            comparator = new Comparator(">=0.0.0");
-          }
-          high = high || comparator;
-          low = low || comparator;
-          if (gtfn(comparator.semver, high.semver, options)) {
-            high = comparator;
-          } else if (ltfn(comparator.semver, low.semver, options)) {
-            low = comparator;
-          }
+      const normalized = normalize2(text);
+      return normalized === "" || BASE64_REGEX.test(normalized);
+    }
+    function encode(data, _options) {
+      const bytes = (0, index_js_1.toUint8Array)(data);
+      const buffer = nodeBuffer();
+      if (buffer) {
+        return buffer.from(bytes).toString("base64");
+      }
+      return btoa((0, binary_js_1.encode)(bytes));
+    }
+    function decode(text, _options) {
+      const normalized = normalize2(text);
+      if (!is(normalized)) {
+        throw new TypeError("Input is not valid Base64 text");
+      }
+      const buffer = nodeBuffer();
+      if (buffer) {
+        return new Uint8Array(buffer.from(normalized, "base64"));
+      }
+      return (0, binary_js_1.decode)(atob(normalized));
+    }
+    exports2.base64 = { encode, decode, is, normalize: normalize2, pad };
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/encoding/base64url.js
+var require_base64url = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/encoding/base64url.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.base64url = void 0;
+    exports2.normalize = normalize2;
+    exports2.is = is;
+    exports2.encode = encode;
+    exports2.decode = decode;
+    var base64_js_1 = require_base64();
+    var BASE64URL_REGEX = /^[A-Za-z0-9_-]*$/;
+    function normalize2(text) {
+      return text.replace(/[\n\r\t ]/g, "");
+    }
+    function is(text) {
+      return typeof text === "string" && BASE64URL_REGEX.test(normalize2(text));
+    }
+    function encode(data, _options) {
+      return base64_js_1.base64.encode(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/g, "");
+    }
+    function decode(text, _options) {
+      const normalized = normalize2(text);
+      if (!is(normalized)) {
+        throw new TypeError("Input is not valid Base64Url text");
+      }
+      return base64_js_1.base64.decode(base64_js_1.base64.pad(normalized.replace(/-/g, "+").replace(/_/g, "/")));
+    }
+    exports2.base64url = { encode, decode, is, normalize: normalize2 };
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/encoding/index.js
+var require_encoding3 = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/encoding/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.base64url = exports2.base64 = exports2.utf16 = exports2.utf8 = exports2.hex = exports2.binary = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    exports2.binary = tslib_1.__importStar(require_binary2());
+    exports2.hex = tslib_1.__importStar(require_hex());
+    exports2.utf8 = tslib_1.__importStar(require_utf8());
+    exports2.utf16 = tslib_1.__importStar(require_utf16());
+    exports2.base64 = tslib_1.__importStar(require_base64());
+    exports2.base64url = tslib_1.__importStar(require_base64url());
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/pem/pem.js
+var require_pem = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/pem/pem.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.pemConverter = exports2.pem = void 0;
+    exports2.encode = encode;
+    exports2.encodeMany = encodeMany;
+    exports2.decode = decode;
+    exports2.find = find;
+    exports2.findAll = findAll;
+    exports2.decodeFirst = decodeFirst;
+    exports2.parse = parse;
+    exports2.format = format;
+    var base64_js_1 = require_base64();
+    var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
+    var PEM_BLOCK_REGEX = /-----BEGIN ([^-]+)-----([\s\S]*?)-----END \1-----/g;
+    function assertLabel(label) {
+      if (!LABEL_REGEX.test(label)) {
+        throw new TypeError(`Invalid PEM label '${label}'`);
+      }
+    }
+    function wrap(text, lineLength) {
+      const result2 = [];
+      for (let i = 0; i < text.length; i += lineLength) {
+        result2.push(text.slice(i, i + lineLength));
+      }
+      return result2;
+    }
+    function parseBody(body) {
+      const normalized = body.trim().replace(/\r\n/g, "\n");
+      const lines = normalized.split("\n").map((line) => line.trim()).filter(Boolean);
+      const headers = {};
+      let index = 0;
+      for (; index < lines.length; index++) {
+        const line = lines[index];
+        const separator = line.indexOf(":");
+        if (separator <= 0) {
+          break;
+        }
+        headers[line.slice(0, separator).trim()] = line.slice(separator + 1).trim();
+      }
+      return {
+        headers: Object.keys(headers).length ? headers : void 0,
+        base64Lines: lines.slice(index),
+        base64Text: lines.slice(index).join("")
+      };
+    }
+    function detectNewline(text) {
+      return /\r\n/.test(text) ? "\r\n" : "\n";
+    }
+    function collectBlocks(text, options = {}) {
+      const blocks = [];
+      const requestedLabel = options.label;
+      let match;
+      PEM_BLOCK_REGEX.lastIndex = 0;
+      while (match = PEM_BLOCK_REGEX.exec(text)) {
+        const label = match[1].trim();
+        if (requestedLabel && label !== requestedLabel) {
+          continue;
+        }
+        assertLabel(label);
+        const parsed = parseBody(match[2]);
+        blocks.push({
+          label,
+          data: base64_js_1.base64.decode(parsed.base64Text),
+          headers: parsed.headers,
+          lineLength: parsed.base64Lines[0]?.length ?? 64,
+          newline: detectNewline(match[0])
         });
-        if (high.operator === comp || high.operator === ecomp) {
-          return false;
+      }
+      if (options.strict && blocks.length === 0) {
+        throw new TypeError(requestedLabel ? `No PEM block with label '${requestedLabel}' was found` : "No PEM blocks were found");
+      }
+      return blocks;
+    }
+    function encode(label, data, options = {}) {
+      assertLabel(label);
+      const lineLength = options.lineLength ?? 64;
+      if (!Number.isInteger(lineLength) || lineLength < 1) {
+        throw new RangeError("PEM lineLength must be a positive integer");
+      }
+      const newline = options.newline ?? "\n";
+      const lines = [`-----BEGIN ${label}-----`];
+      if (options.headers) {
+        for (const [name, value] of Object.entries(options.headers)) {
+          lines.push(`${name}: ${value}`);
         }
-        if ((!low.operator || low.operator === comp) && ltefn(version, low.semver)) {
-          return false;
-        } else if (low.operator === ecomp && ltfn(version, low.semver)) {
+        lines.push("");
+      }
+      lines.push(...wrap(base64_js_1.base64.encode(data), lineLength));
+      lines.push(`-----END ${label}-----`);
+      return `${lines.join(newline)}${newline}`;
+    }
+    function encodeMany(blocks, options = {}) {
+      return blocks.map((block) => encode(block.label, block.data, { ...options, headers: block.headers ?? options.headers })).join("");
+    }
+    function decode(text, options = {}) {
+      return collectBlocks(text, options).map(({ lineLength: _lineLength, newline: _newline, ...block }) => block);
+    }
+    function find(text, label) {
+      return decode(text, { label })[0];
+    }
+    function findAll(text, label) {
+      return decode(text, { label });
+    }
+    function decodeFirst(text, label) {
+      const [block] = decode(text, { label, strict: true });
+      return block.data;
+    }
+    function parse(text, options = {}) {
+      const [block] = collectBlocks(text, { ...options, strict: true });
+      const format2 = {
+        label: block.label,
+        headers: block.headers,
+        lineLength: block.lineLength,
+        newline: block.newline
+      };
+      return {
+        bytes: block.data,
+        format: format2,
+        normalized: encode(block.label, block.data, format2)
+      };
+    }
+    function format(data, value) {
+      return encode(value.label, data, value);
+    }
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse };
+    exports2.pemConverter = {
+      name: "pem",
+      encode: (data, options) => {
+        if (!options?.label) {
+          throw new TypeError("PEM label is required");
+        }
+        return encode(options.label, data, options);
+      },
+      decode: (text, options) => decodeFirst(text, options?.label),
+      format,
+      is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
+      parse
+    };
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/pem/index.js
+var require_pem2 = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/pem/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.pemConverter = exports2.pem = exports2.parse = exports2.format = exports2.findAll = exports2.find = exports2.encodeMany = exports2.encode = exports2.decodeFirst = exports2.decode = void 0;
+    var pem_js_1 = require_pem();
+    Object.defineProperty(exports2, "decode", { enumerable: true, get: function() {
+      return pem_js_1.decode;
+    } });
+    Object.defineProperty(exports2, "decodeFirst", { enumerable: true, get: function() {
+      return pem_js_1.decodeFirst;
+    } });
+    Object.defineProperty(exports2, "encode", { enumerable: true, get: function() {
+      return pem_js_1.encode;
+    } });
+    Object.defineProperty(exports2, "encodeMany", { enumerable: true, get: function() {
+      return pem_js_1.encodeMany;
+    } });
+    Object.defineProperty(exports2, "find", { enumerable: true, get: function() {
+      return pem_js_1.find;
+    } });
+    Object.defineProperty(exports2, "findAll", { enumerable: true, get: function() {
+      return pem_js_1.findAll;
+    } });
+    Object.defineProperty(exports2, "format", { enumerable: true, get: function() {
+      return pem_js_1.format;
+    } });
+    Object.defineProperty(exports2, "parse", { enumerable: true, get: function() {
+      return pem_js_1.parse;
+    } });
+    Object.defineProperty(exports2, "pem", { enumerable: true, get: function() {
+      return pem_js_1.pem;
+    } });
+    Object.defineProperty(exports2, "pemConverter", { enumerable: true, get: function() {
+      return pem_js_1.pemConverter;
+    } });
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/converters/registry.js
+var require_registry = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/converters/registry.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.createConverterRegistry = createConverterRegistry;
+    function keyOf(name) {
+      return name.trim().toLowerCase();
+    }
+    function toError(error2) {
+      return error2 instanceof Error ? error2 : new Error(String(error2));
+    }
+    function removeConverter(converters, primaryNames, converter) {
+      for (const alias of [converter.name, ...converter.aliases ?? []]) {
+        converters.delete(keyOf(alias));
+      }
+      primaryNames.delete(keyOf(converter.name));
+    }
+    function requireCapability(converter, name, capability) {
+      const method = converter[capability];
+      if (typeof method !== "function") {
+        throw new Error(`Converter '${name}' does not support ${capability}()`);
+      }
+      return method;
+    }
+    function detectConfidence(name, text, converter) {
+      const normalizedName = keyOf(converter.name || name);
+      const trimmed = text.trim();
+      if (!trimmed) {
+        return 0;
+      }
+      let accepted = false;
+      if (converter.is) {
+        accepted = converter.is(text);
+      }
+      let decodable = false;
+      try {
+        converter.decode(text);
+        decodable = true;
+      } catch {
+        decodable = false;
+      }
+      if (!accepted && !decodable) {
+        return 0;
+      }
+      switch (normalizedName) {
+        case "pem":
+          return /-----BEGIN [^-]+-----/.test(text) ? 1 : 0;
+        case "hex": {
+          const compact = trimmed.replace(/^0x/i, "").replace(/[\s:.-]/g, "");
+          if (!compact || /[^0-9a-f]/i.test(compact) || compact.length % 2 !== 0) {
+            return 0;
+          }
+          if (/^0x/i.test(trimmed) || /[:\s.-]/.test(trimmed)) {
+            return 0.95;
+          }
+          if (/[a-f]/.test(trimmed) || /[A-F]/.test(trimmed)) {
+            return 0.8;
+          }
+          return 0.45;
+        }
+        case "base64url":
+          if (/[-_]/.test(trimmed)) {
+            return 0.95;
+          }
+          if (/=/.test(trimmed)) {
+            return 0.1;
+          }
+          return 0.6;
+        case "base64":
+          if (/[+/=]/.test(trimmed)) {
+            return 0.9;
+          }
+          return 0.55;
+        case "binary":
+        case "utf8":
+        case "utf16be":
+        case "utf16le":
+          return 0;
+        default:
+          return accepted && decodable ? 0.75 : 0.5;
+      }
+    }
+    function createConverterRegistry(initialConverters = []) {
+      const converters = /* @__PURE__ */ new Map();
+      const primaryNames = /* @__PURE__ */ new Set();
+      const api = {
+        register(converter, options = {}) {
+          if (!converter.name || !keyOf(converter.name)) {
+            throw new TypeError("Converter name is required");
+          }
+          const names2 = [...new Set([converter.name, ...converter.aliases ?? []].map(keyOf))];
+          const conflicts = /* @__PURE__ */ new Set();
+          for (const name of names2) {
+            const existing = converters.get(name);
+            if (!existing) {
+              continue;
+            }
+            if (!options.override) {
+              throw new Error(`Converter '${name}' is already registered`);
+            }
+            conflicts.add(existing);
+          }
+          for (const conflicting of conflicts) {
+            removeConverter(converters, primaryNames, conflicting);
+          }
+          for (const name of names2) {
+            converters.set(name, converter);
+          }
+          primaryNames.add(keyOf(converter.name));
+          return this;
+        },
+        unregister(name) {
+          const converter = converters.get(keyOf(name));
+          if (!converter) {
+            return false;
+          }
+          removeConverter(converters, primaryNames, converter);
+          return true;
+        },
+        has(name) {
+          return converters.has(keyOf(name));
+        },
+        get(name) {
+          const converter = converters.get(keyOf(name));
+          if (!converter) {
+            throw new Error(`Converter '${name}' is not registered`);
+          }
+          return converter;
+        },
+        list() {
+          return [...primaryNames].map((name) => this.get(name));
+        },
+        encode(name, data, options) {
+          return this.get(name).encode(data, options);
+        },
+        decode(name, text, options) {
+          return this.get(name).decode(text, options);
+        },
+        tryDecode(name, text, options) {
+          try {
+            return { ok: true, bytes: this.decode(name, text, options) };
+          } catch (error2) {
+            return { ok: false, error: toError(error2) };
+          }
+        },
+        normalize(name, text, options) {
+          const converter = this.get(name);
+          return requireCapability(converter, name, "normalize").call(converter, text, options);
+        },
+        parse(name, text, options) {
+          const converter = this.get(name);
+          return requireCapability(converter, name, "parse").call(converter, text, options);
+        },
+        format(name, data, format) {
+          const converter = this.get(name);
+          return requireCapability(converter, name, "format").call(converter, data, format);
+        },
+        transcode(text, options) {
+          const bytes = this.decode(options.from, text, options.fromOptions);
+          return this.encode(options.to, bytes, options.toOptions);
+        },
+        detect(text, options = {}) {
+          const formatNames = options.formats?.length ? options.formats.map((name) => String(name)) : this.list().map((converter) => converter.name).filter((name) => !["binary", "utf8", "utf16be", "utf16le"].includes(keyOf(name)));
+          const detections = /* @__PURE__ */ new Map();
+          for (const requestedName of formatNames) {
+            const converter = this.get(requestedName);
+            const confidence = detectConfidence(requestedName, text, converter);
+            if (confidence <= 0) {
+              continue;
+            }
+            const format = converter.name;
+            const current = detections.get(format);
+            if (!current || confidence > current.confidence) {
+              detections.set(format, { format, confidence });
+            }
+          }
+          return [...detections.values()].sort((left, right) => right.confidence - left.confidence);
+        }
+      };
+      for (const converter of initialConverters) {
+        api.register(converter);
+      }
+      return api;
+    }
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/converters/defaults.js
+var require_defaults = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/converters/defaults.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.defaultConverterRegistry = exports2.defaultConverters = exports2.utf16leConverter = exports2.utf16beConverter = exports2.utf8Converter = exports2.base64urlConverter = exports2.base64Converter = exports2.hexConverter = exports2.binaryConverter = exports2.pemConverter = void 0;
+    var index_js_1 = require_encoding3();
+    var index_js_2 = require_pem2();
+    var index_js_3 = require_pem2();
+    Object.defineProperty(exports2, "pemConverter", { enumerable: true, get: function() {
+      return index_js_3.pemConverter;
+    } });
+    var registry_js_1 = require_registry();
+    exports2.binaryConverter = {
+      name: "binary",
+      aliases: ["latin1"],
+      encode: index_js_1.binary.encode,
+      decode: index_js_1.binary.decode,
+      is: index_js_1.binary.is
+    };
+    exports2.hexConverter = {
+      name: "hex",
+      encode: index_js_1.hex.encode,
+      decode: index_js_1.hex.decode,
+      format: index_js_1.hex.format,
+      is: index_js_1.hex.is,
+      normalize: index_js_1.hex.normalize,
+      parse: index_js_1.hex.parse
+    };
+    exports2.base64Converter = {
+      name: "base64",
+      aliases: ["b64"],
+      encode: index_js_1.base64.encode,
+      decode: index_js_1.base64.decode,
+      is: index_js_1.base64.is,
+      normalize: index_js_1.base64.normalize
+    };
+    exports2.base64urlConverter = {
+      name: "base64url",
+      aliases: ["base64-url", "b64url"],
+      encode: index_js_1.base64url.encode,
+      decode: index_js_1.base64url.decode,
+      is: index_js_1.base64url.is,
+      normalize: index_js_1.base64url.normalize
+    };
+    exports2.utf8Converter = {
+      name: "utf8",
+      aliases: ["utf-8"],
+      encode: (data) => index_js_1.utf8.decode(data),
+      decode: (text) => index_js_1.utf8.encode(text),
+      is: (text) => typeof text === "string"
+    };
+    exports2.utf16beConverter = {
+      name: "utf16be",
+      aliases: ["utf16", "utf-16", "utf-16be"],
+      encode: (data) => index_js_1.utf16.decode(data),
+      decode: (text) => index_js_1.utf16.encode(text),
+      is: (text) => typeof text === "string"
+    };
+    exports2.utf16leConverter = {
+      name: "utf16le",
+      aliases: ["utf-16le", "ucs2", "usc2"],
+      encode: (data) => index_js_1.utf16.decode(data, { littleEndian: true }),
+      decode: (text) => index_js_1.utf16.encode(text, { littleEndian: true }),
+      is: (text) => typeof text === "string"
+    };
+    exports2.defaultConverters = [
+      exports2.binaryConverter,
+      exports2.hexConverter,
+      exports2.base64Converter,
+      exports2.base64urlConverter,
+      exports2.utf8Converter,
+      exports2.utf16beConverter,
+      exports2.utf16leConverter,
+      index_js_2.pemConverter
+    ];
+    exports2.defaultConverterRegistry = (0, registry_js_1.createConverterRegistry)(exports2.defaultConverters);
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/converters/convert.js
+var require_convert = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/converters/convert.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.convert = void 0;
+    var index_js_1 = require_bytes();
+    var index_js_2 = require_encoding3();
+    var defaults_js_1 = require_defaults();
+    function encode(name, data, ...args) {
+      return defaults_js_1.defaultConverterRegistry.encode(name, data, ...args);
+    }
+    function decode(name, text, ...args) {
+      return defaults_js_1.defaultConverterRegistry.decode(name, text, ...args);
+    }
+    function tryDecode(name, text, ...args) {
+      return defaults_js_1.defaultConverterRegistry.tryDecode(name, text, ...args);
+    }
+    function normalize2(name, text, ...args) {
+      return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
+    }
+    function parse(name, text, ...args) {
+      return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
+    }
+    function format(name, data, value) {
+      return defaults_js_1.defaultConverterRegistry.format(name, data, value);
+    }
+    function transcode(text, options) {
+      return defaults_js_1.defaultConverterRegistry.transcode(text, options);
+    }
+    function detect(text, options) {
+      return defaults_js_1.defaultConverterRegistry.detect(text, options);
+    }
+    function normalizeEncodingName(encoding) {
+      return encoding.toLowerCase();
+    }
+    exports2.convert = {
+      encode,
+      decode,
+      tryDecode,
+      normalize: normalize2,
+      parse,
+      format,
+      transcode,
+      detect,
+      to(format2, data, ...args) {
+        return encode(format2, data, ...args);
+      },
+      from(format2, text, ...args) {
+        return decode(format2, text, ...args);
+      },
+      toString(data, encoding = "utf8") {
+        return encode(encoding, data);
+      },
+      fromString(text, encoding = "utf8") {
+        if (normalizeEncodingName(encoding) === "hex") {
+          return (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text, { allowOddLength: true }));
+        }
+        return (0, index_js_1.toArrayBuffer)(decode(encoding, text));
+      },
+      toBase64: index_js_2.base64.encode,
+      fromBase64: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.base64.decode(text)),
+      toBase64Url: index_js_2.base64url.encode,
+      fromBase64Url: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.base64url.decode(text)),
+      toHex: index_js_2.hex.encode,
+      fromHex: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text, { allowOddLength: true })),
+      toBinary: index_js_2.binary.encode,
+      fromBinary: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.binary.decode(text)),
+      toUtf8String: index_js_2.utf8.decode,
+      fromUtf8String: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.utf8.encode(text)),
+      toUtf16String: (data, littleEndian = false) => index_js_2.utf16.decode(data, { littleEndian }),
+      fromUtf16String: (text, littleEndian = false) => (0, index_js_1.toArrayBuffer)(index_js_2.utf16.encode(text, { littleEndian })),
+      isHex: index_js_2.hex.is,
+      isBase64: index_js_2.base64.is,
+      isBase64Url: index_js_2.base64url.is,
+      formatString: index_js_2.base64.normalize
+    };
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/converters/index.js
+var require_converters = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/converters/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.convert = exports2.utf8Converter = exports2.utf16leConverter = exports2.utf16beConverter = exports2.pemConverter = exports2.hexConverter = exports2.defaultConverters = exports2.defaultConverterRegistry = exports2.binaryConverter = exports2.base64urlConverter = exports2.base64Converter = exports2.createConverterRegistry = void 0;
+    var registry_js_1 = require_registry();
+    Object.defineProperty(exports2, "createConverterRegistry", { enumerable: true, get: function() {
+      return registry_js_1.createConverterRegistry;
+    } });
+    var defaults_js_1 = require_defaults();
+    Object.defineProperty(exports2, "base64Converter", { enumerable: true, get: function() {
+      return defaults_js_1.base64Converter;
+    } });
+    Object.defineProperty(exports2, "base64urlConverter", { enumerable: true, get: function() {
+      return defaults_js_1.base64urlConverter;
+    } });
+    Object.defineProperty(exports2, "binaryConverter", { enumerable: true, get: function() {
+      return defaults_js_1.binaryConverter;
+    } });
+    Object.defineProperty(exports2, "defaultConverterRegistry", { enumerable: true, get: function() {
+      return defaults_js_1.defaultConverterRegistry;
+    } });
+    Object.defineProperty(exports2, "defaultConverters", { enumerable: true, get: function() {
+      return defaults_js_1.defaultConverters;
+    } });
+    Object.defineProperty(exports2, "hexConverter", { enumerable: true, get: function() {
+      return defaults_js_1.hexConverter;
+    } });
+    Object.defineProperty(exports2, "pemConverter", { enumerable: true, get: function() {
+      return defaults_js_1.pemConverter;
+    } });
+    Object.defineProperty(exports2, "utf16beConverter", { enumerable: true, get: function() {
+      return defaults_js_1.utf16beConverter;
+    } });
+    Object.defineProperty(exports2, "utf16leConverter", { enumerable: true, get: function() {
+      return defaults_js_1.utf16leConverter;
+    } });
+    Object.defineProperty(exports2, "utf8Converter", { enumerable: true, get: function() {
+      return defaults_js_1.utf8Converter;
+    } });
+    var convert_js_1 = require_convert();
+    Object.defineProperty(exports2, "convert", { enumerable: true, get: function() {
+      return convert_js_1.convert;
+    } });
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/legacy/buffer-source-converter.js
+var require_buffer_source_converter = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/legacy/buffer-source-converter.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.BufferSourceConverter = void 0;
+    var index_js_1 = require_bytes();
+    var BufferSourceConverter = class {
+      static isArrayBuffer(data) {
+        return (0, index_js_1.isArrayBuffer)(data);
+      }
+      static toArrayBuffer(data) {
+        return (0, index_js_1.toArrayBuffer)(data);
+      }
+      static toUint8Array(data) {
+        return (0, index_js_1.toUint8Array)(data);
+      }
+      static toView(data, type) {
+        return (0, index_js_1.toView)(data, type);
+      }
+      static isBufferSource(data) {
+        return (0, index_js_1.isBufferSource)(data);
+      }
+      static isArrayBufferView(data) {
+        return (0, index_js_1.isArrayBufferView)(data);
+      }
+      static isEqual(a, b) {
+        return (0, index_js_1.equal)(a, b);
+      }
+      static concat(first, second, ...rest) {
+        if (Array.isArray(first)) {
+          return typeof second === "function" ? (0, index_js_1.concat)(first, second) : (0, index_js_1.concat)(first);
+        }
+        const buffers = [first, second, ...rest].filter(Boolean);
+        return (0, index_js_1.concat)(buffers);
+      }
+    };
+    exports2.BufferSourceConverter = BufferSourceConverter;
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/legacy/convert.js
+var require_convert2 = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/legacy/convert.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Convert = void 0;
+    var index_js_1 = require_converters();
+    function normalizeTextEncoding(encoding) {
+      return encoding === "ascii" ? "binary" : encoding;
+    }
+    var Convert = class _Convert {
+      static DEFAULT_UTF8_ENCODING = "utf8";
+      static isHex(data) {
+        return index_js_1.convert.isHex(data);
+      }
+      static isBase64(data) {
+        return index_js_1.convert.isBase64(data);
+      }
+      static isBase64Url(data) {
+        return index_js_1.convert.isBase64Url(data);
+      }
+      static ToString(buffer, enc = "utf8") {
+        return index_js_1.convert.toString(buffer, enc);
+      }
+      static FromString(str, enc = "utf8") {
+        if (!str) {
+          return new ArrayBuffer(0);
+        }
+        return index_js_1.convert.fromString(str, enc);
+      }
+      static ToBase64(buffer) {
+        return index_js_1.convert.toBase64(buffer);
+      }
+      static FromBase64(base64) {
+        return index_js_1.convert.fromBase64(base64);
+      }
+      static FromBase64Url(base64url) {
+        return index_js_1.convert.fromBase64Url(base64url);
+      }
+      static ToBase64Url(data) {
+        return index_js_1.convert.toBase64Url(data);
+      }
+      static FromUtf8String(text, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
+        return index_js_1.convert.fromString(text, normalizeTextEncoding(encoding));
+      }
+      static ToUtf8String(buffer, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
+        return index_js_1.convert.toString(buffer, normalizeTextEncoding(encoding));
+      }
+      static FromBinary(text) {
+        return index_js_1.convert.fromBinary(text);
+      }
+      static ToBinary(buffer) {
+        return index_js_1.convert.toBinary(buffer);
+      }
+      static ToHex(buffer) {
+        return index_js_1.convert.toHex(buffer);
+      }
+      static FromHex(hexString) {
+        return index_js_1.convert.fromHex(hexString);
+      }
+      static ToUtf16String(buffer, littleEndian = false) {
+        return index_js_1.convert.toUtf16String(buffer, littleEndian);
+      }
+      static FromUtf16String(text, littleEndian = false) {
+        return index_js_1.convert.fromUtf16String(text, littleEndian);
+      }
+      static Base64Padding(base64) {
+        const padCount = 4 - base64.length % 4;
+        return padCount < 4 ? base64 + "=".repeat(padCount) : base64;
+      }
+      static formatString(data) {
+        return index_js_1.convert.formatString(data);
+      }
+    };
+    exports2.Convert = Convert;
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/legacy/functions.js
+var require_functions = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/legacy/functions.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.assign = assign;
+    exports2.combine = combine;
+    exports2.isEqual = isEqual;
+    var index_js_1 = require_bytes();
+    function assign(target, ...sources) {
+      for (const source of sources) {
+        if (!source) {
+          continue;
+        }
+        for (const prop in source) {
+          target[prop] = source[prop];
+        }
+      }
+      return target;
+    }
+    function combine(...buf) {
+      return (0, index_js_1.concat)(buf);
+    }
+    function isEqual(bytes1, bytes2) {
+      return (0, index_js_1.equal)(bytes1, bytes2);
+    }
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/legacy/index.js
+var require_legacy = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/legacy/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.isEqual = exports2.combine = exports2.assign = exports2.Convert = exports2.BufferSourceConverter = void 0;
+    var buffer_source_converter_js_1 = require_buffer_source_converter();
+    Object.defineProperty(exports2, "BufferSourceConverter", { enumerable: true, get: function() {
+      return buffer_source_converter_js_1.BufferSourceConverter;
+    } });
+    var convert_js_1 = require_convert2();
+    Object.defineProperty(exports2, "Convert", { enumerable: true, get: function() {
+      return convert_js_1.Convert;
+    } });
+    var functions_js_1 = require_functions();
+    Object.defineProperty(exports2, "assign", { enumerable: true, get: function() {
+      return functions_js_1.assign;
+    } });
+    Object.defineProperty(exports2, "combine", { enumerable: true, get: function() {
+      return functions_js_1.combine;
+    } });
+    Object.defineProperty(exports2, "isEqual", { enumerable: true, get: function() {
+      return functions_js_1.isEqual;
+    } });
+  }
+});
+
+// node_modules/@peculiar/utils/build/cjs/index.js
+var require_cjs = __commonJS({
+  "node_modules/@peculiar/utils/build/cjs/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.bytes = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    tslib_1.__exportStar(require_bytes(), exports2);
+    exports2.bytes = tslib_1.__importStar(require_bytes());
+    tslib_1.__exportStar(require_encoding3(), exports2);
+    tslib_1.__exportStar(require_pem2(), exports2);
+    tslib_1.__exportStar(require_converters(), exports2);
+    tslib_1.__exportStar(require_legacy(), exports2);
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/enums.js
+var require_enums = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/enums.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AsnPropTypes = exports2.AsnTypeTypes = void 0;
+    var AsnTypeTypes;
+    (function(AsnTypeTypes2) {
+      AsnTypeTypes2[AsnTypeTypes2["Sequence"] = 0] = "Sequence";
+      AsnTypeTypes2[AsnTypeTypes2["Set"] = 1] = "Set";
+      AsnTypeTypes2[AsnTypeTypes2["Choice"] = 2] = "Choice";
+    })(AsnTypeTypes || (exports2.AsnTypeTypes = AsnTypeTypes = {}));
+    var AsnPropTypes;
+    (function(AsnPropTypes2) {
+      AsnPropTypes2[AsnPropTypes2["Any"] = 1] = "Any";
+      AsnPropTypes2[AsnPropTypes2["Boolean"] = 2] = "Boolean";
+      AsnPropTypes2[AsnPropTypes2["OctetString"] = 3] = "OctetString";
+      AsnPropTypes2[AsnPropTypes2["BitString"] = 4] = "BitString";
+      AsnPropTypes2[AsnPropTypes2["Integer"] = 5] = "Integer";
+      AsnPropTypes2[AsnPropTypes2["Enumerated"] = 6] = "Enumerated";
+      AsnPropTypes2[AsnPropTypes2["ObjectIdentifier"] = 7] = "ObjectIdentifier";
+      AsnPropTypes2[AsnPropTypes2["Utf8String"] = 8] = "Utf8String";
+      AsnPropTypes2[AsnPropTypes2["BmpString"] = 9] = "BmpString";
+      AsnPropTypes2[AsnPropTypes2["UniversalString"] = 10] = "UniversalString";
+      AsnPropTypes2[AsnPropTypes2["NumericString"] = 11] = "NumericString";
+      AsnPropTypes2[AsnPropTypes2["PrintableString"] = 12] = "PrintableString";
+      AsnPropTypes2[AsnPropTypes2["TeletexString"] = 13] = "TeletexString";
+      AsnPropTypes2[AsnPropTypes2["VideotexString"] = 14] = "VideotexString";
+      AsnPropTypes2[AsnPropTypes2["IA5String"] = 15] = "IA5String";
+      AsnPropTypes2[AsnPropTypes2["GraphicString"] = 16] = "GraphicString";
+      AsnPropTypes2[AsnPropTypes2["VisibleString"] = 17] = "VisibleString";
+      AsnPropTypes2[AsnPropTypes2["GeneralString"] = 18] = "GeneralString";
+      AsnPropTypes2[AsnPropTypes2["CharacterString"] = 19] = "CharacterString";
+      AsnPropTypes2[AsnPropTypes2["UTCTime"] = 20] = "UTCTime";
+      AsnPropTypes2[AsnPropTypes2["GeneralizedTime"] = 21] = "GeneralizedTime";
+      AsnPropTypes2[AsnPropTypes2["DATE"] = 22] = "DATE";
+      AsnPropTypes2[AsnPropTypes2["TimeOfDay"] = 23] = "TimeOfDay";
+      AsnPropTypes2[AsnPropTypes2["DateTime"] = 24] = "DateTime";
+      AsnPropTypes2[AsnPropTypes2["Duration"] = 25] = "Duration";
+      AsnPropTypes2[AsnPropTypes2["TIME"] = 26] = "TIME";
+      AsnPropTypes2[AsnPropTypes2["Null"] = 27] = "Null";
+      AsnPropTypes2[AsnPropTypes2["RelativeObjectIdentifier"] = 28] = "RelativeObjectIdentifier";
+    })(AsnPropTypes || (exports2.AsnPropTypes = AsnPropTypes = {}));
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/types/bit_string.js
+var require_bit_string = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/types/bit_string.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.BitString = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1js = tslib_1.__importStar(require_build2());
+    var utils_1 = require_cjs();
+    var BitString = class {
+      unusedBits = 0;
+      value = new ArrayBuffer(0);
+      constructor(params, unusedBits = 0) {
+        if (params) {
+          if (typeof params === "number") {
+            this.fromNumber(params);
+          } else if ((0, utils_1.isBufferSource)(params)) {
+            this.unusedBits = unusedBits;
+            this.value = (0, utils_1.toArrayBuffer)(params);
+          } else {
+            throw TypeError("Unsupported type of 'params' argument for BitString");
+          }
+        }
+      }
+      fromASN(asn) {
+        if (!(asn instanceof asn1js.BitString)) {
+          throw new TypeError("Argument 'asn' is not instance of ASN.1 BitString");
+        }
+        this.unusedBits = asn.valueBlock.unusedBits;
+        this.value = (0, utils_1.toArrayBuffer)(asn.valueBlock.valueHex);
+        return this;
+      }
+      toASN() {
+        return new asn1js.BitString({
+          unusedBits: this.unusedBits,
+          valueHex: this.value
+        });
+      }
+      toSchema(name) {
+        return new asn1js.BitString({ name });
+      }
+      toNumber() {
+        let res = "";
+        const uintArray = new Uint8Array(this.value);
+        for (const octet of uintArray) {
+          res += octet.toString(2).padStart(8, "0");
+        }
+        res = res.split("").reverse().join("");
+        if (this.unusedBits) {
+          res = res.slice(this.unusedBits).padStart(this.unusedBits, "0");
+        }
+        return parseInt(res, 2);
+      }
+      fromNumber(value) {
+        let bits = value.toString(2);
+        const octetSize = bits.length + 7 >> 3;
+        this.unusedBits = (octetSize << 3) - bits.length;
+        const octets = new Uint8Array(octetSize);
+        bits = bits.padStart(octetSize << 3, "0").split("").reverse().join("");
+        let index = 0;
+        while (index < octetSize) {
+          octets[index] = parseInt(bits.slice(index << 3, (index << 3) + 8), 2);
+          index++;
+        }
+        this.value = octets.buffer;
+      }
+    };
+    exports2.BitString = BitString;
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/types/octet_string.js
+var require_octet_string = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/types/octet_string.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.OctetString = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1js = tslib_1.__importStar(require_build2());
+    var utils_1 = require_cjs();
+    var OctetString2 = class {
+      buffer;
+      get byteLength() {
+        return this.buffer.byteLength;
+      }
+      get byteOffset() {
+        return 0;
+      }
+      constructor(param) {
+        if (typeof param === "number") {
+          this.buffer = new ArrayBuffer(param);
+        } else {
+          if ((0, utils_1.isBufferSource)(param)) {
+            this.buffer = (0, utils_1.toArrayBuffer)(param);
+          } else if (Array.isArray(param)) {
+            this.buffer = new Uint8Array(param).buffer;
+          } else {
+            this.buffer = new ArrayBuffer(0);
+          }
+        }
+      }
+      fromASN(asn) {
+        if (!(asn instanceof asn1js.OctetString)) {
+          throw new TypeError("Argument 'asn' is not instance of ASN.1 OctetString");
+        }
+        this.buffer = (0, utils_1.toArrayBuffer)(asn.valueBlock.valueHex);
+        return this;
+      }
+      toASN() {
+        return new asn1js.OctetString({ valueHex: this.buffer });
+      }
+      toSchema(name) {
+        return new asn1js.OctetString({ name });
+      }
+    };
+    exports2.OctetString = OctetString2;
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/types/index.js
+var require_types = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/types/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    tslib_1.__exportStar(require_bit_string(), exports2);
+    tslib_1.__exportStar(require_octet_string(), exports2);
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/converters.js
+var require_converters2 = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/converters.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AsnNullConverter = exports2.AsnGeneralizedTimeConverter = exports2.AsnUTCTimeConverter = exports2.AsnCharacterStringConverter = exports2.AsnGeneralStringConverter = exports2.AsnVisibleStringConverter = exports2.AsnGraphicStringConverter = exports2.AsnIA5StringConverter = exports2.AsnVideotexStringConverter = exports2.AsnTeletexStringConverter = exports2.AsnPrintableStringConverter = exports2.AsnNumericStringConverter = exports2.AsnUniversalStringConverter = exports2.AsnBmpStringConverter = exports2.AsnUtf8StringConverter = exports2.AsnConstructedOctetStringConverter = exports2.AsnOctetStringConverter = exports2.AsnBooleanConverter = exports2.AsnRelativeObjectIdentifierConverter = exports2.AsnObjectIdentifierConverter = exports2.AsnBitStringConverter = exports2.AsnIntegerBigIntConverter = exports2.AsnIntegerArrayBufferConverter = exports2.AsnEnumeratedConverter = exports2.AsnIntegerConverter = exports2.AsnAnyConverter = void 0;
+    exports2.defaultConverter = defaultConverter;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1js = tslib_1.__importStar(require_build2());
+    var utils_1 = require_cjs();
+    var enums_1 = require_enums();
+    var index_1 = require_types();
+    exports2.AsnAnyConverter = {
+      fromASN: (value) => value instanceof asn1js.Null ? null : (0, utils_1.toArrayBuffer)(value.valueBeforeDecodeView),
+      toASN: (value) => {
+        if (value === null) {
+          return new asn1js.Null();
+        }
+        const schema = asn1js.fromBER(value, { maxDepth: Infinity, maxNodes: Infinity, maxContentLength: Infinity });
+        if (schema.result.error) {
+          throw new Error(schema.result.error);
+        }
+        return schema.result;
+      }
+    };
+    exports2.AsnIntegerConverter = {
+      fromASN: (value) => value.valueBlock.valueHexView.byteLength >= 4 ? value.valueBlock.toString() : value.valueBlock.valueDec,
+      toASN: (value) => new asn1js.Integer({ value: +value })
+    };
+    exports2.AsnEnumeratedConverter = {
+      fromASN: (value) => value.valueBlock.valueDec,
+      toASN: (value) => new asn1js.Enumerated({ value })
+    };
+    exports2.AsnIntegerArrayBufferConverter = {
+      fromASN: (value) => (0, utils_1.toArrayBuffer)(value.valueBlock.valueHexView),
+      toASN: (value) => new asn1js.Integer({ valueHex: value })
+    };
+    exports2.AsnIntegerBigIntConverter = {
+      fromASN: (value) => value.toBigInt(),
+      toASN: (value) => asn1js.Integer.fromBigInt(value)
+    };
+    exports2.AsnBitStringConverter = {
+      fromASN: (value) => (0, utils_1.toArrayBuffer)(value.valueBlock.valueHexView),
+      toASN: (value) => new asn1js.BitString({ valueHex: value })
+    };
+    exports2.AsnObjectIdentifierConverter = {
+      fromASN: (value) => value.valueBlock.toString(),
+      toASN: (value) => new asn1js.ObjectIdentifier({ value })
+    };
+    exports2.AsnRelativeObjectIdentifierConverter = {
+      fromASN: (value) => value.valueBlock.toString(),
+      toASN: (value) => new asn1js.RelativeObjectIdentifier({ value })
+    };
+    exports2.AsnBooleanConverter = {
+      fromASN: (value) => value.valueBlock.value,
+      toASN: (value) => new asn1js.Boolean({ value })
+    };
+    exports2.AsnOctetStringConverter = {
+      fromASN: (value) => (0, utils_1.toArrayBuffer)(value.valueBlock.valueHexView),
+      toASN: (value) => new asn1js.OctetString({ valueHex: value })
+    };
+    exports2.AsnConstructedOctetStringConverter = {
+      fromASN: (value) => new index_1.OctetString(value.getValue()),
+      toASN: (value) => value.toASN()
+    };
+    function createStringConverter(Asn1Type) {
+      return {
+        fromASN: (value) => value.valueBlock.value,
+        toASN: (value) => new Asn1Type({ value })
+      };
+    }
+    exports2.AsnUtf8StringConverter = createStringConverter(asn1js.Utf8String);
+    exports2.AsnBmpStringConverter = createStringConverter(asn1js.BmpString);
+    exports2.AsnUniversalStringConverter = createStringConverter(asn1js.UniversalString);
+    exports2.AsnNumericStringConverter = createStringConverter(asn1js.NumericString);
+    exports2.AsnPrintableStringConverter = createStringConverter(asn1js.PrintableString);
+    exports2.AsnTeletexStringConverter = createStringConverter(asn1js.TeletexString);
+    exports2.AsnVideotexStringConverter = createStringConverter(asn1js.VideotexString);
+    exports2.AsnIA5StringConverter = createStringConverter(asn1js.IA5String);
+    exports2.AsnGraphicStringConverter = createStringConverter(asn1js.GraphicString);
+    exports2.AsnVisibleStringConverter = createStringConverter(asn1js.VisibleString);
+    exports2.AsnGeneralStringConverter = createStringConverter(asn1js.GeneralString);
+    exports2.AsnCharacterStringConverter = createStringConverter(asn1js.CharacterString);
+    exports2.AsnUTCTimeConverter = {
+      fromASN: (value) => value.toDate(),
+      toASN: (value) => new asn1js.UTCTime({ valueDate: value })
+    };
+    exports2.AsnGeneralizedTimeConverter = {
+      fromASN: (value) => value.toDate(),
+      toASN: (value) => new asn1js.GeneralizedTime({ valueDate: value })
+    };
+    exports2.AsnNullConverter = {
+      fromASN: () => null,
+      toASN: () => {
+        return new asn1js.Null();
+      }
+    };
+    function defaultConverter(type) {
+      switch (type) {
+        case enums_1.AsnPropTypes.Any:
+          return exports2.AsnAnyConverter;
+        case enums_1.AsnPropTypes.BitString:
+          return exports2.AsnBitStringConverter;
+        case enums_1.AsnPropTypes.BmpString:
+          return exports2.AsnBmpStringConverter;
+        case enums_1.AsnPropTypes.Boolean:
+          return exports2.AsnBooleanConverter;
+        case enums_1.AsnPropTypes.CharacterString:
+          return exports2.AsnCharacterStringConverter;
+        case enums_1.AsnPropTypes.Enumerated:
+          return exports2.AsnEnumeratedConverter;
+        case enums_1.AsnPropTypes.GeneralString:
+          return exports2.AsnGeneralStringConverter;
+        case enums_1.AsnPropTypes.GeneralizedTime:
+          return exports2.AsnGeneralizedTimeConverter;
+        case enums_1.AsnPropTypes.GraphicString:
+          return exports2.AsnGraphicStringConverter;
+        case enums_1.AsnPropTypes.IA5String:
+          return exports2.AsnIA5StringConverter;
+        case enums_1.AsnPropTypes.Integer:
+          return exports2.AsnIntegerConverter;
+        case enums_1.AsnPropTypes.Null:
+          return exports2.AsnNullConverter;
+        case enums_1.AsnPropTypes.NumericString:
+          return exports2.AsnNumericStringConverter;
+        case enums_1.AsnPropTypes.ObjectIdentifier:
+          return exports2.AsnObjectIdentifierConverter;
+        case enums_1.AsnPropTypes.RelativeObjectIdentifier:
+          return exports2.AsnRelativeObjectIdentifierConverter;
+        case enums_1.AsnPropTypes.OctetString:
+          return exports2.AsnOctetStringConverter;
+        case enums_1.AsnPropTypes.PrintableString:
+          return exports2.AsnPrintableStringConverter;
+        case enums_1.AsnPropTypes.TeletexString:
+          return exports2.AsnTeletexStringConverter;
+        case enums_1.AsnPropTypes.UTCTime:
+          return exports2.AsnUTCTimeConverter;
+        case enums_1.AsnPropTypes.UniversalString:
+          return exports2.AsnUniversalStringConverter;
+        case enums_1.AsnPropTypes.Utf8String:
+          return exports2.AsnUtf8StringConverter;
+        case enums_1.AsnPropTypes.VideotexString:
+          return exports2.AsnVideotexStringConverter;
+        case enums_1.AsnPropTypes.VisibleString:
+          return exports2.AsnVisibleStringConverter;
+        default:
+          return null;
+      }
+    }
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/helper.js
+var require_helper = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/helper.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.isConvertible = isConvertible;
+    exports2.isTypeOfArray = isTypeOfArray;
+    exports2.isArrayEqual = isArrayEqual;
+    function isConvertible(target) {
+      if (typeof target === "function" && target.prototype) {
+        if (target.prototype.toASN && target.prototype.fromASN) {
+          return true;
+        } else {
+          return isConvertible(target.prototype);
+        }
+      } else {
+        return !!(target && typeof target === "object" && "toASN" in target && "fromASN" in target);
+      }
+    }
+    function isTypeOfArray(target) {
+      if (target) {
+        const proto = Object.getPrototypeOf(target);
+        if (proto?.prototype?.constructor === Array) {
+          return true;
+        }
+        return isTypeOfArray(proto);
+      }
+      return false;
+    }
+    function isArrayEqual(bytes1, bytes2) {
+      if (!(bytes1 && bytes2)) {
+        return false;
+      }
+      if (bytes1.byteLength !== bytes2.byteLength) {
+        return false;
+      }
+      const b1 = new Uint8Array(bytes1);
+      const b2 = new Uint8Array(bytes2);
+      for (let i = 0; i < bytes1.byteLength; i++) {
+        if (b1[i] !== b2[i]) {
           return false;
         }
       }
       return true;
-    };
-    module2.exports = outside;
+    }
   }
 });
 
-// node_modules/semver/ranges/gtr.js
-var require_gtr = __commonJS({
-  "node_modules/semver/ranges/gtr.js"(exports2, module2) {
+// node_modules/@peculiar/asn1-schema/build/cjs/schema.js
+var require_schema4 = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/schema.js"(exports2) {
     "use strict";
-    var outside = require_outside();
-    var gtr = (version, range, options) => outside(version, range, ">", options);
-    module2.exports = gtr;
-  }
-});
-
-// node_modules/semver/ranges/ltr.js
-var require_ltr = __commonJS({
-  "node_modules/semver/ranges/ltr.js"(exports2, module2) {
-    "use strict";
-    var outside = require_outside();
-    var ltr = (version, range, options) => outside(version, range, "<", options);
-    module2.exports = ltr;
-  }
-});
-
-// node_modules/semver/ranges/intersects.js
-var require_intersects = __commonJS({
-  "node_modules/semver/ranges/intersects.js"(exports2, module2) {
-    "use strict";
-    var Range = require_range();
-    var intersects = (r1, r2, options) => {
-      r1 = new Range(r1, options);
-      r2 = new Range(r2, options);
-      return r1.intersects(r2, options);
-    };
-    module2.exports = intersects;
-  }
-});
-
-// node_modules/semver/ranges/simplify.js
-var require_simplify = __commonJS({
-  "node_modules/semver/ranges/simplify.js"(exports2, module2) {
-    "use strict";
-    var satisfies = require_satisfies();
-    var compare = require_compare();
-    module2.exports = (versions, range, options) => {
-      const set = [];
-      let first = null;
-      let prev = null;
-      const v2 = versions.sort((a, b) => compare(a, b, options));
-      for (const version of v2) {
-        const included = satisfies(version, range, options);
-        if (included) {
-          prev = version;
-          if (!first) {
-            first = version;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AsnSchemaStorage = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1js = tslib_1.__importStar(require_build2());
+    var enums_1 = require_enums();
+    var helper_1 = require_helper();
+    var AsnSchemaStorage = class {
+      items = /* @__PURE__ */ new WeakMap();
+      has(target) {
+        return this.items.has(target);
+      }
+      get(target, checkSchema = false) {
+        const schema = this.items.get(target);
+        if (!schema) {
+          throw new Error(`Cannot get schema for '${target.prototype.constructor.name}' target`);
+        }
+        if (checkSchema && !schema.schema) {
+          throw new Error(`Schema '${target.prototype.constructor.name}' doesn't contain ASN.1 schema. Call 'AsnSchemaStorage.cache'.`);
+        }
+        return schema;
+      }
+      cache(target) {
+        const schema = this.get(target);
+        if (!schema.schema) {
+          schema.schema = this.create(target, true);
+        }
+      }
+      createDefault(target) {
+        const schema = {
+          type: enums_1.AsnTypeTypes.Sequence,
+          items: {}
+        };
+        const parentSchema = this.findParentSchema(target);
+        if (parentSchema) {
+          Object.assign(schema, parentSchema);
+          schema.items = Object.assign({}, schema.items, parentSchema.items);
+        }
+        return schema;
+      }
+      create(target, useNames) {
+        const schema = this.items.get(target) || this.createDefault(target);
+        const asn1Value = [];
+        for (const key in schema.items) {
+          const item = schema.items[key];
+          const name = useNames ? key : "";
+          let asn1Item;
+          if (typeof item.type === "number") {
+            const Asn1TypeName = enums_1.AsnPropTypes[item.type];
+            const Asn1Type = asn1js[Asn1TypeName];
+            if (!Asn1Type) {
+              throw new Error(`Cannot get ASN1 class by name '${Asn1TypeName}'`);
+            }
+            asn1Item = new Asn1Type({ name });
+          } else if ((0, helper_1.isConvertible)(item.type)) {
+            const instance = new item.type();
+            asn1Item = instance.toSchema(name);
+          } else if (item.optional) {
+            const itemSchema = this.get(item.type);
+            if (itemSchema.type === enums_1.AsnTypeTypes.Choice) {
+              asn1Item = new asn1js.Any({ name });
+            } else {
+              asn1Item = this.create(item.type, false);
+              asn1Item.name = name;
+            }
+          } else {
+            asn1Item = new asn1js.Any({ name });
           }
-        } else {
-          if (prev) {
-            set.push([first, prev]);
+          const optional = !!item.optional || item.defaultValue !== void 0;
+          if (item.repeated) {
+            asn1Item.name = "";
+            const Container = item.repeated === "set" ? asn1js.Set : asn1js.Sequence;
+            asn1Item = new Container({
+              name: "",
+              value: [
+                new asn1js.Repeated({
+                  name,
+                  value: asn1Item
+                })
+              ]
+            });
           }
-          prev = null;
-          first = null;
-        }
-      }
-      if (first) {
-        set.push([first, null]);
-      }
-      const ranges = [];
-      for (const [min, max] of set) {
-        if (min === max) {
-          ranges.push(min);
-        } else if (!max && min === v2[0]) {
-          ranges.push("*");
-        } else if (!max) {
-          ranges.push(`>=${min}`);
-        } else if (min === v2[0]) {
-          ranges.push(`<=${max}`);
-        } else {
-          ranges.push(`${min} - ${max}`);
-        }
-      }
-      const simplified = ranges.join(" || ");
-      const original = typeof range.raw === "string" ? range.raw : String(range);
-      return simplified.length < original.length ? simplified : range;
-    };
-  }
-});
-
-// node_modules/semver/ranges/subset.js
-var require_subset = __commonJS({
-  "node_modules/semver/ranges/subset.js"(exports2, module2) {
-    "use strict";
-    var Range = require_range();
-    var Comparator = require_comparator();
-    var { ANY } = Comparator;
-    var satisfies = require_satisfies();
-    var compare = require_compare();
-    var subset = (sub, dom, options = {}) => {
-      if (sub === dom) {
-        return true;
-      }
-      sub = new Range(sub, options);
-      dom = new Range(dom, options);
-      let sawNonNull = false;
-      OUTER: for (const simpleSub of sub.set) {
-        for (const simpleDom of dom.set) {
-          const isSub = simpleSubset(simpleSub, simpleDom, options);
-          sawNonNull = sawNonNull || isSub !== null;
-          if (isSub) {
-            continue OUTER;
+          if (item.context !== null && item.context !== void 0) {
+            if (item.implicit) {
+              if (typeof item.type === "number" || (0, helper_1.isConvertible)(item.type)) {
+                const Container = item.repeated ? asn1js.Constructed : asn1js.Primitive;
+                asn1Value.push(new Container({
+                  name,
+                  optional,
+                  idBlock: {
+                    tagClass: 3,
+                    tagNumber: item.context
+                  }
+                }));
+              } else {
+                this.cache(item.type);
+                const isRepeated = !!item.repeated;
+                let value = !isRepeated ? this.get(item.type, true).schema : asn1Item;
+                value = "valueBlock" in value ? value.valueBlock.value : value.value;
+                asn1Value.push(new asn1js.Constructed({
+                  name: !isRepeated ? name : "",
+                  optional,
+                  idBlock: {
+                    tagClass: 3,
+                    tagNumber: item.context
+                  },
+                  value
+                }));
+              }
+            } else {
+              asn1Value.push(new asn1js.Constructed({
+                optional,
+                idBlock: {
+                  tagClass: 3,
+                  tagNumber: item.context
+                },
+                value: [asn1Item]
+              }));
+            }
+          } else {
+            asn1Item.optional = optional;
+            asn1Value.push(asn1Item);
           }
         }
-        if (sawNonNull) {
-          return false;
+        switch (schema.type) {
+          case enums_1.AsnTypeTypes.Sequence:
+            return new asn1js.Sequence({
+              value: asn1Value,
+              name: ""
+            });
+          case enums_1.AsnTypeTypes.Set:
+            return new asn1js.Set({
+              value: asn1Value,
+              name: ""
+            });
+          case enums_1.AsnTypeTypes.Choice:
+            return new asn1js.Choice({
+              value: asn1Value,
+              name: ""
+            });
+          default:
+            throw new Error("Unsupported ASN1 type in use");
         }
       }
-      return true;
-    };
-    var minimumVersionWithPreRelease = [new Comparator(">=0.0.0-0")];
-    var minimumVersion = [new Comparator(">=0.0.0")];
-    var simpleSubset = (sub, dom, options) => {
-      if (sub === dom) {
-        return true;
+      set(target, schema) {
+        this.items.set(target, schema);
+        return this;
       }
-      if (sub.length === 1 && sub[0].semver === ANY) {
-        if (dom.length === 1 && dom[0].semver === ANY) {
-          return true;
-        } else if (options.includePrerelease) {
-          sub = minimumVersionWithPreRelease;
-        } else {
-          sub = minimumVersion;
+      findParentSchema(target) {
+        const parent = Object.getPrototypeOf(target);
+        if (parent) {
+          const schema = this.items.get(parent);
+          return schema || this.findParentSchema(parent);
         }
-      }
-      if (dom.length === 1 && dom[0].semver === ANY) {
-        if (options.includePrerelease) {
-          return true;
-        } else {
-          dom = minimumVersion;
-        }
-      }
-      const eqSet = /* @__PURE__ */ new Set();
-      let gt, lt;
-      for (const c of sub) {
-        if (c.operator === ">" || c.operator === ">=") {
-          gt = higherGT(gt, c, options);
-        } else if (c.operator === "<" || c.operator === "<=") {
-          lt = lowerLT(lt, c, options);
-        } else {
-          eqSet.add(c.semver);
-        }
-      }
-      if (eqSet.size > 1) {
         return null;
       }
-      let gtltComp;
-      if (gt && lt) {
-        gtltComp = compare(gt.semver, lt.semver, options);
-        if (gtltComp > 0) {
-          return null;
-        } else if (gtltComp === 0 && (gt.operator !== ">=" || lt.operator !== "<=")) {
-          return null;
-        }
-      }
-      for (const eq of eqSet) {
-        if (gt && !satisfies(eq, String(gt), options)) {
-          return null;
-        }
-        if (lt && !satisfies(eq, String(lt), options)) {
-          return null;
-        }
-        for (const c of dom) {
-          if (!satisfies(eq, String(c), options)) {
-            return false;
-          }
-        }
-        return true;
-      }
-      let higher, lower;
-      let hasDomLT, hasDomGT;
-      let needDomLTPre = lt && !options.includePrerelease && lt.semver.prerelease.length ? lt.semver : false;
-      let needDomGTPre = gt && !options.includePrerelease && gt.semver.prerelease.length ? gt.semver : false;
-      if (needDomLTPre && needDomLTPre.prerelease.length === 1 && lt.operator === "<" && needDomLTPre.prerelease[0] === 0) {
-        needDomLTPre = false;
-      }
-      for (const c of dom) {
-        hasDomGT = hasDomGT || c.operator === ">" || c.operator === ">=";
-        hasDomLT = hasDomLT || c.operator === "<" || c.operator === "<=";
-        if (gt) {
-          if (needDomGTPre) {
-            if (c.semver.prerelease && c.semver.prerelease.length && c.semver.major === needDomGTPre.major && c.semver.minor === needDomGTPre.minor && c.semver.patch === needDomGTPre.patch) {
-              needDomGTPre = false;
-            }
-          }
-          if (c.operator === ">" || c.operator === ">=") {
-            higher = higherGT(gt, c, options);
-            if (higher === c && higher !== gt) {
-              return false;
-            }
-          } else if (gt.operator === ">=" && !c.test(gt.semver)) {
-            return false;
-          }
-        }
-        if (lt) {
-          if (needDomLTPre) {
-            if (c.semver.prerelease && c.semver.prerelease.length && c.semver.major === needDomLTPre.major && c.semver.minor === needDomLTPre.minor && c.semver.patch === needDomLTPre.patch) {
-              needDomLTPre = false;
-            }
-          }
-          if (c.operator === "<" || c.operator === "<=") {
-            lower = lowerLT(lt, c, options);
-            if (lower === c && lower !== lt) {
-              return false;
-            }
-          } else if (lt.operator === "<=" && !c.test(lt.semver)) {
-            return false;
-          }
-        }
-        if (!c.operator && (lt || gt) && gtltComp !== 0) {
-          return false;
-        }
-      }
-      if (gt && hasDomLT && !lt && gtltComp !== 0) {
-        return false;
-      }
-      if (lt && hasDomGT && !gt && gtltComp !== 0) {
-        return false;
-      }
-      if (needDomGTPre || needDomLTPre) {
-        return false;
-      }
-      return true;
     };
-    var higherGT = (a, b, options) => {
-      if (!a) {
-        return b;
-      }
-      const comp = compare(a.semver, b.semver, options);
-      return comp > 0 ? a : comp < 0 ? b : b.operator === ">" && a.operator === ">=" ? b : a;
-    };
-    var lowerLT = (a, b, options) => {
-      if (!a) {
-        return b;
-      }
-      const comp = compare(a.semver, b.semver, options);
-      return comp < 0 ? a : comp > 0 ? b : b.operator === "<" && a.operator === "<=" ? b : a;
-    };
-    module2.exports = subset;
+    exports2.AsnSchemaStorage = AsnSchemaStorage;
   }
 });
 
-// node_modules/semver/index.js
-var require_semver2 = __commonJS({
-  "node_modules/semver/index.js"(exports2, module2) {
+// node_modules/@peculiar/asn1-schema/build/cjs/storage.js
+var require_storage = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/storage.js"(exports2) {
     "use strict";
-    var internalRe = require_re();
-    var constants3 = require_constants11();
-    var SemVer = require_semver();
-    var identifiers = require_identifiers();
-    var parse = require_parse3();
-    var valid = require_valid();
-    var clean = require_clean();
-    var inc = require_inc();
-    var diff = require_diff();
-    var major = require_major();
-    var minor = require_minor();
-    var patch = require_patch();
-    var prerelease2 = require_prerelease();
-    var compare = require_compare();
-    var rcompare = require_rcompare();
-    var compareLoose = require_compare_loose();
-    var compareBuild = require_compare_build();
-    var sort = require_sort();
-    var rsort = require_rsort();
-    var gt = require_gt();
-    var lt = require_lt();
-    var eq = require_eq();
-    var neq = require_neq();
-    var gte = require_gte();
-    var lte = require_lte();
-    var cmp = require_cmp();
-    var coerce = require_coerce();
-    var truncate = require_truncate();
-    var Comparator = require_comparator();
-    var Range = require_range();
-    var satisfies = require_satisfies();
-    var toComparators = require_to_comparators();
-    var maxSatisfying = require_max_satisfying();
-    var minSatisfying = require_min_satisfying();
-    var minVersion = require_min_version();
-    var validRange = require_valid2();
-    var outside = require_outside();
-    var gtr = require_gtr();
-    var ltr = require_ltr();
-    var intersects = require_intersects();
-    var simplifyRange = require_simplify();
-    var subset = require_subset();
-    module2.exports = {
-      parse,
-      valid,
-      clean,
-      inc,
-      diff,
-      major,
-      minor,
-      patch,
-      prerelease: prerelease2,
-      compare,
-      rcompare,
-      compareLoose,
-      compareBuild,
-      sort,
-      rsort,
-      gt,
-      lt,
-      eq,
-      neq,
-      gte,
-      lte,
-      cmp,
-      coerce,
-      truncate,
-      Comparator,
-      Range,
-      satisfies,
-      toComparators,
-      maxSatisfying,
-      minSatisfying,
-      minVersion,
-      validRange,
-      outside,
-      gtr,
-      ltr,
-      intersects,
-      simplifyRange,
-      subset,
-      SemVer,
-      re: internalRe.re,
-      src: internalRe.src,
-      tokens: internalRe.t,
-      SEMVER_SPEC_VERSION: constants3.SEMVER_SPEC_VERSION,
-      RELEASE_TYPES: constants3.RELEASE_TYPES,
-      compareIdentifiers: identifiers.compareIdentifiers,
-      rcompareIdentifiers: identifiers.rcompareIdentifiers
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.schemaStorage = void 0;
+    var schema_1 = require_schema4();
+    exports2.schemaStorage = new schema_1.AsnSchemaStorage();
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/decorators.js
+var require_decorators = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/decorators.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AsnProp = exports2.AsnSequenceType = exports2.AsnSetType = exports2.AsnChoiceType = exports2.AsnType = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var converters = tslib_1.__importStar(require_converters2());
+    var enums_1 = require_enums();
+    var storage_1 = require_storage();
+    var AsnType = (options) => (target) => {
+      let schema;
+      if (!storage_1.schemaStorage.has(target)) {
+        schema = storage_1.schemaStorage.createDefault(target);
+        storage_1.schemaStorage.set(target, schema);
+      } else {
+        schema = storage_1.schemaStorage.get(target);
+      }
+      Object.assign(schema, options);
     };
+    exports2.AsnType = AsnType;
+    var AsnChoiceType = () => (0, exports2.AsnType)({ type: enums_1.AsnTypeTypes.Choice });
+    exports2.AsnChoiceType = AsnChoiceType;
+    var AsnSetType = (options) => (0, exports2.AsnType)({
+      type: enums_1.AsnTypeTypes.Set,
+      ...options
+    });
+    exports2.AsnSetType = AsnSetType;
+    var AsnSequenceType = (options) => (0, exports2.AsnType)({
+      type: enums_1.AsnTypeTypes.Sequence,
+      ...options
+    });
+    exports2.AsnSequenceType = AsnSequenceType;
+    var AsnProp = (options) => (target, propertyKey) => {
+      let schema;
+      if (!storage_1.schemaStorage.has(target.constructor)) {
+        schema = storage_1.schemaStorage.createDefault(target.constructor);
+        storage_1.schemaStorage.set(target.constructor, schema);
+      } else {
+        schema = storage_1.schemaStorage.get(target.constructor);
+      }
+      const copyOptions = Object.assign({}, options);
+      if (typeof copyOptions.type === "number" && !copyOptions.converter) {
+        const defaultConverter = converters.defaultConverter(options.type);
+        if (!defaultConverter) {
+          throw new Error(`Cannot get default converter for property '${propertyKey}' of ${target.constructor.name}`);
+        }
+        copyOptions.converter = defaultConverter;
+      }
+      copyOptions.raw = options.raw;
+      schema.items[propertyKey] = copyOptions;
+    };
+    exports2.AsnProp = AsnProp;
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/errors/schema_validation.js
+var require_schema_validation = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/errors/schema_validation.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AsnSchemaValidationError = void 0;
+    var AsnSchemaValidationError = class extends Error {
+      schemas = [];
+    };
+    exports2.AsnSchemaValidationError = AsnSchemaValidationError;
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/errors/index.js
+var require_errors4 = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/errors/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    tslib_1.__exportStar(require_schema_validation(), exports2);
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/parser.js
+var require_parser2 = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/parser.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AsnParser = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1js = tslib_1.__importStar(require_build2());
+    var utils_1 = require_cjs();
+    var enums_1 = require_enums();
+    var converters = tslib_1.__importStar(require_converters2());
+    var errors_1 = require_errors4();
+    var helper_1 = require_helper();
+    var storage_1 = require_storage();
+    var AsnParser4 = class {
+      static parse(data, target, options) {
+        const asn1Parsed = asn1js.fromBER((0, utils_1.toArrayBuffer)(data), options?.berOptions);
+        if (asn1Parsed.result.error) {
+          throw new Error(asn1Parsed.result.error);
+        }
+        const res = this.fromASN(asn1Parsed.result, target, options);
+        return res;
+      }
+      static fromASN(asn1Schema, target, options) {
+        try {
+          if ((0, helper_1.isConvertible)(target)) {
+            const value = new target();
+            return value.fromASN(asn1Schema);
+          }
+          const schema = storage_1.schemaStorage.get(target);
+          storage_1.schemaStorage.cache(target);
+          let targetSchema = schema.schema;
+          const choiceResult = this.handleChoiceTypes(asn1Schema, schema, target, targetSchema, options);
+          if (choiceResult?.result) {
+            return choiceResult.result;
+          }
+          if (choiceResult?.targetSchema) {
+            targetSchema = choiceResult.targetSchema;
+          }
+          const sequenceResult = this.handleSequenceTypes(asn1Schema, schema, target, targetSchema);
+          const res = new target();
+          if ((0, helper_1.isTypeOfArray)(target)) {
+            return this.handleArrayTypes(asn1Schema, schema, target, options);
+          }
+          this.processSchemaItems(schema, sequenceResult, res, options);
+          return res;
+        } catch (error2) {
+          if (error2 instanceof errors_1.AsnSchemaValidationError) {
+            error2.schemas.push(target.name);
+          }
+          throw error2;
+        }
+      }
+      static handleChoiceTypes(asn1Schema, schema, target, targetSchema, options) {
+        if (asn1Schema.constructor === asn1js.Constructed && schema.type === enums_1.AsnTypeTypes.Choice && asn1Schema.idBlock.tagClass === 3) {
+          for (const key in schema.items) {
+            const schemaItem = schema.items[key];
+            if (schemaItem.context === asn1Schema.idBlock.tagNumber && schemaItem.implicit) {
+              if (typeof schemaItem.type === "function" && storage_1.schemaStorage.has(schemaItem.type)) {
+                const fieldSchema = storage_1.schemaStorage.get(schemaItem.type);
+                if (fieldSchema && fieldSchema.type === enums_1.AsnTypeTypes.Sequence) {
+                  const newSeq = new asn1js.Sequence();
+                  if ("value" in asn1Schema.valueBlock && Array.isArray(asn1Schema.valueBlock.value) && "value" in newSeq.valueBlock) {
+                    newSeq.valueBlock.value = asn1Schema.valueBlock.value;
+                    const fieldValue = this.fromASN(newSeq, schemaItem.type, options);
+                    const res = new target();
+                    res[key] = fieldValue;
+                    return { result: res };
+                  }
+                }
+              }
+            }
+          }
+        } else if (asn1Schema.constructor === asn1js.Constructed && schema.type !== enums_1.AsnTypeTypes.Choice) {
+          const newTargetSchema = new asn1js.Constructed({
+            idBlock: {
+              tagClass: 3,
+              tagNumber: asn1Schema.idBlock.tagNumber
+            },
+            value: schema.schema.valueBlock.value
+          });
+          for (const key in schema.items) {
+            delete asn1Schema[key];
+          }
+          return { targetSchema: newTargetSchema };
+        }
+        return null;
+      }
+      static handleSequenceTypes(asn1Schema, schema, target, targetSchema) {
+        if (schema.type === enums_1.AsnTypeTypes.Sequence) {
+          const asn1ComparedSchema = asn1js.compareSchema({}, asn1Schema, targetSchema);
+          if (!asn1ComparedSchema.verified) {
+            throw new errors_1.AsnSchemaValidationError(`Data does not match to ${target.name} ASN1 schema.${asn1ComparedSchema.result.error ? ` ${asn1ComparedSchema.result.error}` : ""}`);
+          }
+          return asn1ComparedSchema;
+        } else {
+          const asn1ComparedSchema = asn1js.compareSchema({}, asn1Schema, targetSchema);
+          if (!asn1ComparedSchema.verified) {
+            throw new errors_1.AsnSchemaValidationError(`Data does not match to ${target.name} ASN1 schema.${asn1ComparedSchema.result.error ? ` ${asn1ComparedSchema.result.error}` : ""}`);
+          }
+          return asn1ComparedSchema;
+        }
+      }
+      static processRepeatedField(asn1Elements, asn1Index, schemaItem) {
+        let elementsToProcess = asn1Elements.slice(asn1Index);
+        if (elementsToProcess.length === 1 && elementsToProcess[0].constructor.name === "Sequence") {
+          const seq = elementsToProcess[0];
+          if (seq.valueBlock && seq.valueBlock.value && Array.isArray(seq.valueBlock.value)) {
+            elementsToProcess = seq.valueBlock.value;
+          }
+        }
+        if (typeof schemaItem.type === "number") {
+          const converter = converters.defaultConverter(schemaItem.type);
+          if (!converter)
+            throw new Error(`No converter for ASN.1 type ${schemaItem.type}`);
+          return elementsToProcess.filter((el) => el && el.valueBlock).map((el) => {
+            try {
+              return converter.fromASN(el);
+            } catch {
+              return void 0;
+            }
+          }).filter((v2) => v2 !== void 0);
+        } else {
+          return elementsToProcess.filter((el) => el && el.valueBlock).map((el) => {
+            try {
+              return this.fromASN(el, schemaItem.type);
+            } catch {
+              return void 0;
+            }
+          }).filter((v2) => v2 !== void 0);
+        }
+      }
+      static processPrimitiveField(asn1Element, schemaItem) {
+        const converter = converters.defaultConverter(schemaItem.type);
+        if (!converter)
+          throw new Error(`No converter for ASN.1 type ${schemaItem.type}`);
+        return converter.fromASN(asn1Element);
+      }
+      static isOptionalChoiceField(schemaItem) {
+        return schemaItem.optional && typeof schemaItem.type === "function" && storage_1.schemaStorage.has(schemaItem.type) && storage_1.schemaStorage.get(schemaItem.type).type === enums_1.AsnTypeTypes.Choice;
+      }
+      static processOptionalChoiceField(asn1Element, schemaItem) {
+        try {
+          const value = this.fromASN(asn1Element, schemaItem.type);
+          return {
+            processed: true,
+            value
+          };
+        } catch (err2) {
+          if (err2 instanceof errors_1.AsnSchemaValidationError && /Wrong values for Choice type/.test(err2.message)) {
+            return { processed: false };
+          }
+          throw err2;
+        }
+      }
+      static handleArrayTypes(asn1Schema, schema, target, options) {
+        if (!("value" in asn1Schema.valueBlock && Array.isArray(asn1Schema.valueBlock.value))) {
+          throw new Error("Cannot get items from the ASN.1 parsed value. ASN.1 object is not constructed.");
+        }
+        const itemType = schema.itemType;
+        if (typeof itemType === "number") {
+          const converter = converters.defaultConverter(itemType);
+          if (!converter) {
+            throw new Error(`Cannot get default converter for array item of ${target.name} ASN1 schema`);
+          }
+          return target.from(asn1Schema.valueBlock.value, (element) => converter.fromASN(element));
+        } else {
+          return target.from(asn1Schema.valueBlock.value, (element) => this.fromASN(element, itemType, options));
+        }
+      }
+      static processSchemaItems(schema, asn1ComparedSchema, res, options) {
+        for (const key in schema.items) {
+          const asn1SchemaValue = asn1ComparedSchema.result[key];
+          if (!asn1SchemaValue) {
+            continue;
+          }
+          const schemaItem = schema.items[key];
+          const schemaItemType = schemaItem.type;
+          let parsedValue;
+          if (typeof schemaItemType === "number" || (0, helper_1.isConvertible)(schemaItemType)) {
+            parsedValue = this.processPrimitiveSchemaItem(asn1SchemaValue, schemaItem, schemaItemType, options);
+          } else {
+            parsedValue = this.processComplexSchemaItem(asn1SchemaValue, schemaItem, schemaItemType, options);
+          }
+          if (parsedValue && typeof parsedValue === "object" && "value" in parsedValue && "raw" in parsedValue) {
+            res[key] = parsedValue.value;
+            res[`${key}Raw`] = parsedValue.raw;
+          } else {
+            res[key] = parsedValue;
+          }
+        }
+      }
+      static processPrimitiveSchemaItem(asn1SchemaValue, schemaItem, schemaItemType, options) {
+        const converter = schemaItem.converter ?? ((0, helper_1.isConvertible)(schemaItemType) ? new schemaItemType() : null);
+        if (!converter) {
+          throw new Error("Converter is empty");
+        }
+        if (schemaItem.repeated) {
+          return this.processRepeatedPrimitiveItem(asn1SchemaValue, schemaItem, converter, options);
+        } else {
+          return this.processSinglePrimitiveItem(asn1SchemaValue, schemaItem, schemaItemType, converter, options);
+        }
+      }
+      static processRepeatedPrimitiveItem(asn1SchemaValue, schemaItem, converter, options) {
+        if (schemaItem.implicit) {
+          const Container = schemaItem.repeated === "sequence" ? asn1js.Sequence : asn1js.Set;
+          const newItem = new Container();
+          newItem.valueBlock = asn1SchemaValue.valueBlock;
+          const newItemAsn = asn1js.fromBER(newItem.toBER(false), options?.berOptions);
+          if (newItemAsn.offset === -1) {
+            throw new Error(`Cannot parse the child item. ${newItemAsn.result.error}`);
+          }
+          if (!("value" in newItemAsn.result.valueBlock && Array.isArray(newItemAsn.result.valueBlock.value))) {
+            throw new Error("Cannot get items from the ASN.1 parsed value. ASN.1 object is not constructed.");
+          }
+          const value = newItemAsn.result.valueBlock.value;
+          return Array.from(value, (element) => converter.fromASN(element));
+        } else {
+          return Array.from(asn1SchemaValue, (element) => converter.fromASN(element));
+        }
+      }
+      static processSinglePrimitiveItem(asn1SchemaValue, schemaItem, schemaItemType, converter, options) {
+        let value = asn1SchemaValue;
+        if (schemaItem.implicit) {
+          let newItem;
+          if ((0, helper_1.isConvertible)(schemaItemType)) {
+            newItem = new schemaItemType().toSchema("");
+          } else {
+            const Asn1TypeName = enums_1.AsnPropTypes[schemaItemType];
+            const Asn1Type = asn1js[Asn1TypeName];
+            if (!Asn1Type) {
+              throw new Error(`Cannot get '${Asn1TypeName}' class from asn1js module`);
+            }
+            newItem = new Asn1Type();
+          }
+          newItem.valueBlock = value.valueBlock;
+          value = asn1js.fromBER(newItem.toBER(false), options?.berOptions).result;
+        }
+        return converter.fromASN(value);
+      }
+      static processComplexSchemaItem(asn1SchemaValue, schemaItem, schemaItemType, options) {
+        if (schemaItem.repeated) {
+          if (!Array.isArray(asn1SchemaValue)) {
+            throw new Error("Cannot get list of items from the ASN.1 parsed value. ASN.1 value should be iterable.");
+          }
+          return Array.from(asn1SchemaValue, (element) => this.fromASN(element, schemaItemType, options));
+        } else {
+          const valueToProcess = this.handleImplicitTagging(asn1SchemaValue, schemaItem, schemaItemType);
+          if (this.isOptionalChoiceField(schemaItem)) {
+            try {
+              return this.fromASN(valueToProcess, schemaItemType, options);
+            } catch (err2) {
+              if (err2 instanceof errors_1.AsnSchemaValidationError && /Wrong values for Choice type/.test(err2.message)) {
+                return void 0;
+              }
+              throw err2;
+            }
+          } else {
+            const parsedValue = this.fromASN(valueToProcess, schemaItemType, options);
+            if (schemaItem.raw) {
+              return {
+                value: parsedValue,
+                raw: asn1SchemaValue.valueBeforeDecodeView
+              };
+            }
+            return parsedValue;
+          }
+        }
+      }
+      static handleImplicitTagging(asn1SchemaValue, schemaItem, schemaItemType) {
+        if (schemaItem.implicit && typeof schemaItem.context === "number") {
+          const schema = storage_1.schemaStorage.get(schemaItemType);
+          if (schema.type === enums_1.AsnTypeTypes.Sequence) {
+            const newSeq = new asn1js.Sequence();
+            if ("value" in asn1SchemaValue.valueBlock && Array.isArray(asn1SchemaValue.valueBlock.value) && "value" in newSeq.valueBlock) {
+              newSeq.valueBlock.value = asn1SchemaValue.valueBlock.value;
+              return newSeq;
+            }
+          } else if (schema.type === enums_1.AsnTypeTypes.Set) {
+            const newSet = new asn1js.Set();
+            if ("value" in asn1SchemaValue.valueBlock && Array.isArray(asn1SchemaValue.valueBlock.value) && "value" in newSet.valueBlock) {
+              newSet.valueBlock.value = asn1SchemaValue.valueBlock.value;
+              return newSet;
+            }
+          }
+        }
+        return asn1SchemaValue;
+      }
+    };
+    exports2.AsnParser = AsnParser4;
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/serializer.js
+var require_serializer = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/serializer.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AsnSerializer = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1js = tslib_1.__importStar(require_build2());
+    var utils_1 = require_cjs();
+    var converters = tslib_1.__importStar(require_converters2());
+    var enums_1 = require_enums();
+    var helper_1 = require_helper();
+    var storage_1 = require_storage();
+    var AsnSerializer = class _AsnSerializer {
+      static serialize(obj) {
+        if (obj instanceof asn1js.BaseBlock) {
+          return obj.toBER(false);
+        }
+        return this.toASN(obj).toBER(false);
+      }
+      static toASN(obj) {
+        if (obj && typeof obj === "object" && (0, helper_1.isConvertible)(obj)) {
+          return obj.toASN();
+        }
+        if (!(obj && typeof obj === "object")) {
+          throw new TypeError("Parameter 1 should be type of Object.");
+        }
+        const target = obj.constructor;
+        const schema = storage_1.schemaStorage.get(target);
+        storage_1.schemaStorage.cache(target);
+        let asn1Value = [];
+        if (schema.itemType) {
+          if (!Array.isArray(obj)) {
+            throw new TypeError("Parameter 1 should be type of Array.");
+          }
+          if (typeof schema.itemType === "number") {
+            const converter = converters.defaultConverter(schema.itemType);
+            if (!converter) {
+              throw new Error(`Cannot get default converter for array item of ${target.name} ASN1 schema`);
+            }
+            asn1Value = obj.map((o) => converter.toASN(o));
+          } else {
+            asn1Value = obj.map((o) => this.toAsnItem({ type: schema.itemType }, "[]", target, o));
+          }
+        } else {
+          for (const key in schema.items) {
+            const schemaItem = schema.items[key];
+            const objProp = obj[key];
+            if (objProp === void 0 || schemaItem.defaultValue === objProp || typeof schemaItem.defaultValue === "object" && typeof objProp === "object" && (0, helper_1.isArrayEqual)(this.serialize(schemaItem.defaultValue), this.serialize(objProp))) {
+              continue;
+            }
+            const asn1Item = _AsnSerializer.toAsnItem(schemaItem, key, target, objProp);
+            if (typeof schemaItem.context === "number") {
+              if (schemaItem.implicit) {
+                if (!schemaItem.repeated && (typeof schemaItem.type === "number" || (0, helper_1.isConvertible)(schemaItem.type))) {
+                  const value = {};
+                  value.valueHex = asn1Item instanceof asn1js.Null ? (0, utils_1.toArrayBuffer)(asn1Item.valueBeforeDecodeView) : asn1Item.valueBlock.toBER();
+                  asn1Value.push(new asn1js.Primitive({
+                    optional: schemaItem.optional,
+                    idBlock: {
+                      tagClass: 3,
+                      tagNumber: schemaItem.context
+                    },
+                    ...value
+                  }));
+                } else {
+                  asn1Value.push(new asn1js.Constructed({
+                    optional: schemaItem.optional,
+                    idBlock: {
+                      tagClass: 3,
+                      tagNumber: schemaItem.context
+                    },
+                    value: asn1Item.valueBlock.value
+                  }));
+                }
+              } else {
+                asn1Value.push(new asn1js.Constructed({
+                  optional: schemaItem.optional,
+                  idBlock: {
+                    tagClass: 3,
+                    tagNumber: schemaItem.context
+                  },
+                  value: [asn1Item]
+                }));
+              }
+            } else if (schemaItem.repeated) {
+              asn1Value = asn1Value.concat(asn1Item);
+            } else {
+              asn1Value.push(asn1Item);
+            }
+          }
+        }
+        let asnSchema;
+        switch (schema.type) {
+          case enums_1.AsnTypeTypes.Sequence:
+            asnSchema = new asn1js.Sequence({ value: asn1Value });
+            break;
+          case enums_1.AsnTypeTypes.Set:
+            asnSchema = new asn1js.Set({ value: asn1Value });
+            break;
+          case enums_1.AsnTypeTypes.Choice:
+            if (!asn1Value[0]) {
+              throw new Error(`Schema '${target.name}' has wrong data. Choice cannot be empty.`);
+            }
+            asnSchema = asn1Value[0];
+            break;
+        }
+        return asnSchema;
+      }
+      static toAsnItem(schemaItem, key, target, objProp) {
+        let asn1Item;
+        if (typeof schemaItem.type === "number") {
+          const converter = schemaItem.converter;
+          if (!converter) {
+            throw new Error(`Property '${key}' doesn't have converter for type ${enums_1.AsnPropTypes[schemaItem.type]} in schema '${target.name}'`);
+          }
+          if (schemaItem.repeated) {
+            if (!Array.isArray(objProp)) {
+              throw new TypeError("Parameter 'objProp' should be type of Array.");
+            }
+            const items = Array.from(objProp, (element) => converter.toASN(element));
+            const Container = schemaItem.repeated === "sequence" ? asn1js.Sequence : asn1js.Set;
+            asn1Item = new Container({ value: items });
+          } else {
+            asn1Item = converter.toASN(objProp);
+          }
+        } else {
+          if (schemaItem.repeated) {
+            if (!Array.isArray(objProp)) {
+              throw new TypeError("Parameter 'objProp' should be type of Array.");
+            }
+            const items = Array.from(objProp, (element) => this.toASN(element));
+            const Container = schemaItem.repeated === "sequence" ? asn1js.Sequence : asn1js.Set;
+            asn1Item = new Container({ value: items });
+          } else {
+            asn1Item = this.toASN(objProp);
+          }
+        }
+        return asn1Item;
+      }
+    };
+    exports2.AsnSerializer = AsnSerializer;
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/objects.js
+var require_objects = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/objects.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AsnArray = void 0;
+    var AsnArray = class extends Array {
+      constructor(items = []) {
+        if (typeof items === "number") {
+          super(items);
+        } else {
+          super();
+          for (const item of items) {
+            this.push(item);
+          }
+        }
+      }
+    };
+    exports2.AsnArray = AsnArray;
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/convert.js
+var require_convert3 = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/convert.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AsnConvert = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1js = tslib_1.__importStar(require_build2());
+    var utils_1 = require_cjs();
+    var parser_1 = require_parser2();
+    var serializer_1 = require_serializer();
+    var AsnConvert = class _AsnConvert {
+      static serialize(obj) {
+        return serializer_1.AsnSerializer.serialize(obj);
+      }
+      static parse(data, target, options) {
+        return parser_1.AsnParser.parse(data, target, options);
+      }
+      static toString(data, options) {
+        const buf = (0, utils_1.isBufferSource)(data) ? (0, utils_1.toArrayBuffer)(data) : _AsnConvert.serialize(data);
+        const asn = asn1js.fromBER(buf, options?.berOptions);
+        if (asn.offset === -1) {
+          throw new Error(`Cannot decode ASN.1 data. ${asn.result.error}`);
+        }
+        return asn.result.toString();
+      }
+    };
+    exports2.AsnConvert = AsnConvert;
+  }
+});
+
+// node_modules/@peculiar/asn1-schema/build/cjs/index.js
+var require_cjs2 = __commonJS({
+  "node_modules/@peculiar/asn1-schema/build/cjs/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AsnSerializer = exports2.AsnParser = exports2.AsnPropTypes = exports2.AsnTypeTypes = exports2.AsnSetType = exports2.AsnSequenceType = exports2.AsnChoiceType = exports2.AsnType = exports2.AsnProp = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    tslib_1.__exportStar(require_converters2(), exports2);
+    tslib_1.__exportStar(require_types(), exports2);
+    var decorators_1 = require_decorators();
+    Object.defineProperty(exports2, "AsnProp", { enumerable: true, get: function() {
+      return decorators_1.AsnProp;
+    } });
+    Object.defineProperty(exports2, "AsnType", { enumerable: true, get: function() {
+      return decorators_1.AsnType;
+    } });
+    Object.defineProperty(exports2, "AsnChoiceType", { enumerable: true, get: function() {
+      return decorators_1.AsnChoiceType;
+    } });
+    Object.defineProperty(exports2, "AsnSequenceType", { enumerable: true, get: function() {
+      return decorators_1.AsnSequenceType;
+    } });
+    Object.defineProperty(exports2, "AsnSetType", { enumerable: true, get: function() {
+      return decorators_1.AsnSetType;
+    } });
+    var enums_1 = require_enums();
+    Object.defineProperty(exports2, "AsnTypeTypes", { enumerable: true, get: function() {
+      return enums_1.AsnTypeTypes;
+    } });
+    Object.defineProperty(exports2, "AsnPropTypes", { enumerable: true, get: function() {
+      return enums_1.AsnPropTypes;
+    } });
+    var parser_1 = require_parser2();
+    Object.defineProperty(exports2, "AsnParser", { enumerable: true, get: function() {
+      return parser_1.AsnParser;
+    } });
+    var serializer_1 = require_serializer();
+    Object.defineProperty(exports2, "AsnSerializer", { enumerable: true, get: function() {
+      return serializer_1.AsnSerializer;
+    } });
+    tslib_1.__exportStar(require_errors4(), exports2);
+    tslib_1.__exportStar(require_objects(), exports2);
+    tslib_1.__exportStar(require_convert3(), exports2);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/ip_converter.js
+var require_ip_converter = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/ip_converter.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.IpConverter = void 0;
+    var encoding_1 = require_encoding3();
+    var IpConverter = class {
+      static isIPv4(ip) {
+        return /^(\d{1,3}\.){3}\d{1,3}$/.test(ip);
+      }
+      static parseIPv4(ip) {
+        const parts = ip.split(".");
+        if (parts.length !== 4) {
+          throw new Error("Invalid IPv4 address");
+        }
+        return parts.map((part2) => {
+          const num = parseInt(part2, 10);
+          if (isNaN(num) || num < 0 || num > 255) {
+            throw new Error("Invalid IPv4 address part");
+          }
+          return num;
+        });
+      }
+      static parseIPv6(ip) {
+        const expandedIP = this.expandIPv6(ip);
+        const parts = expandedIP.split(":");
+        if (parts.length !== 8) {
+          throw new Error("Invalid IPv6 address");
+        }
+        return parts.reduce((bytes, part2) => {
+          const num = parseInt(part2, 16);
+          if (isNaN(num) || num < 0 || num > 65535) {
+            throw new Error("Invalid IPv6 address part");
+          }
+          bytes.push(num >> 8 & 255);
+          bytes.push(num & 255);
+          return bytes;
+        }, []);
+      }
+      static expandIPv6(ip) {
+        if (!ip.includes("::")) {
+          return ip;
+        }
+        const parts = ip.split("::");
+        if (parts.length > 2) {
+          throw new Error("Invalid IPv6 address");
+        }
+        const left = parts[0] ? parts[0].split(":") : [];
+        const right = parts[1] ? parts[1].split(":") : [];
+        const missing = 8 - (left.length + right.length);
+        if (missing < 0) {
+          throw new Error("Invalid IPv6 address");
+        }
+        return [...left, ...Array(missing).fill("0"), ...right].join(":");
+      }
+      static formatIPv6(bytes) {
+        const parts = [];
+        for (let i = 0; i < 16; i += 2) {
+          parts.push((bytes[i] << 8 | bytes[i + 1]).toString(16));
+        }
+        return this.compressIPv6(parts.join(":"));
+      }
+      static compressIPv6(ip) {
+        const parts = ip.split(":");
+        let longestZeroStart = -1;
+        let longestZeroLength = 0;
+        let currentZeroStart = -1;
+        let currentZeroLength = 0;
+        for (let i = 0; i < parts.length; i++) {
+          if (parts[i] === "0") {
+            if (currentZeroStart === -1) {
+              currentZeroStart = i;
+            }
+            currentZeroLength++;
+          } else {
+            if (currentZeroLength > longestZeroLength) {
+              longestZeroStart = currentZeroStart;
+              longestZeroLength = currentZeroLength;
+            }
+            currentZeroStart = -1;
+            currentZeroLength = 0;
+          }
+        }
+        if (currentZeroLength > longestZeroLength) {
+          longestZeroStart = currentZeroStart;
+          longestZeroLength = currentZeroLength;
+        }
+        if (longestZeroLength > 1) {
+          const before = parts.slice(0, longestZeroStart).join(":");
+          const after = parts.slice(longestZeroStart + longestZeroLength).join(":");
+          return `${before}::${after}`;
+        }
+        return ip;
+      }
+      static parseCIDR(text) {
+        const [addr, prefixStr] = text.split("/");
+        const prefix = parseInt(prefixStr, 10);
+        if (this.isIPv4(addr)) {
+          if (prefix < 0 || prefix > 32) {
+            throw new Error("Invalid IPv4 prefix length");
+          }
+          return [this.parseIPv4(addr), prefix];
+        } else {
+          if (prefix < 0 || prefix > 128) {
+            throw new Error("Invalid IPv6 prefix length");
+          }
+          return [this.parseIPv6(addr), prefix];
+        }
+      }
+      static decodeIP(value) {
+        if (value.length === 64 && parseInt(value, 16) === 0) {
+          return "::/0";
+        }
+        if (value.length !== 16) {
+          return value;
+        }
+        const mask = parseInt(value.slice(8), 16).toString(2).split("").reduce((a, k) => a + +k, 0);
+        let ip = value.slice(0, 8).replace(/(.{2})/g, (match) => `${parseInt(match, 16)}.`);
+        ip = ip.slice(0, -1);
+        return `${ip}/${mask}`;
+      }
+      static toString(buf) {
+        const uint8 = new Uint8Array(buf);
+        if (uint8.length === 4) {
+          return Array.from(uint8).join(".");
+        }
+        if (uint8.length === 16) {
+          return this.formatIPv6(uint8);
+        }
+        if (uint8.length === 8 || uint8.length === 32) {
+          const half = uint8.length / 2;
+          const addrBytes = uint8.slice(0, half);
+          const maskBytes = uint8.slice(half);
+          const isAllZeros = uint8.every((byte) => byte === 0);
+          if (isAllZeros) {
+            return uint8.length === 8 ? "0.0.0.0/0" : "::/0";
+          }
+          const prefixLen = maskBytes.reduce((a, b) => a + (b.toString(2).match(/1/g) || []).length, 0);
+          if (uint8.length === 8) {
+            const addrStr = Array.from(addrBytes).join(".");
+            return `${addrStr}/${prefixLen}`;
+          } else {
+            const addrStr = this.formatIPv6(addrBytes);
+            return `${addrStr}/${prefixLen}`;
+          }
+        }
+        return this.decodeIP(encoding_1.hex.encode(buf));
+      }
+      static fromString(text) {
+        if (text.includes("/")) {
+          const [addr, prefix] = this.parseCIDR(text);
+          const maskBytes = new Uint8Array(addr.length);
+          let bitsLeft = prefix;
+          for (let i = 0; i < maskBytes.length; i++) {
+            if (bitsLeft >= 8) {
+              maskBytes[i] = 255;
+              bitsLeft -= 8;
+            } else if (bitsLeft > 0) {
+              maskBytes[i] = 255 << 8 - bitsLeft;
+              bitsLeft = 0;
+            }
+          }
+          const out = new Uint8Array(addr.length * 2);
+          out.set(addr, 0);
+          out.set(maskBytes, addr.length);
+          return out.buffer;
+        }
+        const bytes = this.isIPv4(text) ? this.parseIPv4(text) : this.parseIPv6(text);
+        return new Uint8Array(bytes).buffer;
+      }
+    };
+    exports2.IpConverter = IpConverter;
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/name.js
+var require_name = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/name.js"(exports2) {
+    "use strict";
+    var RelativeDistinguishedName_1;
+    var RDNSequence_1;
+    var Name_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Name = exports2.RDNSequence = exports2.RelativeDistinguishedName = exports2.AttributeTypeAndValue = exports2.AttributeValue = exports2.DirectoryString = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var encoding_1 = require_encoding3();
+    var DirectoryString = class DirectoryString {
+      teletexString;
+      printableString;
+      universalString;
+      utf8String;
+      bmpString;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+      toString() {
+        return this.bmpString || this.printableString || this.teletexString || this.universalString || this.utf8String || "";
+      }
+    };
+    exports2.DirectoryString = DirectoryString;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.TeletexString })
+    ], DirectoryString.prototype, "teletexString", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.PrintableString })
+    ], DirectoryString.prototype, "printableString", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.UniversalString })
+    ], DirectoryString.prototype, "universalString", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Utf8String })
+    ], DirectoryString.prototype, "utf8String", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.BmpString })
+    ], DirectoryString.prototype, "bmpString", void 0);
+    exports2.DirectoryString = DirectoryString = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], DirectoryString);
+    var AttributeValue = class AttributeValue extends DirectoryString {
+      ia5String;
+      anyValue;
+      constructor(params = {}) {
+        super(params);
+        Object.assign(this, params);
+      }
+      toString() {
+        return this.ia5String || (this.anyValue ? encoding_1.hex.encode(this.anyValue) : super.toString());
+      }
+    };
+    exports2.AttributeValue = AttributeValue;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.IA5String })
+    ], AttributeValue.prototype, "ia5String", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Any })
+    ], AttributeValue.prototype, "anyValue", void 0);
+    exports2.AttributeValue = AttributeValue = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], AttributeValue);
+    var AttributeTypeAndValue = class {
+      type = "";
+      value = new AttributeValue();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.AttributeTypeAndValue = AttributeTypeAndValue;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], AttributeTypeAndValue.prototype, "type", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: AttributeValue })
+    ], AttributeTypeAndValue.prototype, "value", void 0);
+    var RelativeDistinguishedName = RelativeDistinguishedName_1 = class RelativeDistinguishedName extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, RelativeDistinguishedName_1.prototype);
+      }
+    };
+    exports2.RelativeDistinguishedName = RelativeDistinguishedName;
+    exports2.RelativeDistinguishedName = RelativeDistinguishedName = RelativeDistinguishedName_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Set,
+        itemType: AttributeTypeAndValue
+      })
+    ], RelativeDistinguishedName);
+    var RDNSequence = RDNSequence_1 = class RDNSequence extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, RDNSequence_1.prototype);
+      }
+    };
+    exports2.RDNSequence = RDNSequence;
+    exports2.RDNSequence = RDNSequence = RDNSequence_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: RelativeDistinguishedName
+      })
+    ], RDNSequence);
+    var Name = Name_1 = class Name extends RDNSequence {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, Name_1.prototype);
+      }
+    };
+    exports2.Name = Name;
+    exports2.Name = Name = Name_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], Name);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/general_name.js
+var require_general_name = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/general_name.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.GeneralName = exports2.EDIPartyName = exports2.OtherName = exports2.AsnIpConverter = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var ip_converter_1 = require_ip_converter();
+    var name_1 = require_name();
+    exports2.AsnIpConverter = {
+      fromASN: (value) => ip_converter_1.IpConverter.toString(asn1_schema_1.AsnOctetStringConverter.fromASN(value)),
+      toASN: (value) => asn1_schema_1.AsnOctetStringConverter.toASN(ip_converter_1.IpConverter.fromString(value))
+    };
+    var OtherName = class {
+      typeId = "";
+      value = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.OtherName = OtherName;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], OtherName.prototype, "typeId", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Any,
+        context: 0
+      })
+    ], OtherName.prototype, "value", void 0);
+    var EDIPartyName = class {
+      nameAssigner;
+      partyName = new name_1.DirectoryString();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.EDIPartyName = EDIPartyName;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: name_1.DirectoryString,
+        optional: true,
+        context: 0,
+        implicit: true
+      })
+    ], EDIPartyName.prototype, "nameAssigner", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: name_1.DirectoryString,
+        context: 1,
+        implicit: true
+      })
+    ], EDIPartyName.prototype, "partyName", void 0);
+    var GeneralName = class GeneralName {
+      otherName;
+      rfc822Name;
+      dNSName;
+      x400Address;
+      directoryName;
+      ediPartyName;
+      uniformResourceIdentifier;
+      iPAddress;
+      registeredID;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.GeneralName = GeneralName;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: OtherName,
+        context: 0,
+        implicit: true
+      })
+    ], GeneralName.prototype, "otherName", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.IA5String,
+        context: 1,
+        implicit: true
+      })
+    ], GeneralName.prototype, "rfc822Name", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.IA5String,
+        context: 2,
+        implicit: true
+      })
+    ], GeneralName.prototype, "dNSName", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Any,
+        context: 3,
+        implicit: true
+      })
+    ], GeneralName.prototype, "x400Address", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: name_1.Name,
+        context: 4,
+        implicit: false
+      })
+    ], GeneralName.prototype, "directoryName", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: EDIPartyName,
+        context: 5
+      })
+    ], GeneralName.prototype, "ediPartyName", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.IA5String,
+        context: 6,
+        implicit: true
+      })
+    ], GeneralName.prototype, "uniformResourceIdentifier", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.OctetString,
+        context: 7,
+        implicit: true,
+        converter: exports2.AsnIpConverter
+      })
+    ], GeneralName.prototype, "iPAddress", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.ObjectIdentifier,
+        context: 8,
+        implicit: true
+      })
+    ], GeneralName.prototype, "registeredID", void 0);
+    exports2.GeneralName = GeneralName = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], GeneralName);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/object_identifiers.js
+var require_object_identifiers = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/object_identifiers.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.id_alg_unsigned = exports2.id_ce = exports2.id_ad_caRepository = exports2.id_ad_timeStamping = exports2.id_ad_caIssuers = exports2.id_ad_ocsp = exports2.id_qt_unotice = exports2.id_qt_csp = exports2.id_ad = exports2.id_kp = exports2.id_qt = exports2.id_pe = exports2.id_pkix = void 0;
+    exports2.id_pkix = "1.3.6.1.5.5.7";
+    exports2.id_pe = `${exports2.id_pkix}.1`;
+    exports2.id_qt = `${exports2.id_pkix}.2`;
+    exports2.id_kp = `${exports2.id_pkix}.3`;
+    exports2.id_ad = `${exports2.id_pkix}.48`;
+    exports2.id_qt_csp = `${exports2.id_qt}.1`;
+    exports2.id_qt_unotice = `${exports2.id_qt}.2`;
+    exports2.id_ad_ocsp = `${exports2.id_ad}.1`;
+    exports2.id_ad_caIssuers = `${exports2.id_ad}.2`;
+    exports2.id_ad_timeStamping = `${exports2.id_ad}.3`;
+    exports2.id_ad_caRepository = `${exports2.id_ad}.5`;
+    exports2.id_ce = "2.5.29";
+    exports2.id_alg_unsigned = "1.3.6.1.5.5.7.6.36";
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/authority_information_access.js
+var require_authority_information_access = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/authority_information_access.js"(exports2) {
+    "use strict";
+    var AuthorityInfoAccessSyntax_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AuthorityInfoAccessSyntax = exports2.AccessDescription = exports2.id_pe_authorityInfoAccess = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var general_name_1 = require_general_name();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_pe_authorityInfoAccess = `${object_identifiers_1.id_pe}.1`;
+    var AccessDescription = class {
+      accessMethod = "";
+      accessLocation = new general_name_1.GeneralName();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.AccessDescription = AccessDescription;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], AccessDescription.prototype, "accessMethod", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: general_name_1.GeneralName })
+    ], AccessDescription.prototype, "accessLocation", void 0);
+    var AuthorityInfoAccessSyntax = AuthorityInfoAccessSyntax_1 = class AuthorityInfoAccessSyntax extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, AuthorityInfoAccessSyntax_1.prototype);
+      }
+    };
+    exports2.AuthorityInfoAccessSyntax = AuthorityInfoAccessSyntax;
+    exports2.AuthorityInfoAccessSyntax = AuthorityInfoAccessSyntax = AuthorityInfoAccessSyntax_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: AccessDescription
+      })
+    ], AuthorityInfoAccessSyntax);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/authority_key_identifier.js
+var require_authority_key_identifier = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/authority_key_identifier.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AuthorityKeyIdentifier = exports2.KeyIdentifier = exports2.id_ce_authorityKeyIdentifier = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var general_name_1 = require_general_name();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_authorityKeyIdentifier = `${object_identifiers_1.id_ce}.35`;
+    var KeyIdentifier = class extends asn1_schema_1.OctetString {
+    };
+    exports2.KeyIdentifier = KeyIdentifier;
+    var AuthorityKeyIdentifier = class {
+      keyIdentifier;
+      authorityCertIssuer;
+      authorityCertSerialNumber;
+      constructor(params = {}) {
+        if (params) {
+          Object.assign(this, params);
+        }
+      }
+    };
+    exports2.AuthorityKeyIdentifier = AuthorityKeyIdentifier;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: KeyIdentifier,
+        context: 0,
+        optional: true,
+        implicit: true
+      })
+    ], AuthorityKeyIdentifier.prototype, "keyIdentifier", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: general_name_1.GeneralName,
+        context: 1,
+        optional: true,
+        implicit: true,
+        repeated: "sequence"
+      })
+    ], AuthorityKeyIdentifier.prototype, "authorityCertIssuer", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        context: 2,
+        optional: true,
+        implicit: true,
+        converter: asn1_schema_1.AsnIntegerArrayBufferConverter
+      })
+    ], AuthorityKeyIdentifier.prototype, "authorityCertSerialNumber", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/basic_constraints.js
+var require_basic_constraints = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/basic_constraints.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.BasicConstraints = exports2.id_ce_basicConstraints = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_basicConstraints = `${object_identifiers_1.id_ce}.19`;
+    var BasicConstraints = class {
+      cA = false;
+      pathLenConstraint;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.BasicConstraints = BasicConstraints;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Boolean,
+        defaultValue: false
+      })
+    ], BasicConstraints.prototype, "cA", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        optional: true
+      })
+    ], BasicConstraints.prototype, "pathLenConstraint", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/general_names.js
+var require_general_names = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/general_names.js"(exports2) {
+    "use strict";
+    var GeneralNames_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.GeneralNames = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var general_name_1 = require_general_name();
+    var GeneralNames = GeneralNames_1 = class GeneralNames extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, GeneralNames_1.prototype);
+      }
+    };
+    exports2.GeneralNames = GeneralNames;
+    exports2.GeneralNames = GeneralNames = GeneralNames_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: general_name_1.GeneralName
+      })
+    ], GeneralNames);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/certificate_issuer.js
+var require_certificate_issuer = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/certificate_issuer.js"(exports2) {
+    "use strict";
+    var CertificateIssuer_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.CertificateIssuer = exports2.id_ce_certificateIssuer = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var general_names_1 = require_general_names();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_certificateIssuer = `${object_identifiers_1.id_ce}.29`;
+    var CertificateIssuer = CertificateIssuer_1 = class CertificateIssuer extends general_names_1.GeneralNames {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, CertificateIssuer_1.prototype);
+      }
+    };
+    exports2.CertificateIssuer = CertificateIssuer;
+    exports2.CertificateIssuer = CertificateIssuer = CertificateIssuer_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], CertificateIssuer);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/certificate_policies.js
+var require_certificate_policies = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/certificate_policies.js"(exports2) {
+    "use strict";
+    var CertificatePolicies_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.CertificatePolicies = exports2.PolicyInformation = exports2.PolicyQualifierInfo = exports2.Qualifier = exports2.UserNotice = exports2.NoticeReference = exports2.DisplayText = exports2.id_ce_certificatePolicies_anyPolicy = exports2.id_ce_certificatePolicies = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_certificatePolicies = `${object_identifiers_1.id_ce}.32`;
+    exports2.id_ce_certificatePolicies_anyPolicy = `${exports2.id_ce_certificatePolicies}.0`;
+    var DisplayText = class DisplayText {
+      ia5String;
+      visibleString;
+      bmpString;
+      utf8String;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+      toString() {
+        return this.ia5String || this.visibleString || this.bmpString || this.utf8String || "";
+      }
+    };
+    exports2.DisplayText = DisplayText;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.IA5String })
+    ], DisplayText.prototype, "ia5String", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.VisibleString })
+    ], DisplayText.prototype, "visibleString", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.BmpString })
+    ], DisplayText.prototype, "bmpString", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Utf8String })
+    ], DisplayText.prototype, "utf8String", void 0);
+    exports2.DisplayText = DisplayText = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], DisplayText);
+    var NoticeReference = class {
+      organization = new DisplayText();
+      noticeNumbers = [];
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.NoticeReference = NoticeReference;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: DisplayText })
+    ], NoticeReference.prototype, "organization", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        repeated: "sequence"
+      })
+    ], NoticeReference.prototype, "noticeNumbers", void 0);
+    var UserNotice = class {
+      noticeRef;
+      explicitText;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.UserNotice = UserNotice;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: NoticeReference,
+        optional: true
+      })
+    ], UserNotice.prototype, "noticeRef", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: DisplayText,
+        optional: true
+      })
+    ], UserNotice.prototype, "explicitText", void 0);
+    var Qualifier = class Qualifier {
+      cPSuri;
+      userNotice;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.Qualifier = Qualifier;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.IA5String })
+    ], Qualifier.prototype, "cPSuri", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: UserNotice })
+    ], Qualifier.prototype, "userNotice", void 0);
+    exports2.Qualifier = Qualifier = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], Qualifier);
+    var PolicyQualifierInfo = class {
+      policyQualifierId = "";
+      qualifier = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.PolicyQualifierInfo = PolicyQualifierInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], PolicyQualifierInfo.prototype, "policyQualifierId", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Any })
+    ], PolicyQualifierInfo.prototype, "qualifier", void 0);
+    var PolicyInformation = class {
+      policyIdentifier = "";
+      policyQualifiers;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.PolicyInformation = PolicyInformation;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], PolicyInformation.prototype, "policyIdentifier", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: PolicyQualifierInfo,
+        repeated: "sequence",
+        optional: true
+      })
+    ], PolicyInformation.prototype, "policyQualifiers", void 0);
+    var CertificatePolicies = CertificatePolicies_1 = class CertificatePolicies extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, CertificatePolicies_1.prototype);
+      }
+    };
+    exports2.CertificatePolicies = CertificatePolicies;
+    exports2.CertificatePolicies = CertificatePolicies = CertificatePolicies_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: PolicyInformation
+      })
+    ], CertificatePolicies);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_number.js
+var require_crl_number = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_number.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.CRLNumber = exports2.id_ce_cRLNumber = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_cRLNumber = `${object_identifiers_1.id_ce}.20`;
+    var CRLNumber = class CRLNumber {
+      value;
+      constructor(value = 0) {
+        this.value = value;
+      }
+    };
+    exports2.CRLNumber = CRLNumber;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Integer })
+    ], CRLNumber.prototype, "value", void 0);
+    exports2.CRLNumber = CRLNumber = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], CRLNumber);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_delta_indicator.js
+var require_crl_delta_indicator = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_delta_indicator.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.BaseCRLNumber = exports2.id_ce_deltaCRLIndicator = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    var crl_number_1 = require_crl_number();
+    exports2.id_ce_deltaCRLIndicator = `${object_identifiers_1.id_ce}.27`;
+    var BaseCRLNumber = class BaseCRLNumber extends crl_number_1.CRLNumber {
+    };
+    exports2.BaseCRLNumber = BaseCRLNumber;
+    exports2.BaseCRLNumber = BaseCRLNumber = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], BaseCRLNumber);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_distribution_points.js
+var require_crl_distribution_points = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_distribution_points.js"(exports2) {
+    "use strict";
+    var CRLDistributionPoints_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.CRLDistributionPoints = exports2.DistributionPoint = exports2.DistributionPointName = exports2.Reason = exports2.ReasonFlags = exports2.id_ce_cRLDistributionPoints = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var name_1 = require_name();
+    var general_name_1 = require_general_name();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_cRLDistributionPoints = `${object_identifiers_1.id_ce}.31`;
+    var ReasonFlags;
+    (function(ReasonFlags2) {
+      ReasonFlags2[ReasonFlags2["unused"] = 1] = "unused";
+      ReasonFlags2[ReasonFlags2["keyCompromise"] = 2] = "keyCompromise";
+      ReasonFlags2[ReasonFlags2["cACompromise"] = 4] = "cACompromise";
+      ReasonFlags2[ReasonFlags2["affiliationChanged"] = 8] = "affiliationChanged";
+      ReasonFlags2[ReasonFlags2["superseded"] = 16] = "superseded";
+      ReasonFlags2[ReasonFlags2["cessationOfOperation"] = 32] = "cessationOfOperation";
+      ReasonFlags2[ReasonFlags2["certificateHold"] = 64] = "certificateHold";
+      ReasonFlags2[ReasonFlags2["privilegeWithdrawn"] = 128] = "privilegeWithdrawn";
+      ReasonFlags2[ReasonFlags2["aACompromise"] = 256] = "aACompromise";
+    })(ReasonFlags || (exports2.ReasonFlags = ReasonFlags = {}));
+    var Reason = class extends asn1_schema_1.BitString {
+      toJSON() {
+        const res = [];
+        const flags = this.toNumber();
+        if (flags & ReasonFlags.aACompromise) {
+          res.push("aACompromise");
+        }
+        if (flags & ReasonFlags.affiliationChanged) {
+          res.push("affiliationChanged");
+        }
+        if (flags & ReasonFlags.cACompromise) {
+          res.push("cACompromise");
+        }
+        if (flags & ReasonFlags.certificateHold) {
+          res.push("certificateHold");
+        }
+        if (flags & ReasonFlags.cessationOfOperation) {
+          res.push("cessationOfOperation");
+        }
+        if (flags & ReasonFlags.keyCompromise) {
+          res.push("keyCompromise");
+        }
+        if (flags & ReasonFlags.privilegeWithdrawn) {
+          res.push("privilegeWithdrawn");
+        }
+        if (flags & ReasonFlags.superseded) {
+          res.push("superseded");
+        }
+        if (flags & ReasonFlags.unused) {
+          res.push("unused");
+        }
+        return res;
+      }
+      toString() {
+        return `[${this.toJSON().join(", ")}]`;
+      }
+    };
+    exports2.Reason = Reason;
+    var DistributionPointName = class DistributionPointName {
+      fullName;
+      nameRelativeToCRLIssuer;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.DistributionPointName = DistributionPointName;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: general_name_1.GeneralName,
+        context: 0,
+        repeated: "sequence",
+        implicit: true
+      })
+    ], DistributionPointName.prototype, "fullName", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: name_1.RelativeDistinguishedName,
+        context: 1,
+        implicit: true
+      })
+    ], DistributionPointName.prototype, "nameRelativeToCRLIssuer", void 0);
+    exports2.DistributionPointName = DistributionPointName = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], DistributionPointName);
+    var DistributionPoint = class {
+      distributionPoint;
+      reasons;
+      cRLIssuer;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.DistributionPoint = DistributionPoint;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: DistributionPointName,
+        context: 0,
+        optional: true
+      })
+    ], DistributionPoint.prototype, "distributionPoint", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: Reason,
+        context: 1,
+        optional: true,
+        implicit: true
+      })
+    ], DistributionPoint.prototype, "reasons", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: general_name_1.GeneralName,
+        context: 2,
+        optional: true,
+        repeated: "sequence",
+        implicit: true
+      })
+    ], DistributionPoint.prototype, "cRLIssuer", void 0);
+    var CRLDistributionPoints = CRLDistributionPoints_1 = class CRLDistributionPoints extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, CRLDistributionPoints_1.prototype);
+      }
+    };
+    exports2.CRLDistributionPoints = CRLDistributionPoints;
+    exports2.CRLDistributionPoints = CRLDistributionPoints = CRLDistributionPoints_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: DistributionPoint
+      })
+    ], CRLDistributionPoints);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_freshest.js
+var require_crl_freshest = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_freshest.js"(exports2) {
+    "use strict";
+    var FreshestCRL_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.FreshestCRL = exports2.id_ce_freshestCRL = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    var crl_distribution_points_1 = require_crl_distribution_points();
+    exports2.id_ce_freshestCRL = `${object_identifiers_1.id_ce}.46`;
+    var FreshestCRL = FreshestCRL_1 = class FreshestCRL extends crl_distribution_points_1.CRLDistributionPoints {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, FreshestCRL_1.prototype);
+      }
+    };
+    exports2.FreshestCRL = FreshestCRL;
+    exports2.FreshestCRL = FreshestCRL = FreshestCRL_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: crl_distribution_points_1.DistributionPoint
+      })
+    ], FreshestCRL);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_issuing_distribution_point.js
+var require_crl_issuing_distribution_point = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_issuing_distribution_point.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.IssuingDistributionPoint = exports2.id_ce_issuingDistributionPoint = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    var crl_distribution_points_1 = require_crl_distribution_points();
+    exports2.id_ce_issuingDistributionPoint = `${object_identifiers_1.id_ce}.28`;
+    var IssuingDistributionPoint = class _IssuingDistributionPoint {
+      static ONLY = false;
+      distributionPoint;
+      onlyContainsUserCerts = _IssuingDistributionPoint.ONLY;
+      onlyContainsCACerts = _IssuingDistributionPoint.ONLY;
+      onlySomeReasons;
+      indirectCRL = _IssuingDistributionPoint.ONLY;
+      onlyContainsAttributeCerts = _IssuingDistributionPoint.ONLY;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.IssuingDistributionPoint = IssuingDistributionPoint;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: crl_distribution_points_1.DistributionPointName,
+        context: 0,
+        optional: true
+      })
+    ], IssuingDistributionPoint.prototype, "distributionPoint", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Boolean,
+        context: 1,
+        defaultValue: IssuingDistributionPoint.ONLY,
+        implicit: true
+      })
+    ], IssuingDistributionPoint.prototype, "onlyContainsUserCerts", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Boolean,
+        context: 2,
+        defaultValue: IssuingDistributionPoint.ONLY,
+        implicit: true
+      })
+    ], IssuingDistributionPoint.prototype, "onlyContainsCACerts", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: crl_distribution_points_1.Reason,
+        context: 3,
+        optional: true,
+        implicit: true
+      })
+    ], IssuingDistributionPoint.prototype, "onlySomeReasons", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Boolean,
+        context: 4,
+        defaultValue: IssuingDistributionPoint.ONLY,
+        implicit: true
+      })
+    ], IssuingDistributionPoint.prototype, "indirectCRL", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Boolean,
+        context: 5,
+        defaultValue: IssuingDistributionPoint.ONLY,
+        implicit: true
+      })
+    ], IssuingDistributionPoint.prototype, "onlyContainsAttributeCerts", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_reason.js
+var require_crl_reason = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/crl_reason.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.CRLReason = exports2.CRLReasons = exports2.id_ce_cRLReasons = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_cRLReasons = `${object_identifiers_1.id_ce}.21`;
+    var CRLReasons;
+    (function(CRLReasons2) {
+      CRLReasons2[CRLReasons2["unspecified"] = 0] = "unspecified";
+      CRLReasons2[CRLReasons2["keyCompromise"] = 1] = "keyCompromise";
+      CRLReasons2[CRLReasons2["cACompromise"] = 2] = "cACompromise";
+      CRLReasons2[CRLReasons2["affiliationChanged"] = 3] = "affiliationChanged";
+      CRLReasons2[CRLReasons2["superseded"] = 4] = "superseded";
+      CRLReasons2[CRLReasons2["cessationOfOperation"] = 5] = "cessationOfOperation";
+      CRLReasons2[CRLReasons2["certificateHold"] = 6] = "certificateHold";
+      CRLReasons2[CRLReasons2["removeFromCRL"] = 8] = "removeFromCRL";
+      CRLReasons2[CRLReasons2["privilegeWithdrawn"] = 9] = "privilegeWithdrawn";
+      CRLReasons2[CRLReasons2["aACompromise"] = 10] = "aACompromise";
+    })(CRLReasons || (exports2.CRLReasons = CRLReasons = {}));
+    var CRLReason = class CRLReason {
+      reason = CRLReasons.unspecified;
+      constructor(reason = CRLReasons.unspecified) {
+        this.reason = reason;
+      }
+      toJSON() {
+        return CRLReasons[this.reason];
+      }
+      toString() {
+        return this.toJSON();
+      }
+    };
+    exports2.CRLReason = CRLReason;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Enumerated })
+    ], CRLReason.prototype, "reason", void 0);
+    exports2.CRLReason = CRLReason = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], CRLReason);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/extended_key_usage.js
+var require_extended_key_usage = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/extended_key_usage.js"(exports2) {
+    "use strict";
+    var ExtendedKeyUsage_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.id_kp_OCSPSigning = exports2.id_kp_timeStamping = exports2.id_kp_emailProtection = exports2.id_kp_codeSigning = exports2.id_kp_clientAuth = exports2.id_kp_serverAuth = exports2.anyExtendedKeyUsage = exports2.ExtendedKeyUsage = exports2.id_ce_extKeyUsage = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_extKeyUsage = `${object_identifiers_1.id_ce}.37`;
+    var ExtendedKeyUsage = ExtendedKeyUsage_1 = class ExtendedKeyUsage extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, ExtendedKeyUsage_1.prototype);
+      }
+    };
+    exports2.ExtendedKeyUsage = ExtendedKeyUsage;
+    exports2.ExtendedKeyUsage = ExtendedKeyUsage = ExtendedKeyUsage_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: asn1_schema_1.AsnPropTypes.ObjectIdentifier
+      })
+    ], ExtendedKeyUsage);
+    exports2.anyExtendedKeyUsage = `${exports2.id_ce_extKeyUsage}.0`;
+    exports2.id_kp_serverAuth = `${object_identifiers_1.id_kp}.1`;
+    exports2.id_kp_clientAuth = `${object_identifiers_1.id_kp}.2`;
+    exports2.id_kp_codeSigning = `${object_identifiers_1.id_kp}.3`;
+    exports2.id_kp_emailProtection = `${object_identifiers_1.id_kp}.4`;
+    exports2.id_kp_timeStamping = `${object_identifiers_1.id_kp}.8`;
+    exports2.id_kp_OCSPSigning = `${object_identifiers_1.id_kp}.9`;
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/inhibit_any_policy.js
+var require_inhibit_any_policy = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/inhibit_any_policy.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.InhibitAnyPolicy = exports2.id_ce_inhibitAnyPolicy = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_inhibitAnyPolicy = `${object_identifiers_1.id_ce}.54`;
+    var InhibitAnyPolicy = class InhibitAnyPolicy {
+      value;
+      constructor(value = new ArrayBuffer(0)) {
+        this.value = value;
+      }
+    };
+    exports2.InhibitAnyPolicy = InhibitAnyPolicy;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        converter: asn1_schema_1.AsnIntegerArrayBufferConverter
+      })
+    ], InhibitAnyPolicy.prototype, "value", void 0);
+    exports2.InhibitAnyPolicy = InhibitAnyPolicy = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], InhibitAnyPolicy);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/invalidity_date.js
+var require_invalidity_date = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/invalidity_date.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.InvalidityDate = exports2.id_ce_invalidityDate = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_invalidityDate = `${object_identifiers_1.id_ce}.24`;
+    var InvalidityDate = class InvalidityDate {
+      value = /* @__PURE__ */ new Date();
+      constructor(value) {
+        if (value) {
+          this.value = value;
+        }
+      }
+    };
+    exports2.InvalidityDate = InvalidityDate;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.GeneralizedTime })
+    ], InvalidityDate.prototype, "value", void 0);
+    exports2.InvalidityDate = InvalidityDate = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], InvalidityDate);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/issuer_alternative_name.js
+var require_issuer_alternative_name = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/issuer_alternative_name.js"(exports2) {
+    "use strict";
+    var IssueAlternativeName_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.IssueAlternativeName = exports2.id_ce_issuerAltName = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var general_names_1 = require_general_names();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_issuerAltName = `${object_identifiers_1.id_ce}.18`;
+    var IssueAlternativeName = IssueAlternativeName_1 = class IssueAlternativeName extends general_names_1.GeneralNames {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, IssueAlternativeName_1.prototype);
+      }
+    };
+    exports2.IssueAlternativeName = IssueAlternativeName;
+    exports2.IssueAlternativeName = IssueAlternativeName = IssueAlternativeName_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], IssueAlternativeName);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/key_usage.js
+var require_key_usage = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/key_usage.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.KeyUsage = exports2.KeyUsageFlags = exports2.id_ce_keyUsage = void 0;
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_keyUsage = `${object_identifiers_1.id_ce}.15`;
+    var KeyUsageFlags;
+    (function(KeyUsageFlags2) {
+      KeyUsageFlags2[KeyUsageFlags2["digitalSignature"] = 1] = "digitalSignature";
+      KeyUsageFlags2[KeyUsageFlags2["nonRepudiation"] = 2] = "nonRepudiation";
+      KeyUsageFlags2[KeyUsageFlags2["keyEncipherment"] = 4] = "keyEncipherment";
+      KeyUsageFlags2[KeyUsageFlags2["dataEncipherment"] = 8] = "dataEncipherment";
+      KeyUsageFlags2[KeyUsageFlags2["keyAgreement"] = 16] = "keyAgreement";
+      KeyUsageFlags2[KeyUsageFlags2["keyCertSign"] = 32] = "keyCertSign";
+      KeyUsageFlags2[KeyUsageFlags2["cRLSign"] = 64] = "cRLSign";
+      KeyUsageFlags2[KeyUsageFlags2["encipherOnly"] = 128] = "encipherOnly";
+      KeyUsageFlags2[KeyUsageFlags2["decipherOnly"] = 256] = "decipherOnly";
+    })(KeyUsageFlags || (exports2.KeyUsageFlags = KeyUsageFlags = {}));
+    var KeyUsage = class extends asn1_schema_1.BitString {
+      toJSON() {
+        const flag = this.toNumber();
+        const res = [];
+        if (flag & KeyUsageFlags.cRLSign) {
+          res.push("crlSign");
+        }
+        if (flag & KeyUsageFlags.dataEncipherment) {
+          res.push("dataEncipherment");
+        }
+        if (flag & KeyUsageFlags.decipherOnly) {
+          res.push("decipherOnly");
+        }
+        if (flag & KeyUsageFlags.digitalSignature) {
+          res.push("digitalSignature");
+        }
+        if (flag & KeyUsageFlags.encipherOnly) {
+          res.push("encipherOnly");
+        }
+        if (flag & KeyUsageFlags.keyAgreement) {
+          res.push("keyAgreement");
+        }
+        if (flag & KeyUsageFlags.keyCertSign) {
+          res.push("keyCertSign");
+        }
+        if (flag & KeyUsageFlags.keyEncipherment) {
+          res.push("keyEncipherment");
+        }
+        if (flag & KeyUsageFlags.nonRepudiation) {
+          res.push("nonRepudiation");
+        }
+        return res;
+      }
+      toString() {
+        return `[${this.toJSON().join(", ")}]`;
+      }
+    };
+    exports2.KeyUsage = KeyUsage;
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/name_constraints.js
+var require_name_constraints = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/name_constraints.js"(exports2) {
+    "use strict";
+    var GeneralSubtrees_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.NameConstraints = exports2.GeneralSubtrees = exports2.GeneralSubtree = exports2.id_ce_nameConstraints = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var general_name_1 = require_general_name();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_nameConstraints = `${object_identifiers_1.id_ce}.30`;
+    var GeneralSubtree = class {
+      base = new general_name_1.GeneralName();
+      minimum = 0;
+      maximum;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.GeneralSubtree = GeneralSubtree;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: general_name_1.GeneralName })
+    ], GeneralSubtree.prototype, "base", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        context: 0,
+        defaultValue: 0,
+        implicit: true
+      })
+    ], GeneralSubtree.prototype, "minimum", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        context: 1,
+        optional: true,
+        implicit: true
+      })
+    ], GeneralSubtree.prototype, "maximum", void 0);
+    var GeneralSubtrees = GeneralSubtrees_1 = class GeneralSubtrees extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, GeneralSubtrees_1.prototype);
+      }
+    };
+    exports2.GeneralSubtrees = GeneralSubtrees;
+    exports2.GeneralSubtrees = GeneralSubtrees = GeneralSubtrees_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: GeneralSubtree
+      })
+    ], GeneralSubtrees);
+    var NameConstraints = class {
+      permittedSubtrees;
+      excludedSubtrees;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.NameConstraints = NameConstraints;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: GeneralSubtrees,
+        context: 0,
+        optional: true,
+        implicit: true
+      })
+    ], NameConstraints.prototype, "permittedSubtrees", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: GeneralSubtrees,
+        context: 1,
+        optional: true,
+        implicit: true
+      })
+    ], NameConstraints.prototype, "excludedSubtrees", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/policy_constraints.js
+var require_policy_constraints = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/policy_constraints.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.PolicyConstraints = exports2.id_ce_policyConstraints = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_policyConstraints = `${object_identifiers_1.id_ce}.36`;
+    var PolicyConstraints = class {
+      requireExplicitPolicy;
+      inhibitPolicyMapping;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.PolicyConstraints = PolicyConstraints;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        context: 0,
+        implicit: true,
+        optional: true,
+        converter: asn1_schema_1.AsnIntegerArrayBufferConverter
+      })
+    ], PolicyConstraints.prototype, "requireExplicitPolicy", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        context: 1,
+        implicit: true,
+        optional: true,
+        converter: asn1_schema_1.AsnIntegerArrayBufferConverter
+      })
+    ], PolicyConstraints.prototype, "inhibitPolicyMapping", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/policy_mappings.js
+var require_policy_mappings = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/policy_mappings.js"(exports2) {
+    "use strict";
+    var PolicyMappings_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.PolicyMappings = exports2.PolicyMapping = exports2.id_ce_policyMappings = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_policyMappings = `${object_identifiers_1.id_ce}.33`;
+    var PolicyMapping = class {
+      issuerDomainPolicy = "";
+      subjectDomainPolicy = "";
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.PolicyMapping = PolicyMapping;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], PolicyMapping.prototype, "issuerDomainPolicy", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], PolicyMapping.prototype, "subjectDomainPolicy", void 0);
+    var PolicyMappings = PolicyMappings_1 = class PolicyMappings extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, PolicyMappings_1.prototype);
+      }
+    };
+    exports2.PolicyMappings = PolicyMappings;
+    exports2.PolicyMappings = PolicyMappings = PolicyMappings_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: PolicyMapping
+      })
+    ], PolicyMappings);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/subject_alternative_name.js
+var require_subject_alternative_name = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/subject_alternative_name.js"(exports2) {
+    "use strict";
+    var SubjectAlternativeName_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SubjectAlternativeName = exports2.id_ce_subjectAltName = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var general_names_1 = require_general_names();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_subjectAltName = `${object_identifiers_1.id_ce}.17`;
+    var SubjectAlternativeName = SubjectAlternativeName_1 = class SubjectAlternativeName extends general_names_1.GeneralNames {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, SubjectAlternativeName_1.prototype);
+      }
+    };
+    exports2.SubjectAlternativeName = SubjectAlternativeName;
+    exports2.SubjectAlternativeName = SubjectAlternativeName = SubjectAlternativeName_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], SubjectAlternativeName);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/attribute.js
+var require_attribute = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/attribute.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Attribute = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var Attribute2 = class {
+      type = "";
+      values = [];
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.Attribute = Attribute2;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], Attribute2.prototype, "type", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Any,
+        repeated: "set"
+      })
+    ], Attribute2.prototype, "values", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/subject_directory_attributes.js
+var require_subject_directory_attributes = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/subject_directory_attributes.js"(exports2) {
+    "use strict";
+    var SubjectDirectoryAttributes_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SubjectDirectoryAttributes = exports2.id_ce_subjectDirectoryAttributes = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var attribute_1 = require_attribute();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_subjectDirectoryAttributes = `${object_identifiers_1.id_ce}.9`;
+    var SubjectDirectoryAttributes = SubjectDirectoryAttributes_1 = class SubjectDirectoryAttributes extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, SubjectDirectoryAttributes_1.prototype);
+      }
+    };
+    exports2.SubjectDirectoryAttributes = SubjectDirectoryAttributes;
+    exports2.SubjectDirectoryAttributes = SubjectDirectoryAttributes = SubjectDirectoryAttributes_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: attribute_1.Attribute
+      })
+    ], SubjectDirectoryAttributes);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/subject_key_identifier.js
+var require_subject_key_identifier = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/subject_key_identifier.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SubjectKeyIdentifier = exports2.id_ce_subjectKeyIdentifier = void 0;
+    var object_identifiers_1 = require_object_identifiers();
+    var authority_key_identifier_1 = require_authority_key_identifier();
+    exports2.id_ce_subjectKeyIdentifier = `${object_identifiers_1.id_ce}.14`;
+    var SubjectKeyIdentifier2 = class extends authority_key_identifier_1.KeyIdentifier {
+    };
+    exports2.SubjectKeyIdentifier = SubjectKeyIdentifier2;
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/private_key_usage_period.js
+var require_private_key_usage_period = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/private_key_usage_period.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.PrivateKeyUsagePeriod = exports2.id_ce_privateKeyUsagePeriod = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    exports2.id_ce_privateKeyUsagePeriod = `${object_identifiers_1.id_ce}.16`;
+    var PrivateKeyUsagePeriod = class {
+      notBefore;
+      notAfter;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.PrivateKeyUsagePeriod = PrivateKeyUsagePeriod;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.GeneralizedTime,
+        context: 0,
+        implicit: true,
+        optional: true
+      })
+    ], PrivateKeyUsagePeriod.prototype, "notBefore", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.GeneralizedTime,
+        context: 1,
+        implicit: true,
+        optional: true
+      })
+    ], PrivateKeyUsagePeriod.prototype, "notAfter", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/entrust_version_info.js
+var require_entrust_version_info = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/entrust_version_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.EntrustVersionInfo = exports2.EntrustInfo = exports2.EntrustInfoFlags = exports2.id_entrust_entrustVersInfo = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    exports2.id_entrust_entrustVersInfo = "1.2.840.113533.7.65.0";
+    var EntrustInfoFlags;
+    (function(EntrustInfoFlags2) {
+      EntrustInfoFlags2[EntrustInfoFlags2["keyUpdateAllowed"] = 1] = "keyUpdateAllowed";
+      EntrustInfoFlags2[EntrustInfoFlags2["newExtensions"] = 2] = "newExtensions";
+      EntrustInfoFlags2[EntrustInfoFlags2["pKIXCertificate"] = 4] = "pKIXCertificate";
+    })(EntrustInfoFlags || (exports2.EntrustInfoFlags = EntrustInfoFlags = {}));
+    var EntrustInfo = class extends asn1_schema_1.BitString {
+      toJSON() {
+        const res = [];
+        const flags = this.toNumber();
+        if (flags & EntrustInfoFlags.pKIXCertificate) {
+          res.push("pKIXCertificate");
+        }
+        if (flags & EntrustInfoFlags.newExtensions) {
+          res.push("newExtensions");
+        }
+        if (flags & EntrustInfoFlags.keyUpdateAllowed) {
+          res.push("keyUpdateAllowed");
+        }
+        return res;
+      }
+      toString() {
+        return `[${this.toJSON().join(", ")}]`;
+      }
+    };
+    exports2.EntrustInfo = EntrustInfo;
+    var EntrustVersionInfo = class {
+      entrustVers = "";
+      entrustInfoFlags = new EntrustInfo();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.EntrustVersionInfo = EntrustVersionInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.GeneralString })
+    ], EntrustVersionInfo.prototype, "entrustVers", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: EntrustInfo })
+    ], EntrustVersionInfo.prototype, "entrustInfoFlags", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/subject_info_access.js
+var require_subject_info_access = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/subject_info_access.js"(exports2) {
+    "use strict";
+    var SubjectInfoAccessSyntax_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SubjectInfoAccessSyntax = exports2.id_pe_subjectInfoAccess = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var object_identifiers_1 = require_object_identifiers();
+    var authority_information_access_1 = require_authority_information_access();
+    exports2.id_pe_subjectInfoAccess = `${object_identifiers_1.id_pe}.11`;
+    var SubjectInfoAccessSyntax = SubjectInfoAccessSyntax_1 = class SubjectInfoAccessSyntax extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, SubjectInfoAccessSyntax_1.prototype);
+      }
+    };
+    exports2.SubjectInfoAccessSyntax = SubjectInfoAccessSyntax;
+    exports2.SubjectInfoAccessSyntax = SubjectInfoAccessSyntax = SubjectInfoAccessSyntax_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: authority_information_access_1.AccessDescription
+      })
+    ], SubjectInfoAccessSyntax);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extensions/index.js
+var require_extensions = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extensions/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    tslib_1.__exportStar(require_authority_information_access(), exports2);
+    tslib_1.__exportStar(require_authority_key_identifier(), exports2);
+    tslib_1.__exportStar(require_basic_constraints(), exports2);
+    tslib_1.__exportStar(require_certificate_issuer(), exports2);
+    tslib_1.__exportStar(require_certificate_policies(), exports2);
+    tslib_1.__exportStar(require_crl_delta_indicator(), exports2);
+    tslib_1.__exportStar(require_crl_distribution_points(), exports2);
+    tslib_1.__exportStar(require_crl_freshest(), exports2);
+    tslib_1.__exportStar(require_crl_issuing_distribution_point(), exports2);
+    tslib_1.__exportStar(require_crl_number(), exports2);
+    tslib_1.__exportStar(require_crl_reason(), exports2);
+    tslib_1.__exportStar(require_extended_key_usage(), exports2);
+    tslib_1.__exportStar(require_inhibit_any_policy(), exports2);
+    tslib_1.__exportStar(require_invalidity_date(), exports2);
+    tslib_1.__exportStar(require_issuer_alternative_name(), exports2);
+    tslib_1.__exportStar(require_key_usage(), exports2);
+    tslib_1.__exportStar(require_name_constraints(), exports2);
+    tslib_1.__exportStar(require_policy_constraints(), exports2);
+    tslib_1.__exportStar(require_policy_mappings(), exports2);
+    tslib_1.__exportStar(require_subject_alternative_name(), exports2);
+    tslib_1.__exportStar(require_subject_directory_attributes(), exports2);
+    tslib_1.__exportStar(require_subject_key_identifier(), exports2);
+    tslib_1.__exportStar(require_private_key_usage_period(), exports2);
+    tslib_1.__exportStar(require_entrust_version_info(), exports2);
+    tslib_1.__exportStar(require_subject_info_access(), exports2);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/algorithm_identifier.js
+var require_algorithm_identifier = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/algorithm_identifier.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AlgorithmIdentifier = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var bytes_1 = require_bytes();
+    var AlgorithmIdentifier2 = class _AlgorithmIdentifier {
+      algorithm = "";
+      parameters;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+      isEqual(data) {
+        return data instanceof _AlgorithmIdentifier && data.algorithm == this.algorithm && (data.parameters && this.parameters && (0, bytes_1.equal)(data.parameters, this.parameters) || data.parameters === this.parameters);
+      }
+    };
+    exports2.AlgorithmIdentifier = AlgorithmIdentifier2;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], AlgorithmIdentifier2.prototype, "algorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Any,
+        optional: true
+      })
+    ], AlgorithmIdentifier2.prototype, "parameters", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/subject_public_key_info.js
+var require_subject_public_key_info = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/subject_public_key_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SubjectPublicKeyInfo = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var algorithm_identifier_1 = require_algorithm_identifier();
+    var SubjectPublicKeyInfo = class {
+      algorithm = new algorithm_identifier_1.AlgorithmIdentifier();
+      subjectPublicKey = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.SubjectPublicKeyInfo = SubjectPublicKeyInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: algorithm_identifier_1.AlgorithmIdentifier })
+    ], SubjectPublicKeyInfo.prototype, "algorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.BitString })
+    ], SubjectPublicKeyInfo.prototype, "subjectPublicKey", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/time.js
+var require_time = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/time.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Time = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var Time = class Time {
+      utcTime;
+      generalTime;
+      constructor(time) {
+        if (time) {
+          if (typeof time === "string" || typeof time === "number" || time instanceof Date) {
+            const date = new Date(time);
+            date.setUTCMilliseconds(0);
+            if (date.getUTCFullYear() > 2049) {
+              this.generalTime = date;
+            } else {
+              this.utcTime = date;
+            }
+          } else {
+            Object.assign(this, time);
+          }
+        }
+      }
+      getTime() {
+        const time = this.utcTime || this.generalTime;
+        if (!time) {
+          throw new Error("Cannot get time from CHOICE object");
+        }
+        return time;
+      }
+    };
+    exports2.Time = Time;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.UTCTime })
+    ], Time.prototype, "utcTime", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.GeneralizedTime })
+    ], Time.prototype, "generalTime", void 0);
+    exports2.Time = Time = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], Time);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/validity.js
+var require_validity = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/validity.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Validity = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var time_1 = require_time();
+    var Validity = class {
+      notBefore = new time_1.Time(/* @__PURE__ */ new Date());
+      notAfter = new time_1.Time(/* @__PURE__ */ new Date());
+      constructor(params) {
+        if (params) {
+          this.notBefore = new time_1.Time(params.notBefore);
+          this.notAfter = new time_1.Time(params.notAfter);
+        }
+      }
+    };
+    exports2.Validity = Validity;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: time_1.Time })
+    ], Validity.prototype, "notBefore", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: time_1.Time })
+    ], Validity.prototype, "notAfter", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/extension.js
+var require_extension = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/extension.js"(exports2) {
+    "use strict";
+    var Extensions_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Extensions = exports2.Extension = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var Extension = class _Extension {
+      static CRITICAL = false;
+      extnID = "";
+      critical = _Extension.CRITICAL;
+      extnValue = new asn1_schema_1.OctetString();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.Extension = Extension;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], Extension.prototype, "extnID", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Boolean,
+        defaultValue: Extension.CRITICAL
+      })
+    ], Extension.prototype, "critical", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.OctetString })
+    ], Extension.prototype, "extnValue", void 0);
+    var Extensions = Extensions_1 = class Extensions extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, Extensions_1.prototype);
+      }
+    };
+    exports2.Extensions = Extensions;
+    exports2.Extensions = Extensions = Extensions_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: Extension
+      })
+    ], Extensions);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/types.js
+var require_types2 = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/types.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Version = void 0;
+    var Version;
+    (function(Version2) {
+      Version2[Version2["v1"] = 0] = "v1";
+      Version2[Version2["v2"] = 1] = "v2";
+      Version2[Version2["v3"] = 2] = "v3";
+    })(Version || (exports2.Version = Version = {}));
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/tbs_certificate.js
+var require_tbs_certificate = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/tbs_certificate.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.TBSCertificate = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var algorithm_identifier_1 = require_algorithm_identifier();
+    var name_1 = require_name();
+    var subject_public_key_info_1 = require_subject_public_key_info();
+    var validity_1 = require_validity();
+    var extension_1 = require_extension();
+    var types_1 = require_types2();
+    var TBSCertificate = class {
+      version = types_1.Version.v1;
+      serialNumber = new ArrayBuffer(0);
+      signature = new algorithm_identifier_1.AlgorithmIdentifier();
+      issuer = new name_1.Name();
+      validity = new validity_1.Validity();
+      subject = new name_1.Name();
+      subjectPublicKeyInfo = new subject_public_key_info_1.SubjectPublicKeyInfo();
+      issuerUniqueID;
+      subjectUniqueID;
+      extensions;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.TBSCertificate = TBSCertificate;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        context: 0,
+        defaultValue: types_1.Version.v1
+      })
+    ], TBSCertificate.prototype, "version", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        converter: asn1_schema_1.AsnIntegerArrayBufferConverter
+      })
+    ], TBSCertificate.prototype, "serialNumber", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: algorithm_identifier_1.AlgorithmIdentifier })
+    ], TBSCertificate.prototype, "signature", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: name_1.Name })
+    ], TBSCertificate.prototype, "issuer", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: validity_1.Validity })
+    ], TBSCertificate.prototype, "validity", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: name_1.Name })
+    ], TBSCertificate.prototype, "subject", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: subject_public_key_info_1.SubjectPublicKeyInfo })
+    ], TBSCertificate.prototype, "subjectPublicKeyInfo", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.BitString,
+        context: 1,
+        implicit: true,
+        optional: true
+      })
+    ], TBSCertificate.prototype, "issuerUniqueID", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.BitString,
+        context: 2,
+        implicit: true,
+        optional: true
+      })
+    ], TBSCertificate.prototype, "subjectUniqueID", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: extension_1.Extensions,
+        context: 3,
+        optional: true
+      })
+    ], TBSCertificate.prototype, "extensions", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/certificate.js
+var require_certificate = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/certificate.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Certificate = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var algorithm_identifier_1 = require_algorithm_identifier();
+    var tbs_certificate_1 = require_tbs_certificate();
+    var Certificate2 = class {
+      tbsCertificate = new tbs_certificate_1.TBSCertificate();
+      tbsCertificateRaw;
+      signatureAlgorithm = new algorithm_identifier_1.AlgorithmIdentifier();
+      signatureValue = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.Certificate = Certificate2;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: tbs_certificate_1.TBSCertificate,
+        raw: true
+      })
+    ], Certificate2.prototype, "tbsCertificate", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: algorithm_identifier_1.AlgorithmIdentifier })
+    ], Certificate2.prototype, "signatureAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.BitString })
+    ], Certificate2.prototype, "signatureValue", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/tbs_cert_list.js
+var require_tbs_cert_list = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/tbs_cert_list.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.TBSCertList = exports2.RevokedCertificate = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var algorithm_identifier_1 = require_algorithm_identifier();
+    var name_1 = require_name();
+    var time_1 = require_time();
+    var extension_1 = require_extension();
+    var RevokedCertificate = class {
+      userCertificate = new ArrayBuffer(0);
+      revocationDate = new time_1.Time();
+      crlEntryExtensions;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.RevokedCertificate = RevokedCertificate;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        converter: asn1_schema_1.AsnIntegerArrayBufferConverter
+      })
+    ], RevokedCertificate.prototype, "userCertificate", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: time_1.Time })
+    ], RevokedCertificate.prototype, "revocationDate", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: extension_1.Extension,
+        optional: true,
+        repeated: "sequence"
+      })
+    ], RevokedCertificate.prototype, "crlEntryExtensions", void 0);
+    var TBSCertList = class {
+      version;
+      signature = new algorithm_identifier_1.AlgorithmIdentifier();
+      issuer = new name_1.Name();
+      thisUpdate = new time_1.Time();
+      nextUpdate;
+      revokedCertificates;
+      crlExtensions;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.TBSCertList = TBSCertList;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        optional: true
+      })
+    ], TBSCertList.prototype, "version", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: algorithm_identifier_1.AlgorithmIdentifier })
+    ], TBSCertList.prototype, "signature", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: name_1.Name })
+    ], TBSCertList.prototype, "issuer", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: time_1.Time })
+    ], TBSCertList.prototype, "thisUpdate", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: time_1.Time,
+        optional: true
+      })
+    ], TBSCertList.prototype, "nextUpdate", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: RevokedCertificate,
+        repeated: "sequence",
+        optional: true
+      })
+    ], TBSCertList.prototype, "revokedCertificates", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: extension_1.Extension,
+        optional: true,
+        context: 0,
+        repeated: "sequence"
+      })
+    ], TBSCertList.prototype, "crlExtensions", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/certificate_list.js
+var require_certificate_list = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/certificate_list.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.CertificateList = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var algorithm_identifier_1 = require_algorithm_identifier();
+    var tbs_cert_list_1 = require_tbs_cert_list();
+    var CertificateList = class {
+      tbsCertList = new tbs_cert_list_1.TBSCertList();
+      tbsCertListRaw;
+      signatureAlgorithm = new algorithm_identifier_1.AlgorithmIdentifier();
+      signature = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.CertificateList = CertificateList;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: tbs_cert_list_1.TBSCertList,
+        raw: true
+      })
+    ], CertificateList.prototype, "tbsCertList", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: algorithm_identifier_1.AlgorithmIdentifier })
+    ], CertificateList.prototype, "signatureAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.BitString })
+    ], CertificateList.prototype, "signature", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509/build/cjs/index.js
+var require_cjs3 = __commonJS({
+  "node_modules/@peculiar/asn1-x509/build/cjs/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    tslib_1.__exportStar(require_extensions(), exports2);
+    tslib_1.__exportStar(require_algorithm_identifier(), exports2);
+    tslib_1.__exportStar(require_attribute(), exports2);
+    tslib_1.__exportStar(require_certificate(), exports2);
+    tslib_1.__exportStar(require_certificate_list(), exports2);
+    tslib_1.__exportStar(require_extension(), exports2);
+    tslib_1.__exportStar(require_general_name(), exports2);
+    tslib_1.__exportStar(require_general_names(), exports2);
+    tslib_1.__exportStar(require_name(), exports2);
+    tslib_1.__exportStar(require_object_identifiers(), exports2);
+    tslib_1.__exportStar(require_subject_public_key_info(), exports2);
+    tslib_1.__exportStar(require_tbs_cert_list(), exports2);
+    tslib_1.__exportStar(require_tbs_certificate(), exports2);
+    tslib_1.__exportStar(require_time(), exports2);
+    tslib_1.__exportStar(require_types2(), exports2);
+    tslib_1.__exportStar(require_validity(), exports2);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/issuer_and_serial_number.js
+var require_issuer_and_serial_number = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/issuer_and_serial_number.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.IssuerAndSerialNumber = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var IssuerAndSerialNumber2 = class {
+      issuer = new asn1_x509_1.Name();
+      serialNumber = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.IssuerAndSerialNumber = IssuerAndSerialNumber2;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.Name })
+    ], IssuerAndSerialNumber2.prototype, "issuer", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        converter: asn1_schema_1.AsnIntegerArrayBufferConverter
+      })
+    ], IssuerAndSerialNumber2.prototype, "serialNumber", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/signer_identifier.js
+var require_signer_identifier = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/signer_identifier.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SignerIdentifier = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var issuer_and_serial_number_1 = require_issuer_and_serial_number();
+    var SignerIdentifier = class SignerIdentifier {
+      subjectKeyIdentifier;
+      issuerAndSerialNumber;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.SignerIdentifier = SignerIdentifier;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.SubjectKeyIdentifier,
+        context: 0,
+        implicit: true
+      })
+    ], SignerIdentifier.prototype, "subjectKeyIdentifier", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: issuer_and_serial_number_1.IssuerAndSerialNumber })
+    ], SignerIdentifier.prototype, "issuerAndSerialNumber", void 0);
+    exports2.SignerIdentifier = SignerIdentifier = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], SignerIdentifier);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/types.js
+var require_types3 = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/types.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.KeyDerivationAlgorithmIdentifier = exports2.MessageAuthenticationCodeAlgorithm = exports2.ContentEncryptionAlgorithmIdentifier = exports2.KeyEncryptionAlgorithmIdentifier = exports2.SignatureAlgorithmIdentifier = exports2.DigestAlgorithmIdentifier = exports2.CMSVersion = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_x509_1 = require_cjs3();
+    var asn1_schema_1 = require_cjs2();
+    var CMSVersion;
+    (function(CMSVersion2) {
+      CMSVersion2[CMSVersion2["v0"] = 0] = "v0";
+      CMSVersion2[CMSVersion2["v1"] = 1] = "v1";
+      CMSVersion2[CMSVersion2["v2"] = 2] = "v2";
+      CMSVersion2[CMSVersion2["v3"] = 3] = "v3";
+      CMSVersion2[CMSVersion2["v4"] = 4] = "v4";
+      CMSVersion2[CMSVersion2["v5"] = 5] = "v5";
+    })(CMSVersion || (exports2.CMSVersion = CMSVersion = {}));
+    var DigestAlgorithmIdentifier = class DigestAlgorithmIdentifier extends asn1_x509_1.AlgorithmIdentifier {
+    };
+    exports2.DigestAlgorithmIdentifier = DigestAlgorithmIdentifier;
+    exports2.DigestAlgorithmIdentifier = DigestAlgorithmIdentifier = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], DigestAlgorithmIdentifier);
+    var SignatureAlgorithmIdentifier = class SignatureAlgorithmIdentifier extends asn1_x509_1.AlgorithmIdentifier {
+    };
+    exports2.SignatureAlgorithmIdentifier = SignatureAlgorithmIdentifier;
+    exports2.SignatureAlgorithmIdentifier = SignatureAlgorithmIdentifier = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], SignatureAlgorithmIdentifier);
+    var KeyEncryptionAlgorithmIdentifier = class KeyEncryptionAlgorithmIdentifier extends asn1_x509_1.AlgorithmIdentifier {
+    };
+    exports2.KeyEncryptionAlgorithmIdentifier = KeyEncryptionAlgorithmIdentifier;
+    exports2.KeyEncryptionAlgorithmIdentifier = KeyEncryptionAlgorithmIdentifier = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], KeyEncryptionAlgorithmIdentifier);
+    var ContentEncryptionAlgorithmIdentifier = class ContentEncryptionAlgorithmIdentifier extends asn1_x509_1.AlgorithmIdentifier {
+    };
+    exports2.ContentEncryptionAlgorithmIdentifier = ContentEncryptionAlgorithmIdentifier;
+    exports2.ContentEncryptionAlgorithmIdentifier = ContentEncryptionAlgorithmIdentifier = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], ContentEncryptionAlgorithmIdentifier);
+    var MessageAuthenticationCodeAlgorithm = class MessageAuthenticationCodeAlgorithm extends asn1_x509_1.AlgorithmIdentifier {
+    };
+    exports2.MessageAuthenticationCodeAlgorithm = MessageAuthenticationCodeAlgorithm;
+    exports2.MessageAuthenticationCodeAlgorithm = MessageAuthenticationCodeAlgorithm = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], MessageAuthenticationCodeAlgorithm);
+    var KeyDerivationAlgorithmIdentifier = class KeyDerivationAlgorithmIdentifier extends asn1_x509_1.AlgorithmIdentifier {
+    };
+    exports2.KeyDerivationAlgorithmIdentifier = KeyDerivationAlgorithmIdentifier;
+    exports2.KeyDerivationAlgorithmIdentifier = KeyDerivationAlgorithmIdentifier = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], KeyDerivationAlgorithmIdentifier);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/attribute.js
+var require_attribute2 = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/attribute.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Attribute = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var Attribute2 = class {
+      attrType = "";
+      attrValues = [];
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.Attribute = Attribute2;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], Attribute2.prototype, "attrType", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Any,
+        repeated: "set"
+      })
+    ], Attribute2.prototype, "attrValues", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/signer_info.js
+var require_signer_info = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/signer_info.js"(exports2) {
+    "use strict";
+    var SignerInfos_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SignerInfos = exports2.SignerInfo = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var signer_identifier_1 = require_signer_identifier();
+    var types_1 = require_types3();
+    var attribute_1 = require_attribute2();
+    var SignerInfo = class {
+      version = types_1.CMSVersion.v0;
+      sid = new signer_identifier_1.SignerIdentifier();
+      digestAlgorithm = new types_1.DigestAlgorithmIdentifier();
+      signedAttrs;
+      signedAttrsRaw;
+      signatureAlgorithm = new types_1.SignatureAlgorithmIdentifier();
+      signature = new asn1_schema_1.OctetString();
+      unsignedAttrs;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.SignerInfo = SignerInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Integer })
+    ], SignerInfo.prototype, "version", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: signer_identifier_1.SignerIdentifier })
+    ], SignerInfo.prototype, "sid", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: types_1.DigestAlgorithmIdentifier })
+    ], SignerInfo.prototype, "digestAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: attribute_1.Attribute,
+        repeated: "set",
+        context: 0,
+        implicit: true,
+        optional: true,
+        raw: true
+      })
+    ], SignerInfo.prototype, "signedAttrs", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: types_1.SignatureAlgorithmIdentifier })
+    ], SignerInfo.prototype, "signatureAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.OctetString })
+    ], SignerInfo.prototype, "signature", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: attribute_1.Attribute,
+        repeated: "set",
+        context: 1,
+        implicit: true,
+        optional: true
+      })
+    ], SignerInfo.prototype, "unsignedAttrs", void 0);
+    var SignerInfos = SignerInfos_1 = class SignerInfos extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, SignerInfos_1.prototype);
+      }
+    };
+    exports2.SignerInfos = SignerInfos;
+    exports2.SignerInfos = SignerInfos = SignerInfos_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Set,
+        itemType: SignerInfo
+      })
+    ], SignerInfos);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/attributes/counter_signature.js
+var require_counter_signature = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/attributes/counter_signature.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.CounterSignature = exports2.id_counterSignature = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var signer_info_1 = require_signer_info();
+    exports2.id_counterSignature = "1.2.840.113549.1.9.6";
+    var CounterSignature = class CounterSignature extends signer_info_1.SignerInfo {
+    };
+    exports2.CounterSignature = CounterSignature;
+    exports2.CounterSignature = CounterSignature = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Sequence })
+    ], CounterSignature);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/attributes/message_digest.js
+var require_message_digest = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/attributes/message_digest.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.MessageDigest = exports2.id_messageDigest = void 0;
+    var asn1_schema_1 = require_cjs2();
+    exports2.id_messageDigest = "1.2.840.113549.1.9.4";
+    var MessageDigest = class extends asn1_schema_1.OctetString {
+    };
+    exports2.MessageDigest = MessageDigest;
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/attributes/signing_time.js
+var require_signing_time = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/attributes/signing_time.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SigningTime = exports2.id_signingTime = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_x509_1 = require_cjs3();
+    var asn1_schema_1 = require_cjs2();
+    exports2.id_signingTime = "1.2.840.113549.1.9.5";
+    var SigningTime = class SigningTime extends asn1_x509_1.Time {
+    };
+    exports2.SigningTime = SigningTime;
+    exports2.SigningTime = SigningTime = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], SigningTime);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/attributes/index.js
+var require_attributes = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/attributes/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.id_contentType = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    tslib_1.__exportStar(require_counter_signature(), exports2);
+    tslib_1.__exportStar(require_message_digest(), exports2);
+    tslib_1.__exportStar(require_signing_time(), exports2);
+    exports2.id_contentType = "1.2.840.113549.1.9.3";
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/aa_clear_attrs.js
+var require_aa_clear_attrs = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/aa_clear_attrs.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.ACClearAttrs = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var ACClearAttrs = class {
+      acIssuer = new asn1_x509_1.GeneralName();
+      acSerial = 0;
+      attrs = [];
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.ACClearAttrs = ACClearAttrs;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.GeneralName })
+    ], ACClearAttrs.prototype, "acIssuer", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Integer })
+    ], ACClearAttrs.prototype, "acSerial", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.Attribute,
+        repeated: "sequence"
+      })
+    ], ACClearAttrs.prototype, "attrs", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/attr_spec.js
+var require_attr_spec = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/attr_spec.js"(exports2) {
+    "use strict";
+    var AttrSpec_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AttrSpec = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var AttrSpec = AttrSpec_1 = class AttrSpec extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, AttrSpec_1.prototype);
+      }
+    };
+    exports2.AttrSpec = AttrSpec;
+    exports2.AttrSpec = AttrSpec = AttrSpec_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: asn1_schema_1.AsnPropTypes.ObjectIdentifier
+      })
+    ], AttrSpec);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/aa_controls.js
+var require_aa_controls = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/aa_controls.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AAControls = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var attr_spec_1 = require_attr_spec();
+    var AAControls = class {
+      pathLenConstraint;
+      permittedAttrs;
+      excludedAttrs;
+      permitUnSpecified = true;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.AAControls = AAControls;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        optional: true
+      })
+    ], AAControls.prototype, "pathLenConstraint", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: attr_spec_1.AttrSpec,
+        implicit: true,
+        context: 0,
+        optional: true
+      })
+    ], AAControls.prototype, "permittedAttrs", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: attr_spec_1.AttrSpec,
+        implicit: true,
+        context: 1,
+        optional: true
+      })
+    ], AAControls.prototype, "excludedAttrs", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Boolean,
+        defaultValue: true
+      })
+    ], AAControls.prototype, "permitUnSpecified", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/issuer_serial.js
+var require_issuer_serial = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/issuer_serial.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.IssuerSerial = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var IssuerSerial = class {
+      issuer = new asn1_x509_1.GeneralNames();
+      serial = new ArrayBuffer(0);
+      issuerUID = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.IssuerSerial = IssuerSerial;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.GeneralNames })
+    ], IssuerSerial.prototype, "issuer", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        converter: asn1_schema_1.AsnIntegerArrayBufferConverter
+      })
+    ], IssuerSerial.prototype, "serial", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.BitString,
+        optional: true
+      })
+    ], IssuerSerial.prototype, "issuerUID", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/object_digest_info.js
+var require_object_digest_info = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/object_digest_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.ObjectDigestInfo = exports2.DigestedObjectType = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var DigestedObjectType;
+    (function(DigestedObjectType2) {
+      DigestedObjectType2[DigestedObjectType2["publicKey"] = 0] = "publicKey";
+      DigestedObjectType2[DigestedObjectType2["publicKeyCert"] = 1] = "publicKeyCert";
+      DigestedObjectType2[DigestedObjectType2["otherObjectTypes"] = 2] = "otherObjectTypes";
+    })(DigestedObjectType || (exports2.DigestedObjectType = DigestedObjectType = {}));
+    var ObjectDigestInfo = class {
+      digestedObjectType = DigestedObjectType.publicKey;
+      otherObjectTypeID;
+      digestAlgorithm = new asn1_x509_1.AlgorithmIdentifier();
+      objectDigest = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.ObjectDigestInfo = ObjectDigestInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Enumerated })
+    ], ObjectDigestInfo.prototype, "digestedObjectType", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.ObjectIdentifier,
+        optional: true
+      })
+    ], ObjectDigestInfo.prototype, "otherObjectTypeID", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.AlgorithmIdentifier })
+    ], ObjectDigestInfo.prototype, "digestAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.BitString })
+    ], ObjectDigestInfo.prototype, "objectDigest", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/v2_form.js
+var require_v2_form = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/v2_form.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.V2Form = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var issuer_serial_1 = require_issuer_serial();
+    var object_digest_info_1 = require_object_digest_info();
+    var V2Form = class {
+      issuerName;
+      baseCertificateID;
+      objectDigestInfo;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.V2Form = V2Form;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.GeneralNames,
+        optional: true
+      })
+    ], V2Form.prototype, "issuerName", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: issuer_serial_1.IssuerSerial,
+        context: 0,
+        implicit: true,
+        optional: true
+      })
+    ], V2Form.prototype, "baseCertificateID", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: object_digest_info_1.ObjectDigestInfo,
+        context: 1,
+        implicit: true,
+        optional: true
+      })
+    ], V2Form.prototype, "objectDigestInfo", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/attr_cert_issuer.js
+var require_attr_cert_issuer = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/attr_cert_issuer.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AttCertIssuer = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var v2_form_1 = require_v2_form();
+    var AttCertIssuer = class AttCertIssuer {
+      v1Form;
+      v2Form;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.AttCertIssuer = AttCertIssuer;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.GeneralName,
+        repeated: "sequence"
+      })
+    ], AttCertIssuer.prototype, "v1Form", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: v2_form_1.V2Form,
+        context: 0,
+        implicit: true
+      })
+    ], AttCertIssuer.prototype, "v2Form", void 0);
+    exports2.AttCertIssuer = AttCertIssuer = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], AttCertIssuer);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/attr_cert_validity_period.js
+var require_attr_cert_validity_period = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/attr_cert_validity_period.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AttCertValidityPeriod = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var AttCertValidityPeriod = class {
+      notBeforeTime = /* @__PURE__ */ new Date();
+      notAfterTime = /* @__PURE__ */ new Date();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.AttCertValidityPeriod = AttCertValidityPeriod;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.GeneralizedTime })
+    ], AttCertValidityPeriod.prototype, "notBeforeTime", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.GeneralizedTime })
+    ], AttCertValidityPeriod.prototype, "notAfterTime", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/holder.js
+var require_holder = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/holder.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Holder = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var issuer_serial_1 = require_issuer_serial();
+    var object_digest_info_1 = require_object_digest_info();
+    var Holder = class {
+      baseCertificateID;
+      entityName;
+      objectDigestInfo;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.Holder = Holder;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: issuer_serial_1.IssuerSerial,
+        implicit: true,
+        context: 0,
+        optional: true
+      })
+    ], Holder.prototype, "baseCertificateID", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.GeneralNames,
+        implicit: true,
+        context: 1,
+        optional: true
+      })
+    ], Holder.prototype, "entityName", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: object_digest_info_1.ObjectDigestInfo,
+        implicit: true,
+        context: 2,
+        optional: true
+      })
+    ], Holder.prototype, "objectDigestInfo", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/attribute_certificate_info.js
+var require_attribute_certificate_info = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/attribute_certificate_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AttributeCertificateInfo = exports2.AttCertVersion = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var holder_1 = require_holder();
+    var attr_cert_issuer_1 = require_attr_cert_issuer();
+    var attr_cert_validity_period_1 = require_attr_cert_validity_period();
+    var AttCertVersion;
+    (function(AttCertVersion2) {
+      AttCertVersion2[AttCertVersion2["v2"] = 1] = "v2";
+    })(AttCertVersion || (exports2.AttCertVersion = AttCertVersion = {}));
+    var AttributeCertificateInfo = class {
+      version = AttCertVersion.v2;
+      holder = new holder_1.Holder();
+      issuer = new attr_cert_issuer_1.AttCertIssuer();
+      signature = new asn1_x509_1.AlgorithmIdentifier();
+      serialNumber = new ArrayBuffer(0);
+      attrCertValidityPeriod = new attr_cert_validity_period_1.AttCertValidityPeriod();
+      attributes = [];
+      issuerUniqueID;
+      extensions;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.AttributeCertificateInfo = AttributeCertificateInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Integer })
+    ], AttributeCertificateInfo.prototype, "version", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: holder_1.Holder })
+    ], AttributeCertificateInfo.prototype, "holder", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: attr_cert_issuer_1.AttCertIssuer })
+    ], AttributeCertificateInfo.prototype, "issuer", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.AlgorithmIdentifier })
+    ], AttributeCertificateInfo.prototype, "signature", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Integer,
+        converter: asn1_schema_1.AsnIntegerArrayBufferConverter
+      })
+    ], AttributeCertificateInfo.prototype, "serialNumber", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: attr_cert_validity_period_1.AttCertValidityPeriod })
+    ], AttributeCertificateInfo.prototype, "attrCertValidityPeriod", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.Attribute,
+        repeated: "sequence"
+      })
+    ], AttributeCertificateInfo.prototype, "attributes", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.BitString,
+        optional: true
+      })
+    ], AttributeCertificateInfo.prototype, "issuerUniqueID", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.Extensions,
+        optional: true
+      })
+    ], AttributeCertificateInfo.prototype, "extensions", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/attribute_certificate.js
+var require_attribute_certificate = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/attribute_certificate.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.AttributeCertificate = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var attribute_certificate_info_1 = require_attribute_certificate_info();
+    var AttributeCertificate = class {
+      acinfo = new attribute_certificate_info_1.AttributeCertificateInfo();
+      signatureAlgorithm = new asn1_x509_1.AlgorithmIdentifier();
+      signatureValue = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.AttributeCertificate = AttributeCertificate;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: attribute_certificate_info_1.AttributeCertificateInfo })
+    ], AttributeCertificate.prototype, "acinfo", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.AlgorithmIdentifier })
+    ], AttributeCertificate.prototype, "signatureAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.BitString })
+    ], AttributeCertificate.prototype, "signatureValue", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/class_list.js
+var require_class_list = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/class_list.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.ClassList = exports2.ClassListFlags = void 0;
+    var asn1_schema_1 = require_cjs2();
+    var ClassListFlags;
+    (function(ClassListFlags2) {
+      ClassListFlags2[ClassListFlags2["unmarked"] = 1] = "unmarked";
+      ClassListFlags2[ClassListFlags2["unclassified"] = 2] = "unclassified";
+      ClassListFlags2[ClassListFlags2["restricted"] = 4] = "restricted";
+      ClassListFlags2[ClassListFlags2["confidential"] = 8] = "confidential";
+      ClassListFlags2[ClassListFlags2["secret"] = 16] = "secret";
+      ClassListFlags2[ClassListFlags2["topSecret"] = 32] = "topSecret";
+    })(ClassListFlags || (exports2.ClassListFlags = ClassListFlags = {}));
+    var ClassList = class extends asn1_schema_1.BitString {
+    };
+    exports2.ClassList = ClassList;
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/security_category.js
+var require_security_category = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/security_category.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SecurityCategory = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var SecurityCategory = class {
+      type = "";
+      value = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.SecurityCategory = SecurityCategory;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.ObjectIdentifier,
+        implicit: true,
+        context: 0
+      })
+    ], SecurityCategory.prototype, "type", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Any,
+        implicit: true,
+        context: 1
+      })
+    ], SecurityCategory.prototype, "value", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/clearance.js
+var require_clearance = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/clearance.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Clearance = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var class_list_1 = require_class_list();
+    var security_category_1 = require_security_category();
+    var Clearance = class {
+      policyId = "";
+      classList = new class_list_1.ClassList(class_list_1.ClassListFlags.unclassified);
+      securityCategories;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.Clearance = Clearance;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], Clearance.prototype, "policyId", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: class_list_1.ClassList,
+        defaultValue: new class_list_1.ClassList(class_list_1.ClassListFlags.unclassified)
+      })
+    ], Clearance.prototype, "classList", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: security_category_1.SecurityCategory,
+        repeated: "set"
+      })
+    ], Clearance.prototype, "securityCategories", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/ietf_attr_syntax.js
+var require_ietf_attr_syntax = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/ietf_attr_syntax.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.IetfAttrSyntax = exports2.IetfAttrSyntaxValueChoices = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var IetfAttrSyntaxValueChoices = class {
+      cotets;
+      oid;
+      string;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.IetfAttrSyntaxValueChoices = IetfAttrSyntaxValueChoices;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.OctetString })
+    ], IetfAttrSyntaxValueChoices.prototype, "cotets", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], IetfAttrSyntaxValueChoices.prototype, "oid", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Utf8String })
+    ], IetfAttrSyntaxValueChoices.prototype, "string", void 0);
+    var IetfAttrSyntax = class {
+      policyAuthority;
+      values = [];
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.IetfAttrSyntax = IetfAttrSyntax;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.GeneralNames,
+        implicit: true,
+        context: 0,
+        optional: true
+      })
+    ], IetfAttrSyntax.prototype, "policyAuthority", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: IetfAttrSyntaxValueChoices,
+        repeated: "sequence"
+      })
+    ], IetfAttrSyntax.prototype, "values", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/object_identifiers.js
+var require_object_identifiers2 = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/object_identifiers.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.id_at_clearance = exports2.id_at_role = exports2.id_at = exports2.id_aca_encAttrs = exports2.id_aca_group = exports2.id_aca_chargingIdentity = exports2.id_aca_accessIdentity = exports2.id_aca_authenticationInfo = exports2.id_aca = exports2.id_ce_targetInformation = exports2.id_pe_ac_proxying = exports2.id_pe_aaControls = exports2.id_pe_ac_auditIdentity = void 0;
+    var asn1_x509_1 = require_cjs3();
+    exports2.id_pe_ac_auditIdentity = `${asn1_x509_1.id_pe}.4`;
+    exports2.id_pe_aaControls = `${asn1_x509_1.id_pe}.6`;
+    exports2.id_pe_ac_proxying = `${asn1_x509_1.id_pe}.10`;
+    exports2.id_ce_targetInformation = `${asn1_x509_1.id_ce}.55`;
+    exports2.id_aca = `${asn1_x509_1.id_pkix}.10`;
+    exports2.id_aca_authenticationInfo = `${exports2.id_aca}.1`;
+    exports2.id_aca_accessIdentity = `${exports2.id_aca}.2`;
+    exports2.id_aca_chargingIdentity = `${exports2.id_aca}.3`;
+    exports2.id_aca_group = `${exports2.id_aca}.4`;
+    exports2.id_aca_encAttrs = `${exports2.id_aca}.6`;
+    exports2.id_at = "2.5.4";
+    exports2.id_at_role = `${exports2.id_at}.72`;
+    exports2.id_at_clearance = "2.5.1.5.55";
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/target.js
+var require_target = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/target.js"(exports2) {
+    "use strict";
+    var Targets_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.Targets = exports2.Target = exports2.TargetCert = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var issuer_serial_1 = require_issuer_serial();
+    var object_digest_info_1 = require_object_digest_info();
+    var TargetCert = class {
+      targetCertificate = new issuer_serial_1.IssuerSerial();
+      targetName;
+      certDigestInfo;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.TargetCert = TargetCert;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: issuer_serial_1.IssuerSerial })
+    ], TargetCert.prototype, "targetCertificate", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.GeneralName,
+        optional: true
+      })
+    ], TargetCert.prototype, "targetName", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: object_digest_info_1.ObjectDigestInfo,
+        optional: true
+      })
+    ], TargetCert.prototype, "certDigestInfo", void 0);
+    var Target = class Target {
+      targetName;
+      targetGroup;
+      targetCert;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.Target = Target;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.GeneralName,
+        context: 0,
+        implicit: true
+      })
+    ], Target.prototype, "targetName", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.GeneralName,
+        context: 1,
+        implicit: true
+      })
+    ], Target.prototype, "targetGroup", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: TargetCert,
+        context: 2,
+        implicit: true
+      })
+    ], Target.prototype, "targetCert", void 0);
+    exports2.Target = Target = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], Target);
+    var Targets = Targets_1 = class Targets extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, Targets_1.prototype);
+      }
+    };
+    exports2.Targets = Targets;
+    exports2.Targets = Targets = Targets_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: Target
+      })
+    ], Targets);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/proxy_info.js
+var require_proxy_info = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/proxy_info.js"(exports2) {
+    "use strict";
+    var ProxyInfo_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.ProxyInfo = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var target_1 = require_target();
+    var ProxyInfo = ProxyInfo_1 = class ProxyInfo extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, ProxyInfo_1.prototype);
+      }
+    };
+    exports2.ProxyInfo = ProxyInfo;
+    exports2.ProxyInfo = ProxyInfo = ProxyInfo_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: target_1.Targets
+      })
+    ], ProxyInfo);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/role_syntax.js
+var require_role_syntax = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/role_syntax.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.RoleSyntax = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var RoleSyntax = class {
+      roleAuthority;
+      roleName;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.RoleSyntax = RoleSyntax;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.GeneralNames,
+        implicit: true,
+        context: 0,
+        optional: true
+      })
+    ], RoleSyntax.prototype, "roleAuthority", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.GeneralName,
+        implicit: true,
+        context: 1
+      })
+    ], RoleSyntax.prototype, "roleName", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/svce_auth_info.js
+var require_svce_auth_info = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/svce_auth_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SvceAuthInfo = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var SvceAuthInfo = class {
+      service = new asn1_x509_1.GeneralName();
+      ident = new asn1_x509_1.GeneralName();
+      authInfo;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.SvceAuthInfo = SvceAuthInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.GeneralName })
+    ], SvceAuthInfo.prototype, "service", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.GeneralName })
+    ], SvceAuthInfo.prototype, "ident", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.OctetString,
+        optional: true
+      })
+    ], SvceAuthInfo.prototype, "authInfo", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-x509-attr/build/cjs/index.js
+var require_cjs4 = __commonJS({
+  "node_modules/@peculiar/asn1-x509-attr/build/cjs/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    tslib_1.__exportStar(require_aa_clear_attrs(), exports2);
+    tslib_1.__exportStar(require_aa_controls(), exports2);
+    tslib_1.__exportStar(require_attr_cert_issuer(), exports2);
+    tslib_1.__exportStar(require_attr_cert_validity_period(), exports2);
+    tslib_1.__exportStar(require_attr_spec(), exports2);
+    tslib_1.__exportStar(require_attribute_certificate(), exports2);
+    tslib_1.__exportStar(require_attribute_certificate_info(), exports2);
+    tslib_1.__exportStar(require_class_list(), exports2);
+    tslib_1.__exportStar(require_clearance(), exports2);
+    tslib_1.__exportStar(require_holder(), exports2);
+    tslib_1.__exportStar(require_ietf_attr_syntax(), exports2);
+    tslib_1.__exportStar(require_issuer_serial(), exports2);
+    tslib_1.__exportStar(require_object_digest_info(), exports2);
+    tslib_1.__exportStar(require_object_identifiers2(), exports2);
+    tslib_1.__exportStar(require_proxy_info(), exports2);
+    tslib_1.__exportStar(require_role_syntax(), exports2);
+    tslib_1.__exportStar(require_security_category(), exports2);
+    tslib_1.__exportStar(require_svce_auth_info(), exports2);
+    tslib_1.__exportStar(require_target(), exports2);
+    tslib_1.__exportStar(require_v2_form(), exports2);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/certificate_choices.js
+var require_certificate_choices = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/certificate_choices.js"(exports2) {
+    "use strict";
+    var CertificateSet_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.CertificateSet = exports2.CertificateChoices = exports2.OtherCertificateFormat = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var asn1_x509_attr_1 = require_cjs4();
+    var OtherCertificateFormat = class {
+      otherCertFormat = "";
+      otherCert = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.OtherCertificateFormat = OtherCertificateFormat;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], OtherCertificateFormat.prototype, "otherCertFormat", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Any })
+    ], OtherCertificateFormat.prototype, "otherCert", void 0);
+    var CertificateChoices = class CertificateChoices {
+      certificate;
+      v2AttrCert;
+      other;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.CertificateChoices = CertificateChoices;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.Certificate })
+    ], CertificateChoices.prototype, "certificate", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_attr_1.AttributeCertificate,
+        context: 2,
+        implicit: true
+      })
+    ], CertificateChoices.prototype, "v2AttrCert", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: OtherCertificateFormat,
+        context: 3,
+        implicit: true
+      })
+    ], CertificateChoices.prototype, "other", void 0);
+    exports2.CertificateChoices = CertificateChoices = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], CertificateChoices);
+    var CertificateSet = CertificateSet_1 = class CertificateSet extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, CertificateSet_1.prototype);
+      }
+    };
+    exports2.CertificateSet = CertificateSet;
+    exports2.CertificateSet = CertificateSet = CertificateSet_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Set,
+        itemType: CertificateChoices
+      })
+    ], CertificateSet);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/content_info.js
+var require_content_info = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/content_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.ContentInfo = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var ContentInfo = class {
+      contentType = "";
+      content = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.ContentInfo = ContentInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], ContentInfo.prototype, "contentType", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Any,
+        context: 0
+      })
+    ], ContentInfo.prototype, "content", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/encapsulated_content_info.js
+var require_encapsulated_content_info = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/encapsulated_content_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.EncapsulatedContentInfo = exports2.EncapsulatedContent = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var EncapsulatedContent = class EncapsulatedContent {
+      single;
+      any;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.EncapsulatedContent = EncapsulatedContent;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.OctetString })
+    ], EncapsulatedContent.prototype, "single", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Any })
+    ], EncapsulatedContent.prototype, "any", void 0);
+    exports2.EncapsulatedContent = EncapsulatedContent = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], EncapsulatedContent);
+    var EncapsulatedContentInfo = class {
+      eContentType = "";
+      eContent;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.EncapsulatedContentInfo = EncapsulatedContentInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], EncapsulatedContentInfo.prototype, "eContentType", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: EncapsulatedContent,
+        context: 0,
+        optional: true
+      })
+    ], EncapsulatedContentInfo.prototype, "eContent", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/encrypted_content_info.js
+var require_encrypted_content_info = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/encrypted_content_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.EncryptedContentInfo = exports2.EncryptedContent = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var types_1 = require_types3();
+    var EncryptedContent = class EncryptedContent {
+      value;
+      constructedValue;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.EncryptedContent = EncryptedContent;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.OctetString,
+        context: 0,
+        implicit: true,
+        optional: true
+      })
+    ], EncryptedContent.prototype, "value", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.OctetString,
+        converter: asn1_schema_1.AsnConstructedOctetStringConverter,
+        context: 0,
+        implicit: true,
+        optional: true,
+        repeated: "sequence"
+      })
+    ], EncryptedContent.prototype, "constructedValue", void 0);
+    exports2.EncryptedContent = EncryptedContent = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], EncryptedContent);
+    var EncryptedContentInfo = class {
+      contentType = "";
+      contentEncryptionAlgorithm = new types_1.ContentEncryptionAlgorithmIdentifier();
+      encryptedContent;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.EncryptedContentInfo = EncryptedContentInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], EncryptedContentInfo.prototype, "contentType", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: types_1.ContentEncryptionAlgorithmIdentifier })
+    ], EncryptedContentInfo.prototype, "contentEncryptionAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: EncryptedContent,
+        optional: true
+      })
+    ], EncryptedContentInfo.prototype, "encryptedContent", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/other_key_attribute.js
+var require_other_key_attribute = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/other_key_attribute.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.OtherKeyAttribute = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var OtherKeyAttribute = class {
+      keyAttrId = "";
+      keyAttr;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.OtherKeyAttribute = OtherKeyAttribute;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], OtherKeyAttribute.prototype, "keyAttrId", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.Any,
+        optional: true
+      })
+    ], OtherKeyAttribute.prototype, "keyAttr", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/key_agree_recipient_info.js
+var require_key_agree_recipient_info = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/key_agree_recipient_info.js"(exports2) {
+    "use strict";
+    var RecipientEncryptedKeys_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.KeyAgreeRecipientInfo = exports2.OriginatorIdentifierOrKey = exports2.OriginatorPublicKey = exports2.RecipientEncryptedKeys = exports2.RecipientEncryptedKey = exports2.KeyAgreeRecipientIdentifier = exports2.RecipientKeyIdentifier = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var types_1 = require_types3();
+    var issuer_and_serial_number_1 = require_issuer_and_serial_number();
+    var other_key_attribute_1 = require_other_key_attribute();
+    var RecipientKeyIdentifier = class {
+      subjectKeyIdentifier = new asn1_x509_1.SubjectKeyIdentifier();
+      date;
+      other;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.RecipientKeyIdentifier = RecipientKeyIdentifier;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.SubjectKeyIdentifier })
+    ], RecipientKeyIdentifier.prototype, "subjectKeyIdentifier", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.GeneralizedTime,
+        optional: true
+      })
+    ], RecipientKeyIdentifier.prototype, "date", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: other_key_attribute_1.OtherKeyAttribute,
+        optional: true
+      })
+    ], RecipientKeyIdentifier.prototype, "other", void 0);
+    var KeyAgreeRecipientIdentifier = class KeyAgreeRecipientIdentifier {
+      rKeyId;
+      issuerAndSerialNumber;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.KeyAgreeRecipientIdentifier = KeyAgreeRecipientIdentifier;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: RecipientKeyIdentifier,
+        context: 0,
+        implicit: true,
+        optional: true
+      })
+    ], KeyAgreeRecipientIdentifier.prototype, "rKeyId", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: issuer_and_serial_number_1.IssuerAndSerialNumber,
+        optional: true
+      })
+    ], KeyAgreeRecipientIdentifier.prototype, "issuerAndSerialNumber", void 0);
+    exports2.KeyAgreeRecipientIdentifier = KeyAgreeRecipientIdentifier = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], KeyAgreeRecipientIdentifier);
+    var RecipientEncryptedKey = class {
+      rid = new KeyAgreeRecipientIdentifier();
+      encryptedKey = new asn1_schema_1.OctetString();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.RecipientEncryptedKey = RecipientEncryptedKey;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: KeyAgreeRecipientIdentifier })
+    ], RecipientEncryptedKey.prototype, "rid", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.OctetString })
+    ], RecipientEncryptedKey.prototype, "encryptedKey", void 0);
+    var RecipientEncryptedKeys = RecipientEncryptedKeys_1 = class RecipientEncryptedKeys extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, RecipientEncryptedKeys_1.prototype);
+      }
+    };
+    exports2.RecipientEncryptedKeys = RecipientEncryptedKeys;
+    exports2.RecipientEncryptedKeys = RecipientEncryptedKeys = RecipientEncryptedKeys_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Sequence,
+        itemType: RecipientEncryptedKey
+      })
+    ], RecipientEncryptedKeys);
+    var OriginatorPublicKey = class {
+      algorithm = new asn1_x509_1.AlgorithmIdentifier();
+      publicKey = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.OriginatorPublicKey = OriginatorPublicKey;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_x509_1.AlgorithmIdentifier })
+    ], OriginatorPublicKey.prototype, "algorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.BitString })
+    ], OriginatorPublicKey.prototype, "publicKey", void 0);
+    var OriginatorIdentifierOrKey = class OriginatorIdentifierOrKey {
+      subjectKeyIdentifier;
+      originatorKey;
+      issuerAndSerialNumber;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.OriginatorIdentifierOrKey = OriginatorIdentifierOrKey;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.SubjectKeyIdentifier,
+        context: 0,
+        implicit: true,
+        optional: true
+      })
+    ], OriginatorIdentifierOrKey.prototype, "subjectKeyIdentifier", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: OriginatorPublicKey,
+        context: 1,
+        implicit: true,
+        optional: true
+      })
+    ], OriginatorIdentifierOrKey.prototype, "originatorKey", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: issuer_and_serial_number_1.IssuerAndSerialNumber,
+        optional: true
+      })
+    ], OriginatorIdentifierOrKey.prototype, "issuerAndSerialNumber", void 0);
+    exports2.OriginatorIdentifierOrKey = OriginatorIdentifierOrKey = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], OriginatorIdentifierOrKey);
+    var KeyAgreeRecipientInfo = class {
+      version = types_1.CMSVersion.v3;
+      originator = new OriginatorIdentifierOrKey();
+      ukm;
+      keyEncryptionAlgorithm = new types_1.KeyEncryptionAlgorithmIdentifier();
+      recipientEncryptedKeys = new RecipientEncryptedKeys();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.KeyAgreeRecipientInfo = KeyAgreeRecipientInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Integer })
+    ], KeyAgreeRecipientInfo.prototype, "version", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: OriginatorIdentifierOrKey,
+        context: 0
+      })
+    ], KeyAgreeRecipientInfo.prototype, "originator", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.OctetString,
+        context: 1,
+        optional: true
+      })
+    ], KeyAgreeRecipientInfo.prototype, "ukm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: types_1.KeyEncryptionAlgorithmIdentifier })
+    ], KeyAgreeRecipientInfo.prototype, "keyEncryptionAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: RecipientEncryptedKeys })
+    ], KeyAgreeRecipientInfo.prototype, "recipientEncryptedKeys", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/key_trans_recipient_info.js
+var require_key_trans_recipient_info = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/key_trans_recipient_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.KeyTransRecipientInfo = exports2.RecipientIdentifier = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    var types_1 = require_types3();
+    var issuer_and_serial_number_1 = require_issuer_and_serial_number();
+    var RecipientIdentifier = class RecipientIdentifier {
+      subjectKeyIdentifier;
+      issuerAndSerialNumber;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.RecipientIdentifier = RecipientIdentifier;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_x509_1.SubjectKeyIdentifier,
+        context: 0,
+        implicit: true
+      })
+    ], RecipientIdentifier.prototype, "subjectKeyIdentifier", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: issuer_and_serial_number_1.IssuerAndSerialNumber })
+    ], RecipientIdentifier.prototype, "issuerAndSerialNumber", void 0);
+    exports2.RecipientIdentifier = RecipientIdentifier = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], RecipientIdentifier);
+    var KeyTransRecipientInfo = class {
+      version = types_1.CMSVersion.v0;
+      rid = new RecipientIdentifier();
+      keyEncryptionAlgorithm = new types_1.KeyEncryptionAlgorithmIdentifier();
+      encryptedKey = new asn1_schema_1.OctetString();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.KeyTransRecipientInfo = KeyTransRecipientInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Integer })
+    ], KeyTransRecipientInfo.prototype, "version", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: RecipientIdentifier })
+    ], KeyTransRecipientInfo.prototype, "rid", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: types_1.KeyEncryptionAlgorithmIdentifier })
+    ], KeyTransRecipientInfo.prototype, "keyEncryptionAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.OctetString })
+    ], KeyTransRecipientInfo.prototype, "encryptedKey", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/kek_recipient_info.js
+var require_kek_recipient_info = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/kek_recipient_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.KEKRecipientInfo = exports2.KEKIdentifier = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var other_key_attribute_1 = require_other_key_attribute();
+    var types_1 = require_types3();
+    var KEKIdentifier = class {
+      keyIdentifier = new asn1_schema_1.OctetString();
+      date;
+      other;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.KEKIdentifier = KEKIdentifier;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.OctetString })
+    ], KEKIdentifier.prototype, "keyIdentifier", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: asn1_schema_1.AsnPropTypes.GeneralizedTime,
+        optional: true
+      })
+    ], KEKIdentifier.prototype, "date", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: other_key_attribute_1.OtherKeyAttribute,
+        optional: true
+      })
+    ], KEKIdentifier.prototype, "other", void 0);
+    var KEKRecipientInfo = class {
+      version = types_1.CMSVersion.v4;
+      kekid = new KEKIdentifier();
+      keyEncryptionAlgorithm = new types_1.KeyEncryptionAlgorithmIdentifier();
+      encryptedKey = new asn1_schema_1.OctetString();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.KEKRecipientInfo = KEKRecipientInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Integer })
+    ], KEKRecipientInfo.prototype, "version", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: KEKIdentifier })
+    ], KEKRecipientInfo.prototype, "kekid", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: types_1.KeyEncryptionAlgorithmIdentifier })
+    ], KEKRecipientInfo.prototype, "keyEncryptionAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.OctetString })
+    ], KEKRecipientInfo.prototype, "encryptedKey", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/password_recipient_info.js
+var require_password_recipient_info = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/password_recipient_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.PasswordRecipientInfo = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var types_1 = require_types3();
+    var PasswordRecipientInfo = class {
+      version = types_1.CMSVersion.v0;
+      keyDerivationAlgorithm;
+      keyEncryptionAlgorithm = new types_1.KeyEncryptionAlgorithmIdentifier();
+      encryptedKey = new asn1_schema_1.OctetString();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.PasswordRecipientInfo = PasswordRecipientInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Integer })
+    ], PasswordRecipientInfo.prototype, "version", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: types_1.KeyDerivationAlgorithmIdentifier,
+        context: 0,
+        optional: true
+      })
+    ], PasswordRecipientInfo.prototype, "keyDerivationAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: types_1.KeyEncryptionAlgorithmIdentifier })
+    ], PasswordRecipientInfo.prototype, "keyEncryptionAlgorithm", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.OctetString })
+    ], PasswordRecipientInfo.prototype, "encryptedKey", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/recipient_info.js
+var require_recipient_info = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/recipient_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.RecipientInfo = exports2.OtherRecipientInfo = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var key_agree_recipient_info_1 = require_key_agree_recipient_info();
+    var key_trans_recipient_info_1 = require_key_trans_recipient_info();
+    var kek_recipient_info_1 = require_kek_recipient_info();
+    var password_recipient_info_1 = require_password_recipient_info();
+    var OtherRecipientInfo = class {
+      oriType = "";
+      oriValue = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.OtherRecipientInfo = OtherRecipientInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], OtherRecipientInfo.prototype, "oriType", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Any })
+    ], OtherRecipientInfo.prototype, "oriValue", void 0);
+    var RecipientInfo = class RecipientInfo {
+      ktri;
+      kari;
+      kekri;
+      pwri;
+      ori;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.RecipientInfo = RecipientInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: key_trans_recipient_info_1.KeyTransRecipientInfo,
+        optional: true
+      })
+    ], RecipientInfo.prototype, "ktri", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: key_agree_recipient_info_1.KeyAgreeRecipientInfo,
+        context: 1,
+        implicit: true,
+        optional: true
+      })
+    ], RecipientInfo.prototype, "kari", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: kek_recipient_info_1.KEKRecipientInfo,
+        context: 2,
+        implicit: true,
+        optional: true
+      })
+    ], RecipientInfo.prototype, "kekri", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: password_recipient_info_1.PasswordRecipientInfo,
+        context: 3,
+        implicit: true,
+        optional: true
+      })
+    ], RecipientInfo.prototype, "pwri", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: OtherRecipientInfo,
+        context: 4,
+        implicit: true,
+        optional: true
+      })
+    ], RecipientInfo.prototype, "ori", void 0);
+    exports2.RecipientInfo = RecipientInfo = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], RecipientInfo);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/recipient_infos.js
+var require_recipient_infos = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/recipient_infos.js"(exports2) {
+    "use strict";
+    var RecipientInfos_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.RecipientInfos = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var recipient_info_1 = require_recipient_info();
+    var RecipientInfos = RecipientInfos_1 = class RecipientInfos extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, RecipientInfos_1.prototype);
+      }
+    };
+    exports2.RecipientInfos = RecipientInfos;
+    exports2.RecipientInfos = RecipientInfos = RecipientInfos_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Set,
+        itemType: recipient_info_1.RecipientInfo
+      })
+    ], RecipientInfos);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/revocation_info_choice.js
+var require_revocation_info_choice = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/revocation_info_choice.js"(exports2) {
+    "use strict";
+    var RevocationInfoChoices_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.RevocationInfoChoices = exports2.RevocationInfoChoice = exports2.OtherRevocationInfoFormat = exports2.id_ri_scvp = exports2.id_ri_ocsp_response = exports2.id_ri = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var asn1_x509_1 = require_cjs3();
+    exports2.id_ri = `${asn1_x509_1.id_pkix}.16`;
+    exports2.id_ri_ocsp_response = `${exports2.id_ri}.2`;
+    exports2.id_ri_scvp = `${exports2.id_ri}.4`;
+    var OtherRevocationInfoFormat = class {
+      otherRevInfoFormat = "";
+      otherRevInfo = new ArrayBuffer(0);
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.OtherRevocationInfoFormat = OtherRevocationInfoFormat;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
+    ], OtherRevocationInfoFormat.prototype, "otherRevInfoFormat", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Any })
+    ], OtherRevocationInfoFormat.prototype, "otherRevInfo", void 0);
+    var RevocationInfoChoice = class RevocationInfoChoice {
+      other = new OtherRevocationInfoFormat();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.RevocationInfoChoice = RevocationInfoChoice;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: OtherRevocationInfoFormat,
+        context: 1,
+        implicit: true
+      })
+    ], RevocationInfoChoice.prototype, "other", void 0);
+    exports2.RevocationInfoChoice = RevocationInfoChoice = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({ type: asn1_schema_1.AsnTypeTypes.Choice })
+    ], RevocationInfoChoice);
+    var RevocationInfoChoices = RevocationInfoChoices_1 = class RevocationInfoChoices extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, RevocationInfoChoices_1.prototype);
+      }
+    };
+    exports2.RevocationInfoChoices = RevocationInfoChoices;
+    exports2.RevocationInfoChoices = RevocationInfoChoices = RevocationInfoChoices_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Set,
+        itemType: RevocationInfoChoice
+      })
+    ], RevocationInfoChoices);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/originator_info.js
+var require_originator_info = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/originator_info.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.OriginatorInfo = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var certificate_choices_1 = require_certificate_choices();
+    var revocation_info_choice_1 = require_revocation_info_choice();
+    var OriginatorInfo = class {
+      certs;
+      crls;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.OriginatorInfo = OriginatorInfo;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: certificate_choices_1.CertificateSet,
+        context: 0,
+        implicit: true,
+        optional: true
+      })
+    ], OriginatorInfo.prototype, "certs", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: revocation_info_choice_1.RevocationInfoChoices,
+        context: 1,
+        implicit: true,
+        optional: true
+      })
+    ], OriginatorInfo.prototype, "crls", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/enveloped_data.js
+var require_enveloped_data = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/enveloped_data.js"(exports2) {
+    "use strict";
+    var UnprotectedAttributes_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.EnvelopedData = exports2.UnprotectedAttributes = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var types_1 = require_types3();
+    var attribute_1 = require_attribute2();
+    var recipient_infos_1 = require_recipient_infos();
+    var originator_info_1 = require_originator_info();
+    var encrypted_content_info_1 = require_encrypted_content_info();
+    var UnprotectedAttributes = UnprotectedAttributes_1 = class UnprotectedAttributes extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, UnprotectedAttributes_1.prototype);
+      }
+    };
+    exports2.UnprotectedAttributes = UnprotectedAttributes;
+    exports2.UnprotectedAttributes = UnprotectedAttributes = UnprotectedAttributes_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Set,
+        itemType: attribute_1.Attribute
+      })
+    ], UnprotectedAttributes);
+    var EnvelopedData = class {
+      version = types_1.CMSVersion.v0;
+      originatorInfo;
+      recipientInfos = new recipient_infos_1.RecipientInfos();
+      encryptedContentInfo = new encrypted_content_info_1.EncryptedContentInfo();
+      unprotectedAttrs;
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.EnvelopedData = EnvelopedData;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Integer })
+    ], EnvelopedData.prototype, "version", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: originator_info_1.OriginatorInfo,
+        context: 0,
+        implicit: true,
+        optional: true
+      })
+    ], EnvelopedData.prototype, "originatorInfo", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: recipient_infos_1.RecipientInfos })
+    ], EnvelopedData.prototype, "recipientInfos", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: encrypted_content_info_1.EncryptedContentInfo })
+    ], EnvelopedData.prototype, "encryptedContentInfo", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: UnprotectedAttributes,
+        context: 1,
+        implicit: true,
+        optional: true
+      })
+    ], EnvelopedData.prototype, "unprotectedAttrs", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/object_identifiers.js
+var require_object_identifiers3 = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/object_identifiers.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.id_authData = exports2.id_encryptedData = exports2.id_digestedData = exports2.id_envelopedData = exports2.id_signedData = exports2.id_data = exports2.id_ct_contentInfo = void 0;
+    exports2.id_ct_contentInfo = "1.2.840.113549.1.9.16.1.6";
+    exports2.id_data = "1.2.840.113549.1.7.1";
+    exports2.id_signedData = "1.2.840.113549.1.7.2";
+    exports2.id_envelopedData = "1.2.840.113549.1.7.3";
+    exports2.id_digestedData = "1.2.840.113549.1.7.5";
+    exports2.id_encryptedData = "1.2.840.113549.1.7.6";
+    exports2.id_authData = "1.2.840.113549.1.9.16.1.2";
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/signed_data.js
+var require_signed_data = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/signed_data.js"(exports2) {
+    "use strict";
+    var DigestAlgorithmIdentifiers_1;
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    exports2.SignedData = exports2.DigestAlgorithmIdentifiers = void 0;
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    var asn1_schema_1 = require_cjs2();
+    var certificate_choices_1 = require_certificate_choices();
+    var types_1 = require_types3();
+    var encapsulated_content_info_1 = require_encapsulated_content_info();
+    var revocation_info_choice_1 = require_revocation_info_choice();
+    var signer_info_1 = require_signer_info();
+    var DigestAlgorithmIdentifiers = DigestAlgorithmIdentifiers_1 = class DigestAlgorithmIdentifiers extends asn1_schema_1.AsnArray {
+      constructor(items) {
+        super(items);
+        Object.setPrototypeOf(this, DigestAlgorithmIdentifiers_1.prototype);
+      }
+    };
+    exports2.DigestAlgorithmIdentifiers = DigestAlgorithmIdentifiers;
+    exports2.DigestAlgorithmIdentifiers = DigestAlgorithmIdentifiers = DigestAlgorithmIdentifiers_1 = tslib_1.__decorate([
+      (0, asn1_schema_1.AsnType)({
+        type: asn1_schema_1.AsnTypeTypes.Set,
+        itemType: types_1.DigestAlgorithmIdentifier
+      })
+    ], DigestAlgorithmIdentifiers);
+    var SignedData = class {
+      version = types_1.CMSVersion.v0;
+      digestAlgorithms = new DigestAlgorithmIdentifiers();
+      encapContentInfo = new encapsulated_content_info_1.EncapsulatedContentInfo();
+      certificates;
+      crls;
+      signerInfos = new signer_info_1.SignerInfos();
+      constructor(params = {}) {
+        Object.assign(this, params);
+      }
+    };
+    exports2.SignedData = SignedData;
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.Integer })
+    ], SignedData.prototype, "version", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: DigestAlgorithmIdentifiers })
+    ], SignedData.prototype, "digestAlgorithms", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: encapsulated_content_info_1.EncapsulatedContentInfo })
+    ], SignedData.prototype, "encapContentInfo", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: certificate_choices_1.CertificateSet,
+        context: 0,
+        implicit: true,
+        optional: true
+      })
+    ], SignedData.prototype, "certificates", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({
+        type: revocation_info_choice_1.RevocationInfoChoices,
+        context: 1,
+        implicit: true,
+        optional: true
+      })
+    ], SignedData.prototype, "crls", void 0);
+    tslib_1.__decorate([
+      (0, asn1_schema_1.AsnProp)({ type: signer_info_1.SignerInfos })
+    ], SignedData.prototype, "signerInfos", void 0);
+  }
+});
+
+// node_modules/@peculiar/asn1-cms/build/cjs/index.js
+var require_cjs5 = __commonJS({
+  "node_modules/@peculiar/asn1-cms/build/cjs/index.js"(exports2) {
+    "use strict";
+    Object.defineProperty(exports2, "__esModule", { value: true });
+    var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
+    tslib_1.__exportStar(require_attributes(), exports2);
+    tslib_1.__exportStar(require_attribute2(), exports2);
+    tslib_1.__exportStar(require_certificate_choices(), exports2);
+    tslib_1.__exportStar(require_content_info(), exports2);
+    tslib_1.__exportStar(require_encapsulated_content_info(), exports2);
+    tslib_1.__exportStar(require_encrypted_content_info(), exports2);
+    tslib_1.__exportStar(require_enveloped_data(), exports2);
+    tslib_1.__exportStar(require_issuer_and_serial_number(), exports2);
+    tslib_1.__exportStar(require_kek_recipient_info(), exports2);
+    tslib_1.__exportStar(require_key_agree_recipient_info(), exports2);
+    tslib_1.__exportStar(require_key_trans_recipient_info(), exports2);
+    tslib_1.__exportStar(require_object_identifiers3(), exports2);
+    tslib_1.__exportStar(require_originator_info(), exports2);
+    tslib_1.__exportStar(require_password_recipient_info(), exports2);
+    tslib_1.__exportStar(require_recipient_info(), exports2);
+    tslib_1.__exportStar(require_recipient_infos(), exports2);
+    tslib_1.__exportStar(require_revocation_info_choice(), exports2);
+    tslib_1.__exportStar(require_signed_data(), exports2);
+    tslib_1.__exportStar(require_signer_identifier(), exports2);
+    tslib_1.__exportStar(require_signer_info(), exports2);
+    tslib_1.__exportStar(require_types3(), exports2);
+  }
+});
+
+// node_modules/xz-decompress/dist/package/xz-decompress.js
+var require_xz_decompress = __commonJS({
+  "node_modules/xz-decompress/dist/package/xz-decompress.js"(exports2, module2) {
+    "use strict";
+    (function webpackUniversalModuleDefinition(root, factory) {
+      if (typeof exports2 === "object" && typeof module2 === "object")
+        module2.exports = factory(require("stream/web"));
+      else if (typeof define === "function" && define.amd)
+        define(["stream/web"], factory);
+      else if (typeof exports2 === "object")
+        exports2["xz-decompress"] = factory(require("stream/web"));
+      else
+        root["xz-decompress"] = factory(root["stream/web"]);
+    })(exports2, (__WEBPACK_EXTERNAL_MODULE__2__) => {
+      return (
+        /******/
+        (() => {
+          "use strict";
+          var __webpack_modules__ = [
+            ,
+            /* 1 */
+            /***/
+            ((module3) => {
+              module3.exports = "data:application/wasm;base64,AGFzbQEAAAABOApgAX8Bf2ABfwBgAABgA39/fwF/YAABf2ACf38AYAN/f34BfmACf38Bf2AEf39/fwF/YAN/f38AAyEgAAABAgMDAwMEAQUAAgMCBgcIBwUDAAMHAQcABwcBAwkFAwEAAgYIAX8BQfCgBAsHTgUGbWVtb3J5AgAOY3JlYXRlX2NvbnRleHQACA9kZXN0cm95X2NvbnRleHQACQxzdXBwbHlfaW5wdXQACg9nZXRfbmV4dF9vdXRwdXQACwqQYCDfAgEFf0EAIQECQCAAQQdqIgJBEEkNAEEBIQEgAkEDdiIDQQJGDQBBAiEBIAJBIEkNAEEDIQEgA0EERg0AQQQhASACQTBJDQBBBSEBIANBBkYNAEEGIQEgAkHIAEkNAEEHIQEgAkHYAEkNAEEIIQEgAkGIAUkNAEEJIQEgAkGIAkkNACAAEIGAgIAAIgBBCGpBACAAGw8LAkACQCABQQJ0QcCIgIAAaiIEKAIAIgANAEEAIQACQAJAQQAoAuSIgIAAIgJFDQBBACACKAIANgLkiICAAAwBC0EAEIGAgIAAIgJFDQILIAJBgIB8cSIAIAJBCHZB/wFxIgJyIAE6AAAgACACQQh0ckGAAmohAEEAIQJBACABQQJ0QYCIgIAAaigCACIDayEFIAMhAQNAIAAgBWoiACACNgIAIAAhAiABIANqIgFBgQJJDQALIAQgADYCAAsgBCAAKAIANgIACyAAC/QHAQh/QQAoArCIgIAAIQECQAJAAkACQAJAQQAtALSIgIAARQ0AQQBBADoAtIiAgAAgAUUNAUGwiICAACECA0ACQAJAIAFBCGoiAyABKAIEIgRqIgVBCHZB/wFxIgYNACABIQIMAQsCQANAIAVBgIB8cSAGai0AAEH+AUcNAUGwiICAACEGA0AgBiIHKAIAIgYgBUcNAAsgByAFKAIANgIAIAEgBCAFKAIEakEIaiIENgIEIAcgAiACIAVGGyECIAMgBGoiBUEIdkH/AXEiBg0ACwsgAigCACECCyACKAIAIgENAAtBACgCsIiAgAAhAQsgAUUNACAAQYcCakGAfnEhCEF/IQJBsIiAgAAhBEEAIQNBsIiAgAAhBgNAIAYhBwJAIAEiBigCBCIFIABJDQAgBSACTw0AIAUhAiAHIQQgBiEDIAVBCGogCEcNACAHIQQgBSECIAYhAwwECyAGKAIAIgENAAsgAw0CDAELQbCIgIAAIQQLPwBBEHQhASAAQYgCaiEHQQAhAwJAAkBBACgCuIiAgAAiAkUNAEEAIQUgASEGDAELQQAgAUHwoISAAEH//wNqQYCAfHEiBmsiAjYCuIiAgAAgAiEFCwJAIAcgBU0NACACQQF2IgIgByAFayIHIAIgB0sbQf//A2oiB0EQdkAAQX9GDQJBAEEAKAK4iICAACAHQYCAfHEiA2o2AriIgIAACyAGRQ0BIAZB/wE6AAEgBkEAKAKwiICAADYCgAIgBkGEAmogAyAFakGAgHxxQfh9aiICNgIAIAZBgAJqIQMLIANBgIB8cSIGIANBCHZB/wFxckH/AToAACAEIAMoAgA2AgACQCACIABrQYB+cSIFDQAgAw8LIAMhAQJAIAYgBUF/cyADQQhqIgQgAmoiB2pBgIB8cUYNACAEQf//A3EhBQJAIABB9/0DSw0AIAYgBEEIdkH/AXFqQf4BOgAAIANBACgCsIiAgAA2AgAgA0GAgAQgBWsiBTYCBEEAIAM2ArCIgIAAEIOAgIAAIAZBhIIEaiACIAVrQfh9aiIFNgIAIAZBgYAEakH/AToAACAGQYCCBGohASAFIABrQYB+cSEFDAELIAIgBWogACAFakH//3tqQYCAfHFrQYCAeGohBSADIQELIAEgASgCBCAFazYCBCAFQfgBaiEGIAcgBWtBCHZB/wFxIQUCQANAIAYiB0GAfmohBiAFIgQNAUEBIQUgB0H4AUcNAAsLAkAgB0H4AUYNACACIANqIAZrQYCAfHEiBSAEakH+AToAACAFIARBCHRqIgVBACgCsIiAgAA2AgAgBSAGNgIEQQAgBTYCsIiAgAAQg4CAgAALIAEPC0EAC3wBAn8CQCAARQ0AAkAgAEGAgHxxIABBCHZB/wFxciIBLQAAIgJB/wFHDQAgAEF4aiIAQQAoArCIgIAANgIAQQAgADYCsIiAgAAgAUH+AToAAEEAQQE6ALSIgIAADwsgACACQQJ0QcCIgIAAaiICKAIANgIAIAIgADYCAAsLawECfwJAQQAoArCIgIAAIgAoAgRB/wFLDQAgAEGAgHxxIgEgAEEIdkH/AXEiAHJBCToAAEEAQQAoArCIgIAAKAIANgKwiICAACABIABBCHRyIgBBACgC5IiAgAA2AgBBACAANgLkiICAAAsLTgECfwJAIAAgAUYNACACRQ0AA0ACQCAALQAAIgMgAS0AACIERg0AQQFBfyADIARLGw8LIAFBAWohASAAQQFqIQAgAkF/aiICDQALC0EAC3gBAX8CQAJAIAAgAU8NACACRQ0BIAAhAwNAIAMgAS0AADoAACABQQFqIQEgA0EBaiEDIAJBf2oiAg0ADAILCyAAIAFNDQAgAkUNACABQX9qIQEgAEF/aiEDA0AgAyACaiABIAJqLQAAOgAAIAJBf2oiAg0ACwsgAAssAQF/AkAgAkUNACAAIQMDQCADIAE6AAAgA0EBaiEDIAJBf2oiAg0ACwsgAAt/AQF/AkACQCABIAByIAJyQQNxRQ0AIAJFDQEgACEDA0AgAyABLQAAOgAAIAFBAWohASADQQFqIQMgAkF/aiICDQAMAgsLIAJBBEkNACACQQJ2IQIgACEDA0AgAyABKAIANgIAIAFBBGohASADQQRqIQMgAkF/aiICDQALCyAAC4gBAQJ/AkBBAC0A6IiAgAANAEEAQQE6AOiIgIAAEIyAgIAAEI6AgIAAC0GggAgQgICAgAAiAEGAgAQ2AgBBAkGAgIAgEJeAgIAAIQEgAEEUakKAgICAgIDAADcCACAAQRBqIABBoIAEajYCACAAQQhqQgA3AgAgACAAQSBqNgIEIAAgATYCHCAACxUAIAAoAhwQmICAgAAgABCCgICAAAsWACAAQQxqIAE2AgAgAEEIakEANgIACxsAIAAoAhwgAEEEaiAAQQxqKAIARRCWgICAAAtUAQN/QQAhAANAQQghASAAIQIDQEEAIAJBAXFrQaCG4u1+cSACQQF2cyECIAFBf2oiAQ0ACyAAQQJ0QfCIgIAAaiACNgIAIABBAWoiAEGAAkcNAAsLTgACQCABRQ0AIAJBf3MhAgNAIAJB/wFxIAAtAABzQQJ0QfCIgIAAaigCACACQQh2cyECIABBAWohACABQX9qIgENAAsgAkF/cyECCyACC10DAX4BfwF+QgAhAANAQQghASAAIQIDQEIAIAJCAYN9QsKenLzd8pW2SYMgAkIBiIUhAiABQX9qIgENAAsgAKdBA3RB8JCAgABqIAI3AwAgAEIBfCIAQoACUg0ACwtPAAJAIAFFDQAgAkJ/hSECA0AgAkL/AYMgADEAAIWnQQN0QfCQgIAAaikDACACQgiIhSECIABBAWohACABQX9qIgENAAsgAkJ/hSECCyACC8oQAgx/An4CQAJAIAAoAiRFDQAgACgCACECDAELQQAhAiAAQQA6ACggAEIANwMAIABCADcDGCAAQcgAakEAQeQAEIaAgIAAGiAAQawBakEMNgIACyAAIAEoAgQiAzYCECAAQeAAaiEEIABByABqIQUgAEG2AWohBiAAQbABaiEHIABBqAFqIQggASgCECEJAkACQAJAAkADQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkACQCACDgoBAgAEBQYHCAkKDwsgASgCACEKIAAoAqgBIQIgACgCrAEhCyABKAIEIQwgASgCCCENDAILIAcgACgCqAEiDGogASgCACABKAIEIgJqIAEoAgggAmsiAiAAKAKsASAMayIMIAIgDEkbIgIQh4CAgAAaIAEgASgCBCACajYCBEEAIQwgAEEAIAAoAqgBIAJqIgIgAiAAKAKsASILRhs2AqgBIAIgC0cNESAAQQE2AgACQCAHQaiIgIAAQQYQhICAgABFDQBBBSEMDBILIAZBAkEAEI2AgIAAIAAoALgBRw0QQQYhDCAGLQAADREgACAALQC3ASICNgIgIAJBBEsNEUEBIAJ0QRNxRQ0RCyABKAIEIgwgASgCCCINRg0OAkAgASgCACIKIAxqLQAAIgsNACAAIAw2AhAgASAMQQFqNgIEQQYhAgwMC0EAIQIgAEEANgKoASAAQQI2AgAgACALQQJ0QQRqIgs2AqwBIAAgCzYCQAsgByACaiAKIAxqIA0gDGsiDCALIAJrIgIgDCACSRsiAhCHgICAABogASABKAIEIAJqNgIEQQAhDCAAQQAgACgCqAEgAmoiAiACIAAoAqwBIgtGGzYCqAEgAiALRw0PIAAgAkF8aiICNgKsAUEHIQwgByACQQAQjYCAgAAgByAAKAKsASICaigAAEcNDyAAQQI2AqgBIAAtALEBIgtBP3ENDAJAAkAgC0HAAHFFDQAgACAHIAggAhCRgICAAEEBRw0RIAAgACkDCDcDMCAAKAKsASECIAAtALEBIQsMAQsgAEJ/NwMwC0J/IQ4CQCALwEF/Sg0AIAAgByAIIAIQkYCAgABBAUcNECAAKAKsASECIAApAwghDgsgACAONwM4IAIgACgCqAEiC2tBAkkNDyAAIAtBAWoiCjYCqAEgCCALakEIai0AAEEhRw0MIAAgC0ECaiINNgKoASAIIApqQQhqLQAAQQFHDQwgAiANRg0PIAAgC0EDajYCqAEgACgCsAkgCCANakEIai0AABCcgICAACIMDQ8gACgCrAEiAiAAKAKoASIMIAIgDEsbIQ0CQANAIA0gDEYNASAAIAxBAWoiAjYCqAEgACAMaiELIAIhDCALQbABai0AAA0ODAALCyAFQgA3AwAgAEEANgKoASAAQQM2AgAgBUEIakIANwMACyAAIAEoAgQ2AhAgACABKAIQNgIUIAAoArAJIAEQmYCAgAAhDCAAIAApA0ggASgCBCAAKAIQa618Ig43A0ggACAAKQNQIAEoAhAgACgCFCICayILrXwiDzcDUCAOIAApAzBWDQ0gDyAAKQM4Vg0NAkACQAJAAkAgACgCIEF/ag4EAAMDAQMLIAEoAgwgAmogCyAAKAIYEI2AgIAArSEODAELIAEoAgwgAmogCyAAKQMYEI+AgIAAIQ4LIAAgDjcDGAsgDEEBRw0OAkAgACkDMCIOQn9RDQAgDiAFKQMAUg0OCwJAIAApAzgiDkJ/UQ0AQQchDCAOIAApA1BSDQ8LIAAgACkDSCAANQJAfCAAKQNgfCIPNwNgQgQhDgJAAkACQCAAKAIgQX9qDgQBAgIAAgtCCCEOCyAEIA4gD3w3AwALIAAgACkDaCAAKQNQfDcDaCAAIARBGCAAKAJwEI2AgIAANgJwIABBBDYCACAAIAApA1hCAXw3A1gLAkAgBSkDACIOQgODUA0AIA5CAXwhDiABKAIEIQwgASgCCCELA0AgCyAMRg0NIAEgDEEBaiICNgIEIAEoAgAgDGotAAANDiAFIA43AwAgDkIDgyEPIA5CAXwhDiACIQwgD0IAUg0ACwsgAEEFNgIAC0EBIQIgACgCIEF/ag4EBgcHBQcLIAAgARCSgICAACIMQQFHDQsgAEEHNgIAC0EAIAAoAhBrIQUgAEGAAWopAwAhDiABKAIEIQwCQANAIA4gBSAMaq18QgODUA0BAkAgDCABKAIIRw0AIAAgARCTgICAAAwLCyABIAxBAWoiAjYCBCABKAIAIAxqIQsgAiEMIAstAAANCwwACwsgACABEJOAgIAAQQchDCAEIABBkAFqQRgQhICAgAANCiAAQQg2AgALIAAgAUEgEJSAgIAAIgxBAUcNCSAAQQk2AgBBDCELIABBDDYCrAEMAQsgACgCrAEhCwsgByAAKAKoASIMaiABKAIAIAEoAgQiAmogASgCCCACayICIAsgDGsiDCACIAxJGyICEIeAgIAAGiABIAEoAgQgAmo2AgRBACEMIABBACAAKAKoASACaiICIAIgACgCrAEiC0YbNgKoASACIAtHDQcgABCVgICAACEMDAcLQQEhAiAAIAFBwAAQlICAgAAiDEEBRw0GDAELQQEhAiAAIAFBIBCUgICAACIMQQFHDQULIAAgAjYCAAwACwtBBiEMDAILQQAhDAwBC0EHIQwLAkACQCAAKAIkDQACQAJAIAwOAgADAQtBB0EIIAEoAgQgASgCCEYbIQwLIAEgCTYCECABIAM2AgQgDA8LAkAgDA0AIAMgASgCBEcNACAJIAEoAhBHDQAgAC0AKCEBIABBAToAKCABQQN0DwsgAEEAOgAoCyAMC6YBAQN/AkAgACgCBCIEDQAgAEIANwMICyACKAIAIgUgAyAFIANLGyEGA0ACQCAGIAVHDQBBAA8LIAEgBWotAAAhAyACIAVBAWoiBTYCACAAIANB/wBxrSAErYYgACkDCIQ3AwgCQAJAIAPAIgNBAEgNAAJAIAMNAEEHIQMgBA0CCyAAQQA2AgRBAQ8LQQchAyAAIARBB2oiBDYCBCAEQT9HDQELCyADC6ECAgN/AX4gAEGQAWohAiABQQRqIQMDQAJAIAAgASgCACADIAEoAggQkYCAgAAiBEEBRg0AIABBgAFqIgMgAykDACABKAIEIAAoAhAiA2siAq18NwMAIAAgAyABKAIAaiACIAAoAhgQjYCAgACtNwMYIAQPCwJAAkACQAJAAkAgACgCeA4DAAIBAwsgACAAKQMIIgU3A4gBAkAgBSAAKQNYUQ0AQQcPCyAAQQE2AngMAwsgACAAKQOYASAAKQMIfDcDmAEgACACQRggACgCoAEQjYCAgAA2AqABIABBATYCeCAAIAApA4gBQn98IgU3A4gBDAILIABBAjYCeCAAIAApA5ABIAApAwh8NwOQAQsgACkDiAEhBQsgBUIAUg0AC0EBC0ABAn8gAEGAAWoiAiACKQMAIAEoAgQgACgCECICayIDrXw3AwAgACACIAEoAgBqIAMgACgCGBCNgICAAK03AxgLfAEEfyABKAIEIQMgASgCCCEEA0ACQCAEIANHDQBBAA8LIAEgA0EBaiIFNgIEAkAgASgCACADai0AACAAKQMYIAAoAgQiA62Ip0H/AXFGDQBBBw8LIAAgA0EIaiIGNgIEIAUhAyAGIAJJDQALIABBADYCBCAAQgA3AxhBAQtvAQF/QQchAQJAIABBugFqLwAAQdm0AUcNACAAQbQBakEGQQAQjYCAgAAgAEGwAWooAABHDQAgAEGAAWopAwBCAoggADUAtAFSDQAgAEG4AWotAAANAEEBQQcgACgCICAAQbkBai0AAEYbIQELIAELwAIBA38CQAJAAkAgACgCJA0AIABBADoAKCAAQQA2AgBBASECDAELAkAgACgCAEEKRw0AQQAhAwwCC0ECIQMMAQtBASEDCwJAAkADQAJAAkACQAJAIAMOAwABAwMLIAEoAgQiAyABKAIIIgRGDQQgASgCACEFAkADQCAFIANqLQAADQEgASADQQFqIgM2AgQgACAAKAIEQQFqQQNxNgIEIAQgA0YNBgwACwsCQCAAKAIERQ0AQQcPCyAAKAIkRQ0BIABBADoAKCAAQQA2AgBBASEDDAMLIABCADcDGCAAQQA2AgQgAEHIAGpBAEHkABCGgICAABogAEGsAWpBDDYCAAtBAiEDDAELIAAgARCQgICAACIDQQFHDQIgAEEKNgIAQQAhAwwACwsCQCACDQBBAA8LQQdBASAAKAIEGyEDCyADC3UBAX8CQEG4CRCAgICAACICRQ0AIAIgADYCJCACIAAgARCbgICAACIANgKwCQJAIABFDQAgAkEAOgAoIAJCADcDACACQgA3AxggAkHIAGpBAEHkABCGgICAABogAkGsAWpBDDYCACACDwsgAhCCgICAAAtBAAseAAJAIABFDQAgACgCsAkQnYCAgAAgABCCgICAAAsL3RABCn8gAEHo3QFqIQIgAEHUAGohAyAAQRxqIgRBCGohBQJAAkADQCAAKAJAIQYCQAJAAkACQAJAAkACQAJAAkACQAJAAkACQAJAAkAgASgCBCIHIAEoAghJDQAgBkEHRg0BDBELIAYOCQECAwQFBgcACQ4LIAAoAkwhBgwHC0EBIQYgASAHQQFqNgIEIAEoAgAgB2otAAAiB0UNCAJAAkAgB0HfAUsNACAHQQFHDQELIABBgAI7AVACQCAAKAI8DQAgACABKAIMIAEoAhAiBmo2AhggACABKAIUIAZrNgIsCyAEQgA3AgAgBUIANwIADAoLIAAtAFBFDQkMDQsgASAHQQFqNgIEIAEoAgAgB2otAAAhByAAQQI2AkAgACAHQQh0IAAoAkhqNgJIDAsLIAEgB0EBajYCBCABKAIAIAdqLQAAIQcgAEEDNgJAIAAgByAAKAJIakEBajYCSAwKCyABIAdBAWo2AgQgASgCACAHai0AACEHIABBBDYCQCAAIAdBCHQ2AkwMCQsgASAHQQFqNgIEIAEoAgAgB2otAAAhByAAIAAoAkQ2AkAgACAHIAAoAkxqQQFqNgJMDAgLIAEgB0EBajYCBEEHIQYgASgCACAHai0AACIHQeABSw0DQQAhCAJAAkAgB0EtTw0AQQAhCQwBCyAHQVNqIgcgB0H/AXFBLW4iCUEtbGshByAJQQFqIQkLIABBfyAJdEF/czYCdAJAIAdB/wFxQQlJDQAgB0F3aiIHIAdB/wFxQQluIghBCWxrIQcgCEEBaiEICyAAIAg2AnAgACAHQf8BcSIHNgJsIAggB2pBBEsNAyADQgA3AgAgA0EIakIANwIAIANBEGpBADYCACAAQX8gCHRBf3M2AnBB+AAhBwNAIAAgB2pBgAg7AQAgB0ECaiIHQeTdAUcNAAsgAEEGNgJAIABBBTYCCCAAQv////8PNwIACyAAKAJMIgpBBUkNBwJAIAAoAggiB0UNACAHQX9qIQYgASgCBCEHIAEoAgghCQNAIAkgB0YNCiABIAdBAWoiCDYCBCABKAIAIAdqLQAAIQcgACAGNgIIIAAgByAAKAIEQQh0cjYCBCAIIQcgBkF/aiIGQX9HDQALCyAAQQc2AkAgACAKQXtqIgY2AkwLIAAgACgCICIHIAEoAhQgASgCEGsiCCAAKAJIIgkgCCAJSRsiCGogACgCLCIJIAkgB2sgCEsbNgIoIAEoAggiCiABKAIEIghrIQcCQAJAAkAgACgC5N0BIgkNACAGDQFBACEGCyACIAlqIAEoAgAgCGpBKiAJayIIIAYgCWsiBiAIIAZJGyIGIAcgBiAHSRsiBxCHgICAABoCQAJAIAAoAuTdASIIIAdqIgYgACgCTEcNACACIAhqIAdqQQBBPyAGaxCGgICAABogACgC5N0BIAdqIQYMAQsCQCAGQRRLDQAgACAGNgLk3QEgASABKAIEIAdqNgIEDAMLIAZBa2ohBgsgAEEANgIQIAAgAjYCDCAAIAY2AhRBByEGIAAQmoCAgABFDQMgACgCECIIIAAoAuTdASIJIAdqSw0DIAAgACgCTCAIayIGNgJMAkAgCCAJTw0AIAAgCSAIayIHNgLk3QEgAiACIAhqIAcQhYCAgAAaDAILIABBADYC5N0BIAEgASgCBCAIIAlraiIINgIEIAEoAggiCiAIayEHCwJAIAdBFUkNACAAIAg2AhAgACABKAIANgIMIAAgCkFraiAIIAZqIAcgBkEVakkbNgIUQQchBiAAEJqAgIAARQ0DIAAoAkwiByAAKAIQIgggASgCBGsiCUkNAyABIAg2AgQgACAHIAlrIgY2AkwgASgCCCAIayIHQRRLDQELIAIgASgCACAIaiAHIAYgByAGSRsiBxCHgICAABogACAHNgLk3QEgASABKAIEIAdqNgIECyAAKAIgIgYgACgCHCIIayEHAkAgACgCPEUNAAJAIAYgACgCLEcNACAAQQA2AiALIAEoAgwgASgCEGogACgCGCAIaiAHEIeAgIAAGiAAKAIgIQYLIAAgBjYCHCABIAEoAhAgB2oiCDYCECAAIAAoAkgiBiAHazYCSAJAIAYgB0cNAEEHIQYgACgCTA0CIAAoAmgNAiAAKAIEDQIgAEEANgJADAQLQQAhBiAIIAEoAhRGDQEgASgCBCABKAIIRw0FIAAoAuTdASAAKAJMTw0FDAELAkADQCAAKAJMIghFDQFBACEGIAEoAggiCSAHTQ0CIAEoAhQiCiABKAIQIgtNDQIgACAIIAkgB2siBiAKIAtrIgkgBiAJSRsiBiAAKAIsIAAoAiAiCWsiCiAGIApJGyIGIAggBiAISRsiBms2AkwgCSAAKAIYaiABKAIAIAdqIAYQhYCAgAAaIAAgACgCICAGaiIHNgIgAkAgACgCJCAHTw0AIAAgBzYCJAsCQCAAKAI8RQ0AAkAgByAAKAIsRw0AIABBADYCIAsgASgCDCABKAIQaiABKAIAIAEoAgRqIAYQhYCAgAAaIAAoAiAhBwsgACAHNgIcIAEgASgCECAGajYCECABIAEoAgQgBmoiBzYCBAwACwsgAEEANgJADAQLIAYPCyAHwEF/Sg0BIABBATYCQCAAIAdBEHRBgID8AHE2AkgCQCAHQcABSQ0AIABBBTYCRCAAQQA6AFEMAwsgAC0AUQ0DIABBBjYCRCAHQaABSQ0CIANCADcCACADQRBqQQA2AgAgA0EIakIANwIAQfgAIQcDQCAAIAdqQYAIOwEAIAdBAmoiB0Hk3QFHDQALCyAAQQU2AgggAEL/////DzcCAAwBCyAHQQJLDQEgAEKDgICAgAE3AkAMAAsLQQcPC0EAC5wYARR/IABBGGohAQJAIABBIGooAgAiAiAAQShqKAIAIgNPDQAgAEHoAGoiBCgCAEUNACABIAQgACgCVBCegICAABogACgCKCEDIAAoAiAhAgsCQCACIANPDQAgAEHYC2ohBSAAQbwNaiEGIABB3A1qIQcgAEHoAGohCCAAQeAVaiEJIABB1ABqIQoDQCAAKAIQIgsgACgCFEsNASAAIAAoAmQiDEEFdGogACgCdCACcSINQQF0aiIOQfgAaiEPAkACQCAAKAIAIgNBgICACEkNACAAKAIEIRAMAQsgACADQQh0IgM2AgAgACALQQFqIgQ2AhAgACAAKAIEQQh0IAAoAgwgC2otAAByIhA2AgQgBCELCwJAAkAgECADQQt2IA8vAQAiEWwiBE8NACAAIAQ2AgAgDyARQYAQIBFrQQV2ajsBACACQX9qIQMCQCACDQAgACgCLCADaiEDCwJAAkAgACgCJCIRDQBBACEDDAELIAEoAgAgA2otAAAhAwsgACAAKAJwIAJxIAAoAmwiD3QgA0EIIA9rdmpBgAxsakHkHWohDgJAAkAgDEEGSw0AQQEhAwNAIA4gA0EBdCIDaiEQAkACQCAAKAIAIgRBgICACEkNACAAKAIEIQwMAQsgACAEQQh0IgQ2AgAgACAAKAIQIg9BAWo2AhAgACAAKAIEQQh0IA8gACgCDGotAAByIgw2AgQLAkACQCAMIARBC3YgEC8BACIRbCIPSQ0AIAAgDCAPazYCBCAEIA9rIQ8gA0EBciEDIBEgEUEFdmshBAwBCyARQYAQIBFrQQV2aiEECyAAIA82AgAgECAEOwEAIANBgAJJDQALIAAoAiAhAgwBCyACIAAoAlQiD0F/c2ohAwJAIAIgD0sNACAAKAIsIANqIQMLAkACQCARDQBBACESDAELIAEoAgAgA2otAAAhEgtBASEDQYACIQ8DQCAOIBJBAXQiEiAPcSITIA9qIANqQQF0aiERAkACQCAEQf///wdNDQAgBCENDAELIAAgBEEIdCINNgIAIAAgC0EBaiIENgIQIAAgEEEIdCAAKAIMIAtqLQAAciIQNgIEIAQhCwsCQAJAIBAgDUELdiARLwEAIgxsIgRPIhQNACAMQYAQIAxrQQV2aiEMDAELIAAgECAEayIQNgIEIA0gBGshBCAMIAxBBXZrIQxBACEPCyAAIAQ2AgAgESAMOwEAIA8gE3MhDyADQQF0IBRyIgNBgAJJDQALCyAAIAJBAWo2AiAgACgCGCACaiADOgAAAkAgACgCJCAAKAIgIgJPDQAgACACNgIkC0EAIQMCQCAAKAJkIgRBBEkNAAJAIARBCUsNACAEQX1qIQMMAQsgBEF6aiEDCyAAIAM2AmQMAQsgACADIARrIgM2AgAgACAQIARrIgQ2AgQgDyARIBFBBXZrOwEAIAAgDEEBdGoiEkH4A2ohDwJAAkAgA0H///8HTQ0AIAshEwwBCyAAIANBCHQiAzYCACAAIAtBAWoiEzYCECAAIARBCHQgACgCDCALai0AAHIiBDYCBAsCQAJAIAQgA0ELdiAPLwEAIhBsIhFJDQAgACADIBFrIgw2AgAgACAEIBFrIgM2AgQgDyAQIBBBBXZrOwEAIBJBkARqIQ8CQAJAIAxB////B00NACATIREMAQsgACAMQQh0Igw2AgAgACATQQFqIhE2AhAgACADQQh0IAAoAgwgE2otAAByIgM2AgQLAkACQCADIAxBC3YgDy8BACIQbCIETw0AIAAgBDYCACAPIBBBgBAgEGtBBXZqOwEAIA5B2ARqIQ8CQCAEQf///wdLDQAgACAEQQh0IgQ2AgAgACARQQFqNgIQIAAgA0EIdCAAKAIMIBFqLQAAciIDNgIECwJAIAMgBEELdiAPLwEAIhBsIhFJDQAgACAEIBFrNgIAIAAgAyARazYCBCAPIBAgEEEFdms7AQAMAgsgACARNgIAIA8gEEGAECAQa0EFdmo7AQAgAEEBNgJoIABBCUELIAAoAmRBB0kbNgJkDAMLIAAgDCAEayIMNgIAIAAgAyAEayIDNgIEIA8gECAQQQV2azsBACASQagEaiEEAkACQCAMQf///wdNDQAgESEODAELIAAgDEEIdCIMNgIAIAAgEUEBaiIONgIQIAAgA0EIdCAAKAIMIBFqLQAAciIDNgIECwJAAkAgAyAMQQt2IAQvAQAiD2wiEE8NACAAIBA2AgAgBCAPQYAQIA9rQQV2ajsBACAAKAJYIQMMAQsgACAMIBBrIhE2AgAgACADIBBrIgM2AgQgBCAPIA9BBXZrOwEAIBJBwARqIQ8CQCARQf///wdLDQAgACARQQh0IhE2AgAgACAOQQFqNgIQIAAgA0EIdCAAKAIMIA5qLQAAciIDNgIECwJAAkAgAyARQQt2IA8vAQAiEGwiBE8NACAQQYAQIBBrQQV2aiEQIAAoAlwhAwwBCyAAIAMgBGs2AgQgACgCYCEDIAAgACgCXDYCYCARIARrIQQgECAQQQV2ayEQCyAAIAQ2AgAgDyAQOwEAIAAgACgCWDYCXAsgACAAKAJUNgJYIAAgAzYCVAsgAEEIQQsgACgCZEEHSRs2AmQgACAJIA0Qn4CAgAAMAQsgACARNgIAIA8gEEGAECAQa0EFdmo7AQAgACAAKAJcNgJgIAAgACkCVDcCWCAAQQdBCiAAKAJkQQdJGzYCZCAAIAcgDRCfgICAACAKIAAoAmgiA0F+akEDIANBBkkbQQd0akGEB2ohDUEBIQMDQCANIANBAXQiA2ohEAJAAkAgACgCACIEQYCAgAhJDQAgACgCBCEMDAELIAAgBEEIdCIENgIAIAAgACgCECIPQQFqNgIQIAAgACgCBEEIdCAPIAAoAgxqLQAAciIMNgIECwJAAkAgDCAEQQt2IBAvAQAiEWwiD0kNACAAIAwgD2s2AgQgBCAPayEPIANBAXIhAyARIBFBBXZrIQQMAQsgEUGAECARa0EFdmohBAsgACAPNgIAIBAgBDsBACADQcAASQ0ACwJAIANBQGoiBEEDSw0AIAAgBDYCVAwBCyAAIANBAXFBAnIiDzYCVCAEQQF2IRACQCAEQQ1LDQAgACAPIBBBf2oiDnQiBDYCVEEBIQ8gBSAEQQF0akHAACADa0EBdGpBfmohEkEAIQwDQCASIA9BAXQiD2ohEAJAAkAgACgCACIDQYCAgAhJDQAgACgCBCENDAELIAAgA0EIdCIDNgIAIAAgACgCECIEQQFqNgIQIAAgACgCBEEIdCAEIAAoAgxqLQAAciINNgIECwJAAkAgDSADQQt2IBAvAQAiEWwiBEkNACAAIA0gBGs2AgQgACAAKAJUQQEgDHRqNgJUIAMgBGshBCAPQQFyIQ8gESARQQV2ayEDDAELIBFBgBAgEWtBBXZqIQMLIAAgBDYCACAQIAM7AQAgDiAMQQFqIgxHDQAMAgsLIBBBe2ohECAAKAIEIQQgACgCACEDA0ACQCADQf///wdLDQAgACADQQh0IgM2AgAgACAAKAIQIhFBAWo2AhAgBEEIdCARIAAoAgxqLQAAciEECyAAIANBAXYiAzYCACAAIAQgA2siBEEfdSIRIA9BAXRqQQFqIg82AlQgACARIANxIARqIgQ2AgQgEEF/aiIQDQALIAAgD0EEdDYCVEEAIQxBASEPA0AgBiAPQQF0Ig9qIRACQAJAIAAoAgAiA0GAgIAISQ0AIAAoAgQhDQwBCyAAIANBCHQiAzYCACAAIAAoAhAiBEEBajYCECAAIAAoAgRBCHQgBCAAKAIMai0AAHIiDTYCBAsCQAJAIA0gA0ELdiAQLwEAIhFsIgRJDQAgACANIARrNgIEIAAgACgCVEEBIAx0ajYCVCADIARrIQQgD0EBciEPIBEgEUEFdmshAwwBCyARQYAQIBFrQQV2aiEDCyAAIAQ2AgAgECADOwEAIAxBAWoiDEEERw0ACwsCQCABIAggACgCVBCegICAAA0AQQAPCyAAKAIgIQILIAIgACgCKEkNAAsLQQEhAwJAIAAoAgAiBEH///8HSw0AIAAgBEEIdDYCAEEBIQMgACAAKAIQIgRBAWo2AhAgACAAKAIEQQh0IAQgACgCDGotAAByNgIECyADC3ABAX8CQEGo3gEQgICAgAAiAkUNACACQTRqIAE2AgAgAkE8aiAANgIAAkACQAJAIABBf2oOAgABAgsgAiABEICAgIAAIgA2AhggAA0BIAIQgoCAgAAMAgsgAkEANgIYIAJBOGpBADYCAAsgAg8LQQAL0gEBAn9BBiECAkAgAUEnSw0AIABBMGogAUEBcUECciABQQF2QQtqdCIBNgIAAkACQCAAQTxqKAIAIgNFDQBBBCECIAEgAEE0aigCAEsNAiAAQSxqIAE2AgAgA0ECRw0AIABBOGoiAygCACABTw0AIAAgATYCOCAAKAIYEIKAgIAAIAAgACgCMBCAgICAACIBNgIYIAENAEEDIQIMAQtBACECIABBADYCQCAAQdAAakEBOgAAIABB6ABqQQA2AgAgAEHk3QFqIQMLIANBADYCAAsgAgsjAAJAIABBPGooAgBFDQAgACgCGBCCgICAAAsgABCCgICAAAvHAQEDf0EAIQMCQCAAKAIMIAJNDQAgACgCGCACTQ0AIAEgASgCACIDIAAoAhAgACgCCCIEayIFIAMgBSADSRsiBWs2AgAgBCACQX9zaiEDAkAgBCACSw0AIAAoAhQgA2ohAwsDQCAAKAIAIgIgA2otAAAhASAAIAAoAggiBEEBajYCCCACIARqIAE6AABBACADQQFqIgMgAyAAKAIURhshAyAFQX9qIgUNAAtBASEDIAAoAgwgACgCCCIFTw0AIAAgBTYCDAsgAwvoBAEGfwJAAkAgACgCACIDQYCAgAhJDQAgACgCBCEEDAELIAAgA0EIdCIDNgIAIAAgACgCECIFQQFqNgIQIAAgACgCBEEIdCAFIAAoAgxqLQAAciIENgIECwJAAkAgBCADQQt2IAEvAQAiBWwiBk8NACAAIAY2AgAgASAFQYAQIAVrQQV2ajsBACABIAJBBHRqQQRqIQdBCCEIQQIhAQwBCyAAIAMgBmsiAzYCACAAIAQgBmsiBDYCBCABIAUgBUEFdms7AQACQCADQf///wdLDQAgACADQQh0IgM2AgAgACAAKAIQIgVBAWo2AhAgACAEQQh0IAUgACgCDGotAAByIgQ2AgQLAkAgBCADQQt2IAEvAQIiBWwiBk8NACAAIAY2AgAgASAFQYAQIAVrQQV2ajsBAiABIAJBBHRqQYQCaiEHQQghCEEKIQEMAQsgACADIAZrNgIAIAAgBCAGazYCBCABIAUgBUEFdms7AQIgAUGEBGohB0GAAiEIQRIhAQsgAEHoAGogATYCAEEBIQEDQCAHIAFBAXQiAWohBAJAAkAgACgCACIDQYCAgAhJDQAgACgCBCECDAELIAAgA0EIdCIDNgIAIAAgACgCECIFQQFqNgIQIAAgACgCBEEIdCAFIAAoAgxqLQAAciICNgIECwJAAkAgAiADQQt2IAQvAQAiBmwiBUkNACAAIAIgBWs2AgQgAyAFayEFIAFBAXIhASAGIAZBBXZrIQMMAQsgBkGAECAGa0EFdmohAwsgACAFNgIAIAQgAzsBACABIAhJDQALIABB6ABqIgAgASAIayAAKAIAajYCAAsLNQEAQYAICy4IAAAAEAAAABgAAAAgAAAAKAAAADAAAABAAAAAUAAAAIAAAAAAAQAA/Td6WFoA";
+            }),
+            /* 2 */
+            /***/
+            ((module3) => {
+              module3.exports = __WEBPACK_EXTERNAL_MODULE__2__;
+            })
+            /******/
+          ];
+          var __webpack_module_cache__ = {};
+          function __webpack_require__(moduleId) {
+            var cachedModule = __webpack_module_cache__[moduleId];
+            if (cachedModule !== void 0) {
+              return cachedModule.exports;
+            }
+            var module3 = __webpack_module_cache__[moduleId] = {
+              /******/
+              // no module.id needed
+              /******/
+              // no module.loaded needed
+              /******/
+              exports: {}
+              /******/
+            };
+            __webpack_modules__[moduleId](module3, module3.exports, __webpack_require__);
+            return module3.exports;
+          }
+          (() => {
+            __webpack_require__.d = (exports3, definition) => {
+              for (var key in definition) {
+                if (__webpack_require__.o(definition, key) && !__webpack_require__.o(exports3, key)) {
+                  Object.defineProperty(exports3, key, { enumerable: true, get: definition[key] });
+                }
+              }
+            };
+          })();
+          (() => {
+            __webpack_require__.o = (obj, prop) => Object.prototype.hasOwnProperty.call(obj, prop);
+          })();
+          (() => {
+            __webpack_require__.r = (exports3) => {
+              if (typeof Symbol !== "undefined" && Symbol.toStringTag) {
+                Object.defineProperty(exports3, Symbol.toStringTag, { value: "Module" });
+              }
+              Object.defineProperty(exports3, "__esModule", { value: true });
+            };
+          })();
+          var __webpack_exports__ = {};
+          (() => {
+            __webpack_require__.r(__webpack_exports__);
+            __webpack_require__.d(__webpack_exports__, {
+              /* harmony export */
+              XzReadableStream: () => (
+                /* binding */
+                XzReadableStream
+              )
+              /* harmony export */
+            });
+            var _dist_native_xz_decompress_wasm__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1);
+            const ReadableStream2 = globalThis.ReadableStream || __webpack_require__(2).ReadableStream;
+            const XZ_OK = 0;
+            const XZ_STREAM_END = 1;
+            class XzContext {
+              constructor(moduleInstance) {
+                this.exports = moduleInstance.exports;
+                this.memory = this.exports.memory;
+                this.ptr = this.exports.create_context();
+                this._refresh();
+                this.bufSize = this.mem32[0];
+                this.inStart = this.mem32[1] - this.ptr;
+                this.inEnd = this.inStart + this.bufSize;
+                this.outStart = this.mem32[4] - this.ptr;
+              }
+              supplyInput(sourceDataUint8Array) {
+                this._refresh();
+                const inBuffer = this.mem8.subarray(this.inStart, this.inEnd);
+                inBuffer.set(sourceDataUint8Array, 0);
+                this.exports.supply_input(this.ptr, sourceDataUint8Array.byteLength);
+                this._refresh();
+              }
+              getNextOutput() {
+                const result2 = this.exports.get_next_output(this.ptr);
+                this._refresh();
+                if (result2 !== XZ_OK && result2 !== XZ_STREAM_END) {
+                  throw new Error(`get_next_output failed with error code ${result2}`);
+                }
+                const outChunk = this.mem8.slice(this.outStart, this.outStart + /* outPos */
+                this.mem32[5]);
+                return { outChunk, finished: result2 === XZ_STREAM_END };
+              }
+              needsMoreInput() {
+                return (
+                  /* inPos */
+                  this.mem32[2] === /* inSize */
+                  this.mem32[3]
+                );
+              }
+              outputBufferIsFull() {
+                return (
+                  /* outPos */
+                  this.mem32[5] === this.bufSize
+                );
+              }
+              resetOutputBuffer() {
+                this.outPos = this.mem32[5] = 0;
+              }
+              dispose() {
+                this.exports.destroy_context(this.ptr);
+                this.exports = null;
+              }
+              _refresh() {
+                if (this.memory.buffer !== this.mem8?.buffer) {
+                  this.mem8 = new Uint8Array(this.memory.buffer, this.ptr);
+                  this.mem32 = new Uint32Array(this.memory.buffer, this.ptr);
+                }
+              }
+            }
+            class ContextMutex {
+              constructor() {
+                this.locked = false;
+                this.waitQueue = [];
+              }
+              async acquire() {
+                if (!this.locked) {
+                  this.locked = true;
+                  return;
+                }
+                return new Promise((resolve2) => {
+                  this.waitQueue.push(resolve2);
+                });
+              }
+              release() {
+                if (this.waitQueue.length > 0) {
+                  const next = this.waitQueue.shift();
+                  next();
+                } else {
+                  this.locked = false;
+                }
+              }
+            }
+            class XzReadableStream extends ReadableStream2 {
+              static _moduleInstancePromise;
+              static _moduleInstance;
+              static _contextMutex = new ContextMutex();
+              static async _getModuleInstance() {
+                const base64Wasm = _dist_native_xz_decompress_wasm__WEBPACK_IMPORTED_MODULE_0__.replace("data:application/wasm;base64,", "");
+                const wasmBytes = Uint8Array.from(atob(base64Wasm), (c) => c.charCodeAt(0)).buffer;
+                const wasmOptions = {};
+                const module3 = await WebAssembly.instantiate(wasmBytes, wasmOptions);
+                XzReadableStream._moduleInstance = module3.instance;
+              }
+              constructor(compressedStream) {
+                let xzContext;
+                let unconsumedInput = null;
+                const compressedReader = compressedStream.getReader();
+                super({
+                  async start(controller) {
+                    await XzReadableStream._contextMutex.acquire();
+                    try {
+                      if (!XzReadableStream._moduleInstance) {
+                        await (XzReadableStream._moduleInstancePromise || (XzReadableStream._moduleInstancePromise = XzReadableStream._getModuleInstance()));
+                      }
+                      xzContext = new XzContext(XzReadableStream._moduleInstance);
+                    } catch (error2) {
+                      XzReadableStream._contextMutex.release();
+                      throw error2;
+                    }
+                  },
+                  async pull(controller) {
+                    try {
+                      if (xzContext.needsMoreInput()) {
+                        if (unconsumedInput === null || unconsumedInput.byteLength === 0) {
+                          const { done, value } = await compressedReader.read();
+                          if (!done) {
+                            unconsumedInput = value;
+                          }
+                        }
+                        const nextInputLength = Math.min(xzContext.bufSize, unconsumedInput.byteLength);
+                        xzContext.supplyInput(unconsumedInput.subarray(0, nextInputLength));
+                        unconsumedInput = unconsumedInput.subarray(nextInputLength);
+                      }
+                      const nextOutputResult = xzContext.getNextOutput();
+                      controller.enqueue(nextOutputResult.outChunk);
+                      xzContext.resetOutputBuffer();
+                      if (nextOutputResult.finished) {
+                        xzContext.dispose();
+                        XzReadableStream._contextMutex.release();
+                        controller.close();
+                      }
+                    } catch (error2) {
+                      if (xzContext) {
+                        xzContext.dispose();
+                      }
+                      XzReadableStream._contextMutex.release();
+                      throw error2;
+                    }
+                  },
+                  cancel() {
+                    try {
+                      if (xzContext) {
+                        xzContext.dispose();
+                      }
+                      return compressedReader.cancel();
+                    } finally {
+                      XzReadableStream._contextMutex.release();
+                    }
+                  }
+                });
+              }
+            }
+          })();
+          return __webpack_exports__;
+        })()
+      );
+    });
   }
 });
 
@@ -59718,9 +69590,6 @@ function defaultTtlShReference(uuid = (0, import_node_crypto4.randomUUID)()) {
   return `${ttlShHost}/${uuid}:1h`;
 }
 
-// packages/talos/src/scaffold/module-spec.ts
-var import_semver = __toESM(require_semver2(), 1);
-
 // packages/talos/src/extension-rules/version-formats.ts
 var prerelease = String.raw`(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?`;
 var gitDescribe = String.raw`(-[0-9]+-g[0-9a-f]+(-dirty)?)?`;
@@ -59733,7 +69602,9 @@ var extensionVersionFormats = [
   { name: "date", pattern: /^[0-9]{8}(\.[0-9])?$/, example: "20250101" },
   {
     name: "version-talos-tag",
-    pattern: new RegExp(String.raw`^[0-9]+\.[0-9]+\.[0-9]+-v[0-9]+\.[0-9]+\.[0-9]+${prerelease}${gitDescribe}$`),
+    pattern: new RegExp(
+      String.raw`^[0-9]+\.[0-9]+\.[0-9]+-v[0-9]+\.[0-9]+\.[0-9]+${prerelease}${gitDescribe}$`
+    ),
     example: "535.129.03-v1.11.0"
   },
   {
@@ -59745,28 +69616,76 @@ var extensionVersionFormats = [
 ];
 
 // packages/talos/src/extension-rules/allowed-paths.ts
-var v = (major, minor) => ({ major, minor, patch: 0, prerelease: [] });
+var v = (major, minor) => ({
+  major,
+  minor,
+  patch: 0,
+  prerelease: []
+});
 var graphics = ["/usr/share/glvnd", "/usr/share/egl", "/etc/vulkan"];
 var history = [
   {
     since: v(0, 0),
-    paths: ["/etc/cri/conf.d", "/lib/firmware", "/lib/modules", "/lib64/ld-linux-x86-64.so.2", "/usr/etc/udev/rules.d", "/usr/local"]
+    paths: [
+      "/etc/cri/conf.d",
+      "/lib/firmware",
+      "/lib/modules",
+      "/lib64/ld-linux-x86-64.so.2",
+      "/usr/etc/udev/rules.d",
+      "/usr/local"
+    ]
   },
   {
     since: v(1, 5),
-    paths: ["/etc/cri/conf.d", "/lib/firmware", "/lib/modules", "/lib64/ld-linux-x86-64.so.2", "/usr/etc/udev/rules.d", "/usr/local", ...graphics]
+    paths: [
+      "/etc/cri/conf.d",
+      "/lib/firmware",
+      "/lib/modules",
+      "/lib64/ld-linux-x86-64.so.2",
+      "/usr/etc/udev/rules.d",
+      "/usr/local",
+      ...graphics
+    ]
   },
   {
     since: v(1, 9),
-    paths: ["/etc/cri/conf.d", "/lib/firmware", "/lib/modules", "/lib64/ld-linux-x86-64.so.2", "/sbin/ldconfig", "/usr/lib/udev/rules.d", "/usr/local", ...graphics]
+    paths: [
+      "/etc/cri/conf.d",
+      "/lib/firmware",
+      "/lib/modules",
+      "/lib64/ld-linux-x86-64.so.2",
+      "/sbin/ldconfig",
+      "/usr/lib/udev/rules.d",
+      "/usr/local",
+      ...graphics
+    ]
   },
   {
     since: v(1, 10),
-    paths: ["/etc/cri/conf.d", "/usr/lib/firmware", "/usr/lib/modules", "/usr/lib/ld-linux-x86-64.so.2", "/usr/bin/ldconfig", "/usr/lib/udev/rules.d", "/usr/local", ...graphics]
+    paths: [
+      "/etc/cri/conf.d",
+      "/usr/lib/firmware",
+      "/usr/lib/modules",
+      "/usr/lib/ld-linux-x86-64.so.2",
+      "/usr/bin/ldconfig",
+      "/usr/lib/udev/rules.d",
+      "/usr/local",
+      ...graphics
+    ]
   },
   {
     since: v(1, 12),
-    paths: ["/etc/cri/conf.d", "/usr/lib/firmware", "/usr/lib/modules", "/usr/lib/ld-linux-x86-64.so.2", "/usr/lib/ld-linux-aarch64.so.1", "/usr/bin/ldconfig", "/usr/lib/udev/rules.d", "/usr/local", ...graphics]
+    paths: [
+      "/etc/cri/conf.d",
+      "/usr/lib/firmware",
+      "/usr/lib/modules",
+      "/usr/lib/ld-linux-x86-64.so.2",
+      "/usr/lib/ld-linux-aarch64.so.1",
+      "/usr/bin/ldconfig",
+      "/usr/lib/udev/rules.d",
+      "/usr/local",
+      ...graphics
+    ]
   },
   {
     since: v(1, 13),
@@ -59810,19 +69729,19 @@ function validateBuildInstallerOptions(options, newUuid) {
   const imager = options.imagerImage?.trim() || void 0;
   if (talosDir && imager) {
     throw new UserError(
-      "inputs 'talos-dir' and 'imager-image' are both set: give 'talos-dir' to build the imager from a talos checkout, or 'imager-image' to run a ready one, not both"
+      "input 'talos-dir' and input 'imager-image' are both set: give input 'talos-dir' to build the imager from a talos checkout, or input 'imager-image' to run a ready one, not both"
     );
   }
   if (!talosDir && !imager) {
     throw new UserError(
-      "neither 'talos-dir' nor 'imager-image' is set: check out siderolabs/talos and pass its path as 'talos-dir', or pass a pinned 'imager-image' from an earlier run"
+      "neither input 'talos-dir' nor input 'imager-image' is set: check out siderolabs/talos and pass its path as input 'talos-dir', or pass a pinned input 'imager-image' from an earlier run"
     );
   }
   const mode = talosDir ? "talos-dir" : "imager-image";
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
       throw new UserError(
-        "input 'kernel-image' is required with 'talos-dir': the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output"
+        "input 'kernel-image' is required with input 'talos-dir': the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output"
       );
     }
     checkReference("input 'kernel-image'", options.kernelImage);
@@ -59830,7 +69749,7 @@ function validateBuildInstallerOptions(options, newUuid) {
     checkReference("input 'imager-image'", imager ?? "");
     if (!options.baseInstallerImage) {
       throw new UserError(
-        "input 'base-installer-image' is required with 'imager-image': pass the installer-base image built with that imager (the installer-base-image output of the run that built it)"
+        "input 'base-installer-image' is required with input 'imager-image': pass the installer-base image built with that imager (the installer-base-image output of the run that built it)"
       );
     }
   }
@@ -60283,6 +70202,38 @@ function credentialsFor(options) {
   const dest = options.installerRef ? parseReference(options.installerRef).registry : void 0;
   return (host) => creds && (host === options.registry || host === dest) ? { ...creds } : void 0;
 }
+
+// packages/kmod/src/internal/bytes.ts
+var HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, "0"));
+
+// packages/kmod/src/internal/signature/names.ts
+var import_asn1_schema = __toESM(require_cjs2(), 1);
+var import_asn1_cms = __toESM(require_cjs5(), 1);
+var import_asn1_x509 = __toESM(require_cjs3(), 1);
+
+// packages/kmod/src/internal/signature/trailer.ts
+var SIGNATURE_MARKER = "~Module signature appended~\n";
+var MARKER_LENGTH = SIGNATURE_MARKER.length;
+
+// packages/kmod/src/internal/compression/xz.ts
+var xzModule = __toESM(require_xz_decompress(), 1);
+
+// packages/kmod/src/internal/compression/zstd.ts
+var MAX_BLOCK = 128 * 1024;
+
+// packages/kmod/src/internal/compression/decompress.ts
+var DEFAULT_MAX_DECOMPRESSED_SIZE = 512 * 1024 * 1024;
+
+// packages/kmod/src/read-module-file.ts
+var TAIL = 16 * 1024;
+
+// packages/kmod/src/internal/verify/certificate.ts
+var import_asn1_schema2 = __toESM(require_cjs2(), 1);
+var import_asn1_x5092 = __toESM(require_cjs3(), 1);
+
+// packages/kmod/src/internal/verify/signed-attributes.ts
+var import_asn1_schema3 = __toESM(require_cjs2(), 1);
+var import_asn1_cms2 = __toESM(require_cjs5(), 1);
 
 // actions/shared/src/inputs.ts
 function raw(name, options = {}) {

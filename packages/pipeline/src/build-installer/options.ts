@@ -66,19 +66,19 @@ export function validateBuildInstallerOptions(
   const imager = options.imagerImage?.trim() || undefined;
   if (talosDir && imager) {
     throw new UserError(
-      "inputs 'talos-dir' and 'imager-image' are both set: give 'talos-dir' to build the imager from a talos checkout, or 'imager-image' to run a ready one, not both",
+      "input 'talos-dir' and input 'imager-image' are both set: give input 'talos-dir' to build the imager from a talos checkout, or input 'imager-image' to run a ready one, not both",
     );
   }
   if (!talosDir && !imager) {
     throw new UserError(
-      "neither 'talos-dir' nor 'imager-image' is set: check out siderolabs/talos and pass its path as 'talos-dir', or pass a pinned 'imager-image' from an earlier run",
+      "neither input 'talos-dir' nor input 'imager-image' is set: check out siderolabs/talos and pass its path as input 'talos-dir', or pass a pinned input 'imager-image' from an earlier run",
     );
   }
   const mode = talosDir ? 'talos-dir' : 'imager-image';
   if (mode === 'talos-dir') {
     if (!options.kernelImage) {
       throw new UserError(
-        "input 'kernel-image' is required with 'talos-dir': the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output",
+        "input 'kernel-image' is required with input 'talos-dir': the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output",
       );
     }
     checkReference("input 'kernel-image'", options.kernelImage);
@@ -86,7 +86,7 @@ export function validateBuildInstallerOptions(
     checkReference("input 'imager-image'", imager ?? '');
     if (!options.baseInstallerImage) {
       throw new UserError(
-        "input 'base-installer-image' is required with 'imager-image': pass the installer-base image built with that imager (the installer-base-image output of the run that built it)",
+        "input 'base-installer-image' is required with input 'imager-image': pass the installer-base image built with that imager (the installer-base-image output of the run that built it)",
       );
     }
   }

@@ -42,9 +42,9 @@ describe('validateBuildInstallerOptions', () => {
     [
       'both modes',
       { imagerImage: pinned('imager') },
-      /'talos-dir' and 'imager-image' are both set/,
+      /'talos-dir' and input 'imager-image' are both set/,
     ],
-    ['no mode', { talosDir: undefined }, /neither 'talos-dir' nor 'imager-image'/],
+    ['no mode', { talosDir: undefined }, /neither input 'talos-dir' nor input 'imager-image'/],
     ['no kernel in talos-dir mode', { kernelImage: undefined }, /'kernel-image' is required/],
     [
       'imager mode without base',
