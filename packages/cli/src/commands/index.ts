@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import type { Logger } from '@talos-kmod/common';
 import type { CliIo } from '../io';
 import { registerBuildInstaller } from './build-installer';
+import { registerBuildKernelPkg } from './build-kernel-pkg';
+import { registerBuildExtension } from './build-extension';
 
 /** What a command's action receives besides its own arguments. */
 export interface CommandContext {
@@ -19,4 +21,8 @@ export interface CommandContext {
 /** Adds one subcommand to the program. `context()` is called when the command runs. */
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
 
-export const commands: readonly RegisterCommand[] = [registerBuildInstaller];
+export const commands: readonly RegisterCommand[] = [
+  registerBuildKernelPkg,
+  registerBuildExtension,
+  registerBuildInstaller,
+];

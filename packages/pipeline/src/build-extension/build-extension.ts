@@ -5,7 +5,7 @@
  * restoring it byte for byte afterwards. The pushed image is resolved from the registry by its
  * tag (the extension's VERSION) and pinned.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError, formatCommand, type ExecFn, type Logger } from '@talos-kmod/common';
@@ -106,6 +106,7 @@ async function checkPulledPackages(
 }
 
 async function metadataDir(parent: string | undefined): Promise<string | undefined> {
+  await mkdir(parent ?? tmpdir(), { recursive: true });
   const dir = await mkdtemp(join(parent ?? tmpdir(), 'talos-kmod-metadata-'));
   if (findUnsafeCharacter(dir) === undefined) return dir;
   await rm(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@
  * package's modules are checked against the kernel image's key. With a cache, an unchanged re-run
  * whose images are still in the registry skips make and returns the recorded references.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError, formatCommand, type ExecFn, type Logger } from '@talos-kmod/common';
@@ -101,6 +101,7 @@ async function metadataDir(
   parent: string | undefined,
   logger: Logger,
 ): Promise<string | undefined> {
+  await mkdir(parent ?? tmpdir(), { recursive: true });
   const dir = await mkdtemp(join(parent ?? tmpdir(), 'talos-kmod-metadata-'));
   if (findUnsafeCharacter(dir) !== undefined) {
     logger.warning(

@@ -5,7 +5,7 @@
  * pointing at the user's buildx directory, so the builder chosen by docker/setup-buildx-action
  * stays selected. The directory is removed afterwards.
  */
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@talos-kmod/common';
@@ -43,6 +43,7 @@ export async function withDockerCredentials<T>(
   }
   const rest = { ...config };
   delete rest.credsStore;
+  await mkdir(env.RUNNER_TEMP ?? tmpdir(), { recursive: true });
   const dir = await mkdtemp(join(env.RUNNER_TEMP ?? tmpdir(), 'talos-kmod-docker-config-'));
   try {
     await writeFile(

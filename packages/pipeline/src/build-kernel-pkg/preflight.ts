@@ -5,7 +5,13 @@
 import { UserError, describeError } from '@talos-kmod/common';
 import { RegistryError, type RegistryClient } from '@talos-kmod/oci';
 
-/** Throws a {@link UserError} naming the registry when it cannot be reached or refuses access. */
+/** The registry could not be reached or refused access (the CLI exits with 2, like other access errors). */
+export class RegistryAccessError extends UserError {
+  override readonly name = 'UserError';
+  readonly exitCode = 2;
+}
+
+/** Throws a {@link RegistryAccessError} naming the registry when it cannot be reached or refuses access. */
 export async function preflightRegistry(
   client: RegistryClient,
   probe: string,

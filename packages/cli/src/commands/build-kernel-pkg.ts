@@ -1,0 +1,185 @@
+/**
+ * `talos-kmod build-kernel-pkg`: the build-kernel-pkg step from a terminal. Prints the outputs as
+ * `name=value` lines (or one JSON object with --json) on stdout; make's output and progress go to
+ * stderr. The cache is a local directory (default ~/.cache/talos-kmod/build-kernel-pkg).
+ */
+import { join } from 'node:path';
+import { homedir } from 'node:os';
+import type { Command } from 'commander';
+import { UserError, isUserError, spawnExec } from '@talos-kmod/common';
+import {
+  buildKernelPkg,
+  createDirectoryCache,
+  validateKernelPkgOptions,
+  type BuildKernelPkgOptions,
+} from '@talos-kmod/pipeline';
+import type { RegisterCommand } from './index';
+
+interface Flags {
+  pkgsDir: string;
+  package: string[];
+  registry: string;
+  username?: string;
+  platform: string[];
+  push: boolean;
+  tag?: string;
+  makeArg: string[];
+  verifySignatures: boolean;
+  cache: boolean;
+  cacheDir?: string;
+  insecureRegistry: string[];
+  registryUsername?: string;
+  registryPasswordStdin?: boolean;
+  json?: boolean;
+}
+
+const collect = (value: string, previous: string[]): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
+const append = (value: string, previous: string[]): string[] => [...previous, value];
+
+/** A usage error: exit code 2. */
+class UsageError extends UserError {
+  readonly exitCode = 2;
+}
+
+const flagNames: Readonly<Record<string, string>> = {
+  'pkgs-dir': 'pkgs-dir',
+  packages: 'package',
+  platforms: 'platform',
+  'make-args': 'make-arg',
+};
+
+/** Rewrites `input 'x'` in a validation message to this command's flag name, as a usage error. */
+export function asUsageError(e: unknown, names: Readonly<Record<string, string>>): unknown {
+  if (!isUserError(e)) return e;
+  return new UsageError(
+    e.message
+      .replace(/input '([a-z-]+)'/g, (_m, n: string) => `'--${names[n] ?? n}'`)
+      .replace(
+        /inputs '([a-z-]+)' and '([a-z-]+)'/g,
+        (_m, a: string, b: string) => `'--${names[a] ?? a}' and '--${names[b] ?? b}'`,
+      ),
+  );
+}
+
+/** Reads a secret from standard input (one line). */
+export async function readPasswordStdin(
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<string> {
+  let text = '';
+  for await (const chunk of stdin) text += chunk.toString();
+  return text.replace(/\r?\n$/, '');
+}
+
+/** Registers `build-kernel-pkg`. */
+export const registerBuildKernelPkg: RegisterCommand = (program: Command, context) => {
+  program
+    .command('build-kernel-pkg')
+    .description(
+      'Build the kernel and module packages of a pkgs checkout in one make invocation; print pinned references',
+    )
+    .option('--pkgs-dir <dir>', 'siderolabs/pkgs checkout', '.')
+    .option(
+      '--package <name>',
+      'module package by pkg.yaml name, e.g. hailort-pkg (repeatable)',
+      collect,
+      [],
+    )
+    .option('--registry <host>', 'registry to push to (REGISTRY)', 'ghcr.io')
+    .option('--username <name>', 'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)')
+    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', collect, [])
+    .option('--no-push', 'build without pushing (no pinned references are printed)')
+    .option(
+      '--tag <tag>',
+      'image tag (default: git describe of the checkout, as the Makefile does)',
+    )
+    .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', append, [])
+    .option('--no-verify-signatures', 'skip checking package modules against the kernel key')
+    .option('--no-cache', 'always build, even when an unchanged result is recorded')
+    .option(
+      '--cache-dir <dir>',
+      'where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)',
+    )
+    .option(
+      '--insecure-registry <host>',
+      'plain-HTTP registry (repeatable; loopback is automatic)',
+      collect,
+      [],
+    )
+    .option(
+      '--registry-username <name>',
+      'registry user (with --registry-password-stdin; else the docker config)',
+    )
+    .option('--registry-password-stdin', 'read the registry password or token from standard input')
+    .option('--json', 'print every output as one JSON object')
+    .action(async (flags: Flags) => {
+      const ctx = context();
+      const username = (flags.username ?? ctx.io.env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
+      if (!username)
+        throw new UsageError('--username is required (or set GITHUB_REPOSITORY_OWNER)');
+      if (Boolean(flags.registryUsername) !== Boolean(flags.registryPasswordStdin)) {
+        throw new UsageError('--registry-username and --registry-password-stdin go together');
+      }
+      const options: BuildKernelPkgOptions = {
+        pkgsDir: flags.pkgsDir,
+        packages: flags.package,
+        registry: flags.registry,
+        username,
+        platforms: flags.platform.length > 0 ? flags.platform : ['linux/amd64'],
+        push: flags.push,
+        ...(flags.tag ? { tag: flags.tag } : {}),
+        makeArgs: flags.makeArg,
+        verifySignatures: flags.verifySignatures,
+        cache: flags.cache,
+        insecureRegistries: flags.insecureRegistry,
+        ...(flags.registryUsername
+          ? {
+              credentials: {
+                username: flags.registryUsername,
+                password: await readPasswordStdin(),
+              },
+            }
+          : {}),
+      };
+      try {
+        validateKernelPkgOptions(options);
+      } catch (e: unknown) {
+        throw asUsageError(e, flagNames);
+      }
+      const cacheDir =
+        flags.cacheDir ??
+        join(
+          ctx.io.env.XDG_CACHE_HOME ?? join(ctx.io.env.HOME ?? homedir(), '.cache'),
+          'talos-kmod',
+          'build-kernel-pkg',
+        );
+      const result = await buildKernelPkg(options, {
+        exec: spawnExec,
+        logger: ctx.logger,
+        env: { ...process.env, ...ctx.io.env },
+        ...(flags.cache && flags.push ? { resultCache: createDirectoryCache(cacheDir) } : {}),
+      });
+      for (const note of result.notes) ctx.logger.info(note);
+      const outputs: Record<string, string | undefined> = {
+        'kernel-image': result.kernelImage,
+        'pkg-images': result.pushed ? JSON.stringify(result.pkgImages) : undefined,
+        'pkg-image': result.pkgImage,
+        'pkgs-tag': result.pkgsTag,
+        'pkgs-prefix': result.pkgsPrefix,
+        'cache-hit': String(result.cacheHit),
+      };
+      if (flags.json) {
+        ctx.io.stdout.write(
+          `${JSON.stringify({ ...outputs, 'pkg-images': result.pkgImages, verification: result.verification, notes: result.notes }, null, 2)}\n`,
+        );
+      } else {
+        for (const [k, v] of Object.entries(outputs))
+          if (v !== undefined) ctx.io.stdout.write(`${k}=${v}\n`);
+      }
+    });
+};
