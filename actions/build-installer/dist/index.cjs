@@ -11249,11 +11249,11 @@ var require_pluralizer = __commonJS({
         this.singular = singular;
         this.plural = plural;
       }
-      pluralize(count) {
-        const one = count === 1;
+      pluralize(count2) {
+        const one = count2 === 1;
         const keys = one ? singulars : plurals;
         const noun = one ? this.singular : this.plural;
-        return { ...keys, count, noun };
+        return { ...keys, count: count2, noun };
       }
     };
   }
@@ -13620,7 +13620,7 @@ var require_fetch = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch2(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -14575,7 +14575,7 @@ var require_fetch = __commonJS({
       }
     }
     module2.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -18672,15 +18672,15 @@ ${value}`;
           pos = 0;
         }
       }
-      discardLeadingBytes(count) {
-        while (count > 0 && this.lineChunkIndex < this.chunks.length) {
+      discardLeadingBytes(count2) {
+        while (count2 > 0 && this.lineChunkIndex < this.chunks.length) {
           const chunk = this.chunks[this.lineChunkIndex];
           const remaining = chunk.length - this.linePos;
-          if (count < remaining) {
-            this.linePos += count;
-            count = 0;
+          if (count2 < remaining) {
+            this.linePos += count2;
+            count2 = 0;
           } else {
-            count -= remaining;
+            count2 -= remaining;
             this.lineChunkIndex++;
             this.linePos = 0;
           }
@@ -19113,7 +19113,7 @@ var require_undici = __commonJS({
     module2.exports.setGlobalDispatcher = setGlobalDispatcher;
     module2.exports.getGlobalDispatcher = getGlobalDispatcher;
     var fetchImpl = require_fetch().fetch;
-    module2.exports.fetch = async function fetch(init, options = void 0) {
+    module2.exports.fetch = async function fetch2(init, options = void 0) {
       try {
         return await fetchImpl(init, options);
       } catch (err2) {
@@ -40443,7 +40443,7 @@ var require_fetch2 = __commonJS({
     function handleFetchDone(response) {
       finalizeAndReportTiming(response, "fetch");
     }
-    function fetch(input, init = void 0) {
+    function fetch2(input, init = void 0) {
       webidl.argumentLengthCheck(arguments, 1, "globalThis.fetch");
       let p = createDeferredPromise();
       let requestObject;
@@ -41473,7 +41473,7 @@ var require_fetch2 = __commonJS({
       }
     }
     module2.exports = {
-      fetch,
+      fetch: fetch2,
       Fetch,
       fetching,
       finalizeAndReportTiming
@@ -45232,15 +45232,15 @@ ${value}`;
           pos = 0;
         }
       }
-      discardLeadingBytes(count) {
-        while (count > 0 && this.lineChunkIndex < this.chunks.length) {
+      discardLeadingBytes(count2) {
+        while (count2 > 0 && this.lineChunkIndex < this.chunks.length) {
           const chunk = this.chunks[this.lineChunkIndex];
           const remaining = chunk.length - this.linePos;
-          if (count < remaining) {
-            this.linePos += count;
-            count = 0;
+          if (count2 < remaining) {
+            this.linePos += count2;
+            count2 = 0;
           } else {
-            count -= remaining;
+            count2 -= remaining;
             this.lineChunkIndex++;
             this.linePos = 0;
           }
@@ -45727,7 +45727,7 @@ var require_undici2 = __commonJS({
       err2.stack = stack ? `${stack}
 ${captureLines}` : capture.stack;
     }
-    module2.exports.fetch = function fetch(init, options = void 0) {
+    module2.exports.fetch = function fetch2(init, options = void 0) {
       return fetchImpl(init, options).catch((err2) => {
         if (currentFilename) {
           appendFetchStackTrace(err2, currentFilename);
@@ -46363,8 +46363,8 @@ var require_Node = __commonJS({
         };
         const res = toJS.toJS(this, "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
     };
@@ -46472,13 +46472,13 @@ var require_Alias = __commonJS({
         const anchor = anchors2 && source && anchors2.get(source);
         return anchor ? anchor.count * anchor.aliasCount : 0;
       } else if (identity.isCollection(node)) {
-        let count = 0;
+        let count2 = 0;
         for (const item of node.items) {
           const c = getAliasCount(doc, item, anchors2);
-          if (c > count)
-            count = c;
+          if (c > count2)
+            count2 = c;
         }
-        return count;
+        return count2;
       } else if (identity.isPair(node)) {
         const kc = getAliasCount(doc, node.key, anchors2);
         const vc = getAliasCount(doc, node.value, anchors2);
@@ -49431,8 +49431,8 @@ var require_Document = __commonJS({
         };
         const res = toJS.toJS(this.contents, jsonArg ?? "", ctx);
         if (typeof onAnchor === "function")
-          for (const { count, res: res2 } of ctx.anchors.values())
-            onAnchor(res2, count);
+          for (const { count: count2, res: res2 } of ctx.anchors.values())
+            onAnchor(res2, count2);
         return typeof reviver === "function" ? applyReviver.applyReviver(reviver, { "": res }, "", res) : res;
       }
       /**
@@ -49509,12 +49509,12 @@ var require_errors3 = __commonJS({
         lineStr = prev + lineStr;
       }
       if (/[^ ]/.test(lineStr)) {
-        let count = 1;
+        let count2 = 1;
         const end = error2.linePos[1];
         if (end?.line === line && end.col > col) {
-          count = Math.max(1, Math.min(end.col - col, 80 - ci));
+          count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
-        const pointer = " ".repeat(ci) + "^".repeat(count);
+        const pointer = " ".repeat(ci) + "^".repeat(count2);
         error2.message += `:
 
 ${lineStr}
@@ -54671,20 +54671,20 @@ var require_build2 = __commonJS({
           this.tagNumber = tagNumberMask;
           this.blockLength = 1;
         } else {
-          let count = 0;
+          let count2 = 0;
           while (true) {
-            const tagByteIndex = count + 1;
+            const tagByteIndex = count2 + 1;
             if (tagByteIndex >= bufferLength) {
               this.error = "End of input reached before message was fully decoded";
               return -1;
             }
-            count++;
+            count2++;
             if ((intBuffer[baseIndex + tagByteIndex] & 128) === 0)
               break;
           }
-          this.blockLength = count + 1;
-          const intTagNumberBuffer = this.valueHexView = new Uint8Array(count);
-          for (let i = 0; i < count; i++)
+          this.blockLength = count2 + 1;
+          const intTagNumberBuffer = this.valueHexView = new Uint8Array(count2);
+          for (let i = 0; i < count2; i++)
             intTagNumberBuffer[i] = intBuffer[baseIndex + i + 1] & 127;
           if (this.blockLength <= 9)
             this.tagNumber = pvutils__namespace.utilFromBase(intTagNumberBuffer, 7);
@@ -54762,23 +54762,23 @@ var require_build2 = __commonJS({
           this.blockLength = 1;
           return inputOffset + this.blockLength;
         }
-        const count = intBuffer[baseIndex] & 127;
-        if (count > 8) {
+        const count2 = intBuffer[baseIndex] & 127;
+        if (count2 > 8) {
           this.error = "Too big integer";
           return -1;
         }
-        if (count + 1 > bufferLength) {
+        if (count2 + 1 > bufferLength) {
           this.error = "End of input reached before message was fully decoded";
           return -1;
         }
         const lenOffset = inputOffset + 1;
-        const lengthBufferView = view.subarray(lenOffset, lenOffset + count);
-        if (lengthBufferView[count - 1] === 0)
+        const lengthBufferView = view.subarray(lenOffset, lenOffset + count2);
+        if (lengthBufferView[count2 - 1] === 0)
           this.warnings.push("Needlessly long encoded length");
         this.length = pvutils__namespace.utilFromBase(lengthBufferView, 8);
         if (this.longFormUsed && this.length <= 127)
           this.warnings.push("Unnecessary usage of long length form");
-        this.blockLength = count + 1;
+        this.blockLength = count2 + 1;
         return inputOffset + this.blockLength;
       }
       toBER(sizeOnly = false) {
@@ -66129,12 +66129,12 @@ var DigestMismatchError = class extends UserError {
 };
 function verifyingStream(digest, size, what, onBytes) {
   const hash = hashFor(digest);
-  let count = 0;
+  let count2 = 0;
   return new import_node_stream.Transform({
     highWaterMark: 1 << 20,
     transform(chunk, _enc, cb) {
-      count += chunk.length;
-      if (size !== void 0 && count > size) {
+      count2 += chunk.length;
+      if (size !== void 0 && count2 > size) {
         cb(
           new DigestMismatchError(
             what,
@@ -66150,13 +66150,13 @@ function verifyingStream(digest, size, what, onBytes) {
       cb(null, chunk);
     },
     flush(cb) {
-      if (size !== void 0 && count !== size) {
+      if (size !== void 0 && count2 !== size) {
         cb(
           new DigestMismatchError(
             what,
             `${size} bytes`,
-            `${count} bytes`,
-            `${what} has ${count} bytes but its descriptor says ${size}; the content is truncated or corrupt`
+            `${count2} bytes`,
+            `${what} has ${count2} bytes but its descriptor says ${size}; the content is truncated or corrupt`
           )
         );
         return;
@@ -69831,59 +69831,6 @@ function parsePlatforms(items) {
   return out;
 }
 
-// packages/pipeline/src/build-installer/build-installer.ts
-var import_node_fs8 = require("node:fs");
-var import_node_os5 = require("node:os");
-var import_node_path12 = require("node:path");
-
-// packages/pipeline/src/build-installer/exec-step.ts
-async function runLogged(exec, logger, file, args, options) {
-  logger.debug(`running ${formatCommand(file, args)}${options.cwd ? ` in ${options.cwd}` : ""}`);
-  try {
-    await exec(file, args, {
-      ...options.cwd ? { cwd: options.cwd } : {},
-      ...options.env ? { env: options.env } : {},
-      tailLines: 30,
-      onLine: (line) => logger.info(line)
-    });
-  } catch (e) {
-    if (e instanceof ExecError) {
-      throw new UserError(options.failure(e.exitCode), { cause: e, details: e.tail });
-    }
-    throw e;
-  }
-}
-
-// packages/pipeline/src/build-installer/build-imager.ts
-function makeEnv(talosDir, extra = {}) {
-  return { ...process.env, ...extra, PWD: talosDir };
-}
-async function buildInstallerBaseAndImager(input, deps) {
-  const tag = input.tag ?? await describeTag(input.talosDir, deps.exec);
-  const target = {
-    imageRegistry: input.registry,
-    username: input.username,
-    tag,
-    platforms: input.platforms
-  };
-  const args = installerBaseImagerMakeArgs({ ...target, kernelImage: input.kernelImage });
-  await deps.logger.group(
-    `make installer-base imager (TAG=${tag}, INSTALLER_ARCH=${installerArchFor(input.platforms)})`,
-    () => runLogged(deps.exec, deps.logger, "make", args, {
-      cwd: input.talosDir,
-      env: makeEnv(input.talosDir, input.env),
-      failure: (code2) => `make installer-base imager failed in ${input.talosDir} (exit ${code2}) with PKG_KERNEL=${input.kernelImage}: see the last lines below; check the kernel image exists for every platform and that docker can push to ${input.registry}/${input.username} (log in first, e.g. with docker/login-action)`
-    })
-  );
-  const [base, imager] = await Promise.all([
-    resolveDigest(talosImageReference(target, "installer-base"), deps.registry),
-    resolveDigest(talosImageReference(target, "imager"), deps.registry)
-  ]);
-  deps.logger.info(`installer-base: ${base.toString()}`);
-  deps.logger.info(`imager: ${imager.toString()}`);
-  return { target, installerBaseImage: base.toString(), imagerImage: imager.toString() };
-}
-
 // packages/pipeline/src/build-installer/docker-config.ts
 var import_node_fs6 = require("node:fs");
 var import_node_os4 = require("node:os");
@@ -69977,6 +69924,85 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
   });
 }
 
+// packages/pipeline/src/build-installer/produce.ts
+var import_node_fs8 = require("node:fs");
+var import_node_os5 = require("node:os");
+var import_node_path12 = require("node:path");
+
+// packages/pipeline/src/build-installer/exec-step.ts
+async function runLogged(exec, logger, file, args, options) {
+  logger.debug(`running ${formatCommand(file, args)}${options.cwd ? ` in ${options.cwd}` : ""}`);
+  try {
+    await exec(file, args, {
+      ...options.cwd ? { cwd: options.cwd } : {},
+      ...options.env ? { env: options.env } : {},
+      tailLines: 30,
+      onLine: (line) => logger.info(line)
+    });
+  } catch (e) {
+    if (e instanceof ExecError) {
+      throw new UserError(options.failure(e.exitCode), { cause: e, details: e.tail });
+    }
+    throw e;
+  }
+}
+
+// packages/pipeline/src/build-installer/build-imager.ts
+function makeEnv(talosDir, extra = {}) {
+  return { ...process.env, ...extra, PWD: talosDir };
+}
+async function buildInstallerBaseAndImager(input, deps) {
+  const tag = input.tag ?? await describeTag(input.talosDir, deps.exec);
+  const target = {
+    imageRegistry: input.registry,
+    username: input.username,
+    tag,
+    platforms: input.platforms
+  };
+  const args = installerBaseImagerMakeArgs({ ...target, kernelImage: input.kernelImage });
+  await deps.logger.group(
+    `make installer-base imager (TAG=${tag}, INSTALLER_ARCH=${installerArchFor(input.platforms)})`,
+    () => runLogged(deps.exec, deps.logger, "make", args, {
+      cwd: input.talosDir,
+      env: makeEnv(input.talosDir, input.env),
+      failure: (code2) => `make installer-base imager failed in ${input.talosDir} (exit ${code2}) with PKG_KERNEL=${input.kernelImage}: see the last lines below; check the kernel image exists for every platform and that docker can push to ${input.registry}/${input.username} (log in first, e.g. with docker/login-action)`
+    })
+  );
+  const [base, imager] = await Promise.all([
+    resolveDigest(talosImageReference(target, "installer-base"), deps.registry),
+    resolveDigest(talosImageReference(target, "imager"), deps.registry)
+  ]);
+  deps.logger.info(`installer-base: ${base.toString()}`);
+  deps.logger.info(`imager: ${imager.toString()}`);
+  return { target, installerBaseImage: base.toString(), imagerImage: imager.toString() };
+}
+
+// packages/pipeline/src/build-installer/resolve-inputs.ts
+async function pinInputs(options, registry, logger) {
+  return logger.group("Resolve input images to digests", async () => {
+    const pin = async (ref) => (await resolveDigest(ref, registry)).toString();
+    const optional = async (ref) => ref ? pin(ref) : void 0;
+    const extensionImages = await Promise.all(options.extensionImages.map(pin));
+    const kernelImage = await optional(options.kernelImage);
+    const baseInstallerImage = await optional(options.baseInstallerImage);
+    const imagerImage = await optional(options.imagerImage);
+    for (const e of extensionImages) logger.info(`extension: ${e}`);
+    if (kernelImage) logger.info(`kernel: ${kernelImage}`);
+    return {
+      extensionImages,
+      ...kernelImage ? { kernelImage } : {},
+      ...baseInstallerImage ? { baseInstallerImage } : {},
+      ...imagerImage ? { imagerImage } : {}
+    };
+  });
+}
+function needsInsecure(refs, insecureRegistries) {
+  return refs.some((r) => {
+    const host = parseReference(r).registry;
+    return isLoopbackHost(host) || insecureRegistries.includes(host);
+  });
+}
+
 // packages/pipeline/src/build-installer/run-imager.ts
 var import_node_fs7 = require("node:fs");
 var import_node_path11 = require("node:path");
@@ -70037,6 +70063,56 @@ async function runImagerWithDocker(input, deps) {
     out[arch2] = requireTarball(path, arch2, "the imager");
   }
   return out;
+}
+
+// packages/pipeline/src/build-installer/produce.ts
+async function produceTarballs(v2, pinned, deps) {
+  const { options } = v2;
+  const arches = v2.platforms.map((p) => p.arch);
+  const env = deps.env ? { env: deps.env } : {};
+  const imagerInputs = (baseInstallerImage) => ({
+    baseInstallerImage,
+    extensionImages: pinned.extensionImages,
+    extraKernelArgs: options.extraKernelArgs,
+    insecure: needsInsecure(
+      [baseInstallerImage, ...pinned.extensionImages],
+      deps.registry.insecureRegistries ?? []
+    )
+  });
+  if (v2.mode === "talos-dir") {
+    const talosDir = options.talosDir ?? "";
+    const built = await buildInstallerBaseAndImager(
+      {
+        talosDir,
+        registry: options.registry,
+        username: v2.username,
+        ...options.tag ? { tag: options.tag } : {},
+        platforms: v2.platforms.map((p) => p.platform),
+        kernelImage: pinned.kernelImage ?? "",
+        ...env
+      },
+      deps
+    );
+    const imager = imagerInputs(built.installerBaseImage);
+    const tarballs2 = await runImagerWithMake(
+      { talosDir, target: built.target, arches, imager, ...env },
+      deps
+    );
+    return {
+      tarballs: tarballs2,
+      imagerImage: built.imagerImage,
+      installerBaseImage: built.installerBaseImage
+    };
+  }
+  if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
+  const imagerImage = pinned.imagerImage ?? "";
+  const installerBaseImage = pinned.baseInstallerImage ?? "";
+  const outDir = options.outDir ?? (0, import_node_fs8.mkdtempSync)((0, import_node_path12.join)((0, import_node_os5.tmpdir)(), "talos-installer-"));
+  const tarballs = await runImagerWithDocker(
+    { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
+    deps
+  );
+  return { tarballs, imagerImage, installerBaseImage };
 }
 
 // packages/pipeline/src/build-installer/summary.ts
@@ -70105,69 +70181,16 @@ async function run(options, v2, deps) {
     ],
     ...options.credentials ? { credentials: credentialsFor(options) } : {}
   };
-  const arches = v2.platforms.map((p) => p.arch);
   if (v2.defaultDestination) {
     logger.info(`no installer-ref given: publishing to ${v2.destination.toString()}`);
   }
-  const pinned = await logger.group("Resolve input images to digests", async () => {
-    const pin = async (ref) => (await resolveDigest(ref, registry)).toString();
-    const extensionImages = await Promise.all(options.extensionImages.map(pin));
-    const kernelImage = options.kernelImage ? await pin(options.kernelImage) : void 0;
-    const base = options.baseInstallerImage ? await pin(options.baseInstallerImage) : void 0;
-    const imager = options.imagerImage ? await pin(options.imagerImage) : void 0;
-    for (const e of extensionImages) logger.info(`extension: ${e}`);
-    if (kernelImage) logger.info(`kernel: ${kernelImage}`);
-    return { extensionImages, kernelImage, base, imager };
+  const pinned = await pinInputs(options, registry, logger);
+  const { tarballs, imagerImage, installerBaseImage } = await produceTarballs(v2, pinned, {
+    exec: deps.exec,
+    logger,
+    registry,
+    ...deps.env ? { env: deps.env } : {}
   });
-  const insecureFor = (refs) => refs.some((r) => {
-    const host = parseReference(r).registry;
-    return isLoopbackHost(host) || (registry.insecureRegistries ?? []).includes(host);
-  });
-  let tarballs;
-  let imagerImage;
-  let installerBaseImage;
-  if (v2.mode === "talos-dir") {
-    const talosDir = options.talosDir ?? "";
-    const built = await buildInstallerBaseAndImager(
-      {
-        talosDir,
-        registry: options.registry,
-        username: v2.username,
-        ...options.tag ? { tag: options.tag } : {},
-        platforms: v2.platforms.map((p) => p.platform),
-        kernelImage: pinned.kernelImage ?? "",
-        ...deps.env ? { env: deps.env } : {}
-      },
-      { exec: deps.exec, logger, registry }
-    );
-    imagerImage = built.imagerImage;
-    installerBaseImage = built.installerBaseImage;
-    const imager = {
-      baseInstallerImage: installerBaseImage,
-      extensionImages: pinned.extensionImages,
-      extraKernelArgs: options.extraKernelArgs,
-      insecure: insecureFor([installerBaseImage, ...pinned.extensionImages])
-    };
-    tarballs = await runImagerWithMake(
-      { talosDir, target: built.target, arches, imager, ...deps.env ? { env: deps.env } : {} },
-      { exec: deps.exec, logger }
-    );
-  } else {
-    imagerImage = pinned.imager ?? "";
-    installerBaseImage = pinned.base ?? "";
-    if (options.tag) logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
-    const imager = {
-      baseInstallerImage: installerBaseImage,
-      extensionImages: pinned.extensionImages,
-      extraKernelArgs: options.extraKernelArgs,
-      insecure: insecureFor([installerBaseImage, ...pinned.extensionImages])
-    };
-    const outDir = options.outDir ?? (0, import_node_fs8.mkdtempSync)((0, import_node_path12.join)((0, import_node_os5.tmpdir)(), "talos-installer-"));
-    tarballs = await runImagerWithDocker(
-      { imagerImage, outDir, arches, imager, ...deps.env ? { env: deps.env } : {} },
-      { exec: deps.exec, logger }
-    );
-  }
   const checks = await checkTarballs(tarballs, logger);
   const published = await publishInstaller(tarballs, checks, v2.destination, { logger, registry });
   const ttlSeconds = isTtlSh(v2.destination.registry) ? parseTtlShLifetime(v2.destination.tag ?? "") : void 0;

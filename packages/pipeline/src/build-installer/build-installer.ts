@@ -6,18 +6,9 @@
  *   then:         check _out/installer-<arch>.tar → push with @talos-kmod/oci (an index for several
  *                 platforms) → pinned outputs and a summary ending with `talosctl upgrade`.
  */
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { ExecFn, Logger } from '@talos-kmod/common';
-import {
-  isLoopbackHost,
-  parseReference,
-  resolveDigest,
-  type RegistryOptions,
-} from '@talos-kmod/oci';
-import { isTtlSh, parseTtlShLifetime, type ImagerInputs } from '@talos-kmod/talos';
-import { buildInstallerBaseAndImager } from './build-imager';
+import { parseReference, type RegistryOptions } from '@talos-kmod/oci';
+import { isTtlSh, parseTtlShLifetime } from '@talos-kmod/talos';
 import { writeDockerConfig } from './docker-config';
 import {
   validateBuildInstallerOptions,
@@ -25,7 +16,9 @@ import {
   type ValidatedBuildInstaller,
 } from './options';
 import { checkTarballs, publishInstaller } from './publish';
-import { runImagerWithDocker, runImagerWithMake, type Tarballs } from './run-imager';
+import { produceTarballs } from './produce';
+import { pinInputs } from './resolve-inputs';
+import type { Tarballs } from './run-imager';
 import { installerSummary } from './summary';
 
 /** Seams: how commands run, where logs go, registry options (progress, CA, docker config). */
@@ -84,74 +77,16 @@ async function run(
     ],
     ...(options.credentials ? { credentials: credentialsFor(options) } : {}),
   };
-  const arches = v.platforms.map((p) => p.arch);
   if (v.defaultDestination) {
     logger.info(`no installer-ref given: publishing to ${v.destination.toString()}`);
   }
-
-  const pinned = await logger.group('Resolve input images to digests', async () => {
-    const pin = async (ref: string) => (await resolveDigest(ref, registry)).toString();
-    const extensionImages = await Promise.all(options.extensionImages.map(pin));
-    const kernelImage = options.kernelImage ? await pin(options.kernelImage) : undefined;
-    const base = options.baseInstallerImage ? await pin(options.baseInstallerImage) : undefined;
-    const imager = options.imagerImage ? await pin(options.imagerImage) : undefined;
-    for (const e of extensionImages) logger.info(`extension: ${e}`);
-    if (kernelImage) logger.info(`kernel: ${kernelImage}`);
-    return { extensionImages, kernelImage, base, imager };
+  const pinned = await pinInputs(options, registry, logger);
+  const { tarballs, imagerImage, installerBaseImage } = await produceTarballs(v, pinned, {
+    exec: deps.exec,
+    logger,
+    registry,
+    ...(deps.env ? { env: deps.env } : {}),
   });
-
-  const insecureFor = (refs: readonly string[]) =>
-    refs.some((r) => {
-      const host = parseReference(r).registry;
-      return isLoopbackHost(host) || (registry.insecureRegistries ?? []).includes(host);
-    });
-
-  let tarballs: Tarballs;
-  let imagerImage: string;
-  let installerBaseImage: string;
-  if (v.mode === 'talos-dir') {
-    const talosDir = options.talosDir ?? '';
-    const built = await buildInstallerBaseAndImager(
-      {
-        talosDir,
-        registry: options.registry,
-        username: v.username,
-        ...(options.tag ? { tag: options.tag } : {}),
-        platforms: v.platforms.map((p) => p.platform),
-        kernelImage: pinned.kernelImage ?? '',
-        ...(deps.env ? { env: deps.env } : {}),
-      },
-      { exec: deps.exec, logger, registry },
-    );
-    imagerImage = built.imagerImage;
-    installerBaseImage = built.installerBaseImage;
-    const imager: ImagerInputs = {
-      baseInstallerImage: installerBaseImage,
-      extensionImages: pinned.extensionImages,
-      extraKernelArgs: options.extraKernelArgs,
-      insecure: insecureFor([installerBaseImage, ...pinned.extensionImages]),
-    };
-    tarballs = await runImagerWithMake(
-      { talosDir, target: built.target, arches, imager, ...(deps.env ? { env: deps.env } : {}) },
-      { exec: deps.exec, logger },
-    );
-  } else {
-    imagerImage = pinned.imager ?? '';
-    installerBaseImage = pinned.base ?? '';
-    if (options.tag) logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
-    const imager: ImagerInputs = {
-      baseInstallerImage: installerBaseImage,
-      extensionImages: pinned.extensionImages,
-      extraKernelArgs: options.extraKernelArgs,
-      insecure: insecureFor([installerBaseImage, ...pinned.extensionImages]),
-    };
-    const outDir = options.outDir ?? mkdtempSync(join(tmpdir(), 'talos-installer-'));
-    tarballs = await runImagerWithDocker(
-      { imagerImage, outDir, arches, imager, ...(deps.env ? { env: deps.env } : {}) },
-      { exec: deps.exec, logger },
-    );
-  }
-
   const checks = await checkTarballs(tarballs, logger);
   const published = await publishInstaller(tarballs, checks, v.destination, { logger, registry });
   const ttlSeconds = isTtlSh(v.destination.registry)

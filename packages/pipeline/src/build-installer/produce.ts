@@ -1,0 +1,75 @@
+/** Gets the installer tarballs made, by the mode the options chose. */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ExecFn, Logger } from '@talos-kmod/common';
+import type { RegistryOptions } from '@talos-kmod/oci';
+import type { ImagerInputs } from '@talos-kmod/talos';
+import { buildInstallerBaseAndImager } from './build-imager';
+import type { ValidatedBuildInstaller } from './options';
+import { needsInsecure, type PinnedInputs } from './resolve-inputs';
+import { runImagerWithDocker, runImagerWithMake, type Tarballs } from './run-imager';
+
+/** Tarballs and the pinned imager and installer-base that made them. */
+export interface Produced {
+  readonly tarballs: Tarballs;
+  readonly imagerImage: string;
+  readonly installerBaseImage: string;
+}
+
+/**
+ * talos-dir: `make installer-base imager` then `make image-installer`; imager-image: `docker run`
+ * the given imager. Either way the imager gets the pinned base and extensions.
+ */
+export async function produceTarballs(
+  v: ValidatedBuildInstaller,
+  pinned: PinnedInputs,
+  deps: { exec: ExecFn; logger: Logger; registry: RegistryOptions; env?: NodeJS.ProcessEnv },
+): Promise<Produced> {
+  const { options } = v;
+  const arches = v.platforms.map((p) => p.arch);
+  const env = deps.env ? { env: deps.env } : {};
+  const imagerInputs = (baseInstallerImage: string): ImagerInputs => ({
+    baseInstallerImage,
+    extensionImages: pinned.extensionImages,
+    extraKernelArgs: options.extraKernelArgs,
+    insecure: needsInsecure(
+      [baseInstallerImage, ...pinned.extensionImages],
+      deps.registry.insecureRegistries ?? [],
+    ),
+  });
+  if (v.mode === 'talos-dir') {
+    const talosDir = options.talosDir ?? '';
+    const built = await buildInstallerBaseAndImager(
+      {
+        talosDir,
+        registry: options.registry,
+        username: v.username,
+        ...(options.tag ? { tag: options.tag } : {}),
+        platforms: v.platforms.map((p) => p.platform),
+        kernelImage: pinned.kernelImage ?? '',
+        ...env,
+      },
+      deps,
+    );
+    const imager = imagerInputs(built.installerBaseImage);
+    const tarballs = await runImagerWithMake(
+      { talosDir, target: built.target, arches, imager, ...env },
+      deps,
+    );
+    return {
+      tarballs,
+      imagerImage: built.imagerImage,
+      installerBaseImage: built.installerBaseImage,
+    };
+  }
+  if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
+  const imagerImage = pinned.imagerImage ?? '';
+  const installerBaseImage = pinned.baseInstallerImage ?? '';
+  const outDir = options.outDir ?? mkdtempSync(join(tmpdir(), 'talos-installer-'));
+  const tarballs = await runImagerWithDocker(
+    { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
+    deps,
+  );
+  return { tarballs, imagerImage, installerBaseImage };
+}

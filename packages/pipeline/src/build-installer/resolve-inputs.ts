@@ -1,0 +1,52 @@
+/** Pins every input image to its digest first, so the imager uses exactly what was asked for. */
+import type { Logger } from '@talos-kmod/common';
+import {
+  isLoopbackHost,
+  parseReference,
+  resolveDigest,
+  type RegistryOptions,
+} from '@talos-kmod/oci';
+import type { BuildInstallerOptions } from './options';
+
+/** The input images as pinned references. */
+export interface PinnedInputs {
+  readonly extensionImages: readonly string[];
+  readonly kernelImage?: string;
+  readonly baseInstallerImage?: string;
+  readonly imagerImage?: string;
+}
+
+/** Resolves the given input images to `name:tag@sha256:…` from their registries. */
+export async function pinInputs(
+  options: BuildInstallerOptions,
+  registry: RegistryOptions,
+  logger: Logger,
+): Promise<PinnedInputs> {
+  return logger.group('Resolve input images to digests', async () => {
+    const pin = async (ref: string) => (await resolveDigest(ref, registry)).toString();
+    const optional = async (ref: string | undefined) => (ref ? pin(ref) : undefined);
+    const extensionImages = await Promise.all(options.extensionImages.map(pin));
+    const kernelImage = await optional(options.kernelImage);
+    const baseInstallerImage = await optional(options.baseInstallerImage);
+    const imagerImage = await optional(options.imagerImage);
+    for (const e of extensionImages) logger.info(`extension: ${e}`);
+    if (kernelImage) logger.info(`kernel: ${kernelImage}`);
+    return {
+      extensionImages,
+      ...(kernelImage ? { kernelImage } : {}),
+      ...(baseInstallerImage ? { baseInstallerImage } : {}),
+      ...(imagerImage ? { imagerImage } : {}),
+    };
+  });
+}
+
+/** True when any of `refs` lives on a loopback or listed insecure registry (imager `--insecure`). */
+export function needsInsecure(
+  refs: readonly string[],
+  insecureRegistries: readonly string[],
+): boolean {
+  return refs.some((r) => {
+    const host = parseReference(r).registry;
+    return isLoopbackHost(host) || insecureRegistries.includes(host);
+  });
+}
