@@ -5,3 +5,4 @@ export * from './build-installer/index';
 export * from './build-cache/index';
 export * from './build-kernel-pkg/index';
 export * from './build-extension/index';
+export * from './verify-image/index';

@@ -1,0 +1,50 @@
+/** Which image of the chain this is, and for installers what can and cannot be verified. */
+import { imageKindNames } from '@talos-kmod/talos';
+import { failed, passed, type CheckContext, type Outcome } from './context';
+
+/** The `image.kind` outcome. */
+export function checkKind(ctx: CheckContext): Outcome[] {
+  const { kind, evidence } = ctx.kind;
+  if (kind === 'unknown') {
+    return [
+      failed(
+        'image.kind',
+        'error',
+        `nothing to verify: the image is none of the chain's images (a kernel image with /boot/vmlinuz, a module package with /usr/lib/modules/<kver>/, a system extension with manifest.yaml and rootfs/, an installer with /usr/install/<arch>/); check the reference points at the right image`,
+      ),
+    ];
+  }
+  return [passed('image.kind', `${imageKindNames[kind]} (found ${evidence.join(', ')})`, 'info')];
+}
+
+/** Installer images: the boot assets found, and what is out of reach. */
+export function checkInstaller(ctx: CheckContext): Outcome[] {
+  const assets = ctx.kind.installer ?? [];
+  if (ctx.kind.kind !== 'installer') return [];
+  const sizes = new Map(ctx.tree.entries.map((e) => [e.path, e.size]));
+  const found = assets.map(
+    (a) =>
+      `${a.arch}: ${a.layout === 'uki' ? 'UKI' : 'kernel + initramfs'} ${a.files.map((f) => `${f} (${((sizes.get(f) ?? 0) / 1048576).toFixed(1)} MiB)`).join(', ')}`,
+  );
+  const outcomes: Outcome[] = [
+    passed('installer.assets', `boot assets: ${found.join('; ')}`, 'info'),
+  ];
+  const arch = ctx.options.platform?.architecture;
+  if (arch && !assets.some((a) => a.arch === arch)) {
+    outcomes.push(
+      failed(
+        'installer.assets',
+        'error',
+        `the installer for platform ${ctx.options.platform?.os}/${arch} has no boot assets for ${arch} (found ${assets.map((a) => a.arch).join(', ')}): run the imager with --arch ${arch}`,
+      ),
+    );
+  }
+  outcomes.push(
+    passed(
+      'installer.contents',
+      'not verified here: an installer packs the kernel modules of its extensions into the initramfs (inside the UKI on Talos 1.10+), which this check does not unpack. Verify the extension and kernel images before building the installer (the same action on each)',
+      'info',
+    ),
+  );
+  return outcomes;
+}

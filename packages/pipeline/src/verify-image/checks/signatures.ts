@@ -1,0 +1,176 @@
+/**
+ * Module signatures. Talos boots with `module.sig_enforce=1`: every module must be signed, and by
+ * the key compiled into the node's kernel. That key is a throw-away key made by each uncached
+ * kernel build, so a module package only loads with the kernel built in the same run; all modules
+ * of one build share signer and key id, so the kernel image's in-tree modules are the reference.
+ */
+import type { CollectedModule } from '../collect';
+import type { KernelKey } from '../kernel-reference';
+import {
+  count,
+  failed,
+  listSome,
+  orPass,
+  passed,
+  type CheckContext,
+  type Outcome,
+} from './context';
+
+const fixKey =
+  'The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: ' +
+  'run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel';
+
+function identity(k: { signer?: string; keyId?: string }): string {
+  return `signer "${k.signer ?? ''}", key ${k.keyId ?? '?'}`;
+}
+
+function formatChecks(modules: readonly CollectedModule[]): Outcome[] {
+  const out: Outcome[] = [];
+  for (const m of modules) {
+    for (const p of m.problems) {
+      out.push(
+        failed(
+          'module.format',
+          'error',
+          `${m.path}: ${p}. The kernel cannot load a module it cannot parse or whose signature it rejects: rebuild and re-sign it`,
+          { path: m.path },
+        ),
+      );
+    }
+  }
+  return orPass(
+    out,
+    'module.format',
+    `${count(modules.length, 'module')} read: ELF .modinfo and signature parse`,
+  );
+}
+
+function signedChecks(modules: readonly CollectedModule[]): Outcome[] {
+  const out: Outcome[] = [];
+  for (const m of modules) {
+    if (m.signed) continue;
+    out.push(
+      failed(
+        'signature.signed',
+        'error',
+        `${m.name} (${m.path}) is not signed: Talos enforces module signatures (module.sig_enforce=1) and refuses it. Build it in the pkgs tree against kernel-build so modules_install signs it (CONFIG_MODULE_SIG_ALL), and strip only with INSTALL_MOD_STRIP (before signing), never after`,
+        { path: m.path },
+      ),
+    );
+  }
+  const signed = modules.filter((m) => m.signed).length;
+  return orPass(out, 'signature.signed', `${count(signed, 'module')} signed`);
+}
+
+function kernelKeyChecks(ctx: CheckContext): { reference?: KernelKey; outcomes: Outcome[] } {
+  const kernel = ctx.kernel;
+  if (!kernel) return { outcomes: [] };
+  const [reference, ...others] = kernel.keys;
+  if (!reference) {
+    return {
+      outcomes: [
+        failed(
+          'signature.kernel-keys',
+          'error',
+          `the kernel image ${kernel.description} has no signed in-tree modules (${count(kernel.moduleCount, 'module')} found under ${kernel.modulesRoot}), so there is no key to compare with: pass the kernel image built by pkgs (make kernel), whose modules are signed`,
+        ),
+      ],
+    };
+  }
+  if (others.length > 0) {
+    const groups = kernel.keys.map(
+      (k) => `${identity(k)} on ${count(k.count, 'module')} (e.g. ${k.example})`,
+    );
+    return {
+      reference,
+      outcomes: [
+        failed(
+          'signature.kernel-keys',
+          'error',
+          `the kernel image's in-tree modules disagree about their key: ${groups.join('; ')}. One kernel build signs all its modules with one key, so this image mixes builds; rebuild the kernel image in one run`,
+        ),
+      ],
+    };
+  }
+  return {
+    reference,
+    outcomes: [
+      passed(
+        'signature.kernel-keys',
+        `the kernel's ${count(reference.count, 'in-tree module')} share ${identity(reference)}`,
+      ),
+    ],
+  };
+}
+
+function sameKeyChecks(modules: readonly CollectedModule[], reference: KernelKey): Outcome[] {
+  const out: Outcome[] = [];
+  for (const m of modules) {
+    if (!m.signed || m.keyId === undefined) continue;
+    if (m.signer === reference.signer && m.keyId === reference.keyId) continue;
+    out.push(
+      failed(
+        'signature.same-key',
+        'error',
+        `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's modules with ${identity(reference)}: the node rejects it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+        { path: m.path },
+      ),
+    );
+  }
+  const signed = modules.filter((m) => m.signed).length;
+  return orPass(
+    out,
+    'signature.same-key',
+    `${count(signed, 'signed module')} ${signed === 1 ? 'uses' : 'use'} the kernel's key (${identity(reference)})`,
+  );
+}
+
+function consistencyChecks(modules: readonly CollectedModule[]): Outcome[] {
+  const groups = new Map<string, CollectedModule[]>();
+  for (const m of modules) {
+    if (!m.signed || m.keyId === undefined) continue;
+    const k = identity(m);
+    groups.set(k, [...(groups.get(k) ?? []), m]);
+  }
+  if (groups.size <= 1) {
+    const [k] = groups.keys();
+    return [
+      passed(
+        'signature.consistent',
+        k
+          ? `every signed module has ${k}; pass kernel-image to check it is the kernel's key`
+          : 'no signed modules to compare',
+      ),
+    ];
+  }
+  const list = [...groups].map(
+    ([k, ms]) =>
+      `${k} on ${listSome(
+        ms.map((m) => m.name),
+        3,
+      )}`,
+  );
+  return [
+    failed(
+      'signature.consistent',
+      'error',
+      `the image's modules are signed with ${groups.size} different keys (${list.join('; ')}): a kernel trusts one build key, so some of them cannot load. ${fixKey}`,
+    ),
+  ];
+}
+
+/** Format, signature presence, and key checks for the image's modules. */
+export function checkSignatures(ctx: CheckContext, modules: readonly CollectedModule[]): Outcome[] {
+  if (modules.length === 0) return [];
+  const { reference, outcomes } = kernelKeyChecks(ctx);
+  return [
+    ...formatChecks(modules),
+    ...signedChecks(modules),
+    ...outcomes,
+    ...(reference
+      ? sameKeyChecks(modules, reference)
+      : ctx.kernel
+        ? []
+        : consistencyChecks(modules)),
+  ];
+}

@@ -1,0 +1,104 @@
+/**
+ * One pass over a file tree gathering what the checks need: every entry's metadata, and the
+ * contents of only modules, `manifest.yaml` and udev rule files. Each module is summarised as it
+ * streams by and its bytes dropped, so memory stays bounded by the largest module.
+ */
+import { readModule } from '@talos-kmod/kmod';
+import type { ImageFile } from '@talos-kmod/oci';
+import {
+  isModuleFile,
+  moduleNameFromPath,
+  normalizeModuleName,
+  type LayoutEntry,
+} from '@talos-kmod/talos';
+import type { FileTree } from './file-tree';
+
+/** What verification keeps of one module. */
+export interface CollectedModule {
+  readonly path: string;
+  /** `name=` from .modinfo (normalized), else from the file name. */
+  readonly name: string;
+  readonly vermagic?: string;
+  /** First word of vermagic. */
+  readonly release?: string;
+  readonly depends: readonly string[];
+  readonly firmware: readonly string[];
+  readonly signed: boolean;
+  readonly signer?: string;
+  readonly keyId?: string;
+  readonly hashAlgo?: string;
+  /** What kmod found wrong with the file. */
+  readonly problems: readonly string[];
+}
+
+/** Everything gathered from one tree. */
+export interface CollectedTree {
+  readonly entries: readonly LayoutEntry[];
+  readonly manifestText?: string;
+  readonly udevRules: readonly { path: string; text: string }[];
+  readonly modules: readonly CollectedModule[];
+}
+
+/** Options for {@link collectTree}. */
+export interface CollectOptions {
+  /** Which module files to read (default: every `.ko*` file). */
+  readonly readModule?: (path: string) => boolean;
+  /** Read manifest.yaml and udev rules (default true). */
+  readonly readTexts?: boolean;
+}
+
+const udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
+
+async function summarise(path: string, content: Buffer): Promise<CollectedModule> {
+  const info = await readModule(content, { fileName: path });
+  const sig = info.signature;
+  return {
+    path,
+    name: info.name ? normalizeModuleName(info.name) : moduleNameFromPath(path),
+    ...(info.vermagic !== undefined ? { vermagic: info.vermagic } : {}),
+    ...(info.kernelRelease !== undefined ? { release: info.kernelRelease } : {}),
+    depends: info.depends.map(normalizeModuleName),
+    firmware: [...info.firmware],
+    signed: info.signed,
+    ...(sig ? { signer: sig.signer, keyId: sig.keyId, hashAlgo: sig.hashAlgo } : {}),
+    problems: [...info.problems],
+  };
+}
+
+/** Walks `tree` once and returns what the checks need. */
+export async function collectTree(
+  tree: FileTree,
+  options: CollectOptions = {},
+): Promise<CollectedTree> {
+  const readTexts = options.readTexts ?? true;
+  const moduleWanted = options.readModule ?? (() => true);
+  const entries: LayoutEntry[] = [];
+  const modules: CollectedModule[] = [];
+  const udevRules: { path: string; text: string }[] = [];
+  let manifestText: string | undefined;
+  const want = (f: ImageFile): boolean =>
+    (isModuleFile(f.path) && moduleWanted(f.path)) ||
+    (readTexts && (f.path === 'manifest.yaml' || udevRulesFile.test(f.path)));
+  await tree.walk({
+    want,
+    onFile: async (f, content) => {
+      entries.push({
+        path: f.path,
+        type: f.type,
+        mode: f.mode,
+        size: f.size,
+        ...(f.linkTarget !== undefined ? { linkTarget: f.linkTarget } : {}),
+      });
+      if (!content) return;
+      if (isModuleFile(f.path)) modules.push(await summarise(f.path, content));
+      else if (f.path === 'manifest.yaml') manifestText = content.toString('utf8');
+      else udevRules.push({ path: f.path, text: content.toString('utf8') });
+    },
+  });
+  const byPath = (a: { path: string }, b: { path: string }) =>
+    a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  entries.sort(byPath);
+  modules.sort(byPath);
+  udevRules.sort(byPath);
+  return { entries, modules, udevRules, ...(manifestText !== undefined ? { manifestText } : {}) };
+}

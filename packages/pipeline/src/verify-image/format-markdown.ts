@@ -1,0 +1,76 @@
+/** The report as GitHub-flavoured markdown for the job summary: verdict and tables. */
+import type { VerifyReport } from './report';
+import { describeCounts, orderedChecks } from './summary';
+
+/** Options for {@link formatReportMarkdown}. */
+export interface MarkdownFormatOptions {
+  /** Rows of the checks and modules tables (defaults 200 and 100); the rest are counted. */
+  maxChecks?: number;
+  maxModules?: number;
+}
+
+/** Escapes a table cell. */
+function cell(text: string | undefined): string {
+  return (text ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+}
+
+function code(text: string | undefined): string {
+  return text ? `\`${text.replace(/`/g, "'")}\`` : '';
+}
+
+const icons = { pass: '✅', error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
+
+/** Renders `report` as markdown. */
+export function formatReportMarkdown(
+  report: VerifyReport,
+  options: MarkdownFormatOptions = {},
+): string {
+  const maxChecks = options.maxChecks ?? 200;
+  const maxModules = options.maxModules ?? 100;
+  const lines: string[] = [];
+  lines.push(`## ${report.passed ? '✅ verify-image passed' : '❌ verify-image failed'}`, '');
+  lines.push(
+    `${code(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${code(report.kernelImage)}` : ''}${report.kernelRelease ? `; kernel release ${code(report.kernelRelease)}` : ''}`,
+    '',
+  );
+  lines.push('| Platform | Kind | Kernel release | Modules | Result |', '|---|---|---|---|---|');
+  for (const p of report.platforms) {
+    lines.push(
+      `| ${cell(p.platform ?? 'directory')} | ${cell(p.kind)} | ${cell(p.kernelRelease)} | ${p.moduleCount} | ${p.passed ? '✅ passed' : '❌ failed'} |`,
+    );
+  }
+  const checks = orderedChecks(report);
+  lines.push(
+    '',
+    '### Checks',
+    '',
+    '| | Check | Platform | Path | Message |',
+    '|---|---|---|---|---|',
+  );
+  for (const c of checks.slice(0, maxChecks)) {
+    const icon = c.status === 'pass' ? icons.pass : icons[c.severity];
+    const path = c.path ? `${c.path}${c.line ? `:${c.line}` : ''}` : undefined;
+    lines.push(
+      `| ${icon} | ${code(c.id)} | ${cell(c.platform)} | ${path ? code(cell(path)) : ''} | ${cell(c.message)} |`,
+    );
+  }
+  if (checks.length > maxChecks)
+    lines.push('', `…and ${checks.length - maxChecks} more checks in the JSON report.`);
+  if (report.modules.length > 0) {
+    lines.push(
+      '',
+      '### Modules',
+      '',
+      '| Module | Platform | Signed | Signer | Key | Hash | Vermagic |',
+      '|---|---|---|---|---|---|---|',
+    );
+    for (const m of report.modules.slice(0, maxModules)) {
+      lines.push(
+        `| ${code(m.name)} | ${cell(m.platform)} | ${m.signed ? 'yes' : '❌ no'} | ${cell(m.signer)} | ${code(m.key)} | ${cell(m.hash)} | ${cell(m.vermagic?.split(' ')[0])} |`,
+      );
+    }
+    if (report.modules.length > maxModules)
+      lines.push('', `…and ${report.modules.length - maxModules} more modules in the JSON report.`);
+  }
+  return `${lines.join('\n')}\n`;
+}

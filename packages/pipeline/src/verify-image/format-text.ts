@@ -1,0 +1,69 @@
+/** The report as readable text for a terminal (the CLI's default output). */
+import type { Check, VerifyReport } from './report';
+import { describeCounts, orderedChecks } from './summary';
+
+/** Options for {@link formatReportText}. */
+export interface TextFormatOptions {
+  /** ANSI colours (when stdout is a TTY). */
+  color: boolean;
+  /** List at most this many passing checks and modules (default 40 modules; every check). */
+  maxModules?: number;
+}
+
+function paint(on: boolean) {
+  const wrap = (code: string) => (s: string) => (on ? `\u001b[${code}m${s}\u001b[0m` : s);
+  return {
+    red: wrap('31'),
+    yellow: wrap('33'),
+    green: wrap('32'),
+    dim: wrap('2'),
+    bold: wrap('1'),
+  };
+}
+
+function mark(c: Check, p: ReturnType<typeof paint>): string {
+  if (c.status === 'pass') return p.green('✓');
+  if (c.severity === 'error') return p.red('✗');
+  if (c.severity === 'warning') return p.yellow('!');
+  return p.dim('i');
+}
+
+/** Renders `report`: verdict, platforms, checks (failures first), modules. */
+export function formatReportText(report: VerifyReport, options: TextFormatOptions): string {
+  const p = paint(options.color);
+  const out: string[] = [];
+  const verdict = report.passed ? p.green(p.bold('PASSED')) : p.red(p.bold('FAILED'));
+  out.push(`${verdict} ${report.image} (${describeCounts(report)}; fail-on ${report.failOn})`);
+  if (report.kernelImage) out.push(`  kernel image: ${report.kernelImage}`);
+  if (report.kernelRelease) out.push(`  kernel release: ${report.kernelRelease}`);
+  for (const pl of report.platforms) {
+    out.push(
+      `  ${pl.platform ?? 'directory'}: ${pl.kind}, ${pl.moduleCount} module(s)${pl.kernelRelease ? `, release ${pl.kernelRelease}` : ''}${pl.digest ? `, ${pl.digest.slice(0, 19)}…` : ''} — ${pl.passed ? p.green('passed') : p.red('failed')}`,
+    );
+  }
+  out.push('', p.bold('Checks'));
+  const multi = report.platforms.length > 1;
+  for (const c of orderedChecks(report)) {
+    const where = c.path ? `${c.path}${c.line ? `:${c.line}` : ''}: ` : '';
+    const text =
+      c.status === 'pass'
+        ? p.dim(c.message)
+        : c.message.startsWith(where)
+          ? c.message
+          : `${where}${c.message}`;
+    out.push(`  ${mark(c, p)} ${c.id}${multi && c.platform ? ` [${c.platform}]` : ''}  ${text}`);
+  }
+  if (report.modules.length > 0) {
+    const max = options.maxModules ?? 40;
+    out.push('', p.bold('Modules'));
+    for (const m of report.modules.slice(0, max)) {
+      const sig = m.signed ? `${m.signer ?? ''} ${m.key ?? ''} ${m.hash ?? ''}` : p.red('unsigned');
+      out.push(
+        `  ${m.name}${multi && m.platform ? ` [${m.platform}]` : ''}  ${m.vermagic?.split(' ')[0] ?? '?'}  ${sig}  ${p.dim(m.path)}`,
+      );
+    }
+    if (report.modules.length > max)
+      out.push(p.dim(`  …and ${report.modules.length - max} more (--json lists all)`));
+  }
+  return `${out.join('\n')}\n`;
+}

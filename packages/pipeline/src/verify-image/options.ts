@@ -1,0 +1,125 @@
+/**
+ * Options of the verify-image step and their up-front validation: a bad value fails here, naming
+ * the input, before any image is opened.
+ */
+import { UserError } from '@talos-kmod/common';
+import { formatPlatform, parsePlatform, type Platform } from '@talos-kmod/oci';
+import { normalizeModuleName, parseTolerantVersion, type TalosVersion } from '@talos-kmod/talos';
+
+/** What to verify and against what. */
+export interface VerifyImageOptions {
+  /** A registry reference, `docker-archive:PATH`, `oci-archive:PATH`, `oci:DIR`, `dir:PATH` or a directory. */
+  image: string;
+  /** The kernel image the modules must match (keys, release). */
+  kernelImage?: string;
+  /** The kernel release the modules must match, when there is no kernel image. */
+  kernelRelease?: string;
+  /** Module names that must be present. */
+  modules?: readonly string[];
+  /** The name the extension's manifest must carry. */
+  extensionName?: string;
+  /** The Talos version the image is meant for (constraints, module and firmware paths). */
+  talosVersion?: string;
+  /** Verify only this platform of an index (default: every platform). */
+  platform?: string;
+  /** `error` (default): only errors fail; `warning`: warnings fail too. */
+  failOn?: 'error' | 'warning';
+  /** Where to write the JSON report. */
+  reportPath?: string;
+}
+
+/** The options after validation. */
+export interface ValidatedVerifyOptions {
+  readonly image: string;
+  readonly kernelImage?: string;
+  readonly kernelRelease?: string;
+  /** Normalized (`-` → `_`), without duplicates. */
+  readonly modules: readonly string[];
+  readonly extensionName?: string;
+  readonly talosVersion?: TalosVersion;
+  readonly talosVersionText?: string;
+  readonly platform?: Platform;
+  readonly failOn: 'error' | 'warning';
+  readonly reportPath?: string;
+}
+
+const kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
+const moduleNamePattern = /^[A-Za-z0-9_-]+$/;
+
+function trimmed(value: string | undefined): string | undefined {
+  const t = value?.trim();
+  return t ? t : undefined;
+}
+
+/** Validates `options`; throws a {@link UserError} naming the first bad input. */
+export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVerifyOptions {
+  const image = trimmed(options.image);
+  if (!image) {
+    throw new UserError(
+      "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory",
+    );
+  }
+  const kernelRelease = trimmed(options.kernelRelease);
+  if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
+    throw new UserError(
+      `input 'kernel-release' is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`,
+    );
+  }
+  const modules: string[] = [];
+  for (const raw of options.modules ?? []) {
+    const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, '');
+    if (!m) continue;
+    if (!moduleNamePattern.test(m)) {
+      throw new UserError(
+        `input 'modules' has '${raw}', not a module name: give names such as hailo_pci, one per line`,
+      );
+    }
+    const n = normalizeModuleName(m);
+    if (!modules.includes(n)) modules.push(n);
+  }
+  const talosText = trimmed(options.talosVersion);
+  let talosVersion: TalosVersion | undefined;
+  if (talosText) {
+    const parsed = parseTolerantVersion(talosText);
+    if (!parsed.ok) {
+      throw new UserError(
+        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed.error})`,
+      );
+    }
+    talosVersion = parsed.version;
+  }
+  let platform: Platform | undefined;
+  const platformText = trimmed(options.platform);
+  if (platformText) {
+    try {
+      platform = parsePlatform(platformText);
+    } catch (e: unknown) {
+      throw new UserError(
+        `input 'platform' is '${platformText}': give os/arch such as linux/amd64 (${e instanceof Error ? e.message : String(e)})`,
+      );
+    }
+  }
+  const failOn = options.failOn ?? 'error';
+  if (failOn !== 'error' && failOn !== 'warning') {
+    throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
+  }
+  const kernelImage = trimmed(options.kernelImage);
+  const extensionName = trimmed(options.extensionName);
+  const reportPath = trimmed(options.reportPath);
+  return {
+    image,
+    modules,
+    failOn,
+    ...(kernelImage ? { kernelImage } : {}),
+    ...(kernelRelease ? { kernelRelease } : {}),
+    ...(extensionName ? { extensionName } : {}),
+    ...(talosVersion ? { talosVersion, talosVersionText: talosText } : {}),
+    ...(platform ? { platform } : {}),
+    ...(reportPath ? { reportPath } : {}),
+  };
+}
+
+/** `linux/amd64` for messages. */
+export function platformText(platform: Platform | undefined): string | undefined {
+  return platform ? formatPlatform(platform) : undefined;
+}

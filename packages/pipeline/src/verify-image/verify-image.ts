@@ -1,0 +1,179 @@
+/**
+ * The verify-image step: open the image (every platform of an index, or the one asked for) and the
+ * kernel image, run the checks on each platform, and return one report.
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { UserError, nullLogger, type Logger } from '@talos-kmod/common';
+import {
+  formatPlatform,
+  platformMatches,
+  type Platform,
+  type RegistryOptions,
+} from '@talos-kmod/oci';
+import { failed, type Outcome } from './checks/context';
+import { openFileTrees, type OpenedImage } from './file-tree';
+import { readKernelReference, type KernelReference } from './kernel-reference';
+import {
+  validateVerifyOptions,
+  type ValidatedVerifyOptions,
+  type VerifyImageOptions,
+} from './options';
+import {
+  isFailing,
+  type Check,
+  type ModuleReport,
+  type PlatformReport,
+  type VerifyReport,
+} from './report';
+import { verifyTree } from './verify-platform';
+
+/** What the step needs from its caller. */
+export interface VerifyImageDeps {
+  logger?: Logger;
+  registry?: RegistryOptions;
+}
+
+function selectPlatforms(
+  image: OpenedImage,
+  wanted: Platform | undefined,
+): (Platform | undefined)[] {
+  if (!image.isIndex) {
+    const own = image.platforms[0];
+    if (wanted && own && !platformMatches(wanted, own)) {
+      throw new UserError(
+        `${image.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop platform or verify the image built for ${formatPlatform(wanted)}`,
+      );
+    }
+    return [own];
+  }
+  if (!wanted) return [...image.platforms];
+  const match = image.platforms.find((p) => platformMatches(wanted, p));
+  if (!match) {
+    throw new UserError(
+      `${image.description} has no ${formatPlatform(wanted)} image (it has ${image.platforms.map(formatPlatform).join(', ')}): pick one of those with platform`,
+    );
+  }
+  return [match];
+}
+
+/** Kernel facts for `platform`, or an outcome saying why there are none. */
+async function kernelFor(
+  kernel: OpenedImage,
+  platform: Platform | undefined,
+  cache: Map<string, KernelReference>,
+  logger: Logger,
+): Promise<{ reference?: KernelReference; problem?: Outcome }> {
+  const own = kernel.platforms[0];
+  if (platform && !kernel.isIndex && own && !platformMatches(platform, own)) {
+    return {
+      problem: failed(
+        'kernel-image.platform',
+        'error',
+        `the kernel image ${kernel.description} is for ${formatPlatform(own)}, not ${formatPlatform(platform)}: pass the kernel built for ${formatPlatform(platform)} (a multi-platform kernel image covers both)`,
+      ),
+    };
+  }
+  const tree = await kernel.tree(platform);
+  if (!tree) {
+    return {
+      problem: failed(
+        'kernel-image.platform',
+        'error',
+        `the kernel image ${kernel.description} has no ${platform ? formatPlatform(platform) : ''} image (it has ${kernel.platforms.map(formatPlatform).join(', ')}): build the kernel for this platform too`,
+      ),
+    };
+  }
+  const key = tree.digest ?? tree.description;
+  let reference = cache.get(key);
+  if (!reference) {
+    reference = await readKernelReference(tree);
+    logger.info(
+      `kernel image ${tree.description}: release ${reference.release ?? reference.releaseDirs.join(', ') ?? '?'}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)`,
+    );
+    cache.set(key, reference);
+  }
+  return { reference };
+}
+
+async function writeReport(report: VerifyReport, path: string): Promise<void> {
+  const target = resolve(path);
+  await mkdir(dirname(target), { recursive: true });
+  await writeFile(target, `${JSON.stringify(report, null, 2)}\n`);
+}
+
+async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<VerifyReport> {
+  const logger = deps.logger ?? nullLogger;
+  const registry = { ...deps.registry, ...(deps.logger ? { logger: deps.logger } : {}) };
+  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.image, registry));
+  let kernel: OpenedImage | undefined;
+  try {
+    if (o.kernelImage) {
+      const ref = o.kernelImage;
+      kernel = await logger.group(`Open kernel image ${ref}`, () => openFileTrees(ref, registry));
+    }
+    const platforms = selectPlatforms(image, o.platform);
+    const cache = new Map<string, KernelReference>();
+    const platformReports: PlatformReport[] = [];
+    const checks: Check[] = [];
+    const modules: ModuleReport[] = [];
+    let referenceRelease = o.kernelRelease;
+    for (const platform of platforms) {
+      const name = platform ? formatPlatform(platform) : undefined;
+      await logger.group(`Verify ${name ?? image.description}`, async () => {
+        const tree = await image.tree(platform);
+        if (!tree) throw new UserError(`${image.description} has no ${name ?? ''} image`);
+        const k = kernel ? await kernelFor(kernel, platform, cache, logger) : {};
+        if (k.reference?.release) referenceRelease = k.reference.release;
+        const result = await verifyTree(tree, o, k.reference, k.problem ? [k.problem] : []);
+        const tagged = result.outcomes.map((c): Check => ({
+          ...c,
+          ...(name ? { platform: name } : {}),
+        }));
+        checks.push(...tagged);
+        modules.push(...result.modules.map((m) => ({ ...m, ...(name ? { platform: name } : {}) })));
+        const failures = tagged.filter((c) => isFailing(c, o.failOn));
+        platformReports.push({
+          ...(name ? { platform: name } : {}),
+          ...(tree.digest ? { digest: tree.digest } : {}),
+          kind: result.kind,
+          ...(result.kernelRelease ? { kernelRelease: result.kernelRelease } : {}),
+          moduleCount: result.modules.length,
+          passed: failures.length === 0,
+        });
+        logger.info(
+          `${name ?? image.description}: ${result.kind}, ${result.modules.length} module(s), ${failures.length} failing check(s)`,
+        );
+      });
+    }
+    return {
+      schemaVersion: 1,
+      passed: platformReports.every((p) => p.passed),
+      image: o.image,
+      ...(o.kernelImage ? { kernelImage: o.kernelImage } : {}),
+      ...(referenceRelease ? { kernelRelease: referenceRelease } : {}),
+      failOn: o.failOn,
+      platforms: platformReports,
+      checks,
+      modules,
+    };
+  } finally {
+    await kernel?.close();
+    await image.close();
+  }
+}
+
+/**
+ * Verifies `options.image` (see the verify-image README for the checks). Resolves with the report
+ * whether or not it passed, after writing it to `reportPath` when set; rejects with a UserError
+ * when an input is invalid or an image cannot be read.
+ */
+export async function verifyImage(
+  options: VerifyImageOptions,
+  deps: VerifyImageDeps = {},
+): Promise<VerifyReport> {
+  const o = validateVerifyOptions(options);
+  const report = await run(o, deps);
+  if (o.reportPath) await writeReport(report, o.reportPath);
+  return report;
+}
