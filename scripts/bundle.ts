@@ -44,6 +44,11 @@ const common: BuildOptions = {
   banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
 };
 
+/** Builds one bundle with the repository's options (tests bundle just the CLI this way). */
+export async function bundleOne(entry: string, outfile: string): Promise<void> {
+  await build({ ...common, entryPoints: [entry], outfile });
+}
+
 /** Builds every bundle into `outRoot` (the repo itself by default). */
 export async function bundleAll(outRoot = root): Promise<string[]> {
   const bundles = listBundles(outRoot);

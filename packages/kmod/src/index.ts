@@ -19,3 +19,4 @@ export { verifyModuleSignature } from './verify-module-signature';
 export { kernelReleaseOf } from './kernel-release';
 export { SIGNATURE_MARKER } from './internal/signature/trailer';
 export { DEFAULT_MAX_DECOMPRESSED_SIZE } from './internal/compression/decompress';
+export { formatModinfo, moduleInfoToJson } from './format-modinfo';

@@ -8,6 +8,7 @@ import type { CliIo } from '../io';
 import { registerBuildInstaller } from './build-installer';
 import { registerBuildKernelPkg } from './build-kernel-pkg';
 import { registerBuildExtension } from './build-extension';
+import { registerModinfo } from './modinfo';
 
 /** What a command's action receives besides its own arguments. */
 export interface CommandContext {
@@ -25,4 +26,5 @@ export const commands: readonly RegisterCommand[] = [
   registerBuildKernelPkg,
   registerBuildExtension,
   registerBuildInstaller,
+  registerModinfo,
 ];

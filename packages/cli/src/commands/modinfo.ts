@@ -1,0 +1,139 @@
+/**
+ * `talos-kmod modinfo <file>…`: what `modinfo` prints for each module (`.ko`, `.ko.xz`, `.ko.zst`,
+ * `.ko.gz`), plus `signed: yes|no` and any problems; `--cert FILE` also verifies each signature;
+ * `--json` prints an array of objects instead. Exit 1 when a file could not be read, is not a
+ * module, or fails verification; 2 when the certificate cannot be read.
+ */
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UserError, describeError } from '@talos-kmod/common';
+import {
+  decompressModule,
+  formatModinfo,
+  inspectModule,
+  moduleInfoToJson,
+  readModuleFile,
+  verifyModuleSignature,
+  type ModuleInfo,
+  type VerifyResult,
+} from '@talos-kmod/kmod';
+import { exitCodes } from '../io';
+import type { RegisterCommand } from './index';
+
+interface Flags {
+  json?: boolean;
+  cert?: string;
+}
+
+interface Report {
+  file: string;
+  info?: ModuleInfo;
+  verification?: VerifyResult;
+  error?: string;
+}
+
+/** True when nothing module-like could be read (not ELF, no .modinfo, bad compression). */
+function unreadable(info: ModuleInfo): boolean {
+  return info.modinfo.length === 0 && info.problems.length > 0;
+}
+
+async function inspectWithCert(file: string, cert: Uint8Array): Promise<Report> {
+  const data = await readFile(file);
+  const out = await decompressModule(data, { fileName: file });
+  if ('problem' in out) {
+    return {
+      file,
+      info: {
+        ...inspectModule(new Uint8Array(0), { fileName: file }),
+        compression: out.compression,
+        problems: [out.problem],
+      },
+    };
+  }
+  const info = { ...inspectModule(out.data, { fileName: file }), compression: out.compression };
+  return { file, info, verification: verifyModuleSignature(out.data, cert) };
+}
+
+async function inspectOne(file: string, cert: Uint8Array | undefined): Promise<Report> {
+  try {
+    return cert ? await inspectWithCert(file, cert) : { file, info: await readModuleFile(file) };
+  } catch (e: unknown) {
+    return { file, error: describeError(e) };
+  }
+}
+
+function printText(r: Report, write: (s: string) => void, warn: (s: string) => void): void {
+  if (!r.info) {
+    warn(`error: ${r.error ?? 'unknown error'}\n`);
+    return;
+  }
+  const lines = formatModinfo(r.info, resolve(r.file));
+  if (r.verification) {
+    lines.push(
+      `${'verified:'.padEnd(16)}${r.verification.verified ? 'yes' : `no (${r.verification.reason ?? 'unknown reason'})`}`,
+    );
+  }
+  for (const p of r.info.problems) lines.push(`${'problem:'.padEnd(16)}${p}`);
+  write(`${lines.join('\n')}\n`);
+}
+
+function toJson(r: Report): unknown {
+  if (!r.info) return { file: r.file, error: r.error };
+  return {
+    file: r.file,
+    ...moduleInfoToJson(r.info),
+    ...(r.verification ? { verification: r.verification } : {}),
+  };
+}
+
+async function readCert(path: string): Promise<Uint8Array> {
+  try {
+    return await readFile(path);
+  } catch (e: unknown) {
+    throw Object.assign(
+      new UserError(
+        `cannot read certificate ${path}: ${describeError(e)}; pass a PEM or DER X.509 file`,
+      ),
+      { exitCode: exitCodes.usage },
+    );
+  }
+}
+
+/** Registers `modinfo`. */
+export const registerModinfo: RegisterCommand = (program: Command, context) => {
+  program
+    .command('modinfo')
+    .description(
+      'Show kernel module information and signatures, like modinfo (also .ko.xz/.zst/.gz)',
+    )
+    .argument('<file...>', 'kernel module files')
+    .option('--json', 'print an array of JSON objects')
+    .option('--cert <file>', 'verify each signature against this X.509 certificate (PEM or DER)')
+    .action(async (files: string[], flags: Flags) => {
+      const ctx = context();
+      const cert = flags.cert ? await readCert(flags.cert) : undefined;
+      const reports: Report[] = [];
+      for (const file of files) {
+        const r = await inspectOne(file, cert);
+        ctx.logger.debug(`${file}: ${r.info ? `${r.info.problems.length} problem(s)` : r.error}`);
+        if (!flags.json)
+          printText(
+            r,
+            (s) => ctx.io.stdout.write(s),
+            (s) => ctx.io.stderr.write(s),
+          );
+        reports.push(r);
+      }
+      if (flags.json) ctx.io.stdout.write(`${JSON.stringify(reports.map(toJson), null, 2)}\n`);
+      const failed = reports.filter(
+        (r) => !r.info || unreadable(r.info) || (r.verification && !r.verification.verified),
+      );
+      if (failed.length > 0) {
+        ctx.io.stderr.write(
+          `${failed.length} of ${reports.length} module(s) could not be read${cert ? ' or failed verification' : ''}\n`,
+        );
+        ctx.setExitCode(exitCodes.failed);
+      }
+    });
+};

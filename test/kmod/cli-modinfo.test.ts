@@ -1,0 +1,193 @@
+/**
+ * `talos-kmod modinfo` through runCli (fake io collecting stdout/stderr) and once through the
+ * esbuild CLI bundle run with node, on real signed modules; modinfo is the oracle for the text.
+ */
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { promisify } from 'node:util';
+import { runCli, type CliIo } from '@talos-kmod/cli';
+import { bundleOne } from '../../scripts/bundle';
+import {
+  buildTestModule,
+  compressModule,
+  makeSigningKey,
+  modinfoField,
+  signModule,
+  type TestKey,
+} from '../support/modules';
+
+jest.setTimeout(300_000);
+const run = promisify(execFile);
+
+function fakeIo(): CliIo & { out: () => string; err: () => string } {
+  let out = '';
+  let err = '';
+  const sink = (append: (s: string) => void) =>
+    new Writable({
+      write(chunk: Buffer | string, _enc, cb) {
+        append(chunk.toString());
+        cb();
+      },
+    });
+  return {
+    stdout: sink((s) => (out += s)),
+    stderr: sink((s) => (err += s)),
+    env: {},
+    cwd: process.cwd(),
+    out: () => out,
+    err: () => err,
+  };
+}
+
+async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const io = fakeIo();
+  const code = await runCli(['modinfo', ...args], io);
+  return { code, out: io.out(), err: io.err() };
+}
+
+let unsigned: string;
+let signed: string;
+let key: TestKey;
+let otherKey: TestKey;
+
+beforeAll(async () => {
+  [unsigned, key, otherKey] = await Promise.all([
+    buildTestModule({
+      name: 'talos_kmod_cli',
+      firmware: ['cli/fw.bin'],
+      depends: ['talos_kmod_cli_dep'],
+    }),
+    makeSigningKey({ type: 'rsa2048' }),
+    makeSigningKey({ type: 'ec' }),
+  ]);
+  signed = await signModule(unsigned, key, { hash: 'sha512' });
+});
+
+describe('talos-kmod modinfo', () => {
+  it('prints exactly what modinfo prints, plus signed: yes, for plain, xz and zstd modules', async () => {
+    for (const file of [
+      signed,
+      await compressModule(signed, 'xz'),
+      await compressModule(signed, 'zstd'),
+    ]) {
+      const { code, out, err } = await cli([file]);
+      expect({ code, err }).toEqual({ code: 0, err: '' });
+      const { stdout: expected } = await run('modinfo', [file]);
+      const lines = out.split('\n');
+      expect(lines).toContain('signed:         yes');
+      expect(lines.filter((l) => !l.startsWith('signed:')).join('\n')).toBe(expected);
+    }
+  });
+
+  it('says signed: no for an unsigned module', async () => {
+    const { code, out } = await cli([unsigned]);
+    expect(code).toBe(0);
+    expect(out).toContain('signed:         no\n');
+    expect(out).not.toContain('sig_key');
+    expect(out).toContain(`depends:        talos_kmod_cli_dep\n`);
+  });
+
+  it('prints JSON whose fields equal modinfo -F', async () => {
+    const { code, out } = await cli(['--json', signed, unsigned]);
+    expect(code).toBe(0);
+    const parsed = JSON.parse(out) as {
+      file: string;
+      name: string;
+      vermagic: string;
+      signed: boolean;
+      signature?: { signer: string; keyId: string; hashAlgo: string; sigId: string };
+    }[];
+    expect(parsed).toHaveLength(2);
+    const [s, u] = parsed;
+    expect(s).toMatchObject({
+      file: signed,
+      name: (await modinfoField(signed, 'name'))[0],
+      vermagic: (await modinfoField(signed, 'vermagic'))[0],
+      signed: true,
+      signature: {
+        signer: (await modinfoField(signed, 'signer'))[0],
+        keyId: (await modinfoField(signed, 'sig_key'))[0],
+        hashAlgo: (await modinfoField(signed, 'sig_hashalgo'))[0],
+        sigId: (await modinfoField(signed, 'sig_id'))[0],
+      },
+    });
+    expect(u).toMatchObject({ file: unsigned, signed: false });
+    expect(u?.signature).toBeUndefined();
+  });
+
+  it('verifies with --cert: yes with the signing certificate, no (exit 1) with another', async () => {
+    const good = await cli(['--cert', key.certPemPath, signed]);
+    expect(good.code).toBe(0);
+    expect(good.out).toContain('verified:       yes\n');
+    const bad = await cli(['--cert', otherKey.certDerPath, signed]);
+    expect(bad.code).toBe(1);
+    expect(bad.out).toMatch(/verified: {7}no \(the module was signed by another key/);
+    expect(bad.err).toContain('1 of 1 module(s) could not be read or failed verification');
+    const json = await cli(['--json', '--cert', key.certDerPath, signed, unsigned]);
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.out) as {
+      verification: { verified: boolean; reason?: string };
+    }[];
+    expect(parsed.map((p) => p.verification)).toEqual([
+      { verified: true },
+      { verified: false, reason: 'the module is not signed' },
+    ]);
+  });
+
+  it('exits 1 when a file cannot be read, and still reports the others', async () => {
+    const missing = join(tmpdir(), 'no-such-module.ko');
+    const { code, out, err } = await cli([missing, signed]);
+    expect(code).toBe(1);
+    expect(err).toContain(`error: cannot read module file ${missing}: ENOENT`);
+    expect(out).toContain(`filename:       ${resolve(signed)}\n`);
+  });
+
+  it('exits 1 for a file that is not a module and names the problem', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-modinfo-'));
+    const text = join(dir, 'notes.ko');
+    writeFileSync(text, 'this is not an ELF file\n'.repeat(2000));
+    const { code, out } = await cli([text]);
+    expect(code).toBe(1);
+    expect(out).toContain('problem:        not an ELF file');
+  });
+
+  it('exits 2 when the certificate cannot be read', async () => {
+    const { code, err } = await cli(['--cert', '/nonexistent/cert.pem', signed]);
+    expect(code).toBe(2);
+    expect(err).toContain('cannot read certificate /nonexistent/cert.pem');
+  });
+
+  it('exits 2 without a file argument', async () => {
+    expect((await cli([])).code).toBe(2);
+  });
+
+  it('works from the esbuild bundle run by node (xz WASM included)', async () => {
+    const bundle = join(mkdtempSync(join(tmpdir(), 'cli-bundle-')), 'talos-kmod.cjs');
+    await bundleOne(resolve(import.meta.dirname, '../../packages/cli/src/main.ts'), bundle);
+    const xz = await compressModule(signed, 'xz');
+    const { stdout } = await run(process.execPath, [
+      bundle,
+      'modinfo',
+      '--json',
+      '--cert',
+      key.certPemPath,
+      xz,
+    ]);
+    const [info] = JSON.parse(stdout) as {
+      compression: string;
+      signature: { keyId: string };
+      verification: { verified: boolean };
+    }[];
+    expect(info?.compression).toBe('xz');
+    expect(info?.signature.keyId).toBe(key.serial);
+    expect(info?.verification).toEqual({ verified: true });
+    const failed = await run(process.execPath, [bundle, 'modinfo', '/nonexistent.ko']).catch(
+      (e: { code?: number }) => e,
+    );
+    expect((failed as { code?: number }).code).toBe(1);
+  });
+});
