@@ -137,6 +137,46 @@ describe('build-installer action', () => {
     for (const path of (out.tarball ?? '').split('\n')) expect(existsSync(path)).toBe(true);
   });
 
+  it('pushes to a registry that needs the registry-username/registry-password credentials', async () => {
+    // bcrypt of 'installer-test-password' (python3 crypt, METHOD_BLOWFISH, 32 rounds): a test-only
+    // secret for a throw-away registry.
+    const hash = '$2b$05$RnKpCf9rU9YGrKR/1ZzBherL.hguvJ2bHjHPtQuNnw.VVaNHdXZ62';
+    const locked = await startRegistry({
+      extra: (dir) => {
+        writeFileSync(join(dir, 'htpasswd'), `robot:${hash}\n`);
+        return { auth: { htpasswd: { realm: 'test', path: join(dir, 'htpasswd') } } };
+      },
+    });
+    try {
+      const dest = `${locked.host}/robot/installer:locked`;
+      const denied = await runAction('build-installer', {
+        'imager-image': multi.imager,
+        'base-installer-image': multi.installerBase,
+        registry: locked.host,
+        'installer-ref': dest,
+      });
+      expect(denied.exitCode).not.toBe(0);
+      expect(denied.failure).toMatch(/401|unauthori[sz]ed|denied|credentials/i);
+      const run = await runAction('build-installer', {
+        'imager-image': multi.imager,
+        'base-installer-image': multi.installerBase,
+        registry: locked.host,
+        'installer-ref': dest,
+        'registry-username': 'robot',
+        'registry-password': 'installer-test-password',
+      });
+      expect(run.failure).toBeUndefined();
+      const leaks = run.stdout.split('\n').filter((l) => l.includes('installer-test-password'));
+      expect(leaks).toEqual(['::add-mask::installer-test-password']);
+      const pinned = run.outputs['installer-image'] ?? '';
+      expect(pinned).toMatch(new RegExp(`^${dest}@sha256:`));
+      const pulled = skopeoInspect(pinned, ['--creds', 'robot:installer-test-password']);
+      expect(pulled.Digest).toBe(digestOf(pinned));
+    } finally {
+      await locked.stop();
+    }
+  });
+
   it('refuses a ttl.sh lifetime over 24h before touching any registry', async () => {
     const run = await runAction('build-installer', {
       'imager-image': '127.0.0.1:1/nobody/imager:v1',

@@ -69428,6 +69428,8 @@ function imagerDockerRunArgs(options) {
     "--rm",
     "--network=host",
     ...options.user ? ["--user", options.user] : [],
+    "-e",
+    "GITHUB_TOKEN",
     "-v",
     `${options.outDir}:/out`,
     options.imagerImage,

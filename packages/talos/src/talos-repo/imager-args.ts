@@ -52,7 +52,9 @@ export interface ImagerRunOptions extends ImagerInputs {
 /**
  * `docker` arguments that run the imager's installer profile as the talos Makefile's `image-%`
  * recipe does, without a checkout:
- * `run --rm --network=host [--user u:g] -v <out>:/out <imager> installer --arch <arch> …`.
+ * `run --rm --network=host [--user u:g] -e GITHUB_TOKEN -v <out>:/out <imager> installer --arch <arch> …`.
+ * `-e GITHUB_TOKEN` passes the caller's token (when set) as upstream does, for the imager's
+ * ghcr.io keychain.
  */
 export function imagerDockerRunArgs(options: ImagerRunOptions): string[] {
   assertMakeValue("input 'imager-image'", options.imagerImage);
@@ -62,6 +64,8 @@ export function imagerDockerRunArgs(options: ImagerRunOptions): string[] {
     '--rm',
     '--network=host',
     ...(options.user ? ['--user', options.user] : []),
+    '-e',
+    'GITHUB_TOKEN',
     '-v',
     `${options.outDir}:/out`,
     options.imagerImage,

@@ -132,6 +132,8 @@ describe('imagerDockerRunArgs', () => {
       '--network=host',
       '--user',
       '1001:118',
+      '-e',
+      'GITHUB_TOKEN',
       '-v',
       '/tmp/out:/out',
       'r/u/imager:v1@sha256:' + 'c'.repeat(64),
