@@ -6,3 +6,5 @@ export * from './build-cache/index';
 export * from './build-kernel-pkg/index';
 export * from './build-extension/index';
 export * from './verify-image/index';
+export * from './new-module/index';
+export * from './check-wiring/index';

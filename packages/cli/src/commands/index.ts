@@ -9,6 +9,8 @@ import { registerBuildInstaller } from './build-installer';
 import { registerBuildKernelPkg } from './build-kernel-pkg';
 import { registerBuildExtension } from './build-extension';
 import { registerModinfo } from './modinfo';
+import { registerNewModule } from './new-module';
+import { registerCheckWiring } from './check-wiring';
 
 /** What a command's action receives besides its own arguments. */
 export interface CommandContext {
@@ -27,4 +29,6 @@ export const commands: readonly RegisterCommand[] = [
   registerBuildExtension,
   registerBuildInstaller,
   registerModinfo,
+  registerNewModule,
+  registerCheckWiring,
 ];

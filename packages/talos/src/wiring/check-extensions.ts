@@ -12,13 +12,15 @@ import { renderSimpleTemplate } from '../extensions/template';
 import { extensionVariables, type ExtensionBuildArgs } from '../extensions/version';
 import { parseTolerantVersion } from '../extension-rules/talos-version';
 import { validateExtensionManifest } from '../extension-rules/validate-manifest';
+import { parseVarsYaml } from '../pkgfile/vars-yaml';
+import type { PkgsVersion } from './check-pkgs';
 import type { Collector } from './collector';
 import type { ModuleNames } from './names';
 
 /** Options for the extensions checks. */
 export interface ExtensionsWiringOptions {
-  /** The pkgs `<name>_version`, to compare with `<NAME>_VERSION`. */
-  readonly pkgsVersion?: string;
+  /** The pkgs `<name>_version` (or `_ref`), to compare with the extension's twin version. */
+  readonly pkgsVersion?: PkgsVersion;
   /** Build args for rendering `VERSION` (`TAG`, `PKGS`, …); Makefile defaults fill the rest. */
   readonly buildArgs?: ExtensionBuildArgs;
   /** Talos version to check `compatibility.talos.version` against. */
@@ -45,7 +47,12 @@ export async function checkExtensionsWiring(
   const entry = checkout.packages.get(ext);
   const folder = entry?.folder ?? `drivers/${ext}`;
   checkTargets(checkout, ext, c);
-  checkVersionVar(checkout, names, c, options.pkgsVersion);
+  const versionTemplate = entry
+    ? parseVarsYaml((await readOptional(join(checkout.dir, folder, 'vars.yaml'))) ?? '').vars.find(
+        (v) => v.name === 'VERSION',
+      )?.value
+    : undefined;
+  checkVersionVar(checkout, names, c, options.pkgsVersion ?? {}, versionTemplate);
   if (!entry) {
     c.gap({
       id: 'extensions.package',
@@ -105,20 +112,51 @@ function checkTargets(checkout: ExtensionsCheckout, ext: string, c: Collector): 
   }
 }
 
+/**
+ * The twin version: the `Pkgfile` var the extension's `VERSION` is built from (upstream names
+ * vary: `HAILORT_VERSION`, `DRBD_DRIVER_VERSION`); `<NAME>_VERSION`, which new-module writes,
+ * when there is no VERSION yet; undefined when VERSION uses no such var (a hard-coded short ref).
+ */
+function twinVersionVar(
+  checkout: ExtensionsCheckout,
+  names: ModuleNames,
+  versionTemplate: string | undefined,
+): string | undefined {
+  if (versionTemplate === undefined) return names.extensionsVersionVar;
+  const refs = [...versionTemplate.matchAll(/\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}/g)]
+    .map((m) => m[1] ?? '')
+    .filter((n) => !n.startsWith('BUILD_ARG_'));
+  const defined = new Set(checkout.pkgfile.vars.map((v) => v.name));
+  return refs.find((n) => defined.has(n)) ?? refs[0];
+}
+
 function checkVersionVar(
   checkout: ExtensionsCheckout,
   names: ModuleNames,
   c: Collector,
-  pkgsVersion: string | undefined,
+  pkgs: PkgsVersion,
+  versionTemplate: string | undefined,
 ): void {
-  const name = names.extensionsVersionVar;
+  const name = twinVersionVar(checkout, names, versionTemplate);
+  if (name === undefined) {
+    c.skip(
+      `extensions: VERSION is ${JSON.stringify(versionTemplate)}, built from no Pkgfile var: no twin version to compare`,
+    );
+    return;
+  }
+  const pkgsVersion = pkgs.version;
   const v = checkout.pkgfile.vars.find((x) => x.name === name);
   if (!v) {
+    // Point at the last pkgs-tied version (where the new line goes), else at `vars:`.
+    const anchor =
+      checkout.pkgfile.vars
+        .filter((x) => x.comment?.startsWith('update this when updating PKGS'))
+        .at(-1)?.line ?? checkout.pkgfile.varsSection?.headerLine;
     c.gap({
       id: 'extensions.pkgfile-version',
       repo: 'extensions',
       file: 'Pkgfile',
-      ...(checkout.pkgfile.varsSection ? { line: checkout.pkgfile.varsSection.headerLine } : {}),
+      ...(anchor ? { line: anchor } : {}),
       message: `vars has no ${name}: add '${name}: ${pkgsVersion ?? '<version>'} # update this when updating PKGS version tag in Makefile' next to the other pkgs versions`,
     });
     return;

@@ -8,12 +8,18 @@ import { isModulePackage, kernelTarget } from '../pkgs/checkout';
 import type { ModuleNames } from './names';
 import type { Collector } from './collector';
 
-/** Runs the pkgs checks; returns the pkgs version of the module when the Pkgfile has one. */
+/** The module's version in the pkgs `Pkgfile`: `<name>_version`, or a git `<name>_ref`. */
+export interface PkgsVersion {
+  readonly version?: string;
+  readonly ref?: string;
+}
+
+/** Runs the pkgs checks; returns the module's pkgs version (or ref) when the Pkgfile has one. */
 export function checkPkgsWiring(
   checkout: PkgsCheckout,
   names: ModuleNames,
   c: Collector,
-): { version?: string } {
+): PkgsVersion {
   const pkg = names.packageName;
   const entry = checkout.packages.get(pkg);
   if (!entry) {
@@ -81,11 +87,7 @@ export function checkPkgsWiring(
   return checkPkgsVars(checkout, names, c);
 }
 
-function checkPkgsVars(
-  checkout: PkgsCheckout,
-  names: ModuleNames,
-  c: Collector,
-): { version?: string } {
+function checkPkgsVars(checkout: PkgsCheckout, names: ModuleNames, c: Collector): PkgsVersion {
   const p = names.pkgsVarPrefix;
   const vars = new Map(checkout.pkgfile.vars.map((v) => [v.name, v]));
   const version = vars.get(`${p}_version`) ?? vars.get(`${p}_ref`);
@@ -136,5 +138,6 @@ function checkPkgsVars(
       c.pass(`pkgs: Pkgfile has ${name}`);
     }
   }
-  return version && version.name.endsWith('_version') ? { version: version.value } : {};
+  if (!version) return {};
+  return version.name.endsWith('_version') ? { version: version.value } : { ref: version.value };
 }

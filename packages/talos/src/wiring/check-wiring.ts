@@ -7,7 +7,7 @@ import { UserError } from '@talos-kmod/common';
 import { readExtensionsCheckout } from '../extensions/checkout';
 import { readPkgsCheckout } from '../pkgs/checkout';
 import { checkExtensionsWiring, type ExtensionsWiringOptions } from './check-extensions';
-import { checkPkgsWiring } from './check-pkgs';
+import { checkPkgsWiring, type PkgsVersion } from './check-pkgs';
 import { createCollector } from './collector';
 import type { WiringReport } from './gap';
 import { moduleNames } from './names';
@@ -31,13 +31,13 @@ export async function checkModuleWiring(options: CheckWiringOptions): Promise<Wi
     throw new UserError('give a pkgs checkout, an extensions checkout, or both to check');
   }
   const c = createCollector();
-  let pkgsVersion: string | undefined;
+  let pkgsVersion: PkgsVersion | undefined;
   let pkgsDir: string | undefined;
   let extensionsDir: string | undefined;
   if (options.pkgsDir) {
     const pkgs = await readPkgsCheckout(options.pkgsDir);
     pkgsDir = pkgs.dir;
-    pkgsVersion = checkPkgsWiring(pkgs, names, c).version;
+    pkgsVersion = checkPkgsWiring(pkgs, names, c);
   }
   if (options.extensionsDir) {
     const ext = await readExtensionsCheckout(options.extensionsDir);

@@ -187,3 +187,25 @@ describe('checkModuleWiring', () => {
     );
   });
 });
+
+describe('checkModuleWiring on upstream-style modules', () => {
+  it('finds the twin version through VERSION and skips a VERSION with a hard-coded ref', async () => {
+    const { pkgs, extensions } = copy(join(testdata, 'main-branch', 'in'));
+    const drbd = await checkModuleWiring({
+      module: 'drbd',
+      pkgsDir: pkgs,
+      extensionsDir: extensions,
+    });
+    expect(drbd.gaps).toEqual([]);
+    expect(drbd.passed).toContain(
+      'extensions: DRBD_DRIVER_VERSION equals the pkgs drbd_version (9.3.3)',
+    );
+    const gasket = await checkModuleWiring({
+      module: 'gasket-driver',
+      pkgsDir: pkgs,
+      extensionsDir: extensions,
+    });
+    expect(gasket.gaps.map((g) => g.id)).toEqual(['pkgs.package']);
+    expect(gasket.skipped.join('\n')).toContain('built from no Pkgfile var');
+  });
+});

@@ -1,0 +1,70 @@
+/**
+ * `talos-kmod check-wiring <name>`: is the module fully wired into the pkgs and extensions
+ * checkouts? Prints one line per gap (`repo/file[:line]: what to change`) on stdout, or the report
+ * as JSON; exits 1 when there are gaps (for PR checks) and 2 for bad usage (a wrong directory).
+ */
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { UserError, isUserError } from '@talos-kmod/common';
+import { checkWiring } from '@talos-kmod/pipeline';
+import { formatGap } from '@talos-kmod/talos';
+import type { RegisterCommand } from './index';
+
+interface Flags {
+  pkgs?: string;
+  extensions?: string;
+  talosVersion?: string;
+  tag?: string;
+  json?: boolean;
+}
+
+/** A usage error: exit code 2. */
+class UsageError extends UserError {
+  readonly exitCode = 2;
+}
+
+/** Registers `check-wiring`. */
+export const registerCheckWiring: RegisterCommand = (program: Command, context) => {
+  program
+    .command('check-wiring')
+    .description(
+      'Check that a module is wired into pkgs (targets, Pkgfile) and extensions (version, image, manifest); exit 1 on gaps',
+    )
+    .argument('<name>', 'module name, e.g. hailort')
+    .option('--pkgs <dir>', 'siderolabs/pkgs checkout')
+    .option('--extensions <dir>', 'siderolabs/extensions checkout')
+    .option('--talos-version <version>', "Talos version the manifest's compatibility must accept")
+    .option('--tag <tag>', 'TAG for rendering VERSION templates that use it (default v0.0.0)')
+    .option('--json', 'print the report as JSON')
+    .action(async (name: string, flags: Flags) => {
+      const ctx = context();
+      let result;
+      try {
+        result = await checkWiring(
+          {
+            module: name,
+            ...(flags.pkgs ? { pkgsDir: resolve(ctx.io.cwd, flags.pkgs) } : {}),
+            ...(flags.extensions ? { extensionsDir: resolve(ctx.io.cwd, flags.extensions) } : {}),
+            ...(flags.talosVersion ? { talosVersion: flags.talosVersion } : {}),
+            ...(flags.tag ? { tag: flags.tag } : {}),
+          },
+          { logger: ctx.logger },
+        );
+      } catch (e: unknown) {
+        // The checks report gaps; what throws is a bad name or a directory of the wrong kind.
+        if (isUserError(e)) throw new UsageError(e.message, { cause: e, details: e.details });
+        throw e;
+      }
+      if (flags.json) {
+        ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+      } else {
+        for (const g of result.gaps) ctx.io.stdout.write(`${formatGap(g)}\n`);
+      }
+      ctx.io.stderr.write(
+        result.ok
+          ? `${name}: wired (${result.passed.length} checks passed)\n`
+          : `${name}: ${result.gaps.length} gap(s)\n`,
+      );
+      if (!result.ok) ctx.setExitCode(1);
+    });
+};
