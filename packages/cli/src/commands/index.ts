@@ -8,9 +8,13 @@ import type { CliIo } from '../io';
 import { registerBuildInstaller } from './build-installer';
 import { registerBuildKernelPkg } from './build-kernel-pkg';
 import { registerBuildExtension } from './build-extension';
+import { registerPush } from './push';
+import { registerInspect } from './inspect';
+import { registerLs } from './ls';
 import { registerModinfo } from './modinfo';
 import { registerNewModule } from './new-module';
 import { registerCheckWiring } from './check-wiring';
+import { registerVerify } from './verify';
 
 /** What a command's action receives besides its own arguments. */
 export interface CommandContext {
@@ -28,7 +32,11 @@ export const commands: readonly RegisterCommand[] = [
   registerBuildKernelPkg,
   registerBuildExtension,
   registerBuildInstaller,
+  registerPush,
+  registerInspect,
+  registerLs,
   registerModinfo,
   registerNewModule,
   registerCheckWiring,
+  registerVerify,
 ];

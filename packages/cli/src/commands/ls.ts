@@ -1,0 +1,101 @@
+/**
+ * `talos-kmod ls <source> [path-prefix]`: the files of an image's merged file system (layers
+ * applied, whiteouts honoured), streamed without unpacking.
+ */
+import type { Command } from 'commander';
+import { UserError } from '@talos-kmod/common';
+import {
+  openImage,
+  parsePlatform,
+  walkImageFiles,
+  type ImageFile,
+  type ImageSource,
+} from '@talos-kmod/oci';
+import {
+  accessExitCode,
+  addRegistryFlags,
+  registryOptions,
+  type RegistryFlags,
+} from '../registry-flags';
+import type { RegisterCommand } from './index';
+
+interface Flags extends RegistryFlags {
+  platform?: string;
+  long?: boolean;
+}
+
+const typeChar: Record<ImageFile['type'], string> = {
+  file: '-',
+  directory: 'd',
+  symlink: 'l',
+  hardlink: 'h',
+  char: 'c',
+  block: 'b',
+  fifo: 'p',
+};
+
+function permissions(mode: number): string {
+  const rwx = (bits: number, special: boolean, s: string) =>
+    `${bits & 4 ? 'r' : '-'}${bits & 2 ? 'w' : '-'}${bits & 1 ? (special ? s : 'x') : special ? s.toUpperCase() : '-'}`;
+  return (
+    rwx(mode >> 6, (mode & 0o4000) !== 0, 's') +
+    rwx(mode >> 3, (mode & 0o2000) !== 0, 's') +
+    rwx(mode, (mode & 0o1000) !== 0, 't')
+  );
+}
+
+/** One `ls -l`-like line. */
+export function formatLong(f: ImageFile): string {
+  const link =
+    f.linkTarget !== undefined ? ` ${f.type === 'hardlink' ? '=>' : '->'} ${f.linkTarget}` : '';
+  return `${typeChar[f.type]}${permissions(f.mode)} ${`${f.uid}/${f.gid}`.padEnd(11)} ${String(f.size).padStart(10)} ${f.path}${link}`;
+}
+
+/** `/usr/lib/` → `usr/lib`. */
+function normalizePrefix(prefix: string): string {
+  return prefix.replace(/^\.?\/+/, '').replace(/\/+$/, '');
+}
+
+/** Registers `ls`. */
+export const registerLs: RegisterCommand = (program: Command, context) => {
+  addRegistryFlags(
+    program
+      .command('ls')
+      .description("List the files of an image's merged file system")
+      .argument(
+        '<source>',
+        'docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], or a registry reference',
+      )
+      .argument('[path-prefix]', 'only paths under this directory (e.g. /usr/lib/modules)')
+      .option('--platform <os/arch>', 'platform of a multi-platform image')
+      .option('-l, --long', 'show type, mode, owner, size and link targets'),
+  ).action(async (spec: string, prefix: string | undefined, flags: Flags) => {
+    const ctx = context();
+    const options = await registryOptions(flags, ctx.logger);
+    const under = prefix ? normalizePrefix(prefix) : '';
+    const matches = (p: string) => !under || p === under || p.startsWith(`${under}/`);
+    let source: ImageSource | undefined;
+    try {
+      source = await openImage(spec, options);
+      const image = await source.image(flags.platform ? parsePlatform(flags.platform) : undefined);
+      const files: ImageFile[] = [];
+      await walkImageFiles(image, {
+        onFile: (f) => {
+          if (matches(f.path)) files.push(f);
+        },
+      });
+      if (under && files.length === 0) {
+        throw new UserError(
+          `${source.description} has nothing under /${under}: check the path (try 'talos-kmod ls ${spec}' to see the top level)`,
+        );
+      }
+      files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      const lines = files.map((f) => (flags.long ? formatLong(f) : f.path));
+      ctx.io.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
+    } catch (e: unknown) {
+      throw e instanceof Error ? accessExitCode(e) : e;
+    } finally {
+      await source?.close();
+    }
+  });
+};

@@ -1,0 +1,60 @@
+/**
+ * `talos-kmod push <source> <dest-ref>`: pushes an image (docker-archive:, oci-archive:, oci:, or a
+ * registry reference) like `crane push`, and prints the pinned reference on stdout.
+ */
+import type { Command } from 'commander';
+import { parsePlatform, push } from '@talos-kmod/oci';
+import { createProgressReporter, formatBytes } from '../progress/bars';
+import {
+  accessExitCode,
+  addRegistryFlags,
+  registryOptions,
+  type RegistryFlags,
+} from '../registry-flags';
+import type { RegisterCommand } from './index';
+
+interface Flags extends RegistryFlags {
+  platform?: string;
+  keepUncompressed?: boolean;
+}
+
+/** Registers `push`. */
+export const registerPush: RegisterCommand = (program: Command, context) => {
+  addRegistryFlags(
+    program
+      .command('push')
+      .description(
+        'Push an image archive, OCI layout or registry image to a registry; prints the pinned reference',
+      )
+      .argument(
+        '<source>',
+        'docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], or a registry reference',
+      )
+      .argument('<dest-ref>', 'where to push, e.g. ghcr.io/acme/installer:v1 (default tag: latest)')
+      .option('--platform <os/arch>', 'push only this platform of a multi-platform source')
+      .option(
+        '--keep-uncompressed',
+        'push uncompressed layers as they are instead of gzipping them',
+      ),
+  ).action(async (source: string, dest: string, flags: Flags) => {
+    const ctx = context();
+    const options = await registryOptions(flags, ctx.logger);
+    const progress = createProgressReporter(ctx.io.stderr);
+    try {
+      const result = await push(source, dest, {
+        ...options,
+        onProgress: (e) => progress.onProgress(e),
+        ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
+        ...(flags.keepUncompressed ? { uncompressedLayers: 'keep' as const } : {}),
+      });
+      progress.finish();
+      ctx.logger.info(
+        `pushed ${result.reference}: ${result.uploadedBlobs} blob(s) uploaded (${formatBytes(result.uploadedBytes)}), ${result.skippedBlobs} already there${result.mountedBlobs ? ` (${result.mountedBlobs} mounted)` : ''}`,
+      );
+      ctx.io.stdout.write(`${result.reference}\n`);
+    } catch (e: unknown) {
+      progress.finish();
+      throw e instanceof Error ? accessExitCode(e) : e;
+    }
+  });
+};
