@@ -68,6 +68,8 @@ export interface RegistryClient {
   getBlobBytes(ref: Reference | string, blob: { digest: string; size?: number }): Promise<Buffer>;
   /** Uploads a blob unless the repository has it; `'exists'` or `'uploaded'`. */
   putBlob(ref: Reference | string, blob: BlobUpload): Promise<'exists' | 'uploaded'>;
+  /** Tags of a repository (first page); undefined when the repository does not exist. */
+  listTags(ref: Reference | string): Promise<string[] | undefined>;
   /** Mounts a blob from another repository of the same registry; false when the registry would not. */
   mountBlob(ref: Reference | string, digest: string, fromRepository: string): Promise<boolean>;
   /** The options this client was made with (for sources it opens). */
@@ -96,7 +98,45 @@ class Client implements RegistryClient {
     });
   }
 
-  private manifestRequest(ref: Reference, method: 'GET' | 'HEAD') {
+  private async manifestRequest(ref: Reference, method: 'GET' | 'HEAD') {
+    try {
+      return await this.sendManifestRequest(ref, method);
+    } catch (e: unknown) {
+      // Registries answer MANIFEST_UNKNOWN for a tag in a repository that does not exist too;
+      // the tag list tells the two apart, so the message can say which name is wrong.
+      if (e instanceof RegistryError && e.status === 404 && !e.codes.includes('NAME_UNKNOWN')) {
+        if ((await this.listTags(ref).catch(() => [])) === undefined) {
+          throw new RegistryError(notFoundMessage(ref, ['NAME_UNKNOWN']), {
+            method: e.method,
+            url: e.url,
+            status: 404,
+            codes: ['NAME_UNKNOWN'],
+          });
+        }
+      }
+      throw e;
+    }
+  }
+
+  async listTags(input: Reference | string): Promise<string[] | undefined> {
+    const ref = toReference(input);
+    const res = await this.transport.request({
+      registry: ref.registry,
+      method: 'GET',
+      path: `/v2/${ref.repository}/tags/list`,
+      scopes: [`repository:${ref.repository}:pull`],
+      expect: [200, 404],
+      what: `list tags of ${ref.registry}/${ref.repository}`,
+    });
+    if (res.status === 404) {
+      await discard(res);
+      return undefined;
+    }
+    const body = (await res.body.json()) as { tags?: unknown };
+    return Array.isArray(body.tags) ? body.tags.map(String) : [];
+  }
+
+  private sendManifestRequest(ref: Reference, method: 'GET' | 'HEAD') {
     const id = manifestIdentifier(ref);
     return this.transport.request({
       registry: ref.registry,

@@ -55,7 +55,7 @@ export function connectionError(
     message = `TLS handshake with ${registry} failed (${code || detail}): if it serves plain HTTP, list it as an insecure registry`;
   } else {
     temporary = true;
-    message = `connection to ${registry} failed (${code || detail}) during ${method} ${url}`;
+    message = `connection to ${registry} failed (${code || detail}) during ${method} ${url}: the registry or the network is failing; retry later`;
   }
   return new RegistryError(message, { method, url, cause: e, temporary });
 }

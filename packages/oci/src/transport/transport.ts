@@ -88,9 +88,32 @@ export class RegistryTransport {
   }
 
   /** Sends a request with retries; the caller must consume or discard the response body. */
-  request(req: RegistryRequest): Promise<HttpResponse> {
+  async request(req: RegistryRequest): Promise<HttpResponse> {
     if (req.noRetry) return this.attempt(req);
-    return withRetry(req.what, this.retry, this.logger, () => this.attempt(req));
+    const start = Date.now();
+    let attempts = 0;
+    try {
+      return await withRetry(req.what, this.retry, this.logger, () => {
+        attempts++;
+        return this.attempt(req);
+      });
+    } catch (e: unknown) {
+      if (e instanceof RegistryError && e.temporary && attempts > 1) {
+        const seconds = ((Date.now() - start) / 1000).toFixed(1);
+        throw new RegistryError(
+          `${e.message} (gave up after ${attempts} attempts in ${seconds} s)`,
+          {
+            method: e.method,
+            url: e.url,
+            codes: e.codes,
+            temporary: true,
+            cause: e,
+            ...(e.status !== undefined ? { status: e.status } : {}),
+          },
+        );
+      }
+      throw e;
+    }
   }
 
   /** Closes pooled connections. */
