@@ -10,7 +10,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { docker } from '../support/docker';
-import { repoRoot } from '../support/action';
+import { createFixtureRepo, fixturesDir } from '../support/fixture-repos';
 
 /** Kernel release the test kernel and extensions use. */
 export const testKernelRelease = '6.12.31-talos';
@@ -131,28 +131,20 @@ export function pushExtensionImage(
   if (index) pushArchIndex(ref, arches);
 }
 
-/** A copy of test/fixtures/talos (cmd/installer dereferenced) as a git checkout tagged `tag`. */
+/**
+ * test/fixtures/talos as a git checkout tagged `tag` (test support's fixture repositories), with
+ * its `cmd/installer` symlink replaced by a copy of test/fixtures/imager, as a real checkout has
+ * the imager sources in place.
+ */
 export function prepareTalosCheckout(tag = 'v1.11.0'): string {
-  const dir = mkdtempSync(join(tmpdir(), 'talos-checkout-'));
-  cpSync(join(repoRoot, 'test', 'fixtures', 'talos'), dir, { recursive: true, dereference: true });
-  const git = (...args: string[]) =>
-    execFileSync('git', args, {
-      cwd: dir,
-      stdio: 'ignore',
-      env: {
-        ...process.env,
-        GIT_AUTHOR_NAME: 't',
-        GIT_AUTHOR_EMAIL: 't@example.com',
-        GIT_COMMITTER_NAME: 't',
-        GIT_COMMITTER_EMAIL: 't@example.com',
-      },
-    });
-  git('init', '-q');
-  writeFileSync(join(dir, '.gitignore'), '_out/\n');
-  git('add', '.');
-  git('commit', '-q', '-m', 'fixture');
-  git('tag', tag);
-  return dir;
+  const repo = createFixtureRepo('talos');
+  const cmd = join(repo.dir, 'cmd', 'installer');
+  rmSync(cmd, { force: true });
+  cpSync(join(fixturesDir, 'imager'), cmd, { recursive: true });
+  writeFileSync(join(repo.dir, '.gitignore'), '_out/\n');
+  repo.commit('imager sources in place');
+  repo.git('tag', tag);
+  return repo.dir;
 }
 
 /** Builds installer-base and imager in a fixture checkout with make, as a user would. */
