@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { runAction } from '../support/action';
+import { join, relative } from 'node:path';
+import { repoRoot, runAction } from '../support/action';
 import { ensureDocker } from '../support/docker';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import {
@@ -57,7 +57,8 @@ describe('build-installer action', () => {
     const checkout = prepareTalosCheckout('v1.11.2');
     checkouts.push(checkout);
     const run = await runAction('build-installer', {
-      'talos-dir': checkout,
+      // Relative to the workspace, as `actions/checkout` with `path:` leaves it.
+      'talos-dir': relative(repoRoot, checkout),
       'kernel-image': `${prefix}/kernel:k1`,
       'extension-images': `${prefix}/hailort:4.24.0`,
       'extra-kernel-args': 'console=ttyS0\ntalos.dashboard.disabled=1',

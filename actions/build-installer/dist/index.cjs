@@ -2170,9 +2170,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve2(data);
+              return err2 ? reject(err2) : resolve3(data);
             });
           });
         }
@@ -2210,12 +2210,12 @@ var require_dispatcher_base = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve2(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -4482,8 +4482,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve2, reject) => {
-        res = resolve2;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6734,12 +6734,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7409,12 +7409,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7893,16 +7893,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve2;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve2(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7913,7 +7913,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve2(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -7964,7 +7964,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve2, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7976,7 +7976,7 @@ var require_client = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve2(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -8313,8 +8313,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve2) => {
-            this[kClosedResolve] = resolve2;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -9583,7 +9583,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve2, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9596,7 +9596,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve2(null);
+              resolve3(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9615,7 +9615,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9632,7 +9632,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve2,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -9702,18 +9702,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve2, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve2(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve2(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve2(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve2(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve2(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -9971,9 +9971,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           request2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve2(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -10197,9 +10197,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve2(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -10484,9 +10484,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve2(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -10578,9 +10578,9 @@ var require_api_connect = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           connect.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve2(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -14443,7 +14443,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve2, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14519,7 +14519,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable5({ read: resume });
               const onError = this.onError.bind(this);
-              resolve2({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -14562,7 +14562,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve2({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18303,8 +18303,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve2) => {
-        setTimeout(resolve2, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module2.exports = {
@@ -21908,9 +21908,9 @@ var require_dispatcher_base2 = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve2(data);
+              return err2 ? reject(err2) : resolve3(data);
             });
           });
         }
@@ -21948,9 +21948,9 @@ var require_dispatcher_base2 = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve2, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err2, (err3, data) => {
-              return err3 ? reject(err3) : resolve2(data);
+              return err3 ? reject(err3) : resolve3(data);
             });
           });
         }
@@ -25456,8 +25456,8 @@ var require_promise = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve2, reject) => {
-        res = resolve2;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -26883,12 +26883,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -27772,12 +27772,12 @@ var require_client_h22 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve2, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve2;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -28094,16 +28094,16 @@ var require_client2 = __commonJS({
         return this[kNeedDrain] < 2;
       }
       [kClose]() {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve2;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve2(null);
+            resolve3(null);
           }
         });
       }
       [kDestroy](err2) {
-        return new Promise((resolve2) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -28116,7 +28116,7 @@ var require_client2 = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve2(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -28523,8 +28523,8 @@ var require_pool_base2 = __commonJS({
           }
           return Promise.all(closeAll);
         } else {
-          return new Promise((resolve2) => {
-            this[kClosedResolve] = resolve2;
+          return new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -29646,7 +29646,7 @@ var require_socks5_proxy_agent = __commonJS({
         const proxyHost = this[kProxyUrl].hostname;
         const proxyPort = parseInt(this[kProxyUrl].port) || 1080;
         debug2("creating SOCKS5 connection to", proxyHost, proxyPort);
-        const socket = await new Promise((resolve2, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           this[kConnector]({
             hostname: proxyHost,
             host: proxyHost,
@@ -29656,7 +29656,7 @@ var require_socks5_proxy_agent = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve2(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -29666,14 +29666,14 @@ var require_socks5_proxy_agent = __commonJS({
           socket.destroy();
         });
         await socks5Client.handshake();
-        await new Promise((resolve2, reject) => {
+        await new Promise((resolve3, reject) => {
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 authentication timeout"));
           }, 5e3);
           const onAuthenticated = () => {
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
-            resolve2();
+            resolve3();
           };
           const onError = (err2) => {
             clearTimeout(timeout);
@@ -29682,14 +29682,14 @@ var require_socks5_proxy_agent = __commonJS({
           };
           if (socks5Client.state === STATES.AUTHENTICATED) {
             clearTimeout(timeout);
-            resolve2();
+            resolve3();
           } else {
             socks5Client.once("authenticated", onAuthenticated);
             socks5Client.once("error", onError);
           }
         });
         await socks5Client.connect(targetHost, targetPort);
-        await new Promise((resolve2, reject) => {
+        await new Promise((resolve3, reject) => {
           const timeout = setTimeout(() => {
             reject(new Error("SOCKS5 connection timeout"));
           }, 5e3);
@@ -29697,7 +29697,7 @@ var require_socks5_proxy_agent = __commonJS({
             debug2("SOCKS5 tunnel established to", targetHost, targetPort, "via", info2);
             clearTimeout(timeout);
             socks5Client.removeListener("error", onError);
-            resolve2();
+            resolve3();
           };
           const onError = (err2) => {
             clearTimeout(timeout);
@@ -29740,8 +29740,8 @@ var require_socks5_proxy_agent = __commonJS({
                       socket,
                       servername: this[kRequestTls]?.servername || targetHost
                     });
-                    await new Promise((resolve2, reject) => {
-                      finalSocket.once("secureConnect", resolve2);
+                    await new Promise((resolve3, reject) => {
+                      finalSocket.once("secureConnect", resolve3);
                       finalSocket.once("error", reject);
                     });
                   }
@@ -30874,7 +30874,7 @@ var require_readable2 = __commonJS({
         if (this._readableState.closeEmitted) {
           return Promise.resolve(null);
         }
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           if (this[kContentLength] && this[kContentLength] > limit || this[kBytesRead] > limit) {
             this.destroy(new AbortError());
           }
@@ -30888,11 +30888,11 @@ var require_readable2 = __commonJS({
               if (signal.aborted) {
                 reject(signal.reason ?? new AbortError());
               } else {
-                resolve2(null);
+                resolve3(null);
               }
             });
           } else {
-            this.on("close", resolve2);
+            this.on("close", resolve3);
           }
           this.on("error", noop).on("data", () => {
             if (this[kBytesRead] > limit) {
@@ -30920,7 +30920,7 @@ var require_readable2 = __commonJS({
     }
     function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve2, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -30935,7 +30935,7 @@ var require_readable2 = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve2,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -31009,18 +31009,18 @@ var require_readable2 = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2, encoding) {
-      const { type, body, resolve: resolve2, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve2(chunksDecode(body, length, encoding));
+          resolve3(chunksDecode(body, length, encoding));
         } else if (type === "json") {
-          resolve2(JSON.parse(chunksDecode(body, length, encoding)));
+          resolve3(JSON.parse(chunksDecode(body, length, encoding)));
         } else if (type === "arrayBuffer") {
-          resolve2(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve2(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve2(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -31210,9 +31210,9 @@ var require_api_request2 = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           request2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve2(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -31424,9 +31424,9 @@ var require_api_stream2 = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve2(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -31714,9 +31714,9 @@ var require_api_upgrade2 = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve2(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -31809,9 +31809,9 @@ var require_api_connect2 = __commonJS({
     };
     function connect(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve2, reject) => {
+        return new Promise((resolve3, reject) => {
           connect.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve2(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -33085,7 +33085,7 @@ var require_snapshot_recorder = __commonJS({
   "node_modules/undici/lib/mock/snapshot-recorder.js"(exports2, module2) {
     "use strict";
     var { writeFile: writeFile2, readFile: readFile3, mkdir: mkdir2 } = require("node:fs/promises");
-    var { dirname, resolve: resolve2 } = require("node:path");
+    var { dirname, resolve: resolve3 } = require("node:path");
     var { setTimeout: setTimeout2, clearTimeout: clearTimeout2 } = require("node:timers");
     var { InvalidArgumentError, UndiciError } = require_errors2();
     var { hashId, isUrlExcludedFactory, normalizeHeaders, createHeaderFilters } = require_snapshot_utils();
@@ -33286,7 +33286,7 @@ var require_snapshot_recorder = __commonJS({
           throw new InvalidArgumentError("Snapshot path is required");
         }
         try {
-          const data = await readFile3(resolve2(path), "utf8");
+          const data = await readFile3(resolve3(path), "utf8");
           const parsed = JSON.parse(data);
           if (Array.isArray(parsed)) {
             this.#snapshots.clear();
@@ -33315,7 +33315,7 @@ var require_snapshot_recorder = __commonJS({
         if (!path) {
           throw new InvalidArgumentError("Snapshot path is required");
         }
-        const resolvedPath = resolve2(path);
+        const resolvedPath = resolve3(path);
         await mkdir2(dirname(resolvedPath), { recursive: true });
         const data = Array.from(this.#snapshots.entries()).map(([hash, snapshot]) => ({
           hash,
@@ -41295,7 +41295,7 @@ var require_fetch2 = __commonJS({
         const agent = fetchParams.controller.dispatcher;
         const path = url.pathname + url.search;
         const hasTrailingQuestionMark = url.search.length === 0 && url.href[url.href.length - url.hash.length - 1] === "?";
-        return new Promise((resolve2, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: hasTrailingQuestionMark ? `${path}?` : path,
             origin: url.origin,
@@ -41383,7 +41383,7 @@ var require_fetch2 = __commonJS({
               }
               this.body = new Readable5({ read: resume });
               const onError = this.onError.bind(this);
-              resolve2({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -41436,7 +41436,7 @@ var require_fetch2 = __commonJS({
                   headersList.append(headerName, String(value), true);
                 }
               }
-              resolve2({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -41460,7 +41460,7 @@ var require_fetch2 = __commonJS({
                   headersList.append(nameStr, value.toString("latin1"), true);
                 }
               }
-              resolve2({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -53244,11 +53244,11 @@ function __metadata(metadataKey, metadataValue) {
 }
 function __awaiter3(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -53264,7 +53264,7 @@ function __awaiter3(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve2(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve3(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -53455,14 +53455,14 @@ function __asyncValues(o) {
   }, i);
   function verb(n) {
     i[n] = o[n] && function(v2) {
-      return new Promise(function(resolve2, reject) {
-        v2 = o[n](v2), settle(resolve2, reject, v2.done, v2.value);
+      return new Promise(function(resolve3, reject) {
+        v2 = o[n](v2), settle(resolve3, reject, v2.done, v2.value);
       });
     };
   }
-  function settle(resolve2, reject, d, v2) {
+  function settle(resolve3, reject, d, v2) {
     Promise.resolve(v2).then(function(v3) {
-      resolve2({ value: v3, done: d });
+      resolve3({ value: v3, done: d });
     }, reject);
   }
 }
@@ -65106,8 +65106,8 @@ var require_xz_decompress = __commonJS({
                   this.locked = true;
                   return;
                 }
-                return new Promise((resolve2) => {
-                  this.waitQueue.push(resolve2);
+                return new Promise((resolve3) => {
+                  this.waitQueue.push(resolve3);
                 });
               }
               release() {
@@ -65362,11 +65362,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65382,7 +65382,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve2(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve3(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65661,11 +65661,11 @@ var arch = import_os2.default.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve2) {
-      resolve2(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve2, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -65681,7 +65681,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve2(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve3(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -65821,7 +65821,7 @@ function formatCommand(file, args) {
   return [file, ...args].map(quote).join(" ");
 }
 var maxCaptured = 16 * 1024 * 1024;
-var spawnExec = (file, args, options = {}) => new Promise((resolve2, reject) => {
+var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => {
   const child = (0, import_node_child_process.spawn)(file, [...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -65858,11 +65858,15 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve2, reject) => 
       reject(new ExecError(formatCommand(file, args), exitCode, tail));
       return;
     }
-    resolve2({ exitCode, stdout: out.stdout, stderr: out.stderr });
+    resolve3({ exitCode, stdout: out.stdout, stderr: out.stderr });
   });
   child.stdin.on("error", () => void 0);
   child.stdin.end(options.input ?? "");
 });
+
+// packages/pipeline/src/build-installer/options.ts
+var import_node_fs6 = require("node:fs");
+var import_node_path10 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
@@ -66884,7 +66888,7 @@ function connectionError(registry, method, url, e) {
     message = `TLS handshake with ${registry} failed (${code2 || detail}): if it serves plain HTTP, list it as an insecure registry`;
   } else {
     temporary = true;
-    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${url}`;
+    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${url}: the registry or the network is failing; retry later`;
   }
   return new RegistryError(message, { method, url, cause: e, temporary });
 }
@@ -67058,9 +67062,32 @@ var RegistryTransport = class {
     return s;
   }
   /** Sends a request with retries; the caller must consume or discard the response body. */
-  request(req) {
+  async request(req) {
     if (req.noRetry) return this.attempt(req);
-    return withRetry(req.what, this.retry, this.logger, () => this.attempt(req));
+    const start = Date.now();
+    let attempts = 0;
+    try {
+      return await withRetry(req.what, this.retry, this.logger, () => {
+        attempts++;
+        return this.attempt(req);
+      });
+    } catch (e) {
+      if (e instanceof RegistryError && e.temporary && attempts > 1) {
+        const seconds = ((Date.now() - start) / 1e3).toFixed(1);
+        throw new RegistryError(
+          `${e.message} (gave up after ${attempts} attempts in ${seconds} s)`,
+          {
+            method: e.method,
+            url: e.url,
+            codes: e.codes,
+            temporary: true,
+            cause: e,
+            ...e.status !== void 0 ? { status: e.status } : {}
+          }
+        );
+      }
+      throw e;
+    }
   }
   /** Closes pooled connections. */
   close() {
@@ -67177,7 +67204,41 @@ var Client = class {
   options;
   transport;
   logger;
-  manifestRequest(ref, method) {
+  async manifestRequest(ref, method) {
+    try {
+      return await this.sendManifestRequest(ref, method);
+    } catch (e) {
+      if (e instanceof RegistryError && e.status === 404 && !e.codes.includes("NAME_UNKNOWN")) {
+        if (await this.listTags(ref).catch(() => []) === void 0) {
+          throw new RegistryError(notFoundMessage(ref, ["NAME_UNKNOWN"]), {
+            method: e.method,
+            url: e.url,
+            status: 404,
+            codes: ["NAME_UNKNOWN"]
+          });
+        }
+      }
+      throw e;
+    }
+  }
+  async listTags(input) {
+    const ref = toReference(input);
+    const res = await this.transport.request({
+      registry: ref.registry,
+      method: "GET",
+      path: `/v2/${ref.repository}/tags/list`,
+      scopes: [`repository:${ref.repository}:pull`],
+      expect: [200, 404],
+      what: `list tags of ${ref.registry}/${ref.repository}`
+    });
+    if (res.status === 404) {
+      await discard(res);
+      return void 0;
+    }
+    const body = await res.body.json();
+    return Array.isArray(body.tags) ? body.tags.map(String) : [];
+  }
+  sendManifestRequest(ref, method) {
     const id = manifestIdentifier(ref);
     return this.transport.request({
       registry: ref.registry,
@@ -69740,6 +69801,17 @@ function validateBuildInstallerOptions(options, newUuid) {
     );
   }
   const mode = talosDir ? "talos-dir" : "imager-image";
+  const absoluteTalosDir = talosDir ? (0, import_node_path10.resolve)(talosDir) : void 0;
+  if (absoluteTalosDir) {
+    assertMakeValue("input 'talos-dir'", absoluteTalosDir);
+    if (!(0, import_node_fs6.existsSync)((0, import_node_path10.join)(absoluteTalosDir, "Makefile"))) {
+      throw new UserError(
+        `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`
+      );
+    }
+  }
+  const outDir = options.outDir ? (0, import_node_path10.resolve)(options.outDir) : void 0;
+  if (outDir) assertMakeValue("the output directory", outDir);
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
       throw new UserError(
@@ -69803,7 +69875,16 @@ function validateBuildInstallerOptions(options, newUuid) {
   if (isTtlSh(destination2.registry)) {
     checkTtlShTag("input 'installer-ref'", refText, destination2.tag);
   }
-  return { mode, options, username, platforms, destination: destination2, defaultDestination };
+  return {
+    mode,
+    options,
+    ...absoluteTalosDir ? { talosDir: absoluteTalosDir } : {},
+    ...outDir ? { outDir } : {},
+    username,
+    platforms,
+    destination: destination2,
+    defaultDestination
+  };
 }
 function parsePlatforms(items) {
   if (items.length === 0) {
@@ -69834,15 +69915,15 @@ function parsePlatforms(items) {
 }
 
 // packages/pipeline/src/build-installer/docker-config.ts
-var import_node_fs6 = require("node:fs");
+var import_node_fs7 = require("node:fs");
 var import_node_os4 = require("node:os");
-var import_node_path10 = require("node:path");
+var import_node_path11 = require("node:path");
 function writeDockerConfig(registries, credentials, env = process.env) {
-  const source = (0, import_node_path10.join)(env.DOCKER_CONFIG ?? (0, import_node_path10.join)((0, import_node_os4.homedir)(), ".docker"), "config.json");
+  const source = (0, import_node_path11.join)(env.DOCKER_CONFIG ?? (0, import_node_path11.join)((0, import_node_os4.homedir)(), ".docker"), "config.json");
   let config = {};
-  if ((0, import_node_fs6.existsSync)(source)) {
+  if ((0, import_node_fs7.existsSync)(source)) {
     try {
-      config = JSON.parse((0, import_node_fs6.readFileSync)(source, "utf8"));
+      config = JSON.parse((0, import_node_fs7.readFileSync)(source, "utf8"));
     } catch {
       config = {};
     }
@@ -69856,13 +69937,13 @@ function writeDockerConfig(registries, credentials, env = process.env) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  const dir = (0, import_node_fs6.mkdtempSync)((0, import_node_path10.join)((0, import_node_os4.tmpdir)(), "talos-kmod-docker-config-"));
-  (0, import_node_fs6.writeFileSync)(
-    (0, import_node_path10.join)(dir, "config.json"),
+  const dir = (0, import_node_fs7.mkdtempSync)((0, import_node_path11.join)((0, import_node_os4.tmpdir)(), "talos-kmod-docker-config-"));
+  (0, import_node_fs7.writeFileSync)(
+    (0, import_node_path11.join)(dir, "config.json"),
     JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
     { mode: 384 }
   );
-  return { dir, dispose: () => (0, import_node_fs6.rmSync)(dir, { recursive: true, force: true }) };
+  return { dir, dispose: () => (0, import_node_fs7.rmSync)(dir, { recursive: true, force: true }) };
 }
 
 // packages/pipeline/src/build-installer/publish.ts
@@ -69927,9 +70008,9 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 }
 
 // packages/pipeline/src/build-installer/produce.ts
-var import_node_fs8 = require("node:fs");
+var import_node_fs9 = require("node:fs");
 var import_node_os5 = require("node:os");
-var import_node_path12 = require("node:path");
+var import_node_path13 = require("node:path");
 
 // packages/pipeline/src/build-installer/exec-step.ts
 async function runLogged(exec, logger, file, args, options) {
@@ -70006,10 +70087,10 @@ function needsInsecure(refs, insecureRegistries) {
 }
 
 // packages/pipeline/src/build-installer/run-imager.ts
-var import_node_fs7 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_fs8 = require("node:fs");
+var import_node_path12 = require("node:path");
 function requireTarball(path, arch2, how) {
-  if (!(0, import_node_fs7.existsSync)(path) || !(0, import_node_fs7.statSync)(path).isFile()) {
+  if (!(0, import_node_fs8.existsSync)(path) || !(0, import_node_fs8.statSync)(path).isFile()) {
     throw new UserError(
       `the imager did not write ${path} for ${arch2}: ${how} finished without it. Check the imager output above (older talos Makefiles ignore a failed platform but the last), and that the imager was built for ${arch2} (INSTALLER_ARCH).`
     );
@@ -70018,7 +70099,7 @@ function requireTarball(path, arch2, how) {
 }
 async function runImagerWithMake(input, deps) {
   for (const arch2 of input.arches)
-    (0, import_node_fs7.rmSync)(installerTarballPath(input.talosDir, arch2), { force: true });
+    (0, import_node_fs8.rmSync)(installerTarballPath(input.talosDir, arch2), { force: true });
   const args = imageInstallerMakeArgs({
     ...input.target,
     imagerArgs: buildImagerArgs(input.imager)
@@ -70042,12 +70123,12 @@ async function runImagerWithMake(input, deps) {
   return out;
 }
 async function runImagerWithDocker(input, deps) {
-  (0, import_node_fs7.mkdirSync)(input.outDir, { recursive: true });
+  (0, import_node_fs8.mkdirSync)(input.outDir, { recursive: true });
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
-    const path = (0, import_node_path11.join)(input.outDir, installerTarballName(arch2));
-    (0, import_node_fs7.rmSync)(path, { force: true });
+    const path = (0, import_node_path12.join)(input.outDir, installerTarballName(arch2));
+    (0, import_node_fs8.rmSync)(path, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
       imagerImage: input.imagerImage,
@@ -70082,7 +70163,7 @@ async function produceTarballs(v2, pinned, deps) {
     )
   });
   if (v2.mode === "talos-dir") {
-    const talosDir = options.talosDir ?? "";
+    const talosDir = v2.talosDir ?? "";
     const built = await buildInstallerBaseAndImager(
       {
         talosDir,
@@ -70109,7 +70190,7 @@ async function produceTarballs(v2, pinned, deps) {
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
-  const outDir = options.outDir ?? (0, import_node_fs8.mkdtempSync)((0, import_node_path12.join)((0, import_node_os5.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs9.mkdtempSync)((0, import_node_path13.join)((0, import_node_os5.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps
@@ -70250,7 +70331,9 @@ var MAX_BLOCK = 128 * 1024;
 var DEFAULT_MAX_DECOMPRESSED_SIZE = 512 * 1024 * 1024;
 
 // packages/kmod/src/read-module-file.ts
-var TAIL = 16 * 1024;
+var HEAD = 4096;
+var TAIL = 8 * 1024;
+var scratch = { head: new Uint8Array(HEAD), tail: new Uint8Array(TAIL) };
 
 // packages/kmod/src/internal/verify/certificate.ts
 var import_asn1_schema2 = __toESM(require_cjs2(), 1);

@@ -2,6 +2,8 @@
  * Options of the build-installer step and their up-front validation: every bad value fails here,
  * naming the input, before any command runs or any registry is contacted.
  */
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { UserError } from '@talos-kmod/common';
 import { parsePlatform, parseReference, type Reference } from '@talos-kmod/oci';
 import { assertMakeValue, checkTtlShTag, defaultTtlShReference, isTtlSh } from '@talos-kmod/talos';
@@ -38,6 +40,10 @@ export interface BuildInstallerOptions {
 export interface ValidatedBuildInstaller {
   readonly mode: 'talos-dir' | 'imager-image';
   readonly options: BuildInstallerOptions;
+  /** The talos checkout as an absolute path (make's `$(PWD)` becomes a docker volume path). */
+  readonly talosDir?: string;
+  /** The imager-image output directory as an absolute path, when given. */
+  readonly outDir?: string;
   readonly username: string;
   /** `[{platform: 'linux/amd64', arch: 'amd64'}]`, in input order, no duplicates. */
   readonly platforms: readonly { platform: string; arch: string }[];
@@ -75,6 +81,17 @@ export function validateBuildInstallerOptions(
     );
   }
   const mode = talosDir ? 'talos-dir' : 'imager-image';
+  const absoluteTalosDir = talosDir ? resolve(talosDir) : undefined;
+  if (absoluteTalosDir) {
+    assertMakeValue("input 'talos-dir'", absoluteTalosDir);
+    if (!existsSync(join(absoluteTalosDir, 'Makefile'))) {
+      throw new UserError(
+        `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`,
+      );
+    }
+  }
+  const outDir = options.outDir ? resolve(options.outDir) : undefined;
+  if (outDir) assertMakeValue('the output directory', outDir);
   if (mode === 'talos-dir') {
     if (!options.kernelImage) {
       throw new UserError(
@@ -140,7 +157,16 @@ export function validateBuildInstallerOptions(
   if (isTtlSh(destination.registry)) {
     checkTtlShTag("input 'installer-ref'", refText, destination.tag);
   }
-  return { mode, options, username, platforms, destination, defaultDestination };
+  return {
+    mode,
+    options,
+    ...(absoluteTalosDir ? { talosDir: absoluteTalosDir } : {}),
+    ...(outDir ? { outDir } : {}),
+    username,
+    platforms,
+    destination,
+    defaultDestination,
+  };
 }
 
 function parsePlatforms(items: readonly string[]): { platform: string; arch: string }[] {

@@ -39,7 +39,7 @@ export async function produceTarballs(
     ),
   });
   if (v.mode === 'talos-dir') {
-    const talosDir = options.talosDir ?? '';
+    const talosDir = v.talosDir ?? '';
     const built = await buildInstallerBaseAndImager(
       {
         talosDir,
@@ -66,7 +66,7 @@ export async function produceTarballs(
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? '';
   const installerBaseImage = pinned.baseInstallerImage ?? '';
-  const outDir = options.outDir ?? mkdtempSync(join(tmpdir(), 'talos-installer-'));
+  const outDir = v.outDir ?? mkdtempSync(join(tmpdir(), 'talos-installer-'));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps,

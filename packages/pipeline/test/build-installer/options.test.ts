@@ -1,9 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { validateBuildInstallerOptions, type BuildInstallerOptions } from '@talos-kmod/pipeline';
 
+const checkout = mkdtempSync(join(tmpdir(), 'talos-checkout-'));
+writeFileSync(join(checkout, 'Makefile'), 'installer-base:\n');
 const pinned = (name: string) => `127.0.0.1:5005/u/${name}:v1@sha256:${'a'.repeat(64)}`;
 const base: BuildInstallerOptions = {
-  talosDir: '/w/talos',
+  talosDir: checkout,
   kernelImage: pinned('kernel'),
   extensionImages: [pinned('hailort')],
   extraKernelArgs: ['console=ttyS0'],
@@ -21,6 +26,22 @@ describe('validateBuildInstallerOptions', () => {
     expect(v.destination.toString()).toBe('ttl.sh/fb357269-2a4c-478d-8ceb-0d297d70d5aa:1h');
     expect(v.defaultDestination).toBe(true);
     expect(v.platforms).toEqual([{ platform: 'linux/amd64', arch: 'amd64' }]);
+  });
+
+  it('resolves a relative talos-dir and out-dir to absolute paths (they become docker volume paths)', () => {
+    const v = validateBuildInstallerOptions({
+      ...base,
+      talosDir: relative(process.cwd(), checkout),
+      outDir: 'out',
+    });
+    expect(v.talosDir).toBe(checkout);
+    expect(v.outDir).toBe(join(process.cwd(), 'out'));
+  });
+
+  it('refuses a talos-dir without a Makefile, naming the input', () => {
+    expect(() => validateBuildInstallerOptions({ ...base, talosDir: tmpdir() })).toThrow(
+      /input 'talos-dir' is .* which has no Makefile/,
+    );
   });
 
   it('accepts imager-image mode with a base installer and dedupes platforms', () => {
