@@ -1,5 +1,5 @@
 import type { ModuleInfo, ModuleSignature } from './types';
-import { colonHex } from './internal/bytes';
+import { colonHex, colonHexLines } from './internal/bytes';
 
 /**
  * Formats a module's fields the way `modinfo` prints them: `key:` padded to 16 columns, `.modinfo`
@@ -20,8 +20,7 @@ export function formatModinfo(info: ModuleInfo, fileName = info.fileName): strin
     field('signer', s.signer);
     field('sig_key', s.keyId);
     field('sig_hashalgo', s.hashAlgo);
-    const hex = colonHex(s.signature).match(/.{1,60}/g) ?? [''];
-    lines.push(`${'signature:'.padEnd(16)}${hex.join('\n\t\t')}`);
+    lines.push(`${'signature:'.padEnd(16)}${colonHexLines(s.signature, 20).join('\n\t\t')}`);
   }
   for (const p of parameters(info)) field('parm', p);
   return lines;

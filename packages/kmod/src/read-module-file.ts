@@ -1,14 +1,14 @@
 import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { UserError } from '@talos-kmod/common';
 import type { ModuleInfo, ReadModuleOptions } from './types';
-import { allocate } from './internal/alloc';
+import { allocateForRead, copyBytes } from './internal/alloc';
 import { detectCompression } from './internal/compression/detect';
 import { inspectSource } from './internal/inspect';
 import type { ByteSource } from './internal/source';
 import { readModule } from './read-module';
 
 const HEAD = 4096;
-const TAIL = 16 * 1024;
+const TAIL = 8 * 1024;
 
 /**
  * Reads a module file like {@link readModule}. An uncompressed module is not read whole: only its
@@ -30,14 +30,17 @@ export async function readModuleFile(
   }
   try {
     const size = fstatSync(fd).size;
-    const head = readRange(fd, 0, Math.min(HEAD, size));
+    const head = readInto(fd, scratch.head, 0, Math.min(HEAD, size));
     if (detectCompression(head) !== 'none' || size <= HEAD + TAIL) {
-      return await readModule(size <= head.length ? head : readFileSync(fd), {
-        ...options,
-        fileName,
-      });
+      const whole = size <= head.length ? copyBytes(head) : readFileSync(fd);
+      return await readModule(whole, { ...options, fileName });
     }
-    return inspectSource(fileSource(fd, size, head), { fileName, compression: 'none' }).info;
+    const tail = readInto(fd, scratch.tail, size - TAIL, TAIL);
+    const src = fileSource(fd, size, head, tail);
+    const info = inspectSource(src, { fileName, compression: 'none' }).info;
+    // The head and tail buffers are reused by the next call: keep a copy of the signature bytes.
+    if (info.signature) info.signature.signature = copyBytes(info.signature.signature);
+    return info;
   } catch (e: unknown) {
     if (e instanceof UserError) throw e;
     throw ioError(path, e);
@@ -46,10 +49,16 @@ export async function readModuleFile(
   }
 }
 
-/** Serves reads from the cached head and tail of the file, and reads other ranges on demand. */
-function fileSource(fd: number, size: number, head: Uint8Array): ByteSource {
+/**
+ * Head and tail buffers shared by successive calls (the uncompressed path reads, parses and
+ * returns without yielding, so calls never overlap on them); this keeps allocation and GC low
+ * when a kernel's thousand modules are read in a row.
+ */
+const scratch = { head: new Uint8Array(HEAD), tail: new Uint8Array(TAIL) };
+
+/** Serves reads from the head and tail of the file, and reads other ranges on demand. */
+function fileSource(fd: number, size: number, head: Uint8Array, tail: Uint8Array): ByteSource {
   const tailStart = size - TAIL;
-  const tail = readRange(fd, tailStart, TAIL);
   return {
     size,
     read(offset, length) {
@@ -62,14 +71,17 @@ function fileSource(fd: number, size: number, head: Uint8Array): ByteSource {
 }
 
 function readRange(fd: number, offset: number, length: number): Uint8Array {
-  const buf = allocate(length);
+  return readInto(fd, allocateForRead(length), offset, length);
+}
+
+function readInto(fd: number, buf: Uint8Array, offset: number, length: number): Uint8Array {
   let done = 0;
   while (done < length) {
     const n = readSync(fd, buf, done, length - done, offset + done);
     if (n === 0) throw new Error(`unexpected end of file at offset ${offset + done}`);
     done += n;
   }
-  return buf;
+  return buf.subarray(0, length);
 }
 
 function ioError(path: string, e: unknown): UserError {

@@ -25,6 +25,15 @@ export function allocate(n: number): Uint8Array {
   return new Uint8Array(n);
 }
 
+/**
+ * An uninitialised buffer of `n` bytes for I/O that fills it completely (small sizes come from
+ * Node's buffer pool, so reading many small ranges stays cheap).
+ */
+export function allocateForRead(n: number): Uint8Array {
+  record(n);
+  return Buffer.allocUnsafe(n);
+}
+
 /** An independent copy of `view` (its own ArrayBuffer, exactly `view.length` bytes). */
 export function copyBytes(view: Uint8Array): Uint8Array {
   record(view.length);

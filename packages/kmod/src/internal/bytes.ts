@@ -29,6 +29,11 @@ export function utf8(bytes: Uint8Array, start = 0, end = bytes.length): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString('utf8');
 }
 
+/** Decodes `bytes` as latin1 (one char per byte) without copying the bytes. */
+export function latin1(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+}
+
 /** Index of the first NUL in `bytes[start, end)`, or `end` when there is none. */
 export function indexOfNul(bytes: Uint8Array, start: number, end: number): number {
   const i = bytes.subarray(start, end).indexOf(0);
@@ -46,12 +51,27 @@ export function bytesEqualAscii(bytes: Uint8Array, at: number, ascii: string): b
 
 /** Upper-case hex bytes joined by ':' (how modinfo prints sig_key and signature). */
 export function colonHex(bytes: Uint8Array): string {
-  let out = '';
+  return colonHexLines(bytes, Infinity)[0] ?? '';
+}
+
+/**
+ * {@link colonHex} split into lines of `perLine` bytes, each line but the last ending in ':' (how
+ * modinfo wraps `signature`).
+ */
+export function colonHexLines(bytes: Uint8Array, perLine: number): string[] {
+  const lines: string[] = [];
+  let line = '';
   for (let i = 0; i < bytes.length; i++) {
-    if (i > 0) out += ':';
-    out += HEX[bytes[i] ?? 0];
+    line += HEX[bytes[i] ?? 0];
+    if (i === bytes.length - 1) break;
+    line += ':';
+    if ((i + 1) % perLine === 0) {
+      lines.push(line);
+      line = '';
+    }
   }
-  return out;
+  lines.push(line);
+  return lines;
 }
 
 const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));

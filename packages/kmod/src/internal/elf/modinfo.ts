@@ -2,7 +2,7 @@
  * The `.modinfo` section: NUL-separated `key=value` strings (MODULE_LICENSE, MODULE_FIRMWARE,
  * modpost's depends/name/vermagic…). Empty strings (alignment padding) are skipped, as kmod does.
  */
-import { indexOfNul, utf8 } from '../bytes';
+import { utf8 } from '../bytes';
 
 /** One `.modinfo` entry; a string without '=' becomes a key with an empty value. */
 export interface ModinfoEntry {
@@ -12,19 +12,12 @@ export interface ModinfoEntry {
 
 /** Splits a `.modinfo` section into entries in file order. */
 export function parseModinfo(section: Uint8Array): ModinfoEntry[] {
+  // One UTF-8 decode for the whole section: NUL never occurs inside a multi-byte sequence.
   const entries: ModinfoEntry[] = [];
-  let at = 0;
-  while (at < section.length) {
-    const end = indexOfNul(section, at, section.length);
-    if (end > at) {
-      const eq = section.subarray(at, end).indexOf(0x3d);
-      entries.push(
-        eq < 0
-          ? { key: utf8(section, at, end), value: '' }
-          : { key: utf8(section, at, at + eq), value: utf8(section, at + eq + 1, end) },
-      );
-    }
-    at = end + 1;
+  for (const s of utf8(section).split('\0')) {
+    if (s === '') continue;
+    const eq = s.indexOf('=');
+    entries.push(eq < 0 ? { key: s, value: '' } : { key: s.slice(0, eq), value: s.slice(eq + 1) });
   }
   return entries;
 }

@@ -4,7 +4,7 @@
  * CONFIG_EXTENDED_MODVERSIONS add `__version_ext_crcs` (u32 each) and `__version_ext_names`
  * (NUL-terminated names) for symbols whose names do not fit.
  */
-import { indexOfNul, intReader, utf8 } from '../bytes';
+import { indexOfNul, intReader, latin1, utf8 } from '../bytes';
 
 /** A symbol and the CRC of its exported prototype. */
 export interface SymbolVersion {
@@ -28,11 +28,19 @@ export function parseVersions(
   if (section.length % ENTRY !== 0) {
     problems.push(`__versions is ${section.length} bytes, not a multiple of ${ENTRY}`);
   }
+  // Decode once as latin1 (one char per byte, so offsets line up); names are ASCII in practice,
+  // and any that is not is decoded again as UTF-8.
+  const text = latin1(section);
   for (let i = 0; i < count; i++) {
     const base = i * ENTRY;
     const crc = crcSize === 4 ? r.u32(base) : r.u64(base);
-    const end = indexOfNul(section, base + crcSize, base + ENTRY);
-    out.push({ symbol: utf8(section, base + crcSize, end), crc });
+    const nul = text.indexOf('\0', base + crcSize);
+    const end = nul < 0 || nul > base + ENTRY ? base + ENTRY : nul;
+    const name = text.slice(base + crcSize, end);
+    out.push({
+      symbol: /[^ -~]/.test(name) ? utf8(section, base + crcSize, end) : name,
+      crc,
+    });
   }
   return out;
 }
