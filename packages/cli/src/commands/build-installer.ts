@@ -9,6 +9,7 @@ import {
   validateBuildInstallerOptions,
   type BuildInstallerOptions,
 } from '@talos-kmod/pipeline';
+import { createProgressReporter } from '../progress/bars';
 import type { RegisterCommand } from './index';
 
 interface Flags {
@@ -113,7 +114,12 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
         }
         throw e;
       }
-      const result = await buildInstaller(options, { exec: spawnExec, logger: ctx.logger });
+      const progress = createProgressReporter(ctx.io.stderr);
+      const result = await buildInstaller(options, {
+        exec: spawnExec,
+        logger: ctx.logger,
+        registry: { onProgress: (e) => progress.onProgress(e) },
+      }).finally(() => progress.finish());
       if (flags.json) {
         ctx.io.stdout.write(
           `${JSON.stringify(
