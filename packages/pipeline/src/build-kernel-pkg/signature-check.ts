@@ -1,0 +1,34 @@
+/**
+ * verify-signatures: every module of a package image must be signed by the key of the kernel
+ * image it was built with (talos-facts §3). The step runs the verify-image engine on each package
+ * image against the kernel image; the check is a seam (`VerifyAgainstKernelFn`) so tests and other
+ * callers can supply their own.
+ */
+import type { Logger } from '@talos-kmod/common';
+import type { RegistryOptions } from '@talos-kmod/oci';
+import { isFailing } from '../verify-image/report';
+import { verifyImage } from '../verify-image/verify-image';
+
+/** The outcome for one package image. */
+export interface SignatureCheck {
+  readonly image: string;
+  readonly passed: boolean;
+  /** Modules checked. */
+  readonly modules: number;
+  /** What failed, one line each, with the fix. */
+  readonly problems: readonly string[];
+}
+
+/** Checks the modules of `image` against the key and release of `kernelImage`. */
+export type VerifyAgainstKernelFn = (image: string, kernelImage: string) => Promise<SignatureCheck>;
+
+/** The default check: the verify-image engine with the kernel image as reference. */
+export function signatureChecker(registry: RegistryOptions, logger: Logger): VerifyAgainstKernelFn {
+  return async (image, kernelImage) => {
+    const report = await verifyImage({ image, kernelImage }, { logger, registry });
+    const problems = report.checks
+      .filter((c) => isFailing(c, report.failOn))
+      .map((c) => `${c.id}${c.path ? ` (${c.path})` : ''}: ${c.message}`);
+    return { image, passed: report.passed, modules: report.modules.length, problems };
+  };
+}
