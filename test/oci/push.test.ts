@@ -177,7 +177,12 @@ describe('push of OCI sources', () => {
         `${registry.host}/e2e/oci-layout:ggcr`,
       );
       const raw = JSON.parse(
-        skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/e2e/oci-layout:ggcr`]),
+        skopeo([
+          'inspect',
+          '--raw',
+          '--tls-verify=false',
+          `docker://${registry.host}/e2e/oci-layout:ggcr`,
+        ]),
       ) as { layers: { digest: string }[] };
       expect(raw.layers.map((l) => l.digest)).toEqual(manifest.layers.map((l) => l.digest));
       expect(r.uploadedBlobs).toBe(0); // the OCI layout pushed the same blobs to this repository
