@@ -94,6 +94,22 @@ describe('inspectModule on ELF modules', () => {
     expect(inspectModule(bytes).modinfo[0]?.value).toBe('Jürgen Müller <jm@example.org>');
   });
 
+  it('decodes a non-ASCII symbol name in __versions as UTF-8', () => {
+    const { bytes } = syntheticModule({
+      bits: 64,
+      endian: 'big',
+      machine: 21,
+      versions: [
+        { symbol: 'ascii_only', crc: 1 },
+        { symbol: 'größe', crc: 2 },
+      ],
+    });
+    expect(inspectModule(bytes).versions).toEqual([
+      { symbol: 'ascii_only', crc: 1 },
+      { symbol: 'größe', crc: 2 },
+    ]);
+  });
+
   it('reads extended modversions tables after __versions', () => {
     const names = new TextEncoder().encode('a_very_long_rust_symbol_name\0second\0');
     const crcs = new Uint8Array(8);
