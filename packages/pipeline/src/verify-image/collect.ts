@@ -27,6 +27,8 @@ export interface CollectedModule {
   readonly signer?: string;
   readonly keyId?: string;
   readonly hashAlgo?: string;
+  /** ELF machine name (`x86_64`, `aarch64`, …) when the file is ELF. */
+  readonly machine?: string;
   /** What kmod found wrong with the file. */
   readonly problems: readonly string[];
 }
@@ -60,6 +62,7 @@ async function summarise(path: string, content: Buffer): Promise<CollectedModule
     depends: info.depends.map(normalizeModuleName),
     firmware: [...info.firmware],
     signed: info.signed,
+    ...(info.elf ? { machine: info.elf.machineName } : {}),
     ...(sig ? { signer: sig.signer, keyId: sig.keyId, hashAlgo: sig.hashAlgo } : {}),
     problems: [...info.problems],
   };

@@ -40,22 +40,45 @@ export function formatReportMarkdown(
     );
   }
   const checks = orderedChecks(report);
+  const failing = checks.filter((c) => c.status === 'fail');
+  if (failing.length > 0) {
+    lines.push(
+      '',
+      '### Failed checks',
+      '',
+      '| | Check | Platform | Path | Message |',
+      '|---|---|---|---|---|',
+    );
+    for (const c of failing.slice(0, maxChecks)) {
+      const path = c.path ? `${c.path}${c.line ? `:${c.line}` : ''}` : undefined;
+      lines.push(
+        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${path ? code(cell(path)) : ''} | ${cell(c.message)} |`,
+      );
+    }
+    if (failing.length > maxChecks)
+      lines.push('', `…and ${failing.length - maxChecks} more in the JSON report.`);
+  }
+  // passes that read the same on every platform are one row
+  const passes = new Map<string, { id: string; message: string; platforms: string[] }>();
+  for (const c of checks.filter((x) => x.status === 'pass')) {
+    const key = `${c.id}\u0000${c.message}`;
+    const row = passes.get(key) ?? { id: c.id, message: c.message, platforms: [] };
+    if (c.platform) row.platforms.push(c.platform);
+    passes.set(key, row);
+  }
   lines.push(
     '',
-    '### Checks',
+    `<details><summary>${passes.size} passed checks</summary>`,
     '',
-    '| | Check | Platform | Path | Message |',
-    '|---|---|---|---|---|',
+    '| | Check | Platform | Result |',
+    '|---|---|---|---|',
   );
-  for (const c of checks.slice(0, maxChecks)) {
-    const icon = c.status === 'pass' ? icons.pass : icons[c.severity];
-    const path = c.path ? `${c.path}${c.line ? `:${c.line}` : ''}` : undefined;
+  for (const row of [...passes.values()].slice(0, maxChecks)) {
     lines.push(
-      `| ${icon} | ${code(c.id)} | ${cell(c.platform)} | ${path ? code(cell(path)) : ''} | ${cell(c.message)} |`,
+      `| ${icons.pass} | ${code(row.id)} | ${cell(row.platforms.join(', '))} | ${cell(row.message)} |`,
     );
   }
-  if (checks.length > maxChecks)
-    lines.push('', `…and ${checks.length - maxChecks} more checks in the JSON report.`);
+  lines.push('', '</details>');
   if (report.modules.length > 0) {
     lines.push(
       '',

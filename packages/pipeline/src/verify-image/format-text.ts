@@ -48,7 +48,7 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
     const text =
       c.status === 'pass'
         ? p.dim(c.message)
-        : c.message.startsWith(where)
+        : !c.path || c.message.includes(c.path)
           ? c.message
           : `${where}${c.message}`;
     out.push(`  ${mark(c, p)} ${c.id}${multi && c.platform ? ` [${c.platform}]` : ''}  ${text}`);

@@ -1,6 +1,7 @@
 /** Runs every check on one platform's file tree. */
 import { detectImageKind, firmwareRootFor, isModuleFile, modulesRootFor } from '@talos-kmod/talos';
 import { collectTree } from './collect';
+import { checkArch } from './checks/arch';
 import { checkExtension } from './checks/extension';
 import { checkInstaller, checkKind } from './checks/kind';
 import { checkKernelRelease } from './checks/kernel-release';
@@ -73,6 +74,7 @@ export async function verifyTree(
       ...extra,
       ...checkExtension(ctx),
       ...release.outcomes,
+      ...checkArch(tree.platform, modules),
       ...checkSignatures(ctx, modules),
       ...checkRequiredModules(ctx, modules),
       ...checkUdev(ctx),

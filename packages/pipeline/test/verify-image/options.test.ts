@@ -1,0 +1,29 @@
+import { describe, expect, it } from '@jest/globals';
+import { validateVerifyOptions } from '@talos-kmod/pipeline';
+
+describe('validateVerifyOptions', () => {
+  it('normalizes module names and parses the Talos version and platform', () => {
+    const o = validateVerifyOptions({
+      image: ' ghcr.io/acme/hailort:4.24.0 ',
+      modules: ['hailo-pci', 'hailo_pci.ko', ' ', 'nvidia_uvm.ko.zst'],
+      talosVersion: 'v1.11',
+      platform: 'linux/arm64',
+    });
+    expect(o.image).toBe('ghcr.io/acme/hailort:4.24.0');
+    expect(o.modules).toEqual(['hailo_pci', 'nvidia_uvm']);
+    expect(o.talosVersion).toEqual({ major: 1, minor: 11, patch: 0, prerelease: [] });
+    expect(o.platform).toEqual({ os: 'linux', architecture: 'arm64' });
+    expect(o.failOn).toBe('error');
+  });
+
+  it.each([
+    [{ image: '' }, "input 'image' is empty"],
+    [{ image: 'x', kernelRelease: 'latest' }, "input 'kernel-release' is 'latest'"],
+    [{ image: 'x', modules: ['hailo pci'] }, "input 'modules' has 'hailo pci'"],
+    [{ image: 'x', talosVersion: 'one.eleven' }, "input 'talos-version' is 'one.eleven'"],
+    [{ image: 'x', platform: 'amd64' }, "input 'platform' is 'amd64'"],
+    [{ image: 'x', failOn: 'info' as 'error' }, "input 'fail-on' is 'info'"],
+  ])('refuses %j naming the input', (options, message) => {
+    expect(() => validateVerifyOptions(options)).toThrow(message);
+  });
+});

@@ -1,0 +1,310 @@
+/**
+ * The images the verify-image tests run against, built once per test file: real modules built
+ * against Debian's headers and signed with sign-file (test/support/modules.ts), assembled into OCI
+ * layouts (test/support/images.ts) and pushed to the file's registry with skopeo.
+ *
+ * Every failing case differs from the good extension in exactly one way, so that it fails exactly
+ * one check; `cases` lists them with that check's id and the inputs to use.
+ */
+import {
+  buildTestModule,
+  kernelRelease,
+  makeSigningKey,
+  signModule,
+  type TestKey,
+} from '../support/modules';
+import {
+  extensionFiles,
+  kernelImageFiles,
+  modulePackageFiles,
+  newDir,
+  pushLayout,
+  withVermagicRelease,
+  writeOciLayout,
+  type ManifestFields,
+  type PackageContent,
+  type TestFile,
+  type TestImage,
+} from '../support/images';
+
+/** A release of the same length as the headers' one, its ABI number's last digit changed (6.1.0-56 → 6.1.0-57). */
+export const otherRelease = kernelRelease.replace(
+  /^(\d+\.\d+\.\d+-\d*)(\d)/,
+  (_m, head: string, d: string) => `${head}${(Number(d) + 1) % 10}`,
+);
+
+export const goodRules = 'SUBSYSTEM=="hailo_chardev", MODE="0666"\n';
+export const firmwareName = 'hailo/hailo8_fw.bin';
+
+/** The inputs every case passes unless it says otherwise. */
+export interface CaseInputs {
+  kernelImage?: string;
+  kernelRelease?: string;
+  modules?: string[];
+  extensionName?: string;
+  talosVersion?: string;
+  platform?: string;
+  failOn?: 'error' | 'warning';
+}
+
+/** A built image and how to verify it. */
+export interface VerifyCase {
+  name: string;
+  image: string;
+  inputs: CaseInputs;
+  /** Ids of the failing (error or warning) checks, exactly; empty when it passes. */
+  failing: string[];
+  /** Whether verification passes (default: when `failing` is empty). */
+  passes?: boolean;
+  /** The platform named by the failures, for multi-platform cases. */
+  platform?: string;
+  /** A path the failure is about (for annotations). */
+  path?: string;
+}
+
+/** What the fixtures hold. */
+export interface Fixtures {
+  kernelImage: string;
+  kernelIndex: string;
+  goodExtensionDir: string;
+  goodExtensionFiles: TestFile[];
+  cases: VerifyCase[];
+  key: TestKey;
+}
+
+const manifest = (over: Partial<ManifestFields> = {}): ManifestFields => ({
+  name: 'hailort',
+  version: '4.24.0',
+  author: 'hailo.ai team',
+  description: 'Driver for HailoRT family of AI hardware',
+  talos: '>= v1.9.0',
+  ...over,
+});
+
+async function push(
+  host: string,
+  repo: string,
+  images: TestImage[],
+  tag = 'test',
+): Promise<string> {
+  const dir = await writeOciLayout(newDir(repo.replace(/\//g, '-')), images, tag);
+  return pushLayout(dir, host, repo, tag);
+}
+
+/** Builds every module and image and pushes them to `host`. */
+export async function buildFixtures(host: string): Promise<Fixtures> {
+  const [hailo, intreeA, intreeB] = await Promise.all([
+    buildTestModule({ name: 'hailo_pci', firmware: [firmwareName] }),
+    buildTestModule({ name: 'intree_a' }),
+    buildTestModule({ name: 'intree_b' }),
+  ]);
+  const [key, otherKey] = await Promise.all([
+    makeSigningKey({ name: 'kernel' }),
+    makeSigningKey({ name: 'other-build' }),
+  ]);
+  const patched = await withVermagicRelease(hailo, otherRelease);
+  const [signed, signedOther, signedPatched, signedA, signedB] = await Promise.all([
+    signModule(hailo, key),
+    signModule(hailo, otherKey),
+    signModule(patched, key),
+    signModule(intreeA, key),
+    signModule(intreeB, key),
+  ]);
+  const at = 'kernel/drivers/misc/hailo_pci.ko';
+  const kernelFiles = kernelImageFiles({
+    kernelRelease,
+    modules: [
+      { file: signedA, at: 'kernel/drivers/a/intree_a.ko' },
+      { file: signedB, at: 'kernel/drivers/b/intree_b.ko' },
+    ],
+  });
+  const content = (over: Partial<PackageContent> = {}): PackageContent => ({
+    kernelRelease,
+    modules: [{ file: signed, at }],
+    rules: { '51-hailo-udev.rules': goodRules },
+    firmware: { [firmwareName]: 'firmware bytes' },
+    ...over,
+  });
+  const ext = (
+    m: Partial<ManifestFields>,
+    c: Partial<PackageContent> = {},
+    extra: TestFile[] = [],
+  ): TestImage => ({
+    layers: [[...extensionFiles(manifest(m), content(c)), ...extra]],
+  });
+  const base: CaseInputs = {
+    modules: ['hailo_pci'],
+    extensionName: 'hailort',
+    talosVersion: 'v1.11.0',
+  };
+  const modPath = (release = kernelRelease) => `rootfs/usr/lib/modules/${release}/${at}`;
+
+  const kernelImage = await push(host, 'acme/kernel', [{ layers: [kernelFiles] }]);
+  const kernelIndex = await push(host, 'acme/kernel-multi', [
+    { platform: { os: 'linux', architecture: 'amd64' }, layers: [kernelFiles] },
+    { platform: { os: 'linux', architecture: 'arm64' }, layers: [kernelFiles] },
+  ]);
+  const withKernel = { ...base, kernelImage };
+  const goodExtensionFiles = extensionFiles(manifest(), content());
+  const goodExtension = await push(host, 'acme/hailort', [{ layers: [goodExtensionFiles] }]);
+  const specs: (Omit<VerifyCase, 'image'> & { images?: TestImage[]; image?: string })[] = [
+    { name: 'good extension', image: goodExtension, inputs: withKernel, failing: [] },
+    {
+      name: 'good module package',
+      images: [{ layers: [modulePackageFiles(content())] }],
+      inputs: { kernelImage, modules: ['hailo_pci'], talosVersion: 'v1.11.0' },
+      failing: [],
+    },
+    {
+      name: 'module signed by another build key',
+      images: [ext({}, { modules: [{ file: signedOther, at }] })],
+      inputs: withKernel,
+      failing: ['signature.same-key'],
+      path: modPath(),
+    },
+    {
+      name: 'unsigned module',
+      images: [ext({}, { modules: [{ file: hailo, at }] })],
+      inputs: withKernel,
+      failing: ['signature.signed'],
+      path: modPath(),
+    },
+    {
+      name: 'modules in another release directory than the kernel',
+      images: [ext({}, { modules: [{ file: signed, at, release: otherRelease }] })],
+      inputs: withKernel,
+      failing: ['kernel-release.kernel'],
+      path: `rootfs/usr/lib/modules/${otherRelease}`,
+    },
+    {
+      name: 'module whose vermagic names another release',
+      images: [ext({}, { modules: [{ file: signedPatched, at }] })],
+      inputs: withKernel,
+      failing: ['kernel-release.vermagic'],
+      path: modPath(),
+    },
+    {
+      name: 'two kernel release directories',
+      images: [
+        ext(
+          {},
+          {
+            modules: [
+              { file: signed, at },
+              { file: signed, at, release: otherRelease },
+            ],
+          },
+        ),
+      ],
+      inputs: withKernel,
+      failing: ['kernel-release.dir'],
+      path: 'rootfs/usr/lib/modules',
+    },
+    {
+      name: 'file at a path extensions may not use',
+      images: [
+        ext({}, {}, [{ path: 'rootfs/usr/bin/hailortcli', content: '#!/bin/sh\n', mode: 0o755 }]),
+      ],
+      inputs: withKernel,
+      failing: ['extension.allowed-path'],
+      path: 'rootfs/usr/bin/hailortcli',
+    },
+    {
+      name: 'world-writable file',
+      images: [
+        ext({}, {}, [
+          { path: 'rootfs/usr/local/share/hailo/config.json', content: '{}', mode: 0o666 },
+        ]),
+      ],
+      inputs: withKernel,
+      failing: ['extension.world-writable'],
+      path: 'rootfs/usr/local/share/hailo/config.json',
+    },
+    {
+      name: 'manifest version other than v1alpha1',
+      images: [ext({ manifestVersion: 'v1alpha2' })],
+      inputs: withKernel,
+      failing: ['extension.manifest-version'],
+      path: 'manifest.yaml',
+    },
+    {
+      name: 'extension name other than the package name',
+      image: goodExtension,
+      inputs: { ...withKernel, extensionName: 'hailo' },
+      failing: ['extension.name'],
+      path: 'manifest.yaml',
+    },
+    {
+      name: 'compatibility constraint the Talos version does not satisfy',
+      images: [ext({ talos: '>= v1.12.0' })],
+      inputs: withKernel,
+      failing: ['extension.compatibility'],
+      path: 'manifest.yaml',
+    },
+    {
+      name: 'udev rule that does not parse',
+      images: [
+        ext({}, { rules: { '51-hailo-udev.rules': 'SUBSYSTEM=="hailo_chardev", MODE="0666\n' } }),
+      ],
+      inputs: withKernel,
+      failing: ['udev.syntax'],
+      path: 'rootfs/usr/lib/udev/rules.d/51-hailo-udev.rules',
+    },
+    {
+      name: 'udev rules under etc/udev',
+      images: [ext({}, { rulesDir: 'etc/udev/rules.d' })],
+      inputs: withKernel,
+      failing: ['udev.location'],
+      path: 'rootfs/etc/udev/rules.d/51-hailo-udev.rules',
+    },
+    {
+      name: 'required module missing',
+      image: goodExtension,
+      inputs: { ...withKernel, modules: ['hailo_pci', 'hailo_missing'] },
+      failing: ['modules.required'],
+    },
+    {
+      name: 'missing firmware is only a warning',
+      images: [ext({}, { firmware: {} })],
+      inputs: withKernel,
+      failing: ['firmware.present'],
+      passes: true,
+      path: modPath(),
+    },
+    {
+      name: 'missing firmware with fail-on warning',
+      images: [ext({}, { firmware: {} })],
+      inputs: { ...withKernel, failOn: 'warning' },
+      failing: ['firmware.present'],
+      path: modPath(),
+    },
+    {
+      name: 'multi-platform index whose arm64 image holds x86_64 modules',
+      images: [
+        { platform: { os: 'linux', architecture: 'amd64' }, layers: [goodExtensionFiles] },
+        { platform: { os: 'linux', architecture: 'arm64' }, layers: [goodExtensionFiles] },
+      ],
+      inputs: { ...base, kernelImage: kernelIndex },
+      failing: ['module.arch'],
+      platform: 'linux/arm64',
+      path: modPath(),
+    },
+    {
+      name: 'one platform of a multi-platform index, chosen with platform',
+      images: [
+        { platform: { os: 'linux', architecture: 'amd64' }, layers: [goodExtensionFiles] },
+        { platform: { os: 'linux', architecture: 'arm64' }, layers: [goodExtensionFiles] },
+      ],
+      inputs: { ...base, kernelImage: kernelIndex, platform: 'linux/amd64' },
+      failing: [],
+    },
+  ];
+  const cases: VerifyCase[] = [];
+  for (const [i, s] of specs.entries()) {
+    const { images, image, ...rest } = s;
+    cases.push({ ...rest, image: image ?? (await push(host, `acme/case-${i}`, images ?? [])) });
+  }
+  const goodExtensionDir = newDir('good-extension-layout');
+  await writeOciLayout(goodExtensionDir, [{ layers: [goodExtensionFiles] }], 'test');
+  return { kernelImage, kernelIndex, goodExtensionDir, goodExtensionFiles, cases, key };
+}

@@ -1,0 +1,214 @@
+/**
+ * `talos-kmod verify` through the CLI program: the same images and expectations as the action
+ * test, text and JSON output, every image form (registry, docker-archive, oci-archive, oci layout,
+ * plain directory), and exit codes 0 / 1 / 2.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { runCli } from '@talos-kmod/cli';
+import type { VerifyReport } from '@talos-kmod/pipeline';
+import { newDir, writeDirectory, writeDockerArchive, writeOciArchive } from '../support/images';
+import { kernelRelease } from '../support/modules';
+import { startRegistry, type TestRegistry } from '../support/registry';
+import { buildFixtures, type CaseInputs, type Fixtures, type VerifyCase } from './fixtures';
+
+let registry: TestRegistry;
+let fixtures: Fixtures;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  fixtures = await buildFixtures(registry.host);
+}, 600_000);
+
+afterAll(async () => {
+  await registry?.stop();
+});
+
+async function cli(
+  args: string[],
+  tty = false,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const stdout = Object.assign(new PassThrough(), { isTTY: tty });
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (b: Buffer) => (out += b.toString()));
+  stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const code = await runCli(args, { stdout, stderr, env: {}, cwd: process.cwd() });
+  return { code, stdout: out, stderr: err };
+}
+
+function flags(i: CaseInputs): string[] {
+  return [
+    ...(i.kernelImage ? ['--kernel-image', i.kernelImage] : []),
+    ...(i.kernelRelease ? ['--kernel-release', i.kernelRelease] : []),
+    ...(i.modules ?? []).flatMap((m) => ['--module', m]),
+    ...(i.extensionName ? ['--extension-name', i.extensionName] : []),
+    ...(i.talosVersion ? ['--talos-version', i.talosVersion] : []),
+    ...(i.platform ? ['--platform', i.platform] : []),
+    ...(i.failOn ? ['--fail-on', i.failOn] : []),
+  ];
+}
+
+function failingIds(report: VerifyReport): string[] {
+  return [
+    ...new Set(
+      report.checks.filter((c) => c.status === 'fail' && c.severity !== 'info').map((c) => c.id),
+    ),
+  ].sort();
+}
+
+const byName = (name: string): VerifyCase => {
+  const c = fixtures.cases.find((x) => x.name === name);
+  if (!c) throw new Error(`no fixture case ${name}`);
+  return c;
+};
+
+describe('talos-kmod verify', () => {
+  it.each([
+    'good extension',
+    'good module package',
+    'module signed by another build key',
+    'unsigned module',
+    'modules in another release directory than the kernel',
+    'module whose vermagic names another release',
+    'two kernel release directories',
+    'file at a path extensions may not use',
+    'world-writable file',
+    'manifest version other than v1alpha1',
+    'extension name other than the package name',
+    'compatibility constraint the Talos version does not satisfy',
+    'udev rule that does not parse',
+    'udev rules under etc/udev',
+    'required module missing',
+    'missing firmware is only a warning',
+    'missing firmware with fail-on warning',
+    'multi-platform index whose arm64 image holds x86_64 modules',
+    'one platform of a multi-platform index, chosen with platform',
+  ])(
+    '%s: --json report and exit code name exactly its reason',
+    async (name) => {
+      const c = byName(name);
+      const { code, stdout } = await cli(['verify', c.image, ...flags(c.inputs), '--json']);
+      const report = JSON.parse(stdout) as VerifyReport;
+      const passes = c.passes ?? c.failing.length === 0;
+      expect(failingIds(report)).toEqual(c.failing);
+      expect(report.passed).toBe(passes);
+      expect(code).toBe(passes ? 0 : 1);
+      if (c.platform) {
+        const failing = report.checks.filter(
+          (x) => x.status === 'fail' && c.failing.includes(x.id),
+        );
+        expect(failing.every((x) => x.platform === c.platform)).toBe(true);
+      }
+    },
+    120_000,
+  );
+
+  it('prints readable text naming the failing check and what to do, without colour off a TTY', async () => {
+    const c = byName('module signed by another build key');
+    const { code, stdout } = await cli(['verify', c.image, ...flags(c.inputs)]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^FAILED /);
+    expect(stdout).toContain('✗ signature.same-key');
+    expect(stdout).toContain('make kernel <pkg>');
+    expect(stdout).not.toContain('\u001b[');
+  }, 120_000);
+
+  it('colours the text on a TTY', async () => {
+    const c = byName('good extension');
+    const { code, stdout } = await cli(['verify', c.image, ...flags(c.inputs)], true);
+    expect(code).toBe(0);
+    expect(stdout).toContain('\u001b[32m');
+    expect(stdout).toContain('PASSED');
+  }, 120_000);
+
+  it('reads the same extension from a registry, docker-archive, oci-archive, oci layout and a directory', async () => {
+    const image = { layers: [fixtures.goodExtensionFiles] };
+    const specs = [
+      byName('good extension').image,
+      `docker-archive:${await writeDockerArchive(join(newDir('da'), 'ext.tar'), image)}`,
+      `oci-archive:${await writeOciArchive(join(newDir('oa'), 'ext.tar'), [image])}`,
+      `oci:${fixtures.goodExtensionDir}`,
+      await writeDirectory(newDir('plain'), fixtures.goodExtensionFiles),
+    ];
+    const reportPath = join(newDir('cli-report'), 'r.json');
+    for (const spec of specs) {
+      const { code, stdout, stderr } = await cli([
+        'verify',
+        spec,
+        '--kernel-image',
+        fixtures.kernelImage,
+        '--module',
+        'hailo_pci',
+        '--json',
+        '--report-path',
+        reportPath,
+      ]);
+      expect({ spec, code, stderr: code === 0 ? '' : stderr }).toEqual({
+        spec,
+        code: 0,
+        stderr: '',
+      });
+      const report = JSON.parse(stdout) as VerifyReport;
+      expect(JSON.parse(readFileSync(reportPath, 'utf8'))).toEqual(report);
+      expect(report.modules.map((m) => [m.name, m.path, m.signed, m.key])).toEqual([
+        [
+          'hailo_pci',
+          `rootfs/usr/lib/modules/${kernelRelease}/kernel/drivers/misc/hailo_pci.ko`,
+          true,
+          fixtures.key.serial,
+        ],
+      ]);
+      expect(report.platforms.map((p) => p.kind)).toEqual(['extension']);
+    }
+  }, 240_000);
+
+  it('verifies the kernel image itself: its in-tree modules share one key', async () => {
+    const { code, stdout } = await cli(['verify', fixtures.kernelImage, '--json']);
+    const report = JSON.parse(stdout) as VerifyReport;
+    expect(code).toBe(0);
+    expect(report.platforms).toEqual([
+      expect.objectContaining({ kind: 'kernel', kernelRelease, moduleCount: 2 }),
+    ]);
+    expect(report.checks.find((c) => c.id === 'signature.consistent')?.status).toBe('pass');
+  }, 120_000);
+
+  it('checks against --kernel-release when there is no kernel image', async () => {
+    const c = byName('good extension');
+    const ok = await cli(['verify', c.image, '--kernel-release', kernelRelease, '--json']);
+    expect(ok.code).toBe(0);
+    const bad = await cli(['verify', c.image, '--kernel-release', '6.12.31-talos', '--json']);
+    expect(bad.code).toBe(1);
+    expect(failingIds(JSON.parse(bad.stdout) as VerifyReport)).toEqual([
+      'kernel-release.kernel',
+      'kernel-release.vermagic',
+    ]);
+  }, 120_000);
+
+  it('exits 2 for an image that cannot be read and for bad flags', async () => {
+    const missing = await cli(['verify', `${registry.host}/acme/does-not-exist:nope`]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('error:');
+    const badPlatform = await cli([
+      'verify',
+      byName('good extension').image,
+      '--platform',
+      'linux/s390x',
+    ]);
+    expect(badPlatform.code).toBe(2);
+    expect(badPlatform.stderr).toContain('not linux/s390x');
+    const badVersion = await cli([
+      'verify',
+      byName('good extension').image,
+      '--talos-version',
+      'latest',
+    ]);
+    expect(badVersion.code).toBe(2);
+    expect(badVersion.stderr).toContain("'talos-version' is 'latest'");
+    const badFailOn = await cli(['verify', byName('good extension').image, '--fail-on', 'never']);
+    expect(badFailOn.code).toBe(2);
+  }, 120_000);
+});
