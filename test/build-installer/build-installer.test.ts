@@ -105,6 +105,8 @@ describe('build-installer action', () => {
       {
         'imager-image': multi.imager,
         'base-installer-image': multi.installerBase,
+        // As the reusable workflow passes it: unused here, the imager carries its kernel.
+        'kernel-image': `${prefix}/kernel:k1`,
         'extension-images': `${prefix}/hailort:4.24.0`,
         platforms: 'linux/amd64,linux/arm64',
         registry: registry.host,
@@ -131,6 +133,8 @@ describe('build-installer action', () => {
     }
     expect(out['imager-image']).toBe(multi.imager);
     expect(out['installer-base-image']).toBe(multi.installerBase);
+    expect(run.stdout).toMatch(/::warning::input 'kernel-image' is not used with 'imager-image'/);
+    expect(run.summary).not.toContain('- kernel:');
     expect((out.tarball ?? '').split('\n')).toEqual([
       `${runnerTemp}/talos-installer/installer-amd64.tar`,
       `${runnerTemp}/talos-installer/installer-arm64.tar`,

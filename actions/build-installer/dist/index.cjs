@@ -70061,12 +70061,17 @@ async function buildInstallerBaseAndImager(input, deps) {
 }
 
 // packages/pipeline/src/build-installer/resolve-inputs.ts
-async function pinInputs(options, registry, logger) {
+async function pinInputs(options, mode, registry, logger) {
+  if (mode === "imager-image" && options.kernelImage) {
+    logger.warning(
+      `input 'kernel-image' is not used with 'imager-image': the imager carries its own kernel (${options.imagerImage ?? ""})`
+    );
+  }
   return logger.group("Resolve input images to digests", async () => {
     const pin = async (ref) => (await resolveDigest(ref, registry)).toString();
     const optional = async (ref) => ref ? pin(ref) : void 0;
     const extensionImages = await Promise.all(options.extensionImages.map(pin));
-    const kernelImage = await optional(options.kernelImage);
+    const kernelImage = await optional(mode === "talos-dir" ? options.kernelImage : void 0);
     const baseInstallerImage = await optional(options.baseInstallerImage);
     const imagerImage = await optional(options.imagerImage);
     for (const e of extensionImages) logger.info(`extension: ${e}`);
@@ -70267,7 +70272,7 @@ async function run(options, v2, deps) {
   if (v2.defaultDestination) {
     logger.info(`no installer-ref given: publishing to ${v2.destination.toString()}`);
   }
-  const pinned = await pinInputs(options, registry, logger);
+  const pinned = await pinInputs(options, v2.mode, registry, logger);
   const { tarballs, imagerImage, installerBaseImage } = await produceTarballs(v2, pinned, {
     exec: deps.exec,
     logger,

@@ -80,7 +80,7 @@ async function run(
   if (v.defaultDestination) {
     logger.info(`no installer-ref given: publishing to ${v.destination.toString()}`);
   }
-  const pinned = await pinInputs(options, registry, logger);
+  const pinned = await pinInputs(options, v.mode, registry, logger);
   const { tarballs, imagerImage, installerBaseImage } = await produceTarballs(v, pinned, {
     exec: deps.exec,
     logger,

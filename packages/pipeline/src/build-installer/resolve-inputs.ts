@@ -19,14 +19,20 @@ export interface PinnedInputs {
 /** Resolves the given input images to `name:tag@sha256:…` from their registries. */
 export async function pinInputs(
   options: BuildInstallerOptions,
+  mode: 'talos-dir' | 'imager-image',
   registry: RegistryOptions,
   logger: Logger,
 ): Promise<PinnedInputs> {
+  if (mode === 'imager-image' && options.kernelImage) {
+    logger.warning(
+      `input 'kernel-image' is not used with 'imager-image': the imager carries its own kernel (${options.imagerImage ?? ''})`,
+    );
+  }
   return logger.group('Resolve input images to digests', async () => {
     const pin = async (ref: string) => (await resolveDigest(ref, registry)).toString();
     const optional = async (ref: string | undefined) => (ref ? pin(ref) : undefined);
     const extensionImages = await Promise.all(options.extensionImages.map(pin));
-    const kernelImage = await optional(options.kernelImage);
+    const kernelImage = await optional(mode === 'talos-dir' ? options.kernelImage : undefined);
     const baseInstallerImage = await optional(options.baseInstallerImage);
     const imagerImage = await optional(options.imagerImage);
     for (const e of extensionImages) logger.info(`extension: ${e}`);
