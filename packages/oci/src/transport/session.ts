@@ -137,34 +137,29 @@ export class RegistrySession {
     );
   }
 
-  /** GET /v2/ with retries; records the challenge. `retryNetwork`: retry resets (else throw raw). */
-  private async pingAt(endpoint: Endpoint, retryNetwork: boolean): Promise<Endpoint> {
+  /**
+   * GET /v2/ once (the request that needed it retries); records the challenge. With
+   * `mapNetwork` false, connection failures are thrown raw so the caller can fall back to HTTP.
+   */
+  private async pingAt(endpoint: Endpoint, mapNetwork: boolean): Promise<Endpoint> {
     const url = `${endpoint.origin}/v2/`;
-    return withRetry(`ping ${this.registry}`, this.options.retry, this.options.logger, async () => {
-      let res;
-      try {
-        res = await send(endpoint.agent, 'GET', url, { 'user-agent': this.options.userAgent });
-      } catch (e: unknown) {
-        if (!retryNetwork)
-          throw Object.assign(new Error((e as Error).message), {
-            cause: e,
-            code: networkErrorCode(e),
-          });
-        throw connectionError(this.registry, 'GET', url, e);
-      }
-      await discard(res);
-      if (res.status === 401) {
-        this.challenge = pickChallenge(parseChallenges(res.headers['www-authenticate']));
-      } else if (isTemporaryStatus(res.status)) {
-        throw new RegistryError(`${this.registry} answered ${res.status} to GET /v2/`, {
-          method: 'GET',
-          url,
-          status: res.status,
-          temporary: true,
-        });
-      }
-      return endpoint;
-    });
+    let res;
+    try {
+      res = await send(endpoint.agent, 'GET', url, { 'user-agent': this.options.userAgent });
+    } catch (e: unknown) {
+      if (!mapNetwork) throw e;
+      throw connectionError(this.registry, 'GET', url, e);
+    }
+    await discard(res);
+    if (res.status === 401) {
+      this.challenge = pickChallenge(parseChallenges(res.headers['www-authenticate']));
+    } else if (isTemporaryStatus(res.status)) {
+      throw new RegistryError(
+        `${this.registry} answered ${res.status} to GET /v2/: this is on the registry's side; retry later`,
+        { method: 'GET', url, status: res.status, temporary: true },
+      );
+    }
+    return endpoint;
   }
 
   /** Records a challenge seen on a 401 (some registries allow anonymous /v2/). */

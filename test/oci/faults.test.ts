@@ -1,0 +1,100 @@
+/**
+ * Temporary failures: a loopback proxy in front of a real registry fails a share of requests
+ * (500, 503, connection resets). Pushes and reads still complete; when every request fails the
+ * client stops after its bounded retries with a clear error.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
+import { RegistryError, openImage, push, walkImageFiles } from '@talos-kmod/oci';
+import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
+import { startRegistry, type TestRegistry } from '../support/registry';
+import { skopeoDigest, tempDir, writeLayout } from './fixtures';
+
+let registry: TestRegistry;
+let proxy: FaultProxy;
+let work: string;
+let layout: string;
+
+beforeAll(async () => {
+  registry = await startRegistry();
+  proxy = await startFaultProxy(registry.host, { every: 0, kinds: ['503'] });
+  work = tempDir('faults');
+  // Incompressible content so the layer spans many upload chunks.
+  const big = randomBytes(3 * 1024 * 1024).toString('base64');
+  layout = (
+    await writeLayout(join(work, 'layout'), [
+      {
+        layers: [
+          { compression: 'gzip', entries: [{ path: 'data/big', content: big }] },
+          { compression: 'gzip', entries: [{ path: 'etc/small', content: 'small\n' }] },
+        ],
+      },
+    ])
+  ).dir;
+}, 60_000);
+
+afterAll(async () => {
+  await proxy?.stop();
+  await registry?.stop();
+  rmSync(work, { recursive: true, force: true });
+});
+
+const fast = { retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 50 }, chunkSize: 512 * 1024 };
+
+describe('a registry behind a proxy that fails every third request', () => {
+  it('still completes a chunked push with the same digest as a direct push', async () => {
+    proxy.plan = { every: 3, kinds: ['503', 'reset', '500'] };
+    const before = { ...proxy.stats };
+    const viaProxy = await push(`oci:${layout}`, `${proxy.host}/faults/app:v1`, fast);
+    expect(proxy.stats.failed - before.failed).toBeGreaterThan(3);
+    const direct = await push(`oci:${layout}`, `${registry.host}/faults/direct:v1`);
+    expect(viaProxy.digest).toBe(direct.digest);
+    expect(skopeoDigest(`docker://${registry.host}/faults/app:v1`)).toBe(direct.digest);
+  }, 60_000);
+
+  it('still reads every file of the image', async () => {
+    proxy.plan = { every: 3, kinds: ['reset', '503'] };
+    const source = await openImage(`${proxy.host}/faults/app:v1`, fast);
+    try {
+      const files: string[] = [];
+      await walkImageFiles(await source.image(), {
+        want: (f) => f.path === 'etc/small',
+        onFile: (f, content) =>
+          void files.push(`${f.path}${content ? `=${content.toString().trim()}` : ''}`),
+      });
+      expect(files.sort()).toEqual(['data/big', 'etc/small=small']);
+    } finally {
+      await source.close();
+    }
+  }, 60_000);
+});
+
+describe('a registry behind a proxy that fails every request', () => {
+  it('gives up after bounded retries with an error that says to retry later', async () => {
+    proxy.plan = { every: 1, kinds: ['503'] };
+    const before = proxy.stats.requests;
+    const e = await push(`oci:${layout}`, `${proxy.host}/faults/never:v1`, {
+      ...fast,
+      retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 },
+    }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(RegistryError);
+    expect((e as RegistryError).temporary).toBe(true);
+    expect((e as RegistryError).status).toBe(503);
+    expect((e as Error).message).toContain('retry later');
+    const sent = proxy.stats.requests - before;
+    expect(sent).toBeGreaterThanOrEqual(3);
+    expect(sent).toBeLessThanOrEqual(3 * 5);
+  }, 60_000);
+
+  it('gives up on connection resets too', async () => {
+    proxy.plan = { every: 1, kinds: ['reset'] };
+    const e = await push(`oci:${layout}`, `${proxy.host}/faults/never:v2`, {
+      ...fast,
+      retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 },
+    }).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(RegistryError);
+    expect((e as Error).message).toMatch(/connection to .* failed .*retry later/);
+  }, 60_000);
+});
