@@ -66303,7 +66303,7 @@ function connectionError(registry, method, url, e) {
     message = `TLS handshake with ${registry} failed (${code2 || detail}): if it serves plain HTTP, list it as an insecure registry`;
   } else {
     temporary = true;
-    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${url}`;
+    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${url}: the registry or the network is failing; retry later`;
   }
   return new RegistryError(message, { method, url, cause: e, temporary });
 }
@@ -66477,9 +66477,32 @@ var RegistryTransport = class {
     return s;
   }
   /** Sends a request with retries; the caller must consume or discard the response body. */
-  request(req) {
+  async request(req) {
     if (req.noRetry) return this.attempt(req);
-    return withRetry(req.what, this.retry, this.logger, () => this.attempt(req));
+    const start = Date.now();
+    let attempts = 0;
+    try {
+      return await withRetry(req.what, this.retry, this.logger, () => {
+        attempts++;
+        return this.attempt(req);
+      });
+    } catch (e) {
+      if (e instanceof RegistryError && e.temporary && attempts > 1) {
+        const seconds = ((Date.now() - start) / 1e3).toFixed(1);
+        throw new RegistryError(
+          `${e.message} (gave up after ${attempts} attempts in ${seconds} s)`,
+          {
+            method: e.method,
+            url: e.url,
+            codes: e.codes,
+            temporary: true,
+            cause: e,
+            ...e.status !== void 0 ? { status: e.status } : {}
+          }
+        );
+      }
+      throw e;
+    }
   }
   /** Closes pooled connections. */
   close() {
@@ -66596,7 +66619,41 @@ var Client = class {
   options;
   transport;
   logger;
-  manifestRequest(ref, method) {
+  async manifestRequest(ref, method) {
+    try {
+      return await this.sendManifestRequest(ref, method);
+    } catch (e) {
+      if (e instanceof RegistryError && e.status === 404 && !e.codes.includes("NAME_UNKNOWN")) {
+        if (await this.listTags(ref).catch(() => []) === void 0) {
+          throw new RegistryError(notFoundMessage(ref, ["NAME_UNKNOWN"]), {
+            method: e.method,
+            url: e.url,
+            status: 404,
+            codes: ["NAME_UNKNOWN"]
+          });
+        }
+      }
+      throw e;
+    }
+  }
+  async listTags(input) {
+    const ref = toReference(input);
+    const res = await this.transport.request({
+      registry: ref.registry,
+      method: "GET",
+      path: `/v2/${ref.repository}/tags/list`,
+      scopes: [`repository:${ref.repository}:pull`],
+      expect: [200, 404],
+      what: `list tags of ${ref.registry}/${ref.repository}`
+    });
+    if (res.status === 404) {
+      await discard(res);
+      return void 0;
+    }
+    const body = await res.body.json();
+    return Array.isArray(body.tags) ? body.tags.map(String) : [];
+  }
+  sendManifestRequest(ref, method) {
     const id = manifestIdentifier(ref);
     return this.transport.request({
       registry: ref.registry,
@@ -67828,7 +67885,9 @@ var MAX_BLOCK = 128 * 1024;
 var DEFAULT_MAX_DECOMPRESSED_SIZE = 512 * 1024 * 1024;
 
 // packages/kmod/src/read-module-file.ts
-var TAIL = 16 * 1024;
+var HEAD = 4096;
+var TAIL = 8 * 1024;
+var scratch = { head: new Uint8Array(HEAD), tail: new Uint8Array(TAIL) };
 
 // packages/kmod/src/internal/verify/certificate.ts
 var import_asn1_schema2 = __toESM(require_cjs2(), 1);
