@@ -169,10 +169,8 @@ describe('a module scaffolded by new-module', () => {
       expect(image).toMatch(
         new RegExp(`^${registry.host}/example-owner/widget:1\\.2\\.3@sha256:[0-9a-f]{64}$`),
       );
-      // The generated test step (/extensions-validator validate …) ran and passed.
-      expect(logger.text()).toMatch(
-        /RUN \[\\?"\/bin\/sh\\?", \\?"-e\\?", \\?"\/\.steps\/\d+-test\.sh\\?"\]/,
-      );
+      // The generated test step ran the extensions-validator (the fixture's stand-in) and passed.
+      expect(logger.text()).toContain('extensions-validator: widget 1.2.3 ok');
 
       const root = unpackImage(image);
       expect(listFiles(root)).toEqual([
