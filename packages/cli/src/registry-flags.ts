@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { UserError, type Logger } from '@talos-kmod/common';
-import type { RegistryOptions } from '@talos-kmod/oci';
+import { parsePlatform, type Platform, type RegistryOptions } from '@talos-kmod/oci';
 
 /** The parsed flags. */
 export interface RegistryFlags {
@@ -46,7 +46,7 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   return text.replace(/\r?\n$/, '');
 }
 
-/** A usage or access error (exit code 2). */
+/** A usage or access error (exit code 2): bad flags, missing or rejected credentials. */
 export class AccessError extends UserError {
   readonly exitCode = 2;
 }
@@ -55,9 +55,14 @@ export class AccessError extends UserError {
 export async function registryOptions(
   flags: RegistryFlags,
   logger: Logger,
+  env: NodeJS.ProcessEnv = process.env,
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<RegistryOptions> {
-  const options: RegistryOptions = { insecureRegistries: flags.insecureRegistry, logger };
+  const options: RegistryOptions = {
+    insecureRegistries: flags.insecureRegistry,
+    logger,
+    ...(env.DOCKER_CONFIG ? { dockerConfigDir: env.DOCKER_CONFIG } : {}),
+  };
   if (flags.passwordStdin && !flags.username) {
     throw new AccessError(
       '--password-stdin needs --username: give the user name the password belongs to',
@@ -89,4 +94,14 @@ export function accessExitCode<T extends Error>(e: T): T {
   const status = (e as { status?: unknown }).status;
   if (status === 401 || status === 403) Object.assign(e, { exitCode: 2 });
   return e;
+}
+
+/** Parses a `--platform` value; a bad one is a usage error (exit code 2). */
+export function platformFlag(value: string | undefined): Platform | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parsePlatform(value);
+  } catch (e: unknown) {
+    throw new AccessError((e as Error).message);
+  }
 }

@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import {
   formatPlatform,
   openImage,
-  parsePlatform,
   type Image,
   type ImageSource,
   type Platform,
@@ -15,6 +14,7 @@ import { formatBytes } from '../progress/bars';
 import {
   accessExitCode,
   addRegistryFlags,
+  platformFlag,
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
@@ -72,8 +72,8 @@ export const registerInspect: RegisterCommand = (program: Command, context) => {
       .option('--platform <os/arch>', 'only this platform of a multi-platform image'),
   ).action(async (spec: string, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger);
-    const platform = flags.platform ? parsePlatform(flags.platform) : undefined;
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env);
+    const platform = platformFlag(flags.platform);
     let source: ImageSource | undefined;
     try {
       source = await openImage(spec, options);

@@ -4,16 +4,11 @@
  */
 import type { Command } from 'commander';
 import { UserError } from '@talos-kmod/common';
-import {
-  openImage,
-  parsePlatform,
-  walkImageFiles,
-  type ImageFile,
-  type ImageSource,
-} from '@talos-kmod/oci';
+import { openImage, walkImageFiles, type ImageFile, type ImageSource } from '@talos-kmod/oci';
 import {
   accessExitCode,
   addRegistryFlags,
+  platformFlag,
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
@@ -71,13 +66,13 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
       .option('-l, --long', 'show type, mode, owner, size and link targets'),
   ).action(async (spec: string, prefix: string | undefined, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env);
     const under = prefix ? normalizePrefix(prefix) : '';
     const matches = (p: string) => !under || p === under || p.startsWith(`${under}/`);
     let source: ImageSource | undefined;
     try {
       source = await openImage(spec, options);
-      const image = await source.image(flags.platform ? parsePlatform(flags.platform) : undefined);
+      const image = await source.image(platformFlag(flags.platform));
       const files: ImageFile[] = [];
       await walkImageFiles(image, {
         onFile: (f) => {

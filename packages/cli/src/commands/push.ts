@@ -3,11 +3,12 @@
  * registry reference) like `crane push`, and prints the pinned reference on stdout.
  */
 import type { Command } from 'commander';
-import { parsePlatform, push } from '@talos-kmod/oci';
+import { push } from '@talos-kmod/oci';
 import { createProgressReporter, formatBytes } from '../progress/bars';
 import {
   accessExitCode,
   addRegistryFlags,
+  platformFlag,
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
@@ -38,13 +39,13 @@ export const registerPush: RegisterCommand = (program: Command, context) => {
       ),
   ).action(async (source: string, dest: string, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env);
     const progress = createProgressReporter(ctx.io.stderr);
     try {
       const result = await push(source, dest, {
         ...options,
         onProgress: (e) => progress.onProgress(e),
-        ...(flags.platform ? { platform: parsePlatform(flags.platform) } : {}),
+        ...(flags.platform ? { platform: platformFlag(flags.platform) } : {}),
         ...(flags.keepUncompressed ? { uncompressedLayers: 'keep' as const } : {}),
       });
       progress.finish();
