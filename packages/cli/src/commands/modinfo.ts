@@ -87,6 +87,10 @@ function toJson(r: Report): unknown {
   };
 }
 
+function indent(json: string): string {
+  return json.replace(/^/gm, '  ');
+}
+
 async function readCert(path: string): Promise<Uint8Array> {
   try {
     return await readFile(path);
@@ -113,25 +117,21 @@ export const registerModinfo: RegisterCommand = (program: Command, context) => {
     .action(async (files: string[], flags: Flags) => {
       const ctx = context();
       const cert = flags.cert ? await readCert(flags.cert) : undefined;
-      const reports: Report[] = [];
-      for (const file of files) {
+      const out = (s: string) => ctx.io.stdout.write(s);
+      // Reports are written as they come and not kept: a kernel has thousands of modules.
+      let failed = 0;
+      if (flags.json) out('[');
+      for (const [i, file] of files.entries()) {
         const r = await inspectOne(file, cert);
         ctx.logger.debug(`${file}: ${r.info ? `${r.info.problems.length} problem(s)` : r.error}`);
-        if (!flags.json)
-          printText(
-            r,
-            (s) => ctx.io.stdout.write(s),
-            (s) => ctx.io.stderr.write(s),
-          );
-        reports.push(r);
+        if (flags.json) out(`${i > 0 ? ',' : ''}\n${indent(JSON.stringify(toJson(r), null, 2))}`);
+        else printText(r, out, (s) => ctx.io.stderr.write(s));
+        if (!r.info || unreadable(r.info) || (r.verification && !r.verification.verified)) failed++;
       }
-      if (flags.json) ctx.io.stdout.write(`${JSON.stringify(reports.map(toJson), null, 2)}\n`);
-      const failed = reports.filter(
-        (r) => !r.info || unreadable(r.info) || (r.verification && !r.verification.verified),
-      );
-      if (failed.length > 0) {
+      if (flags.json) out('\n]\n');
+      if (failed > 0) {
         ctx.io.stderr.write(
-          `${failed.length} of ${reports.length} module(s) could not be read${cert ? ' or failed verification' : ''}\n`,
+          `${failed} of ${files.length} module(s) could not be read${cert ? ' or failed verification' : ''}\n`,
         );
         ctx.setExitCode(exitCodes.failed);
       }

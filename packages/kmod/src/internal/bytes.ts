@@ -56,22 +56,24 @@ export function colonHex(bytes: Uint8Array): string {
 
 /**
  * {@link colonHex} split into lines of `perLine` bytes, each line but the last ending in ':' (how
- * modinfo wraps `signature`).
+ * modinfo wraps `signature`). Written into one byte buffer and decoded once: signatures are
+ * formatted for every module, so this avoids building thousands of small strings.
  */
 export function colonHexLines(bytes: Uint8Array, perLine: number): string[] {
-  const lines: string[] = [];
-  let line = '';
+  if (bytes.length === 0) return [''];
+  const out = Buffer.allocUnsafe(bytes.length * 3 - 1);
+  let at = 0;
   for (let i = 0; i < bytes.length; i++) {
-    line += HEX[bytes[i] ?? 0];
-    if (i === bytes.length - 1) break;
-    line += ':';
-    if ((i + 1) % perLine === 0) {
-      lines.push(line);
-      line = '';
-    }
+    const b = bytes[i] ?? 0;
+    out[at++] = DIGITS[b >> 4] ?? 0;
+    out[at++] = DIGITS[b & 15] ?? 0;
+    if (i < bytes.length - 1) out[at++] = 0x3a;
   }
-  lines.push(line);
+  const text = out.toString('latin1');
+  if (bytes.length <= perLine) return [text];
+  const lines: string[] = [];
+  for (let i = 0; i < text.length; i += perLine * 3) lines.push(text.slice(i, i + perLine * 3));
   return lines;
 }
 
-const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, '0'));
+const DIGITS = Buffer.from('0123456789ABCDEF', 'latin1');
