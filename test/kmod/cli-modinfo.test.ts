@@ -144,6 +144,9 @@ describe('talos-kmod modinfo', () => {
     expect(code).toBe(1);
     expect(err).toContain(`error: cannot read module file ${missing}: ENOENT`);
     expect(out).toContain(`filename:       ${resolve(signed)}\n`);
+    const withCert = await cli(['--cert', key.certPemPath, missing]);
+    expect(withCert.code).toBe(1);
+    expect(withCert.err).toContain(`error: cannot read module file ${missing}: ENOENT`);
   });
 
   it('exits 1 for a file that is not a module and names the problem', async () => {

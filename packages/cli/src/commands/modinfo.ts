@@ -13,6 +13,7 @@ import {
   formatModinfo,
   inspectModule,
   moduleInfoToJson,
+  readModule,
   readModuleFile,
   verifyModuleSignature,
   type ModuleInfo,
@@ -39,18 +40,15 @@ function unreadable(info: ModuleInfo): boolean {
 }
 
 async function inspectWithCert(file: string, cert: Uint8Array): Promise<Report> {
-  const data = await readFile(file);
+  const data = await readFile(file).catch((e: unknown) => {
+    const code = (e as { code?: unknown }).code;
+    throw new UserError(
+      `cannot read module file ${file}: ${typeof code === 'string' ? code : describeError(e)}; check the path and permissions`,
+    );
+  });
   const out = await decompressModule(data, { fileName: file });
-  if ('problem' in out) {
-    return {
-      file,
-      info: {
-        ...inspectModule(new Uint8Array(0), { fileName: file }),
-        compression: out.compression,
-        problems: [out.problem],
-      },
-    };
-  }
+  // readModule reports a decompression failure the same way as without --cert.
+  if ('problem' in out) return { file, info: await readModule(data, { fileName: file }) };
   const info = { ...inspectModule(out.data, { fileName: file }), compression: out.compression };
   return { file, info, verification: verifyModuleSignature(out.data, cert) };
 }
