@@ -65879,6 +65879,11 @@ async function uploadOnce(transport, ref, blob, location, options) {
     total: blob.size
   });
   const what = `upload blob ${blob.digest.slice(0, 19)} to ${ref.registry}/${ref.repository}`;
+  if (options.chunkSize === void 0 && blob.size > chunkSize) {
+    await streamOnce(transport, ref, blob, location, what, (n) => progress.add(n));
+    progress.finish();
+    return;
+  }
   const source = (await blob.open()).pipe(
     verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`)
   );
@@ -65929,6 +65934,41 @@ async function uploadOnce(transport, ref, blob, location, options) {
   await discard(res);
   progress.add(body.length);
   progress.finish();
+}
+async function streamOnce(transport, ref, blob, location, what, onBytes) {
+  const scopes = scopesFor(ref);
+  let mismatch;
+  const res = await transport.request({
+    registry: ref.registry,
+    method: "PATCH",
+    path: location,
+    scopes,
+    headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
+    body: async () => {
+      const verify = verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`, onBytes);
+      verify.on("error", (e) => mismatch = e);
+      const raw2 = await blob.open();
+      raw2.on("error", (e) => verify.destroy(e));
+      return raw2.pipe(verify);
+    },
+    expect: [202, 204],
+    what
+  }).catch((e) => {
+    throw mismatch instanceof UserError ? mismatch : e;
+  });
+  await discard(res);
+  const next = header(res, "location");
+  const current = next ? new import_node_url.URL(next, location).toString() : location;
+  const done = await transport.request({
+    registry: ref.registry,
+    method: "PUT",
+    path: withDigestParam(current, blob.digest),
+    scopes,
+    headers: { "content-length": "0" },
+    expect: [201, 204],
+    what
+  });
+  await discard(done);
 }
 async function uploadBlob(transport, ref, blob, options = {}) {
   let location = options.location;
@@ -66379,34 +66419,29 @@ var RegistrySession = class {
       true
     );
   }
-  /** GET /v2/ with retries; records the challenge. `retryNetwork`: retry resets (else throw raw). */
-  async pingAt(endpoint, retryNetwork) {
+  /**
+   * GET /v2/ once (the request that needed it retries); records the challenge. With
+   * `mapNetwork` false, connection failures are thrown raw so the caller can fall back to HTTP.
+   */
+  async pingAt(endpoint, mapNetwork) {
     const url = `${endpoint.origin}/v2/`;
-    return withRetry(`ping ${this.registry}`, this.options.retry, this.options.logger, async () => {
-      let res;
-      try {
-        res = await send(endpoint.agent, "GET", url, { "user-agent": this.options.userAgent });
-      } catch (e) {
-        if (!retryNetwork)
-          throw Object.assign(new Error(e.message), {
-            cause: e,
-            code: networkErrorCode(e)
-          });
-        throw connectionError(this.registry, "GET", url, e);
-      }
-      await discard(res);
-      if (res.status === 401) {
-        this.challenge = pickChallenge(parseChallenges(res.headers["www-authenticate"]));
-      } else if (isTemporaryStatus(res.status)) {
-        throw new RegistryError(`${this.registry} answered ${res.status} to GET /v2/`, {
-          method: "GET",
-          url,
-          status: res.status,
-          temporary: true
-        });
-      }
-      return endpoint;
-    });
+    let res;
+    try {
+      res = await send(endpoint.agent, "GET", url, { "user-agent": this.options.userAgent });
+    } catch (e) {
+      if (!mapNetwork) throw e;
+      throw connectionError(this.registry, "GET", url, e);
+    }
+    await discard(res);
+    if (res.status === 401) {
+      this.challenge = pickChallenge(parseChallenges(res.headers["www-authenticate"]));
+    } else if (isTemporaryStatus(res.status)) {
+      throw new RegistryError(
+        `${this.registry} answered ${res.status} to GET /v2/: this is on the registry's side; retry later`,
+        { method: "GET", url, status: res.status, temporary: true }
+      );
+    }
+    return endpoint;
   }
   /** Records a challenge seen on a 401 (some registries allow anonymous /v2/). */
   noteChallenge(value) {
@@ -66528,9 +66563,10 @@ var RegistryTransport = class {
           req.method,
           url,
           headers,
-          req.body?.()
+          await req.body?.()
         );
       } catch (e) {
+        if (e instanceof UserError) throw e;
         throw connectionError(req.registry, req.method, url, e);
       }
       if (req.expect.includes(res.status)) return res;
@@ -66757,9 +66793,9 @@ var Client = class {
     for await (const c of await this.getBlob(input, blob)) chunks.push(c);
     return Buffer.concat(chunks);
   }
-  async putBlob(input, blob) {
+  async putBlob(input, blob, options = {}) {
     const ref = toReference(input);
-    if (await this.blobExists(ref, blob.digest)) {
+    if (!options.knownMissing && await this.blobExists(ref, blob.digest)) {
       this.options.onProgress?.({
         operation: "upload",
         digest: blob.digest,
@@ -67864,7 +67900,7 @@ async function resolvePushed(client, targets, logger) {
 }
 
 // packages/kmod/src/internal/bytes.ts
-var HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, "0"));
+var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
 
 // packages/kmod/src/internal/signature/names.ts
 var import_asn1_schema = __toESM(require_cjs2(), 1);
@@ -67896,6 +67932,35 @@ var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 // packages/kmod/src/internal/verify/signed-attributes.ts
 var import_asn1_schema3 = __toESM(require_cjs2(), 1);
 var import_asn1_cms2 = __toESM(require_cjs5(), 1);
+
+// packages/pipeline/src/build-kernel-pkg/step-support.ts
+var import_promises11 = require("node:fs/promises");
+var import_node_os3 = require("node:os");
+var import_node_path10 = require("node:path");
+function stepRegistryOptions(o, deps) {
+  const creds = o.credentials;
+  return {
+    insecureRegistries: o.insecureRegistries,
+    ...creds ? {
+      credentials: (host) => host === o.registry ? { username: creds.username, password: creds.password } : void 0
+    } : {},
+    ...deps.dockerConfigDir ? { dockerConfigDir: deps.dockerConfigDir } : {},
+    logger: deps.logger,
+    exec: deps.exec
+  };
+}
+async function createMetadataDir(parent, logger) {
+  await (0, import_promises11.mkdir)(parent ?? (0, import_node_os3.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises11.mkdtemp)((0, import_node_path10.join)(parent ?? (0, import_node_os3.tmpdir)(), "talos-kmod-metadata-"));
+  if (findUnsafeCharacter(dir) !== void 0) {
+    logger.warning(
+      `the temporary directory ${dir} has characters make would split on; buildx metadata files are not requested, digests come from the registry only`
+    );
+    await (0, import_promises11.rm)(dir, { recursive: true, force: true });
+    return void 0;
+  }
+  return dir;
+}
 
 // packages/pipeline/src/build-kernel-pkg/summary.ts
 function failureSummary(step, e) {
@@ -67961,21 +68026,19 @@ function validateExtensionOptions(o) {
 }
 
 // packages/pipeline/src/build-extension/build-extension.ts
-var import_promises11 = require("node:fs/promises");
-var import_node_os3 = require("node:os");
-var import_node_path10 = require("node:path");
-function registryOptions(o, deps) {
-  const creds = o.credentials;
-  return {
-    insecureRegistries: o.insecureRegistries,
-    ...creds ? {
-      credentials: (host) => host === o.registry ? { username: creds.username, password: creds.password } : void 0
-    } : {},
-    ...deps.dockerConfigDir ? { dockerConfigDir: deps.dockerConfigDir } : {},
-    logger: deps.logger,
-    exec: deps.exec
-  };
+var import_promises12 = require("node:fs/promises");
+
+// packages/pipeline/src/build-extension/metadata-version.ts
+async function versionFromMetadata(file, name) {
+  if (!file) return void 0;
+  const meta = await readBuildxMetadata(file).catch(() => void 0);
+  for (const n of meta?.imageNames ?? []) {
+    if (n.startsWith(`${name}:`)) return n.slice(name.length + 1);
+  }
+  return void 0;
 }
+
+// packages/pipeline/src/build-extension/pulled-packages.ts
 async function checkPulledPackages(client, pkgYamlText, prefix, pkgsTag, extension, except) {
   const missing = [];
   for (const line of findPkgsImageLines(pkgYamlText)) {
@@ -67989,21 +68052,8 @@ async function checkPulledPackages(client, pkgYamlText, prefix, pkgsTag, extensi
     );
   }
 }
-async function metadataDir(parent) {
-  await (0, import_promises11.mkdir)(parent ?? (0, import_node_os3.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises11.mkdtemp)((0, import_node_path10.join)(parent ?? (0, import_node_os3.tmpdir)(), "talos-kmod-metadata-"));
-  if (findUnsafeCharacter(dir) === void 0) return dir;
-  await (0, import_promises11.rm)(dir, { recursive: true, force: true });
-  return void 0;
-}
-async function versionFromMetadata(file, name) {
-  if (!file) return void 0;
-  const meta = await readBuildxMetadata(file).catch(() => void 0);
-  for (const n of meta?.imageNames ?? []) {
-    if (n.startsWith(`${name}:`)) return n.slice(name.length + 1);
-  }
-  return void 0;
-}
+
+// packages/pipeline/src/build-extension/build-extension.ts
 async function buildExtension(o, deps) {
   const { logger, exec } = deps;
   const valid = validateExtensionOptions(o);
@@ -68040,9 +68090,9 @@ async function buildExtension(o, deps) {
       `neither pkgs-prefix/pkgs-tag nor pkg-image was given: the extension was built against the Makefile's default packages (${pkgs.detail}), not a fork's build`
     );
   }
-  const regOptions = registryOptions(o, deps);
+  const regOptions = stepRegistryOptions(o, deps);
   const client = createRegistryClient(regOptions);
-  const metaDir = await metadataDir(deps.tmpDir);
+  const metaDir = await createMetadataDir(deps.tmpDir, logger);
   try {
     const pkgName = pinnedPkg ? repositoryBaseName(pinnedPkg) : void 0;
     if (pinnedPkg && !await client.head(parseReference(pinnedPkg))) {
@@ -68131,7 +68181,7 @@ async function buildExtension(o, deps) {
     );
     return { ...base, extensionImage: pinned[o.extension], pushed: true, notes };
   } finally {
-    if (metaDir) await (0, import_promises11.rm)(metaDir, { recursive: true, force: true });
+    if (metaDir) await (0, import_promises12.rm)(metaDir, { recursive: true, force: true });
     await client.close();
   }
 }
@@ -68606,7 +68656,7 @@ var import_os2 = __toESM(require("os"), 1);
 
 // node_modules/@actions/io/lib/io-util.js
 var fs2 = __toESM(require("fs"), 1);
-var { chmod, copyFile, lstat, mkdir: mkdir3, open, readdir: readdir2, rename, rm: rm3, rmdir, stat: stat2, symlink, unlink } = fs2.promises;
+var { chmod, copyFile, lstat, mkdir: mkdir3, open, readdir: readdir2, rename, rm: rm4, rmdir, stat: stat2, symlink, unlink } = fs2.promises;
 var IS_WINDOWS = process.platform === "win32";
 var READONLY = fs2.constants.O_RDONLY;
 

@@ -5,22 +5,13 @@
  * restoring it byte for byte afterwards. The pushed image is resolved from the registry by its
  * tag (the extension's VERSION) and pinned.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { UserError, formatCommand, type ExecFn, type Logger } from '@talos-kmod/common';
-import {
-  createRegistryClient,
-  parseReference,
-  type RegistryClient,
-  type RegistryOptions,
-} from '@talos-kmod/oci';
+import { createRegistryClient, parseReference } from '@talos-kmod/oci';
 import {
   describeTag,
   extensionVersion,
   extensionsMakeArgs,
-  findPkgsImageLines,
-  findUnsafeCharacter,
   metadataFileCiArg,
   readExtensionsCheckout,
   repositoryBaseName,
@@ -30,10 +21,13 @@ import {
 } from '@talos-kmod/talos';
 import { withDockerCredentials } from '../build-kernel-pkg/docker-config';
 import { runMake } from '../build-kernel-pkg/make-step';
-import { metadataPath, readBuildxMetadata } from '../build-kernel-pkg/metadata';
+import { metadataPath } from '../build-kernel-pkg/metadata';
 import { preflightRegistry } from '../build-kernel-pkg/preflight';
 import { resolvePushed } from '../build-kernel-pkg/resolve-pushed';
+import { createMetadataDir, stepRegistryOptions } from '../build-kernel-pkg/step-support';
+import { versionFromMetadata } from './metadata-version';
 import { validateExtensionOptions, type BuildExtensionOptions } from './options';
+import { checkPulledPackages } from './pulled-packages';
 
 /** What the step needs from its caller. */
 export interface BuildExtensionDeps {
@@ -61,69 +55,6 @@ export interface BuildExtensionResult {
   };
   readonly makeCommand: string;
   readonly notes: readonly string[];
-}
-
-function registryOptions(o: BuildExtensionOptions, deps: BuildExtensionDeps): RegistryOptions {
-  const creds = o.credentials;
-  return {
-    insecureRegistries: o.insecureRegistries,
-    ...(creds
-      ? {
-          credentials: (host: string) =>
-            host === o.registry
-              ? { username: creds.username, password: creds.password }
-              : undefined,
-        }
-      : {}),
-    ...(deps.dockerConfigDir ? { dockerConfigDir: deps.dockerConfigDir } : {}),
-    logger: deps.logger,
-    exec: deps.exec,
-  };
-}
-
-/** Checks that every package the extension pulls through PKGS_PREFIX exists at PKGS. */
-async function checkPulledPackages(
-  client: RegistryClient,
-  pkgYamlText: string,
-  prefix: string,
-  pkgsTag: string,
-  extension: string,
-  except?: string,
-): Promise<void> {
-  const missing: string[] = [];
-  for (const line of findPkgsImageLines(pkgYamlText)) {
-    if (line.pkg === except) continue;
-    const ref = `${prefix}/${line.pkg}:${pkgsTag}`;
-    if (!(await client.head(parseReference(ref)))) missing.push(ref);
-  }
-  if (missing.length > 0) {
-    throw new UserError(
-      `extension '${extension}' pulls ${missing.join(', ')}, which ${missing.length === 1 ? 'is' : 'are'} not in the registry: ` +
-        `build ${missing.length === 1 ? 'it' : 'them'} with build-kernel-pkg (packages input) under the same tag, ` +
-        'or check pkgs-prefix and pkgs-tag',
-    );
-  }
-}
-
-async function metadataDir(parent: string | undefined): Promise<string | undefined> {
-  await mkdir(parent ?? tmpdir(), { recursive: true });
-  const dir = await mkdtemp(join(parent ?? tmpdir(), 'talos-kmod-metadata-'));
-  if (findUnsafeCharacter(dir) === undefined) return dir;
-  await rm(dir, { recursive: true, force: true });
-  return undefined;
-}
-
-/** The tag buildx reports for `prefix/extension` in the metadata file, if any. */
-async function versionFromMetadata(
-  file: string | undefined,
-  name: string,
-): Promise<string | undefined> {
-  if (!file) return undefined;
-  const meta = await readBuildxMetadata(file).catch(() => undefined);
-  for (const n of meta?.imageNames ?? []) {
-    if (n.startsWith(`${name}:`)) return n.slice(name.length + 1);
-  }
-  return undefined;
 }
 
 /** Runs the step. */
@@ -172,9 +103,9 @@ export async function buildExtension(
     );
   }
 
-  const regOptions = registryOptions(o, deps);
+  const regOptions = stepRegistryOptions(o, deps);
   const client = createRegistryClient(regOptions);
-  const metaDir = await metadataDir(deps.tmpDir);
+  const metaDir = await createMetadataDir(deps.tmpDir, logger);
   try {
     const pkgName = pinnedPkg ? repositoryBaseName(pinnedPkg) : undefined;
     if (pinnedPkg && !(await client.head(parseReference(pinnedPkg)))) {

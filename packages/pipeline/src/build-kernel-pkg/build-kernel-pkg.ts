@@ -5,30 +5,20 @@
  * package's modules are checked against the kernel image's key. With a cache, an unchanged re-run
  * whose images are still in the registry skips make and returns the recorded references.
  */
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { UserError, formatCommand, type ExecFn, type Logger } from '@talos-kmod/common';
-import {
-  createRegistryClient,
-  parseReference,
-  type RegistryClient,
-  type RegistryOptions,
-} from '@talos-kmod/oci';
+import { rm } from 'node:fs/promises';
+import { formatCommand, type ExecFn, type Logger } from '@talos-kmod/common';
+import { createRegistryClient } from '@talos-kmod/oci';
 import {
   describeTag,
-  findUnsafeCharacter,
-  isModulePackage,
   kernelTarget,
   metadataFileCiArg,
-  modulePackages,
   pkgsMakeArgs,
   readPkgsCheckout,
   resolvePkgsTargets,
 } from '@talos-kmod/talos';
 import type { ResultCache } from '../build-cache/result-cache';
 import { kernelPkgCacheKey } from './cache-key';
-import { parseKernelPkgRecord, recordStillValid, type KernelPkgRecord } from './cache-record';
+import { restoreRecord, saveRecord } from './cache-step';
 import { withDockerCredentials } from './docker-config';
 import { runMake } from './make-step';
 import { metadataPath } from './metadata';
@@ -40,6 +30,8 @@ import {
   type SignatureCheck,
   type VerifyAgainstKernelFn,
 } from './signature-check';
+import { createMetadataDir, stepRegistryOptions } from './step-support';
+import { verifyAfterPush } from './verify-after-push';
 
 /** What the step needs from its caller. */
 export interface BuildKernelPkgDeps {
@@ -79,65 +71,6 @@ export interface BuildKernelPkgResult {
   readonly cacheKey?: string;
 }
 
-function registryOptions(o: BuildKernelPkgOptions, deps: BuildKernelPkgDeps): RegistryOptions {
-  const creds = o.credentials;
-  return {
-    insecureRegistries: o.insecureRegistries,
-    ...(creds
-      ? {
-          credentials: (host: string) =>
-            host === o.registry
-              ? { username: creds.username, password: creds.password }
-              : undefined,
-        }
-      : {}),
-    ...(deps.dockerConfigDir ? { dockerConfigDir: deps.dockerConfigDir } : {}),
-    logger: deps.logger,
-    exec: deps.exec,
-  };
-}
-
-async function metadataDir(
-  parent: string | undefined,
-  logger: Logger,
-): Promise<string | undefined> {
-  await mkdir(parent ?? tmpdir(), { recursive: true });
-  const dir = await mkdtemp(join(parent ?? tmpdir(), 'talos-kmod-metadata-'));
-  if (findUnsafeCharacter(dir) !== undefined) {
-    logger.warning(
-      `the temporary directory ${dir} has characters make would split on; buildx metadata files are not requested, digests come from the registry only`,
-    );
-    await rm(dir, { recursive: true, force: true });
-    return undefined;
-  }
-  return dir;
-}
-
-/** Verifies `images` against the kernel; throws a UserError listing every problem. */
-async function verifyPackages(
-  verify: VerifyAgainstKernelFn,
-  kernelImage: string,
-  images: readonly string[],
-  logger: Logger,
-  context: string,
-): Promise<SignatureCheck[]> {
-  const checks: SignatureCheck[] = [];
-  for (const image of images) {
-    const check = await verify(image, kernelImage);
-    checks.push(check);
-    logger.info(`${check.passed ? 'ok' : 'FAILED'}: ${image} (${check.modules} module(s))`);
-    for (const p of check.problems) logger.error(p);
-  }
-  const failed = checks.filter((c) => !c.passed);
-  if (failed.length > 0) {
-    throw new UserError(
-      `${context}: ${failed.map((c) => c.image).join(', ')} ${failed.length === 1 ? 'is' : 'are'} not signed by the key of ${kernelImage}`,
-      { details: failed.flatMap((c) => c.problems) },
-    );
-  }
-  return checks;
-}
-
 /** Runs the step. */
 export async function buildKernelPkg(
   o: BuildKernelPkgOptions,
@@ -156,7 +89,7 @@ export async function buildKernelPkg(
     );
   }
   const prefix = `${o.registry}/${o.username}`;
-  const regOptions = registryOptions(o, deps);
+  const regOptions = stepRegistryOptions(o, deps);
   logger.info(
     `pkgs checkout ${checkout.dir}: building ${targets.join(', ')} as ${prefix}/<target>:${tag}`,
   );
@@ -234,7 +167,7 @@ export async function buildKernelPkg(
       notes.push('cache is on but no cache store is available here; the build ran in full');
     }
 
-    const metaDir = await metadataDir(deps.tmpDir, logger);
+    const metaDir = await createMetadataDir(deps.tmpDir, logger);
     try {
       const args = pkgsMakeArgs({
         ...valid,
@@ -308,87 +241,5 @@ export async function buildKernelPkg(
     }
   } finally {
     await client.close();
-  }
-}
-
-/**
- * Verifies the built packages, and also the module packages of the checkout that were NOT built
- * this time but exist in the registry under the same tag: rebuilding the kernel alone replaces
- * `kernel:<tag>` with one signed by a fresh key, which breaks those packages.
- */
-async function verifyAfterPush(
-  checkout: Awaited<ReturnType<typeof readPkgsCheckout>>,
-  packages: readonly string[],
-  pkgImages: Readonly<Record<string, string>>,
-  kernelImage: string,
-  prefix: string,
-  tag: string,
-  client: RegistryClient,
-  d: { verify: VerifyAgainstKernelFn; logger: Logger },
-): Promise<SignatureCheck[]> {
-  const built = await verifyPackages(
-    d.verify,
-    kernelImage,
-    packages.map((p) => pkgImages[p] as string),
-    d.logger,
-    'verify-signatures failed right after the push',
-  );
-  const siblings: string[] = [];
-  for (const p of modulePackages(checkout)) {
-    if (packages.includes(p) || !isModulePackage(checkout, p)) continue;
-    const ref = parseReference(`${prefix}/${p}:${tag}`);
-    const d2 = await client.head(ref).catch(() => undefined);
-    if (d2) siblings.push(`${ref.toString()}@${d2.digest}`);
-  }
-  if (siblings.length > 0) {
-    d.logger.info(
-      `also checking ${siblings.length} package(s) already published under tag '${tag}'`,
-    );
-  }
-  const others = await verifyPackages(
-    d.verify,
-    kernelImage,
-    siblings,
-    d.logger,
-    `the kernel pushed as ${prefix}/kernel:${tag} no longer matches packages already published under the same tag ` +
-      '(the kernel was rebuilt alone and got a fresh throw-away key); rebuild them together: make kernel <packages…>',
-  );
-  return [...built, ...others];
-}
-
-async function restoreRecord(
-  cache: ResultCache,
-  key: string,
-  client: RegistryClient,
-  logger: Logger,
-): Promise<KernelPkgRecord | undefined> {
-  let text: string | undefined;
-  try {
-    text = await cache.restore(key);
-  } catch (e: unknown) {
-    logger.warning(
-      `could not read the cache (${cache.description}): ${e instanceof Error ? e.message : String(e)}; building`,
-    );
-    return undefined;
-  }
-  if (text === undefined) {
-    logger.info(`cache miss (${cache.description})`);
-    return undefined;
-  }
-  const record = parseKernelPkgRecord(text, logger);
-  if (!record) return undefined;
-  return (await recordStillValid(record, client, logger)) ? record : undefined;
-}
-
-async function saveRecord(
-  cache: ResultCache,
-  record: KernelPkgRecord,
-  logger: Logger,
-): Promise<void> {
-  try {
-    await cache.save(record.key, `${JSON.stringify(record, null, 2)}\n`);
-    logger.info(`recorded the result in the cache (${cache.description})`);
-  } catch (e: unknown) {
-    logger.warning(`could not save the cache entry: ${e instanceof Error ? e.message : String(e)}`);
   }
 }

@@ -1,0 +1,175 @@
+/**
+ * Parts of the build steps that need no registry or build: option validation, the cache key's
+ * sensitivity, cache records, buildx metadata files, and the local result cache.
+ */
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createMemoryLogger, spawnExec } from '@talos-kmod/common';
+import {
+  createDirectoryCache,
+  validateExtensionOptions,
+  validateKernelPkgOptions,
+  type BuildKernelPkgOptions,
+} from '@talos-kmod/pipeline';
+import { readPkgsCheckout } from '@talos-kmod/talos';
+import { kernelPkgCacheKey } from '../../packages/pipeline/src/build-kernel-pkg/cache-key';
+import { parseKernelPkgRecord } from '../../packages/pipeline/src/build-kernel-pkg/cache-record';
+import { readBuildxMetadata } from '../../packages/pipeline/src/build-kernel-pkg/metadata';
+import { createFixtureRepo, type FixtureRepo } from '../support/fixture-repos';
+
+const base: BuildKernelPkgOptions = {
+  pkgsDir: '.',
+  packages: ['hailort-pkg'],
+  registry: 'ghcr.io',
+  username: 'acme',
+  platforms: ['linux/amd64'],
+  push: true,
+  makeArgs: [],
+  verifySignatures: true,
+  cache: true,
+  insecureRegistries: [],
+};
+
+describe('validateKernelPkgOptions', () => {
+  it.each([
+    [
+      { username: 'Acme' },
+      /input 'username' is 'Acme', which is not a valid repository namespace: .*'acme'/,
+    ],
+    [{ registry: 'not a host' }, /input 'registry' is "not a host", which contains a space/],
+    [
+      { registry: 'https://ghcr.io' },
+      /input 'registry' is 'https:\/\/ghcr.io', which is not a registry host/,
+    ],
+    [{ platforms: ['linux'] }, /input 'platforms' has 'linux', which is not os\/arch/],
+    [{ platforms: [] }, /input 'platforms' is empty/],
+    [{ tag: '-x' }, /input 'tag' is '-x', which is not a valid image tag/],
+    [{ packages: ['hailort pkg'] }, /input 'packages' has 'hailort pkg'/],
+  ])('refuses %j', (patch, message) => {
+    expect(() => validateKernelPkgOptions({ ...base, ...patch })).toThrow(message);
+  });
+
+  it('accepts nested namespaces, ports and several platforms (deduplicated)', () => {
+    expect(
+      validateKernelPkgOptions({
+        ...base,
+        registry: '127.0.0.1:5005',
+        username: 'org/team',
+        platforms: ['linux/amd64', 'linux/arm64', 'linux/amd64'],
+      }).platforms,
+    ).toEqual(['linux/amd64', 'linux/arm64']);
+  });
+});
+
+describe('validateExtensionOptions', () => {
+  const ext = { ...base, extensionsDir: '.', extension: 'hailort' };
+  it('refuses an unpinned pkg-image and a pkgs-tag without pkgs-prefix', () => {
+    expect(() =>
+      validateExtensionOptions({ ...ext, pkgImage: 'ghcr.io/a/hailort-pkg:v1' }),
+    ).toThrow(/is not pinned: give a reference with @sha256/);
+    expect(() => validateExtensionOptions({ ...ext, pkgsTag: 'v1' })).toThrow(/go together/);
+    expect(() =>
+      validateExtensionOptions({ ...ext, pkgsPrefix: 'ghcr.io/a b', pkgsTag: 'v1' }),
+    ).toThrow(/space/);
+  });
+});
+
+describe('kernelPkgCacheKey', () => {
+  const repos: FixtureRepo[] = [];
+  afterAll(() => repos.forEach((r) => r.remove()));
+  const keyOf = async (
+    repo: FixtureRepo,
+    o: Partial<Parameters<typeof kernelPkgCacheKey>[2]> = {},
+    targets = ['kernel', 'hailort-pkg'],
+  ) =>
+    (
+      await kernelPkgCacheKey(
+        await readPkgsCheckout(repo.dir),
+        targets,
+        { platforms: ['linux/amd64'], prefix: 'r/u', makeArgs: [], ...o },
+        spawnExec,
+      )
+    ).key;
+
+  it('stays the same across commits that touch nothing the targets depend on', async () => {
+    const repo = createFixtureRepo('pkgs');
+    repos.push(repo);
+    const k1 = await keyOf(repo);
+    expect(k1).toMatch(/^talos-kmod-build-kernel-pkg-[0-9a-f]{40}$/);
+    appendFileSync(join(repo.dir, 'hello/src/hello.c'), '/* other package */\n');
+    appendFileSync(join(repo.dir, 'README.md'), 'x\n');
+    repo.commit('unrelated');
+    expect(await keyOf(repo)).toBe(k1);
+  }, 60_000);
+
+  it('changes with the package, the kernel, the Pkgfile, uncommitted edits, and each option', async () => {
+    const repo = createFixtureRepo('pkgs');
+    repos.push(repo);
+    const k1 = await keyOf(repo);
+    const seen = new Set([k1]);
+    const expectNew = (k: string) => {
+      expect(seen.has(k)).toBe(false);
+      seen.add(k);
+    };
+    expectNew(await keyOf(repo, { platforms: ['linux/arm64'] }));
+    expectNew(await keyOf(repo, { prefix: 'r/other' }));
+    expectNew(await keyOf(repo, { explicitTag: 'v1' }));
+    expectNew(await keyOf(repo, { makeArgs: [{ name: 'PROGRESS', value: 'plain' }] }));
+    expectNew(await keyOf(repo, {}, ['kernel', 'hailort-pkg', 'hello-pkg']));
+    appendFileSync(join(repo.dir, 'hailort/src/hailo_pci.c'), '/* uncommitted */\n');
+    expectNew(await keyOf(repo));
+    appendFileSync(join(repo.dir, 'kernel/build/config-amd64'), '# more\n');
+    expectNew(await keyOf(repo));
+    appendFileSync(join(repo.dir, 'base/pkg.yaml'), '# base\n');
+    expectNew(await keyOf(repo));
+    appendFileSync(join(repo.dir, 'Pkgfile'), '\n');
+    expectNew(await keyOf(repo));
+  }, 60_000);
+});
+
+describe('cache records and the directory cache', () => {
+  it('round-trips through a directory and rejects entries of another shape', async () => {
+    const cache = createDirectoryCache(join(mkdtempSync(join(tmpdir(), 'rc-')), 'nested'));
+    expect(await cache.restore('k')).toBeUndefined();
+    await cache.save('k', 'v1');
+    await cache.save('k', 'v2');
+    expect(await cache.restore('k')).toBe('v2');
+    const logger = createMemoryLogger();
+    expect(parseKernelPkgRecord('{"version":2}', logger)).toBeUndefined();
+    expect(parseKernelPkgRecord('not json', logger)).toBeUndefined();
+    expect(logger.text()).toMatch(/not a build-kernel-pkg record of this version/);
+    const record = {
+      version: 1,
+      key: 'k',
+      createdAt: 'now',
+      pkgsTag: 't',
+      pkgsPrefix: 'r/u',
+      kernelImage: 'r/u/kernel:t@sha256:' + '0'.repeat(64),
+      pkgImages: {},
+    };
+    expect(parseKernelPkgRecord(JSON.stringify(record), logger)).toEqual(record);
+  });
+});
+
+describe('readBuildxMetadata', () => {
+  it('reads the digest and image names, and is undefined for a missing file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'meta-'));
+    const digest = `sha256:${'a'.repeat(64)}`;
+    writeFileSync(
+      join(dir, 'kernel.metadata.json'),
+      JSON.stringify({
+        'containerimage.digest': digest,
+        'image.name': 'r/u/kernel:t,r/u/kernel:latest',
+        'containerimage.descriptor': { digest, size: 1 },
+      }),
+    );
+    expect(await readBuildxMetadata(join(dir, 'kernel.metadata.json'))).toEqual({
+      digest,
+      imageNames: ['r/u/kernel:t', 'r/u/kernel:latest'],
+      path: join(dir, 'kernel.metadata.json'),
+    });
+    expect(await readBuildxMetadata(join(dir, 'none.json'))).toBeUndefined();
+  });
+});
