@@ -4,7 +4,7 @@
  * Makefiles' `TAG` rule (`git describe --tag --always --dirty --match v[0-9]*`) works as in a fork.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -64,4 +64,23 @@ export function createFixtureRepo(name: string, options: FixtureRepoOptions = {}
     },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/**
+ * The talos fixture as a checkout: `cmd/installer` (a symlink to `test/fixtures/imager` in the
+ * repository) is replaced by a copy of the imager sources, `_out/` is ignored, and the commit is
+ * tagged like a Talos release so the Makefile's `git describe` TAG is clean.
+ */
+export function createTalosCheckout(
+  tag = 'v1.11.0',
+  options: FixtureRepoOptions = {},
+): FixtureRepo {
+  const repo = createFixtureRepo('talos', options);
+  const cmd = join(repo.dir, 'cmd', 'installer');
+  rmSync(cmd, { force: true });
+  cpSync(join(fixturesDir, 'imager'), cmd, { recursive: true });
+  writeFileSync(join(repo.dir, '.gitignore'), '_out/\n');
+  repo.commit('imager sources in place');
+  repo.git('tag', tag);
+  return repo;
 }

@@ -8,3 +8,4 @@ export * from './build-extension/index';
 export * from './verify-image/index';
 export * from './new-module/index';
 export * from './check-wiring/index';
+export * from './pipeline/index';

@@ -3,6 +3,7 @@
  * its command to the program; keep this list in the order `--help` shows it.
  */
 import type { Command } from 'commander';
+import { registerPipeline } from './pipeline';
 import type { Logger } from '@talos-kmod/common';
 import type { CliIo } from '../io';
 import { registerBuildInstaller } from './build-installer';
@@ -29,6 +30,7 @@ export interface CommandContext {
 export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
 
 export const commands: readonly RegisterCommand[] = [
+  registerPipeline,
   registerBuildKernelPkg,
   registerBuildExtension,
   registerBuildInstaller,

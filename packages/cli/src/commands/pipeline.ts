@@ -1,0 +1,200 @@
+/**
+ * `talos-kmod pipeline`: the four steps in order — build-kernel-pkg, build-extension,
+ * build-installer, verify-image — with a progress line per step on stderr, then the pinned
+ * references, the verification summary and the `talosctl upgrade` command on stdout (`--json`: one
+ * object). Exit 0 when everything passed, 1 when a step or a check failed, 2 for usage errors.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { isUserError, spawnExec } from '@talos-kmod/common';
+import {
+  createDirectoryCache,
+  formatReportText,
+  runPipeline,
+  validatePipelineOptions,
+  type PipelineOptions,
+  type PipelineResult,
+  type PipelineStepEvent,
+} from '@talos-kmod/pipeline';
+import { exitCodes } from '../io';
+import { createProgressReporter } from '../progress/bars';
+import {
+  AccessError,
+  addRegistryFlags,
+  registryOptions,
+  type RegistryFlags,
+} from '../registry-flags';
+import type { RegisterCommand } from './index';
+
+interface Flags extends RegistryFlags {
+  pkgs: string;
+  extensions: string;
+  talos?: string;
+  imagerImage?: string;
+  baseInstallerImage?: string;
+  package: string[];
+  extension: string;
+  registry: string;
+  owner?: string;
+  platform: string[];
+  installerRef?: string;
+  module: string[];
+  talosVersion?: string;
+  extraKernelArg: string[];
+  cache: boolean;
+  cacheDir?: string;
+  json?: boolean;
+}
+
+const list = (value: string, previous: string[]): string[] => [
+  ...previous,
+  ...value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean),
+];
+const append = (value: string, previous: string[]): string[] => [...previous, value];
+
+function describeEvent(e: PipelineStepEvent): string {
+  const head = `[${e.index}/${e.total}] ${e.step}`;
+  const took = e.elapsedMs === undefined ? '' : ` in ${(e.elapsedMs / 1000).toFixed(1)} s`;
+  if (e.state === 'start') return `${head} …`;
+  if (e.state === 'failed') return `${head} failed${took}`;
+  return `${head} done${took}${e.detail ? `: ${e.detail}` : ''}`;
+}
+
+/** The human summary printed on stdout at the end. */
+export function formatPipelineResult(result: PipelineResult, color: boolean): string {
+  const rows: [string, string][] = [
+    ['kernel-image', result.kernel.kernelImage ?? ''],
+    ...Object.entries(result.kernel.pkgImages).map(([n, r]): [string, string] => [n, r]),
+    ['extension-image', result.extension.extensionImage ?? ''],
+    ['imager-image', result.installer.imagerImage],
+    ['installer-image', result.installerImage],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  return [
+    ...rows.map(([k, v]) => `${k.padEnd(width)}  ${v}`),
+    '',
+    'verify-image: extension against the kernel',
+    formatReportText(result.verification.extension, { color }),
+    'verify-image: installer',
+    formatReportText(result.verification.installer, { color }),
+    result.passed
+      ? `next: ${result.upgradeCommand}`
+      : 'the pipeline FAILED verification: fix the checks above before upgrading a node',
+    '',
+  ].join('\n');
+}
+
+/** Registers `pipeline`. */
+export const registerPipeline: RegisterCommand = (program: Command, context) => {
+  const command = program
+    .command('pipeline')
+    .description(
+      'Run the whole chain: kernel + module package, extension, installer, verification; print pinned references',
+    )
+    .requiredOption('--pkgs <dir>', 'siderolabs/pkgs checkout (fork) with the module package')
+    .requiredOption(
+      '--extensions <dir>',
+      'siderolabs/extensions checkout (fork) with the extension',
+    )
+    .option('--talos <dir>', 'siderolabs/talos checkout: build installer-base and imager')
+    .option('--imager-image <ref>', 'a pinned imager instead of --talos')
+    .option('--base-installer-image <ref>', 'installer-base for --imager-image')
+    .option('--package <name>', 'module package by pkg.yaml name (repeatable)', list, [])
+    .requiredOption('--extension <name>', 'extension to build, e.g. hailort')
+    .option('--registry <host>', 'registry to push to', 'ghcr.io')
+    .option('--owner <name>', 'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)')
+    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', list, [])
+    .option('--installer-ref <ref>', 'where to publish the installer (default ttl.sh/<uuid>:1h)')
+    .option('--module <name>', 'module that must be in the extension (repeatable)', list, [])
+    .option('--talos-version <v>', 'Talos version the installer targets')
+    .option(
+      '--extra-kernel-arg <arg>',
+      'kernel argument for the installer (repeatable)',
+      append,
+      [],
+    )
+    .option(
+      '--no-cache',
+      'rebuild the kernel and packages even when an unchanged result is recorded',
+    )
+    .option('--cache-dir <dir>', 'where kernel builds are recorded (default ~/.cache/talos-kmod)')
+    .option('--json', 'print every result as one JSON object');
+  addRegistryFlags(command).action(async (flags: Flags) => {
+    const ctx = context();
+    const username = (flags.owner ?? ctx.io.env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
+    if (!username) throw new AccessError('--owner is required (or set GITHUB_REPOSITORY_OWNER)');
+    const registry = await registryOptions(flags, ctx.logger, ctx.io.env);
+    const options: PipelineOptions = {
+      pkgsDir: flags.pkgs,
+      extensionsDir: flags.extensions,
+      ...(flags.talos ? { talosDir: flags.talos } : {}),
+      ...(flags.imagerImage ? { imagerImage: flags.imagerImage } : {}),
+      ...(flags.baseInstallerImage ? { baseInstallerImage: flags.baseInstallerImage } : {}),
+      packages: flags.package,
+      extension: flags.extension,
+      registry: flags.registry,
+      username,
+      platforms: flags.platform.length > 0 ? flags.platform : ['linux/amd64'],
+      ...(flags.installerRef ? { installerRef: flags.installerRef } : {}),
+      modules: flags.module,
+      ...(flags.talosVersion ? { talosVersion: flags.talosVersion } : {}),
+      extraKernelArgs: flags.extraKernelArg,
+      insecureRegistries: flags.insecureRegistry,
+      ...(registry.credentials && typeof registry.credentials === 'object'
+        ? { credentials: registry.credentials }
+        : {}),
+      cache: flags.cache,
+    };
+    try {
+      validatePipelineOptions(options);
+    } catch (e: unknown) {
+      throw isUserError(e) ? new AccessError(e.message) : e;
+    }
+    const cacheDir =
+      flags.cacheDir ??
+      join(
+        ctx.io.env.XDG_CACHE_HOME ?? join(ctx.io.env.HOME ?? homedir(), '.cache'),
+        'talos-kmod',
+        'build-kernel-pkg',
+      );
+    const progress = createProgressReporter(ctx.io.stderr);
+    const result = await runPipeline(options, {
+      exec: spawnExec,
+      logger: ctx.logger,
+      env: { ...process.env, ...ctx.io.env },
+      registry: { ...registry, onProgress: (e) => progress.onProgress(e) },
+      ...(flags.cache ? { resultCache: createDirectoryCache(cacheDir) } : {}),
+      onStep: (e) => ctx.io.stderr.write(`${describeEvent(e)}\n`),
+    }).finally(() => progress.finish());
+    if (flags.json) {
+      ctx.io.stdout.write(
+        `${JSON.stringify(
+          {
+            passed: result.passed,
+            kernelImage: result.kernel.kernelImage,
+            pkgImages: result.kernel.pkgImages,
+            pkgsTag: result.kernel.pkgsTag,
+            cacheHit: result.kernel.cacheHit,
+            extensionImage: result.extension.extensionImage,
+            extensionVersion: result.extension.extensionVersion,
+            imagerImage: result.installer.imagerImage,
+            installerBaseImage: result.installer.installerBaseImage,
+            installerImage: result.installerImage,
+            installerImages: result.installer.installerImages,
+            verification: result.verification,
+            upgradeCommand: result.upgradeCommand,
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } else {
+      ctx.io.stdout.write(formatPipelineResult(result, Boolean(ctx.io.stdout.isTTY)));
+    }
+    if (!result.passed) ctx.setExitCode(exitCodes.failed);
+  });
+};
