@@ -321,10 +321,12 @@ export interface PackageContent {
   /** Udev rule files: name → text, under usr/lib/udev/rules.d (or `rulesDir`). */
   rules?: Record<string, string>;
   rulesDir?: string;
-  /** Firmware files relative to usr/lib/firmware. */
+  /** Firmware files relative to the firmware directory. */
   firmware?: Record<string, string | Buffer>;
-  /** Modules directory (default usr/lib/modules). */
+  /** Modules directory (default usr/lib/modules; lib/modules for Talos before 1.10). */
   modulesRoot?: string;
+  /** Firmware directory (default usr/lib/firmware; lib/firmware for Talos before 1.10). */
+  firmwareRoot?: string;
   /** More files (relative to the system root). */
   extra?: TestFile[];
 }
@@ -340,7 +342,7 @@ export function modulePackageFiles(c: PackageContent): TestFile[] {
     });
   }
   for (const [name, text] of Object.entries(c.firmware ?? {}))
-    files.push({ path: `usr/lib/firmware/${name}`, content: text });
+    files.push({ path: `${c.firmwareRoot ?? 'usr/lib/firmware'}/${name}`, content: text });
   for (const [name, text] of Object.entries(c.rules ?? {})) {
     files.push({ path: `${c.rulesDir ?? 'usr/lib/udev/rules.d'}/${name}`, content: text });
   }

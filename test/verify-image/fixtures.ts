@@ -36,6 +36,32 @@ export const otherRelease = kernelRelease.replace(
 export const goodRules = 'SUBSYSTEM=="hailo_chardev", MODE="0666"\n';
 export const firmwareName = 'hailo/hailo8_fw.bin';
 
+/** Every case, in the order `buildFixtures` makes them (tests are listed before fixtures exist). */
+export const caseNames: readonly string[] = [
+  'good extension',
+  'good module package',
+  'module signed by another build key',
+  'unsigned module',
+  'modules in another release directory than the kernel',
+  'module whose vermagic names another release',
+  'two kernel release directories',
+  'file at a path extensions may not use',
+  'world-writable file',
+  'manifest version other than v1alpha1',
+  'extension name other than the package name',
+  'compatibility constraint the Talos version does not satisfy',
+  'udev rule that does not parse',
+  'udev rules under etc/udev',
+  'kernel image whose in-tree modules carry two keys',
+  'extension for Talos 1.9 with modules under lib/modules',
+  'the same extension judged for Talos 1.11',
+  'required module missing',
+  'missing firmware is only a warning',
+  'missing firmware with fail-on warning',
+  'multi-platform index whose arm64 image holds x86_64 modules',
+  'one platform of a multi-platform index, chosen with platform',
+];
+
 /** The inputs every case passes unless it says otherwise. */
 export interface CaseInputs {
   kernelImage?: string;
@@ -93,23 +119,27 @@ async function push(
 
 /** Builds every module and image and pushes them to `host`. */
 export async function buildFixtures(host: string): Promise<Fixtures> {
-  const [hailo, intreeA, intreeB] = await Promise.all([
+  const [hailo, intreeA, intreeB, legacy] = await Promise.all([
     buildTestModule({ name: 'hailo_pci', firmware: [firmwareName] }),
     buildTestModule({ name: 'intree_a' }),
     buildTestModule({ name: 'intree_b' }),
+    buildTestModule({ name: 'legacy_mod' }),
   ]);
   const [key, otherKey] = await Promise.all([
     makeSigningKey({ name: 'kernel' }),
     makeSigningKey({ name: 'other-build' }),
   ]);
   const patched = await withVermagicRelease(hailo, otherRelease);
-  const [signed, signedOther, signedPatched, signedA, signedB] = await Promise.all([
-    signModule(hailo, key),
-    signModule(hailo, otherKey),
-    signModule(patched, key),
-    signModule(intreeA, key),
-    signModule(intreeB, key),
-  ]);
+  const [signed, signedOther, signedPatched, signedA, signedB, signedBOther, signedLegacy] =
+    await Promise.all([
+      signModule(hailo, key),
+      signModule(hailo, otherKey),
+      signModule(patched, key),
+      signModule(intreeA, key),
+      signModule(intreeB, key),
+      signModule(intreeB, otherKey),
+      signModule(legacy, key),
+    ]);
   const at = 'kernel/drivers/misc/hailo_pci.ko';
   const kernelFiles = kernelImageFiles({
     kernelRelease,
@@ -140,6 +170,32 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
   const modPath = (release = kernelRelease) => `rootfs/usr/lib/modules/${release}/${at}`;
 
   const kernelImage = await push(host, 'acme/kernel', [{ layers: [kernelFiles] }]);
+  // two in-tree modules with the build key, one with another: a kernel image mixing builds
+  const mixedKernel = await push(host, 'acme/kernel-mixed', [
+    {
+      layers: [
+        kernelImageFiles({
+          kernelRelease,
+          modules: [
+            { file: signedA, at: 'kernel/drivers/a/intree_a.ko' },
+            { file: signedLegacy, at: 'kernel/drivers/l/legacy_mod.ko' },
+            { file: signedBOther, at: 'kernel/drivers/b/intree_b.ko' },
+          ],
+        }),
+      ],
+    },
+  ]);
+  // Talos before 1.10 reads /lib/modules: a module without firmware, rules in /usr/lib/udev
+  const legacyExtension = {
+    layers: [
+      extensionFiles(manifest({ name: 'legacy', talos: '>= v1.9.0' }), {
+        kernelRelease,
+        modulesRoot: 'lib/modules',
+        modules: [{ file: signedLegacy, at: 'extras/legacy_mod.ko' }],
+        rules: { '60-legacy.rules': 'KERNEL=="legacy*", MODE="0660"\n' },
+      }),
+    ],
+  };
   const kernelIndex = await push(host, 'acme/kernel-multi', [
     { platform: { os: 'linux', architecture: 'amd64' }, layers: [kernelFiles] },
     { platform: { os: 'linux', architecture: 'arm64' }, layers: [kernelFiles] },
@@ -258,6 +314,35 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
       path: 'rootfs/etc/udev/rules.d/51-hailo-udev.rules',
     },
     {
+      name: 'kernel image whose in-tree modules carry two keys',
+      image: goodExtension,
+      inputs: { ...withKernel, kernelImage: mixedKernel },
+      failing: ['signature.kernel-keys'],
+    },
+    {
+      name: 'extension for Talos 1.9 with modules under lib/modules',
+      images: [legacyExtension],
+      inputs: {
+        kernelImage,
+        modules: ['legacy_mod'],
+        extensionName: 'legacy',
+        talosVersion: 'v1.9.5',
+      },
+      failing: [],
+    },
+    {
+      name: 'the same extension judged for Talos 1.11',
+      images: [legacyExtension],
+      inputs: {
+        kernelImage,
+        modules: ['legacy_mod'],
+        extensionName: 'legacy',
+        talosVersion: 'v1.11.0',
+      },
+      failing: ['kernel-release.modules-path'],
+      path: `rootfs/lib/modules/${kernelRelease}/extras/legacy_mod.ko`,
+    },
+    {
       name: 'required module missing',
       image: goodExtension,
       inputs: { ...withKernel, modules: ['hailo_pci', 'hailo_missing'] },
@@ -299,6 +384,9 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
       failing: [],
     },
   ];
+  if (JSON.stringify(specs.map((x) => x.name)) !== JSON.stringify(caseNames)) {
+    throw new Error('caseNames is out of date with the cases buildFixtures makes');
+  }
   const cases: VerifyCase[] = [];
   for (const [i, s] of specs.entries()) {
     const { images, image, ...rest } = s;

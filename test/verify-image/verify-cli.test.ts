@@ -12,7 +12,13 @@ import type { VerifyReport } from '@talos-kmod/pipeline';
 import { newDir, writeDirectory, writeDockerArchive, writeOciArchive } from '../support/images';
 import { kernelRelease } from '../support/modules';
 import { startRegistry, type TestRegistry } from '../support/registry';
-import { buildFixtures, type CaseInputs, type Fixtures, type VerifyCase } from './fixtures';
+import {
+  buildFixtures,
+  caseNames,
+  type CaseInputs,
+  type Fixtures,
+  type VerifyCase,
+} from './fixtures';
 
 let registry: TestRegistry;
 let fixtures: Fixtures;
@@ -67,27 +73,7 @@ const byName = (name: string): VerifyCase => {
 };
 
 describe('talos-kmod verify', () => {
-  it.each([
-    'good extension',
-    'good module package',
-    'module signed by another build key',
-    'unsigned module',
-    'modules in another release directory than the kernel',
-    'module whose vermagic names another release',
-    'two kernel release directories',
-    'file at a path extensions may not use',
-    'world-writable file',
-    'manifest version other than v1alpha1',
-    'extension name other than the package name',
-    'compatibility constraint the Talos version does not satisfy',
-    'udev rule that does not parse',
-    'udev rules under etc/udev',
-    'required module missing',
-    'missing firmware is only a warning',
-    'missing firmware with fail-on warning',
-    'multi-platform index whose arm64 image holds x86_64 modules',
-    'one platform of a multi-platform index, chosen with platform',
-  ])(
+  it.each([...caseNames])(
     '%s: --json report and exit code name exactly its reason',
     async (name) => {
       const c = byName(name);
@@ -210,5 +196,37 @@ describe('talos-kmod verify', () => {
     expect(badVersion.stderr).toContain("'talos-version' is 'latest'");
     const badFailOn = await cli(['verify', byName('good extension').image, '--fail-on', 'never']);
     expect(badFailOn.code).toBe(2);
+  }, 120_000);
+});
+
+describe('talos-kmod verify on an installer', () => {
+  it('reports the boot assets and says what it cannot see inside the initramfs', async () => {
+    const tar = await writeDockerArchive(join(newDir('installer'), 'installer-amd64.tar'), {
+      layers: [
+        [{ path: 'usr/bin/installer', content: '#!/bin/sh\n', mode: 0o755 }],
+        [
+          { path: 'usr/install/amd64/vmlinuz.efi', content: Buffer.alloc(4096, 1) },
+          { path: 'usr/install/amd64/systemd-boot.efi', content: Buffer.alloc(1024, 2) },
+        ],
+      ],
+    });
+    const { code, stdout } = await cli([
+      'verify',
+      `docker-archive:${tar}`,
+      '--module',
+      'hailo_pci',
+      '--json',
+    ]);
+    const report = JSON.parse(stdout) as VerifyReport;
+    expect(code).toBe(0);
+    expect(report.platforms).toEqual([
+      expect.objectContaining({ kind: 'installer', moduleCount: 0, passed: true }),
+    ]);
+    const byId = (id: string) => report.checks.find((c) => c.id === id);
+    expect(byId('installer.assets')?.message).toContain('amd64: UKI usr/install/amd64/vmlinuz.efi');
+    expect(byId('installer.contents')?.message).toContain('does not unpack');
+    expect(byId('modules.required')).toEqual(
+      expect.objectContaining({ status: 'pass', severity: 'info' }),
+    );
   }, 120_000);
 });

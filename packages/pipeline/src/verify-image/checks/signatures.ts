@@ -130,7 +130,9 @@ function consistencyChecks(modules: readonly CollectedModule[]): Outcome[] {
   for (const m of modules) {
     if (!m.signed || m.keyId === undefined) continue;
     const k = identity(m);
-    groups.set(k, [...(groups.get(k) ?? []), m]);
+    const group = groups.get(k);
+    if (group) group.push(m);
+    else groups.set(k, [m]);
   }
   if (groups.size <= 1) {
     const [k] = groups.keys();

@@ -1,0 +1,267 @@
+/**
+ * `talos-kmod verify` on an extension-shaped image holding every module of a real Debian kernel
+ * package (linux-image-*-cloud-amd64: ~1,100 signed modules, ~90 MB), pushed to a local registry,
+ * against the seed's way of checking an extension (skopeo copy, tar -x, `grep -FL '~Module
+ * signature appended~'`, then modinfo for signer and vermagic) and against the floor: downloading
+ * the layer and gunzipping it, which any check has to do.
+ *
+ * Before timing, the results are compared: the unsigned set from grep and ours must agree (both
+ * empty for Debian's signed modules), and our report's signer and vermagic per module must equal
+ * modinfo's. Targets (issue 4): at most half the seed's time, within 1.5× of the floor, peak RSS
+ * under 250 MB.
+ *
+ * The package is fetched with `apt-get download` into bench/.work/kmod-modinfo/ (the same place
+ * the kmod-modinfo benchmark uses, so it is downloaded once).
+ */
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import {
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bundleOne } from '../scripts/bundle';
+import { startRegistry } from '../test/support/registry';
+import { report, timeCommand } from './_lib/measure';
+
+const root = resolve(import.meta.dirname, '..');
+const downloads = join(root, 'bench', '.work', 'kmod-modinfo');
+const work = join(root, 'bench', '.work', 'verify-image');
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+
+function sh(argv: string[], options: { cwd?: string; input?: string } = {}): string {
+  return execFileSync(argv[0] ?? '', argv.slice(1), {
+    cwd: options.cwd,
+    input: options.input,
+    encoding: 'utf8',
+    maxBuffer: 512 * 1024 * 1024,
+  });
+}
+
+/** The unpacked cloud kernel package (downloaded once); returns its tree and kernel release. */
+function kernelPackage(): { pkg: string; tree: string; release: string } {
+  const deps = sh(['apt-cache', 'depends', 'linux-image-cloud-amd64']);
+  const pkg = /Depends: (linux-image-[\w.+-]+-cloud-amd64)\b/.exec(deps)?.[1];
+  if (!pkg) throw new Error(`cannot resolve linux-image-cloud-amd64:\n${deps}`);
+  const tree = join(downloads, pkg);
+  if (!existsSync(join(tree, '.unpacked'))) {
+    mkdirSync(tree, { recursive: true });
+    sh(['apt-get', 'download', pkg], { cwd: downloads });
+    const deb = readdirSync(downloads).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
+    if (!deb) throw new Error(`apt-get download ${pkg} left no .deb in ${downloads}`);
+    sh(['dpkg-deb', '-x', join(downloads, deb), tree]);
+    writeFileSync(join(tree, '.unpacked'), '');
+  }
+  const [release] = readdirSync(join(tree, 'lib', 'modules'));
+  if (!release) throw new Error(`no kernel release under ${tree}/lib/modules`);
+  return { pkg, tree, release };
+}
+
+const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+
+/**
+ * An OCI layout with one gzip layer: `manifest.yaml` and the package's modules under
+ * `rootfs/usr/lib/modules/<kver>/`, as an extension image holds them.
+ */
+function extensionLayout(tree: string, release: string): string {
+  const dir = join(work, 'layout');
+  rmSync(dir, { recursive: true, force: true });
+  const stage = join(work, 'stage');
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(join(stage, 'rootfs', 'usr', 'lib', 'modules'), { recursive: true });
+  sh([
+    'cp',
+    '-a',
+    join(tree, 'lib', 'modules', release),
+    join(stage, 'rootfs', 'usr', 'lib', 'modules'),
+  ]);
+  writeFileSync(
+    join(stage, 'manifest.yaml'),
+    `version: v1alpha1\nmetadata:\n  name: debian-cloud-modules\n  version: 1.0.0\n  author: bench\n  description: Debian cloud kernel modules\n  compatibility:\n    talos:\n      version: ">= v1.10.0"\n`,
+  );
+  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
+  const tar = execFileSync(
+    'tar',
+    [
+      '-C',
+      stage,
+      '--sort=name',
+      '--owner=0',
+      '--group=0',
+      '--numeric-owner',
+      '-cf',
+      '-',
+      'manifest.yaml',
+      'rootfs',
+    ],
+    {
+      maxBuffer: 1024 * 1024 * 1024,
+    },
+  );
+  const gz = execFileSync('gzip', ['-n', '-6'], { input: tar, maxBuffer: 1024 * 1024 * 1024 });
+  const put = (b: Buffer): { digest: string; size: number } => {
+    const digest = sha256(b);
+    writeFileSync(join(dir, 'blobs', 'sha256', digest.slice(7)), b);
+    return { digest, size: b.length };
+  };
+  const layer = put(gz);
+  const config = put(
+    Buffer.from(
+      JSON.stringify({
+        architecture: 'amd64',
+        os: 'linux',
+        config: {},
+        rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
+      }),
+    ),
+  );
+  const manifest = put(
+    Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
+        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
+      }),
+    ),
+  );
+  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
+  writeFileSync(
+    join(dir, 'index.json'),
+    JSON.stringify({
+      schemaVersion: 2,
+      manifests: [
+        {
+          mediaType: 'application/vnd.oci.image.manifest.v1+json',
+          ...manifest,
+          annotations: { 'org.opencontainers.image.ref.name': 'bench' },
+        },
+      ],
+    }),
+  );
+  rmSync(stage, { recursive: true, force: true });
+  console.log(
+    `layer: ${(tar.length / 1048576).toFixed(1)} MiB tar, ${(gz.length / 1048576).toFixed(1)} MiB gzip`,
+  );
+  return dir;
+}
+
+interface Report {
+  passed: boolean;
+  checks: { id: string; status: string; severity: string }[];
+  modules: { name: string; path: string; signed: boolean; signer?: string; vermagic?: string }[];
+}
+
+mkdirSync(work, { recursive: true });
+const { pkg, tree, release } = kernelPackage();
+const layout = extensionLayout(tree, release);
+const registry = await startRegistry();
+try {
+  const ref = `${registry.host}/bench/debian-cloud-modules:bench`;
+  sh([
+    'skopeo',
+    'copy',
+    '--quiet',
+    '--dest-tls-verify=false',
+    `oci:${layout}:bench`,
+    `docker://${ref}`,
+  ]);
+  const manifest = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
+    manifests: { digest: string }[];
+  };
+  const imageManifest = JSON.parse(
+    readFileSync(
+      join(layout, 'blobs', 'sha256', (manifest.manifests[0]?.digest ?? '').slice(7)),
+      'utf8',
+    ),
+  ) as { layers: { digest: string }[] };
+  const layerDigest = imageManifest.layers[0]?.digest ?? '';
+
+  const cli = join(work, 'talos-kmod.cjs');
+  await bundleOne(join(root, 'packages', 'cli', 'src', 'main.ts'), cli);
+
+  // Equality first: our report against grep (signed) and modinfo (signer, vermagic).
+  const ours = JSON.parse(sh([process.execPath, cli, 'verify', ref, '--json'])) as Report;
+  const files = sh(['find', join(tree, 'lib', 'modules', release), '-name', '*.ko'])
+    .trim()
+    .split('\n')
+    .sort();
+  const unsignedByGrep = sh(['sh', '-c', 'xargs grep -FL "~Module signature appended~" || true'], {
+    input: files.join('\n'),
+  }).trim();
+  const unsignedByUs = ours.modules.filter((m) => !m.signed).map((m) => m.name);
+  if (unsignedByGrep !== '' || unsignedByUs.length > 0 || ours.modules.length !== files.length) {
+    throw new Error(
+      `disagree: grep unsigned [${unsignedByGrep}], ours unsigned [${unsignedByUs.join(', ')}], ${ours.modules.length} vs ${files.length} modules`,
+    );
+  }
+  const signers = sh(['xargs', 'modinfo', '-F', 'signer'], { input: files.join('\n') })
+    .trim()
+    .split('\n');
+  const vermagics = sh(['xargs', 'modinfo', '-F', 'vermagic'], { input: files.join('\n') })
+    .trim()
+    .split('\n');
+  const byRel = new Map(
+    ours.modules.map((m) => [m.path.replace(/^rootfs\/usr\/lib\/modules\//, ''), m]),
+  );
+  files.forEach((f, i) => {
+    const m = byRel.get(f.slice(join(tree, 'lib', 'modules').length + 1));
+    if (!m || m.signer !== signers[i] || m.vermagic?.trim() !== vermagics[i]?.trim()) {
+      throw new Error(
+        `${f}: ours ${JSON.stringify(m)} vs modinfo signer ${signers[i]} vermagic ${vermagics[i]}`,
+      );
+    }
+  });
+  const failing = ours.checks.filter((c) => c.status === 'fail');
+  console.log(
+    `${pkg}: ${files.length} modules; grep, modinfo and our report agree on signed, signer and vermagic; ours ${ours.passed ? 'passed' : 'failed'} with ${failing.length} failing checks (${[...new Set(failing.map((c) => `${c.id}/${c.severity}`))].join(', ')})`,
+  );
+
+  const scratch = join(work, 'scratch');
+  const clean = () => rmSync(scratch, { recursive: true, force: true });
+  const oursTime = timeCommand(
+    'talos-kmod verify (CLI bundle)',
+    `${process.execPath} ${cli} verify ${ref} --json > /dev/null`,
+    { runs: RUNS },
+  );
+  const seed = timeCommand(
+    "seed's way: skopeo copy + tar -x + grep -FL + modinfo",
+    [
+      `mkdir -p ${scratch}/root`,
+      `skopeo copy --quiet --src-tls-verify=false docker://${ref} dir:${scratch}/img`,
+      `for d in $(jq -r '.layers[].digest' ${scratch}/img/manifest.json); do tar -xzf ${scratch}/img/\${d#sha256:} -C ${scratch}/root; done`,
+      `find ${scratch}/root -name '*.ko*' -exec grep -FL '~Module signature appended~' {} + > ${scratch}/unsigned.txt || true`,
+      `find ${scratch}/root -name '*.ko*' -print0 | xargs -0 modinfo -F signer > /dev/null`,
+      `find ${scratch}/root -name '*.ko*' -print0 | xargs -0 modinfo -F vermagic > /dev/null`,
+    ].join(' && '),
+    { runs: RUNS, before: clean },
+  );
+  const floor = timeCommand(
+    'floor: download the layer + gunzip',
+    `curl -sf http://${registry.host}/v2/bench/debian-cloud-modules/blobs/${layerDigest} | gunzip > /dev/null`,
+    { runs: RUNS },
+  );
+  clean();
+  const layerSize = statSync(join(layout, 'blobs', 'sha256', layerDigest.slice(7))).size;
+  report('verify-image', oursTime, [seed, floor], {
+    package: pkg,
+    modules: files.length,
+    layerBytes: layerSize,
+    runs: RUNS,
+    seedOverOurs: Number((seed.seconds / oursTime.seconds).toFixed(2)),
+    oursOverFloor: Number((oursTime.seconds / floor.seconds).toFixed(2)),
+    targets: { seedOverOursAtLeast: 2, oursOverFloorAtMost: 1.5, peakRssMbUnder: 250 },
+    met: {
+      halfOfSeed: seed.seconds / oursTime.seconds >= 2,
+      withinFloor: oursTime.seconds / floor.seconds <= 1.5,
+      rss: oursTime.maxRssMb < 250,
+    },
+  });
+} finally {
+  await registry.stop();
+}
