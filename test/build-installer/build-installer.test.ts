@@ -237,6 +237,33 @@ describe('build-installer action', () => {
     );
   });
 
+  it('fails when the imager tag moves between make installer-base imager and image-installer', async () => {
+    // Another job pushing the same TAG in between: simulated by rebuilding the imager (a label
+    // changes its digest) at the start of image-installer. The edit leaves the checkout -dirty.
+    const checkout = prepareTalosCheckout('v1.11.4');
+    checkouts.push(checkout);
+    const makefile = join(checkout, 'Makefile');
+    writeFileSync(
+      makefile,
+      readFileSync(makefile, 'utf8').replace(
+        'image-%: ## Builds the specified image (only image-installer in this fixture).\n',
+        'image-%: ## Builds the specified image (only image-installer in this fixture).\n' +
+          `\t@$(MAKE) registry-imager PUSH=true INSTALLER_ARCH=targetarch PKG_KERNEL=${prefix}/kernel:k1 CI_ARGS=--label=moved=1 >/dev/null\n`,
+      ),
+    );
+    const run = await runAction('build-installer', {
+      'talos-dir': checkout,
+      'kernel-image': `${prefix}/kernel:k1`,
+      registry: registry.host,
+      'installer-ref': `${prefix}/installer:moved`,
+    });
+    expect(run.exitCode).not.toBe(0);
+    expect(run.failure).toMatch(
+      /imager:v1\.11\.4-dirty changed while the installer was built .*give this build a unique input 'tag'/,
+    );
+    expect(() => skopeoRaw(`${prefix}/installer:moved`)).toThrow();
+  });
+
   it('reports a missing _out/installer-<arch>.tar when make image-installer ignores a failed platform', async () => {
     // release-1.10..1.12 run the imager per platform without `|| exit 1`: only the last platform's
     // failure fails make. The extension has no arm64 image, so the arm64 run fails (exit 5).

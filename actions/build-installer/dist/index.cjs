@@ -66455,6 +66455,11 @@ async function uploadOnce(transport, ref, blob, location, options) {
     total: blob.size
   });
   const what = `upload blob ${blob.digest.slice(0, 19)} to ${ref.registry}/${ref.repository}`;
+  if (options.chunkSize === void 0 && blob.size > chunkSize) {
+    await streamOnce(transport, ref, blob, location, what, (n) => progress.add(n));
+    progress.finish();
+    return;
+  }
   const source = (await blob.open()).pipe(
     verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`)
   );
@@ -66505,6 +66510,41 @@ async function uploadOnce(transport, ref, blob, location, options) {
   await discard(res);
   progress.add(body.length);
   progress.finish();
+}
+async function streamOnce(transport, ref, blob, location, what, onBytes) {
+  const scopes = scopesFor(ref);
+  let mismatch;
+  const res = await transport.request({
+    registry: ref.registry,
+    method: "PATCH",
+    path: location,
+    scopes,
+    headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
+    body: async () => {
+      const verify = verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`, onBytes);
+      verify.on("error", (e) => mismatch = e);
+      const raw2 = await blob.open();
+      raw2.on("error", (e) => verify.destroy(e));
+      return raw2.pipe(verify);
+    },
+    expect: [202, 204],
+    what
+  }).catch((e) => {
+    throw mismatch instanceof UserError ? mismatch : e;
+  });
+  await discard(res);
+  const next = header(res, "location");
+  const current = next ? new import_node_url.URL(next, location).toString() : location;
+  const done = await transport.request({
+    registry: ref.registry,
+    method: "PUT",
+    path: withDigestParam(current, blob.digest),
+    scopes,
+    headers: { "content-length": "0" },
+    expect: [201, 204],
+    what
+  });
+  await discard(done);
 }
 async function uploadBlob(transport, ref, blob, options = {}) {
   let location = options.location;
@@ -66964,34 +67004,29 @@ var RegistrySession = class {
       true
     );
   }
-  /** GET /v2/ with retries; records the challenge. `retryNetwork`: retry resets (else throw raw). */
-  async pingAt(endpoint, retryNetwork) {
+  /**
+   * GET /v2/ once (the request that needed it retries); records the challenge. With
+   * `mapNetwork` false, connection failures are thrown raw so the caller can fall back to HTTP.
+   */
+  async pingAt(endpoint, mapNetwork) {
     const url = `${endpoint.origin}/v2/`;
-    return withRetry(`ping ${this.registry}`, this.options.retry, this.options.logger, async () => {
-      let res;
-      try {
-        res = await send(endpoint.agent, "GET", url, { "user-agent": this.options.userAgent });
-      } catch (e) {
-        if (!retryNetwork)
-          throw Object.assign(new Error(e.message), {
-            cause: e,
-            code: networkErrorCode(e)
-          });
-        throw connectionError(this.registry, "GET", url, e);
-      }
-      await discard(res);
-      if (res.status === 401) {
-        this.challenge = pickChallenge(parseChallenges(res.headers["www-authenticate"]));
-      } else if (isTemporaryStatus(res.status)) {
-        throw new RegistryError(`${this.registry} answered ${res.status} to GET /v2/`, {
-          method: "GET",
-          url,
-          status: res.status,
-          temporary: true
-        });
-      }
-      return endpoint;
-    });
+    let res;
+    try {
+      res = await send(endpoint.agent, "GET", url, { "user-agent": this.options.userAgent });
+    } catch (e) {
+      if (!mapNetwork) throw e;
+      throw connectionError(this.registry, "GET", url, e);
+    }
+    await discard(res);
+    if (res.status === 401) {
+      this.challenge = pickChallenge(parseChallenges(res.headers["www-authenticate"]));
+    } else if (isTemporaryStatus(res.status)) {
+      throw new RegistryError(
+        `${this.registry} answered ${res.status} to GET /v2/: this is on the registry's side; retry later`,
+        { method: "GET", url, status: res.status, temporary: true }
+      );
+    }
+    return endpoint;
   }
   /** Records a challenge seen on a 401 (some registries allow anonymous /v2/). */
   noteChallenge(value) {
@@ -67113,9 +67148,10 @@ var RegistryTransport = class {
           req.method,
           url,
           headers,
-          req.body?.()
+          await req.body?.()
         );
       } catch (e) {
+        if (e instanceof UserError) throw e;
         throw connectionError(req.registry, req.method, url, e);
       }
       if (req.expect.includes(res.status)) return res;
@@ -67342,9 +67378,9 @@ var Client = class {
     for await (const c of await this.getBlob(input, blob)) chunks.push(c);
     return Buffer.concat(chunks);
   }
-  async putBlob(input, blob) {
+  async putBlob(input, blob, options = {}) {
     const ref = toReference(input);
-    if (await this.blobExists(ref, blob.digest)) {
+    if (!options.knownMissing && await this.blobExists(ref, blob.digest)) {
       this.options.onProgress?.({
         operation: "upload",
         digest: blob.digest,
@@ -68953,7 +68989,7 @@ async function ensureBlob(ctx, d, open4, origin) {
       return;
     }
   }
-  await client.putBlob(dest, { digest: d.digest, size: d.size, open: open4 });
+  await client.putBlob(dest, { digest: d.digest, size: d.size, open: open4 }, { knownMissing: true });
   stats.uploadedBlobs++;
   stats.uploadedBytes += d.size;
 }
@@ -70154,6 +70190,14 @@ async function runImagerWithDocker(input, deps) {
 }
 
 // packages/pipeline/src/build-installer/produce.ts
+async function assertImagerUnchanged(target, pinned, registry) {
+  const now = await resolveDigest(talosImageReference(target, "imager"), registry);
+  if (now.toString() !== pinned) {
+    throw new UserError(
+      `${talosImageReference(target, "imager")} changed while the installer was built (${pinned} \u2192 ${now.digest ?? "?"}): another build pushed the same TAG; give this build a unique input 'tag'`
+    );
+  }
+}
 async function produceTarballs(v2, pinned, deps) {
   const { options } = v2;
   const arches = v2.platforms.map((p) => p.arch);
@@ -70186,6 +70230,7 @@ async function produceTarballs(v2, pinned, deps) {
       { talosDir, target: built.target, arches, imager, ...env },
       deps
     );
+    await assertImagerUnchanged(built.target, built.imagerImage, deps.registry);
     return {
       tarballs: tarballs2,
       imagerImage: built.imagerImage,
@@ -70315,7 +70360,7 @@ function credentialsFor(options) {
 }
 
 // packages/kmod/src/internal/bytes.ts
-var HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).toUpperCase().padStart(2, "0"));
+var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
 
 // packages/kmod/src/internal/signature/names.ts
 var import_asn1_schema = __toESM(require_cjs2(), 1);

@@ -2,13 +2,30 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { ExecFn, Logger } from '@talos-kmod/common';
-import type { RegistryOptions } from '@talos-kmod/oci';
-import type { ImagerInputs } from '@talos-kmod/talos';
+import { UserError, type ExecFn, type Logger } from '@talos-kmod/common';
+import { resolveDigest, type RegistryOptions } from '@talos-kmod/oci';
+import { talosImageReference, type ImagerInputs, type TalosMakeTarget } from '@talos-kmod/talos';
 import { buildInstallerBaseAndImager } from './build-imager';
 import type { ValidatedBuildInstaller } from './options';
 import { needsInsecure, type PinnedInputs } from './resolve-inputs';
 import { runImagerWithDocker, runImagerWithMake, type Tarballs } from './run-imager';
+
+/**
+ * `make image-installer` pulls the imager by tag; if the tag moved since it was built (another job
+ * pushed the same TAG), the installer came from an imager this step would misreport.
+ */
+async function assertImagerUnchanged(
+  target: TalosMakeTarget,
+  pinned: string,
+  registry: RegistryOptions,
+): Promise<void> {
+  const now = await resolveDigest(talosImageReference(target, 'imager'), registry);
+  if (now.toString() !== pinned) {
+    throw new UserError(
+      `${talosImageReference(target, 'imager')} changed while the installer was built (${pinned} → ${now.digest ?? '?'}): another build pushed the same TAG; give this build a unique input 'tag'`,
+    );
+  }
+}
 
 /** Tarballs and the pinned imager and installer-base that made them. */
 export interface Produced {
@@ -57,6 +74,7 @@ export async function produceTarballs(
       { talosDir, target: built.target, arches, imager, ...env },
       deps,
     );
+    await assertImagerUnchanged(built.target, built.imagerImage, deps.registry);
     return {
       tarballs,
       imagerImage: built.imagerImage,
