@@ -5,9 +5,16 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { randomBytes } from 'node:crypto';
-import { rmSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RegistryError, openImage, push, walkImageFiles } from '@talos-kmod/oci';
+import {
+  DigestMismatchError,
+  RegistryError,
+  openImage,
+  push,
+  resolveDigest,
+  walkImageFiles,
+} from '@talos-kmod/oci';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { skopeoDigest, tempDir, writeLayout } from './fixtures';
@@ -21,8 +28,8 @@ beforeAll(async () => {
   registry = await startRegistry();
   proxy = await startFaultProxy(registry.host, { every: 0, kinds: ['503'] });
   work = tempDir('faults');
-  // Incompressible content so the layer spans many upload chunks.
-  const big = randomBytes(3 * 1024 * 1024).toString('base64');
+  // Incompressible content: the layer (> 16 MiB) spans many chunks, or one streaming PATCH.
+  const big = randomBytes(18 * 1024 * 1024).toString('base64');
   layout = (
     await writeLayout(join(work, 'layout'), [
       {
@@ -41,7 +48,7 @@ afterAll(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-const fast = { retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 50 }, chunkSize: 512 * 1024 };
+const fast = { retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 50 }, chunkSize: 2 * 1024 * 1024 };
 
 describe('a registry behind a proxy that fails every third request', () => {
   it('still completes a chunked push with the same digest as a direct push', async () => {
@@ -52,6 +59,16 @@ describe('a registry behind a proxy that fails every third request', () => {
     const direct = await push(`oci:${layout}`, `${registry.host}/faults/direct:v1`);
     expect(viaProxy.digest).toBe(direct.digest);
     expect(skopeoDigest(`docker://${registry.host}/faults/app:v1`)).toBe(direct.digest);
+  }, 60_000);
+
+  it('still completes a push that streams each blob in one PATCH', async () => {
+    proxy.plan = { every: 3, kinds: ['reset', '503', '500'] };
+    const before = proxy.stats.failed;
+    const r = await push(`oci:${layout}`, `${proxy.host}/faults/streamed:v1`, {
+      retry: fast.retry,
+    });
+    expect(proxy.stats.failed - before).toBeGreaterThan(0);
+    expect(skopeoDigest(`docker://${registry.host}/faults/streamed:v1`)).toBe(r.digest);
   }, 60_000);
 
   it('still reads every file of the image', async () => {
@@ -68,6 +85,27 @@ describe('a registry behind a proxy that fails every third request', () => {
     } finally {
       await source.close();
     }
+  }, 60_000);
+});
+
+describe('a source whose bytes do not match their digest', () => {
+  it('fails the push before anything is tagged', async () => {
+    const copy = join(work, 'corrupt-layout');
+    cpSync(layout, copy, { recursive: true });
+    const blobs = join(copy, 'blobs', 'sha256');
+    const biggest = readdirSync(blobs)
+      .map((f) => join(blobs, f))
+      .sort((a, b) => statSync(b).size - statSync(a).size)[0] as string;
+    const bytes = readFileSync(biggest);
+    bytes[1000] = (bytes[1000] ?? 0) ^ 0xff;
+    writeFileSync(biggest, bytes);
+    const e = await push(`oci:${copy}`, `${registry.host}/faults/corrupt:v1`).catch(
+      (x: unknown) => x,
+    );
+    expect(e).toBeInstanceOf(DigestMismatchError);
+    const tag = await resolveDigest(`${registry.host}/faults/corrupt:v1`).catch((x: unknown) => x);
+    expect(tag).toBeInstanceOf(RegistryError);
+    expect((tag as RegistryError).status).toBe(404);
   }, 60_000);
 });
 

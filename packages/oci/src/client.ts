@@ -39,7 +39,7 @@ export interface RegistryOptions {
   retry?: Partial<RetryPolicy>;
   /** Runs credential helpers (default: spawn). */
   exec?: ExecFn;
-  /** Upload chunk size in bytes (default 16 MiB). */
+  /** Upload large blobs in PATCH chunks of this many bytes (default: one streaming PATCH). */
   chunkSize?: number;
 }
 
@@ -66,8 +66,12 @@ export interface RegistryClient {
   getBlob(ref: Reference | string, blob: { digest: string; size?: number }): Promise<Readable>;
   /** Reads a small blob (a config) into memory, verified. */
   getBlobBytes(ref: Reference | string, blob: { digest: string; size?: number }): Promise<Buffer>;
-  /** Uploads a blob unless the repository has it; `'exists'` or `'uploaded'`. */
-  putBlob(ref: Reference | string, blob: BlobUpload): Promise<'exists' | 'uploaded'>;
+  /** Uploads a blob unless the repository has it (`knownMissing` skips the check); `'exists'` or `'uploaded'`. */
+  putBlob(
+    ref: Reference | string,
+    blob: BlobUpload,
+    options?: { knownMissing?: boolean },
+  ): Promise<'exists' | 'uploaded'>;
   /** Tags of a repository (first page); undefined when the repository does not exist. */
   listTags(ref: Reference | string): Promise<string[] | undefined>;
   /** Mounts a blob from another repository of the same registry; false when the registry would not. */
@@ -250,9 +254,13 @@ class Client implements RegistryClient {
     return Buffer.concat(chunks);
   }
 
-  async putBlob(input: Reference | string, blob: BlobUpload): Promise<'exists' | 'uploaded'> {
+  async putBlob(
+    input: Reference | string,
+    blob: BlobUpload,
+    options: { knownMissing?: boolean } = {},
+  ): Promise<'exists' | 'uploaded'> {
     const ref = toReference(input);
-    if (await this.blobExists(ref, blob.digest)) {
+    if (!options.knownMissing && (await this.blobExists(ref, blob.digest))) {
       this.options.onProgress?.({
         operation: 'upload',
         digest: blob.digest,

@@ -5,6 +5,7 @@
  * session the registry has lost is restarted from the source.
  */
 import type { Readable } from 'node:stream';
+import { UserError } from '@talos-kmod/common';
 import { URL } from 'node:url';
 import type { Reference } from '../reference/reference';
 import { RegistryError, isRegistryError } from '../transport/errors';
@@ -23,7 +24,10 @@ export interface BlobUpload {
 
 /** Upload tuning. */
 export interface UploadOptions {
-  /** Bytes per PATCH; blobs up to this size go in one PUT (default 16 MiB). */
+  /**
+   * Send blobs above 16 MiB in PATCH requests of this many bytes (each buffered, so a failed one is
+   * resent alone). Default: one streaming PATCH per blob, restarted from the source on failure.
+   */
   chunkSize?: number;
   onProgress?: (e: ProgressEvent) => void;
 }
@@ -126,9 +130,14 @@ async function uploadOnce(
     total: blob.size,
   });
   const what = `upload blob ${blob.digest.slice(0, 19)} to ${ref.registry}/${ref.repository}`;
-  const source = (await blob.open()).pipe(
-    verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`),
-  );
+  if (options.chunkSize === undefined && blob.size > chunkSize) {
+    await streamOnce(transport, ref, blob, location, what, (n) => progress.add(n));
+    progress.finish();
+    return;
+  }
+  const opened = await blob.open();
+  const source = opened.pipe(verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`));
+  opened.on('error', (e) => source.destroy(e));
   const scopes = scopesFor(ref);
   let offset = 0;
   let current = location;
@@ -178,6 +187,52 @@ async function uploadOnce(
   await discard(res);
   progress.add(body.length);
   progress.finish();
+}
+
+/** One streaming PATCH with the whole blob (verified as it is read), then the closing PUT. */
+async function streamOnce(
+  transport: RegistryTransport,
+  ref: Reference,
+  blob: BlobUpload,
+  location: string,
+  what: string,
+  onBytes: (n: number) => void,
+): Promise<void> {
+  const scopes = scopesFor(ref);
+  let mismatch: unknown;
+  const res = await transport
+    .request({
+      registry: ref.registry,
+      method: 'PATCH',
+      path: location,
+      scopes,
+      headers: { 'content-type': 'application/octet-stream', 'content-length': String(blob.size) },
+      body: async () => {
+        const verify = verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`, onBytes);
+        verify.on('error', (e) => (mismatch = e));
+        const raw = await blob.open();
+        raw.on('error', (e) => verify.destroy(e));
+        return raw.pipe(verify);
+      },
+      expect: [202, 204],
+      what,
+    })
+    .catch((e: unknown) => {
+      throw mismatch instanceof UserError ? mismatch : e;
+    });
+  await discard(res);
+  const next = header(res, 'location');
+  const current = next ? new URL(next, location).toString() : location;
+  const done = await transport.request({
+    registry: ref.registry,
+    method: 'PUT',
+    path: withDigestParam(current, blob.digest),
+    scopes,
+    headers: { 'content-length': '0' },
+    expect: [201, 204],
+    what,
+  });
+  await discard(done);
 }
 
 /**

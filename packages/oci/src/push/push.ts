@@ -101,7 +101,7 @@ async function ensureBlob(
       return;
     }
   }
-  await client.putBlob(dest, { digest: d.digest, size: d.size, open });
+  await client.putBlob(dest, { digest: d.digest, size: d.size, open }, { knownMissing: true });
   stats.uploadedBlobs++;
   stats.uploadedBytes += d.size;
 }

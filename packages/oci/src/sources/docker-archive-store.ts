@@ -154,7 +154,10 @@ export async function dockerArchiveStore(
   const stream = (d: Descriptor) => {
     const name = paths.get(d.digest);
     if (!name) throw new UserError(`${description} has no blob ${d.digest}`);
-    return tar.stream(name).pipe(verifyingStream(d.digest, d.size, where(d)));
+    const raw = tar.stream(name);
+    const out = raw.pipe(verifyingStream(d.digest, d.size, where(d)));
+    raw.on('error', (e) => out.destroy(e));
+    return out;
   };
   return {
     description,

@@ -3,7 +3,7 @@
  * blob redirects, map failures to {@link RegistryError}s, and retry temporary ones.
  */
 import { URL } from 'node:url';
-import type { Logger } from '@talos-kmod/common';
+import { UserError, type Logger } from '@talos-kmod/common';
 import type { Credentials } from '../auth/docker-config';
 import type { ExecFn } from '@talos-kmod/common';
 import { RegistryError, isTemporaryStatus, parseErrorBody } from './errors';
@@ -30,7 +30,7 @@ export interface RegistryRequest {
   scopes: readonly string[];
   headers?: Record<string, string>;
   /** The body, made anew for each attempt. */
-  body?: () => RequestBody;
+  body?: () => RequestBody | Promise<RequestBody>;
   /** Statuses that count as success; others become errors. */
   expect: readonly number[];
   /** Follow 3xx redirects (blob downloads); credentials are dropped when leaving the origin. */
@@ -141,9 +141,10 @@ export class RegistryTransport {
           req.method,
           url,
           headers,
-          req.body?.(),
+          await req.body?.(),
         );
       } catch (e: unknown) {
+        if (e instanceof UserError) throw e;
         throw connectionError(req.registry, req.method, url, e);
       }
       if (req.expect.includes(res.status)) return res;
