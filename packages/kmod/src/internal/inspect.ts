@@ -74,25 +74,36 @@ function readElfParts(src: ByteSource, info: ModuleInfo, problems: string[]): vo
 
 function applyModinfo(info: ModuleInfo, entries: ModinfoEntry[], problems: string[]): void {
   info.modinfo = entries;
-  const first = (key: string): string | undefined => entries.find((e) => e.key === key)?.value;
-  const name = first('name');
-  const vermagic = first('vermagic');
-  const license = first('license');
-  const srcversion = first('srcversion');
-  if (name !== undefined) info.name = name;
-  if (license !== undefined) info.license = license;
-  if (srcversion !== undefined) info.srcversion = srcversion;
-  if (vermagic !== undefined) {
-    info.vermagic = vermagic;
-    const release = kernelReleaseOf(vermagic);
-    if (release) info.kernelRelease = release;
-  } else {
-    problems.push('.modinfo has no vermagic: the kernel will refuse to load this module');
+  // One pass: a kernel's worth of modules goes through here.
+  for (const { key, value } of entries) {
+    switch (key) {
+      case 'name':
+        info.name ??= value;
+        break;
+      case 'vermagic':
+        info.vermagic ??= value;
+        break;
+      case 'license':
+        info.license ??= value;
+        break;
+      case 'srcversion':
+        info.srcversion ??= value;
+        break;
+      case 'depends':
+        for (const d of value.split(',')) if (d !== '') info.depends.push(d);
+        break;
+      case 'firmware':
+        info.firmware.push(value);
+        break;
+      case 'intree':
+        if (value === 'Y') info.intree = true;
+        break;
+    }
   }
-  info.depends = entries
-    .filter((e) => e.key === 'depends')
-    .flatMap((e) => e.value.split(','))
-    .filter((d) => d !== '');
-  info.firmware = entries.filter((e) => e.key === 'firmware').map((e) => e.value);
-  info.intree = entries.some((e) => e.key === 'intree' && e.value === 'Y');
+  if (info.vermagic === undefined) {
+    problems.push('.modinfo has no vermagic: the kernel will refuse to load this module');
+  } else {
+    const release = kernelReleaseOf(info.vermagic);
+    if (release) info.kernelRelease = release;
+  }
 }

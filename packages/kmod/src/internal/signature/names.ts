@@ -20,13 +20,26 @@ const sidCache = new Map<string, { signer: string; keyId: string }>();
 const algCache = new Map<string, string>();
 
 function cached<T>(cache: Map<string, T>, key: Uint8Array, make: () => T): T {
+  // Consecutive modules of one kernel almost always repeat the previous key: compare bytes first.
+  const last = lastHit.get(cache);
+  if (last && sameBytes(last.key, key)) return last.value as T;
   const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
-  const hit = cache.get(k);
-  if (hit !== undefined) return hit;
-  const value = make();
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(k, value);
+  let value = cache.get(k);
+  if (value === undefined) {
+    value = make();
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(k, value);
+  }
+  lastHit.set(cache, { key: Uint8Array.from(key), value });
   return value;
+}
+
+const lastHit = new WeakMap<Map<string, unknown>, { key: Uint8Array; value: unknown }>();
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Decodes an IssuerAndSerialNumber element into kmod's signer and sig_key strings. */
