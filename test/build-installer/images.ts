@@ -6,11 +6,11 @@
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { docker } from '../support/docker';
-import { createFixtureRepo, fixturesDir } from '../support/fixture-repos';
+import { createTalosCheckout } from '../support/fixture-repos';
 
 /** Kernel release the test kernel and extensions use. */
 export const testKernelRelease = '6.12.31-talos';
@@ -131,20 +131,9 @@ export function pushExtensionImage(
   if (index) pushArchIndex(ref, arches);
 }
 
-/**
- * test/fixtures/talos as a git checkout tagged `tag` (test support's fixture repositories), with
- * its `cmd/installer` symlink replaced by a copy of test/fixtures/imager, as a real checkout has
- * the imager sources in place.
- */
+/** test/fixtures/talos as a git checkout tagged `tag` (test support's createTalosCheckout). */
 export function prepareTalosCheckout(tag = 'v1.11.0'): string {
-  const repo = createFixtureRepo('talos');
-  const cmd = join(repo.dir, 'cmd', 'installer');
-  rmSync(cmd, { force: true });
-  cpSync(join(fixturesDir, 'imager'), cmd, { recursive: true });
-  writeFileSync(join(repo.dir, '.gitignore'), '_out/\n');
-  repo.commit('imager sources in place');
-  repo.git('tag', tag);
-  return repo.dir;
+  return createTalosCheckout(tag).dir;
 }
 
 /** Builds installer-base and imager in a fixture checkout with make, as a user would. */
