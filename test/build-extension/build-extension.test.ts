@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -188,6 +188,46 @@ describe('build-extension action', () => {
       expect(r.outputs['extension-version']).toBe('1.0.3');
       const name = `${registry.host}/example-owner/fixture-uinput`;
       expect(r.outputs['extension-image']).toBe(`${name}:1.0.3@${skopeoDigest(`${name}:1.0.3`)}`);
+    },
+    5 * minutes,
+  );
+
+  it(
+    'works on the release-1.10/1.11 Makefile (TAG :=, no metadata file of its own) through CI_ARGS',
+    async () => {
+      const old = createFixtureRepo('extensions');
+      try {
+        const makefile = join(old.dir, 'Makefile');
+        const text = readFileSync(makefile, 'utf8');
+        const edited = text
+          .replace('TAG ?= $(shell git describe', 'TAG := $(shell git describe')
+          .replace(' --metadata-file=$(ARTIFACTS)/$@.metadata.json"', '"')
+          .replace('COMMON_ARGS += --sbom=false\n', '');
+        expect(edited).not.toBe(text);
+        expect(edited).not.toMatch(/^\t.*--metadata-file/m);
+        writeFileSync(makefile, edited);
+        old.commit('release-1.11 form');
+        const r = await runAction(
+          'build-extension',
+          {
+            'extensions-dir': old.dir,
+            extension: 'fixture-uinput',
+            'pkgs-prefix': built.pkgsPrefix,
+            'pkgs-tag': built.pkgsTag,
+            registry: registry.host,
+            username: 'old-branch',
+            tag: 'v1.11.0',
+          },
+          { env: env() },
+        );
+        expect(r.failure).toBeUndefined();
+        expect(r.outputs['extension-version']).toBe('1.0.3');
+        const name = `${registry.host}/old-branch/fixture-uinput`;
+        expect(r.outputs['extension-image']).toBe(`${name}:1.0.3@${skopeoDigest(`${name}:1.0.3`)}`);
+        expect(counter.calls().at(-1)).toContain('TAG=v1.11.0');
+      } finally {
+        old.remove();
+      }
     },
     5 * minutes,
   );
