@@ -25,7 +25,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { chmod, link, mkdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -39,7 +39,7 @@ export interface TestFile {
   /** Relative path without a leading `/`. */
   path: string;
   /** Default: 'file' (or 'directory' when the path ends with '/'). */
-  type?: 'file' | 'directory' | 'symlink' | 'fifo' | 'char';
+  type?: 'file' | 'directory' | 'symlink' | 'hardlink' | 'fifo' | 'char';
   /** File content, or the path of a file on disk to copy (`{ from }`). */
   content?: string | Buffer | { from: string };
   /** Permission bits; default 0644 for files, 0755 for directories, 0777 for symlinks. */
@@ -100,9 +100,9 @@ export async function tarLayer(files: readonly TestFile[]): Promise<Buffer> {
       mtime,
       uid: 0,
       gid: 0,
-      type: (type === 'char' ? 'character-device' : type) as
-        'file' | 'directory' | 'symlink' | 'fifo' | 'character-device',
-      ...(type === 'symlink' ? { linkname: f.linkTarget ?? '' } : {}),
+      type: (type === 'char' ? 'character-device' : type === 'hardlink' ? 'link' : type) as
+        'file' | 'directory' | 'symlink' | 'link' | 'fifo' | 'character-device',
+      ...(type === 'symlink' || type === 'hardlink' ? { linkname: f.linkTarget ?? '' } : {}),
       ...(type === 'char' ? { devmajor: 1, devminor: 3 } : {}),
     };
     await new Promise<void>((resolve, reject) => {
@@ -298,8 +298,11 @@ export async function writeDirectory(dir: string, files: readonly TestFile[]): P
     await mkdir(type === 'directory' ? path : dirname(path), { recursive: true });
     if (type === 'file') await writeFile(path, contentOf(f));
     if (type === 'symlink') await symlink(f.linkTarget ?? '', path);
+    if (type === 'hardlink') await link(join(dir, f.linkTarget ?? ''), path);
     if (type === 'fifo') await run('mkfifo', [path]);
-    if (type !== 'symlink' && type !== 'char') await chmod(path, f.mode ?? defaultMode(type));
+    if (type !== 'symlink' && type !== 'char' && type !== 'hardlink') {
+      await chmod(path, f.mode ?? defaultMode(type));
+    }
   }
   return dir;
 }

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from '@talos-kmod/cli';
 import type { VerifyReport } from '@talos-kmod/pipeline';
-import { newDir, writeDirectory, writeDockerArchive, writeOciArchive } from '../support/images';
+import {
+  newDir,
+  writeDirectory,
+  writeDockerArchive,
+  writeOciArchive,
+  writeOciLayout,
+} from '../support/images';
 import { kernelRelease } from '../support/modules';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import {
@@ -228,5 +234,30 @@ describe('talos-kmod verify on an installer', () => {
     expect(byId('modules.required')).toEqual(
       expect.objectContaining({ status: 'pass', severity: 'info' }),
     );
+  }, 120_000);
+});
+
+describe('talos-kmod verify on layers with hard links', () => {
+  it('counts a hard-linked module as the module it links to', async () => {
+    const files = fixtures.goodExtensionFiles;
+    const module = files.find((f) => f.path.endsWith('hailo_pci.ko'));
+    if (!module) throw new Error('no module in the good extension');
+    const linked = module.path.replace('hailo_pci.ko', 'hailo_pci_alias.ko');
+    const dir = await writeOciLayout(newDir('hardlink'), [
+      { layers: [[...files, { path: linked, type: 'hardlink', linkTarget: module.path }]] },
+    ]);
+    const { code, stdout } = await cli([
+      'verify',
+      `oci:${dir}`,
+      '--kernel-image',
+      fixtures.kernelImage,
+      '--json',
+    ]);
+    const report = JSON.parse(stdout) as VerifyReport;
+    expect(code).toBe(0);
+    expect(report.modules.map((m) => [m.path, m.name, m.signed])).toEqual([
+      [module.path, 'hailo_pci', true],
+      [linked, 'hailo_pci', true],
+    ]);
   }, 120_000);
 });

@@ -66308,8 +66308,13 @@ async function downloadBlob(transport, ref, blob, onProgress) {
           received += chunk.length;
           if (!verify.write(chunk)) {
             await new Promise((r) => {
-              verify.once("drain", r);
-              verify.once("close", r);
+              const done = () => {
+                verify.off("drain", done);
+                verify.off("close", done);
+                r();
+              };
+              verify.on("drain", done);
+              verify.on("close", done);
             });
           }
           if (out.destroyed || verify.destroyed) {
@@ -66460,9 +66465,9 @@ async function uploadOnce(transport, ref, blob, location, options) {
     progress.finish();
     return;
   }
-  const source = (await blob.open()).pipe(
-    verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`)
-  );
+  const opened = await blob.open();
+  const source = opened.pipe(verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`));
+  opened.on("error", (e) => source.destroy(e));
   const scopes = scopesFor(ref);
   let offset = 0;
   let current = location;
@@ -68518,7 +68523,10 @@ async function dockerArchiveStore(tar, description, ref, close) {
   const stream = (d) => {
     const name = paths.get(d.digest);
     if (!name) throw new UserError(`${description} has no blob ${d.digest}`);
-    return tar.stream(name).pipe(verifyingStream(d.digest, d.size, where2(d)));
+    const raw2 = tar.stream(name);
+    const out = raw2.pipe(verifyingStream(d.digest, d.size, where2(d)));
+    raw2.on("error", (e) => out.destroy(e));
+    return out;
   };
   return {
     description,
@@ -71114,13 +71122,23 @@ var CACHE_LIMIT = 256;
 var sidCache = /* @__PURE__ */ new Map();
 var algCache = /* @__PURE__ */ new Map();
 function cached(cache, key, make) {
+  const last = lastHit.get(cache);
+  if (last && sameBytes(last.key, key)) return last.value;
   const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
-  const hit = cache.get(k);
-  if (hit !== void 0) return hit;
-  const value = make();
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(k, value);
+  let value = cache.get(k);
+  if (value === void 0) {
+    value = make();
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(k, value);
+  }
+  lastHit.set(cache, { key: Uint8Array.from(key), value });
   return value;
+}
+var lastHit = /* @__PURE__ */ new WeakMap();
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 function decodeIssuerAndSerial(element) {
   return cached(sidCache, element, () => {
@@ -71447,24 +71465,37 @@ function readElfParts(src, info2, problems) {
 }
 function applyModinfo(info2, entries, problems) {
   info2.modinfo = entries;
-  const first = (key) => entries.find((e) => e.key === key)?.value;
-  const name = first("name");
-  const vermagic = first("vermagic");
-  const license = first("license");
-  const srcversion = first("srcversion");
-  if (name !== void 0) info2.name = name;
-  if (license !== void 0) info2.license = license;
-  if (srcversion !== void 0) info2.srcversion = srcversion;
-  if (vermagic !== void 0) {
-    info2.vermagic = vermagic;
-    const release = kernelReleaseOf(vermagic);
-    if (release) info2.kernelRelease = release;
-  } else {
-    problems.push(".modinfo has no vermagic: the kernel will refuse to load this module");
+  for (const { key, value } of entries) {
+    switch (key) {
+      case "name":
+        info2.name ??= value;
+        break;
+      case "vermagic":
+        info2.vermagic ??= value;
+        break;
+      case "license":
+        info2.license ??= value;
+        break;
+      case "srcversion":
+        info2.srcversion ??= value;
+        break;
+      case "depends":
+        for (const d of value.split(",")) if (d !== "") info2.depends.push(d);
+        break;
+      case "firmware":
+        info2.firmware.push(value);
+        break;
+      case "intree":
+        if (value === "Y") info2.intree = true;
+        break;
+    }
   }
-  info2.depends = entries.filter((e) => e.key === "depends").flatMap((e) => e.value.split(",")).filter((d) => d !== "");
-  info2.firmware = entries.filter((e) => e.key === "firmware").map((e) => e.value);
-  info2.intree = entries.some((e) => e.key === "intree" && e.value === "Y");
+  if (info2.vermagic === void 0) {
+    problems.push(".modinfo has no vermagic: the kernel will refuse to load this module");
+  } else {
+    const release = kernelReleaseOf(info2.vermagic);
+    if (release) info2.kernelRelease = release;
+  }
 }
 
 // packages/kmod/src/internal/compression/detect.ts
@@ -71786,6 +71817,12 @@ async function collectTree(tree, options = {}) {
       else udevRules.push({ path: f.path, text: content.toString("utf8") });
     }
   });
+  const byTarget = new Map(modules.map((m) => [m.path, m]));
+  for (const e of entries) {
+    if (e.type !== "hardlink" || !isModuleFile(e.path) || !moduleWanted(e.path)) continue;
+    const target = e.linkTarget !== void 0 ? byTarget.get(e.linkTarget) : void 0;
+    if (target) modules.push({ ...target, path: e.path });
+  }
   const byPath = (a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
   entries.sort(byPath);
   modules.sort(byPath);

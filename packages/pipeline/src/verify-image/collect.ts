@@ -98,6 +98,13 @@ export async function collectTree(
       else udevRules.push({ path: f.path, text: content.toString('utf8') });
     },
   });
+  // a hard link in a layer carries no content: it is the module it links to, under another path
+  const byTarget = new Map(modules.map((m) => [m.path, m]));
+  for (const e of entries) {
+    if (e.type !== 'hardlink' || !isModuleFile(e.path) || !moduleWanted(e.path)) continue;
+    const target = e.linkTarget !== undefined ? byTarget.get(e.linkTarget) : undefined;
+    if (target) modules.push({ ...target, path: e.path });
+  }
   const byPath = (a: { path: string }, b: { path: string }) =>
     a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
   entries.sort(byPath);
