@@ -13,6 +13,7 @@ import { runAction, type ActionRun } from '../support/action';
 import { ensureDocker } from '../support/docker';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture-repos';
 import { startRegistry, type TestRegistry } from '../support/registry';
+import { startTokenRegistry } from '../support/registry-auth';
 import { createMakeCounter, modinfo, skopeoDigest, unpackImage } from './helpers';
 
 const minutes = 60_000;
@@ -259,6 +260,50 @@ describe('build-kernel-pkg action', () => {
         expect(r.summary).toContain('build-kernel-pkg failed');
       } finally {
         broken.remove();
+      }
+    },
+    5 * minutes,
+  );
+
+  it(
+    'pushes with registry-username and registry-password to a registry that requires them',
+    async () => {
+      const secured = await startTokenRegistry({ users: { ci: 's3cret-token' } });
+      const home = mkdtempSync(join(tmpdir(), 'empty-home-'));
+      try {
+        const inputs = {
+          'pkgs-dir': pkgs.dir,
+          registry: secured.host,
+          packages: 'hello-pkg',
+          cache: 'false',
+          tag: 'authed',
+        };
+        const denied = await runAction('build-kernel-pkg', inputs, {
+          env: { ...env(), HOME: home },
+        });
+        expect(denied.exitCode).toBe(1);
+        expect(denied.failure).toMatch(
+          new RegExp(`registry ${secured.host} is not usable before the build: .*log in first`),
+        );
+        const r = await runAction(
+          'build-kernel-pkg',
+          { ...inputs, 'registry-username': 'ci', 'registry-password': 's3cret-token' },
+          { env: { ...env(), HOME: home } },
+        );
+        expect(r.failure).toBeUndefined();
+        expect(r.outputs['pkg-image']).toMatch(
+          new RegExp(`^${secured.host}/example-owner/hello-pkg:authed@sha256:[0-9a-f]{64}$`),
+        );
+        expect(r.stdout).toContain('::add-mask::s3cret-token');
+        expect(
+          r.stdout
+            .split('\n')
+            .filter((l) => l.includes('s3cret-token') && !l.startsWith('::add-mask::')),
+        ).toEqual([]);
+        expect(readdirSync(home)).toEqual([]);
+      } finally {
+        await secured.stop();
+        rmSync(home, { recursive: true, force: true });
       }
     },
     5 * minutes,
