@@ -25,6 +25,8 @@ export default {
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/actions/*/test/**/*.test.ts'],
       slowTestThreshold: 60,
+      // Builds run real make, kbuild and Docker: a longer bound than unit tests get.
+      setupFilesAfterEnv: ['<rootDir>/test/support/jest-e2e-setup.ts'],
     },
   ],
 };
