@@ -362,6 +362,22 @@ describe('build-kernel-pkg action', () => {
         ),
       ).toBe(2);
       expect(err).toMatch(/'--platform' has 'linux'/);
+      err = '';
+      expect(
+        await runCli(
+          [
+            'build-kernel-pkg',
+            '--pkgs-dir',
+            pkgs.dir,
+            '--username',
+            'u',
+            '--registry',
+            '127.0.0.1:1',
+          ],
+          io,
+        ),
+      ).toBe(2);
+      expect(err).toMatch(/registry 127\.0\.0\.1:1 is not usable before the build/);
       rmSync(cacheDir, { recursive: true, force: true });
     },
     5 * minutes,

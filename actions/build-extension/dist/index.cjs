@@ -65689,6 +65689,7 @@ function throttledProgress(onProgress, base, everyBytes = 1 << 20) {
 }
 
 // packages/oci/src/blob/download.ts
+var coalesceBytes = 1 << 20;
 async function downloadBlob(transport, ref, blob, onProgress) {
   const progress = throttledProgress(onProgress, {
     operation: "download",
@@ -65725,15 +65726,28 @@ async function downloadBlob(transport, ref, blob, onProgress) {
   });
   void (async () => {
     let received = 0;
+    let pending = [];
+    let pendingBytes = 0;
     let body = first;
     for (let resumes = 0; ; ) {
       try {
         for await (const chunk of body) {
           received += chunk.length;
-          if (!verify.write(chunk)) {
+          pending.push(chunk);
+          pendingBytes += chunk.length;
+          if (pendingBytes < coalesceBytes) continue;
+          const merged = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
+          pending = [];
+          pendingBytes = 0;
+          if (!verify.write(merged)) {
             await new Promise((r) => {
-              verify.once("drain", r);
-              verify.once("close", r);
+              const done = () => {
+                verify.off("drain", done);
+                verify.off("close", done);
+                r();
+              };
+              verify.on("drain", done);
+              verify.on("close", done);
             });
           }
           if (out.destroyed || verify.destroyed) {
@@ -65741,6 +65755,7 @@ async function downloadBlob(transport, ref, blob, onProgress) {
             return;
           }
         }
+        if (pendingBytes > 0) verify.write(Buffer.concat(pending, pendingBytes));
         verify.end();
         return;
       } catch (e) {
@@ -65884,9 +65899,9 @@ async function uploadOnce(transport, ref, blob, location, options) {
     progress.finish();
     return;
   }
-  const source = (await blob.open()).pipe(
-    verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`)
-  );
+  const opened = await blob.open();
+  const source = opened.pipe(verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`));
+  opened.on("error", (e) => source.destroy(e));
   const scopes = scopesFor(ref);
   let offset = 0;
   let current = location;
@@ -66848,6 +66863,9 @@ var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
 };
+
+// packages/oci/src/files/walk.ts
+var prefetchBytes = 32 * 1024 * 1024;
 
 // packages/talos/src/pkgfile/pkgfile.ts
 var import_promises2 = require("node:fs/promises");
@@ -67847,13 +67865,17 @@ function metadataPath(dir, target) {
 }
 
 // packages/pipeline/src/build-kernel-pkg/preflight.ts
+var RegistryAccessError = class extends UserError {
+  name = "UserError";
+  exitCode = 2;
+};
 async function preflightRegistry(client, probe, registry) {
   try {
     await client.head(probe);
   } catch (e) {
     const status = e instanceof RegistryError ? e.status : void 0;
-    const hint = status === 401 || status === 403 ? "log in first (docker/login-action, or registry-username and registry-password) and check the token may write packages" : `check the registry input, that the registry is running, and for a plain-HTTP registry add it to insecure-registries`;
-    throw new UserError(
+    const hint = status === 401 || status === 403 ? "log in first (docker/login-action, or registry-username and registry-password) and check the token may write packages" : "check the registry input (a plain-HTTP registry off loopback also needs insecure-registries)";
+    throw new RegistryAccessError(
       `registry ${registry} is not usable before the build: ${describeError(e)}; ${hint}`,
       {
         cause: e

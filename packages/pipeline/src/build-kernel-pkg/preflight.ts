@@ -24,8 +24,8 @@ export async function preflightRegistry(
     const hint =
       status === 401 || status === 403
         ? 'log in first (docker/login-action, or registry-username and registry-password) and check the token may write packages'
-        : `check the registry input, that the registry is running, and for a plain-HTTP registry add it to insecure-registries`;
-    throw new UserError(
+        : 'check the registry input (a plain-HTTP registry off loopback also needs insecure-registries)';
+    throw new RegistryAccessError(
       `registry ${registry} is not usable before the build: ${describeError(e)}; ${hint}`,
       {
         cause: e,
