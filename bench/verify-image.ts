@@ -27,12 +27,12 @@ import {
 import { join, resolve } from 'node:path';
 import { bundleOne } from '../scripts/bundle';
 import { startRegistry } from '../test/support/registry';
-import { report, timeCommand } from './_lib/measure';
+import { report, timeCommand, type Measurement } from './_lib/measure';
 
 const root = resolve(import.meta.dirname, '..');
 const downloads = join(root, 'bench', '.work', 'kmod-modinfo');
 const work = join(root, 'bench', '.work', 'verify-image');
-const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
 function sh(argv: string[], options: { cwd?: string; input?: string } = {}): string {
   return execFileSync(argv[0] ?? '', argv.slice(1), {
@@ -224,28 +224,51 @@ try {
 
   const scratch = join(work, 'scratch');
   const clean = () => rmSync(scratch, { recursive: true, force: true });
-  const oursTime = timeCommand(
-    'talos-kmod verify (CLI bundle)',
-    `${process.execPath} ${cli} verify ${ref} --json > /dev/null`,
-    { runs: RUNS },
-  );
-  const seed = timeCommand(
-    "seed's way: skopeo copy + tar -x + grep -FL + modinfo",
-    [
-      `mkdir -p ${scratch}/root`,
-      `skopeo copy --quiet --src-tls-verify=false docker://${ref} dir:${scratch}/img`,
-      `for d in $(jq -r '.layers[].digest' ${scratch}/img/manifest.json); do tar -xzf ${scratch}/img/\${d#sha256:} -C ${scratch}/root; done`,
-      `find ${scratch}/root -name '*.ko*' -exec grep -FL '~Module signature appended~' {} + > ${scratch}/unsigned.txt || true`,
-      `find ${scratch}/root -name '*.ko*' -print0 | xargs -0 modinfo -F signer > /dev/null`,
-      `find ${scratch}/root -name '*.ko*' -print0 | xargs -0 modinfo -F vermagic > /dev/null`,
-    ].join(' && '),
-    { runs: RUNS, before: clean },
-  );
-  const floor = timeCommand(
-    'floor: download the layer + gunzip',
-    `curl -sf http://${registry.host}/v2/bench/debian-cloud-modules/blobs/${layerDigest} | gunzip > /dev/null`,
-    { runs: RUNS },
-  );
+  // Interleaved single runs (ours, seed, floor, ours, …) so that load from other work on the
+  // machine falls on all three alike; each row is the median of its runs.
+  const commands: { label: string; argv: string; before?: () => void }[] = [
+    {
+      label: 'talos-kmod verify (CLI bundle)',
+      argv: `${process.execPath} ${cli} verify ${ref} --json > /dev/null`,
+    },
+    {
+      label: "seed's way: skopeo copy + tar -x + grep -FL + modinfo",
+      argv: [
+        `mkdir -p ${scratch}/root`,
+        `skopeo copy --quiet --src-tls-verify=false docker://${ref} dir:${scratch}/img`,
+        `for d in $(jq -r '.layers[].digest' ${scratch}/img/manifest.json); do tar -xzf ${scratch}/img/\${d#sha256:} -C ${scratch}/root; done`,
+        `find ${scratch}/root -name '*.ko*' -exec grep -FL '~Module signature appended~' {} + > ${scratch}/unsigned.txt || true`,
+        `find ${scratch}/root -name '*.ko*' -print0 | xargs -0 modinfo -F signer > /dev/null`,
+        `find ${scratch}/root -name '*.ko*' -print0 | xargs -0 modinfo -F vermagic > /dev/null`,
+      ].join(' && '),
+      before: clean,
+    },
+    {
+      label: 'floor: download the layer + gunzip',
+      argv: `curl -sf http://${registry.host}/v2/bench/debian-cloud-modules/blobs/${layerDigest} | gunzip > /dev/null`,
+    },
+  ];
+  const samples = new Map<string, Measurement[]>(commands.map((c) => [c.label, []]));
+  for (let i = 0; i < RUNS; i++) {
+    for (const c of commands) {
+      samples
+        .get(c.label)
+        ?.push(
+          timeCommand(c.label, c.argv, { runs: 1, ...(c.before ? { before: c.before } : {}) }),
+        );
+    }
+  }
+  const median = (label: string): Measurement => {
+    const all = [...(samples.get(label) ?? [])].sort((a, b) => a.seconds - b.seconds);
+    const mid = all[Math.floor(all.length / 2)];
+    if (!mid) throw new Error(`no samples for ${label}`);
+    return { label, seconds: mid.seconds, maxRssMb: Math.max(...all.map((m) => m.maxRssMb)) };
+  };
+  const [oursTime, seed, floor] = commands.map((c) => median(c.label)) as [
+    Measurement,
+    Measurement,
+    Measurement,
+  ];
   clean();
   const layerSize = statSync(join(layout, 'blobs', 'sha256', layerDigest.slice(7))).size;
   report('verify-image', oursTime, [seed, floor], {

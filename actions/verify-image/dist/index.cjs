@@ -68151,7 +68151,7 @@ function fzstdTransform() {
   return t;
 }
 function decompressor(compression) {
-  if (compression === "gzip") return zlib.createGunzip({ chunkSize: 256 * 1024 });
+  if (compression === "gzip") return zlib.createGunzip({ chunkSize: 1024 * 1024 });
   if (compression === "zstd") {
     const native = zlib.createZstdDecompress;
     return native ? native() : fzstdTransform();
@@ -69015,28 +69015,86 @@ function toImageFile(h, path2) {
 function* ancestors(path2) {
   for (let i = path2.indexOf("/"); i !== -1; i = path2.indexOf("/", i + 1)) yield path2.slice(0, i);
 }
+function peek(stream) {
+  return new Promise((resolve4, reject) => {
+    const cleanup = () => {
+      stream.off("readable", onReadable);
+      stream.off("end", onEnd);
+      stream.off("error", onError);
+    };
+    const onReadable = () => {
+      const chunk = stream.read();
+      if (chunk === null) return;
+      cleanup();
+      stream.unshift(chunk);
+      resolve4(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve4(null);
+    };
+    const onError = (e) => {
+      cleanup();
+      reject(e);
+    };
+    stream.on("readable", onReadable);
+    stream.on("end", onEnd);
+    stream.on("error", onError);
+  });
+}
+var prefetchBytes = 32 * 1024 * 1024;
+function prefetch(stream, limit) {
+  const queue = [];
+  let queued = 0;
+  let ended = false;
+  let failure;
+  let wake;
+  const notify = () => {
+    const w = wake;
+    wake = void 0;
+    w?.();
+  };
+  stream.on("data", (c) => {
+    queue.push(c);
+    queued += c.length;
+    if (queued >= limit) stream.pause();
+    notify();
+  });
+  stream.on("end", () => {
+    ended = true;
+    notify();
+  });
+  stream.on("error", (e) => {
+    failure ??= { error: e };
+    notify();
+  });
+  return {
+    destroy: () => stream.destroy(),
+    async *[Symbol.asyncIterator]() {
+      for (; ; ) {
+        const chunk = queue.shift();
+        if (chunk) {
+          queued -= chunk.length;
+          if (stream.isPaused() && queued < limit / 2) stream.resume();
+          yield chunk;
+          continue;
+        }
+        if (failure) throw failure.error;
+        if (ended) return;
+        await new Promise((r) => wake = r);
+      }
+    }
+  };
+}
 async function openLayerContent(image, index) {
   const raw2 = await image.openLayer(index);
-  const iterator = raw2[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return import_node_stream6.Readable.from([]);
-  const head2 = first.value;
-  const rest = import_node_stream6.Readable.from(
-    (async function* () {
-      yield head2;
-      for (; ; ) {
-        const n = await iterator.next();
-        if (n.done) return;
-        yield n.value;
-      }
-    })(),
-    { objectMode: false }
-  );
+  const head2 = await peek(raw2);
+  if (!head2) return prefetch(import_node_stream6.Readable.from([]), 1);
   const compression = sniffCompression(head2);
-  if (compression === "none") return rest;
+  if (compression === "none") return prefetch(raw2, prefetchBytes);
   const d = decompressor(compression);
-  rest.on("error", (e) => d.destroy(e));
-  return rest.pipe(d);
+  raw2.on("error", (e) => d.destroy(e));
+  return prefetch(raw2.pipe(d), prefetchBytes);
 }
 async function walkImageFiles(image, options) {
   const maxFileSize = options.maxFileSize ?? 512 * 1024 * 1024;
@@ -69051,6 +69109,7 @@ async function walkImageFiles(image, options) {
     }
     return false;
   };
+  let next;
   for (let i = image.layers.length - 1; i >= 0; i--) {
     const layerWhiteouts = [];
     const layerOpaque = [];
@@ -69078,7 +69137,9 @@ async function walkImageFiles(image, options) {
       if (file.type !== "directory") layerNonDirs.push(path2);
       return file;
     };
-    const input = await openLayerContent(image, i);
+    const input = await (next ?? openLayerContent(image, i));
+    next = i > 0 ? openLayerContent(image, i - 1) : void 0;
+    next?.catch(() => void 0);
     try {
       await readTarStream(
         input,
@@ -69105,7 +69166,8 @@ async function walkImageFiles(image, options) {
         what
       );
     } catch (e) {
-      input.destroy?.();
+      input.destroy();
+      void next?.then((n) => n.destroy(), () => void 0);
       if (e instanceof UserError) throw e;
       throw new UserError(`cannot read ${what} of image ${image.digest}: ${e.message}`, {
         cause: e
@@ -72583,7 +72645,7 @@ async function kernelFor(kernel, platform2, cache, logger) {
   if (!reference) {
     reference = await readKernelReference(tree);
     logger.info(
-      `kernel image ${tree.description}: release ${reference.release ?? reference.releaseDirs.join(", ") ?? "?"}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)`
+      `kernel image ${tree.description}: release ${reference.release ?? (reference.releaseDirs.join(", ") || "none")}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)`
     );
     cache.set(key, reference);
   }

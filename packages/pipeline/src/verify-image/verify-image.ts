@@ -89,7 +89,7 @@ async function kernelFor(
   if (!reference) {
     reference = await readKernelReference(tree);
     logger.info(
-      `kernel image ${tree.description}: release ${reference.release ?? reference.releaseDirs.join(', ') ?? '?'}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)`,
+      `kernel image ${tree.description}: release ${reference.release ?? (reference.releaseDirs.join(', ') || 'none')}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)`,
     );
     cache.set(key, reference);
   }
