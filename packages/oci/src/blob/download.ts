@@ -59,8 +59,13 @@ export async function downloadBlob(
           received += (chunk as Buffer).length;
           if (!verify.write(chunk)) {
             await new Promise<void>((r) => {
-              verify.once('drain', r);
-              verify.once('close', r);
+              const done = () => {
+                verify.off('drain', done);
+                verify.off('close', done);
+                r();
+              };
+              verify.on('drain', done);
+              verify.on('close', done);
             });
           }
           if (out.destroyed || verify.destroyed) {

@@ -45,7 +45,7 @@ function fzstdTransform(): Transform {
 
 /** A decompressing transform for `compression` (a pass-through for `none`). */
 export function decompressor(compression: Compression): Transform {
-  if (compression === 'gzip') return zlib.createGunzip({ chunkSize: 256 * 1024 });
+  if (compression === 'gzip') return zlib.createGunzip({ chunkSize: 1024 * 1024 });
   if (compression === 'zstd') {
     const native = (zlib as unknown as { createZstdDecompress?: () => Transform })
       .createZstdDecompress;

@@ -62,32 +62,97 @@ function* ancestors(path: string): Generator<string> {
   for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) yield path.slice(0, i);
 }
 
-/** Opens a layer decompressed according to its first bytes. */
-export async function openLayerContent(
-  image: Image,
-  index: number,
-): Promise<AsyncIterable<Buffer>> {
-  const raw = await image.openLayer(index);
-  const iterator = raw[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return Readable.from([]);
-  const head = first.value as Buffer;
-  const rest = Readable.from(
-    (async function* () {
-      yield head;
+/** Reads the first chunk of a stream (to sniff it) and puts it back. */
+function peek(stream: Readable): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const cleanup = () => {
+      stream.off('readable', onReadable);
+      stream.off('end', onEnd);
+      stream.off('error', onError);
+    };
+    const onReadable = () => {
+      const chunk = stream.read() as Buffer | null;
+      if (chunk === null) return;
+      cleanup();
+      stream.unshift(chunk);
+      resolve(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve(null);
+    };
+    const onError = (e: unknown) => {
+      cleanup();
+      reject(e);
+    };
+    stream.on('readable', onReadable);
+    stream.on('end', onEnd);
+    stream.on('error', onError);
+  });
+}
+
+/** Decompressed bytes buffered ahead of the reader, so the next layer downloads and inflates while this one is parsed. */
+const prefetchBytes = 32 * 1024 * 1024;
+
+/** Chunks of a stream, read ahead up to a limit (no concatenation, unlike `read()`). */
+export interface Prefetched extends AsyncIterable<Buffer> {
+  destroy(): void;
+}
+
+function prefetch(stream: Readable, limit: number): Prefetched {
+  const queue: Buffer[] = [];
+  let queued = 0;
+  let ended = false;
+  let failure: { error: unknown } | undefined;
+  let wake: (() => void) | undefined;
+  const notify = () => {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  };
+  stream.on('data', (c: Buffer) => {
+    queue.push(c);
+    queued += c.length;
+    if (queued >= limit) stream.pause();
+    notify();
+  });
+  stream.on('end', () => {
+    ended = true;
+    notify();
+  });
+  stream.on('error', (e) => {
+    failure ??= { error: e };
+    notify();
+  });
+  return {
+    destroy: () => stream.destroy(),
+    async *[Symbol.asyncIterator]() {
       for (;;) {
-        const n = await iterator.next();
-        if (n.done) return;
-        yield n.value as Buffer;
+        const chunk = queue.shift();
+        if (chunk) {
+          queued -= chunk.length;
+          if (stream.isPaused() && queued < limit / 2) stream.resume();
+          yield chunk;
+          continue;
+        }
+        if (failure) throw failure.error;
+        if (ended) return;
+        await new Promise<void>((r) => (wake = r));
       }
-    })(),
-    { objectMode: false },
-  );
+    },
+  };
+}
+
+/** Opens a layer decompressed according to its first bytes, reading up to 32 MiB ahead. */
+export async function openLayerContent(image: Image, index: number): Promise<Prefetched> {
+  const raw = await image.openLayer(index);
+  const head = await peek(raw);
+  if (!head) return prefetch(Readable.from([]), 1);
   const compression = sniffCompression(head);
-  if (compression === 'none') return rest;
+  if (compression === 'none') return prefetch(raw, prefetchBytes);
   const d: Transform = decompressor(compression);
-  rest.on('error', (e) => d.destroy(e));
-  return rest.pipe(d);
+  raw.on('error', (e) => d.destroy(e));
+  return prefetch(raw.pipe(d), prefetchBytes);
 }
 
 /**
@@ -107,6 +172,7 @@ export async function walkImageFiles(image: Image, options: WalkOptions): Promis
     }
     return false;
   };
+  let next: Promise<Prefetched> | undefined;
   for (let i = image.layers.length - 1; i >= 0; i--) {
     const layerWhiteouts: string[] = [];
     const layerOpaque: string[] = [];
@@ -135,7 +201,9 @@ export async function walkImageFiles(image: Image, options: WalkOptions): Promis
       if (file.type !== 'directory') layerNonDirs.push(path);
       return file;
     };
-    const input = await openLayerContent(image, i);
+    const input = await (next ?? openLayerContent(image, i));
+    next = i > 0 ? openLayerContent(image, i - 1) : undefined;
+    next?.catch(() => undefined);
     try {
       await readTarStream(
         input,
@@ -162,7 +230,11 @@ export async function walkImageFiles(image: Image, options: WalkOptions): Promis
         what,
       );
     } catch (e: unknown) {
-      (input as { destroy?: () => void }).destroy?.();
+      input.destroy();
+      void next?.then(
+        (n) => n.destroy(),
+        () => undefined,
+      );
       if (e instanceof UserError) throw e;
       throw new UserError(`cannot read ${what} of image ${image.digest}: ${(e as Error).message}`, {
         cause: e,
