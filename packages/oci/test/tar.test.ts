@@ -1,0 +1,93 @@
+import { describe, expect, it } from '@jest/globals';
+import { pack } from 'tar-stream';
+import { readTarStream } from '../src/tar/stream-reader';
+import type { TarHeader } from '../src/tar/header';
+
+function makeTar(
+  entries: {
+    name: string;
+    content?: string;
+    type?: 'file' | 'directory' | 'symlink';
+    linkname?: string;
+    pax?: Record<string, string>;
+  }[],
+): Promise<Buffer> {
+  return new Promise((resolve) => {
+    const p = pack();
+    const chunks: Buffer[] = [];
+    p.on('data', (c: unknown) => {
+      chunks.push(c as Buffer);
+    });
+    p.on('end', () => resolve(Buffer.concat(chunks)));
+    for (const e of entries) {
+      const header = {
+        name: e.name,
+        type: e.type ?? 'file',
+        mode: 0o644,
+        ...(e.linkname ? { linkname: e.linkname } : {}),
+        ...(e.pax ? { pax: e.pax } : {}),
+      };
+      if ((e.type ?? 'file') === 'file') p.entry(header, e.content ?? '');
+      else p.entry(header);
+    }
+    p.finalize();
+  });
+}
+
+async function read(tar: Buffer, chunkSize: number, want: (h: TarHeader) => boolean = () => true) {
+  const seen: { name: string; type: string; content?: string; linkname: string }[] = [];
+  const chunks = async function* () {
+    for (let i = 0; i < tar.length; i += chunkSize) yield tar.subarray(i, i + chunkSize);
+  };
+  await readTarStream(
+    chunks(),
+    {
+      wants: want,
+      entry: (h, c) =>
+        void seen.push({
+          name: h.name,
+          type: h.type,
+          linkname: h.linkname,
+          ...(c ? { content: c.toString() } : {}),
+        }),
+    },
+    'test tar',
+  );
+  return seen;
+}
+
+describe('readTarStream', () => {
+  const longName = `${'deep/'.repeat(30)}module.ko`;
+  const entries = [
+    { name: 'etc/', type: 'directory' as const },
+    { name: 'etc/hello', content: 'hello world' },
+    { name: longName, content: 'x'.repeat(1500) },
+    { name: 'lib', type: 'symlink' as const, linkname: `${'t'.repeat(120)}/usr/lib` },
+    { name: 'empty', content: '' },
+  ];
+
+  it.each([1, 7, 512, 513, 65536])(
+    'reads names, long (PAX) names, link targets and content in %i-byte chunks',
+    async (size) => {
+      const seen = await read(await makeTar(entries), size);
+      expect(seen.map((s) => s.name)).toEqual(['etc/', 'etc/hello', longName, 'lib', 'empty']);
+      expect(seen[1]?.content).toBe('hello world');
+      expect(seen[2]?.content).toHaveLength(1500);
+      expect(seen[3]).toMatchObject({ type: 'symlink', linkname: `${'t'.repeat(120)}/usr/lib` });
+      expect(seen[4]?.content).toBe('');
+    },
+  );
+
+  it('skips the content of entries not wanted', async () => {
+    const seen = await read(await makeTar(entries), 4096, (h) => h.name === 'etc/hello');
+    expect(seen.filter((s) => s.content !== undefined).map((s) => s.name)).toEqual(['etc/hello']);
+  });
+
+  it('fails on a truncated archive and on a corrupt header', async () => {
+    const tar = await makeTar(entries);
+    await expect(read(tar.subarray(0, 1200), 512)).rejects.toThrow('truncated');
+    const bad = Buffer.from(tar);
+    bad[10] = 0x41;
+    await expect(read(bad, 512)).rejects.toThrow('corrupt tar header');
+  });
+});
