@@ -66308,8 +66308,13 @@ async function downloadBlob(transport, ref, blob, onProgress) {
           received += chunk.length;
           if (!verify.write(chunk)) {
             await new Promise((r) => {
-              verify.once("drain", r);
-              verify.once("close", r);
+              const done = () => {
+                verify.off("drain", done);
+                verify.off("close", done);
+                r();
+              };
+              verify.on("drain", done);
+              verify.on("close", done);
             });
           }
           if (out.destroyed || verify.destroyed) {
@@ -66460,9 +66465,9 @@ async function uploadOnce(transport, ref, blob, location, options) {
     progress.finish();
     return;
   }
-  const source = (await blob.open()).pipe(
-    verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`)
-  );
+  const opened = await blob.open();
+  const source = opened.pipe(verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`));
+  opened.on("error", (e) => source.destroy(e));
   const scopes = scopesFor(ref);
   let offset = 0;
   let current = location;
@@ -68160,7 +68165,7 @@ function fzstdTransform() {
   return t;
 }
 function decompressor(compression) {
-  if (compression === "gzip") return zlib.createGunzip({ chunkSize: 256 * 1024 });
+  if (compression === "gzip") return zlib.createGunzip({ chunkSize: 1024 * 1024 });
   if (compression === "zstd") {
     const native = zlib.createZstdDecompress;
     return native ? native() : fzstdTransform();
@@ -68532,7 +68537,10 @@ async function dockerArchiveStore(tar, description, ref, close) {
   const stream = (d) => {
     const name = paths.get(d.digest);
     if (!name) throw new UserError(`${description} has no blob ${d.digest}`);
-    return tar.stream(name).pipe(verifyingStream(d.digest, d.size, where(d)));
+    const raw2 = tar.stream(name);
+    const out = raw2.pipe(verifyingStream(d.digest, d.size, where(d)));
+    raw2.on("error", (e) => out.destroy(e));
+    return out;
   };
   return {
     description,
@@ -69276,28 +69284,86 @@ function toImageFile(h, path) {
 function* ancestors(path) {
   for (let i = path.indexOf("/"); i !== -1; i = path.indexOf("/", i + 1)) yield path.slice(0, i);
 }
+function peek(stream) {
+  return new Promise((resolve3, reject) => {
+    const cleanup = () => {
+      stream.off("readable", onReadable);
+      stream.off("end", onEnd);
+      stream.off("error", onError);
+    };
+    const onReadable = () => {
+      const chunk = stream.read();
+      if (chunk === null) return;
+      cleanup();
+      stream.unshift(chunk);
+      resolve3(chunk);
+    };
+    const onEnd = () => {
+      cleanup();
+      resolve3(null);
+    };
+    const onError = (e) => {
+      cleanup();
+      reject(e);
+    };
+    stream.on("readable", onReadable);
+    stream.on("end", onEnd);
+    stream.on("error", onError);
+  });
+}
+var prefetchBytes = 32 * 1024 * 1024;
+function prefetch(stream, limit) {
+  const queue = [];
+  let queued = 0;
+  let ended = false;
+  let failure;
+  let wake;
+  const notify = () => {
+    const w = wake;
+    wake = void 0;
+    w?.();
+  };
+  stream.on("data", (c) => {
+    queue.push(c);
+    queued += c.length;
+    if (queued >= limit) stream.pause();
+    notify();
+  });
+  stream.on("end", () => {
+    ended = true;
+    notify();
+  });
+  stream.on("error", (e) => {
+    failure ??= { error: e };
+    notify();
+  });
+  return {
+    destroy: () => stream.destroy(),
+    async *[Symbol.asyncIterator]() {
+      for (; ; ) {
+        const chunk = queue.shift();
+        if (chunk) {
+          queued -= chunk.length;
+          if (stream.isPaused() && queued < limit / 2) stream.resume();
+          yield chunk;
+          continue;
+        }
+        if (failure) throw failure.error;
+        if (ended) return;
+        await new Promise((r) => wake = r);
+      }
+    }
+  };
+}
 async function openLayerContent(image, index) {
   const raw2 = await image.openLayer(index);
-  const iterator = raw2[Symbol.asyncIterator]();
-  const first = await iterator.next();
-  if (first.done) return import_node_stream8.Readable.from([]);
-  const head2 = first.value;
-  const rest = import_node_stream8.Readable.from(
-    (async function* () {
-      yield head2;
-      for (; ; ) {
-        const n = await iterator.next();
-        if (n.done) return;
-        yield n.value;
-      }
-    })(),
-    { objectMode: false }
-  );
+  const head2 = await peek(raw2);
+  if (!head2) return prefetch(import_node_stream8.Readable.from([]), 1);
   const compression = sniffCompression(head2);
-  if (compression === "none") return rest;
+  if (compression === "none") return prefetch(raw2, prefetchBytes);
   const d = decompressor(compression);
-  rest.on("error", (e) => d.destroy(e));
-  return rest.pipe(d);
+  raw2.on("error", (e) => d.destroy(e));
+  return prefetch(raw2.pipe(d), prefetchBytes);
 }
 async function walkImageFiles(image, options) {
   const maxFileSize = options.maxFileSize ?? 512 * 1024 * 1024;
@@ -69312,6 +69378,7 @@ async function walkImageFiles(image, options) {
     }
     return false;
   };
+  let next;
   for (let i = image.layers.length - 1; i >= 0; i--) {
     const layerWhiteouts = [];
     const layerOpaque = [];
@@ -69339,7 +69406,9 @@ async function walkImageFiles(image, options) {
       if (file.type !== "directory") layerNonDirs.push(path);
       return file;
     };
-    const input = await openLayerContent(image, i);
+    const input = await (next ?? openLayerContent(image, i));
+    next = i > 0 ? openLayerContent(image, i - 1) : void 0;
+    next?.catch(() => void 0);
     try {
       await readTarStream(
         input,
@@ -69366,7 +69435,11 @@ async function walkImageFiles(image, options) {
         what
       );
     } catch (e) {
-      input.destroy?.();
+      input.destroy();
+      void next?.then(
+        (n) => n.destroy(),
+        () => void 0
+      );
       if (e instanceof UserError) throw e;
       throw new UserError(`cannot read ${what} of image ${image.digest}: ${e.message}`, {
         cause: e
