@@ -65689,7 +65689,6 @@ function throttledProgress(onProgress, base, everyBytes = 1 << 20) {
 }
 
 // packages/oci/src/blob/download.ts
-var coalesceBytes = 1 << 20;
 async function downloadBlob(transport, ref, blob, onProgress) {
   const progress = throttledProgress(onProgress, {
     operation: "download",
@@ -65726,20 +65725,12 @@ async function downloadBlob(transport, ref, blob, onProgress) {
   });
   void (async () => {
     let received = 0;
-    let pending = [];
-    let pendingBytes = 0;
     let body = first;
     for (let resumes = 0; ; ) {
       try {
         for await (const chunk of body) {
           received += chunk.length;
-          pending.push(chunk);
-          pendingBytes += chunk.length;
-          if (pendingBytes < coalesceBytes) continue;
-          const merged = pending.length === 1 ? pending[0] : Buffer.concat(pending, pendingBytes);
-          pending = [];
-          pendingBytes = 0;
-          if (!verify.write(merged)) {
+          if (!verify.write(chunk)) {
             await new Promise((r) => {
               const done = () => {
                 verify.off("drain", done);
@@ -65755,7 +65746,6 @@ async function downloadBlob(transport, ref, blob, onProgress) {
             return;
           }
         }
-        if (pendingBytes > 0) verify.write(Buffer.concat(pending, pendingBytes));
         verify.end();
         return;
       } catch (e) {

@@ -7,7 +7,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { formatCommand, type ExecFn, type Logger } from '@talos-kmod/common';
-import { createRegistryClient } from '@talos-kmod/oci';
+import { createRegistryClient, type RegistryClient, type RegistryOptions } from '@talos-kmod/oci';
 import {
   describeTag,
   kernelTarget,
@@ -15,14 +15,20 @@ import {
   pkgsMakeArgs,
   readPkgsCheckout,
   resolvePkgsTargets,
+  type PkgsCheckout,
 } from '@talos-kmod/talos';
 import type { ResultCache } from '../build-cache/result-cache';
 import { kernelPkgCacheKey } from './cache-key';
+import type { KernelPkgRecord } from './cache-record';
 import { restoreRecord, saveRecord } from './cache-step';
 import { withDockerCredentials } from './docker-config';
 import { runMake } from './make-step';
 import { metadataPath } from './metadata';
-import { validateKernelPkgOptions, type BuildKernelPkgOptions } from './options';
+import {
+  validateKernelPkgOptions,
+  type BuildKernelPkgOptions,
+  type ValidatedCommon,
+} from './options';
 import { preflightRegistry } from './preflight';
 import { resolvePushed } from './resolve-pushed';
 import {
@@ -94,40 +100,22 @@ export async function buildKernelPkg(
     `pkgs checkout ${checkout.dir}: building ${targets.join(', ')} as ${prefix}/<target>:${tag}`,
   );
 
-  const base = { targets, packages, pkgsTag: tag, pkgsPrefix: prefix };
-  if (!o.push) {
-    notes.push(
-      'push is false: the images were built but not pushed, so kernel-image, pkg-images and pkg-image are empty ' +
-        '(a pinned reference needs the digest the registry assigns), and verify-signatures and the cache were skipped. ' +
-        'pkgs-tag and pkgs-prefix are set; set push: true to get pinned references.',
-    );
-    const args = pkgsMakeArgs({
-      ...valid,
-      targets,
-      registry: o.registry,
-      username: o.username,
-      push: false,
-      tag,
-    });
-    await withDockerCredentials(deps.env ?? process.env, o.registry, o.credentials, logger, (env) =>
-      runMake(exec, logger, checkout.dir, args, env),
-    );
-    return {
-      ...base,
-      pushed: false,
-      cacheHit: false,
-      pkgImages: {},
-      makeCommand: formatCommand('make', args),
-      verification: [],
-      notes,
-    };
-  }
-
+  const ctx: RunContext = {
+    o,
+    deps,
+    valid,
+    checkout,
+    targets,
+    packages,
+    tag,
+    prefix,
+    notes,
+    base: { targets, packages, pkgsTag: tag, pkgsPrefix: prefix },
+  };
+  if (!o.push) return buildWithoutPush(ctx);
   const client = createRegistryClient(regOptions);
   try {
     await preflightRegistry(client, `${prefix}/${kernelTarget}:${tag}`, o.registry);
-
-    // The cache: an unchanged input set whose images are still in the registry skips make.
     let cacheKey: string | undefined;
     if (o.cache && deps.resultCache) {
       const { key, inputs } = await kernelPkgCacheKey(
@@ -144,102 +132,191 @@ export async function buildKernelPkg(
       cacheKey = key;
       logger.debug(`cache key ${key} from ${JSON.stringify(inputs)}`);
       const hit = await restoreRecord(deps.resultCache, key, client, logger);
-      if (hit) {
-        notes.push(
-          `cache hit (${deps.resultCache.description}, key ${key}): make was skipped; the images recorded ${hit.createdAt} are still in the registry under tag '${hit.pkgsTag}'`,
-        );
-        const pkgImages = Object.fromEntries(packages.map((p) => [p, hit.pkgImages[p] ?? '']));
-        return {
-          ...base,
-          pkgsTag: hit.pkgsTag,
-          pkgsPrefix: hit.pkgsPrefix,
-          pushed: true,
-          cacheHit: true,
-          kernelImage: hit.kernelImage,
-          pkgImages,
-          ...(packages.length === 1 ? { pkgImage: pkgImages[packages[0] as string] } : {}),
-          verification: [],
-          notes,
-          cacheKey: key,
-        };
-      }
+      if (hit) return await cachedResult(ctx, hit, deps.resultCache, client, regOptions);
     } else if (o.cache) {
       notes.push('cache is on but no cache store is available here; the build ran in full');
     }
-
-    const metaDir = await createMetadataDir(deps.tmpDir, logger);
-    try {
-      const args = pkgsMakeArgs({
-        ...valid,
-        targets,
-        registry: o.registry,
-        username: o.username,
-        push: true,
-        tag,
-        ...(metaDir ? { ciArgs: [metadataFileCiArg(metaDir)] } : {}),
-      });
-      await withDockerCredentials(
-        deps.env ?? process.env,
-        o.registry,
-        o.credentials,
-        logger,
-        (env) => runMake(exec, logger, checkout.dir, args, env),
-      );
-      const pinned = await logger.group('resolve pushed images', () =>
-        resolvePushed(
-          client,
-          targets.map((t) => ({
-            target: t,
-            ref: `${prefix}/${t}:${tag}`,
-            ...(metaDir ? { metadataFile: metadataPath(metaDir, t) } : {}),
-          })),
-          logger,
-        ),
-      );
-      const kernelImage = pinned[kernelTarget] as string;
-      const pkgImages = Object.fromEntries(packages.map((p) => [p, pinned[p] as string]));
-
-      let verification: SignatureCheck[] = [];
-      if (o.verifySignatures) {
-        verification = await logger.group('verify signatures against the kernel', () =>
-          verifyAfterPush(checkout, packages, pkgImages, kernelImage, prefix, tag, client, {
-            verify: deps.verifyAgainstKernel ?? signatureChecker(regOptions, logger),
-            logger,
-          }),
-        );
-      }
-
-      if (cacheKey && deps.resultCache) {
-        await saveRecord(
-          deps.resultCache,
-          {
-            version: 1,
-            key: cacheKey,
-            createdAt: new Date().toISOString(),
-            pkgsTag: tag,
-            pkgsPrefix: prefix,
-            kernelImage,
-            pkgImages,
-          },
-          logger,
-        );
-      }
-      return {
-        ...base,
-        pushed: true,
-        cacheHit: false,
-        kernelImage,
-        pkgImages,
-        ...(packages.length === 1 ? { pkgImage: pkgImages[packages[0] as string] } : {}),
-        makeCommand: formatCommand('make', args),
-        verification,
-        notes,
-        ...(cacheKey ? { cacheKey } : {}),
-      };
-    } finally {
-      if (metaDir) await rm(metaDir, { recursive: true, force: true });
-    }
+    return await buildAndPush(ctx, client, regOptions, cacheKey);
   } finally {
     await client.close();
+  }
+}
+
+/** What the phases of one run share. */
+interface RunContext {
+  readonly o: BuildKernelPkgOptions;
+  readonly deps: BuildKernelPkgDeps;
+  readonly valid: ValidatedCommon;
+  readonly checkout: PkgsCheckout;
+  readonly targets: readonly string[];
+  readonly packages: readonly string[];
+  readonly tag: string;
+  readonly prefix: string;
+  readonly notes: string[];
+  readonly base: Pick<BuildKernelPkgResult, 'targets' | 'packages' | 'pkgsTag' | 'pkgsPrefix'>;
+}
+
+function onePackage(packages: readonly string[], images: Readonly<Record<string, string>>) {
+  return packages.length === 1 ? { pkgImage: images[packages[0] as string] } : {};
+}
+
+function make(ctx: RunContext, args: readonly string[]): Promise<void> {
+  const { o, deps, checkout } = ctx;
+  return withDockerCredentials(
+    deps.env ?? process.env,
+    o.registry,
+    o.credentials,
+    deps.logger,
+    (env) => runMake(deps.exec, deps.logger, checkout.dir, args, env),
+  );
+}
+
+/** push: false — make with PUSH=false; no pinned references, no verification, no cache. */
+async function buildWithoutPush(ctx: RunContext): Promise<BuildKernelPkgResult> {
+  const { o, valid, targets, tag, notes } = ctx;
+  notes.push(
+    'push is false: the images were built but not pushed, so kernel-image, pkg-images and pkg-image are empty ' +
+      '(a pinned reference needs the digest the registry assigns), and verify-signatures and the cache were skipped. ' +
+      'pkgs-tag and pkgs-prefix are set; set push: true to get pinned references.',
+  );
+  const args = pkgsMakeArgs({
+    ...valid,
+    targets,
+    registry: o.registry,
+    username: o.username,
+    push: false,
+    tag,
+  });
+  await make(ctx, args);
+  return {
+    ...ctx.base,
+    pushed: false,
+    cacheHit: false,
+    pkgImages: {},
+    makeCommand: formatCommand('make', args),
+    verification: [],
+    notes,
+  };
+}
+
+/** A usable cache entry: make is skipped; an entry recorded without verification is verified now. */
+async function cachedResult(
+  ctx: RunContext,
+  hit: KernelPkgRecord,
+  cache: ResultCache,
+  client: RegistryClient,
+  regOptions: RegistryOptions,
+): Promise<BuildKernelPkgResult> {
+  const { o, deps, packages, notes } = ctx;
+  notes.push(
+    `cache hit (${cache.description}, key ${hit.key}): make was skipped; the images recorded ${hit.createdAt} are still in the registry under tag '${hit.pkgsTag}'`,
+  );
+  const pkgImages = Object.fromEntries(packages.map((p) => [p, hit.pkgImages[p] ?? '']));
+  let verification: SignatureCheck[] = [];
+  if (o.verifySignatures && !hit.verified) {
+    verification = await deps.logger.group('verify signatures against the kernel', () =>
+      verifyAfterPush(
+        ctx.checkout,
+        packages,
+        pkgImages,
+        hit.kernelImage,
+        hit.pkgsPrefix,
+        hit.pkgsTag,
+        client,
+        {
+          verify: deps.verifyAgainstKernel ?? signatureChecker(regOptions, deps.logger),
+          logger: deps.logger,
+        },
+      ),
+    );
+  }
+  return {
+    ...ctx.base,
+    pkgsTag: hit.pkgsTag,
+    pkgsPrefix: hit.pkgsPrefix,
+    pushed: true,
+    cacheHit: true,
+    kernelImage: hit.kernelImage,
+    pkgImages,
+    ...onePackage(packages, pkgImages),
+    verification,
+    notes,
+    cacheKey: hit.key,
+  };
+}
+
+/** make with PUSH=true, then resolve, cross-check, verify, and record. */
+async function buildAndPush(
+  ctx: RunContext,
+  client: RegistryClient,
+  regOptions: RegistryOptions,
+  cacheKey: string | undefined,
+): Promise<BuildKernelPkgResult> {
+  const { o, deps, valid, targets, packages, tag, prefix, notes } = ctx;
+  const { logger } = deps;
+  const metaDir = await createMetadataDir(deps.tmpDir, logger);
+  try {
+    const args = pkgsMakeArgs({
+      ...valid,
+      targets,
+      registry: o.registry,
+      username: o.username,
+      push: true,
+      tag,
+      ...(metaDir ? { ciArgs: [metadataFileCiArg(metaDir)] } : {}),
+    });
+    await make(ctx, args);
+    const pinned = await logger.group('resolve pushed images', () =>
+      resolvePushed(
+        client,
+        targets.map((t) => ({
+          target: t,
+          ref: `${prefix}/${t}:${tag}`,
+          ...(metaDir ? { metadataFile: metadataPath(metaDir, t) } : {}),
+        })),
+        logger,
+      ),
+    );
+    const kernelImage = pinned[kernelTarget] as string;
+    const pkgImages = Object.fromEntries(packages.map((p) => [p, pinned[p] as string]));
+    let verification: SignatureCheck[] = [];
+    if (o.verifySignatures) {
+      verification = await logger.group('verify signatures against the kernel', () =>
+        verifyAfterPush(ctx.checkout, packages, pkgImages, kernelImage, prefix, tag, client, {
+          verify: deps.verifyAgainstKernel ?? signatureChecker(regOptions, logger),
+          logger,
+        }),
+      );
+    }
+    if (cacheKey && deps.resultCache) {
+      await saveRecord(
+        deps.resultCache,
+        {
+          version: 1,
+          key: cacheKey,
+          createdAt: new Date().toISOString(),
+          pkgsTag: tag,
+          pkgsPrefix: prefix,
+          kernelImage,
+          pkgImages,
+          verified: o.verifySignatures,
+        },
+        logger,
+      );
+    }
+    return {
+      ...ctx.base,
+      pushed: true,
+      cacheHit: false,
+      kernelImage,
+      pkgImages,
+      ...onePackage(packages, pkgImages),
+      makeCommand: formatCommand('make', args),
+      verification,
+      notes,
+      ...(cacheKey ? { cacheKey } : {}),
+    };
+  } finally {
+    if (metaDir) await rm(metaDir, { recursive: true, force: true });
   }
 }

@@ -16,6 +16,8 @@ export interface KernelPkgRecord {
   readonly kernelImage: string;
   /** Package name → pinned reference. */
   readonly pkgImages: Readonly<Record<string, string>>;
+  /** True when verify-signatures checked these images when they were recorded. */
+  readonly verified?: boolean;
 }
 
 /** Parses a cache entry; undefined (with a warning) when it is not a record of this version. */
