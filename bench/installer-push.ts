@@ -23,8 +23,7 @@ import {
   makeFixtureImager,
   prepareTalosCheckout,
   pushExtensionImage,
-  pushFilesImage,
-  testKernelRelease,
+  pushKernelImage,
 } from '../test/build-installer/images';
 
 const work = join(import.meta.dirname, '.work', 'installer-push');
@@ -69,11 +68,10 @@ async function main(): Promise<void> {
   try {
     const prefix = `${registry.host}/bench`;
     console.log('building a 110 MB kernel, installer-base, imager and the installer tarball…');
-    pushFilesImage(`${prefix}/kernel:big`, {
-      'boot/vmlinuz': randomBytes(110 * 1024 * 1024),
-      [`usr/lib/modules/${testKernelRelease}/modules.dep`]: '',
+    await pushKernelImage(`${prefix}/kernel:big`, ['amd64'], {
+      vmlinuz: randomBytes(110 * 1024 * 1024),
     });
-    pushExtensionImage(`${prefix}/hailort:4.24.0`, 'hailort', ['amd64']);
+    await pushExtensionImage(`${prefix}/hailort:4.24.0`, 'hailort', ['amd64']);
     const built = makeFixtureImager(checkout, {
       registry: registry.host,
       username: 'bench',

@@ -32,8 +32,8 @@ beforeAll(async () => {
   await ensureDocker();
   registry = await startRegistry();
   prefix = `${registry.host}/example-owner`;
-  pushKernelImage(`${prefix}/kernel:k1`, ['amd64', 'arm64']);
-  pushExtensionImage(`${prefix}/hailort:4.24.0`, 'hailort', ['amd64', 'arm64']);
+  await pushKernelImage(`${prefix}/kernel:k1`, ['amd64', 'arm64']);
+  await pushExtensionImage(`${prefix}/hailort:4.24.0`, 'hailort', ['amd64', 'arm64']);
   const checkout = prepareTalosCheckout();
   checkouts.push(checkout);
   multi = makeFixtureImager(checkout, {
@@ -220,7 +220,7 @@ describe('build-installer action', () => {
   });
 
   it('reports an imager failure with its exit code and last lines', async () => {
-    pushExtensionImage(`${prefix}/other-kernel-ext:1`, 'other', ['amd64'], {
+    await pushExtensionImage(`${prefix}/other-kernel-ext:1`, 'other', ['amd64'], {
       kernelRelease: '6.1.0-other',
     });
     const run = await runAction('build-installer', {
@@ -267,7 +267,7 @@ describe('build-installer action', () => {
   it('reports a missing _out/installer-<arch>.tar when make image-installer ignores a failed platform', async () => {
     // release-1.10..1.12 run the imager per platform without `|| exit 1`: only the last platform's
     // failure fails make. The extension has no arm64 image, so the arm64 run fails (exit 5).
-    pushExtensionImage(`${prefix}/amd64-only:1`, 'amd64only', ['amd64'], { index: true });
+    await pushExtensionImage(`${prefix}/amd64-only:1`, 'amd64only', ['amd64'], { index: true });
     const checkout = prepareTalosCheckout('v1.11.3');
     checkouts.push(checkout);
     const makefile = join(checkout, 'Makefile');

@@ -45,8 +45,8 @@ beforeAll(async () => {
   await ensureDocker();
   registry = await startRegistry();
   const prefix = `${registry.host}/example-owner`;
-  pushKernelImage(`${prefix}/kernel:k1`, ['amd64']);
-  pushExtensionImage(`${prefix}/hailort:4.24.0`, 'hailort', ['amd64']);
+  await pushKernelImage(`${prefix}/kernel:k1`, ['amd64']);
+  await pushExtensionImage(`${prefix}/hailort:4.24.0`, 'hailort', ['amd64']);
   checkout = prepareTalosCheckout();
   built = makeFixtureImager(checkout, {
     registry: registry.host,

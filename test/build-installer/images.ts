@@ -1,15 +1,23 @@
 /**
- * Small kernel and extension images for the build-installer tests, built FROM scratch with the
- * legacy builder and pushed with docker; several architectures are joined by `docker manifest`
- * (annotated with each platform, since the legacy builder records the host's). Also prepares copies
- * of the talos fixture checkout.
+ * Images for the build-installer tests: kernel and extension images per platform, built with test
+ * support's OCI layout builder (real per-platform configs) and pushed with skopeo; stand-in imagers
+ * (busybox + a script, built with the legacy builder for their ENTRYPOINT); the talos fixture
+ * checkout and its installer-base/imager built with make.
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { pushIndex } from '@talos-kmod/oci';
 import { docker } from '../support/docker';
+import {
+  manifestYaml,
+  newDir,
+  pushLayout,
+  writeOciLayout,
+  type TestImage,
+} from '../support/images';
 import { createTalosCheckout } from '../support/fixture-repos';
 
 /** Kernel release the test kernel and extensions use. */
@@ -71,64 +79,98 @@ export function pushFilesImage(
   }
 }
 
-/** Joins per-arch images (`<ref>-<arch>`) into an index `ref`, each annotated with its platform. */
-export function pushArchIndex(ref: string, arches: readonly string[]): void {
-  try {
-    docker(['manifest', 'rm', ref]);
-  } catch {
-    // no local list yet
-  }
-  docker(['manifest', 'create', '--insecure', ref, ...arches.map((a) => `${ref}-${a}`)]);
-  for (const a of arches) {
-    docker(['manifest', 'annotate', '--os', 'linux', '--arch', a, ref, `${ref}-${a}`]);
-  }
-  docker(['manifest', 'push', '--insecure', '--purge', ref]);
-}
-
-/** A kernel image (`/boot/vmlinuz`, `/usr/lib/modules/<kver>/…`) for each arch, as an index. */
-export function pushKernelImage(ref: string, arches: readonly string[]): void {
-  for (const arch of arches) {
-    pushFilesImage(arches.length > 1 ? `${ref}-${arch}` : ref, {
-      'boot/vmlinuz': `test kernel for ${arch}\n`,
-      [`usr/lib/modules/${testKernelRelease}/modules.dep`]: '',
-      [`usr/lib/modules/${testKernelRelease}/kernel/drivers/misc/in-tree.ko`]: `in-tree module ${arch}\n`,
-    });
-  }
-  if (arches.length > 1) pushArchIndex(ref, arches);
+/** `host/repo:tag` → its parts. */
+function splitReference(ref: string): { host: string; repo: string; tag: string } {
+  const slash = ref.indexOf('/');
+  const colon = ref.lastIndexOf(':');
+  return {
+    host: ref.slice(0, slash),
+    repo: ref.slice(slash + 1, colon),
+    tag: ref.slice(colon + 1),
+  };
 }
 
 /**
- * A system extension image (`manifest.yaml` + `rootfs/`) with one module, for each arch; an index
- * when several arches (or `index`).
+ * Pushes `images` (one per platform) to `ref` with test support's OCI layout builder and skopeo:
+ * an index when several, or one (`index`) wrapped in a single-entry index. Returns the pinned ref.
  */
-export function pushExtensionImage(
+async function pushImages(
+  ref: string,
+  images: readonly TestImage[],
+  index = images.length > 1,
+): Promise<string> {
+  const { host, repo, tag } = splitReference(ref);
+  const only = images[0];
+  if (index && images.length === 1 && only) {
+    const arch = only.platform?.architecture ?? 'amd64';
+    const child = await pushLayout(
+      await writeOciLayout(newDir('installer-test'), images, `${tag}-${arch}`),
+      host,
+      repo,
+      `${tag}-${arch}`,
+    );
+    return (
+      await pushIndex(ref, [{ reference: child, platform: { os: 'linux', architecture: arch } }])
+    ).reference;
+  }
+  return pushLayout(await writeOciLayout(newDir('installer-test'), images, tag), host, repo, tag);
+}
+
+/** A kernel image (`/boot/vmlinuz`, `/usr/lib/modules/<kver>/…`) per arch; an index when several. */
+export async function pushKernelImage(
+  ref: string,
+  arches: readonly string[],
+  options: { vmlinuz?: Buffer } = {},
+): Promise<string> {
+  return pushImages(
+    ref,
+    arches.map((arch) => ({
+      platform: { os: 'linux', architecture: arch },
+      layers: [
+        [
+          { path: 'boot/vmlinuz', content: options.vmlinuz ?? `test kernel for ${arch}\n` },
+          { path: `usr/lib/modules/${testKernelRelease}/modules.dep`, content: '' },
+          {
+            path: `usr/lib/modules/${testKernelRelease}/kernel/drivers/misc/in-tree.ko`,
+            content: `in-tree module ${arch}\n`,
+          },
+        ],
+      ],
+    })),
+  );
+}
+
+/**
+ * A system extension image (`manifest.yaml` + `rootfs/`) with one module and one udev rule, per
+ * arch; an index when several arches (or `index`).
+ */
+export async function pushExtensionImage(
   ref: string,
   name: string,
   arches: readonly string[],
   options: { kernelRelease?: string; index?: boolean } = {},
-): void {
+): Promise<string> {
   const kernelRelease = options.kernelRelease ?? testKernelRelease;
-  const index = options.index ?? arches.length > 1;
-  for (const arch of arches) {
-    pushFilesImage(index ? `${ref}-${arch}` : ref, {
-      'manifest.yaml': [
-        'version: v1alpha1',
-        'metadata:',
-        `  name: ${name}`,
-        '  version: "4.24.0"',
-        '  author: talos-kmod tests',
-        '  description: |',
-        '    test extension',
-        '  compatibility:',
-        '    talos:',
-        '      version: ">= v1.9.0"',
-        '',
-      ].join('\n'),
-      [`rootfs/usr/lib/modules/${kernelRelease}/extras/${name}.ko`]: `${name} module for ${arch}\n`,
-      [`rootfs/usr/lib/udev/rules.d/51-${name}.rules`]: `# ${name}\n`,
-    });
-  }
-  if (index) pushArchIndex(ref, arches);
+  return pushImages(
+    ref,
+    arches.map((arch) => ({
+      platform: { os: 'linux', architecture: arch },
+      layers: [
+        [
+          {
+            path: 'manifest.yaml',
+            content: manifestYaml({ name, version: '4.24.0', talos: '>= v1.9.0' }),
+          },
+          {
+            path: `rootfs/usr/lib/modules/${kernelRelease}/extras/${name}.ko`,
+            content: `${name} module for ${arch}\n`,
+          },
+          { path: `rootfs/usr/lib/udev/rules.d/51-${name}.rules`, content: `# ${name}\n` },
+        ],
+      ],
+    })),
+    options.index,
+  );
 }
 
 /** test/fixtures/talos as a git checkout tagged `tag` (test support's createTalosCheckout). */
