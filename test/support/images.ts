@@ -436,3 +436,48 @@ export function scratchPath(...parts: string[]): string {
   mkdirSync(dirname(p), { recursive: true });
   return p;
 }
+
+/**
+ * The first bytes of an x86 bzImage as the Linux boot protocol lays them out: `MZ`, the setup
+ * header magic `HdrS` at 0x202 and at 0x20e the pointer (minus 0x200) to the version string
+ * `<release> (tests@talos-kmod) #1 SMP`. Enough for release detection; not bootable.
+ */
+export function bzImageHeader(release: string, size = 0x1000): Buffer {
+  const b = Buffer.alloc(size);
+  b.write('MZ', 0, 'latin1');
+  b.write('HdrS', 0x202, 'latin1');
+  b.writeUInt16LE(0x300 - 0x200, 0x20e);
+  b.write(`${release} (tests@talos-kmod) #1 SMP\0`, 0x300, 'latin1');
+  return b;
+}
+
+/**
+ * A PE file shaped like a UKI: DOS header, `PE\0\0`, a COFF header without optional header and
+ * the given sections (`.uname`, `.linux`, …) with their data after the table. Real UKIs need the
+ * systemd EFI stub, which is not installed here; the section table is the part read.
+ */
+export function ukiLike(sections: Record<string, Buffer | string>): Buffer {
+  const entries = Object.entries(sections).map(([name, data]) => ({
+    name,
+    data: Buffer.from(data),
+  }));
+  const pe = 0x40;
+  const table = pe + 24;
+  let offset = table + entries.length * 40;
+  const header = Buffer.alloc(offset);
+  header.write('MZ', 0, 'latin1');
+  header.writeUInt32LE(pe, 0x3c);
+  header.write('PE\0\0', pe, 'latin1');
+  header.writeUInt16LE(0x8664, pe + 4);
+  header.writeUInt16LE(entries.length, pe + 6);
+  header.writeUInt16LE(0, pe + 20);
+  entries.forEach((e, i) => {
+    const at = table + i * 40;
+    header.write(e.name.padEnd(8, '\0').slice(0, 8), at, 'latin1');
+    header.writeUInt32LE(e.data.length, at + 8);
+    header.writeUInt32LE(e.data.length, at + 16);
+    header.writeUInt32LE(offset, at + 20);
+    offset += e.data.length;
+  });
+  return Buffer.concat([header, ...entries.map((e) => e.data)]);
+}

@@ -10,11 +10,14 @@ import { PassThrough } from 'node:stream';
 import { runCli } from '@talos-kmod/cli';
 import type { VerifyReport } from '@talos-kmod/pipeline';
 import {
+  bzImageHeader,
   newDir,
+  ukiLike,
   writeDirectory,
   writeDockerArchive,
   writeOciArchive,
   writeOciLayout,
+  type TestFile,
 } from '../support/images';
 import { kernelRelease } from '../support/modules';
 import { startRegistry, type TestRegistry } from '../support/registry';
@@ -206,19 +209,24 @@ describe('talos-kmod verify', () => {
 });
 
 describe('talos-kmod verify on an installer', () => {
-  it('reports the boot assets and says what it cannot see inside the initramfs', async () => {
-    const tar = await writeDockerArchive(join(newDir('installer'), 'installer-amd64.tar'), {
-      layers: [
-        [{ path: 'usr/bin/installer', content: '#!/bin/sh\n', mode: 0o755 }],
-        [
-          { path: 'usr/install/amd64/vmlinuz.efi', content: Buffer.alloc(4096, 1) },
-          { path: 'usr/install/amd64/systemd-boot.efi', content: Buffer.alloc(1024, 2) },
-        ],
-      ],
-    });
+  const installer = async (files: TestFile[]) =>
+    `docker-archive:${await writeDockerArchive(join(newDir('installer'), 'installer-amd64.tar'), {
+      layers: [[{ path: 'usr/bin/installer', content: '#!/bin/sh\n', mode: 0o755 }], files],
+    })}`;
+
+  it('reports the UKI, its kernel release, and what it cannot see inside the initramfs', async () => {
+    const spec = await installer([
+      {
+        path: 'usr/install/amd64/vmlinuz.efi',
+        content: ukiLike({ '.uname': kernelRelease, '.linux': bzImageHeader(kernelRelease) }),
+      },
+      { path: 'usr/install/amd64/systemd-boot.efi', content: Buffer.alloc(1024, 2) },
+    ]);
     const { code, stdout } = await cli([
       'verify',
-      `docker-archive:${tar}`,
+      spec,
+      '--kernel-image',
+      fixtures.kernelImage,
       '--module',
       'hailo_pci',
       '--json',
@@ -230,9 +238,34 @@ describe('talos-kmod verify on an installer', () => {
     ]);
     const byId = (id: string) => report.checks.find((c) => c.id === id);
     expect(byId('installer.assets')?.message).toContain('amd64: UKI usr/install/amd64/vmlinuz.efi');
+    expect(byId('installer.kernel-release')).toEqual(
+      expect.objectContaining({ status: 'pass', severity: 'error' }),
+    );
     expect(byId('installer.contents')?.message).toContain('does not unpack');
     expect(byId('modules.required')).toEqual(
       expect.objectContaining({ status: 'pass', severity: 'info' }),
+    );
+  }, 120_000);
+
+  it('fails an installer whose kernel is not the kernel image (kernel + initramfs layout)', async () => {
+    const spec = await installer([
+      { path: 'usr/install/amd64/vmlinuz', content: bzImageHeader('6.12.31-talos') },
+      { path: 'usr/install/amd64/initramfs.xz', content: Buffer.alloc(512, 3) },
+    ]);
+    const { code, stdout } = await cli([
+      'verify',
+      spec,
+      '--kernel-image',
+      fixtures.kernelImage,
+      '--json',
+    ]);
+    const report = JSON.parse(stdout) as VerifyReport;
+    expect(code).toBe(1);
+    expect(failingIds(report)).toEqual(['installer.kernel-release']);
+    const failure = report.checks.find((c) => c.id === 'installer.kernel-release');
+    expect(failure?.path).toBe('usr/install/amd64/vmlinuz');
+    expect(failure?.message).toContain(
+      `boots kernel 6.12.31-talos, but the kernel image is ${kernelRelease}`,
     );
   }, 120_000);
 });

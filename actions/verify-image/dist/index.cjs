@@ -68894,6 +68894,9 @@ async function openImage(spec, options = {}) {
   }
 }
 
+// packages/oci/src/push/compress.ts
+var sampleBytes = 16 * 1024;
+
 // packages/oci/src/push/push.ts
 var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
@@ -69167,7 +69170,10 @@ async function walkImageFiles(image, options) {
       );
     } catch (e) {
       input.destroy();
-      void next?.then((n) => n.destroy(), () => void 0);
+      void next?.then(
+        (n) => n.destroy(),
+        () => void 0
+      );
       if (e instanceof UserError) throw e;
       throw new UserError(`cannot read ${what} of image ${image.digest}: ${e.message}`, {
         cause: e
@@ -70600,6 +70606,58 @@ function detectImageKind(entries) {
   return { kind: "unknown", root: "", evidence: [] };
 }
 
+// packages/talos/src/layout/boot-release.ts
+function peSections(b) {
+  if (b.length < 64 || b.toString("latin1", 0, 2) !== "MZ") return void 0;
+  const pe = b.readUInt32LE(60);
+  if (pe + 24 > b.length || b.toString("latin1", pe, pe + 4) !== "PE\0\0") return void 0;
+  const count2 = b.readUInt16LE(pe + 6);
+  const optional = b.readUInt16LE(pe + 20);
+  const table = pe + 24 + optional;
+  const sections = [];
+  for (let i = 0; i < count2; i++) {
+    const at = table + i * 40;
+    if (at + 40 > b.length) break;
+    const name = b.toString("latin1", at, at + 8).replace(/\0+$/, "");
+    const virtualSize = b.readUInt32LE(at + 8);
+    const rawSize = b.readUInt32LE(at + 16);
+    const offset = b.readUInt32LE(at + 20);
+    sections.push({ name, offset, size: Math.min(virtualSize || rawSize, rawSize || virtualSize) });
+  }
+  return sections;
+}
+function firstWord(text) {
+  const word = text.replace(/\0[\s\S]*$/, "").trim().split(/\s+/)[0];
+  return word && /^[0-9]+\.[0-9]+/.test(word) ? word : void 0;
+}
+function bzImageRelease(b, base) {
+  if (base + 528 > b.length || b.toString("latin1", base + 514, base + 518) !== "HdrS")
+    return void 0;
+  const pointer = b.readUInt16LE(base + 526);
+  if (pointer === 0) return void 0;
+  const at = base + pointer + 512;
+  if (at >= b.length) return void 0;
+  return firstWord(b.toString("latin1", at, Math.min(b.length, at + 256)));
+}
+function bootImageRelease(b) {
+  const sections = peSections(b);
+  const uname = sections?.find((s) => s.name === ".uname");
+  if (uname && uname.offset + uname.size <= b.length) {
+    const release2 = firstWord(b.toString("latin1", uname.offset, uname.offset + uname.size));
+    if (release2) return { release: release2, source: "uki-uname" };
+  }
+  const linux = sections?.find((s) => s.name === ".linux");
+  if (linux) {
+    const release2 = bzImageRelease(b, linux.offset);
+    if (release2) return { release: release2, source: "uki-linux-bzimage" };
+  }
+  const release = bzImageRelease(b, 0);
+  if (release) return { release, source: "bzimage-header" };
+  return {
+    reason: sections ? "a PE file without a .uname section or an x86 kernel in .linux" : "neither a PE (UKI) file nor an x86 bzImage"
+  };
+}
+
 // packages/pipeline/src/verify-image/report.ts
 function isFailing(check, failOn) {
   if (check.status !== "fail") return false;
@@ -71839,6 +71897,7 @@ var import_asn1_cms2 = __toESM(require_cjs5(), 1);
 
 // packages/pipeline/src/verify-image/collect.ts
 var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
+var bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
 async function summarise(path2, content) {
   const info2 = await readModule(content, { fileName: path2 });
   const sig = info2.signature;
@@ -71861,8 +71920,9 @@ async function collectTree(tree, options = {}) {
   const entries = [];
   const modules = [];
   const udevRules = [];
+  const bootReleases = [];
   let manifestText;
-  const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path));
+  const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path) || bootAsset.test(f.path));
   await tree.walk({
     want,
     onFile: async (f, content) => {
@@ -71876,6 +71936,8 @@ async function collectTree(tree, options = {}) {
       if (!content) return;
       if (isModuleFile(f.path)) modules.push(await summarise(f.path, content));
       else if (f.path === "manifest.yaml") manifestText = content.toString("utf8");
+      else if (bootAsset.test(f.path))
+        bootReleases.push({ path: f.path, ...bootImageRelease(content) });
       else udevRules.push({ path: f.path, text: content.toString("utf8") });
     }
   });
@@ -71889,7 +71951,13 @@ async function collectTree(tree, options = {}) {
   entries.sort(byPath);
   modules.sort(byPath);
   udevRules.sort(byPath);
-  return { entries, modules, udevRules, ...manifestText !== void 0 ? { manifestText } : {} };
+  return {
+    entries,
+    modules,
+    udevRules,
+    bootReleases,
+    ...manifestText !== void 0 ? { manifestText } : {}
+  };
 }
 
 // packages/pipeline/src/verify-image/kernel-reference.ts
@@ -72103,6 +72171,7 @@ function checkInstaller(ctx) {
       )
     );
   }
+  outcomes.push(...installerRelease(ctx));
   outcomes.push(
     passed(
       "installer.contents",
@@ -72111,6 +72180,38 @@ function checkInstaller(ctx) {
     )
   );
   return outcomes;
+}
+function installerRelease(ctx) {
+  const id = "installer.kernel-release";
+  const out = [];
+  const reference = ctx.referenceRelease;
+  for (const b of ctx.tree.bootReleases) {
+    if (b.release === void 0) {
+      out.push(
+        passed(id, `${b.path}: no kernel release readable (${b.reason}); not compared`, "info")
+      );
+    } else if (!reference) {
+      out.push(
+        passed(
+          id,
+          `${b.path} boots kernel ${b.release}; pass kernel-image or kernel-release to compare`,
+          "info"
+        )
+      );
+    } else if (b.release === reference) {
+      out.push(passed(id, `${b.path} boots kernel ${b.release}, the kernel the modules are for`));
+    } else {
+      out.push(
+        failed(
+          id,
+          "error",
+          `${b.path} boots kernel ${b.release}, but the kernel image is ${reference}: the installer was made by an imager that embeds another kernel (a stock imager?), so the node would refuse the extension's modules. Build installer-base and the imager with this kernel (make installer-base imager PKG_KERNEL=<kernel-image>) and rebuild the installer with that imager`,
+          { path: b.path }
+        )
+      );
+    }
+  }
+  return out;
 }
 
 // packages/pipeline/src/verify-image/checks/kernel-release.ts

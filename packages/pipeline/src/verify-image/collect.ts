@@ -1,14 +1,16 @@
 /**
  * One pass over a file tree gathering what the checks need: every entry's metadata, and the
- * contents of only modules, `manifest.yaml` and udev rule files. Each module is summarised as it
- * streams by and its bytes dropped, so memory stays bounded by the largest module.
+ * contents of only modules, `manifest.yaml`, udev rule files and installer boot assets. Each file
+ * is summarised as it streams by and its bytes dropped, so memory stays bounded by the largest.
  */
 import { readModule } from '@talos-kmod/kmod';
 import type { ImageFile } from '@talos-kmod/oci';
 import {
+  bootImageRelease,
   isModuleFile,
   moduleNameFromPath,
   normalizeModuleName,
+  type BootRelease,
   type LayoutEntry,
 } from '@talos-kmod/talos';
 import type { FileTree } from './file-tree';
@@ -39,6 +41,8 @@ export interface CollectedTree {
   readonly manifestText?: string;
   readonly udevRules: readonly { path: string; text: string }[];
   readonly modules: readonly CollectedModule[];
+  /** Kernel releases read from installer boot assets (`usr/install/<arch>/vmlinuz[.efi]`). */
+  readonly bootReleases: readonly ({ path: string } & BootRelease)[];
 }
 
 /** Options for {@link collectTree}. */
@@ -50,6 +54,7 @@ export interface CollectOptions {
 }
 
 const udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
+const bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
 
 async function summarise(path: string, content: Buffer): Promise<CollectedModule> {
   const info = await readModule(content, { fileName: path });
@@ -78,10 +83,12 @@ export async function collectTree(
   const entries: LayoutEntry[] = [];
   const modules: CollectedModule[] = [];
   const udevRules: { path: string; text: string }[] = [];
+  const bootReleases: ({ path: string } & BootRelease)[] = [];
   let manifestText: string | undefined;
   const want = (f: ImageFile): boolean =>
     (isModuleFile(f.path) && moduleWanted(f.path)) ||
-    (readTexts && (f.path === 'manifest.yaml' || udevRulesFile.test(f.path)));
+    (readTexts &&
+      (f.path === 'manifest.yaml' || udevRulesFile.test(f.path) || bootAsset.test(f.path)));
   await tree.walk({
     want,
     onFile: async (f, content) => {
@@ -95,6 +102,8 @@ export async function collectTree(
       if (!content) return;
       if (isModuleFile(f.path)) modules.push(await summarise(f.path, content));
       else if (f.path === 'manifest.yaml') manifestText = content.toString('utf8');
+      else if (bootAsset.test(f.path))
+        bootReleases.push({ path: f.path, ...bootImageRelease(content) });
       else udevRules.push({ path: f.path, text: content.toString('utf8') });
     },
   });
@@ -110,5 +119,11 @@ export async function collectTree(
   entries.sort(byPath);
   modules.sort(byPath);
   udevRules.sort(byPath);
-  return { entries, modules, udevRules, ...(manifestText !== undefined ? { manifestText } : {}) };
+  return {
+    entries,
+    modules,
+    udevRules,
+    bootReleases,
+    ...(manifestText !== undefined ? { manifestText } : {}),
+  };
 }

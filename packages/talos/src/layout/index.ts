@@ -13,3 +13,5 @@ export {
   kernelReleaseDirs,
   splitModulePath,
 } from './module-paths';
+export type { BootRelease, BootReleaseSource } from './boot-release';
+export { bootImageRelease } from './boot-release';

@@ -39,6 +39,7 @@ export function checkInstaller(ctx: CheckContext): Outcome[] {
       ),
     );
   }
+  outcomes.push(...installerRelease(ctx));
   outcomes.push(
     passed(
       'installer.contents',
@@ -47,4 +48,38 @@ export function checkInstaller(ctx: CheckContext): Outcome[] {
     ),
   );
   return outcomes;
+}
+
+/** The installer boots the kernel the modules were built for. */
+function installerRelease(ctx: CheckContext): Outcome[] {
+  const id = 'installer.kernel-release';
+  const out: Outcome[] = [];
+  const reference = ctx.referenceRelease;
+  for (const b of ctx.tree.bootReleases) {
+    if (b.release === undefined) {
+      out.push(
+        passed(id, `${b.path}: no kernel release readable (${b.reason}); not compared`, 'info'),
+      );
+    } else if (!reference) {
+      out.push(
+        passed(
+          id,
+          `${b.path} boots kernel ${b.release}; pass kernel-image or kernel-release to compare`,
+          'info',
+        ),
+      );
+    } else if (b.release === reference) {
+      out.push(passed(id, `${b.path} boots kernel ${b.release}, the kernel the modules are for`));
+    } else {
+      out.push(
+        failed(
+          id,
+          'error',
+          `${b.path} boots kernel ${b.release}, but the kernel image is ${reference}: the installer was made by an imager that embeds another kernel (a stock imager?), so the node would refuse the extension's modules. Build installer-base and the imager with this kernel (make installer-base imager PKG_KERNEL=<kernel-image>) and rebuild the installer with that imager`,
+          { path: b.path },
+        ),
+      );
+    }
+  }
+  return out;
 }
