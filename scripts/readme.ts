@@ -7,6 +7,7 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parse } from 'yaml';
+import { createProgram } from '@talos-kmod/cli';
 
 const root = resolve(import.meta.dirname, '..');
 
@@ -46,19 +47,42 @@ export function listActions(): string[] {
     .sort();
 }
 
-/** The README with every action's tables regenerated. */
+/** A table of the CLI's commands, from the commander program itself. */
+export function renderCliTable(): string {
+  const io = { stdout: process.stdout, stderr: process.stderr, env: {}, cwd: root };
+  const program = createProgram(io, { exitCode: 0 });
+  const lines = ['| command | what it does |', '|---|---|'];
+  for (const c of program.commands) {
+    const args = c.registeredArguments.map((a) => {
+      const name = `${a.name()}${a.variadic ? '…' : ''}`;
+      return a.required ? `<${name}>` : `[${name}]`;
+    });
+    const usage = [c.name(), ...args].join(' ');
+    lines.push(`| \`talos-kmod ${usage}\` | ${cell(c.description())} |`);
+  }
+  return lines.join('\n');
+}
+
+function replaceBetween(text: string, start: string, end: string, body: string): string {
+  const i = text.indexOf(start);
+  const j = text.indexOf(end);
+  if (i < 0 || j < i) return text;
+  return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
+}
+
+/** The README with every action's tables and the CLI table regenerated. */
 export function renderReadme(readme: string): string {
-  let out = readme;
+  let out = replaceBetween(readme, '<!-- cli:start -->', '<!-- cli:end -->', renderCliTable());
   for (const name of listActions()) {
     const spec = parse(
       readFileSync(join(root, 'actions', name, 'action.yml'), 'utf8'),
     ) as ActionSpec;
-    const start = `<!-- action:${name}:start -->`;
-    const end = `<!-- action:${name}:end -->`;
-    const i = out.indexOf(start);
-    const j = out.indexOf(end);
-    if (i < 0 || j < i) continue;
-    out = `${out.slice(0, i + start.length)}\n${renderActionTables(spec)}\n${out.slice(j)}`;
+    out = replaceBetween(
+      out,
+      `<!-- action:${name}:start -->`,
+      `<!-- action:${name}:end -->`,
+      renderActionTables(spec),
+    );
   }
   return out;
 }
