@@ -13,7 +13,7 @@
  * The package is fetched with `apt-get download` into bench/.work/kmod-modinfo/ (the same place
  * the kmod-modinfo benchmark uses, so it is downloaded once).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   existsSync,
@@ -269,6 +269,15 @@ try {
     Measurement,
     Measurement,
   ];
+  // CPU seconds (user + sys) of one more run each: less sensitive than wall time to other load
+  const cpuSeconds = (c: (typeof commands)[number]): number => {
+    c.before?.();
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', 'sh', '-c', c.argv], { encoding: 'utf8' });
+    const [user = 0, sys = 0] = (r.stderr.trim().split('\n').at(-1) ?? '').split(' ').map(Number);
+    return Number((user + sys).toFixed(2));
+  };
+  const cpu = Object.fromEntries(commands.map((c) => [c.label, cpuSeconds(c)]));
+  console.log('CPU seconds (user + sys):', cpu);
   clean();
   const layerSize = statSync(join(layout, 'blobs', 'sha256', layerDigest.slice(7))).size;
   report('verify-image', oursTime, [seed, floor], {
@@ -276,6 +285,7 @@ try {
     modules: files.length,
     layerBytes: layerSize,
     runs: RUNS,
+    cpuSeconds: cpu,
     seedOverOurs: Number((seed.seconds / oursTime.seconds).toFixed(2)),
     oursOverFloor: Number((oursTime.seconds / floor.seconds).toFixed(2)),
     targets: { seedOverOursAtLeast: 2, oursOverFloorAtMost: 1.5, peakRssMbUnder: 250 },
