@@ -121,6 +121,24 @@ describe('talos-kmod build-installer', () => {
     expect(io.err()).toMatch(/neither '--talos-dir' nor '--imager-image'/);
   });
 
+  it('exits 2 when --registry-username comes without --registry-password-stdin', async () => {
+    const io = captureIo();
+    const code = await runCli(
+      [
+        'build-installer',
+        '--imager-image',
+        built.imager,
+        '--base-installer-image',
+        built.installerBase,
+        '--registry-username',
+        'robot',
+      ],
+      io,
+    );
+    expect(code).toBe(2);
+    expect(io.err()).toContain('--registry-username and --registry-password-stdin go together');
+  });
+
   it('exits 1 naming an extension image that does not exist, before running the imager', async () => {
     const io = captureIo();
     const code = await runCli(

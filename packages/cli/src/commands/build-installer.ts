@@ -10,6 +10,7 @@ import {
   type BuildInstallerOptions,
 } from '@talos-kmod/pipeline';
 import { createProgressReporter } from '../progress/bars';
+import { readPasswordStdin } from './build-kernel-pkg';
 import type { RegisterCommand } from './index';
 
 interface Flags {
@@ -26,6 +27,8 @@ interface Flags {
   installerRef?: string;
   insecureRegistry: string[];
   outDir?: string;
+  registryUsername?: string;
+  registryPasswordStdin?: boolean;
   json?: boolean;
 }
 
@@ -36,6 +39,8 @@ const collect = (value: string, previous: string[]): string[] => [
     .map((v) => v.trim())
     .filter(Boolean),
 ];
+
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Input names in messages → this command's flag names. */
 const flagNames: Readonly<Record<string, string>> = {
@@ -79,6 +84,11 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
       '--out-dir <dir>',
       'where --imager-image writes installer-<arch>.tar (default: a temp dir)',
     )
+    .option(
+      '--registry-username <name>',
+      'registry user (with --registry-password-stdin; else the docker config)',
+    )
+    .option('--registry-password-stdin', 'read the registry password or token from standard input')
     .option('--json', 'print every output as JSON')
     .action(async (flags: Flags) => {
       const ctx = context();
@@ -86,7 +96,10 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
       if (!username) {
         throw new UsageError('--username is required (or set GITHUB_REPOSITORY_OWNER)');
       }
-      const options: BuildInstallerOptions = {
+      if (Boolean(flags.registryUsername) !== Boolean(flags.registryPasswordStdin)) {
+        throw new UsageError('--registry-username and --registry-password-stdin go together');
+      }
+      const options: Mutable<BuildInstallerOptions> = {
         ...(flags.talosDir ? { talosDir: flags.talosDir } : {}),
         ...(flags.imagerImage ? { imagerImage: flags.imagerImage } : {}),
         ...(flags.baseInstallerImage ? { baseInstallerImage: flags.baseInstallerImage } : {}),
@@ -101,6 +114,12 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
         insecureRegistries: flags.insecureRegistry,
         ...(flags.outDir ? { outDir: flags.outDir } : {}),
       };
+      if (flags.registryUsername) {
+        options.credentials = {
+          username: flags.registryUsername,
+          password: await readPasswordStdin(),
+        };
+      }
       try {
         validateBuildInstallerOptions(options);
       } catch (e: unknown) {
