@@ -1,13 +1,20 @@
 /**
  * Gzips an uncompressed layer into a temporary file before upload, as crane and skopeo do for
  * `docker save` archives: the compressed digest must be known to skip blobs the registry has.
+ *
+ * The layer is cut into 1 MiB pieces, each written as its own gzip member (a multi-member gzip
+ * file, RFC 1952 §2.2, which Go's, zlib's and GNU gzip's readers all read as one stream). That
+ * lets pieces compress in parallel on the thread pool, and lets pieces that do not shrink
+ * (already compressed files, random bytes) be stored (level 0) instead of spending full deflate
+ * time on them, as Go's compressors used by skopeo do. Piece boundaries and decisions depend only
+ * on the bytes, so the output, and with it the digest, is the same on every push.
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
-import { Transform, type Readable, type TransformCallback } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { createGzip } from 'node:zlib';
+import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { deflateRawSync, gzip } from 'node:zlib';
 import { throttledProgress, type ProgressEvent } from '../blob/progress';
 import { digestHex } from '../reference/digest';
 
@@ -17,6 +24,40 @@ export interface CompressedLayer {
   digest: string;
   size: number;
   open(): Readable;
+}
+
+const pieceBytes = 1024 * 1024;
+const sampleBytes = 16 * 1024;
+const inFlight = 4;
+const gzipAsync = promisify(gzip) as (data: Buffer, options: { level: number }) => Promise<Buffer>;
+
+/** True when a sample of `piece` barely shrinks at level 1 (random or already compressed). */
+export function looksIncompressible(piece: Buffer): boolean {
+  if (piece.length < 4096) return false;
+  const start = Math.max(0, (piece.length >> 1) - sampleBytes / 2);
+  const sample = piece.subarray(start, start + sampleBytes);
+  return deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
+}
+
+/** Exactly `size`-byte pieces of a stream (the last may be shorter). */
+async function* piecesOf(input: Readable, size: number): AsyncGenerator<Buffer> {
+  let parts: Buffer[] = [];
+  let filled = 0;
+  for await (const chunk of input) {
+    let data = chunk as Buffer;
+    while (data.length > 0) {
+      const n = Math.min(size - filled, data.length);
+      parts.push(data.subarray(0, n));
+      filled += n;
+      data = data.subarray(n);
+      if (filled === size) {
+        yield parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
+        parts = [];
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield Buffer.concat(parts, filled);
 }
 
 /** Compresses `input` (already verified against `sourceDigest`) into `dir`. */
@@ -31,20 +72,34 @@ export async function gzipToFile(
   const hash = createHash('sha256');
   let size = 0;
   const progress = throttledProgress(onProgress, { operation: 'compress', digest: sourceDigest });
-  const counter = new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    },
+  const out = createWriteStream(path);
+  const closed = new Promise<void>((resolve, reject) => {
+    out.on('close', resolve);
+    out.on('error', reject);
   });
-  input.on('data', (c: Buffer) => progress.add(c.length));
-  await pipeline(
-    input,
-    createGzip({ level, chunkSize: 256 * 1024 }),
-    counter,
-    createWriteStream(path),
-  );
+  const write = async (member: Buffer) => {
+    hash.update(member);
+    size += member.length;
+    if (!out.write(member)) await new Promise<void>((r) => out.once('drain', r));
+  };
+  const queue: Promise<Buffer>[] = [];
+  try {
+    let any = false;
+    for await (const piece of piecesOf(input, pieceBytes)) {
+      any = true;
+      queue.push(gzipAsync(piece, { level: looksIncompressible(piece) ? 0 : level }));
+      progress.add(piece.length);
+      if (queue.length >= inFlight) await write(await (queue.shift() as Promise<Buffer>));
+    }
+    if (!any) queue.push(gzipAsync(Buffer.alloc(0), { level }));
+    while (queue.length > 0) await write(await (queue.shift() as Promise<Buffer>));
+  } catch (e: unknown) {
+    await Promise.allSettled(queue);
+    out.destroy();
+    throw e;
+  }
+  out.end();
+  await closed;
   progress.finish();
   const digest = `sha256:${hash.digest('hex')}`;
   return { path, digest, size, open: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
