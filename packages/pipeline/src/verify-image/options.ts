@@ -3,7 +3,7 @@
  * the input, before any image is opened.
  */
 import { UserError } from '@talos-kmod/common';
-import { formatPlatform, parsePlatform, type Platform } from '@talos-kmod/oci';
+import { parsePlatform, type Platform } from '@talos-kmod/oci';
 import { normalizeModuleName, parseTolerantVersion, type TalosVersion } from '@talos-kmod/talos';
 
 /** What to verify and against what. */
@@ -117,9 +117,4 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
     ...(platform ? { platform } : {}),
     ...(reportPath ? { reportPath } : {}),
   };
-}
-
-/** `linux/amd64` for messages. */
-export function platformText(platform: Platform | undefined): string | undefined {
-  return platform ? formatPlatform(platform) : undefined;
 }
