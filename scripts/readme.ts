@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { format, resolveConfig } from 'prettier';
 import { parse } from 'yaml';
 import { createProgram } from '@talos-kmod/cli';
 
@@ -70,8 +71,11 @@ function replaceBetween(text: string, start: string, end: string, body: string):
   return `${text.slice(0, i + start.length)}\n${body}\n${text.slice(j)}`;
 }
 
-/** The README with every action's tables and the CLI table regenerated. */
-export function renderReadme(readme: string): string {
+/**
+ * The README with every action's tables and the CLI table regenerated, formatted by Prettier with
+ * the repository's settings (so `npm run lint` and this agree).
+ */
+export async function renderReadme(readme: string): Promise<string> {
   let out = replaceBetween(readme, '<!-- cli:start -->', '<!-- cli:end -->', renderCliTable());
   for (const name of listActions()) {
     const spec = parse(
@@ -84,13 +88,14 @@ export function renderReadme(readme: string): string {
       renderActionTables(spec),
     );
   }
-  return out;
+  const path = join(root, 'README.md');
+  return format(out, { ...(await resolveConfig(path)), filepath: path });
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const path = join(root, 'README.md');
   const current = readFileSync(path, 'utf8');
-  const fresh = renderReadme(current);
+  const fresh = await renderReadme(current);
   if (process.argv.includes('--check')) {
     if (fresh !== current) {
       console.error('README.md action tables are stale: run `npm run readme` and commit.');
