@@ -33,6 +33,7 @@ function readInputs(): BuildInstallerOptions {
   const kernelImage = readString('kernel-image');
   const tag = readString('tag');
   const installerRef = readString('installer-ref');
+  const platforms = readList('platforms');
   return {
     ...(talosDir ? { talosDir } : {}),
     ...(imagerImage ? { imagerImage } : {}),
@@ -42,7 +43,7 @@ function readInputs(): BuildInstallerOptions {
     extraKernelArgs: readList('extra-kernel-args'),
     registry: readString('registry') ?? 'ghcr.io',
     username,
-    platforms: readList('platforms').length > 0 ? readList('platforms') : ['linux/amd64'],
+    platforms: platforms.length > 0 ? platforms : ['linux/amd64'],
     ...(tag ? { tag } : {}),
     ...(installerRef ? { installerRef } : {}),
     insecureRegistries: readList('insecure-registries'),
