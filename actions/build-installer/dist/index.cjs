@@ -4086,7 +4086,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -4774,7 +4774,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform4 {
+    var InflateStream = class extends Transform3 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -6877,7 +6877,7 @@ var require_client_h2 = __commonJS({
     "use strict";
     var assert = require("node:assert");
     var { errorMonitor } = require("node:events");
-    var { pipeline: pipeline3 } = require("node:stream");
+    var { pipeline: pipeline2 } = require("node:stream");
     var util = require_util();
     var {
       RequestContentLengthMismatchError,
@@ -7356,7 +7356,7 @@ var require_client_h2 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe = pipeline3(
+      const pipe = pipeline2(
         body,
         h2stream,
         (err2) => {
@@ -10404,7 +10404,7 @@ var require_api_pipeline = __commonJS({
         util.destroy(ret, err2);
       }
     };
-    function pipeline3(opts, handler) {
+    function pipeline2(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -10413,7 +10413,7 @@ var require_api_pipeline = __commonJS({
         return new PassThrough2().destroy(err2);
       }
     }
-    module2.exports = pipeline3;
+    module2.exports = pipeline2;
   }
 });
 
@@ -11126,7 +11126,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-client.js"(exports2, module2) {
     "use strict";
-    var { promisify } = require("node:util");
+    var { promisify: promisify2 } = require("node:util");
     var Client2 = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11166,7 +11166,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify(this[kOriginalClose])();
+        await promisify2(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11179,7 +11179,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-pool.js"(exports2, module2) {
     "use strict";
-    var { promisify } = require("node:util");
+    var { promisify: promisify2 } = require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11219,7 +11219,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify(this[kOriginalClose])();
+        await promisify2(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11263,13 +11263,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform4({
+        this.transform = new Transform3({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -13578,7 +13578,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable: Readable5, pipeline: pipeline3, finished } = require("node:stream");
+    var { Readable: Readable5, pipeline: pipeline2, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14523,7 +14523,7 @@ var require_fetch = __commonJS({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline3(this.body, ...decoders, (err2) => {
+                body: decoders.length ? pipeline2(this.body, ...decoders, (err2) => {
                   if (err2) {
                     this.onError(err2);
                   }
@@ -18320,7 +18320,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18370,7 +18370,7 @@ var require_eventsource_stream = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform4 {
+    var EventSourceStream = class extends Transform3 {
       /**
        * @type {eventSourceSettings}
        */
@@ -18724,7 +18724,7 @@ ${value}`;
 var require_eventsource = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource.js"(exports2, module2) {
     "use strict";
-    var { pipeline: pipeline3 } = require("node:stream");
+    var { pipeline: pipeline2 } = require("node:stream");
     var { fetching } = require_fetch();
     var { makeRequest } = require_request2();
     var { webidl } = require_webidl();
@@ -18884,7 +18884,7 @@ var require_eventsource = __commonJS({
               ));
             }
           });
-          pipeline3(
+          pipeline2(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -24194,7 +24194,7 @@ var require_webidl2 = __commonJS({
 var require_util10 = __commonJS({
   "node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicyTokens, badPortsSet } = require_constants8();
     var { getGlobalOrigin } = require_global3();
@@ -24785,7 +24785,7 @@ var require_util10 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform4 {
+    var InflateStream = class extends Transform3 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -27047,7 +27047,7 @@ var require_client_h22 = __commonJS({
   "node_modules/undici/lib/dispatcher/client-h2.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { pipeline: pipeline3 } = require("node:stream");
+    var { pipeline: pipeline2 } = require("node:stream");
     var util = require_util9();
     var {
       RequestContentLengthMismatchError,
@@ -27719,7 +27719,7 @@ var require_client_h22 = __commonJS({
     }
     function writeStream(abort, socket, expectsPayload, h2stream, body, client, request2, contentLength) {
       assert(contentLength !== 0 || client[kRunning] === 0, "stream body cannot be pipelined");
-      const pipe = pipeline3(
+      const pipe = pipeline2(
         body,
         h2stream,
         (err2) => {
@@ -31633,7 +31633,7 @@ var require_api_pipeline2 = __commonJS({
         util.destroy(ret, err2);
       }
     };
-    function pipeline3(opts, handler) {
+    function pipeline2(opts, handler) {
       try {
         const pipelineHandler = new PipelineHandler(opts, handler);
         this.dispatch({ ...opts, body: pipelineHandler.req }, pipelineHandler);
@@ -31642,7 +31642,7 @@ var require_api_pipeline2 = __commonJS({
         return new PassThrough2().destroy(err2);
       }
     }
-    module2.exports = pipeline3;
+    module2.exports = pipeline2;
   }
 });
 
@@ -32451,7 +32451,7 @@ var require_mock_interceptor2 = __commonJS({
 var require_mock_client2 = __commonJS({
   "node_modules/undici/lib/mock/mock-client.js"(exports2, module2) {
     "use strict";
-    var { promisify } = require("node:util");
+    var { promisify: promisify2 } = require("node:util");
     var Client2 = require_client2();
     var { buildMockDispatch } = require_mock_utils2();
     var {
@@ -32499,7 +32499,7 @@ var require_mock_client2 = __commonJS({
         this[kDispatches] = [];
       }
       async [kClose]() {
-        await promisify(this[kOriginalClose])();
+        await promisify2(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -32712,7 +32712,7 @@ var require_mock_call_history = __commonJS({
 var require_mock_pool2 = __commonJS({
   "node_modules/undici/lib/mock/mock-pool.js"(exports2, module2) {
     "use strict";
-    var { promisify } = require("node:util");
+    var { promisify: promisify2 } = require("node:util");
     var Pool = require_pool2();
     var { buildMockDispatch } = require_mock_utils2();
     var {
@@ -32760,7 +32760,7 @@ var require_mock_pool2 = __commonJS({
         this[kDispatches] = [];
       }
       async [kClose]() {
-        await promisify(this[kOriginalClose])();
+        await promisify2(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -32773,13 +32773,13 @@ var require_mock_pool2 = __commonJS({
 var require_pending_interceptors_formatter2 = __commonJS({
   "node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform4({
+        this.transform = new Transform3({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -37248,7 +37248,7 @@ var require_decompress = __commonJS({
   "node_modules/undici/lib/interceptor/decompress.js"(exports2, module2) {
     "use strict";
     var { createInflate, createGunzip: createGunzip2, createBrotliDecompress, createZstdDecompress: createZstdDecompress2 } = require("node:zlib");
-    var { pipeline: pipeline3, Transform: TransformStream2 } = require("node:stream");
+    var { pipeline: pipeline2, Transform: TransformStream2 } = require("node:stream");
     var { InvalidArgumentError, ResponseExceededMaxSizeError } = require_errors2();
     var DecoratorHandler = require_decorator_handler2();
     var { runtimeFeatures } = require_runtime_features();
@@ -37565,7 +37565,7 @@ var require_decompress = __commonJS({
       #setupMultipleDecompressors() {
         const lastDecompressor = this.#decompressors[this.#decompressors.length - 1];
         this.#setupDecompressorEvents(lastDecompressor);
-        pipeline3(this.#decompressors, (err2) => {
+        pipeline2(this.#decompressors, (err2) => {
           if (this.#terminated) {
             return;
           }
@@ -40396,7 +40396,7 @@ var require_fetch2 = __commonJS({
       subresourceSet
     } = require_constants8();
     var EE = require("node:events");
-    var { Readable: Readable5, pipeline: pipeline3, finished, isErrored, isReadable } = require("node:stream");
+    var { Readable: Readable5, pipeline: pipeline2, finished, isErrored, isReadable } = require("node:stream");
     var { addAbortListener, bufferToLowerCasedHeaderName } = require_util9();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url2();
     var { getGlobalDispatcher } = require_global4();
@@ -41387,7 +41387,7 @@ var require_fetch2 = __commonJS({
                 status,
                 statusText,
                 headersList,
-                body: decoders.length ? pipeline3(this.body, ...decoders, (err2) => {
+                body: decoders.length ? pipeline2(this.body, ...decoders, (err2) => {
                   if (err2) {
                     this.onError(err2);
                   }
@@ -44879,7 +44879,7 @@ var require_eventsource_stream2 = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util14();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -44929,7 +44929,7 @@ var require_eventsource_stream2 = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform4 {
+    var EventSourceStream = class extends Transform3 {
       /**
        * @type {eventSourceSettings}
        */
@@ -45284,7 +45284,7 @@ ${value}`;
 var require_eventsource2 = __commonJS({
   "node_modules/undici/lib/web/eventsource/eventsource.js"(exports2, module2) {
     "use strict";
-    var { pipeline: pipeline3 } = require("node:stream");
+    var { pipeline: pipeline2 } = require("node:stream");
     var { fetching } = require_fetch2();
     var { makeRequest } = require_request4();
     var { webidl } = require_webidl2();
@@ -45444,7 +45444,7 @@ var require_eventsource2 = __commonJS({
               ));
             }
           });
-          pipeline3(
+          pipeline2(
             response.body.stream,
             eventSourceStream,
             (error2) => {
@@ -66819,8 +66819,8 @@ var TokenCache = class {
     const key = [...new Set(scopes)].sort().join(" ");
     const cached = this.tokens.get(key);
     if (!fresh && cached && cached.expiresAt > Date.now()) return cached.token;
-    const inFlight = this.pending.get(key);
-    if (inFlight && !fresh) return inFlight;
+    const inFlight2 = this.pending.get(key);
+    if (inFlight2 && !fresh) return inFlight2;
     const p = this.fetch(challenge, key ? key.split(" ") : [], credentials).then((t) => {
       this.tokens.set(key, t);
       return t.token;
@@ -68909,37 +68909,79 @@ async function openImage(spec, options = {}) {
 }
 
 // packages/oci/src/push/push.ts
-var import_promises7 = require("node:fs/promises");
+var import_promises6 = require("node:fs/promises");
 var import_node_os3 = require("node:os");
 var import_node_path7 = require("node:path");
-var import_node_stream7 = require("node:stream");
+var import_node_stream6 = require("node:stream");
 
 // packages/oci/src/push/compress.ts
 var import_node_crypto3 = require("node:crypto");
 var import_node_fs5 = require("node:fs");
 var import_node_path6 = require("node:path");
-var import_node_stream6 = require("node:stream");
-var import_promises6 = require("node:stream/promises");
+var import_node_util = require("node:util");
 var import_node_zlib = require("node:zlib");
+var pieceBytes = 1024 * 1024;
+var sampleBytes = 16 * 1024;
+var inFlight = 4;
+var gzipAsync = (0, import_node_util.promisify)(import_node_zlib.gzip);
+function looksIncompressible(piece) {
+  if (piece.length < 4096) return false;
+  const start = Math.max(0, (piece.length >> 1) - sampleBytes / 2);
+  const sample = piece.subarray(start, start + sampleBytes);
+  return (0, import_node_zlib.deflateRawSync)(sample, { level: 1 }).length > sample.length * 0.95;
+}
+async function* piecesOf(input, size) {
+  let parts = [];
+  let filled = 0;
+  for await (const chunk of input) {
+    let data = chunk;
+    while (data.length > 0) {
+      const n = Math.min(size - filled, data.length);
+      parts.push(data.subarray(0, n));
+      filled += n;
+      data = data.subarray(n);
+      if (filled === size) {
+        yield parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+        parts = [];
+        filled = 0;
+      }
+    }
+  }
+  if (filled > 0) yield Buffer.concat(parts, filled);
+}
 async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   const path = (0, import_node_path6.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
   const hash = (0, import_node_crypto3.createHash)("sha256");
   let size = 0;
   const progress = throttledProgress(onProgress, { operation: "compress", digest: sourceDigest });
-  const counter = new import_node_stream6.Transform({
-    transform(chunk, _enc, cb) {
-      hash.update(chunk);
-      size += chunk.length;
-      cb(null, chunk);
-    }
+  const out = (0, import_node_fs5.createWriteStream)(path);
+  const closed = new Promise((resolve3, reject) => {
+    out.on("close", resolve3);
+    out.on("error", reject);
   });
-  input.on("data", (c) => progress.add(c.length));
-  await (0, import_promises6.pipeline)(
-    input,
-    (0, import_node_zlib.createGzip)({ level, chunkSize: 256 * 1024 }),
-    counter,
-    (0, import_node_fs5.createWriteStream)(path)
-  );
+  const write = async (member) => {
+    hash.update(member);
+    size += member.length;
+    if (!out.write(member)) await new Promise((r) => out.once("drain", r));
+  };
+  const queue = [];
+  try {
+    let any = false;
+    for await (const piece of piecesOf(input, pieceBytes)) {
+      any = true;
+      queue.push(gzipAsync(piece, { level: looksIncompressible(piece) ? 0 : level }));
+      progress.add(piece.length);
+      if (queue.length >= inFlight) await write(await queue.shift());
+    }
+    if (!any) queue.push(gzipAsync(Buffer.alloc(0), { level }));
+    while (queue.length > 0) await write(await queue.shift());
+  } catch (e) {
+    await Promise.allSettled(queue);
+    out.destroy();
+    throw e;
+  }
+  out.end();
+  await closed;
   progress.finish();
   const digest = `sha256:${hash.digest("hex")}`;
   return { path, digest, size, open: () => (0, import_node_fs5.createReadStream)(path, { highWaterMark: 1 << 20 }) };
@@ -69002,12 +69044,12 @@ async function ensureBlob(ctx, d, open4, origin) {
   stats.uploadedBytes += d.size;
 }
 async function pushImageBlobs(ctx, image) {
-  const gzip = (ctx.options.uncompressedLayers ?? "gzip") === "gzip";
+  const gzip2 = (ctx.options.uncompressedLayers ?? "gzip") === "gzip";
   const layers = [...image.layers];
   let changed = false;
   const tasks = image.layers.map((layer, i) => async () => {
     const target = gzipMediaType[layer.mediaType];
-    if (gzip && target) {
+    if (gzip2 && target) {
       const compressed = await gzipToFile(
         await image.openLayer(i),
         await ctx.tempDir(),
@@ -69024,14 +69066,14 @@ async function pushImageBlobs(ctx, image) {
       layers[i] = d;
       changed = true;
       await ensureBlob(ctx, d, compressed.open, void 0);
-      await (0, import_promises7.rm)(compressed.path, { force: true });
+      await (0, import_promises6.rm)(compressed.path, { force: true });
       return;
     }
     await ensureBlob(ctx, layer, () => image.openLayer(i), image.origin);
   });
   const config = image.configDescriptor;
   tasks.unshift(async () => {
-    await ensureBlob(ctx, config, () => import_node_stream7.Readable.from([image.configBytes]), image.origin);
+    await ensureBlob(ctx, config, () => import_node_stream6.Readable.from([image.configBytes]), image.origin);
   });
   await runLimited(ctx.options.concurrency ?? 3, tasks);
   if (!changed) return { bytes: image.manifestBytes, mediaType: image.mediaType };
@@ -69080,13 +69122,13 @@ async function withContext(dest, options, fn) {
     client,
     dest: destRef,
     options,
-    tempDir: async () => dir ??= await (0, import_promises7.mkdtemp)((0, import_node_path7.join)((0, import_node_os3.tmpdir)(), "talos-kmod-push-")),
+    tempDir: async () => dir ??= await (0, import_promises6.mkdtemp)((0, import_node_path7.join)((0, import_node_os3.tmpdir)(), "talos-kmod-push-")),
     stats: { uploadedBlobs: 0, skippedBlobs: 0, uploadedBytes: 0, mountedBlobs: 0 }
   };
   try {
     return await fn(ctx);
   } finally {
-    if (dir) await (0, import_promises7.rm)(dir, { recursive: true, force: true });
+    if (dir) await (0, import_promises6.rm)(dir, { recursive: true, force: true });
     if (!options.client) await client.close();
   }
 }
@@ -69262,7 +69304,7 @@ async function readTarStream(input, visitor, what) {
 }
 
 // packages/oci/src/files/walk.ts
-var import_node_stream8 = require("node:stream");
+var import_node_stream7 = require("node:stream");
 var whiteoutPrefix = ".wh.";
 var opaqueMarker = ".wh..wh..opq";
 function toImageFile(h, path) {
@@ -69358,7 +69400,7 @@ function prefetch(stream, limit) {
 async function openLayerContent(image, index) {
   const raw2 = await image.openLayer(index);
   const head2 = await peek(raw2);
-  if (!head2) return prefetch(import_node_stream8.Readable.from([]), 1);
+  if (!head2) return prefetch(import_node_stream7.Readable.from([]), 1);
   const compression = sniffCompression(head2);
   if (compression === "none") return prefetch(raw2, prefetchBytes);
   const d = decompressor(compression);
@@ -70562,6 +70604,7 @@ function readInputs() {
   const kernelImage = readString2("kernel-image");
   const tag = readString2("tag");
   const installerRef = readString2("installer-ref");
+  const platforms = readList("platforms");
   return {
     ...talosDir ? { talosDir } : {},
     ...imagerImage ? { imagerImage } : {},
@@ -70571,7 +70614,7 @@ function readInputs() {
     extraKernelArgs: readList("extra-kernel-args"),
     registry: readString2("registry") ?? "ghcr.io",
     username,
-    platforms: readList("platforms").length > 0 ? readList("platforms") : ["linux/amd64"],
+    platforms: platforms.length > 0 ? platforms : ["linux/amd64"],
     ...tag ? { tag } : {},
     ...installerRef ? { installerRef } : {},
     insecureRegistries: readList("insecure-registries"),
