@@ -6,37 +6,18 @@
  * hailort), shows the pinned references and the verification, and stops what it started.
  * Run `./scripts/setup.sh` first.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, openSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '@talos-kmod/cli';
 import { createFixtureRepo, createTalosCheckout } from '../test/support/fixture-repos';
 import { startRegistry } from '../test/support/registry';
-import { waitFor } from '../test/support/ports';
-
-function dockerAnswers(): boolean {
-  try {
-    execFileSync('docker', ['info'], { stdio: 'ignore', timeout: 10_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function startDockerdIfNeeded(): Promise<ChildProcess | undefined> {
-  if (dockerAnswers()) return undefined;
-  console.error('demo: no Docker engine answers; starting dockerd (vfs, no iptables, no bridge)');
-  const log = openSync(join(tmpdir(), 'talos-kmod-demo-dockerd.log'), 'a');
-  const child = spawn('dockerd', ['--storage-driver=vfs', '--iptables=false', '--bridge=none'], {
-    stdio: ['ignore', log, log],
-  });
-  await waitFor('dockerd', async () => dockerAnswers(), 60_000);
-  return child;
-}
+import { ensureDocker } from '../test/support/docker';
 
 const work = mkdtempSync(join(tmpdir(), 'talos-kmod-demo-'));
-const dockerd = await startDockerdIfNeeded();
+const dockerd = await ensureDocker();
+if (dockerd)
+  console.error('demo: started dockerd (vfs, no iptables, no bridge); it stops at the end');
 const registry = await startRegistry();
 const repos = [createFixtureRepo('pkgs'), createFixtureRepo('extensions'), createTalosCheckout()];
 const [pkgs, extensions, talos] = repos as [
