@@ -205,6 +205,10 @@ describe('talos-kmod verify', () => {
     expect(badVersion.stderr).toContain("'talos-version' is 'latest'");
     const badFailOn = await cli(['verify', byName('good extension').image, '--fail-on', 'never']);
     expect(badFailOn.code).toBe(2);
+    const empty = await writeOciLayout(newDir('empty-index'), [], 'test');
+    const noImages = await cli(['verify', `oci:${empty}`]);
+    expect(noImages.code).toBe(2);
+    expect(noImages.stderr).toContain('without platform images');
   }, 120_000);
 });
 

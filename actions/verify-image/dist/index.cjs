@@ -72715,6 +72715,11 @@ function selectPlatforms(image, wanted) {
     }
     return [own];
   }
+  if (image.platforms.length === 0) {
+    throw new UserError(
+      `${image.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`
+    );
+  }
   if (!wanted) return [...image.platforms];
   const match = image.platforms.find((p) => platformMatches(wanted, p));
   if (!match) {
