@@ -28,7 +28,7 @@ export interface CompressedLayer {
 
 const pieceBytes = 1024 * 1024;
 const sampleBytes = 16 * 1024;
-const inFlight = 4;
+const inFlight = 3;
 const gzipAsync = promisify(gzip) as (data: Buffer, options: { level: number }) => Promise<Buffer>;
 
 /** True when a sample of `piece` barely shrinks at level 1 (random or already compressed). */

@@ -75,6 +75,7 @@ async function ensureBlob(
   d: Descriptor,
   open: () => Readable | Promise<Readable>,
   origin: Image['origin'],
+  trusted = false,
 ): Promise<void> {
   const { client, dest, stats } = ctx;
   if (await client.blobExists(dest, d.digest)) {
@@ -101,7 +102,11 @@ async function ensureBlob(
       return;
     }
   }
-  await client.putBlob(dest, { digest: d.digest, size: d.size, open }, { knownMissing: true });
+  await client.putBlob(
+    dest,
+    { digest: d.digest, size: d.size, open, trusted },
+    { knownMissing: true },
+  );
   stats.uploadedBlobs++;
   stats.uploadedBytes += d.size;
 }
@@ -132,7 +137,7 @@ async function pushImageBlobs(
       };
       layers[i] = d;
       changed = true;
-      await ensureBlob(ctx, d, compressed.open, undefined);
+      await ensureBlob(ctx, d, compressed.open, undefined, true);
       await rm(compressed.path, { force: true });
       return;
     }
