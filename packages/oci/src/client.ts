@@ -13,7 +13,7 @@ import { parseManifest, type Descriptor, type ParsedManifest } from './manifest/
 import { digestWithAlgorithmOf, isDigest } from './reference/digest';
 import { manifestIdentifier, toReference, withDigest, type Reference } from './reference/reference';
 import { RegistryError } from './transport/errors';
-import { discard, header } from './transport/http';
+import { discard, header, readBytes, readText } from './transport/http';
 import { defaultRetryPolicy, type RetryPolicy } from './transport/retry';
 import { RegistryTransport } from './transport/transport';
 
@@ -136,7 +136,7 @@ class Client implements RegistryClient {
       await discard(res);
       return undefined;
     }
-    const body = (await res.body.json()) as { tags?: unknown };
+    const body = JSON.parse(await readText(res, 1 << 24)) as { tags?: unknown };
     return Array.isArray(body.tags) ? body.tags.map(String) : [];
   }
 
@@ -182,7 +182,7 @@ class Client implements RegistryClient {
   async getManifest(input: Reference | string): Promise<FetchedManifest> {
     const ref = toReference(input);
     const res = await this.manifestRequest(ref, 'GET');
-    const bytes = Buffer.from(await res.body.arrayBuffer());
+    const bytes = await readBytes(res);
     const where = `manifest ${ref.toString()}`;
     const served = header(res, 'docker-content-digest');
     const expected = ref.digest ?? (served && isDigest(served) ? served : undefined);

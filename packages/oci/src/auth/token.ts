@@ -3,11 +3,10 @@
  * scope set until shortly before they expire.
  */
 import { URL } from 'node:url';
-import type { Dispatcher } from 'undici';
 import type { Challenge } from './challenge';
 import type { Credentials } from './docker-config';
 import { RegistryError, isTemporaryStatus, parseErrorBody } from '../transport/errors';
-import { readText, send } from '../transport/http';
+import { readText, send, type HttpAgent } from '../transport/http';
 
 interface CachedToken {
   token: string;
@@ -21,7 +20,7 @@ export class TokenCache {
 
   constructor(
     private readonly registry: string,
-    private readonly agent: Dispatcher,
+    private readonly agent: HttpAgent,
     private readonly userAgent: string,
   ) {}
 

@@ -1,67 +1,109 @@
 /**
- * The HTTP layer under the registry transport: undici agents (one verifying TLS with the system
- * roots plus any extra CA, one that does not verify, for hosts the user marked insecure).
+ * The HTTP layer under the registry transport, on node's own `http`/`https` with keep-alive
+ * agents: one set verifying TLS with the system roots plus any extra CA, one that does not verify,
+ * for hosts the user marked insecure.
  */
-import { rootCertificates } from 'node:tls';
+import * as http from 'node:http';
+import * as https from 'node:https';
 import type { Readable } from 'node:stream';
-import { Agent, request, type Dispatcher } from 'undici';
+import { rootCertificates } from 'node:tls';
 
 /** Body of a request: bytes, or a stream made fresh for each attempt. */
 export type RequestBody = Buffer | string | Readable | undefined;
 
-/** A response whose body the caller must consume or dump. */
+/** Agents for both schemes. */
+export interface HttpAgent {
+  http: http.Agent;
+  https: https.Agent;
+}
+
+/** A response whose body the caller must consume or discard. */
 export interface HttpResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  headers: http.IncomingHttpHeaders;
+  body: Readable;
   url: string;
 }
 
-/** The two agents a client uses. */
+/** The two agent sets a client uses. */
 export interface HttpAgents {
-  verifying: Agent;
-  insecure: Agent;
+  verifying: HttpAgent;
+  insecure: HttpAgent;
   close(): Promise<void>;
 }
 
+const requestTimeoutMs = 120_000;
+
 /** Creates the agents; `ca` (PEM) is trusted in addition to the system roots. */
 export function createAgents(ca?: string | Buffer): HttpAgents {
-  const common = { keepAliveTimeout: 10_000, headersTimeout: 120_000, bodyTimeout: 120_000 };
-  const verifying = new Agent({
-    ...common,
-    connect: ca ? { ca: [...rootCertificates, ca.toString()] } : {},
-  });
-  const insecure = new Agent({ ...common, connect: { rejectUnauthorized: false } });
+  const common = { keepAlive: true, keepAliveMsecs: 10_000, scheduling: 'lifo' as const };
+  const plain = new http.Agent(common);
+  const verifying: HttpAgent = {
+    http: plain,
+    https: new https.Agent({
+      ...common,
+      ...(ca ? { ca: [...rootCertificates, ca.toString()] } : {}),
+    }),
+  };
+  const insecure: HttpAgent = {
+    http: plain,
+    https: new https.Agent({ ...common, rejectUnauthorized: false }),
+  };
   return {
     verifying,
     insecure,
     close: async () => {
-      await Promise.all([verifying.close(), insecure.close()]);
+      plain.destroy();
+      verifying.https.destroy();
+      insecure.https.destroy();
     },
   };
 }
 
-/** Sends one request (no retries, no redirects). */
-export async function send(
-  agent: Dispatcher,
+/** Sends one request (no retries, no redirects); resolves when the response headers arrive. */
+export function send(
+  agent: HttpAgent,
   method: string,
   url: string,
   headers: Record<string, string>,
   body?: RequestBody,
 ): Promise<HttpResponse> {
-  const res = await request(url, {
-    method: method as Dispatcher.HttpMethod,
-    headers,
-    body: body ?? null,
-    dispatcher: agent,
+  return new Promise((resolve, reject) => {
+    const u = new URL(url);
+    const secure = u.protocol === 'https:';
+    const req = (secure ? https : http).request(
+      u,
+      { method, headers, agent: secure ? agent.https : agent.http, timeout: requestTimeoutMs },
+      (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url }),
+    );
+    req.on('error', reject);
+    req.on('timeout', () =>
+      req.destroy(
+        Object.assign(new Error(`no answer within ${requestTimeoutMs / 1000} s`), {
+          code: 'ETIMEDOUT',
+        }),
+      ),
+    );
+    if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
+      req.end(body);
+      return;
+    }
+    body.on('error', (e) => req.destroy(e));
+    body.pipe(req);
   });
-  return { status: res.statusCode, headers: res.headers, body: res.body, url };
 }
 
 /** A single header value (the first when repeated). */
 export function header(res: HttpResponse, name: string): string | undefined {
   const v = res.headers[name.toLowerCase()];
   return Array.isArray(v) ? v[0] : v;
+}
+
+/** Reads a whole body into memory. */
+export async function readBytes(res: HttpResponse): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of res.body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
 }
 
 /** Reads at most `limit` characters of a body as text and discards the rest. */
@@ -75,9 +117,12 @@ export async function readText(res: HttpResponse, limit = 65536): Promise<string
 
 /** Discards a body so the connection can be reused. */
 export async function discard(res: HttpResponse): Promise<void> {
-  try {
-    await res.body.dump();
-  } catch {
-    // a body that fails while being discarded does not matter
-  }
+  const body = res.body;
+  if (body.readableEnded || body.destroyed) return;
+  await new Promise<void>((resolve) => {
+    body.once('end', resolve);
+    body.once('close', resolve);
+    body.once('error', () => resolve());
+    body.resume();
+  });
 }

@@ -2,7 +2,6 @@
  * One registry as seen by a client: how to reach it (HTTPS, or plain HTTP for loopback and
  * insecure hosts), which authentication it asks for, and the credentials and tokens for it.
  */
-import type { Dispatcher } from 'undici';
 import type { Logger } from '@talos-kmod/common';
 import { UserError } from '@talos-kmod/common';
 import { parseChallenges, pickChallenge, type Challenge } from '../auth/challenge';
@@ -10,7 +9,7 @@ import { dockerConfigCredentials, type Credentials } from '../auth/docker-config
 import { TokenCache } from '../auth/token';
 import { dockerHub, dockerHubApiHost, isLoopbackHost } from '../reference/host';
 import { RegistryError, isTemporaryStatus, networkErrorCode, isTlsError } from './errors';
-import { discard, send, type HttpAgents } from './http';
+import { discard, send, type HttpAgent, type HttpAgents } from './http';
 import { withRetry, type RetryPolicy } from './retry';
 import type { ExecFn } from '@talos-kmod/common';
 
@@ -28,7 +27,7 @@ export interface SessionOptions {
 
 interface Endpoint {
   origin: string;
-  agent: Dispatcher;
+  agent: HttpAgent;
 }
 
 const certificateCodes =
