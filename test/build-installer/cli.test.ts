@@ -4,8 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { rmSync } from 'node:fs';
-import { Writable } from 'node:stream';
-import { runCli, type CliIo } from '@talos-kmod/cli';
+import { runCli } from '@talos-kmod/cli';
 import { ensureDocker } from '../support/docker';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import {
@@ -15,27 +14,11 @@ import {
   pushKernelImage,
   skopeoInspect,
 } from './images';
+import { captureIo } from '../support/cli';
 
 jest.setTimeout(5 * 60_000);
 
-function captureIo(): CliIo & { out: () => string; err: () => string } {
-  const chunks = { out: '', err: '' };
-  const sink = (key: 'out' | 'err') =>
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        chunks[key] += chunk.toString();
-        done();
-      },
-    });
-  return {
-    stdout: sink('out'),
-    stderr: sink('err'),
-    env: { ...process.env, GITHUB_REPOSITORY_OWNER: 'Example-Owner' },
-    cwd: process.cwd(),
-    out: () => chunks.out,
-    err: () => chunks.err,
-  };
-}
+const ownerIo = () => captureIo({ env: { GITHUB_REPOSITORY_OWNER: 'Example-Owner' } });
 
 let registry: TestRegistry;
 let checkout: string;
@@ -64,7 +47,7 @@ afterAll(async () => {
 
 describe('talos-kmod build-installer', () => {
   it('prints the pinned outputs as JSON on stdout and the next command on stderr', async () => {
-    const io = captureIo();
+    const io = ownerIo();
     const dest = `${registry.host}/example-owner/installer:cli`;
     const code = await runCli(
       [
@@ -97,7 +80,7 @@ describe('talos-kmod build-installer', () => {
   });
 
   it('exits 2 for a ttl.sh lifetime over 24h, naming the flag', async () => {
-    const io = captureIo();
+    const io = ownerIo();
     const code = await runCli(
       [
         'build-installer',
@@ -116,13 +99,13 @@ describe('talos-kmod build-installer', () => {
   });
 
   it('exits 2 when neither a talos checkout nor an imager is given', async () => {
-    const io = captureIo();
+    const io = ownerIo();
     expect(await runCli(['build-installer', '--kernel-image', 'r.example/u/kernel:1'], io)).toBe(2);
     expect(io.err()).toMatch(/neither '--talos-dir' nor '--imager-image'/);
   });
 
   it('exits 2 when --registry-username comes without --registry-password-stdin', async () => {
-    const io = captureIo();
+    const io = ownerIo();
     const code = await runCli(
       [
         'build-installer',
@@ -140,7 +123,7 @@ describe('talos-kmod build-installer', () => {
   });
 
   it('exits 1 naming an extension image that does not exist, before running the imager', async () => {
-    const io = captureIo();
+    const io = ownerIo();
     const code = await runCli(
       [
         'build-installer',

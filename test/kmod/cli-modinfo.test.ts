@@ -7,9 +7,8 @@ import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
 import { promisify } from 'node:util';
-import { runCli, type CliIo } from '@talos-kmod/cli';
+import { runCli } from '@talos-kmod/cli';
 import { bundleOne } from '../../scripts/bundle';
 import {
   buildTestModule,
@@ -19,32 +18,13 @@ import {
   signModule,
   type TestKey,
 } from '../support/modules';
+import { captureIo } from '../support/cli';
 
 jest.setTimeout(300_000);
 const run = promisify(execFile);
 
-function fakeIo(): CliIo & { out: () => string; err: () => string } {
-  let out = '';
-  let err = '';
-  const sink = (append: (s: string) => void) =>
-    new Writable({
-      write(chunk: Buffer | string, _enc, cb) {
-        append(chunk.toString());
-        cb();
-      },
-    });
-  return {
-    stdout: sink((s) => (out += s)),
-    stderr: sink((s) => (err += s)),
-    env: {},
-    cwd: process.cwd(),
-    out: () => out,
-    err: () => err,
-  };
-}
-
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const io = fakeIo();
+  const io = captureIo();
   const code = await runCli(['modinfo', ...args], io);
   return { code, out: io.out(), err: io.err() };
 }

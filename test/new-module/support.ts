@@ -8,8 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
-import type { CliIo } from '@talos-kmod/cli';
+import { captureIo as captureCliIo, type CapturedIo } from '../support/cli';
 
 export const scaffoldTestdata = resolve(
   import.meta.dirname,
@@ -69,21 +68,7 @@ export async function startSourceServer(tarball = makeSourceTarball()): Promise<
 }
 
 /** CLI io that captures stdout and stderr. */
-export function captureIo(cwd = process.cwd()): CliIo & { out: () => string; err: () => string } {
-  const chunks = { out: '', err: '' };
-  const sink = (key: 'out' | 'err') =>
-    new Writable({
-      write(chunk: Buffer, _enc, done) {
-        chunks[key] += chunk.toString();
-        done();
-      },
-    });
-  return {
-    stdout: sink('out'),
-    stderr: sink('err'),
-    env: { ...process.env },
-    cwd,
-    out: () => chunks.out,
-    err: () => chunks.err,
-  };
+/** Captured CLI streams with `cwd` as the working directory. */
+export function captureIo(cwd = process.cwd()): CapturedIo {
+  return captureCliIo({ cwd });
 }

@@ -4,7 +4,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { UserError, type Logger } from '@talos-kmod/common';
+import type { Logger } from '@talos-kmod/common';
+import { listFlag, readStdinSecret, UsageError } from './flags';
 import { parsePlatform, type Platform, type RegistryOptions } from '@talos-kmod/oci';
 
 /** The parsed flags. */
@@ -15,21 +16,13 @@ export interface RegistryFlags {
   caFile?: string;
 }
 
-const collect = (value: string, previous: string[]): string[] => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean),
-];
-
 /** Adds the registry flags to a command. */
 export function addRegistryFlags(command: Command): Command {
   return command
     .option(
       '--insecure-registry <host>',
       'registry reached over plain HTTP (repeatable; loopback is automatic)',
-      collect,
+      listFlag,
       [],
     )
     .option(
@@ -38,17 +31,6 @@ export function addRegistryFlags(command: Command): Command {
     )
     .option('--password-stdin', 'read the registry password or token from standard input')
     .option('--ca-file <path>', 'extra CA certificate (PEM) to trust for registries');
-}
-
-async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
-  let text = '';
-  for await (const chunk of stdin) text += chunk.toString();
-  return text.replace(/\r?\n$/, '');
-}
-
-/** A usage or access error (exit code 2): bad flags, missing or rejected credentials. */
-export class AccessError extends UserError {
-  readonly exitCode = 2;
 }
 
 /** Builds `RegistryOptions` from the flags (reads stdin and the CA file). */
@@ -64,26 +46,26 @@ export async function registryOptions(
     ...(env.DOCKER_CONFIG ? { dockerConfigDir: env.DOCKER_CONFIG } : {}),
   };
   if (flags.passwordStdin && !flags.username) {
-    throw new AccessError(
+    throw new UsageError(
       '--password-stdin needs --username: give the user name the password belongs to',
     );
   }
   if (flags.username) {
     if (!flags.passwordStdin) {
-      throw new AccessError(
+      throw new UsageError(
         '--username needs --password-stdin: pipe the password or token in (echo "$TOKEN" | talos-kmod … --password-stdin)',
       );
     }
-    const password = await readStdin(stdin);
+    const password = await readStdinSecret(stdin);
     if (!password)
-      throw new AccessError('--password-stdin read an empty password from standard input');
+      throw new UsageError('--password-stdin read an empty password from standard input');
     options.credentials = { username: flags.username, password };
   }
   if (flags.caFile) {
     try {
       options.caCertificates = await readFile(flags.caFile);
     } catch (e: unknown) {
-      throw new AccessError(`cannot read --ca-file ${flags.caFile}: ${(e as Error).message}`);
+      throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(e as Error).message}`);
     }
   }
   return options;
@@ -102,6 +84,6 @@ export function platformFlag(value: string | undefined): Platform | undefined {
   try {
     return parsePlatform(value);
   } catch (e: unknown) {
-    throw new AccessError((e as Error).message);
+    throw new UsageError((e as Error).message);
   }
 }

@@ -3,13 +3,13 @@
  * `name=value` lines (or JSON with --json) on stdout; make's output goes to stderr.
  */
 import type { Command } from 'commander';
-import { UserError, spawnExec } from '@talos-kmod/common';
+import { spawnExec } from '@talos-kmod/common';
 import {
   buildExtension,
   validateExtensionOptions,
   type BuildExtensionOptions,
 } from '@talos-kmod/pipeline';
-import { asUsageError, readPasswordStdin } from './build-kernel-pkg';
+import { UsageError, asUsageError, listFlag, readStdinSecret, repeatFlag } from '../flags';
 import type { RegisterCommand } from './index';
 
 interface Flags {
@@ -28,19 +28,6 @@ interface Flags {
   registryUsername?: string;
   registryPasswordStdin?: boolean;
   json?: boolean;
-}
-
-const collect = (value: string, previous: string[]): string[] => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean),
-];
-const append = (value: string, previous: string[]): string[] => [...previous, value];
-
-class UsageError extends UserError {
-  readonly exitCode = 2;
 }
 
 const flagNames: Readonly<Record<string, string>> = {
@@ -65,14 +52,14 @@ export const registerBuildExtension: RegisterCommand = (program: Command, contex
     )
     .option('--registry <host>', 'registry to push to (REGISTRY)', 'ghcr.io')
     .option('--username <name>', 'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)')
-    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', collect, [])
+    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
     .option('--no-push', 'build without pushing')
     .option('--tag <tag>', 'TAG build argument (default: git describe of the checkout)')
-    .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', append, [])
+    .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', repeatFlag, [])
     .option(
       '--insecure-registry <host>',
       'plain-HTTP registry (repeatable; loopback is automatic)',
-      collect,
+      listFlag,
       [],
     )
     .option(
@@ -108,7 +95,7 @@ export const registerBuildExtension: RegisterCommand = (program: Command, contex
           ? {
               credentials: {
                 username: flags.registryUsername,
-                password: await readPasswordStdin(),
+                password: await readStdinSecret(),
               },
             }
           : {}),

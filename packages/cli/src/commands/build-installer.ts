@@ -3,14 +3,14 @@
  * installer reference (or every output as JSON with --json) on stdout; progress goes to stderr.
  */
 import type { Command } from 'commander';
-import { UserError, isUserError, spawnExec } from '@talos-kmod/common';
+import { spawnExec } from '@talos-kmod/common';
 import {
   buildInstaller,
   validateBuildInstallerOptions,
   type BuildInstallerOptions,
 } from '@talos-kmod/pipeline';
 import { createProgressReporter } from '../progress/bars';
-import { readPasswordStdin } from './build-kernel-pkg';
+import { UsageError, asUsageError, listFlag, readStdinSecret } from '../flags';
 import type { RegisterCommand } from './index';
 
 interface Flags {
@@ -32,14 +32,6 @@ interface Flags {
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean),
-];
-
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** Input names in messages → this command's flag names. */
@@ -49,11 +41,6 @@ const flagNames: Readonly<Record<string, string>> = {
   'extra-kernel-args': 'extra-kernel-arg',
   'insecure-registries': 'insecure-registry',
 };
-
-/** A usage error: exit code 2. */
-class UsageError extends UserError {
-  readonly exitCode = 2;
-}
 
 /** Registers `build-installer`. */
 export const registerBuildInstaller: RegisterCommand = (program: Command, context) => {
@@ -69,17 +56,17 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
     )
     .option('--base-installer-image <ref>', 'installer-base for --imager-image')
     .option('--kernel-image <ref>', 'kernel image (PKG_KERNEL) for --talos-dir')
-    .option('--extension-image <ref>', 'system extension image (repeatable)', collect, [])
-    .option('--extra-kernel-arg <arg>', 'extra kernel argument (repeatable)', collect, [])
+    .option('--extension-image <ref>', 'system extension image (repeatable)', listFlag, [])
+    .option('--extra-kernel-arg <arg>', 'extra kernel argument (repeatable)', listFlag, [])
     .option('--registry <host>', 'registry for installer-base and imager', 'ghcr.io')
     .option('--username <name>', 'registry namespace (default $GITHUB_REPOSITORY_OWNER)')
-    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', collect, [])
+    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
     .option(
       '--tag <tag>',
       'TAG for installer-base and imager (default: git describe of the checkout)',
     )
     .option('--installer-ref <ref>', 'where to push the installer (default ttl.sh/<uuid>:1h)')
-    .option('--insecure-registry <host>', 'plain-HTTP registry (repeatable)', collect, [])
+    .option('--insecure-registry <host>', 'plain-HTTP registry (repeatable)', listFlag, [])
     .option(
       '--out-dir <dir>',
       'where --imager-image writes installer-<arch>.tar (default: a temp dir)',
@@ -117,21 +104,13 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
       if (flags.registryUsername) {
         options.credentials = {
           username: flags.registryUsername,
-          password: await readPasswordStdin(),
+          password: await readStdinSecret(),
         };
       }
       try {
         validateBuildInstallerOptions(options);
       } catch (e: unknown) {
-        if (isUserError(e)) {
-          throw new UsageError(
-            e.message.replace(
-              /input '([a-z-]+)'/g,
-              (_m, name: string) => `'--${flagNames[name] ?? name}'`,
-            ),
-          );
-        }
-        throw e;
+        throw asUsageError(e, flagNames);
       }
       const progress = createProgressReporter(ctx.io.stderr);
       const result = await buildInstaller(options, {

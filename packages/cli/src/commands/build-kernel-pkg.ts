@@ -6,13 +6,21 @@
 import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
-import { UserError, isUserError, spawnExec } from '@talos-kmod/common';
+import { spawnExec } from '@talos-kmod/common';
 import {
   buildKernelPkg,
   createDirectoryCache,
   validateKernelPkgOptions,
   type BuildKernelPkgOptions,
 } from '@talos-kmod/pipeline';
+import {
+  asUsageError,
+  listFlag,
+  ownerFlag,
+  readStdinSecret,
+  repeatFlag,
+  UsageError,
+} from '../flags';
 import type { RegisterCommand } from './index';
 
 interface Flags {
@@ -33,48 +41,12 @@ interface Flags {
   json?: boolean;
 }
 
-const collect = (value: string, previous: string[]): string[] => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean),
-];
-const append = (value: string, previous: string[]): string[] => [...previous, value];
-
-/** A usage error: exit code 2. */
-class UsageError extends UserError {
-  readonly exitCode = 2;
-}
-
 const flagNames: Readonly<Record<string, string>> = {
   'pkgs-dir': 'pkgs-dir',
   packages: 'package',
   platforms: 'platform',
   'make-args': 'make-arg',
 };
-
-/** Rewrites `input 'x'` in a validation message to this command's flag name, as a usage error. */
-export function asUsageError(e: unknown, names: Readonly<Record<string, string>>): unknown {
-  if (!isUserError(e)) return e;
-  return new UsageError(
-    e.message
-      .replace(/input '([a-z-]+)'/g, (_m, n: string) => `'--${names[n] ?? n}'`)
-      .replace(
-        /inputs '([a-z-]+)' and '([a-z-]+)'/g,
-        (_m, a: string, b: string) => `'--${names[a] ?? a}' and '--${names[b] ?? b}'`,
-      ),
-  );
-}
-
-/** Reads a secret from standard input (one line). */
-export async function readPasswordStdin(
-  stdin: NodeJS.ReadableStream = process.stdin,
-): Promise<string> {
-  let text = '';
-  for await (const chunk of stdin) text += chunk.toString();
-  return text.replace(/\r?\n$/, '');
-}
 
 /** Registers `build-kernel-pkg`. */
 export const registerBuildKernelPkg: RegisterCommand = (program: Command, context) => {
@@ -87,18 +59,18 @@ export const registerBuildKernelPkg: RegisterCommand = (program: Command, contex
     .option(
       '--package <name>',
       'module package by pkg.yaml name, e.g. hailort-pkg (repeatable)',
-      collect,
+      listFlag,
       [],
     )
     .option('--registry <host>', 'registry to push to (REGISTRY)', 'ghcr.io')
     .option('--username <name>', 'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)')
-    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', collect, [])
+    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
     .option('--no-push', 'build without pushing (no pinned references are printed)')
     .option(
       '--tag <tag>',
       'image tag (default: git describe of the checkout, as the Makefile does)',
     )
-    .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', append, [])
+    .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', repeatFlag, [])
     .option('--no-verify-signatures', 'skip checking package modules against the kernel key')
     .option('--no-cache', 'always build, even when an unchanged result is recorded')
     .option(
@@ -108,7 +80,7 @@ export const registerBuildKernelPkg: RegisterCommand = (program: Command, contex
     .option(
       '--insecure-registry <host>',
       'plain-HTTP registry (repeatable; loopback is automatic)',
-      collect,
+      listFlag,
       [],
     )
     .option(
@@ -119,9 +91,7 @@ export const registerBuildKernelPkg: RegisterCommand = (program: Command, contex
     .option('--json', 'print every output as one JSON object')
     .action(async (flags: Flags) => {
       const ctx = context();
-      const username = (flags.username ?? ctx.io.env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
-      if (!username)
-        throw new UsageError('--username is required (or set GITHUB_REPOSITORY_OWNER)');
+      const username = ownerFlag(flags.username, ctx.io.env, '--username');
       if (Boolean(flags.registryUsername) !== Boolean(flags.registryPasswordStdin)) {
         throw new UsageError('--registry-username and --registry-password-stdin go together');
       }
@@ -141,7 +111,7 @@ export const registerBuildKernelPkg: RegisterCommand = (program: Command, contex
           ? {
               credentials: {
                 username: flags.registryUsername,
-                password: await readPasswordStdin(),
+                password: await readStdinSecret(),
               },
             }
           : {}),

@@ -5,9 +5,10 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UserError, isUserError } from '@talos-kmod/common';
+import { isUserError } from '@talos-kmod/common';
 import { checkWiring } from '@talos-kmod/pipeline';
 import { formatGap } from '@talos-kmod/talos';
+import { UsageError } from '../flags';
 import type { RegisterCommand } from './index';
 
 interface Flags {
@@ -16,11 +17,6 @@ interface Flags {
   talosVersion?: string;
   tag?: string;
   json?: boolean;
-}
-
-/** A usage error: exit code 2. */
-class UsageError extends UserError {
-  readonly exitCode = 2;
 }
 
 /** Registers `check-wiring`. */

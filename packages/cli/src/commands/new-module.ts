@@ -5,13 +5,14 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UserError, isUserError } from '@talos-kmod/common';
+import { isUserError } from '@talos-kmod/common';
 import {
   newModule,
   validateNewModuleOptions,
   type NewModuleOptions,
   type NewModuleResult,
 } from '@talos-kmod/pipeline';
+import { UsageError, repeatFlag } from '../flags';
 import type { RegisterCommand } from './index';
 
 interface Flags {
@@ -37,13 +38,6 @@ interface Flags {
   dryRun?: boolean;
   force?: boolean;
   json?: boolean;
-}
-
-const collect = (value: string, previous: string[]): string[] => [...previous, value];
-
-/** A usage error: exit code 2. */
-class UsageError extends UserError {
-  readonly exitCode = 2;
 }
 
 function diffText(r: NewModuleResult): string {
@@ -78,8 +72,8 @@ export const registerNewModule: RegisterCommand = (program: Command, context) =>
       'directory inside the source with the module Makefile (default: root)',
     )
     .option('--install-dir <dir>', 'INSTALL_MOD_DIR: extras (default) or e.g. kernel/drivers/misc')
-    .option('--udev-rules <file>', 'udev rules file inside the source (repeatable)', collect, [])
-    .option('--firmware <file>', 'firmware file inside the source (repeatable)', collect, [])
+    .option('--udev-rules <file>', 'udev rules file inside the source (repeatable)', repeatFlag, [])
+    .option('--firmware <file>', 'firmware file inside the source (repeatable)', repeatFlag, [])
     .option('--firmware-dir <dir>', 'folder under /usr/lib/firmware (default: the module name)')
     .option('--build-command <cmd>', 'shell line that builds the module in the build dir')
     .option('--tier <tier>', 'extension tier: core, extra, contrib (default) or deprecated')

@@ -19,12 +19,8 @@ import {
 } from '@talos-kmod/pipeline';
 import { exitCodes } from '../io';
 import { createProgressReporter } from '../progress/bars';
-import {
-  AccessError,
-  addRegistryFlags,
-  registryOptions,
-  type RegistryFlags,
-} from '../registry-flags';
+import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
+import { UsageError, listFlag, repeatFlag } from '../flags';
 import type { RegisterCommand } from './index';
 
 interface Flags extends RegistryFlags {
@@ -46,15 +42,6 @@ interface Flags extends RegistryFlags {
   cacheDir?: string;
   json?: boolean;
 }
-
-const list = (value: string, previous: string[]): string[] => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean),
-];
-const append = (value: string, previous: string[]): string[] => [...previous, value];
 
 function describeEvent(e: PipelineStepEvent): string {
   const head = `[${e.index}/${e.total}] ${e.step}`;
@@ -103,18 +90,18 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
     .option('--talos <dir>', 'siderolabs/talos checkout: build installer-base and imager')
     .option('--imager-image <ref>', 'a pinned imager instead of --talos')
     .option('--base-installer-image <ref>', 'installer-base for --imager-image')
-    .option('--package <name>', 'module package by pkg.yaml name (repeatable)', list, [])
+    .option('--package <name>', 'module package by pkg.yaml name (repeatable)', listFlag, [])
     .requiredOption('--extension <name>', 'extension to build, e.g. hailort')
     .option('--registry <host>', 'registry to push to', 'ghcr.io')
     .option('--owner <name>', 'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)')
-    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', list, [])
+    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
     .option('--installer-ref <ref>', 'where to publish the installer (default ttl.sh/<uuid>:1h)')
-    .option('--module <name>', 'module that must be in the extension (repeatable)', list, [])
+    .option('--module <name>', 'module that must be in the extension (repeatable)', listFlag, [])
     .option('--talos-version <v>', 'Talos version the installer targets')
     .option(
       '--extra-kernel-arg <arg>',
       'kernel argument for the installer (repeatable)',
-      append,
+      repeatFlag,
       [],
     )
     .option(
@@ -126,7 +113,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
   addRegistryFlags(command).action(async (flags: Flags) => {
     const ctx = context();
     const username = (flags.owner ?? ctx.io.env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
-    if (!username) throw new AccessError('--owner is required (or set GITHUB_REPOSITORY_OWNER)');
+    if (!username) throw new UsageError('--owner is required (or set GITHUB_REPOSITORY_OWNER)');
     const registry = await registryOptions(flags, ctx.logger, ctx.io.env);
     const options: PipelineOptions = {
       pkgsDir: flags.pkgs,
@@ -152,7 +139,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
     try {
       validatePipelineOptions(options);
     } catch (e: unknown) {
-      throw isUserError(e) ? new AccessError(e.message) : e;
+      throw isUserError(e) ? new UsageError(e.message) : e;
     }
     const cacheDir =
       flags.cacheDir ??

@@ -7,6 +7,7 @@ import { isUserError } from '@talos-kmod/common';
 import { formatReportText, verifyImage } from '@talos-kmod/pipeline';
 import { exitCodes } from '../io';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
+import { listFlag } from '../flags';
 import type { RegisterCommand } from './index';
 
 interface Flags extends RegistryFlags {
@@ -20,14 +21,6 @@ interface Flags extends RegistryFlags {
   reportPath?: string;
   json?: boolean;
 }
-
-const collect = (value: string, previous: string[]): string[] => [
-  ...previous,
-  ...value
-    .split(',')
-    .map((v) => v.trim())
-    .filter(Boolean),
-];
 
 /** Registers `verify`. */
 export const registerVerify: RegisterCommand = (program: Command, context) => {
@@ -43,7 +36,7 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
       )
       .option('--kernel-image <ref>', 'kernel image whose in-tree modules give the key and release')
       .option('--kernel-release <release>', 'kernel release to match when there is no kernel image')
-      .option('--module <name>', 'module that must be present (repeatable)', collect, [])
+      .option('--module <name>', 'module that must be present (repeatable)', listFlag, [])
       .option('--extension-name <name>', "the extension's package name (manifest metadata.name)")
       .option('--talos-version <version>', 'Talos version the image is for (e.g. v1.11.2)')
       .option('--platform <os/arch>', 'only this platform of a multi-platform image')
