@@ -1,5 +1,5 @@
 /** build-extension: read inputs → pipeline.buildExtension → outputs and job summary. */
-import { UserError, spawnExec } from '@talos-kmod/common';
+import { spawnExec } from '@talos-kmod/common';
 import {
   buildExtension,
   extensionSummary,
@@ -16,26 +16,16 @@ import {
   runAction,
   writeOutputs,
   writeSummary,
+  registryCredentials,
+  namespaceOrOwner,
 } from '../../shared/src/index';
 
 function readInputs(): BuildExtensionOptions {
-  const username = (
-    readString('username') ??
-    process.env.GITHUB_REPOSITORY_OWNER ??
-    ''
-  ).toLowerCase();
-  if (!username) {
-    throw new UserError(
-      "input 'username' is empty and GITHUB_REPOSITORY_OWNER is not set: set 'username'",
-    );
-  }
-  const registryUsername = readString('registry-username');
-  const registryPassword = readSecret('registry-password');
-  if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config",
-    );
-  }
+  const username = namespaceOrOwner(readString('username'));
+  const access = registryCredentials(
+    readString('registry-username'),
+    readSecret('registry-password'),
+  );
   const pkgsPrefix = readString('pkgs-prefix');
   const pkgsTag = readString('pkgs-tag');
   const pkgImage = readString('pkg-image');
@@ -54,9 +44,7 @@ function readInputs(): BuildExtensionOptions {
     ...(tag ? { tag } : {}),
     makeArgs: (readString('make-args') ?? '').split(/\s+/).filter(Boolean),
     insecureRegistries: readList('insecure-registries'),
-    ...(registryUsername && registryPassword
-      ? { credentials: { username: registryUsername, password: registryPassword } }
-      : {}),
+    ...access,
   };
 }
 

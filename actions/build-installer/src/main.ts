@@ -1,6 +1,6 @@
 /** build-installer: read inputs → pipeline.buildInstaller → outputs and job summary. */
 import * as core from '@actions/core';
-import { UserError, spawnExec } from '@talos-kmod/common';
+import { spawnExec } from '@talos-kmod/common';
 import { buildInstaller, type BuildInstallerOptions } from '@talos-kmod/pipeline';
 import {
   createActionsLogger,
@@ -10,23 +10,16 @@ import {
   runAction,
   writeOutputs,
   writeSummary,
+  registryCredentials,
+  namespaceOrOwner,
 } from '../../shared/src/index';
 
 function readInputs(): BuildInstallerOptions {
-  const owner = (process.env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
-  const username = (readString('username') ?? owner).toLowerCase();
-  if (!username) {
-    throw new UserError(
-      "input 'username' is empty and GITHUB_REPOSITORY_OWNER is not set: set 'username'",
-    );
-  }
-  const registryUsername = readString('registry-username');
-  const registryPassword = readSecret('registry-password');
-  if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config",
-    );
-  }
+  const username = namespaceOrOwner(readString('username'));
+  const access = registryCredentials(
+    readString('registry-username'),
+    readSecret('registry-password'),
+  );
   const talosDir = readString('talos-dir');
   const imagerImage = readString('imager-image');
   const baseInstallerImage = readString('base-installer-image');
@@ -47,9 +40,7 @@ function readInputs(): BuildInstallerOptions {
     ...(tag ? { tag } : {}),
     ...(installerRef ? { installerRef } : {}),
     insecureRegistries: readList('insecure-registries'),
-    ...(registryUsername && registryPassword
-      ? { credentials: { username: registryUsername, password: registryPassword } }
-      : {}),
+    ...access,
     ...(process.env.RUNNER_TEMP ? { outDir: `${process.env.RUNNER_TEMP}/talos-installer` } : {}),
   };
 }

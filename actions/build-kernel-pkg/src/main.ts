@@ -1,5 +1,5 @@
 /** build-kernel-pkg: read inputs → pipeline.buildKernelPkg → outputs and job summary. */
-import { UserError, spawnExec } from '@talos-kmod/common';
+import { spawnExec } from '@talos-kmod/common';
 import {
   buildKernelPkg,
   failureSummary,
@@ -15,27 +15,17 @@ import {
   runAction,
   writeOutputs,
   writeSummary,
+  registryCredentials,
+  namespaceOrOwner,
 } from '../../shared/src/index';
 import { createActionsResultCache } from './actions-cache';
 
 function readInputs(): BuildKernelPkgOptions {
-  const username = (
-    readString('username') ??
-    process.env.GITHUB_REPOSITORY_OWNER ??
-    ''
-  ).toLowerCase();
-  if (!username) {
-    throw new UserError(
-      "input 'username' is empty and GITHUB_REPOSITORY_OWNER is not set: set 'username'",
-    );
-  }
-  const registryUsername = readString('registry-username');
-  const registryPassword = readSecret('registry-password');
-  if ((registryUsername === undefined) !== (registryPassword === undefined)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config",
-    );
-  }
+  const username = namespaceOrOwner(readString('username'));
+  const access = registryCredentials(
+    readString('registry-username'),
+    readSecret('registry-password'),
+  );
   const tag = readString('tag');
   const platforms = readList('platforms');
   return {
@@ -50,9 +40,7 @@ function readInputs(): BuildKernelPkgOptions {
     verifySignatures: readBoolean('verify-signatures', true),
     cache: readBoolean('cache', true),
     insecureRegistries: readList('insecure-registries'),
-    ...(registryUsername && registryPassword
-      ? { credentials: { username: registryUsername, password: registryPassword } }
-      : {}),
+    ...access,
   };
 }
 

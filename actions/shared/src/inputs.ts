@@ -75,3 +75,31 @@ export function readChoice<T extends string>(name: string, choices: readonly T[]
   }
   return value as T;
 }
+
+/**
+ * Pairs `registry-username` with `registry-password` (call as
+ * `registryCredentials(readString('registry-username'), readSecret('registry-password'))` so the
+ * contract test sees both names): both or neither; neither means the docker config is used.
+ */
+export function registryCredentials(
+  username: string | undefined,
+  password: string | undefined,
+): { credentials?: { username: string; password: string } } {
+  if ((username === undefined) !== (password === undefined)) {
+    throw new UserError(
+      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config",
+    );
+  }
+  return username && password ? { credentials: { username, password } } : {};
+}
+
+/** The registry namespace: the `username` input, else the repository owner, lower-cased. */
+export function namespaceOrOwner(username: string | undefined): string {
+  const value = (username ?? process.env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
+  if (!value) {
+    throw new UserError(
+      "input 'username' is empty and GITHUB_REPOSITORY_OWNER is not set: set 'username'",
+    );
+  }
+  return value;
+}

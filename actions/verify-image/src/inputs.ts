@@ -11,6 +11,7 @@ import {
   readRequired,
   readSecret,
   readString,
+  registryCredentials,
 } from '../../shared/src/index';
 
 /** Everything the action reads. */
@@ -23,13 +24,10 @@ export interface VerifyInputs {
 
 /** Reads and validates the inputs. */
 export function readInputs(): VerifyInputs {
-  const username = readString('registry-username');
-  const password = readSecret('registry-password');
-  if ((username === undefined) !== (password === undefined)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config",
-    );
-  }
+  const access = registryCredentials(
+    readString('registry-username'),
+    readSecret('registry-password'),
+  );
   const kernelImage = readString('kernel-image');
   const kernelRelease = readString('kernel-release');
   const extensionName = readString('extension-name');
@@ -59,7 +57,7 @@ export function readInputs(): VerifyInputs {
     },
     registry: {
       insecureRegistries: readList('insecure-registries'),
-      ...(username && password ? { credentials: { username, password } } : {}),
+      ...access,
     },
     ...(prComment && token ? { prComment: { token } } : {}),
   };
