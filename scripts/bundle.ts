@@ -13,6 +13,12 @@ import { join, resolve } from 'node:path';
 
 const root = resolve(import.meta.dirname, '..');
 
+/** The CLI bundle (built by setup, not committed). */
+const cliBundle = {
+  entry: join(root, 'packages', 'cli', 'src', 'main.ts'),
+  outfile: join(root, 'packages', 'cli', 'dist', 'talos-kmod.cjs'),
+};
+
 /** The bundles this repository produces: entry → output, relative to the repo root. */
 export function listBundles(outRoot = root): { entry: string; outfile: string }[] {
   const actions = readdirSync(join(root, 'actions'), { withFileTypes: true })
@@ -21,10 +27,7 @@ export function listBundles(outRoot = root): { entry: string; outfile: string }[
       entry: join(root, 'actions', d.name, 'src', 'main.ts'),
       outfile: join(outRoot, 'actions', d.name, 'dist', 'index.cjs'),
     }));
-  const cli = {
-    entry: join(root, 'packages', 'cli', 'src', 'main.ts'),
-    outfile: join(outRoot, 'packages', 'cli', 'dist', 'talos-kmod.cjs'),
-  };
+  const cli = { ...cliBundle, outfile: join(outRoot, 'packages', 'cli', 'dist', 'talos-kmod.cjs') };
   return [...actions, ...(existsSync(cli.entry) ? [cli] : [])];
 }
 
@@ -59,6 +62,10 @@ export async function bundleAll(outRoot = root): Promise<string[]> {
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const outputs = await bundleAll();
+  // `--cli`: only the CLI (setup.sh), so a setup never rewrites the committed action bundles that
+  // check-dist compares against a fresh build.
+  const outputs = process.argv.includes('--cli')
+    ? await bundleOne(cliBundle.entry, cliBundle.outfile).then(() => [cliBundle.outfile])
+    : await bundleAll();
   for (const o of outputs) console.log(`bundled ${o.slice(root.length + 1)}`);
 }

@@ -98,16 +98,14 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
         jti: randomUUID(),
         access,
       });
-      res
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(
-          JSON.stringify({
-            token,
-            access_token: token,
-            expires_in: 300,
-            issued_at: new Date().toISOString(),
-          }),
-        );
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({
+          token,
+          access_token: token,
+          expires_in: 300,
+          issued_at: new Date().toISOString(),
+        }),
+      );
     })();
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
