@@ -91,8 +91,8 @@ function peek(stream: Readable): Promise<Buffer | null> {
   });
 }
 
-/** Decompressed bytes buffered ahead of the reader, so the next layer downloads and inflates while this one is parsed. */
-const prefetchBytes = 32 * 1024 * 1024;
+/** Decompressed bytes buffered ahead of the reader, so the next layer downloads and inflates while this one is parsed (more only costs memory and GC). */
+const prefetchBytes = 8 * 1024 * 1024;
 
 /** Chunks of a stream, read ahead up to a limit (no concatenation, unlike `read()`). */
 export interface Prefetched extends AsyncIterable<Buffer> {
@@ -143,7 +143,7 @@ function prefetch(stream: Readable, limit: number): Prefetched {
   };
 }
 
-/** Opens a layer decompressed according to its first bytes, reading up to 32 MiB ahead. */
+/** Opens a layer decompressed according to its first bytes, reading up to 8 MiB ahead. */
 export async function openLayerContent(image: Image, index: number): Promise<Prefetched> {
   const raw = await image.openLayer(index);
   const head = await peek(raw);
