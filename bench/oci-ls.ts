@@ -2,9 +2,12 @@
  * Listing the files of a ≥ 100 MB gzip-layered image from a loopback registry: `talos-kmod ls`
  * (download, verify, gunzip, read the tar headers of every layer) against the floor, downloading
  * each layer with curl and `gzip -dc > /dev/null`. The image has 3 × 30 MiB random layers and a
- * layer of 8,000 small files. Target: within 1.3× of the floor. `BENCH_RUNS` (default 3).
+ * layer of 8,000 small files. Target: within 1.3× of the floor. Also timed: a minimal bundle that
+ * only opens the image and walks it (the library without the CLI's start-up). `BENCH_RUNS`
+ * (default 3).
  */
-import { mkdirSync, statSync } from 'node:fs';
+import { mkdirSync, statSync, writeFileSync } from 'node:fs';
+import { build } from 'esbuild';
 import { join } from 'node:path';
 import { createRegistryClient, push } from '@talos-kmod/oci';
 import { report, timeCommand } from './_lib/measure';
@@ -13,6 +16,35 @@ import { startRegistry } from '../test/support/registry';
 
 const work = join(import.meta.dirname, '.work', 'oci-ls');
 const runs = Number(process.env.BENCH_RUNS ?? 3);
+
+/** A bundle that only opens the image and walks it: the library's cost without CLI start-up. */
+async function walkOnlyBundle(): Promise<string> {
+  const entry = join(work, 'walk-only.ts');
+  const outfile = join(work, 'walk-only.mjs');
+  writeFileSync(
+    entry,
+    [
+      "import { openImage, walkImageFiles } from '@talos-kmod/oci';",
+      'const source = await openImage(process.argv[2] ?? "");',
+      'let n = 0;',
+      'await walkImageFiles(await source.image(), { onFile: () => void n++ });',
+      'await source.close();',
+      'console.log(n);',
+      '',
+    ].join('\n'),
+  );
+  await build({
+    entryPoints: [entry],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    tsconfig: join(import.meta.dirname, '..', 'tsconfig.json'),
+    logLevel: 'warning',
+  });
+  return outfile;
+}
 
 async function main(): Promise<void> {
   mkdirSync(work, { recursive: true });
@@ -47,7 +79,12 @@ async function main(): Promise<void> {
       { runs },
     );
     const floor = timeCommand('curl | gzip -dc (floor)', floorScript, { runs });
-    report('oci-ls', ours, [floor], {
+    const library = timeCommand(
+      'walkImageFiles only (minimal bundle)',
+      [process.execPath, await walkOnlyBundle(), pushed.reference],
+      { runs },
+    );
+    report('oci-ls', ours, [floor, library], {
       compressedBytes: bytes,
       oursOverFloor: Number((ours.seconds / floor.seconds).toFixed(2)),
       targets: { within1_3xOfFloor: ours.seconds <= 1.3 * floor.seconds },

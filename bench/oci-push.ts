@@ -5,6 +5,7 @@
  *   ours    `talos-kmod push docker-archive:… R/bench/ours:v1` (gzips the uncompressed layers)
  *   skopeo  `skopeo copy docker-archive:… docker://…` (gzips them too, with pgzip)
  *   docker  the seed's `docker load -i` + `docker tag` + `docker push`
+ *   keep    ours with `--keep-uncompressed` (layers pushed as they are; for reference)
  *
  * Before every run the registry storage is wiped (nothing to skip or mount) and docker forgets
  * the image, so each tool does the whole job. Targets: not slower than skopeo, ≥ 3× faster than
@@ -66,7 +67,19 @@ async function main(): Promise<void> {
       `docker load -q -i ${archive} >/dev/null && docker tag ${tag} ${dest('docker')} && docker push -q ${dest('docker')} >/dev/null`,
       { runs, before: forget },
     );
-    report('oci-push', ours, [skopeo, docker], {
+    const keep = timeCommand(
+      'talos-kmod push --keep-uncompressed',
+      [
+        process.execPath,
+        cli,
+        'push',
+        '--keep-uncompressed',
+        `docker-archive:${archive}`,
+        dest('keep'),
+      ],
+      { runs, before: wipe },
+    );
+    report('oci-push', ours, [skopeo, docker, keep], {
       archiveBytes: size,
       targets: {
         notSlowerThanSkopeo: ours.seconds <= skopeo.seconds,
