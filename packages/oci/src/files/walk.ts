@@ -220,11 +220,11 @@ export async function walkImageFiles(image: Image, options: WalkOptions): Promis
             }
             return wanted;
           },
-          entry: async (h, content) => {
+          entry: (h, content) => {
             const file = pending.get(h);
             if (!file) return;
             pending.delete(h);
-            await options.onFile(file, content);
+            return options.onFile(file, content);
           },
         },
         what,

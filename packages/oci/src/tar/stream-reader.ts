@@ -36,7 +36,9 @@ export async function readTarStream(
   let ended = false;
   let position = 0;
 
-  const finishCollect = async () => {
+  // Callbacks stay synchronous unless the visitor returns a promise: one microtask per entry adds
+  // up over tens of thousands of entries.
+  const finishCollect = (): void | Promise<void> => {
     const c = collecting;
     if (!c) return;
     collecting = undefined;
@@ -47,10 +49,10 @@ export async function readTarStream(
       else if (c.header.type === 'gnu-long-link') meta.longLink = decodeLongName(c.buf);
       return;
     }
-    await visitor.entry(c.header, c.buf);
+    return visitor.entry(c.header, c.buf);
   };
 
-  const onHeader = async () => {
+  const onHeader = (): void | Promise<void> => {
     let raw: TarHeader | undefined;
     try {
       raw = decodeHeader(headerBuf);
@@ -72,7 +74,7 @@ export async function readTarStream(
         return;
       }
       collecting = { header: raw, buf: Buffer.alloc(raw.size), fill: 0, meta: true };
-      if (raw.size === 0) await finishCollect();
+      if (raw.size === 0) return finishCollect();
       return;
     }
     const h = applyMeta(raw, meta);
@@ -81,11 +83,11 @@ export async function readTarStream(
     const wanted = visitor.wants(h);
     if (h.type === 'file' && wanted) {
       collecting = { header: h, buf: Buffer.allocUnsafe(contentSize), fill: 0, meta: false };
-      if (contentSize === 0) await finishCollect();
+      if (contentSize === 0) return finishCollect();
       return;
     }
     skip = contentSize + padding(contentSize);
-    await visitor.entry(h);
+    return visitor.entry(h);
   };
 
   for await (const chunk of input) {
@@ -105,7 +107,10 @@ export async function readTarStream(
         chunk.copy(c.buf, c.fill, off, off + n);
         c.fill += n;
         off += n;
-        if (c.fill === c.buf.length) await finishCollect();
+        if (c.fill === c.buf.length) {
+          const p = finishCollect();
+          if (p) await p;
+        }
         continue;
       }
       const n = Math.min(blockSize - headerFill, chunk.length - off);
@@ -114,7 +119,8 @@ export async function readTarStream(
       off += n;
       if (headerFill === blockSize) {
         headerFill = 0;
-        await onHeader();
+        const p = onHeader();
+        if (p) await p;
       }
     }
   }
