@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { gzipSync } from 'node:zlib';
 import { UserError } from '@talos-kmod/common';
 import {
   DigestMismatchError,
@@ -117,6 +118,29 @@ describe('push of a docker save archive', () => {
     expect(r.uploadedBlobs).toBe(0);
     expect(r.mountedBlobs).toBe(4);
   });
+});
+
+describe('docker archive variants', () => {
+  it('reads a gzip-compressed archive and picks the image by its RepoTag', async () => {
+    const { tag } = await dockerSaveArchive();
+    const dir = tempDir('gz-archive');
+    try {
+      const gz = join(dir, 'image.tar.gz');
+      writeFileSync(gz, gzipSync(readFileSync(archive)));
+      const plain = await push(`docker-archive:${archive}`, `${registry.host}/e2e/variants:plain`);
+      const r = await push(`docker-archive:${gz}:${tag}`, `${registry.host}/e2e/variants:gz`);
+      expect(r.digest).toBe(plain.digest);
+      const e = await openImage(`docker-archive:${gz}:example.com/not/there:v1`).catch(
+        (x: unknown) => x,
+      );
+      expect(e).toBeInstanceOf(UserError);
+      expect((e as Error).message).toContain(
+        `has no image 'example.com/not/there:v1'; it has: ${tag}`,
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe('push of OCI sources', () => {
