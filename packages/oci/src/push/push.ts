@@ -27,7 +27,7 @@ export interface PushOptions extends RegistryOptions {
   uncompressedLayers?: 'gzip' | 'keep';
   /** gzip level for uncompressed layers (default 6). */
   gzipLevel?: number;
-  /** Blobs moved at once (default 3). */
+  /** Blobs moved at once (default 4). */
   concurrency?: number;
   /** Repositories of the destination registry to try mounting blobs from. */
   mountFrom?: readonly string[];
@@ -147,7 +147,7 @@ async function pushImageBlobs(
   tasks.unshift(async () => {
     await ensureBlob(ctx, config, () => Readable.from([image.configBytes]), image.origin);
   });
-  await runLimited(ctx.options.concurrency ?? 3, tasks);
+  await runLimited(ctx.options.concurrency ?? 4, tasks);
   if (!changed) return { bytes: image.manifestBytes, mediaType: image.mediaType };
   const manifest = { ...image.manifest, layers };
   return { bytes: Buffer.from(JSON.stringify(manifest)), mediaType: image.mediaType };
