@@ -17,7 +17,7 @@ import {
 } from '@talos-kmod/oci';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startRegistry, type TestRegistry } from '../support/registry';
-import { skopeoDigest, tempDir, writeLayout } from './fixtures';
+import { dockerSaveArchive, skopeoDigest, tempDir, writeLayout } from './fixtures';
 
 let registry: TestRegistry;
 let proxy: FaultProxy;
@@ -70,6 +70,22 @@ describe('a registry behind a proxy that fails every third request', () => {
     expect(proxy.stats.failed - before).toBeGreaterThan(0);
     expect(skopeoDigest(`docker://${registry.host}/faults/streamed:v1`)).toBe(r.digest);
   }, 60_000);
+
+  it('still completes a push that compresses docker save layers on the fly', async () => {
+    const { path } = await dockerSaveArchive();
+    proxy.plan = { every: 3, kinds: ['503', 'reset', '500'] };
+    const before = proxy.stats.failed;
+    const opts = { retry: fast.retry, compressedLayerCache: false as const };
+    const viaProxy = await push(`docker-archive:${path}`, `${proxy.host}/faults/docker:v1`, opts);
+    expect(proxy.stats.failed - before).toBeGreaterThan(0);
+    const direct = await push(
+      `docker-archive:${path}`,
+      `${registry.host}/faults/docker-direct:v1`,
+      opts,
+    );
+    expect(viaProxy.digest).toBe(direct.digest);
+    expect(skopeoDigest(`docker://${registry.host}/faults/docker:v1`)).toBe(direct.digest);
+  }, 120_000);
 
   it('still reads every file of the image', async () => {
     proxy.plan = { every: 3, kinds: ['reset', '503'] };

@@ -49,8 +49,10 @@ describe('push of a docker save archive', () => {
   let first: Awaited<ReturnType<typeof push>>;
   const dest = () => `${registry.host}/e2e/fixture:v1`;
 
+  const cache = join(tempDir('layer-cache'), 'compressed-layers.json');
+
   beforeAll(async () => {
-    first = await push(`docker-archive:${archive}`, dest());
+    first = await push(`docker-archive:${archive}`, dest(), { compressedLayerCache: cache });
   }, 120_000);
 
   it('returns the pinned reference, tag kept, with the digest skopeo reads back', () => {
@@ -86,8 +88,20 @@ describe('push of a docker save archive', () => {
     }
   });
 
-  it('uploads nothing the second time', async () => {
-    const again = await push(`docker-archive:${archive}`, dest());
+  it('uploads nothing the second time, remembering what each layer compressed to', async () => {
+    const remembered = JSON.parse(readFileSync(cache, 'utf8')) as Record<
+      string,
+      { digest: string }
+    >;
+    const raw = JSON.parse(
+      skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${dest()}`]),
+    ) as { layers: { digest: string }[] };
+    expect(
+      Object.values(remembered)
+        .map((v) => v.digest)
+        .sort(),
+    ).toEqual(raw.layers.map((l) => l.digest).sort());
+    const again = await push(`docker-archive:${archive}`, dest(), { compressedLayerCache: cache });
     expect(again.digest).toBe(first.digest);
     expect(again.uploadedBlobs).toBe(0);
     expect(again.uploadedBytes).toBe(0);
@@ -110,6 +124,14 @@ describe('push of a docker save archive', () => {
 
   it('resolves the tag to the same pinned reference', async () => {
     expect((await resolveDigest(dest())).toString()).toBe(first.reference);
+  });
+
+  it('compresses to the same digest without a cache', async () => {
+    const r = await push(`docker-archive:${archive}`, `${registry.host}/e2e/no-cache:v1`, {
+      compressedLayerCache: false,
+    });
+    expect(r.digest).toBe(first.digest);
+    expect(r.uploadedBlobs).toBe(4);
   });
 
   it('mounts blobs instead of uploading when pushing to another repository of the registry', async () => {

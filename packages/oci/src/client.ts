@@ -325,6 +325,11 @@ export function transportOf(client: RegistryClient): RegistryTransport {
   return client.transport;
 }
 
+/** The transport behind a client made by {@link createRegistryClient}, else undefined. */
+export function transportOrUndefined(client: RegistryClient): RegistryTransport | undefined {
+  return client instanceof Client ? client.transport : undefined;
+}
+
 /**
  * Resolves a tag to its digest: the reference pinned (`R/U/name:tag@sha256:…`). HEAD first,
  * GET when the registry does not say the digest. Throws a {@link UserError} naming the tag or

@@ -4,7 +4,8 @@
  * ones. Chunks are buffered so a failed PATCH is resent without re-reading the source; an upload
  * session the registry has lost is restarted from the source.
  */
-import type { Readable } from 'node:stream';
+import { createHash } from 'node:crypto';
+import { Readable } from 'node:stream';
 import { UserError } from '@talos-kmod/common';
 import { URL } from 'node:url';
 import type { Reference } from '../reference/reference';
@@ -242,6 +243,84 @@ async function streamOnce(
     what,
   });
   await discard(done);
+}
+
+/**
+ * Uploads bytes whose digest is not known in advance (a layer compressed on the fly): one
+ * streaming PATCH whose digest is computed on the way, then the closing PUT with it. `produce` is
+ * called again for each attempt; a lost session starts over.
+ */
+export async function uploadProduced(
+  transport: RegistryTransport,
+  ref: Reference,
+  produce: () => AsyncIterable<Buffer>,
+  onBytes?: (n: number) => void,
+): Promise<{ digest: string; size: number }> {
+  const what = `upload a compressed layer to ${ref.registry}/${ref.repository}`;
+  const scopes = scopesFor(ref);
+  return withRetry(what, transport.retry, transport.logger, async () => {
+    const started = await startUpload(transport, ref);
+    if (started.mounted) throw new Error('a plain upload cannot be a mount');
+    let state = { hash: createHash('sha256'), size: 0 };
+    try {
+      const res = await transport.request({
+        registry: ref.registry,
+        method: 'PATCH',
+        path: started.location,
+        scopes,
+        headers: { 'content-type': 'application/octet-stream' },
+        body: () => {
+          const mine = { hash: createHash('sha256'), size: 0 };
+          state = mine;
+          const source = produce();
+          return Readable.from(
+            (async function* () {
+              for await (const b of source) {
+                mine.hash.update(b);
+                mine.size += b.length;
+                onBytes?.(b.length);
+                yield b;
+              }
+            })(),
+            { objectMode: false },
+          );
+        },
+        expect: [202, 204],
+        what,
+      });
+      await discard(res);
+      const digest = `sha256:${state.hash.digest('hex')}`;
+      const next = header(res, 'location');
+      const current = next ? new URL(next, started.location).toString() : started.location;
+      const done = await transport.request({
+        registry: ref.registry,
+        method: 'PUT',
+        path: withDigestParam(current, digest),
+        scopes,
+        headers: { 'content-length': '0' },
+        expect: [201, 204],
+        what,
+      });
+      await discard(done);
+      return { digest, size: state.size };
+    } catch (e: unknown) {
+      throw restartable(e);
+    }
+  });
+}
+
+/** A lost upload session becomes a temporary error, so the caller's retry starts a new one. */
+function restartable(e: unknown): unknown {
+  if (!isLostSession(e)) return e;
+  const err = e as RegistryError;
+  return new RegistryError(err.message, {
+    method: err.method,
+    url: err.url,
+    codes: err.codes,
+    temporary: true,
+    cause: e,
+    ...(err.status !== undefined ? { status: err.status } : {}),
+  });
 }
 
 /**

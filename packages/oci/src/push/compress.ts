@@ -60,6 +60,24 @@ async function* piecesOf(input: Readable, size: number): AsyncGenerator<Buffer> 
   if (filled > 0) yield Buffer.concat(parts, filled);
 }
 
+/** The gzip members of `input`, in order, with up to three pieces compressing at once. */
+export async function* gzipMembers(input: Readable, level: number): AsyncGenerator<Buffer> {
+  const queue: Promise<Buffer>[] = [];
+  try {
+    let any = false;
+    for await (const piece of piecesOf(input, pieceBytes)) {
+      any = true;
+      queue.push(gzipAsync(piece, { level: looksIncompressible(piece) ? 0 : level }));
+      if (queue.length >= inFlight) yield await (queue.shift() as Promise<Buffer>);
+    }
+    if (!any) queue.push(gzipAsync(Buffer.alloc(0), { level }));
+    while (queue.length > 0) yield await (queue.shift() as Promise<Buffer>);
+  } finally {
+    await Promise.allSettled(queue);
+    input.destroy();
+  }
+}
+
 /** Compresses `input` (already verified against `sourceDigest`) into `dir`. */
 export async function gzipToFile(
   input: Readable,
@@ -77,24 +95,14 @@ export async function gzipToFile(
     out.on('close', resolve);
     out.on('error', reject);
   });
-  const write = async (member: Buffer) => {
-    hash.update(member);
-    size += member.length;
-    if (!out.write(member)) await new Promise<void>((r) => out.once('drain', r));
-  };
-  const queue: Promise<Buffer>[] = [];
   try {
-    let any = false;
-    for await (const piece of piecesOf(input, pieceBytes)) {
-      any = true;
-      queue.push(gzipAsync(piece, { level: looksIncompressible(piece) ? 0 : level }));
-      progress.add(piece.length);
-      if (queue.length >= inFlight) await write(await (queue.shift() as Promise<Buffer>));
+    for await (const member of gzipMembers(input, level)) {
+      hash.update(member);
+      size += member.length;
+      progress.add(member.length);
+      if (!out.write(member)) await new Promise<void>((r) => out.once('drain', r));
     }
-    if (!any) queue.push(gzipAsync(Buffer.alloc(0), { level }));
-    while (queue.length > 0) await write(await (queue.shift() as Promise<Buffer>));
   } catch (e: unknown) {
-    await Promise.allSettled(queue);
     out.destroy();
     throw e;
   }

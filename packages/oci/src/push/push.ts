@@ -16,7 +16,17 @@ import type { Platform } from '../reference/platform';
 import { makeReference, parseReference, withDigest, type Reference } from '../reference/reference';
 import { openImage } from '../sources/open';
 import type { Image, ImageSource } from '../sources/types';
-import { gzipToFile } from './compress';
+import { throttledProgress } from '../blob/progress';
+import { uploadProduced } from '../blob/upload';
+import { transportOrUndefined } from '../client';
+import { gzipMembers, gzipToFile } from './compress';
+import {
+  layerCacheKey,
+  layerCachePath,
+  loadLayerCache,
+  saveLayerCache,
+  type CompressedBlob,
+} from './layer-cache';
 import { runLimited } from './limit';
 
 /** Options for {@link push} and {@link pushIndex}. */
@@ -27,6 +37,11 @@ export interface PushOptions extends RegistryOptions {
   uncompressedLayers?: 'gzip' | 'keep';
   /** gzip level for uncompressed layers (default 6). */
   gzipLevel?: number;
+  /**
+   * Where to remember what uncompressed layers compressed to, so pushing them again needs no
+   * compression (default `$XDG_CACHE_HOME/talos-kmod/compressed-layers.json`); false: none.
+   */
+  compressedLayerCache?: string | false;
   /** Blobs moved at once (default 4). */
   concurrency?: number;
   /** Repositories of the destination registry to try mounting blobs from. */
@@ -52,6 +67,9 @@ interface PushContext {
   dest: Reference;
   options: PushOptions;
   tempDir: () => Promise<string>;
+  /** The compressed-layer cache (undefined when disabled), loaded on first use. */
+  layerCache: () => Promise<Map<string, CompressedBlob> | undefined>;
+  cacheChanged: boolean;
   stats: {
     uploadedBlobs: number;
     skippedBlobs: number;
@@ -111,6 +129,69 @@ async function ensureBlob(
   stats.uploadedBytes += d.size;
 }
 
+/**
+ * Gzips an uncompressed layer and uploads it. When an earlier push recorded what the layer
+ * compresses to and the registry has that blob, nothing is compressed or sent. Otherwise the
+ * compressed bytes stream straight into the upload (no temporary file); clients not made by
+ * createRegistryClient compress to a temporary file first.
+ */
+async function pushCompressed(
+  ctx: PushContext,
+  image: Image,
+  i: number,
+  mediaType: string,
+): Promise<Descriptor> {
+  const layer = image.layers[i] as Descriptor;
+  const level = ctx.options.gzipLevel ?? 6;
+  const key = layerCacheKey(layer.digest, level);
+  const cache = await ctx.layerCache();
+  const known = cache?.get(key);
+  if (known && (await ctx.client.blobExists(ctx.dest, known.digest))) {
+    ctx.stats.skippedBlobs++;
+    ctx.options.onProgress?.({
+      operation: 'upload',
+      digest: known.digest,
+      done: 0,
+      total: known.size,
+      status: 'exists',
+    });
+    return { ...layer, mediaType, digest: known.digest, size: known.size };
+  }
+  const transport = transportOrUndefined(ctx.client);
+  if (!transport) {
+    const compressed = await gzipToFile(
+      await image.openLayer(i),
+      await ctx.tempDir(),
+      layer.digest,
+      level,
+      ctx.options.onProgress,
+    );
+    const d: Descriptor = { ...layer, mediaType, digest: compressed.digest, size: compressed.size };
+    await ensureBlob(ctx, d, compressed.open, undefined, true);
+    await rm(compressed.path, { force: true });
+    return d;
+  }
+  const progress = throttledProgress(ctx.options.onProgress, {
+    operation: 'upload',
+    digest: layer.digest,
+  });
+  const produced = await uploadProduced(
+    transport,
+    ctx.dest,
+    () =>
+      (async function* () {
+        yield* gzipMembers(await image.openLayer(i), level);
+      })(),
+    (n) => progress.add(n),
+  );
+  progress.finish();
+  cache?.set(key, produced);
+  ctx.cacheChanged = true;
+  ctx.stats.uploadedBlobs++;
+  ctx.stats.uploadedBytes += produced.size;
+  return { ...layer, mediaType, digest: produced.digest, size: produced.size };
+}
+
 /** Uploads an image's blobs and returns the manifest to write (the original bytes when unchanged). */
 async function pushImageBlobs(
   ctx: PushContext,
@@ -122,23 +203,8 @@ async function pushImageBlobs(
   const tasks = image.layers.map((layer, i) => async () => {
     const target = gzipMediaType[layer.mediaType];
     if (gzip && target) {
-      const compressed = await gzipToFile(
-        await image.openLayer(i),
-        await ctx.tempDir(),
-        layer.digest,
-        ctx.options.gzipLevel ?? 6,
-        ctx.options.onProgress,
-      );
-      const d: Descriptor = {
-        ...layer,
-        mediaType: target,
-        digest: compressed.digest,
-        size: compressed.size,
-      };
-      layers[i] = d;
+      layers[i] = await pushCompressed(ctx, image, i, target);
       changed = true;
-      await ensureBlob(ctx, d, compressed.open, undefined, true);
-      await rm(compressed.path, { force: true });
       return;
     }
     await ensureBlob(ctx, layer, () => image.openLayer(i), image.origin);
@@ -199,7 +265,15 @@ async function withContext<T>(
   const destRef = destination(dest);
   const client = options.client ?? createRegistryClient(options);
   let dir: string | undefined;
+  const cachePath =
+    options.compressedLayerCache === false
+      ? undefined
+      : (options.compressedLayerCache ?? layerCachePath());
+  let cache: Promise<Map<string, CompressedBlob>> | undefined;
   const ctx: PushContext = {
+    layerCache: () =>
+      cachePath ? (cache ??= loadLayerCache(cachePath)) : Promise.resolve(undefined),
+    cacheChanged: false,
     client,
     dest: destRef,
     options,
@@ -209,6 +283,7 @@ async function withContext<T>(
   try {
     return await fn(ctx);
   } finally {
+    if (ctx.cacheChanged && cachePath && cache) await saveLayerCache(await cache, cachePath);
     if (dir) await rm(dir, { recursive: true, force: true });
     if (!options.client) await client.close();
   }
