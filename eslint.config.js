@@ -20,6 +20,7 @@ export default tseslint.config(
       'packages/cli/dist/**',
       'coverage/**',
       'bench/.work/**',
+      '.tmp/**',
       'test/fixtures/**',
     ],
   },

@@ -40270,7 +40270,7 @@ var gzipMediaType = {
 };
 
 // packages/oci/src/files/walk.ts
-var prefetchBytes = 32 * 1024 * 1024;
+var prefetchBytes = 8 * 1024 * 1024;
 
 // packages/talos/src/pkgfile/pkgfile.ts
 var import_promises2 = require("node:fs/promises");

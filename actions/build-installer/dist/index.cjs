@@ -9456,7 +9456,7 @@ var require_readable = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable5 } = require("node:stream");
+    var { Readable: Readable6 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9468,7 +9468,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop = () => {
     };
-    var BodyReadable = class extends Readable5 {
+    var BodyReadable = class extends Readable6 {
       constructor({
         resume,
         abort,
@@ -9811,7 +9811,7 @@ var require_api_request = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable5 } = require_readable();
+    var { Readable: Readable6 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -9906,7 +9906,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable5({
+        const res = new Readable6({
           resume,
           abort,
           contentType,
@@ -10222,7 +10222,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable5,
+      Readable: Readable6,
       Duplex,
       PassThrough: PassThrough2
     } = require("node:stream");
@@ -10236,7 +10236,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable5 {
+    var PipelineRequest = class extends Readable6 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10253,7 +10253,7 @@ var require_api_pipeline = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable5 {
+    var PipelineResponse = class extends Readable6 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -13578,7 +13578,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable: Readable5, pipeline: pipeline2, finished } = require("node:stream");
+    var { Readable: Readable6, pipeline: pipeline2, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14517,7 +14517,7 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable5({ read: resume });
+              this.body = new Readable6({ read: resume });
               const onError = this.onError.bind(this);
               resolve3({
                 status,
@@ -39233,7 +39233,7 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => 
 
 // packages/pipeline/src/build-installer/options.ts
 var import_node_fs6 = require("node:fs");
-var import_node_path10 = require("node:path");
+var import_node_path11 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
@@ -39714,6 +39714,8 @@ async function downloadBlob(transport, ref, blob, onProgress) {
 }
 
 // packages/oci/src/blob/upload.ts
+var import_node_crypto2 = require("node:crypto");
+var import_node_stream3 = require("node:stream");
 var import_node_url = require("node:url");
 
 // packages/oci/src/transport/http.ts
@@ -39958,6 +39960,71 @@ async function streamOnce(transport, ref, blob, location, what, onBytes) {
     what
   });
   await discard(done);
+}
+async function uploadProduced(transport, ref, produce, onBytes) {
+  const what = `upload a compressed layer to ${ref.registry}/${ref.repository}`;
+  const scopes = scopesFor(ref);
+  return withRetry(what, transport.retry, transport.logger, async () => {
+    const started = await startUpload(transport, ref);
+    if (started.mounted) throw new Error("a plain upload cannot be a mount");
+    let state = { hash: (0, import_node_crypto2.createHash)("sha256"), size: 0 };
+    try {
+      const res = await transport.request({
+        registry: ref.registry,
+        method: "PATCH",
+        path: started.location,
+        scopes,
+        headers: { "content-type": "application/octet-stream" },
+        body: () => {
+          const mine = { hash: (0, import_node_crypto2.createHash)("sha256"), size: 0 };
+          state = mine;
+          const source = produce();
+          return import_node_stream3.Readable.from(
+            (async function* () {
+              for await (const b of source) {
+                mine.hash.update(b);
+                mine.size += b.length;
+                onBytes?.(b.length);
+                yield b;
+              }
+            })(),
+            { objectMode: false }
+          );
+        },
+        expect: [202, 204],
+        what
+      });
+      await discard(res);
+      const digest = `sha256:${state.hash.digest("hex")}`;
+      const next = header(res, "location");
+      const current = next ? new import_node_url.URL(next, started.location).toString() : started.location;
+      const done = await transport.request({
+        registry: ref.registry,
+        method: "PUT",
+        path: withDigestParam(current, digest),
+        scopes,
+        headers: { "content-length": "0" },
+        expect: [201, 204],
+        what
+      });
+      await discard(done);
+      return { digest, size: state.size };
+    } catch (e) {
+      throw restartable(e);
+    }
+  });
+}
+function restartable(e) {
+  if (!isLostSession(e)) return e;
+  const err2 = e;
+  return new RegistryError(err2.message, {
+    method: err2.method,
+    url: err2.url,
+    codes: err2.codes,
+    temporary: true,
+    cause: e,
+    ...err2.status !== void 0 ? { status: err2.status } : {}
+  });
 }
 async function uploadBlob(transport, ref, blob, options = {}) {
   let location = options.location;
@@ -40840,6 +40907,9 @@ function notFoundMessage(ref, codes) {
 function createRegistryClient(options = {}) {
   return new Client(options);
 }
+function transportOrUndefined(client) {
+  return client instanceof Client ? client.transport : void 0;
+}
 async function resolveDigest(input, options = {}) {
   const ref = toReference(input);
   const client = createRegistryClient(options);
@@ -40867,7 +40937,7 @@ var import_node_path3 = require("node:path");
 var import_promises4 = require("node:stream/promises");
 
 // packages/oci/src/files/decompress.ts
-var import_node_stream3 = require("node:stream");
+var import_node_stream4 = require("node:stream");
 var zlib = __toESM(require("node:zlib"), 1);
 
 // node_modules/fzstd/esm/index.mjs
@@ -41551,7 +41621,7 @@ function fzstdTransform() {
   const decoder = new Decompress((data) => {
     out.push(Buffer.from(data.buffer, data.byteOffset, data.length));
   });
-  const t = new import_node_stream3.Transform({
+  const t = new import_node_stream4.Transform({
     transform(chunk, _enc, cb) {
       try {
         decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
@@ -41578,7 +41648,7 @@ function decompressor(compression) {
     const native = zlib.createZstdDecompress;
     return native ? native() : fzstdTransform();
   }
-  return new import_node_stream3.Transform({
+  return new import_node_stream4.Transform({
     transform(chunk, _enc, cb) {
       cb(null, chunk);
     }
@@ -41587,7 +41657,7 @@ function decompressor(compression) {
 
 // packages/oci/src/tar/index-file.ts
 var import_node_fs = require("node:fs");
-var import_node_stream4 = require("node:stream");
+var import_node_stream5 = require("node:stream");
 var import_promises2 = require("node:fs/promises");
 var import_node_path2 = require("node:path");
 
@@ -41783,7 +41853,7 @@ async function indexTarFile(path, what) {
     },
     stream(name, options = {}) {
       const m = need(name);
-      if (m.header.size === 0) return import_node_stream4.Readable.from([]);
+      if (m.header.size === 0) return import_node_stream5.Readable.from([]);
       return (0, import_node_fs.createReadStream)(path, {
         start: m.offset,
         end: m.offset + m.header.size - 1,
@@ -41831,8 +41901,8 @@ async function openArchive(path, what) {
 }
 
 // packages/oci/src/sources/docker-archive-store.ts
-var import_node_crypto2 = require("node:crypto");
-var import_node_stream5 = require("node:stream");
+var import_node_crypto3 = require("node:crypto");
+var import_node_stream6 = require("node:stream");
 function canonical(ref) {
   try {
     return parseReference(ref).toString();
@@ -41849,7 +41919,7 @@ async function head(tar, name) {
   return Buffer.alloc(0);
 }
 async function hashMember(tar, name) {
-  const hash = (0, import_node_crypto2.createHash)("sha256");
+  const hash = (0, import_node_crypto3.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
   return `sha256:${hash.digest("hex")}`;
 }
@@ -41971,7 +42041,7 @@ async function dockerArchiveStore(tar, description, ref, close) {
       return Buffer.concat(chunks);
     },
     async blob(d) {
-      if (d.digest === configDescriptor.digest) return import_node_stream5.Readable.from([configBytes]);
+      if (d.digest === configDescriptor.digest) return import_node_stream6.Readable.from([configBytes]);
       return stream(d);
     },
     close
@@ -42317,13 +42387,13 @@ async function openImage(spec, options = {}) {
 }
 
 // packages/oci/src/push/push.ts
-var import_promises6 = require("node:fs/promises");
-var import_node_os3 = require("node:os");
-var import_node_path7 = require("node:path");
-var import_node_stream6 = require("node:stream");
+var import_promises7 = require("node:fs/promises");
+var import_node_os4 = require("node:os");
+var import_node_path8 = require("node:path");
+var import_node_stream7 = require("node:stream");
 
 // packages/oci/src/push/compress.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var import_node_fs5 = require("node:fs");
 var import_node_path6 = require("node:path");
 var import_node_util = require("node:util");
@@ -42357,9 +42427,25 @@ async function* piecesOf(input, size) {
   }
   if (filled > 0) yield Buffer.concat(parts, filled);
 }
+async function* gzipMembers(input, level) {
+  const queue = [];
+  try {
+    let any = false;
+    for await (const piece of piecesOf(input, pieceBytes)) {
+      any = true;
+      queue.push(gzipAsync(piece, { level: looksIncompressible(piece) ? 0 : level }));
+      if (queue.length >= inFlight) yield await queue.shift();
+    }
+    if (!any) queue.push(gzipAsync(Buffer.alloc(0), { level }));
+    while (queue.length > 0) yield await queue.shift();
+  } finally {
+    await Promise.allSettled(queue);
+    input.destroy();
+  }
+}
 async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   const path = (0, import_node_path6.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
-  const hash = (0, import_node_crypto3.createHash)("sha256");
+  const hash = (0, import_node_crypto4.createHash)("sha256");
   let size = 0;
   const progress = throttledProgress(onProgress, { operation: "compress", digest: sourceDigest });
   const out = (0, import_node_fs5.createWriteStream)(path);
@@ -42367,24 +42453,14 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
     out.on("close", resolve3);
     out.on("error", reject);
   });
-  const write = async (member) => {
-    hash.update(member);
-    size += member.length;
-    if (!out.write(member)) await new Promise((r) => out.once("drain", r));
-  };
-  const queue = [];
   try {
-    let any = false;
-    for await (const piece of piecesOf(input, pieceBytes)) {
-      any = true;
-      queue.push(gzipAsync(piece, { level: looksIncompressible(piece) ? 0 : level }));
-      progress.add(piece.length);
-      if (queue.length >= inFlight) await write(await queue.shift());
+    for await (const member of gzipMembers(input, level)) {
+      hash.update(member);
+      size += member.length;
+      progress.add(member.length);
+      if (!out.write(member)) await new Promise((r) => out.once("drain", r));
     }
-    if (!any) queue.push(gzipAsync(Buffer.alloc(0), { level }));
-    while (queue.length > 0) await write(await queue.shift());
   } catch (e) {
-    await Promise.allSettled(queue);
     out.destroy();
     throw e;
   }
@@ -42393,6 +42469,44 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   progress.finish();
   const digest = `sha256:${hash.digest("hex")}`;
   return { path, digest, size, open: () => (0, import_node_fs5.createReadStream)(path, { highWaterMark: 1 << 20 }) };
+}
+
+// packages/oci/src/push/layer-cache.ts
+var import_promises6 = require("node:fs/promises");
+var import_node_os3 = require("node:os");
+var import_node_path7 = require("node:path");
+function layerCachePath(env = process.env) {
+  return (0, import_node_path7.join)(
+    env.XDG_CACHE_HOME || (0, import_node_path7.join)((0, import_node_os3.homedir)(), ".cache"),
+    "talos-kmod",
+    "compressed-layers.json"
+  );
+}
+var maxEntries = 2e3;
+async function loadLayerCache(path = layerCachePath()) {
+  try {
+    const parsed = JSON.parse(await (0, import_promises6.readFile)(path, "utf8"));
+    return new Map(
+      Object.entries(parsed).filter(
+        ([, v2]) => typeof v2?.digest === "string" && typeof v2.size === "number"
+      )
+    );
+  } catch {
+    return /* @__PURE__ */ new Map();
+  }
+}
+async function saveLayerCache(cache, path = layerCachePath()) {
+  const entries = [...cache.entries()].slice(-maxEntries);
+  try {
+    await (0, import_promises6.mkdir)((0, import_node_path7.dirname)(path), { recursive: true });
+    const tmp = `${path}.${process.pid}.tmp`;
+    await (0, import_promises6.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
+    await (0, import_promises6.rename)(tmp, path);
+  } catch {
+  }
+}
+function layerCacheKey(sourceDigest, level) {
+  return `${sourceDigest}|gzip-members-1MiB-level${level}|v1`;
 }
 
 // packages/oci/src/push/limit.ts
@@ -42455,6 +42569,56 @@ async function ensureBlob(ctx, d, open4, origin, trusted = false) {
   stats.uploadedBlobs++;
   stats.uploadedBytes += d.size;
 }
+async function pushCompressed(ctx, image, i, mediaType) {
+  const layer = image.layers[i];
+  const level = ctx.options.gzipLevel ?? 6;
+  const key = layerCacheKey(layer.digest, level);
+  const cache = await ctx.layerCache();
+  const known = cache?.get(key);
+  if (known && await ctx.client.blobExists(ctx.dest, known.digest)) {
+    ctx.stats.skippedBlobs++;
+    ctx.options.onProgress?.({
+      operation: "upload",
+      digest: known.digest,
+      done: 0,
+      total: known.size,
+      status: "exists"
+    });
+    return { ...layer, mediaType, digest: known.digest, size: known.size };
+  }
+  const transport = transportOrUndefined(ctx.client);
+  if (!transport) {
+    const compressed = await gzipToFile(
+      await image.openLayer(i),
+      await ctx.tempDir(),
+      layer.digest,
+      level,
+      ctx.options.onProgress
+    );
+    const d = { ...layer, mediaType, digest: compressed.digest, size: compressed.size };
+    await ensureBlob(ctx, d, compressed.open, void 0, true);
+    await (0, import_promises7.rm)(compressed.path, { force: true });
+    return d;
+  }
+  const progress = throttledProgress(ctx.options.onProgress, {
+    operation: "upload",
+    digest: layer.digest
+  });
+  const produced = await uploadProduced(
+    transport,
+    ctx.dest,
+    () => (async function* () {
+      yield* gzipMembers(await image.openLayer(i), level);
+    })(),
+    (n) => progress.add(n)
+  );
+  progress.finish();
+  cache?.set(key, produced);
+  ctx.cacheChanged = true;
+  ctx.stats.uploadedBlobs++;
+  ctx.stats.uploadedBytes += produced.size;
+  return { ...layer, mediaType, digest: produced.digest, size: produced.size };
+}
 async function pushImageBlobs(ctx, image) {
   const gzip2 = (ctx.options.uncompressedLayers ?? "gzip") === "gzip";
   const layers = [...image.layers];
@@ -42462,32 +42626,17 @@ async function pushImageBlobs(ctx, image) {
   const tasks = image.layers.map((layer, i) => async () => {
     const target = gzipMediaType[layer.mediaType];
     if (gzip2 && target) {
-      const compressed = await gzipToFile(
-        await image.openLayer(i),
-        await ctx.tempDir(),
-        layer.digest,
-        ctx.options.gzipLevel ?? 6,
-        ctx.options.onProgress
-      );
-      const d = {
-        ...layer,
-        mediaType: target,
-        digest: compressed.digest,
-        size: compressed.size
-      };
-      layers[i] = d;
+      layers[i] = await pushCompressed(ctx, image, i, target);
       changed = true;
-      await ensureBlob(ctx, d, compressed.open, void 0, true);
-      await (0, import_promises6.rm)(compressed.path, { force: true });
       return;
     }
     await ensureBlob(ctx, layer, () => image.openLayer(i), image.origin);
   });
   const config = image.configDescriptor;
   tasks.unshift(async () => {
-    await ensureBlob(ctx, config, () => import_node_stream6.Readable.from([image.configBytes]), image.origin);
+    await ensureBlob(ctx, config, () => import_node_stream7.Readable.from([image.configBytes]), image.origin);
   });
-  await runLimited(ctx.options.concurrency ?? 3, tasks);
+  await runLimited(ctx.options.concurrency ?? 4, tasks);
   if (!changed) return { bytes: image.manifestBytes, mediaType: image.mediaType };
   const manifest = { ...image.manifest, layers };
   return { bytes: Buffer.from(JSON.stringify(manifest)), mediaType: image.mediaType };
@@ -42530,17 +42679,22 @@ async function withContext(dest, options, fn) {
   const destRef = destination(dest);
   const client = options.client ?? createRegistryClient(options);
   let dir;
+  const cachePath = options.compressedLayerCache === false ? void 0 : options.compressedLayerCache ?? layerCachePath();
+  let cache;
   const ctx = {
+    layerCache: () => cachePath ? cache ??= loadLayerCache(cachePath) : Promise.resolve(void 0),
+    cacheChanged: false,
     client,
     dest: destRef,
     options,
-    tempDir: async () => dir ??= await (0, import_promises6.mkdtemp)((0, import_node_path7.join)((0, import_node_os3.tmpdir)(), "talos-kmod-push-")),
+    tempDir: async () => dir ??= await (0, import_promises7.mkdtemp)((0, import_node_path8.join)((0, import_node_os4.tmpdir)(), "talos-kmod-push-")),
     stats: { uploadedBlobs: 0, skippedBlobs: 0, uploadedBytes: 0, mountedBlobs: 0 }
   };
   try {
     return await fn(ctx);
   } finally {
-    if (dir) await (0, import_promises6.rm)(dir, { recursive: true, force: true });
+    if (ctx.cacheChanged && cachePath && cache) await saveLayerCache(await cache, cachePath);
+    if (dir) await (0, import_promises7.rm)(dir, { recursive: true, force: true });
     if (!options.client) await client.close();
   }
 }
@@ -42624,7 +42778,7 @@ async function pushIndex(dest, manifests, options = {}) {
 }
 
 // packages/oci/src/files/walk.ts
-var import_node_path8 = require("node:path");
+var import_node_path9 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
 async function readTarStream(input, visitor, what) {
@@ -42635,7 +42789,7 @@ async function readTarStream(input, visitor, what) {
   let meta = {};
   let ended = false;
   let position = 0;
-  const finishCollect = async () => {
+  const finishCollect = () => {
     const c = collecting;
     if (!c) return;
     collecting = void 0;
@@ -42646,9 +42800,9 @@ async function readTarStream(input, visitor, what) {
       else if (c.header.type === "gnu-long-link") meta.longLink = decodeLongName(c.buf);
       return;
     }
-    await visitor.entry(c.header, c.buf);
+    return visitor.entry(c.header, c.buf);
   };
-  const onHeader = async () => {
+  const onHeader = () => {
     let raw2;
     try {
       raw2 = decodeHeader(headerBuf);
@@ -42665,7 +42819,7 @@ async function readTarStream(input, visitor, what) {
         return;
       }
       collecting = { header: raw2, buf: Buffer.alloc(raw2.size), fill: 0, meta: true };
-      if (raw2.size === 0) await finishCollect();
+      if (raw2.size === 0) return finishCollect();
       return;
     }
     const h = applyMeta(raw2, meta);
@@ -42674,11 +42828,11 @@ async function readTarStream(input, visitor, what) {
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
       collecting = { header: h, buf: Buffer.allocUnsafe(contentSize), fill: 0, meta: false };
-      if (contentSize === 0) await finishCollect();
+      if (contentSize === 0) return finishCollect();
       return;
     }
     skip = contentSize + padding(contentSize);
-    await visitor.entry(h);
+    return visitor.entry(h);
   };
   for await (const chunk of input) {
     position += chunk.length;
@@ -42697,7 +42851,10 @@ async function readTarStream(input, visitor, what) {
         chunk.copy(c.buf, c.fill, off, off + n2);
         c.fill += n2;
         off += n2;
-        if (c.fill === c.buf.length) await finishCollect();
+        if (c.fill === c.buf.length) {
+          const p = finishCollect();
+          if (p) await p;
+        }
         continue;
       }
       const n = Math.min(blockSize - headerFill, chunk.length - off);
@@ -42706,7 +42863,8 @@ async function readTarStream(input, visitor, what) {
       off += n;
       if (headerFill === blockSize) {
         headerFill = 0;
-        await onHeader();
+        const p = onHeader();
+        if (p) await p;
       }
     }
   }
@@ -42716,7 +42874,7 @@ async function readTarStream(input, visitor, what) {
 }
 
 // packages/oci/src/files/walk.ts
-var import_node_stream7 = require("node:stream");
+var import_node_stream8 = require("node:stream");
 var whiteoutPrefix = ".wh.";
 var opaqueMarker = ".wh..wh..opq";
 function toImageFile(h, path) {
@@ -42765,7 +42923,7 @@ function peek(stream) {
     stream.on("error", onError);
   });
 }
-var prefetchBytes = 32 * 1024 * 1024;
+var prefetchBytes = 8 * 1024 * 1024;
 function prefetch(stream, limit) {
   const queue = [];
   let queued = 0;
@@ -42812,7 +42970,7 @@ function prefetch(stream, limit) {
 async function openLayerContent(image, index) {
   const raw2 = await image.openLayer(index);
   const head2 = await peek(raw2);
-  if (!head2) return prefetch(import_node_stream7.Readable.from([]), 1);
+  if (!head2) return prefetch(import_node_stream8.Readable.from([]), 1);
   const compression = sniffCompression(head2);
   if (compression === "none") return prefetch(raw2, prefetchBytes);
   const d = decompressor(compression);
@@ -42843,9 +43001,9 @@ async function walkImageFiles(image, options) {
     const visible = (h) => {
       const path = normalizeTarPath(h.name);
       if (!path) return void 0;
-      const base = import_node_path8.posix.basename(path);
+      const base = import_node_path9.posix.basename(path);
       if (base.startsWith(whiteoutPrefix)) {
-        const dir = import_node_path8.posix.dirname(path) === "." ? "" : import_node_path8.posix.dirname(path);
+        const dir = import_node_path9.posix.dirname(path) === "." ? "" : import_node_path9.posix.dirname(path);
         if (base === opaqueMarker) layerOpaque.push(dir);
         else
           layerWhiteouts.push(
@@ -42879,11 +43037,11 @@ async function walkImageFiles(image, options) {
             }
             return wanted;
           },
-          entry: async (h, content) => {
+          entry: (h, content) => {
             const file = pending.get(h);
             if (!file) return;
             pending.delete(h);
-            await options.onFile(file, content);
+            return options.onFile(file, content);
           }
         },
         what
@@ -43065,13 +43223,13 @@ function imagerDockerRunArgs(options) {
 }
 
 // packages/talos/src/talos-repo/paths.ts
-var import_node_path9 = require("node:path");
+var import_node_path10 = require("node:path");
 var talosArtifactsDir = "_out";
 function installerTarballName(arch2) {
   return `installer-${arch2}.tar`;
 }
 function installerTarballPath(talosDir, arch2) {
-  return (0, import_node_path9.join)(talosDir, talosArtifactsDir, installerTarballName(arch2));
+  return (0, import_node_path10.join)(talosDir, talosArtifactsDir, installerTarballName(arch2));
 }
 
 // packages/talos/src/talos-repo/imager-exit-codes.ts
@@ -43172,7 +43330,7 @@ async function inspect(path, arch2, image) {
 }
 
 // packages/talos/src/ttl/ttl-sh.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 var ttlShHost = "ttl.sh";
 var ttlShMaxSeconds = 24 * 60 * 60;
 var units = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -43212,7 +43370,7 @@ function checkTtlShTag(what, reference, tag) {
   }
   return seconds;
 }
-function defaultTtlShReference(uuid = (0, import_node_crypto4.randomUUID)()) {
+function defaultTtlShReference(uuid = (0, import_node_crypto5.randomUUID)()) {
   return `${ttlShHost}/${uuid}:1h`;
 }
 
@@ -43364,16 +43522,16 @@ function validateBuildInstallerOptions(options, newUuid) {
     );
   }
   const mode = talosDir ? "talos-dir" : "imager-image";
-  const absoluteTalosDir = talosDir ? (0, import_node_path10.resolve)(talosDir) : void 0;
+  const absoluteTalosDir = talosDir ? (0, import_node_path11.resolve)(talosDir) : void 0;
   if (absoluteTalosDir) {
     assertMakeValue("input 'talos-dir'", absoluteTalosDir);
-    if (!(0, import_node_fs6.existsSync)((0, import_node_path10.join)(absoluteTalosDir, "Makefile"))) {
+    if (!(0, import_node_fs6.existsSync)((0, import_node_path11.join)(absoluteTalosDir, "Makefile"))) {
       throw new UserError(
         `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`
       );
     }
   }
-  const outDir = options.outDir ? (0, import_node_path10.resolve)(options.outDir) : void 0;
+  const outDir = options.outDir ? (0, import_node_path11.resolve)(options.outDir) : void 0;
   if (outDir) assertMakeValue("the output directory", outDir);
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
@@ -43479,10 +43637,10 @@ function parsePlatforms(items) {
 
 // packages/pipeline/src/build-installer/docker-config.ts
 var import_node_fs7 = require("node:fs");
-var import_node_os4 = require("node:os");
-var import_node_path11 = require("node:path");
+var import_node_os5 = require("node:os");
+var import_node_path12 = require("node:path");
 function writeDockerConfig(registries, credentials, env = process.env) {
-  const source = (0, import_node_path11.join)(env.DOCKER_CONFIG ?? (0, import_node_path11.join)((0, import_node_os4.homedir)(), ".docker"), "config.json");
+  const source = (0, import_node_path12.join)(env.DOCKER_CONFIG ?? (0, import_node_path12.join)((0, import_node_os5.homedir)(), ".docker"), "config.json");
   let config = {};
   if ((0, import_node_fs7.existsSync)(source)) {
     try {
@@ -43500,9 +43658,9 @@ function writeDockerConfig(registries, credentials, env = process.env) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  const dir = (0, import_node_fs7.mkdtempSync)((0, import_node_path11.join)((0, import_node_os4.tmpdir)(), "talos-kmod-docker-config-"));
+  const dir = (0, import_node_fs7.mkdtempSync)((0, import_node_path12.join)((0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
   (0, import_node_fs7.writeFileSync)(
-    (0, import_node_path11.join)(dir, "config.json"),
+    (0, import_node_path12.join)(dir, "config.json"),
     JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
     { mode: 384 }
   );
@@ -43572,8 +43730,8 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 
 // packages/pipeline/src/build-installer/produce.ts
 var import_node_fs9 = require("node:fs");
-var import_node_os5 = require("node:os");
-var import_node_path13 = require("node:path");
+var import_node_os6 = require("node:os");
+var import_node_path14 = require("node:path");
 
 // packages/pipeline/src/build-installer/exec-step.ts
 async function runLogged(exec, logger, file, args, options) {
@@ -43656,7 +43814,7 @@ function needsInsecure(refs, insecureRegistries) {
 
 // packages/pipeline/src/build-installer/run-imager.ts
 var import_node_fs8 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_path13 = require("node:path");
 function requireTarball(path, arch2, how) {
   if (!(0, import_node_fs8.existsSync)(path) || !(0, import_node_fs8.statSync)(path).isFile()) {
     throw new UserError(
@@ -43695,7 +43853,7 @@ async function runImagerWithDocker(input, deps) {
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
-    const path = (0, import_node_path12.join)(input.outDir, installerTarballName(arch2));
+    const path = (0, import_node_path13.join)(input.outDir, installerTarballName(arch2));
     (0, import_node_fs8.rmSync)(path, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
@@ -43767,7 +43925,7 @@ async function produceTarballs(v2, pinned, deps) {
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
-  const outDir = v2.outDir ?? (0, import_node_fs9.mkdtempSync)((0, import_node_path13.join)((0, import_node_os5.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs9.mkdtempSync)((0, import_node_path14.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps

@@ -61976,7 +61976,7 @@ async function readTarStream(input, visitor, what) {
   let meta = {};
   let ended = false;
   let position = 0;
-  const finishCollect = async () => {
+  const finishCollect = () => {
     const c = collecting;
     if (!c) return;
     collecting = void 0;
@@ -61987,9 +61987,9 @@ async function readTarStream(input, visitor, what) {
       else if (c.header.type === "gnu-long-link") meta.longLink = decodeLongName(c.buf);
       return;
     }
-    await visitor.entry(c.header, c.buf);
+    return visitor.entry(c.header, c.buf);
   };
-  const onHeader = async () => {
+  const onHeader = () => {
     let raw2;
     try {
       raw2 = decodeHeader(headerBuf);
@@ -62006,7 +62006,7 @@ async function readTarStream(input, visitor, what) {
         return;
       }
       collecting = { header: raw2, buf: Buffer.alloc(raw2.size), fill: 0, meta: true };
-      if (raw2.size === 0) await finishCollect();
+      if (raw2.size === 0) return finishCollect();
       return;
     }
     const h = applyMeta(raw2, meta);
@@ -62015,11 +62015,11 @@ async function readTarStream(input, visitor, what) {
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
       collecting = { header: h, buf: Buffer.allocUnsafe(contentSize), fill: 0, meta: false };
-      if (contentSize === 0) await finishCollect();
+      if (contentSize === 0) return finishCollect();
       return;
     }
     skip2 = contentSize + padding(contentSize);
-    await visitor.entry(h);
+    return visitor.entry(h);
   };
   for await (const chunk of input) {
     position += chunk.length;
@@ -62038,7 +62038,10 @@ async function readTarStream(input, visitor, what) {
         chunk.copy(c.buf, c.fill, off, off + n2);
         c.fill += n2;
         off += n2;
-        if (c.fill === c.buf.length) await finishCollect();
+        if (c.fill === c.buf.length) {
+          const p = finishCollect();
+          if (p) await p;
+        }
         continue;
       }
       const n = Math.min(blockSize - headerFill, chunk.length - off);
@@ -62047,7 +62050,8 @@ async function readTarStream(input, visitor, what) {
       off += n;
       if (headerFill === blockSize) {
         headerFill = 0;
-        await onHeader();
+        const p = onHeader();
+        if (p) await p;
       }
     }
   }
@@ -62106,7 +62110,7 @@ function peek(stream) {
     stream.on("error", onError);
   });
 }
-var prefetchBytes = 32 * 1024 * 1024;
+var prefetchBytes = 8 * 1024 * 1024;
 function prefetch(stream, limit) {
   const queue = [];
   let queued = 0;
@@ -62220,11 +62224,11 @@ async function walkImageFiles(image, options) {
             }
             return wanted;
           },
-          entry: async (h, content) => {
+          entry: (h, content) => {
             const file = pending.get(h);
             if (!file) return;
             pending.delete(h);
-            await options.onFile(file, content);
+            return options.onFile(file, content);
           }
         },
         what
