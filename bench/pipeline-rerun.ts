@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     'pipeline',
     ...['--pkgs', pkgs, '--extensions', extensions, '--talos', talos],
     ...['--package', 'hailort-pkg', '--extension', 'hailort', '--module', 'hailo_pci'],
-    ...['--registry', registry.host, '--owner', 'bench'],
+    ...['--registry', registry.host, '--username', 'bench'],
     ...['--installer-ref', `${registry.host}/bench/installer:rerun`],
   ];
   const emptyCaches = () => {

@@ -47,7 +47,7 @@ try {
     'hailo_pci',
     '--registry',
     registry.host,
-    '--owner',
+    '--username',
     'demo',
     '--installer-ref',
     `${registry.host}/demo/installer:demo`,

@@ -1,6 +1,7 @@
 /**
- * Registry flags shared by commands that talk to registries: `--insecure-registry` (repeatable),
- * `--username` with `--password-stdin`, `--ca-file`; turned into `RegistryOptions`.
+ * Registry flags shared by every command that talks to registries, spelled like the actions'
+ * inputs: `--insecure-registry` (repeatable), `--registry-username` with
+ * `--registry-password-stdin`, and `--ca-file` where the step can use it.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
@@ -11,14 +12,14 @@ import { parsePlatform, type Platform, type RegistryOptions } from '@talos-kmod/
 /** The parsed flags. */
 export interface RegistryFlags {
   insecureRegistry: string[];
-  username?: string;
-  passwordStdin?: boolean;
+  registryUsername?: string;
+  registryPasswordStdin?: boolean;
   caFile?: string;
 }
 
-/** Adds the registry flags to a command. */
-export function addRegistryFlags(command: Command): Command {
-  return command
+/** Adds the registry flags to a command; `caFile: false` for steps that cannot take a CA. */
+export function addRegistryFlags(command: Command, options: { caFile?: boolean } = {}): Command {
+  command
     .option(
       '--insecure-registry <host>',
       'registry reached over plain HTTP (repeatable; loopback is automatic)',
@@ -26,11 +27,32 @@ export function addRegistryFlags(command: Command): Command {
       [],
     )
     .option(
-      '--username <name>',
-      'registry user name (with --password-stdin; else the docker config is used)',
+      '--registry-username <name>',
+      'registry user name (with --registry-password-stdin; else the docker config is used)',
     )
-    .option('--password-stdin', 'read the registry password or token from standard input')
-    .option('--ca-file <path>', 'extra CA certificate (PEM) to trust for registries');
+    .option('--registry-password-stdin', 'read the registry password or token from standard input');
+  if (options.caFile ?? true) {
+    command.option('--ca-file <path>', 'extra CA certificate (PEM) to trust for registries');
+  }
+  return command;
+}
+
+/** The credentials the flags give (reads standard input), or undefined for the docker config. */
+export async function registryCredentials(
+  flags: RegistryFlags,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<{ username: string; password: string } | undefined> {
+  if (Boolean(flags.registryUsername) !== Boolean(flags.registryPasswordStdin)) {
+    throw new UsageError(
+      '--registry-username and --registry-password-stdin go together: pipe the password or token in (echo "$TOKEN" | talos-kmod … --registry-password-stdin)',
+    );
+  }
+  if (!flags.registryUsername) return undefined;
+  const password = await readStdinSecret(stdin);
+  if (!password) {
+    throw new UsageError('--registry-password-stdin read an empty password from standard input');
+  }
+  return { username: flags.registryUsername, password };
 }
 
 /** Builds `RegistryOptions` from the flags (reads stdin and the CA file). */
@@ -45,22 +67,8 @@ export async function registryOptions(
     logger,
     ...(env.DOCKER_CONFIG ? { dockerConfigDir: env.DOCKER_CONFIG } : {}),
   };
-  if (flags.passwordStdin && !flags.username) {
-    throw new UsageError(
-      '--password-stdin needs --username: give the user name the password belongs to',
-    );
-  }
-  if (flags.username) {
-    if (!flags.passwordStdin) {
-      throw new UsageError(
-        '--username needs --password-stdin: pipe the password or token in (echo "$TOKEN" | talos-kmod … --password-stdin)',
-      );
-    }
-    const password = await readStdinSecret(stdin);
-    if (!password)
-      throw new UsageError('--password-stdin read an empty password from standard input');
-    options.credentials = { username: flags.username, password };
-  }
+  const credentials = await registryCredentials(flags, stdin);
+  if (credentials) options.credentials = credentials;
   if (flags.caFile) {
     try {
       options.caCertificates = await readFile(flags.caFile);

@@ -9,10 +9,11 @@ import {
   validateExtensionOptions,
   type BuildExtensionOptions,
 } from '@talos-kmod/pipeline';
-import { UsageError, asUsageError, listFlag, readStdinSecret, repeatFlag } from '../flags';
+import { UsageError, asUsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
+import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
 import type { RegisterCommand } from './index';
 
-interface Flags {
+interface Flags extends RegistryFlags {
   extensionsDir: string;
   extension?: string;
   pkgsPrefix?: string;
@@ -24,9 +25,6 @@ interface Flags {
   push: boolean;
   tag?: string;
   makeArg: string[];
-  insecureRegistry: string[];
-  registryUsername?: string;
-  registryPasswordStdin?: boolean;
   json?: boolean;
 }
 
@@ -37,90 +35,73 @@ const flagNames: Readonly<Record<string, string>> = {
 
 /** Registers `build-extension`. */
 export const registerBuildExtension: RegisterCommand = (program: Command, context) => {
-  program
-    .command('build-extension')
-    .description(
-      "Build a system extension of an extensions checkout against a fork's packages; print its pinned reference",
-    )
-    .option('--extensions-dir <dir>', 'siderolabs/extensions checkout', '.')
-    .option('--extension <name>', 'extension (Makefile target), e.g. hailort')
-    .option('--pkgs-prefix <registry/namespace>', 'PKGS_PREFIX (build-kernel-pkg pkgs-prefix)')
-    .option('--pkgs-tag <tag>', 'PKGS (build-kernel-pkg pkgs-tag)')
-    .option(
-      '--pkg-image <ref>',
-      'pinned package image to write into the extension pkg.yaml for the build',
-    )
-    .option('--registry <host>', 'registry to push to (REGISTRY)', 'ghcr.io')
-    .option('--username <name>', 'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)')
-    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
-    .option('--no-push', 'build without pushing')
-    .option('--tag <tag>', 'TAG build argument (default: git describe of the checkout)')
-    .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', repeatFlag, [])
-    .option(
-      '--insecure-registry <host>',
-      'plain-HTTP registry (repeatable; loopback is automatic)',
-      listFlag,
-      [],
-    )
-    .option(
-      '--registry-username <name>',
-      'registry user (with --registry-password-stdin; else the docker config)',
-    )
-    .option('--registry-password-stdin', 'read the registry password or token from standard input')
-    .option('--json', 'print every output as one JSON object')
-    .action(async (flags: Flags) => {
-      const ctx = context();
-      if (!flags.extension)
-        throw new UsageError('--extension is required (e.g. --extension hailort)');
-      const username = (flags.username ?? ctx.io.env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
-      if (!username)
-        throw new UsageError('--username is required (or set GITHUB_REPOSITORY_OWNER)');
-      if (Boolean(flags.registryUsername) !== Boolean(flags.registryPasswordStdin)) {
-        throw new UsageError('--registry-username and --registry-password-stdin go together');
-      }
-      const options: BuildExtensionOptions = {
-        extensionsDir: flags.extensionsDir,
-        extension: flags.extension,
-        ...(flags.pkgsPrefix ? { pkgsPrefix: flags.pkgsPrefix } : {}),
-        ...(flags.pkgsTag ? { pkgsTag: flags.pkgsTag } : {}),
-        ...(flags.pkgImage ? { pkgImage: flags.pkgImage } : {}),
-        registry: flags.registry,
-        username,
-        platforms: flags.platform.length > 0 ? flags.platform : ['linux/amd64'],
-        push: flags.push,
-        ...(flags.tag ? { tag: flags.tag } : {}),
-        makeArgs: flags.makeArg,
-        insecureRegistries: flags.insecureRegistry,
-        ...(flags.registryUsername
-          ? {
-              credentials: {
-                username: flags.registryUsername,
-                password: await readStdinSecret(),
-              },
-            }
-          : {}),
-      };
-      try {
-        validateExtensionOptions(options);
-      } catch (e: unknown) {
-        throw asUsageError(e, flagNames);
-      }
-      const result = await buildExtension(options, {
-        exec: spawnExec,
-        logger: ctx.logger,
-        env: { ...process.env, ...ctx.io.env },
-      });
-      for (const note of result.notes) ctx.logger.info(note);
-      const outputs: Record<string, string | undefined> = {
-        'extension-image': result.extensionImage,
-        'extension-version': result.extensionVersion,
-        'extension-name': result.extensionName,
-      };
-      if (flags.json) {
-        ctx.io.stdout.write(`${JSON.stringify({ ...outputs, notes: result.notes }, null, 2)}\n`);
-      } else {
-        for (const [k, v] of Object.entries(outputs))
-          if (v !== undefined) ctx.io.stdout.write(`${k}=${v}\n`);
-      }
+  addRegistryFlags(
+    program
+      .command('build-extension')
+      .description(
+        "Build a system extension of an extensions checkout against a fork's packages; print its pinned reference",
+      )
+      .option('--extensions-dir <dir>', 'siderolabs/extensions checkout', '.')
+      .option('--extension <name>', 'extension (Makefile target), e.g. hailort')
+      .option('--pkgs-prefix <registry/namespace>', 'PKGS_PREFIX (build-kernel-pkg pkgs-prefix)')
+      .option('--pkgs-tag <tag>', 'PKGS (build-kernel-pkg pkgs-tag)')
+      .option(
+        '--pkg-image <ref>',
+        'pinned package image to write into the extension pkg.yaml for the build',
+      )
+      .option('--registry <host>', 'registry to push to (REGISTRY)', 'ghcr.io')
+      .option(
+        '--username <name>',
+        'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)',
+      )
+      .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
+      .option('--no-push', 'build without pushing')
+      .option('--tag <tag>', 'TAG build argument (default: git describe of the checkout)')
+      .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', repeatFlag, [])
+      .option('--json', 'print every output as one JSON object'),
+    { caFile: false },
+  ).action(async (flags: Flags) => {
+    const ctx = context();
+    if (!flags.extension)
+      throw new UsageError('--extension is required (e.g. --extension hailort)');
+    const username = ownerFlag(flags.username, ctx.io.env, '--username');
+    const credentials = await registryCredentials(flags);
+    const options: BuildExtensionOptions = {
+      extensionsDir: flags.extensionsDir,
+      extension: flags.extension,
+      ...(flags.pkgsPrefix ? { pkgsPrefix: flags.pkgsPrefix } : {}),
+      ...(flags.pkgsTag ? { pkgsTag: flags.pkgsTag } : {}),
+      ...(flags.pkgImage ? { pkgImage: flags.pkgImage } : {}),
+      registry: flags.registry,
+      username,
+      platforms: flags.platform.length > 0 ? flags.platform : ['linux/amd64'],
+      push: flags.push,
+      ...(flags.tag ? { tag: flags.tag } : {}),
+      makeArgs: flags.makeArg,
+      insecureRegistries: flags.insecureRegistry,
+      ...(credentials ? { credentials } : {}),
+    };
+    try {
+      validateExtensionOptions(options);
+    } catch (e: unknown) {
+      throw asUsageError(e, flagNames);
+    }
+    const result = await buildExtension(options, {
+      exec: spawnExec,
+      logger: ctx.logger,
+      env: { ...process.env, ...ctx.io.env },
     });
+    for (const note of result.notes) ctx.logger.info(note);
+    const outputs: Record<string, string | undefined> = {
+      'extension-image': result.extensionImage,
+      'extension-version': result.extensionVersion,
+      'extension-name': result.extensionName,
+    };
+    if (flags.json) {
+      ctx.io.stdout.write(`${JSON.stringify({ ...outputs, notes: result.notes }, null, 2)}\n`);
+    } else {
+      for (const [k, v] of Object.entries(outputs))
+        if (v !== undefined) ctx.io.stdout.write(`${k}=${v}\n`);
+    }
+  });
 };

@@ -10,10 +10,11 @@ import {
   type BuildInstallerOptions,
 } from '@talos-kmod/pipeline';
 import { createProgressReporter } from '../progress/bars';
-import { UsageError, asUsageError, listFlag, readStdinSecret } from '../flags';
+import { asUsageError, listFlag, ownerFlag } from '../flags';
+import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
 import type { RegisterCommand } from './index';
 
-interface Flags {
+interface Flags extends RegistryFlags {
   talosDir?: string;
   imagerImage?: string;
   baseInstallerImage?: string;
@@ -44,99 +45,86 @@ const flagNames: Readonly<Record<string, string>> = {
 
 /** Registers `build-installer`. */
 export const registerBuildInstaller: RegisterCommand = (program: Command, context) => {
-  program
-    .command('build-installer')
-    .description(
-      'Build a Talos installer (talos checkout or imager image), check it, and push it (default ttl.sh/<uuid>:1h)',
-    )
-    .option('--talos-dir <dir>', 'talos checkout: make installer-base imager, then image-installer')
-    .option(
-      '--imager-image <ref>',
-      'a ready imager image to run with docker (instead of --talos-dir)',
-    )
-    .option('--base-installer-image <ref>', 'installer-base for --imager-image')
-    .option('--kernel-image <ref>', 'kernel image (PKG_KERNEL) for --talos-dir')
-    .option('--extension-image <ref>', 'system extension image (repeatable)', listFlag, [])
-    .option('--extra-kernel-arg <arg>', 'extra kernel argument (repeatable)', listFlag, [])
-    .option('--registry <host>', 'registry for installer-base and imager', 'ghcr.io')
-    .option('--username <name>', 'registry namespace (default $GITHUB_REPOSITORY_OWNER)')
-    .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
-    .option(
-      '--tag <tag>',
-      'TAG for installer-base and imager (default: git describe of the checkout)',
-    )
-    .option('--installer-ref <ref>', 'where to push the installer (default ttl.sh/<uuid>:1h)')
-    .option('--insecure-registry <host>', 'plain-HTTP registry (repeatable)', listFlag, [])
-    .option(
-      '--out-dir <dir>',
-      'where --imager-image writes installer-<arch>.tar (default: a temp dir)',
-    )
-    .option(
-      '--registry-username <name>',
-      'registry user (with --registry-password-stdin; else the docker config)',
-    )
-    .option('--registry-password-stdin', 'read the registry password or token from standard input')
-    .option('--json', 'print every output as JSON')
-    .action(async (flags: Flags) => {
-      const ctx = context();
-      const username = flags.username ?? ctx.io.env.GITHUB_REPOSITORY_OWNER;
-      if (!username) {
-        throw new UsageError('--username is required (or set GITHUB_REPOSITORY_OWNER)');
-      }
-      if (Boolean(flags.registryUsername) !== Boolean(flags.registryPasswordStdin)) {
-        throw new UsageError('--registry-username and --registry-password-stdin go together');
-      }
-      const options: Mutable<BuildInstallerOptions> = {
-        ...(flags.talosDir ? { talosDir: flags.talosDir } : {}),
-        ...(flags.imagerImage ? { imagerImage: flags.imagerImage } : {}),
-        ...(flags.baseInstallerImage ? { baseInstallerImage: flags.baseInstallerImage } : {}),
-        ...(flags.kernelImage ? { kernelImage: flags.kernelImage } : {}),
-        extensionImages: flags.extensionImage,
-        extraKernelArgs: flags.extraKernelArg,
-        registry: flags.registry,
-        username,
-        platforms: flags.platform.length > 0 ? flags.platform : ['linux/amd64'],
-        ...(flags.tag ? { tag: flags.tag } : {}),
-        ...(flags.installerRef ? { installerRef: flags.installerRef } : {}),
-        insecureRegistries: flags.insecureRegistry,
-        ...(flags.outDir ? { outDir: flags.outDir } : {}),
-      };
-      if (flags.registryUsername) {
-        options.credentials = {
-          username: flags.registryUsername,
-          password: await readStdinSecret(),
-        };
-      }
-      try {
-        validateBuildInstallerOptions(options);
-      } catch (e: unknown) {
-        throw asUsageError(e, flagNames);
-      }
-      const progress = createProgressReporter(ctx.io.stderr);
-      const result = await buildInstaller(options, {
-        exec: spawnExec,
-        logger: ctx.logger,
-        registry: { onProgress: (e) => progress.onProgress(e) },
-      }).finally(() => progress.finish());
-      if (flags.json) {
-        ctx.io.stdout.write(
-          `${JSON.stringify(
-            {
-              installerImage: result.installerImage,
-              installerImages: result.installerImages,
-              imagerImage: result.imagerImage,
-              installerBaseImage: result.installerBaseImage,
-              tarballs: result.tarballs,
-            },
-            null,
-            2,
-          )}\n`,
-        );
-      } else {
-        ctx.io.stdout.write(`${result.installerImage}\n`);
-      }
-      ctx.io.stderr.write(
-        `next: talosctl upgrade --nodes <node> --image ${result.installerImage}\n`,
+  addRegistryFlags(
+    program
+      .command('build-installer')
+      .description(
+        'Build a Talos installer (talos checkout or imager image), check it, and push it (default ttl.sh/<uuid>:1h)',
+      )
+      .option(
+        '--talos-dir <dir>',
+        'talos checkout: make installer-base imager, then image-installer',
+      )
+      .option(
+        '--imager-image <ref>',
+        'a ready imager image to run with docker (instead of --talos-dir)',
+      )
+      .option('--base-installer-image <ref>', 'installer-base for --imager-image')
+      .option('--kernel-image <ref>', 'kernel image (PKG_KERNEL) for --talos-dir')
+      .option('--extension-image <ref>', 'system extension image (repeatable)', listFlag, [])
+      .option('--extra-kernel-arg <arg>', 'extra kernel argument (repeatable)', listFlag, [])
+      .option('--registry <host>', 'registry for installer-base and imager', 'ghcr.io')
+      .option('--username <name>', 'registry namespace (default $GITHUB_REPOSITORY_OWNER)')
+      .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
+      .option(
+        '--tag <tag>',
+        'TAG for installer-base and imager (default: git describe of the checkout)',
+      )
+      .option('--installer-ref <ref>', 'where to push the installer (default ttl.sh/<uuid>:1h)')
+      .option(
+        '--out-dir <dir>',
+        'where --imager-image writes installer-<arch>.tar (default: a temp dir)',
+      )
+      .option('--json', 'print every output as JSON'),
+    { caFile: false },
+  ).action(async (flags: Flags) => {
+    const ctx = context();
+    const username = ownerFlag(flags.username, ctx.io.env, '--username');
+    const credentials = await registryCredentials(flags);
+    const options: Mutable<BuildInstallerOptions> = {
+      ...(flags.talosDir ? { talosDir: flags.talosDir } : {}),
+      ...(flags.imagerImage ? { imagerImage: flags.imagerImage } : {}),
+      ...(flags.baseInstallerImage ? { baseInstallerImage: flags.baseInstallerImage } : {}),
+      ...(flags.kernelImage ? { kernelImage: flags.kernelImage } : {}),
+      extensionImages: flags.extensionImage,
+      extraKernelArgs: flags.extraKernelArg,
+      registry: flags.registry,
+      username,
+      platforms: flags.platform.length > 0 ? flags.platform : ['linux/amd64'],
+      ...(flags.tag ? { tag: flags.tag } : {}),
+      ...(flags.installerRef ? { installerRef: flags.installerRef } : {}),
+      insecureRegistries: flags.insecureRegistry,
+      ...(flags.outDir ? { outDir: flags.outDir } : {}),
+    };
+    if (credentials) options.credentials = credentials;
+    try {
+      validateBuildInstallerOptions(options);
+    } catch (e: unknown) {
+      throw asUsageError(e, flagNames);
+    }
+    const progress = createProgressReporter(ctx.io.stderr);
+    const result = await buildInstaller(options, {
+      exec: spawnExec,
+      logger: ctx.logger,
+      registry: { onProgress: (e) => progress.onProgress(e) },
+    }).finally(() => progress.finish());
+    if (flags.json) {
+      ctx.io.stdout.write(
+        `${JSON.stringify(
+          {
+            installerImage: result.installerImage,
+            installerImages: result.installerImages,
+            imagerImage: result.imagerImage,
+            installerBaseImage: result.installerBaseImage,
+            tarballs: result.tarballs,
+          },
+          null,
+          2,
+        )}\n`,
       );
-    });
+    } else {
+      ctx.io.stdout.write(`${result.installerImage}\n`);
+    }
+    ctx.io.stderr.write(`next: talosctl upgrade --nodes <node> --image ${result.installerImage}\n`);
+  });
 };

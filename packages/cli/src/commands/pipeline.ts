@@ -20,7 +20,7 @@ import {
 import { exitCodes } from '../io';
 import { createProgressReporter } from '../progress/bars';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
-import { UsageError, listFlag, repeatFlag } from '../flags';
+import { UsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
 import type { RegisterCommand } from './index';
 
 interface Flags extends RegistryFlags {
@@ -32,7 +32,7 @@ interface Flags extends RegistryFlags {
   package: string[];
   extension: string;
   registry: string;
-  owner?: string;
+  username?: string;
   platform: string[];
   installerRef?: string;
   module: string[];
@@ -93,7 +93,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
     .option('--package <name>', 'module package by pkg.yaml name (repeatable)', listFlag, [])
     .requiredOption('--extension <name>', 'extension to build, e.g. hailort')
     .option('--registry <host>', 'registry to push to', 'ghcr.io')
-    .option('--owner <name>', 'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)')
+    .option('--username <name>', 'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)')
     .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
     .option('--installer-ref <ref>', 'where to publish the installer (default ttl.sh/<uuid>:1h)')
     .option('--module <name>', 'module that must be in the extension (repeatable)', listFlag, [])
@@ -112,8 +112,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
     .option('--json', 'print every result as one JSON object');
   addRegistryFlags(command).action(async (flags: Flags) => {
     const ctx = context();
-    const username = (flags.owner ?? ctx.io.env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
-    if (!username) throw new UsageError('--owner is required (or set GITHUB_REPOSITORY_OWNER)');
+    const username = ownerFlag(flags.username, ctx.io.env, '--username');
     const registry = await registryOptions(flags, ctx.logger, ctx.io.env);
     const options: PipelineOptions = {
       pkgsDir: flags.pkgs,
