@@ -40605,9 +40605,21 @@ function indexPkgYamls(entries) {
 }
 
 // packages/talos/src/pkgs/kres.ts
-var import_promises5 = require("node:fs/promises");
 var import_node_path5 = require("node:path");
 var import_yaml = __toESM(require_dist(), 1);
+
+// packages/talos/src/internal/read-optional-text.ts
+var import_promises5 = require("node:fs/promises");
+async function readOptionalText(path) {
+  try {
+    return await (0, import_promises5.readFile)(path, "utf8");
+  } catch (e) {
+    if (e.code === "ENOENT") return void 0;
+    throw e;
+  }
+}
+
+// packages/talos/src/pkgs/kres.ts
 function listOf(node, lc) {
   if (!(0, import_yaml.isSeq)(node)) return [];
   const out = [];
@@ -40637,12 +40649,8 @@ function parseKresTargets(text) {
   return void 0;
 }
 async function readKresTargets(dir) {
-  try {
-    return parseKresTargets(await (0, import_promises5.readFile)((0, import_node_path5.join)(dir, ".kres.yaml"), "utf8"));
-  } catch (e) {
-    if (e.code === "ENOENT") return void 0;
-    throw e;
-  }
+  const text = await readOptionalText((0, import_node_path5.join)(dir, ".kres.yaml"));
+  return text === void 0 ? void 0 : parseKresTargets(text);
 }
 
 // packages/talos/src/pkgs/git.ts
@@ -40814,16 +40822,7 @@ function renderSimpleTemplate(text, context) {
 }
 
 // packages/talos/src/extensions/version.ts
-var import_promises8 = require("node:fs/promises");
 var import_node_path7 = require("node:path");
-async function readOptional(path) {
-  try {
-    return await (0, import_promises8.readFile)(path, "utf8");
-  } catch (e) {
-    if (e.code === "ENOENT") return void 0;
-    throw e;
-  }
-}
 async function extensionVariables(checkout, folder, buildArgs) {
   const vars = {};
   for (const [k, v2] of Object.entries(buildArgs)) if (v2 !== void 0) vars[`BUILD_ARG_${k}`] = v2;
@@ -40834,7 +40833,7 @@ async function extensionVariables(checkout, folder, buildArgs) {
   for (let i = 0; i <= segments.length; i++) {
     const rel = segments.slice(0, i).join("/");
     const file = (0, import_node_path7.join)(checkout.dir, rel, "vars.yaml");
-    const text = await readOptional(file);
+    const text = await readOptionalText(file);
     if (text === void 0) continue;
     files.push(rel ? `${rel}/vars.yaml` : "vars.yaml");
     const before = { ...vars };
@@ -41176,7 +41175,7 @@ function validateCommon(o) {
 }
 
 // packages/pipeline/src/build-kernel-pkg/docker-config.ts
-var import_promises9 = require("node:fs/promises");
+var import_promises8 = require("node:fs/promises");
 var import_node_os2 = require("node:os");
 var import_node_path8 = require("node:path");
 async function withDockerCredentials(env, registry, credentials, logger, fn) {
@@ -41184,7 +41183,7 @@ async function withDockerCredentials(env, registry, credentials, logger, fn) {
   const userDir = env.DOCKER_CONFIG ?? (0, import_node_path8.join)(env.HOME ?? (0, import_node_os2.homedir)(), ".docker");
   let config = {};
   try {
-    config = JSON.parse(await (0, import_promises9.readFile)((0, import_node_path8.join)(userDir, "config.json"), "utf8"));
+    config = JSON.parse(await (0, import_promises8.readFile)((0, import_node_path8.join)(userDir, "config.json"), "utf8"));
   } catch {
     config = {};
   }
@@ -41201,10 +41200,10 @@ async function withDockerCredentials(env, registry, credentials, logger, fn) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  await (0, import_promises9.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises9.mkdtemp)((0, import_node_path8.join)(env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), "talos-kmod-docker-config-"));
+  await (0, import_promises8.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises8.mkdtemp)((0, import_node_path8.join)(env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), "talos-kmod-docker-config-"));
   try {
-    await (0, import_promises9.writeFile)(
+    await (0, import_promises8.writeFile)(
       (0, import_node_path8.join)(dir, "config.json"),
       JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
       { mode: 384 }
@@ -41215,7 +41214,7 @@ async function withDockerCredentials(env, registry, credentials, logger, fn) {
       BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path8.join)(userDir, "buildx")
     });
   } finally {
-    await (0, import_promises9.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises8.rm)(dir, { recursive: true, force: true });
   }
 }
 
@@ -41246,12 +41245,12 @@ async function runMake(exec, logger, dir, args, env) {
 }
 
 // packages/pipeline/src/build-kernel-pkg/metadata.ts
-var import_promises10 = require("node:fs/promises");
+var import_promises9 = require("node:fs/promises");
 var import_node_path9 = require("node:path");
 async function readBuildxMetadata(path) {
   let text;
   try {
-    text = await (0, import_promises10.readFile)(path, "utf8");
+    text = await (0, import_promises9.readFile)(path, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw e;
@@ -41361,7 +41360,7 @@ var import_asn1_schema3 = __toESM(require_cjs2(), 1);
 var import_asn1_cms2 = __toESM(require_cjs5(), 1);
 
 // packages/pipeline/src/build-kernel-pkg/step-support.ts
-var import_promises11 = require("node:fs/promises");
+var import_promises10 = require("node:fs/promises");
 var import_node_os3 = require("node:os");
 var import_node_path10 = require("node:path");
 function stepRegistryOptions(o, deps) {
@@ -41377,13 +41376,13 @@ function stepRegistryOptions(o, deps) {
   };
 }
 async function createMetadataDir(parent, logger) {
-  await (0, import_promises11.mkdir)(parent ?? (0, import_node_os3.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises11.mkdtemp)((0, import_node_path10.join)(parent ?? (0, import_node_os3.tmpdir)(), "talos-kmod-metadata-"));
+  await (0, import_promises10.mkdir)(parent ?? (0, import_node_os3.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises10.mkdtemp)((0, import_node_path10.join)(parent ?? (0, import_node_os3.tmpdir)(), "talos-kmod-metadata-"));
   if (findUnsafeCharacter(dir) !== void 0) {
     logger.warning(
       `the temporary directory ${dir} has characters make would split on; buildx metadata files are not requested, digests come from the registry only`
     );
-    await (0, import_promises11.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises10.rm)(dir, { recursive: true, force: true });
     return void 0;
   }
   return dir;
@@ -41453,7 +41452,7 @@ function validateExtensionOptions(o) {
 }
 
 // packages/pipeline/src/build-extension/build-extension.ts
-var import_promises12 = require("node:fs/promises");
+var import_promises11 = require("node:fs/promises");
 
 // packages/pipeline/src/build-extension/metadata-version.ts
 async function versionFromMetadata(file, name) {
@@ -41608,7 +41607,7 @@ async function buildExtension(o, deps) {
     );
     return { ...base, extensionImage: pinned[o.extension], pushed: true, notes };
   } finally {
-    if (metaDir) await (0, import_promises12.rm)(metaDir, { recursive: true, force: true });
+    if (metaDir) await (0, import_promises11.rm)(metaDir, { recursive: true, force: true });
     await client.close();
   }
 }

@@ -6,12 +6,12 @@
  * with the context so far and merged in. Only `{{ .NAME }}` actions are evaluated; a VERSION that
  * needs more is reported as unresolved (callers then read the tag buildx reports).
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pkgfileVars } from '../pkgfile/pkgfile';
 import { parseVarsYaml } from '../pkgfile/vars-yaml';
 import type { ExtensionsCheckout } from './checkout';
 import { renderSimpleTemplate } from './template';
+import { readOptionalText } from '../internal/read-optional-text';
 
 /** The outcome: a version, or why there is none. */
 export type ExtensionVersion =
@@ -20,15 +20,6 @@ export type ExtensionVersion =
 
 /** Build args the extensions Makefile passes (`--build-arg=TAG="$(TAG)"`, …). */
 export type ExtensionBuildArgs = Readonly<Record<string, string | undefined>>;
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e: unknown) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
-}
 
 /**
  * The variables an extension's templates see, with a list of those that could not be rendered
@@ -48,7 +39,7 @@ export async function extensionVariables(
   for (let i = 0; i <= segments.length; i++) {
     const rel = segments.slice(0, i).join('/');
     const file = join(checkout.dir, rel, 'vars.yaml');
-    const text = await readOptional(file);
+    const text = await readOptionalText(file);
     if (text === undefined) continue;
     files.push(rel ? `${rel}/vars.yaml` : 'vars.yaml');
     // Every line of one file is rendered with the context before that file, as bldr does.

@@ -3,10 +3,10 @@
  * document lists `spec.targets` and `spec.additionalTargets` (e.g. `nonfree`). Plain YAML (no
  * templates), read with line numbers for editors.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { LineCounter, parseAllDocuments, isMap, isSeq, isScalar, type Node } from 'yaml';
 import type { MakeTargetLine } from '../make/makefile';
+import { readOptionalText } from '../internal/read-optional-text';
 
 /** The target lists of `.kres.yaml`. */
 export interface KresTargets {
@@ -48,10 +48,6 @@ export function parseKresTargets(text: string): KresTargets | undefined {
 
 /** Reads `<dir>/.kres.yaml`; `undefined` when the file is missing or has no target list. */
 export async function readKresTargets(dir: string): Promise<KresTargets | undefined> {
-  try {
-    return parseKresTargets(await readFile(join(dir, '.kres.yaml'), 'utf8'));
-  } catch (e: unknown) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
+  const text = await readOptionalText(join(dir, '.kres.yaml'));
+  return text === undefined ? undefined : parseKresTargets(text);
 }

@@ -2,10 +2,12 @@
  * A planned change to one file of a checkout, and applying a plan. Planning reads; only
  * {@link applyFileChanges} writes, so `--dry-run` and conflicts leave the checkouts untouched.
  */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 
 /** One file as it is and as it will be. */
+export { readOptionalText } from '../internal/read-optional-text';
+
 export interface FileChange {
   /** Absolute path of the checkout. */
   readonly root: string;
@@ -24,16 +26,6 @@ export interface ScaffoldConflict {
   readonly line?: number;
   /** What differs and how to resolve it. */
   readonly message: string;
-}
-
-/** Reads a file's text, `undefined` when it does not exist. */
-export async function readOptionalText(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e: unknown) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
 }
 
 /** Writes every change that alters its file (creating folders as needed). */

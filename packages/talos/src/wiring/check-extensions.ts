@@ -4,7 +4,6 @@
  * `Pkgfile` equal to the pkgs `<name>_version`, a `VERSION`, and a manifest that Talos and Sidero's
  * extensions-validator would accept once rendered.
  */
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ExtensionsCheckout } from '../extensions/checkout';
 import { findPkgsImageLines } from '../extensions/image-lines';
@@ -16,6 +15,7 @@ import { parseVarsYaml } from '../pkgfile/vars-yaml';
 import type { PkgsVersion } from './check-pkgs';
 import type { Collector } from './collector';
 import type { ModuleNames } from './names';
+import { readOptionalText } from '../internal/read-optional-text';
 
 /** Options for the extensions checks. */
 export interface ExtensionsWiringOptions {
@@ -25,15 +25,6 @@ export interface ExtensionsWiringOptions {
   readonly buildArgs?: ExtensionBuildArgs;
   /** Talos version to check `compatibility.talos.version` against. */
   readonly talosVersion?: string;
-}
-
-async function readOptional(path: string): Promise<string | undefined> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (e: unknown) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw e;
-  }
 }
 
 /** Runs the extensions checks. */
@@ -48,9 +39,9 @@ export async function checkExtensionsWiring(
   const folder = entry?.folder ?? `drivers/${ext}`;
   checkTargets(checkout, ext, c);
   const versionTemplate = entry
-    ? parseVarsYaml((await readOptional(join(checkout.dir, folder, 'vars.yaml'))) ?? '').vars.find(
-        (v) => v.name === 'VERSION',
-      )?.value
+    ? parseVarsYaml(
+        (await readOptionalText(join(checkout.dir, folder, 'vars.yaml'))) ?? '',
+      ).vars.find((v) => v.name === 'VERSION')?.value
     : undefined;
   checkVersionVar(checkout, names, c, options.pkgsVersion ?? {}, versionTemplate);
   if (!entry) {
@@ -183,10 +174,10 @@ async function checkManifest(
   c: Collector,
   options: ExtensionsWiringOptions,
 ): Promise<void> {
-  const tmpl = await readOptional(join(checkout.dir, folder, 'manifest.yaml.tmpl'));
+  const tmpl = await readOptionalText(join(checkout.dir, folder, 'manifest.yaml.tmpl'));
   const plain =
     tmpl === undefined
-      ? await readOptional(join(checkout.dir, folder, 'manifest.yaml'))
+      ? await readOptionalText(join(checkout.dir, folder, 'manifest.yaml'))
       : undefined;
   const file = `${folder}/${tmpl !== undefined ? 'manifest.yaml.tmpl' : 'manifest.yaml'}`;
   if (tmpl === undefined && plain === undefined) {
