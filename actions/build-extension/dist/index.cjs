@@ -41117,6 +41117,51 @@ var history = [
 // packages/talos/src/extension-rules/manifest.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 
+// packages/pipeline/src/shared/docker-credentials.ts
+var import_promises8 = require("node:fs/promises");
+var import_node_os2 = require("node:os");
+var import_node_path8 = require("node:path");
+async function withDockerCredentials(env, registries, credentials, logger, fn) {
+  if (!credentials) return fn(env);
+  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path8.join)(env.HOME ?? (0, import_node_os2.homedir)(), ".docker");
+  let config = {};
+  try {
+    config = JSON.parse(await (0, import_promises8.readFile)((0, import_node_path8.join)(userDir, "config.json"), "utf8"));
+  } catch {
+    config = {};
+  }
+  const auths = { ...config.auths ?? {} };
+  const helpers = { ...config.credHelpers ?? {} };
+  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
+  for (const registry of registries) {
+    auths[registry] = { auth };
+    delete helpers[registry];
+  }
+  if (typeof config.credsStore === "string") {
+    logger.warning(
+      `the docker config sets credsStore '${config.credsStore}', which docker consults before 'auths'; it is left out for this build so the given credentials for ${registries.join(", ")} are used`
+    );
+  }
+  const rest = { ...config };
+  delete rest.credsStore;
+  await (0, import_promises8.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises8.mkdtemp)((0, import_node_path8.join)(env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), "talos-kmod-docker-config-"));
+  try {
+    await (0, import_promises8.writeFile)(
+      (0, import_node_path8.join)(dir, "config.json"),
+      JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
+      { mode: 384 }
+    );
+    return await fn({
+      ...env,
+      DOCKER_CONFIG: dir,
+      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path8.join)(userDir, "buildx")
+    });
+  } finally {
+    await (0, import_promises8.rm)(dir, { recursive: true, force: true });
+  }
+}
+
 // packages/pipeline/src/build-kernel-pkg/options.ts
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 function validateCommon(o) {
@@ -41172,50 +41217,6 @@ function validateCommon(o) {
     }
   }
   return { makeArgs: parseMakeArgs(o.makeArgs), platforms };
-}
-
-// packages/pipeline/src/build-kernel-pkg/docker-config.ts
-var import_promises8 = require("node:fs/promises");
-var import_node_os2 = require("node:os");
-var import_node_path8 = require("node:path");
-async function withDockerCredentials(env, registry, credentials, logger, fn) {
-  if (!credentials) return fn(env);
-  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path8.join)(env.HOME ?? (0, import_node_os2.homedir)(), ".docker");
-  let config = {};
-  try {
-    config = JSON.parse(await (0, import_promises8.readFile)((0, import_node_path8.join)(userDir, "config.json"), "utf8"));
-  } catch {
-    config = {};
-  }
-  const auths = { ...config.auths ?? {} };
-  const helpers = { ...config.credHelpers ?? {} };
-  auths[registry] = {
-    auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64")
-  };
-  delete helpers[registry];
-  if (typeof config.credsStore === "string") {
-    logger.warning(
-      `the docker config sets credsStore '${config.credsStore}', which docker consults before 'auths'; it is left out for this build so the given credentials for ${registry} are used`
-    );
-  }
-  const rest = { ...config };
-  delete rest.credsStore;
-  await (0, import_promises8.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises8.mkdtemp)((0, import_node_path8.join)(env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), "talos-kmod-docker-config-"));
-  try {
-    await (0, import_promises8.writeFile)(
-      (0, import_node_path8.join)(dir, "config.json"),
-      JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
-      { mode: 384 }
-    );
-    return await fn({
-      ...env,
-      DOCKER_CONFIG: dir,
-      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path8.join)(userDir, "buildx")
-    });
-  } finally {
-    await (0, import_promises8.rm)(dir, { recursive: true, force: true });
-  }
 }
 
 // packages/pipeline/src/build-kernel-pkg/make-step.ts
@@ -41549,7 +41550,7 @@ async function buildExtension(o, deps) {
     });
     const make = () => withDockerCredentials(
       deps.env ?? process.env,
-      o.registry,
+      [o.registry],
       o.credentials,
       logger,
       (env) => runMake(exec, logger, checkout.dir, args, env)

@@ -43635,36 +43635,49 @@ function parsePlatforms(items) {
   return out;
 }
 
-// packages/pipeline/src/build-installer/docker-config.ts
-var import_node_fs7 = require("node:fs");
+// packages/pipeline/src/shared/docker-credentials.ts
+var import_promises8 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
 var import_node_path12 = require("node:path");
-function writeDockerConfig(registries, credentials, env = process.env) {
-  const source = (0, import_node_path12.join)(env.DOCKER_CONFIG ?? (0, import_node_path12.join)((0, import_node_os5.homedir)(), ".docker"), "config.json");
+async function withDockerCredentials(env, registries, credentials, logger, fn) {
+  if (!credentials) return fn(env);
+  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path12.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
   let config = {};
-  if ((0, import_node_fs7.existsSync)(source)) {
-    try {
-      config = JSON.parse((0, import_node_fs7.readFileSync)(source, "utf8"));
-    } catch {
-      config = {};
-    }
+  try {
+    config = JSON.parse(await (0, import_promises8.readFile)((0, import_node_path12.join)(userDir, "config.json"), "utf8"));
+  } catch {
+    config = {};
   }
   const auths = { ...config.auths ?? {} };
   const helpers = { ...config.credHelpers ?? {} };
   const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString("base64");
-  for (const r of registries) {
-    auths[r] = { auth };
-    delete helpers[r];
+  for (const registry of registries) {
+    auths[registry] = { auth };
+    delete helpers[registry];
+  }
+  if (typeof config.credsStore === "string") {
+    logger.warning(
+      `the docker config sets credsStore '${config.credsStore}', which docker consults before 'auths'; it is left out for this build so the given credentials for ${registries.join(", ")} are used`
+    );
   }
   const rest = { ...config };
   delete rest.credsStore;
-  const dir = (0, import_node_fs7.mkdtempSync)((0, import_node_path12.join)((0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
-  (0, import_node_fs7.writeFileSync)(
-    (0, import_node_path12.join)(dir, "config.json"),
-    JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
-    { mode: 384 }
-  );
-  return { dir, dispose: () => (0, import_node_fs7.rmSync)(dir, { recursive: true, force: true }) };
+  await (0, import_promises8.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises8.mkdtemp)((0, import_node_path12.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
+  try {
+    await (0, import_promises8.writeFile)(
+      (0, import_node_path12.join)(dir, "config.json"),
+      JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
+      { mode: 384 }
+    );
+    return await fn({
+      ...env,
+      DOCKER_CONFIG: dir,
+      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path12.join)(userDir, "buildx")
+    });
+  } finally {
+    await (0, import_promises8.rm)(dir, { recursive: true, force: true });
+  }
 }
 
 // packages/pipeline/src/build-installer/publish.ts
@@ -43729,7 +43742,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 }
 
 // packages/pipeline/src/build-installer/produce.ts
-var import_node_fs9 = require("node:fs");
+var import_node_fs8 = require("node:fs");
 var import_node_os6 = require("node:os");
 var import_node_path14 = require("node:path");
 
@@ -43813,10 +43826,10 @@ function needsInsecure(refs, insecureRegistries) {
 }
 
 // packages/pipeline/src/build-installer/run-imager.ts
-var import_node_fs8 = require("node:fs");
+var import_node_fs7 = require("node:fs");
 var import_node_path13 = require("node:path");
 function requireTarball(path, arch2, how) {
-  if (!(0, import_node_fs8.existsSync)(path) || !(0, import_node_fs8.statSync)(path).isFile()) {
+  if (!(0, import_node_fs7.existsSync)(path) || !(0, import_node_fs7.statSync)(path).isFile()) {
     throw new UserError(
       `the imager did not write ${path} for ${arch2}: ${how} finished without it. Check the imager output above (older talos Makefiles ignore a failed platform but the last), and that the imager was built for ${arch2} (INSTALLER_ARCH).`
     );
@@ -43825,7 +43838,7 @@ function requireTarball(path, arch2, how) {
 }
 async function runImagerWithMake(input, deps) {
   for (const arch2 of input.arches)
-    (0, import_node_fs8.rmSync)(installerTarballPath(input.talosDir, arch2), { force: true });
+    (0, import_node_fs7.rmSync)(installerTarballPath(input.talosDir, arch2), { force: true });
   const args = imageInstallerMakeArgs({
     ...input.target,
     imagerArgs: buildImagerArgs(input.imager)
@@ -43849,12 +43862,12 @@ async function runImagerWithMake(input, deps) {
   return out;
 }
 async function runImagerWithDocker(input, deps) {
-  (0, import_node_fs8.mkdirSync)(input.outDir, { recursive: true });
+  (0, import_node_fs7.mkdirSync)(input.outDir, { recursive: true });
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
     const path = (0, import_node_path13.join)(input.outDir, installerTarballName(arch2));
-    (0, import_node_fs8.rmSync)(path, { force: true });
+    (0, import_node_fs7.rmSync)(path, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
       imagerImage: input.imagerImage,
@@ -43925,7 +43938,7 @@ async function produceTarballs(v2, pinned, deps) {
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
-  const outDir = v2.outDir ?? (0, import_node_fs9.mkdtempSync)((0, import_node_path14.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs8.mkdtempSync)((0, import_node_path14.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps
@@ -43980,13 +43993,17 @@ function formatDuration(seconds) {
 async function buildInstaller(options, deps) {
   const v2 = validateBuildInstallerOptions(options, deps.uuid);
   if (!options.credentials) return run(options, v2, deps);
-  const hosts = [options.registry, v2.destination.registry];
-  const config = writeDockerConfig(hosts, options.credentials, { ...process.env, ...deps.env });
-  try {
-    return await run(options, v2, { ...deps, env: { ...deps.env, DOCKER_CONFIG: config.dir } });
-  } finally {
-    config.dispose();
-  }
+  const hosts = [.../* @__PURE__ */ new Set([options.registry, v2.destination.registry])];
+  return withDockerCredentials(
+    { ...process.env, ...deps.env },
+    hosts,
+    options.credentials,
+    deps.logger,
+    (env) => run(options, v2, {
+      ...deps,
+      env: { ...deps.env, DOCKER_CONFIG: env.DOCKER_CONFIG, BUILDX_CONFIG: env.BUILDX_CONFIG }
+    })
+  );
 }
 async function run(options, v2, deps) {
   const { logger } = deps;

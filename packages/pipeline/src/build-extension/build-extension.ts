@@ -19,7 +19,7 @@ import {
   withPinnedPkgsImage,
   type ExtensionsCheckout,
 } from '@talos-kmod/talos';
-import { withDockerCredentials } from '../build-kernel-pkg/docker-config';
+import { withDockerCredentials } from '../shared/docker-credentials';
 import { runMake } from '../build-kernel-pkg/make-step';
 import { metadataPath } from '../build-kernel-pkg/metadata';
 import { preflightRegistry } from '../build-kernel-pkg/preflight';
@@ -135,7 +135,7 @@ export async function buildExtension(
       ...(metaDir ? { ciArgs: [metadataFileCiArg(metaDir)] } : {}),
     });
     const make = () =>
-      withDockerCredentials(deps.env ?? process.env, o.registry, o.credentials, logger, (env) =>
+      withDockerCredentials(deps.env ?? process.env, [o.registry], o.credentials, logger, (env) =>
         runMake(exec, logger, checkout.dir, args, env),
       );
     if (pinnedPkg && pkgName) {

@@ -9,7 +9,7 @@
 import type { ExecFn, Logger } from '@talos-kmod/common';
 import { parseReference, type RegistryOptions } from '@talos-kmod/oci';
 import { isTtlSh, parseTtlShLifetime } from '@talos-kmod/talos';
-import { writeDockerConfig } from './docker-config';
+import { withDockerCredentials } from '../shared/docker-credentials';
 import {
   validateBuildInstallerOptions,
   type BuildInstallerOptions,
@@ -53,13 +53,18 @@ export async function buildInstaller(
 ): Promise<BuildInstallerResult> {
   const v = validateBuildInstallerOptions(options, deps.uuid);
   if (!options.credentials) return run(options, v, deps);
-  const hosts = [options.registry, v.destination.registry];
-  const config = writeDockerConfig(hosts, options.credentials, { ...process.env, ...deps.env });
-  try {
-    return await run(options, v, { ...deps, env: { ...deps.env, DOCKER_CONFIG: config.dir } });
-  } finally {
-    config.dispose();
-  }
+  const hosts = [...new Set([options.registry, v.destination.registry])];
+  return withDockerCredentials(
+    { ...process.env, ...deps.env },
+    hosts,
+    options.credentials,
+    deps.logger,
+    (env) =>
+      run(options, v, {
+        ...deps,
+        env: { ...deps.env, DOCKER_CONFIG: env.DOCKER_CONFIG, BUILDX_CONFIG: env.BUILDX_CONFIG },
+      }),
+  );
 }
 
 async function run(

@@ -21,7 +21,7 @@ import type { ResultCache } from '../build-cache/result-cache';
 import { kernelPkgCacheKey } from './cache-key';
 import type { KernelPkgRecord } from './cache-record';
 import { restoreRecord, saveRecord } from './cache-step';
-import { withDockerCredentials } from './docker-config';
+import { withDockerCredentials } from '../shared/docker-credentials';
 import { runMake } from './make-step';
 import { metadataPath } from './metadata';
 import {
@@ -164,7 +164,7 @@ function make(ctx: RunContext, args: readonly string[]): Promise<void> {
   const { o, deps, checkout } = ctx;
   return withDockerCredentials(
     deps.env ?? process.env,
-    o.registry,
+    [o.registry],
     o.credentials,
     deps.logger,
     (env) => runMake(deps.exec, deps.logger, checkout.dir, args, env),

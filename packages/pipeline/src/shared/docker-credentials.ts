@@ -1,19 +1,19 @@
 /**
- * Credentials for the docker/buildx commands make runs. With explicit registry credentials, a
- * temporary DOCKER_CONFIG holds the user's config plus an `auths` entry for the registry (its
- * credential helper, which would win, is dropped for that registry only); BUILDX_CONFIG keeps
- * pointing at the user's buildx directory, so the builder chosen by docker/setup-buildx-action
- * stays selected. The directory is removed afterwards.
+ * Credentials for the docker/buildx commands that make and the imager run. With explicit registry
+ * credentials, a temporary DOCKER_CONFIG holds the user's config plus an `auths` entry for each
+ * registry (their credential helpers, which would win, are dropped for those registries only);
+ * BUILDX_CONFIG keeps pointing at the user's buildx directory, so the builder chosen by
+ * docker/setup-buildx-action stays selected. The directory is removed afterwards.
  */
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from '@talos-kmod/common';
 
-/** Runs `fn` with an environment whose docker config carries `credentials` for `registry`. */
+/** Runs `fn` with an environment whose docker config carries `credentials` for `registries`. */
 export async function withDockerCredentials<T>(
   env: NodeJS.ProcessEnv,
-  registry: string,
+  registries: readonly string[],
   credentials: { readonly username: string; readonly password: string } | undefined,
   logger: Logger,
   fn: (env: NodeJS.ProcessEnv) => Promise<T>,
@@ -31,14 +31,15 @@ export async function withDockerCredentials<T>(
   }
   const auths = { ...((config.auths as Record<string, unknown> | undefined) ?? {}) };
   const helpers = { ...((config.credHelpers as Record<string, unknown> | undefined) ?? {}) };
-  auths[registry] = {
-    auth: Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64'),
-  };
-  delete helpers[registry];
+  const auth = Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64');
+  for (const registry of registries) {
+    auths[registry] = { auth };
+    delete helpers[registry];
+  }
   if (typeof config.credsStore === 'string') {
     logger.warning(
       `the docker config sets credsStore '${config.credsStore}', which docker consults before 'auths'; ` +
-        `it is left out for this build so the given credentials for ${registry} are used`,
+        `it is left out for this build so the given credentials for ${registries.join(', ')} are used`,
     );
   }
   const rest = { ...config };
