@@ -41219,7 +41219,7 @@ function validateCommon(o) {
   return { makeArgs: parseMakeArgs(o.makeArgs), platforms };
 }
 
-// packages/pipeline/src/build-kernel-pkg/make-step.ts
+// packages/pipeline/src/shared/make-step.ts
 var makeTailLines = 40;
 async function runMake(exec, logger, dir, args, env) {
   const targets = args.filter((a) => !a.includes("="));
@@ -41245,7 +41245,7 @@ async function runMake(exec, logger, dir, args, env) {
   });
 }
 
-// packages/pipeline/src/build-kernel-pkg/metadata.ts
+// packages/pipeline/src/shared/metadata.ts
 var import_promises9 = require("node:fs/promises");
 var import_node_path9 = require("node:path");
 async function readBuildxMetadata(path) {
@@ -41269,7 +41269,7 @@ function metadataPath(dir, target) {
   return (0, import_node_path9.join)(dir, `${target}.metadata.json`);
 }
 
-// packages/pipeline/src/build-kernel-pkg/preflight.ts
+// packages/pipeline/src/shared/preflight.ts
 var RegistryAccessError = class extends UserError {
   name = "UserError";
   exitCode = 2;
@@ -41289,7 +41289,7 @@ async function preflightRegistry(client, probe, registry) {
   }
 }
 
-// packages/pipeline/src/build-kernel-pkg/resolve-pushed.ts
+// packages/pipeline/src/shared/resolve-pushed.ts
 async function resolvePushed(client, targets, logger) {
   const out = {};
   for (const t of targets) {
@@ -41360,7 +41360,7 @@ var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 var import_asn1_schema3 = __toESM(require_cjs2(), 1);
 var import_asn1_cms2 = __toESM(require_cjs5(), 1);
 
-// packages/pipeline/src/build-kernel-pkg/step-support.ts
+// packages/pipeline/src/shared/step-support.ts
 var import_promises10 = require("node:fs/promises");
 var import_node_os3 = require("node:os");
 var import_node_path10 = require("node:path");

@@ -20,11 +20,11 @@ import {
   type ExtensionsCheckout,
 } from '@talos-kmod/talos';
 import { withDockerCredentials } from '../shared/docker-credentials';
-import { runMake } from '../build-kernel-pkg/make-step';
-import { metadataPath } from '../build-kernel-pkg/metadata';
-import { preflightRegistry } from '../build-kernel-pkg/preflight';
-import { resolvePushed } from '../build-kernel-pkg/resolve-pushed';
-import { createMetadataDir, stepRegistryOptions } from '../build-kernel-pkg/step-support';
+import { runMake } from '../shared/make-step';
+import { metadataPath } from '../shared/metadata';
+import { preflightRegistry } from '../shared/preflight';
+import { resolvePushed } from '../shared/resolve-pushed';
+import { createMetadataDir, stepRegistryOptions } from '../shared/step-support';
 import { versionFromMetadata } from './metadata-version';
 import { validateExtensionOptions, type BuildExtensionOptions } from './options';
 import { checkPulledPackages } from './pulled-packages';

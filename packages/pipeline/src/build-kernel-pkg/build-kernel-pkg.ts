@@ -22,21 +22,21 @@ import { kernelPkgCacheKey } from './cache-key';
 import type { KernelPkgRecord } from './cache-record';
 import { restoreRecord, saveRecord } from './cache-step';
 import { withDockerCredentials } from '../shared/docker-credentials';
-import { runMake } from './make-step';
-import { metadataPath } from './metadata';
+import { runMake } from '../shared/make-step';
+import { metadataPath } from '../shared/metadata';
 import {
   validateKernelPkgOptions,
   type BuildKernelPkgOptions,
   type ValidatedCommon,
 } from './options';
-import { preflightRegistry } from './preflight';
-import { resolvePushed } from './resolve-pushed';
+import { preflightRegistry } from '../shared/preflight';
+import { resolvePushed } from '../shared/resolve-pushed';
 import {
   signatureChecker,
   type SignatureCheck,
   type VerifyAgainstKernelFn,
 } from './signature-check';
-import { createMetadataDir, stepRegistryOptions } from './step-support';
+import { createMetadataDir, stepRegistryOptions } from '../shared/step-support';
 import { verifyAfterPush } from './verify-after-push';
 
 /** What the step needs from its caller. */
