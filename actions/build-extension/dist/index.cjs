@@ -41288,6 +41288,17 @@ async function preflightRegistry(client, probe, registry) {
     );
   }
 }
+async function preflightBuildx(build, dir, exec, env = process.env) {
+  if (!build || !/\bdocker\s+buildx\b/.test(build)) return;
+  try {
+    await exec("docker", ["buildx", "version"], { env, tailLines: 5 });
+  } catch (e) {
+    throw new UserError(
+      `the Makefile in ${dir} builds with docker buildx, but 'docker buildx version' failed (${describeError(e)}): install the Docker buildx plugin (Debian: docker-buildx; GitHub Actions: add docker/setup-buildx-action before this step)`,
+      { cause: e }
+    );
+  }
+}
 
 // packages/pipeline/src/shared/resolve-pushed.ts
 async function resolvePushed(client, targets, logger) {
@@ -41530,6 +41541,12 @@ async function buildExtension(o, deps) {
     if (o.pkgsPrefix && o.pkgsTag) {
       await checkPulledPackages(client, pkgYamlText, o.pkgsPrefix, o.pkgsTag, o.extension, pkgName);
     }
+    await preflightBuildx(
+      makeVariable(checkout.makefile, "BUILD"),
+      checkout.dir,
+      exec,
+      deps.env ?? process.env
+    );
     if (o.push) {
       await preflightRegistry(
         client,

@@ -18,11 +18,12 @@ import {
   resolveExtension,
   withPinnedPkgsImage,
   type ExtensionsCheckout,
+  makeVariable,
 } from '@talos-kmod/talos';
 import { withDockerCredentials } from '../shared/docker-credentials';
 import { runMake } from '../shared/make-step';
 import { metadataPath } from '../shared/metadata';
-import { preflightRegistry } from '../shared/preflight';
+import { preflightBuildx, preflightRegistry } from '../shared/preflight';
 import { resolvePushed } from '../shared/resolve-pushed';
 import { createMetadataDir, stepRegistryOptions } from '../shared/step-support';
 import { versionFromMetadata } from './metadata-version';
@@ -116,6 +117,12 @@ export async function buildExtension(
     if (o.pkgsPrefix && o.pkgsTag) {
       await checkPulledPackages(client, pkgYamlText, o.pkgsPrefix, o.pkgsTag, o.extension, pkgName);
     }
+    await preflightBuildx(
+      makeVariable(checkout.makefile, 'BUILD'),
+      checkout.dir,
+      exec,
+      deps.env ?? process.env,
+    );
     if (o.push) {
       await preflightRegistry(
         client,

@@ -16,6 +16,7 @@ import {
   readPkgsCheckout,
   resolvePkgsTargets,
   type PkgsCheckout,
+  makeVariable,
 } from '@talos-kmod/talos';
 import type { ResultCache } from '../build-cache/result-cache';
 import { kernelPkgCacheKey } from './cache-key';
@@ -29,7 +30,7 @@ import {
   type BuildKernelPkgOptions,
   type ValidatedCommon,
 } from './options';
-import { preflightRegistry } from '../shared/preflight';
+import { preflightBuildx, preflightRegistry } from '../shared/preflight';
 import { resolvePushed } from '../shared/resolve-pushed';
 import {
   signatureChecker,
@@ -112,6 +113,12 @@ export async function buildKernelPkg(
     notes,
     base: { targets, packages, pkgsTag: tag, pkgsPrefix: prefix },
   };
+  await preflightBuildx(
+    makeVariable(checkout.makefile, 'BUILD'),
+    checkout.dir,
+    deps.exec,
+    deps.env ?? process.env,
+  );
   if (!o.push) return buildWithoutPush(ctx);
   const client = createRegistryClient(regOptions);
   try {

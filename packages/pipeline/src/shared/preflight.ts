@@ -2,7 +2,7 @@
  * A registry check before a build that can take tens of minutes: the registry must answer (and
  * accept the credentials for a pull) before make starts, or the push at the end would fail.
  */
-import { UserError, describeError } from '@talos-kmod/common';
+import { UserError, describeError, type ExecFn } from '@talos-kmod/common';
 import { RegistryError, type RegistryClient } from '@talos-kmod/oci';
 
 /** The registry could not be reached or refused access (the CLI exits with 2, like other access errors). */
@@ -30,6 +30,29 @@ export async function preflightRegistry(
       {
         cause: e,
       },
+    );
+  }
+}
+
+/**
+ * When the checkout's Makefile builds with `docker buildx` (every upstream pkgs, extensions and
+ * talos branch does), checks that the buildx plugin answers before make starts: without it make
+ * fails with docker's confusing `unknown flag: --target`.
+ */
+export async function preflightBuildx(
+  build: string | undefined,
+  dir: string,
+  exec: ExecFn,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<void> {
+  if (!build || !/\bdocker\s+buildx\b/.test(build)) return;
+  try {
+    await exec('docker', ['buildx', 'version'], { env, tailLines: 5 });
+  } catch (e: unknown) {
+    throw new UserError(
+      `the Makefile in ${dir} builds with docker buildx, but 'docker buildx version' failed (${describeError(e)}): ` +
+        'install the Docker buildx plugin (Debian: docker-buildx; GitHub Actions: add docker/setup-buildx-action before this step)',
+      { cause: e },
     );
   }
 }
