@@ -41162,6 +41162,37 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
 }
 
+// packages/pipeline/src/shared/preflight.ts
+var RegistryAccessError = class extends UserError {
+  name = "UserError";
+  exitCode = 2;
+};
+async function preflightRegistry(client, probe, registry) {
+  try {
+    await client.head(probe);
+  } catch (e) {
+    const status = e instanceof RegistryError ? e.status : void 0;
+    const hint = status === 401 || status === 403 ? "log in first (docker/login-action, or registry-username and registry-password) and check the token may write packages" : "check the registry input (a plain-HTTP registry off loopback also needs insecure-registries)";
+    throw new RegistryAccessError(
+      `registry ${registry} is not usable before the build: ${describeError(e)}; ${hint}`,
+      {
+        cause: e
+      }
+    );
+  }
+}
+async function preflightBuildx(build, dir, exec, env = process.env) {
+  if (!build || !/\bdocker\s+buildx\b/.test(build)) return;
+  try {
+    await exec("docker", ["buildx", "version"], { env, tailLines: 5 });
+  } catch (e) {
+    throw new UserError(
+      `the Makefile in ${dir} builds with docker buildx, but 'docker buildx version' failed (${describeError(e)}): install the Docker buildx plugin (Debian: docker-buildx; GitHub Actions: add docker/setup-buildx-action before this step)`,
+      { cause: e }
+    );
+  }
+}
+
 // packages/pipeline/src/build-kernel-pkg/options.ts
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 function validateCommon(o) {
@@ -41267,37 +41298,6 @@ async function readBuildxMetadata(path) {
 }
 function metadataPath(dir, target) {
   return (0, import_node_path9.join)(dir, `${target}.metadata.json`);
-}
-
-// packages/pipeline/src/shared/preflight.ts
-var RegistryAccessError = class extends UserError {
-  name = "UserError";
-  exitCode = 2;
-};
-async function preflightRegistry(client, probe, registry) {
-  try {
-    await client.head(probe);
-  } catch (e) {
-    const status = e instanceof RegistryError ? e.status : void 0;
-    const hint = status === 401 || status === 403 ? "log in first (docker/login-action, or registry-username and registry-password) and check the token may write packages" : "check the registry input (a plain-HTTP registry off loopback also needs insecure-registries)";
-    throw new RegistryAccessError(
-      `registry ${registry} is not usable before the build: ${describeError(e)}; ${hint}`,
-      {
-        cause: e
-      }
-    );
-  }
-}
-async function preflightBuildx(build, dir, exec, env = process.env) {
-  if (!build || !/\bdocker\s+buildx\b/.test(build)) return;
-  try {
-    await exec("docker", ["buildx", "version"], { env, tailLines: 5 });
-  } catch (e) {
-    throw new UserError(
-      `the Makefile in ${dir} builds with docker buildx, but 'docker buildx version' failed (${describeError(e)}): install the Docker buildx plugin (Debian: docker-buildx; GitHub Actions: add docker/setup-buildx-action before this step)`,
-      { cause: e }
-    );
-  }
 }
 
 // packages/pipeline/src/shared/resolve-pushed.ts

@@ -39233,7 +39233,7 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => 
 
 // packages/pipeline/src/build-installer/options.ts
 var import_node_fs6 = require("node:fs");
-var import_node_path11 = require("node:path");
+var import_node_path12 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
@@ -43064,6 +43064,60 @@ async function walkImageFiles(image, options) {
   }
 }
 
+// packages/talos/src/make/makefile.ts
+var import_promises8 = require("node:fs/promises");
+var import_node_path10 = require("node:path");
+var assignment = /^([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|::=|:=|\+=|=)\s*(.*)$/;
+function parseMakefile(text) {
+  const targets = [];
+  const nonfree = [];
+  const assignments = [];
+  const lines = text.split(/\r?\n/);
+  let inDefine = false;
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    if (/^(export\s+)?define\s/.test(line)) inDefine = true;
+    if (inDefine) {
+      if (/^endef\b/.test(line)) inDefine = false;
+      continue;
+    }
+    if (line.startsWith("	") || line.startsWith("#")) continue;
+    const m = assignment.exec(line);
+    if (!m) continue;
+    const [, name = "", op = "=", rawValue = ""] = m;
+    const value = rawValue.replace(/\s+#.*$/, "").trim();
+    assignments.push({ name, op, value, line: i + 1 });
+    const list = name === "TARGETS" ? targets : name === "NONFREE_TARGETS" ? nonfree : void 0;
+    if (!list) continue;
+    if (op !== "+=") list.length = 0;
+    for (const t of value.split(/\s+/).filter(Boolean)) list.push({ name: t, line: i + 1 });
+  }
+  return { targets, nonfreeTargets: nonfree, assignments };
+}
+function makeVariable(info2, name) {
+  let value;
+  for (const a of info2.assignments) {
+    if (a.name !== name) continue;
+    if (a.op === "+=") value = value === void 0 ? a.value : `${value} ${a.value}`;
+    else if (a.op === "?=") value ??= a.value;
+    else value = a.value;
+  }
+  return value;
+}
+async function readMakefile(dir, what) {
+  const path = (0, import_node_path10.join)(dir, "Makefile");
+  try {
+    return parseMakefile(await (0, import_promises8.readFile)(path, "utf8"));
+  } catch (e) {
+    if (e.code === "ENOENT") {
+      throw new UserError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
+        cause: e
+      });
+    }
+    throw e;
+  }
+}
+
 // packages/talos/src/pkgs/kres.ts
 var import_yaml = __toESM(require_dist(), 1);
 
@@ -43223,13 +43277,13 @@ function imagerDockerRunArgs(options) {
 }
 
 // packages/talos/src/talos-repo/paths.ts
-var import_node_path10 = require("node:path");
+var import_node_path11 = require("node:path");
 var talosArtifactsDir = "_out";
 function installerTarballName(arch2) {
   return `installer-${arch2}.tar`;
 }
 function installerTarballPath(talosDir, arch2) {
-  return (0, import_node_path10.join)(talosDir, talosArtifactsDir, installerTarballName(arch2));
+  return (0, import_node_path11.join)(talosDir, talosArtifactsDir, installerTarballName(arch2));
 }
 
 // packages/talos/src/talos-repo/imager-exit-codes.ts
@@ -43522,16 +43576,16 @@ function validateBuildInstallerOptions(options, newUuid) {
     );
   }
   const mode = talosDir ? "talos-dir" : "imager-image";
-  const absoluteTalosDir = talosDir ? (0, import_node_path11.resolve)(talosDir) : void 0;
+  const absoluteTalosDir = talosDir ? (0, import_node_path12.resolve)(talosDir) : void 0;
   if (absoluteTalosDir) {
     assertMakeValue("input 'talos-dir'", absoluteTalosDir);
-    if (!(0, import_node_fs6.existsSync)((0, import_node_path11.join)(absoluteTalosDir, "Makefile"))) {
+    if (!(0, import_node_fs6.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
       throw new UserError(
         `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`
       );
     }
   }
-  const outDir = options.outDir ? (0, import_node_path11.resolve)(options.outDir) : void 0;
+  const outDir = options.outDir ? (0, import_node_path12.resolve)(options.outDir) : void 0;
   if (outDir) assertMakeValue("the output directory", outDir);
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
@@ -43636,15 +43690,15 @@ function parsePlatforms(items) {
 }
 
 // packages/pipeline/src/shared/docker-credentials.ts
-var import_promises8 = require("node:fs/promises");
+var import_promises9 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
-var import_node_path12 = require("node:path");
+var import_node_path13 = require("node:path");
 async function withDockerCredentials(env, registries, credentials, logger, fn) {
   if (!credentials) return fn(env);
-  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path12.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
+  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path13.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
   let config = {};
   try {
-    config = JSON.parse(await (0, import_promises8.readFile)((0, import_node_path12.join)(userDir, "config.json"), "utf8"));
+    config = JSON.parse(await (0, import_promises9.readFile)((0, import_node_path13.join)(userDir, "config.json"), "utf8"));
   } catch {
     config = {};
   }
@@ -43662,21 +43716,21 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  await (0, import_promises8.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises8.mkdtemp)((0, import_node_path12.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
+  await (0, import_promises9.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises9.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
   try {
-    await (0, import_promises8.writeFile)(
-      (0, import_node_path12.join)(dir, "config.json"),
+    await (0, import_promises9.writeFile)(
+      (0, import_node_path13.join)(dir, "config.json"),
       JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
       { mode: 384 }
     );
     return await fn({
       ...env,
       DOCKER_CONFIG: dir,
-      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path12.join)(userDir, "buildx")
+      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path13.join)(userDir, "buildx")
     });
   } finally {
-    await (0, import_promises8.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises9.rm)(dir, { recursive: true, force: true });
   }
 }
 
@@ -43744,7 +43798,20 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 // packages/pipeline/src/build-installer/produce.ts
 var import_node_fs8 = require("node:fs");
 var import_node_os6 = require("node:os");
-var import_node_path14 = require("node:path");
+var import_node_path15 = require("node:path");
+
+// packages/pipeline/src/shared/preflight.ts
+async function preflightBuildx(build, dir, exec, env = process.env) {
+  if (!build || !/\bdocker\s+buildx\b/.test(build)) return;
+  try {
+    await exec("docker", ["buildx", "version"], { env, tailLines: 5 });
+  } catch (e) {
+    throw new UserError(
+      `the Makefile in ${dir} builds with docker buildx, but 'docker buildx version' failed (${describeError(e)}): install the Docker buildx plugin (Debian: docker-buildx; GitHub Actions: add docker/setup-buildx-action before this step)`,
+      { cause: e }
+    );
+  }
+}
 
 // packages/pipeline/src/build-installer/exec-step.ts
 async function runLogged(exec, logger, file, args, options) {
@@ -43769,6 +43836,13 @@ function makeEnv(talosDir, extra = {}) {
   return { ...process.env, ...extra, PWD: talosDir };
 }
 async function buildInstallerBaseAndImager(input, deps) {
+  const makefile = await readMakefile(input.talosDir, "a siderolabs/talos checkout");
+  await preflightBuildx(
+    makeVariable(makefile, "BUILD"),
+    input.talosDir,
+    deps.exec,
+    makeEnv(input.talosDir, input.env)
+  );
   const tag = input.tag ?? await describeTag(input.talosDir, deps.exec);
   const target = {
     imageRegistry: input.registry,
@@ -43827,7 +43901,7 @@ function needsInsecure(refs, insecureRegistries) {
 
 // packages/pipeline/src/build-installer/run-imager.ts
 var import_node_fs7 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_path14 = require("node:path");
 function requireTarball(path, arch2, how) {
   if (!(0, import_node_fs7.existsSync)(path) || !(0, import_node_fs7.statSync)(path).isFile()) {
     throw new UserError(
@@ -43866,7 +43940,7 @@ async function runImagerWithDocker(input, deps) {
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
-    const path = (0, import_node_path13.join)(input.outDir, installerTarballName(arch2));
+    const path = (0, import_node_path14.join)(input.outDir, installerTarballName(arch2));
     (0, import_node_fs7.rmSync)(path, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
@@ -43938,7 +44012,7 @@ async function produceTarballs(v2, pinned, deps) {
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
-  const outDir = v2.outDir ?? (0, import_node_fs8.mkdtempSync)((0, import_node_path14.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs8.mkdtempSync)((0, import_node_path15.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps

@@ -10,7 +10,10 @@ import {
   installerBaseImagerMakeArgs,
   talosImageReference,
   type TalosMakeTarget,
+  makeVariable,
+  readMakefile,
 } from '@talos-kmod/talos';
+import { preflightBuildx } from '../shared/preflight';
 import { runLogged } from './exec-step';
 
 /** Pinned references of what `make installer-base imager` pushed. */
@@ -38,6 +41,13 @@ export async function buildInstallerBaseAndImager(
   },
   deps: { exec: ExecFn; logger: Logger; registry: RegistryOptions },
 ): Promise<BuiltImager> {
+  const makefile = await readMakefile(input.talosDir, 'a siderolabs/talos checkout');
+  await preflightBuildx(
+    makeVariable(makefile, 'BUILD'),
+    input.talosDir,
+    deps.exec,
+    makeEnv(input.talosDir, input.env),
+  );
   const tag = input.tag ?? (await describeTag(input.talosDir, deps.exec));
   const target: TalosMakeTarget = {
     imageRegistry: input.registry,
