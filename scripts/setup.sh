@@ -2,7 +2,8 @@
 # Prepares a machine for the tests and the demo. Idempotent; run as root (CI runs it as root).
 #  - installs the Debian packages the tests use: the Docker engine, the distribution registry,
 #    skopeo, kmod, kernel headers + kbuild (to build and sign real modules), compressors, openssl;
-#  - npm ci, then builds the CLI bundle so `npx talos-kmod` works;
+#  - npm ci, then builds the CLI bundle so `npx talos-kmod` works (the action bundles are committed;
+#    `npm run build` rebuilds them and `npm run check-dist` compares);
 #  - starts dockerd (vfs, no iptables, no bridge) when no engine answers.
 set -euo pipefail
 cd "$(dirname "$0")/.."
