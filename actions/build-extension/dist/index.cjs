@@ -40262,12 +40262,16 @@ var import_node_zlib = require("node:zlib");
 var pieceBytes = 1024 * 1024;
 var sampleBytes = 16 * 1024;
 var gzipAsync = (0, import_node_util.promisify)(import_node_zlib.gzip);
+var gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);
 
 // packages/oci/src/push/push.ts
 var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
 };
+
+// packages/oci/src/tar/stream-reader.ts
+var maxMetaSize = 1024 * 1024;
 
 // packages/oci/src/files/walk.ts
 var prefetchBytes = 8 * 1024 * 1024;

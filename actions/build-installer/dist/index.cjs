@@ -41988,8 +41988,8 @@ async function dockerArchiveStore(tar, description, ref, close) {
   };
   const layers = [];
   for (const [i, name] of layerNames.entries()) {
-    const member = tar.get(name);
-    if (!member)
+    const member2 = tar.get(name);
+    if (!member2)
       throw new UserError(`${description} is missing layer ${name}: the archive is incomplete`);
     const compression = sniffCompression(await head(tar, name));
     let digest;
@@ -42002,7 +42002,7 @@ async function dockerArchiveStore(tar, description, ref, close) {
       mediaType = compression === "gzip" ? mediaTypes.dockerLayerGzip : mediaTypes.ociLayerZstd;
     }
     paths.set(digest, name);
-    layers.push({ mediaType, digest, size: member.header.size });
+    layers.push({ mediaType, digest, size: member2.header.size });
   }
   const manifest = {
     schemaVersion: 2,
@@ -42427,16 +42427,37 @@ async function* piecesOf(input, size) {
   }
   if (filled > 0) yield Buffer.concat(parts, filled);
 }
+var gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);
+var maxStoredBlock = 65535;
+function storedMember(piece) {
+  const blocks = Math.max(1, Math.ceil(piece.length / maxStoredBlock));
+  const out = Buffer.allocUnsafe(gzipHeader.length + blocks * 5 + piece.length + 8);
+  let at = gzipHeader.copy(out, 0);
+  for (let from = 0, i = 0; i < blocks; i++, from += maxStoredBlock) {
+    const n = Math.min(maxStoredBlock, piece.length - from);
+    out[at] = i === blocks - 1 ? 1 : 0;
+    out.writeUInt16LE(n, at + 1);
+    out.writeUInt16LE(n ^ 65535, at + 3);
+    at += 5 + piece.copy(out, at + 5, from, from + n);
+  }
+  out.writeUInt32LE((0, import_node_zlib.crc32)(piece), at);
+  out.writeUInt32LE(piece.length >>> 0, at + 4);
+  return out;
+}
+async function member(piece, level) {
+  if (level === 0 || looksIncompressible(piece)) return storedMember(piece);
+  return gzipAsync(piece, { level, chunkSize: piece.length + 1024 });
+}
 async function* gzipMembers(input, level) {
   const queue = [];
   try {
     let any = false;
     for await (const piece of piecesOf(input, pieceBytes)) {
       any = true;
-      queue.push(gzipAsync(piece, { level: looksIncompressible(piece) ? 0 : level }));
+      queue.push(member(piece, level));
       if (queue.length >= inFlight) yield await queue.shift();
     }
-    if (!any) queue.push(gzipAsync(Buffer.alloc(0), { level }));
+    if (!any) queue.push(member(Buffer.alloc(0), level));
     while (queue.length > 0) yield await queue.shift();
   } finally {
     await Promise.allSettled(queue);
@@ -42454,11 +42475,11 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
     out.on("error", reject);
   });
   try {
-    for await (const member of gzipMembers(input, level)) {
-      hash.update(member);
-      size += member.length;
-      progress.add(member.length);
-      if (!out.write(member)) await new Promise((r) => out.once("drain", r));
+    for await (const member2 of gzipMembers(input, level)) {
+      hash.update(member2);
+      size += member2.length;
+      progress.add(member2.length);
+      if (!out.write(member2)) await new Promise((r) => out.once("drain", r));
     }
   } catch (e) {
     out.destroy();
@@ -42506,7 +42527,7 @@ async function saveLayerCache(cache, path = layerCachePath()) {
   }
 }
 function layerCacheKey(sourceDigest, level) {
-  return `${sourceDigest}|gzip-members-1MiB-level${level}|v1`;
+  return `${sourceDigest}|gzip-members-1MiB-level${level}|v2`;
 }
 
 // packages/oci/src/push/limit.ts
@@ -42781,6 +42802,7 @@ async function pushIndex(dest, manifests, options = {}) {
 var import_node_path9 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
+var maxMetaSize = 1024 * 1024;
 async function readTarStream(input, visitor, what) {
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
@@ -42795,12 +42817,13 @@ async function readTarStream(input, visitor, what) {
     collecting = void 0;
     skip = padding(c.header.size);
     if (c.meta) {
-      if (c.header.type === "pax-header") meta.pax = parsePax(c.buf);
-      else if (c.header.type === "gnu-long-name") meta.longName = decodeLongName(c.buf);
-      else if (c.header.type === "gnu-long-link") meta.longLink = decodeLongName(c.buf);
+      const data = Buffer.concat(c.chunks);
+      if (c.header.type === "pax-header") meta.pax = parsePax(data);
+      else if (c.header.type === "gnu-long-name") meta.longName = decodeLongName(data);
+      else if (c.header.type === "gnu-long-link") meta.longLink = decodeLongName(data);
       return;
     }
-    return visitor.entry(c.header, c.buf);
+    return visitor.entry(c.header, c.chunks);
   };
   const onHeader = () => {
     let raw2;
@@ -42818,7 +42841,12 @@ async function readTarStream(input, visitor, what) {
         skip = raw2.size + padding(raw2.size);
         return;
       }
-      collecting = { header: raw2, buf: Buffer.alloc(raw2.size), fill: 0, meta: true };
+      if (raw2.size > maxMetaSize) {
+        throw new Error(
+          `${what}: a ${raw2.type} entry of ${raw2.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
+        );
+      }
+      collecting = { header: raw2, chunks: [], remaining: raw2.size, meta: true };
       if (raw2.size === 0) return finishCollect();
       return;
     }
@@ -42827,7 +42855,7 @@ async function readTarStream(input, visitor, what) {
     const contentSize = h.type === "file" ? h.size : raw2.size;
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
-      collecting = { header: h, buf: Buffer.allocUnsafe(contentSize), fill: 0, meta: false };
+      collecting = { header: h, chunks: [], remaining: contentSize, meta: false };
       if (contentSize === 0) return finishCollect();
       return;
     }
@@ -42847,11 +42875,11 @@ async function readTarStream(input, visitor, what) {
       }
       if (collecting) {
         const c = collecting;
-        const n2 = Math.min(c.buf.length - c.fill, chunk.length - off);
-        chunk.copy(c.buf, c.fill, off, off + n2);
-        c.fill += n2;
+        const n2 = Math.min(c.remaining, chunk.length - off);
+        c.chunks.push(off === 0 && n2 === chunk.length ? chunk : chunk.subarray(off, off + n2));
+        c.remaining -= n2;
         off += n2;
-        if (c.fill === c.buf.length) {
+        if (c.remaining === 0) {
           const p = finishCollect();
           if (p) await p;
         }
@@ -42977,7 +43005,17 @@ async function openLayerContent(image, index) {
   raw2.on("error", (e) => d.destroy(e));
   return prefetch(raw2.pipe(d), prefetchBytes);
 }
-async function walkImageFiles(image, options) {
+function walkImageFiles(image, options) {
+  const { onFile, ...filter } = options;
+  return walkImageFileChunks(image, {
+    ...filter,
+    onFile: (file, content) => onFile(file, content && joinChunks(content, file.size))
+  });
+}
+function joinChunks(chunks, size) {
+  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size);
+}
+async function walkImageFileChunks(image, options) {
   const maxFileSize = options.maxFileSize ?? 512 * 1024 * 1024;
   const seen = /* @__PURE__ */ new Set();
   const whitedOut = /* @__PURE__ */ new Set();

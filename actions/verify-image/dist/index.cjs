@@ -61957,6 +61957,7 @@ var import_node_zlib = require("node:zlib");
 var pieceBytes = 1024 * 1024;
 var sampleBytes = 16 * 1024;
 var gzipAsync = (0, import_node_util.promisify)(import_node_zlib.gzip);
+var gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);
 
 // packages/oci/src/push/push.ts
 var gzipMediaType = {
@@ -61968,6 +61969,7 @@ var gzipMediaType = {
 var import_node_path6 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
+var maxMetaSize = 1024 * 1024;
 async function readTarStream(input, visitor, what) {
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
@@ -61982,12 +61984,13 @@ async function readTarStream(input, visitor, what) {
     collecting = void 0;
     skip2 = padding(c.header.size);
     if (c.meta) {
-      if (c.header.type === "pax-header") meta.pax = parsePax(c.buf);
-      else if (c.header.type === "gnu-long-name") meta.longName = decodeLongName(c.buf);
-      else if (c.header.type === "gnu-long-link") meta.longLink = decodeLongName(c.buf);
+      const data = Buffer.concat(c.chunks);
+      if (c.header.type === "pax-header") meta.pax = parsePax(data);
+      else if (c.header.type === "gnu-long-name") meta.longName = decodeLongName(data);
+      else if (c.header.type === "gnu-long-link") meta.longLink = decodeLongName(data);
       return;
     }
-    return visitor.entry(c.header, c.buf);
+    return visitor.entry(c.header, c.chunks);
   };
   const onHeader = () => {
     let raw2;
@@ -62005,7 +62008,12 @@ async function readTarStream(input, visitor, what) {
         skip2 = raw2.size + padding(raw2.size);
         return;
       }
-      collecting = { header: raw2, buf: Buffer.alloc(raw2.size), fill: 0, meta: true };
+      if (raw2.size > maxMetaSize) {
+        throw new Error(
+          `${what}: a ${raw2.type} entry of ${raw2.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
+        );
+      }
+      collecting = { header: raw2, chunks: [], remaining: raw2.size, meta: true };
       if (raw2.size === 0) return finishCollect();
       return;
     }
@@ -62014,7 +62022,7 @@ async function readTarStream(input, visitor, what) {
     const contentSize = h.type === "file" ? h.size : raw2.size;
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
-      collecting = { header: h, buf: Buffer.allocUnsafe(contentSize), fill: 0, meta: false };
+      collecting = { header: h, chunks: [], remaining: contentSize, meta: false };
       if (contentSize === 0) return finishCollect();
       return;
     }
@@ -62034,11 +62042,11 @@ async function readTarStream(input, visitor, what) {
       }
       if (collecting) {
         const c = collecting;
-        const n2 = Math.min(c.buf.length - c.fill, chunk.length - off);
-        chunk.copy(c.buf, c.fill, off, off + n2);
-        c.fill += n2;
+        const n2 = Math.min(c.remaining, chunk.length - off);
+        c.chunks.push(off === 0 && n2 === chunk.length ? chunk : chunk.subarray(off, off + n2));
+        c.remaining -= n2;
         off += n2;
-        if (c.fill === c.buf.length) {
+        if (c.remaining === 0) {
           const p = finishCollect();
           if (p) await p;
         }
@@ -62164,7 +62172,7 @@ async function openLayerContent(image, index) {
   raw2.on("error", (e) => d.destroy(e));
   return prefetch(raw2.pipe(d), prefetchBytes);
 }
-async function walkImageFiles(image, options) {
+async function walkImageFileChunks(image, options) {
   const maxFileSize = options.maxFileSize ?? 512 * 1024 * 1024;
   const seen = /* @__PURE__ */ new Set();
   const whitedOut = /* @__PURE__ */ new Set();
@@ -63796,7 +63804,7 @@ function directoryTree(root) {
     description: root,
     walk: async (options) => {
       for await (const { file, abs } of walkDir(root, "")) {
-        const content = file.type === "file" && options.want(file) ? await (0, import_promises6.readFile)(abs) : void 0;
+        const content = file.type === "file" && options.want(file) ? [await (0, import_promises6.readFile)(abs)] : void 0;
         await options.onFile(file, content);
       }
     }
@@ -63809,7 +63817,7 @@ function imageTree(description, image) {
     description,
     ...image.platform ? { platform: image.platform } : {},
     digest: image.digest,
-    walk: (options) => walkImageFiles(image, { want: options.want, onFile: options.onFile })
+    walk: (options) => walkImageFileChunks(image, { want: options.want, onFile: options.onFile })
   };
 }
 function plainDirectory(spec) {
@@ -63891,13 +63899,6 @@ function intReader(bytes, little) {
 function utf8(bytes, start = 0, end = bytes.length) {
   return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8");
 }
-function latin1(bytes) {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
-}
-function indexOfNul(bytes, start, end) {
-  const i = bytes.subarray(start, end).indexOf(0);
-  return i < 0 ? end : start + i;
-}
 function bytesEqualAscii(bytes, at, ascii) {
   if (at < 0 || at + ascii.length > bytes.length) return false;
   for (let i = 0; i < ascii.length; i++) {
@@ -63926,9 +63927,75 @@ function colonHexLines(bytes, perLine) {
 }
 var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
 
+// packages/kmod/src/internal/alloc.ts
+var allocationProbe = { largest: 0, total: 0 };
+function record(n) {
+  if (n > allocationProbe.largest) allocationProbe.largest = n;
+  allocationProbe.total += n;
+}
+function allocate(n) {
+  record(n);
+  return new Uint8Array(n);
+}
+function allocateForRead(n) {
+  record(n);
+  return Buffer.allocUnsafe(n);
+}
+function copyBytes(view) {
+  record(view.length);
+  return view.slice();
+}
+function concatChunks(chunks, total) {
+  if (chunks.length === 1 && chunks[0]?.length === total) return chunks[0];
+  const out = allocate(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+function recordAllocation(n) {
+  record(n);
+}
+
 // packages/kmod/src/internal/source.ts
 function bufferSource(data) {
   return { size: data.length, read: (offset, length) => data.subarray(offset, offset + length) };
+}
+function chunkedSource(chunks) {
+  const [only] = chunks;
+  if (chunks.length === 1 && only) return bufferSource(only);
+  const starts = [];
+  let size = 0;
+  for (const c of chunks) {
+    starts.push(size);
+    size += c.length;
+  }
+  return {
+    size,
+    read(offset, length) {
+      let lo = 0;
+      let hi = chunks.length - 1;
+      while (lo < hi) {
+        const mid = lo + hi + 1 >> 1;
+        if ((starts[mid] ?? 0) <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      let from = offset - (starts[lo] ?? 0);
+      const first = chunks[lo];
+      if (first && from + length <= first.length) return first.subarray(from, from + length);
+      const out = allocateForRead(length);
+      for (let done = 0, i = lo; done < length; i++, from = 0) {
+        const c = chunks[i];
+        if (!c) break;
+        const n = Math.min(c.length - from, length - done);
+        out.set(c.subarray(from, from + n), done);
+        done += n;
+      }
+      return out;
+    }
+  };
 }
 function inBounds(size, offset, length) {
   return Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && offset + length <= size;
@@ -64090,55 +64157,21 @@ function findSections(src, table, layout, little, wanted, problems) {
 }
 
 // packages/kmod/src/internal/elf/modinfo.ts
-function parseModinfo(section) {
-  const entries = [];
-  for (const s of utf8(section).split("\0")) {
-    if (s === "") continue;
-    const eq = s.indexOf("=");
-    entries.push(eq < 0 ? { key: s, value: "" } : { key: s.slice(0, eq), value: s.slice(eq + 1) });
-  }
-  return entries;
-}
-
-// packages/kmod/src/internal/elf/versions.ts
-var ENTRY = 64;
-function parseVersions(section, bits, little, problems) {
-  const out = [];
-  const r = intReader(section, little);
-  const crcSize = bits / 8;
-  const count2 = Math.floor(section.length / ENTRY);
-  if (section.length % ENTRY !== 0) {
-    problems.push(`__versions is ${section.length} bytes, not a multiple of ${ENTRY}`);
-  }
-  const text = latin1(section);
-  for (let i = 0; i < count2; i++) {
-    const base = i * ENTRY;
-    const crc = crcSize === 4 ? r.u32(base) : r.u64(base);
-    const nul = text.indexOf("\0", base + crcSize);
-    const end = nul < 0 || nul > base + ENTRY ? base + ENTRY : nul;
-    const name = text.slice(base + crcSize, end);
-    out.push({
-      symbol: /[^ -~]/.test(name) ? utf8(section, base + crcSize, end) : name,
-      crc
-    });
-  }
-  return out;
-}
-function parseExtendedVersions(names, crcs, little, problems) {
-  const out = [];
-  const r = intReader(crcs, little);
-  const count2 = Math.floor(crcs.length / 4);
-  let at = 0;
-  for (let i = 0; i < count2 && at < names.length; i++) {
-    const end = indexOfNul(names, at, names.length);
-    out.push({ symbol: utf8(names, at, end), crc: r.u32(i * 4) });
+function forEachModinfoValue(section, keys, visit) {
+  for (let at = 0; at < section.length; ) {
+    let end = section.indexOf(0, at);
+    if (end < 0) end = section.length;
+    for (const key of keys) {
+      const eq = at + key.length;
+      if (eq < end && section[eq] === EQUALS && bytesEqualAscii(section, at, key)) {
+        visit(key, utf8(section, eq + 1, end));
+        break;
+      }
+    }
     at = end + 1;
   }
-  if (out.length !== count2 || at < names.length) {
-    problems.push("__version_ext_names and __version_ext_crcs have different entry counts");
-  }
-  return out;
 }
+var EQUALS = 61;
 
 // packages/kmod/src/internal/signature/der.ts
 var DerError = class extends Error {
@@ -64224,34 +64257,6 @@ function decodeOid(value) {
 var import_asn1_schema = __toESM(require_cjs2(), 1);
 var import_asn1_cms = __toESM(require_cjs5(), 1);
 var import_asn1_x509 = __toESM(require_cjs3(), 1);
-
-// packages/kmod/src/internal/alloc.ts
-var allocationProbe = { largest: 0, total: 0 };
-function record(n) {
-  if (n > allocationProbe.largest) allocationProbe.largest = n;
-  allocationProbe.total += n;
-}
-function allocate(n) {
-  record(n);
-  return new Uint8Array(n);
-}
-function copyBytes(view) {
-  record(view.length);
-  return view.slice();
-}
-function concatChunks(chunks, total) {
-  if (chunks.length === 1 && chunks[0]?.length === total) return chunks[0];
-  const out = allocate(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
-}
-function recordAllocation(n) {
-  record(n);
-}
 
 // packages/kmod/src/internal/signature/oids.ts
 var OID_SIGNED_DATA = "1.2.840.113549.1.7.2";
@@ -64595,24 +64600,50 @@ function describe(e) {
 }
 
 // packages/kmod/src/internal/inspect.ts
-var WANTED = [".modinfo", "__versions", "__version_ext_names", "__version_ext_crcs"];
-function inspectSource(src, options = {}) {
-  const problems = [];
-  const info2 = {
+var SUMMARY_SECTIONS = [".modinfo"];
+var SUMMARY_KEYS = ["name", "vermagic", "depends", "firmware", "license", "srcversion", "intree"];
+function summarizeSource(src, options = {}) {
+  const info2 = emptySummary(src, options);
+  readModuleParts(src, info2, SUMMARY_SECTIONS, (_elf, section) => {
+    const modinfo = section(".modinfo");
+    if (modinfo !== void 0) {
+      forEachModinfoValue(
+        modinfo,
+        SUMMARY_KEYS,
+        (key, value) => applyModinfoEntry(info2, key, value)
+      );
+    }
+    finishModinfo(info2, modinfo !== void 0);
+  });
+  return info2;
+}
+function emptySummary(src, options) {
+  return {
     ...options.fileName !== void 0 ? { fileName: options.fileName } : {},
     compression: options.compression ?? "none",
     size: src.size,
-    modinfo: [],
     depends: [],
     firmware: [],
     intree: false,
-    versions: [],
     signed: false,
-    problems
+    problems: []
   };
+}
+function readModuleParts(src, info2, wanted, readSections) {
+  const problems = info2.problems;
   let trailer = { signed: false };
   try {
-    readElfParts(src, info2, problems);
+    const elf = parseElf(src, wanted, problems);
+    if (elf) {
+      info2.elf = elf.identity;
+      if (elf.sectionsReadable) {
+        const section = (name) => {
+          const s = elf.sections.get(name);
+          return s ? src.read(s.offset, s.size) : void 0;
+        };
+        readSections(elf, section);
+      }
+    }
     trailer = readSignatureTrailer(src, problems);
     info2.signed = trailer.signed;
     if (trailer.signature) info2.signature = trailer.signature;
@@ -64621,62 +64652,38 @@ function inspectSource(src, options = {}) {
       `internal error while reading the module: ${e instanceof Error ? e.message : String(e)}`
     );
   }
-  return { info: info2, trailer };
+  return trailer;
 }
-function readElfParts(src, info2, problems) {
-  const elf = parseElf(src, WANTED, problems);
-  if (!elf) return;
-  info2.elf = elf.identity;
-  if (!elf.sectionsReadable) return;
-  const section = (name) => {
-    const s = elf.sections.get(name);
-    return s ? src.read(s.offset, s.size) : void 0;
-  };
-  const modinfo = section(".modinfo");
-  if (modinfo === void 0) {
-    problems.push("no .modinfo section: this is not a kernel module");
-  } else {
-    applyModinfo(info2, parseModinfo(modinfo), problems);
+function applyModinfoEntry(info2, key, value) {
+  switch (key) {
+    case "name":
+      info2.name ??= value;
+      break;
+    case "vermagic":
+      info2.vermagic ??= value;
+      break;
+    case "license":
+      info2.license ??= value;
+      break;
+    case "srcversion":
+      info2.srcversion ??= value;
+      break;
+    case "depends":
+      for (const d of value.split(",")) if (d !== "") info2.depends.push(d);
+      break;
+    case "firmware":
+      info2.firmware.push(value);
+      break;
+    case "intree":
+      if (value === "Y") info2.intree = true;
+      break;
   }
-  const versions = [];
-  const v2 = section("__versions");
-  if (v2) versions.push(...parseVersions(v2, elf.identity.bits, elf.little, problems));
-  const extNames = section("__version_ext_names");
-  const extCrcs = section("__version_ext_crcs");
-  if (extNames && extCrcs) {
-    versions.push(...parseExtendedVersions(extNames, extCrcs, elf.little, problems));
-  }
-  info2.versions = versions;
 }
-function applyModinfo(info2, entries, problems) {
-  info2.modinfo = entries;
-  for (const { key, value } of entries) {
-    switch (key) {
-      case "name":
-        info2.name ??= value;
-        break;
-      case "vermagic":
-        info2.vermagic ??= value;
-        break;
-      case "license":
-        info2.license ??= value;
-        break;
-      case "srcversion":
-        info2.srcversion ??= value;
-        break;
-      case "depends":
-        for (const d of value.split(",")) if (d !== "") info2.depends.push(d);
-        break;
-      case "firmware":
-        info2.firmware.push(value);
-        break;
-      case "intree":
-        if (value === "Y") info2.intree = true;
-        break;
-    }
-  }
-  if (info2.vermagic === void 0) {
-    problems.push(".modinfo has no vermagic: the kernel will refuse to load this module");
+function finishModinfo(info2, found) {
+  if (!found) {
+    info2.problems.push("no .modinfo section: this is not a kernel module");
+  } else if (info2.vermagic === void 0) {
+    info2.problems.push(".modinfo has no vermagic: the kernel will refuse to load this module");
   } else {
     const release = kernelReleaseOf(info2.vermagic);
     if (release) info2.kernelRelease = release;
@@ -64908,13 +64915,20 @@ async function decompressBounded(data, kind, cap) {
 }
 
 // packages/kmod/src/read-module.ts
-async function readModule(data, options = {}) {
-  const result = await decompressModule(data, options);
+async function readModuleSummary(content, options = {}) {
+  const inspect = { ...options.fileName !== void 0 ? { fileName: options.fileName } : {} };
+  const pieces = content instanceof Uint8Array ? [content] : content;
+  const total = pieces.reduce((n, p) => n + p.length, 0);
+  const first = pieces[0];
+  if (first && first.length >= 6 && total >= 16 && detectCompression(first) === "none") {
+    return summarizeSource(chunkedSource(pieces), inspect);
+  }
+  const result = await decompressModule(concatChunks(pieces, total), options);
   if ("problem" in result) return failed2(options.fileName, result.compression, result.problem);
-  return inspectSource(bufferSource(result.data), {
-    ...options.fileName !== void 0 ? { fileName: options.fileName } : {},
+  return summarizeSource(bufferSource(result.data), {
+    ...inspect,
     compression: result.compression
-  }).info;
+  });
 }
 async function decompressModule(data, options = {}) {
   const compression = detectCompression(data);
@@ -64964,7 +64978,7 @@ var import_asn1_cms2 = __toESM(require_cjs5(), 1);
 var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 var bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
 async function summarise(path2, content) {
-  const info2 = await readModule(content, { fileName: path2 });
+  const info2 = await readModuleSummary(content, { fileName: path2 });
   const sig = info2.signature;
   return {
     path: path2,
@@ -64999,11 +65013,15 @@ async function collectTree(tree, options = {}) {
         ...f.linkTarget !== void 0 ? { linkTarget: f.linkTarget } : {}
       });
       if (!content) return;
-      if (isModuleFile(f.path)) modules.push(await summarise(f.path, content));
-      else if (f.path === "manifest.yaml") manifestText = content.toString("utf8");
+      if (isModuleFile(f.path)) {
+        modules.push(await summarise(f.path, content));
+        return;
+      }
+      const bytes = Buffer.concat(content);
+      if (f.path === "manifest.yaml") manifestText = bytes.toString("utf8");
       else if (bootAsset.test(f.path))
-        bootReleases.push({ path: f.path, ...bootImageRelease(content) });
-      else udevRules.push({ path: f.path, text: content.toString("utf8") });
+        bootReleases.push({ path: f.path, ...bootImageRelease(bytes) });
+      else udevRules.push({ path: f.path, text: bytes.toString("utf8") });
     }
   });
   const byTarget = new Map(modules.map((m) => [m.path, m]));

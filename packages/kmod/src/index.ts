@@ -9,11 +9,12 @@ export type {
   ElfIdentity,
   ModuleInfo,
   ModuleSignature,
+  ModuleSummary,
   ReadModuleOptions,
   VerifyResult,
 } from './types';
 export { inspectModule } from './inspect-module';
-export { readModule, decompressModule } from './read-module';
+export { readModule, readModuleSummary, decompressModule } from './read-module';
 export { readModuleFile } from './read-module-file';
 export { verifyModuleSignature } from './verify-module-signature';
 export { kernelReleaseOf } from './kernel-release';

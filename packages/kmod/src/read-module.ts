@@ -1,11 +1,12 @@
-import type { Compression, ModuleInfo, ReadModuleOptions } from './types';
+import type { Compression, ModuleInfo, ModuleSummary, ReadModuleOptions } from './types';
+import { concatChunks } from './internal/alloc';
 import { compressionFromName, detectCompression } from './internal/compression/detect';
 import {
   DEFAULT_MAX_DECOMPRESSED_SIZE,
   decompressBounded,
 } from './internal/compression/decompress';
-import { inspectSource } from './internal/inspect';
-import { bufferSource } from './internal/source';
+import { inspectSource, summarizeSource } from './internal/inspect';
+import { bufferSource, chunkedSource } from './internal/source';
 
 /**
  * Reads a module that may be compressed (`.ko`, `.ko.xz`, `.ko.zst`, `.ko.gz`): detects the
@@ -23,6 +24,33 @@ export async function readModule(
     ...(options.fileName !== undefined ? { fileName: options.fileName } : {}),
     compression: result.compression,
   }).info;
+}
+
+/**
+ * Reads what a module is, like {@link readModule} without the full `.modinfo` list and symbol
+ * versions (see {@link ModuleSummary}): the lighter read that checking a whole kernel's modules
+ * needs. `content` may be the pieces the module arrived in (a stream's chunks): an uncompressed
+ * module is then read from them in place, never joined; a compressed one is joined and
+ * decompressed. The result may hold views into `content` (the signature bytes). Never rejects.
+ */
+export async function readModuleSummary(
+  content: Uint8Array | readonly Uint8Array[],
+  options: ReadModuleOptions = {},
+): Promise<ModuleSummary> {
+  const inspect = { ...(options.fileName !== undefined ? { fileName: options.fileName } : {}) };
+  const pieces = content instanceof Uint8Array ? [content] : content;
+  const total = pieces.reduce((n, p) => n + p.length, 0);
+  const first = pieces[0];
+  // Magics are at most 6 bytes long; tiny files and short first pieces take the joined path below.
+  if (first && first.length >= 6 && total >= 16 && detectCompression(first) === 'none') {
+    return summarizeSource(chunkedSource(pieces), inspect);
+  }
+  const result = await decompressModule(concatChunks(pieces, total), options);
+  if ('problem' in result) return failed(options.fileName, result.compression, result.problem);
+  return summarizeSource(bufferSource(result.data), {
+    ...inspect,
+    compression: result.compression,
+  });
 }
 
 /**

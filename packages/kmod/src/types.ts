@@ -58,16 +58,17 @@ export interface ModuleSignature {
   hasSignedAttributes: boolean;
 }
 
-/** Everything read from one module file. */
-export interface ModuleInfo {
+/**
+ * What a module is, without its full `.modinfo` list and symbol versions: what checking an image
+ * needs of each module ({@link ModuleInfo} adds the rest).
+ */
+export interface ModuleSummary {
   fileName?: string;
   compression: Compression;
   /** Size of the (decompressed) module in bytes, signature included. */
   size: number;
   /** The ELF header facts; absent when the file is not ELF. */
   elf?: ElfIdentity;
-  /** `.modinfo` entries in file order (`key=value` strings split at the first '='). */
-  modinfo: { key: string; value: string }[];
   name?: string;
   vermagic?: string;
   /** First whitespace-separated token of `vermagic`: the kernel release the module was built for. */
@@ -78,13 +79,19 @@ export interface ModuleInfo {
   srcversion?: string;
   /** True when `.modinfo` holds `intree=Y` (built as part of the kernel tree). */
   intree: boolean;
-  /** Symbol CRCs from `__versions` (and `__version_ext_*` on newer kernels). */
-  versions: { symbol: string; crc: number }[];
   /** True when the file ends with the `~Module signature appended~\n` marker. */
   signed: boolean;
   signature?: ModuleSignature;
   /** What is wrong, human readable; empty when the module is fine. */
   problems: string[];
+}
+
+/** Everything read from one module file. */
+export interface ModuleInfo extends ModuleSummary {
+  /** `.modinfo` entries in file order (`key=value` strings split at the first '='). */
+  modinfo: { key: string; value: string }[];
+  /** Symbol CRCs from `__versions` (and `__version_ext_*` on newer kernels). */
+  versions: { symbol: string; crc: number }[];
 }
 
 /** Options for {@link ModuleInfo}-producing readers. */

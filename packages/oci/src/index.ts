@@ -22,5 +22,5 @@ export { openImage, parseSourceSpec } from './sources/open';
 export type { SourceSpec } from './sources/open';
 export type { PushOptions, PushResult } from './push/push';
 export { push, pushIndex } from './push/push';
-export type { ImageFile, WalkOptions } from './files/walk';
-export { walkImageFiles } from './files/walk';
+export type { FileChunks, ImageFile, WalkChunksOptions, WalkOptions } from './files/walk';
+export { walkImageFileChunks, walkImageFiles } from './files/walk';

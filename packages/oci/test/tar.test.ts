@@ -48,7 +48,7 @@ async function read(tar: Buffer, chunkSize: number, want: (h: TarHeader) => bool
           name: h.name,
           type: h.type,
           linkname: h.linkname,
-          ...(c ? { content: c.toString() } : {}),
+          ...(c ? { content: Buffer.concat(c).toString() } : {}),
         }),
     },
     'test tar',

@@ -1,39 +1,105 @@
 /**
- * Builds a {@link ModuleInfo} from a module's (uncompressed) bytes: ELF sections, `.modinfo`,
- * symbol versions and the appended signature. Reads only what it needs from the source and never
- * throws: anything unexpected becomes a problem.
+ * Builds a {@link ModuleInfo} or a {@link ModuleSummary} from a module's (uncompressed) bytes: ELF
+ * sections, `.modinfo`, symbol versions (full reads only) and the appended signature. Reads only
+ * what it needs from the source and never throws: anything unexpected becomes a problem.
  */
-import type { Compression, ModuleInfo } from '../types';
+import type { Compression, ModuleInfo, ModuleSummary } from '../types';
 import { kernelReleaseOf } from '../kernel-release';
-import { parseElf } from './elf/elf-file';
-import { parseModinfo, type ModinfoEntry } from './elf/modinfo';
+import { parseElf, type ElfFile } from './elf/elf-file';
+import { forEachModinfoValue, parseModinfo } from './elf/modinfo';
 import { parseExtendedVersions, parseVersions, type SymbolVersion } from './elf/versions';
 import { readSignatureTrailer, type SignatureTrailer } from './signature/trailer';
 import type { ByteSource } from './source';
 
-const WANTED = ['.modinfo', '__versions', '__version_ext_names', '__version_ext_crcs'] as const;
+const FULL_SECTIONS = ['.modinfo', '__versions', '__version_ext_names', '__version_ext_crcs'];
+const SUMMARY_SECTIONS = ['.modinfo'];
+/** The `.modinfo` keys a {@link ModuleSummary} holds. */
+const SUMMARY_KEYS = ['name', 'vermagic', 'depends', 'firmware', 'license', 'srcversion', 'intree'];
 
-/** Inspects `src`; the signature trailer is returned too so verification can reuse it. */
+interface InspectOptions {
+  fileName?: string;
+  compression?: Compression;
+}
+
+/** Inspects `src` fully; the signature trailer is returned too so verification can reuse it. */
 export function inspectSource(
   src: ByteSource,
-  options: { fileName?: string; compression?: Compression } = {},
+  options: InspectOptions = {},
 ): { info: ModuleInfo; trailer: SignatureTrailer } {
-  const problems: string[] = [];
-  const info: ModuleInfo = {
+  const info: ModuleInfo = { ...emptySummary(src, options), modinfo: [], versions: [] };
+  const trailer = readModuleParts(src, info, FULL_SECTIONS, (elf, section) => {
+    const modinfo = section('.modinfo');
+    if (modinfo !== undefined) {
+      const entries = parseModinfo(modinfo);
+      info.modinfo = entries;
+      for (const { key, value } of entries) applyModinfoEntry(info, key, value);
+    }
+    finishModinfo(info, modinfo !== undefined);
+    const versions: SymbolVersion[] = [];
+    const v = section('__versions');
+    if (v) versions.push(...parseVersions(v, elf.identity.bits, elf.little, info.problems));
+    const extNames = section('__version_ext_names');
+    const extCrcs = section('__version_ext_crcs');
+    if (extNames && extCrcs) {
+      versions.push(...parseExtendedVersions(extNames, extCrcs, elf.little, info.problems));
+    }
+    info.versions = versions;
+  });
+  return { info, trailer };
+}
+
+/**
+ * Inspects `src` for a {@link ModuleSummary}: only the ELF header, the section table, the
+ * `.modinfo` entries a summary holds (the others are never decoded) and the signature are read.
+ */
+export function summarizeSource(src: ByteSource, options: InspectOptions = {}): ModuleSummary {
+  const info = emptySummary(src, options);
+  readModuleParts(src, info, SUMMARY_SECTIONS, (_elf, section) => {
+    const modinfo = section('.modinfo');
+    if (modinfo !== undefined) {
+      forEachModinfoValue(modinfo, SUMMARY_KEYS, (key, value) =>
+        applyModinfoEntry(info, key, value),
+      );
+    }
+    finishModinfo(info, modinfo !== undefined);
+  });
+  return info;
+}
+
+function emptySummary(src: ByteSource, options: InspectOptions): ModuleSummary {
+  return {
     ...(options.fileName !== undefined ? { fileName: options.fileName } : {}),
     compression: options.compression ?? 'none',
     size: src.size,
-    modinfo: [],
     depends: [],
     firmware: [],
     intree: false,
-    versions: [],
     signed: false,
-    problems,
+    problems: [],
   };
+}
+
+/** Reads the ELF header and the `wanted` sections (via `readSections`), then the signature. */
+function readModuleParts(
+  src: ByteSource,
+  info: ModuleSummary,
+  wanted: readonly string[],
+  readSections: (elf: ElfFile, section: (name: string) => Uint8Array | undefined) => void,
+): SignatureTrailer {
+  const problems = info.problems;
   let trailer: SignatureTrailer = { signed: false };
   try {
-    readElfParts(src, info, problems);
+    const elf = parseElf(src, wanted, problems);
+    if (elf) {
+      info.elf = elf.identity;
+      if (elf.sectionsReadable) {
+        const section = (name: string): Uint8Array | undefined => {
+          const s = elf.sections.get(name);
+          return s ? src.read(s.offset, s.size) : undefined;
+        };
+        readSections(elf, section);
+      }
+    }
     trailer = readSignatureTrailer(src, problems);
     info.signed = trailer.signed;
     if (trailer.signature) info.signature = trailer.signature;
@@ -43,65 +109,42 @@ export function inspectSource(
       `internal error while reading the module: ${e instanceof Error ? e.message : String(e)}`,
     );
   }
-  return { info, trailer };
+  return trailer;
 }
 
-function readElfParts(src: ByteSource, info: ModuleInfo, problems: string[]): void {
-  const elf = parseElf(src, WANTED, problems);
-  if (!elf) return;
-  info.elf = elf.identity;
-  if (!elf.sectionsReadable) return;
-  const section = (name: (typeof WANTED)[number]): Uint8Array | undefined => {
-    const s = elf.sections.get(name);
-    return s ? src.read(s.offset, s.size) : undefined;
-  };
-  const modinfo = section('.modinfo');
-  if (modinfo === undefined) {
-    problems.push('no .modinfo section: this is not a kernel module');
-  } else {
-    applyModinfo(info, parseModinfo(modinfo), problems);
+/** Applies one `.modinfo` entry (in file order) to the fields it sets. */
+function applyModinfoEntry(info: ModuleSummary, key: string, value: string): void {
+  switch (key) {
+    case 'name':
+      info.name ??= value;
+      break;
+    case 'vermagic':
+      info.vermagic ??= value;
+      break;
+    case 'license':
+      info.license ??= value;
+      break;
+    case 'srcversion':
+      info.srcversion ??= value;
+      break;
+    case 'depends':
+      for (const d of value.split(',')) if (d !== '') info.depends.push(d);
+      break;
+    case 'firmware':
+      info.firmware.push(value);
+      break;
+    case 'intree':
+      if (value === 'Y') info.intree = true;
+      break;
   }
-  const versions: SymbolVersion[] = [];
-  const v = section('__versions');
-  if (v) versions.push(...parseVersions(v, elf.identity.bits, elf.little, problems));
-  const extNames = section('__version_ext_names');
-  const extCrcs = section('__version_ext_crcs');
-  if (extNames && extCrcs) {
-    versions.push(...parseExtendedVersions(extNames, extCrcs, elf.little, problems));
-  }
-  info.versions = versions;
 }
 
-function applyModinfo(info: ModuleInfo, entries: ModinfoEntry[], problems: string[]): void {
-  info.modinfo = entries;
-  // One pass: a kernel's worth of modules goes through here.
-  for (const { key, value } of entries) {
-    switch (key) {
-      case 'name':
-        info.name ??= value;
-        break;
-      case 'vermagic':
-        info.vermagic ??= value;
-        break;
-      case 'license':
-        info.license ??= value;
-        break;
-      case 'srcversion':
-        info.srcversion ??= value;
-        break;
-      case 'depends':
-        for (const d of value.split(',')) if (d !== '') info.depends.push(d);
-        break;
-      case 'firmware':
-        info.firmware.push(value);
-        break;
-      case 'intree':
-        if (value === 'Y') info.intree = true;
-        break;
-    }
-  }
-  if (info.vermagic === undefined) {
-    problems.push('.modinfo has no vermagic: the kernel will refuse to load this module');
+/** The problems of a missing `.modinfo` or vermagic, and the kernel release from vermagic. */
+function finishModinfo(info: ModuleSummary, found: boolean): void {
+  if (!found) {
+    info.problems.push('no .modinfo section: this is not a kernel module');
+  } else if (info.vermagic === undefined) {
+    info.problems.push('.modinfo has no vermagic: the kernel will refuse to load this module');
   } else {
     const release = kernelReleaseOf(info.vermagic);
     if (release) info.kernelRelease = release;

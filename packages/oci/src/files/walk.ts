@@ -27,14 +27,34 @@ export interface ImageFile {
   linkTarget?: string;
 }
 
-/** Options for {@link walkImageFiles}. */
-export interface WalkOptions {
+/** What both walks take besides the callback. */
+interface WalkFilter {
   /** Files whose content to read (regular files only); others are reported without content. */
   want?: (file: ImageFile) => boolean;
-  /** Called once per visible path, top layer first, with content for wanted files. Awaited. */
-  onFile: (file: ImageFile, content?: Buffer) => void | Promise<void>;
   /** A wanted file larger than this fails the walk (default 512 MiB). */
   maxFileSize?: number;
+}
+
+/** Options for {@link walkImageFiles}. */
+export interface WalkOptions extends WalkFilter {
+  /**
+   * Called once per visible path, top layer first, with content for wanted files. Awaited. The
+   * content is a view of the decompressed stream when the file arrived in one piece.
+   */
+  onFile: (file: ImageFile, content?: Buffer) => void | Promise<void>;
+}
+
+/**
+ * A wanted file's content as the consecutive pieces the decompressed layer arrived in: views of
+ * the stream's chunks, never copies (streams never reuse a chunk they pushed, so the views stay
+ * valid). An empty file has no pieces.
+ */
+export type FileChunks = readonly Buffer[];
+
+/** Options for {@link walkImageFileChunks}. */
+export interface WalkChunksOptions extends WalkFilter {
+  /** Called once per visible path, top layer first, with content for wanted files. Awaited. */
+  onFile: (file: ImageFile, content?: FileChunks) => void | Promise<void>;
 }
 
 const whiteoutPrefix = '.wh.';
@@ -156,10 +176,28 @@ export async function openLayerContent(image: Image, index: number): Promise<Pre
 }
 
 /**
- * Walks the merged files of `image` (see the module comment). Throws a {@link UserError} when a
- * wanted file exceeds `maxFileSize` or a layer is not a valid (compressed) tar.
+ * Walks the merged files of `image` (see the module comment), with each wanted file's content in
+ * one Buffer. Throws a {@link UserError} when a wanted file exceeds `maxFileSize` or a layer is not
+ * a valid (compressed) tar.
  */
-export async function walkImageFiles(image: Image, options: WalkOptions): Promise<void> {
+export function walkImageFiles(image: Image, options: WalkOptions): Promise<void> {
+  const { onFile, ...filter } = options;
+  return walkImageFileChunks(image, {
+    ...filter,
+    onFile: (file, content) => onFile(file, content && joinChunks(content, file.size)),
+  });
+}
+
+/** The pieces as one Buffer: the piece itself when there is one, else a copy. */
+function joinChunks(chunks: FileChunks, size: number): Buffer {
+  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size);
+}
+
+/**
+ * {@link walkImageFiles} with each wanted file's content as the pieces it arrived in, for readers
+ * that can work on pieces: nothing is copied, which matters when every module of a kernel is read.
+ */
+export async function walkImageFileChunks(image: Image, options: WalkChunksOptions): Promise<void> {
   const maxFileSize = options.maxFileSize ?? 512 * 1024 * 1024;
   const seen = new Set<string>();
   const whitedOut = new Set<string>();

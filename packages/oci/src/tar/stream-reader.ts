@@ -1,7 +1,10 @@
 /**
  * A streaming tar reader: walks entries of a (decompressed) tar stream without buffering more than
- * one header block, collecting content only for entries the caller wants. After the end-of-archive
- * marker it keeps reading to the end so that digest verification upstream completes.
+ * one header block, collecting content only for entries the caller wants. Content is handed over as
+ * the pieces it arrived in (views of the stream's chunks, never copied: streams never reuse a chunk
+ * they pushed), so reading every module of a kernel costs no memcpy and no allocation per file.
+ * After the end-of-archive marker it keeps reading to the end so that digest verification upstream
+ * completes.
  */
 import {
   applyMeta,
@@ -18,9 +21,15 @@ import {
 export interface TarVisitor {
   /** Called for each real entry first; return true to receive a regular file's content in `entry`. */
   wants(header: TarHeader): boolean;
-  /** Called for each real entry, in order, with content when wanted. Awaited. */
-  entry(header: TarHeader, content?: Buffer): void | Promise<void>;
+  /**
+   * Called for each real entry, in order, with a wanted file's content as consecutive views of the
+   * stream's chunks (an empty list for an empty file). Awaited.
+   */
+  entry(header: TarHeader, content?: readonly Buffer[]): void | Promise<void>;
 }
+
+/** Largest PAX or GNU long-name entry accepted (they hold names and a few attributes). */
+const maxMetaSize = 1024 * 1024;
 
 /** Reads every entry of `input`; throws on a corrupt header or a truncated archive. */
 export async function readTarStream(
@@ -31,7 +40,8 @@ export async function readTarStream(
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
   let skip = 0; // bytes of content/padding to drop
-  let collecting: { header: TarHeader; buf: Buffer; fill: number; meta: boolean } | undefined;
+  let collecting:
+    { header: TarHeader; chunks: Buffer[]; remaining: number; meta: boolean } | undefined;
   let meta: PendingMeta = {};
   let ended = false;
   let position = 0;
@@ -44,12 +54,13 @@ export async function readTarStream(
     collecting = undefined;
     skip = padding(c.header.size);
     if (c.meta) {
-      if (c.header.type === 'pax-header') meta.pax = parsePax(c.buf);
-      else if (c.header.type === 'gnu-long-name') meta.longName = decodeLongName(c.buf);
-      else if (c.header.type === 'gnu-long-link') meta.longLink = decodeLongName(c.buf);
+      const data = Buffer.concat(c.chunks);
+      if (c.header.type === 'pax-header') meta.pax = parsePax(data);
+      else if (c.header.type === 'gnu-long-name') meta.longName = decodeLongName(data);
+      else if (c.header.type === 'gnu-long-link') meta.longLink = decodeLongName(data);
       return;
     }
-    return visitor.entry(c.header, c.buf);
+    return visitor.entry(c.header, c.chunks);
   };
 
   const onHeader = (): void | Promise<void> => {
@@ -73,7 +84,12 @@ export async function readTarStream(
         skip = raw.size + padding(raw.size);
         return;
       }
-      collecting = { header: raw, buf: Buffer.alloc(raw.size), fill: 0, meta: true };
+      if (raw.size > maxMetaSize) {
+        throw new Error(
+          `${what}: a ${raw.type} entry of ${raw.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`,
+        );
+      }
+      collecting = { header: raw, chunks: [], remaining: raw.size, meta: true };
       if (raw.size === 0) return finishCollect();
       return;
     }
@@ -82,7 +98,7 @@ export async function readTarStream(
     const contentSize = h.type === 'file' ? h.size : raw.size;
     const wanted = visitor.wants(h);
     if (h.type === 'file' && wanted) {
-      collecting = { header: h, buf: Buffer.allocUnsafe(contentSize), fill: 0, meta: false };
+      collecting = { header: h, chunks: [], remaining: contentSize, meta: false };
       if (contentSize === 0) return finishCollect();
       return;
     }
@@ -103,11 +119,11 @@ export async function readTarStream(
       }
       if (collecting) {
         const c = collecting;
-        const n = Math.min(c.buf.length - c.fill, chunk.length - off);
-        chunk.copy(c.buf, c.fill, off, off + n);
-        c.fill += n;
+        const n = Math.min(c.remaining, chunk.length - off);
+        c.chunks.push(off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n));
+        c.remaining -= n;
         off += n;
-        if (c.fill === c.buf.length) {
+        if (c.remaining === 0) {
           const p = finishCollect();
           if (p) await p;
         }

@@ -1,10 +1,11 @@
 /**
  * One pass over a file tree gathering what the checks need: every entry's metadata, and the
  * contents of only modules, `manifest.yaml`, udev rule files and installer boot assets. Each file
- * is summarised as it streams by and its bytes dropped, so memory stays bounded by the largest.
+ * is summarised as it streams by and its bytes dropped, so memory stays bounded by the largest;
+ * modules are read in place from the pieces the layer arrived in, never joined.
  */
-import { readModule } from '@talos-kmod/kmod';
-import type { ImageFile } from '@talos-kmod/oci';
+import { readModuleSummary } from '@talos-kmod/kmod';
+import type { FileChunks, ImageFile } from '@talos-kmod/oci';
 import {
   bootImageRelease,
   isModuleFile,
@@ -56,8 +57,8 @@ export interface CollectOptions {
 const udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 const bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
 
-async function summarise(path: string, content: Buffer): Promise<CollectedModule> {
-  const info = await readModule(content, { fileName: path });
+async function summarise(path: string, content: FileChunks): Promise<CollectedModule> {
+  const info = await readModuleSummary(content, { fileName: path });
   const sig = info.signature;
   return {
     path,
@@ -100,11 +101,15 @@ export async function collectTree(
         ...(f.linkTarget !== undefined ? { linkTarget: f.linkTarget } : {}),
       });
       if (!content) return;
-      if (isModuleFile(f.path)) modules.push(await summarise(f.path, content));
-      else if (f.path === 'manifest.yaml') manifestText = content.toString('utf8');
+      if (isModuleFile(f.path)) {
+        modules.push(await summarise(f.path, content));
+        return;
+      }
+      const bytes = Buffer.concat(content);
+      if (f.path === 'manifest.yaml') manifestText = bytes.toString('utf8');
       else if (bootAsset.test(f.path))
-        bootReleases.push({ path: f.path, ...bootImageRelease(content) });
-      else udevRules.push({ path: f.path, text: content.toString('utf8') });
+        bootReleases.push({ path: f.path, ...bootImageRelease(bytes) });
+      else udevRules.push({ path: f.path, text: bytes.toString('utf8') });
     },
   });
   // a hard link in a layer carries no content: it is the module it links to, under another path

@@ -54,7 +54,7 @@ export function directoryTree(root: string): FileTree {
     walk: async (options: FileWalkOptions) => {
       for await (const { file, abs } of walkDir(root, '')) {
         const content =
-          file.type === 'file' && options.want(file) ? await readFile(abs) : undefined;
+          file.type === 'file' && options.want(file) ? [await readFile(abs)] : undefined;
         await options.onFile(file, content);
       }
     },

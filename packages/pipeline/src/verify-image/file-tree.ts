@@ -9,7 +9,8 @@ import {
   formatPlatform,
   openImage,
   platformMatches,
-  walkImageFiles,
+  walkImageFileChunks,
+  type FileChunks,
   type Image,
   type ImageFile,
   type ImageSource,
@@ -22,7 +23,8 @@ import { directoryTree } from './directory-tree';
 export interface FileWalkOptions {
   /** Regular files whose content `onFile` needs. */
   want: (file: ImageFile) => boolean;
-  onFile: (file: ImageFile, content?: Buffer) => void | Promise<void>;
+  /** Each entry in turn, with a wanted file's content as the pieces it was read in. Awaited. */
+  onFile: (file: ImageFile, content?: FileChunks) => void | Promise<void>;
 }
 
 /** One file system: an image for one platform, or a directory. */
@@ -50,7 +52,7 @@ function imageTree(description: string, image: Image): FileTree {
     description,
     ...(image.platform ? { platform: image.platform } : {}),
     digest: image.digest,
-    walk: (options) => walkImageFiles(image, { want: options.want, onFile: options.onFile }),
+    walk: (options) => walkImageFileChunks(image, { want: options.want, onFile: options.onFile }),
   };
 }
 
