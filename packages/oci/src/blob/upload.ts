@@ -4,8 +4,7 @@
  * ones. Chunks are buffered so a failed PATCH is resent without re-reading the source; an upload
  * session the registry has lost is restarted from the source.
  */
-import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { UserError } from '@talos-kmod/common';
 import { URL } from 'node:url';
 import type { Reference } from '../reference/reference';
@@ -246,14 +245,24 @@ async function streamOnce(
 }
 
 /**
+ * Produces a blob's bytes by handing them to `emit`, in order, awaiting each (a buffer handed
+ * over may be reused once its `emit` has resolved), and resolves with the sha256 digest and size
+ * of everything it emitted: the producer hashes, off this thread when it can.
+ */
+export type BlobProducer = (
+  emit: (bytes: Buffer) => Promise<void>,
+) => Promise<{ digest: string; size: number }>;
+
+/**
  * Uploads bytes whose digest is not known in advance (a layer compressed on the fly): one
- * streaming PATCH whose digest is computed on the way, then the closing PUT with it. `produce` is
- * called again for each attempt; a lost session starts over.
+ * streaming PATCH whose digest is computed on the way, then the closing PUT with it. Each piece
+ * `produce` emits is written straight to the connection and its `emit` resolves once the socket
+ * has taken it. `produce` is called again for each attempt; a lost session starts over.
  */
 export async function uploadProduced(
   transport: RegistryTransport,
   ref: Reference,
-  produce: () => AsyncIterable<Buffer>,
+  produce: BlobProducer,
   onBytes?: (n: number) => void,
 ): Promise<{ digest: string; size: number }> {
   const what = `upload a compressed layer to ${ref.registry}/${ref.repository}`;
@@ -261,7 +270,7 @@ export async function uploadProduced(
   return withRetry(what, transport.retry, transport.logger, async () => {
     const started = await startUpload(transport, ref);
     if (started.mounted) throw new Error('a plain upload cannot be a mount');
-    let state = { hash: createHash('sha256'), size: 0 };
+    let produced: Promise<{ digest: string; size: number }> | undefined;
     try {
       const res = await transport.request({
         registry: ref.registry,
@@ -269,27 +278,20 @@ export async function uploadProduced(
         path: started.location,
         scopes,
         headers: { 'content-type': 'application/octet-stream' },
-        body: () => {
-          const mine = { hash: createHash('sha256'), size: 0 };
-          state = mine;
-          const source = produce();
-          return Readable.from(
-            (async function* () {
-              for await (const b of source) {
-                mine.hash.update(b);
-                mine.size += b.length;
-                onBytes?.(b.length);
-                yield b;
-              }
-            })(),
-            { objectMode: false },
-          );
+        body: () => (sink: Writable) => {
+          const mine = produce((bytes) => {
+            onBytes?.(bytes.length);
+            return writeTo(sink, bytes);
+          });
+          produced = mine;
+          return mine.then(() => undefined);
         },
         expect: [202, 204],
         what,
       });
       await discard(res);
-      const digest = `sha256:${state.hash.digest('hex')}`;
+      if (!produced) throw new Error('the upload body was never produced');
+      const { digest, size } = await produced;
       const next = header(res, 'location');
       const current = next ? new URL(next, started.location).toString() : started.location;
       const done = await transport.request({
@@ -302,10 +304,31 @@ export async function uploadProduced(
         what,
       });
       await discard(done);
-      return { digest, size: state.size };
+      return { digest, size };
     } catch (e: unknown) {
       throw restartable(e);
     }
+  });
+}
+
+/**
+ * Writes `bytes` to `sink`, resolving once the sink has taken them (for a request: handed to the
+ * socket), rejecting when it fails or closes first.
+ */
+function writeTo(sink: Writable, bytes: Buffer): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    if (sink.destroyed) {
+      reject(new Error('the connection closed while the upload was being written'));
+      return;
+    }
+    const onClose = (): void =>
+      reject(new Error('the connection closed while the upload was being written'));
+    sink.once('close', onClose);
+    sink.write(bytes, (e) => {
+      sink.off('close', onClose);
+      if (e) reject(e);
+      else resolve();
+    });
   });
 }
 

@@ -5,19 +5,26 @@
  * file, RFC 1952 §2.2, which Go's, zlib's and GNU gzip's readers all read as one stream). That
  * lets pieces compress in parallel on the thread pool, and lets pieces that do not shrink
  * (already compressed files, random bytes) be stored instead of spending deflate time on them, as
- * Go's compressors used by skopeo do. Stored members are written here (5-byte block headers,
- * RFC 1951 §3.2.4, a copy and a CRC-32) rather than by zlib, whose level 0 is several times
- * slower and whose block sizes depend on its output buffer. Piece boundaries and decisions depend
- * only on the bytes, so the output, and with it the digest, is the same on every push.
+ * Go's compressors used by skopeo do. Piece boundaries and decisions depend only on the bytes, so
+ * the output, and with it the digest, is the same on every push.
+ *
+ * The work runs on a worker thread (compress-worker-source.ts): reading, hashing the input
+ * against its digest, sampling, storing or deflating, and hashing the output, while this thread
+ * only writes members to the connection. Members travel in a few shared buffers reused for the
+ * whole layer: a fresh megabyte per piece costs more in page faults than the copy itself. A
+ * layer that is a byte range of a local file (a `docker save` archive) is read by the worker
+ * itself; any other stream is handed over chunk by chunk.
  */
-import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { promisify } from 'node:util';
-import { crc32, deflateRawSync, gzip } from 'node:zlib';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { throttledProgress, type ProgressEvent } from '../blob/progress';
+import { DigestMismatchError } from '../blob/verify';
 import { digestHex } from '../reference/digest';
+import type { FileRange } from '../sources/types';
+import { compressWorkerSource } from './compress-worker-source';
 
 /** A compressed layer on disk. */
 export interface CompressedLayer {
@@ -27,111 +34,216 @@ export interface CompressedLayer {
   open(): Readable;
 }
 
-const pieceBytes = 1024 * 1024;
-const sampleBytes = 16 * 1024;
-const inFlight = 3;
-const gzipAsync = promisify(gzip) as (
-  data: Buffer,
-  options: { level: number; chunkSize: number },
-) => Promise<Buffer>;
+/**
+ * What to compress: a byte range of a file, checked here against `digest` and `size` (the
+ * layer's descriptor), or a stream that is already being checked by its source.
+ */
+export type LayerInput =
+  { file: FileRange; digest: string; size: number; what: string } | { stream: Readable };
 
-/** True when a sample of `piece` barely shrinks at level 1 (random or already compressed). */
-export function looksIncompressible(piece: Buffer): boolean {
-  if (piece.length < 4096) return false;
-  const start = Math.max(0, (piece.length >> 1) - sampleBytes / 2);
-  const sample = piece.subarray(start, start + sampleBytes);
-  return deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
+/**
+ * Receives each gzip member in order. The bytes are a view of a buffer reused once the returned
+ * promise settles: write them out (or copy them) before resolving.
+ */
+export type MemberSink = (member: Buffer) => Promise<void>;
+
+/** The compressed bytes' digest and size. */
+export interface Compressed {
+  digest: string;
+  size: number;
 }
 
-/** Exactly `size`-byte pieces of a stream (the last may be shorter). */
-async function* piecesOf(input: Readable, size: number): AsyncGenerator<Buffer> {
-  let parts: Buffer[] = [];
-  let filled = 0;
-  for await (const chunk of input) {
-    let data = chunk as Buffer;
-    while (data.length > 0) {
-      const n = Math.min(size - filled, data.length);
-      parts.push(data.subarray(0, n));
-      filled += n;
-      data = data.subarray(n);
-      if (filled === size) {
-        yield parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts, size);
-        parts = [];
-        filled = 0;
+const pieceBytes = 1024 * 1024;
+/** A stored member of a full piece: gzip header and trailer, and 5 bytes per 64 KiB block. */
+const slotSize = 10 + Math.ceil(pieceBytes / 0xffff) * 5 + pieceBytes + 8;
+const slotCount = 4;
+/** Input handed to the worker and not yet copied by it. */
+const inputWindow = 4 * 1024 * 1024;
+
+type WorkerMessage = { job: number } & (
+  | { type: 'member'; slot: number; length: number }
+  | { type: 'ack'; bytes: number }
+  | { type: 'done'; inputDigest: string; inputSize: number; digest: string; size: number }
+  | { type: 'error'; message: string; code?: string }
+);
+type Done = Extract<WorkerMessage, { type: 'done' }>;
+
+/**
+ * Compression workers, kept between layers (starting one costs tens of milliseconds): one per
+ * core beyond the first, which writes to the network. Idle workers do not keep the process alive.
+ */
+const poolSize = Math.max(1, Math.min(4, availableParallelism() - 1));
+const idle: Worker[] = [];
+const waiting: ((w: Worker) => void)[] = [];
+let running = 0;
+let jobs = 0;
+
+async function acquire(): Promise<Worker> {
+  const w = idle.pop();
+  if (w) {
+    w.ref();
+    return w;
+  }
+  if (running < poolSize) {
+    running++;
+    return new Worker(compressWorkerSource, { eval: true });
+  }
+  return new Promise<Worker>((resolve) => waiting.push(resolve));
+}
+
+/** Returns a worker after a clean job; a worker whose job failed is stopped instead. */
+function giveBack(w: Worker, clean: boolean): void {
+  if (!clean) {
+    running--;
+    void w.terminate();
+    const next = waiting.shift();
+    if (next) void acquire().then(next);
+    return;
+  }
+  const next = waiting.shift();
+  if (next) {
+    next(w);
+    return;
+  }
+  w.unref();
+  idle.push(w);
+}
+
+/**
+ * Gzips `input` (see the module comment), handing each member to `sink` in order, and resolves
+ * with the digest and size of all members. Rejects with the first failure of the input, the
+ * compression or the sink; a file range that does not match its digest is a
+ * {@link DigestMismatchError}.
+ */
+export async function compressLayer(
+  input: LayerInput,
+  level: number,
+  sink: MemberSink,
+): Promise<Compressed> {
+  const worker = await acquire();
+  const job = ++jobs;
+  const slots = new SharedArrayBuffer(slotSize * slotCount);
+  const file = 'file' in input ? input.file : undefined;
+  const stream = 'stream' in input ? input.stream : undefined;
+  let settled = false;
+  let clean = false;
+  let onMessage: ((m: WorkerMessage) => void) | undefined;
+  let onError: ((e: unknown) => void) | undefined;
+  let onExit: ((code: number) => void) | undefined;
+  try {
+    const done = await new Promise<Done>((resolve, reject) => {
+      const fail = (e: unknown): void => {
+        if (settled) return;
+        settled = true;
+        reject(e);
+      };
+      let emitted: Promise<void> = Promise.resolve();
+      let inFlight = 0;
+      let wake: (() => void) | undefined;
+      onMessage = (m) => {
+        if (m.job !== job) return;
+        switch (m.type) {
+          case 'member':
+            emitted = emitted
+              .then(() => sink(Buffer.from(slots, m.slot * slotSize, m.length)))
+              .then(() => worker.postMessage({ type: 'release', job, slot: m.slot }));
+            emitted.catch(fail);
+            break;
+          case 'ack':
+            inFlight -= m.bytes;
+            wake?.();
+            break;
+          case 'done':
+            void emitted.then(() => {
+              settled = true;
+              resolve(m);
+            }, fail);
+            break;
+          case 'error':
+            fail(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+            break;
+        }
+      };
+      onError = fail;
+      onExit = (code) => fail(new Error(`the compression worker stopped (exit ${code})`));
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage({
+        type: 'start',
+        job,
+        level,
+        slots,
+        slotSize,
+        slotCount,
+        digestAlgorithm: file && 'digest' in input ? input.digest.split(':')[0] : 'sha256',
+        ...(file ? { file } : {}),
+      });
+      if (!stream) return;
+      void (async () => {
+        for await (const chunk of stream) {
+          if (settled) return;
+          // A copy of just these bytes, moved to the worker: the stream's owner may still hold
+          // the chunk, and posting a view would clone its whole underlying buffer.
+          const data = new Uint8Array(chunk as Buffer);
+          inFlight += data.length;
+          worker.postMessage({ type: 'data', job, chunk: data }, [data.buffer]);
+          while (inFlight >= inputWindow && !settled) {
+            await new Promise<void>((r) => (wake = r));
+            wake = undefined;
+          }
+        }
+        if (!settled) worker.postMessage({ type: 'end', job });
+      })().catch(fail);
+    });
+    clean = true;
+    if (file && 'digest' in input) {
+      if (done.inputSize !== input.size) {
+        throw new DigestMismatchError(
+          input.what,
+          `${input.size} bytes`,
+          `${done.inputSize} bytes`,
+          `${input.what} has ${done.inputSize} bytes but its descriptor says ${input.size}; the content is truncated or corrupt`,
+        );
+      }
+      if (done.inputDigest !== input.digest) {
+        throw new DigestMismatchError(input.what, input.digest, done.inputDigest);
       }
     }
-  }
-  if (filled > 0) yield Buffer.concat(parts, filled);
-}
-
-const gzipHeader = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-const maxStoredBlock = 0xffff;
-
-/** `piece` as one gzip member of stored (uncompressed) deflate blocks, in one buffer. */
-export function storedMember(piece: Buffer): Buffer {
-  const blocks = Math.max(1, Math.ceil(piece.length / maxStoredBlock));
-  const out = Buffer.allocUnsafe(gzipHeader.length + blocks * 5 + piece.length + 8);
-  let at = gzipHeader.copy(out, 0);
-  for (let from = 0, i = 0; i < blocks; i++, from += maxStoredBlock) {
-    const n = Math.min(maxStoredBlock, piece.length - from);
-    out[at] = i === blocks - 1 ? 1 : 0;
-    out.writeUInt16LE(n, at + 1);
-    out.writeUInt16LE(n ^ 0xffff, at + 3);
-    at += 5 + piece.copy(out, at + 5, from, from + n);
-  }
-  out.writeUInt32LE(crc32(piece), at);
-  out.writeUInt32LE(piece.length >>> 0, at + 4);
-  return out;
-}
-
-/** One gzip member for `piece`: deflated on the thread pool, or stored when it would not shrink. */
-async function member(piece: Buffer, level: number): Promise<Buffer> {
-  if (level === 0 || looksIncompressible(piece)) return storedMember(piece);
-  return gzipAsync(piece, { level, chunkSize: piece.length + 1024 });
-}
-
-/** The gzip members of `input`, in order, with up to three pieces in flight. */
-export async function* gzipMembers(input: Readable, level: number): AsyncGenerator<Buffer> {
-  const queue: Promise<Buffer>[] = [];
-  try {
-    let any = false;
-    for await (const piece of piecesOf(input, pieceBytes)) {
-      any = true;
-      queue.push(member(piece, level));
-      if (queue.length >= inFlight) yield await (queue.shift() as Promise<Buffer>);
-    }
-    if (!any) queue.push(member(Buffer.alloc(0), level));
-    while (queue.length > 0) yield await (queue.shift() as Promise<Buffer>);
+    return { digest: done.digest, size: done.size };
   } finally {
-    await Promise.allSettled(queue);
-    input.destroy();
+    settled = true;
+    stream?.destroy();
+    if (onMessage) worker.off('message', onMessage);
+    if (onError) worker.off('error', onError);
+    if (onExit) worker.off('exit', onExit);
+    giveBack(worker, clean);
   }
 }
 
-/** Compresses `input` (already verified against `sourceDigest`) into `dir`. */
+/** Compresses `input` into `dir` (for clients that cannot stream an upload of unknown digest). */
 export async function gzipToFile(
-  input: Readable,
+  input: LayerInput,
   dir: string,
   sourceDigest: string,
   level: number,
   onProgress?: (e: ProgressEvent) => void,
 ): Promise<CompressedLayer> {
   const path = join(dir, `${digestHex(sourceDigest)}.tar.gz`);
-  const hash = createHash('sha256');
-  let size = 0;
   const progress = throttledProgress(onProgress, { operation: 'compress', digest: sourceDigest });
   const out = createWriteStream(path);
   const closed = new Promise<void>((resolve, reject) => {
     out.on('close', resolve);
     out.on('error', reject);
   });
+  let compressed: Compressed;
   try {
-    for await (const member of gzipMembers(input, level)) {
-      hash.update(member);
-      size += member.length;
+    compressed = await compressLayer(input, level, (member) => {
       progress.add(member.length);
-      if (!out.write(member)) await new Promise<void>((r) => out.once('drain', r));
-    }
+      return new Promise<void>((resolve, reject) =>
+        out.write(member, (e) => (e ? reject(e) : resolve())),
+      );
+    });
   } catch (e: unknown) {
     out.destroy();
     throw e;
@@ -139,6 +251,5 @@ export async function gzipToFile(
   out.end();
   await closed;
   progress.finish();
-  const digest = `sha256:${hash.digest('hex')}`;
-  return { path, digest, size, open: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
+  return { path, ...compressed, open: () => createReadStream(path, { highWaterMark: 1 << 20 }) };
 }

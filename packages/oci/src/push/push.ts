@@ -19,7 +19,7 @@ import type { Image, ImageSource } from '../sources/types';
 import { throttledProgress } from '../blob/progress';
 import { uploadProduced } from '../blob/upload';
 import { transportOrUndefined } from '../client';
-import { gzipMembers, gzipToFile } from './compress';
+import { compressLayer, gzipToFile, type LayerInput } from './compress';
 import {
   layerCacheKey,
   layerCachePath,
@@ -157,10 +157,16 @@ async function pushCompressed(
     });
     return { ...layer, mediaType, digest: known.digest, size: known.size };
   }
+  const input = async (): Promise<LayerInput> => {
+    const file = image.layerFile?.(i);
+    return file
+      ? { file, digest: layer.digest, size: layer.size, what: `layer ${i} (${layer.digest})` }
+      : { stream: await image.openLayer(i) };
+  };
   const transport = transportOrUndefined(ctx.client);
   if (!transport) {
     const compressed = await gzipToFile(
-      await image.openLayer(i),
+      await input(),
       await ctx.tempDir(),
       layer.digest,
       level,
@@ -178,10 +184,7 @@ async function pushCompressed(
   const produced = await uploadProduced(
     transport,
     ctx.dest,
-    () =>
-      (async function* () {
-        yield* gzipMembers(await image.openLayer(i), level);
-      })(),
+    async (emit) => compressLayer(await input(), level, emit),
     (n) => progress.add(n),
   );
   progress.finish();

@@ -183,6 +183,12 @@ export async function dockerArchiveStore(
       if (d.digest === configDescriptor.digest) return Readable.from([configBytes]);
       return stream(d);
     },
+    blobFile(d) {
+      const name = paths.get(d.digest);
+      const member = name === undefined ? undefined : tar.get(name); // follows links
+      if (!member || member.header.type !== 'file') return undefined;
+      return { path: tar.path, offset: member.offset, size: member.header.size };
+    },
     close,
   };
 }

@@ -153,6 +153,14 @@ class StoreImageSource implements ImageSource {
         if (!layer) throw new UserError(`${where} has no layer ${index} (it has ${layers.length})`);
         return store.blob(layer);
       },
+      ...(store.blobFile
+        ? {
+            layerFile: (index: number) => {
+              const layer = layers[index];
+              return layer ? store.blobFile?.(layer) : undefined;
+            },
+          }
+        : {}),
     };
   }
 

@@ -3,6 +3,13 @@ import type { Readable } from 'node:stream';
 import type { Descriptor, ImageManifest } from '../manifest/types';
 import type { Platform } from '../reference/platform';
 
+/** A byte range of a local file. */
+export interface FileRange {
+  path: string;
+  offset: number;
+  size: number;
+}
+
 /** One image (a single-platform manifest), with its config loaded and layers readable. */
 export interface Image {
   /** Digest of the manifest as stored in the source (for docker archives: of the manifest this client writes for it). */
@@ -21,6 +28,11 @@ export interface Image {
   readonly layers: readonly Descriptor[];
   /** Streams layer `index` as stored (compressed or not), verified against its digest as it flows. */
   openLayer(index: number): Promise<Readable>;
+  /**
+   * Where layer `index` lies in a local file, unverified, when the source is an archive on disk:
+   * for readers that read and check it themselves (see {@link ContentStore.blobFile}).
+   */
+  layerFile?(index: number): FileRange | undefined;
   /** Where the blobs live when the source is a registry (cross-repository mounts). */
   readonly origin?: { registry: string; repository: string };
 }
@@ -61,6 +73,11 @@ export interface ContentStore {
   manifest(d: Descriptor): Promise<Buffer>;
   /** A blob as a stream, verified while it flows. */
   blob(d: Descriptor): Promise<Readable>;
+  /**
+   * Where a blob lies in a local file, when it does: its bytes are NOT verified, so a reader
+   * must check them against the descriptor's digest and size itself.
+   */
+  blobFile?(d: Descriptor): FileRange | undefined;
   /** A small blob in memory, verified. */
   blobBytes(d: Descriptor): Promise<Buffer>;
   readonly origin?: { registry: string; repository: string };

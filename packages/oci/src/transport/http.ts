@@ -5,11 +5,17 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 
-/** Body of a request: bytes, or a stream made fresh for each attempt. */
-export type RequestBody = Buffer | string | Readable | undefined;
+/**
+ * Writes a request body itself, resolving when done (the request is then ended). Unlike a piped
+ * stream, the writer learns when each write has reached the socket, so it can reuse its buffers.
+ */
+export type BodyWriter = (sink: Writable) => Promise<void>;
+
+/** Body of a request: bytes, a stream, or a writer; streams and writers are made per attempt. */
+export type RequestBody = Buffer | string | Readable | BodyWriter | undefined;
 
 /** Agents for both schemes. */
 export interface HttpAgent {
@@ -86,6 +92,13 @@ export function send(
     );
     if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
       req.end(body);
+      return;
+    }
+    if (typeof body === 'function') {
+      body(req).then(
+        () => req.end(),
+        (e: unknown) => req.destroy(e instanceof Error ? e : new Error(String(e))),
+      );
       return;
     }
     body.on('error', (e) => req.destroy(e));
