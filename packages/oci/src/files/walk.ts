@@ -9,9 +9,9 @@ import { UserError } from '@talos-kmod/common';
 import type { Image } from '../sources/types';
 import { normalizeTarPath, type TarHeader } from '../tar/header';
 import { readTarStream } from '../tar/stream-reader';
-import { offloadedTransform } from '../offload/transform';
+import { coalesce } from './coalesce';
 import { decompressor, sniffCompression } from './decompress';
-import { Readable, type Duplex } from 'node:stream';
+import { Readable } from 'node:stream';
 
 /** One file of the merged image file system. */
 export interface ImageFile {
@@ -164,12 +164,6 @@ function prefetch(stream: Readable, limit: number): Prefetched {
   };
 }
 
-/**
- * Compressed layers from this size on are inflated on a worker thread, overlapping with the tar
- * parsing and the caller's work here; starting a worker costs more than inflating a small layer.
- */
-const offloadFrom = 4 * 1024 * 1024;
-
 /** Opens a layer decompressed according to its first bytes, reading up to 8 MiB ahead. */
 export async function openLayerContent(image: Image, index: number): Promise<Prefetched> {
   const raw = await image.openLayer(index);
@@ -177,13 +171,11 @@ export async function openLayerContent(image: Image, index: number): Promise<Pre
   if (!head) return prefetch(Readable.from([]), 1);
   const compression = sniffCompression(head);
   if (compression === 'none') return prefetch(raw, prefetchBytes);
-  const size = image.layers[index]?.size ?? 0;
-  const d: Duplex =
-    compression === 'gzip' && size >= offloadFrom && !process.env.NO_OFFLOAD
-      ? offloadedTransform('gunzip')
-      : decompressor(compression);
-  raw.on('error', (e) => d.destroy(e));
-  return prefetch(raw.pipe(d), prefetchBytes);
+  const d = decompressor(compression);
+  const gather = coalesce(1024 * 1024);
+  raw.on('error', (e) => gather.destroy(e));
+  gather.on('error', (e) => d.destroy(e));
+  return prefetch(raw.pipe(gather).pipe(d), prefetchBytes);
 }
 
 /**
