@@ -9,4 +9,6 @@ if (!existsSync(bundle)) {
   );
   process.exit(2);
 }
+// Node ≥ 22.1 keeps the compiled bundle in its on-disk cache: later starts skip most parsing.
+require('node:module').enableCompileCache?.();
 require(bundle);

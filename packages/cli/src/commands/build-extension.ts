@@ -4,14 +4,11 @@
  */
 import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
-import {
-  buildExtension,
-  validateExtensionOptions,
-  type BuildExtensionOptions,
-} from '@talos-kmod/pipeline';
+import type { BuildExtensionOptions } from '@talos-kmod/pipeline';
 import { UsageError, asUsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
 import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
 import type { RegisterCommand } from './index';
+import { loadPipeline } from '../lazy';
 
 interface Flags extends RegistryFlags {
   extensionsDir: string;
@@ -61,6 +58,7 @@ export const registerBuildExtension: RegisterCommand = (program: Command, contex
       .option('--json', 'print every output as one JSON object'),
     { caFile: false },
   ).action(async (flags: Flags) => {
+    const { buildExtension, validateExtensionOptions } = await loadPipeline();
     const ctx = context();
     if (!flags.extension)
       throw new UsageError('--extension is required (e.g. --extension hailort)');

@@ -4,15 +4,12 @@
  */
 import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
-import {
-  buildInstaller,
-  validateBuildInstallerOptions,
-  type BuildInstallerOptions,
-} from '@talos-kmod/pipeline';
+import type { BuildInstallerOptions } from '@talos-kmod/pipeline';
 import { createProgressReporter } from '../progress/bars';
 import { asUsageError, listFlag, ownerFlag } from '../flags';
 import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
 import type { RegisterCommand } from './index';
+import { loadPipeline } from '../lazy';
 
 interface Flags extends RegistryFlags {
   talosDir?: string;
@@ -78,6 +75,7 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
       .option('--json', 'print every output as JSON'),
     { caFile: false },
   ).action(async (flags: Flags) => {
+    const { buildInstaller, validateBuildInstallerOptions } = await loadPipeline();
     const ctx = context();
     const username = ownerFlag(flags.username, ctx.io.env, '--username');
     const credentials = await registryCredentials(flags);

@@ -7,15 +7,11 @@ import { join } from 'node:path';
 import { homedir } from 'node:os';
 import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
-import {
-  buildKernelPkg,
-  createDirectoryCache,
-  validateKernelPkgOptions,
-  type BuildKernelPkgOptions,
-} from '@talos-kmod/pipeline';
+import type { BuildKernelPkgOptions } from '@talos-kmod/pipeline';
 import { asUsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
 import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
 import type { RegisterCommand } from './index';
+import { loadPipeline } from '../lazy';
 
 interface Flags extends RegistryFlags {
   pkgsDir: string;
@@ -75,6 +71,7 @@ export const registerBuildKernelPkg: RegisterCommand = (program: Command, contex
       .option('--json', 'print every output as one JSON object'),
     { caFile: false },
   ).action(async (flags: Flags) => {
+    const { buildKernelPkg, createDirectoryCache, validateKernelPkgOptions } = await loadPipeline();
     const ctx = context();
     const username = ownerFlag(flags.username, ctx.io.env, '--username');
     const credentials = await registryCredentials(flags);

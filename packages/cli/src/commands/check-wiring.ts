@@ -6,10 +6,9 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isUserError } from '@talos-kmod/common';
-import { checkWiring } from '@talos-kmod/pipeline';
-import { formatGap } from '@talos-kmod/talos';
 import { UsageError } from '../flags';
 import type { RegisterCommand } from './index';
+import { loadPipeline, loadTalos } from '../lazy';
 
 interface Flags {
   pkgs?: string;
@@ -33,6 +32,8 @@ export const registerCheckWiring: RegisterCommand = (program: Command, context) 
     .option('--tag <tag>', 'TAG for rendering VERSION templates that use it (default v0.0.0)')
     .option('--json', 'print the report as JSON')
     .action(async (name: string, flags: Flags) => {
+      const { formatGap } = await loadTalos();
+      const { checkWiring } = await loadPipeline();
       const ctx = context();
       let result;
       try {

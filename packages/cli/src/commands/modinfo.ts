@@ -8,19 +8,12 @@ import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UserError, describeError } from '@talos-kmod/common';
-import {
-  decompressModule,
-  formatModinfo,
-  inspectModule,
-  moduleInfoToJson,
-  readModule,
-  readModuleFile,
-  verifyModuleSignature,
-  type ModuleInfo,
-  type VerifyResult,
-} from '@talos-kmod/kmod';
+import type { ModuleInfo, VerifyResult } from '@talos-kmod/kmod';
 import { exitCodes } from '../io';
+import { loadKmod } from '../lazy';
 import type { RegisterCommand } from './index';
+
+type Kmod = Awaited<ReturnType<typeof loadKmod>>;
 
 interface Flags {
   json?: boolean;
@@ -39,34 +32,41 @@ function unreadable(info: ModuleInfo): boolean {
   return info.modinfo.length === 0 && info.problems.length > 0;
 }
 
-async function inspectWithCert(file: string, cert: Uint8Array): Promise<Report> {
+async function inspectWithCert(k: Kmod, file: string, cert: Uint8Array): Promise<Report> {
   const data = await readFile(file).catch((e: unknown) => {
     const code = (e as { code?: unknown }).code;
     throw new UserError(
       `cannot read module file ${file}: ${typeof code === 'string' ? code : describeError(e)}; check the path and permissions`,
     );
   });
-  const out = await decompressModule(data, { fileName: file });
+  const out = await k.decompressModule(data, { fileName: file });
   // readModule reports a decompression failure the same way as without --cert.
-  if ('problem' in out) return { file, info: await readModule(data, { fileName: file }) };
-  const info = { ...inspectModule(out.data, { fileName: file }), compression: out.compression };
-  return { file, info, verification: verifyModuleSignature(out.data, cert) };
+  if ('problem' in out) return { file, info: await k.readModule(data, { fileName: file }) };
+  const info = { ...k.inspectModule(out.data, { fileName: file }), compression: out.compression };
+  return { file, info, verification: k.verifyModuleSignature(out.data, cert) };
 }
 
-async function inspectOne(file: string, cert: Uint8Array | undefined): Promise<Report> {
+async function inspectOne(k: Kmod, file: string, cert: Uint8Array | undefined): Promise<Report> {
   try {
-    return cert ? await inspectWithCert(file, cert) : { file, info: await readModuleFile(file) };
+    return cert
+      ? await inspectWithCert(k, file, cert)
+      : { file, info: await k.readModuleFile(file) };
   } catch (e: unknown) {
     return { file, error: describeError(e) };
   }
 }
 
-function printText(r: Report, write: (s: string) => void, warn: (s: string) => void): void {
+function printText(
+  k: Kmod,
+  r: Report,
+  write: (s: string) => void,
+  warn: (s: string) => void,
+): void {
   if (!r.info) {
     warn(`error: ${r.error ?? 'unknown error'}\n`);
     return;
   }
-  const lines = formatModinfo(r.info, resolve(r.file));
+  const lines = k.formatModinfo(r.info, resolve(r.file));
   if (r.verification) {
     lines.push(
       `${'verified:'.padEnd(16)}${r.verification.verified ? 'yes' : `no (${r.verification.reason ?? 'unknown reason'})`}`,
@@ -76,11 +76,11 @@ function printText(r: Report, write: (s: string) => void, warn: (s: string) => v
   write(`${lines.join('\n')}\n`);
 }
 
-function toJson(r: Report): unknown {
+function toJson(k: Kmod, r: Report): unknown {
   if (!r.info) return { file: r.file, error: r.error };
   return {
     file: r.file,
-    ...moduleInfoToJson(r.info),
+    ...k.moduleInfoToJson(r.info),
     ...(r.verification ? { verification: r.verification } : {}),
   };
 }
@@ -113,6 +113,7 @@ export const registerModinfo: RegisterCommand = (program: Command, context) => {
     .option('--json', 'print an array of JSON objects')
     .option('--cert <file>', 'verify each signature against this X.509 certificate (PEM or DER)')
     .action(async (files: string[], flags: Flags) => {
+      const k = await loadKmod();
       const ctx = context();
       const cert = flags.cert ? await readCert(flags.cert) : undefined;
       const out = (s: string) => ctx.io.stdout.write(s);
@@ -120,10 +121,11 @@ export const registerModinfo: RegisterCommand = (program: Command, context) => {
       let failed = 0;
       if (flags.json) out('[');
       for (const [i, file] of files.entries()) {
-        const r = await inspectOne(file, cert);
+        const r = await inspectOne(k, file, cert);
         ctx.logger.debug(`${file}: ${r.info ? `${r.info.problems.length} problem(s)` : r.error}`);
-        if (flags.json) out(`${i > 0 ? ',' : ''}\n${indent(JSON.stringify(toJson(r), null, 2))}`);
-        else printText(r, out, (s) => ctx.io.stderr.write(s));
+        if (flags.json)
+          out(`${i > 0 ? ',' : ''}\n${indent(JSON.stringify(toJson(k, r), null, 2))}`);
+        else printText(k, r, out, (s) => ctx.io.stderr.write(s));
         if (!r.info || unreadable(r.info) || (r.verification && !r.verification.verified)) failed++;
       }
       if (flags.json) out('\n]\n');

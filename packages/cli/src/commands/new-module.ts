@@ -6,14 +6,10 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isUserError } from '@talos-kmod/common';
-import {
-  newModule,
-  validateNewModuleOptions,
-  type NewModuleOptions,
-  type NewModuleResult,
-} from '@talos-kmod/pipeline';
+import type { NewModuleOptions, NewModuleResult } from '@talos-kmod/pipeline';
 import { UsageError, repeatFlag } from '../flags';
 import type { RegisterCommand } from './index';
+import { loadPipeline } from '../lazy';
 
 interface Flags {
   source: string;
@@ -92,6 +88,7 @@ export const registerNewModule: RegisterCommand = (program: Command, context) =>
     .option('--force', 'overwrite generated files and values that differ')
     .option('--json', 'print the result as JSON')
     .action(async (name: string, flags: Flags) => {
+      const { newModule, validateNewModuleOptions } = await loadPipeline();
       const ctx = context();
       const options: NewModuleOptions = {
         name,

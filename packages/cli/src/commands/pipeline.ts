@@ -8,20 +8,13 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isUserError, spawnExec } from '@talos-kmod/common';
-import {
-  createDirectoryCache,
-  formatReportText,
-  runPipeline,
-  validatePipelineOptions,
-  type PipelineOptions,
-  type PipelineResult,
-  type PipelineStepEvent,
-} from '@talos-kmod/pipeline';
+import type { PipelineOptions, PipelineResult, PipelineStepEvent } from '@talos-kmod/pipeline';
 import { exitCodes } from '../io';
 import { createProgressReporter } from '../progress/bars';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
 import { UsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
 import type { RegisterCommand } from './index';
+import { loadPipeline } from '../lazy';
 
 interface Flags extends RegistryFlags {
   pkgs: string;
@@ -52,7 +45,8 @@ function describeEvent(e: PipelineStepEvent): string {
 }
 
 /** The human summary printed on stdout at the end. */
-export function formatPipelineResult(result: PipelineResult, color: boolean): string {
+async function formatPipelineResult(result: PipelineResult, color: boolean): Promise<string> {
+  const { formatReportText } = await loadPipeline();
   const rows: [string, string][] = [
     ['kernel-image', result.kernel.kernelImage ?? ''],
     ...Object.entries(result.kernel.pkgImages).map(([n, r]): [string, string] => [n, r]),
@@ -111,6 +105,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
     .option('--cache-dir <dir>', 'where kernel builds are recorded (default ~/.cache/talos-kmod)')
     .option('--json', 'print every result as one JSON object');
   addRegistryFlags(command).action(async (flags: Flags) => {
+    const { createDirectoryCache, runPipeline, validatePipelineOptions } = await loadPipeline();
     const ctx = context();
     const username = ownerFlag(flags.username, ctx.io.env, '--username');
     const registry = await registryOptions(flags, ctx.logger, ctx.io.env);
@@ -179,7 +174,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
         )}\n`,
       );
     } else {
-      ctx.io.stdout.write(formatPipelineResult(result, Boolean(ctx.io.stdout.isTTY)));
+      ctx.io.stdout.write(await formatPipelineResult(result, Boolean(ctx.io.stdout.isTTY)));
     }
     if (!result.passed) ctx.setExitCode(exitCodes.failed);
   });

@@ -4,11 +4,11 @@
  */
 import type { Command } from 'commander';
 import { isUserError } from '@talos-kmod/common';
-import { formatReportText, verifyImage } from '@talos-kmod/pipeline';
 import { exitCodes } from '../io';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
 import { listFlag } from '../flags';
 import type { RegisterCommand } from './index';
+import { loadPipeline } from '../lazy';
 
 interface Flags extends RegistryFlags {
   kernelImage?: string;
@@ -44,6 +44,7 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
       .option('--report-path <path>', 'also write the JSON report to this file')
       .option('--json', 'print the JSON report instead of text'),
   ).action(async (image: string, flags: Flags) => {
+    const { formatReportText, verifyImage } = await loadPipeline();
     const ctx = context();
     if (flags.failOn !== 'error' && flags.failOn !== 'warning') {
       ctx.io.stderr.write(`error: --fail-on is '${flags.failOn}': use error or warning\n`);
