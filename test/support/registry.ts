@@ -3,7 +3,7 @@
  * behind `registry:2`) on 127.0.0.1 and a free port, with its own temporary storage.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { stringify } from 'yaml';
@@ -45,19 +45,27 @@ export async function startRegistry(
   };
   const configPath = join(dir, 'config.yml');
   writeFileSync(configPath, stringify(config));
+  // The log goes to a file, not a pipe: a caller blocked in spawnSync (the benchmarks) would not
+  // drain a pipe, and a registry blocked on a full pipe stops answering.
+  const logPath = join(dir, 'registry.log');
+  const logFd = openSync(logPath, 'w');
   const child = spawn(registryBinary, ['serve', configPath], {
-    stdio: ['ignore', 'ignore', 'pipe'],
+    stdio: ['ignore', 'ignore', logFd],
   });
-  let stderr = '';
-  child.stderr?.on('data', (b: Buffer) => {
-    if (stderr.length < 65536) stderr += b.toString();
-  });
+  closeSync(logFd);
+  const stderr = (): string => {
+    try {
+      return readFileSync(logPath, 'utf8').slice(-65536);
+    } catch {
+      return '';
+    }
+  };
   const scheme = options.scheme ?? 'http';
   const host = `127.0.0.1:${port}`;
   const url = `${scheme}://${host}`;
   try {
     await waitFor(`registry on ${host}`, async () => {
-      if (child.exitCode !== null) throw new Error(`registry exited: ${stderr}`);
+      if (child.exitCode !== null) throw new Error(`registry exited: ${stderr()}`);
       const net = await import('node:net');
       return new Promise<boolean>((resolve) => {
         const s = net.connect(port, '127.0.0.1', () => {
