@@ -3,6 +3,7 @@ import { normalizeModuleName } from '@talos-kmod/talos';
 import type { CollectedModule } from '../collect';
 import {
   count,
+  grouped,
   failed,
   listSome,
   orPass,
@@ -112,7 +113,7 @@ export function checkDepends(ctx: CheckContext, modules: readonly CollectedModul
     id,
     total === 0
       ? 'no module has dependencies'
-      : `${total.toLocaleString('en-US')} ${total === 1 ? 'dependency resolves' : 'dependencies resolve'} within the image${kernel ? ' and the kernel image' : ''}`,
+      : `${grouped(total)} ${total === 1 ? 'dependency resolves' : 'dependencies resolve'} within the image${kernel ? ' and the kernel image' : ''}`,
     'warning',
   );
 }
