@@ -6,27 +6,16 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
+import { bundleOne } from '../../scripts/bundle';
 import { docker, ensureDocker } from '../../test/support/docker';
 
 const root = join(import.meta.dirname, '..', '..');
 
-/** Bundles the CLI into `dir` and returns the script path. */
+/** Bundles the CLI into `dir` (as the repository builds it) and returns the script path. */
 export async function bundleCli(dir: string): Promise<string> {
   mkdirSync(dir, { recursive: true });
   const outfile = join(dir, 'talos-kmod.cjs');
-  await build({
-    entryPoints: [join(root, 'packages', 'cli', 'src', 'main.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    tsconfig: join(root, 'tsconfig.json'),
-    logLevel: 'warning',
-    define: { 'import.meta.url': 'importMetaUrl' },
-    banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
-  });
+  await bundleOne(join(root, 'packages', 'cli', 'src', 'main.ts'), outfile);
   return outfile;
 }
 
