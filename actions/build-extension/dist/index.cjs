@@ -30528,7 +30528,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-client.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify2 } = require("node:util");
+    var { promisify } = require("node:util");
     var Client2 = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -30568,7 +30568,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -30581,7 +30581,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-pool.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify2 } = require("node:util");
+    var { promisify } = require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -30621,7 +30621,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -39191,6 +39191,13 @@ function send(agent, method, url, headers, body) {
       req.end(body);
       return;
     }
+    if (typeof body === "function") {
+      body(req).then(
+        () => req.end(),
+        (e) => req.destroy(e instanceof Error ? e : new Error(String(e)))
+      );
+      return;
+    }
     body.on("error", (e) => req.destroy(e));
     body.pipe(req);
   });
@@ -40257,12 +40264,304 @@ function createRegistryClient(options = {}) {
 }
 
 // packages/oci/src/push/compress.ts
-var import_node_util = require("node:util");
-var import_node_zlib = require("node:zlib");
+var import_node_os2 = require("node:os");
+
+// packages/oci/src/push/compress-worker-source.ts
+var compressWorkerSource = String.raw`
+'use strict';
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const zlib = require('node:zlib');
+
+const PIECE = 1024 * 1024;
+const SAMPLE = 16 * 1024;
+const IN_FLIGHT = 3;
+const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+const BLOCK = 0xffff;
+const counts = new Uint32Array(256);
+
+function entropy(sample) {
+  counts.fill(0);
+  for (let i = 0; i < sample.length; i++) counts[sample[i]]++;
+  let bits = 0;
+  for (let i = 0; i < 256; i++) {
+    const c = counts[i];
+    if (c > 0) {
+      const p = c / sample.length;
+      bits -= p * Math.log2(p);
+    }
+  }
+  return bits;
+}
+
+function incompressible(sample) {
+  if (sample.length === 0) return false;
+  if (entropy(sample) >= 7.95) return true;
+  return zlib.deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
+}
+
+/** Where the piece's sample starts, or -1 when the piece is too small to be sampled. */
+function sampleStart(length) {
+  return length < 4096 ? -1 : Math.max(0, (length >> 1) - SAMPLE / 2);
+}
+
+/** Offset in a stored member of piece byte p. */
+function storedOffset(p) {
+  return HEADER.length + Math.floor(p / BLOCK) * 5 + 5 + p;
+}
+
+function storedLength(length) {
+  return HEADER.length + Math.max(1, Math.ceil(length / BLOCK)) * 5 + length + 8;
+}
+
+function blockHeader(out, at, n, last) {
+  out[at] = last ? 1 : 0;
+  out.writeUInt16LE(n, at + 1);
+  out.writeUInt16LE(n ^ 0xffff, at + 3);
+}
+
+function storeInto(piece, out) {
+  const blocks = Math.max(1, Math.ceil(piece.length / BLOCK));
+  let at = HEADER.copy(out, 0);
+  for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
+    const n = Math.min(BLOCK, piece.length - from);
+    blockHeader(out, at, n, i === blocks - 1);
+    at += 5 + piece.copy(out, at + 5, from, from + n);
+  }
+  out.writeUInt32LE(zlib.crc32(piece), at);
+  out.writeUInt32LE(piece.length >>> 0, at + 4);
+  return at + 8;
+}
+
+/** Copies piece bytes [from, to) out of a stored member into target. */
+function unstore(out, from, to, target) {
+  let t = 0;
+  while (from < to) {
+    const blockEnd = Math.min(to, (Math.floor(from / BLOCK) + 1) * BLOCK);
+    const at = storedOffset(from);
+    t += out.copy(target, t, at, at + (blockEnd - from));
+    from = blockEnd;
+  }
+  return target.subarray(0, t);
+}
+
+function gzipAsync(piece, level) {
+  return new Promise((resolve, reject) =>
+    zlib.gzip(piece, { level, chunkSize: piece.length + 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
+  );
+}
+
+function startJob(start) {
+  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;
+  const slotBytes = Buffer.from(start.slots);
+  const inputHash = createHash(digestAlgorithm);
+  const outputHash = createHash('sha256');
+  let inputSize = 0;
+  let outputSize = 0;
+  let failed = false;
+
+  const released = Array.from({ length: slotCount }, () => Promise.resolve());
+  const release = new Array(slotCount);
+  let nextSlot = 0;
+  let ready = Promise.resolve();
+  const sample = Buffer.allocUnsafe(SAMPLE);
+
+  async function takeSlot() {
+    const slot = nextSlot;
+    nextSlot = (nextSlot + 1) % slotCount;
+    await released[slot];
+    released[slot] = new Promise((r) => (release[slot] = r));
+    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };
+  }
+
+  function announce(slot, out, produced) {
+    ready = ready.then(async () => {
+      const length = await produced;
+      const member = out.subarray(0, length);
+      outputHash.update(member);
+      outputSize += length;
+      parentPort.postMessage({ type: 'member', job, slot, length });
+    });
+    ready.catch(() => undefined);
+  }
+
+  // A contiguous piece (stream input): stored, or deflated; pieceDone() frees its buffer.
+  async function emitPiece(piece, pieceDone) {
+    const { slot, out } = await takeSlot();
+    const s = sampleStart(piece.length);
+    if (level === 0 || (s >= 0 && incompressible(piece.subarray(s, s + SAMPLE)))) {
+      const length = storeInto(piece, out);
+      pieceDone();
+      announce(slot, out, Promise.resolve(length));
+      return;
+    }
+    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
+      const length = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
+      pieceDone();
+      return length;
+    }));
+  }
+
+  const pieces = Array.from({ length: IN_FLIGHT + 1 }, () => ({ buffer: Buffer.allocUnsafe(PIECE), free: Promise.resolve() }));
+  let pieceIndex = 0;
+  let current = pieces[0];
+  let filled = 0;
+  let any = false;
+
+  async function nextPiece() {
+    pieceIndex = (pieceIndex + 1) % pieces.length;
+    current = pieces[pieceIndex];
+    filled = 0;
+    await current.free;
+  }
+
+  async function finishPiece(length) {
+    const p = current;
+    let done;
+    p.free = new Promise((r) => (done = r));
+    await emitPiece(p.buffer.subarray(0, length), done);
+    await nextPiece();
+  }
+
+  async function consume(data) {
+    inputHash.update(data);
+    inputSize += data.length;
+    while (data.length > 0) {
+      const n = data.copy(current.buffer, filled, 0, PIECE - filled);
+      filled += n;
+      data = data.subarray(n);
+      if (filled === PIECE) {
+        any = true;
+        await finishPiece(PIECE);
+      }
+    }
+  }
+
+  async function finish() {
+    if (filled > 0 || !any) await finishPiece(filled);
+    await ready;
+    parentPort.postMessage({
+      type: 'done',
+      job,
+      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
+      inputSize,
+      digest: 'sha256:' + outputHash.digest('hex'),
+      size: outputSize,
+    });
+  }
+
+  // One piece of a file, read straight into a slot in stored layout.
+  async function filePiece(fd, position, length) {
+    const { slot, out } = await takeSlot();
+    const blocks = Math.max(1, Math.ceil(length / BLOCK));
+    let crc = 0;
+    let at = HEADER.copy(out, 0);
+    for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
+      const n = Math.min(BLOCK, length - from);
+      blockHeader(out, at, n, i === blocks - 1);
+      for (let got = 0; got < n; ) {
+        const r = fs.readSync(fd, out, at + 5 + got, n - got, position + from + got);
+        if (r === 0) throw Object.assign(new Error(file.path + ' ended before the layer did'), { code: 'ETRUNCATED' });
+        got += r;
+      }
+      const data = out.subarray(at + 5, at + 5 + n);
+      inputHash.update(data);
+      crc = zlib.crc32(data, crc);
+      at += 5 + n;
+    }
+    inputSize += length;
+    const s = sampleStart(length);
+    if (level === 0 || (s >= 0 && incompressible(unstore(out, s, s + SAMPLE, sample)))) {
+      out.writeUInt32LE(crc >>> 0, at);
+      out.writeUInt32LE(length >>> 0, at + 4);
+      announce(slot, out, Promise.resolve(at + 8));
+      return;
+    }
+    // compressible: deflate a contiguous copy (the slot is rewritten with the deflated member)
+    await current.free;
+    const p = current;
+    let done;
+    p.free = new Promise((r) => (done = r));
+    const piece = unstore(out, 0, length, p.buffer);
+    pieceIndex = (pieceIndex + 1) % pieces.length;
+    current = pieces[pieceIndex];
+    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
+      const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
+      done();
+      return n;
+    }));
+  }
+
+  async function readFile() {
+    const fd = fs.openSync(file.path, 'r');
+    try {
+      let position = file.offset;
+      let left = file.size;
+      do {
+        const length = Math.min(PIECE, left);
+        await filePiece(fd, position, length);
+        position += length;
+        left -= length;
+      } while (left > 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    await ready;
+    parentPort.postMessage({
+      type: 'done',
+      job,
+      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
+      inputSize,
+      digest: 'sha256:' + outputHash.digest('hex'),
+      size: outputSize,
+    });
+  }
+
+  function fail(e) {
+    if (failed) return;
+    failed = true;
+    parentPort.postMessage({ type: 'error', job, message: String((e && e.message) || e), code: e && e.code });
+  }
+
+  let inbox = Promise.resolve();
+  const handlers = {
+    release(m) {
+      const r = release[m.slot];
+      if (r) r();
+    },
+    data(m) {
+      inbox = inbox.then(async () => {
+        const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
+        await consume(chunk);
+        parentPort.postMessage({ type: 'ack', job, bytes: chunk.length });
+      });
+      inbox.catch(fail);
+    },
+    end() {
+      inbox = inbox.then(finish);
+      inbox.catch(fail);
+    },
+  };
+  if (file) readFile().catch(fail);
+  return handlers;
+}
+
+let active;
+parentPort.on('message', (m) => {
+  if (m.type === 'start') {
+    active = { job: m.job, handlers: startJob(m) };
+  } else if (active && m.job === active.job) {
+    active.handlers[m.type](m);
+  }
+});
+`;
+
+// packages/oci/src/push/compress.ts
 var pieceBytes = 1024 * 1024;
-var sampleBytes = 16 * 1024;
-var gzipAsync = (0, import_node_util.promisify)(import_node_zlib.gzip);
-var gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);
+var slotSize = 10 + Math.ceil(pieceBytes / 65535) * 5 + pieceBytes + 8;
+var inputWindow = 4 * 1024 * 1024;
+var poolSize = Math.max(1, Math.min(4, (0, import_node_os2.availableParallelism)() - 1));
 
 // packages/oci/src/push/push.ts
 var gzipMediaType = {
@@ -41123,11 +41422,11 @@ var import_yaml2 = __toESM(require_dist(), 1);
 
 // packages/pipeline/src/shared/docker-credentials.ts
 var import_promises8 = require("node:fs/promises");
-var import_node_os2 = require("node:os");
+var import_node_os3 = require("node:os");
 var import_node_path8 = require("node:path");
 async function withDockerCredentials(env, registries, credentials, logger, fn) {
   if (!credentials) return fn(env);
-  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path8.join)(env.HOME ?? (0, import_node_os2.homedir)(), ".docker");
+  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path8.join)(env.HOME ?? (0, import_node_os3.homedir)(), ".docker");
   let config = {};
   try {
     config = JSON.parse(await (0, import_promises8.readFile)((0, import_node_path8.join)(userDir, "config.json"), "utf8"));
@@ -41148,8 +41447,8 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  await (0, import_promises8.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises8.mkdtemp)((0, import_node_path8.join)(env.RUNNER_TEMP ?? (0, import_node_os2.tmpdir)(), "talos-kmod-docker-config-"));
+  await (0, import_promises8.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os3.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises8.mkdtemp)((0, import_node_path8.join)(env.RUNNER_TEMP ?? (0, import_node_os3.tmpdir)(), "talos-kmod-docker-config-"));
   try {
     await (0, import_promises8.writeFile)(
       (0, import_node_path8.join)(dir, "config.json"),
@@ -41377,7 +41676,7 @@ var import_asn1_cms2 = __toESM(require_cjs5(), 1);
 
 // packages/pipeline/src/shared/step-support.ts
 var import_promises10 = require("node:fs/promises");
-var import_node_os3 = require("node:os");
+var import_node_os4 = require("node:os");
 var import_node_path10 = require("node:path");
 function stepRegistryOptions(o, deps) {
   const creds = o.credentials;
@@ -41392,8 +41691,8 @@ function stepRegistryOptions(o, deps) {
   };
 }
 async function createMetadataDir(parent, logger) {
-  await (0, import_promises10.mkdir)(parent ?? (0, import_node_os3.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises10.mkdtemp)((0, import_node_path10.join)(parent ?? (0, import_node_os3.tmpdir)(), "talos-kmod-metadata-"));
+  await (0, import_promises10.mkdir)(parent ?? (0, import_node_os4.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises10.mkdtemp)((0, import_node_path10.join)(parent ?? (0, import_node_os4.tmpdir)(), "talos-kmod-metadata-"));
   if (findUnsafeCharacter(dir) !== void 0) {
     logger.warning(
       `the temporary directory ${dir} has characters make would split on; buildx metadata files are not requested, digests come from the registry only`

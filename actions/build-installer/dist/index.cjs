@@ -4086,7 +4086,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -4774,7 +4774,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform3 {
+    var InflateStream = class extends Transform4 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -8294,8 +8294,8 @@ var require_pool_base = __commonJS({
       }
       get [kRunning]() {
         let ret = 0;
-        for (const { [kRunning]: running } of this[kClients]) {
-          ret += running;
+        for (const { [kRunning]: running2 } of this[kClients]) {
+          ret += running2;
         }
         return ret;
       }
@@ -9456,7 +9456,7 @@ var require_readable = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable6 } = require("node:stream");
+    var { Readable: Readable5 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9468,7 +9468,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop = () => {
     };
-    var BodyReadable = class extends Readable6 {
+    var BodyReadable = class extends Readable5 {
       constructor({
         resume,
         abort,
@@ -9811,7 +9811,7 @@ var require_api_request = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable6 } = require_readable();
+    var { Readable: Readable5 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -9906,7 +9906,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable6({
+        const res = new Readable5({
           resume,
           abort,
           contentType,
@@ -10222,7 +10222,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable6,
+      Readable: Readable5,
       Duplex,
       PassThrough: PassThrough2
     } = require("node:stream");
@@ -10236,7 +10236,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable6 {
+    var PipelineRequest = class extends Readable5 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10253,7 +10253,7 @@ var require_api_pipeline = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable6 {
+    var PipelineResponse = class extends Readable5 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -11126,7 +11126,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-client.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify2 } = require("node:util");
+    var { promisify } = require("node:util");
     var Client2 = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11166,7 +11166,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11179,7 +11179,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-pool.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify2 } = require("node:util");
+    var { promisify } = require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11219,7 +11219,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11263,13 +11263,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform3({
+        this.transform = new Transform4({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -13578,7 +13578,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable: Readable6, pipeline: pipeline2, finished } = require("node:stream");
+    var { Readable: Readable5, pipeline: pipeline2, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14517,7 +14517,7 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable6({ read: resume });
+              this.body = new Readable5({ read: resume });
               const onError = this.onError.bind(this);
               resolve3({
                 status,
@@ -18320,7 +18320,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18370,7 +18370,7 @@ var require_eventsource_stream = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform3 {
+    var EventSourceStream = class extends Transform4 {
       /**
        * @type {eventSourceSettings}
        */
@@ -39714,8 +39714,6 @@ async function downloadBlob(transport, ref, blob, onProgress) {
 }
 
 // packages/oci/src/blob/upload.ts
-var import_node_crypto2 = require("node:crypto");
-var import_node_stream3 = require("node:stream");
 var import_node_url = require("node:url");
 
 // packages/oci/src/transport/http.ts
@@ -39767,6 +39765,13 @@ function send(agent, method, url, headers, body) {
     );
     if (body === void 0 || typeof body === "string" || Buffer.isBuffer(body)) {
       req.end(body);
+      return;
+    }
+    if (typeof body === "function") {
+      body(req).then(
+        () => req.end(),
+        (e) => req.destroy(e instanceof Error ? e : new Error(String(e)))
+      );
       return;
     }
     body.on("error", (e) => req.destroy(e));
@@ -39967,7 +39972,7 @@ async function uploadProduced(transport, ref, produce, onBytes) {
   return withRetry(what, transport.retry, transport.logger, async () => {
     const started = await startUpload(transport, ref);
     if (started.mounted) throw new Error("a plain upload cannot be a mount");
-    let state = { hash: (0, import_node_crypto2.createHash)("sha256"), size: 0 };
+    let produced;
     try {
       const res = await transport.request({
         registry: ref.registry,
@@ -39975,27 +39980,20 @@ async function uploadProduced(transport, ref, produce, onBytes) {
         path: started.location,
         scopes,
         headers: { "content-type": "application/octet-stream" },
-        body: () => {
-          const mine = { hash: (0, import_node_crypto2.createHash)("sha256"), size: 0 };
-          state = mine;
-          const source = produce();
-          return import_node_stream3.Readable.from(
-            (async function* () {
-              for await (const b of source) {
-                mine.hash.update(b);
-                mine.size += b.length;
-                onBytes?.(b.length);
-                yield b;
-              }
-            })(),
-            { objectMode: false }
-          );
+        body: () => (sink) => {
+          const mine = produce((bytes) => {
+            onBytes?.(bytes.length);
+            return writeTo(sink, bytes);
+          });
+          produced = mine;
+          return mine.then(() => void 0);
         },
         expect: [202, 204],
         what
       });
       await discard(res);
-      const digest = `sha256:${state.hash.digest("hex")}`;
+      if (!produced) throw new Error("the upload body was never produced");
+      const { digest, size } = await produced;
       const next = header(res, "location");
       const current = next ? new import_node_url.URL(next, started.location).toString() : started.location;
       const done = await transport.request({
@@ -40008,10 +40006,25 @@ async function uploadProduced(transport, ref, produce, onBytes) {
         what
       });
       await discard(done);
-      return { digest, size: state.size };
+      return { digest, size };
     } catch (e) {
       throw restartable(e);
     }
+  });
+}
+function writeTo(sink, bytes) {
+  return new Promise((resolve3, reject) => {
+    if (sink.destroyed) {
+      reject(new Error("the connection closed while the upload was being written"));
+      return;
+    }
+    const onClose = () => reject(new Error("the connection closed while the upload was being written"));
+    sink.once("close", onClose);
+    sink.write(bytes, (e) => {
+      sink.off("close", onClose);
+      if (e) reject(e);
+      else resolve3();
+    });
   });
 }
 function restartable(e) {
@@ -40294,8 +40307,8 @@ var TokenCache = class {
     const key = [...new Set(scopes)].sort().join(" ");
     const cached = this.tokens.get(key);
     if (!fresh && cached && cached.expiresAt > Date.now()) return cached.token;
-    const inFlight2 = this.pending.get(key);
-    if (inFlight2 && !fresh) return inFlight2;
+    const inFlight = this.pending.get(key);
+    if (inFlight && !fresh) return inFlight;
     const p = this.fetch(challenge, key ? key.split(" ") : [], credentials).then((t) => {
       this.tokens.set(key, t);
       return t.token;
@@ -40937,7 +40950,7 @@ var import_node_path3 = require("node:path");
 var import_promises4 = require("node:stream/promises");
 
 // packages/oci/src/files/decompress.ts
-var import_node_stream4 = require("node:stream");
+var import_node_stream3 = require("node:stream");
 var zlib = __toESM(require("node:zlib"), 1);
 
 // node_modules/fzstd/esm/index.mjs
@@ -41621,7 +41634,7 @@ function fzstdTransform() {
   const decoder = new Decompress((data) => {
     out.push(Buffer.from(data.buffer, data.byteOffset, data.length));
   });
-  const t = new import_node_stream4.Transform({
+  const t = new import_node_stream3.Transform({
     transform(chunk, _enc, cb) {
       try {
         decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
@@ -41648,7 +41661,7 @@ function decompressor(compression) {
     const native = zlib.createZstdDecompress;
     return native ? native() : fzstdTransform();
   }
-  return new import_node_stream4.Transform({
+  return new import_node_stream3.Transform({
     transform(chunk, _enc, cb) {
       cb(null, chunk);
     }
@@ -41657,7 +41670,7 @@ function decompressor(compression) {
 
 // packages/oci/src/tar/index-file.ts
 var import_node_fs = require("node:fs");
-var import_node_stream5 = require("node:stream");
+var import_node_stream4 = require("node:stream");
 var import_promises2 = require("node:fs/promises");
 var import_node_path2 = require("node:path");
 
@@ -41853,7 +41866,7 @@ async function indexTarFile(path, what) {
     },
     stream(name, options = {}) {
       const m = need(name);
-      if (m.header.size === 0) return import_node_stream5.Readable.from([]);
+      if (m.header.size === 0) return import_node_stream4.Readable.from([]);
       return (0, import_node_fs.createReadStream)(path, {
         start: m.offset,
         end: m.offset + m.header.size - 1,
@@ -41901,8 +41914,8 @@ async function openArchive(path, what) {
 }
 
 // packages/oci/src/sources/docker-archive-store.ts
-var import_node_crypto3 = require("node:crypto");
-var import_node_stream6 = require("node:stream");
+var import_node_crypto2 = require("node:crypto");
+var import_node_stream5 = require("node:stream");
 function canonical(ref) {
   try {
     return parseReference(ref).toString();
@@ -41919,7 +41932,7 @@ async function head(tar, name) {
   return Buffer.alloc(0);
 }
 async function hashMember(tar, name) {
-  const hash = (0, import_node_crypto3.createHash)("sha256");
+  const hash = (0, import_node_crypto2.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
   return `sha256:${hash.digest("hex")}`;
 }
@@ -41988,8 +42001,8 @@ async function dockerArchiveStore(tar, description, ref, close) {
   };
   const layers = [];
   for (const [i, name] of layerNames.entries()) {
-    const member2 = tar.get(name);
-    if (!member2)
+    const member = tar.get(name);
+    if (!member)
       throw new UserError(`${description} is missing layer ${name}: the archive is incomplete`);
     const compression = sniffCompression(await head(tar, name));
     let digest;
@@ -42002,7 +42015,7 @@ async function dockerArchiveStore(tar, description, ref, close) {
       mediaType = compression === "gzip" ? mediaTypes.dockerLayerGzip : mediaTypes.ociLayerZstd;
     }
     paths.set(digest, name);
-    layers.push({ mediaType, digest, size: member2.header.size });
+    layers.push({ mediaType, digest, size: member.header.size });
   }
   const manifest = {
     schemaVersion: 2,
@@ -42041,8 +42054,14 @@ async function dockerArchiveStore(tar, description, ref, close) {
       return Buffer.concat(chunks);
     },
     async blob(d) {
-      if (d.digest === configDescriptor.digest) return import_node_stream6.Readable.from([configBytes]);
+      if (d.digest === configDescriptor.digest) return import_node_stream5.Readable.from([configBytes]);
       return stream(d);
+    },
+    blobFile(d) {
+      const name = paths.get(d.digest);
+      const member = name === void 0 ? void 0 : tar.get(name);
+      if (!member || member.header.type !== "file") return void 0;
+      return { path: tar.path, offset: member.offset, size: member.header.size };
     },
     close
   };
@@ -42312,7 +42331,13 @@ var StoreImageSource = class {
         const layer = layers[index];
         if (!layer) throw new UserError(`${where} has no layer ${index} (it has ${layers.length})`);
         return store.blob(layer);
-      }
+      },
+      ...store.blobFile ? {
+        layerFile: (index) => {
+          const layer = layers[index];
+          return layer ? store.blobFile?.(layer) : void 0;
+        }
+      } : {}
     };
   }
   close() {
@@ -42388,99 +42413,458 @@ async function openImage(spec, options = {}) {
 
 // packages/oci/src/push/push.ts
 var import_promises7 = require("node:fs/promises");
-var import_node_os4 = require("node:os");
+var import_node_os5 = require("node:os");
 var import_node_path8 = require("node:path");
-var import_node_stream7 = require("node:stream");
+var import_node_stream6 = require("node:stream");
 
 // packages/oci/src/push/compress.ts
-var import_node_crypto4 = require("node:crypto");
 var import_node_fs5 = require("node:fs");
 var import_node_path6 = require("node:path");
-var import_node_util = require("node:util");
-var import_node_zlib = require("node:zlib");
-var pieceBytes = 1024 * 1024;
-var sampleBytes = 16 * 1024;
-var inFlight = 3;
-var gzipAsync = (0, import_node_util.promisify)(import_node_zlib.gzip);
-function looksIncompressible(piece) {
-  if (piece.length < 4096) return false;
-  const start = Math.max(0, (piece.length >> 1) - sampleBytes / 2);
-  const sample = piece.subarray(start, start + sampleBytes);
-  return (0, import_node_zlib.deflateRawSync)(sample, { level: 1 }).length > sample.length * 0.95;
+var import_node_os3 = require("node:os");
+var import_node_worker_threads = require("node:worker_threads");
+
+// packages/oci/src/push/compress-worker-source.ts
+var compressWorkerSource = String.raw`
+'use strict';
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const zlib = require('node:zlib');
+
+const PIECE = 1024 * 1024;
+const SAMPLE = 16 * 1024;
+const IN_FLIGHT = 3;
+const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+const BLOCK = 0xffff;
+const counts = new Uint32Array(256);
+
+function entropy(sample) {
+  counts.fill(0);
+  for (let i = 0; i < sample.length; i++) counts[sample[i]]++;
+  let bits = 0;
+  for (let i = 0; i < 256; i++) {
+    const c = counts[i];
+    if (c > 0) {
+      const p = c / sample.length;
+      bits -= p * Math.log2(p);
+    }
+  }
+  return bits;
 }
-async function* piecesOf(input, size) {
-  let parts = [];
+
+function incompressible(sample) {
+  if (sample.length === 0) return false;
+  if (entropy(sample) >= 7.95) return true;
+  return zlib.deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
+}
+
+/** Where the piece's sample starts, or -1 when the piece is too small to be sampled. */
+function sampleStart(length) {
+  return length < 4096 ? -1 : Math.max(0, (length >> 1) - SAMPLE / 2);
+}
+
+/** Offset in a stored member of piece byte p. */
+function storedOffset(p) {
+  return HEADER.length + Math.floor(p / BLOCK) * 5 + 5 + p;
+}
+
+function storedLength(length) {
+  return HEADER.length + Math.max(1, Math.ceil(length / BLOCK)) * 5 + length + 8;
+}
+
+function blockHeader(out, at, n, last) {
+  out[at] = last ? 1 : 0;
+  out.writeUInt16LE(n, at + 1);
+  out.writeUInt16LE(n ^ 0xffff, at + 3);
+}
+
+function storeInto(piece, out) {
+  const blocks = Math.max(1, Math.ceil(piece.length / BLOCK));
+  let at = HEADER.copy(out, 0);
+  for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
+    const n = Math.min(BLOCK, piece.length - from);
+    blockHeader(out, at, n, i === blocks - 1);
+    at += 5 + piece.copy(out, at + 5, from, from + n);
+  }
+  out.writeUInt32LE(zlib.crc32(piece), at);
+  out.writeUInt32LE(piece.length >>> 0, at + 4);
+  return at + 8;
+}
+
+/** Copies piece bytes [from, to) out of a stored member into target. */
+function unstore(out, from, to, target) {
+  let t = 0;
+  while (from < to) {
+    const blockEnd = Math.min(to, (Math.floor(from / BLOCK) + 1) * BLOCK);
+    const at = storedOffset(from);
+    t += out.copy(target, t, at, at + (blockEnd - from));
+    from = blockEnd;
+  }
+  return target.subarray(0, t);
+}
+
+function gzipAsync(piece, level) {
+  return new Promise((resolve, reject) =>
+    zlib.gzip(piece, { level, chunkSize: piece.length + 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
+  );
+}
+
+function startJob(start) {
+  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;
+  const slotBytes = Buffer.from(start.slots);
+  const inputHash = createHash(digestAlgorithm);
+  const outputHash = createHash('sha256');
+  let inputSize = 0;
+  let outputSize = 0;
+  let failed = false;
+
+  const released = Array.from({ length: slotCount }, () => Promise.resolve());
+  const release = new Array(slotCount);
+  let nextSlot = 0;
+  let ready = Promise.resolve();
+  const sample = Buffer.allocUnsafe(SAMPLE);
+
+  async function takeSlot() {
+    const slot = nextSlot;
+    nextSlot = (nextSlot + 1) % slotCount;
+    await released[slot];
+    released[slot] = new Promise((r) => (release[slot] = r));
+    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };
+  }
+
+  function announce(slot, out, produced) {
+    ready = ready.then(async () => {
+      const length = await produced;
+      const member = out.subarray(0, length);
+      outputHash.update(member);
+      outputSize += length;
+      parentPort.postMessage({ type: 'member', job, slot, length });
+    });
+    ready.catch(() => undefined);
+  }
+
+  // A contiguous piece (stream input): stored, or deflated; pieceDone() frees its buffer.
+  async function emitPiece(piece, pieceDone) {
+    const { slot, out } = await takeSlot();
+    const s = sampleStart(piece.length);
+    if (level === 0 || (s >= 0 && incompressible(piece.subarray(s, s + SAMPLE)))) {
+      const length = storeInto(piece, out);
+      pieceDone();
+      announce(slot, out, Promise.resolve(length));
+      return;
+    }
+    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
+      const length = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
+      pieceDone();
+      return length;
+    }));
+  }
+
+  const pieces = Array.from({ length: IN_FLIGHT + 1 }, () => ({ buffer: Buffer.allocUnsafe(PIECE), free: Promise.resolve() }));
+  let pieceIndex = 0;
+  let current = pieces[0];
   let filled = 0;
-  for await (const chunk of input) {
-    let data = chunk;
+  let any = false;
+
+  async function nextPiece() {
+    pieceIndex = (pieceIndex + 1) % pieces.length;
+    current = pieces[pieceIndex];
+    filled = 0;
+    await current.free;
+  }
+
+  async function finishPiece(length) {
+    const p = current;
+    let done;
+    p.free = new Promise((r) => (done = r));
+    await emitPiece(p.buffer.subarray(0, length), done);
+    await nextPiece();
+  }
+
+  async function consume(data) {
+    inputHash.update(data);
+    inputSize += data.length;
     while (data.length > 0) {
-      const n = Math.min(size - filled, data.length);
-      parts.push(data.subarray(0, n));
+      const n = data.copy(current.buffer, filled, 0, PIECE - filled);
       filled += n;
       data = data.subarray(n);
-      if (filled === size) {
-        yield parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
-        parts = [];
-        filled = 0;
+      if (filled === PIECE) {
+        any = true;
+        await finishPiece(PIECE);
       }
     }
   }
-  if (filled > 0) yield Buffer.concat(parts, filled);
-}
-var gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);
-var maxStoredBlock = 65535;
-function storedMember(piece) {
-  const blocks = Math.max(1, Math.ceil(piece.length / maxStoredBlock));
-  const out = Buffer.allocUnsafe(gzipHeader.length + blocks * 5 + piece.length + 8);
-  let at = gzipHeader.copy(out, 0);
-  for (let from = 0, i = 0; i < blocks; i++, from += maxStoredBlock) {
-    const n = Math.min(maxStoredBlock, piece.length - from);
-    out[at] = i === blocks - 1 ? 1 : 0;
-    out.writeUInt16LE(n, at + 1);
-    out.writeUInt16LE(n ^ 65535, at + 3);
-    at += 5 + piece.copy(out, at + 5, from, from + n);
+
+  async function finish() {
+    if (filled > 0 || !any) await finishPiece(filled);
+    await ready;
+    parentPort.postMessage({
+      type: 'done',
+      job,
+      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
+      inputSize,
+      digest: 'sha256:' + outputHash.digest('hex'),
+      size: outputSize,
+    });
   }
-  out.writeUInt32LE((0, import_node_zlib.crc32)(piece), at);
-  out.writeUInt32LE(piece.length >>> 0, at + 4);
-  return out;
-}
-async function member(piece, level) {
-  if (level === 0 || looksIncompressible(piece)) return storedMember(piece);
-  return gzipAsync(piece, { level, chunkSize: piece.length + 1024 });
-}
-async function* gzipMembers(input, level) {
-  const queue = [];
-  try {
-    let any = false;
-    for await (const piece of piecesOf(input, pieceBytes)) {
-      any = true;
-      queue.push(member(piece, level));
-      if (queue.length >= inFlight) yield await queue.shift();
+
+  // One piece of a file, read straight into a slot in stored layout.
+  async function filePiece(fd, position, length) {
+    const { slot, out } = await takeSlot();
+    const blocks = Math.max(1, Math.ceil(length / BLOCK));
+    let crc = 0;
+    let at = HEADER.copy(out, 0);
+    for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
+      const n = Math.min(BLOCK, length - from);
+      blockHeader(out, at, n, i === blocks - 1);
+      for (let got = 0; got < n; ) {
+        const r = fs.readSync(fd, out, at + 5 + got, n - got, position + from + got);
+        if (r === 0) throw Object.assign(new Error(file.path + ' ended before the layer did'), { code: 'ETRUNCATED' });
+        got += r;
+      }
+      const data = out.subarray(at + 5, at + 5 + n);
+      inputHash.update(data);
+      crc = zlib.crc32(data, crc);
+      at += 5 + n;
     }
-    if (!any) queue.push(member(Buffer.alloc(0), level));
-    while (queue.length > 0) yield await queue.shift();
+    inputSize += length;
+    const s = sampleStart(length);
+    if (level === 0 || (s >= 0 && incompressible(unstore(out, s, s + SAMPLE, sample)))) {
+      out.writeUInt32LE(crc >>> 0, at);
+      out.writeUInt32LE(length >>> 0, at + 4);
+      announce(slot, out, Promise.resolve(at + 8));
+      return;
+    }
+    // compressible: deflate a contiguous copy (the slot is rewritten with the deflated member)
+    await current.free;
+    const p = current;
+    let done;
+    p.free = new Promise((r) => (done = r));
+    const piece = unstore(out, 0, length, p.buffer);
+    pieceIndex = (pieceIndex + 1) % pieces.length;
+    current = pieces[pieceIndex];
+    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
+      const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
+      done();
+      return n;
+    }));
+  }
+
+  async function readFile() {
+    const fd = fs.openSync(file.path, 'r');
+    try {
+      let position = file.offset;
+      let left = file.size;
+      do {
+        const length = Math.min(PIECE, left);
+        await filePiece(fd, position, length);
+        position += length;
+        left -= length;
+      } while (left > 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    await ready;
+    parentPort.postMessage({
+      type: 'done',
+      job,
+      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
+      inputSize,
+      digest: 'sha256:' + outputHash.digest('hex'),
+      size: outputSize,
+    });
+  }
+
+  function fail(e) {
+    if (failed) return;
+    failed = true;
+    parentPort.postMessage({ type: 'error', job, message: String((e && e.message) || e), code: e && e.code });
+  }
+
+  let inbox = Promise.resolve();
+  const handlers = {
+    release(m) {
+      const r = release[m.slot];
+      if (r) r();
+    },
+    data(m) {
+      inbox = inbox.then(async () => {
+        const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
+        await consume(chunk);
+        parentPort.postMessage({ type: 'ack', job, bytes: chunk.length });
+      });
+      inbox.catch(fail);
+    },
+    end() {
+      inbox = inbox.then(finish);
+      inbox.catch(fail);
+    },
+  };
+  if (file) readFile().catch(fail);
+  return handlers;
+}
+
+let active;
+parentPort.on('message', (m) => {
+  if (m.type === 'start') {
+    active = { job: m.job, handlers: startJob(m) };
+  } else if (active && m.job === active.job) {
+    active.handlers[m.type](m);
+  }
+});
+`;
+
+// packages/oci/src/push/compress.ts
+var pieceBytes = 1024 * 1024;
+var slotSize = 10 + Math.ceil(pieceBytes / 65535) * 5 + pieceBytes + 8;
+var slotCount = 4;
+var inputWindow = 4 * 1024 * 1024;
+var poolSize = Math.max(1, Math.min(4, (0, import_node_os3.availableParallelism)() - 1));
+var idle = [];
+var waiting = [];
+var running = 0;
+var jobs = 0;
+async function acquire() {
+  const w = idle.pop();
+  if (w) {
+    w.ref();
+    return w;
+  }
+  if (running < poolSize) {
+    running++;
+    return new import_node_worker_threads.Worker(compressWorkerSource, { eval: true });
+  }
+  return new Promise((resolve3) => waiting.push(resolve3));
+}
+function giveBack(w, clean) {
+  if (!clean) {
+    running--;
+    void w.terminate();
+    const next2 = waiting.shift();
+    if (next2) void acquire().then(next2);
+    return;
+  }
+  const next = waiting.shift();
+  if (next) {
+    next(w);
+    return;
+  }
+  w.unref();
+  idle.push(w);
+}
+async function compressLayer(input, level, sink) {
+  const worker = await acquire();
+  const job = ++jobs;
+  const slots = new SharedArrayBuffer(slotSize * slotCount);
+  const file = "file" in input ? input.file : void 0;
+  const stream = "stream" in input ? input.stream : void 0;
+  let settled = false;
+  let clean = false;
+  let onMessage;
+  let onError;
+  let onExit;
+  try {
+    const done = await new Promise((resolve3, reject) => {
+      const fail3 = (e) => {
+        if (settled) return;
+        settled = true;
+        reject(e);
+      };
+      let emitted = Promise.resolve();
+      let inFlight = 0;
+      let wake;
+      onMessage = (m) => {
+        if (m.job !== job) return;
+        switch (m.type) {
+          case "member":
+            emitted = emitted.then(() => sink(Buffer.from(slots, m.slot * slotSize, m.length))).then(() => worker.postMessage({ type: "release", job, slot: m.slot }));
+            emitted.catch(fail3);
+            break;
+          case "ack":
+            inFlight -= m.bytes;
+            wake?.();
+            break;
+          case "done":
+            void emitted.then(() => {
+              settled = true;
+              resolve3(m);
+            }, fail3);
+            break;
+          case "error":
+            fail3(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+            break;
+        }
+      };
+      onError = fail3;
+      onExit = (code2) => fail3(new Error(`the compression worker stopped (exit ${code2})`));
+      worker.on("message", onMessage);
+      worker.on("error", onError);
+      worker.on("exit", onExit);
+      worker.postMessage({
+        type: "start",
+        job,
+        level,
+        slots,
+        slotSize,
+        slotCount,
+        digestAlgorithm: file && "digest" in input ? input.digest.split(":")[0] : "sha256",
+        ...file ? { file } : {}
+      });
+      if (!stream) return;
+      void (async () => {
+        for await (const chunk of stream) {
+          if (settled) return;
+          const data = new Uint8Array(chunk);
+          inFlight += data.length;
+          worker.postMessage({ type: "data", job, chunk: data }, [data.buffer]);
+          while (inFlight >= inputWindow && !settled) {
+            await new Promise((r) => wake = r);
+            wake = void 0;
+          }
+        }
+        if (!settled) worker.postMessage({ type: "end", job });
+      })().catch(fail3);
+    });
+    clean = true;
+    if (file && "digest" in input) {
+      if (done.inputSize !== input.size) {
+        throw new DigestMismatchError(
+          input.what,
+          `${input.size} bytes`,
+          `${done.inputSize} bytes`,
+          `${input.what} has ${done.inputSize} bytes but its descriptor says ${input.size}; the content is truncated or corrupt`
+        );
+      }
+      if (done.inputDigest !== input.digest) {
+        throw new DigestMismatchError(input.what, input.digest, done.inputDigest);
+      }
+    }
+    return { digest: done.digest, size: done.size };
   } finally {
-    await Promise.allSettled(queue);
-    input.destroy();
+    settled = true;
+    stream?.destroy();
+    if (onMessage) worker.off("message", onMessage);
+    if (onError) worker.off("error", onError);
+    if (onExit) worker.off("exit", onExit);
+    giveBack(worker, clean);
   }
 }
 async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   const path = (0, import_node_path6.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
-  const hash = (0, import_node_crypto4.createHash)("sha256");
-  let size = 0;
   const progress = throttledProgress(onProgress, { operation: "compress", digest: sourceDigest });
   const out = (0, import_node_fs5.createWriteStream)(path);
   const closed = new Promise((resolve3, reject) => {
     out.on("close", resolve3);
     out.on("error", reject);
   });
+  let compressed;
   try {
-    for await (const member2 of gzipMembers(input, level)) {
-      hash.update(member2);
-      size += member2.length;
-      progress.add(member2.length);
-      if (!out.write(member2)) await new Promise((r) => out.once("drain", r));
-    }
+    compressed = await compressLayer(input, level, (member) => {
+      progress.add(member.length);
+      return new Promise(
+        (resolve3, reject) => out.write(member, (e) => e ? reject(e) : resolve3())
+      );
+    });
   } catch (e) {
     out.destroy();
     throw e;
@@ -42488,17 +42872,16 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   out.end();
   await closed;
   progress.finish();
-  const digest = `sha256:${hash.digest("hex")}`;
-  return { path, digest, size, open: () => (0, import_node_fs5.createReadStream)(path, { highWaterMark: 1 << 20 }) };
+  return { path, ...compressed, open: () => (0, import_node_fs5.createReadStream)(path, { highWaterMark: 1 << 20 }) };
 }
 
 // packages/oci/src/push/layer-cache.ts
 var import_promises6 = require("node:fs/promises");
-var import_node_os3 = require("node:os");
+var import_node_os4 = require("node:os");
 var import_node_path7 = require("node:path");
 function layerCachePath(env = process.env) {
   return (0, import_node_path7.join)(
-    env.XDG_CACHE_HOME || (0, import_node_path7.join)((0, import_node_os3.homedir)(), ".cache"),
+    env.XDG_CACHE_HOME || (0, import_node_path7.join)((0, import_node_os4.homedir)(), ".cache"),
     "talos-kmod",
     "compressed-layers.json"
   );
@@ -42527,7 +42910,7 @@ async function saveLayerCache(cache, path = layerCachePath()) {
   }
 }
 function layerCacheKey(sourceDigest, level) {
-  return `${sourceDigest}|gzip-members-1MiB-level${level}|v2`;
+  return `${sourceDigest}|gzip-members-1MiB-level${level}|v3`;
 }
 
 // packages/oci/src/push/limit.ts
@@ -42607,10 +42990,14 @@ async function pushCompressed(ctx, image, i, mediaType) {
     });
     return { ...layer, mediaType, digest: known.digest, size: known.size };
   }
+  const input = async () => {
+    const file = image.layerFile?.(i);
+    return file ? { file, digest: layer.digest, size: layer.size, what: `layer ${i} (${layer.digest})` } : { stream: await image.openLayer(i) };
+  };
   const transport = transportOrUndefined(ctx.client);
   if (!transport) {
     const compressed = await gzipToFile(
-      await image.openLayer(i),
+      await input(),
       await ctx.tempDir(),
       layer.digest,
       level,
@@ -42628,9 +43015,7 @@ async function pushCompressed(ctx, image, i, mediaType) {
   const produced = await uploadProduced(
     transport,
     ctx.dest,
-    () => (async function* () {
-      yield* gzipMembers(await image.openLayer(i), level);
-    })(),
+    async (emit) => compressLayer(await input(), level, emit),
     (n) => progress.add(n)
   );
   progress.finish();
@@ -42641,12 +43026,12 @@ async function pushCompressed(ctx, image, i, mediaType) {
   return { ...layer, mediaType, digest: produced.digest, size: produced.size };
 }
 async function pushImageBlobs(ctx, image) {
-  const gzip2 = (ctx.options.uncompressedLayers ?? "gzip") === "gzip";
+  const gzip = (ctx.options.uncompressedLayers ?? "gzip") === "gzip";
   const layers = [...image.layers];
   let changed = false;
   const tasks = image.layers.map((layer, i) => async () => {
     const target = gzipMediaType[layer.mediaType];
-    if (gzip2 && target) {
+    if (gzip && target) {
       layers[i] = await pushCompressed(ctx, image, i, target);
       changed = true;
       return;
@@ -42655,7 +43040,7 @@ async function pushImageBlobs(ctx, image) {
   });
   const config = image.configDescriptor;
   tasks.unshift(async () => {
-    await ensureBlob(ctx, config, () => import_node_stream7.Readable.from([image.configBytes]), image.origin);
+    await ensureBlob(ctx, config, () => import_node_stream6.Readable.from([image.configBytes]), image.origin);
   });
   await runLimited(ctx.options.concurrency ?? 4, tasks);
   if (!changed) return { bytes: image.manifestBytes, mediaType: image.mediaType };
@@ -42708,7 +43093,7 @@ async function withContext(dest, options, fn) {
     client,
     dest: destRef,
     options,
-    tempDir: async () => dir ??= await (0, import_promises7.mkdtemp)((0, import_node_path8.join)((0, import_node_os4.tmpdir)(), "talos-kmod-push-")),
+    tempDir: async () => dir ??= await (0, import_promises7.mkdtemp)((0, import_node_path8.join)((0, import_node_os5.tmpdir)(), "talos-kmod-push-")),
     stats: { uploadedBlobs: 0, skippedBlobs: 0, uploadedBytes: 0, mountedBlobs: 0 }
   };
   try {
@@ -42901,6 +43286,30 @@ async function readTarStream(input, visitor, what) {
   }
 }
 
+// packages/oci/src/files/coalesce.ts
+var import_node_stream7 = require("node:stream");
+function coalesce(size) {
+  let parts = [];
+  let length = 0;
+  return new import_node_stream7.Transform({
+    transform(chunk, _encoding, callback) {
+      parts.push(chunk);
+      length += chunk.length;
+      if (length < size) {
+        callback();
+        return;
+      }
+      const out = parts.length === 1 ? chunk : Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+      callback(null, out);
+    },
+    flush(callback) {
+      callback(null, length > 0 ? Buffer.concat(parts, length) : void 0);
+    }
+  });
+}
+
 // packages/oci/src/files/walk.ts
 var import_node_stream8 = require("node:stream");
 var whiteoutPrefix = ".wh.";
@@ -43002,8 +43411,10 @@ async function openLayerContent(image, index) {
   const compression = sniffCompression(head2);
   if (compression === "none") return prefetch(raw2, prefetchBytes);
   const d = decompressor(compression);
-  raw2.on("error", (e) => d.destroy(e));
-  return prefetch(raw2.pipe(d), prefetchBytes);
+  const gather = coalesce(1024 * 1024);
+  raw2.on("error", (e) => gather.destroy(e));
+  gather.on("error", (e) => d.destroy(e));
+  return prefetch(raw2.pipe(gather).pipe(d), prefetchBytes);
 }
 function walkImageFiles(image, options) {
   const { onFile, ...filter } = options;
@@ -43422,7 +43833,7 @@ async function inspect(path, arch2, image) {
 }
 
 // packages/talos/src/ttl/ttl-sh.ts
-var import_node_crypto5 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var ttlShHost = "ttl.sh";
 var ttlShMaxSeconds = 24 * 60 * 60;
 var units = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -43462,7 +43873,7 @@ function checkTtlShTag(what, reference, tag) {
   }
   return seconds;
 }
-function defaultTtlShReference(uuid = (0, import_node_crypto5.randomUUID)()) {
+function defaultTtlShReference(uuid = (0, import_node_crypto3.randomUUID)()) {
   return `${ttlShHost}/${uuid}:1h`;
 }
 
@@ -43729,11 +44140,11 @@ function parsePlatforms(items) {
 
 // packages/pipeline/src/shared/docker-credentials.ts
 var import_promises9 = require("node:fs/promises");
-var import_node_os5 = require("node:os");
+var import_node_os6 = require("node:os");
 var import_node_path13 = require("node:path");
 async function withDockerCredentials(env, registries, credentials, logger, fn) {
   if (!credentials) return fn(env);
-  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path13.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
+  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path13.join)(env.HOME ?? (0, import_node_os6.homedir)(), ".docker");
   let config = {};
   try {
     config = JSON.parse(await (0, import_promises9.readFile)((0, import_node_path13.join)(userDir, "config.json"), "utf8"));
@@ -43754,8 +44165,8 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  await (0, import_promises9.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises9.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
+  await (0, import_promises9.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os6.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises9.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os6.tmpdir)(), "talos-kmod-docker-config-"));
   try {
     await (0, import_promises9.writeFile)(
       (0, import_node_path13.join)(dir, "config.json"),
@@ -43835,7 +44246,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 
 // packages/pipeline/src/build-installer/produce.ts
 var import_node_fs8 = require("node:fs");
-var import_node_os6 = require("node:os");
+var import_node_os7 = require("node:os");
 var import_node_path15 = require("node:path");
 
 // packages/pipeline/src/shared/preflight.ts
@@ -44050,7 +44461,7 @@ async function produceTarballs(v2, pinned, deps) {
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
-  const outDir = v2.outDir ?? (0, import_node_fs8.mkdtempSync)((0, import_node_path15.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs8.mkdtempSync)((0, import_node_path15.join)((0, import_node_os7.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps

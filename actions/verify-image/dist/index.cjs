@@ -4086,7 +4086,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -4774,7 +4774,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform3 {
+    var InflateStream = class extends Transform4 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -11126,7 +11126,7 @@ var require_mock_interceptor = __commonJS({
 var require_mock_client = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-client.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify2 } = require("node:util");
+    var { promisify } = require("node:util");
     var Client2 = require_client();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11166,7 +11166,7 @@ var require_mock_client = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11179,7 +11179,7 @@ var require_mock_client = __commonJS({
 var require_mock_pool = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/mock-pool.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify2 } = require("node:util");
+    var { promisify } = require("node:util");
     var Pool = require_pool();
     var { buildMockDispatch } = require_mock_utils();
     var {
@@ -11219,7 +11219,7 @@ var require_mock_pool = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -11263,13 +11263,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform3({
+        this.transform = new Transform4({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -18320,7 +18320,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18370,7 +18370,7 @@ var require_eventsource_stream = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform3 {
+    var EventSourceStream = class extends Transform4 {
       /**
        * @type {eventSourceSettings}
        */
@@ -42450,7 +42450,7 @@ var require_webidl2 = __commonJS({
 var require_util10 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants8();
     var { getGlobalOrigin } = require_global3();
@@ -43138,7 +43138,7 @@ var require_util10 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform3 {
+    var InflateStream = class extends Transform4 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -49490,7 +49490,7 @@ var require_mock_interceptor2 = __commonJS({
 var require_mock_client2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/mock/mock-client.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify2 } = require("node:util");
+    var { promisify } = require("node:util");
     var Client2 = require_client2();
     var { buildMockDispatch } = require_mock_utils2();
     var {
@@ -49530,7 +49530,7 @@ var require_mock_client2 = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -49543,7 +49543,7 @@ var require_mock_client2 = __commonJS({
 var require_mock_pool2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/mock/mock-pool.js"(exports2, module2) {
     "use strict";
-    var { promisify: promisify2 } = require("node:util");
+    var { promisify } = require("node:util");
     var Pool = require_pool2();
     var { buildMockDispatch } = require_mock_utils2();
     var {
@@ -49583,7 +49583,7 @@ var require_mock_pool2 = __commonJS({
         return new MockInterceptor(opts, this[kDispatches]);
       }
       async [kClose]() {
-        await promisify2(this[kOriginalClose])();
+        await promisify(this[kOriginalClose])();
         this[kConnected] = 0;
         this[kMockAgent][Symbols.kClients].delete(this[kOrigin]);
       }
@@ -49627,13 +49627,13 @@ var require_pluralizer2 = __commonJS({
 var require_pending_interceptors_formatter2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform3({
+        this.transform = new Transform4({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -56684,7 +56684,7 @@ var require_eventsource_stream2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util16();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -56734,7 +56734,7 @@ var require_eventsource_stream2 = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform3 {
+    var EventSourceStream = class extends Transform4 {
       /**
        * @type {eventSourceSettings}
        */
@@ -59416,6 +59416,13 @@ function send(agent, method, url, headers, body) {
       req.end(body);
       return;
     }
+    if (typeof body === "function") {
+      body(req).then(
+        () => req.end(),
+        (e) => req.destroy(e instanceof Error ? e : new Error(String(e)))
+      );
+      return;
+    }
     body.on("error", (e) => req.destroy(e));
     body.pipe(req);
   });
@@ -61609,6 +61616,12 @@ async function dockerArchiveStore(tar, description, ref, close) {
       if (d.digest === configDescriptor.digest) return import_node_stream5.Readable.from([configBytes]);
       return stream(d);
     },
+    blobFile(d) {
+      const name = paths.get(d.digest);
+      const member = name === void 0 ? void 0 : tar.get(name);
+      if (!member || member.header.type !== "file") return void 0;
+      return { path: tar.path, offset: member.offset, size: member.header.size };
+    },
     close
   };
 }
@@ -61877,7 +61890,13 @@ var StoreImageSource = class {
         const layer = layers[index];
         if (!layer) throw new UserError(`${where2} has no layer ${index} (it has ${layers.length})`);
         return store.blob(layer);
-      }
+      },
+      ...store.blobFile ? {
+        layerFile: (index) => {
+          const layer = layers[index];
+          return layer ? store.blobFile?.(layer) : void 0;
+        }
+      } : {}
     };
   }
   close() {
@@ -61952,12 +61971,304 @@ async function openImage(spec, options = {}) {
 }
 
 // packages/oci/src/push/compress.ts
-var import_node_util = require("node:util");
-var import_node_zlib = require("node:zlib");
+var import_node_os3 = require("node:os");
+
+// packages/oci/src/push/compress-worker-source.ts
+var compressWorkerSource = String.raw`
+'use strict';
+const { parentPort } = require('node:worker_threads');
+const { createHash } = require('node:crypto');
+const fs = require('node:fs');
+const zlib = require('node:zlib');
+
+const PIECE = 1024 * 1024;
+const SAMPLE = 16 * 1024;
+const IN_FLIGHT = 3;
+const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
+const BLOCK = 0xffff;
+const counts = new Uint32Array(256);
+
+function entropy(sample) {
+  counts.fill(0);
+  for (let i = 0; i < sample.length; i++) counts[sample[i]]++;
+  let bits = 0;
+  for (let i = 0; i < 256; i++) {
+    const c = counts[i];
+    if (c > 0) {
+      const p = c / sample.length;
+      bits -= p * Math.log2(p);
+    }
+  }
+  return bits;
+}
+
+function incompressible(sample) {
+  if (sample.length === 0) return false;
+  if (entropy(sample) >= 7.95) return true;
+  return zlib.deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
+}
+
+/** Where the piece's sample starts, or -1 when the piece is too small to be sampled. */
+function sampleStart(length) {
+  return length < 4096 ? -1 : Math.max(0, (length >> 1) - SAMPLE / 2);
+}
+
+/** Offset in a stored member of piece byte p. */
+function storedOffset(p) {
+  return HEADER.length + Math.floor(p / BLOCK) * 5 + 5 + p;
+}
+
+function storedLength(length) {
+  return HEADER.length + Math.max(1, Math.ceil(length / BLOCK)) * 5 + length + 8;
+}
+
+function blockHeader(out, at, n, last) {
+  out[at] = last ? 1 : 0;
+  out.writeUInt16LE(n, at + 1);
+  out.writeUInt16LE(n ^ 0xffff, at + 3);
+}
+
+function storeInto(piece, out) {
+  const blocks = Math.max(1, Math.ceil(piece.length / BLOCK));
+  let at = HEADER.copy(out, 0);
+  for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
+    const n = Math.min(BLOCK, piece.length - from);
+    blockHeader(out, at, n, i === blocks - 1);
+    at += 5 + piece.copy(out, at + 5, from, from + n);
+  }
+  out.writeUInt32LE(zlib.crc32(piece), at);
+  out.writeUInt32LE(piece.length >>> 0, at + 4);
+  return at + 8;
+}
+
+/** Copies piece bytes [from, to) out of a stored member into target. */
+function unstore(out, from, to, target) {
+  let t = 0;
+  while (from < to) {
+    const blockEnd = Math.min(to, (Math.floor(from / BLOCK) + 1) * BLOCK);
+    const at = storedOffset(from);
+    t += out.copy(target, t, at, at + (blockEnd - from));
+    from = blockEnd;
+  }
+  return target.subarray(0, t);
+}
+
+function gzipAsync(piece, level) {
+  return new Promise((resolve, reject) =>
+    zlib.gzip(piece, { level, chunkSize: piece.length + 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
+  );
+}
+
+function startJob(start) {
+  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;
+  const slotBytes = Buffer.from(start.slots);
+  const inputHash = createHash(digestAlgorithm);
+  const outputHash = createHash('sha256');
+  let inputSize = 0;
+  let outputSize = 0;
+  let failed = false;
+
+  const released = Array.from({ length: slotCount }, () => Promise.resolve());
+  const release = new Array(slotCount);
+  let nextSlot = 0;
+  let ready = Promise.resolve();
+  const sample = Buffer.allocUnsafe(SAMPLE);
+
+  async function takeSlot() {
+    const slot = nextSlot;
+    nextSlot = (nextSlot + 1) % slotCount;
+    await released[slot];
+    released[slot] = new Promise((r) => (release[slot] = r));
+    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };
+  }
+
+  function announce(slot, out, produced) {
+    ready = ready.then(async () => {
+      const length = await produced;
+      const member = out.subarray(0, length);
+      outputHash.update(member);
+      outputSize += length;
+      parentPort.postMessage({ type: 'member', job, slot, length });
+    });
+    ready.catch(() => undefined);
+  }
+
+  // A contiguous piece (stream input): stored, or deflated; pieceDone() frees its buffer.
+  async function emitPiece(piece, pieceDone) {
+    const { slot, out } = await takeSlot();
+    const s = sampleStart(piece.length);
+    if (level === 0 || (s >= 0 && incompressible(piece.subarray(s, s + SAMPLE)))) {
+      const length = storeInto(piece, out);
+      pieceDone();
+      announce(slot, out, Promise.resolve(length));
+      return;
+    }
+    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
+      const length = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
+      pieceDone();
+      return length;
+    }));
+  }
+
+  const pieces = Array.from({ length: IN_FLIGHT + 1 }, () => ({ buffer: Buffer.allocUnsafe(PIECE), free: Promise.resolve() }));
+  let pieceIndex = 0;
+  let current = pieces[0];
+  let filled = 0;
+  let any = false;
+
+  async function nextPiece() {
+    pieceIndex = (pieceIndex + 1) % pieces.length;
+    current = pieces[pieceIndex];
+    filled = 0;
+    await current.free;
+  }
+
+  async function finishPiece(length) {
+    const p = current;
+    let done;
+    p.free = new Promise((r) => (done = r));
+    await emitPiece(p.buffer.subarray(0, length), done);
+    await nextPiece();
+  }
+
+  async function consume(data) {
+    inputHash.update(data);
+    inputSize += data.length;
+    while (data.length > 0) {
+      const n = data.copy(current.buffer, filled, 0, PIECE - filled);
+      filled += n;
+      data = data.subarray(n);
+      if (filled === PIECE) {
+        any = true;
+        await finishPiece(PIECE);
+      }
+    }
+  }
+
+  async function finish() {
+    if (filled > 0 || !any) await finishPiece(filled);
+    await ready;
+    parentPort.postMessage({
+      type: 'done',
+      job,
+      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
+      inputSize,
+      digest: 'sha256:' + outputHash.digest('hex'),
+      size: outputSize,
+    });
+  }
+
+  // One piece of a file, read straight into a slot in stored layout.
+  async function filePiece(fd, position, length) {
+    const { slot, out } = await takeSlot();
+    const blocks = Math.max(1, Math.ceil(length / BLOCK));
+    let crc = 0;
+    let at = HEADER.copy(out, 0);
+    for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
+      const n = Math.min(BLOCK, length - from);
+      blockHeader(out, at, n, i === blocks - 1);
+      for (let got = 0; got < n; ) {
+        const r = fs.readSync(fd, out, at + 5 + got, n - got, position + from + got);
+        if (r === 0) throw Object.assign(new Error(file.path + ' ended before the layer did'), { code: 'ETRUNCATED' });
+        got += r;
+      }
+      const data = out.subarray(at + 5, at + 5 + n);
+      inputHash.update(data);
+      crc = zlib.crc32(data, crc);
+      at += 5 + n;
+    }
+    inputSize += length;
+    const s = sampleStart(length);
+    if (level === 0 || (s >= 0 && incompressible(unstore(out, s, s + SAMPLE, sample)))) {
+      out.writeUInt32LE(crc >>> 0, at);
+      out.writeUInt32LE(length >>> 0, at + 4);
+      announce(slot, out, Promise.resolve(at + 8));
+      return;
+    }
+    // compressible: deflate a contiguous copy (the slot is rewritten with the deflated member)
+    await current.free;
+    const p = current;
+    let done;
+    p.free = new Promise((r) => (done = r));
+    const piece = unstore(out, 0, length, p.buffer);
+    pieceIndex = (pieceIndex + 1) % pieces.length;
+    current = pieces[pieceIndex];
+    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
+      const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
+      done();
+      return n;
+    }));
+  }
+
+  async function readFile() {
+    const fd = fs.openSync(file.path, 'r');
+    try {
+      let position = file.offset;
+      let left = file.size;
+      do {
+        const length = Math.min(PIECE, left);
+        await filePiece(fd, position, length);
+        position += length;
+        left -= length;
+      } while (left > 0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    await ready;
+    parentPort.postMessage({
+      type: 'done',
+      job,
+      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
+      inputSize,
+      digest: 'sha256:' + outputHash.digest('hex'),
+      size: outputSize,
+    });
+  }
+
+  function fail(e) {
+    if (failed) return;
+    failed = true;
+    parentPort.postMessage({ type: 'error', job, message: String((e && e.message) || e), code: e && e.code });
+  }
+
+  let inbox = Promise.resolve();
+  const handlers = {
+    release(m) {
+      const r = release[m.slot];
+      if (r) r();
+    },
+    data(m) {
+      inbox = inbox.then(async () => {
+        const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
+        await consume(chunk);
+        parentPort.postMessage({ type: 'ack', job, bytes: chunk.length });
+      });
+      inbox.catch(fail);
+    },
+    end() {
+      inbox = inbox.then(finish);
+      inbox.catch(fail);
+    },
+  };
+  if (file) readFile().catch(fail);
+  return handlers;
+}
+
+let active;
+parentPort.on('message', (m) => {
+  if (m.type === 'start') {
+    active = { job: m.job, handlers: startJob(m) };
+  } else if (active && m.job === active.job) {
+    active.handlers[m.type](m);
+  }
+});
+`;
+
+// packages/oci/src/push/compress.ts
 var pieceBytes = 1024 * 1024;
-var sampleBytes = 16 * 1024;
-var gzipAsync = (0, import_node_util.promisify)(import_node_zlib.gzip);
-var gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);
+var slotSize = 10 + Math.ceil(pieceBytes / 65535) * 5 + pieceBytes + 8;
+var inputWindow = 4 * 1024 * 1024;
+var poolSize = Math.max(1, Math.min(4, (0, import_node_os3.availableParallelism)() - 1));
 
 // packages/oci/src/push/push.ts
 var gzipMediaType = {
@@ -62068,8 +62379,32 @@ async function readTarStream(input, visitor, what) {
   }
 }
 
-// packages/oci/src/files/walk.ts
+// packages/oci/src/files/coalesce.ts
 var import_node_stream6 = require("node:stream");
+function coalesce(size) {
+  let parts = [];
+  let length = 0;
+  return new import_node_stream6.Transform({
+    transform(chunk, _encoding, callback) {
+      parts.push(chunk);
+      length += chunk.length;
+      if (length < size) {
+        callback();
+        return;
+      }
+      const out = parts.length === 1 ? chunk : Buffer.concat(parts, length);
+      parts = [];
+      length = 0;
+      callback(null, out);
+    },
+    flush(callback) {
+      callback(null, length > 0 ? Buffer.concat(parts, length) : void 0);
+    }
+  });
+}
+
+// packages/oci/src/files/walk.ts
+var import_node_stream7 = require("node:stream");
 var whiteoutPrefix = ".wh.";
 var opaqueMarker = ".wh..wh..opq";
 function toImageFile(h, path2) {
@@ -62165,12 +62500,14 @@ function prefetch(stream, limit) {
 async function openLayerContent(image, index) {
   const raw2 = await image.openLayer(index);
   const head2 = await peek(raw2);
-  if (!head2) return prefetch(import_node_stream6.Readable.from([]), 1);
+  if (!head2) return prefetch(import_node_stream7.Readable.from([]), 1);
   const compression = sniffCompression(head2);
   if (compression === "none") return prefetch(raw2, prefetchBytes);
   const d = decompressor(compression);
-  raw2.on("error", (e) => d.destroy(e));
-  return prefetch(raw2.pipe(d), prefetchBytes);
+  const gather2 = coalesce(1024 * 1024);
+  raw2.on("error", (e) => gather2.destroy(e));
+  gather2.on("error", (e) => d.destroy(e));
+  return prefetch(raw2.pipe(gather2).pipe(d), prefetchBytes);
 }
 async function walkImageFileChunks(image, options) {
   const maxFileSize = options.maxFileSize ?? 512 * 1024 * 1024;
@@ -63751,8 +64088,11 @@ function passed(id, message, severity = "error") {
 function orPass(outcomes, id, message, severity = "error") {
   return outcomes.some((o) => o.id === id && o.status === "fail") ? outcomes : [...outcomes, passed(id, message, severity)];
 }
+function grouped(n) {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
 function count(n, what) {
-  return `${n.toLocaleString("en-US")} ${what}${n === 1 ? "" : "s"}`;
+  return `${grouped(n)} ${what}${n === 1 ? "" : "s"}`;
 }
 function listSome(items, max = 5) {
   if (items.length <= max) return items.join(", ");
@@ -64711,9 +65051,9 @@ function compressionFromName(fileName) {
 }
 
 // packages/kmod/src/internal/compression/gzip.ts
-var import_node_zlib2 = require("node:zlib");
+var import_node_zlib = require("node:zlib");
 function gunzipBounded(data, cap) {
-  const out = (0, import_node_zlib2.gunzipSync)(data, { maxOutputLength: Math.max(1, cap) });
+  const out = (0, import_node_zlib.gunzipSync)(data, { maxOutputLength: Math.max(1, cap) });
   recordAllocation(out.length);
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
@@ -65510,7 +65850,7 @@ function checkDepends(ctx, modules) {
   return orPass(
     out,
     id,
-    total === 0 ? "no module has dependencies" : `${total.toLocaleString("en-US")} ${total === 1 ? "dependency resolves" : "dependencies resolve"} within the image${kernel ? " and the kernel image" : ""}`,
+    total === 0 ? "no module has dependencies" : `${grouped(total)} ${total === 1 ? "dependency resolves" : "dependencies resolve"} within the image${kernel ? " and the kernel image" : ""}`,
     "warning"
   );
 }
@@ -66143,7 +66483,7 @@ function annotate(report) {
 
 // actions/verify-image/src/inputs.ts
 var import_node_path10 = require("node:path");
-var import_node_os3 = require("node:os");
+var import_node_os4 = require("node:os");
 function readInputs() {
   const access2 = registryCredentials(
     readString2("registry-username"),
@@ -66154,7 +66494,7 @@ function readInputs() {
   const extensionName = readString2("extension-name");
   const talosVersion = readString2("talos-version");
   const platform2 = readString2("platform");
-  const reportPath = readString2("report-path") ?? (0, import_node_path10.join)(process.env.RUNNER_TEMP ?? (0, import_node_os3.tmpdir)(), "verify-image-report.json");
+  const reportPath = readString2("report-path") ?? (0, import_node_path10.join)(process.env.RUNNER_TEMP ?? (0, import_node_os4.tmpdir)(), "verify-image-report.json");
   const prComment = readBoolean("pr-comment", false);
   const token = readSecret("github-token");
   if (prComment && !token) {
