@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { repoRoot, runAction } from '../support/action';
+import { repoRoot, runAction, expectSucceeded } from '../support/action';
 import { ensureDocker } from '../support/docker';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import {
@@ -65,7 +65,7 @@ describe('build-installer action', () => {
       registry: registry.host,
       'installer-ref': `${prefix}/installer:v1.11.2`,
     });
-    expect(run.failure).toBeUndefined();
+    expectSucceeded(run);
     expect(run.exitCode).toBe(0);
     const out = run.outputs;
     expect(out['installer-image']).toMatch(
@@ -114,7 +114,7 @@ describe('build-installer action', () => {
       },
       { env: { RUNNER_TEMP: runnerTemp } },
     );
-    expect(run.failure).toBeUndefined();
+    expectSucceeded(run);
     const out = run.outputs;
     const index = skopeoRaw(`${prefix}/installer:multi`);
     expect(digestOf(out['installer-image'] ?? '')).toBe(index.digest);
@@ -170,7 +170,7 @@ describe('build-installer action', () => {
         'registry-username': 'robot',
         'registry-password': 'installer-test-password',
       });
-      expect(run.failure).toBeUndefined();
+      expectSucceeded(run);
       const leaks = run.stdout.split('\n').filter((l) => l.includes('installer-test-password'));
       expect(leaks).toEqual(['::add-mask::installer-test-password']);
       const pinned = run.outputs['installer-image'] ?? '';

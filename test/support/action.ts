@@ -157,3 +157,14 @@ export async function runAction(
 export function decodeCommandValue(value: string): string {
   return value.replace(/%0A/g, '\n').replace(/%0D/g, '\r').replace(/%25/g, '%');
 }
+
+/**
+ * Fails with the step's own log tail when it did not succeed, so that a failure seen only in CI
+ * (under the full suite's load) says what make or docker printed.
+ */
+export function expectSucceeded(run: ActionRun): void {
+  if (run.failure === undefined && run.exitCode === 0) return;
+  throw new Error(
+    `the step failed (exit ${run.exitCode}): ${run.failure ?? '(no failure message)'}\n--- stdout (last 6000 chars)\n${run.stdout.slice(-6000)}\n--- stderr (last 3000 chars)\n${run.stderr.slice(-3000)}`,
+  );
+}
