@@ -42736,14 +42736,7 @@ async function acquire() {
   }
   return new Promise((resolve3) => waiting.push(resolve3));
 }
-function giveBack(w, clean) {
-  if (!clean) {
-    running--;
-    void w.terminate();
-    const next2 = waiting.shift();
-    if (next2) void acquire().then(next2);
-    return;
-  }
+function giveBack(w) {
   const next = waiting.shift();
   if (next) {
     next(w);
@@ -42752,8 +42745,31 @@ function giveBack(w, clean) {
   w.unref();
   idle.push(w);
 }
-async function compressLayer(input, level, sink) {
-  const worker = await acquire();
+function discard2(w) {
+  running--;
+  void w.terminate();
+  const next = waiting.shift();
+  if (next) void acquire().then(next);
+}
+async function withCompressor(fn) {
+  let held = await acquire();
+  try {
+    return await fn(async (input, level, sink) => {
+      const worker = held ?? (held = await acquire());
+      return runJob(worker, input, level, sink, (clean) => {
+        if (clean) return;
+        held = void 0;
+        discard2(worker);
+      });
+    });
+  } finally {
+    if (held) giveBack(held);
+  }
+}
+function compressLayer(input, level, sink) {
+  return withCompressor((compress) => compress(input, level, sink));
+}
+async function runJob(worker, input, level, sink, ended) {
   const job = ++jobs;
   const slots = new SharedArrayBuffer(slotSize * slotCount);
   const file = "file" in input ? input.file : void 0;
@@ -42846,7 +42862,7 @@ async function compressLayer(input, level, sink) {
     if (onMessage) worker.off("message", onMessage);
     if (onError) worker.off("error", onError);
     if (onExit) worker.off("exit", onExit);
-    giveBack(worker, clean);
+    ended(clean);
   }
 }
 async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
@@ -43012,11 +43028,13 @@ async function pushCompressed(ctx, image, i, mediaType) {
     operation: "upload",
     digest: layer.digest
   });
-  const produced = await uploadProduced(
-    transport,
-    ctx.dest,
-    async (emit) => compressLayer(await input(), level, emit),
-    (n) => progress.add(n)
+  const produced = await withCompressor(
+    (compress) => uploadProduced(
+      transport,
+      ctx.dest,
+      async (emit) => compress(await input(), level, emit),
+      (n) => progress.add(n)
+    )
   );
   progress.finish();
   cache?.set(key, produced);

@@ -13,7 +13,12 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { DigestMismatchError } from '../src/blob/verify';
-import { compressLayer, type Compressed, type LayerInput } from '../src/push/compress';
+import {
+  compressLayer,
+  withCompressor,
+  type Compressed,
+  type LayerInput,
+} from '../src/push/compress';
 
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'compress-test-'));
@@ -158,5 +163,34 @@ describe('compressLayer', () => {
         what: 'layer 0',
       }),
     ).rejects.toThrow(/ENOENT/);
+  });
+
+  it('runs many layers at once on the pooled workers, each whole and in order', async () => {
+    const layers = Array.from({ length: 6 }, (_, i) =>
+      Buffer.concat([randomBytes(MiB + i * 1000), text.subarray(0, 200_000 * (i + 1))]),
+    );
+    const results = await Promise.all(layers.map((data) => run(streamOf(data))));
+    results.forEach(({ gz }, i) => expect(gunzipSync(gz).equals(layers[i] as Buffer)).toBe(true));
+  });
+
+  it('replaces a worker whose job failed midway, for the same compressor and for others', async () => {
+    const data = randomBytes(4 * MiB);
+    // this compressor takes a worker first; `waiting` queues behind its failing job
+    const held = withCompressor(async (compress) => {
+      let calls = 0;
+      await expect(
+        compress(streamOf(data), 6, async () => {
+          if (++calls === 2) throw new Error('upload refused');
+        }),
+      ).rejects.toThrow('upload refused');
+      // a retry on the same compressor (as an upload retry does) gets a working worker
+      const out: Buffer[] = [];
+      await compress(streamOf(data), 6, async (m) => void out.push(Buffer.from(m)));
+      return Buffer.concat(out);
+    });
+    const waiting = run(streamOf(text));
+    const second = await held;
+    expect(gunzipSync(second).equals(data)).toBe(true);
+    expect(gunzipSync((await waiting).gz).equals(text)).toBe(true);
   });
 });

@@ -91,15 +91,8 @@ async function acquire(): Promise<Worker> {
   return new Promise<Worker>((resolve) => waiting.push(resolve));
 }
 
-/** Returns a worker after a clean job; a worker whose job failed is stopped instead. */
-function giveBack(w: Worker, clean: boolean): void {
-  if (!clean) {
-    running--;
-    void w.terminate();
-    const next = waiting.shift();
-    if (next) void acquire().then(next);
-    return;
-  }
+/** Returns a worker whose jobs all ended cleanly to the pool (or to whoever waits for one). */
+function giveBack(w: Worker): void {
   const next = waiting.shift();
   if (next) {
     next(w);
@@ -109,18 +102,64 @@ function giveBack(w: Worker, clean: boolean): void {
   idle.push(w);
 }
 
+/** Stops a worker whose job failed midway (it may still be waiting on slots); makes room for one. */
+function discard(w: Worker): void {
+  running--;
+  void w.terminate();
+  const next = waiting.shift();
+  if (next) void acquire().then(next);
+}
+
+/** Runs jobs one after another on a worker held by {@link withCompressor}. */
+export type Compressor = (
+  input: LayerInput,
+  level: number,
+  sink: MemberSink,
+) => Promise<Compressed>;
+
+/**
+ * Holds a compression worker while `fn` runs, so that a caller first waits for a worker and only
+ * then opens an upload (uploads waiting for a worker would sit idle on open connections). A job
+ * that fails midway costs its worker; the next job on the compressor gets another.
+ */
+export async function withCompressor<T>(fn: (compress: Compressor) => Promise<T>): Promise<T> {
+  let held: Worker | undefined = await acquire();
+  try {
+    return await fn(async (input, level, sink) => {
+      const worker = held ?? (held = await acquire());
+      return runJob(worker, input, level, sink, (clean) => {
+        if (clean) return;
+        held = undefined;
+        discard(worker);
+      });
+    });
+  } finally {
+    if (held) giveBack(held);
+  }
+}
+
 /**
  * Gzips `input` (see the module comment), handing each member to `sink` in order, and resolves
  * with the digest and size of all members. Rejects with the first failure of the input, the
  * compression or the sink; a file range that does not match its digest is a
  * {@link DigestMismatchError}.
  */
-export async function compressLayer(
+export function compressLayer(
   input: LayerInput,
   level: number,
   sink: MemberSink,
 ): Promise<Compressed> {
-  const worker = await acquire();
+  return withCompressor((compress) => compress(input, level, sink));
+}
+
+/** One job on `worker`; `ended(clean)` says whether the worker can take another. */
+async function runJob(
+  worker: Worker,
+  input: LayerInput,
+  level: number,
+  sink: MemberSink,
+  ended: (clean: boolean) => void,
+): Promise<Compressed> {
   const job = ++jobs;
   const slots = new SharedArrayBuffer(slotSize * slotCount);
   const file = 'file' in input ? input.file : undefined;
@@ -217,7 +256,7 @@ export async function compressLayer(
     if (onMessage) worker.off('message', onMessage);
     if (onError) worker.off('error', onError);
     if (onExit) worker.off('exit', onExit);
-    giveBack(worker, clean);
+    ended(clean);
   }
 }
 

@@ -19,7 +19,7 @@ import type { Image, ImageSource } from '../sources/types';
 import { throttledProgress } from '../blob/progress';
 import { uploadProduced } from '../blob/upload';
 import { transportOrUndefined } from '../client';
-import { compressLayer, gzipToFile, type LayerInput } from './compress';
+import { gzipToFile, withCompressor, type LayerInput } from './compress';
 import {
   layerCacheKey,
   layerCachePath,
@@ -181,11 +181,15 @@ async function pushCompressed(
     operation: 'upload',
     digest: layer.digest,
   });
-  const produced = await uploadProduced(
-    transport,
-    ctx.dest,
-    async (emit) => compressLayer(await input(), level, emit),
-    (n) => progress.add(n),
+  // The worker first, then the upload: a layer waiting for a compression worker holds no
+  // connection open.
+  const produced = await withCompressor((compress) =>
+    uploadProduced(
+      transport,
+      ctx.dest,
+      async (emit) => compress(await input(), level, emit),
+      (n) => progress.add(n),
+    ),
   );
   progress.finish();
   cache?.set(key, produced);
