@@ -42752,18 +42752,18 @@ function discard2(w) {
   if (next) void acquire().then(next);
 }
 async function withCompressor(fn) {
-  let held = await acquire();
+  let reserved = await acquire();
   try {
     return await fn(async (input, level, sink) => {
-      const worker = held ?? (held = await acquire());
+      const worker = reserved ?? await acquire();
+      reserved = void 0;
       return runJob(worker, input, level, sink, (clean) => {
-        if (clean) return;
-        held = void 0;
-        discard2(worker);
+        if (clean) giveBack(worker);
+        else discard2(worker);
       });
     });
   } finally {
-    if (held) giveBack(held);
+    if (reserved) giveBack(reserved);
   }
 }
 function compressLayer(input, level, sink) {

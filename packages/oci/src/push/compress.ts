@@ -118,23 +118,25 @@ export type Compressor = (
 ) => Promise<Compressed>;
 
 /**
- * Holds a compression worker while `fn` runs, so that a caller first waits for a worker and only
- * then opens an upload (uploads waiting for a worker would sit idle on open connections). A job
- * that fails midway costs its worker; the next job on the compressor gets another.
+ * Reserves a compression worker, then runs `fn`, so that a caller first waits for a worker and
+ * only then opens an upload (an upload waiting for a worker would sit idle on an open
+ * connection). The reserved worker runs the first job; a worker goes back to the pool as soon as
+ * its job ends, so the next layer compresses while this one's upload is being closed. A later
+ * job (a retried upload) takes a worker again; a job that failed midway costs its worker.
  */
 export async function withCompressor<T>(fn: (compress: Compressor) => Promise<T>): Promise<T> {
-  let held: Worker | undefined = await acquire();
+  let reserved: Worker | undefined = await acquire();
   try {
     return await fn(async (input, level, sink) => {
-      const worker = held ?? (held = await acquire());
+      const worker = reserved ?? (await acquire());
+      reserved = undefined;
       return runJob(worker, input, level, sink, (clean) => {
-        if (clean) return;
-        held = undefined;
-        discard(worker);
+        if (clean) giveBack(worker);
+        else discard(worker);
       });
     });
   } finally {
-    if (held) giveBack(held);
+    if (reserved) giveBack(reserved);
   }
 }
 
