@@ -42747,6 +42747,7 @@ function giveBack(w) {
 }
 function discard2(w) {
   running--;
+  w.unref();
   void w.terminate();
   const next = waiting.shift();
   if (next) void acquire().then(next);
@@ -42768,6 +42769,14 @@ async function withCompressor(fn) {
 }
 function compressLayer(input, level, sink) {
   return withCompressor((compress) => compress(input, level, sink));
+}
+function workerError(m, reading) {
+  if (reading && m.code && /^E[A-Z]+$/.test(m.code)) {
+    return new UserError(
+      `cannot read ${reading}: ${m.message}; check that the archive is complete and readable (re-export it with docker save), then push again`
+    );
+  }
+  return Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
 }
 async function runJob(worker, input, level, sink, ended) {
   const job = ++jobs;
@@ -42807,7 +42816,9 @@ async function runJob(worker, input, level, sink, ended) {
             }, fail3);
             break;
           case "error":
-            fail3(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+            fail3(
+              workerError(m, file && "what" in input ? `${input.what} in ${file.path}` : void 0)
+            );
             break;
         }
       };

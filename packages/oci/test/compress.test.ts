@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
+import { UserError } from '@talos-kmod/common';
 import { DigestMismatchError } from '../src/blob/verify';
 import {
   compressLayer,
@@ -155,14 +156,18 @@ describe('compressLayer', () => {
     await expect(compressLayer({ stream: failing }, 6, async () => undefined)).rejects.toThrow(
       'disk read failed',
     );
-    await expect(
-      run({
-        file: { path: join(dir, 'gone.tar'), offset: 0, size: 10 },
-        digest: sha256(Buffer.alloc(0)),
-        size: 10,
-        what: 'layer 0',
-      }),
-    ).rejects.toThrow(/ENOENT/);
+    const gone = run({
+      file: { path: join(dir, 'gone.tar'), offset: 0, size: 10 },
+      digest: sha256(Buffer.alloc(0)),
+      size: 10,
+      what: 'layer 0',
+    });
+    await expect(gone).rejects.toBeInstanceOf(UserError);
+    await expect(gone).rejects.toThrow(/cannot read layer 0 in .*gone\.tar: ENOENT.*re-export it/);
+    // an archive cut short after it was indexed
+    const short = fileOf(randomBytes(3 * MiB), { size: 3 * MiB });
+    if ('file' in short) short.file.size = 4 * MiB;
+    await expect(run(short)).rejects.toThrow(/ended before the layer did.*push again/);
   });
 
   it('runs many layers at once on the pooled workers, each whole and in order', async () => {

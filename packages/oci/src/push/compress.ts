@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { UserError } from '@talos-kmod/common';
 import { throttledProgress, type ProgressEvent } from '../blob/progress';
 import { DigestMismatchError } from '../blob/verify';
 import { digestHex } from '../reference/digest';
@@ -105,6 +106,7 @@ function giveBack(w: Worker): void {
 /** Stops a worker whose job failed midway (it may still be waiting on slots); makes room for one. */
 function discard(w: Worker): void {
   running--;
+  w.unref(); // a worker on its way out never holds the process open
   void w.terminate();
   const next = waiting.shift();
   if (next) void acquire().then(next);
@@ -154,6 +156,19 @@ export function compressLayer(
   return withCompressor((compress) => compress(input, level, sink));
 }
 
+/**
+ * A failure the worker reported. Reading the archive (a file cut short or gone, an I/O error)
+ * is the user's to fix; anything else is ours and keeps the worker's message and code.
+ */
+function workerError(m: { message: string; code?: string }, reading: string | undefined): Error {
+  if (reading && m.code && /^E[A-Z]+$/.test(m.code)) {
+    return new UserError(
+      `cannot read ${reading}: ${m.message}; check that the archive is complete and readable (re-export it with docker save), then push again`,
+    );
+  }
+  return Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
+}
+
 /** One job on `worker`; `ended(clean)` says whether the worker can take another. */
 async function runJob(
   worker: Worker,
@@ -201,7 +216,9 @@ async function runJob(
             }, fail);
             break;
           case 'error':
-            fail(Object.assign(new Error(m.message), m.code ? { code: m.code } : {}));
+            fail(
+              workerError(m, file && 'what' in input ? `${input.what} in ${file.path}` : undefined),
+            );
             break;
         }
       };
