@@ -39173,10 +39173,18 @@ function send(agent, method, url, headers, body) {
   return new Promise((resolve2, reject) => {
     const u = new URL(url);
     const secure = u.protocol === "https:";
+    let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
     const req = (secure ? https : http).request(
       u,
       { method, headers, agent: secure ? agent.https : agent.http, timeout: requestTimeoutMs },
-      (res) => resolve2({ status: res.statusCode ?? 0, headers: res.headers, body: res, url })
+      (res) => {
+        const stop = () => {
+          if (sending) req.destroy(new Error("the registry answered before the upload was sent"));
+        };
+        res.once("end", stop);
+        res.once("close", stop);
+        resolve2({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
+      }
     );
     req.on("error", reject);
     req.on(
@@ -39193,12 +39201,19 @@ function send(agent, method, url, headers, body) {
     }
     if (typeof body === "function") {
       body(req).then(
-        () => req.end(),
-        (e) => req.destroy(e instanceof Error ? e : new Error(String(e)))
+        () => {
+          sending = false;
+          req.end();
+        },
+        (e) => {
+          sending = false;
+          req.destroy(e instanceof Error ? e : new Error(String(e)));
+        }
       );
       return;
     }
     body.on("error", (e) => req.destroy(e));
+    body.on("end", () => sending = false);
     body.pipe(req);
   });
 }

@@ -77,10 +77,21 @@ export function send(
   return new Promise((resolve, reject) => {
     const u = new URL(url);
     const secure = u.protocol === 'https:';
+    let sending = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
     const req = (secure ? https : http).request(
       u,
       { method, headers, agent: secure ? agent.https : agent.http, timeout: requestTimeoutMs },
-      (res) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url }),
+      (res) => {
+        // A server that answers (an error, usually) before it has read the whole body may stop
+        // reading: once its answer has been read, stop sending, or the writer (and a
+        // compression worker feeding it) would wait on the socket forever.
+        const stop = (): void => {
+          if (sending) req.destroy(new Error('the registry answered before the upload was sent'));
+        };
+        res.once('end', stop);
+        res.once('close', stop);
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
+      },
     );
     req.on('error', reject);
     req.on('timeout', () =>
@@ -96,12 +107,19 @@ export function send(
     }
     if (typeof body === 'function') {
       body(req).then(
-        () => req.end(),
-        (e: unknown) => req.destroy(e instanceof Error ? e : new Error(String(e))),
+        () => {
+          sending = false;
+          req.end();
+        },
+        (e: unknown) => {
+          sending = false;
+          req.destroy(e instanceof Error ? e : new Error(String(e)));
+        },
       );
       return;
     }
     body.on('error', (e) => req.destroy(e));
+    body.on('end', () => (sending = false));
     body.pipe(req);
   });
 }
