@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { repoRoot, runAction, expectSucceeded } from '../support/action';
+import { expectFailedWith, expectSucceeded, repoRoot, runAction } from '../support/action';
 import { ensureDocker } from '../support/docker';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import {
@@ -189,7 +189,7 @@ describe('build-installer action', () => {
       'installer-ref': 'ttl.sh/6f1d0c8e-0d8b-4a57-a7f5-0c1f9b1b3c11:2d',
     });
     expect(run.exitCode).not.toBe(0);
-    expect(run.failure).toMatch(/ttl\.sh keeps images at most 24 hours/);
+    expectFailedWith(run, /ttl\.sh keeps images at most 24 hours/);
     expect(run.failure).toContain("input 'installer-ref'");
     expect(run.stdout).not.toMatch(/127\.0\.0\.1:1/);
   });
@@ -203,7 +203,7 @@ describe('build-installer action', () => {
       'installer-ref': `${prefix}/installer:junk`,
     });
     expect(run.exitCode).not.toBe(0);
-    expect(run.failure).toMatch(/installer-amd64\.tar is not an image tarball/);
+    expectFailedWith(run, /installer-amd64\.tar is not an image tarball/);
     expect(() => skopeoRaw(`${prefix}/installer:junk`)).toThrow();
   });
 
@@ -216,7 +216,7 @@ describe('build-installer action', () => {
       'installer-ref': `${prefix}/installer:lazy`,
     });
     expect(run.exitCode).not.toBe(0);
-    expect(run.failure).toMatch(/the imager did not write .*installer-amd64\.tar for amd64/);
+    expectFailedWith(run, /the imager did not write .*installer-amd64\.tar for amd64/);
   });
 
   it('reports an imager failure with its exit code and last lines', async () => {
@@ -231,7 +231,7 @@ describe('build-installer action', () => {
       'installer-ref': `${prefix}/installer:broken`,
     });
     expect(run.exitCode).not.toBe(0);
-    expect(run.failure).toMatch(/failed for amd64 with exit code 7 \(installer assembly failed/);
+    expectFailedWith(run, /failed for amd64 with exit code 7 \(installer assembly failed/);
     expect(run.stdout).toMatch(
       /has modules for kernel 6\.1\.0-other, but the imager's kernel is 6\.12\.31-talos/,
     );
@@ -258,7 +258,8 @@ describe('build-installer action', () => {
       'installer-ref': `${prefix}/installer:moved`,
     });
     expect(run.exitCode).not.toBe(0);
-    expect(run.failure).toMatch(
+    expectFailedWith(
+      run,
       /imager:v1\.11\.4-dirty changed while the installer was built .*give this build a unique input 'tag'/,
     );
     expect(() => skopeoRaw(`${prefix}/installer:moved`)).toThrow();
@@ -284,7 +285,7 @@ describe('build-installer action', () => {
       'installer-ref': `${prefix}/installer:partial`,
     });
     expect(run.exitCode).not.toBe(0);
-    expect(run.failure).toMatch(/the imager did not write .*_out\/installer-arm64\.tar for arm64/);
+    expectFailedWith(run, /the imager did not write .*_out\/installer-arm64\.tar for arm64/);
     expect(run.stdout).toContain('the index has no linux/arm64 image');
     expect(() => skopeoRaw(`${prefix}/installer:partial`)).toThrow();
   });

@@ -4,7 +4,7 @@
  * (busybox + a script, built with the legacy builder for their ENTRYPOINT); the talos fixture
  * checkout and its installer-base/imager built with make.
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -183,21 +183,28 @@ export function makeFixtureImager(
   checkout: string,
   vars: { registry: string; username: string; tag: string; kernel: string; platforms: string[] },
 ): { installerBase: string; imager: string } {
-  execFileSync(
-    'make',
-    [
-      'installer-base',
-      'imager',
-      `IMAGE_REGISTRY=${vars.registry}`,
-      `USERNAME=${vars.username}`,
-      'PUSH=true',
-      `PLATFORM=${vars.platforms.join(',')}`,
-      `INSTALLER_ARCH=${vars.platforms.length > 1 ? 'all' : 'targetarch'}`,
-      `PKG_KERNEL=${vars.kernel}`,
-      `TAG=${vars.tag}`,
-    ],
-    { cwd: checkout, stdio: 'ignore', env: { ...process.env, PWD: checkout } },
-  );
+  const args = [
+    'installer-base',
+    'imager',
+    `IMAGE_REGISTRY=${vars.registry}`,
+    `USERNAME=${vars.username}`,
+    'PUSH=true',
+    `PLATFORM=${vars.platforms.join(',')}`,
+    `INSTALLER_ARCH=${vars.platforms.length > 1 ? 'all' : 'targetarch'}`,
+    `PKG_KERNEL=${vars.kernel}`,
+    `TAG=${vars.tag}`,
+  ];
+  const made = spawnSync('make', args, {
+    cwd: checkout,
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+    env: { ...process.env, PWD: checkout },
+  });
+  if (made.status !== 0) {
+    throw new Error(
+      `make ${args.join(' ')} failed (exit ${made.status}) in ${checkout}:\n${(made.stdout + made.stderr).slice(-4000)}`,
+    );
+  }
   const prefix = `${vars.registry}/${vars.username}`;
   const pin = (name: string) =>
     `${prefix}/${name}:${vars.tag}@${skopeoRaw(`${prefix}/${name}:${vars.tag}`).digest}`;

@@ -168,3 +168,11 @@ export function expectSucceeded(run: ActionRun): void {
     `the step failed (exit ${run.exitCode}): ${run.failure ?? '(no failure message)'}\n--- stdout (last 6000 chars)\n${run.stdout.slice(-6000)}\n--- stderr (last 3000 chars)\n${run.stderr.slice(-3000)}`,
   );
 }
+
+/** Expects the step to have failed with `pattern`; otherwise fails with the step's log tail. */
+export function expectFailedWith(run: ActionRun, pattern: RegExp): void {
+  if (run.exitCode !== 0 && run.failure !== undefined && pattern.test(run.failure)) return;
+  throw new Error(
+    `expected the step to fail with ${String(pattern)}, got exit ${run.exitCode}: ${run.failure ?? '(no failure message)'}\n--- stdout (last 6000 chars)\n${run.stdout.slice(-6000)}\n--- stderr (last 3000 chars)\n${run.stderr.slice(-3000)}`,
+  );
+}
