@@ -40453,8 +40453,8 @@ function startJob(start) {
     }
   }
 
-  async function finish() {
-    if (filled > 0 || !any) await finishPiece(filled);
+  // After the last member has been announced: both digests and sizes.
+  async function done() {
     await ready;
     parentPort.postMessage({
       type: 'done',
@@ -40464,6 +40464,11 @@ function startJob(start) {
       digest: 'sha256:' + outputHash.digest('hex'),
       size: outputSize,
     });
+  }
+
+  async function finish() {
+    if (filled > 0 || !any) await finishPiece(filled);
+    await done();
   }
 
   // One piece of a file, read straight into a slot in stored layout.
@@ -40522,15 +40527,7 @@ function startJob(start) {
     } finally {
       fs.closeSync(fd);
     }
-    await ready;
-    parentPort.postMessage({
-      type: 'done',
-      job,
-      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
-      inputSize,
-      digest: 'sha256:' + outputHash.digest('hex'),
-      size: outputSize,
-    });
+    await done();
   }
 
   function fail(e) {

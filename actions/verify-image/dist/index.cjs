@@ -62160,8 +62160,8 @@ function startJob(start) {
     }
   }
 
-  async function finish() {
-    if (filled > 0 || !any) await finishPiece(filled);
+  // After the last member has been announced: both digests and sizes.
+  async function done() {
     await ready;
     parentPort.postMessage({
       type: 'done',
@@ -62171,6 +62171,11 @@ function startJob(start) {
       digest: 'sha256:' + outputHash.digest('hex'),
       size: outputSize,
     });
+  }
+
+  async function finish() {
+    if (filled > 0 || !any) await finishPiece(filled);
+    await done();
   }
 
   // One piece of a file, read straight into a slot in stored layout.
@@ -62229,15 +62234,7 @@ function startJob(start) {
     } finally {
       fs.closeSync(fd);
     }
-    await ready;
-    parentPort.postMessage({
-      type: 'done',
-      job,
-      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
-      inputSize,
-      digest: 'sha256:' + outputHash.digest('hex'),
-      size: outputSize,
-    });
+    await done();
   }
 
   function fail(e) {
