@@ -42736,9 +42736,13 @@ var idle = [];
 var waiting = [];
 var running = 0;
 var jobs = 0;
+var idleMs = 2e3;
+var idleTimers = /* @__PURE__ */ new Map();
 async function acquire() {
   const w = idle.pop();
   if (w) {
+    clearTimeout(idleTimers.get(w));
+    idleTimers.delete(w);
     w.ref();
     return w;
   }
@@ -42756,6 +42760,16 @@ function giveBack(w) {
   }
   w.unref();
   idle.push(w);
+  const timer = setTimeout(() => {
+    idleTimers.delete(w);
+    const at = idle.indexOf(w);
+    if (at < 0) return;
+    idle.splice(at, 1);
+    running--;
+    void w.terminate();
+  }, idleMs);
+  timer.unref();
+  idleTimers.set(w, timer);
 }
 function discard2(w) {
   running--;

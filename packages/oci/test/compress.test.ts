@@ -198,4 +198,10 @@ describe('compressLayer', () => {
     expect(gunzipSync(second).equals(data)).toBe(true);
     expect(gunzipSync((await waiting).gz).equals(text)).toBe(true);
   });
+
+  it('stops an idle worker after a while and starts another for the next layer', async () => {
+    expect(gunzipSync((await run(streamOf(text))).gz).equals(text)).toBe(true);
+    await new Promise((r) => setTimeout(r, 2300));
+    expect(gunzipSync((await run(streamOf(text))).gz).equals(text)).toBe(true);
+  });
 });

@@ -71,17 +71,23 @@ type Done = Extract<WorkerMessage, { type: 'done' }>;
 
 /**
  * Compression workers, kept between layers (starting one costs tens of milliseconds): one per
- * core beyond the first, which writes to the network. Idle workers do not keep the process alive.
+ * core beyond the first, which writes to the network. Idle workers do not keep the process alive
+ * and are stopped after a short while.
  */
 const poolSize = Math.max(1, Math.min(4, availableParallelism() - 1));
 const idle: Worker[] = [];
 const waiting: ((w: Worker) => void)[] = [];
 let running = 0;
 let jobs = 0;
+/** An idle worker is stopped after this long (the next layer of a push comes well within it). */
+const idleMs = 2000;
+const idleTimers = new Map<Worker, NodeJS.Timeout>();
 
 async function acquire(): Promise<Worker> {
   const w = idle.pop();
   if (w) {
+    clearTimeout(idleTimers.get(w));
+    idleTimers.delete(w);
     w.ref();
     return w;
   }
@@ -101,6 +107,16 @@ function giveBack(w: Worker): void {
   }
   w.unref();
   idle.push(w);
+  const timer = setTimeout(() => {
+    idleTimers.delete(w);
+    const at = idle.indexOf(w);
+    if (at < 0) return;
+    idle.splice(at, 1);
+    running--;
+    void w.terminate();
+  }, idleMs);
+  timer.unref();
+  idleTimers.set(w, timer);
 }
 
 /** Stops a worker whose job failed midway (it may still be waiting on slots); makes room for one. */
