@@ -39405,6 +39405,18 @@ async function streamOnce(transport, ref, blob, location, what, onBytes) {
   });
   await discard(done);
 }
+function restartable(e) {
+  if (!isLostSession(e)) return e;
+  const err = e;
+  return new RegistryError(err.message, {
+    method: err.method,
+    url: err.url,
+    codes: err.codes,
+    temporary: true,
+    cause: e,
+    ...err.status !== void 0 ? { status: err.status } : {}
+  });
+}
 async function uploadBlob(transport, ref, blob, options = {}) {
   let location = options.location;
   await withRetry(`upload ${blob.digest}`, transport.retry, transport.logger, async (n) => {
@@ -39416,18 +39428,7 @@ async function uploadBlob(transport, ref, blob, options = {}) {
     try {
       await uploadOnce(transport, ref, blob, location, options);
     } catch (e) {
-      if (isLostSession(e)) {
-        const err = e;
-        throw new RegistryError(err.message, {
-          method: err.method,
-          url: err.url,
-          codes: err.codes,
-          temporary: true,
-          cause: e,
-          ...err.status !== void 0 ? { status: err.status } : {}
-        });
-      }
-      throw e;
+      throw restartable(e);
     }
   });
 }

@@ -40065,18 +40065,7 @@ async function uploadBlob(transport, ref, blob, options = {}) {
     try {
       await uploadOnce(transport, ref, blob, location, options);
     } catch (e) {
-      if (isLostSession(e)) {
-        const err2 = e;
-        throw new RegistryError(err2.message, {
-          method: err2.method,
-          url: err2.url,
-          codes: err2.codes,
-          temporary: true,
-          cause: e,
-          ...err2.status !== void 0 ? { status: err2.status } : {}
-        });
-      }
-      throw e;
+      throw restartable(e);
     }
   });
 }

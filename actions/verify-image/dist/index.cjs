@@ -59630,6 +59630,18 @@ async function streamOnce(transport, ref, blob, location, what, onBytes) {
   });
   await discard(done);
 }
+function restartable(e) {
+  if (!isLostSession(e)) return e;
+  const err2 = e;
+  return new RegistryError(err2.message, {
+    method: err2.method,
+    url: err2.url,
+    codes: err2.codes,
+    temporary: true,
+    cause: e,
+    ...err2.status !== void 0 ? { status: err2.status } : {}
+  });
+}
 async function uploadBlob(transport, ref, blob, options = {}) {
   let location = options.location;
   await withRetry(`upload ${blob.digest}`, transport.retry, transport.logger, async (n) => {
@@ -59641,18 +59653,7 @@ async function uploadBlob(transport, ref, blob, options = {}) {
     try {
       await uploadOnce(transport, ref, blob, location, options);
     } catch (e) {
-      if (isLostSession(e)) {
-        const err2 = e;
-        throw new RegistryError(err2.message, {
-          method: err2.method,
-          url: err2.url,
-          codes: err2.codes,
-          temporary: true,
-          cause: e,
-          ...err2.status !== void 0 ? { status: err2.status } : {}
-        });
-      }
-      throw e;
+      throw restartable(e);
     }
   });
 }

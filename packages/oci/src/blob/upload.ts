@@ -366,18 +366,7 @@ export async function uploadBlob(
     try {
       await uploadOnce(transport, ref, blob, location, options);
     } catch (e: unknown) {
-      if (isLostSession(e)) {
-        const err = e as RegistryError;
-        throw new RegistryError(err.message, {
-          method: err.method,
-          url: err.url,
-          codes: err.codes,
-          temporary: true,
-          cause: e,
-          ...(err.status !== undefined ? { status: err.status } : {}),
-        });
-      }
-      throw e;
+      throw restartable(e);
     }
   });
 }
