@@ -51,7 +51,7 @@ export async function randomLayerImage(
     lines.push('COPY small /small');
   }
   writeFileSync(join(ctx, 'Dockerfile'), `${lines.join('\n')}\n`);
-  docker(['build', '-q', '-t', tag, ctx]);
+  docker(['build', '--no-cache', '-q', '-t', tag, ctx]);
   docker(['save', '-o', archive, tag]);
   return { archive, tag };
 }

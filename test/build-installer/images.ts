@@ -72,7 +72,7 @@ export function pushFilesImage(
       writeFileSync(target, content, { mode: path.startsWith('bin/') ? 0o755 : 0o644 });
     }
     writeFileSync(join(dir, 'Dockerfile'), `FROM scratch\nCOPY root/ /\n${dockerfileExtra}`);
-    docker(['build', '-q', '-t', ref, dir]);
+    docker(['build', '--no-cache', '-q', '-t', ref, dir]);
     docker(['push', '-q', ref]);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -47,7 +47,7 @@ export async function dockerSaveArchive(): Promise<{ path: string; tag: string }
   try {
     copyFileSync('/bin/busybox', join(ctx, 'busybox'));
     writeFileSync(join(ctx, 'Dockerfile'), `${dockerfile}\n`);
-    docker(['build', '-q', '-t', tag, ctx]);
+    docker(['build', '--no-cache', '-q', '-t', tag, ctx]);
     const tmp = `${path}.${process.pid}.tmp`;
     docker(['save', '-o', tmp, tag]);
     renameSync(tmp, path);
