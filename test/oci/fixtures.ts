@@ -88,7 +88,7 @@ export async function convertedFixture(kind: 'oci-archive' | 'oci' | 'oci-zstd')
 export interface EntrySpec {
   path: string;
   type?: 'file' | 'directory' | 'symlink' | 'link';
-  content?: string;
+  content?: string | Buffer;
   mode?: number;
   linkname?: string;
 }

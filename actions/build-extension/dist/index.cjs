@@ -19449,7 +19449,7 @@ var require_xz_decompress = __commonJS({
 var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports2) {
     "use strict";
-    var net = require("net");
+    var net2 = require("net");
     var tls = require("tls");
     var http2 = require("http");
     var https2 = require("https");
@@ -20378,7 +20378,7 @@ var require_util = __commonJS({
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = require("node:http");
     var stream = require("node:stream");
-    var net = require("node:net");
+    var net2 = require("node:net");
     var { Blob: Blob2 } = require("node:buffer");
     var nodeUtil = require("node:util");
     var { stringify } = require("node:querystring");
@@ -20523,7 +20523,7 @@ var require_util = __commonJS({
       }
       assert(typeof host === "string");
       const servername = getHostname(host);
-      if (net.isIP(servername)) {
+      if (net2.isIP(servername)) {
         return "";
       }
       return servername;
@@ -21924,7 +21924,7 @@ var require_timers = __commonJS({
 var require_connect = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/core/connect.js"(exports2, module2) {
     "use strict";
-    var net = require("node:net");
+    var net2 = require("node:net");
     var assert = require("node:assert");
     var util = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors3();
@@ -21989,7 +21989,7 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect2({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
@@ -22020,7 +22020,7 @@ var require_connect = __commonJS({
         } else {
           assert(!httpSocket, "httpSocket can only be sent on TLS update");
           port = port || 80;
-          socket = net.connect({
+          socket = net2.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
             ...options,
@@ -27033,7 +27033,7 @@ var require_client = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/dispatcher/client.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var net = require("node:net");
+    var net2 = require("node:net");
     var http2 = require("node:http");
     var util = require_util();
     var { channels } = require_diagnostics();
@@ -27122,7 +27122,7 @@ var require_client = __commonJS({
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
-        connect: connect2,
+        connect: connect3,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -27174,7 +27174,7 @@ var require_client = __commonJS({
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0)) {
           throw new InvalidArgumentError("bodyTimeout must be a positive integer or zero");
         }
-        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
+        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
@@ -27183,7 +27183,7 @@ var require_client = __commonJS({
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
           throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
         }
-        if (localAddress != null && (typeof localAddress !== "string" || net.isIP(localAddress) === 0)) {
+        if (localAddress != null && (typeof localAddress !== "string" || net2.isIP(localAddress) === 0)) {
           throw new InvalidArgumentError("localAddress must be valid string IP address");
         }
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1)) {
@@ -27198,15 +27198,15 @@ var require_client = __commonJS({
         if (maxConcurrentStreams != null && (typeof maxConcurrentStreams !== "number" || maxConcurrentStreams < 1)) {
           throw new InvalidArgumentError("maxConcurrentStreams must be a positive integer, greater than 0");
         }
-        if (typeof connect2 !== "function") {
-          connect2 = buildConnector({
+        if (typeof connect3 !== "function") {
+          connect3 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect2
+            ...connect3
           });
         }
         if (interceptors?.Client && Array.isArray(interceptors.Client)) {
@@ -27221,7 +27221,7 @@ var require_client = __commonJS({
           this[kInterceptors] = [createRedirectInterceptor({ maxRedirections })];
         }
         this[kUrl] = util.parseOrigin(url);
-        this[kConnector] = connect2;
+        this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
         this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
@@ -27275,7 +27275,7 @@ var require_client = __commonJS({
       }
       /* istanbul ignore: only used for test */
       [kConnect](cb) {
-        connect(this);
+        connect2(this);
         this.once("connect", cb);
       }
       [kDispatch](opts, handler) {
@@ -27339,7 +27339,7 @@ var require_client = __commonJS({
         assert(client[kSize] === 0);
       }
     }
-    async function connect(client) {
+    async function connect2(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
       let { host, hostname, protocol, port } = client[kUrl];
@@ -27347,7 +27347,7 @@ var require_client = __commonJS({
         const idx = hostname.indexOf("]");
         assert(idx !== -1);
         const ip = hostname.substring(1, idx);
-        assert(net.isIP(ip));
+        assert(net2.isIP(ip));
         hostname = ip;
       }
       client[kConnecting] = true;
@@ -27510,7 +27510,7 @@ var require_client = __commonJS({
           return;
         }
         if (!client[kHTTPContext]) {
-          connect(client);
+          connect2(client);
           return;
         }
         if (client[kHTTPContext].destroyed) {
@@ -27803,7 +27803,7 @@ var require_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -27819,25 +27819,25 @@ var require_pool = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
-        if (typeof connect !== "function") {
-          connect = buildConnector({
+        if (typeof connect2 !== "function") {
+          connect2 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect
+            ...connect2
           });
         }
         super(options);
         this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [];
         this[kConnections] = connections || null;
         this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect, allowH2 };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connectionError", (origin2, targets, error2) => {
@@ -28032,25 +28032,25 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client2(origin, opts) : new Pool(origin, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (!Number.isInteger(maxRedirections) || maxRedirections < 0) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         super(options);
-        if (connect && typeof connect !== "function") {
-          connect = { ...connect };
+        if (connect2 && typeof connect2 !== "function") {
+          connect2 = { ...connect2 };
         }
         if (tls && typeof tls !== "function") {
           tls = { ...tls };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, tls };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -28145,16 +28145,16 @@ var require_proxy_agent = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect, factory }) {
+      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
         super();
         if (!proxyUrl) {
           throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         this[kProxyHeaders] = headers;
         if (factory) {
-          this.#client = factory(proxyUrl, { connect });
+          this.#client = factory(proxyUrl, { connect: connect2 });
         } else {
-          this.#client = new Client2(proxyUrl, { connect });
+          this.#client = new Client2(proxyUrl, { connect: connect2 });
         }
       }
       [kDispatch](opts, handler) {
@@ -28216,7 +28216,7 @@ var require_proxy_agent = __commonJS({
         } else if (username && password) {
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`;
         }
-        const connect = buildConnector({ ...opts.proxyTls });
+        const connect2 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
         const agentFactory = opts.factory || defaultAgentFactory;
         const factory = (origin2, options) => {
@@ -28224,13 +28224,13 @@ var require_proxy_agent = __commonJS({
           if (!this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:") {
             return new Http1ProxyWrapper(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect,
+              connect: connect2,
               factory: agentFactory
             });
           }
           return agentFactory(origin2, options);
         };
-        this[kClient] = clientFactory(url, { connect });
+        this[kClient] = clientFactory(url, { connect: connect2 });
         this[kAgent] = new Agent3({
           ...opts,
           factory,
@@ -28858,7 +28858,7 @@ var require_readable = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable } = require("node:stream");
+    var { Readable: Readable2 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors3();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -28870,7 +28870,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop = () => {
     };
-    var BodyReadable = class extends Readable {
+    var BodyReadable = class extends Readable2 {
       constructor({
         resume,
         abort,
@@ -29213,7 +29213,7 @@ var require_api_request = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable } = require_readable();
+    var { Readable: Readable2 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors3();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -29308,7 +29308,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable({
+        const res = new Readable2({
           resume,
           abort,
           contentType,
@@ -29624,7 +29624,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable,
+      Readable: Readable2,
       Duplex,
       PassThrough: PassThrough2
     } = require("node:stream");
@@ -29638,7 +29638,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable {
+    var PipelineRequest = class extends Readable2 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -29655,7 +29655,7 @@ var require_api_pipeline = __commonJS({
         callback(err);
       }
     };
-    var PipelineResponse = class extends Readable {
+    var PipelineResponse = class extends Readable2 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -29978,10 +29978,10 @@ var require_api_connect = __commonJS({
         }
       }
     };
-    function connect(opts, callback) {
+    function connect2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve2, reject) => {
-          connect.call(this, opts, (err, data) => {
+          connect2.call(this, opts, (err, data) => {
             return err ? reject(err) : resolve2(data);
           });
         });
@@ -29997,7 +29997,7 @@ var require_api_connect = __commonJS({
         queueMicrotask(() => callback(err, { opaque }));
       }
     }
-    module2.exports = connect;
+    module2.exports = connect2;
   }
 });
 
@@ -32980,7 +32980,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable, pipeline, finished } = require("node:stream");
+    var { Readable: Readable2, pipeline, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -33919,7 +33919,7 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable({ read: resume });
+              this.body = new Readable2({ read: resume });
               const onError = this.onError.bind(this);
               resolve2({
                 status,
@@ -39071,6 +39071,7 @@ async function downloadBlob(transport, ref, blob, onProgress) {
       headers: from > 0 ? { range: `bytes=${from}-` } : {},
       expect: from > 0 ? [206] : [200],
       followRedirects: true,
+      bulk: true,
       what: `pull blob ${blob.digest} from ${ref.registry}/${ref.repository}`,
       notFound: () => `blob ${blob.digest} is missing from ${ref.registry}/${ref.repository}: the image is incomplete; push it again`
     });
@@ -39144,6 +39145,338 @@ var import_node_url = require("node:url");
 var http = __toESM(require("node:http"), 1);
 var https = __toESM(require("node:https"), 1);
 var import_node_tls = require("node:tls");
+
+// packages/oci/src/transport/plain-get.ts
+var net = __toESM(require("node:net"), 1);
+var import_node_stream3 = require("node:stream");
+
+// packages/oci/src/buffers/piece-pool.ts
+var pieceSize = 1024 * 1024;
+var PiecePool = class {
+  /**
+   * @param size bytes per piece
+   * @param keep free pieces kept for reuse at most (memory a long-lived process keeps)
+   */
+  constructor(size = pieceSize, keep = 16) {
+    this.size = size;
+    this.keep = keep;
+  }
+  size;
+  keep;
+  free = [];
+  /** References per piece handed out; pieces on the free list have none here. */
+  references = /* @__PURE__ */ new WeakMap();
+  /** Views handed out with `share` and not released yet. */
+  views = /* @__PURE__ */ new WeakSet();
+  /** Pieces as `take` returned them, until released. */
+  takers = /* @__PURE__ */ new WeakSet();
+  created = 0;
+  /** A piece to fill, with one reference: the caller's. */
+  take() {
+    const reused = this.free.pop();
+    const buffer = reused ?? new ArrayBuffer(this.size);
+    if (!reused) this.created++;
+    this.references.set(buffer, 1);
+    const piece = Buffer.from(buffer);
+    this.takers.add(piece);
+    return piece;
+  }
+  /** Registers `view` (of a piece taken and not yet released) as a reference; returns it. */
+  share(view) {
+    const n = this.references.get(view.buffer);
+    if (n === void 0 || this.views.has(view)) return view;
+    this.references.set(view.buffer, n + 1);
+    this.views.add(view);
+    return view;
+  }
+  /**
+   * Gives back a view `share` returned, or a piece `take` returned; anything else (and a second
+   * release) is ignored.
+   */
+  release(view) {
+    const buffer = view.buffer;
+    const n = this.references.get(buffer);
+    if (n === void 0) return;
+    if (!this.views.delete(view) && !this.takers.delete(view)) return;
+    if (n > 1) {
+      this.references.set(buffer, n - 1);
+      return;
+    }
+    this.references.delete(buffer);
+    if (this.free.length < this.keep) this.free.push(buffer);
+  }
+  /** True when `view` is a view `share` returned and nobody has released yet. */
+  owns(view) {
+    return this.views.has(view);
+  }
+  /** Pieces ever allocated (for tests and measurements). */
+  get allocated() {
+    return this.created;
+  }
+};
+var downloadPieces = new PiecePool();
+
+// packages/oci/src/transport/plain-get.ts
+function networkError(message, code2) {
+  return Object.assign(new Error(message), { code: code2 });
+}
+var headLimit = 64 * 1024;
+function parseHead(bytes) {
+  const end = bytes.indexOf("\r\n\r\n");
+  if (end < 0) {
+    if (bytes.length > headLimit) {
+      throw networkError(
+        `the response headers are larger than ${headLimit} bytes`,
+        "HPE_HEADER_OVERFLOW"
+      );
+    }
+    return void 0;
+  }
+  const lines = bytes.toString("latin1", 0, end).split("\r\n");
+  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? "");
+  if (!status?.[1]) {
+    throw networkError(
+      `not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`,
+      "HPE_INVALID_CONSTANT"
+    );
+  }
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) {
+      throw networkError(
+        `malformed response header: ${JSON.stringify(line.slice(0, 80))}`,
+        "HPE_INVALID_HEADER_TOKEN"
+      );
+    }
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const prior = headers[name];
+    if (name === "set-cookie") headers[name] = [...prior ?? [], value];
+    else headers[name] = prior === void 0 ? value : `${prior}, ${value}`;
+  }
+  return { status: Number(status[1]), headers, length: end + 4 };
+}
+var BodyDecoder = class {
+  /** `length`: a Content-Length, 'chunked', or 'close' (the body ends with the connection). */
+  constructor(framing) {
+    this.framing = framing;
+    this.state = framing === "chunked" ? "size" : framing === 0 ? "done" : "data";
+    this.left = typeof framing === "number" ? framing : Infinity;
+  }
+  framing;
+  state;
+  left;
+  /** True once the whole body has been decoded. */
+  get done() {
+    return this.state === "done";
+  }
+  /**
+   * Decodes `piece[raw, end)`, moving data to `piece[dataEnd, …)`. Returns the new `dataEnd` and
+   * `raw` (the first byte not yet decoded, where a line is incomplete).
+   */
+  decode(piece, dataEnd, raw2, end) {
+    while (raw2 < end && this.state !== "done") {
+      if (this.state === "data") {
+        const n = Math.min(this.left, end - raw2);
+        if (raw2 !== dataEnd) piece.copyWithin(dataEnd, raw2, raw2 + n);
+        dataEnd += n;
+        raw2 += n;
+        this.left -= n;
+        if (this.left === 0) this.state = this.framing === "chunked" ? "crlf" : "done";
+        continue;
+      }
+      const nl = piece.indexOf(10, raw2);
+      if (nl < 0 || nl >= end) {
+        if (end - raw2 > 4096) {
+          throw networkError(
+            "malformed chunked response body (a line of over 4 KiB)",
+            "HPE_INVALID_CHUNK_SIZE"
+          );
+        }
+        break;
+      }
+      const line = piece.toString("latin1", raw2, nl).replace(/\r$/, "");
+      raw2 = nl + 1;
+      if (this.state === "crlf") {
+        if (line !== "") {
+          throw networkError(
+            "malformed chunked response body (no CRLF after a chunk)",
+            "HPE_INVALID_CHUNK_SIZE"
+          );
+        }
+        this.state = "size";
+      } else if (this.state === "size") {
+        const hex = line.split(";", 1)[0]?.trim() ?? "";
+        if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) {
+          throw networkError(
+            `malformed chunked response body (chunk size ${JSON.stringify(hex.slice(0, 20))})`,
+            "HPE_INVALID_CHUNK_SIZE"
+          );
+        }
+        this.left = parseInt(hex, 16);
+        this.state = this.left === 0 ? "trailer" : "data";
+      } else if (line === "") {
+        this.state = "done";
+      }
+    }
+    return { dataEnd, raw: raw2 };
+  }
+};
+function framingOf(head) {
+  const te = head.headers["transfer-encoding"];
+  if (typeof te === "string" && te.toLowerCase().split(",").pop()?.trim() === "chunked") {
+    return "chunked";
+  }
+  if (head.status === 204 || head.status === 304) return 0;
+  if (te !== void 0) return "close";
+  const cl = head.headers["content-length"];
+  if (typeof cl === "string") {
+    const n = /^\d+(\s*,\s*\d+)*$/.test(cl) ? Number(cl.split(",")[0]) : NaN;
+    if (!Number.isSafeInteger(n) || !cl.split(",").every((v2) => Number(v2) === n)) {
+      throw networkError(
+        `invalid Content-Length ${JSON.stringify(cl)}`,
+        "HPE_INVALID_CONTENT_LENGTH"
+      );
+    }
+    return n;
+  }
+  return "close";
+}
+function plainGet(url, headers, options = {}) {
+  const pool = options.pool ?? downloadPieces;
+  const timeoutMs = options.timeoutMs ?? 12e4;
+  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
+  for (const [name, value] of Object.entries(headers)) {
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+      return Promise.reject(new TypeError(`invalid character in header ${JSON.stringify(name)}`));
+    }
+    if (name.toLowerCase() !== "host" && name.toLowerCase() !== "connection") {
+      lines.push(`${name}: ${value}`);
+    }
+  }
+  lines.push("Connection: close", "", "");
+  return new Promise((resolve2, reject) => {
+    let piece = pool.take();
+    let filled = 0;
+    let bodyStart = 0;
+    let dataEnd = 0;
+    let raw2 = 0;
+    let head;
+    let decoder;
+    let received = 0;
+    let paused = false;
+    let finished = false;
+    const body = new import_node_stream3.Readable({
+      highWaterMark: pool.size,
+      read() {
+        if (paused) {
+          paused = false;
+          socket.resume();
+        }
+      },
+      destroy(error2, callback) {
+        finished = true;
+        socket.destroy();
+        callback(error2);
+      }
+    });
+    const emit = () => {
+      const view = piece.subarray(bodyStart, dataEnd);
+      bodyStart = dataEnd;
+      if (view.length === 0) return;
+      received += view.length;
+      if (!body.push(pool.share(view))) paused = true;
+    };
+    const advance = () => {
+      const old = piece;
+      const carry = filled - raw2;
+      piece = pool.take();
+      if (carry > 0) old.copy(piece, 0, raw2, filled);
+      pool.release(old);
+      filled = carry;
+      bodyStart = dataEnd = raw2 = 0;
+    };
+    const end = () => {
+      finished = true;
+      emit();
+      pool.release(piece);
+      body.push(null);
+      socket.destroy();
+    };
+    const fail3 = (e) => {
+      if (finished) return;
+      finished = true;
+      socket.destroy();
+      pool.release(piece);
+      if (head) setImmediate(() => body.destroy(e));
+      else reject(e);
+    };
+    const onRead = (n) => {
+      if (finished) return false;
+      filled += n;
+      try {
+        while (!head) {
+          const parsed = parseHead(piece.subarray(raw2, filled));
+          if (!parsed) {
+            if (filled === piece.length)
+              throw networkError("the response head is too large", "HPE_HEADER_OVERFLOW");
+            return true;
+          }
+          raw2 += parsed.length;
+          if (parsed.status >= 100 && parsed.status < 200) continue;
+          head = parsed;
+          decoder = new BodyDecoder(framingOf(parsed));
+          bodyStart = dataEnd = raw2;
+          resolve2({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
+        }
+        if (!decoder) return true;
+        ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
+        if (decoder.done) {
+          end();
+          return false;
+        }
+        if (filled === piece.length) {
+          if (raw2 === 0)
+            throw networkError(
+              "malformed response body (no progress in a whole piece)",
+              "HPE_INVALID_CHUNK_SIZE"
+            );
+          emit();
+          advance();
+        }
+      } catch (e) {
+        fail3(e);
+        return false;
+      }
+      return !paused;
+    };
+    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const socket = net.connect({
+      host,
+      port: Number(url.port || 80),
+      onread: { buffer: () => piece.subarray(filled), callback: onRead }
+    });
+    socket.setNoDelay(true);
+    socket.setTimeout(
+      timeoutMs,
+      () => fail3(networkError(`no data from ${url.host} for ${timeoutMs / 1e3} s`, "ETIMEDOUT"))
+    );
+    socket.on("connect", () => socket.write(lines.join("\r\n")));
+    socket.on("error", (e) => fail3(e));
+    socket.on("close", () => {
+      if (finished) return;
+      if (decoder?.framing === "close") {
+        end();
+        return;
+      }
+      const what = head ? `after ${received + (dataEnd - bodyStart)} bytes of the body${typeof decoder?.framing === "number" ? ` (of ${decoder.framing})` : ""}` : "before the response head";
+      fail3(networkError(`${url.host} closed the connection ${what}`, "ECONNRESET"));
+    });
+  });
+}
+
+// packages/oci/src/transport/http.ts
 var requestTimeoutMs = 12e4;
 function createAgents(ca) {
   const common = { keepAlive: true, keepAliveMsecs: 1e4, scheduling: "lifo" };
@@ -39169,9 +39502,12 @@ function createAgents(ca) {
     }
   };
 }
-function send(agent, method, url, headers, body) {
+function send(agent, method, url, headers, body, options = {}) {
+  const u = new URL(url);
+  if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
+    return plainGet(u, headers, { timeoutMs: requestTimeoutMs });
+  }
   return new Promise((resolve2, reject) => {
-    const u = new URL(url);
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
     const req = (secure ? https : http).request(
@@ -39999,7 +40335,8 @@ var RegistryTransport = class {
           req.method,
           url,
           headers,
-          await req.body?.()
+          await req.body?.(),
+          { bulk: req.bulk === true }
         );
       } catch (e) {
         if (e instanceof UserError) throw e;

@@ -47,7 +47,7 @@ var __toCommonJS = (mod) => __copyProps(__defProp({}, "__esModule", { value: tru
 var require_tunnel = __commonJS({
   "node_modules/tunnel/lib/tunnel.js"(exports2) {
     "use strict";
-    var net = require("net");
+    var net2 = require("net");
     var tls = require("tls");
     var http2 = require("http");
     var https2 = require("https");
@@ -976,7 +976,7 @@ var require_util = __commonJS({
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols();
     var { IncomingMessage } = require("node:http");
     var stream = require("node:stream");
-    var net = require("node:net");
+    var net2 = require("node:net");
     var { Blob: Blob2 } = require("node:buffer");
     var nodeUtil = require("node:util");
     var { stringify } = require("node:querystring");
@@ -1121,7 +1121,7 @@ var require_util = __commonJS({
       }
       assert(typeof host === "string");
       const servername = getHostname(host);
-      if (net.isIP(servername)) {
+      if (net2.isIP(servername)) {
         return "";
       }
       return servername;
@@ -2522,7 +2522,7 @@ var require_timers = __commonJS({
 var require_connect = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/core/connect.js"(exports2, module2) {
     "use strict";
-    var net = require("node:net");
+    var net2 = require("node:net");
     var assert = require("node:assert");
     var util = require_util();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors();
@@ -2587,7 +2587,7 @@ var require_connect = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect2({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
@@ -2618,7 +2618,7 @@ var require_connect = __commonJS({
         } else {
           assert(!httpSocket, "httpSocket can only be sent on TLS update");
           port = port || 80;
-          socket = net.connect({
+          socket = net2.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
             ...options,
@@ -4086,7 +4086,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -4774,7 +4774,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform4 {
+    var InflateStream = class extends Transform3 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -7631,7 +7631,7 @@ var require_client = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/dispatcher/client.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var net = require("node:net");
+    var net2 = require("node:net");
     var http2 = require("node:http");
     var util = require_util();
     var { channels } = require_diagnostics();
@@ -7720,7 +7720,7 @@ var require_client = __commonJS({
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
-        connect: connect2,
+        connect: connect3,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -7772,7 +7772,7 @@ var require_client = __commonJS({
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0)) {
           throw new InvalidArgumentError("bodyTimeout must be a positive integer or zero");
         }
-        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
+        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
@@ -7781,7 +7781,7 @@ var require_client = __commonJS({
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
           throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
         }
-        if (localAddress != null && (typeof localAddress !== "string" || net.isIP(localAddress) === 0)) {
+        if (localAddress != null && (typeof localAddress !== "string" || net2.isIP(localAddress) === 0)) {
           throw new InvalidArgumentError("localAddress must be valid string IP address");
         }
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1)) {
@@ -7796,15 +7796,15 @@ var require_client = __commonJS({
         if (maxConcurrentStreams != null && (typeof maxConcurrentStreams !== "number" || maxConcurrentStreams < 1)) {
           throw new InvalidArgumentError("maxConcurrentStreams must be a positive integer, greater than 0");
         }
-        if (typeof connect2 !== "function") {
-          connect2 = buildConnector({
+        if (typeof connect3 !== "function") {
+          connect3 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect2
+            ...connect3
           });
         }
         if (interceptors?.Client && Array.isArray(interceptors.Client)) {
@@ -7819,7 +7819,7 @@ var require_client = __commonJS({
           this[kInterceptors] = [createRedirectInterceptor({ maxRedirections })];
         }
         this[kUrl] = util.parseOrigin(url);
-        this[kConnector] = connect2;
+        this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
         this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
@@ -7873,7 +7873,7 @@ var require_client = __commonJS({
       }
       /* istanbul ignore: only used for test */
       [kConnect](cb) {
-        connect(this);
+        connect2(this);
         this.once("connect", cb);
       }
       [kDispatch](opts, handler2) {
@@ -7937,7 +7937,7 @@ var require_client = __commonJS({
         assert(client[kSize] === 0);
       }
     }
-    async function connect(client) {
+    async function connect2(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
       let { host, hostname, protocol, port } = client[kUrl];
@@ -7945,7 +7945,7 @@ var require_client = __commonJS({
         const idx = hostname.indexOf("]");
         assert(idx !== -1);
         const ip = hostname.substring(1, idx);
-        assert(net.isIP(ip));
+        assert(net2.isIP(ip));
         hostname = ip;
       }
       client[kConnecting] = true;
@@ -8108,7 +8108,7 @@ var require_client = __commonJS({
           return;
         }
         if (!client[kHTTPContext]) {
-          connect(client);
+          connect2(client);
           return;
         }
         if (client[kHTTPContext].destroyed) {
@@ -8401,7 +8401,7 @@ var require_pool = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -8417,25 +8417,25 @@ var require_pool = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
-        if (typeof connect !== "function") {
-          connect = buildConnector({
+        if (typeof connect2 !== "function") {
+          connect2 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect
+            ...connect2
           });
         }
         super(options);
         this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [];
         this[kConnections] = connections || null;
         this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect, allowH2 };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connectionError", (origin2, targets, error2) => {
@@ -8630,25 +8630,25 @@ var require_agent = __commonJS({
       return opts && opts.connections === 1 ? new Client2(origin, opts) : new Pool(origin, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (!Number.isInteger(maxRedirections) || maxRedirections < 0) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         super(options);
-        if (connect && typeof connect !== "function") {
-          connect = { ...connect };
+        if (connect2 && typeof connect2 !== "function") {
+          connect2 = { ...connect2 };
         }
         if (tls && typeof tls !== "function") {
           tls = { ...tls };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, tls };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -8743,16 +8743,16 @@ var require_proxy_agent = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect, factory }) {
+      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
         super();
         if (!proxyUrl) {
           throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         this[kProxyHeaders] = headers;
         if (factory) {
-          this.#client = factory(proxyUrl, { connect });
+          this.#client = factory(proxyUrl, { connect: connect2 });
         } else {
-          this.#client = new Client2(proxyUrl, { connect });
+          this.#client = new Client2(proxyUrl, { connect: connect2 });
         }
       }
       [kDispatch](opts, handler2) {
@@ -8814,7 +8814,7 @@ var require_proxy_agent = __commonJS({
         } else if (username && password) {
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`;
         }
-        const connect = buildConnector({ ...opts.proxyTls });
+        const connect2 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
         const agentFactory = opts.factory || defaultAgentFactory;
         const factory = (origin2, options) => {
@@ -8822,13 +8822,13 @@ var require_proxy_agent = __commonJS({
           if (!this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:") {
             return new Http1ProxyWrapper(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect,
+              connect: connect2,
               factory: agentFactory
             });
           }
           return agentFactory(origin2, options);
         };
-        this[kClient] = clientFactory(url, { connect });
+        this[kClient] = clientFactory(url, { connect: connect2 });
         this[kAgent] = new Agent3({
           ...opts,
           factory,
@@ -9456,7 +9456,7 @@ var require_readable = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable4 } = require("node:stream");
+    var { Readable: Readable5 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9468,7 +9468,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable4 {
+    var BodyReadable = class extends Readable5 {
       constructor({
         resume,
         abort,
@@ -9811,7 +9811,7 @@ var require_api_request = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable4 } = require_readable();
+    var { Readable: Readable5 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -9906,7 +9906,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable4({
+        const res = new Readable5({
           resume,
           abort,
           contentType,
@@ -10222,7 +10222,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable4,
+      Readable: Readable5,
       Duplex,
       PassThrough: PassThrough2
     } = require("node:stream");
@@ -10236,7 +10236,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable4 {
+    var PipelineRequest = class extends Readable5 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10253,7 +10253,7 @@ var require_api_pipeline = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable4 {
+    var PipelineResponse = class extends Readable5 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -10576,10 +10576,10 @@ var require_api_connect = __commonJS({
         }
       }
     };
-    function connect(opts, callback) {
+    function connect2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve4, reject) => {
-          connect.call(this, opts, (err2, data) => {
+          connect2.call(this, opts, (err2, data) => {
             return err2 ? reject(err2) : resolve4(data);
           });
         });
@@ -10595,7 +10595,7 @@ var require_api_connect = __commonJS({
         queueMicrotask(() => callback(err2, { opaque }));
       }
     }
-    module2.exports = connect;
+    module2.exports = connect2;
   }
 });
 
@@ -11263,13 +11263,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform4({
+        this.transform = new Transform3({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -13578,7 +13578,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable: Readable4, pipeline: pipeline2, finished } = require("node:stream");
+    var { Readable: Readable5, pipeline: pipeline2, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14517,7 +14517,7 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable4({ read: resume });
+              this.body = new Readable5({ read: resume });
               const onError = this.onError.bind(this);
               resolve4({
                 status,
@@ -18320,7 +18320,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18370,7 +18370,7 @@ var require_eventsource_stream = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform4 {
+    var EventSourceStream = class extends Transform3 {
       /**
        * @type {eventSourceSettings}
        */
@@ -39340,7 +39340,7 @@ var require_util9 = __commonJS({
     var { kDestroyed, kBodyUsed, kListeners, kBody } = require_symbols6();
     var { IncomingMessage } = require("node:http");
     var stream = require("node:stream");
-    var net = require("node:net");
+    var net2 = require("node:net");
     var { Blob: Blob2 } = require("node:buffer");
     var nodeUtil = require("node:util");
     var { stringify } = require("node:querystring");
@@ -39485,7 +39485,7 @@ var require_util9 = __commonJS({
       }
       assert(typeof host === "string");
       const servername = getHostname(host);
-      if (net.isIP(servername)) {
+      if (net2.isIP(servername)) {
         return "";
       }
       return servername;
@@ -40886,7 +40886,7 @@ var require_timers2 = __commonJS({
 var require_connect2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/core/connect.js"(exports2, module2) {
     "use strict";
-    var net = require("node:net");
+    var net2 = require("node:net");
     var assert = require("node:assert");
     var util = require_util9();
     var { InvalidArgumentError, ConnectTimeoutError } = require_errors4();
@@ -40951,7 +40951,7 @@ var require_connect2 = __commonJS({
       const sessionCache = new SessionCache(maxCachedSessions == null ? 100 : maxCachedSessions);
       timeout = timeout == null ? 1e4 : timeout;
       allowH2 = allowH2 != null ? allowH2 : false;
-      return function connect({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
+      return function connect2({ hostname, host, protocol, port, servername, localAddress, httpSocket }, callback) {
         let socket;
         if (protocol === "https:") {
           if (!tls) {
@@ -40982,7 +40982,7 @@ var require_connect2 = __commonJS({
         } else {
           assert(!httpSocket, "httpSocket can only be sent on TLS update");
           port = port || 80;
-          socket = net.connect({
+          socket = net2.connect({
             highWaterMark: 64 * 1024,
             // Same as nodejs fs streams.
             ...options,
@@ -42450,7 +42450,7 @@ var require_webidl2 = __commonJS({
 var require_util10 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants8();
     var { getGlobalOrigin } = require_global3();
@@ -43138,7 +43138,7 @@ var require_util10 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform4 {
+    var InflateStream = class extends Transform3 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -45995,7 +45995,7 @@ var require_client2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/dispatcher/client.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var net = require("node:net");
+    var net2 = require("node:net");
     var http2 = require("node:http");
     var util = require_util9();
     var { channels } = require_diagnostics2();
@@ -46084,7 +46084,7 @@ var require_client2 = __commonJS({
         strictContentLength,
         maxCachedSessions,
         maxRedirections,
-        connect: connect2,
+        connect: connect3,
         maxRequestsPerClient,
         localAddress,
         maxResponseSize,
@@ -46136,7 +46136,7 @@ var require_client2 = __commonJS({
         if (bodyTimeout != null && (!Number.isInteger(bodyTimeout) || bodyTimeout < 0)) {
           throw new InvalidArgumentError("bodyTimeout must be a positive integer or zero");
         }
-        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
+        if (connect3 != null && typeof connect3 !== "function" && typeof connect3 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (maxRedirections != null && (!Number.isInteger(maxRedirections) || maxRedirections < 0)) {
@@ -46145,7 +46145,7 @@ var require_client2 = __commonJS({
         if (maxRequestsPerClient != null && (!Number.isInteger(maxRequestsPerClient) || maxRequestsPerClient < 0)) {
           throw new InvalidArgumentError("maxRequestsPerClient must be a positive number");
         }
-        if (localAddress != null && (typeof localAddress !== "string" || net.isIP(localAddress) === 0)) {
+        if (localAddress != null && (typeof localAddress !== "string" || net2.isIP(localAddress) === 0)) {
           throw new InvalidArgumentError("localAddress must be valid string IP address");
         }
         if (maxResponseSize != null && (!Number.isInteger(maxResponseSize) || maxResponseSize < -1)) {
@@ -46160,15 +46160,15 @@ var require_client2 = __commonJS({
         if (maxConcurrentStreams != null && (typeof maxConcurrentStreams !== "number" || maxConcurrentStreams < 1)) {
           throw new InvalidArgumentError("maxConcurrentStreams must be a positive integer, greater than 0");
         }
-        if (typeof connect2 !== "function") {
-          connect2 = buildConnector({
+        if (typeof connect3 !== "function") {
+          connect3 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect2
+            ...connect3
           });
         }
         if (interceptors?.Client && Array.isArray(interceptors.Client)) {
@@ -46183,7 +46183,7 @@ var require_client2 = __commonJS({
           this[kInterceptors] = [createRedirectInterceptor({ maxRedirections })];
         }
         this[kUrl] = util.parseOrigin(url);
-        this[kConnector] = connect2;
+        this[kConnector] = connect3;
         this[kPipelining] = pipelining != null ? pipelining : 1;
         this[kMaxHeadersSize] = maxHeaderSize || http2.maxHeaderSize;
         this[kKeepAliveDefaultTimeout] = keepAliveTimeout == null ? 4e3 : keepAliveTimeout;
@@ -46237,7 +46237,7 @@ var require_client2 = __commonJS({
       }
       /* istanbul ignore: only used for test */
       [kConnect](cb) {
-        connect(this);
+        connect2(this);
         this.once("connect", cb);
       }
       [kDispatch](opts, handler2) {
@@ -46301,7 +46301,7 @@ var require_client2 = __commonJS({
         assert(client[kSize] === 0);
       }
     }
-    async function connect(client) {
+    async function connect2(client) {
       assert(!client[kConnecting]);
       assert(!client[kHTTPContext]);
       let { host, hostname, protocol, port } = client[kUrl];
@@ -46309,7 +46309,7 @@ var require_client2 = __commonJS({
         const idx = hostname.indexOf("]");
         assert(idx !== -1);
         const ip = hostname.substring(1, idx);
-        assert(net.isIP(ip));
+        assert(net2.isIP(ip));
         hostname = ip;
       }
       client[kConnecting] = true;
@@ -46472,7 +46472,7 @@ var require_client2 = __commonJS({
           return;
         }
         if (!client[kHTTPContext]) {
-          connect(client);
+          connect2(client);
           return;
         }
         if (client[kHTTPContext].destroyed) {
@@ -46765,7 +46765,7 @@ var require_pool2 = __commonJS({
       constructor(origin, {
         connections,
         factory = defaultFactory,
-        connect,
+        connect: connect2,
         connectTimeout,
         tls,
         maxCachedSessions,
@@ -46781,25 +46781,25 @@ var require_pool2 = __commonJS({
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
-        if (typeof connect !== "function") {
-          connect = buildConnector({
+        if (typeof connect2 !== "function") {
+          connect2 = buildConnector({
             ...tls,
             maxCachedSessions,
             allowH2,
             socketPath,
             timeout: connectTimeout,
             ...autoSelectFamily ? { autoSelectFamily, autoSelectFamilyAttemptTimeout } : void 0,
-            ...connect
+            ...connect2
           });
         }
         super(options);
         this[kInterceptors] = options.interceptors?.Pool && Array.isArray(options.interceptors.Pool) ? options.interceptors.Pool : [];
         this[kConnections] = connections || null;
         this[kUrl] = util.parseOrigin(origin);
-        this[kOptions] = { ...util.deepClone(options), connect, allowH2 };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, allowH2 };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kFactory] = factory;
         this.on("connectionError", (origin2, targets, error2) => {
@@ -46994,25 +46994,25 @@ var require_agent2 = __commonJS({
       return opts && opts.connections === 1 ? new Client2(origin, opts) : new Pool(origin, opts);
     }
     var Agent3 = class extends DispatcherBase {
-      constructor({ factory = defaultFactory, maxRedirections = 0, connect, tls, ...options } = {}) {
+      constructor({ factory = defaultFactory, maxRedirections = 0, connect: connect2, tls, ...options } = {}) {
         if (typeof factory !== "function") {
           throw new InvalidArgumentError("factory must be a function.");
         }
-        if (connect != null && typeof connect !== "function" && typeof connect !== "object") {
+        if (connect2 != null && typeof connect2 !== "function" && typeof connect2 !== "object") {
           throw new InvalidArgumentError("connect must be a function or an object");
         }
         if (!Number.isInteger(maxRedirections) || maxRedirections < 0) {
           throw new InvalidArgumentError("maxRedirections must be a positive number");
         }
         super(options);
-        if (connect && typeof connect !== "function") {
-          connect = { ...connect };
+        if (connect2 && typeof connect2 !== "function") {
+          connect2 = { ...connect2 };
         }
         if (tls && typeof tls !== "function") {
           tls = { ...tls };
         }
         this[kInterceptors] = options.interceptors?.Agent && Array.isArray(options.interceptors.Agent) ? options.interceptors.Agent : [createRedirectInterceptor({ maxRedirections })];
-        this[kOptions] = { ...util.deepClone(options), connect, tls };
+        this[kOptions] = { ...util.deepClone(options), connect: connect2, tls };
         this[kOptions].interceptors = options.interceptors ? { ...options.interceptors } : void 0;
         this[kMaxRedirections] = maxRedirections;
         this[kFactory] = factory;
@@ -47107,16 +47107,16 @@ var require_proxy_agent2 = __commonJS({
     }
     var Http1ProxyWrapper = class extends DispatcherBase {
       #client;
-      constructor(proxyUrl, { headers = {}, connect, factory }) {
+      constructor(proxyUrl, { headers = {}, connect: connect2, factory }) {
         super();
         if (!proxyUrl) {
           throw new InvalidArgumentError("Proxy URL is mandatory");
         }
         this[kProxyHeaders] = headers;
         if (factory) {
-          this.#client = factory(proxyUrl, { connect });
+          this.#client = factory(proxyUrl, { connect: connect2 });
         } else {
-          this.#client = new Client2(proxyUrl, { connect });
+          this.#client = new Client2(proxyUrl, { connect: connect2 });
         }
       }
       [kDispatch](opts, handler2) {
@@ -47178,7 +47178,7 @@ var require_proxy_agent2 = __commonJS({
         } else if (username && password) {
           this[kProxyHeaders]["proxy-authorization"] = `Basic ${Buffer.from(`${decodeURIComponent(username)}:${decodeURIComponent(password)}`).toString("base64")}`;
         }
-        const connect = buildConnector({ ...opts.proxyTls });
+        const connect2 = buildConnector({ ...opts.proxyTls });
         this[kConnectEndpoint] = buildConnector({ ...opts.requestTls });
         const agentFactory = opts.factory || defaultAgentFactory;
         const factory = (origin2, options) => {
@@ -47186,13 +47186,13 @@ var require_proxy_agent2 = __commonJS({
           if (!this[kTunnelProxy] && protocol2 === "http:" && this[kProxy].protocol === "http:") {
             return new Http1ProxyWrapper(this[kProxy].uri, {
               headers: this[kProxyHeaders],
-              connect,
+              connect: connect2,
               factory: agentFactory
             });
           }
           return agentFactory(origin2, options);
         };
-        this[kClient] = clientFactory(url, { connect });
+        this[kClient] = clientFactory(url, { connect: connect2 });
         this[kAgent] = new Agent3({
           ...opts,
           factory,
@@ -47820,7 +47820,7 @@ var require_readable2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable4 } = require("node:stream");
+    var { Readable: Readable5 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors4();
     var util = require_util9();
     var { ReadableStreamFrom } = require_util9();
@@ -47832,7 +47832,7 @@ var require_readable2 = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable4 {
+    var BodyReadable = class extends Readable5 {
       constructor({
         resume,
         abort,
@@ -48175,7 +48175,7 @@ var require_api_request2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable4 } = require_readable2();
+    var { Readable: Readable5 } = require_readable2();
     var { InvalidArgumentError, RequestAbortedError } = require_errors4();
     var util = require_util9();
     var { getResolveErrorBodyCallback } = require_util11();
@@ -48270,7 +48270,7 @@ var require_api_request2 = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable4({
+        const res = new Readable5({
           resume,
           abort,
           contentType,
@@ -48586,7 +48586,7 @@ var require_api_pipeline2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable4,
+      Readable: Readable5,
       Duplex,
       PassThrough: PassThrough2
     } = require("node:stream");
@@ -48600,7 +48600,7 @@ var require_api_pipeline2 = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal2();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable4 {
+    var PipelineRequest = class extends Readable5 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -48617,7 +48617,7 @@ var require_api_pipeline2 = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable4 {
+    var PipelineResponse = class extends Readable5 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -48940,10 +48940,10 @@ var require_api_connect2 = __commonJS({
         }
       }
     };
-    function connect(opts, callback) {
+    function connect2(opts, callback) {
       if (callback === void 0) {
         return new Promise((resolve4, reject) => {
-          connect.call(this, opts, (err2, data) => {
+          connect2.call(this, opts, (err2, data) => {
             return err2 ? reject(err2) : resolve4(data);
           });
         });
@@ -48959,7 +48959,7 @@ var require_api_connect2 = __commonJS({
         queueMicrotask(() => callback(err2, { opaque }));
       }
     }
-    module2.exports = connect;
+    module2.exports = connect2;
   }
 });
 
@@ -49627,13 +49627,13 @@ var require_pluralizer2 = __commonJS({
 var require_pending_interceptors_formatter2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform4({
+        this.transform = new Transform3({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -51942,7 +51942,7 @@ var require_fetch2 = __commonJS({
       subresourceSet
     } = require_constants8();
     var EE = require("node:events");
-    var { Readable: Readable4, pipeline: pipeline2, finished } = require("node:stream");
+    var { Readable: Readable5, pipeline: pipeline2, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util9();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url2();
     var { getGlobalDispatcher } = require_global4();
@@ -52881,7 +52881,7 @@ var require_fetch2 = __commonJS({
                   }
                 }
               }
-              this.body = new Readable4({ read: resume });
+              this.body = new Readable5({ read: resume });
               const onError = this.onError.bind(this);
               resolve4({
                 status,
@@ -56684,7 +56684,7 @@ var require_eventsource_stream2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform4 } = require("node:stream");
+    var { Transform: Transform3 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util16();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -56734,7 +56734,7 @@ var require_eventsource_stream2 = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform4 {
+    var EventSourceStream = class extends Transform3 {
       /**
        * @type {eventSourceSettings}
        */
@@ -59296,6 +59296,7 @@ async function downloadBlob(transport, ref, blob, onProgress) {
       headers: from > 0 ? { range: `bytes=${from}-` } : {},
       expect: from > 0 ? [206] : [200],
       followRedirects: true,
+      bulk: true,
       what: `pull blob ${blob.digest} from ${ref.registry}/${ref.repository}`,
       notFound: () => `blob ${blob.digest} is missing from ${ref.registry}/${ref.repository}: the image is incomplete; push it again`
     });
@@ -59369,6 +59370,338 @@ var import_node_url = require("node:url");
 var http = __toESM(require("node:http"), 1);
 var https = __toESM(require("node:https"), 1);
 var import_node_tls = require("node:tls");
+
+// packages/oci/src/transport/plain-get.ts
+var net = __toESM(require("node:net"), 1);
+var import_node_stream3 = require("node:stream");
+
+// packages/oci/src/buffers/piece-pool.ts
+var pieceSize = 1024 * 1024;
+var PiecePool = class {
+  /**
+   * @param size bytes per piece
+   * @param keep free pieces kept for reuse at most (memory a long-lived process keeps)
+   */
+  constructor(size = pieceSize, keep = 16) {
+    this.size = size;
+    this.keep = keep;
+  }
+  size;
+  keep;
+  free = [];
+  /** References per piece handed out; pieces on the free list have none here. */
+  references = /* @__PURE__ */ new WeakMap();
+  /** Views handed out with `share` and not released yet. */
+  views = /* @__PURE__ */ new WeakSet();
+  /** Pieces as `take` returned them, until released. */
+  takers = /* @__PURE__ */ new WeakSet();
+  created = 0;
+  /** A piece to fill, with one reference: the caller's. */
+  take() {
+    const reused = this.free.pop();
+    const buffer = reused ?? new ArrayBuffer(this.size);
+    if (!reused) this.created++;
+    this.references.set(buffer, 1);
+    const piece = Buffer.from(buffer);
+    this.takers.add(piece);
+    return piece;
+  }
+  /** Registers `view` (of a piece taken and not yet released) as a reference; returns it. */
+  share(view) {
+    const n = this.references.get(view.buffer);
+    if (n === void 0 || this.views.has(view)) return view;
+    this.references.set(view.buffer, n + 1);
+    this.views.add(view);
+    return view;
+  }
+  /**
+   * Gives back a view `share` returned, or a piece `take` returned; anything else (and a second
+   * release) is ignored.
+   */
+  release(view) {
+    const buffer = view.buffer;
+    const n = this.references.get(buffer);
+    if (n === void 0) return;
+    if (!this.views.delete(view) && !this.takers.delete(view)) return;
+    if (n > 1) {
+      this.references.set(buffer, n - 1);
+      return;
+    }
+    this.references.delete(buffer);
+    if (this.free.length < this.keep) this.free.push(buffer);
+  }
+  /** True when `view` is a view `share` returned and nobody has released yet. */
+  owns(view) {
+    return this.views.has(view);
+  }
+  /** Pieces ever allocated (for tests and measurements). */
+  get allocated() {
+    return this.created;
+  }
+};
+var downloadPieces = new PiecePool();
+
+// packages/oci/src/transport/plain-get.ts
+function networkError(message, code2) {
+  return Object.assign(new Error(message), { code: code2 });
+}
+var headLimit = 64 * 1024;
+function parseHead(bytes) {
+  const end = bytes.indexOf("\r\n\r\n");
+  if (end < 0) {
+    if (bytes.length > headLimit) {
+      throw networkError(
+        `the response headers are larger than ${headLimit} bytes`,
+        "HPE_HEADER_OVERFLOW"
+      );
+    }
+    return void 0;
+  }
+  const lines = bytes.toString("latin1", 0, end).split("\r\n");
+  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? "");
+  if (!status?.[1]) {
+    throw networkError(
+      `not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`,
+      "HPE_INVALID_CONSTANT"
+    );
+  }
+  const headers = {};
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) {
+      throw networkError(
+        `malformed response header: ${JSON.stringify(line.slice(0, 80))}`,
+        "HPE_INVALID_HEADER_TOKEN"
+      );
+    }
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
+    const prior = headers[name];
+    if (name === "set-cookie") headers[name] = [...prior ?? [], value];
+    else headers[name] = prior === void 0 ? value : `${prior}, ${value}`;
+  }
+  return { status: Number(status[1]), headers, length: end + 4 };
+}
+var BodyDecoder = class {
+  /** `length`: a Content-Length, 'chunked', or 'close' (the body ends with the connection). */
+  constructor(framing) {
+    this.framing = framing;
+    this.state = framing === "chunked" ? "size" : framing === 0 ? "done" : "data";
+    this.left = typeof framing === "number" ? framing : Infinity;
+  }
+  framing;
+  state;
+  left;
+  /** True once the whole body has been decoded. */
+  get done() {
+    return this.state === "done";
+  }
+  /**
+   * Decodes `piece[raw, end)`, moving data to `piece[dataEnd, …)`. Returns the new `dataEnd` and
+   * `raw` (the first byte not yet decoded, where a line is incomplete).
+   */
+  decode(piece, dataEnd, raw2, end) {
+    while (raw2 < end && this.state !== "done") {
+      if (this.state === "data") {
+        const n = Math.min(this.left, end - raw2);
+        if (raw2 !== dataEnd) piece.copyWithin(dataEnd, raw2, raw2 + n);
+        dataEnd += n;
+        raw2 += n;
+        this.left -= n;
+        if (this.left === 0) this.state = this.framing === "chunked" ? "crlf" : "done";
+        continue;
+      }
+      const nl = piece.indexOf(10, raw2);
+      if (nl < 0 || nl >= end) {
+        if (end - raw2 > 4096) {
+          throw networkError(
+            "malformed chunked response body (a line of over 4 KiB)",
+            "HPE_INVALID_CHUNK_SIZE"
+          );
+        }
+        break;
+      }
+      const line = piece.toString("latin1", raw2, nl).replace(/\r$/, "");
+      raw2 = nl + 1;
+      if (this.state === "crlf") {
+        if (line !== "") {
+          throw networkError(
+            "malformed chunked response body (no CRLF after a chunk)",
+            "HPE_INVALID_CHUNK_SIZE"
+          );
+        }
+        this.state = "size";
+      } else if (this.state === "size") {
+        const hex = line.split(";", 1)[0]?.trim() ?? "";
+        if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) {
+          throw networkError(
+            `malformed chunked response body (chunk size ${JSON.stringify(hex.slice(0, 20))})`,
+            "HPE_INVALID_CHUNK_SIZE"
+          );
+        }
+        this.left = parseInt(hex, 16);
+        this.state = this.left === 0 ? "trailer" : "data";
+      } else if (line === "") {
+        this.state = "done";
+      }
+    }
+    return { dataEnd, raw: raw2 };
+  }
+};
+function framingOf(head2) {
+  const te = head2.headers["transfer-encoding"];
+  if (typeof te === "string" && te.toLowerCase().split(",").pop()?.trim() === "chunked") {
+    return "chunked";
+  }
+  if (head2.status === 204 || head2.status === 304) return 0;
+  if (te !== void 0) return "close";
+  const cl = head2.headers["content-length"];
+  if (typeof cl === "string") {
+    const n = /^\d+(\s*,\s*\d+)*$/.test(cl) ? Number(cl.split(",")[0]) : NaN;
+    if (!Number.isSafeInteger(n) || !cl.split(",").every((v2) => Number(v2) === n)) {
+      throw networkError(
+        `invalid Content-Length ${JSON.stringify(cl)}`,
+        "HPE_INVALID_CONTENT_LENGTH"
+      );
+    }
+    return n;
+  }
+  return "close";
+}
+function plainGet(url, headers, options = {}) {
+  const pool = options.pool ?? downloadPieces;
+  const timeoutMs = options.timeoutMs ?? 12e4;
+  const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
+  for (const [name, value] of Object.entries(headers)) {
+    if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
+      return Promise.reject(new TypeError(`invalid character in header ${JSON.stringify(name)}`));
+    }
+    if (name.toLowerCase() !== "host" && name.toLowerCase() !== "connection") {
+      lines.push(`${name}: ${value}`);
+    }
+  }
+  lines.push("Connection: close", "", "");
+  return new Promise((resolve4, reject) => {
+    let piece = pool.take();
+    let filled = 0;
+    let bodyStart = 0;
+    let dataEnd = 0;
+    let raw2 = 0;
+    let head2;
+    let decoder;
+    let received = 0;
+    let paused = false;
+    let finished = false;
+    const body = new import_node_stream3.Readable({
+      highWaterMark: pool.size,
+      read() {
+        if (paused) {
+          paused = false;
+          socket.resume();
+        }
+      },
+      destroy(error2, callback) {
+        finished = true;
+        socket.destroy();
+        callback(error2);
+      }
+    });
+    const emit = () => {
+      const view = piece.subarray(bodyStart, dataEnd);
+      bodyStart = dataEnd;
+      if (view.length === 0) return;
+      received += view.length;
+      if (!body.push(pool.share(view))) paused = true;
+    };
+    const advance = () => {
+      const old = piece;
+      const carry = filled - raw2;
+      piece = pool.take();
+      if (carry > 0) old.copy(piece, 0, raw2, filled);
+      pool.release(old);
+      filled = carry;
+      bodyStart = dataEnd = raw2 = 0;
+    };
+    const end = () => {
+      finished = true;
+      emit();
+      pool.release(piece);
+      body.push(null);
+      socket.destroy();
+    };
+    const fail3 = (e) => {
+      if (finished) return;
+      finished = true;
+      socket.destroy();
+      pool.release(piece);
+      if (head2) setImmediate(() => body.destroy(e));
+      else reject(e);
+    };
+    const onRead = (n) => {
+      if (finished) return false;
+      filled += n;
+      try {
+        while (!head2) {
+          const parsed = parseHead(piece.subarray(raw2, filled));
+          if (!parsed) {
+            if (filled === piece.length)
+              throw networkError("the response head is too large", "HPE_HEADER_OVERFLOW");
+            return true;
+          }
+          raw2 += parsed.length;
+          if (parsed.status >= 100 && parsed.status < 200) continue;
+          head2 = parsed;
+          decoder = new BodyDecoder(framingOf(parsed));
+          bodyStart = dataEnd = raw2;
+          resolve4({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
+        }
+        if (!decoder) return true;
+        ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
+        if (decoder.done) {
+          end();
+          return false;
+        }
+        if (filled === piece.length) {
+          if (raw2 === 0)
+            throw networkError(
+              "malformed response body (no progress in a whole piece)",
+              "HPE_INVALID_CHUNK_SIZE"
+            );
+          emit();
+          advance();
+        }
+      } catch (e) {
+        fail3(e);
+        return false;
+      }
+      return !paused;
+    };
+    const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const socket = net.connect({
+      host,
+      port: Number(url.port || 80),
+      onread: { buffer: () => piece.subarray(filled), callback: onRead }
+    });
+    socket.setNoDelay(true);
+    socket.setTimeout(
+      timeoutMs,
+      () => fail3(networkError(`no data from ${url.host} for ${timeoutMs / 1e3} s`, "ETIMEDOUT"))
+    );
+    socket.on("connect", () => socket.write(lines.join("\r\n")));
+    socket.on("error", (e) => fail3(e));
+    socket.on("close", () => {
+      if (finished) return;
+      if (decoder?.framing === "close") {
+        end();
+        return;
+      }
+      const what = head2 ? `after ${received + (dataEnd - bodyStart)} bytes of the body${typeof decoder?.framing === "number" ? ` (of ${decoder.framing})` : ""}` : "before the response head";
+      fail3(networkError(`${url.host} closed the connection ${what}`, "ECONNRESET"));
+    });
+  });
+}
+
+// packages/oci/src/transport/http.ts
 var requestTimeoutMs = 12e4;
 function createAgents(ca) {
   const common = { keepAlive: true, keepAliveMsecs: 1e4, scheduling: "lifo" };
@@ -59394,9 +59727,12 @@ function createAgents(ca) {
     }
   };
 }
-function send(agent, method, url, headers, body) {
+function send(agent, method, url, headers, body, options = {}) {
+  const u = new URL(url);
+  if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
+    return plainGet(u, headers, { timeoutMs: requestTimeoutMs });
+  }
   return new Promise((resolve4, reject) => {
-    const u = new URL(url);
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
     const req = (secure ? https : http).request(
@@ -60233,7 +60569,8 @@ var RegistryTransport = class {
           req.method,
           url,
           headers,
-          await req.body?.()
+          await req.body?.(),
+          { bulk: req.bulk === true }
         );
       } catch (e) {
         if (e instanceof UserError) throw e;
@@ -60525,7 +60862,7 @@ var import_node_path3 = require("node:path");
 var import_promises4 = require("node:stream/promises");
 
 // packages/oci/src/files/decompress.ts
-var import_node_stream3 = require("node:stream");
+var import_node_stream4 = require("node:stream");
 var zlib = __toESM(require("node:zlib"), 1);
 
 // node_modules/fzstd/esm/index.mjs
@@ -61209,7 +61546,7 @@ function fzstdTransform() {
   const decoder = new Decompress((data) => {
     out.push(Buffer.from(data.buffer, data.byteOffset, data.length));
   });
-  const t = new import_node_stream3.Transform({
+  const t = new import_node_stream4.Transform({
     transform(chunk, _enc, cb) {
       try {
         decoder.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.length));
@@ -61231,21 +61568,29 @@ function fzstdTransform() {
   return t;
 }
 function decompressor(compression) {
-  if (compression === "gzip") return zlib.createGunzip({ chunkSize: 1024 * 1024 });
+  if (compression === "gzip") {
+    return {
+      stream: zlib.createGunzip({ chunkSize: 1024 * 1024 }),
+      consumesInputOnWrite: true
+    };
+  }
   if (compression === "zstd") {
     const native = zlib.createZstdDecompress;
-    return native ? native() : fzstdTransform();
+    return native ? { stream: native(), consumesInputOnWrite: true } : { stream: fzstdTransform(), consumesInputOnWrite: false };
   }
-  return new import_node_stream3.Transform({
-    transform(chunk, _enc, cb) {
-      cb(null, chunk);
-    }
-  });
+  return {
+    stream: new import_node_stream4.Transform({
+      transform(chunk, _enc, cb) {
+        cb(null, chunk);
+      }
+    }),
+    consumesInputOnWrite: false
+  };
 }
 
 // packages/oci/src/tar/index-file.ts
 var import_node_fs = require("node:fs");
-var import_node_stream4 = require("node:stream");
+var import_node_stream5 = require("node:stream");
 var import_promises2 = require("node:fs/promises");
 var import_node_path2 = require("node:path");
 
@@ -61441,7 +61786,7 @@ async function indexTarFile(path2, what) {
     },
     stream(name, options = {}) {
       const m = need(name);
-      if (m.header.size === 0) return import_node_stream4.Readable.from([]);
+      if (m.header.size === 0) return import_node_stream5.Readable.from([]);
       return (0, import_node_fs.createReadStream)(path2, {
         start: m.offset,
         end: m.offset + m.header.size - 1,
@@ -61477,7 +61822,11 @@ async function openArchive(path2, what) {
   const remove = () => (0, import_promises3.rm)(dir, { recursive: true, force: true });
   try {
     const plain = (0, import_node_path3.join)(dir, "archive.tar");
-    await (0, import_promises4.pipeline)((0, import_node_fs2.createReadStream)(path2), decompressor(compression), (0, import_node_fs2.createWriteStream)(plain));
+    await (0, import_promises4.pipeline)(
+      (0, import_node_fs2.createReadStream)(path2),
+      decompressor(compression).stream,
+      (0, import_node_fs2.createWriteStream)(plain)
+    );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e) {
     await remove();
@@ -61490,7 +61839,7 @@ async function openArchive(path2, what) {
 
 // packages/oci/src/sources/docker-archive-store.ts
 var import_node_crypto2 = require("node:crypto");
-var import_node_stream5 = require("node:stream");
+var import_node_stream6 = require("node:stream");
 function canonical(ref) {
   try {
     return parseReference(ref).toString();
@@ -61629,7 +61978,7 @@ async function dockerArchiveStore(tar, description, ref, close) {
       return Buffer.concat(chunks);
     },
     async blob(d) {
-      if (d.digest === configDescriptor.digest) return import_node_stream5.Readable.from([configBytes]);
+      if (d.digest === configDescriptor.digest) return import_node_stream6.Readable.from([configBytes]);
       return stream(d);
     },
     blobFile(d) {
@@ -62392,32 +62741,68 @@ async function readTarStream(input, visitor, what) {
   }
 }
 
-// packages/oci/src/files/coalesce.ts
-var import_node_stream6 = require("node:stream");
-function coalesce(size) {
-  let parts = [];
-  let length = 0;
-  return new import_node_stream6.Transform({
-    transform(chunk, _encoding, callback) {
-      parts.push(chunk);
-      length += chunk.length;
-      if (length < size) {
-        callback();
-        return;
-      }
-      const out = parts.length === 1 ? chunk : Buffer.concat(parts, length);
-      parts = [];
-      length = 0;
-      callback(null, out);
-    },
-    flush(callback) {
-      callback(null, length > 0 ? Buffer.concat(parts, length) : void 0);
+// packages/oci/src/files/walk.ts
+var import_node_stream7 = require("node:stream");
+
+// packages/oci/src/files/feed.ts
+function feed(source, sink, options) {
+  const { pool, releaseOnWrite } = options;
+  let piece;
+  let filled = 0;
+  let waiting = false;
+  const write = (view) => {
+    const ok = sink.write(view, (error2) => {
+      if (!error2 && releaseOnWrite) pool.release(view);
+    });
+    if (!ok && !waiting) {
+      waiting = true;
+      source.pause();
+      sink.once("drain", () => {
+        waiting = false;
+        source.resume();
+      });
+    }
+  };
+  const flush = () => {
+    if (!piece) return;
+    const full = piece;
+    piece = void 0;
+    if (filled === full.length) write(full);
+    else {
+      write(pool.share(full.subarray(0, filled)));
+      pool.release(full);
+    }
+    filled = 0;
+  };
+  source.on("data", (chunk) => {
+    if (sink.destroyed) return;
+    if (pool.owns(chunk)) {
+      flush();
+      write(chunk);
+      return;
+    }
+    for (let at = 0; at < chunk.length; ) {
+      piece ??= pool.take();
+      const n = chunk.copy(piece, filled, at);
+      filled += n;
+      at += n;
+      if (filled === piece.length) flush();
     }
   });
+  source.on("end", () => {
+    if (sink.destroyed) return;
+    flush();
+    sink.end();
+  });
+  source.on("error", (e) => sink.destroy(e));
+  sink.on("error", () => source.destroy());
+  sink.on("close", () => {
+    if (!source.readableEnded) source.destroy();
+  });
+  source.resume();
 }
 
 // packages/oci/src/files/walk.ts
-var import_node_stream7 = require("node:stream");
 var whiteoutPrefix = ".wh.";
 var opaqueMarker = ".wh..wh..opq";
 function toImageFile(h, path2) {
@@ -62442,14 +62827,13 @@ function* ancestors(path2) {
 function peek(stream) {
   return new Promise((resolve4, reject) => {
     const cleanup = () => {
-      stream.off("readable", onReadable);
+      stream.off("data", onData);
       stream.off("end", onEnd);
       stream.off("error", onError);
     };
-    const onReadable = () => {
-      const chunk = stream.read();
-      if (chunk === null) return;
+    const onData = (chunk) => {
       cleanup();
+      stream.pause();
       stream.unshift(chunk);
       resolve4(chunk);
     };
@@ -62461,7 +62845,7 @@ function peek(stream) {
       cleanup();
       reject(e);
     };
-    stream.on("readable", onReadable);
+    stream.on("data", onData);
     stream.on("end", onEnd);
     stream.on("error", onError);
   });
@@ -62492,6 +62876,7 @@ function prefetch(stream, limit) {
     failure ??= { error: e };
     notify();
   });
+  stream.resume();
   return {
     destroy: () => stream.destroy(),
     async *[Symbol.asyncIterator]() {
@@ -62516,11 +62901,9 @@ async function openLayerContent(image, index) {
   if (!head2) return prefetch(import_node_stream7.Readable.from([]), 1);
   const compression = sniffCompression(head2);
   if (compression === "none") return prefetch(raw2, prefetchBytes);
-  const d = decompressor(compression);
-  const gather2 = coalesce(1024 * 1024);
-  raw2.on("error", (e) => gather2.destroy(e));
-  gather2.on("error", (e) => d.destroy(e));
-  return prefetch(raw2.pipe(gather2).pipe(d), prefetchBytes);
+  const { stream, consumesInputOnWrite } = decompressor(compression);
+  feed(raw2, stream, { pool: downloadPieces, releaseOnWrite: consumesInputOnWrite });
+  return prefetch(stream, prefetchBytes);
 }
 async function walkImageFileChunks(image, options) {
   const maxFileSize = options.maxFileSize ?? 512 * 1024 * 1024;

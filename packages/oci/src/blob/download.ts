@@ -30,6 +30,7 @@ export async function downloadBlob(
       headers: from > 0 ? { range: `bytes=${from}-` } : {},
       expect: from > 0 ? [206] : [200],
       followRedirects: true,
+      bulk: true,
       what: `pull blob ${blob.digest} from ${ref.registry}/${ref.repository}`,
       notFound: () =>
         `blob ${blob.digest} is missing from ${ref.registry}/${ref.repository}: the image is incomplete; push it again`,

@@ -43,17 +43,34 @@ function fzstdTransform(): Transform {
   return t;
 }
 
+/** A decompressor, and whether it is done with each input chunk once that write's callback runs. */
+export interface Decompressor {
+  stream: Transform;
+  /** True for node's zlib (it reads input only while processing it); false for fzstd. */
+  consumesInputOnWrite: boolean;
+}
+
 /** A decompressing transform for `compression` (a pass-through for `none`). */
-export function decompressor(compression: Compression): Transform {
-  if (compression === 'gzip') return zlib.createGunzip({ chunkSize: 1024 * 1024 });
+export function decompressor(compression: Compression): Decompressor {
+  if (compression === 'gzip') {
+    return {
+      stream: zlib.createGunzip({ chunkSize: 1024 * 1024 }),
+      consumesInputOnWrite: true,
+    };
+  }
   if (compression === 'zstd') {
     const native = (zlib as unknown as { createZstdDecompress?: () => Transform })
       .createZstdDecompress;
-    return native ? native() : fzstdTransform();
+    return native
+      ? { stream: native(), consumesInputOnWrite: true }
+      : { stream: fzstdTransform(), consumesInputOnWrite: false };
   }
-  return new Transform({
-    transform(chunk: Buffer, _enc, cb: TransformCallback) {
-      cb(null, chunk);
-    },
-  });
+  return {
+    stream: new Transform({
+      transform(chunk: Buffer, _enc, cb: TransformCallback) {
+        cb(null, chunk);
+      },
+    }),
+    consumesInputOnWrite: false,
+  };
 }

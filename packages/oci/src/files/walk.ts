@@ -9,9 +9,10 @@ import { UserError } from '@talos-kmod/common';
 import type { Image } from '../sources/types';
 import { normalizeTarPath, type TarHeader } from '../tar/header';
 import { readTarStream } from '../tar/stream-reader';
-import { coalesce } from './coalesce';
-import { decompressor, sniffCompression } from './decompress';
 import { Readable } from 'node:stream';
+import { downloadPieces } from '../buffers/piece-pool';
+import { decompressor, sniffCompression } from './decompress';
+import { feed } from './feed';
 
 /** One file of the merged image file system. */
 export interface ImageFile {
@@ -83,18 +84,20 @@ function* ancestors(path: string): Generator<string> {
   for (let i = path.indexOf('/'); i !== -1; i = path.indexOf('/', i + 1)) yield path.slice(0, i);
 }
 
-/** Reads the first chunk of a stream (to sniff it) and puts it back. */
+/**
+ * Reads the first chunk of a stream (to sniff it) and puts it back, as the very object it was:
+ * `read()` would join what is buffered into a new buffer, a pooled view would lose its identity.
+ */
 function peek(stream: Readable): Promise<Buffer | null> {
   return new Promise((resolve, reject) => {
     const cleanup = () => {
-      stream.off('readable', onReadable);
+      stream.off('data', onData);
       stream.off('end', onEnd);
       stream.off('error', onError);
     };
-    const onReadable = () => {
-      const chunk = stream.read() as Buffer | null;
-      if (chunk === null) return;
+    const onData = (chunk: Buffer) => {
       cleanup();
+      stream.pause();
       stream.unshift(chunk);
       resolve(chunk);
     };
@@ -106,7 +109,7 @@ function peek(stream: Readable): Promise<Buffer | null> {
       cleanup();
       reject(e);
     };
-    stream.on('readable', onReadable);
+    stream.on('data', onData);
     stream.on('end', onEnd);
     stream.on('error', onError);
   });
@@ -145,6 +148,8 @@ function prefetch(stream: Readable, limit: number): Prefetched {
     failure ??= { error: e };
     notify();
   });
+  // a 'data' listener does not restart a stream paused explicitly (as a peek leaves it)
+  stream.resume();
   return {
     destroy: () => stream.destroy(),
     async *[Symbol.asyncIterator]() {
@@ -164,18 +169,20 @@ function prefetch(stream: Readable, limit: number): Prefetched {
   };
 }
 
-/** Opens a layer decompressed according to its first bytes, reading up to 8 MiB ahead. */
+/**
+ * Opens a layer decompressed according to its first bytes, reading up to 8 MiB ahead. Compressed
+ * bytes reach the decompressor in pooled pieces (files/feed.ts).
+ */
 export async function openLayerContent(image: Image, index: number): Promise<Prefetched> {
   const raw = await image.openLayer(index);
   const head = await peek(raw);
   if (!head) return prefetch(Readable.from([]), 1);
   const compression = sniffCompression(head);
+  // uncompressed: the tar reader hands out views of these chunks, so they are never given back
   if (compression === 'none') return prefetch(raw, prefetchBytes);
-  const d = decompressor(compression);
-  const gather = coalesce(1024 * 1024);
-  raw.on('error', (e) => gather.destroy(e));
-  gather.on('error', (e) => d.destroy(e));
-  return prefetch(raw.pipe(gather).pipe(d), prefetchBytes);
+  const { stream, consumesInputOnWrite } = decompressor(compression);
+  feed(raw, stream, { pool: downloadPieces, releaseOnWrite: consumesInputOnWrite });
+  return prefetch(stream, prefetchBytes);
 }
 
 /**

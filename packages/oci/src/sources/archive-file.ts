@@ -46,7 +46,11 @@ export async function openArchive(path: string, what: string): Promise<OpenedArc
   const remove = () => rm(dir, { recursive: true, force: true });
   try {
     const plain = join(dir, 'archive.tar');
-    await pipeline(createReadStream(path), decompressor(compression), createWriteStream(plain));
+    await pipeline(
+      createReadStream(path),
+      decompressor(compression).stream,
+      createWriteStream(plain),
+    );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e: unknown) {
     await remove();

@@ -7,6 +7,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Readable, Writable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
+import { plainGet } from './plain-get';
 
 /**
  * Writes a request body itself, resolving when done (the request is then ended). Unlike a piped
@@ -66,6 +67,15 @@ export function createAgents(ca?: string | Buffer): HttpAgents {
   };
 }
 
+/** How a request is sent. */
+export interface SendOptions {
+  /**
+   * A large body the caller reads once (a blob): over plain HTTP it is read with
+   * {@link plainGet} into pooled pieces instead of node's per-read buffers.
+   */
+  bulk?: boolean;
+}
+
 /** Sends one request (no retries, no redirects); resolves when the response headers arrive. */
 export function send(
   agent: HttpAgent,
@@ -73,9 +83,20 @@ export function send(
   url: string,
   headers: Record<string, string>,
   body?: RequestBody,
+  options: SendOptions = {},
 ): Promise<HttpResponse> {
+  const u = new URL(url);
+  // node's http honours proxy variables when NODE_USE_ENV_PROXY is set; the raw socket does not
+  if (
+    options.bulk &&
+    method === 'GET' &&
+    body === undefined &&
+    u.protocol === 'http:' &&
+    !process.env.NODE_USE_ENV_PROXY
+  ) {
+    return plainGet(u, headers, { timeoutMs: requestTimeoutMs });
+  }
   return new Promise((resolve, reject) => {
-    const u = new URL(url);
     const secure = u.protocol === 'https:';
     let sending = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
     const req = (secure ? https : http).request(

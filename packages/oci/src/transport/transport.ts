@@ -41,6 +41,8 @@ export interface RegistryRequest {
   notFound?: (codes: readonly string[]) => string;
   /** Do not retry (the caller retries at a higher level). */
   noRetry?: boolean;
+  /** The response body is large and read once (a blob): see `SendOptions.bulk` in http.ts. */
+  bulk?: boolean;
 }
 
 /** Options of a {@link RegistryTransport}. */
@@ -142,6 +144,7 @@ export class RegistryTransport {
           url,
           headers,
           await req.body?.(),
+          { bulk: req.bulk === true },
         );
       } catch (e: unknown) {
         if (e instanceof UserError) throw e;
