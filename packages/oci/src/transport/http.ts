@@ -1,7 +1,8 @@
 /**
  * The HTTP layer under the registry transport, on node's own `http`/`https` with keep-alive
  * agents: one set verifying TLS with the system roots plus any extra CA, one that does not verify,
- * for hosts the user marked insecure.
+ * for hosts the user marked insecure. Blob downloads over plain HTTP go to `plain-get.ts` instead
+ * (a raw socket reading into reused pieces).
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
