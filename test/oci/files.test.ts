@@ -18,7 +18,7 @@ import {
   type ImageFile,
 } from '@talos-kmod/oci';
 import { createHash, randomBytes } from 'node:crypto';
-import { downloadPieces } from '../../packages/oci/src/buffers/piece-pool';
+import { layerPieces } from '../../packages/oci/src/buffers/piece-pool';
 import { docker } from '../support/docker';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { dockerSaveArchive, skopeo, tempDir, writeLayout, type ImageSpec } from './fixtures';
@@ -165,7 +165,7 @@ describe('walkImageFiles from a plain-HTTP registry', () => {
     };
     const { dir } = await writeLayout(join(work, 'big'), [spec]);
     const pushed = await push(`oci:${dir}`, `${registry.host}/files/big:v1`);
-    const before = downloadPieces.allocated;
+    const before = layerPieces.allocated;
     const hashes = new Map<string, string>();
     const source = await openImage(pushed.reference);
     try {
@@ -183,7 +183,7 @@ describe('walkImageFiles from a plain-HTTP registry', () => {
       expect(hashes.get(`data/blob-${i}`)).toBe(createHash('sha256').update(b).digest('hex')),
     );
     // 32 MiB arrived in 1 MiB pieces; given back once inflated, far fewer were ever made
-    expect(downloadPieces.allocated - before).toBeLessThan(16);
+    expect(layerPieces.allocated - before).toBeLessThan(16);
   });
 });
 

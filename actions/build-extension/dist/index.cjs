@@ -39214,7 +39214,7 @@ var PiecePool = class {
     return this.created;
   }
 };
-var downloadPieces = new PiecePool();
+var layerPieces = new PiecePool();
 
 // packages/oci/src/transport/plain-get.ts
 function networkError(message, code2) {
@@ -39344,7 +39344,7 @@ function framingOf(head) {
   return "close";
 }
 function plainGet(url, headers, options = {}) {
-  const pool = options.pool ?? downloadPieces;
+  const pool = options.pool ?? layerPieces;
   const timeoutMs = options.timeoutMs ?? 12e4;
   const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) {

@@ -9456,7 +9456,7 @@ var require_readable = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable6 } = require("node:stream");
+    var { Readable: Readable7 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9468,7 +9468,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop = () => {
     };
-    var BodyReadable = class extends Readable6 {
+    var BodyReadable = class extends Readable7 {
       constructor({
         resume,
         abort,
@@ -9811,7 +9811,7 @@ var require_api_request = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable6 } = require_readable();
+    var { Readable: Readable7 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -9906,7 +9906,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable6({
+        const res = new Readable7({
           resume,
           abort,
           contentType,
@@ -10222,7 +10222,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable6,
+      Readable: Readable7,
       Duplex,
       PassThrough: PassThrough2
     } = require("node:stream");
@@ -10236,7 +10236,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable6 {
+    var PipelineRequest = class extends Readable7 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10253,7 +10253,7 @@ var require_api_pipeline = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable6 {
+    var PipelineResponse = class extends Readable7 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -13578,7 +13578,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable: Readable6, pipeline: pipeline2, finished } = require("node:stream");
+    var { Readable: Readable7, pipeline: pipeline2, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14517,7 +14517,7 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable6({ read: resume });
+              this.body = new Readable7({ read: resume });
               const onError = this.onError.bind(this);
               resolve3({
                 status,
@@ -39232,7 +39232,7 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => 
 });
 
 // packages/pipeline/src/build-installer/options.ts
-var import_node_fs6 = require("node:fs");
+var import_node_fs4 = require("node:fs");
 var import_node_path12 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
@@ -39638,7 +39638,7 @@ async function downloadBlob(transport, ref, blob, onProgress) {
     digest: blob.digest,
     ...blob.size !== void 0 ? { total: blob.size } : {}
   });
-  const open4 = async (from) => {
+  const open5 = async (from) => {
     const res = await transport.request({
       registry: ref.registry,
       method: "GET",
@@ -39653,7 +39653,7 @@ async function downloadBlob(transport, ref, blob, onProgress) {
     });
     return res.body;
   };
-  const first = await open4(0);
+  const first = await open5(0);
   const out = new import_node_stream2.PassThrough({ highWaterMark: 1 << 20 });
   const verify = verifyingStream(
     blob.digest,
@@ -39703,7 +39703,7 @@ async function downloadBlob(transport, ref, blob, onProgress) {
           `pull ${blob.digest}: ${e.message}; resuming at byte ${received}`
         );
         try {
-          body = await open4(received);
+          body = await open5(received);
         } catch (e2) {
           out.destroy(e2);
           return;
@@ -39790,7 +39790,7 @@ var PiecePool = class {
     return this.created;
   }
 };
-var downloadPieces = new PiecePool();
+var layerPieces = new PiecePool();
 
 // packages/oci/src/transport/plain-get.ts
 function networkError(message, code2) {
@@ -39920,7 +39920,7 @@ function framingOf(head2) {
   return "close";
 }
 function plainGet(url, headers, options = {}) {
-  const pool = options.pool ?? downloadPieces;
+  const pool = options.pool ?? layerPieces;
   const timeoutMs = options.timeoutMs ?? 12e4;
   const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) {
@@ -41280,15 +41280,15 @@ async function resolveDigest(input, options = {}) {
 }
 
 // packages/oci/src/sources/open.ts
-var import_node_fs4 = require("node:fs");
+var import_node_fs2 = require("node:fs");
 var import_node_path5 = require("node:path");
 
 // packages/oci/src/sources/archive-file.ts
-var import_node_fs2 = require("node:fs");
-var import_promises3 = require("node:fs/promises");
+var import_node_fs = require("node:fs");
+var import_promises4 = require("node:fs/promises");
 var import_node_os2 = require("node:os");
 var import_node_path3 = require("node:path");
-var import_promises4 = require("node:stream/promises");
+var import_promises5 = require("node:stream/promises");
 
 // packages/oci/src/files/decompress.ts
 var import_node_stream4 = require("node:stream");
@@ -42018,10 +42018,69 @@ function decompressor(compression) {
 }
 
 // packages/oci/src/tar/index-file.ts
-var import_node_fs = require("node:fs");
-var import_node_stream5 = require("node:stream");
-var import_promises2 = require("node:fs/promises");
+var import_node_stream6 = require("node:stream");
+var import_promises3 = require("node:fs/promises");
 var import_node_path2 = require("node:path");
+
+// packages/oci/src/buffers/file-pieces.ts
+var import_promises2 = require("node:fs/promises");
+var import_node_stream5 = require("node:stream");
+function filePieces(path, options = {}) {
+  const pool = options.pool ?? layerPieces;
+  const readSize = Math.min(options.readSize ?? pool.size, pool.size);
+  let position = options.start ?? 0;
+  const end = options.length === void 0 ? Infinity : position + options.length;
+  let file;
+  return new import_node_stream5.Readable({
+    highWaterMark: pool.size,
+    construct(callback) {
+      (0, import_promises2.open)(path, "r").then(
+        (fh) => {
+          file = fh;
+          callback();
+        },
+        (e) => callback(e)
+      );
+    },
+    read() {
+      const want = Math.min(readSize, end - position);
+      if (want <= 0 || !file) {
+        this.push(null);
+        return;
+      }
+      const piece = pool.take();
+      file.read(piece, 0, want, position).then(
+        ({ bytesRead }) => {
+          if (bytesRead === 0) {
+            pool.release(piece);
+            this.push(null);
+            return;
+          }
+          position += bytesRead;
+          const view = pool.share(piece.subarray(0, bytesRead));
+          pool.release(piece);
+          this.push(view);
+        },
+        (e) => {
+          pool.release(piece);
+          this.destroy(e);
+        }
+      );
+    },
+    destroy(error2, callback) {
+      const fh = file;
+      file = void 0;
+      if (!fh) {
+        callback(error2);
+        return;
+      }
+      fh.close().then(
+        () => callback(error2),
+        () => callback(error2)
+      );
+    }
+  });
+}
 
 // packages/oci/src/tar/header.ts
 var blockSize = 512;
@@ -42138,7 +42197,7 @@ async function readAt(fh, offset, length) {
   return bytesRead === length ? b : b.subarray(0, bytesRead);
 }
 async function indexTarFile(path, what) {
-  const fh = await (0, import_promises2.open)(path, "r").catch((e) => {
+  const fh = await (0, import_promises3.open)(path, "r").catch((e) => {
     throw new UserError(`cannot open ${what} ${path}: ${e.message}`);
   });
   const members = /* @__PURE__ */ new Map();
@@ -42206,7 +42265,7 @@ async function indexTarFile(path, what) {
     get,
     async readBytes(name) {
       const m = need(name);
-      const fh2 = await (0, import_promises2.open)(path, "r");
+      const fh2 = await (0, import_promises3.open)(path, "r");
       try {
         return await readAt(fh2, m.offset, m.header.size);
       } finally {
@@ -42215,11 +42274,11 @@ async function indexTarFile(path, what) {
     },
     stream(name, options = {}) {
       const m = need(name);
-      if (m.header.size === 0) return import_node_stream5.Readable.from([]);
-      return (0, import_node_fs.createReadStream)(path, {
+      if (m.header.size === 0) return import_node_stream6.Readable.from([]);
+      return filePieces(path, {
         start: m.offset,
-        end: m.offset + m.header.size - 1,
-        highWaterMark: options.highWaterMark ?? 1 << 20
+        length: m.header.size,
+        ...options.highWaterMark !== void 0 ? { readSize: options.highWaterMark } : {}
       });
     }
   };
@@ -42227,7 +42286,7 @@ async function indexTarFile(path, what) {
 
 // packages/oci/src/sources/archive-file.ts
 async function readHead(path, what) {
-  const fh = await (0, import_promises3.open)(path, "r").catch((e) => {
+  const fh = await (0, import_promises4.open)(path, "r").catch((e) => {
     const code2 = e.code;
     throw new UserError(
       code2 === "ENOENT" ? `${what} ${path} does not exist: check the path` : `cannot open ${what} ${path}: ${e.message}`
@@ -42247,14 +42306,14 @@ async function openArchive(path, what) {
   if (compression === "none") {
     return { tar: await indexTarFile(path, what), close: async () => void 0 };
   }
-  const dir = await (0, import_promises3.mkdtemp)((0, import_node_path3.join)((0, import_node_os2.tmpdir)(), "talos-kmod-archive-"));
-  const remove = () => (0, import_promises3.rm)(dir, { recursive: true, force: true });
+  const dir = await (0, import_promises4.mkdtemp)((0, import_node_path3.join)((0, import_node_os2.tmpdir)(), "talos-kmod-archive-"));
+  const remove = () => (0, import_promises4.rm)(dir, { recursive: true, force: true });
   try {
     const plain = (0, import_node_path3.join)(dir, "archive.tar");
-    await (0, import_promises4.pipeline)(
-      (0, import_node_fs2.createReadStream)(path),
+    await (0, import_promises5.pipeline)(
+      (0, import_node_fs.createReadStream)(path),
       decompressor(compression).stream,
-      (0, import_node_fs2.createWriteStream)(plain)
+      (0, import_node_fs.createWriteStream)(plain)
     );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e) {
@@ -42268,7 +42327,7 @@ async function openArchive(path, what) {
 
 // packages/oci/src/sources/docker-archive-store.ts
 var import_node_crypto2 = require("node:crypto");
-var import_node_stream6 = require("node:stream");
+var import_node_stream7 = require("node:stream");
 function canonical(ref) {
   try {
     return parseReference(ref).toString();
@@ -42407,7 +42466,7 @@ async function dockerArchiveStore(tar, description, ref, close) {
       return Buffer.concat(chunks);
     },
     async blob(d) {
-      if (d.digest === configDescriptor.digest) return import_node_stream6.Readable.from([configBytes]);
+      if (d.digest === configDescriptor.digest) return import_node_stream7.Readable.from([configBytes]);
       return stream(d);
     },
     blobFile(d) {
@@ -42421,20 +42480,19 @@ async function dockerArchiveStore(tar, description, ref, close) {
 }
 
 // packages/oci/src/sources/layout-store.ts
-var import_node_fs3 = require("node:fs");
-var import_promises5 = require("node:fs/promises");
+var import_promises6 = require("node:fs/promises");
 var import_node_path4 = require("node:path");
 function directoryFiles(dir) {
   return {
     async readBytes(path) {
       try {
-        return await (0, import_promises5.readFile)((0, import_node_path4.join)(dir, path));
+        return await (0, import_promises6.readFile)((0, import_node_path4.join)(dir, path));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path) => (0, import_node_fs3.createReadStream)((0, import_node_path4.join)(dir, path), { highWaterMark: 1 << 20 }),
+    stream: (path) => filePieces((0, import_node_path4.join)(dir, path)),
     close: async () => void 0
   };
 }
@@ -42534,7 +42592,7 @@ async function layoutStore(files, description, refName) {
 }
 async function isDirectory2(dir) {
   try {
-    return (await (0, import_promises5.stat)(dir)).isDirectory();
+    return (await (0, import_promises6.stat)(dir)).isDirectory();
   } catch {
     return false;
   }
@@ -42703,10 +42761,10 @@ function sourceFromStore(store) {
 
 // packages/oci/src/sources/open.ts
 function splitPathRef(rest) {
-  if ((0, import_node_fs4.existsSync)(rest)) return { path: rest };
+  if ((0, import_node_fs2.existsSync)(rest)) return { path: rest };
   for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
     const path = rest.slice(0, i);
-    if ((0, import_node_fs4.existsSync)(path)) return { path, ref: rest.slice(i + 1) };
+    if ((0, import_node_fs2.existsSync)(path)) return { path, ref: rest.slice(i + 1) };
   }
   return { path: rest };
 }
@@ -42765,13 +42823,13 @@ async function openImage(spec, options = {}) {
 }
 
 // packages/oci/src/push/push.ts
-var import_promises7 = require("node:fs/promises");
+var import_promises8 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
 var import_node_path8 = require("node:path");
-var import_node_stream7 = require("node:stream");
+var import_node_stream8 = require("node:stream");
 
 // packages/oci/src/push/compress.ts
-var import_node_fs5 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_node_path6 = require("node:path");
 var import_node_os3 = require("node:os");
 var import_node_worker_threads = require("node:worker_threads");
@@ -43243,7 +43301,7 @@ async function runJob(worker, input, level, sink, ended) {
 async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   const path = (0, import_node_path6.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
   const progress = throttledProgress(onProgress, { operation: "compress", digest: sourceDigest });
-  const out = (0, import_node_fs5.createWriteStream)(path);
+  const out = (0, import_node_fs3.createWriteStream)(path);
   const closed = new Promise((resolve3, reject) => {
     out.on("close", resolve3);
     out.on("error", reject);
@@ -43263,11 +43321,11 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   out.end();
   await closed;
   progress.finish();
-  return { path, ...compressed, open: () => (0, import_node_fs5.createReadStream)(path, { highWaterMark: 1 << 20 }) };
+  return { path, ...compressed, open: () => (0, import_node_fs3.createReadStream)(path, { highWaterMark: 1 << 20 }) };
 }
 
 // packages/oci/src/push/layer-cache.ts
-var import_promises6 = require("node:fs/promises");
+var import_promises7 = require("node:fs/promises");
 var import_node_os4 = require("node:os");
 var import_node_path7 = require("node:path");
 function layerCachePath(env = process.env) {
@@ -43280,7 +43338,7 @@ function layerCachePath(env = process.env) {
 var maxEntries = 2e3;
 async function loadLayerCache(path = layerCachePath()) {
   try {
-    const parsed = JSON.parse(await (0, import_promises6.readFile)(path, "utf8"));
+    const parsed = JSON.parse(await (0, import_promises7.readFile)(path, "utf8"));
     return new Map(
       Object.entries(parsed).filter(
         ([, v2]) => typeof v2?.digest === "string" && typeof v2.size === "number"
@@ -43293,10 +43351,10 @@ async function loadLayerCache(path = layerCachePath()) {
 async function saveLayerCache(cache, path = layerCachePath()) {
   const entries = [...cache.entries()].slice(-maxEntries);
   try {
-    await (0, import_promises6.mkdir)((0, import_node_path7.dirname)(path), { recursive: true });
+    await (0, import_promises7.mkdir)((0, import_node_path7.dirname)(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
-    await (0, import_promises6.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
-    await (0, import_promises6.rename)(tmp, path);
+    await (0, import_promises7.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
+    await (0, import_promises7.rename)(tmp, path);
   } catch {
   }
 }
@@ -43332,7 +43390,7 @@ var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
 };
-async function ensureBlob(ctx, d, open4, origin, trusted = false) {
+async function ensureBlob(ctx, d, open5, origin, trusted = false) {
   const { client, dest, stats } = ctx;
   if (await client.blobExists(dest, d.digest)) {
     stats.skippedBlobs++;
@@ -43358,7 +43416,7 @@ async function ensureBlob(ctx, d, open4, origin, trusted = false) {
   }
   await client.putBlob(
     dest,
-    { digest: d.digest, size: d.size, open: open4, trusted },
+    { digest: d.digest, size: d.size, open: open5, trusted },
     { knownMissing: true }
   );
   stats.uploadedBlobs++;
@@ -43396,7 +43454,7 @@ async function pushCompressed(ctx, image, i, mediaType) {
     );
     const d = { ...layer, mediaType, digest: compressed.digest, size: compressed.size };
     await ensureBlob(ctx, d, compressed.open, void 0, true);
-    await (0, import_promises7.rm)(compressed.path, { force: true });
+    await (0, import_promises8.rm)(compressed.path, { force: true });
     return d;
   }
   const progress = throttledProgress(ctx.options.onProgress, {
@@ -43433,7 +43491,7 @@ async function pushImageBlobs(ctx, image) {
   });
   const config = image.configDescriptor;
   tasks.unshift(async () => {
-    await ensureBlob(ctx, config, () => import_node_stream7.Readable.from([image.configBytes]), image.origin);
+    await ensureBlob(ctx, config, () => import_node_stream8.Readable.from([image.configBytes]), image.origin);
   });
   await runLimited(ctx.options.concurrency ?? 4, tasks);
   if (!changed) return { bytes: image.manifestBytes, mediaType: image.mediaType };
@@ -43486,14 +43544,14 @@ async function withContext(dest, options, fn) {
     client,
     dest: destRef,
     options,
-    tempDir: async () => dir ??= await (0, import_promises7.mkdtemp)((0, import_node_path8.join)((0, import_node_os5.tmpdir)(), "talos-kmod-push-")),
+    tempDir: async () => dir ??= await (0, import_promises8.mkdtemp)((0, import_node_path8.join)((0, import_node_os5.tmpdir)(), "talos-kmod-push-")),
     stats: { uploadedBlobs: 0, skippedBlobs: 0, uploadedBytes: 0, mountedBlobs: 0 }
   };
   try {
     return await fn(ctx);
   } finally {
     if (ctx.cacheChanged && cachePath && cache) await saveLayerCache(await cache, cachePath);
-    if (dir) await (0, import_promises7.rm)(dir, { recursive: true, force: true });
+    if (dir) await (0, import_promises8.rm)(dir, { recursive: true, force: true });
     if (!options.client) await client.close();
   }
 }
@@ -43680,7 +43738,7 @@ async function readTarStream(input, visitor, what) {
 }
 
 // packages/oci/src/files/walk.ts
-var import_node_stream8 = require("node:stream");
+var import_node_stream9 = require("node:stream");
 
 // packages/oci/src/files/feed.ts
 function feed(source, sink, options) {
@@ -43836,11 +43894,11 @@ function prefetch(stream, limit) {
 async function openLayerContent(image, index) {
   const raw2 = await image.openLayer(index);
   const head2 = await peek(raw2);
-  if (!head2) return prefetch(import_node_stream8.Readable.from([]), 1);
+  if (!head2) return prefetch(import_node_stream9.Readable.from([]), 1);
   const compression = sniffCompression(head2);
   if (compression === "none") return prefetch(raw2, prefetchBytes);
   const { stream, consumesInputOnWrite } = decompressor(compression);
-  feed(raw2, stream, { pool: downloadPieces, releaseOnWrite: consumesInputOnWrite });
+  feed(raw2, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
   return prefetch(stream, prefetchBytes);
 }
 function walkImageFiles(image, options) {
@@ -43941,7 +43999,7 @@ async function walkImageFileChunks(image, options) {
 }
 
 // packages/talos/src/make/makefile.ts
-var import_promises8 = require("node:fs/promises");
+var import_promises9 = require("node:fs/promises");
 var import_node_path10 = require("node:path");
 var assignment = /^([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|::=|:=|\+=|=)\s*(.*)$/;
 function parseMakefile(text) {
@@ -43983,7 +44041,7 @@ function makeVariable(info2, name) {
 async function readMakefile(dir, what) {
   const path = (0, import_node_path10.join)(dir, "Makefile");
   try {
-    return parseMakefile(await (0, import_promises8.readFile)(path, "utf8"));
+    return parseMakefile(await (0, import_promises9.readFile)(path, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
       throw new UserError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
@@ -44455,7 +44513,7 @@ function validateBuildInstallerOptions(options, newUuid) {
   const absoluteTalosDir = talosDir ? (0, import_node_path12.resolve)(talosDir) : void 0;
   if (absoluteTalosDir) {
     assertMakeValue("input 'talos-dir'", absoluteTalosDir);
-    if (!(0, import_node_fs6.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
+    if (!(0, import_node_fs4.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
       throw new UserError(
         `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`
       );
@@ -44566,7 +44624,7 @@ function parsePlatforms(items) {
 }
 
 // packages/pipeline/src/shared/docker-credentials.ts
-var import_promises9 = require("node:fs/promises");
+var import_promises10 = require("node:fs/promises");
 var import_node_os6 = require("node:os");
 var import_node_path13 = require("node:path");
 async function withDockerCredentials(env, registries, credentials, logger, fn) {
@@ -44574,7 +44632,7 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   const userDir = env.DOCKER_CONFIG ?? (0, import_node_path13.join)(env.HOME ?? (0, import_node_os6.homedir)(), ".docker");
   let config = {};
   try {
-    config = JSON.parse(await (0, import_promises9.readFile)((0, import_node_path13.join)(userDir, "config.json"), "utf8"));
+    config = JSON.parse(await (0, import_promises10.readFile)((0, import_node_path13.join)(userDir, "config.json"), "utf8"));
   } catch {
     config = {};
   }
@@ -44592,10 +44650,10 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  await (0, import_promises9.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os6.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises9.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os6.tmpdir)(), "talos-kmod-docker-config-"));
+  await (0, import_promises10.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os6.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises10.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os6.tmpdir)(), "talos-kmod-docker-config-"));
   try {
-    await (0, import_promises9.writeFile)(
+    await (0, import_promises10.writeFile)(
       (0, import_node_path13.join)(dir, "config.json"),
       JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
       { mode: 384 }
@@ -44606,7 +44664,7 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
       BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path13.join)(userDir, "buildx")
     });
   } finally {
-    await (0, import_promises9.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises10.rm)(dir, { recursive: true, force: true });
   }
 }
 
@@ -44672,7 +44730,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 }
 
 // packages/pipeline/src/build-installer/produce.ts
-var import_node_fs8 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 var import_node_os7 = require("node:os");
 var import_node_path15 = require("node:path");
 
@@ -44776,10 +44834,10 @@ function needsInsecure(refs, insecureRegistries) {
 }
 
 // packages/pipeline/src/build-installer/run-imager.ts
-var import_node_fs7 = require("node:fs");
+var import_node_fs5 = require("node:fs");
 var import_node_path14 = require("node:path");
 function requireTarball(path, arch2, how) {
-  if (!(0, import_node_fs7.existsSync)(path) || !(0, import_node_fs7.statSync)(path).isFile()) {
+  if (!(0, import_node_fs5.existsSync)(path) || !(0, import_node_fs5.statSync)(path).isFile()) {
     throw new UserError(
       `the imager did not write ${path} for ${arch2}: ${how} finished without it. Check the imager output above (older talos Makefiles ignore a failed platform but the last), and that the imager was built for ${arch2} (INSTALLER_ARCH).`
     );
@@ -44788,7 +44846,7 @@ function requireTarball(path, arch2, how) {
 }
 async function runImagerWithMake(input, deps) {
   for (const arch2 of input.arches)
-    (0, import_node_fs7.rmSync)(installerTarballPath(input.talosDir, arch2), { force: true });
+    (0, import_node_fs5.rmSync)(installerTarballPath(input.talosDir, arch2), { force: true });
   const args = imageInstallerMakeArgs({
     ...input.target,
     imagerArgs: buildImagerArgs(input.imager)
@@ -44812,12 +44870,12 @@ async function runImagerWithMake(input, deps) {
   return out;
 }
 async function runImagerWithDocker(input, deps) {
-  (0, import_node_fs7.mkdirSync)(input.outDir, { recursive: true });
+  (0, import_node_fs5.mkdirSync)(input.outDir, { recursive: true });
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
     const path = (0, import_node_path14.join)(input.outDir, installerTarballName(arch2));
-    (0, import_node_fs7.rmSync)(path, { force: true });
+    (0, import_node_fs5.rmSync)(path, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
       imagerImage: input.imagerImage,
@@ -44888,7 +44946,7 @@ async function produceTarballs(v2, pinned, deps) {
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
-  const outDir = v2.outDir ?? (0, import_node_fs8.mkdtempSync)((0, import_node_path15.join)((0, import_node_os7.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs6.mkdtempSync)((0, import_node_path15.join)((0, import_node_os7.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps

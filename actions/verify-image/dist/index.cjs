@@ -9456,7 +9456,7 @@ var require_readable = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable5 } = require("node:stream");
+    var { Readable: Readable6 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors();
     var util = require_util();
     var { ReadableStreamFrom } = require_util();
@@ -9468,7 +9468,7 @@ var require_readable = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable5 {
+    var BodyReadable = class extends Readable6 {
       constructor({
         resume,
         abort,
@@ -9811,7 +9811,7 @@ var require_api_request = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable5 } = require_readable();
+    var { Readable: Readable6 } = require_readable();
     var { InvalidArgumentError, RequestAbortedError } = require_errors();
     var util = require_util();
     var { getResolveErrorBodyCallback } = require_util3();
@@ -9906,7 +9906,7 @@ var require_api_request = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable5({
+        const res = new Readable6({
           resume,
           abort,
           contentType,
@@ -10222,7 +10222,7 @@ var require_api_pipeline = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable5,
+      Readable: Readable6,
       Duplex,
       PassThrough: PassThrough2
     } = require("node:stream");
@@ -10236,7 +10236,7 @@ var require_api_pipeline = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable5 {
+    var PipelineRequest = class extends Readable6 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -10253,7 +10253,7 @@ var require_api_pipeline = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable5 {
+    var PipelineResponse = class extends Readable6 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -13578,7 +13578,7 @@ var require_fetch = __commonJS({
       subresourceSet
     } = require_constants3();
     var EE = require("node:events");
-    var { Readable: Readable5, pipeline: pipeline2, finished } = require("node:stream");
+    var { Readable: Readable6, pipeline: pipeline2, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url();
     var { getGlobalDispatcher } = require_global2();
@@ -14517,7 +14517,7 @@ var require_fetch = __commonJS({
                   }
                 }
               }
-              this.body = new Readable5({ read: resume });
+              this.body = new Readable6({ read: resume });
               const onError = this.onError.bind(this);
               resolve4({
                 status,
@@ -47820,7 +47820,7 @@ var require_readable2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/api/readable.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable5 } = require("node:stream");
+    var { Readable: Readable6 } = require("node:stream");
     var { RequestAbortedError, NotSupportedError, InvalidArgumentError, AbortError } = require_errors4();
     var util = require_util9();
     var { ReadableStreamFrom } = require_util9();
@@ -47832,7 +47832,7 @@ var require_readable2 = __commonJS({
     var kContentLength = /* @__PURE__ */ Symbol("kContentLength");
     var noop3 = () => {
     };
-    var BodyReadable = class extends Readable5 {
+    var BodyReadable = class extends Readable6 {
       constructor({
         resume,
         abort,
@@ -48175,7 +48175,7 @@ var require_api_request2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/api/api-request.js"(exports2, module2) {
     "use strict";
     var assert = require("node:assert");
-    var { Readable: Readable5 } = require_readable2();
+    var { Readable: Readable6 } = require_readable2();
     var { InvalidArgumentError, RequestAbortedError } = require_errors4();
     var util = require_util9();
     var { getResolveErrorBodyCallback } = require_util11();
@@ -48270,7 +48270,7 @@ var require_api_request2 = __commonJS({
         const parsedHeaders = responseHeaders === "raw" ? util.parseHeaders(rawHeaders) : headers;
         const contentType = parsedHeaders["content-type"];
         const contentLength = parsedHeaders["content-length"];
-        const res = new Readable5({
+        const res = new Readable6({
           resume,
           abort,
           contentType,
@@ -48586,7 +48586,7 @@ var require_api_pipeline2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/api/api-pipeline.js"(exports2, module2) {
     "use strict";
     var {
-      Readable: Readable5,
+      Readable: Readable6,
       Duplex,
       PassThrough: PassThrough2
     } = require("node:stream");
@@ -48600,7 +48600,7 @@ var require_api_pipeline2 = __commonJS({
     var { addSignal, removeSignal } = require_abort_signal2();
     var assert = require("node:assert");
     var kResume = /* @__PURE__ */ Symbol("resume");
-    var PipelineRequest = class extends Readable5 {
+    var PipelineRequest = class extends Readable6 {
       constructor() {
         super({ autoDestroy: true });
         this[kResume] = null;
@@ -48617,7 +48617,7 @@ var require_api_pipeline2 = __commonJS({
         callback(err2);
       }
     };
-    var PipelineResponse = class extends Readable5 {
+    var PipelineResponse = class extends Readable6 {
       constructor(resume) {
         super({ autoDestroy: true });
         this[kResume] = resume;
@@ -51942,7 +51942,7 @@ var require_fetch2 = __commonJS({
       subresourceSet
     } = require_constants8();
     var EE = require("node:events");
-    var { Readable: Readable5, pipeline: pipeline2, finished } = require("node:stream");
+    var { Readable: Readable6, pipeline: pipeline2, finished } = require("node:stream");
     var { addAbortListener, isErrored, isReadable, bufferToLowerCasedHeaderName } = require_util9();
     var { dataURLProcessor, serializeAMimeType, minimizeSupportedMimeType } = require_data_url2();
     var { getGlobalDispatcher } = require_global4();
@@ -52881,7 +52881,7 @@ var require_fetch2 = __commonJS({
                   }
                 }
               }
-              this.body = new Readable5({ read: resume });
+              this.body = new Readable6({ read: resume });
               const onError = this.onError.bind(this);
               resolve4({
                 status,
@@ -59287,7 +59287,7 @@ async function downloadBlob(transport, ref, blob, onProgress) {
     digest: blob.digest,
     ...blob.size !== void 0 ? { total: blob.size } : {}
   });
-  const open4 = async (from) => {
+  const open5 = async (from) => {
     const res = await transport.request({
       registry: ref.registry,
       method: "GET",
@@ -59302,7 +59302,7 @@ async function downloadBlob(transport, ref, blob, onProgress) {
     });
     return res.body;
   };
-  const first = await open4(0);
+  const first = await open5(0);
   const out = new import_node_stream2.PassThrough({ highWaterMark: 1 << 20 });
   const verify = verifyingStream(
     blob.digest,
@@ -59352,7 +59352,7 @@ async function downloadBlob(transport, ref, blob, onProgress) {
           `pull ${blob.digest}: ${e.message}; resuming at byte ${received}`
         );
         try {
-          body = await open4(received);
+          body = await open5(received);
         } catch (e2) {
           out.destroy(e2);
           return;
@@ -59439,7 +59439,7 @@ var PiecePool = class {
     return this.created;
   }
 };
-var downloadPieces = new PiecePool();
+var layerPieces = new PiecePool();
 
 // packages/oci/src/transport/plain-get.ts
 function networkError(message, code2) {
@@ -59569,7 +59569,7 @@ function framingOf(head2) {
   return "close";
 }
 function plainGet(url, headers, options = {}) {
-  const pool = options.pool ?? downloadPieces;
+  const pool = options.pool ?? layerPieces;
   const timeoutMs = options.timeoutMs ?? 12e4;
   const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) {
@@ -60851,15 +60851,15 @@ function createRegistryClient(options = {}) {
 }
 
 // packages/oci/src/sources/open.ts
-var import_node_fs4 = require("node:fs");
+var import_node_fs2 = require("node:fs");
 var import_node_path5 = require("node:path");
 
 // packages/oci/src/sources/archive-file.ts
-var import_node_fs2 = require("node:fs");
-var import_promises3 = require("node:fs/promises");
+var import_node_fs = require("node:fs");
+var import_promises4 = require("node:fs/promises");
 var import_node_os2 = require("node:os");
 var import_node_path3 = require("node:path");
-var import_promises4 = require("node:stream/promises");
+var import_promises5 = require("node:stream/promises");
 
 // packages/oci/src/files/decompress.ts
 var import_node_stream4 = require("node:stream");
@@ -61589,10 +61589,69 @@ function decompressor(compression) {
 }
 
 // packages/oci/src/tar/index-file.ts
-var import_node_fs = require("node:fs");
-var import_node_stream5 = require("node:stream");
-var import_promises2 = require("node:fs/promises");
+var import_node_stream6 = require("node:stream");
+var import_promises3 = require("node:fs/promises");
 var import_node_path2 = require("node:path");
+
+// packages/oci/src/buffers/file-pieces.ts
+var import_promises2 = require("node:fs/promises");
+var import_node_stream5 = require("node:stream");
+function filePieces(path2, options = {}) {
+  const pool = options.pool ?? layerPieces;
+  const readSize = Math.min(options.readSize ?? pool.size, pool.size);
+  let position = options.start ?? 0;
+  const end = options.length === void 0 ? Infinity : position + options.length;
+  let file;
+  return new import_node_stream5.Readable({
+    highWaterMark: pool.size,
+    construct(callback) {
+      (0, import_promises2.open)(path2, "r").then(
+        (fh) => {
+          file = fh;
+          callback();
+        },
+        (e) => callback(e)
+      );
+    },
+    read() {
+      const want = Math.min(readSize, end - position);
+      if (want <= 0 || !file) {
+        this.push(null);
+        return;
+      }
+      const piece = pool.take();
+      file.read(piece, 0, want, position).then(
+        ({ bytesRead }) => {
+          if (bytesRead === 0) {
+            pool.release(piece);
+            this.push(null);
+            return;
+          }
+          position += bytesRead;
+          const view = pool.share(piece.subarray(0, bytesRead));
+          pool.release(piece);
+          this.push(view);
+        },
+        (e) => {
+          pool.release(piece);
+          this.destroy(e);
+        }
+      );
+    },
+    destroy(error2, callback) {
+      const fh = file;
+      file = void 0;
+      if (!fh) {
+        callback(error2);
+        return;
+      }
+      fh.close().then(
+        () => callback(error2),
+        () => callback(error2)
+      );
+    }
+  });
+}
 
 // packages/oci/src/tar/header.ts
 var blockSize = 512;
@@ -61709,7 +61768,7 @@ async function readAt(fh, offset, length) {
   return bytesRead === length ? b : b.subarray(0, bytesRead);
 }
 async function indexTarFile(path2, what) {
-  const fh = await (0, import_promises2.open)(path2, "r").catch((e) => {
+  const fh = await (0, import_promises3.open)(path2, "r").catch((e) => {
     throw new UserError(`cannot open ${what} ${path2}: ${e.message}`);
   });
   const members = /* @__PURE__ */ new Map();
@@ -61777,7 +61836,7 @@ async function indexTarFile(path2, what) {
     get,
     async readBytes(name) {
       const m = need(name);
-      const fh2 = await (0, import_promises2.open)(path2, "r");
+      const fh2 = await (0, import_promises3.open)(path2, "r");
       try {
         return await readAt(fh2, m.offset, m.header.size);
       } finally {
@@ -61786,11 +61845,11 @@ async function indexTarFile(path2, what) {
     },
     stream(name, options = {}) {
       const m = need(name);
-      if (m.header.size === 0) return import_node_stream5.Readable.from([]);
-      return (0, import_node_fs.createReadStream)(path2, {
+      if (m.header.size === 0) return import_node_stream6.Readable.from([]);
+      return filePieces(path2, {
         start: m.offset,
-        end: m.offset + m.header.size - 1,
-        highWaterMark: options.highWaterMark ?? 1 << 20
+        length: m.header.size,
+        ...options.highWaterMark !== void 0 ? { readSize: options.highWaterMark } : {}
       });
     }
   };
@@ -61798,7 +61857,7 @@ async function indexTarFile(path2, what) {
 
 // packages/oci/src/sources/archive-file.ts
 async function readHead(path2, what) {
-  const fh = await (0, import_promises3.open)(path2, "r").catch((e) => {
+  const fh = await (0, import_promises4.open)(path2, "r").catch((e) => {
     const code2 = e.code;
     throw new UserError(
       code2 === "ENOENT" ? `${what} ${path2} does not exist: check the path` : `cannot open ${what} ${path2}: ${e.message}`
@@ -61818,14 +61877,14 @@ async function openArchive(path2, what) {
   if (compression === "none") {
     return { tar: await indexTarFile(path2, what), close: async () => void 0 };
   }
-  const dir = await (0, import_promises3.mkdtemp)((0, import_node_path3.join)((0, import_node_os2.tmpdir)(), "talos-kmod-archive-"));
-  const remove = () => (0, import_promises3.rm)(dir, { recursive: true, force: true });
+  const dir = await (0, import_promises4.mkdtemp)((0, import_node_path3.join)((0, import_node_os2.tmpdir)(), "talos-kmod-archive-"));
+  const remove = () => (0, import_promises4.rm)(dir, { recursive: true, force: true });
   try {
     const plain = (0, import_node_path3.join)(dir, "archive.tar");
-    await (0, import_promises4.pipeline)(
-      (0, import_node_fs2.createReadStream)(path2),
+    await (0, import_promises5.pipeline)(
+      (0, import_node_fs.createReadStream)(path2),
       decompressor(compression).stream,
-      (0, import_node_fs2.createWriteStream)(plain)
+      (0, import_node_fs.createWriteStream)(plain)
     );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e) {
@@ -61839,7 +61898,7 @@ async function openArchive(path2, what) {
 
 // packages/oci/src/sources/docker-archive-store.ts
 var import_node_crypto2 = require("node:crypto");
-var import_node_stream6 = require("node:stream");
+var import_node_stream7 = require("node:stream");
 function canonical(ref) {
   try {
     return parseReference(ref).toString();
@@ -61978,7 +62037,7 @@ async function dockerArchiveStore(tar, description, ref, close) {
       return Buffer.concat(chunks);
     },
     async blob(d) {
-      if (d.digest === configDescriptor.digest) return import_node_stream6.Readable.from([configBytes]);
+      if (d.digest === configDescriptor.digest) return import_node_stream7.Readable.from([configBytes]);
       return stream(d);
     },
     blobFile(d) {
@@ -61992,20 +62051,19 @@ async function dockerArchiveStore(tar, description, ref, close) {
 }
 
 // packages/oci/src/sources/layout-store.ts
-var import_node_fs3 = require("node:fs");
-var import_promises5 = require("node:fs/promises");
+var import_promises6 = require("node:fs/promises");
 var import_node_path4 = require("node:path");
 function directoryFiles(dir) {
   return {
     async readBytes(path2) {
       try {
-        return await (0, import_promises5.readFile)((0, import_node_path4.join)(dir, path2));
+        return await (0, import_promises6.readFile)((0, import_node_path4.join)(dir, path2));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path2) => (0, import_node_fs3.createReadStream)((0, import_node_path4.join)(dir, path2), { highWaterMark: 1 << 20 }),
+    stream: (path2) => filePieces((0, import_node_path4.join)(dir, path2)),
     close: async () => void 0
   };
 }
@@ -62105,7 +62163,7 @@ async function layoutStore(files, description, refName) {
 }
 async function isDirectory2(dir) {
   try {
-    return (await (0, import_promises5.stat)(dir)).isDirectory();
+    return (await (0, import_promises6.stat)(dir)).isDirectory();
   } catch {
     return false;
   }
@@ -62274,10 +62332,10 @@ function sourceFromStore(store) {
 
 // packages/oci/src/sources/open.ts
 function splitPathRef(rest) {
-  if ((0, import_node_fs4.existsSync)(rest)) return { path: rest };
+  if ((0, import_node_fs2.existsSync)(rest)) return { path: rest };
   for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
     const path2 = rest.slice(0, i);
-    if ((0, import_node_fs4.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
+    if ((0, import_node_fs2.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
   }
   return { path: rest };
 }
@@ -62742,7 +62800,7 @@ async function readTarStream(input, visitor, what) {
 }
 
 // packages/oci/src/files/walk.ts
-var import_node_stream7 = require("node:stream");
+var import_node_stream8 = require("node:stream");
 
 // packages/oci/src/files/feed.ts
 function feed(source, sink, options) {
@@ -62898,11 +62956,11 @@ function prefetch(stream, limit) {
 async function openLayerContent(image, index) {
   const raw2 = await image.openLayer(index);
   const head2 = await peek(raw2);
-  if (!head2) return prefetch(import_node_stream7.Readable.from([]), 1);
+  if (!head2) return prefetch(import_node_stream8.Readable.from([]), 1);
   const compression = sniffCompression(head2);
   if (compression === "none") return prefetch(raw2, prefetchBytes);
   const { stream, consumesInputOnWrite } = decompressor(compression);
-  feed(raw2, stream, { pool: downloadPieces, releaseOnWrite: consumesInputOnWrite });
+  feed(raw2, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
   return prefetch(stream, prefetchBytes);
 }
 async function walkImageFileChunks(image, options) {
@@ -64471,7 +64529,7 @@ function isFailing(check, failOn) {
 }
 
 // packages/pipeline/src/verify-image/verify-image.ts
-var import_promises7 = require("node:fs/promises");
+var import_promises8 = require("node:fs/promises");
 var import_node_path9 = require("node:path");
 
 // packages/pipeline/src/verify-image/checks/context.ts
@@ -64496,11 +64554,11 @@ function listSome(items, max = 5) {
 }
 
 // packages/pipeline/src/verify-image/file-tree.ts
-var import_node_fs5 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_node_path8 = require("node:path");
 
 // packages/pipeline/src/verify-image/directory-tree.ts
-var import_promises6 = require("node:fs/promises");
+var import_promises7 = require("node:fs/promises");
 var import_node_path7 = require("node:path");
 function typeOf(s) {
   if (s.isFile()) return "file";
@@ -64512,14 +64570,14 @@ function typeOf(s) {
   return void 0;
 }
 async function* walkDir(root, rel) {
-  const dir = await (0, import_promises6.opendir)((0, import_node_path7.join)(root, rel));
+  const dir = await (0, import_promises7.opendir)((0, import_node_path7.join)(root, rel));
   const names = [];
   for await (const d of dir) names.push(d.name);
   names.sort();
   for (const name of names) {
     const path2 = rel ? `${rel}/${name}` : name;
     const abs = (0, import_node_path7.join)(root, path2);
-    const s = await (0, import_promises6.lstat)(abs);
+    const s = await (0, import_promises7.lstat)(abs);
     const type = typeOf(s);
     if (!type) continue;
     const file = {
@@ -64529,7 +64587,7 @@ async function* walkDir(root, rel) {
       size: type === "file" ? s.size : 0,
       uid: s.uid,
       gid: s.gid,
-      ...type === "symlink" ? { linkTarget: await (0, import_promises6.readlink)(abs) } : {}
+      ...type === "symlink" ? { linkTarget: await (0, import_promises7.readlink)(abs) } : {}
     };
     yield { file, abs };
     if (type === "directory") yield* walkDir(root, path2);
@@ -64540,7 +64598,7 @@ function directoryTree(root) {
     description: root,
     walk: async (options) => {
       for await (const { file, abs } of walkDir(root, "")) {
-        const content = file.type === "file" && options.want(file) ? [await (0, import_promises6.readFile)(abs)] : void 0;
+        const content = file.type === "file" && options.want(file) ? [await (0, import_promises7.readFile)(abs)] : void 0;
         await options.onFile(file, content);
       }
     }
@@ -64559,11 +64617,11 @@ function imageTree(description, image) {
 function plainDirectory(spec) {
   if (spec.startsWith("dir:")) return (0, import_node_path8.resolve)(spec.slice("dir:".length));
   if (/^[a-z-]+:/.test(spec) && !/^[a-z-]+:[0-9]/.test(spec)) return void 0;
-  if (!(0, import_node_fs5.existsSync)(spec) || !(0, import_node_fs5.statSync)(spec).isDirectory()) return void 0;
+  if (!(0, import_node_fs3.existsSync)(spec) || !(0, import_node_fs3.statSync)(spec).isDirectory()) return void 0;
   return (0, import_node_path8.resolve)(spec);
 }
 function isOciLayout(dir) {
-  return (0, import_node_fs5.existsSync)((0, import_node_path8.join)(dir, "oci-layout")) && (0, import_node_fs5.existsSync)((0, import_node_path8.join)(dir, "index.json"));
+  return (0, import_node_fs3.existsSync)((0, import_node_path8.join)(dir, "oci-layout")) && (0, import_node_fs3.existsSync)((0, import_node_path8.join)(dir, "index.json"));
 }
 async function openSource(spec, registry) {
   const source = await openImage(spec, registry);
@@ -64596,7 +64654,7 @@ async function openFileTrees(spec, registry = {}) {
   if (dir && !spec.startsWith("dir:") && isOciLayout(dir))
     return openSource(`oci:${dir}`, registry);
   if (dir) {
-    if (!(0, import_node_fs5.existsSync)(dir) || !(0, import_node_fs5.statSync)(dir).isDirectory()) {
+    if (!(0, import_node_fs3.existsSync)(dir) || !(0, import_node_fs3.statSync)(dir).isDirectory()) {
       throw new UserError(
         `${spec}: ${dir} is not a directory; give an unpacked extension or rootfs directory`
       );
@@ -66578,8 +66636,8 @@ async function kernelFor(kernel, platform2, cache, logger) {
 }
 async function writeReport(report, path2) {
   const target = (0, import_node_path9.resolve)(path2);
-  await (0, import_promises7.mkdir)((0, import_node_path9.dirname)(target), { recursive: true });
-  await (0, import_promises7.writeFile)(target, `${JSON.stringify(report, null, 2)}
+  await (0, import_promises8.mkdir)((0, import_node_path9.dirname)(target), { recursive: true });
+  await (0, import_promises8.writeFile)(target, `${JSON.stringify(report, null, 2)}
 `);
 }
 async function run(o, deps) {

@@ -93,7 +93,8 @@ export class PiecePool {
 }
 
 /**
- * The pool that plain-HTTP blob downloads fill and layer walks give back to. One per process, so
- * that a download and the walk reading it meet without passing a pool through every layer.
+ * The pool that layer reads fill (plain-HTTP downloads, local files) and layer walks give back
+ * to. One per process, so that a reader and the walk consuming it meet without passing a pool
+ * through every layer in between.
  */
-export const downloadPieces = new PiecePool();
+export const layerPieces = new PiecePool();

@@ -10,7 +10,7 @@ import type { Image } from '../sources/types';
 import { normalizeTarPath, type TarHeader } from '../tar/header';
 import { readTarStream } from '../tar/stream-reader';
 import { Readable } from 'node:stream';
-import { downloadPieces } from '../buffers/piece-pool';
+import { layerPieces } from '../buffers/piece-pool';
 import { decompressor, sniffCompression } from './decompress';
 import { feed } from './feed';
 
@@ -181,7 +181,7 @@ export async function openLayerContent(image: Image, index: number): Promise<Pre
   // uncompressed: the tar reader hands out views of these chunks, so they are never given back
   if (compression === 'none') return prefetch(raw, prefetchBytes);
   const { stream, consumesInputOnWrite } = decompressor(compression);
-  feed(raw, stream, { pool: downloadPieces, releaseOnWrite: consumesInputOnWrite });
+  feed(raw, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
   return prefetch(stream, prefetchBytes);
 }
 

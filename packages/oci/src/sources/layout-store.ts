@@ -3,12 +3,12 @@
  * the same inside a tar (`oci-archive:PATH`). `index.json` names the images; a `:ref` picks the
  * entry whose `org.opencontainers.image.ref.name` matches.
  */
-import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { UserError } from '@talos-kmod/common';
 import { verifyingStream } from '../blob/verify';
+import { filePieces } from '../buffers/file-pieces';
 import { mediaTypes } from '../manifest/media-types';
 import { checkDescriptor, type Descriptor } from '../manifest/types';
 import { digestHex, digestWithAlgorithmOf, sha256Digest } from '../reference/digest';
@@ -33,7 +33,7 @@ export function directoryFiles(dir: string): LayoutFiles {
         throw e;
       }
     },
-    stream: (path) => createReadStream(join(dir, path), { highWaterMark: 1 << 20 }),
+    stream: (path) => filePieces(join(dir, path)),
     close: async () => undefined,
   };
 }

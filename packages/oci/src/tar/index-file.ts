@@ -2,11 +2,11 @@
  * Random access to the members of an uncompressed tar file on disk: one pass over the headers
  * (seeking over contents) builds a name → (offset, size) map; members are then read as streams.
  */
-import { createReadStream } from 'node:fs';
 import { Readable } from 'node:stream';
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
 import { UserError } from '@talos-kmod/common';
+import { filePieces } from '../buffers/file-pieces';
 import {
   applyMeta,
   blockSize,
@@ -128,10 +128,10 @@ export async function indexTarFile(path: string, what: string): Promise<TarIndex
     stream(name, options = {}) {
       const m = need(name);
       if (m.header.size === 0) return Readable.from([]);
-      return createReadStream(path, {
+      return filePieces(path, {
         start: m.offset,
-        end: m.offset + m.header.size - 1,
-        highWaterMark: options.highWaterMark ?? 1 << 20,
+        length: m.header.size,
+        ...(options.highWaterMark !== undefined ? { readSize: options.highWaterMark } : {}),
       });
     },
   };

@@ -12,7 +12,7 @@
  */
 import * as net from 'node:net';
 import { Readable } from 'node:stream';
-import { downloadPieces, type PiecePool } from '../buffers/piece-pool';
+import { layerPieces, type PiecePool } from '../buffers/piece-pool';
 import type { HttpResponse } from './http';
 
 /** Options of {@link plainGet}. */
@@ -183,7 +183,7 @@ export function plainGet(
   headers: Record<string, string>,
   options: PlainGetOptions = {},
 ): Promise<HttpResponse> {
-  const pool = options.pool ?? downloadPieces;
+  const pool = options.pool ?? layerPieces;
   const timeoutMs = options.timeoutMs ?? 120_000;
   const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) {
