@@ -3,9 +3,9 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Readable } from 'node:stream';
 import { filePieces } from '../src/buffers/file-pieces';
 import { PiecePool } from '../src/buffers/piece-pool';
+import { readPieces } from './read-pieces';
 
 let dir: string;
 const data = randomBytes(100_000);
@@ -17,30 +17,10 @@ beforeAll(() => {
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Reads a stream chunk by chunk (as pushed), giving each back to `pool` when `release`. */
-async function read(
-  stream: Readable,
-  pool: PiecePool,
-  release = true,
-): Promise<{ data: Buffer; sizes: number[]; pooled: number }> {
-  const parts: Buffer[] = [];
-  let pooled = 0;
-  await new Promise<void>((resolve, reject) => {
-    stream.on('data', (c: Buffer) => {
-      if (pool.owns(c)) pooled++;
-      parts.push(Buffer.from(c));
-      if (release) pool.release(c);
-    });
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  return { data: Buffer.concat(parts), sizes: parts.map((p) => p.length), pooled };
-}
-
 describe('filePieces', () => {
   it('streams a whole file in pooled pieces that come back for reuse', async () => {
     const pool = new PiecePool(8192, 4);
-    const got = await read(filePieces(join(dir, 'f'), { pool }), pool);
+    const got = await readPieces(filePieces(join(dir, 'f'), { pool }), pool);
     expect(got.data.equals(data)).toBe(true);
     expect(got.sizes.slice(0, -1).every((n) => n === 8192)).toBe(true);
     expect(got.pooled).toBe(got.sizes.length);
@@ -49,7 +29,7 @@ describe('filePieces', () => {
 
   it('streams a range, in reads of at most readSize', async () => {
     const pool = new PiecePool(8192, 4);
-    const got = await read(
+    const got = await readPieces(
       filePieces(join(dir, 'f'), { pool, start: 1000, length: 5000, readSize: 1024 }),
       pool,
     );
@@ -59,7 +39,7 @@ describe('filePieces', () => {
 
   it('ends where the file ends when the range runs past it', async () => {
     const pool = new PiecePool(8192, 4);
-    const got = await read(
+    const got = await readPieces(
       filePieces(join(dir, 'f'), { pool, start: 99_000, length: 5000 }),
       pool,
       false,
@@ -69,7 +49,9 @@ describe('filePieces', () => {
 
   it('fails with the file system error for a missing file', async () => {
     const pool = new PiecePool(8192, 4);
-    await expect(read(filePieces(join(dir, 'missing'), { pool }), pool)).rejects.toMatchObject({
+    await expect(
+      readPieces(filePieces(join(dir, 'missing'), { pool }), pool),
+    ).rejects.toMatchObject({
       code: 'ENOENT',
     });
   });
