@@ -1,5 +1,5 @@
 // One flat config for the whole repository. The import restrictions encode the design's
-// dependency direction: actions → pipeline → talos → {kmod, oci} → common; only actions/* may
+// dependency direction: actions → pipeline → verify → talos → {oci, boot → kmod} → common; only actions/* may
 // import @actions/*.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -34,10 +34,12 @@ export default tseslint.config(
     },
   },
   ...[
-    ['common', []],
-    ['oci', ['kmod', 'talos', 'pipeline', 'cli']],
-    ['kmod', ['oci', 'talos', 'pipeline', 'cli']],
-    ['talos', ['pipeline', 'cli']],
+    ['common', ['oci', 'kmod', 'boot', 'talos', 'verify', 'pipeline', 'cli']],
+    ['oci', ['kmod', 'boot', 'talos', 'verify', 'pipeline', 'cli']],
+    ['kmod', ['oci', 'boot', 'talos', 'verify', 'pipeline', 'cli']],
+    ['boot', ['oci', 'talos', 'verify', 'pipeline', 'cli']],
+    ['talos', ['verify', 'pipeline', 'cli']],
+    ['verify', ['pipeline', 'cli']],
     ['pipeline', ['cli']],
     ['cli', []],
   ].map(([pkg, banned]) => ({

@@ -64522,17 +64522,91 @@ function bootImageRelease(b) {
   };
 }
 
-// packages/pipeline/src/verify-image/report.ts
+// packages/verify/src/options.ts
+var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
+var moduleNamePattern = /^[A-Za-z0-9_-]+$/;
+function trimmed(value) {
+  const t = value?.trim();
+  return t ? t : void 0;
+}
+function validateVerifyOptions(options) {
+  const image = trimmed(options.image);
+  if (!image) {
+    throw new UserError(
+      "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
+    );
+  }
+  const kernelRelease = trimmed(options.kernelRelease);
+  if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
+    throw new UserError(
+      `input 'kernel-release' is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
+    );
+  }
+  const modules = [];
+  for (const raw2 of options.modules ?? []) {
+    const m = raw2.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
+    if (!m) continue;
+    if (!moduleNamePattern.test(m)) {
+      throw new UserError(
+        `input 'modules' has '${raw2}', not a module name: give names such as hailo_pci, one per line`
+      );
+    }
+    const n = normalizeModuleName(m);
+    if (!modules.includes(n)) modules.push(n);
+  }
+  const talosText = trimmed(options.talosVersion);
+  let talosVersion;
+  if (talosText) {
+    const parsed = parseTolerantVersion(talosText);
+    if (!parsed.ok) {
+      throw new UserError(
+        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed.error})`
+      );
+    }
+    talosVersion = parsed.version;
+  }
+  let platform2;
+  const platformText = trimmed(options.platform);
+  if (platformText) {
+    try {
+      platform2 = parsePlatform(platformText);
+    } catch (e) {
+      throw new UserError(
+        `input 'platform' is '${platformText}': give os/arch such as linux/amd64 (${e instanceof Error ? e.message : String(e)})`
+      );
+    }
+  }
+  const failOn = options.failOn ?? "error";
+  if (failOn !== "error" && failOn !== "warning") {
+    throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
+  }
+  const kernelImage = trimmed(options.kernelImage);
+  const extensionName = trimmed(options.extensionName);
+  const reportPath = trimmed(options.reportPath);
+  return {
+    image,
+    modules,
+    failOn,
+    ...kernelImage ? { kernelImage } : {},
+    ...kernelRelease ? { kernelRelease } : {},
+    ...extensionName ? { extensionName } : {},
+    ...talosVersion ? { talosVersion, talosVersionText: talosText } : {},
+    ...platform2 ? { platform: platform2 } : {},
+    ...reportPath ? { reportPath } : {}
+  };
+}
+
+// packages/verify/src/report.ts
 function isFailing(check, failOn) {
   if (check.status !== "fail") return false;
   return check.severity === "error" || failOn === "warning" && check.severity === "warning";
 }
 
-// packages/pipeline/src/verify-image/verify-image.ts
+// packages/verify/src/verify-image.ts
 var import_promises8 = require("node:fs/promises");
 var import_node_path9 = require("node:path");
 
-// packages/pipeline/src/verify-image/checks/context.ts
+// packages/verify/src/internal/checks/context.ts
 function failed(id, severity, message, where2 = {}) {
   return { id, severity, status: "fail", message, ...where2 };
 }
@@ -64553,11 +64627,11 @@ function listSome(items, max = 5) {
   return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
 }
 
-// packages/pipeline/src/verify-image/file-tree.ts
+// packages/verify/src/internal/file-tree.ts
 var import_node_fs3 = require("node:fs");
 var import_node_path8 = require("node:path");
 
-// packages/pipeline/src/verify-image/directory-tree.ts
+// packages/verify/src/internal/directory-tree.ts
 var import_promises7 = require("node:fs/promises");
 var import_node_path7 = require("node:path");
 function typeOf(s) {
@@ -64605,7 +64679,7 @@ function directoryTree(root) {
   };
 }
 
-// packages/pipeline/src/verify-image/file-tree.ts
+// packages/verify/src/internal/file-tree.ts
 function imageTree(description, image) {
   return {
     description,
@@ -65768,7 +65842,7 @@ var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 var import_asn1_schema3 = __toESM(require_cjs2(), 1);
 var import_asn1_cms2 = __toESM(require_cjs5(), 1);
 
-// packages/pipeline/src/verify-image/collect.ts
+// packages/verify/src/internal/collect.ts
 var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 var bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
 async function summarise(path2, content) {
@@ -65837,7 +65911,7 @@ async function collectTree(tree, options = {}) {
   };
 }
 
-// packages/pipeline/src/verify-image/kernel-reference.ts
+// packages/verify/src/internal/kernel-reference.ts
 var inModules = /^(usr\/)?lib\/modules\/[^/]+\//;
 async function readKernelReference(tree) {
   const collected = await collectTree(tree, {
@@ -65879,81 +65953,7 @@ async function readKernelReference(tree) {
   };
 }
 
-// packages/pipeline/src/verify-image/options.ts
-var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
-var moduleNamePattern = /^[A-Za-z0-9_-]+$/;
-function trimmed(value) {
-  const t = value?.trim();
-  return t ? t : void 0;
-}
-function validateVerifyOptions(options) {
-  const image = trimmed(options.image);
-  if (!image) {
-    throw new UserError(
-      "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
-    );
-  }
-  const kernelRelease = trimmed(options.kernelRelease);
-  if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
-    throw new UserError(
-      `input 'kernel-release' is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
-    );
-  }
-  const modules = [];
-  for (const raw2 of options.modules ?? []) {
-    const m = raw2.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
-    if (!m) continue;
-    if (!moduleNamePattern.test(m)) {
-      throw new UserError(
-        `input 'modules' has '${raw2}', not a module name: give names such as hailo_pci, one per line`
-      );
-    }
-    const n = normalizeModuleName(m);
-    if (!modules.includes(n)) modules.push(n);
-  }
-  const talosText = trimmed(options.talosVersion);
-  let talosVersion;
-  if (talosText) {
-    const parsed = parseTolerantVersion(talosText);
-    if (!parsed.ok) {
-      throw new UserError(
-        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed.error})`
-      );
-    }
-    talosVersion = parsed.version;
-  }
-  let platform2;
-  const platformText = trimmed(options.platform);
-  if (platformText) {
-    try {
-      platform2 = parsePlatform(platformText);
-    } catch (e) {
-      throw new UserError(
-        `input 'platform' is '${platformText}': give os/arch such as linux/amd64 (${e instanceof Error ? e.message : String(e)})`
-      );
-    }
-  }
-  const failOn = options.failOn ?? "error";
-  if (failOn !== "error" && failOn !== "warning") {
-    throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
-  }
-  const kernelImage = trimmed(options.kernelImage);
-  const extensionName = trimmed(options.extensionName);
-  const reportPath = trimmed(options.reportPath);
-  return {
-    image,
-    modules,
-    failOn,
-    ...kernelImage ? { kernelImage } : {},
-    ...kernelRelease ? { kernelRelease } : {},
-    ...extensionName ? { extensionName } : {},
-    ...talosVersion ? { talosVersion, talosVersionText: talosText } : {},
-    ...platform2 ? { platform: platform2 } : {},
-    ...reportPath ? { reportPath } : {}
-  };
-}
-
-// packages/pipeline/src/verify-image/checks/arch.ts
+// packages/verify/src/internal/checks/arch.ts
 var machines = {
   amd64: "x86_64",
   arm64: "aarch64",
@@ -65983,7 +65983,7 @@ function checkArch(platform2, modules) {
   return orPass(out, id, `every module is built for ${expected}`);
 }
 
-// packages/pipeline/src/verify-image/checks/extension.ts
+// packages/verify/src/internal/checks/extension.ts
 function toOutcome(f) {
   return {
     id: f.id,
@@ -66014,7 +66014,7 @@ function checkExtension(ctx) {
   return findings.map(toOutcome);
 }
 
-// packages/pipeline/src/verify-image/checks/kind.ts
+// packages/verify/src/internal/checks/kind.ts
 function checkKind(ctx) {
   const { kind, evidence } = ctx.kind;
   if (kind === "unknown") {
@@ -66091,7 +66091,7 @@ function installerRelease(ctx) {
   return out;
 }
 
-// packages/pipeline/src/verify-image/checks/kernel-release.ts
+// packages/verify/src/internal/checks/kernel-release.ts
 function forTalos(ctx) {
   return ctx.options.talosVersionText ? `Talos ${ctx.options.talosVersionText}` : "Talos 1.10 and later (no talos-version given)";
 }
@@ -66216,7 +66216,7 @@ function checkKernelRelease(ctx, modules) {
   };
 }
 
-// packages/pipeline/src/verify-image/checks/modules.ts
+// packages/verify/src/internal/checks/modules.ts
 function checkRequiredModules(ctx, modules) {
   const id = "modules.required";
   if (ctx.options.modules.length === 0) return [];
@@ -66309,7 +66309,7 @@ function checkDepends(ctx, modules) {
   );
 }
 
-// packages/pipeline/src/verify-image/checks/signatures.ts
+// packages/verify/src/internal/checks/signatures.ts
 var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
 function identity(k) {
   return `signer "${k.signer ?? ""}", key ${k.keyId ?? "?"}`;
@@ -66454,7 +66454,7 @@ function checkSignatures(ctx, modules) {
   ];
 }
 
-// packages/pipeline/src/verify-image/checks/udev.ts
+// packages/verify/src/internal/checks/udev.ts
 function locationOutcome(ctx, path2, inner, rulesDir) {
   if (inner.startsWith(`${rulesDir}/`) || inner.startsWith("usr/local/lib/udev/rules.d/"))
     return void 0;
@@ -66514,7 +66514,7 @@ function checkUdev(ctx) {
   );
 }
 
-// packages/pipeline/src/verify-image/verify-platform.ts
+// packages/verify/src/internal/verify-platform.ts
 function installerModules(ctx) {
   if (ctx.options.modules.length === 0) return [];
   return [
@@ -66577,7 +66577,7 @@ async function verifyTree(tree, options, kernel, extra = []) {
   };
 }
 
-// packages/pipeline/src/verify-image/verify-image.ts
+// packages/verify/src/verify-image.ts
 function selectPlatforms(image, wanted) {
   if (!image.isIndex) {
     const own = image.platforms[0];
@@ -66707,7 +66707,7 @@ async function verifyImage(options, deps = {}) {
   return report;
 }
 
-// packages/pipeline/src/verify-image/summary.ts
+// packages/verify/src/internal/summary.ts
 var severityRank = { error: 0, warning: 1, info: 2 };
 function orderedChecks(report) {
   const rank = (c) => c.status === "fail" ? severityRank[c.severity] : 3;
@@ -66737,7 +66737,7 @@ Full report: ${reportPath}` : "";
 ${lines.join("\n")}${more}${where2}`;
 }
 
-// packages/pipeline/src/verify-image/format-markdown.ts
+// packages/verify/src/format-markdown.ts
 function cell(text) {
   return (text ?? "").replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
 }

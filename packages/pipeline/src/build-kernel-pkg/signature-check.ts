@@ -6,8 +6,7 @@
  */
 import type { Logger } from '@talos-kmod/common';
 import type { RegistryOptions } from '@talos-kmod/oci';
-import { isFailing } from '../verify-image/report';
-import { verifyImage } from '../verify-image/verify-image';
+import { isFailing, verifyImage } from '@talos-kmod/verify';
 
 /** The outcome for one package image. */
 export interface SignatureCheck {

@@ -10,7 +10,7 @@ import type { ResultCache } from '../build-cache/index';
 import { buildExtension, type BuildExtensionResult } from '../build-extension/index';
 import { buildInstaller, type BuildInstallerResult } from '../build-installer/index';
 import { buildKernelPkg, type BuildKernelPkgResult } from '../build-kernel-pkg/index';
-import { verifyImage, type VerifyReport } from '../verify-image/index';
+import { verifyImage, type VerifyReport } from '@talos-kmod/verify';
 import { validatePipelineOptions, type PipelineOptions } from './options';
 
 /** The steps, in order. */

@@ -12,6 +12,8 @@ import { OID_SUBJECT_KEY_IDENTIFIER } from '../signature/oids';
 
 /** What the signature checks need from a certificate. */
 export interface SignerCertificate {
+  /** The DER encoding. */
+  der: Uint8Array;
   publicKey: KeyObject;
   /** The issuer Name element (tag, length, value). */
   issuer: Uint8Array;
@@ -39,6 +41,7 @@ export function parseCertificate(input: Uint8Array | string): SignerCertificate 
     ? new Uint8Array(AsnParser.parse(ext.extnValue.buffer, SubjectKeyIdentifier).buffer)
     : undefined;
   return {
+    der,
     publicKey,
     issuer: elementBytes(der, issuer),
     serial: valueBytes(der, serial),

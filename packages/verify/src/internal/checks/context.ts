@@ -2,8 +2,8 @@
 import type { ImageKindResult } from '@talos-kmod/talos';
 import type { CollectedTree } from '../collect';
 import type { KernelReference } from '../kernel-reference';
-import type { ValidatedVerifyOptions } from '../options';
-import type { Check, CheckSeverity } from '../report';
+import type { ValidatedVerifyOptions } from '../../options';
+import type { Check, CheckSeverity } from '../../report';
 
 /** The inputs of the checks for one platform of the image. */
 export interface CheckContext {

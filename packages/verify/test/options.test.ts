@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { validateVerifyOptions } from '@talos-kmod/pipeline';
+import { validateVerifyOptions } from '@talos-kmod/verify';
 
 describe('validateVerifyOptions', () => {
   it('normalizes module names and parses the Talos version and platform', () => {

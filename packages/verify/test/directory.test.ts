@@ -9,7 +9,7 @@ import {
   formatReportText,
   verifyImage,
   type VerifyReport,
-} from '@talos-kmod/pipeline';
+} from '@talos-kmod/verify';
 
 const root = mkdtempSync(join(tmpdir(), 'verify-dir-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -1,5 +1,5 @@
 /** Counting and ordering report entries for the text and markdown views and failure messages. */
-import { isFailing, type Check, type VerifyReport } from './report';
+import { isFailing, type Check, type VerifyReport } from '../report';
 
 const severityRank = { error: 0, warning: 1, info: 2 } as const;
 

@@ -1,6 +1,6 @@
 /** The report as GitHub-flavoured markdown for the job summary: verdict and tables. */
 import type { VerifyReport } from './report';
-import { describeCounts, orderedChecks } from './summary';
+import { describeCounts, orderedChecks } from './internal/summary';
 
 /** Options for {@link formatReportMarkdown}. */
 export interface MarkdownFormatOptions {

@@ -1,6 +1,6 @@
 /** The report as readable text for a terminal (the CLI's default output). */
 import type { Check, VerifyReport } from './report';
-import { describeCounts, orderedChecks } from './summary';
+import { describeCounts, orderedChecks } from './internal/summary';
 
 /** Options for {@link formatReportText}. */
 export interface TextFormatOptions {

@@ -11,8 +11,8 @@ import { checkUdev } from './checks/udev';
 import { passed, type CheckContext, type Outcome } from './checks/context';
 import type { FileTree } from './file-tree';
 import type { KernelReference } from './kernel-reference';
-import type { ValidatedVerifyOptions } from './options';
-import type { ModuleReport } from './report';
+import type { ValidatedVerifyOptions } from '../options';
+import type { ModuleReport } from '../report';
 
 /** What one platform's verification produced. */
 export interface PlatformOutcome {

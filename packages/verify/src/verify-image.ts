@@ -11,9 +11,9 @@ import {
   type Platform,
   type RegistryOptions,
 } from '@talos-kmod/oci';
-import { failed, type Outcome } from './checks/context';
-import { openFileTrees, type OpenedImage } from './file-tree';
-import { readKernelReference, type KernelReference } from './kernel-reference';
+import { failed, type Outcome } from './internal/checks/context';
+import { openFileTrees, type OpenedImage } from './internal/file-tree';
+import { readKernelReference, type KernelReference } from './internal/kernel-reference';
 import {
   validateVerifyOptions,
   type ValidatedVerifyOptions,
@@ -26,7 +26,7 @@ import {
   type PlatformReport,
   type VerifyReport,
 } from './report';
-import { verifyTree } from './verify-platform';
+import { verifyTree } from './internal/verify-platform';
 
 /** What the step needs from its caller. */
 export interface VerifyImageDeps {

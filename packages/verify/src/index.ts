@@ -1,0 +1,18 @@
+/**
+ * Verification of Talos kernel-module chain images: open an image (registry, archive, layout or
+ * directory), run the checks a node and the imager would apply, and report. Used by the
+ * verify-image action, the build steps and the CLI.
+ */
+export type { VerifyImageOptions, ValidatedVerifyOptions } from './options';
+export { validateVerifyOptions } from './options';
+export type { VerifyReport, Check, CheckSeverity, ModuleReport, PlatformReport } from './report';
+export { isFailing } from './report';
+export type { VerifyImageDeps } from './verify-image';
+export { verifyImage } from './verify-image';
+export type { TextFormatOptions } from './format-text';
+export { formatReportText } from './format-text';
+export type { MarkdownFormatOptions } from './format-markdown';
+export { formatReportMarkdown } from './format-markdown';
+export { failureMessage, describeCounts, orderedChecks } from './internal/summary';
+export type { FileTree, FileWalkOptions, OpenedImage } from './internal/file-tree';
+export { openFileTrees } from './internal/file-tree';
