@@ -64,9 +64,10 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
       .argument('[path-prefix]', 'only paths under this directory (e.g. /usr/lib/modules)')
       .option('--platform <os/arch>', 'platform of a multi-platform image')
       .option('-l, --long', 'show type, mode, owner, size and link targets'),
+    { registryHost: true },
   ).action(async (spec: string, prefix: string | undefined, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, spec);
     const under = prefix ? normalizePrefix(prefix) : '';
     const matches = (p: string) => !under || p === under || p.startsWith(`${under}/`);
     let source: ImageSource | undefined;

@@ -37,9 +37,10 @@ export const registerPush: RegisterCommand = (program: Command, context) => {
         '--keep-uncompressed',
         'push uncompressed layers as they are instead of gzipping them',
       ),
+    { registryHost: true },
   ).action(async (source: string, dest: string, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, dest);
     const progress = createProgressReporter(ctx.io.stderr);
     try {
       const result = await push(source, dest, {
