@@ -38583,6 +38583,10 @@ var UserError = class extends Error {
     this.details = options.details ?? [];
   }
 };
+var InputError = class extends UserError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  inputError = true;
+};
 function isUserError(e) {
   return e instanceof UserError || e instanceof Error && e.name === "UserError";
 }
@@ -38744,7 +38748,7 @@ var ParsedReference = class {
   }
 };
 function invalid(input, why) {
-  return new UserError(
+  return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
   );
 }
@@ -38826,7 +38830,7 @@ function parsePlatform(s) {
   const parts = s.trim().split("/");
   const [os5, architecture, variant] = parts;
   if (parts.length < 2 || parts.length > 3 || !os5 || !architecture || !parts.every((p) => part.test(p))) {
-    throw new UserError(
+    throw new InputError(
       `invalid platform '${s}': expected os/architecture[/variant] in lower case, e.g. linux/amd64 or linux/arm64/v8`
     );
   }
@@ -41191,7 +41195,7 @@ async function readMakefile(dir, what) {
     return parseMakefile(await (0, import_promises3.readFile)(path, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
-      throw new UserError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
+      throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
         cause: e
       });
     }
@@ -41351,14 +41355,14 @@ async function readExtensionsCheckout(dir) {
     () => false
   );
   if (!isDir) {
-    throw new UserError(
+    throw new InputError(
       `extensions directory '${dir}' does not exist: check out your extensions fork there first`
     );
   }
   const makefile = await readMakefile(abs, what);
   const targets = makefile.targets.map((t) => t.name);
   if (makeVariable(makefile, "PKGS_PREFIX") === void 0) {
-    throw new UserError(
+    throw new InputError(
       `'${dir}' is not ${what}: its Makefile has no PKGS_PREFIX variable` + (targets.includes("kernel") ? " (it looks like a pkgs checkout: point pkgs-dir at it instead)" : "")
     );
   }
@@ -41387,7 +41391,7 @@ async function resolveExtension(checkout, name) {
     const byFolder = [...checkout.packages.values()].find(
       (e) => e.folder === name || e.folder.endsWith(`/${name}`)
     );
-    throw new UserError(
+    throw new InputError(
       `extension '${name}' is not a target of the extensions checkout at ${checkout.dir}` + (byFolder && byFolder.name !== name && all.includes(byFolder.name) ? ` (the folder ${byFolder.folder} holds the extension '${byFolder.name}')` : "") + (entry ? `: it has a pkg.yaml (${entry.folder}) but is not in the Makefile's TARGETS` : "") + `. Extensions available: ${all.join(", ") || "none"}`
     );
   }

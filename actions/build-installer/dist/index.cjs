@@ -39133,6 +39133,10 @@ var UserError = class extends Error {
     this.details = options.details ?? [];
   }
 };
+var InputError = class extends UserError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  inputError = true;
+};
 function isUserError(e) {
   return e instanceof UserError || e instanceof Error && e.name === "UserError";
 }
@@ -39307,7 +39311,7 @@ function makeReference(registry, repository, tag, digest) {
   return new ParsedReference(registry, repository, tag, digest);
 }
 function invalid(input, why) {
-  return new UserError(
+  return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
   );
 }
@@ -39389,7 +39393,7 @@ function parsePlatform(s) {
   const parts = s.trim().split("/");
   const [os5, architecture, variant] = parts;
   if (parts.length < 2 || parts.length > 3 || !os5 || !architecture || !parts.every((p) => part.test(p))) {
-    throw new UserError(
+    throw new InputError(
       `invalid platform '${s}': expected os/architecture[/variant] in lower case, e.g. linux/amd64 or linux/arm64/v8`
     );
   }
@@ -42212,7 +42216,8 @@ async function indexTarFile(path, what) {
       try {
         header2 = decodeHeader(block);
       } catch {
-        throw new UserError(
+        const Failure = offset === 0 ? InputError : UserError;
+        throw new Failure(
           `${what} ${path} is not a valid tar archive (bad header at byte ${offset})`
         );
       }
@@ -42231,7 +42236,7 @@ async function indexTarFile(path, what) {
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new UserError(`${what} ${path} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${path} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -42288,7 +42293,7 @@ async function indexTarFile(path, what) {
 async function readHead(path, what) {
   const fh = await (0, import_promises4.open)(path, "r").catch((e) => {
     const code2 = e.code;
-    throw new UserError(
+    throw new InputError(
       code2 === "ENOENT" ? `${what} ${path} does not exist: check the path` : `cannot open ${what} ${path}: ${e.message}`
     );
   });
@@ -42768,21 +42773,41 @@ function splitPathRef(rest) {
   }
   return { path: rest };
 }
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json) or oci:DIR (an OCI layout directory)";
+function looksLikePath(spec) {
+  return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
+}
+function recognisePath(spec) {
+  const path = (0, import_node_path5.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path)) {
+    throw new InputError(
+      `image source '${spec}' looks like a path, but ${path} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path).isDirectory()) {
+    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path, "index.json"))) return { transport: "oci", path };
+    throw new InputError(
+      `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
+    );
+  }
+  return { transport: "archive", path };
+}
 function parseSourceSpec(spec) {
   const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
   if (spec.startsWith("docker://"))
     return { transport: "docker", reference: spec.slice("docker://".length) };
   if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
     const transport = m[1];
-    if (!m[2]) throw new UserError(`image source '${spec}' has no path after '${transport}:'`);
+    if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
     const { path, ref } = splitPathRef(m[2]);
     return { transport, path: (0, import_node_path5.resolve)(path), ...ref !== void 0 ? { ref } : {} };
   }
   if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
-    throw new UserError(
+    throw new InputError(
       `image source '${spec}': the '${m[1]}:' transport is not supported; use docker-archive:, oci-archive:, oci: or a registry reference`
     );
   }
+  if (looksLikePath(spec)) return recognisePath(spec);
   return { transport: "docker", reference: spec };
 }
 async function openImage(spec, options = {}) {
@@ -42792,30 +42817,39 @@ async function openImage(spec, options = {}) {
     const client = options.client ?? createRegistryClient(options);
     return sourceFromStore(registryStore(client, ref, !options.client));
   }
-  const description = `${parsed.transport}:${parsed.path}${parsed.ref !== void 0 ? `:${parsed.ref}` : ""}`;
+  const description = parsed.transport === "archive" ? parsed.path : `${parsed.transport}:${parsed.path}${parsed.ref !== void 0 ? `:${parsed.ref}` : ""}`;
   if (parsed.transport === "oci") {
     if (!await isDirectory2(parsed.path)) {
-      throw new UserError(
+      throw new InputError(
         `${description}: ${parsed.path} is not a directory; an OCI layout is a directory with index.json (for a tar use oci-archive:)`
       );
     }
     return sourceFromStore(await layoutStore(directoryFiles(parsed.path), description, parsed.ref));
   }
-  const archive = await openArchive(parsed.path, parsed.transport);
+  const archive = await openArchive(
+    parsed.path,
+    parsed.transport === "archive" ? "archive" : parsed.transport
+  );
   try {
-    if (parsed.transport === "oci-archive") {
-      if (!archive.tar.get("index.json") && archive.tar.get("manifest.json")) {
-        throw new UserError(
+    const hasIndex = Boolean(archive.tar.get("index.json"));
+    const hasManifest = Boolean(archive.tar.get("manifest.json"));
+    if (parsed.transport === "archive" && !hasIndex && !hasManifest) {
+      throw new InputError(
+        `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
+      );
+    }
+    const ref = parsed.transport === "archive" ? void 0 : parsed.ref;
+    if (parsed.transport === "oci-archive" || parsed.transport === "archive" && hasIndex) {
+      if (!hasIndex && hasManifest) {
+        throw new InputError(
           `${description} has no index.json but a manifest.json: it is a docker archive; use docker-archive:${parsed.path}`
         );
       }
       return sourceFromStore(
-        await layoutStore(tarFiles(archive.tar, archive.close), description, parsed.ref)
+        await layoutStore(tarFiles(archive.tar, archive.close), description, ref)
       );
     }
-    return sourceFromStore(
-      await dockerArchiveStore(archive.tar, description, parsed.ref, archive.close)
-    );
+    return sourceFromStore(await dockerArchiveStore(archive.tar, description, ref, archive.close));
   } catch (e) {
     await archive.close();
     throw e;
@@ -44044,7 +44078,7 @@ async function readMakefile(dir, what) {
     return parseMakefile(await (0, import_promises9.readFile)(path, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
-      throw new UserError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
+      throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
         cause: e
       });
     }
