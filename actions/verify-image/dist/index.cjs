@@ -63324,6 +63324,35 @@ function extensionVersionFormat(version) {
   return extensionVersionFormats.find((f) => f.pattern.test(version))?.name;
 }
 
+// packages/talos/src/layout/entry-path.ts
+function normalizeEntryPath(path2) {
+  if (path2.startsWith("/")) return { ok: false, reason: "it is an absolute name" };
+  if (path2.includes("\0")) return { ok: false, reason: "it holds a NUL byte" };
+  const segments = path2.split("/").filter((s) => s !== "" && s !== ".");
+  if (segments.includes(".."))
+    return { ok: false, reason: 'it has a ".." segment, so it names a place outside its folder' };
+  return { ok: true, path: segments.join("/"), segments };
+}
+function entryPathProblem(path2) {
+  const n = normalizeEntryPath(path2);
+  return n.ok ? void 0 : n.reason;
+}
+function isUnderPrefix(path2, prefix) {
+  const p = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+  return path2 === p || path2.startsWith(`${p}/`);
+}
+function resolveLinkTarget(linkPath, target) {
+  const at = target.startsWith("/") ? [] : linkPath.split("/").slice(0, -1);
+  for (const s of target.split("/")) {
+    if (s === "" || s === ".") continue;
+    if (s === "..") {
+      if (at.length === 0) return { escapes: true };
+      at.pop();
+    } else at.push(s);
+  }
+  return { escapes: false, path: `/${at.join("/")}` };
+}
+
 // packages/talos/src/extension-rules/allowed-paths.ts
 var v = (major, minor) => ({
   major,
@@ -63428,7 +63457,7 @@ function allowedExtensionPaths(talos) {
   return paths;
 }
 function isAllowedExtensionPath(absolutePath, allowed) {
-  return allowed.some((prefix) => absolutePath.startsWith(prefix));
+  return allowed.some((prefix) => isUnderPrefix(absolutePath, prefix));
 }
 function udevRulesDirFor(talos) {
   return allowedExtensionPaths(talos).find((p) => p.endsWith("/udev/rules.d")) ?? "/usr/lib/udev/rules.d";
@@ -63529,7 +63558,7 @@ function rootNames(entries) {
   for (const e of entries) {
     const slash = e.path.indexOf("/");
     const name = slash < 0 ? e.path : e.path.slice(0, slash);
-    if (name === "" || name === ".") continue;
+    if (name === "" || name === "." || name === "..") continue;
     if (slash < 0) names.set(name, e.type);
     else if (!names.has(name)) names.set(name, "directory");
   }
@@ -63734,6 +63763,30 @@ function capped(findings, max, summary2) {
   if (findings.length <= max) return findings;
   return [...findings.slice(0, max), summary2(findings.length - max)];
 }
+function linkProblem(e, inner) {
+  const target = e.linkTarget;
+  if (target === void 0) return void 0;
+  if (e.type === "symlink" && resolveLinkTarget(inner, target).escapes) {
+    return fail2(
+      "extension.link-target",
+      "error",
+      `symlink "/${inner}" points to "${target}", which climbs above the extension's root: unpacked on the build host it leads out of the extension's folder. Point it at a path inside the extension (relative, without climbing above /) or leave it out`,
+      { path: e.path }
+    );
+  }
+  if (e.type === "hardlink") {
+    const to = normalizeEntryPath(target);
+    if (!to.ok || !to.path.startsWith("rootfs/")) {
+      return fail2(
+        "extension.link-target",
+        "error",
+        `hard link "/${inner}" names "${target}", ${to.ok ? "which is outside rootfs/" : `which cannot be placed (${to.reason})`}: an extension's files must all sit under rootfs/. Copy the file instead, or link to a file under rootfs/`,
+        { path: e.path }
+      );
+    }
+  }
+  return void 0;
+}
 function validateExtensionContents(entries, options = {}) {
   const allowed = allowedExtensionPaths(options.talosVersion);
   const max = options.maxListed ?? 25;
@@ -63741,10 +63794,25 @@ function validateExtensionContents(entries, options = {}) {
   const badPaths = [];
   const special = [];
   const writable = [];
+  const links = [];
   for (const e of entries) {
-    if (e.path !== "rootfs" && !e.path.startsWith("rootfs/")) continue;
-    const inner = e.path.slice("rootfs/".length);
+    const name = normalizeEntryPath(e.path);
+    if (!name.ok) {
+      badPaths.push(
+        fail2(
+          "extension.allowed-path",
+          "error",
+          `entry "${e.path}" cannot be placed: ${name.reason}. Talos and the imager place files by name, and this one would land where no rule here looks; rebuild the image from a plain directory tree (no ".." segments, no absolute names)`,
+          { path: e.path }
+        )
+      );
+      continue;
+    }
+    if (name.path !== "rootfs" && !name.path.startsWith("rootfs/")) continue;
+    const inner = name.path.slice("rootfs/".length);
     const abs = `/${inner}`;
+    const link = linkProblem(e, inner);
+    if (link) links.push(link);
     if (e.type !== "symlink" && (e.mode & 2) !== 0) {
       writable.push(
         fail2(
@@ -63794,6 +63862,11 @@ function validateExtensionContents(entries, options = {}) {
       capped(writable, max, more("extension.world-writable", "world-writable entries")),
       "extension.world-writable",
       "nothing is world-writable"
+    ),
+    ...withPass(
+      capped(links, max, more("extension.link-target", "links that leave rootfs/")),
+      "extension.link-target",
+      "every link stays inside rootfs/"
     )
   ];
 }
@@ -64401,7 +64474,7 @@ function kernelReleaseDirs(entries, root) {
   const prefix = `${root}/`;
   const found = /* @__PURE__ */ new Set();
   for (const e of entries) {
-    if (!e.path.startsWith(prefix)) continue;
+    if (!e.path.startsWith(prefix) || entryPathProblem(e.path) !== void 0) continue;
     const rest = e.path.slice(prefix.length);
     const slash = rest.indexOf("/");
     if (slash > 0) found.add(rest.slice(0, slash));
@@ -64411,7 +64484,7 @@ function kernelReleaseDirs(entries, root) {
 }
 function splitModulePath(path2, root) {
   const prefix = `${root}/`;
-  if (!path2.startsWith(prefix)) return void 0;
+  if (!path2.startsWith(prefix) || entryPathProblem(path2) !== void 0) return void 0;
   const rest = path2.slice(prefix.length);
   const slash = rest.indexOf("/");
   if (slash <= 0) return void 0;
@@ -66440,6 +66513,40 @@ function checkKernelRelease(ctx, modules) {
   };
 }
 
+// packages/verify/src/internal/checks/path-names.ts
+var maxListed = 25;
+function checkPathNames(ctx) {
+  if (ctx.kind.kind === "extension") return [];
+  const id = "image.path-names";
+  const out = [];
+  let more = 0;
+  for (const e of ctx.tree.entries) {
+    const problem = entryPathProblem(e.path);
+    if (problem === void 0) continue;
+    if (out.length >= maxListed) {
+      more++;
+      continue;
+    }
+    out.push(
+      failed(
+        id,
+        "error",
+        `entry "${e.path}" cannot be placed: ${problem}. Extraction would put it somewhere the other checks do not look; rebuild the image from a plain directory tree (no ".." segments, no absolute names)`,
+        { path: e.path }
+      )
+    );
+  }
+  if (more > 0)
+    out.push(
+      failed(
+        id,
+        "error",
+        `\u2026and ${more} more such entries (only the first ${maxListed} are listed)`
+      )
+    );
+  return out;
+}
+
 // packages/verify/src/internal/checks/modules.ts
 function checkRequiredModules(ctx, modules) {
   const id = "modules.required";
@@ -66769,12 +66876,19 @@ async function verifyTree(tree, options, kernel, extra = []) {
   let release = { outcomes: [] };
   let outcomes;
   if (kind.kind === "installer") {
-    outcomes = [...checkKind(ctx), ...extra, ...checkInstaller(ctx), ...installerModules(ctx)];
+    outcomes = [
+      ...checkKind(ctx),
+      ...extra,
+      ...checkPathNames(ctx),
+      ...checkInstaller(ctx),
+      ...installerModules(ctx)
+    ];
   } else {
     release = checkKernelRelease(ctx, modules);
     outcomes = [
       ...checkKind(ctx),
       ...extra,
+      ...checkPathNames(ctx),
       ...checkExtension(ctx),
       ...release.outcomes,
       ...checkArch(tree.platform, modules),
