@@ -9,7 +9,7 @@ import { open, statfs } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { UserError, createTempDir } from '@talos-kmod/common';
+import { InputError, UserError, createTempDir } from '@talos-kmod/common';
 import { decompressor, sniffCompression } from '../files/decompress';
 import { indexTarFile, type TarIndex } from '../tar/index-file';
 
@@ -22,7 +22,7 @@ export interface OpenedArchive {
 async function readHead(path: string, what: string): Promise<Buffer> {
   const fh = await open(path, 'r').catch((e: unknown) => {
     const code = (e as { code?: unknown }).code;
-    throw new UserError(
+    throw new InputError(
       code === 'ENOENT'
         ? `${what} ${path} does not exist: check the path`
         : `cannot open ${what} ${path}: ${(e as Error).message}`,

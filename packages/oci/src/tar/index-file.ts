@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { UserError } from '@talos-kmod/common';
+import { InputError, UserError } from '@talos-kmod/common';
 import { filePieces } from '../buffers/file-pieces';
 import {
   applyMeta,
@@ -57,8 +57,9 @@ export async function indexTarFile(path: string, what: string): Promise<TarIndex
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta: PendingMeta = {};
+    // At byte 0 the file is no tar at all (a wrong file given): an input error; later, a damaged one.
     const corrupt = (at: number, why: string) =>
-      new UserError(
+      new (at === 0 ? InputError : UserError)(
         `${what} ${path} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`,
       );
     for (;;) {
@@ -101,7 +102,7 @@ export async function indexTarFile(path: string, what: string): Promise<TarIndex
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new UserError(`${what} ${path} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${path} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
