@@ -42522,7 +42522,7 @@ async function indexTarFile(path, what) {
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta = {};
-    const corrupt = (at, why) => new UserError(
+    const corrupt = (at, why) => new (at === 0 ? InputError : UserError)(
       `${what} ${path} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`
     );
     for (; ; ) {
@@ -42532,17 +42532,9 @@ async function indexTarFile(path, what) {
       let h;
       try {
         header2 = decodeHeader(block);
-<<<<<<< HEAD
         if (header2 && !isMetaType(header2.type)) h = applyMeta(header2, meta);
       } catch (e) {
         throw corrupt(offset, e instanceof TarFieldError ? e.message : "bad header");
-=======
-      } catch {
-        const Failure = offset === 0 ? InputError : UserError;
-        throw new Failure(
-          `${what} ${path} is not a valid tar archive (bad header at byte ${offset})`
-        );
->>>>>>> main
       }
       if (!header2) break;
       const dataOffset = offset + blockSize;
@@ -43157,14 +43149,14 @@ function looksLikePath(spec) {
   return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
 }
 function recognisePath(spec) {
-  const path = (0, import_node_path5.resolve)(spec);
-  if (!(0, import_node_fs2.existsSync)(path)) {
+  const path = (0, import_node_path6.resolve)(spec);
+  if (!(0, import_node_fs3.existsSync)(path)) {
     throw new InputError(
       `image source '${spec}' looks like a path, but ${path} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
     );
   }
-  if ((0, import_node_fs2.statSync)(path).isDirectory()) {
-    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path, "index.json"))) return { transport: "oci", path };
+  if ((0, import_node_fs3.statSync)(path).isDirectory()) {
+    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path, "index.json"))) return { transport: "oci", path };
     throw new InputError(
       `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
     );

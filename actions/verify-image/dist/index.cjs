@@ -59735,18 +59735,11 @@ function plainGet(url, headers, options = {}) {
               throw networkError("the response head is too large", "HPE_HEADER_OVERFLOW");
             return true;
           }
-<<<<<<< HEAD
-          raw2 += parsed.length;
-          if (parsed.status >= 100 && parsed.status < 200) continue;
-          head2 = parsed;
-          clearTimeout(deadline);
-          decoder = new BodyDecoder(framingOf(parsed));
-=======
           raw2 += parsed2.length;
           if (parsed2.status >= 100 && parsed2.status < 200) continue;
           head2 = parsed2;
+          clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed2));
->>>>>>> main
           bodyStart = dataEnd = raw2;
           resolve4({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
         }
@@ -62100,7 +62093,7 @@ async function indexTarFile(path2, what) {
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta = {};
-    const corrupt = (at, why) => new UserError(
+    const corrupt = (at, why) => new (at === 0 ? InputError : UserError)(
       `${what} ${path2} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`
     );
     for (; ; ) {
@@ -62110,17 +62103,9 @@ async function indexTarFile(path2, what) {
       let h;
       try {
         header2 = decodeHeader(block);
-<<<<<<< HEAD
         if (header2 && !isMetaType(header2.type)) h = applyMeta(header2, meta);
       } catch (e) {
         throw corrupt(offset, e instanceof TarFieldError ? e.message : "bad header");
-=======
-      } catch {
-        const Failure = offset === 0 ? InputError : UserError;
-        throw new Failure(
-          `${what} ${path2} is not a valid tar archive (bad header at byte ${offset})`
-        );
->>>>>>> main
       }
       if (!header2) break;
       const dataOffset = offset + blockSize;
@@ -62735,14 +62720,14 @@ function looksLikePath(spec) {
   return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
 }
 function recognisePath(spec) {
-  const path2 = (0, import_node_path5.resolve)(spec);
-  if (!(0, import_node_fs2.existsSync)(path2)) {
+  const path2 = (0, import_node_path6.resolve)(spec);
+  if (!(0, import_node_fs3.existsSync)(path2)) {
     throw new InputError(
       `image source '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
     );
   }
-  if ((0, import_node_fs2.statSync)(path2).isDirectory()) {
-    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
+  if ((0, import_node_fs3.statSync)(path2).isDirectory()) {
+    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
     throw new InputError(
       `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
     );

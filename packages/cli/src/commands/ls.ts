@@ -77,16 +77,12 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
       )
       .argument('[path-prefix]', 'only paths under this directory (e.g. /usr/lib/modules)')
       .option('--platform <os/arch>', 'platform of a multi-platform image')
-<<<<<<< HEAD
-      .option('-l, --long', 'show type, mode, owner, size and link targets'),
-    { registryHost: true },
-=======
       .option('-l, --long', 'show type, mode, owner, size and link targets')
       .option(
         '--json',
         'print a JSON array of {path, type, mode (octal string), uid, gid, size, linkTarget?}',
       ),
->>>>>>> main
+    { registryHost: true },
   ).action(async (spec: string, prefix: string | undefined, flags: Flags) => {
     const ctx = context();
     const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, spec);
