@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 packages=(
   docker.io docker-registry skopeo kmod linux-headers-amd64 build-essential
   xz-utils zstd gzip openssl git busybox-static ca-certificates curl jq time
+  cmark-gfm
 )
 
 missing=()
