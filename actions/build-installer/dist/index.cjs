@@ -29371,7 +29371,7 @@ ${values.join("\n")}` : `${blockName} :`;
     LocalOctetStringValueBlock.NAME = "OctetStringValueBlock";
     var ORIGINAL_LOCAL_OCTET_STRING_TO_BER = LocalOctetStringValueBlock.prototype.toBER;
     var _a$r;
-    var OctetString2 = class extends BaseBlock {
+    var OctetString = class extends BaseBlock {
       constructor({ idBlock = {}, lenBlock = {}, ...parameters } = {}) {
         var _b2, _c2;
         (_b2 = parameters.isConstructed) !== null && _b2 !== void 0 ? _b2 : parameters.isConstructed = !!((_c2 = parameters.value) === null || _c2 === void 0 ? void 0 : _c2.length);
@@ -29436,11 +29436,11 @@ ${values.join("\n")}` : `${blockName} :`;
         return pvtsutils__namespace.BufferSourceConverter.concat(array);
       }
     };
-    _a$r = OctetString2;
+    _a$r = OctetString;
     (() => {
       typeStore.OctetString = _a$r;
     })();
-    OctetString2.NAME = OCTET_STRING_NAME;
+    OctetString.NAME = OCTET_STRING_NAME;
     var LocalBitStringValueBlock = class extends HexBlock(LocalConstructedValueBlock) {
       constructor({ unusedBits = 0, isConstructed: isConstructed2 = false, ...parameters } = {}) {
         super(parameters);
@@ -31245,7 +31245,7 @@ ${values.join("\n")}` : `${blockName} :`;
       }
       return compareSchema(asn1.result, asn1.result, inputSchema);
     }
-    registerBuiltinEncoder({ BitString, Integer, OctetString: OctetString2, Primitive, Constructed, Sequence, Set: Set2 }, {
+    registerBuiltinEncoder({ BitString, Integer, OctetString, Primitive, Constructed, Sequence, Set: Set2 }, {
       BaseBlock,
       ViewWriter,
       LocalIdentificationBlock,
@@ -31293,7 +31293,7 @@ ${values.join("\n")}` : `${blockName} :`;
     exports2.Null = Null;
     exports2.NumericString = NumericString;
     exports2.ObjectIdentifier = ObjectIdentifier;
-    exports2.OctetString = OctetString2;
+    exports2.OctetString = OctetString;
     exports2.Primitive = Primitive;
     exports2.PrintableString = PrintableString;
     exports2.RawData = RawData;
@@ -33069,7 +33069,7 @@ var require_octet_string = __commonJS({
     var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
     var asn1js = tslib_1.__importStar(require_build2());
     var utils_1 = require_cjs();
-    var OctetString2 = class {
+    var OctetString = class {
       buffer;
       get byteLength() {
         return this.buffer.byteLength;
@@ -33104,7 +33104,7 @@ var require_octet_string = __commonJS({
         return new asn1js.OctetString({ name });
       }
     };
-    exports2.OctetString = OctetString2;
+    exports2.OctetString = OctetString;
   }
 });
 
@@ -33587,7 +33587,7 @@ var require_parser2 = __commonJS({
     var errors_1 = require_errors3();
     var helper_1 = require_helper();
     var storage_1 = require_storage();
-    var AsnParser4 = class {
+    var AsnParser3 = class {
       static parse(data, target, options) {
         const asn1Parsed = asn1js.fromBER((0, utils_1.toArrayBuffer)(data), options?.berOptions);
         if (asn1Parsed.result.error) {
@@ -33862,7 +33862,7 @@ var require_parser2 = __commonJS({
         return asn1SchemaValue;
       }
     };
-    exports2.AsnParser = AsnParser4;
+    exports2.AsnParser = AsnParser3;
   }
 });
 
@@ -35588,23 +35588,23 @@ var require_attribute = __commonJS({
     exports2.Attribute = void 0;
     var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
     var asn1_schema_1 = require_cjs2();
-    var Attribute2 = class {
+    var Attribute = class {
       type = "";
       values = [];
       constructor(params = {}) {
         Object.assign(this, params);
       }
     };
-    exports2.Attribute = Attribute2;
+    exports2.Attribute = Attribute;
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
-    ], Attribute2.prototype, "type", void 0);
+    ], Attribute.prototype, "type", void 0);
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({
         type: asn1_schema_1.AsnPropTypes.Any,
         repeated: "set"
       })
-    ], Attribute2.prototype, "values", void 0);
+    ], Attribute.prototype, "values", void 0);
   }
 });
 
@@ -36394,23 +36394,23 @@ var require_attribute2 = __commonJS({
     exports2.Attribute = void 0;
     var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
     var asn1_schema_1 = require_cjs2();
-    var Attribute2 = class {
+    var Attribute = class {
       attrType = "";
       attrValues = [];
       constructor(params = {}) {
         Object.assign(this, params);
       }
     };
-    exports2.Attribute = Attribute2;
+    exports2.Attribute = Attribute;
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
-    ], Attribute2.prototype, "attrType", void 0);
+    ], Attribute.prototype, "attrType", void 0);
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({
         type: asn1_schema_1.AsnPropTypes.Any,
         repeated: "set"
       })
-    ], Attribute2.prototype, "attrValues", void 0);
+    ], Attribute.prototype, "attrValues", void 0);
   }
 });
 
@@ -39133,6 +39133,10 @@ var UserError = class extends Error {
     this.details = options.details ?? [];
   }
 };
+var InputError = class extends UserError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  inputError = true;
+};
 function isUserError(e) {
   return e instanceof UserError || e instanceof Error && e.name === "UserError";
 }
@@ -39334,7 +39338,7 @@ function makeReference(registry, repository, tag, digest) {
   return new ParsedReference(registry, repository, tag, digest);
 }
 function invalid(input, why) {
-  return new UserError(
+  return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
   );
 }
@@ -39416,7 +39420,7 @@ function parsePlatform(s) {
   const parts = s.trim().split("/");
   const [os5, architecture, variant] = parts;
   if (parts.length < 2 || parts.length > 3 || !os5 || !architecture || !parts.every((p) => part.test(p))) {
-    throw new UserError(
+    throw new InputError(
       `invalid platform '${s}': expected os/architecture[/variant] in lower case, e.g. linux/amd64 or linux/arm64/v8`
     );
   }
@@ -42239,7 +42243,8 @@ async function indexTarFile(path, what) {
       try {
         header2 = decodeHeader(block);
       } catch {
-        throw new UserError(
+        const Failure = offset === 0 ? InputError : UserError;
+        throw new Failure(
           `${what} ${path} is not a valid tar archive (bad header at byte ${offset})`
         );
       }
@@ -42258,7 +42263,7 @@ async function indexTarFile(path, what) {
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new UserError(`${what} ${path} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${path} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -42315,7 +42320,7 @@ async function indexTarFile(path, what) {
 async function readHead(path, what) {
   const fh = await (0, import_promises4.open)(path, "r").catch((e) => {
     const code2 = e.code;
-    throw new UserError(
+    throw new InputError(
       code2 === "ENOENT" ? `${what} ${path} does not exist: check the path` : `cannot open ${what} ${path}: ${e.message}`
     );
   });
@@ -42795,21 +42800,41 @@ function splitPathRef(rest) {
   }
   return { path: rest };
 }
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json) or oci:DIR (an OCI layout directory)";
+function looksLikePath(spec) {
+  return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
+}
+function recognisePath(spec) {
+  const path = (0, import_node_path5.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path)) {
+    throw new InputError(
+      `image source '${spec}' looks like a path, but ${path} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path).isDirectory()) {
+    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path, "index.json"))) return { transport: "oci", path };
+    throw new InputError(
+      `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
+    );
+  }
+  return { transport: "archive", path };
+}
 function parseSourceSpec(spec) {
   const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
   if (spec.startsWith("docker://"))
     return { transport: "docker", reference: spec.slice("docker://".length) };
   if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
     const transport = m[1];
-    if (!m[2]) throw new UserError(`image source '${spec}' has no path after '${transport}:'`);
+    if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
     const { path, ref } = splitPathRef(m[2]);
     return { transport, path: (0, import_node_path5.resolve)(path), ...ref !== void 0 ? { ref } : {} };
   }
   if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
-    throw new UserError(
+    throw new InputError(
       `image source '${spec}': the '${m[1]}:' transport is not supported; use docker-archive:, oci-archive:, oci: or a registry reference`
     );
   }
+  if (looksLikePath(spec)) return recognisePath(spec);
   return { transport: "docker", reference: spec };
 }
 async function openImage(spec, options = {}) {
@@ -42819,30 +42844,39 @@ async function openImage(spec, options = {}) {
     const client = options.client ?? createRegistryClient(options);
     return sourceFromStore(registryStore(client, ref, !options.client));
   }
-  const description = `${parsed.transport}:${parsed.path}${parsed.ref !== void 0 ? `:${parsed.ref}` : ""}`;
+  const description = parsed.transport === "archive" ? parsed.path : `${parsed.transport}:${parsed.path}${parsed.ref !== void 0 ? `:${parsed.ref}` : ""}`;
   if (parsed.transport === "oci") {
     if (!await isDirectory2(parsed.path)) {
-      throw new UserError(
+      throw new InputError(
         `${description}: ${parsed.path} is not a directory; an OCI layout is a directory with index.json (for a tar use oci-archive:)`
       );
     }
     return sourceFromStore(await layoutStore(directoryFiles(parsed.path), description, parsed.ref));
   }
-  const archive = await openArchive(parsed.path, parsed.transport);
+  const archive = await openArchive(
+    parsed.path,
+    parsed.transport === "archive" ? "archive" : parsed.transport
+  );
   try {
-    if (parsed.transport === "oci-archive") {
-      if (!archive.tar.get("index.json") && archive.tar.get("manifest.json")) {
-        throw new UserError(
+    const hasIndex = Boolean(archive.tar.get("index.json"));
+    const hasManifest = Boolean(archive.tar.get("manifest.json"));
+    if (parsed.transport === "archive" && !hasIndex && !hasManifest) {
+      throw new InputError(
+        `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
+      );
+    }
+    const ref = parsed.transport === "archive" ? void 0 : parsed.ref;
+    if (parsed.transport === "oci-archive" || parsed.transport === "archive" && hasIndex) {
+      if (!hasIndex && hasManifest) {
+        throw new InputError(
           `${description} has no index.json but a manifest.json: it is a docker archive; use docker-archive:${parsed.path}`
         );
       }
       return sourceFromStore(
-        await layoutStore(tarFiles(archive.tar, archive.close), description, parsed.ref)
+        await layoutStore(tarFiles(archive.tar, archive.close), description, ref)
       );
     }
-    return sourceFromStore(
-      await dockerArchiveStore(archive.tar, description, parsed.ref, archive.close)
-    );
+    return sourceFromStore(await dockerArchiveStore(archive.tar, description, ref, archive.close));
   } catch (e) {
     await archive.close();
     throw e;
@@ -44071,7 +44105,7 @@ async function readMakefile(dir, what) {
     return parseMakefile(await (0, import_promises9.readFile)(path, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
-      throw new UserError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
+      throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
         cause: e
       });
     }
@@ -45107,6 +45141,10 @@ var import_asn1_x509 = __toESM(require_cjs3(), 1);
 var SIGNATURE_MARKER = "~Module signature appended~\n";
 var MARKER_LENGTH = SIGNATURE_MARKER.length;
 
+// packages/kmod/src/internal/verify/certificate.ts
+var import_asn1_schema2 = __toESM(require_cjs2(), 1);
+var import_asn1_x5092 = __toESM(require_cjs3(), 1);
+
 // packages/kmod/src/internal/compression/xz.ts
 var xzModule = __toESM(require_xz_decompress(), 1);
 
@@ -45119,15 +45157,11 @@ var DEFAULT_MAX_DECOMPRESSED_SIZE = 512 * 1024 * 1024;
 // packages/kmod/src/read-module-file.ts
 var HEAD = 4096;
 var TAIL = 8 * 1024;
-var scratch = { head: new Uint8Array(HEAD), tail: new Uint8Array(TAIL) };
-
-// packages/kmod/src/internal/verify/certificate.ts
-var import_asn1_schema2 = __toESM(require_cjs2(), 1);
-var import_asn1_x5092 = __toESM(require_cjs3(), 1);
-
-// packages/kmod/src/internal/verify/signed-attributes.ts
-var import_asn1_schema3 = __toESM(require_cjs2(), 1);
-var import_asn1_cms2 = __toESM(require_cjs5(), 1);
+var FEED = 1024 * 1024;
+var scratch = {
+  head: new Uint8Array(HEAD),
+  tail: new Uint8Array(TAIL)
+};
 
 // actions/shared/src/inputs.ts
 function raw(name, options = {}) {
