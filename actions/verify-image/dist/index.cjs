@@ -26392,7 +26392,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse3(src, reviver, options) {
+    function parse4(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -26433,7 +26433,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse3;
+    exports2.parse = parse4;
     exports2.parseAllDocuments = parseAllDocuments3;
     exports2.parseDocument = parseDocument;
     exports2.stringify = stringify;
@@ -31798,7 +31798,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse3;
+    exports2.parse = parse4;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -31998,7 +31998,7 @@ var require_hex = __commonJS({
       }
       return result;
     }
-    function parse3(text, options = {}) {
+    function parse4(text, options = {}) {
       const normalized = normalize2(text, options);
       return {
         bytes: decode(normalized),
@@ -32017,7 +32017,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse: parse3 };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse: parse4 };
   }
 });
 
@@ -32184,7 +32184,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse3;
+    exports2.parse = parse4;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -32282,7 +32282,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse3(text, options = {}) {
+    function parse4(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -32299,7 +32299,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse4 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -32311,7 +32311,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse: parse3
+      parse: parse4
     };
   }
 });
@@ -32645,7 +32645,7 @@ var require_convert = __commonJS({
     function normalize2(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse3(name, text, ...args) {
+    function parse4(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -32665,7 +32665,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize: normalize2,
-      parse: parse3,
+      parse: parse4,
       format,
       transcode,
       detect,
@@ -63130,6 +63130,9 @@ function findInstallerAssets(paths, arch2) {
   return void 0;
 }
 
+// packages/talos/src/installer/extensions-config.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
 // packages/talos/src/ttl/ttl-sh.ts
 var ttlShMaxSeconds = 24 * 60 * 60;
 
@@ -63522,7 +63525,7 @@ function udevRulesDirFor(talos) {
 }
 
 // packages/talos/src/extension-rules/manifest.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 var DecodeError = class extends Error {
 };
 var nullScalars = /* @__PURE__ */ new Set(["", "~", "null", "Null", "NULL"]);
@@ -63533,11 +63536,11 @@ function where(node, text) {
   return ` (line ${line})`;
 }
 function kindOf(node) {
-  return (0, import_yaml2.isMap)(node) ? "a mapping" : (0, import_yaml2.isSeq)(node) ? "a list" : "a scalar";
+  return (0, import_yaml3.isMap)(node) ? "a mapping" : (0, import_yaml3.isSeq)(node) ? "a list" : "a scalar";
 }
 function stringField(node, field, text) {
   if (node === void 0 || node === null) return "";
-  if (!(0, import_yaml2.isScalar)(node)) {
+  if (!(0, import_yaml3.isScalar)(node)) {
     throw new DecodeError(
       `'${field}' must be a string, not ${kindOf(node)}${where(node, text)}`
     );
@@ -63547,21 +63550,21 @@ function stringField(node, field, text) {
 }
 function mapField(node, field, text) {
   if (node === void 0 || node === null) return {};
-  if ((0, import_yaml2.isScalar)(node) && node.type === "PLAIN" && nullScalars.has(String(node.value))) return {};
-  if (!(0, import_yaml2.isMap)(node)) {
+  if ((0, import_yaml3.isScalar)(node) && node.type === "PLAIN" && nullScalars.has(String(node.value))) return {};
+  if (!(0, import_yaml3.isMap)(node)) {
     throw new DecodeError(
       `'${field}' must be a mapping, not ${kindOf(node)}${where(node, text)}`
     );
   }
   const out = {};
   for (const pair of node.items) {
-    const key = (0, import_yaml2.isScalar)(pair.key) ? String(pair.key.value) : void 0;
+    const key = (0, import_yaml3.isScalar)(pair.key) ? String(pair.key.value) : void 0;
     if (key !== void 0) out[key] = pair.value;
   }
   return out;
 }
 function parseExtensionManifest(text) {
-  const docs = (0, import_yaml2.parseAllDocuments)(text, { schema: "failsafe" });
+  const docs = (0, import_yaml3.parseAllDocuments)(text, { schema: "failsafe" });
   const doc = Array.isArray(docs) ? docs[0] : void 0;
   if (!doc || doc.contents === null) return { ok: false, error: "manifest.yaml is empty" };
   const firstError = doc.errors[0];
@@ -67845,7 +67848,7 @@ function expand(template, context3) {
     return template.replace(/\/$/, "");
   }
 }
-function parse(options) {
+function parse2(options) {
   let method = options.method.toUpperCase();
   let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
   let headers = Object.assign({}, options.headers);
@@ -67909,7 +67912,7 @@ function parse(options) {
   );
 }
 function endpointWithDefaults(defaults2, route, options) {
-  return parse(merge(defaults2, route, options));
+  return parse2(merge(defaults2, route, options));
 }
 function withDefaults(oldDefaults, newDefaults) {
   const DEFAULTS2 = merge(oldDefaults, newDefaults);
@@ -67918,7 +67921,7 @@ function withDefaults(oldDefaults, newDefaults) {
     DEFAULTS: DEFAULTS2,
     defaults: withDefaults.bind(null, DEFAULTS2),
     merge: merge.bind(null, DEFAULTS2),
-    parse
+    parse: parse2
   });
 }
 var endpoint = withDefaults(null, DEFAULTS);
@@ -67964,7 +67967,7 @@ var NullObject = /* @__PURE__ */ (() => {
   C.prototype = /* @__PURE__ */ Object.create(null);
   return C;
 })();
-function parse2(header2, options) {
+function parse3(header2, options) {
   const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
   const len = header2.length;
   let valueStart = options?.start ?? 0;
@@ -68600,7 +68603,7 @@ async function getResponseData(response) {
   if (!contentType) {
     return response.text().catch(noop);
   }
-  const mimetype = parse2(contentType);
+  const mimetype = parse3(contentType);
   if (isJSONResponse(mimetype)) {
     let text = "";
     try {
