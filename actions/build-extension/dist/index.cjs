@@ -38687,6 +38687,38 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve2, reject) => 
   child.stdin.end(options.input ?? "");
 });
 
+// packages/common/src/markdown.ts
+var named = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+var invisible = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visibleControls(s) {
+  return s.replace(
+    invisible,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+var inline = /[\\`*_[\]|~$]/g;
+var blockStart = /^(\s*)([#>+\-=]|\d+[.)])/;
+function markdownText(s) {
+  return visibleControls(s).replace(inline, (c) => `\\${c}`).replace(blockStart, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@/g, "@&#8203;").replace(/\b(https?|ftp)(:\/\/)/gi, "$1&#8203;$2").replace(/\b(www)\./gi, "$1&#8203;.");
+}
+function markdownCode(s, options = {}) {
+  if (s === "") return "";
+  const shown = visibleControls(s);
+  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+function markdownFence(lines, info2 = "") {
+  const shown = lines.map(
+    (l) => l.split("	").map((part2) => visibleControls(part2)).join("	")
+  );
+  const longest = Math.max(0, ...shown.flatMap((l) => (l.match(/`+/g) ?? []).map((r) => r.length)));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return [`${fence}${info2}`, ...shown, fence];
+}
+
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -42026,10 +42058,10 @@ async function createMetadataDir(parent, logger) {
 
 // packages/pipeline/src/build-kernel-pkg/summary.ts
 function failureSummary(step, e) {
-  const lines = [`### ${step} failed`, "", redactText(describeError(e))];
+  const lines = [`### ${step} failed`, "", markdownText(redactText(describeError(e)))];
   const details = isUserError(e) ? e.details : [];
   if (details.length > 0) {
-    lines.push("", "```", ...details.map((d) => redactText(d)), "```");
+    lines.push("", ...markdownFence(details.map((d) => redactText(d))));
   }
   return `${lines.join("\n")}
 `;
@@ -42255,10 +42287,10 @@ async function buildExtension(o, deps) {
 }
 
 // packages/pipeline/src/build-extension/summary.ts
-var code = (s) => `\`${s.replace(/`/g, "'")}\``;
+var code = (s) => markdownCode(s, { inTable: true });
 function extensionSummary(r) {
   const lines = [
-    `### build-extension: ${r.extensionName}`,
+    `### build-extension: ${markdownText(r.extensionName)}`,
     "",
     "| | |",
     "|---|---|",
@@ -42267,9 +42299,9 @@ function extensionSummary(r) {
     `| folder | ${code(r.folder)} |`,
     `| packages from | ${r.pkgs.mode}: ${code(r.pkgs.detail)} |`,
     "",
-    `make command: ${code(r.makeCommand)}`
+    `make command: ${markdownCode(r.makeCommand)}`
   ];
-  if (r.notes.length > 0) lines.push("", ...r.notes.map((n) => `- ${n}`));
+  if (r.notes.length > 0) lines.push("", ...r.notes.map((n) => `- ${markdownText(n)}`));
   return `${lines.join("\n")}
 `;
 }

@@ -39280,6 +39280,33 @@ async function createTempDir(prefix, env = process.env) {
   };
 }
 
+// packages/common/src/markdown.ts
+var named = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+var invisible = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visibleControls(s) {
+  return s.replace(
+    invisible,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+function markdownCode(s, options = {}) {
+  if (s === "") return "";
+  const shown = visibleControls(s);
+  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+function markdownFence(lines, info2 = "") {
+  const shown = lines.map(
+    (l) => l.split("	").map((part2) => visibleControls(part2)).join("	")
+  );
+  const longest = Math.max(0, ...shown.flatMap((l) => (l.match(/`+/g) ?? []).map((r) => r.length)));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return [`${fence}${info2}`, ...shown, fence];
+}
+
 // packages/pipeline/src/build-installer/options.ts
 var import_node_fs5 = require("node:fs");
 var import_node_path12 = require("node:path");
@@ -45093,23 +45120,24 @@ async function produceTarballs(v2, pinned, deps) {
 }
 
 // packages/pipeline/src/build-installer/summary.ts
-var code = (s) => `\`${s}\``;
+var code = (s) => markdownCode(s, { inTable: true });
 function installerSummary(s) {
   const rows = Object.entries(s.installerImages).map(
     ([arch2, ref]) => `| linux/${arch2} | ${code(ref)} | ${s.layouts[arch2] ?? ""} |`
   );
+  const inline = (x) => markdownCode(x);
   const inputs = [
-    `- imager: ${code(s.imagerImage)}${s.mode === "talos-dir" ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ""}`,
-    `- installer-base: ${code(s.installerBaseImage)}`,
-    ...s.kernelImage ? [`- kernel: ${code(s.kernelImage)}`] : [],
-    ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${code(e)}`) : ["- extensions: none"],
-    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(code).join(" ")}`] : []
+    `- imager: ${inline(s.imagerImage)}${s.mode === "talos-dir" ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ""}`,
+    `- installer-base: ${inline(s.installerBaseImage)}`,
+    ...s.kernelImage ? [`- kernel: ${inline(s.kernelImage)}`] : [],
+    ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${inline(e)}`) : ["- extensions: none"],
+    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : []
   ];
   const ttl = s.ttlSeconds !== void 0 ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, ""] : [];
   return [
     "## Talos installer",
     "",
-    `Installer: ${code(s.installerImage)}`,
+    `Installer: ${inline(s.installerImage)}`,
     "",
     "| platform | image | boot assets |",
     "|---|---|---|",
@@ -45122,9 +45150,7 @@ function installerSummary(s) {
     ...ttl,
     "Upgrade a node with it:",
     "",
-    "```sh",
-    `talosctl upgrade --nodes <node> --image ${s.installerImage}`,
-    "```",
+    ...markdownFence([`talosctl upgrade --nodes <node> --image ${s.installerImage}`], "sh"),
     ""
   ].join("\n");
 }

@@ -58936,6 +58936,30 @@ async function createTempDir(prefix, env = process.env) {
   };
 }
 
+// packages/common/src/markdown.ts
+var named = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+var invisible = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visibleControls(s) {
+  return s.replace(
+    invisible,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+var inline = /[\\`*_[\]|~$]/g;
+var blockStart = /^(\s*)([#>+\-=]|\d+[.)])/;
+function markdownText(s) {
+  return visibleControls(s).replace(inline, (c) => `\\${c}`).replace(blockStart, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@/g, "@&#8203;").replace(/\b(https?|ftp)(:\/\/)/gi, "$1&#8203;$2").replace(/\b(www)\./gi, "$1&#8203;.");
+}
+function markdownCode(s, options = {}) {
+  if (s === "") return "";
+  const shown = visibleControls(s);
+  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -67196,10 +67220,10 @@ ${lines.join("\n")}${more}${where2}`;
 
 // packages/verify/src/format-markdown.ts
 function cell(text) {
-  return (text ?? "").replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+  return markdownText(text ?? "");
 }
 function code(text) {
-  return text ? `\`${text.replace(/`/g, "'")}\`` : "";
+  return text ? markdownCode(text, { inTable: true }) : "";
 }
 var icons = { pass: "\u2705", error: "\u274C", warning: "\u26A0\uFE0F", info: "\u2139\uFE0F" };
 function formatReportMarkdown(report, options = {}) {
@@ -67208,7 +67232,7 @@ function formatReportMarkdown(report, options = {}) {
   const lines = [];
   lines.push(`## ${report.passed ? "\u2705 verify-image passed" : "\u274C verify-image failed"}`, "");
   lines.push(
-    `${code(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${code(report.kernelImage)}` : ""}${report.kernelRelease ? `; kernel release ${code(report.kernelRelease)}` : ""}`,
+    `${markdownCode(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${markdownCode(report.kernelImage)}` : ""}${report.kernelRelease ? `; kernel release ${markdownCode(report.kernelRelease)}` : ""}`,
     ""
   );
   lines.push("| Platform | Kind | Kernel release | Modules | Result |", "|---|---|---|---|---|");
@@ -67230,7 +67254,7 @@ function formatReportMarkdown(report, options = {}) {
     for (const c of failing.slice(0, maxChecks)) {
       const path2 = c.path ? `${c.path}${c.line ? `:${c.line}` : ""}` : void 0;
       lines.push(
-        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${path2 ? code(cell(path2)) : ""} | ${cell(c.message)} |`
+        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${path2 ? code(path2) : ""} | ${cell(c.message)} |`
       );
     }
     if (failing.length > maxChecks)
