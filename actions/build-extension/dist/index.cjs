@@ -42885,10 +42885,10 @@ function readBoolean(name, fallback) {
 }
 function readList(name, options = {}) {
   const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
   if (options.required && items.length === 0) {
     throw new UserError(
-      `input '${name}' needs at least one item (one per line or comma-separated)`
+      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
     );
   }
   return items;

@@ -44347,7 +44347,8 @@ function buildImagerArgs(inputs) {
   }
   for (const arg of inputs.extraKernelArgs) {
     assertMakeValue("input 'extra-kernel-args'", arg);
-    args.push("--extra-kernel-arg", arg);
+    if (arg.startsWith("-")) args.push(`--extra-kernel-arg=${arg}`);
+    else args.push("--extra-kernel-arg", arg);
   }
   if (inputs.insecure) args.push("--insecure");
   return args;
@@ -44707,9 +44708,9 @@ function validateBuildInstallerOptions(options, newUuid) {
   for (const e of options.extensionImages) checkReference("input 'extension-images'", e);
   for (const a of options.extraKernelArgs) {
     assertMakeValue("input 'extra-kernel-args'", a);
-    if (a.startsWith("-")) {
+    if (a.startsWith("-") && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
       throw new UserError(
-        `input 'extra-kernel-args' has '${a}', which starts with '-': give kernel arguments such as console=ttyS0, one per line`
+        `input 'extra-kernel-args' has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`
       );
     }
   }
@@ -45286,10 +45287,10 @@ function readSecret(name) {
 }
 function readList(name, options = {}) {
   const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
   if (options.required && items.length === 0) {
     throw new UserError(
-      `input '${name}' needs at least one item (one per line or comma-separated)`
+      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
     );
   }
   return items;
@@ -45378,7 +45379,7 @@ function readInputs() {
     ...baseInstallerImage ? { baseInstallerImage } : {},
     ...kernelImage ? { kernelImage } : {},
     extensionImages: readList("extension-images"),
-    extraKernelArgs: readList("extra-kernel-args"),
+    extraKernelArgs: readList("extra-kernel-args", { lines: true }),
     registry: readString2("registry") ?? "ghcr.io",
     username,
     platforms: platforms.length > 0 ? platforms : ["linux/amd64"],

@@ -66873,7 +66873,7 @@ function sameKeyChecks(modules, reference) {
       failed(
         "signature.same-key",
         "error",
-        `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's modules with ${identity(reference)}: the node rejects it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+        `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's own modules are signed with ${identity(reference)}, so the node will not load it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
         { path: m.path }
       )
     );
@@ -67329,10 +67329,10 @@ function readBoolean(name, fallback) {
 }
 function readList(name, options = {}) {
   const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
   if (options.required && items.length === 0) {
     throw new UserError(
-      `input '${name}' needs at least one item (one per line or comma-separated)`
+      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
     );
   }
   return items;
