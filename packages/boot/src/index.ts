@@ -4,4 +4,27 @@
  * initramfs (concatenated cpio archives) with the squashfs images inside it. Bad input never
  * throws from a reader: problems are listed in the result.
  */
-export {};
+
+// initramfs (concatenated cpio newc archives, plain or compressed)
+export type {
+  InitramfsContents,
+  InitramfsEntry,
+  InitramfsEntryType,
+  InitramfsSegment,
+  SegmentCompression,
+  WalkInitramfsOptions,
+} from './initramfs/types';
+export { readCpio, walkInitramfs } from './initramfs/walk-initramfs';
+
+// squashfs 4.0 images (Talos system extensions)
+export type {
+  OpenSquashfsResult,
+  SquashfsCompression,
+  SquashfsEntry,
+  SquashfsEntryType,
+  SquashfsImage,
+  SquashfsLimits,
+  SquashfsSuperblock,
+} from './squashfs/types';
+export { SquashfsReadError } from './squashfs/types';
+export { openSquashfs } from './squashfs/open-squashfs';
