@@ -11,6 +11,7 @@ cd "$(dirname "$0")/.."
 packages=(
   docker.io docker-registry skopeo kmod linux-headers-amd64 build-essential
   xz-utils zstd gzip openssl git busybox-static ca-certificates curl jq time
+  lz4 bzip2 binutils systemd-boot-efi
 )
 
 missing=()
@@ -33,6 +34,9 @@ if ! ls /usr/lib/linux-kbuild-*/scripts/sign-file >/dev/null 2>&1; then
   echo "setup: sign-file not found under /usr/lib/linux-kbuild-*/scripts; is linux-headers-amd64 installed?" >&2
   exit 1
 fi
+
+# Real Debian kernels (vmlinuz + signed modules of two amd64 builds and one arm64 build).
+bash scripts/fetch-debian-kernels.sh
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   npm ci --no-audit --no-fund

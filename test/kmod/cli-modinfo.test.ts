@@ -99,22 +99,27 @@ describe('talos-kmod modinfo', () => {
     expect(u?.signature).toBeUndefined();
   });
 
-  it('verifies with --cert: yes with the signing certificate, no (exit 1) with another', async () => {
-    const good = await cli(['--cert', key.certPemPath, signed]);
+  it('judges with --verify-with: verified with the signing certificate, unknown-key (exit 1) with another', async () => {
+    const good = await cli(['--verify-with', key.certPemPath, signed]);
     expect(good.code).toBe(0);
-    expect(good.out).toContain('verified:       yes\n');
-    const bad = await cli(['--cert', otherKey.certDerPath, signed]);
+    expect(good.out).toContain('verdict:        verified (signature verified with');
+    expect(good.err).toContain(
+      `trusting O = Sidero Labs\\, Inc., CN = ${key.signer} (serial ${key.serial}`,
+    );
+    const bad = await cli(['--verify-with', otherKey.certDerPath, signed]);
     expect(bad.code).toBe(1);
-    expect(bad.out).toMatch(/verified: {7}no \(the module was signed by another key/);
-    expect(bad.err).toContain('1 of 1 module(s) could not be read or failed verification');
+    expect(bad.out).toMatch(/verdict: {8}unknown-key \(signed by "[^"]+" serial /);
+    expect(bad.err).toContain('1 of 1 module(s) could not be read or are not verified');
     const json = await cli(['--json', '--cert', key.certDerPath, signed, unsigned]);
     expect(json.code).toBe(1);
-    const parsed = JSON.parse(json.out) as {
-      verification: { verified: boolean; reason?: string };
-    }[];
+    const parsed = JSON.parse(json.out) as { verification: { verdict: string; reason: string } }[];
     expect(parsed.map((p) => p.verification)).toEqual([
-      { verified: true },
-      { verified: false, reason: 'the module is not signed' },
+      {
+        verdict: 'verified',
+        reason: expect.stringContaining('signature verified'),
+        certificate: expect.stringMatching(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/),
+      },
+      { verdict: 'unsigned', reason: 'the module is not signed' },
     ]);
   });
 
@@ -141,7 +146,7 @@ describe('talos-kmod modinfo', () => {
   it('exits 2 when the certificate cannot be read', async () => {
     const { code, err } = await cli(['--cert', '/nonexistent/cert.pem', signed]);
     expect(code).toBe(2);
-    expect(err).toContain('cannot read certificate /nonexistent/cert.pem');
+    expect(err).toContain('cannot read /nonexistent/cert.pem: ENOENT');
   });
 
   it('exits 2 without a file argument', async () => {
@@ -163,11 +168,11 @@ describe('talos-kmod modinfo', () => {
     const [info] = JSON.parse(stdout) as {
       compression: string;
       signature: { keyId: string };
-      verification: { verified: boolean };
+      verification: { verdict: string };
     }[];
     expect(info?.compression).toBe('xz');
     expect(info?.signature.keyId).toBe(key.serial);
-    expect(info?.verification).toEqual({ verified: true });
+    expect(info?.verification?.verdict).toBe('verified');
     const failed = await run(process.execPath, [bundle, 'modinfo', '/nonexistent.ko']).catch(
       (e: { code?: number }) => e,
     );

@@ -29371,7 +29371,7 @@ ${values.join("\n")}` : `${blockName} :`;
     LocalOctetStringValueBlock.NAME = "OctetStringValueBlock";
     var ORIGINAL_LOCAL_OCTET_STRING_TO_BER = LocalOctetStringValueBlock.prototype.toBER;
     var _a$r;
-    var OctetString2 = class extends BaseBlock {
+    var OctetString = class extends BaseBlock {
       constructor({ idBlock = {}, lenBlock = {}, ...parameters } = {}) {
         var _b2, _c2;
         (_b2 = parameters.isConstructed) !== null && _b2 !== void 0 ? _b2 : parameters.isConstructed = !!((_c2 = parameters.value) === null || _c2 === void 0 ? void 0 : _c2.length);
@@ -29436,11 +29436,11 @@ ${values.join("\n")}` : `${blockName} :`;
         return pvtsutils__namespace.BufferSourceConverter.concat(array);
       }
     };
-    _a$r = OctetString2;
+    _a$r = OctetString;
     (() => {
       typeStore.OctetString = _a$r;
     })();
-    OctetString2.NAME = OCTET_STRING_NAME;
+    OctetString.NAME = OCTET_STRING_NAME;
     var LocalBitStringValueBlock = class extends HexBlock(LocalConstructedValueBlock) {
       constructor({ unusedBits = 0, isConstructed: isConstructed2 = false, ...parameters } = {}) {
         super(parameters);
@@ -31245,7 +31245,7 @@ ${values.join("\n")}` : `${blockName} :`;
       }
       return compareSchema(asn1.result, asn1.result, inputSchema);
     }
-    registerBuiltinEncoder({ BitString, Integer, OctetString: OctetString2, Primitive, Constructed, Sequence, Set: Set2 }, {
+    registerBuiltinEncoder({ BitString, Integer, OctetString, Primitive, Constructed, Sequence, Set: Set2 }, {
       BaseBlock,
       ViewWriter,
       LocalIdentificationBlock,
@@ -31293,7 +31293,7 @@ ${values.join("\n")}` : `${blockName} :`;
     exports2.Null = Null;
     exports2.NumericString = NumericString;
     exports2.ObjectIdentifier = ObjectIdentifier;
-    exports2.OctetString = OctetString2;
+    exports2.OctetString = OctetString;
     exports2.Primitive = Primitive;
     exports2.PrintableString = PrintableString;
     exports2.RawData = RawData;
@@ -33069,7 +33069,7 @@ var require_octet_string = __commonJS({
     var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
     var asn1js = tslib_1.__importStar(require_build2());
     var utils_1 = require_cjs();
-    var OctetString2 = class {
+    var OctetString = class {
       buffer;
       get byteLength() {
         return this.buffer.byteLength;
@@ -33104,7 +33104,7 @@ var require_octet_string = __commonJS({
         return new asn1js.OctetString({ name });
       }
     };
-    exports2.OctetString = OctetString2;
+    exports2.OctetString = OctetString;
   }
 });
 
@@ -33587,7 +33587,7 @@ var require_parser2 = __commonJS({
     var errors_1 = require_errors3();
     var helper_1 = require_helper();
     var storage_1 = require_storage();
-    var AsnParser4 = class {
+    var AsnParser3 = class {
       static parse(data, target, options) {
         const asn1Parsed = asn1js.fromBER((0, utils_1.toArrayBuffer)(data), options?.berOptions);
         if (asn1Parsed.result.error) {
@@ -33862,7 +33862,7 @@ var require_parser2 = __commonJS({
         return asn1SchemaValue;
       }
     };
-    exports2.AsnParser = AsnParser4;
+    exports2.AsnParser = AsnParser3;
   }
 });
 
@@ -35588,23 +35588,23 @@ var require_attribute = __commonJS({
     exports2.Attribute = void 0;
     var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
     var asn1_schema_1 = require_cjs2();
-    var Attribute2 = class {
+    var Attribute = class {
       type = "";
       values = [];
       constructor(params = {}) {
         Object.assign(this, params);
       }
     };
-    exports2.Attribute = Attribute2;
+    exports2.Attribute = Attribute;
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
-    ], Attribute2.prototype, "type", void 0);
+    ], Attribute.prototype, "type", void 0);
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({
         type: asn1_schema_1.AsnPropTypes.Any,
         repeated: "set"
       })
-    ], Attribute2.prototype, "values", void 0);
+    ], Attribute.prototype, "values", void 0);
   }
 });
 
@@ -36394,23 +36394,23 @@ var require_attribute2 = __commonJS({
     exports2.Attribute = void 0;
     var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
     var asn1_schema_1 = require_cjs2();
-    var Attribute2 = class {
+    var Attribute = class {
       attrType = "";
       attrValues = [];
       constructor(params = {}) {
         Object.assign(this, params);
       }
     };
-    exports2.Attribute = Attribute2;
+    exports2.Attribute = Attribute;
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
-    ], Attribute2.prototype, "attrType", void 0);
+    ], Attribute.prototype, "attrType", void 0);
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({
         type: asn1_schema_1.AsnPropTypes.Any,
         repeated: "set"
       })
-    ], Attribute2.prototype, "attrValues", void 0);
+    ], Attribute.prototype, "attrValues", void 0);
   }
 });
 
@@ -45081,6 +45081,10 @@ var import_asn1_x509 = __toESM(require_cjs3(), 1);
 var SIGNATURE_MARKER = "~Module signature appended~\n";
 var MARKER_LENGTH = SIGNATURE_MARKER.length;
 
+// packages/kmod/src/internal/verify/certificate.ts
+var import_asn1_schema2 = __toESM(require_cjs2(), 1);
+var import_asn1_x5092 = __toESM(require_cjs3(), 1);
+
 // packages/kmod/src/internal/compression/xz.ts
 var xzModule = __toESM(require_xz_decompress(), 1);
 
@@ -45093,15 +45097,11 @@ var DEFAULT_MAX_DECOMPRESSED_SIZE = 512 * 1024 * 1024;
 // packages/kmod/src/read-module-file.ts
 var HEAD = 4096;
 var TAIL = 8 * 1024;
-var scratch = { head: new Uint8Array(HEAD), tail: new Uint8Array(TAIL) };
-
-// packages/kmod/src/internal/verify/certificate.ts
-var import_asn1_schema2 = __toESM(require_cjs2(), 1);
-var import_asn1_x5092 = __toESM(require_cjs3(), 1);
-
-// packages/kmod/src/internal/verify/signed-attributes.ts
-var import_asn1_schema3 = __toESM(require_cjs2(), 1);
-var import_asn1_cms2 = __toESM(require_cjs5(), 1);
+var FEED = 1024 * 1024;
+var scratch = {
+  head: new Uint8Array(HEAD),
+  tail: new Uint8Array(TAIL)
+};
 
 // actions/shared/src/inputs.ts
 function raw(name, options = {}) {

@@ -5658,12 +5658,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             if (mimeType !== null) {
               switch (mimeType.essence) {
                 case "multipart/form-data": {
-                  const parsed = multipartFormDataParser(value, mimeType);
-                  if (parsed === "failure") {
+                  const parsed2 = multipartFormDataParser(value, mimeType);
+                  if (parsed2 === "failure") {
                     throw new TypeError("Failed to parse body as FormData.");
                   }
                   const fd = new FormData();
-                  fd[kState] = parsed;
+                  fd[kState] = parsed2;
                   return fd;
                 }
                 case "application/x-www-form-urlencoded": {
@@ -5795,7 +5795,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5870,7 +5870,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5965,11 +5965,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5992,10 +5992,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6012,7 +6012,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6192,7 +6192,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6214,7 +6214,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6250,13 +6250,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -9044,10 +9044,10 @@ var require_env_http_proxy_agent = __commonJS({
           if (!entry) {
             continue;
           }
-          const parsed = entry.match(/^(.+):(\d+)$/);
+          const parsed2 = entry.match(/^(.+):(\d+)$/);
           noProxyEntries.push({
-            hostname: (parsed ? parsed[1] : entry).toLowerCase(),
-            port: parsed ? Number.parseInt(parsed[2], 10) : 0
+            hostname: (parsed2 ? parsed2[1] : entry).toLowerCase(),
+            port: parsed2 ? Number.parseInt(parsed2[2], 10) : 0
           });
         }
         this.#noProxyValue = noProxyValue;
@@ -15053,9 +15053,9 @@ var require_util4 = __commonJS({
       switch (type) {
         case "DataURL": {
           let dataURL = "data:";
-          const parsed = parseMIMEType(mimeType || "application/octet-stream");
-          if (parsed !== "failure") {
-            dataURL += serializeAMimeType(parsed);
+          const parsed2 = parseMIMEType(mimeType || "application/octet-stream");
+          if (parsed2 !== "failure") {
+            dataURL += serializeAMimeType(parsed2);
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder("latin1");
@@ -29371,7 +29371,7 @@ ${values.join("\n")}` : `${blockName} :`;
     LocalOctetStringValueBlock.NAME = "OctetStringValueBlock";
     var ORIGINAL_LOCAL_OCTET_STRING_TO_BER = LocalOctetStringValueBlock.prototype.toBER;
     var _a$r;
-    var OctetString2 = class extends BaseBlock {
+    var OctetString = class extends BaseBlock {
       constructor({ idBlock = {}, lenBlock = {}, ...parameters } = {}) {
         var _b2, _c2;
         (_b2 = parameters.isConstructed) !== null && _b2 !== void 0 ? _b2 : parameters.isConstructed = !!((_c2 = parameters.value) === null || _c2 === void 0 ? void 0 : _c2.length);
@@ -29436,11 +29436,11 @@ ${values.join("\n")}` : `${blockName} :`;
         return pvtsutils__namespace.BufferSourceConverter.concat(array);
       }
     };
-    _a$r = OctetString2;
+    _a$r = OctetString;
     (() => {
       typeStore.OctetString = _a$r;
     })();
-    OctetString2.NAME = OCTET_STRING_NAME;
+    OctetString.NAME = OCTET_STRING_NAME;
     var LocalBitStringValueBlock = class extends HexBlock(LocalConstructedValueBlock) {
       constructor({ unusedBits = 0, isConstructed: isConstructed2 = false, ...parameters } = {}) {
         super(parameters);
@@ -31245,7 +31245,7 @@ ${values.join("\n")}` : `${blockName} :`;
       }
       return compareSchema(asn1.result, asn1.result, inputSchema);
     }
-    registerBuiltinEncoder({ BitString, Integer, OctetString: OctetString2, Primitive, Constructed, Sequence, Set: Set2 }, {
+    registerBuiltinEncoder({ BitString, Integer, OctetString, Primitive, Constructed, Sequence, Set: Set2 }, {
       BaseBlock,
       ViewWriter,
       LocalIdentificationBlock,
@@ -31293,7 +31293,7 @@ ${values.join("\n")}` : `${blockName} :`;
     exports2.Null = Null;
     exports2.NumericString = NumericString;
     exports2.ObjectIdentifier = ObjectIdentifier;
-    exports2.OctetString = OctetString2;
+    exports2.OctetString = OctetString;
     exports2.Primitive = Primitive;
     exports2.PrintableString = PrintableString;
     exports2.RawData = RawData;
@@ -32234,12 +32234,12 @@ var require_pem = __commonJS({
           continue;
         }
         assertLabel(label);
-        const parsed = parseBody(match[2]);
+        const parsed2 = parseBody(match[2]);
         blocks.push({
           label,
-          data: base64_js_1.base64.decode(parsed.base64Text),
-          headers: parsed.headers,
-          lineLength: parsed.base64Lines[0]?.length ?? 64,
+          data: base64_js_1.base64.decode(parsed2.base64Text),
+          headers: parsed2.headers,
+          lineLength: parsed2.base64Lines[0]?.length ?? 64,
           newline: detectNewline(match[0])
         });
       }
@@ -33069,7 +33069,7 @@ var require_octet_string = __commonJS({
     var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
     var asn1js = tslib_1.__importStar(require_build2());
     var utils_1 = require_cjs();
-    var OctetString2 = class {
+    var OctetString = class {
       buffer;
       get byteLength() {
         return this.buffer.byteLength;
@@ -33104,7 +33104,7 @@ var require_octet_string = __commonJS({
         return new asn1js.OctetString({ name });
       }
     };
-    exports2.OctetString = OctetString2;
+    exports2.OctetString = OctetString;
   }
 });
 
@@ -33587,7 +33587,7 @@ var require_parser2 = __commonJS({
     var errors_1 = require_errors3();
     var helper_1 = require_helper();
     var storage_1 = require_storage();
-    var AsnParser4 = class {
+    var AsnParser3 = class {
       static parse(data, target, options) {
         const asn1Parsed = asn1js.fromBER((0, utils_1.toArrayBuffer)(data), options?.berOptions);
         if (asn1Parsed.result.error) {
@@ -33862,7 +33862,7 @@ var require_parser2 = __commonJS({
         return asn1SchemaValue;
       }
     };
-    exports2.AsnParser = AsnParser4;
+    exports2.AsnParser = AsnParser3;
   }
 });
 
@@ -35588,23 +35588,23 @@ var require_attribute = __commonJS({
     exports2.Attribute = void 0;
     var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
     var asn1_schema_1 = require_cjs2();
-    var Attribute2 = class {
+    var Attribute = class {
       type = "";
       values = [];
       constructor(params = {}) {
         Object.assign(this, params);
       }
     };
-    exports2.Attribute = Attribute2;
+    exports2.Attribute = Attribute;
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
-    ], Attribute2.prototype, "type", void 0);
+    ], Attribute.prototype, "type", void 0);
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({
         type: asn1_schema_1.AsnPropTypes.Any,
         repeated: "set"
       })
-    ], Attribute2.prototype, "values", void 0);
+    ], Attribute.prototype, "values", void 0);
   }
 });
 
@@ -36394,23 +36394,23 @@ var require_attribute2 = __commonJS({
     exports2.Attribute = void 0;
     var tslib_1 = (init_tslib_es6(), __toCommonJS(tslib_es6_exports));
     var asn1_schema_1 = require_cjs2();
-    var Attribute2 = class {
+    var Attribute = class {
       attrType = "";
       attrValues = [];
       constructor(params = {}) {
         Object.assign(this, params);
       }
     };
-    exports2.Attribute = Attribute2;
+    exports2.Attribute = Attribute;
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({ type: asn1_schema_1.AsnPropTypes.ObjectIdentifier })
-    ], Attribute2.prototype, "attrType", void 0);
+    ], Attribute.prototype, "attrType", void 0);
     tslib_1.__decorate([
       (0, asn1_schema_1.AsnProp)({
         type: asn1_schema_1.AsnPropTypes.Any,
         repeated: "set"
       })
-    ], Attribute2.prototype, "attrValues", void 0);
+    ], Attribute.prototype, "attrValues", void 0);
   }
 });
 
@@ -44022,12 +44022,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             if (mimeType !== null) {
               switch (mimeType.essence) {
                 case "multipart/form-data": {
-                  const parsed = multipartFormDataParser(value, mimeType);
-                  if (parsed === "failure") {
+                  const parsed2 = multipartFormDataParser(value, mimeType);
+                  if (parsed2 === "failure") {
                     throw new TypeError("Failed to parse body as FormData.");
                   }
                   const fd = new FormData();
-                  fd[kState] = parsed;
+                  fd[kState] = parsed2;
                   return fd;
                 }
                 case "application/x-www-form-urlencoded": {
@@ -44159,7 +44159,7 @@ var require_client_h12 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols6();
-    var constants3 = require_constants7();
+    var constants4 = require_constants7();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -44234,7 +44234,7 @@ var require_client_h12 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -44329,11 +44329,11 @@ var require_client_h12 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -44356,10 +44356,10 @@ var require_client_h12 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -44376,7 +44376,7 @@ var require_client_h12 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -44556,7 +44556,7 @@ var require_client_h12 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -44578,7 +44578,7 @@ var require_client_h12 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -44614,13 +44614,13 @@ var require_client_h12 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -47408,10 +47408,10 @@ var require_env_http_proxy_agent2 = __commonJS({
           if (!entry) {
             continue;
           }
-          const parsed = entry.match(/^(.+):(\d+)$/);
+          const parsed2 = entry.match(/^(.+):(\d+)$/);
           noProxyEntries.push({
-            hostname: (parsed ? parsed[1] : entry).toLowerCase(),
-            port: parsed ? Number.parseInt(parsed[2], 10) : 0
+            hostname: (parsed2 ? parsed2[1] : entry).toLowerCase(),
+            port: parsed2 ? Number.parseInt(parsed2[2], 10) : 0
           });
         }
         this.#noProxyValue = noProxyValue;
@@ -53417,9 +53417,9 @@ var require_util12 = __commonJS({
       switch (type) {
         case "DataURL": {
           let dataURL = "data:";
-          const parsed = parseMIMEType(mimeType || "application/octet-stream");
-          if (parsed !== "failure") {
-            dataURL += serializeAMimeType(parsed);
+          const parsed2 = parseMIMEType(mimeType || "application/octet-stream");
+          if (parsed2 !== "failure") {
+            dataURL += serializeAMimeType(parsed2);
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder("latin1");
@@ -59085,8 +59085,8 @@ function isRegistryError(e) {
 }
 function parseErrorBody(text) {
   try {
-    const parsed = JSON.parse(text);
-    const errors = Array.isArray(parsed.errors) ? parsed.errors : [];
+    const parsed2 = JSON.parse(text);
+    const errors = Array.isArray(parsed2.errors) ? parsed2.errors : [];
     return {
       codes: errors.map((e) => typeof e.code === "string" ? e.code : "").filter(Boolean),
       messages: errors.map((e) => typeof e.message === "string" ? e.message : "").filter(Boolean)
@@ -59642,18 +59642,18 @@ function plainGet(url, headers, options = {}) {
       filled += n;
       try {
         while (!head2) {
-          const parsed = parseHead(piece.subarray(raw2, filled));
-          if (!parsed) {
+          const parsed2 = parseHead(piece.subarray(raw2, filled));
+          if (!parsed2) {
             if (filled === piece.length)
               throw networkError("the response head is too large", "HPE_HEADER_OVERFLOW");
             return true;
           }
-          raw2 += parsed.length;
-          if (parsed.status >= 100 && parsed.status < 200) continue;
-          head2 = parsed;
-          decoder = new BodyDecoder(framingOf(parsed));
+          raw2 += parsed2.length;
+          if (parsed2.status >= 100 && parsed2.status < 200) continue;
+          head2 = parsed2;
+          decoder = new BodyDecoder(framingOf(parsed2));
           bodyStart = dataEnd = raw2;
-          resolve4({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
+          resolve4({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
         ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
@@ -60170,17 +60170,17 @@ async function runHelper(helper, registry, exec) {
     if (e instanceof UserError) throw e;
     throw new UserError(`could not run credential helper ${program} for ${registry}`, { cause: e });
   }
-  let parsed;
+  let parsed2;
   try {
-    parsed = JSON.parse(out);
+    parsed2 = JSON.parse(out);
   } catch {
     throw new UserError(
       `credential helper ${program} printed something other than JSON for ${registry}`
     );
   }
-  if (typeof parsed.Username !== "string" || typeof parsed.Secret !== "string") return void 0;
-  if (parsed.Username === "<token>") return { username: "<token>", identityToken: parsed.Secret };
-  return { username: parsed.Username, password: parsed.Secret };
+  if (typeof parsed2.Username !== "string" || typeof parsed2.Secret !== "string") return void 0;
+  if (parsed2.Username === "<token>") return { username: "<token>", identityToken: parsed2.Secret };
+  return { username: parsed2.Username, password: parsed2.Secret };
 }
 async function dockerConfigCredentials(registry, options = {}) {
   const path2 = (0, import_node_path.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
@@ -60306,9 +60306,9 @@ var TokenCache = class {
         temporary: isTemporaryStatus(res.status)
       });
     }
-    let parsed;
+    let parsed2;
     try {
-      parsed = JSON.parse(text);
+      parsed2 = JSON.parse(text);
     } catch {
       throw new RegistryError(
         `the token service of ${this.registry} sent something other than JSON`,
@@ -60319,7 +60319,7 @@ var TokenCache = class {
         }
       );
     }
-    const token = typeof parsed.token === "string" && parsed.token ? parsed.token : typeof parsed.access_token === "string" ? parsed.access_token : "";
+    const token = typeof parsed2.token === "string" && parsed2.token ? parsed2.token : typeof parsed2.access_token === "string" ? parsed2.access_token : "";
     if (!token) {
       throw new RegistryError(`the token service of ${this.registry} sent no token`, {
         method,
@@ -60327,7 +60327,7 @@ var TokenCache = class {
         status: res.status
       });
     }
-    const ttl = typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 60;
+    const ttl = typeof parsed2.expires_in === "number" && parsed2.expires_in > 0 ? parsed2.expires_in : 60;
     return { token, expiresAt: Date.now() + Math.max(1, ttl - 10) * 1e3 };
   }
 };
@@ -60747,12 +60747,12 @@ var Client = class {
         { method: "GET", url: res.url, status: res.status }
       );
     }
-    const parsed = parseManifest(bytes, where2, header(res, "content-type"));
+    const parsed2 = parseManifest(bytes, where2, header(res, "content-type"));
     return {
       reference: withDigest(ref, actual),
-      descriptor: { mediaType: parsed.mediaType, digest: actual, size: bytes.length },
+      descriptor: { mediaType: parsed2.mediaType, digest: actual, size: bytes.length },
       bytes,
-      parsed
+      parsed: parsed2
     };
   }
   async putManifest(input, bytes, mediaType) {
@@ -62207,24 +62207,24 @@ var StoreImageSource = class {
   root() {
     this.rootPromise ??= (async () => {
       const r = await this.store.root();
-      let parsed = parseManifest(r.bytes, this.description, r.mediaType);
+      let parsed2 = parseManifest(r.bytes, this.description, r.mediaType);
       let digest = r.digest;
       let bytes = r.bytes;
-      while (parsed.kind === "index" && parsed.index.manifests.length === 1) {
-        const only = parsed.index.manifests[0];
+      while (parsed2.kind === "index" && parsed2.index.manifests.length === 1) {
+        const only = parsed2.index.manifests[0];
         if (!isIndexMediaType(only.mediaType)) break;
         bytes = await this.store.manifest(only);
-        parsed = parseManifest(bytes, `${this.description} (index ${only.digest})`, only.mediaType);
+        parsed2 = parseManifest(bytes, `${this.description} (index ${only.digest})`, only.mediaType);
         digest = only.digest;
       }
-      if (parsed.kind === "index") {
-        const manifests = parsed.index.manifests;
+      if (parsed2.kind === "index") {
+        const manifests = parsed2.index.manifests;
         return {
           kind: "index",
-          index: { digest, mediaType: parsed.mediaType, bytes, manifests }
+          index: { digest, mediaType: parsed2.mediaType, bytes, manifests }
         };
       }
-      return { kind: "image", digest, mediaType: parsed.mediaType, bytes };
+      return { kind: "image", digest, mediaType: parsed2.mediaType, bytes };
     })();
     return this.rootPromise;
   }
@@ -62284,10 +62284,10 @@ var StoreImageSource = class {
   }
   async load(bytes, digest, mediaType, hint) {
     const where2 = `${this.description} (manifest ${digest})`;
-    const parsed = parseManifest(bytes, where2, mediaType);
-    if (parsed.kind !== "image")
+    const parsed2 = parseManifest(bytes, where2, mediaType);
+    if (parsed2.kind !== "image")
       throw new UserError(`${where2} is an index where an image was expected`);
-    const manifest = parsed.manifest;
+    const manifest = parsed2.manifest;
     const configBytes = await this.store.blobBytes(manifest.config);
     let config;
     try {
@@ -62300,7 +62300,7 @@ var StoreImageSource = class {
     const layers = manifest.layers;
     return {
       digest,
-      mediaType: parsed.mediaType,
+      mediaType: parsed2.mediaType,
       manifest,
       manifestBytes: bytes,
       config,
@@ -62357,35 +62357,35 @@ function parseSourceSpec(spec) {
   return { transport: "docker", reference: spec };
 }
 async function openImage(spec, options = {}) {
-  const parsed = parseSourceSpec(spec);
-  if (parsed.transport === "docker") {
-    const ref = parseReference(parsed.reference);
+  const parsed2 = parseSourceSpec(spec);
+  if (parsed2.transport === "docker") {
+    const ref = parseReference(parsed2.reference);
     const client = options.client ?? createRegistryClient(options);
     return sourceFromStore(registryStore(client, ref, !options.client));
   }
-  const description = `${parsed.transport}:${parsed.path}${parsed.ref !== void 0 ? `:${parsed.ref}` : ""}`;
-  if (parsed.transport === "oci") {
-    if (!await isDirectory2(parsed.path)) {
+  const description = `${parsed2.transport}:${parsed2.path}${parsed2.ref !== void 0 ? `:${parsed2.ref}` : ""}`;
+  if (parsed2.transport === "oci") {
+    if (!await isDirectory2(parsed2.path)) {
       throw new UserError(
-        `${description}: ${parsed.path} is not a directory; an OCI layout is a directory with index.json (for a tar use oci-archive:)`
+        `${description}: ${parsed2.path} is not a directory; an OCI layout is a directory with index.json (for a tar use oci-archive:)`
       );
     }
-    return sourceFromStore(await layoutStore(directoryFiles(parsed.path), description, parsed.ref));
+    return sourceFromStore(await layoutStore(directoryFiles(parsed2.path), description, parsed2.ref));
   }
-  const archive = await openArchive(parsed.path, parsed.transport);
+  const archive = await openArchive(parsed2.path, parsed2.transport);
   try {
-    if (parsed.transport === "oci-archive") {
+    if (parsed2.transport === "oci-archive") {
       if (!archive.tar.get("index.json") && archive.tar.get("manifest.json")) {
         throw new UserError(
-          `${description} has no index.json but a manifest.json: it is a docker archive; use docker-archive:${parsed.path}`
+          `${description} has no index.json but a manifest.json: it is a docker archive; use docker-archive:${parsed2.path}`
         );
       }
       return sourceFromStore(
-        await layoutStore(tarFiles(archive.tar, archive.close), description, parsed.ref)
+        await layoutStore(tarFiles(archive.tar, archive.close), description, parsed2.ref)
       );
     }
     return sourceFromStore(
-      await dockerArchiveStore(archive.tar, description, parsed.ref, archive.close)
+      await dockerArchiveStore(archive.tar, description, parsed2.ref, archive.close)
     );
   } catch (e) {
     await archive.close();
@@ -63324,6 +63324,35 @@ function extensionVersionFormat(version) {
   return extensionVersionFormats.find((f) => f.pattern.test(version))?.name;
 }
 
+// packages/talos/src/layout/entry-path.ts
+function normalizeEntryPath(path2) {
+  if (path2.startsWith("/")) return { ok: false, reason: "it is an absolute name" };
+  if (path2.includes("\0")) return { ok: false, reason: "it holds a NUL byte" };
+  const segments = path2.split("/").filter((s) => s !== "" && s !== ".");
+  if (segments.includes(".."))
+    return { ok: false, reason: 'it has a ".." segment, so it names a place outside its folder' };
+  return { ok: true, path: segments.join("/"), segments };
+}
+function entryPathProblem(path2) {
+  const n = normalizeEntryPath(path2);
+  return n.ok ? void 0 : n.reason;
+}
+function isUnderPrefix(path2, prefix) {
+  const p = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+  return path2 === p || path2.startsWith(`${p}/`);
+}
+function resolveLinkTarget(linkPath, target) {
+  const at = target.startsWith("/") ? [] : linkPath.split("/").slice(0, -1);
+  for (const s of target.split("/")) {
+    if (s === "" || s === ".") continue;
+    if (s === "..") {
+      if (at.length === 0) return { escapes: true };
+      at.pop();
+    } else at.push(s);
+  }
+  return { escapes: false, path: `/${at.join("/")}` };
+}
+
 // packages/talos/src/extension-rules/allowed-paths.ts
 var v = (major, minor) => ({
   major,
@@ -63428,7 +63457,7 @@ function allowedExtensionPaths(talos) {
   return paths;
 }
 function isAllowedExtensionPath(absolutePath, allowed) {
-  return allowed.some((prefix) => absolutePath.startsWith(prefix));
+  return allowed.some((prefix) => isUnderPrefix(absolutePath, prefix));
 }
 function udevRulesDirFor(talos) {
   return allowedExtensionPaths(talos).find((p) => p.endsWith("/udev/rules.d")) ?? "/usr/lib/udev/rules.d";
@@ -63529,7 +63558,7 @@ function rootNames(entries) {
   for (const e of entries) {
     const slash = e.path.indexOf("/");
     const name = slash < 0 ? e.path : e.path.slice(0, slash);
-    if (name === "" || name === ".") continue;
+    if (name === "" || name === "." || name === "..") continue;
     if (slash < 0) names.set(name, e.type);
     else if (!names.has(name)) names.set(name, "directory");
   }
@@ -63656,13 +63685,13 @@ function checkCompatibility(m, talos) {
       )
     ];
   }
-  const parsed = parseVersionRange(constraint);
-  if (!parsed.ok) {
+  const parsed2 = parseVersionRange(constraint);
+  if (!parsed2.ok) {
     return [
       fail2(
         id,
         "error",
-        `error parsing Talos version constraint "${constraint}": ${parsed.error}. Write it as Talos expects, e.g. ">= v1.9.0" or ">= v1.9.0 < v1.11.0" (full MAJOR.MINOR.PATCH, no ^ or ~)`,
+        `error parsing Talos version constraint "${constraint}": ${parsed2.error}. Write it as Talos expects, e.g. ">= v1.9.0" or ">= v1.9.0 < v1.11.0" (full MAJOR.MINOR.PATCH, no ^ or ~)`,
         { path }
       )
     ];
@@ -63673,7 +63702,7 @@ function checkCompatibility(m, talos) {
     ];
   }
   const core = coreVersion(talos);
-  if (satisfiesRange(parsed.range, core)) {
+  if (satisfiesRange(parsed2.range, core)) {
     return [pass(id, `Talos ${formatVersion(talos)} satisfies "${constraint}"`)];
   }
   return [
@@ -63686,15 +63715,15 @@ function checkCompatibility(m, talos) {
   ];
 }
 function validateExtensionManifest(manifestText, options = {}) {
-  const parsed = parseExtensionManifest(manifestText);
-  if (!parsed.ok) {
+  const parsed2 = parseExtensionManifest(manifestText);
+  if (!parsed2.ok) {
     return {
       findings: [
-        fail2("extension.manifest", "error", `${parsed.error}: fix manifest.yaml`, { path })
+        fail2("extension.manifest", "error", `${parsed2.error}: fix manifest.yaml`, { path })
       ]
     };
   }
-  const m = parsed.manifest;
+  const m = parsed2.manifest;
   if (m.version !== "v1alpha1") {
     return {
       manifest: m,
@@ -63734,6 +63763,30 @@ function capped(findings, max, summary2) {
   if (findings.length <= max) return findings;
   return [...findings.slice(0, max), summary2(findings.length - max)];
 }
+function linkProblem(e, inner) {
+  const target = e.linkTarget;
+  if (target === void 0) return void 0;
+  if (e.type === "symlink" && resolveLinkTarget(inner, target).escapes) {
+    return fail2(
+      "extension.link-target",
+      "error",
+      `symlink "/${inner}" points to "${target}", which climbs above the extension's root: unpacked on the build host it leads out of the extension's folder. Point it at a path inside the extension (relative, without climbing above /) or leave it out`,
+      { path: e.path }
+    );
+  }
+  if (e.type === "hardlink") {
+    const to = normalizeEntryPath(target);
+    if (!to.ok || !to.path.startsWith("rootfs/")) {
+      return fail2(
+        "extension.link-target",
+        "error",
+        `hard link "/${inner}" names "${target}", ${to.ok ? "which is outside rootfs/" : `which cannot be placed (${to.reason})`}: an extension's files must all sit under rootfs/. Copy the file instead, or link to a file under rootfs/`,
+        { path: e.path }
+      );
+    }
+  }
+  return void 0;
+}
 function validateExtensionContents(entries, options = {}) {
   const allowed = allowedExtensionPaths(options.talosVersion);
   const max = options.maxListed ?? 25;
@@ -63741,10 +63794,25 @@ function validateExtensionContents(entries, options = {}) {
   const badPaths = [];
   const special = [];
   const writable = [];
+  const links = [];
   for (const e of entries) {
-    if (e.path !== "rootfs" && !e.path.startsWith("rootfs/")) continue;
-    const inner = e.path.slice("rootfs/".length);
+    const name = normalizeEntryPath(e.path);
+    if (!name.ok) {
+      badPaths.push(
+        fail2(
+          "extension.allowed-path",
+          "error",
+          `entry "${e.path}" cannot be placed: ${name.reason}. Talos and the imager place files by name, and this one would land where no rule here looks; rebuild the image from a plain directory tree (no ".." segments, no absolute names)`,
+          { path: e.path }
+        )
+      );
+      continue;
+    }
+    if (name.path !== "rootfs" && !name.path.startsWith("rootfs/")) continue;
+    const inner = name.path.slice("rootfs/".length);
     const abs = `/${inner}`;
+    const link = linkProblem(e, inner);
+    if (link) links.push(link);
     if (e.type !== "symlink" && (e.mode & 2) !== 0) {
       writable.push(
         fail2(
@@ -63794,6 +63862,11 @@ function validateExtensionContents(entries, options = {}) {
       capped(writable, max, more("extension.world-writable", "world-writable entries")),
       "extension.world-writable",
       "nothing is world-writable"
+    ),
+    ...withPass(
+      capped(links, max, more("extension.link-target", "links that leave rootfs/")),
+      "extension.link-target",
+      "every link stays inside rootfs/"
     )
   ];
 }
@@ -64401,7 +64474,7 @@ function kernelReleaseDirs(entries, root) {
   const prefix = `${root}/`;
   const found = /* @__PURE__ */ new Set();
   for (const e of entries) {
-    if (!e.path.startsWith(prefix)) continue;
+    if (!e.path.startsWith(prefix) || entryPathProblem(e.path) !== void 0) continue;
     const rest = e.path.slice(prefix.length);
     const slash = rest.indexOf("/");
     if (slash > 0) found.add(rest.slice(0, slash));
@@ -64411,7 +64484,7 @@ function kernelReleaseDirs(entries, root) {
 }
 function splitModulePath(path2, root) {
   const prefix = `${root}/`;
-  if (!path2.startsWith(prefix)) return void 0;
+  if (!path2.startsWith(prefix) || entryPathProblem(path2) !== void 0) return void 0;
   const rest = path2.slice(prefix.length);
   const slash = rest.indexOf("/");
   if (slash <= 0) return void 0;
@@ -64557,13 +64630,13 @@ function validateVerifyOptions(options) {
   const talosText = trimmed(options.talosVersion);
   let talosVersion;
   if (talosText) {
-    const parsed = parseTolerantVersion(talosText);
-    if (!parsed.ok) {
+    const parsed2 = parseTolerantVersion(talosText);
+    if (!parsed2.ok) {
       throw new UserError(
-        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed.error})`
+        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed2.error})`
       );
     }
-    talosVersion = parsed.version;
+    talosVersion = parsed2.version;
   }
   let platform2;
   const platformText = trimmed(options.platform);
@@ -65130,6 +65203,7 @@ var import_asn1_x509 = __toESM(require_cjs3(), 1);
 var OID_SIGNED_DATA = "1.2.840.113549.1.7.2";
 var OID_DATA = "1.2.840.113549.1.7.1";
 var OID_COMMON_NAME = "2.5.4.3";
+var OID_SUBJECT_KEY_IDENTIFIER = "2.5.29.14";
 var DIGESTS = {
   "1.2.840.113549.2.4": { name: "md4" },
   "1.2.840.113549.2.5": { name: "md5", node: "md5" },
@@ -65171,8 +65245,15 @@ var SIGNATURES = {
 function digestName(oid) {
   return DIGESTS[oid]?.name ?? oid;
 }
+function nodeDigest(oid) {
+  return DIGESTS[oid]?.node;
+}
 function signatureName(oid) {
   return SIGNATURES[oid]?.name ?? oid;
+}
+function signatureScheme(oid) {
+  const s = SIGNATURES[oid];
+  return s?.key ? { key: s.key, ...s.hash ? { hash: s.hash } : {} } : void 0;
 }
 
 // packages/kmod/src/internal/signature/names.ts
@@ -65467,12 +65548,205 @@ function describe(e) {
   return String(e);
 }
 
+// packages/kmod/src/internal/verify/judge-signature.ts
+var import_node_crypto4 = require("node:crypto");
+
+// packages/kmod/src/internal/verify/certificate.ts
+var import_node_crypto3 = require("node:crypto");
+var import_asn1_schema2 = __toESM(require_cjs2(), 1);
+var import_asn1_x5092 = __toESM(require_cjs3(), 1);
+function parseCertificate(input) {
+  const der = toDer(input);
+  const publicKey = new import_node_crypto3.X509Certificate(der).publicKey;
+  const cert = expectTlv(der, 0, der.length, 48, "Certificate");
+  const tbs = expectTlv(der, cert.valueStart, cert.valueEnd, 48, "TBSCertificate");
+  let at = tbs.valueStart;
+  at = optionalTlv(der, at, tbs.valueEnd, 160)?.end ?? at;
+  const serial = expectTlv(der, at, tbs.valueEnd, 2, "serialNumber");
+  const sigAlg = expectTlv(der, serial.end, tbs.valueEnd, 48, "signature");
+  const issuer = expectTlv(der, sigAlg.end, tbs.valueEnd, 48, "issuer");
+  const parsed2 = import_asn1_schema2.AsnParser.parse(copyBytes(der), import_asn1_x5092.Certificate);
+  const ext = parsed2.tbsCertificate.extensions?.find(
+    (e) => e.extnID === OID_SUBJECT_KEY_IDENTIFIER
+  );
+  const ski = ext ? new Uint8Array(import_asn1_schema2.AsnParser.parse(ext.extnValue.buffer, import_asn1_x5092.SubjectKeyIdentifier).buffer) : void 0;
+  return {
+    der,
+    publicKey,
+    issuer: elementBytes(der, issuer),
+    serial: valueBytes(der, serial),
+    ...ski ? { subjectKeyId: ski } : {}
+  };
+}
+function toDer(input) {
+  const text = typeof input === "string" ? input : input.length > 0 && input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
+  if (text === void 0) return input;
+  const m = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/.exec(
+    text
+  );
+  if (!m?.[1]) throw new Error("no PEM CERTIFICATE block found");
+  return new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ""), "base64"));
+}
+
+// packages/kmod/src/internal/verify/judge-signature.ts
+function bufferFeed(data) {
+  return (length, sink) => sink(data.subarray(0, length));
+}
+function piecesFeed(pieces) {
+  return (length, sink) => {
+    let left = length;
+    for (const p of pieces) {
+      if (left <= 0) break;
+      const n = Math.min(p.length, left);
+      sink(n === p.length ? p : p.subarray(0, n));
+      left -= n;
+    }
+  };
+}
+var parsed = /* @__PURE__ */ new WeakMap();
+function signerOf2(cert) {
+  let s = parsed.get(cert);
+  if (s === void 0) {
+    try {
+      s = parseCertificate(cert.der);
+    } catch {
+      s = null;
+    }
+    parsed.set(cert, s);
+  }
+  return s;
+}
+function sameBytes2(a, b) {
+  return a.length === b.length && (0, import_node_crypto4.timingSafeEqual)(a, b);
+}
+function findCertificate(cms, certificates) {
+  const sid = cms.sid;
+  let issuer;
+  let serial;
+  if (sid.kind === "issuerAndSerial") {
+    const el = sid.element;
+    const seq = readTlv(el, 0, el.length);
+    const i = readTlv(el, seq.valueStart, seq.valueEnd);
+    const s = readTlv(el, i.end, seq.valueEnd);
+    issuer = el.subarray(i.start, i.end);
+    serial = valueBytes(el, s);
+  }
+  for (const info2 of certificates) {
+    const signer = signerOf2(info2);
+    if (!signer) continue;
+    if (sid.kind === "ski") {
+      if (signer.subjectKeyId && sameBytes2(signer.subjectKeyId, sid.keyId)) return { info: info2, signer };
+    } else if (issuer && serial && sameBytes2(signer.issuer, issuer) && sameBytes2(magnitude(signer.serial), magnitude(serial))) {
+      return { info: info2, signer };
+    }
+  }
+  return void 0;
+}
+function describeCertificate(c) {
+  return `"${c.commonName ?? c.subject}" serial ${c.serialNumber}`;
+}
+function moduleSigner(cms) {
+  return cms.sid.kind === "ski" ? `subject key identifier ${cms.keyId}` : `"${cms.signer}" serial ${cms.keyId}`;
+}
+function unknownKey(cms, certificates) {
+  if (certificates.length === 0) {
+    return `signed by ${moduleSigner(cms)}, but the kernel holds no certificate at all (built without CONFIG_MODULE_SIG?), so it can verify no module`;
+  }
+  const theirs = certificates.map(describeCertificate).join(", ");
+  const sameName = cms.sid.kind === "issuerAndSerial" && certificates.some((c) => c.commonName !== void 0 && c.commonName === cms.signer);
+  return `signed by ${moduleSigner(cms)}, but the kernel trusts only ${theirs}` + (sameName ? ": the signer name is the same but the key is not, so the module comes from another kernel build" : ": the module was signed by a key this kernel does not hold");
+}
+function refusal(trailer, problems) {
+  const sig = trailer.signature;
+  const cms = trailer.cms;
+  if (sig && sig.idType !== 2) {
+    return `the signature is of type ${sig.idTypeName}; the kernel accepts only PKCS#7 module signatures`;
+  }
+  if (!sig || !cms) {
+    const why = problems.find((p) => /signature|PKCS#7/.test(p));
+    return `the signature block cannot be read${why ? `: ${why}` : ""}`;
+  }
+  if (sig.algo || sig.hash || problems.some((p) => p.startsWith("module_signature has non-zero"))) {
+    return 'module_signature has non-zero algo/hash/signer_len/key_id_len fields, which the kernel refuses for PKCS#7 ("Invalid module signature format")';
+  }
+  if (cms.attachedContent)
+    return "the PKCS#7 message embeds content; module signatures are detached";
+  if (cms.contentType !== OID_DATA) {
+    return `the PKCS#7 content type is ${cms.contentType}, not data ("Invalid module sig (not pkcs7-data)")`;
+  }
+  if (cms.signedAttrs) {
+    return 'the signature carries authenticated attributes, which the kernel refuses for modules ("Invalid module sig (has authattrs)")';
+  }
+  return void 0;
+}
+function judgeSignature(trailer, problems, feed2, certificates) {
+  if (!trailer.signed) return { verdict: "unsigned", reason: "the module is not signed" };
+  const refused = refusal(trailer, problems);
+  const cms = trailer.cms;
+  const sig = trailer.signature;
+  if (refused || !cms || !sig) {
+    return { verdict: "unsupported", reason: refused ?? "the signature block cannot be read" };
+  }
+  const digest = nodeDigest(cms.digestOid);
+  const scheme = signatureScheme(cms.signatureOid);
+  if (!digest) {
+    return { verdict: "unsupported", reason: `digest algorithm ${cms.hashAlgo} is not supported` };
+  }
+  if (!scheme || scheme.key === "ed25519") {
+    return {
+      verdict: "unsupported",
+      reason: `signature algorithm ${cms.signatureAlgo} is not one the kernel verifies module signatures with (RSA PKCS#1 v1.5 or ECDSA)`
+    };
+  }
+  const found = findCertificate(cms, certificates);
+  if (!found) return { verdict: "unknown-key", reason: unknownKey(cms, certificates) };
+  const certificate = found.info.sha256Fingerprint;
+  const key = found.info.publicKey;
+  if (scheme.hash && scheme.hash !== digest) {
+    return {
+      verdict: "bad-signature",
+      reason: `the signature algorithm ${cms.signatureAlgo} does not match the digest ${cms.hashAlgo}`,
+      certificate
+    };
+  }
+  if (key.asymmetricKeyType !== scheme.key) {
+    return {
+      verdict: "bad-signature",
+      reason: `the certificate ${describeCertificate(found.info)} holds a ${key.asymmetricKeyType ?? "unknown"} key but the signature is ${cms.signatureAlgo}`,
+      certificate
+    };
+  }
+  let ok = false;
+  try {
+    const v2 = (0, import_node_crypto4.createVerify)(digest);
+    feed2(sig.contentLength, (piece) => v2.update(piece));
+    ok = v2.verify(
+      scheme.key === "rsa" ? { key, padding: import_node_crypto4.constants.RSA_PKCS1_PADDING } : key,
+      cms.signature
+    );
+  } catch {
+    ok = false;
+  }
+  if (ok) {
+    return {
+      verdict: "verified",
+      reason: `signature verified with ${describeCertificate(found.info)} (${cms.hashAlgo})`,
+      certificate
+    };
+  }
+  return {
+    verdict: "bad-signature",
+    reason: `the ${cms.hashAlgo} signature by ${describeCertificate(found.info)} does not match the module's content: the module was changed after signing (e.g. stripped with strip after sign-file, or patched), or its signature block was copied from another module`,
+    certificate
+  };
+}
+
 // packages/kmod/src/internal/inspect.ts
 var SUMMARY_SECTIONS = [".modinfo"];
 var SUMMARY_KEYS = ["name", "vermagic", "depends", "firmware", "license", "srcversion", "intree"];
 function summarizeSource(src, options = {}) {
   const info2 = emptySummary(src, options);
-  readModuleParts(src, info2, SUMMARY_SECTIONS, (_elf, section) => {
+  const trailer = readModuleParts(src, info2, SUMMARY_SECTIONS, (_elf, section) => {
     const modinfo = section(".modinfo");
     if (modinfo !== void 0) {
       forEachModinfoValue(
@@ -65483,7 +65757,20 @@ function summarizeSource(src, options = {}) {
     }
     finishModinfo(info2, modinfo !== void 0);
   });
+  verifyInto(info2, trailer, options);
   return info2;
+}
+function verifyInto(info2, trailer, options) {
+  const v2 = options.verify;
+  if (!v2) return;
+  try {
+    info2.verification = judgeSignature(trailer, info2.problems, v2.feed, v2.certificates);
+  } catch (e) {
+    info2.verification = {
+      verdict: "unsupported",
+      reason: `verification failed unexpectedly: ${e instanceof Error ? e.message : String(e)}`
+    };
+  }
 }
 function emptySummary(src, options) {
   return {
@@ -65783,19 +66070,26 @@ async function decompressBounded(data, kind, cap) {
 }
 
 // packages/kmod/src/read-module.ts
+function verifyWith(options, feed2) {
+  return options.certificates ? { verify: { certificates: options.certificates, feed: feed2() } } : {};
+}
 async function readModuleSummary(content, options = {}) {
   const inspect = { ...options.fileName !== void 0 ? { fileName: options.fileName } : {} };
   const pieces = content instanceof Uint8Array ? [content] : content;
   const total = pieces.reduce((n, p) => n + p.length, 0);
   const first = pieces[0];
   if (first && first.length >= 6 && total >= 16 && detectCompression(first) === "none") {
-    return summarizeSource(chunkedSource(pieces), inspect);
+    return summarizeSource(chunkedSource(pieces), {
+      ...inspect,
+      ...verifyWith(options, () => piecesFeed(pieces))
+    });
   }
   const result = await decompressModule(concatChunks(pieces, total), options);
-  if ("problem" in result) return failed2(options.fileName, result.compression, result.problem);
+  if ("problem" in result) return failed2(options, result.compression, result.problem);
   return summarizeSource(bufferSource(result.data), {
     ...inspect,
-    compression: result.compression
+    compression: result.compression,
+    ...verifyWith(options, () => bufferFeed(result.data))
   });
 }
 async function decompressModule(data, options = {}) {
@@ -65814,9 +66108,16 @@ async function decompressModule(data, options = {}) {
   const out = await decompressBounded(data, compression, cap);
   return "data" in out ? { compression, data: out.data } : { compression, problem: out.problem };
 }
-function failed2(fileName, compression, problem) {
+function failed2(options, compression, problem) {
+  const fileName = options.fileName;
   return {
     ...fileName !== void 0 ? { fileName } : {},
+    ...options.certificates ? {
+      verification: {
+        verdict: "unsupported",
+        reason: `the module cannot be read, so its signature cannot be checked: ${problem}`
+      }
+    } : {},
     compression,
     size: 0,
     modinfo: [],
@@ -65832,15 +66133,11 @@ function failed2(fileName, compression, problem) {
 // packages/kmod/src/read-module-file.ts
 var HEAD = 4096;
 var TAIL = 8 * 1024;
-var scratch = { head: new Uint8Array(HEAD), tail: new Uint8Array(TAIL) };
-
-// packages/kmod/src/internal/verify/certificate.ts
-var import_asn1_schema2 = __toESM(require_cjs2(), 1);
-var import_asn1_x5092 = __toESM(require_cjs3(), 1);
-
-// packages/kmod/src/internal/verify/signed-attributes.ts
-var import_asn1_schema3 = __toESM(require_cjs2(), 1);
-var import_asn1_cms2 = __toESM(require_cjs5(), 1);
+var FEED = 1024 * 1024;
+var scratch = {
+  head: new Uint8Array(HEAD),
+  tail: new Uint8Array(TAIL)
+};
 
 // packages/verify/src/internal/collect.ts
 var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
@@ -66216,6 +66513,40 @@ function checkKernelRelease(ctx, modules) {
   };
 }
 
+// packages/verify/src/internal/checks/path-names.ts
+var maxListed = 25;
+function checkPathNames(ctx) {
+  if (ctx.kind.kind === "extension") return [];
+  const id = "image.path-names";
+  const out = [];
+  let more = 0;
+  for (const e of ctx.tree.entries) {
+    const problem = entryPathProblem(e.path);
+    if (problem === void 0) continue;
+    if (out.length >= maxListed) {
+      more++;
+      continue;
+    }
+    out.push(
+      failed(
+        id,
+        "error",
+        `entry "${e.path}" cannot be placed: ${problem}. Extraction would put it somewhere the other checks do not look; rebuild the image from a plain directory tree (no ".." segments, no absolute names)`,
+        { path: e.path }
+      )
+    );
+  }
+  if (more > 0)
+    out.push(
+      failed(
+        id,
+        "error",
+        `\u2026and ${more} more such entries (only the first ${maxListed} are listed)`
+      )
+    );
+  return out;
+}
+
 // packages/verify/src/internal/checks/modules.ts
 function checkRequiredModules(ctx, modules) {
   const id = "modules.required";
@@ -66488,9 +66819,9 @@ function checkUdev(ctx) {
     const inner = file.path.slice(ctx.kind.root.length);
     const location = locationOutcome(ctx, file.path, inner, rulesDir);
     if (location) out.push(location);
-    const parsed = parseUdevRules(file.text);
-    rules += parsed.rules.length;
-    for (const d of parsed.diagnostics) {
+    const parsed2 = parseUdevRules(file.text);
+    rules += parsed2.rules.length;
+    for (const d of parsed2.diagnostics) {
       out.push(
         failed(
           d.severity === "error" ? "udev.syntax" : "udev.lint",
@@ -66545,12 +66876,19 @@ async function verifyTree(tree, options, kernel, extra = []) {
   let release = { outcomes: [] };
   let outcomes;
   if (kind.kind === "installer") {
-    outcomes = [...checkKind(ctx), ...extra, ...checkInstaller(ctx), ...installerModules(ctx)];
+    outcomes = [
+      ...checkKind(ctx),
+      ...extra,
+      ...checkPathNames(ctx),
+      ...checkInstaller(ctx),
+      ...installerModules(ctx)
+    ];
   } else {
     release = checkKernelRelease(ctx, modules);
     outcomes = [
       ...checkKind(ctx),
       ...extra,
+      ...checkPathNames(ctx),
       ...checkExtension(ctx),
       ...release.outcomes,
       ...checkArch(tree.platform, modules),
@@ -67970,8 +68308,8 @@ var MAX_INT = Number.MAX_SAFE_INTEGER.toString();
 var MAX_DIGITS = MAX_INT.length;
 var stringsOrLargeNumbers = /"(?:[^"\\]|\\.)*"|-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?/g;
 var noiseValueWithQuotes = /^"-?\d+n+"$/;
-var applyReviverIteratively = (parsed, userReviver) => {
-  const rootHolder = { "": parsed };
+var applyReviverIteratively = (parsed2, userReviver) => {
+  const rootHolder = { "": parsed2 };
   const stack = [{ parent: rootHolder, key: "", visited: false }];
   while (stack.length > 0) {
     const node = stack[stack.length - 1];
@@ -68039,8 +68377,8 @@ var JSONParse = (text, reviver) => {
   } catch (error2) {
     if (error2 instanceof RangeError) {
       const serializedData = serializeBigInts(text);
-      const parsed = originalParse(serializedData);
-      return applyReviverIteratively(parsed, reviver);
+      const parsed2 = originalParse(serializedData);
+      return applyReviverIteratively(parsed2, reviver);
     }
     throw error2;
   }

@@ -5,6 +5,17 @@
  * throws from a reader: problems are listed in the result.
  */
 
+// codecs: decompression for kernel payloads, initramfs segments and squashfs blocks
+export type { CompressionKind } from './codecs/detect';
+export { detectCompression } from './codecs/detect';
+export type { DecompressOptions } from './codecs/decompress';
+export { decompress } from './codecs/decompress';
+export {
+  DecompressError,
+  DecompressLimitError,
+  UnsupportedCompressionError,
+} from './codecs/errors';
+
 // initramfs (concatenated cpio newc archives, plain or compressed)
 export type {
   InitramfsContents,

@@ -11,6 +11,8 @@ export type {
   ModuleSignature,
   ModuleSummary,
   ReadModuleOptions,
+  SignatureVerdict,
+  SignatureVerification,
   VerifyResult,
 } from './types';
 export { inspectModule } from './inspect-module';

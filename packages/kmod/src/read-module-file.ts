@@ -5,15 +5,18 @@ import { allocateForRead, copyBytes } from './internal/alloc';
 import { detectCompression } from './internal/compression/detect';
 import { inspectSource } from './internal/inspect';
 import type { ByteSource } from './internal/source';
+import type { ContentFeed } from './internal/verify/judge-signature';
 import { readModule } from './read-module';
 
 const HEAD = 4096;
 const TAIL = 8 * 1024;
+const FEED = 1024 * 1024;
 
 /**
  * Reads a module file like {@link readModule}. An uncompressed module is not read whole: only its
  * ELF header, section headers, `.modinfo`, `__versions` and signature are read, which is what makes
- * inspecting a whole kernel's modules fast. Compressed modules are read whole and decompressed.
+ * inspecting a whole kernel's modules fast (with `certificates`, the whole file is hashed in 1 MiB
+ * reads). Compressed modules are read whole and decompressed.
  * Rejects with a UserError only when the file cannot be opened or read; problems with its content
  * are listed in the result.
  */
@@ -37,7 +40,13 @@ export async function readModuleFile(
     }
     const tail = readInto(fd, scratch.tail, size - TAIL, TAIL);
     const src = fileSource(fd, size, head, tail);
-    const info = inspectSource(src, { fileName, compression: 'none' }).info;
+    const info = inspectSource(src, {
+      fileName,
+      compression: 'none',
+      ...(options.certificates
+        ? { verify: { certificates: options.certificates, feed: fileFeed(fd) } }
+        : {}),
+    }).info;
     // The head and tail buffers are reused by the next call: keep a copy of the signature bytes.
     if (info.signature) info.signature.signature = copyBytes(info.signature.signature);
     return info;
@@ -54,7 +63,10 @@ export async function readModuleFile(
  * returns without yielding, so calls never overlap on them); this keeps allocation and GC low
  * when a kernel's thousand modules are read in a row.
  */
-const scratch = { head: new Uint8Array(HEAD), tail: new Uint8Array(TAIL) };
+const scratch: { head: Uint8Array; tail: Uint8Array; feed?: Uint8Array } = {
+  head: new Uint8Array(HEAD),
+  tail: new Uint8Array(TAIL),
+};
 
 /** Serves reads from the head and tail of the file, and reads other ranges on demand. */
 function fileSource(fd: number, size: number, head: Uint8Array, tail: Uint8Array): ByteSource {
@@ -67,6 +79,16 @@ function fileSource(fd: number, size: number, head: Uint8Array, tail: Uint8Array
         return tail.subarray(offset - tailStart, offset - tailStart + length);
       return readRange(fd, offset, length);
     },
+  };
+}
+
+/** Feeds the file from its start in 1 MiB reads into one reused buffer (verification hashes it). */
+function fileFeed(fd: number): ContentFeed {
+  return (length, sink) => {
+    scratch.feed ??= new Uint8Array(FEED);
+    for (let at = 0; at < length; at += FEED) {
+      sink(readInto(fd, scratch.feed, at, Math.min(FEED, length - at)));
+    }
   };
 }
 

@@ -7,6 +7,14 @@ import {
 } from './internal/compression/decompress';
 import { inspectSource, summarizeSource } from './internal/inspect';
 import { bufferSource, chunkedSource } from './internal/source';
+import { bufferFeed, piecesFeed, type ContentFeed } from './internal/verify/judge-signature';
+
+/** The verification part of the inspect options, when certificates were given. */
+function verifyWith(options: ReadModuleOptions, feed: () => ContentFeed) {
+  return options.certificates
+    ? { verify: { certificates: options.certificates, feed: feed() } }
+    : {};
+}
 
 /**
  * Reads a module that may be compressed (`.ko`, `.ko.xz`, `.ko.zst`, `.ko.gz`): detects the
@@ -19,10 +27,11 @@ export async function readModule(
   options: ReadModuleOptions = {},
 ): Promise<ModuleInfo> {
   const result = await decompressModule(data, options);
-  if ('problem' in result) return failed(options.fileName, result.compression, result.problem);
+  if ('problem' in result) return failed(options, result.compression, result.problem);
   return inspectSource(bufferSource(result.data), {
     ...(options.fileName !== undefined ? { fileName: options.fileName } : {}),
     compression: result.compression,
+    ...verifyWith(options, () => bufferFeed(result.data)),
   }).info;
 }
 
@@ -31,7 +40,8 @@ export async function readModule(
  * versions (see {@link ModuleSummary}): the lighter read that checking a whole kernel's modules
  * needs. `content` may be the pieces the module arrived in (a stream's chunks): an uncompressed
  * module is then read from them in place, never joined; a compressed one is joined and
- * decompressed. The result may hold views into `content` (the signature bytes). Never rejects.
+ * decompressed. The result may hold views into `content` (the signature bytes). With
+ * `certificates`, the signature is verified by hashing the pieces in place. Never rejects.
  */
 export async function readModuleSummary(
   content: Uint8Array | readonly Uint8Array[],
@@ -43,13 +53,17 @@ export async function readModuleSummary(
   const first = pieces[0];
   // Magics are at most 6 bytes long; tiny files and short first pieces take the joined path below.
   if (first && first.length >= 6 && total >= 16 && detectCompression(first) === 'none') {
-    return summarizeSource(chunkedSource(pieces), inspect);
+    return summarizeSource(chunkedSource(pieces), {
+      ...inspect,
+      ...verifyWith(options, () => piecesFeed(pieces)),
+    });
   }
   const result = await decompressModule(concatChunks(pieces, total), options);
-  if ('problem' in result) return failed(options.fileName, result.compression, result.problem);
+  if ('problem' in result) return failed(options, result.compression, result.problem);
   return summarizeSource(bufferSource(result.data), {
     ...inspect,
     compression: result.compression,
+    ...verifyWith(options, () => bufferFeed(result.data)),
   });
 }
 
@@ -79,13 +93,18 @@ export async function decompressModule(
   return 'data' in out ? { compression, data: out.data } : { compression, problem: out.problem };
 }
 
-function failed(
-  fileName: string | undefined,
-  compression: Compression,
-  problem: string,
-): ModuleInfo {
+function failed(options: ReadModuleOptions, compression: Compression, problem: string): ModuleInfo {
+  const fileName = options.fileName;
   return {
     ...(fileName !== undefined ? { fileName } : {}),
+    ...(options.certificates
+      ? {
+          verification: {
+            verdict: 'unsupported' as const,
+            reason: `the module cannot be read, so its signature cannot be checked: ${problem}`,
+          },
+        }
+      : {}),
     compression,
     size: 0,
     modinfo: [],

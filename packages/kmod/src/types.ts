@@ -1,3 +1,5 @@
+import type { CertificateInfo } from './certificate';
+
 /** The compression a module file uses, detected from its magic bytes. */
 export type Compression = 'none' | 'xz' | 'zstd' | 'gzip';
 
@@ -82,6 +84,11 @@ export interface ModuleSummary {
   /** True when the file ends with the `~Module signature appended~\n` marker. */
   signed: boolean;
   signature?: ModuleSignature;
+  /**
+   * The verdict on the signature against the certificates given in
+   * {@link ReadModuleOptions.certificates}; absent when none were given.
+   */
+  verification?: SignatureVerification;
   /** What is wrong, human readable; empty when the module is fine. */
   problems: string[];
 }
@@ -100,11 +107,44 @@ export interface ReadModuleOptions {
   fileName?: string;
   /** Largest decompressed size accepted (default 512 MiB); larger modules become a problem. */
   maxDecompressedSize?: number;
+  /**
+   * The certificates the kernel trusts (e.g. `readKernelImage(…).certificates`, or
+   * {@link readCertificates} of a PEM file): when given, the signature is verified against them
+   * and the result carries a {@link SignatureVerification}. An empty list judges every signed
+   * module `unknown-key`.
+   */
+  certificates?: readonly CertificateInfo[];
+}
+
+/**
+ * What the kernel would make of a module's signature, given the certificates compiled into it:
+ * - `verified`: a trusted certificate is named by the signer and the signature matches the content;
+ * - `unknown-key`: no trusted certificate is the one the signer names (another build's key);
+ * - `bad-signature`: the certificate matches but the signature does not: the module was changed
+ *   after signing (stripped, patched) or carries another module's signature block;
+ * - `unsupported`: a signature the kernel refuses before checking it (authenticated attributes,
+ *   content other than data, an algorithm it cannot verify, an unreadable block);
+ * - `unsigned`: no signature at all.
+ */
+export type SignatureVerdict =
+  'verified' | 'unknown-key' | 'bad-signature' | 'unsupported' | 'unsigned';
+
+/** The verdict with its reason and the certificate it was reached with. */
+export interface SignatureVerification {
+  verdict: SignatureVerdict;
+  /** One sentence saying why: names the signer and the kernel's certificate where they matter. */
+  reason: string;
+  /** SHA-256 fingerprint of the certificate the signer names (colon hex), when one matched. */
+  certificate?: string;
 }
 
 /** Outcome of {@link verifyModuleSignature}. */
 export interface VerifyResult {
   verified: boolean;
+  /** The full verdict (see {@link SignatureVerdict}). */
+  verdict: SignatureVerdict;
+  /** SHA-256 fingerprint of the certificate, when it is the one the signer names. */
+  certificate?: string;
   /** Why verification failed; absent when verified. */
   reason?: string;
 }

@@ -1,5 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { verifyModuleSignature } from '@talos-kmod/kmod';
+import {
+  readCertificate,
+  readModule,
+  readModuleSummary,
+  verifyModuleSignature,
+} from '@talos-kmod/kmod';
 import { syntheticModule } from './helpers/synthetic-elf';
 import { appendSignature, makeCms, makeSigner, signSynthetic } from './helpers/synthetic-cms';
 
@@ -14,81 +19,138 @@ function pem(der: Uint8Array): string {
   return `-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`;
 }
 
+function flip(bytes: Uint8Array, at: number): Uint8Array {
+  const out = bytes.slice();
+  out[at] = (out[at] ?? 0) ^ 0x01;
+  return out;
+}
+
 describe('verifyModuleSignature', () => {
   const cases = [
-    { key: 'rsa', hash: 'sha256', signedAttributes: false, useKeyId: false },
-    { key: 'rsa', hash: 'sha512', signedAttributes: false, useKeyId: true },
-    { key: 'rsa', hash: 'sha384', signedAttributes: true, useKeyId: false },
-    { key: 'ec', hash: 'sha256', signedAttributes: false, useKeyId: false },
-    { key: 'ec', hash: 'sha384', signedAttributes: true, useKeyId: true },
+    { key: 'rsa', hash: 'sha256', useKeyId: false },
+    { key: 'rsa', hash: 'sha512', useKeyId: true },
+    { key: 'rsa', hash: 'sha384', useKeyId: false },
+    { key: 'ec', hash: 'sha256', useKeyId: false },
+    { key: 'ec', hash: 'sha384', useKeyId: true },
   ] as const;
 
   it.each(cases)(
-    'verifies $key/$hash (signed attributes: $signedAttributes, key id: $useKeyId) and rejects a tampered byte',
-    ({ key, hash, signedAttributes, useKeyId }) => {
+    'verifies $key/$hash (key id: $useKeyId) and calls a changed byte a bad signature',
+    ({ key, hash, useKeyId }) => {
       const signer = key === 'ec' ? ec : rsa;
-      const signed = signSynthetic(module, signer, { hash, signedAttributes, useKeyId });
-      expect(verifyModuleSignature(signed, signer.certDer)).toEqual({ verified: true });
-      const tampered = signed.slice();
-      tampered[200] = (tampered[200] ?? 0) ^ 0x01;
-      const result = verifyModuleSignature(tampered, signer.certDer);
-      expect(result.verified).toBe(false);
+      const signed = signSynthetic(module, signer, { hash, useKeyId });
+      const fingerprint = readCertificate(signer.certDer).sha256Fingerprint;
+      expect(verifyModuleSignature(signed, signer.certDer)).toEqual({
+        verified: true,
+        verdict: 'verified',
+        certificate: fingerprint,
+      });
+      const result = verifyModuleSignature(flip(signed, 200), signer.certDer);
+      expect(result).toMatchObject({
+        verified: false,
+        verdict: 'bad-signature',
+        certificate: fingerprint,
+      });
       expect(result.reason).toMatch(/changed after signing/);
     },
   );
 
-  it('accepts the certificate as PEM text and as PEM bytes', () => {
+  it('calls signed attributes unsupported, as the kernel refuses them (has authattrs)', () => {
+    const signed = signSynthetic(module, rsa, { hash: 'sha384', signedAttributes: true });
+    expect(verifyModuleSignature(signed, rsa.certDer)).toEqual({
+      verified: false,
+      verdict: 'unsupported',
+      reason: expect.stringContaining('has authattrs'),
+    });
+  });
+
+  it('accepts the certificate as PEM text, PEM bytes and among several PEM blocks', () => {
     const signed = signSynthetic(module, rsa);
     expect(verifyModuleSignature(signed, pem(rsa.certDer)).verified).toBe(true);
     expect(verifyModuleSignature(signed, new TextEncoder().encode(pem(rsa.certDer))).verified).toBe(
       true,
     );
+    expect(verifyModuleSignature(signed, pem(ec.certDer) + pem(rsa.certDer)).verified).toBe(true);
   });
 
-  it('rejects a certificate for another key with another serial', () => {
+  it('calls a certificate for another key with another serial an unknown key, naming both', () => {
     const signed = signSynthetic(module, rsa);
     const result = verifyModuleSignature(signed, ec.certDer);
-    expect(result).toEqual({
-      verified: false,
-      reason: expect.stringContaining('signed by another key'),
-    });
+    expect(result.verdict).toBe('unknown-key');
+    expect(result.reason).toContain('serial 01:02');
+    expect(result.reason).toContain('serial 03:04');
+    expect(result.certificate).toBeUndefined();
   });
 
-  it('rejects another key that claims the same issuer and serial', () => {
+  it('says the signer name is the same but the key is not when only the key differs', () => {
+    const other = makeSigner({ key: 'rsa', serial: [0x09] });
+    const result = verifyModuleSignature(signSynthetic(module, rsa), other.certDer);
+    expect(result.verdict).toBe('unknown-key');
+    expect(result.reason).toMatch(/signer name is the same but the key is not/);
+  });
+
+  it('calls another key that claims the same issuer and serial a bad signature', () => {
     const impostor = makeSigner({ key: 'rsa', serial: [0x01, 0x02] });
     const result = verifyModuleSignature(signSynthetic(module, rsa), impostor.certDer);
-    expect(result.verified).toBe(false);
-    expect(result.reason).toMatch(/does not match the module content/);
+    expect(result.verdict).toBe('bad-signature');
+    expect(result.reason).toMatch(/does not match the module's content/);
   });
 
-  it('rejects another key when the module names its key by subject key identifier', () => {
+  it('calls a signature block copied from another module a bad signature', () => {
+    const other = syntheticModule({ bits: 64, endian: 'little', machine: 62 }).bytes;
+    const copied = appendSignature(other, makeCms(module, rsa));
+    expect(verifyModuleSignature(copied, rsa.certDer).verdict).toBe('bad-signature');
+  });
+
+  it('calls another key named by subject key identifier an unknown key', () => {
     const signed = signSynthetic(module, rsa, { useKeyId: true });
     const result = verifyModuleSignature(signed, makeSigner().certDer);
-    expect(result.reason).toMatch(/subject key identifier .* the certificate's is/);
+    expect(result.verdict).toBe('unknown-key');
+    expect(result.reason).toMatch(/^signed by subject key identifier [0-9A-F:]+, but the kernel/);
   });
 
-  it('rejects a signature whose algorithm does not fit the key', () => {
+  it('calls a signature whose algorithm does not fit the key a bad signature', () => {
     const der = makeCms(module, rsa, { signatureOid: '1.2.840.10045.4.3.2' });
     const result = verifyModuleSignature(appendSignature(module, der), rsa.certDer);
+    expect(result.verdict).toBe('bad-signature');
     expect(result.reason).toMatch(/holds a rsa key but the signature is ecdsa-with-SHA256/);
   });
 
-  it('rejects an unsupported signature algorithm by name', () => {
+  it('calls an unknown signature algorithm unsupported, by name', () => {
     const der = makeCms(module, rsa, { signatureOid: '1.2.3.4' });
     const result = verifyModuleSignature(appendSignature(module, der), rsa.certDer);
-    expect(result.reason).toBe('signature algorithm 1.2.3.4 is not supported');
+    expect(result.verdict).toBe('unsupported');
+    expect(result.reason).toMatch(/^signature algorithm 1\.2\.3\.4 is not one the kernel verifies/);
+  });
+
+  it('calls an unknown digest algorithm unsupported, by name', () => {
+    const der = makeCms(module, rsa, { digestOid: '1.2.3.5' });
+    const result = verifyModuleSignature(appendSignature(module, der), rsa.certDer);
+    expect(result).toMatchObject({
+      verdict: 'unsupported',
+      reason: expect.stringContaining('1.2.3.5'),
+    });
+  });
+
+  it('calls non-zero module_signature fields unsupported', () => {
+    const signed = appendSignature(module, makeCms(module, rsa), { hash: 4 });
+    expect(verifyModuleSignature(signed, rsa.certDer).verdict).toBe('unsupported');
   });
 
   it('says when the module is not signed', () => {
     expect(verifyModuleSignature(module, rsa.certDer)).toEqual({
       verified: false,
+      verdict: 'unsigned',
       reason: 'the module is not signed',
     });
   });
 
   it('says when the signature cannot be read', () => {
     const result = verifyModuleSignature(appendSignature(module, Uint8Array.of(5, 0)), rsa.certDer);
-    expect(result.reason).toMatch(/^the signature cannot be read: signature is not a readable/);
+    expect(result.verdict).toBe('unsupported');
+    expect(result.reason).toMatch(
+      /^the signature block cannot be read: signature is not a readable/,
+    );
   });
 
   it.each([
@@ -99,5 +161,37 @@ describe('verifyModuleSignature', () => {
     const result = verifyModuleSignature(signSynthetic(module, rsa), cert);
     expect(result.verified).toBe(false);
     expect(result.reason).toMatch(/^the certificate cannot be read: /);
+  });
+});
+
+describe('readModule and readModuleSummary with certificates', () => {
+  const certificates = [readCertificate(ec.certDer), readCertificate(rsa.certDer)];
+  const signed = signSynthetic(module, rsa, { hash: 'sha512' });
+
+  it('add a verification only when certificates are given', async () => {
+    expect((await readModule(signed)).verification).toBeUndefined();
+    expect((await readModule(signed, { certificates })).verification).toEqual({
+      verdict: 'verified',
+      reason: expect.stringContaining('signature verified with'),
+      certificate: certificates[1]?.sha256Fingerprint,
+    });
+  });
+
+  it('verify a module that arrived in many pieces without joining it, and see a change in any piece', async () => {
+    const cuts = [1, 7, 64, 65, 300, signed.length - 40, signed.length - 3];
+    const pieces = (bytes: Uint8Array) =>
+      [0, ...cuts].map((from, i) => bytes.subarray(from, cuts[i] ?? bytes.length));
+    const summary = await readModuleSummary(pieces(signed), { certificates });
+    expect(summary.verification?.verdict).toBe('verified');
+    const changed = await readModuleSummary(pieces(flip(signed, 66)), { certificates });
+    expect(changed.verification?.verdict).toBe('bad-signature');
+  });
+
+  it('judge every signed module an unknown key against an empty certificate list', async () => {
+    const summary = await readModuleSummary(signed, { certificates: [] });
+    expect(summary.verification).toEqual({
+      verdict: 'unknown-key',
+      reason: expect.stringContaining('the kernel holds no certificate'),
+    });
   });
 });

@@ -16,3 +16,5 @@ export { formatReportMarkdown } from './format-markdown';
 export { failureMessage, describeCounts, orderedChecks } from './internal/summary';
 export type { FileTree, FileWalkOptions, OpenedImage } from './internal/file-tree';
 export { openFileTrees } from './internal/file-tree';
+export type { TrustedCertificates } from './trusted-certificates';
+export { readTrustedCertificatesFile } from './trusted-certificates';

@@ -1,29 +1,29 @@
 /**
  * `talos-kmod modinfo <file>…`: what `modinfo` prints for each module (`.ko`, `.ko.xz`, `.ko.zst`,
- * `.ko.gz`), plus `signed: yes|no` and any problems; `--cert FILE` also verifies each signature;
- * `--json` prints an array of objects instead. Exit 1 when a file could not be read, is not a
- * module, or fails verification; 2 when the certificate cannot be read.
+ * `.ko.gz`), plus `signed: yes|no` and any problems; `--verify-with KERNEL|CERT` also judges each
+ * signature against the certificates the kernel trusts (a `verdict:` line); `--json` prints an
+ * array of objects instead. Exit 1 when a file could not be read, is not a module, or is not
+ * verified; 2 when the certificates cannot be read.
  */
-import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { UserError, describeError } from '@talos-kmod/common';
-import type { ModuleInfo, VerifyResult } from '@talos-kmod/kmod';
+import { describeError, isUserError } from '@talos-kmod/common';
+import type { CertificateInfo, ModuleInfo } from '@talos-kmod/kmod';
 import { exitCodes } from '../io';
-import { loadKmod } from '../lazy';
+import { loadKmod, loadPipeline } from '../lazy';
 import type { RegisterCommand } from './index';
 
 type Kmod = Awaited<ReturnType<typeof loadKmod>>;
 
 interface Flags {
   json?: boolean;
+  verifyWith?: string;
   cert?: string;
 }
 
 interface Report {
   file: string;
   info?: ModuleInfo;
-  verification?: VerifyResult;
   error?: string;
 }
 
@@ -32,25 +32,13 @@ function unreadable(info: ModuleInfo): boolean {
   return info.modinfo.length === 0 && info.problems.length > 0;
 }
 
-async function inspectWithCert(k: Kmod, file: string, cert: Uint8Array): Promise<Report> {
-  const data = await readFile(file).catch((e: unknown) => {
-    const code = (e as { code?: unknown }).code;
-    throw new UserError(
-      `cannot read module file ${file}: ${typeof code === 'string' ? code : describeError(e)}; check the path and permissions`,
-    );
-  });
-  const out = await k.decompressModule(data, { fileName: file });
-  // readModule reports a decompression failure the same way as without --cert.
-  if ('problem' in out) return { file, info: await k.readModule(data, { fileName: file }) };
-  const info = { ...k.inspectModule(out.data, { fileName: file }), compression: out.compression };
-  return { file, info, verification: k.verifyModuleSignature(out.data, cert) };
-}
-
-async function inspectOne(k: Kmod, file: string, cert: Uint8Array | undefined): Promise<Report> {
+async function inspectOne(
+  k: Kmod,
+  file: string,
+  certificates: readonly CertificateInfo[] | undefined,
+): Promise<Report> {
   try {
-    return cert
-      ? await inspectWithCert(k, file, cert)
-      : { file, info: await k.readModuleFile(file) };
+    return { file, info: await k.readModuleFile(file, certificates ? { certificates } : {}) };
   } catch (e: unknown) {
     return { file, error: describeError(e) };
   }
@@ -67,38 +55,39 @@ function printText(
     return;
   }
   const lines = k.formatModinfo(r.info, resolve(r.file));
-  if (r.verification) {
-    lines.push(
-      `${'verified:'.padEnd(16)}${r.verification.verified ? 'yes' : `no (${r.verification.reason ?? 'unknown reason'})`}`,
-    );
-  }
+  const v = r.info.verification;
+  if (v) lines.push(`${'verdict:'.padEnd(16)}${v.verdict} (${v.reason})`);
   for (const p of r.info.problems) lines.push(`${'problem:'.padEnd(16)}${p}`);
   write(`${lines.join('\n')}\n`);
 }
 
 function toJson(k: Kmod, r: Report): unknown {
   if (!r.info) return { file: r.file, error: r.error };
-  return {
-    file: r.file,
-    ...k.moduleInfoToJson(r.info),
-    ...(r.verification ? { verification: r.verification } : {}),
-  };
+  return { file: r.file, ...k.moduleInfoToJson(r.info) };
 }
 
 function indent(json: string): string {
   return json.replace(/^/gm, '  ');
 }
 
-async function readCert(path: string): Promise<Uint8Array> {
+/** The certificates `spec` (certificate file, kernel file or image) holds; exit 2 when it cannot be read. */
+async function readTrust(
+  spec: string,
+  log: (s: string) => void,
+): Promise<readonly CertificateInfo[]> {
+  const { readTrustedCertificatesFile } = await loadPipeline();
   try {
-    return await readFile(path);
+    const trust = await readTrustedCertificatesFile(spec);
+    for (const p of trust.problems) log(`warning: ${trust.source}: ${p}\n`);
+    for (const c of trust.certificates) {
+      log(
+        `trusting ${c.subject} (serial ${c.serialNumber}, SHA-256 ${c.sha256Fingerprint}) from ${trust.source}\n`,
+      );
+    }
+    return trust.certificates;
   } catch (e: unknown) {
-    throw Object.assign(
-      new UserError(
-        `cannot read certificate ${path}: ${describeError(e)}; pass a PEM or DER X.509 file`,
-      ),
-      { exitCode: exitCodes.usage },
-    );
+    if (isUserError(e)) Object.assign(e, { exitCode: exitCodes.usage });
+    throw e;
   }
 }
 
@@ -111,11 +100,16 @@ export const registerModinfo: RegisterCommand = (program: Command, context) => {
     )
     .argument('<file...>', 'kernel module files')
     .option('--json', 'print an array of JSON objects')
-    .option('--cert <file>', 'verify each signature against this X.509 certificate (PEM or DER)')
+    .option(
+      '--verify-with <file>',
+      'judge each signature against the certificates of this kernel file (vmlinuz, UKI) or PEM/DER certificate file',
+    )
+    .option('--cert <file>', 'the same as --verify-with')
     .action(async (files: string[], flags: Flags) => {
       const k = await loadKmod();
       const ctx = context();
-      const cert = flags.cert ? await readCert(flags.cert) : undefined;
+      const spec = flags.verifyWith ?? flags.cert;
+      const cert = spec ? await readTrust(spec, (s) => ctx.io.stderr.write(s)) : undefined;
       const out = (s: string) => ctx.io.stdout.write(s);
       // Reports are written as they come and not kept: a kernel has thousands of modules.
       let failed = 0;
@@ -126,12 +120,13 @@ export const registerModinfo: RegisterCommand = (program: Command, context) => {
         if (flags.json)
           out(`${i > 0 ? ',' : ''}\n${indent(JSON.stringify(toJson(k, r), null, 2))}`);
         else printText(k, r, out, (s) => ctx.io.stderr.write(s));
-        if (!r.info || unreadable(r.info) || (r.verification && !r.verification.verified)) failed++;
+        const v = r.info?.verification;
+        if (!r.info || unreadable(r.info) || (v && v.verdict !== 'verified')) failed++;
       }
       if (flags.json) out('\n]\n');
       if (failed > 0) {
         ctx.io.stderr.write(
-          `${failed} of ${files.length} module(s) could not be read${cert ? ' or failed verification' : ''}\n`,
+          `${failed} of ${files.length} module(s) could not be read${cert ? ' or are not verified' : ''}\n`,
         );
         ctx.setExitCode(exitCodes.failed);
       }

@@ -10,6 +10,8 @@ import { forEachModinfoValue, parseModinfo } from './elf/modinfo';
 import { parseExtendedVersions, parseVersions, type SymbolVersion } from './elf/versions';
 import { readSignatureTrailer, type SignatureTrailer } from './signature/trailer';
 import type { ByteSource } from './source';
+import type { CertificateInfo } from '../certificate';
+import { judgeSignature, type ContentFeed } from './verify/judge-signature';
 
 const FULL_SECTIONS = ['.modinfo', '__versions', '__version_ext_names', '__version_ext_crcs'];
 const SUMMARY_SECTIONS = ['.modinfo'];
@@ -19,6 +21,8 @@ const SUMMARY_KEYS = ['name', 'vermagic', 'depends', 'firmware', 'license', 'src
 interface InspectOptions {
   fileName?: string;
   compression?: Compression;
+  /** Verify the signature against these, hashing the content read through `feed`. */
+  verify?: { certificates: readonly CertificateInfo[]; feed: ContentFeed };
 }
 
 /** Inspects `src` fully; the signature trailer is returned too so verification can reuse it. */
@@ -45,6 +49,7 @@ export function inspectSource(
     }
     info.versions = versions;
   });
+  verifyInto(info, trailer, options);
   return { info, trailer };
 }
 
@@ -54,7 +59,7 @@ export function inspectSource(
  */
 export function summarizeSource(src: ByteSource, options: InspectOptions = {}): ModuleSummary {
   const info = emptySummary(src, options);
-  readModuleParts(src, info, SUMMARY_SECTIONS, (_elf, section) => {
+  const trailer = readModuleParts(src, info, SUMMARY_SECTIONS, (_elf, section) => {
     const modinfo = section('.modinfo');
     if (modinfo !== undefined) {
       forEachModinfoValue(modinfo, SUMMARY_KEYS, (key, value) =>
@@ -63,7 +68,22 @@ export function summarizeSource(src: ByteSource, options: InspectOptions = {}): 
     }
     finishModinfo(info, modinfo !== undefined);
   });
+  verifyInto(info, trailer, options);
   return info;
+}
+
+function verifyInto(info: ModuleSummary, trailer: SignatureTrailer, options: InspectOptions): void {
+  const v = options.verify;
+  if (!v) return;
+  try {
+    info.verification = judgeSignature(trailer, info.problems, v.feed, v.certificates);
+  } catch (e: unknown) {
+    // Defence in depth, as in readModuleParts: the judge checks its input, so this is a bug.
+    info.verification = {
+      verdict: 'unsupported',
+      reason: `verification failed unexpectedly: ${e instanceof Error ? e.message : String(e)}`,
+    };
+  }
 }
 
 function emptySummary(src: ByteSource, options: InspectOptions): ModuleSummary {

@@ -1,8 +1,11 @@
 /**
  * Paths a system extension may carry, by Talos version (`AllowedPaths` in siderolabs/talos
  * pkg/machinery/extensions/extensions.go on each release branch). Talos tests each non-directory
- * under `rootfs` with a plain string prefix test against this list.
+ * under `rootfs` with a plain string prefix test against this list (validate.go
+ * `validateContents`), so `/usr/localevil/x` passes there; here the comparison is on `/`
+ * boundaries, stricter than the node, as a verdict must never be looser than what it predicts.
  */
+import { isUnderPrefix } from '../layout/entry-path';
 import { compareVersions, type TalosVersion } from './talos-version';
 
 const v = (major: number, minor: number): TalosVersion => ({
@@ -116,9 +119,12 @@ export function allowedExtensionPaths(talos?: TalosVersion): readonly string[] {
   return paths;
 }
 
-/** True when `absolutePath` (with a leading `/`) starts with an allowed prefix (Talos's test). */
+/**
+ * True when the normalised `absolutePath` (with a leading `/`) is an allowed path or lies below
+ * one, on segment boundaries (`/usr/local/x` yes, `/usr/localevil/x` no).
+ */
 export function isAllowedExtensionPath(absolutePath: string, allowed: readonly string[]): boolean {
-  return allowed.some((prefix) => absolutePath.startsWith(prefix));
+  return allowed.some((prefix) => isUnderPrefix(absolutePath, prefix));
 }
 
 /** The allowed directory for udev rules (`/usr/lib/udev/rules.d`, before 1.9 `/usr/etc/udev/rules.d`). */

@@ -6,8 +6,14 @@
  * Talos's world-writable test reads permission bits from `fs.DirEntry.Type()`, which carries none,
  * so upstream never trips it; this check reads the real mode bits and reports what the rule means
  * to forbid.
+ *
+ * Talos walks an unpacked directory, where every name is plain; a layer's tar is not. Here a name
+ * with `..` or an absolute name is refused outright, allowed prefixes are compared on `/`
+ * boundaries, and a link that leads out of `rootfs/` (a symlink whose `..` climbs above it, a hard
+ * link to a file outside it) fails: unpacking such a link on the build host writes or reads there.
  */
 import type { LayoutEntry } from '../layout/types';
+import { normalizeEntryPath, resolveLinkTarget } from '../layout/entry-path';
 import { allowedExtensionPaths, isAllowedExtensionPath } from './allowed-paths';
 import { fail, withPass, type RuleFinding } from './findings';
 import { formatVersion, type TalosVersion } from './talos-version';
@@ -45,6 +51,32 @@ function capped(
   return [...findings.slice(0, max), summary(findings.length - max)];
 }
 
+/** A failure when link entry `e` (at `inner` below `rootfs/`) leads out of `rootfs/`. */
+function linkProblem(e: LayoutEntry, inner: string): RuleFinding | undefined {
+  const target = e.linkTarget;
+  if (target === undefined) return undefined;
+  if (e.type === 'symlink' && resolveLinkTarget(inner, target).escapes) {
+    return fail(
+      'extension.link-target',
+      'error',
+      `symlink "/${inner}" points to "${target}", which climbs above the extension's root: unpacked on the build host it leads out of the extension's folder. Point it at a path inside the extension (relative, without climbing above /) or leave it out`,
+      { path: e.path },
+    );
+  }
+  if (e.type === 'hardlink') {
+    const to = normalizeEntryPath(target);
+    if (!to.ok || !to.path.startsWith('rootfs/')) {
+      return fail(
+        'extension.link-target',
+        'error',
+        `hard link "/${inner}" names "${target}", ${to.ok ? 'which is outside rootfs/' : `which cannot be placed (${to.reason})`}: an extension's files must all sit under rootfs/. Copy the file instead, or link to a file under rootfs/`,
+        { path: e.path },
+      );
+    }
+  }
+  return undefined;
+}
+
 /** Checks every entry under `rootfs/` in `entries` (paths relative to the image root). */
 export function validateExtensionContents(
   entries: Iterable<LayoutEntry>,
@@ -58,10 +90,25 @@ export function validateExtensionContents(
   const badPaths: RuleFinding[] = [];
   const special: RuleFinding[] = [];
   const writable: RuleFinding[] = [];
+  const links: RuleFinding[] = [];
   for (const e of entries) {
-    if (e.path !== 'rootfs' && !e.path.startsWith('rootfs/')) continue;
-    const inner = e.path.slice('rootfs/'.length);
+    const name = normalizeEntryPath(e.path);
+    if (!name.ok) {
+      badPaths.push(
+        fail(
+          'extension.allowed-path',
+          'error',
+          `entry "${e.path}" cannot be placed: ${name.reason}. Talos and the imager place files by name, and this one would land where no rule here looks; rebuild the image from a plain directory tree (no ".." segments, no absolute names)`,
+          { path: e.path },
+        ),
+      );
+      continue;
+    }
+    if (name.path !== 'rootfs' && !name.path.startsWith('rootfs/')) continue;
+    const inner = name.path.slice('rootfs/'.length);
     const abs = `/${inner}`;
+    const link = linkProblem(e, inner);
+    if (link) links.push(link);
     if (e.type !== 'symlink' && (e.mode & 0o002) !== 0) {
       writable.push(
         fail(
@@ -112,6 +159,11 @@ export function validateExtensionContents(
       capped(writable, max, more('extension.world-writable', 'world-writable entries')),
       'extension.world-writable',
       'nothing is world-writable',
+    ),
+    ...withPass(
+      capped(links, max, more('extension.link-target', 'links that leave rootfs/')),
+      'extension.link-target',
+      'every link stays inside rootfs/',
     ),
   ];
 }

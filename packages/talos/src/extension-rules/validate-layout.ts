@@ -12,7 +12,8 @@ export function rootNames(entries: Iterable<LayoutEntry>): Map<string, string> {
   for (const e of entries) {
     const slash = e.path.indexOf('/');
     const name = slash < 0 ? e.path : e.path.slice(0, slash);
-    if (name === '' || name === '.') continue;
+    // `..` and absolute names are the contents check's (extension.allowed-path)
+    if (name === '' || name === '.' || name === '..') continue;
     if (slash < 0) names.set(name, e.type);
     else if (!names.has(name)) names.set(name, 'directory');
   }

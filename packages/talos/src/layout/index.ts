@@ -13,5 +13,12 @@ export {
   kernelReleaseDirs,
   splitModulePath,
 } from './module-paths';
+export type { EntryPath, LinkResolution } from './entry-path';
+export {
+  normalizeEntryPath,
+  entryPathProblem,
+  isUnderPrefix,
+  resolveLinkTarget,
+} from './entry-path';
 export type { BootRelease, BootReleaseSource } from './boot-release';
 export { bootImageRelease } from './boot-release';

@@ -5,6 +5,7 @@
  * pkg/machinery/imager/quirks: `KernelModulesPath`, `FirmwarePath`, cut at 1.10.0, prerelease ignored).
  */
 import { coreVersion, isBefore, type TalosVersion } from '../extension-rules/talos-version';
+import { entryPathProblem } from './entry-path';
 
 /** File name endings of kernel modules, plain and compressed. */
 export const moduleSuffixes: readonly string[] = ['.ko', '.ko.xz', '.ko.zst', '.ko.gz'];
@@ -49,7 +50,8 @@ export function otherModulesRoot(root: string): string {
 /**
  * The kernel release directories directly under `root` (e.g. `usr/lib/modules`), sorted: every
  * directory entry at that depth, and every name that has entries below it (layers need not
- * carry parent directories).
+ * carry parent directories). Names with a `..` segment or another unplaceable form are skipped:
+ * they are no release directory, whatever string sits at that depth.
  */
 export function kernelReleaseDirs(
   entries: Iterable<{ path: string; type: string }>,
@@ -58,7 +60,7 @@ export function kernelReleaseDirs(
   const prefix = `${root}/`;
   const found = new Set<string>();
   for (const e of entries) {
-    if (!e.path.startsWith(prefix)) continue;
+    if (!e.path.startsWith(prefix) || entryPathProblem(e.path) !== undefined) continue;
     const rest = e.path.slice(prefix.length);
     const slash = rest.indexOf('/');
     if (slash > 0) found.add(rest.slice(0, slash));
@@ -69,14 +71,14 @@ export function kernelReleaseDirs(
 
 /**
  * Splits a module path `<root>/<kver>/<rest>` into its kernel release directory and the rest, or
- * undefined when `path` is not below `root/<kver>/`.
+ * undefined when `path` is not below `root/<kver>/` (or is not a plain name, e.g. has `..`).
  */
 export function splitModulePath(
   path: string,
   root: string,
 ): { release: string; rest: string } | undefined {
   const prefix = `${root}/`;
-  if (!path.startsWith(prefix)) return undefined;
+  if (!path.startsWith(prefix) || entryPathProblem(path) !== undefined) return undefined;
   const rest = path.slice(prefix.length);
   const slash = rest.indexOf('/');
   if (slash <= 0) return undefined;

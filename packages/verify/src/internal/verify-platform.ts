@@ -5,6 +5,7 @@ import { checkArch } from './checks/arch';
 import { checkExtension } from './checks/extension';
 import { checkInstaller, checkKind } from './checks/kind';
 import { checkKernelRelease } from './checks/kernel-release';
+import { checkPathNames } from './checks/path-names';
 import { checkDepends, checkFirmware, checkRequiredModules } from './checks/modules';
 import { checkSignatures } from './checks/signatures';
 import { checkUdev } from './checks/udev';
@@ -66,12 +67,19 @@ export async function verifyTree(
   let release: { outcomes: Outcome[]; release?: string } = { outcomes: [] };
   let outcomes: Outcome[];
   if (kind.kind === 'installer') {
-    outcomes = [...checkKind(ctx), ...extra, ...checkInstaller(ctx), ...installerModules(ctx)];
+    outcomes = [
+      ...checkKind(ctx),
+      ...extra,
+      ...checkPathNames(ctx),
+      ...checkInstaller(ctx),
+      ...installerModules(ctx),
+    ];
   } else {
     release = checkKernelRelease(ctx, modules);
     outcomes = [
       ...checkKind(ctx),
       ...extra,
+      ...checkPathNames(ctx),
       ...checkExtension(ctx),
       ...release.outcomes,
       ...checkArch(tree.platform, modules),
