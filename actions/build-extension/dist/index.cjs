@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse(src, reviver, options) {
+    function parse2(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.parseAllDocuments = parseAllDocuments3;
     exports2.parseDocument = parseDocument;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result;
     }
-    function parse(text, options = {}) {
+    function parse2(text, options = {}) {
       const normalized = normalize(text, options);
       return {
         bytes: decode(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse: parse2 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse(text, options = {}) {
+    function parse2(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse
+      parse: parse2
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse(name, text, ...args) {
+    function parse2(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize,
-      parse,
+      parse: parse2,
       format,
       transcode,
       detect,
@@ -38583,6 +38583,10 @@ var UserError = class extends Error {
     this.details = options.details ?? [];
   }
 };
+var InputError = class extends UserError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  inputError = true;
+};
 function isUserError(e) {
   return e instanceof UserError || e instanceof Error && e.name === "UserError";
 }
@@ -38744,7 +38748,7 @@ var ParsedReference = class {
   }
 };
 function invalid(input, why) {
-  return new UserError(
+  return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
   );
 }
@@ -38826,7 +38830,7 @@ function parsePlatform(s) {
   const parts = s.trim().split("/");
   const [os5, architecture, variant] = parts;
   if (parts.length < 2 || parts.length > 3 || !os5 || !architecture || !parts.every((p) => part.test(p))) {
-    throw new UserError(
+    throw new InputError(
       `invalid platform '${s}': expected os/architecture[/variant] in lower case, e.g. linux/amd64 or linux/arm64/v8`
     );
   }
@@ -41191,7 +41195,7 @@ async function readMakefile(dir, what) {
     return parseMakefile(await (0, import_promises3.readFile)(path, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
-      throw new UserError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
+      throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
         cause: e
       });
     }
@@ -41351,14 +41355,14 @@ async function readExtensionsCheckout(dir) {
     () => false
   );
   if (!isDir) {
-    throw new UserError(
+    throw new InputError(
       `extensions directory '${dir}' does not exist: check out your extensions fork there first`
     );
   }
   const makefile = await readMakefile(abs, what);
   const targets = makefile.targets.map((t) => t.name);
   if (makeVariable(makefile, "PKGS_PREFIX") === void 0) {
-    throw new UserError(
+    throw new InputError(
       `'${dir}' is not ${what}: its Makefile has no PKGS_PREFIX variable` + (targets.includes("kernel") ? " (it looks like a pkgs checkout: point pkgs-dir at it instead)" : "")
     );
   }
@@ -41387,7 +41391,7 @@ async function resolveExtension(checkout, name) {
     const byFolder = [...checkout.packages.values()].find(
       (e) => e.folder === name || e.folder.endsWith(`/${name}`)
     );
-    throw new UserError(
+    throw new InputError(
       `extension '${name}' is not a target of the extensions checkout at ${checkout.dir}` + (byFolder && byFolder.name !== name && all.includes(byFolder.name) ? ` (the folder ${byFolder.folder} holds the extension '${byFolder.name}')` : "") + (entry ? `: it has a pkg.yaml (${entry.folder}) but is not in the Makefile's TARGETS` : "") + `. Extensions available: ${all.join(", ") || "none"}`
     );
   }
@@ -41643,6 +41647,9 @@ function metadataFileCiArg(dir) {
   return `--metadata-file=${dir}/$*.metadata.json`;
 }
 
+// packages/talos/src/installer/extensions-config.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
 // packages/talos/src/ttl/ttl-sh.ts
 var ttlShMaxSeconds = 24 * 60 * 60;
 
@@ -41768,7 +41775,7 @@ var history = [
 ];
 
 // packages/talos/src/extension-rules/manifest.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 
 // packages/pipeline/src/shared/docker-credentials.ts
 var import_promises8 = require("node:fs/promises");

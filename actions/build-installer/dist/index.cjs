@@ -26392,7 +26392,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse(src, reviver, options) {
+    function parse2(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -26433,7 +26433,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.parseAllDocuments = parseAllDocuments3;
     exports2.parseDocument = parseDocument;
     exports2.stringify = stringify;
@@ -31798,7 +31798,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -31998,7 +31998,7 @@ var require_hex = __commonJS({
       }
       return result2;
     }
-    function parse(text, options = {}) {
+    function parse2(text, options = {}) {
       const normalized = normalize2(text, options);
       return {
         bytes: decode(normalized),
@@ -32017,7 +32017,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse: parse2 };
   }
 });
 
@@ -32184,7 +32184,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -32282,7 +32282,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse(text, options = {}) {
+    function parse2(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -32299,7 +32299,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -32311,7 +32311,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse
+      parse: parse2
     };
   }
 });
@@ -32645,7 +32645,7 @@ var require_convert = __commonJS({
     function normalize2(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse(name, text, ...args) {
+    function parse2(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -32665,7 +32665,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize: normalize2,
-      parse,
+      parse: parse2,
       format,
       transcode,
       detect,
@@ -39133,6 +39133,10 @@ var UserError = class extends Error {
     this.details = options.details ?? [];
   }
 };
+var InputError = class extends UserError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  inputError = true;
+};
 function isUserError(e) {
   return e instanceof UserError || e instanceof Error && e.name === "UserError";
 }
@@ -39307,7 +39311,7 @@ function makeReference(registry, repository, tag, digest) {
   return new ParsedReference(registry, repository, tag, digest);
 }
 function invalid(input, why) {
-  return new UserError(
+  return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
   );
 }
@@ -39389,7 +39393,7 @@ function parsePlatform(s) {
   const parts = s.trim().split("/");
   const [os5, architecture, variant] = parts;
   if (parts.length < 2 || parts.length > 3 || !os5 || !architecture || !parts.every((p) => part.test(p))) {
-    throw new UserError(
+    throw new InputError(
       `invalid platform '${s}': expected os/architecture[/variant] in lower case, e.g. linux/amd64 or linux/arm64/v8`
     );
   }
@@ -42212,7 +42216,8 @@ async function indexTarFile(path, what) {
       try {
         header2 = decodeHeader(block);
       } catch {
-        throw new UserError(
+        const Failure = offset === 0 ? InputError : UserError;
+        throw new Failure(
           `${what} ${path} is not a valid tar archive (bad header at byte ${offset})`
         );
       }
@@ -42231,7 +42236,7 @@ async function indexTarFile(path, what) {
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new UserError(`${what} ${path} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${path} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -42288,7 +42293,7 @@ async function indexTarFile(path, what) {
 async function readHead(path, what) {
   const fh = await (0, import_promises4.open)(path, "r").catch((e) => {
     const code2 = e.code;
-    throw new UserError(
+    throw new InputError(
       code2 === "ENOENT" ? `${what} ${path} does not exist: check the path` : `cannot open ${what} ${path}: ${e.message}`
     );
   });
@@ -42768,21 +42773,41 @@ function splitPathRef(rest) {
   }
   return { path: rest };
 }
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json) or oci:DIR (an OCI layout directory)";
+function looksLikePath(spec) {
+  return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
+}
+function recognisePath(spec) {
+  const path = (0, import_node_path5.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path)) {
+    throw new InputError(
+      `image source '${spec}' looks like a path, but ${path} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path).isDirectory()) {
+    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path, "index.json"))) return { transport: "oci", path };
+    throw new InputError(
+      `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
+    );
+  }
+  return { transport: "archive", path };
+}
 function parseSourceSpec(spec) {
   const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
   if (spec.startsWith("docker://"))
     return { transport: "docker", reference: spec.slice("docker://".length) };
   if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
     const transport = m[1];
-    if (!m[2]) throw new UserError(`image source '${spec}' has no path after '${transport}:'`);
+    if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
     const { path, ref } = splitPathRef(m[2]);
     return { transport, path: (0, import_node_path5.resolve)(path), ...ref !== void 0 ? { ref } : {} };
   }
   if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
-    throw new UserError(
+    throw new InputError(
       `image source '${spec}': the '${m[1]}:' transport is not supported; use docker-archive:, oci-archive:, oci: or a registry reference`
     );
   }
+  if (looksLikePath(spec)) return recognisePath(spec);
   return { transport: "docker", reference: spec };
 }
 async function openImage(spec, options = {}) {
@@ -42792,30 +42817,39 @@ async function openImage(spec, options = {}) {
     const client = options.client ?? createRegistryClient(options);
     return sourceFromStore(registryStore(client, ref, !options.client));
   }
-  const description = `${parsed.transport}:${parsed.path}${parsed.ref !== void 0 ? `:${parsed.ref}` : ""}`;
+  const description = parsed.transport === "archive" ? parsed.path : `${parsed.transport}:${parsed.path}${parsed.ref !== void 0 ? `:${parsed.ref}` : ""}`;
   if (parsed.transport === "oci") {
     if (!await isDirectory2(parsed.path)) {
-      throw new UserError(
+      throw new InputError(
         `${description}: ${parsed.path} is not a directory; an OCI layout is a directory with index.json (for a tar use oci-archive:)`
       );
     }
     return sourceFromStore(await layoutStore(directoryFiles(parsed.path), description, parsed.ref));
   }
-  const archive = await openArchive(parsed.path, parsed.transport);
+  const archive = await openArchive(
+    parsed.path,
+    parsed.transport === "archive" ? "archive" : parsed.transport
+  );
   try {
-    if (parsed.transport === "oci-archive") {
-      if (!archive.tar.get("index.json") && archive.tar.get("manifest.json")) {
-        throw new UserError(
+    const hasIndex = Boolean(archive.tar.get("index.json"));
+    const hasManifest = Boolean(archive.tar.get("manifest.json"));
+    if (parsed.transport === "archive" && !hasIndex && !hasManifest) {
+      throw new InputError(
+        `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
+      );
+    }
+    const ref = parsed.transport === "archive" ? void 0 : parsed.ref;
+    if (parsed.transport === "oci-archive" || parsed.transport === "archive" && hasIndex) {
+      if (!hasIndex && hasManifest) {
+        throw new InputError(
           `${description} has no index.json but a manifest.json: it is a docker archive; use docker-archive:${parsed.path}`
         );
       }
       return sourceFromStore(
-        await layoutStore(tarFiles(archive.tar, archive.close), description, parsed.ref)
+        await layoutStore(tarFiles(archive.tar, archive.close), description, ref)
       );
     }
-    return sourceFromStore(
-      await dockerArchiveStore(archive.tar, description, parsed.ref, archive.close)
-    );
+    return sourceFromStore(await dockerArchiveStore(archive.tar, description, ref, archive.close));
   } catch (e) {
     await archive.close();
     throw e;
@@ -44044,7 +44078,7 @@ async function readMakefile(dir, what) {
     return parseMakefile(await (0, import_promises9.readFile)(path, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
-      throw new UserError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
+      throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
         cause: e
       });
     }
@@ -44317,6 +44351,9 @@ async function inspect(path, arch2, image) {
   return { ...assets, digest: image.digest, architecture };
 }
 
+// packages/talos/src/installer/extensions-config.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
 // packages/talos/src/ttl/ttl-sh.ts
 var import_node_crypto3 = require("node:crypto");
 var ttlShHost = "ttl.sh";
@@ -44484,7 +44521,7 @@ var history = [
 ];
 
 // packages/talos/src/extension-rules/manifest.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 
 // packages/pipeline/src/build-installer/options.ts
 var supportedArches = ["amd64", "arm64"];

@@ -26392,7 +26392,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse3(src, reviver, options) {
+    function parse4(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -26433,7 +26433,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse3;
+    exports2.parse = parse4;
     exports2.parseAllDocuments = parseAllDocuments3;
     exports2.parseDocument = parseDocument;
     exports2.stringify = stringify;
@@ -31798,7 +31798,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse3;
+    exports2.parse = parse4;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -31998,7 +31998,7 @@ var require_hex = __commonJS({
       }
       return result;
     }
-    function parse3(text, options = {}) {
+    function parse4(text, options = {}) {
       const normalized = normalize2(text, options);
       return {
         bytes: decode(normalized),
@@ -32017,7 +32017,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse: parse3 };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse: parse4 };
   }
 });
 
@@ -32184,7 +32184,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse3;
+    exports2.parse = parse4;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -32282,7 +32282,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse3(text, options = {}) {
+    function parse4(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -32299,7 +32299,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse4 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -32311,7 +32311,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse: parse3
+      parse: parse4
     };
   }
 });
@@ -32645,7 +32645,7 @@ var require_convert = __commonJS({
     function normalize2(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse3(name, text, ...args) {
+    function parse4(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -32665,7 +32665,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize: normalize2,
-      parse: parse3,
+      parse: parse4,
       format,
       transcode,
       detect,
@@ -58789,6 +58789,10 @@ var UserError = class extends Error {
     this.details = options.details ?? [];
   }
 };
+var InputError = class extends UserError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  inputError = true;
+};
 function isUserError(e) {
   return e instanceof UserError || e instanceof Error && e.name === "UserError";
 }
@@ -58956,7 +58960,7 @@ var ParsedReference = class {
   }
 };
 function invalid(input, why) {
-  return new UserError(
+  return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
   );
 }
@@ -59038,7 +59042,7 @@ function parsePlatform(s) {
   const parts = s.trim().split("/");
   const [os5, architecture, variant] = parts;
   if (parts.length < 2 || parts.length > 3 || !os5 || !architecture || !parts.every((p) => part.test(p))) {
-    throw new UserError(
+    throw new InputError(
       `invalid platform '${s}': expected os/architecture[/variant] in lower case, e.g. linux/amd64 or linux/arm64/v8`
     );
   }
@@ -61783,7 +61787,8 @@ async function indexTarFile(path2, what) {
       try {
         header2 = decodeHeader(block);
       } catch {
-        throw new UserError(
+        const Failure = offset === 0 ? InputError : UserError;
+        throw new Failure(
           `${what} ${path2} is not a valid tar archive (bad header at byte ${offset})`
         );
       }
@@ -61802,7 +61807,7 @@ async function indexTarFile(path2, what) {
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new UserError(`${what} ${path2} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${path2} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -61859,7 +61864,7 @@ async function indexTarFile(path2, what) {
 async function readHead(path2, what) {
   const fh = await (0, import_promises4.open)(path2, "r").catch((e) => {
     const code2 = e.code;
-    throw new UserError(
+    throw new InputError(
       code2 === "ENOENT" ? `${what} ${path2} does not exist: check the path` : `cannot open ${what} ${path2}: ${e.message}`
     );
   });
@@ -62339,21 +62344,41 @@ function splitPathRef(rest) {
   }
   return { path: rest };
 }
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json) or oci:DIR (an OCI layout directory)";
+function looksLikePath(spec) {
+  return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
+}
+function recognisePath(spec) {
+  const path2 = (0, import_node_path5.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path2)) {
+    throw new InputError(
+      `image source '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path2).isDirectory()) {
+    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
+    throw new InputError(
+      `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
+    );
+  }
+  return { transport: "archive", path: path2 };
+}
 function parseSourceSpec(spec) {
   const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
   if (spec.startsWith("docker://"))
     return { transport: "docker", reference: spec.slice("docker://".length) };
   if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
     const transport = m[1];
-    if (!m[2]) throw new UserError(`image source '${spec}' has no path after '${transport}:'`);
+    if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
     const { path: path2, ref } = splitPathRef(m[2]);
     return { transport, path: (0, import_node_path5.resolve)(path2), ...ref !== void 0 ? { ref } : {} };
   }
   if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
-    throw new UserError(
+    throw new InputError(
       `image source '${spec}': the '${m[1]}:' transport is not supported; use docker-archive:, oci-archive:, oci: or a registry reference`
     );
   }
+  if (looksLikePath(spec)) return recognisePath(spec);
   return { transport: "docker", reference: spec };
 }
 async function openImage(spec, options = {}) {
@@ -62363,30 +62388,39 @@ async function openImage(spec, options = {}) {
     const client = options.client ?? createRegistryClient(options);
     return sourceFromStore(registryStore(client, ref, !options.client));
   }
-  const description = `${parsed2.transport}:${parsed2.path}${parsed2.ref !== void 0 ? `:${parsed2.ref}` : ""}`;
+  const description = parsed2.transport === "archive" ? parsed2.path : `${parsed2.transport}:${parsed2.path}${parsed2.ref !== void 0 ? `:${parsed2.ref}` : ""}`;
   if (parsed2.transport === "oci") {
     if (!await isDirectory2(parsed2.path)) {
-      throw new UserError(
+      throw new InputError(
         `${description}: ${parsed2.path} is not a directory; an OCI layout is a directory with index.json (for a tar use oci-archive:)`
       );
     }
     return sourceFromStore(await layoutStore(directoryFiles(parsed2.path), description, parsed2.ref));
   }
-  const archive = await openArchive(parsed2.path, parsed2.transport);
+  const archive = await openArchive(
+    parsed2.path,
+    parsed2.transport === "archive" ? "archive" : parsed2.transport
+  );
   try {
-    if (parsed2.transport === "oci-archive") {
-      if (!archive.tar.get("index.json") && archive.tar.get("manifest.json")) {
-        throw new UserError(
+    const hasIndex = Boolean(archive.tar.get("index.json"));
+    const hasManifest = Boolean(archive.tar.get("manifest.json"));
+    if (parsed2.transport === "archive" && !hasIndex && !hasManifest) {
+      throw new InputError(
+        `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
+      );
+    }
+    const ref = parsed2.transport === "archive" ? void 0 : parsed2.ref;
+    if (parsed2.transport === "oci-archive" || parsed2.transport === "archive" && hasIndex) {
+      if (!hasIndex && hasManifest) {
+        throw new InputError(
           `${description} has no index.json but a manifest.json: it is a docker archive; use docker-archive:${parsed2.path}`
         );
       }
       return sourceFromStore(
-        await layoutStore(tarFiles(archive.tar, archive.close), description, parsed2.ref)
+        await layoutStore(tarFiles(archive.tar, archive.close), description, ref)
       );
     }
-    return sourceFromStore(
-      await dockerArchiveStore(archive.tar, description, parsed2.ref, archive.close)
-    );
+    return sourceFromStore(await dockerArchiveStore(archive.tar, description, ref, archive.close));
   } catch (e) {
     await archive.close();
     throw e;
@@ -63072,6 +63106,9 @@ function findInstallerAssets(paths, arch2) {
   return void 0;
 }
 
+// packages/talos/src/installer/extensions-config.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
 // packages/talos/src/ttl/ttl-sh.ts
 var ttlShMaxSeconds = 24 * 60 * 60;
 
@@ -63464,7 +63501,7 @@ function udevRulesDirFor(talos) {
 }
 
 // packages/talos/src/extension-rules/manifest.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 var DecodeError = class extends Error {
 };
 var nullScalars = /* @__PURE__ */ new Set(["", "~", "null", "Null", "NULL"]);
@@ -63475,11 +63512,11 @@ function where(node, text) {
   return ` (line ${line})`;
 }
 function kindOf(node) {
-  return (0, import_yaml2.isMap)(node) ? "a mapping" : (0, import_yaml2.isSeq)(node) ? "a list" : "a scalar";
+  return (0, import_yaml3.isMap)(node) ? "a mapping" : (0, import_yaml3.isSeq)(node) ? "a list" : "a scalar";
 }
 function stringField(node, field, text) {
   if (node === void 0 || node === null) return "";
-  if (!(0, import_yaml2.isScalar)(node)) {
+  if (!(0, import_yaml3.isScalar)(node)) {
     throw new DecodeError(
       `'${field}' must be a string, not ${kindOf(node)}${where(node, text)}`
     );
@@ -63489,21 +63526,21 @@ function stringField(node, field, text) {
 }
 function mapField(node, field, text) {
   if (node === void 0 || node === null) return {};
-  if ((0, import_yaml2.isScalar)(node) && node.type === "PLAIN" && nullScalars.has(String(node.value))) return {};
-  if (!(0, import_yaml2.isMap)(node)) {
+  if ((0, import_yaml3.isScalar)(node) && node.type === "PLAIN" && nullScalars.has(String(node.value))) return {};
+  if (!(0, import_yaml3.isMap)(node)) {
     throw new DecodeError(
       `'${field}' must be a mapping, not ${kindOf(node)}${where(node, text)}`
     );
   }
   const out = {};
   for (const pair of node.items) {
-    const key = (0, import_yaml2.isScalar)(pair.key) ? String(pair.key.value) : void 0;
+    const key = (0, import_yaml3.isScalar)(pair.key) ? String(pair.key.value) : void 0;
     if (key !== void 0) out[key] = pair.value;
   }
   return out;
 }
 function parseExtensionManifest(text) {
-  const docs = (0, import_yaml2.parseAllDocuments)(text, { schema: "failsafe" });
+  const docs = (0, import_yaml3.parseAllDocuments)(text, { schema: "failsafe" });
   const doc = Array.isArray(docs) ? docs[0] : void 0;
   if (!doc || doc.contents === null) return { ok: false, error: "manifest.yaml is empty" };
   const firstError = doc.errors[0];
@@ -67787,7 +67824,7 @@ function expand(template, context3) {
     return template.replace(/\/$/, "");
   }
 }
-function parse(options) {
+function parse2(options) {
   let method = options.method.toUpperCase();
   let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
   let headers = Object.assign({}, options.headers);
@@ -67851,7 +67888,7 @@ function parse(options) {
   );
 }
 function endpointWithDefaults(defaults2, route, options) {
-  return parse(merge(defaults2, route, options));
+  return parse2(merge(defaults2, route, options));
 }
 function withDefaults(oldDefaults, newDefaults) {
   const DEFAULTS2 = merge(oldDefaults, newDefaults);
@@ -67860,7 +67897,7 @@ function withDefaults(oldDefaults, newDefaults) {
     DEFAULTS: DEFAULTS2,
     defaults: withDefaults.bind(null, DEFAULTS2),
     merge: merge.bind(null, DEFAULTS2),
-    parse
+    parse: parse2
   });
 }
 var endpoint = withDefaults(null, DEFAULTS);
@@ -67906,7 +67943,7 @@ var NullObject = /* @__PURE__ */ (() => {
   C.prototype = /* @__PURE__ */ Object.create(null);
   return C;
 })();
-function parse2(header2, options) {
+function parse3(header2, options) {
   const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
   const len = header2.length;
   let valueStart = options?.start ?? 0;
@@ -68542,7 +68579,7 @@ async function getResponseData(response) {
   if (!contentType) {
     return response.text().catch(noop);
   }
-  const mimetype = parse2(contentType);
+  const mimetype = parse3(contentType);
   if (isJSONResponse(mimetype)) {
     let text = "";
     try {

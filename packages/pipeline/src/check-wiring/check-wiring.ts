@@ -3,7 +3,12 @@
  * as `repo/file[:line]: what to change` and says whether the module is fully wired.
  */
 import type { Logger } from '@talos-kmod/common';
-import { checkModuleWiring, formatGap, type WiringReport } from '@talos-kmod/talos';
+import {
+  checkModuleWiring,
+  formatGap,
+  type WiringNameOverrides,
+  type WiringReport,
+} from '@talos-kmod/talos';
 
 /** What to check. */
 export interface CheckWiringStepOptions {
@@ -15,6 +20,8 @@ export interface CheckWiringStepOptions {
   readonly talosVersion?: string;
   /** `TAG` used to render VERSION templates that include it (default v0.0.0). */
   readonly tag?: string;
+  /** Names to use instead of discovering them (extension, package, var names). */
+  readonly names?: WiringNameOverrides;
 }
 
 /** The report and whether it has no gaps. */
@@ -33,6 +40,7 @@ export async function checkWiring(
     ...(options.extensionsDir ? { extensionsDir: options.extensionsDir } : {}),
     ...(options.talosVersion ? { talosVersion: options.talosVersion } : {}),
     ...(options.tag ? { buildArgs: { TAG: options.tag } } : {}),
+    ...(options.names ? { names: options.names } : {}),
   });
   for (const p of report.passed) deps.logger.debug(`ok: ${p}`);
   for (const s of report.skipped) deps.logger.info(`skipped: ${s}`);
