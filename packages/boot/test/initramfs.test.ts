@@ -69,26 +69,60 @@ beforeAll(() => {
     'modules.dep.sqsh': sqsh,
   });
   microcode = cpioArchive(join(dir, 'microcode'));
+  const trailerEnd = microcode.lastIndexOf('TRAILER!!!\0') + 11;
+  plainSize = Math.ceil(trailerEnd / 4) * 4;
   main = cpioArchive(join(dir, 'main'));
   appended = cpioArchive(join(dir, 'appended'));
 });
 
+/**
+ * A plain segment ends with its last member (the trailer, padded to 4 bytes); the zeros GNU cpio
+ * pads its output with up to a 512-byte block lie between segments.
+ */
+let plainSize = 0;
+
+const wanted = (p: string) => p.endsWith('.sqsh') || p === 'extensions.yaml' || p === 'init';
+
+/** Entries as cpio -t lists each archive (in `segments` order), and the wanted files' bytes. */
+async function expectContents(
+  result: Awaited<ReturnType<typeof walkInitramfs>>,
+  segments: number[],
+): Promise<void> {
+  const oracle = [microcode, main, appended].flatMap((a, i) =>
+    cpioList(a).map((name) => ({ path: name, segment: segments[i] })),
+  );
+  expect(result.entries.map((e) => ({ path: e.path, segment: e.segment }))).toEqual(oracle);
+  expect([...result.files.keys()].sort()).toEqual([
+    '0.sqsh',
+    'extensions.yaml',
+    'init',
+    'modules.dep.sqsh',
+    'rootfs.sqsh',
+  ]);
+  expect(Buffer.from(result.files.get('init') ?? [])).toEqual(files.init);
+  expect(Buffer.from(result.files.get('rootfs.sqsh') ?? [])).toEqual(files['rootfs.sqsh']);
+  expect(Buffer.from(result.files.get('extensions.yaml') ?? []).toString()).toBe(EXTENSIONS_YAML);
+  // The squashfs inside opens and reads.
+  const { image } = await openSquashfs(result.files.get('0.sqsh') ?? new Uint8Array());
+  expect((await image?.readFile('usr/lib/modules/6.12.6-talos/extras/hello.ko'))?.length).toBe(
+    40_000,
+  );
+}
+
 describe('walkInitramfs on initramfs files made by cpio and the real compressors', () => {
-  it.each(['zstd', 'xz', 'gzip', 'lz4'] as const)(
+  it.each(['zstd', 'xz', 'gzip'] as const)(
     'splits microcode + %s main + appended archive as the kernel does and reads the wanted files',
     async (kind) => {
       const pieces = [microcode, compress(kind, main), compress(kind, appended)];
       const { bytes, offsets } = concat(pieces);
-      const result = await walkInitramfs(bytes, {
-        want: (p) => p.endsWith('.sqsh') || p === 'extensions.yaml' || p === 'init',
-      });
+      const result = await walkInitramfs(bytes, { want: wanted });
       expect(result.problems).toEqual([]);
       expect(result.segments).toEqual([
         {
           offset: 0,
           compression: 'none',
-          size: expect.any(Number),
-          decompressedSize: expect.any(Number),
+          size: plainSize,
+          decompressedSize: plainSize,
         },
         {
           offset: offsets[1],
@@ -103,30 +137,39 @@ describe('walkInitramfs on initramfs files made by cpio and the real compressors
           decompressedSize: appended.length,
         },
       ]);
-      // The member lists are what cpio -t says of each archive, in order.
-      const oracle = [microcode, main, appended].flatMap((a, i) =>
-        cpioList(a).map((name) => ({ path: name, segment: i })),
-      );
-      expect(result.entries.map((e) => ({ path: e.path, segment: e.segment }))).toEqual(oracle);
-      expect([...result.files.keys()].sort()).toEqual([
-        '0.sqsh',
-        'extensions.yaml',
-        'init',
-        'modules.dep.sqsh',
-        'rootfs.sqsh',
-      ]);
-      expect(Buffer.from(result.files.get('init') ?? [])).toEqual(files.init);
-      expect(Buffer.from(result.files.get('rootfs.sqsh') ?? [])).toEqual(files['rootfs.sqsh']);
-      expect(Buffer.from(result.files.get('extensions.yaml') ?? []).toString()).toBe(
-        EXTENSIONS_YAML,
-      );
-      // The squashfs inside opens and reads.
-      const { image } = await openSquashfs(result.files.get('0.sqsh') ?? new Uint8Array());
-      expect((await image?.readFile('usr/lib/modules/6.12.6-talos/extras/hello.ko'))?.length).toBe(
-        40_000,
-      );
+      await expectContents(result, [0, 1, 2]);
     },
   );
+
+  it('reads lz4 legacy archives to the end of the initramfs, as the kernel does', async () => {
+    // lib/decompress_unlz4.c has no end marker to stop at: consecutive lz4 archives are one
+    // stream, and it must be the last thing in the file.
+    const lz4Main = compress('lz4', main);
+    const lz4Appended = compress('lz4', appended);
+    const { bytes, offsets } = concat([microcode, Buffer.concat([lz4Main, lz4Appended])]);
+    const result = await walkInitramfs(bytes, { want: wanted });
+    expect(result.problems).toEqual([]);
+    expect(result.segments).toEqual([
+      {
+        offset: 0,
+        compression: 'none',
+        size: plainSize,
+        decompressedSize: plainSize,
+      },
+      {
+        offset: offsets[1],
+        compression: 'lz4',
+        size: lz4Main.length + lz4Appended.length,
+        decompressedSize: main.length + appended.length,
+      },
+    ]);
+    await expectContents(result, [0, 1, 1]);
+
+    const after = concat([compress('lz4', main), compress('zstd', appended)]).bytes;
+    expect((await walkInitramfs(after)).problems).toEqual([
+      expect.stringMatching(/an lz4-compressed archive must be the last one/),
+    ]);
+  });
 
   it('gives each entry its type, mode, symlink target and hard-link content', async () => {
     const result = await walkInitramfs(main, { want: (p) => p.startsWith('lib/firmware/') });

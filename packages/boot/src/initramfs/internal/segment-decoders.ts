@@ -4,13 +4,13 @@
  * segment's size. Detection follows the kernel's lib/decompress.c (two magic bytes). gzip and
  * native zstd use node:zlib streams, zstd falls back to fzstd where node:zlib has none (Node 20),
  * xz uses xz-decompress (xz-embedded, the kernel's own decoder, as WebAssembly), lz4 legacy blocks
- * go through the one-shot block codec.
+ * go one by one through the package's one-shot `decompress` (its codecs do not stream).
  */
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
 import * as xzModule from 'xz-decompress';
 import type { SegmentCompression } from '../types';
-import { decompressLz4Block } from './lz4-block';
+import { decompress } from '../../codecs/decompress';
 import { LZ4_LEGACY_BLOCK, lz4LegacyBlocks, xzStreamEnd, zstdStreamEnd } from './stream-ends';
 import { errorMessage } from '../../internal/error-message';
 
@@ -93,7 +93,8 @@ export async function decodeSegment(
     case 'lz4': {
       const { blocks, end } = lz4LegacyBlocks(data, at);
       for (const block of blocks) {
-        counted(decompressLz4Block(data.subarray(block.start, block.end), LZ4_LEGACY_BLOCK));
+        const bytes = data.subarray(block.start, block.end);
+        counted(await decompress('lz4-block', bytes, { maxOutput: LZ4_LEGACY_BLOCK }));
       }
       return end;
     }

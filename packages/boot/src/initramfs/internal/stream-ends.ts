@@ -129,9 +129,11 @@ export const LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
 export const LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
 
 /**
- * The lz4 legacy blocks starting at `at` (after the magic): each is a u32 LE size and that many
- * bytes; a repeated magic starts another frame. The format has no end marker, so the run ends at
- * the end of the data, at zero padding, or at a size no legacy block can have (the next segment).
+ * The lz4 legacy blocks starting at `at` (the magic): each is a u32 LE size and that many bytes,
+ * and a repeated magic continues the run. The format has no end marker: the kernel's
+ * lib/decompress_unlz4.c reads blocks until the initramfs ends, so an lz4 archive must come last.
+ * Zero bytes to the very end are taken as padding; anything else that is not a block is an error
+ * here, as it is for the kernel.
  */
 export function lz4LegacyBlocks(
   data: Uint8Array,
@@ -143,17 +145,25 @@ export function lz4LegacyBlocks(
   }
   const blocks: { start: number; end: number }[] = [];
   let p = at + 4;
-  while (p + 4 <= data.length) {
+  while (p < data.length) {
+    if (p + 4 > data.length || view.getUint32(p, true) === 0) {
+      if (data.subarray(p).every((b) => b === 0)) return { blocks, end: data.length - at };
+    }
+    if (p + 4 > data.length)
+      throw new StreamFramingError(`lz4 data ends inside a block size at ${p}`);
     const size = view.getUint32(p, true);
     if (size === LZ4_LEGACY_MAGIC) {
       p += 4;
       continue;
     }
-    if (size === 0 || size > LZ4_LEGACY_MAX_CHUNK) break;
+    if (size === 0 || size > LZ4_LEGACY_MAX_CHUNK) {
+      throw new StreamFramingError(
+        `the bytes at offset ${p} are not an lz4 block (size ${size}); the kernel's unlz4 reads lz4 blocks up to the end of the initramfs, so an lz4-compressed archive must be the last one`,
+      );
+    }
     if (p + 4 + size > data.length) throw new StreamFramingError('lz4 block is truncated');
     blocks.push({ start: p + 4, end: p + 4 + size });
     p += 4 + size;
   }
-  if (blocks.length === 0) throw new StreamFramingError(`no lz4 block after offset ${at}`);
   return { blocks, end: p - at };
 }
