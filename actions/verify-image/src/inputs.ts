@@ -1,4 +1,4 @@
-/** verify-image's inputs, validated up front (house style 5). */
+/** verify-image's inputs, validated up front. */
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { UserError } from '@talos-kmod/common';

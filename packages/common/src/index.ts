@@ -9,3 +9,5 @@ export { UserError, InputError, isUserError, isInputError, describeError } from 
 export { redactUrl, redactText } from './redact';
 export type { ExecFn, ExecOptions, ExecResult } from './exec';
 export { spawnExec, ExecError, formatCommand } from './exec';
+export type { MarkdownCodeOptions } from './markdown';
+export { markdownText, markdownCode, markdownFence, visibleControls } from './markdown';

@@ -1,5 +1,5 @@
 /**
- * Removes userinfo and the query from a URL so it can appear in logs and errors (house style 12):
+ * Removes userinfo and the query from a URL so it can appear in logs and errors:
  * registries put tokens in both.
  */
 export function redactUrl(url: string | URL): string {

@@ -1,5 +1,5 @@
 /**
- * The registry client: verbs over typed references (house style 14), after go-containerregistry's
+ * The registry client: verbs over typed references, after go-containerregistry's
  * `remote` package. Every manifest and blob read is checked against its digest.
  */
 import type { Readable } from 'node:stream';
