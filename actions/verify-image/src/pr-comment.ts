@@ -2,8 +2,8 @@
  * Keeps one pull request comment per image repository updated with the report: the comment carries
  * a hidden marker, and a later run edits it instead of adding another. Only a comment the token's
  * own identity wrote is edited: anyone can post a comment that starts with the marker, and editing
- * theirs would let them hide the report. Optional work (house style 10): any failure is a warning,
- * never a failed step.
+ * theirs would let them hide the report. Optional work: any failure is a warning, never a failed
+ * step.
  */
 import * as core from '@actions/core';
 import * as github from '@actions/github';
