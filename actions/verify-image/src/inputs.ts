@@ -29,6 +29,7 @@ export function readInputs(): VerifyInputs {
     readSecret('registry-password'),
   );
   const kernelImage = readString('kernel-image');
+  const kernelCert = readString('kernel-cert');
   const kernelRelease = readString('kernel-release');
   const extensionName = readString('extension-name');
   const talosVersion = readString('talos-version');
@@ -47,6 +48,7 @@ export function readInputs(): VerifyInputs {
     options: {
       image: readRequired('image'),
       ...(kernelImage ? { kernelImage } : {}),
+      ...(kernelCert ? { kernelCert } : {}),
       ...(kernelRelease ? { kernelRelease } : {}),
       modules: readList('modules'),
       ...(extensionName ? { extensionName } : {}),

@@ -1,8 +1,9 @@
 /**
  * verify-signatures: every module of a package image must be signed by the key of the kernel
- * image it was built with (talos-facts §3). The step runs the verify-image engine on each package
- * image against the kernel image; the check is a seam (`VerifyAgainstKernelFn`) so tests and other
- * callers can supply their own.
+ * image it was built with. The step runs the verify-image engine on each package image against the
+ * kernel image, which verifies every signature against the certificate compiled into the kernel
+ * image's /boot/vmlinuz (the in-tree modules' key id is only the fallback when none can be read);
+ * the check is a seam (`VerifyAgainstKernelFn`) so tests and other callers can supply their own.
  */
 import type { Logger } from '@talos-kmod/common';
 import type { RegistryOptions } from '@talos-kmod/oci';
@@ -16,6 +17,10 @@ export interface SignatureCheck {
   readonly modules: number;
   /** What failed, one line each, with the fix. */
   readonly problems: readonly string[];
+  /** How the signatures were proven: against the kernel's certificate, or by key id only. */
+  readonly proof?: 'certificate' | 'key-id' | 'none';
+  /** SHA-256 fingerprint of the kernel certificate, when the proof is `certificate`. */
+  readonly certificate?: string;
 }
 
 /** Checks the modules of `image` against the key and release of `kernelImage`. */
@@ -28,6 +33,15 @@ export function signatureChecker(registry: RegistryOptions, logger: Logger): Ver
     const problems = report.checks
       .filter((c) => isFailing(c, report.failOn))
       .map((c) => `${c.id}${c.path ? ` (${c.path})` : ''}: ${c.message}`);
-    return { image, passed: report.passed, modules: report.modules.length, problems };
+    const platform = report.platforms[0];
+    const certificate = platform?.certificates?.[0]?.sha256Fingerprint;
+    return {
+      image,
+      passed: report.passed,
+      modules: report.modules.length,
+      problems,
+      ...(platform ? { proof: platform.proof } : {}),
+      ...(certificate ? { certificate } : {}),
+    };
   };
 }
