@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse(src, reviver, options) {
+    function parse2(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.parseAllDocuments = parseAllDocuments3;
     exports2.parseDocument = parseDocument;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result;
     }
-    function parse(text, options = {}) {
+    function parse2(text, options = {}) {
       const normalized = normalize(text, options);
       return {
         bytes: decode(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse: parse2 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse(text, options = {}) {
+    function parse2(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse
+      parse: parse2
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse(name, text, ...args) {
+    function parse2(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize,
-      parse,
+      parse: parse2,
       format,
       transcode,
       detect,
@@ -38583,6 +38583,10 @@ var UserError = class extends Error {
     this.details = options.details ?? [];
   }
 };
+var InputError = class extends UserError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  inputError = true;
+};
 function isUserError(e) {
   return e instanceof UserError || e instanceof Error && e.name === "UserError";
 }
@@ -38681,6 +38685,38 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve2, reject) => 
   child.stdin.end(options.input ?? "");
 });
 
+// packages/common/src/markdown.ts
+var named = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+var invisible = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visibleControls(s) {
+  return s.replace(
+    invisible,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+var inline = /[\\`*_[\]|~$]/g;
+var blockStart = /^(\s*)([#>+\-=]|\d+[.)])/;
+function markdownText(s) {
+  return visibleControls(s).replace(inline, (c) => `\\${c}`).replace(blockStart, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@/g, "@&#8203;").replace(/\b(https?|ftp)(:\/\/)/gi, "$1&#8203;$2").replace(/\b(www)\./gi, "$1&#8203;.");
+}
+function markdownCode(s, options = {}) {
+  if (s === "") return "";
+  const shown = visibleControls(s);
+  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+function markdownFence(lines, info2 = "") {
+  const shown = lines.map(
+    (l) => l.split("	").map((part2) => visibleControls(part2)).join("	")
+  );
+  const longest = Math.max(0, ...shown.flatMap((l) => (l.match(/`+/g) ?? []).map((r) => r.length)));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return [`${fence}${info2}`, ...shown, fence];
+}
+
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -38744,7 +38780,7 @@ var ParsedReference = class {
   }
 };
 function invalid(input, why) {
-  return new UserError(
+  return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
   );
 }
@@ -38826,7 +38862,7 @@ function parsePlatform(s) {
   const parts = s.trim().split("/");
   const [os5, architecture, variant] = parts;
   if (parts.length < 2 || parts.length > 3 || !os5 || !architecture || !parts.every((p) => part.test(p))) {
-    throw new UserError(
+    throw new InputError(
       `invalid platform '${s}': expected os/architecture[/variant] in lower case, e.g. linux/amd64 or linux/arm64/v8`
     );
   }
@@ -40618,296 +40654,6 @@ function createRegistryClient(options = {}) {
 
 // packages/oci/src/push/compress.ts
 var import_node_os2 = require("node:os");
-
-// packages/oci/src/push/compress-worker-source.ts
-var compressWorkerSource = String.raw`
-'use strict';
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const fs = require('node:fs');
-const zlib = require('node:zlib');
-
-const PIECE = 1024 * 1024;
-const SAMPLE = 16 * 1024;
-const IN_FLIGHT = 3;
-const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-const BLOCK = 0xffff;
-const counts = new Uint32Array(256);
-
-function entropy(sample) {
-  counts.fill(0);
-  for (let i = 0; i < sample.length; i++) counts[sample[i]]++;
-  let bits = 0;
-  for (let i = 0; i < 256; i++) {
-    const c = counts[i];
-    if (c > 0) {
-      const p = c / sample.length;
-      bits -= p * Math.log2(p);
-    }
-  }
-  return bits;
-}
-
-function incompressible(sample) {
-  if (sample.length === 0) return false;
-  if (entropy(sample) >= 7.95) return true;
-  return zlib.deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
-}
-
-/** Where the piece's sample starts, or -1 when the piece is too small to be sampled. */
-function sampleStart(length) {
-  return length < 4096 ? -1 : Math.max(0, (length >> 1) - SAMPLE / 2);
-}
-
-/** Offset in a stored member of piece byte p. */
-function storedOffset(p) {
-  return HEADER.length + Math.floor(p / BLOCK) * 5 + 5 + p;
-}
-
-function storedLength(length) {
-  return HEADER.length + Math.max(1, Math.ceil(length / BLOCK)) * 5 + length + 8;
-}
-
-function blockHeader(out, at, n, last) {
-  out[at] = last ? 1 : 0;
-  out.writeUInt16LE(n, at + 1);
-  out.writeUInt16LE(n ^ 0xffff, at + 3);
-}
-
-function storeInto(piece, out) {
-  const blocks = Math.max(1, Math.ceil(piece.length / BLOCK));
-  let at = HEADER.copy(out, 0);
-  for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-    const n = Math.min(BLOCK, piece.length - from);
-    blockHeader(out, at, n, i === blocks - 1);
-    at += 5 + piece.copy(out, at + 5, from, from + n);
-  }
-  out.writeUInt32LE(zlib.crc32(piece), at);
-  out.writeUInt32LE(piece.length >>> 0, at + 4);
-  return at + 8;
-}
-
-/** Copies piece bytes [from, to) out of a stored member into target. */
-function unstore(out, from, to, target) {
-  let t = 0;
-  while (from < to) {
-    const blockEnd = Math.min(to, (Math.floor(from / BLOCK) + 1) * BLOCK);
-    const at = storedOffset(from);
-    t += out.copy(target, t, at, at + (blockEnd - from));
-    from = blockEnd;
-  }
-  return target.subarray(0, t);
-}
-
-function gzipAsync(piece, level) {
-  return new Promise((resolve, reject) =>
-    zlib.gzip(piece, { level, chunkSize: piece.length + 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
-  );
-}
-
-function startJob(start) {
-  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;
-  const slotBytes = Buffer.from(start.slots);
-  const inputHash = createHash(digestAlgorithm);
-  const outputHash = createHash('sha256');
-  let inputSize = 0;
-  let outputSize = 0;
-  let failed = false;
-
-  const released = Array.from({ length: slotCount }, () => Promise.resolve());
-  const release = new Array(slotCount);
-  let nextSlot = 0;
-  let ready = Promise.resolve();
-  const sample = Buffer.allocUnsafe(SAMPLE);
-
-  async function takeSlot() {
-    const slot = nextSlot;
-    nextSlot = (nextSlot + 1) % slotCount;
-    await released[slot];
-    released[slot] = new Promise((r) => (release[slot] = r));
-    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };
-  }
-
-  function announce(slot, out, produced) {
-    ready = ready.then(async () => {
-      const length = await produced;
-      const member = out.subarray(0, length);
-      outputHash.update(member);
-      outputSize += length;
-      parentPort.postMessage({ type: 'member', job, slot, length });
-    });
-    ready.catch(() => undefined);
-  }
-
-  // A contiguous piece (stream input): stored, or deflated; pieceDone() frees its buffer.
-  async function emitPiece(piece, pieceDone) {
-    const { slot, out } = await takeSlot();
-    const s = sampleStart(piece.length);
-    if (level === 0 || (s >= 0 && incompressible(piece.subarray(s, s + SAMPLE)))) {
-      const length = storeInto(piece, out);
-      pieceDone();
-      announce(slot, out, Promise.resolve(length));
-      return;
-    }
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const length = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      pieceDone();
-      return length;
-    }));
-  }
-
-  const pieces = Array.from({ length: IN_FLIGHT + 1 }, () => ({ buffer: Buffer.allocUnsafe(PIECE), free: Promise.resolve() }));
-  let pieceIndex = 0;
-  let current = pieces[0];
-  let filled = 0;
-  let any = false;
-
-  async function nextPiece() {
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    filled = 0;
-    await current.free;
-  }
-
-  async function finishPiece(length) {
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    await emitPiece(p.buffer.subarray(0, length), done);
-    await nextPiece();
-  }
-
-  async function consume(data) {
-    inputHash.update(data);
-    inputSize += data.length;
-    while (data.length > 0) {
-      const n = data.copy(current.buffer, filled, 0, PIECE - filled);
-      filled += n;
-      data = data.subarray(n);
-      if (filled === PIECE) {
-        any = true;
-        await finishPiece(PIECE);
-      }
-    }
-  }
-
-  // After the last member has been announced: both digests and sizes.
-  async function done() {
-    await ready;
-    parentPort.postMessage({
-      type: 'done',
-      job,
-      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
-      inputSize,
-      digest: 'sha256:' + outputHash.digest('hex'),
-      size: outputSize,
-    });
-  }
-
-  async function finish() {
-    if (filled > 0 || !any) await finishPiece(filled);
-    await done();
-  }
-
-  // One piece of a file, read straight into a slot in stored layout.
-  async function filePiece(fd, position, length) {
-    const { slot, out } = await takeSlot();
-    const blocks = Math.max(1, Math.ceil(length / BLOCK));
-    let crc = 0;
-    let at = HEADER.copy(out, 0);
-    for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-      const n = Math.min(BLOCK, length - from);
-      blockHeader(out, at, n, i === blocks - 1);
-      for (let got = 0; got < n; ) {
-        const r = fs.readSync(fd, out, at + 5 + got, n - got, position + from + got);
-        if (r === 0) throw Object.assign(new Error(file.path + ' ended before the layer did'), { code: 'ETRUNCATED' });
-        got += r;
-      }
-      const data = out.subarray(at + 5, at + 5 + n);
-      inputHash.update(data);
-      crc = zlib.crc32(data, crc);
-      at += 5 + n;
-    }
-    inputSize += length;
-    const s = sampleStart(length);
-    if (level === 0 || (s >= 0 && incompressible(unstore(out, s, s + SAMPLE, sample)))) {
-      out.writeUInt32LE(crc >>> 0, at);
-      out.writeUInt32LE(length >>> 0, at + 4);
-      announce(slot, out, Promise.resolve(at + 8));
-      return;
-    }
-    // compressible: deflate a contiguous copy (the slot is rewritten with the deflated member)
-    await current.free;
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    const piece = unstore(out, 0, length, p.buffer);
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      done();
-      return n;
-    }));
-  }
-
-  async function readFile() {
-    const fd = fs.openSync(file.path, 'r');
-    try {
-      let position = file.offset;
-      let left = file.size;
-      do {
-        const length = Math.min(PIECE, left);
-        await filePiece(fd, position, length);
-        position += length;
-        left -= length;
-      } while (left > 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    await done();
-  }
-
-  function fail(e) {
-    if (failed) return;
-    failed = true;
-    parentPort.postMessage({ type: 'error', job, message: String((e && e.message) || e), code: e && e.code });
-  }
-
-  let inbox = Promise.resolve();
-  const handlers = {
-    release(m) {
-      const r = release[m.slot];
-      if (r) r();
-    },
-    data(m) {
-      inbox = inbox.then(async () => {
-        const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
-        await consume(chunk);
-        parentPort.postMessage({ type: 'ack', job, bytes: chunk.length });
-      });
-      inbox.catch(fail);
-    },
-    end() {
-      inbox = inbox.then(finish);
-      inbox.catch(fail);
-    },
-  };
-  if (file) readFile().catch(fail);
-  return handlers;
-}
-
-let active;
-parentPort.on('message', (m) => {
-  if (m.type === 'start') {
-    active = { job: m.job, handlers: startJob(m) };
-  } else if (active && m.job === active.job) {
-    active.handlers[m.type](m);
-  }
-});
-`;
-
-// packages/oci/src/push/compress.ts
 var pieceBytes = 1024 * 1024;
 var slotSize = 10 + Math.ceil(pieceBytes / 65535) * 5 + pieceBytes + 8;
 var inputWindow = 4 * 1024 * 1024;
@@ -41191,7 +40937,7 @@ async function readMakefile(dir, what) {
     return parseMakefile(await (0, import_promises3.readFile)(path, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
-      throw new UserError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
+      throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
         cause: e
       });
     }
@@ -41351,14 +41097,14 @@ async function readExtensionsCheckout(dir) {
     () => false
   );
   if (!isDir) {
-    throw new UserError(
+    throw new InputError(
       `extensions directory '${dir}' does not exist: check out your extensions fork there first`
     );
   }
   const makefile = await readMakefile(abs, what);
   const targets = makefile.targets.map((t) => t.name);
   if (makeVariable(makefile, "PKGS_PREFIX") === void 0) {
-    throw new UserError(
+    throw new InputError(
       `'${dir}' is not ${what}: its Makefile has no PKGS_PREFIX variable` + (targets.includes("kernel") ? " (it looks like a pkgs checkout: point pkgs-dir at it instead)" : "")
     );
   }
@@ -41387,7 +41133,7 @@ async function resolveExtension(checkout, name) {
     const byFolder = [...checkout.packages.values()].find(
       (e) => e.folder === name || e.folder.endsWith(`/${name}`)
     );
-    throw new UserError(
+    throw new InputError(
       `extension '${name}' is not a target of the extensions checkout at ${checkout.dir}` + (byFolder && byFolder.name !== name && all.includes(byFolder.name) ? ` (the folder ${byFolder.folder} holds the extension '${byFolder.name}')` : "") + (entry ? `: it has a pkg.yaml (${entry.folder}) but is not in the Makefile's TARGETS` : "") + `. Extensions available: ${all.join(", ") || "none"}`
     );
   }
@@ -41643,6 +41389,9 @@ function metadataFileCiArg(dir) {
   return `--metadata-file=${dir}/$*.metadata.json`;
 }
 
+// packages/talos/src/installer/extensions-config.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
 // packages/talos/src/ttl/ttl-sh.ts
 var ttlShMaxSeconds = 24 * 60 * 60;
 
@@ -41768,7 +41517,7 @@ var history = [
 ];
 
 // packages/talos/src/extension-rules/manifest.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 
 // packages/pipeline/src/shared/docker-credentials.ts
 var import_promises8 = require("node:fs/promises");
@@ -42063,10 +41812,10 @@ async function createMetadataDir(parent, logger) {
 
 // packages/pipeline/src/build-kernel-pkg/summary.ts
 function failureSummary(step, e) {
-  const lines = [`### ${step} failed`, "", redactText(describeError(e))];
+  const lines = [`### ${step} failed`, "", markdownText(redactText(describeError(e)))];
   const details = isUserError(e) ? e.details : [];
   if (details.length > 0) {
-    lines.push("", "```", ...details.map((d) => redactText(d)), "```");
+    lines.push("", ...markdownFence(details.map((d) => redactText(d))));
   }
   return `${lines.join("\n")}
 `;
@@ -42292,10 +42041,10 @@ async function buildExtension(o, deps) {
 }
 
 // packages/pipeline/src/build-extension/summary.ts
-var code = (s) => `\`${s.replace(/`/g, "'")}\``;
+var code = (s) => markdownCode(s, { inTable: true });
 function extensionSummary(r) {
   const lines = [
-    `### build-extension: ${r.extensionName}`,
+    `### build-extension: ${markdownText(r.extensionName)}`,
     "",
     "| | |",
     "|---|---|",
@@ -42304,9 +42053,9 @@ function extensionSummary(r) {
     `| folder | ${code(r.folder)} |`,
     `| packages from | ${r.pkgs.mode}: ${code(r.pkgs.detail)} |`,
     "",
-    `make command: ${code(r.makeCommand)}`
+    `make command: ${markdownCode(r.makeCommand)}`
   ];
-  if (r.notes.length > 0) lines.push("", ...r.notes.map((n) => `- ${n}`));
+  if (r.notes.length > 0) lines.push("", ...r.notes.map((n) => `- ${markdownText(n)}`));
   return `${lines.join("\n")}
 `;
 }

@@ -26392,7 +26392,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse(src, reviver, options) {
+    function parse2(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -26433,7 +26433,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.parseAllDocuments = parseAllDocuments3;
     exports2.parseDocument = parseDocument;
     exports2.stringify = stringify;
@@ -31798,7 +31798,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -31998,7 +31998,7 @@ var require_hex = __commonJS({
       }
       return result2;
     }
-    function parse(text, options = {}) {
+    function parse2(text, options = {}) {
       const normalized = normalize2(text, options);
       return {
         bytes: decode(normalized),
@@ -32017,7 +32017,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse: parse2 };
   }
 });
 
@@ -32184,7 +32184,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse;
+    exports2.parse = parse2;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -32282,7 +32282,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse(text, options = {}) {
+    function parse2(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -32299,7 +32299,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -32311,7 +32311,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse
+      parse: parse2
     };
   }
 });
@@ -32645,7 +32645,7 @@ var require_convert = __commonJS({
     function normalize2(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse(name, text, ...args) {
+    function parse2(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -32665,7 +32665,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize: normalize2,
-      parse,
+      parse: parse2,
       format,
       transcode,
       detect,
@@ -39133,6 +39133,10 @@ var UserError = class extends Error {
     this.details = options.details ?? [];
   }
 };
+var InputError = class extends UserError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  inputError = true;
+};
 function isUserError(e) {
   return e instanceof UserError || e instanceof Error && e.name === "UserError";
 }
@@ -39231,6 +39235,33 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => 
   child.stdin.end(options.input ?? "");
 });
 
+// packages/common/src/markdown.ts
+var named = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+var invisible = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visibleControls(s) {
+  return s.replace(
+    invisible,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+function markdownCode(s, options = {}) {
+  if (s === "") return "";
+  const shown = visibleControls(s);
+  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+function markdownFence(lines, info2 = "") {
+  const shown = lines.map(
+    (l) => l.split("	").map((part2) => visibleControls(part2)).join("	")
+  );
+  const longest = Math.max(0, ...shown.flatMap((l) => (l.match(/`+/g) ?? []).map((r) => r.length)));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return [`${fence}${info2}`, ...shown, fence];
+}
+
 // packages/pipeline/src/build-installer/options.ts
 var import_node_fs4 = require("node:fs");
 var import_node_path12 = require("node:path");
@@ -39307,7 +39338,7 @@ function makeReference(registry, repository, tag, digest) {
   return new ParsedReference(registry, repository, tag, digest);
 }
 function invalid(input, why) {
-  return new UserError(
+  return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
   );
 }
@@ -39389,7 +39420,7 @@ function parsePlatform(s) {
   const parts = s.trim().split("/");
   const [os5, architecture, variant] = parts;
   if (parts.length < 2 || parts.length > 3 || !os5 || !architecture || !parts.every((p) => part.test(p))) {
-    throw new UserError(
+    throw new InputError(
       `invalid platform '${s}': expected os/architecture[/variant] in lower case, e.g. linux/amd64 or linux/arm64/v8`
     );
   }
@@ -42212,7 +42243,8 @@ async function indexTarFile(path, what) {
       try {
         header2 = decodeHeader(block);
       } catch {
-        throw new UserError(
+        const Failure = offset === 0 ? InputError : UserError;
+        throw new Failure(
           `${what} ${path} is not a valid tar archive (bad header at byte ${offset})`
         );
       }
@@ -42231,7 +42263,7 @@ async function indexTarFile(path, what) {
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new UserError(`${what} ${path} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${path} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -42288,7 +42320,7 @@ async function indexTarFile(path, what) {
 async function readHead(path, what) {
   const fh = await (0, import_promises4.open)(path, "r").catch((e) => {
     const code2 = e.code;
-    throw new UserError(
+    throw new InputError(
       code2 === "ENOENT" ? `${what} ${path} does not exist: check the path` : `cannot open ${what} ${path}: ${e.message}`
     );
   });
@@ -42768,21 +42800,41 @@ function splitPathRef(rest) {
   }
   return { path: rest };
 }
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json) or oci:DIR (an OCI layout directory)";
+function looksLikePath(spec) {
+  return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
+}
+function recognisePath(spec) {
+  const path = (0, import_node_path5.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path)) {
+    throw new InputError(
+      `image source '${spec}' looks like a path, but ${path} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path).isDirectory()) {
+    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path, "index.json"))) return { transport: "oci", path };
+    throw new InputError(
+      `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
+    );
+  }
+  return { transport: "archive", path };
+}
 function parseSourceSpec(spec) {
   const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
   if (spec.startsWith("docker://"))
     return { transport: "docker", reference: spec.slice("docker://".length) };
   if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
     const transport = m[1];
-    if (!m[2]) throw new UserError(`image source '${spec}' has no path after '${transport}:'`);
+    if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
     const { path, ref } = splitPathRef(m[2]);
     return { transport, path: (0, import_node_path5.resolve)(path), ...ref !== void 0 ? { ref } : {} };
   }
   if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
-    throw new UserError(
+    throw new InputError(
       `image source '${spec}': the '${m[1]}:' transport is not supported; use docker-archive:, oci-archive:, oci: or a registry reference`
     );
   }
+  if (looksLikePath(spec)) return recognisePath(spec);
   return { transport: "docker", reference: spec };
 }
 async function openImage(spec, options = {}) {
@@ -42792,30 +42844,39 @@ async function openImage(spec, options = {}) {
     const client = options.client ?? createRegistryClient(options);
     return sourceFromStore(registryStore(client, ref, !options.client));
   }
-  const description = `${parsed.transport}:${parsed.path}${parsed.ref !== void 0 ? `:${parsed.ref}` : ""}`;
+  const description = parsed.transport === "archive" ? parsed.path : `${parsed.transport}:${parsed.path}${parsed.ref !== void 0 ? `:${parsed.ref}` : ""}`;
   if (parsed.transport === "oci") {
     if (!await isDirectory2(parsed.path)) {
-      throw new UserError(
+      throw new InputError(
         `${description}: ${parsed.path} is not a directory; an OCI layout is a directory with index.json (for a tar use oci-archive:)`
       );
     }
     return sourceFromStore(await layoutStore(directoryFiles(parsed.path), description, parsed.ref));
   }
-  const archive = await openArchive(parsed.path, parsed.transport);
+  const archive = await openArchive(
+    parsed.path,
+    parsed.transport === "archive" ? "archive" : parsed.transport
+  );
   try {
-    if (parsed.transport === "oci-archive") {
-      if (!archive.tar.get("index.json") && archive.tar.get("manifest.json")) {
-        throw new UserError(
+    const hasIndex = Boolean(archive.tar.get("index.json"));
+    const hasManifest = Boolean(archive.tar.get("manifest.json"));
+    if (parsed.transport === "archive" && !hasIndex && !hasManifest) {
+      throw new InputError(
+        `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
+      );
+    }
+    const ref = parsed.transport === "archive" ? void 0 : parsed.ref;
+    if (parsed.transport === "oci-archive" || parsed.transport === "archive" && hasIndex) {
+      if (!hasIndex && hasManifest) {
+        throw new InputError(
           `${description} has no index.json but a manifest.json: it is a docker archive; use docker-archive:${parsed.path}`
         );
       }
       return sourceFromStore(
-        await layoutStore(tarFiles(archive.tar, archive.close), description, parsed.ref)
+        await layoutStore(tarFiles(archive.tar, archive.close), description, ref)
       );
     }
-    return sourceFromStore(
-      await dockerArchiveStore(archive.tar, description, parsed.ref, archive.close)
-    );
+    return sourceFromStore(await dockerArchiveStore(archive.tar, description, ref, archive.close));
   } catch (e) {
     await archive.close();
     throw e;
@@ -42834,293 +42895,10 @@ var import_node_path6 = require("node:path");
 var import_node_os3 = require("node:os");
 var import_node_worker_threads = require("node:worker_threads");
 
-// packages/oci/src/push/compress-worker-source.ts
-var compressWorkerSource = String.raw`
-'use strict';
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const fs = require('node:fs');
-const zlib = require('node:zlib');
-
-const PIECE = 1024 * 1024;
-const SAMPLE = 16 * 1024;
-const IN_FLIGHT = 3;
-const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-const BLOCK = 0xffff;
-const counts = new Uint32Array(256);
-
-function entropy(sample) {
-  counts.fill(0);
-  for (let i = 0; i < sample.length; i++) counts[sample[i]]++;
-  let bits = 0;
-  for (let i = 0; i < 256; i++) {
-    const c = counts[i];
-    if (c > 0) {
-      const p = c / sample.length;
-      bits -= p * Math.log2(p);
-    }
-  }
-  return bits;
+// packages/oci/src/push/compress-worker-program.ts
+function loadWorkerProgram() {
+  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction storedOffset(p) {\n  return gzipHeader.length + Math.floor(p / storedBlockBytes) * 5 + 5 + p;\n}\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nfunction unstore(member, from, to, target) {\n  let t = 0;\n  while (from < to) {\n    const blockEnd = Math.min(to, (Math.floor(from / storedBlockBytes) + 1) * storedBlockBytes);\n    const at = storedOffset(from);\n    t += member.copy(target, t, at, at + (blockEnd - from));\n    from = blockEnd;\n  }\n  return target.subarray(0, t);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample) {\n  counts.fill(0);\n  for (const b of sample) counts[b] = (counts[b] ?? 0) + 1;\n  let bits = 0;\n  for (const c of counts) {\n    if (c > 0) {\n      const p = c / sample.length;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample) {\n  if (sample.length === 0) return false;\n  if (byteEntropy(sample) >= 7.95) return true;\n  return (0, import_node_zlib.deflateRawSync)(sample, { level: 1 }).length > sample.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, chunkSize: piece.length + 1024 },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  const sample = Buffer.allocUnsafe(sampleBytes);\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  const pieces = Array.from({ length: inFlight + 1 }, () => ({\n    buffer: Buffer.allocUnsafe(pieceBytes),\n    free: Promise.resolve()\n  }));\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      for (let got = 0; got < n; ) {\n        const r = (0, import_node_fs.readSync)(fd, out, at + 5 + got, n - got, position + from + got);\n        if (r === 0) {\n          throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n            code: "ETRUNCATED"\n          });\n        }\n        got += r;\n      }\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    inputSize += length;\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(unstore(out, s, s + sampleBytes, sample))) {\n      announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n      return;\n    }\n    await current.free;\n    const piece = unstore(out, 0, length, current.buffer);\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
 }
-
-function incompressible(sample) {
-  if (sample.length === 0) return false;
-  if (entropy(sample) >= 7.95) return true;
-  return zlib.deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
-}
-
-/** Where the piece's sample starts, or -1 when the piece is too small to be sampled. */
-function sampleStart(length) {
-  return length < 4096 ? -1 : Math.max(0, (length >> 1) - SAMPLE / 2);
-}
-
-/** Offset in a stored member of piece byte p. */
-function storedOffset(p) {
-  return HEADER.length + Math.floor(p / BLOCK) * 5 + 5 + p;
-}
-
-function storedLength(length) {
-  return HEADER.length + Math.max(1, Math.ceil(length / BLOCK)) * 5 + length + 8;
-}
-
-function blockHeader(out, at, n, last) {
-  out[at] = last ? 1 : 0;
-  out.writeUInt16LE(n, at + 1);
-  out.writeUInt16LE(n ^ 0xffff, at + 3);
-}
-
-function storeInto(piece, out) {
-  const blocks = Math.max(1, Math.ceil(piece.length / BLOCK));
-  let at = HEADER.copy(out, 0);
-  for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-    const n = Math.min(BLOCK, piece.length - from);
-    blockHeader(out, at, n, i === blocks - 1);
-    at += 5 + piece.copy(out, at + 5, from, from + n);
-  }
-  out.writeUInt32LE(zlib.crc32(piece), at);
-  out.writeUInt32LE(piece.length >>> 0, at + 4);
-  return at + 8;
-}
-
-/** Copies piece bytes [from, to) out of a stored member into target. */
-function unstore(out, from, to, target) {
-  let t = 0;
-  while (from < to) {
-    const blockEnd = Math.min(to, (Math.floor(from / BLOCK) + 1) * BLOCK);
-    const at = storedOffset(from);
-    t += out.copy(target, t, at, at + (blockEnd - from));
-    from = blockEnd;
-  }
-  return target.subarray(0, t);
-}
-
-function gzipAsync(piece, level) {
-  return new Promise((resolve, reject) =>
-    zlib.gzip(piece, { level, chunkSize: piece.length + 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
-  );
-}
-
-function startJob(start) {
-  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;
-  const slotBytes = Buffer.from(start.slots);
-  const inputHash = createHash(digestAlgorithm);
-  const outputHash = createHash('sha256');
-  let inputSize = 0;
-  let outputSize = 0;
-  let failed = false;
-
-  const released = Array.from({ length: slotCount }, () => Promise.resolve());
-  const release = new Array(slotCount);
-  let nextSlot = 0;
-  let ready = Promise.resolve();
-  const sample = Buffer.allocUnsafe(SAMPLE);
-
-  async function takeSlot() {
-    const slot = nextSlot;
-    nextSlot = (nextSlot + 1) % slotCount;
-    await released[slot];
-    released[slot] = new Promise((r) => (release[slot] = r));
-    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };
-  }
-
-  function announce(slot, out, produced) {
-    ready = ready.then(async () => {
-      const length = await produced;
-      const member = out.subarray(0, length);
-      outputHash.update(member);
-      outputSize += length;
-      parentPort.postMessage({ type: 'member', job, slot, length });
-    });
-    ready.catch(() => undefined);
-  }
-
-  // A contiguous piece (stream input): stored, or deflated; pieceDone() frees its buffer.
-  async function emitPiece(piece, pieceDone) {
-    const { slot, out } = await takeSlot();
-    const s = sampleStart(piece.length);
-    if (level === 0 || (s >= 0 && incompressible(piece.subarray(s, s + SAMPLE)))) {
-      const length = storeInto(piece, out);
-      pieceDone();
-      announce(slot, out, Promise.resolve(length));
-      return;
-    }
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const length = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      pieceDone();
-      return length;
-    }));
-  }
-
-  const pieces = Array.from({ length: IN_FLIGHT + 1 }, () => ({ buffer: Buffer.allocUnsafe(PIECE), free: Promise.resolve() }));
-  let pieceIndex = 0;
-  let current = pieces[0];
-  let filled = 0;
-  let any = false;
-
-  async function nextPiece() {
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    filled = 0;
-    await current.free;
-  }
-
-  async function finishPiece(length) {
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    await emitPiece(p.buffer.subarray(0, length), done);
-    await nextPiece();
-  }
-
-  async function consume(data) {
-    inputHash.update(data);
-    inputSize += data.length;
-    while (data.length > 0) {
-      const n = data.copy(current.buffer, filled, 0, PIECE - filled);
-      filled += n;
-      data = data.subarray(n);
-      if (filled === PIECE) {
-        any = true;
-        await finishPiece(PIECE);
-      }
-    }
-  }
-
-  // After the last member has been announced: both digests and sizes.
-  async function done() {
-    await ready;
-    parentPort.postMessage({
-      type: 'done',
-      job,
-      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
-      inputSize,
-      digest: 'sha256:' + outputHash.digest('hex'),
-      size: outputSize,
-    });
-  }
-
-  async function finish() {
-    if (filled > 0 || !any) await finishPiece(filled);
-    await done();
-  }
-
-  // One piece of a file, read straight into a slot in stored layout.
-  async function filePiece(fd, position, length) {
-    const { slot, out } = await takeSlot();
-    const blocks = Math.max(1, Math.ceil(length / BLOCK));
-    let crc = 0;
-    let at = HEADER.copy(out, 0);
-    for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-      const n = Math.min(BLOCK, length - from);
-      blockHeader(out, at, n, i === blocks - 1);
-      for (let got = 0; got < n; ) {
-        const r = fs.readSync(fd, out, at + 5 + got, n - got, position + from + got);
-        if (r === 0) throw Object.assign(new Error(file.path + ' ended before the layer did'), { code: 'ETRUNCATED' });
-        got += r;
-      }
-      const data = out.subarray(at + 5, at + 5 + n);
-      inputHash.update(data);
-      crc = zlib.crc32(data, crc);
-      at += 5 + n;
-    }
-    inputSize += length;
-    const s = sampleStart(length);
-    if (level === 0 || (s >= 0 && incompressible(unstore(out, s, s + SAMPLE, sample)))) {
-      out.writeUInt32LE(crc >>> 0, at);
-      out.writeUInt32LE(length >>> 0, at + 4);
-      announce(slot, out, Promise.resolve(at + 8));
-      return;
-    }
-    // compressible: deflate a contiguous copy (the slot is rewritten with the deflated member)
-    await current.free;
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    const piece = unstore(out, 0, length, p.buffer);
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      done();
-      return n;
-    }));
-  }
-
-  async function readFile() {
-    const fd = fs.openSync(file.path, 'r');
-    try {
-      let position = file.offset;
-      let left = file.size;
-      do {
-        const length = Math.min(PIECE, left);
-        await filePiece(fd, position, length);
-        position += length;
-        left -= length;
-      } while (left > 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    await done();
-  }
-
-  function fail(e) {
-    if (failed) return;
-    failed = true;
-    parentPort.postMessage({ type: 'error', job, message: String((e && e.message) || e), code: e && e.code });
-  }
-
-  let inbox = Promise.resolve();
-  const handlers = {
-    release(m) {
-      const r = release[m.slot];
-      if (r) r();
-    },
-    data(m) {
-      inbox = inbox.then(async () => {
-        const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
-        await consume(chunk);
-        parentPort.postMessage({ type: 'ack', job, bytes: chunk.length });
-      });
-      inbox.catch(fail);
-    },
-    end() {
-      inbox = inbox.then(finish);
-      inbox.catch(fail);
-    },
-  };
-  if (file) readFile().catch(fail);
-  return handlers;
-}
-
-let active;
-parentPort.on('message', (m) => {
-  if (m.type === 'start') {
-    active = { job: m.job, handlers: startJob(m) };
-  } else if (active && m.job === active.job) {
-    active.handlers[m.type](m);
-  }
-});
-`;
 
 // packages/oci/src/push/compress.ts
 var pieceBytes = 1024 * 1024;
@@ -43144,7 +42922,12 @@ async function acquire() {
   }
   if (running < poolSize) {
     running++;
-    return new import_node_worker_threads.Worker(compressWorkerSource, { eval: true });
+    try {
+      return new import_node_worker_threads.Worker(await loadWorkerProgram(), { eval: true });
+    } catch (e) {
+      running--;
+      throw e;
+    }
   }
   return new Promise((resolve3) => waiting.push(resolve3));
 }
@@ -43192,13 +42975,20 @@ async function withCompressor(fn) {
 function compressLayer(input, level, sink) {
   return withCompressor((compress) => compress(input, level, sink));
 }
-function workerError(m, reading) {
-  if (reading && m.code && /^E[A-Z]+$/.test(m.code)) {
+function workerError(m, input) {
+  const layer = input.what ?? "a layer";
+  if ("file" in input && m.code && /^E[A-Z]+$/.test(m.code)) {
     return new UserError(
-      `cannot read ${reading}: ${m.message}; check that the archive is complete and readable (re-export it with docker save), then push again`
+      `cannot read ${layer} in ${input.file.path}: ${m.message}; check that the archive is complete and readable (re-export it with docker save), then push again`
     );
   }
-  return Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
+  return Object.assign(
+    new Error(`compressing ${layer} failed: ${m.message}`),
+    m.code ? { code: m.code } : {}
+  );
+}
+function post(worker, m, transfer) {
+  worker.postMessage(m, transfer);
 }
 async function runJob(worker, input, level, sink, ended) {
   const job = ++jobs;
@@ -43224,7 +43014,7 @@ async function runJob(worker, input, level, sink, ended) {
         if (m.job !== job) return;
         switch (m.type) {
           case "member":
-            emitted = emitted.then(() => sink(Buffer.from(slots, m.slot * slotSize, m.length))).then(() => worker.postMessage({ type: "release", job, slot: m.slot }));
+            emitted = emitted.then(() => sink(Buffer.from(slots, m.slot * slotSize, m.length))).then(() => post(worker, { type: "release", job, slot: m.slot }));
             emitted.catch(fail3);
             break;
           case "ack":
@@ -43238,40 +43028,41 @@ async function runJob(worker, input, level, sink, ended) {
             }, fail3);
             break;
           case "error":
-            fail3(
-              workerError(m, file && "what" in input ? `${input.what} in ${file.path}` : void 0)
-            );
+            fail3(workerError(m, input));
             break;
         }
       };
-      onError = fail3;
-      onExit = (code2) => fail3(new Error(`the compression worker stopped (exit ${code2})`));
+      onError = (e) => fail3(workerError({ message: e instanceof Error ? e.message : String(e) }, input));
+      onExit = (code2) => fail3(
+        new Error(`the compression worker stopped (exit ${code2}) on ${input.what ?? "a layer"}`)
+      );
       worker.on("message", onMessage);
       worker.on("error", onError);
       worker.on("exit", onExit);
-      worker.postMessage({
+      const start = {
         type: "start",
         job,
         level,
         slots,
         slotSize,
         slotCount,
-        digestAlgorithm: file && "digest" in input ? input.digest.split(":")[0] : "sha256",
+        digestAlgorithm: "digest" in input && input.digest.split(":")[0] || "sha256",
         ...file ? { file } : {}
-      });
+      };
+      post(worker, start);
       if (!stream) return;
       void (async () => {
         for await (const chunk of stream) {
           if (settled) return;
           const data = new Uint8Array(chunk);
           inFlight += data.length;
-          worker.postMessage({ type: "data", job, chunk: data }, [data.buffer]);
+          post(worker, { type: "data", job, chunk: data }, [data.buffer]);
           while (inFlight >= inputWindow && !settled) {
             await new Promise((r) => wake = r);
             wake = void 0;
           }
         }
-        if (!settled) worker.postMessage({ type: "end", job });
+        if (!settled) post(worker, { type: "end", job });
       })().catch(fail3);
     });
     clean = true;
@@ -43383,6 +43174,7 @@ async function runLimited(n, tasks) {
 }
 
 // packages/oci/src/push/push.ts
+var defaultGzipLevel = 4;
 function byDigest(ref, digest) {
   return makeReference(ref.registry, ref.repository, void 0, digest);
 }
@@ -43424,7 +43216,7 @@ async function ensureBlob(ctx, d, open5, origin, trusted = false) {
 }
 async function pushCompressed(ctx, image, i, mediaType) {
   const layer = image.layers[i];
-  const level = ctx.options.gzipLevel ?? 6;
+  const level = ctx.options.gzipLevel ?? defaultGzipLevel;
   const key = layerCacheKey(layer.digest, level);
   const cache = await ctx.layerCache();
   const known = cache?.get(key);
@@ -43441,7 +43233,7 @@ async function pushCompressed(ctx, image, i, mediaType) {
   }
   const input = async () => {
     const file = image.layerFile?.(i);
-    return file ? { file, digest: layer.digest, size: layer.size, what: `layer ${i} (${layer.digest})` } : { stream: await image.openLayer(i) };
+    return file ? { file, digest: layer.digest, size: layer.size, what: `layer ${i} (${layer.digest})` } : { stream: await image.openLayer(i), what: `layer ${i} (${layer.digest})` };
   };
   const transport = transportOrUndefined(ctx.client);
   if (!transport) {
@@ -44044,7 +43836,7 @@ async function readMakefile(dir, what) {
     return parseMakefile(await (0, import_promises9.readFile)(path, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
-      throw new UserError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
+      throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
         cause: e
       });
     }
@@ -44317,6 +44109,9 @@ async function inspect(path, arch2, image) {
   return { ...assets, digest: image.digest, architecture };
 }
 
+// packages/talos/src/installer/extensions-config.ts
+var import_yaml2 = __toESM(require_dist(), 1);
+
 // packages/talos/src/ttl/ttl-sh.ts
 var import_node_crypto3 = require("node:crypto");
 var ttlShHost = "ttl.sh";
@@ -44484,7 +44279,7 @@ var history = [
 ];
 
 // packages/talos/src/extension-rules/manifest.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 
 // packages/pipeline/src/build-installer/options.ts
 var supportedArches = ["amd64", "arm64"];
@@ -44955,23 +44750,24 @@ async function produceTarballs(v2, pinned, deps) {
 }
 
 // packages/pipeline/src/build-installer/summary.ts
-var code = (s) => `\`${s}\``;
+var code = (s) => markdownCode(s, { inTable: true });
 function installerSummary(s) {
   const rows = Object.entries(s.installerImages).map(
     ([arch2, ref]) => `| linux/${arch2} | ${code(ref)} | ${s.layouts[arch2] ?? ""} |`
   );
+  const inline = (x) => markdownCode(x);
   const inputs = [
-    `- imager: ${code(s.imagerImage)}${s.mode === "talos-dir" ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ""}`,
-    `- installer-base: ${code(s.installerBaseImage)}`,
-    ...s.kernelImage ? [`- kernel: ${code(s.kernelImage)}`] : [],
-    ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${code(e)}`) : ["- extensions: none"],
-    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(code).join(" ")}`] : []
+    `- imager: ${inline(s.imagerImage)}${s.mode === "talos-dir" ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ""}`,
+    `- installer-base: ${inline(s.installerBaseImage)}`,
+    ...s.kernelImage ? [`- kernel: ${inline(s.kernelImage)}`] : [],
+    ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${inline(e)}`) : ["- extensions: none"],
+    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : []
   ];
   const ttl = s.ttlSeconds !== void 0 ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, ""] : [];
   return [
     "## Talos installer",
     "",
-    `Installer: ${code(s.installerImage)}`,
+    `Installer: ${inline(s.installerImage)}`,
     "",
     "| platform | image | boot assets |",
     "|---|---|---|",
@@ -44984,9 +44780,7 @@ function installerSummary(s) {
     ...ttl,
     "Upgrade a node with it:",
     "",
-    "```sh",
-    `talosctl upgrade --nodes <node> --image ${s.installerImage}`,
-    "```",
+    ...markdownFence([`talosctl upgrade --nodes <node> --image ${s.installerImage}`], "sh"),
     ""
   ].join("\n");
 }

@@ -26392,7 +26392,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse3(src, reviver, options) {
+    function parse4(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -26433,7 +26433,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse3;
+    exports2.parse = parse4;
     exports2.parseAllDocuments = parseAllDocuments3;
     exports2.parseDocument = parseDocument;
     exports2.stringify = stringify;
@@ -31798,7 +31798,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse3;
+    exports2.parse = parse4;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -31998,7 +31998,7 @@ var require_hex = __commonJS({
       }
       return result;
     }
-    function parse3(text, options = {}) {
+    function parse4(text, options = {}) {
       const normalized = normalize2(text, options);
       return {
         bytes: decode(normalized),
@@ -32017,7 +32017,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse: parse3 };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse: parse4 };
   }
 });
 
@@ -32184,7 +32184,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse3;
+    exports2.parse = parse4;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -32282,7 +32282,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse3(text, options = {}) {
+    function parse4(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -32299,7 +32299,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse4 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -32311,7 +32311,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse: parse3
+      parse: parse4
     };
   }
 });
@@ -32645,7 +32645,7 @@ var require_convert = __commonJS({
     function normalize2(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse3(name, text, ...args) {
+    function parse4(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -32665,7 +32665,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize: normalize2,
-      parse: parse3,
+      parse: parse4,
       format,
       transcode,
       detect,
@@ -58789,6 +58789,10 @@ var UserError = class extends Error {
     this.details = options.details ?? [];
   }
 };
+var InputError = class extends UserError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  inputError = true;
+};
 function isUserError(e) {
   return e instanceof UserError || e instanceof Error && e.name === "UserError";
 }
@@ -58887,6 +58891,30 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => 
   child.stdin.end(options.input ?? "");
 });
 
+// packages/common/src/markdown.ts
+var named = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+var invisible = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visibleControls(s) {
+  return s.replace(
+    invisible,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+var inline = /[\\`*_[\]|~$]/g;
+var blockStart = /^(\s*)([#>+\-=]|\d+[.)])/;
+function markdownText(s) {
+  return visibleControls(s).replace(inline, (c) => `\\${c}`).replace(blockStart, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@/g, "@&#8203;").replace(/\b(https?|ftp)(:\/\/)/gi, "$1&#8203;$2").replace(/\b(www)\./gi, "$1&#8203;.");
+}
+function markdownCode(s, options = {}) {
+  if (s === "") return "";
+  const shown = visibleControls(s);
+  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -58956,7 +58984,7 @@ var ParsedReference = class {
   }
 };
 function invalid(input, why) {
-  return new UserError(
+  return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
   );
 }
@@ -59038,7 +59066,7 @@ function parsePlatform(s) {
   const parts = s.trim().split("/");
   const [os5, architecture, variant] = parts;
   if (parts.length < 2 || parts.length > 3 || !os5 || !architecture || !parts.every((p) => part.test(p))) {
-    throw new UserError(
+    throw new InputError(
       `invalid platform '${s}': expected os/architecture[/variant] in lower case, e.g. linux/amd64 or linux/arm64/v8`
     );
   }
@@ -61783,7 +61811,8 @@ async function indexTarFile(path2, what) {
       try {
         header2 = decodeHeader(block);
       } catch {
-        throw new UserError(
+        const Failure = offset === 0 ? InputError : UserError;
+        throw new Failure(
           `${what} ${path2} is not a valid tar archive (bad header at byte ${offset})`
         );
       }
@@ -61802,7 +61831,7 @@ async function indexTarFile(path2, what) {
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new UserError(`${what} ${path2} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${path2} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -61859,7 +61888,7 @@ async function indexTarFile(path2, what) {
 async function readHead(path2, what) {
   const fh = await (0, import_promises4.open)(path2, "r").catch((e) => {
     const code2 = e.code;
-    throw new UserError(
+    throw new InputError(
       code2 === "ENOENT" ? `${what} ${path2} does not exist: check the path` : `cannot open ${what} ${path2}: ${e.message}`
     );
   });
@@ -62339,21 +62368,41 @@ function splitPathRef(rest) {
   }
   return { path: rest };
 }
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json) or oci:DIR (an OCI layout directory)";
+function looksLikePath(spec) {
+  return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
+}
+function recognisePath(spec) {
+  const path2 = (0, import_node_path5.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path2)) {
+    throw new InputError(
+      `image source '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path2).isDirectory()) {
+    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
+    throw new InputError(
+      `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
+    );
+  }
+  return { transport: "archive", path: path2 };
+}
 function parseSourceSpec(spec) {
   const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
   if (spec.startsWith("docker://"))
     return { transport: "docker", reference: spec.slice("docker://".length) };
   if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
     const transport = m[1];
-    if (!m[2]) throw new UserError(`image source '${spec}' has no path after '${transport}:'`);
+    if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
     const { path: path2, ref } = splitPathRef(m[2]);
     return { transport, path: (0, import_node_path5.resolve)(path2), ...ref !== void 0 ? { ref } : {} };
   }
   if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
-    throw new UserError(
+    throw new InputError(
       `image source '${spec}': the '${m[1]}:' transport is not supported; use docker-archive:, oci-archive:, oci: or a registry reference`
     );
   }
+  if (looksLikePath(spec)) return recognisePath(spec);
   return { transport: "docker", reference: spec };
 }
 async function openImage(spec, options = {}) {
@@ -62363,30 +62412,39 @@ async function openImage(spec, options = {}) {
     const client = options.client ?? createRegistryClient(options);
     return sourceFromStore(registryStore(client, ref, !options.client));
   }
-  const description = `${parsed2.transport}:${parsed2.path}${parsed2.ref !== void 0 ? `:${parsed2.ref}` : ""}`;
+  const description = parsed2.transport === "archive" ? parsed2.path : `${parsed2.transport}:${parsed2.path}${parsed2.ref !== void 0 ? `:${parsed2.ref}` : ""}`;
   if (parsed2.transport === "oci") {
     if (!await isDirectory2(parsed2.path)) {
-      throw new UserError(
+      throw new InputError(
         `${description}: ${parsed2.path} is not a directory; an OCI layout is a directory with index.json (for a tar use oci-archive:)`
       );
     }
     return sourceFromStore(await layoutStore(directoryFiles(parsed2.path), description, parsed2.ref));
   }
-  const archive = await openArchive(parsed2.path, parsed2.transport);
+  const archive = await openArchive(
+    parsed2.path,
+    parsed2.transport === "archive" ? "archive" : parsed2.transport
+  );
   try {
-    if (parsed2.transport === "oci-archive") {
-      if (!archive.tar.get("index.json") && archive.tar.get("manifest.json")) {
-        throw new UserError(
+    const hasIndex = Boolean(archive.tar.get("index.json"));
+    const hasManifest = Boolean(archive.tar.get("manifest.json"));
+    if (parsed2.transport === "archive" && !hasIndex && !hasManifest) {
+      throw new InputError(
+        `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
+      );
+    }
+    const ref = parsed2.transport === "archive" ? void 0 : parsed2.ref;
+    if (parsed2.transport === "oci-archive" || parsed2.transport === "archive" && hasIndex) {
+      if (!hasIndex && hasManifest) {
+        throw new InputError(
           `${description} has no index.json but a manifest.json: it is a docker archive; use docker-archive:${parsed2.path}`
         );
       }
       return sourceFromStore(
-        await layoutStore(tarFiles(archive.tar, archive.close), description, parsed2.ref)
+        await layoutStore(tarFiles(archive.tar, archive.close), description, ref)
       );
     }
-    return sourceFromStore(
-      await dockerArchiveStore(archive.tar, description, parsed2.ref, archive.close)
-    );
+    return sourceFromStore(await dockerArchiveStore(archive.tar, description, ref, archive.close));
   } catch (e) {
     await archive.close();
     throw e;
@@ -62395,296 +62453,6 @@ async function openImage(spec, options = {}) {
 
 // packages/oci/src/push/compress.ts
 var import_node_os3 = require("node:os");
-
-// packages/oci/src/push/compress-worker-source.ts
-var compressWorkerSource = String.raw`
-'use strict';
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const fs = require('node:fs');
-const zlib = require('node:zlib');
-
-const PIECE = 1024 * 1024;
-const SAMPLE = 16 * 1024;
-const IN_FLIGHT = 3;
-const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-const BLOCK = 0xffff;
-const counts = new Uint32Array(256);
-
-function entropy(sample) {
-  counts.fill(0);
-  for (let i = 0; i < sample.length; i++) counts[sample[i]]++;
-  let bits = 0;
-  for (let i = 0; i < 256; i++) {
-    const c = counts[i];
-    if (c > 0) {
-      const p = c / sample.length;
-      bits -= p * Math.log2(p);
-    }
-  }
-  return bits;
-}
-
-function incompressible(sample) {
-  if (sample.length === 0) return false;
-  if (entropy(sample) >= 7.95) return true;
-  return zlib.deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
-}
-
-/** Where the piece's sample starts, or -1 when the piece is too small to be sampled. */
-function sampleStart(length) {
-  return length < 4096 ? -1 : Math.max(0, (length >> 1) - SAMPLE / 2);
-}
-
-/** Offset in a stored member of piece byte p. */
-function storedOffset(p) {
-  return HEADER.length + Math.floor(p / BLOCK) * 5 + 5 + p;
-}
-
-function storedLength(length) {
-  return HEADER.length + Math.max(1, Math.ceil(length / BLOCK)) * 5 + length + 8;
-}
-
-function blockHeader(out, at, n, last) {
-  out[at] = last ? 1 : 0;
-  out.writeUInt16LE(n, at + 1);
-  out.writeUInt16LE(n ^ 0xffff, at + 3);
-}
-
-function storeInto(piece, out) {
-  const blocks = Math.max(1, Math.ceil(piece.length / BLOCK));
-  let at = HEADER.copy(out, 0);
-  for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-    const n = Math.min(BLOCK, piece.length - from);
-    blockHeader(out, at, n, i === blocks - 1);
-    at += 5 + piece.copy(out, at + 5, from, from + n);
-  }
-  out.writeUInt32LE(zlib.crc32(piece), at);
-  out.writeUInt32LE(piece.length >>> 0, at + 4);
-  return at + 8;
-}
-
-/** Copies piece bytes [from, to) out of a stored member into target. */
-function unstore(out, from, to, target) {
-  let t = 0;
-  while (from < to) {
-    const blockEnd = Math.min(to, (Math.floor(from / BLOCK) + 1) * BLOCK);
-    const at = storedOffset(from);
-    t += out.copy(target, t, at, at + (blockEnd - from));
-    from = blockEnd;
-  }
-  return target.subarray(0, t);
-}
-
-function gzipAsync(piece, level) {
-  return new Promise((resolve, reject) =>
-    zlib.gzip(piece, { level, chunkSize: piece.length + 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
-  );
-}
-
-function startJob(start) {
-  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;
-  const slotBytes = Buffer.from(start.slots);
-  const inputHash = createHash(digestAlgorithm);
-  const outputHash = createHash('sha256');
-  let inputSize = 0;
-  let outputSize = 0;
-  let failed = false;
-
-  const released = Array.from({ length: slotCount }, () => Promise.resolve());
-  const release = new Array(slotCount);
-  let nextSlot = 0;
-  let ready = Promise.resolve();
-  const sample = Buffer.allocUnsafe(SAMPLE);
-
-  async function takeSlot() {
-    const slot = nextSlot;
-    nextSlot = (nextSlot + 1) % slotCount;
-    await released[slot];
-    released[slot] = new Promise((r) => (release[slot] = r));
-    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };
-  }
-
-  function announce(slot, out, produced) {
-    ready = ready.then(async () => {
-      const length = await produced;
-      const member = out.subarray(0, length);
-      outputHash.update(member);
-      outputSize += length;
-      parentPort.postMessage({ type: 'member', job, slot, length });
-    });
-    ready.catch(() => undefined);
-  }
-
-  // A contiguous piece (stream input): stored, or deflated; pieceDone() frees its buffer.
-  async function emitPiece(piece, pieceDone) {
-    const { slot, out } = await takeSlot();
-    const s = sampleStart(piece.length);
-    if (level === 0 || (s >= 0 && incompressible(piece.subarray(s, s + SAMPLE)))) {
-      const length = storeInto(piece, out);
-      pieceDone();
-      announce(slot, out, Promise.resolve(length));
-      return;
-    }
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const length = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      pieceDone();
-      return length;
-    }));
-  }
-
-  const pieces = Array.from({ length: IN_FLIGHT + 1 }, () => ({ buffer: Buffer.allocUnsafe(PIECE), free: Promise.resolve() }));
-  let pieceIndex = 0;
-  let current = pieces[0];
-  let filled = 0;
-  let any = false;
-
-  async function nextPiece() {
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    filled = 0;
-    await current.free;
-  }
-
-  async function finishPiece(length) {
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    await emitPiece(p.buffer.subarray(0, length), done);
-    await nextPiece();
-  }
-
-  async function consume(data) {
-    inputHash.update(data);
-    inputSize += data.length;
-    while (data.length > 0) {
-      const n = data.copy(current.buffer, filled, 0, PIECE - filled);
-      filled += n;
-      data = data.subarray(n);
-      if (filled === PIECE) {
-        any = true;
-        await finishPiece(PIECE);
-      }
-    }
-  }
-
-  // After the last member has been announced: both digests and sizes.
-  async function done() {
-    await ready;
-    parentPort.postMessage({
-      type: 'done',
-      job,
-      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
-      inputSize,
-      digest: 'sha256:' + outputHash.digest('hex'),
-      size: outputSize,
-    });
-  }
-
-  async function finish() {
-    if (filled > 0 || !any) await finishPiece(filled);
-    await done();
-  }
-
-  // One piece of a file, read straight into a slot in stored layout.
-  async function filePiece(fd, position, length) {
-    const { slot, out } = await takeSlot();
-    const blocks = Math.max(1, Math.ceil(length / BLOCK));
-    let crc = 0;
-    let at = HEADER.copy(out, 0);
-    for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-      const n = Math.min(BLOCK, length - from);
-      blockHeader(out, at, n, i === blocks - 1);
-      for (let got = 0; got < n; ) {
-        const r = fs.readSync(fd, out, at + 5 + got, n - got, position + from + got);
-        if (r === 0) throw Object.assign(new Error(file.path + ' ended before the layer did'), { code: 'ETRUNCATED' });
-        got += r;
-      }
-      const data = out.subarray(at + 5, at + 5 + n);
-      inputHash.update(data);
-      crc = zlib.crc32(data, crc);
-      at += 5 + n;
-    }
-    inputSize += length;
-    const s = sampleStart(length);
-    if (level === 0 || (s >= 0 && incompressible(unstore(out, s, s + SAMPLE, sample)))) {
-      out.writeUInt32LE(crc >>> 0, at);
-      out.writeUInt32LE(length >>> 0, at + 4);
-      announce(slot, out, Promise.resolve(at + 8));
-      return;
-    }
-    // compressible: deflate a contiguous copy (the slot is rewritten with the deflated member)
-    await current.free;
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    const piece = unstore(out, 0, length, p.buffer);
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      done();
-      return n;
-    }));
-  }
-
-  async function readFile() {
-    const fd = fs.openSync(file.path, 'r');
-    try {
-      let position = file.offset;
-      let left = file.size;
-      do {
-        const length = Math.min(PIECE, left);
-        await filePiece(fd, position, length);
-        position += length;
-        left -= length;
-      } while (left > 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    await done();
-  }
-
-  function fail(e) {
-    if (failed) return;
-    failed = true;
-    parentPort.postMessage({ type: 'error', job, message: String((e && e.message) || e), code: e && e.code });
-  }
-
-  let inbox = Promise.resolve();
-  const handlers = {
-    release(m) {
-      const r = release[m.slot];
-      if (r) r();
-    },
-    data(m) {
-      inbox = inbox.then(async () => {
-        const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
-        await consume(chunk);
-        parentPort.postMessage({ type: 'ack', job, bytes: chunk.length });
-      });
-      inbox.catch(fail);
-    },
-    end() {
-      inbox = inbox.then(finish);
-      inbox.catch(fail);
-    },
-  };
-  if (file) readFile().catch(fail);
-  return handlers;
-}
-
-let active;
-parentPort.on('message', (m) => {
-  if (m.type === 'start') {
-    active = { job: m.job, handlers: startJob(m) };
-  } else if (active && m.job === active.job) {
-    active.handlers[m.type](m);
-  }
-});
-`;
-
-// packages/oci/src/push/compress.ts
 var pieceBytes = 1024 * 1024;
 var slotSize = 10 + Math.ceil(pieceBytes / 65535) * 5 + pieceBytes + 8;
 var inputWindow = 4 * 1024 * 1024;
@@ -63071,6 +62839,9 @@ function findInstallerAssets(paths, arch2) {
   }
   return void 0;
 }
+
+// packages/talos/src/installer/extensions-config.ts
+var import_yaml2 = __toESM(require_dist(), 1);
 
 // packages/talos/src/ttl/ttl-sh.ts
 var ttlShMaxSeconds = 24 * 60 * 60;
@@ -63464,7 +63235,7 @@ function udevRulesDirFor(talos) {
 }
 
 // packages/talos/src/extension-rules/manifest.ts
-var import_yaml2 = __toESM(require_dist(), 1);
+var import_yaml3 = __toESM(require_dist(), 1);
 var DecodeError = class extends Error {
 };
 var nullScalars = /* @__PURE__ */ new Set(["", "~", "null", "Null", "NULL"]);
@@ -63475,11 +63246,11 @@ function where(node, text) {
   return ` (line ${line})`;
 }
 function kindOf(node) {
-  return (0, import_yaml2.isMap)(node) ? "a mapping" : (0, import_yaml2.isSeq)(node) ? "a list" : "a scalar";
+  return (0, import_yaml3.isMap)(node) ? "a mapping" : (0, import_yaml3.isSeq)(node) ? "a list" : "a scalar";
 }
 function stringField(node, field, text) {
   if (node === void 0 || node === null) return "";
-  if (!(0, import_yaml2.isScalar)(node)) {
+  if (!(0, import_yaml3.isScalar)(node)) {
     throw new DecodeError(
       `'${field}' must be a string, not ${kindOf(node)}${where(node, text)}`
     );
@@ -63489,21 +63260,21 @@ function stringField(node, field, text) {
 }
 function mapField(node, field, text) {
   if (node === void 0 || node === null) return {};
-  if ((0, import_yaml2.isScalar)(node) && node.type === "PLAIN" && nullScalars.has(String(node.value))) return {};
-  if (!(0, import_yaml2.isMap)(node)) {
+  if ((0, import_yaml3.isScalar)(node) && node.type === "PLAIN" && nullScalars.has(String(node.value))) return {};
+  if (!(0, import_yaml3.isMap)(node)) {
     throw new DecodeError(
       `'${field}' must be a mapping, not ${kindOf(node)}${where(node, text)}`
     );
   }
   const out = {};
   for (const pair of node.items) {
-    const key = (0, import_yaml2.isScalar)(pair.key) ? String(pair.key.value) : void 0;
+    const key = (0, import_yaml3.isScalar)(pair.key) ? String(pair.key.value) : void 0;
     if (key !== void 0) out[key] = pair.value;
   }
   return out;
 }
 function parseExtensionManifest(text) {
-  const docs = (0, import_yaml2.parseAllDocuments)(text, { schema: "failsafe" });
+  const docs = (0, import_yaml3.parseAllDocuments)(text, { schema: "failsafe" });
   const doc = Array.isArray(docs) ? docs[0] : void 0;
   if (!doc || doc.contents === null) return { ok: false, error: "manifest.yaml is empty" };
   const firstError = doc.errors[0];
@@ -67371,10 +67142,10 @@ function reportCertificates(report) {
 
 // packages/verify/src/format-markdown.ts
 function cell(text) {
-  return (text ?? "").replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+  return markdownText(text ?? "");
 }
 function code(text) {
-  return text ? `\`${text.replace(/`/g, "'")}\`` : "";
+  return text ? markdownCode(text, { inTable: true }) : "";
 }
 var icons = { pass: "\u2705", error: "\u274C", warning: "\u26A0\uFE0F", info: "\u2139\uFE0F" };
 var proofText = {
@@ -67388,7 +67159,7 @@ function formatReportMarkdown(report, options = {}) {
   const lines = [];
   lines.push(`## ${report.passed ? "\u2705 verify-image passed" : "\u274C verify-image failed"}`, "");
   lines.push(
-    `${code(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${code(report.kernelImage)}` : ""}${report.kernelRelease ? `; kernel release ${code(report.kernelRelease)}` : ""}`,
+    `${markdownCode(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${markdownCode(report.kernelImage)}` : ""}${report.kernelRelease ? `; kernel release ${markdownCode(report.kernelRelease)}` : ""}`,
     ""
   );
   const certificates = reportCertificates(report);
@@ -67422,7 +67193,7 @@ function formatReportMarkdown(report, options = {}) {
       const path2 = c.path ? `${c.path}${c.line ? `:${c.line}` : ""}` : void 0;
       const more = g.count > 1 ? `<br>\u2026and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${cell(somePaths(g.paths.slice(1)))}` : ""}` : "";
       lines.push(
-        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${g.count} | ${path2 ? code(cell(path2)) : ""} | ${cell(c.message)}${more} |`
+        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${g.count} | ${path2 ? code(path2) : ""} | ${cell(c.message)}${more} |`
       );
     }
     if (failing.length > maxChecks)
@@ -68104,7 +67875,7 @@ function expand(template, context3) {
     return template.replace(/\/$/, "");
   }
 }
-function parse(options) {
+function parse2(options) {
   let method = options.method.toUpperCase();
   let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
   let headers = Object.assign({}, options.headers);
@@ -68168,7 +67939,7 @@ function parse(options) {
   );
 }
 function endpointWithDefaults(defaults2, route, options) {
-  return parse(merge(defaults2, route, options));
+  return parse2(merge(defaults2, route, options));
 }
 function withDefaults(oldDefaults, newDefaults) {
   const DEFAULTS2 = merge(oldDefaults, newDefaults);
@@ -68177,7 +67948,7 @@ function withDefaults(oldDefaults, newDefaults) {
     DEFAULTS: DEFAULTS2,
     defaults: withDefaults.bind(null, DEFAULTS2),
     merge: merge.bind(null, DEFAULTS2),
-    parse
+    parse: parse2
   });
 }
 var endpoint = withDefaults(null, DEFAULTS);
@@ -68223,7 +67994,7 @@ var NullObject = /* @__PURE__ */ (() => {
   C.prototype = /* @__PURE__ */ Object.create(null);
   return C;
 })();
-function parse2(header2, options) {
+function parse3(header2, options) {
   const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
   const len = header2.length;
   let valueStart = options?.start ?? 0;
@@ -68859,7 +68630,7 @@ async function getResponseData(response) {
   if (!contentType) {
     return response.text().catch(noop);
   }
-  const mimetype = parse2(contentType);
+  const mimetype = parse3(contentType);
   if (isJSONResponse(mimetype)) {
     let text = "";
     try {

@@ -4,4 +4,14 @@
  * initramfs (concatenated cpio archives) with the squashfs images inside it. Bad input never
  * throws from a reader: problems are listed in the result.
  */
-export {};
+
+// codecs: decompression for kernel payloads, initramfs segments and squashfs blocks
+export type { CompressionKind } from './codecs/detect';
+export { detectCompression } from './codecs/detect';
+export type { DecompressOptions } from './codecs/decompress';
+export { decompress } from './codecs/decompress';
+export {
+  DecompressError,
+  DecompressLimitError,
+  UnsupportedCompressionError,
+} from './codecs/errors';

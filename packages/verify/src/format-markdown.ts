@@ -1,4 +1,5 @@
 /** The report as GitHub-flavoured markdown for the job summary: verdict and tables. */
+import { markdownCode, markdownText } from '@talos-kmod/common';
 import type { VerifyReport } from './report';
 import {
   describeCounts,
@@ -15,13 +16,14 @@ export interface MarkdownFormatOptions {
   maxModules?: number;
 }
 
-/** Escapes a table cell. */
+/** Literal text for a table cell (image-derived strings never become markup). */
 function cell(text: string | undefined): string {
-  return (text ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+  return markdownText(text ?? '');
 }
 
+/** A code span for a table cell. */
 function code(text: string | undefined): string {
-  return text ? `\`${text.replace(/`/g, "'")}\`` : '';
+  return text ? markdownCode(text, { inTable: true }) : '';
 }
 
 const icons = { pass: '✅', error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
@@ -46,7 +48,7 @@ export function formatReportMarkdown(
   const lines: string[] = [];
   lines.push(`## ${report.passed ? '✅ verify-image passed' : '❌ verify-image failed'}`, '');
   lines.push(
-    `${code(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${code(report.kernelImage)}` : ''}${report.kernelRelease ? `; kernel release ${code(report.kernelRelease)}` : ''}`,
+    `${markdownCode(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${markdownCode(report.kernelImage)}` : ''}${report.kernelRelease ? `; kernel release ${markdownCode(report.kernelRelease)}` : ''}`,
     '',
   );
   const certificates = reportCertificates(report);
@@ -83,7 +85,7 @@ export function formatReportMarkdown(
           ? `<br>…and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${cell(somePaths(g.paths.slice(1)))}` : ''}`
           : '';
       lines.push(
-        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${g.count} | ${path ? code(cell(path)) : ''} | ${cell(c.message)}${more} |`,
+        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${g.count} | ${path ? code(path) : ''} | ${cell(c.message)}${more} |`,
       );
     }
     if (failing.length > maxChecks)

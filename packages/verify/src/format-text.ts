@@ -1,4 +1,5 @@
 /** The report as readable text for a terminal (the CLI's default output). */
+import { visibleControls as show } from '@talos-kmod/common';
 import type { Check, VerifyReport } from './report';
 import { describeCounts, groupChecks, reportCertificates, somePaths } from './internal/summary';
 
@@ -37,13 +38,17 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
   const p = paint(options.color);
   const out: string[] = [];
   const verdict = report.passed ? p.green(p.bold('PASSED')) : p.red(p.bold('FAILED'));
-  out.push(`${verdict} ${report.image} (${describeCounts(report)}; fail-on ${report.failOn})`);
-  if (report.kernelImage) out.push(`  kernel image: ${report.kernelImage}`);
-  if (report.kernelCert) out.push(`  kernel-cert: ${report.kernelCert}`);
+  // image-derived strings go through show(): a newline or an escape sequence in a module name
+  // must not start a line of its own (a forged PASSED, a workflow command) or repaint the terminal
+  out.push(
+    `${verdict} ${show(report.image)} (${describeCounts(report)}; fail-on ${report.failOn})`,
+  );
+  if (report.kernelImage) out.push(`  kernel image: ${show(report.kernelImage)}`);
+  if (report.kernelCert) out.push(`  kernel-cert: ${show(report.kernelCert)}`);
   if (report.kernelRelease) out.push(`  kernel release: ${report.kernelRelease}`);
   for (const c of reportCertificates(report)) {
     out.push(
-      `  kernel certificate: ${c.subject}, serial ${c.serialNumber}, ${c.key}, SHA-256 ${c.sha256Fingerprint} (${c.source})`,
+      `  kernel certificate: ${show(c.subject)}, serial ${c.serialNumber}, ${c.key}, SHA-256 ${c.sha256Fingerprint} (${show(c.source)})`,
     );
   }
   for (const pl of report.platforms) {
@@ -55,13 +60,13 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
   const multi = report.platforms.length > 1;
   for (const g of groupChecks(report)) {
     const c = g.first;
-    const where = c.path ? `${c.path}${c.line ? `:${c.line}` : ''}: ` : '';
+    const where = c.path ? `${show(c.path)}${c.line ? `:${c.line}` : ''}: ` : '';
     const text =
       c.status === 'pass'
-        ? p.dim(c.message)
+        ? p.dim(show(c.message))
         : !c.path || c.message.includes(c.path)
-          ? c.message
-          : `${where}${c.message}`;
+          ? show(c.message)
+          : `${where}${show(c.message)}`;
     const times = g.count > 1 ? ` ×${g.count}` : '';
     out.push(
       `  ${mark(c, p)} ${c.id}${multi && c.platform ? ` [${c.platform}]` : ''}${times}  ${text}`,
@@ -69,7 +74,7 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
     if (g.count > 1) {
       out.push(
         p.dim(
-          `      and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${somePaths(g.paths.slice(1))}` : ''} (--json lists all)`,
+          `      and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${show(somePaths(g.paths.slice(1)))}` : ''} (--json lists all)`,
         ),
       );
     }
@@ -78,14 +83,16 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
     const max = options.maxModules ?? 40;
     out.push('', p.bold('Modules'));
     for (const m of report.modules.slice(0, max)) {
-      const sig = m.signed ? `${m.signer ?? ''} ${m.key ?? ''} ${m.hash ?? ''}` : p.red('unsigned');
+      const sig = m.signed
+        ? show(`${m.signer ?? ''} ${m.key ?? ''} ${m.hash ?? ''}`)
+        : p.red('unsigned');
       const verdict = !m.verdict
         ? ''
         : m.verdict === 'verified'
           ? `  ${p.green('verified')}`
           : `  ${p.red(m.verdict)}`;
       out.push(
-        `  ${m.name}${multi && m.platform ? ` [${m.platform}]` : ''}  ${m.vermagic?.split(' ')[0] ?? '?'}  ${sig}${verdict}  ${p.dim(m.path)}`,
+        `  ${show(m.name)}${multi && m.platform ? ` [${m.platform}]` : ''}  ${show(m.vermagic?.split(' ')[0] ?? '?')}  ${sig}${verdict}  ${p.dim(show(m.path))}`,
       );
     }
     if (report.modules.length > max)

@@ -7,7 +7,7 @@ import { mkdtemp, open, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { UserError } from '@talos-kmod/common';
+import { InputError, UserError } from '@talos-kmod/common';
 import { decompressor, sniffCompression } from '../files/decompress';
 import { indexTarFile, type TarIndex } from '../tar/index-file';
 
@@ -20,7 +20,7 @@ export interface OpenedArchive {
 async function readHead(path: string, what: string): Promise<Buffer> {
   const fh = await open(path, 'r').catch((e: unknown) => {
     const code = (e as { code?: unknown }).code;
-    throw new UserError(
+    throw new InputError(
       code === 'ENOENT'
         ? `${what} ${path} does not exist: check the path`
         : `cannot open ${what} ${path}: ${(e as Error).message}`,

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { open, type FileHandle } from 'node:fs/promises';
 import { posix } from 'node:path';
-import { UserError } from '@talos-kmod/common';
+import { InputError, UserError } from '@talos-kmod/common';
 import { filePieces } from '../buffers/file-pieces';
 import {
   applyMeta,
@@ -61,7 +61,9 @@ export async function indexTarFile(path: string, what: string): Promise<TarIndex
       try {
         header = decodeHeader(block);
       } catch {
-        throw new UserError(
+        // At byte 0 the file is no tar at all (a wrong file given); later, a damaged one.
+        const Failure = offset === 0 ? InputError : UserError;
+        throw new Failure(
           `${what} ${path} is not a valid tar archive (bad header at byte ${offset})`,
         );
       }
@@ -84,7 +86,7 @@ export async function indexTarFile(path: string, what: string): Promise<TarIndex
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new UserError(`${what} ${path} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${path} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }

@@ -1,0 +1,130 @@
+/**
+ * zstd: Node's own decoder where it has one (node:zlib zstdDecompressSync, Node ≥ 22.15, what
+ * actions run on), else fzstd. fzstd sizes its window from the frame header, so every frame and
+ * block header is walked first (decoding nothing) and windows or declared sizes past the limit are
+ * refused before anything is allocated.
+ */
+import * as zlib from 'node:zlib';
+import { Decompress } from 'fzstd';
+import { DecompressError, limitError } from './errors';
+import { OutputSink } from './sink';
+
+const ZSTD_MAGIC = 0xfd2fb528;
+const MAX_BLOCK = 128 * 1024;
+
+type NativeZstd = (input: Uint8Array, options: { maxOutputLength: number }) => Buffer;
+
+/** node:zlib's zstd decoder when this Node has one. */
+export const nativeZstd: NativeZstd | undefined = (
+  zlib as unknown as { zstdDecompressSync?: NativeZstd }
+).zstdDecompressSync;
+
+/** Decompresses zstd frames (skippable frames allowed) into at most `limit` bytes. */
+export function unzstdBounded(
+  input: Uint8Array,
+  limit: number,
+  expectedSize?: number,
+  useNative = nativeZstd !== undefined,
+): Uint8Array {
+  checkFrames(input, limit);
+  if (useNative && nativeZstd) {
+    try {
+      const out = nativeZstd(input, { maxOutputLength: Math.max(1, limit) });
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (e: unknown) {
+      if ((e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE')
+        throw limitError('zstd', limit);
+      throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf(e)}`);
+    }
+  }
+  const sink = new OutputSink('zstd', limit, expectedSize);
+  const decoder = new Decompress((chunk) => sink.push(chunk));
+  try {
+    decoder.push(input, true);
+  } catch (e: unknown) {
+    if (e instanceof DecompressError) throw e;
+    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf(e)}`);
+  }
+  return sink.finish();
+}
+
+function messageOf(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** Walks every frame's header and block headers (RFC 8878 §3.1); throws on anything out of bounds. */
+function checkFrames(data: Uint8Array, limit: number): void {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  while (at < data.length) {
+    if (at + 8 > data.length) throw new DecompressError(`zstd data is truncated at byte ${at}`);
+    const magic = view.getUint32(at, true);
+    if (magic >>> 4 === 0x184d2a5) {
+      at += 8 + view.getUint32(at + 4, true); // skippable frame
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC) throw new DecompressError(`not a zstd frame at byte ${at}`);
+    const frame = readFrameHeader(data, at + 4);
+    if (frame.window > limit || frame.contentSize > limit) {
+      throw limitError(
+        'zstd',
+        limit,
+        `declares ${Math.max(frame.window, frame.contentSize)} bytes, more than`,
+      );
+    }
+    at = skipBlocks(data, frame.end, Math.min(Math.max(frame.window, 1), MAX_BLOCK));
+    if (frame.checksum) at += 4;
+  }
+  if (at > data.length) throw new DecompressError('zstd data is truncated');
+}
+
+function readFrameHeader(
+  data: Uint8Array,
+  at: number,
+): { window: number; contentSize: number; checksum: boolean; end: number } {
+  const fhd = data[at] ?? 0;
+  const single = (fhd >> 5) & 1;
+  if (fhd & 8) throw new DecompressError('zstd frame header has the reserved bit set');
+  let p = at + 1;
+  let window = 0;
+  if (!single) {
+    const wd = data[p++] ?? 0;
+    const base = 2 ** (10 + (wd >> 3));
+    window = base + (base / 8) * (wd & 7);
+  }
+  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
+  let dictId = 0;
+  for (let i = 0; i < dictBytes; i++) dictId += (data[p + i] ?? 0) * 256 ** i;
+  if (dictId !== 0) throw new UnsupportedDictionary(dictId);
+  p += dictBytes;
+  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
+  let contentSize = 0;
+  for (let i = 0; i < fcsBytes; i++) contentSize += (data[p + i] ?? 0) * 256 ** i;
+  if (fcsBytes === 2) contentSize += 256;
+  p += fcsBytes;
+  if (p > data.length) throw new DecompressError('zstd frame header is truncated');
+  if (single) window = contentSize;
+  return { window, contentSize, checksum: ((fhd >> 2) & 1) === 1, end: p };
+}
+
+class UnsupportedDictionary extends DecompressError {
+  constructor(id: number) {
+    super(`zstd frame needs dictionary ${id}, which is not available`);
+  }
+}
+
+function skipBlocks(data: Uint8Array, at: number, maxBlock: number): number {
+  for (;;) {
+    if (at + 3 > data.length) throw new DecompressError('zstd block header is truncated');
+    const header = (data[at] ?? 0) | ((data[at + 1] ?? 0) << 8) | ((data[at + 2] ?? 0) << 16);
+    const type = (header >> 1) & 3;
+    const size = header >>> 3;
+    if (type === 3) throw new DecompressError(`reserved zstd block type at byte ${at}`);
+    if (size > maxBlock) {
+      throw new DecompressError(`zstd block at byte ${at} is larger than its frame allows`);
+    }
+    at += 3 + (type === 1 ? 1 : size);
+    if (at > data.length) throw new DecompressError('zstd block is truncated');
+    if (header & 1) return at;
+  }
+}
