@@ -1,9 +1,12 @@
 /**
  * verify-signatures: every module of a package image must be signed by the key of the kernel
- * image it was built with. The step runs the verify-image engine on each package image against the
- * kernel image, which verifies every signature against the certificate compiled into the kernel
- * image's /boot/vmlinuz (the in-tree modules' key id is only the fallback when none can be read);
- * the check is a seam (`VerifyAgainstKernelFn`) so tests and other callers can supply their own.
+ * image it was built with. Each uncached kernel build signs with a fresh throw-away key that only
+ * that kernel trusts (`CONFIG_MODULE_SIG_ALL`, `certs/Makefile` in Linux), and Talos boots with
+ * `module.sig_enforce=1`, so a package from another build fails to load on the node. The step runs
+ * the verify-image engine on each package image against the kernel image, which verifies every
+ * signature against the certificate compiled into the kernel image's /boot/vmlinuz (the in-tree
+ * modules' key id is only the fallback when none can be read); the check is a seam
+ * (`VerifyAgainstKernelFn`) so tests and other callers can supply their own.
  */
 import type { Logger } from '@talos-kmod/common';
 import type { RegistryOptions } from '@talos-kmod/oci';
