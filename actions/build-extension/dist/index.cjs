@@ -41577,6 +41577,15 @@ var reservedMakeVariables = {
   PKGS: "pkgs-tag",
   PKGS_PREFIX: "pkgs-prefix"
 };
+var forbiddenMakeVariables = [
+  "SHELL",
+  "MAKEFLAGS",
+  "GNUMAKEFLAGS",
+  "MFLAGS",
+  "MAKEFILES",
+  "MAKEOVERRIDES",
+  "MAKE"
+];
 function parseMakeArgs(items) {
   const list = typeof items === "string" ? items.split(/\s+/) : items.flatMap((i) => i.split(/\s+/));
   const out = [];
@@ -41586,6 +41595,11 @@ function parseMakeArgs(items) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new UserError(
         `make-args entry '${item}' is not a NAME=value assignment: make-args only sets Makefile variables (e.g. PROGRESS=plain); targets come from the packages/extension inputs`
+      );
+    }
+    if (forbiddenMakeVariables.includes(name)) {
+      throw new UserError(
+        `make-args entry '${name}=\u2026' is refused: ${name} changes how make runs (which shell or makefiles, which flags), not what it builds, so a workflow input could run code with it. Set ordinary Makefile variables only (e.g. PROGRESS=plain); to change make itself, edit the Makefile in the checkout`
       );
     }
     const reserved = reservedMakeVariables[name];
