@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Prepares a machine for the tests and the demo. Idempotent; run as root (CI runs it as root).
 #  - installs the Debian packages the tests use: the Docker engine, the distribution registry,
-#    skopeo, kmod, kernel headers + kbuild (to build and sign real modules), compressors, openssl;
+#    skopeo, kmod, kernel headers + kbuild (to build and sign real modules), compressors, openssl,
+#    and what the talos fixture's imager runs to make real installers (objcopy from binutils, cpio,
+#    mksquashfs/unsquashfs, the systemd-boot EFI stub);
 #  - npm ci, then builds the CLI bundle so `npx talos-kmod` works (the action bundles are committed;
 #    `npm run build` rebuilds them and `npm run check-dist` compares);
 #  - starts dockerd (vfs, no iptables, no bridge) when no engine answers.
@@ -11,7 +13,8 @@ cd "$(dirname "$0")/.."
 packages=(
   docker.io docker-registry skopeo kmod linux-headers-amd64 build-essential
   xz-utils zstd gzip openssl git busybox-static ca-certificates curl jq time
-  lz4 bzip2 binutils systemd-boot-efi
+  lz4 bzip2 binutils cpio squashfs-tools systemd-boot-efi
+  cmark-gfm
 )
 
 missing=()

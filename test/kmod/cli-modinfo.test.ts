@@ -63,6 +63,30 @@ describe('talos-kmod modinfo', () => {
     }
   });
 
+  it('-F prints only that field, exactly as modinfo -F does', async () => {
+    const xz = await compressModule(signed, 'xz');
+    for (const field of [
+      'vermagic',
+      'signer',
+      'sig_key',
+      'sig_hashalgo',
+      'firmware',
+      'depends',
+      'name',
+      'filename',
+      'nosuchfield',
+    ]) {
+      for (const file of [resolve(signed), xz]) {
+        const { code, out, err } = await cli(['-F', field, file]);
+        const { stdout: expected } = await run('modinfo', ['-F', field, file]);
+        expect({ field, code, err, out }).toEqual({ field, code: 0, err: '', out: expected });
+      }
+    }
+    const both = await cli(['--field', 'vermagic', '--json', signed]);
+    expect(both.code).toBe(2);
+    expect(both.err).toContain('--json and -F/--field do not go together');
+  });
+
   it('says signed: no for an unsigned module', async () => {
     const { code, out } = await cli([unsigned]);
     expect(code).toBe(0);
@@ -123,14 +147,14 @@ describe('talos-kmod modinfo', () => {
     ]);
   });
 
-  it('exits 1 when a file cannot be read, and still reports the others', async () => {
+  it('exits 2 when a file cannot be read, and still reports the others', async () => {
     const missing = join(tmpdir(), 'no-such-module.ko');
     const { code, out, err } = await cli([missing, signed]);
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(err).toContain(`error: cannot read module file ${missing}: ENOENT`);
     expect(out).toContain(`filename:       ${resolve(signed)}\n`);
     const withCert = await cli(['--cert', key.certPemPath, missing]);
-    expect(withCert.code).toBe(1);
+    expect(withCert.code).toBe(2);
     expect(withCert.err).toContain(`error: cannot read module file ${missing}: ENOENT`);
   });
 
@@ -176,6 +200,6 @@ describe('talos-kmod modinfo', () => {
     const failed = await run(process.execPath, [bundle, 'modinfo', '/nonexistent.ko']).catch(
       (e: { code?: number }) => e,
     );
-    expect((failed as { code?: number }).code).toBe(1);
+    expect((failed as { code?: number }).code).toBe(2);
   });
 });

@@ -81,6 +81,24 @@ describe('talos-kmod push', () => {
     expect(r.stdout.trim()).toMatch(new RegExp(`^${secure.host}/cli/app:v1@sha256:[a-f0-9]{64}$`));
   }, 120_000);
 
+  it('recognises an archive path given without a transport, and --json prints the push result', async () => {
+    const r = await cli(['push', archive, `${registry.host}/cli/bare:v1`, '--json']);
+    expect(r.code).toBe(0);
+    const result = JSON.parse(r.stdout) as Record<string, unknown>;
+    expect(result.reference).toBe(`${registry.host}/cli/bare:v1@${String(result.digest)}`);
+    expect(result.digest).toBe(skopeoDigest(`docker://${registry.host}/cli/bare:v1`));
+    expect(Object.keys(result).sort()).toEqual(
+      [
+        'digest',
+        'mountedBlobs',
+        'reference',
+        'skippedBlobs',
+        'uploadedBlobs',
+        'uploadedBytes',
+      ].sort(),
+    );
+  }, 60_000);
+
   it('exits 2 with advice when the registry wants credentials', async () => {
     const r = await cli(['inspect', `${secure.host}/cli/app:v1`, '--ca-file', secure.caCertPath], {
       DOCKER_CONFIG: join(work, 'empty'),
@@ -90,9 +108,9 @@ describe('talos-kmod push', () => {
     expect(r.stderr).toContain(`error: ${secure.host} requires authentication`);
   });
 
-  it('exits 1 naming a tag that does not exist', async () => {
+  it('exits 2 naming a tag that does not exist', async () => {
     const r = await cli(['ls', `${registry.host}/cli/app:nope`]);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain("tag 'nope' not found");
   });
 
@@ -128,9 +146,28 @@ describe('talos-kmod inspect and ls', () => {
     expect(lines[2]).toContain('etc/app/link -> keep');
   });
 
+  it('ls --json lists the same files with type, octal mode, owner and size', async () => {
+    const plain = await cli(['ls', `docker-archive:${archive}`, '/etc/app']);
+    const r = await cli(['ls', `docker-archive:${archive}`, '/etc/app', '--json']);
+    expect(r.code).toBe(0);
+    const files = JSON.parse(r.stdout) as {
+      path: string;
+      type: string;
+      mode: string;
+      size: number;
+      linkTarget?: string;
+    }[];
+    expect(files.map((f) => f.path)).toEqual(plain.stdout.trim().split('\n'));
+    expect(files.find((f) => f.path === 'etc/app/link')).toMatchObject({
+      type: 'symlink',
+      linkTarget: 'keep',
+    });
+    expect(files.every((f) => /^[0-7]{4}$/.test(f.mode))).toBe(true);
+  });
+
   it('ls fails clearly when nothing is under the prefix', async () => {
     const r = await cli(['ls', `docker-archive:${archive}`, '/no/such/dir']);
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stderr).toContain('has nothing under /no/such/dir');
   });
 });

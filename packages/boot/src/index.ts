@@ -24,3 +24,27 @@ export type { PeSection, PeSections } from './pe/read-pe-sections';
 export { readPeSections } from './pe/read-pe-sections';
 export type { UkiSections } from './pe/read-uki-sections';
 export { readUkiSections } from './pe/read-uki-sections';
+
+// initramfs (concatenated cpio newc archives, plain or compressed)
+export type {
+  InitramfsContents,
+  InitramfsEntry,
+  InitramfsEntryType,
+  InitramfsSegment,
+  SegmentCompression,
+  WalkInitramfsOptions,
+} from './initramfs/types';
+export { readCpio, walkInitramfs } from './initramfs/walk-initramfs';
+
+// squashfs 4.0 images (Talos system extensions)
+export type {
+  OpenSquashfsResult,
+  SquashfsCompression,
+  SquashfsEntry,
+  SquashfsEntryType,
+  SquashfsImage,
+  SquashfsLimits,
+  SquashfsSuperblock,
+} from './squashfs/types';
+export { SquashfsReadError } from './squashfs/types';
+export { openSquashfs } from './squashfs/open-squashfs';

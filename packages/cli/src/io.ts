@@ -11,5 +11,5 @@ export function processIo(): CliIo {
   return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
 }
 
-/** Exit codes: 0 success, 1 a failed check or step, 2 usage or access error. */
+/** Exit codes: 0 success, 1 a failed check or step, 2 usage or input error (see `exit-code.ts`). */
 export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;

@@ -5,6 +5,8 @@
 import { Command, CommanderError } from 'commander';
 import { createConsoleLogger, describeError, isUserError, redactText } from '@talos-kmod/common';
 import { commands, type CommandContext } from './commands/index';
+import { exitCodeFor } from './exit-code';
+import { cliVersion } from './version';
 import { exitCodes, processIo, type CliIo } from './io';
 
 /** Creates the `talos-kmod` program; commands resolve their action's exit code into `ctx`. */
@@ -17,7 +19,8 @@ export function createProgram(io: CliIo, ctx: { exitCode: number }): Command {
       writeErr: (s) => io.stderr.write(s),
     })
     .exitOverride()
-    .showHelpAfterError('(run with --help for usage)');
+    .showHelpAfterError('(run with --help for usage)')
+    .addHelpText('after', `\nVersion: talos-kmod --version (or -V) prints ${cliVersion()}.`);
   const context = (): CommandContext => {
     const verbose = Boolean(program.opts<{ verbose?: boolean }>().verbose);
     return {
@@ -35,6 +38,12 @@ export function createProgram(io: CliIo, ctx: { exitCode: number }): Command {
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
 export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+  // `--version` only before a command: commander would take it from anywhere in the line, and
+  // new-module has its own `--version <version>` (the module's).
+  if (argv[0] === '--version' || argv[0] === '-V') {
+    io.stdout.write(`${cliVersion()}\n`);
+    return exitCodes.ok;
+  }
   const ctx = { exitCode: exitCodes.ok };
   const program = createProgram(io, ctx);
   try {
@@ -47,8 +56,7 @@ export async function runCli(argv: readonly string[], io: CliIo = processIo()): 
     if (isUserError(e)) {
       io.stderr.write(`error: ${redactText(e.message)}\n`);
       for (const line of e.details) io.stderr.write(`  ${redactText(line)}\n`);
-      const code = (e as { exitCode?: unknown }).exitCode;
-      return typeof code === 'number' ? code : exitCodes.failed;
+      return exitCodeFor(e);
     }
     io.stderr.write(`unexpected error: ${redactText(describeError(e))}\n`);
     if (e instanceof Error && e.stack) io.stderr.write(`${redactText(e.stack)}\n`);

@@ -13,6 +13,21 @@ export class UserError extends Error {
   }
 }
 
+/**
+ * A {@link UserError} about the input itself rather than the work: a value that is not valid (an
+ * image reference, a platform), a file, directory or image that does not exist, a registry that
+ * cannot be reached or refuses the credentials. The CLI exits 2 for these and 1 for failed work.
+ */
+export class InputError extends UserError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  readonly inputError = true;
+}
+
+/** True when `e` is an {@link InputError}. */
+export function isInputError(e: unknown): e is InputError {
+  return isUserError(e) && (e as { inputError?: unknown }).inputError === true;
+}
+
 /** True when `e` is a {@link UserError} (or any error marked as one by name). */
 export function isUserError(e: unknown): e is UserError {
   return e instanceof UserError || (e instanceof Error && e.name === 'UserError');

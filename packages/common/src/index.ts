@@ -5,7 +5,11 @@
 export type { Logger, LogLevel } from './logger';
 export { nullLogger, createConsoleLogger, createMemoryLogger } from './logger';
 export type { MemoryLogger } from './logger';
-export { UserError, isUserError, describeError } from './errors';
+export { UserError, InputError, isUserError, isInputError, describeError } from './errors';
 export { redactUrl, redactText } from './redact';
 export type { ExecFn, ExecOptions, ExecResult } from './exec';
 export { spawnExec, ExecError, formatCommand } from './exec';
+export type { TempDir } from './temp-dir';
+export { createTempDir, tempRoot } from './temp-dir';
+export type { MarkdownCodeOptions } from './markdown';
+export { markdownText, markdownCode, markdownFence, visibleControls } from './markdown';

@@ -2,13 +2,16 @@ import type { ModuleInfo, ModuleSignature } from './types';
 import { colonHex, colonHexLines } from './internal/bytes';
 
 /**
- * Formats a module's fields the way `modinfo` prints them: `key:` padded to 16 columns, `.modinfo`
- * entries in file order, then the signature (with `signed: yes|no` before it), then parameters
- * (`parm` and `parmtype` merged into `name:description (type)`). `filename` comes first when given.
+ * A module's fields in the order `modinfo` prints them: `filename` first when given, `.modinfo`
+ * entries in file order, then `signed: yes|no` (ours, not modinfo's) and the signature, then
+ * parameters (`parm` and `parmtype` merged into `name:description (type)`).
  */
-export function formatModinfo(info: ModuleInfo, fileName = info.fileName): string[] {
-  const lines: string[] = [];
-  const field = (key: string, value: string) => lines.push(`${`${key}:`.padEnd(16)}${value}`);
+export function modinfoEntries(
+  info: ModuleInfo,
+  fileName = info.fileName,
+): { key: string; value: string }[] {
+  const entries: { key: string; value: string }[] = [];
+  const field = (key: string, value: string) => entries.push({ key, value });
   if (fileName !== undefined) field('filename', fileName);
   for (const e of info.modinfo) {
     if (e.key !== 'parm' && e.key !== 'parmtype') field(e.key, e.value);
@@ -20,10 +23,28 @@ export function formatModinfo(info: ModuleInfo, fileName = info.fileName): strin
     field('signer', s.signer);
     field('sig_key', s.keyId);
     field('sig_hashalgo', s.hashAlgo);
-    lines.push(`${'signature:'.padEnd(16)}${colonHexLines(s.signature, 20).join('\n\t\t')}`);
+    field('signature', colonHexLines(s.signature, 20).join('\n\t\t'));
   }
   for (const p of parameters(info)) field('parm', p);
-  return lines;
+  return entries;
+}
+
+/**
+ * Formats a module's fields the way `modinfo` prints them: `key:` padded to 16 columns, in the
+ * order of {@link modinfoEntries}.
+ */
+export function formatModinfo(info: ModuleInfo, fileName = info.fileName): string[] {
+  return modinfoEntries(info, fileName).map((e) => `${`${e.key}:`.padEnd(16)}${e.value}`);
+}
+
+/**
+ * What `modinfo -F <field>` prints: the values of that field, one per entry, in order (none when
+ * the module has no such field, as modinfo prints nothing then).
+ */
+export function modinfoField(info: ModuleInfo, field: string, fileName = info.fileName): string[] {
+  return modinfoEntries(info, fileName)
+    .filter((e) => e.key === field)
+    .map((e) => e.value);
 }
 
 /** `parm`/`parmtype` entries merged per parameter, last-seen parameter first (as modinfo lists them). */

@@ -22,6 +22,6 @@ export { verifyModuleSignature } from './verify-module-signature';
 export { kernelReleaseOf } from './kernel-release';
 export { SIGNATURE_MARKER } from './internal/signature/trailer';
 export { DEFAULT_MAX_DECOMPRESSED_SIZE } from './internal/compression/decompress';
-export { formatModinfo, moduleInfoToJson } from './format-modinfo';
+export { formatModinfo, modinfoEntries, modinfoField, moduleInfoToJson } from './format-modinfo';
 export type { CertificateInfo } from './certificate';
 export { readCertificate, readCertificates } from './certificate';

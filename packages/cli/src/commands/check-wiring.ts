@@ -1,7 +1,9 @@
 /**
  * `talos-kmod check-wiring <name>`: is the module fully wired into the pkgs and extensions
- * checkouts? Prints one line per gap (`repo/file[:line]: what to change`) on stdout, or the report
- * as JSON; exits 1 when there are gaps (for PR checks) and 2 for bad usage (a wrong directory).
+ * checkouts? Prints one line per gap (`repo/file[:line]: what to change`) and then the verdict on
+ * stdout, or the report as JSON; exits 1 when there are gaps (for PR checks) and 2 for bad usage
+ * (a wrong directory). Names that differ upstream (`amazon-ena` ships `ena-pkg`) are discovered
+ * from the files, or given with `--extension`, `--package`, `--pkgs-var`, `--version-var`.
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -16,6 +18,10 @@ interface Flags {
   talosVersion?: string;
   tag?: string;
   json?: boolean;
+  extension?: string;
+  package?: string;
+  pkgsVar?: string;
+  versionVar?: string;
 }
 
 /** Registers `check-wiring`. */
@@ -31,6 +37,22 @@ export const registerCheckWiring: RegisterCommand = (program: Command, context) 
     .option('--talos-version <version>', "Talos version the manifest's compatibility must accept")
     .option('--tag <tag>', 'TAG for rendering VERSION templates that use it (default v0.0.0)')
     .option('--json', 'print the report as JSON')
+    .option(
+      '--extension <name>',
+      'the extension (default <name>, or the one extension pulling <name>-pkg)',
+    )
+    .option(
+      '--package <name>',
+      "the pkgs package (default the one the extension's pkg.yaml pulls, else <name>-pkg)",
+    )
+    .option(
+      '--pkgs-var <prefix>',
+      "prefix of the pkgs Pkgfile vars, e.g. ena for ena_version (default read from the package's pkg.yaml)",
+    )
+    .option(
+      '--version-var <NAME>',
+      "extensions Pkgfile var of the module version, e.g. ENA_VERSION (default read from the extension's VERSION)",
+    )
     .action(async (name: string, flags: Flags) => {
       const { formatGap } = await loadTalos();
       const { checkWiring } = await loadPipeline();
@@ -44,6 +66,12 @@ export const registerCheckWiring: RegisterCommand = (program: Command, context) 
             ...(flags.extensions ? { extensionsDir: resolve(ctx.io.cwd, flags.extensions) } : {}),
             ...(flags.talosVersion ? { talosVersion: flags.talosVersion } : {}),
             ...(flags.tag ? { tag: flags.tag } : {}),
+            names: {
+              ...(flags.extension ? { extension: flags.extension } : {}),
+              ...(flags.package ? { packageName: flags.package } : {}),
+              ...(flags.pkgsVar ? { pkgsVarPrefix: flags.pkgsVar } : {}),
+              ...(flags.versionVar ? { extensionsVersionVar: flags.versionVar } : {}),
+            },
           },
           { logger: ctx.logger },
         );
@@ -56,12 +84,12 @@ export const registerCheckWiring: RegisterCommand = (program: Command, context) 
         ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
       } else {
         for (const g of result.gaps) ctx.io.stdout.write(`${formatGap(g)}\n`);
+        ctx.io.stdout.write(
+          result.ok
+            ? `${result.module}: wired (${result.passed.length} checks passed)\n`
+            : `${result.module}: ${result.gaps.length} gap(s)\n`,
+        );
       }
-      ctx.io.stderr.write(
-        result.ok
-          ? `${name}: wired (${result.passed.length} checks passed)\n`
-          : `${name}: ${result.gaps.length} gap(s)\n`,
-      );
       if (!result.ok) ctx.setExitCode(1);
     });
 };

@@ -3,7 +3,7 @@
  * applied, whiteouts honoured), streamed without unpacking.
  */
 import type { Command } from 'commander';
-import { UserError } from '@talos-kmod/common';
+import { InputError } from '@talos-kmod/common';
 import { openImage, walkImageFiles, type ImageFile, type ImageSource } from '@talos-kmod/oci';
 import {
   accessExitCode,
@@ -17,6 +17,7 @@ import type { RegisterCommand } from './index';
 interface Flags extends RegistryFlags {
   platform?: string;
   long?: boolean;
+  json?: boolean;
 }
 
 const typeChar: Record<ImageFile['type'], string> = {
@@ -46,6 +47,19 @@ export function formatLong(f: ImageFile): string {
   return `${typeChar[f.type]}${permissions(f.mode)} ${`${f.uid}/${f.gid}`.padEnd(11)} ${String(f.size).padStart(10)} ${f.path}${link}`;
 }
 
+/** One file as JSON; the mode as an octal string (`0644`), as `stat` and `ls` users read it. */
+export function fileToJson(f: ImageFile): Record<string, unknown> {
+  return {
+    path: f.path,
+    type: f.type,
+    mode: f.mode.toString(8).padStart(4, '0'),
+    uid: f.uid,
+    gid: f.gid,
+    size: f.size,
+    ...(f.linkTarget !== undefined ? { linkTarget: f.linkTarget } : {}),
+  };
+}
+
 /** `/usr/lib/` → `usr/lib`. */
 function normalizePrefix(prefix: string): string {
   return prefix.replace(/^\.?\/+/, '').replace(/\/+$/, '');
@@ -63,10 +77,15 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
       )
       .argument('[path-prefix]', 'only paths under this directory (e.g. /usr/lib/modules)')
       .option('--platform <os/arch>', 'platform of a multi-platform image')
-      .option('-l, --long', 'show type, mode, owner, size and link targets'),
+      .option('-l, --long', 'show type, mode, owner, size and link targets')
+      .option(
+        '--json',
+        'print a JSON array of {path, type, mode (octal string), uid, gid, size, linkTarget?}',
+      ),
+    { registryHost: true },
   ).action(async (spec: string, prefix: string | undefined, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, spec);
     const under = prefix ? normalizePrefix(prefix) : '';
     const matches = (p: string) => !under || p === under || p.startsWith(`${under}/`);
     let source: ImageSource | undefined;
@@ -80,11 +99,15 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
         },
       });
       if (under && files.length === 0) {
-        throw new UserError(
+        throw new InputError(
           `${source.description} has nothing under /${under}: check the path (try 'talos-kmod ls ${spec}' to see the top level)`,
         );
       }
       files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+      if (flags.json) {
+        ctx.io.stdout.write(`${JSON.stringify(files.map(fileToJson), null, 2)}\n`);
+        return;
+      }
       const lines = files.map((f) => (flags.long ? formatLong(f) : f.path));
       ctx.io.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
     } catch (e: unknown) {

@@ -2,13 +2,16 @@
  * `talos-kmod modinfo <file>…`: what `modinfo` prints for each module (`.ko`, `.ko.xz`, `.ko.zst`,
  * `.ko.gz`), plus `signed: yes|no` and any problems; `--verify-with KERNEL|CERT` also judges each
  * signature against the certificates the kernel trusts (a `verdict:` line); `--json` prints an
- * array of objects instead. Exit 1 when a file could not be read, is not a module, or is not
- * verified; 2 when the certificates cannot be read.
+ * array of objects instead; `-F field` only that field's values, like `modinfo -F vermagic`.
+ * Exit 1 when a file is not a module or is not verified; 2 when a file or the certificates cannot
+ * be read (see `exit-code.ts`).
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { describeError, isUserError } from '@talos-kmod/common';
 import type { CertificateInfo, ModuleInfo } from '@talos-kmod/kmod';
+import { exitCodeFor } from '../exit-code';
+import { UsageError } from '../flags';
 import { exitCodes } from '../io';
 import { loadKmod, loadPipeline } from '../lazy';
 import type { RegisterCommand } from './index';
@@ -19,12 +22,15 @@ interface Flags {
   json?: boolean;
   verifyWith?: string;
   cert?: string;
+  field?: string;
 }
 
 interface Report {
   file: string;
   info?: ModuleInfo;
   error?: string;
+  /** The exit code the error calls for: 2 when the file cannot be read, else 1. */
+  errorCode?: number;
 }
 
 /** True when nothing module-like could be read (not ELF, no .modinfo, bad compression). */
@@ -40,7 +46,7 @@ async function inspectOne(
   try {
     return { file, info: await k.readModuleFile(file, certificates ? { certificates } : {}) };
   } catch (e: unknown) {
-    return { file, error: describeError(e) };
+    return { file, error: describeError(e), errorCode: exitCodeFor(e) };
   }
 }
 
@@ -59,6 +65,20 @@ function printText(
   if (v) lines.push(`${'verdict:'.padEnd(16)}${v.verdict} (${v.reason})`);
   for (const p of r.info.problems) lines.push(`${'problem:'.padEnd(16)}${p}`);
   write(`${lines.join('\n')}\n`);
+}
+
+function printField(
+  k: Kmod,
+  r: Report,
+  field: string,
+  write: (s: string) => void,
+  warn: (s: string) => void,
+): void {
+  if (!r.info) {
+    warn(`error: ${r.error ?? 'unknown error'}\n`);
+    return;
+  }
+  for (const value of k.modinfoField(r.info, field, resolve(r.file))) write(`${value}\n`);
 }
 
 function toJson(k: Kmod, r: Report): unknown {
@@ -105,30 +125,42 @@ export const registerModinfo: RegisterCommand = (program: Command, context) => {
       'judge each signature against the certificates of this kernel file (vmlinuz, UKI) or PEM/DER certificate file',
     )
     .option('--cert <file>', 'the same as --verify-with')
+    .option(
+      '-F, --field <name>',
+      "print only this field's values, one per line, like modinfo -F (e.g. vermagic, signer, sig_key)",
+    )
     .action(async (files: string[], flags: Flags) => {
       const k = await loadKmod();
       const ctx = context();
+      if (flags.json && flags.field) {
+        throw new UsageError('--json and -F/--field do not go together: choose one');
+      }
       const spec = flags.verifyWith ?? flags.cert;
       const cert = spec ? await readTrust(spec, (s) => ctx.io.stderr.write(s)) : undefined;
       const out = (s: string) => ctx.io.stdout.write(s);
       // Reports are written as they come and not kept: a kernel has thousands of modules.
       let failed = 0;
+      let code: number = exitCodes.ok;
       if (flags.json) out('[');
       for (const [i, file] of files.entries()) {
         const r = await inspectOne(k, file, cert);
         ctx.logger.debug(`${file}: ${r.info ? `${r.info.problems.length} problem(s)` : r.error}`);
         if (flags.json)
           out(`${i > 0 ? ',' : ''}\n${indent(JSON.stringify(toJson(k, r), null, 2))}`);
+        else if (flags.field) printField(k, r, flags.field, out, (s) => ctx.io.stderr.write(s));
         else printText(k, r, out, (s) => ctx.io.stderr.write(s));
         const v = r.info?.verification;
-        if (!r.info || unreadable(r.info) || (v && v.verdict !== 'verified')) failed++;
+        if (!r.info || unreadable(r.info) || (v && v.verdict !== 'verified')) {
+          failed++;
+          code = Math.max(code, r.errorCode ?? exitCodes.failed);
+        }
       }
       if (flags.json) out('\n]\n');
       if (failed > 0) {
         ctx.io.stderr.write(
           `${failed} of ${files.length} module(s) could not be read${cert ? ' or are not verified' : ''}\n`,
         );
-        ctx.setExitCode(exitCodes.failed);
+        ctx.setExitCode(code);
       }
     });
 };

@@ -12,16 +12,16 @@ import type { RegisterCommand } from './index';
 import { loadPipeline } from '../lazy';
 
 interface Flags {
-  source: string;
-  version: string;
+  source?: string;
+  version?: string;
   buildDir?: string;
   installDir?: string;
   udevRules: string[];
   firmware: string[];
   firmwareDir?: string;
   buildCommand?: string;
-  description: string;
-  author: string;
+  description?: string;
+  author?: string;
   tier?: string;
   talosVersion?: string;
   datasource?: string;
@@ -48,6 +48,24 @@ function diffText(r: NewModuleResult): string {
   return parts.join('');
 }
 
+const required = ['source', 'version', 'description', 'author'] as const;
+
+/** The required flags, or one usage error naming every one that is missing (not one per run). */
+function requiredFlags(flags: Flags): Record<(typeof required)[number], string> {
+  const missing = required.filter((k) => !flags[k]);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `new-module needs ${missing.map((k) => `--${k}`).join(', ')}: give ${missing.length === 1 ? 'it' : 'them'} (talos-kmod new-module --help shows an example of each)`,
+    );
+  }
+  return {
+    source: flags.source ?? '',
+    version: flags.version ?? '',
+    description: flags.description ?? '',
+    author: flags.author ?? '',
+  };
+}
+
 /** Registers `new-module`. */
 export const registerNewModule: RegisterCommand = (program: Command, context) => {
   program
@@ -56,13 +74,13 @@ export const registerNewModule: RegisterCommand = (program: Command, context) =>
       'Add an out-of-tree kernel module to a pkgs checkout (<name>-pkg) and an extensions checkout (drivers/<name>)',
     )
     .argument('<name>', 'module name: lowercase letters, digits and -, e.g. hailort')
-    .requiredOption(
+    .option(
       '--source <url>',
-      'tarball URL with {version}, e.g. https://github.com/OWNER/REPO/archive/refs/tags/v{version}.tar.gz (or a GitHub repository URL)',
+      '(required) tarball URL with {version}, e.g. https://github.com/OWNER/REPO/archive/refs/tags/v{version}.tar.gz (or a GitHub repository URL)',
     )
-    .requiredOption('--version <version>', 'module version, e.g. 4.24.0')
-    .requiredOption('--description <text>', 'extension description')
-    .requiredOption('--author <text>', 'extension author')
+    .option('--version <version>', '(required) module version, e.g. 4.24.0')
+    .option('--description <text>', '(required) extension description')
+    .option('--author <text>', '(required) extension author')
     .option(
       '--build-dir <dir>',
       'directory inside the source with the module Makefile (default: root)',
@@ -90,12 +108,13 @@ export const registerNewModule: RegisterCommand = (program: Command, context) =>
     .action(async (name: string, flags: Flags) => {
       const { newModule, validateNewModuleOptions } = await loadPipeline();
       const ctx = context();
+      const { source, version, description, author } = requiredFlags(flags);
       const options: NewModuleOptions = {
         name,
-        source: flags.source,
-        version: flags.version,
-        description: flags.description,
-        author: flags.author,
+        source,
+        version,
+        description,
+        author,
         udevRules: flags.udevRules,
         firmware: flags.firmware,
         ...(flags.buildDir !== undefined ? { buildDir: flags.buildDir } : {}),

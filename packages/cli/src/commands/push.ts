@@ -17,6 +17,7 @@ import type { RegisterCommand } from './index';
 interface Flags extends RegistryFlags {
   platform?: string;
   keepUncompressed?: boolean;
+  json?: boolean;
 }
 
 /** Registers `push`. */
@@ -36,10 +37,15 @@ export const registerPush: RegisterCommand = (program: Command, context) => {
       .option(
         '--keep-uncompressed',
         'push uncompressed layers as they are instead of gzipping them',
+      )
+      .option(
+        '--json',
+        'print {reference, digest, uploadedBlobs, skippedBlobs, mountedBlobs, uploadedBytes} as JSON',
       ),
+    { registryHost: true },
   ).action(async (source: string, dest: string, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, dest);
     const progress = createProgressReporter(ctx.io.stderr);
     try {
       const result = await push(source, dest, {
@@ -52,7 +58,9 @@ export const registerPush: RegisterCommand = (program: Command, context) => {
       ctx.logger.info(
         `pushed ${result.reference}: ${result.uploadedBlobs} blob(s) uploaded (${formatBytes(result.uploadedBytes)}), ${result.skippedBlobs} already there${result.mountedBlobs ? ` (${result.mountedBlobs} mounted)` : ''}`,
       );
-      ctx.io.stdout.write(`${result.reference}\n`);
+      ctx.io.stdout.write(
+        flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.reference}\n`,
+      );
     } catch (e: unknown) {
       progress.finish();
       throw e instanceof Error ? accessExitCode(e) : e;

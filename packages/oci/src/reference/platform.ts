@@ -1,5 +1,5 @@
 /** Platforms (`os/architecture[/variant]`) as image indexes and `--platform` flags spell them. */
-import { UserError } from '@talos-kmod/common';
+import { InputError } from '@talos-kmod/common';
 
 /** An image platform, as in an OCI index entry. */
 export interface Platform {
@@ -10,7 +10,7 @@ export interface Platform {
 
 const part = /^[a-z0-9_.-]+$/;
 
-/** Parses `linux/amd64` or `linux/arm64/v8`; throws a {@link UserError} naming the value. */
+/** Parses `linux/amd64` or `linux/arm64/v8`; throws an {@link InputError} naming the value. */
 export function parsePlatform(s: string): Platform {
   const parts = s.trim().split('/');
   const [os, architecture, variant] = parts;
@@ -21,7 +21,7 @@ export function parsePlatform(s: string): Platform {
     !architecture ||
     !parts.every((p) => part.test(p))
   ) {
-    throw new UserError(
+    throw new InputError(
       `invalid platform '${s}': expected os/architecture[/variant] in lower case, e.g. linux/amd64 or linux/arm64/v8`,
     );
   }

@@ -3,7 +3,7 @@
  * (distribution/reference: `reference.go`, `normalize.go`): `[registry/]repository[:tag][@digest]`
  * with Docker Hub defaults (`docker.io`, `library/`) applied.
  */
-import { UserError } from '@talos-kmod/common';
+import { InputError, UserError } from '@talos-kmod/common';
 import { isDigest } from './digest';
 import { dockerHub } from './host';
 
@@ -57,7 +57,7 @@ export function makeReference(
 }
 
 function invalid(input: string, why: string): UserError {
-  return new UserError(
+  return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`,
   );
 }

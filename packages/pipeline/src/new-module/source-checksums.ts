@@ -4,7 +4,7 @@
  * server and callers can add a proxy-aware one.
  */
 import { createHash } from 'node:crypto';
-import { UserError, describeError, redactUrl, type Logger } from '@talos-kmod/common';
+import { InputError, UserError, describeError, redactUrl, type Logger } from '@talos-kmod/common';
 
 /** The subset of WHATWG `fetch` the download uses (the global `fetch` fits). */
 export type FetchFn = (
@@ -62,7 +62,9 @@ export async function downloadChecksums(
   }
   if (!res.ok || !res.body) {
     await res.body?.cancel().catch(() => undefined);
-    throw new UserError(
+    // 4xx: the URL or version is wrong (an input error); 5xx: the server failed.
+    const Failure = res.status >= 400 && res.status < 500 ? InputError : UserError;
+    throw new Failure(
       `downloading the source tarball ${shown} returned HTTP ${res.status}${res.statusText ? ` ${res.statusText}` : ''}: ` +
         `check that the version exists upstream and the source URL pattern is right, ${offlineHint}`,
     );

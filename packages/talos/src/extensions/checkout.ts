@@ -4,7 +4,7 @@
  */
 import { access, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { UserError } from '@talos-kmod/common';
+import { InputError } from '@talos-kmod/common';
 import { makeVariable, readMakefile, type MakefileInfo } from '../make/makefile';
 import { readPkgfile, type Pkgfile } from '../pkgfile/pkgfile';
 import { findPkgYamls, indexPkgYamls, type PkgYamlEntry } from '../pkgs/find-pkg-yamls';
@@ -48,7 +48,7 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** Reads an extensions checkout; a directory that is not one fails with a {@link UserError}. */
+/** Reads an extensions checkout; a directory that is not one fails with a {@link InputError}. */
 export async function readExtensionsCheckout(dir: string): Promise<ExtensionsCheckout> {
   const abs = resolve(dir);
   const what = 'a siderolabs/extensions checkout';
@@ -57,14 +57,14 @@ export async function readExtensionsCheckout(dir: string): Promise<ExtensionsChe
     () => false,
   );
   if (!isDir) {
-    throw new UserError(
+    throw new InputError(
       `extensions directory '${dir}' does not exist: check out your extensions fork there first`,
     );
   }
   const makefile = await readMakefile(abs, what);
   const targets = makefile.targets.map((t) => t.name);
   if (makeVariable(makefile, 'PKGS_PREFIX') === undefined) {
-    throw new UserError(
+    throw new InputError(
       `'${dir}' is not ${what}: its Makefile has no PKGS_PREFIX variable` +
         (targets.includes('kernel')
           ? ' (it looks like a pkgs checkout: point pkgs-dir at it instead)'
@@ -104,7 +104,7 @@ export async function resolveExtension(
     const byFolder = [...checkout.packages.values()].find(
       (e) => e.folder === name || e.folder.endsWith(`/${name}`),
     );
-    throw new UserError(
+    throw new InputError(
       `extension '${name}' is not a target of the extensions checkout at ${checkout.dir}` +
         (byFolder && byFolder.name !== name && all.includes(byFolder.name)
           ? ` (the folder ${byFolder.folder} holds the extension '${byFolder.name}')`

@@ -4,7 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '@talos-kmod/common';
+import { InputError } from '@talos-kmod/common';
 
 /** One top-level `NAME op value` assignment. */
 export interface MakeAssignmentLine {
@@ -73,14 +73,14 @@ export function makeVariable(info: MakefileInfo, name: string): string | undefin
   return value;
 }
 
-/** Reads `<dir>/Makefile`; a missing file is a {@link UserError} that says what `dir` should be. */
+/** Reads `<dir>/Makefile`; a missing file is a {@link InputError} that says what `dir` should be. */
 export async function readMakefile(dir: string, what: string): Promise<MakefileInfo> {
   const path = join(dir, 'Makefile');
   try {
     return parseMakefile(await readFile(path, 'utf8'));
   } catch (e: unknown) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
-      throw new UserError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
+      throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
         cause: e,
       });
     }

@@ -4,7 +4,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { UserError } from '@talos-kmod/common';
+import { InputError } from '@talos-kmod/common';
 import { makeVariable, readMakefile, type MakefileInfo } from '../make/makefile';
 import { readPkgfile, type Pkgfile } from '../pkgfile/pkgfile';
 import { findPkgYamls, indexPkgYamls, type PkgYamlEntry } from './find-pkg-yamls';
@@ -40,20 +40,20 @@ async function isDirectory(dir: string): Promise<boolean> {
 }
 
 /**
- * Reads a pkgs checkout. Fails with a {@link UserError} when `dir` is missing, is an extensions
+ * Reads a pkgs checkout. Fails with a {@link InputError} when `dir` is missing, is an extensions
  * checkout, or has no `kernel` target.
  */
 export async function readPkgsCheckout(dir: string): Promise<PkgsCheckout> {
   const abs = resolve(dir);
   const what = 'a siderolabs/pkgs checkout';
   if (!(await isDirectory(abs))) {
-    throw new UserError(
+    throw new InputError(
       `pkgs directory '${dir}' does not exist: check out your pkgs fork there first`,
     );
   }
   const makefile = await readMakefile(abs, what);
   if (makeVariable(makefile, 'PKGS_PREFIX') !== undefined) {
-    throw new UserError(
+    throw new InputError(
       `'${dir}' looks like a siderolabs/extensions checkout (its Makefile sets PKGS_PREFIX), not pkgs: ` +
         'point pkgs-dir at your pkgs fork',
     );
@@ -61,7 +61,7 @@ export async function readPkgsCheckout(dir: string): Promise<PkgsCheckout> {
   const pkgfile = await readPkgfile(abs);
   const targets = makefile.targets.map((t) => t.name);
   if (!targets.includes(kernelTarget)) {
-    throw new UserError(
+    throw new InputError(
       `'${dir}' is not ${what}: its Makefile has no 'TARGETS += kernel' line ` +
         `(targets found: ${targets.join(', ') || 'none'})`,
     );
@@ -117,7 +117,7 @@ export function resolvePkgsTargets(checkout: PkgsCheckout, packages: readonly st
     if (!all.has(p) || !checkout.packages.has(p)) {
       const available = modulePackages(checkout);
       const folderHint = [...checkout.packages.values()].find((e) => e.folder === p);
-      throw new UserError(
+      throw new InputError(
         `package '${p}' is not a target of the pkgs checkout at ${checkout.dir}` +
           (folderHint ? ` ('${p}' is a folder; its package is named '${folderHint.name}')` : '') +
           `. Module packages available: ${available.join(', ') || 'none'}. ` +

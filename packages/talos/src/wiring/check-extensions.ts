@@ -113,7 +113,7 @@ function twinVersionVar(
   names: ModuleNames,
   versionTemplate: string | undefined,
 ): string | undefined {
-  if (versionTemplate === undefined) return names.extensionsVersionVar;
+  if (versionTemplate === undefined || names.versionVarGiven) return names.extensionsVersionVar;
   const refs = [...versionTemplate.matchAll(/\{\{-?\s*\.([A-Za-z_][A-Za-z0-9_]*)\s*-?\}\}/g)]
     .map((m) => m[1] ?? '')
     .filter((n) => !n.startsWith('BUILD_ARG_'));

@@ -10,6 +10,7 @@ import { checkExtensionsWiring, type ExtensionsWiringOptions } from './check-ext
 import { checkPkgsWiring, type PkgsVersion } from './check-pkgs';
 import { createCollector } from './collector';
 import type { WiringReport } from './gap';
+import { discoverNames, type WiringNameOverrides } from './discover-names';
 import { moduleNames } from './names';
 
 /** What to check. */
@@ -22,26 +23,28 @@ export interface CheckWiringOptions {
   readonly buildArgs?: ExtensionsWiringOptions['buildArgs'];
   /** Talos version to check the manifest's compatibility range against. */
   readonly talosVersion?: string;
+  /** Names to use instead of discovering them from the checkouts. */
+  readonly names?: WiringNameOverrides;
 }
 
 /** Checks the wiring; a directory that is not the right kind of checkout is a UserError. */
 export async function checkModuleWiring(options: CheckWiringOptions): Promise<WiringReport> {
-  const names = moduleNames(options.module);
+  moduleNames(options.module);
   if (!options.pkgsDir && !options.extensionsDir) {
     throw new UserError('give a pkgs checkout, an extensions checkout, or both to check');
   }
   const c = createCollector();
   let pkgsVersion: PkgsVersion | undefined;
-  let pkgsDir: string | undefined;
-  let extensionsDir: string | undefined;
-  if (options.pkgsDir) {
-    const pkgs = await readPkgsCheckout(options.pkgsDir);
-    pkgsDir = pkgs.dir;
-    pkgsVersion = checkPkgsWiring(pkgs, names, c);
-  }
-  if (options.extensionsDir) {
-    const ext = await readExtensionsCheckout(options.extensionsDir);
-    extensionsDir = ext.dir;
+  const pkgs = options.pkgsDir ? await readPkgsCheckout(options.pkgsDir) : undefined;
+  const ext = options.extensionsDir
+    ? await readExtensionsCheckout(options.extensionsDir)
+    : undefined;
+  const { names, notes } = discoverNames(options.module, pkgs, ext, options.names);
+  for (const n of notes) c.pass(`names: ${n}`);
+  const pkgsDir = pkgs?.dir;
+  const extensionsDir = ext?.dir;
+  if (pkgs) pkgsVersion = checkPkgsWiring(pkgs, names, c);
+  if (ext) {
     await checkExtensionsWiring(ext, names, c, {
       ...(pkgsVersion !== undefined ? { pkgsVersion } : {}),
       ...(options.buildArgs ? { buildArgs: options.buildArgs } : {}),

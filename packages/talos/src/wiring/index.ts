@@ -5,3 +5,4 @@ export type { CheckWiringOptions } from './check-wiring';
 export { checkModuleWiring } from './check-wiring';
 export type { ModuleNames } from './names';
 export { moduleNames } from './names';
+export type { WiringNameOverrides } from './discover-names';

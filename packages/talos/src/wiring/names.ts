@@ -7,6 +7,8 @@ export interface ModuleNames {
   readonly packageName: string;
   readonly pkgsVarPrefix: string;
   readonly extensionsVersionVar: string;
+  /** True when `extensionsVersionVar` was given, so the extension's VERSION does not override it. */
+  readonly versionVarGiven?: boolean;
 }
 
 /** Derives the names; an invalid module name is a UserError. */

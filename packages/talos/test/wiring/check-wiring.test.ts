@@ -208,4 +208,53 @@ describe('checkModuleWiring on upstream-style modules', () => {
     expect(gasket.gaps.map((g) => g.id)).toEqual(['pkgs.package']);
     expect(gasket.skipped.join('\n')).toContain('built from no Pkgfile var');
   });
+
+  // Upstream's amazon-ena extension ships ena-pkg, whose vars are ena_*: names that do not follow
+  // <name> ↔ <name>-pkg. The same shape, made from the wired fixture by renaming the extension.
+  function renameExtension(extensions: string, to: string): void {
+    edit(join(extensions, 'drivers/fpga-accel/pkg.yaml'), 'name: fpga-accel', `name: ${to}`);
+    edit(
+      join(extensions, 'drivers/fpga-accel/manifest.yaml.tmpl'),
+      'name: fpga-accel',
+      `name: ${to}`,
+    );
+    edit(join(extensions, 'Makefile'), 'TARGETS += fpga-accel\n', `TARGETS += ${to}\n`);
+    edit(join(extensions, '.kres.yaml'), '    - fpga-accel\n', `    - ${to}\n`);
+  }
+
+  it('discovers the package an extension pulls when it is not <name>-pkg (amazon-ena → ena-pkg)', async () => {
+    const { pkgs, extensions } = copy();
+    renameExtension(extensions, 'amazon-fpga');
+    for (const module of ['amazon-fpga', 'fpga-accel']) {
+      const r = await checkModuleWiring({ module, pkgsDir: pkgs, extensionsDir: extensions });
+      expect({ module, gaps: r.gaps }).toEqual({ module, gaps: [] });
+      expect(r.module).toBe('amazon-fpga');
+      expect(r.packageName).toBe('fpga-accel-pkg');
+      expect(r.passed).toContain(
+        'extensions: FPGA_ACCEL_VERSION equals the pkgs fpga_accel_version (2.3.1)',
+      );
+    }
+  });
+
+  it('discovers the pkgs var prefix from the package pkg.yaml, and takes overrides', async () => {
+    const { pkgs, extensions } = copy();
+    edit(join(pkgs, 'Pkgfile'), /fpga_accel_/g, 'fpgax_');
+    edit(join(pkgs, 'fpga-accel/pkg.yaml'), /\.fpga_accel_/g, '.fpgax_');
+    const found = await checkModuleWiring({
+      module: 'fpga-accel',
+      pkgsDir: pkgs,
+      extensionsDir: extensions,
+    });
+    expect(found.gaps).toEqual([]);
+    expect(found.passed).toContain('names: pkgs vars fpgax_* (used by fpga-accel/pkg.yaml)');
+    // A wrong override is honoured, and its gaps name the given names.
+    const given = await checkModuleWiring({
+      module: 'fpga-accel',
+      pkgsDir: pkgs,
+      extensionsDir: extensions,
+      names: { pkgsVarPrefix: 'nope', extensionsVersionVar: 'NOPE_VERSION' },
+    });
+    expect(given.gaps.map((g) => g.message).join('\n')).toContain('vars has no nope_version');
+    expect(given.gaps.map((g) => g.message).join('\n')).toContain('vars has no NOPE_VERSION');
+  });
 });

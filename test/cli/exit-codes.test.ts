@@ -1,0 +1,226 @@
+/**
+ * The exit-code rule, per command, through the real CLI program: 0 success, 1 the work ran and
+ * failed (a check, gaps, a module that is not one), 2 the command could not start on what it was
+ * given (usage, an invalid reference, a missing path, a registry that refuses connections). No
+ * registry runs here: 127.0.0.1:1 refuses every connection.
+ */
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCliCaptured } from '../support/cli';
+import { repoRoot } from '../support/action';
+
+const refused = '127.0.0.1:1';
+const unwired = join(repoRoot, 'packages/talos/test/scaffold/testdata/main-branch/in');
+let work: string;
+let missing: string;
+let text: string;
+let emptyDir: string;
+
+beforeAll(() => {
+  work = mkdtempSync(join(tmpdir(), 'exit-codes-'));
+  missing = join(work, 'no-such-thing');
+  text = join(work, 'notes.txt');
+  writeFileSync(text, 'not an image, not a module\n'.repeat(300));
+  emptyDir = mkdtempSync(join(work, 'empty-'));
+});
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+type Case = [what: string, argv: () => string[], code: 0 | 1 | 2, stderr: RegExp];
+
+const owner = ['--registry', refused, '--username', 'me'];
+const cases: Record<string, Case[]> = {
+  pipeline: [
+    ['an unknown flag', () => ['pipeline', '--bogus'], 2, /unknown option|--pkgs/],
+    [
+      'a pkgs checkout that does not exist',
+      () => [
+        'pipeline',
+        ...['--pkgs', missing, '--extensions', missing, '--talos', missing],
+        ...['--package', 'a-pkg', '--extension', 'a', ...owner],
+      ],
+      2,
+      /pkgs directory '.*no-such-thing' does not exist/,
+    ],
+  ],
+  'build-kernel-pkg': [
+    ['an unknown flag', () => ['build-kernel-pkg', '--bogus'], 2, /unknown option/],
+    [
+      'a pkgs checkout that does not exist',
+      () => ['build-kernel-pkg', '--pkgs-dir', missing, ...owner],
+      2,
+      /pkgs directory '.*' does not exist/,
+    ],
+  ],
+  'build-extension': [
+    ['an unknown flag', () => ['build-extension', '--bogus'], 2, /unknown option/],
+    [
+      'an extensions checkout that does not exist',
+      () => [
+        'build-extension',
+        ...['--extensions-dir', missing, '--extension', 'a'],
+        ...['--pkgs-prefix', `${refused}/me`, '--pkgs-tag', 'v1', ...owner],
+      ],
+      2,
+      /extensions directory '.*' does not exist/,
+    ],
+  ],
+  'build-installer': [
+    ['an unknown flag', () => ['build-installer', '--bogus'], 2, /unknown option/],
+    [
+      'a talos checkout that does not exist',
+      () => [
+        'build-installer',
+        ...[
+          '--talos-dir',
+          missing,
+          '--kernel-image',
+          `${refused}/me/kernel:v1@sha256:${'0'.repeat(64)}`,
+        ],
+        ...owner,
+      ],
+      2,
+      /has no Makefile/,
+    ],
+  ],
+  push: [
+    ['a missing argument', () => ['push', 'docker-archive:x'], 2, /missing required argument/],
+    [
+      'a path that does not exist',
+      () => ['push', missing, `${refused}/me/x:v1`],
+      2,
+      /looks like a path, but .* does not exist/,
+    ],
+    [
+      'a file that is no image archive',
+      () => ['push', text, `${refused}/me/x:v1`],
+      2,
+      /not a valid tar archive \(bad header at byte 0\)/,
+    ],
+    [
+      'a registry that refuses connections',
+      () => ['push', `${refused}/me/a:v1`, `${refused}/me/b:v1`],
+      2,
+      /nothing accepts connections at 127\.0\.0\.1:1/,
+    ],
+  ],
+  inspect: [
+    ['an invalid reference', () => ['inspect', 'Acme/X:v1'], 2, /invalid image reference/],
+    [
+      'a registry that refuses connections',
+      () => ['inspect', `${refused}/me/a:v1`],
+      2,
+      /nothing accepts connections/,
+    ],
+  ],
+  ls: [
+    [
+      'a bad platform',
+      () => ['ls', `${refused}/me/a:v1`, '--platform', 'linux'],
+      2,
+      /invalid platform/,
+    ],
+    ['a path that does not exist', () => ['ls', missing], 2, /does not exist: check the path/],
+    [
+      'a directory that is no OCI layout',
+      () => ['ls', emptyDir],
+      2,
+      /directory without index\.json/,
+    ],
+  ],
+  modinfo: [
+    ['no file', () => ['modinfo'], 2, /missing required argument/],
+    ['a file that does not exist', () => ['modinfo', missing], 2, /ENOENT/],
+    ['a file that is not a module', () => ['modinfo', text], 1, /could not be read/],
+  ],
+  'new-module': [
+    [
+      'missing required options, all named at once',
+      () => ['new-module', 'widget'],
+      2,
+      /needs --source, --version, --description, --author/,
+    ],
+    [
+      'a pkgs checkout that does not exist',
+      () => [
+        'new-module',
+        'widget',
+        ...['--source', 'https://github.com/acme/widget', '--version', '1.0.0'],
+        ...['--description', 'd', '--author', 'a', '--pkgs', missing],
+        ...['--sha256', 'a'.repeat(64), '--sha512', 'b'.repeat(128)],
+      ],
+      2,
+      /pkgs directory '.*' does not exist/,
+    ],
+  ],
+  'check-wiring': [
+    ['a bad module name', () => ['check-wiring', 'Bad_Name', '--pkgs', unwired], 2, /not a valid/],
+    [
+      'a checkout that does not exist',
+      () => ['check-wiring', 'widget', '--pkgs', missing],
+      2,
+      /does not exist/,
+    ],
+    [
+      'a module with wiring gaps',
+      () => [
+        'check-wiring',
+        'fpga-accel',
+        ...['--pkgs', join(unwired, 'pkgs'), '--extensions', join(unwired, 'extensions')],
+      ],
+      1,
+      /no pkg\.yaml has 'name: fpga-accel-pkg'/,
+    ],
+  ],
+  verify: [
+    ['a bad --fail-on', () => ['verify', emptyDir, '--fail-on', 'never'], 2, /--fail-on/],
+    [
+      'a path that does not exist',
+      () => ['verify', missing],
+      2,
+      /looks like a path, but .* does not exist/,
+    ],
+    [
+      'a registry that refuses connections',
+      () => ['verify', `${refused}/me/ext:v1`],
+      2,
+      /nothing accepts connections/,
+    ],
+    ['a directory that fails the checks', () => ['verify', emptyDir], 1, /./],
+  ],
+};
+
+describe('exit codes: one rule for every command', () => {
+  it('covers every command the CLI has', async () => {
+    const help = await runCliCaptured(['--help']);
+    const listed = [...help.stdout.matchAll(/^ {2}([a-z-]+)(?: |$)/gm)]
+      .map((m) => m[1])
+      .filter((c) => c !== 'help');
+    expect(Object.keys(cases).sort()).toEqual([...listed].sort());
+  });
+
+  for (const [command, list] of Object.entries(cases)) {
+    describe(command, () => {
+      it.each(list.map((c) => [`${c[0]} exits ${c[2]}`, ...c.slice(1)] as Case))(
+        '%s',
+        async (_what, argv, code, stderr) => {
+          const r = await runCliCaptured(argv(), { cwd: work });
+          const shown = stderr.source === '.' ? r.stdout + r.stderr : r.stderr;
+          expect({ code: r.code, matches: stderr.test(shown), stderr: r.stderr }).toEqual({
+            code,
+            matches: true,
+            stderr: r.stderr,
+          });
+        },
+      );
+    });
+  }
+
+  it('--version prints the package version and exits 0', async () => {
+    const r = await runCliCaptured(['--version']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?\n$/);
+  });
+});
