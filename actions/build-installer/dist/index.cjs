@@ -39559,13 +39559,15 @@ function networkErrorCode(e) {
 function isTemporaryNetworkError(e) {
   const code2 = networkErrorCode(e);
   if (code2 && temporaryNetworkCodes.has(code2)) return true;
-  const message = e instanceof Error ? e.message : "";
-  return /socket hang up|other side closed|premature close|aborted/i.test(message);
+  return /socket hang up|other side closed|premature close|aborted/i.test(messageOf(e));
 }
 function isTlsError(e) {
   const code2 = networkErrorCode(e) ?? "";
-  const message = e instanceof Error ? e.message : "";
-  return code2.startsWith("ERR_TLS") || code2.startsWith("ERR_SSL") || code2 === "EPROTO" || /CERT|certificate|SSL|TLS|self.signed|wrong version number/i.test(`${code2} ${message}`);
+  return code2.startsWith("ERR_TLS") || code2.startsWith("ERR_SSL") || code2 === "EPROTO" || /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|HOSTNAME_MISMATCH/.test(code2) || /certificate|SSL|TLS|self.signed|wrong version number/i.test(messageOf(e));
+}
+function messageOf(e) {
+  const m = e?.message;
+  return typeof m === "string" ? m : "";
 }
 
 // packages/oci/src/blob/verify.ts
@@ -40909,6 +40911,12 @@ var TokenCache = class {
       })).toString("utf8");
     } catch (e) {
       if (e instanceof RegistryError || e.name === "UserError") throw e;
+      if (isTlsError(e)) {
+        throw new RegistryError(
+          `the TLS certificate of ${url.origin}, the token service ${this.registry} names, is not trusted (${e.message}): no credentials were sent; pass its CA certificate (--ca-file / ca-file), or list ${url.host} as an insecure registry if it is a test service`,
+          { method, url: url.toString(), cause: e }
+        );
+      }
       throw new RegistryError(
         `cannot reach the token service of ${this.registry} at ${url.origin}: ${e.message}`,
         { method, url: url.toString(), cause: e, temporary: true }
