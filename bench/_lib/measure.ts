@@ -71,3 +71,13 @@ export function report(
     `${JSON.stringify({ name, date: new Date().toISOString(), rows, ...extra }, null, 2)}\n`,
   );
 }
+
+/** Saves a benchmark's own result shape as bench/results/<name>.json, dated. */
+export function writeResults(name: string, data: Record<string, unknown>): void {
+  const dir = join(import.meta.dirname, '..', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, `${name}.json`),
+    `${JSON.stringify({ name, date: new Date().toISOString(), ...data }, null, 2)}\n`,
+  );
+}
