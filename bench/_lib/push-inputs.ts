@@ -121,6 +121,7 @@ function writeDockerSave(
       '-T',
       list,
     ]);
+    rmSync(list);
     names.push(layer);
     diffIds.push(sha256File(join(dir, layer)));
   });
@@ -137,7 +138,7 @@ function writeDockerSave(
     join(dir, 'manifest.json'),
     JSON.stringify([{ Config: configName, RepoTags: [tag], Layers: names }]),
   );
-  sh(['tar', '-C', dir, '-cf', archive, '.']);
+  sh(['tar', '-C', dir, '-cf', archive, 'manifest.json', configName, ...names]);
   rmSync(dir, { recursive: true, force: true });
   return { archive, tag };
 }
