@@ -4086,7 +4086,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -4774,7 +4774,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform3 {
+    var InflateStream = class extends Transform4 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -11263,13 +11263,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform3({
+        this.transform = new Transform4({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -18320,7 +18320,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18370,7 +18370,7 @@ var require_eventsource_stream = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform3 {
+    var EventSourceStream = class extends Transform4 {
       /**
        * @type {eventSourceSettings}
        */
@@ -39168,7 +39168,9 @@ function redactUrl(url) {
 var secretPatterns = [
   /(authorization:\s*(?:basic|bearer)\s+)\S+/gi,
   /("?(?:password|token|access_token|refresh_token|identitytoken|auth|secret)"?\s*[:=]\s*"?)[^"\s,}]+/gi,
-  /(\/\/)[^/\s:@]+:[^/\s@]+@/g
+  /(\/\/)[^/\s:@]+:[^/\s@]+@/g,
+  // the query of any URL: presigned storage URLs carry their signature there (X-Amz-Signature…)
+  /(\bhttps?:\/\/[^\s?#"'<>]*\?)[^\s#"'<>]+?(?=[:.,;)]*(?:[\s#"'<>]|$))/gi
 ];
 function redactText(text) {
   return secretPatterns.reduce((acc, re) => acc.replace(re, "$1***"), text);
@@ -39235,8 +39237,78 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => 
   child.stdin.end(options.input ?? "");
 });
 
+// packages/common/src/temp-dir.ts
+var import_node_fs = require("node:fs");
+var import_promises = require("node:fs/promises");
+var import_node_os = require("node:os");
+var import_node_path = require("node:path");
+var live = /* @__PURE__ */ new Set();
+var signals = ["SIGINT", "SIGTERM", "SIGHUP"];
+function onSignal(signal) {
+  for (const dir of live) {
+    try {
+      (0, import_node_fs.rmSync)(dir, { recursive: true, force: true });
+    } catch {
+    }
+  }
+  live.clear();
+  uninstall();
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+function install() {
+  for (const s of signals) process.on(s, onSignal);
+}
+function uninstall() {
+  for (const s of signals) process.off(s, onSignal);
+}
+function tempRoot(env = process.env) {
+  return env.RUNNER_TEMP || (0, import_node_os.tmpdir)();
+}
+async function createTempDir(prefix, env = process.env) {
+  const root = tempRoot(env);
+  await (0, import_promises.mkdir)(root, { recursive: true });
+  const path = await (0, import_promises.mkdtemp)((0, import_node_path.join)(root, prefix));
+  if (live.size === 0) install();
+  live.add(path);
+  return {
+    path,
+    async remove() {
+      if (!live.delete(path)) return;
+      if (live.size === 0) uninstall();
+      await (0, import_promises.rm)(path, { recursive: true, force: true });
+    }
+  };
+}
+
+// packages/common/src/markdown.ts
+var named = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+var invisible = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visibleControls(s) {
+  return s.replace(
+    invisible,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+function markdownCode(s, options = {}) {
+  if (s === "") return "";
+  const shown = visibleControls(s);
+  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+function markdownFence(lines, info2 = "") {
+  const shown = lines.map(
+    (l) => l.split("	").map((part2) => visibleControls(part2)).join("	")
+  );
+  const longest = Math.max(0, ...shown.flatMap((l) => (l.match(/`+/g) ?? []).map((r) => r.length)));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return [`${fence}${info2}`, ...shown, fence];
+}
+
 // packages/pipeline/src/build-installer/options.ts
-var import_node_fs4 = require("node:fs");
+var import_node_fs5 = require("node:fs");
 var import_node_path12 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
@@ -39279,6 +39351,15 @@ function isLoopbackHost(host) {
   if ((0, import_node_net.isIP)(bare) === 4) return bare.startsWith("127.");
   if ((0, import_node_net.isIP)(bare) === 6) return bare === "::1" || bare === "0:0:0:0:0:0:0:1";
   return false;
+}
+function sameSite(a, b) {
+  const x = a.toLowerCase().replace(/^\[|\]$/g, "");
+  const y = b.toLowerCase().replace(/^\[|\]$/g, "");
+  if (x === y) return true;
+  const ip = /^[\d.]+$|:/;
+  if (ip.test(x) || ip.test(y)) return false;
+  const site = (h) => h.split(".").slice(-2).join(".");
+  return site(x) === site(y);
 }
 
 // packages/oci/src/reference/reference.ts
@@ -39478,13 +39559,15 @@ function networkErrorCode(e) {
 function isTemporaryNetworkError(e) {
   const code2 = networkErrorCode(e);
   if (code2 && temporaryNetworkCodes.has(code2)) return true;
-  const message = e instanceof Error ? e.message : "";
-  return /socket hang up|other side closed|premature close|aborted/i.test(message);
+  return /socket hang up|other side closed|premature close|aborted/i.test(messageOf(e));
 }
 function isTlsError(e) {
   const code2 = networkErrorCode(e) ?? "";
-  const message = e instanceof Error ? e.message : "";
-  return code2.startsWith("ERR_TLS") || code2.startsWith("ERR_SSL") || code2 === "EPROTO" || /CERT|certificate|SSL|TLS|self.signed|wrong version number/i.test(`${code2} ${message}`);
+  return code2.startsWith("ERR_TLS") || code2.startsWith("ERR_SSL") || code2 === "EPROTO" || /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|HOSTNAME_MISMATCH/.test(code2) || /certificate|SSL|TLS|self.signed|wrong version number/i.test(messageOf(e));
+}
+function messageOf(e) {
+  const m = e?.message;
+  return typeof m === "string" ? m : "";
 }
 
 // packages/oci/src/blob/verify.ts
@@ -39726,6 +39809,33 @@ var http = __toESM(require("node:http"), 1);
 var https = __toESM(require("node:https"), 1);
 var import_node_tls = require("node:tls");
 
+// packages/oci/src/transport/limits.ts
+var maxManifestBytes = 4 * 1024 * 1024;
+var maxConfigBytes = 8 * 1024 * 1024;
+var maxTokenBytes = 1024 * 1024;
+var maxTagListBytes = 8 * 1024 * 1024;
+var maxErrorBodyBytes = 8 * 1024;
+var defaultTimeouts = { connectMs: 3e4, requestMs: 6e4, idleMs: 12e4 };
+function resolveTimeouts(partial) {
+  const t = { ...defaultTimeouts, ...partial };
+  for (const [k, v2] of Object.entries(t)) {
+    if (!Number.isFinite(v2) || v2 <= 0) {
+      throw new RangeError(
+        `registry timeout ${k} must be a positive number of milliseconds, not ${v2}`
+      );
+    }
+  }
+  return t;
+}
+function timeoutError(message) {
+  return Object.assign(new Error(message), { code: "ETIMEDOUT" });
+}
+function formatLimit(bytes) {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / 1024 / 1024} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
 // packages/oci/src/transport/plain-get.ts
 var net = __toESM(require("node:net"), 1);
 var import_node_stream3 = require("node:stream");
@@ -39926,6 +40036,7 @@ function framingOf(head2) {
 function plainGet(url, headers, options = {}) {
   const pool = options.pool ?? layerPieces;
   const timeoutMs = options.timeoutMs ?? 12e4;
+  const deadlineMs = options.deadlineMs ?? 6e4;
   const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
@@ -39985,6 +40096,7 @@ function plainGet(url, headers, options = {}) {
       socket.destroy();
     };
     const fail3 = (e) => {
+      clearTimeout(deadline);
       if (finished) return;
       finished = true;
       socket.destroy();
@@ -40006,6 +40118,7 @@ function plainGet(url, headers, options = {}) {
           raw2 += parsed.length;
           if (parsed.status >= 100 && parsed.status < 200) continue;
           head2 = parsed;
+          clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed));
           bodyStart = dataEnd = raw2;
           resolve3({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
@@ -40038,6 +40151,16 @@ function plainGet(url, headers, options = {}) {
       onread: { buffer: () => piece.subarray(filled), callback: onRead }
     });
     socket.setNoDelay(true);
+    const deadline = setTimeout(
+      () => fail3(
+        networkError(
+          `${url.host} sent no answer within ${deadlineMs / 1e3} s of the request`,
+          "ETIMEDOUT"
+        )
+      ),
+      deadlineMs
+    );
+    deadline.unref();
     socket.setTimeout(
       timeoutMs,
       () => fail3(networkError(`no data from ${url.host} for ${timeoutMs / 1e3} s`, "ETIMEDOUT"))
@@ -40057,7 +40180,6 @@ function plainGet(url, headers, options = {}) {
 }
 
 // packages/oci/src/transport/http.ts
-var requestTimeoutMs = 12e4;
 function createAgents(ca) {
   const common = { keepAlive: true, keepAliveMsecs: 1e4, scheduling: "lifo" };
   const plain = new http.Agent(common);
@@ -40084,16 +40206,26 @@ function createAgents(ca) {
 }
 function send(agent, method, url, headers, body, options = {}) {
   const u = new URL(url);
+  const deadlineMs = options.deadlineMs ?? defaultTimeouts.requestMs;
+  const idleMs2 = options.idleMs ?? defaultTimeouts.idleMs;
   if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
-    return plainGet(u, headers, { timeoutMs: requestTimeoutMs });
+    return plainGet(u, headers, { timeoutMs: idleMs2, deadlineMs });
   }
   return new Promise((resolve3, reject) => {
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
+    let deadline;
     const req = (secure ? https : http).request(
       u,
-      { method, headers, agent: secure ? agent.https : agent.http, timeout: requestTimeoutMs },
+      {
+        method,
+        headers,
+        agent: secure ? agent.https : agent.http,
+        timeout: idleMs2,
+        ...options.signal ? { signal: options.signal } : {}
+      },
       (res) => {
+        clearTimeout(deadline);
         const stop = () => {
           if (sending) req.destroy(new Error("the registry answered before the upload was sent"));
         };
@@ -40102,15 +40234,23 @@ function send(agent, method, url, headers, body, options = {}) {
         resolve3({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       }
     );
-    req.on("error", reject);
+    req.on("error", (e) => {
+      clearTimeout(deadline);
+      reject(e);
+    });
     req.on(
       "timeout",
-      () => req.destroy(
-        Object.assign(new Error(`no answer within ${requestTimeoutMs / 1e3} s`), {
-          code: "ETIMEDOUT"
-        })
-      )
+      () => req.destroy(timeoutError(`no data from ${u.host} for ${idleMs2 / 1e3} s`))
     );
+    req.on("finish", () => {
+      deadline = setTimeout(
+        () => req.destroy(
+          timeoutError(`${u.host} sent no answer within ${deadlineMs / 1e3} s of the request`)
+        ),
+        deadlineMs
+      );
+      deadline.unref();
+    });
     if (body === void 0 || typeof body === "string" || Buffer.isBuffer(body)) {
       req.end(body);
       return;
@@ -40137,25 +40277,83 @@ function header(res, name) {
   const v2 = res.headers[name.toLowerCase()];
   return Array.isArray(v2) ? v2[0] : v2;
 }
-async function readBytes(res) {
+var ResponseTooLargeError = class extends UserError {
+  constructor(url, limit, what) {
+    super(
+      `${new URL(url).host} sent more than ${formatLimit(limit)} for ${what} (the limit for ${what}): the registry is misbehaving or the address is not a registry; check the image reference`
+    );
+    this.url = url;
+    this.limit = limit;
+  }
+  url;
+  limit;
+};
+async function readBytes(res, limits) {
   const chunks = [];
-  for await (const chunk of res.body) chunks.push(chunk);
+  let total = 0;
+  const deadlineMs = limits.deadlineMs ?? defaultTimeouts.requestMs;
+  const timer = setTimeout(
+    () => res.body.destroy(
+      timeoutError(
+        `${redactUrl(res.url)} did not send ${limits.what} in full within ${deadlineMs / 1e3} s`
+      )
+    ),
+    deadlineMs
+  );
+  timer.unref();
+  try {
+    for await (const chunk of res.body) {
+      total += chunk.length;
+      if (total > limits.limit) {
+        res.body.destroy();
+        throw new ResponseTooLargeError(res.url, limits.limit, limits.what);
+      }
+      chunks.push(chunk);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
   return Buffer.concat(chunks);
 }
-async function readText(res, limit = 65536) {
-  let text = "";
-  for await (const chunk of res.body) {
-    if (text.length < limit) text += chunk.toString("utf8");
+async function readText(res, limit, deadlineMs = defaultTimeouts.requestMs) {
+  const chunks = [];
+  let total = 0;
+  const timer = setTimeout(() => res.body.destroy(), deadlineMs);
+  timer.unref();
+  try {
+    for await (const chunk of res.body) {
+      const c = chunk;
+      chunks.push(c.subarray(0, Math.max(0, limit - total)));
+      total += c.length;
+      if (total >= limit) {
+        res.body.destroy();
+        break;
+      }
+    }
+  } catch {
+  } finally {
+    clearTimeout(timer);
   }
-  return text.slice(0, limit);
+  return Buffer.concat(chunks).toString("utf8");
 }
-async function discard(res) {
+async function discard(res, limit = 64 * 1024) {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
   await new Promise((resolve3) => {
-    body.once("end", resolve3);
-    body.once("close", resolve3);
-    body.once("error", () => resolve3());
+    let seen = 0;
+    const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve3();
+    };
+    body.on("data", (c) => {
+      seen += c.length;
+      if (seen > limit) body.destroy();
+    });
+    body.once("end", done);
+    body.once("close", done);
+    body.once("error", done);
     body.resume();
   });
 }
@@ -40525,11 +40723,11 @@ function pickChallenge(challenges) {
 }
 
 // packages/oci/src/auth/docker-config.ts
-var import_promises = require("node:fs/promises");
-var import_node_os = require("node:os");
-var import_node_path = require("node:path");
+var import_promises2 = require("node:fs/promises");
+var import_node_os2 = require("node:os");
+var import_node_path2 = require("node:path");
 function dockerConfigDirectory(dir, env = process.env) {
-  return dir ?? env.DOCKER_CONFIG ?? (0, import_node_path.join)((0, import_node_os.homedir)(), ".docker");
+  return dir ?? env.DOCKER_CONFIG ?? (0, import_node_path2.join)((0, import_node_os2.homedir)(), ".docker");
 }
 function configKeyFor(registry) {
   return registry === dockerHub ? dockerHubConfigKey : registry;
@@ -40543,7 +40741,7 @@ function normalizeConfigKey(key) {
 async function readConfigFile(path) {
   let text;
   try {
-    text = await (0, import_promises.readFile)(path, "utf8");
+    text = await (0, import_promises2.readFile)(path, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw new UserError(`cannot read the docker config ${path}: ${e.message}`);
@@ -40599,7 +40797,7 @@ async function runHelper(helper, registry, exec) {
   return { username: parsed.Username, password: parsed.Secret };
 }
 async function dockerConfigCredentials(registry, options = {}) {
-  const path = (0, import_node_path.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
+  const path = (0, import_node_path2.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
   const config = await readConfigFile(path);
   if (!config) return void 0;
   const exec = options.exec ?? spawnExec;
@@ -40636,27 +40834,32 @@ async function dockerConfigCredentials(registry, options = {}) {
 // packages/oci/src/auth/token.ts
 var import_node_url2 = require("node:url");
 var TokenCache = class {
-  constructor(registry, agent, userAgent) {
+  constructor(registry, options) {
     this.registry = registry;
-    this.agent = agent;
-    this.userAgent = userAgent;
+    this.options = options;
   }
   registry;
-  agent;
-  userAgent;
+  options;
   tokens = /* @__PURE__ */ new Map();
   pending = /* @__PURE__ */ new Map();
-  /** A token for `scopes`; `fresh` skips the cache (after a 401). */
-  async token(challenge, scopes, credentials, fresh = false) {
+  warned = /* @__PURE__ */ new Set();
+  /**
+   * A token for `scopes`; `fresh` skips the cache (after a 401). `registryOrigin` is where the
+   * registry itself answered (`https://host`): a realm over plain HTTP is refused for an HTTPS
+   * registry, since the credentials would cross the network in the clear.
+   */
+  async token(challenge, scopes, credentials, registryOrigin, fresh = false) {
     const key = [...new Set(scopes)].sort().join(" ");
     const cached = this.tokens.get(key);
     if (!fresh && cached && cached.expiresAt > Date.now()) return cached.token;
     const inFlight = this.pending.get(key);
     if (inFlight && !fresh) return inFlight;
-    const p = this.fetch(challenge, key ? key.split(" ") : [], credentials).then((t) => {
-      this.tokens.set(key, t);
-      return t.token;
-    });
+    const p = this.fetch(challenge, key ? key.split(" ") : [], credentials, registryOrigin).then(
+      (t) => {
+        this.tokens.set(key, t);
+        return t.token;
+      }
+    );
     this.pending.set(key, p);
     try {
       return await p;
@@ -40664,17 +40867,10 @@ var TokenCache = class {
       this.pending.delete(key);
     }
   }
-  async fetch(challenge, scopes, credentials) {
-    const realm = challenge.params.realm;
-    if (!realm) {
-      throw new RegistryError(
-        `${this.registry} asked for a bearer token without saying where to get it (no realm)`,
-        { method: "GET", url: `https://${this.registry}/v2/` }
-      );
-    }
-    const url = new import_node_url2.URL(realm);
+  async fetch(challenge, scopes, credentials, registryOrigin) {
+    const url = this.realmUrl(challenge, registryOrigin);
     const service = challenge.params.service;
-    const headers = { "user-agent": this.userAgent };
+    const headers = { "user-agent": this.options.userAgent };
     let method = "GET";
     let body;
     if (credentials?.identityToken) {
@@ -40697,16 +40893,35 @@ var TokenCache = class {
         ).toString("base64")}`;
       }
     }
+    const insecure = this.options.insecureRegistries.some(
+      (h) => h.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "") === url.host
+    );
+    const agent = insecure ? this.options.agents.insecure : this.options.agents.verifying;
     let res;
+    let text;
     try {
-      res = await send(this.agent, method, url.toString(), headers, body);
+      res = await send(agent, method, url.toString(), headers, body, {
+        deadlineMs: this.options.timeouts.requestMs,
+        idleMs: this.options.timeouts.requestMs
+      });
+      text = (await readBytes(res, {
+        limit: maxTokenBytes,
+        what: "a token response",
+        deadlineMs: this.options.timeouts.requestMs
+      })).toString("utf8");
     } catch (e) {
+      if (e instanceof RegistryError || e.name === "UserError") throw e;
+      if (isTlsError(e)) {
+        throw new RegistryError(
+          `the TLS certificate of ${url.origin}, the token service ${this.registry} names, is not trusted (${e.message}): no credentials were sent; pass its CA certificate (--ca-file / ca-file), or list ${url.host} as an insecure registry if it is a test service`,
+          { method, url: url.toString(), cause: e }
+        );
+      }
       throw new RegistryError(
         `cannot reach the token service of ${this.registry} at ${url.origin}: ${e.message}`,
         { method, url: url.toString(), cause: e, temporary: true }
       );
     }
-    const text = await readText(res);
     if (res.status === 401 || res.status === 403) {
       throw new RegistryError(
         credentials ? `${this.registry} rejected the credentials for '${credentials.username}' (${res.status}): check the username and password or token, or run 'docker login ${this.registry}' again` : `${this.registry} refused an anonymous token (${res.status}): log in first ('docker login ${this.registry}') or pass a username and password`,
@@ -40746,13 +40961,51 @@ var TokenCache = class {
     const ttl = typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 60;
     return { token, expiresAt: Date.now() + Math.max(1, ttl - 10) * 1e3 };
   }
+  /** The realm as a URL, refused when it would expose credentials; warns on another site. */
+  realmUrl(challenge, registryOrigin) {
+    const realm = challenge.params.realm;
+    const at = `${registryOrigin}/v2/`;
+    if (!realm) {
+      throw new RegistryError(
+        `${this.registry} asked for a bearer token without saying where to get it (no realm)`,
+        { method: "GET", url: at }
+      );
+    }
+    let url;
+    try {
+      url = new import_node_url2.URL(realm);
+    } catch {
+      url = new import_node_url2.URL("invalid:");
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new RegistryError(
+        `${this.registry} names a token service that is not an http(s) URL (${JSON.stringify(realm.slice(0, 100))}): the registry is misconfigured or hostile; no credentials were sent`,
+        { method: "GET", url: at }
+      );
+    }
+    if (url.protocol === "http:" && registryOrigin.startsWith("https:")) {
+      throw new RegistryError(
+        `${this.registry} is served over HTTPS but names a token service over plain HTTP (${url.origin}): refusing to send credentials unencrypted; fix the registry's token realm, or if this is a test registry, serve it over plain HTTP and list it as insecure`,
+        { method: "GET", url: at }
+      );
+    }
+    const registryHost = new import_node_url2.URL(registryOrigin).hostname;
+    if (!sameSite(registryHost, url.hostname) && !this.warned.has(url.origin)) {
+      this.warned.add(url.origin);
+      this.options.logger.warning(
+        `${this.registry} sends logins to a token service on another site (${url.origin}); credentials for ${this.registry} go there`
+      );
+    }
+    return url;
+  }
 };
 
 // packages/oci/src/transport/session.ts
 var certificateCodes = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH/;
 function connectionError(registry, method, url, e) {
   const code2 = networkErrorCode(e) ?? "";
-  const detail = e instanceof Error ? e.message : String(e);
+  const detail = redactText(e instanceof Error ? e.message : String(e));
+  const shown = redactUrl(url);
   let message;
   let temporary = false;
   if (code2 === "ENOTFOUND" || code2 === "EAI_NONAME") {
@@ -40763,9 +41016,12 @@ function connectionError(registry, method, url, e) {
     message = `the TLS certificate of ${registry} is not trusted (${code2 || detail}): pass its CA certificate (--ca-file / ca-file) or, for a test registry, list it as an insecure registry`;
   } else if (isTlsError(e)) {
     message = `TLS handshake with ${registry} failed (${code2 || detail}): if it serves plain HTTP, list it as an insecure registry`;
+  } else if (code2 === "ETIMEDOUT" && /no answer|no data/.test(detail)) {
+    temporary = true;
+    message = `${registry} is not responding: ${detail} (${method} ${shown}); retry later, or give it longer (--registry-timeout / timeouts)`;
   } else {
     temporary = true;
-    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${url}: the registry or the network is failing; retry later`;
+    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${shown}: the registry or the network is failing; retry later`;
   }
   return new RegistryError(message, { method, url, cause: e, temporary });
 }
@@ -40777,11 +41033,13 @@ var RegistrySession = class {
     this.insecure = options.insecureRegistries.some(
       (h) => h.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "") === registry
     );
-    this.tokens = new TokenCache(
-      registry,
-      this.insecure ? options.agents.insecure : options.agents.verifying,
-      options.userAgent
-    );
+    this.tokens = new TokenCache(registry, {
+      agents: options.agents,
+      insecureRegistries: options.insecureRegistries,
+      userAgent: options.userAgent,
+      logger: options.logger,
+      timeouts: options.timeouts
+    });
   }
   registry;
   options;
@@ -40792,15 +41050,18 @@ var RegistrySession = class {
   /** The host that serves the API (`registry-1.docker.io` for `docker.io`). */
   apiHost;
   insecure;
-  /** Credentials for this registry (explicit ones, else the docker config), looked up once. */
+  /**
+   * Credentials for this registry, looked up once: explicit ones when they were given for this
+   * very host, else the docker config (and its credential helpers).
+   */
   credentials() {
     this.credentialsLookup ??= (async () => {
       const explicit = this.options.credentials;
       if (typeof explicit === "function") {
         const c = explicit(this.registry);
         if (c) return c;
-      } else if (explicit) {
-        return explicit;
+      } else if (explicit && normalizeConfigKey(explicit.registry) === normalizeConfigKey(this.registry)) {
+        return { username: explicit.username, password: explicit.password };
       }
       return dockerConfigCredentials(this.registry, {
         ...this.options.dockerConfigDir ? { dockerConfigDir: this.options.dockerConfigDir } : {},
@@ -40819,14 +41080,32 @@ var RegistrySession = class {
     return this.endpoint;
   }
   async ping() {
+    const limitMs = this.options.timeouts.connectMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), limitMs);
+    timer.unref();
+    try {
+      return await this.pingEndpoints(controller.signal);
+    } catch (e) {
+      if (!controller.signal.aborted) throw e;
+      throw new RegistryError(
+        `${this.registry} did not answer GET /v2/ within ${limitMs / 1e3} s: check the host and port in the image reference and that the registry is up (a slow registry can be given longer: --registry-timeout / timeouts.connectMs)`,
+        { method: "GET", url: `https://${this.apiHost}/v2/`, cause: e, temporary: false }
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  async pingEndpoints(signal) {
     const plainAllowed = this.insecure || isLoopbackHost(this.registry);
     const secure = {
       origin: `https://${this.apiHost}`,
       agent: this.insecure ? this.options.agents.insecure : this.options.agents.verifying
     };
     try {
-      return await this.pingAt(secure, !plainAllowed);
+      return await this.pingAt(secure, !plainAllowed, signal);
     } catch (e) {
+      if (signal.aborted) throw e;
       const code2 = networkErrorCode(e) ?? "";
       if (!plainAllowed || e instanceof RegistryError || certificateCodes.test(code2)) {
         if (e instanceof RegistryError) throw e;
@@ -40838,20 +41117,28 @@ var RegistrySession = class {
     }
     return this.pingAt(
       { origin: `http://${this.apiHost}`, agent: this.options.agents.verifying },
-      true
+      true,
+      signal
     );
   }
   /**
    * GET /v2/ once (the request that needed it retries); records the challenge. With
    * `mapNetwork` false, connection failures are thrown raw so the caller can fall back to HTTP.
    */
-  async pingAt(endpoint, mapNetwork) {
+  async pingAt(endpoint, mapNetwork, signal) {
     const url = `${endpoint.origin}/v2/`;
     let res;
     try {
-      res = await send(endpoint.agent, "GET", url, { "user-agent": this.options.userAgent });
+      res = await send(
+        endpoint.agent,
+        "GET",
+        url,
+        { "user-agent": this.options.userAgent },
+        void 0,
+        { signal, deadlineMs: this.options.timeouts.connectMs }
+      );
     } catch (e) {
-      if (!mapNetwork) throw e;
+      if (!mapNetwork || signal.aborted) throw e;
       throw connectionError(this.registry, "GET", url, e);
     }
     await discard(res);
@@ -40890,7 +41177,7 @@ var RegistrySession = class {
         `token for ${this.registry}`,
         this.options.retry,
         this.options.logger,
-        () => this.tokens.token(challenge, scopes, credentials, fresh)
+        async () => this.tokens.token(challenge, scopes, credentials, (await this.resolve()).origin, fresh)
       );
       return `Bearer ${token}`;
     }
@@ -40909,12 +41196,14 @@ var RegistryTransport = class {
     this.agents = createAgents(options.caCertificates);
     this.logger = options.logger;
     this.retry = options.retry;
+    this.timeouts = options.timeouts;
   }
   options;
   agents;
   sessions = /* @__PURE__ */ new Map();
   logger;
   retry;
+  timeouts;
   /** The session for a registry host. */
   session(registry) {
     let s = this.sessions.get(registry);
@@ -40927,6 +41216,7 @@ var RegistryTransport = class {
         ...this.options.exec ? { exec: this.options.exec } : {},
         logger: this.options.logger,
         retry: this.options.retry,
+        timeouts: this.options.timeouts,
         userAgent: this.options.userAgent ?? "talos-kmod"
       });
       this.sessions.set(registry, s);
@@ -40986,7 +41276,11 @@ var RegistryTransport = class {
           url,
           headers,
           await req.body?.(),
-          { bulk: req.bulk === true }
+          {
+            bulk: req.bulk === true,
+            deadlineMs: this.timeouts.requestMs,
+            idleMs: this.timeouts.idleMs
+          }
         );
       } catch (e) {
         if (e instanceof UserError) throw e;
@@ -41014,7 +41308,7 @@ var RegistryTransport = class {
     }
   }
   async failure(req, session, res) {
-    const text = await readText(res, 8192).catch(() => "");
+    const text = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
     const { codes, messages } = parseErrorBody(text);
     const status = res.status;
     const said = messages.length ? `: ${messages.join("; ")}` : "";
@@ -41072,7 +41366,8 @@ var Client = class {
       ...options.caCertificates ? { caCertificates: options.caCertificates } : {},
       exec: options.exec ?? spawnExec,
       logger: this.logger,
-      retry: { ...defaultRetryPolicy, ...options.retry }
+      retry: { ...defaultRetryPolicy, ...options.retry },
+      timeouts: resolveTimeouts(options.timeouts)
     });
   }
   options;
@@ -41109,8 +41404,21 @@ var Client = class {
       await discard(res);
       return void 0;
     }
-    const body = JSON.parse(await readText(res, 1 << 24));
-    return Array.isArray(body.tags) ? body.tags.map(String) : [];
+    const bytes = await readBytes(res, {
+      limit: maxTagListBytes,
+      what: "a tag list",
+      deadlineMs: this.transport.timeouts.requestMs
+    });
+    let body;
+    try {
+      body = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      throw new RegistryError(
+        `${ref.registry} sent a tag list for ${ref.repository} that is not JSON: the registry is misbehaving`,
+        { method: "GET", url: res.url, status: res.status }
+      );
+    }
+    return Array.isArray(body?.tags) ? body.tags.map(String) : [];
   }
   sendManifestRequest(ref, method) {
     const id = manifestIdentifier(ref);
@@ -41152,7 +41460,11 @@ var Client = class {
   async getManifest(input) {
     const ref = toReference(input);
     const res = await this.manifestRequest(ref, "GET");
-    const bytes = await readBytes(res);
+    const bytes = await readBytes(res, {
+      limit: maxManifestBytes,
+      what: "a manifest",
+      deadlineMs: this.transport.timeouts.requestMs
+    });
     const where = `manifest ${ref.toString()}`;
     const served = header(res, "docker-content-digest");
     const expected = ref.digest ?? (served && isDigest(served) ? served : void 0);
@@ -41212,8 +41524,24 @@ var Client = class {
     return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
   }
   async getBlobBytes(input, blob) {
+    if (blob.size !== void 0 && blob.size > maxConfigBytes) {
+      throw new UserError(
+        `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
+      );
+    }
     const chunks = [];
-    for await (const c of await this.getBlob(input, blob)) chunks.push(c);
+    let total = 0;
+    const stream = await this.getBlob(input, blob);
+    for await (const c of stream) {
+      total += c.length;
+      if (total > maxConfigBytes) {
+        stream.destroy();
+        throw new UserError(
+          `blob ${blob.digest} is larger than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
+        );
+      }
+      chunks.push(c);
+    }
     return Buffer.concat(chunks);
   }
   async putBlob(input, blob, options = {}) {
@@ -41284,15 +41612,15 @@ async function resolveDigest(input, options = {}) {
 }
 
 // packages/oci/src/sources/open.ts
-var import_node_fs2 = require("node:fs");
-var import_node_path5 = require("node:path");
+var import_node_fs3 = require("node:fs");
+var import_node_path6 = require("node:path");
 
 // packages/oci/src/sources/archive-file.ts
-var import_node_fs = require("node:fs");
-var import_promises4 = require("node:fs/promises");
-var import_node_os2 = require("node:os");
-var import_node_path3 = require("node:path");
-var import_promises5 = require("node:stream/promises");
+var import_node_fs2 = require("node:fs");
+var import_promises5 = require("node:fs/promises");
+var import_node_path4 = require("node:path");
+var import_node_stream7 = require("node:stream");
+var import_promises6 = require("node:stream/promises");
 
 // packages/oci/src/files/decompress.ts
 var import_node_stream4 = require("node:stream");
@@ -42023,11 +42351,11 @@ function decompressor(compression) {
 
 // packages/oci/src/tar/index-file.ts
 var import_node_stream6 = require("node:stream");
-var import_promises3 = require("node:fs/promises");
-var import_node_path2 = require("node:path");
+var import_promises4 = require("node:fs/promises");
+var import_node_path3 = require("node:path");
 
 // packages/oci/src/buffers/file-pieces.ts
-var import_promises2 = require("node:fs/promises");
+var import_promises3 = require("node:fs/promises");
 var import_node_stream5 = require("node:stream");
 function filePieces(path, options = {}) {
   const pool = options.pool ?? layerPieces;
@@ -42038,7 +42366,7 @@ function filePieces(path, options = {}) {
   return new import_node_stream5.Readable({
     highWaterMark: pool.size,
     construct(callback) {
-      (0, import_promises2.open)(path, "r").then(
+      (0, import_promises3.open)(path, "r").then(
         (fh) => {
           file = fh;
           callback();
@@ -42088,6 +42416,7 @@ function filePieces(path, options = {}) {
 
 // packages/oci/src/tar/header.ts
 var blockSize = 512;
+var maxMetaSize = 1024 * 1024;
 function padding(size) {
   const r = size % blockSize;
   return r === 0 ? 0 : blockSize - r;
@@ -42096,15 +42425,31 @@ function readString(b, offset, length) {
   const end = b.indexOf(0, offset);
   return b.toString("utf8", offset, end === -1 || end > offset + length ? offset + length : end);
 }
-function readNumber(b, offset, length) {
+var TarFieldError = class extends Error {
+};
+function readNumber(b, offset, length, field) {
   const first = b[offset] ?? 0;
   if (first & 128) {
+    if (first === 255) throw new TarFieldError(`negative ${field} (base-256)`);
     let value = first & 127;
     for (let i = 1; i < length; i++) value = value * 256 + (b[offset + i] ?? 0);
+    if (!Number.isSafeInteger(value)) throw new TarFieldError(`${field} too large (base-256)`);
     return value;
   }
   const text = b.toString("latin1", offset, offset + length).replace(/[\0 ]+$/g, "").trim();
-  return text ? parseInt(text, 8) : 0;
+  if (!text) return 0;
+  if (!/^[0-7]+$/.test(text)) {
+    throw new TarFieldError(`${field} ${JSON.stringify(text.slice(0, 16))} is not octal`);
+  }
+  return parseInt(text, 8);
+}
+function paxNumber(value, field, fraction = false) {
+  const m = (fraction ? /^(\d{1,16})(?:\.\d*)?$/ : /^(\d{1,16})$/).exec(value);
+  const n = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new TarFieldError(`PAX ${field} ${JSON.stringify(value.slice(0, 24))} is not a size`);
+  }
+  return n;
 }
 var typeFlags = {
   "0": "file",
@@ -42131,8 +42476,8 @@ function decodeHeader(b, offset = 0) {
   for (let i = 0; i < blockSize; i++) {
     sum += i >= 148 && i < 156 ? 32 : b[offset + i] ?? 0;
   }
-  const stored = readNumber(b, offset + 148, 8);
-  if (stored !== sum) throw new Error("invalid tar header checksum");
+  const stored = readNumber(b, offset + 148, 8, "checksum");
+  if (stored !== sum) throw new TarFieldError("invalid tar header checksum");
   const flag = String.fromCharCode(b[offset + 156] ?? 0);
   let name = readString(b, offset, 100);
   const magic = b.toString("latin1", offset + 257, offset + 263);
@@ -42145,12 +42490,15 @@ function decodeHeader(b, offset = 0) {
     name,
     linkname: readString(b, offset + 157, 100),
     type: type === "file" && name.endsWith("/") ? "directory" : type,
-    mode: readNumber(b, offset + 100, 8),
-    uid: readNumber(b, offset + 108, 8),
-    gid: readNumber(b, offset + 116, 8),
-    size: readNumber(b, offset + 124, 12),
-    mtime: readNumber(b, offset + 136, 12)
+    mode: readNumber(b, offset + 100, 8, "mode"),
+    uid: readNumber(b, offset + 108, 8, "uid"),
+    gid: readNumber(b, offset + 116, 8, "gid"),
+    size: readNumber(b, offset + 124, 12, "size"),
+    mtime: readNumber(b, offset + 136, 12, "mtime")
   };
+}
+function isMetaType(type) {
+  return type === "pax-header" || type === "gnu-long-name" || type === "gnu-long-link" || type === "pax-global";
 }
 function parsePax(data) {
   const out = {};
@@ -42175,10 +42523,10 @@ function applyMeta(h, meta) {
   if (pax) {
     if (pax.path !== void 0) out.name = pax.path;
     if (pax.linkpath !== void 0) out.linkname = pax.linkpath;
-    if (pax.size !== void 0) out.size = Number(pax.size);
-    if (pax.uid !== void 0) out.uid = Number(pax.uid);
-    if (pax.gid !== void 0) out.gid = Number(pax.gid);
-    if (pax.mtime !== void 0) out.mtime = Number(pax.mtime);
+    if (pax.size !== void 0) out.size = paxNumber(pax.size, "size");
+    if (pax.uid !== void 0) out.uid = paxNumber(pax.uid, "uid");
+    if (pax.gid !== void 0) out.gid = paxNumber(pax.gid, "gid");
+    if (pax.mtime !== void 0) out.mtime = paxNumber(pax.mtime, "mtime", true);
   }
   if (out.type === "file" && out.name.endsWith("/")) out.type = "directory";
   return out;
@@ -42201,7 +42549,7 @@ async function readAt(fh, offset, length) {
   return bytesRead === length ? b : b.subarray(0, bytesRead);
 }
 async function indexTarFile(path, what) {
-  const fh = await (0, import_promises3.open)(path, "r").catch((e) => {
+  const fh = await (0, import_promises4.open)(path, "r").catch((e) => {
     throw new UserError(`cannot open ${what} ${path}: ${e.message}`);
   });
   const members = /* @__PURE__ */ new Map();
@@ -42209,30 +42557,44 @@ async function indexTarFile(path, what) {
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta = {};
+    const corrupt = (at, why) => new (at === 0 ? InputError : UserError)(
+      `${what} ${path} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`
+    );
     for (; ; ) {
       if (offset + blockSize > fileSize) break;
       const block = await readAt(fh, offset, blockSize);
       let header2;
+      let h;
       try {
         header2 = decodeHeader(block);
-      } catch {
-        const Failure = offset === 0 ? InputError : UserError;
-        throw new Failure(
-          `${what} ${path} is not a valid tar archive (bad header at byte ${offset})`
-        );
+        if (header2 && !isMetaType(header2.type)) h = applyMeta(header2, meta);
+      } catch (e) {
+        throw corrupt(offset, e instanceof TarFieldError ? e.message : "bad header");
       }
       if (!header2) break;
       const dataOffset = offset + blockSize;
-      offset = dataOffset + header2.size + padding(header2.size);
-      if (header2.type === "pax-header" || header2.type === "gnu-long-name" || header2.type === "gnu-long-link") {
+      const next = dataOffset + header2.size + padding(header2.size);
+      if (!(next > offset) || dataOffset + header2.size > fileSize) {
+        throw corrupt(
+          offset,
+          `member '${h?.name ?? header2.name}' of ${header2.size} bytes ends past the end of the ${fileSize}-byte file (truncated)`
+        );
+      }
+      offset = next;
+      if (!h) {
+        if (header2.type === "pax-global") continue;
+        if (header2.size > maxMetaSize) {
+          throw corrupt(
+            dataOffset - blockSize,
+            `a ${header2.type} entry of ${header2.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
+          );
+        }
         const data = await readAt(fh, dataOffset, header2.size);
         if (header2.type === "pax-header") meta.pax = parsePax(data);
         else if (header2.type === "gnu-long-name") meta.longName = decodeLongName(data);
         else meta.longLink = decodeLongName(data);
         continue;
       }
-      if (header2.type === "pax-global") continue;
-      const h = applyMeta(header2, meta);
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
@@ -42246,7 +42608,7 @@ async function indexTarFile(path, what) {
       const m = members.get(key);
       if (!m) return void 0;
       if (m.header.type === "symlink") {
-        key = normalizeTarPath(import_node_path2.posix.join(import_node_path2.posix.dirname(key), m.header.linkname));
+        key = normalizeTarPath(import_node_path3.posix.join(import_node_path3.posix.dirname(key), m.header.linkname));
       } else if (m.header.type === "hardlink") {
         key = normalizeTarPath(m.header.linkname);
       } else {
@@ -42270,7 +42632,7 @@ async function indexTarFile(path, what) {
     get,
     async readBytes(name) {
       const m = need(name);
-      const fh2 = await (0, import_promises3.open)(path, "r");
+      const fh2 = await (0, import_promises4.open)(path, "r");
       try {
         return await readAt(fh2, m.offset, m.header.size);
       } finally {
@@ -42291,7 +42653,7 @@ async function indexTarFile(path, what) {
 
 // packages/oci/src/sources/archive-file.ts
 async function readHead(path, what) {
-  const fh = await (0, import_promises4.open)(path, "r").catch((e) => {
+  const fh = await (0, import_promises5.open)(path, "r").catch((e) => {
     const code2 = e.code;
     throw new InputError(
       code2 === "ENOENT" ? `${what} ${path} does not exist: check the path` : `cannot open ${what} ${path}: ${e.message}`
@@ -42305,20 +42667,64 @@ async function readHead(path, what) {
     await fh.close();
   }
 }
-async function openArchive(path, what) {
+var defaultMaxInflatedBytes = 64 * 1024 ** 3;
+var reserveBytes = 512 * 1024 ** 2;
+async function inflateLimit(dir, env) {
+  const configured = env.TALOS_KMOD_MAX_INFLATED_BYTES;
+  let limit = defaultMaxInflatedBytes;
+  let why = "the default cap; set TALOS_KMOD_MAX_INFLATED_BYTES to change it";
+  if (configured !== void 0 && configured !== "") {
+    const n = Number(configured);
+    if (!Number.isSafeInteger(n) || n <= 0) {
+      throw new UserError(
+        `TALOS_KMOD_MAX_INFLATED_BYTES is '${configured}': give a positive number of bytes`
+      );
+    }
+    limit = n;
+    why = "TALOS_KMOD_MAX_INFLATED_BYTES";
+  }
+  try {
+    const fs3 = await (0, import_promises5.statfs)(dir);
+    const free = fs3.bavail * fs3.bsize - reserveBytes;
+    if (free < limit) {
+      limit = Math.max(0, free);
+      why = `the free space in ${dir}`;
+    }
+  } catch {
+  }
+  return { limit, why };
+}
+function byteCap(limit, fail3) {
+  let total = 0;
+  return new import_node_stream7.Transform({
+    transform(chunk, _enc, cb) {
+      total += chunk.length;
+      if (total > limit) cb(fail3());
+      else cb(null, chunk);
+    }
+  });
+}
+async function openArchive(path, what, env = process.env) {
   const head2 = await readHead(path, what);
   const compression = sniffCompression(head2);
   if (compression === "none") {
     return { tar: await indexTarFile(path, what), close: async () => void 0 };
   }
-  const dir = await (0, import_promises4.mkdtemp)((0, import_node_path3.join)((0, import_node_os2.tmpdir)(), "talos-kmod-archive-"));
-  const remove = () => (0, import_promises4.rm)(dir, { recursive: true, force: true });
+  const temp = await createTempDir("talos-kmod-archive-", env);
+  const remove = () => temp.remove();
   try {
-    const plain = (0, import_node_path3.join)(dir, "archive.tar");
-    await (0, import_promises5.pipeline)(
-      (0, import_node_fs.createReadStream)(path),
+    const plain = (0, import_node_path4.join)(temp.path, "archive.tar");
+    const { limit, why } = await inflateLimit(temp.path, env);
+    await (0, import_promises6.pipeline)(
+      (0, import_node_fs2.createReadStream)(path),
       decompressor(compression).stream,
-      (0, import_node_fs.createWriteStream)(plain)
+      byteCap(
+        limit,
+        () => new UserError(
+          `${what} ${path} inflates to more than ${limit} bytes (${why}): decompress it where there is room (${compression === "gzip" ? "gunzip -k" : "zstd -d"}) and pass the .tar, or give it more space`
+        )
+      ),
+      (0, import_node_fs2.createWriteStream)(plain)
     );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e) {
@@ -42332,7 +42738,7 @@ async function openArchive(path, what) {
 
 // packages/oci/src/sources/docker-archive-store.ts
 var import_node_crypto2 = require("node:crypto");
-var import_node_stream7 = require("node:stream");
+var import_node_stream8 = require("node:stream");
 function canonical(ref) {
   try {
     return parseReference(ref).toString();
@@ -42471,7 +42877,7 @@ async function dockerArchiveStore(tar, description, ref, close) {
       return Buffer.concat(chunks);
     },
     async blob(d) {
-      if (d.digest === configDescriptor.digest) return import_node_stream7.Readable.from([configBytes]);
+      if (d.digest === configDescriptor.digest) return import_node_stream8.Readable.from([configBytes]);
       return stream(d);
     },
     blobFile(d) {
@@ -42485,19 +42891,19 @@ async function dockerArchiveStore(tar, description, ref, close) {
 }
 
 // packages/oci/src/sources/layout-store.ts
-var import_promises6 = require("node:fs/promises");
-var import_node_path4 = require("node:path");
+var import_promises7 = require("node:fs/promises");
+var import_node_path5 = require("node:path");
 function directoryFiles(dir) {
   return {
     async readBytes(path) {
       try {
-        return await (0, import_promises6.readFile)((0, import_node_path4.join)(dir, path));
+        return await (0, import_promises7.readFile)((0, import_node_path5.join)(dir, path));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path) => filePieces((0, import_node_path4.join)(dir, path)),
+    stream: (path) => filePieces((0, import_node_path5.join)(dir, path)),
     close: async () => void 0
   };
 }
@@ -42597,7 +43003,7 @@ async function layoutStore(files, description, refName) {
 }
 async function isDirectory2(dir) {
   try {
-    return (await (0, import_promises6.stat)(dir)).isDirectory();
+    return (await (0, import_promises7.stat)(dir)).isDirectory();
   } catch {
     return false;
   }
@@ -42766,10 +43172,10 @@ function sourceFromStore(store) {
 
 // packages/oci/src/sources/open.ts
 function splitPathRef(rest) {
-  if ((0, import_node_fs2.existsSync)(rest)) return { path: rest };
+  if ((0, import_node_fs3.existsSync)(rest)) return { path: rest };
   for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
     const path = rest.slice(0, i);
-    if ((0, import_node_fs2.existsSync)(path)) return { path, ref: rest.slice(i + 1) };
+    if ((0, import_node_fs3.existsSync)(path)) return { path, ref: rest.slice(i + 1) };
   }
   return { path: rest };
 }
@@ -42778,14 +43184,14 @@ function looksLikePath(spec) {
   return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
 }
 function recognisePath(spec) {
-  const path = (0, import_node_path5.resolve)(spec);
-  if (!(0, import_node_fs2.existsSync)(path)) {
+  const path = (0, import_node_path6.resolve)(spec);
+  if (!(0, import_node_fs3.existsSync)(path)) {
     throw new InputError(
       `image source '${spec}' looks like a path, but ${path} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
     );
   }
-  if ((0, import_node_fs2.statSync)(path).isDirectory()) {
-    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path, "index.json"))) return { transport: "oci", path };
+  if ((0, import_node_fs3.statSync)(path).isDirectory()) {
+    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path, "index.json"))) return { transport: "oci", path };
     throw new InputError(
       `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
     );
@@ -42800,7 +43206,7 @@ function parseSourceSpec(spec) {
     const transport = m[1];
     if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
     const { path, ref } = splitPathRef(m[2]);
-    return { transport, path: (0, import_node_path5.resolve)(path), ...ref !== void 0 ? { ref } : {} };
+    return { transport, path: (0, import_node_path6.resolve)(path), ...ref !== void 0 ? { ref } : {} };
   }
   if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
     throw new InputError(
@@ -42857,14 +43263,12 @@ async function openImage(spec, options = {}) {
 }
 
 // packages/oci/src/push/push.ts
-var import_promises8 = require("node:fs/promises");
-var import_node_os5 = require("node:os");
-var import_node_path8 = require("node:path");
-var import_node_stream8 = require("node:stream");
+var import_promises9 = require("node:fs/promises");
+var import_node_stream9 = require("node:stream");
 
 // packages/oci/src/push/compress.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path6 = require("node:path");
+var import_node_fs4 = require("node:fs");
+var import_node_path7 = require("node:path");
 var import_node_os3 = require("node:os");
 var import_node_worker_threads = require("node:worker_threads");
 
@@ -43063,9 +43467,9 @@ async function runJob(worker, input, level, sink, ended) {
   }
 }
 async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
-  const path = (0, import_node_path6.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
+  const path = (0, import_node_path7.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
   const progress = throttledProgress(onProgress, { operation: "compress", digest: sourceDigest });
-  const out = (0, import_node_fs3.createWriteStream)(path);
+  const out = (0, import_node_fs4.createWriteStream)(path);
   const closed = new Promise((resolve3, reject) => {
     out.on("close", resolve3);
     out.on("error", reject);
@@ -43085,16 +43489,16 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   out.end();
   await closed;
   progress.finish();
-  return { path, ...compressed, open: () => (0, import_node_fs3.createReadStream)(path, { highWaterMark: 1 << 20 }) };
+  return { path, ...compressed, open: () => (0, import_node_fs4.createReadStream)(path, { highWaterMark: 1 << 20 }) };
 }
 
 // packages/oci/src/push/layer-cache.ts
-var import_promises7 = require("node:fs/promises");
+var import_promises8 = require("node:fs/promises");
 var import_node_os4 = require("node:os");
-var import_node_path7 = require("node:path");
+var import_node_path8 = require("node:path");
 function layerCachePath(env = process.env) {
-  return (0, import_node_path7.join)(
-    env.XDG_CACHE_HOME || (0, import_node_path7.join)((0, import_node_os4.homedir)(), ".cache"),
+  return (0, import_node_path8.join)(
+    env.XDG_CACHE_HOME || (0, import_node_path8.join)((0, import_node_os4.homedir)(), ".cache"),
     "talos-kmod",
     "compressed-layers.json"
   );
@@ -43102,7 +43506,7 @@ function layerCachePath(env = process.env) {
 var maxEntries = 2e3;
 async function loadLayerCache(path = layerCachePath()) {
   try {
-    const parsed = JSON.parse(await (0, import_promises7.readFile)(path, "utf8"));
+    const parsed = JSON.parse(await (0, import_promises8.readFile)(path, "utf8"));
     return new Map(
       Object.entries(parsed).filter(
         ([, v2]) => typeof v2?.digest === "string" && typeof v2.size === "number"
@@ -43115,10 +43519,10 @@ async function loadLayerCache(path = layerCachePath()) {
 async function saveLayerCache(cache, path = layerCachePath()) {
   const entries = [...cache.entries()].slice(-maxEntries);
   try {
-    await (0, import_promises7.mkdir)((0, import_node_path7.dirname)(path), { recursive: true });
+    await (0, import_promises8.mkdir)((0, import_node_path8.dirname)(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
-    await (0, import_promises7.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
-    await (0, import_promises7.rename)(tmp, path);
+    await (0, import_promises8.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
+    await (0, import_promises8.rename)(tmp, path);
   } catch {
   }
 }
@@ -43219,7 +43623,7 @@ async function pushCompressed(ctx, image, i, mediaType) {
     );
     const d = { ...layer, mediaType, digest: compressed.digest, size: compressed.size };
     await ensureBlob(ctx, d, compressed.open, void 0, true);
-    await (0, import_promises8.rm)(compressed.path, { force: true });
+    await (0, import_promises9.rm)(compressed.path, { force: true });
     return d;
   }
   const progress = throttledProgress(ctx.options.onProgress, {
@@ -43256,7 +43660,7 @@ async function pushImageBlobs(ctx, image) {
   });
   const config = image.configDescriptor;
   tasks.unshift(async () => {
-    await ensureBlob(ctx, config, () => import_node_stream8.Readable.from([image.configBytes]), image.origin);
+    await ensureBlob(ctx, config, () => import_node_stream9.Readable.from([image.configBytes]), image.origin);
   });
   await runLimited(ctx.options.concurrency ?? 4, tasks);
   if (!changed) return { bytes: image.manifestBytes, mediaType: image.mediaType };
@@ -43309,14 +43713,14 @@ async function withContext(dest, options, fn) {
     client,
     dest: destRef,
     options,
-    tempDir: async () => dir ??= await (0, import_promises8.mkdtemp)((0, import_node_path8.join)((0, import_node_os5.tmpdir)(), "talos-kmod-push-")),
+    tempDir: async () => (dir ??= await createTempDir("talos-kmod-push-")).path,
     stats: { uploadedBlobs: 0, skippedBlobs: 0, uploadedBytes: 0, mountedBlobs: 0 }
   };
   try {
     return await fn(ctx);
   } finally {
     if (ctx.cacheChanged && cachePath && cache) await saveLayerCache(await cache, cachePath);
-    if (dir) await (0, import_promises8.rm)(dir, { recursive: true, force: true });
+    if (dir) await dir.remove();
     if (!options.client) await client.close();
   }
 }
@@ -43403,7 +43807,6 @@ async function pushIndex(dest, manifests, options = {}) {
 var import_node_path9 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
-var maxMetaSize = 1024 * 1024;
 async function readTarStream(input, visitor, what) {
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
@@ -43428,16 +43831,19 @@ async function readTarStream(input, visitor, what) {
   };
   const onHeader = () => {
     let raw2;
+    let h;
+    const at = position - blockSize;
     try {
       raw2 = decodeHeader(headerBuf);
-    } catch {
-      throw new Error(`${what}: corrupt tar header at byte ${position - blockSize}`);
+      if (raw2 && !isMetaType(raw2.type)) h = applyMeta(raw2, meta);
+    } catch (e) {
+      throw new Error(`${what}: corrupt tar header at byte ${at} (${e.message})`);
     }
     if (!raw2) {
       ended = true;
       return;
     }
-    if (raw2.type === "pax-header" || raw2.type === "gnu-long-name" || raw2.type === "gnu-long-link" || raw2.type === "pax-global") {
+    if (!h) {
       if (raw2.type === "pax-global") {
         skip = raw2.size + padding(raw2.size);
         return;
@@ -43451,7 +43857,6 @@ async function readTarStream(input, visitor, what) {
       if (raw2.size === 0) return finishCollect();
       return;
     }
-    const h = applyMeta(raw2, meta);
     meta = {};
     const contentSize = h.type === "file" ? h.size : raw2.size;
     const wanted = visitor.wants(h);
@@ -43503,7 +43908,7 @@ async function readTarStream(input, visitor, what) {
 }
 
 // packages/oci/src/files/walk.ts
-var import_node_stream9 = require("node:stream");
+var import_node_stream10 = require("node:stream");
 
 // packages/oci/src/files/feed.ts
 function feed(source, sink, options) {
@@ -43659,7 +44064,7 @@ function prefetch(stream, limit) {
 async function openLayerContent(image, index) {
   const raw2 = await image.openLayer(index);
   const head2 = await peek(raw2);
-  if (!head2) return prefetch(import_node_stream9.Readable.from([]), 1);
+  if (!head2) return prefetch(import_node_stream10.Readable.from([]), 1);
   const compression = sniffCompression(head2);
   if (compression === "none") return prefetch(raw2, prefetchBytes);
   const { stream, consumesInputOnWrite } = decompressor(compression);
@@ -43764,7 +44169,7 @@ async function walkImageFileChunks(image, options) {
 }
 
 // packages/talos/src/make/makefile.ts
-var import_promises9 = require("node:fs/promises");
+var import_promises10 = require("node:fs/promises");
 var import_node_path10 = require("node:path");
 var assignment = /^([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|::=|:=|\+=|=)\s*(.*)$/;
 function parseMakefile(text) {
@@ -43806,7 +44211,7 @@ function makeVariable(info2, name) {
 async function readMakefile(dir, what) {
   const path = (0, import_node_path10.join)(dir, "Makefile");
   try {
-    return parseMakefile(await (0, import_promises9.readFile)(path, "utf8"));
+    return parseMakefile(await (0, import_promises10.readFile)(path, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
       throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
@@ -43950,7 +44355,8 @@ function buildImagerArgs(inputs) {
   }
   for (const arg of inputs.extraKernelArgs) {
     assertMakeValue("input 'extra-kernel-args'", arg);
-    args.push("--extra-kernel-arg", arg);
+    if (arg.startsWith("-")) args.push(`--extra-kernel-arg=${arg}`);
+    else args.push("--extra-kernel-arg", arg);
   }
   if (inputs.insecure) args.push("--insecure");
   return args;
@@ -44281,7 +44687,7 @@ function validateBuildInstallerOptions(options, newUuid) {
   const absoluteTalosDir = talosDir ? (0, import_node_path12.resolve)(talosDir) : void 0;
   if (absoluteTalosDir) {
     assertMakeValue("input 'talos-dir'", absoluteTalosDir);
-    if (!(0, import_node_fs4.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
+    if (!(0, import_node_fs5.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
       throw new UserError(
         `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`
       );
@@ -44310,9 +44716,9 @@ function validateBuildInstallerOptions(options, newUuid) {
   for (const e of options.extensionImages) checkReference("input 'extension-images'", e);
   for (const a of options.extraKernelArgs) {
     assertMakeValue("input 'extra-kernel-args'", a);
-    if (a.startsWith("-")) {
+    if (a.startsWith("-") && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
       throw new UserError(
-        `input 'extra-kernel-args' has '${a}', which starts with '-': give kernel arguments such as console=ttyS0, one per line`
+        `input 'extra-kernel-args' has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`
       );
     }
   }
@@ -44392,15 +44798,15 @@ function parsePlatforms(items) {
 }
 
 // packages/pipeline/src/shared/docker-credentials.ts
-var import_promises10 = require("node:fs/promises");
-var import_node_os6 = require("node:os");
+var import_promises11 = require("node:fs/promises");
+var import_node_os5 = require("node:os");
 var import_node_path13 = require("node:path");
 async function withDockerCredentials(env, registries, credentials, logger, fn) {
   if (!credentials) return fn(env);
-  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path13.join)(env.HOME ?? (0, import_node_os6.homedir)(), ".docker");
+  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path13.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
   let config = {};
   try {
-    config = JSON.parse(await (0, import_promises10.readFile)((0, import_node_path13.join)(userDir, "config.json"), "utf8"));
+    config = JSON.parse(await (0, import_promises11.readFile)((0, import_node_path13.join)(userDir, "config.json"), "utf8"));
   } catch {
     config = {};
   }
@@ -44418,10 +44824,10 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  await (0, import_promises10.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os6.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises10.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os6.tmpdir)(), "talos-kmod-docker-config-"));
+  await (0, import_promises11.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises11.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
   try {
-    await (0, import_promises10.writeFile)(
+    await (0, import_promises11.writeFile)(
       (0, import_node_path13.join)(dir, "config.json"),
       JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
       { mode: 384 }
@@ -44432,7 +44838,7 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
       BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path13.join)(userDir, "buildx")
     });
   } finally {
-    await (0, import_promises10.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises11.rm)(dir, { recursive: true, force: true });
   }
 }
 
@@ -44498,8 +44904,8 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 }
 
 // packages/pipeline/src/build-installer/produce.ts
-var import_node_fs6 = require("node:fs");
-var import_node_os7 = require("node:os");
+var import_node_fs7 = require("node:fs");
+var import_node_os6 = require("node:os");
 var import_node_path15 = require("node:path");
 
 // packages/pipeline/src/shared/preflight.ts
@@ -44602,10 +45008,10 @@ function needsInsecure(refs, insecureRegistries) {
 }
 
 // packages/pipeline/src/build-installer/run-imager.ts
-var import_node_fs5 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 var import_node_path14 = require("node:path");
 function requireTarball(path, arch2, how) {
-  if (!(0, import_node_fs5.existsSync)(path) || !(0, import_node_fs5.statSync)(path).isFile()) {
+  if (!(0, import_node_fs6.existsSync)(path) || !(0, import_node_fs6.statSync)(path).isFile()) {
     throw new UserError(
       `the imager did not write ${path} for ${arch2}: ${how} finished without it. Check the imager output above (older talos Makefiles ignore a failed platform but the last), and that the imager was built for ${arch2} (INSTALLER_ARCH).`
     );
@@ -44614,7 +45020,7 @@ function requireTarball(path, arch2, how) {
 }
 async function runImagerWithMake(input, deps) {
   for (const arch2 of input.arches)
-    (0, import_node_fs5.rmSync)(installerTarballPath(input.talosDir, arch2), { force: true });
+    (0, import_node_fs6.rmSync)(installerTarballPath(input.talosDir, arch2), { force: true });
   const args = imageInstallerMakeArgs({
     ...input.target,
     imagerArgs: buildImagerArgs(input.imager)
@@ -44638,12 +45044,12 @@ async function runImagerWithMake(input, deps) {
   return out;
 }
 async function runImagerWithDocker(input, deps) {
-  (0, import_node_fs5.mkdirSync)(input.outDir, { recursive: true });
+  (0, import_node_fs6.mkdirSync)(input.outDir, { recursive: true });
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
     const path = (0, import_node_path14.join)(input.outDir, installerTarballName(arch2));
-    (0, import_node_fs5.rmSync)(path, { force: true });
+    (0, import_node_fs6.rmSync)(path, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
       imagerImage: input.imagerImage,
@@ -44714,7 +45120,7 @@ async function produceTarballs(v2, pinned, deps) {
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
-  const outDir = v2.outDir ?? (0, import_node_fs6.mkdtempSync)((0, import_node_path15.join)((0, import_node_os7.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path15.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps
@@ -44723,23 +45129,24 @@ async function produceTarballs(v2, pinned, deps) {
 }
 
 // packages/pipeline/src/build-installer/summary.ts
-var code = (s) => `\`${s}\``;
+var code = (s) => markdownCode(s, { inTable: true });
 function installerSummary(s) {
   const rows = Object.entries(s.installerImages).map(
     ([arch2, ref]) => `| linux/${arch2} | ${code(ref)} | ${s.layouts[arch2] ?? ""} |`
   );
+  const inline = (x) => markdownCode(x);
   const inputs = [
-    `- imager: ${code(s.imagerImage)}${s.mode === "talos-dir" ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ""}`,
-    `- installer-base: ${code(s.installerBaseImage)}`,
-    ...s.kernelImage ? [`- kernel: ${code(s.kernelImage)}`] : [],
-    ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${code(e)}`) : ["- extensions: none"],
-    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(code).join(" ")}`] : []
+    `- imager: ${inline(s.imagerImage)}${s.mode === "talos-dir" ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ""}`,
+    `- installer-base: ${inline(s.installerBaseImage)}`,
+    ...s.kernelImage ? [`- kernel: ${inline(s.kernelImage)}`] : [],
+    ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${inline(e)}`) : ["- extensions: none"],
+    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : []
   ];
   const ttl = s.ttlSeconds !== void 0 ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, ""] : [];
   return [
     "## Talos installer",
     "",
-    `Installer: ${code(s.installerImage)}`,
+    `Installer: ${inline(s.installerImage)}`,
     "",
     "| platform | image | boot assets |",
     "|---|---|---|",
@@ -44752,9 +45159,7 @@ function installerSummary(s) {
     ...ttl,
     "Upgrade a node with it:",
     "",
-    "```sh",
-    `talosctl upgrade --nodes <node> --image ${s.installerImage}`,
-    "```",
+    ...markdownFence([`talosctl upgrade --nodes <node> --image ${s.installerImage}`], "sh"),
     ""
   ].join("\n");
 }
@@ -44890,10 +45295,10 @@ function readSecret(name) {
 }
 function readList(name, options = {}) {
   const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
   if (options.required && items.length === 0) {
     throw new UserError(
-      `input '${name}' needs at least one item (one per line or comma-separated)`
+      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
     );
   }
   return items;
@@ -44982,7 +45387,7 @@ function readInputs() {
     ...baseInstallerImage ? { baseInstallerImage } : {},
     ...kernelImage ? { kernelImage } : {},
     extensionImages: readList("extension-images"),
-    extraKernelArgs: readList("extra-kernel-args"),
+    extraKernelArgs: readList("extra-kernel-args", { lines: true }),
     registry: readString2("registry") ?? "ghcr.io",
     username,
     platforms: platforms.length > 0 ? platforms : ["linux/amd64"],

@@ -3,11 +3,9 @@
  * index) and returns the pinned reference. Only blobs the repository lacks are uploaded; blobs in
  * another repository of the same registry are mounted; uncompressed layers are gzipped first.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { UserError, nullLogger } from '@talos-kmod/common';
+import { UserError, createTempDir, nullLogger, type TempDir } from '@talos-kmod/common';
 import { createRegistryClient, type RegistryClient, type RegistryOptions } from '../client';
 import { mediaTypes } from '../manifest/media-types';
 import type { Descriptor, ImageIndex } from '../manifest/types';
@@ -281,7 +279,7 @@ async function withContext<T>(
 ): Promise<T> {
   const destRef = destination(dest);
   const client = options.client ?? createRegistryClient(options);
-  let dir: string | undefined;
+  let dir: TempDir | undefined;
   const cachePath =
     options.compressedLayerCache === false
       ? undefined
@@ -294,14 +292,14 @@ async function withContext<T>(
     client,
     dest: destRef,
     options,
-    tempDir: async () => (dir ??= await mkdtemp(join(tmpdir(), 'talos-kmod-push-'))),
+    tempDir: async () => (dir ??= await createTempDir('talos-kmod-push-')).path,
     stats: { uploadedBlobs: 0, skippedBlobs: 0, uploadedBytes: 0, mountedBlobs: 0 },
   };
   try {
     return await fn(ctx);
   } finally {
     if (ctx.cacheChanged && cachePath && cache) await saveLayerCache(await cache, cachePath);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await dir.remove();
     if (!options.client) await client.close();
   }
 }
