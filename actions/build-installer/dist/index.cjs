@@ -44393,20 +44393,26 @@ function installerTarballPath(talosDir, arch2) {
 
 // packages/talos/src/talos-repo/imager-exit-codes.ts
 var meanings = {
-  1: { what: "unknown error or bad flags", next: "read the imager output above" },
+  1: {
+    what: "unknown error (or any error, before Talos 1.14)",
+    next: "read the imager output above"
+  },
   2: {
     what: "invalid input",
     next: "check the image references, extension contents and kernel arguments"
   },
   3: { what: "unsupported", next: "this imager version does not support the requested output" },
-  4: { what: "environment", next: "a host prerequisite is missing for the imager" },
+  4: {
+    what: "environment: a host prerequisite is missing or unavailable",
+    next: "run the imager as the Makefile does (privileged on Talos 1.10 to 1.12, with /dev mounted)"
+  },
   5: {
-    what: "dependency: pulling an image failed",
+    what: "dependency: pulling an image failed (or a signer or post-processing tool)",
     next: "check that the base installer and extension images exist, are pushed for this platform, and that the registry is reachable (loopback and insecure registries need --network=host and --insecure)"
   },
   6: { what: "I/O", next: "check the output directory is writable and has space" },
   7: {
-    what: "installer assembly failed",
+    what: "installer assembly failed (install: the image was being put together)",
     next: "check the extensions were built against the same kernel as the imager"
   },
   125: {
