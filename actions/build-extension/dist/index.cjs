@@ -42049,6 +42049,14 @@ var scratch = {
   tail: new Uint8Array(TAIL)
 };
 
+// packages/verify/src/internal/checks/certificate.ts
+var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
+var fixes = {
+  "unknown-key": `the node refuses it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+  "bad-signature": 'the node refuses it ("Key was rejected by service"). Never change a module after sign-file: strip with INSTALL_MOD_STRIP=1 (kbuild strips before it signs), and rebuild instead of patching',
+  unsupported: "the node refuses it. Sign modules with the kernel's scripts/sign-file (what modules_install runs): detached PKCS#7, no authenticated attributes, RSA or ECDSA"
+};
+
 // packages/pipeline/src/shared/step-support.ts
 var import_promises10 = require("node:fs/promises");
 var import_node_os4 = require("node:os");

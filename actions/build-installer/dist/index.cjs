@@ -45282,6 +45282,14 @@ var scratch = {
   tail: new Uint8Array(TAIL)
 };
 
+// packages/verify/src/internal/checks/certificate.ts
+var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
+var fixes = {
+  "unknown-key": `the node refuses it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+  "bad-signature": 'the node refuses it ("Key was rejected by service"). Never change a module after sign-file: strip with INSTALL_MOD_STRIP=1 (kbuild strips before it signs), and rebuild instead of patching',
+  unsupported: "the node refuses it. Sign modules with the kernel's scripts/sign-file (what modules_install runs): detached PKCS#7, no authenticated attributes, RSA or ECDSA"
+};
+
 // actions/shared/src/inputs.ts
 function raw(name, options = {}) {
   const value = getInput(name, { required: false, trimWhitespace: true });

@@ -5,7 +5,16 @@
  */
 export type { VerifyImageOptions, ValidatedVerifyOptions } from './options';
 export { validateVerifyOptions } from './options';
-export type { VerifyReport, Check, CheckSeverity, ModuleReport, PlatformReport } from './report';
+export type {
+  VerifyReport,
+  Check,
+  CheckSeverity,
+  CertificateReport,
+  ModuleReport,
+  ModuleVerdict,
+  PlatformReport,
+  SignatureProof,
+} from './report';
 export { isFailing } from './report';
 export type { VerifyImageDeps } from './verify-image';
 export { verifyImage } from './verify-image';
@@ -13,7 +22,14 @@ export type { TextFormatOptions } from './format-text';
 export { formatReportText } from './format-text';
 export type { MarkdownFormatOptions } from './format-markdown';
 export { formatReportMarkdown } from './format-markdown';
-export { failureMessage, describeCounts, orderedChecks } from './internal/summary';
+export type { CheckGroup } from './internal/summary';
+export {
+  failureMessage,
+  describeCounts,
+  orderedChecks,
+  groupChecks,
+  somePaths,
+} from './internal/summary';
 export type { FileTree, FileWalkOptions, OpenedImage } from './internal/file-tree';
 export { openFileTrees } from './internal/file-tree';
 export type { TrustedCertificates } from './trusted-certificates';
