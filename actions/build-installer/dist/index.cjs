@@ -42661,7 +42661,7 @@ async function readHead(path, what) {
   });
   try {
     const b = Buffer.alloc(8);
-    const { bytesRead } = await fh.read(b, 0, 8, 0);
+    const { bytesRead } = await fh.read(b, 0, 8, null);
     return b.subarray(0, bytesRead);
   } finally {
     await fh.close();
