@@ -68896,63 +68896,6 @@ function formatReportMarkdown(report, options = {}) {
 `;
 }
 
-// packages/boot/src/codecs/lz4.ts
-var LEGACY_BLOCK_MAX = 8 << 20;
-var FRAME_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
-
-// packages/boot/src/codecs/xz.ts
-var xzModule2 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/codecs/zstd.ts
-var MAX_BLOCK2 = 128 * 1024;
-
-// packages/boot/src/kernel/types.ts
-var DEFAULT_MAX_INPUT = 512 * 1024 * 1024;
-var DEFAULT_MAX_KERNEL_SIZE = 256 * 1024 * 1024;
-
-// packages/boot/src/pe/read-uki-sections.ts
-var MAX_TEXT = 1 << 20;
-
-// packages/boot/src/kernel/banner.ts
-var MARKER = Buffer.from("Linux version ");
-
-// packages/boot/src/kernel/find-certificates.ts
-var PATTERN = Buffer.from([48, 130]);
-
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var xzModule3 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/initramfs/internal/stream-ends.ts
-var ZSTD_MAX_BLOCK = 128 * 1024;
-var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
-var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
-
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var MAX_ZSTD_WINDOW = 2 ** 27;
-
-// packages/boot/src/initramfs/walk-initramfs.ts
-var GiB = 1024 * 1024 * 1024;
-var DEFAULTS = {
-  maxSegmentSize: 2 * GiB,
-  maxTotalSize: 4 * GiB,
-  maxEntries: 2e5,
-  maxFileSize: 1 * GiB,
-  maxInputSize: 2 * GiB
-};
-
-// packages/boot/src/squashfs/internal/file-data.ts
-var UNCOMPRESSED = 1 << 24;
-
-// packages/boot/src/squashfs/open-squashfs.ts
-var GiB2 = 1024 * 1024 * 1024;
-var DEFAULTS2 = {
-  maxEntries: 1e6,
-  maxMetadataSize: 256 * 1024 * 1024,
-  maxFileSize: 1 * GiB2,
-  maxTotalOutput: 16 * GiB2,
-  maxDepth: 256
-};
-
 // actions/shared/src/inputs.ts
 function raw(name, options = {}) {
   const value = getInput(name, { required: false, trimWhitespace: true });
