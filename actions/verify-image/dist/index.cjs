@@ -68478,6 +68478,9 @@ async function readKernelImage(bytes, limits) {
   return readInner(ctx, bytes);
 }
 
+// packages/boot/src/initramfs/internal/newc-parser.ts
+var UPFRONT_LIMIT = 64 * 1024 * 1024;
+
 // packages/boot/src/initramfs/internal/segment-decoders.ts
 var xzModule3 = __toESM(require_xz_decompress(), 1);
 
