@@ -45313,6 +45313,9 @@ var MARKER = Buffer.from("Linux version ");
 // packages/boot/src/kernel/find-certificates.ts
 var PATTERN = Buffer.from([48, 130]);
 
+// packages/boot/src/initramfs/internal/newc-parser.ts
+var UPFRONT_LIMIT = 64 * 1024 * 1024;
+
 // packages/boot/src/initramfs/internal/segment-decoders.ts
 var xzModule3 = __toESM(require_xz_decompress(), 1);
 
