@@ -49,6 +49,7 @@ export function readInputs(): VerifyInputs {
       ...(kernelImage ? { kernelImage } : {}),
       ...(kernelRelease ? { kernelRelease } : {}),
       modules: readList('modules'),
+      extensions: readList('extensions'),
       ...(extensionName ? { extensionName } : {}),
       ...(talosVersion ? { talosVersion } : {}),
       ...(platform ? { platform } : {}),

@@ -1,6 +1,7 @@
 /** The report as GitHub-flavoured markdown for the job summary: verdict and tables. */
 import type { VerifyReport } from './report';
 import { describeCounts, orderedChecks } from './internal/summary';
+import { installersMarkdown } from './internal/installer/format-installers';
 
 /** Options for {@link formatReportMarkdown}. */
 export interface MarkdownFormatOptions {
@@ -39,6 +40,7 @@ export function formatReportMarkdown(
       `| ${cell(p.platform ?? 'directory')} | ${cell(p.kind)} | ${cell(p.kernelRelease)} | ${p.moduleCount} | ${p.passed ? '✅ passed' : '❌ failed'} |`,
     );
   }
+  lines.push(...installersMarkdown(report.installers ?? []));
   const checks = orderedChecks(report);
   const failing = checks.filter((c) => c.status === 'fail');
   if (failing.length > 0) {

@@ -1,6 +1,7 @@
 /** The report as readable text for a terminal (the CLI's default output). */
 import type { Check, VerifyReport } from './report';
 import { describeCounts, orderedChecks } from './internal/summary';
+import { installersText } from './internal/installer/format-installers';
 
 /** Options for {@link formatReportText}. */
 export interface TextFormatOptions {
@@ -41,6 +42,7 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
       `  ${pl.platform ?? 'directory'}: ${pl.kind}, ${pl.moduleCount} module(s)${pl.kernelRelease ? `, release ${pl.kernelRelease}` : ''}${pl.digest ? `, ${pl.digest.slice(0, 19)}…` : ''} — ${pl.passed ? p.green('passed') : p.red('failed')}`,
     );
   }
+  out.push(...installersText(report.installers ?? []));
   out.push('', p.bold('Checks'));
   const multi = report.platforms.length > 1;
   for (const c of orderedChecks(report)) {

@@ -5,7 +5,14 @@
  */
 export type { VerifyImageOptions, ValidatedVerifyOptions } from './options';
 export { validateVerifyOptions } from './options';
-export type { VerifyReport, Check, CheckSeverity, ModuleReport, PlatformReport } from './report';
+export type {
+  VerifyReport,
+  Check,
+  CheckSeverity,
+  InstallerReport,
+  ModuleReport,
+  PlatformReport,
+} from './report';
 export { isFailing } from './report';
 export type { VerifyImageDeps } from './verify-image';
 export { verifyImage } from './verify-image';
@@ -13,6 +20,10 @@ export type { TextFormatOptions } from './format-text';
 export { formatReportText } from './format-text';
 export type { MarkdownFormatOptions } from './format-markdown';
 export { formatReportMarkdown } from './format-markdown';
+export {
+  installersMarkdown as formatInstallersMarkdown,
+  installersText as formatInstallersText,
+} from './internal/installer/format-installers';
 export { failureMessage, describeCounts, orderedChecks } from './internal/summary';
 export type { FileTree, FileWalkOptions, OpenedImage } from './internal/file-tree';
 export { openFileTrees } from './internal/file-tree';

@@ -22,11 +22,13 @@ import {
 import {
   isFailing,
   type Check,
+  type InstallerReport,
   type ModuleReport,
   type PlatformReport,
   type VerifyReport,
 } from './report';
 import { verifyTree } from './internal/verify-platform';
+import { resolveExpectedExtensions } from './internal/installer/expected-extensions';
 
 /** What the step needs from its caller. */
 export interface VerifyImageDeps {
@@ -118,6 +120,8 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
       kernel = await logger.group(`Open kernel image ${ref}`, () => openFileTrees(ref, registry));
     }
     const platforms = selectPlatforms(image, o.platform);
+    const expectedExtensions = await resolveExpectedExtensions(o.extensions, registry, logger);
+    const installers: InstallerReport[] = [];
     const cache = new Map<string, KernelReference>();
     const platformReports: PlatformReport[] = [];
     const checks: Check[] = [];
@@ -130,7 +134,12 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
         if (!tree) throw new UserError(`${image.description} has no ${name ?? ''} image`);
         const k = kernel ? await kernelFor(kernel, platform, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
-        const result = await verifyTree(tree, o, k.reference, k.problem ? [k.problem] : []);
+        const result = await verifyTree(tree, o, k.reference, k.problem ? [k.problem] : [], {
+          extensions: expectedExtensions,
+        });
+        installers.push(
+          ...(result.installers ?? []).map((i) => ({ ...i, ...(name ? { platform: name } : {}) })),
+        );
         const tagged = result.outcomes.map((c): Check => ({
           ...c,
           ...(name ? { platform: name } : {}),
@@ -161,6 +170,7 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
       platforms: platformReports,
       checks,
       modules,
+      ...(installers.length > 0 ? { installers } : {}),
     };
   } finally {
     await kernel?.close();

@@ -14,6 +14,7 @@ interface Flags extends RegistryFlags {
   kernelImage?: string;
   kernelRelease?: string;
   module: string[];
+  extension: string[];
   extensionName?: string;
   talosVersion?: string;
   platform?: string;
@@ -37,6 +38,12 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
       .option('--kernel-image <ref>', 'kernel image whose in-tree modules give the key and release')
       .option('--kernel-release <release>', 'kernel release to match when there is no kernel image')
       .option('--module <name>', 'module that must be present (repeatable)', listFlag, [])
+      .option(
+        '--extension <name-or-image>',
+        'installers: an extension the installer must carry, by name or image (repeatable)',
+        listFlag,
+        [],
+      )
       .option('--extension-name <name>', "the extension's package name (manifest metadata.name)")
       .option('--talos-version <version>', 'Talos version the image is for (e.g. v1.11.2)')
       .option('--platform <os/arch>', 'only this platform of a multi-platform image')
@@ -60,6 +67,7 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
           ...(flags.kernelImage ? { kernelImage: flags.kernelImage } : {}),
           ...(flags.kernelRelease ? { kernelRelease: flags.kernelRelease } : {}),
           modules: flags.module,
+          extensions: flags.extension,
           ...(flags.extensionName ? { extensionName: flags.extensionName } : {}),
           ...(flags.talosVersion ? { talosVersion: flags.talosVersion } : {}),
           ...(flags.platform ? { platform: flags.platform } : {}),

@@ -1,5 +1,6 @@
 /** The job summary of build-installer: what was built, from what, and the command to run next. */
 import { installerArchFor } from '@talos-kmod/talos';
+import { describeCounts, formatInstallersMarkdown, type VerifyReport } from '@talos-kmod/verify';
 
 /** What the summary shows. */
 export interface InstallerSummaryInput {
@@ -13,6 +14,8 @@ export interface InstallerSummaryInput {
   readonly extraKernelArgs: readonly string[];
   readonly layouts: Record<string, string>;
   readonly ttlSeconds?: number;
+  /** arch → the verification of its tarball before the push. */
+  readonly verified?: Record<string, VerifyReport>;
 }
 
 const code = (s: string) => `\`${s}\``;
@@ -37,6 +40,12 @@ export function installerSummary(s: InstallerSummaryInput): string {
     s.ttlSeconds !== undefined
       ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, '']
       : [];
+  const verified = Object.entries(s.verified ?? {}).flatMap(([arch, r]) => [
+    `- linux/${arch}: ${r.passed ? '✅ verified' : '⚠️ pushed with findings'} before the push (${describeCounts(r)})`,
+  ]);
+  const installers = formatInstallersMarkdown(
+    Object.values(s.verified ?? {}).flatMap((r) => r.installers ?? []),
+  ).map((l) => l.replace(/^### /, '#### '));
   return [
     '## Talos installer',
     '',
@@ -50,6 +59,9 @@ export function installerSummary(s: InstallerSummaryInput): string {
     '',
     ...inputs,
     '',
+    ...(verified.length > 0
+      ? ['What the node will boot:', '', ...verified, ...installers, '']
+      : []),
     ...ttl,
     'Upgrade a node with it:',
     '',

@@ -44,6 +44,8 @@ export interface CollectedTree {
   readonly modules: readonly CollectedModule[];
   /** Kernel releases read from installer boot assets (`usr/install/<arch>/vmlinuz[.efi]`). */
   readonly bootReleases: readonly ({ path: string } & BootRelease)[];
+  /** Installer boot assets (`usr/install/<arch>/vmlinuz.efi`, `vmlinuz`, `initramfs.xz`), by path. */
+  readonly bootFiles: ReadonlyMap<string, Uint8Array>;
 }
 
 /** Options for {@link collectTree}. */
@@ -56,6 +58,7 @@ export interface CollectOptions {
 
 const udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 const bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
+const bootInitramfs = /^usr\/install\/[^/]+\/initramfs\.xz$/;
 
 async function summarise(path: string, content: FileChunks): Promise<CollectedModule> {
   const info = await readModuleSummary(content, { fileName: path });
@@ -85,11 +88,15 @@ export async function collectTree(
   const modules: CollectedModule[] = [];
   const udevRules: { path: string; text: string }[] = [];
   const bootReleases: ({ path: string } & BootRelease)[] = [];
+  const bootFiles = new Map<string, Uint8Array>();
   let manifestText: string | undefined;
   const want = (f: ImageFile): boolean =>
     (isModuleFile(f.path) && moduleWanted(f.path)) ||
     (readTexts &&
-      (f.path === 'manifest.yaml' || udevRulesFile.test(f.path) || bootAsset.test(f.path)));
+      (f.path === 'manifest.yaml' ||
+        udevRulesFile.test(f.path) ||
+        bootAsset.test(f.path) ||
+        bootInitramfs.test(f.path)));
   await tree.walk({
     want,
     onFile: async (f, content) => {
@@ -107,8 +114,10 @@ export async function collectTree(
       }
       const bytes = Buffer.concat(content);
       if (f.path === 'manifest.yaml') manifestText = bytes.toString('utf8');
-      else if (bootAsset.test(f.path))
+      else if (bootAsset.test(f.path)) {
         bootReleases.push({ path: f.path, ...bootImageRelease(bytes) });
+        bootFiles.set(f.path, bytes);
+      } else if (bootInitramfs.test(f.path)) bootFiles.set(f.path, bytes);
       else udevRules.push({ path: f.path, text: bytes.toString('utf8') });
     },
   });
@@ -129,6 +138,7 @@ export async function collectTree(
     modules,
     udevRules,
     bootReleases,
+    bootFiles,
     ...(manifestText !== undefined ? { manifestText } : {}),
   };
 }

@@ -13,7 +13,9 @@ import { passed, type CheckContext, type Outcome } from './checks/context';
 import type { FileTree } from './file-tree';
 import type { KernelReference } from './kernel-reference';
 import type { ValidatedVerifyOptions } from '../options';
-import type { ModuleReport } from '../report';
+import type { InstallerReport, ModuleReport } from '../report';
+import type { InstallerExpectations } from './installer/installer-checks';
+import { verifyInstaller } from './installer/verify-installer';
 
 /** What one platform's verification produced. */
 export interface PlatformOutcome {
@@ -21,18 +23,28 @@ export interface PlatformOutcome {
   readonly outcomes: readonly Outcome[];
   readonly modules: readonly Omit<ModuleReport, 'platform'>[];
   readonly kernelRelease?: string;
+  /** Installers: what each architecture boots. */
+  readonly installers?: readonly Omit<InstallerReport, 'platform'>[];
 }
 
-/** Modules asked for cannot be seen inside an installer's initramfs: say so instead of failing. */
-function installerModules(ctx: CheckContext): Outcome[] {
+/** Modules asked for, among an installer's extension modules. */
+function installerModules(
+  ctx: CheckContext,
+  found: readonly { name: string; extension?: string }[],
+): Outcome[] {
   if (ctx.options.modules.length === 0) return [];
-  return [
-    passed(
-      'modules.required',
-      `not verified in an installer: ${ctx.options.modules.join(', ')} would be inside the initramfs; verify the extension image for them`,
-      'info',
-    ),
-  ];
+  const missing = ctx.options.modules.filter((m) => !found.some((f) => f.name === m));
+  if (missing.length > 0) {
+    return [
+      {
+        id: 'modules.required',
+        severity: 'error',
+        status: 'fail',
+        message: `the installer's extensions lack ${missing.join(', ')}: add the extension that carries ${missing.length === 1 ? 'it' : 'them'} to the imager (--system-extension-image) and rebuild`,
+      },
+    ];
+  }
+  return [passed('modules.required', `the installer carries ${ctx.options.modules.join(', ')}`)];
 }
 
 /** Collects `tree` and runs the checks against `kernel` (when given). */
@@ -41,6 +53,7 @@ export async function verifyTree(
   options: ValidatedVerifyOptions,
   kernel: KernelReference | undefined,
   extra: readonly Outcome[] = [],
+  expectations: InstallerExpectations = { extensions: [] },
 ): Promise<PlatformOutcome> {
   const collected = await collectTree(tree);
   const kind = detectImageKind(collected.entries);
@@ -67,13 +80,26 @@ export async function verifyTree(
   let release: { outcomes: Outcome[]; release?: string } = { outcomes: [] };
   let outcomes: Outcome[];
   if (kind.kind === 'installer') {
-    outcomes = [
-      ...checkKind(ctx),
-      ...extra,
-      ...checkPathNames(ctx),
-      ...checkInstaller(ctx),
-      ...installerModules(ctx),
-    ];
+    const deep = await verifyInstaller(
+      kind.installer ?? [],
+      collected.entries.map((e) => e.path),
+      collected.bootFiles,
+      expectations,
+      options.talosVersion,
+    );
+    return {
+      kind: kind.kind,
+      outcomes: [
+        ...checkKind(ctx),
+        ...extra,
+        ...checkPathNames(ctx),
+        ...checkInstaller(ctx),
+        ...deep.outcomes,
+        ...installerModules(ctx, deep.modules),
+      ],
+      modules: deep.modules,
+      installers: deep.installers,
+    };
   } else {
     release = checkKernelRelease(ctx, modules);
     outcomes = [
