@@ -16,6 +16,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { inlineWorkerPrograms } from '../scripts/bundle';
 import { report, timeCommand, type Measurement } from './_lib/measure';
 import { ensureDocker } from '../test/support/docker';
 import { startRegistry } from '../test/support/registry';
@@ -55,6 +56,7 @@ async function pushScript(): Promise<string> {
     target: 'node20',
     tsconfig: join(import.meta.dirname, '..', 'tsconfig.json'),
     logLevel: 'warning',
+    plugins: [inlineWorkerPrograms],
   });
   return out;
 }

@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
+import { inlineWorkerPrograms } from '../scripts/bundle';
 import { report, timeCommand } from './_lib/measure';
 import { freePort, waitFor } from '../test/support/ports';
 
@@ -32,6 +33,7 @@ async function bundleCli(): Promise<string> {
     target: 'node20',
     tsconfig: join(import.meta.dirname, '..', 'tsconfig.json'),
     logLevel: 'warning',
+    plugins: [inlineWorkerPrograms],
   });
   return out;
 }

@@ -8,6 +8,7 @@
  */
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
+import { inlineWorkerPrograms } from '../scripts/bundle';
 import { join } from 'node:path';
 import { createRegistryClient, push } from '@talos-kmod/oci';
 import { report, timeCommand } from './_lib/measure';
@@ -42,6 +43,7 @@ async function walkOnlyBundle(): Promise<string> {
     target: 'node20',
     tsconfig: join(import.meta.dirname, '..', 'tsconfig.json'),
     logLevel: 'warning',
+    plugins: [inlineWorkerPrograms],
   });
   return outfile;
 }

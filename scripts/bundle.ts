@@ -7,7 +7,7 @@
  * runs under the Node.js that local machines and our CI use for tests. Output is not minified and
  * carries no absolute paths, so it is reproducible and `check-dist` can compare it byte for byte.
  */
-import { build, type BuildOptions } from 'esbuild';
+import { build, type BuildOptions, type Plugin } from 'esbuild';
 import { existsSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
@@ -31,6 +31,43 @@ export function listBundles(outRoot = root): { entry: string; outfile: string }[
   return [...actions, ...(existsSync(cli.entry) ? [cli] : [])];
 }
 
+const workerOptions: BuildOptions = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node20',
+  minify: false,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+  absWorkingDir: root,
+  tsconfig: join(root, 'tsconfig.json'),
+  write: false,
+};
+
+/**
+ * Inlines worker programs: a module `X-worker-program.ts` (which, run from sources, bundles its
+ * sibling `X-worker.ts` itself) is replaced by one whose `loadWorkerProgram()` returns that
+ * sibling bundled here, as text for `new Worker(text, { eval: true })`. The worker code is then
+ * type-checked, linted and tested like any module, and the bundle stays one file.
+ */
+export const inlineWorkerPrograms: Plugin = {
+  name: 'inline-worker-programs',
+  setup(b) {
+    b.onLoad({ filter: /-worker-program\.ts$/ }, async (args) => {
+      const entry = args.path.replace(/-worker-program\.ts$/, '-worker.ts');
+      const result = await build({ ...workerOptions, entryPoints: [entry] });
+      const text = result.outputFiles?.[0]?.text;
+      if (text === undefined) throw new Error(`bundling ${entry} produced no output`);
+      return {
+        loader: 'ts',
+        contents: `export function loadWorkerProgram(): Promise<string> {\n  return Promise.resolve(${JSON.stringify(text)});\n}\n`,
+        watchFiles: [entry],
+      };
+    });
+  },
+};
+
 const common: BuildOptions = {
   bundle: true,
   platform: 'node',
@@ -45,6 +82,7 @@ const common: BuildOptions = {
   // Some ESM dependencies read import.meta.url; give them the bundle's own URL in CommonJS.
   define: { 'import.meta.url': 'importMetaUrl' },
   banner: { js: "const importMetaUrl = require('node:url').pathToFileURL(__filename).href;" },
+  plugins: [inlineWorkerPrograms],
 };
 
 /** Builds one bundle with the repository's options (tests bundle just the CLI this way). */

@@ -1,5 +1,5 @@
 /**
- * Fails when a committed action bundle differs from a fresh build (house style 22): builds every
+ * Fails when a committed action bundle differs from a fresh build: builds every
  * bundle into a temporary tree and compares byte for byte.
  */
 import { mkdtempSync, readFileSync, existsSync, rmSync } from 'node:fs';

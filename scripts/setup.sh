@@ -14,6 +14,7 @@ packages=(
   docker.io docker-registry skopeo kmod linux-headers-amd64 build-essential
   xz-utils zstd gzip openssl git busybox-static ca-certificates curl jq time
   lz4 bzip2 binutils cpio squashfs-tools systemd-boot-efi
+  cmark-gfm
 )
 
 missing=()

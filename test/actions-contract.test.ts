@@ -1,5 +1,5 @@
 /**
- * House style 4: `action.yml` is the contract. For every action, the code reads exactly the inputs
+ * `action.yml` is the contract. For every action, the code reads exactly the inputs
  * the file declares and writes exactly the outputs it declares; every input and output has a
  * description; inputs are required or have a default; the bundle runs on node24.
  */

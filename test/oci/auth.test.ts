@@ -52,12 +52,12 @@ describe('TLS registry with htpasswd (Basic auth)', () => {
 
   it('pushes with explicit credentials and the test CA', async () => {
     const r = await push(`oci:${layout}`, `${registry.host}/acme/app:v1`, {
-      credentials: { username: 'alice', password: 'correct horse' },
+      credentials: { registry: registry.host, username: 'alice', password: 'correct horse' },
       caCertificates: registry.caCert,
     });
     expect(r.reference).toMatch(new RegExp(`^${registry.host}/acme/app:v1@sha256:[a-f0-9]{64}$`));
     const pinned = await resolveDigest(`${registry.host}/acme/app:v1`, {
-      credentials: { username: 'alice', password: 'correct horse' },
+      credentials: { registry: registry.host, username: 'alice', password: 'correct horse' },
       caCertificates: registry.caCert,
     });
     expect(pinned.toString()).toBe(r.reference);
@@ -65,7 +65,7 @@ describe('TLS registry with htpasswd (Basic auth)', () => {
 
   it('rejects a wrong password naming the user, without showing the password', async () => {
     const e = await resolveDigest(`${registry.host}/acme/app:v1`, {
-      credentials: { username: 'alice', password: 'wrong-password-123' },
+      credentials: { registry: registry.host, username: 'alice', password: 'wrong-password-123' },
       caCertificates: registry.caCert,
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryError);
@@ -85,7 +85,7 @@ describe('TLS registry with htpasswd (Basic auth)', () => {
 
   it('says the certificate is not trusted without the CA', async () => {
     const e = await resolveDigest(`${registry.host}/acme/app:v1`, {
-      credentials: { username: 'alice', password: 'correct horse' },
+      credentials: { registry: registry.host, username: 'alice', password: 'correct horse' },
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryError);
     expect((e as Error).message).toContain(
@@ -142,7 +142,7 @@ describe('registry with token auth (Bearer)', () => {
   it('pushes with tokens for the repository scope, fetched once per scope', async () => {
     const before = registry.issuer.requests.length;
     const r = await push(`oci:${layout}`, `${registry.host}/acme/app:v1`, {
-      credentials: { username: 'bob', password: 'pa55' },
+      credentials: { registry: registry.host, username: 'bob', password: 'pa55' },
     });
     expect(r.uploadedBlobs).toBe(2); // config + layer
     const requests = registry.issuer.requests.slice(before);
@@ -154,7 +154,7 @@ describe('registry with token auth (Bearer)', () => {
 
   it('rejects a wrong password at the token service', async () => {
     const e = await resolveDigest(`${registry.host}/acme/app:v1`, {
-      credentials: { username: 'bob', password: 'nope' },
+      credentials: { registry: registry.host, username: 'bob', password: 'nope' },
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryError);
     expect((e as Error).message).toContain(`${registry.host} rejected the credentials for 'bob'`);

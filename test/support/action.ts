@@ -1,7 +1,7 @@
 /**
  * Runs a bundled action the way the GitHub runner does: `node actions/<name>/dist/index.cjs` with
  * inputs as `INPUT_<NAME>` variables and file commands (`GITHUB_OUTPUT`, `GITHUB_ENV`,
- * `GITHUB_STEP_SUMMARY`, `GITHUB_STATE`) in a temporary directory (house style 20).
+ * `GITHUB_STEP_SUMMARY`, `GITHUB_STATE`) in a temporary directory.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';

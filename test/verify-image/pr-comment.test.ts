@@ -4,11 +4,19 @@
  * endpoints the action uses and throws (answers 500 and records it) on anything else.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { syntheticModule } from '../../packages/kmod/test/helpers/synthetic-elf';
 import { runAction } from '../support/action';
-import { extensionFiles, newDir, writeDirectory } from '../support/images';
+import {
+  extensionFiles,
+  manifestYaml,
+  newDir,
+  writeDirectory,
+  writeOciLayout,
+} from '../support/images';
 
 interface Comment {
   id: number;
@@ -153,5 +161,53 @@ describe('verify-image pr-comment', () => {
     expect(run.exitCode).toBe(0);
     expect(run.stdout).toContain('pr-comment: not a pull_request event (push)');
     expect(comments.length).toBe(before);
+  });
+
+  it('renders hostile image strings as text in the comment and the job summary', async () => {
+    const hostile = 'hailo\n# Owned @octocat <img src=x onerror=alert(1)>';
+    const module = syntheticModule({
+      bits: 64,
+      endian: 'little',
+      machine: 62,
+      modinfo: ['license=GPL', `name=${hostile}`, 'vermagic=6.12.31-talos SMP mod_unload'],
+    });
+    const dir = await writeOciLayout(newDir('pr-comment-hostile'), [
+      {
+        layers: [
+          [
+            { path: 'manifest.yaml', content: manifestYaml({ name: 'hostile' }) },
+            {
+              path: 'rootfs/usr/lib/modules/6.12.31-talos/extra/evil.ko',
+              content: Buffer.from(module.bytes),
+            },
+            { path: `rootfs/usr/share/${hostile}|cell\`code\``, content: 'x' },
+          ],
+        ],
+      },
+    ]);
+    const image = `oci:${dir}`;
+    const run = await runAction(
+      'verify-image',
+      { image, 'pr-comment': 'true' },
+      { env: pullRequestEnv() },
+    );
+    expect(run.exitCode).toBe(1);
+    const comment = comments.find((c) => c.body.includes(`verify-image: ${image}`));
+    expect(comment).toBeDefined();
+    for (const markdown of [comment?.body ?? '', run.summary]) {
+      // the strings did reach the markdown, escaped
+      expect(markdown).toContain('Owned');
+      const html = execFileSync(
+        'cmark-gfm',
+        ['--unsafe', '-e', 'table', '-e', 'autolink', '-e', 'tagfilter'],
+        { input: markdown, encoding: 'utf8' },
+      );
+      expect(html).not.toMatch(/<h1|<img|<a /);
+      // GitHub links no mention inside code; everywhere else the @ must be broken
+      const outsideCode = html.replace(/<code>[\s\S]*?<\/code>/g, '').replace(/<[^>]*>/g, '');
+      expect(outsideCode).not.toMatch(/@octocat/);
+      expect(html).toMatch(/@\u200boctocat/);
+    }
+    expect(unexpected).toEqual([]);
   });
 });

@@ -38618,7 +38618,9 @@ function redactUrl(url) {
 var secretPatterns = [
   /(authorization:\s*(?:basic|bearer)\s+)\S+/gi,
   /("?(?:password|token|access_token|refresh_token|identitytoken|auth|secret)"?\s*[:=]\s*"?)[^"\s,}]+/gi,
-  /(\/\/)[^/\s:@]+:[^/\s@]+@/g
+  /(\/\/)[^/\s:@]+:[^/\s@]+@/g,
+  // the query of any URL: presigned storage URLs carry their signature there (X-Amz-Signature…)
+  /(\bhttps?:\/\/[^\s?#"'<>]*\?)[^\s#"'<>]+?(?=[:.,;)]*(?:[\s#"'<>]|$))/gi
 ];
 function redactText(text) {
   return secretPatterns.reduce((acc, re) => acc.replace(re, "$1***"), text);
@@ -38685,6 +38687,38 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve2, reject) => 
   child.stdin.end(options.input ?? "");
 });
 
+// packages/common/src/markdown.ts
+var named = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+var invisible = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visibleControls(s) {
+  return s.replace(
+    invisible,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+var inline = /[\\`*_[\]|~$]/g;
+var blockStart = /^(\s*)([#>+\-=]|\d+[.)])/;
+function markdownText(s) {
+  return visibleControls(s).replace(inline, (c) => `\\${c}`).replace(blockStart, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@/g, "@&#8203;").replace(/\b(https?|ftp)(:\/\/)/gi, "$1&#8203;$2").replace(/\b(www)\./gi, "$1&#8203;.");
+}
+function markdownCode(s, options = {}) {
+  if (s === "") return "";
+  const shown = visibleControls(s);
+  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+function markdownFence(lines, info2 = "") {
+  const shown = lines.map(
+    (l) => l.split("	").map((part2) => visibleControls(part2)).join("	")
+  );
+  const longest = Math.max(0, ...shown.flatMap((l) => (l.match(/`+/g) ?? []).map((r) => r.length)));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return [`${fence}${info2}`, ...shown, fence];
+}
+
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -38719,6 +38753,15 @@ function isLoopbackHost(host) {
   if ((0, import_node_net.isIP)(bare) === 4) return bare.startsWith("127.");
   if ((0, import_node_net.isIP)(bare) === 6) return bare === "::1" || bare === "0:0:0:0:0:0:0:1";
   return false;
+}
+function sameSite(a, b) {
+  const x = a.toLowerCase().replace(/^\[|\]$/g, "");
+  const y = b.toLowerCase().replace(/^\[|\]$/g, "");
+  if (x === y) return true;
+  const ip = /^[\d.]+$|:/;
+  if (ip.test(x) || ip.test(y)) return false;
+  const site = (h) => h.split(".").slice(-2).join(".");
+  return site(x) === site(y);
 }
 
 // packages/oci/src/reference/reference.ts
@@ -39150,6 +39193,33 @@ var http = __toESM(require("node:http"), 1);
 var https = __toESM(require("node:https"), 1);
 var import_node_tls = require("node:tls");
 
+// packages/oci/src/transport/limits.ts
+var maxManifestBytes = 4 * 1024 * 1024;
+var maxConfigBytes = 8 * 1024 * 1024;
+var maxTokenBytes = 1024 * 1024;
+var maxTagListBytes = 8 * 1024 * 1024;
+var maxErrorBodyBytes = 8 * 1024;
+var defaultTimeouts = { connectMs: 3e4, requestMs: 6e4, idleMs: 12e4 };
+function resolveTimeouts(partial) {
+  const t = { ...defaultTimeouts, ...partial };
+  for (const [k, v2] of Object.entries(t)) {
+    if (!Number.isFinite(v2) || v2 <= 0) {
+      throw new RangeError(
+        `registry timeout ${k} must be a positive number of milliseconds, not ${v2}`
+      );
+    }
+  }
+  return t;
+}
+function timeoutError(message) {
+  return Object.assign(new Error(message), { code: "ETIMEDOUT" });
+}
+function formatLimit(bytes) {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / 1024 / 1024} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
 // packages/oci/src/transport/plain-get.ts
 var net = __toESM(require("node:net"), 1);
 var import_node_stream3 = require("node:stream");
@@ -39350,6 +39420,7 @@ function framingOf(head) {
 function plainGet(url, headers, options = {}) {
   const pool = options.pool ?? layerPieces;
   const timeoutMs = options.timeoutMs ?? 12e4;
+  const deadlineMs = options.deadlineMs ?? 6e4;
   const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
@@ -39409,6 +39480,7 @@ function plainGet(url, headers, options = {}) {
       socket.destroy();
     };
     const fail3 = (e) => {
+      clearTimeout(deadline);
       if (finished) return;
       finished = true;
       socket.destroy();
@@ -39430,6 +39502,7 @@ function plainGet(url, headers, options = {}) {
           raw2 += parsed.length;
           if (parsed.status >= 100 && parsed.status < 200) continue;
           head = parsed;
+          clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed));
           bodyStart = dataEnd = raw2;
           resolve2({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
@@ -39462,6 +39535,16 @@ function plainGet(url, headers, options = {}) {
       onread: { buffer: () => piece.subarray(filled), callback: onRead }
     });
     socket.setNoDelay(true);
+    const deadline = setTimeout(
+      () => fail3(
+        networkError(
+          `${url.host} sent no answer within ${deadlineMs / 1e3} s of the request`,
+          "ETIMEDOUT"
+        )
+      ),
+      deadlineMs
+    );
+    deadline.unref();
     socket.setTimeout(
       timeoutMs,
       () => fail3(networkError(`no data from ${url.host} for ${timeoutMs / 1e3} s`, "ETIMEDOUT"))
@@ -39481,7 +39564,6 @@ function plainGet(url, headers, options = {}) {
 }
 
 // packages/oci/src/transport/http.ts
-var requestTimeoutMs = 12e4;
 function createAgents(ca) {
   const common = { keepAlive: true, keepAliveMsecs: 1e4, scheduling: "lifo" };
   const plain = new http.Agent(common);
@@ -39508,16 +39590,26 @@ function createAgents(ca) {
 }
 function send(agent, method, url, headers, body, options = {}) {
   const u = new URL(url);
+  const deadlineMs = options.deadlineMs ?? defaultTimeouts.requestMs;
+  const idleMs = options.idleMs ?? defaultTimeouts.idleMs;
   if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
-    return plainGet(u, headers, { timeoutMs: requestTimeoutMs });
+    return plainGet(u, headers, { timeoutMs: idleMs, deadlineMs });
   }
   return new Promise((resolve2, reject) => {
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
+    let deadline;
     const req = (secure ? https : http).request(
       u,
-      { method, headers, agent: secure ? agent.https : agent.http, timeout: requestTimeoutMs },
+      {
+        method,
+        headers,
+        agent: secure ? agent.https : agent.http,
+        timeout: idleMs,
+        ...options.signal ? { signal: options.signal } : {}
+      },
       (res) => {
+        clearTimeout(deadline);
         const stop = () => {
           if (sending) req.destroy(new Error("the registry answered before the upload was sent"));
         };
@@ -39526,15 +39618,23 @@ function send(agent, method, url, headers, body, options = {}) {
         resolve2({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       }
     );
-    req.on("error", reject);
+    req.on("error", (e) => {
+      clearTimeout(deadline);
+      reject(e);
+    });
     req.on(
       "timeout",
-      () => req.destroy(
-        Object.assign(new Error(`no answer within ${requestTimeoutMs / 1e3} s`), {
-          code: "ETIMEDOUT"
-        })
-      )
+      () => req.destroy(timeoutError(`no data from ${u.host} for ${idleMs / 1e3} s`))
     );
+    req.on("finish", () => {
+      deadline = setTimeout(
+        () => req.destroy(
+          timeoutError(`${u.host} sent no answer within ${deadlineMs / 1e3} s of the request`)
+        ),
+        deadlineMs
+      );
+      deadline.unref();
+    });
     if (body === void 0 || typeof body === "string" || Buffer.isBuffer(body)) {
       req.end(body);
       return;
@@ -39561,25 +39661,83 @@ function header(res, name) {
   const v2 = res.headers[name.toLowerCase()];
   return Array.isArray(v2) ? v2[0] : v2;
 }
-async function readBytes(res) {
+var ResponseTooLargeError = class extends UserError {
+  constructor(url, limit, what) {
+    super(
+      `${new URL(url).host} sent more than ${formatLimit(limit)} for ${what} (the limit for ${what}): the registry is misbehaving or the address is not a registry; check the image reference`
+    );
+    this.url = url;
+    this.limit = limit;
+  }
+  url;
+  limit;
+};
+async function readBytes(res, limits) {
   const chunks = [];
-  for await (const chunk of res.body) chunks.push(chunk);
+  let total = 0;
+  const deadlineMs = limits.deadlineMs ?? defaultTimeouts.requestMs;
+  const timer = setTimeout(
+    () => res.body.destroy(
+      timeoutError(
+        `${redactUrl(res.url)} did not send ${limits.what} in full within ${deadlineMs / 1e3} s`
+      )
+    ),
+    deadlineMs
+  );
+  timer.unref();
+  try {
+    for await (const chunk of res.body) {
+      total += chunk.length;
+      if (total > limits.limit) {
+        res.body.destroy();
+        throw new ResponseTooLargeError(res.url, limits.limit, limits.what);
+      }
+      chunks.push(chunk);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
   return Buffer.concat(chunks);
 }
-async function readText(res, limit = 65536) {
-  let text = "";
-  for await (const chunk of res.body) {
-    if (text.length < limit) text += chunk.toString("utf8");
+async function readText(res, limit, deadlineMs = defaultTimeouts.requestMs) {
+  const chunks = [];
+  let total = 0;
+  const timer = setTimeout(() => res.body.destroy(), deadlineMs);
+  timer.unref();
+  try {
+    for await (const chunk of res.body) {
+      const c = chunk;
+      chunks.push(c.subarray(0, Math.max(0, limit - total)));
+      total += c.length;
+      if (total >= limit) {
+        res.body.destroy();
+        break;
+      }
+    }
+  } catch {
+  } finally {
+    clearTimeout(timer);
   }
-  return text.slice(0, limit);
+  return Buffer.concat(chunks).toString("utf8");
 }
-async function discard(res) {
+async function discard(res, limit = 64 * 1024) {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
   await new Promise((resolve2) => {
-    body.once("end", resolve2);
-    body.once("close", resolve2);
-    body.once("error", () => resolve2());
+    let seen = 0;
+    const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve2();
+    };
+    body.on("data", (c) => {
+      seen += c.length;
+      if (seen > limit) body.destroy();
+    });
+    body.once("end", done);
+    body.once("close", done);
+    body.once("error", done);
     body.resume();
   });
 }
@@ -39990,27 +40148,32 @@ async function dockerConfigCredentials(registry, options = {}) {
 // packages/oci/src/auth/token.ts
 var import_node_url2 = require("node:url");
 var TokenCache = class {
-  constructor(registry, agent, userAgent) {
+  constructor(registry, options) {
     this.registry = registry;
-    this.agent = agent;
-    this.userAgent = userAgent;
+    this.options = options;
   }
   registry;
-  agent;
-  userAgent;
+  options;
   tokens = /* @__PURE__ */ new Map();
   pending = /* @__PURE__ */ new Map();
-  /** A token for `scopes`; `fresh` skips the cache (after a 401). */
-  async token(challenge, scopes, credentials, fresh = false) {
+  warned = /* @__PURE__ */ new Set();
+  /**
+   * A token for `scopes`; `fresh` skips the cache (after a 401). `registryOrigin` is where the
+   * registry itself answered (`https://host`): a realm over plain HTTP is refused for an HTTPS
+   * registry, since the credentials would cross the network in the clear.
+   */
+  async token(challenge, scopes, credentials, registryOrigin, fresh = false) {
     const key = [...new Set(scopes)].sort().join(" ");
     const cached = this.tokens.get(key);
     if (!fresh && cached && cached.expiresAt > Date.now()) return cached.token;
     const inFlight = this.pending.get(key);
     if (inFlight && !fresh) return inFlight;
-    const p = this.fetch(challenge, key ? key.split(" ") : [], credentials).then((t) => {
-      this.tokens.set(key, t);
-      return t.token;
-    });
+    const p = this.fetch(challenge, key ? key.split(" ") : [], credentials, registryOrigin).then(
+      (t) => {
+        this.tokens.set(key, t);
+        return t.token;
+      }
+    );
     this.pending.set(key, p);
     try {
       return await p;
@@ -40018,17 +40181,10 @@ var TokenCache = class {
       this.pending.delete(key);
     }
   }
-  async fetch(challenge, scopes, credentials) {
-    const realm = challenge.params.realm;
-    if (!realm) {
-      throw new RegistryError(
-        `${this.registry} asked for a bearer token without saying where to get it (no realm)`,
-        { method: "GET", url: `https://${this.registry}/v2/` }
-      );
-    }
-    const url = new import_node_url2.URL(realm);
+  async fetch(challenge, scopes, credentials, registryOrigin) {
+    const url = this.realmUrl(challenge, registryOrigin);
     const service = challenge.params.service;
-    const headers = { "user-agent": this.userAgent };
+    const headers = { "user-agent": this.options.userAgent };
     let method = "GET";
     let body;
     if (credentials?.identityToken) {
@@ -40051,16 +40207,29 @@ var TokenCache = class {
         ).toString("base64")}`;
       }
     }
+    const insecure = this.options.insecureRegistries.some(
+      (h) => h.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "") === url.host
+    );
+    const agent = insecure ? this.options.agents.insecure : this.options.agents.verifying;
     let res;
+    let text;
     try {
-      res = await send(this.agent, method, url.toString(), headers, body);
+      res = await send(agent, method, url.toString(), headers, body, {
+        deadlineMs: this.options.timeouts.requestMs,
+        idleMs: this.options.timeouts.requestMs
+      });
+      text = (await readBytes(res, {
+        limit: maxTokenBytes,
+        what: "a token response",
+        deadlineMs: this.options.timeouts.requestMs
+      })).toString("utf8");
     } catch (e) {
+      if (e instanceof RegistryError || e.name === "UserError") throw e;
       throw new RegistryError(
         `cannot reach the token service of ${this.registry} at ${url.origin}: ${e.message}`,
         { method, url: url.toString(), cause: e, temporary: true }
       );
     }
-    const text = await readText(res);
     if (res.status === 401 || res.status === 403) {
       throw new RegistryError(
         credentials ? `${this.registry} rejected the credentials for '${credentials.username}' (${res.status}): check the username and password or token, or run 'docker login ${this.registry}' again` : `${this.registry} refused an anonymous token (${res.status}): log in first ('docker login ${this.registry}') or pass a username and password`,
@@ -40100,13 +40269,51 @@ var TokenCache = class {
     const ttl = typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 60;
     return { token, expiresAt: Date.now() + Math.max(1, ttl - 10) * 1e3 };
   }
+  /** The realm as a URL, refused when it would expose credentials; warns on another site. */
+  realmUrl(challenge, registryOrigin) {
+    const realm = challenge.params.realm;
+    const at = `${registryOrigin}/v2/`;
+    if (!realm) {
+      throw new RegistryError(
+        `${this.registry} asked for a bearer token without saying where to get it (no realm)`,
+        { method: "GET", url: at }
+      );
+    }
+    let url;
+    try {
+      url = new import_node_url2.URL(realm);
+    } catch {
+      url = new import_node_url2.URL("invalid:");
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new RegistryError(
+        `${this.registry} names a token service that is not an http(s) URL (${JSON.stringify(realm.slice(0, 100))}): the registry is misconfigured or hostile; no credentials were sent`,
+        { method: "GET", url: at }
+      );
+    }
+    if (url.protocol === "http:" && registryOrigin.startsWith("https:")) {
+      throw new RegistryError(
+        `${this.registry} is served over HTTPS but names a token service over plain HTTP (${url.origin}): refusing to send credentials unencrypted; fix the registry's token realm, or if this is a test registry, serve it over plain HTTP and list it as insecure`,
+        { method: "GET", url: at }
+      );
+    }
+    const registryHost = new import_node_url2.URL(registryOrigin).hostname;
+    if (!sameSite(registryHost, url.hostname) && !this.warned.has(url.origin)) {
+      this.warned.add(url.origin);
+      this.options.logger.warning(
+        `${this.registry} sends logins to a token service on another site (${url.origin}); credentials for ${this.registry} go there`
+      );
+    }
+    return url;
+  }
 };
 
 // packages/oci/src/transport/session.ts
 var certificateCodes = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH/;
 function connectionError(registry, method, url, e) {
   const code2 = networkErrorCode(e) ?? "";
-  const detail = e instanceof Error ? e.message : String(e);
+  const detail = redactText(e instanceof Error ? e.message : String(e));
+  const shown = redactUrl(url);
   let message;
   let temporary = false;
   if (code2 === "ENOTFOUND" || code2 === "EAI_NONAME") {
@@ -40117,9 +40324,12 @@ function connectionError(registry, method, url, e) {
     message = `the TLS certificate of ${registry} is not trusted (${code2 || detail}): pass its CA certificate (--ca-file / ca-file) or, for a test registry, list it as an insecure registry`;
   } else if (isTlsError(e)) {
     message = `TLS handshake with ${registry} failed (${code2 || detail}): if it serves plain HTTP, list it as an insecure registry`;
+  } else if (code2 === "ETIMEDOUT" && /no answer|no data/.test(detail)) {
+    temporary = true;
+    message = `${registry} is not responding: ${detail} (${method} ${shown}); retry later, or give it longer (--registry-timeout / timeouts)`;
   } else {
     temporary = true;
-    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${url}: the registry or the network is failing; retry later`;
+    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${shown}: the registry or the network is failing; retry later`;
   }
   return new RegistryError(message, { method, url, cause: e, temporary });
 }
@@ -40131,11 +40341,13 @@ var RegistrySession = class {
     this.insecure = options.insecureRegistries.some(
       (h) => h.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "") === registry
     );
-    this.tokens = new TokenCache(
-      registry,
-      this.insecure ? options.agents.insecure : options.agents.verifying,
-      options.userAgent
-    );
+    this.tokens = new TokenCache(registry, {
+      agents: options.agents,
+      insecureRegistries: options.insecureRegistries,
+      userAgent: options.userAgent,
+      logger: options.logger,
+      timeouts: options.timeouts
+    });
   }
   registry;
   options;
@@ -40146,15 +40358,18 @@ var RegistrySession = class {
   /** The host that serves the API (`registry-1.docker.io` for `docker.io`). */
   apiHost;
   insecure;
-  /** Credentials for this registry (explicit ones, else the docker config), looked up once. */
+  /**
+   * Credentials for this registry, looked up once: explicit ones when they were given for this
+   * very host, else the docker config (and its credential helpers).
+   */
   credentials() {
     this.credentialsLookup ??= (async () => {
       const explicit = this.options.credentials;
       if (typeof explicit === "function") {
         const c = explicit(this.registry);
         if (c) return c;
-      } else if (explicit) {
-        return explicit;
+      } else if (explicit && normalizeConfigKey(explicit.registry) === normalizeConfigKey(this.registry)) {
+        return { username: explicit.username, password: explicit.password };
       }
       return dockerConfigCredentials(this.registry, {
         ...this.options.dockerConfigDir ? { dockerConfigDir: this.options.dockerConfigDir } : {},
@@ -40173,14 +40388,32 @@ var RegistrySession = class {
     return this.endpoint;
   }
   async ping() {
+    const limitMs = this.options.timeouts.connectMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), limitMs);
+    timer.unref();
+    try {
+      return await this.pingEndpoints(controller.signal);
+    } catch (e) {
+      if (!controller.signal.aborted) throw e;
+      throw new RegistryError(
+        `${this.registry} did not answer GET /v2/ within ${limitMs / 1e3} s: check the host and port in the image reference and that the registry is up (a slow registry can be given longer: --registry-timeout / timeouts.connectMs)`,
+        { method: "GET", url: `https://${this.apiHost}/v2/`, cause: e, temporary: false }
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  async pingEndpoints(signal) {
     const plainAllowed = this.insecure || isLoopbackHost(this.registry);
     const secure = {
       origin: `https://${this.apiHost}`,
       agent: this.insecure ? this.options.agents.insecure : this.options.agents.verifying
     };
     try {
-      return await this.pingAt(secure, !plainAllowed);
+      return await this.pingAt(secure, !plainAllowed, signal);
     } catch (e) {
+      if (signal.aborted) throw e;
       const code2 = networkErrorCode(e) ?? "";
       if (!plainAllowed || e instanceof RegistryError || certificateCodes.test(code2)) {
         if (e instanceof RegistryError) throw e;
@@ -40192,20 +40425,28 @@ var RegistrySession = class {
     }
     return this.pingAt(
       { origin: `http://${this.apiHost}`, agent: this.options.agents.verifying },
-      true
+      true,
+      signal
     );
   }
   /**
    * GET /v2/ once (the request that needed it retries); records the challenge. With
    * `mapNetwork` false, connection failures are thrown raw so the caller can fall back to HTTP.
    */
-  async pingAt(endpoint, mapNetwork) {
+  async pingAt(endpoint, mapNetwork, signal) {
     const url = `${endpoint.origin}/v2/`;
     let res;
     try {
-      res = await send(endpoint.agent, "GET", url, { "user-agent": this.options.userAgent });
+      res = await send(
+        endpoint.agent,
+        "GET",
+        url,
+        { "user-agent": this.options.userAgent },
+        void 0,
+        { signal, deadlineMs: this.options.timeouts.connectMs }
+      );
     } catch (e) {
-      if (!mapNetwork) throw e;
+      if (!mapNetwork || signal.aborted) throw e;
       throw connectionError(this.registry, "GET", url, e);
     }
     await discard(res);
@@ -40244,7 +40485,7 @@ var RegistrySession = class {
         `token for ${this.registry}`,
         this.options.retry,
         this.options.logger,
-        () => this.tokens.token(challenge, scopes, credentials, fresh)
+        async () => this.tokens.token(challenge, scopes, credentials, (await this.resolve()).origin, fresh)
       );
       return `Bearer ${token}`;
     }
@@ -40263,12 +40504,14 @@ var RegistryTransport = class {
     this.agents = createAgents(options.caCertificates);
     this.logger = options.logger;
     this.retry = options.retry;
+    this.timeouts = options.timeouts;
   }
   options;
   agents;
   sessions = /* @__PURE__ */ new Map();
   logger;
   retry;
+  timeouts;
   /** The session for a registry host. */
   session(registry) {
     let s = this.sessions.get(registry);
@@ -40281,6 +40524,7 @@ var RegistryTransport = class {
         ...this.options.exec ? { exec: this.options.exec } : {},
         logger: this.options.logger,
         retry: this.options.retry,
+        timeouts: this.options.timeouts,
         userAgent: this.options.userAgent ?? "talos-kmod"
       });
       this.sessions.set(registry, s);
@@ -40340,7 +40584,11 @@ var RegistryTransport = class {
           url,
           headers,
           await req.body?.(),
-          { bulk: req.bulk === true }
+          {
+            bulk: req.bulk === true,
+            deadlineMs: this.timeouts.requestMs,
+            idleMs: this.timeouts.idleMs
+          }
         );
       } catch (e) {
         if (e instanceof UserError) throw e;
@@ -40368,7 +40616,7 @@ var RegistryTransport = class {
     }
   }
   async failure(req, session, res) {
-    const text = await readText(res, 8192).catch(() => "");
+    const text = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
     const { codes, messages } = parseErrorBody(text);
     const status = res.status;
     const said = messages.length ? `: ${messages.join("; ")}` : "";
@@ -40426,7 +40674,8 @@ var Client = class {
       ...options.caCertificates ? { caCertificates: options.caCertificates } : {},
       exec: options.exec ?? spawnExec,
       logger: this.logger,
-      retry: { ...defaultRetryPolicy, ...options.retry }
+      retry: { ...defaultRetryPolicy, ...options.retry },
+      timeouts: resolveTimeouts(options.timeouts)
     });
   }
   options;
@@ -40463,8 +40712,21 @@ var Client = class {
       await discard(res);
       return void 0;
     }
-    const body = JSON.parse(await readText(res, 1 << 24));
-    return Array.isArray(body.tags) ? body.tags.map(String) : [];
+    const bytes = await readBytes(res, {
+      limit: maxTagListBytes,
+      what: "a tag list",
+      deadlineMs: this.transport.timeouts.requestMs
+    });
+    let body;
+    try {
+      body = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      throw new RegistryError(
+        `${ref.registry} sent a tag list for ${ref.repository} that is not JSON: the registry is misbehaving`,
+        { method: "GET", url: res.url, status: res.status }
+      );
+    }
+    return Array.isArray(body?.tags) ? body.tags.map(String) : [];
   }
   sendManifestRequest(ref, method) {
     const id = manifestIdentifier(ref);
@@ -40506,7 +40768,11 @@ var Client = class {
   async getManifest(input) {
     const ref = toReference(input);
     const res = await this.manifestRequest(ref, "GET");
-    const bytes = await readBytes(res);
+    const bytes = await readBytes(res, {
+      limit: maxManifestBytes,
+      what: "a manifest",
+      deadlineMs: this.transport.timeouts.requestMs
+    });
     const where = `manifest ${ref.toString()}`;
     const served = header(res, "docker-content-digest");
     const expected = ref.digest ?? (served && isDigest(served) ? served : void 0);
@@ -40566,8 +40832,24 @@ var Client = class {
     return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
   }
   async getBlobBytes(input, blob) {
+    if (blob.size !== void 0 && blob.size > maxConfigBytes) {
+      throw new UserError(
+        `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
+      );
+    }
     const chunks = [];
-    for await (const c of await this.getBlob(input, blob)) chunks.push(c);
+    let total = 0;
+    const stream = await this.getBlob(input, blob);
+    for await (const c of stream) {
+      total += c.length;
+      if (total > maxConfigBytes) {
+        stream.destroy();
+        throw new UserError(
+          `blob ${blob.digest} is larger than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
+        );
+      }
+      chunks.push(c);
+    }
     return Buffer.concat(chunks);
   }
   async putBlob(input, blob, options = {}) {
@@ -40620,298 +40902,15 @@ function createRegistryClient(options = {}) {
   return new Client(options);
 }
 
+// packages/oci/src/tar/header.ts
+var maxMetaSize = 1024 * 1024;
+
+// packages/oci/src/sources/archive-file.ts
+var defaultMaxInflatedBytes = 64 * 1024 ** 3;
+var reserveBytes = 512 * 1024 ** 2;
+
 // packages/oci/src/push/compress.ts
 var import_node_os2 = require("node:os");
-
-// packages/oci/src/push/compress-worker-source.ts
-var compressWorkerSource = String.raw`
-'use strict';
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const fs = require('node:fs');
-const zlib = require('node:zlib');
-
-const PIECE = 1024 * 1024;
-const SAMPLE = 16 * 1024;
-const IN_FLIGHT = 3;
-const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-const BLOCK = 0xffff;
-const counts = new Uint32Array(256);
-
-function entropy(sample) {
-  counts.fill(0);
-  for (let i = 0; i < sample.length; i++) counts[sample[i]]++;
-  let bits = 0;
-  for (let i = 0; i < 256; i++) {
-    const c = counts[i];
-    if (c > 0) {
-      const p = c / sample.length;
-      bits -= p * Math.log2(p);
-    }
-  }
-  return bits;
-}
-
-function incompressible(sample) {
-  if (sample.length === 0) return false;
-  if (entropy(sample) >= 7.95) return true;
-  return zlib.deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
-}
-
-/** Where the piece's sample starts, or -1 when the piece is too small to be sampled. */
-function sampleStart(length) {
-  return length < 4096 ? -1 : Math.max(0, (length >> 1) - SAMPLE / 2);
-}
-
-/** Offset in a stored member of piece byte p. */
-function storedOffset(p) {
-  return HEADER.length + Math.floor(p / BLOCK) * 5 + 5 + p;
-}
-
-function storedLength(length) {
-  return HEADER.length + Math.max(1, Math.ceil(length / BLOCK)) * 5 + length + 8;
-}
-
-function blockHeader(out, at, n, last) {
-  out[at] = last ? 1 : 0;
-  out.writeUInt16LE(n, at + 1);
-  out.writeUInt16LE(n ^ 0xffff, at + 3);
-}
-
-function storeInto(piece, out) {
-  const blocks = Math.max(1, Math.ceil(piece.length / BLOCK));
-  let at = HEADER.copy(out, 0);
-  for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-    const n = Math.min(BLOCK, piece.length - from);
-    blockHeader(out, at, n, i === blocks - 1);
-    at += 5 + piece.copy(out, at + 5, from, from + n);
-  }
-  out.writeUInt32LE(zlib.crc32(piece), at);
-  out.writeUInt32LE(piece.length >>> 0, at + 4);
-  return at + 8;
-}
-
-/** Copies piece bytes [from, to) out of a stored member into target. */
-function unstore(out, from, to, target) {
-  let t = 0;
-  while (from < to) {
-    const blockEnd = Math.min(to, (Math.floor(from / BLOCK) + 1) * BLOCK);
-    const at = storedOffset(from);
-    t += out.copy(target, t, at, at + (blockEnd - from));
-    from = blockEnd;
-  }
-  return target.subarray(0, t);
-}
-
-function gzipAsync(piece, level) {
-  return new Promise((resolve, reject) =>
-    zlib.gzip(piece, { level, chunkSize: piece.length + 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
-  );
-}
-
-function startJob(start) {
-  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;
-  const slotBytes = Buffer.from(start.slots);
-  const inputHash = createHash(digestAlgorithm);
-  const outputHash = createHash('sha256');
-  let inputSize = 0;
-  let outputSize = 0;
-  let failed = false;
-
-  const released = Array.from({ length: slotCount }, () => Promise.resolve());
-  const release = new Array(slotCount);
-  let nextSlot = 0;
-  let ready = Promise.resolve();
-  const sample = Buffer.allocUnsafe(SAMPLE);
-
-  async function takeSlot() {
-    const slot = nextSlot;
-    nextSlot = (nextSlot + 1) % slotCount;
-    await released[slot];
-    released[slot] = new Promise((r) => (release[slot] = r));
-    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };
-  }
-
-  function announce(slot, out, produced) {
-    ready = ready.then(async () => {
-      const length = await produced;
-      const member = out.subarray(0, length);
-      outputHash.update(member);
-      outputSize += length;
-      parentPort.postMessage({ type: 'member', job, slot, length });
-    });
-    ready.catch(() => undefined);
-  }
-
-  // A contiguous piece (stream input): stored, or deflated; pieceDone() frees its buffer.
-  async function emitPiece(piece, pieceDone) {
-    const { slot, out } = await takeSlot();
-    const s = sampleStart(piece.length);
-    if (level === 0 || (s >= 0 && incompressible(piece.subarray(s, s + SAMPLE)))) {
-      const length = storeInto(piece, out);
-      pieceDone();
-      announce(slot, out, Promise.resolve(length));
-      return;
-    }
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const length = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      pieceDone();
-      return length;
-    }));
-  }
-
-  const pieces = Array.from({ length: IN_FLIGHT + 1 }, () => ({ buffer: Buffer.allocUnsafe(PIECE), free: Promise.resolve() }));
-  let pieceIndex = 0;
-  let current = pieces[0];
-  let filled = 0;
-  let any = false;
-
-  async function nextPiece() {
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    filled = 0;
-    await current.free;
-  }
-
-  async function finishPiece(length) {
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    await emitPiece(p.buffer.subarray(0, length), done);
-    await nextPiece();
-  }
-
-  async function consume(data) {
-    inputHash.update(data);
-    inputSize += data.length;
-    while (data.length > 0) {
-      const n = data.copy(current.buffer, filled, 0, PIECE - filled);
-      filled += n;
-      data = data.subarray(n);
-      if (filled === PIECE) {
-        any = true;
-        await finishPiece(PIECE);
-      }
-    }
-  }
-
-  // After the last member has been announced: both digests and sizes.
-  async function done() {
-    await ready;
-    parentPort.postMessage({
-      type: 'done',
-      job,
-      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
-      inputSize,
-      digest: 'sha256:' + outputHash.digest('hex'),
-      size: outputSize,
-    });
-  }
-
-  async function finish() {
-    if (filled > 0 || !any) await finishPiece(filled);
-    await done();
-  }
-
-  // One piece of a file, read straight into a slot in stored layout.
-  async function filePiece(fd, position, length) {
-    const { slot, out } = await takeSlot();
-    const blocks = Math.max(1, Math.ceil(length / BLOCK));
-    let crc = 0;
-    let at = HEADER.copy(out, 0);
-    for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-      const n = Math.min(BLOCK, length - from);
-      blockHeader(out, at, n, i === blocks - 1);
-      for (let got = 0; got < n; ) {
-        const r = fs.readSync(fd, out, at + 5 + got, n - got, position + from + got);
-        if (r === 0) throw Object.assign(new Error(file.path + ' ended before the layer did'), { code: 'ETRUNCATED' });
-        got += r;
-      }
-      const data = out.subarray(at + 5, at + 5 + n);
-      inputHash.update(data);
-      crc = zlib.crc32(data, crc);
-      at += 5 + n;
-    }
-    inputSize += length;
-    const s = sampleStart(length);
-    if (level === 0 || (s >= 0 && incompressible(unstore(out, s, s + SAMPLE, sample)))) {
-      out.writeUInt32LE(crc >>> 0, at);
-      out.writeUInt32LE(length >>> 0, at + 4);
-      announce(slot, out, Promise.resolve(at + 8));
-      return;
-    }
-    // compressible: deflate a contiguous copy (the slot is rewritten with the deflated member)
-    await current.free;
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    const piece = unstore(out, 0, length, p.buffer);
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      done();
-      return n;
-    }));
-  }
-
-  async function readFile() {
-    const fd = fs.openSync(file.path, 'r');
-    try {
-      let position = file.offset;
-      let left = file.size;
-      do {
-        const length = Math.min(PIECE, left);
-        await filePiece(fd, position, length);
-        position += length;
-        left -= length;
-      } while (left > 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    await done();
-  }
-
-  function fail(e) {
-    if (failed) return;
-    failed = true;
-    parentPort.postMessage({ type: 'error', job, message: String((e && e.message) || e), code: e && e.code });
-  }
-
-  let inbox = Promise.resolve();
-  const handlers = {
-    release(m) {
-      const r = release[m.slot];
-      if (r) r();
-    },
-    data(m) {
-      inbox = inbox.then(async () => {
-        const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
-        await consume(chunk);
-        parentPort.postMessage({ type: 'ack', job, bytes: chunk.length });
-      });
-      inbox.catch(fail);
-    },
-    end() {
-      inbox = inbox.then(finish);
-      inbox.catch(fail);
-    },
-  };
-  if (file) readFile().catch(fail);
-  return handlers;
-}
-
-let active;
-parentPort.on('message', (m) => {
-  if (m.type === 'start') {
-    active = { job: m.job, handlers: startJob(m) };
-  } else if (active && m.job === active.job) {
-    active.handlers[m.type](m);
-  }
-});
-`;
-
-// packages/oci/src/push/compress.ts
 var pieceBytes = 1024 * 1024;
 var slotSize = 10 + Math.ceil(pieceBytes / 65535) * 5 + pieceBytes + 8;
 var inputWindow = 4 * 1024 * 1024;
@@ -40922,9 +40921,6 @@ var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
 };
-
-// packages/oci/src/tar/stream-reader.ts
-var maxMetaSize = 1024 * 1024;
 
 // packages/oci/src/files/walk.ts
 var prefetchBytes = 8 * 1024 * 1024;
@@ -42062,10 +42058,10 @@ async function createMetadataDir(parent, logger) {
 
 // packages/pipeline/src/build-kernel-pkg/summary.ts
 function failureSummary(step, e) {
-  const lines = [`### ${step} failed`, "", redactText(describeError(e))];
+  const lines = [`### ${step} failed`, "", markdownText(redactText(describeError(e)))];
   const details = isUserError(e) ? e.details : [];
   if (details.length > 0) {
-    lines.push("", "```", ...details.map((d) => redactText(d)), "```");
+    lines.push("", ...markdownFence(details.map((d) => redactText(d))));
   }
   return `${lines.join("\n")}
 `;
@@ -42291,10 +42287,10 @@ async function buildExtension(o, deps) {
 }
 
 // packages/pipeline/src/build-extension/summary.ts
-var code = (s) => `\`${s.replace(/`/g, "'")}\``;
+var code = (s) => markdownCode(s, { inTable: true });
 function extensionSummary(r) {
   const lines = [
-    `### build-extension: ${r.extensionName}`,
+    `### build-extension: ${markdownText(r.extensionName)}`,
     "",
     "| | |",
     "|---|---|",
@@ -42303,9 +42299,9 @@ function extensionSummary(r) {
     `| folder | ${code(r.folder)} |`,
     `| packages from | ${r.pkgs.mode}: ${code(r.pkgs.detail)} |`,
     "",
-    `make command: ${code(r.makeCommand)}`
+    `make command: ${markdownCode(r.makeCommand)}`
   ];
-  if (r.notes.length > 0) lines.push("", ...r.notes.map((n) => `- ${n}`));
+  if (r.notes.length > 0) lines.push("", ...r.notes.map((n) => `- ${markdownText(n)}`));
   return `${lines.join("\n")}
 `;
 }
@@ -42889,10 +42885,10 @@ function readBoolean(name, fallback) {
 }
 function readList(name, options = {}) {
   const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
   if (options.required && items.length === 0) {
     throw new UserError(
-      `input '${name}' needs at least one item (one per line or comma-separated)`
+      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
     );
   }
   return items;

@@ -4086,7 +4086,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -4774,7 +4774,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform3 {
+    var InflateStream = class extends Transform4 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -11263,13 +11263,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform3({
+        this.transform = new Transform4({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -18320,7 +18320,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18370,7 +18370,7 @@ var require_eventsource_stream = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform3 {
+    var EventSourceStream = class extends Transform4 {
       /**
        * @type {eventSourceSettings}
        */
@@ -39168,7 +39168,9 @@ function redactUrl(url) {
 var secretPatterns = [
   /(authorization:\s*(?:basic|bearer)\s+)\S+/gi,
   /("?(?:password|token|access_token|refresh_token|identitytoken|auth|secret)"?\s*[:=]\s*"?)[^"\s,}]+/gi,
-  /(\/\/)[^/\s:@]+:[^/\s@]+@/g
+  /(\/\/)[^/\s:@]+:[^/\s@]+@/g,
+  // the query of any URL: presigned storage URLs carry their signature there (X-Amz-Signature…)
+  /(\bhttps?:\/\/[^\s?#"'<>]*\?)[^\s#"'<>]+?(?=[:.,;)]*(?:[\s#"'<>]|$))/gi
 ];
 function redactText(text) {
   return secretPatterns.reduce((acc, re) => acc.replace(re, "$1***"), text);
@@ -39235,8 +39237,78 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => 
   child.stdin.end(options.input ?? "");
 });
 
+// packages/common/src/temp-dir.ts
+var import_node_fs = require("node:fs");
+var import_promises = require("node:fs/promises");
+var import_node_os = require("node:os");
+var import_node_path = require("node:path");
+var live = /* @__PURE__ */ new Set();
+var signals = ["SIGINT", "SIGTERM", "SIGHUP"];
+function onSignal(signal) {
+  for (const dir of live) {
+    try {
+      (0, import_node_fs.rmSync)(dir, { recursive: true, force: true });
+    } catch {
+    }
+  }
+  live.clear();
+  uninstall();
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+function install() {
+  for (const s of signals) process.on(s, onSignal);
+}
+function uninstall() {
+  for (const s of signals) process.off(s, onSignal);
+}
+function tempRoot(env = process.env) {
+  return env.RUNNER_TEMP || (0, import_node_os.tmpdir)();
+}
+async function createTempDir(prefix, env = process.env) {
+  const root = tempRoot(env);
+  await (0, import_promises.mkdir)(root, { recursive: true });
+  const path = await (0, import_promises.mkdtemp)((0, import_node_path.join)(root, prefix));
+  if (live.size === 0) install();
+  live.add(path);
+  return {
+    path,
+    async remove() {
+      if (!live.delete(path)) return;
+      if (live.size === 0) uninstall();
+      await (0, import_promises.rm)(path, { recursive: true, force: true });
+    }
+  };
+}
+
+// packages/common/src/markdown.ts
+var named = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+var invisible = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visibleControls(s) {
+  return s.replace(
+    invisible,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+function markdownCode(s, options = {}) {
+  if (s === "") return "";
+  const shown = visibleControls(s);
+  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+function markdownFence(lines, info2 = "") {
+  const shown = lines.map(
+    (l) => l.split("	").map((part2) => visibleControls(part2)).join("	")
+  );
+  const longest = Math.max(0, ...shown.flatMap((l) => (l.match(/`+/g) ?? []).map((r) => r.length)));
+  const fence = "`".repeat(Math.max(3, longest + 1));
+  return [`${fence}${info2}`, ...shown, fence];
+}
+
 // packages/pipeline/src/build-installer/options.ts
-var import_node_fs4 = require("node:fs");
+var import_node_fs5 = require("node:fs");
 var import_node_path12 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
@@ -39279,6 +39351,15 @@ function isLoopbackHost(host) {
   if ((0, import_node_net.isIP)(bare) === 4) return bare.startsWith("127.");
   if ((0, import_node_net.isIP)(bare) === 6) return bare === "::1" || bare === "0:0:0:0:0:0:0:1";
   return false;
+}
+function sameSite(a, b) {
+  const x = a.toLowerCase().replace(/^\[|\]$/g, "");
+  const y = b.toLowerCase().replace(/^\[|\]$/g, "");
+  if (x === y) return true;
+  const ip = /^[\d.]+$|:/;
+  if (ip.test(x) || ip.test(y)) return false;
+  const site = (h) => h.split(".").slice(-2).join(".");
+  return site(x) === site(y);
 }
 
 // packages/oci/src/reference/reference.ts
@@ -39726,6 +39807,33 @@ var http = __toESM(require("node:http"), 1);
 var https = __toESM(require("node:https"), 1);
 var import_node_tls = require("node:tls");
 
+// packages/oci/src/transport/limits.ts
+var maxManifestBytes = 4 * 1024 * 1024;
+var maxConfigBytes = 8 * 1024 * 1024;
+var maxTokenBytes = 1024 * 1024;
+var maxTagListBytes = 8 * 1024 * 1024;
+var maxErrorBodyBytes = 8 * 1024;
+var defaultTimeouts = { connectMs: 3e4, requestMs: 6e4, idleMs: 12e4 };
+function resolveTimeouts(partial) {
+  const t = { ...defaultTimeouts, ...partial };
+  for (const [k, v2] of Object.entries(t)) {
+    if (!Number.isFinite(v2) || v2 <= 0) {
+      throw new RangeError(
+        `registry timeout ${k} must be a positive number of milliseconds, not ${v2}`
+      );
+    }
+  }
+  return t;
+}
+function timeoutError(message) {
+  return Object.assign(new Error(message), { code: "ETIMEDOUT" });
+}
+function formatLimit(bytes) {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / 1024 / 1024} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
 // packages/oci/src/transport/plain-get.ts
 var net = __toESM(require("node:net"), 1);
 var import_node_stream3 = require("node:stream");
@@ -39926,6 +40034,7 @@ function framingOf(head2) {
 function plainGet(url, headers, options = {}) {
   const pool = options.pool ?? layerPieces;
   const timeoutMs = options.timeoutMs ?? 12e4;
+  const deadlineMs = options.deadlineMs ?? 6e4;
   const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
@@ -39985,6 +40094,7 @@ function plainGet(url, headers, options = {}) {
       socket.destroy();
     };
     const fail3 = (e) => {
+      clearTimeout(deadline);
       if (finished) return;
       finished = true;
       socket.destroy();
@@ -40006,6 +40116,7 @@ function plainGet(url, headers, options = {}) {
           raw2 += parsed.length;
           if (parsed.status >= 100 && parsed.status < 200) continue;
           head2 = parsed;
+          clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed));
           bodyStart = dataEnd = raw2;
           resolve3({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
@@ -40038,6 +40149,16 @@ function plainGet(url, headers, options = {}) {
       onread: { buffer: () => piece.subarray(filled), callback: onRead }
     });
     socket.setNoDelay(true);
+    const deadline = setTimeout(
+      () => fail3(
+        networkError(
+          `${url.host} sent no answer within ${deadlineMs / 1e3} s of the request`,
+          "ETIMEDOUT"
+        )
+      ),
+      deadlineMs
+    );
+    deadline.unref();
     socket.setTimeout(
       timeoutMs,
       () => fail3(networkError(`no data from ${url.host} for ${timeoutMs / 1e3} s`, "ETIMEDOUT"))
@@ -40057,7 +40178,6 @@ function plainGet(url, headers, options = {}) {
 }
 
 // packages/oci/src/transport/http.ts
-var requestTimeoutMs = 12e4;
 function createAgents(ca) {
   const common = { keepAlive: true, keepAliveMsecs: 1e4, scheduling: "lifo" };
   const plain = new http.Agent(common);
@@ -40084,16 +40204,26 @@ function createAgents(ca) {
 }
 function send(agent, method, url, headers, body, options = {}) {
   const u = new URL(url);
+  const deadlineMs = options.deadlineMs ?? defaultTimeouts.requestMs;
+  const idleMs2 = options.idleMs ?? defaultTimeouts.idleMs;
   if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
-    return plainGet(u, headers, { timeoutMs: requestTimeoutMs });
+    return plainGet(u, headers, { timeoutMs: idleMs2, deadlineMs });
   }
   return new Promise((resolve3, reject) => {
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
+    let deadline;
     const req = (secure ? https : http).request(
       u,
-      { method, headers, agent: secure ? agent.https : agent.http, timeout: requestTimeoutMs },
+      {
+        method,
+        headers,
+        agent: secure ? agent.https : agent.http,
+        timeout: idleMs2,
+        ...options.signal ? { signal: options.signal } : {}
+      },
       (res) => {
+        clearTimeout(deadline);
         const stop = () => {
           if (sending) req.destroy(new Error("the registry answered before the upload was sent"));
         };
@@ -40102,15 +40232,23 @@ function send(agent, method, url, headers, body, options = {}) {
         resolve3({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       }
     );
-    req.on("error", reject);
+    req.on("error", (e) => {
+      clearTimeout(deadline);
+      reject(e);
+    });
     req.on(
       "timeout",
-      () => req.destroy(
-        Object.assign(new Error(`no answer within ${requestTimeoutMs / 1e3} s`), {
-          code: "ETIMEDOUT"
-        })
-      )
+      () => req.destroy(timeoutError(`no data from ${u.host} for ${idleMs2 / 1e3} s`))
     );
+    req.on("finish", () => {
+      deadline = setTimeout(
+        () => req.destroy(
+          timeoutError(`${u.host} sent no answer within ${deadlineMs / 1e3} s of the request`)
+        ),
+        deadlineMs
+      );
+      deadline.unref();
+    });
     if (body === void 0 || typeof body === "string" || Buffer.isBuffer(body)) {
       req.end(body);
       return;
@@ -40137,25 +40275,83 @@ function header(res, name) {
   const v2 = res.headers[name.toLowerCase()];
   return Array.isArray(v2) ? v2[0] : v2;
 }
-async function readBytes(res) {
+var ResponseTooLargeError = class extends UserError {
+  constructor(url, limit, what) {
+    super(
+      `${new URL(url).host} sent more than ${formatLimit(limit)} for ${what} (the limit for ${what}): the registry is misbehaving or the address is not a registry; check the image reference`
+    );
+    this.url = url;
+    this.limit = limit;
+  }
+  url;
+  limit;
+};
+async function readBytes(res, limits) {
   const chunks = [];
-  for await (const chunk of res.body) chunks.push(chunk);
+  let total = 0;
+  const deadlineMs = limits.deadlineMs ?? defaultTimeouts.requestMs;
+  const timer = setTimeout(
+    () => res.body.destroy(
+      timeoutError(
+        `${redactUrl(res.url)} did not send ${limits.what} in full within ${deadlineMs / 1e3} s`
+      )
+    ),
+    deadlineMs
+  );
+  timer.unref();
+  try {
+    for await (const chunk of res.body) {
+      total += chunk.length;
+      if (total > limits.limit) {
+        res.body.destroy();
+        throw new ResponseTooLargeError(res.url, limits.limit, limits.what);
+      }
+      chunks.push(chunk);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
   return Buffer.concat(chunks);
 }
-async function readText(res, limit = 65536) {
-  let text = "";
-  for await (const chunk of res.body) {
-    if (text.length < limit) text += chunk.toString("utf8");
+async function readText(res, limit, deadlineMs = defaultTimeouts.requestMs) {
+  const chunks = [];
+  let total = 0;
+  const timer = setTimeout(() => res.body.destroy(), deadlineMs);
+  timer.unref();
+  try {
+    for await (const chunk of res.body) {
+      const c = chunk;
+      chunks.push(c.subarray(0, Math.max(0, limit - total)));
+      total += c.length;
+      if (total >= limit) {
+        res.body.destroy();
+        break;
+      }
+    }
+  } catch {
+  } finally {
+    clearTimeout(timer);
   }
-  return text.slice(0, limit);
+  return Buffer.concat(chunks).toString("utf8");
 }
-async function discard(res) {
+async function discard(res, limit = 64 * 1024) {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
   await new Promise((resolve3) => {
-    body.once("end", resolve3);
-    body.once("close", resolve3);
-    body.once("error", () => resolve3());
+    let seen = 0;
+    const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve3();
+    };
+    body.on("data", (c) => {
+      seen += c.length;
+      if (seen > limit) body.destroy();
+    });
+    body.once("end", done);
+    body.once("close", done);
+    body.once("error", done);
     body.resume();
   });
 }
@@ -40525,11 +40721,11 @@ function pickChallenge(challenges) {
 }
 
 // packages/oci/src/auth/docker-config.ts
-var import_promises = require("node:fs/promises");
-var import_node_os = require("node:os");
-var import_node_path = require("node:path");
+var import_promises2 = require("node:fs/promises");
+var import_node_os2 = require("node:os");
+var import_node_path2 = require("node:path");
 function dockerConfigDirectory(dir, env = process.env) {
-  return dir ?? env.DOCKER_CONFIG ?? (0, import_node_path.join)((0, import_node_os.homedir)(), ".docker");
+  return dir ?? env.DOCKER_CONFIG ?? (0, import_node_path2.join)((0, import_node_os2.homedir)(), ".docker");
 }
 function configKeyFor(registry) {
   return registry === dockerHub ? dockerHubConfigKey : registry;
@@ -40543,7 +40739,7 @@ function normalizeConfigKey(key) {
 async function readConfigFile(path) {
   let text;
   try {
-    text = await (0, import_promises.readFile)(path, "utf8");
+    text = await (0, import_promises2.readFile)(path, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw new UserError(`cannot read the docker config ${path}: ${e.message}`);
@@ -40599,7 +40795,7 @@ async function runHelper(helper, registry, exec) {
   return { username: parsed.Username, password: parsed.Secret };
 }
 async function dockerConfigCredentials(registry, options = {}) {
-  const path = (0, import_node_path.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
+  const path = (0, import_node_path2.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
   const config = await readConfigFile(path);
   if (!config) return void 0;
   const exec = options.exec ?? spawnExec;
@@ -40636,27 +40832,32 @@ async function dockerConfigCredentials(registry, options = {}) {
 // packages/oci/src/auth/token.ts
 var import_node_url2 = require("node:url");
 var TokenCache = class {
-  constructor(registry, agent, userAgent) {
+  constructor(registry, options) {
     this.registry = registry;
-    this.agent = agent;
-    this.userAgent = userAgent;
+    this.options = options;
   }
   registry;
-  agent;
-  userAgent;
+  options;
   tokens = /* @__PURE__ */ new Map();
   pending = /* @__PURE__ */ new Map();
-  /** A token for `scopes`; `fresh` skips the cache (after a 401). */
-  async token(challenge, scopes, credentials, fresh = false) {
+  warned = /* @__PURE__ */ new Set();
+  /**
+   * A token for `scopes`; `fresh` skips the cache (after a 401). `registryOrigin` is where the
+   * registry itself answered (`https://host`): a realm over plain HTTP is refused for an HTTPS
+   * registry, since the credentials would cross the network in the clear.
+   */
+  async token(challenge, scopes, credentials, registryOrigin, fresh = false) {
     const key = [...new Set(scopes)].sort().join(" ");
     const cached = this.tokens.get(key);
     if (!fresh && cached && cached.expiresAt > Date.now()) return cached.token;
     const inFlight = this.pending.get(key);
     if (inFlight && !fresh) return inFlight;
-    const p = this.fetch(challenge, key ? key.split(" ") : [], credentials).then((t) => {
-      this.tokens.set(key, t);
-      return t.token;
-    });
+    const p = this.fetch(challenge, key ? key.split(" ") : [], credentials, registryOrigin).then(
+      (t) => {
+        this.tokens.set(key, t);
+        return t.token;
+      }
+    );
     this.pending.set(key, p);
     try {
       return await p;
@@ -40664,17 +40865,10 @@ var TokenCache = class {
       this.pending.delete(key);
     }
   }
-  async fetch(challenge, scopes, credentials) {
-    const realm = challenge.params.realm;
-    if (!realm) {
-      throw new RegistryError(
-        `${this.registry} asked for a bearer token without saying where to get it (no realm)`,
-        { method: "GET", url: `https://${this.registry}/v2/` }
-      );
-    }
-    const url = new import_node_url2.URL(realm);
+  async fetch(challenge, scopes, credentials, registryOrigin) {
+    const url = this.realmUrl(challenge, registryOrigin);
     const service = challenge.params.service;
-    const headers = { "user-agent": this.userAgent };
+    const headers = { "user-agent": this.options.userAgent };
     let method = "GET";
     let body;
     if (credentials?.identityToken) {
@@ -40697,16 +40891,29 @@ var TokenCache = class {
         ).toString("base64")}`;
       }
     }
+    const insecure = this.options.insecureRegistries.some(
+      (h) => h.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "") === url.host
+    );
+    const agent = insecure ? this.options.agents.insecure : this.options.agents.verifying;
     let res;
+    let text;
     try {
-      res = await send(this.agent, method, url.toString(), headers, body);
+      res = await send(agent, method, url.toString(), headers, body, {
+        deadlineMs: this.options.timeouts.requestMs,
+        idleMs: this.options.timeouts.requestMs
+      });
+      text = (await readBytes(res, {
+        limit: maxTokenBytes,
+        what: "a token response",
+        deadlineMs: this.options.timeouts.requestMs
+      })).toString("utf8");
     } catch (e) {
+      if (e instanceof RegistryError || e.name === "UserError") throw e;
       throw new RegistryError(
         `cannot reach the token service of ${this.registry} at ${url.origin}: ${e.message}`,
         { method, url: url.toString(), cause: e, temporary: true }
       );
     }
-    const text = await readText(res);
     if (res.status === 401 || res.status === 403) {
       throw new RegistryError(
         credentials ? `${this.registry} rejected the credentials for '${credentials.username}' (${res.status}): check the username and password or token, or run 'docker login ${this.registry}' again` : `${this.registry} refused an anonymous token (${res.status}): log in first ('docker login ${this.registry}') or pass a username and password`,
@@ -40746,13 +40953,51 @@ var TokenCache = class {
     const ttl = typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 60;
     return { token, expiresAt: Date.now() + Math.max(1, ttl - 10) * 1e3 };
   }
+  /** The realm as a URL, refused when it would expose credentials; warns on another site. */
+  realmUrl(challenge, registryOrigin) {
+    const realm = challenge.params.realm;
+    const at = `${registryOrigin}/v2/`;
+    if (!realm) {
+      throw new RegistryError(
+        `${this.registry} asked for a bearer token without saying where to get it (no realm)`,
+        { method: "GET", url: at }
+      );
+    }
+    let url;
+    try {
+      url = new import_node_url2.URL(realm);
+    } catch {
+      url = new import_node_url2.URL("invalid:");
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new RegistryError(
+        `${this.registry} names a token service that is not an http(s) URL (${JSON.stringify(realm.slice(0, 100))}): the registry is misconfigured or hostile; no credentials were sent`,
+        { method: "GET", url: at }
+      );
+    }
+    if (url.protocol === "http:" && registryOrigin.startsWith("https:")) {
+      throw new RegistryError(
+        `${this.registry} is served over HTTPS but names a token service over plain HTTP (${url.origin}): refusing to send credentials unencrypted; fix the registry's token realm, or if this is a test registry, serve it over plain HTTP and list it as insecure`,
+        { method: "GET", url: at }
+      );
+    }
+    const registryHost = new import_node_url2.URL(registryOrigin).hostname;
+    if (!sameSite(registryHost, url.hostname) && !this.warned.has(url.origin)) {
+      this.warned.add(url.origin);
+      this.options.logger.warning(
+        `${this.registry} sends logins to a token service on another site (${url.origin}); credentials for ${this.registry} go there`
+      );
+    }
+    return url;
+  }
 };
 
 // packages/oci/src/transport/session.ts
 var certificateCodes = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH/;
 function connectionError(registry, method, url, e) {
   const code2 = networkErrorCode(e) ?? "";
-  const detail = e instanceof Error ? e.message : String(e);
+  const detail = redactText(e instanceof Error ? e.message : String(e));
+  const shown = redactUrl(url);
   let message;
   let temporary = false;
   if (code2 === "ENOTFOUND" || code2 === "EAI_NONAME") {
@@ -40763,9 +41008,12 @@ function connectionError(registry, method, url, e) {
     message = `the TLS certificate of ${registry} is not trusted (${code2 || detail}): pass its CA certificate (--ca-file / ca-file) or, for a test registry, list it as an insecure registry`;
   } else if (isTlsError(e)) {
     message = `TLS handshake with ${registry} failed (${code2 || detail}): if it serves plain HTTP, list it as an insecure registry`;
+  } else if (code2 === "ETIMEDOUT" && /no answer|no data/.test(detail)) {
+    temporary = true;
+    message = `${registry} is not responding: ${detail} (${method} ${shown}); retry later, or give it longer (--registry-timeout / timeouts)`;
   } else {
     temporary = true;
-    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${url}: the registry or the network is failing; retry later`;
+    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${shown}: the registry or the network is failing; retry later`;
   }
   return new RegistryError(message, { method, url, cause: e, temporary });
 }
@@ -40777,11 +41025,13 @@ var RegistrySession = class {
     this.insecure = options.insecureRegistries.some(
       (h) => h.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "") === registry
     );
-    this.tokens = new TokenCache(
-      registry,
-      this.insecure ? options.agents.insecure : options.agents.verifying,
-      options.userAgent
-    );
+    this.tokens = new TokenCache(registry, {
+      agents: options.agents,
+      insecureRegistries: options.insecureRegistries,
+      userAgent: options.userAgent,
+      logger: options.logger,
+      timeouts: options.timeouts
+    });
   }
   registry;
   options;
@@ -40792,15 +41042,18 @@ var RegistrySession = class {
   /** The host that serves the API (`registry-1.docker.io` for `docker.io`). */
   apiHost;
   insecure;
-  /** Credentials for this registry (explicit ones, else the docker config), looked up once. */
+  /**
+   * Credentials for this registry, looked up once: explicit ones when they were given for this
+   * very host, else the docker config (and its credential helpers).
+   */
   credentials() {
     this.credentialsLookup ??= (async () => {
       const explicit = this.options.credentials;
       if (typeof explicit === "function") {
         const c = explicit(this.registry);
         if (c) return c;
-      } else if (explicit) {
-        return explicit;
+      } else if (explicit && normalizeConfigKey(explicit.registry) === normalizeConfigKey(this.registry)) {
+        return { username: explicit.username, password: explicit.password };
       }
       return dockerConfigCredentials(this.registry, {
         ...this.options.dockerConfigDir ? { dockerConfigDir: this.options.dockerConfigDir } : {},
@@ -40819,14 +41072,32 @@ var RegistrySession = class {
     return this.endpoint;
   }
   async ping() {
+    const limitMs = this.options.timeouts.connectMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), limitMs);
+    timer.unref();
+    try {
+      return await this.pingEndpoints(controller.signal);
+    } catch (e) {
+      if (!controller.signal.aborted) throw e;
+      throw new RegistryError(
+        `${this.registry} did not answer GET /v2/ within ${limitMs / 1e3} s: check the host and port in the image reference and that the registry is up (a slow registry can be given longer: --registry-timeout / timeouts.connectMs)`,
+        { method: "GET", url: `https://${this.apiHost}/v2/`, cause: e, temporary: false }
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  async pingEndpoints(signal) {
     const plainAllowed = this.insecure || isLoopbackHost(this.registry);
     const secure = {
       origin: `https://${this.apiHost}`,
       agent: this.insecure ? this.options.agents.insecure : this.options.agents.verifying
     };
     try {
-      return await this.pingAt(secure, !plainAllowed);
+      return await this.pingAt(secure, !plainAllowed, signal);
     } catch (e) {
+      if (signal.aborted) throw e;
       const code2 = networkErrorCode(e) ?? "";
       if (!plainAllowed || e instanceof RegistryError || certificateCodes.test(code2)) {
         if (e instanceof RegistryError) throw e;
@@ -40838,20 +41109,28 @@ var RegistrySession = class {
     }
     return this.pingAt(
       { origin: `http://${this.apiHost}`, agent: this.options.agents.verifying },
-      true
+      true,
+      signal
     );
   }
   /**
    * GET /v2/ once (the request that needed it retries); records the challenge. With
    * `mapNetwork` false, connection failures are thrown raw so the caller can fall back to HTTP.
    */
-  async pingAt(endpoint, mapNetwork) {
+  async pingAt(endpoint, mapNetwork, signal) {
     const url = `${endpoint.origin}/v2/`;
     let res;
     try {
-      res = await send(endpoint.agent, "GET", url, { "user-agent": this.options.userAgent });
+      res = await send(
+        endpoint.agent,
+        "GET",
+        url,
+        { "user-agent": this.options.userAgent },
+        void 0,
+        { signal, deadlineMs: this.options.timeouts.connectMs }
+      );
     } catch (e) {
-      if (!mapNetwork) throw e;
+      if (!mapNetwork || signal.aborted) throw e;
       throw connectionError(this.registry, "GET", url, e);
     }
     await discard(res);
@@ -40890,7 +41169,7 @@ var RegistrySession = class {
         `token for ${this.registry}`,
         this.options.retry,
         this.options.logger,
-        () => this.tokens.token(challenge, scopes, credentials, fresh)
+        async () => this.tokens.token(challenge, scopes, credentials, (await this.resolve()).origin, fresh)
       );
       return `Bearer ${token}`;
     }
@@ -40909,12 +41188,14 @@ var RegistryTransport = class {
     this.agents = createAgents(options.caCertificates);
     this.logger = options.logger;
     this.retry = options.retry;
+    this.timeouts = options.timeouts;
   }
   options;
   agents;
   sessions = /* @__PURE__ */ new Map();
   logger;
   retry;
+  timeouts;
   /** The session for a registry host. */
   session(registry) {
     let s = this.sessions.get(registry);
@@ -40927,6 +41208,7 @@ var RegistryTransport = class {
         ...this.options.exec ? { exec: this.options.exec } : {},
         logger: this.options.logger,
         retry: this.options.retry,
+        timeouts: this.options.timeouts,
         userAgent: this.options.userAgent ?? "talos-kmod"
       });
       this.sessions.set(registry, s);
@@ -40986,7 +41268,11 @@ var RegistryTransport = class {
           url,
           headers,
           await req.body?.(),
-          { bulk: req.bulk === true }
+          {
+            bulk: req.bulk === true,
+            deadlineMs: this.timeouts.requestMs,
+            idleMs: this.timeouts.idleMs
+          }
         );
       } catch (e) {
         if (e instanceof UserError) throw e;
@@ -41014,7 +41300,7 @@ var RegistryTransport = class {
     }
   }
   async failure(req, session, res) {
-    const text = await readText(res, 8192).catch(() => "");
+    const text = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
     const { codes, messages } = parseErrorBody(text);
     const status = res.status;
     const said = messages.length ? `: ${messages.join("; ")}` : "";
@@ -41072,7 +41358,8 @@ var Client = class {
       ...options.caCertificates ? { caCertificates: options.caCertificates } : {},
       exec: options.exec ?? spawnExec,
       logger: this.logger,
-      retry: { ...defaultRetryPolicy, ...options.retry }
+      retry: { ...defaultRetryPolicy, ...options.retry },
+      timeouts: resolveTimeouts(options.timeouts)
     });
   }
   options;
@@ -41109,8 +41396,21 @@ var Client = class {
       await discard(res);
       return void 0;
     }
-    const body = JSON.parse(await readText(res, 1 << 24));
-    return Array.isArray(body.tags) ? body.tags.map(String) : [];
+    const bytes = await readBytes(res, {
+      limit: maxTagListBytes,
+      what: "a tag list",
+      deadlineMs: this.transport.timeouts.requestMs
+    });
+    let body;
+    try {
+      body = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      throw new RegistryError(
+        `${ref.registry} sent a tag list for ${ref.repository} that is not JSON: the registry is misbehaving`,
+        { method: "GET", url: res.url, status: res.status }
+      );
+    }
+    return Array.isArray(body?.tags) ? body.tags.map(String) : [];
   }
   sendManifestRequest(ref, method) {
     const id = manifestIdentifier(ref);
@@ -41152,7 +41452,11 @@ var Client = class {
   async getManifest(input) {
     const ref = toReference(input);
     const res = await this.manifestRequest(ref, "GET");
-    const bytes = await readBytes(res);
+    const bytes = await readBytes(res, {
+      limit: maxManifestBytes,
+      what: "a manifest",
+      deadlineMs: this.transport.timeouts.requestMs
+    });
     const where = `manifest ${ref.toString()}`;
     const served = header(res, "docker-content-digest");
     const expected = ref.digest ?? (served && isDigest(served) ? served : void 0);
@@ -41212,8 +41516,24 @@ var Client = class {
     return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
   }
   async getBlobBytes(input, blob) {
+    if (blob.size !== void 0 && blob.size > maxConfigBytes) {
+      throw new UserError(
+        `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
+      );
+    }
     const chunks = [];
-    for await (const c of await this.getBlob(input, blob)) chunks.push(c);
+    let total = 0;
+    const stream = await this.getBlob(input, blob);
+    for await (const c of stream) {
+      total += c.length;
+      if (total > maxConfigBytes) {
+        stream.destroy();
+        throw new UserError(
+          `blob ${blob.digest} is larger than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
+        );
+      }
+      chunks.push(c);
+    }
     return Buffer.concat(chunks);
   }
   async putBlob(input, blob, options = {}) {
@@ -41284,15 +41604,15 @@ async function resolveDigest(input, options = {}) {
 }
 
 // packages/oci/src/sources/open.ts
-var import_node_fs2 = require("node:fs");
-var import_node_path5 = require("node:path");
+var import_node_fs3 = require("node:fs");
+var import_node_path6 = require("node:path");
 
 // packages/oci/src/sources/archive-file.ts
-var import_node_fs = require("node:fs");
-var import_promises4 = require("node:fs/promises");
-var import_node_os2 = require("node:os");
-var import_node_path3 = require("node:path");
-var import_promises5 = require("node:stream/promises");
+var import_node_fs2 = require("node:fs");
+var import_promises5 = require("node:fs/promises");
+var import_node_path4 = require("node:path");
+var import_node_stream7 = require("node:stream");
+var import_promises6 = require("node:stream/promises");
 
 // packages/oci/src/files/decompress.ts
 var import_node_stream4 = require("node:stream");
@@ -42023,11 +42343,11 @@ function decompressor(compression) {
 
 // packages/oci/src/tar/index-file.ts
 var import_node_stream6 = require("node:stream");
-var import_promises3 = require("node:fs/promises");
-var import_node_path2 = require("node:path");
+var import_promises4 = require("node:fs/promises");
+var import_node_path3 = require("node:path");
 
 // packages/oci/src/buffers/file-pieces.ts
-var import_promises2 = require("node:fs/promises");
+var import_promises3 = require("node:fs/promises");
 var import_node_stream5 = require("node:stream");
 function filePieces(path, options = {}) {
   const pool = options.pool ?? layerPieces;
@@ -42038,7 +42358,7 @@ function filePieces(path, options = {}) {
   return new import_node_stream5.Readable({
     highWaterMark: pool.size,
     construct(callback) {
-      (0, import_promises2.open)(path, "r").then(
+      (0, import_promises3.open)(path, "r").then(
         (fh) => {
           file = fh;
           callback();
@@ -42088,6 +42408,7 @@ function filePieces(path, options = {}) {
 
 // packages/oci/src/tar/header.ts
 var blockSize = 512;
+var maxMetaSize = 1024 * 1024;
 function padding(size) {
   const r = size % blockSize;
   return r === 0 ? 0 : blockSize - r;
@@ -42096,15 +42417,31 @@ function readString(b, offset, length) {
   const end = b.indexOf(0, offset);
   return b.toString("utf8", offset, end === -1 || end > offset + length ? offset + length : end);
 }
-function readNumber(b, offset, length) {
+var TarFieldError = class extends Error {
+};
+function readNumber(b, offset, length, field) {
   const first = b[offset] ?? 0;
   if (first & 128) {
+    if (first === 255) throw new TarFieldError(`negative ${field} (base-256)`);
     let value = first & 127;
     for (let i = 1; i < length; i++) value = value * 256 + (b[offset + i] ?? 0);
+    if (!Number.isSafeInteger(value)) throw new TarFieldError(`${field} too large (base-256)`);
     return value;
   }
   const text = b.toString("latin1", offset, offset + length).replace(/[\0 ]+$/g, "").trim();
-  return text ? parseInt(text, 8) : 0;
+  if (!text) return 0;
+  if (!/^[0-7]+$/.test(text)) {
+    throw new TarFieldError(`${field} ${JSON.stringify(text.slice(0, 16))} is not octal`);
+  }
+  return parseInt(text, 8);
+}
+function paxNumber(value, field, fraction = false) {
+  const m = (fraction ? /^(\d{1,16})(?:\.\d*)?$/ : /^(\d{1,16})$/).exec(value);
+  const n = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new TarFieldError(`PAX ${field} ${JSON.stringify(value.slice(0, 24))} is not a size`);
+  }
+  return n;
 }
 var typeFlags = {
   "0": "file",
@@ -42131,8 +42468,8 @@ function decodeHeader(b, offset = 0) {
   for (let i = 0; i < blockSize; i++) {
     sum += i >= 148 && i < 156 ? 32 : b[offset + i] ?? 0;
   }
-  const stored = readNumber(b, offset + 148, 8);
-  if (stored !== sum) throw new Error("invalid tar header checksum");
+  const stored = readNumber(b, offset + 148, 8, "checksum");
+  if (stored !== sum) throw new TarFieldError("invalid tar header checksum");
   const flag = String.fromCharCode(b[offset + 156] ?? 0);
   let name = readString(b, offset, 100);
   const magic = b.toString("latin1", offset + 257, offset + 263);
@@ -42145,12 +42482,15 @@ function decodeHeader(b, offset = 0) {
     name,
     linkname: readString(b, offset + 157, 100),
     type: type === "file" && name.endsWith("/") ? "directory" : type,
-    mode: readNumber(b, offset + 100, 8),
-    uid: readNumber(b, offset + 108, 8),
-    gid: readNumber(b, offset + 116, 8),
-    size: readNumber(b, offset + 124, 12),
-    mtime: readNumber(b, offset + 136, 12)
+    mode: readNumber(b, offset + 100, 8, "mode"),
+    uid: readNumber(b, offset + 108, 8, "uid"),
+    gid: readNumber(b, offset + 116, 8, "gid"),
+    size: readNumber(b, offset + 124, 12, "size"),
+    mtime: readNumber(b, offset + 136, 12, "mtime")
   };
+}
+function isMetaType(type) {
+  return type === "pax-header" || type === "gnu-long-name" || type === "gnu-long-link" || type === "pax-global";
 }
 function parsePax(data) {
   const out = {};
@@ -42175,10 +42515,10 @@ function applyMeta(h, meta) {
   if (pax) {
     if (pax.path !== void 0) out.name = pax.path;
     if (pax.linkpath !== void 0) out.linkname = pax.linkpath;
-    if (pax.size !== void 0) out.size = Number(pax.size);
-    if (pax.uid !== void 0) out.uid = Number(pax.uid);
-    if (pax.gid !== void 0) out.gid = Number(pax.gid);
-    if (pax.mtime !== void 0) out.mtime = Number(pax.mtime);
+    if (pax.size !== void 0) out.size = paxNumber(pax.size, "size");
+    if (pax.uid !== void 0) out.uid = paxNumber(pax.uid, "uid");
+    if (pax.gid !== void 0) out.gid = paxNumber(pax.gid, "gid");
+    if (pax.mtime !== void 0) out.mtime = paxNumber(pax.mtime, "mtime", true);
   }
   if (out.type === "file" && out.name.endsWith("/")) out.type = "directory";
   return out;
@@ -42201,7 +42541,7 @@ async function readAt(fh, offset, length) {
   return bytesRead === length ? b : b.subarray(0, bytesRead);
 }
 async function indexTarFile(path, what) {
-  const fh = await (0, import_promises3.open)(path, "r").catch((e) => {
+  const fh = await (0, import_promises4.open)(path, "r").catch((e) => {
     throw new UserError(`cannot open ${what} ${path}: ${e.message}`);
   });
   const members = /* @__PURE__ */ new Map();
@@ -42209,30 +42549,44 @@ async function indexTarFile(path, what) {
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta = {};
+    const corrupt = (at, why) => new (at === 0 ? InputError : UserError)(
+      `${what} ${path} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`
+    );
     for (; ; ) {
       if (offset + blockSize > fileSize) break;
       const block = await readAt(fh, offset, blockSize);
       let header2;
+      let h;
       try {
         header2 = decodeHeader(block);
-      } catch {
-        const Failure = offset === 0 ? InputError : UserError;
-        throw new Failure(
-          `${what} ${path} is not a valid tar archive (bad header at byte ${offset})`
-        );
+        if (header2 && !isMetaType(header2.type)) h = applyMeta(header2, meta);
+      } catch (e) {
+        throw corrupt(offset, e instanceof TarFieldError ? e.message : "bad header");
       }
       if (!header2) break;
       const dataOffset = offset + blockSize;
-      offset = dataOffset + header2.size + padding(header2.size);
-      if (header2.type === "pax-header" || header2.type === "gnu-long-name" || header2.type === "gnu-long-link") {
+      const next = dataOffset + header2.size + padding(header2.size);
+      if (!(next > offset) || dataOffset + header2.size > fileSize) {
+        throw corrupt(
+          offset,
+          `member '${h?.name ?? header2.name}' of ${header2.size} bytes ends past the end of the ${fileSize}-byte file (truncated)`
+        );
+      }
+      offset = next;
+      if (!h) {
+        if (header2.type === "pax-global") continue;
+        if (header2.size > maxMetaSize) {
+          throw corrupt(
+            dataOffset - blockSize,
+            `a ${header2.type} entry of ${header2.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
+          );
+        }
         const data = await readAt(fh, dataOffset, header2.size);
         if (header2.type === "pax-header") meta.pax = parsePax(data);
         else if (header2.type === "gnu-long-name") meta.longName = decodeLongName(data);
         else meta.longLink = decodeLongName(data);
         continue;
       }
-      if (header2.type === "pax-global") continue;
-      const h = applyMeta(header2, meta);
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
@@ -42246,7 +42600,7 @@ async function indexTarFile(path, what) {
       const m = members.get(key);
       if (!m) return void 0;
       if (m.header.type === "symlink") {
-        key = normalizeTarPath(import_node_path2.posix.join(import_node_path2.posix.dirname(key), m.header.linkname));
+        key = normalizeTarPath(import_node_path3.posix.join(import_node_path3.posix.dirname(key), m.header.linkname));
       } else if (m.header.type === "hardlink") {
         key = normalizeTarPath(m.header.linkname);
       } else {
@@ -42270,7 +42624,7 @@ async function indexTarFile(path, what) {
     get,
     async readBytes(name) {
       const m = need(name);
-      const fh2 = await (0, import_promises3.open)(path, "r");
+      const fh2 = await (0, import_promises4.open)(path, "r");
       try {
         return await readAt(fh2, m.offset, m.header.size);
       } finally {
@@ -42291,7 +42645,7 @@ async function indexTarFile(path, what) {
 
 // packages/oci/src/sources/archive-file.ts
 async function readHead(path, what) {
-  const fh = await (0, import_promises4.open)(path, "r").catch((e) => {
+  const fh = await (0, import_promises5.open)(path, "r").catch((e) => {
     const code2 = e.code;
     throw new InputError(
       code2 === "ENOENT" ? `${what} ${path} does not exist: check the path` : `cannot open ${what} ${path}: ${e.message}`
@@ -42305,20 +42659,64 @@ async function readHead(path, what) {
     await fh.close();
   }
 }
-async function openArchive(path, what) {
+var defaultMaxInflatedBytes = 64 * 1024 ** 3;
+var reserveBytes = 512 * 1024 ** 2;
+async function inflateLimit(dir, env) {
+  const configured = env.TALOS_KMOD_MAX_INFLATED_BYTES;
+  let limit = defaultMaxInflatedBytes;
+  let why = "the default cap; set TALOS_KMOD_MAX_INFLATED_BYTES to change it";
+  if (configured !== void 0 && configured !== "") {
+    const n = Number(configured);
+    if (!Number.isSafeInteger(n) || n <= 0) {
+      throw new UserError(
+        `TALOS_KMOD_MAX_INFLATED_BYTES is '${configured}': give a positive number of bytes`
+      );
+    }
+    limit = n;
+    why = "TALOS_KMOD_MAX_INFLATED_BYTES";
+  }
+  try {
+    const fs3 = await (0, import_promises5.statfs)(dir);
+    const free = fs3.bavail * fs3.bsize - reserveBytes;
+    if (free < limit) {
+      limit = Math.max(0, free);
+      why = `the free space in ${dir}`;
+    }
+  } catch {
+  }
+  return { limit, why };
+}
+function byteCap(limit, fail3) {
+  let total = 0;
+  return new import_node_stream7.Transform({
+    transform(chunk, _enc, cb) {
+      total += chunk.length;
+      if (total > limit) cb(fail3());
+      else cb(null, chunk);
+    }
+  });
+}
+async function openArchive(path, what, env = process.env) {
   const head2 = await readHead(path, what);
   const compression = sniffCompression(head2);
   if (compression === "none") {
     return { tar: await indexTarFile(path, what), close: async () => void 0 };
   }
-  const dir = await (0, import_promises4.mkdtemp)((0, import_node_path3.join)((0, import_node_os2.tmpdir)(), "talos-kmod-archive-"));
-  const remove = () => (0, import_promises4.rm)(dir, { recursive: true, force: true });
+  const temp = await createTempDir("talos-kmod-archive-", env);
+  const remove = () => temp.remove();
   try {
-    const plain = (0, import_node_path3.join)(dir, "archive.tar");
-    await (0, import_promises5.pipeline)(
-      (0, import_node_fs.createReadStream)(path),
+    const plain = (0, import_node_path4.join)(temp.path, "archive.tar");
+    const { limit, why } = await inflateLimit(temp.path, env);
+    await (0, import_promises6.pipeline)(
+      (0, import_node_fs2.createReadStream)(path),
       decompressor(compression).stream,
-      (0, import_node_fs.createWriteStream)(plain)
+      byteCap(
+        limit,
+        () => new UserError(
+          `${what} ${path} inflates to more than ${limit} bytes (${why}): decompress it where there is room (${compression === "gzip" ? "gunzip -k" : "zstd -d"}) and pass the .tar, or give it more space`
+        )
+      ),
+      (0, import_node_fs2.createWriteStream)(plain)
     );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e) {
@@ -42332,7 +42730,7 @@ async function openArchive(path, what) {
 
 // packages/oci/src/sources/docker-archive-store.ts
 var import_node_crypto2 = require("node:crypto");
-var import_node_stream7 = require("node:stream");
+var import_node_stream8 = require("node:stream");
 function canonical(ref) {
   try {
     return parseReference(ref).toString();
@@ -42471,7 +42869,7 @@ async function dockerArchiveStore(tar, description, ref, close) {
       return Buffer.concat(chunks);
     },
     async blob(d) {
-      if (d.digest === configDescriptor.digest) return import_node_stream7.Readable.from([configBytes]);
+      if (d.digest === configDescriptor.digest) return import_node_stream8.Readable.from([configBytes]);
       return stream(d);
     },
     blobFile(d) {
@@ -42485,19 +42883,19 @@ async function dockerArchiveStore(tar, description, ref, close) {
 }
 
 // packages/oci/src/sources/layout-store.ts
-var import_promises6 = require("node:fs/promises");
-var import_node_path4 = require("node:path");
+var import_promises7 = require("node:fs/promises");
+var import_node_path5 = require("node:path");
 function directoryFiles(dir) {
   return {
     async readBytes(path) {
       try {
-        return await (0, import_promises6.readFile)((0, import_node_path4.join)(dir, path));
+        return await (0, import_promises7.readFile)((0, import_node_path5.join)(dir, path));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path) => filePieces((0, import_node_path4.join)(dir, path)),
+    stream: (path) => filePieces((0, import_node_path5.join)(dir, path)),
     close: async () => void 0
   };
 }
@@ -42597,7 +42995,7 @@ async function layoutStore(files, description, refName) {
 }
 async function isDirectory2(dir) {
   try {
-    return (await (0, import_promises6.stat)(dir)).isDirectory();
+    return (await (0, import_promises7.stat)(dir)).isDirectory();
   } catch {
     return false;
   }
@@ -42766,10 +43164,10 @@ function sourceFromStore(store) {
 
 // packages/oci/src/sources/open.ts
 function splitPathRef(rest) {
-  if ((0, import_node_fs2.existsSync)(rest)) return { path: rest };
+  if ((0, import_node_fs3.existsSync)(rest)) return { path: rest };
   for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
     const path = rest.slice(0, i);
-    if ((0, import_node_fs2.existsSync)(path)) return { path, ref: rest.slice(i + 1) };
+    if ((0, import_node_fs3.existsSync)(path)) return { path, ref: rest.slice(i + 1) };
   }
   return { path: rest };
 }
@@ -42778,14 +43176,14 @@ function looksLikePath(spec) {
   return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
 }
 function recognisePath(spec) {
-  const path = (0, import_node_path5.resolve)(spec);
-  if (!(0, import_node_fs2.existsSync)(path)) {
+  const path = (0, import_node_path6.resolve)(spec);
+  if (!(0, import_node_fs3.existsSync)(path)) {
     throw new InputError(
       `image source '${spec}' looks like a path, but ${path} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
     );
   }
-  if ((0, import_node_fs2.statSync)(path).isDirectory()) {
-    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path, "index.json"))) return { transport: "oci", path };
+  if ((0, import_node_fs3.statSync)(path).isDirectory()) {
+    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path, "index.json"))) return { transport: "oci", path };
     throw new InputError(
       `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
     );
@@ -42800,7 +43198,7 @@ function parseSourceSpec(spec) {
     const transport = m[1];
     if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
     const { path, ref } = splitPathRef(m[2]);
-    return { transport, path: (0, import_node_path5.resolve)(path), ...ref !== void 0 ? { ref } : {} };
+    return { transport, path: (0, import_node_path6.resolve)(path), ...ref !== void 0 ? { ref } : {} };
   }
   if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
     throw new InputError(
@@ -42857,304 +43255,19 @@ async function openImage(spec, options = {}) {
 }
 
 // packages/oci/src/push/push.ts
-var import_promises8 = require("node:fs/promises");
-var import_node_os5 = require("node:os");
-var import_node_path8 = require("node:path");
-var import_node_stream8 = require("node:stream");
+var import_promises9 = require("node:fs/promises");
+var import_node_stream9 = require("node:stream");
 
 // packages/oci/src/push/compress.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path6 = require("node:path");
+var import_node_fs4 = require("node:fs");
+var import_node_path7 = require("node:path");
 var import_node_os3 = require("node:os");
 var import_node_worker_threads = require("node:worker_threads");
 
-// packages/oci/src/push/compress-worker-source.ts
-var compressWorkerSource = String.raw`
-'use strict';
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const fs = require('node:fs');
-const zlib = require('node:zlib');
-
-const PIECE = 1024 * 1024;
-const SAMPLE = 16 * 1024;
-const IN_FLIGHT = 3;
-const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-const BLOCK = 0xffff;
-const counts = new Uint32Array(256);
-
-function entropy(sample) {
-  counts.fill(0);
-  for (let i = 0; i < sample.length; i++) counts[sample[i]]++;
-  let bits = 0;
-  for (let i = 0; i < 256; i++) {
-    const c = counts[i];
-    if (c > 0) {
-      const p = c / sample.length;
-      bits -= p * Math.log2(p);
-    }
-  }
-  return bits;
+// packages/oci/src/push/compress-worker-program.ts
+function loadWorkerProgram() {
+  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction storedOffset(p) {\n  return gzipHeader.length + Math.floor(p / storedBlockBytes) * 5 + 5 + p;\n}\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nfunction unstore(member, from, to, target) {\n  let t = 0;\n  while (from < to) {\n    const blockEnd = Math.min(to, (Math.floor(from / storedBlockBytes) + 1) * storedBlockBytes);\n    const at = storedOffset(from);\n    t += member.copy(target, t, at, at + (blockEnd - from));\n    from = blockEnd;\n  }\n  return target.subarray(0, t);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample) {\n  counts.fill(0);\n  for (const b of sample) counts[b] = (counts[b] ?? 0) + 1;\n  let bits = 0;\n  for (const c of counts) {\n    if (c > 0) {\n      const p = c / sample.length;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample) {\n  if (sample.length === 0) return false;\n  if (byteEntropy(sample) >= 7.95) return true;\n  return (0, import_node_zlib.deflateRawSync)(sample, { level: 1 }).length > sample.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, chunkSize: piece.length + 1024 },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  const sample = Buffer.allocUnsafe(sampleBytes);\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  const pieces = Array.from({ length: inFlight + 1 }, () => ({\n    buffer: Buffer.allocUnsafe(pieceBytes),\n    free: Promise.resolve()\n  }));\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      for (let got = 0; got < n; ) {\n        const r = (0, import_node_fs.readSync)(fd, out, at + 5 + got, n - got, position + from + got);\n        if (r === 0) {\n          throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n            code: "ETRUNCATED"\n          });\n        }\n        got += r;\n      }\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    inputSize += length;\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(unstore(out, s, s + sampleBytes, sample))) {\n      announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n      return;\n    }\n    await current.free;\n    const piece = unstore(out, 0, length, current.buffer);\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
 }
-
-function incompressible(sample) {
-  if (sample.length === 0) return false;
-  if (entropy(sample) >= 7.95) return true;
-  return zlib.deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
-}
-
-/** Where the piece's sample starts, or -1 when the piece is too small to be sampled. */
-function sampleStart(length) {
-  return length < 4096 ? -1 : Math.max(0, (length >> 1) - SAMPLE / 2);
-}
-
-/** Offset in a stored member of piece byte p. */
-function storedOffset(p) {
-  return HEADER.length + Math.floor(p / BLOCK) * 5 + 5 + p;
-}
-
-function storedLength(length) {
-  return HEADER.length + Math.max(1, Math.ceil(length / BLOCK)) * 5 + length + 8;
-}
-
-function blockHeader(out, at, n, last) {
-  out[at] = last ? 1 : 0;
-  out.writeUInt16LE(n, at + 1);
-  out.writeUInt16LE(n ^ 0xffff, at + 3);
-}
-
-function storeInto(piece, out) {
-  const blocks = Math.max(1, Math.ceil(piece.length / BLOCK));
-  let at = HEADER.copy(out, 0);
-  for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-    const n = Math.min(BLOCK, piece.length - from);
-    blockHeader(out, at, n, i === blocks - 1);
-    at += 5 + piece.copy(out, at + 5, from, from + n);
-  }
-  out.writeUInt32LE(zlib.crc32(piece), at);
-  out.writeUInt32LE(piece.length >>> 0, at + 4);
-  return at + 8;
-}
-
-/** Copies piece bytes [from, to) out of a stored member into target. */
-function unstore(out, from, to, target) {
-  let t = 0;
-  while (from < to) {
-    const blockEnd = Math.min(to, (Math.floor(from / BLOCK) + 1) * BLOCK);
-    const at = storedOffset(from);
-    t += out.copy(target, t, at, at + (blockEnd - from));
-    from = blockEnd;
-  }
-  return target.subarray(0, t);
-}
-
-function gzipAsync(piece, level) {
-  return new Promise((resolve, reject) =>
-    zlib.gzip(piece, { level, chunkSize: piece.length + 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
-  );
-}
-
-function startJob(start) {
-  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;
-  const slotBytes = Buffer.from(start.slots);
-  const inputHash = createHash(digestAlgorithm);
-  const outputHash = createHash('sha256');
-  let inputSize = 0;
-  let outputSize = 0;
-  let failed = false;
-
-  const released = Array.from({ length: slotCount }, () => Promise.resolve());
-  const release = new Array(slotCount);
-  let nextSlot = 0;
-  let ready = Promise.resolve();
-  const sample = Buffer.allocUnsafe(SAMPLE);
-
-  async function takeSlot() {
-    const slot = nextSlot;
-    nextSlot = (nextSlot + 1) % slotCount;
-    await released[slot];
-    released[slot] = new Promise((r) => (release[slot] = r));
-    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };
-  }
-
-  function announce(slot, out, produced) {
-    ready = ready.then(async () => {
-      const length = await produced;
-      const member = out.subarray(0, length);
-      outputHash.update(member);
-      outputSize += length;
-      parentPort.postMessage({ type: 'member', job, slot, length });
-    });
-    ready.catch(() => undefined);
-  }
-
-  // A contiguous piece (stream input): stored, or deflated; pieceDone() frees its buffer.
-  async function emitPiece(piece, pieceDone) {
-    const { slot, out } = await takeSlot();
-    const s = sampleStart(piece.length);
-    if (level === 0 || (s >= 0 && incompressible(piece.subarray(s, s + SAMPLE)))) {
-      const length = storeInto(piece, out);
-      pieceDone();
-      announce(slot, out, Promise.resolve(length));
-      return;
-    }
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const length = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      pieceDone();
-      return length;
-    }));
-  }
-
-  const pieces = Array.from({ length: IN_FLIGHT + 1 }, () => ({ buffer: Buffer.allocUnsafe(PIECE), free: Promise.resolve() }));
-  let pieceIndex = 0;
-  let current = pieces[0];
-  let filled = 0;
-  let any = false;
-
-  async function nextPiece() {
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    filled = 0;
-    await current.free;
-  }
-
-  async function finishPiece(length) {
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    await emitPiece(p.buffer.subarray(0, length), done);
-    await nextPiece();
-  }
-
-  async function consume(data) {
-    inputHash.update(data);
-    inputSize += data.length;
-    while (data.length > 0) {
-      const n = data.copy(current.buffer, filled, 0, PIECE - filled);
-      filled += n;
-      data = data.subarray(n);
-      if (filled === PIECE) {
-        any = true;
-        await finishPiece(PIECE);
-      }
-    }
-  }
-
-  // After the last member has been announced: both digests and sizes.
-  async function done() {
-    await ready;
-    parentPort.postMessage({
-      type: 'done',
-      job,
-      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
-      inputSize,
-      digest: 'sha256:' + outputHash.digest('hex'),
-      size: outputSize,
-    });
-  }
-
-  async function finish() {
-    if (filled > 0 || !any) await finishPiece(filled);
-    await done();
-  }
-
-  // One piece of a file, read straight into a slot in stored layout.
-  async function filePiece(fd, position, length) {
-    const { slot, out } = await takeSlot();
-    const blocks = Math.max(1, Math.ceil(length / BLOCK));
-    let crc = 0;
-    let at = HEADER.copy(out, 0);
-    for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-      const n = Math.min(BLOCK, length - from);
-      blockHeader(out, at, n, i === blocks - 1);
-      for (let got = 0; got < n; ) {
-        const r = fs.readSync(fd, out, at + 5 + got, n - got, position + from + got);
-        if (r === 0) throw Object.assign(new Error(file.path + ' ended before the layer did'), { code: 'ETRUNCATED' });
-        got += r;
-      }
-      const data = out.subarray(at + 5, at + 5 + n);
-      inputHash.update(data);
-      crc = zlib.crc32(data, crc);
-      at += 5 + n;
-    }
-    inputSize += length;
-    const s = sampleStart(length);
-    if (level === 0 || (s >= 0 && incompressible(unstore(out, s, s + SAMPLE, sample)))) {
-      out.writeUInt32LE(crc >>> 0, at);
-      out.writeUInt32LE(length >>> 0, at + 4);
-      announce(slot, out, Promise.resolve(at + 8));
-      return;
-    }
-    // compressible: deflate a contiguous copy (the slot is rewritten with the deflated member)
-    await current.free;
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    const piece = unstore(out, 0, length, p.buffer);
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      done();
-      return n;
-    }));
-  }
-
-  async function readFile() {
-    const fd = fs.openSync(file.path, 'r');
-    try {
-      let position = file.offset;
-      let left = file.size;
-      do {
-        const length = Math.min(PIECE, left);
-        await filePiece(fd, position, length);
-        position += length;
-        left -= length;
-      } while (left > 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    await done();
-  }
-
-  function fail(e) {
-    if (failed) return;
-    failed = true;
-    parentPort.postMessage({ type: 'error', job, message: String((e && e.message) || e), code: e && e.code });
-  }
-
-  let inbox = Promise.resolve();
-  const handlers = {
-    release(m) {
-      const r = release[m.slot];
-      if (r) r();
-    },
-    data(m) {
-      inbox = inbox.then(async () => {
-        const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
-        await consume(chunk);
-        parentPort.postMessage({ type: 'ack', job, bytes: chunk.length });
-      });
-      inbox.catch(fail);
-    },
-    end() {
-      inbox = inbox.then(finish);
-      inbox.catch(fail);
-    },
-  };
-  if (file) readFile().catch(fail);
-  return handlers;
-}
-
-let active;
-parentPort.on('message', (m) => {
-  if (m.type === 'start') {
-    active = { job: m.job, handlers: startJob(m) };
-  } else if (active && m.job === active.job) {
-    active.handlers[m.type](m);
-  }
-});
-`;
 
 // packages/oci/src/push/compress.ts
 var pieceBytes = 1024 * 1024;
@@ -43178,7 +43291,12 @@ async function acquire() {
   }
   if (running < poolSize) {
     running++;
-    return new import_node_worker_threads.Worker(compressWorkerSource, { eval: true });
+    try {
+      return new import_node_worker_threads.Worker(await loadWorkerProgram(), { eval: true });
+    } catch (e) {
+      running--;
+      throw e;
+    }
   }
   return new Promise((resolve3) => waiting.push(resolve3));
 }
@@ -43226,13 +43344,20 @@ async function withCompressor(fn) {
 function compressLayer(input, level, sink) {
   return withCompressor((compress) => compress(input, level, sink));
 }
-function workerError(m, reading) {
-  if (reading && m.code && /^E[A-Z]+$/.test(m.code)) {
+function workerError(m, input) {
+  const layer = input.what ?? "a layer";
+  if ("file" in input && m.code && /^E[A-Z]+$/.test(m.code)) {
     return new UserError(
-      `cannot read ${reading}: ${m.message}; check that the archive is complete and readable (re-export it with docker save), then push again`
+      `cannot read ${layer} in ${input.file.path}: ${m.message}; check that the archive is complete and readable (re-export it with docker save), then push again`
     );
   }
-  return Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
+  return Object.assign(
+    new Error(`compressing ${layer} failed: ${m.message}`),
+    m.code ? { code: m.code } : {}
+  );
+}
+function post(worker, m, transfer) {
+  worker.postMessage(m, transfer);
 }
 async function runJob(worker, input, level, sink, ended) {
   const job = ++jobs;
@@ -43258,7 +43383,7 @@ async function runJob(worker, input, level, sink, ended) {
         if (m.job !== job) return;
         switch (m.type) {
           case "member":
-            emitted = emitted.then(() => sink(Buffer.from(slots, m.slot * slotSize, m.length))).then(() => worker.postMessage({ type: "release", job, slot: m.slot }));
+            emitted = emitted.then(() => sink(Buffer.from(slots, m.slot * slotSize, m.length))).then(() => post(worker, { type: "release", job, slot: m.slot }));
             emitted.catch(fail3);
             break;
           case "ack":
@@ -43272,40 +43397,41 @@ async function runJob(worker, input, level, sink, ended) {
             }, fail3);
             break;
           case "error":
-            fail3(
-              workerError(m, file && "what" in input ? `${input.what} in ${file.path}` : void 0)
-            );
+            fail3(workerError(m, input));
             break;
         }
       };
-      onError = fail3;
-      onExit = (code2) => fail3(new Error(`the compression worker stopped (exit ${code2})`));
+      onError = (e) => fail3(workerError({ message: e instanceof Error ? e.message : String(e) }, input));
+      onExit = (code2) => fail3(
+        new Error(`the compression worker stopped (exit ${code2}) on ${input.what ?? "a layer"}`)
+      );
       worker.on("message", onMessage);
       worker.on("error", onError);
       worker.on("exit", onExit);
-      worker.postMessage({
+      const start = {
         type: "start",
         job,
         level,
         slots,
         slotSize,
         slotCount,
-        digestAlgorithm: file && "digest" in input ? input.digest.split(":")[0] : "sha256",
+        digestAlgorithm: "digest" in input && input.digest.split(":")[0] || "sha256",
         ...file ? { file } : {}
-      });
+      };
+      post(worker, start);
       if (!stream) return;
       void (async () => {
         for await (const chunk of stream) {
           if (settled) return;
           const data = new Uint8Array(chunk);
           inFlight += data.length;
-          worker.postMessage({ type: "data", job, chunk: data }, [data.buffer]);
+          post(worker, { type: "data", job, chunk: data }, [data.buffer]);
           while (inFlight >= inputWindow && !settled) {
             await new Promise((r) => wake = r);
             wake = void 0;
           }
         }
-        if (!settled) worker.postMessage({ type: "end", job });
+        if (!settled) post(worker, { type: "end", job });
       })().catch(fail3);
     });
     clean = true;
@@ -43333,9 +43459,9 @@ async function runJob(worker, input, level, sink, ended) {
   }
 }
 async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
-  const path = (0, import_node_path6.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
+  const path = (0, import_node_path7.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
   const progress = throttledProgress(onProgress, { operation: "compress", digest: sourceDigest });
-  const out = (0, import_node_fs3.createWriteStream)(path);
+  const out = (0, import_node_fs4.createWriteStream)(path);
   const closed = new Promise((resolve3, reject) => {
     out.on("close", resolve3);
     out.on("error", reject);
@@ -43355,16 +43481,16 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   out.end();
   await closed;
   progress.finish();
-  return { path, ...compressed, open: () => (0, import_node_fs3.createReadStream)(path, { highWaterMark: 1 << 20 }) };
+  return { path, ...compressed, open: () => (0, import_node_fs4.createReadStream)(path, { highWaterMark: 1 << 20 }) };
 }
 
 // packages/oci/src/push/layer-cache.ts
-var import_promises7 = require("node:fs/promises");
+var import_promises8 = require("node:fs/promises");
 var import_node_os4 = require("node:os");
-var import_node_path7 = require("node:path");
+var import_node_path8 = require("node:path");
 function layerCachePath(env = process.env) {
-  return (0, import_node_path7.join)(
-    env.XDG_CACHE_HOME || (0, import_node_path7.join)((0, import_node_os4.homedir)(), ".cache"),
+  return (0, import_node_path8.join)(
+    env.XDG_CACHE_HOME || (0, import_node_path8.join)((0, import_node_os4.homedir)(), ".cache"),
     "talos-kmod",
     "compressed-layers.json"
   );
@@ -43372,7 +43498,7 @@ function layerCachePath(env = process.env) {
 var maxEntries = 2e3;
 async function loadLayerCache(path = layerCachePath()) {
   try {
-    const parsed = JSON.parse(await (0, import_promises7.readFile)(path, "utf8"));
+    const parsed = JSON.parse(await (0, import_promises8.readFile)(path, "utf8"));
     return new Map(
       Object.entries(parsed).filter(
         ([, v2]) => typeof v2?.digest === "string" && typeof v2.size === "number"
@@ -43385,10 +43511,10 @@ async function loadLayerCache(path = layerCachePath()) {
 async function saveLayerCache(cache, path = layerCachePath()) {
   const entries = [...cache.entries()].slice(-maxEntries);
   try {
-    await (0, import_promises7.mkdir)((0, import_node_path7.dirname)(path), { recursive: true });
+    await (0, import_promises8.mkdir)((0, import_node_path8.dirname)(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
-    await (0, import_promises7.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
-    await (0, import_promises7.rename)(tmp, path);
+    await (0, import_promises8.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
+    await (0, import_promises8.rename)(tmp, path);
   } catch {
   }
 }
@@ -43417,6 +43543,7 @@ async function runLimited(n, tasks) {
 }
 
 // packages/oci/src/push/push.ts
+var defaultGzipLevel = 4;
 function byDigest(ref, digest) {
   return makeReference(ref.registry, ref.repository, void 0, digest);
 }
@@ -43458,7 +43585,7 @@ async function ensureBlob(ctx, d, open5, origin, trusted = false) {
 }
 async function pushCompressed(ctx, image, i, mediaType) {
   const layer = image.layers[i];
-  const level = ctx.options.gzipLevel ?? 6;
+  const level = ctx.options.gzipLevel ?? defaultGzipLevel;
   const key = layerCacheKey(layer.digest, level);
   const cache = await ctx.layerCache();
   const known = cache?.get(key);
@@ -43475,7 +43602,7 @@ async function pushCompressed(ctx, image, i, mediaType) {
   }
   const input = async () => {
     const file = image.layerFile?.(i);
-    return file ? { file, digest: layer.digest, size: layer.size, what: `layer ${i} (${layer.digest})` } : { stream: await image.openLayer(i) };
+    return file ? { file, digest: layer.digest, size: layer.size, what: `layer ${i} (${layer.digest})` } : { stream: await image.openLayer(i), what: `layer ${i} (${layer.digest})` };
   };
   const transport = transportOrUndefined(ctx.client);
   if (!transport) {
@@ -43488,7 +43615,7 @@ async function pushCompressed(ctx, image, i, mediaType) {
     );
     const d = { ...layer, mediaType, digest: compressed.digest, size: compressed.size };
     await ensureBlob(ctx, d, compressed.open, void 0, true);
-    await (0, import_promises8.rm)(compressed.path, { force: true });
+    await (0, import_promises9.rm)(compressed.path, { force: true });
     return d;
   }
   const progress = throttledProgress(ctx.options.onProgress, {
@@ -43525,7 +43652,7 @@ async function pushImageBlobs(ctx, image) {
   });
   const config = image.configDescriptor;
   tasks.unshift(async () => {
-    await ensureBlob(ctx, config, () => import_node_stream8.Readable.from([image.configBytes]), image.origin);
+    await ensureBlob(ctx, config, () => import_node_stream9.Readable.from([image.configBytes]), image.origin);
   });
   await runLimited(ctx.options.concurrency ?? 4, tasks);
   if (!changed) return { bytes: image.manifestBytes, mediaType: image.mediaType };
@@ -43578,14 +43705,14 @@ async function withContext(dest, options, fn) {
     client,
     dest: destRef,
     options,
-    tempDir: async () => dir ??= await (0, import_promises8.mkdtemp)((0, import_node_path8.join)((0, import_node_os5.tmpdir)(), "talos-kmod-push-")),
+    tempDir: async () => (dir ??= await createTempDir("talos-kmod-push-")).path,
     stats: { uploadedBlobs: 0, skippedBlobs: 0, uploadedBytes: 0, mountedBlobs: 0 }
   };
   try {
     return await fn(ctx);
   } finally {
     if (ctx.cacheChanged && cachePath && cache) await saveLayerCache(await cache, cachePath);
-    if (dir) await (0, import_promises8.rm)(dir, { recursive: true, force: true });
+    if (dir) await dir.remove();
     if (!options.client) await client.close();
   }
 }
@@ -43672,7 +43799,6 @@ async function pushIndex(dest, manifests, options = {}) {
 var import_node_path9 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
-var maxMetaSize = 1024 * 1024;
 async function readTarStream(input, visitor, what) {
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
@@ -43697,16 +43823,19 @@ async function readTarStream(input, visitor, what) {
   };
   const onHeader = () => {
     let raw2;
+    let h;
+    const at = position - blockSize;
     try {
       raw2 = decodeHeader(headerBuf);
-    } catch {
-      throw new Error(`${what}: corrupt tar header at byte ${position - blockSize}`);
+      if (raw2 && !isMetaType(raw2.type)) h = applyMeta(raw2, meta);
+    } catch (e) {
+      throw new Error(`${what}: corrupt tar header at byte ${at} (${e.message})`);
     }
     if (!raw2) {
       ended = true;
       return;
     }
-    if (raw2.type === "pax-header" || raw2.type === "gnu-long-name" || raw2.type === "gnu-long-link" || raw2.type === "pax-global") {
+    if (!h) {
       if (raw2.type === "pax-global") {
         skip = raw2.size + padding(raw2.size);
         return;
@@ -43720,7 +43849,6 @@ async function readTarStream(input, visitor, what) {
       if (raw2.size === 0) return finishCollect();
       return;
     }
-    const h = applyMeta(raw2, meta);
     meta = {};
     const contentSize = h.type === "file" ? h.size : raw2.size;
     const wanted = visitor.wants(h);
@@ -43772,7 +43900,7 @@ async function readTarStream(input, visitor, what) {
 }
 
 // packages/oci/src/files/walk.ts
-var import_node_stream9 = require("node:stream");
+var import_node_stream10 = require("node:stream");
 
 // packages/oci/src/files/feed.ts
 function feed(source, sink, options) {
@@ -43928,7 +44056,7 @@ function prefetch(stream, limit) {
 async function openLayerContent(image, index) {
   const raw2 = await image.openLayer(index);
   const head2 = await peek(raw2);
-  if (!head2) return prefetch(import_node_stream9.Readable.from([]), 1);
+  if (!head2) return prefetch(import_node_stream10.Readable.from([]), 1);
   const compression = sniffCompression(head2);
   if (compression === "none") return prefetch(raw2, prefetchBytes);
   const { stream, consumesInputOnWrite } = decompressor(compression);
@@ -44033,7 +44161,7 @@ async function walkImageFileChunks(image, options) {
 }
 
 // packages/talos/src/make/makefile.ts
-var import_promises9 = require("node:fs/promises");
+var import_promises10 = require("node:fs/promises");
 var import_node_path10 = require("node:path");
 var assignment = /^([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|::=|:=|\+=|=)\s*(.*)$/;
 function parseMakefile(text) {
@@ -44075,7 +44203,7 @@ function makeVariable(info2, name) {
 async function readMakefile(dir, what) {
   const path = (0, import_node_path10.join)(dir, "Makefile");
   try {
-    return parseMakefile(await (0, import_promises9.readFile)(path, "utf8"));
+    return parseMakefile(await (0, import_promises10.readFile)(path, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
       throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
@@ -44219,7 +44347,8 @@ function buildImagerArgs(inputs) {
   }
   for (const arg of inputs.extraKernelArgs) {
     assertMakeValue("input 'extra-kernel-args'", arg);
-    args.push("--extra-kernel-arg", arg);
+    if (arg.startsWith("-")) args.push(`--extra-kernel-arg=${arg}`);
+    else args.push("--extra-kernel-arg", arg);
   }
   if (inputs.insecure) args.push("--insecure");
   return args;
@@ -44550,7 +44679,7 @@ function validateBuildInstallerOptions(options, newUuid) {
   const absoluteTalosDir = talosDir ? (0, import_node_path12.resolve)(talosDir) : void 0;
   if (absoluteTalosDir) {
     assertMakeValue("input 'talos-dir'", absoluteTalosDir);
-    if (!(0, import_node_fs4.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
+    if (!(0, import_node_fs5.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
       throw new UserError(
         `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`
       );
@@ -44579,9 +44708,9 @@ function validateBuildInstallerOptions(options, newUuid) {
   for (const e of options.extensionImages) checkReference("input 'extension-images'", e);
   for (const a of options.extraKernelArgs) {
     assertMakeValue("input 'extra-kernel-args'", a);
-    if (a.startsWith("-")) {
+    if (a.startsWith("-") && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
       throw new UserError(
-        `input 'extra-kernel-args' has '${a}', which starts with '-': give kernel arguments such as console=ttyS0, one per line`
+        `input 'extra-kernel-args' has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`
       );
     }
   }
@@ -44661,15 +44790,15 @@ function parsePlatforms(items) {
 }
 
 // packages/pipeline/src/shared/docker-credentials.ts
-var import_promises10 = require("node:fs/promises");
-var import_node_os6 = require("node:os");
+var import_promises11 = require("node:fs/promises");
+var import_node_os5 = require("node:os");
 var import_node_path13 = require("node:path");
 async function withDockerCredentials(env, registries, credentials, logger, fn) {
   if (!credentials) return fn(env);
-  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path13.join)(env.HOME ?? (0, import_node_os6.homedir)(), ".docker");
+  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path13.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
   let config = {};
   try {
-    config = JSON.parse(await (0, import_promises10.readFile)((0, import_node_path13.join)(userDir, "config.json"), "utf8"));
+    config = JSON.parse(await (0, import_promises11.readFile)((0, import_node_path13.join)(userDir, "config.json"), "utf8"));
   } catch {
     config = {};
   }
@@ -44687,10 +44816,10 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  await (0, import_promises10.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os6.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises10.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os6.tmpdir)(), "talos-kmod-docker-config-"));
+  await (0, import_promises11.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises11.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
   try {
-    await (0, import_promises10.writeFile)(
+    await (0, import_promises11.writeFile)(
       (0, import_node_path13.join)(dir, "config.json"),
       JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
       { mode: 384 }
@@ -44701,7 +44830,7 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
       BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path13.join)(userDir, "buildx")
     });
   } finally {
-    await (0, import_promises10.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises11.rm)(dir, { recursive: true, force: true });
   }
 }
 
@@ -44767,8 +44896,8 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 }
 
 // packages/pipeline/src/build-installer/produce.ts
-var import_node_fs6 = require("node:fs");
-var import_node_os7 = require("node:os");
+var import_node_fs7 = require("node:fs");
+var import_node_os6 = require("node:os");
 var import_node_path15 = require("node:path");
 
 // packages/pipeline/src/shared/preflight.ts
@@ -44871,10 +45000,10 @@ function needsInsecure(refs, insecureRegistries) {
 }
 
 // packages/pipeline/src/build-installer/run-imager.ts
-var import_node_fs5 = require("node:fs");
+var import_node_fs6 = require("node:fs");
 var import_node_path14 = require("node:path");
 function requireTarball(path, arch2, how) {
-  if (!(0, import_node_fs5.existsSync)(path) || !(0, import_node_fs5.statSync)(path).isFile()) {
+  if (!(0, import_node_fs6.existsSync)(path) || !(0, import_node_fs6.statSync)(path).isFile()) {
     throw new UserError(
       `the imager did not write ${path} for ${arch2}: ${how} finished without it. Check the imager output above (older talos Makefiles ignore a failed platform but the last), and that the imager was built for ${arch2} (INSTALLER_ARCH).`
     );
@@ -44883,7 +45012,7 @@ function requireTarball(path, arch2, how) {
 }
 async function runImagerWithMake(input, deps) {
   for (const arch2 of input.arches)
-    (0, import_node_fs5.rmSync)(installerTarballPath(input.talosDir, arch2), { force: true });
+    (0, import_node_fs6.rmSync)(installerTarballPath(input.talosDir, arch2), { force: true });
   const args = imageInstallerMakeArgs({
     ...input.target,
     imagerArgs: buildImagerArgs(input.imager)
@@ -44907,12 +45036,12 @@ async function runImagerWithMake(input, deps) {
   return out;
 }
 async function runImagerWithDocker(input, deps) {
-  (0, import_node_fs5.mkdirSync)(input.outDir, { recursive: true });
+  (0, import_node_fs6.mkdirSync)(input.outDir, { recursive: true });
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
     const path = (0, import_node_path14.join)(input.outDir, installerTarballName(arch2));
-    (0, import_node_fs5.rmSync)(path, { force: true });
+    (0, import_node_fs6.rmSync)(path, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
       imagerImage: input.imagerImage,
@@ -44983,7 +45112,7 @@ async function produceTarballs(v2, pinned, deps) {
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
-  const outDir = v2.outDir ?? (0, import_node_fs6.mkdtempSync)((0, import_node_path15.join)((0, import_node_os7.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path15.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps
@@ -44992,23 +45121,24 @@ async function produceTarballs(v2, pinned, deps) {
 }
 
 // packages/pipeline/src/build-installer/summary.ts
-var code = (s) => `\`${s}\``;
+var code = (s) => markdownCode(s, { inTable: true });
 function installerSummary(s) {
   const rows = Object.entries(s.installerImages).map(
     ([arch2, ref]) => `| linux/${arch2} | ${code(ref)} | ${s.layouts[arch2] ?? ""} |`
   );
+  const inline = (x) => markdownCode(x);
   const inputs = [
-    `- imager: ${code(s.imagerImage)}${s.mode === "talos-dir" ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ""}`,
-    `- installer-base: ${code(s.installerBaseImage)}`,
-    ...s.kernelImage ? [`- kernel: ${code(s.kernelImage)}`] : [],
-    ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${code(e)}`) : ["- extensions: none"],
-    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(code).join(" ")}`] : []
+    `- imager: ${inline(s.imagerImage)}${s.mode === "talos-dir" ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ""}`,
+    `- installer-base: ${inline(s.installerBaseImage)}`,
+    ...s.kernelImage ? [`- kernel: ${inline(s.kernelImage)}`] : [],
+    ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${inline(e)}`) : ["- extensions: none"],
+    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : []
   ];
   const ttl = s.ttlSeconds !== void 0 ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, ""] : [];
   return [
     "## Talos installer",
     "",
-    `Installer: ${code(s.installerImage)}`,
+    `Installer: ${inline(s.installerImage)}`,
     "",
     "| platform | image | boot assets |",
     "|---|---|---|",
@@ -45021,9 +45151,7 @@ function installerSummary(s) {
     ...ttl,
     "Upgrade a node with it:",
     "",
-    "```sh",
-    `talosctl upgrade --nodes <node> --image ${s.installerImage}`,
-    "```",
+    ...markdownFence([`talosctl upgrade --nodes <node> --image ${s.installerImage}`], "sh"),
     ""
   ].join("\n");
 }
@@ -45159,10 +45287,10 @@ function readSecret(name) {
 }
 function readList(name, options = {}) {
   const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
   if (options.required && items.length === 0) {
     throw new UserError(
-      `input '${name}' needs at least one item (one per line or comma-separated)`
+      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
     );
   }
   return items;
@@ -45251,7 +45379,7 @@ function readInputs() {
     ...baseInstallerImage ? { baseInstallerImage } : {},
     ...kernelImage ? { kernelImage } : {},
     extensionImages: readList("extension-images"),
-    extraKernelArgs: readList("extra-kernel-args"),
+    extraKernelArgs: readList("extra-kernel-args", { lines: true }),
     registry: readString2("registry") ?? "ghcr.io",
     username,
     platforms: platforms.length > 0 ? platforms : ["linux/amd64"],

@@ -34,7 +34,7 @@ function readInputs(): BuildInstallerOptions {
     ...(baseInstallerImage ? { baseInstallerImage } : {}),
     ...(kernelImage ? { kernelImage } : {}),
     extensionImages: readList('extension-images'),
-    extraKernelArgs: readList('extra-kernel-args'),
+    extraKernelArgs: readList('extra-kernel-args', { lines: true }),
     registry: readString('registry') ?? 'ghcr.io',
     username,
     platforms: platforms.length > 0 ? platforms : ['linux/amd64'],

@@ -1,6 +1,6 @@
 /**
  * Reading action inputs: every reader validates up front and throws a `UserError` naming the input
- * and the value (house style 5). Input names are literal strings at the call sites, so the contract
+ * and the value. Input names are literal strings at the call sites, so the contract
  * test can compare them with each `action.yml`.
  */
 import * as core from '@actions/core';
@@ -30,7 +30,7 @@ export function readRequired(name: string): string {
   return raw(name, { required: true });
 }
 
-/** A secret input: masked in the log as soon as it is read (house style 12). */
+/** A secret input: masked in the log as soon as it is read. */
 export function readSecret(name: string): string | undefined {
   const value = raw(name);
   if (value !== '') core.setSecret(value);
@@ -48,19 +48,20 @@ export function readBoolean(name: string, fallback: boolean): boolean {
 
 /**
  * A list input: one item per line or comma-separated; blank lines and `#` comments are dropped
- * (the format docker/build-push-action accepts).
+ * (the format docker/build-push-action accepts). `lines: true` splits on new lines only, for
+ * items that may hold commas (kernel arguments such as `console=ttyS0,115200n8`).
  */
-export function readList(name: string, options: InputOptions = {}): string[] {
+export function readList(name: string, options: InputOptions & { lines?: boolean } = {}): string[] {
   const value = raw(name, options);
   const items = value
     .split(/\r?\n/)
     .map((line) => line.replace(/(^|\s)#.*$/, ''))
-    .flatMap((line) => line.split(','))
+    .flatMap((line) => (options.lines ? [line] : line.split(',')))
     .map((item) => item.trim())
     .filter((item) => item !== '');
   if (options.required && items.length === 0) {
     throw new UserError(
-      `input '${name}' needs at least one item (one per line or comma-separated)`,
+      `input '${name}' needs at least one item (${options.lines ? 'one per line' : 'one per line or comma-separated'})`,
     );
   }
   return items;

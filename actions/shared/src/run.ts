@@ -1,5 +1,5 @@
 /**
- * The one place an action turns a thrown value into a failed step (house style 7): a `UserError`
+ * The one place an action turns a thrown value into a failed step: a `UserError`
  * prints as is with its details; anything else is reported as unexpected, stack at debug level.
  */
 import * as core from '@actions/core';

@@ -1,4 +1,4 @@
-/** Job summary writing that never fails the job (house style 10: optional work only warns). */
+/** Job summary writing that never fails the job (optional work only warns). */
 import * as core from '@actions/core';
 import { describeError } from '@talos-kmod/common';
 

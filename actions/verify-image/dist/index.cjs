@@ -4086,7 +4086,7 @@ var require_webidl = __commonJS({
 var require_util2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
@@ -4774,7 +4774,7 @@ var require_util2 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform3 {
+    var InflateStream = class extends Transform4 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -11263,13 +11263,13 @@ var require_pluralizer = __commonJS({
 var require_pending_interceptors_formatter = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform3({
+        this.transform = new Transform4({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -18320,7 +18320,7 @@ var require_eventsource_stream = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util8();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -18370,7 +18370,7 @@ var require_eventsource_stream = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform3 {
+    var EventSourceStream = class extends Transform4 {
       /**
        * @type {eventSourceSettings}
        */
@@ -42450,7 +42450,7 @@ var require_webidl2 = __commonJS({
 var require_util10 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var zlib2 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants8();
     var { getGlobalOrigin } = require_global3();
@@ -43138,7 +43138,7 @@ var require_util10 = __commonJS({
       contentRange += isomorphicEncode(`${fullLength}`);
       return contentRange;
     }
-    var InflateStream = class extends Transform3 {
+    var InflateStream = class extends Transform4 {
       #zlibOptions;
       /** @param {zlib.ZlibOptions} [zlibOptions] */
       constructor(zlibOptions) {
@@ -49627,13 +49627,13 @@ var require_pluralizer2 = __commonJS({
 var require_pending_interceptors_formatter2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/mock/pending-interceptors-formatter.js"(exports2, module2) {
     "use strict";
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { Console } = require("node:console");
     var PERSISTENT = process.versions.icu ? "\u2705" : "Y ";
     var NOT_PERSISTENT = process.versions.icu ? "\u274C" : "N ";
     module2.exports = class PendingInterceptorsFormatter {
       constructor({ disableColors } = {}) {
-        this.transform = new Transform3({
+        this.transform = new Transform4({
           transform(chunk, _enc, cb) {
             cb(null, chunk);
           }
@@ -56684,7 +56684,7 @@ var require_eventsource_stream2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/web/eventsource/eventsource-stream.js"(exports2, module2) {
     "use strict";
     var buffer = require("node:buffer");
-    var { Transform: Transform3 } = require("node:stream");
+    var { Transform: Transform4 } = require("node:stream");
     var { isASCIINumber, isValidLastEventId } = require_util16();
     var BOM = [239, 187, 191];
     var LF = 10;
@@ -56734,7 +56734,7 @@ var require_eventsource_stream2 = __commonJS({
       error2.aborted = false;
       return error2;
     }
-    var EventSourceStream = class extends Transform3 {
+    var EventSourceStream = class extends Transform4 {
       /**
        * @type {eventSourceSettings}
        */
@@ -58824,7 +58824,9 @@ function redactUrl(url) {
 var secretPatterns = [
   /(authorization:\s*(?:basic|bearer)\s+)\S+/gi,
   /("?(?:password|token|access_token|refresh_token|identitytoken|auth|secret)"?\s*[:=]\s*"?)[^"\s,}]+/gi,
-  /(\/\/)[^/\s:@]+:[^/\s@]+@/g
+  /(\/\/)[^/\s:@]+:[^/\s@]+@/g,
+  // the query of any URL: presigned storage URLs carry their signature there (X-Amz-Signature…)
+  /(\bhttps?:\/\/[^\s?#"'<>]*\?)[^\s#"'<>]+?(?=[:.,;)]*(?:[\s#"'<>]|$))/gi
 ];
 function redactText(text) {
   return secretPatterns.reduce((acc, re) => acc.replace(re, "$1***"), text);
@@ -58891,6 +58893,73 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => 
   child.stdin.end(options.input ?? "");
 });
 
+// packages/common/src/temp-dir.ts
+var import_node_fs = require("node:fs");
+var import_promises = require("node:fs/promises");
+var import_node_os = require("node:os");
+var import_node_path = require("node:path");
+var live = /* @__PURE__ */ new Set();
+var signals = ["SIGINT", "SIGTERM", "SIGHUP"];
+function onSignal(signal) {
+  for (const dir of live) {
+    try {
+      (0, import_node_fs.rmSync)(dir, { recursive: true, force: true });
+    } catch {
+    }
+  }
+  live.clear();
+  uninstall();
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+function install() {
+  for (const s of signals) process.on(s, onSignal);
+}
+function uninstall() {
+  for (const s of signals) process.off(s, onSignal);
+}
+function tempRoot(env = process.env) {
+  return env.RUNNER_TEMP || (0, import_node_os.tmpdir)();
+}
+async function createTempDir(prefix, env = process.env) {
+  const root = tempRoot(env);
+  await (0, import_promises.mkdir)(root, { recursive: true });
+  const path2 = await (0, import_promises.mkdtemp)((0, import_node_path.join)(root, prefix));
+  if (live.size === 0) install();
+  live.add(path2);
+  return {
+    path: path2,
+    async remove() {
+      if (!live.delete(path2)) return;
+      if (live.size === 0) uninstall();
+      await (0, import_promises.rm)(path2, { recursive: true, force: true });
+    }
+  };
+}
+
+// packages/common/src/markdown.ts
+var named = { "\n": "\\n", "\r": "\\r", "	": "\\t" };
+var invisible = /[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+function visibleControls(s) {
+  return s.replace(
+    invisible,
+    (c) => named[c] ?? `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`
+  );
+}
+var inline = /[\\`*_[\]|~$]/g;
+var blockStart = /^(\s*)([#>+\-=]|\d+[.)])/;
+function markdownText(s) {
+  return visibleControls(s).replace(inline, (c) => `\\${c}`).replace(blockStart, (m) => `${m.slice(0, -1)}\\${m.slice(-1)}`).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/@/g, "@&#8203;").replace(/\b(https?|ftp)(:\/\/)/gi, "$1&#8203;$2").replace(/\b(www)\./gi, "$1&#8203;.");
+}
+function markdownCode(s, options = {}) {
+  if (s === "") return "";
+  const shown = visibleControls(s);
+  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const fence = "`".repeat(longest + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
+  return `${fence}${pad}${text}${pad}${fence}`;
+}
+
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -58931,6 +59000,15 @@ function isLoopbackHost(host) {
   if ((0, import_node_net.isIP)(bare) === 4) return bare.startsWith("127.");
   if ((0, import_node_net.isIP)(bare) === 6) return bare === "::1" || bare === "0:0:0:0:0:0:0:1";
   return false;
+}
+function sameSite(a, b) {
+  const x = a.toLowerCase().replace(/^\[|\]$/g, "");
+  const y = b.toLowerCase().replace(/^\[|\]$/g, "");
+  if (x === y) return true;
+  const ip = /^[\d.]+$|:/;
+  if (ip.test(x) || ip.test(y)) return false;
+  const site = (h) => h.split(".").slice(-2).join(".");
+  return site(x) === site(y);
 }
 
 // packages/oci/src/reference/reference.ts
@@ -59375,6 +59453,33 @@ var http = __toESM(require("node:http"), 1);
 var https = __toESM(require("node:https"), 1);
 var import_node_tls = require("node:tls");
 
+// packages/oci/src/transport/limits.ts
+var maxManifestBytes = 4 * 1024 * 1024;
+var maxConfigBytes = 8 * 1024 * 1024;
+var maxTokenBytes = 1024 * 1024;
+var maxTagListBytes = 8 * 1024 * 1024;
+var maxErrorBodyBytes = 8 * 1024;
+var defaultTimeouts = { connectMs: 3e4, requestMs: 6e4, idleMs: 12e4 };
+function resolveTimeouts(partial) {
+  const t = { ...defaultTimeouts, ...partial };
+  for (const [k, v2] of Object.entries(t)) {
+    if (!Number.isFinite(v2) || v2 <= 0) {
+      throw new RangeError(
+        `registry timeout ${k} must be a positive number of milliseconds, not ${v2}`
+      );
+    }
+  }
+  return t;
+}
+function timeoutError(message) {
+  return Object.assign(new Error(message), { code: "ETIMEDOUT" });
+}
+function formatLimit(bytes) {
+  if (bytes >= 1024 * 1024 && bytes % (1024 * 1024) === 0) return `${bytes / 1024 / 1024} MiB`;
+  if (bytes >= 1024 && bytes % 1024 === 0) return `${bytes / 1024} KiB`;
+  return `${bytes} bytes`;
+}
+
 // packages/oci/src/transport/plain-get.ts
 var net = __toESM(require("node:net"), 1);
 var import_node_stream3 = require("node:stream");
@@ -59575,6 +59680,7 @@ function framingOf(head2) {
 function plainGet(url, headers, options = {}) {
   const pool = options.pool ?? layerPieces;
   const timeoutMs = options.timeoutMs ?? 12e4;
+  const deadlineMs = options.deadlineMs ?? 6e4;
   const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
@@ -59634,6 +59740,7 @@ function plainGet(url, headers, options = {}) {
       socket.destroy();
     };
     const fail3 = (e) => {
+      clearTimeout(deadline);
       if (finished) return;
       finished = true;
       socket.destroy();
@@ -59655,6 +59762,7 @@ function plainGet(url, headers, options = {}) {
           raw2 += parsed2.length;
           if (parsed2.status >= 100 && parsed2.status < 200) continue;
           head2 = parsed2;
+          clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed2));
           bodyStart = dataEnd = raw2;
           resolve4({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
@@ -59687,6 +59795,16 @@ function plainGet(url, headers, options = {}) {
       onread: { buffer: () => piece.subarray(filled), callback: onRead }
     });
     socket.setNoDelay(true);
+    const deadline = setTimeout(
+      () => fail3(
+        networkError(
+          `${url.host} sent no answer within ${deadlineMs / 1e3} s of the request`,
+          "ETIMEDOUT"
+        )
+      ),
+      deadlineMs
+    );
+    deadline.unref();
     socket.setTimeout(
       timeoutMs,
       () => fail3(networkError(`no data from ${url.host} for ${timeoutMs / 1e3} s`, "ETIMEDOUT"))
@@ -59706,7 +59824,6 @@ function plainGet(url, headers, options = {}) {
 }
 
 // packages/oci/src/transport/http.ts
-var requestTimeoutMs = 12e4;
 function createAgents(ca) {
   const common = { keepAlive: true, keepAliveMsecs: 1e4, scheduling: "lifo" };
   const plain = new http.Agent(common);
@@ -59733,16 +59850,26 @@ function createAgents(ca) {
 }
 function send(agent, method, url, headers, body, options = {}) {
   const u = new URL(url);
+  const deadlineMs = options.deadlineMs ?? defaultTimeouts.requestMs;
+  const idleMs = options.idleMs ?? defaultTimeouts.idleMs;
   if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
-    return plainGet(u, headers, { timeoutMs: requestTimeoutMs });
+    return plainGet(u, headers, { timeoutMs: idleMs, deadlineMs });
   }
   return new Promise((resolve4, reject) => {
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
+    let deadline;
     const req = (secure ? https : http).request(
       u,
-      { method, headers, agent: secure ? agent.https : agent.http, timeout: requestTimeoutMs },
+      {
+        method,
+        headers,
+        agent: secure ? agent.https : agent.http,
+        timeout: idleMs,
+        ...options.signal ? { signal: options.signal } : {}
+      },
       (res) => {
+        clearTimeout(deadline);
         const stop = () => {
           if (sending) req.destroy(new Error("the registry answered before the upload was sent"));
         };
@@ -59751,15 +59878,23 @@ function send(agent, method, url, headers, body, options = {}) {
         resolve4({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       }
     );
-    req.on("error", reject);
+    req.on("error", (e) => {
+      clearTimeout(deadline);
+      reject(e);
+    });
     req.on(
       "timeout",
-      () => req.destroy(
-        Object.assign(new Error(`no answer within ${requestTimeoutMs / 1e3} s`), {
-          code: "ETIMEDOUT"
-        })
-      )
+      () => req.destroy(timeoutError(`no data from ${u.host} for ${idleMs / 1e3} s`))
     );
+    req.on("finish", () => {
+      deadline = setTimeout(
+        () => req.destroy(
+          timeoutError(`${u.host} sent no answer within ${deadlineMs / 1e3} s of the request`)
+        ),
+        deadlineMs
+      );
+      deadline.unref();
+    });
     if (body === void 0 || typeof body === "string" || Buffer.isBuffer(body)) {
       req.end(body);
       return;
@@ -59786,25 +59921,83 @@ function header(res, name) {
   const v2 = res.headers[name.toLowerCase()];
   return Array.isArray(v2) ? v2[0] : v2;
 }
-async function readBytes(res) {
+var ResponseTooLargeError = class extends UserError {
+  constructor(url, limit, what) {
+    super(
+      `${new URL(url).host} sent more than ${formatLimit(limit)} for ${what} (the limit for ${what}): the registry is misbehaving or the address is not a registry; check the image reference`
+    );
+    this.url = url;
+    this.limit = limit;
+  }
+  url;
+  limit;
+};
+async function readBytes(res, limits) {
   const chunks = [];
-  for await (const chunk of res.body) chunks.push(chunk);
+  let total = 0;
+  const deadlineMs = limits.deadlineMs ?? defaultTimeouts.requestMs;
+  const timer = setTimeout(
+    () => res.body.destroy(
+      timeoutError(
+        `${redactUrl(res.url)} did not send ${limits.what} in full within ${deadlineMs / 1e3} s`
+      )
+    ),
+    deadlineMs
+  );
+  timer.unref();
+  try {
+    for await (const chunk of res.body) {
+      total += chunk.length;
+      if (total > limits.limit) {
+        res.body.destroy();
+        throw new ResponseTooLargeError(res.url, limits.limit, limits.what);
+      }
+      chunks.push(chunk);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
   return Buffer.concat(chunks);
 }
-async function readText(res, limit = 65536) {
-  let text = "";
-  for await (const chunk of res.body) {
-    if (text.length < limit) text += chunk.toString("utf8");
+async function readText(res, limit, deadlineMs = defaultTimeouts.requestMs) {
+  const chunks = [];
+  let total = 0;
+  const timer = setTimeout(() => res.body.destroy(), deadlineMs);
+  timer.unref();
+  try {
+    for await (const chunk of res.body) {
+      const c = chunk;
+      chunks.push(c.subarray(0, Math.max(0, limit - total)));
+      total += c.length;
+      if (total >= limit) {
+        res.body.destroy();
+        break;
+      }
+    }
+  } catch {
+  } finally {
+    clearTimeout(timer);
   }
-  return text.slice(0, limit);
+  return Buffer.concat(chunks).toString("utf8");
 }
-async function discard(res) {
+async function discard(res, limit = 64 * 1024) {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
   await new Promise((resolve4) => {
-    body.once("end", resolve4);
-    body.once("close", resolve4);
-    body.once("error", () => resolve4());
+    let seen = 0;
+    const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve4();
+    };
+    body.on("data", (c) => {
+      seen += c.length;
+      if (seen > limit) body.destroy();
+    });
+    body.once("end", done);
+    body.once("close", done);
+    body.once("error", done);
     body.resume();
   });
 }
@@ -60113,11 +60306,11 @@ function pickChallenge(challenges) {
 }
 
 // packages/oci/src/auth/docker-config.ts
-var import_promises = require("node:fs/promises");
-var import_node_os = require("node:os");
-var import_node_path = require("node:path");
+var import_promises2 = require("node:fs/promises");
+var import_node_os2 = require("node:os");
+var import_node_path2 = require("node:path");
 function dockerConfigDirectory(dir, env = process.env) {
-  return dir ?? env.DOCKER_CONFIG ?? (0, import_node_path.join)((0, import_node_os.homedir)(), ".docker");
+  return dir ?? env.DOCKER_CONFIG ?? (0, import_node_path2.join)((0, import_node_os2.homedir)(), ".docker");
 }
 function configKeyFor(registry) {
   return registry === dockerHub ? dockerHubConfigKey : registry;
@@ -60131,7 +60324,7 @@ function normalizeConfigKey(key) {
 async function readConfigFile(path2) {
   let text;
   try {
-    text = await (0, import_promises.readFile)(path2, "utf8");
+    text = await (0, import_promises2.readFile)(path2, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw new UserError(`cannot read the docker config ${path2}: ${e.message}`);
@@ -60187,7 +60380,7 @@ async function runHelper(helper, registry, exec) {
   return { username: parsed2.Username, password: parsed2.Secret };
 }
 async function dockerConfigCredentials(registry, options = {}) {
-  const path2 = (0, import_node_path.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
+  const path2 = (0, import_node_path2.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
   const config = await readConfigFile(path2);
   if (!config) return void 0;
   const exec = options.exec ?? spawnExec;
@@ -60224,27 +60417,32 @@ async function dockerConfigCredentials(registry, options = {}) {
 // packages/oci/src/auth/token.ts
 var import_node_url2 = require("node:url");
 var TokenCache = class {
-  constructor(registry, agent, userAgent2) {
+  constructor(registry, options) {
     this.registry = registry;
-    this.agent = agent;
-    this.userAgent = userAgent2;
+    this.options = options;
   }
   registry;
-  agent;
-  userAgent;
+  options;
   tokens = /* @__PURE__ */ new Map();
   pending = /* @__PURE__ */ new Map();
-  /** A token for `scopes`; `fresh` skips the cache (after a 401). */
-  async token(challenge, scopes, credentials, fresh = false) {
+  warned = /* @__PURE__ */ new Set();
+  /**
+   * A token for `scopes`; `fresh` skips the cache (after a 401). `registryOrigin` is where the
+   * registry itself answered (`https://host`): a realm over plain HTTP is refused for an HTTPS
+   * registry, since the credentials would cross the network in the clear.
+   */
+  async token(challenge, scopes, credentials, registryOrigin, fresh = false) {
     const key = [...new Set(scopes)].sort().join(" ");
     const cached2 = this.tokens.get(key);
     if (!fresh && cached2 && cached2.expiresAt > Date.now()) return cached2.token;
     const inFlight = this.pending.get(key);
     if (inFlight && !fresh) return inFlight;
-    const p = this.fetch(challenge, key ? key.split(" ") : [], credentials).then((t) => {
-      this.tokens.set(key, t);
-      return t.token;
-    });
+    const p = this.fetch(challenge, key ? key.split(" ") : [], credentials, registryOrigin).then(
+      (t) => {
+        this.tokens.set(key, t);
+        return t.token;
+      }
+    );
     this.pending.set(key, p);
     try {
       return await p;
@@ -60252,17 +60450,10 @@ var TokenCache = class {
       this.pending.delete(key);
     }
   }
-  async fetch(challenge, scopes, credentials) {
-    const realm = challenge.params.realm;
-    if (!realm) {
-      throw new RegistryError(
-        `${this.registry} asked for a bearer token without saying where to get it (no realm)`,
-        { method: "GET", url: `https://${this.registry}/v2/` }
-      );
-    }
-    const url = new import_node_url2.URL(realm);
+  async fetch(challenge, scopes, credentials, registryOrigin) {
+    const url = this.realmUrl(challenge, registryOrigin);
     const service = challenge.params.service;
-    const headers = { "user-agent": this.userAgent };
+    const headers = { "user-agent": this.options.userAgent };
     let method = "GET";
     let body;
     if (credentials?.identityToken) {
@@ -60285,16 +60476,29 @@ var TokenCache = class {
         ).toString("base64")}`;
       }
     }
+    const insecure = this.options.insecureRegistries.some(
+      (h) => h.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "") === url.host
+    );
+    const agent = insecure ? this.options.agents.insecure : this.options.agents.verifying;
     let res;
+    let text;
     try {
-      res = await send(this.agent, method, url.toString(), headers, body);
+      res = await send(agent, method, url.toString(), headers, body, {
+        deadlineMs: this.options.timeouts.requestMs,
+        idleMs: this.options.timeouts.requestMs
+      });
+      text = (await readBytes(res, {
+        limit: maxTokenBytes,
+        what: "a token response",
+        deadlineMs: this.options.timeouts.requestMs
+      })).toString("utf8");
     } catch (e) {
+      if (e instanceof RegistryError || e.name === "UserError") throw e;
       throw new RegistryError(
         `cannot reach the token service of ${this.registry} at ${url.origin}: ${e.message}`,
         { method, url: url.toString(), cause: e, temporary: true }
       );
     }
-    const text = await readText(res);
     if (res.status === 401 || res.status === 403) {
       throw new RegistryError(
         credentials ? `${this.registry} rejected the credentials for '${credentials.username}' (${res.status}): check the username and password or token, or run 'docker login ${this.registry}' again` : `${this.registry} refused an anonymous token (${res.status}): log in first ('docker login ${this.registry}') or pass a username and password`,
@@ -60334,13 +60538,51 @@ var TokenCache = class {
     const ttl = typeof parsed2.expires_in === "number" && parsed2.expires_in > 0 ? parsed2.expires_in : 60;
     return { token, expiresAt: Date.now() + Math.max(1, ttl - 10) * 1e3 };
   }
+  /** The realm as a URL, refused when it would expose credentials; warns on another site. */
+  realmUrl(challenge, registryOrigin) {
+    const realm = challenge.params.realm;
+    const at = `${registryOrigin}/v2/`;
+    if (!realm) {
+      throw new RegistryError(
+        `${this.registry} asked for a bearer token without saying where to get it (no realm)`,
+        { method: "GET", url: at }
+      );
+    }
+    let url;
+    try {
+      url = new import_node_url2.URL(realm);
+    } catch {
+      url = new import_node_url2.URL("invalid:");
+    }
+    if (url.protocol !== "https:" && url.protocol !== "http:") {
+      throw new RegistryError(
+        `${this.registry} names a token service that is not an http(s) URL (${JSON.stringify(realm.slice(0, 100))}): the registry is misconfigured or hostile; no credentials were sent`,
+        { method: "GET", url: at }
+      );
+    }
+    if (url.protocol === "http:" && registryOrigin.startsWith("https:")) {
+      throw new RegistryError(
+        `${this.registry} is served over HTTPS but names a token service over plain HTTP (${url.origin}): refusing to send credentials unencrypted; fix the registry's token realm, or if this is a test registry, serve it over plain HTTP and list it as insecure`,
+        { method: "GET", url: at }
+      );
+    }
+    const registryHost = new import_node_url2.URL(registryOrigin).hostname;
+    if (!sameSite(registryHost, url.hostname) && !this.warned.has(url.origin)) {
+      this.warned.add(url.origin);
+      this.options.logger.warning(
+        `${this.registry} sends logins to a token service on another site (${url.origin}); credentials for ${this.registry} go there`
+      );
+    }
+    return url;
+  }
 };
 
 // packages/oci/src/transport/session.ts
 var certificateCodes = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ERR_TLS_CERT_ALTNAME_INVALID|HOSTNAME_MISMATCH/;
 function connectionError(registry, method, url, e) {
   const code2 = networkErrorCode(e) ?? "";
-  const detail = e instanceof Error ? e.message : String(e);
+  const detail = redactText(e instanceof Error ? e.message : String(e));
+  const shown = redactUrl(url);
   let message;
   let temporary = false;
   if (code2 === "ENOTFOUND" || code2 === "EAI_NONAME") {
@@ -60351,9 +60593,12 @@ function connectionError(registry, method, url, e) {
     message = `the TLS certificate of ${registry} is not trusted (${code2 || detail}): pass its CA certificate (--ca-file / ca-file) or, for a test registry, list it as an insecure registry`;
   } else if (isTlsError(e)) {
     message = `TLS handshake with ${registry} failed (${code2 || detail}): if it serves plain HTTP, list it as an insecure registry`;
+  } else if (code2 === "ETIMEDOUT" && /no answer|no data/.test(detail)) {
+    temporary = true;
+    message = `${registry} is not responding: ${detail} (${method} ${shown}); retry later, or give it longer (--registry-timeout / timeouts)`;
   } else {
     temporary = true;
-    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${url}: the registry or the network is failing; retry later`;
+    message = `connection to ${registry} failed (${code2 || detail}) during ${method} ${shown}: the registry or the network is failing; retry later`;
   }
   return new RegistryError(message, { method, url, cause: e, temporary });
 }
@@ -60365,11 +60610,13 @@ var RegistrySession = class {
     this.insecure = options.insecureRegistries.some(
       (h) => h.replace(/^[a-z]+:\/\//i, "").replace(/\/.*$/, "") === registry
     );
-    this.tokens = new TokenCache(
-      registry,
-      this.insecure ? options.agents.insecure : options.agents.verifying,
-      options.userAgent
-    );
+    this.tokens = new TokenCache(registry, {
+      agents: options.agents,
+      insecureRegistries: options.insecureRegistries,
+      userAgent: options.userAgent,
+      logger: options.logger,
+      timeouts: options.timeouts
+    });
   }
   registry;
   options;
@@ -60380,15 +60627,18 @@ var RegistrySession = class {
   /** The host that serves the API (`registry-1.docker.io` for `docker.io`). */
   apiHost;
   insecure;
-  /** Credentials for this registry (explicit ones, else the docker config), looked up once. */
+  /**
+   * Credentials for this registry, looked up once: explicit ones when they were given for this
+   * very host, else the docker config (and its credential helpers).
+   */
   credentials() {
     this.credentialsLookup ??= (async () => {
       const explicit = this.options.credentials;
       if (typeof explicit === "function") {
         const c = explicit(this.registry);
         if (c) return c;
-      } else if (explicit) {
-        return explicit;
+      } else if (explicit && normalizeConfigKey(explicit.registry) === normalizeConfigKey(this.registry)) {
+        return { username: explicit.username, password: explicit.password };
       }
       return dockerConfigCredentials(this.registry, {
         ...this.options.dockerConfigDir ? { dockerConfigDir: this.options.dockerConfigDir } : {},
@@ -60407,14 +60657,32 @@ var RegistrySession = class {
     return this.endpoint;
   }
   async ping() {
+    const limitMs = this.options.timeouts.connectMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), limitMs);
+    timer.unref();
+    try {
+      return await this.pingEndpoints(controller.signal);
+    } catch (e) {
+      if (!controller.signal.aborted) throw e;
+      throw new RegistryError(
+        `${this.registry} did not answer GET /v2/ within ${limitMs / 1e3} s: check the host and port in the image reference and that the registry is up (a slow registry can be given longer: --registry-timeout / timeouts.connectMs)`,
+        { method: "GET", url: `https://${this.apiHost}/v2/`, cause: e, temporary: false }
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+  async pingEndpoints(signal) {
     const plainAllowed = this.insecure || isLoopbackHost(this.registry);
     const secure = {
       origin: `https://${this.apiHost}`,
       agent: this.insecure ? this.options.agents.insecure : this.options.agents.verifying
     };
     try {
-      return await this.pingAt(secure, !plainAllowed);
+      return await this.pingAt(secure, !plainAllowed, signal);
     } catch (e) {
+      if (signal.aborted) throw e;
       const code2 = networkErrorCode(e) ?? "";
       if (!plainAllowed || e instanceof RegistryError || certificateCodes.test(code2)) {
         if (e instanceof RegistryError) throw e;
@@ -60426,20 +60694,28 @@ var RegistrySession = class {
     }
     return this.pingAt(
       { origin: `http://${this.apiHost}`, agent: this.options.agents.verifying },
-      true
+      true,
+      signal
     );
   }
   /**
    * GET /v2/ once (the request that needed it retries); records the challenge. With
    * `mapNetwork` false, connection failures are thrown raw so the caller can fall back to HTTP.
    */
-  async pingAt(endpoint2, mapNetwork) {
+  async pingAt(endpoint2, mapNetwork, signal) {
     const url = `${endpoint2.origin}/v2/`;
     let res;
     try {
-      res = await send(endpoint2.agent, "GET", url, { "user-agent": this.options.userAgent });
+      res = await send(
+        endpoint2.agent,
+        "GET",
+        url,
+        { "user-agent": this.options.userAgent },
+        void 0,
+        { signal, deadlineMs: this.options.timeouts.connectMs }
+      );
     } catch (e) {
-      if (!mapNetwork) throw e;
+      if (!mapNetwork || signal.aborted) throw e;
       throw connectionError(this.registry, "GET", url, e);
     }
     await discard(res);
@@ -60478,7 +60754,7 @@ var RegistrySession = class {
         `token for ${this.registry}`,
         this.options.retry,
         this.options.logger,
-        () => this.tokens.token(challenge, scopes, credentials, fresh)
+        async () => this.tokens.token(challenge, scopes, credentials, (await this.resolve()).origin, fresh)
       );
       return `Bearer ${token}`;
     }
@@ -60497,12 +60773,14 @@ var RegistryTransport = class {
     this.agents = createAgents(options.caCertificates);
     this.logger = options.logger;
     this.retry = options.retry;
+    this.timeouts = options.timeouts;
   }
   options;
   agents;
   sessions = /* @__PURE__ */ new Map();
   logger;
   retry;
+  timeouts;
   /** The session for a registry host. */
   session(registry) {
     let s = this.sessions.get(registry);
@@ -60515,6 +60793,7 @@ var RegistryTransport = class {
         ...this.options.exec ? { exec: this.options.exec } : {},
         logger: this.options.logger,
         retry: this.options.retry,
+        timeouts: this.options.timeouts,
         userAgent: this.options.userAgent ?? "talos-kmod"
       });
       this.sessions.set(registry, s);
@@ -60574,7 +60853,11 @@ var RegistryTransport = class {
           url,
           headers,
           await req.body?.(),
-          { bulk: req.bulk === true }
+          {
+            bulk: req.bulk === true,
+            deadlineMs: this.timeouts.requestMs,
+            idleMs: this.timeouts.idleMs
+          }
         );
       } catch (e) {
         if (e instanceof UserError) throw e;
@@ -60602,7 +60885,7 @@ var RegistryTransport = class {
     }
   }
   async failure(req, session, res) {
-    const text = await readText(res, 8192).catch(() => "");
+    const text = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
     const { codes, messages } = parseErrorBody(text);
     const status = res.status;
     const said = messages.length ? `: ${messages.join("; ")}` : "";
@@ -60660,7 +60943,8 @@ var Client = class {
       ...options.caCertificates ? { caCertificates: options.caCertificates } : {},
       exec: options.exec ?? spawnExec,
       logger: this.logger,
-      retry: { ...defaultRetryPolicy, ...options.retry }
+      retry: { ...defaultRetryPolicy, ...options.retry },
+      timeouts: resolveTimeouts(options.timeouts)
     });
   }
   options;
@@ -60697,8 +60981,21 @@ var Client = class {
       await discard(res);
       return void 0;
     }
-    const body = JSON.parse(await readText(res, 1 << 24));
-    return Array.isArray(body.tags) ? body.tags.map(String) : [];
+    const bytes = await readBytes(res, {
+      limit: maxTagListBytes,
+      what: "a tag list",
+      deadlineMs: this.transport.timeouts.requestMs
+    });
+    let body;
+    try {
+      body = JSON.parse(bytes.toString("utf8"));
+    } catch {
+      throw new RegistryError(
+        `${ref.registry} sent a tag list for ${ref.repository} that is not JSON: the registry is misbehaving`,
+        { method: "GET", url: res.url, status: res.status }
+      );
+    }
+    return Array.isArray(body?.tags) ? body.tags.map(String) : [];
   }
   sendManifestRequest(ref, method) {
     const id = manifestIdentifier(ref);
@@ -60740,7 +61037,11 @@ var Client = class {
   async getManifest(input) {
     const ref = toReference(input);
     const res = await this.manifestRequest(ref, "GET");
-    const bytes = await readBytes(res);
+    const bytes = await readBytes(res, {
+      limit: maxManifestBytes,
+      what: "a manifest",
+      deadlineMs: this.transport.timeouts.requestMs
+    });
     const where2 = `manifest ${ref.toString()}`;
     const served = header(res, "docker-content-digest");
     const expected = ref.digest ?? (served && isDigest(served) ? served : void 0);
@@ -60800,8 +61101,24 @@ var Client = class {
     return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
   }
   async getBlobBytes(input, blob) {
+    if (blob.size !== void 0 && blob.size > maxConfigBytes) {
+      throw new UserError(
+        `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
+      );
+    }
     const chunks = [];
-    for await (const c of await this.getBlob(input, blob)) chunks.push(c);
+    let total = 0;
+    const stream = await this.getBlob(input, blob);
+    for await (const c of stream) {
+      total += c.length;
+      if (total > maxConfigBytes) {
+        stream.destroy();
+        throw new UserError(
+          `blob ${blob.digest} is larger than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
+        );
+      }
+      chunks.push(c);
+    }
     return Buffer.concat(chunks);
   }
   async putBlob(input, blob, options = {}) {
@@ -60855,15 +61172,15 @@ function createRegistryClient(options = {}) {
 }
 
 // packages/oci/src/sources/open.ts
-var import_node_fs2 = require("node:fs");
-var import_node_path5 = require("node:path");
+var import_node_fs3 = require("node:fs");
+var import_node_path6 = require("node:path");
 
 // packages/oci/src/sources/archive-file.ts
-var import_node_fs = require("node:fs");
-var import_promises4 = require("node:fs/promises");
-var import_node_os2 = require("node:os");
-var import_node_path3 = require("node:path");
-var import_promises5 = require("node:stream/promises");
+var import_node_fs2 = require("node:fs");
+var import_promises5 = require("node:fs/promises");
+var import_node_path4 = require("node:path");
+var import_node_stream7 = require("node:stream");
+var import_promises6 = require("node:stream/promises");
 
 // packages/oci/src/files/decompress.ts
 var import_node_stream4 = require("node:stream");
@@ -61594,11 +61911,11 @@ function decompressor(compression) {
 
 // packages/oci/src/tar/index-file.ts
 var import_node_stream6 = require("node:stream");
-var import_promises3 = require("node:fs/promises");
-var import_node_path2 = require("node:path");
+var import_promises4 = require("node:fs/promises");
+var import_node_path3 = require("node:path");
 
 // packages/oci/src/buffers/file-pieces.ts
-var import_promises2 = require("node:fs/promises");
+var import_promises3 = require("node:fs/promises");
 var import_node_stream5 = require("node:stream");
 function filePieces(path2, options = {}) {
   const pool = options.pool ?? layerPieces;
@@ -61609,7 +61926,7 @@ function filePieces(path2, options = {}) {
   return new import_node_stream5.Readable({
     highWaterMark: pool.size,
     construct(callback) {
-      (0, import_promises2.open)(path2, "r").then(
+      (0, import_promises3.open)(path2, "r").then(
         (fh) => {
           file = fh;
           callback();
@@ -61659,6 +61976,7 @@ function filePieces(path2, options = {}) {
 
 // packages/oci/src/tar/header.ts
 var blockSize = 512;
+var maxMetaSize = 1024 * 1024;
 function padding(size) {
   const r = size % blockSize;
   return r === 0 ? 0 : blockSize - r;
@@ -61667,15 +61985,31 @@ function readString(b, offset, length) {
   const end = b.indexOf(0, offset);
   return b.toString("utf8", offset, end === -1 || end > offset + length ? offset + length : end);
 }
-function readNumber(b, offset, length) {
+var TarFieldError = class extends Error {
+};
+function readNumber(b, offset, length, field) {
   const first = b[offset] ?? 0;
   if (first & 128) {
+    if (first === 255) throw new TarFieldError(`negative ${field} (base-256)`);
     let value = first & 127;
     for (let i = 1; i < length; i++) value = value * 256 + (b[offset + i] ?? 0);
+    if (!Number.isSafeInteger(value)) throw new TarFieldError(`${field} too large (base-256)`);
     return value;
   }
   const text = b.toString("latin1", offset, offset + length).replace(/[\0 ]+$/g, "").trim();
-  return text ? parseInt(text, 8) : 0;
+  if (!text) return 0;
+  if (!/^[0-7]+$/.test(text)) {
+    throw new TarFieldError(`${field} ${JSON.stringify(text.slice(0, 16))} is not octal`);
+  }
+  return parseInt(text, 8);
+}
+function paxNumber(value, field, fraction = false) {
+  const m = (fraction ? /^(\d{1,16})(?:\.\d*)?$/ : /^(\d{1,16})$/).exec(value);
+  const n = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new TarFieldError(`PAX ${field} ${JSON.stringify(value.slice(0, 24))} is not a size`);
+  }
+  return n;
 }
 var typeFlags = {
   "0": "file",
@@ -61702,8 +62036,8 @@ function decodeHeader(b, offset = 0) {
   for (let i = 0; i < blockSize; i++) {
     sum += i >= 148 && i < 156 ? 32 : b[offset + i] ?? 0;
   }
-  const stored = readNumber(b, offset + 148, 8);
-  if (stored !== sum) throw new Error("invalid tar header checksum");
+  const stored = readNumber(b, offset + 148, 8, "checksum");
+  if (stored !== sum) throw new TarFieldError("invalid tar header checksum");
   const flag = String.fromCharCode(b[offset + 156] ?? 0);
   let name = readString(b, offset, 100);
   const magic = b.toString("latin1", offset + 257, offset + 263);
@@ -61716,12 +62050,15 @@ function decodeHeader(b, offset = 0) {
     name,
     linkname: readString(b, offset + 157, 100),
     type: type === "file" && name.endsWith("/") ? "directory" : type,
-    mode: readNumber(b, offset + 100, 8),
-    uid: readNumber(b, offset + 108, 8),
-    gid: readNumber(b, offset + 116, 8),
-    size: readNumber(b, offset + 124, 12),
-    mtime: readNumber(b, offset + 136, 12)
+    mode: readNumber(b, offset + 100, 8, "mode"),
+    uid: readNumber(b, offset + 108, 8, "uid"),
+    gid: readNumber(b, offset + 116, 8, "gid"),
+    size: readNumber(b, offset + 124, 12, "size"),
+    mtime: readNumber(b, offset + 136, 12, "mtime")
   };
+}
+function isMetaType(type) {
+  return type === "pax-header" || type === "gnu-long-name" || type === "gnu-long-link" || type === "pax-global";
 }
 function parsePax(data) {
   const out = {};
@@ -61746,10 +62083,10 @@ function applyMeta(h, meta) {
   if (pax) {
     if (pax.path !== void 0) out.name = pax.path;
     if (pax.linkpath !== void 0) out.linkname = pax.linkpath;
-    if (pax.size !== void 0) out.size = Number(pax.size);
-    if (pax.uid !== void 0) out.uid = Number(pax.uid);
-    if (pax.gid !== void 0) out.gid = Number(pax.gid);
-    if (pax.mtime !== void 0) out.mtime = Number(pax.mtime);
+    if (pax.size !== void 0) out.size = paxNumber(pax.size, "size");
+    if (pax.uid !== void 0) out.uid = paxNumber(pax.uid, "uid");
+    if (pax.gid !== void 0) out.gid = paxNumber(pax.gid, "gid");
+    if (pax.mtime !== void 0) out.mtime = paxNumber(pax.mtime, "mtime", true);
   }
   if (out.type === "file" && out.name.endsWith("/")) out.type = "directory";
   return out;
@@ -61772,7 +62109,7 @@ async function readAt(fh, offset, length) {
   return bytesRead === length ? b : b.subarray(0, bytesRead);
 }
 async function indexTarFile(path2, what) {
-  const fh = await (0, import_promises3.open)(path2, "r").catch((e) => {
+  const fh = await (0, import_promises4.open)(path2, "r").catch((e) => {
     throw new UserError(`cannot open ${what} ${path2}: ${e.message}`);
   });
   const members = /* @__PURE__ */ new Map();
@@ -61780,30 +62117,44 @@ async function indexTarFile(path2, what) {
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta = {};
+    const corrupt = (at, why) => new (at === 0 ? InputError : UserError)(
+      `${what} ${path2} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`
+    );
     for (; ; ) {
       if (offset + blockSize > fileSize) break;
       const block = await readAt(fh, offset, blockSize);
       let header2;
+      let h;
       try {
         header2 = decodeHeader(block);
-      } catch {
-        const Failure = offset === 0 ? InputError : UserError;
-        throw new Failure(
-          `${what} ${path2} is not a valid tar archive (bad header at byte ${offset})`
-        );
+        if (header2 && !isMetaType(header2.type)) h = applyMeta(header2, meta);
+      } catch (e) {
+        throw corrupt(offset, e instanceof TarFieldError ? e.message : "bad header");
       }
       if (!header2) break;
       const dataOffset = offset + blockSize;
-      offset = dataOffset + header2.size + padding(header2.size);
-      if (header2.type === "pax-header" || header2.type === "gnu-long-name" || header2.type === "gnu-long-link") {
+      const next = dataOffset + header2.size + padding(header2.size);
+      if (!(next > offset) || dataOffset + header2.size > fileSize) {
+        throw corrupt(
+          offset,
+          `member '${h?.name ?? header2.name}' of ${header2.size} bytes ends past the end of the ${fileSize}-byte file (truncated)`
+        );
+      }
+      offset = next;
+      if (!h) {
+        if (header2.type === "pax-global") continue;
+        if (header2.size > maxMetaSize) {
+          throw corrupt(
+            dataOffset - blockSize,
+            `a ${header2.type} entry of ${header2.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
+          );
+        }
         const data = await readAt(fh, dataOffset, header2.size);
         if (header2.type === "pax-header") meta.pax = parsePax(data);
         else if (header2.type === "gnu-long-name") meta.longName = decodeLongName(data);
         else meta.longLink = decodeLongName(data);
         continue;
       }
-      if (header2.type === "pax-global") continue;
-      const h = applyMeta(header2, meta);
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
@@ -61817,7 +62168,7 @@ async function indexTarFile(path2, what) {
       const m = members.get(key);
       if (!m) return void 0;
       if (m.header.type === "symlink") {
-        key = normalizeTarPath(import_node_path2.posix.join(import_node_path2.posix.dirname(key), m.header.linkname));
+        key = normalizeTarPath(import_node_path3.posix.join(import_node_path3.posix.dirname(key), m.header.linkname));
       } else if (m.header.type === "hardlink") {
         key = normalizeTarPath(m.header.linkname);
       } else {
@@ -61841,7 +62192,7 @@ async function indexTarFile(path2, what) {
     get,
     async readBytes(name) {
       const m = need(name);
-      const fh2 = await (0, import_promises3.open)(path2, "r");
+      const fh2 = await (0, import_promises4.open)(path2, "r");
       try {
         return await readAt(fh2, m.offset, m.header.size);
       } finally {
@@ -61862,7 +62213,7 @@ async function indexTarFile(path2, what) {
 
 // packages/oci/src/sources/archive-file.ts
 async function readHead(path2, what) {
-  const fh = await (0, import_promises4.open)(path2, "r").catch((e) => {
+  const fh = await (0, import_promises5.open)(path2, "r").catch((e) => {
     const code2 = e.code;
     throw new InputError(
       code2 === "ENOENT" ? `${what} ${path2} does not exist: check the path` : `cannot open ${what} ${path2}: ${e.message}`
@@ -61876,20 +62227,64 @@ async function readHead(path2, what) {
     await fh.close();
   }
 }
-async function openArchive(path2, what) {
+var defaultMaxInflatedBytes = 64 * 1024 ** 3;
+var reserveBytes = 512 * 1024 ** 2;
+async function inflateLimit(dir, env) {
+  const configured = env.TALOS_KMOD_MAX_INFLATED_BYTES;
+  let limit = defaultMaxInflatedBytes;
+  let why = "the default cap; set TALOS_KMOD_MAX_INFLATED_BYTES to change it";
+  if (configured !== void 0 && configured !== "") {
+    const n = Number(configured);
+    if (!Number.isSafeInteger(n) || n <= 0) {
+      throw new UserError(
+        `TALOS_KMOD_MAX_INFLATED_BYTES is '${configured}': give a positive number of bytes`
+      );
+    }
+    limit = n;
+    why = "TALOS_KMOD_MAX_INFLATED_BYTES";
+  }
+  try {
+    const fs3 = await (0, import_promises5.statfs)(dir);
+    const free = fs3.bavail * fs3.bsize - reserveBytes;
+    if (free < limit) {
+      limit = Math.max(0, free);
+      why = `the free space in ${dir}`;
+    }
+  } catch {
+  }
+  return { limit, why };
+}
+function byteCap(limit, fail3) {
+  let total = 0;
+  return new import_node_stream7.Transform({
+    transform(chunk, _enc, cb) {
+      total += chunk.length;
+      if (total > limit) cb(fail3());
+      else cb(null, chunk);
+    }
+  });
+}
+async function openArchive(path2, what, env = process.env) {
   const head2 = await readHead(path2, what);
   const compression = sniffCompression(head2);
   if (compression === "none") {
     return { tar: await indexTarFile(path2, what), close: async () => void 0 };
   }
-  const dir = await (0, import_promises4.mkdtemp)((0, import_node_path3.join)((0, import_node_os2.tmpdir)(), "talos-kmod-archive-"));
-  const remove = () => (0, import_promises4.rm)(dir, { recursive: true, force: true });
+  const temp = await createTempDir("talos-kmod-archive-", env);
+  const remove = () => temp.remove();
   try {
-    const plain = (0, import_node_path3.join)(dir, "archive.tar");
-    await (0, import_promises5.pipeline)(
-      (0, import_node_fs.createReadStream)(path2),
+    const plain = (0, import_node_path4.join)(temp.path, "archive.tar");
+    const { limit, why } = await inflateLimit(temp.path, env);
+    await (0, import_promises6.pipeline)(
+      (0, import_node_fs2.createReadStream)(path2),
       decompressor(compression).stream,
-      (0, import_node_fs.createWriteStream)(plain)
+      byteCap(
+        limit,
+        () => new UserError(
+          `${what} ${path2} inflates to more than ${limit} bytes (${why}): decompress it where there is room (${compression === "gzip" ? "gunzip -k" : "zstd -d"}) and pass the .tar, or give it more space`
+        )
+      ),
+      (0, import_node_fs2.createWriteStream)(plain)
     );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e) {
@@ -61903,7 +62298,7 @@ async function openArchive(path2, what) {
 
 // packages/oci/src/sources/docker-archive-store.ts
 var import_node_crypto2 = require("node:crypto");
-var import_node_stream7 = require("node:stream");
+var import_node_stream8 = require("node:stream");
 function canonical(ref) {
   try {
     return parseReference(ref).toString();
@@ -62042,7 +62437,7 @@ async function dockerArchiveStore(tar, description, ref, close) {
       return Buffer.concat(chunks);
     },
     async blob(d) {
-      if (d.digest === configDescriptor.digest) return import_node_stream7.Readable.from([configBytes]);
+      if (d.digest === configDescriptor.digest) return import_node_stream8.Readable.from([configBytes]);
       return stream(d);
     },
     blobFile(d) {
@@ -62056,19 +62451,19 @@ async function dockerArchiveStore(tar, description, ref, close) {
 }
 
 // packages/oci/src/sources/layout-store.ts
-var import_promises6 = require("node:fs/promises");
-var import_node_path4 = require("node:path");
+var import_promises7 = require("node:fs/promises");
+var import_node_path5 = require("node:path");
 function directoryFiles(dir) {
   return {
     async readBytes(path2) {
       try {
-        return await (0, import_promises6.readFile)((0, import_node_path4.join)(dir, path2));
+        return await (0, import_promises7.readFile)((0, import_node_path5.join)(dir, path2));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path2) => filePieces((0, import_node_path4.join)(dir, path2)),
+    stream: (path2) => filePieces((0, import_node_path5.join)(dir, path2)),
     close: async () => void 0
   };
 }
@@ -62168,7 +62563,7 @@ async function layoutStore(files, description, refName) {
 }
 async function isDirectory2(dir) {
   try {
-    return (await (0, import_promises6.stat)(dir)).isDirectory();
+    return (await (0, import_promises7.stat)(dir)).isDirectory();
   } catch {
     return false;
   }
@@ -62337,10 +62732,10 @@ function sourceFromStore(store) {
 
 // packages/oci/src/sources/open.ts
 function splitPathRef(rest) {
-  if ((0, import_node_fs2.existsSync)(rest)) return { path: rest };
+  if ((0, import_node_fs3.existsSync)(rest)) return { path: rest };
   for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
     const path2 = rest.slice(0, i);
-    if ((0, import_node_fs2.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
+    if ((0, import_node_fs3.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
   }
   return { path: rest };
 }
@@ -62349,14 +62744,14 @@ function looksLikePath(spec) {
   return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
 }
 function recognisePath(spec) {
-  const path2 = (0, import_node_path5.resolve)(spec);
-  if (!(0, import_node_fs2.existsSync)(path2)) {
+  const path2 = (0, import_node_path6.resolve)(spec);
+  if (!(0, import_node_fs3.existsSync)(path2)) {
     throw new InputError(
       `image source '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
     );
   }
-  if ((0, import_node_fs2.statSync)(path2).isDirectory()) {
-    if ((0, import_node_fs2.existsSync)((0, import_node_path5.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
+  if ((0, import_node_fs3.statSync)(path2).isDirectory()) {
+    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
     throw new InputError(
       `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
     );
@@ -62371,7 +62766,7 @@ function parseSourceSpec(spec) {
     const transport = m[1];
     if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
     const { path: path2, ref } = splitPathRef(m[2]);
-    return { transport, path: (0, import_node_path5.resolve)(path2), ...ref !== void 0 ? { ref } : {} };
+    return { transport, path: (0, import_node_path6.resolve)(path2), ...ref !== void 0 ? { ref } : {} };
   }
   if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
     throw new InputError(
@@ -62429,296 +62824,6 @@ async function openImage(spec, options = {}) {
 
 // packages/oci/src/push/compress.ts
 var import_node_os3 = require("node:os");
-
-// packages/oci/src/push/compress-worker-source.ts
-var compressWorkerSource = String.raw`
-'use strict';
-const { parentPort } = require('node:worker_threads');
-const { createHash } = require('node:crypto');
-const fs = require('node:fs');
-const zlib = require('node:zlib');
-
-const PIECE = 1024 * 1024;
-const SAMPLE = 16 * 1024;
-const IN_FLIGHT = 3;
-const HEADER = Buffer.from([0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff]);
-const BLOCK = 0xffff;
-const counts = new Uint32Array(256);
-
-function entropy(sample) {
-  counts.fill(0);
-  for (let i = 0; i < sample.length; i++) counts[sample[i]]++;
-  let bits = 0;
-  for (let i = 0; i < 256; i++) {
-    const c = counts[i];
-    if (c > 0) {
-      const p = c / sample.length;
-      bits -= p * Math.log2(p);
-    }
-  }
-  return bits;
-}
-
-function incompressible(sample) {
-  if (sample.length === 0) return false;
-  if (entropy(sample) >= 7.95) return true;
-  return zlib.deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
-}
-
-/** Where the piece's sample starts, or -1 when the piece is too small to be sampled. */
-function sampleStart(length) {
-  return length < 4096 ? -1 : Math.max(0, (length >> 1) - SAMPLE / 2);
-}
-
-/** Offset in a stored member of piece byte p. */
-function storedOffset(p) {
-  return HEADER.length + Math.floor(p / BLOCK) * 5 + 5 + p;
-}
-
-function storedLength(length) {
-  return HEADER.length + Math.max(1, Math.ceil(length / BLOCK)) * 5 + length + 8;
-}
-
-function blockHeader(out, at, n, last) {
-  out[at] = last ? 1 : 0;
-  out.writeUInt16LE(n, at + 1);
-  out.writeUInt16LE(n ^ 0xffff, at + 3);
-}
-
-function storeInto(piece, out) {
-  const blocks = Math.max(1, Math.ceil(piece.length / BLOCK));
-  let at = HEADER.copy(out, 0);
-  for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-    const n = Math.min(BLOCK, piece.length - from);
-    blockHeader(out, at, n, i === blocks - 1);
-    at += 5 + piece.copy(out, at + 5, from, from + n);
-  }
-  out.writeUInt32LE(zlib.crc32(piece), at);
-  out.writeUInt32LE(piece.length >>> 0, at + 4);
-  return at + 8;
-}
-
-/** Copies piece bytes [from, to) out of a stored member into target. */
-function unstore(out, from, to, target) {
-  let t = 0;
-  while (from < to) {
-    const blockEnd = Math.min(to, (Math.floor(from / BLOCK) + 1) * BLOCK);
-    const at = storedOffset(from);
-    t += out.copy(target, t, at, at + (blockEnd - from));
-    from = blockEnd;
-  }
-  return target.subarray(0, t);
-}
-
-function gzipAsync(piece, level) {
-  return new Promise((resolve, reject) =>
-    zlib.gzip(piece, { level, chunkSize: piece.length + 1024 }, (e, out) => (e ? reject(e) : resolve(out))),
-  );
-}
-
-function startJob(start) {
-  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;
-  const slotBytes = Buffer.from(start.slots);
-  const inputHash = createHash(digestAlgorithm);
-  const outputHash = createHash('sha256');
-  let inputSize = 0;
-  let outputSize = 0;
-  let failed = false;
-
-  const released = Array.from({ length: slotCount }, () => Promise.resolve());
-  const release = new Array(slotCount);
-  let nextSlot = 0;
-  let ready = Promise.resolve();
-  const sample = Buffer.allocUnsafe(SAMPLE);
-
-  async function takeSlot() {
-    const slot = nextSlot;
-    nextSlot = (nextSlot + 1) % slotCount;
-    await released[slot];
-    released[slot] = new Promise((r) => (release[slot] = r));
-    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };
-  }
-
-  function announce(slot, out, produced) {
-    ready = ready.then(async () => {
-      const length = await produced;
-      const member = out.subarray(0, length);
-      outputHash.update(member);
-      outputSize += length;
-      parentPort.postMessage({ type: 'member', job, slot, length });
-    });
-    ready.catch(() => undefined);
-  }
-
-  // A contiguous piece (stream input): stored, or deflated; pieceDone() frees its buffer.
-  async function emitPiece(piece, pieceDone) {
-    const { slot, out } = await takeSlot();
-    const s = sampleStart(piece.length);
-    if (level === 0 || (s >= 0 && incompressible(piece.subarray(s, s + SAMPLE)))) {
-      const length = storeInto(piece, out);
-      pieceDone();
-      announce(slot, out, Promise.resolve(length));
-      return;
-    }
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const length = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      pieceDone();
-      return length;
-    }));
-  }
-
-  const pieces = Array.from({ length: IN_FLIGHT + 1 }, () => ({ buffer: Buffer.allocUnsafe(PIECE), free: Promise.resolve() }));
-  let pieceIndex = 0;
-  let current = pieces[0];
-  let filled = 0;
-  let any = false;
-
-  async function nextPiece() {
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    filled = 0;
-    await current.free;
-  }
-
-  async function finishPiece(length) {
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    await emitPiece(p.buffer.subarray(0, length), done);
-    await nextPiece();
-  }
-
-  async function consume(data) {
-    inputHash.update(data);
-    inputSize += data.length;
-    while (data.length > 0) {
-      const n = data.copy(current.buffer, filled, 0, PIECE - filled);
-      filled += n;
-      data = data.subarray(n);
-      if (filled === PIECE) {
-        any = true;
-        await finishPiece(PIECE);
-      }
-    }
-  }
-
-  // After the last member has been announced: both digests and sizes.
-  async function done() {
-    await ready;
-    parentPort.postMessage({
-      type: 'done',
-      job,
-      inputDigest: digestAlgorithm + ':' + inputHash.digest('hex'),
-      inputSize,
-      digest: 'sha256:' + outputHash.digest('hex'),
-      size: outputSize,
-    });
-  }
-
-  async function finish() {
-    if (filled > 0 || !any) await finishPiece(filled);
-    await done();
-  }
-
-  // One piece of a file, read straight into a slot in stored layout.
-  async function filePiece(fd, position, length) {
-    const { slot, out } = await takeSlot();
-    const blocks = Math.max(1, Math.ceil(length / BLOCK));
-    let crc = 0;
-    let at = HEADER.copy(out, 0);
-    for (let from = 0, i = 0; i < blocks; i++, from += BLOCK) {
-      const n = Math.min(BLOCK, length - from);
-      blockHeader(out, at, n, i === blocks - 1);
-      for (let got = 0; got < n; ) {
-        const r = fs.readSync(fd, out, at + 5 + got, n - got, position + from + got);
-        if (r === 0) throw Object.assign(new Error(file.path + ' ended before the layer did'), { code: 'ETRUNCATED' });
-        got += r;
-      }
-      const data = out.subarray(at + 5, at + 5 + n);
-      inputHash.update(data);
-      crc = zlib.crc32(data, crc);
-      at += 5 + n;
-    }
-    inputSize += length;
-    const s = sampleStart(length);
-    if (level === 0 || (s >= 0 && incompressible(unstore(out, s, s + SAMPLE, sample)))) {
-      out.writeUInt32LE(crc >>> 0, at);
-      out.writeUInt32LE(length >>> 0, at + 4);
-      announce(slot, out, Promise.resolve(at + 8));
-      return;
-    }
-    // compressible: deflate a contiguous copy (the slot is rewritten with the deflated member)
-    await current.free;
-    const p = current;
-    let done;
-    p.free = new Promise((r) => (done = r));
-    const piece = unstore(out, 0, length, p.buffer);
-    pieceIndex = (pieceIndex + 1) % pieces.length;
-    current = pieces[pieceIndex];
-    announce(slot, out, gzipAsync(piece, level).then((deflated) => {
-      const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
-      done();
-      return n;
-    }));
-  }
-
-  async function readFile() {
-    const fd = fs.openSync(file.path, 'r');
-    try {
-      let position = file.offset;
-      let left = file.size;
-      do {
-        const length = Math.min(PIECE, left);
-        await filePiece(fd, position, length);
-        position += length;
-        left -= length;
-      } while (left > 0);
-    } finally {
-      fs.closeSync(fd);
-    }
-    await done();
-  }
-
-  function fail(e) {
-    if (failed) return;
-    failed = true;
-    parentPort.postMessage({ type: 'error', job, message: String((e && e.message) || e), code: e && e.code });
-  }
-
-  let inbox = Promise.resolve();
-  const handlers = {
-    release(m) {
-      const r = release[m.slot];
-      if (r) r();
-    },
-    data(m) {
-      inbox = inbox.then(async () => {
-        const chunk = Buffer.from(m.chunk.buffer, m.chunk.byteOffset, m.chunk.byteLength);
-        await consume(chunk);
-        parentPort.postMessage({ type: 'ack', job, bytes: chunk.length });
-      });
-      inbox.catch(fail);
-    },
-    end() {
-      inbox = inbox.then(finish);
-      inbox.catch(fail);
-    },
-  };
-  if (file) readFile().catch(fail);
-  return handlers;
-}
-
-let active;
-parentPort.on('message', (m) => {
-  if (m.type === 'start') {
-    active = { job: m.job, handlers: startJob(m) };
-  } else if (active && m.job === active.job) {
-    active.handlers[m.type](m);
-  }
-});
-`;
-
-// packages/oci/src/push/compress.ts
 var pieceBytes = 1024 * 1024;
 var slotSize = 10 + Math.ceil(pieceBytes / 65535) * 5 + pieceBytes + 8;
 var inputWindow = 4 * 1024 * 1024;
@@ -62731,10 +62836,9 @@ var gzipMediaType = {
 };
 
 // packages/oci/src/files/walk.ts
-var import_node_path6 = require("node:path");
+var import_node_path7 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
-var maxMetaSize = 1024 * 1024;
 async function readTarStream(input, visitor, what) {
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
@@ -62759,16 +62863,19 @@ async function readTarStream(input, visitor, what) {
   };
   const onHeader = () => {
     let raw2;
+    let h;
+    const at = position - blockSize;
     try {
       raw2 = decodeHeader(headerBuf);
-    } catch {
-      throw new Error(`${what}: corrupt tar header at byte ${position - blockSize}`);
+      if (raw2 && !isMetaType(raw2.type)) h = applyMeta(raw2, meta);
+    } catch (e) {
+      throw new Error(`${what}: corrupt tar header at byte ${at} (${e.message})`);
     }
     if (!raw2) {
       ended = true;
       return;
     }
-    if (raw2.type === "pax-header" || raw2.type === "gnu-long-name" || raw2.type === "gnu-long-link" || raw2.type === "pax-global") {
+    if (!h) {
       if (raw2.type === "pax-global") {
         skip2 = raw2.size + padding(raw2.size);
         return;
@@ -62782,7 +62889,6 @@ async function readTarStream(input, visitor, what) {
       if (raw2.size === 0) return finishCollect();
       return;
     }
-    const h = applyMeta(raw2, meta);
     meta = {};
     const contentSize = h.type === "file" ? h.size : raw2.size;
     const wanted = visitor.wants(h);
@@ -62834,7 +62940,7 @@ async function readTarStream(input, visitor, what) {
 }
 
 // packages/oci/src/files/walk.ts
-var import_node_stream8 = require("node:stream");
+var import_node_stream9 = require("node:stream");
 
 // packages/oci/src/files/feed.ts
 function feed(source, sink, options) {
@@ -62990,7 +63096,7 @@ function prefetch(stream, limit) {
 async function openLayerContent(image, index) {
   const raw2 = await image.openLayer(index);
   const head2 = await peek(raw2);
-  if (!head2) return prefetch(import_node_stream8.Readable.from([]), 1);
+  if (!head2) return prefetch(import_node_stream9.Readable.from([]), 1);
   const compression = sniffCompression(head2);
   if (compression === "none") return prefetch(raw2, prefetchBytes);
   const { stream, consumesInputOnWrite } = decompressor(compression);
@@ -63021,9 +63127,9 @@ async function walkImageFileChunks(image, options) {
     const visible = (h) => {
       const path2 = normalizeTarPath(h.name);
       if (!path2) return void 0;
-      const base = import_node_path6.posix.basename(path2);
+      const base = import_node_path7.posix.basename(path2);
       if (base.startsWith(whiteoutPrefix)) {
-        const dir = import_node_path6.posix.dirname(path2) === "." ? "" : import_node_path6.posix.dirname(path2);
+        const dir = import_node_path7.posix.dirname(path2) === "." ? "" : import_node_path7.posix.dirname(path2);
         if (base === opaqueMarker) layerOpaque.push(dir);
         else
           layerWhiteouts.push(
@@ -64713,8 +64819,8 @@ function isFailing(check, failOn) {
 }
 
 // packages/verify/src/verify-image.ts
-var import_promises8 = require("node:fs/promises");
-var import_node_path9 = require("node:path");
+var import_promises9 = require("node:fs/promises");
+var import_node_path10 = require("node:path");
 
 // packages/verify/src/internal/checks/context.ts
 function failed(id, severity, message, where2 = {}) {
@@ -64738,12 +64844,12 @@ function listSome(items, max = 5) {
 }
 
 // packages/verify/src/internal/file-tree.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path8 = require("node:path");
+var import_node_fs4 = require("node:fs");
+var import_node_path9 = require("node:path");
 
 // packages/verify/src/internal/directory-tree.ts
-var import_promises7 = require("node:fs/promises");
-var import_node_path7 = require("node:path");
+var import_promises8 = require("node:fs/promises");
+var import_node_path8 = require("node:path");
 function typeOf(s) {
   if (s.isFile()) return "file";
   if (s.isDirectory()) return "directory";
@@ -64754,14 +64860,14 @@ function typeOf(s) {
   return void 0;
 }
 async function* walkDir(root, rel) {
-  const dir = await (0, import_promises7.opendir)((0, import_node_path7.join)(root, rel));
+  const dir = await (0, import_promises8.opendir)((0, import_node_path8.join)(root, rel));
   const names = [];
   for await (const d of dir) names.push(d.name);
   names.sort();
   for (const name of names) {
     const path2 = rel ? `${rel}/${name}` : name;
-    const abs = (0, import_node_path7.join)(root, path2);
-    const s = await (0, import_promises7.lstat)(abs);
+    const abs = (0, import_node_path8.join)(root, path2);
+    const s = await (0, import_promises8.lstat)(abs);
     const type = typeOf(s);
     if (!type) continue;
     const file = {
@@ -64771,7 +64877,7 @@ async function* walkDir(root, rel) {
       size: type === "file" ? s.size : 0,
       uid: s.uid,
       gid: s.gid,
-      ...type === "symlink" ? { linkTarget: await (0, import_promises7.readlink)(abs) } : {}
+      ...type === "symlink" ? { linkTarget: await (0, import_promises8.readlink)(abs) } : {}
     };
     yield { file, abs };
     if (type === "directory") yield* walkDir(root, path2);
@@ -64782,7 +64888,7 @@ function directoryTree(root) {
     description: root,
     walk: async (options) => {
       for await (const { file, abs } of walkDir(root, "")) {
-        const content = file.type === "file" && options.want(file) ? [await (0, import_promises7.readFile)(abs)] : void 0;
+        const content = file.type === "file" && options.want(file) ? [await (0, import_promises8.readFile)(abs)] : void 0;
         await options.onFile(file, content);
       }
     }
@@ -64799,13 +64905,13 @@ function imageTree(description, image) {
   };
 }
 function plainDirectory(spec) {
-  if (spec.startsWith("dir:")) return (0, import_node_path8.resolve)(spec.slice("dir:".length));
+  if (spec.startsWith("dir:")) return (0, import_node_path9.resolve)(spec.slice("dir:".length));
   if (/^[a-z-]+:/.test(spec) && !/^[a-z-]+:[0-9]/.test(spec)) return void 0;
-  if (!(0, import_node_fs3.existsSync)(spec) || !(0, import_node_fs3.statSync)(spec).isDirectory()) return void 0;
-  return (0, import_node_path8.resolve)(spec);
+  if (!(0, import_node_fs4.existsSync)(spec) || !(0, import_node_fs4.statSync)(spec).isDirectory()) return void 0;
+  return (0, import_node_path9.resolve)(spec);
 }
 function isOciLayout(dir) {
-  return (0, import_node_fs3.existsSync)((0, import_node_path8.join)(dir, "oci-layout")) && (0, import_node_fs3.existsSync)((0, import_node_path8.join)(dir, "index.json"));
+  return (0, import_node_fs4.existsSync)((0, import_node_path9.join)(dir, "oci-layout")) && (0, import_node_fs4.existsSync)((0, import_node_path9.join)(dir, "index.json"));
 }
 async function openSource(spec, registry) {
   const source = await openImage(spec, registry);
@@ -64838,7 +64944,7 @@ async function openFileTrees(spec, registry = {}) {
   if (dir && !spec.startsWith("dir:") && isOciLayout(dir))
     return openSource(`oci:${dir}`, registry);
   if (dir) {
-    if (!(0, import_node_fs3.existsSync)(dir) || !(0, import_node_fs3.statSync)(dir).isDirectory()) {
+    if (!(0, import_node_fs4.existsSync)(dir) || !(0, import_node_fs4.statSync)(dir).isDirectory()) {
       throw new UserError(
         `${spec}: ${dir} is not a directory; give an unpacked extension or rootfs directory`
       );
@@ -66767,7 +66873,7 @@ function sameKeyChecks(modules, reference) {
       failed(
         "signature.same-key",
         "error",
-        `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's modules with ${identity(reference)}: the node rejects it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+        `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's own modules are signed with ${identity(reference)}, so the node will not load it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
         { path: m.path }
       )
     );
@@ -67010,9 +67116,9 @@ async function kernelFor(kernel, platform2, cache, logger) {
   return { reference };
 }
 async function writeReport(report, path2) {
-  const target = (0, import_node_path9.resolve)(path2);
-  await (0, import_promises8.mkdir)((0, import_node_path9.dirname)(target), { recursive: true });
-  await (0, import_promises8.writeFile)(target, `${JSON.stringify(report, null, 2)}
+  const target = (0, import_node_path10.resolve)(path2);
+  await (0, import_promises9.mkdir)((0, import_node_path10.dirname)(target), { recursive: true });
+  await (0, import_promises9.writeFile)(target, `${JSON.stringify(report, null, 2)}
 `);
 }
 async function run(o, deps) {
@@ -67114,10 +67220,10 @@ ${lines.join("\n")}${more}${where2}`;
 
 // packages/verify/src/format-markdown.ts
 function cell(text) {
-  return (text ?? "").replace(/\\/g, "\\\\").replace(/\|/g, "\\|").replace(/\r?\n/g, "<br>");
+  return markdownText(text ?? "");
 }
 function code(text) {
-  return text ? `\`${text.replace(/`/g, "'")}\`` : "";
+  return text ? markdownCode(text, { inTable: true }) : "";
 }
 var icons = { pass: "\u2705", error: "\u274C", warning: "\u26A0\uFE0F", info: "\u2139\uFE0F" };
 function formatReportMarkdown(report, options = {}) {
@@ -67126,7 +67232,7 @@ function formatReportMarkdown(report, options = {}) {
   const lines = [];
   lines.push(`## ${report.passed ? "\u2705 verify-image passed" : "\u274C verify-image failed"}`, "");
   lines.push(
-    `${code(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${code(report.kernelImage)}` : ""}${report.kernelRelease ? `; kernel release ${code(report.kernelRelease)}` : ""}`,
+    `${markdownCode(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${markdownCode(report.kernelImage)}` : ""}${report.kernelRelease ? `; kernel release ${markdownCode(report.kernelRelease)}` : ""}`,
     ""
   );
   lines.push("| Platform | Kind | Kernel release | Modules | Result |", "|---|---|---|---|---|");
@@ -67148,7 +67254,7 @@ function formatReportMarkdown(report, options = {}) {
     for (const c of failing.slice(0, maxChecks)) {
       const path2 = c.path ? `${c.path}${c.line ? `:${c.line}` : ""}` : void 0;
       lines.push(
-        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${path2 ? code(cell(path2)) : ""} | ${cell(c.message)} |`
+        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${path2 ? code(path2) : ""} | ${cell(c.message)} |`
       );
     }
     if (failing.length > maxChecks)
@@ -67223,10 +67329,10 @@ function readBoolean(name, fallback) {
 }
 function readList(name, options = {}) {
   const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
   if (options.required && items.length === 0) {
     throw new UserError(
-      `input '${name}' needs at least one item (one per line or comma-separated)`
+      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
     );
   }
   return items;
@@ -67311,19 +67417,39 @@ function annotate(report) {
 }
 
 // actions/verify-image/src/inputs.ts
-var import_node_path10 = require("node:path");
+var import_node_path11 = require("node:path");
 var import_node_os4 = require("node:os");
-function readInputs() {
-  const access2 = registryCredentials(
+function registryHostOf(image) {
+  try {
+    const spec = parseSourceSpec(image);
+    return spec.transport === "docker" ? parseReference(spec.reference).registry : void 0;
+  } catch {
+    return void 0;
+  }
+}
+function scopedCredentials(image) {
+  const { credentials } = registryCredentials(
     readString2("registry-username"),
     readSecret("registry-password")
   );
+  const host = readString2("registry") ?? registryHostOf(image);
+  if (!credentials) return {};
+  if (!host) {
+    throw new UserError(
+      `input 'registry-username' is set but image '${image}' is not in a registry: set input 'registry' to the registry host the credentials are for`
+    );
+  }
+  return { credentials: { registry: host, ...credentials } };
+}
+function readInputs() {
+  const image = readRequired("image");
+  const access2 = scopedCredentials(image);
   const kernelImage = readString2("kernel-image");
   const kernelRelease = readString2("kernel-release");
   const extensionName = readString2("extension-name");
   const talosVersion = readString2("talos-version");
   const platform2 = readString2("platform");
-  const reportPath = readString2("report-path") ?? (0, import_node_path10.join)(process.env.RUNNER_TEMP ?? (0, import_node_os4.tmpdir)(), "verify-image-report.json");
+  const reportPath = readString2("report-path") ?? (0, import_node_path11.join)(process.env.RUNNER_TEMP ?? (0, import_node_os4.tmpdir)(), "verify-image-report.json");
   const prComment = readBoolean("pr-comment", false);
   const token = readSecret("github-token");
   if (prComment && !token) {
@@ -67333,7 +67459,7 @@ function readInputs() {
   }
   return {
     options: {
-      image: readRequired("image"),
+      image,
       ...kernelImage ? { kernelImage } : {},
       ...kernelRelease ? { kernelRelease } : {},
       modules: readList("modules"),

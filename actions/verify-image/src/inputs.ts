@@ -1,8 +1,8 @@
-/** verify-image's inputs, validated up front (house style 5). */
+/** verify-image's inputs, validated up front. */
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { UserError } from '@talos-kmod/common';
-import type { RegistryOptions } from '@talos-kmod/oci';
+import { parseReference, parseSourceSpec, type RegistryOptions } from '@talos-kmod/oci';
 import type { VerifyImageOptions } from '@talos-kmod/pipeline';
 import {
   readBoolean,
@@ -22,12 +22,39 @@ export interface VerifyInputs {
   readonly prComment?: { token: string };
 }
 
-/** Reads and validates the inputs. */
-export function readInputs(): VerifyInputs {
-  const access = registryCredentials(
+/** The registry host of an image input, or undefined for archives and directories. */
+function registryHostOf(image: string): string | undefined {
+  try {
+    const spec = parseSourceSpec(image);
+    return spec.transport === 'docker' ? parseReference(spec.reference).registry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Explicit credentials belong to one registry host: the `registry` input, else the host of
+ * `image`. Other hosts (a kernel-image elsewhere) get only the docker config.
+ */
+function scopedCredentials(image: string): Pick<RegistryOptions, 'credentials'> {
+  const { credentials } = registryCredentials(
     readString('registry-username'),
     readSecret('registry-password'),
   );
+  const host = readString('registry') ?? registryHostOf(image);
+  if (!credentials) return {};
+  if (!host) {
+    throw new UserError(
+      `input 'registry-username' is set but image '${image}' is not in a registry: set input 'registry' to the registry host the credentials are for`,
+    );
+  }
+  return { credentials: { registry: host, ...credentials } };
+}
+
+/** Reads and validates the inputs. */
+export function readInputs(): VerifyInputs {
+  const image = readRequired('image');
+  const access = scopedCredentials(image);
   const kernelImage = readString('kernel-image');
   const kernelRelease = readString('kernel-release');
   const extensionName = readString('extension-name');
@@ -45,7 +72,7 @@ export function readInputs(): VerifyInputs {
   }
   return {
     options: {
-      image: readRequired('image'),
+      image,
       ...(kernelImage ? { kernelImage } : {}),
       ...(kernelRelease ? { kernelRelease } : {}),
       modules: readList('modules'),

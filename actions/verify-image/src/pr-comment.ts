@@ -1,7 +1,7 @@
 /**
  * Keeps one pull request comment per image repository updated with the report: the comment carries
- * a hidden marker, and a later run edits it instead of adding another. Optional work (house style
- * 10): any failure is a warning, never a failed step.
+ * a hidden marker, and a later run edits it instead of adding another. Optional work: any failure
+ * is a warning, never a failed step.
  */
 import * as core from '@actions/core';
 import * as github from '@actions/github';

@@ -15,3 +15,27 @@ export {
   DecompressLimitError,
   UnsupportedCompressionError,
 } from './codecs/errors';
+
+// initramfs (concatenated cpio newc archives, plain or compressed)
+export type {
+  InitramfsContents,
+  InitramfsEntry,
+  InitramfsEntryType,
+  InitramfsSegment,
+  SegmentCompression,
+  WalkInitramfsOptions,
+} from './initramfs/types';
+export { readCpio, walkInitramfs } from './initramfs/walk-initramfs';
+
+// squashfs 4.0 images (Talos system extensions)
+export type {
+  OpenSquashfsResult,
+  SquashfsCompression,
+  SquashfsEntry,
+  SquashfsEntryType,
+  SquashfsImage,
+  SquashfsLimits,
+  SquashfsSuperblock,
+} from './squashfs/types';
+export { SquashfsReadError } from './squashfs/types';
+export { openSquashfs } from './squashfs/open-squashfs';

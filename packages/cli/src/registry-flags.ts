@@ -1,24 +1,47 @@
 /**
  * Registry flags shared by every command that talks to registries, spelled like the actions'
  * inputs: `--insecure-registry` (repeatable), `--registry-username` with
- * `--registry-password-stdin`, and `--ca-file` where the step can use it.
+ * `--registry-password-stdin` (for one registry host: `--registry`, default the image's host),
+ * `--registry-timeout`, and `--ca-file` where the step can use it.
  */
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Logger } from '@talos-kmod/common';
 import { listFlag, readStdinSecret, UsageError } from './flags';
-import { parsePlatform, type Platform, type RegistryOptions } from '@talos-kmod/oci';
+import {
+  parsePlatform,
+  parseReference,
+  parseSourceSpec,
+  type Platform,
+  type RegistryOptions,
+} from '@talos-kmod/oci';
 
 /** The parsed flags. */
 export interface RegistryFlags {
   insecureRegistry: string[];
   registryUsername?: string;
   registryPasswordStdin?: boolean;
+  /** The registry host the credentials are for (commands that push define it themselves). */
+  registry?: string;
+  registryTimeout?: string;
   caFile?: string;
 }
 
-/** Adds the registry flags to a command; `caFile: false` for steps that cannot take a CA. */
-export function addRegistryFlags(command: Command, options: { caFile?: boolean } = {}): Command {
+/**
+ * Adds the registry flags to a command; `caFile: false` for steps that cannot take a CA;
+ * `registryHost: true` adds `--registry` naming the host the credentials are for (commands
+ * that push already have a `--registry`).
+ */
+export function addRegistryFlags(
+  command: Command,
+  options: { caFile?: boolean; registryHost?: boolean } = {},
+): Command {
+  if (options.registryHost) {
+    command.option(
+      '--registry <host>',
+      "registry host --registry-username's credentials are for (default: the image's registry; other hosts use the docker config)",
+    );
+  }
   command
     .option(
       '--insecure-registry <host>',
@@ -30,7 +53,11 @@ export function addRegistryFlags(command: Command, options: { caFile?: boolean }
       '--registry-username <name>',
       'registry user name (with --registry-password-stdin; else the docker config is used)',
     )
-    .option('--registry-password-stdin', 'read the registry password or token from standard input');
+    .option('--registry-password-stdin', 'read the registry password or token from standard input')
+    .option(
+      '--registry-timeout <seconds>',
+      'how long a registry may take to answer a request (connecting: half of it; default 60)',
+    );
   if (options.caFile ?? true) {
     command.option('--ca-file <path>', 'extra CA certificate (PEM) to trust for registries');
   }
@@ -55,20 +82,57 @@ export async function registryCredentials(
   return { username: flags.registryUsername, password };
 }
 
-/** Builds `RegistryOptions` from the flags (reads stdin and the CA file). */
+/** The registry host of an image source spec, or undefined for archives and directories. */
+export function registryHostOf(spec: string | undefined): string | undefined {
+  if (spec === undefined) return undefined;
+  try {
+    const parsed = parseSourceSpec(spec);
+    return parsed.transport === 'docker' ? parseReference(parsed.reference).registry : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** `--registry-timeout` as `RegistryOptions.timeouts`, or undefined for the defaults. */
+export function registryTimeouts(value: string | undefined): RegistryOptions['timeouts'] {
+  if (value === undefined) return undefined;
+  const seconds = Number(value);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
+    throw new UsageError(
+      `--registry-timeout is '${value}': give a number of seconds between 0 and 3600, e.g. 60`,
+    );
+  }
+  const ms = Math.round(seconds * 1000);
+  return { requestMs: ms, connectMs: Math.max(1, Math.round(ms / 2)) };
+}
+
+/**
+ * Builds `RegistryOptions` from the flags (reads stdin and the CA file). Explicit credentials
+ * belong to `--registry`, else to the registry of `primary` (the image the command is about);
+ * with neither, giving credentials is a usage error.
+ */
 export async function registryOptions(
   flags: RegistryFlags,
   logger: Logger,
   env: NodeJS.ProcessEnv = process.env,
   stdin: NodeJS.ReadableStream = process.stdin,
+  primary?: string,
 ): Promise<RegistryOptions> {
+  const timeouts = registryTimeouts(flags.registryTimeout);
   const options: RegistryOptions = {
     insecureRegistries: flags.insecureRegistry,
     logger,
     ...(env.DOCKER_CONFIG ? { dockerConfigDir: env.DOCKER_CONFIG } : {}),
+    ...(timeouts ? { timeouts } : {}),
   };
+  const host = flags.registry ?? registryHostOf(primary);
+  if (flags.registryUsername && !host) {
+    throw new UsageError(
+      `--registry-username needs the registry host it is for: '${primary ?? ''}' is not in a registry, so name the registry with --registry <host>`,
+    );
+  }
   const credentials = await registryCredentials(flags, stdin);
-  if (credentials) options.credentials = credentials;
+  if (credentials && host) options.credentials = { registry: host, ...credentials };
   if (flags.caFile) {
     try {
       options.caCertificates = await readFile(flags.caFile);

@@ -9,3 +9,7 @@ export { UserError, InputError, isUserError, isInputError, describeError } from 
 export { redactUrl, redactText } from './redact';
 export type { ExecFn, ExecOptions, ExecResult } from './exec';
 export { spawnExec, ExecError, formatCommand } from './exec';
+export type { TempDir } from './temp-dir';
+export { createTempDir, tempRoot } from './temp-dir';
+export type { MarkdownCodeOptions } from './markdown';
+export { markdownText, markdownCode, markdownFence, visibleControls } from './markdown';

@@ -1,5 +1,5 @@
 /**
- * Removes userinfo and the query from a URL so it can appear in logs and errors (house style 12):
+ * Removes userinfo and the query from a URL so it can appear in logs and errors:
  * registries put tokens in both.
  */
 export function redactUrl(url: string | URL): string {
@@ -21,9 +21,14 @@ const secretPatterns: readonly RegExp[] = [
   /(authorization:\s*(?:basic|bearer)\s+)\S+/gi,
   /("?(?:password|token|access_token|refresh_token|identitytoken|auth|secret)"?\s*[:=]\s*"?)[^"\s,}]+/gi,
   /(\/\/)[^/\s:@]+:[^/\s@]+@/g,
+  // the query of any URL: presigned storage URLs carry their signature there (X-Amz-Signature…)
+  /(\bhttps?:\/\/[^\s?#"'<>]*\?)[^\s#"'<>]+?(?=[:.,;)]*(?:[\s#"'<>]|$))/gi,
 ];
 
-/** Masks credentials that look like `Authorization:` headers, `password=…`, or URL userinfo. */
+/**
+ * Masks credentials that look like `Authorization:` headers, `password=…`, URL userinfo, or a
+ * URL's query string (signed storage URLs).
+ */
 export function redactText(text: string): string {
   return secretPatterns.reduce((acc, re) => acc.replace(re, '$1***'), text);
 }

@@ -22,3 +22,18 @@ describe('redactText', () => {
     for (const secret of ['eyJhbGciOi', 'hunter2', 'bob:pw']) expect(out).not.toContain(secret);
   });
 });
+
+describe('redactText on signed storage URLs', () => {
+  it('masks the query of every URL in a message, keeping host and path', () => {
+    const signed =
+      'https://bucket.s3.amazonaws.com/docker/registry/v2/blobs/sha256/ab/data?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKIA123%2F20261203&X-Amz-Signature=deadbeefcafe';
+    const out = redactText(`connection failed (ECONNRESET) during GET ${signed}: retry later`);
+    for (const secret of ['deadbeefcafe', 'AKIA123', 'X-Amz-Credential']) {
+      expect(out).not.toContain(secret);
+    }
+    expect(out).toContain(
+      'https://bucket.s3.amazonaws.com/docker/registry/v2/blobs/sha256/ab/data?',
+    );
+    expect(out).toContain(': retry later');
+  });
+});

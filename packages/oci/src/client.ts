@@ -1,10 +1,10 @@
 /**
- * The registry client: verbs over typed references (house style 14), after go-containerregistry's
+ * The registry client: verbs over typed references, after go-containerregistry's
  * `remote` package. Every manifest and blob read is checked against its digest.
  */
 import type { Readable } from 'node:stream';
 import { UserError, nullLogger, spawnExec, type ExecFn, type Logger } from '@talos-kmod/common';
-import type { Credentials } from './auth/docker-config';
+import type { CredentialsOption } from './auth/docker-config';
 import { downloadBlob } from './blob/download';
 import type { ProgressEvent } from './blob/progress';
 import { startUpload, uploadBlob, type BlobUpload } from './blob/upload';
@@ -13,7 +13,14 @@ import { parseManifest, type Descriptor, type ParsedManifest } from './manifest/
 import { digestWithAlgorithmOf, isDigest } from './reference/digest';
 import { manifestIdentifier, toReference, withDigest, type Reference } from './reference/reference';
 import { RegistryError } from './transport/errors';
-import { discard, header, readBytes, readText } from './transport/http';
+import { discard, header, readBytes } from './transport/http';
+import {
+  maxConfigBytes,
+  maxManifestBytes,
+  maxTagListBytes,
+  resolveTimeouts,
+  type Timeouts,
+} from './transport/limits';
 import { defaultRetryPolicy, type RetryPolicy } from './transport/retry';
 import { RegistryTransport } from './transport/transport';
 
@@ -22,12 +29,12 @@ export interface RegistryOptions {
   /** Hosts (`host:port`) reached over plain HTTP (or HTTPS without verification). Loopback is automatic. */
   insecureRegistries?: readonly string[];
   /**
-   * Explicit credentials, used for every registry this client contacts; give a function to choose
-   * per registry host. Without them (or when the function returns undefined), the docker config.
+   * Explicit credentials for one named registry host (`{ registry: 'ghcr.io', username,
+   * password }`), or a function choosing per host. Every other host (and the function's
+   * undefined) gets what the docker config holds: credentials never go to a host they were not
+   * given for.
    */
-  credentials?:
-    | { username: string; password: string }
-    | ((registry: string) => { username: string; password: string } | undefined);
+  credentials?: CredentialsOption;
   /** Where `config.json` is (default `$DOCKER_CONFIG`, else `~/.docker`). */
   dockerConfigDir?: string;
   /** Extra CA certificate(s), PEM, trusted besides the system roots. */
@@ -41,6 +48,8 @@ export interface RegistryOptions {
   exec?: ExecFn;
   /** Upload large blobs in PATCH chunks of this many bytes (default: one streaming PATCH). */
   chunkSize?: number;
+  /** Deadlines for reaching a registry and for each request (defaults: 30 s, 60 s, 120 s idle). */
+  timeouts?: Partial<Timeouts>;
 }
 
 /** A manifest as fetched: its bytes, descriptor (media type, digest, size) and parsed form. */
@@ -64,7 +73,7 @@ export interface RegistryClient {
   blobExists(ref: Reference | string, digest: string): Promise<boolean>;
   /** Streams a blob, verified against `digest` (and `size`) as it flows. */
   getBlob(ref: Reference | string, blob: { digest: string; size?: number }): Promise<Readable>;
-  /** Reads a small blob (a config) into memory, verified. */
+  /** Reads a small blob (a config, at most 8 MiB) into memory, verified. */
   getBlobBytes(ref: Reference | string, blob: { digest: string; size?: number }): Promise<Buffer>;
   /** Uploads a blob unless the repository has it (`knownMissing` skips the check); `'exists'` or `'uploaded'`. */
   putBlob(
@@ -89,8 +98,7 @@ class Client implements RegistryClient {
 
   constructor(readonly options: RegistryOptions) {
     this.logger = options.logger ?? nullLogger;
-    const credentials = options.credentials as
-      Credentials | ((registry: string) => Credentials | undefined) | undefined;
+    const credentials = options.credentials;
     this.transport = new RegistryTransport({
       insecureRegistries: options.insecureRegistries ?? [],
       ...(credentials ? { credentials } : {}),
@@ -99,6 +107,7 @@ class Client implements RegistryClient {
       exec: options.exec ?? spawnExec,
       logger: this.logger,
       retry: { ...defaultRetryPolicy, ...options.retry },
+      timeouts: resolveTimeouts(options.timeouts),
     });
   }
 
@@ -136,8 +145,21 @@ class Client implements RegistryClient {
       await discard(res);
       return undefined;
     }
-    const body = JSON.parse(await readText(res, 1 << 24)) as { tags?: unknown };
-    return Array.isArray(body.tags) ? body.tags.map(String) : [];
+    const bytes = await readBytes(res, {
+      limit: maxTagListBytes,
+      what: 'a tag list',
+      deadlineMs: this.transport.timeouts.requestMs,
+    });
+    let body: { tags?: unknown };
+    try {
+      body = JSON.parse(bytes.toString('utf8')) as { tags?: unknown };
+    } catch {
+      throw new RegistryError(
+        `${ref.registry} sent a tag list for ${ref.repository} that is not JSON: the registry is misbehaving`,
+        { method: 'GET', url: res.url, status: res.status },
+      );
+    }
+    return Array.isArray(body?.tags) ? body.tags.map(String) : [];
   }
 
   private sendManifestRequest(ref: Reference, method: 'GET' | 'HEAD') {
@@ -182,7 +204,11 @@ class Client implements RegistryClient {
   async getManifest(input: Reference | string): Promise<FetchedManifest> {
     const ref = toReference(input);
     const res = await this.manifestRequest(ref, 'GET');
-    const bytes = await readBytes(res);
+    const bytes = await readBytes(res, {
+      limit: maxManifestBytes,
+      what: 'a manifest',
+      deadlineMs: this.transport.timeouts.requestMs,
+    });
     const where = `manifest ${ref.toString()}`;
     const served = header(res, 'docker-content-digest');
     const expected = ref.digest ?? (served && isDigest(served) ? served : undefined);
@@ -249,8 +275,24 @@ class Client implements RegistryClient {
     input: Reference | string,
     blob: { digest: string; size?: number },
   ): Promise<Buffer> {
+    if (blob.size !== undefined && blob.size > maxConfigBytes) {
+      throw new UserError(
+        `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`,
+      );
+    }
     const chunks: Buffer[] = [];
-    for await (const c of await this.getBlob(input, blob)) chunks.push(c as Buffer);
+    let total = 0;
+    const stream = await this.getBlob(input, blob);
+    for await (const c of stream) {
+      total += (c as Buffer).length;
+      if (total > maxConfigBytes) {
+        stream.destroy();
+        throw new UserError(
+          `blob ${blob.digest} is larger than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`,
+        );
+      }
+      chunks.push(c as Buffer);
+    }
     return Buffer.concat(chunks);
   }
 

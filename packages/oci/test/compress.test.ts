@@ -16,6 +16,7 @@ import { UserError } from '@talos-kmod/common';
 import { DigestMismatchError } from '../src/blob/verify';
 import {
   compressLayer,
+  compressWorkerCount,
   withCompressor,
   type Compressed,
   type LayerInput,
@@ -33,7 +34,7 @@ async function run(input: LayerInput, level = 6): Promise<{ gz: Buffer; result: 
   return { gz: Buffer.concat(out), result };
 }
 
-function streamOf(data: Buffer, chunk = 64 * 1024): LayerInput {
+function streamOf(data: Buffer, chunk = 64 * 1024): { stream: Readable } {
   const pieces: Buffer[] = [];
   for (let at = 0; at < data.length; at += chunk) pieces.push(data.subarray(at, at + chunk));
   return { stream: Readable.from(pieces) };
@@ -197,6 +198,45 @@ describe('compressLayer', () => {
     const second = await held;
     expect(gunzipSync(second).equals(data)).toBe(true);
     expect(gunzipSync((await waiting).gz).equals(text)).toBe(true);
+  });
+
+  it('names the layer when compression itself fails in the worker, and leaks no worker', async () => {
+    const before = compressWorkerCount().running;
+    const bad = compressLayer(
+      { stream: streamOf(text).stream, what: 'layer 3 (sha256:abc)' },
+      42,
+      async () => undefined,
+    );
+    await expect(bad).rejects.toThrow(/^compressing layer 3 \(sha256:abc\) failed: .*level/);
+    await expect(
+      compressLayer(
+        {
+          ...(fileOf(text) as Extract<LayerInput, { file: unknown }>),
+          what: 'layer 1 (sha256:def)',
+        },
+        42,
+        async () => undefined,
+      ),
+    ).rejects.toThrow(/^compressing layer 1 \(sha256:def\) failed/);
+    // the failed jobs' workers were stopped; whatever is alive is idle, and no more than before
+    const after = compressWorkerCount();
+    expect(after.running).toBe(after.idle);
+    expect(after.running).toBeLessThanOrEqual(Math.max(before, 1));
+    // and the pool still works
+    expect(gunzipSync((await run(streamOf(text))).gz).equals(text)).toBe(true);
+  });
+
+  it('holds no worker once every job has ended, failed or not', async () => {
+    const jobs = [
+      run(streamOf(randomBytes(3 * MiB))),
+      compressLayer(streamOf(randomBytes(3 * MiB)), 6, async () => {
+        throw new Error('socket gone');
+      }),
+      run(streamOf(text)),
+    ];
+    await Promise.allSettled(jobs);
+    const { running, idle } = compressWorkerCount();
+    expect(running).toBe(idle);
   });
 
   it('stops an idle worker after a while and starts another for the next layer', async () => {

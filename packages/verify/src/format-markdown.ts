@@ -1,4 +1,5 @@
 /** The report as GitHub-flavoured markdown for the job summary: verdict and tables. */
+import { markdownCode, markdownText } from '@talos-kmod/common';
 import type { VerifyReport } from './report';
 import { describeCounts, orderedChecks } from './internal/summary';
 import { installersMarkdown } from './internal/installer/format-installers';
@@ -10,13 +11,14 @@ export interface MarkdownFormatOptions {
   maxModules?: number;
 }
 
-/** Escapes a table cell. */
+/** Literal text for a table cell (image-derived strings never become markup). */
 function cell(text: string | undefined): string {
-  return (text ?? '').replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, '<br>');
+  return markdownText(text ?? '');
 }
 
+/** A code span for a table cell. */
 function code(text: string | undefined): string {
-  return text ? `\`${text.replace(/`/g, "'")}\`` : '';
+  return text ? markdownCode(text, { inTable: true }) : '';
 }
 
 const icons = { pass: '✅', error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
@@ -31,7 +33,7 @@ export function formatReportMarkdown(
   const lines: string[] = [];
   lines.push(`## ${report.passed ? '✅ verify-image passed' : '❌ verify-image failed'}`, '');
   lines.push(
-    `${code(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${code(report.kernelImage)}` : ''}${report.kernelRelease ? `; kernel release ${code(report.kernelRelease)}` : ''}`,
+    `${markdownCode(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${markdownCode(report.kernelImage)}` : ''}${report.kernelRelease ? `; kernel release ${markdownCode(report.kernelRelease)}` : ''}`,
     '',
   );
   lines.push('| Platform | Kind | Kernel release | Modules | Result |', '|---|---|---|---|---|');
@@ -54,7 +56,7 @@ export function formatReportMarkdown(
     for (const c of failing.slice(0, maxChecks)) {
       const path = c.path ? `${c.path}${c.line ? `:${c.line}` : ''}` : undefined;
       lines.push(
-        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${path ? code(cell(path)) : ''} | ${cell(c.message)} |`,
+        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${path ? code(path) : ''} | ${cell(c.message)} |`,
       );
     }
     if (failing.length > maxChecks)

@@ -1,4 +1,5 @@
 /** The report as readable text for a terminal (the CLI's default output). */
+import { visibleControls as show } from '@talos-kmod/common';
 import type { Check, VerifyReport } from './report';
 import { describeCounts, orderedChecks } from './internal/summary';
 import { installersText } from './internal/installer/format-installers';
@@ -34,8 +35,12 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
   const p = paint(options.color);
   const out: string[] = [];
   const verdict = report.passed ? p.green(p.bold('PASSED')) : p.red(p.bold('FAILED'));
-  out.push(`${verdict} ${report.image} (${describeCounts(report)}; fail-on ${report.failOn})`);
-  if (report.kernelImage) out.push(`  kernel image: ${report.kernelImage}`);
+  // image-derived strings go through show(): a newline or an escape sequence in a module name
+  // must not start a line of its own (a forged PASSED, a workflow command) or repaint the terminal
+  out.push(
+    `${verdict} ${show(report.image)} (${describeCounts(report)}; fail-on ${report.failOn})`,
+  );
+  if (report.kernelImage) out.push(`  kernel image: ${show(report.kernelImage)}`);
   if (report.kernelRelease) out.push(`  kernel release: ${report.kernelRelease}`);
   for (const pl of report.platforms) {
     out.push(
@@ -46,22 +51,24 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
   out.push('', p.bold('Checks'));
   const multi = report.platforms.length > 1;
   for (const c of orderedChecks(report)) {
-    const where = c.path ? `${c.path}${c.line ? `:${c.line}` : ''}: ` : '';
+    const where = c.path ? `${show(c.path)}${c.line ? `:${c.line}` : ''}: ` : '';
     const text =
       c.status === 'pass'
-        ? p.dim(c.message)
+        ? p.dim(show(c.message))
         : !c.path || c.message.includes(c.path)
-          ? c.message
-          : `${where}${c.message}`;
+          ? show(c.message)
+          : `${where}${show(c.message)}`;
     out.push(`  ${mark(c, p)} ${c.id}${multi && c.platform ? ` [${c.platform}]` : ''}  ${text}`);
   }
   if (report.modules.length > 0) {
     const max = options.maxModules ?? 40;
     out.push('', p.bold('Modules'));
     for (const m of report.modules.slice(0, max)) {
-      const sig = m.signed ? `${m.signer ?? ''} ${m.key ?? ''} ${m.hash ?? ''}` : p.red('unsigned');
+      const sig = m.signed
+        ? show(`${m.signer ?? ''} ${m.key ?? ''} ${m.hash ?? ''}`)
+        : p.red('unsigned');
       out.push(
-        `  ${m.name}${multi && m.platform ? ` [${m.platform}]` : ''}  ${m.vermagic?.split(' ')[0] ?? '?'}  ${sig}  ${p.dim(m.path)}`,
+        `  ${show(m.name)}${multi && m.platform ? ` [${m.platform}]` : ''}  ${show(m.vermagic?.split(' ')[0] ?? '?')}  ${sig}  ${p.dim(show(m.path))}`,
       );
     }
     if (report.modules.length > max)

@@ -6,7 +6,7 @@ import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
 import type { BuildInstallerOptions } from '@talos-kmod/pipeline';
 import { createProgressReporter } from '../progress/bars';
-import { asUsageError, listFlag, ownerFlag } from '../flags';
+import { asUsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
 import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
 import type { RegisterCommand } from './index';
 import { loadPipeline } from '../lazy';
@@ -61,7 +61,12 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
       .option('--base-installer-image <ref>', 'installer-base for --imager-image')
       .option('--kernel-image <ref>', 'kernel image (PKG_KERNEL) for --talos-dir')
       .option('--extension-image <ref>', 'system extension image (repeatable)', listFlag, [])
-      .option('--extra-kernel-arg <arg>', 'extra kernel argument (repeatable)', listFlag, [])
+      .option(
+        '--extra-kernel-arg <arg>',
+        'extra kernel argument (repeatable; commas stay inside it; -name removes a default one)',
+        repeatFlag,
+        [],
+      )
       .option('--registry <host>', 'registry for installer-base and imager', 'ghcr.io')
       .option('--username <name>', 'registry namespace (default $GITHUB_REPOSITORY_OWNER)')
       .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])

@@ -70,9 +70,10 @@ export const registerInspect: RegisterCommand = (program: Command, context) => {
       )
       .option('--json', 'print everything as JSON')
       .option('--platform <os/arch>', 'only this platform of a multi-platform image'),
+    { registryHost: true },
   ).action(async (spec: string, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, spec);
     const platform = platformFlag(flags.platform);
     let source: ImageSource | undefined;
     try {

@@ -82,9 +82,10 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
         '--json',
         'print a JSON array of {path, type, mode (octal string), uid, gid, size, linkTarget?}',
       ),
+    { registryHost: true },
   ).action(async (spec: string, prefix: string | undefined, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, spec);
     const under = prefix ? normalizePrefix(prefix) : '';
     const matches = (p: string) => !under || p === under || p.startsWith(`${under}/`);
     let source: ImageSource | undefined;

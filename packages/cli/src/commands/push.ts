@@ -42,9 +42,10 @@ export const registerPush: RegisterCommand = (program: Command, context) => {
         '--json',
         'print {reference, digest, uploadedBlobs, skippedBlobs, mountedBlobs, uploadedBytes} as JSON',
       ),
+    { registryHost: true },
   ).action(async (source: string, dest: string, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, dest);
     const progress = createProgressReporter(ctx.io.stderr);
     try {
       const result = await push(source, dest, {

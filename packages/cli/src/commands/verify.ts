@@ -50,6 +50,7 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
       .option('--fail-on <level>', 'error or warning', 'error')
       .option('--report-path <path>', 'also write the JSON report to this file')
       .option('--json', 'print the JSON report instead of text'),
+    { registryHost: true },
   ).action(async (image: string, flags: Flags) => {
     const { formatReportText, verifyImage } = await loadPipeline();
     const ctx = context();
@@ -60,7 +61,7 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
     }
     let report;
     try {
-      const registry = await registryOptions(flags, ctx.logger);
+      const registry = await registryOptions(flags, ctx.logger, process.env, process.stdin, image);
       report = await verifyImage(
         {
           image,

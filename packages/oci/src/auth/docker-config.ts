@@ -17,6 +17,14 @@ export interface Credentials {
   identityToken?: string;
 }
 
+/**
+ * Credentials given explicitly: a pair for one named registry host (`ghcr.io`, `127.0.0.1:5000`),
+ * or a function choosing per host. Every other host gets only what the docker config holds.
+ */
+export type CredentialsOption =
+  | { registry: string; username: string; password: string }
+  | ((registry: string) => { username: string; password: string } | undefined);
+
 interface DockerConfigFile {
   auths?: Record<
     string,

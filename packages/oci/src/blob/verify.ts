@@ -1,4 +1,4 @@
-/** Streams checked against their digest and size while they flow (house style 16). */
+/** Streams checked against their digest and size while they flow. */
 import { Transform, type TransformCallback } from 'node:stream';
 import { UserError } from '@talos-kmod/common';
 import { hashFor } from '../reference/digest';

@@ -8,7 +8,7 @@
  * Go's compressors used by skopeo do. Piece boundaries and decisions depend only on the bytes, so
  * the output, and with it the digest, is the same on every push.
  *
- * The work runs on a worker thread (compress-worker-source.ts): reading, hashing the input
+ * The work runs on a worker thread (compress-worker.ts): reading, hashing the input
  * against its digest, sampling, storing or deflating, and hashing the output, while this thread
  * only writes members to the connection. Members travel in a few shared buffers reused for the
  * whole layer: a fresh megabyte per piece costs more in page faults than the copy itself. A
@@ -25,7 +25,8 @@ import { throttledProgress, type ProgressEvent } from '../blob/progress';
 import { DigestMismatchError } from '../blob/verify';
 import { digestHex } from '../reference/digest';
 import type { FileRange } from '../sources/types';
-import { compressWorkerSource } from './compress-worker-source';
+import type { FromWorker, StartMessage, ToWorker } from './compress-protocol';
+import { loadWorkerProgram } from './compress-worker-program';
 
 /** A compressed layer on disk. */
 export interface CompressedLayer {
@@ -37,10 +38,12 @@ export interface CompressedLayer {
 
 /**
  * What to compress: a byte range of a file, checked here against `digest` and `size` (the
- * layer's descriptor), or a stream that is already being checked by its source.
+ * layer's descriptor), or a stream that is already being checked by its source. `what` names
+ * the layer in errors (`layer 2 (sha256:…)`).
  */
 export type LayerInput =
-  { file: FileRange; digest: string; size: number; what: string } | { stream: Readable };
+  | { file: FileRange; digest: string; size: number; what: string }
+  | { stream: Readable; what?: string };
 
 /**
  * Receives each gzip member in order. The bytes are a view of a buffer reused once the returned
@@ -61,13 +64,7 @@ const slotCount = 4;
 /** Input handed to the worker and not yet copied by it. */
 const inputWindow = 4 * 1024 * 1024;
 
-type WorkerMessage = { job: number } & (
-  | { type: 'member'; slot: number; length: number }
-  | { type: 'ack'; bytes: number }
-  | { type: 'done'; inputDigest: string; inputSize: number; digest: string; size: number }
-  | { type: 'error'; message: string; code?: string }
-);
-type Done = Extract<WorkerMessage, { type: 'done' }>;
+type Done = Extract<FromWorker, { type: 'done' }>;
 
 /**
  * Compression workers, kept between layers (starting one costs tens of milliseconds): one per
@@ -93,7 +90,12 @@ async function acquire(): Promise<Worker> {
   }
   if (running < poolSize) {
     running++;
-    return new Worker(compressWorkerSource, { eval: true });
+    try {
+      return new Worker(await loadWorkerProgram(), { eval: true });
+    } catch (e: unknown) {
+      running--;
+      throw e;
+    }
   }
   return new Promise<Worker>((resolve) => waiting.push(resolve));
 }
@@ -117,6 +119,11 @@ function giveBack(w: Worker): void {
   }, idleMs);
   timer.unref();
   idleTimers.set(w, timer);
+}
+
+/** How many compression workers are alive, and how many of them are idle (for tests). */
+export function compressWorkerCount(): { running: number; idle: number } {
+  return { running, idle: idle.length };
 }
 
 /** Stops a worker whose job failed midway (it may still be waiting on slots); makes room for one. */
@@ -173,16 +180,25 @@ export function compressLayer(
 }
 
 /**
- * A failure the worker reported. Reading the archive (a file cut short or gone, an I/O error)
- * is the user's to fix; anything else is ours and keeps the worker's message and code.
+ * A failure the worker reported, naming the layer. Reading an archive (a file cut short or gone,
+ * an I/O error) is the user's to fix; anything else is ours and keeps the worker's code.
  */
-function workerError(m: { message: string; code?: string }, reading: string | undefined): Error {
-  if (reading && m.code && /^E[A-Z]+$/.test(m.code)) {
+function workerError(m: { message: string; code?: string }, input: LayerInput): Error {
+  const layer = input.what ?? 'a layer';
+  if ('file' in input && m.code && /^E[A-Z]+$/.test(m.code)) {
     return new UserError(
-      `cannot read ${reading}: ${m.message}; check that the archive is complete and readable (re-export it with docker save), then push again`,
+      `cannot read ${layer} in ${input.file.path}: ${m.message}; check that the archive is complete and readable (re-export it with docker save), then push again`,
     );
   }
-  return Object.assign(new Error(m.message), m.code ? { code: m.code } : {});
+  return Object.assign(
+    new Error(`compressing ${layer} failed: ${m.message}`),
+    m.code ? { code: m.code } : {},
+  );
+}
+
+/** Sends a typed message to a worker (`transfer`: buffers moved, not copied). */
+function post(worker: Worker, m: ToWorker, transfer?: ArrayBuffer[]): void {
+  worker.postMessage(m, transfer);
 }
 
 /** One job on `worker`; `ended(clean)` says whether the worker can take another. */
@@ -199,7 +215,7 @@ async function runJob(
   const stream = 'stream' in input ? input.stream : undefined;
   let settled = false;
   let clean = false;
-  let onMessage: ((m: WorkerMessage) => void) | undefined;
+  let onMessage: ((m: FromWorker) => void) | undefined;
   let onError: ((e: unknown) => void) | undefined;
   let onExit: ((code: number) => void) | undefined;
   try {
@@ -218,7 +234,7 @@ async function runJob(
           case 'member':
             emitted = emitted
               .then(() => sink(Buffer.from(slots, m.slot * slotSize, m.length)))
-              .then(() => worker.postMessage({ type: 'release', job, slot: m.slot }));
+              .then(() => post(worker, { type: 'release', job, slot: m.slot }));
             emitted.catch(fail);
             break;
           case 'ack':
@@ -232,27 +248,30 @@ async function runJob(
             }, fail);
             break;
           case 'error':
-            fail(
-              workerError(m, file && 'what' in input ? `${input.what} in ${file.path}` : undefined),
-            );
+            fail(workerError(m, input));
             break;
         }
       };
-      onError = fail;
-      onExit = (code) => fail(new Error(`the compression worker stopped (exit ${code})`));
+      onError = (e) =>
+        fail(workerError({ message: e instanceof Error ? e.message : String(e) }, input));
+      onExit = (code) =>
+        fail(
+          new Error(`the compression worker stopped (exit ${code}) on ${input.what ?? 'a layer'}`),
+        );
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      worker.postMessage({
+      const start: StartMessage = {
         type: 'start',
         job,
         level,
         slots,
         slotSize,
         slotCount,
-        digestAlgorithm: file && 'digest' in input ? input.digest.split(':')[0] : 'sha256',
+        digestAlgorithm: ('digest' in input && input.digest.split(':')[0]) || 'sha256',
         ...(file ? { file } : {}),
-      });
+      };
+      post(worker, start);
       if (!stream) return;
       void (async () => {
         for await (const chunk of stream) {
@@ -261,13 +280,13 @@ async function runJob(
           // the chunk, and posting a view would clone its whole underlying buffer.
           const data = new Uint8Array(chunk as Buffer);
           inFlight += data.length;
-          worker.postMessage({ type: 'data', job, chunk: data }, [data.buffer]);
+          post(worker, { type: 'data', job, chunk: data }, [data.buffer]);
           while (inFlight >= inputWindow && !settled) {
             await new Promise<void>((r) => (wake = r));
             wake = undefined;
           }
         }
-        if (!settled) worker.postMessage({ type: 'end', job });
+        if (!settled) post(worker, { type: 'end', job });
       })().catch(fail);
     });
     clean = true;

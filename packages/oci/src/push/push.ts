@@ -3,11 +3,9 @@
  * index) and returns the pinned reference. Only blobs the repository lacks are uploaded; blobs in
  * another repository of the same registry are mounted; uncompressed layers are gzipped first.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { UserError, nullLogger } from '@talos-kmod/common';
+import { UserError, createTempDir, nullLogger, type TempDir } from '@talos-kmod/common';
 import { createRegistryClient, type RegistryClient, type RegistryOptions } from '../client';
 import { mediaTypes } from '../manifest/media-types';
 import type { Descriptor, ImageIndex } from '../manifest/types';
@@ -29,13 +27,23 @@ import {
 } from './layer-cache';
 import { runLimited } from './limit';
 
+/**
+ * zlib level 4: on a layer of 4,023 Debian kernel modules (400 MB) it gives 109.5 MB, 0.4% less
+ * than skopeo's pgzip at its default level (110.0 MB), for 40% of the deflate time of level 6
+ * (105.2 MB). Level 3 is 3.0% larger than skopeo's output. Figures: bench/README.md, oci-push.
+ */
+export const defaultGzipLevel = 4;
+
 /** Options for {@link push} and {@link pushIndex}. */
 export interface PushOptions extends RegistryOptions {
   /** Push only this platform of a multi-platform source (default: all, plus the index). */
   platform?: Platform;
   /** Uncompressed layers (docker save): `gzip` them (default, as crane and skopeo do) or `keep` them. */
   uncompressedLayers?: 'gzip' | 'keep';
-  /** gzip level for uncompressed layers (default 6). */
+  /**
+   * gzip level for uncompressed layers (default {@link defaultGzipLevel}): 0 stores, 1–9 as for
+   * zlib.
+   */
   gzipLevel?: number;
   /**
    * Where to remember what uncompressed layers compressed to, so pushing them again needs no
@@ -142,7 +150,7 @@ async function pushCompressed(
   mediaType: string,
 ): Promise<Descriptor> {
   const layer = image.layers[i] as Descriptor;
-  const level = ctx.options.gzipLevel ?? 6;
+  const level = ctx.options.gzipLevel ?? defaultGzipLevel;
   const key = layerCacheKey(layer.digest, level);
   const cache = await ctx.layerCache();
   const known = cache?.get(key);
@@ -161,7 +169,7 @@ async function pushCompressed(
     const file = image.layerFile?.(i);
     return file
       ? { file, digest: layer.digest, size: layer.size, what: `layer ${i} (${layer.digest})` }
-      : { stream: await image.openLayer(i) };
+      : { stream: await image.openLayer(i), what: `layer ${i} (${layer.digest})` };
   };
   const transport = transportOrUndefined(ctx.client);
   if (!transport) {
@@ -271,7 +279,7 @@ async function withContext<T>(
 ): Promise<T> {
   const destRef = destination(dest);
   const client = options.client ?? createRegistryClient(options);
-  let dir: string | undefined;
+  let dir: TempDir | undefined;
   const cachePath =
     options.compressedLayerCache === false
       ? undefined
@@ -284,14 +292,14 @@ async function withContext<T>(
     client,
     dest: destRef,
     options,
-    tempDir: async () => (dir ??= await mkdtemp(join(tmpdir(), 'talos-kmod-push-'))),
+    tempDir: async () => (dir ??= await createTempDir('talos-kmod-push-')).path,
     stats: { uploadedBlobs: 0, skippedBlobs: 0, uploadedBytes: 0, mountedBlobs: 0 },
   };
   try {
     return await fn(ctx);
   } finally {
     if (ctx.cacheChanged && cachePath && cache) await saveLayerCache(await cache, cachePath);
-    if (dir) await rm(dir, { recursive: true, force: true });
+    if (dir) await dir.remove();
     if (!options.client) await client.close();
   }
 }

@@ -32,3 +32,18 @@ export function isLoopbackHost(host: string): boolean {
   if (isIP(bare) === 6) return bare === '::1' || bare === '0:0:0:0:0:0:0:1';
   return false;
 }
+
+/**
+ * True when two host names belong to the same site: equal, or sharing their last two labels
+ * (`auth.docker.io` and `registry-1.docker.io`). IP addresses must be equal. No public suffix
+ * list: `a.co.uk` and `b.co.uk` count as one site, which only weakens a warning.
+ */
+export function sameSite(a: string, b: string): boolean {
+  const x = a.toLowerCase().replace(/^\[|\]$/g, '');
+  const y = b.toLowerCase().replace(/^\[|\]$/g, '');
+  if (x === y) return true;
+  const ip = /^[\d.]+$|:/;
+  if (ip.test(x) || ip.test(y)) return false;
+  const site = (h: string) => h.split('.').slice(-2).join('.');
+  return site(x) === site(y);
+}

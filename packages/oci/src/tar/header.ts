@@ -33,6 +33,9 @@ export interface TarHeader {
 /** Size of a tar block. */
 export const blockSize = 512;
 
+/** Largest PAX or GNU long-name entry accepted (they hold names and a few attributes). */
+export const maxMetaSize = 1024 * 1024;
+
 /** Bytes of padding after `size` bytes of content. */
 export function padding(size: number): number {
   const r = size % blockSize;
@@ -44,19 +47,43 @@ function readString(b: Buffer, offset: number, length: number): string {
   return b.toString('utf8', offset, end === -1 || end > offset + length ? offset + length : end);
 }
 
-function readNumber(b: Buffer, offset: number, length: number): number {
+/** A header field that is not a non-negative integer tar can express: the header is corrupt. */
+export class TarFieldError extends Error {}
+
+/**
+ * Reads a numeric field: octal digits (NUL/space padded), or GNU base-256 (top bit set). A
+ * negative base-256 value, a non-octal character or a value past 2^53 is refused, so a size can
+ * never be negative, fractional or infinite.
+ */
+function readNumber(b: Buffer, offset: number, length: number, field: string): number {
   const first = b[offset] ?? 0;
   if (first & 0x80) {
-    // GNU base-256: big-endian binary with the top bit set.
+    // GNU base-256: big-endian two's complement with the top bit set; 0xff starts a negative value.
+    if (first === 0xff) throw new TarFieldError(`negative ${field} (base-256)`);
     let value = first & 0x7f;
     for (let i = 1; i < length; i++) value = value * 256 + (b[offset + i] ?? 0);
+    if (!Number.isSafeInteger(value)) throw new TarFieldError(`${field} too large (base-256)`);
     return value;
   }
   const text = b
     .toString('latin1', offset, offset + length)
     .replace(/[\0 ]+$/g, '')
     .trim();
-  return text ? parseInt(text, 8) : 0;
+  if (!text) return 0;
+  if (!/^[0-7]+$/.test(text)) {
+    throw new TarFieldError(`${field} ${JSON.stringify(text.slice(0, 16))} is not octal`);
+  }
+  return parseInt(text, 8);
+}
+
+/** A PAX numeric value: decimal digits only (mtime may carry a fraction, dropped). */
+function paxNumber(value: string, field: string, fraction = false): number {
+  const m = (fraction ? /^(\d{1,16})(?:\.\d*)?$/ : /^(\d{1,16})$/).exec(value);
+  const n = m ? Number(m[1]) : NaN;
+  if (!Number.isSafeInteger(n)) {
+    throw new TarFieldError(`PAX ${field} ${JSON.stringify(value.slice(0, 24))} is not a size`);
+  }
+  return n;
 }
 
 const typeFlags: Record<string, TarType> = {
@@ -82,8 +109,8 @@ export function isZeroBlock(b: Buffer, offset = 0): boolean {
 }
 
 /**
- * Decodes the header block at `offset`; `undefined` for a zero block. Throws when the checksum is
- * wrong (not a tar, or corrupt).
+ * Decodes the header block at `offset`; `undefined` for a zero block. Throws a
+ * {@link TarFieldError} when the checksum is wrong or a number is not one (not a tar, or corrupt).
  */
 export function decodeHeader(b: Buffer, offset = 0): TarHeader | undefined {
   if (isZeroBlock(b, offset)) return undefined;
@@ -91,8 +118,8 @@ export function decodeHeader(b: Buffer, offset = 0): TarHeader | undefined {
   for (let i = 0; i < blockSize; i++) {
     sum += i >= 148 && i < 156 ? 32 : (b[offset + i] ?? 0);
   }
-  const stored = readNumber(b, offset + 148, 8);
-  if (stored !== sum) throw new Error('invalid tar header checksum');
+  const stored = readNumber(b, offset + 148, 8, 'checksum');
+  if (stored !== sum) throw new TarFieldError('invalid tar header checksum');
   const flag = String.fromCharCode(b[offset + 156] ?? 0);
   let name = readString(b, offset, 100);
   const magic = b.toString('latin1', offset + 257, offset + 263);
@@ -105,12 +132,22 @@ export function decodeHeader(b: Buffer, offset = 0): TarHeader | undefined {
     name,
     linkname: readString(b, offset + 157, 100),
     type: type === 'file' && name.endsWith('/') ? 'directory' : type,
-    mode: readNumber(b, offset + 100, 8),
-    uid: readNumber(b, offset + 108, 8),
-    gid: readNumber(b, offset + 116, 8),
-    size: readNumber(b, offset + 124, 12),
-    mtime: readNumber(b, offset + 136, 12),
+    mode: readNumber(b, offset + 100, 8, 'mode'),
+    uid: readNumber(b, offset + 108, 8, 'uid'),
+    gid: readNumber(b, offset + 116, 8, 'gid'),
+    size: readNumber(b, offset + 124, 12, 'size'),
+    mtime: readNumber(b, offset + 136, 12, 'mtime'),
   };
+}
+
+/** True for entries that only carry metadata for the next one (PAX, GNU long names). */
+export function isMetaType(type: TarType): boolean {
+  return (
+    type === 'pax-header' ||
+    type === 'gnu-long-name' ||
+    type === 'gnu-long-link' ||
+    type === 'pax-global'
+  );
 }
 
 /** Parses PAX extended header records (`<len> key=value\n`). */
@@ -137,7 +174,7 @@ export interface PendingMeta {
   longLink?: string;
 }
 
-/** Applies pending PAX / GNU overrides to a header. */
+/** Applies pending PAX / GNU overrides to a header; throws a {@link TarFieldError} for a bad number. */
 export function applyMeta(h: TarHeader, meta: PendingMeta): TarHeader {
   const out = { ...h };
   if (meta.longName !== undefined) out.name = meta.longName;
@@ -146,10 +183,10 @@ export function applyMeta(h: TarHeader, meta: PendingMeta): TarHeader {
   if (pax) {
     if (pax.path !== undefined) out.name = pax.path;
     if (pax.linkpath !== undefined) out.linkname = pax.linkpath;
-    if (pax.size !== undefined) out.size = Number(pax.size);
-    if (pax.uid !== undefined) out.uid = Number(pax.uid);
-    if (pax.gid !== undefined) out.gid = Number(pax.gid);
-    if (pax.mtime !== undefined) out.mtime = Number(pax.mtime);
+    if (pax.size !== undefined) out.size = paxNumber(pax.size, 'size');
+    if (pax.uid !== undefined) out.uid = paxNumber(pax.uid, 'uid');
+    if (pax.gid !== undefined) out.gid = paxNumber(pax.gid, 'gid');
+    if (pax.mtime !== undefined) out.mtime = paxNumber(pax.mtime, 'mtime', true);
   }
   if (out.type === 'file' && out.name.endsWith('/')) out.type = 'directory';
   return out;

@@ -12,9 +12,12 @@ import {
   blockSize,
   decodeHeader,
   decodeLongName,
+  isMetaType,
+  maxMetaSize,
   normalizeTarPath,
   padding,
   parsePax,
+  TarFieldError,
   type PendingMeta,
   type TarHeader,
 } from './header';
@@ -54,35 +57,48 @@ export async function indexTarFile(path: string, what: string): Promise<TarIndex
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta: PendingMeta = {};
+    // At byte 0 the file is no tar at all (a wrong file given): an input error; later, a damaged one.
+    const corrupt = (at: number, why: string) =>
+      new (at === 0 ? InputError : UserError)(
+        `${what} ${path} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`,
+      );
     for (;;) {
       if (offset + blockSize > fileSize) break;
       const block = await readAt(fh, offset, blockSize);
       let header: TarHeader | undefined;
+      let h: TarHeader | undefined;
       try {
         header = decodeHeader(block);
-      } catch {
-        // At byte 0 the file is no tar at all (a wrong file given); later, a damaged one.
-        const Failure = offset === 0 ? InputError : UserError;
-        throw new Failure(
-          `${what} ${path} is not a valid tar archive (bad header at byte ${offset})`,
-        );
+        if (header && !isMetaType(header.type)) h = applyMeta(header, meta);
+      } catch (e: unknown) {
+        throw corrupt(offset, e instanceof TarFieldError ? e.message : 'bad header');
       }
       if (!header) break;
       const dataOffset = offset + blockSize;
-      offset = dataOffset + header.size + padding(header.size);
-      if (
-        header.type === 'pax-header' ||
-        header.type === 'gnu-long-name' ||
-        header.type === 'gnu-long-link'
-      ) {
+      const next = dataOffset + header.size + padding(header.size);
+      // Sizes are non-negative integers (decodeHeader), so offsets strictly increase; a member
+      // must also end inside the file, or the archive was cut short.
+      if (!(next > offset) || dataOffset + header.size > fileSize) {
+        throw corrupt(
+          offset,
+          `member '${h?.name ?? header.name}' of ${header.size} bytes ends past the end of the ${fileSize}-byte file (truncated)`,
+        );
+      }
+      offset = next;
+      if (!h) {
+        if (header.type === 'pax-global') continue;
+        if (header.size > maxMetaSize) {
+          throw corrupt(
+            dataOffset - blockSize,
+            `a ${header.type} entry of ${header.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`,
+          );
+        }
         const data = await readAt(fh, dataOffset, header.size);
         if (header.type === 'pax-header') meta.pax = parsePax(data);
         else if (header.type === 'gnu-long-name') meta.longName = decodeLongName(data);
         else meta.longLink = decodeLongName(data);
         continue;
       }
-      if (header.type === 'pax-global') continue;
-      const h = applyMeta(header, meta);
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }

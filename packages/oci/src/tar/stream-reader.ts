@@ -11,6 +11,8 @@ import {
   blockSize,
   decodeHeader,
   decodeLongName,
+  isMetaType,
+  maxMetaSize,
   padding,
   parsePax,
   type PendingMeta,
@@ -27,9 +29,6 @@ export interface TarVisitor {
    */
   entry(header: TarHeader, content?: readonly Buffer[]): void | Promise<void>;
 }
-
-/** Largest PAX or GNU long-name entry accepted (they hold names and a few attributes). */
-const maxMetaSize = 1024 * 1024;
 
 /** Reads every entry of `input`; throws on a corrupt header or a truncated archive. */
 export async function readTarStream(
@@ -65,21 +64,19 @@ export async function readTarStream(
 
   const onHeader = (): void | Promise<void> => {
     let raw: TarHeader | undefined;
+    let h: TarHeader | undefined;
+    const at = position - blockSize;
     try {
       raw = decodeHeader(headerBuf);
-    } catch {
-      throw new Error(`${what}: corrupt tar header at byte ${position - blockSize}`);
+      if (raw && !isMetaType(raw.type)) h = applyMeta(raw, meta);
+    } catch (e: unknown) {
+      throw new Error(`${what}: corrupt tar header at byte ${at} (${(e as Error).message})`);
     }
     if (!raw) {
       ended = true;
       return;
     }
-    if (
-      raw.type === 'pax-header' ||
-      raw.type === 'gnu-long-name' ||
-      raw.type === 'gnu-long-link' ||
-      raw.type === 'pax-global'
-    ) {
+    if (!h) {
       if (raw.type === 'pax-global') {
         skip = raw.size + padding(raw.size);
         return;
@@ -93,7 +90,6 @@ export async function readTarStream(
       if (raw.size === 0) return finishCollect();
       return;
     }
-    const h = applyMeta(raw, meta);
     meta = {};
     const contentSize = h.type === 'file' ? h.size : raw.size;
     const wanted = visitor.wants(h);

@@ -8,6 +8,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Readable, Writable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
+import { UserError, redactUrl } from '@talos-kmod/common';
+import { defaultTimeouts, formatLimit, timeoutError } from './limits';
 import { plainGet } from './plain-get';
 
 /**
@@ -39,8 +41,6 @@ export interface HttpAgents {
   insecure: HttpAgent;
   close(): Promise<void>;
 }
-
-const requestTimeoutMs = 120_000;
 
 /** Creates the agents; `ca` (PEM) is trusted in addition to the system roots. */
 export function createAgents(ca?: string | Buffer): HttpAgents {
@@ -75,6 +75,12 @@ export interface SendOptions {
    * {@link plainGet} into pooled pieces instead of node's per-read buffers.
    */
   bulk?: boolean;
+  /** No answer (response headers) this long after the request was sent fails it (default 60 s). */
+  deadlineMs?: number;
+  /** No bytes on the connection for this long fails it (default 120 s). */
+  idleMs?: number;
+  /** Aborts the request (connecting included). */
+  signal?: AbortSignal;
 }
 
 /** Sends one request (no retries, no redirects); resolves when the response headers arrive. */
@@ -87,6 +93,8 @@ export function send(
   options: SendOptions = {},
 ): Promise<HttpResponse> {
   const u = new URL(url);
+  const deadlineMs = options.deadlineMs ?? defaultTimeouts.requestMs;
+  const idleMs = options.idleMs ?? defaultTimeouts.idleMs;
   // node's http honours proxy variables when NODE_USE_ENV_PROXY is set; the raw socket does not
   if (
     options.bulk &&
@@ -95,15 +103,23 @@ export function send(
     u.protocol === 'http:' &&
     !process.env.NODE_USE_ENV_PROXY
   ) {
-    return plainGet(u, headers, { timeoutMs: requestTimeoutMs });
+    return plainGet(u, headers, { timeoutMs: idleMs, deadlineMs });
   }
   return new Promise((resolve, reject) => {
     const secure = u.protocol === 'https:';
     let sending = body !== undefined && typeof body !== 'string' && !Buffer.isBuffer(body);
+    let deadline: NodeJS.Timeout | undefined;
     const req = (secure ? https : http).request(
       u,
-      { method, headers, agent: secure ? agent.https : agent.http, timeout: requestTimeoutMs },
+      {
+        method,
+        headers,
+        agent: secure ? agent.https : agent.http,
+        timeout: idleMs,
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
       (res) => {
+        clearTimeout(deadline);
         // A server that answers (an error, usually) before it has read the whole body may stop
         // reading: once its answer has been read, stop sending, or the writer (and a
         // compression worker feeding it) would wait on the socket forever.
@@ -115,14 +131,24 @@ export function send(
         resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       },
     );
-    req.on('error', reject);
+    req.on('error', (e) => {
+      clearTimeout(deadline);
+      reject(e);
+    });
     req.on('timeout', () =>
-      req.destroy(
-        Object.assign(new Error(`no answer within ${requestTimeoutMs / 1000} s`), {
-          code: 'ETIMEDOUT',
-        }),
-      ),
+      req.destroy(timeoutError(`no data from ${u.host} for ${idleMs / 1000} s`)),
     );
+    // The answer is due once the whole request has been sent: an upload may take long to send.
+    req.on('finish', () => {
+      deadline = setTimeout(
+        () =>
+          req.destroy(
+            timeoutError(`${u.host} sent no answer within ${deadlineMs / 1000} s of the request`),
+          ),
+        deadlineMs,
+      );
+      deadline.unref();
+    });
     if (body === undefined || typeof body === 'string' || Buffer.isBuffer(body)) {
       req.end(body);
       return;
@@ -152,30 +178,109 @@ export function header(res: HttpResponse, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/** Reads a whole body into memory. */
-export async function readBytes(res: HttpResponse): Promise<Buffer> {
+/** A response body larger than the cap for what it holds. */
+export class ResponseTooLargeError extends UserError {
+  constructor(
+    readonly url: string,
+    readonly limit: number,
+    what: string,
+  ) {
+    super(
+      `${new URL(url).host} sent more than ${formatLimit(limit)} for ${what} (the limit for ${what}): the registry is misbehaving or the address is not a registry; check the image reference`,
+    );
+  }
+}
+
+/** How a small body is read: its cap, what it is (for the error), and a deadline. */
+export interface ReadLimits {
+  /** Most bytes accepted; more fails with {@link ResponseTooLargeError}. */
+  limit: number;
+  /** What the body holds, for messages: `a manifest`. */
+  what: string;
+  /** The whole body must arrive within this long (default 60 s). */
+  deadlineMs?: number;
+}
+
+/** Reads a whole body into memory, within a size cap and a deadline. */
+export async function readBytes(res: HttpResponse, limits: ReadLimits): Promise<Buffer> {
   const chunks: Buffer[] = [];
-  for await (const chunk of res.body) chunks.push(chunk as Buffer);
+  let total = 0;
+  const deadlineMs = limits.deadlineMs ?? defaultTimeouts.requestMs;
+  const timer = setTimeout(
+    () =>
+      res.body.destroy(
+        timeoutError(
+          `${redactUrl(res.url)} did not send ${limits.what} in full within ${deadlineMs / 1000} s`,
+        ),
+      ),
+    deadlineMs,
+  );
+  timer.unref();
+  try {
+    for await (const chunk of res.body) {
+      total += (chunk as Buffer).length;
+      if (total > limits.limit) {
+        res.body.destroy();
+        throw new ResponseTooLargeError(res.url, limits.limit, limits.what);
+      }
+      chunks.push(chunk as Buffer);
+    }
+  } finally {
+    clearTimeout(timer);
+  }
   return Buffer.concat(chunks);
 }
 
-/** Reads at most `limit` characters of a body as text and discards the rest. */
-export async function readText(res: HttpResponse, limit = 65536): Promise<string> {
-  let text = '';
-  for await (const chunk of res.body) {
-    if (text.length < limit) text += (chunk as Buffer).toString('utf8');
+/**
+ * Reads at most `limit` bytes of a body as text; a longer body is cut there and its connection
+ * dropped (an error body that never ends must not hold the request).
+ */
+export async function readText(
+  res: HttpResponse,
+  limit: number,
+  deadlineMs = defaultTimeouts.requestMs,
+): Promise<string> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const timer = setTimeout(() => res.body.destroy(), deadlineMs);
+  timer.unref();
+  try {
+    for await (const chunk of res.body) {
+      const c = chunk as Buffer;
+      chunks.push(c.subarray(0, Math.max(0, limit - total)));
+      total += c.length;
+      if (total >= limit) {
+        res.body.destroy();
+        break;
+      }
+    }
+  } catch {
+    // what arrived before the body failed is still worth showing
+  } finally {
+    clearTimeout(timer);
   }
-  return text.slice(0, limit);
+  return Buffer.concat(chunks).toString('utf8');
 }
 
-/** Discards a body so the connection can be reused. */
-export async function discard(res: HttpResponse): Promise<void> {
+/** Discards a body so the connection can be reused; a long or endless one is cut off instead. */
+export async function discard(res: HttpResponse, limit = 64 * 1024): Promise<void> {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
   await new Promise<void>((resolve) => {
-    body.once('end', resolve);
-    body.once('close', resolve);
-    body.once('error', () => resolve());
+    let seen = 0;
+    const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
+    timer.unref();
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    body.on('data', (c: Buffer) => {
+      seen += c.length;
+      if (seen > limit) body.destroy();
+    });
+    body.once('end', done);
+    body.once('close', done);
+    body.once('error', done);
     body.resume();
   });
 }

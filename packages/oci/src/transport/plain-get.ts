@@ -19,6 +19,8 @@ import type { HttpResponse } from './http';
 export interface PlainGetOptions {
   /** No bytes for this long fails the request (default 120 s). */
   timeoutMs?: number;
+  /** No response head this long after the request was sent fails it (default 60 s). */
+  deadlineMs?: number;
   /** Where pieces come from (default: the process's download pool). */
   pool?: PiecePool;
 }
@@ -185,6 +187,7 @@ export function plainGet(
 ): Promise<HttpResponse> {
   const pool = options.pool ?? layerPieces;
   const timeoutMs = options.timeoutMs ?? 120_000;
+  const deadlineMs = options.deadlineMs ?? 60_000;
   const lines = [`GET ${url.pathname}${url.search} HTTP/1.1`, `Host: ${url.host}`];
   for (const [name, value] of Object.entries(headers)) {
     if (/[\r\n]/.test(name) || /[\r\n]/.test(value)) {
@@ -255,6 +258,7 @@ export function plainGet(
     };
 
     const fail = (e: Error): void => {
+      clearTimeout(deadline);
       if (finished) return;
       finished = true;
       socket.destroy();
@@ -278,6 +282,7 @@ export function plainGet(
           raw += parsed.length;
           if (parsed.status >= 100 && parsed.status < 200) continue; // 1xx: another head follows
           head = parsed;
+          clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed));
           bodyStart = dataEnd = raw;
           resolve({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
@@ -311,6 +316,17 @@ export function plainGet(
       onread: { buffer: () => piece.subarray(filled), callback: onRead },
     });
     socket.setNoDelay(true);
+    const deadline = setTimeout(
+      () =>
+        fail(
+          networkError(
+            `${url.host} sent no answer within ${deadlineMs / 1000} s of the request`,
+            'ETIMEDOUT',
+          ),
+        ),
+      deadlineMs,
+    );
+    deadline.unref();
     socket.setTimeout(timeoutMs, () =>
       fail(networkError(`no data from ${url.host} for ${timeoutMs / 1000} s`, 'ETIMEDOUT')),
     );

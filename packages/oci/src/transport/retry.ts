@@ -1,6 +1,6 @@
 /**
  * Retries with exponential backoff, bounded in attempts and elapsed time, for temporary failures
- * only (house style 15).
+ * only.
  */
 import type { Logger } from '@talos-kmod/common';
 import { describeError } from '@talos-kmod/common';

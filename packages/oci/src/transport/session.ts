@@ -3,13 +3,19 @@
  * insecure hosts), which authentication it asks for, and the credentials and tokens for it.
  */
 import type { Logger } from '@talos-kmod/common';
-import { UserError } from '@talos-kmod/common';
+import { UserError, redactText, redactUrl } from '@talos-kmod/common';
 import { parseChallenges, pickChallenge, type Challenge } from '../auth/challenge';
-import { dockerConfigCredentials, type Credentials } from '../auth/docker-config';
+import {
+  dockerConfigCredentials,
+  normalizeConfigKey,
+  type Credentials,
+  type CredentialsOption,
+} from '../auth/docker-config';
 import { TokenCache } from '../auth/token';
 import { dockerHub, dockerHubApiHost, isLoopbackHost } from '../reference/host';
 import { RegistryError, isTemporaryStatus, networkErrorCode, isTlsError } from './errors';
 import { discard, send, type HttpAgent, type HttpAgents } from './http';
+import type { Timeouts } from './limits';
 import { withRetry, type RetryPolicy } from './retry';
 import type { ExecFn } from '@talos-kmod/common';
 
@@ -17,11 +23,12 @@ import type { ExecFn } from '@talos-kmod/common';
 export interface SessionOptions {
   agents: HttpAgents;
   insecureRegistries: readonly string[];
-  credentials?: Credentials | ((registry: string) => Credentials | undefined);
+  credentials?: CredentialsOption;
   dockerConfigDir?: string;
   exec?: ExecFn;
   logger: Logger;
   retry: RetryPolicy;
+  timeouts: Timeouts;
   userAgent: string;
 }
 
@@ -41,7 +48,8 @@ export function connectionError(
   e: unknown,
 ): RegistryError {
   const code = networkErrorCode(e) ?? '';
-  const detail = e instanceof Error ? e.message : String(e);
+  const detail = redactText(e instanceof Error ? e.message : String(e));
+  const shown = redactUrl(url);
   let message: string;
   let temporary = false;
   if (code === 'ENOTFOUND' || code === 'EAI_NONAME') {
@@ -52,9 +60,12 @@ export function connectionError(
     message = `the TLS certificate of ${registry} is not trusted (${code || detail}): pass its CA certificate (--ca-file / ca-file) or, for a test registry, list it as an insecure registry`;
   } else if (isTlsError(e)) {
     message = `TLS handshake with ${registry} failed (${code || detail}): if it serves plain HTTP, list it as an insecure registry`;
+  } else if (code === 'ETIMEDOUT' && /no answer|no data/.test(detail)) {
+    temporary = true;
+    message = `${registry} is not responding: ${detail} (${method} ${shown}); retry later, or give it longer (--registry-timeout / timeouts)`;
   } else {
     temporary = true;
-    message = `connection to ${registry} failed (${code || detail}) during ${method} ${url}: the registry or the network is failing; retry later`;
+    message = `connection to ${registry} failed (${code || detail}) during ${method} ${shown}: the registry or the network is failing; retry later`;
   }
   return new RegistryError(message, { method, url, cause: e, temporary });
 }
@@ -77,22 +88,30 @@ export class RegistrySession {
     this.insecure = options.insecureRegistries.some(
       (h) => h.replace(/^[a-z]+:\/\//i, '').replace(/\/.*$/, '') === registry,
     );
-    this.tokens = new TokenCache(
-      registry,
-      this.insecure ? options.agents.insecure : options.agents.verifying,
-      options.userAgent,
-    );
+    this.tokens = new TokenCache(registry, {
+      agents: options.agents,
+      insecureRegistries: options.insecureRegistries,
+      userAgent: options.userAgent,
+      logger: options.logger,
+      timeouts: options.timeouts,
+    });
   }
 
-  /** Credentials for this registry (explicit ones, else the docker config), looked up once. */
+  /**
+   * Credentials for this registry, looked up once: explicit ones when they were given for this
+   * very host, else the docker config (and its credential helpers).
+   */
   credentials(): Promise<Credentials | undefined> {
     this.credentialsLookup ??= (async () => {
       const explicit = this.options.credentials;
       if (typeof explicit === 'function') {
         const c = explicit(this.registry);
         if (c) return c;
-      } else if (explicit) {
-        return explicit;
+      } else if (
+        explicit &&
+        normalizeConfigKey(explicit.registry) === normalizeConfigKey(this.registry)
+      ) {
+        return { username: explicit.username, password: explicit.password };
       }
       return dockerConfigCredentials(this.registry, {
         ...(this.options.dockerConfigDir ? { dockerConfigDir: this.options.dockerConfigDir } : {}),
@@ -113,14 +132,35 @@ export class RegistrySession {
   }
 
   private async ping(): Promise<Endpoint> {
+    // One deadline for connecting and pinging, HTTPS and the HTTP fallback together: a registry
+    // that accepts connections and never answers must fail in seconds, not after idle timeouts.
+    const limitMs = this.options.timeouts.connectMs;
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), limitMs);
+    timer.unref();
+    try {
+      return await this.pingEndpoints(controller.signal);
+    } catch (e: unknown) {
+      if (!controller.signal.aborted) throw e;
+      throw new RegistryError(
+        `${this.registry} did not answer GET /v2/ within ${limitMs / 1000} s: check the host and port in the image reference and that the registry is up (a slow registry can be given longer: --registry-timeout / timeouts.connectMs)`,
+        { method: 'GET', url: `https://${this.apiHost}/v2/`, cause: e, temporary: false },
+      );
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async pingEndpoints(signal: AbortSignal): Promise<Endpoint> {
     const plainAllowed = this.insecure || isLoopbackHost(this.registry);
     const secure: Endpoint = {
       origin: `https://${this.apiHost}`,
       agent: this.insecure ? this.options.agents.insecure : this.options.agents.verifying,
     };
     try {
-      return await this.pingAt(secure, !plainAllowed);
+      return await this.pingAt(secure, !plainAllowed, signal);
     } catch (e: unknown) {
+      if (signal.aborted) throw e;
       const code = networkErrorCode(e) ?? '';
       if (!plainAllowed || e instanceof RegistryError || certificateCodes.test(code)) {
         if (e instanceof RegistryError) throw e;
@@ -133,6 +173,7 @@ export class RegistrySession {
     return this.pingAt(
       { origin: `http://${this.apiHost}`, agent: this.options.agents.verifying },
       true,
+      signal,
     );
   }
 
@@ -140,13 +181,24 @@ export class RegistrySession {
    * GET /v2/ once (the request that needed it retries); records the challenge. With
    * `mapNetwork` false, connection failures are thrown raw so the caller can fall back to HTTP.
    */
-  private async pingAt(endpoint: Endpoint, mapNetwork: boolean): Promise<Endpoint> {
+  private async pingAt(
+    endpoint: Endpoint,
+    mapNetwork: boolean,
+    signal: AbortSignal,
+  ): Promise<Endpoint> {
     const url = `${endpoint.origin}/v2/`;
     let res;
     try {
-      res = await send(endpoint.agent, 'GET', url, { 'user-agent': this.options.userAgent });
+      res = await send(
+        endpoint.agent,
+        'GET',
+        url,
+        { 'user-agent': this.options.userAgent },
+        undefined,
+        { signal, deadlineMs: this.options.timeouts.connectMs },
+      );
     } catch (e: unknown) {
-      if (!mapNetwork) throw e;
+      if (!mapNetwork || signal.aborted) throw e;
       throw connectionError(this.registry, 'GET', url, e);
     }
     await discard(res);
@@ -187,7 +239,8 @@ export class RegistrySession {
         `token for ${this.registry}`,
         this.options.retry,
         this.options.logger,
-        () => this.tokens.token(challenge, scopes, credentials, fresh),
+        async () =>
+          this.tokens.token(challenge, scopes, credentials, (await this.resolve()).origin, fresh),
       );
       return `Bearer ${token}`;
     }

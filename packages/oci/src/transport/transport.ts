@@ -4,7 +4,7 @@
  */
 import { URL } from 'node:url';
 import { UserError, type Logger } from '@talos-kmod/common';
-import type { Credentials } from '../auth/docker-config';
+import type { CredentialsOption } from '../auth/docker-config';
 import type { ExecFn } from '@talos-kmod/common';
 import { RegistryError, isTemporaryStatus, parseErrorBody } from './errors';
 import {
@@ -17,6 +17,7 @@ import {
   type HttpResponse,
   type RequestBody,
 } from './http';
+import { maxErrorBodyBytes, type Timeouts } from './limits';
 import { parseRetryAfter, withRetry, type RetryPolicy } from './retry';
 import { RegistrySession, connectionError } from './session';
 
@@ -48,12 +49,13 @@ export interface RegistryRequest {
 /** Options of a {@link RegistryTransport}. */
 export interface TransportOptions {
   insecureRegistries?: readonly string[];
-  credentials?: Credentials | ((registry: string) => Credentials | undefined);
+  credentials?: CredentialsOption;
   dockerConfigDir?: string;
   caCertificates?: string | Buffer;
   exec?: ExecFn;
   logger: Logger;
   retry: RetryPolicy;
+  timeouts: Timeouts;
   userAgent?: string;
 }
 
@@ -63,11 +65,13 @@ export class RegistryTransport {
   private readonly sessions = new Map<string, RegistrySession>();
   readonly logger: Logger;
   readonly retry: RetryPolicy;
+  readonly timeouts: Timeouts;
 
   constructor(private readonly options: TransportOptions) {
     this.agents = createAgents(options.caCertificates);
     this.logger = options.logger;
     this.retry = options.retry;
+    this.timeouts = options.timeouts;
   }
 
   /** The session for a registry host. */
@@ -82,6 +86,7 @@ export class RegistryTransport {
         ...(this.options.exec ? { exec: this.options.exec } : {}),
         logger: this.options.logger,
         retry: this.options.retry,
+        timeouts: this.options.timeouts,
         userAgent: this.options.userAgent ?? 'talos-kmod',
       });
       this.sessions.set(registry, s);
@@ -144,7 +149,11 @@ export class RegistryTransport {
           url,
           headers,
           await req.body?.(),
-          { bulk: req.bulk === true },
+          {
+            bulk: req.bulk === true,
+            deadlineMs: this.timeouts.requestMs,
+            idleMs: this.timeouts.idleMs,
+          },
         );
       } catch (e: unknown) {
         if (e instanceof UserError) throw e;
@@ -177,7 +186,7 @@ export class RegistryTransport {
     session: RegistrySession,
     res: HttpResponse,
   ): Promise<RegistryError> {
-    const text = await readText(res, 8192).catch(() => '');
+    const text = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
     const { codes, messages } = parseErrorBody(text);
     const status = res.status;
     const said = messages.length ? `: ${messages.join('; ')}` : '';

@@ -1,12 +1,13 @@
 /** Job-summary markdown for build-extension. */
+import { markdownCode, markdownText } from '@talos-kmod/common';
 import type { BuildExtensionResult } from './build-extension';
 
-const code = (s: string) => `\`${s.replace(/`/g, "'")}\``;
+const code = (s: string) => markdownCode(s, { inTable: true });
 
 /** The summary of a finished run. */
 export function extensionSummary(r: BuildExtensionResult): string {
   const lines = [
-    `### build-extension: ${r.extensionName}`,
+    `### build-extension: ${markdownText(r.extensionName)}`,
     '',
     '| | |',
     '|---|---|',
@@ -15,8 +16,8 @@ export function extensionSummary(r: BuildExtensionResult): string {
     `| folder | ${code(r.folder)} |`,
     `| packages from | ${r.pkgs.mode}: ${code(r.pkgs.detail)} |`,
     '',
-    `make command: ${code(r.makeCommand)}`,
+    `make command: ${markdownCode(r.makeCommand)}`,
   ];
-  if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `- ${n}`));
+  if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `- ${markdownText(n)}`));
   return `${lines.join('\n')}\n`;
 }

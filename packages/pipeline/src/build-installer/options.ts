@@ -118,9 +118,11 @@ export function validateBuildInstallerOptions(
   for (const e of options.extensionImages) checkReference("input 'extension-images'", e);
   for (const a of options.extraKernelArgs) {
     assertMakeValue("input 'extra-kernel-args'", a);
-    if (a.startsWith('-')) {
+    // `-name` (or `-name=value`) removes a default argument, as the imager does; `--x` would be
+    // read as an imager flag, and a lone `-` names nothing.
+    if (a.startsWith('-') && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
       throw new UserError(
-        `input 'extra-kernel-args' has '${a}', which starts with '-': give kernel arguments such as console=ttyS0, one per line`,
+        `input 'extra-kernel-args' has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`,
       );
     }
   }

@@ -1,4 +1,5 @@
 /** The job summary of build-installer: what was built, from what, and the command to run next. */
+import { markdownCode, markdownFence } from '@talos-kmod/common';
 import { installerArchFor } from '@talos-kmod/talos';
 import { describeCounts, formatInstallersMarkdown, type VerifyReport } from '@talos-kmod/verify';
 
@@ -18,22 +19,23 @@ export interface InstallerSummaryInput {
   readonly verified?: Record<string, VerifyReport>;
 }
 
-const code = (s: string) => `\`${s}\``;
+const code = (s: string) => markdownCode(s, { inTable: true });
 
 /** Markdown for the job summary; ends with `talosctl upgrade --nodes <node> --image <installer>`. */
 export function installerSummary(s: InstallerSummaryInput): string {
   const rows = Object.entries(s.installerImages).map(
     ([arch, ref]) => `| linux/${arch} | ${code(ref)} | ${s.layouts[arch] ?? ''} |`,
   );
+  const inline = (x: string) => markdownCode(x);
   const inputs = [
-    `- imager: ${code(s.imagerImage)}${s.mode === 'talos-dir' ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ''}`,
-    `- installer-base: ${code(s.installerBaseImage)}`,
-    ...(s.kernelImage ? [`- kernel: ${code(s.kernelImage)}`] : []),
+    `- imager: ${inline(s.imagerImage)}${s.mode === 'talos-dir' ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ''}`,
+    `- installer-base: ${inline(s.installerBaseImage)}`,
+    ...(s.kernelImage ? [`- kernel: ${inline(s.kernelImage)}`] : []),
     ...(s.extensionImages.length > 0
-      ? s.extensionImages.map((e) => `- extension: ${code(e)}`)
+      ? s.extensionImages.map((e) => `- extension: ${inline(e)}`)
       : ['- extensions: none']),
     ...(s.extraKernelArgs.length > 0
-      ? [`- extra kernel arguments: ${s.extraKernelArgs.map(code).join(' ')}`]
+      ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(' ')}`]
       : []),
   ];
   const ttl =
@@ -49,7 +51,7 @@ export function installerSummary(s: InstallerSummaryInput): string {
   return [
     '## Talos installer',
     '',
-    `Installer: ${code(s.installerImage)}`,
+    `Installer: ${inline(s.installerImage)}`,
     '',
     '| platform | image | boot assets |',
     '|---|---|---|',
@@ -65,9 +67,7 @@ export function installerSummary(s: InstallerSummaryInput): string {
     ...ttl,
     'Upgrade a node with it:',
     '',
-    '```sh',
-    `talosctl upgrade --nodes <node> --image ${s.installerImage}`,
-    '```',
+    ...markdownFence([`talosctl upgrade --nodes <node> --image ${s.installerImage}`], 'sh'),
     '',
   ].join('\n');
 }

@@ -1,7 +1,9 @@
 /**
  * verify-signatures: every module of a package image must be signed by the key of the kernel
- * image it was built with (talos-facts §3). The step runs the verify-image engine on each package
- * image against the kernel image; the check is a seam (`VerifyAgainstKernelFn`) so tests and other
+ * image it was built with. Each uncached kernel build signs with a fresh throw-away key that only
+ * that kernel trusts (`CONFIG_MODULE_SIG_ALL`, `certs/Makefile` in Linux), and Talos boots with
+ * `module.sig_enforce=1`, so a package from another build fails to load on the node. The step runs
+ * the verify-image engine on each package image against the kernel image; the check is a seam (`VerifyAgainstKernelFn`) so tests and other
  * callers can supply their own.
  */
 import type { Logger } from '@talos-kmod/common';

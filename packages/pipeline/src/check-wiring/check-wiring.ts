@@ -2,7 +2,7 @@
  * check-wiring: the pipeline face of `checkModuleWiring` for the CLI and PR checks: logs each gap
  * as `repo/file[:line]: what to change` and says whether the module is fully wired.
  */
-import type { Logger } from '@talos-kmod/common';
+import { markdownCode, markdownText, type Logger } from '@talos-kmod/common';
 import {
   checkModuleWiring,
   formatGap,
@@ -51,17 +51,17 @@ export async function checkWiring(
 /** A Markdown summary of the report (for job summaries and PR comments). */
 export function wiringSummary(r: CheckWiringResult): string {
   const head = r.ok
-    ? `### ✅ ${r.module} is wired into ${[r.pkgsDir && 'pkgs', r.extensionsDir && 'extensions'].filter(Boolean).join(' and ')}`
-    : `### ❌ ${r.module}: ${r.gaps.length} wiring gap(s)`;
+    ? `### ✅ ${markdownText(r.module)} is wired into ${[r.pkgsDir && 'pkgs', r.extensionsDir && 'extensions'].filter(Boolean).join(' and ')}`
+    : `### ❌ ${markdownText(r.module)}: ${r.gaps.length} wiring gap(s)`;
   const rows = r.gaps.map(
     (g) =>
-      `| \`${g.repo}/${g.file}${g.line ? `:${g.line}` : ''}\` | ${g.message.replaceAll('|', '\\|')} |`,
+      `| ${markdownCode(`${g.repo}/${g.file}${g.line ? `:${g.line}` : ''}`, { inTable: true })} | ${markdownText(g.message)} |`,
   );
   return [
     head,
     '',
     ...(rows.length > 0 ? ['| file | what to change |', '| --- | --- |', ...rows, ''] : []),
-    ...r.skipped.map((s) => `- skipped: ${s}`),
+    ...r.skipped.map((s) => `- skipped: ${markdownText(s)}`),
     '',
   ].join('\n');
 }

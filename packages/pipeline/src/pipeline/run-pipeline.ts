@@ -73,7 +73,9 @@ export async function runPipeline(
   const registry: RegistryOptions = {
     insecureRegistries: options.insecureRegistries,
     logger,
-    ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.credentials
+      ? { credentials: { registry: options.registry, ...options.credentials } }
+      : {}),
     ...deps.registry,
   };
   const step = async <T>(

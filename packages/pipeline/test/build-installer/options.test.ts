@@ -59,6 +59,15 @@ describe('validateBuildInstallerOptions', () => {
     expect(v.destination.toString()).toBe('127.0.0.1:5005/u/installer:v1');
   });
 
+  it('accepts kernel arguments with commas and negated ones, as the imager takes them', () => {
+    const extraKernelArgs = [
+      'console=ttyS0,115200n8',
+      '-module.sig_enforce',
+      'module.sig_enforce=0',
+    ];
+    expect(() => validateBuildInstallerOptions({ ...base, extraKernelArgs })).not.toThrow();
+  });
+
   it.each<[string, Partial<BuildInstallerOptions>, RegExp]>([
     [
       'both modes',
@@ -74,7 +83,8 @@ describe('validateBuildInstallerOptions', () => {
     ],
     ['a space in an extension', { extensionImages: ['a b'] }, /input 'extension-images'/],
     ['a $ in a kernel argument', { extraKernelArgs: ['a=$HOME'] }, /input 'extra-kernel-args'/],
-    ['a flag as kernel argument', { extraKernelArgs: ['--output'] }, /starts with '-'/],
+    ['a flag as kernel argument', { extraKernelArgs: ['--output'] }, /-name to remove a default/],
+    ['a lone dash as kernel argument', { extraKernelArgs: ['-'] }, /-name to remove a default/],
     ['a newline in the tag', { tag: 'v1\nv2' }, /input 'tag'/],
     ['a semicolon in the registry', { registry: 'ghcr.io;x' }, /input 'registry'/],
     ['a URL as registry', { registry: 'https://ghcr.io' }, /input 'registry'/],

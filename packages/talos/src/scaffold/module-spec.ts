@@ -1,5 +1,5 @@
 /**
- * What `new-module` is told about a module, validated up front (house style 5), with the names it
+ * What `new-module` is told about a module, validated up front, with the names it
  * derives: `hailort` → package `hailort-pkg`, pkgs vars `hailort_version`, extensions var
  * `HAILORT_VERSION`, extension folder `drivers/hailort` (siderolabs/pkgs hailort/pkg.yaml,
  * siderolabs/extensions drivers/hailort/).

@@ -32,7 +32,10 @@ export function buildImagerArgs(inputs: ImagerInputs): string[] {
   }
   for (const arg of inputs.extraKernelArgs) {
     assertMakeValue("input 'extra-kernel-args'", arg);
-    args.push('--extra-kernel-arg', arg);
+    // A negated argument (`-console`) goes in the `--flag=value` form, so no flag parser can
+    // take it for a flag of its own.
+    if (arg.startsWith('-')) args.push(`--extra-kernel-arg=${arg}`);
+    else args.push('--extra-kernel-arg', arg);
   }
   if (inputs.insecure) args.push('--insecure');
   return args;

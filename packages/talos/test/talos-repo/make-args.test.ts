@@ -81,6 +81,20 @@ describe('imageInstallerMakeArgs', () => {
 });
 
 describe('buildImagerArgs', () => {
+  it('passes a negated kernel argument in the --flag=value form', () => {
+    expect(
+      buildImagerArgs({
+        extensionImages: [],
+        extraKernelArgs: ['-module.sig_enforce', 'module.sig_enforce=0'],
+        insecure: false,
+      }),
+    ).toEqual([
+      '--extra-kernel-arg=-module.sig_enforce',
+      '--extra-kernel-arg',
+      'module.sig_enforce=0',
+    ]);
+  });
+
   it('repeats --system-extension-image and --extra-kernel-arg in order, without --insecure when not asked', () => {
     expect(
       buildImagerArgs({

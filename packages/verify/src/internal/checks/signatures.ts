@@ -112,7 +112,7 @@ function sameKeyChecks(modules: readonly CollectedModule[], reference: KernelKey
       failed(
         'signature.same-key',
         'error',
-        `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's modules with ${identity(reference)}: the node rejects it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+        `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's own modules are signed with ${identity(reference)}, so the node will not load it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
         { path: m.path },
       ),
     );
