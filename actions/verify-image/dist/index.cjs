@@ -71643,9 +71643,47 @@ function getOctokit(token, options, ...additionalPlugins) {
 }
 
 // actions/verify-image/src/pr-comment.ts
+var maxCommentLength = 65536;
 function commentMarker(image) {
   const repository = image.replace(/@sha256:[0-9a-f]+$/, "").replace(/:[^/:]+$/, "");
-  return `<!-- talos-kmod verify-image: ${repository} -->`;
+  const safe = repository.replace(/[^A-Za-z0-9._/:@+-]/g, "_");
+  return `<!-- talos-kmod verify-image: ${safe} -->`;
+}
+function reportCommentBody(report, limit = maxCommentLength) {
+  const head2 = [
+    commentMarker(report.image),
+    `### verify-image ${report.passed ? "\u2705 passed" : "\u274C failed"}: ${markdownCode(report.image)}`,
+    ""
+  ].join("\n");
+  for (const rows of [60, 20, 5]) {
+    const body = `${head2}
+${formatReportMarkdown(report, { maxChecks: rows, maxModules: rows })}`;
+    if (body.length <= limit) return body;
+  }
+  const note = "\n\n\u2026cut to fit a comment; the job summary and the JSON report have it all.\n";
+  const full = `${head2}
+${formatReportMarkdown(report, { maxChecks: 5, maxModules: 5 })}`;
+  let cut = full.slice(0, Math.max(0, limit - note.length - "\n</details>".length));
+  cut = cut.slice(0, Math.max(cut.lastIndexOf("\n"), 0));
+  const open5 = (cut.match(/<details>/g) ?? []).length - (cut.match(/<\/details>/g) ?? []).length;
+  return `${cut}${open5 > 0 ? "\n</details>" : ""}${note}`;
+}
+async function tokenLogin(octokit) {
+  try {
+    return (await octokit.rest.users.getAuthenticated()).data.login;
+  } catch (e) {
+    debug(`pr-comment: GET /user: ${describeError(e)}`);
+  }
+  try {
+    const r = await octokit.graphql("query { viewer { login } }");
+    return r.viewer?.login;
+  } catch (e) {
+    debug(`pr-comment: GraphQL viewer: ${describeError(e)}`);
+    return void 0;
+  }
+}
+function writtenBy(author, login) {
+  return author !== void 0 && (author === login || author === `${login}[bot]`);
 }
 async function upsertReportComment(report, token) {
   const pr = context2.payload.pull_request;
@@ -71656,23 +71694,27 @@ async function upsertReportComment(report, token) {
     return;
   }
   const marker = commentMarker(report.image);
-  const verdict = report.passed ? "\u2705 passed" : "\u274C failed";
-  const body = [
-    marker,
-    `### verify-image ${verdict}: \`${report.image}\``,
-    "",
-    formatReportMarkdown(report, { maxChecks: 60, maxModules: 60 })
-  ].join("\n");
+  const body = reportCommentBody(report);
   const { owner, repo } = context2.repo;
   try {
     const octokit = getOctokit(token);
+    const login = await tokenLogin(octokit);
+    if (login === void 0)
+      warning(
+        "pr-comment: could not tell which account the token belongs to (GET /user and GraphQL viewer both failed), so an existing report comment is not edited and a new one is added; pass a token that can read its own identity, or the workflow's github.token"
+      );
     const comments = await octokit.paginate(octokit.rest.issues.listComments, {
       owner,
       repo,
       issue_number: pr.number,
       per_page: 100
     });
-    const ours = comments.find((c) => c.body?.startsWith(marker));
+    const ours = login === void 0 ? void 0 : comments.find((c) => c.body?.startsWith(marker) && writtenBy(c.user?.login, login));
+    const others = comments.filter((c) => c.body?.startsWith(marker) && c !== ours).length;
+    if (others > 0)
+      info(
+        `pr-comment: ${others} comment(s) carry the report marker but were written by another account; left alone`
+      );
     if (ours) {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: ours.id, body });
       info(`pr-comment: updated comment ${ours.id} on #${pr.number}`);
