@@ -1,7 +1,9 @@
 /**
  * Keeps the README's action reference true: for each `actions/<name>/action.yml`, renders its
  * inputs and outputs as tables between `<!-- action:<name>:start -->` and
- * `<!-- action:<name>:end -->` markers. `npm run readme` rewrites the README; `--check` exits 1 when
+ * `<!-- action:<name>:end -->` markers; the CLI table from the program; and the one-job example
+ * between `<!-- example:steps:start -->` and `<!-- example:steps:end -->` as the whole of
+ * `.github/workflows/examples/steps.yml`, so the README shows exactly the file it names. `npm run readme` rewrites the README; `--check` exits 1 when
  * it is stale (a test calls the same function).
  */
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -77,6 +79,13 @@ function replaceBetween(text: string, start: string, end: string, body: string):
  */
 export async function renderReadme(readme: string): Promise<string> {
   let out = replaceBetween(readme, '<!-- cli:start -->', '<!-- cli:end -->', renderCliTable());
+  const steps = readFileSync(join(root, '.github', 'workflows', 'examples', 'steps.yml'), 'utf8');
+  out = replaceBetween(
+    out,
+    '<!-- example:steps:start -->',
+    '<!-- example:steps:end -->',
+    `\n\`\`\`yaml\n${steps.trimEnd()}\n\`\`\`\n`,
+  );
   for (const name of listActions()) {
     const spec = parse(
       readFileSync(join(root, 'actions', name, 'action.yml'), 'utf8'),

@@ -16,6 +16,7 @@ interface ActionYaml {
   inputs?: Record<string, { description?: string; required?: boolean; default?: unknown }>;
   outputs?: Record<string, { description?: string }>;
   runs?: { using?: string; main?: string };
+  branding?: { icon?: string; color?: string };
 }
 
 const readers = new Set([
@@ -82,6 +83,23 @@ const actions = readdirSync(actionsDir).filter((n) =>
       expect(spec.runs).toEqual({ using: 'node24', main: 'dist/index.cjs' });
       expect(existsSync(join(dir, 'dist', 'index.cjs'))).toBe(true);
       expect(existsSync(join(dir, 'README.md'))).toBe(true);
+    });
+
+    it('has Marketplace branding: a Feather icon and a colour GitHub accepts', () => {
+      const { spec } = load();
+      const colours = [
+        'white',
+        'black',
+        'yellow',
+        'blue',
+        'green',
+        'orange',
+        'red',
+        'purple',
+        'gray-dark',
+      ];
+      expect(spec.branding?.icon).toMatch(/^[a-z][a-z0-9]*(-[a-z0-9]+)*$/);
+      expect(colours).toContain(spec.branding?.color);
     });
 
     it('describes every input and output, with kebab-case names and a default or required', () => {

@@ -5,6 +5,7 @@
 import { expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { createProgram } from '@talos-kmod/cli';
 import { renderReadme } from '../scripts/readme';
 import { repoRoot } from './support/action';
@@ -56,7 +57,7 @@ it('shows only talos-kmod commands and flags that exist, with working line conti
     for (const { command, raw } of shellCommands(readFileSync(join(repoRoot, doc), 'utf8'))) {
       // a doubled backslash at a line end is a literal backslash, not a continuation
       expect({ doc, raw, doubled: raw.endsWith('\\\\') }).toEqual({ doc, raw, doubled: false });
-      const m = /(?:^|\s)(?:npx )?talos-kmod\s+([a-z-]+)(.*)$/.exec(command);
+      const m = /(?:^|\s)(?:npx )?talos-kmod\s+([a-z][a-z-]*)(.*)$/.exec(command);
       if (!m) continue;
       const [, sub = '', rest = ''] = m;
       const known = flagsOf.get(sub);
@@ -77,4 +78,55 @@ it('shows only talos-kmod commands and flags that exist, with working line conti
     }
   }
   expect(checked).toBeGreaterThanOrEqual(5);
+});
+
+it('shows the reusable workflow called with declared inputs, the permissions it needs and secrets', () => {
+  const readme = readFileSync(join(repoRoot, 'README.md'), 'utf8');
+  const wf = parseYaml(
+    readFileSync(join(repoRoot, '.github/workflows/kmod-pipeline.yml'), 'utf8'),
+  ) as { on: { workflow_call: { inputs: Record<string, { required?: boolean }> } } };
+  const declared = wf.on.workflow_call.inputs;
+  const blocks = [...readme.matchAll(/```yaml\n([\s\S]*?)```/g)]
+    .map((m) => m[1] ?? '')
+    .filter((b) => b.includes('/.github/workflows/kmod-pipeline.yml@'));
+  expect(blocks.length).toBeGreaterThan(0);
+  for (const block of blocks) {
+    const doc = parseYaml(block) as {
+      jobs: Record<
+        string,
+        {
+          uses?: string;
+          with?: Record<string, unknown>;
+          secrets?: unknown;
+          permissions?: Record<string, string>;
+        }
+      >;
+    };
+    for (const job of Object.values(doc.jobs)) {
+      if (!job.uses?.includes('kmod-pipeline.yml')) continue;
+      const given = Object.keys(job.with ?? {});
+      expect(given.filter((k) => !(k in declared))).toEqual([]);
+      const required = Object.entries(declared)
+        .filter(([, d]) => d.required)
+        .map(([k]) => k);
+      expect(required.filter((k) => !given.includes(k))).toEqual([]);
+      expect(job.permissions?.packages).toBe('write');
+      expect(job.secrets).toBe('inherit');
+    }
+  }
+});
+
+it('shows in the one-job example a verification of the extension modules against the kernel', () => {
+  const steps = parseYaml(
+    readFileSync(join(repoRoot, '.github/workflows/examples/steps.yml'), 'utf8'),
+  ) as { jobs: { build: { steps: { uses?: string; with?: Record<string, string> }[] } } };
+  const verifies = steps.jobs.build.steps.filter((s) => s.uses?.includes('/verify-image@'));
+  expect(verifies.map((v) => v.with?.image)).toEqual([
+    '${{ steps.extension.outputs.extension-image }}',
+    '${{ steps.installer.outputs.installer-image }}',
+  ]);
+  expect(verifies[0]?.with?.modules).toBeTruthy();
+  expect(
+    verifies.every((v) => v.with?.['kernel-image'] === '${{ steps.kernel.outputs.kernel-image }}'),
+  ).toBe(true);
 });

@@ -32,6 +32,11 @@ export interface RunActionOptions {
   /** Extra environment (e.g. DOCKER_CONFIG, GITHUB_REPOSITORY_OWNER). */
   env?: Record<string, string>;
   cwd?: string;
+  /**
+   * The folder holding `actions/<name>` (default this repository): a workflow that checks out
+   * talos-kmod-actions and runs `uses: ./<path>/actions/<name>` runs the copy there.
+   */
+  actionsRoot?: string;
   /** Kill after this long (default 15 min); a killed run fails the test with its output. */
   timeoutMs?: number;
 }
@@ -66,8 +71,12 @@ export function parseFileCommands(text: string): Record<string, string> {
  * The runner sets `INPUT_<NAME>` for every input that has a default in `action.yml`, after
  * evaluating `${{ github.* }}` expressions in it; so does this harness.
  */
-export function actionDefaults(name: string, env: Record<string, string>): Record<string, string> {
-  const spec = parse(readFileSync(join(repoRoot, 'actions', name, 'action.yml'), 'utf8')) as {
+export function actionDefaults(
+  name: string,
+  env: Record<string, string>,
+  actionsRoot = repoRoot,
+): Record<string, string> {
+  const spec = parse(readFileSync(join(actionsRoot, 'actions', name, 'action.yml'), 'utf8')) as {
     inputs?: Record<string, { default?: unknown }>;
   };
   const github = {
@@ -113,9 +122,12 @@ export async function runAction(
     ...files,
     ...options.env,
   };
-  for (const [k, v] of Object.entries(actionDefaults(name, env))) env[inputEnvName(k)] = v;
+  const actionsRoot = options.actionsRoot ?? repoRoot;
+  for (const [k, v] of Object.entries(actionDefaults(name, env, actionsRoot))) {
+    env[inputEnvName(k)] = v;
+  }
   for (const [k, v] of Object.entries(inputs)) env[inputEnvName(k)] = v;
-  const script = join(repoRoot, 'actions', name, 'dist', 'index.cjs');
+  const script = join(actionsRoot, 'actions', name, 'dist', 'index.cjs');
   try {
     const { exitCode, stdout, stderr } = await new Promise<{
       exitCode: number;

@@ -1,15 +1,56 @@
 /**
- * A loopback HTTP proxy in front of a registry that fails a chosen share of requests with 500/503
- * or a connection reset, deterministically (every `n`-th request), to test retries.
+ * A loopback HTTP proxy in front of a real registry that misbehaves on a chosen share of
+ * requests, deterministically (every `every`-th request the plan applies to), to test retries,
+ * resumes and deadlines:
+ *
+ * - `500`, `503`: an error answer; `reset`: the connection is dropped before any answer;
+ * - `429`: rate limited with `Retry-After: retryAfterSeconds`; the same request (method and
+ *   path) arriving again before that time has passed is rate limited again and counted in
+ *   `stats.early` (a client that ignores the hint keeps hitting the limit);
+ * - `cut`: the registry's answer is forwarded but its body stops halfway (connection dropped);
+ * - `lost-upload`: an upload PATCH/PUT answered `404 BLOB_UPLOAD_UNKNOWN` (a registry restarted
+ *   and lost the session);
+ * - `silent`: the connection is accepted and never answered;
+ * - `endless`: `200` with a manifest media type and a body that never ends;
+ * - `endless-error`: `404` with a JSON-looking error body that never ends.
  */
-import { createServer, request as httpRequest, type Server } from 'node:http';
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import type { Socket } from 'node:net';
 
-/** How the proxy misbehaves; change `mode` between test steps. */
+/** Ways a request can fail. */
+export type FaultKind =
+  '500' | '503' | 'reset' | '429' | 'cut' | 'lost-upload' | 'silent' | 'endless' | 'endless-error';
+
+/** How the proxy misbehaves; change it between test steps. */
 export interface FaultPlan {
-  /** Fail every `every`-th request (1 = all); 0 disables failures. */
+  /** Fail every `every`-th request the plan applies to (1 = all); 0 disables failures. */
   every: number;
   /** Failures rotate through these kinds. */
-  kinds: readonly ('500' | '503' | 'reset')[];
+  kinds: readonly FaultKind[];
+  /** Requests the plan applies to (default all); the others always pass. */
+  only?: (method: string, path: string) => boolean;
+  /** `Retry-After` of a `429`, in seconds (default 1). */
+  retryAfterSeconds?: number;
+  /** Inject at most this many faults (default unlimited). */
+  times?: number;
+}
+
+/** What the proxy saw. */
+export interface FaultStats {
+  requests: number;
+  failed: number;
+  /** Requests repeated while their `429`'s `Retry-After` had not passed yet. */
+  early: number;
+  /** Requests carrying a `Range` header (resumed downloads). */
+  ranged: number;
+  /** Every request: method, path (query dropped), and the fault injected, if any. */
+  log: { method: string; path: string; fault?: FaultKind | 'early-429' }[];
 }
 
 /** A running fault proxy. */
@@ -17,30 +58,37 @@ export interface FaultProxy {
   /** `127.0.0.1:<port>`: use as the registry host. */
   readonly host: string;
   plan: FaultPlan;
-  readonly stats: { requests: number; failed: number };
+  readonly stats: FaultStats;
   stop(): Promise<void>;
+}
+
+const manifestType = 'application/vnd.oci.image.manifest.v1+json';
+
+/** Writes `chunk` forever, as fast as the client reads, until the connection closes. */
+function writeForever(res: ServerResponse, chunk: Buffer): void {
+  const pump = () => {
+    while (!res.destroyed && res.write(chunk));
+    if (!res.destroyed) res.once('drain', pump);
+  };
+  res.on('close', () => res.removeAllListeners('drain'));
+  pump();
 }
 
 /** Starts a proxy forwarding to `target` (`127.0.0.1:<port>`). */
 export async function startFaultProxy(target: string, plan: FaultPlan): Promise<FaultProxy> {
   const [targetHost, targetPort] = target.split(':');
-  const stats = { requests: 0, failed: 0 };
+  const stats: FaultStats = { requests: 0, failed: 0, early: 0, ranged: 0, log: [] };
   const proxy: { plan: FaultPlan } = { plan };
-  const server: Server = createServer((req, res) => {
-    stats.requests++;
-    const { every, kinds } = proxy.plan;
-    if (every > 0 && stats.requests % every === 0) {
-      const kind = kinds[stats.failed % kinds.length] ?? '503';
-      stats.failed++;
-      if (kind === 'reset') {
-        req.socket.destroy();
-        return;
-      }
-      req.resume();
-      res.writeHead(Number(kind), { 'content-type': 'application/json', connection: 'close' });
-      res.end('{"errors":[{"code":"UNAVAILABLE","message":"injected by the fault proxy"}]}');
-      return;
-    }
+  let eligible = 0;
+  let injected = 0;
+  const rateLimitedUntil = new Map<string, number>();
+  const sockets = new Set<Socket>();
+
+  const forward = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    onResponse?: (up: IncomingMessage) => boolean,
+  ) => {
     const upstream = httpRequest(
       {
         host: targetHost,
@@ -50,12 +98,117 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
         headers: req.headers,
       },
       (up) => {
+        if (onResponse?.(up)) return;
         res.writeHead(up.statusCode ?? 502, up.headers);
         up.pipe(res);
       },
     );
     upstream.on('error', () => res.destroy());
     req.pipe(upstream);
+  };
+
+  const inject = (kind: FaultKind, req: IncomingMessage, res: ServerResponse): void => {
+    switch (kind) {
+      case 'reset':
+        req.socket.destroy();
+        return;
+      case 'silent':
+        req.resume();
+        return; // never answered; stop() closes it
+      case '429': {
+        const seconds = proxy.plan.retryAfterSeconds ?? 1;
+        rateLimitedUntil.set(
+          `${req.method ?? 'GET'} ${req.url ?? ''}`,
+          Date.now() + seconds * 1000,
+        );
+        req.resume();
+        res.writeHead(429, {
+          'content-type': 'application/json',
+          'retry-after': String(seconds),
+          connection: 'close',
+        });
+        res.end('{"errors":[{"code":"TOOMANYREQUESTS","message":"injected by the fault proxy"}]}');
+        return;
+      }
+      case 'lost-upload':
+        req.resume();
+        res.writeHead(404, { 'content-type': 'application/json', connection: 'close' });
+        res.end('{"errors":[{"code":"BLOB_UPLOAD_UNKNOWN","message":"blob upload unknown"}]}');
+        return;
+      case 'endless':
+        req.resume();
+        res.writeHead(200, { 'content-type': manifestType });
+        writeForever(res, Buffer.alloc(64 * 1024, 0x20));
+        return;
+      case 'endless-error':
+        req.resume();
+        res.writeHead(404, { 'content-type': 'application/json' });
+        res.write('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"');
+        writeForever(res, Buffer.alloc(64 * 1024, 0x78));
+        return;
+      case 'cut':
+        forward(req, res, (up) => {
+          const length = Number(up.headers['content-length'] ?? 0);
+          if (req.method !== 'GET' || !(length > 1)) return false;
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          let sent = 0;
+          const half = Math.floor(length / 2);
+          up.on('data', (c: Buffer) => {
+            if (sent >= half) return;
+            const part = c.subarray(0, half - sent);
+            sent += part.length;
+            if (sent < half) {
+              res.write(part);
+              return;
+            }
+            up.destroy();
+            // drop the connection once the half has reached the client
+            res.write(part, () => res.socket?.destroy());
+          });
+          return true;
+        });
+        return;
+      default:
+        req.resume();
+        res.writeHead(Number(kind), { 'content-type': 'application/json', connection: 'close' });
+        res.end('{"errors":[{"code":"UNAVAILABLE","message":"injected by the fault proxy"}]}');
+    }
+  };
+
+  const server: Server = createServer((req, res) => {
+    stats.requests++;
+    const method = req.method ?? 'GET';
+    const path = (req.url ?? '/').replace(/\?.*$/, '');
+    const entry: FaultStats['log'][number] = { method, path };
+    stats.log.push(entry);
+    if (req.headers.range) stats.ranged++;
+    const until = rateLimitedUntil.get(`${method} ${req.url ?? ''}`) ?? 0;
+    if (Date.now() < until) {
+      stats.early++;
+      entry.fault = 'early-429';
+      const left = Math.ceil((until - Date.now()) / 1000);
+      req.resume();
+      res.writeHead(429, { 'retry-after': String(left), connection: 'close' });
+      res.end();
+      return;
+    }
+    const { every, kinds, only, times } = proxy.plan;
+    if (every > 0 && (only?.(method, path) ?? true) && !(injected >= (times ?? Infinity))) {
+      eligible++;
+      if (eligible % every === 0) {
+        const kind = kinds[stats.failed % kinds.length] ?? '503';
+        stats.failed++;
+        injected++;
+        entry.fault = kind;
+        inject(kind, req, res);
+        return;
+      }
+    }
+    forward(req, res);
+  });
+  server.on('connection', (s: Socket) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
   });
   server.keepAliveTimeout = 1000;
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -68,10 +221,14 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
     },
     set plan(p: FaultPlan) {
       proxy.plan = p;
+      eligible = 0;
+      injected = 0;
+      rateLimitedUntil.clear();
     },
     stats,
     stop: () =>
       new Promise<void>((r) => {
+        for (const s of sockets) s.destroy();
         server.closeAllConnections();
         server.close(() => r());
       }),

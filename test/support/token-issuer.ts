@@ -5,7 +5,9 @@
  * the signing certificate, which the registry trusts through `rootcertbundle`.
  */
 import { createPrivateKey, createSign, randomUUID, X509Certificate } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type RequestListener, type Server } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
+import { readFileSync } from 'node:fs';
 import { testCertificates } from './tls';
 
 /** A running token issuer. */
@@ -24,6 +26,10 @@ export interface TokenIssuerOptions {
   /** refresh token → user name, for the OAuth2 grant (docker's identity tokens). */
   refreshTokens?: Record<string, string>;
   anonymousActions?: string[];
+  /** Address to listen on (default 127.0.0.1; 127.0.0.3 is another site for the realm warning). */
+  host?: string;
+  /** Serve HTTPS with the test server certificate (signed by the test CA). */
+  tls?: boolean;
 }
 
 const b64url = (b: Buffer | string) => Buffer.from(b).toString('base64url');
@@ -50,7 +56,7 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
   const service = 'talos-kmod-test-registry';
   const issuer = 'talos-kmod-test-issuer';
   const requests: TokenIssuer['requests'] = [];
-  const server: Server = createServer((req, res) => {
+  const listener: RequestListener = (req, res) => {
     void (async () => {
       const url = new URL(req.url ?? '/', 'http://x');
       let user: string | undefined;
@@ -107,15 +113,27 @@ export async function startTokenIssuer(options: TokenIssuerOptions): Promise<Tok
         }),
       );
     })();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  };
+  const certs = testCertificates();
+  const server: Server = options.tls
+    ? createTlsServer(
+        { cert: readFileSync(certs.serverCertPath), key: readFileSync(certs.serverKeyPath) },
+        listener,
+      )
+    : createServer(listener);
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((r) => server.listen(0, host, r));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
-    realm: `http://127.0.0.1:${port}/token`,
+    realm: `${options.tls ? 'https' : 'http'}://${host}:${port}/token`,
     service,
     issuer,
     requests,
-    stop: () => new Promise<void>((r) => server.close(() => r())),
+    stop: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -3,12 +3,13 @@
  * end-to-end test: GitHub's own `@actions/workflow-parser` parses and validates the file,
  * `@actions/expressions` evaluates `${{ … }}`, and every `uses: ./actions/<name>` (or
  * `<owner>/<repo>/actions/<name>@<ref>`) step runs that action's bundled `dist/index.cjs` through
- * {@link runAction}. It runs steps; it is not a workflow engine: no containers, no services, no
+ * {@link runAction}; `uses: ./<dir>/actions/<name>` runs the copy a checkout step put in
+ * `<workspace>/<dir>` (how our reusable workflows run our actions at the ref they were called at). It runs steps; it is not a workflow engine: no containers, no services, no
  * concurrency. Steps using third-party actions need a handler from the caller; a step without one
  * throws (stubs throw on calls they don't expect).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -129,6 +130,8 @@ export interface RunWorkflowOptions {
   workspace: string;
   /** Handlers keyed by action name without ref, e.g. `actions/checkout`. */
   externalActions?: Record<string, ExternalActionHandler>;
+  /** `job` context fields (workflow_repository, workflow_sha of the called workflow). */
+  job?: Record<string, JsonValue>;
   /** Only these jobs (and what they need) run; default all. */
   jobs?: readonly string[];
   /** Called after each step with what it produced. */
@@ -161,6 +164,8 @@ export interface WorkflowRun {
 }
 
 const ourAction = /^(?:\.\/actions\/|[^/]+\/[^/]+\/actions\/)([a-z0-9-]+)(?:@.+)?$/;
+/** `./<dir>/actions/<name>`: an action from a checkout inside the workspace. */
+const checkedOutAction = /^\.\/((?:[^/]+\/)*?[^/]+)\/actions\/([a-z0-9-]+)$/;
 
 function matrixLegs(
   strategy: TemplateToken | undefined,
@@ -249,6 +254,7 @@ export async function runWorkflow(
     runner: { os: 'Linux', arch: 'X64', temp: tmpdir() },
     needs: {},
     env: {},
+    job: { status: 'success', ...options.job },
   });
   const workflowEnv = evaluateMappingToStrings(wf.template.env, baseContexts());
   for (let guard = 0; pending.length > 0 && guard < 100; guard++) {
@@ -305,9 +311,17 @@ export async function runWorkflow(
         if ('uses' in step) {
           const uses = step.uses.value;
           const withInputs = evaluateMappingToStrings(mappingGet(rawStep, 'with'), ctx);
-          const ours = ourAction.exec(uses);
+          const local = checkedOutAction.exec(uses);
+          const ours = local ? [uses, local[2]] : ourAction.exec(uses);
           if (ours?.[1]) {
+            const actionsRoot = local?.[1] ? join(options.workspace, local[1]) : undefined;
+            if (actionsRoot && !existsSync(join(actionsRoot, 'actions', ours[1], 'action.yml'))) {
+              throw new Error(
+                `job ${id} step ${step.id}: ${uses} is not checked out (no ${actionsRoot}/actions/${ours[1]}/action.yml)`,
+              );
+            }
             const run = await runAction(ours[1], withInputs, {
+              ...(actionsRoot ? { actionsRoot } : {}),
               cwd: options.workspace,
               env: {
                 ...stepEnv,

@@ -6,10 +6,16 @@
  * Every failing case differs from the good extension in exactly one way, so that it fails exactly
  * one check; `cases` lists them with that check's id and the inputs to use.
  */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
 import {
   buildTestModule,
+  compressModule,
   kernelRelease,
   makeSigningKey,
+  scratchDir,
   signModule,
   type TestKey,
 } from '../support/modules';
@@ -60,11 +66,20 @@ export const caseNames: readonly string[] = [
   'missing firmware with fail-on warning',
   'multi-platform index whose arm64 image holds x86_64 modules',
   'one platform of a multi-platform index, chosen with platform',
+  'kernel-cert: the good extension is proven by the certificate',
+  'kernel-cert: module signed by another build key with the same signer name',
+  'kernel-cert: module with one byte changed after signing',
+  'kernel-cert: module stripped after signing, its signature block appended again',
+  'kernel-cert: module stripped after signing (strip drops the signature)',
+  'kernel-cert: signature block copied from another module',
+  'kernel-cert: unsigned module',
+  'kernel-cert: compressed .ko.xz and .ko.zst modules verify after decompression',
 ];
 
 /** The inputs every case passes unless it says otherwise. */
 export interface CaseInputs {
   kernelImage?: string;
+  kernelCert?: string;
   kernelRelease?: string;
   modules?: string[];
   extensionName?: string;
@@ -86,6 +101,8 @@ export interface VerifyCase {
   platform?: string;
   /** A path the failure is about (for annotations). */
   path?: string;
+  /** How the signatures must have been proven (checked when set). */
+  proof?: 'certificate' | 'key-id' | 'none';
 }
 
 /** What the fixtures hold. */
@@ -106,6 +123,42 @@ const manifest = (over: Partial<ManifestFields> = {}): ManifestFields => ({
   talos: '>= v1.9.0',
   ...over,
 });
+
+const run = promisify(execFile);
+
+/** The appended signature block of a signed module file (PKCS#7, module_signature, marker). */
+async function signatureBlock(file: string): Promise<Buffer> {
+  const bytes = await readFile(file);
+  const infoAt = bytes.length - 28 - 12;
+  return bytes.subarray(infoAt - bytes.readUInt32BE(infoAt + 8));
+}
+
+/** The ways a signed module goes wrong after signing, as files. */
+async function brokenAfterSigning(
+  module: string,
+  donor: string,
+  key: TestKey,
+): Promise<{ changed: string; strippedResigned: string; stripped: string; copied: string }> {
+  const dir = await mkdtemp(join(scratchDir(), 'broken-'));
+  const signed = await signModule(module, key);
+  const bytes = await readFile(signed);
+  const changed = join(dir, 'changed.ko');
+  bytes[bytes.length >> 1] = (bytes[bytes.length >> 1] ?? 0) ^ 0x20;
+  await writeFile(changed, bytes);
+  const stripped = join(dir, 'stripped.ko');
+  await run('strip', ['--strip-debug', '-o', stripped, signed]);
+  const strippedResigned = join(dir, 'stripped-block.ko');
+  await writeFile(
+    strippedResigned,
+    Buffer.concat([await readFile(stripped), await signatureBlock(signed)]),
+  );
+  const copied = join(dir, 'copied.ko');
+  await writeFile(
+    copied,
+    Buffer.concat([await readFile(module), await signatureBlock(await signModule(donor, key))]),
+  );
+  return { changed, strippedResigned, stripped, copied };
+}
 
 async function push(
   host: string,
@@ -130,6 +183,7 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
     makeSigningKey({ name: 'other-build' }),
   ]);
   const patched = await withVermagicRelease(hailo, otherRelease);
+  const broken = await brokenAfterSigning(hailo, intreeA, key);
   const [signed, signedOther, signedPatched, signedA, signedB, signedBOther, signedLegacy] =
     await Promise.all([
       signModule(hailo, key),
@@ -384,6 +438,67 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
       failing: [],
     },
   ];
+  const withCert = { ...base, kernelCert: key.certPemPath };
+  const [xz, zst] = await Promise.all([
+    compressModule(signed, 'xz'),
+    compressModule(signed, 'zstd'),
+  ]);
+  const certCase = (
+    name: string,
+    file: string,
+    failing: string[],
+  ): Omit<VerifyCase, 'image'> & { images: TestImage[] } => ({
+    name: `kernel-cert: ${name}`,
+    images: [ext({}, { modules: [{ file, at }] })],
+    inputs: withCert,
+    failing,
+    proof: 'certificate',
+    ...(failing.length > 0 ? { path: modPath() } : {}),
+  });
+  specs.push(
+    {
+      name: 'kernel-cert: the good extension is proven by the certificate',
+      image: goodExtension,
+      inputs: { ...withCert, kernelImage },
+      failing: [],
+      proof: 'certificate',
+    },
+    certCase('module signed by another build key with the same signer name', signedOther, [
+      'signature.certificate',
+    ]),
+    certCase('module with one byte changed after signing', broken.changed, [
+      'signature.certificate',
+    ]),
+    certCase(
+      'module stripped after signing, its signature block appended again',
+      broken.strippedResigned,
+      ['signature.certificate'],
+    ),
+    certCase('module stripped after signing (strip drops the signature)', broken.stripped, [
+      'signature.signed',
+    ]),
+    certCase('signature block copied from another module', broken.copied, [
+      'signature.certificate',
+    ]),
+    certCase('unsigned module', hailo, ['signature.signed']),
+    {
+      name: 'kernel-cert: compressed .ko.xz and .ko.zst modules verify after decompression',
+      images: [
+        ext(
+          {},
+          {
+            modules: [
+              { file: xz, at: `${at}.xz` },
+              { file: zst, at: 'kernel/drivers/misc/hailo_pci_copy.ko.zst' },
+            ],
+          },
+        ),
+      ],
+      inputs: withCert,
+      failing: [],
+      proof: 'certificate',
+    },
+  );
   if (JSON.stringify(specs.map((x) => x.name)) !== JSON.stringify(caseNames)) {
     throw new Error('caseNames is out of date with the cases buildFixtures makes');
   }

@@ -280,8 +280,10 @@ describe('verify-image pr-comment', () => {
 
   it('cuts a report too long for one comment to fit, marker first', async () => {
     const env = pullRequestEnv();
+    // repeated failures of one check are one row (first path, message, three more paths), so
+    // the paths are long enough for that row alone to pass the comment limit
     const long = (i: number): TestFile => ({
-      path: `rootfs/opt/${String(i).padStart(2, '0')}-${'x'.repeat(12_000)}`,
+      path: `rootfs/opt/${String(i).padStart(2, '0')}-${'x'.repeat(20_000)}`,
       content: 'x',
     });
     const dir = await writeOciLayout(newDir('pr-comment-long'), [

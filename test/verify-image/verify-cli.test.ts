@@ -4,7 +4,7 @@
  * plain directory), and exit codes 0 / 1 / 2.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from '@talos-kmod/cli';
@@ -58,6 +58,7 @@ async function cli(
 function flags(i: CaseInputs): string[] {
   return [
     ...(i.kernelImage ? ['--kernel-image', i.kernelImage] : []),
+    ...(i.kernelCert ? ['--kernel-cert', i.kernelCert] : []),
     ...(i.kernelRelease ? ['--kernel-release', i.kernelRelease] : []),
     ...(i.modules ?? []).flatMap((m) => ['--module', m]),
     ...(i.extensionName ? ['--extension-name', i.extensionName] : []),
@@ -92,6 +93,7 @@ describe('talos-kmod verify', () => {
       expect(failingIds(report)).toEqual(c.failing);
       expect(report.passed).toBe(passes);
       expect(code).toBe(passes ? 0 : 1);
+      if (c.proof) expect(report.platforms.map((p) => p.proof)).toEqual([c.proof]);
       if (c.platform) {
         const failing = report.checks.filter(
           (x) => x.status === 'fail' && c.failing.includes(x.id),
@@ -110,6 +112,32 @@ describe('talos-kmod verify', () => {
     expect(stdout).toContain('✗ signature.same-key');
     expect(stdout).toContain('make kernel <pkg>');
     expect(stdout).not.toContain('\u001b[');
+  }, 120_000);
+
+  it('with --kernel-cert prints the certificate, the proof and each verdict, and names what changed', async () => {
+    const c = byName('kernel-cert: module with one byte changed after signing');
+    const { code, stdout } = await cli(['verify', c.image, ...flags(c.inputs)]);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(
+      /kernel certificate: O = Sidero Labs\\, Inc\., CN = Build time throw-away kernel key, serial [0-9A-F:]+, rsa 2048, SHA-256 ([0-9A-F]{2}:){31}[0-9A-F]{2} \(/,
+    );
+    expect(stdout).toContain('signatures proven by certificate');
+    expect(stdout).toContain('✗ signature.certificate');
+    expect(stdout).toContain('is bad-signature: the sha512 signature by');
+    expect(stdout).toContain('changed after signing');
+    expect(stdout).toMatch(/hailo_pci .* bad-signature/);
+  }, 120_000);
+
+  it('exits 2 when --kernel-cert is neither a certificate nor readable', async () => {
+    const c = byName('good extension');
+    const notCert = join(newDir('not-a-cert'), 'cert.pem');
+    writeFileSync(notCert, 'hello\n');
+    const bad = await cli(['verify', c.image, '--kernel-cert', notCert]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain(`${notCert} is not a readable X.509 certificate`);
+    const missing = await cli(['verify', c.image, '--kernel-cert', '/nonexistent/cert.pem']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('cannot read /nonexistent/cert.pem: ENOENT');
   }, 120_000);
 
   it('colours the text on a TTY', async () => {

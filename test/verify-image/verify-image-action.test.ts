@@ -36,6 +36,7 @@ function inputs(image: string, i: CaseInputs, reportPath: string): Record<string
     image,
     'report-path': reportPath,
     ...(i.kernelImage ? { 'kernel-image': i.kernelImage } : {}),
+    ...(i.kernelCert ? { 'kernel-cert': i.kernelCert } : {}),
     ...(i.kernelRelease ? { 'kernel-release': i.kernelRelease } : {}),
     ...(i.modules ? { modules: i.modules.join('\n') } : {}),
     ...(i.extensionName ? { 'extension-name': i.extensionName } : {}),
@@ -53,6 +54,20 @@ async function verify(c: VerifyCase): Promise<{ run: ActionRun; report: VerifyRe
   expect(run.outputs.report).toBe(reportPath);
   const report = JSON.parse(readFileSync(reportPath, 'utf8')) as VerifyReport;
   return { run, report };
+}
+
+/** A workflow command property as @actions/core escaped it, unescaped. */
+function unescapeProperty(s: string): string {
+  return s
+    .replace(/%2C/g, ',')
+    .replace(/%3A/g, ':')
+    .replace(/%0A/g, '\n')
+    .replace(/%0D/g, '\r')
+    .replace(/%25/g, '%');
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 function failingIds(report: VerifyReport): string[] {
@@ -115,6 +130,14 @@ describe('verify-image action', () => {
       expect(failingIds(report)).toEqual(c.failing);
       expect(run.outputs.passed).toBe(String(passes));
       expect(run.exitCode).toBe(passes ? 0 : 1);
+      if (c.proof) expect(report.platforms.map((p) => p.proof)).toEqual([c.proof]);
+      if (c.proof === 'certificate') {
+        const fingerprint = report.platforms[0]?.certificates?.[0]?.sha256Fingerprint;
+        expect(fingerprint).toMatch(/^([0-9A-F]{2}:){31}[0-9A-F]{2}$/);
+        expect(run.summary).toContain(fingerprint);
+        const verdicts = report.modules.map((m) => m.verdict);
+        if (passes) expect(verdicts.every((v) => v === 'verified')).toBe(true);
+      }
       if (passes) return;
       const failing = report.checks.filter((x) => x.status === 'fail' && c.failing.includes(x.id));
       expect(run.failure).toContain(`${c.failing[0]}`);
@@ -128,14 +151,14 @@ describe('verify-image action', () => {
       }
       if (c.path) {
         expect(failing.map((x) => x.path)).toContain(c.path);
-        expect(
-          run.errors.some(
-            (e) =>
-              e.startsWith('::error') &&
-              e.includes(`file=${c.path}`) &&
-              e.includes(`title=${c.failing[0]}`),
-          ),
-        ).toBe(true);
+        // paths are inside the image: the title names them, never file= (GitHub would attach
+        // the annotation to nothing)
+        expect(run.errors.filter((e) => e.includes('file='))).toEqual([]);
+        const titles = run.errors
+          .filter((e) => e.startsWith('::error'))
+          .map((e) => unescapeProperty(/title=([^,:]*)/.exec(e)?.[1] ?? ''));
+        const expected = `${escapeRegExp(c.failing[0] ?? '')} \\([^)]+\\): ${escapeRegExp(c.path)}(:\\d+)?`;
+        expect(titles).toContainEqual(expect.stringMatching(new RegExp(`^${expected}$`)));
       }
     },
     120_000,

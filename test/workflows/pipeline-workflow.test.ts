@@ -22,6 +22,11 @@ let work: string;
 const repos: Record<string, FixtureRepo> = {};
 let run: WorkflowRun;
 const checkouts: Record<string, unknown>[] = [];
+// The commit the caller's `uses: …/kmod-pipeline.yml@<ref>` resolved to: the jobs must run our
+// actions from a checkout of exactly that commit, not from a floating tag.
+const actionsRepository = 'talos-kmod/talos-kmod-actions';
+const calledAt = 'c0ffee0000000000000000000000000000c0ffee';
+const actionCheckouts: Record<string, string>[] = [];
 const logins: Record<string, string>[] = [];
 
 beforeAll(async () => {
@@ -36,6 +41,7 @@ beforeAll(async () => {
   run = await runWorkflow(wf, {
     workspace,
     github: { repository: 'acme/pkgs', repository_owner: 'Acme' },
+    job: { workflow_repository: actionsRepository, workflow_sha: calledAt },
     inputs: {
       'pkgs-repository': 'acme/pkgs',
       'pkgs-ref': '',
@@ -54,7 +60,7 @@ beforeAll(async () => {
       platforms: '["linux/amd64"]',
       'installer-ref': `${registry.host}/acme/installer:ci`,
       'extra-kernel-args': 'console=ttyS0',
-      'actions-ref': 'v1',
+      'actions-ref': '',
     },
     env: {
       FIXTURE_BUILDKIT_CACHE: join(work, 'buildkit-cache'),
@@ -63,6 +69,25 @@ beforeAll(async () => {
     },
     externalActions: {
       'actions/checkout': (inputs) => {
+        if (inputs.repository === actionsRepository) {
+          // Our own repository: its actions (action.yml and the committed bundles) at `ref`.
+          actionCheckouts.push(inputs);
+          if (inputs.ref !== calledAt) throw new Error(`actions checked out at '${inputs.ref}'`);
+          for (const name of [
+            'build-kernel-pkg',
+            'build-extension',
+            'build-installer',
+            'verify-image',
+          ]) {
+            for (const file of ['action.yml', 'dist/index.cjs']) {
+              cpSync(
+                join(repoRoot, 'actions', name, file),
+                join(workspace, inputs.path ?? '.', 'actions', name, file),
+              );
+            }
+          }
+          return {};
+        }
         checkouts.push(inputs);
         const repo = repos[inputs.repository ?? ''];
         if (!repo) throw new Error(`checkout of unknown repository '${inputs.repository}'`);
@@ -122,6 +147,24 @@ describe('kmod-pipeline.yml', () => {
     expect(inst?.inputs?.['kernel-image']).toBe(run.outputs['kernel-image']);
     expect(inst?.inputs?.['extension-images']).toBe(run.outputs['extension-image']);
     expect(inst?.inputs?.['talos-dir']).toBe('talos');
+  });
+
+  it('runs our actions from a checkout of this repository at the commit the workflow was called at', () => {
+    // one checkout per job that uses our actions, sparse, without credentials
+    expect(actionCheckouts.length).toBe(4);
+    for (const c of actionCheckouts) {
+      expect(c).toMatchObject({
+        ref: calledAt,
+        path: '.talos-kmod-actions',
+        'sparse-checkout': 'actions',
+        'persist-credentials': 'false',
+      });
+    }
+    const ours = Object.values(run.jobs)
+      .flatMap((j) => j.legs.flatMap((l) => l.steps))
+      .filter((s) => s.kind === 'action');
+    expect(ours.length).toBeGreaterThanOrEqual(5);
+    expect(ours.every((s) => s.uses?.startsWith('./.talos-kmod-actions/actions/'))).toBe(true);
   });
 
   it('checks out with full history and logs in with the job token', () => {

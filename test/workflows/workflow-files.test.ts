@@ -27,7 +27,8 @@ interface Step {
 }
 
 const files = workflowFiles(join(repoRoot, '.github', 'workflows'));
-const ourAction = /^(?:\.\/actions\/|[^/]+\/talos-kmod-actions\/actions\/)([a-z0-9-]+)(?:@.+)?$/;
+const ourAction =
+  /^(?:\.\/actions\/|\.\/\.talos-kmod-actions\/actions\/|[^/]+\/talos-kmod-actions\/actions\/)([a-z0-9-]+)(?:@.+)?$/;
 
 function steps(file: string): Step[] {
   const doc = parse(readFileSync(file, 'utf8')) as { jobs?: Record<string, { steps?: Step[] }> };
@@ -89,6 +90,7 @@ it('finds this repository CI workflow, the reusable workflows and the examples',
   expect(names).toEqual(
     expect.arrayContaining([
       'ci.yml',
+      'release.yml',
       'kmod-pipeline.yml',
       'kmod-pr-check.yml',
       'examples/release.yml',
@@ -103,4 +105,69 @@ it('gives this repository CI read-only contents permission by default', () => {
     permissions?: Record<string, string>;
   };
   expect(ci.permissions).toEqual({ contents: 'read' });
+});
+
+it('keeps the PR check registry across runs: restored before it starts, saved only after a rebuild', () => {
+  const wf = parse(
+    readFileSync(join(repoRoot, '.github', 'workflows', 'kmod-pr-check.yml'), 'utf8'),
+  ) as {
+    jobs: Record<
+      string,
+      {
+        services?: unknown;
+        steps: {
+          id?: string;
+          uses?: string;
+          run?: string;
+          if?: string;
+          with?: Record<string, string>;
+          env?: Record<string, string>;
+        }[];
+      }
+    >;
+  };
+  const job = wf.jobs.check;
+  expect(job?.services).toBeUndefined(); // a service starts before any step could restore its storage
+  const steps = job?.steps ?? [];
+  const at = (pred: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pred);
+  const restore = at((s) => s.uses?.startsWith('actions/cache/restore@') ?? false);
+  const start = at((s) => s.run?.includes('docker run -d --name kmod-registry') ?? false);
+  const kernel = at((s) => s.id === 'kernel');
+  const save = at((s) => s.uses?.startsWith('actions/cache/save@') ?? false);
+  expect(restore).toBeGreaterThanOrEqual(0);
+  expect([restore < start, start < kernel, kernel < save]).toEqual([true, true, true]);
+  const dir = steps[restore]?.with?.path;
+  expect(steps[save]?.with?.path).toBe(dir);
+  expect(steps[start]?.env?.REGISTRY_DIR).toBe(dir);
+  expect(steps[start]?.run).toContain('-v "$REGISTRY_DIR:/var/lib/registry"');
+  expect(steps[save]?.with?.key).toBe(steps[restore]?.with?.key);
+  expect(steps[restore]?.with?.['restore-keys']).toBe(
+    (steps[restore]?.with?.key ?? '').replace(/\$\{\{ github\.run_id \}\}$/, ''),
+  );
+  expect(steps[save]?.if).toContain("steps.kernel.outputs.cache-hit != 'true'");
+  // build-kernel-pkg keeps its result cache on (the default) so a restored registry is used
+  expect(steps[kernel]?.with?.cache).toBeUndefined();
+});
+
+it('releases only after the checks and check-dist pass, and attaches the packed CLI with the CHANGELOG notes', () => {
+  const wf = parse(readFileSync(join(repoRoot, '.github', 'workflows', 'release.yml'), 'utf8')) as {
+    on: { workflow_dispatch?: { inputs?: Record<string, { required?: boolean }> } };
+    jobs: Record<string, { steps: { run?: string; env?: Record<string, string> }[] }>;
+  };
+  expect(wf.on.workflow_dispatch?.inputs?.version?.required).toBe(true);
+  const runs = (wf.jobs.release?.steps ?? []).map((s) => s.run ?? '');
+  const at = (text: string) => runs.findIndex((r) => r.includes(text));
+  const order = [
+    '.ci/run',
+    'npm run check-dist',
+    'npm run pack:cli',
+    'npm run release',
+    'gh release create',
+  ].map(at);
+  expect(order.every((i) => i >= 0)).toBe(true);
+  expect([...order].sort((a, b) => a - b)).toEqual(order);
+  const publish = wf.jobs.release?.steps[order[4] ?? 0];
+  expect(publish?.run).toContain('--notes-file "$NOTES"');
+  expect(publish?.run).toContain('"$ASSETS/talos-kmod-cli.tgz"');
+  expect(runs[order[3] ?? 0]).toContain('--notes-file "$NOTES"');
 });

@@ -38945,13 +38945,15 @@ function networkErrorCode(e) {
 function isTemporaryNetworkError(e) {
   const code2 = networkErrorCode(e);
   if (code2 && temporaryNetworkCodes.has(code2)) return true;
-  const message = e instanceof Error ? e.message : "";
-  return /socket hang up|other side closed|premature close|aborted/i.test(message);
+  return /socket hang up|other side closed|premature close|aborted/i.test(messageOf(e));
 }
 function isTlsError(e) {
   const code2 = networkErrorCode(e) ?? "";
-  const message = e instanceof Error ? e.message : "";
-  return code2.startsWith("ERR_TLS") || code2.startsWith("ERR_SSL") || code2 === "EPROTO" || /CERT|certificate|SSL|TLS|self.signed|wrong version number/i.test(`${code2} ${message}`);
+  return code2.startsWith("ERR_TLS") || code2.startsWith("ERR_SSL") || code2 === "EPROTO" || /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|HOSTNAME_MISMATCH/.test(code2) || /certificate|SSL|TLS|self.signed|wrong version number/i.test(messageOf(e));
+}
+function messageOf(e) {
+  const m = e?.message;
+  return typeof m === "string" ? m : "";
 }
 
 // packages/oci/src/blob/verify.ts
@@ -40225,6 +40227,12 @@ var TokenCache = class {
       })).toString("utf8");
     } catch (e) {
       if (e instanceof RegistryError || e.name === "UserError") throw e;
+      if (isTlsError(e)) {
+        throw new RegistryError(
+          `the TLS certificate of ${url.origin}, the token service ${this.registry} names, is not trusted (${e.message}): no credentials were sent; pass its CA certificate (--ca-file / ca-file), or list ${url.host} as an insecure registry if it is a test service`,
+          { method, url: url.toString(), cause: e }
+        );
+      }
       throw new RegistryError(
         `cannot reach the token service of ${this.registry} at ${url.origin}: ${e.message}`,
         { method, url: url.toString(), cause: e, temporary: true }
@@ -41569,6 +41577,15 @@ var reservedMakeVariables = {
   PKGS: "pkgs-tag",
   PKGS_PREFIX: "pkgs-prefix"
 };
+var forbiddenMakeVariables = [
+  "SHELL",
+  "MAKEFLAGS",
+  "GNUMAKEFLAGS",
+  "MFLAGS",
+  "MAKEFILES",
+  "MAKEOVERRIDES",
+  "MAKE"
+];
 function parseMakeArgs(items) {
   const list = typeof items === "string" ? items.split(/\s+/) : items.flatMap((i) => i.split(/\s+/));
   const out = [];
@@ -41578,6 +41595,11 @@ function parseMakeArgs(items) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       throw new UserError(
         `make-args entry '${item}' is not a NAME=value assignment: make-args only sets Makefile variables (e.g. PROGRESS=plain); targets come from the packages/extension inputs`
+      );
+    }
+    if (forbiddenMakeVariables.includes(name)) {
+      throw new UserError(
+        `make-args entry '${name}=\u2026' is refused: ${name} changes how make runs (which shell or makefiles, which flags), not what it builds, so a workflow input could run code with it. Set ordinary Makefile variables only (e.g. PROGRESS=plain); to change make itself, edit the Makefile in the checkout`
       );
     }
     const reserved = reservedMakeVariables[name];
@@ -42025,6 +42047,14 @@ var FEED = 1024 * 1024;
 var scratch = {
   head: new Uint8Array(HEAD),
   tail: new Uint8Array(TAIL)
+};
+
+// packages/verify/src/internal/checks/certificate.ts
+var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
+var fixes = {
+  "unknown-key": `the node refuses it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+  "bad-signature": 'the node refuses it ("Key was rejected by service"). Never change a module after sign-file: strip with INSTALL_MOD_STRIP=1 (kbuild strips before it signs), and rebuild instead of patching',
+  unsupported: "the node refuses it. Sign modules with the kernel's scripts/sign-file (what modules_install runs): detached PKCS#7, no authenticated attributes, RSA or ECDSA"
 };
 
 // packages/pipeline/src/shared/step-support.ts

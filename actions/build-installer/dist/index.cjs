@@ -39559,13 +39559,15 @@ function networkErrorCode(e) {
 function isTemporaryNetworkError(e) {
   const code2 = networkErrorCode(e);
   if (code2 && temporaryNetworkCodes.has(code2)) return true;
-  const message = e instanceof Error ? e.message : "";
-  return /socket hang up|other side closed|premature close|aborted/i.test(message);
+  return /socket hang up|other side closed|premature close|aborted/i.test(messageOf(e));
 }
 function isTlsError(e) {
   const code2 = networkErrorCode(e) ?? "";
-  const message = e instanceof Error ? e.message : "";
-  return code2.startsWith("ERR_TLS") || code2.startsWith("ERR_SSL") || code2 === "EPROTO" || /CERT|certificate|SSL|TLS|self.signed|wrong version number/i.test(`${code2} ${message}`);
+  return code2.startsWith("ERR_TLS") || code2.startsWith("ERR_SSL") || code2 === "EPROTO" || /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|HOSTNAME_MISMATCH/.test(code2) || /certificate|SSL|TLS|self.signed|wrong version number/i.test(messageOf(e));
+}
+function messageOf(e) {
+  const m = e?.message;
+  return typeof m === "string" ? m : "";
 }
 
 // packages/oci/src/blob/verify.ts
@@ -40909,6 +40911,12 @@ var TokenCache = class {
       })).toString("utf8");
     } catch (e) {
       if (e instanceof RegistryError || e.name === "UserError") throw e;
+      if (isTlsError(e)) {
+        throw new RegistryError(
+          `the TLS certificate of ${url.origin}, the token service ${this.registry} names, is not trusted (${e.message}): no credentials were sent; pass its CA certificate (--ca-file / ca-file), or list ${url.host} as an insecure registry if it is a test service`,
+          { method, url: url.toString(), cause: e }
+        );
+      }
       throw new RegistryError(
         `cannot reach the token service of ${this.registry} at ${url.origin}: ${e.message}`,
         { method, url: url.toString(), cause: e, temporary: true }
@@ -44385,20 +44393,26 @@ function installerTarballPath(talosDir, arch2) {
 
 // packages/talos/src/talos-repo/imager-exit-codes.ts
 var meanings = {
-  1: { what: "unknown error or bad flags", next: "read the imager output above" },
+  1: {
+    what: "unknown error (or any error, before Talos 1.14)",
+    next: "read the imager output above"
+  },
   2: {
     what: "invalid input",
     next: "check the image references, extension contents and kernel arguments"
   },
   3: { what: "unsupported", next: "this imager version does not support the requested output" },
-  4: { what: "environment", next: "a host prerequisite is missing for the imager" },
+  4: {
+    what: "environment: a host prerequisite is missing or unavailable",
+    next: "run the imager as the Makefile does (privileged on Talos 1.10 to 1.12, with /dev mounted)"
+  },
   5: {
-    what: "dependency: pulling an image failed",
+    what: "dependency: pulling an image failed (or a signer or post-processing tool)",
     next: "check that the base installer and extension images exist, are pushed for this platform, and that the registry is reachable (loopback and insecure registries need --network=host and --insecure)"
   },
   6: { what: "I/O", next: "check the output directory is writable and has space" },
   7: {
-    what: "installer assembly failed",
+    what: "installer assembly failed (install: the image was being put together)",
     next: "check the extensions were built against the same kernel as the imager"
   },
   125: {
@@ -45266,6 +45280,14 @@ var FEED = 1024 * 1024;
 var scratch = {
   head: new Uint8Array(HEAD),
   tail: new Uint8Array(TAIL)
+};
+
+// packages/verify/src/internal/checks/certificate.ts
+var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
+var fixes = {
+  "unknown-key": `the node refuses it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+  "bad-signature": 'the node refuses it ("Key was rejected by service"). Never change a module after sign-file: strip with INSTALL_MOD_STRIP=1 (kbuild strips before it signs), and rebuild instead of patching',
+  unsupported: "the node refuses it. Sign modules with the kernel's scripts/sign-file (what modules_install runs): detached PKCS#7, no authenticated attributes, RSA or ECDSA"
 };
 
 // actions/shared/src/inputs.ts

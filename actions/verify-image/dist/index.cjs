@@ -59205,13 +59205,15 @@ function networkErrorCode(e) {
 function isTemporaryNetworkError(e) {
   const code2 = networkErrorCode(e);
   if (code2 && temporaryNetworkCodes.has(code2)) return true;
-  const message = e instanceof Error ? e.message : "";
-  return /socket hang up|other side closed|premature close|aborted/i.test(message);
+  return /socket hang up|other side closed|premature close|aborted/i.test(messageOf(e));
 }
 function isTlsError(e) {
   const code2 = networkErrorCode(e) ?? "";
-  const message = e instanceof Error ? e.message : "";
-  return code2.startsWith("ERR_TLS") || code2.startsWith("ERR_SSL") || code2 === "EPROTO" || /CERT|certificate|SSL|TLS|self.signed|wrong version number/i.test(`${code2} ${message}`);
+  return code2.startsWith("ERR_TLS") || code2.startsWith("ERR_SSL") || code2 === "EPROTO" || /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|HOSTNAME_MISMATCH/.test(code2) || /certificate|SSL|TLS|self.signed|wrong version number/i.test(messageOf(e));
+}
+function messageOf(e) {
+  const m = e?.message;
+  return typeof m === "string" ? m : "";
 }
 
 // packages/oci/src/blob/verify.ts
@@ -60494,6 +60496,12 @@ var TokenCache = class {
       })).toString("utf8");
     } catch (e) {
       if (e instanceof RegistryError || e.name === "UserError") throw e;
+      if (isTlsError(e)) {
+        throw new RegistryError(
+          `the TLS certificate of ${url.origin}, the token service ${this.registry} names, is not trusted (${e.message}): no credentials were sent; pass its CA certificate (--ca-file / ca-file), or list ${url.host} as an insecure registry if it is a test service`,
+          { method, url: url.toString(), cause: e }
+        );
+      }
       throw new RegistryError(
         `cannot reach the token service of ${this.registry} at ${url.origin}: ${e.message}`,
         { method, url: url.toString(), cause: e, temporary: true }
@@ -64797,6 +64805,7 @@ function validateVerifyOptions(options) {
     throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
   }
   const kernelImage = trimmed(options.kernelImage);
+  const kernelCert = trimmed(options.kernelCert);
   const extensionName = trimmed(options.extensionName);
   const reportPath = trimmed(options.reportPath);
   return {
@@ -64804,6 +64813,7 @@ function validateVerifyOptions(options) {
     modules,
     failOn,
     ...kernelImage ? { kernelImage } : {},
+    ...kernelCert ? { kernelCert } : {},
     ...kernelRelease ? { kernelRelease } : {},
     ...extensionName ? { extensionName } : {},
     ...talosVersion ? { talosVersion, talosVersionText: talosText } : {},
@@ -64819,7 +64829,7 @@ function isFailing(check, failOn) {
 }
 
 // packages/verify/src/verify-image.ts
-var import_promises9 = require("node:fs/promises");
+var import_promises10 = require("node:fs/promises");
 var import_node_path10 = require("node:path");
 
 // packages/verify/src/internal/checks/context.ts
@@ -66282,11 +66292,75 @@ var scratch = {
   tail: new Uint8Array(TAIL)
 };
 
+// packages/kmod/src/certificate.ts
+var import_node_crypto5 = require("node:crypto");
+var curveBits = {
+  prime256v1: 256,
+  secp384r1: 384,
+  secp521r1: 521
+};
+function oneLine(name) {
+  return name.split("\n").filter((l) => l.length > 0).map((l) => l.replace("=", " = ")).join(", ");
+}
+function commonNameOf(name) {
+  const line = name.split("\n").find((l) => l.startsWith("CN="));
+  return line?.slice(3).replace(/\\(.)/g, "$1");
+}
+function readCertificate(input) {
+  const signer = parseCertificate(input);
+  const der = signer.der;
+  const x = new import_node_crypto5.X509Certificate(der);
+  const details = x.publicKey.asymmetricKeyDetails;
+  const keyType = x.publicKey.asymmetricKeyType ?? "unknown";
+  const bits = details?.modulusLength ?? (details?.namedCurve ? curveBits[details.namedCurve] : void 0);
+  const cn = commonNameOf(x.subject);
+  return {
+    subject: oneLine(x.subject),
+    issuer: oneLine(x.issuer),
+    ...cn !== void 0 ? { commonName: cn } : {},
+    serialNumber: colonHex(magnitude(signer.serial)),
+    ...signer.subjectKeyId ? { subjectKeyId: colonHex(signer.subjectKeyId) } : {},
+    keyType,
+    ...bits !== void 0 ? { keyBits: bits } : {},
+    ...details?.namedCurve ? { curve: details.namedCurve } : {},
+    sha256Fingerprint: colonHex((0, import_node_crypto5.createHash)("sha256").update(der).digest()),
+    notBefore: new Date(x.validFrom).toISOString(),
+    notAfter: new Date(x.validTo).toISOString(),
+    der,
+    publicKey: x.publicKey
+  };
+}
+function readCertificates(input) {
+  const text = typeof input === "string" ? input : input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
+  if (text !== void 0) {
+    const blocks = text.match(
+      /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----[\s\S]*?-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g
+    );
+    if (!blocks) throw new Error("no PEM CERTIFICATE block found");
+    return blocks.map((b) => readCertificate(b));
+  }
+  const out = [];
+  let at = 0;
+  const bytes = input;
+  while (at + 4 <= bytes.length && bytes[at] === 48 && bytes[at + 1] === 130) {
+    const len = 4 + ((bytes[at + 2] ?? 0) << 8 | (bytes[at + 3] ?? 0));
+    if (at + len > bytes.length) break;
+    out.push(readCertificate(bytes.subarray(at, at + len)));
+    at += len;
+  }
+  if (out.length === 0) throw new Error("no DER certificate found (expected 30 82 \u2026)");
+  return out;
+}
+
 // packages/verify/src/internal/collect.ts
+var kernelFilePath = "boot/vmlinuz";
 var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 var bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
-async function summarise(path2, content) {
-  const info2 = await readModuleSummary(content, { fileName: path2 });
+async function summarise(path2, content, certificates) {
+  const info2 = await readModuleSummary(content, {
+    fileName: path2,
+    ...certificates ? { certificates } : {}
+  });
   const sig = info2.signature;
   return {
     path: path2,
@@ -66298,7 +66372,8 @@ async function summarise(path2, content) {
     signed: info2.signed,
     ...info2.elf ? { machine: info2.elf.machineName } : {},
     ...sig ? { signer: sig.signer, keyId: sig.keyId, hashAlgo: sig.hashAlgo } : {},
-    problems: [...info2.problems]
+    problems: [...info2.problems],
+    ...info2.verification ? { verification: info2.verification } : {}
   };
 }
 async function collectTree(tree, options = {}) {
@@ -66309,7 +66384,10 @@ async function collectTree(tree, options = {}) {
   const udevRules = [];
   const bootReleases = [];
   let manifestText;
-  const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path) || bootAsset.test(f.path));
+  let kernel;
+  let certificates = options.certificates;
+  const readKernel = options.readKernel;
+  const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readKernel !== void 0 && f.path === kernelFilePath || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path) || bootAsset.test(f.path));
   await tree.walk({
     want,
     onFile: async (f, content) => {
@@ -66322,10 +66400,15 @@ async function collectTree(tree, options = {}) {
       });
       if (!content) return;
       if (isModuleFile(f.path)) {
-        modules.push(await summarise(f.path, content));
+        modules.push(await summarise(f.path, content, certificates));
         return;
       }
       const bytes = Buffer.concat(content);
+      if (readKernel && f.path === kernelFilePath) {
+        kernel = await readKernel(bytes, f.path);
+        if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
+        return;
+      }
       if (f.path === "manifest.yaml") manifestText = bytes.toString("utf8");
       else if (bootAsset.test(f.path))
         bootReleases.push({ path: f.path, ...bootImageRelease(bytes) });
@@ -66347,16 +66430,18 @@ async function collectTree(tree, options = {}) {
     modules,
     udevRules,
     bootReleases,
-    ...manifestText !== void 0 ? { manifestText } : {}
+    ...manifestText !== void 0 ? { manifestText } : {},
+    ...kernel ? { kernel } : {}
   };
 }
 
 // packages/verify/src/internal/kernel-reference.ts
 var inModules = /^(usr\/)?lib\/modules\/[^/]+\//;
-async function readKernelReference(tree) {
+async function readKernelReference(tree, readKernel) {
   const collected = await collectTree(tree, {
     readTexts: false,
-    readModule: (p) => inModules.test(p) && isModuleFile(p)
+    readModule: (p) => inModules.test(p) && isModuleFile(p),
+    ...readKernel ? { readKernel } : {}
   });
   const usr = kernelReleaseDirs(collected.entries, "usr/lib/modules");
   const modulesRoot = usr.length > 0 ? "usr/lib/modules" : "lib/modules";
@@ -66389,7 +66474,8 @@ async function readKernelReference(tree) {
     keys: [...keys.values()].sort((a, b) => b.count - a.count),
     moduleCount: collected.modules.length,
     unsignedCount: unsigned,
-    moduleNames: new Set(collected.modules.map((m) => m.name))
+    moduleNames: new Set(collected.modules.map((m) => m.name)),
+    ...collected.kernel ? { trust: collected.kernel } : {}
   };
 }
 
@@ -66783,8 +66869,60 @@ function checkDepends(ctx, modules) {
   );
 }
 
-// packages/verify/src/internal/checks/signatures.ts
+// packages/verify/src/internal/checks/certificate.ts
 var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
+var fixes = {
+  "unknown-key": `the node refuses it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+  "bad-signature": 'the node refuses it ("Key was rejected by service"). Never change a module after sign-file: strip with INSTALL_MOD_STRIP=1 (kbuild strips before it signs), and rebuild instead of patching',
+  unsupported: "the node refuses it. Sign modules with the kernel's scripts/sign-file (what modules_install runs): detached PKCS#7, no authenticated attributes, RSA or ECDSA"
+};
+function describeCertificate2(c) {
+  return `"${c.commonName ?? c.subject}" serial ${c.serialNumber} (SHA-256 ${c.sha256Fingerprint.slice(0, 23)}\u2026)`;
+}
+function kernelCertificateCheck(trust) {
+  if (trust.certificates.length === 0) {
+    const why = trust.problems.length > 0 ? ` (${trust.problems.join("; ")})` : "";
+    return failed(
+      "signature.kernel-certificate",
+      "error",
+      `no certificate can be read from the kernel ${trust.source}${why}, so no module signature can be proven: pass the kernel built with CONFIG_MODULE_SIG (every Talos kernel is), or its certificate with kernel-cert`
+    );
+  }
+  return passed(
+    "signature.kernel-certificate",
+    `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ""} trusts ${trust.certificates.map(describeCertificate2).join(", ")}`
+  );
+}
+function certificateChecks(modules, trust) {
+  const out = [];
+  let verified = 0;
+  for (const m of modules) {
+    if (!m.signed) continue;
+    const v2 = m.verification;
+    if (v2?.verdict === "verified") {
+      verified++;
+      continue;
+    }
+    const why = v2 ? `${v2.reason}: ${v2.verdict === "unsigned" ? fixes.unsupported : fixes[v2.verdict]}` : "was not verified (its signature was not read): rebuild and re-sign it";
+    out.push(
+      failed(
+        "signature.certificate",
+        "error",
+        `${m.name} (${m.path}) ${v2 ? `is ${v2.verdict}: ` : ""}${why}`,
+        {
+          path: m.path
+        }
+      )
+    );
+  }
+  return orPass(
+    out,
+    "signature.certificate",
+    `${count(verified, "signed module")} verified against the kernel's certificate ${trust.certificates.map(describeCertificate2).join(", ")}`
+  );
+}
+
+// packages/verify/src/internal/checks/signatures.ts
 function identity(k) {
   return `signer "${k.signer ?? ""}", key ${k.keyId ?? "?"}`;
 }
@@ -66918,14 +67056,26 @@ function consistencyChecks(modules) {
   ];
 }
 function checkSignatures(ctx, modules) {
-  if (modules.length === 0) return [];
+  const trust = ctx.trust;
+  const certificate = trust ? [kernelCertificateCheck(trust)] : [];
+  if (modules.length === 0) {
+    return { outcomes: certificate, proof: trust?.certificates.length ? "certificate" : "none" };
+  }
+  const base = [...formatChecks(modules), ...signedChecks(modules), ...certificate];
+  if (trust && trust.certificates.length > 0) {
+    return { outcomes: [...base, ...certificateChecks(modules, trust)], proof: "certificate" };
+  }
   const { reference, outcomes } = kernelKeyChecks(ctx);
-  return [
-    ...formatChecks(modules),
-    ...signedChecks(modules),
-    ...outcomes,
-    ...reference ? sameKeyChecks(modules, reference) : ctx.kernel ? [] : consistencyChecks(modules)
-  ];
+  if (reference) {
+    return {
+      outcomes: [...base, ...outcomes, ...sameKeyChecks(modules, reference)],
+      proof: "key-id"
+    };
+  }
+  return {
+    outcomes: [...base, ...outcomes, ...ctx.kernel ? [] : consistencyChecks(modules)],
+    proof: "none"
+  };
 }
 
 // packages/verify/src/internal/checks/udev.ts
@@ -66989,6 +67139,43 @@ function checkUdev(ctx) {
 }
 
 // packages/verify/src/internal/verify-platform.ts
+function certificateReport(c, source) {
+  return {
+    subject: c.subject,
+    issuer: c.issuer,
+    serialNumber: c.serialNumber,
+    ...c.subjectKeyId ? { subjectKeyId: c.subjectKeyId } : {},
+    key: `${c.keyType}${c.curve ? ` ${c.curve}` : c.keyBits ? ` ${c.keyBits}` : ""}`,
+    sha256Fingerprint: c.sha256Fingerprint,
+    notAfter: c.notAfter,
+    source
+  };
+}
+async function collectVerified(tree, known) {
+  const collected = await collectTree(tree, {
+    ...known.trust ? { certificates: known.trust.certificates } : {},
+    ...!known.trust && known.readKernel ? { readKernel: known.readKernel } : {}
+  });
+  const trust = known.trust ?? collected.kernel;
+  const certificates = trust?.certificates ?? [];
+  const late = new Set(
+    collected.modules.filter((m) => m.signed && !m.verification).map((m) => m.path)
+  );
+  if (certificates.length === 0 || late.size === 0) {
+    return { collected, ...trust ? { trust } : {} };
+  }
+  const again = await collectTree(tree, {
+    readTexts: false,
+    readModule: (p) => late.has(p),
+    certificates
+  });
+  const verified = new Map(again.modules.map((m) => [m.path, m.verification]));
+  const modules = collected.modules.map((m) => {
+    const v2 = verified.get(m.path);
+    return v2 ? { ...m, verification: v2 } : m;
+  });
+  return { collected: { ...collected, modules }, trust };
+}
 function installerModules(ctx) {
   if (ctx.options.modules.length === 0) return [];
   return [
@@ -66999,8 +67186,9 @@ function installerModules(ctx) {
     )
   ];
 }
-async function verifyTree(tree, options, kernel, extra = []) {
-  const collected = await collectTree(tree);
+async function verifyTree(tree, options, known, extra = []) {
+  const kernel = known.reference;
+  const { collected, trust } = await collectVerified(tree, known);
   const kind = detectImageKind(collected.entries);
   const modulesRoot = kind.kind === "kernel" && collected.entries.some((e) => e.path.startsWith("lib/modules/")) && !collected.entries.some((e) => e.path.startsWith("usr/lib/modules/")) ? "lib/modules" : modulesRootFor(options.talosVersion);
   const referenceRelease = kernel?.release ?? options.kernelRelease;
@@ -67011,13 +67199,15 @@ async function verifyTree(tree, options, kernel, extra = []) {
     modulesRoot,
     firmwareRoot: firmwareRootFor(options.talosVersion),
     ...kernel ? { kernel } : {},
-    ...referenceRelease ? { referenceRelease } : {}
+    ...referenceRelease ? { referenceRelease } : {},
+    ...trust ? { trust } : {}
   };
   const modules = collected.modules.filter(
     (m) => m.path.startsWith(kind.root) && isModuleFile(m.path)
   );
   let release = { outcomes: [] };
   let outcomes;
+  let proof = "none";
   if (kind.kind === "installer") {
     outcomes = [
       ...checkKind(ctx),
@@ -67028,6 +67218,8 @@ async function verifyTree(tree, options, kernel, extra = []) {
     ];
   } else {
     release = checkKernelRelease(ctx, modules);
+    const signatures = checkSignatures(ctx, modules);
+    proof = signatures.proof;
     outcomes = [
       ...checkKind(ctx),
       ...extra,
@@ -67035,7 +67227,7 @@ async function verifyTree(tree, options, kernel, extra = []) {
       ...checkExtension(ctx),
       ...release.outcomes,
       ...checkArch(tree.platform, modules),
-      ...checkSignatures(ctx, modules),
+      ...signatures.outcomes,
       ...checkRequiredModules(ctx, modules),
       ...checkUdev(ctx),
       ...checkFirmware(ctx, modules),
@@ -67052,10 +67244,57 @@ async function verifyTree(tree, options, kernel, extra = []) {
       ...m.signer !== void 0 ? { signer: m.signer } : {},
       ...m.keyId !== void 0 ? { key: m.keyId } : {},
       ...m.hashAlgo !== void 0 ? { hash: m.hashAlgo } : {},
-      ...m.vermagic !== void 0 ? { vermagic: m.vermagic } : {}
+      ...m.vermagic !== void 0 ? { vermagic: m.vermagic } : {},
+      ...proof === "certificate" && m.verification ? {
+        verdict: m.verification.verdict,
+        ...m.verification.certificate ? { certificate: m.verification.certificate } : {}
+      } : {}
     })),
-    ...release.release ? { kernelRelease: release.release } : {}
+    ...release.release ? { kernelRelease: release.release } : {},
+    proof,
+    ...proof === "certificate" && trust ? { certificates: trust.certificates.map((c) => certificateReport(c, trust.source)) } : {}
   };
+}
+
+// packages/verify/src/trusted-certificates.ts
+var import_promises9 = require("node:fs/promises");
+function looksLikeCertificate(bytes) {
+  if (bytes[0] === 48 && (bytes[1] === 130 || bytes[1] === 131)) return true;
+  const head2 = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 64 * 1024));
+  return head2.includes("-----BEGIN ");
+}
+function certificateFile(path2, bytes) {
+  try {
+    return {
+      kind: "certificate-file",
+      source: path2,
+      certificates: readCertificates(bytes),
+      problems: []
+    };
+  } catch (e) {
+    throw new UserError(
+      `${path2} is not a readable X.509 certificate (${describeError(e)}): pass a PEM or DER certificate, or the kernel file (vmlinuz, UKI) the modules must load into`
+    );
+  }
+}
+async function readTrustedCertificatesFile(path2) {
+  let bytes;
+  try {
+    const st = await (0, import_promises9.stat)(path2);
+    if (!st.isFile()) throw new Error("not a regular file");
+    bytes = await (0, import_promises9.readFile)(path2);
+  } catch (e) {
+    const code2 = e.code;
+    throw new UserError(
+      `cannot read ${path2}: ${typeof code2 === "string" ? code2 : describeError(e)}; pass a PEM or DER certificate file or a kernel file (vmlinuz, UKI)`
+    );
+  }
+  if (looksLikeCertificate(bytes)) return certificateFile(path2, bytes);
+  const readKernel = kernelFileReader();
+  return readKernel ? readKernel(bytes, path2) : certificateFile(path2, bytes);
+}
+function kernelFileReader() {
+  return void 0;
 }
 
 // packages/verify/src/verify-image.ts
@@ -67107,9 +67346,10 @@ async function kernelFor(kernel, platform2, cache, logger) {
   const key = tree.digest ?? tree.description;
   let reference = cache.get(key);
   if (!reference) {
-    reference = await readKernelReference(tree);
+    reference = await readKernelReference(tree, kernelFileReader());
+    const certs = reference.trust?.certificates.length;
     logger.info(
-      `kernel image ${tree.description}: release ${reference.release ?? (reference.releaseDirs.join(", ") || "none")}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)`
+      `kernel image ${tree.description}: release ${reference.release ?? (reference.releaseDirs.join(", ") || "none")}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)${reference.trust ? `, ${certs ?? 0} certificate(s) in ${reference.trust.source}` : ""}`
     );
     cache.set(key, reference);
   }
@@ -67117,13 +67357,26 @@ async function kernelFor(kernel, platform2, cache, logger) {
 }
 async function writeReport(report, path2) {
   const target = (0, import_node_path10.resolve)(path2);
-  await (0, import_promises9.mkdir)((0, import_node_path10.dirname)(target), { recursive: true });
-  await (0, import_promises9.writeFile)(target, `${JSON.stringify(report, null, 2)}
+  await (0, import_promises10.mkdir)((0, import_node_path10.dirname)(target), { recursive: true });
+  await (0, import_promises10.writeFile)(target, `${JSON.stringify(report, null, 2)}
 `);
 }
 async function run(o, deps) {
   const logger = deps.logger ?? nullLogger;
   const registry = { ...deps.registry, ...deps.logger ? { logger: deps.logger } : {} };
+  let kernelCert;
+  if (o.kernelCert) {
+    const path2 = o.kernelCert;
+    kernelCert = await logger.group(`Read kernel-cert ${path2}`, async () => {
+      const trust = await readTrustedCertificatesFile(path2);
+      for (const c of trust.certificates) {
+        logger.info(
+          `trusting ${c.subject}, serial ${c.serialNumber}, SHA-256 ${c.sha256Fingerprint}`
+        );
+      }
+      return trust;
+    });
+  }
   const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.image, registry));
   let kernel;
   try {
@@ -67144,7 +67397,18 @@ async function run(o, deps) {
         if (!tree) throw new UserError(`${image.description} has no ${name ?? ""} image`);
         const k = kernel ? await kernelFor(kernel, platform2, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
-        const result = await verifyTree(tree, o, k.reference, k.problem ? [k.problem] : []);
+        const trust = kernelCert ?? k.reference?.trust;
+        const readKernel = kernelFileReader();
+        const result = await verifyTree(
+          tree,
+          o,
+          {
+            ...k.reference ? { reference: k.reference } : {},
+            ...trust ? { trust } : {},
+            ...readKernel ? { readKernel } : {}
+          },
+          k.problem ? [k.problem] : []
+        );
         const tagged = result.outcomes.map((c) => ({
           ...c,
           ...name ? { platform: name } : {}
@@ -67158,10 +67422,12 @@ async function run(o, deps) {
           kind: result.kind,
           ...result.kernelRelease ? { kernelRelease: result.kernelRelease } : {},
           moduleCount: result.modules.length,
+          proof: result.proof,
+          ...result.certificates ? { certificates: [...result.certificates] } : {},
           passed: failures.length === 0
         });
         logger.info(
-          `${name ?? image.description}: ${result.kind}, ${result.modules.length} module(s), ${failures.length} failing check(s)`
+          `${name ?? image.description}: ${result.kind}, ${result.modules.length} module(s), signatures proven by ${result.proof}, ${failures.length} failing check(s)`
         );
       });
     }
@@ -67170,6 +67436,7 @@ async function run(o, deps) {
       passed: platformReports.every((p) => p.passed),
       image: o.image,
       ...o.kernelImage ? { kernelImage: o.kernelImage } : {},
+      ...o.kernelCert ? { kernelCert: o.kernelCert } : {},
       ...referenceRelease ? { kernelRelease: referenceRelease } : {},
       failOn: o.failOn,
       platforms: platformReports,
@@ -67208,14 +67475,49 @@ function describeCounts(report) {
   return `${part2(errors, "error")}, ${part2(warnings, "warning")}`;
 }
 function failureMessage(report, reportPath) {
-  const failing = orderedChecks(report).filter((c) => isFailing(c, report.failOn));
-  const lines = failing.slice(0, 5).map((c) => `${c.id}${c.platform ? ` [${c.platform}]` : ""}: ${c.message}`);
+  const failing = groupChecks(report).filter((g) => isFailing(g.first, report.failOn));
+  const lines = failing.slice(0, 5).map(
+    (g) => `${g.id}${g.platform ? ` [${g.platform}]` : ""}: ${g.first.message}${g.count > 1 ? ` (and ${g.count - 1} more like it: ${somePaths(g.paths.slice(1))})` : ""}`
+  );
   const more = failing.length > 5 ? `
 \u2026and ${failing.length - 5} more` : "";
   const where2 = reportPath ? `
 Full report: ${reportPath}` : "";
   return `verify-image failed for ${report.image} (${describeCounts(report)}, fail-on ${report.failOn}):
 ${lines.join("\n")}${more}${where2}`;
+}
+function groupChecks(report) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const c of orderedChecks(report)) {
+    const key = c.status === "fail" ? `fail\0${c.id}\0${c.severity}\0${c.platform ?? ""}` : `pass\0${c.id}\0${c.platform ?? ""}\0${c.message}`;
+    const g = groups.get(key);
+    if (g) {
+      g.count++;
+      if (c.path) g.paths.push(c.path);
+    } else {
+      groups.set(key, { first: c, count: 1, paths: c.path ? [c.path] : [] });
+    }
+  }
+  return [...groups.values()].map((g) => ({
+    id: g.first.id,
+    severity: g.first.severity,
+    status: g.first.status,
+    ...g.first.platform ? { platform: g.first.platform } : {},
+    first: g.first,
+    count: g.count,
+    paths: g.paths
+  }));
+}
+function somePaths(paths, max = 3) {
+  const more = paths.length - max;
+  return `${paths.slice(0, max).join(", ")}${more > 0 ? ` and ${String(more).replace(/\B(?=(\d{3})+(?!\d))/g, ",")} more` : ""}`;
+}
+function reportCertificates(report) {
+  const seen = /* @__PURE__ */ new Map();
+  for (const p of report.platforms) {
+    for (const c of p.certificates ?? []) seen.set(`${c.sha256Fingerprint}\0${c.source}`, c);
+  }
+  return [...seen.values()];
 }
 
 // packages/verify/src/format-markdown.ts
@@ -67226,6 +67528,11 @@ function code(text) {
   return text ? markdownCode(text, { inTable: true }) : "";
 }
 var icons = { pass: "\u2705", error: "\u274C", warning: "\u26A0\uFE0F", info: "\u2139\uFE0F" };
+var proofText = {
+  certificate: "\u{1F50F} kernel certificate",
+  "key-id": "key id of in-tree modules",
+  none: "none"
+};
 function formatReportMarkdown(report, options = {}) {
   const maxChecks = options.maxChecks ?? 200;
   const maxModules = options.maxModules ?? 100;
@@ -67235,30 +67542,42 @@ function formatReportMarkdown(report, options = {}) {
     `${markdownCode(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${markdownCode(report.kernelImage)}` : ""}${report.kernelRelease ? `; kernel release ${markdownCode(report.kernelRelease)}` : ""}`,
     ""
   );
-  lines.push("| Platform | Kind | Kernel release | Modules | Result |", "|---|---|---|---|---|");
+  const certificates = reportCertificates(report);
+  for (const c of certificates) {
+    lines.push(
+      `Kernel certificate: ${cell(c.subject)}, serial ${code(c.serialNumber)}, ${cell(c.key)}, SHA-256 ${code(c.sha256Fingerprint)} (from ${code(c.source)})`,
+      ""
+    );
+  }
+  lines.push(
+    "| Platform | Kind | Kernel release | Modules | Signature proof | Result |",
+    "|---|---|---|---|---|---|"
+  );
   for (const p of report.platforms) {
     lines.push(
-      `| ${cell(p.platform ?? "directory")} | ${cell(p.kind)} | ${cell(p.kernelRelease)} | ${p.moduleCount} | ${p.passed ? "\u2705 passed" : "\u274C failed"} |`
+      `| ${cell(p.platform ?? "directory")} | ${cell(p.kind)} | ${cell(p.kernelRelease)} | ${p.moduleCount} | ${proofText[p.proof]} | ${p.passed ? "\u2705 passed" : "\u274C failed"} |`
     );
   }
   const checks = orderedChecks(report);
-  const failing = checks.filter((c) => c.status === "fail");
+  const failing = groupChecks(report).filter((g) => g.status === "fail");
   if (failing.length > 0) {
     lines.push(
       "",
       "### Failed checks",
       "",
-      "| | Check | Platform | Path | Message |",
-      "|---|---|---|---|---|"
+      "| | Check | Platform | Count | Path | Message |",
+      "|---|---|---|---|---|---|"
     );
-    for (const c of failing.slice(0, maxChecks)) {
+    for (const g of failing.slice(0, maxChecks)) {
+      const c = g.first;
       const path2 = c.path ? `${c.path}${c.line ? `:${c.line}` : ""}` : void 0;
+      const more = g.count > 1 ? `<br>\u2026and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${cell(somePaths(g.paths.slice(1)))}` : ""}` : "";
       lines.push(
-        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${path2 ? code(path2) : ""} | ${cell(c.message)} |`
+        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${g.count} | ${path2 ? code(path2) : ""} | ${cell(c.message)}${more} |`
       );
     }
     if (failing.length > maxChecks)
-      lines.push("", `\u2026and ${failing.length - maxChecks} more in the JSON report.`);
+      lines.push("", `\u2026and ${failing.length - maxChecks} more checks in the JSON report.`);
   }
   const passes = /* @__PURE__ */ new Map();
   for (const c of checks.filter((x) => x.status === "pass")) {
@@ -67285,12 +67604,14 @@ function formatReportMarkdown(report, options = {}) {
       "",
       "### Modules",
       "",
-      "| Module | Platform | Signed | Signer | Key | Hash | Vermagic |",
-      "|---|---|---|---|---|---|---|"
+      "| Module | Platform | Signed | Signer | Key | Hash | Verdict | Certificate | Vermagic |",
+      "|---|---|---|---|---|---|---|---|---|"
     );
     for (const m of report.modules.slice(0, maxModules)) {
+      const verdict = m.verdict ? `${m.verdict === "verified" ? "\u2705" : "\u274C"} ${m.verdict}` : "";
+      const cert = m.certificate ? code(`${m.certificate.slice(0, 23)}\u2026`) : "";
       lines.push(
-        `| ${code(m.name)} | ${cell(m.platform)} | ${m.signed ? "yes" : "\u274C no"} | ${cell(m.signer)} | ${code(m.key)} | ${cell(m.hash)} | ${cell(m.vermagic?.split(" ")[0])} |`
+        `| ${code(m.name)} | ${cell(m.platform)} | ${m.signed ? "yes" : "\u274C no"} | ${cell(m.signer)} | ${code(m.key)} | ${cell(m.hash)} | ${verdict} | ${cert} | ${cell(m.vermagic?.split(" ")[0])} |`
       );
     }
     if (report.modules.length > maxModules)
@@ -67401,18 +67722,20 @@ async function writeSummary(markdown) {
 }
 
 // actions/verify-image/src/annotations.ts
+function annotationTitle(c) {
+  const where2 = c.path ? `: ${c.path}${c.line ? `:${c.line}` : ""}` : "";
+  return `${c.id}${c.platform ? ` (${c.platform})` : ""}${where2}`;
+}
 function annotate(report) {
-  for (const c of report.checks) {
-    if (c.status !== "fail") continue;
-    const title = `${c.id}${c.platform ? ` (${c.platform})` : ""}`;
-    const props = {
-      title,
-      ...c.path ? { file: c.path } : {},
-      ...c.line ? { startLine: c.line } : {}
-    };
-    if (isFailing(c, report.failOn) || c.severity === "error") error(c.message, props);
-    else if (c.severity === "warning") warning(c.message, props);
-    else notice(c.message, props);
+  for (const g of groupChecks(report)) {
+    if (g.status !== "fail") continue;
+    const c = g.first;
+    const more = g.count > 1 ? ` (and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${somePaths(g.paths.slice(1))}` : ""}; the job summary and JSON report list all)` : "";
+    const props = { title: annotationTitle(c) };
+    const text = `${c.message}${more}`;
+    if (isFailing(c, report.failOn) || c.severity === "error") error(text, props);
+    else if (c.severity === "warning") warning(text, props);
+    else notice(text, props);
   }
 }
 
@@ -67445,6 +67768,7 @@ function readInputs() {
   const image = readRequired("image");
   const access2 = scopedCredentials(image);
   const kernelImage = readString2("kernel-image");
+  const kernelCert = readString2("kernel-cert");
   const kernelRelease = readString2("kernel-release");
   const extensionName = readString2("extension-name");
   const talosVersion = readString2("talos-version");
@@ -67461,6 +67785,7 @@ function readInputs() {
     options: {
       image,
       ...kernelImage ? { kernelImage } : {},
+      ...kernelCert ? { kernelCert } : {},
       ...kernelRelease ? { kernelRelease } : {},
       modules: readList("modules"),
       ...extensionName ? { extensionName } : {},

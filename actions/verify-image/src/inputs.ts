@@ -56,6 +56,7 @@ export function readInputs(): VerifyInputs {
   const image = readRequired('image');
   const access = scopedCredentials(image);
   const kernelImage = readString('kernel-image');
+  const kernelCert = readString('kernel-cert');
   const kernelRelease = readString('kernel-release');
   const extensionName = readString('extension-name');
   const talosVersion = readString('talos-version');
@@ -74,6 +75,7 @@ export function readInputs(): VerifyInputs {
     options: {
       image,
       ...(kernelImage ? { kernelImage } : {}),
+      ...(kernelCert ? { kernelCert } : {}),
       ...(kernelRelease ? { kernelRelease } : {}),
       modules: readList('modules'),
       extensions: readList('extensions'),

@@ -1,7 +1,13 @@
 /** The report as GitHub-flavoured markdown for the job summary: verdict and tables. */
 import { markdownCode, markdownText } from '@talos-kmod/common';
 import type { VerifyReport } from './report';
-import { describeCounts, orderedChecks } from './internal/summary';
+import {
+  describeCounts,
+  groupChecks,
+  orderedChecks,
+  reportCertificates,
+  somePaths,
+} from './internal/summary';
 import { installersMarkdown } from './internal/installer/format-installers';
 
 /** Options for {@link formatReportMarkdown}. */
@@ -23,7 +29,17 @@ function code(text: string | undefined): string {
 
 const icons = { pass: '✅', error: '❌', warning: '⚠️', info: 'ℹ️' } as const;
 
-/** Renders `report` as markdown. */
+const proofText = {
+  certificate: '🔏 kernel certificate',
+  'key-id': 'key id of in-tree modules',
+  none: 'none',
+} as const;
+
+/**
+ * Renders `report` as markdown: verdict, kernel certificates, platforms with their signature
+ * proof, failed checks (repeated failures of one check as one row with a count), passes, modules
+ * with their verdict and certificate fingerprint.
+ */
 export function formatReportMarkdown(
   report: VerifyReport,
   options: MarkdownFormatOptions = {},
@@ -36,31 +52,46 @@ export function formatReportMarkdown(
     `${markdownCode(report.image)}: ${describeCounts(report)} (fail-on ${report.failOn})${report.kernelImage ? `; kernel image ${markdownCode(report.kernelImage)}` : ''}${report.kernelRelease ? `; kernel release ${markdownCode(report.kernelRelease)}` : ''}`,
     '',
   );
-  lines.push('| Platform | Kind | Kernel release | Modules | Result |', '|---|---|---|---|---|');
+  const certificates = reportCertificates(report);
+  for (const c of certificates) {
+    lines.push(
+      `Kernel certificate: ${cell(c.subject)}, serial ${code(c.serialNumber)}, ${cell(c.key)}, SHA-256 ${code(c.sha256Fingerprint)} (from ${code(c.source)})`,
+      '',
+    );
+  }
+  lines.push(
+    '| Platform | Kind | Kernel release | Modules | Signature proof | Result |',
+    '|---|---|---|---|---|---|',
+  );
   for (const p of report.platforms) {
     lines.push(
-      `| ${cell(p.platform ?? 'directory')} | ${cell(p.kind)} | ${cell(p.kernelRelease)} | ${p.moduleCount} | ${p.passed ? '✅ passed' : '❌ failed'} |`,
+      `| ${cell(p.platform ?? 'directory')} | ${cell(p.kind)} | ${cell(p.kernelRelease)} | ${p.moduleCount} | ${proofText[p.proof]} | ${p.passed ? '✅ passed' : '❌ failed'} |`,
     );
   }
   lines.push(...installersMarkdown(report.installers ?? []));
   const checks = orderedChecks(report);
-  const failing = checks.filter((c) => c.status === 'fail');
+  const failing = groupChecks(report).filter((g) => g.status === 'fail');
   if (failing.length > 0) {
     lines.push(
       '',
       '### Failed checks',
       '',
-      '| | Check | Platform | Path | Message |',
-      '|---|---|---|---|---|',
+      '| | Check | Platform | Count | Path | Message |',
+      '|---|---|---|---|---|---|',
     );
-    for (const c of failing.slice(0, maxChecks)) {
+    for (const g of failing.slice(0, maxChecks)) {
+      const c = g.first;
       const path = c.path ? `${c.path}${c.line ? `:${c.line}` : ''}` : undefined;
+      const more =
+        g.count > 1
+          ? `<br>…and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${cell(somePaths(g.paths.slice(1)))}` : ''}`
+          : '';
       lines.push(
-        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${path ? code(path) : ''} | ${cell(c.message)} |`,
+        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${g.count} | ${path ? code(path) : ''} | ${cell(c.message)}${more} |`,
       );
     }
     if (failing.length > maxChecks)
-      lines.push('', `…and ${failing.length - maxChecks} more in the JSON report.`);
+      lines.push('', `…and ${failing.length - maxChecks} more checks in the JSON report.`);
   }
   // passes that read the same on every platform are one row
   const passes = new Map<string, { id: string; message: string; platforms: string[] }>();
@@ -88,12 +119,14 @@ export function formatReportMarkdown(
       '',
       '### Modules',
       '',
-      '| Module | Platform | Signed | Signer | Key | Hash | Vermagic |',
-      '|---|---|---|---|---|---|---|',
+      '| Module | Platform | Signed | Signer | Key | Hash | Verdict | Certificate | Vermagic |',
+      '|---|---|---|---|---|---|---|---|---|',
     );
     for (const m of report.modules.slice(0, maxModules)) {
+      const verdict = m.verdict ? `${m.verdict === 'verified' ? '✅' : '❌'} ${m.verdict}` : '';
+      const cert = m.certificate ? code(`${m.certificate.slice(0, 23)}…`) : '';
       lines.push(
-        `| ${code(m.name)} | ${cell(m.platform)} | ${m.signed ? 'yes' : '❌ no'} | ${cell(m.signer)} | ${code(m.key)} | ${cell(m.hash)} | ${cell(m.vermagic?.split(' ')[0])} |`,
+        `| ${code(m.name)} | ${cell(m.platform)} | ${m.signed ? 'yes' : '❌ no'} | ${cell(m.signer)} | ${code(m.key)} | ${cell(m.hash)} | ${verdict} | ${cert} | ${cell(m.vermagic?.split(' ')[0])} |`,
       );
     }
     if (report.modules.length > maxModules)

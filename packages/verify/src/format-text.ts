@@ -1,7 +1,7 @@
 /** The report as readable text for a terminal (the CLI's default output). */
 import { visibleControls as show } from '@talos-kmod/common';
 import type { Check, VerifyReport } from './report';
-import { describeCounts, orderedChecks } from './internal/summary';
+import { describeCounts, groupChecks, reportCertificates, somePaths } from './internal/summary';
 import { installersText } from './internal/installer/format-installers';
 
 /** Options for {@link formatReportText}. */
@@ -30,7 +30,11 @@ function mark(c: Check, p: ReturnType<typeof paint>): string {
   return p.dim('i');
 }
 
-/** Renders `report`: verdict, platforms, checks (failures first), modules. */
+/**
+ * Renders `report`: verdict, kernel certificates, platforms with their proof, checks (failures
+ * first; repeated failures of one check as one line with a count and the first paths), modules
+ * with their signature verdict.
+ */
 export function formatReportText(report: VerifyReport, options: TextFormatOptions): string {
   const p = paint(options.color);
   const out: string[] = [];
@@ -41,16 +45,23 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
     `${verdict} ${show(report.image)} (${describeCounts(report)}; fail-on ${report.failOn})`,
   );
   if (report.kernelImage) out.push(`  kernel image: ${show(report.kernelImage)}`);
+  if (report.kernelCert) out.push(`  kernel-cert: ${show(report.kernelCert)}`);
   if (report.kernelRelease) out.push(`  kernel release: ${report.kernelRelease}`);
+  for (const c of reportCertificates(report)) {
+    out.push(
+      `  kernel certificate: ${show(c.subject)}, serial ${c.serialNumber}, ${c.key}, SHA-256 ${c.sha256Fingerprint} (${show(c.source)})`,
+    );
+  }
   for (const pl of report.platforms) {
     out.push(
-      `  ${pl.platform ?? 'directory'}: ${pl.kind}, ${pl.moduleCount} module(s)${pl.kernelRelease ? `, release ${pl.kernelRelease}` : ''}${pl.digest ? `, ${pl.digest.slice(0, 19)}…` : ''} — ${pl.passed ? p.green('passed') : p.red('failed')}`,
+      `  ${pl.platform ?? 'directory'}: ${pl.kind}, ${pl.moduleCount} module(s)${pl.kernelRelease ? `, release ${pl.kernelRelease}` : ''}, signatures proven by ${pl.proof}${pl.digest ? `, ${pl.digest.slice(0, 19)}…` : ''} — ${pl.passed ? p.green('passed') : p.red('failed')}`,
     );
   }
   out.push(...installersText(report.installers ?? []));
   out.push('', p.bold('Checks'));
   const multi = report.platforms.length > 1;
-  for (const c of orderedChecks(report)) {
+  for (const g of groupChecks(report)) {
+    const c = g.first;
     const where = c.path ? `${show(c.path)}${c.line ? `:${c.line}` : ''}: ` : '';
     const text =
       c.status === 'pass'
@@ -58,7 +69,17 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
         : !c.path || c.message.includes(c.path)
           ? show(c.message)
           : `${where}${show(c.message)}`;
-    out.push(`  ${mark(c, p)} ${c.id}${multi && c.platform ? ` [${c.platform}]` : ''}  ${text}`);
+    const times = g.count > 1 ? ` ×${g.count}` : '';
+    out.push(
+      `  ${mark(c, p)} ${c.id}${multi && c.platform ? ` [${c.platform}]` : ''}${times}  ${text}`,
+    );
+    if (g.count > 1) {
+      out.push(
+        p.dim(
+          `      and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${show(somePaths(g.paths.slice(1)))}` : ''} (--json lists all)`,
+        ),
+      );
+    }
   }
   if (report.modules.length > 0) {
     const max = options.maxModules ?? 40;
@@ -67,8 +88,13 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
       const sig = m.signed
         ? show(`${m.signer ?? ''} ${m.key ?? ''} ${m.hash ?? ''}`)
         : p.red('unsigned');
+      const verdict = !m.verdict
+        ? ''
+        : m.verdict === 'verified'
+          ? `  ${p.green('verified')}`
+          : `  ${p.red(m.verdict)}`;
       out.push(
-        `  ${show(m.name)}${multi && m.platform ? ` [${m.platform}]` : ''}  ${show(m.vermagic?.split(' ')[0] ?? '?')}  ${sig}  ${p.dim(show(m.path))}`,
+        `  ${show(m.name)}${multi && m.platform ? ` [${m.platform}]` : ''}  ${show(m.vermagic?.split(' ')[0] ?? '?')}  ${sig}${verdict}  ${p.dim(show(m.path))}`,
       );
     }
     if (report.modules.length > max)

@@ -9,9 +9,12 @@ export type {
   VerifyReport,
   Check,
   CheckSeverity,
+  CertificateReport,
   InstallerReport,
   ModuleReport,
+  ModuleVerdict,
   PlatformReport,
+  SignatureProof,
 } from './report';
 export { isFailing } from './report';
 export type { VerifyImageDeps } from './verify-image';
@@ -24,7 +27,14 @@ export {
   installersMarkdown as formatInstallersMarkdown,
   installersText as formatInstallersText,
 } from './internal/installer/format-installers';
-export { failureMessage, describeCounts, orderedChecks } from './internal/summary';
+export type { CheckGroup } from './internal/summary';
+export {
+  failureMessage,
+  describeCounts,
+  orderedChecks,
+  groupChecks,
+  somePaths,
+} from './internal/summary';
 export type { FileTree, FileWalkOptions, OpenedImage } from './internal/file-tree';
 export { openFileTrees } from './internal/file-tree';
 export type { TrustedCertificates } from './trusted-certificates';

@@ -10,8 +10,13 @@ import { normalizeModuleName, parseTolerantVersion, type TalosVersion } from '@t
 export interface VerifyImageOptions {
   /** A registry reference, `docker-archive:PATH`, `oci-archive:PATH`, `oci:DIR`, `dir:PATH` or a directory. */
   image: string;
-  /** The kernel image the modules must match (keys, release). */
+  /** The kernel image the modules must match (its /boot/vmlinuz certificate, release, keys). */
   kernelImage?: string;
+  /**
+   * A file holding the certificates the node's kernel trusts: PEM or DER certificate(s), or the
+   * kernel file itself (vmlinuz, UKI). Every module signature is verified against them.
+   */
+  kernelCert?: string;
   /** The kernel release the modules must match, when there is no kernel image. */
   kernelRelease?: string;
   /** Module names that must be present. */
@@ -37,6 +42,7 @@ export interface VerifyImageOptions {
 export interface ValidatedVerifyOptions {
   readonly image: string;
   readonly kernelImage?: string;
+  readonly kernelCert?: string;
   readonly kernelRelease?: string;
   /** Normalized (`-` → `_`), without duplicates. */
   readonly modules: readonly string[];
@@ -116,6 +122,7 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
     throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
   }
   const kernelImage = trimmed(options.kernelImage);
+  const kernelCert = trimmed(options.kernelCert);
   const extensionName = trimmed(options.extensionName);
   const reportPath = trimmed(options.reportPath);
   return {
@@ -124,6 +131,7 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
     extensions,
     failOn,
     ...(kernelImage ? { kernelImage } : {}),
+    ...(kernelCert ? { kernelCert } : {}),
     ...(kernelRelease ? { kernelRelease } : {}),
     ...(extensionName ? { extensionName } : {}),
     ...(talosVersion ? { talosVersion, talosVersionText: talosText } : {}),

@@ -22,6 +22,32 @@ export interface Check {
   message: string;
 }
 
+/**
+ * What the kernel would make of a module's signature (see `SignatureVerdict` in @talos-kmod/kmod):
+ * `verified`, `unknown-key`, `bad-signature`, `unsupported` or `unsigned`.
+ */
+export type ModuleVerdict =
+  'verified' | 'unknown-key' | 'bad-signature' | 'unsupported' | 'unsigned';
+
+/** How a platform's module signatures were proven. */
+export type SignatureProof = 'certificate' | 'key-id' | 'none';
+
+/** A certificate the kernel trusts, as the report shows it. */
+export interface CertificateReport {
+  subject: string;
+  issuer: string;
+  /** Colon hex, as `modinfo -F sig_key` prints a signer's serial. */
+  serialNumber: string;
+  subjectKeyId?: string;
+  /** `rsa 4096`, `ec secp384r1`. */
+  key: string;
+  /** SHA-256 of the DER certificate, colon hex (as `openssl x509 -fingerprint -sha256`). */
+  sha256Fingerprint: string;
+  notAfter: string;
+  /** Where it was read: the kernel-cert file, or the kernel file in an image. */
+  source: string;
+}
+
 /** One kernel module found in the verified image. */
 export interface ModuleReport {
   /** Module name as the kernel knows it (`name=` in .modinfo, else from the file name). */
@@ -37,9 +63,9 @@ export interface ModuleReport {
   /** `modinfo -F sig_hashalgo`. */
   hash?: string;
   vermagic?: string;
-  /** Signature verdict against the kernel's certificate (installer modules). */
-  verdict?: string;
-  /** SHA-256 fingerprint of the certificate the signer names, when one matched. */
+  /** The signature verdict against the kernel's certificate (when the platform's proof is `certificate`). */
+  verdict?: ModuleVerdict;
+  /** SHA-256 fingerprint of the kernel certificate the signer names, when one matched. */
   certificate?: string;
   /** The system extension an installer module came from. */
   extension?: string;
@@ -86,6 +112,14 @@ export interface PlatformReport {
   /** The kernel release directory found (when exactly one). */
   kernelRelease?: string;
   moduleCount: number;
+  /**
+   * How the module signatures were proven: `certificate` (each verified against the kernel's
+   * certificate), `key-id` (signer and key id compared with the kernel's in-tree modules, the
+   * fallback when no certificate can be had) or `none` (nothing to compare with).
+   */
+  proof: SignatureProof;
+  /** The certificates the kernel trusts, when the proof is `certificate`. */
+  certificates?: CertificateReport[];
   passed: boolean;
 }
 
@@ -96,6 +130,8 @@ export interface VerifyReport {
   /** The image as given. */
   image: string;
   kernelImage?: string;
+  /** The kernel-cert file as given. */
+  kernelCert?: string;
   /** The reference kernel release (from the kernel image or the `kernel-release` input). */
   kernelRelease?: string;
   /** `error` or `warning`: which failures make `passed` false. */

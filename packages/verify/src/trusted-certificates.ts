@@ -61,5 +61,15 @@ export async function readTrustedCertificatesFile(path: string): Promise<Trusted
     );
   }
   if (looksLikeCertificate(bytes)) return certificateFile(path, bytes);
-  return certificateFile(path, bytes);
+  const readKernel = kernelFileReader();
+  return readKernel ? readKernel(bytes, path) : certificateFile(path, bytes);
+}
+
+/**
+ * Reads the certificates compiled into a kernel file (bzImage, zboot, arm64 Image, UKI), or
+ * undefined while no kernel-image reader is available.
+ */
+export function kernelFileReader():
+  ((bytes: Uint8Array, path: string) => Promise<TrustedCertificates>) | undefined {
+  return undefined;
 }

@@ -29,6 +29,11 @@ import {
 } from './report';
 import { verifyTree } from './internal/verify-platform';
 import { resolveExpectedExtensions } from './internal/installer/expected-extensions';
+import {
+  kernelFileReader,
+  readTrustedCertificatesFile,
+  type TrustedCertificates,
+} from './trusted-certificates';
 
 /** What the step needs from its caller. */
 export interface VerifyImageDeps {
@@ -94,9 +99,10 @@ async function kernelFor(
   const key = tree.digest ?? tree.description;
   let reference = cache.get(key);
   if (!reference) {
-    reference = await readKernelReference(tree);
+    reference = await readKernelReference(tree, kernelFileReader());
+    const certs = reference.trust?.certificates.length;
     logger.info(
-      `kernel image ${tree.description}: release ${reference.release ?? (reference.releaseDirs.join(', ') || 'none')}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)`,
+      `kernel image ${tree.description}: release ${reference.release ?? (reference.releaseDirs.join(', ') || 'none')}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)${reference.trust ? `, ${certs ?? 0} certificate(s) in ${reference.trust.source}` : ''}`,
     );
     cache.set(key, reference);
   }
@@ -112,6 +118,19 @@ async function writeReport(report: VerifyReport, path: string): Promise<void> {
 async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<VerifyReport> {
   const logger = deps.logger ?? nullLogger;
   const registry = { ...deps.registry, ...(deps.logger ? { logger: deps.logger } : {}) };
+  let kernelCert: TrustedCertificates | undefined;
+  if (o.kernelCert) {
+    const path = o.kernelCert;
+    kernelCert = await logger.group(`Read kernel-cert ${path}`, async () => {
+      const trust = await readTrustedCertificatesFile(path);
+      for (const c of trust.certificates) {
+        logger.info(
+          `trusting ${c.subject}, serial ${c.serialNumber}, SHA-256 ${c.sha256Fingerprint}`,
+        );
+      }
+      return trust;
+    });
+  }
   const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.image, registry));
   let kernel: OpenedImage | undefined;
   try {
@@ -134,9 +153,24 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
         if (!tree) throw new UserError(`${image.description} has no ${name ?? ''} image`);
         const k = kernel ? await kernelFor(kernel, platform, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
-        const result = await verifyTree(tree, o, k.reference, k.problem ? [k.problem] : [], {
-          extensions: expectedExtensions,
-        });
+        const trust = kernelCert ?? k.reference?.trust;
+        const readKernel = kernelFileReader();
+        const result = await verifyTree(
+          tree,
+          o,
+          {
+            ...(k.reference ? { reference: k.reference } : {}),
+            ...(trust ? { trust } : {}),
+            ...(readKernel ? { readKernel } : {}),
+          },
+          k.problem ? [k.problem] : [],
+          {
+            extensions: expectedExtensions,
+            ...(k.reference?.trust
+              ? { kernel: { description: k.reference.description, facts: k.reference.trust } }
+              : {}),
+          },
+        );
         installers.push(
           ...(result.installers ?? []).map((i) => ({ ...i, ...(name ? { platform: name } : {}) })),
         );
@@ -153,10 +187,12 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
           kind: result.kind,
           ...(result.kernelRelease ? { kernelRelease: result.kernelRelease } : {}),
           moduleCount: result.modules.length,
+          proof: result.proof,
+          ...(result.certificates ? { certificates: [...result.certificates] } : {}),
           passed: failures.length === 0,
         });
         logger.info(
-          `${name ?? image.description}: ${result.kind}, ${result.modules.length} module(s), ${failures.length} failing check(s)`,
+          `${name ?? image.description}: ${result.kind}, ${result.modules.length} module(s), signatures proven by ${result.proof}, ${failures.length} failing check(s)`,
         );
       });
     }
@@ -165,6 +201,7 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
       passed: platformReports.every((p) => p.passed),
       image: o.image,
       ...(o.kernelImage ? { kernelImage: o.kernelImage } : {}),
+      ...(o.kernelCert ? { kernelCert: o.kernelCert } : {}),
       ...(referenceRelease ? { kernelRelease: referenceRelease } : {}),
       failOn: o.failOn,
       platforms: platformReports,

@@ -45,7 +45,9 @@ describe('verifyImage on a plain directory', () => {
     symlinkSync('/usr/local/share/demo/open', join(dir, 'rootfs/usr/local/lib/link'));
     execFileSync('mkfifo', [join(dir, 'rootfs/usr/local/lib/pipe')]);
     const report = await verifyImage({ image: dir, extensionName: 'demo' });
-    expect(report.platforms).toEqual([{ kind: 'extension', moduleCount: 0, passed: false }]);
+    expect(report.platforms).toEqual([
+      { kind: 'extension', moduleCount: 0, proof: 'none', passed: false },
+    ]);
     expect(failing(report).sort()).toEqual([
       'extension.allowed-path rootfs/opt/demo/bin',
       'extension.file-type rootfs/usr/local/lib/pipe',

@@ -12,6 +12,7 @@ import { loadPipeline } from '../lazy';
 
 interface Flags extends RegistryFlags {
   kernelImage?: string;
+  kernelCert?: string;
   kernelRelease?: string;
   module: string[];
   extension: string[];
@@ -35,7 +36,14 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
         '<image>',
         'registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR, or a directory',
       )
-      .option('--kernel-image <ref>', 'kernel image whose in-tree modules give the key and release')
+      .option(
+        '--kernel-image <ref>',
+        'kernel image whose /boot/vmlinuz certificate proves the signatures and whose modules directory gives the release',
+      )
+      .option(
+        '--kernel-cert <file>',
+        "the kernel's certificate(s), PEM or DER, or the kernel file (vmlinuz, UKI): every signature is verified against it",
+      )
       .option('--kernel-release <release>', 'kernel release to match when there is no kernel image')
       .option('--module <name>', 'module that must be present (repeatable)', listFlag, [])
       .option(
@@ -66,6 +74,7 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
         {
           image,
           ...(flags.kernelImage ? { kernelImage: flags.kernelImage } : {}),
+          ...(flags.kernelCert ? { kernelCert: flags.kernelCert } : {}),
           ...(flags.kernelRelease ? { kernelRelease: flags.kernelRelease } : {}),
           modules: flags.module,
           extensions: flags.extension,

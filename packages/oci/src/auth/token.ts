@@ -6,7 +6,7 @@ import { URL } from 'node:url';
 import type { Logger } from '@talos-kmod/common';
 import type { Challenge } from './challenge';
 import type { Credentials } from './docker-config';
-import { RegistryError, isTemporaryStatus, parseErrorBody } from '../transport/errors';
+import { RegistryError, isTemporaryStatus, isTlsError, parseErrorBody } from '../transport/errors';
 import { readBytes, send, type HttpAgents } from '../transport/http';
 import { maxTokenBytes, type Timeouts } from '../transport/limits';
 import { sameSite } from '../reference/host';
@@ -121,6 +121,12 @@ export class TokenCache {
       ).toString('utf8');
     } catch (e: unknown) {
       if (e instanceof RegistryError || (e as { name?: unknown }).name === 'UserError') throw e;
+      if (isTlsError(e)) {
+        throw new RegistryError(
+          `the TLS certificate of ${url.origin}, the token service ${this.registry} names, is not trusted (${(e as Error).message}): no credentials were sent; pass its CA certificate (--ca-file / ca-file), or list ${url.host} as an insecure registry if it is a test service`,
+          { method, url: url.toString(), cause: e },
+        );
+      }
       throw new RegistryError(
         `cannot reach the token service of ${this.registry} at ${url.origin}: ${(e as Error).message}`,
         { method, url: url.toString(), cause: e, temporary: true },

@@ -100,18 +100,23 @@ export function networkErrorCode(e: unknown): string | undefined {
 export function isTemporaryNetworkError(e: unknown): boolean {
   const code = networkErrorCode(e);
   if (code && temporaryNetworkCodes.has(code)) return true;
-  const message = e instanceof Error ? e.message : '';
-  return /socket hang up|other side closed|premature close|aborted/i.test(message);
+  return /socket hang up|other side closed|premature close|aborted/i.test(messageOf(e));
 }
 
 /** True for TLS failures (the certificate or the protocol). */
 export function isTlsError(e: unknown): boolean {
   const code = networkErrorCode(e) ?? '';
-  const message = e instanceof Error ? e.message : '';
   return (
     code.startsWith('ERR_TLS') ||
     code.startsWith('ERR_SSL') ||
     code === 'EPROTO' ||
-    /CERT|certificate|SSL|TLS|self.signed|wrong version number/i.test(`${code} ${message}`)
+    /CERT|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|SELF_SIGNED|HOSTNAME_MISMATCH/.test(code) ||
+    /certificate|SSL|TLS|self.signed|wrong version number/i.test(messageOf(e))
   );
+}
+
+/** The message of an error, also from another realm (where `instanceof Error` fails). */
+function messageOf(e: unknown): string {
+  const m = (e as { message?: unknown } | undefined)?.message;
+  return typeof m === 'string' ? m : '';
 }

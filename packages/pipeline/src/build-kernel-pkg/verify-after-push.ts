@@ -20,7 +20,15 @@ export async function verifyPackages(
   for (const image of images) {
     const check = await verify(image, kernelImage);
     checks.push(check);
-    logger.info(`${check.passed ? 'ok' : 'FAILED'}: ${image} (${check.modules} module(s))`);
+    const proof =
+      check.proof === 'certificate'
+        ? `verified against the kernel's certificate${check.certificate ? ` SHA-256 ${check.certificate}` : ''}`
+        : check.proof === 'key-id'
+          ? "compared by key id with the kernel's in-tree modules (no certificate could be read from its /boot/vmlinuz)"
+          : undefined;
+    logger.info(
+      `${check.passed ? 'ok' : 'FAILED'}: ${image} (${check.modules} module(s)${proof ? `, ${proof}` : ''})`,
+    );
     for (const p of check.problems) logger.error(p);
   }
   const failed = checks.filter((c) => !c.passed);

@@ -26,6 +26,23 @@ export const reservedMakeVariables: Readonly<Record<string, string>> = {
 };
 
 /**
+ * Variables that change how make itself runs rather than what the Makefile builds: the program
+ * that runs every recipe line (`SHELL`), flags and command-line variables handed to every make
+ * below (`MAKEFLAGS` and its aliases, `MAKEOVERRIDES`), extra makefiles to read (`MAKEFILES`), the
+ * make run recursively (`MAKE`). `make-args` comes from workflow inputs, and a value there must not
+ * turn into code the build runs (GNU make manual, "Variables Used by make" / "Choosing the Shell").
+ */
+export const forbiddenMakeVariables: readonly string[] = [
+  'SHELL',
+  'MAKEFLAGS',
+  'GNUMAKEFLAGS',
+  'MFLAGS',
+  'MAKEFILES',
+  'MAKEOVERRIDES',
+  'MAKE',
+];
+
+/**
  * Parses `make-args`: `NAME=value` items separated by whitespace, commas are kept inside values.
  * Every value is checked with {@link assertMakeValue}; reserved names and bare targets are refused.
  * `CI_ARGS=<flag>` may repeat: each adds one flag before the step's own.
@@ -41,6 +58,11 @@ export function parseMakeArgs(items: readonly string[] | string): MakeAssignment
       throw new UserError(
         `make-args entry '${item}' is not a NAME=value assignment: make-args only sets Makefile ` +
           'variables (e.g. PROGRESS=plain); targets come from the packages/extension inputs',
+      );
+    }
+    if (forbiddenMakeVariables.includes(name)) {
+      throw new UserError(
+        `make-args entry '${name}=…' is refused: ${name} changes how make runs (which shell or makefiles, which flags), not what it builds, so a workflow input could run code with it. Set ordinary Makefile variables only (e.g. PROGRESS=plain); to change make itself, edit the Makefile in the checkout`,
       );
     }
     const reserved = reservedMakeVariables[name];

@@ -9,4 +9,5 @@ export {
   extensionsMakeArgs,
   metadataFileCiArg,
   reservedMakeVariables,
+  forbiddenMakeVariables,
 } from './args';

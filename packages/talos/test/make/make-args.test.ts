@@ -127,6 +127,12 @@ describe('parseMakeArgs', () => {
 
   it('refuses bare targets and unsafe values', () => {
     expect(() => parseMakeArgs(['kernel'])).toThrow(/not a NAME=value assignment/);
+    for (const name of ['SHELL', 'MAKEFLAGS', 'MAKEFILES', 'GNUMAKEFLAGS', 'MFLAGS', 'MAKE']) {
+      expect(() => parseMakeArgs([`${name}=/tmp/x`])).toThrow(
+        new RegExp(`'${name}=…' is refused: ${name} changes how make runs`),
+      );
+    }
+    expect(parseMakeArgs(['SHELLCHECK=1', 'MAKEFILE_DIR=x'])).toHaveLength(2);
     expect(() => parseMakeArgs(['PROGRESS=plain;id'])).toThrow(/contains ';'/);
     expect(() => parseMakeArgs(['CI_ARGS=--x=`id`'])).toThrow(/backtick/);
   });

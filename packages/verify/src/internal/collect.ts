@@ -4,7 +4,11 @@
  * is summarised as it streams by and its bytes dropped, so memory stays bounded by the largest;
  * modules are read in place from the pieces the layer arrived in, never joined.
  */
-import { readModuleSummary } from '@talos-kmod/kmod';
+import {
+  readModuleSummary,
+  type CertificateInfo,
+  type SignatureVerification,
+} from '@talos-kmod/kmod';
 import type { FileChunks, ImageFile } from '@talos-kmod/oci';
 import {
   bootImageRelease,
@@ -15,6 +19,7 @@ import {
   type LayoutEntry,
 } from '@talos-kmod/talos';
 import type { FileTree } from './file-tree';
+import type { TrustedCertificates } from '../trusted-certificates';
 
 /** What verification keeps of one module. */
 export interface CollectedModule {
@@ -34,6 +39,8 @@ export interface CollectedModule {
   readonly machine?: string;
   /** What kmod found wrong with the file. */
   readonly problems: readonly string[];
+  /** The signature verdict, when certificates were known as the module streamed by. */
+  readonly verification?: SignatureVerification;
 }
 
 /** Everything gathered from one tree. */
@@ -46,6 +53,8 @@ export interface CollectedTree {
   readonly bootReleases: readonly ({ path: string } & BootRelease)[];
   /** Installer boot assets (`usr/install/<arch>/vmlinuz.efi`, `vmlinuz`, `initramfs.xz`), by path. */
   readonly bootFiles: ReadonlyMap<string, Uint8Array>;
+  /** The certificates of the tree's own kernel (`boot/vmlinuz`), when `readKernel` was given. */
+  readonly kernel?: TrustedCertificates;
 }
 
 /** Options for {@link collectTree}. */
@@ -54,14 +63,31 @@ export interface CollectOptions {
   readonly readModule?: (path: string) => boolean;
   /** Read manifest.yaml and udev rules (default true). */
   readonly readTexts?: boolean;
+  /** Verify each module's signature against these certificates. */
+  readonly certificates?: readonly CertificateInfo[];
+  /**
+   * Reads the tree's own kernel (`boot/vmlinuz`, a kernel image's); without `certificates`,
+   * modules that stream by after it are verified against its certificates.
+   */
+  readonly readKernel?: (bytes: Uint8Array, path: string) => Promise<TrustedCertificates>;
 }
+
+/** The kernel file of a kernel image. */
+export const kernelFilePath = 'boot/vmlinuz';
 
 const udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 const bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
 const bootInitramfs = /^usr\/install\/[^/]+\/initramfs\.xz$/;
 
-async function summarise(path: string, content: FileChunks): Promise<CollectedModule> {
-  const info = await readModuleSummary(content, { fileName: path });
+async function summarise(
+  path: string,
+  content: FileChunks,
+  certificates: readonly CertificateInfo[] | undefined,
+): Promise<CollectedModule> {
+  const info = await readModuleSummary(content, {
+    fileName: path,
+    ...(certificates ? { certificates } : {}),
+  });
   const sig = info.signature;
   return {
     path,
@@ -74,6 +100,7 @@ async function summarise(path: string, content: FileChunks): Promise<CollectedMo
     ...(info.elf ? { machine: info.elf.machineName } : {}),
     ...(sig ? { signer: sig.signer, keyId: sig.keyId, hashAlgo: sig.hashAlgo } : {}),
     problems: [...info.problems],
+    ...(info.verification ? { verification: info.verification } : {}),
   };
 }
 
@@ -90,8 +117,12 @@ export async function collectTree(
   const bootReleases: ({ path: string } & BootRelease)[] = [];
   const bootFiles = new Map<string, Uint8Array>();
   let manifestText: string | undefined;
+  let kernel: TrustedCertificates | undefined;
+  let certificates = options.certificates;
+  const readKernel = options.readKernel;
   const want = (f: ImageFile): boolean =>
     (isModuleFile(f.path) && moduleWanted(f.path)) ||
+    (readKernel !== undefined && f.path === kernelFilePath) ||
     (readTexts &&
       (f.path === 'manifest.yaml' ||
         udevRulesFile.test(f.path) ||
@@ -109,10 +140,15 @@ export async function collectTree(
       });
       if (!content) return;
       if (isModuleFile(f.path)) {
-        modules.push(await summarise(f.path, content));
+        modules.push(await summarise(f.path, content, certificates));
         return;
       }
       const bytes = Buffer.concat(content);
+      if (readKernel && f.path === kernelFilePath) {
+        kernel = await readKernel(bytes, f.path);
+        if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
+        return;
+      }
       if (f.path === 'manifest.yaml') manifestText = bytes.toString('utf8');
       else if (bootAsset.test(f.path)) {
         bootReleases.push({ path: f.path, ...bootImageRelease(bytes) });
@@ -140,5 +176,6 @@ export async function collectTree(
     bootReleases,
     bootFiles,
     ...(manifestText !== undefined ? { manifestText } : {}),
+    ...(kernel ? { kernel } : {}),
   };
 }

@@ -6,6 +6,7 @@
 import { isModuleFile, kernelReleaseDirs } from '@talos-kmod/talos';
 import { collectTree } from './collect';
 import type { FileTree } from './file-tree';
+import type { TrustedCertificates } from '../trusted-certificates';
 
 /** One signing identity and how many in-tree modules carry it. */
 export interface KernelKey {
@@ -30,15 +31,21 @@ export interface KernelReference {
   readonly moduleCount: number;
   readonly unsignedCount: number;
   readonly moduleNames: ReadonlySet<string>;
+  /** The certificates of its `boot/vmlinuz`, when it has one and a kernel reader was given. */
+  readonly trust?: TrustedCertificates;
 }
 
 const inModules = /^(usr\/)?lib\/modules\/[^/]+\//;
 
-/** Reads the kernel image `tree` (modules only). */
-export async function readKernelReference(tree: FileTree): Promise<KernelReference> {
+/** Reads the kernel image `tree`: its modules, and its `boot/vmlinuz` with `readKernel`. */
+export async function readKernelReference(
+  tree: FileTree,
+  readKernel?: (bytes: Uint8Array, path: string) => Promise<TrustedCertificates>,
+): Promise<KernelReference> {
   const collected = await collectTree(tree, {
     readTexts: false,
     readModule: (p) => inModules.test(p) && isModuleFile(p),
+    ...(readKernel ? { readKernel } : {}),
   });
   const usr = kernelReleaseDirs(collected.entries, 'usr/lib/modules');
   const modulesRoot = usr.length > 0 ? 'usr/lib/modules' : 'lib/modules';
@@ -75,5 +82,6 @@ export async function readKernelReference(tree: FileTree): Promise<KernelReferen
     moduleCount: collected.modules.length,
     unsignedCount: unsigned,
     moduleNames: new Set(collected.modules.map((m) => m.name)),
+    ...(collected.kernel ? { trust: collected.kernel } : {}),
   };
 }

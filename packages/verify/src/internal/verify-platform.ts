@@ -13,7 +13,11 @@ import { passed, type CheckContext, type Outcome } from './checks/context';
 import type { FileTree } from './file-tree';
 import type { KernelReference } from './kernel-reference';
 import type { ValidatedVerifyOptions } from '../options';
-import type { InstallerReport, ModuleReport } from '../report';
+import type { CertificateReport, ModuleReport, SignatureProof } from '../report';
+import type { TrustedCertificates } from '../trusted-certificates';
+import type { CertificateInfo } from '@talos-kmod/kmod';
+import type { CollectedModule, CollectedTree } from './collect';
+import type { InstallerReport } from '../report';
 import type { InstallerExpectations } from './installer/installer-checks';
 import { verifyInstaller } from './installer/verify-installer';
 
@@ -25,6 +29,66 @@ export interface PlatformOutcome {
   readonly kernelRelease?: string;
   /** Installers: what each architecture boots. */
   readonly installers?: readonly Omit<InstallerReport, 'platform'>[];
+  readonly proof: SignatureProof;
+  /** The certificates the proof used. */
+  readonly certificates?: readonly CertificateReport[];
+}
+
+/** What verifyTree knows about the node's kernel before it walks the tree. */
+export interface KernelKnowledge {
+  /** The kernel image input's facts. */
+  readonly reference?: KernelReference;
+  /** The certificates the kernel trusts, when known up front (kernel-cert, kernel image). */
+  readonly trust?: TrustedCertificates;
+  /** Reads a kernel file (the tree's own boot/vmlinuz) for its certificates. */
+  readonly readKernel?: (bytes: Uint8Array, path: string) => Promise<TrustedCertificates>;
+}
+
+function certificateReport(c: CertificateInfo, source: string): CertificateReport {
+  return {
+    subject: c.subject,
+    issuer: c.issuer,
+    serialNumber: c.serialNumber,
+    ...(c.subjectKeyId ? { subjectKeyId: c.subjectKeyId } : {}),
+    key: `${c.keyType}${c.curve ? ` ${c.curve}` : c.keyBits ? ` ${c.keyBits}` : ''}`,
+    sha256Fingerprint: c.sha256Fingerprint,
+    notAfter: c.notAfter,
+    source,
+  };
+}
+
+/**
+ * Walks the tree, verifying modules against the known certificates as they stream by, or against
+ * the tree's own kernel once its boot/vmlinuz has passed. Modules that passed before it are read
+ * again in a second walk (tar order puts boot/ before usr/, so this is rare).
+ */
+async function collectVerified(
+  tree: FileTree,
+  known: KernelKnowledge,
+): Promise<{ collected: CollectedTree; trust?: TrustedCertificates }> {
+  const collected = await collectTree(tree, {
+    ...(known.trust ? { certificates: known.trust.certificates } : {}),
+    ...(!known.trust && known.readKernel ? { readKernel: known.readKernel } : {}),
+  });
+  const trust = known.trust ?? collected.kernel;
+  const certificates = trust?.certificates ?? [];
+  const late = new Set(
+    collected.modules.filter((m) => m.signed && !m.verification).map((m) => m.path),
+  );
+  if (certificates.length === 0 || late.size === 0) {
+    return { collected, ...(trust ? { trust } : {}) };
+  }
+  const again = await collectTree(tree, {
+    readTexts: false,
+    readModule: (p) => late.has(p),
+    certificates,
+  });
+  const verified = new Map(again.modules.map((m) => [m.path, m.verification]));
+  const modules = collected.modules.map((m): CollectedModule => {
+    const v = verified.get(m.path);
+    return v ? { ...m, verification: v } : m;
+  });
+  return { collected: { ...collected, modules }, trust };
 }
 
 /** Modules asked for, among an installer's extension modules. */
@@ -51,11 +115,12 @@ function installerModules(
 export async function verifyTree(
   tree: FileTree,
   options: ValidatedVerifyOptions,
-  kernel: KernelReference | undefined,
+  known: KernelKnowledge,
   extra: readonly Outcome[] = [],
   expectations: InstallerExpectations = { extensions: [] },
 ): Promise<PlatformOutcome> {
-  const collected = await collectTree(tree);
+  const kernel = known.reference;
+  const { collected, trust } = await collectVerified(tree, known);
   const kind = detectImageKind(collected.entries);
   // a kernel image keeps its own module root; everything else follows the Talos version
   const modulesRoot =
@@ -73,12 +138,14 @@ export async function verifyTree(
     firmwareRoot: firmwareRootFor(options.talosVersion),
     ...(kernel ? { kernel } : {}),
     ...(referenceRelease ? { referenceRelease } : {}),
+    ...(trust ? { trust } : {}),
   };
   const modules = collected.modules.filter(
     (m) => m.path.startsWith(kind.root) && isModuleFile(m.path),
   );
   let release: { outcomes: Outcome[]; release?: string } = { outcomes: [] };
   let outcomes: Outcome[];
+  let proof: SignatureProof = 'none';
   if (kind.kind === 'installer') {
     const deep = await verifyInstaller(
       kind.installer ?? [],
@@ -99,9 +166,15 @@ export async function verifyTree(
       ],
       modules: deep.modules,
       installers: deep.installers,
+      proof: deep.certificates.length > 0 ? 'certificate' : 'none',
+      ...(deep.certificates.length > 0
+        ? { certificates: deep.certificates.map((c) => certificateReport(c.certificate, c.source)) }
+        : {}),
     };
   } else {
     release = checkKernelRelease(ctx, modules);
+    const signatures = checkSignatures(ctx, modules);
+    proof = signatures.proof;
     outcomes = [
       ...checkKind(ctx),
       ...extra,
@@ -109,7 +182,7 @@ export async function verifyTree(
       ...checkExtension(ctx),
       ...release.outcomes,
       ...checkArch(tree.platform, modules),
-      ...checkSignatures(ctx, modules),
+      ...signatures.outcomes,
       ...checkRequiredModules(ctx, modules),
       ...checkUdev(ctx),
       ...checkFirmware(ctx, modules),
@@ -127,7 +200,17 @@ export async function verifyTree(
       ...(m.keyId !== undefined ? { key: m.keyId } : {}),
       ...(m.hashAlgo !== undefined ? { hash: m.hashAlgo } : {}),
       ...(m.vermagic !== undefined ? { vermagic: m.vermagic } : {}),
+      ...(proof === 'certificate' && m.verification
+        ? {
+            verdict: m.verification.verdict,
+            ...(m.verification.certificate ? { certificate: m.verification.certificate } : {}),
+          }
+        : {}),
     })),
     ...(release.release ? { kernelRelease: release.release } : {}),
+    proof,
+    ...(proof === 'certificate' && trust
+      ? { certificates: trust.certificates.map((c) => certificateReport(c, trust.source)) }
+      : {}),
   };
 }

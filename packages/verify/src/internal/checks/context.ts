@@ -2,6 +2,7 @@
 import type { ImageKindResult } from '@talos-kmod/talos';
 import type { CollectedTree } from '../collect';
 import type { KernelReference } from '../kernel-reference';
+import type { TrustedCertificates } from '../../trusted-certificates';
 import type { ValidatedVerifyOptions } from '../../options';
 import type { Check, CheckSeverity } from '../../report';
 
@@ -18,6 +19,11 @@ export interface CheckContext {
   readonly kernel?: KernelReference;
   /** The kernel release to match: the kernel image's, else the `kernel-release` input. */
   readonly referenceRelease?: string;
+  /**
+   * The certificates the node's kernel trusts, when a kernel is known (kernel-cert, the kernel
+   * image's vmlinuz, or the image's own): modules were verified against them as they streamed by.
+   */
+  readonly trust?: TrustedCertificates;
 }
 
 /** A check outcome before the platform is added. */

@@ -1,11 +1,15 @@
 /**
  * Module signatures. Talos boots with `module.sig_enforce=1`: every module must be signed, and by
  * the key compiled into the node's kernel. That key is a throw-away key made by each uncached
- * kernel build, so a module package only loads with the kernel built in the same run; all modules
- * of one build share signer and key id, so the kernel image's in-tree modules are the reference.
+ * kernel build, so a module package only loads with the kernel built in the same run. When the
+ * kernel's certificate is known, each signature is verified against it (checks/certificate.ts);
+ * otherwise all modules of one build share signer and key id, so the kernel image's in-tree
+ * modules are the reference (the fallback proof).
  */
+import type { SignatureProof } from '../../report';
 import type { CollectedModule } from '../collect';
 import type { KernelKey } from '../kernel-reference';
+import { certificateChecks, fixKey, kernelCertificateCheck } from './certificate';
 import {
   count,
   failed,
@@ -15,10 +19,6 @@ import {
   type CheckContext,
   type Outcome,
 } from './context';
-
-const fixKey =
-  'The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: ' +
-  'run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel';
 
 function identity(k: { signer?: string; keyId?: string }): string {
   return `signer "${k.signer ?? ''}", key ${k.keyId ?? '?'}`;
@@ -161,18 +161,39 @@ function consistencyChecks(modules: readonly CollectedModule[]): Outcome[] {
   ];
 }
 
-/** Format, signature presence, and key checks for the image's modules. */
-export function checkSignatures(ctx: CheckContext, modules: readonly CollectedModule[]): Outcome[] {
-  if (modules.length === 0) return [];
+/** The signature outcomes of a platform and how they were proven. */
+export interface SignatureOutcomes {
+  readonly outcomes: Outcome[];
+  readonly proof: SignatureProof;
+}
+
+/**
+ * Format and signature presence, then the proof: verification against the kernel's certificate
+ * when one is known, else the key-id comparison with the kernel image's in-tree modules, else
+ * only whether the image's modules agree among themselves.
+ */
+export function checkSignatures(
+  ctx: CheckContext,
+  modules: readonly CollectedModule[],
+): SignatureOutcomes {
+  const trust = ctx.trust;
+  const certificate = trust ? [kernelCertificateCheck(trust)] : [];
+  if (modules.length === 0) {
+    return { outcomes: certificate, proof: trust?.certificates.length ? 'certificate' : 'none' };
+  }
+  const base = [...formatChecks(modules), ...signedChecks(modules), ...certificate];
+  if (trust && trust.certificates.length > 0) {
+    return { outcomes: [...base, ...certificateChecks(modules, trust)], proof: 'certificate' };
+  }
   const { reference, outcomes } = kernelKeyChecks(ctx);
-  return [
-    ...formatChecks(modules),
-    ...signedChecks(modules),
-    ...outcomes,
-    ...(reference
-      ? sameKeyChecks(modules, reference)
-      : ctx.kernel
-        ? []
-        : consistencyChecks(modules)),
-  ];
+  if (reference) {
+    return {
+      outcomes: [...base, ...outcomes, ...sameKeyChecks(modules, reference)],
+      proof: 'key-id',
+    };
+  }
+  return {
+    outcomes: [...base, ...outcomes, ...(ctx.kernel ? [] : consistencyChecks(modules))],
+    proof: 'none',
+  };
 }

@@ -3,6 +3,7 @@
  * (see inspect-installer.ts and installer-checks.ts), plus the imager-as-base check, and what the
  * report shows of each (kernel, certificate, sig_enforce, extensions, modules).
  */
+import type { CertificateInfo } from '@talos-kmod/kmod';
 import { imagerEvidence, sigEnforcement, type TalosVersion } from '@talos-kmod/talos';
 import type { Outcome } from '../checks/context';
 import type { InstallerReport, ModuleReport } from '../../report';
@@ -25,6 +26,8 @@ export interface InstallerVerification {
   readonly outcomes: readonly Outcome[];
   readonly installers: readonly Omit<InstallerReport, 'platform'>[];
   readonly modules: readonly Omit<ModuleReport, 'platform'>[];
+  /** The certificates of each installer kernel, with the file they were read from. */
+  readonly certificates: readonly { certificate: CertificateInfo; source: string }[];
 }
 
 function reportOf(c: InstallerContents): Omit<InstallerReport, 'platform'> {
@@ -68,6 +71,7 @@ export async function verifyInstaller(
   const outcomes: Outcome[] = [...checkInstallerBase(imagerEvidence(paths))];
   const installers: Omit<InstallerReport, 'platform'>[] = [];
   const modules: Omit<ModuleReport, 'platform'>[] = [];
+  const certificates: { certificate: CertificateInfo; source: string }[] = [];
   for (const a of assets) {
     const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
     const contents = await inspectInstaller(
@@ -76,6 +80,10 @@ export async function verifyInstaller(
     );
     outcomes.push(...checkInstallerContents(contents, expectations));
     installers.push(reportOf(contents));
+    const source =
+      contents.layout === 'uki' ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
+    for (const certificate of contents.kernel.certificates)
+      certificates.push({ certificate, source });
     modules.push(
       ...contents.modules.map((m) => ({
         name: m.name,
@@ -89,5 +97,5 @@ export async function verifyInstaller(
       })),
     );
   }
-  return { outcomes, installers, modules };
+  return { outcomes, installers, modules, certificates };
 }
