@@ -52,6 +52,37 @@ export default tseslint.config(
     },
   })),
   {
+    // a focused test (it.only, fdescribe…) silently skips every other test in its file
+    files: ['**/*.test.ts', '**/test/**/*.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        ...['it', 'test', 'describe'].map((object) => ({
+          object,
+          property: 'only',
+          message: 'Focused tests skip the rest of the file: remove .only before committing.',
+        })),
+      ],
+      'no-restricted-globals': [
+        'error',
+        { name: 'fit', message: 'Focused tests skip the rest of the file: use it.' },
+        { name: 'fdescribe', message: 'Focused tests skip the rest of the file: use describe.' },
+      ],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: '@jest/globals',
+              importNames: ['fit', 'fdescribe'],
+              message: 'Focused tests skip the rest of the file: use it/describe.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['**/*.cjs'],
     languageOptions: {
       sourceType: 'commonjs',

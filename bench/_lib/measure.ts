@@ -11,6 +11,8 @@ export interface Measurement {
   label: string;
   seconds: number;
   maxRssMb: number;
+  /** User + system CPU seconds of the command and its children (not of daemons it talks to). */
+  cpuSeconds?: number;
 }
 
 /**
@@ -26,18 +28,23 @@ export function timeCommand(
   const samples: Measurement[] = [];
   for (let i = 0; i < (options.runs ?? 3); i++) {
     options.before?.();
-    const r = spawnSync('/usr/bin/time', ['-f', '%e %M', ...cmd], {
+    const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...cmd], {
       cwd: options.cwd,
       env: options.env ?? process.env,
       encoding: 'utf8',
       maxBuffer: 256 * 1024 * 1024,
     });
     const last = r.stderr.trim().split('\n').at(-1) ?? '';
-    const m = /^([\d.]+) (\d+)$/.exec(last);
+    const m = /^([\d.]+) (\d+) ([\d.]+) ([\d.]+)$/.exec(last);
     if (r.status !== 0 || !m) {
       throw new Error(`${label} failed (exit ${r.status}):\n${r.stderr.slice(-2000)}`);
     }
-    samples.push({ label, seconds: Number(m[1]), maxRssMb: Number(m[2]) / 1024 });
+    samples.push({
+      label,
+      seconds: Number(m[1]),
+      maxRssMb: Number(m[2]) / 1024,
+      cpuSeconds: Number((Number(m[3]) + Number(m[4])).toFixed(2)),
+    });
   }
   const sorted = [...samples].sort((a, b) => a.seconds - b.seconds);
   const median = sorted[Math.floor(sorted.length / 2)] ?? sorted[0];
@@ -69,5 +76,15 @@ export function report(
   writeFileSync(
     join(dir, `${name}.json`),
     `${JSON.stringify({ name, date: new Date().toISOString(), rows, ...extra }, null, 2)}\n`,
+  );
+}
+
+/** Saves a benchmark's own result shape as bench/results/<name>.json, dated. */
+export function writeResults(name: string, data: Record<string, unknown>): void {
+  const dir = join(import.meta.dirname, '..', 'results');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, `${name}.json`),
+    `${JSON.stringify({ name, date: new Date().toISOString(), ...data }, null, 2)}\n`,
   );
 }

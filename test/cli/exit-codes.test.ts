@@ -33,7 +33,13 @@ type Case = [what: string, argv: () => string[], code: 0 | 1 | 2, stderr: RegExp
 const owner = ['--registry', refused, '--username', 'me'];
 const cases: Record<string, Case[]> = {
   pipeline: [
-    ['an unknown flag', () => ['pipeline', '--bogus'], 2, /unknown option|--pkgs/],
+    ['an unknown flag', () => ['pipeline', '--bogus'], 2, /unknown option '--bogus'/],
+    [
+      'missing required options, all named at once',
+      () => ['pipeline', '--package', 'a-pkg'],
+      2,
+      /pipeline needs --pkgs, --extensions, --extension/,
+    ],
     [
       'a pkgs checkout that does not exist',
       () => [

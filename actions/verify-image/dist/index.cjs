@@ -62229,7 +62229,7 @@ async function readHead(path2, what) {
   });
   try {
     const b = Buffer.alloc(8);
-    const { bytesRead } = await fh.read(b, 0, 8, 0);
+    const { bytesRead } = await fh.read(b, 0, 8, null);
     return b.subarray(0, bytesRead);
   } finally {
     await fh.close();

@@ -16,6 +16,15 @@ export {
   UnsupportedCompressionError,
 } from './codecs/errors';
 
+// kernel images and the certificates compiled into them; PE and UKI sections
+export type { KernelImage, KernelImageFormat, KernelImageLimits } from './kernel/types';
+export { KernelImageError } from './kernel/types';
+export { readKernelImage, readKernelImageFile } from './kernel/read-kernel-image';
+export type { PeSection, PeSections } from './pe/read-pe-sections';
+export { readPeSections } from './pe/read-pe-sections';
+export type { UkiSections } from './pe/read-uki-sections';
+export { readUkiSections } from './pe/read-uki-sections';
+
 // initramfs (concatenated cpio newc archives, plain or compressed)
 export type {
   InitramfsContents,

@@ -112,10 +112,23 @@ describe('decompress', () => {
     await expect(decompress(kind, cut, big)).rejects.toBeInstanceOf(DecompressError);
   });
 
-  it('fails when the output does not have the expected size', async () => {
-    const packed = runTool('zstd', ['-c'], data);
-    await expect(decompress('zstd', packed, { ...big, expectedSize: 12 })).rejects.toThrow(
+  it.each([
+    ['xz', ['-c', '--x86', '--lzma2']],
+    ['lz4', ['-c', '-l']],
+    ['gzip', ['-c']],
+  ] as const)('fails when `%s %s` output does not have the expected size', async (tool, args) => {
+    const packed = runTool(tool, args, data);
+    const kind = detectCompression(packed);
+    if (kind === 'none') throw new Error('not detected');
+    await expect(decompress(kind, packed, { ...big, expectedSize: 12 })).rejects.toThrow(
       `decompressed to ${data.length} bytes, but 12 were expected`,
+    );
+  });
+
+  it('checks the expected zstd size where Node decodes zstd itself', async () => {
+    if (!nativeZstd) return; // fzstd writes into a buffer of the expected size (see zstd.ts)
+    await expect(decompress('zstd', zstdPacked, { ...big, expectedSize: 12 })).rejects.toThrow(
+      'but 12 were expected',
     );
   });
 

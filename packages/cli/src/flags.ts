@@ -26,6 +26,21 @@ export class UsageError extends UserError {
   readonly exitCode = 2;
 }
 
+/**
+ * Fails with one usage error naming every required flag that is missing (commander's own
+ * `requiredOption` reports them one per run). `flags` maps each flag (without `--`) to its value.
+ */
+export function requireFlags(command: string, flags: Readonly<Record<string, unknown>>): void {
+  const missing = Object.entries(flags)
+    .filter(([, v]) => v === undefined || v === '')
+    .map(([k]) => `--${k}`);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `${command} needs ${missing.join(', ')}: give ${missing.length === 1 ? 'it' : 'them'} (talos-kmod ${command} --help shows an example of each)`,
+    );
+  }
+}
+
 /** Reads a secret (password, token) from standard input: everything, minus one final newline. */
 export async function readStdinSecret(
   stdin: NodeJS.ReadableStream = process.stdin,

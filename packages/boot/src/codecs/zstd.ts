@@ -1,11 +1,16 @@
 /**
  * zstd: Node's own decoder where it has one (node:zlib zstdDecompressSync, Node ≥ 22.15, what
- * actions run on), else fzstd. fzstd sizes its window from the frame header, so every frame and
- * block header is walked first (decoding nothing) and windows or declared sizes past the limit are
- * refused before anything is allocated.
+ * actions run on), else fzstd. Every frame and block header is walked first (decoding nothing) so
+ * truncation and declared sizes past the limit fail before anything is allocated. fzstd streaming
+ * allocates the frame's window (`zstd -22 --ultra` from a pipe, as the kernel build runs it,
+ * declares 128 MiB); when the caller knows the exact output size fzstd decodes straight into one
+ * buffer of that size instead, using it as the window. fzstd cannot report how much it wrote
+ * there (and copies a few bytes past the end of its matches when it has room), so on that path a
+ * stream shorter or longer than announced goes unnoticed: the kernel's own decompressor trusts the
+ * same size field. Node's decoder checks it.
  */
 import * as zlib from 'node:zlib';
-import { Decompress } from 'fzstd';
+import { Decompress, decompress as fzstdInto } from 'fzstd';
 import { DecompressError, limitError } from './errors';
 import { OutputSink } from './sink';
 
@@ -26,7 +31,7 @@ export function unzstdBounded(
   expectedSize?: number,
   useNative = nativeZstd !== undefined,
 ): Uint8Array {
-  checkFrames(input, limit);
+  checkFrames(input, limit, expectedSize);
   if (useNative && nativeZstd) {
     try {
       const out = nativeZstd(input, { maxOutputLength: Math.max(1, limit) });
@@ -37,6 +42,7 @@ export function unzstdBounded(
       throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf(e)}`);
     }
   }
+  if (expectedSize !== undefined && expectedSize <= limit) return unzstdInto(input, expectedSize);
   const sink = new OutputSink('zstd', limit, expectedSize);
   const decoder = new Decompress((chunk) => sink.push(chunk));
   try {
@@ -48,12 +54,23 @@ export function unzstdBounded(
   return sink.finish();
 }
 
+/** fzstd straight into one `expectedSize` buffer (it also serves as the window). */
+function unzstdInto(input: Uint8Array, expectedSize: number): Uint8Array {
+  const out = new Uint8Array(expectedSize);
+  try {
+    fzstdInto(input, out);
+  } catch (e: unknown) {
+    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf(e)}`);
+  }
+  return out;
+}
+
 function messageOf(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
 }
 
 /** Walks every frame's header and block headers (RFC 8878 §3.1); throws on anything out of bounds. */
-function checkFrames(data: Uint8Array, limit: number): void {
+function checkFrames(data: Uint8Array, limit: number, expectedSize?: number): void {
   const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   while (at < data.length) {
@@ -65,11 +82,13 @@ function checkFrames(data: Uint8Array, limit: number): void {
     }
     if (magic !== ZSTD_MAGIC) throw new DecompressError(`not a zstd frame at byte ${at}`);
     const frame = readFrameHeader(data, at + 4);
-    if (frame.window > limit || frame.contentSize > limit) {
+    // with a known output size no separate window is allocated, so only the content counts
+    const window = expectedSize !== undefined ? 0 : frame.window;
+    if (window > limit || frame.contentSize > limit) {
       throw limitError(
         'zstd',
         limit,
-        `declares ${Math.max(frame.window, frame.contentSize)} bytes, more than`,
+        `declares ${Math.max(window, frame.contentSize)} bytes, more than`,
       );
     }
     at = skipBlocks(data, frame.end, Math.min(Math.max(frame.window, 1), MAX_BLOCK));

@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isUserError } from '@talos-kmod/common';
 import type { NewModuleOptions, NewModuleResult } from '@talos-kmod/pipeline';
-import { UsageError, repeatFlag } from '../flags';
+import { UsageError, repeatFlag, requireFlags } from '../flags';
 import type { RegisterCommand } from './index';
 import { loadPipeline } from '../lazy';
 
@@ -48,16 +48,16 @@ function diffText(r: NewModuleResult): string {
   return parts.join('');
 }
 
-const required = ['source', 'version', 'description', 'author'] as const;
-
 /** The required flags, or one usage error naming every one that is missing (not one per run). */
-function requiredFlags(flags: Flags): Record<(typeof required)[number], string> {
-  const missing = required.filter((k) => !flags[k]);
-  if (missing.length > 0) {
-    throw new UsageError(
-      `new-module needs ${missing.map((k) => `--${k}`).join(', ')}: give ${missing.length === 1 ? 'it' : 'them'} (talos-kmod new-module --help shows an example of each)`,
-    );
-  }
+function requiredFlags(
+  flags: Flags,
+): Record<'source' | 'version' | 'description' | 'author', string> {
+  requireFlags('new-module', {
+    source: flags.source,
+    version: flags.version,
+    description: flags.description,
+    author: flags.author,
+  });
   return {
     source: flags.source ?? '',
     version: flags.version ?? '',

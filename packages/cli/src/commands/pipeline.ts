@@ -12,18 +12,18 @@ import type { PipelineOptions, PipelineResult, PipelineStepEvent } from '@talos-
 import { exitCodes } from '../io';
 import { createProgressReporter } from '../progress/bars';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
-import { UsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
+import { UsageError, listFlag, ownerFlag, repeatFlag, requireFlags } from '../flags';
 import type { RegisterCommand } from './index';
 import { loadPipeline } from '../lazy';
 
 interface Flags extends RegistryFlags {
-  pkgs: string;
-  extensions: string;
+  pkgs?: string;
+  extensions?: string;
   talos?: string;
   imagerImage?: string;
   baseInstallerImage?: string;
   package: string[];
-  extension: string;
+  extension?: string;
   registry: string;
   username?: string;
   platform: string[];
@@ -76,16 +76,16 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
     .description(
       'Run the whole chain: kernel + module package, extension, installer, verification; print pinned references',
     )
-    .requiredOption('--pkgs <dir>', 'siderolabs/pkgs checkout (fork) with the module package')
-    .requiredOption(
+    .option('--pkgs <dir>', '(required) siderolabs/pkgs checkout (fork) with the module package')
+    .option(
       '--extensions <dir>',
-      'siderolabs/extensions checkout (fork) with the extension',
+      '(required) siderolabs/extensions checkout (fork) with the extension',
     )
     .option('--talos <dir>', 'siderolabs/talos checkout: build installer-base and imager')
     .option('--imager-image <ref>', 'a pinned imager instead of --talos')
     .option('--base-installer-image <ref>', 'installer-base for --imager-image')
     .option('--package <name>', 'module package by pkg.yaml name (repeatable)', listFlag, [])
-    .requiredOption('--extension <name>', 'extension to build, e.g. hailort')
+    .option('--extension <name>', '(required) extension to build, e.g. hailort')
     .option('--registry <host>', 'registry to push to', 'ghcr.io')
     .option('--username <name>', 'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)')
     .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
@@ -107,16 +107,21 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
   addRegistryFlags(command).action(async (flags: Flags) => {
     const { createDirectoryCache, runPipeline, validatePipelineOptions } = await loadPipeline();
     const ctx = context();
+    requireFlags('pipeline', {
+      pkgs: flags.pkgs,
+      extensions: flags.extensions,
+      extension: flags.extension ?? '',
+    });
     const username = ownerFlag(flags.username, ctx.io.env, '--username');
     const registry = await registryOptions(flags, ctx.logger, ctx.io.env);
     const options: PipelineOptions = {
-      pkgsDir: flags.pkgs,
-      extensionsDir: flags.extensions,
+      pkgsDir: flags.pkgs ?? '',
+      extensionsDir: flags.extensions ?? '',
       ...(flags.talos ? { talosDir: flags.talos } : {}),
       ...(flags.imagerImage ? { imagerImage: flags.imagerImage } : {}),
       ...(flags.baseInstallerImage ? { baseInstallerImage: flags.baseInstallerImage } : {}),
       packages: flags.package,
-      extension: flags.extension,
+      extension: flags.extension ?? '',
       registry: flags.registry,
       username,
       platforms: flags.platform.length > 0 ? flags.platform : ['linux/amd64'],

@@ -42,10 +42,14 @@ function send(m: FromWorker): void {
   parentPort?.postMessage(m);
 }
 
-/** Deflates a piece into a gzip member (one output chunk: no joining of pieces). */
+/**
+ * Deflates a piece into a gzip member (one output chunk: no joining of pieces). memLevel 9 (a
+ * larger hash table than zlib's default 8) deflated real kernel modules at level 4 in 7% less
+ * time for 0.45% more bytes (bench/README.md, oci-push).
+ */
 function gzipPiece(piece: Buffer, level: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    gzip(piece, { level, chunkSize: piece.length + 1024 }, (e, out) =>
+    gzip(piece, { level, memLevel: 9, chunkSize: piece.length + 1024 }, (e, out) =>
       e ? reject(e) : resolve(out),
     ),
   );

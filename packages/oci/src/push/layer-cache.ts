@@ -58,5 +58,5 @@ export async function saveLayerCache(
 
 /** The cache key for a layer compressed with these settings (bump the version when output changes). */
 export function layerCacheKey(sourceDigest: string, level: number): string {
-  return `${sourceDigest}|gzip-members-1MiB-level${level}|v3`;
+  return `${sourceDigest}|gzip-members-1MiB-level${level}-mem9|v4`;
 }

@@ -30,7 +30,8 @@ async function readHead(path: string, what: string): Promise<Buffer> {
   });
   try {
     const b = Buffer.alloc(8);
-    const { bytesRead } = await fh.read(b, 0, 8, 0);
+    // from the current position, not byte 0: a pipe (`<(zcat …)`, a FIFO) cannot seek
+    const { bytesRead } = await fh.read(b, 0, 8, null);
     return b.subarray(0, bytesRead);
   } finally {
     await fh.close();

@@ -11,6 +11,7 @@ import {
   type LayoutFileType,
   type RuleFinding,
 } from '@talos-kmod/talos';
+import { updateGolden } from '../../../../test/support/golden';
 
 const testdata = join(import.meta.dirname, 'testdata');
 
@@ -72,7 +73,7 @@ describe('extension rules (golden files: testdata/<case>.in → .out)', () => {
     const c = parse(readFileSync(join(testdata, name), 'utf8')) as Case;
     const actual = `${render(run(c))}\n`;
     const golden = join(testdata, name.replace(/\.in$/, '.out'));
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, actual);
+    if (updateGolden()) writeFileSync(golden, actual);
     expect(actual).toBe(readFileSync(golden, 'utf8'));
   });
 });

@@ -13,6 +13,7 @@ import {
   withPinnedPkgsImage,
 } from '@talos-kmod/talos';
 import { fixturesDir } from '../../../../test/support/fixture-repos';
+import { updateGolden } from '../../../../test/support/golden';
 
 const extFixture = join(fixturesDir, 'extensions');
 const testdata = join(import.meta.dirname, 'testdata');
@@ -77,7 +78,7 @@ describe('pinPkgsImageLine', () => {
       const pkg = findPkgsImageLines(input).at(-1)?.pkg ?? '';
       const { text } = pinPkgsImageLine(input, pkg, pinned.replace('hailort-pkg', pkg));
       const golden = join(testdata, c.replace(/\.in$/, '.out'));
-      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, text);
+      if (updateGolden()) writeFileSync(golden, text);
       expect(text).toBe(readFileSync(golden, 'utf8'));
       const a = input.split('\n');
       const b = text.split('\n');

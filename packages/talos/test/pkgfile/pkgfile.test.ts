@@ -9,6 +9,7 @@ import {
   pkgfileVars,
   readPkgfile,
 } from '@talos-kmod/talos';
+import { updateGolden } from '../../../../test/support/golden';
 
 const testdata = join(import.meta.dirname, 'testdata');
 
@@ -21,7 +22,7 @@ describe('parsePkgfile', () => {
       const parsed = c.startsWith('vars-yaml') ? parseVarsYaml(text) : parsePkgfile(text);
       const actual = `${JSON.stringify(parsed, null, 2)}\n`;
       const golden = join(testdata, c.replace(/\.in$/, '.out'));
-      if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, actual);
+      if (updateGolden()) writeFileSync(golden, actual);
       expect(actual).toBe(readFileSync(golden, 'utf8'));
     }
   });

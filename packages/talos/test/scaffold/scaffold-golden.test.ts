@@ -14,8 +14,9 @@ import {
   type ModuleSpec,
 } from '@talos-kmod/talos';
 import { caseSpec, copyToTemp, goldenCases, testdata, treeDifferences } from './golden-support';
+import { updateGolden } from '../../../../test/support/golden';
 
-const update = process.env.UPDATE_GOLDEN === '1';
+const update = updateGolden();
 
 async function plan(root: string, spec: ModuleSpec) {
   return [

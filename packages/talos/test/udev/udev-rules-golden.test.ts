@@ -7,6 +7,7 @@ import {
   parseUdevRules,
   type UdevRulesFile,
 } from '@talos-kmod/talos';
+import { updateGolden } from '../../../../test/support/golden';
 
 const testdata = join(import.meta.dirname, 'testdata');
 
@@ -30,7 +31,7 @@ describe('parseUdevRules (golden files: testdata/<case>.in → .out)', () => {
   it.each(cases)('%s parses to its .out file', (name) => {
     const actual = render(parseUdevRules(readFileSync(join(testdata, name), 'utf8')));
     const golden = join(testdata, name.replace(/\.in$/, '.out'));
-    if (process.env.UPDATE_GOLDEN === '1') writeFileSync(golden, actual);
+    if (updateGolden()) writeFileSync(golden, actual);
     expect(actual).toBe(readFileSync(golden, 'utf8'));
   });
 });
