@@ -12,7 +12,9 @@ import {
   walkInitramfs,
   type SquashfsImage,
 } from '@talos-kmod/boot';
+import { createHash } from 'node:crypto';
 import type { CertificateInfo } from '@talos-kmod/kmod';
+import type { FileTree } from '../file-tree';
 
 /** What a kernel file says about itself. */
 export interface KernelFacts {
@@ -91,3 +93,24 @@ export async function readSquashfs(
 }
 
 export type { SquashfsImage };
+
+/**
+ * The facts of a kernel image's own kernel (`boot/vmlinuz`), for comparing an installer's kernel
+ * with the `kernel-image` input when the kernel reference carries no certificates.
+ */
+export async function readKernelImageBoot(
+  tree: FileTree,
+): Promise<(KernelFacts & { sha256: string }) | undefined> {
+  let bytes: Buffer | undefined;
+  await tree.walk({
+    want: (f) => f.path === 'boot/vmlinuz',
+    onFile: (_f, content) => {
+      if (content) bytes = Buffer.concat(content);
+    },
+  });
+  if (!bytes) return undefined;
+  return {
+    ...(await readKernelFacts(bytes, `${tree.description}:/boot/vmlinuz`)),
+    sha256: createHash('sha256').update(bytes).digest('hex'),
+  };
+}

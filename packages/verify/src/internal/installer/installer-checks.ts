@@ -19,6 +19,8 @@ export interface ExpectedKernel {
 /** What the installer must hold besides itself. */
 export interface InstallerExpectations {
   readonly kernel?: ExpectedKernel;
+  /** Reads the kernel image's own kernel when `kernel` is not known up front (read once, lazily). */
+  readonly readKernel?: () => Promise<ExpectedKernel | undefined>;
   /** Extension names the installer must carry, with the input that named each. */
   readonly extensions: readonly { readonly input: string; readonly name: string }[];
 }

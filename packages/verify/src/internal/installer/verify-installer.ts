@@ -69,6 +69,8 @@ export async function verifyInstaller(
   talosVersion?: TalosVersion,
 ): Promise<InstallerVerification> {
   const outcomes: Outcome[] = [...checkInstallerBase(imagerEvidence(paths))];
+  const kernel = expectations.kernel ?? (await expectations.readKernel?.());
+  const expected: InstallerExpectations = { ...expectations, ...(kernel ? { kernel } : {}) };
   const installers: Omit<InstallerReport, 'platform'>[] = [];
   const modules: Omit<ModuleReport, 'platform'>[] = [];
   const certificates: { certificate: CertificateInfo; source: string }[] = [];
@@ -78,7 +80,7 @@ export async function verifyInstaller(
       { arch: a.arch, layout: a.layout, files },
       talosVersion,
     );
-    outcomes.push(...checkInstallerContents(contents, expectations));
+    outcomes.push(...checkInstallerContents(contents, expected));
     installers.push(reportOf(contents));
     const source =
       contents.layout === 'uki' ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
