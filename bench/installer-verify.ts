@@ -12,10 +12,11 @@
  * fs), each squashed with `mksquashfs -comp zstd -Xcompression-level 18`, the rest are the Talos
  * rootfs.sqsh of the first initramfs segment; depmod over all of them gives modules.dep.sqsh;
  * both segments are newc cpio archives (GNU cpio) compressed with `zstd -T0 -18`; the UKI is made
- * with objcopy on Debian's systemd stub.
+ * with objcopy on Debian's systemd stub. 24 MiB of random bytes in the rootfs stand in for Talos's
+ * binaries so the installer has a real one's size (>= 100 MB).
  */
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -70,7 +71,7 @@ function assembleUki(out: string, sections: [string, string][]): void {
 function buildInstaller(): { tarball: string; modules: number; release: string } {
   const kernel = debianKernel('amd64', 'generic');
   const tarball = join(work, 'installer-amd64.tar');
-  const stamp = join(work, 'modules.txt');
+  const stamp = join(work, 'modules-v2.txt');
   if (existsSync(tarball) && existsSync(stamp)) {
     return { tarball, modules: Number(readFileSync(stamp, 'utf8')), release: kernel.release };
   }
@@ -125,6 +126,10 @@ function buildInstaller(): { tarball: string; modules: number; release: string }
   const first = join(s, 'first');
   mkdirSync(first, { recursive: true });
   writeFileSync(join(first, 'init'), '#!/bin/sh\n');
+  // stand-ins for the rootfs's binaries (containerd, kubelet…): incompressible, so the installer
+  // is the size of a real one (>= 100 MB)
+  mkdirSync(join(s, 'all', 'usr', 'bin'), { recursive: true });
+  writeFileSync(join(s, 'all', 'usr', 'bin', 'containerd'), randomBytes(24 * 1024 * 1024));
   sh(
     `mksquashfs ${join(s, 'all')} ${join(first, 'rootfs.sqsh')} -all-root -noappend -no-progress -quiet -comp zstd -Xcompression-level 18 >/dev/null`,
   );
