@@ -88,8 +88,10 @@ describe('a registry behind a proxy that fails every third request', () => {
   }, 120_000);
 
   it('still reads every file of the image', async () => {
+    // its own image, pushed straight to the registry: the test does not lean on an earlier push
+    await push(`oci:${layout}`, `${registry.host}/faults/read:v1`);
     proxy.plan = { every: 3, kinds: ['reset', '503'] };
-    const source = await openImage(`${proxy.host}/faults/app:v1`, fast);
+    const source = await openImage(`${proxy.host}/faults/read:v1`, fast);
     try {
       const files: string[] = [];
       await walkImageFiles(await source.image(), {

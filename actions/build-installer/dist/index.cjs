@@ -39923,7 +39923,7 @@ function parseHead(bytes) {
     return void 0;
   }
   const lines = bytes.toString("latin1", 0, end).split("\r\n");
-  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? "");
+  const status = /^HTTP\/1\.[01] ([1-5]\d\d)(?: |$)/.exec(lines[0] ?? "");
   if (!status?.[1]) {
     throw networkError(
       `not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`,
@@ -43310,7 +43310,7 @@ var import_node_worker_threads = require("node:worker_threads");
 
 // packages/oci/src/push/compress-worker-program.ts
 function loadWorkerProgram() {
-  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction storedOffset(p) {\n  return gzipHeader.length + Math.floor(p / storedBlockBytes) * 5 + 5 + p;\n}\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nfunction unstore(member, from, to, target) {\n  let t = 0;\n  while (from < to) {\n    const blockEnd = Math.min(to, (Math.floor(from / storedBlockBytes) + 1) * storedBlockBytes);\n    const at = storedOffset(from);\n    t += member.copy(target, t, at, at + (blockEnd - from));\n    from = blockEnd;\n  }\n  return target.subarray(0, t);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample) {\n  counts.fill(0);\n  for (const b of sample) counts[b] = (counts[b] ?? 0) + 1;\n  let bits = 0;\n  for (const c of counts) {\n    if (c > 0) {\n      const p = c / sample.length;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample) {\n  if (sample.length === 0) return false;\n  if (byteEntropy(sample) >= 7.95) return true;\n  return (0, import_node_zlib.deflateRawSync)(sample, { level: 1 }).length > sample.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, memLevel: 9, chunkSize: piece.length + 1024 },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  const sample = Buffer.allocUnsafe(sampleBytes);\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  const pieces = Array.from({ length: inFlight + 1 }, () => ({\n    buffer: Buffer.allocUnsafe(pieceBytes),\n    free: Promise.resolve()\n  }));\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      for (let got = 0; got < n; ) {\n        const r = (0, import_node_fs.readSync)(fd, out, at + 5 + got, n - got, position + from + got);\n        if (r === 0) {\n          throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n            code: "ETRUNCATED"\n          });\n        }\n        got += r;\n      }\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    inputSize += length;\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(unstore(out, s, s + sampleBytes, sample))) {\n      announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n      return;\n    }\n    await current.free;\n    const piece = unstore(out, 0, length, current.buffer);\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
+  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction storedOffset(p) {\n  return gzipHeader.length + Math.floor(p / storedBlockBytes) * 5 + 5 + p;\n}\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nfunction unstore(member, from, to, target) {\n  let t = 0;\n  while (from < to) {\n    const blockEnd = Math.min(to, (Math.floor(from / storedBlockBytes) + 1) * storedBlockBytes);\n    const at = storedOffset(from);\n    t += member.copy(target, t, at, at + (blockEnd - from));\n    from = blockEnd;\n  }\n  return target.subarray(0, t);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample) {\n  counts.fill(0);\n  for (const b of sample) counts[b] = (counts[b] ?? 0) + 1;\n  let bits = 0;\n  for (const c of counts) {\n    if (c > 0) {\n      const p = c / sample.length;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample) {\n  if (sample.length === 0) return false;\n  const bits = byteEntropy(sample);\n  if (bits >= 7.95) return true;\n  if (bits < 7) return false;\n  return (0, import_node_zlib.deflateRawSync)(sample, { level: 1 }).length > sample.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, memLevel: 9, chunkSize: piece.length + 1024 },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  const sample = Buffer.allocUnsafe(sampleBytes);\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  const pieces = Array.from({ length: inFlight + 1 }, () => ({\n    buffer: Buffer.allocUnsafe(pieceBytes),\n    free: Promise.resolve()\n  }));\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      for (let got = 0; got < n; ) {\n        const r = (0, import_node_fs.readSync)(fd, out, at + 5 + got, n - got, position + from + got);\n        if (r === 0) {\n          throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n            code: "ETRUNCATED"\n          });\n        }\n        got += r;\n      }\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    inputSize += length;\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(unstore(out, s, s + sampleBytes, sample))) {\n      announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n      return;\n    }\n    await current.free;\n    const piece = unstore(out, 0, length, current.buffer);\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
 }
 
 // packages/oci/src/push/compress.ts
@@ -49072,7 +49072,7 @@ function checkUdev(ctx) {
 }
 
 // packages/verify/src/internal/installer/inspect-installer.ts
-var import_node_crypto9 = require("node:crypto");
+var import_node_crypto10 = require("node:crypto");
 
 // packages/boot/src/codecs/detect.ts
 var MAGICS2 = [
@@ -50264,18 +50264,25 @@ var import_promises13 = require("node:fs/promises");
 var HEADER_SIZE = 110;
 var PATH_MAX = 4096;
 var TRAILER = "TRAILER!!!";
+var UPFRONT_LIMIT = 64 * 1024 * 1024;
 var CpioFormatError = class extends Error {
   name = "CpioFormatError";
 };
 var NewcParser = class {
-  constructor(sink, segment, position) {
+  /**
+   * @param stableInput the chunks fed are the caller's own bytes (a plain segment), which stay
+   *   valid, so whole bodies are kept as views; decompressed chunks are copied.
+   */
+  constructor(sink, segment, position, stableInput = false) {
     this.sink = sink;
     this.segment = segment;
+    this.stableInput = stableInput;
     this.position = position;
     this.lastMemberEnd = position;
   }
   sink;
   segment;
+  stableInput;
   /** Stream position of the next byte, for alignment (the kernel's this_header). */
   position;
   state = "reset";
@@ -50346,8 +50353,18 @@ var NewcParser = class {
         case "body": {
           const header2 = this.header;
           const n = Math.min(header2.fileSize - this.bodyHave, chunk.length - i);
-          if (this.body)
-            this.body = append(this.body, this.bodyHave, chunk.subarray(i, i + n), header2.fileSize);
+          if (this.body) {
+            if (this.stableInput && this.bodyHave === 0 && n === header2.fileSize) {
+              this.body = chunk.subarray(i, i + n);
+            } else {
+              this.body = append(
+                this.body,
+                this.bodyHave,
+                chunk.subarray(i, i + n),
+                header2.fileSize
+              );
+            }
+          }
           this.bodyHave += n;
           i += n;
           this.position += n;
@@ -50506,7 +50523,8 @@ var NewcParser = class {
 function append(buffer, length, bytes, cap) {
   let out = buffer;
   if (length + bytes.length > out.length) {
-    out = new Uint8Array(Math.min(cap, Math.max(length + bytes.length, out.length * 2, 4096)));
+    const size = cap <= UPFRONT_LIMIT ? cap : Math.max(length + bytes.length, out.length * 2, 4096);
+    out = new Uint8Array(Math.min(cap, size));
     out.set(buffer.subarray(0, length));
   }
   out.set(bytes, length);
@@ -50972,7 +50990,7 @@ var Walk = class {
       decompressedSize: 0
     };
     this.result.segments.push(segment);
-    const parser = new NewcParser(this, index, pos);
+    const parser = new NewcParser(this, index, pos, true);
     try {
       const stop = parser.feed(this.data, pos);
       segment.size = segment.decompressedSize = parser.lastMemberEnd - pos;
@@ -51075,7 +51093,11 @@ function blockDecoder(compression) {
   if (!kind) {
     return `squashfs compressed with ${compression} is not supported (no maintained decoder for Node): rebuild the image with mksquashfs -comp zstd (Talos uses zstd, or xz before 1.8)`;
   }
-  return (input, maxOutput) => decompress2(kind, input, { maxOutput });
+  return (input, maxOutput, expectedSize) => decompress2(
+    kind,
+    input,
+    expectedSize === void 0 ? { maxOutput } : { maxOutput, expectedSize }
+  );
 }
 
 // packages/boot/src/squashfs/internal/metadata.ts
@@ -51391,7 +51413,7 @@ var DataReader = class {
       data = raw2.slice();
     } else {
       try {
-        data = await this.ctx.decode(raw2, this.ctx.blockSize);
+        data = await this.ctx.decode(raw2, this.ctx.blockSize, expected >= 0 ? expected : void 0);
       } catch (e) {
         throw new DataError(`${what} at offset ${at} does not decompress: ${errorMessage(e)}`);
       }
@@ -51824,6 +51846,7 @@ async function readIds(bytes, sb, reader) {
 }
 
 // packages/verify/src/internal/installer/boot-readers.ts
+var import_node_crypto9 = require("node:crypto");
 function readUki2(bytes) {
   const u = readUkiSections(bytes);
   const versionId = u.osrel?.VERSION_ID;
@@ -51860,6 +51883,20 @@ async function readInitramfs(initramfs, want) {
 }
 async function readSquashfs(bytes) {
   return openSquashfs(bytes);
+}
+async function readKernelImageBoot(tree) {
+  let bytes;
+  await tree.walk({
+    want: (f) => f.path === "boot/vmlinuz",
+    onFile: (_f, content) => {
+      if (content) bytes = Buffer.concat(content);
+    }
+  });
+  if (!bytes) return void 0;
+  return {
+    ...await readKernelFacts(bytes, `${tree.description}:/boot/vmlinuz`),
+    sha256: (0, import_node_crypto9.createHash)("sha256").update(bytes).digest("hex")
+  };
 }
 
 // packages/verify/src/internal/installer/inspect-installer.ts
@@ -51939,7 +51976,7 @@ async function inspectInstaller(assets, fallbackTalosVersion) {
       kernelBytes,
       layout === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
-    sha256: (0, import_node_crypto9.createHash)("sha256").update(kernelBytes).digest("hex")
+    sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
@@ -52290,6 +52327,8 @@ function reportOf(c) {
 }
 async function verifyInstaller(assets, paths, bootFiles, expectations, talosVersion) {
   const outcomes = [...checkInstallerBase(imagerEvidence(paths))];
+  const kernel = expectations.kernel ?? await expectations.readKernel?.();
+  const expected = { ...expectations, ...kernel ? { kernel } : {} };
   const installers = [];
   const modules = [];
   const certificates = [];
@@ -52299,7 +52338,7 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
       { arch: a.arch, layout: a.layout, files },
       talosVersion
     );
-    outcomes.push(...checkInstallerContents(contents, expectations));
+    outcomes.push(...checkInstallerContents(contents, expected));
     installers.push(reportOf(contents));
     const source = contents.layout === "uki" ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
     for (const certificate of contents.kernel.certificates)
@@ -52602,6 +52641,19 @@ async function kernelFor(kernel, platform2, cache, logger) {
   }
   return { reference };
 }
+var installerKernels = /* @__PURE__ */ new WeakMap();
+function installerKernelOf(kernel, platform2, reference) {
+  if (!reference) return Promise.resolve(void 0);
+  let pending = installerKernels.get(reference);
+  if (!pending) {
+    pending = kernel.tree(platform2).then(async (tree) => {
+      const facts = tree ? await readKernelImageBoot(tree) : void 0;
+      return facts ? { description: reference.description, facts } : void 0;
+    });
+    installerKernels.set(reference, pending);
+  }
+  return pending;
+}
 async function writeReport(report, path2) {
   const target = (0, import_node_path18.resolve)(path2);
   await (0, import_promises15.mkdir)((0, import_node_path18.dirname)(target), { recursive: true });
@@ -52648,6 +52700,7 @@ async function run(o, deps) {
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;
         const readKernel = kernelFileReader();
+        const kernelImage = kernel;
         const result2 = await verifyTree(
           tree,
           o,
@@ -52659,7 +52712,7 @@ async function run(o, deps) {
           k.problem ? [k.problem] : [],
           {
             extensions: expectedExtensions,
-            ...k.reference?.trust ? { kernel: { description: k.reference.description, facts: k.reference.trust } } : {}
+            ...k.reference?.trust?.certificates.length ? { kernel: { description: k.reference.description, facts: k.reference.trust } } : kernelImage && k.reference ? { readKernel: () => installerKernelOf(kernelImage, platform2, k.reference) } : {}
           }
         );
         installers.push(

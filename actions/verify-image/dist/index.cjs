@@ -59569,7 +59569,7 @@ function parseHead(bytes) {
     return void 0;
   }
   const lines = bytes.toString("latin1", 0, end).split("\r\n");
-  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? "");
+  const status = /^HTTP\/1\.[01] ([1-5]\d\d)(?: |$)/.exec(lines[0] ?? "");
   if (!status?.[1]) {
     throw networkError(
       `not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`,
@@ -67288,7 +67288,7 @@ function checkUdev(ctx) {
 }
 
 // packages/verify/src/internal/installer/inspect-installer.ts
-var import_node_crypto8 = require("node:crypto");
+var import_node_crypto9 = require("node:crypto");
 
 // packages/boot/src/codecs/detect.ts
 var MAGICS2 = [
@@ -68480,18 +68480,25 @@ var import_promises9 = require("node:fs/promises");
 var HEADER_SIZE = 110;
 var PATH_MAX = 4096;
 var TRAILER = "TRAILER!!!";
+var UPFRONT_LIMIT = 64 * 1024 * 1024;
 var CpioFormatError = class extends Error {
   name = "CpioFormatError";
 };
 var NewcParser = class {
-  constructor(sink, segment, position) {
+  /**
+   * @param stableInput the chunks fed are the caller's own bytes (a plain segment), which stay
+   *   valid, so whole bodies are kept as views; decompressed chunks are copied.
+   */
+  constructor(sink, segment, position, stableInput = false) {
     this.sink = sink;
     this.segment = segment;
+    this.stableInput = stableInput;
     this.position = position;
     this.lastMemberEnd = position;
   }
   sink;
   segment;
+  stableInput;
   /** Stream position of the next byte, for alignment (the kernel's this_header). */
   position;
   state = "reset";
@@ -68562,8 +68569,18 @@ var NewcParser = class {
         case "body": {
           const header2 = this.header;
           const n = Math.min(header2.fileSize - this.bodyHave, chunk.length - i);
-          if (this.body)
-            this.body = append(this.body, this.bodyHave, chunk.subarray(i, i + n), header2.fileSize);
+          if (this.body) {
+            if (this.stableInput && this.bodyHave === 0 && n === header2.fileSize) {
+              this.body = chunk.subarray(i, i + n);
+            } else {
+              this.body = append(
+                this.body,
+                this.bodyHave,
+                chunk.subarray(i, i + n),
+                header2.fileSize
+              );
+            }
+          }
           this.bodyHave += n;
           i += n;
           this.position += n;
@@ -68722,7 +68739,8 @@ var NewcParser = class {
 function append(buffer, length, bytes, cap) {
   let out = buffer;
   if (length + bytes.length > out.length) {
-    out = new Uint8Array(Math.min(cap, Math.max(length + bytes.length, out.length * 2, 4096)));
+    const size = cap <= UPFRONT_LIMIT ? cap : Math.max(length + bytes.length, out.length * 2, 4096);
+    out = new Uint8Array(Math.min(cap, size));
     out.set(buffer.subarray(0, length));
   }
   out.set(bytes, length);
@@ -69188,7 +69206,7 @@ var Walk = class {
       decompressedSize: 0
     };
     this.result.segments.push(segment);
-    const parser = new NewcParser(this, index, pos);
+    const parser = new NewcParser(this, index, pos, true);
     try {
       const stop = parser.feed(this.data, pos);
       segment.size = segment.decompressedSize = parser.lastMemberEnd - pos;
@@ -69291,7 +69309,11 @@ function blockDecoder(compression) {
   if (!kind) {
     return `squashfs compressed with ${compression} is not supported (no maintained decoder for Node): rebuild the image with mksquashfs -comp zstd (Talos uses zstd, or xz before 1.8)`;
   }
-  return (input, maxOutput) => decompress2(kind, input, { maxOutput });
+  return (input, maxOutput, expectedSize) => decompress2(
+    kind,
+    input,
+    expectedSize === void 0 ? { maxOutput } : { maxOutput, expectedSize }
+  );
 }
 
 // packages/boot/src/squashfs/internal/metadata.ts
@@ -69607,7 +69629,7 @@ var DataReader = class {
       data = raw2.slice();
     } else {
       try {
-        data = await this.ctx.decode(raw2, this.ctx.blockSize);
+        data = await this.ctx.decode(raw2, this.ctx.blockSize, expected >= 0 ? expected : void 0);
       } catch (e) {
         throw new DataError(`${what} at offset ${at} does not decompress: ${errorMessage(e)}`);
       }
@@ -70040,6 +70062,7 @@ async function readIds(bytes, sb, reader) {
 }
 
 // packages/verify/src/internal/installer/boot-readers.ts
+var import_node_crypto8 = require("node:crypto");
 function readUki2(bytes) {
   const u = readUkiSections(bytes);
   const versionId = u.osrel?.VERSION_ID;
@@ -70076,6 +70099,20 @@ async function readInitramfs(initramfs, want) {
 }
 async function readSquashfs(bytes) {
   return openSquashfs(bytes);
+}
+async function readKernelImageBoot(tree) {
+  let bytes;
+  await tree.walk({
+    want: (f) => f.path === "boot/vmlinuz",
+    onFile: (_f, content) => {
+      if (content) bytes = Buffer.concat(content);
+    }
+  });
+  if (!bytes) return void 0;
+  return {
+    ...await readKernelFacts(bytes, `${tree.description}:/boot/vmlinuz`),
+    sha256: (0, import_node_crypto8.createHash)("sha256").update(bytes).digest("hex")
+  };
 }
 
 // packages/verify/src/internal/installer/inspect-installer.ts
@@ -70155,7 +70192,7 @@ async function inspectInstaller(assets, fallbackTalosVersion) {
       kernelBytes,
       layout === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
-    sha256: (0, import_node_crypto8.createHash)("sha256").update(kernelBytes).digest("hex")
+    sha256: (0, import_node_crypto9.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
@@ -70506,6 +70543,8 @@ function reportOf(c) {
 }
 async function verifyInstaller(assets, paths, bootFiles, expectations, talosVersion) {
   const outcomes = [...checkInstallerBase(imagerEvidence(paths))];
+  const kernel = expectations.kernel ?? await expectations.readKernel?.();
+  const expected = { ...expectations, ...kernel ? { kernel } : {} };
   const installers = [];
   const modules = [];
   const certificates = [];
@@ -70515,7 +70554,7 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
       { arch: a.arch, layout: a.layout, files },
       talosVersion
     );
-    outcomes.push(...checkInstallerContents(contents, expectations));
+    outcomes.push(...checkInstallerContents(contents, expected));
     installers.push(reportOf(contents));
     const source = contents.layout === "uki" ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
     for (const certificate of contents.kernel.certificates)
@@ -70818,6 +70857,19 @@ async function kernelFor(kernel, platform2, cache, logger) {
   }
   return { reference };
 }
+var installerKernels = /* @__PURE__ */ new WeakMap();
+function installerKernelOf(kernel, platform2, reference) {
+  if (!reference) return Promise.resolve(void 0);
+  let pending = installerKernels.get(reference);
+  if (!pending) {
+    pending = kernel.tree(platform2).then(async (tree) => {
+      const facts = tree ? await readKernelImageBoot(tree) : void 0;
+      return facts ? { description: reference.description, facts } : void 0;
+    });
+    installerKernels.set(reference, pending);
+  }
+  return pending;
+}
 async function writeReport(report, path2) {
   const target = (0, import_node_path10.resolve)(path2);
   await (0, import_promises11.mkdir)((0, import_node_path10.dirname)(target), { recursive: true });
@@ -70864,6 +70916,7 @@ async function run(o, deps) {
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;
         const readKernel = kernelFileReader();
+        const kernelImage = kernel;
         const result = await verifyTree(
           tree,
           o,
@@ -70875,7 +70928,7 @@ async function run(o, deps) {
           k.problem ? [k.problem] : [],
           {
             extensions: expectedExtensions,
-            ...k.reference?.trust ? { kernel: { description: k.reference.description, facts: k.reference.trust } } : {}
+            ...k.reference?.trust?.certificates.length ? { kernel: { description: k.reference.description, facts: k.reference.trust } } : kernelImage && k.reference ? { readKernel: () => installerKernelOf(kernelImage, platform2, k.reference) } : {}
           }
         );
         installers.push(

@@ -39,3 +39,6 @@ export type { FileTree, FileWalkOptions, OpenedImage } from './internal/file-tre
 export { openFileTrees } from './internal/file-tree';
 export type { TrustedCertificates } from './trusted-certificates';
 export { readTrustedCertificatesFile } from './trusted-certificates';
+// kernels inside images (kernel images, installers)
+export type { ImageKernel, ReadImageKernelsOptions } from './read-image-kernels';
+export { readImageKernels, kernelPathPattern } from './read-image-kernels';

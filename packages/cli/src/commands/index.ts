@@ -13,6 +13,7 @@ import { registerPush } from './push';
 import { registerInspect } from './inspect';
 import { registerLs } from './ls';
 import { registerModinfo } from './modinfo';
+import { registerKernelCert } from './kernel-cert';
 import { registerNewModule } from './new-module';
 import { registerCheckWiring } from './check-wiring';
 import { registerVerify } from './verify';
@@ -38,6 +39,7 @@ export const commands: readonly RegisterCommand[] = [
   registerInspect,
   registerLs,
   registerModinfo,
+  registerKernelCert,
   registerNewModule,
   registerCheckWiring,
   registerVerify,

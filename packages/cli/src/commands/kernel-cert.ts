@@ -1,0 +1,183 @@
+/**
+ * `talos-kmod kernel-cert <source>`: the release of a kernel and the certificates compiled into it,
+ * the ones its module signatures must chain to. The source is a kernel file (bzImage, zboot
+ * vmlinuz.efi, arm64 Image/Image.gz, ELF vmlinux, UKI) or an image holding one (a kernel image's
+ * /boot/vmlinuz, an installer's usr/install/<arch>/vmlinuz[.efi]). Exit 1 when a kernel has no
+ * certificate, 2 when the source cannot be read.
+ */
+import type { Command } from 'commander';
+import { existsSync, statSync } from 'node:fs';
+import type { KernelImage } from '@talos-kmod/boot';
+import type { CertificateInfo } from '@talos-kmod/kmod';
+import { UserError, describeError } from '@talos-kmod/common';
+import { exitCodes } from '../io';
+import {
+  accessExitCode,
+  addRegistryFlags,
+  platformFlag,
+  registryOptions,
+  type RegistryFlags,
+} from '../registry-flags';
+import type { RegisterCommand } from './index';
+
+interface Flags extends RegistryFlags {
+  json?: boolean;
+  pem?: boolean;
+  platform?: string;
+}
+
+interface Found {
+  source: string;
+  kernel: KernelImage;
+}
+
+const imageTransports = /^(docker-archive|oci-archive|oci|docker):/;
+
+function isLocalFile(spec: string): boolean {
+  return !imageTransports.test(spec) && existsSync(spec) && statSync(spec).isFile();
+}
+
+/** PEM text of a DER certificate. */
+export function toPem(der: Uint8Array): string {
+  const b64 = Buffer.from(der).toString('base64');
+  return `-----BEGIN CERTIFICATE-----\n${b64.replace(/.{1,64}/g, '$&\n')}-----END CERTIFICATE-----\n`;
+}
+
+function certificateJson(c: CertificateInfo) {
+  return {
+    subject: c.subject,
+    issuer: c.issuer,
+    ...(c.commonName !== undefined ? { commonName: c.commonName } : {}),
+    serialNumber: c.serialNumber,
+    ...(c.subjectKeyId !== undefined ? { subjectKeyId: c.subjectKeyId } : {}),
+    keyType: c.keyType,
+    ...(c.keyBits !== undefined ? { keyBits: c.keyBits } : {}),
+    ...(c.curve !== undefined ? { curve: c.curve } : {}),
+    sha256Fingerprint: c.sha256Fingerprint,
+    notBefore: c.notBefore,
+    notAfter: c.notAfter,
+    pem: toPem(c.der),
+  };
+}
+
+function kernelJson(f: Found) {
+  const k = f.kernel;
+  return {
+    source: f.source,
+    format: k.format,
+    arch: k.arch,
+    compression: k.compression,
+    ...(k.release !== undefined ? { release: k.release } : {}),
+    ...(k.version !== undefined ? { version: k.version } : {}),
+    ...(k.cmdline !== undefined ? { cmdline: k.cmdline } : {}),
+    ...(k.uki
+      ? {
+          uki: {
+            ...k.uki,
+            sections: k.uki.sections.map((s) => ({ name: s.name, size: s.size })),
+          },
+        }
+      : {}),
+    kernelSize: k.kernelSize,
+    certificates: k.certificates.map(certificateJson),
+    problems: k.problems,
+  };
+}
+
+function kernelText(f: Found): string {
+  const k = f.kernel;
+  const out = [
+    `source:       ${f.source}`,
+    `format:       ${k.format} (${k.arch}, ${k.compression})`,
+  ];
+  if (k.release) out.push(`release:      ${k.release}`);
+  if (k.version) out.push(`version:      ${k.version}`);
+  if (k.cmdline !== undefined) out.push(`cmdline:      ${k.cmdline}`);
+  if (k.uki?.osrel?.['PRETTY_NAME']) out.push(`os-release:   ${k.uki.osrel['PRETTY_NAME']}`);
+  out.push(`certificates: ${k.certificates.length}`);
+  for (const c of k.certificates) {
+    const key = `${c.keyType}${c.keyBits ? ` ${c.keyBits}` : ''}${c.curve ? ` (${c.curve})` : ''}`;
+    out.push(`  - subject:  ${c.subject}`);
+    out.push(`    issuer:   ${c.issuer}`);
+    out.push(`    serial:   ${c.serialNumber}`);
+    if (c.subjectKeyId) out.push(`    skid:     ${c.subjectKeyId}`);
+    out.push(`    key:      ${key}`);
+    out.push(`    sha256:   ${c.sha256Fingerprint}`);
+    out.push(`    valid:    ${c.notBefore} to ${c.notAfter}`);
+  }
+  for (const p of k.problems) out.push(`problem:      ${p}`);
+  return out.join('\n');
+}
+
+/** A KernelImageError (unreadable input) as a UserError with exit code 2. */
+function unreadable(e: unknown): unknown {
+  if (e instanceof Error && e.name === 'KernelImageError') {
+    return Object.assign(
+      new UserError(
+        `${e.message}; pass a kernel file (vmlinuz, vmlinuz.efi, UKI) or an image holding one`,
+      ),
+      {
+        exitCode: exitCodes.usage,
+      },
+    );
+  }
+  return e;
+}
+
+/** Registers `kernel-cert`. */
+export const registerKernelCert: RegisterCommand = (program: Command, context) => {
+  addRegistryFlags(
+    program
+      .command('kernel-cert')
+      .description(
+        'Show the release of a kernel and the certificates compiled into it (that modules must be signed by)',
+      )
+      .argument(
+        '<source>',
+        'a kernel file (vmlinuz, vmlinuz.efi, UKI, Image) or an image holding one: registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref]',
+      )
+      .option('--json', 'print the kernels and their certificates as JSON')
+      .option('--pem', 'print only the certificates, as PEM')
+      .option('--platform <os/arch>', 'the platform of a multi-platform image'),
+    { registryHost: true },
+  ).action(async (spec: string, flags: Flags) => {
+    const ctx = context();
+    const platform = platformFlag(flags.platform);
+    const boot = await import('@talos-kmod/boot');
+    let found: Found[];
+    try {
+      if (isLocalFile(spec)) {
+        found = [{ source: spec, kernel: await boot.readKernelImageFile(spec) }];
+      } else {
+        const { readImageKernels } = await import('@talos-kmod/verify');
+        const registry = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, spec);
+        const kernels = await readImageKernels(spec, {
+          registry,
+          ...(platform ? { platform } : {}),
+        });
+        found = kernels.map((k) => ({ source: k.source, kernel: k.kernel }));
+      }
+    } catch (e: unknown) {
+      ctx.logger.debug(`kernel-cert ${spec}: ${describeError(e)}`);
+      const mapped = unreadable(e);
+      throw mapped instanceof Error ? accessExitCode(mapped) : mapped;
+    }
+    if (flags.json) {
+      ctx.io.stdout.write(`${JSON.stringify(found.map(kernelJson), null, 2)}\n`);
+    } else if (flags.pem) {
+      for (const f of found)
+        for (const c of f.kernel.certificates) ctx.io.stdout.write(toPem(c.der));
+    } else {
+      ctx.io.stdout.write(`${found.map(kernelText).join('\n\n')}\n`);
+    }
+    const bare = found.filter((f) => f.kernel.certificates.length === 0);
+    if (bare.length > 0) {
+      for (const f of bare) {
+        ctx.io.stderr.write(
+          `${f.source}: no certificate: the kernel cannot verify any module signature (built without CONFIG_MODULE_SIG?)\n`,
+        );
+      }
+      ctx.setExitCode(exitCodes.failed);
+    }
+  });
+};
