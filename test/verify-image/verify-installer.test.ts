@@ -70,8 +70,14 @@ function kernelFiles(key: TestKey, intree: string): TestFile[] {
         makeBzImage({ release: kernelRelease, certificates: [readFileSync(key.certDerPath)] }),
       ),
     },
-    { path: `usr/lib/modules/${kernelRelease}/kernel/drivers/a/intree_a.ko`, content: { from: intree } },
-    { path: `usr/lib/modules/${kernelRelease}/modules.dep`, content: 'kernel/drivers/a/intree_a.ko:\n' },
+    {
+      path: `usr/lib/modules/${kernelRelease}/kernel/drivers/a/intree_a.ko`,
+      content: { from: intree },
+    },
+    {
+      path: `usr/lib/modules/${kernelRelease}/modules.dep`,
+      content: 'kernel/drivers/a/intree_a.ko:\n',
+    },
   ];
 }
 
@@ -176,7 +182,11 @@ describe('talos-kmod verify on a real installer', () => {
       }),
     );
     expect(inst?.kernel).toEqual(
-      expect.objectContaining({ release: kernelRelease, sigEnforce: '1', signaturesEnforced: true }),
+      expect.objectContaining({
+        release: kernelRelease,
+        sigEnforce: '1',
+        signaturesEnforced: true,
+      }),
     );
     expect(inst?.kernel.certificates).toHaveLength(1);
     const ids = report.checks.filter((c) => c.status === 'pass').map((c) => c.id);
@@ -256,7 +266,10 @@ describe('talos-kmod verify on a real installer', () => {
       registry: registry.host,
       username: 'acme',
       tag,
-      imagerArgs: [`--base-installer-image ${imager.imager}`, `--system-extension-image ${hailort}`],
+      imagerArgs: [
+        `--base-installer-image ${imager.imager}`,
+        `--system-extension-image ${hailort}`,
+      ],
     }).tarball;
     const { report } = await verify(tarball);
     expect(failing(report)).toEqual(['installer.base']);
