@@ -4,7 +4,14 @@
  * the oracles.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { appendFileSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -35,7 +42,30 @@ describe('build-kernel-pkg action', () => {
       { 'pkgs-dir': pkgs.dir, registry: registry.host, ...inputs },
       { env: env() },
     );
-  let first: ActionRun;
+  // The first build, made once by whichever test needs it first, so each test sets up what it
+  // reads (run alone with -t, it still has a build and a cache entry to work on).
+  let firstRun: Promise<{ run: ActionRun; makeCallsBefore: number }> | undefined;
+  const firstBuild = () => {
+    firstRun ??= (async () => {
+      const makeCallsBefore = counter.calls().length;
+      return { run: await run({ packages: 'hailort-pkg' }), makeCallsBefore };
+    })();
+    return firstRun;
+  };
+  /** The cache entry recording `tag` (the newest, when rebuilt since). */
+  const cacheEntry = (tag: string): { file: string; record: Record<string, unknown> } => {
+    const entries = readdirSync(resultCache)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => {
+        const file = join(resultCache, f);
+        return { file, record: JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown> };
+      })
+      .filter((e) => e.record.pkgsTag === tag)
+      .sort((a, b) => String(b.record.createdAt).localeCompare(String(a.record.createdAt)));
+    const [entry] = entries;
+    if (!entry) throw new Error(`no cache entry for tag ${tag} in ${resultCache}`);
+    return entry;
+  };
 
   beforeAll(async () => {
     await ensureDocker();
@@ -54,7 +84,7 @@ describe('build-kernel-pkg action', () => {
     'builds kernel and hailort-pkg in one make and outputs pinned references the registry confirms',
     async () => {
       const sha = pkgs.git('rev-parse', '--short', 'HEAD');
-      first = await run({ packages: 'hailort-pkg' });
+      const { run: first, makeCallsBefore } = await firstBuild();
       expect(first.stderr + first.failure).not.toMatch(/error/i);
       expect(first.exitCode).toBe(0);
       const prefix = `${registry.host}/example-owner`;
@@ -70,8 +100,8 @@ describe('build-kernel-pkg action', () => {
       expect(JSON.parse(o['pkg-images'] ?? '')).toEqual({ 'hailort-pkg': pkgRef });
 
       // One top-level make, with the upstream variables, TAG explicit and CI_ARGS last.
-      expect(counter.calls()).toHaveLength(1);
-      expect(counter.calls()[0]).toMatch(
+      expect(counter.calls()).toHaveLength(makeCallsBefore + 1);
+      expect(counter.calls()[makeCallsBefore]).toMatch(
         new RegExp(
           `^kernel hailort-pkg REGISTRY=${registry.host} USERNAME=example-owner PUSH=true ` +
             `PLATFORM=linux/amd64 TAG=${sha} CI_ARGS=--metadata-file=/\\S+/\\$\\*\\.metadata\\.json$`,
@@ -83,21 +113,27 @@ describe('build-kernel-pkg action', () => {
     5 * minutes,
   );
 
-  it('builds the package with the kernel build key, for the kernel release of the image (modinfo oracle)', () => {
-    const kernel = unpackImage(first.outputs['kernel-image'] ?? '');
-    const pkg = unpackImage(first.outputs['pkg-image'] ?? '');
-    const kver = readdirSync(join(kernel, 'usr/lib/modules'))[0] as string;
-    const intree = join(kernel, 'usr/lib/modules', kver, 'kernel/drivers/misc/fixture_intree.ko');
-    const hailo = join(pkg, 'usr/lib/modules', kver, 'kernel/drivers/misc/hailo_pci.ko');
-    expect(modinfo(hailo, 'signer')).toBe('Build time throw-away kernel key');
-    expect(modinfo(hailo, 'sig_key')).toBe(modinfo(intree, 'sig_key'));
-    expect(modinfo(hailo, 'vermagic').split(' ')[0]).toBe(kver);
-    expect(modinfo(hailo, 'firmware')).toBe('hailo/hailo8_fw.bin');
-  });
+  it(
+    'builds the package with the kernel build key, for the kernel release of the image (modinfo oracle)',
+    async () => {
+      const { run: first } = await firstBuild();
+      const kernel = unpackImage(first.outputs['kernel-image'] ?? '');
+      const pkg = unpackImage(first.outputs['pkg-image'] ?? '');
+      const kver = readdirSync(join(kernel, 'usr/lib/modules'))[0] as string;
+      const intree = join(kernel, 'usr/lib/modules', kver, 'kernel/drivers/misc/fixture_intree.ko');
+      const hailo = join(pkg, 'usr/lib/modules', kver, 'kernel/drivers/misc/hailo_pci.ko');
+      expect(modinfo(hailo, 'signer')).toBe('Build time throw-away kernel key');
+      expect(modinfo(hailo, 'sig_key')).toBe(modinfo(intree, 'sig_key'));
+      expect(modinfo(hailo, 'vermagic').split(' ')[0]).toBe(kver);
+      expect(modinfo(hailo, 'firmware')).toBe('hailo/hailo8_fw.bin');
+    },
+    5 * minutes,
+  );
 
   it(
     'serves an unchanged re-run from the cache without running make',
     async () => {
+      const { run: first } = await firstBuild();
       const before = counter.calls().length;
       const again = await run({ packages: 'hailort-pkg' });
       expect(again.exitCode).toBe(0);
@@ -108,7 +144,75 @@ describe('build-kernel-pkg action', () => {
       }
       expect(again.summary).toMatch(/cache hit/);
     },
-    2 * minutes,
+    7 * minutes,
+  );
+
+  it(
+    'verifies on a cache hit the images of an entry recorded without verification',
+    async () => {
+      const { run: first } = await firstBuild();
+      const entry = cacheEntry(first.outputs['pkgs-tag'] ?? '');
+      writeFileSync(entry.file, JSON.stringify({ ...entry.record, verified: false }));
+      const before = counter.calls().length;
+      const hit = await run({ packages: 'hailort-pkg' });
+      expect(hit.exitCode).toBe(0);
+      expect(hit.outputs['cache-hit']).toBe('true');
+      expect(counter.calls()).toHaveLength(before);
+      expect(hit.summary).toContain('verified against the kernel key');
+      expect(hit.summary).toMatch(/hailort-pkg[^\n]*\| passed \|/);
+      // verified on a hit that trusts the record: the table is absent
+      writeFileSync(entry.file, JSON.stringify({ ...entry.record, verified: true }));
+      const trusted = await run({ packages: 'hailort-pkg' });
+      expect(trusted.outputs['cache-hit']).toBe('true');
+      expect(trusted.summary).not.toContain('verified against the kernel key');
+    },
+    7 * minutes,
+  );
+
+  it(
+    'builds again when a recorded image was moved to another repository or deleted',
+    async () => {
+      const { run: first } = await firstBuild();
+      const tag = first.outputs['pkgs-tag'] ?? '';
+      const entry = cacheEntry(tag);
+      const pkgImages = entry.record.pkgImages as Record<string, string>;
+      const moved = Object.fromEntries(
+        Object.entries(pkgImages).map(([k, v]) => [
+          k,
+          v.replace('/hailort-pkg:', '/moved-hailort-pkg:'),
+        ]),
+      );
+      writeFileSync(entry.file, JSON.stringify({ ...entry.record, pkgImages: moved }));
+      let before = counter.calls().length;
+      const afterMove = await run({ packages: 'hailort-pkg' });
+      expect(afterMove.exitCode).toBe(0);
+      expect(afterMove.outputs['cache-hit']).toBe('false');
+      expect(afterMove.stdout).toMatch(
+        /cache entry unusable: .*moved-hailort-pkg.* no longer in the registry/,
+      );
+      expect(counter.calls()).toHaveLength(before + 1);
+      expect(afterMove.outputs['pkg-image']).toMatch(/\/hailort-pkg:/);
+
+      // the registry loses the kernel's tag (deleted from its storage): the record is unusable
+      rmSync(
+        join(
+          registry.storageDir,
+          'docker/registry/v2/repositories/example-owner/kernel/_manifests/tags',
+          tag,
+        ),
+        { recursive: true, force: true },
+      );
+      before = counter.calls().length;
+      const afterDelete = await run({ packages: 'hailort-pkg' });
+      expect(afterDelete.exitCode).toBe(0);
+      expect(afterDelete.outputs['cache-hit']).toBe('false');
+      expect(afterDelete.stdout).toMatch(
+        /cache entry unusable: .*\/kernel:.* no longer in the registry/,
+      );
+      expect(counter.calls()).toHaveLength(before + 1);
+      expect(skopeoDigest(`${registry.host}/example-owner/kernel:${tag}`)).toMatch(/^sha256:/);
+    },
+    12 * minutes,
   );
 
   it(

@@ -1,7 +1,8 @@
 /**
  * The CLI as users install it: `npm pack` of the staged package (scripts/pack-cli.ts, what the
  * release attaches), `npm install -g` of that tarball into a temporary prefix from a clean
- * directory, offline, then the installed `talos-kmod` runs `--version` and a real command.
+ * directory, offline, then the installed `talos-kmod` runs `--version` and a real command; and
+ * `npx` (npm exec) of the same tarball.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -64,6 +65,24 @@ describe('the packed CLI', () => {
     expect({ status: r.status, stderr: r.stderr }).toEqual({ status: 0, stderr: '' });
     expect(r.stdout).toBe(`${cliPackageVersion()}\n`);
   });
+
+  it('runs with npx from the tarball in a clean directory, offline', () => {
+    const clean = mkdtempSync(join(work, 'npx-'));
+    const r = spawnSync(
+      'npm',
+      ['exec', '--offline', '--yes', `--package=${tarball}`, '--', 'talos-kmod', '--version'],
+      {
+        cwd: clean,
+        encoding: 'utf8',
+        env: { ...process.env, npm_config_cache: join(work, 'npx-cache') },
+        timeout: 300_000,
+      },
+    );
+    expect({ status: r.status, stdout: r.stdout }).toEqual({
+      status: 0,
+      stdout: `${cliPackageVersion()}\n`,
+    });
+  }, 300_000);
 
   it('runs a real command: check-wiring on a wired pkgs and extensions checkout', () => {
     const tree = join(repoRoot, 'packages/talos/test/scaffold/testdata/main-branch/out/tree');

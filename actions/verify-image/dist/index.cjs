@@ -59569,7 +59569,7 @@ function parseHead(bytes) {
     return void 0;
   }
   const lines = bytes.toString("latin1", 0, end).split("\r\n");
-  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? "");
+  const status = /^HTTP\/1\.[01] ([1-5]\d\d)(?: |$)/.exec(lines[0] ?? "");
   if (!status?.[1]) {
     throw networkError(
       `not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? "").slice(0, 80))}`,
@@ -67643,6 +67643,9 @@ var MARKER = Buffer.from("Linux version ");
 
 // packages/boot/src/kernel/find-certificates.ts
 var PATTERN = Buffer.from([48, 130]);
+
+// packages/boot/src/initramfs/internal/newc-parser.ts
+var UPFRONT_LIMIT = 64 * 1024 * 1024;
 
 // packages/boot/src/initramfs/internal/segment-decoders.ts
 var xzModule3 = __toESM(require_xz_decompress(), 1);

@@ -3,10 +3,10 @@
  * must be gzip that GNU gzip and zlib read back, and the sampling must tell random bytes from
  * compressible ones.
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { gunzipSync } from 'node:zlib';
+import { deflateRawSync, gunzipSync } from 'node:zlib';
 import {
   byteEntropy,
   looksIncompressible,
@@ -16,6 +16,9 @@ import {
   storedOffset,
   unstore,
 } from '../src/push/gzip-members';
+
+// GNU gzip runs and 1 MiB round trips: seconds on a loaded machine.
+jest.setTimeout(30_000);
 
 const text = Buffer.from(
   Array.from({ length: 5000 }, (_, i) => `module ${i} signature appended\n`).join(''),
@@ -65,6 +68,16 @@ describe('sampling', () => {
     expect(looksIncompressible(gz.subarray(gz.length >> 1, (gz.length >> 1) + 16384))).toBe(true);
     expect(looksIncompressible(text.subarray(0, 16384))).toBe(false);
     expect(looksIncompressible(Buffer.alloc(0))).toBe(false);
+  });
+
+  it('skips the deflate trial below 7 bits only where the trial would say compressible', () => {
+    // uniformly random bytes over 2…127 symbols: the hardest low-entropy input to deflate
+    for (const symbols of [2, 16, 64, 100, 127]) {
+      const sample = Buffer.from(randomBytes(16384).map((b) => b % symbols));
+      expect(byteEntropy(sample)).toBeLessThan(7);
+      expect(deflateRawSync(sample, { level: 1 }).length).toBeLessThan(sample.length * 0.95);
+      expect(looksIncompressible(sample)).toBe(false);
+    }
   });
 
   it('samples the middle of a piece and skips pieces under 4 KiB', () => {

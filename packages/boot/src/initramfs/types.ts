@@ -58,7 +58,10 @@ export interface WalkInitramfsOptions {
 export interface InitramfsContents {
   segments: InitramfsSegment[];
   entries: InitramfsEntry[];
-  /** Content of the wanted regular files, by entry path (a later member with the same path wins). */
+  /**
+   * Content of the wanted regular files, by entry path (a later member with the same path wins).
+   * Files of uncompressed segments are views of the input bytes, not copies.
+   */
   files: Map<string, Uint8Array>;
   /** Each problem says what was wrong, where, and what to do; empty for a sound initramfs. */
   problems: string[];

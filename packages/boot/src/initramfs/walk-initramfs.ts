@@ -165,7 +165,7 @@ class Walk implements NewcSink {
       decompressedSize: 0,
     };
     this.result.segments.push(segment);
-    const parser = new NewcParser(this, index, pos);
+    const parser = new NewcParser(this, index, pos, true);
     try {
       const stop = parser.feed(this.data, pos);
       segment.size = segment.decompressedSize = parser.lastMemberEnd - pos;

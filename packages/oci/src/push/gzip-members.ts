@@ -94,11 +94,15 @@ export function byteEntropy(sample: Uint8Array): number {
 
 /**
  * Whether a sample looks incompressible: byte entropy of at least 7.95 bits (random or already
- * compressed bytes; costs microseconds), or a level-1 deflate to more than 95% of its size. Only
- * the bytes decide, so the same layer always gives the same members.
+ * compressed bytes; costs microseconds), or a level-1 deflate to more than 95% of its size. Below
+ * 7 bits the trial is skipped: Huffman coding of single bytes alone already gets under 7/8 of the
+ * size, so the trial could only say "compressible". Only the bytes decide, so the same layer
+ * always gives the same members.
  */
 export function looksIncompressible(sample: Uint8Array): boolean {
   if (sample.length === 0) return false;
-  if (byteEntropy(sample) >= 7.95) return true;
+  const bits = byteEntropy(sample);
+  if (bits >= 7.95) return true;
+  if (bits < 7) return false;
   return deflateRawSync(sample, { level: 1 }).length > sample.length * 0.95;
 }

@@ -52,7 +52,8 @@ export function parseHead(bytes: Buffer): Head | undefined {
     return undefined;
   }
   const lines = bytes.toString('latin1', 0, end).split('\r\n');
-  const status = /^HTTP\/1\.[01] (\d{3})(?: |$)/.exec(lines[0] ?? '');
+  // RFC 9110 §15: three digits, the first 1-5
+  const status = /^HTTP\/1\.[01] ([1-5]\d\d)(?: |$)/.exec(lines[0] ?? '');
   if (!status?.[1]) {
     throw networkError(
       `not an HTTP/1.1 response: ${JSON.stringify((lines[0] ?? '').slice(0, 80))}`,

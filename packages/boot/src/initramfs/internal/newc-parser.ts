@@ -13,6 +13,8 @@ const HEADER_SIZE = 110;
 /** The kernel refuses names longer than PATH_MAX (init/initramfs.c do_header). */
 const PATH_MAX = 4096;
 const TRAILER = 'TRAILER!!!';
+/** Bodies up to this size get their whole buffer at once. */
+const UPFRONT_LIMIT = 64 * 1024 * 1024;
 
 /** What the parser needs from the walk: limits, where entries go, and how to report. */
 export interface NewcSink {
@@ -81,10 +83,15 @@ export class NewcParser {
   /** Stream position just after the last complete member (its padding excluded). */
   lastMemberEnd: number;
 
+  /**
+   * @param stableInput the chunks fed are the caller's own bytes (a plain segment), which stay
+   *   valid, so whole bodies are kept as views; decompressed chunks are copied.
+   */
   constructor(
     private readonly sink: NewcSink,
     private readonly segment: number,
     position: number,
+    private readonly stableInput = false,
   ) {
     this.position = position;
     this.lastMemberEnd = position;
@@ -144,8 +151,19 @@ export class NewcParser {
         case 'body': {
           const header = this.header as Header;
           const n = Math.min(header.fileSize - this.bodyHave, chunk.length - i);
-          if (this.body)
-            this.body = append(this.body, this.bodyHave, chunk.subarray(i, i + n), header.fileSize);
+          if (this.body) {
+            if (this.stableInput && this.bodyHave === 0 && n === header.fileSize) {
+              // A plain segment's body lies whole in the caller's input: keep a view, no copy.
+              this.body = chunk.subarray(i, i + n);
+            } else {
+              this.body = append(
+                this.body,
+                this.bodyHave,
+                chunk.subarray(i, i + n),
+                header.fileSize,
+              );
+            }
+          }
           this.bodyHave += n;
           i += n;
           this.position += n;
@@ -323,13 +341,15 @@ export class NewcParser {
 }
 
 /**
- * Appends `bytes` at `length` to `buffer`, growing it by doubling: a header's size claim never
- * allocates more than twice the bytes that really arrived.
+ * Appends `bytes` at `length` to `buffer`, growing it as needed towards `cap` (the body size).
  */
 function append(buffer: Uint8Array, length: number, bytes: Uint8Array, cap: number): Uint8Array {
   let out = buffer;
   if (length + bytes.length > out.length) {
-    out = new Uint8Array(Math.min(cap, Math.max(length + bytes.length, out.length * 2, 4096)));
+    // Up to 64 MiB the size is taken at its word on the first chunk (the allocation is lazy and
+    // bounded by maxFileSize); beyond, the buffer doubles with the data that really arrives.
+    const size = cap <= UPFRONT_LIMIT ? cap : Math.max(length + bytes.length, out.length * 2, 4096);
+    out = new Uint8Array(Math.min(cap, size));
     out.set(buffer.subarray(0, length));
   }
   out.set(bytes, length);

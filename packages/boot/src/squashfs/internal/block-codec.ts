@@ -8,8 +8,16 @@ import { decompress } from '../../codecs/decompress';
 import type { CompressionKind } from '../../codecs/detect';
 import type { SquashfsCompression } from '../types';
 
-/** Decompresses one block; the result is at most `maxOutput` bytes. Throws when corrupt. */
-export type BlockDecoder = (input: Uint8Array, maxOutput: number) => Promise<Uint8Array>;
+/**
+ * Decompresses one block; the result is at most `maxOutput` bytes, and exactly `expectedSize`
+ * when given (data blocks know their size, which saves the decoder growing its buffer).
+ * Throws when corrupt.
+ */
+export type BlockDecoder = (
+  input: Uint8Array,
+  maxOutput: number,
+  expectedSize?: number,
+) => Promise<Uint8Array>;
 
 const KINDS: Partial<Record<SquashfsCompression, CompressionKind>> = {
   gzip: 'zlib',
@@ -24,5 +32,10 @@ export function blockDecoder(compression: SquashfsCompression): BlockDecoder | s
   if (!kind) {
     return `squashfs compressed with ${compression} is not supported (no maintained decoder for Node): rebuild the image with mksquashfs -comp zstd (Talos uses zstd, or xz before 1.8)`;
   }
-  return (input, maxOutput) => decompress(kind, input, { maxOutput });
+  return (input, maxOutput, expectedSize) =>
+    decompress(
+      kind,
+      input,
+      expectedSize === undefined ? { maxOutput } : { maxOutput, expectedSize },
+    );
 }

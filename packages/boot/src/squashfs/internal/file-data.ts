@@ -85,7 +85,7 @@ export class DataReader {
       data = raw.slice();
     } else {
       try {
-        data = await this.ctx.decode(raw, this.ctx.blockSize);
+        data = await this.ctx.decode(raw, this.ctx.blockSize, expected >= 0 ? expected : undefined);
       } catch (e: unknown) {
         throw new DataError(`${what} at offset ${at} does not decompress: ${errorMessage(e)}`);
       }
