@@ -19,7 +19,7 @@
  * `BENCH_ROWS` (comma-separated subset).
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { timeCommand, writeResults, type Measurement } from './_lib/measure';
 import { bundleCli, randomLayerImage } from './_lib/oci-images';
@@ -186,7 +186,23 @@ async function main(): Promise<void> {
     wipe();
     await registry.stop();
   }
-  writeResults('oci-push', { runs, load: { before: loadBefore, after: readLoad() }, rows });
+  // A subset of rows (BENCH_ROWS) replaces those rows in the last results and keeps the others.
+  const previous = process.env.BENCH_ROWS ? previousRows(rows.map((r) => String(r.row))) : [];
+  writeResults('oci-push', {
+    runs,
+    load: { before: loadBefore, after: readLoad() },
+    rows: [...previous, ...rows],
+  });
+}
+
+function previousRows(replaced: readonly string[]): Record<string, unknown>[] {
+  const path = join(import.meta.dirname, 'results', 'oci-push.json');
+  try {
+    const last = JSON.parse(readFileSync(path, 'utf8')) as { rows?: Record<string, unknown>[] };
+    return (last.rows ?? []).filter((r) => !replaced.includes(String(r.row)));
+  } catch {
+    return [];
+  }
 }
 
 function readLoad(): string {

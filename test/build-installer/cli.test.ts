@@ -122,7 +122,7 @@ describe('talos-kmod build-installer', () => {
     expect(io.err()).toContain('--registry-username and --registry-password-stdin go together');
   });
 
-  it('exits 1 naming an extension image that does not exist, before running the imager', async () => {
+  it('exits 2 naming an extension image that does not exist, before running the imager', async () => {
     const io = ownerIo();
     const code = await runCli(
       [
@@ -140,7 +140,7 @@ describe('talos-kmod build-installer', () => {
       ],
       io,
     );
-    expect(code).toBe(1);
+    expect(code).toBe(2);
     expect(io.err()).toMatch(
       /example-owner\/missing.*(does not exist|not found)|(does not exist|not found).*example-owner\/missing/,
     );

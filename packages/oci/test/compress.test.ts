@@ -4,7 +4,7 @@
  * original bytes back, and the same input must always give the same output (its digest names
  * the blob), whether the worker reads a file range or is fed a stream.
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -21,6 +21,10 @@ import {
   type Compressed,
   type LayerInput,
 } from '../src/push/compress';
+
+// Worker threads and many MiB of deflate: on a loaded 2-core machine these take seconds, not
+// milliseconds (the first job also bundles the worker program from its sources).
+jest.setTimeout(60_000);
 
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'compress-test-'));

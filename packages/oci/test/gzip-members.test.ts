@@ -3,7 +3,7 @@
  * must be gzip that GNU gzip and zlib read back, and the sampling must tell random bytes from
  * compressible ones.
  */
-import { describe, expect, it } from '@jest/globals';
+import { describe, expect, it, jest } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { deflateRawSync, gunzipSync } from 'node:zlib';
@@ -16,6 +16,9 @@ import {
   storedOffset,
   unstore,
 } from '../src/push/gzip-members';
+
+// GNU gzip runs and 1 MiB round trips: seconds on a loaded machine.
+jest.setTimeout(30_000);
 
 const text = Buffer.from(
   Array.from({ length: 5000 }, (_, i) => `module ${i} signature appended\n`).join(''),
