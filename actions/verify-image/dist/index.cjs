@@ -67895,12 +67895,19 @@ function inflateBounded(kind, input, limit) {
 var zlib2 = __toESM(require("node:zlib"), 1);
 var ZSTD_MAGIC2 = 4247762216;
 var MAX_BLOCK2 = 128 * 1024;
+function nativeChunkSize(inputLength, limit, expectedSize) {
+  const size = expectedSize !== void 0 ? expectedSize + 1 : inputLength * 4;
+  return Math.max(64 * 1024, Math.min(size, limit + 1, 256 * 1024 * 1024));
+}
 var nativeZstd = zlib2.zstdDecompressSync;
 function unzstdBounded2(input, limit, expectedSize, useNative = nativeZstd !== void 0) {
   checkFrames2(input, limit, expectedSize);
   if (useNative && nativeZstd) {
     try {
-      const out = nativeZstd(input, { maxOutputLength: Math.max(1, limit) });
+      const out = nativeZstd(input, {
+        maxOutputLength: Math.max(1, limit),
+        chunkSize: nativeChunkSize(input.length, limit, expectedSize)
+      });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (e) {
       if (e.code === "ERR_BUFFER_TOO_LARGE")
@@ -70792,11 +70799,31 @@ async function readTrustedCertificatesFile(path2) {
     );
   }
   if (looksLikeCertificate(bytes)) return certificateFile(path2, bytes);
-  const readKernel = kernelFileReader();
-  return readKernel ? readKernel(bytes, path2) : certificateFile(path2, bytes);
+  const trust = await readKernelCertificates(bytes, path2, "kernel-file");
+  if (trust.unreadable) {
+    throw new UserError(
+      `${path2} is neither a PEM/DER certificate nor a kernel image (${trust.problems.join("; ")}): pass the certificate, or the kernel file (vmlinuz, UKI) the modules must load into`
+    );
+  }
+  return trust;
 }
-function kernelFileReader() {
-  return void 0;
+async function readKernelCertificates(bytes, source, kind = "kernel-image") {
+  try {
+    const k = await readKernelImage(bytes, { name: source });
+    return {
+      kind,
+      source,
+      ...k.release ? { release: k.release } : {},
+      certificates: k.certificates,
+      problems: k.problems
+    };
+  } catch (e) {
+    if (!(e instanceof KernelImageError)) throw e;
+    return { kind, source, certificates: [], problems: [e.message], unreadable: true };
+  }
+}
+function kernelFileReader(description) {
+  return (bytes, path2) => readKernelCertificates(bytes, description ? `${description} /${path2}` : `/${path2}`);
 }
 
 // packages/verify/src/verify-image.ts
@@ -70848,7 +70875,7 @@ async function kernelFor(kernel, platform2, cache, logger) {
   const key = tree.digest ?? tree.description;
   let reference = cache.get(key);
   if (!reference) {
-    reference = await readKernelReference(tree, kernelFileReader());
+    reference = await readKernelReference(tree, kernelFileReader(tree.description));
     const certs = reference.trust?.certificates.length;
     logger.info(
       `kernel image ${tree.description}: release ${reference.release ?? (reference.releaseDirs.join(", ") || "none")}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)${reference.trust ? `, ${certs ?? 0} certificate(s) in ${reference.trust.source}` : ""}`
@@ -70915,7 +70942,7 @@ async function run(o, deps) {
         const k = kernel ? await kernelFor(kernel, platform2, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;
-        const readKernel = kernelFileReader();
+        const readKernel = kernelFileReader(tree.description);
         const kernelImage = kernel;
         const result = await verifyTree(
           tree,
@@ -70923,7 +70950,7 @@ async function run(o, deps) {
           {
             ...k.reference ? { reference: k.reference } : {},
             ...trust ? { trust } : {},
-            ...readKernel ? { readKernel } : {}
+            readKernel
           },
           k.problem ? [k.problem] : [],
           {
@@ -71003,13 +71030,16 @@ function describeCounts(report) {
 function failureMessage(report, reportPath) {
   const failing = groupChecks(report).filter((g) => isFailing(g.first, report.failOn));
   const lines = failing.slice(0, 5).map(
-    (g) => `${g.id}${g.platform ? ` [${g.platform}]` : ""}: ${g.first.message}${g.count > 1 ? ` (and ${g.count - 1} more like it: ${somePaths(g.paths.slice(1))})` : ""}`
+    (g) => (
+      // image-derived text on one line, without escape sequences: this reaches terminals and logs
+      `${g.id}${g.platform ? ` [${g.platform}]` : ""}: ${visibleControls(g.first.message)}${g.count > 1 ? ` (and ${g.count - 1} more like it: ${visibleControls(somePaths(g.paths.slice(1)))})` : ""}`
+    )
   );
   const more = failing.length > 5 ? `
 \u2026and ${failing.length - 5} more` : "";
   const where2 = reportPath ? `
 Full report: ${reportPath}` : "";
-  return `verify-image failed for ${report.image} (${describeCounts(report)}, fail-on ${report.failOn}):
+  return `verify-image failed for ${visibleControls(report.image)} (${describeCounts(report)}, fail-on ${report.failOn}):
 ${lines.join("\n")}${more}${where2}`;
 }
 function groupChecks(report) {
