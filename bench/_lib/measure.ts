@@ -49,7 +49,12 @@ export function timeCommand(
   const sorted = [...samples].sort((a, b) => a.seconds - b.seconds);
   const median = sorted[Math.floor(sorted.length / 2)] ?? sorted[0];
   if (!median) throw new Error(`${label}: no samples`);
-  return { label, seconds: median.seconds, maxRssMb: Math.max(...samples.map((s) => s.maxRssMb)) };
+  return {
+    label,
+    seconds: median.seconds,
+    maxRssMb: Math.max(...samples.map((s) => s.maxRssMb)),
+    ...(median.cpuSeconds === undefined ? {} : { cpuSeconds: median.cpuSeconds }),
+  };
 }
 
 /** Prints a table of measurements with ratios against `baseline` and saves it as JSON. */

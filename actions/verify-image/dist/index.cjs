@@ -67477,13 +67477,16 @@ function describeCounts(report) {
 function failureMessage(report, reportPath) {
   const failing = groupChecks(report).filter((g) => isFailing(g.first, report.failOn));
   const lines = failing.slice(0, 5).map(
-    (g) => `${g.id}${g.platform ? ` [${g.platform}]` : ""}: ${g.first.message}${g.count > 1 ? ` (and ${g.count - 1} more like it: ${somePaths(g.paths.slice(1))})` : ""}`
+    (g) => (
+      // image-derived text on one line, without escape sequences: this reaches terminals and logs
+      `${g.id}${g.platform ? ` [${g.platform}]` : ""}: ${visibleControls(g.first.message)}${g.count > 1 ? ` (and ${g.count - 1} more like it: ${visibleControls(somePaths(g.paths.slice(1)))})` : ""}`
+    )
   );
   const more = failing.length > 5 ? `
 \u2026and ${failing.length - 5} more` : "";
   const where2 = reportPath ? `
 Full report: ${reportPath}` : "";
-  return `verify-image failed for ${report.image} (${describeCounts(report)}, fail-on ${report.failOn}):
+  return `verify-image failed for ${visibleControls(report.image)} (${describeCounts(report)}, fail-on ${report.failOn}):
 ${lines.join("\n")}${more}${where2}`;
 }
 function groupChecks(report) {

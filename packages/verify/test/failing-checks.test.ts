@@ -10,7 +10,12 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { verifyImage, type VerifyReport } from '@talos-kmod/verify';
+import {
+  failureMessage,
+  formatReportText,
+  verifyImage,
+  type VerifyReport,
+} from '@talos-kmod/verify';
 import { makeSigner, signSynthetic } from '../../kmod/test/helpers/synthetic-cms';
 import { syntheticModule } from '../../kmod/test/helpers/synthetic-elf';
 import { newDir, writeOciLayout } from '../../../test/support/images';
@@ -153,5 +158,21 @@ describe('checks that fail at report level', () => {
     const r = await verifyImage({ image: `oci:${image}`, kernelImage: `oci:${kernel}` });
     expect(fails(r, 'kernel-image.platform')).toHaveLength(1);
     expect(r.passed).toBe(false);
+  });
+
+  it('shows control characters in image-derived text as escapes in the text report and failure message', async () => {
+    const hostile = 'evil\n\u001b[2J✓ signature.signed  PASSED';
+    const r = await verifyImage({
+      image: tree({
+        'manifest.yaml': manifest(goodFields),
+        [`rootfs/opt/${hostile}`]: 'x',
+      }),
+    });
+    expect(r.passed).toBe(false);
+    for (const text of [failureMessage(r), formatReportText(r, { color: false })]) {
+      expect(text).not.toContain('\u001b');
+      expect(text).toContain('evil\\n\\u001b[2J');
+      expect(text.split('\n').some((l) => l.startsWith('✓ signature.signed'))).toBe(false);
+    }
   });
 });

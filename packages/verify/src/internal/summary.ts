@@ -1,4 +1,5 @@
 /** Counting and ordering report entries for the text and markdown views and failure messages. */
+import { visibleControls as show } from '@talos-kmod/common';
 import { isFailing, type CertificateReport, type Check, type VerifyReport } from '../report';
 
 const severityRank = { error: 0, warning: 1, info: 2 } as const;
@@ -39,15 +40,14 @@ export function describeCounts(report: VerifyReport): string {
  */
 export function failureMessage(report: VerifyReport, reportPath?: string): string {
   const failing = groupChecks(report).filter((g) => isFailing(g.first, report.failOn));
-  const lines = failing
-    .slice(0, 5)
-    .map(
-      (g) =>
-        `${g.id}${g.platform ? ` [${g.platform}]` : ''}: ${g.first.message}${g.count > 1 ? ` (and ${g.count - 1} more like it: ${somePaths(g.paths.slice(1))})` : ''}`,
-    );
+  const lines = failing.slice(0, 5).map(
+    (g) =>
+      // image-derived text on one line, without escape sequences: this reaches terminals and logs
+      `${g.id}${g.platform ? ` [${g.platform}]` : ''}: ${show(g.first.message)}${g.count > 1 ? ` (and ${g.count - 1} more like it: ${show(somePaths(g.paths.slice(1)))})` : ''}`,
+  );
   const more = failing.length > 5 ? `\n…and ${failing.length - 5} more` : '';
   const where = reportPath ? `\nFull report: ${reportPath}` : '';
-  return `verify-image failed for ${report.image} (${describeCounts(report)}, fail-on ${report.failOn}):\n${lines.join('\n')}${more}${where}`;
+  return `verify-image failed for ${show(report.image)} (${describeCounts(report)}, fail-on ${report.failOn}):\n${lines.join('\n')}${more}${where}`;
 }
 
 /** Failing checks of one id, severity and platform, shown as one line (JSON keeps every one). */
