@@ -242,7 +242,7 @@ describe('build-kernel-pkg action', () => {
       expect(alone.failure).toContain(`${registry.host}/example-owner/hailort-pkg:keytest@sha256:`);
       expect(alone.failure).toMatch(/rebuilt alone and got a fresh throw-away key/);
       expect(alone.stdout).toMatch(
-        /signature\.same-key .*Loading of module with unavailable key is rejected/,
+        /signature\.certificate .*Loading of module with unavailable key is rejected/,
       );
       expect(alone.summary).toMatch(/build-kernel-pkg failed/);
     },

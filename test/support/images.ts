@@ -390,13 +390,21 @@ export function extensionFiles(
   ];
 }
 
-/** The files of a kernel image: /boot/vmlinuz (placeholder bytes) and the in-tree modules. */
+/**
+ * The files of a kernel image: /boot/vmlinuz and the in-tree modules. `vmlinuz` is the kernel
+ * file (e.g. a real bzImage from test/support/kernel-images.ts embedding the signing
+ * certificate); without it, placeholder bytes that are no kernel at all.
+ */
 export function kernelImageFiles(c: {
   kernelRelease: string;
   modules: PlacedModule[];
+  vmlinuz?: Uint8Array;
 }): TestFile[] {
   return [
-    { path: 'boot/vmlinuz', content: Buffer.from('placeholder bzImage for tests\n') },
+    {
+      path: 'boot/vmlinuz',
+      content: c.vmlinuz ? Buffer.from(c.vmlinuz) : Buffer.from('placeholder bzImage for tests\n'),
+    },
     ...c.modules.map((m) => ({
       path: `usr/lib/modules/${c.kernelRelease}/${m.at}`,
       content: { from: m.file },

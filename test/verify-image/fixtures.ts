@@ -10,6 +10,7 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { makeBzImage } from '../support/kernel-images';
 import {
   buildTestModule,
   compressModule,
@@ -47,6 +48,9 @@ export const caseNames: readonly string[] = [
   'good extension',
   'good module package',
   'module signed by another build key',
+  'module signed by another build key, against a kernel image without /boot/vmlinuz (key-id fallback)',
+  'kernel image whose vmlinuz holds no certificate (key-id fallback)',
+  'kernel image whose vmlinuz is truncated (key-id fallback)',
   'unsigned module',
   'modules in another release directory than the kernel',
   'module whose vermagic names another release',
@@ -58,7 +62,7 @@ export const caseNames: readonly string[] = [
   'compatibility constraint the Talos version does not satisfy',
   'udev rule that does not parse',
   'udev rules under etc/udev',
-  'kernel image whose in-tree modules carry two keys',
+  'kernel image with an in-tree module signed by another build key',
   'extension for Talos 1.9 with modules under lib/modules',
   'the same extension judged for Talos 1.11',
   'required module missing',
@@ -113,6 +117,8 @@ export interface Fixtures {
   goodExtensionFiles: TestFile[];
   cases: VerifyCase[];
   key: TestKey;
+  /** The kernel image's /boot/vmlinuz: a zstd bzImage embedding `key`'s certificate. */
+  vmlinuz: Uint8Array;
 }
 
 const manifest = (over: Partial<ManifestFields> = {}): ManifestFields => ({
@@ -195,13 +201,17 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
       signModule(legacy, key),
     ]);
   const at = 'kernel/drivers/misc/hailo_pci.ko';
-  const kernelFiles = kernelImageFiles({
-    kernelRelease,
-    modules: [
-      { file: signedA, at: 'kernel/drivers/a/intree_a.ko' },
-      { file: signedB, at: 'kernel/drivers/b/intree_b.ko' },
-    ],
+  // a real zstd bzImage whose system_certificate_list holds the build key's certificate
+  const vmlinuz = makeBzImage({
+    release: kernelRelease,
+    certificates: [await readFile(key.certDerPath)],
   });
+  const intree = [
+    { file: signedA, at: 'kernel/drivers/a/intree_a.ko' },
+    { file: signedB, at: 'kernel/drivers/b/intree_b.ko' },
+  ];
+  const kernelFiles = kernelImageFiles({ kernelRelease, modules: intree, vmlinuz });
+  const without = (files: TestFile[]) => files.filter((f) => f.path !== 'boot/vmlinuz');
   const content = (over: Partial<PackageContent> = {}): PackageContent => ({
     kernelRelease,
     modules: [{ file: signed, at }],
@@ -235,6 +245,33 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
             { file: signedLegacy, at: 'kernel/drivers/l/legacy_mod.ko' },
             { file: signedBOther, at: 'kernel/drivers/b/intree_b.ko' },
           ],
+          vmlinuz,
+        }),
+      ],
+    },
+  ]);
+  // kernels the certificate cannot be read from: the key id of the in-tree modules is the proof
+  const noVmlinuzKernel = await push(host, 'acme/kernel-no-vmlinuz', [
+    { layers: [without(kernelFiles)] },
+  ]);
+  const noCertKernel = await push(host, 'acme/kernel-no-cert', [
+    {
+      layers: [
+        kernelImageFiles({
+          kernelRelease,
+          modules: intree,
+          vmlinuz: makeBzImage({ release: kernelRelease, certificates: [] }),
+        }),
+      ],
+    },
+  ]);
+  const truncatedKernel = await push(host, 'acme/kernel-truncated', [
+    {
+      layers: [
+        kernelImageFiles({
+          kernelRelease,
+          modules: intree,
+          vmlinuz: vmlinuz.subarray(0, vmlinuz.length >> 1),
         }),
       ],
     },
@@ -269,8 +306,31 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
       name: 'module signed by another build key',
       images: [ext({}, { modules: [{ file: signedOther, at }] })],
       inputs: withKernel,
+      failing: ['signature.certificate'],
+      path: modPath(),
+      proof: 'certificate',
+    },
+    {
+      name: 'module signed by another build key, against a kernel image without /boot/vmlinuz (key-id fallback)',
+      images: [ext({}, { modules: [{ file: signedOther, at }] })],
+      inputs: { ...withKernel, kernelImage: noVmlinuzKernel },
       failing: ['signature.same-key'],
       path: modPath(),
+      proof: 'key-id',
+    },
+    {
+      name: 'kernel image whose vmlinuz holds no certificate (key-id fallback)',
+      image: goodExtension,
+      inputs: { ...withKernel, kernelImage: noCertKernel },
+      failing: ['signature.kernel-certificate'],
+      proof: 'key-id',
+    },
+    {
+      name: 'kernel image whose vmlinuz is truncated (key-id fallback)',
+      image: goodExtension,
+      inputs: { ...withKernel, kernelImage: truncatedKernel },
+      failing: ['signature.kernel-certificate'],
+      proof: 'key-id',
     },
     {
       name: 'unsigned module',
@@ -368,10 +428,12 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
       path: 'rootfs/etc/udev/rules.d/51-hailo-udev.rules',
     },
     {
-      name: 'kernel image whose in-tree modules carry two keys',
-      image: goodExtension,
-      inputs: { ...withKernel, kernelImage: mixedKernel },
-      failing: ['signature.kernel-keys'],
+      name: 'kernel image with an in-tree module signed by another build key',
+      image: mixedKernel,
+      inputs: {},
+      failing: ['signature.certificate'],
+      proof: 'certificate',
+      path: `usr/lib/modules/${kernelRelease}/kernel/drivers/b/intree_b.ko`,
     },
     {
       name: 'extension for Talos 1.9 with modules under lib/modules',
@@ -509,5 +571,5 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
   }
   const goodExtensionDir = newDir('good-extension-layout');
   await writeOciLayout(goodExtensionDir, [{ layers: [goodExtensionFiles] }], 'test');
-  return { kernelImage, kernelIndex, goodExtensionDir, goodExtensionFiles, cases, key };
+  return { kernelImage, kernelIndex, goodExtensionDir, goodExtensionFiles, cases, key, vmlinuz };
 }

@@ -109,7 +109,8 @@ describe('talos-kmod verify', () => {
     const { code, stdout } = await cli(['verify', c.image, ...flags(c.inputs)]);
     expect(code).toBe(1);
     expect(stdout).toMatch(/^FAILED /);
-    expect(stdout).toContain('✗ signature.same-key');
+    expect(stdout).toContain('✗ signature.certificate');
+    expect(stdout).toContain('signer name is the same but the key is not');
     expect(stdout).toContain('make kernel <pkg>');
     expect(stdout).not.toContain('\u001b[');
   }, 120_000);
@@ -134,10 +135,27 @@ describe('talos-kmod verify', () => {
     writeFileSync(notCert, 'hello\n');
     const bad = await cli(['verify', c.image, '--kernel-cert', notCert]);
     expect(bad.code).toBe(2);
-    expect(bad.stderr).toContain(`${notCert} is not a readable X.509 certificate`);
+    expect(bad.stderr).toContain(`${notCert} is neither a PEM/DER certificate nor a kernel image`);
     const missing = await cli(['verify', c.image, '--kernel-cert', '/nonexistent/cert.pem']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read /nonexistent/cert.pem: ENOENT');
+  }, 120_000);
+
+  it('takes the kernel file itself as --kernel-cert: the bzImage certificate proves the module', async () => {
+    const dir = newDir('kernel-file');
+    const file = join(dir, 'vmlinuz');
+    writeFileSync(file, fixtures.vmlinuz);
+    const good = byName('good extension');
+    const ok = await cli(['verify', good.image, '--kernel-cert', file, '--json']);
+    const report = JSON.parse(ok.stdout) as VerifyReport;
+    expect(ok.code).toBe(0);
+    expect(report.platforms[0]?.proof).toBe('certificate');
+    expect(report.platforms[0]?.certificates?.[0]?.source).toBe(file);
+    expect(report.modules.map((m) => m.verdict)).toEqual(['verified']);
+    const other = byName('module signed by another build key');
+    const bad = await cli(['verify', other.image, '--kernel-cert', file, '--json']);
+    expect(bad.code).toBe(1);
+    expect(failingIds(JSON.parse(bad.stdout) as VerifyReport)).toEqual(['signature.certificate']);
   }, 120_000);
 
   it('colours the text on a TTY', async () => {
@@ -189,14 +207,20 @@ describe('talos-kmod verify', () => {
     }
   }, 240_000);
 
-  it('verifies the kernel image itself: its in-tree modules share one key', async () => {
+  it('verifies the kernel image itself: its in-tree modules against its own vmlinuz certificate', async () => {
     const { code, stdout } = await cli(['verify', fixtures.kernelImage, '--json']);
     const report = JSON.parse(stdout) as VerifyReport;
     expect(code).toBe(0);
     expect(report.platforms).toEqual([
-      expect.objectContaining({ kind: 'kernel', kernelRelease, moduleCount: 2 }),
+      expect.objectContaining({
+        kind: 'kernel',
+        kernelRelease,
+        moduleCount: 2,
+        proof: 'certificate',
+      }),
     ]);
-    expect(report.checks.find((c) => c.id === 'signature.consistent')?.status).toBe('pass');
+    expect(report.checks.find((c) => c.id === 'signature.certificate')?.status).toBe('pass');
+    expect(report.modules.map((m) => m.verdict)).toEqual(['verified', 'verified']);
   }, 120_000);
 
   it('checks against --kernel-release when there is no kernel image', async () => {

@@ -4087,7 +4087,7 @@ var require_util2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
     var { Transform: Transform4 } = require("node:stream");
-    var zlib2 = require("node:zlib");
+    var zlib3 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url();
@@ -4787,7 +4787,7 @@ var require_util2 = __commonJS({
             callback();
             return;
           }
-          this._inflateStream = (chunk[0] & 15) === 8 ? zlib2.createInflate(this.#zlibOptions) : zlib2.createInflateRaw(this.#zlibOptions);
+          this._inflateStream = (chunk[0] & 15) === 8 ? zlib3.createInflate(this.#zlibOptions) : zlib3.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
           this._inflateStream.on("error", (err2) => this.destroy(err2));
@@ -13531,7 +13531,7 @@ var require_fetch = __commonJS({
     } = require_response();
     var { HeadersList } = require_headers();
     var { Request, cloneRequest } = require_request2();
-    var zlib2 = require("node:zlib");
+    var zlib3 = require("node:zlib");
     var {
       bytesMatch,
       makePolicyContainer,
@@ -14493,23 +14493,23 @@ var require_fetch = __commonJS({
                 for (let i = codings.length - 1; i >= 0; --i) {
                   const coding = codings[i].trim();
                   if (coding === "x-gzip" || coding === "gzip") {
-                    decoders.push(zlib2.createGunzip({
+                    decoders.push(zlib3.createGunzip({
                       // Be less strict when decoding compressed responses, since sometimes
                       // servers send slightly invalid responses that are still accepted
                       // by common browsers.
                       // Always using Z_SYNC_FLUSH is what cURL does.
-                      flush: zlib2.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
+                      flush: zlib3.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib3.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "deflate") {
                     decoders.push(createInflate({
-                      flush: zlib2.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
+                      flush: zlib3.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib3.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "br") {
-                    decoders.push(zlib2.createBrotliDecompress({
-                      flush: zlib2.constants.BROTLI_OPERATION_FLUSH,
-                      finishFlush: zlib2.constants.BROTLI_OPERATION_FLUSH
+                    decoders.push(zlib3.createBrotliDecompress({
+                      flush: zlib3.constants.BROTLI_OPERATION_FLUSH,
+                      finishFlush: zlib3.constants.BROTLI_OPERATION_FLUSH
                     }));
                   } else {
                     decoders.length = 0;
@@ -15079,7 +15079,7 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes, encoding);
+          return decode2(bytes, encoding);
         }
         case "ArrayBuffer": {
           const sequence = combineByteSequences(bytes);
@@ -15096,7 +15096,7 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function decode(ioQueue, encoding) {
+    function decode2(ioQueue, encoding) {
       const bytes = combineByteSequences(ioQueue);
       const BOMEncoding = BOMSniffing(bytes);
       let slice = 0;
@@ -20129,14 +20129,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text2;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text.length <= endStep)
-        return text;
+      if (text2.length <= endStep)
+        return text2;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -20153,14 +20153,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i = consumeMoreIndentedLines(text, i, indent.length);
+        i = consumeMoreIndentedLines(text2, i, indent.length);
         if (i !== -1)
           end = i + endStep;
       }
-      for (let ch; ch = text[i += 1]; ) {
+      for (let ch; ch = text2[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i;
-          switch (text[i + 1]) {
+          switch (text2[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -20177,12 +20177,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i = consumeMoreIndentedLines(text, i, indent.length);
+            i = consumeMoreIndentedLines(text2, i, indent.length);
           end = i + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i + 1];
+            const next = text2[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i;
           }
@@ -20194,12 +20194,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text[i += 1];
+                ch = text2[i += 1];
                 overflow = true;
               }
               const j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text;
+                return text2;
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
@@ -20214,39 +20214,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text;
+        return text2;
       if (onFold)
         onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text2.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
         const fold = folds[i2];
-        const end2 = folds[i2 + 1] || text.length;
+        const end2 = folds[i2 + 1] || text2.length;
         if (fold === 0)
           res = `
-${indent}${text.slice(0, end2)}`;
+${indent}${text2.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text[fold]}\\`;
+            res += `${text2[fold]}\\`;
           res += `
-${indent}${text.slice(fold + 1, end2)}`;
+${indent}${text2.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i, indent) {
+    function consumeMoreIndentedLines(text2, i, indent) {
       let end = i;
       let start = i + 1;
-      let ch = text[start];
+      let ch = text2[start];
       while (ch === " " || ch === "	") {
         if (i < start + indent) {
-          ch = text[++i];
+          ch = text2[++i];
         } else {
           do {
-            ch = text[++i];
+            ch = text2[++i];
           } while (ch && ch !== "\n");
           end = i;
           start = i + 1;
-          ch = text[start];
+          ch = text2[start];
         }
       }
       return end;
@@ -26896,7 +26896,7 @@ function __addDisposableResource(env, value, async) {
   return value;
 }
 function __disposeResources(env) {
-  function fail3(e) {
+  function fail5(e) {
     env.error = env.hasError ? new _SuppressedError(e, env.error, "An error was suppressed during disposal.") : e;
     env.hasError = true;
   }
@@ -26908,12 +26908,12 @@ function __disposeResources(env) {
         if (r.dispose) {
           var result = r.dispose.call(r.value);
           if (r.async) return s |= 2, Promise.resolve(result).then(next, function(e) {
-            fail3(e);
+            fail5(e);
             return next();
           });
         } else s |= 1;
       } catch (e) {
-        fail3(e);
+        fail5(e);
       }
     }
     if (s === 1) return env.hasError ? Promise.reject(env.error) : Promise.resolve();
@@ -27117,8 +27117,8 @@ var require_build = __commonJS({
     var BASE64_REGEX = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
     var BASE64URL_REGEX = /^[a-zA-Z0-9-_]+$/;
     var Utf8Converter = class {
-      static fromString(text) {
-        const s = unescape(encodeURIComponent(text));
+      static fromString(text2) {
+        const s = unescape(encodeURIComponent(text2));
         const uintArray = new Uint8Array(s.length);
         for (let i = 0; i < s.length; i++) {
           uintArray[i] = s.charCodeAt(i);
@@ -27146,11 +27146,11 @@ var require_build = __commonJS({
         }
         return res;
       }
-      static fromString(text, littleEndian = false) {
-        const res = new ArrayBuffer(text.length * 2);
+      static fromString(text2, littleEndian = false) {
+        const res = new ArrayBuffer(text2.length * 2);
         const dataView = new DataView(res);
-        for (let i = 0; i < text.length; i++) {
-          dataView.setUint16(i * 2, text.charCodeAt(i), littleEndian);
+        for (let i = 0; i < text2.length; i++) {
+          dataView.setUint16(i * 2, text2.charCodeAt(i), littleEndian);
         }
         return res;
       }
@@ -27247,18 +27247,18 @@ var require_build = __commonJS({
       static ToBase64Url(data) {
         return this.ToBase64(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/\=/g, "");
       }
-      static FromUtf8String(text, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
+      static FromUtf8String(text2, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
         switch (encoding) {
           case "ascii":
-            return this.FromBinary(text);
+            return this.FromBinary(text2);
           case "utf8":
-            return Utf8Converter.fromString(text);
+            return Utf8Converter.fromString(text2);
           case "utf16":
           case "utf16be":
-            return Utf16Converter.fromString(text);
+            return Utf16Converter.fromString(text2);
           case "utf16le":
           case "usc2":
-            return Utf16Converter.fromString(text, true);
+            return Utf16Converter.fromString(text2, true);
           default:
             throw new Error(`Unknown type of encoding '${encoding}'`);
         }
@@ -27279,11 +27279,11 @@ var require_build = __commonJS({
             throw new Error(`Unknown type of encoding '${encoding}'`);
         }
       }
-      static FromBinary(text) {
-        const stringLength = text.length;
+      static FromBinary(text2) {
+        const stringLength = text2.length;
         const resultView = new Uint8Array(stringLength);
         for (let i = 0; i < stringLength; i++) {
-          resultView[i] = text.charCodeAt(i);
+          resultView[i] = text2.charCodeAt(i);
         }
         return resultView.buffer;
       }
@@ -27329,8 +27329,8 @@ var require_build = __commonJS({
       static ToUtf16String(buffer, littleEndian = false) {
         return Utf16Converter.toString(buffer, littleEndian);
       }
-      static FromUtf16String(text, littleEndian = false) {
-        return Utf16Converter.fromString(text, littleEndian);
+      static FromUtf16String(text2, littleEndian = false) {
+        return Utf16Converter.fromString(text2, littleEndian);
       }
       static Base64Padding(base64) {
         const padCount = 4 - base64.length % 4;
@@ -31512,7 +31512,7 @@ var require_sequence = __commonJS({
     exports2.indexOf = indexOf;
     exports2.lastIndexOf = lastIndexOf;
     exports2.includes = includes;
-    exports2.startsWith = startsWith;
+    exports2.startsWith = startsWith2;
     exports2.endsWith = endsWith;
     exports2.slice = slice;
     exports2.tail = tail;
@@ -31549,15 +31549,15 @@ var require_sequence = __commonJS({
       }
       return normalized;
     }
-    function encodeAscii(text) {
-      const bytes = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) {
-        bytes[i] = text.charCodeAt(i) & 255;
+    function encodeAscii(text2) {
+      const bytes = new Uint8Array(text2.length);
+      for (let i = 0; i < text2.length; i++) {
+        bytes[i] = text2.charCodeAt(i) & 255;
       }
       return bytes;
     }
-    function encodeUtf8(text) {
-      return new TextEncoder().encode(text);
+    function encodeUtf8(text2) {
+      return new TextEncoder().encode(text2);
     }
     function toPatternBytes(pattern, options) {
       if (typeof pattern === "string") {
@@ -31612,7 +31612,7 @@ var require_sequence = __commonJS({
     function includes(data, pattern, options) {
       return indexOf(data, pattern, options) !== -1;
     }
-    function startsWith(data, pattern, options) {
+    function startsWith2(data, pattern, options) {
       const bytes = (0, buffer_source_js_1.toUint8Array)(data);
       const needle = toPatternBytes(pattern, options);
       if (needle.byteLength > bytes.byteLength) {
@@ -31763,7 +31763,7 @@ var require_binary2 = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.binary = void 0;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     exports2.is = is;
     var index_js_1 = require_bytes();
     function encode(data) {
@@ -31774,17 +31774,17 @@ var require_binary2 = __commonJS({
       }
       return result;
     }
-    function decode(text) {
-      const result = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) {
-        result[i] = text.charCodeAt(i) & 255;
+    function decode2(text2) {
+      const result = new Uint8Array(text2.length);
+      for (let i = 0; i < text2.length; i++) {
+        result[i] = text2.charCodeAt(i) & 255;
       }
       return result;
     }
-    function is(text) {
-      return typeof text === "string";
+    function is(text2) {
+      return typeof text2 === "string";
     }
-    exports2.binary = { encode, decode, is };
+    exports2.binary = { encode, decode: decode2, is };
   }
 });
 
@@ -31797,7 +31797,7 @@ var require_hex = __commonJS({
     exports2.normalize = normalize2;
     exports2.is = is;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     exports2.parse = parse4;
     exports2.format = format;
     var index_js_1 = require_bytes();
@@ -31817,31 +31817,31 @@ var require_hex = __commonJS({
         throw new TypeError("Hex separators must be non-empty strings");
       }
     }
-    function matchSeparator(text, index, separators) {
+    function matchSeparator(text2, index, separators) {
       for (const separator of separators) {
-        if (text.startsWith(separator, index)) {
+        if (text2.startsWith(separator, index)) {
           return separator;
         }
       }
       return void 0;
     }
-    function detectCase(text) {
-      const hasUpper = /[A-F]/.test(text);
-      const hasLower = /[a-f]/.test(text);
+    function detectCase(text2) {
+      const hasUpper = /[A-F]/.test(text2);
+      const hasLower = /[a-f]/.test(text2);
       return hasUpper && !hasLower ? "upper" : "lower";
     }
-    function detectLineSeparator(text) {
-      const match = /\r\n|\n/.exec(text);
+    function detectLineSeparator(text2) {
+      const match = /\r\n|\n/.exec(text2);
       if (!match) {
         return void 0;
       }
       return match[0] === "\r\n" ? "\r\n" : "\n";
     }
-    function compactForDetection(text) {
-      return text.replace(/[^0-9a-f]/gi, "");
+    function compactForDetection(text2) {
+      return text2.replace(/[^0-9a-f]/gi, "");
     }
-    function detectGroup(text) {
-      const segments = text.match(/[0-9A-Fa-f]+|[^0-9A-Fa-f]+/g) ?? [];
+    function detectGroup(text2) {
+      const segments = text2.match(/[0-9A-Fa-f]+|[^0-9A-Fa-f]+/g) ?? [];
       if (segments.length < 3) {
         return void 0;
       }
@@ -31869,8 +31869,8 @@ var require_hex = __commonJS({
         separator
       };
     }
-    function detectFormat(text) {
-      const trimmed2 = text.trim();
+    function detectFormat(text2) {
+      const trimmed2 = text2.trim();
       const prefix = /^0x/i.test(trimmed2) ? "0x" : "";
       const body = prefix ? trimmed2.slice(2) : trimmed2;
       const lineSeparator = detectLineSeparator(body);
@@ -31895,13 +31895,13 @@ var require_hex = __commonJS({
       }
       return format2;
     }
-    function normalizeText(text, options) {
+    function normalizeText(text2, options) {
       const allowPrefix = options.allowPrefix ?? true;
       const separators = [...resolveSeparators(options)].sort((left, right) => right.length - left.length);
       for (const separator of separators) {
         validateSeparator(separator);
       }
-      let working = text.trim();
+      let working = text2.trim();
       if (/^0x/i.test(working)) {
         if (!allowPrefix) {
           throw new TypeError("Hexadecimal text must not include a 0x prefix");
@@ -31952,15 +31952,15 @@ var require_hex = __commonJS({
       }
       return chunks.join(group2.separator);
     }
-    function normalize2(text, options = {}) {
-      return normalizeText(text, options);
+    function normalize2(text2, options = {}) {
+      return normalizeText(text2, options);
     }
-    function is(text, options = {}) {
-      if (typeof text !== "string") {
+    function is(text2, options = {}) {
+      if (typeof text2 !== "string") {
         return false;
       }
       try {
-        normalize2(text, options);
+        normalize2(text2, options);
         return true;
       } catch {
         return false;
@@ -31970,8 +31970,8 @@ var require_hex = __commonJS({
       const bytes = (0, index_js_1.toUint8Array)(data);
       const casing = options.case ?? "lower";
       const pairs = Array.from(bytes, (byte) => {
-        const text = byte.toString(16).padStart(2, "0");
-        return casing === "upper" ? text.toUpperCase() : text;
+        const text2 = byte.toString(16).padStart(2, "0");
+        return casing === "upper" ? text2.toUpperCase() : text2;
       });
       let body = "";
       if (options.line) {
@@ -31990,19 +31990,19 @@ var require_hex = __commonJS({
       }
       return `${options.prefix ?? ""}${body}`;
     }
-    function decode(text, options = {}) {
-      const normalized = normalize2(text, options);
+    function decode2(text2, options = {}) {
+      const normalized = normalize2(text2, options);
       const result = new Uint8Array(normalized.length / 2);
       for (let i = 0; i < normalized.length; i += 2) {
         result[i / 2] = Number.parseInt(normalized.slice(i, i + 2), 16);
       }
       return result;
     }
-    function parse4(text, options = {}) {
-      const normalized = normalize2(text, options);
+    function parse4(text2, options = {}) {
+      const normalized = normalize2(text2, options);
       return {
-        bytes: decode(normalized),
-        format: detectFormat(text),
+        bytes: decode2(normalized),
+        format: detectFormat(text2),
         normalized
       };
     }
@@ -32017,7 +32017,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse: parse4 };
+    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize2, parse: parse4 };
   }
 });
 
@@ -32028,15 +32028,15 @@ var require_utf8 = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.utf8 = void 0;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     var index_js_1 = require_bytes();
-    function encode(text) {
-      return new TextEncoder().encode(text);
+    function encode(text2) {
+      return new TextEncoder().encode(text2);
     }
-    function decode(data) {
+    function decode2(data) {
       return new TextDecoder("utf-8", { fatal: false }).decode((0, index_js_1.toUint8Array)(data));
     }
-    exports2.utf8 = { encode, decode };
+    exports2.utf8 = { encode, decode: decode2 };
   }
 });
 
@@ -32047,17 +32047,17 @@ var require_utf16 = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.utf16 = void 0;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     var index_js_1 = require_bytes();
-    function encode(text, options = {}) {
-      const result = new ArrayBuffer(text.length * 2);
+    function encode(text2, options = {}) {
+      const result = new ArrayBuffer(text2.length * 2);
       const view = new DataView(result);
-      for (let i = 0; i < text.length; i++) {
-        view.setUint16(i * 2, text.charCodeAt(i), options.littleEndian ?? false);
+      for (let i = 0; i < text2.length; i++) {
+        view.setUint16(i * 2, text2.charCodeAt(i), options.littleEndian ?? false);
       }
       return new Uint8Array(result);
     }
-    function decode(data, options = {}) {
+    function decode2(data, options = {}) {
       const buffer = (0, index_js_1.toArrayBuffer)(data);
       const view = new DataView(buffer);
       let result = "";
@@ -32066,7 +32066,7 @@ var require_utf16 = __commonJS({
       }
       return result;
     }
-    exports2.utf16 = { encode, decode };
+    exports2.utf16 = { encode, decode: decode2 };
   }
 });
 
@@ -32080,25 +32080,25 @@ var require_base64 = __commonJS({
     exports2.pad = pad;
     exports2.is = is;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     var index_js_1 = require_bytes();
     var binary_js_1 = require_binary2();
     var BASE64_REGEX = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
     function nodeBuffer() {
       return globalThis.Buffer;
     }
-    function normalize2(text) {
-      return text.replace(/[\n\r\t ]/g, "");
+    function normalize2(text2) {
+      return text2.replace(/[\n\r\t ]/g, "");
     }
-    function pad(text) {
-      const remainder = text.length % 4;
-      return remainder ? text + "=".repeat(4 - remainder) : text;
+    function pad(text2) {
+      const remainder = text2.length % 4;
+      return remainder ? text2 + "=".repeat(4 - remainder) : text2;
     }
-    function is(text) {
-      if (typeof text !== "string") {
+    function is(text2) {
+      if (typeof text2 !== "string") {
         return false;
       }
-      const normalized = normalize2(text);
+      const normalized = normalize2(text2);
       return normalized === "" || BASE64_REGEX.test(normalized);
     }
     function encode(data, _options) {
@@ -32109,8 +32109,8 @@ var require_base64 = __commonJS({
       }
       return btoa((0, binary_js_1.encode)(bytes));
     }
-    function decode(text, _options) {
-      const normalized = normalize2(text);
+    function decode2(text2, _options) {
+      const normalized = normalize2(text2);
       if (!is(normalized)) {
         throw new TypeError("Input is not valid Base64 text");
       }
@@ -32120,7 +32120,7 @@ var require_base64 = __commonJS({
       }
       return (0, binary_js_1.decode)(atob(normalized));
     }
-    exports2.base64 = { encode, decode, is, normalize: normalize2, pad };
+    exports2.base64 = { encode, decode: decode2, is, normalize: normalize2, pad };
   }
 });
 
@@ -32133,26 +32133,26 @@ var require_base64url = __commonJS({
     exports2.normalize = normalize2;
     exports2.is = is;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     var base64_js_1 = require_base64();
     var BASE64URL_REGEX = /^[A-Za-z0-9_-]*$/;
-    function normalize2(text) {
-      return text.replace(/[\n\r\t ]/g, "");
+    function normalize2(text2) {
+      return text2.replace(/[\n\r\t ]/g, "");
     }
-    function is(text) {
-      return typeof text === "string" && BASE64URL_REGEX.test(normalize2(text));
+    function is(text2) {
+      return typeof text2 === "string" && BASE64URL_REGEX.test(normalize2(text2));
     }
     function encode(data, _options) {
       return base64_js_1.base64.encode(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/g, "");
     }
-    function decode(text, _options) {
-      const normalized = normalize2(text);
+    function decode2(text2, _options) {
+      const normalized = normalize2(text2);
       if (!is(normalized)) {
         throw new TypeError("Input is not valid Base64Url text");
       }
       return base64_js_1.base64.decode(base64_js_1.base64.pad(normalized.replace(/-/g, "+").replace(/_/g, "/")));
     }
-    exports2.base64url = { encode, decode, is, normalize: normalize2 };
+    exports2.base64url = { encode, decode: decode2, is, normalize: normalize2 };
   }
 });
 
@@ -32180,7 +32180,7 @@ var require_pem = __commonJS({
     exports2.pemConverter = exports2.pem = void 0;
     exports2.encode = encode;
     exports2.encodeMany = encodeMany;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
@@ -32194,10 +32194,10 @@ var require_pem = __commonJS({
         throw new TypeError(`Invalid PEM label '${label}'`);
       }
     }
-    function wrap(text, lineLength) {
+    function wrap(text2, lineLength) {
       const result = [];
-      for (let i = 0; i < text.length; i += lineLength) {
-        result.push(text.slice(i, i + lineLength));
+      for (let i = 0; i < text2.length; i += lineLength) {
+        result.push(text2.slice(i, i + lineLength));
       }
       return result;
     }
@@ -32220,15 +32220,15 @@ var require_pem = __commonJS({
         base64Text: lines.slice(index).join("")
       };
     }
-    function detectNewline(text) {
-      return /\r\n/.test(text) ? "\r\n" : "\n";
+    function detectNewline(text2) {
+      return /\r\n/.test(text2) ? "\r\n" : "\n";
     }
-    function collectBlocks(text, options = {}) {
+    function collectBlocks(text2, options = {}) {
       const blocks = [];
       const requestedLabel = options.label;
       let match;
       PEM_BLOCK_REGEX.lastIndex = 0;
-      while (match = PEM_BLOCK_REGEX.exec(text)) {
+      while (match = PEM_BLOCK_REGEX.exec(text2)) {
         const label = match[1].trim();
         if (requestedLabel && label !== requestedLabel) {
           continue;
@@ -32269,21 +32269,21 @@ var require_pem = __commonJS({
     function encodeMany(blocks, options = {}) {
       return blocks.map((block) => encode(block.label, block.data, { ...options, headers: block.headers ?? options.headers })).join("");
     }
-    function decode(text, options = {}) {
-      return collectBlocks(text, options).map(({ lineLength: _lineLength, newline: _newline, ...block }) => block);
+    function decode2(text2, options = {}) {
+      return collectBlocks(text2, options).map(({ lineLength: _lineLength, newline: _newline, ...block }) => block);
     }
-    function find(text, label) {
-      return decode(text, { label })[0];
+    function find(text2, label) {
+      return decode2(text2, { label })[0];
     }
-    function findAll(text, label) {
-      return decode(text, { label });
+    function findAll(text2, label) {
+      return decode2(text2, { label });
     }
-    function decodeFirst(text, label) {
-      const [block] = decode(text, { label, strict: true });
+    function decodeFirst(text2, label) {
+      const [block] = decode2(text2, { label, strict: true });
       return block.data;
     }
-    function parse4(text, options = {}) {
-      const [block] = collectBlocks(text, { ...options, strict: true });
+    function parse4(text2, options = {}) {
+      const [block] = collectBlocks(text2, { ...options, strict: true });
       const format2 = {
         label: block.label,
         headers: block.headers,
@@ -32299,7 +32299,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse4 };
+    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse4 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -32308,9 +32308,9 @@ var require_pem = __commonJS({
         }
         return encode(options.label, data, options);
       },
-      decode: (text, options) => decodeFirst(text, options?.label),
+      decode: (text2, options) => decodeFirst(text2, options?.label),
       format,
-      is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
+      is: (text2) => typeof text2 === "string" && /-----BEGIN [^-]+-----/.test(text2),
       parse: parse4
     };
   }
@@ -32381,19 +32381,19 @@ var require_registry = __commonJS({
       }
       return method;
     }
-    function detectConfidence(name, text, converter) {
+    function detectConfidence(name, text2, converter) {
       const normalizedName = keyOf(converter.name || name);
-      const trimmed2 = text.trim();
+      const trimmed2 = text2.trim();
       if (!trimmed2) {
         return 0;
       }
       let accepted = false;
       if (converter.is) {
-        accepted = converter.is(text);
+        accepted = converter.is(text2);
       }
       let decodable = false;
       try {
-        converter.decode(text);
+        converter.decode(text2);
         decodable = true;
       } catch {
         decodable = false;
@@ -32403,7 +32403,7 @@ var require_registry = __commonJS({
       }
       switch (normalizedName) {
         case "pem":
-          return /-----BEGIN [^-]+-----/.test(text) ? 1 : 0;
+          return /-----BEGIN [^-]+-----/.test(text2) ? 1 : 0;
         case "hex": {
           const compact = trimmed2.replace(/^0x/i, "").replace(/[\s:.-]/g, "");
           if (!compact || /[^0-9a-f]/i.test(compact) || compact.length % 2 !== 0) {
@@ -32492,38 +32492,38 @@ var require_registry = __commonJS({
         encode(name, data, options) {
           return this.get(name).encode(data, options);
         },
-        decode(name, text, options) {
-          return this.get(name).decode(text, options);
+        decode(name, text2, options) {
+          return this.get(name).decode(text2, options);
         },
-        tryDecode(name, text, options) {
+        tryDecode(name, text2, options) {
           try {
-            return { ok: true, bytes: this.decode(name, text, options) };
+            return { ok: true, bytes: this.decode(name, text2, options) };
           } catch (error2) {
             return { ok: false, error: toError(error2) };
           }
         },
-        normalize(name, text, options) {
+        normalize(name, text2, options) {
           const converter = this.get(name);
-          return requireCapability(converter, name, "normalize").call(converter, text, options);
+          return requireCapability(converter, name, "normalize").call(converter, text2, options);
         },
-        parse(name, text, options) {
+        parse(name, text2, options) {
           const converter = this.get(name);
-          return requireCapability(converter, name, "parse").call(converter, text, options);
+          return requireCapability(converter, name, "parse").call(converter, text2, options);
         },
         format(name, data, format) {
           const converter = this.get(name);
           return requireCapability(converter, name, "format").call(converter, data, format);
         },
-        transcode(text, options) {
-          const bytes = this.decode(options.from, text, options.fromOptions);
+        transcode(text2, options) {
+          const bytes = this.decode(options.from, text2, options.fromOptions);
           return this.encode(options.to, bytes, options.toOptions);
         },
-        detect(text, options = {}) {
+        detect(text2, options = {}) {
           const formatNames = options.formats?.length ? options.formats.map((name) => String(name)) : this.list().map((converter) => converter.name).filter((name) => !["binary", "utf8", "utf16be", "utf16le"].includes(keyOf(name)));
           const detections = /* @__PURE__ */ new Map();
           for (const requestedName of formatNames) {
             const converter = this.get(requestedName);
-            const confidence = detectConfidence(requestedName, text, converter);
+            const confidence = detectConfidence(requestedName, text2, converter);
             if (confidence <= 0) {
               continue;
             }
@@ -32593,22 +32593,22 @@ var require_defaults = __commonJS({
       name: "utf8",
       aliases: ["utf-8"],
       encode: (data) => index_js_1.utf8.decode(data),
-      decode: (text) => index_js_1.utf8.encode(text),
-      is: (text) => typeof text === "string"
+      decode: (text2) => index_js_1.utf8.encode(text2),
+      is: (text2) => typeof text2 === "string"
     };
     exports2.utf16beConverter = {
       name: "utf16be",
       aliases: ["utf16", "utf-16", "utf-16be"],
       encode: (data) => index_js_1.utf16.decode(data),
-      decode: (text) => index_js_1.utf16.encode(text),
-      is: (text) => typeof text === "string"
+      decode: (text2) => index_js_1.utf16.encode(text2),
+      is: (text2) => typeof text2 === "string"
     };
     exports2.utf16leConverter = {
       name: "utf16le",
       aliases: ["utf-16le", "ucs2", "usc2"],
       encode: (data) => index_js_1.utf16.decode(data, { littleEndian: true }),
-      decode: (text) => index_js_1.utf16.encode(text, { littleEndian: true }),
-      is: (text) => typeof text === "string"
+      decode: (text2) => index_js_1.utf16.encode(text2, { littleEndian: true }),
+      is: (text2) => typeof text2 === "string"
     };
     exports2.defaultConverters = [
       exports2.binaryConverter,
@@ -32636,33 +32636,33 @@ var require_convert = __commonJS({
     function encode(name, data, ...args) {
       return defaults_js_1.defaultConverterRegistry.encode(name, data, ...args);
     }
-    function decode(name, text, ...args) {
-      return defaults_js_1.defaultConverterRegistry.decode(name, text, ...args);
+    function decode2(name, text2, ...args) {
+      return defaults_js_1.defaultConverterRegistry.decode(name, text2, ...args);
     }
-    function tryDecode(name, text, ...args) {
-      return defaults_js_1.defaultConverterRegistry.tryDecode(name, text, ...args);
+    function tryDecode(name, text2, ...args) {
+      return defaults_js_1.defaultConverterRegistry.tryDecode(name, text2, ...args);
     }
-    function normalize2(name, text, ...args) {
-      return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
+    function normalize2(name, text2, ...args) {
+      return defaults_js_1.defaultConverterRegistry.normalize(name, text2, ...args);
     }
-    function parse4(name, text, ...args) {
-      return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
+    function parse4(name, text2, ...args) {
+      return defaults_js_1.defaultConverterRegistry.parse(name, text2, ...args);
     }
     function format(name, data, value) {
       return defaults_js_1.defaultConverterRegistry.format(name, data, value);
     }
-    function transcode(text, options) {
-      return defaults_js_1.defaultConverterRegistry.transcode(text, options);
+    function transcode(text2, options) {
+      return defaults_js_1.defaultConverterRegistry.transcode(text2, options);
     }
-    function detect(text, options) {
-      return defaults_js_1.defaultConverterRegistry.detect(text, options);
+    function detect(text2, options) {
+      return defaults_js_1.defaultConverterRegistry.detect(text2, options);
     }
     function normalizeEncodingName(encoding) {
       return encoding.toLowerCase();
     }
     exports2.convert = {
       encode,
-      decode,
+      decode: decode2,
       tryDecode,
       normalize: normalize2,
       parse: parse4,
@@ -32672,30 +32672,30 @@ var require_convert = __commonJS({
       to(format2, data, ...args) {
         return encode(format2, data, ...args);
       },
-      from(format2, text, ...args) {
-        return decode(format2, text, ...args);
+      from(format2, text2, ...args) {
+        return decode2(format2, text2, ...args);
       },
       toString(data, encoding = "utf8") {
         return encode(encoding, data);
       },
-      fromString(text, encoding = "utf8") {
+      fromString(text2, encoding = "utf8") {
         if (normalizeEncodingName(encoding) === "hex") {
-          return (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text, { allowOddLength: true }));
+          return (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text2, { allowOddLength: true }));
         }
-        return (0, index_js_1.toArrayBuffer)(decode(encoding, text));
+        return (0, index_js_1.toArrayBuffer)(decode2(encoding, text2));
       },
       toBase64: index_js_2.base64.encode,
-      fromBase64: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.base64.decode(text)),
+      fromBase64: (text2) => (0, index_js_1.toArrayBuffer)(index_js_2.base64.decode(text2)),
       toBase64Url: index_js_2.base64url.encode,
-      fromBase64Url: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.base64url.decode(text)),
+      fromBase64Url: (text2) => (0, index_js_1.toArrayBuffer)(index_js_2.base64url.decode(text2)),
       toHex: index_js_2.hex.encode,
-      fromHex: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text, { allowOddLength: true })),
+      fromHex: (text2) => (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text2, { allowOddLength: true })),
       toBinary: index_js_2.binary.encode,
-      fromBinary: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.binary.decode(text)),
+      fromBinary: (text2) => (0, index_js_1.toArrayBuffer)(index_js_2.binary.decode(text2)),
       toUtf8String: index_js_2.utf8.decode,
-      fromUtf8String: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.utf8.encode(text)),
+      fromUtf8String: (text2) => (0, index_js_1.toArrayBuffer)(index_js_2.utf8.encode(text2)),
       toUtf16String: (data, littleEndian = false) => index_js_2.utf16.decode(data, { littleEndian }),
-      fromUtf16String: (text, littleEndian = false) => (0, index_js_1.toArrayBuffer)(index_js_2.utf16.encode(text, { littleEndian })),
+      fromUtf16String: (text2, littleEndian = false) => (0, index_js_1.toArrayBuffer)(index_js_2.utf16.encode(text2, { littleEndian })),
       isHex: index_js_2.hex.is,
       isBase64: index_js_2.base64.is,
       isBase64Url: index_js_2.base64url.is,
@@ -32835,14 +32835,14 @@ var require_convert2 = __commonJS({
       static ToBase64Url(data) {
         return index_js_1.convert.toBase64Url(data);
       }
-      static FromUtf8String(text, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
-        return index_js_1.convert.fromString(text, normalizeTextEncoding(encoding));
+      static FromUtf8String(text2, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
+        return index_js_1.convert.fromString(text2, normalizeTextEncoding(encoding));
       }
       static ToUtf8String(buffer, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
         return index_js_1.convert.toString(buffer, normalizeTextEncoding(encoding));
       }
-      static FromBinary(text) {
-        return index_js_1.convert.fromBinary(text);
+      static FromBinary(text2) {
+        return index_js_1.convert.fromBinary(text2);
       }
       static ToBinary(buffer) {
         return index_js_1.convert.toBinary(buffer);
@@ -32856,8 +32856,8 @@ var require_convert2 = __commonJS({
       static ToUtf16String(buffer, littleEndian = false) {
         return index_js_1.convert.toUtf16String(buffer, littleEndian);
       }
-      static FromUtf16String(text, littleEndian = false) {
-        return index_js_1.convert.fromUtf16String(text, littleEndian);
+      static FromUtf16String(text2, littleEndian = false) {
+        return index_js_1.convert.fromUtf16String(text2, littleEndian);
       }
       static Base64Padding(base64) {
         const padCount = 4 - base64.length % 4;
@@ -34205,8 +34205,8 @@ var require_ip_converter = __commonJS({
         }
         return ip;
       }
-      static parseCIDR(text) {
-        const [addr, prefixStr] = text.split("/");
+      static parseCIDR(text2) {
+        const [addr, prefixStr] = text2.split("/");
         const prefix = parseInt(prefixStr, 10);
         if (this.isIPv4(addr)) {
           if (prefix < 0 || prefix > 32) {
@@ -34259,9 +34259,9 @@ var require_ip_converter = __commonJS({
         }
         return this.decodeIP(encoding_1.hex.encode(buf));
       }
-      static fromString(text) {
-        if (text.includes("/")) {
-          const [addr, prefix] = this.parseCIDR(text);
+      static fromString(text2) {
+        if (text2.includes("/")) {
+          const [addr, prefix] = this.parseCIDR(text2);
           const maskBytes = new Uint8Array(addr.length);
           let bitsLeft = prefix;
           for (let i = 0; i < maskBytes.length; i++) {
@@ -34278,7 +34278,7 @@ var require_ip_converter = __commonJS({
           out.set(maskBytes, addr.length);
           return out.buffer;
         }
-        const bytes = this.isIPv4(text) ? this.parseIPv4(text) : this.parseIPv6(text);
+        const bytes = this.isIPv4(text2) ? this.parseIPv4(text2) : this.parseIPv6(text2);
         return new Uint8Array(bytes).buffer;
       }
     };
@@ -42451,7 +42451,7 @@ var require_util10 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
     var { Transform: Transform4 } = require("node:stream");
-    var zlib2 = require("node:zlib");
+    var zlib3 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants8();
     var { getGlobalOrigin } = require_global3();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url2();
@@ -43151,7 +43151,7 @@ var require_util10 = __commonJS({
             callback();
             return;
           }
-          this._inflateStream = (chunk[0] & 15) === 8 ? zlib2.createInflate(this.#zlibOptions) : zlib2.createInflateRaw(this.#zlibOptions);
+          this._inflateStream = (chunk[0] & 15) === 8 ? zlib3.createInflate(this.#zlibOptions) : zlib3.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
           this._inflateStream.on("error", (err2) => this.destroy(err2));
@@ -51895,7 +51895,7 @@ var require_fetch2 = __commonJS({
     } = require_response2();
     var { HeadersList } = require_headers2();
     var { Request, cloneRequest } = require_request4();
-    var zlib2 = require("node:zlib");
+    var zlib3 = require("node:zlib");
     var {
       bytesMatch,
       makePolicyContainer,
@@ -52857,23 +52857,23 @@ var require_fetch2 = __commonJS({
                 for (let i = codings.length - 1; i >= 0; --i) {
                   const coding = codings[i].trim();
                   if (coding === "x-gzip" || coding === "gzip") {
-                    decoders.push(zlib2.createGunzip({
+                    decoders.push(zlib3.createGunzip({
                       // Be less strict when decoding compressed responses, since sometimes
                       // servers send slightly invalid responses that are still accepted
                       // by common browsers.
                       // Always using Z_SYNC_FLUSH is what cURL does.
-                      flush: zlib2.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
+                      flush: zlib3.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib3.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "deflate") {
                     decoders.push(createInflate({
-                      flush: zlib2.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
+                      flush: zlib3.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib3.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "br") {
-                    decoders.push(zlib2.createBrotliDecompress({
-                      flush: zlib2.constants.BROTLI_OPERATION_FLUSH,
-                      finishFlush: zlib2.constants.BROTLI_OPERATION_FLUSH
+                    decoders.push(zlib3.createBrotliDecompress({
+                      flush: zlib3.constants.BROTLI_OPERATION_FLUSH,
+                      finishFlush: zlib3.constants.BROTLI_OPERATION_FLUSH
                     }));
                   } else {
                     decoders.length = 0;
@@ -53443,7 +53443,7 @@ var require_util12 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes, encoding);
+          return decode2(bytes, encoding);
         }
         case "ArrayBuffer": {
           const sequence = combineByteSequences(bytes);
@@ -53460,7 +53460,7 @@ var require_util12 = __commonJS({
         }
       }
     }
-    function decode(ioQueue, encoding) {
+    function decode2(ioQueue, encoding) {
       const bytes = combineByteSequences(ioQueue);
       const BOMEncoding = BOMSniffing(bytes);
       let slice = 0;
@@ -58512,8 +58512,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
+  addRaw(text2, addEOL = false) {
+    this._buffer += text2;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -58609,10 +58609,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text, level) {
+  addHeading(text2, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
+    const element = this.wrap(allowedTag, text2);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -58641,9 +58641,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text, cite) {
+  addQuote(text2, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
+    const element = this.wrap("blockquote", text2, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -58654,8 +58654,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
+  addLink(text2, href) {
+    const element = this.wrap("a", text2, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -58828,8 +58828,8 @@ var secretPatterns = [
   // the query of any URL: presigned storage URLs carry their signature there (X-Amz-Signature…)
   /(\bhttps?:\/\/[^\s?#"'<>]*\?)[^\s#"'<>]+?(?=[:.,;)]*(?:[\s#"'<>]|$))/gi
 ];
-function redactText(text) {
-  return secretPatterns.reduce((acc, re) => acc.replace(re, "$1***"), text);
+function redactText(text2) {
+  return secretPatterns.reduce((acc, re) => acc.replace(re, "$1***"), text2);
 }
 
 // packages/common/src/exec.ts
@@ -58861,9 +58861,9 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => 
   const out = { stdout: "", stderr: "" };
   const pending = { stdout: "", stderr: "" };
   const take = (stream) => (chunk) => {
-    const text = chunk.toString("utf8");
-    if (out[stream].length < maxCaptured) out[stream] += text;
-    const parts = (pending[stream] + text).split(/\r?\n/);
+    const text2 = chunk.toString("utf8");
+    if (out[stream].length < maxCaptured) out[stream] += text2;
+    const parts = (pending[stream] + text2).split(/\r?\n/);
     pending[stream] = parts.pop() ?? "";
     for (const line of parts) emit(line, stream);
   };
@@ -58953,11 +58953,11 @@ function markdownText(s) {
 function markdownCode(s, options = {}) {
   if (s === "") return "";
   const shown = visibleControls(s);
-  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const text2 = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text2.match(/`+/g) ?? []).map((r) => r.length));
   const fence = "`".repeat(longest + 1);
-  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
-  return `${fence}${pad}${text}${pad}${fence}`;
+  const pad = text2.startsWith("`") || text2.endsWith("`") || /^ .* $/.test(text2) ? " " : "";
+  return `${fence}${pad}${text2}${pad}${fence}`;
 }
 
 // packages/oci/src/reference/digest.ts
@@ -59165,9 +59165,9 @@ var RegistryError = class extends UserError {
 function isRegistryError(e) {
   return e instanceof RegistryError;
 }
-function parseErrorBody(text) {
+function parseErrorBody(text2) {
   try {
-    const parsed2 = JSON.parse(text);
+    const parsed2 = JSON.parse(text2);
     const errors = Array.isArray(parsed2.errors) ? parsed2.errors : [];
     return {
       codes: errors.map((e) => typeof e.code === "string" ? e.code : "").filter(Boolean),
@@ -59741,7 +59741,7 @@ function plainGet(url, headers, options = {}) {
       body.push(null);
       socket.destroy();
     };
-    const fail3 = (e) => {
+    const fail5 = (e) => {
       clearTimeout(deadline);
       if (finished) return;
       finished = true;
@@ -59785,7 +59785,7 @@ function plainGet(url, headers, options = {}) {
           advance();
         }
       } catch (e) {
-        fail3(e);
+        fail5(e);
         return false;
       }
       return !paused;
@@ -59798,7 +59798,7 @@ function plainGet(url, headers, options = {}) {
     });
     socket.setNoDelay(true);
     const deadline = setTimeout(
-      () => fail3(
+      () => fail5(
         networkError(
           `${url.host} sent no answer within ${deadlineMs / 1e3} s of the request`,
           "ETIMEDOUT"
@@ -59809,10 +59809,10 @@ function plainGet(url, headers, options = {}) {
     deadline.unref();
     socket.setTimeout(
       timeoutMs,
-      () => fail3(networkError(`no data from ${url.host} for ${timeoutMs / 1e3} s`, "ETIMEDOUT"))
+      () => fail5(networkError(`no data from ${url.host} for ${timeoutMs / 1e3} s`, "ETIMEDOUT"))
     );
     socket.on("connect", () => socket.write(lines.join("\r\n")));
-    socket.on("error", (e) => fail3(e));
+    socket.on("error", (e) => fail5(e));
     socket.on("close", () => {
       if (finished) return;
       if (decoder?.framing === "close") {
@@ -59820,7 +59820,7 @@ function plainGet(url, headers, options = {}) {
         return;
       }
       const what = head2 ? `after ${received + (dataEnd - bodyStart)} bytes of the body${typeof decoder?.framing === "number" ? ` (of ${decoder.framing})` : ""}` : "before the response head";
-      fail3(networkError(`${url.host} closed the connection ${what}`, "ECONNRESET"));
+      fail5(networkError(`${url.host} closed the connection ${what}`, "ECONNRESET"));
     });
   });
 }
@@ -60257,19 +60257,19 @@ var import_node_url3 = require("node:url");
 var tokenChar = /[\w!#$%&'*+.^`|~-]/;
 function parseChallenges(header2) {
   if (!header2) return [];
-  const text = typeof header2 === "string" ? header2 : header2.join(", ");
+  const text2 = typeof header2 === "string" ? header2 : header2.join(", ");
   const challenges = [];
   let i = 0;
   const skipSpace = () => {
-    while (i < text.length && /[\s,]/.test(text[i] ?? "")) i++;
+    while (i < text2.length && /[\s,]/.test(text2[i] ?? "")) i++;
   };
   const readToken = () => {
     const start = i;
-    while (i < text.length && tokenChar.test(text[i] ?? "")) i++;
-    return text.slice(start, i);
+    while (i < text2.length && tokenChar.test(text2[i] ?? "")) i++;
+    return text2.slice(start, i);
   };
   let current;
-  while (i < text.length) {
+  while (i < text2.length) {
     skipSpace();
     const token = readToken();
     if (!token) {
@@ -60277,27 +60277,27 @@ function parseChallenges(header2) {
       continue;
     }
     let j = i;
-    while (j < text.length && text[j] === " ") j++;
-    if (text[j] !== "=") {
+    while (j < text2.length && text2[j] === " ") j++;
+    if (text2[j] !== "=") {
       current = { scheme: token.toLowerCase(), params: {} };
       challenges.push(current);
       continue;
     }
     i = j + 1;
-    while (i < text.length && text[i] === " ") i++;
+    while (i < text2.length && text2[i] === " ") i++;
     let value = "";
-    if (text[i] === '"') {
+    if (text2[i] === '"') {
       i++;
-      while (i < text.length && text[i] !== '"') {
-        if (text[i] === "\\" && i + 1 < text.length) i++;
-        value += text[i];
+      while (i < text2.length && text2[i] !== '"') {
+        if (text2[i] === "\\" && i + 1 < text2.length) i++;
+        value += text2[i];
         i++;
       }
       i++;
     } else {
       const start = i;
-      while (i < text.length && text[i] !== "," && !/\s/.test(text[i] ?? "")) i++;
-      value = text.slice(start, i);
+      while (i < text2.length && text2[i] !== "," && !/\s/.test(text2[i] ?? "")) i++;
+      value = text2.slice(start, i);
     }
     if (current) current.params[token.toLowerCase()] = value;
   }
@@ -60324,15 +60324,15 @@ function normalizeConfigKey(key) {
   return host.toLowerCase();
 }
 async function readConfigFile(path2) {
-  let text;
+  let text2;
   try {
-    text = await (0, import_promises2.readFile)(path2, "utf8");
+    text2 = await (0, import_promises2.readFile)(path2, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw new UserError(`cannot read the docker config ${path2}: ${e.message}`);
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text2);
   } catch {
     throw new UserError(
       `the docker config ${path2} is not valid JSON: fix or remove it, then retry`
@@ -60483,13 +60483,13 @@ var TokenCache = class {
     );
     const agent = insecure ? this.options.agents.insecure : this.options.agents.verifying;
     let res;
-    let text;
+    let text2;
     try {
       res = await send(agent, method, url.toString(), headers, body, {
         deadlineMs: this.options.timeouts.requestMs,
         idleMs: this.options.timeouts.requestMs
       });
-      text = (await readBytes(res, {
+      text2 = (await readBytes(res, {
         limit: maxTokenBytes,
         what: "a token response",
         deadlineMs: this.options.timeouts.requestMs
@@ -60510,7 +60510,7 @@ var TokenCache = class {
     if (res.status === 401 || res.status === 403) {
       throw new RegistryError(
         credentials ? `${this.registry} rejected the credentials for '${credentials.username}' (${res.status}): check the username and password or token, or run 'docker login ${this.registry}' again` : `${this.registry} refused an anonymous token (${res.status}): log in first ('docker login ${this.registry}') or pass a username and password`,
-        { method, url: url.toString(), status: res.status, codes: parseErrorBody(text).codes }
+        { method, url: url.toString(), status: res.status, codes: parseErrorBody(text2).codes }
       );
     }
     if (res.status !== 200) {
@@ -60518,13 +60518,13 @@ var TokenCache = class {
         method,
         url: url.toString(),
         status: res.status,
-        codes: parseErrorBody(text).codes,
+        codes: parseErrorBody(text2).codes,
         temporary: isTemporaryStatus(res.status)
       });
     }
     let parsed2;
     try {
-      parsed2 = JSON.parse(text);
+      parsed2 = JSON.parse(text2);
     } catch {
       throw new RegistryError(
         `the token service of ${this.registry} sent something other than JSON`,
@@ -60893,8 +60893,8 @@ var RegistryTransport = class {
     }
   }
   async failure(req, session, res) {
-    const text = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
-    const { codes, messages } = parseErrorBody(text);
+    const text2 = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
+    const { codes, messages } = parseErrorBody(text2);
     const status = res.status;
     const said = messages.length ? `: ${messages.join("; ")}` : "";
     const tag = `${status}${codes.length ? ` ${codes.join(",")}` : ""}`;
@@ -61778,6 +61778,42 @@ var cct = function(bufs, ol) {
   }
   return buf;
 };
+function decompress(dat, buf) {
+  var bufs = [], nb = +!buf;
+  var bt = 0, ol = 0;
+  for (; dat.length; ) {
+    var st = rzfh(dat, nb || buf);
+    if (typeof st == "object") {
+      if (nb) {
+        buf = null;
+        if (st.w.length == st.u) {
+          bufs.push(buf = st.w);
+          ol += st.u;
+        }
+      } else {
+        bufs.push(buf);
+        st.e = 0;
+      }
+      for (; !st.l; ) {
+        var blk = rzb(dat, st, buf);
+        if (!blk)
+          err(5);
+        if (buf)
+          st.e = st.y;
+        else {
+          bufs.push(blk);
+          ol += blk.length;
+          cpw(st.w, 0, blk.length);
+          st.w.set(blk, st.w.length - blk.length);
+        }
+      }
+      bt = st.b + st.c * 4;
+    } else
+      bt = st;
+    dat = dat.subarray(bt);
+  }
+  return cct(bufs, ol);
+}
 var Decompress = /* @__PURE__ */ (function() {
   function Decompress2(ondata) {
     this.ondata = ondata;
@@ -62004,12 +62040,12 @@ function readNumber(b, offset, length, field) {
     if (!Number.isSafeInteger(value)) throw new TarFieldError(`${field} too large (base-256)`);
     return value;
   }
-  const text = b.toString("latin1", offset, offset + length).replace(/[\0 ]+$/g, "").trim();
-  if (!text) return 0;
-  if (!/^[0-7]+$/.test(text)) {
-    throw new TarFieldError(`${field} ${JSON.stringify(text.slice(0, 16))} is not octal`);
+  const text2 = b.toString("latin1", offset, offset + length).replace(/[\0 ]+$/g, "").trim();
+  if (!text2) return 0;
+  if (!/^[0-7]+$/.test(text2)) {
+    throw new TarFieldError(`${field} ${JSON.stringify(text2.slice(0, 16))} is not octal`);
   }
-  return parseInt(text, 8);
+  return parseInt(text2, 8);
 }
 function paxNumber(value, field, fraction = false) {
   const m = (fraction ? /^(\d{1,16})(?:\.\d*)?$/ : /^(\d{1,16})$/).exec(value);
@@ -62262,12 +62298,12 @@ async function inflateLimit(dir, env) {
   }
   return { limit, why };
 }
-function byteCap(limit, fail3) {
+function byteCap(limit, fail5) {
   let total = 0;
   return new import_node_stream7.Transform({
     transform(chunk, _enc, cb) {
       total += chunk.length;
-      if (total > limit) cb(fail3());
+      if (total > limit) cb(fail5());
       else cb(null, chunk);
     }
   });
@@ -63229,17 +63265,17 @@ var ttlShMaxSeconds = 24 * 60 * 60;
 // packages/talos/src/extension-rules/talos-version.ts
 var digits = /^[0-9]+$/;
 var identifier = /^[0-9A-Za-z-]+$/;
-function numberPart(what, text) {
-  if (!digits.test(text)) return `invalid character(s) in ${what} number '${text}'`;
-  if (text.length > 1 && text.startsWith("0")) {
-    return `${what} number must not have leading zeros: '${text}'`;
+function numberPart(what, text2) {
+  if (!digits.test(text2)) return `invalid character(s) in ${what} number '${text2}'`;
+  if (text2.length > 1 && text2.startsWith("0")) {
+    return `${what} number must not have leading zeros: '${text2}'`;
   }
-  return Number(text);
+  return Number(text2);
 }
-function parseStrictVersion(text) {
-  if (text === "") return { ok: false, error: "empty version" };
-  const parts = text.split(".");
-  if (parts.length < 3) return { ok: false, error: `'${text}' has no MAJOR.MINOR.PATCH` };
+function parseStrictVersion(text2) {
+  if (text2 === "") return { ok: false, error: "empty version" };
+  const parts = text2.split(".");
+  if (parts.length < 3) return { ok: false, error: `'${text2}' has no MAJOR.MINOR.PATCH` };
   const [majorText = "", minorText = ""] = parts;
   let rest = parts.slice(2).join(".");
   let build = [];
@@ -63258,25 +63294,25 @@ function parseStrictVersion(text) {
   const minor = numberPart("minor", minorText);
   const patch = numberPart("patch", rest);
   for (const n of [major, minor, patch]) {
-    if (typeof n === "string") return { ok: false, error: `'${text}': ${n}` };
+    if (typeof n === "string") return { ok: false, error: `'${text2}': ${n}` };
   }
   for (const p of prerelease2) {
-    if (!identifier.test(p)) return { ok: false, error: `'${text}': invalid prerelease '${p}'` };
+    if (!identifier.test(p)) return { ok: false, error: `'${text2}': invalid prerelease '${p}'` };
     if (digits.test(p) && p.length > 1 && p.startsWith("0")) {
-      return { ok: false, error: `'${text}': numeric prerelease '${p}' has leading zeros` };
+      return { ok: false, error: `'${text2}': numeric prerelease '${p}' has leading zeros` };
     }
   }
   for (const b of build) {
     if (!identifier.test(b))
-      return { ok: false, error: `'${text}': invalid build metadata '${b}'` };
+      return { ok: false, error: `'${text2}': invalid build metadata '${b}'` };
   }
   return {
     ok: true,
     version: { major, minor, patch, prerelease: prerelease2 }
   };
 }
-function parseTolerantVersion(text) {
-  const s = text.trim().replace(/^v/, "");
+function parseTolerantVersion(text2) {
+  const s = text2.trim().replace(/^v/, "");
   const parts = s.split(".");
   const head2 = parts.length > 3 ? [...parts.slice(0, 2), parts.slice(2).join(".")] : parts;
   const cleaned = head2.map((p) => {
@@ -63288,7 +63324,7 @@ function parseTolerantVersion(text) {
     if (/[+-]/.test(cleaned.at(-1) ?? "")) {
       return {
         ok: false,
-        error: `'${text}': a short version cannot carry prerelease or build data`
+        error: `'${text2}': a short version cannot carry prerelease or build data`
       };
     }
     while (cleaned.length < 3) cleaned.push("0");
@@ -63396,8 +63432,8 @@ function expandWildcard(part2) {
       return `unknown comparator '${split.op}' in '${part2}'`;
   }
 }
-function parseVersionRange(text) {
-  const parts = splitParts(dropVBeforeDigits(text));
+function parseVersionRange(text2) {
+  const parts = splitParts(dropVBeforeDigits(text2));
   if (parts.length === 0) return { ok: false, error: "empty constraint" };
   if (parts[0] === "||") return { ok: false, error: "the constraint starts with '||'" };
   if (parts.at(-1) === "||") return { ok: false, error: "the constraint ends with '||'" };
@@ -63424,7 +63460,7 @@ function parseVersionRange(text) {
     }
     alternatives.push(comparisons);
   }
-  return { ok: true, range: { text, alternatives } };
+  return { ok: true, range: { text: text2, alternatives } };
 }
 function holds(c, v2) {
   const d = compareVersions(v2, c.version);
@@ -63619,31 +63655,31 @@ var import_yaml3 = __toESM(require_dist(), 1);
 var DecodeError = class extends Error {
 };
 var nullScalars = /* @__PURE__ */ new Set(["", "~", "null", "Null", "NULL"]);
-function where(node, text) {
+function where(node, text2) {
   const offset = node.range?.[0];
   if (offset === void 0) return "";
-  const line = text.slice(0, offset).split("\n").length;
+  const line = text2.slice(0, offset).split("\n").length;
   return ` (line ${line})`;
 }
 function kindOf(node) {
   return (0, import_yaml3.isMap)(node) ? "a mapping" : (0, import_yaml3.isSeq)(node) ? "a list" : "a scalar";
 }
-function stringField(node, field, text) {
+function stringField(node, field, text2) {
   if (node === void 0 || node === null) return "";
   if (!(0, import_yaml3.isScalar)(node)) {
     throw new DecodeError(
-      `'${field}' must be a string, not ${kindOf(node)}${where(node, text)}`
+      `'${field}' must be a string, not ${kindOf(node)}${where(node, text2)}`
     );
   }
   const value = String(node.value);
   return node.type === "PLAIN" && nullScalars.has(value) ? "" : value;
 }
-function mapField(node, field, text) {
+function mapField(node, field, text2) {
   if (node === void 0 || node === null) return {};
   if ((0, import_yaml3.isScalar)(node) && node.type === "PLAIN" && nullScalars.has(String(node.value))) return {};
   if (!(0, import_yaml3.isMap)(node)) {
     throw new DecodeError(
-      `'${field}' must be a mapping, not ${kindOf(node)}${where(node, text)}`
+      `'${field}' must be a mapping, not ${kindOf(node)}${where(node, text2)}`
     );
   }
   const out = {};
@@ -63653,8 +63689,8 @@ function mapField(node, field, text) {
   }
   return out;
 }
-function parseExtensionManifest(text) {
-  const docs = (0, import_yaml3.parseAllDocuments)(text, { schema: "failsafe" });
+function parseExtensionManifest(text2) {
+  const docs = (0, import_yaml3.parseAllDocuments)(text2, { schema: "failsafe" });
   const doc = Array.isArray(docs) ? docs[0] : void 0;
   if (!doc || doc.contents === null) return { ok: false, error: "manifest.yaml is empty" };
   const firstError = doc.errors[0];
@@ -63664,25 +63700,25 @@ function parseExtensionManifest(text) {
       error: `manifest.yaml is not valid YAML: ${firstError.message.split("\n")[0]?.replace(/:$/, "")}`
     };
   try {
-    const root = mapField(doc.contents, "(document)", text);
-    const metadata = mapField(root.metadata, "metadata", text);
-    const compatibility = mapField(metadata.compatibility, "metadata.compatibility", text);
-    const talos = mapField(compatibility.talos, "metadata.compatibility.talos", text);
+    const root = mapField(doc.contents, "(document)", text2);
+    const metadata = mapField(root.metadata, "metadata", text2);
+    const compatibility = mapField(metadata.compatibility, "metadata.compatibility", text2);
+    const talos = mapField(compatibility.talos, "metadata.compatibility.talos", text2);
     return {
       ok: true,
       manifest: {
-        version: stringField(root.version, "version", text),
+        version: stringField(root.version, "version", text2),
         metadata: {
-          name: stringField(metadata.name, "metadata.name", text),
-          version: stringField(metadata.version, "metadata.version", text),
-          author: stringField(metadata.author, "metadata.author", text),
-          description: stringField(metadata.description, "metadata.description", text),
+          name: stringField(metadata.name, "metadata.name", text2),
+          version: stringField(metadata.version, "metadata.version", text2),
+          author: stringField(metadata.author, "metadata.author", text2),
+          description: stringField(metadata.description, "metadata.description", text2),
           compatibility: {
             talos: {
-              version: stringField(talos.version, "metadata.compatibility.talos.version", text)
+              version: stringField(talos.version, "metadata.compatibility.talos.version", text2)
             }
           },
-          extraInfo: stringField(metadata.extraInfo, "metadata.extraInfo", text)
+          extraInfo: stringField(metadata.extraInfo, "metadata.extraInfo", text2)
         }
       }
     };
@@ -64356,15 +64392,15 @@ var simpleEscapes = {
   "'": "'",
   s: " "
 };
-function cUnescape(text) {
+function cUnescape(text2) {
   let out = "";
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charAt(i);
+  for (let i = 0; i < text2.length; i++) {
+    const c = text2.charAt(i);
     if (c !== "\\") {
       out += c;
       continue;
     }
-    const n = text.charAt(i + 1);
+    const n = text2.charAt(i + 1);
     if (n in simpleEscapes) {
       out += simpleEscapes[n];
       i++;
@@ -64372,7 +64408,7 @@ function cUnescape(text) {
     }
     const hex = n === "x" ? 2 : n === "u" ? 4 : n === "U" ? 8 : 0;
     if (hex > 0) {
-      const digits2 = text.slice(i + 2, i + 2 + hex);
+      const digits2 = text2.slice(i + 2, i + 2 + hex);
       if (digits2.length !== hex || !/^[0-9a-fA-F]+$/.test(digits2)) {
         return { error: `bad escape '\\${n}${digits2}'` };
       }
@@ -64383,7 +64419,7 @@ function cUnescape(text) {
       i += 1 + hex;
       continue;
     }
-    const octal = text.slice(i + 1, i + 4);
+    const octal = text2.slice(i + 1, i + 4);
     if (/^[0-3][0-7][0-7]$/.test(octal)) {
       const code2 = parseInt(octal, 8);
       if (code2 === 0) return { error: "escape '\\000' is not allowed" };
@@ -64445,8 +64481,8 @@ function parseValue(line, start) {
 var maxLineLength = 16384;
 var whitespace = " 	\n\r";
 var operators2 = ["==", "!=", "+=", "-=", "=", ":="];
-function logicalLines(text, diagnostics) {
-  const physical = text.split(/\r\n|\n|\r/);
+function logicalLines(text2, diagnostics) {
+  const physical = text2.split(/\r\n|\n|\r/);
   if (physical.at(-1) === "") physical.pop();
   const out = [];
   let continuation;
@@ -64485,40 +64521,40 @@ function logicalLines(text, diagnostics) {
   }
   return out;
 }
-function skip(text, i, chars) {
-  while (i < text.length && chars.includes(text.charAt(i))) i++;
+function skip(text2, i, chars) {
+  while (i < text2.length && chars.includes(text2.charAt(i))) i++;
   return i;
 }
-function tokenize(text) {
+function tokenize(text2) {
   const tokens = [];
   let i = 0;
   for (; ; ) {
-    i = skip(text, i, `${whitespace},`);
-    if (i >= text.length) return tokens;
+    i = skip(text2, i, `${whitespace},`);
+    if (i >= text2.length) return tokens;
     const keyStart = i;
     for (; ; i++) {
-      if (i >= text.length) return { error: `'${text.slice(keyStart)}' has no operator and value` };
-      const c = text.charAt(i);
+      if (i >= text2.length) return { error: `'${text2.slice(keyStart)}' has no operator and value` };
+      const c = text2.charAt(i);
       if (`${whitespace}={`.includes(c)) break;
-      if ("+-!:".includes(c) && text.charAt(i + 1) === "=") break;
+      if ("+-!:".includes(c) && text2.charAt(i + 1) === "=") break;
     }
-    const key = text.slice(keyStart, i);
+    const key = text2.slice(keyStart, i);
     let attr;
-    if (text.charAt(i) === "{") {
-      const close = text.indexOf("}", i + 1);
+    if (text2.charAt(i) === "{") {
+      const close = text2.indexOf("}", i + 1);
       if (close < 0) return { error: `'${key}{' has no closing '}'` };
-      attr = text.slice(i + 1, close);
+      attr = text2.slice(i + 1, close);
       i = close + 1;
     }
-    i = skip(text, i, whitespace);
-    const op = operators2.find((o) => text.startsWith(o, i));
+    i = skip(text2, i, whitespace);
+    const op = operators2.find((o) => text2.startsWith(o, i));
     if (!op) {
       return {
         error: `'${key}${attr !== void 0 ? `{${attr}}` : ""}' is not followed by an operator (== != = += -= :=)`
       };
     }
-    i = skip(text, i + op.length, whitespace);
-    const value = parseValue(text, i);
+    i = skip(text2, i + op.length, whitespace);
+    const value = parseValue(text2, i);
     if ("error" in value)
       return { error: `${key}${attr !== void 0 ? `{${attr}}` : ""}${op}: ${value.error}` };
     tokens.push({
@@ -64532,10 +64568,10 @@ function tokenize(text) {
     i = value.end;
   }
 }
-function parseUdevRules(text) {
+function parseUdevRules(text2) {
   const diagnostics = [];
   const rules = [];
-  for (const { text: line, line: lineNo } of logicalLines(text, diagnostics)) {
+  for (const { text: line, line: lineNo } of logicalLines(text2, diagnostics)) {
     const tokens = tokenize(line);
     if ("error" in tokens) {
       diagnostics.push({
@@ -64714,8 +64750,8 @@ function peSections(b) {
   }
   return sections;
 }
-function firstWord(text) {
-  const word = text.replace(/\0[\s\S]*$/, "").trim().split(/\s+/)[0];
+function firstWord(text2) {
+  const word = text2.replace(/\0[\s\S]*$/, "").trim().split(/\s+/)[0];
   return word && /^[0-9]+\.[0-9]+/.test(word) ? word : void 0;
 }
 function bzImageRelease(b, base) {
@@ -65013,10 +65049,10 @@ function colonHexLines(bytes, perLine) {
     out[at++] = DIGITS[b & 15] ?? 0;
     if (i < bytes.length - 1) out[at++] = 58;
   }
-  const text = out.toString("latin1");
-  if (bytes.length <= perLine) return [text];
+  const text2 = out.toString("latin1");
+  if (bytes.length <= perLine) return [text2];
   const lines = [];
-  for (let i = 0; i < text.length; i += perLine * 3) lines.push(text.slice(i, i + perLine * 3));
+  for (let i = 0; i < text2.length; i += perLine * 3) lines.push(text2.slice(i, i + perLine * 3));
   return lines;
 }
 var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
@@ -65732,10 +65768,10 @@ function parseCertificate(input) {
   };
 }
 function toDer(input) {
-  const text = typeof input === "string" ? input : input.length > 0 && input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
-  if (text === void 0) return input;
+  const text2 = typeof input === "string" ? input : input.length > 0 && input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
+  if (text2 === void 0) return input;
   const m = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/.exec(
-    text
+    text2
   );
   if (!m?.[1]) throw new Error("no PEM CERTIFICATE block found");
   return new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ""), "base64"));
@@ -66089,7 +66125,7 @@ function firstBlockDictionary(data) {
   const flags = data[at + 1];
   if (flags === void 0 || end > data.length) return void 0;
   let p = at + 2;
-  const vli = () => {
+  const vli2 = () => {
     let value = 0;
     for (let i = 0; i < 9 && p < end; i++) {
       const b = data[p++] ?? 0;
@@ -66098,12 +66134,12 @@ function firstBlockDictionary(data) {
     }
     return void 0;
   };
-  if (flags & 64 && vli() === void 0) return void 0;
-  if (flags & 128 && vli() === void 0) return void 0;
+  if (flags & 64 && vli2() === void 0) return void 0;
+  if (flags & 128 && vli2() === void 0) return void 0;
   let dict;
   for (let f = 0; f <= (flags & 3); f++) {
-    const id = vli();
-    const propsSize = vli();
+    const id = vli2();
+    const propsSize = vli2();
     if (id === void 0 || propsSize === void 0 || p + propsSize > end) return void 0;
     if (id === 33 && propsSize === 1) {
       const bits = data[p] ?? 0;
@@ -66331,9 +66367,9 @@ function readCertificate(input) {
   };
 }
 function readCertificates(input) {
-  const text = typeof input === "string" ? input : input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
-  if (text !== void 0) {
-    const blocks = text.match(
+  const text2 = typeof input === "string" ? input : input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
+  if (text2 !== void 0) {
+    const blocks = text2.match(
       /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----[\s\S]*?-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g
     );
     if (!blocks) throw new Error("no PEM CERTIFICATE block found");
@@ -67258,6 +67294,1228 @@ async function verifyTree(tree, options, known, extra = []) {
 
 // packages/verify/src/trusted-certificates.ts
 var import_promises9 = require("node:fs/promises");
+
+// packages/boot/src/codecs/detect.ts
+var MAGICS2 = [
+  { kind: "gzip", magic: [31, 139] },
+  { kind: "xz", magic: [253, 55, 122, 88, 90, 0] },
+  { kind: "zstd", magic: [40, 181, 47, 253] },
+  // lz4 legacy frame (what the kernel's `lz4 -l` makes) and the lz4 frame format
+  { kind: "lz4", magic: [2, 33, 76, 24] },
+  { kind: "lz4", magic: [4, 34, 77, 24] },
+  { kind: "bzip2", magic: [66, 90, 104] },
+  { kind: "lzo", magic: [137, 76, 90, 79, 0, 13, 10, 26, 10] },
+  // the .lzma ("alone") header the kernel's `lzma -9` writes: properties 0x5d, dictionary < 4 GiB
+  { kind: "lzma", magic: [93, 0, 0] }
+];
+function startsWith(bytes, at, magic) {
+  if (at + magic.length > bytes.length) return false;
+  for (let i = 0; i < magic.length; i++) if (bytes[at + i] !== magic[i]) return false;
+  return true;
+}
+function detectCompression2(bytes, offset = 0) {
+  for (const { kind, magic } of MAGICS2) if (startsWith(bytes, offset, magic)) return kind;
+  const cmf = bytes[offset];
+  const flg = bytes[offset + 1];
+  if (cmf === 120 && flg !== void 0 && (cmf * 256 + flg) % 31 === 0 && (flg & 32) === 0) {
+    return "zlib";
+  }
+  return "none";
+}
+
+// packages/boot/src/codecs/errors.ts
+var DecompressError = class extends Error {
+  name = "DecompressError";
+};
+var UnsupportedCompressionError = class extends DecompressError {
+  name = "UnsupportedCompressionError";
+};
+var DecompressLimitError = class extends DecompressError {
+  constructor(message, limit) {
+    super(message);
+    this.limit = limit;
+  }
+  limit;
+  name = "DecompressLimitError";
+};
+function limitError(kind, limit, detail) {
+  return new DecompressLimitError(
+    `${kind} data ${detail ?? "decompresses to more than"} the ${limit}-byte limit (maxOutput); raise the limit if the input is genuine`,
+    limit
+  );
+}
+
+// packages/boot/src/codecs/sink.ts
+var OutputSink = class {
+  constructor(kind, limit, expectedSize) {
+    this.kind = kind;
+    this.limit = limit;
+    const initial = expectedSize !== void 0 && expectedSize <= limit ? expectedSize : Math.min(limit, 1 << 16);
+    this.buf = new Uint8Array(Math.max(initial, 0));
+  }
+  kind;
+  limit;
+  buf;
+  length = 0;
+  /** Makes room for `n` more bytes; throws the limit error past the cap. */
+  reserve(n) {
+    const need = this.length + n;
+    if (need > this.limit) throw limitError(this.kind, this.limit);
+    if (need > this.buf.length) {
+      let size = Math.max(this.buf.length * 2, 1 << 16);
+      while (size < need) size *= 2;
+      const next = new Uint8Array(Math.min(size, this.limit));
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+    }
+    return this.buf;
+  }
+  /** Appends `chunk`. */
+  push(chunk) {
+    this.reserve(chunk.length).set(chunk, this.length);
+    this.length += chunk.length;
+  }
+  /** The bytes written; checks them against an expected size when one was given. */
+  finish(expectedSize) {
+    if (expectedSize !== void 0 && expectedSize !== this.length) {
+      throw new DecompressError(
+        `${this.kind} data decompressed to ${this.length} bytes, but ${expectedSize} were expected`
+      );
+    }
+    return this.length === this.buf.length ? this.buf : this.buf.subarray(0, this.length);
+  }
+};
+
+// packages/boot/src/codecs/lz4.ts
+var LEGACY_MAGIC = 407642370;
+var FRAME_MAGIC = 407708164;
+var LEGACY_BLOCK_MAX = 8 << 20;
+function decodeLz4Block(input, start, end, sink) {
+  let ip = start;
+  const base = sink.length;
+  for (; ; ) {
+    if (ip >= end) throw new DecompressError(`lz4 block is truncated at byte ${ip}`);
+    const token = input[ip++] ?? 0;
+    let literals = token >>> 4;
+    if (literals === 15) {
+      for (; ; ) {
+        if (ip >= end) throw new DecompressError("lz4 literal length is truncated");
+        const b = input[ip++] ?? 0;
+        literals += b;
+        if (b !== 255) break;
+      }
+    }
+    if (ip + literals > end)
+      throw new DecompressError(`lz4 literals run past the block at byte ${ip}`);
+    const out = sink.reserve(literals);
+    out.set(input.subarray(ip, ip + literals), sink.length);
+    sink.length += literals;
+    ip += literals;
+    if (ip === end) return;
+    if (ip + 2 > end) throw new DecompressError("lz4 match offset is truncated");
+    const offset = (input[ip] ?? 0) | (input[ip + 1] ?? 0) << 8;
+    ip += 2;
+    let matchLength = (token & 15) + 4;
+    if ((token & 15) === 15) {
+      for (; ; ) {
+        if (ip >= end) throw new DecompressError("lz4 match length is truncated");
+        const b = input[ip++] ?? 0;
+        matchLength += b;
+        if (b !== 255) break;
+      }
+    }
+    if (offset === 0 || offset > sink.length) {
+      throw new DecompressError(
+        `lz4 match offset ${offset} points before the output (block at output byte ${base})`
+      );
+    }
+    const dst = sink.reserve(matchLength);
+    let op = sink.length;
+    let from = op - offset;
+    if (offset >= matchLength) {
+      dst.copyWithin(op, from, from + matchLength);
+    } else {
+      for (let i = 0; i < matchLength; i++) dst[op++] = dst[from++] ?? 0;
+    }
+    sink.length += matchLength;
+  }
+}
+function u32(input, at) {
+  return ((input[at] ?? 0) | (input[at + 1] ?? 0) << 8 | (input[at + 2] ?? 0) << 16) + (input[at + 3] ?? 0) * 16777216;
+}
+function unlz4BlockBounded(input, limit, expectedSize) {
+  const sink = new OutputSink("lz4", limit, expectedSize);
+  decodeLz4Block(input, 0, input.length, sink);
+  return sink.finish(expectedSize);
+}
+function unlz4Bounded(input, limit, expectedSize) {
+  const sink = new OutputSink("lz4", limit, expectedSize);
+  let at = 0;
+  while (at < input.length) {
+    if (at + 4 > input.length) throw new DecompressError(`lz4 data is truncated at byte ${at}`);
+    const magic = u32(input, at);
+    if (magic === LEGACY_MAGIC) at = decodeLegacy(input, at + 4, sink);
+    else if (magic === FRAME_MAGIC) at = decodeFrame(input, at + 4, sink);
+    else if (magic >>> 4 === 25481893)
+      at += 8 + u32(input, at + 4);
+    else if (at > 0 && input.subarray(at).every((b) => b === 0))
+      break;
+    else throw new DecompressError(`not an lz4 frame at byte ${at} (magic ${magic.toString(16)})`);
+  }
+  if (at > input.length) throw new DecompressError("lz4 data is truncated");
+  return sink.finish();
+}
+function decodeLegacy(input, at, sink) {
+  while (at + 4 <= input.length) {
+    const size = u32(input, at);
+    if (size === LEGACY_MAGIC || size === FRAME_MAGIC) return at;
+    if (size === 0) return input.subarray(at).every((b) => b === 0) ? input.length : at;
+    if (size > LEGACY_BLOCK_MAX + (LEGACY_BLOCK_MAX >>> 7) + 16) {
+      throw new DecompressError(`lz4 legacy block at byte ${at} claims ${size} bytes`);
+    }
+    at += 4;
+    if (at + size > input.length)
+      throw new DecompressError(`lz4 block at byte ${at - 4} is truncated`);
+    decodeLz4Block(input, at, at + size, sink);
+    at += size;
+  }
+  if (at !== input.length) throw new DecompressError("lz4 legacy frame is truncated");
+  return at;
+}
+var FRAME_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
+function decodeFrame(input, at, sink) {
+  if (at + 3 > input.length) throw new DecompressError("lz4 frame header is truncated");
+  const flg = input[at] ?? 0;
+  const bd = input[at + 1] ?? 0;
+  if (flg >> 6 !== 1) throw new DecompressError(`lz4 frame version ${flg >> 6} is not supported`);
+  const blockMax = FRAME_BLOCK_MAX[bd >> 4 & 7] ?? 0;
+  if (blockMax === 0) throw new DecompressError("lz4 frame has an invalid block size");
+  const blockChecksum = (flg & 16) !== 0;
+  const contentChecksum = (flg & 4) !== 0;
+  at += 2 + ((flg & 8) !== 0 ? 8 : 0) + ((flg & 1) !== 0 ? 4 : 0) + 1;
+  for (; ; ) {
+    if (at + 4 > input.length) throw new DecompressError("lz4 frame is truncated");
+    const word = u32(input, at);
+    at += 4;
+    if (word === 0) break;
+    const size = word & 2147483647;
+    if (size > blockMax)
+      throw new DecompressError(`lz4 block at byte ${at - 4} is larger than its frame allows`);
+    if (at + size > input.length)
+      throw new DecompressError(`lz4 block at byte ${at - 4} is truncated`);
+    if (word & 2147483648) sink.push(input.subarray(at, at + size));
+    else decodeLz4Block(input, at, at + size, sink);
+    at += size + (blockChecksum ? 4 : 0);
+  }
+  return at + (contentChecksum ? 4 : 0);
+}
+
+// packages/boot/src/codecs/xz.ts
+var import_node_crypto6 = require("node:crypto");
+var import_node_zlib3 = require("node:zlib");
+var xzModule2 = __toESM(require_xz_decompress(), 1);
+
+// packages/boot/src/codecs/bcj.ts
+var ALLOWED = [true, true, true, false, true, false, false, false];
+var BIT_NUMBER = [0, 1, 2, 2, 3, 3, 3, 3];
+function isMsByte(b) {
+  return b === 0 || b === 255;
+}
+function decodeBcjX86(buf, start = 0) {
+  if (buf.length < 5) return;
+  let prevMask = 0;
+  let prevPos = start - 5 >>> 0;
+  const limit = buf.length - 5;
+  let i = 0;
+  while (i <= limit) {
+    const op = buf[i];
+    if (op !== 232 && op !== 233) {
+      i++;
+      continue;
+    }
+    const pos = start + i >>> 0;
+    const distance = pos - prevPos >>> 0;
+    prevPos = pos;
+    if (distance > 5) {
+      prevMask = 0;
+    } else {
+      for (let k = 0; k < distance; k++) prevMask = (prevMask & 119) << 1 & 255;
+    }
+    let b = buf[i + 4] ?? 0;
+    if (isMsByte(b) && ALLOWED[prevMask >>> 1 & 7] && prevMask >>> 1 < 16) {
+      let src = (b << 24 | (buf[i + 3] ?? 0) << 16 | (buf[i + 2] ?? 0) << 8 | (buf[i + 1] ?? 0)) >>> 0;
+      let dest;
+      for (; ; ) {
+        dest = src - (pos + 5) >>> 0;
+        if (prevMask === 0) break;
+        const n = BIT_NUMBER[prevMask >>> 1] ?? 0;
+        b = dest >>> 24 - n * 8 & 255;
+        if (!isMsByte(b)) break;
+        src = (dest ^ 2 ** (32 - n * 8) - 1) >>> 0;
+      }
+      buf[i + 4] = dest >>> 24 & 1 ? 255 : 0;
+      buf[i + 3] = dest >>> 16 & 255;
+      buf[i + 2] = dest >>> 8 & 255;
+      buf[i + 1] = dest & 255;
+      i += 5;
+      prevMask = 0;
+    } else {
+      i++;
+      prevMask |= 1;
+      if (isMsByte(b)) prevMask |= 16;
+    }
+  }
+}
+function decodeBcjArm64(buf, start = 0) {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let i = 0; i + 4 <= buf.length; i += 4) {
+    const pc = start + i >>> 0;
+    let instr = view.getUint32(i, true);
+    if (instr >>> 26 === 37) {
+      instr = (2483027968 | instr - (pc >>> 2) & 67108863) >>> 0;
+      view.setUint32(i, instr, true);
+    } else if ((instr & 2667577344) >>> 0 === 2415919104) {
+      const src = instr >>> 29 & 3 | instr >>> 3 & 2097148;
+      if (src + 131072 & 1835008) continue;
+      const dest = src - (pc >>> 12) >>> 0;
+      instr &= 2415919135;
+      instr |= (dest & 3) << 29;
+      instr |= (dest & 262140) << 3;
+      instr |= 0 - (dest & 131072) & 14680064;
+      view.setUint32(i, instr >>> 0, true);
+    }
+  }
+}
+
+// packages/boot/src/codecs/xz-container.ts
+var import_node_zlib2 = require("node:zlib");
+var HEADER_MAGIC = [253, 55, 122, 88, 90, 0];
+var CHECK_SIZES = [0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64];
+var BCJ_IDS = { 4: "x86", 10: "arm64" };
+var FILTER_NAMES = {
+  3: "Delta",
+  5: "PowerPC BCJ",
+  6: "IA-64 BCJ",
+  7: "ARM BCJ",
+  8: "ARM-Thumb BCJ",
+  9: "SPARC BCJ",
+  11: "RISC-V BCJ"
+};
+function fail3(message) {
+  throw new DecompressError(`xz data is corrupt: ${message}`);
+}
+var Reader = class {
+  constructor(bytes, at, end) {
+    this.bytes = bytes;
+    this.at = at;
+    this.end = end;
+  }
+  bytes;
+  at;
+  end;
+  byte() {
+    if (this.at >= this.end) fail3(`header ends early at byte ${this.at}`);
+    return this.bytes[this.at++] ?? 0;
+  }
+  vli() {
+    let value = 0;
+    for (let i = 0; i < 9; i++) {
+      const b = this.byte();
+      value += (b & 127) * 2 ** (7 * i);
+      if ((b & 128) === 0) return value;
+    }
+    return fail3(`variable-length integer too long at byte ${this.at}`);
+  }
+};
+function u32le(b, at) {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at, true);
+}
+function firstBlockHasFilters(input) {
+  const size = input[12];
+  if (size === void 0 || size === 0) return false;
+  const flags = input[13] ?? 0;
+  return (flags & 3) !== 0;
+}
+function readXzBlocks(input) {
+  const streams = [];
+  let end = input.length;
+  while (end > 0) {
+    while (end >= 4 && u32le(input, end - 4) === 0) end -= 4;
+    if (end === 0) break;
+    const { blocks, start } = readStream(input, end);
+    streams.unshift(blocks);
+    end = start;
+  }
+  if (streams.length === 0) fail3("no xz stream found");
+  return streams.flat();
+}
+function readStream(input, end) {
+  if (end < 24) fail3("stream is shorter than its header and footer");
+  const footer = end - 12;
+  if (input[footer + 10] !== 89 || input[footer + 11] !== 90)
+    fail3(`no stream footer before byte ${end}`);
+  if ((0, import_node_zlib2.crc32)(input.subarray(footer + 4, footer + 10)) !== u32le(input, footer))
+    fail3("stream footer CRC32 mismatch");
+  const checkType = (input[footer + 9] ?? 0) & 15;
+  const indexSize = (u32le(input, footer + 4) + 1) * 4;
+  const indexStart = footer - indexSize;
+  if (indexStart < 12) fail3(`index size ${indexSize} runs before the stream`);
+  if ((0, import_node_zlib2.crc32)(input.subarray(indexStart, footer - 4)) !== u32le(input, footer - 4))
+    fail3("index CRC32 mismatch");
+  const r = new Reader(input, indexStart, footer - 4);
+  if (r.byte() !== 0) fail3("index indicator missing");
+  const count2 = r.vli();
+  const records = [];
+  let blocksSize = 0;
+  for (let i = 0; i < count2; i++) {
+    const unpadded = r.vli();
+    const uncompressed = r.vli();
+    records.push({ unpadded, uncompressed });
+    blocksSize += Math.ceil(unpadded / 4) * 4;
+  }
+  const start = indexStart - blocksSize - 12;
+  if (start < 0) fail3("blocks run before the start of the data");
+  if (!HEADER_MAGIC.every((b, i) => input[start + i] === b))
+    fail3(`no stream header at byte ${start}`);
+  if ((input[start + 7] ?? 0) !== (input[footer + 9] ?? 0))
+    fail3("stream header and footer flags differ");
+  const blocks = [];
+  let at = start + 12;
+  const checkSize = CHECK_SIZES[checkType] ?? 0;
+  for (const rec of records) {
+    blocks.push(readBlock(input, at, rec.unpadded, rec.uncompressed, checkType, checkSize));
+    at += Math.ceil(rec.unpadded / 4) * 4;
+  }
+  return { blocks, start };
+}
+function readBlock(input, at, unpadded, uncompressed, checkType, checkSize) {
+  const headerSize = ((input[at] ?? 0) + 1) * 4;
+  if ((input[at] ?? 0) === 0 || at + headerSize > input.length)
+    fail3(`bad block header at byte ${at}`);
+  if ((0, import_node_zlib2.crc32)(input.subarray(at, at + headerSize - 4)) !== u32le(input, at + headerSize - 4)) {
+    fail3(`block header CRC32 mismatch at byte ${at}`);
+  }
+  const r = new Reader(input, at + 1, at + headerSize - 4);
+  const flags = r.byte();
+  if (flags & 64) r.vli();
+  if (flags & 128) r.vli();
+  let bcj;
+  let dictProp;
+  for (let f = 0; f <= (flags & 3); f++) {
+    const id = r.vli();
+    const propsSize = r.vli();
+    const props = input.subarray(r.at, r.at + propsSize);
+    r.at += propsSize;
+    if (r.at > r.end) fail3("filter properties run past the block header");
+    if (id === 33 && propsSize === 1) dictProp = props[0] ?? 0;
+    else if (BCJ_IDS[id] && f === 0 && (propsSize === 0 || propsSize === 4)) {
+      bcj = { filter: BCJ_IDS[id], start: propsSize === 4 ? u32le(props, 0) : 0 };
+    } else {
+      throw new UnsupportedCompressionError(
+        `xz filter ${FILTER_NAMES[id] ?? `0x${id.toString(16)}`} is not supported (only LZMA2 with BCJ x86 or ARM64)`
+      );
+    }
+  }
+  if (dictProp === void 0) fail3(`block at byte ${at} has no LZMA2 filter`);
+  const dataSize = unpadded - headerSize - checkSize;
+  const dataStart = at + headerSize;
+  if (dataSize <= 0 || dataStart + dataSize + checkSize > input.length)
+    fail3(`block at byte ${at} is truncated`);
+  const checkAt = at + Math.ceil((headerSize + dataSize) / 4) * 4;
+  return {
+    ...bcj ? { bcj } : {},
+    dictProp,
+    data: input.subarray(dataStart, dataStart + dataSize),
+    uncompressedSize: uncompressed,
+    checkType,
+    check: input.subarray(checkAt, checkAt + checkSize)
+  };
+}
+function vli(n) {
+  const out = [];
+  while (n >= 128) {
+    out.push(n % 128 | 128);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+function le32(n) {
+  return [n & 255, n >>> 8 & 255, n >>> 16 & 255, n >>> 24 & 255];
+}
+function wrapLzma2Blocks(blocks) {
+  const parts = [];
+  const flags = [0, 0];
+  parts.push(Uint8Array.from([...HEADER_MAGIC, ...flags, ...le32((0, import_node_zlib2.crc32)(Uint8Array.from(flags)))]));
+  const index = [0, ...vli(blocks.length)];
+  for (const b of blocks) {
+    const head2 = [2, 0, 33, 1, b.dictProp, 0, 0, 0];
+    parts.push(Uint8Array.from([...head2, ...le32((0, import_node_zlib2.crc32)(Uint8Array.from(head2)))]));
+    parts.push(b.data);
+    const pad = (4 - b.data.length % 4) % 4;
+    if (pad) parts.push(new Uint8Array(pad));
+    index.push(...vli(12 + b.data.length), ...vli(b.uncompressedSize));
+  }
+  while (index.length % 4) index.push(0);
+  const indexBytes = Uint8Array.from([...index, ...le32((0, import_node_zlib2.crc32)(Uint8Array.from(index)))]);
+  parts.push(indexBytes);
+  const tail = [...le32(indexBytes.length / 4 - 1), ...flags];
+  parts.push(Uint8Array.from([...le32((0, import_node_zlib2.crc32)(Uint8Array.from(tail))), ...tail, 89, 90]));
+  return parts;
+}
+
+// packages/boot/src/codecs/xz.ts
+function xzStreamClass2() {
+  const mod = xzModule2;
+  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
+  if (!cls) throw new Error("xz-decompress did not load");
+  return cls;
+}
+var XZ_ERRORS2 = {
+  "2": "unsupported integrity check",
+  "3": "out of memory",
+  "4": "dictionary larger than the 64 MiB decoder limit",
+  "5": "not xz format",
+  "6": "unsupported xz options",
+  "7": "corrupt data",
+  "8": "unexpected end of input"
+};
+function explain(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  const code2 = /error code (\d+)/.exec(message)?.[1];
+  return code2 && XZ_ERRORS2[code2] ? `${XZ_ERRORS2[code2]} (xz error ${code2})` : message;
+}
+async function decodeInto(parts, sink) {
+  const input = new ReadableStream({
+    start(controller) {
+      for (const p of parts) controller.enqueue(p);
+      controller.close();
+    }
+  });
+  const reader = new (xzStreamClass2())(input).getReader();
+  for (; ; ) {
+    let step;
+    try {
+      step = await reader.read();
+    } catch (e) {
+      throw new DecompressError(`xz data is corrupt or truncated: ${explain(e)}`);
+    }
+    if (step.done) return;
+    try {
+      sink.push(step.value);
+    } catch (e) {
+      await reader.cancel().catch(() => void 0);
+      throw e;
+    }
+  }
+}
+async function unxzBounded2(input, limit, expectedSize) {
+  const sink = new OutputSink("xz", limit, expectedSize);
+  if (!firstBlockHasFilters(input)) {
+    await decodeInto([input], sink);
+    return sink.finish();
+  }
+  const blocks = readXzBlocks(input);
+  const total = blocks.reduce((n, b) => n + b.uncompressedSize, 0);
+  if (total > limit) throw limitError("xz", limit, `declares ${total} bytes, more than`);
+  await decodeInto(wrapLzma2Blocks(blocks), sink);
+  const out = sink.finish(total);
+  let at = 0;
+  for (const b of blocks) {
+    const part2 = out.subarray(at, at + b.uncompressedSize);
+    if (b.bcj?.filter === "x86") decodeBcjX86(part2, b.bcj.start);
+    else if (b.bcj?.filter === "arm64") decodeBcjArm64(part2, b.bcj.start);
+    verifyCheck(b, part2, at);
+    at += b.uncompressedSize;
+  }
+  return out;
+}
+function verifyCheck(block, data, offset) {
+  let actual;
+  if (block.checkType === 1) {
+    const c = (0, import_node_zlib3.crc32)(data);
+    actual = Uint8Array.of(c & 255, c >>> 8 & 255, c >>> 16 & 255, c >>> 24);
+  } else if (block.checkType === 4) {
+    actual = crc64(data);
+  } else if (block.checkType === 10) {
+    actual = (0, import_node_crypto6.createHash)("sha256").update(data).digest();
+  }
+  if (actual && !actual.every((b, i) => b === block.check[i])) {
+    throw new DecompressError(
+      `xz data is corrupt: integrity check failed for the block at output byte ${offset}`
+    );
+  }
+}
+var crc64Table;
+function crc64(data) {
+  if (!crc64Table) {
+    const lo2 = new Uint32Array(256);
+    const hi2 = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let l2 = n;
+      let h2 = 0;
+      for (let k = 0; k < 8; k++) {
+        const bit = l2 & 1;
+        l2 = (l2 >>> 1 | (h2 & 1) << 31) >>> 0;
+        h2 >>>= 1;
+        if (bit) {
+          l2 = (l2 ^ 3615952706) >>> 0;
+          h2 = (h2 ^ 3379320725) >>> 0;
+        }
+      }
+      lo2[n] = l2;
+      hi2[n] = h2;
+    }
+    crc64Table = { lo: lo2, hi: hi2 };
+  }
+  const { lo, hi } = crc64Table;
+  let l = 4294967295;
+  let h = 4294967295;
+  for (const byte of data) {
+    const i = (l ^ byte) & 255;
+    l = ((lo[i] ?? 0) ^ (l >>> 8 | h << 24)) >>> 0;
+    h = ((hi[i] ?? 0) ^ h >>> 8) >>> 0;
+  }
+  l = ~l >>> 0;
+  h = ~h >>> 0;
+  return Uint8Array.of(l, l >>> 8, l >>> 16, l >>> 24, h, h >>> 8, h >>> 16, h >>> 24);
+}
+
+// packages/boot/src/codecs/zlib.ts
+var import_node_zlib4 = require("node:zlib");
+function inflateBounded(kind, input, limit) {
+  try {
+    const out = (kind === "gzip" ? import_node_zlib4.gunzipSync : import_node_zlib4.inflateSync)(input, {
+      maxOutputLength: Math.max(1, limit)
+    });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (e) {
+    if (e.code === "ERR_BUFFER_TOO_LARGE") throw limitError(kind, limit);
+    const message = e instanceof Error ? e.message : String(e);
+    throw new DecompressError(`${kind} data is corrupt or truncated: ${message}`);
+  }
+}
+
+// packages/boot/src/codecs/zstd.ts
+var zlib2 = __toESM(require("node:zlib"), 1);
+var ZSTD_MAGIC2 = 4247762216;
+var MAX_BLOCK2 = 128 * 1024;
+var nativeZstd = zlib2.zstdDecompressSync;
+function unzstdBounded2(input, limit, expectedSize, useNative = nativeZstd !== void 0) {
+  checkFrames2(input, limit, expectedSize);
+  if (useNative && nativeZstd) {
+    try {
+      const out = nativeZstd(input, { maxOutputLength: Math.max(1, limit) });
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (e) {
+      if (e.code === "ERR_BUFFER_TOO_LARGE")
+        throw limitError("zstd", limit);
+      throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
+    }
+  }
+  if (expectedSize !== void 0 && expectedSize <= limit) return unzstdInto(input, expectedSize);
+  const sink = new OutputSink("zstd", limit, expectedSize);
+  const decoder = new Decompress((chunk) => sink.push(chunk));
+  try {
+    decoder.push(input, true);
+  } catch (e) {
+    if (e instanceof DecompressError) throw e;
+    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
+  }
+  return sink.finish();
+}
+function unzstdInto(input, expectedSize) {
+  const out = new Uint8Array(expectedSize);
+  try {
+    decompress(input, out);
+  } catch (e) {
+    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
+  }
+  return out;
+}
+function messageOf2(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+function checkFrames2(data, limit, expectedSize) {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  while (at < data.length) {
+    if (at + 8 > data.length) throw new DecompressError(`zstd data is truncated at byte ${at}`);
+    const magic = view.getUint32(at, true);
+    if (magic >>> 4 === 25481893) {
+      at += 8 + view.getUint32(at + 4, true);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC2) throw new DecompressError(`not a zstd frame at byte ${at}`);
+    const frame = readFrameHeader2(data, at + 4);
+    const window = expectedSize !== void 0 ? 0 : frame.window;
+    if (window > limit || frame.contentSize > limit) {
+      throw limitError(
+        "zstd",
+        limit,
+        `declares ${Math.max(window, frame.contentSize)} bytes, more than`
+      );
+    }
+    at = skipBlocks2(data, frame.end, Math.min(Math.max(frame.window, 1), MAX_BLOCK2));
+    if (frame.checksum) at += 4;
+  }
+  if (at > data.length) throw new DecompressError("zstd data is truncated");
+}
+function readFrameHeader2(data, at) {
+  const fhd = data[at] ?? 0;
+  const single = fhd >> 5 & 1;
+  if (fhd & 8) throw new DecompressError("zstd frame header has the reserved bit set");
+  let p = at + 1;
+  let window = 0;
+  if (!single) {
+    const wd = data[p++] ?? 0;
+    const base = 2 ** (10 + (wd >> 3));
+    window = base + base / 8 * (wd & 7);
+  }
+  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
+  let dictId = 0;
+  for (let i = 0; i < dictBytes; i++) dictId += (data[p + i] ?? 0) * 256 ** i;
+  if (dictId !== 0) throw new UnsupportedDictionary(dictId);
+  p += dictBytes;
+  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
+  let contentSize = 0;
+  for (let i = 0; i < fcsBytes; i++) contentSize += (data[p + i] ?? 0) * 256 ** i;
+  if (fcsBytes === 2) contentSize += 256;
+  p += fcsBytes;
+  if (p > data.length) throw new DecompressError("zstd frame header is truncated");
+  if (single) window = contentSize;
+  return { window, contentSize, checksum: (fhd >> 2 & 1) === 1, end: p };
+}
+var UnsupportedDictionary = class extends DecompressError {
+  constructor(id) {
+    super(`zstd frame needs dictionary ${id}, which is not available`);
+  }
+};
+function skipBlocks2(data, at, maxBlock) {
+  for (; ; ) {
+    if (at + 3 > data.length) throw new DecompressError("zstd block header is truncated");
+    const header2 = (data[at] ?? 0) | (data[at + 1] ?? 0) << 8 | (data[at + 2] ?? 0) << 16;
+    const type = header2 >> 1 & 3;
+    const size = header2 >>> 3;
+    if (type === 3) throw new DecompressError(`reserved zstd block type at byte ${at}`);
+    if (size > maxBlock) {
+      throw new DecompressError(`zstd block at byte ${at} is larger than its frame allows`);
+    }
+    at += 3 + (type === 1 ? 1 : size);
+    if (at > data.length) throw new DecompressError("zstd block is truncated");
+    if (header2 & 1) return at;
+  }
+}
+
+// packages/boot/src/codecs/decompress.ts
+async function decompress2(kind, input, options) {
+  const { maxOutput: limit, expectedSize } = options;
+  const out = await decode(kind, input, limit, expectedSize);
+  if (expectedSize !== void 0 && out.length !== expectedSize) {
+    throw new DecompressError(
+      `${kind} data decompressed to ${out.length} bytes, but ${expectedSize} were expected`
+    );
+  }
+  return out;
+}
+async function decode(kind, input, limit, expectedSize) {
+  switch (kind) {
+    case "gzip":
+    case "zlib":
+      return inflateBounded(kind, input, limit);
+    case "zstd":
+      return unzstdBounded2(input, limit, expectedSize);
+    case "xz":
+      return unxzBounded2(input, limit, expectedSize);
+    case "lz4":
+      return unlz4Bounded(input, limit, expectedSize);
+    case "lz4-block":
+      return unlz4BlockBounded(input, limit, expectedSize);
+    case "lzma":
+    case "bzip2":
+    case "lzo":
+      throw new UnsupportedCompressionError(
+        `${kind} compression is not supported (gzip, zlib, xz, zstd and lz4 are); recompress the data with one of those`
+      );
+  }
+}
+
+// packages/boot/src/kernel/types.ts
+var DEFAULT_MAX_INPUT = 512 * 1024 * 1024;
+var DEFAULT_MAX_KERNEL_SIZE = 256 * 1024 * 1024;
+var DEFAULT_MAX_CERTIFICATES = 64;
+var KernelImageError = class extends Error {
+  name = "KernelImageError";
+};
+
+// packages/boot/src/pe/read-pe-sections.ts
+var MAX_SECTIONS = 96;
+function u162(b, at) {
+  return (b[at] ?? 0) | (b[at + 1] ?? 0) << 8;
+}
+function u322(b, at) {
+  return (u162(b, at) | u162(b, at + 2) << 16) >>> 0;
+}
+function isPeFile(bytes) {
+  if (bytes[0] !== 77 || bytes[1] !== 90 || bytes.length < 64) return false;
+  const pe = u322(bytes, 60);
+  return pe + 4 <= bytes.length && u322(bytes, pe) === 17744;
+}
+function readPeSections(bytes) {
+  const problems = [];
+  if (!isPeFile(bytes))
+    return { sections: [], problems: ["not a PE file: no MZ header pointing at PE\\0\\0"] };
+  const pe = u322(bytes, 60);
+  const count2 = u162(bytes, pe + 6);
+  const optionalSize = u162(bytes, pe + 20);
+  const table = pe + 24 + optionalSize;
+  if (count2 > MAX_SECTIONS)
+    problems.push(`PE header claims ${count2} sections; reading the first ${MAX_SECTIONS}`);
+  const sections = [];
+  for (let i = 0; i < Math.min(count2, MAX_SECTIONS); i++) {
+    const at = table + i * 40;
+    if (at + 40 > bytes.length) {
+      problems.push(
+        `PE section table ends at byte ${bytes.length}, before section ${i + 1} of ${count2}`
+      );
+      break;
+    }
+    let name = "";
+    for (let k = 0; k < 8 && bytes[at + k] !== 0; k++)
+      name += String.fromCharCode(bytes[at + k] ?? 0);
+    const virtualSize = u322(bytes, at + 8);
+    const virtualAddress = u322(bytes, at + 12);
+    const rawSize = u322(bytes, at + 16);
+    const rawOffset = u322(bytes, at + 20);
+    const wanted = Math.min(virtualSize || rawSize, rawSize);
+    const available = Math.max(0, Math.min(wanted, bytes.length - rawOffset));
+    if (available < wanted) {
+      problems.push(
+        `PE section ${name} ends at byte ${rawOffset + wanted} but the file has ${bytes.length}: it is truncated`
+      );
+    }
+    sections.push({ name, virtualAddress, virtualSize, rawOffset, rawSize, size: available });
+  }
+  return { sections, problems };
+}
+function peSectionData(bytes, sections, name) {
+  const s = sections.find((x) => x.name === name);
+  return s ? bytes.subarray(s.rawOffset, s.rawOffset + s.size) : void 0;
+}
+
+// packages/boot/src/pe/read-uki-sections.ts
+var MAX_TEXT = 1 << 20;
+function text(data, name, problems) {
+  if (!data) return void 0;
+  if (data.length > MAX_TEXT) {
+    problems.push(
+      `UKI section ${name} holds ${data.length} bytes, more than ${MAX_TEXT} for text; ignored`
+    );
+    return void 0;
+  }
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8").replace(/[\0\s]+$/, "");
+}
+function parseOsRelease(body) {
+  const out = {};
+  for (const line of body.split("\n")) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m?.[1]) continue;
+    let value = (m[2] ?? "").trim();
+    const q = value[0];
+    if ((q === '"' || q === "'") && value.endsWith(q) && value.length >= 2) {
+      value = value.slice(1, -1).replace(/\\(["'\\$`])/g, "$1");
+    }
+    out[m[1]] = value;
+  }
+  return out;
+}
+function readUkiSections(bytes) {
+  const { sections, problems } = readPeSections(bytes);
+  const data = (name) => peSectionData(bytes, sections, name);
+  const linux = data(".linux");
+  if (sections.length > 0 && !linux) problems.push("PE file has no .linux section: not a UKI");
+  const initrd = data(".initrd");
+  const cmdline = text(data(".cmdline"), ".cmdline", problems);
+  const uname = text(data(".uname"), ".uname", problems);
+  const osrelText = text(data(".osrel"), ".osrel", problems);
+  const sbat = text(data(".sbat"), ".sbat", problems);
+  return {
+    sections,
+    ...linux ? { linux } : {},
+    ...initrd ? { initrd } : {},
+    ...cmdline !== void 0 ? { cmdline } : {},
+    ...uname !== void 0 ? { uname } : {},
+    ...osrelText !== void 0 ? { osrel: parseOsRelease(osrelText) } : {},
+    ...sbat !== void 0 ? { sbat } : {},
+    problems
+  };
+}
+
+// packages/boot/src/kernel/banner.ts
+var MARKER = Buffer.from("Linux version ");
+var MAX_LINE = 512;
+var MAX_BANNERS = 16;
+function findBanner(bytes) {
+  let first;
+  let n = 0;
+  for (const b of banners(bytes)) {
+    if (b.version && /^#\d/.test(b.version)) return b;
+    first ??= b;
+    if (++n >= MAX_BANNERS) break;
+  }
+  return first;
+}
+function* banners(bytes) {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = buf.indexOf(MARKER); at >= 0; at = buf.indexOf(MARKER, at + 1)) {
+    const start = at + MARKER.length;
+    let end = start;
+    while (end < buf.length && end - start < MAX_LINE && buf[end] !== 0 && buf[end] !== 10) end++;
+    const line = buf.toString("latin1", start, end);
+    const m = /^(\d+\.\d+[^\s()%]*) \(/.exec(line);
+    if (!m?.[1]) continue;
+    const hash = line.indexOf(" #");
+    yield { release: m[1], ...hash >= 0 ? { version: line.slice(hash + 1) } : {} };
+  }
+  return void 0;
+}
+function releaseOfVersionString(s) {
+  return /^(\d+\.\d+[^\s()]*)/.exec(s)?.[1];
+}
+
+// packages/boot/src/kernel/elf-sections.ts
+var MAX_SECTIONS2 = 4096;
+function isElf(bytes) {
+  return bytes[0] === 127 && bytes[1] === 69 && bytes[2] === 76 && bytes[3] === 70;
+}
+function readElfSections(bytes) {
+  if (!isElf(bytes) || bytes.length < 52) return void 0;
+  const is64 = bytes[4] === 2;
+  const little = bytes[5] !== 2;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u164 = (at) => at + 2 <= bytes.length ? view.getUint16(at, little) : 0;
+  const u324 = (at) => at + 4 <= bytes.length ? view.getUint32(at, little) : 0;
+  const word = (at) => is64 ? Number(at + 8 <= bytes.length ? view.getBigUint64(at, little) : 0n) : u324(at);
+  const machine = u164(18);
+  const shoff = word(is64 ? 40 : 32);
+  const shentsize = u164(is64 ? 58 : 46);
+  const shnum = Math.min(u164(is64 ? 60 : 48), MAX_SECTIONS2);
+  const shstrndx = u164(is64 ? 62 : 50);
+  if (shoff === 0 || shentsize < (is64 ? 64 : 40) || shoff + shnum * shentsize > bytes.length) {
+    return { machine, sections: [] };
+  }
+  const header2 = (i) => {
+    const at = shoff + i * shentsize;
+    return {
+      nameOff: u324(at),
+      offset: word(at + (is64 ? 24 : 16)),
+      size: word(at + (is64 ? 32 : 20)),
+      type: u324(at + 4)
+    };
+  };
+  const strtab = shstrndx < shnum ? header2(shstrndx) : void 0;
+  const sections = [];
+  for (let i = 0; i < shnum; i++) {
+    const h = header2(i);
+    if (h.type === 8 || h.offset + h.size > bytes.length) continue;
+    let name = "";
+    if (strtab && strtab.offset + strtab.size <= bytes.length) {
+      const from = strtab.offset + h.nameOff;
+      for (let k = from; k < strtab.offset + strtab.size && bytes[k] !== 0 && k - from < 64; k++) {
+        name += String.fromCharCode(bytes[k] ?? 0);
+      }
+    }
+    sections.push({ name, offset: h.offset, size: h.size });
+  }
+  return { machine, sections };
+}
+
+// packages/boot/src/kernel/find-certificates.ts
+var import_node_crypto7 = require("node:crypto");
+var PATTERN = Buffer.from([48, 130]);
+var MAX_CANDIDATES = 2e5;
+function findCertificates(bytes, max) {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const seen = /* @__PURE__ */ new Set();
+  const certificates = [];
+  let candidates = 0;
+  for (let at = buf.indexOf(PATTERN); at >= 0 && at + 8 <= buf.length; at = buf.indexOf(PATTERN, at + 1)) {
+    if (buf[at + 4] !== 48 || buf[at + 5] !== 130) continue;
+    const length = 4 + buf.readUInt16BE(at + 2);
+    if (at + length > buf.length) continue;
+    if (++candidates > MAX_CANDIDATES) break;
+    const der = bytes.subarray(at, at + length);
+    let cert;
+    try {
+      cert = readCertificate(der.slice());
+    } catch {
+      continue;
+    }
+    const key = (0, import_node_crypto7.createHash)("sha256").update(der).digest("hex");
+    if (!seen.has(key)) {
+      seen.add(key);
+      certificates.push(cert);
+      if (certificates.length >= max) break;
+    }
+    at += length - 1;
+  }
+  return { certificates, candidates };
+}
+
+// packages/boot/src/kernel/read-kernel-image.ts
+function u163(b, at) {
+  return (b[at] ?? 0) | (b[at + 1] ?? 0) << 8;
+}
+function u323(b, at) {
+  return (u163(b, at) | u163(b, at + 2) << 16) >>> 0;
+}
+function has(b, at, text2) {
+  for (let i = 0; i < text2.length; i++) if (b[at + i] !== text2.charCodeAt(i)) return false;
+  return true;
+}
+function asciiz(b, at, max) {
+  let s = "";
+  for (let i = at; i < b.length && i < at + max && b[i] !== 0; i++)
+    s += String.fromCharCode(b[i] ?? 0);
+  return s;
+}
+function fail4(ctx, message) {
+  throw new KernelImageError(`${ctx.name}: ${message}`);
+}
+async function inflate(ctx, payload, sizeAppended) {
+  const kind = detectCompression2(payload);
+  if (kind === "none")
+    fail4(
+      ctx,
+      "the kernel payload has no known compression magic (gzip, xz, zstd, lz4, lzma, bzip2, lzo)"
+    );
+  const options = { maxOutput: ctx.maxKernelSize };
+  try {
+    if (!sizeAppended || kind === "gzip" || payload.length < 8) {
+      return { kind, data: await decompress2(kind, payload, options) };
+    }
+    const expectedSize = u323(payload, payload.length - 4);
+    if (expectedSize > ctx.maxKernelSize) {
+      fail4(
+        ctx,
+        `the kernel payload says it inflates to ${expectedSize} bytes, more than the ${ctx.maxKernelSize}-byte limit (maxKernelSize)`
+      );
+    }
+    return {
+      kind,
+      data: await decompress2(kind, payload.subarray(0, payload.length - 4), {
+        ...options,
+        expectedSize
+      })
+    };
+  } catch (e) {
+    if (e instanceof KernelImageError) throw e;
+    if (e instanceof DecompressLimitError) {
+      fail4(
+        ctx,
+        `the ${kind} kernel payload inflates past the ${ctx.maxKernelSize}-byte limit (maxKernelSize); raise it if the kernel is genuine`
+      );
+    }
+    if (e instanceof DecompressError)
+      fail4(ctx, `the ${kind} kernel payload cannot be decompressed: ${e.message}`);
+    throw e;
+  }
+}
+async function unpackBzImage(ctx, bytes) {
+  const protocol = u163(bytes, 518);
+  if (protocol < 520)
+    fail4(
+      ctx,
+      `bzImage boot protocol ${protocol.toString(16)} predates payload_offset (2.08); too old to read`
+    );
+  const setupSects = bytes[497] || 4;
+  const pmStart = (setupSects + 1) * 512;
+  const payloadStart = pmStart + u323(bytes, 584);
+  const payloadLength = u323(bytes, 588);
+  const payloadEnd = payloadStart + payloadLength;
+  if (payloadEnd > bytes.length)
+    fail4(
+      ctx,
+      `bzImage payload ends at byte ${payloadEnd} but the file has ${bytes.length}: it is truncated`
+    );
+  if (payloadLength === 0) fail4(ctx, "bzImage payload_length is 0");
+  const versionAt = u163(bytes, 526);
+  const headerVersion = versionAt ? asciiz(bytes, 512 + versionAt, 512) : void 0;
+  const { kind, data } = await inflate(ctx, bytes.subarray(payloadStart, payloadEnd), true);
+  return {
+    format: "bzImage",
+    compression: kind,
+    kernel: data,
+    ...headerVersion ? { headerVersion } : {},
+    problems: []
+  };
+}
+async function unpackZboot(ctx, bytes) {
+  const offset = u323(bytes, 8);
+  const size = u323(bytes, 12);
+  const compType = asciiz(bytes, 24, 32);
+  if (offset + size > bytes.length)
+    fail4(
+      ctx,
+      `zboot payload ends at byte ${offset + size} but the file has ${bytes.length}: it is truncated`
+    );
+  if (size < 8) fail4(ctx, `zboot payload size ${size} is too small`);
+  const { kind, data } = await inflate(ctx, bytes.subarray(offset, offset + size), true);
+  const problems = [];
+  if (compType && !compType.startsWith(kind === "lz4" ? "lz4" : kind)) {
+    problems.push(`zboot header names compression ${compType} but the payload is ${kind}`);
+  }
+  return { format: "zboot", compression: kind, kernel: data, problems };
+}
+var isArm64Image = (b) => has(b, 56, "ARMd");
+var isBzImage = (b) => has(b, 514, "HdrS");
+var isZboot = (b) => b[0] === 77 && b[1] === 90 && has(b, 4, "zimg");
+async function unpack(ctx, bytes) {
+  if (isBzImage(bytes)) return unpackBzImage(ctx, bytes);
+  if (isZboot(bytes)) return unpackZboot(ctx, bytes);
+  if (isArm64Image(bytes))
+    return { format: "arm64-image", compression: "none", kernel: bytes, problems: [] };
+  if (isElf(bytes)) return { format: "elf", compression: "none", kernel: bytes, problems: [] };
+  const kind = detectCompression2(bytes);
+  if (kind !== "none") {
+    const { data } = await inflate(ctx, bytes, false);
+    if (isArm64Image(data))
+      return { format: "arm64-image", compression: kind, kernel: data, problems: [] };
+    if (isElf(data)) return { format: "elf", compression: kind, kernel: data, problems: [] };
+    fail4(ctx, `a ${kind} file that does not hold a kernel (no arm64 Image or ELF header inside)`);
+  }
+  return fail4(
+    ctx,
+    "not a kernel image: no bzImage (HdrS), zboot (zimg), arm64 Image (ARM\\x64), ELF or UKI (PE with .linux) header"
+  );
+}
+function archOf(format, kernel) {
+  if (isArm64Image(kernel)) return "arm64";
+  const elf = readElfSections(kernel);
+  if (elf?.machine === 62) return "amd64";
+  if (elf?.machine === 183) return "arm64";
+  return format === "zboot" ? "arm64" : "unknown";
+}
+function certificateRegion(kernel) {
+  const elf = readElfSections(kernel);
+  const init = elf?.sections.find((s) => s.name === ".init.data");
+  return init ? kernel.subarray(init.offset, init.offset + init.size) : kernel;
+}
+async function readInner(ctx, bytes) {
+  const unpacked = await unpack(ctx, bytes);
+  const { kernel } = unpacked;
+  const problems = [...unpacked.problems];
+  const banner = findBanner(kernel);
+  const headerRelease = unpacked.headerVersion ? releaseOfVersionString(unpacked.headerVersion) : void 0;
+  const release = banner?.release ?? headerRelease;
+  if (!banner) problems.push('no linux_banner ("Linux version \u2026") found in the kernel');
+  else if (headerRelease && headerRelease !== banner.release) {
+    problems.push(
+      `bzImage header says release ${headerRelease} but the kernel's banner says ${banner.release}`
+    );
+  }
+  let found = findCertificates(certificateRegion(kernel), ctx.maxCertificates);
+  if (found.certificates.length === 0 && certificateRegion(kernel) !== kernel) {
+    found = findCertificates(kernel, ctx.maxCertificates);
+  }
+  if (found.certificates.length === 0) {
+    problems.push(
+      "no X.509 certificate found in the kernel: built without CONFIG_MODULE_SIG? Modules cannot be checked against it"
+    );
+  }
+  return {
+    format: unpacked.format,
+    arch: archOf(unpacked.format, kernel),
+    compression: unpacked.compression,
+    ...release ? { release } : {},
+    ...banner?.version ? { version: banner.version } : {},
+    kernelSize: kernel.length,
+    certificates: found.certificates,
+    problems
+  };
+}
+async function readUki(ctx, bytes) {
+  const uki = readUkiSections(bytes);
+  if (!uki.linux)
+    fail4(ctx, `a PE file without a .linux section, so not a UKI (${uki.problems.join("; ")})`);
+  const inner = await readInner({ ...ctx, name: `${ctx.name} (.linux)` }, uki.linux);
+  const problems = [...uki.problems, ...inner.problems];
+  if (uki.uname && inner.release && uki.uname !== inner.release) {
+    problems.push(`UKI .uname says ${uki.uname} but its kernel's banner says ${inner.release}`);
+  }
+  const release = inner.release ?? uki.uname;
+  return {
+    ...inner,
+    format: "uki",
+    ...release ? { release } : {},
+    ...uki.cmdline !== void 0 ? { cmdline: uki.cmdline } : {},
+    uki: {
+      sections: uki.sections,
+      ...uki.uname !== void 0 ? { uname: uki.uname } : {},
+      ...uki.osrel ? { osrel: uki.osrel } : {},
+      ...uki.cmdline !== void 0 ? { cmdline: uki.cmdline } : {},
+      ...uki.sbat !== void 0 ? { sbat: uki.sbat } : {},
+      ...uki.initrd ? { initrdSize: uki.initrd.length } : {}
+    },
+    problems
+  };
+}
+function contextOf(limits) {
+  return {
+    name: limits?.name ?? "kernel image",
+    maxKernelSize: limits?.maxKernelSize ?? DEFAULT_MAX_KERNEL_SIZE,
+    maxCertificates: limits?.maxCertificates ?? DEFAULT_MAX_CERTIFICATES
+  };
+}
+async function readKernelImage(bytes, limits) {
+  const ctx = contextOf(limits);
+  const maxInput = limits?.maxInput ?? DEFAULT_MAX_INPUT;
+  if (bytes.length > maxInput)
+    fail4(ctx, `${bytes.length} bytes is more than the ${maxInput}-byte limit (maxInput)`);
+  if (bytes.length < 64) fail4(ctx, `${bytes.length} bytes is too short for a kernel image`);
+  if (isPeFile(bytes) && !isBzImage(bytes) && !isZboot(bytes) && !isArm64Image(bytes))
+    return readUki(ctx, bytes);
+  return readInner(ctx, bytes);
+}
+
+// packages/boot/src/initramfs/internal/newc-parser.ts
+var UPFRONT_LIMIT = 64 * 1024 * 1024;
+
+// packages/boot/src/initramfs/internal/segment-decoders.ts
+var xzModule3 = __toESM(require_xz_decompress(), 1);
+
+// packages/boot/src/initramfs/internal/stream-ends.ts
+var ZSTD_MAX_BLOCK = 128 * 1024;
+var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
+var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
+
+// packages/boot/src/initramfs/internal/segment-decoders.ts
+var MAX_ZSTD_WINDOW = 2 ** 27;
+
+// packages/boot/src/initramfs/walk-initramfs.ts
+var GiB = 1024 * 1024 * 1024;
+var DEFAULTS = {
+  maxSegmentSize: 2 * GiB,
+  maxTotalSize: 4 * GiB,
+  maxEntries: 2e5,
+  maxFileSize: 1 * GiB,
+  maxInputSize: 2 * GiB
+};
+
+// packages/boot/src/squashfs/internal/file-data.ts
+var UNCOMPRESSED = 1 << 24;
+
+// packages/boot/src/squashfs/open-squashfs.ts
+var GiB2 = 1024 * 1024 * 1024;
+var DEFAULTS2 = {
+  maxEntries: 1e6,
+  maxMetadataSize: 256 * 1024 * 1024,
+  maxFileSize: 1 * GiB2,
+  maxTotalOutput: 16 * GiB2,
+  maxDepth: 256
+};
+
+// packages/verify/src/trusted-certificates.ts
 function looksLikeCertificate(bytes) {
   if (bytes[0] === 48 && (bytes[1] === 130 || bytes[1] === 131)) return true;
   const head2 = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 64 * 1024));
@@ -67290,11 +68548,31 @@ async function readTrustedCertificatesFile(path2) {
     );
   }
   if (looksLikeCertificate(bytes)) return certificateFile(path2, bytes);
-  const readKernel = kernelFileReader();
-  return readKernel ? readKernel(bytes, path2) : certificateFile(path2, bytes);
+  const trust = await readKernelCertificates(bytes, path2, "kernel-file");
+  if (trust.unreadable) {
+    throw new UserError(
+      `${path2} is neither a PEM/DER certificate nor a kernel image (${trust.problems.join("; ")}): pass the certificate, or the kernel file (vmlinuz, UKI) the modules must load into`
+    );
+  }
+  return trust;
 }
-function kernelFileReader() {
-  return void 0;
+async function readKernelCertificates(bytes, source, kind = "kernel-image") {
+  try {
+    const k = await readKernelImage(bytes, { name: source });
+    return {
+      kind,
+      source,
+      ...k.release ? { release: k.release } : {},
+      certificates: k.certificates,
+      problems: k.problems
+    };
+  } catch (e) {
+    if (!(e instanceof KernelImageError)) throw e;
+    return { kind, source, certificates: [], problems: [e.message], unreadable: true };
+  }
+}
+function kernelFileReader(description) {
+  return (bytes, path2) => readKernelCertificates(bytes, description ? `${description} /${path2}` : `/${path2}`);
 }
 
 // packages/verify/src/verify-image.ts
@@ -67346,7 +68624,7 @@ async function kernelFor(kernel, platform2, cache, logger) {
   const key = tree.digest ?? tree.description;
   let reference = cache.get(key);
   if (!reference) {
-    reference = await readKernelReference(tree, kernelFileReader());
+    reference = await readKernelReference(tree, kernelFileReader(tree.description));
     const certs = reference.trust?.certificates.length;
     logger.info(
       `kernel image ${tree.description}: release ${reference.release ?? (reference.releaseDirs.join(", ") || "none")}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)${reference.trust ? `, ${certs ?? 0} certificate(s) in ${reference.trust.source}` : ""}`
@@ -67398,14 +68676,14 @@ async function run(o, deps) {
         const k = kernel ? await kernelFor(kernel, platform2, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;
-        const readKernel = kernelFileReader();
+        const readKernel = kernelFileReader(tree.description);
         const result = await verifyTree(
           tree,
           o,
           {
             ...k.reference ? { reference: k.reference } : {},
             ...trust ? { trust } : {},
-            ...readKernel ? { readKernel } : {}
+            readKernel
           },
           k.problem ? [k.problem] : []
         );
@@ -67524,11 +68802,11 @@ function reportCertificates(report) {
 }
 
 // packages/verify/src/format-markdown.ts
-function cell(text) {
-  return markdownText(text ?? "");
+function cell(text2) {
+  return markdownText(text2 ?? "");
 }
-function code(text) {
-  return text ? markdownCode(text, { inTable: true }) : "";
+function code(text2) {
+  return text2 ? markdownCode(text2, { inTable: true }) : "";
 }
 var icons = { pass: "\u2705", error: "\u274C", warning: "\u26A0\uFE0F", info: "\u2139\uFE0F" };
 var proofText = {
@@ -67623,66 +68901,6 @@ function formatReportMarkdown(report, options = {}) {
   return `${lines.join("\n")}
 `;
 }
-
-// packages/boot/src/codecs/lz4.ts
-var LEGACY_BLOCK_MAX = 8 << 20;
-var FRAME_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
-
-// packages/boot/src/codecs/xz.ts
-var xzModule2 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/codecs/zstd.ts
-var MAX_BLOCK2 = 128 * 1024;
-
-// packages/boot/src/kernel/types.ts
-var DEFAULT_MAX_INPUT = 512 * 1024 * 1024;
-var DEFAULT_MAX_KERNEL_SIZE = 256 * 1024 * 1024;
-
-// packages/boot/src/pe/read-uki-sections.ts
-var MAX_TEXT = 1 << 20;
-
-// packages/boot/src/kernel/banner.ts
-var MARKER = Buffer.from("Linux version ");
-
-// packages/boot/src/kernel/find-certificates.ts
-var PATTERN = Buffer.from([48, 130]);
-
-// packages/boot/src/initramfs/internal/newc-parser.ts
-var UPFRONT_LIMIT = 64 * 1024 * 1024;
-
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var xzModule3 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/initramfs/internal/stream-ends.ts
-var ZSTD_MAX_BLOCK = 128 * 1024;
-var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
-var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
-
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var MAX_ZSTD_WINDOW = 2 ** 27;
-
-// packages/boot/src/initramfs/walk-initramfs.ts
-var GiB = 1024 * 1024 * 1024;
-var DEFAULTS = {
-  maxSegmentSize: 2 * GiB,
-  maxTotalSize: 4 * GiB,
-  maxEntries: 2e5,
-  maxFileSize: 1 * GiB,
-  maxInputSize: 2 * GiB
-};
-
-// packages/boot/src/squashfs/internal/file-data.ts
-var UNCOMPRESSED = 1 << 24;
-
-// packages/boot/src/squashfs/open-squashfs.ts
-var GiB2 = 1024 * 1024 * 1024;
-var DEFAULTS2 = {
-  maxEntries: 1e6,
-  maxMetadataSize: 256 * 1024 * 1024,
-  maxFileSize: 1 * GiB2,
-  maxTotalOutput: 16 * GiB2,
-  maxDepth: 256
-};
 
 // actions/shared/src/inputs.ts
 function raw(name, options = {}) {
@@ -67795,10 +69013,10 @@ function annotate(report) {
     const c = g.first;
     const more = g.count > 1 ? ` (and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${somePaths(g.paths.slice(1))}` : ""}; the job summary and JSON report list all)` : "";
     const props = { title: annotationTitle(c) };
-    const text = `${c.message}${more}`;
-    if (isFailing(c, report.failOn) || c.severity === "error") error(text, props);
-    else if (c.severity === "warning") warning(text, props);
-    else notice(text, props);
+    const text2 = `${c.message}${more}`;
+    if (isFailing(c, report.failOn) || c.severity === "error") error(text2, props);
+    else if (c.severity === "warning") warning(text2, props);
+    else notice(text2, props);
   }
 }
 
@@ -68842,8 +70060,8 @@ var convertMarkedBigIntsReviver = (key, value, context3, userReviver) => {
   if (!hasUserReviver) return value;
   return userReviver(key, value, context3);
 };
-var JSONParseV2 = (text, reviver) => {
-  return JSON.parse(text, (key, value, context3) => {
+var JSONParseV2 = (text2, reviver) => {
+  return JSON.parse(text2, (key, value, context3) => {
     const isNumber = typeof value === "number";
     const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
     const isBigNumber = isNumber && isOutOfBounds;
@@ -68901,8 +70119,8 @@ var applyReviverIteratively = (parsed2, userReviver) => {
   }
   return rootHolder[""];
 };
-var serializeBigInts = (text) => {
-  return text.replace(
+var serializeBigInts = (text2) => {
+  return text2.replace(
     stringsOrLargeNumbers,
     (match, digits2, fractional, exponential) => {
       const isString = match[0] === '"';
@@ -68916,18 +70134,18 @@ var serializeBigInts = (text) => {
     }
   );
 };
-var JSONParse = (text, reviver) => {
-  if (!text) return originalParse(text, reviver);
+var JSONParse = (text2, reviver) => {
+  if (!text2) return originalParse(text2, reviver);
   try {
-    if (isContextSourceSupported()) return JSONParseV2(text, reviver);
-    const serializedData = serializeBigInts(text);
+    if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
+    const serializedData = serializeBigInts(text2);
     return originalParse(
       serializedData,
       (key, value, context3) => convertMarkedBigIntsReviver(key, value, context3, reviver)
     );
   } catch (error2) {
     if (error2 instanceof RangeError) {
-      const serializedData = serializeBigInts(text);
+      const serializedData = serializeBigInts(text2);
       const parsed2 = originalParse(serializedData);
       return applyReviverIteratively(parsed2, reviver);
     }
@@ -69095,12 +70313,12 @@ async function getResponseData(response) {
   }
   const mimetype = parse3(contentType);
   if (isJSONResponse(mimetype)) {
-    let text = "";
+    let text2 = "";
     try {
-      text = await response.text();
-      return JSONParse(text);
+      text2 = await response.text();
+      return JSONParse(text2);
     } catch (err2) {
-      return text;
+      return text2;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
   // (RFC 2046) and must never be decoded as text, even when the response

@@ -6,6 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { UserError, describeError } from '@talos-kmod/common';
+import { KernelImageError, readKernelImage } from '@talos-kmod/boot';
 import { readCertificates, type CertificateInfo } from '@talos-kmod/kmod';
 
 /** Where trusted certificates came from, and what they are. */
@@ -61,15 +62,45 @@ export async function readTrustedCertificatesFile(path: string): Promise<Trusted
     );
   }
   if (looksLikeCertificate(bytes)) return certificateFile(path, bytes);
-  const readKernel = kernelFileReader();
-  return readKernel ? readKernel(bytes, path) : certificateFile(path, bytes);
+  const trust = await readKernelCertificates(bytes, path, 'kernel-file');
+  if (trust.unreadable) {
+    throw new UserError(
+      `${path} is neither a PEM/DER certificate nor a kernel image (${trust.problems.join('; ')}): pass the certificate, or the kernel file (vmlinuz, UKI) the modules must load into`,
+    );
+  }
+  return trust;
 }
 
 /**
- * Reads the certificates compiled into a kernel file (bzImage, zboot, arm64 Image, UKI), or
- * undefined while no kernel-image reader is available.
+ * The certificates compiled into a kernel file (x86 bzImage, arm64 zboot or Image, ELF vmlinux,
+ * UKI). Never throws: a file that is not a readable kernel (truncated, garbage) gives no
+ * certificates, `unreadable`, and the reason in `problems`; a kernel built without
+ * CONFIG_MODULE_SIG gives no certificates and says so.
  */
-export function kernelFileReader():
-  ((bytes: Uint8Array, path: string) => Promise<TrustedCertificates>) | undefined {
-  return undefined;
+export async function readKernelCertificates(
+  bytes: Uint8Array,
+  source: string,
+  kind: 'kernel-file' | 'kernel-image' = 'kernel-image',
+): Promise<TrustedCertificates & { unreadable?: boolean }> {
+  try {
+    const k = await readKernelImage(bytes, { name: source });
+    return {
+      kind,
+      source,
+      ...(k.release ? { release: k.release } : {}),
+      certificates: k.certificates,
+      problems: k.problems,
+    };
+  } catch (e: unknown) {
+    if (!(e instanceof KernelImageError)) throw e;
+    return { kind, source, certificates: [], problems: [e.message], unreadable: true };
+  }
+}
+
+/** Reads the certificates of a kernel file found in an image (see {@link readKernelCertificates}). */
+export function kernelFileReader(
+  description?: string,
+): (bytes: Uint8Array, path: string) => Promise<TrustedCertificates> {
+  return (bytes, path) =>
+    readKernelCertificates(bytes, description ? `${description} /${path}` : `/${path}`);
 }

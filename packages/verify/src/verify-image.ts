@@ -97,7 +97,7 @@ async function kernelFor(
   const key = tree.digest ?? tree.description;
   let reference = cache.get(key);
   if (!reference) {
-    reference = await readKernelReference(tree, kernelFileReader());
+    reference = await readKernelReference(tree, kernelFileReader(tree.description));
     const certs = reference.trust?.certificates.length;
     logger.info(
       `kernel image ${tree.description}: release ${reference.release ?? (reference.releaseDirs.join(', ') || 'none')}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)${reference.trust ? `, ${certs ?? 0} certificate(s) in ${reference.trust.source}` : ''}`,
@@ -150,14 +150,14 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
         const k = kernel ? await kernelFor(kernel, platform, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;
-        const readKernel = kernelFileReader();
+        const readKernel = kernelFileReader(tree.description);
         const result = await verifyTree(
           tree,
           o,
           {
             ...(k.reference ? { reference: k.reference } : {}),
             ...(trust ? { trust } : {}),
-            ...(readKernel ? { readKernel } : {}),
+            readKernel,
           },
           k.problem ? [k.problem] : [],
         );
