@@ -7,7 +7,8 @@
  *   the shell reads it, so a branch name or image reference with `"; curl …` runs. Values reach
  *   scripts through `env:` (GitHub's "Security hardening for GitHub Actions", script injection).
  * - `actions/checkout` with `persist-credentials: false`: otherwise the job token stays in
- *   `.git/config`, readable by every Makefile and build step that runs the checked-out code.
+ *   `.git/config`, readable by every Makefile and build step that runs the checked-out code. Only a
+ *   job granted `contents: write` (the release job, which pushes tags with git) may keep it.
  * - service container images pinned by digest (`registry:2@sha256:…`), as actions are by SHA.
  *
  * Each rule is also run on a planted bad workflow, so a scanner that sees nothing fails here.
@@ -24,6 +25,7 @@ interface Step {
   with?: Record<string, unknown>;
 }
 interface Job {
+  permissions?: Record<string, string> | string;
   steps?: Step[];
   services?: Record<string, { image?: string }>;
 }
@@ -71,9 +73,14 @@ export function expressionsInRun(doc: Doc): string[] {
     .map(({ where }) => where);
 }
 
-/** `actions/checkout` steps that keep the token in the checkout. */
+/** `actions/checkout` steps that keep the token in the checkout, outside jobs that push with git. */
 export function checkoutsKeepingCredentials(doc: Doc): string[] {
+  const pushing = (job: string) => {
+    const p = doc.jobs?.[job]?.permissions;
+    return p === 'write-all' || (typeof p === 'object' && p.contents === 'write');
+  };
   return stepsOf(doc)
+    .filter(({ where }) => !pushing(/^jobs\.([^.]+)\./.exec(where)?.[1] ?? ''))
     .filter(({ step }) => /^actions\/checkout@/.test(step.uses ?? ''))
     .filter(({ step }) => String(step.with?.['persist-credentials']) !== 'false')
     .map(({ where }) => where);
@@ -136,6 +143,10 @@ jobs:
         with: { persist-credentials: false }
       - env: { REF: "\${{ github.head_ref }}" }
         run: echo "$REF"
+  release:
+    permissions: { contents: write }
+    steps:
+      - uses: actions/checkout@11bd71901bbe5b1630ceea73d27597364c9af683 # v4.2.2
 `) as Doc;
 
   it('catches each planted mistake and nothing in the good job', () => {
