@@ -67900,12 +67900,19 @@ function inflateBounded(kind, input, limit) {
 var zlib2 = __toESM(require("node:zlib"), 1);
 var ZSTD_MAGIC2 = 4247762216;
 var MAX_BLOCK2 = 128 * 1024;
+function nativeChunkSize(inputLength, limit, expectedSize) {
+  const size = expectedSize !== void 0 ? expectedSize + 1 : inputLength * 4;
+  return Math.max(64 * 1024, Math.min(size, limit + 1, 256 * 1024 * 1024));
+}
 var nativeZstd = zlib2.zstdDecompressSync;
 function unzstdBounded2(input, limit, expectedSize, useNative = nativeZstd !== void 0) {
   checkFrames2(input, limit, expectedSize);
   if (useNative && nativeZstd) {
     try {
-      const out = nativeZstd(input, { maxOutputLength: Math.max(1, limit) });
+      const out = nativeZstd(input, {
+        maxOutputLength: Math.max(1, limit),
+        chunkSize: nativeChunkSize(input.length, limit, expectedSize)
+      });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (e) {
       if (e.code === "ERR_BUFFER_TOO_LARGE")
