@@ -71098,7 +71098,7 @@ function installersMarkdown(installers) {
       "",
       `### Installer ${where2}${i.talosVersion ? ` (Talos ${i.talosVersion})` : ""}`,
       "",
-      `- kernel: \`${i.kernel.release ?? "?"}\`, ${i.layout === "uki" ? "UKI" : "vmlinuz + initramfs.xz"}`,
+      `- boots kernel \`${i.kernel.release ?? "?"}\`, ${i.layout === "uki" ? "UKI" : "vmlinuz + initramfs.xz"}`,
       `- certificate SHA-256: \`${fingerprints2(i.kernel)}\``,
       `- module signatures: ${sigEnforce(i.kernel)}`
     );

@@ -29,7 +29,7 @@ export function installersMarkdown(installers: readonly InstallerReport[]): stri
       '',
       `### Installer ${where}${i.talosVersion ? ` (Talos ${i.talosVersion})` : ''}`,
       '',
-      `- kernel: \`${i.kernel.release ?? '?'}\`, ${i.layout === 'uki' ? 'UKI' : 'vmlinuz + initramfs.xz'}`,
+      `- boots kernel \`${i.kernel.release ?? '?'}\`, ${i.layout === 'uki' ? 'UKI' : 'vmlinuz + initramfs.xz'}`,
       `- certificate SHA-256: \`${fingerprints(i.kernel)}\``,
       `- module signatures: ${sigEnforce(i.kernel)}`,
     );
