@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { expectFailedWith, expectSucceeded, repoRoot, runAction } from '../support/action';
 import { ensureDocker } from '../support/docker';
+import { makeSigningKey } from '../support/modules';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import {
   makeFixtureImager,
@@ -19,6 +20,7 @@ import {
   pushScriptImager,
   skopeoInspect,
   skopeoRaw,
+  testKernelRelease,
 } from './images';
 
 jest.setTimeout(10 * 60_000);
@@ -92,6 +94,9 @@ describe('build-installer action', () => {
     ) as { rootfs: { diff_ids: string[] } };
     expect((pulled.Layers as string[]).length).toBe(config.rootfs.diff_ids.length);
     expect(run.stdout).toContain('usr/install/amd64/vmlinuz.efi');
+    // verified before the push: the kernel's certificate proves the extension's module
+    expect(run.summary).toContain('linux/amd64: ✅ verified before the push');
+    expect(run.summary).toMatch(/\| hailort \| 4\.24\.0 \| `0\.sqsh` \| 1 \| ✅ 1 verified \|/);
     expect(run.summary.trimEnd().split('\n').slice(-2)[0]).toBe(
       `talosctl upgrade --nodes <node> --image ${out['installer-image']}`,
     );
@@ -232,8 +237,36 @@ describe('build-installer action', () => {
     });
     expect(run.exitCode).not.toBe(0);
     expectFailedWith(run, /failed for amd64 with exit code 7 \(installer assembly failed/);
-    expect(run.stdout).toMatch(
-      /has modules for kernel 6\.1\.0-other, but the imager's kernel is 6\.12\.31-talos/,
+    expect(run.stdout).toContain(
+      `has modules for kernel 6.1.0-other, but the imager's kernel is ${testKernelRelease}`,
+    );
+  });
+
+  it('verifies the installer before pushing it: a module signed by another build key is never published', async () => {
+    const otherKey = await makeSigningKey({ name: 'build-installer-other-build' });
+    const foreign = await pushExtensionImage(`${prefix}/foreign:1`, 'foreign', ['amd64'], {
+      key: otherKey,
+    });
+    const inputs = {
+      'imager-image': multi.imager,
+      'base-installer-image': multi.installerBase,
+      'kernel-image': `${prefix}/kernel:k1`,
+      'extension-images': foreign,
+      registry: registry.host,
+      'installer-ref': `${prefix}/installer:foreign`,
+    };
+    const refused = await runAction('build-installer', inputs);
+    expect(refused.exitCode).not.toBe(0);
+    expectFailedWith(refused, /installer\.module-signature .*foreign.*unknown-key/);
+    expect(refused.failure).toContain('The installer was not pushed');
+    expect(() => skopeoRaw(`${prefix}/installer:foreign`)).toThrow();
+
+    const warned = await runAction('build-installer', { ...inputs, 'verify-installer': 'warning' });
+    expectSucceeded(warned);
+    expect(warned.stdout).toMatch(/::warning::verify-image failed for docker-archive:/);
+    expect(warned.summary).toContain('pushed with findings');
+    expect(skopeoRaw(`${prefix}/installer:foreign`).digest).toBe(
+      digestOf(warned.outputs['installer-image'] ?? ''),
     );
   });
 

@@ -5,7 +5,6 @@
  * initramfs layout. make runs as a user would (installer-base imager, then image-installer).
  */
 import { afterAll, beforeAll, describe, expect, it, jest } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
@@ -39,7 +38,7 @@ import {
   squashfsFiles,
   unpackInstaller,
 } from '../support/installers';
-import { makeFixtureImager, prepareTalosCheckout } from './images';
+import { makeFixtureImager, makeFixtureInstaller, prepareTalosCheckout } from './images';
 
 jest.setTimeout(10 * 60_000);
 
@@ -127,21 +126,13 @@ function buildInstaller(tag: string, imagerArgs: string[]) {
     });
     imagers.set(tag, checkout);
   }
-  const made = spawnSync(
-    'make',
-    [
-      'image-installer',
-      `IMAGE_REGISTRY=${registry.host}`,
-      'USERNAME=acme',
-      `TAG=${tag}`,
-      `IMAGER_ARGS=${imagerArgs.join(' ')}`,
-    ],
-    { cwd: checkout, encoding: 'utf8', env: { ...process.env, PWD: checkout } },
-  );
-  if (made.status !== 0)
-    throw new Error(`make image-installer failed:\n${made.stdout}${made.stderr}`);
-  const tarball = join(checkout, '_out', 'installer-amd64.tar');
-  return { installer: unpackInstaller(tarball), log: made.stdout + made.stderr };
+  const made = makeFixtureInstaller(checkout, {
+    registry: registry.host,
+    username: 'acme',
+    tag,
+    imagerArgs,
+  });
+  return { installer: unpackInstaller(made.tarball), log: made.log };
 }
 
 /** The appended extensions archive of an initramfs, unpacked with cpio. */

@@ -1,12 +1,13 @@
 /**
- * Images for the build-installer tests: kernel and extension images per platform, built with test
+ * Images for the build-installer tests: kernel and extension images per platform (a real bzImage
+ * with the test key's certificate, modules built with kbuild and signed with sign-file), built with test
  * support's OCI layout builder (real per-platform configs) and pushed with skopeo; stand-in imagers
  * (busybox + a script, built with the legacy builder for their ENTRYPOINT); the talos fixture
  * checkout and its installer-base/imager built with make.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { pushIndex } from '@talos-kmod/oci';
@@ -19,9 +20,30 @@ import {
   type TestImage,
 } from '../support/images';
 import { createTalosCheckout } from '../support/fixture-repos';
+import { makeBzImage } from '../support/kernel-images';
+import {
+  buildTestModule,
+  kernelRelease,
+  makeSigningKey,
+  signModule,
+  type TestKey,
+} from '../support/modules';
 
-/** Kernel release the test kernel and extensions use. */
-export const testKernelRelease = '6.12.31-talos';
+/** Kernel release the test kernel and extensions use: the release the test modules are built for. */
+export const testKernelRelease = kernelRelease;
+
+let testKey: Promise<TestKey> | undefined;
+/** The one signing key of the build-installer tests' kernel (its certificate is in the bzImage). */
+export function buildInstallerKey(): Promise<TestKey> {
+  testKey ??= makeSigningKey({ name: 'build-installer-kernel' });
+  return testKey;
+}
+
+/** A module `name` built with kbuild and signed with the test kernel's key. */
+async function signedModule(name: string, with_?: TestKey): Promise<string> {
+  const [built, key] = await Promise.all([buildTestModule({ name }), with_ ?? buildInstallerKey()]);
+  return signModule(built, key);
+}
 
 /** skopeo refuses `name:tag@digest`; the digest alone names the same manifest. */
 export function skopeoReference(ref: string): string {
@@ -116,23 +138,36 @@ async function pushImages(
   return pushLayout(await writeOciLayout(newDir('installer-test'), images, tag), host, repo, tag);
 }
 
-/** A kernel image (`/boot/vmlinuz`, `/usr/lib/modules/<kver>/…`) per arch; an index when several. */
+/**
+ * A kernel image per arch (an index when several): `/boot/vmlinuz` a bzImage embedding the test
+ * key's certificate (test support's makeBzImage), one in-tree module signed with that key.
+ */
 export async function pushKernelImage(
   ref: string,
   arches: readonly string[],
   options: { vmlinuz?: Buffer } = {},
 ): Promise<string> {
+  const key = await buildInstallerKey();
+  const intree = await signedModule('intree_a');
+  const vmlinuz =
+    options.vmlinuz ??
+    Buffer.from(
+      makeBzImage({ release: testKernelRelease, certificates: [readFileSync(key.certDerPath)] }),
+    );
   return pushImages(
     ref,
     arches.map((arch) => ({
       platform: { os: 'linux', architecture: arch },
       layers: [
         [
-          { path: 'boot/vmlinuz', content: options.vmlinuz ?? `test kernel for ${arch}\n` },
-          { path: `usr/lib/modules/${testKernelRelease}/modules.dep`, content: '' },
+          { path: 'boot/vmlinuz', content: vmlinuz },
           {
-            path: `usr/lib/modules/${testKernelRelease}/kernel/drivers/misc/in-tree.ko`,
-            content: `in-tree module ${arch}\n`,
+            path: `usr/lib/modules/${testKernelRelease}/modules.dep`,
+            content: 'kernel/drivers/misc/intree_a.ko:\n',
+          },
+          {
+            path: `usr/lib/modules/${testKernelRelease}/kernel/drivers/misc/intree_a.ko`,
+            content: { from: intree },
           },
         ],
       ],
@@ -141,16 +176,18 @@ export async function pushKernelImage(
 }
 
 /**
- * A system extension image (`manifest.yaml` + `rootfs/`) with one module and one udev rule, per
- * arch; an index when several arches (or `index`).
+ * A system extension image (`manifest.yaml` + `rootfs/`) with one module (`<name>.ko`, built and
+ * signed with the test kernel's key, or `key`) and one udev rule, per arch; an index when several arches
+ * (or `index`).
  */
 export async function pushExtensionImage(
   ref: string,
   name: string,
   arches: readonly string[],
-  options: { kernelRelease?: string; index?: boolean } = {},
+  options: { kernelRelease?: string; index?: boolean; key?: TestKey } = {},
 ): Promise<string> {
-  const kernelRelease = options.kernelRelease ?? testKernelRelease;
+  const release = options.kernelRelease ?? testKernelRelease;
+  const module = await signedModule(name, options.key);
   return pushImages(
     ref,
     arches.map((arch) => ({
@@ -162,8 +199,8 @@ export async function pushExtensionImage(
             content: manifestYaml({ name, version: '4.24.0', talos: '>= v1.9.0' }),
           },
           {
-            path: `rootfs/usr/lib/modules/${kernelRelease}/extras/${name}.ko`,
-            content: `${name} module for ${arch}\n`,
+            path: `rootfs/usr/lib/modules/${release}/extras/${name}.ko`,
+            content: { from: module },
           },
           { path: `rootfs/usr/lib/udev/rules.d/51-${name}.rules`, content: `# ${name}\n` },
         ],
@@ -229,4 +266,36 @@ export function pushScriptImager(ref: string, script: string): void {
     },
     'ENTRYPOINT ["/bin/busybox", "sh", "/imager.sh"]\n',
   );
+}
+
+/** make image-installer in a checkout whose imager is built; the tarball path and make's output. */
+export function makeFixtureInstaller(
+  checkout: string,
+  vars: { registry: string; username: string; tag: string; imagerArgs: readonly string[] },
+): { tarball: string; log: string } {
+  const made = spawnSync(
+    'make',
+    [
+      'image-installer',
+      `IMAGE_REGISTRY=${vars.registry}`,
+      `USERNAME=${vars.username}`,
+      `TAG=${vars.tag}`,
+      `IMAGER_ARGS=${vars.imagerArgs.join(' ')}`,
+    ],
+    {
+      cwd: checkout,
+      encoding: 'utf8',
+      maxBuffer: 64 * 1024 * 1024,
+      env: { ...process.env, PWD: checkout },
+    },
+  );
+  if (made.status !== 0) {
+    throw new Error(
+      `make image-installer failed (exit ${made.status}) in ${checkout}:\n${(made.stdout + made.stderr).slice(-4000)}`,
+    );
+  }
+  // a copy, so the next run in the checkout does not replace it
+  const tarball = join(mkdtempSync(join(tmpdir(), 'installer-tar-')), 'installer-amd64.tar');
+  copyFileSync(join(checkout, '_out', 'installer-amd64.tar'), tarball);
+  return { tarball, log: made.stdout + made.stderr };
 }

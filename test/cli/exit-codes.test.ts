@@ -180,6 +180,27 @@ const cases: Record<string, Case[]> = {
       /no pkg\.yaml has 'name: fpga-accel-pkg'/,
     ],
   ],
+  'kernel-cert': [
+    [
+      'a bad platform',
+      () => ['kernel-cert', `${refused}/me/k:v1`, '--platform', 'x'],
+      2,
+      /platform/,
+    ],
+    [
+      'a path that does not exist',
+      () => ['kernel-cert', missing],
+      2,
+      /looks like a path, but .* does not exist/,
+    ],
+    [
+      'a registry that refuses connections',
+      () => ['kernel-cert', `${refused}/me/kernel:v1`],
+      2,
+      /nothing accepts connections/,
+    ],
+    ['a file that is no kernel', () => ['kernel-cert', text], 2, /not a kernel image/],
+  ],
   verify: [
     ['a bad --fail-on', () => ['verify', emptyDir, '--fail-on', 'never'], 2, /--fail-on/],
     [

@@ -41871,6 +41871,108 @@ async function preflightBuildx(build, dir, exec, env = process.env) {
   }
 }
 
+// packages/kmod/src/internal/bytes.ts
+var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
+
+// packages/kmod/src/internal/signature/names.ts
+var import_asn1_schema = __toESM(require_cjs2(), 1);
+var import_asn1_cms = __toESM(require_cjs5(), 1);
+var import_asn1_x509 = __toESM(require_cjs3(), 1);
+
+// packages/kmod/src/internal/signature/trailer.ts
+var SIGNATURE_MARKER = "~Module signature appended~\n";
+var MARKER_LENGTH = SIGNATURE_MARKER.length;
+
+// packages/kmod/src/internal/verify/certificate.ts
+var import_asn1_schema2 = __toESM(require_cjs2(), 1);
+var import_asn1_x5092 = __toESM(require_cjs3(), 1);
+
+// packages/kmod/src/internal/compression/xz.ts
+var xzModule = __toESM(require_xz_decompress(), 1);
+
+// packages/kmod/src/internal/compression/zstd.ts
+var MAX_BLOCK = 128 * 1024;
+
+// packages/kmod/src/internal/compression/decompress.ts
+var DEFAULT_MAX_DECOMPRESSED_SIZE = 512 * 1024 * 1024;
+
+// packages/kmod/src/read-module-file.ts
+var HEAD = 4096;
+var TAIL = 8 * 1024;
+var FEED = 1024 * 1024;
+var scratch = {
+  head: new Uint8Array(HEAD),
+  tail: new Uint8Array(TAIL)
+};
+
+// packages/verify/src/internal/checks/certificate.ts
+var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
+var fixes = {
+  "unknown-key": `the node refuses it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+  "bad-signature": 'the node refuses it ("Key was rejected by service"). Never change a module after sign-file: strip with INSTALL_MOD_STRIP=1 (kbuild strips before it signs), and rebuild instead of patching',
+  unsupported: "the node refuses it. Sign modules with the kernel's scripts/sign-file (what modules_install runs): detached PKCS#7, no authenticated attributes, RSA or ECDSA"
+};
+
+// packages/boot/src/codecs/lz4.ts
+var LEGACY_BLOCK_MAX = 8 << 20;
+var FRAME_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
+
+// packages/boot/src/codecs/xz.ts
+var xzModule2 = __toESM(require_xz_decompress(), 1);
+
+// packages/boot/src/codecs/zstd.ts
+var MAX_BLOCK2 = 128 * 1024;
+
+// packages/boot/src/kernel/types.ts
+var DEFAULT_MAX_INPUT = 512 * 1024 * 1024;
+var DEFAULT_MAX_KERNEL_SIZE = 256 * 1024 * 1024;
+
+// packages/boot/src/pe/read-uki-sections.ts
+var MAX_TEXT = 1 << 20;
+
+// packages/boot/src/kernel/banner.ts
+var MARKER = Buffer.from("Linux version ");
+
+// packages/boot/src/kernel/find-certificates.ts
+var PATTERN = Buffer.from([48, 130]);
+
+// packages/boot/src/initramfs/internal/newc-parser.ts
+var UPFRONT_LIMIT = 64 * 1024 * 1024;
+
+// packages/boot/src/initramfs/internal/segment-decoders.ts
+var xzModule3 = __toESM(require_xz_decompress(), 1);
+
+// packages/boot/src/initramfs/internal/stream-ends.ts
+var ZSTD_MAX_BLOCK = 128 * 1024;
+var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
+var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
+
+// packages/boot/src/initramfs/internal/segment-decoders.ts
+var MAX_ZSTD_WINDOW = 2 ** 27;
+
+// packages/boot/src/initramfs/walk-initramfs.ts
+var GiB = 1024 * 1024 * 1024;
+var DEFAULTS = {
+  maxSegmentSize: 2 * GiB,
+  maxTotalSize: 4 * GiB,
+  maxEntries: 2e5,
+  maxFileSize: 1 * GiB,
+  maxInputSize: 2 * GiB
+};
+
+// packages/boot/src/squashfs/internal/file-data.ts
+var UNCOMPRESSED = 1 << 24;
+
+// packages/boot/src/squashfs/open-squashfs.ts
+var GiB2 = 1024 * 1024 * 1024;
+var DEFAULTS2 = {
+  maxEntries: 1e6,
+  maxMetadataSize: 256 * 1024 * 1024,
+  maxFileSize: 1 * GiB2,
+  maxTotalOutput: 16 * GiB2,
+  maxDepth: 256
+};
+
 // packages/pipeline/src/build-kernel-pkg/options.ts
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 function validateCommon(o) {
@@ -42014,108 +42116,6 @@ async function resolvePushed(client, targets, logger) {
   }
   return out;
 }
-
-// packages/kmod/src/internal/bytes.ts
-var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
-
-// packages/kmod/src/internal/signature/names.ts
-var import_asn1_schema = __toESM(require_cjs2(), 1);
-var import_asn1_cms = __toESM(require_cjs5(), 1);
-var import_asn1_x509 = __toESM(require_cjs3(), 1);
-
-// packages/kmod/src/internal/signature/trailer.ts
-var SIGNATURE_MARKER = "~Module signature appended~\n";
-var MARKER_LENGTH = SIGNATURE_MARKER.length;
-
-// packages/kmod/src/internal/verify/certificate.ts
-var import_asn1_schema2 = __toESM(require_cjs2(), 1);
-var import_asn1_x5092 = __toESM(require_cjs3(), 1);
-
-// packages/kmod/src/internal/compression/xz.ts
-var xzModule = __toESM(require_xz_decompress(), 1);
-
-// packages/kmod/src/internal/compression/zstd.ts
-var MAX_BLOCK = 128 * 1024;
-
-// packages/kmod/src/internal/compression/decompress.ts
-var DEFAULT_MAX_DECOMPRESSED_SIZE = 512 * 1024 * 1024;
-
-// packages/kmod/src/read-module-file.ts
-var HEAD = 4096;
-var TAIL = 8 * 1024;
-var FEED = 1024 * 1024;
-var scratch = {
-  head: new Uint8Array(HEAD),
-  tail: new Uint8Array(TAIL)
-};
-
-// packages/verify/src/internal/checks/certificate.ts
-var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
-var fixes = {
-  "unknown-key": `the node refuses it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
-  "bad-signature": 'the node refuses it ("Key was rejected by service"). Never change a module after sign-file: strip with INSTALL_MOD_STRIP=1 (kbuild strips before it signs), and rebuild instead of patching',
-  unsupported: "the node refuses it. Sign modules with the kernel's scripts/sign-file (what modules_install runs): detached PKCS#7, no authenticated attributes, RSA or ECDSA"
-};
-
-// packages/boot/src/codecs/lz4.ts
-var LEGACY_BLOCK_MAX = 8 << 20;
-var FRAME_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
-
-// packages/boot/src/codecs/xz.ts
-var xzModule2 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/codecs/zstd.ts
-var MAX_BLOCK2 = 128 * 1024;
-
-// packages/boot/src/kernel/types.ts
-var DEFAULT_MAX_INPUT = 512 * 1024 * 1024;
-var DEFAULT_MAX_KERNEL_SIZE = 256 * 1024 * 1024;
-
-// packages/boot/src/pe/read-uki-sections.ts
-var MAX_TEXT = 1 << 20;
-
-// packages/boot/src/kernel/banner.ts
-var MARKER = Buffer.from("Linux version ");
-
-// packages/boot/src/kernel/find-certificates.ts
-var PATTERN = Buffer.from([48, 130]);
-
-// packages/boot/src/initramfs/internal/newc-parser.ts
-var UPFRONT_LIMIT = 64 * 1024 * 1024;
-
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var xzModule3 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/initramfs/internal/stream-ends.ts
-var ZSTD_MAX_BLOCK = 128 * 1024;
-var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
-var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
-
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var MAX_ZSTD_WINDOW = 2 ** 27;
-
-// packages/boot/src/initramfs/walk-initramfs.ts
-var GiB = 1024 * 1024 * 1024;
-var DEFAULTS = {
-  maxSegmentSize: 2 * GiB,
-  maxTotalSize: 4 * GiB,
-  maxEntries: 2e5,
-  maxFileSize: 1 * GiB,
-  maxInputSize: 2 * GiB
-};
-
-// packages/boot/src/squashfs/internal/file-data.ts
-var UNCOMPRESSED = 1 << 24;
-
-// packages/boot/src/squashfs/open-squashfs.ts
-var GiB2 = 1024 * 1024 * 1024;
-var DEFAULTS2 = {
-  maxEntries: 1e6,
-  maxMetadataSize: 256 * 1024 * 1024,
-  maxFileSize: 1 * GiB2,
-  maxTotalOutput: 16 * GiB2,
-  maxDepth: 256
-};
 
 // packages/pipeline/src/shared/step-support.ts
 var import_promises10 = require("node:fs/promises");

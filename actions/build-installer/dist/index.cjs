@@ -1084,14 +1084,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path2 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path && path[0] !== "/") {
-          path = `/${path}`;
+        if (path2 && path2[0] !== "/") {
+          path2 = `/${path2}`;
         }
-        return new URL(`${origin}${path}`);
+        return new URL(`${origin}${path2}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1542,39 +1542,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path, origin }
+          request: { method, path: path2, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path);
+        debuglog("sending request to %s %s/%s", method, origin, path2);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path, origin },
+          request: { method, path: path2, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path,
+          path2,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path, origin }
+          request: { method, path: path2, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path);
+        debuglog("trailers received from %s %s/%s", method, origin, path2);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path, origin },
+          request: { method, path: path2, origin },
           error: error2
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path,
+          path2,
           error2.message
         );
       });
@@ -1623,9 +1623,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path, origin }
+            request: { method, path: path2, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path);
+          debuglog("sending request to %s %s/%s", method, origin, path2);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1688,7 +1688,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request = class {
       constructor(origin, {
-        path,
+        path: path2,
         method,
         body,
         headers,
@@ -1703,11 +1703,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path !== "string") {
+        if (typeof path2 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path[0] !== "/" && !(path.startsWith("http://") || path.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path2[0] !== "/" && !(path2.startsWith("http://") || path2.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path)) {
+        } else if (invalidPathRegex.test(path2)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1773,7 +1773,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path, query) : path;
+        this.path = query ? buildURL(path2, query) : path2;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -2170,9 +2170,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve5, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve3(data);
+              return err2 ? reject(err2) : resolve5(data);
             });
           });
         }
@@ -2210,12 +2210,12 @@ var require_dispatcher_base = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve3, reject) => {
+          return new Promise((resolve5, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve3(data);
+              ) : resolve5(data);
             });
           });
         }
@@ -4087,7 +4087,7 @@ var require_util2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
     var { Transform: Transform4 } = require("node:stream");
-    var zlib2 = require("node:zlib");
+    var zlib4 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url();
@@ -4482,8 +4482,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve3, reject) => {
-        res = resolve3;
+      const promise = new Promise((resolve5, reject) => {
+        res = resolve5;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -4787,7 +4787,7 @@ var require_util2 = __commonJS({
             callback();
             return;
           }
-          this._inflateStream = (chunk[0] & 15) === 8 ? zlib2.createInflate(this.#zlibOptions) : zlib2.createInflateRaw(this.#zlibOptions);
+          this._inflateStream = (chunk[0] & 15) === 8 ? zlib4.createInflate(this.#zlibOptions) : zlib4.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
           this._inflateStream.on("error", (err2) => this.destroy(err2));
@@ -5658,12 +5658,12 @@ Content-Type: ${value.type || "application/octet-stream"}\r
             if (mimeType !== null) {
               switch (mimeType.essence) {
                 case "multipart/form-data": {
-                  const parsed = multipartFormDataParser(value, mimeType);
-                  if (parsed === "failure") {
+                  const parsed2 = multipartFormDataParser(value, mimeType);
+                  if (parsed2 === "failure") {
                     throw new TypeError("Failed to parse body as FormData.");
                   }
                   const fd = new FormData();
-                  fd[kState] = parsed;
+                  fd[kState] = parsed2;
                   return fd;
                 }
                 case "application/x-www-form-urlencoded": {
@@ -5795,7 +5795,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5870,7 +5870,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5965,11 +5965,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5992,10 +5992,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6012,7 +6012,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6192,7 +6192,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6214,7 +6214,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6250,13 +6250,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6466,7 +6466,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path, host, upgrade, blocking, reset } = request;
+      const { method, path: path2, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6547,7 +6547,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header2 = `${method} ${path} HTTP/1.1\r
+      let header2 = `${method} ${path2} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header2 += `host: ${host}\r
@@ -6734,12 +6734,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve5;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7076,7 +7076,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path2, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7173,7 +7173,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path;
+      headers[HTTP2_HEADER_PATH] = path2;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7409,12 +7409,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve3, reject) => {
+      const waitForDrain = () => new Promise((resolve5, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve3;
+          callback = resolve5;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7526,9 +7526,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path = search ? `${pathname}${search}` : pathname;
+        const path2 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path;
+        this.opts.path = path2;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -7893,16 +7893,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve3) => {
+        return new Promise((resolve5) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve3;
+            this[kClosedResolve] = resolve5;
           } else {
-            resolve3(null);
+            resolve5(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve3) => {
+        return new Promise((resolve5) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7913,7 +7913,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve3(null);
+            resolve5(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -7964,7 +7964,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve3, reject) => {
+        const socket = await new Promise((resolve5, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7976,7 +7976,7 @@ var require_client = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve3(socket2);
+              resolve5(socket2);
             }
           });
         });
@@ -8313,8 +8313,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve3) => {
-            this[kClosedResolve] = resolve3;
+          await new Promise((resolve5) => {
+            this[kClosedResolve] = resolve5;
           });
         }
       }
@@ -8768,10 +8768,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path = "/",
+          path: path2 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path;
+        opts.path = origin + path2;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL5(origin);
           headers.host = host;
@@ -9044,10 +9044,10 @@ var require_env_http_proxy_agent = __commonJS({
           if (!entry) {
             continue;
           }
-          const parsed = entry.match(/^(.+):(\d+)$/);
+          const parsed2 = entry.match(/^(.+):(\d+)$/);
           noProxyEntries.push({
-            hostname: (parsed ? parsed[1] : entry).toLowerCase(),
-            port: parsed ? Number.parseInt(parsed[2], 10) : 0
+            hostname: (parsed2 ? parsed2[1] : entry).toLowerCase(),
+            port: parsed2 ? Number.parseInt(parsed2[2], 10) : 0
           });
         }
         this.#noProxyValue = noProxyValue;
@@ -9583,7 +9583,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve3, reject) => {
+        return await new Promise((resolve5, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9596,7 +9596,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve3(null);
+              resolve5(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9615,7 +9615,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve3, reject) => {
+      return new Promise((resolve5, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9632,7 +9632,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve3,
+              resolve: resolve5,
               reject,
               length: 0,
               body: []
@@ -9702,18 +9702,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve3, stream, length } = consume2;
+      const { type, body, resolve: resolve5, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve3(chunksDecode(body, length));
+          resolve5(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve3(JSON.parse(chunksDecode(body, length)));
+          resolve5(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve3(chunksConcat(body, length).buffer);
+          resolve5(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve3(new Blob(body, { type: stream[kContentType] }));
+          resolve5(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve3(chunksConcat(body, length));
+          resolve5(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -9971,9 +9971,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           request.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve3(data);
+            return err2 ? reject(err2) : resolve5(data);
           });
         });
       }
@@ -10197,9 +10197,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve3(data);
+            return err2 ? reject(err2) : resolve5(data);
           });
         });
       }
@@ -10484,9 +10484,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve3(data);
+            return err2 ? reject(err2) : resolve5(data);
           });
         });
       }
@@ -10578,9 +10578,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve3, reject) => {
+        return new Promise((resolve5, reject) => {
           connect2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve3(data);
+            return err2 ? reject(err2) : resolve5(data);
           });
         });
       }
@@ -10745,20 +10745,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path) {
-      if (typeof path !== "string") {
-        return path;
+    function safeUrl(path2) {
+      if (typeof path2 !== "string") {
+        return path2;
       }
-      const pathSegments = path.split("?");
+      const pathSegments = path2.split("?");
       if (pathSegments.length !== 2) {
-        return path;
+        return path2;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path);
+    function matchKey(mockDispatch2, { path: path2, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path2);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10780,7 +10780,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key) {
       const basePath = key.query ? buildURL(key.path, key.query) : key.path;
       const resolvedPath = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path }) => matchValue(safeUrl(path), resolvedPath));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path2 }) => matchValue(safeUrl(path2), resolvedPath));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath}'`);
       }
@@ -10818,9 +10818,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path, method, body, headers, query } = opts;
+      const { path: path2, method, body, headers, query } = opts;
       return {
-        path,
+        path: path2,
         method,
         body,
         headers,
@@ -11283,10 +11283,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path2, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path,
+            Path: path2,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -11807,16 +11807,16 @@ var require_dns = __commonJS({
       setRecords(origin, addresses) {
         const timestamp = Date.now();
         const records = { records: { 4: null, 6: null } };
-        for (const record of addresses) {
-          record.timestamp = timestamp;
-          if (typeof record.ttl === "number") {
-            record.ttl = Math.min(record.ttl, this.#maxTTL);
+        for (const record3 of addresses) {
+          record3.timestamp = timestamp;
+          if (typeof record3.ttl === "number") {
+            record3.ttl = Math.min(record3.ttl, this.#maxTTL);
           } else {
-            record.ttl = this.#maxTTL;
+            record3.ttl = this.#maxTTL;
           }
-          const familyRecords = records.records[record.family] ?? { ips: [] };
-          familyRecords.ips.push(record);
-          records.records[record.family] = familyRecords;
+          const familyRecords = records.records[record3.family] ?? { ips: [] };
+          familyRecords.ips.push(record3);
+          records.records[record3.family] = familyRecords;
         }
         this.#records.set(origin.hostname, records);
       }
@@ -13531,7 +13531,7 @@ var require_fetch = __commonJS({
     } = require_response();
     var { HeadersList } = require_headers();
     var { Request, cloneRequest } = require_request2();
-    var zlib2 = require("node:zlib");
+    var zlib4 = require("node:zlib");
     var {
       bytesMatch,
       makePolicyContainer,
@@ -14443,7 +14443,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve3, reject) => agent.dispatch(
+        return new Promise((resolve5, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14493,23 +14493,23 @@ var require_fetch = __commonJS({
                 for (let i = codings.length - 1; i >= 0; --i) {
                   const coding = codings[i].trim();
                   if (coding === "x-gzip" || coding === "gzip") {
-                    decoders.push(zlib2.createGunzip({
+                    decoders.push(zlib4.createGunzip({
                       // Be less strict when decoding compressed responses, since sometimes
                       // servers send slightly invalid responses that are still accepted
                       // by common browsers.
                       // Always using Z_SYNC_FLUSH is what cURL does.
-                      flush: zlib2.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
+                      flush: zlib4.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib4.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "deflate") {
                     decoders.push(createInflate({
-                      flush: zlib2.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib2.constants.Z_SYNC_FLUSH
+                      flush: zlib4.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib4.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "br") {
-                    decoders.push(zlib2.createBrotliDecompress({
-                      flush: zlib2.constants.BROTLI_OPERATION_FLUSH,
-                      finishFlush: zlib2.constants.BROTLI_OPERATION_FLUSH
+                    decoders.push(zlib4.createBrotliDecompress({
+                      flush: zlib4.constants.BROTLI_OPERATION_FLUSH,
+                      finishFlush: zlib4.constants.BROTLI_OPERATION_FLUSH
                     }));
                   } else {
                     decoders.length = 0;
@@ -14519,7 +14519,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable7({ read: resume });
               const onError = this.onError.bind(this);
-              resolve3({
+              resolve5({
                 status,
                 statusText,
                 headersList,
@@ -14562,7 +14562,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve3({
+              resolve5({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -15053,9 +15053,9 @@ var require_util4 = __commonJS({
       switch (type) {
         case "DataURL": {
           let dataURL = "data:";
-          const parsed = parseMIMEType(mimeType || "application/octet-stream");
-          if (parsed !== "failure") {
-            dataURL += serializeAMimeType(parsed);
+          const parsed2 = parseMIMEType(mimeType || "application/octet-stream");
+          if (parsed2 !== "failure") {
+            dataURL += serializeAMimeType(parsed2);
           }
           dataURL += ";base64,";
           const decoder = new StringDecoder("latin1");
@@ -15079,7 +15079,7 @@ var require_util4 = __commonJS({
           if (encoding === "failure") {
             encoding = "UTF-8";
           }
-          return decode(bytes, encoding);
+          return decode2(bytes, encoding);
         }
         case "ArrayBuffer": {
           const sequence = combineByteSequences(bytes);
@@ -15096,7 +15096,7 @@ var require_util4 = __commonJS({
         }
       }
     }
-    function decode(ioQueue, encoding) {
+    function decode2(ioQueue, encoding) {
       const bytes = combineByteSequences(ioQueue);
       const BOMEncoding = BOMSniffing(bytes);
       let slice = 0;
@@ -16165,9 +16165,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path) {
-      for (let i = 0; i < path.length; ++i) {
-        const code2 = path.charCodeAt(i);
+    function validateCookiePath(path2) {
+      for (let i = 0; i < path2.length; ++i) {
+        const code2 = path2.charCodeAt(i);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -17356,7 +17356,7 @@ var require_connection = __commonJS({
 var require_permessage_deflate = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/websocket/permessage-deflate.js"(exports2, module2) {
     "use strict";
-    var { createInflateRaw, Z_DEFAULT_WINDOWBITS } = require("node:zlib");
+    var { createInflateRaw: createInflateRaw2, Z_DEFAULT_WINDOWBITS } = require("node:zlib");
     var { isValidClientWindowBits } = require_util7();
     var { MessageSizeExceededError } = require_errors();
     var tail = Buffer.from([0, 0, 255, 255]);
@@ -17392,7 +17392,7 @@ var require_permessage_deflate = __commonJS({
             windowBits = Number.parseInt(this.#options.serverMaxWindowBits);
           }
           try {
-            this.#inflate = createInflateRaw({ windowBits });
+            this.#inflate = createInflateRaw2({ windowBits });
           } catch (err2) {
             callback(err2);
             return;
@@ -18303,8 +18303,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve3) => {
-        setTimeout(resolve3, ms).unref();
+      return new Promise((resolve5) => {
+        setTimeout(resolve5, ms).unref();
       });
     }
     module2.exports = {
@@ -19087,11 +19087,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path = opts.path;
+          let path2 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path = `/${path}`;
+            path2 = `/${path2}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path);
+          url = new URL(util.parseOrigin(url).origin + path2);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19223,13 +19223,13 @@ var require_identity = __commonJS({
 var require_visit = __commonJS({
   "node_modules/yaml/dist/visit.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
     function visit(node, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node)) {
+      if (identity2.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
         if (cd === REMOVE)
           node.contents = null;
@@ -19239,17 +19239,17 @@ var require_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    function visit_(key, node, visitor, path) {
-      const ctrl = callVisitor(key, node, visitor, path);
-      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path, ctrl);
-        return visit_(key, ctrl, visitor, path);
+    function visit_(key, node, visitor, path2) {
+      const ctrl = callVisitor(key, node, visitor, path2);
+      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
+        replaceNode(key, path2, ctrl);
+        return visit_(key, ctrl, visitor, path2);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node)) {
-          path = Object.freeze(path.concat(node));
+        if (identity2.isCollection(node)) {
+          path2 = Object.freeze(path2.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = visit_(i, node.items[i], visitor, path);
+            const ci = visit_(i, node.items[i], visitor, path2);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19259,14 +19259,14 @@ var require_visit = __commonJS({
               i -= 1;
             }
           }
-        } else if (identity.isPair(node)) {
-          path = Object.freeze(path.concat(node));
-          const ck = visit_("key", node.key, visitor, path);
+        } else if (identity2.isPair(node)) {
+          path2 = Object.freeze(path2.concat(node));
+          const ck = visit_("key", node.key, visitor, path2);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path);
+          const cv = visit_("value", node.value, visitor, path2);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19277,7 +19277,7 @@ var require_visit = __commonJS({
     }
     async function visitAsync(node, visitor) {
       const visitor_ = initVisitor(visitor);
-      if (identity.isDocument(node)) {
+      if (identity2.isDocument(node)) {
         const cd = await visitAsync_(null, node.contents, visitor_, Object.freeze([node]));
         if (cd === REMOVE)
           node.contents = null;
@@ -19287,17 +19287,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key, node, visitor, path) {
-      const ctrl = await callVisitor(key, node, visitor, path);
-      if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key, path, ctrl);
-        return visitAsync_(key, ctrl, visitor, path);
+    async function visitAsync_(key, node, visitor, path2) {
+      const ctrl = await callVisitor(key, node, visitor, path2);
+      if (identity2.isNode(ctrl) || identity2.isPair(ctrl)) {
+        replaceNode(key, path2, ctrl);
+        return visitAsync_(key, ctrl, visitor, path2);
       }
       if (typeof ctrl !== "symbol") {
-        if (identity.isCollection(node)) {
-          path = Object.freeze(path.concat(node));
+        if (identity2.isCollection(node)) {
+          path2 = Object.freeze(path2.concat(node));
           for (let i = 0; i < node.items.length; ++i) {
-            const ci = await visitAsync_(i, node.items[i], visitor, path);
+            const ci = await visitAsync_(i, node.items[i], visitor, path2);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -19307,14 +19307,14 @@ var require_visit = __commonJS({
               i -= 1;
             }
           }
-        } else if (identity.isPair(node)) {
-          path = Object.freeze(path.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path);
+        } else if (identity2.isPair(node)) {
+          path2 = Object.freeze(path2.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path2);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path);
+          const cv = await visitAsync_("value", node.value, visitor, path2);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -19341,34 +19341,34 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key, node, visitor, path) {
+    function callVisitor(key, node, visitor, path2) {
       if (typeof visitor === "function")
-        return visitor(key, node, path);
-      if (identity.isMap(node))
-        return visitor.Map?.(key, node, path);
-      if (identity.isSeq(node))
-        return visitor.Seq?.(key, node, path);
-      if (identity.isPair(node))
-        return visitor.Pair?.(key, node, path);
-      if (identity.isScalar(node))
-        return visitor.Scalar?.(key, node, path);
-      if (identity.isAlias(node))
-        return visitor.Alias?.(key, node, path);
+        return visitor(key, node, path2);
+      if (identity2.isMap(node))
+        return visitor.Map?.(key, node, path2);
+      if (identity2.isSeq(node))
+        return visitor.Seq?.(key, node, path2);
+      if (identity2.isPair(node))
+        return visitor.Pair?.(key, node, path2);
+      if (identity2.isScalar(node))
+        return visitor.Scalar?.(key, node, path2);
+      if (identity2.isAlias(node))
+        return visitor.Alias?.(key, node, path2);
       return void 0;
     }
-    function replaceNode(key, path, node) {
-      const parent = path[path.length - 1];
-      if (identity.isCollection(parent)) {
+    function replaceNode(key, path2, node) {
+      const parent = path2[path2.length - 1];
+      if (identity2.isCollection(parent)) {
         parent.items[key] = node;
-      } else if (identity.isPair(parent)) {
+      } else if (identity2.isPair(parent)) {
         if (key === "key")
           parent.key = node;
         else
           parent.value = node;
-      } else if (identity.isDocument(parent)) {
+      } else if (identity2.isDocument(parent)) {
         parent.contents = node;
       } else {
-        const pt = identity.isAlias(parent) ? "alias" : "scalar";
+        const pt = identity2.isAlias(parent) ? "alias" : "scalar";
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
@@ -19381,7 +19381,7 @@ var require_visit = __commonJS({
 var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var visit = require_visit();
     var escapeChars = {
       "!": "%21",
@@ -19524,10 +19524,10 @@ var require_directives = __commonJS({
         const lines = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
         const tagEntries = Object.entries(this.tags);
         let tagNames;
-        if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
+        if (doc && tagEntries.length > 0 && identity2.isNode(doc.contents)) {
           const tags = {};
           visit.visit(doc.contents, (_key, node) => {
-            if (identity.isNode(node) && node.tag)
+            if (identity2.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
           tagNames = Object.keys(tags);
@@ -19552,7 +19552,7 @@ var require_directives = __commonJS({
 var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var visit = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
@@ -19599,7 +19599,7 @@ var require_anchors = __commonJS({
         setAnchors: () => {
           for (const source of aliasObjects) {
             const ref = sourceObjects.get(source);
-            if (typeof ref === "object" && ref.anchor && (identity.isScalar(ref.node) || identity.isCollection(ref.node))) {
+            if (typeof ref === "object" && ref.anchor && (identity2.isScalar(ref.node) || identity2.isCollection(ref.node))) {
               ref.node.anchor = ref.anchor;
             } else {
               const error2 = new Error("Failed to resolve repeated object (this should not happen)");
@@ -19672,12 +19672,12 @@ var require_applyReviver = __commonJS({
 var require_toJS = __commonJS({
   "node_modules/yaml/dist/nodes/toJS.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     function toJS(value, arg, ctx) {
       if (Array.isArray(value))
         return value.map((v2, i) => toJS(v2, String(i), ctx));
       if (value && typeof value.toJSON === "function") {
-        if (!ctx || !identity.hasAnchor(value))
+        if (!ctx || !identity2.hasAnchor(value))
           return value.toJSON(arg, ctx);
         const data = { aliasCount: 0, count: 1, res: void 0 };
         ctx.anchors.set(value, data);
@@ -19703,11 +19703,11 @@ var require_Node = __commonJS({
   "node_modules/yaml/dist/nodes/Node.js"(exports2) {
     "use strict";
     var applyReviver = require_applyReviver();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var toJS = require_toJS();
     var NodeBase = class {
       constructor(type) {
-        Object.defineProperty(this, identity.NODE_TYPE, { value: type });
+        Object.defineProperty(this, identity2.NODE_TYPE, { value: type });
       }
       /** Create a copy of this node.  */
       clone() {
@@ -19718,7 +19718,7 @@ var require_Node = __commonJS({
       }
       /** A plain JavaScript representation of this node. */
       toJS(doc, { mapAsMap, maxAliasCount, onAnchor, reviver } = {}) {
-        if (!identity.isDocument(doc))
+        if (!identity2.isDocument(doc))
           throw new TypeError("A document argument is required");
         const ctx = {
           anchors: /* @__PURE__ */ new Map(),
@@ -19745,12 +19745,12 @@ var require_Alias = __commonJS({
     "use strict";
     var anchors = require_anchors();
     var visit = require_visit();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var Alias = class extends Node.NodeBase {
       constructor(source) {
-        super(identity.ALIAS);
+        super(identity2.ALIAS);
         this.source = source;
         Object.defineProperty(this, "tag", {
           set() {
@@ -19772,7 +19772,7 @@ var require_Alias = __commonJS({
           nodes = [];
           visit.visit(doc, {
             Node: (_key, node) => {
-              if (identity.isAlias(node) || identity.hasAnchor(node))
+              if (identity2.isAlias(node) || identity2.hasAnchor(node))
                 nodes.push(node);
             }
           });
@@ -19834,11 +19834,11 @@ var require_Alias = __commonJS({
       }
     };
     function getAliasCount(doc, node, anchors2) {
-      if (identity.isAlias(node)) {
+      if (identity2.isAlias(node)) {
         const source = node.resolve(doc);
         const anchor = anchors2 && source && anchors2.get(source);
         return anchor ? anchor.count * anchor.aliasCount : 0;
-      } else if (identity.isCollection(node)) {
+      } else if (identity2.isCollection(node)) {
         let count2 = 0;
         for (const item of node.items) {
           const c = getAliasCount(doc, item, anchors2);
@@ -19846,7 +19846,7 @@ var require_Alias = __commonJS({
             count2 = c;
         }
         return count2;
-      } else if (identity.isPair(node)) {
+      } else if (identity2.isPair(node)) {
         const kc = getAliasCount(doc, node.key, anchors2);
         const vc = getAliasCount(doc, node.value, anchors2);
         return Math.max(kc, vc);
@@ -19861,13 +19861,13 @@ var require_Alias = __commonJS({
 var require_Scalar = __commonJS({
   "node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
     var Scalar = class extends Node.NodeBase {
       constructor(value) {
-        super(identity.SCALAR);
+        super(identity2.SCALAR);
         this.value = value;
       }
       toJSON(arg, ctx) {
@@ -19892,7 +19892,7 @@ var require_createNode = __commonJS({
   "node_modules/yaml/dist/doc/createNode.js"(exports2) {
     "use strict";
     var Alias = require_Alias();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
     function findTagObject(value, tagName, tags) {
@@ -19906,12 +19906,12 @@ var require_createNode = __commonJS({
       return tags.find((t) => t.identify?.(value) && !t.format);
     }
     function createNode(value, tagName, ctx) {
-      if (identity.isDocument(value))
+      if (identity2.isDocument(value))
         value = value.contents;
-      if (identity.isNode(value))
+      if (identity2.isNode(value))
         return value;
-      if (identity.isPair(value)) {
-        const map = ctx.schema[identity.MAP].createNode?.(ctx.schema, null, ctx);
+      if (identity2.isPair(value)) {
+        const map = ctx.schema[identity2.MAP].createNode?.(ctx.schema, null, ctx);
         map.items.push(value);
         return map;
       }
@@ -19943,7 +19943,7 @@ var require_createNode = __commonJS({
             ref.node = node2;
           return node2;
         }
-        tagObj = value instanceof Map ? schema[identity.MAP] : Symbol.iterator in Object(value) ? schema[identity.SEQ] : schema[identity.MAP];
+        tagObj = value instanceof Map ? schema[identity2.MAP] : Symbol.iterator in Object(value) ? schema[identity2.SEQ] : schema[identity2.MAP];
       }
       if (onTagObj) {
         onTagObj(tagObj);
@@ -19967,12 +19967,12 @@ var require_Collection = __commonJS({
   "node_modules/yaml/dist/nodes/Collection.js"(exports2) {
     "use strict";
     var createNode = require_createNode();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path, value) {
+    function collectionFromPath(schema, path2, value) {
       let v2 = value;
-      for (let i = path.length - 1; i >= 0; --i) {
-        const k = path[i];
+      for (let i = path2.length - 1; i >= 0; --i) {
+        const k = path2[i];
         if (typeof k === "number" && Number.isInteger(k) && k >= 0) {
           const a = [];
           a[k] = v2;
@@ -19991,7 +19991,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path) => path == null || typeof path === "object" && !!path[Symbol.iterator]().next().done;
+    var isEmptyPath = (path2) => path2 == null || typeof path2 === "object" && !!path2[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -20011,7 +20011,7 @@ var require_Collection = __commonJS({
         const copy = Object.create(Object.getPrototypeOf(this), Object.getOwnPropertyDescriptors(this));
         if (schema)
           copy.schema = schema;
-        copy.items = copy.items.map((it) => identity.isNode(it) || identity.isPair(it) ? it.clone(schema) : it);
+        copy.items = copy.items.map((it) => identity2.isNode(it) || identity2.isPair(it) ? it.clone(schema) : it);
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -20021,13 +20021,13 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path, value) {
-        if (isEmptyPath(path))
+      addIn(path2, value) {
+        if (isEmptyPath(path2))
           this.add(value);
         else {
-          const [key, ...rest] = path;
+          const [key, ...rest] = path2;
           const node = this.get(key, true);
-          if (identity.isCollection(node))
+          if (identity2.isCollection(node))
             node.addIn(rest, value);
           else if (node === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
@@ -20039,12 +20039,12 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path) {
-        const [key, ...rest] = path;
+      deleteIn(path2) {
+        const [key, ...rest] = path2;
         if (rest.length === 0)
           return this.delete(key);
         const node = this.get(key, true);
-        if (identity.isCollection(node))
+        if (identity2.isCollection(node))
           return node.deleteIn(rest);
         else
           throw new Error(`Expected YAML collection at ${key}. Remaining path: ${rest}`);
@@ -20054,43 +20054,43 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path, keepScalar) {
-        const [key, ...rest] = path;
+      getIn(path2, keepScalar) {
+        const [key, ...rest] = path2;
         const node = this.get(key, true);
         if (rest.length === 0)
-          return !keepScalar && identity.isScalar(node) ? node.value : node;
+          return !keepScalar && identity2.isScalar(node) ? node.value : node;
         else
-          return identity.isCollection(node) ? node.getIn(rest, keepScalar) : void 0;
+          return identity2.isCollection(node) ? node.getIn(rest, keepScalar) : void 0;
       }
       hasAllNullValues(allowScalar) {
         return this.items.every((node) => {
-          if (!identity.isPair(node))
+          if (!identity2.isPair(node))
             return false;
           const n = node.value;
-          return n == null || allowScalar && identity.isScalar(n) && n.value == null && !n.commentBefore && !n.comment && !n.tag;
+          return n == null || allowScalar && identity2.isScalar(n) && n.value == null && !n.commentBefore && !n.comment && !n.tag;
         });
       }
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path) {
-        const [key, ...rest] = path;
+      hasIn(path2) {
+        const [key, ...rest] = path2;
         if (rest.length === 0)
           return this.has(key);
         const node = this.get(key, true);
-        return identity.isCollection(node) ? node.hasIn(rest) : false;
+        return identity2.isCollection(node) ? node.hasIn(rest) : false;
       }
       /**
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path, value) {
-        const [key, ...rest] = path;
+      setIn(path2, value) {
+        const [key, ...rest] = path2;
         if (rest.length === 0) {
           this.set(key, value);
         } else {
           const node = this.get(key, true);
-          if (identity.isCollection(node))
+          if (identity2.isCollection(node))
             node.setIn(rest, value);
           else if (node === void 0 && this.schema)
             this.set(key, collectionFromPath(this.schema, rest, value));
@@ -20129,14 +20129,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text3, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text;
+        return text3;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text.length <= endStep)
-        return text;
+      if (text3.length <= endStep)
+        return text3;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -20153,14 +20153,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i = consumeMoreIndentedLines(text, i, indent.length);
+        i = consumeMoreIndentedLines(text3, i, indent.length);
         if (i !== -1)
           end = i + endStep;
       }
-      for (let ch; ch = text[i += 1]; ) {
+      for (let ch; ch = text3[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i;
-          switch (text[i + 1]) {
+          switch (text3[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -20177,12 +20177,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i = consumeMoreIndentedLines(text, i, indent.length);
+            i = consumeMoreIndentedLines(text3, i, indent.length);
           end = i + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text[i + 1];
+            const next = text3[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i;
           }
@@ -20194,12 +20194,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text[i += 1];
+                ch = text3[i += 1];
                 overflow = true;
               }
               const j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text;
+                return text3;
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
@@ -20214,39 +20214,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text;
+        return text3;
       if (onFold)
         onFold();
-      let res = text.slice(0, folds[0]);
+      let res = text3.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
         const fold = folds[i2];
-        const end2 = folds[i2 + 1] || text.length;
+        const end2 = folds[i2 + 1] || text3.length;
         if (fold === 0)
           res = `
-${indent}${text.slice(0, end2)}`;
+${indent}${text3.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text[fold]}\\`;
+            res += `${text3[fold]}\\`;
           res += `
-${indent}${text.slice(fold + 1, end2)}`;
+${indent}${text3.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text, i, indent) {
+    function consumeMoreIndentedLines(text3, i, indent) {
       let end = i;
       let start = i + 1;
-      let ch = text[start];
+      let ch = text3[start];
       while (ch === " " || ch === "	") {
         if (i < start + indent) {
-          ch = text[++i];
+          ch = text3[++i];
         } else {
           do {
-            ch = text[++i];
+            ch = text3[++i];
           } while (ch && ch !== "\n");
           end = i;
           start = i + 1;
-          ch = text[start];
+          ch = text3[start];
         }
       }
       return end;
@@ -20546,7 +20546,7 @@ var require_stringify = __commonJS({
   "node_modules/yaml/dist/stringify/stringify.js"(exports2) {
     "use strict";
     var anchors = require_anchors();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var stringifyComment = require_stringifyComment();
     var stringifyString = require_stringifyString();
     function createStringifyContext(doc, options) {
@@ -20599,7 +20599,7 @@ var require_stringify = __commonJS({
       }
       let tagObj = void 0;
       let obj;
-      if (identity.isScalar(item)) {
+      if (identity2.isScalar(item)) {
         obj = item.value;
         let match = tags.filter((t) => t.identify?.(obj));
         if (match.length > 1) {
@@ -20622,7 +20622,7 @@ var require_stringify = __commonJS({
       if (!doc.directives)
         return "";
       const props = [];
-      const anchor = (identity.isScalar(node) || identity.isCollection(node)) && node.anchor;
+      const anchor = (identity2.isScalar(node) || identity2.isCollection(node)) && node.anchor;
       if (anchor && anchors.anchorIsValid(anchor)) {
         anchors$1.add(anchor);
         props.push(`&${anchor}`);
@@ -20633,9 +20633,9 @@ var require_stringify = __commonJS({
       return props.join(" ");
     }
     function stringify(item, ctx, onComment, onChompKeep) {
-      if (identity.isPair(item))
+      if (identity2.isPair(item))
         return item.toString(ctx, onComment, onChompKeep);
-      if (identity.isAlias(item)) {
+      if (identity2.isAlias(item)) {
         if (ctx.doc.directives)
           return item.toString(ctx);
         if (ctx.resolvedAliases?.has(item)) {
@@ -20649,15 +20649,15 @@ var require_stringify = __commonJS({
         }
       }
       let tagObj = void 0;
-      const node = identity.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o) => tagObj = o });
+      const node = identity2.isNode(item) ? item : ctx.doc.createNode(item, { onTagObj: (o) => tagObj = o });
       tagObj ?? (tagObj = getTagObject(ctx.doc.schema.tags, node));
       const props = stringifyProps(node, tagObj, ctx);
       if (props.length > 0)
         ctx.indentAtStart = (ctx.indentAtStart ?? 0) + props.length + 1;
-      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node, ctx, onComment, onChompKeep) : identity.isScalar(node) ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep) : node.toString(ctx, onComment, onChompKeep);
+      const str = typeof tagObj.stringify === "function" ? tagObj.stringify(node, ctx, onComment, onChompKeep) : identity2.isScalar(node) ? stringifyString.stringifyString(node, ctx, onComment, onChompKeep) : node.toString(ctx, onComment, onChompKeep);
       if (!props)
         return str;
-      return identity.isScalar(node) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
+      return identity2.isScalar(node) || str[0] === "{" || str[0] === "[" ? `${props} ${str}` : `${props}
 ${ctx.indent}${str}`;
     }
     exports2.createStringifyContext = createStringifyContext;
@@ -20669,23 +20669,23 @@ ${ctx.indent}${str}`;
 var require_stringifyPair = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyPair.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyPair({ key, value }, ctx, onComment, onChompKeep) {
       const { allNullValues, doc, indent, indentStep, options: { commentString, indentSeq, simpleKeys } } = ctx;
-      let keyComment = identity.isNode(key) && key.comment || null;
+      let keyComment = identity2.isNode(key) && key.comment || null;
       if (simpleKeys) {
         if (keyComment) {
           throw new Error("With simple keys, key nodes cannot have comments");
         }
-        if (identity.isCollection(key) || !identity.isNode(key) && typeof key === "object") {
+        if (identity2.isCollection(key) || !identity2.isNode(key) && typeof key === "object") {
           const msg = "With simple keys, collection cannot be used as a key value";
           throw new Error(msg);
         }
       }
-      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity.isCollection(key) || (identity.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
+      let explicitKey = !simpleKeys && (!key || keyComment && value == null && !ctx.inFlow || identity2.isCollection(key) || (identity2.isScalar(key) ? key.type === Scalar.Scalar.BLOCK_FOLDED || key.type === Scalar.Scalar.BLOCK_LITERAL : typeof key === "object"));
       ctx = Object.assign({}, ctx, {
         allNullValues: false,
         implicitKey: !explicitKey && (simpleKeys || !allNullValues),
@@ -20726,7 +20726,7 @@ ${indent}:`;
           str += stringifyComment.lineComment(str, ctx.indent, commentString(keyComment));
       }
       let vsb, vcb, valueComment;
-      if (identity.isNode(value)) {
+      if (identity2.isNode(value)) {
         vsb = !!value.spaceBefore;
         vcb = value.commentBefore;
         valueComment = value.comment;
@@ -20738,10 +20738,10 @@ ${indent}:`;
           value = doc.createNode(value);
       }
       ctx.implicitKey = false;
-      if (!explicitKey && !keyComment && identity.isScalar(value))
+      if (!explicitKey && !keyComment && identity2.isScalar(value))
         ctx.indentAtStart = str.length + 1;
       chompKeep = false;
-      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
+      if (!indentSeq && indentStep.length >= 2 && !ctx.inFlow && !explicitKey && identity2.isSeq(value) && !value.flow && !value.tag && !value.anchor) {
         ctx.indent = ctx.indent.substring(2);
       }
       let valueCommentDone = false;
@@ -20761,7 +20761,7 @@ ${stringifyComment.indentComment(cs, ctx.indent)}`;
           ws += `
 ${ctx.indent}`;
         }
-      } else if (!explicitKey && identity.isCollection(value)) {
+      } else if (!explicitKey && identity2.isCollection(value)) {
         const vs0 = valueStr[0];
         const nl0 = valueStr.indexOf("\n");
         const hasNewline = nl0 !== -1;
@@ -20824,7 +20824,7 @@ var require_log = __commonJS({
 var require_merge = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/merge.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var MERGE_KEY = "<<";
     var merge = {
@@ -20837,10 +20837,10 @@ var require_merge = __commonJS({
       }),
       stringify: () => MERGE_KEY
     };
-    var isMergeKey = (ctx, key) => (merge.identify(key) || identity.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
+    var isMergeKey = (ctx, key) => (merge.identify(key) || identity2.isScalar(key) && (!key.type || key.type === Scalar.Scalar.PLAIN) && merge.identify(key.value)) && ctx?.doc.schema.tags.some((tag) => tag.tag === merge.tag && tag.default);
     function addMergeToJSMap(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
-      if (identity.isSeq(source))
+      if (identity2.isSeq(source))
         for (const it of source.items)
           mergeValue(ctx, map, it);
       else if (Array.isArray(source))
@@ -20851,7 +20851,7 @@ var require_merge = __commonJS({
     }
     function mergeValue(ctx, map, value) {
       const source = resolveAliasValue(ctx, value);
-      if (!identity.isMap(source))
+      if (!identity2.isMap(source))
         throw new Error("Merge sources must be maps or map aliases");
       const srcMap = source.toJSON(null, ctx, Map);
       for (const [key, value2] of srcMap) {
@@ -20872,7 +20872,7 @@ var require_merge = __commonJS({
       return map;
     }
     function resolveAliasValue(ctx, value) {
-      return ctx && identity.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
+      return ctx && identity2.isAlias(value) ? value.resolve(ctx.doc, ctx) : value;
     }
     exports2.addMergeToJSMap = addMergeToJSMap;
     exports2.isMergeKey = isMergeKey;
@@ -20887,10 +20887,10 @@ var require_addPairToJSMap = __commonJS({
     var log = require_log();
     var merge = require_merge();
     var stringify = require_stringify();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var toJS = require_toJS();
     function addPairToJSMap(ctx, map, { key, value }) {
-      if (identity.isNode(key) && key.addToJSMap)
+      if (identity2.isNode(key) && key.addToJSMap)
         key.addToJSMap(ctx, map, value);
       else if (merge.isMergeKey(ctx, key))
         merge.addMergeToJSMap(ctx, map, value);
@@ -20921,7 +20921,7 @@ var require_addPairToJSMap = __commonJS({
         return "";
       if (typeof jsKey !== "object")
         return String(jsKey);
-      if (identity.isNode(key) && ctx?.doc) {
+      if (identity2.isNode(key) && ctx?.doc) {
         const strCtx = stringify.createStringifyContext(ctx.doc, {});
         strCtx.anchors = /* @__PURE__ */ new Set();
         for (const node of ctx.anchors.keys())
@@ -20951,7 +20951,7 @@ var require_Pair = __commonJS({
     var createNode = require_createNode();
     var stringifyPair = require_stringifyPair();
     var addPairToJSMap = require_addPairToJSMap();
-    var identity = require_identity();
+    var identity2 = require_identity();
     function createPair(key, value, ctx) {
       const k = createNode.createNode(key, void 0, ctx);
       const v2 = createNode.createNode(value, void 0, ctx);
@@ -20959,15 +20959,15 @@ var require_Pair = __commonJS({
     }
     var Pair = class _Pair {
       constructor(key, value = null) {
-        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.PAIR });
+        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.PAIR });
         this.key = key;
         this.value = value;
       }
       clone(schema) {
         let { key, value } = this;
-        if (identity.isNode(key))
+        if (identity2.isNode(key))
           key = key.clone(schema);
-        if (identity.isNode(value))
+        if (identity2.isNode(value))
           value = value.clone(schema);
         return new _Pair(key, value);
       }
@@ -20988,7 +20988,7 @@ var require_Pair = __commonJS({
 var require_stringifyCollection = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyCollection.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyCollection(collection, ctx, options) {
@@ -21004,14 +21004,14 @@ var require_stringifyCollection = __commonJS({
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
         let comment2 = null;
-        if (identity.isNode(item)) {
+        if (identity2.isNode(item)) {
           if (!chompKeep && item.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item.commentBefore, chompKeep);
           if (item.comment)
             comment2 = item.comment;
-        } else if (identity.isPair(item)) {
-          const ik = identity.isNode(item.key) ? item.key : null;
+        } else if (identity2.isPair(item)) {
+          const ik = identity2.isNode(item.key) ? item.key : null;
           if (ik) {
             if (!chompKeep && ik.spaceBefore)
               lines.push("");
@@ -21059,14 +21059,14 @@ ${indent}${line}` : "\n";
       for (let i = 0; i < items.length; ++i) {
         const item = items[i];
         let comment = null;
-        if (identity.isNode(item)) {
+        if (identity2.isNode(item)) {
           if (item.spaceBefore)
             lines.push("");
           addCommentBefore(ctx, lines, item.commentBefore, false);
           if (item.comment)
             comment = item.comment;
-        } else if (identity.isPair(item)) {
-          const ik = identity.isNode(item.key) ? item.key : null;
+        } else if (identity2.isPair(item)) {
+          const ik = identity2.isNode(item.key) ? item.key : null;
           if (ik) {
             if (ik.spaceBefore)
               lines.push("");
@@ -21074,7 +21074,7 @@ ${indent}${line}` : "\n";
             if (ik.comment)
               reqNewline = true;
           }
-          const iv = identity.isNode(item.value) ? item.value : null;
+          const iv = identity2.isNode(item.value) ? item.value : null;
           if (iv) {
             if (iv.comment)
               comment = iv.comment;
@@ -21142,16 +21142,16 @@ var require_YAMLMap = __commonJS({
     var stringifyCollection = require_stringifyCollection();
     var addPairToJSMap = require_addPairToJSMap();
     var Collection = require_Collection();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     function findPair(items, key) {
-      const k = identity.isScalar(key) ? key.value : key;
+      const k = identity2.isScalar(key) ? key.value : key;
       for (const it of items) {
-        if (identity.isPair(it)) {
+        if (identity2.isPair(it)) {
           if (it.key === key || it.key === k)
             return it;
-          if (identity.isScalar(it.key) && it.key.value === k)
+          if (identity2.isScalar(it.key) && it.key.value === k)
             return it;
         }
       }
@@ -21162,7 +21162,7 @@ var require_YAMLMap = __commonJS({
         return "tag:yaml.org,2002:map";
       }
       constructor(schema) {
-        super(identity.MAP, schema);
+        super(identity2.MAP, schema);
         this.items = [];
       }
       /**
@@ -21200,7 +21200,7 @@ var require_YAMLMap = __commonJS({
        */
       add(pair, overwrite) {
         let _pair;
-        if (identity.isPair(pair))
+        if (identity2.isPair(pair))
           _pair = pair;
         else if (!pair || typeof pair !== "object" || !("key" in pair)) {
           _pair = new Pair.Pair(pair, pair?.value);
@@ -21211,7 +21211,7 @@ var require_YAMLMap = __commonJS({
         if (prev) {
           if (!overwrite)
             throw new Error(`Key ${_pair.key} already set`);
-          if (identity.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
+          if (identity2.isScalar(prev.value) && Scalar.isScalarValue(_pair.value))
             prev.value.value = _pair.value;
           else
             prev.value = _pair.value;
@@ -21235,7 +21235,7 @@ var require_YAMLMap = __commonJS({
       get(key, keepScalar) {
         const it = findPair(this.items, key);
         const node = it?.value;
-        return (!keepScalar && identity.isScalar(node) ? node.value : node) ?? void 0;
+        return (!keepScalar && identity2.isScalar(node) ? node.value : node) ?? void 0;
       }
       has(key) {
         return !!findPair(this.items, key);
@@ -21260,7 +21260,7 @@ var require_YAMLMap = __commonJS({
         if (!ctx)
           return JSON.stringify(this);
         for (const item of this.items) {
-          if (!identity.isPair(item))
+          if (!identity2.isPair(item))
             throw new Error(`Map items must all be pairs; found ${JSON.stringify(item)} instead`);
         }
         if (!ctx.allNullValues && this.hasAllNullValues(false))
@@ -21283,7 +21283,7 @@ var require_YAMLMap = __commonJS({
 var require_map = __commonJS({
   "node_modules/yaml/dist/schema/common/map.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var YAMLMap = require_YAMLMap();
     var map = {
       collection: "map",
@@ -21291,7 +21291,7 @@ var require_map = __commonJS({
       nodeClass: YAMLMap.YAMLMap,
       tag: "tag:yaml.org,2002:map",
       resolve(map2, onError) {
-        if (!identity.isMap(map2))
+        if (!identity2.isMap(map2))
           onError("Expected a mapping for this tag");
         return map2;
       },
@@ -21308,7 +21308,7 @@ var require_YAMLSeq = __commonJS({
     var createNode = require_createNode();
     var stringifyCollection = require_stringifyCollection();
     var Collection = require_Collection();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var toJS = require_toJS();
     var YAMLSeq = class extends Collection.Collection {
@@ -21316,7 +21316,7 @@ var require_YAMLSeq = __commonJS({
         return "tag:yaml.org,2002:seq";
       }
       constructor(schema) {
-        super(identity.SEQ, schema);
+        super(identity2.SEQ, schema);
         this.items = [];
       }
       add(value) {
@@ -21342,7 +21342,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           return void 0;
         const it = this.items[idx];
-        return !keepScalar && identity.isScalar(it) ? it.value : it;
+        return !keepScalar && identity2.isScalar(it) ? it.value : it;
       }
       /**
        * Checks if the collection includes a value with the key `key`.
@@ -21366,7 +21366,7 @@ var require_YAMLSeq = __commonJS({
         if (typeof idx !== "number")
           throw new Error(`Expected a valid index, not ${key}.`);
         const prev = this.items[idx];
-        if (identity.isScalar(prev) && Scalar.isScalarValue(value))
+        if (identity2.isScalar(prev) && Scalar.isScalarValue(value))
           prev.value = value;
         else
           this.items[idx] = value;
@@ -21408,7 +21408,7 @@ var require_YAMLSeq = __commonJS({
       }
     };
     function asItemIndex(key) {
-      let idx = identity.isScalar(key) ? key.value : key;
+      let idx = identity2.isScalar(key) ? key.value : key;
       if (idx && typeof idx === "string")
         idx = Number(idx);
       return typeof idx === "number" && Number.isInteger(idx) && idx >= 0 ? idx : null;
@@ -21421,7 +21421,7 @@ var require_YAMLSeq = __commonJS({
 var require_seq = __commonJS({
   "node_modules/yaml/dist/schema/common/seq.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var YAMLSeq = require_YAMLSeq();
     var seq = {
       collection: "seq",
@@ -21429,7 +21429,7 @@ var require_seq = __commonJS({
       nodeClass: YAMLSeq.YAMLSeq,
       tag: "tag:yaml.org,2002:seq",
       resolve(seq2, onError) {
-        if (!identity.isSeq(seq2))
+        if (!identity2.isSeq(seq2))
           onError("Expected a sequence for this tag");
         return seq2;
       },
@@ -21783,17 +21783,17 @@ var require_binary = __commonJS({
 var require_pairs = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/pairs.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLSeq = require_YAMLSeq();
     function resolvePairs(seq, onError) {
-      if (identity.isSeq(seq)) {
+      if (identity2.isSeq(seq)) {
         for (let i = 0; i < seq.items.length; ++i) {
           let item = seq.items[i];
-          if (identity.isPair(item))
+          if (identity2.isPair(item))
             continue;
-          else if (identity.isMap(item)) {
+          else if (identity2.isMap(item)) {
             if (item.items.length > 1)
               onError("Each pair must have its own sequence indicator");
             const pair = item.items[0] || new Pair.Pair(new Scalar.Scalar(null));
@@ -21807,7 +21807,7 @@ ${cn.comment}` : item.comment;
             }
             item = pair;
           }
-          seq.items[i] = identity.isPair(item) ? item : new Pair.Pair(item);
+          seq.items[i] = identity2.isPair(item) ? item : new Pair.Pair(item);
         }
       } else
         onError("Expected a sequence for this tag");
@@ -21861,7 +21861,7 @@ ${cn.comment}` : item.comment;
 var require_omap = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/omap.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var toJS = require_toJS();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -21888,7 +21888,7 @@ var require_omap = __commonJS({
           ctx.onCreate(map);
         for (const pair of this.items) {
           let key, value;
-          if (identity.isPair(pair)) {
+          if (identity2.isPair(pair)) {
             key = toJS.toJS(pair.key, "", ctx);
             value = toJS.toJS(pair.value, key, ctx);
           } else {
@@ -21918,7 +21918,7 @@ var require_omap = __commonJS({
         const pairs$1 = pairs.resolvePairs(seq, onError);
         const seenKeys = [];
         for (const { key } of pairs$1.items) {
-          if (identity.isScalar(key)) {
+          if (identity2.isScalar(key)) {
             if (seenKeys.includes(key.value)) {
               onError(`Ordered maps must not include duplicate keys: ${key.value}`);
             } else {
@@ -22099,7 +22099,7 @@ var require_int2 = __commonJS({
 var require_set = __commonJS({
   "node_modules/yaml/dist/schema/yaml-1.1/set.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSet = class _YAMLSet extends YAMLMap.YAMLMap {
@@ -22109,7 +22109,7 @@ var require_set = __commonJS({
       }
       add(key) {
         let pair;
-        if (identity.isPair(key))
+        if (identity2.isPair(key))
           pair = key;
         else if (key && typeof key === "object" && "key" in key && "value" in key && key.value === null)
           pair = new Pair.Pair(key.key, null);
@@ -22125,7 +22125,7 @@ var require_set = __commonJS({
        */
       get(key, keepPair) {
         const pair = YAMLMap.findPair(this.items, key);
-        return !keepPair && identity.isPair(pair) ? identity.isScalar(pair.key) ? pair.key.value : pair.key : pair;
+        return !keepPair && identity2.isPair(pair) ? identity2.isScalar(pair.key) ? pair.key.value : pair.key : pair;
       }
       set(key, value) {
         if (typeof value !== "boolean")
@@ -22169,7 +22169,7 @@ var require_set = __commonJS({
       tag: "tag:yaml.org,2002:set",
       createNode: (schema, iterable, ctx) => YAMLSet.from(schema, iterable, ctx),
       resolve(map, onError) {
-        if (identity.isMap(map)) {
+        if (identity2.isMap(map)) {
           if (map.hasAllNullValues(true))
             return Object.assign(new YAMLSet(), map);
           else
@@ -22414,7 +22414,7 @@ var require_tags = __commonJS({
 var require_Schema = __commonJS({
   "node_modules/yaml/dist/schema/Schema.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var map = require_map();
     var seq = require_seq();
     var string = require_string();
@@ -22427,9 +22427,9 @@ var require_Schema = __commonJS({
         this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
         this.tags = tags.getTags(customTags, this.name, merge);
         this.toStringOptions = toStringDefaults ?? null;
-        Object.defineProperty(this, identity.MAP, { value: map.map });
-        Object.defineProperty(this, identity.SCALAR, { value: string.string });
-        Object.defineProperty(this, identity.SEQ, { value: seq.seq });
+        Object.defineProperty(this, identity2.MAP, { value: map.map });
+        Object.defineProperty(this, identity2.SCALAR, { value: string.string });
+        Object.defineProperty(this, identity2.SEQ, { value: seq.seq });
         this.sortMapEntries = typeof sortMapEntries === "function" ? sortMapEntries : sortMapEntries === true ? sortMapEntriesByKey : null;
       }
       clone() {
@@ -22446,7 +22446,7 @@ var require_Schema = __commonJS({
 var require_stringifyDocument = __commonJS({
   "node_modules/yaml/dist/stringify/stringifyDocument.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
@@ -22473,7 +22473,7 @@ var require_stringifyDocument = __commonJS({
       let chompKeep = false;
       let contentComment = null;
       if (doc.contents) {
-        if (identity.isNode(doc.contents)) {
+        if (identity2.isNode(doc.contents)) {
           if (doc.contents.spaceBefore && hasDirectives)
             lines.push("");
           if (doc.contents.commentBefore) {
@@ -22528,7 +22528,7 @@ var require_Document = __commonJS({
     "use strict";
     var Alias = require_Alias();
     var Collection = require_Collection();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var toJS = require_toJS();
     var Schema = require_Schema();
@@ -22543,7 +22543,7 @@ var require_Document = __commonJS({
         this.comment = null;
         this.errors = [];
         this.warnings = [];
-        Object.defineProperty(this, identity.NODE_TYPE, { value: identity.DOC });
+        Object.defineProperty(this, identity2.NODE_TYPE, { value: identity2.DOC });
         let _replacer = null;
         if (typeof replacer === "function" || Array.isArray(replacer)) {
           _replacer = replacer;
@@ -22579,7 +22579,7 @@ var require_Document = __commonJS({
        */
       clone() {
         const copy = Object.create(_Document.prototype, {
-          [identity.NODE_TYPE]: { value: identity.DOC }
+          [identity2.NODE_TYPE]: { value: identity2.DOC }
         });
         copy.commentBefore = this.commentBefore;
         copy.comment = this.comment;
@@ -22589,7 +22589,7 @@ var require_Document = __commonJS({
         if (this.directives)
           copy.directives = this.directives.clone();
         copy.schema = this.schema.clone();
-        copy.contents = identity.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
+        copy.contents = identity2.isNode(this.contents) ? this.contents.clone(copy.schema) : this.contents;
         if (this.range)
           copy.range = this.range.slice();
         return copy;
@@ -22600,9 +22600,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path, value) {
+      addIn(path2, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path, value);
+          this.contents.addIn(path2, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -22652,7 +22652,7 @@ var require_Document = __commonJS({
           sourceObjects
         };
         const node = createNode.createNode(value, tag, ctx);
-        if (flow && identity.isCollection(node))
+        if (flow && identity2.isCollection(node))
           node.flow = true;
         setAnchors();
         return node;
@@ -22677,14 +22677,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path) {
-        if (Collection.isEmptyPath(path)) {
+      deleteIn(path2) {
+        if (Collection.isEmptyPath(path2)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path2) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -22692,31 +22692,31 @@ var require_Document = __commonJS({
        * `true` (collections are always returned intact).
        */
       get(key, keepScalar) {
-        return identity.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
+        return identity2.isCollection(this.contents) ? this.contents.get(key, keepScalar) : void 0;
       }
       /**
        * Returns item at `path`, or `undefined` if not found. By default unwraps
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path, keepScalar) {
-        if (Collection.isEmptyPath(path))
-          return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path, keepScalar) : void 0;
+      getIn(path2, keepScalar) {
+        if (Collection.isEmptyPath(path2))
+          return !keepScalar && identity2.isScalar(this.contents) ? this.contents.value : this.contents;
+        return identity2.isCollection(this.contents) ? this.contents.getIn(path2, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
        */
       has(key) {
-        return identity.isCollection(this.contents) ? this.contents.has(key) : false;
+        return identity2.isCollection(this.contents) ? this.contents.has(key) : false;
       }
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path) {
-        if (Collection.isEmptyPath(path))
+      hasIn(path2) {
+        if (Collection.isEmptyPath(path2))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path) : false;
+        return identity2.isCollection(this.contents) ? this.contents.hasIn(path2) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -22733,13 +22733,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path, value) {
-        if (Collection.isEmptyPath(path)) {
+      setIn(path2, value) {
+        if (Collection.isEmptyPath(path2)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path2), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path, value);
+          this.contents.setIn(path2, value);
         }
       }
       /**
@@ -22823,7 +22823,7 @@ var require_Document = __commonJS({
       }
     };
     function assertCollection(contents) {
-      if (identity.isCollection(contents))
+      if (identity2.isCollection(contents))
         return true;
       throw new Error("Expected a YAML collection as document contents");
     }
@@ -23094,12 +23094,12 @@ var require_util_flow_indent_check = __commonJS({
 var require_util_map_includes = __commonJS({
   "node_modules/yaml/dist/compose/util-map-includes.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     function mapIncludes(ctx, items, search) {
       const { uniqueKeys } = ctx.options;
       if (uniqueKeys === false)
         return false;
-      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a, b) => a === b || identity.isScalar(a) && identity.isScalar(b) && a.value === b.value;
+      const isEqual = typeof uniqueKeys === "function" ? uniqueKeys : (a, b) => a === b || identity2.isScalar(a) && identity2.isScalar(b) && a.value === b.value;
       return items.some((pair) => isEqual(pair.key, search));
     }
     exports2.mapIncludes = mapIncludes;
@@ -23312,7 +23312,7 @@ var require_resolve_end = __commonJS({
 var require_resolve_flow_collection = __commonJS({
   "node_modules/yaml/dist/compose/resolve-flow-collection.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -23391,7 +23391,7 @@ var require_resolve_flow_collection = __commonJS({
             }
             if (prevItemComment) {
               let prev = coll.items[coll.items.length - 1];
-              if (identity.isPair(prev))
+              if (identity2.isPair(prev))
                 prev = prev.value ?? prev.key;
               if (prev.comment)
                 prev.comment += "\n" + prevItemComment;
@@ -23506,7 +23506,7 @@ var require_resolve_flow_collection = __commonJS({
 var require_compose_collection = __commonJS({
   "node_modules/yaml/dist/compose/compose-collection.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
     var YAMLSeq = require_YAMLSeq();
@@ -23556,7 +23556,7 @@ var require_compose_collection = __commonJS({
       }
       const coll = resolveCollection(CN, ctx, token, onError, tagName, tag);
       const res = tag.resolve?.(coll, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg), ctx.options) ?? coll;
-      const node = identity.isNode(res) ? res : new Scalar.Scalar(res);
+      const node = identity2.isNode(res) ? res : new Scalar.Scalar(res);
       node.range = coll.range;
       node.tag = tagName;
       if (tag?.format)
@@ -23975,7 +23975,7 @@ var require_resolve_flow_scalar = __commonJS({
 var require_compose_scalar = __commonJS({
   "node_modules/yaml/dist/compose/compose-scalar.js"(exports2) {
     "use strict";
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Scalar = require_Scalar();
     var resolveBlockScalar = require_resolve_block_scalar();
     var resolveFlowScalar = require_resolve_flow_scalar();
@@ -23984,17 +23984,17 @@ var require_compose_scalar = __commonJS({
       const tagName = tagToken ? ctx.directives.tagName(tagToken.source, (msg) => onError(tagToken, "TAG_RESOLVE_FAILED", msg)) : null;
       let tag;
       if (ctx.options.stringKeys && ctx.atKey) {
-        tag = ctx.schema[identity.SCALAR];
+        tag = ctx.schema[identity2.SCALAR];
       } else if (tagName)
         tag = findScalarTagByName(ctx.schema, value, tagName, tagToken, onError);
       else if (token.type === "scalar")
         tag = findScalarTagByTest(ctx, value, token, onError);
       else
-        tag = ctx.schema[identity.SCALAR];
+        tag = ctx.schema[identity2.SCALAR];
       let scalar;
       try {
         const res = tag.resolve(value, (msg) => onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg), ctx.options);
-        scalar = identity.isScalar(res) ? res : new Scalar.Scalar(res);
+        scalar = identity2.isScalar(res) ? res : new Scalar.Scalar(res);
       } catch (error2) {
         const msg = error2 instanceof Error ? error2.message : String(error2);
         onError(tagToken ?? token, "TAG_RESOLVE_FAILED", msg);
@@ -24014,7 +24014,7 @@ var require_compose_scalar = __commonJS({
     }
     function findScalarTagByName(schema, value, tagName, tagToken, onError) {
       if (tagName === "!")
-        return schema[identity.SCALAR];
+        return schema[identity2.SCALAR];
       const matchWithTest = [];
       for (const tag of schema.tags) {
         if (!tag.collection && tag.tag === tagName) {
@@ -24033,12 +24033,12 @@ var require_compose_scalar = __commonJS({
         return kt;
       }
       onError(tagToken, "TAG_RESOLVE_FAILED", `Unresolved tag: ${tagName}`, tagName !== "tag:yaml.org,2002:str");
-      return schema[identity.SCALAR];
+      return schema[identity2.SCALAR];
     }
     function findScalarTagByTest({ atKey, directives, schema }, value, token, onError) {
-      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity.SCALAR];
+      const tag = schema.tags.find((tag2) => (tag2.default === true || atKey && tag2.default === "key") && tag2.test?.test(value)) || schema[identity2.SCALAR];
       if (schema.compat) {
-        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity.SCALAR];
+        const compat = schema.compat.find((tag2) => tag2.default && tag2.test?.test(value)) ?? schema[identity2.SCALAR];
         if (tag.tag !== compat.tag) {
           const ts = directives.tagString(tag.tag);
           const cs = directives.tagString(compat.tag);
@@ -24087,7 +24087,7 @@ var require_compose_node = __commonJS({
   "node_modules/yaml/dist/compose/compose-node.js"(exports2) {
     "use strict";
     var Alias = require_Alias();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var composeCollection = require_compose_collection();
     var composeScalar = require_compose_scalar();
     var resolveEnd = require_resolve_end();
@@ -24133,7 +24133,7 @@ var require_compose_node = __commonJS({
       node ?? (node = composeEmptyNode(ctx, token.offset, void 0, null, props, onError));
       if (anchor && node.anchor === "")
         onError(anchor, "BAD_ALIAS", "Anchor cannot be an empty string");
-      if (atKey && ctx.options.stringKeys && (!identity.isScalar(node) || typeof node.value !== "string" || node.tag && node.tag !== "tag:yaml.org,2002:str")) {
+      if (atKey && ctx.options.stringKeys && (!identity2.isScalar(node) || typeof node.value !== "string" || node.tag && node.tag !== "tag:yaml.org,2002:str")) {
         const msg = "With stringKeys, all keys must be strings";
         onError(tag ?? token, "NON_STRING_KEY", msg);
       }
@@ -24239,7 +24239,7 @@ var require_composer = __commonJS({
     var directives = require_directives();
     var Document = require_Document();
     var errors = require_errors2();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var composeDoc = require_compose_doc();
     var resolveEnd = require_resolve_end();
     function getErrorPos(src) {
@@ -24301,9 +24301,9 @@ var require_composer = __commonJS({
 ${comment}` : comment;
           } else if (afterEmptyLine || doc.directives.docStart || !dc) {
             doc.commentBefore = comment;
-          } else if (identity.isCollection(dc) && !dc.flow && dc.items.length > 0) {
+          } else if (identity2.isCollection(dc) && !dc.flow && dc.items.length > 0) {
             let it = dc.items[0];
-            if (identity.isPair(it))
+            if (identity2.isPair(it))
               it = it.key;
             const cb = it.commentBefore;
             it.commentBefore = cb ? `${comment}
@@ -24700,9 +24700,9 @@ var require_cst_visit = __commonJS({
     visit.BREAK = BREAK;
     visit.SKIP = SKIP;
     visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path) => {
+    visit.itemAtPath = (cst, path2) => {
       let item = cst;
-      for (const [field, index] of path) {
+      for (const [field, index] of path2) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -24711,23 +24711,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path) => {
-      const parent = visit.itemAtPath(cst, path.slice(0, -1));
-      const field = path[path.length - 1][0];
+    visit.parentCollection = (cst, path2) => {
+      const parent = visit.itemAtPath(cst, path2.slice(0, -1));
+      const field = path2[path2.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path, item, visitor) {
-      let ctrl = visitor(item, path);
+    function _visit(path2, item, visitor) {
+      let ctrl = visitor(item, path2);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i = 0; i < token.items.length; ++i) {
-            const ci = _visit(Object.freeze(path.concat([[field, i]])), token.items[i], visitor);
+            const ci = _visit(Object.freeze(path2.concat([[field, i]])), token.items[i], visitor);
             if (typeof ci === "number")
               i = ci - 1;
             else if (ci === BREAK)
@@ -24738,10 +24738,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path);
+            ctrl = ctrl(item, path2);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path2) : ctrl;
     }
     exports2.visit = visit;
   }
@@ -26351,7 +26351,7 @@ var require_public_api = __commonJS({
     var Document = require_Document();
     var errors = require_errors2();
     var log = require_log();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var lineCounter = require_line_counter();
     var parser = require_parser();
     function parseOptions(options) {
@@ -26429,7 +26429,7 @@ var require_public_api = __commonJS({
         if (!keepUndefined)
           return void 0;
       }
-      if (identity.isDocument(value) && !_replacer)
+      if (identity2.isDocument(value) && !_replacer)
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
@@ -26449,7 +26449,7 @@ var require_dist = __commonJS({
     var Schema = require_Schema();
     var errors = require_errors2();
     var Alias = require_Alias();
-    var identity = require_identity();
+    var identity2 = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
     var YAMLMap = require_YAMLMap();
@@ -26467,14 +26467,14 @@ var require_dist = __commonJS({
     exports2.YAMLParseError = errors.YAMLParseError;
     exports2.YAMLWarning = errors.YAMLWarning;
     exports2.Alias = Alias.Alias;
-    exports2.isAlias = identity.isAlias;
-    exports2.isCollection = identity.isCollection;
-    exports2.isDocument = identity.isDocument;
-    exports2.isMap = identity.isMap;
-    exports2.isNode = identity.isNode;
-    exports2.isPair = identity.isPair;
-    exports2.isScalar = identity.isScalar;
-    exports2.isSeq = identity.isSeq;
+    exports2.isAlias = identity2.isAlias;
+    exports2.isCollection = identity2.isCollection;
+    exports2.isDocument = identity2.isDocument;
+    exports2.isMap = identity2.isMap;
+    exports2.isNode = identity2.isNode;
+    exports2.isPair = identity2.isPair;
+    exports2.isScalar = identity2.isScalar;
+    exports2.isSeq = identity2.isSeq;
     exports2.Pair = Pair.Pair;
     exports2.Scalar = Scalar.Scalar;
     exports2.YAMLMap = YAMLMap.YAMLMap;
@@ -26611,11 +26611,11 @@ function __metadata(metadataKey, metadataValue) {
 }
 function __awaiter3(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -26631,7 +26631,7 @@ function __awaiter3(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve3(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve5(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -26822,14 +26822,14 @@ function __asyncValues(o) {
   }, i);
   function verb(n) {
     i[n] = o[n] && function(v2) {
-      return new Promise(function(resolve3, reject) {
-        v2 = o[n](v2), settle(resolve3, reject, v2.done, v2.value);
+      return new Promise(function(resolve5, reject) {
+        v2 = o[n](v2), settle(resolve5, reject, v2.done, v2.value);
       });
     };
   }
-  function settle(resolve3, reject, d, v2) {
+  function settle(resolve5, reject, d, v2) {
     Promise.resolve(v2).then(function(v3) {
-      resolve3({ value: v3, done: d });
+      resolve5({ value: v3, done: d });
     }, reject);
   }
 }
@@ -26896,7 +26896,7 @@ function __addDisposableResource(env, value, async) {
   return value;
 }
 function __disposeResources(env) {
-  function fail3(e) {
+  function fail5(e) {
     env.error = env.hasError ? new _SuppressedError(e, env.error, "An error was suppressed during disposal.") : e;
     env.hasError = true;
   }
@@ -26908,12 +26908,12 @@ function __disposeResources(env) {
         if (r.dispose) {
           var result2 = r.dispose.call(r.value);
           if (r.async) return s |= 2, Promise.resolve(result2).then(next, function(e) {
-            fail3(e);
+            fail5(e);
             return next();
           });
         } else s |= 1;
       } catch (e) {
-        fail3(e);
+        fail5(e);
       }
     }
     if (s === 1) return env.hasError ? Promise.reject(env.error) : Promise.resolve();
@@ -26921,22 +26921,22 @@ function __disposeResources(env) {
   }
   return next();
 }
-function __rewriteRelativeImportExtension(path, preserveJsx, extraExtensions, ignoreCase) {
-  if (typeof path === "string" && /^\.\.?\//.test(path)) {
+function __rewriteRelativeImportExtension(path2, preserveJsx, extraExtensions, ignoreCase) {
+  if (typeof path2 === "string" && /^\.\.?\//.test(path2)) {
     if (extraExtensions) {
       for (var extension in extraExtensions) {
-        var suffix = path.slice(-extension.length);
+        var suffix = path2.slice(-extension.length);
         if (suffix === extension || ignoreCase && suffix.toLowerCase() === extension.toLowerCase()) {
           var output = extraExtensions[extension];
-          return output === extension ? path : path.slice(0, -extension.length) + output;
+          return output === extension ? path2 : path2.slice(0, -extension.length) + output;
         }
       }
     }
-    return path.replace(/\.(tsx)$|((?:\.d)?)((?:\.[^./]+?)?)\.([cm]?)ts$/i, function(m, tsx, d, ext, cm) {
+    return path2.replace(/\.(tsx)$|((?:\.d)?)((?:\.[^./]+?)?)\.([cm]?)ts$/i, function(m, tsx, d, ext, cm) {
       return tsx ? preserveJsx ? ".jsx" : ".js" : d && (!ext || !cm) ? m : d + ext + "." + cm.toLowerCase() + "js";
     });
   }
-  return path;
+  return path2;
 }
 var extendStatics, __assign, __createBinding, __setModuleDefault, ownKeys, _SuppressedError, tslib_es6_default;
 var init_tslib_es6 = __esm({
@@ -27102,9 +27102,9 @@ var require_build = __commonJS({
         const res = new Uint8Array(size);
         let offset = 0;
         for (const buffer of buffers) {
-          const view = this.toUint8Array(buffer);
-          res.set(view, offset);
-          offset += view.length;
+          const view2 = this.toUint8Array(buffer);
+          res.set(view2, offset);
+          offset += view2.length;
         }
         if (args[args.length - 1] instanceof Function) {
           return this.toView(res, args[args.length - 1]);
@@ -27117,8 +27117,8 @@ var require_build = __commonJS({
     var BASE64_REGEX = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
     var BASE64URL_REGEX = /^[a-zA-Z0-9-_]+$/;
     var Utf8Converter = class {
-      static fromString(text) {
-        const s = unescape(encodeURIComponent(text));
+      static fromString(text3) {
+        const s = unescape(encodeURIComponent(text3));
         const uintArray = new Uint8Array(s.length);
         for (let i = 0; i < s.length; i++) {
           uintArray[i] = s.charCodeAt(i);
@@ -27146,11 +27146,11 @@ var require_build = __commonJS({
         }
         return res;
       }
-      static fromString(text, littleEndian = false) {
-        const res = new ArrayBuffer(text.length * 2);
+      static fromString(text3, littleEndian = false) {
+        const res = new ArrayBuffer(text3.length * 2);
         const dataView = new DataView(res);
-        for (let i = 0; i < text.length; i++) {
-          dataView.setUint16(i * 2, text.charCodeAt(i), littleEndian);
+        for (let i = 0; i < text3.length; i++) {
+          dataView.setUint16(i * 2, text3.charCodeAt(i), littleEndian);
         }
         return res;
       }
@@ -27247,18 +27247,18 @@ var require_build = __commonJS({
       static ToBase64Url(data) {
         return this.ToBase64(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/\=/g, "");
       }
-      static FromUtf8String(text, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
+      static FromUtf8String(text3, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
         switch (encoding) {
           case "ascii":
-            return this.FromBinary(text);
+            return this.FromBinary(text3);
           case "utf8":
-            return Utf8Converter.fromString(text);
+            return Utf8Converter.fromString(text3);
           case "utf16":
           case "utf16be":
-            return Utf16Converter.fromString(text);
+            return Utf16Converter.fromString(text3);
           case "utf16le":
           case "usc2":
-            return Utf16Converter.fromString(text, true);
+            return Utf16Converter.fromString(text3, true);
           default:
             throw new Error(`Unknown type of encoding '${encoding}'`);
         }
@@ -27279,11 +27279,11 @@ var require_build = __commonJS({
             throw new Error(`Unknown type of encoding '${encoding}'`);
         }
       }
-      static FromBinary(text) {
-        const stringLength = text.length;
+      static FromBinary(text3) {
+        const stringLength = text3.length;
         const resultView = new Uint8Array(stringLength);
         for (let i = 0; i < stringLength; i++) {
-          resultView[i] = text.charCodeAt(i);
+          resultView[i] = text3.charCodeAt(i);
         }
         return resultView.buffer;
       }
@@ -27329,8 +27329,8 @@ var require_build = __commonJS({
       static ToUtf16String(buffer, littleEndian = false) {
         return Utf16Converter.toString(buffer, littleEndian);
       }
-      static FromUtf16String(text, littleEndian = false) {
-        return Utf16Converter.fromString(text, littleEndian);
+      static FromUtf16String(text3, littleEndian = false) {
+        return Utf16Converter.fromString(text3, littleEndian);
       }
       static Base64Padding(base64) {
         const padCount = 4 - base64.length % 4;
@@ -27500,14 +27500,14 @@ var require_utils2 = __commonJS({
     function utilConcatView(...views) {
       let outputLength = 0;
       let prevLength = 0;
-      for (const view of views) {
-        outputLength += view.length;
+      for (const view2 of views) {
+        outputLength += view2.length;
       }
       const retBuf = new ArrayBuffer(outputLength);
       const retView = new Uint8Array(retBuf);
-      for (const view of views) {
-        retView.set(view, prevLength);
-        prevLength += view.length;
+      for (const view2 of views) {
+        retView.set(view2, prevLength);
+        prevLength += view2.length;
       }
       return retView;
     }
@@ -27696,8 +27696,8 @@ var require_utils2 = __commonJS({
     }
     function arrayBufferToString(buffer) {
       let resultString = "";
-      const view = new Uint8Array(buffer);
-      for (const element of view) {
+      const view2 = new Uint8Array(buffer);
+      for (const element of view2) {
         resultString += String.fromCharCode(element);
       }
       return resultString;
@@ -27859,12 +27859,12 @@ var require_build2 = __commonJS({
           this.valueHexView = params.valueHex ? pvtsutils__namespace.BufferSourceConverter.toUint8Array(params.valueHex) : EMPTY_VIEW;
         }
         fromBER(inputBuffer, inputOffset, inputLength, _context) {
-          const view = inputBuffer instanceof ArrayBuffer ? new Uint8Array(inputBuffer) : inputBuffer;
-          if (!checkBufferParams(this, view, inputOffset, inputLength)) {
+          const view2 = inputBuffer instanceof ArrayBuffer ? new Uint8Array(inputBuffer) : inputBuffer;
+          if (!checkBufferParams(this, view2, inputOffset, inputLength)) {
             return -1;
           }
           const endLength = inputOffset + inputLength;
-          this.valueHexView = view.subarray(inputOffset, endLength);
+          this.valueHexView = view2.subarray(inputOffset, endLength);
           if (!this.valueHexView.length) {
             this.warnings.push("Zero buffer length");
             return inputOffset;
@@ -28102,12 +28102,12 @@ var require_build2 = __commonJS({
         this.length = (_c2 = lenBlock.length) !== null && _c2 !== void 0 ? _c2 : 0;
       }
       fromBER(inputBuffer, inputOffset, inputLength) {
-        const view = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
-        if (!checkBufferParams(this, view, inputOffset, inputLength)) {
+        const view2 = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        if (!checkBufferParams(this, view2, inputOffset, inputLength)) {
           return -1;
         }
         const fastArgs = Number.isInteger(inputOffset) && Number.isInteger(inputLength);
-        const intBuffer = fastArgs ? view : view.subarray(inputOffset, inputOffset + inputLength);
+        const intBuffer = fastArgs ? view2 : view2.subarray(inputOffset, inputOffset + inputLength);
         const baseIndex = fastArgs ? inputOffset : 0;
         const bufferLength = fastArgs ? inputLength : intBuffer.length;
         if (bufferLength === 0) {
@@ -28139,7 +28139,7 @@ var require_build2 = __commonJS({
           return -1;
         }
         const lenOffset = inputOffset + 1;
-        const lengthBufferView = view.subarray(lenOffset, lenOffset + count2);
+        const lengthBufferView = view2.subarray(lenOffset, lenOffset + count2);
         if (lengthBufferView[count2 - 1] === 0)
           this.warnings.push("Needlessly long encoded length");
         this.length = pvutils__namespace.utilFromBase(lengthBufferView, 8);
@@ -29094,19 +29094,19 @@ var require_build2 = __commonJS({
         this.isIndefiniteForm = isIndefiniteForm;
       }
       fromBER(inputBuffer, inputOffset, inputLength, context) {
-        const view = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        const view2 = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
         const parseContext = context !== null && context !== void 0 ? context : createFromBerContext();
-        if (!checkBufferParams(this, view, inputOffset, inputLength)) {
+        if (!checkBufferParams(this, view2, inputOffset, inputLength)) {
           return -1;
         }
-        this.valueBeforeDecodeView = view.subarray(inputOffset, inputOffset + inputLength);
+        this.valueBeforeDecodeView = view2.subarray(inputOffset, inputOffset + inputLength);
         if (this.valueBeforeDecodeView.length === 0) {
           this.warnings.push("Zero buffer length");
           return inputOffset;
         }
         let currentOffset = inputOffset;
         while (checkLen(this.isIndefiniteForm, inputLength) > 0) {
-          const returnObject = localFromBERWithChildContext(view, currentOffset, inputLength, parseContext);
+          const returnObject = localFromBERWithChildContext(view2, currentOffset, inputLength, parseContext);
           if (returnObject.offset === -1) {
             this.error = returnObject.result.error;
             this.warnings.concat(returnObject.result.warnings);
@@ -29400,8 +29400,8 @@ ${values.join("\n")}` : `${blockName} :`;
           return inputOffset;
         }
         if (!this.valueBlock.isConstructed && (context === null || context === void 0 ? void 0 : context.parseEmbedded) !== false) {
-          const view = inputBuffer instanceof ArrayBuffer ? new Uint8Array(inputBuffer) : inputBuffer;
-          const buf = view.subarray(inputOffset, inputOffset + inputLength);
+          const view2 = inputBuffer instanceof ArrayBuffer ? new Uint8Array(inputBuffer) : inputBuffer;
+          const buf = view2.subarray(inputOffset, inputOffset + inputLength);
           try {
             if (buf.byteLength) {
               const parseContext = context !== null && context !== void 0 ? context : createFromBerContext();
@@ -29579,28 +29579,28 @@ ${values.join("\n")}` : `${blockName} :`;
       typeStore.BitString = _a$q;
     })();
     BitString.NAME = BIT_STRING_NAME;
-    function bytesToSignedBigInt(view) {
-      if (!view.byteLength)
+    function bytesToSignedBigInt(view2) {
+      if (!view2.byteLength)
         return BigInt(0);
-      const value = BigInt(`0x${pvtsutils__namespace.Convert.ToHex(view)}`);
-      if (view[0] & 128)
-        return value - (BigInt(1) << BigInt(view.byteLength * 8));
+      const value = BigInt(`0x${pvtsutils__namespace.Convert.ToHex(view2)}`);
+      if (view2[0] & 128)
+        return value - (BigInt(1) << BigInt(view2.byteLength * 8));
       return value;
     }
-    function bytesToSignedDecimal(view) {
+    function bytesToSignedDecimal(view2) {
       if (typeof BigInt !== "undefined")
-        return bytesToSignedBigInt(view).toString(10);
+        return bytesToSignedBigInt(view2).toString(10);
       const BASE = 1e7;
       const DECIMAL_DIGITS = 7;
-      if (!view.byteLength)
+      if (!view2.byteLength)
         return "0";
-      const negative = !!(view[0] & 128);
-      let magnitude2 = view;
+      const negative = !!(view2[0] & 128);
+      let magnitude2 = view2;
       if (negative) {
-        magnitude2 = new Uint8Array(view.length);
+        magnitude2 = new Uint8Array(view2.length);
         let carry = 1;
-        for (let i = view.length - 1; i >= 0; i--) {
-          const value = (view[i] ^ 255) + carry;
+        for (let i = view2.length - 1; i >= 0; i--) {
+          const value = (view2[i] ^ 255) + carry;
           magnitude2[i] = value & 255;
           carry = value >> 8;
         }
@@ -29660,32 +29660,32 @@ ${values.join("\n")}` : `${blockName} :`;
         const offset = this.fromBER(inputBuffer, inputOffset, inputLength);
         if (offset === -1)
           return offset;
-        const view = this.valueHexView;
-        if (view[0] === 0 && (view[1] & 128) !== 0) {
-          this.valueHexView = view.subarray(1);
+        const view2 = this.valueHexView;
+        if (view2[0] === 0 && (view2[1] & 128) !== 0) {
+          this.valueHexView = view2.subarray(1);
         } else {
           if (expectedLength !== 0) {
-            if (view.length < expectedLength) {
-              if (expectedLength - view.length > 1)
-                expectedLength = view.length + 1;
-              this.valueHexView = view.subarray(expectedLength - view.length);
+            if (view2.length < expectedLength) {
+              if (expectedLength - view2.length > 1)
+                expectedLength = view2.length + 1;
+              this.valueHexView = view2.subarray(expectedLength - view2.length);
             }
           }
         }
         return offset;
       }
       toDER(sizeOnly = false) {
-        const view = this.valueHexView;
+        const view2 = this.valueHexView;
         switch (true) {
-          case (view[0] & 128) !== 0:
+          case (view2[0] & 128) !== 0:
             {
               const updatedView = new Uint8Array(this.valueHexView.length + 1);
               updatedView[0] = 0;
-              updatedView.set(view, 1);
+              updatedView.set(view2, 1);
               this.valueHexView = updatedView;
             }
             break;
-          case (view[0] === 0 && (view[1] & 128) === 0):
+          case (view2[0] === 0 && (view2[1] & 128) === 0):
             {
               this.valueHexView = this.valueHexView.subarray(1);
             }
@@ -29748,10 +29748,10 @@ ${values.join("\n")}` : `${blockName} :`;
         assertBigInt();
         const bigIntValue = BigInt(value);
         const writer = new ViewWriter();
-        const hex = bigIntValue.toString(16).replace(/^-/, "");
-        const view = new Uint8Array(pvtsutils__namespace.Convert.FromHex(hex));
+        const hex2 = bigIntValue.toString(16).replace(/^-/, "");
+        const view2 = new Uint8Array(pvtsutils__namespace.Convert.FromHex(hex2));
         if (bigIntValue < 0) {
-          const first = new Uint8Array(view.length + (view[0] & 128 ? 1 : 0));
+          const first = new Uint8Array(view2.length + (view2[0] & 128 ? 1 : 0));
           first[0] |= 128;
           const firstInt = BigInt(`0x${pvtsutils__namespace.Convert.ToHex(first)}`);
           const secondInt = firstInt + bigIntValue;
@@ -29759,10 +29759,10 @@ ${values.join("\n")}` : `${blockName} :`;
           second[0] |= 128;
           writer.write(second);
         } else {
-          if (view[0] & 128) {
+          if (view2[0] & 128) {
             writer.write(new Uint8Array([0]));
           }
-          writer.write(view);
+          writer.write(view2);
         }
         const res = new _a$o({ valueHex: writer.final() });
         return res;
@@ -30336,9 +30336,9 @@ ${values.join("\n")}` : `${blockName} :`;
       }
       fromString(inputString) {
         const strLen = inputString.length;
-        const view = this.valueBlock.valueHexView = new Uint8Array(strLen);
+        const view2 = this.valueBlock.valueHexView = new Uint8Array(strLen);
         for (let i = 0; i < strLen; i++)
-          view[i] = inputString.charCodeAt(i);
+          view2[i] = inputString.charCodeAt(i);
         this.valueBlock.value = inputString;
       }
     };
@@ -30583,9 +30583,9 @@ ${values.join("\n")}` : `${blockName} :`;
       toBuffer() {
         const str = this.toString();
         const buffer = new ArrayBuffer(str.length);
-        const view = new Uint8Array(buffer);
+        const view2 = new Uint8Array(buffer);
         for (let i = 0; i < str.length; i++)
-          view[i] = str.charCodeAt(i);
+          view2[i] = str.charCodeAt(i);
         return buffer;
       }
       fromDate(inputDate) {
@@ -31356,13 +31356,13 @@ var require_buffer_source = __commonJS({
       if (!value || typeof value !== "object") {
         return false;
       }
-      const view = value;
-      return typeof view.byteOffset === "number" && typeof view.byteLength === "number" && isArrayBufferLike(view.buffer);
+      const view2 = value;
+      return typeof view2.byteOffset === "number" && typeof view2.byteLength === "number" && isArrayBufferLike(view2.buffer);
     }
     function copyBytes2(data) {
-      const view = toUint8Array(data);
-      const copy = new Uint8Array(view.byteLength);
-      copy.set(view);
+      const view2 = toUint8Array(data);
+      const copy = new Uint8Array(view2.byteLength);
+      copy.set(view2);
       return copy;
     }
     function isArrayBuffer(value) {
@@ -31419,15 +31419,15 @@ var require_buffer_source = __commonJS({
       if (ArrayBuffer.isView(data) && data.constructor === type) {
         return data;
       }
-      const view = toUint8Array(data);
+      const view2 = toUint8Array(data);
       const elementSize = bytesPerElement(type);
-      if (view.byteOffset % elementSize !== 0 || view.byteLength % elementSize !== 0) {
+      if (view2.byteOffset % elementSize !== 0 || view2.byteLength % elementSize !== 0) {
         throw new RangeError(`Cannot create ${type.name} over unaligned byte range`);
       }
       if (isDataViewConstructor(type)) {
-        return new type(view.buffer, view.byteOffset, view.byteLength);
+        return new type(view2.buffer, view2.byteOffset, view2.byteLength);
       }
-      return new type(view.buffer, view.byteOffset, view.byteLength / elementSize);
+      return new type(view2.buffer, view2.byteOffset, view2.byteLength / elementSize);
     }
     function toViewCopy(data, type) {
       const copy = toUint8ArrayCopy(data);
@@ -31448,15 +31448,15 @@ var require_concat = __commonJS({
       const views = [];
       let length = 0;
       for (const buffer of buffers) {
-        const view = (0, buffer_source_js_1.toUint8Array)(buffer);
-        views.push(view);
-        length += view.byteLength;
+        const view2 = (0, buffer_source_js_1.toUint8Array)(buffer);
+        views.push(view2);
+        length += view2.byteLength;
       }
       const result2 = new Uint8Array(length);
       let offset = 0;
-      for (const view of views) {
-        result2.set(view, offset);
-        offset += view.byteLength;
+      for (const view2 of views) {
+        result2.set(view2, offset);
+        offset += view2.byteLength;
       }
       return result2;
     }
@@ -31512,7 +31512,7 @@ var require_sequence = __commonJS({
     exports2.indexOf = indexOf;
     exports2.lastIndexOf = lastIndexOf;
     exports2.includes = includes;
-    exports2.startsWith = startsWith;
+    exports2.startsWith = startsWith2;
     exports2.endsWith = endsWith;
     exports2.slice = slice;
     exports2.tail = tail;
@@ -31549,15 +31549,15 @@ var require_sequence = __commonJS({
       }
       return normalized;
     }
-    function encodeAscii(text) {
-      const bytes = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) {
-        bytes[i] = text.charCodeAt(i) & 255;
+    function encodeAscii(text3) {
+      const bytes = new Uint8Array(text3.length);
+      for (let i = 0; i < text3.length; i++) {
+        bytes[i] = text3.charCodeAt(i) & 255;
       }
       return bytes;
     }
-    function encodeUtf8(text) {
-      return new TextEncoder().encode(text);
+    function encodeUtf8(text3) {
+      return new TextEncoder().encode(text3);
     }
     function toPatternBytes(pattern, options) {
       if (typeof pattern === "string") {
@@ -31612,7 +31612,7 @@ var require_sequence = __commonJS({
     function includes(data, pattern, options) {
       return indexOf(data, pattern, options) !== -1;
     }
-    function startsWith(data, pattern, options) {
+    function startsWith2(data, pattern, options) {
       const bytes = (0, buffer_source_js_1.toUint8Array)(data);
       const needle = toPatternBytes(pattern, options);
       if (needle.byteLength > bytes.byteLength) {
@@ -31763,7 +31763,7 @@ var require_binary2 = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.binary = void 0;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     exports2.is = is;
     var index_js_1 = require_bytes();
     function encode(data) {
@@ -31774,17 +31774,17 @@ var require_binary2 = __commonJS({
       }
       return result2;
     }
-    function decode(text) {
-      const result2 = new Uint8Array(text.length);
-      for (let i = 0; i < text.length; i++) {
-        result2[i] = text.charCodeAt(i) & 255;
+    function decode2(text3) {
+      const result2 = new Uint8Array(text3.length);
+      for (let i = 0; i < text3.length; i++) {
+        result2[i] = text3.charCodeAt(i) & 255;
       }
       return result2;
     }
-    function is(text) {
-      return typeof text === "string";
+    function is(text3) {
+      return typeof text3 === "string";
     }
-    exports2.binary = { encode, decode, is };
+    exports2.binary = { encode, decode: decode2, is };
   }
 });
 
@@ -31794,10 +31794,10 @@ var require_hex = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.hex = exports2.formats = void 0;
-    exports2.normalize = normalize2;
+    exports2.normalize = normalize3;
     exports2.is = is;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     exports2.parse = parse2;
     exports2.format = format;
     var index_js_1 = require_bytes();
@@ -31817,31 +31817,31 @@ var require_hex = __commonJS({
         throw new TypeError("Hex separators must be non-empty strings");
       }
     }
-    function matchSeparator(text, index, separators) {
+    function matchSeparator(text3, index, separators) {
       for (const separator of separators) {
-        if (text.startsWith(separator, index)) {
+        if (text3.startsWith(separator, index)) {
           return separator;
         }
       }
       return void 0;
     }
-    function detectCase(text) {
-      const hasUpper = /[A-F]/.test(text);
-      const hasLower = /[a-f]/.test(text);
+    function detectCase(text3) {
+      const hasUpper = /[A-F]/.test(text3);
+      const hasLower = /[a-f]/.test(text3);
       return hasUpper && !hasLower ? "upper" : "lower";
     }
-    function detectLineSeparator(text) {
-      const match = /\r\n|\n/.exec(text);
+    function detectLineSeparator(text3) {
+      const match = /\r\n|\n/.exec(text3);
       if (!match) {
         return void 0;
       }
       return match[0] === "\r\n" ? "\r\n" : "\n";
     }
-    function compactForDetection(text) {
-      return text.replace(/[^0-9a-f]/gi, "");
+    function compactForDetection(text3) {
+      return text3.replace(/[^0-9a-f]/gi, "");
     }
-    function detectGroup(text) {
-      const segments = text.match(/[0-9A-Fa-f]+|[^0-9A-Fa-f]+/g) ?? [];
+    function detectGroup(text3) {
+      const segments = text3.match(/[0-9A-Fa-f]+|[^0-9A-Fa-f]+/g) ?? [];
       if (segments.length < 3) {
         return void 0;
       }
@@ -31869,16 +31869,16 @@ var require_hex = __commonJS({
         separator
       };
     }
-    function detectFormat(text) {
-      const trimmed = text.trim();
-      const prefix = /^0x/i.test(trimmed) ? "0x" : "";
-      const body = prefix ? trimmed.slice(2) : trimmed;
+    function detectFormat(text3) {
+      const trimmed2 = text3.trim();
+      const prefix = /^0x/i.test(trimmed2) ? "0x" : "";
+      const body = prefix ? trimmed2.slice(2) : trimmed2;
       const lineSeparator = detectLineSeparator(body);
       const lines = body.split(/\r\n|\n/).filter((line) => line.length > 0);
       const sampleLine = lines[0]?.trim() ?? "";
       const group2 = detectGroup(sampleLine);
       const format2 = {
-        case: detectCase(trimmed),
+        case: detectCase(trimmed2),
         prefix
       };
       if (group2) {
@@ -31895,13 +31895,13 @@ var require_hex = __commonJS({
       }
       return format2;
     }
-    function normalizeText(text, options) {
+    function normalizeText(text3, options) {
       const allowPrefix = options.allowPrefix ?? true;
       const separators = [...resolveSeparators(options)].sort((left, right) => right.length - left.length);
       for (const separator of separators) {
         validateSeparator(separator);
       }
-      let working = text.trim();
+      let working = text3.trim();
       if (/^0x/i.test(working)) {
         if (!allowPrefix) {
           throw new TypeError("Hexadecimal text must not include a 0x prefix");
@@ -31952,15 +31952,15 @@ var require_hex = __commonJS({
       }
       return chunks.join(group2.separator);
     }
-    function normalize2(text, options = {}) {
-      return normalizeText(text, options);
+    function normalize3(text3, options = {}) {
+      return normalizeText(text3, options);
     }
-    function is(text, options = {}) {
-      if (typeof text !== "string") {
+    function is(text3, options = {}) {
+      if (typeof text3 !== "string") {
         return false;
       }
       try {
-        normalize2(text, options);
+        normalize3(text3, options);
         return true;
       } catch {
         return false;
@@ -31970,8 +31970,8 @@ var require_hex = __commonJS({
       const bytes = (0, index_js_1.toUint8Array)(data);
       const casing = options.case ?? "lower";
       const pairs = Array.from(bytes, (byte) => {
-        const text = byte.toString(16).padStart(2, "0");
-        return casing === "upper" ? text.toUpperCase() : text;
+        const text3 = byte.toString(16).padStart(2, "0");
+        return casing === "upper" ? text3.toUpperCase() : text3;
       });
       let body = "";
       if (options.line) {
@@ -31990,19 +31990,19 @@ var require_hex = __commonJS({
       }
       return `${options.prefix ?? ""}${body}`;
     }
-    function decode(text, options = {}) {
-      const normalized = normalize2(text, options);
+    function decode2(text3, options = {}) {
+      const normalized = normalize3(text3, options);
       const result2 = new Uint8Array(normalized.length / 2);
       for (let i = 0; i < normalized.length; i += 2) {
         result2[i / 2] = Number.parseInt(normalized.slice(i, i + 2), 16);
       }
       return result2;
     }
-    function parse2(text, options = {}) {
-      const normalized = normalize2(text, options);
+    function parse2(text3, options = {}) {
+      const normalized = normalize3(text3, options);
       return {
-        bytes: decode(normalized),
-        format: detectFormat(text),
+        bytes: decode2(normalized),
+        format: detectFormat(text3),
         normalized
       };
     }
@@ -32017,7 +32017,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize: normalize2, parse: parse2 };
+    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse2 };
   }
 });
 
@@ -32028,15 +32028,15 @@ var require_utf8 = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.utf8 = void 0;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     var index_js_1 = require_bytes();
-    function encode(text) {
-      return new TextEncoder().encode(text);
+    function encode(text3) {
+      return new TextEncoder().encode(text3);
     }
-    function decode(data) {
+    function decode2(data) {
       return new TextDecoder("utf-8", { fatal: false }).decode((0, index_js_1.toUint8Array)(data));
     }
-    exports2.utf8 = { encode, decode };
+    exports2.utf8 = { encode, decode: decode2 };
   }
 });
 
@@ -32047,26 +32047,26 @@ var require_utf16 = __commonJS({
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.utf16 = void 0;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     var index_js_1 = require_bytes();
-    function encode(text, options = {}) {
-      const result2 = new ArrayBuffer(text.length * 2);
-      const view = new DataView(result2);
-      for (let i = 0; i < text.length; i++) {
-        view.setUint16(i * 2, text.charCodeAt(i), options.littleEndian ?? false);
+    function encode(text3, options = {}) {
+      const result2 = new ArrayBuffer(text3.length * 2);
+      const view2 = new DataView(result2);
+      for (let i = 0; i < text3.length; i++) {
+        view2.setUint16(i * 2, text3.charCodeAt(i), options.littleEndian ?? false);
       }
       return new Uint8Array(result2);
     }
-    function decode(data, options = {}) {
+    function decode2(data, options = {}) {
       const buffer = (0, index_js_1.toArrayBuffer)(data);
-      const view = new DataView(buffer);
+      const view2 = new DataView(buffer);
       let result2 = "";
       for (let i = 0; i < buffer.byteLength; i += 2) {
-        result2 += String.fromCharCode(view.getUint16(i, options.littleEndian ?? false));
+        result2 += String.fromCharCode(view2.getUint16(i, options.littleEndian ?? false));
       }
       return result2;
     }
-    exports2.utf16 = { encode, decode };
+    exports2.utf16 = { encode, decode: decode2 };
   }
 });
 
@@ -32076,29 +32076,29 @@ var require_base64 = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.base64 = void 0;
-    exports2.normalize = normalize2;
+    exports2.normalize = normalize3;
     exports2.pad = pad;
     exports2.is = is;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     var index_js_1 = require_bytes();
     var binary_js_1 = require_binary2();
     var BASE64_REGEX = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
     function nodeBuffer() {
       return globalThis.Buffer;
     }
-    function normalize2(text) {
-      return text.replace(/[\n\r\t ]/g, "");
+    function normalize3(text3) {
+      return text3.replace(/[\n\r\t ]/g, "");
     }
-    function pad(text) {
-      const remainder = text.length % 4;
-      return remainder ? text + "=".repeat(4 - remainder) : text;
+    function pad(text3) {
+      const remainder = text3.length % 4;
+      return remainder ? text3 + "=".repeat(4 - remainder) : text3;
     }
-    function is(text) {
-      if (typeof text !== "string") {
+    function is(text3) {
+      if (typeof text3 !== "string") {
         return false;
       }
-      const normalized = normalize2(text);
+      const normalized = normalize3(text3);
       return normalized === "" || BASE64_REGEX.test(normalized);
     }
     function encode(data, _options) {
@@ -32109,8 +32109,8 @@ var require_base64 = __commonJS({
       }
       return btoa((0, binary_js_1.encode)(bytes));
     }
-    function decode(text, _options) {
-      const normalized = normalize2(text);
+    function decode2(text3, _options) {
+      const normalized = normalize3(text3);
       if (!is(normalized)) {
         throw new TypeError("Input is not valid Base64 text");
       }
@@ -32120,7 +32120,7 @@ var require_base64 = __commonJS({
       }
       return (0, binary_js_1.decode)(atob(normalized));
     }
-    exports2.base64 = { encode, decode, is, normalize: normalize2, pad };
+    exports2.base64 = { encode, decode: decode2, is, normalize: normalize3, pad };
   }
 });
 
@@ -32130,29 +32130,29 @@ var require_base64url = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.base64url = void 0;
-    exports2.normalize = normalize2;
+    exports2.normalize = normalize3;
     exports2.is = is;
     exports2.encode = encode;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     var base64_js_1 = require_base64();
     var BASE64URL_REGEX = /^[A-Za-z0-9_-]*$/;
-    function normalize2(text) {
-      return text.replace(/[\n\r\t ]/g, "");
+    function normalize3(text3) {
+      return text3.replace(/[\n\r\t ]/g, "");
     }
-    function is(text) {
-      return typeof text === "string" && BASE64URL_REGEX.test(normalize2(text));
+    function is(text3) {
+      return typeof text3 === "string" && BASE64URL_REGEX.test(normalize3(text3));
     }
     function encode(data, _options) {
       return base64_js_1.base64.encode(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/g, "");
     }
-    function decode(text, _options) {
-      const normalized = normalize2(text);
+    function decode2(text3, _options) {
+      const normalized = normalize3(text3);
       if (!is(normalized)) {
         throw new TypeError("Input is not valid Base64Url text");
       }
       return base64_js_1.base64.decode(base64_js_1.base64.pad(normalized.replace(/-/g, "+").replace(/_/g, "/")));
     }
-    exports2.base64url = { encode, decode, is, normalize: normalize2 };
+    exports2.base64url = { encode, decode: decode2, is, normalize: normalize3 };
   }
 });
 
@@ -32180,7 +32180,7 @@ var require_pem = __commonJS({
     exports2.pemConverter = exports2.pem = void 0;
     exports2.encode = encode;
     exports2.encodeMany = encodeMany;
-    exports2.decode = decode;
+    exports2.decode = decode2;
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
@@ -32194,10 +32194,10 @@ var require_pem = __commonJS({
         throw new TypeError(`Invalid PEM label '${label}'`);
       }
     }
-    function wrap(text, lineLength) {
+    function wrap(text3, lineLength) {
       const result2 = [];
-      for (let i = 0; i < text.length; i += lineLength) {
-        result2.push(text.slice(i, i + lineLength));
+      for (let i = 0; i < text3.length; i += lineLength) {
+        result2.push(text3.slice(i, i + lineLength));
       }
       return result2;
     }
@@ -32220,26 +32220,26 @@ var require_pem = __commonJS({
         base64Text: lines.slice(index).join("")
       };
     }
-    function detectNewline(text) {
-      return /\r\n/.test(text) ? "\r\n" : "\n";
+    function detectNewline(text3) {
+      return /\r\n/.test(text3) ? "\r\n" : "\n";
     }
-    function collectBlocks(text, options = {}) {
+    function collectBlocks(text3, options = {}) {
       const blocks = [];
       const requestedLabel = options.label;
       let match;
       PEM_BLOCK_REGEX.lastIndex = 0;
-      while (match = PEM_BLOCK_REGEX.exec(text)) {
+      while (match = PEM_BLOCK_REGEX.exec(text3)) {
         const label = match[1].trim();
         if (requestedLabel && label !== requestedLabel) {
           continue;
         }
         assertLabel(label);
-        const parsed = parseBody(match[2]);
+        const parsed2 = parseBody(match[2]);
         blocks.push({
           label,
-          data: base64_js_1.base64.decode(parsed.base64Text),
-          headers: parsed.headers,
-          lineLength: parsed.base64Lines[0]?.length ?? 64,
+          data: base64_js_1.base64.decode(parsed2.base64Text),
+          headers: parsed2.headers,
+          lineLength: parsed2.base64Lines[0]?.length ?? 64,
           newline: detectNewline(match[0])
         });
       }
@@ -32269,21 +32269,21 @@ var require_pem = __commonJS({
     function encodeMany(blocks, options = {}) {
       return blocks.map((block) => encode(block.label, block.data, { ...options, headers: block.headers ?? options.headers })).join("");
     }
-    function decode(text, options = {}) {
-      return collectBlocks(text, options).map(({ lineLength: _lineLength, newline: _newline, ...block }) => block);
+    function decode2(text3, options = {}) {
+      return collectBlocks(text3, options).map(({ lineLength: _lineLength, newline: _newline, ...block }) => block);
     }
-    function find(text, label) {
-      return decode(text, { label })[0];
+    function find(text3, label) {
+      return decode2(text3, { label })[0];
     }
-    function findAll(text, label) {
-      return decode(text, { label });
+    function findAll(text3, label) {
+      return decode2(text3, { label });
     }
-    function decodeFirst(text, label) {
-      const [block] = decode(text, { label, strict: true });
+    function decodeFirst(text3, label) {
+      const [block] = decode2(text3, { label, strict: true });
       return block.data;
     }
-    function parse2(text, options = {}) {
-      const [block] = collectBlocks(text, { ...options, strict: true });
+    function parse2(text3, options = {}) {
+      const [block] = collectBlocks(text3, { ...options, strict: true });
       const format2 = {
         label: block.label,
         headers: block.headers,
@@ -32299,7 +32299,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
+    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -32308,9 +32308,9 @@ var require_pem = __commonJS({
         }
         return encode(options.label, data, options);
       },
-      decode: (text, options) => decodeFirst(text, options?.label),
+      decode: (text3, options) => decodeFirst(text3, options?.label),
       format,
-      is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
+      is: (text3) => typeof text3 === "string" && /-----BEGIN [^-]+-----/.test(text3),
       parse: parse2
     };
   }
@@ -32381,19 +32381,19 @@ var require_registry = __commonJS({
       }
       return method;
     }
-    function detectConfidence(name, text, converter) {
+    function detectConfidence(name, text3, converter) {
       const normalizedName = keyOf(converter.name || name);
-      const trimmed = text.trim();
-      if (!trimmed) {
+      const trimmed2 = text3.trim();
+      if (!trimmed2) {
         return 0;
       }
       let accepted = false;
       if (converter.is) {
-        accepted = converter.is(text);
+        accepted = converter.is(text3);
       }
       let decodable = false;
       try {
-        converter.decode(text);
+        converter.decode(text3);
         decodable = true;
       } catch {
         decodable = false;
@@ -32403,30 +32403,30 @@ var require_registry = __commonJS({
       }
       switch (normalizedName) {
         case "pem":
-          return /-----BEGIN [^-]+-----/.test(text) ? 1 : 0;
+          return /-----BEGIN [^-]+-----/.test(text3) ? 1 : 0;
         case "hex": {
-          const compact = trimmed.replace(/^0x/i, "").replace(/[\s:.-]/g, "");
+          const compact = trimmed2.replace(/^0x/i, "").replace(/[\s:.-]/g, "");
           if (!compact || /[^0-9a-f]/i.test(compact) || compact.length % 2 !== 0) {
             return 0;
           }
-          if (/^0x/i.test(trimmed) || /[:\s.-]/.test(trimmed)) {
+          if (/^0x/i.test(trimmed2) || /[:\s.-]/.test(trimmed2)) {
             return 0.95;
           }
-          if (/[a-f]/.test(trimmed) || /[A-F]/.test(trimmed)) {
+          if (/[a-f]/.test(trimmed2) || /[A-F]/.test(trimmed2)) {
             return 0.8;
           }
           return 0.45;
         }
         case "base64url":
-          if (/[-_]/.test(trimmed)) {
+          if (/[-_]/.test(trimmed2)) {
             return 0.95;
           }
-          if (/=/.test(trimmed)) {
+          if (/=/.test(trimmed2)) {
             return 0.1;
           }
           return 0.6;
         case "base64":
-          if (/[+/=]/.test(trimmed)) {
+          if (/[+/=]/.test(trimmed2)) {
             return 0.9;
           }
           return 0.55;
@@ -32492,38 +32492,38 @@ var require_registry = __commonJS({
         encode(name, data, options) {
           return this.get(name).encode(data, options);
         },
-        decode(name, text, options) {
-          return this.get(name).decode(text, options);
+        decode(name, text3, options) {
+          return this.get(name).decode(text3, options);
         },
-        tryDecode(name, text, options) {
+        tryDecode(name, text3, options) {
           try {
-            return { ok: true, bytes: this.decode(name, text, options) };
+            return { ok: true, bytes: this.decode(name, text3, options) };
           } catch (error2) {
             return { ok: false, error: toError(error2) };
           }
         },
-        normalize(name, text, options) {
+        normalize(name, text3, options) {
           const converter = this.get(name);
-          return requireCapability(converter, name, "normalize").call(converter, text, options);
+          return requireCapability(converter, name, "normalize").call(converter, text3, options);
         },
-        parse(name, text, options) {
+        parse(name, text3, options) {
           const converter = this.get(name);
-          return requireCapability(converter, name, "parse").call(converter, text, options);
+          return requireCapability(converter, name, "parse").call(converter, text3, options);
         },
         format(name, data, format) {
           const converter = this.get(name);
           return requireCapability(converter, name, "format").call(converter, data, format);
         },
-        transcode(text, options) {
-          const bytes = this.decode(options.from, text, options.fromOptions);
+        transcode(text3, options) {
+          const bytes = this.decode(options.from, text3, options.fromOptions);
           return this.encode(options.to, bytes, options.toOptions);
         },
-        detect(text, options = {}) {
+        detect(text3, options = {}) {
           const formatNames = options.formats?.length ? options.formats.map((name) => String(name)) : this.list().map((converter) => converter.name).filter((name) => !["binary", "utf8", "utf16be", "utf16le"].includes(keyOf(name)));
           const detections = /* @__PURE__ */ new Map();
           for (const requestedName of formatNames) {
             const converter = this.get(requestedName);
-            const confidence = detectConfidence(requestedName, text, converter);
+            const confidence = detectConfidence(requestedName, text3, converter);
             if (confidence <= 0) {
               continue;
             }
@@ -32593,22 +32593,22 @@ var require_defaults = __commonJS({
       name: "utf8",
       aliases: ["utf-8"],
       encode: (data) => index_js_1.utf8.decode(data),
-      decode: (text) => index_js_1.utf8.encode(text),
-      is: (text) => typeof text === "string"
+      decode: (text3) => index_js_1.utf8.encode(text3),
+      is: (text3) => typeof text3 === "string"
     };
     exports2.utf16beConverter = {
       name: "utf16be",
       aliases: ["utf16", "utf-16", "utf-16be"],
       encode: (data) => index_js_1.utf16.decode(data),
-      decode: (text) => index_js_1.utf16.encode(text),
-      is: (text) => typeof text === "string"
+      decode: (text3) => index_js_1.utf16.encode(text3),
+      is: (text3) => typeof text3 === "string"
     };
     exports2.utf16leConverter = {
       name: "utf16le",
       aliases: ["utf-16le", "ucs2", "usc2"],
       encode: (data) => index_js_1.utf16.decode(data, { littleEndian: true }),
-      decode: (text) => index_js_1.utf16.encode(text, { littleEndian: true }),
-      is: (text) => typeof text === "string"
+      decode: (text3) => index_js_1.utf16.encode(text3, { littleEndian: true }),
+      is: (text3) => typeof text3 === "string"
     };
     exports2.defaultConverters = [
       exports2.binaryConverter,
@@ -32636,35 +32636,35 @@ var require_convert = __commonJS({
     function encode(name, data, ...args) {
       return defaults_js_1.defaultConverterRegistry.encode(name, data, ...args);
     }
-    function decode(name, text, ...args) {
-      return defaults_js_1.defaultConverterRegistry.decode(name, text, ...args);
+    function decode2(name, text3, ...args) {
+      return defaults_js_1.defaultConverterRegistry.decode(name, text3, ...args);
     }
-    function tryDecode(name, text, ...args) {
-      return defaults_js_1.defaultConverterRegistry.tryDecode(name, text, ...args);
+    function tryDecode(name, text3, ...args) {
+      return defaults_js_1.defaultConverterRegistry.tryDecode(name, text3, ...args);
     }
-    function normalize2(name, text, ...args) {
-      return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
+    function normalize3(name, text3, ...args) {
+      return defaults_js_1.defaultConverterRegistry.normalize(name, text3, ...args);
     }
-    function parse2(name, text, ...args) {
-      return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
+    function parse2(name, text3, ...args) {
+      return defaults_js_1.defaultConverterRegistry.parse(name, text3, ...args);
     }
     function format(name, data, value) {
       return defaults_js_1.defaultConverterRegistry.format(name, data, value);
     }
-    function transcode(text, options) {
-      return defaults_js_1.defaultConverterRegistry.transcode(text, options);
+    function transcode(text3, options) {
+      return defaults_js_1.defaultConverterRegistry.transcode(text3, options);
     }
-    function detect(text, options) {
-      return defaults_js_1.defaultConverterRegistry.detect(text, options);
+    function detect(text3, options) {
+      return defaults_js_1.defaultConverterRegistry.detect(text3, options);
     }
     function normalizeEncodingName(encoding) {
       return encoding.toLowerCase();
     }
     exports2.convert = {
       encode,
-      decode,
+      decode: decode2,
       tryDecode,
-      normalize: normalize2,
+      normalize: normalize3,
       parse: parse2,
       format,
       transcode,
@@ -32672,30 +32672,30 @@ var require_convert = __commonJS({
       to(format2, data, ...args) {
         return encode(format2, data, ...args);
       },
-      from(format2, text, ...args) {
-        return decode(format2, text, ...args);
+      from(format2, text3, ...args) {
+        return decode2(format2, text3, ...args);
       },
       toString(data, encoding = "utf8") {
         return encode(encoding, data);
       },
-      fromString(text, encoding = "utf8") {
+      fromString(text3, encoding = "utf8") {
         if (normalizeEncodingName(encoding) === "hex") {
-          return (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text, { allowOddLength: true }));
+          return (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text3, { allowOddLength: true }));
         }
-        return (0, index_js_1.toArrayBuffer)(decode(encoding, text));
+        return (0, index_js_1.toArrayBuffer)(decode2(encoding, text3));
       },
       toBase64: index_js_2.base64.encode,
-      fromBase64: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.base64.decode(text)),
+      fromBase64: (text3) => (0, index_js_1.toArrayBuffer)(index_js_2.base64.decode(text3)),
       toBase64Url: index_js_2.base64url.encode,
-      fromBase64Url: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.base64url.decode(text)),
+      fromBase64Url: (text3) => (0, index_js_1.toArrayBuffer)(index_js_2.base64url.decode(text3)),
       toHex: index_js_2.hex.encode,
-      fromHex: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text, { allowOddLength: true })),
+      fromHex: (text3) => (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text3, { allowOddLength: true })),
       toBinary: index_js_2.binary.encode,
-      fromBinary: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.binary.decode(text)),
+      fromBinary: (text3) => (0, index_js_1.toArrayBuffer)(index_js_2.binary.decode(text3)),
       toUtf8String: index_js_2.utf8.decode,
-      fromUtf8String: (text) => (0, index_js_1.toArrayBuffer)(index_js_2.utf8.encode(text)),
+      fromUtf8String: (text3) => (0, index_js_1.toArrayBuffer)(index_js_2.utf8.encode(text3)),
       toUtf16String: (data, littleEndian = false) => index_js_2.utf16.decode(data, { littleEndian }),
-      fromUtf16String: (text, littleEndian = false) => (0, index_js_1.toArrayBuffer)(index_js_2.utf16.encode(text, { littleEndian })),
+      fromUtf16String: (text3, littleEndian = false) => (0, index_js_1.toArrayBuffer)(index_js_2.utf16.encode(text3, { littleEndian })),
       isHex: index_js_2.hex.is,
       isBase64: index_js_2.base64.is,
       isBase64Url: index_js_2.base64url.is,
@@ -32835,14 +32835,14 @@ var require_convert2 = __commonJS({
       static ToBase64Url(data) {
         return index_js_1.convert.toBase64Url(data);
       }
-      static FromUtf8String(text, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
-        return index_js_1.convert.fromString(text, normalizeTextEncoding(encoding));
+      static FromUtf8String(text3, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
+        return index_js_1.convert.fromString(text3, normalizeTextEncoding(encoding));
       }
       static ToUtf8String(buffer, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
         return index_js_1.convert.toString(buffer, normalizeTextEncoding(encoding));
       }
-      static FromBinary(text) {
-        return index_js_1.convert.fromBinary(text);
+      static FromBinary(text3) {
+        return index_js_1.convert.fromBinary(text3);
       }
       static ToBinary(buffer) {
         return index_js_1.convert.toBinary(buffer);
@@ -32856,8 +32856,8 @@ var require_convert2 = __commonJS({
       static ToUtf16String(buffer, littleEndian = false) {
         return index_js_1.convert.toUtf16String(buffer, littleEndian);
       }
-      static FromUtf16String(text, littleEndian = false) {
-        return index_js_1.convert.fromUtf16String(text, littleEndian);
+      static FromUtf16String(text3, littleEndian = false) {
+        return index_js_1.convert.fromUtf16String(text3, littleEndian);
       }
       static Base64Padding(base64) {
         const padCount = 4 - base64.length % 4;
@@ -34205,8 +34205,8 @@ var require_ip_converter = __commonJS({
         }
         return ip;
       }
-      static parseCIDR(text) {
-        const [addr, prefixStr] = text.split("/");
+      static parseCIDR(text3) {
+        const [addr, prefixStr] = text3.split("/");
         const prefix = parseInt(prefixStr, 10);
         if (this.isIPv4(addr)) {
           if (prefix < 0 || prefix > 32) {
@@ -34259,9 +34259,9 @@ var require_ip_converter = __commonJS({
         }
         return this.decodeIP(encoding_1.hex.encode(buf));
       }
-      static fromString(text) {
-        if (text.includes("/")) {
-          const [addr, prefix] = this.parseCIDR(text);
+      static fromString(text3) {
+        if (text3.includes("/")) {
+          const [addr, prefix] = this.parseCIDR(text3);
           const maskBytes = new Uint8Array(addr.length);
           let bitsLeft = prefix;
           for (let i = 0; i < maskBytes.length; i++) {
@@ -34278,7 +34278,7 @@ var require_ip_converter = __commonJS({
           out.set(maskBytes, addr.length);
           return out.buffer;
         }
-        const bytes = this.isIPv4(text) ? this.parseIPv4(text) : this.parseIPv6(text);
+        const bytes = this.isIPv4(text3) ? this.parseIPv4(text3) : this.parseIPv6(text3);
         return new Uint8Array(bytes).buffer;
       }
     };
@@ -38473,8 +38473,8 @@ var require_xz_decompress = __commonJS({
                   this.locked = true;
                   return;
                 }
-                return new Promise((resolve3) => {
-                  this.waitQueue.push(resolve3);
+                return new Promise((resolve5) => {
+                  this.waitQueue.push(resolve5);
                 });
               }
               release() {
@@ -38729,11 +38729,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -38749,7 +38749,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve3(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve5(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -38859,8 +38859,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text, addEOL = false) {
-    this._buffer += text;
+  addRaw(text3, addEOL = false) {
+    this._buffer += text3;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -38907,11 +38907,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell) => {
-        if (typeof cell === "string") {
-          return this.wrap("td", cell);
+      const cells = row.map((cell2) => {
+        if (typeof cell2 === "string") {
+          return this.wrap("td", cell2);
         }
-        const { header: header2, data, colspan, rowspan } = cell;
+        const { header: header2, data, colspan, rowspan } = cell2;
         const tag = header2 ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -38956,10 +38956,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text, level) {
+  addHeading(text3, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text);
+    const element = this.wrap(allowedTag, text3);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -38988,9 +38988,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text, cite) {
+  addQuote(text3, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text, attrs);
+    const element = this.wrap("blockquote", text3, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -39001,8 +39001,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text, href) {
-    const element = this.wrap("a", text, { href });
+  addLink(text3, href) {
+    const element = this.wrap("a", text3, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -39028,11 +39028,11 @@ var arch = import_os2.default.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve3) {
-      resolve3(value);
+    return value instanceof P ? value : new P(function(resolve5) {
+      resolve5(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve3, reject) {
+  return new (P || (P = Promise))(function(resolve5, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -39048,7 +39048,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve3(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve5(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -39172,8 +39172,8 @@ var secretPatterns = [
   // the query of any URL: presigned storage URLs carry their signature there (X-Amz-Signature…)
   /(\bhttps?:\/\/[^\s?#"'<>]*\?)[^\s#"'<>]+?(?=[:.,;)]*(?:[\s#"'<>]|$))/gi
 ];
-function redactText(text) {
-  return secretPatterns.reduce((acc, re) => acc.replace(re, "$1***"), text);
+function redactText(text3) {
+  return secretPatterns.reduce((acc, re) => acc.replace(re, "$1***"), text3);
 }
 
 // packages/common/src/exec.ts
@@ -39194,7 +39194,7 @@ function formatCommand(file, args) {
   return [file, ...args].map(quote).join(" ");
 }
 var maxCaptured = 16 * 1024 * 1024;
-var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => {
+var spawnExec = (file, args, options = {}) => new Promise((resolve5, reject) => {
   const child = (0, import_node_child_process.spawn)(file, [...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -39205,9 +39205,9 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => 
   const out = { stdout: "", stderr: "" };
   const pending = { stdout: "", stderr: "" };
   const take = (stream) => (chunk) => {
-    const text = chunk.toString("utf8");
-    if (out[stream].length < maxCaptured) out[stream] += text;
-    const parts = (pending[stream] + text).split(/\r?\n/);
+    const text3 = chunk.toString("utf8");
+    if (out[stream].length < maxCaptured) out[stream] += text3;
+    const parts = (pending[stream] + text3).split(/\r?\n/);
     pending[stream] = parts.pop() ?? "";
     for (const line of parts) emit(line, stream);
   };
@@ -39231,7 +39231,7 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => 
       reject(new ExecError(formatCommand(file, args), exitCode, tail));
       return;
     }
-    resolve3({ exitCode, stdout: out.stdout, stderr: out.stderr });
+    resolve5({ exitCode, stdout: out.stdout, stderr: out.stderr });
   });
   child.stdin.on("error", () => void 0);
   child.stdin.end(options.input ?? "");
@@ -39267,15 +39267,15 @@ function tempRoot(env = process.env) {
 async function createTempDir(prefix, env = process.env) {
   const root = tempRoot(env);
   await (0, import_promises.mkdir)(root, { recursive: true });
-  const path = await (0, import_promises.mkdtemp)((0, import_node_path.join)(root, prefix));
+  const path2 = await (0, import_promises.mkdtemp)((0, import_node_path.join)(root, prefix));
   if (live.size === 0) install();
-  live.add(path);
+  live.add(path2);
   return {
-    path,
+    path: path2,
     async remove() {
-      if (!live.delete(path)) return;
+      if (!live.delete(path2)) return;
       if (live.size === 0) uninstall();
-      await (0, import_promises.rm)(path, { recursive: true, force: true });
+      await (0, import_promises.rm)(path2, { recursive: true, force: true });
     }
   };
 }
@@ -39292,11 +39292,11 @@ function visibleControls(s) {
 function markdownCode(s, options = {}) {
   if (s === "") return "";
   const shown = visibleControls(s);
-  const text = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
-  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((r) => r.length));
+  const text3 = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text3.match(/`+/g) ?? []).map((r) => r.length));
   const fence = "`".repeat(longest + 1);
-  const pad = text.startsWith("`") || text.endsWith("`") || /^ .* $/.test(text) ? " " : "";
-  return `${fence}${pad}${text}${pad}${fence}`;
+  const pad = text3.startsWith("`") || text3.endsWith("`") || /^ .* $/.test(text3) ? " " : "";
+  return `${fence}${pad}${text3}${pad}${fence}`;
 }
 function markdownFence(lines, info2 = "") {
   const shown = lines.map(
@@ -39519,10 +39519,10 @@ var RegistryError = class extends UserError {
 function isRegistryError(e) {
   return e instanceof RegistryError;
 }
-function parseErrorBody(text) {
+function parseErrorBody(text3) {
   try {
-    const parsed = JSON.parse(text);
-    const errors = Array.isArray(parsed.errors) ? parsed.errors : [];
+    const parsed2 = JSON.parse(text3);
+    const errors = Array.isArray(parsed2.errors) ? parsed2.errors : [];
     return {
       codes: errors.map((e) => typeof e.code === "string" ? e.code : "").filter(Boolean),
       messages: errors.map((e) => typeof e.message === "string" ? e.message : "").filter(Boolean)
@@ -39872,22 +39872,22 @@ var PiecePool = class {
     return piece;
   }
   /** Registers `view` (of a piece taken and not yet released) as a reference; returns it. */
-  share(view) {
-    const n = this.references.get(view.buffer);
-    if (n === void 0 || this.views.has(view)) return view;
-    this.references.set(view.buffer, n + 1);
-    this.views.add(view);
-    return view;
+  share(view2) {
+    const n = this.references.get(view2.buffer);
+    if (n === void 0 || this.views.has(view2)) return view2;
+    this.references.set(view2.buffer, n + 1);
+    this.views.add(view2);
+    return view2;
   }
   /**
    * Gives back a view `share` returned, or a piece `take` returned; anything else (and a second
    * release) is ignored.
    */
-  release(view) {
-    const buffer = view.buffer;
+  release(view2) {
+    const buffer = view2.buffer;
     const n = this.references.get(buffer);
     if (n === void 0) return;
-    if (!this.views.delete(view) && !this.takers.delete(view)) return;
+    if (!this.views.delete(view2) && !this.takers.delete(view2)) return;
     if (n > 1) {
       this.references.set(buffer, n - 1);
       return;
@@ -39896,8 +39896,8 @@ var PiecePool = class {
     if (this.free.length < this.keep) this.free.push(buffer);
   }
   /** True when `view` is a view `share` returned and nobody has released yet. */
-  owns(view) {
-    return this.views.has(view);
+  owns(view2) {
+    return this.views.has(view2);
   }
   /** Pieces ever allocated (for tests and measurements). */
   get allocated() {
@@ -39997,14 +39997,14 @@ var BodyDecoder = class {
         }
         this.state = "size";
       } else if (this.state === "size") {
-        const hex = line.split(";", 1)[0]?.trim() ?? "";
-        if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) {
+        const hex2 = line.split(";", 1)[0]?.trim() ?? "";
+        if (!/^[0-9a-fA-F]{1,12}$/.test(hex2)) {
           throw networkError(
-            `malformed chunked response body (chunk size ${JSON.stringify(hex.slice(0, 20))})`,
+            `malformed chunked response body (chunk size ${JSON.stringify(hex2.slice(0, 20))})`,
             "HPE_INVALID_CHUNK_SIZE"
           );
         }
-        this.left = parseInt(hex, 16);
+        this.left = parseInt(hex2, 16);
         this.state = this.left === 0 ? "trailer" : "data";
       } else if (line === "") {
         this.state = "done";
@@ -40047,7 +40047,7 @@ function plainGet(url, headers, options = {}) {
     }
   }
   lines.push("Connection: close", "", "");
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve5, reject) => {
     let piece = pool.take();
     let filled = 0;
     let bodyStart = 0;
@@ -40073,11 +40073,11 @@ function plainGet(url, headers, options = {}) {
       }
     });
     const emit = () => {
-      const view = piece.subarray(bodyStart, dataEnd);
+      const view2 = piece.subarray(bodyStart, dataEnd);
       bodyStart = dataEnd;
-      if (view.length === 0) return;
-      received += view.length;
-      if (!body.push(pool.share(view))) paused = true;
+      if (view2.length === 0) return;
+      received += view2.length;
+      if (!body.push(pool.share(view2))) paused = true;
     };
     const advance = () => {
       const old = piece;
@@ -40095,7 +40095,7 @@ function plainGet(url, headers, options = {}) {
       body.push(null);
       socket.destroy();
     };
-    const fail3 = (e) => {
+    const fail5 = (e) => {
       clearTimeout(deadline);
       if (finished) return;
       finished = true;
@@ -40109,19 +40109,19 @@ function plainGet(url, headers, options = {}) {
       filled += n;
       try {
         while (!head2) {
-          const parsed = parseHead(piece.subarray(raw2, filled));
-          if (!parsed) {
+          const parsed2 = parseHead(piece.subarray(raw2, filled));
+          if (!parsed2) {
             if (filled === piece.length)
               throw networkError("the response head is too large", "HPE_HEADER_OVERFLOW");
             return true;
           }
-          raw2 += parsed.length;
-          if (parsed.status >= 100 && parsed.status < 200) continue;
-          head2 = parsed;
+          raw2 += parsed2.length;
+          if (parsed2.status >= 100 && parsed2.status < 200) continue;
+          head2 = parsed2;
           clearTimeout(deadline);
-          decoder = new BodyDecoder(framingOf(parsed));
+          decoder = new BodyDecoder(framingOf(parsed2));
           bodyStart = dataEnd = raw2;
-          resolve3({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
+          resolve5({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
         ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
@@ -40139,7 +40139,7 @@ function plainGet(url, headers, options = {}) {
           advance();
         }
       } catch (e) {
-        fail3(e);
+        fail5(e);
         return false;
       }
       return !paused;
@@ -40152,7 +40152,7 @@ function plainGet(url, headers, options = {}) {
     });
     socket.setNoDelay(true);
     const deadline = setTimeout(
-      () => fail3(
+      () => fail5(
         networkError(
           `${url.host} sent no answer within ${deadlineMs / 1e3} s of the request`,
           "ETIMEDOUT"
@@ -40163,10 +40163,10 @@ function plainGet(url, headers, options = {}) {
     deadline.unref();
     socket.setTimeout(
       timeoutMs,
-      () => fail3(networkError(`no data from ${url.host} for ${timeoutMs / 1e3} s`, "ETIMEDOUT"))
+      () => fail5(networkError(`no data from ${url.host} for ${timeoutMs / 1e3} s`, "ETIMEDOUT"))
     );
     socket.on("connect", () => socket.write(lines.join("\r\n")));
-    socket.on("error", (e) => fail3(e));
+    socket.on("error", (e) => fail5(e));
     socket.on("close", () => {
       if (finished) return;
       if (decoder?.framing === "close") {
@@ -40174,7 +40174,7 @@ function plainGet(url, headers, options = {}) {
         return;
       }
       const what = head2 ? `after ${received + (dataEnd - bodyStart)} bytes of the body${typeof decoder?.framing === "number" ? ` (of ${decoder.framing})` : ""}` : "before the response head";
-      fail3(networkError(`${url.host} closed the connection ${what}`, "ECONNRESET"));
+      fail5(networkError(`${url.host} closed the connection ${what}`, "ECONNRESET"));
     });
   });
 }
@@ -40211,7 +40211,7 @@ function send(agent, method, url, headers, body, options = {}) {
   if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
     return plainGet(u, headers, { timeoutMs: idleMs2, deadlineMs });
   }
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve5, reject) => {
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
     let deadline;
@@ -40231,7 +40231,7 @@ function send(agent, method, url, headers, body, options = {}) {
         };
         res.once("end", stop);
         res.once("close", stop);
-        resolve3({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
+        resolve5({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       }
     );
     req.on("error", (e) => {
@@ -40339,13 +40339,13 @@ async function readText(res, limit, deadlineMs = defaultTimeouts.requestMs) {
 async function discard(res, limit = 64 * 1024) {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
-  await new Promise((resolve3) => {
+  await new Promise((resolve5) => {
     let seen = 0;
     const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
     timer.unref();
     const done = () => {
       clearTimeout(timer);
-      resolve3();
+      resolve5();
     };
     body.on("data", (c) => {
       seen += c.length;
@@ -40566,7 +40566,7 @@ async function uploadProduced(transport, ref, produce, onBytes) {
   });
 }
 function writeTo(sink, bytes) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve5, reject) => {
     if (sink.destroyed) {
       reject(new Error("the connection closed while the upload was being written"));
       return;
@@ -40576,7 +40576,7 @@ function writeTo(sink, bytes) {
     sink.write(bytes, (e) => {
       sink.off("close", onClose);
       if (e) reject(e);
-      else resolve3();
+      else resolve5();
     });
   });
 }
@@ -40609,50 +40609,50 @@ async function uploadBlob(transport, ref, blob, options = {}) {
 }
 
 // packages/oci/src/manifest/types.ts
-function fail(where, why) {
-  return new UserError(`${where} is not a valid image manifest: ${why}`);
+function fail(where2, why) {
+  return new UserError(`${where2} is not a valid image manifest: ${why}`);
 }
-function checkDescriptor(d, where) {
+function checkDescriptor(d, where2) {
   const o = d;
-  if (!o || typeof o !== "object") throw fail(where, "a descriptor is not an object");
+  if (!o || typeof o !== "object") throw fail(where2, "a descriptor is not an object");
   if (typeof o.digest !== "string" || !isDigest(o.digest)) {
-    throw fail(where, `descriptor digest '${String(o.digest)}' is not a sha256/sha512 digest`);
+    throw fail(where2, `descriptor digest '${String(o.digest)}' is not a sha256/sha512 digest`);
   }
   if (typeof o.size !== "number" || !Number.isSafeInteger(o.size) || o.size < 0) {
-    throw fail(where, `descriptor ${o.digest} has no valid size`);
+    throw fail(where2, `descriptor ${o.digest} has no valid size`);
   }
-  if (typeof o.mediaType !== "string") throw fail(where, `descriptor ${o.digest} has no mediaType`);
+  if (typeof o.mediaType !== "string") throw fail(where2, `descriptor ${o.digest} has no mediaType`);
   return o;
 }
-function parseManifest(bytes, where, contentType) {
+function parseManifest(bytes, where2, contentType) {
   let json;
   try {
     json = JSON.parse(bytes.toString("utf8"));
   } catch {
-    throw fail(where, "it is not JSON");
+    throw fail(where2, "it is not JSON");
   }
-  if (!json || typeof json !== "object") throw fail(where, "it is not a JSON object");
+  if (!json || typeof json !== "object") throw fail(where2, "it is not a JSON object");
   const declared = typeof json.mediaType === "string" ? json.mediaType : void 0;
   const served = contentType?.split(";")[0]?.trim();
   if (json.schemaVersion === 1 || served === mediaTypes.dockerSchema1Signed) {
     throw new UserError(
-      `${where} is a Docker schema 1 manifest, which is no longer supported: push the image again with a current Docker or with skopeo`
+      `${where2} is a Docker schema 1 manifest, which is no longer supported: push the image again with a current Docker or with skopeo`
     );
   }
   let mediaType = declared ?? (served && served !== "application/json" ? served : void 0);
   if (!mediaType)
     mediaType = Array.isArray(json.manifests) ? mediaTypes.ociIndex : mediaTypes.ociManifest;
   if (isIndexMediaType(mediaType) || Array.isArray(json.manifests) && !json.config) {
-    if (!Array.isArray(json.manifests)) throw fail(where, "an index without manifests");
-    json.manifests.forEach((m, i) => checkDescriptor(m, `${where} (manifest ${i})`));
+    if (!Array.isArray(json.manifests)) throw fail(where2, "an index without manifests");
+    json.manifests.forEach((m, i) => checkDescriptor(m, `${where2} (manifest ${i})`));
     return { kind: "index", mediaType, index: json };
   }
   if (!isImageManifestMediaType(mediaType) && !json.config) {
-    throw fail(where, `unsupported media type '${mediaType}'`);
+    throw fail(where2, `unsupported media type '${mediaType}'`);
   }
-  checkDescriptor(json.config, `${where} (config)`);
-  if (!Array.isArray(json.layers)) throw fail(where, "it has no layers array");
-  json.layers.forEach((l, i) => checkDescriptor(l, `${where} (layer ${i})`));
+  checkDescriptor(json.config, `${where2} (config)`);
+  if (!Array.isArray(json.layers)) throw fail(where2, "it has no layers array");
+  json.layers.forEach((l, i) => checkDescriptor(l, `${where2} (layer ${i})`));
   return { kind: "image", mediaType, manifest: json };
 }
 function configPlatform(config) {
@@ -40672,19 +40672,19 @@ var import_node_url3 = require("node:url");
 var tokenChar = /[\w!#$%&'*+.^`|~-]/;
 function parseChallenges(header2) {
   if (!header2) return [];
-  const text = typeof header2 === "string" ? header2 : header2.join(", ");
+  const text3 = typeof header2 === "string" ? header2 : header2.join(", ");
   const challenges = [];
   let i = 0;
   const skipSpace = () => {
-    while (i < text.length && /[\s,]/.test(text[i] ?? "")) i++;
+    while (i < text3.length && /[\s,]/.test(text3[i] ?? "")) i++;
   };
   const readToken = () => {
     const start = i;
-    while (i < text.length && tokenChar.test(text[i] ?? "")) i++;
-    return text.slice(start, i);
+    while (i < text3.length && tokenChar.test(text3[i] ?? "")) i++;
+    return text3.slice(start, i);
   };
   let current;
-  while (i < text.length) {
+  while (i < text3.length) {
     skipSpace();
     const token = readToken();
     if (!token) {
@@ -40692,27 +40692,27 @@ function parseChallenges(header2) {
       continue;
     }
     let j = i;
-    while (j < text.length && text[j] === " ") j++;
-    if (text[j] !== "=") {
+    while (j < text3.length && text3[j] === " ") j++;
+    if (text3[j] !== "=") {
       current = { scheme: token.toLowerCase(), params: {} };
       challenges.push(current);
       continue;
     }
     i = j + 1;
-    while (i < text.length && text[i] === " ") i++;
+    while (i < text3.length && text3[i] === " ") i++;
     let value = "";
-    if (text[i] === '"') {
+    if (text3[i] === '"') {
       i++;
-      while (i < text.length && text[i] !== '"') {
-        if (text[i] === "\\" && i + 1 < text.length) i++;
-        value += text[i];
+      while (i < text3.length && text3[i] !== '"') {
+        if (text3[i] === "\\" && i + 1 < text3.length) i++;
+        value += text3[i];
         i++;
       }
       i++;
     } else {
       const start = i;
-      while (i < text.length && text[i] !== "," && !/\s/.test(text[i] ?? "")) i++;
-      value = text.slice(start, i);
+      while (i < text3.length && text3[i] !== "," && !/\s/.test(text3[i] ?? "")) i++;
+      value = text3.slice(start, i);
     }
     if (current) current.params[token.toLowerCase()] = value;
   }
@@ -40738,28 +40738,28 @@ function normalizeConfigKey(key) {
   if (host === "index.docker.io" || host === "registry-1.docker.io") return dockerHub;
   return host.toLowerCase();
 }
-async function readConfigFile(path) {
-  let text;
+async function readConfigFile(path2) {
+  let text3;
   try {
-    text = await (0, import_promises2.readFile)(path, "utf8");
+    text3 = await (0, import_promises2.readFile)(path2, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
-    throw new UserError(`cannot read the docker config ${path}: ${e.message}`);
+    throw new UserError(`cannot read the docker config ${path2}: ${e.message}`);
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text3);
   } catch {
     throw new UserError(
-      `the docker config ${path} is not valid JSON: fix or remove it, then retry`
+      `the docker config ${path2} is not valid JSON: fix or remove it, then retry`
     );
   }
 }
-function decodeAuth(auth, registry, path) {
+function decodeAuth(auth, registry, path2) {
   const decoded = Buffer.from(auth, "base64").toString("utf8");
   const colon = decoded.indexOf(":");
   if (colon <= 0) {
     throw new UserError(
-      `the 'auth' entry for ${registry} in ${path} is not base64 'user:password': run 'docker login ${registry}' again`
+      `the 'auth' entry for ${registry} in ${path2} is not base64 'user:password': run 'docker login ${registry}' again`
     );
   }
   return { username: decoded.slice(0, colon), password: decoded.slice(colon + 1) };
@@ -40784,21 +40784,21 @@ async function runHelper(helper, registry, exec) {
     if (e instanceof UserError) throw e;
     throw new UserError(`could not run credential helper ${program} for ${registry}`, { cause: e });
   }
-  let parsed;
+  let parsed2;
   try {
-    parsed = JSON.parse(out);
+    parsed2 = JSON.parse(out);
   } catch {
     throw new UserError(
       `credential helper ${program} printed something other than JSON for ${registry}`
     );
   }
-  if (typeof parsed.Username !== "string" || typeof parsed.Secret !== "string") return void 0;
-  if (parsed.Username === "<token>") return { username: "<token>", identityToken: parsed.Secret };
-  return { username: parsed.Username, password: parsed.Secret };
+  if (typeof parsed2.Username !== "string" || typeof parsed2.Secret !== "string") return void 0;
+  if (parsed2.Username === "<token>") return { username: "<token>", identityToken: parsed2.Secret };
+  return { username: parsed2.Username, password: parsed2.Secret };
 }
 async function dockerConfigCredentials(registry, options = {}) {
-  const path = (0, import_node_path2.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
-  const config = await readConfigFile(path);
+  const path2 = (0, import_node_path2.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
+  const config = await readConfigFile(path2);
   if (!config) return void 0;
   const exec = options.exec ?? spawnExec;
   const wanted = normalizeConfigKey(registry);
@@ -40813,13 +40813,13 @@ async function dockerConfigCredentials(registry, options = {}) {
     ([k]) => normalizeConfigKey(k) === wanted
   )?.[1];
   if (entry?.identitytoken) {
-    options.logger?.debug(`credentials for ${registry}: identity token from ${path}`);
-    const username = entry.auth ? decodeAuth(entry.auth, registry, path).username : "<token>";
+    options.logger?.debug(`credentials for ${registry}: identity token from ${path2}`);
+    const username = entry.auth ? decodeAuth(entry.auth, registry, path2).username : "<token>";
     return { username, identityToken: entry.identitytoken };
   }
   if (entry?.auth) {
-    options.logger?.debug(`credentials for ${registry}: ${path}`);
-    return decodeAuth(entry.auth, registry, path);
+    options.logger?.debug(`credentials for ${registry}: ${path2}`);
+    return decodeAuth(entry.auth, registry, path2);
   }
   if (entry?.username && entry.password) {
     return { username: entry.username, password: entry.password };
@@ -40850,8 +40850,8 @@ var TokenCache = class {
    */
   async token(challenge, scopes, credentials, registryOrigin, fresh = false) {
     const key = [...new Set(scopes)].sort().join(" ");
-    const cached = this.tokens.get(key);
-    if (!fresh && cached && cached.expiresAt > Date.now()) return cached.token;
+    const cached2 = this.tokens.get(key);
+    if (!fresh && cached2 && cached2.expiresAt > Date.now()) return cached2.token;
     const inFlight = this.pending.get(key);
     if (inFlight && !fresh) return inFlight;
     const p = this.fetch(challenge, key ? key.split(" ") : [], credentials, registryOrigin).then(
@@ -40898,13 +40898,13 @@ var TokenCache = class {
     );
     const agent = insecure ? this.options.agents.insecure : this.options.agents.verifying;
     let res;
-    let text;
+    let text3;
     try {
       res = await send(agent, method, url.toString(), headers, body, {
         deadlineMs: this.options.timeouts.requestMs,
         idleMs: this.options.timeouts.requestMs
       });
-      text = (await readBytes(res, {
+      text3 = (await readBytes(res, {
         limit: maxTokenBytes,
         what: "a token response",
         deadlineMs: this.options.timeouts.requestMs
@@ -40925,7 +40925,7 @@ var TokenCache = class {
     if (res.status === 401 || res.status === 403) {
       throw new RegistryError(
         credentials ? `${this.registry} rejected the credentials for '${credentials.username}' (${res.status}): check the username and password or token, or run 'docker login ${this.registry}' again` : `${this.registry} refused an anonymous token (${res.status}): log in first ('docker login ${this.registry}') or pass a username and password`,
-        { method, url: url.toString(), status: res.status, codes: parseErrorBody(text).codes }
+        { method, url: url.toString(), status: res.status, codes: parseErrorBody(text3).codes }
       );
     }
     if (res.status !== 200) {
@@ -40933,13 +40933,13 @@ var TokenCache = class {
         method,
         url: url.toString(),
         status: res.status,
-        codes: parseErrorBody(text).codes,
+        codes: parseErrorBody(text3).codes,
         temporary: isTemporaryStatus(res.status)
       });
     }
-    let parsed;
+    let parsed2;
     try {
-      parsed = JSON.parse(text);
+      parsed2 = JSON.parse(text3);
     } catch {
       throw new RegistryError(
         `the token service of ${this.registry} sent something other than JSON`,
@@ -40950,7 +40950,7 @@ var TokenCache = class {
         }
       );
     }
-    const token = typeof parsed.token === "string" && parsed.token ? parsed.token : typeof parsed.access_token === "string" ? parsed.access_token : "";
+    const token = typeof parsed2.token === "string" && parsed2.token ? parsed2.token : typeof parsed2.access_token === "string" ? parsed2.access_token : "";
     if (!token) {
       throw new RegistryError(`the token service of ${this.registry} sent no token`, {
         method,
@@ -40958,7 +40958,7 @@ var TokenCache = class {
         status: res.status
       });
     }
-    const ttl = typeof parsed.expires_in === "number" && parsed.expires_in > 0 ? parsed.expires_in : 60;
+    const ttl = typeof parsed2.expires_in === "number" && parsed2.expires_in > 0 ? parsed2.expires_in : 60;
     return { token, expiresAt: Date.now() + Math.max(1, ttl - 10) * 1e3 };
   }
   /** The realm as a URL, refused when it would expose credentials; warns on another site. */
@@ -41308,8 +41308,8 @@ var RegistryTransport = class {
     }
   }
   async failure(req, session, res) {
-    const text = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
-    const { codes, messages } = parseErrorBody(text);
+    const text3 = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
+    const { codes, messages } = parseErrorBody(text3);
     const status = res.status;
     const said = messages.length ? `: ${messages.join("; ")}` : "";
     const tag = `${status}${codes.length ? ` ${codes.join(",")}` : ""}`;
@@ -41465,22 +41465,22 @@ var Client = class {
       what: "a manifest",
       deadlineMs: this.transport.timeouts.requestMs
     });
-    const where = `manifest ${ref.toString()}`;
+    const where2 = `manifest ${ref.toString()}`;
     const served = header(res, "docker-content-digest");
     const expected = ref.digest ?? (served && isDigest(served) ? served : void 0);
     const actual = digestWithAlgorithmOf(expected ?? "sha256:", bytes);
     if (expected && actual !== expected) {
       throw new RegistryError(
-        `${where} does not match its digest: expected ${expected}, got ${actual}; the registry sent corrupt or altered content`,
+        `${where2} does not match its digest: expected ${expected}, got ${actual}; the registry sent corrupt or altered content`,
         { method: "GET", url: res.url, status: res.status }
       );
     }
-    const parsed = parseManifest(bytes, where, header(res, "content-type"));
+    const parsed2 = parseManifest(bytes, where2, header(res, "content-type"));
     return {
       reference: withDigest(ref, actual),
-      descriptor: { mediaType: parsed.mediaType, digest: actual, size: bytes.length },
+      descriptor: { mediaType: parsed2.mediaType, digest: actual, size: bytes.length },
       bytes,
-      parsed
+      parsed: parsed2
     };
   }
   async putManifest(input, bytes, mediaType) {
@@ -42210,6 +42210,42 @@ var cct = function(bufs, ol) {
   }
   return buf;
 };
+function decompress(dat, buf) {
+  var bufs = [], nb = +!buf;
+  var bt = 0, ol = 0;
+  for (; dat.length; ) {
+    var st = rzfh(dat, nb || buf);
+    if (typeof st == "object") {
+      if (nb) {
+        buf = null;
+        if (st.w.length == st.u) {
+          bufs.push(buf = st.w);
+          ol += st.u;
+        }
+      } else {
+        bufs.push(buf);
+        st.e = 0;
+      }
+      for (; !st.l; ) {
+        var blk = rzb(dat, st, buf);
+        if (!blk)
+          err(5);
+        if (buf)
+          st.e = st.y;
+        else {
+          bufs.push(blk);
+          ol += blk.length;
+          cpw(st.w, 0, blk.length);
+          st.w.set(blk, st.w.length - blk.length);
+        }
+      }
+      bt = st.b + st.c * 4;
+    } else
+      bt = st;
+    dat = dat.subarray(bt);
+  }
+  return cct(bufs, ol);
+}
 var Decompress = /* @__PURE__ */ (function() {
   function Decompress2(ondata) {
     this.ondata = ondata;
@@ -42357,7 +42393,7 @@ var import_node_path3 = require("node:path");
 // packages/oci/src/buffers/file-pieces.ts
 var import_promises3 = require("node:fs/promises");
 var import_node_stream5 = require("node:stream");
-function filePieces(path, options = {}) {
+function filePieces(path2, options = {}) {
   const pool = options.pool ?? layerPieces;
   const readSize = Math.min(options.readSize ?? pool.size, pool.size);
   let position = options.start ?? 0;
@@ -42366,7 +42402,7 @@ function filePieces(path, options = {}) {
   return new import_node_stream5.Readable({
     highWaterMark: pool.size,
     construct(callback) {
-      (0, import_promises3.open)(path, "r").then(
+      (0, import_promises3.open)(path2, "r").then(
         (fh) => {
           file = fh;
           callback();
@@ -42389,9 +42425,9 @@ function filePieces(path, options = {}) {
             return;
           }
           position += bytesRead;
-          const view = pool.share(piece.subarray(0, bytesRead));
+          const view2 = pool.share(piece.subarray(0, bytesRead));
           pool.release(piece);
-          this.push(view);
+          this.push(view2);
         },
         (e) => {
           pool.release(piece);
@@ -42436,12 +42472,12 @@ function readNumber(b, offset, length, field) {
     if (!Number.isSafeInteger(value)) throw new TarFieldError(`${field} too large (base-256)`);
     return value;
   }
-  const text = b.toString("latin1", offset, offset + length).replace(/[\0 ]+$/g, "").trim();
-  if (!text) return 0;
-  if (!/^[0-7]+$/.test(text)) {
-    throw new TarFieldError(`${field} ${JSON.stringify(text.slice(0, 16))} is not octal`);
+  const text3 = b.toString("latin1", offset, offset + length).replace(/[\0 ]+$/g, "").trim();
+  if (!text3) return 0;
+  if (!/^[0-7]+$/.test(text3)) {
+    throw new TarFieldError(`${field} ${JSON.stringify(text3.slice(0, 16))} is not octal`);
   }
-  return parseInt(text, 8);
+  return parseInt(text3, 8);
 }
 function paxNumber(value, field, fraction = false) {
   const m = (fraction ? /^(\d{1,16})(?:\.\d*)?$/ : /^(\d{1,16})$/).exec(value);
@@ -42508,9 +42544,9 @@ function parsePax(data) {
     if (space === -1) break;
     const len = parseInt(data.toString("latin1", i, space), 10);
     if (!Number.isFinite(len) || len <= 0) break;
-    const record = data.toString("utf8", space + 1, i + len - 1);
-    const eq = record.indexOf("=");
-    if (eq > 0) out[record.slice(0, eq)] = record.slice(eq + 1);
+    const record3 = data.toString("utf8", space + 1, i + len - 1);
+    const eq = record3.indexOf("=");
+    if (eq > 0) out[record3.slice(0, eq)] = record3.slice(eq + 1);
     i += len;
   }
   return out;
@@ -42548,9 +42584,9 @@ async function readAt(fh, offset, length) {
   const { bytesRead } = await fh.read(b, 0, length, offset);
   return bytesRead === length ? b : b.subarray(0, bytesRead);
 }
-async function indexTarFile(path, what) {
-  const fh = await (0, import_promises4.open)(path, "r").catch((e) => {
-    throw new UserError(`cannot open ${what} ${path}: ${e.message}`);
+async function indexTarFile(path2, what) {
+  const fh = await (0, import_promises4.open)(path2, "r").catch((e) => {
+    throw new UserError(`cannot open ${what} ${path2}: ${e.message}`);
   });
   const members = /* @__PURE__ */ new Map();
   try {
@@ -42558,7 +42594,7 @@ async function indexTarFile(path, what) {
     let offset = 0;
     let meta = {};
     const corrupt = (at, why) => new (at === 0 ? InputError : UserError)(
-      `${what} ${path} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`
+      `${what} ${path2} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`
     );
     for (; ; ) {
       if (offset + blockSize > fileSize) break;
@@ -42598,7 +42634,7 @@ async function indexTarFile(path, what) {
       meta = {};
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new InputError(`${what} ${path} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${path2} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -42621,18 +42657,18 @@ async function indexTarFile(path, what) {
     const m = get(name);
     if (!m || m.header.type !== "file") {
       throw new UserError(
-        `${what} ${path} has no file '${name}': the archive is incomplete or of another kind`
+        `${what} ${path2} has no file '${name}': the archive is incomplete or of another kind`
       );
     }
     return m;
   };
   return {
-    path,
+    path: path2,
     members,
     get,
     async readBytes(name) {
       const m = need(name);
-      const fh2 = await (0, import_promises4.open)(path, "r");
+      const fh2 = await (0, import_promises4.open)(path2, "r");
       try {
         return await readAt(fh2, m.offset, m.header.size);
       } finally {
@@ -42642,7 +42678,7 @@ async function indexTarFile(path, what) {
     stream(name, options = {}) {
       const m = need(name);
       if (m.header.size === 0) return import_node_stream6.Readable.from([]);
-      return filePieces(path, {
+      return filePieces(path2, {
         start: m.offset,
         length: m.header.size,
         ...options.highWaterMark !== void 0 ? { readSize: options.highWaterMark } : {}
@@ -42652,11 +42688,11 @@ async function indexTarFile(path, what) {
 }
 
 // packages/oci/src/sources/archive-file.ts
-async function readHead(path, what) {
-  const fh = await (0, import_promises5.open)(path, "r").catch((e) => {
+async function readHead(path2, what) {
+  const fh = await (0, import_promises5.open)(path2, "r").catch((e) => {
     const code2 = e.code;
     throw new InputError(
-      code2 === "ENOENT" ? `${what} ${path} does not exist: check the path` : `cannot open ${what} ${path}: ${e.message}`
+      code2 === "ENOENT" ? `${what} ${path2} does not exist: check the path` : `cannot open ${what} ${path2}: ${e.message}`
     );
   });
   try {
@@ -42694,21 +42730,21 @@ async function inflateLimit(dir, env) {
   }
   return { limit, why };
 }
-function byteCap(limit, fail3) {
+function byteCap(limit, fail5) {
   let total = 0;
   return new import_node_stream7.Transform({
     transform(chunk, _enc, cb) {
       total += chunk.length;
-      if (total > limit) cb(fail3());
+      if (total > limit) cb(fail5());
       else cb(null, chunk);
     }
   });
 }
-async function openArchive(path, what, env = process.env) {
-  const head2 = await readHead(path, what);
+async function openArchive(path2, what, env = process.env) {
+  const head2 = await readHead(path2, what);
   const compression = sniffCompression(head2);
   if (compression === "none") {
-    return { tar: await indexTarFile(path, what), close: async () => void 0 };
+    return { tar: await indexTarFile(path2, what), close: async () => void 0 };
   }
   const temp = await createTempDir("talos-kmod-archive-", env);
   const remove = () => temp.remove();
@@ -42716,12 +42752,12 @@ async function openArchive(path, what, env = process.env) {
     const plain = (0, import_node_path4.join)(temp.path, "archive.tar");
     const { limit, why } = await inflateLimit(temp.path, env);
     await (0, import_promises6.pipeline)(
-      (0, import_node_fs2.createReadStream)(path),
+      (0, import_node_fs2.createReadStream)(path2),
       decompressor(compression).stream,
       byteCap(
         limit,
         () => new UserError(
-          `${what} ${path} inflates to more than ${limit} bytes (${why}): decompress it where there is room (${compression === "gzip" ? "gunzip -k" : "zstd -d"}) and pass the .tar, or give it more space`
+          `${what} ${path2} inflates to more than ${limit} bytes (${why}): decompress it where there is room (${compression === "gzip" ? "gunzip -k" : "zstd -d"}) and pass the .tar, or give it more space`
         )
       ),
       (0, import_node_fs2.createWriteStream)(plain)
@@ -42731,7 +42767,7 @@ async function openArchive(path, what, env = process.env) {
     await remove();
     if (e instanceof UserError) throw e;
     throw new UserError(
-      `cannot decompress ${what} ${path} (${compression}): ${e.message}`
+      `cannot decompress ${what} ${path2} (${compression}): ${e.message}`
     );
   }
 }
@@ -42847,12 +42883,12 @@ async function dockerArchiveStore(tar, description, ref, close) {
     layers
   };
   const manifestBytes = Buffer.from(JSON.stringify(manifest));
-  const where = (d) => `${d.digest === configDescriptor.digest ? "config" : "layer"} ${paths.get(d.digest) ?? d.digest} in ${description}`;
+  const where2 = (d) => `${d.digest === configDescriptor.digest ? "config" : "layer"} ${paths.get(d.digest) ?? d.digest} in ${description}`;
   const stream = (d) => {
     const name = paths.get(d.digest);
     if (!name) throw new UserError(`${description} has no blob ${d.digest}`);
     const raw2 = tar.stream(name);
-    const out = raw2.pipe(verifyingStream(d.digest, d.size, where(d)));
+    const out = raw2.pipe(verifyingStream(d.digest, d.size, where2(d)));
     raw2.on("error", (e) => out.destroy(e));
     return out;
   };
@@ -42895,24 +42931,24 @@ var import_promises7 = require("node:fs/promises");
 var import_node_path5 = require("node:path");
 function directoryFiles(dir) {
   return {
-    async readBytes(path) {
+    async readBytes(path2) {
       try {
-        return await (0, import_promises7.readFile)((0, import_node_path5.join)(dir, path));
+        return await (0, import_promises7.readFile)((0, import_node_path5.join)(dir, path2));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path) => filePieces((0, import_node_path5.join)(dir, path)),
+    stream: (path2) => filePieces((0, import_node_path5.join)(dir, path2)),
     close: async () => void 0
   };
 }
 function tarFiles(tar, cleanup) {
   return {
-    async readBytes(path) {
-      return tar.get(path) ? tar.readBytes(path) : void 0;
+    async readBytes(path2) {
+      return tar.get(path2) ? tar.readBytes(path2) : void 0;
     },
-    stream: (path) => tar.stream(path),
+    stream: (path2) => tar.stream(path2),
     close: cleanup
   };
 }
@@ -42982,10 +43018,10 @@ async function layoutStore(files, description, refName) {
     manifest: readVerified,
     blobBytes: readVerified,
     async blob(d) {
-      const path = blobPath(d);
+      const path2 = blobPath(d);
       let raw2;
       try {
-        raw2 = files.stream(path);
+        raw2 = files.stream(path2);
       } catch {
         throw new UserError(`${description} is missing blob ${d.digest}: the layout is incomplete`);
       }
@@ -43047,24 +43083,24 @@ var StoreImageSource = class {
   root() {
     this.rootPromise ??= (async () => {
       const r = await this.store.root();
-      let parsed = parseManifest(r.bytes, this.description, r.mediaType);
+      let parsed2 = parseManifest(r.bytes, this.description, r.mediaType);
       let digest = r.digest;
       let bytes = r.bytes;
-      while (parsed.kind === "index" && parsed.index.manifests.length === 1) {
-        const only = parsed.index.manifests[0];
+      while (parsed2.kind === "index" && parsed2.index.manifests.length === 1) {
+        const only = parsed2.index.manifests[0];
         if (!isIndexMediaType(only.mediaType)) break;
         bytes = await this.store.manifest(only);
-        parsed = parseManifest(bytes, `${this.description} (index ${only.digest})`, only.mediaType);
+        parsed2 = parseManifest(bytes, `${this.description} (index ${only.digest})`, only.mediaType);
         digest = only.digest;
       }
-      if (parsed.kind === "index") {
-        const manifests = parsed.index.manifests;
+      if (parsed2.kind === "index") {
+        const manifests = parsed2.index.manifests;
         return {
           kind: "index",
-          index: { digest, mediaType: parsed.mediaType, bytes, manifests }
+          index: { digest, mediaType: parsed2.mediaType, bytes, manifests }
         };
       }
-      return { kind: "image", digest, mediaType: parsed.mediaType, bytes };
+      return { kind: "image", digest, mediaType: parsed2.mediaType, bytes };
     })();
     return this.rootPromise;
   }
@@ -43123,24 +43159,24 @@ var StoreImageSource = class {
     return this.load(bytes, d.digest, d.mediaType, d.platform);
   }
   async load(bytes, digest, mediaType, hint) {
-    const where = `${this.description} (manifest ${digest})`;
-    const parsed = parseManifest(bytes, where, mediaType);
-    if (parsed.kind !== "image")
-      throw new UserError(`${where} is an index where an image was expected`);
-    const manifest = parsed.manifest;
+    const where2 = `${this.description} (manifest ${digest})`;
+    const parsed2 = parseManifest(bytes, where2, mediaType);
+    if (parsed2.kind !== "image")
+      throw new UserError(`${where2} is an index where an image was expected`);
+    const manifest = parsed2.manifest;
     const configBytes = await this.store.blobBytes(manifest.config);
     let config;
     try {
       config = JSON.parse(configBytes.toString("utf8"));
     } catch {
-      throw new UserError(`${where}: the image config ${manifest.config.digest} is not JSON`);
+      throw new UserError(`${where2}: the image config ${manifest.config.digest} is not JSON`);
     }
     const platform2 = configPlatform(config) ?? hint;
     const store = this.store;
     const layers = manifest.layers;
     return {
       digest,
-      mediaType: parsed.mediaType,
+      mediaType: parsed2.mediaType,
       manifest,
       manifestBytes: bytes,
       config,
@@ -43151,7 +43187,7 @@ var StoreImageSource = class {
       ...store.origin ? { origin: store.origin } : {},
       openLayer(index) {
         const layer = layers[index];
-        if (!layer) throw new UserError(`${where} has no layer ${index} (it has ${layers.length})`);
+        if (!layer) throw new UserError(`${where2} has no layer ${index} (it has ${layers.length})`);
         return store.blob(layer);
       },
       ...store.blobFile ? {
@@ -43174,8 +43210,8 @@ function sourceFromStore(store) {
 function splitPathRef(rest) {
   if ((0, import_node_fs3.existsSync)(rest)) return { path: rest };
   for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
-    const path = rest.slice(0, i);
-    if ((0, import_node_fs3.existsSync)(path)) return { path, ref: rest.slice(i + 1) };
+    const path2 = rest.slice(0, i);
+    if ((0, import_node_fs3.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
   }
   return { path: rest };
 }
@@ -43184,19 +43220,19 @@ function looksLikePath(spec) {
   return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
 }
 function recognisePath(spec) {
-  const path = (0, import_node_path6.resolve)(spec);
-  if (!(0, import_node_fs3.existsSync)(path)) {
+  const path2 = (0, import_node_path6.resolve)(spec);
+  if (!(0, import_node_fs3.existsSync)(path2)) {
     throw new InputError(
-      `image source '${spec}' looks like a path, but ${path} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+      `image source '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
     );
   }
-  if ((0, import_node_fs3.statSync)(path).isDirectory()) {
-    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path, "index.json"))) return { transport: "oci", path };
+  if ((0, import_node_fs3.statSync)(path2).isDirectory()) {
+    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
     throw new InputError(
       `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
     );
   }
-  return { transport: "archive", path };
+  return { transport: "archive", path: path2 };
 }
 function parseSourceSpec(spec) {
   const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
@@ -43205,8 +43241,8 @@ function parseSourceSpec(spec) {
   if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
     const transport = m[1];
     if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
-    const { path, ref } = splitPathRef(m[2]);
-    return { transport, path: (0, import_node_path6.resolve)(path), ...ref !== void 0 ? { ref } : {} };
+    const { path: path2, ref } = splitPathRef(m[2]);
+    return { transport, path: (0, import_node_path6.resolve)(path2), ...ref !== void 0 ? { ref } : {} };
   }
   if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
     throw new InputError(
@@ -43217,38 +43253,38 @@ function parseSourceSpec(spec) {
   return { transport: "docker", reference: spec };
 }
 async function openImage(spec, options = {}) {
-  const parsed = parseSourceSpec(spec);
-  if (parsed.transport === "docker") {
-    const ref = parseReference(parsed.reference);
+  const parsed2 = parseSourceSpec(spec);
+  if (parsed2.transport === "docker") {
+    const ref = parseReference(parsed2.reference);
     const client = options.client ?? createRegistryClient(options);
     return sourceFromStore(registryStore(client, ref, !options.client));
   }
-  const description = parsed.transport === "archive" ? parsed.path : `${parsed.transport}:${parsed.path}${parsed.ref !== void 0 ? `:${parsed.ref}` : ""}`;
-  if (parsed.transport === "oci") {
-    if (!await isDirectory2(parsed.path)) {
+  const description = parsed2.transport === "archive" ? parsed2.path : `${parsed2.transport}:${parsed2.path}${parsed2.ref !== void 0 ? `:${parsed2.ref}` : ""}`;
+  if (parsed2.transport === "oci") {
+    if (!await isDirectory2(parsed2.path)) {
       throw new InputError(
-        `${description}: ${parsed.path} is not a directory; an OCI layout is a directory with index.json (for a tar use oci-archive:)`
+        `${description}: ${parsed2.path} is not a directory; an OCI layout is a directory with index.json (for a tar use oci-archive:)`
       );
     }
-    return sourceFromStore(await layoutStore(directoryFiles(parsed.path), description, parsed.ref));
+    return sourceFromStore(await layoutStore(directoryFiles(parsed2.path), description, parsed2.ref));
   }
   const archive = await openArchive(
-    parsed.path,
-    parsed.transport === "archive" ? "archive" : parsed.transport
+    parsed2.path,
+    parsed2.transport === "archive" ? "archive" : parsed2.transport
   );
   try {
     const hasIndex = Boolean(archive.tar.get("index.json"));
     const hasManifest = Boolean(archive.tar.get("manifest.json"));
-    if (parsed.transport === "archive" && !hasIndex && !hasManifest) {
+    if (parsed2.transport === "archive" && !hasIndex && !hasManifest) {
       throw new InputError(
         `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
       );
     }
-    const ref = parsed.transport === "archive" ? void 0 : parsed.ref;
-    if (parsed.transport === "oci-archive" || parsed.transport === "archive" && hasIndex) {
+    const ref = parsed2.transport === "archive" ? void 0 : parsed2.ref;
+    if (parsed2.transport === "oci-archive" || parsed2.transport === "archive" && hasIndex) {
       if (!hasIndex && hasManifest) {
         throw new InputError(
-          `${description} has no index.json but a manifest.json: it is a docker archive; use docker-archive:${parsed.path}`
+          `${description} has no index.json but a manifest.json: it is a docker archive; use docker-archive:${parsed2.path}`
         );
       }
       return sourceFromStore(
@@ -43306,7 +43342,7 @@ async function acquire() {
       throw e;
     }
   }
-  return new Promise((resolve3) => waiting.push(resolve3));
+  return new Promise((resolve5) => waiting.push(resolve5));
 }
 function giveBack(w) {
   const next = waiting.shift();
@@ -43378,8 +43414,8 @@ async function runJob(worker, input, level, sink, ended) {
   let onError;
   let onExit;
   try {
-    const done = await new Promise((resolve3, reject) => {
-      const fail3 = (e) => {
+    const done = await new Promise((resolve5, reject) => {
+      const fail5 = (e) => {
         if (settled) return;
         settled = true;
         reject(e);
@@ -43392,7 +43428,7 @@ async function runJob(worker, input, level, sink, ended) {
         switch (m.type) {
           case "member":
             emitted = emitted.then(() => sink(Buffer.from(slots, m.slot * slotSize, m.length))).then(() => post(worker, { type: "release", job, slot: m.slot }));
-            emitted.catch(fail3);
+            emitted.catch(fail5);
             break;
           case "ack":
             inFlight -= m.bytes;
@@ -43401,16 +43437,16 @@ async function runJob(worker, input, level, sink, ended) {
           case "done":
             void emitted.then(() => {
               settled = true;
-              resolve3(m);
-            }, fail3);
+              resolve5(m);
+            }, fail5);
             break;
           case "error":
-            fail3(workerError(m, input));
+            fail5(workerError(m, input));
             break;
         }
       };
-      onError = (e) => fail3(workerError({ message: e instanceof Error ? e.message : String(e) }, input));
-      onExit = (code2) => fail3(
+      onError = (e) => fail5(workerError({ message: e instanceof Error ? e.message : String(e) }, input));
+      onExit = (code2) => fail5(
         new Error(`the compression worker stopped (exit ${code2}) on ${input.what ?? "a layer"}`)
       );
       worker.on("message", onMessage);
@@ -43440,7 +43476,7 @@ async function runJob(worker, input, level, sink, ended) {
           }
         }
         if (!settled) post(worker, { type: "end", job });
-      })().catch(fail3);
+      })().catch(fail5);
     });
     clean = true;
     if (file && "digest" in input) {
@@ -43467,11 +43503,11 @@ async function runJob(worker, input, level, sink, ended) {
   }
 }
 async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
-  const path = (0, import_node_path7.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
+  const path2 = (0, import_node_path7.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
   const progress = throttledProgress(onProgress, { operation: "compress", digest: sourceDigest });
-  const out = (0, import_node_fs4.createWriteStream)(path);
-  const closed = new Promise((resolve3, reject) => {
-    out.on("close", resolve3);
+  const out = (0, import_node_fs4.createWriteStream)(path2);
+  const closed = new Promise((resolve5, reject) => {
+    out.on("close", resolve5);
     out.on("error", reject);
   });
   let compressed;
@@ -43479,7 +43515,7 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
     compressed = await compressLayer(input, level, (member) => {
       progress.add(member.length);
       return new Promise(
-        (resolve3, reject) => out.write(member, (e) => e ? reject(e) : resolve3())
+        (resolve5, reject) => out.write(member, (e) => e ? reject(e) : resolve5())
       );
     });
   } catch (e) {
@@ -43489,7 +43525,7 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   out.end();
   await closed;
   progress.finish();
-  return { path, ...compressed, open: () => (0, import_node_fs4.createReadStream)(path, { highWaterMark: 1 << 20 }) };
+  return { path: path2, ...compressed, open: () => (0, import_node_fs4.createReadStream)(path2, { highWaterMark: 1 << 20 }) };
 }
 
 // packages/oci/src/push/layer-cache.ts
@@ -43504,11 +43540,11 @@ function layerCachePath(env = process.env) {
   );
 }
 var maxEntries = 2e3;
-async function loadLayerCache(path = layerCachePath()) {
+async function loadLayerCache(path2 = layerCachePath()) {
   try {
-    const parsed = JSON.parse(await (0, import_promises8.readFile)(path, "utf8"));
+    const parsed2 = JSON.parse(await (0, import_promises8.readFile)(path2, "utf8"));
     return new Map(
-      Object.entries(parsed).filter(
+      Object.entries(parsed2).filter(
         ([, v2]) => typeof v2?.digest === "string" && typeof v2.size === "number"
       )
     );
@@ -43516,13 +43552,13 @@ async function loadLayerCache(path = layerCachePath()) {
     return /* @__PURE__ */ new Map();
   }
 }
-async function saveLayerCache(cache, path = layerCachePath()) {
+async function saveLayerCache(cache, path2 = layerCachePath()) {
   const entries = [...cache.entries()].slice(-maxEntries);
   try {
-    await (0, import_promises8.mkdir)((0, import_node_path8.dirname)(path), { recursive: true });
-    const tmp = `${path}.${process.pid}.tmp`;
+    await (0, import_promises8.mkdir)((0, import_node_path8.dirname)(path2), { recursive: true });
+    const tmp = `${path2}.${process.pid}.tmp`;
     await (0, import_promises8.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
-    await (0, import_promises8.rename)(tmp, path);
+    await (0, import_promises8.rename)(tmp, path2);
   } catch {
   }
 }
@@ -43810,7 +43846,7 @@ var import_node_path9 = require("node:path");
 async function readTarStream(input, visitor, what) {
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
-  let skip = 0;
+  let skip2 = 0;
   let collecting;
   let meta = {};
   let ended = false;
@@ -43819,7 +43855,7 @@ async function readTarStream(input, visitor, what) {
     const c = collecting;
     if (!c) return;
     collecting = void 0;
-    skip = padding(c.header.size);
+    skip2 = padding(c.header.size);
     if (c.meta) {
       const data = Buffer.concat(c.chunks);
       if (c.header.type === "pax-header") meta.pax = parsePax(data);
@@ -43845,7 +43881,7 @@ async function readTarStream(input, visitor, what) {
     }
     if (!h) {
       if (raw2.type === "pax-global") {
-        skip = raw2.size + padding(raw2.size);
+        skip2 = raw2.size + padding(raw2.size);
         return;
       }
       if (raw2.size > maxMetaSize) {
@@ -43865,7 +43901,7 @@ async function readTarStream(input, visitor, what) {
       if (contentSize === 0) return finishCollect();
       return;
     }
-    skip = contentSize + padding(contentSize);
+    skip2 = contentSize + padding(contentSize);
     return visitor.entry(h);
   };
   for await (const chunk of input) {
@@ -43873,9 +43909,9 @@ async function readTarStream(input, visitor, what) {
     if (ended) continue;
     let off = 0;
     while (off < chunk.length && !ended) {
-      if (skip > 0) {
-        const n2 = Math.min(skip, chunk.length - off);
-        skip -= n2;
+      if (skip2 > 0) {
+        const n2 = Math.min(skip2, chunk.length - off);
+        skip2 -= n2;
         off += n2;
         continue;
       }
@@ -43902,7 +43938,7 @@ async function readTarStream(input, visitor, what) {
       }
     }
   }
-  if (!ended && (collecting || skip > 0 || headerFill > 0)) {
+  if (!ended && (collecting || skip2 > 0 || headerFill > 0)) {
     throw new Error(`${what}: the tar stream ends in the middle of an entry (truncated)`);
   }
 }
@@ -43916,9 +43952,9 @@ function feed(source, sink, options) {
   let piece;
   let filled = 0;
   let waiting2 = false;
-  const write = (view) => {
-    const ok = sink.write(view, (error2) => {
-      if (!error2 && releaseOnWrite) pool.release(view);
+  const write = (view2) => {
+    const ok = sink.write(view2, (error2) => {
+      if (!error2 && releaseOnWrite) pool.release(view2);
     });
     if (!ok && !waiting2) {
       waiting2 = true;
@@ -43971,12 +44007,12 @@ function feed(source, sink, options) {
 // packages/oci/src/files/walk.ts
 var whiteoutPrefix = ".wh.";
 var opaqueMarker = ".wh..wh..opq";
-function toImageFile(h, path) {
+function toImageFile(h, path2) {
   const type = h.type;
   if (!["file", "directory", "symlink", "hardlink", "char", "block", "fifo"].includes(type))
     return void 0;
   const file = {
-    path,
+    path: path2,
     type,
     mode: h.mode & 4095,
     size: type === "file" ? h.size : 0,
@@ -43987,11 +44023,11 @@ function toImageFile(h, path) {
   if (type === "hardlink") file.linkTarget = normalizeTarPath(h.linkname);
   return file;
 }
-function* ancestors(path) {
-  for (let i = path.indexOf("/"); i !== -1; i = path.indexOf("/", i + 1)) yield path.slice(0, i);
+function* ancestors(path2) {
+  for (let i = path2.indexOf("/"); i !== -1; i = path2.indexOf("/", i + 1)) yield path2.slice(0, i);
 }
 function peek(stream) {
-  return new Promise((resolve3, reject) => {
+  return new Promise((resolve5, reject) => {
     const cleanup = () => {
       stream.off("data", onData);
       stream.off("end", onEnd);
@@ -44001,11 +44037,11 @@ function peek(stream) {
       cleanup();
       stream.pause();
       stream.unshift(chunk);
-      resolve3(chunk);
+      resolve5(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve3(null);
+      resolve5(null);
     };
     const onError = (e) => {
       cleanup();
@@ -44087,9 +44123,9 @@ async function walkImageFileChunks(image, options) {
   const whitedOut = /* @__PURE__ */ new Set();
   const opaque = /* @__PURE__ */ new Set();
   const nonDirectories = /* @__PURE__ */ new Set();
-  const hiddenByUpper = (path) => {
-    if (seen.has(path) || whitedOut.has(path)) return true;
-    for (const a of ancestors(path)) {
+  const hiddenByUpper = (path2) => {
+    if (seen.has(path2) || whitedOut.has(path2)) return true;
+    for (const a of ancestors(path2)) {
       if (whitedOut.has(a) || opaque.has(a) || nonDirectories.has(a)) return true;
     }
     return false;
@@ -44103,11 +44139,11 @@ async function walkImageFileChunks(image, options) {
     const pending = /* @__PURE__ */ new Map();
     const what = `layer ${i} (${image.layers[i]?.digest ?? "?"})`;
     const visible = (h) => {
-      const path = normalizeTarPath(h.name);
-      if (!path) return void 0;
-      const base = import_node_path9.posix.basename(path);
+      const path2 = normalizeTarPath(h.name);
+      if (!path2) return void 0;
+      const base = import_node_path9.posix.basename(path2);
       if (base.startsWith(whiteoutPrefix)) {
-        const dir = import_node_path9.posix.dirname(path) === "." ? "" : import_node_path9.posix.dirname(path);
+        const dir = import_node_path9.posix.dirname(path2) === "." ? "" : import_node_path9.posix.dirname(path2);
         if (base === opaqueMarker) layerOpaque.push(dir);
         else
           layerWhiteouts.push(
@@ -44115,11 +44151,11 @@ async function walkImageFileChunks(image, options) {
           );
         return void 0;
       }
-      if (hiddenByUpper(path) || layerSeen.has(path)) return void 0;
-      const file = toImageFile(h, path);
+      if (hiddenByUpper(path2) || layerSeen.has(path2)) return void 0;
+      const file = toImageFile(h, path2);
       if (!file) return void 0;
-      layerSeen.add(path);
-      if (file.type !== "directory") layerNonDirs.push(path);
+      layerSeen.add(path2);
+      if (file.type !== "directory") layerNonDirs.push(path2);
       return file;
     };
     const input = await (next ?? openLayerContent(image, i));
@@ -44172,11 +44208,11 @@ async function walkImageFileChunks(image, options) {
 var import_promises10 = require("node:fs/promises");
 var import_node_path10 = require("node:path");
 var assignment = /^([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|::=|:=|\+=|=)\s*(.*)$/;
-function parseMakefile(text) {
+function parseMakefile(text3) {
   const targets = [];
   const nonfree = [];
   const assignments = [];
-  const lines = text.split(/\r?\n/);
+  const lines = text3.split(/\r?\n/);
   let inDefine = false;
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] ?? "";
@@ -44209,12 +44245,12 @@ function makeVariable(info2, name) {
   return value;
 }
 async function readMakefile(dir, what) {
-  const path = (0, import_node_path10.join)(dir, "Makefile");
+  const path2 = (0, import_node_path10.join)(dir, "Makefile");
   try {
-    return parseMakefile(await (0, import_promises10.readFile)(path, "utf8"));
+    return parseMakefile(await (0, import_promises10.readFile)(path2, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
-      throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path})`, {
+      throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path2})`, {
         cause: e
       });
     }
@@ -44431,8 +44467,8 @@ function describeImagerExitCode(code2) {
 function installAssetPath(arch2, name) {
   return `usr/install/${arch2}/${name}`;
 }
-function normalize(path) {
-  return path.replace(/^\.?\/+/, "").replace(/\/+$/, "");
+function normalize(path2) {
+  return path2.replace(/^\.?\/+/, "").replace(/\/+$/, "");
 }
 function findInstallerAssets(paths, arch2) {
   const set = new Set([...paths].map(normalize));
@@ -44457,31 +44493,31 @@ function requireInstallerAssets(what, paths, arch2) {
 }
 
 // packages/talos/src/installer/check-tarball.ts
-async function checkInstallerTarball(path, arch2, options = {}) {
+async function checkInstallerTarball(path2, arch2, options = {}) {
   let source;
   let image;
   try {
-    source = await openImage(`docker-archive:${path}`, options);
+    source = await openImage(`docker-archive:${path2}`, options);
     image = await source.image();
   } catch (e) {
     await source?.close();
     throw new UserError(
-      `${path} is not an image tarball the imager would write (${describeError(e)}): expected a docker-archive with manifest.json, the config blob and the layers; make sure it is the imager installer output and not a truncated or other file`,
+      `${path2} is not an image tarball the imager would write (${describeError(e)}): expected a docker-archive with manifest.json, the config blob and the layers; make sure it is the imager installer output and not a truncated or other file`,
       { cause: e, ...isUserError(e) ? { details: e.details } : {} }
     );
   }
   try {
-    return await inspect(path, arch2, image);
+    return await inspect(path2, arch2, image);
   } finally {
     await source.close();
   }
 }
-async function inspect(path, arch2, image) {
+async function inspect(path2, arch2, image) {
   const config = image.config;
   const architecture = typeof config.architecture === "string" ? config.architecture : "";
   if (architecture !== arch2 || config.os !== void 0 && config.os !== "linux") {
     throw new UserError(
-      `${path} is an image for ${String(config.os ?? "?")}/${architecture || "?"}, not linux/${arch2}: run the imager with --arch ${arch2}`
+      `${path2} is an image for ${String(config.os ?? "?")}/${architecture || "?"}, not linux/${arch2}: run the imager with --arch ${arch2}`
     );
   }
   const paths = [];
@@ -44490,12 +44526,121 @@ async function inspect(path, arch2, image) {
       if (file.type === "file" && file.path.startsWith("usr/install/")) paths.push(file.path);
     }
   });
-  const assets = requireInstallerAssets(path, paths, arch2);
+  const assets = requireInstallerAssets(path2, paths, arch2);
   return { ...assets, digest: image.digest, architecture };
 }
 
 // packages/talos/src/installer/extensions-config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
+var modulesDepLayerName = "modules.dep";
+var text = (v2) => typeof v2 === "string" ? v2 : typeof v2 === "number" ? String(v2) : void 0;
+var record = (v2) => v2 !== null && typeof v2 === "object" && !Array.isArray(v2) ? v2 : void 0;
+function parseExtensionsConfig(source) {
+  let doc;
+  try {
+    doc = (0, import_yaml2.parse)(source, { maxAliasCount: 100 });
+  } catch (e) {
+    return {
+      layers: [],
+      problems: [`extensions.yaml is not YAML (${e instanceof Error ? e.message : String(e)})`]
+    };
+  }
+  const layersValue = record(doc)?.layers;
+  if (!Array.isArray(layersValue)) {
+    return { layers: [], problems: ["extensions.yaml has no layers list"] };
+  }
+  const layers = [];
+  const problems = [];
+  layersValue.forEach((raw2, i) => {
+    const layer = record(raw2);
+    const image = text(layer?.image);
+    const metadata = record(layer?.metadata);
+    const name = text(metadata?.name);
+    const version = text(metadata?.version);
+    if (!image || !name || version === void 0) {
+      problems.push(
+        `extensions.yaml layer ${i + 1} lacks ${[!image && "image", !name && "metadata.name", version === void 0 && "metadata.version"].filter(Boolean).join(", ")}`
+      );
+      return;
+    }
+    const author = text(metadata?.author);
+    const description = text(metadata?.description);
+    const constraint = text(record(record(metadata?.compatibility)?.talos)?.version);
+    layers.push({
+      image,
+      name,
+      version,
+      ...author !== void 0 ? { author } : {},
+      ...description !== void 0 ? { description } : {},
+      ...constraint ? { talosConstraint: constraint } : {}
+    });
+  });
+  return { layers, problems };
+}
+
+// packages/talos/src/installer/modules-dep.ts
+function parseModulesDep(text3) {
+  const deps = /* @__PURE__ */ new Map();
+  for (const line of text3.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    const path2 = line.slice(0, colon).trim();
+    const rest = line.slice(colon + 1).trim();
+    deps.set(path2, rest ? rest.split(/\s+/) : []);
+  }
+  return deps;
+}
+function checkModulesDep(dep, modules) {
+  const unlisted = [];
+  const unresolved = [];
+  for (const m of modules) {
+    const deps = dep.get(m);
+    if (!deps) {
+      unlisted.push(m);
+      continue;
+    }
+    for (const d of deps) if (!dep.has(d)) unresolved.push({ module: m, dependency: d });
+  }
+  return { unlisted, unresolved };
+}
+
+// packages/talos/src/installer/kernel-args.ts
+var truthy = /* @__PURE__ */ new Set(["1", "y", "Y", "yes", "true", "on"]);
+function sigEnforcement(cmdline, version) {
+  let value;
+  for (const arg of cmdline.trim().split(/\s+/)) {
+    if (arg === "module.sig_enforce") value = "1";
+    else if (arg.startsWith("module.sig_enforce=")) value = arg.slice("module.sig_enforce=".length);
+  }
+  const forcedByConfig = version !== void 0 && version.major === 1 && version.minor <= 11;
+  const on = value !== void 0 && truthy.has(value);
+  const shown = value === void 0 ? "no module.sig_enforce" : `module.sig_enforce=${value}`;
+  if (forcedByConfig) {
+    return {
+      ...value !== void 0 ? { value } : {},
+      enforced: true,
+      forcedByConfig,
+      explanation: `${shown}: Talos 1.9 to 1.11 kernels enforce module signatures by their build config (CONFIG_MODULE_SIG_FORCE=y), whatever the command line says`
+    };
+  }
+  return {
+    ...value !== void 0 ? { value } : {},
+    enforced: on,
+    forcedByConfig,
+    explanation: on ? `${shown}: the kernel refuses unsigned modules and modules signed by another key (Talos 1.12 and later enforce signatures only through this argument)` : `${shown}: Talos 1.12 and later kernels enforce module signatures only with module.sig_enforce=1 on the command line, which the imager adds by default; without it unsigned or foreign-key modules load and taint the kernel`
+  };
+}
+
+// packages/talos/src/installer/imager-image.ts
+var imagerPaths = ["usr/bin/imager", "bin/imager"];
+var installerPaths = ["usr/bin/installer", "bin/installer"];
+function imagerEvidence(paths) {
+  const set = new Set(paths);
+  return {
+    imager: imagerPaths.filter((p) => set.has(p)),
+    installer: installerPaths.filter((p) => set.has(p))
+  };
+}
 
 // packages/talos/src/ttl/ttl-sh.ts
 var import_node_crypto3 = require("node:crypto");
@@ -44542,6 +44687,227 @@ function defaultTtlShReference(uuid = (0, import_node_crypto3.randomUUID)()) {
   return `${ttlShHost}/${uuid}:1h`;
 }
 
+// packages/talos/src/extension-rules/talos-version.ts
+var digits = /^[0-9]+$/;
+var identifier = /^[0-9A-Za-z-]+$/;
+function numberPart(what, text3) {
+  if (!digits.test(text3)) return `invalid character(s) in ${what} number '${text3}'`;
+  if (text3.length > 1 && text3.startsWith("0")) {
+    return `${what} number must not have leading zeros: '${text3}'`;
+  }
+  return Number(text3);
+}
+function parseStrictVersion(text3) {
+  if (text3 === "") return { ok: false, error: "empty version" };
+  const parts = text3.split(".");
+  if (parts.length < 3) return { ok: false, error: `'${text3}' has no MAJOR.MINOR.PATCH` };
+  const [majorText = "", minorText = ""] = parts;
+  let rest = parts.slice(2).join(".");
+  let build = [];
+  const plus = rest.indexOf("+");
+  if (plus >= 0) {
+    build = rest.slice(plus + 1).split(".");
+    rest = rest.slice(0, plus);
+  }
+  let prerelease2 = [];
+  const dash = rest.indexOf("-");
+  if (dash >= 0) {
+    prerelease2 = rest.slice(dash + 1).split(".");
+    rest = rest.slice(0, dash);
+  }
+  const major = numberPart("major", majorText);
+  const minor = numberPart("minor", minorText);
+  const patch = numberPart("patch", rest);
+  for (const n of [major, minor, patch]) {
+    if (typeof n === "string") return { ok: false, error: `'${text3}': ${n}` };
+  }
+  for (const p of prerelease2) {
+    if (!identifier.test(p)) return { ok: false, error: `'${text3}': invalid prerelease '${p}'` };
+    if (digits.test(p) && p.length > 1 && p.startsWith("0")) {
+      return { ok: false, error: `'${text3}': numeric prerelease '${p}' has leading zeros` };
+    }
+  }
+  for (const b of build) {
+    if (!identifier.test(b))
+      return { ok: false, error: `'${text3}': invalid build metadata '${b}'` };
+  }
+  return {
+    ok: true,
+    version: { major, minor, patch, prerelease: prerelease2 }
+  };
+}
+function parseTolerantVersion(text3) {
+  const s = text3.trim().replace(/^v/, "");
+  const parts = s.split(".");
+  const head2 = parts.length > 3 ? [...parts.slice(0, 2), parts.slice(2).join(".")] : parts;
+  const cleaned = head2.map((p) => {
+    if (p.length <= 1) return p;
+    const t = p.replace(/^0+/, "");
+    return t === "" || !/^[0-9]/.test(t) ? `0${t}` : t;
+  });
+  if (cleaned.length < 3) {
+    if (/[+-]/.test(cleaned.at(-1) ?? "")) {
+      return {
+        ok: false,
+        error: `'${text3}': a short version cannot carry prerelease or build data`
+      };
+    }
+    while (cleaned.length < 3) cleaned.push("0");
+  }
+  return parseStrictVersion(cleaned.join("."));
+}
+function compareIdentifiers(a, b) {
+  const an = digits.test(a);
+  const bn = digits.test(b);
+  if (an && bn) return Math.sign(Number(a) - Number(b));
+  if (an) return -1;
+  if (bn) return 1;
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+function compareVersions(a, b) {
+  for (const k of ["major", "minor", "patch"]) {
+    if (a[k] !== b[k]) return Math.sign(a[k] - b[k]);
+  }
+  if (a.prerelease.length === 0 || b.prerelease.length === 0) {
+    return Math.sign(b.prerelease.length - a.prerelease.length);
+  }
+  for (let i = 0; i < Math.min(a.prerelease.length, b.prerelease.length); i++) {
+    const c = compareIdentifiers(a.prerelease[i] ?? "", b.prerelease[i] ?? "");
+    if (c !== 0) return c;
+  }
+  return Math.sign(a.prerelease.length - b.prerelease.length);
+}
+function isBefore(a, b) {
+  return compareVersions(a, b) < 0;
+}
+function coreVersion(v2) {
+  return { major: v2.major, minor: v2.minor, patch: v2.patch, prerelease: [] };
+}
+function formatVersion(v2) {
+  const core = `${v2.major}.${v2.minor}.${v2.patch}`;
+  return v2.prerelease.length > 0 ? `${core}-${v2.prerelease.join(".")}` : core;
+}
+
+// packages/talos/src/extension-rules/version-range.ts
+function dropVBeforeDigits(constraint) {
+  return constraint.replace(/v(?=[0-9])/g, "");
+}
+function splitParts(s) {
+  const parts = [];
+  let start = 0;
+  let last = "";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charAt(i);
+    if (c === " " && !"><=".includes(last || "#")) {
+      if (start < i - 1) parts.push(s.slice(start, i));
+      start = i + 1;
+    } else if (c !== " ") {
+      last = c;
+    }
+  }
+  if (start < s.length - 1) parts.push(s.slice(start));
+  return parts.map((p) => p.replace(/ /g, "")).filter((p) => p !== "");
+}
+function splitComparator(part2) {
+  const i = part2.search(/[0-9]/);
+  if (i < 0) return void 0;
+  return { op: part2.slice(0, i).trim(), version: part2.slice(i) };
+}
+var operators = {
+  "": "=",
+  "=": "=",
+  "==": "=",
+  "!": "!=",
+  "!=": "!=",
+  "<": "<",
+  "<=": "<=",
+  ">": ">",
+  ">=": ">="
+};
+function bump(version, index) {
+  const parts = version.split(".");
+  parts[index] = String(Number(parts[index]) + 1);
+  return parts.join(".");
+}
+function expandWildcard(part2) {
+  const split = splitComparator(part2);
+  if (!split) return `no version in '${part2}'`;
+  const pieces = split.version.split(".");
+  const kind = pieces.at(-1) === "x" ? pieces.length : 0;
+  let flat = split.version.replace(".x.x", ".x").replace(".x", ".0");
+  if (flat.split(".").length === 2) flat = `${flat}.0`;
+  const upper = kind === 3 ? bump(flat, 1) : kind === 2 ? bump(flat, 0) : "";
+  switch (split.op) {
+    case ">":
+      return [`>=${upper}`];
+    case ">=":
+      return [`>=${flat}`];
+    case "<":
+      return [`<${flat}`];
+    case "<=":
+      return [`<${upper}`];
+    case "":
+    case "=":
+    case "==":
+      return [`>=${flat}`, `<${upper}`];
+    case "!=":
+    case "!":
+      return [`<${flat}`, `>=${upper}`];
+    default:
+      return `unknown comparator '${split.op}' in '${part2}'`;
+  }
+}
+function parseVersionRange(text3) {
+  const parts = splitParts(dropVBeforeDigits(text3));
+  if (parts.length === 0) return { ok: false, error: "empty constraint" };
+  if (parts[0] === "||") return { ok: false, error: "the constraint starts with '||'" };
+  if (parts.at(-1) === "||") return { ok: false, error: "the constraint ends with '||'" };
+  const groups = [[]];
+  for (const p of parts) {
+    if (p === "||") groups.push([]);
+    else groups.at(-1)?.push(p);
+  }
+  const alternatives = [];
+  for (const group2 of groups) {
+    const comparisons = [];
+    for (const raw2 of group2) {
+      const expanded = raw2.includes("x") ? expandWildcard(raw2) : [raw2];
+      if (typeof expanded === "string") return { ok: false, error: expanded };
+      for (const part2 of expanded) {
+        const split = splitComparator(part2);
+        if (!split) return { ok: false, error: `no version in '${part2}'` };
+        const op = operators[split.op];
+        if (!op) return { ok: false, error: `unknown comparator '${split.op}' in '${part2}'` };
+        const v2 = parseStrictVersion(split.version);
+        if (!v2.ok) return { ok: false, error: `cannot parse version in '${part2}': ${v2.error}` };
+        comparisons.push({ op, version: v2.version });
+      }
+    }
+    alternatives.push(comparisons);
+  }
+  return { ok: true, range: { text: text3, alternatives } };
+}
+function holds(c, v2) {
+  const d = compareVersions(v2, c.version);
+  switch (c.op) {
+    case "=":
+      return d === 0;
+    case "!=":
+      return d !== 0;
+    case "<":
+      return d < 0;
+    case "<=":
+      return d <= 0;
+    case ">":
+      return d > 0;
+    case ">=":
+      return d >= 0;
+  }
+}
+function satisfiesRange(range, version) {
+  return range.alternatives.some((and) => and.every((c) => holds(c, version)));
+}
+
 // packages/talos/src/extension-rules/version-formats.ts
 var prerelease = String.raw`(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?`;
 var gitDescribe = String.raw`(-[0-9]+-g[0-9a-f]+(-dirty)?)?`;
@@ -44566,6 +44932,38 @@ var extensionVersionFormats = [
   },
   { name: "major-minor", pattern: /^v?[0-9]+\.[0-9]+$/, example: "4.3" }
 ];
+function extensionVersionFormat(version) {
+  return extensionVersionFormats.find((f) => f.pattern.test(version))?.name;
+}
+
+// packages/talos/src/layout/entry-path.ts
+function normalizeEntryPath(path2) {
+  if (path2.startsWith("/")) return { ok: false, reason: "it is an absolute name" };
+  if (path2.includes("\0")) return { ok: false, reason: "it holds a NUL byte" };
+  const segments = path2.split("/").filter((s) => s !== "" && s !== ".");
+  if (segments.includes(".."))
+    return { ok: false, reason: 'it has a ".." segment, so it names a place outside its folder' };
+  return { ok: true, path: segments.join("/"), segments };
+}
+function entryPathProblem(path2) {
+  const n = normalizeEntryPath(path2);
+  return n.ok ? void 0 : n.reason;
+}
+function isUnderPrefix(path2, prefix) {
+  const p = prefix.endsWith("/") ? prefix.slice(0, -1) : prefix;
+  return path2 === p || path2.startsWith(`${p}/`);
+}
+function resolveLinkTarget(linkPath, target) {
+  const at = target.startsWith("/") ? [] : linkPath.split("/").slice(0, -1);
+  for (const s of target.split("/")) {
+    if (s === "" || s === ".") continue;
+    if (s === "..") {
+      if (at.length === 0) return { escapes: true };
+      at.pop();
+    } else at.push(s);
+  }
+  return { escapes: false, path: `/${at.join("/")}` };
+}
 
 // packages/talos/src/extension-rules/allowed-paths.ts
 var v = (major, minor) => ({
@@ -44662,9 +45060,1152 @@ var history = [
     ]
   }
 ];
+function allowedExtensionPaths(talos) {
+  const core = talos ? { ...talos, prerelease: [] } : void 0;
+  let paths = history.at(-1)?.paths ?? [];
+  if (core) {
+    for (const h of history) if (compareVersions(core, h.since) >= 0) paths = h.paths;
+  }
+  return paths;
+}
+function isAllowedExtensionPath(absolutePath, allowed2) {
+  return allowed2.some((prefix) => isUnderPrefix(absolutePath, prefix));
+}
+function udevRulesDirFor(talos) {
+  return allowedExtensionPaths(talos).find((p) => p.endsWith("/udev/rules.d")) ?? "/usr/lib/udev/rules.d";
+}
 
 // packages/talos/src/extension-rules/manifest.ts
 var import_yaml3 = __toESM(require_dist(), 1);
+var DecodeError = class extends Error {
+};
+var nullScalars = /* @__PURE__ */ new Set(["", "~", "null", "Null", "NULL"]);
+function where(node, text3) {
+  const offset = node.range?.[0];
+  if (offset === void 0) return "";
+  const line = text3.slice(0, offset).split("\n").length;
+  return ` (line ${line})`;
+}
+function kindOf(node) {
+  return (0, import_yaml3.isMap)(node) ? "a mapping" : (0, import_yaml3.isSeq)(node) ? "a list" : "a scalar";
+}
+function stringField(node, field, text3) {
+  if (node === void 0 || node === null) return "";
+  if (!(0, import_yaml3.isScalar)(node)) {
+    throw new DecodeError(
+      `'${field}' must be a string, not ${kindOf(node)}${where(node, text3)}`
+    );
+  }
+  const value = String(node.value);
+  return node.type === "PLAIN" && nullScalars.has(value) ? "" : value;
+}
+function mapField(node, field, text3) {
+  if (node === void 0 || node === null) return {};
+  if ((0, import_yaml3.isScalar)(node) && node.type === "PLAIN" && nullScalars.has(String(node.value))) return {};
+  if (!(0, import_yaml3.isMap)(node)) {
+    throw new DecodeError(
+      `'${field}' must be a mapping, not ${kindOf(node)}${where(node, text3)}`
+    );
+  }
+  const out = {};
+  for (const pair of node.items) {
+    const key = (0, import_yaml3.isScalar)(pair.key) ? String(pair.key.value) : void 0;
+    if (key !== void 0) out[key] = pair.value;
+  }
+  return out;
+}
+function parseExtensionManifest(text3) {
+  const docs = (0, import_yaml3.parseAllDocuments)(text3, { schema: "failsafe" });
+  const doc = Array.isArray(docs) ? docs[0] : void 0;
+  if (!doc || doc.contents === null) return { ok: false, error: "manifest.yaml is empty" };
+  const firstError = doc.errors[0];
+  if (firstError)
+    return {
+      ok: false,
+      error: `manifest.yaml is not valid YAML: ${firstError.message.split("\n")[0]?.replace(/:$/, "")}`
+    };
+  try {
+    const root = mapField(doc.contents, "(document)", text3);
+    const metadata = mapField(root.metadata, "metadata", text3);
+    const compatibility = mapField(metadata.compatibility, "metadata.compatibility", text3);
+    const talos = mapField(compatibility.talos, "metadata.compatibility.talos", text3);
+    return {
+      ok: true,
+      manifest: {
+        version: stringField(root.version, "version", text3),
+        metadata: {
+          name: stringField(metadata.name, "metadata.name", text3),
+          version: stringField(metadata.version, "metadata.version", text3),
+          author: stringField(metadata.author, "metadata.author", text3),
+          description: stringField(metadata.description, "metadata.description", text3),
+          compatibility: {
+            talos: {
+              version: stringField(talos.version, "metadata.compatibility.talos.version", text3)
+            }
+          },
+          extraInfo: stringField(metadata.extraInfo, "metadata.extraInfo", text3)
+        }
+      }
+    };
+  } catch (e) {
+    if (e instanceof DecodeError) return { ok: false, error: `manifest.yaml: ${e.message}` };
+    throw e;
+  }
+}
+
+// packages/talos/src/extension-rules/findings.ts
+function fail2(id, severity, message, where2 = {}) {
+  return { id, severity, status: "fail", message, ...where2 };
+}
+function pass(id, message, severity = "error") {
+  return { id, severity, status: "pass", message };
+}
+function withPass(findings, id, message, severity = "error") {
+  return findings.some((f) => f.id === id && f.status === "fail") ? findings : [...findings, pass(id, message, severity)];
+}
+
+// packages/talos/src/extension-rules/validate-layout.ts
+function rootNames(entries) {
+  const names2 = /* @__PURE__ */ new Map();
+  for (const e of entries) {
+    const slash = e.path.indexOf("/");
+    const name = slash < 0 ? e.path : e.path.slice(0, slash);
+    if (name === "" || name === "." || name === "..") continue;
+    if (slash < 0) names2.set(name, e.type);
+    else if (!names2.has(name)) names2.set(name, "directory");
+  }
+  return names2;
+}
+function validateExtensionLayout(entries) {
+  const id = "extension.layout";
+  const names2 = rootNames(entries);
+  const findings = [];
+  for (const [name] of [...names2].sort(([a], [b]) => a.localeCompare(b))) {
+    if (name === "manifest.yaml" || name === "rootfs") continue;
+    findings.push(
+      fail2(
+        id,
+        "error",
+        `unexpected file "${name}" at the extension root: Talos refuses an extension whose root holds anything but manifest.yaml and rootfs/. Move it under rootfs/ (at an allowed path) or leave it out of the image`,
+        { path: name }
+      )
+    );
+  }
+  const manifestType = names2.get("manifest.yaml");
+  if (manifestType === void 0) {
+    findings.push(
+      fail2(
+        id,
+        "error",
+        "extension manifest is missing: add manifest.yaml (version: v1alpha1 and metadata) at the image root"
+      )
+    );
+  } else if (manifestType !== "file") {
+    findings.push(
+      fail2(id, "error", `manifest.yaml is a ${manifestType}, not a file: make it a regular file`, {
+        path: "manifest.yaml"
+      })
+    );
+  }
+  const rootfsType = names2.get("rootfs");
+  if (rootfsType === void 0) {
+    findings.push(
+      fail2(
+        id,
+        "error",
+        "extension rootfs is missing: put the files the extension adds under rootfs/ (e.g. rootfs/usr/lib/modules/<kver>/\u2026)"
+      )
+    );
+  } else if (rootfsType !== "directory") {
+    findings.push(
+      fail2(id, "error", `rootfs is a ${rootfsType}, not a directory: make rootfs/ a directory`, {
+        path: "rootfs"
+      })
+    );
+  }
+  return withPass(findings, id, "the image root holds manifest.yaml and rootfs/ only");
+}
+
+// packages/talos/src/extension-rules/validate-manifest.ts
+var path = "manifest.yaml";
+function checkMetadata(m) {
+  const id = "extension.metadata";
+  const findings = [];
+  for (const field of ["name", "version"]) {
+    if (m.metadata[field] === "") {
+      findings.push(
+        fail2(
+          id,
+          "error",
+          `metadata.${field} is empty: set it in manifest.yaml (the Image Factory and Sidero's validator need it)`,
+          { path }
+        )
+      );
+    }
+  }
+  for (const field of ["author", "description"]) {
+    if (m.metadata[field] === "") {
+      findings.push(
+        fail2(
+          id,
+          "warning",
+          `metadata.${field} is empty: set it in manifest.yaml so users see who made the extension and what it does`,
+          { path }
+        )
+      );
+    }
+  }
+  return withPass(findings, id, `metadata: ${m.metadata.name} ${m.metadata.version}`);
+}
+function checkVersionFormat(m) {
+  const id = "extension.version-format";
+  const version = m.metadata.version;
+  if (version === "") return [];
+  const format = extensionVersionFormat(version);
+  if (format) return [pass(id, `metadata.version ${version} has the ${format} format`)];
+  const examples = extensionVersionFormats.map((f) => f.example).join(", ");
+  return [
+    fail2(
+      id,
+      "error",
+      `invalid version format ${version} for extension ${m.metadata.name}: Sidero's extensions-validator accepts versions like ${examples} (optionally with a v prefix or a -prerelease)`,
+      { path }
+    )
+  ];
+}
+function checkName(m, expected) {
+  const id = "extension.name";
+  if (expected === void 0) return [];
+  if (m.metadata.name === expected) return [pass(id, `metadata.name is ${expected}`)];
+  return [
+    fail2(
+      id,
+      "error",
+      `pkg name does not match extension name: ${expected} != ${m.metadata.name}. Set metadata.name to ${expected} in manifest.yaml, or pass the extension's real name`,
+      { path }
+    )
+  ];
+}
+function checkCompatibility(m, talos) {
+  const id = "extension.compatibility";
+  const constraint = m.metadata.compatibility.talos.version;
+  if (constraint === "") {
+    return [
+      pass(
+        id,
+        "no compatibility.talos.version constraint: Talos accepts the extension on any version"
+      )
+    ];
+  }
+  const parsed2 = parseVersionRange(constraint);
+  if (!parsed2.ok) {
+    return [
+      fail2(
+        id,
+        "error",
+        `error parsing Talos version constraint "${constraint}": ${parsed2.error}. Write it as Talos expects, e.g. ">= v1.9.0" or ">= v1.9.0 < v1.11.0" (full MAJOR.MINOR.PATCH, no ^ or ~)`,
+        { path }
+      )
+    ];
+  }
+  if (!talos) {
+    return [
+      pass(id, `constraint "${constraint}" parses; pass talos-version to check it is satisfied`)
+    ];
+  }
+  const core = coreVersion(talos);
+  if (satisfiesRange(parsed2.range, core)) {
+    return [pass(id, `Talos ${formatVersion(talos)} satisfies "${constraint}"`)];
+  }
+  return [
+    fail2(
+      id,
+      "error",
+      `version constraint ${constraint} can't be satisfied with Talos version ${formatVersion(talos)}: the imager and the node refuse this extension. Build the extension for this Talos release, or widen compatibility.talos.version if it really works there`,
+      { path }
+    )
+  ];
+}
+function validateExtensionManifest(manifestText, options = {}) {
+  const parsed2 = parseExtensionManifest(manifestText);
+  if (!parsed2.ok) {
+    return {
+      findings: [
+        fail2("extension.manifest", "error", `${parsed2.error}: fix manifest.yaml`, { path })
+      ]
+    };
+  }
+  const m = parsed2.manifest;
+  if (m.version !== "v1alpha1") {
+    return {
+      manifest: m,
+      findings: [
+        pass("extension.manifest", "manifest.yaml decodes"),
+        fail2(
+          "extension.manifest-version",
+          "error",
+          `unsupported manifest version: "${m.version}": manifest.yaml must start with 'version: v1alpha1'`,
+          { path }
+        )
+      ]
+    };
+  }
+  return {
+    manifest: m,
+    findings: [
+      pass("extension.manifest", "manifest.yaml decodes"),
+      pass("extension.manifest-version", "manifest version is v1alpha1"),
+      ...checkMetadata(m),
+      ...checkVersionFormat(m),
+      ...checkName(m, options.extensionName),
+      ...checkCompatibility(m, options.talosVersion)
+    ]
+  };
+}
+
+// packages/talos/src/extension-rules/validate-contents.ts
+function whereAllowed(allowed2) {
+  const common = ["/modules", "/firmware", "/udev/rules.d", "/usr/local"];
+  const first = common.map((c) => allowed2.find((p) => p.endsWith(c))).filter((p) => !!p);
+  const others = allowed2.length - first.length;
+  return `files must sit under ${first.join(", ")}${others > 0 ? ` or ${others} other allowed prefixes (see the verify-image README)` : ""}`;
+}
+var specialTypes = /* @__PURE__ */ new Set(["char", "block", "fifo"]);
+function capped(findings, max, summary2) {
+  if (findings.length <= max) return findings;
+  return [...findings.slice(0, max), summary2(findings.length - max)];
+}
+function linkProblem(e, inner) {
+  const target = e.linkTarget;
+  if (target === void 0) return void 0;
+  if (e.type === "symlink" && resolveLinkTarget(inner, target).escapes) {
+    return fail2(
+      "extension.link-target",
+      "error",
+      `symlink "/${inner}" points to "${target}", which climbs above the extension's root: unpacked on the build host it leads out of the extension's folder. Point it at a path inside the extension (relative, without climbing above /) or leave it out`,
+      { path: e.path }
+    );
+  }
+  if (e.type === "hardlink") {
+    const to = normalizeEntryPath(target);
+    if (!to.ok || !to.path.startsWith("rootfs/")) {
+      return fail2(
+        "extension.link-target",
+        "error",
+        `hard link "/${inner}" names "${target}", ${to.ok ? "which is outside rootfs/" : `which cannot be placed (${to.reason})`}: an extension's files must all sit under rootfs/. Copy the file instead, or link to a file under rootfs/`,
+        { path: e.path }
+      );
+    }
+  }
+  return void 0;
+}
+function validateExtensionContents(entries, options = {}) {
+  const allowed2 = allowedExtensionPaths(options.talosVersion);
+  const max = options.maxListed ?? 25;
+  const forWhich = options.talosVersion ? `Talos ${formatVersion(options.talosVersion)}` : "current Talos";
+  const badPaths = [];
+  const special = [];
+  const writable = [];
+  const links = [];
+  for (const e of entries) {
+    const name = normalizeEntryPath(e.path);
+    if (!name.ok) {
+      badPaths.push(
+        fail2(
+          "extension.allowed-path",
+          "error",
+          `entry "${e.path}" cannot be placed: ${name.reason}. Talos and the imager place files by name, and this one would land where no rule here looks; rebuild the image from a plain directory tree (no ".." segments, no absolute names)`,
+          { path: e.path }
+        )
+      );
+      continue;
+    }
+    if (name.path !== "rootfs" && !name.path.startsWith("rootfs/")) continue;
+    const inner = name.path.slice("rootfs/".length);
+    const abs = `/${inner}`;
+    const link = linkProblem(e, inner);
+    if (link) links.push(link);
+    if (e.type !== "symlink" && (e.mode & 2) !== 0) {
+      writable.push(
+        fail2(
+          "extension.world-writable",
+          "error",
+          `world-writeable files are not allowed: "${abs}" has mode ${(e.mode & 4095).toString(8).padStart(4, "0")}; remove write permission for others (chmod o-w) where the package installs it`,
+          { path: e.path }
+        )
+      );
+    }
+    if (specialTypes.has(e.type)) {
+      special.push(
+        fail2(
+          "extension.file-type",
+          "error",
+          `special files are not allowed: "${abs}" is a ${e.type === "fifo" ? "FIFO" : `${e.type} device`}; extensions hold only directories, regular files and symlinks, so leave it out (devices come from udev at runtime)`,
+          { path: e.path }
+        )
+      );
+    }
+    if (e.type === "directory" || inner === "") continue;
+    if (options.reportedElsewhere?.(inner)) continue;
+    if (!isAllowedExtensionPath(abs, allowed2)) {
+      badPaths.push(
+        fail2(
+          "extension.allowed-path",
+          "error",
+          `path "${abs}" is not allowed in extensions for ${forWhich}: ${whereAllowed(allowed2)}; install it there or leave it out`,
+          { path: e.path }
+        )
+      );
+    }
+  }
+  const more = (id, what) => (n) => fail2(id, "error", `\u2026and ${n} more ${what} (only the first ${max} are listed)`);
+  return [
+    ...withPass(
+      capped(badPaths, max, more("extension.allowed-path", "paths that are not allowed")),
+      "extension.allowed-path",
+      `every file under rootfs/ is at a path ${forWhich} allows`
+    ),
+    ...withPass(
+      capped(special, max, more("extension.file-type", "special files")),
+      "extension.file-type",
+      "only directories, regular files and symlinks"
+    ),
+    ...withPass(
+      capped(writable, max, more("extension.world-writable", "world-writable entries")),
+      "extension.world-writable",
+      "nothing is world-writable"
+    ),
+    ...withPass(
+      capped(links, max, more("extension.link-target", "links that leave rootfs/")),
+      "extension.link-target",
+      "every link stays inside rootfs/"
+    )
+  ];
+}
+
+// packages/talos/src/udev/format.ts
+var substitutions = [
+  { name: "devnode", char: "N" },
+  { name: "tempnode", char: "N" },
+  { name: "attr", char: "s", kind: "attr" },
+  { name: "sysfs", char: "s", kind: "attr" },
+  { name: "env", char: "E", kind: "env" },
+  { name: "kernel", char: "k" },
+  { name: "number", char: "n" },
+  { name: "driver", char: "d" },
+  { name: "devpath", char: "p" },
+  { name: "id", char: "b" },
+  { name: "major", char: "M" },
+  { name: "minor", char: "m" },
+  { name: "result", char: "c", kind: "result" },
+  { name: "parent", char: "P" },
+  { name: "name", char: "D" },
+  { name: "links", char: "L" },
+  { name: "root", char: "r" },
+  { name: "sys", char: "S" }
+];
+function checkSubstitutions(value) {
+  let i = 0;
+  while (i < value.length) {
+    const c = value.charAt(i);
+    if (c !== "$" && c !== "%") {
+      i++;
+      continue;
+    }
+    const start = i;
+    const next = value.charAt(i + 1);
+    if (next === c) {
+      i += 2;
+      continue;
+    }
+    const entry = c === "$" ? substitutions.find((s) => value.startsWith(s.name, i + 1)) : substitutions.find((s) => s.char === next);
+    if (!entry)
+      return {
+        char: start + 1,
+        hint: `invalid substitution type (write ${c}${c} for a literal ${c})`
+      };
+    i += 1 + (c === "$" ? entry.name.length : 1);
+    let attr = "";
+    if (value.charAt(i) === "{") {
+      const close = value.indexOf("}", i + 1);
+      if (close < 0 || close === i + 1)
+        return { char: start + 1, hint: "invalid substitution type" };
+      attr = value.slice(i + 1, close);
+      i = close + 1;
+    }
+    if ((entry.kind === "attr" || entry.kind === "env") && attr === "") {
+      return { char: i + 1, hint: "attribute value missing" };
+    }
+    if (entry.kind === "result" && attr !== "" && !/^[0-9]+\+?$/.test(attr)) {
+      return { char: i + 1, hint: "attribute value not a valid number" };
+    }
+  }
+  return void 0;
+}
+
+// packages/talos/src/udev/keys.ts
+var udevBuiltins = [
+  "blkid",
+  "btrfs",
+  "dissect_image",
+  "factory_reset",
+  "hwdb",
+  "input_id",
+  "keyboard",
+  "kmod",
+  "net_driver",
+  "net_id",
+  "net_setup_link",
+  "path_id",
+  "tpm2_id",
+  "uaccess",
+  "usb_id"
+];
+var readOnlyProperties = /* @__PURE__ */ new Set([
+  "ACTION",
+  "SEQNUM",
+  "SYNTH_UUID",
+  "DEVPATH",
+  "DEVPATH_OLD",
+  "SUBSYSTEM",
+  "DEVTYPE",
+  "DRIVER",
+  "MODALIAS",
+  "DEVNAME",
+  "DEVMODE",
+  "DEVUID",
+  "DEVGID",
+  "MAJOR",
+  "MINOR",
+  "DISKSEQ",
+  "PARTN",
+  "IFINDEX",
+  "INTERFACE",
+  "INTERFACE_OLD",
+  "DEVLINKS",
+  "TAGS",
+  "CURRENT_TAGS",
+  "USEC_INITIALIZED",
+  "UDEV_DATABASE_VERSION"
+]);
+var plainMatchKeys = /* @__PURE__ */ new Set([
+  "ACTION",
+  "DEVPATH",
+  "KERNEL",
+  "SUBSYSTEM",
+  "DRIVER",
+  "KERNELS",
+  "SUBSYSTEMS",
+  "DRIVERS",
+  "TAGS",
+  "RESULT"
+]);
+var logLevels = /* @__PURE__ */ new Set(["emerg", "alert", "crit", "err", "warning", "notice", "info", "debug"]);
+var Checker = class {
+  constructor(t) {
+    this.t = t;
+  }
+  t;
+  errors = [];
+  warnings = [];
+  get isMatch() {
+    return this.t.op === "==" || this.t.op === "!=";
+  }
+  invalidOp() {
+    this.errors.push(`invalid operator '${this.t.op}' for ${this.t.key}`);
+  }
+  invalidAttr() {
+    this.errors.push(
+      this.t.attr === void 0 ? `${this.t.key} needs an attribute: ${this.t.key}{\u2026}` : `invalid attribute '{${this.t.attr}}' for ${this.t.key}`
+    );
+  }
+  noAttr() {
+    if (this.t.attr !== void 0) this.invalidAttr();
+    return this.t.attr === void 0;
+  }
+  needAttr() {
+    if (!this.t.attr) this.invalidAttr();
+    return Boolean(this.t.attr);
+  }
+  assumeAssign(ops) {
+    this.warnings.push(`${this.t.key} takes ${ops}; '${this.t.op}' is treated as '='`);
+  }
+  format(nonEmpty = false) {
+    if (nonEmpty && this.t.value === "") {
+      this.warnings.push(`empty value for ${this.t.key}, ignored`);
+      return;
+    }
+    const bad = checkSubstitutions(this.t.value);
+    if (bad)
+      this.warnings.push(
+        `invalid value "${this.t.value}" for ${this.t.key} (char ${bad.char}: ${bad.hint})`
+      );
+  }
+  attrFormat() {
+    const bad = this.t.attr ? checkSubstitutions(this.t.attr) : void 0;
+    if (bad)
+      this.warnings.push(
+        `invalid attribute "${this.t.attr}" for ${this.t.key} (char ${bad.char}: ${bad.hint})`
+      );
+  }
+};
+function checkOptions(c) {
+  const v2 = c.t.value;
+  if (/^(dump|string_escape=(none|replace)|db_persist|watch|nowatch)$/.test(v2) || v2.startsWith("static_node="))
+    return;
+  const prio = /^link_priority=(.*)$/.exec(v2);
+  if (prio) {
+    if (!/^[+-]?[0-9]+$/.test(prio[1] ?? ""))
+      c.errors.push(`cannot parse link priority '${prio[1]}'`);
+    return;
+  }
+  const level = /^log_level=(.*)$/.exec(v2);
+  if (level) {
+    const l = level[1] ?? "";
+    if (l !== "reset" && !logLevels.has(l) && !/^[0-7]$/.test(l))
+      c.errors.push(`cannot parse log level '${l}'`);
+    return;
+  }
+  c.warnings.push(`invalid value for OPTIONS, ignored: '${v2}'`);
+}
+function checkKey(c) {
+  const { key, op, attr, value } = c.t;
+  if (plainMatchKeys.has(key)) {
+    if (c.noAttr() && !c.isMatch) c.invalidOp();
+    if (key === "SUBSYSTEM" && (value === "bus" || value === "class")) {
+      c.warnings.push(`"${value}" must be written as "subsystem"`);
+    }
+    return "match";
+  }
+  switch (key) {
+    case "SYMLINK":
+      c.noAttr();
+      if (!c.isMatch) c.format();
+      return c.isMatch ? "match" : "assign";
+    case "NAME":
+      if (!c.noAttr()) return "match";
+      if (op === "-=") c.invalidOp();
+      if (op === "+=") c.assumeAssign("'==', '!=', '=' or ':='");
+      if (c.isMatch) return "match";
+      if (value === "%k") c.errors.push('NAME="%k" has no effect');
+      else if (value === "")
+        c.errors.push('NAME="" has no effect: udev does not delete network interfaces');
+      else c.format();
+      return "assign";
+    case "ENV":
+      if (!c.needAttr()) return "match";
+      if (op === "-=") c.invalidOp();
+      if (op === ":=") c.assumeAssign("'==', '!=', '=' or '+='");
+      if (c.isMatch) return "match";
+      if (readOnlyProperties.has(attr ?? "") || (attr ?? "").startsWith("SYNTH_ARG_")) {
+        c.warnings.push(
+          `ENV{${attr}} cannot be set by rules on current systemd: the kernel or udevd own it`
+        );
+      }
+      c.format();
+      return "assign";
+    case "CONST":
+      if (attr !== "arch" && attr !== "virt") c.invalidAttr();
+      else if (!c.isMatch) c.invalidOp();
+      return "match";
+    case "TAG":
+      c.noAttr();
+      if (op === ":=") c.assumeAssign("'==', '!=', '=' or '+='");
+      if (c.isMatch) return "match";
+      c.format(true);
+      return "assign";
+    case "ATTR":
+    case "SYSCTL":
+      if (!c.needAttr()) return "match";
+      c.attrFormat();
+      if (op === "-=") c.invalidOp();
+      if (op === "+=" || op === ":=") c.assumeAssign("'==', '!=' or '='");
+      if (c.isMatch) return "match";
+      c.format();
+      return "assign";
+    case "ATTRS":
+      if (!c.needAttr()) return "match";
+      c.attrFormat();
+      if (!c.isMatch) c.invalidOp();
+      if ((attr ?? "").startsWith("device/"))
+        c.warnings.push("the 'device' link may not be available in future kernels");
+      if ((attr ?? "").includes("../"))
+        c.warnings.push(
+          "direct reference to the parent sysfs directory may break in future kernels"
+        );
+      return "match";
+    case "TEST":
+      if (attr && !/^[0-7]{1,4}$/.test(attr)) c.errors.push(`cannot parse mode '${attr}' of TEST`);
+      c.format(true);
+      if (!c.isMatch) c.invalidOp();
+      else if (c.t.caseInsensitive) c.errors.push("invalid prefix 'i' for TEST");
+      return "match";
+    case "PROGRAM":
+      c.noAttr();
+      c.format(true);
+      if (op === "-=") c.invalidOp();
+      if (c.t.caseInsensitive) c.errors.push("invalid prefix 'i' for PROGRAM");
+      return "assign";
+    case "IMPORT":
+      if (!c.needAttr()) return "match";
+      c.format(true);
+      if (op === "-=") c.invalidOp();
+      if (c.t.caseInsensitive) c.errors.push("invalid prefix 'i' for IMPORT");
+      if (!["file", "program", "builtin", "db", "cmdline", "parent"].includes(attr ?? ""))
+        c.invalidAttr();
+      else if (attr === "builtin" && !udevBuiltins.includes(value.split(/\s+/)[0] ?? "")) {
+        c.errors.push(`unknown builtin command '${value}'`);
+      }
+      return "assign";
+    case "OPTIONS":
+      c.noAttr();
+      if (c.isMatch || op === "-=") c.invalidOp();
+      else checkOptions(c);
+      return "assign";
+    case "OWNER":
+    case "GROUP":
+    case "MODE":
+      c.noAttr();
+      if (c.isMatch || op === "-=") c.invalidOp();
+      if (op === "+=") c.assumeAssign("'=' or ':='");
+      if (key === "MODE" ? !/^[0-7]{1,4}$/.test(value) : !/^[0-9]+$/.test(value)) c.format(true);
+      return "assign";
+    case "SECLABEL":
+      if (!c.needAttr()) return "match";
+      c.format(true);
+      if (c.isMatch || op === "-=") c.invalidOp();
+      if (op === ":=") c.assumeAssign("'=' or '+='");
+      return "assign";
+    case "RUN":
+      if (c.isMatch || op === "-=") c.invalidOp();
+      c.format(true);
+      if (attr === "builtin") {
+        if (!udevBuiltins.includes(value.split(/\s+/)[0] ?? ""))
+          c.errors.push(`unknown builtin command '${value}'`);
+      } else if (attr !== void 0 && attr !== "program") c.invalidAttr();
+      return "assign";
+    case "GOTO":
+    case "LABEL":
+      c.noAttr();
+      if (op !== "=") c.invalidOp();
+      return key === "GOTO" ? "goto" : "label";
+    default:
+      c.errors.push(`invalid key '${key}'`);
+      return "match";
+  }
+}
+function checkToken(token) {
+  const c = new Checker(token);
+  if (!c.isMatch && token.caseInsensitive) {
+    c.errors.push(`invalid prefix 'i' for '${token.key}': it only goes with '==' or '!='`);
+  }
+  const effect = checkKey(c);
+  return { errors: c.errors, warnings: c.warnings, effect };
+}
+
+// packages/talos/src/udev/value.ts
+var simpleEscapes = {
+  a: "\x07",
+  b: "\b",
+  f: "\f",
+  n: "\n",
+  r: "\r",
+  t: "	",
+  v: "\v",
+  "\\": "\\",
+  '"': '"',
+  "'": "'",
+  s: " "
+};
+function cUnescape(text3) {
+  let out = "";
+  for (let i = 0; i < text3.length; i++) {
+    const c = text3.charAt(i);
+    if (c !== "\\") {
+      out += c;
+      continue;
+    }
+    const n = text3.charAt(i + 1);
+    if (n in simpleEscapes) {
+      out += simpleEscapes[n];
+      i++;
+      continue;
+    }
+    const hex2 = n === "x" ? 2 : n === "u" ? 4 : n === "U" ? 8 : 0;
+    if (hex2 > 0) {
+      const digits2 = text3.slice(i + 2, i + 2 + hex2);
+      if (digits2.length !== hex2 || !/^[0-9a-fA-F]+$/.test(digits2)) {
+        return { error: `bad escape '\\${n}${digits2}'` };
+      }
+      const code2 = parseInt(digits2, 16);
+      if (code2 === 0 || code2 > 1114111)
+        return { error: `escape '\\${n}${digits2}' is out of range` };
+      out += String.fromCodePoint(code2);
+      i += 1 + hex2;
+      continue;
+    }
+    const octal = text3.slice(i + 1, i + 4);
+    if (/^[0-3][0-7][0-7]$/.test(octal)) {
+      const code2 = parseInt(octal, 8);
+      if (code2 === 0) return { error: "escape '\\000' is not allowed" };
+      out += String.fromCharCode(code2);
+      i += 3;
+      continue;
+    }
+    return { error: n === "" ? "a value ends with a lone backslash" : `unknown escape '\\${n}'` };
+  }
+  return out;
+}
+function parseValue(line, start) {
+  let i = start;
+  let escaped = false;
+  let caseInsensitive = false;
+  for (; i < start + 2 && line.charAt(i) !== '"'; i++) {
+    const c = line.charAt(i);
+    if (c === "e" && !escaped) escaped = true;
+    else if (c === "i" && !caseInsensitive) caseInsensitive = true;
+    else
+      return {
+        error: c === "" ? "a key has no value" : 'the value must be in double quotes ("\u2026"), optionally prefixed with e or i'
+      };
+  }
+  if (line.charAt(i) !== '"') return { error: 'the value must be in double quotes ("\u2026")' };
+  i++;
+  let raw2 = "";
+  for (; ; ) {
+    const c = line.charAt(i);
+    if (c === "") return { error: "the value has no closing double quote" };
+    if (c === '"') break;
+    if (c === "\\") {
+      const next = line.charAt(i + 1);
+      if (escaped) {
+        if (next === "") return { error: "the value has no closing double quote" };
+        raw2 += c + next;
+        i += 2;
+        continue;
+      }
+      if (next === '"') {
+        raw2 += '"';
+        i += 2;
+        continue;
+      }
+    }
+    raw2 += c;
+    i++;
+  }
+  let value = raw2;
+  if (escaped) {
+    const u = cUnescape(raw2);
+    if (typeof u !== "string") return u;
+    value = u;
+  }
+  return { value, end: i + 1, escaped, caseInsensitive };
+}
+
+// packages/talos/src/udev/parse-rules.ts
+var maxLineLength = 16384;
+var whitespace = " 	\n\r";
+var operators2 = ["==", "!=", "+=", "-=", "=", ":="];
+function logicalLines(text3, diagnostics) {
+  const physical = text3.split(/\r\n|\n|\r/);
+  if (physical.at(-1) === "") physical.pop();
+  const out = [];
+  let continuation;
+  let tooLong = false;
+  physical.forEach((raw2, index) => {
+    const lineNo = index + 1;
+    let line = raw2.replace(/^[ \t\n\r]+/, "");
+    if (line.startsWith("#")) return;
+    if (continuation) {
+      if (continuation.text.length + line.length >= maxLineLength) tooLong = true;
+      line = continuation.text + line;
+    }
+    const start = continuation?.line ?? lineNo;
+    if (line.endsWith("\\")) {
+      continuation = { text: line.slice(0, -1), line: start };
+      return;
+    }
+    if (tooLong || line.length >= maxLineLength) {
+      diagnostics.push({
+        line: start,
+        severity: "error",
+        message: `line is longer than ${maxLineLength - 1} characters and is ignored: split the rule`
+      });
+    } else if (line.length > 0) {
+      out.push({ text: line, line: start });
+    }
+    continuation = void 0;
+    tooLong = false;
+  });
+  if (continuation) {
+    diagnostics.push({
+      line: continuation.line,
+      severity: "error",
+      message: "the file ends after a line continuation (a trailing \\), so the rule is ignored: remove the backslash or finish the rule"
+    });
+  }
+  return out;
+}
+function skip(text3, i, chars) {
+  while (i < text3.length && chars.includes(text3.charAt(i))) i++;
+  return i;
+}
+function tokenize(text3) {
+  const tokens = [];
+  let i = 0;
+  for (; ; ) {
+    i = skip(text3, i, `${whitespace},`);
+    if (i >= text3.length) return tokens;
+    const keyStart = i;
+    for (; ; i++) {
+      if (i >= text3.length) return { error: `'${text3.slice(keyStart)}' has no operator and value` };
+      const c = text3.charAt(i);
+      if (`${whitespace}={`.includes(c)) break;
+      if ("+-!:".includes(c) && text3.charAt(i + 1) === "=") break;
+    }
+    const key = text3.slice(keyStart, i);
+    let attr;
+    if (text3.charAt(i) === "{") {
+      const close = text3.indexOf("}", i + 1);
+      if (close < 0) return { error: `'${key}{' has no closing '}'` };
+      attr = text3.slice(i + 1, close);
+      i = close + 1;
+    }
+    i = skip(text3, i, whitespace);
+    const op = operators2.find((o) => text3.startsWith(o, i));
+    if (!op) {
+      return {
+        error: `'${key}${attr !== void 0 ? `{${attr}}` : ""}' is not followed by an operator (== != = += -= :=)`
+      };
+    }
+    i = skip(text3, i + op.length, whitespace);
+    const value = parseValue(text3, i);
+    if ("error" in value)
+      return { error: `${key}${attr !== void 0 ? `{${attr}}` : ""}${op}: ${value.error}` };
+    tokens.push({
+      key,
+      ...attr !== void 0 ? { attr } : {},
+      op,
+      value: value.value,
+      caseInsensitive: value.caseInsensitive,
+      escaped: value.escaped
+    });
+    i = value.end;
+  }
+}
+function parseUdevRules(text3) {
+  const diagnostics = [];
+  const rules = [];
+  for (const { text: line, line: lineNo } of logicalLines(text3, diagnostics)) {
+    const tokens = tokenize(line);
+    if ("error" in tokens) {
+      diagnostics.push({
+        line: lineNo,
+        severity: "error",
+        message: `invalid key/value pair, the rule is ignored: ${tokens.error}`
+      });
+      continue;
+    }
+    let failed3 = false;
+    let effective = false;
+    let goto;
+    let label;
+    for (const token of tokens) {
+      const check = checkToken(token);
+      for (const w of check.warnings)
+        diagnostics.push({ line: lineNo, severity: "warning", message: w });
+      for (const e of check.errors)
+        diagnostics.push({ line: lineNo, severity: "error", message: `${e}; the rule is ignored` });
+      if (check.errors.length > 0) failed3 = true;
+      if (check.effect === "assign") effective = true;
+      if (check.effect === "goto") {
+        if (goto !== void 0)
+          diagnostics.push({
+            line: lineNo,
+            severity: "warning",
+            message: `more than one GOTO; GOTO="${token.value}" is ignored`
+          });
+        else goto = token.value;
+      }
+      if (check.effect === "label") label = token.value;
+    }
+    if (failed3) continue;
+    if (!effective && goto === void 0 && label === void 0) {
+      diagnostics.push({
+        line: lineNo,
+        severity: "warning",
+        message: "the rule only matches and assigns nothing, so it has no effect: add an assignment (MODE=, GROUP=, TAG+=, RUN+=, \u2026)"
+      });
+      continue;
+    }
+    rules.push({
+      line: lineNo,
+      tokens,
+      ...goto !== void 0 ? { goto } : {},
+      ...label !== void 0 ? { label } : {}
+    });
+  }
+  rules.forEach((rule, index) => {
+    if (rule.goto === void 0) return;
+    if (!rules.slice(index + 1).some((r) => r.label === rule.goto)) {
+      diagnostics.push({
+        line: rule.line,
+        severity: "error",
+        message: `GOTO="${rule.goto}" has no matching LABEL after it in this file, so the jump is ignored: add LABEL="${rule.goto}" below or fix the name`
+      });
+    }
+  });
+  diagnostics.sort((a, b) => a.line - b.line);
+  return { rules: rules.map(({ line, tokens }) => ({ line, tokens })), diagnostics };
+}
+
+// packages/talos/src/layout/module-paths.ts
+var moduleSuffixes = [".ko", ".ko.xz", ".ko.zst", ".ko.gz"];
+function isModuleFile(path2) {
+  return moduleSuffixes.some((s) => path2.endsWith(s));
+}
+function normalizeModuleName(name) {
+  return name.replace(/-/g, "_");
+}
+function moduleNameFromPath(path2) {
+  const base = path2.slice(path2.lastIndexOf("/") + 1);
+  const suffix = moduleSuffixes.find((s) => base.endsWith(s)) ?? "";
+  return normalizeModuleName(base.slice(0, base.length - suffix.length));
+}
+var usrMerge = { major: 1, minor: 10, patch: 0, prerelease: [] };
+function modulesRootFor(talos) {
+  return talos && isBefore(coreVersion(talos), usrMerge) ? "lib/modules" : "usr/lib/modules";
+}
+function firmwareRootFor(talos) {
+  return talos && isBefore(coreVersion(talos), usrMerge) ? "lib/firmware" : "usr/lib/firmware";
+}
+function otherModulesRoot(root) {
+  return root === "lib/modules" ? "usr/lib/modules" : "lib/modules";
+}
+function kernelReleaseDirs(entries, root) {
+  const prefix = `${root}/`;
+  const found = /* @__PURE__ */ new Set();
+  for (const e of entries) {
+    if (!e.path.startsWith(prefix) || entryPathProblem(e.path) !== void 0) continue;
+    const rest = e.path.slice(prefix.length);
+    const slash = rest.indexOf("/");
+    if (slash > 0) found.add(rest.slice(0, slash));
+    else if (rest !== "" && e.type === "directory") found.add(rest);
+  }
+  return [...found].sort();
+}
+function splitModulePath(path2, root) {
+  const prefix = `${root}/`;
+  if (!path2.startsWith(prefix) || entryPathProblem(path2) !== void 0) return void 0;
+  const rest = path2.slice(prefix.length);
+  const slash = rest.indexOf("/");
+  if (slash <= 0) return void 0;
+  return { release: rest.slice(0, slash), rest: rest.slice(slash + 1) };
+}
+
+// packages/talos/src/layout/image-kind.ts
+var imageKindNames = {
+  kernel: "kernel image",
+  "module-package": "module package",
+  extension: "system extension",
+  installer: "Talos installer",
+  unknown: "unrecognised image"
+};
+var kernelFile = /^boot\/(vmlinuz|vmlinux|bzImage|Image)(\.efi)?$/;
+function installerAssets(paths) {
+  const arches = /* @__PURE__ */ new Set();
+  for (const p of paths) {
+    const m = /^usr\/install\/([^/]+)\//.exec(p);
+    if (m?.[1]) arches.add(m[1]);
+  }
+  const found = [];
+  for (const arch2 of [...arches].sort()) {
+    const assets = findInstallerAssets(paths, arch2);
+    if (assets) found.push({ ...assets, arch: arch2 });
+  }
+  return found;
+}
+function detectImageKind(entries) {
+  const files = entries.filter((e) => e.type !== "directory").map((e) => e.path);
+  const installer = installerAssets(files);
+  if (installer.length > 0) {
+    return { kind: "installer", root: "", evidence: installer.flatMap((a) => a.files), installer };
+  }
+  const hasManifest = entries.some((e) => e.path === "manifest.yaml");
+  const hasRootfs = entries.some((e) => e.path === "rootfs" || e.path.startsWith("rootfs/"));
+  if (hasManifest || hasRootfs && entries.every((e) => /^(rootfs|manifest\.yaml)(\/|$)/.test(e.path))) {
+    return {
+      kind: "extension",
+      root: "rootfs/",
+      evidence: [hasManifest ? "manifest.yaml" : "", hasRootfs ? "rootfs/" : ""].filter(Boolean)
+    };
+  }
+  const kernel = files.find((p) => kernelFile.test(p));
+  if (kernel) return { kind: "kernel", root: "", evidence: [kernel] };
+  const modules = files.filter((p) => /^(usr\/)?lib\/modules\//.test(p) && isModuleFile(p));
+  if (modules.length > 0) {
+    return { kind: "module-package", root: "", evidence: modules.slice(0, 3) };
+  }
+  const packageish = files.filter(
+    (p) => /^(usr\/)?lib\/(firmware|modules|udev)\/|^etc\/udev\//.test(p)
+  );
+  if (packageish.length > 0) {
+    return { kind: "module-package", root: "", evidence: packageish.slice(0, 3) };
+  }
+  return { kind: "unknown", root: "", evidence: [] };
+}
+
+// packages/talos/src/layout/boot-release.ts
+function peSections(b) {
+  if (b.length < 64 || b.toString("latin1", 0, 2) !== "MZ") return void 0;
+  const pe = b.readUInt32LE(60);
+  if (pe + 24 > b.length || b.toString("latin1", pe, pe + 4) !== "PE\0\0") return void 0;
+  const count2 = b.readUInt16LE(pe + 6);
+  const optional = b.readUInt16LE(pe + 20);
+  const table = pe + 24 + optional;
+  const sections = [];
+  for (let i = 0; i < count2; i++) {
+    const at = table + i * 40;
+    if (at + 40 > b.length) break;
+    const name = b.toString("latin1", at, at + 8).replace(/\0+$/, "");
+    const virtualSize = b.readUInt32LE(at + 8);
+    const rawSize = b.readUInt32LE(at + 16);
+    const offset = b.readUInt32LE(at + 20);
+    sections.push({ name, offset, size: Math.min(virtualSize || rawSize, rawSize || virtualSize) });
+  }
+  return sections;
+}
+function firstWord(text3) {
+  const word = text3.replace(/\0[\s\S]*$/, "").trim().split(/\s+/)[0];
+  return word && /^[0-9]+\.[0-9]+/.test(word) ? word : void 0;
+}
+function bzImageRelease(b, base) {
+  if (base + 528 > b.length || b.toString("latin1", base + 514, base + 518) !== "HdrS")
+    return void 0;
+  const pointer = b.readUInt16LE(base + 526);
+  if (pointer === 0) return void 0;
+  const at = base + pointer + 512;
+  if (at >= b.length) return void 0;
+  return firstWord(b.toString("latin1", at, Math.min(b.length, at + 256)));
+}
+function bootImageRelease(b) {
+  const sections = peSections(b);
+  const uname = sections?.find((s) => s.name === ".uname");
+  if (uname && uname.offset + uname.size <= b.length) {
+    const release2 = firstWord(b.toString("latin1", uname.offset, uname.offset + uname.size));
+    if (release2) return { release: release2, source: "uki-uname" };
+  }
+  const linux = sections?.find((s) => s.name === ".linux");
+  if (linux) {
+    const release2 = bzImageRelease(b, linux.offset);
+    if (release2) return { release: release2, source: "uki-linux-bzimage" };
+  }
+  const release = bzImageRelease(b, 0);
+  if (release) return { release, source: "bzimage-header" };
+  return {
+    reason: sections ? "a PE file without a .uname section or an x86 kernel in .linux" : "neither a PE (UKI) file nor an x86 bzImage"
+  };
+}
 
 // packages/pipeline/src/build-installer/options.ts
 var supportedArches = ["amd64", "arm64"];
@@ -44852,9 +46393,9 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
 async function checkTarballs(tarballs, logger) {
   return logger.group("Check the installer tarballs", async () => {
     const checks = {};
-    for (const [arch2, path] of Object.entries(tarballs)) {
-      const check = await checkInstallerTarball(path, arch2);
-      logger.info(`${path}: linux/${arch2} installer (${check.layout}: ${check.files.join(", ")})`);
+    for (const [arch2, path2] of Object.entries(tarballs)) {
+      const check = await checkInstallerTarball(path2, arch2);
+      logger.info(`${path2}: linux/${arch2} installer (${check.layout}: ${check.files.join(", ")})`);
       checks[arch2] = check;
     }
     return checks;
@@ -45016,13 +46557,13 @@ function needsInsecure(refs, insecureRegistries) {
 // packages/pipeline/src/build-installer/run-imager.ts
 var import_node_fs6 = require("node:fs");
 var import_node_path14 = require("node:path");
-function requireTarball(path, arch2, how) {
-  if (!(0, import_node_fs6.existsSync)(path) || !(0, import_node_fs6.statSync)(path).isFile()) {
+function requireTarball(path2, arch2, how) {
+  if (!(0, import_node_fs6.existsSync)(path2) || !(0, import_node_fs6.statSync)(path2).isFile()) {
     throw new UserError(
-      `the imager did not write ${path} for ${arch2}: ${how} finished without it. Check the imager output above (older talos Makefiles ignore a failed platform but the last), and that the imager was built for ${arch2} (INSTALLER_ARCH).`
+      `the imager did not write ${path2} for ${arch2}: ${how} finished without it. Check the imager output above (older talos Makefiles ignore a failed platform but the last), and that the imager was built for ${arch2} (INSTALLER_ARCH).`
     );
   }
-  return path;
+  return path2;
 }
 async function runImagerWithMake(input, deps) {
   for (const arch2 of input.arches)
@@ -45054,8 +46595,8 @@ async function runImagerWithDocker(input, deps) {
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
-    const path = (0, import_node_path14.join)(input.outDir, installerTarballName(arch2));
-    (0, import_node_fs6.rmSync)(path, { force: true });
+    const path2 = (0, import_node_path14.join)(input.outDir, installerTarballName(arch2));
+    (0, import_node_fs6.rmSync)(path2, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
       imagerImage: input.imagerImage,
@@ -45070,7 +46611,7 @@ async function runImagerWithDocker(input, deps) {
         failure: (code2) => `the imager ${input.imagerImage} failed for ${arch2} with exit code ${code2} (${describeImagerExitCode(code2)})`
       })
     );
-    out[arch2] = requireTarball(path, arch2, "the imager");
+    out[arch2] = requireTarball(path2, arch2, "the imager");
   }
   return out;
 }
@@ -45134,6 +46675,6225 @@ async function produceTarballs(v2, pinned, deps) {
   return { tarballs, imagerImage, installerBaseImage };
 }
 
+// packages/verify/src/options.ts
+var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
+var moduleNamePattern = /^[A-Za-z0-9_-]+$/;
+function trimmed(value) {
+  const t = value?.trim();
+  return t ? t : void 0;
+}
+function validateVerifyOptions(options) {
+  const image = trimmed(options.image);
+  if (!image) {
+    throw new UserError(
+      "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
+    );
+  }
+  const kernelRelease = trimmed(options.kernelRelease);
+  if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
+    throw new UserError(
+      `input 'kernel-release' is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
+    );
+  }
+  const modules = [];
+  for (const raw2 of options.modules ?? []) {
+    const m = raw2.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
+    if (!m) continue;
+    if (!moduleNamePattern.test(m)) {
+      throw new UserError(
+        `input 'modules' has '${raw2}', not a module name: give names such as hailo_pci, one per line`
+      );
+    }
+    const n = normalizeModuleName(m);
+    if (!modules.includes(n)) modules.push(n);
+  }
+  const extensions = [];
+  for (const raw2 of options.extensions ?? []) {
+    const e = raw2.trim();
+    if (e && !extensions.includes(e)) extensions.push(e);
+  }
+  const talosText = trimmed(options.talosVersion);
+  let talosVersion;
+  if (talosText) {
+    const parsed2 = parseTolerantVersion(talosText);
+    if (!parsed2.ok) {
+      throw new UserError(
+        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed2.error})`
+      );
+    }
+    talosVersion = parsed2.version;
+  }
+  let platform2;
+  const platformText = trimmed(options.platform);
+  if (platformText) {
+    try {
+      platform2 = parsePlatform(platformText);
+    } catch (e) {
+      throw new UserError(
+        `input 'platform' is '${platformText}': give os/arch such as linux/amd64 (${e instanceof Error ? e.message : String(e)})`
+      );
+    }
+  }
+  const failOn = options.failOn ?? "error";
+  if (failOn !== "error" && failOn !== "warning") {
+    throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
+  }
+  const kernelImage = trimmed(options.kernelImage);
+  const kernelCert = trimmed(options.kernelCert);
+  const extensionName = trimmed(options.extensionName);
+  const reportPath = trimmed(options.reportPath);
+  return {
+    image,
+    modules,
+    extensions,
+    failOn,
+    ...kernelImage ? { kernelImage } : {},
+    ...kernelCert ? { kernelCert } : {},
+    ...kernelRelease ? { kernelRelease } : {},
+    ...extensionName ? { extensionName } : {},
+    ...talosVersion ? { talosVersion, talosVersionText: talosText } : {},
+    ...platform2 ? { platform: platform2 } : {},
+    ...reportPath ? { reportPath } : {}
+  };
+}
+
+// packages/verify/src/report.ts
+function isFailing(check, failOn) {
+  if (check.status !== "fail") return false;
+  return check.severity === "error" || failOn === "warning" && check.severity === "warning";
+}
+
+// packages/verify/src/verify-image.ts
+var import_promises15 = require("node:fs/promises");
+var import_node_path18 = require("node:path");
+
+// packages/verify/src/internal/checks/context.ts
+function failed(id, severity, message, where2 = {}) {
+  return { id, severity, status: "fail", message, ...where2 };
+}
+function passed(id, message, severity = "error") {
+  return { id, severity, status: "pass", message };
+}
+function orPass(outcomes, id, message, severity = "error") {
+  return outcomes.some((o) => o.id === id && o.status === "fail") ? outcomes : [...outcomes, passed(id, message, severity)];
+}
+function grouped(n) {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+function count(n, what) {
+  return `${grouped(n)} ${what}${n === 1 ? "" : "s"}`;
+}
+function listSome(items, max = 5) {
+  if (items.length <= max) return items.join(", ");
+  return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
+}
+
+// packages/verify/src/internal/file-tree.ts
+var import_node_fs8 = require("node:fs");
+var import_node_path17 = require("node:path");
+
+// packages/verify/src/internal/directory-tree.ts
+var import_promises12 = require("node:fs/promises");
+var import_node_path16 = require("node:path");
+function typeOf(s) {
+  if (s.isFile()) return "file";
+  if (s.isDirectory()) return "directory";
+  if (s.isSymbolicLink()) return "symlink";
+  if (s.isCharacterDevice()) return "char";
+  if (s.isBlockDevice()) return "block";
+  if (s.isFIFO() || s.isSocket()) return "fifo";
+  return void 0;
+}
+async function* walkDir(root, rel) {
+  const dir = await (0, import_promises12.opendir)((0, import_node_path16.join)(root, rel));
+  const names2 = [];
+  for await (const d of dir) names2.push(d.name);
+  names2.sort();
+  for (const name of names2) {
+    const path2 = rel ? `${rel}/${name}` : name;
+    const abs = (0, import_node_path16.join)(root, path2);
+    const s = await (0, import_promises12.lstat)(abs);
+    const type = typeOf(s);
+    if (!type) continue;
+    const file = {
+      path: path2,
+      type,
+      mode: s.mode & 4095,
+      size: type === "file" ? s.size : 0,
+      uid: s.uid,
+      gid: s.gid,
+      ...type === "symlink" ? { linkTarget: await (0, import_promises12.readlink)(abs) } : {}
+    };
+    yield { file, abs };
+    if (type === "directory") yield* walkDir(root, path2);
+  }
+}
+function directoryTree(root) {
+  return {
+    description: root,
+    walk: async (options) => {
+      for await (const { file, abs } of walkDir(root, "")) {
+        const content = file.type === "file" && options.want(file) ? [await (0, import_promises12.readFile)(abs)] : void 0;
+        await options.onFile(file, content);
+      }
+    }
+  };
+}
+
+// packages/verify/src/internal/file-tree.ts
+function imageTree(description, image) {
+  return {
+    description,
+    ...image.platform ? { platform: image.platform } : {},
+    digest: image.digest,
+    walk: (options) => walkImageFileChunks(image, { want: options.want, onFile: options.onFile })
+  };
+}
+function plainDirectory(spec) {
+  if (spec.startsWith("dir:")) return (0, import_node_path17.resolve)(spec.slice("dir:".length));
+  if (/^[a-z-]+:/.test(spec) && !/^[a-z-]+:[0-9]/.test(spec)) return void 0;
+  if (!(0, import_node_fs8.existsSync)(spec) || !(0, import_node_fs8.statSync)(spec).isDirectory()) return void 0;
+  return (0, import_node_path17.resolve)(spec);
+}
+function isOciLayout(dir) {
+  return (0, import_node_fs8.existsSync)((0, import_node_path17.join)(dir, "oci-layout")) && (0, import_node_fs8.existsSync)((0, import_node_path17.join)(dir, "index.json"));
+}
+async function openSource(spec, registry) {
+  const source = await openImage(spec, registry);
+  try {
+    const index = await source.index();
+    const platforms = await source.platforms();
+    const single = index ? void 0 : await source.image();
+    return {
+      description: source.description,
+      platforms: single?.platform ? [single.platform] : platforms,
+      isIndex: index !== void 0,
+      tree: async (platform2) => {
+        if (single) return imageTree(source.description, single);
+        const match = platform2 ? platforms.find((p) => platformMatches(platform2, p)) : platforms[0];
+        if (!match) return void 0;
+        return imageTree(
+          `${source.description} (${formatPlatform(match)})`,
+          await source.image(match)
+        );
+      },
+      close: () => source.close()
+    };
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+}
+async function openFileTrees(spec, registry = {}) {
+  const dir = plainDirectory(spec);
+  if (dir && !spec.startsWith("dir:") && isOciLayout(dir))
+    return openSource(`oci:${dir}`, registry);
+  if (dir) {
+    if (!(0, import_node_fs8.existsSync)(dir) || !(0, import_node_fs8.statSync)(dir).isDirectory()) {
+      throw new UserError(
+        `${spec}: ${dir} is not a directory; give an unpacked extension or rootfs directory`
+      );
+    }
+    const tree = directoryTree(dir);
+    return {
+      description: dir,
+      platforms: [],
+      isIndex: false,
+      tree: async () => tree,
+      close: async () => void 0
+    };
+  }
+  return openSource(spec, registry);
+}
+
+// packages/kmod/src/kernel-release.ts
+function kernelReleaseOf(vermagic) {
+  return vermagic.trim().split(/\s+/)[0] ?? "";
+}
+
+// packages/kmod/src/internal/bytes.ts
+function intReader(bytes, little) {
+  const view2 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return {
+    u8: (at) => view2.getUint8(at),
+    u16: (at) => view2.getUint16(at, little),
+    u32: (at) => view2.getUint32(at, little),
+    u64: (at) => {
+      const lo = view2.getUint32(little ? at : at + 4, little);
+      const hi = view2.getUint32(little ? at + 4 : at, little);
+      return hi >= 2097152 ? Infinity : hi * 4294967296 + lo;
+    }
+  };
+}
+function utf8(bytes, start = 0, end = bytes.length) {
+  return Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString("utf8");
+}
+function bytesEqualAscii(bytes, at, ascii) {
+  if (at < 0 || at + ascii.length > bytes.length) return false;
+  for (let i = 0; i < ascii.length; i++) {
+    if (bytes[at + i] !== ascii.charCodeAt(i)) return false;
+  }
+  return true;
+}
+function colonHex(bytes) {
+  return colonHexLines(bytes, Infinity)[0] ?? "";
+}
+function colonHexLines(bytes, perLine) {
+  if (bytes.length === 0) return [""];
+  const out = Buffer.allocUnsafe(bytes.length * 3 - 1);
+  let at = 0;
+  for (let i = 0; i < bytes.length; i++) {
+    const b = bytes[i] ?? 0;
+    out[at++] = DIGITS[b >> 4] ?? 0;
+    out[at++] = DIGITS[b & 15] ?? 0;
+    if (i < bytes.length - 1) out[at++] = 58;
+  }
+  const text3 = out.toString("latin1");
+  if (bytes.length <= perLine) return [text3];
+  const lines = [];
+  for (let i = 0; i < text3.length; i += perLine * 3) lines.push(text3.slice(i, i + perLine * 3));
+  return lines;
+}
+var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
+
+// packages/kmod/src/internal/alloc.ts
+var allocationProbe = { largest: 0, total: 0 };
+function record2(n) {
+  if (n > allocationProbe.largest) allocationProbe.largest = n;
+  allocationProbe.total += n;
+}
+function allocate(n) {
+  record2(n);
+  return new Uint8Array(n);
+}
+function allocateForRead(n) {
+  record2(n);
+  return Buffer.allocUnsafe(n);
+}
+function copyBytes(view2) {
+  record2(view2.length);
+  return view2.slice();
+}
+function concatChunks(chunks, total) {
+  if (chunks.length === 1 && chunks[0]?.length === total) return chunks[0];
+  const out = allocate(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
+}
+function recordAllocation(n) {
+  record2(n);
+}
+
+// packages/kmod/src/internal/source.ts
+function bufferSource(data) {
+  return { size: data.length, read: (offset, length) => data.subarray(offset, offset + length) };
+}
+function chunkedSource(chunks) {
+  const [only] = chunks;
+  if (chunks.length === 1 && only) return bufferSource(only);
+  const starts = [];
+  let size = 0;
+  for (const c of chunks) {
+    starts.push(size);
+    size += c.length;
+  }
+  return {
+    size,
+    read(offset, length) {
+      let lo = 0;
+      let hi = chunks.length - 1;
+      while (lo < hi) {
+        const mid = lo + hi + 1 >> 1;
+        if ((starts[mid] ?? 0) <= offset) lo = mid;
+        else hi = mid - 1;
+      }
+      let from = offset - (starts[lo] ?? 0);
+      const first = chunks[lo];
+      if (first && from + length <= first.length) return first.subarray(from, from + length);
+      const out = allocateForRead(length);
+      for (let done = 0, i = lo; done < length; i++, from = 0) {
+        const c = chunks[i];
+        if (!c) break;
+        const n = Math.min(c.length - from, length - done);
+        out.set(c.subarray(from, from + n), done);
+        done += n;
+      }
+      return out;
+    }
+  };
+}
+function inBounds(size, offset, length) {
+  return Number.isSafeInteger(offset) && Number.isSafeInteger(length) && offset >= 0 && length >= 0 && offset + length <= size;
+}
+
+// packages/kmod/src/internal/elf/machines.ts
+var MACHINES = {
+  2: "sparc",
+  3: "i386",
+  8: "mips",
+  20: "ppc",
+  21: "ppc64",
+  22: "s390",
+  40: "arm",
+  42: "sh",
+  43: "sparcv9",
+  62: "x86_64",
+  183: "aarch64",
+  243: "riscv",
+  258: "loongarch"
+};
+function machineName(machine) {
+  return MACHINES[machine] ?? `unknown (${machine})`;
+}
+
+// packages/kmod/src/internal/elf/elf-file.ts
+var SHT_NOBITS = 8;
+var ET_REL = 1;
+var SHN_XINDEX = 65535;
+var LAYOUT32 = {
+  ehsize: 52,
+  shoff: 32,
+  shentsizeAt: 46,
+  shentsize: 40,
+  sh: { name: 0, type: 4, offset: 16, size: 20, link: 24 },
+  word: (r, at) => r.u32(at)
+};
+var LAYOUT64 = {
+  ehsize: 64,
+  shoff: 40,
+  shentsizeAt: 58,
+  shentsize: 64,
+  sh: { name: 0, type: 4, offset: 24, size: 32, link: 40 },
+  word: (r, at) => r.u64(at)
+};
+function parseElf(src, wanted, problems) {
+  if (src.size < 16) {
+    problems.push(`file is too short to be an ELF module (${src.size} bytes)`);
+    return void 0;
+  }
+  const ident = src.read(0, 16);
+  if (ident[0] !== 127 || !bytesEqualAscii(ident, 1, "ELF")) {
+    problems.push("not an ELF file: the file does not start with \\x7fELF");
+    return void 0;
+  }
+  const cls = ident[4];
+  const data = ident[5];
+  if (cls !== 1 && cls !== 2) {
+    problems.push(`unsupported ELF class ${cls} (expected 1 for 32-bit or 2 for 64-bit)`);
+    return void 0;
+  }
+  if (data !== 1 && data !== 2) {
+    problems.push(`unsupported ELF data encoding ${data} (expected 1 little- or 2 big-endian)`);
+    return void 0;
+  }
+  const layout = cls === 1 ? LAYOUT32 : LAYOUT64;
+  const little = data === 1;
+  if (src.size < layout.ehsize) {
+    problems.push(`ELF header is truncated (${src.size} of ${layout.ehsize} bytes)`);
+    return void 0;
+  }
+  const header2 = src.read(0, layout.ehsize);
+  const h = intReader(header2, little);
+  const identity2 = {
+    bits: cls === 1 ? 32 : 64,
+    endianness: little ? "little" : "big",
+    machine: h.u16(18),
+    machineName: machineName(h.u16(18)),
+    type: h.u16(16)
+  };
+  if (identity2.type !== ET_REL) {
+    problems.push(`ELF type is ${identity2.type}, but kernel modules are relocatable objects (1)`);
+  }
+  const table = readSectionTable(src, header2, h, layout, problems);
+  if (!table) return { identity: identity2, little, sections: /* @__PURE__ */ new Map(), sectionsReadable: false };
+  const sections = findSections(src, table, layout, little, wanted, problems);
+  return { identity: identity2, little, sections: sections ?? /* @__PURE__ */ new Map(), sectionsReadable: !!sections };
+}
+function readSectionTable(src, header2, h, layout, problems) {
+  const shoff = layout.word(h, layout.shoff);
+  const shentsize = h.u16(layout.shentsizeAt);
+  let count2 = h.u16(layout.shentsizeAt + 2);
+  let shstrndx = h.u16(layout.shentsizeAt + 4);
+  if (shoff === 0) {
+    problems.push("ELF file has no section header table");
+    return void 0;
+  }
+  if (shentsize !== layout.shentsize) {
+    problems.push(`ELF section header size is ${shentsize}, expected ${layout.shentsize}`);
+    return void 0;
+  }
+  if (!inBounds(src.size, shoff, shentsize)) {
+    problems.push(`ELF section header table at offset ${shoff} lies beyond the file end`);
+    return void 0;
+  }
+  if (count2 === 0 || shstrndx === SHN_XINDEX) {
+    const first = intReader(src.read(shoff, shentsize), header2[5] === 1);
+    if (count2 === 0) count2 = layout.word(first, layout.sh.size);
+    if (shstrndx === SHN_XINDEX) shstrndx = first.u32(layout.sh.link);
+  }
+  const tableSize = count2 * shentsize;
+  if (!inBounds(src.size, shoff, tableSize)) {
+    problems.push(
+      `ELF section header table (${count2} entries at offset ${shoff}) runs past the file end (${src.size} bytes)`
+    );
+    return void 0;
+  }
+  if (shstrndx >= count2) {
+    problems.push(`ELF section name table index ${shstrndx} is out of range (${count2} sections)`);
+    return void 0;
+  }
+  return { bytes: src.read(shoff, tableSize), count: count2, shstrndx };
+}
+function findSections(src, table, layout, little, wanted, problems) {
+  const found = /* @__PURE__ */ new Map();
+  const r = intReader(table.bytes, little);
+  const at = (i) => {
+    const base = i * layout.shentsize;
+    return {
+      name: r.u32(base + layout.sh.name),
+      type: r.u32(base + layout.sh.type),
+      offset: layout.word(r, base + layout.sh.offset),
+      size: layout.word(r, base + layout.sh.size)
+    };
+  };
+  const strtab = at(table.shstrndx);
+  if (strtab.type === SHT_NOBITS || !inBounds(src.size, strtab.offset, strtab.size)) {
+    problems.push(
+      `ELF section name table (offset ${strtab.offset}, ${strtab.size} bytes) lies outside the file`
+    );
+    return void 0;
+  }
+  const names2 = src.read(strtab.offset, strtab.size);
+  for (let i = 1; i < table.count; i++) {
+    const s = at(i);
+    const name = wanted.find(
+      (w) => bytesEqualAscii(names2, s.name, w) && names2[s.name + w.length] === 0
+    );
+    if (name === void 0 || found.has(name)) continue;
+    if (s.type !== SHT_NOBITS && !inBounds(src.size, s.offset, s.size)) {
+      problems.push(
+        `ELF section ${name} (offset ${s.offset}, ${s.size} bytes) runs past the file end (${src.size} bytes)`
+      );
+      continue;
+    }
+    found.set(name, { offset: s.offset, size: s.type === SHT_NOBITS ? 0 : s.size, type: s.type });
+  }
+  return found;
+}
+
+// packages/kmod/src/internal/elf/modinfo.ts
+function forEachModinfoValue(section, keys, visit) {
+  for (let at = 0; at < section.length; ) {
+    let end = section.indexOf(0, at);
+    if (end < 0) end = section.length;
+    for (const key of keys) {
+      const eq = at + key.length;
+      if (eq < end && section[eq] === EQUALS && bytesEqualAscii(section, at, key)) {
+        visit(key, utf8(section, eq + 1, end));
+        break;
+      }
+    }
+    at = end + 1;
+  }
+}
+var EQUALS = 61;
+
+// packages/kmod/src/internal/signature/der.ts
+var DerError = class extends Error {
+  name = "DerError";
+};
+var MAX_DEPTH = 32;
+function readTlv(bytes, at, limit, depth = 0) {
+  if (depth > MAX_DEPTH) throw new DerError(`nesting deeper than ${MAX_DEPTH} at offset ${at}`);
+  if (at + 2 > limit) throw new DerError(`element at offset ${at} is truncated`);
+  const id = bytes[at] ?? 0;
+  if ((id & 31) === 31) throw new DerError(`high tag number form at offset ${at}`);
+  const first = bytes[at + 1] ?? 0;
+  let pos = at + 2;
+  if (first === 128) {
+    if ((id & 32) === 0) throw new DerError(`indefinite length on a primitive at offset ${at}`);
+    let child = pos;
+    for (; ; ) {
+      if (child + 2 > limit) throw new DerError(`missing end-of-contents for offset ${at}`);
+      if (bytes[child] === 0 && bytes[child + 1] === 0) {
+        return { id, start: at, valueStart: pos, valueEnd: child, end: child + 2 };
+      }
+      child = readTlv(bytes, child, limit, depth + 1).end;
+    }
+  }
+  let length = first;
+  if (first & 128) {
+    const n = first & 127;
+    if (n > 4) throw new DerError(`length of ${n} bytes at offset ${at}`);
+    if (pos + n > limit) throw new DerError(`length at offset ${at} is truncated`);
+    length = 0;
+    for (let i = 0; i < n; i++) length = length * 256 + (bytes[pos + i] ?? 0);
+    pos += n;
+  }
+  if (pos + length > limit) {
+    throw new DerError(
+      `element at offset ${at} claims ${length} bytes but only ${limit - pos} remain`
+    );
+  }
+  return { id, start: at, valueStart: pos, valueEnd: pos + length, end: pos + length };
+}
+function expectTlv(bytes, at, limit, id, what) {
+  const tlv = readTlv(bytes, at, limit);
+  if (tlv.id !== id) {
+    throw new DerError(
+      `expected ${what} (tag 0x${id.toString(16)}) at offset ${at}, found tag 0x${tlv.id.toString(16)}`
+    );
+  }
+  return tlv;
+}
+function optionalTlv(bytes, at, limit, id) {
+  if (at >= limit || bytes[at] !== id) return void 0;
+  return readTlv(bytes, at, limit);
+}
+function elementBytes(bytes, tlv) {
+  return bytes.subarray(tlv.start, tlv.end);
+}
+function valueBytes(bytes, tlv) {
+  return bytes.subarray(tlv.valueStart, tlv.valueEnd);
+}
+function decodeOid(value) {
+  const parts = [];
+  let n = 0;
+  for (let i = 0; i < value.length; i++) {
+    const b = value[i] ?? 0;
+    n = n * 128 + (b & 127);
+    if (n > Number.MAX_SAFE_INTEGER / 128) return "";
+    if ((b & 128) === 0) {
+      if (parts.length === 0) {
+        const first = n < 80 ? Math.floor(n / 40) : 2;
+        parts.push(first, n - first * 40);
+      } else {
+        parts.push(n);
+      }
+      n = 0;
+    } else if (i === value.length - 1) {
+      return "";
+    }
+  }
+  return parts.join(".");
+}
+
+// packages/kmod/src/internal/signature/names.ts
+var import_asn1_schema = __toESM(require_cjs2(), 1);
+var import_asn1_cms = __toESM(require_cjs5(), 1);
+var import_asn1_x509 = __toESM(require_cjs3(), 1);
+
+// packages/kmod/src/internal/signature/oids.ts
+var OID_SIGNED_DATA = "1.2.840.113549.1.7.2";
+var OID_DATA = "1.2.840.113549.1.7.1";
+var OID_COMMON_NAME = "2.5.4.3";
+var OID_SUBJECT_KEY_IDENTIFIER = "2.5.29.14";
+var DIGESTS = {
+  "1.2.840.113549.2.4": { name: "md4" },
+  "1.2.840.113549.2.5": { name: "md5", node: "md5" },
+  "1.3.14.3.2.26": { name: "sha1", node: "sha1" },
+  "1.3.36.3.2.1": { name: "ripemd160", node: "ripemd160" },
+  "2.16.840.1.101.3.4.2.1": { name: "sha256", node: "sha256" },
+  "2.16.840.1.101.3.4.2.2": { name: "sha384", node: "sha384" },
+  "2.16.840.1.101.3.4.2.3": { name: "sha512", node: "sha512" },
+  "2.16.840.1.101.3.4.2.4": { name: "sha224", node: "sha224" },
+  "2.16.840.1.101.3.4.2.5": { name: "sha512-224", node: "sha512-224" },
+  "2.16.840.1.101.3.4.2.6": { name: "sha512-256", node: "sha512-256" },
+  "2.16.840.1.101.3.4.2.7": { name: "sha3-224", node: "sha3-224" },
+  "2.16.840.1.101.3.4.2.8": { name: "sha3-256", node: "sha3-256" },
+  "2.16.840.1.101.3.4.2.9": { name: "sha3-384", node: "sha3-384" },
+  "2.16.840.1.101.3.4.2.10": { name: "sha3-512", node: "sha3-512" },
+  "1.2.156.10197.1.401": { name: "sm3", node: "sm3" }
+};
+var SIGNATURES = {
+  "1.2.840.113549.1.1.1": { name: "rsaEncryption", key: "rsa" },
+  "1.2.840.113549.1.1.5": { name: "sha1WithRSAEncryption", key: "rsa", hash: "sha1" },
+  "1.2.840.113549.1.1.10": { name: "rsassaPss" },
+  "1.2.840.113549.1.1.11": { name: "sha256WithRSAEncryption", key: "rsa", hash: "sha256" },
+  "1.2.840.113549.1.1.12": { name: "sha384WithRSAEncryption", key: "rsa", hash: "sha384" },
+  "1.2.840.113549.1.1.13": { name: "sha512WithRSAEncryption", key: "rsa", hash: "sha512" },
+  "1.2.840.113549.1.1.14": { name: "sha224WithRSAEncryption", key: "rsa", hash: "sha224" },
+  "1.2.840.10045.2.1": { name: "id-ecPublicKey", key: "ec" },
+  "1.2.840.10045.4.1": { name: "ecdsa-with-SHA1", key: "ec", hash: "sha1" },
+  "1.2.840.10045.4.3.1": { name: "ecdsa-with-SHA224", key: "ec", hash: "sha224" },
+  "1.2.840.10045.4.3.2": { name: "ecdsa-with-SHA256", key: "ec", hash: "sha256" },
+  "1.2.840.10045.4.3.3": { name: "ecdsa-with-SHA384", key: "ec", hash: "sha384" },
+  "1.2.840.10045.4.3.4": { name: "ecdsa-with-SHA512", key: "ec", hash: "sha512" },
+  "1.3.101.112": { name: "ED25519", key: "ed25519" },
+  "1.3.101.113": { name: "ED448" },
+  "1.2.156.10197.1.501": { name: "SM2-with-SM3" },
+  "2.16.840.1.101.3.4.3.17": { name: "ML-DSA-44" },
+  "2.16.840.1.101.3.4.3.18": { name: "ML-DSA-65" },
+  "2.16.840.1.101.3.4.3.19": { name: "ML-DSA-87" }
+};
+function digestName(oid) {
+  return DIGESTS[oid]?.name ?? oid;
+}
+function nodeDigest(oid) {
+  return DIGESTS[oid]?.node;
+}
+function signatureName(oid) {
+  return SIGNATURES[oid]?.name ?? oid;
+}
+function signatureScheme(oid) {
+  const s = SIGNATURES[oid];
+  return s?.key ? { key: s.key, ...s.hash ? { hash: s.hash } : {} } : void 0;
+}
+
+// packages/kmod/src/internal/signature/names.ts
+var CACHE_LIMIT = 256;
+var sidCache = /* @__PURE__ */ new Map();
+var algCache = /* @__PURE__ */ new Map();
+function cached(cache, key, make) {
+  const last = lastHit.get(cache);
+  if (last && sameBytes(last.key, key)) return last.value;
+  const k = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1");
+  let value = cache.get(k);
+  if (value === void 0) {
+    value = make();
+    if (cache.size >= CACHE_LIMIT) cache.clear();
+    cache.set(k, value);
+  }
+  lastHit.set(cache, { key: Uint8Array.from(key), value });
+  return value;
+}
+var lastHit = /* @__PURE__ */ new WeakMap();
+function sameBytes(a, b) {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+function decodeIssuerAndSerial(element) {
+  return cached(sidCache, element, () => {
+    const is = import_asn1_schema.AsnParser.parse(copyBytes(element), import_asn1_cms.IssuerAndSerialNumber);
+    return {
+      signer: signerOf(is),
+      keyId: colonHex(magnitude(new Uint8Array(is.serialNumber)))
+    };
+  });
+}
+function decodeAlgorithmOid(element) {
+  return cached(
+    algCache,
+    element,
+    () => import_asn1_schema.AsnParser.parse(copyBytes(element), import_asn1_x509.AlgorithmIdentifier).algorithm
+  );
+}
+function signerOf(is) {
+  const entries = is.issuer.flatMap((rdn) => [...rdn]);
+  const cn = entries.find((e) => e.type === OID_COMMON_NAME) ?? entries.at(-1);
+  return cn ? cString(rawStringBytes(cn.value)) : "";
+}
+function rawStringBytes(v2) {
+  if (v2.utf8String !== void 0) return Buffer.from(v2.utf8String, "utf8");
+  if (v2.printableString !== void 0) return Buffer.from(v2.printableString, "utf8");
+  if (v2.ia5String !== void 0) return Buffer.from(v2.ia5String, "utf8");
+  if (v2.teletexString !== void 0) return Buffer.from(v2.teletexString, "latin1");
+  if (v2.bmpString !== void 0) return Buffer.from(v2.bmpString, "utf16le").swap16();
+  if (v2.universalString !== void 0) {
+    const cps = [...v2.universalString].map((c) => c.codePointAt(0) ?? 0);
+    const out = Buffer.alloc(cps.length * 4);
+    cps.forEach((cp, i) => out.writeUInt32BE(cp, i * 4));
+    return out;
+  }
+  if (v2.anyValue !== void 0) {
+    const der = new Uint8Array(v2.anyValue);
+    const tlv = readTlv(der, 0, der.length);
+    return Buffer.from(der.subarray(tlv.valueStart, tlv.valueEnd));
+  }
+  return Buffer.alloc(0);
+}
+function cString(bytes) {
+  const nul = bytes.indexOf(0);
+  return (nul < 0 ? bytes : bytes.subarray(0, nul)).toString("utf8");
+}
+function magnitude(content) {
+  if (content.length > 0 && (content[0] ?? 0) & 128) {
+    const out = Uint8Array.from(content, (b) => ~b & 255);
+    for (let i = out.length - 1; i >= 0; i--) {
+      out[i] = (out[i] ?? 0) + 1 & 255;
+      if (out[i] !== 0) break;
+    }
+    return stripZeros(out);
+  }
+  return stripZeros(content);
+}
+function stripZeros(b) {
+  let i = 0;
+  while (i < b.length && b[i] === 0) i++;
+  return b.subarray(i);
+}
+
+// packages/kmod/src/internal/signature/cms.ts
+var SEQUENCE = 48;
+var SET = 49;
+var INTEGER = 2;
+var OID = 6;
+var OCTET_STRING = 4;
+var CTX0 = 160;
+var CTX1 = 161;
+var CTX0_PRIMITIVE = 128;
+function parseCms(der) {
+  const ci = expectTlv(der, 0, der.length, SEQUENCE, "ContentInfo SEQUENCE");
+  const type = expectTlv(der, ci.valueStart, ci.valueEnd, OID, "contentType");
+  const typeOid = decodeOid(valueBytes(der, type));
+  if (typeOid !== OID_SIGNED_DATA) {
+    throw new DerError(`content type is ${typeOid || "malformed"}, not signedData`);
+  }
+  const wrapper = expectTlv(der, type.end, ci.valueEnd, CTX0, "content [0]");
+  const sd = expectTlv(der, wrapper.valueStart, wrapper.valueEnd, SEQUENCE, "SignedData");
+  const version = expectTlv(der, sd.valueStart, sd.valueEnd, INTEGER, "SignedData version");
+  const digests = expectTlv(der, version.end, sd.valueEnd, SET, "digestAlgorithms");
+  const encap = expectTlv(der, digests.end, sd.valueEnd, SEQUENCE, "encapContentInfo");
+  const eType = expectTlv(der, encap.valueStart, encap.valueEnd, OID, "eContentType");
+  const attachedContent = eType.end < encap.valueEnd;
+  let at = encap.end;
+  at = optionalTlv(der, at, sd.valueEnd, CTX0)?.end ?? at;
+  at = optionalTlv(der, at, sd.valueEnd, CTX1)?.end ?? at;
+  const infos = expectTlv(der, at, sd.valueEnd, SET, "signerInfos");
+  if (infos.valueStart === infos.valueEnd) throw new DerError("SignedData has no SignerInfo");
+  let signerCount = 0;
+  for (let p = infos.valueStart; p < infos.valueEnd; p = readTlv(der, p, infos.valueEnd).end) {
+    signerCount++;
+  }
+  return {
+    ...parseSignerInfo(der, infos.valueStart, infos.valueEnd),
+    attachedContent,
+    contentType: decodeOid(valueBytes(der, eType)),
+    signerCount
+  };
+}
+function parseSignerInfo(der, at, limit) {
+  const si = expectTlv(der, at, limit, SEQUENCE, "SignerInfo");
+  const version = expectTlv(der, si.valueStart, si.valueEnd, INTEGER, "SignerInfo version");
+  const sidTlv = readTlv(der, version.end, si.valueEnd);
+  let identity2;
+  if (sidTlv.id === SEQUENCE) {
+    const element = elementBytes(der, sidTlv);
+    identity2 = {
+      ...decodeIssuerAndSerial(element),
+      keyIdSource: "serial",
+      sid: { kind: "issuerAndSerial", element }
+    };
+  } else if (sidTlv.id === CTX0_PRIMITIVE) {
+    const keyId = valueBytes(der, sidTlv);
+    identity2 = {
+      signer: "",
+      keyId: colonHex(keyId),
+      keyIdSource: "subjectKeyIdentifier",
+      sid: { kind: "ski", keyId }
+    };
+  } else {
+    throw new DerError(`unknown SignerIdentifier (tag 0x${sidTlv.id.toString(16)})`);
+  }
+  const digest = expectTlv(der, sidTlv.end, si.valueEnd, SEQUENCE, "digestAlgorithm");
+  const attrs = optionalTlv(der, digest.end, si.valueEnd, CTX0);
+  const sigAlg = expectTlv(
+    der,
+    attrs?.end ?? digest.end,
+    si.valueEnd,
+    SEQUENCE,
+    "signatureAlgorithm"
+  );
+  const sig = expectTlv(der, sigAlg.end, si.valueEnd, OCTET_STRING, "signature OCTET STRING");
+  const digestOid = decodeAlgorithmOid(elementBytes(der, digest));
+  const signatureAlgorithm = elementBytes(der, sigAlg);
+  const signatureOid = decodeAlgorithmOid(signatureAlgorithm);
+  return {
+    ...identity2,
+    digestOid,
+    hashAlgo: digestName(digestOid),
+    signatureOid,
+    signatureAlgo: signatureName(signatureOid),
+    signatureAlgorithm,
+    signature: valueBytes(der, sig),
+    ...attrs ? { signedAttrs: elementBytes(der, attrs) } : {}
+  };
+}
+
+// packages/kmod/src/internal/signature/trailer.ts
+var SIGNATURE_MARKER = "~Module signature appended~\n";
+var MARKER_LENGTH = SIGNATURE_MARKER.length;
+var INFO_LENGTH = 12;
+var PKEY_ID_PKCS7 = 2;
+var ID_TYPES = ["PGP", "X509", "PKCS#7"];
+function hasSignatureMarker(src) {
+  return src.size >= MARKER_LENGTH && bytesEqualAscii(src.read(src.size - MARKER_LENGTH, MARKER_LENGTH), 0, SIGNATURE_MARKER);
+}
+function readSignatureTrailer(src, problems) {
+  if (!hasSignatureMarker(src)) return { signed: false };
+  if (src.size < MARKER_LENGTH + INFO_LENGTH) {
+    problems.push("signature marker present but the module_signature block is truncated");
+    return { signed: true };
+  }
+  const infoAt = src.size - MARKER_LENGTH - INFO_LENGTH;
+  const info2 = src.read(infoAt, INFO_LENGTH);
+  const r = intReader(info2, false);
+  const algo = r.u8(0);
+  const hash = r.u8(1);
+  const idType = r.u8(2);
+  const signerLen = r.u8(3);
+  const keyIdLen = r.u8(4);
+  const sigLen = r.u32(8);
+  if (sigLen === 0) {
+    problems.push("module_signature.sig_len is 0");
+    return { signed: true };
+  }
+  if (sigLen + signerLen + keyIdLen > infoAt) {
+    problems.push(
+      `module_signature.sig_len ${sigLen} is larger than the ${infoAt} bytes before the signature block`
+    );
+    return { signed: true };
+  }
+  const idTypeName = idType === PKEY_ID_PKCS7 ? "PKCS#7" : `unknown (${idType})`;
+  if (idType !== PKEY_ID_PKCS7) {
+    problems.push(
+      `module_signature.id_type is ${idType}; the kernel only accepts PKCS#7 (2) signatures`
+    );
+  } else if (algo || hash || signerLen || keyIdLen || info2[5] || info2[6] || info2[7]) {
+    problems.push(
+      "module_signature has non-zero algo/hash/signer_len/key_id_len/padding; the kernel rejects PKCS#7 signatures with those set"
+    );
+  }
+  const sigAt = infoAt - sigLen;
+  const base = { algo, hash, idType, idTypeName, sigId: ID_TYPES[idType] ?? idTypeName };
+  if (idType !== PKEY_ID_PKCS7) {
+    return {
+      signed: true,
+      signature: legacySignature(src, base, sigAt, sigLen, signerLen, keyIdLen)
+    };
+  }
+  const der = src.read(sigAt, sigLen);
+  let cms;
+  try {
+    cms = parseCms(der);
+  } catch (e) {
+    problems.push(`signature is not a readable PKCS#7 message: ${describe(e)}`);
+    return { signed: true };
+  }
+  if (cms.attachedContent) {
+    problems.push("PKCS#7 message embeds content; module signatures must be detached");
+  }
+  if (cms.contentType !== OID_DATA) {
+    problems.push(
+      `PKCS#7 content type is ${cms.contentType}, not data; the kernel rejects it ("Invalid module sig (not pkcs7-data)")`
+    );
+  }
+  if (cms.signedAttrs) {
+    problems.push(
+      'the signature carries signed attributes; kernels reject such module signatures ("Invalid module sig (has authattrs)") unless they waive that check'
+    );
+  }
+  return {
+    signed: true,
+    cms,
+    signature: {
+      ...base,
+      signer: cms.signer,
+      keyId: cms.keyId,
+      keyIdSource: cms.keyIdSource,
+      hashAlgo: cms.hashAlgo,
+      signatureAlgo: cms.signatureAlgo,
+      signature: cms.signature,
+      contentLength: sigAt - signerLen - keyIdLen,
+      hasSignedAttributes: cms.signedAttrs !== void 0
+    }
+  };
+}
+function legacySignature(src, base, sigAt, sigLen, signerLen, keyIdLen) {
+  const keyIdAt = sigAt - keyIdLen;
+  const signerAt = keyIdAt - signerLen;
+  return {
+    ...base,
+    signer: utf8(src.read(signerAt, signerLen)),
+    keyId: colonHex(src.read(keyIdAt, keyIdLen)),
+    keyIdSource: base.idType === 1 ? "subjectKeyIdentifier" : "serial",
+    hashAlgo: LEGACY_HASHES[base.hash] ?? `unknown (${base.hash})`,
+    signatureAlgo: LEGACY_ALGOS[base.algo] ?? `unknown (${base.algo})`,
+    signature: src.read(sigAt, sigLen),
+    contentLength: signerAt,
+    hasSignedAttributes: false
+  };
+}
+var LEGACY_HASHES = [
+  "md4",
+  "md5",
+  "sha1",
+  "rmd160",
+  "sha256",
+  "sha384",
+  "sha512",
+  "sha224",
+  "sm3"
+];
+var LEGACY_ALGOS = ["DSA", "RSA"];
+function describe(e) {
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+// packages/kmod/src/internal/verify/judge-signature.ts
+var import_node_crypto5 = require("node:crypto");
+
+// packages/kmod/src/internal/verify/certificate.ts
+var import_node_crypto4 = require("node:crypto");
+var import_asn1_schema2 = __toESM(require_cjs2(), 1);
+var import_asn1_x5092 = __toESM(require_cjs3(), 1);
+function parseCertificate(input) {
+  const der = toDer(input);
+  const publicKey = new import_node_crypto4.X509Certificate(der).publicKey;
+  const cert = expectTlv(der, 0, der.length, 48, "Certificate");
+  const tbs = expectTlv(der, cert.valueStart, cert.valueEnd, 48, "TBSCertificate");
+  let at = tbs.valueStart;
+  at = optionalTlv(der, at, tbs.valueEnd, 160)?.end ?? at;
+  const serial = expectTlv(der, at, tbs.valueEnd, 2, "serialNumber");
+  const sigAlg = expectTlv(der, serial.end, tbs.valueEnd, 48, "signature");
+  const issuer = expectTlv(der, sigAlg.end, tbs.valueEnd, 48, "issuer");
+  const parsed2 = import_asn1_schema2.AsnParser.parse(copyBytes(der), import_asn1_x5092.Certificate);
+  const ext = parsed2.tbsCertificate.extensions?.find(
+    (e) => e.extnID === OID_SUBJECT_KEY_IDENTIFIER
+  );
+  const ski = ext ? new Uint8Array(import_asn1_schema2.AsnParser.parse(ext.extnValue.buffer, import_asn1_x5092.SubjectKeyIdentifier).buffer) : void 0;
+  return {
+    der,
+    publicKey,
+    issuer: elementBytes(der, issuer),
+    serial: valueBytes(der, serial),
+    ...ski ? { subjectKeyId: ski } : {}
+  };
+}
+function toDer(input) {
+  const text3 = typeof input === "string" ? input : input.length > 0 && input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
+  if (text3 === void 0) return input;
+  const m = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/.exec(
+    text3
+  );
+  if (!m?.[1]) throw new Error("no PEM CERTIFICATE block found");
+  return new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ""), "base64"));
+}
+
+// packages/kmod/src/internal/verify/judge-signature.ts
+function bufferFeed(data) {
+  return (length, sink) => sink(data.subarray(0, length));
+}
+function piecesFeed(pieces) {
+  return (length, sink) => {
+    let left = length;
+    for (const p of pieces) {
+      if (left <= 0) break;
+      const n = Math.min(p.length, left);
+      sink(n === p.length ? p : p.subarray(0, n));
+      left -= n;
+    }
+  };
+}
+var parsed = /* @__PURE__ */ new WeakMap();
+function signerOf2(cert) {
+  let s = parsed.get(cert);
+  if (s === void 0) {
+    try {
+      s = parseCertificate(cert.der);
+    } catch {
+      s = null;
+    }
+    parsed.set(cert, s);
+  }
+  return s;
+}
+function sameBytes2(a, b) {
+  return a.length === b.length && (0, import_node_crypto5.timingSafeEqual)(a, b);
+}
+function findCertificate(cms, certificates) {
+  const sid = cms.sid;
+  let issuer;
+  let serial;
+  if (sid.kind === "issuerAndSerial") {
+    const el = sid.element;
+    const seq = readTlv(el, 0, el.length);
+    const i = readTlv(el, seq.valueStart, seq.valueEnd);
+    const s = readTlv(el, i.end, seq.valueEnd);
+    issuer = el.subarray(i.start, i.end);
+    serial = valueBytes(el, s);
+  }
+  for (const info2 of certificates) {
+    const signer = signerOf2(info2);
+    if (!signer) continue;
+    if (sid.kind === "ski") {
+      if (signer.subjectKeyId && sameBytes2(signer.subjectKeyId, sid.keyId)) return { info: info2, signer };
+    } else if (issuer && serial && sameBytes2(signer.issuer, issuer) && sameBytes2(magnitude(signer.serial), magnitude(serial))) {
+      return { info: info2, signer };
+    }
+  }
+  return void 0;
+}
+function describeCertificate(c) {
+  return `"${c.commonName ?? c.subject}" serial ${c.serialNumber}`;
+}
+function moduleSigner(cms) {
+  return cms.sid.kind === "ski" ? `subject key identifier ${cms.keyId}` : `"${cms.signer}" serial ${cms.keyId}`;
+}
+function unknownKey(cms, certificates) {
+  if (certificates.length === 0) {
+    return `signed by ${moduleSigner(cms)}, but the kernel holds no certificate at all (built without CONFIG_MODULE_SIG?), so it can verify no module`;
+  }
+  const theirs = certificates.map(describeCertificate).join(", ");
+  const sameName = cms.sid.kind === "issuerAndSerial" && certificates.some((c) => c.commonName !== void 0 && c.commonName === cms.signer);
+  return `signed by ${moduleSigner(cms)}, but the kernel trusts only ${theirs}` + (sameName ? ": the signer name is the same but the key is not, so the module comes from another kernel build" : ": the module was signed by a key this kernel does not hold");
+}
+function refusal(trailer, problems) {
+  const sig = trailer.signature;
+  const cms = trailer.cms;
+  if (sig && sig.idType !== 2) {
+    return `the signature is of type ${sig.idTypeName}; the kernel accepts only PKCS#7 module signatures`;
+  }
+  if (!sig || !cms) {
+    const why = problems.find((p) => /signature|PKCS#7/.test(p));
+    return `the signature block cannot be read${why ? `: ${why}` : ""}`;
+  }
+  if (sig.algo || sig.hash || problems.some((p) => p.startsWith("module_signature has non-zero"))) {
+    return 'module_signature has non-zero algo/hash/signer_len/key_id_len fields, which the kernel refuses for PKCS#7 ("Invalid module signature format")';
+  }
+  if (cms.attachedContent)
+    return "the PKCS#7 message embeds content; module signatures are detached";
+  if (cms.contentType !== OID_DATA) {
+    return `the PKCS#7 content type is ${cms.contentType}, not data ("Invalid module sig (not pkcs7-data)")`;
+  }
+  if (cms.signedAttrs) {
+    return 'the signature carries authenticated attributes, which the kernel refuses for modules ("Invalid module sig (has authattrs)")';
+  }
+  return void 0;
+}
+function judgeSignature(trailer, problems, feed2, certificates) {
+  if (!trailer.signed) return { verdict: "unsigned", reason: "the module is not signed" };
+  const refused = refusal(trailer, problems);
+  const cms = trailer.cms;
+  const sig = trailer.signature;
+  if (refused || !cms || !sig) {
+    return { verdict: "unsupported", reason: refused ?? "the signature block cannot be read" };
+  }
+  const digest = nodeDigest(cms.digestOid);
+  const scheme = signatureScheme(cms.signatureOid);
+  if (!digest) {
+    return { verdict: "unsupported", reason: `digest algorithm ${cms.hashAlgo} is not supported` };
+  }
+  if (!scheme || scheme.key === "ed25519") {
+    return {
+      verdict: "unsupported",
+      reason: `signature algorithm ${cms.signatureAlgo} is not one the kernel verifies module signatures with (RSA PKCS#1 v1.5 or ECDSA)`
+    };
+  }
+  const found = findCertificate(cms, certificates);
+  if (!found) return { verdict: "unknown-key", reason: unknownKey(cms, certificates) };
+  const certificate = found.info.sha256Fingerprint;
+  const key = found.info.publicKey;
+  if (scheme.hash && scheme.hash !== digest) {
+    return {
+      verdict: "bad-signature",
+      reason: `the signature algorithm ${cms.signatureAlgo} does not match the digest ${cms.hashAlgo}`,
+      certificate
+    };
+  }
+  if (key.asymmetricKeyType !== scheme.key) {
+    return {
+      verdict: "bad-signature",
+      reason: `the certificate ${describeCertificate(found.info)} holds a ${key.asymmetricKeyType ?? "unknown"} key but the signature is ${cms.signatureAlgo}`,
+      certificate
+    };
+  }
+  let ok = false;
+  try {
+    const v2 = (0, import_node_crypto5.createVerify)(digest);
+    feed2(sig.contentLength, (piece) => v2.update(piece));
+    ok = v2.verify(
+      scheme.key === "rsa" ? { key, padding: import_node_crypto5.constants.RSA_PKCS1_PADDING } : key,
+      cms.signature
+    );
+  } catch {
+    ok = false;
+  }
+  if (ok) {
+    return {
+      verdict: "verified",
+      reason: `signature verified with ${describeCertificate(found.info)} (${cms.hashAlgo})`,
+      certificate
+    };
+  }
+  return {
+    verdict: "bad-signature",
+    reason: `the ${cms.hashAlgo} signature by ${describeCertificate(found.info)} does not match the module's content: the module was changed after signing (e.g. stripped with strip after sign-file, or patched), or its signature block was copied from another module`,
+    certificate
+  };
+}
+
+// packages/kmod/src/internal/inspect.ts
+var SUMMARY_SECTIONS = [".modinfo"];
+var SUMMARY_KEYS = ["name", "vermagic", "depends", "firmware", "license", "srcversion", "intree"];
+function summarizeSource(src, options = {}) {
+  const info2 = emptySummary(src, options);
+  const trailer = readModuleParts(src, info2, SUMMARY_SECTIONS, (_elf, section) => {
+    const modinfo = section(".modinfo");
+    if (modinfo !== void 0) {
+      forEachModinfoValue(
+        modinfo,
+        SUMMARY_KEYS,
+        (key, value) => applyModinfoEntry(info2, key, value)
+      );
+    }
+    finishModinfo(info2, modinfo !== void 0);
+  });
+  verifyInto(info2, trailer, options);
+  return info2;
+}
+function verifyInto(info2, trailer, options) {
+  const v2 = options.verify;
+  if (!v2) return;
+  try {
+    info2.verification = judgeSignature(trailer, info2.problems, v2.feed, v2.certificates);
+  } catch (e) {
+    info2.verification = {
+      verdict: "unsupported",
+      reason: `verification failed unexpectedly: ${e instanceof Error ? e.message : String(e)}`
+    };
+  }
+}
+function emptySummary(src, options) {
+  return {
+    ...options.fileName !== void 0 ? { fileName: options.fileName } : {},
+    compression: options.compression ?? "none",
+    size: src.size,
+    depends: [],
+    firmware: [],
+    intree: false,
+    signed: false,
+    problems: []
+  };
+}
+function readModuleParts(src, info2, wanted, readSections) {
+  const problems = info2.problems;
+  let trailer = { signed: false };
+  try {
+    const elf = parseElf(src, wanted, problems);
+    if (elf) {
+      info2.elf = elf.identity;
+      if (elf.sectionsReadable) {
+        const section = (name) => {
+          const s = elf.sections.get(name);
+          return s ? src.read(s.offset, s.size) : void 0;
+        };
+        readSections(elf, section);
+      }
+    }
+    trailer = readSignatureTrailer(src, problems);
+    info2.signed = trailer.signed;
+    if (trailer.signature) info2.signature = trailer.signature;
+  } catch (e) {
+    problems.push(
+      `internal error while reading the module: ${e instanceof Error ? e.message : String(e)}`
+    );
+  }
+  return trailer;
+}
+function applyModinfoEntry(info2, key, value) {
+  switch (key) {
+    case "name":
+      info2.name ??= value;
+      break;
+    case "vermagic":
+      info2.vermagic ??= value;
+      break;
+    case "license":
+      info2.license ??= value;
+      break;
+    case "srcversion":
+      info2.srcversion ??= value;
+      break;
+    case "depends":
+      for (const d of value.split(",")) if (d !== "") info2.depends.push(d);
+      break;
+    case "firmware":
+      info2.firmware.push(value);
+      break;
+    case "intree":
+      if (value === "Y") info2.intree = true;
+      break;
+  }
+}
+function finishModinfo(info2, found) {
+  if (!found) {
+    info2.problems.push("no .modinfo section: this is not a kernel module");
+  } else if (info2.vermagic === void 0) {
+    info2.problems.push(".modinfo has no vermagic: the kernel will refuse to load this module");
+  } else {
+    const release = kernelReleaseOf(info2.vermagic);
+    if (release) info2.kernelRelease = release;
+  }
+}
+
+// packages/kmod/src/internal/compression/detect.ts
+var MAGICS = [
+  { kind: "xz", magic: [253, 55, 122, 88, 90, 0] },
+  { kind: "zstd", magic: [40, 181, 47, 253] },
+  { kind: "gzip", magic: [31, 139] }
+];
+function detectCompression(data) {
+  for (const { kind, magic } of MAGICS) {
+    if (data.length >= magic.length && magic.every((b, i) => data[i] === b)) return kind;
+  }
+  return "none";
+}
+function compressionFromName(fileName) {
+  if (!fileName) return "none";
+  if (/\.xz$/i.test(fileName)) return "xz";
+  if (/\.zst$/i.test(fileName)) return "zstd";
+  if (/\.gz$/i.test(fileName)) return "gzip";
+  return "none";
+}
+
+// packages/kmod/src/internal/compression/gzip.ts
+var import_node_zlib = require("node:zlib");
+function gunzipBounded(data, cap) {
+  const out = (0, import_node_zlib.gunzipSync)(data, { maxOutputLength: Math.max(1, cap) });
+  recordAllocation(out.length);
+  return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+}
+
+// packages/kmod/src/internal/compression/xz.ts
+var xzModule = __toESM(require_xz_decompress(), 1);
+function xzStreamClass() {
+  const mod = xzModule;
+  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
+  if (!cls) throw new Error("xz-decompress did not load");
+  return cls;
+}
+var TooLargeError = class extends Error {
+  name = "TooLargeError";
+};
+async function unxzBounded(data, cap) {
+  const dict = firstBlockDictionary(data);
+  if (dict !== void 0 && dict > cap) {
+    throw new TooLargeError(
+      `its LZMA2 dictionary (${dict} bytes) is larger than the ${cap}-byte limit`
+    );
+  }
+  const input = new ReadableStream({
+    start(controller) {
+      controller.enqueue(data);
+      controller.close();
+    }
+  });
+  const reader = new (xzStreamClass())(input).getReader();
+  const chunks = [];
+  let total = 0;
+  for (; ; ) {
+    const { done, value } = await reader.read().catch((e) => {
+      throw new Error(explainXzError(e));
+    });
+    if (done) break;
+    total += value.length;
+    if (total > cap) {
+      await reader.cancel().catch(() => void 0);
+      throw new TooLargeError(`it decompresses to more than the ${cap}-byte limit`);
+    }
+    if (value.length > 0) chunks.push(value);
+  }
+  return concatChunks(chunks, total);
+}
+var XZ_ERRORS = {
+  "2": "unsupported integrity check",
+  "3": "out of memory",
+  "4": "dictionary larger than the 64 MiB decoder limit",
+  "5": "not xz format",
+  "6": "unsupported xz options",
+  "7": "corrupt data",
+  "8": "unexpected end of input"
+};
+function explainXzError(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  const code2 = /error code (\d+)/.exec(message)?.[1];
+  return code2 && XZ_ERRORS[code2] ? `${XZ_ERRORS[code2]} (xz error ${code2})` : message;
+}
+function firstBlockDictionary(data) {
+  const at = 12;
+  const sizeByte = data[at];
+  if (sizeByte === void 0 || sizeByte === 0) return void 0;
+  const end = at + (sizeByte + 1) * 4;
+  const flags = data[at + 1];
+  if (flags === void 0 || end > data.length) return void 0;
+  let p = at + 2;
+  const vli2 = () => {
+    let value = 0;
+    for (let i = 0; i < 9 && p < end; i++) {
+      const b = data[p++] ?? 0;
+      value += (b & 127) * 2 ** (7 * i);
+      if ((b & 128) === 0) return value;
+    }
+    return void 0;
+  };
+  if (flags & 64 && vli2() === void 0) return void 0;
+  if (flags & 128 && vli2() === void 0) return void 0;
+  let dict;
+  for (let f = 0; f <= (flags & 3); f++) {
+    const id = vli2();
+    const propsSize = vli2();
+    if (id === void 0 || propsSize === void 0 || p + propsSize > end) return void 0;
+    if (id === 33 && propsSize === 1) {
+      const bits = data[p] ?? 0;
+      dict = bits > 40 ? Infinity : bits === 40 ? 4294967295 : (2 | bits & 1) * 2 ** ((bits >> 1) + 11);
+    }
+    p += propsSize;
+  }
+  return dict;
+}
+
+// packages/kmod/src/internal/compression/zstd.ts
+var ZSTD_MAGIC = 4247762216;
+var MAX_BLOCK = 128 * 1024;
+function unzstdBounded(data, cap) {
+  const largestWindow = checkFrames(data, cap);
+  recordAllocation(largestWindow);
+  const chunks = [];
+  let total = 0;
+  const decoder = new Decompress((chunk) => {
+    total += chunk.length;
+    if (total > cap) throw new TooLargeError(`it decompresses to more than the ${cap}-byte limit`);
+    if (chunk.length > 0) chunks.push(chunk);
+  });
+  decoder.push(data, true);
+  return concatChunks(chunks, total);
+}
+function checkFrames(data, cap) {
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  let largest = 0;
+  while (at < data.length) {
+    if (at + 8 > data.length) throw new Error(`truncated zstd frame at offset ${at}`);
+    const magic = view2.getUint32(at, true);
+    if (magic >>> 4 === 25481893) {
+      at += 8 + view2.getUint32(at + 4, true);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC) throw new Error(`not a zstd frame at offset ${at}`);
+    const frame = readFrameHeader(data, at + 4);
+    if (frame.window > cap || frame.contentSize > cap) {
+      throw new TooLargeError(
+        `a zstd frame declares ${Math.max(frame.window, frame.contentSize)} bytes, more than the ${cap}-byte limit`
+      );
+    }
+    largest = Math.max(largest, frame.window);
+    at = skipBlocks(data, frame.end, Math.min(frame.window, MAX_BLOCK));
+    if (frame.checksum) at += 4;
+  }
+  if (at > data.length) throw new Error("zstd data is truncated");
+  return largest;
+}
+function readFrameHeader(data, at) {
+  const fhd = data[at] ?? 0;
+  const fcsFlag = fhd >> 6;
+  const single = fhd >> 5 & 1;
+  if (fhd & 8) throw new Error("zstd frame header has the reserved bit set");
+  const dictFlag = fhd & 3;
+  let p = at + 1;
+  let window = 0;
+  if (!single) {
+    const wd = data[p++] ?? 0;
+    const base = 2 ** (10 + (wd >> 3));
+    window = base + base / 8 * (wd & 7);
+  }
+  const dictBytes = [0, 1, 2, 4][dictFlag] ?? 0;
+  let dictId = 0;
+  for (let i = 0; i < dictBytes; i++) dictId += (data[p + i] ?? 0) * 256 ** i;
+  if (dictId !== 0) throw new Error(`zstd frame needs dictionary ${dictId}`);
+  p += dictBytes;
+  const fcsBytes = [single, 2, 4, 8][fcsFlag] ?? 0;
+  let contentSize = 0;
+  for (let i = 0; i < fcsBytes; i++) contentSize += (data[p + i] ?? 0) * 256 ** i;
+  if (fcsBytes === 2) contentSize += 256;
+  p += fcsBytes;
+  if (p > data.length) throw new Error("zstd frame header is truncated");
+  if (single) window = contentSize;
+  return { window, contentSize, checksum: (fhd >> 2 & 1) === 1, end: p };
+}
+function skipBlocks(data, at, maxBlock) {
+  for (; ; ) {
+    if (at + 3 > data.length) throw new Error("zstd block header is truncated");
+    const header2 = (data[at] ?? 0) | (data[at + 1] ?? 0) << 8 | (data[at + 2] ?? 0) << 16;
+    const last = header2 & 1;
+    const type = header2 >> 1 & 3;
+    const size = header2 >>> 3;
+    if (type === 3) throw new Error(`reserved zstd block type at offset ${at}`);
+    if (size > maxBlock) {
+      throw new Error(`zstd block at offset ${at} is larger than the frame allows`);
+    }
+    at += 3 + (type === 1 ? 1 : size);
+    if (at > data.length) throw new Error("zstd block is truncated");
+    if (last) return at;
+  }
+}
+
+// packages/kmod/src/internal/compression/decompress.ts
+var DEFAULT_MAX_DECOMPRESSED_SIZE = 512 * 1024 * 1024;
+async function decompressBounded(data, kind, cap) {
+  try {
+    switch (kind) {
+      case "gzip":
+        return { data: gunzipBounded(data, cap) };
+      case "xz":
+        return { data: await unxzBounded(data, cap) };
+      case "zstd":
+        return { data: unzstdBounded(data, cap) };
+    }
+  } catch (e) {
+    const message = e instanceof Error ? e.message : String(e);
+    if (e instanceof TooLargeError || e.code === "ERR_BUFFER_TOO_LARGE") {
+      return {
+        problem: `${kind} data is too large to inspect: ${message}; raise maxDecompressedSize if the module is genuine`
+      };
+    }
+    return { problem: `${kind} data is corrupt or truncated: ${message}` };
+  }
+}
+
+// packages/kmod/src/read-module.ts
+function verifyWith(options, feed2) {
+  return options.certificates ? { verify: { certificates: options.certificates, feed: feed2() } } : {};
+}
+async function readModuleSummary(content, options = {}) {
+  const inspect2 = { ...options.fileName !== void 0 ? { fileName: options.fileName } : {} };
+  const pieces = content instanceof Uint8Array ? [content] : content;
+  const total = pieces.reduce((n, p) => n + p.length, 0);
+  const first = pieces[0];
+  if (first && first.length >= 6 && total >= 16 && detectCompression(first) === "none") {
+    return summarizeSource(chunkedSource(pieces), {
+      ...inspect2,
+      ...verifyWith(options, () => piecesFeed(pieces))
+    });
+  }
+  const result2 = await decompressModule(concatChunks(pieces, total), options);
+  if ("problem" in result2) return failed2(options, result2.compression, result2.problem);
+  return summarizeSource(bufferSource(result2.data), {
+    ...inspect2,
+    compression: result2.compression,
+    ...verifyWith(options, () => bufferFeed(result2.data))
+  });
+}
+async function decompressModule(data, options = {}) {
+  const compression = detectCompression(data);
+  if (compression === "none") {
+    const hinted = compressionFromName(options.fileName);
+    if (hinted !== "none" && data.length < 16) {
+      return {
+        compression: hinted,
+        problem: `file is too short to be ${hinted} data (${data.length} bytes)`
+      };
+    }
+    return { compression, data };
+  }
+  const cap = options.maxDecompressedSize ?? DEFAULT_MAX_DECOMPRESSED_SIZE;
+  const out = await decompressBounded(data, compression, cap);
+  return "data" in out ? { compression, data: out.data } : { compression, problem: out.problem };
+}
+function failed2(options, compression, problem) {
+  const fileName = options.fileName;
+  return {
+    ...fileName !== void 0 ? { fileName } : {},
+    ...options.certificates ? {
+      verification: {
+        verdict: "unsupported",
+        reason: `the module cannot be read, so its signature cannot be checked: ${problem}`
+      }
+    } : {},
+    compression,
+    size: 0,
+    modinfo: [],
+    depends: [],
+    firmware: [],
+    intree: false,
+    versions: [],
+    signed: false,
+    problems: [problem]
+  };
+}
+
+// packages/kmod/src/read-module-file.ts
+var HEAD = 4096;
+var TAIL = 8 * 1024;
+var FEED = 1024 * 1024;
+var scratch = {
+  head: new Uint8Array(HEAD),
+  tail: new Uint8Array(TAIL)
+};
+
+// packages/kmod/src/certificate.ts
+var import_node_crypto6 = require("node:crypto");
+var curveBits = {
+  prime256v1: 256,
+  secp384r1: 384,
+  secp521r1: 521
+};
+function oneLine(name) {
+  return name.split("\n").filter((l) => l.length > 0).map((l) => l.replace("=", " = ")).join(", ");
+}
+function commonNameOf(name) {
+  const line = name.split("\n").find((l) => l.startsWith("CN="));
+  return line?.slice(3).replace(/\\(.)/g, "$1");
+}
+function readCertificate(input) {
+  const signer = parseCertificate(input);
+  const der = signer.der;
+  const x = new import_node_crypto6.X509Certificate(der);
+  const details = x.publicKey.asymmetricKeyDetails;
+  const keyType = x.publicKey.asymmetricKeyType ?? "unknown";
+  const bits = details?.modulusLength ?? (details?.namedCurve ? curveBits[details.namedCurve] : void 0);
+  const cn = commonNameOf(x.subject);
+  return {
+    subject: oneLine(x.subject),
+    issuer: oneLine(x.issuer),
+    ...cn !== void 0 ? { commonName: cn } : {},
+    serialNumber: colonHex(magnitude(signer.serial)),
+    ...signer.subjectKeyId ? { subjectKeyId: colonHex(signer.subjectKeyId) } : {},
+    keyType,
+    ...bits !== void 0 ? { keyBits: bits } : {},
+    ...details?.namedCurve ? { curve: details.namedCurve } : {},
+    sha256Fingerprint: colonHex((0, import_node_crypto6.createHash)("sha256").update(der).digest()),
+    notBefore: new Date(x.validFrom).toISOString(),
+    notAfter: new Date(x.validTo).toISOString(),
+    der,
+    publicKey: x.publicKey
+  };
+}
+function readCertificates(input) {
+  const text3 = typeof input === "string" ? input : input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
+  if (text3 !== void 0) {
+    const blocks = text3.match(
+      /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----[\s\S]*?-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g
+    );
+    if (!blocks) throw new Error("no PEM CERTIFICATE block found");
+    return blocks.map((b) => readCertificate(b));
+  }
+  const out = [];
+  let at = 0;
+  const bytes = input;
+  while (at + 4 <= bytes.length && bytes[at] === 48 && bytes[at + 1] === 130) {
+    const len = 4 + ((bytes[at + 2] ?? 0) << 8 | (bytes[at + 3] ?? 0));
+    if (at + len > bytes.length) break;
+    out.push(readCertificate(bytes.subarray(at, at + len)));
+    at += len;
+  }
+  if (out.length === 0) throw new Error("no DER certificate found (expected 30 82 \u2026)");
+  return out;
+}
+
+// packages/verify/src/internal/collect.ts
+var kernelFilePath = "boot/vmlinuz";
+var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
+var bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
+var bootInitramfs = /^usr\/install\/[^/]+\/initramfs\.xz$/;
+async function summarise(path2, content, certificates) {
+  const info2 = await readModuleSummary(content, {
+    fileName: path2,
+    ...certificates ? { certificates } : {}
+  });
+  const sig = info2.signature;
+  return {
+    path: path2,
+    name: info2.name ? normalizeModuleName(info2.name) : moduleNameFromPath(path2),
+    ...info2.vermagic !== void 0 ? { vermagic: info2.vermagic } : {},
+    ...info2.kernelRelease !== void 0 ? { release: info2.kernelRelease } : {},
+    depends: info2.depends.map(normalizeModuleName),
+    firmware: [...info2.firmware],
+    signed: info2.signed,
+    ...info2.elf ? { machine: info2.elf.machineName } : {},
+    ...sig ? { signer: sig.signer, keyId: sig.keyId, hashAlgo: sig.hashAlgo } : {},
+    problems: [...info2.problems],
+    ...info2.verification ? { verification: info2.verification } : {}
+  };
+}
+async function collectTree(tree, options = {}) {
+  const readTexts = options.readTexts ?? true;
+  const moduleWanted = options.readModule ?? (() => true);
+  const entries = [];
+  const modules = [];
+  const udevRules = [];
+  const bootReleases = [];
+  const bootFiles = /* @__PURE__ */ new Map();
+  let manifestText;
+  let kernel;
+  let certificates = options.certificates;
+  const readKernel = options.readKernel;
+  const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readKernel !== void 0 && f.path === kernelFilePath || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path) || bootAsset.test(f.path) || bootInitramfs.test(f.path));
+  await tree.walk({
+    want,
+    onFile: async (f, content) => {
+      entries.push({
+        path: f.path,
+        type: f.type,
+        mode: f.mode,
+        size: f.size,
+        ...f.linkTarget !== void 0 ? { linkTarget: f.linkTarget } : {}
+      });
+      if (!content) return;
+      if (isModuleFile(f.path)) {
+        modules.push(await summarise(f.path, content, certificates));
+        return;
+      }
+      const bytes = Buffer.concat(content);
+      if (readKernel && f.path === kernelFilePath) {
+        kernel = await readKernel(bytes, f.path);
+        if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
+        return;
+      }
+      if (f.path === "manifest.yaml") manifestText = bytes.toString("utf8");
+      else if (bootAsset.test(f.path)) {
+        bootReleases.push({ path: f.path, ...bootImageRelease(bytes) });
+        bootFiles.set(f.path, bytes);
+      } else if (bootInitramfs.test(f.path)) bootFiles.set(f.path, bytes);
+      else udevRules.push({ path: f.path, text: bytes.toString("utf8") });
+    }
+  });
+  const byTarget = new Map(modules.map((m) => [m.path, m]));
+  for (const e of entries) {
+    if (e.type !== "hardlink" || !isModuleFile(e.path) || !moduleWanted(e.path)) continue;
+    const target = e.linkTarget !== void 0 ? byTarget.get(e.linkTarget) : void 0;
+    if (target) modules.push({ ...target, path: e.path });
+  }
+  const byPath = (a, b) => a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+  entries.sort(byPath);
+  modules.sort(byPath);
+  udevRules.sort(byPath);
+  return {
+    entries,
+    modules,
+    udevRules,
+    bootReleases,
+    bootFiles,
+    ...manifestText !== void 0 ? { manifestText } : {},
+    ...kernel ? { kernel } : {}
+  };
+}
+
+// packages/verify/src/internal/kernel-reference.ts
+var inModules = /^(usr\/)?lib\/modules\/[^/]+\//;
+async function readKernelReference(tree, readKernel) {
+  const collected = await collectTree(tree, {
+    readTexts: false,
+    readModule: (p) => inModules.test(p) && isModuleFile(p),
+    ...readKernel ? { readKernel } : {}
+  });
+  const usr = kernelReleaseDirs(collected.entries, "usr/lib/modules");
+  const modulesRoot = usr.length > 0 ? "usr/lib/modules" : "lib/modules";
+  const releaseDirs = usr.length > 0 ? usr : kernelReleaseDirs(collected.entries, "lib/modules");
+  const keys = /* @__PURE__ */ new Map();
+  let unsigned = 0;
+  for (const m of collected.modules) {
+    if (!m.signed || m.keyId === void 0) {
+      unsigned++;
+      continue;
+    }
+    const k = `${m.signer ?? ""}\0${m.keyId}`;
+    const entry = keys.get(k);
+    if (entry) entry.count++;
+    else {
+      keys.set(k, {
+        signer: m.signer ?? "",
+        keyId: m.keyId,
+        ...m.hashAlgo !== void 0 ? { hashAlgo: m.hashAlgo } : {},
+        count: 1,
+        example: m.path
+      });
+    }
+  }
+  return {
+    description: tree.description,
+    modulesRoot,
+    releaseDirs,
+    ...releaseDirs.length === 1 ? { release: releaseDirs[0] } : {},
+    keys: [...keys.values()].sort((a, b) => b.count - a.count),
+    moduleCount: collected.modules.length,
+    unsignedCount: unsigned,
+    moduleNames: new Set(collected.modules.map((m) => m.name)),
+    ...collected.kernel ? { trust: collected.kernel } : {}
+  };
+}
+
+// packages/verify/src/internal/checks/arch.ts
+var machines = {
+  amd64: "x86_64",
+  arm64: "aarch64",
+  "386": "i386",
+  arm: "arm",
+  riscv64: "riscv",
+  ppc64le: "ppc64",
+  s390x: "s390",
+  loong64: "loongarch"
+};
+function checkArch(platform2, modules) {
+  const id = "module.arch";
+  const expected = platform2 ? machines[platform2.architecture] : void 0;
+  if (!platform2 || !expected || modules.length === 0) return [];
+  const out = [];
+  for (const m of modules) {
+    if (m.machine === void 0 || m.machine === expected) continue;
+    out.push(
+      failed(
+        id,
+        "error",
+        `${m.name} (${m.path}) is built for ${m.machine} but sits in the ${platform2.os}/${platform2.architecture} image, whose ${expected} kernel cannot load it. Build the package for ${platform2.architecture} (PLATFORM=${platform2.os}/${platform2.architecture}) and put each architecture's modules in its own platform image`,
+        { path: m.path }
+      )
+    );
+  }
+  return orPass(out, id, `every module is built for ${expected}`);
+}
+
+// packages/verify/src/internal/checks/extension.ts
+function toOutcome(f) {
+  return {
+    id: f.id,
+    severity: f.severity,
+    status: f.status,
+    message: f.message,
+    ...f.path !== void 0 ? { path: f.path } : {},
+    ...f.line !== void 0 ? { line: f.line } : {}
+  };
+}
+function checkExtension(ctx) {
+  if (ctx.kind.kind !== "extension") return [];
+  const { extensionName, talosVersion } = ctx.options;
+  const rulesDir = udevRulesDirFor(talosVersion).slice(1);
+  const otherModules = `${otherModulesRoot(ctx.modulesRoot)}/`;
+  const reportedElsewhere = (p) => /(^|\/)udev\/rules\.d\/[^/]+\.rules$/.test(p) && !p.startsWith(`${rulesDir}/`) || p.startsWith(otherModules) && /\.ko(\.(xz|zst|gz))?$/.test(p);
+  const findings = [
+    ...validateExtensionLayout(ctx.tree.entries),
+    ...ctx.tree.manifestText !== void 0 ? validateExtensionManifest(ctx.tree.manifestText, {
+      ...extensionName ? { extensionName } : {},
+      ...talosVersion ? { talosVersion } : {}
+    }).findings : [],
+    ...validateExtensionContents(ctx.tree.entries, {
+      ...talosVersion ? { talosVersion } : {},
+      reportedElsewhere
+    })
+  ];
+  return findings.map(toOutcome);
+}
+
+// packages/verify/src/internal/checks/kind.ts
+function checkKind(ctx) {
+  const { kind, evidence } = ctx.kind;
+  if (kind === "unknown") {
+    return [
+      failed(
+        "image.kind",
+        "error",
+        `nothing to verify: the image is none of the chain's images (a kernel image with /boot/vmlinuz, a module package with /usr/lib/modules/<kver>/, a system extension with manifest.yaml and rootfs/, an installer with /usr/install/<arch>/); check the reference points at the right image`
+      )
+    ];
+  }
+  return [passed("image.kind", `${imageKindNames[kind]} (found ${evidence.join(", ")})`, "info")];
+}
+function checkInstaller(ctx) {
+  const assets = ctx.kind.installer ?? [];
+  if (ctx.kind.kind !== "installer") return [];
+  const sizes = new Map(ctx.tree.entries.map((e) => [e.path, e.size]));
+  const found = assets.map(
+    (a) => `${a.arch}: ${a.layout === "uki" ? "UKI" : "kernel + initramfs"} ${a.files.map((f) => `${f} (${((sizes.get(f) ?? 0) / 1048576).toFixed(1)} MiB)`).join(", ")}`
+  );
+  const outcomes = [
+    passed("installer.assets", `boot assets: ${found.join("; ")}`, "info")
+  ];
+  const arch2 = ctx.options.platform?.architecture;
+  if (arch2 && !assets.some((a) => a.arch === arch2)) {
+    outcomes.push(
+      failed(
+        "installer.assets",
+        "error",
+        `the installer for platform ${ctx.options.platform?.os}/${arch2} has no boot assets for ${arch2} (found ${assets.map((a) => a.arch).join(", ")}): run the imager with --arch ${arch2}`
+      )
+    );
+  }
+  outcomes.push(...installerRelease(ctx));
+  return outcomes;
+}
+function installerRelease(ctx) {
+  const id = "installer.kernel-release";
+  const out = [];
+  const reference = ctx.referenceRelease;
+  for (const b of ctx.tree.bootReleases) {
+    if (b.release === void 0) {
+      out.push(
+        passed(id, `${b.path}: no kernel release readable (${b.reason}); not compared`, "info")
+      );
+    } else if (!reference) {
+      out.push(
+        passed(
+          id,
+          `${b.path} boots kernel ${b.release}; pass kernel-image or kernel-release to compare`,
+          "info"
+        )
+      );
+    } else if (b.release === reference) {
+      out.push(passed(id, `${b.path} boots kernel ${b.release}, the kernel the modules are for`));
+    } else {
+      out.push(
+        failed(
+          id,
+          "error",
+          `${b.path} boots kernel ${b.release}, but the kernel image is ${reference}: the installer was made by an imager that embeds another kernel (a stock imager?), so the node would refuse the extension's modules. Build installer-base and the imager with this kernel (make installer-base imager PKG_KERNEL=<kernel-image>) and rebuild the installer with that imager`,
+          { path: b.path }
+        )
+      );
+    }
+  }
+  return out;
+}
+
+// packages/verify/src/internal/checks/kernel-release.ts
+function forTalos(ctx) {
+  return ctx.options.talosVersionText ? `Talos ${ctx.options.talosVersionText}` : "Talos 1.10 and later (no talos-version given)";
+}
+function pathChecks(ctx, modules, base) {
+  const id = "kernel-release.modules-path";
+  const out = [];
+  const other = `${ctx.kind.root}${otherModulesRoot(ctx.modulesRoot)}`;
+  for (const m of modules) {
+    if (splitModulePath(m.path, base)) continue;
+    const hint = splitModulePath(m.path, other) ? `${forTalos(ctx)} reads modules from /${ctx.modulesRoot}; ${ctx.modulesRoot === "usr/lib/modules" ? "if the image targets Talos before 1.10, pass talos-version, else install modules with INSTALL_MOD_PATH=/rootfs/usr" : "Talos before 1.10 reads /lib/modules: install with INSTALL_MOD_PATH=/rootfs, or pass the right talos-version"}` : `modprobe and the imager only look in /${ctx.modulesRoot}/<kernel release>/`;
+    out.push(
+      failed(id, "error", `${m.name} is at ${m.path}, outside ${base}/<kver>/: ${hint}`, {
+        path: m.path
+      })
+    );
+  }
+  return orPass(out, id, `every module is under ${base}/<kver>/`);
+}
+function dirChecks(ctx, base, dirs) {
+  const id = "kernel-release.dir";
+  if (dirs.length === 1) return [passed(id, `one kernel release directory: ${base}/${dirs[0]}`)];
+  if (dirs.length === 0) return [];
+  const matching = ctx.referenceRelease && dirs.includes(ctx.referenceRelease) ? ` Only ${ctx.referenceRelease} matches the kernel; the imager copies that one and ignores the rest.` : "";
+  return [
+    failed(
+      id,
+      "error",
+      `${dirs.length} kernel release directories under ${base}: ${dirs.join(", ")}. A module package or extension is built for exactly one kernel.${matching} Rebuild from one kernel-build and remove the stale directory (a cached layer from an older kernel often leaves one behind)`,
+      { path: base }
+    )
+  ];
+}
+function releaseChecks(ctx, base, dirs) {
+  const id = "kernel-release.kernel";
+  const out = [];
+  const kernel = ctx.kernel;
+  if (kernel && kernel.releaseDirs.length !== 1) {
+    out.push(
+      failed(
+        id,
+        "error",
+        `the kernel image ${kernel.description} has ${kernel.releaseDirs.length === 0 ? "no kernel release directory" : `${kernel.releaseDirs.length} kernel release directories (${kernel.releaseDirs.join(", ")})`} under ${kernel.modulesRoot}: pass the kernel image built by pkgs (make kernel), which holds exactly one`
+      )
+    );
+  }
+  if (kernel?.release && ctx.options.kernelRelease && kernel.release !== ctx.options.kernelRelease) {
+    out.push(
+      failed(
+        id,
+        "error",
+        `kernel-release ${ctx.options.kernelRelease} differs from the kernel image's release ${kernel.release}: drop kernel-release (the kernel image is the reference) or pass the kernel image it belongs to`
+      )
+    );
+  }
+  const reference = ctx.referenceRelease;
+  if (reference && dirs.length === 1 && dirs[0] !== reference) {
+    out.push(
+      failed(
+        id,
+        "error",
+        `the modules are in ${base}/${dirs[0]}, but the kernel's release is ${reference}: the imager copies only ${ctx.modulesRoot}/${reference} from an extension, so these modules never reach the node. Build the package against this kernel (same make kernel <pkg> run) and rebuild the extension`,
+        { path: `${base}/${dirs[0]}` }
+      )
+    );
+  }
+  if (out.length > 0) return out;
+  if (!reference)
+    return dirs.length === 1 ? [
+      passed(
+        id,
+        `kernel release ${dirs[0]}; pass kernel-image or kernel-release to check it is the node's`,
+        "info"
+      )
+    ] : [];
+  return dirs.length === 1 ? [passed(id, `the modules' release directory is the kernel's release ${reference}`)] : [];
+}
+function vermagicChecks(ctx, modules, base) {
+  const id = "kernel-release.vermagic";
+  const out = [];
+  for (const m of modules) {
+    const dir = splitModulePath(m.path, base)?.release;
+    const expected = ctx.referenceRelease ?? dir;
+    if (!expected) continue;
+    if (m.release === expected) continue;
+    const against = ctx.referenceRelease ? `the kernel is ${expected}` : `it sits in the ${expected} directory`;
+    out.push(
+      failed(
+        id,
+        "error",
+        `${m.name} (${m.path}) was built for ${m.release ?? "an unknown release"} (vermagic "${m.vermagic ?? ""}"), but ${against}: the kernel refuses it ("version magic" mismatch). Rebuild the package against this kernel's kernel-build`,
+        { path: m.path }
+      )
+    );
+  }
+  const releases = [...new Set(modules.map((m) => m.release ?? "?"))];
+  return orPass(out, id, `every module's vermagic names ${listSome(releases)}`);
+}
+function checkKernelRelease(ctx, modules) {
+  const base = `${ctx.kind.root}${ctx.modulesRoot}`;
+  const dirs = kernelReleaseDirs(ctx.tree.entries, base);
+  if (modules.length === 0 && dirs.length === 0) {
+    const kernelOnly = ctx.kernel || ctx.options.kernelRelease ? releaseChecks(ctx, base, dirs) : [];
+    return {
+      outcomes: [
+        passed(
+          "kernel-release.dir",
+          `no kernel modules under ${base}: nothing to match with a kernel`,
+          "info"
+        ),
+        ...kernelOnly.filter((o) => o.status === "fail")
+      ]
+    };
+  }
+  return {
+    outcomes: [
+      ...pathChecks(ctx, modules, base),
+      ...dirChecks(ctx, base, dirs),
+      ...releaseChecks(ctx, base, dirs),
+      ...vermagicChecks(ctx, modules, base)
+    ],
+    ...dirs.length === 1 ? { release: dirs[0] } : {}
+  };
+}
+
+// packages/verify/src/internal/checks/path-names.ts
+var maxListed = 25;
+function checkPathNames(ctx) {
+  if (ctx.kind.kind === "extension") return [];
+  const id = "image.path-names";
+  const out = [];
+  let more = 0;
+  for (const e of ctx.tree.entries) {
+    const problem = entryPathProblem(e.path);
+    if (problem === void 0) continue;
+    if (out.length >= maxListed) {
+      more++;
+      continue;
+    }
+    out.push(
+      failed(
+        id,
+        "error",
+        `entry "${e.path}" cannot be placed: ${problem}. Extraction would put it somewhere the other checks do not look; rebuild the image from a plain directory tree (no ".." segments, no absolute names)`,
+        { path: e.path }
+      )
+    );
+  }
+  if (more > 0)
+    out.push(
+      failed(
+        id,
+        "error",
+        `\u2026and ${more} more such entries (only the first ${maxListed} are listed)`
+      )
+    );
+  return out;
+}
+
+// packages/verify/src/internal/checks/modules.ts
+function checkRequiredModules(ctx, modules) {
+  const id = "modules.required";
+  if (ctx.options.modules.length === 0) return [];
+  const present = new Set(modules.map((m) => m.name));
+  const out = [];
+  for (const name of ctx.options.modules) {
+    if (present.has(name)) continue;
+    const found = modules.length > 0 ? `it holds ${listSome([...present].sort(), 8)}` : "it holds no kernel modules";
+    out.push(
+      failed(
+        id,
+        "error",
+        `module ${name} is not in the image (${found}): check the package's install step puts ${name}.ko under /${ctx.modulesRoot}/<kver>/, and that the extension copies it from the package`
+      )
+    );
+  }
+  return orPass(
+    out,
+    id,
+    `required ${count(ctx.options.modules.length, "module")} present: ${ctx.options.modules.join(", ")}`
+  );
+}
+var firmwareSuffixes = ["", ".xz", ".zst"];
+function checkFirmware(ctx, modules) {
+  const id = "firmware.present";
+  const base = `${ctx.kind.root}${ctx.firmwareRoot}`;
+  const files = new Set(ctx.tree.entries.filter((e) => e.type !== "directory").map((e) => e.path));
+  const out = [];
+  let wanted = 0;
+  for (const m of modules) {
+    for (const fw of m.firmware) {
+      wanted++;
+      if (firmwareSuffixes.some((s) => files.has(`${base}/${fw}${s}`))) continue;
+      out.push(
+        failed(
+          id,
+          "warning",
+          `${m.name} asks for firmware ${fw}, which is not at ${base}/${fw}: the driver fails at probe unless another extension provides it (e.g. siderolabs/linux-firmware, or install it to /${ctx.firmwareRoot}/${fw} in the package)`,
+          { path: m.path }
+        )
+      );
+    }
+  }
+  if (wanted === 0) return [passed(id, "no module names firmware", "warning")];
+  return orPass(
+    out,
+    id,
+    `${count(wanted, "firmware file")} named by the modules present under ${base}`,
+    "warning"
+  );
+}
+function checkDepends(ctx, modules) {
+  const id = "depends.resolved";
+  const own = new Set(modules.map((m) => m.name));
+  const kernel = ctx.kernel?.moduleNames;
+  const out = [];
+  const notChecked = /* @__PURE__ */ new Set();
+  for (const m of modules) {
+    for (const dep of m.depends.map(normalizeModuleName)) {
+      if (own.has(dep) || kernel?.has(dep)) continue;
+      if (!kernel) {
+        notChecked.add(dep);
+        continue;
+      }
+      out.push(
+        failed(
+          id,
+          "warning",
+          `${m.name} depends on ${dep}, which is neither in the image nor among the kernel image's modules: modprobe cannot load ${m.name}. Add ${dep} to the package, or enable it in the kernel config`,
+          { path: m.path }
+        )
+      );
+    }
+  }
+  if (notChecked.size > 0) {
+    out.push(
+      failed(
+        id,
+        "info",
+        `dependencies not in the image: ${listSome([...notChecked].sort(), 10)}; they must come from the kernel. Pass kernel-image to check them against its modules`
+      )
+    );
+  }
+  const total = modules.reduce((n, m) => n + m.depends.length, 0);
+  return orPass(
+    out,
+    id,
+    total === 0 ? "no module has dependencies" : `${grouped(total)} ${total === 1 ? "dependency resolves" : "dependencies resolve"} within the image${kernel ? " and the kernel image" : ""}`,
+    "warning"
+  );
+}
+
+// packages/verify/src/internal/checks/certificate.ts
+var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
+var fixes = {
+  "unknown-key": `the node refuses it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+  "bad-signature": 'the node refuses it ("Key was rejected by service"). Never change a module after sign-file: strip with INSTALL_MOD_STRIP=1 (kbuild strips before it signs), and rebuild instead of patching',
+  unsupported: "the node refuses it. Sign modules with the kernel's scripts/sign-file (what modules_install runs): detached PKCS#7, no authenticated attributes, RSA or ECDSA"
+};
+function describeCertificate2(c) {
+  return `"${c.commonName ?? c.subject}" serial ${c.serialNumber} (SHA-256 ${c.sha256Fingerprint.slice(0, 23)}\u2026)`;
+}
+function kernelCertificateCheck(trust) {
+  if (trust.certificates.length === 0) {
+    const why = trust.problems.length > 0 ? ` (${trust.problems.join("; ")})` : "";
+    return failed(
+      "signature.kernel-certificate",
+      "error",
+      `no certificate can be read from the kernel ${trust.source}${why}, so no module signature can be proven: pass the kernel built with CONFIG_MODULE_SIG (every Talos kernel is), or its certificate with kernel-cert`
+    );
+  }
+  return passed(
+    "signature.kernel-certificate",
+    `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ""} trusts ${trust.certificates.map(describeCertificate2).join(", ")}`
+  );
+}
+function certificateChecks(modules, trust) {
+  const out = [];
+  let verified = 0;
+  for (const m of modules) {
+    if (!m.signed) continue;
+    const v2 = m.verification;
+    if (v2?.verdict === "verified") {
+      verified++;
+      continue;
+    }
+    const why = v2 ? `${v2.reason}: ${v2.verdict === "unsigned" ? fixes.unsupported : fixes[v2.verdict]}` : "was not verified (its signature was not read): rebuild and re-sign it";
+    out.push(
+      failed(
+        "signature.certificate",
+        "error",
+        `${m.name} (${m.path}) ${v2 ? `is ${v2.verdict}: ` : ""}${why}`,
+        {
+          path: m.path
+        }
+      )
+    );
+  }
+  return orPass(
+    out,
+    "signature.certificate",
+    `${count(verified, "signed module")} verified against the kernel's certificate ${trust.certificates.map(describeCertificate2).join(", ")}`
+  );
+}
+
+// packages/verify/src/internal/checks/signatures.ts
+function identity(k) {
+  return `signer "${k.signer ?? ""}", key ${k.keyId ?? "?"}`;
+}
+function formatChecks(modules) {
+  const out = [];
+  for (const m of modules) {
+    for (const p of m.problems) {
+      out.push(
+        failed(
+          "module.format",
+          "error",
+          `${m.path}: ${p}. The kernel cannot load a module it cannot parse or whose signature it rejects: rebuild and re-sign it`,
+          { path: m.path }
+        )
+      );
+    }
+  }
+  return orPass(
+    out,
+    "module.format",
+    `${count(modules.length, "module")} read: ELF .modinfo and signature parse`
+  );
+}
+function signedChecks(modules) {
+  const out = [];
+  for (const m of modules) {
+    if (m.signed) continue;
+    out.push(
+      failed(
+        "signature.signed",
+        "error",
+        `${m.name} (${m.path}) is not signed: Talos enforces module signatures (module.sig_enforce=1) and refuses it. Build it in the pkgs tree against kernel-build so modules_install signs it (CONFIG_MODULE_SIG_ALL), and strip only with INSTALL_MOD_STRIP (before signing), never after`,
+        { path: m.path }
+      )
+    );
+  }
+  const signed = modules.filter((m) => m.signed).length;
+  return orPass(out, "signature.signed", `${count(signed, "module")} signed`);
+}
+function kernelKeyChecks(ctx) {
+  const kernel = ctx.kernel;
+  if (!kernel) return { outcomes: [] };
+  const [reference, ...others] = kernel.keys;
+  if (!reference) {
+    return {
+      outcomes: [
+        failed(
+          "signature.kernel-keys",
+          "error",
+          `the kernel image ${kernel.description} has no signed in-tree modules (${count(kernel.moduleCount, "module")} found under ${kernel.modulesRoot}), so there is no key to compare with: pass the kernel image built by pkgs (make kernel), whose modules are signed`
+        )
+      ]
+    };
+  }
+  if (others.length > 0) {
+    const groups = kernel.keys.map(
+      (k) => `${identity(k)} on ${count(k.count, "module")} (e.g. ${k.example})`
+    );
+    return {
+      reference,
+      outcomes: [
+        failed(
+          "signature.kernel-keys",
+          "error",
+          `the kernel image's in-tree modules disagree about their key: ${groups.join("; ")}. One kernel build signs all its modules with one key, so this image mixes builds; rebuild the kernel image in one run`
+        )
+      ]
+    };
+  }
+  return {
+    reference,
+    outcomes: [
+      passed(
+        "signature.kernel-keys",
+        `the kernel's ${count(reference.count, "in-tree module")} share ${identity(reference)}`
+      )
+    ]
+  };
+}
+function sameKeyChecks(modules, reference) {
+  const out = [];
+  for (const m of modules) {
+    if (!m.signed || m.keyId === void 0) continue;
+    if (m.signer === reference.signer && m.keyId === reference.keyId) continue;
+    out.push(
+      failed(
+        "signature.same-key",
+        "error",
+        `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's own modules are signed with ${identity(reference)}, so the node will not load it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
+        { path: m.path }
+      )
+    );
+  }
+  const signed = modules.filter((m) => m.signed).length;
+  return orPass(
+    out,
+    "signature.same-key",
+    `${count(signed, "signed module")} ${signed === 1 ? "uses" : "use"} the kernel's key (${identity(reference)})`
+  );
+}
+function consistencyChecks(modules) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const m of modules) {
+    if (!m.signed || m.keyId === void 0) continue;
+    const k = identity(m);
+    const group2 = groups.get(k);
+    if (group2) group2.push(m);
+    else groups.set(k, [m]);
+  }
+  if (groups.size <= 1) {
+    const [k] = groups.keys();
+    return [
+      passed(
+        "signature.consistent",
+        k ? `every signed module has ${k}; pass kernel-image to check it is the kernel's key` : "no signed modules to compare"
+      )
+    ];
+  }
+  const list = [...groups].map(
+    ([k, ms]) => `${k} on ${listSome(
+      ms.map((m) => m.name),
+      3
+    )}`
+  );
+  return [
+    failed(
+      "signature.consistent",
+      "error",
+      `the image's modules are signed with ${groups.size} different keys (${list.join("; ")}): a kernel trusts one build key, so some of them cannot load. ${fixKey}`
+    )
+  ];
+}
+function checkSignatures(ctx, modules) {
+  const trust = ctx.trust;
+  const certificate = trust ? [kernelCertificateCheck(trust)] : [];
+  if (modules.length === 0) {
+    return { outcomes: certificate, proof: trust?.certificates.length ? "certificate" : "none" };
+  }
+  const base = [...formatChecks(modules), ...signedChecks(modules), ...certificate];
+  if (trust && trust.certificates.length > 0) {
+    return { outcomes: [...base, ...certificateChecks(modules, trust)], proof: "certificate" };
+  }
+  const { reference, outcomes } = kernelKeyChecks(ctx);
+  if (reference) {
+    return {
+      outcomes: [...base, ...outcomes, ...sameKeyChecks(modules, reference)],
+      proof: "key-id"
+    };
+  }
+  return {
+    outcomes: [...base, ...outcomes, ...ctx.kernel ? [] : consistencyChecks(modules)],
+    proof: "none"
+  };
+}
+
+// packages/verify/src/internal/checks/udev.ts
+function locationOutcome(ctx, path2, inner, rulesDir) {
+  if (inner.startsWith(`${rulesDir}/`) || inner.startsWith("usr/local/lib/udev/rules.d/"))
+    return void 0;
+  const name = inner.slice(inner.lastIndexOf("/") + 1);
+  if (inner.startsWith("etc/udev/")) {
+    return ctx.kind.kind === "extension" ? failed(
+      "udev.location",
+      "error",
+      `${path2}: extensions may not carry /etc/udev, so Talos refuses this extension (and /etc is not where it reads extension rules). Install the file as /${rulesDir}/${name}: in the package's pkg.yaml copy it to /rootfs/${rulesDir}/ instead of /rootfs/etc/udev/rules.d/`,
+      { path: path2 }
+    ) : failed(
+      "udev.location",
+      "warning",
+      `${path2}: rules under /etc/udev cannot go into an extension; the extension must install them as /${rulesDir}/${name}. Better: install them there in the package (cp \u2026 /rootfs/${rulesDir}/ in pkg.yaml)`,
+      { path: path2 }
+    );
+  }
+  return failed(
+    "udev.location",
+    ctx.kind.kind === "extension" ? "error" : "warning",
+    `${path2}: Talos reads udev rules from /${rulesDir}, not from /${inner.slice(0, inner.lastIndexOf("/"))}: move the file to /${rulesDir}/${name}`,
+    { path: path2 }
+  );
+}
+function checkUdev(ctx) {
+  const rulesDir = udevRulesDirFor(ctx.options.talosVersion).slice(1);
+  const files = ctx.tree.udevRules.filter((r) => r.path.startsWith(ctx.kind.root));
+  const out = [];
+  let rules = 0;
+  for (const file of files) {
+    const inner = file.path.slice(ctx.kind.root.length);
+    const location = locationOutcome(ctx, file.path, inner, rulesDir);
+    if (location) out.push(location);
+    const parsed2 = parseUdevRules(file.text);
+    rules += parsed2.rules.length;
+    for (const d of parsed2.diagnostics) {
+      out.push(
+        failed(
+          d.severity === "error" ? "udev.syntax" : "udev.lint",
+          d.severity,
+          `${file.path}:${d.line}: ${d.message}`,
+          { path: file.path, line: d.line }
+        )
+      );
+    }
+  }
+  const where2 = files.length === 0 ? "no udev rules in the image" : `${count(files.length, "rule file")} under /${rulesDir}`;
+  return orPass(
+    orPass(
+      orPass(out, "udev.location", where2),
+      "udev.syntax",
+      files.length === 0 ? "no udev rules to parse" : `${count(rules, "rule")} in ${count(files.length, "file")} parse`
+    ),
+    "udev.lint",
+    "no udev warnings",
+    "warning"
+  );
+}
+
+// packages/verify/src/internal/installer/inspect-installer.ts
+var import_node_crypto10 = require("node:crypto");
+
+// packages/boot/src/codecs/detect.ts
+var MAGICS2 = [
+  { kind: "gzip", magic: [31, 139] },
+  { kind: "xz", magic: [253, 55, 122, 88, 90, 0] },
+  { kind: "zstd", magic: [40, 181, 47, 253] },
+  // lz4 legacy frame (what the kernel's `lz4 -l` makes) and the lz4 frame format
+  { kind: "lz4", magic: [2, 33, 76, 24] },
+  { kind: "lz4", magic: [4, 34, 77, 24] },
+  { kind: "bzip2", magic: [66, 90, 104] },
+  { kind: "lzo", magic: [137, 76, 90, 79, 0, 13, 10, 26, 10] },
+  // the .lzma ("alone") header the kernel's `lzma -9` writes: properties 0x5d, dictionary < 4 GiB
+  { kind: "lzma", magic: [93, 0, 0] }
+];
+function startsWith(bytes, at, magic) {
+  if (at + magic.length > bytes.length) return false;
+  for (let i = 0; i < magic.length; i++) if (bytes[at + i] !== magic[i]) return false;
+  return true;
+}
+function detectCompression2(bytes, offset = 0) {
+  for (const { kind, magic } of MAGICS2) if (startsWith(bytes, offset, magic)) return kind;
+  const cmf = bytes[offset];
+  const flg = bytes[offset + 1];
+  if (cmf === 120 && flg !== void 0 && (cmf * 256 + flg) % 31 === 0 && (flg & 32) === 0) {
+    return "zlib";
+  }
+  return "none";
+}
+
+// packages/boot/src/codecs/errors.ts
+var DecompressError = class extends Error {
+  name = "DecompressError";
+};
+var UnsupportedCompressionError = class extends DecompressError {
+  name = "UnsupportedCompressionError";
+};
+var DecompressLimitError = class extends DecompressError {
+  constructor(message, limit) {
+    super(message);
+    this.limit = limit;
+  }
+  limit;
+  name = "DecompressLimitError";
+};
+function limitError(kind, limit, detail) {
+  return new DecompressLimitError(
+    `${kind} data ${detail ?? "decompresses to more than"} the ${limit}-byte limit (maxOutput); raise the limit if the input is genuine`,
+    limit
+  );
+}
+
+// packages/boot/src/codecs/sink.ts
+var OutputSink = class {
+  constructor(kind, limit, expectedSize) {
+    this.kind = kind;
+    this.limit = limit;
+    const initial = expectedSize !== void 0 && expectedSize <= limit ? expectedSize : Math.min(limit, 1 << 16);
+    this.buf = new Uint8Array(Math.max(initial, 0));
+  }
+  kind;
+  limit;
+  buf;
+  length = 0;
+  /** Makes room for `n` more bytes; throws the limit error past the cap. */
+  reserve(n) {
+    const need = this.length + n;
+    if (need > this.limit) throw limitError(this.kind, this.limit);
+    if (need > this.buf.length) {
+      let size = Math.max(this.buf.length * 2, 1 << 16);
+      while (size < need) size *= 2;
+      const next = new Uint8Array(Math.min(size, this.limit));
+      next.set(this.buf.subarray(0, this.length));
+      this.buf = next;
+    }
+    return this.buf;
+  }
+  /** Appends `chunk`. */
+  push(chunk) {
+    this.reserve(chunk.length).set(chunk, this.length);
+    this.length += chunk.length;
+  }
+  /** The bytes written; checks them against an expected size when one was given. */
+  finish(expectedSize) {
+    if (expectedSize !== void 0 && expectedSize !== this.length) {
+      throw new DecompressError(
+        `${this.kind} data decompressed to ${this.length} bytes, but ${expectedSize} were expected`
+      );
+    }
+    return this.length === this.buf.length ? this.buf : this.buf.subarray(0, this.length);
+  }
+};
+
+// packages/boot/src/codecs/lz4.ts
+var LEGACY_MAGIC = 407642370;
+var FRAME_MAGIC = 407708164;
+var LEGACY_BLOCK_MAX = 8 << 20;
+function decodeLz4Block(input, start, end, sink) {
+  let ip = start;
+  const base = sink.length;
+  for (; ; ) {
+    if (ip >= end) throw new DecompressError(`lz4 block is truncated at byte ${ip}`);
+    const token = input[ip++] ?? 0;
+    let literals = token >>> 4;
+    if (literals === 15) {
+      for (; ; ) {
+        if (ip >= end) throw new DecompressError("lz4 literal length is truncated");
+        const b = input[ip++] ?? 0;
+        literals += b;
+        if (b !== 255) break;
+      }
+    }
+    if (ip + literals > end)
+      throw new DecompressError(`lz4 literals run past the block at byte ${ip}`);
+    const out = sink.reserve(literals);
+    out.set(input.subarray(ip, ip + literals), sink.length);
+    sink.length += literals;
+    ip += literals;
+    if (ip === end) return;
+    if (ip + 2 > end) throw new DecompressError("lz4 match offset is truncated");
+    const offset = (input[ip] ?? 0) | (input[ip + 1] ?? 0) << 8;
+    ip += 2;
+    let matchLength = (token & 15) + 4;
+    if ((token & 15) === 15) {
+      for (; ; ) {
+        if (ip >= end) throw new DecompressError("lz4 match length is truncated");
+        const b = input[ip++] ?? 0;
+        matchLength += b;
+        if (b !== 255) break;
+      }
+    }
+    if (offset === 0 || offset > sink.length) {
+      throw new DecompressError(
+        `lz4 match offset ${offset} points before the output (block at output byte ${base})`
+      );
+    }
+    const dst = sink.reserve(matchLength);
+    let op = sink.length;
+    let from = op - offset;
+    if (offset >= matchLength) {
+      dst.copyWithin(op, from, from + matchLength);
+    } else {
+      for (let i = 0; i < matchLength; i++) dst[op++] = dst[from++] ?? 0;
+    }
+    sink.length += matchLength;
+  }
+}
+function u32(input, at) {
+  return ((input[at] ?? 0) | (input[at + 1] ?? 0) << 8 | (input[at + 2] ?? 0) << 16) + (input[at + 3] ?? 0) * 16777216;
+}
+function unlz4BlockBounded(input, limit, expectedSize) {
+  const sink = new OutputSink("lz4", limit, expectedSize);
+  decodeLz4Block(input, 0, input.length, sink);
+  return sink.finish(expectedSize);
+}
+function unlz4Bounded(input, limit, expectedSize) {
+  const sink = new OutputSink("lz4", limit, expectedSize);
+  let at = 0;
+  while (at < input.length) {
+    if (at + 4 > input.length) throw new DecompressError(`lz4 data is truncated at byte ${at}`);
+    const magic = u32(input, at);
+    if (magic === LEGACY_MAGIC) at = decodeLegacy(input, at + 4, sink);
+    else if (magic === FRAME_MAGIC) at = decodeFrame(input, at + 4, sink);
+    else if (magic >>> 4 === 25481893)
+      at += 8 + u32(input, at + 4);
+    else if (at > 0 && input.subarray(at).every((b) => b === 0))
+      break;
+    else throw new DecompressError(`not an lz4 frame at byte ${at} (magic ${magic.toString(16)})`);
+  }
+  if (at > input.length) throw new DecompressError("lz4 data is truncated");
+  return sink.finish();
+}
+function decodeLegacy(input, at, sink) {
+  while (at + 4 <= input.length) {
+    const size = u32(input, at);
+    if (size === LEGACY_MAGIC || size === FRAME_MAGIC) return at;
+    if (size === 0) return input.subarray(at).every((b) => b === 0) ? input.length : at;
+    if (size > LEGACY_BLOCK_MAX + (LEGACY_BLOCK_MAX >>> 7) + 16) {
+      throw new DecompressError(`lz4 legacy block at byte ${at} claims ${size} bytes`);
+    }
+    at += 4;
+    if (at + size > input.length)
+      throw new DecompressError(`lz4 block at byte ${at - 4} is truncated`);
+    decodeLz4Block(input, at, at + size, sink);
+    at += size;
+  }
+  if (at !== input.length) throw new DecompressError("lz4 legacy frame is truncated");
+  return at;
+}
+var FRAME_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
+function decodeFrame(input, at, sink) {
+  if (at + 3 > input.length) throw new DecompressError("lz4 frame header is truncated");
+  const flg = input[at] ?? 0;
+  const bd = input[at + 1] ?? 0;
+  if (flg >> 6 !== 1) throw new DecompressError(`lz4 frame version ${flg >> 6} is not supported`);
+  const blockMax = FRAME_BLOCK_MAX[bd >> 4 & 7] ?? 0;
+  if (blockMax === 0) throw new DecompressError("lz4 frame has an invalid block size");
+  const blockChecksum = (flg & 16) !== 0;
+  const contentChecksum = (flg & 4) !== 0;
+  at += 2 + ((flg & 8) !== 0 ? 8 : 0) + ((flg & 1) !== 0 ? 4 : 0) + 1;
+  for (; ; ) {
+    if (at + 4 > input.length) throw new DecompressError("lz4 frame is truncated");
+    const word = u32(input, at);
+    at += 4;
+    if (word === 0) break;
+    const size = word & 2147483647;
+    if (size > blockMax)
+      throw new DecompressError(`lz4 block at byte ${at - 4} is larger than its frame allows`);
+    if (at + size > input.length)
+      throw new DecompressError(`lz4 block at byte ${at - 4} is truncated`);
+    if (word & 2147483648) sink.push(input.subarray(at, at + size));
+    else decodeLz4Block(input, at, at + size, sink);
+    at += size + (blockChecksum ? 4 : 0);
+  }
+  return at + (contentChecksum ? 4 : 0);
+}
+
+// packages/boot/src/codecs/xz.ts
+var import_node_crypto7 = require("node:crypto");
+var import_node_zlib3 = require("node:zlib");
+var xzModule2 = __toESM(require_xz_decompress(), 1);
+
+// packages/boot/src/codecs/bcj.ts
+var ALLOWED = [true, true, true, false, true, false, false, false];
+var BIT_NUMBER = [0, 1, 2, 2, 3, 3, 3, 3];
+function isMsByte(b) {
+  return b === 0 || b === 255;
+}
+function decodeBcjX86(buf, start = 0) {
+  if (buf.length < 5) return;
+  let prevMask = 0;
+  let prevPos = start - 5 >>> 0;
+  const limit = buf.length - 5;
+  let i = 0;
+  while (i <= limit) {
+    const op = buf[i];
+    if (op !== 232 && op !== 233) {
+      i++;
+      continue;
+    }
+    const pos = start + i >>> 0;
+    const distance = pos - prevPos >>> 0;
+    prevPos = pos;
+    if (distance > 5) {
+      prevMask = 0;
+    } else {
+      for (let k = 0; k < distance; k++) prevMask = (prevMask & 119) << 1 & 255;
+    }
+    let b = buf[i + 4] ?? 0;
+    if (isMsByte(b) && ALLOWED[prevMask >>> 1 & 7] && prevMask >>> 1 < 16) {
+      let src = (b << 24 | (buf[i + 3] ?? 0) << 16 | (buf[i + 2] ?? 0) << 8 | (buf[i + 1] ?? 0)) >>> 0;
+      let dest;
+      for (; ; ) {
+        dest = src - (pos + 5) >>> 0;
+        if (prevMask === 0) break;
+        const n = BIT_NUMBER[prevMask >>> 1] ?? 0;
+        b = dest >>> 24 - n * 8 & 255;
+        if (!isMsByte(b)) break;
+        src = (dest ^ 2 ** (32 - n * 8) - 1) >>> 0;
+      }
+      buf[i + 4] = dest >>> 24 & 1 ? 255 : 0;
+      buf[i + 3] = dest >>> 16 & 255;
+      buf[i + 2] = dest >>> 8 & 255;
+      buf[i + 1] = dest & 255;
+      i += 5;
+      prevMask = 0;
+    } else {
+      i++;
+      prevMask |= 1;
+      if (isMsByte(b)) prevMask |= 16;
+    }
+  }
+}
+function decodeBcjArm64(buf, start = 0) {
+  const view2 = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  for (let i = 0; i + 4 <= buf.length; i += 4) {
+    const pc = start + i >>> 0;
+    let instr = view2.getUint32(i, true);
+    if (instr >>> 26 === 37) {
+      instr = (2483027968 | instr - (pc >>> 2) & 67108863) >>> 0;
+      view2.setUint32(i, instr, true);
+    } else if ((instr & 2667577344) >>> 0 === 2415919104) {
+      const src = instr >>> 29 & 3 | instr >>> 3 & 2097148;
+      if (src + 131072 & 1835008) continue;
+      const dest = src - (pc >>> 12) >>> 0;
+      instr &= 2415919135;
+      instr |= (dest & 3) << 29;
+      instr |= (dest & 262140) << 3;
+      instr |= 0 - (dest & 131072) & 14680064;
+      view2.setUint32(i, instr >>> 0, true);
+    }
+  }
+}
+
+// packages/boot/src/codecs/xz-container.ts
+var import_node_zlib2 = require("node:zlib");
+var HEADER_MAGIC = [253, 55, 122, 88, 90, 0];
+var CHECK_SIZES = [0, 4, 4, 4, 8, 8, 8, 16, 16, 16, 32, 32, 32, 64, 64, 64];
+var BCJ_IDS = { 4: "x86", 10: "arm64" };
+var FILTER_NAMES = {
+  3: "Delta",
+  5: "PowerPC BCJ",
+  6: "IA-64 BCJ",
+  7: "ARM BCJ",
+  8: "ARM-Thumb BCJ",
+  9: "SPARC BCJ",
+  11: "RISC-V BCJ"
+};
+function fail3(message) {
+  throw new DecompressError(`xz data is corrupt: ${message}`);
+}
+var Reader = class {
+  constructor(bytes, at, end) {
+    this.bytes = bytes;
+    this.at = at;
+    this.end = end;
+  }
+  bytes;
+  at;
+  end;
+  byte() {
+    if (this.at >= this.end) fail3(`header ends early at byte ${this.at}`);
+    return this.bytes[this.at++] ?? 0;
+  }
+  vli() {
+    let value = 0;
+    for (let i = 0; i < 9; i++) {
+      const b = this.byte();
+      value += (b & 127) * 2 ** (7 * i);
+      if ((b & 128) === 0) return value;
+    }
+    return fail3(`variable-length integer too long at byte ${this.at}`);
+  }
+};
+function u32le(b, at) {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength).getUint32(at, true);
+}
+function firstBlockHasFilters(input) {
+  const size = input[12];
+  if (size === void 0 || size === 0) return false;
+  const flags = input[13] ?? 0;
+  return (flags & 3) !== 0;
+}
+function readXzBlocks(input) {
+  const streams = [];
+  let end = input.length;
+  while (end > 0) {
+    while (end >= 4 && u32le(input, end - 4) === 0) end -= 4;
+    if (end === 0) break;
+    const { blocks, start } = readStream(input, end);
+    streams.unshift(blocks);
+    end = start;
+  }
+  if (streams.length === 0) fail3("no xz stream found");
+  return streams.flat();
+}
+function readStream(input, end) {
+  if (end < 24) fail3("stream is shorter than its header and footer");
+  const footer = end - 12;
+  if (input[footer + 10] !== 89 || input[footer + 11] !== 90)
+    fail3(`no stream footer before byte ${end}`);
+  if ((0, import_node_zlib2.crc32)(input.subarray(footer + 4, footer + 10)) !== u32le(input, footer))
+    fail3("stream footer CRC32 mismatch");
+  const checkType = (input[footer + 9] ?? 0) & 15;
+  const indexSize = (u32le(input, footer + 4) + 1) * 4;
+  const indexStart = footer - indexSize;
+  if (indexStart < 12) fail3(`index size ${indexSize} runs before the stream`);
+  if ((0, import_node_zlib2.crc32)(input.subarray(indexStart, footer - 4)) !== u32le(input, footer - 4))
+    fail3("index CRC32 mismatch");
+  const r = new Reader(input, indexStart, footer - 4);
+  if (r.byte() !== 0) fail3("index indicator missing");
+  const count2 = r.vli();
+  const records = [];
+  let blocksSize = 0;
+  for (let i = 0; i < count2; i++) {
+    const unpadded = r.vli();
+    const uncompressed = r.vli();
+    records.push({ unpadded, uncompressed });
+    blocksSize += Math.ceil(unpadded / 4) * 4;
+  }
+  const start = indexStart - blocksSize - 12;
+  if (start < 0) fail3("blocks run before the start of the data");
+  if (!HEADER_MAGIC.every((b, i) => input[start + i] === b))
+    fail3(`no stream header at byte ${start}`);
+  if ((input[start + 7] ?? 0) !== (input[footer + 9] ?? 0))
+    fail3("stream header and footer flags differ");
+  const blocks = [];
+  let at = start + 12;
+  const checkSize = CHECK_SIZES[checkType] ?? 0;
+  for (const rec of records) {
+    blocks.push(readBlock(input, at, rec.unpadded, rec.uncompressed, checkType, checkSize));
+    at += Math.ceil(rec.unpadded / 4) * 4;
+  }
+  return { blocks, start };
+}
+function readBlock(input, at, unpadded, uncompressed, checkType, checkSize) {
+  const headerSize = ((input[at] ?? 0) + 1) * 4;
+  if ((input[at] ?? 0) === 0 || at + headerSize > input.length)
+    fail3(`bad block header at byte ${at}`);
+  if ((0, import_node_zlib2.crc32)(input.subarray(at, at + headerSize - 4)) !== u32le(input, at + headerSize - 4)) {
+    fail3(`block header CRC32 mismatch at byte ${at}`);
+  }
+  const r = new Reader(input, at + 1, at + headerSize - 4);
+  const flags = r.byte();
+  if (flags & 64) r.vli();
+  if (flags & 128) r.vli();
+  let bcj;
+  let dictProp;
+  for (let f = 0; f <= (flags & 3); f++) {
+    const id = r.vli();
+    const propsSize = r.vli();
+    const props = input.subarray(r.at, r.at + propsSize);
+    r.at += propsSize;
+    if (r.at > r.end) fail3("filter properties run past the block header");
+    if (id === 33 && propsSize === 1) dictProp = props[0] ?? 0;
+    else if (BCJ_IDS[id] && f === 0 && (propsSize === 0 || propsSize === 4)) {
+      bcj = { filter: BCJ_IDS[id], start: propsSize === 4 ? u32le(props, 0) : 0 };
+    } else {
+      throw new UnsupportedCompressionError(
+        `xz filter ${FILTER_NAMES[id] ?? `0x${id.toString(16)}`} is not supported (only LZMA2 with BCJ x86 or ARM64)`
+      );
+    }
+  }
+  if (dictProp === void 0) fail3(`block at byte ${at} has no LZMA2 filter`);
+  const dataSize = unpadded - headerSize - checkSize;
+  const dataStart = at + headerSize;
+  if (dataSize <= 0 || dataStart + dataSize + checkSize > input.length)
+    fail3(`block at byte ${at} is truncated`);
+  const checkAt = at + Math.ceil((headerSize + dataSize) / 4) * 4;
+  return {
+    ...bcj ? { bcj } : {},
+    dictProp,
+    data: input.subarray(dataStart, dataStart + dataSize),
+    uncompressedSize: uncompressed,
+    checkType,
+    check: input.subarray(checkAt, checkAt + checkSize)
+  };
+}
+function vli(n) {
+  const out = [];
+  while (n >= 128) {
+    out.push(n % 128 | 128);
+    n = Math.floor(n / 128);
+  }
+  out.push(n);
+  return out;
+}
+function le32(n) {
+  return [n & 255, n >>> 8 & 255, n >>> 16 & 255, n >>> 24 & 255];
+}
+function wrapLzma2Blocks(blocks) {
+  const parts = [];
+  const flags = [0, 0];
+  parts.push(Uint8Array.from([...HEADER_MAGIC, ...flags, ...le32((0, import_node_zlib2.crc32)(Uint8Array.from(flags)))]));
+  const index = [0, ...vli(blocks.length)];
+  for (const b of blocks) {
+    const head2 = [2, 0, 33, 1, b.dictProp, 0, 0, 0];
+    parts.push(Uint8Array.from([...head2, ...le32((0, import_node_zlib2.crc32)(Uint8Array.from(head2)))]));
+    parts.push(b.data);
+    const pad = (4 - b.data.length % 4) % 4;
+    if (pad) parts.push(new Uint8Array(pad));
+    index.push(...vli(12 + b.data.length), ...vli(b.uncompressedSize));
+  }
+  while (index.length % 4) index.push(0);
+  const indexBytes = Uint8Array.from([...index, ...le32((0, import_node_zlib2.crc32)(Uint8Array.from(index)))]);
+  parts.push(indexBytes);
+  const tail = [...le32(indexBytes.length / 4 - 1), ...flags];
+  parts.push(Uint8Array.from([...le32((0, import_node_zlib2.crc32)(Uint8Array.from(tail))), ...tail, 89, 90]));
+  return parts;
+}
+
+// packages/boot/src/codecs/xz.ts
+function xzStreamClass2() {
+  const mod = xzModule2;
+  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
+  if (!cls) throw new Error("xz-decompress did not load");
+  return cls;
+}
+var XZ_ERRORS2 = {
+  "2": "unsupported integrity check",
+  "3": "out of memory",
+  "4": "dictionary larger than the 64 MiB decoder limit",
+  "5": "not xz format",
+  "6": "unsupported xz options",
+  "7": "corrupt data",
+  "8": "unexpected end of input"
+};
+function explain(e) {
+  const message = e instanceof Error ? e.message : String(e);
+  const code2 = /error code (\d+)/.exec(message)?.[1];
+  return code2 && XZ_ERRORS2[code2] ? `${XZ_ERRORS2[code2]} (xz error ${code2})` : message;
+}
+async function decodeInto(parts, sink) {
+  const input = new ReadableStream({
+    start(controller) {
+      for (const p of parts) controller.enqueue(p);
+      controller.close();
+    }
+  });
+  const reader = new (xzStreamClass2())(input).getReader();
+  for (; ; ) {
+    let step;
+    try {
+      step = await reader.read();
+    } catch (e) {
+      throw new DecompressError(`xz data is corrupt or truncated: ${explain(e)}`);
+    }
+    if (step.done) return;
+    try {
+      sink.push(step.value);
+    } catch (e) {
+      await reader.cancel().catch(() => void 0);
+      throw e;
+    }
+  }
+}
+async function unxzBounded2(input, limit, expectedSize) {
+  const sink = new OutputSink("xz", limit, expectedSize);
+  if (!firstBlockHasFilters(input)) {
+    await decodeInto([input], sink);
+    return sink.finish();
+  }
+  const blocks = readXzBlocks(input);
+  const total = blocks.reduce((n, b) => n + b.uncompressedSize, 0);
+  if (total > limit) throw limitError("xz", limit, `declares ${total} bytes, more than`);
+  await decodeInto(wrapLzma2Blocks(blocks), sink);
+  const out = sink.finish(total);
+  let at = 0;
+  for (const b of blocks) {
+    const part2 = out.subarray(at, at + b.uncompressedSize);
+    if (b.bcj?.filter === "x86") decodeBcjX86(part2, b.bcj.start);
+    else if (b.bcj?.filter === "arm64") decodeBcjArm64(part2, b.bcj.start);
+    verifyCheck(b, part2, at);
+    at += b.uncompressedSize;
+  }
+  return out;
+}
+function verifyCheck(block, data, offset) {
+  let actual;
+  if (block.checkType === 1) {
+    const c = (0, import_node_zlib3.crc32)(data);
+    actual = Uint8Array.of(c & 255, c >>> 8 & 255, c >>> 16 & 255, c >>> 24);
+  } else if (block.checkType === 4) {
+    actual = crc64(data);
+  } else if (block.checkType === 10) {
+    actual = (0, import_node_crypto7.createHash)("sha256").update(data).digest();
+  }
+  if (actual && !actual.every((b, i) => b === block.check[i])) {
+    throw new DecompressError(
+      `xz data is corrupt: integrity check failed for the block at output byte ${offset}`
+    );
+  }
+}
+var crc64Table;
+function crc64(data) {
+  if (!crc64Table) {
+    const lo2 = new Uint32Array(256);
+    const hi2 = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let l2 = n;
+      let h2 = 0;
+      for (let k = 0; k < 8; k++) {
+        const bit = l2 & 1;
+        l2 = (l2 >>> 1 | (h2 & 1) << 31) >>> 0;
+        h2 >>>= 1;
+        if (bit) {
+          l2 = (l2 ^ 3615952706) >>> 0;
+          h2 = (h2 ^ 3379320725) >>> 0;
+        }
+      }
+      lo2[n] = l2;
+      hi2[n] = h2;
+    }
+    crc64Table = { lo: lo2, hi: hi2 };
+  }
+  const { lo, hi } = crc64Table;
+  let l = 4294967295;
+  let h = 4294967295;
+  for (const byte of data) {
+    const i = (l ^ byte) & 255;
+    l = ((lo[i] ?? 0) ^ (l >>> 8 | h << 24)) >>> 0;
+    h = ((hi[i] ?? 0) ^ h >>> 8) >>> 0;
+  }
+  l = ~l >>> 0;
+  h = ~h >>> 0;
+  return Uint8Array.of(l, l >>> 8, l >>> 16, l >>> 24, h, h >>> 8, h >>> 16, h >>> 24);
+}
+
+// packages/boot/src/codecs/zlib.ts
+var import_node_zlib4 = require("node:zlib");
+function inflateBounded(kind, input, limit) {
+  try {
+    const out = (kind === "gzip" ? import_node_zlib4.gunzipSync : import_node_zlib4.inflateSync)(input, {
+      maxOutputLength: Math.max(1, limit)
+    });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch (e) {
+    if (e.code === "ERR_BUFFER_TOO_LARGE") throw limitError(kind, limit);
+    const message = e instanceof Error ? e.message : String(e);
+    throw new DecompressError(`${kind} data is corrupt or truncated: ${message}`);
+  }
+}
+
+// packages/boot/src/codecs/zstd.ts
+var zlib2 = __toESM(require("node:zlib"), 1);
+var ZSTD_MAGIC2 = 4247762216;
+var MAX_BLOCK2 = 128 * 1024;
+function nativeChunkSize(inputLength, limit, expectedSize) {
+  const size = expectedSize !== void 0 ? expectedSize + 1 : inputLength * 4;
+  return Math.max(64 * 1024, Math.min(size, limit + 1, 256 * 1024 * 1024));
+}
+var nativeZstd = zlib2.zstdDecompressSync;
+function unzstdBounded2(input, limit, expectedSize, useNative = nativeZstd !== void 0) {
+  checkFrames2(input, limit, expectedSize);
+  if (useNative && nativeZstd) {
+    try {
+      const out = nativeZstd(input, {
+        maxOutputLength: Math.max(1, limit),
+        chunkSize: nativeChunkSize(input.length, limit, expectedSize)
+      });
+      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    } catch (e) {
+      if (e.code === "ERR_BUFFER_TOO_LARGE")
+        throw limitError("zstd", limit);
+      throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
+    }
+  }
+  if (expectedSize !== void 0 && expectedSize <= limit) return unzstdInto(input, expectedSize);
+  const sink = new OutputSink("zstd", limit, expectedSize);
+  const decoder = new Decompress((chunk) => sink.push(chunk));
+  try {
+    decoder.push(input, true);
+  } catch (e) {
+    if (e instanceof DecompressError) throw e;
+    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
+  }
+  return sink.finish();
+}
+function unzstdInto(input, expectedSize) {
+  const out = new Uint8Array(expectedSize);
+  try {
+    decompress(input, out);
+  } catch (e) {
+    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
+  }
+  return out;
+}
+function messageOf2(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+function checkFrames2(data, limit, expectedSize) {
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let at = 0;
+  while (at < data.length) {
+    if (at + 8 > data.length) throw new DecompressError(`zstd data is truncated at byte ${at}`);
+    const magic = view2.getUint32(at, true);
+    if (magic >>> 4 === 25481893) {
+      at += 8 + view2.getUint32(at + 4, true);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC2) throw new DecompressError(`not a zstd frame at byte ${at}`);
+    const frame = readFrameHeader2(data, at + 4);
+    const window = expectedSize !== void 0 ? 0 : frame.window;
+    if (window > limit || frame.contentSize > limit) {
+      throw limitError(
+        "zstd",
+        limit,
+        `declares ${Math.max(window, frame.contentSize)} bytes, more than`
+      );
+    }
+    at = skipBlocks2(data, frame.end, Math.min(Math.max(frame.window, 1), MAX_BLOCK2));
+    if (frame.checksum) at += 4;
+  }
+  if (at > data.length) throw new DecompressError("zstd data is truncated");
+}
+function readFrameHeader2(data, at) {
+  const fhd = data[at] ?? 0;
+  const single = fhd >> 5 & 1;
+  if (fhd & 8) throw new DecompressError("zstd frame header has the reserved bit set");
+  let p = at + 1;
+  let window = 0;
+  if (!single) {
+    const wd = data[p++] ?? 0;
+    const base = 2 ** (10 + (wd >> 3));
+    window = base + base / 8 * (wd & 7);
+  }
+  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
+  let dictId = 0;
+  for (let i = 0; i < dictBytes; i++) dictId += (data[p + i] ?? 0) * 256 ** i;
+  if (dictId !== 0) throw new UnsupportedDictionary(dictId);
+  p += dictBytes;
+  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
+  let contentSize = 0;
+  for (let i = 0; i < fcsBytes; i++) contentSize += (data[p + i] ?? 0) * 256 ** i;
+  if (fcsBytes === 2) contentSize += 256;
+  p += fcsBytes;
+  if (p > data.length) throw new DecompressError("zstd frame header is truncated");
+  if (single) window = contentSize;
+  return { window, contentSize, checksum: (fhd >> 2 & 1) === 1, end: p };
+}
+var UnsupportedDictionary = class extends DecompressError {
+  constructor(id) {
+    super(`zstd frame needs dictionary ${id}, which is not available`);
+  }
+};
+function skipBlocks2(data, at, maxBlock) {
+  for (; ; ) {
+    if (at + 3 > data.length) throw new DecompressError("zstd block header is truncated");
+    const header2 = (data[at] ?? 0) | (data[at + 1] ?? 0) << 8 | (data[at + 2] ?? 0) << 16;
+    const type = header2 >> 1 & 3;
+    const size = header2 >>> 3;
+    if (type === 3) throw new DecompressError(`reserved zstd block type at byte ${at}`);
+    if (size > maxBlock) {
+      throw new DecompressError(`zstd block at byte ${at} is larger than its frame allows`);
+    }
+    at += 3 + (type === 1 ? 1 : size);
+    if (at > data.length) throw new DecompressError("zstd block is truncated");
+    if (header2 & 1) return at;
+  }
+}
+
+// packages/boot/src/codecs/decompress.ts
+async function decompress2(kind, input, options) {
+  const { maxOutput: limit, expectedSize } = options;
+  const out = await decode(kind, input, limit, expectedSize);
+  if (expectedSize !== void 0 && out.length !== expectedSize) {
+    throw new DecompressError(
+      `${kind} data decompressed to ${out.length} bytes, but ${expectedSize} were expected`
+    );
+  }
+  return out;
+}
+async function decode(kind, input, limit, expectedSize) {
+  switch (kind) {
+    case "gzip":
+    case "zlib":
+      return inflateBounded(kind, input, limit);
+    case "zstd":
+      return unzstdBounded2(input, limit, expectedSize);
+    case "xz":
+      return unxzBounded2(input, limit, expectedSize);
+    case "lz4":
+      return unlz4Bounded(input, limit, expectedSize);
+    case "lz4-block":
+      return unlz4BlockBounded(input, limit, expectedSize);
+    case "lzma":
+    case "bzip2":
+    case "lzo":
+      throw new UnsupportedCompressionError(
+        `${kind} compression is not supported (gzip, zlib, xz, zstd and lz4 are); recompress the data with one of those`
+      );
+  }
+}
+
+// packages/boot/src/kernel/types.ts
+var DEFAULT_MAX_INPUT = 512 * 1024 * 1024;
+var DEFAULT_MAX_KERNEL_SIZE = 256 * 1024 * 1024;
+var DEFAULT_MAX_CERTIFICATES = 64;
+var KernelImageError = class extends Error {
+  name = "KernelImageError";
+};
+
+// packages/boot/src/pe/read-pe-sections.ts
+var MAX_SECTIONS = 96;
+function u162(b, at) {
+  return (b[at] ?? 0) | (b[at + 1] ?? 0) << 8;
+}
+function u322(b, at) {
+  return (u162(b, at) | u162(b, at + 2) << 16) >>> 0;
+}
+function isPeFile(bytes) {
+  if (bytes[0] !== 77 || bytes[1] !== 90 || bytes.length < 64) return false;
+  const pe = u322(bytes, 60);
+  return pe + 4 <= bytes.length && u322(bytes, pe) === 17744;
+}
+function readPeSections(bytes) {
+  const problems = [];
+  if (!isPeFile(bytes))
+    return { sections: [], problems: ["not a PE file: no MZ header pointing at PE\\0\\0"] };
+  const pe = u322(bytes, 60);
+  const count2 = u162(bytes, pe + 6);
+  const optionalSize = u162(bytes, pe + 20);
+  const table = pe + 24 + optionalSize;
+  if (count2 > MAX_SECTIONS)
+    problems.push(`PE header claims ${count2} sections; reading the first ${MAX_SECTIONS}`);
+  const sections = [];
+  for (let i = 0; i < Math.min(count2, MAX_SECTIONS); i++) {
+    const at = table + i * 40;
+    if (at + 40 > bytes.length) {
+      problems.push(
+        `PE section table ends at byte ${bytes.length}, before section ${i + 1} of ${count2}`
+      );
+      break;
+    }
+    let name = "";
+    for (let k = 0; k < 8 && bytes[at + k] !== 0; k++)
+      name += String.fromCharCode(bytes[at + k] ?? 0);
+    const virtualSize = u322(bytes, at + 8);
+    const virtualAddress = u322(bytes, at + 12);
+    const rawSize = u322(bytes, at + 16);
+    const rawOffset = u322(bytes, at + 20);
+    const wanted = Math.min(virtualSize || rawSize, rawSize);
+    const available = Math.max(0, Math.min(wanted, bytes.length - rawOffset));
+    if (available < wanted) {
+      problems.push(
+        `PE section ${name} ends at byte ${rawOffset + wanted} but the file has ${bytes.length}: it is truncated`
+      );
+    }
+    sections.push({ name, virtualAddress, virtualSize, rawOffset, rawSize, size: available });
+  }
+  return { sections, problems };
+}
+function peSectionData(bytes, sections, name) {
+  const s = sections.find((x) => x.name === name);
+  return s ? bytes.subarray(s.rawOffset, s.rawOffset + s.size) : void 0;
+}
+
+// packages/boot/src/pe/read-uki-sections.ts
+var MAX_TEXT = 1 << 20;
+function text2(data, name, problems) {
+  if (!data) return void 0;
+  if (data.length > MAX_TEXT) {
+    problems.push(
+      `UKI section ${name} holds ${data.length} bytes, more than ${MAX_TEXT} for text; ignored`
+    );
+    return void 0;
+  }
+  return Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("utf8").replace(/[\0\s]+$/, "");
+}
+function parseOsRelease(body) {
+  const out = {};
+  for (const line of body.split("\n")) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+    if (!m?.[1]) continue;
+    let value = (m[2] ?? "").trim();
+    const q = value[0];
+    if ((q === '"' || q === "'") && value.endsWith(q) && value.length >= 2) {
+      value = value.slice(1, -1).replace(/\\(["'\\$`])/g, "$1");
+    }
+    out[m[1]] = value;
+  }
+  return out;
+}
+function readUkiSections(bytes) {
+  const { sections, problems } = readPeSections(bytes);
+  const data = (name) => peSectionData(bytes, sections, name);
+  const linux = data(".linux");
+  if (sections.length > 0 && !linux) problems.push("PE file has no .linux section: not a UKI");
+  const initrd = data(".initrd");
+  const cmdline = text2(data(".cmdline"), ".cmdline", problems);
+  const uname = text2(data(".uname"), ".uname", problems);
+  const osrelText = text2(data(".osrel"), ".osrel", problems);
+  const sbat = text2(data(".sbat"), ".sbat", problems);
+  return {
+    sections,
+    ...linux ? { linux } : {},
+    ...initrd ? { initrd } : {},
+    ...cmdline !== void 0 ? { cmdline } : {},
+    ...uname !== void 0 ? { uname } : {},
+    ...osrelText !== void 0 ? { osrel: parseOsRelease(osrelText) } : {},
+    ...sbat !== void 0 ? { sbat } : {},
+    problems
+  };
+}
+
+// packages/boot/src/kernel/banner.ts
+var MARKER = Buffer.from("Linux version ");
+var MAX_LINE = 512;
+var MAX_BANNERS = 16;
+function findBanner(bytes) {
+  let first;
+  let n = 0;
+  for (const b of banners(bytes)) {
+    if (b.version && /^#\d/.test(b.version)) return b;
+    first ??= b;
+    if (++n >= MAX_BANNERS) break;
+  }
+  return first;
+}
+function* banners(bytes) {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  for (let at = buf.indexOf(MARKER); at >= 0; at = buf.indexOf(MARKER, at + 1)) {
+    const start = at + MARKER.length;
+    let end = start;
+    while (end < buf.length && end - start < MAX_LINE && buf[end] !== 0 && buf[end] !== 10) end++;
+    const line = buf.toString("latin1", start, end);
+    const m = /^(\d+\.\d+[^\s()%]*) \(/.exec(line);
+    if (!m?.[1]) continue;
+    const hash = line.indexOf(" #");
+    yield { release: m[1], ...hash >= 0 ? { version: line.slice(hash + 1) } : {} };
+  }
+  return void 0;
+}
+function releaseOfVersionString(s) {
+  return /^(\d+\.\d+[^\s()]*)/.exec(s)?.[1];
+}
+
+// packages/boot/src/kernel/elf-sections.ts
+var MAX_SECTIONS2 = 4096;
+function isElf(bytes) {
+  return bytes[0] === 127 && bytes[1] === 69 && bytes[2] === 76 && bytes[3] === 70;
+}
+function readElfSections(bytes) {
+  if (!isElf(bytes) || bytes.length < 52) return void 0;
+  const is64 = bytes[4] === 2;
+  const little = bytes[5] !== 2;
+  const view2 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u164 = (at) => at + 2 <= bytes.length ? view2.getUint16(at, little) : 0;
+  const u324 = (at) => at + 4 <= bytes.length ? view2.getUint32(at, little) : 0;
+  const word = (at) => is64 ? Number(at + 8 <= bytes.length ? view2.getBigUint64(at, little) : 0n) : u324(at);
+  const machine = u164(18);
+  const shoff = word(is64 ? 40 : 32);
+  const shentsize = u164(is64 ? 58 : 46);
+  const shnum = Math.min(u164(is64 ? 60 : 48), MAX_SECTIONS2);
+  const shstrndx = u164(is64 ? 62 : 50);
+  if (shoff === 0 || shentsize < (is64 ? 64 : 40) || shoff + shnum * shentsize > bytes.length) {
+    return { machine, sections: [] };
+  }
+  const header2 = (i) => {
+    const at = shoff + i * shentsize;
+    return {
+      nameOff: u324(at),
+      offset: word(at + (is64 ? 24 : 16)),
+      size: word(at + (is64 ? 32 : 20)),
+      type: u324(at + 4)
+    };
+  };
+  const strtab = shstrndx < shnum ? header2(shstrndx) : void 0;
+  const sections = [];
+  for (let i = 0; i < shnum; i++) {
+    const h = header2(i);
+    if (h.type === 8 || h.offset + h.size > bytes.length) continue;
+    let name = "";
+    if (strtab && strtab.offset + strtab.size <= bytes.length) {
+      const from = strtab.offset + h.nameOff;
+      for (let k = from; k < strtab.offset + strtab.size && bytes[k] !== 0 && k - from < 64; k++) {
+        name += String.fromCharCode(bytes[k] ?? 0);
+      }
+    }
+    sections.push({ name, offset: h.offset, size: h.size });
+  }
+  return { machine, sections };
+}
+
+// packages/boot/src/kernel/find-certificates.ts
+var import_node_crypto8 = require("node:crypto");
+var PATTERN = Buffer.from([48, 130]);
+var MAX_CANDIDATES = 2e5;
+function findCertificates(bytes, max) {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const seen = /* @__PURE__ */ new Set();
+  const certificates = [];
+  let candidates = 0;
+  for (let at = buf.indexOf(PATTERN); at >= 0 && at + 8 <= buf.length; at = buf.indexOf(PATTERN, at + 1)) {
+    if (buf[at + 4] !== 48 || buf[at + 5] !== 130) continue;
+    const length = 4 + buf.readUInt16BE(at + 2);
+    if (at + length > buf.length) continue;
+    if (++candidates > MAX_CANDIDATES) break;
+    const der = bytes.subarray(at, at + length);
+    let cert;
+    try {
+      cert = readCertificate(der.slice());
+    } catch {
+      continue;
+    }
+    const key = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
+    if (!seen.has(key)) {
+      seen.add(key);
+      certificates.push(cert);
+      if (certificates.length >= max) break;
+    }
+    at += length - 1;
+  }
+  return { certificates, candidates };
+}
+
+// packages/boot/src/kernel/read-kernel-image.ts
+function u163(b, at) {
+  return (b[at] ?? 0) | (b[at + 1] ?? 0) << 8;
+}
+function u323(b, at) {
+  return (u163(b, at) | u163(b, at + 2) << 16) >>> 0;
+}
+function has(b, at, text3) {
+  for (let i = 0; i < text3.length; i++) if (b[at + i] !== text3.charCodeAt(i)) return false;
+  return true;
+}
+function asciiz(b, at, max) {
+  let s = "";
+  for (let i = at; i < b.length && i < at + max && b[i] !== 0; i++)
+    s += String.fromCharCode(b[i] ?? 0);
+  return s;
+}
+function fail4(ctx, message) {
+  throw new KernelImageError(`${ctx.name}: ${message}`);
+}
+async function inflate(ctx, payload, sizeAppended) {
+  const kind = detectCompression2(payload);
+  if (kind === "none")
+    fail4(
+      ctx,
+      "the kernel payload has no known compression magic (gzip, xz, zstd, lz4, lzma, bzip2, lzo)"
+    );
+  const options = { maxOutput: ctx.maxKernelSize };
+  try {
+    if (!sizeAppended || kind === "gzip" || payload.length < 8) {
+      return { kind, data: await decompress2(kind, payload, options) };
+    }
+    const expectedSize = u323(payload, payload.length - 4);
+    if (expectedSize > ctx.maxKernelSize) {
+      fail4(
+        ctx,
+        `the kernel payload says it inflates to ${expectedSize} bytes, more than the ${ctx.maxKernelSize}-byte limit (maxKernelSize)`
+      );
+    }
+    return {
+      kind,
+      data: await decompress2(kind, payload.subarray(0, payload.length - 4), {
+        ...options,
+        expectedSize
+      })
+    };
+  } catch (e) {
+    if (e instanceof KernelImageError) throw e;
+    if (e instanceof DecompressLimitError) {
+      fail4(
+        ctx,
+        `the ${kind} kernel payload inflates past the ${ctx.maxKernelSize}-byte limit (maxKernelSize); raise it if the kernel is genuine`
+      );
+    }
+    if (e instanceof DecompressError)
+      fail4(ctx, `the ${kind} kernel payload cannot be decompressed: ${e.message}`);
+    throw e;
+  }
+}
+async function unpackBzImage(ctx, bytes) {
+  const protocol = u163(bytes, 518);
+  if (protocol < 520)
+    fail4(
+      ctx,
+      `bzImage boot protocol ${protocol.toString(16)} predates payload_offset (2.08); too old to read`
+    );
+  const setupSects = bytes[497] || 4;
+  const pmStart = (setupSects + 1) * 512;
+  const payloadStart = pmStart + u323(bytes, 584);
+  const payloadLength = u323(bytes, 588);
+  const payloadEnd = payloadStart + payloadLength;
+  if (payloadEnd > bytes.length)
+    fail4(
+      ctx,
+      `bzImage payload ends at byte ${payloadEnd} but the file has ${bytes.length}: it is truncated`
+    );
+  if (payloadLength === 0) fail4(ctx, "bzImage payload_length is 0");
+  const versionAt = u163(bytes, 526);
+  const headerVersion = versionAt ? asciiz(bytes, 512 + versionAt, 512) : void 0;
+  const { kind, data } = await inflate(ctx, bytes.subarray(payloadStart, payloadEnd), true);
+  return {
+    format: "bzImage",
+    compression: kind,
+    kernel: data,
+    ...headerVersion ? { headerVersion } : {},
+    problems: []
+  };
+}
+async function unpackZboot(ctx, bytes) {
+  const offset = u323(bytes, 8);
+  const size = u323(bytes, 12);
+  const compType = asciiz(bytes, 24, 32);
+  if (offset + size > bytes.length)
+    fail4(
+      ctx,
+      `zboot payload ends at byte ${offset + size} but the file has ${bytes.length}: it is truncated`
+    );
+  if (size < 8) fail4(ctx, `zboot payload size ${size} is too small`);
+  const { kind, data } = await inflate(ctx, bytes.subarray(offset, offset + size), true);
+  const problems = [];
+  if (compType && !compType.startsWith(kind === "lz4" ? "lz4" : kind)) {
+    problems.push(`zboot header names compression ${compType} but the payload is ${kind}`);
+  }
+  return { format: "zboot", compression: kind, kernel: data, problems };
+}
+var isArm64Image = (b) => has(b, 56, "ARMd");
+var isBzImage = (b) => has(b, 514, "HdrS");
+var isZboot = (b) => b[0] === 77 && b[1] === 90 && has(b, 4, "zimg");
+async function unpack(ctx, bytes) {
+  if (isBzImage(bytes)) return unpackBzImage(ctx, bytes);
+  if (isZboot(bytes)) return unpackZboot(ctx, bytes);
+  if (isArm64Image(bytes))
+    return { format: "arm64-image", compression: "none", kernel: bytes, problems: [] };
+  if (isElf(bytes)) return { format: "elf", compression: "none", kernel: bytes, problems: [] };
+  const kind = detectCompression2(bytes);
+  if (kind !== "none") {
+    const { data } = await inflate(ctx, bytes, false);
+    if (isArm64Image(data))
+      return { format: "arm64-image", compression: kind, kernel: data, problems: [] };
+    if (isElf(data)) return { format: "elf", compression: kind, kernel: data, problems: [] };
+    fail4(ctx, `a ${kind} file that does not hold a kernel (no arm64 Image or ELF header inside)`);
+  }
+  return fail4(
+    ctx,
+    "not a kernel image: no bzImage (HdrS), zboot (zimg), arm64 Image (ARM\\x64), ELF or UKI (PE with .linux) header"
+  );
+}
+function archOf(format, kernel) {
+  if (isArm64Image(kernel)) return "arm64";
+  const elf = readElfSections(kernel);
+  if (elf?.machine === 62) return "amd64";
+  if (elf?.machine === 183) return "arm64";
+  return format === "zboot" ? "arm64" : "unknown";
+}
+function certificateRegion(kernel) {
+  const elf = readElfSections(kernel);
+  const init = elf?.sections.find((s) => s.name === ".init.data");
+  return init ? kernel.subarray(init.offset, init.offset + init.size) : kernel;
+}
+async function readInner(ctx, bytes) {
+  const unpacked = await unpack(ctx, bytes);
+  const { kernel } = unpacked;
+  const problems = [...unpacked.problems];
+  const banner = findBanner(kernel);
+  const headerRelease = unpacked.headerVersion ? releaseOfVersionString(unpacked.headerVersion) : void 0;
+  const release = banner?.release ?? headerRelease;
+  if (!banner) problems.push('no linux_banner ("Linux version \u2026") found in the kernel');
+  else if (headerRelease && headerRelease !== banner.release) {
+    problems.push(
+      `bzImage header says release ${headerRelease} but the kernel's banner says ${banner.release}`
+    );
+  }
+  let found = findCertificates(certificateRegion(kernel), ctx.maxCertificates);
+  if (found.certificates.length === 0 && certificateRegion(kernel) !== kernel) {
+    found = findCertificates(kernel, ctx.maxCertificates);
+  }
+  if (found.certificates.length === 0) {
+    problems.push(
+      "no X.509 certificate found in the kernel: built without CONFIG_MODULE_SIG? Modules cannot be checked against it"
+    );
+  }
+  return {
+    format: unpacked.format,
+    arch: archOf(unpacked.format, kernel),
+    compression: unpacked.compression,
+    ...release ? { release } : {},
+    ...banner?.version ? { version: banner.version } : {},
+    kernelSize: kernel.length,
+    certificates: found.certificates,
+    problems
+  };
+}
+async function readUki(ctx, bytes) {
+  const uki = readUkiSections(bytes);
+  if (!uki.linux)
+    fail4(ctx, `a PE file without a .linux section, so not a UKI (${uki.problems.join("; ")})`);
+  const inner = await readInner({ ...ctx, name: `${ctx.name} (.linux)` }, uki.linux);
+  const problems = [...uki.problems, ...inner.problems];
+  if (uki.uname && inner.release && uki.uname !== inner.release) {
+    problems.push(`UKI .uname says ${uki.uname} but its kernel's banner says ${inner.release}`);
+  }
+  const release = inner.release ?? uki.uname;
+  return {
+    ...inner,
+    format: "uki",
+    ...release ? { release } : {},
+    ...uki.cmdline !== void 0 ? { cmdline: uki.cmdline } : {},
+    uki: {
+      sections: uki.sections,
+      ...uki.uname !== void 0 ? { uname: uki.uname } : {},
+      ...uki.osrel ? { osrel: uki.osrel } : {},
+      ...uki.cmdline !== void 0 ? { cmdline: uki.cmdline } : {},
+      ...uki.sbat !== void 0 ? { sbat: uki.sbat } : {},
+      ...uki.initrd ? { initrdSize: uki.initrd.length } : {}
+    },
+    problems
+  };
+}
+function contextOf(limits) {
+  return {
+    name: limits?.name ?? "kernel image",
+    maxKernelSize: limits?.maxKernelSize ?? DEFAULT_MAX_KERNEL_SIZE,
+    maxCertificates: limits?.maxCertificates ?? DEFAULT_MAX_CERTIFICATES
+  };
+}
+async function readKernelImage(bytes, limits) {
+  const ctx = contextOf(limits);
+  const maxInput = limits?.maxInput ?? DEFAULT_MAX_INPUT;
+  if (bytes.length > maxInput)
+    fail4(ctx, `${bytes.length} bytes is more than the ${maxInput}-byte limit (maxInput)`);
+  if (bytes.length < 64) fail4(ctx, `${bytes.length} bytes is too short for a kernel image`);
+  if (isPeFile(bytes) && !isBzImage(bytes) && !isZboot(bytes) && !isArm64Image(bytes))
+    return readUki(ctx, bytes);
+  return readInner(ctx, bytes);
+}
+
+// packages/boot/src/initramfs/walk-initramfs.ts
+var import_promises13 = require("node:fs/promises");
+
+// packages/boot/src/initramfs/internal/newc-parser.ts
+var HEADER_SIZE = 110;
+var PATH_MAX = 4096;
+var TRAILER = "TRAILER!!!";
+var UPFRONT_LIMIT = 64 * 1024 * 1024;
+var CpioFormatError = class extends Error {
+  name = "CpioFormatError";
+};
+var NewcParser = class {
+  /**
+   * @param stableInput the chunks fed are the caller's own bytes (a plain segment), which stay
+   *   valid, so whole bodies are kept as views; decompressed chunks are copied.
+   */
+  constructor(sink, segment, position, stableInput = false) {
+    this.sink = sink;
+    this.segment = segment;
+    this.stableInput = stableInput;
+    this.position = position;
+    this.lastMemberEnd = position;
+  }
+  sink;
+  segment;
+  stableInput;
+  /** Stream position of the next byte, for alignment (the kernel's this_header). */
+  position;
+  state = "reset";
+  headerBuf = new Uint8Array(HEADER_SIZE);
+  nameBuf = new Uint8Array(0);
+  need = 0;
+  have = 0;
+  header;
+  path = "";
+  body;
+  bodyHave = 0;
+  keep = false;
+  wanted = false;
+  isTrailer = false;
+  trailers = 0;
+  /** Stream position just after the last complete member (its padding excluded). */
+  lastMemberEnd;
+  /** How many `TRAILER!!!` members were read. */
+  get trailerCount() {
+    return this.trailers;
+  }
+  /**
+   * Consumes `chunk` from `at`; returns the index where it stopped. It stops early only between
+   * members, at an aligned non-zero byte that is not `0` (the caller decides what that byte is:
+   * a compressed segment in a plain run, junk in a decompressed one). Throws
+   * {@link CpioFormatError} on malformed input.
+   */
+  feed(chunk, at = 0) {
+    let i = at;
+    while (i < chunk.length) {
+      switch (this.state) {
+        case "reset": {
+          while (i < chunk.length && chunk[i] === 0) {
+            i++;
+            this.position++;
+          }
+          if (i >= chunk.length) return i;
+          if (chunk[i] !== 48 || (this.position & 3) !== 0) {
+            if ((this.position & 3) !== 0) {
+              throw new CpioFormatError(
+                `broken padding: data resumes at unaligned stream offset ${this.position}`
+              );
+            }
+            return i;
+          }
+          this.state = "header";
+          this.have = 0;
+          break;
+        }
+        case "header": {
+          const n = Math.min(HEADER_SIZE - this.have, chunk.length - i);
+          this.headerBuf.set(chunk.subarray(i, i + n), this.have);
+          this.have += n;
+          i += n;
+          this.position += n;
+          if (this.have === HEADER_SIZE) this.startName();
+          break;
+        }
+        case "name": {
+          const n = Math.min(this.need - this.have, chunk.length - i);
+          this.nameBuf.set(chunk.subarray(i, i + n), this.have);
+          this.have += n;
+          i += n;
+          this.position += n;
+          if (this.have === this.need) this.endName();
+          break;
+        }
+        case "body": {
+          const header2 = this.header;
+          const n = Math.min(header2.fileSize - this.bodyHave, chunk.length - i);
+          if (this.body) {
+            if (this.stableInput && this.bodyHave === 0 && n === header2.fileSize) {
+              this.body = chunk.subarray(i, i + n);
+            } else {
+              this.body = append(
+                this.body,
+                this.bodyHave,
+                chunk.subarray(i, i + n),
+                header2.fileSize
+              );
+            }
+          }
+          this.bodyHave += n;
+          i += n;
+          this.position += n;
+          if (this.bodyHave === header2.fileSize) this.endBody();
+          break;
+        }
+        case "pad": {
+          while (i < chunk.length && (this.position & 3) !== 0) {
+            i++;
+            this.position++;
+          }
+          if ((this.position & 3) === 0) this.state = "reset";
+          break;
+        }
+      }
+    }
+    return i;
+  }
+  /** Called at the end of the stream: an archive cut short is a problem. */
+  finish() {
+    if (this.state === "reset") return void 0;
+    return `cpio archive is truncated inside a member${this.path ? ` (${this.path})` : ""} at stream offset ${this.position}`;
+  }
+  startName() {
+    const h = this.headerBuf;
+    const magic = String.fromCharCode(...h.subarray(0, 6));
+    if (magic === "070707") {
+      throw new CpioFormatError(
+        `cpio archive at stream offset ${this.position - HEADER_SIZE} is in the old portable format (070707); the kernel reads only newc: make it with cpio -H newc`
+      );
+    }
+    if (magic !== "070701" && magic !== "070702") {
+      throw new CpioFormatError(
+        `no cpio magic at stream offset ${this.position - HEADER_SIZE} (found ${JSON.stringify(magic)}, expected 070701 or 070702)`
+      );
+    }
+    const field = (n) => {
+      let v2 = 0;
+      for (let k = 6 + n * 8; k < 14 + n * 8; k++) {
+        const c = h[k] ?? 0;
+        const d = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+        if (d < 0) {
+          throw new CpioFormatError(
+            `cpio header at stream offset ${this.position - HEADER_SIZE} has a non-hex field ${n}`
+          );
+        }
+        v2 = v2 * 16 + d;
+      }
+      return v2;
+    };
+    const header2 = {
+      ino: field(0),
+      mode: field(1),
+      uid: field(2),
+      gid: field(3),
+      nlink: field(4),
+      mtime: field(5),
+      fileSize: field(6),
+      devMajor: field(7),
+      devMinor: field(8),
+      nameSize: field(11)
+    };
+    if (header2.nameSize === 0 || header2.nameSize > PATH_MAX) {
+      throw new CpioFormatError(
+        `cpio member at stream offset ${this.position - HEADER_SIZE} has a name of ${header2.nameSize} bytes (1 to ${PATH_MAX} allowed)`
+      );
+    }
+    this.header = header2;
+    this.need = (header2.nameSize + 1 & ~3) + 2 >>> 0;
+    if (this.nameBuf.length < this.need) this.nameBuf = new Uint8Array(Math.max(this.need, 256));
+    this.have = 0;
+    this.state = "name";
+  }
+  endName() {
+    const header2 = this.header;
+    const nameBytes = this.nameBuf.subarray(0, header2.nameSize);
+    if (nameBytes[header2.nameSize - 1] !== 0) {
+      throw new CpioFormatError(
+        `cpio member name at stream offset ${this.position - this.need} is not NUL-terminated`
+      );
+    }
+    const raw2 = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, header2.nameSize - 1).toString(
+      "utf8"
+    );
+    this.isTrailer = raw2 === TRAILER;
+    this.keep = false;
+    this.wanted = false;
+    this.body = void 0;
+    this.bodyHave = 0;
+    if (this.isTrailer) {
+      this.trailers++;
+      this.lastMemberEnd = this.position + header2.fileSize;
+      this.sink.trailer();
+      this.path = "";
+      this.afterName(header2.fileSize);
+      return;
+    }
+    if (this.sink.entryCount() >= this.sink.maxEntries) {
+      throw new CpioFormatError(
+        `more than ${this.sink.maxEntries} entries; raise maxEntries if this initramfs is genuine`
+      );
+    }
+    this.path = normalizePath(raw2);
+    const type = typeOf2(header2.mode);
+    if (type === "symlink") {
+      if (header2.fileSize > PATH_MAX) {
+        throw new CpioFormatError(
+          `symlink ${this.path} has a ${header2.fileSize}-byte target (at most ${PATH_MAX})`
+        );
+      }
+      this.body = new Uint8Array(0);
+    } else if (type === "file") {
+      this.wanted = this.sink.want(this.path);
+      if ((this.wanted || header2.nlink >= 2) && header2.fileSize <= this.sink.maxFileSize) {
+        this.keep = true;
+        this.body = new Uint8Array(0);
+      }
+    }
+    this.afterName(header2.fileSize);
+  }
+  afterName(bodySize) {
+    if (bodySize === 0) this.endBody();
+    else this.state = "body";
+  }
+  endBody() {
+    this.state = (this.position & 3) === 0 ? "reset" : "pad";
+    if (!this.isTrailer) this.emit();
+  }
+  emit() {
+    const header2 = this.header;
+    const type = typeOf2(header2.mode);
+    const entry = {
+      path: this.path,
+      type,
+      mode: header2.mode,
+      uid: header2.uid,
+      gid: header2.gid,
+      mtime: header2.mtime,
+      size: header2.fileSize,
+      segment: this.segment
+    };
+    if (type === "symlink" && this.body) {
+      entry.target = Buffer.from(this.body.buffer, this.body.byteOffset, header2.fileSize).toString(
+        "utf8"
+      );
+    }
+    const body = this.keep ? (this.body ?? new Uint8Array(0)).subarray(0, header2.fileSize) : void 0;
+    const link = type === "file" && header2.nlink >= 2 ? { key: `${header2.devMajor}:${header2.devMinor}:${header2.ino}` } : void 0;
+    this.body = void 0;
+    this.keep = false;
+    this.lastMemberEnd = this.position;
+    const tooLarge = (this.wanted || link !== void 0) && body === void 0;
+    this.sink.entry({ entry, body, wanted: this.wanted, link, tooLarge });
+  }
+};
+function append(buffer, length, bytes, cap) {
+  let out = buffer;
+  if (length + bytes.length > out.length) {
+    const size = cap <= UPFRONT_LIMIT ? cap : Math.max(length + bytes.length, out.length * 2, 4096);
+    out = new Uint8Array(Math.min(cap, size));
+    out.set(buffer.subarray(0, length));
+  }
+  out.set(bytes, length);
+  return out;
+}
+function normalizePath(raw2) {
+  let p = raw2;
+  for (; ; ) {
+    if (p.startsWith("./")) p = p.slice(2);
+    else if (p.startsWith("/")) p = p.slice(1);
+    else break;
+  }
+  return p === "" ? "." : p;
+}
+function typeOf2(mode) {
+  switch (mode & 61440) {
+    case 32768:
+      return "file";
+    case 16384:
+      return "directory";
+    case 40960:
+      return "symlink";
+    case 8192:
+      return "char-device";
+    case 24576:
+      return "block-device";
+    case 4096:
+      return "fifo";
+    case 49152:
+      return "socket";
+    default:
+      return "unknown";
+  }
+}
+
+// packages/boot/src/initramfs/internal/segment-decoders.ts
+var zlib3 = __toESM(require("node:zlib"), 1);
+var xzModule3 = __toESM(require_xz_decompress(), 1);
+
+// packages/boot/src/initramfs/internal/stream-ends.ts
+var ZSTD_MAGIC3 = 4247762216;
+var ZSTD_MAX_BLOCK = 128 * 1024;
+var StreamFramingError = class extends Error {
+  name = "StreamFramingError";
+};
+function zstdStreamEnd(data, at) {
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let p = at;
+  let frames = 0;
+  let window = 0;
+  while (p + 4 <= data.length) {
+    const magic = view2.getUint32(p, true);
+    if (magic >>> 4 === 25481893) {
+      if (p + 8 > data.length) throw new StreamFramingError("truncated zstd skippable frame");
+      p += 8 + view2.getUint32(p + 4, true);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC3) break;
+    const frame = zstdFrameEnd(data, p + 4);
+    p = frame.end;
+    window = frame.window;
+    frames++;
+    break;
+  }
+  if (frames === 0) throw new StreamFramingError(`no zstd frame at offset ${at}`);
+  if (p > data.length) throw new StreamFramingError("zstd data is truncated");
+  return { length: p - at, window };
+}
+function zstdFrameEnd(data, at) {
+  const fhd = data[at];
+  if (fhd === void 0) throw new StreamFramingError("truncated zstd frame header");
+  if (fhd & 8) throw new StreamFramingError("zstd frame header has its reserved bit set");
+  const single = fhd >> 5 & 1;
+  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
+  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
+  let window = 0;
+  if (single) {
+    for (let i = 0; i < fcsBytes; i++) window += (data[at + 1 + dictBytes + i] ?? 0) * 256 ** i;
+    if (fcsBytes === 2) window += 256;
+  } else {
+    const wd = data[at + 1] ?? 0;
+    const base = 2 ** (10 + (wd >> 3));
+    window = base + base / 8 * (wd & 7);
+  }
+  let p = at + 1 + (single ? 0 : 1) + dictBytes + fcsBytes;
+  for (; ; ) {
+    if (p + 3 > data.length) throw new StreamFramingError("zstd block header is truncated");
+    const header2 = (data[p] ?? 0) | (data[p + 1] ?? 0) << 8 | (data[p + 2] ?? 0) << 16;
+    const type = header2 >> 1 & 3;
+    const size = header2 >>> 3;
+    if (type === 3) throw new StreamFramingError(`reserved zstd block type at offset ${p}`);
+    if (size > ZSTD_MAX_BLOCK) {
+      throw new StreamFramingError(`zstd block at offset ${p} is larger than 128 KiB`);
+    }
+    p += 3 + (type === 1 ? 1 : size);
+    if (header2 & 1) break;
+  }
+  if (fhd >> 2 & 1) p += 4;
+  if (p > data.length) throw new StreamFramingError("zstd frame is truncated");
+  return { end: p, window };
+}
+var XZ_HEADER_MAGIC = [253, 55, 122, 88, 90, 0];
+function xzStreamEnd(data, at) {
+  if (at + 24 > data.length || XZ_HEADER_MAGIC.some((b, i) => data[at + i] !== b)) {
+    throw new StreamFramingError(`no xz stream header at offset ${at}`);
+  }
+  const flags0 = data[at + 6];
+  const flags1 = data[at + 7];
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let from = at + 12 + 8 + 2;
+  for (; ; ) {
+    const y = data.indexOf(89, from);
+    if (y < 0 || y + 2 > data.length) break;
+    from = y + 1;
+    if (data[y + 1] !== 90 || (y + 2 - at) % 4 !== 0) continue;
+    const footer = y + 2 - 12;
+    if (data[footer + 8] !== flags0 || data[footer + 9] !== flags1) continue;
+    if (crc323(data.subarray(footer + 4, footer + 10)) !== view2.getUint32(footer, true)) continue;
+    return y + 2 - at;
+  }
+  throw new StreamFramingError(`the xz stream at offset ${at} has no footer (truncated?)`);
+}
+var crcTable;
+function crc323(bytes) {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c2 = n;
+      for (let k = 0; k < 8; k++) c2 = c2 & 1 ? 3988292384 ^ c2 >>> 1 : c2 >>> 1;
+      crcTable[n] = c2 >>> 0;
+    }
+  }
+  let c = 4294967295;
+  for (const b of bytes) c = (crcTable[(c ^ b) & 255] ?? 0) ^ c >>> 8;
+  return (c ^ 4294967295) >>> 0;
+}
+var LZ4_LEGACY_MAGIC = 407642370;
+var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
+var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
+function lz4LegacyBlocks(data, at) {
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (at + 4 > data.length || view2.getUint32(at, true) !== LZ4_LEGACY_MAGIC) {
+    throw new StreamFramingError(`no lz4 legacy magic at offset ${at}`);
+  }
+  const blocks = [];
+  let p = at + 4;
+  while (p < data.length) {
+    if (p + 4 > data.length || view2.getUint32(p, true) === 0) {
+      if (data.subarray(p).every((b) => b === 0)) return { blocks, end: data.length - at };
+    }
+    if (p + 4 > data.length)
+      throw new StreamFramingError(`lz4 data ends inside a block size at ${p}`);
+    const size = view2.getUint32(p, true);
+    if (size === LZ4_LEGACY_MAGIC) {
+      p += 4;
+      continue;
+    }
+    if (size === 0 || size > LZ4_LEGACY_MAX_CHUNK) {
+      throw new StreamFramingError(
+        `the bytes at offset ${p} are not an lz4 block (size ${size}); the kernel's unlz4 reads lz4 blocks up to the end of the initramfs, so an lz4-compressed archive must be the last one`
+      );
+    }
+    if (p + 4 + size > data.length) throw new StreamFramingError("lz4 block is truncated");
+    blocks.push({ start: p + 4, end: p + 4 + size });
+    p += 4 + size;
+  }
+  return { blocks, end: p - at };
+}
+
+// packages/boot/src/internal/error-message.ts
+function errorMessage(e) {
+  if (typeof e === "object" && e !== null) {
+    const message = e.message;
+    if (typeof message === "string") return message;
+  }
+  return String(e);
+}
+
+// packages/boot/src/initramfs/internal/segment-decoders.ts
+function detectSegmentCompression(data, at) {
+  const a = data[at];
+  const b = data[at + 1];
+  if (a === 31 && (b === 139 || b === 158)) return "gzip";
+  if (a === 66 && b === 90) return "bzip2";
+  if (a === 93 && b === 0) return "lzma";
+  if (a === 253 && b === 55) return "xz";
+  if (a === 137 && b === 76) return "lzo";
+  if (a === 2 && b === 33) return "lz4";
+  if (a === 40 && b === 181) return "zstd";
+  return void 0;
+}
+var SegmentTooLargeError = class extends Error {
+  name = "SegmentTooLargeError";
+};
+var UnsupportedSegmentError = class extends Error {
+  name = "UnsupportedSegmentError";
+};
+var MAX_ZSTD_WINDOW = 2 ** 27;
+async function decodeSegment(kind, data, at, sink, maxOutput) {
+  let produced = 0;
+  const counted = (chunk) => {
+    produced += chunk.length;
+    if (produced > maxOutput) {
+      throw new SegmentTooLargeError(
+        `it decompresses to more than the ${maxOutput}-byte limit (maxSegmentSize)`
+      );
+    }
+    sink(chunk);
+  };
+  switch (kind) {
+    case "gzip":
+      return gzipMember(data, at, counted);
+    case "zstd": {
+      const { length, window } = zstdStreamEnd(data, at);
+      if (window > MAX_ZSTD_WINDOW) {
+        throw new SegmentTooLargeError(
+          `its zstd window (${window} bytes) is larger than the ${MAX_ZSTD_WINDOW}-byte limit`
+        );
+      }
+      const input = data.subarray(at, at + length);
+      const native = zlib3.createZstdDecompress;
+      if (native) await zlibStream(native(), input, counted);
+      else fzstdStream(input, counted);
+      return length;
+    }
+    case "xz": {
+      const length = xzStreamEnd(data, at);
+      await xzStream(data.subarray(at, at + length), counted);
+      return length;
+    }
+    case "lz4": {
+      const { blocks, end } = lz4LegacyBlocks(data, at);
+      for (const block of blocks) {
+        const bytes = data.subarray(block.start, block.end);
+        counted(await decompress2("lz4-block", bytes, { maxOutput: LZ4_LEGACY_BLOCK }));
+      }
+      return end;
+    }
+    default:
+      throw new UnsupportedSegmentError(
+        `${kind} is not supported here; the Talos and Debian tools write zstd, xz, gzip or lz4`
+      );
+  }
+}
+async function gzipMember(data, at, sink) {
+  if (data[at + 2] !== 8) throw new Error(`gzip member uses method ${data[at + 2]}, not deflate`);
+  const flags = data[at + 3] ?? 0;
+  let p = at + 10;
+  if (flags & 4) p += 2 + (data[p] ?? 0) + (data[p + 1] ?? 0) * 256;
+  const skipString = () => {
+    const nul = data.indexOf(0, p);
+    p = nul < 0 ? data.length + 1 : nul + 1;
+  };
+  if (flags & 8) skipString();
+  if (flags & 16) skipString();
+  if (flags & 2) p += 2;
+  if (p > data.length) throw new Error("gzip header is truncated");
+  let crc = 0;
+  let size = 0;
+  const consumed = await zlibStream(
+    zlib3.createInflateRaw({ chunkSize: 256 * 1024 }),
+    data.subarray(p),
+    (chunk) => {
+      crc = zlib3.crc32(chunk, crc);
+      size = size + chunk.length >>> 0;
+      sink(chunk);
+    }
+  );
+  const trailer = p + consumed;
+  if (trailer + 8 > data.length) throw new Error("gzip member is truncated (no trailer)");
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (view2.getUint32(trailer, true) !== crc >>> 0) throw new Error("gzip CRC32 does not match");
+  if (view2.getUint32(trailer + 4, true) !== size) throw new Error("gzip size does not match");
+  return trailer + 8 - at;
+}
+function zlibStream(stream, input, sink) {
+  return new Promise((resolve5, reject) => {
+    let failed3 = false;
+    stream.on("data", (chunk) => {
+      if (failed3) return;
+      try {
+        sink(chunk);
+      } catch (e) {
+        failed3 = true;
+        stream.destroy();
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    stream.on("error", (e) => {
+      if (!failed3) reject(e);
+      failed3 = true;
+    });
+    stream.on("end", () => {
+      if (!failed3) resolve5(stream.bytesWritten);
+    });
+    stream.end(input);
+  });
+}
+function fzstdStream(input, sink) {
+  const decoder = new Decompress((chunk) => sink(chunk));
+  const step = 1024 * 1024;
+  for (let p = 0; p < input.length; p += step) {
+    decoder.push(input.subarray(p, Math.min(input.length, p + step)), p + step >= input.length);
+  }
+}
+function xzStreamClass3() {
+  const mod = xzModule3;
+  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
+  if (!cls) throw new Error("xz-decompress did not load");
+  return cls;
+}
+var XZ_ERRORS3 = {
+  "2": "unsupported integrity check",
+  "3": "out of memory",
+  "4": "dictionary larger than the 64 MiB decoder limit",
+  "5": "not xz format",
+  "6": "unsupported xz options",
+  "7": "corrupt data",
+  "8": "unexpected end of input"
+};
+async function xzStream(input, sink) {
+  const source = new ReadableStream({
+    start(controller) {
+      controller.enqueue(input);
+      controller.close();
+    }
+  });
+  const reader = new (xzStreamClass3())(source).getReader();
+  try {
+    for (; ; ) {
+      const { done, value } = await reader.read().catch((e) => {
+        const message = errorMessage(e);
+        const code2 = /error code (\d+)/.exec(message)?.[1];
+        throw new Error(
+          code2 && XZ_ERRORS3[code2] ? `${XZ_ERRORS3[code2]} (xz error ${code2})` : message
+        );
+      });
+      if (done) return;
+      sink(value);
+    }
+  } catch (e) {
+    await reader.cancel().catch(() => void 0);
+    throw e;
+  }
+}
+
+// packages/boot/src/initramfs/walk-initramfs.ts
+var GiB = 1024 * 1024 * 1024;
+var DEFAULTS = {
+  maxSegmentSize: 2 * GiB,
+  maxTotalSize: 4 * GiB,
+  maxEntries: 2e5,
+  maxFileSize: 1 * GiB,
+  maxInputSize: 2 * GiB
+};
+async function walkInitramfs(source, options = {}) {
+  const limits = { ...DEFAULTS, ...definedOnly(options) };
+  const result2 = { segments: [], entries: [], files: /* @__PURE__ */ new Map(), problems: [] };
+  const data = await readSource(source, limits.maxInputSize, result2.problems);
+  if (!data) return result2;
+  const walk = new Walk(data, limits, options, result2);
+  await walk.run();
+  return result2;
+}
+async function readSource(source, maxInputSize, problems) {
+  if (typeof source !== "string") return source;
+  try {
+    const info2 = await (0, import_promises13.stat)(source);
+    if (info2.size > maxInputSize) {
+      problems.push(
+        `${source} is ${info2.size} bytes, more than the ${maxInputSize}-byte limit (maxInputSize); raise it if this initramfs is genuine`
+      );
+      return void 0;
+    }
+    return await (0, import_promises13.readFile)(source);
+  } catch (e) {
+    problems.push(`cannot read ${source}: ${errorMessage(e)}`);
+    return void 0;
+  }
+}
+var Walk = class {
+  constructor(data, limits, options, result2) {
+    this.data = data;
+    this.limits = limits;
+    this.options = options;
+    this.result = result2;
+    this.maxFileSize = limits.maxFileSize;
+    this.maxEntries = limits.maxEntries;
+  }
+  data;
+  limits;
+  options;
+  result;
+  maxFileSize;
+  maxEntries;
+  links = /* @__PURE__ */ new Map();
+  totalOut = 0;
+  want(path2) {
+    return this.options.want?.(path2) ?? false;
+  }
+  entryCount() {
+    return this.result.entries.length;
+  }
+  trailer() {
+    this.links.clear();
+  }
+  entry(member) {
+    const { entry, wanted, link, tooLarge } = member;
+    let content = member.body;
+    this.result.entries.push(entry);
+    if (tooLarge && wanted) {
+      this.result.problems.push(
+        `${entry.path} is ${entry.size} bytes, more than the ${this.maxFileSize}-byte limit (maxFileSize): listed but not read; raise maxFileSize if it is genuine`
+      );
+    }
+    if (link) {
+      const group2 = this.links.get(link.key) ?? { paths: [], content: void 0 };
+      this.links.set(link.key, group2);
+      group2.content = overlay(group2.content, content);
+      group2.paths.push(entry.path);
+      content = group2.content;
+      for (const path2 of group2.paths) {
+        if (content !== void 0 && this.result.files.has(path2))
+          this.result.files.set(path2, content);
+      }
+    }
+    if (wanted && content !== void 0) this.result.files.set(entry.path, content);
+    this.options.onEntry?.(entry, wanted ? content : void 0);
+  }
+  async run() {
+    const { data, result: result2 } = this;
+    let pos = 0;
+    while (pos < data.length) {
+      if (data[pos] === 0) {
+        pos++;
+        continue;
+      }
+      const index = result2.segments.length;
+      if (data[pos] === 48 && (pos & 3) === 0) {
+        const next2 = this.plain(pos, index);
+        if (next2 === void 0) return;
+        pos = next2;
+        continue;
+      }
+      const kind = detectSegmentCompression(data, pos);
+      if (!kind) {
+        result2.problems.push(
+          `invalid magic at initramfs offset ${pos} (bytes ${hex(data.subarray(pos, pos + 4))}): neither a cpio archive nor a compressed one; the initramfs is corrupt, or an archive is not 4-byte aligned`
+        );
+        return;
+      }
+      const next = await this.compressed(pos, index, kind);
+      if (next === void 0) return;
+      pos = next;
+    }
+  }
+  /** Reads a run of plain members at `pos`; returns where the next segment starts. */
+  plain(pos, index) {
+    const segment = {
+      offset: pos,
+      compression: "none",
+      size: 0,
+      decompressedSize: 0
+    };
+    this.result.segments.push(segment);
+    const parser = new NewcParser(this, index, pos, true);
+    try {
+      const stop = parser.feed(this.data, pos);
+      segment.size = segment.decompressedSize = parser.lastMemberEnd - pos;
+      if (stop === this.data.length) {
+        const cut = parser.finish();
+        if (cut) {
+          this.fail(index, pos, cut);
+          return void 0;
+        }
+      }
+      return stop;
+    } catch (e) {
+      segment.size = segment.decompressedSize = parser.lastMemberEnd - pos;
+      this.fail(index, pos, errorMessage(e));
+      return void 0;
+    }
+  }
+  /** Decompresses the stream at `pos` into the cpio parser; returns where the next segment starts. */
+  async compressed(pos, index, kind) {
+    const segment = {
+      offset: pos,
+      compression: kind,
+      size: 0,
+      decompressedSize: 0
+    };
+    this.result.segments.push(segment);
+    const parser = new NewcParser(this, index, 0);
+    const budget = Math.min(this.limits.maxSegmentSize, this.limits.maxTotalSize - this.totalOut);
+    try {
+      const consumed = await decodeSegment(
+        kind,
+        this.data,
+        pos,
+        (chunk) => {
+          segment.decompressedSize += chunk.length;
+          const stop = parser.feed(chunk);
+          if (stop < chunk.length) {
+            throw new CpioFormatError(
+              `junk within the compressed archive at decompressed offset ${parser.position}`
+            );
+          }
+        },
+        budget
+      );
+      segment.size = consumed;
+      this.totalOut += segment.decompressedSize;
+      const cut = parser.finish();
+      if (cut) {
+        this.fail(index, pos, `${cut} (junk or a cut at the end of the compressed archive)`);
+        return void 0;
+      }
+      return pos + consumed;
+    } catch (e) {
+      segment.size = this.data.length - pos;
+      const why = budget < this.limits.maxSegmentSize && /limit/.test(errorMessage(e)) ? `${errorMessage(e)}; all segments together may hold at most ${this.limits.maxTotalSize} bytes` : errorMessage(e);
+      this.fail(index, pos, `the ${kind} stream cannot be read: ${why}`);
+      return void 0;
+    }
+  }
+  fail(index, pos, why) {
+    this.result.problems.push(
+      `initramfs segment ${index} at offset ${pos}: ${why}; the kernel stops unpacking here, so nothing after it reaches the node: rebuild the initramfs or check how it was copied`
+    );
+  }
+};
+function overlay(old, next) {
+  if (!old || old.length === 0) return next ?? old;
+  if (!next || next.length === 0) return old;
+  if (next.length >= old.length) return next;
+  const out = old.slice();
+  out.set(next);
+  return out;
+}
+function definedOnly(options) {
+  const out = {};
+  for (const key of Object.keys(DEFAULTS)) {
+    const value = options[key];
+    if (typeof value === "number" && value >= 0) out[key] = value;
+  }
+  return out;
+}
+function hex(bytes) {
+  return Buffer.from(bytes).toString("hex").replace(/(..)(?!$)/g, "$1 ");
+}
+
+// packages/boot/src/squashfs/types.ts
+var SquashfsReadError = class extends Error {
+  name = "SquashfsReadError";
+};
+
+// packages/boot/src/squashfs/internal/block-codec.ts
+var KINDS = {
+  gzip: "zlib",
+  xz: "xz",
+  zstd: "zstd",
+  lz4: "lz4-block"
+};
+function blockDecoder(compression) {
+  const kind = KINDS[compression];
+  if (!kind) {
+    return `squashfs compressed with ${compression} is not supported (no maintained decoder for Node): rebuild the image with mksquashfs -comp zstd (Talos uses zstd, or xz before 1.8)`;
+  }
+  return (input, maxOutput, expectedSize) => decompress2(
+    kind,
+    input,
+    expectedSize === void 0 ? { maxOutput } : { maxOutput, expectedSize }
+  );
+}
+
+// packages/boot/src/squashfs/internal/metadata.ts
+var METADATA_SIZE = 8192;
+var MetadataError = class extends Error {
+  name = "MetadataError";
+};
+var MetadataReader = class {
+  constructor(bytes, end, decode2, budget) {
+    this.bytes = bytes;
+    this.end = end;
+    this.decode = decode2;
+    this.budget = budget;
+  }
+  bytes;
+  end;
+  decode;
+  budget;
+  cache = /* @__PURE__ */ new Map();
+  decoded = 0;
+  /** The decoded block at absolute offset `at`. */
+  block(at) {
+    let found = this.cache.get(at);
+    if (!found) {
+      found = this.load(at);
+      this.cache.set(at, found);
+    }
+    return found;
+  }
+  async load(at) {
+    if (!Number.isSafeInteger(at) || at < 0 || at + 2 > this.end) {
+      throw new MetadataError(`metadata block at offset ${at} lies outside the image`);
+    }
+    const header2 = (this.bytes[at] ?? 0) | (this.bytes[at + 1] ?? 0) << 8;
+    const size = header2 & 32767;
+    const stored = (header2 & 32768) !== 0;
+    if (size === 0 || size > METADATA_SIZE || at + 2 + size > this.end) {
+      throw new MetadataError(`metadata block at offset ${at} has an invalid size ${size}`);
+    }
+    const raw2 = this.bytes.subarray(at + 2, at + 2 + size);
+    let data;
+    try {
+      data = stored ? raw2 : await this.decode(raw2, METADATA_SIZE);
+    } catch (e) {
+      throw new MetadataError(
+        `metadata block at offset ${at} does not decompress: ${errorMessage(e)}`
+      );
+    }
+    this.decoded += data.length;
+    if (this.decoded > this.budget) {
+      throw new MetadataError(
+        `more than ${this.budget} bytes of metadata (maxMetadataSize); raise it if the image is genuine`
+      );
+    }
+    return { data, next: at + 2 + size };
+  }
+  /**
+   * `length` bytes starting `offset` bytes into the block at absolute `at`, following on into
+   * the next blocks; a view when they lie in one block, a copy otherwise.
+   */
+  async read(at, offset, length) {
+    if (length > this.budget) {
+      throw new MetadataError(`a ${length}-byte metadata record is larger than maxMetadataSize`);
+    }
+    let block = await this.block(at);
+    let skip2 = offset;
+    while (skip2 >= block.data.length) {
+      if (skip2 > block.data.length || block.data.length < METADATA_SIZE) {
+        throw new MetadataError(`offset ${offset} lies past the metadata block at ${at}`);
+      }
+      skip2 -= block.data.length;
+      block = await this.block(block.next);
+    }
+    if (skip2 + length <= block.data.length) return block.data.subarray(skip2, skip2 + length);
+    const out = new Uint8Array(length);
+    let filled = 0;
+    for (; ; ) {
+      const n = Math.min(length - filled, block.data.length - skip2);
+      out.set(block.data.subarray(skip2, skip2 + n), filled);
+      filled += n;
+      if (filled === length) return out;
+      if (block.data.length < METADATA_SIZE) {
+        throw new MetadataError(`a metadata record runs past the end of its table (block ${at})`);
+      }
+      block = await this.block(block.next);
+      skip2 = 0;
+    }
+  }
+};
+var MetadataCursor = class {
+  constructor(reader, at, offset) {
+    this.reader = reader;
+    this.at = at;
+    this.offset = offset;
+  }
+  reader;
+  at;
+  offset;
+  /** The next `length` bytes. */
+  async take(length) {
+    const out = await this.reader.read(this.at, this.offset, length);
+    this.offset += length;
+    while (this.offset > 0) {
+      const block = await this.reader.block(this.at);
+      if (this.offset < block.data.length || block.data.length < METADATA_SIZE) break;
+      this.offset -= block.data.length;
+      this.at = block.next;
+    }
+    return out;
+  }
+};
+
+// packages/boot/src/squashfs/internal/inode.ts
+var NO_FRAGMENT = 4294967295;
+var MAX_SYMLINK = 4096;
+var TYPES = {
+  1: "directory",
+  2: "file",
+  3: "symlink",
+  4: "block-device",
+  5: "char-device",
+  6: "fifo",
+  7: "socket"
+};
+var MODE_BITS = {
+  directory: 16384,
+  file: 32768,
+  symlink: 40960,
+  "block-device": 24576,
+  "char-device": 8192,
+  fifo: 4096,
+  socket: 49152
+};
+async function readInode(ctx, ref) {
+  const block = Math.floor(ref / 65536);
+  const offset = ref % 65536;
+  if (offset >= 8192)
+    throw new MetadataError(`inode reference ${ref} has offset ${offset} past a metadata block`);
+  const cursor = new MetadataCursor(ctx.reader, ctx.inodeTableStart + block, offset);
+  const head2 = view(await cursor.take(16));
+  const rawType = head2.getUint16(0, true);
+  const basicType = rawType > 7 ? rawType - 7 : rawType;
+  const type = TYPES[basicType];
+  if (!type || rawType === 0 || rawType > 14) {
+    throw new MetadataError(`inode ${ref} has an unknown type ${rawType}`);
+  }
+  const extended = rawType > 7;
+  const inode = {
+    type,
+    basicType,
+    mode: MODE_BITS[type] | head2.getUint16(2, true) & 4095,
+    uidIndex: head2.getUint16(4, true),
+    gidIndex: head2.getUint16(6, true),
+    mtime: head2.getUint32(8, true),
+    inode: head2.getUint32(12, true),
+    nlink: 1,
+    size: 0
+  };
+  switch (type) {
+    case "directory": {
+      if (!extended) {
+        const b = view(await cursor.take(16));
+        inode.dir = {
+          block: b.getUint32(0, true),
+          size: b.getUint16(8, true),
+          offset: b.getUint16(10, true)
+        };
+        inode.nlink = b.getUint32(4, true);
+      } else {
+        const b = view(await cursor.take(24));
+        inode.nlink = b.getUint32(0, true);
+        inode.dir = {
+          size: b.getUint32(4, true),
+          block: b.getUint32(8, true),
+          offset: b.getUint16(18, true)
+        };
+      }
+      inode.size = inode.dir.size;
+      break;
+    }
+    case "file":
+      await readFileInode(ctx, cursor, inode, extended, ref);
+      break;
+    case "symlink": {
+      const b = view(await cursor.take(8));
+      inode.nlink = b.getUint32(0, true);
+      const length = b.getUint32(4, true);
+      if (length > MAX_SYMLINK) {
+        throw new MetadataError(
+          `symlink inode ${ref} has a ${length}-byte target (at most ${MAX_SYMLINK})`
+        );
+      }
+      const target = await cursor.take(length);
+      inode.target = Buffer.from(target.buffer, target.byteOffset, target.length).toString("utf8");
+      inode.size = length;
+      break;
+    }
+    case "block-device":
+    case "char-device": {
+      const b = view(await cursor.take(8));
+      inode.nlink = b.getUint32(0, true);
+      inode.rdev = b.getUint32(4, true);
+      break;
+    }
+    case "fifo":
+    case "socket":
+      inode.nlink = view(await cursor.take(4)).getUint32(0, true);
+      break;
+  }
+  return inode;
+}
+async function readFileInode(ctx, cursor, inode, extended, ref) {
+  let start;
+  let size;
+  let fragment;
+  let fragmentOffset;
+  if (!extended) {
+    const b = view(await cursor.take(16));
+    start = b.getUint32(0, true);
+    fragment = b.getUint32(4, true);
+    fragmentOffset = b.getUint32(8, true);
+    size = b.getUint32(12, true);
+  } else {
+    const b = view(await cursor.take(40));
+    start = u64(b, 0);
+    size = u64(b, 8);
+    inode.nlink = b.getUint32(24, true);
+    fragment = b.getUint32(28, true);
+    fragmentOffset = b.getUint32(32, true);
+  }
+  inode.size = size;
+  if (!Number.isSafeInteger(size))
+    throw new MetadataError(`file inode ${ref} has an impossible size`);
+  if (size > ctx.maxFileSize) return;
+  const full = Math.floor(size / ctx.blockSize);
+  const count2 = fragment === NO_FRAGMENT ? Math.ceil(size / ctx.blockSize) : full;
+  if (fragment !== NO_FRAGMENT) {
+    if (fragment >= ctx.fragmentCount) {
+      throw new MetadataError(
+        `file inode ${ref} names fragment ${fragment} of ${ctx.fragmentCount}`
+      );
+    }
+    if (fragmentOffset + size % ctx.blockSize > ctx.blockSize) {
+      throw new MetadataError(`file inode ${ref} has an invalid fragment offset ${fragmentOffset}`);
+    }
+  }
+  if (start > ctx.bytesUsed) throw new MetadataError(`file inode ${ref} starts past the image end`);
+  const list = await cursor.take(count2 * 4);
+  const blocks = new Uint32Array(count2);
+  const lv = view(list);
+  for (let i = 0; i < count2; i++) blocks[i] = lv.getUint32(i * 4, true);
+  inode.file = { start, size, blocks, fragment, fragmentOffset };
+}
+function view(bytes) {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+function u64(v2, at) {
+  const hi = v2.getUint32(at + 4, true);
+  return hi >= 2097152 ? Infinity : hi * 4294967296 + v2.getUint32(at, true);
+}
+
+// packages/boot/src/squashfs/internal/file-data.ts
+var UNCOMPRESSED = 1 << 24;
+var FRAGMENT_CACHE = 8;
+var DataError = class extends Error {
+  name = "DataError";
+};
+var DataReader = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  fragments = /* @__PURE__ */ new Map();
+  /** The file's content, one block (or the fragment tail) at a time. */
+  async *chunks(layout) {
+    const { blockSize: blockSize2 } = this.ctx;
+    let at = layout.start;
+    for (let i = 0; i < layout.blocks.length; i++) {
+      const word = layout.blocks[i] ?? 0;
+      const expected = Math.min(blockSize2, layout.size - i * blockSize2);
+      this.ctx.spend(expected);
+      const stored = word & ~UNCOMPRESSED;
+      if (stored === 0) {
+        yield new Uint8Array(expected);
+        continue;
+      }
+      yield await this.block(at, word, expected, `data block ${i}`);
+      at += stored;
+    }
+    if (layout.fragment !== NO_FRAGMENT) {
+      const tail = layout.size % blockSize2;
+      if (tail === 0) return;
+      this.ctx.spend(tail);
+      const fragment = await this.fragment(layout.fragment);
+      if (layout.fragmentOffset + tail > fragment.length) {
+        throw new DataError(
+          `the tail (${tail} bytes at ${layout.fragmentOffset}) lies past fragment ${layout.fragment} (${fragment.length} bytes)`
+        );
+      }
+      yield fragment.slice(layout.fragmentOffset, layout.fragmentOffset + tail);
+    }
+  }
+  async block(at, word, expected, what) {
+    const stored = word & ~UNCOMPRESSED;
+    if (stored > this.ctx.blockSize || at + stored > this.ctx.bytesUsed) {
+      throw new DataError(
+        `${what} (${stored} bytes at offset ${at}) lies outside the image or is too large`
+      );
+    }
+    const raw2 = this.ctx.bytes.subarray(at, at + stored);
+    let data;
+    if (word & UNCOMPRESSED) {
+      data = raw2.slice();
+    } else {
+      try {
+        data = await this.ctx.decode(raw2, this.ctx.blockSize, expected >= 0 ? expected : void 0);
+      } catch (e) {
+        throw new DataError(`${what} at offset ${at} does not decompress: ${errorMessage(e)}`);
+      }
+    }
+    if (expected >= 0 && data.length !== expected) {
+      throw new DataError(
+        `${what} at offset ${at} holds ${data.length} bytes, expected ${expected}`
+      );
+    }
+    return data;
+  }
+  fragment(index) {
+    let found = this.fragments.get(index);
+    if (!found) {
+      found = this.loadFragment(index);
+      this.fragments.set(index, found);
+      if (this.fragments.size > FRAGMENT_CACHE) {
+        const oldest = this.fragments.keys().next().value;
+        if (oldest !== void 0) this.fragments.delete(oldest);
+      }
+      found.catch(() => this.fragments.delete(index));
+    }
+    return found;
+  }
+  async loadFragment(index) {
+    const { bytes, fragmentTableStart, bytesUsed, reader } = this.ctx;
+    const slot = fragmentTableStart + 8 * Math.floor(index / 512);
+    if (slot + 8 > bytesUsed)
+      throw new DataError(`fragment index slot for ${index} lies outside the image`);
+    const v2 = new DataView(bytes.buffer, bytes.byteOffset + slot, 8);
+    const hi = v2.getUint32(4, true);
+    if (hi !== 0) throw new DataError(`fragment table block for ${index} lies outside the image`);
+    const entry = await reader.read(v2.getUint32(0, true), index % 512 * 16, 16);
+    const e = new DataView(entry.buffer, entry.byteOffset, 16);
+    const startHi = e.getUint32(4, true);
+    if (startHi !== 0) throw new DataError(`fragment ${index} starts outside the image`);
+    return this.block(e.getUint32(0, true), e.getUint32(8, true), -1, `fragment ${index}`);
+  }
+};
+
+// packages/boot/src/squashfs/internal/superblock.ts
+var SUPERBLOCK_SIZE = 96;
+var MAGIC = 1936814952;
+var FLAG_COMPRESSOR_OPTIONS = 1024;
+var COMPRESSORS = {
+  1: "gzip",
+  2: "lzma",
+  3: "lzo",
+  4: "xz",
+  5: "lz4",
+  6: "zstd"
+};
+function readSuperblock(bytes) {
+  if (bytes.length < SUPERBLOCK_SIZE) {
+    return `only ${bytes.length} bytes: too short for a squashfs superblock (${SUPERBLOCK_SIZE})`;
+  }
+  const view2 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u164 = (at) => view2.getUint16(at, true);
+  const u324 = (at) => view2.getUint32(at, true);
+  const u642 = (at) => {
+    const hi = u324(at + 4);
+    return hi >= 2097152 ? Infinity : hi * 4294967296 + u324(at);
+  };
+  const magic = u324(0);
+  if (magic !== MAGIC) {
+    return magic === 1752396147 ? "big-endian squashfs (only little-endian squashfs 4.0 exists for Linux since 2009): rebuild it with mksquashfs 4" : `no squashfs magic ("hsqs") at offset 0 (found 0x${magic.toString(16).padStart(8, "0")})`;
+  }
+  const major = u164(28);
+  const minor = u164(30);
+  if (major !== 4 || minor !== 0) {
+    return `squashfs version ${major}.${minor} is not supported (only 4.0, which mksquashfs 4 writes)`;
+  }
+  const compressionId = u164(20);
+  const compression = COMPRESSORS[compressionId];
+  if (!compression) return `unknown squashfs compressor id ${compressionId}`;
+  const blockSize2 = u324(12);
+  const blockLog = u164(22);
+  if (blockSize2 < 4096 || blockSize2 > 1024 * 1024 || blockSize2 !== 2 ** blockLog) {
+    return `squashfs block size ${blockSize2} (log ${blockLog}) is invalid (a power of two from 4 KiB to 1 MiB)`;
+  }
+  const sb = {
+    compression,
+    blockSize: blockSize2,
+    inodeCount: u324(4),
+    fragmentCount: u324(16),
+    idCount: u164(26),
+    bytesUsed: u642(40),
+    flags: u164(24),
+    mkfsTime: u324(8),
+    rootInode: u642(32),
+    idTableStart: u642(48),
+    inodeTableStart: u642(64),
+    directoryTableStart: u642(72),
+    fragmentTableStart: u642(80)
+  };
+  if (sb.bytesUsed > bytes.length) {
+    return `the image is truncated: its superblock says ${sb.bytesUsed} bytes, only ${bytes.length} are here`;
+  }
+  const inside = (name, at) => at >= SUPERBLOCK_SIZE && at < sb.bytesUsed ? void 0 : `the ${name} table offset ${at} lies outside the image (${SUPERBLOCK_SIZE}..${sb.bytesUsed})`;
+  const bad = inside("inode", sb.inodeTableStart) ?? inside("directory", sb.directoryTableStart) ?? inside("id", sb.idTableStart) ?? (sb.fragmentCount > 0 ? inside("fragment", sb.fragmentTableStart) : void 0);
+  if (bad) return bad;
+  if (sb.inodeTableStart >= sb.directoryTableStart) {
+    return `the inode table (${sb.inodeTableStart}) does not come before the directory table (${sb.directoryTableStart})`;
+  }
+  if (sb.idCount === 0) return "the image declares no uid/gid ids (every inode needs one)";
+  return sb;
+}
+
+// packages/boot/src/squashfs/internal/directory.ts
+var MAX_RUN = 256;
+var MAX_NAME = 256;
+function parseListing(listing, where2) {
+  const v2 = new DataView(listing.buffer, listing.byteOffset, listing.byteLength);
+  const entries = [];
+  let p = 0;
+  while (p < listing.length) {
+    if (p + 12 > listing.length) throw new MetadataError(`${where2}: directory header is truncated`);
+    const count2 = v2.getUint32(p, true) + 1;
+    const block = v2.getUint32(p + 4, true);
+    const base = v2.getUint32(p + 8, true);
+    p += 12;
+    if (count2 > MAX_RUN) {
+      throw new MetadataError(
+        `${where2}: a directory run claims ${count2} entries (at most ${MAX_RUN})`
+      );
+    }
+    for (let i = 0; i < count2; i++) {
+      if (p + 8 > listing.length) throw new MetadataError(`${where2}: directory entry is truncated`);
+      const offset = v2.getUint16(p, true);
+      const delta = v2.getInt16(p + 2, true);
+      const basicType = v2.getUint16(p + 4, true);
+      const nameSize = v2.getUint16(p + 6, true) + 1;
+      p += 8;
+      if (nameSize > MAX_NAME || p + nameSize > listing.length) {
+        throw new MetadataError(`${where2}: directory entry name of ${nameSize} bytes is invalid`);
+      }
+      const raw2 = listing.subarray(p, p + nameSize);
+      p += nameSize;
+      const name = Buffer.from(raw2.buffer, raw2.byteOffset, raw2.length).toString("utf8");
+      if (name === "." || name === ".." || raw2.includes(47) || raw2.includes(0)) {
+        throw new MetadataError(
+          `${where2}: directory entry name ${JSON.stringify(name)} is not allowed`
+        );
+      }
+      if (offset >= 8192)
+        throw new MetadataError(`${where2}: entry ${name} has inode offset ${offset}`);
+      entries.push({ name, ref: block * 65536 + offset, inode: base + delta >>> 0, basicType });
+    }
+  }
+  return entries;
+}
+
+// packages/boot/src/squashfs/internal/tree.ts
+async function readTree(ctx, rootRef, problems) {
+  const nodes = /* @__PURE__ */ new Map();
+  const root = await readInode(ctx, rootRef);
+  if (root.type !== "directory")
+    throw new Error(`the root inode is a ${root.type}, not a directory`);
+  const seenDirs = /* @__PURE__ */ new Set([rootRef]);
+  const rootNode = { entry: toEntry(ctx, root, ".", "", problems), children: [] };
+  nodes.set(".", rootNode);
+  const visit = async (dir, node, depth) => {
+    const where2 = node.entry.path === "." ? "the root directory" : `directory ${node.entry.path}`;
+    const listing = dir.dir;
+    if (!listing || listing.size <= 3) return;
+    let children;
+    try {
+      const cursor = new MetadataCursor(
+        ctx.reader,
+        ctx.directoryTableStart + listing.block,
+        listing.offset
+      );
+      children = parseListing(await cursor.take(listing.size - 3), where2);
+    } catch (e) {
+      problems.push(`${where2} cannot be listed: ${errorMessage(e)}`);
+      return;
+    }
+    for (const child of children) {
+      if (nodes.size >= ctx.maxEntries) {
+        throw new LimitError(
+          `more than ${ctx.maxEntries} entries (maxEntries); raise it if the image is genuine`
+        );
+      }
+      const path2 = node.entry.path === "." ? child.name : `${node.entry.path}/${child.name}`;
+      let inode;
+      try {
+        inode = await readInode(ctx, child.ref);
+      } catch (e) {
+        problems.push(`${path2}: ${errorMessage(e)}`);
+        continue;
+      }
+      if (inode.basicType !== child.basicType) {
+        problems.push(
+          `${path2}: the directory says type ${child.basicType} but its inode is type ${inode.basicType}`
+        );
+        continue;
+      }
+      if (nodes.has(path2)) {
+        problems.push(`${path2} is listed twice in ${where2}`);
+        continue;
+      }
+      const childNode = { entry: toEntry(ctx, inode, path2, child.name, problems) };
+      if (inode.file) childNode.layout = inode.file;
+      nodes.set(path2, childNode);
+      node.children?.push(path2);
+      if (inode.type !== "directory") continue;
+      childNode.children = [];
+      if (seenDirs.has(child.ref)) {
+        problems.push(`${path2} is a directory already reached elsewhere (a cycle): not followed`);
+        continue;
+      }
+      seenDirs.add(child.ref);
+      if (depth + 1 > ctx.maxDepth) {
+        problems.push(
+          `${path2} is nested deeper than ${ctx.maxDepth} levels (maxDepth): not followed`
+        );
+        continue;
+      }
+      await visit(inode, childNode, depth + 1);
+    }
+  };
+  try {
+    await visit(root, rootNode, 0);
+  } catch (e) {
+    if (!(e instanceof LimitError)) throw e;
+    problems.push(e.message);
+  }
+  return nodes;
+}
+var LimitError = class extends Error {
+};
+function toEntry(ctx, inode, path2, name, problems) {
+  const id = (index, what) => {
+    const value = ctx.ids[index];
+    if (value === void 0) {
+      problems.push(`${path2}: ${what} index ${index} is past the id table (${ctx.ids.length} ids)`);
+      return 0;
+    }
+    return value;
+  };
+  const entry = {
+    path: path2,
+    name,
+    type: inode.type,
+    mode: inode.mode,
+    uid: id(inode.uidIndex, "uid"),
+    gid: id(inode.gidIndex, "gid"),
+    mtime: inode.mtime,
+    size: inode.type === "directory" ? 0 : inode.size,
+    nlink: inode.nlink,
+    inode: inode.inode
+  };
+  if (inode.target !== void 0) entry.target = inode.target;
+  if (inode.rdev !== void 0) entry.rdev = inode.rdev;
+  return entry;
+}
+
+// packages/boot/src/squashfs/open-squashfs.ts
+var GiB2 = 1024 * 1024 * 1024;
+var DEFAULTS2 = {
+  maxEntries: 1e6,
+  maxMetadataSize: 256 * 1024 * 1024,
+  maxFileSize: 1 * GiB2,
+  maxTotalOutput: 16 * GiB2,
+  maxDepth: 256
+};
+async function openSquashfs(bytes, limits = {}) {
+  const problems = [];
+  const bounds = { ...DEFAULTS2 };
+  for (const key of Object.keys(DEFAULTS2)) {
+    const value = limits[key];
+    if (typeof value === "number" && value >= 0) bounds[key] = value;
+  }
+  const sb = readSuperblock(bytes);
+  if (typeof sb === "string") return { problems: [`not a readable squashfs image: ${sb}`] };
+  const decode2 = blockDecoder(sb.compression);
+  if (typeof decode2 === "string") return { problems: [decode2] };
+  const reader = new MetadataReader(bytes, sb.bytesUsed, decode2, bounds.maxMetadataSize);
+  try {
+    const optionsProblem = await checkCompressorOptions(bytes, sb, reader);
+    if (optionsProblem) return { problems: [optionsProblem] };
+    const ids = await readIds(bytes, sb, reader);
+    const nodes = await readTree(
+      {
+        reader,
+        inodeTableStart: sb.inodeTableStart,
+        directoryTableStart: sb.directoryTableStart,
+        blockSize: sb.blockSize,
+        fragmentCount: sb.fragmentCount,
+        bytesUsed: sb.bytesUsed,
+        maxFileSize: bounds.maxFileSize,
+        ids,
+        maxEntries: bounds.maxEntries,
+        maxDepth: bounds.maxDepth
+      },
+      sb.rootInode,
+      problems
+    );
+    let spent = 0;
+    const data = new DataReader({
+      bytes,
+      bytesUsed: sb.bytesUsed,
+      blockSize: sb.blockSize,
+      fragmentCount: sb.fragmentCount,
+      fragmentTableStart: sb.fragmentTableStart,
+      reader,
+      decode: decode2,
+      spend(n) {
+        spent += n;
+        if (spent > bounds.maxTotalOutput) {
+          throw new SquashfsReadError(
+            `reading this image produced more than ${bounds.maxTotalOutput} bytes (maxTotalOutput)`
+          );
+        }
+      }
+    });
+    const {
+      blockSize: blockSize2,
+      bytesUsed,
+      compression,
+      fragmentCount,
+      flags,
+      idCount,
+      inodeCount,
+      mkfsTime
+    } = sb;
+    const image = makeImage(nodes, data, bounds.maxFileSize, {
+      blockSize: blockSize2,
+      bytesUsed,
+      compression,
+      fragmentCount,
+      flags,
+      idCount,
+      inodeCount,
+      mkfsTime
+    });
+    return { image, problems };
+  } catch (e) {
+    return {
+      problems: [...problems, `not a readable squashfs image: ${errorMessage(e)}`]
+    };
+  }
+}
+function makeImage(nodes, data, maxFileSize, superblock) {
+  const node = (path2) => nodes.get(normalize2(path2));
+  const fileNode = (path2) => {
+    const found = node(path2);
+    if (!found) throw new SquashfsReadError(`${path2} is not in the squashfs image`);
+    if (found.entry.type !== "file") {
+      throw new SquashfsReadError(`${path2} is a ${found.entry.type}, not a regular file`);
+    }
+    if (!found.layout) {
+      throw new SquashfsReadError(
+        `${path2} is ${found.entry.size} bytes, more than the ${maxFileSize}-byte limit (maxFileSize)`
+      );
+    }
+    return found;
+  };
+  const chunks = async function* (path2) {
+    const found = fileNode(path2);
+    try {
+      yield* data.chunks(found.layout);
+    } catch (e) {
+      if (e instanceof SquashfsReadError) throw e;
+      throw new SquashfsReadError(
+        `${path2} cannot be read: ${errorMessage(e)}; the image is corrupt`
+      );
+    }
+  };
+  return {
+    superblock,
+    lookup: (path2) => node(path2)?.entry,
+    list(path2 = ".") {
+      const dir = node(path2);
+      if (!dir?.children) return void 0;
+      return dir.children.map((p) => nodes.get(p).entry);
+    },
+    *walk() {
+      for (const n of nodes.values()) yield n.entry;
+    },
+    async readFile(path2) {
+      const found = fileNode(path2);
+      const out = new Uint8Array(found.entry.size);
+      let at = 0;
+      for await (const chunk of chunks(path2)) {
+        out.set(chunk, at);
+        at += chunk.length;
+      }
+      return out;
+    },
+    readFileChunks: chunks
+  };
+}
+function normalize2(path2) {
+  const parts = path2.split("/").filter((p) => p !== "" && p !== ".");
+  return parts.length === 0 ? "." : parts.join("/");
+}
+async function checkCompressorOptions(bytes, sb, reader) {
+  if (!(sb.flags & FLAG_COMPRESSOR_OPTIONS)) return void 0;
+  const options = (await reader.block(SUPERBLOCK_SIZE)).data;
+  if (sb.compression === "lz4") {
+    const v2 = new DataView(options.buffer, options.byteOffset, options.byteLength);
+    const version = options.length >= 4 ? v2.getUint32(0, true) : 0;
+    if (version !== 1) {
+      return `squashfs lz4 options name format version ${version}; only 1 (LZ4_LEGACY, what mksquashfs writes) is known`;
+    }
+  }
+  void bytes;
+  return void 0;
+}
+async function readIds(bytes, sb, reader) {
+  const ids = new Uint32Array(sb.idCount);
+  const blocks = Math.ceil(sb.idCount * 4 / 8192);
+  if (sb.idTableStart + blocks * 8 > sb.bytesUsed) {
+    throw new Error(
+      `the id table index (${blocks} blocks at ${sb.idTableStart}) lies outside the image`
+    );
+  }
+  const index = new DataView(bytes.buffer, bytes.byteOffset + sb.idTableStart, blocks * 8);
+  for (let b = 0; b < blocks; b++) {
+    if (index.getUint32(b * 8 + 4, true) !== 0)
+      throw new Error("an id table block lies outside the image");
+    const at = index.getUint32(b * 8, true);
+    const count2 = Math.min(2048, sb.idCount - b * 2048);
+    const raw2 = await reader.read(at, 0, count2 * 4);
+    const v2 = new DataView(raw2.buffer, raw2.byteOffset, raw2.byteLength);
+    for (let i = 0; i < count2; i++) ids[b * 2048 + i] = v2.getUint32(i * 4, true);
+  }
+  return ids;
+}
+
+// packages/verify/src/internal/installer/boot-readers.ts
+var import_node_crypto9 = require("node:crypto");
+function readUki2(bytes) {
+  const u = readUkiSections(bytes);
+  const versionId = u.osrel?.VERSION_ID;
+  return {
+    ...u.uname !== void 0 ? { uname: u.uname } : {},
+    ...u.cmdline !== void 0 ? { cmdline: u.cmdline } : {},
+    ...versionId !== void 0 ? { versionId } : {},
+    ...u.linux ? { linux: u.linux } : {},
+    ...u.initrd ? { initrd: u.initrd } : {},
+    sectionNames: u.sections.map((s) => s.name),
+    problems: [...u.problems]
+  };
+}
+async function readKernelFacts(bytes, name) {
+  try {
+    const k = await readKernelImage(bytes, { name });
+    return {
+      ...k.release !== void 0 ? { release: k.release } : {},
+      certificates: k.certificates,
+      problems: [...k.problems]
+    };
+  } catch (e) {
+    if (e instanceof KernelImageError) return { certificates: [], problems: [e.message] };
+    throw e;
+  }
+}
+async function readInitramfs(initramfs, want) {
+  const walked = await walkInitramfs(initramfs, { want });
+  return {
+    paths: walked.entries.map((e) => e.path),
+    files: walked.files,
+    problems: walked.problems
+  };
+}
+async function readSquashfs(bytes) {
+  return openSquashfs(bytes);
+}
+async function readKernelImageBoot(tree) {
+  let bytes;
+  await tree.walk({
+    want: (f) => f.path === "boot/vmlinuz",
+    onFile: (_f, content) => {
+      if (content) bytes = Buffer.concat(content);
+    }
+  });
+  if (!bytes) return void 0;
+  return {
+    ...await readKernelFacts(bytes, `${tree.description}:/boot/vmlinuz`),
+    sha256: (0, import_node_crypto9.createHash)("sha256").update(bytes).digest("hex")
+  };
+}
+
+// packages/verify/src/internal/installer/inspect-installer.ts
+var sqshAtRoot = /^[^/]+\.sqsh$/;
+var moduleDir = /^(usr\/)?lib\/modules\/([^/]+)\/(.+)$/;
+async function readLayerModules(image, extension, layer, certificates) {
+  const modules = [];
+  const problems = [];
+  for (const entry of image.walk()) {
+    if (entry.type !== "file" || !isModuleFile(entry.path)) continue;
+    const chunks = [];
+    try {
+      for await (const chunk of image.readFileChunks(entry.path)) chunks.push(chunk);
+    } catch (e) {
+      problems.push(`${layer}:${entry.path}: ${e instanceof Error ? e.message : String(e)}`);
+      continue;
+    }
+    const info2 = await readModuleSummary(chunks, { fileName: entry.path, certificates });
+    const where2 = moduleDir.exec(entry.path);
+    const v2 = info2.verification;
+    modules.push({
+      extension,
+      layer,
+      path: entry.path,
+      ...where2?.[3] ? { depPath: where2[3] } : {},
+      ...where2?.[2] ? { dirRelease: where2[2] } : {},
+      name: info2.name ? normalizeModuleName(info2.name) : entry.name.replace(/\.ko.*$/, ""),
+      ...info2.vermagic !== void 0 ? { vermagic: info2.vermagic } : {},
+      ...info2.kernelRelease !== void 0 ? { release: info2.kernelRelease } : {},
+      verdict: v2?.verdict ?? (info2.signed ? "unknown-key" : "unsigned"),
+      reason: v2?.reason ?? "no certificate to verify against",
+      ...v2?.certificate ? { certificate: v2.certificate } : {},
+      ...info2.signature ? { signer: info2.signature.signer } : {},
+      problems: [...info2.problems]
+    });
+  }
+  return { modules, problems };
+}
+async function readModulesDep(bytes, release) {
+  if (!bytes) return { problems: [] };
+  const opened = await readSquashfs(bytes);
+  if (!opened.image) return { problems: [`modules.dep.sqsh: ${opened.problems.join("; ")}`] };
+  const candidates = [...opened.image.walk()].filter(
+    (e) => e.type === "file" && /^(usr\/)?lib\/modules\/[^/]+\/modules\.dep$/.test(e.path)
+  );
+  const chosen = candidates.find((e) => release && e.path.includes(`/${release}/`)) ?? candidates[0];
+  if (!chosen) {
+    return { problems: ["modules.dep.sqsh holds no lib/modules/<kernel release>/modules.dep"] };
+  }
+  try {
+    const text3 = Buffer.from(await opened.image.readFile(chosen.path)).toString("utf8");
+    return { dep: parseModulesDep(text3), problems: [] };
+  } catch (e) {
+    return {
+      problems: [`modules.dep.sqsh:${chosen.path}: ${e instanceof Error ? e.message : String(e)}`]
+    };
+  }
+}
+async function inspectInstaller(assets, fallbackTalosVersion) {
+  const { arch: arch2, layout, files } = assets;
+  const base = `usr/install/${arch2}`;
+  const kernelPath = layout === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+  let kernelBytes;
+  let initramfs;
+  let uki;
+  if (layout === "uki") {
+    const bytes = files.get(kernelPath);
+    uki = bytes ? readUki2(bytes) : void 0;
+    kernelBytes = uki?.linux;
+    initramfs = uki?.initrd;
+  } else {
+    kernelBytes = files.get(kernelPath);
+    initramfs = files.get(`${base}/initramfs.xz`);
+  }
+  const kernel = kernelBytes ? {
+    ...await readKernelFacts(
+      kernelBytes,
+      layout === "uki" ? `${kernelPath} (.linux)` : kernelPath
+    ),
+    sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
+  } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
+  const versionText = uki?.versionId;
+  const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
+  const talosVersion = parsedVersion?.ok ? parsedVersion.version : fallbackTalosVersion;
+  const release = uki?.uname ?? kernel.release;
+  const walked = initramfs ? await readInitramfs(
+    initramfs,
+    (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh"
+  ) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
+  const yamlBytes = walked.files.get("extensions.yaml");
+  const config = yamlBytes ? parseExtensionsConfig(Buffer.from(yamlBytes).toString("utf8")) : void 0;
+  const squashfsFiles = walked.paths.filter((p) => sqshAtRoot.test(p) && p !== "rootfs.sqsh");
+  const extensions = [];
+  const modules = [];
+  for (const layer of config?.layers ?? []) {
+    if (layer.name === modulesDepLayerName) continue;
+    const bytes = walked.files.get(layer.image);
+    if (!bytes) {
+      extensions.push({
+        ...layerFacts(layer),
+        present: false,
+        moduleCount: 0,
+        verdicts: {},
+        problems: []
+      });
+      continue;
+    }
+    const opened = await readSquashfs(bytes);
+    if (!opened.image) {
+      extensions.push({
+        ...layerFacts(layer),
+        present: true,
+        moduleCount: 0,
+        verdicts: {},
+        problems: [...opened.problems]
+      });
+      continue;
+    }
+    const read = await readLayerModules(opened.image, layer.name, layer.image, kernel.certificates);
+    const verdicts = {};
+    for (const m of read.modules) verdicts[m.verdict] = (verdicts[m.verdict] ?? 0) + 1;
+    modules.push(...read.modules);
+    extensions.push({
+      ...layerFacts(layer),
+      present: true,
+      moduleCount: read.modules.length,
+      verdicts,
+      problems: read.problems
+    });
+  }
+  const depLayer = config?.layers.find((l) => l.name === modulesDepLayerName);
+  const dep = await readModulesDep(
+    walked.files.get(depLayer?.image ?? "modules.dep.sqsh"),
+    release
+  );
+  return {
+    arch: arch2,
+    layout,
+    kernelPath,
+    ...uki ? { uki: { sectionNames: uki.sectionNames, problems: uki.problems } } : {},
+    ...release !== void 0 ? { release } : {},
+    ...uki?.cmdline !== void 0 ? { cmdline: uki.cmdline } : {},
+    ...versionText ? { talosVersionText: versionText } : {},
+    ...talosVersion ? { talosVersion } : {},
+    kernel,
+    initramfsProblems: walked.problems,
+    ...config ? { config } : {},
+    squashfsFiles,
+    extensions,
+    modules,
+    ...dep.dep ? { modulesDep: dep.dep } : {},
+    modulesDepProblems: dep.problems,
+    firmware: walked.paths.filter((p) => /^(usr\/)?lib\/firmware\/.+/.test(p))
+  };
+}
+function layerFacts(layer) {
+  return { name: layer.name, version: layer.version, image: layer.image };
+}
+
+// packages/verify/src/internal/installer/installer-checks.ts
+function checkInstallerBase(evidence) {
+  const id = "installer.base";
+  if (evidence.imager.length === 0) {
+    return [
+      passed(
+        id,
+        `built on an installer base (${evidence.installer.join(", ") || "no imager binary"})`
+      )
+    ];
+  }
+  return [
+    failed(
+      id,
+      "error",
+      `this is an imager image used as the base installer: it holds ${evidence.imager.join(", ")}${evidence.installer.length === 0 ? " and no installer binary" : ""} (talos #11426), so the node gets no working installer. Rebuild with --base-installer-image <registry>/<user>/installer-base:<tag> (make installer-base), not the imager`,
+      { path: evidence.imager[0] ?? "" }
+    )
+  ];
+}
+var fingerprints = (f) => f.certificates.map((c) => c.sha256Fingerprint);
+function kernelChecks(c, expected) {
+  const out = [];
+  const where2 = { path: c.kernelPath };
+  if (c.uki) {
+    const missing = [".linux", ".initrd", ".uname", ".cmdline"].filter(
+      (s) => !c.uki?.sectionNames.includes(s)
+    );
+    if (c.uki.problems.length > 0 || missing.length > 0) {
+      out.push(
+        failed(
+          "installer.uki",
+          "error",
+          `${c.kernelPath} is not a complete UKI (${[...c.uki.problems, ...missing.length ? [`no ${missing.join(", ")} section`] : []].join("; ")}): the node cannot boot it. Rebuild the installer with the imager`,
+          where2
+        )
+      );
+    } else {
+      out.push(
+        passed("installer.uki", `${c.kernelPath}: UKI with ${c.uki.sectionNames.join(" ")}`)
+      );
+    }
+  }
+  const certs = c.kernel.certificates;
+  if (certs.length === 0) {
+    out.push(
+      failed(
+        "installer.kernel-certificate",
+        "error",
+        `no module signing certificate found in the kernel of ${c.kernelPath}${c.kernel.problems.length ? ` (${c.kernel.problems.join("; ")})` : ""}: no module signature can be proven. Check the installer was built from a Talos kernel (CONFIG_MODULE_SIG=y)`,
+        where2
+      )
+    );
+  } else {
+    out.push(
+      passed(
+        "installer.kernel-certificate",
+        `kernel ${c.release ?? "?"} trusts ${certs.map((x) => `"${x.commonName ?? x.subject}" (SHA-256 ${x.sha256Fingerprint})`).join(", ")}`
+      )
+    );
+  }
+  if (c.cmdline !== void 0) {
+    const rule = sigEnforcement(c.cmdline, c.talosVersion);
+    const version = c.talosVersionText ? `Talos ${c.talosVersionText}` : "this Talos version";
+    out.push(
+      rule.enforced ? passed("installer.cmdline", `${version}: ${rule.explanation}`, "warning") : failed(
+        "installer.cmdline",
+        "warning",
+        `${version}: ${rule.explanation}. Drop -module.sig_enforce / module.sig_enforce=0 from the extra kernel arguments (or pass --extra-kernel-arg module.sig_enforce=1) and rebuild the installer`,
+        where2
+      )
+    );
+  }
+  const k = expected.kernel;
+  if (k) {
+    const want = fingerprints(k.facts);
+    const have = fingerprints(c.kernel);
+    const same = k.facts.sha256 !== void 0 && k.facts.sha256 === c.kernel.sha256 || want.length > 0 && want.every((f) => have.includes(f)) && have.every((f) => want.includes(f));
+    const describe2 = (f, release) => `${f.length ? `certificate SHA-256 ${f.join(", ")}` : "no certificate"}, release ${release ?? "?"}`;
+    out.push(
+      same ? passed(
+        "installer.kernel-image",
+        `the installer boots the kernel of ${k.description} (${describe2(want, k.facts.release)})`
+      ) : failed(
+        "installer.kernel-image",
+        "error",
+        `the installer's kernel (${describe2(have, c.release)}) is not the kernel image ${k.description} (${describe2(want, k.facts.release)}): the imager embeds another kernel build (a stale or stock imager), so modules signed by this kernel build are refused. Rebuild installer-base and imager with PKG_KERNEL=<kernel-image>, then the installer`,
+        where2
+      )
+    );
+  }
+  return out;
+}
+function extensionChecks(c, expected) {
+  const out = [];
+  if (c.initramfsProblems.length > 0) {
+    out.push(
+      failed(
+        "installer.initramfs",
+        "error",
+        `the initramfs of ${c.kernelPath} cannot be read as the kernel reads it: ${listSome(c.initramfsProblems, 3)}. Rebuild the installer`,
+        { path: c.kernelPath }
+      )
+    );
+  }
+  const layers = c.config?.layers ?? [];
+  const listed = new Set(layers.map((l) => l.image));
+  const problems = [...c.config?.problems ?? []];
+  for (const l of layers) {
+    if (!c.squashfsFiles.includes(l.image))
+      problems.push(`extensions.yaml lists ${l.name} as ${l.image}, which the initramfs lacks`);
+  }
+  for (const f of c.squashfsFiles) {
+    if (!listed.has(f))
+      problems.push(
+        `${f} is in the initramfs but not in extensions.yaml, so the node never mounts it`
+      );
+  }
+  if (c.squashfsFiles.length > 0 && !c.config)
+    problems.push("the initramfs has extension images but no extensions.yaml");
+  out.push(
+    problems.length > 0 ? failed(
+      "installer.extensions",
+      "error",
+      `${listSome(problems, 4)}: rebuild the installer with the imager`,
+      { path: c.kernelPath }
+    ) : passed(
+      "installer.extensions",
+      layers.length === 0 ? "no system extensions in the initramfs" : `extensions.yaml lists ${layers.map((l) => `${l.name} ${l.version} (${l.image})`).join(", ")}, each present`
+    )
+  );
+  for (const e of c.extensions) {
+    if (e.problems.length === 0) continue;
+    out.push(
+      failed(
+        "installer.squashfs",
+        "error",
+        `${e.image} (${e.name}) cannot be read: ${listSome([...e.problems], 3)}. The image is truncated or corrupt; rebuild the installer`,
+        { path: c.kernelPath }
+      )
+    );
+  }
+  const names2 = new Set(c.extensions.map((e) => e.name));
+  const missing = expected.extensions.filter((x) => !names2.has(x.name));
+  if (expected.extensions.length > 0) {
+    out.push(
+      missing.length > 0 ? failed(
+        "installer.extensions-expected",
+        "error",
+        `the installer lacks ${missing.map((m) => m.input === m.name ? m.name : `${m.name} (${m.input})`).join(", ")}: it carries ${[...names2].join(", ") || "no extensions"} (talos #12388). Pass each extension to the imager with --system-extension-image and rebuild`
+      ) : passed(
+        "installer.extensions-expected",
+        `carries ${expected.extensions.map((x) => x.name).join(", ")}`
+      )
+    );
+  }
+  return out;
+}
+function moduleChecks(c) {
+  const out = [];
+  if (c.modules.length === 0) return out;
+  if (c.kernel.certificates.length > 0) {
+    const bad = c.modules.filter((m) => m.verdict !== "verified");
+    for (const m of bad) {
+      out.push(
+        failed(
+          "installer.module-signature",
+          "error",
+          `${m.name} in ${m.extension} (${m.layer}:${m.path}): ${m.verdict}: ${m.reason}. The node refuses it; rebuild the module package and extension from the kernel build this installer boots (one make kernel <pkg> run)`,
+          { path: `${c.kernelPath}:${m.layer}/${m.path}` }
+        )
+      );
+    }
+    if (bad.length === 0) {
+      out.push(
+        passed(
+          "installer.module-signature",
+          `${count(c.modules.length, "module")} in ${count(c.extensions.length, "extension")} verified against the kernel's certificate`
+        )
+      );
+    }
+  }
+  const wrong = c.modules.filter(
+    (m) => c.release !== void 0 && (m.dirRelease !== c.release || m.release !== c.release)
+  );
+  for (const m of wrong) {
+    out.push(
+      failed(
+        "installer.module-release",
+        "error",
+        `${m.name} in ${m.extension} (${m.layer}:${m.path}) is for ${m.release ?? "an unknown release"} (vermagic "${m.vermagic ?? ""}", directory ${m.dirRelease ?? "?"}), but the installer boots ${c.release ?? "?"}: the kernel refuses it. Rebuild the extension against this kernel`,
+        { path: `${c.kernelPath}:${m.layer}/${m.path}` }
+      )
+    );
+  }
+  if (wrong.length === 0 && c.release !== void 0) {
+    out.push(passed("installer.module-release", `every extension module is for ${c.release}`));
+  }
+  const dep = c.modulesDep;
+  if (!dep) {
+    out.push(
+      failed(
+        "installer.modules-dep",
+        "error",
+        `the extensions carry modules but the initramfs has no usable modules.dep.sqsh${c.modulesDepProblems.length ? ` (${c.modulesDepProblems.join("; ")})` : ""}: modprobe on the node cannot find them. Rebuild the installer with the imager (it runs depmod)`,
+        { path: c.kernelPath }
+      )
+    );
+    return out;
+  }
+  const gaps = checkModulesDep(
+    dep,
+    c.modules.map((m) => m.depPath ?? m.path)
+  );
+  const issues = [
+    ...gaps.unlisted.map((p) => `${p} is not in modules.dep`),
+    ...gaps.unresolved.map(
+      (u) => `${u.module} depends on ${u.dependency}, which modules.dep does not list`
+    )
+  ];
+  out.push(
+    issues.length > 0 ? failed(
+      "installer.modules-dep",
+      "error",
+      `${listSome(issues, 4)}: modprobe on the node cannot load them. Rebuild the installer so depmod runs over the extensions' modules`,
+      { path: c.kernelPath }
+    ) : passed(
+      "installer.modules-dep",
+      `modules.dep lists every extension module (${count(c.modules.length, "module")}) and their dependencies resolve`
+    )
+  );
+  return out;
+}
+function checkInstallerContents(contents, expected) {
+  return [
+    ...kernelChecks(contents, expected),
+    ...extensionChecks(contents, expected),
+    ...moduleChecks(contents)
+  ];
+}
+
+// packages/verify/src/internal/installer/verify-installer.ts
+function reportOf(c) {
+  const rule = c.cmdline !== void 0 ? sigEnforcement(c.cmdline, c.talosVersion) : void 0;
+  return {
+    arch: c.arch,
+    layout: c.layout,
+    ...c.talosVersionText ? { talosVersion: c.talosVersionText } : {},
+    kernel: {
+      ...c.release !== void 0 ? { release: c.release } : {},
+      certificates: c.kernel.certificates.map((x) => ({
+        subject: x.subject,
+        sha256Fingerprint: x.sha256Fingerprint
+      })),
+      ...c.cmdline !== void 0 ? { cmdline: c.cmdline } : {},
+      ...rule ? {
+        sigEnforce: rule.value ?? "absent",
+        signaturesEnforced: rule.enforced
+      } : {}
+    },
+    extensions: c.extensions.map((e) => ({
+      name: e.name,
+      version: e.version,
+      image: e.image,
+      moduleCount: e.moduleCount,
+      verdicts: e.verdicts
+    }))
+  };
+}
+async function verifyInstaller(assets, paths, bootFiles, expectations, talosVersion) {
+  const outcomes = [...checkInstallerBase(imagerEvidence(paths))];
+  const kernel = expectations.kernel ?? await expectations.readKernel?.();
+  const expected = { ...expectations, ...kernel ? { kernel } : {} };
+  const installers = [];
+  const modules = [];
+  const certificates = [];
+  for (const a of assets) {
+    const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
+    const contents = await inspectInstaller(
+      { arch: a.arch, layout: a.layout, files },
+      talosVersion
+    );
+    outcomes.push(...checkInstallerContents(contents, expected));
+    installers.push(reportOf(contents));
+    const source = contents.layout === "uki" ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
+    for (const certificate of contents.kernel.certificates)
+      certificates.push({ certificate, source });
+    modules.push(
+      ...contents.modules.map((m) => ({
+        name: m.name,
+        path: `${contents.kernelPath}:${m.layer}/${m.path}`,
+        signed: m.verdict !== "unsigned",
+        ...m.signer !== void 0 ? { signer: m.signer } : {},
+        ...m.vermagic !== void 0 ? { vermagic: m.vermagic } : {},
+        verdict: m.verdict,
+        ...m.certificate !== void 0 ? { certificate: m.certificate } : {},
+        extension: m.extension
+      }))
+    );
+  }
+  return { outcomes, installers, modules, certificates };
+}
+
+// packages/verify/src/internal/verify-platform.ts
+function certificateReport(c, source) {
+  return {
+    subject: c.subject,
+    issuer: c.issuer,
+    serialNumber: c.serialNumber,
+    ...c.subjectKeyId ? { subjectKeyId: c.subjectKeyId } : {},
+    key: `${c.keyType}${c.curve ? ` ${c.curve}` : c.keyBits ? ` ${c.keyBits}` : ""}`,
+    sha256Fingerprint: c.sha256Fingerprint,
+    notAfter: c.notAfter,
+    source
+  };
+}
+async function collectVerified(tree, known) {
+  const collected = await collectTree(tree, {
+    ...known.trust ? { certificates: known.trust.certificates } : {},
+    ...!known.trust && known.readKernel ? { readKernel: known.readKernel } : {}
+  });
+  const trust = known.trust ?? collected.kernel;
+  const certificates = trust?.certificates ?? [];
+  const late = new Set(
+    collected.modules.filter((m) => m.signed && !m.verification).map((m) => m.path)
+  );
+  if (certificates.length === 0 || late.size === 0) {
+    return { collected, ...trust ? { trust } : {} };
+  }
+  const again = await collectTree(tree, {
+    readTexts: false,
+    readModule: (p) => late.has(p),
+    certificates
+  });
+  const verified = new Map(again.modules.map((m) => [m.path, m.verification]));
+  const modules = collected.modules.map((m) => {
+    const v2 = verified.get(m.path);
+    return v2 ? { ...m, verification: v2 } : m;
+  });
+  return { collected: { ...collected, modules }, trust };
+}
+function installerModules(ctx, found) {
+  if (ctx.options.modules.length === 0) return [];
+  const missing = ctx.options.modules.filter((m) => !found.some((f) => f.name === m));
+  if (missing.length > 0) {
+    return [
+      {
+        id: "modules.required",
+        severity: "error",
+        status: "fail",
+        message: `the installer's extensions lack ${missing.join(", ")}: add the extension that carries ${missing.length === 1 ? "it" : "them"} to the imager (--system-extension-image) and rebuild`
+      }
+    ];
+  }
+  return [passed("modules.required", `the installer carries ${ctx.options.modules.join(", ")}`)];
+}
+async function verifyTree(tree, options, known, extra = [], expectations = { extensions: [] }) {
+  const kernel = known.reference;
+  const { collected, trust } = await collectVerified(tree, known);
+  const kind = detectImageKind(collected.entries);
+  const modulesRoot = kind.kind === "kernel" && collected.entries.some((e) => e.path.startsWith("lib/modules/")) && !collected.entries.some((e) => e.path.startsWith("usr/lib/modules/")) ? "lib/modules" : modulesRootFor(options.talosVersion);
+  const referenceRelease = kernel?.release ?? options.kernelRelease;
+  const ctx = {
+    options,
+    tree: collected,
+    kind,
+    modulesRoot,
+    firmwareRoot: firmwareRootFor(options.talosVersion),
+    ...kernel ? { kernel } : {},
+    ...referenceRelease ? { referenceRelease } : {},
+    ...trust ? { trust } : {}
+  };
+  const modules = collected.modules.filter(
+    (m) => m.path.startsWith(kind.root) && isModuleFile(m.path)
+  );
+  let release = { outcomes: [] };
+  let outcomes;
+  let proof = "none";
+  if (kind.kind === "installer") {
+    const deep = await verifyInstaller(
+      kind.installer ?? [],
+      collected.entries.map((e) => e.path),
+      collected.bootFiles,
+      expectations,
+      options.talosVersion
+    );
+    return {
+      kind: kind.kind,
+      outcomes: [
+        ...checkKind(ctx),
+        ...extra,
+        ...checkPathNames(ctx),
+        ...checkInstaller(ctx),
+        ...deep.outcomes,
+        ...installerModules(ctx, deep.modules)
+      ],
+      modules: deep.modules,
+      installers: deep.installers,
+      proof: deep.certificates.length > 0 ? "certificate" : "none",
+      ...deep.certificates.length > 0 ? { certificates: deep.certificates.map((c) => certificateReport(c.certificate, c.source)) } : {}
+    };
+  } else {
+    release = checkKernelRelease(ctx, modules);
+    const signatures = checkSignatures(ctx, modules);
+    proof = signatures.proof;
+    outcomes = [
+      ...checkKind(ctx),
+      ...extra,
+      ...checkPathNames(ctx),
+      ...checkExtension(ctx),
+      ...release.outcomes,
+      ...checkArch(tree.platform, modules),
+      ...signatures.outcomes,
+      ...checkRequiredModules(ctx, modules),
+      ...checkUdev(ctx),
+      ...checkFirmware(ctx, modules),
+      ...checkDepends(ctx, modules)
+    ];
+  }
+  return {
+    kind: kind.kind,
+    outcomes,
+    modules: modules.map((m) => ({
+      name: m.name,
+      path: m.path,
+      signed: m.signed,
+      ...m.signer !== void 0 ? { signer: m.signer } : {},
+      ...m.keyId !== void 0 ? { key: m.keyId } : {},
+      ...m.hashAlgo !== void 0 ? { hash: m.hashAlgo } : {},
+      ...m.vermagic !== void 0 ? { vermagic: m.vermagic } : {},
+      ...proof === "certificate" && m.verification ? {
+        verdict: m.verification.verdict,
+        ...m.verification.certificate ? { certificate: m.verification.certificate } : {}
+      } : {}
+    })),
+    ...release.release ? { kernelRelease: release.release } : {},
+    proof,
+    ...proof === "certificate" && trust ? { certificates: trust.certificates.map((c) => certificateReport(c, trust.source)) } : {}
+  };
+}
+
+// packages/verify/src/internal/installer/expected-extensions.ts
+var plainName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+async function nameFromImage(input, registry) {
+  let opened;
+  try {
+    opened = await openFileTrees(input, registry);
+  } catch (e) {
+    throw new UserError(
+      `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`
+    );
+  }
+  try {
+    const tree = await opened.tree(opened.platforms[0]);
+    let text3;
+    await tree?.walk({
+      want: (f) => f.path === "manifest.yaml",
+      onFile: (_f, content) => {
+        if (content) text3 = Buffer.concat(content).toString("utf8");
+      }
+    });
+    const parsed2 = text3 === void 0 ? void 0 : parseExtensionManifest(text3);
+    if (!parsed2?.ok) {
+      throw new UserError(
+        `input 'extensions' has '${input}', an image without a readable manifest.yaml${parsed2 ? ` (${parsed2.error})` : ""}: give the system extension image the installer was built from, or its name`
+      );
+    }
+    return parsed2.manifest.metadata.name;
+  } finally {
+    await opened.close();
+  }
+}
+async function resolveExpectedExtensions(inputs, registry, logger) {
+  const out = [];
+  for (const input of inputs) {
+    if (plainName.test(input) && !input.includes(":")) {
+      out.push({ input, name: input });
+      continue;
+    }
+    const name = await nameFromImage(input, registry);
+    logger.info(`extension image ${input} is ${name}`);
+    out.push({ input, name });
+  }
+  return out;
+}
+
+// packages/verify/src/trusted-certificates.ts
+var import_promises14 = require("node:fs/promises");
+function looksLikeCertificate(bytes) {
+  if (bytes[0] === 48 && (bytes[1] === 130 || bytes[1] === 131)) return true;
+  const head2 = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 64 * 1024));
+  return head2.includes("-----BEGIN ");
+}
+function certificateFile(path2, bytes) {
+  try {
+    return {
+      kind: "certificate-file",
+      source: path2,
+      certificates: readCertificates(bytes),
+      problems: []
+    };
+  } catch (e) {
+    throw new UserError(
+      `${path2} is not a readable X.509 certificate (${describeError(e)}): pass a PEM or DER certificate, or the kernel file (vmlinuz, UKI) the modules must load into`
+    );
+  }
+}
+async function readTrustedCertificatesFile(path2) {
+  let bytes;
+  try {
+    const st = await (0, import_promises14.stat)(path2);
+    if (!st.isFile()) throw new Error("not a regular file");
+    bytes = await (0, import_promises14.readFile)(path2);
+  } catch (e) {
+    const code2 = e.code;
+    throw new UserError(
+      `cannot read ${path2}: ${typeof code2 === "string" ? code2 : describeError(e)}; pass a PEM or DER certificate file or a kernel file (vmlinuz, UKI)`
+    );
+  }
+  if (looksLikeCertificate(bytes)) return certificateFile(path2, bytes);
+  const trust = await readKernelCertificates(bytes, path2, "kernel-file");
+  if (trust.unreadable) {
+    throw new UserError(
+      `${path2} is neither a PEM/DER certificate nor a kernel image (${trust.problems.join("; ")}): pass the certificate, or the kernel file (vmlinuz, UKI) the modules must load into`
+    );
+  }
+  return trust;
+}
+async function readKernelCertificates(bytes, source, kind = "kernel-image") {
+  try {
+    const k = await readKernelImage(bytes, { name: source });
+    return {
+      kind,
+      source,
+      ...k.release ? { release: k.release } : {},
+      certificates: k.certificates,
+      problems: k.problems
+    };
+  } catch (e) {
+    if (!(e instanceof KernelImageError)) throw e;
+    return { kind, source, certificates: [], problems: [e.message], unreadable: true };
+  }
+}
+function kernelFileReader(description) {
+  return (bytes, path2) => readKernelCertificates(bytes, description ? `${description} /${path2}` : `/${path2}`);
+}
+
+// packages/verify/src/verify-image.ts
+function selectPlatforms(image, wanted) {
+  if (!image.isIndex) {
+    const own = image.platforms[0];
+    if (wanted && own && !platformMatches(wanted, own)) {
+      throw new UserError(
+        `${image.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop platform or verify the image built for ${formatPlatform(wanted)}`
+      );
+    }
+    return [own];
+  }
+  if (image.platforms.length === 0) {
+    throw new UserError(
+      `${image.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`
+    );
+  }
+  if (!wanted) return [...image.platforms];
+  const match = image.platforms.find((p) => platformMatches(wanted, p));
+  if (!match) {
+    throw new UserError(
+      `${image.description} has no ${formatPlatform(wanted)} image (it has ${image.platforms.map(formatPlatform).join(", ")}): pick one of those with platform`
+    );
+  }
+  return [match];
+}
+async function kernelFor(kernel, platform2, cache, logger) {
+  const own = kernel.platforms[0];
+  if (platform2 && !kernel.isIndex && own && !platformMatches(platform2, own)) {
+    return {
+      problem: failed(
+        "kernel-image.platform",
+        "error",
+        `the kernel image ${kernel.description} is for ${formatPlatform(own)}, not ${formatPlatform(platform2)}: pass the kernel built for ${formatPlatform(platform2)} (a multi-platform kernel image covers both)`
+      )
+    };
+  }
+  const tree = await kernel.tree(platform2);
+  if (!tree) {
+    return {
+      problem: failed(
+        "kernel-image.platform",
+        "error",
+        `the kernel image ${kernel.description} has no ${platform2 ? formatPlatform(platform2) : ""} image (it has ${kernel.platforms.map(formatPlatform).join(", ")}): build the kernel for this platform too`
+      )
+    };
+  }
+  const key = tree.digest ?? tree.description;
+  let reference = cache.get(key);
+  if (!reference) {
+    reference = await readKernelReference(tree, kernelFileReader(tree.description));
+    const certs = reference.trust?.certificates.length;
+    logger.info(
+      `kernel image ${tree.description}: release ${reference.release ?? (reference.releaseDirs.join(", ") || "none")}, ${reference.moduleCount} in-tree modules, ${reference.keys.length} signing key(s)${reference.trust ? `, ${certs ?? 0} certificate(s) in ${reference.trust.source}` : ""}`
+    );
+    cache.set(key, reference);
+  }
+  return { reference };
+}
+var installerKernels = /* @__PURE__ */ new WeakMap();
+function installerKernelOf(kernel, platform2, reference) {
+  if (!reference) return Promise.resolve(void 0);
+  let pending = installerKernels.get(reference);
+  if (!pending) {
+    pending = kernel.tree(platform2).then(async (tree) => {
+      const facts = tree ? await readKernelImageBoot(tree) : void 0;
+      return facts ? { description: reference.description, facts } : void 0;
+    });
+    installerKernels.set(reference, pending);
+  }
+  return pending;
+}
+async function writeReport(report, path2) {
+  const target = (0, import_node_path18.resolve)(path2);
+  await (0, import_promises15.mkdir)((0, import_node_path18.dirname)(target), { recursive: true });
+  await (0, import_promises15.writeFile)(target, `${JSON.stringify(report, null, 2)}
+`);
+}
+async function run(o, deps) {
+  const logger = deps.logger ?? nullLogger;
+  const registry = { ...deps.registry, ...deps.logger ? { logger: deps.logger } : {} };
+  let kernelCert;
+  if (o.kernelCert) {
+    const path2 = o.kernelCert;
+    kernelCert = await logger.group(`Read kernel-cert ${path2}`, async () => {
+      const trust = await readTrustedCertificatesFile(path2);
+      for (const c of trust.certificates) {
+        logger.info(
+          `trusting ${c.subject}, serial ${c.serialNumber}, SHA-256 ${c.sha256Fingerprint}`
+        );
+      }
+      return trust;
+    });
+  }
+  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.image, registry));
+  let kernel;
+  try {
+    if (o.kernelImage) {
+      const ref = o.kernelImage;
+      kernel = await logger.group(`Open kernel image ${ref}`, () => openFileTrees(ref, registry));
+    }
+    const platforms = selectPlatforms(image, o.platform);
+    const expectedExtensions = await resolveExpectedExtensions(o.extensions, registry, logger);
+    const installers = [];
+    const cache = /* @__PURE__ */ new Map();
+    const platformReports = [];
+    const checks = [];
+    const modules = [];
+    let referenceRelease = o.kernelRelease;
+    for (const platform2 of platforms) {
+      const name = platform2 ? formatPlatform(platform2) : void 0;
+      await logger.group(`Verify ${name ?? image.description}`, async () => {
+        const tree = await image.tree(platform2);
+        if (!tree) throw new UserError(`${image.description} has no ${name ?? ""} image`);
+        const k = kernel ? await kernelFor(kernel, platform2, cache, logger) : {};
+        if (k.reference?.release) referenceRelease = k.reference.release;
+        const trust = kernelCert ?? k.reference?.trust;
+        const readKernel = kernelFileReader(tree.description);
+        const kernelImage = kernel;
+        const result2 = await verifyTree(
+          tree,
+          o,
+          {
+            ...k.reference ? { reference: k.reference } : {},
+            ...trust ? { trust } : {},
+            readKernel
+          },
+          k.problem ? [k.problem] : [],
+          {
+            extensions: expectedExtensions,
+            ...k.reference?.trust?.certificates.length ? { kernel: { description: k.reference.description, facts: k.reference.trust } } : kernelImage && k.reference ? { readKernel: () => installerKernelOf(kernelImage, platform2, k.reference) } : {}
+          }
+        );
+        installers.push(
+          ...(result2.installers ?? []).map((i) => ({ ...i, ...name ? { platform: name } : {} }))
+        );
+        const tagged = result2.outcomes.map((c) => ({
+          ...c,
+          ...name ? { platform: name } : {}
+        }));
+        checks.push(...tagged);
+        modules.push(...result2.modules.map((m) => ({ ...m, ...name ? { platform: name } : {} })));
+        const failures = tagged.filter((c) => isFailing(c, o.failOn));
+        platformReports.push({
+          ...name ? { platform: name } : {},
+          ...tree.digest ? { digest: tree.digest } : {},
+          kind: result2.kind,
+          ...result2.kernelRelease ? { kernelRelease: result2.kernelRelease } : {},
+          moduleCount: result2.modules.length,
+          proof: result2.proof,
+          ...result2.certificates ? { certificates: [...result2.certificates] } : {},
+          passed: failures.length === 0
+        });
+        logger.info(
+          `${name ?? image.description}: ${result2.kind}, ${result2.modules.length} module(s), signatures proven by ${result2.proof}, ${failures.length} failing check(s)`
+        );
+      });
+    }
+    return {
+      schemaVersion: 1,
+      passed: platformReports.every((p) => p.passed),
+      image: o.image,
+      ...o.kernelImage ? { kernelImage: o.kernelImage } : {},
+      ...o.kernelCert ? { kernelCert: o.kernelCert } : {},
+      ...referenceRelease ? { kernelRelease: referenceRelease } : {},
+      failOn: o.failOn,
+      platforms: platformReports,
+      checks,
+      modules,
+      ...installers.length > 0 ? { installers } : {}
+    };
+  } finally {
+    await kernel?.close();
+    await image.close();
+  }
+}
+async function verifyImage(options, deps = {}) {
+  const o = validateVerifyOptions(options);
+  const report = await run(o, deps);
+  if (o.reportPath) await writeReport(report, o.reportPath);
+  return report;
+}
+
+// packages/verify/src/internal/summary.ts
+var severityRank = { error: 0, warning: 1, info: 2 };
+function orderedChecks(report) {
+  const rank = (c) => c.status === "fail" ? severityRank[c.severity] : 3;
+  return [...report.checks].map((c, i) => ({ c, i })).sort((a, b) => rank(a.c) - rank(b.c) || a.i - b.i).map(({ c }) => c);
+}
+function failureCounts(report) {
+  const fails = report.checks.filter((c) => c.status === "fail");
+  return {
+    errors: fails.filter((c) => c.severity === "error").length,
+    warnings: fails.filter((c) => c.severity === "warning").length,
+    notes: fails.filter((c) => c.severity === "info").length
+  };
+}
+function describeCounts(report) {
+  const { errors, warnings } = failureCounts(report);
+  const part2 = (n, w) => `${n} ${w}${n === 1 ? "" : "s"}`;
+  return `${part2(errors, "error")}, ${part2(warnings, "warning")}`;
+}
+function failureMessage(report, reportPath) {
+  const failing = groupChecks(report).filter((g) => isFailing(g.first, report.failOn));
+  const lines = failing.slice(0, 5).map(
+    (g) => (
+      // image-derived text on one line, without escape sequences: this reaches terminals and logs
+      `${g.id}${g.platform ? ` [${g.platform}]` : ""}: ${visibleControls(g.first.message)}${g.count > 1 ? ` (and ${g.count - 1} more like it: ${visibleControls(somePaths(g.paths.slice(1)))})` : ""}`
+    )
+  );
+  const more = failing.length > 5 ? `
+\u2026and ${failing.length - 5} more` : "";
+  const where2 = reportPath ? `
+Full report: ${reportPath}` : "";
+  return `verify-image failed for ${visibleControls(report.image)} (${describeCounts(report)}, fail-on ${report.failOn}):
+${lines.join("\n")}${more}${where2}`;
+}
+function groupChecks(report) {
+  const groups = /* @__PURE__ */ new Map();
+  for (const c of orderedChecks(report)) {
+    const key = c.status === "fail" ? `fail\0${c.id}\0${c.severity}\0${c.platform ?? ""}` : `pass\0${c.id}\0${c.platform ?? ""}\0${c.message}`;
+    const g = groups.get(key);
+    if (g) {
+      g.count++;
+      if (c.path) g.paths.push(c.path);
+    } else {
+      groups.set(key, { first: c, count: 1, paths: c.path ? [c.path] : [] });
+    }
+  }
+  return [...groups.values()].map((g) => ({
+    id: g.first.id,
+    severity: g.first.severity,
+    status: g.first.status,
+    ...g.first.platform ? { platform: g.first.platform } : {},
+    first: g.first,
+    count: g.count,
+    paths: g.paths
+  }));
+}
+function somePaths(paths, max = 3) {
+  const more = paths.length - max;
+  return `${paths.slice(0, max).join(", ")}${more > 0 ? ` and ${String(more).replace(/\B(?=(\d{3})+(?!\d))/g, ",")} more` : ""}`;
+}
+
+// packages/verify/src/internal/installer/format-installers.ts
+function verdictText(verdicts) {
+  const parts = Object.entries(verdicts).filter(([, n]) => (n ?? 0) > 0).map(([v2, n]) => `${n} ${v2}`);
+  return parts.length > 0 ? parts.join(", ") : "no modules";
+}
+function sigEnforce(k) {
+  if (k.sigEnforce === void 0) return "set at install time (no UKI)";
+  const value = k.sigEnforce === "absent" ? "absent" : `module.sig_enforce=${k.sigEnforce}`;
+  return `${value} (${k.signaturesEnforced ? "enforced" : "not enforced"})`;
+}
+function fingerprints2(k) {
+  return k.certificates.map((c) => c.sha256Fingerprint).join(", ") || "none found";
+}
+var cell = (t) => t.replace(/\|/g, "\\|");
+function installersMarkdown(installers) {
+  const lines = [];
+  for (const i of installers) {
+    const where2 = i.platform ?? i.arch;
+    lines.push(
+      "",
+      `### Installer ${where2}${i.talosVersion ? ` (Talos ${i.talosVersion})` : ""}`,
+      "",
+      `- boots kernel \`${i.kernel.release ?? "?"}\`, ${i.layout === "uki" ? "UKI" : "vmlinuz + initramfs.xz"}`,
+      `- certificate SHA-256: \`${fingerprints2(i.kernel)}\``,
+      `- module signatures: ${sigEnforce(i.kernel)}`
+    );
+    if (i.extensions.length === 0) {
+      lines.push("- extensions: none");
+      continue;
+    }
+    lines.push("", "| Extension | Version | Image | Modules | Verdicts |", "|---|---|---|---|---|");
+    for (const e of i.extensions) {
+      const ok = e.moduleCount === (e.verdicts.verified ?? 0);
+      lines.push(
+        `| ${cell(e.name)} | ${cell(e.version)} | \`${cell(e.image)}\` | ${e.moduleCount} | ${ok ? "\u2705" : "\u274C"} ${cell(verdictText(e.verdicts))} |`
+      );
+    }
+  }
+  return lines;
+}
+
 // packages/pipeline/src/build-installer/summary.ts
 var code = (s) => markdownCode(s, { inTable: true });
 function installerSummary(s) {
@@ -45149,6 +52909,12 @@ function installerSummary(s) {
     ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : []
   ];
   const ttl = s.ttlSeconds !== void 0 ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, ""] : [];
+  const verified = Object.entries(s.verified ?? {}).flatMap(([arch2, r]) => [
+    `- linux/${arch2}: ${r.passed ? "\u2705 verified" : "\u26A0\uFE0F pushed with findings"} before the push (${describeCounts(r)})`
+  ]);
+  const installers = installersMarkdown(
+    Object.values(s.verified ?? {}).flatMap((r) => r.installers ?? [])
+  ).map((l) => l.replace(/^### /, "#### "));
   return [
     "## Talos installer",
     "",
@@ -45162,6 +52928,7 @@ function installerSummary(s) {
     "",
     ...inputs,
     "",
+    ...verified.length > 0 ? ["What the node will boot:", "", ...verified, ...installers, ""] : [],
     ...ttl,
     "Upgrade a node with it:",
     "",
@@ -45176,23 +52943,60 @@ function formatDuration(seconds) {
   return `${seconds} seconds`;
 }
 
+// packages/pipeline/src/build-installer/verify-tarballs.ts
+async function verifyTarballs(tarballs, expected, mode, deps) {
+  const reports = {};
+  for (const [arch2, path2] of Object.entries(tarballs)) {
+    const report = await deps.logger.group(
+      `Verify installer-${arch2}.tar`,
+      () => verifyImage(
+        {
+          image: `docker-archive:${path2}`,
+          ...expected.kernelImage ? { kernelImage: expected.kernelImage } : {},
+          extensions: expected.extensionImages,
+          failOn: "error"
+        },
+        { logger: deps.logger, registry: deps.registry }
+      )
+    );
+    reports[arch2] = report;
+    for (const i of report.installers ?? []) {
+      deps.logger.info(
+        `installer ${arch2}: kernel ${i.kernel.release ?? "?"}, ${i.extensions.map((e) => `${e.name} ${e.version} (${e.moduleCount} module(s))`).join(", ") || "no extensions"}`
+      );
+    }
+    if (report.passed) continue;
+    const message = failureMessage(report);
+    if (mode === "warning") {
+      deps.logger.warning(`${message}
+Pushing it anyway (verify-installer: warning).`);
+      continue;
+    }
+    throw new UserError(
+      `${message}
+The installer was not pushed. Fix the findings above, or set verify-installer: warning to push it anyway`
+    );
+  }
+  return reports;
+}
+
 // packages/pipeline/src/build-installer/build-installer.ts
 async function buildInstaller(options, deps) {
   const v2 = validateBuildInstallerOptions(options, deps.uuid);
-  if (!options.credentials) return run(options, v2, deps);
+  if (!options.credentials) return run2(options, v2, deps);
   const hosts = [.../* @__PURE__ */ new Set([options.registry, v2.destination.registry])];
   return withDockerCredentials(
     { ...process.env, ...deps.env },
     hosts,
     options.credentials,
     deps.logger,
-    (env) => run(options, v2, {
+    (env) => run2(options, v2, {
       ...deps,
       env: { ...deps.env, DOCKER_CONFIG: env.DOCKER_CONFIG, BUILDX_CONFIG: env.BUILDX_CONFIG }
     })
   );
 }
-async function run(options, v2, deps) {
+async function run2(options, v2, deps) {
   const { logger } = deps;
   const registry = {
     ...deps.registry,
@@ -45214,6 +53018,15 @@ async function run(options, v2, deps) {
     ...deps.env ? { env: deps.env } : {}
   });
   const checks = await checkTarballs(tarballs, logger);
+  const verified = await verifyTarballs(
+    tarballs,
+    {
+      ...pinned.kernelImage ? { kernelImage: pinned.kernelImage } : {},
+      extensionImages: pinned.extensionImages
+    },
+    options.verifyInstaller ?? "error",
+    { logger, registry }
+  );
   const published = await publishInstaller(tarballs, checks, v2.destination, { logger, registry });
   const ttlSeconds = isTtlSh(v2.destination.registry) ? parseTtlShLifetime(v2.destination.tag ?? "") : void 0;
   const summary2 = installerSummary({
@@ -45231,7 +53044,8 @@ async function run(options, v2, deps) {
         c.files.map((f) => f.split("/").pop()).join(" + ")
       ])
     ),
-    ...ttlSeconds !== void 0 ? { ttlSeconds } : {}
+    ...ttlSeconds !== void 0 ? { ttlSeconds } : {},
+    verified
   });
   return {
     installerImage: published.installerImage,
@@ -45247,108 +53061,6 @@ function credentialsFor(options) {
   const dest = options.installerRef ? parseReference(options.installerRef).registry : void 0;
   return (host) => creds && (host === options.registry || host === dest) ? { ...creds } : void 0;
 }
-
-// packages/kmod/src/internal/bytes.ts
-var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
-
-// packages/kmod/src/internal/signature/names.ts
-var import_asn1_schema = __toESM(require_cjs2(), 1);
-var import_asn1_cms = __toESM(require_cjs5(), 1);
-var import_asn1_x509 = __toESM(require_cjs3(), 1);
-
-// packages/kmod/src/internal/signature/trailer.ts
-var SIGNATURE_MARKER = "~Module signature appended~\n";
-var MARKER_LENGTH = SIGNATURE_MARKER.length;
-
-// packages/kmod/src/internal/verify/certificate.ts
-var import_asn1_schema2 = __toESM(require_cjs2(), 1);
-var import_asn1_x5092 = __toESM(require_cjs3(), 1);
-
-// packages/kmod/src/internal/compression/xz.ts
-var xzModule = __toESM(require_xz_decompress(), 1);
-
-// packages/kmod/src/internal/compression/zstd.ts
-var MAX_BLOCK = 128 * 1024;
-
-// packages/kmod/src/internal/compression/decompress.ts
-var DEFAULT_MAX_DECOMPRESSED_SIZE = 512 * 1024 * 1024;
-
-// packages/kmod/src/read-module-file.ts
-var HEAD = 4096;
-var TAIL = 8 * 1024;
-var FEED = 1024 * 1024;
-var scratch = {
-  head: new Uint8Array(HEAD),
-  tail: new Uint8Array(TAIL)
-};
-
-// packages/verify/src/internal/checks/certificate.ts
-var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
-var fixes = {
-  "unknown-key": `the node refuses it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
-  "bad-signature": 'the node refuses it ("Key was rejected by service"). Never change a module after sign-file: strip with INSTALL_MOD_STRIP=1 (kbuild strips before it signs), and rebuild instead of patching',
-  unsupported: "the node refuses it. Sign modules with the kernel's scripts/sign-file (what modules_install runs): detached PKCS#7, no authenticated attributes, RSA or ECDSA"
-};
-
-// packages/boot/src/codecs/lz4.ts
-var LEGACY_BLOCK_MAX = 8 << 20;
-var FRAME_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
-
-// packages/boot/src/codecs/xz.ts
-var xzModule2 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/codecs/zstd.ts
-var MAX_BLOCK2 = 128 * 1024;
-
-// packages/boot/src/kernel/types.ts
-var DEFAULT_MAX_INPUT = 512 * 1024 * 1024;
-var DEFAULT_MAX_KERNEL_SIZE = 256 * 1024 * 1024;
-
-// packages/boot/src/pe/read-uki-sections.ts
-var MAX_TEXT = 1 << 20;
-
-// packages/boot/src/kernel/banner.ts
-var MARKER = Buffer.from("Linux version ");
-
-// packages/boot/src/kernel/find-certificates.ts
-var PATTERN = Buffer.from([48, 130]);
-
-// packages/boot/src/initramfs/internal/newc-parser.ts
-var UPFRONT_LIMIT = 64 * 1024 * 1024;
-
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var xzModule3 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/initramfs/internal/stream-ends.ts
-var ZSTD_MAX_BLOCK = 128 * 1024;
-var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
-var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
-
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var MAX_ZSTD_WINDOW = 2 ** 27;
-
-// packages/boot/src/initramfs/walk-initramfs.ts
-var GiB = 1024 * 1024 * 1024;
-var DEFAULTS = {
-  maxSegmentSize: 2 * GiB,
-  maxTotalSize: 4 * GiB,
-  maxEntries: 2e5,
-  maxFileSize: 1 * GiB,
-  maxInputSize: 2 * GiB
-};
-
-// packages/boot/src/squashfs/internal/file-data.ts
-var UNCOMPRESSED = 1 << 24;
-
-// packages/boot/src/squashfs/open-squashfs.ts
-var GiB2 = 1024 * 1024 * 1024;
-var DEFAULTS2 = {
-  maxEntries: 1e6,
-  maxMetadataSize: 256 * 1024 * 1024,
-  maxFileSize: 1 * GiB2,
-  maxTotalOutput: 16 * GiB2,
-  maxDepth: 256
-};
 
 // actions/shared/src/inputs.ts
 function raw(name, options = {}) {
@@ -45376,6 +53088,14 @@ function readList(name, options = {}) {
     );
   }
   return items;
+}
+function readChoice(name, choices, fallback) {
+  const value = raw(name);
+  if (value === "") return fallback;
+  if (!choices.includes(value)) {
+    throw new UserError(`input '${name}' is '${value}': use one of ${choices.join(", ")}`);
+  }
+  return value;
 }
 function registryCredentials(username, password) {
   if (username === void 0 !== (password === void 0)) {
@@ -45468,6 +53188,7 @@ function readInputs() {
     ...tag ? { tag } : {},
     ...installerRef ? { installerRef } : {},
     insecureRegistries: readList("insecure-registries"),
+    verifyInstaller: readChoice("verify-installer", ["error", "warning"], "error"),
     ...access2,
     ...process.env.RUNNER_TEMP ? { outDir: `${process.env.RUNNER_TEMP}/talos-installer` } : {}
   };

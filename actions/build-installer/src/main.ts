@@ -4,6 +4,7 @@ import { spawnExec } from '@talos-kmod/common';
 import { buildInstaller, type BuildInstallerOptions } from '@talos-kmod/pipeline';
 import {
   createActionsLogger,
+  readChoice,
   readList,
   readSecret,
   readString,
@@ -40,6 +41,7 @@ function readInputs(): BuildInstallerOptions {
     ...(tag ? { tag } : {}),
     ...(installerRef ? { installerRef } : {}),
     insecureRegistries: readList('insecure-registries'),
+    verifyInstaller: readChoice('verify-installer', ['error', 'warning'] as const, 'error'),
     ...access,
     ...(process.env.RUNNER_TEMP ? { outDir: `${process.env.RUNNER_TEMP}/talos-installer` } : {}),
   };

@@ -4087,7 +4087,7 @@ var require_util2 = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
     var { Transform: Transform4 } = require("node:stream");
-    var zlib3 = require("node:zlib");
+    var zlib4 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants3();
     var { getGlobalOrigin } = require_global();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url();
@@ -4787,7 +4787,7 @@ var require_util2 = __commonJS({
             callback();
             return;
           }
-          this._inflateStream = (chunk[0] & 15) === 8 ? zlib3.createInflate(this.#zlibOptions) : zlib3.createInflateRaw(this.#zlibOptions);
+          this._inflateStream = (chunk[0] & 15) === 8 ? zlib4.createInflate(this.#zlibOptions) : zlib4.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
           this._inflateStream.on("error", (err2) => this.destroy(err2));
@@ -11807,16 +11807,16 @@ var require_dns = __commonJS({
       setRecords(origin, addresses) {
         const timestamp = Date.now();
         const records = { records: { 4: null, 6: null } };
-        for (const record2 of addresses) {
-          record2.timestamp = timestamp;
-          if (typeof record2.ttl === "number") {
-            record2.ttl = Math.min(record2.ttl, this.#maxTTL);
+        for (const record3 of addresses) {
+          record3.timestamp = timestamp;
+          if (typeof record3.ttl === "number") {
+            record3.ttl = Math.min(record3.ttl, this.#maxTTL);
           } else {
-            record2.ttl = this.#maxTTL;
+            record3.ttl = this.#maxTTL;
           }
-          const familyRecords = records.records[record2.family] ?? { ips: [] };
-          familyRecords.ips.push(record2);
-          records.records[record2.family] = familyRecords;
+          const familyRecords = records.records[record3.family] ?? { ips: [] };
+          familyRecords.ips.push(record3);
+          records.records[record3.family] = familyRecords;
         }
         this.#records.set(origin.hostname, records);
       }
@@ -13531,7 +13531,7 @@ var require_fetch = __commonJS({
     } = require_response();
     var { HeadersList } = require_headers();
     var { Request, cloneRequest } = require_request2();
-    var zlib3 = require("node:zlib");
+    var zlib4 = require("node:zlib");
     var {
       bytesMatch,
       makePolicyContainer,
@@ -14493,23 +14493,23 @@ var require_fetch = __commonJS({
                 for (let i = codings.length - 1; i >= 0; --i) {
                   const coding = codings[i].trim();
                   if (coding === "x-gzip" || coding === "gzip") {
-                    decoders.push(zlib3.createGunzip({
+                    decoders.push(zlib4.createGunzip({
                       // Be less strict when decoding compressed responses, since sometimes
                       // servers send slightly invalid responses that are still accepted
                       // by common browsers.
                       // Always using Z_SYNC_FLUSH is what cURL does.
-                      flush: zlib3.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib3.constants.Z_SYNC_FLUSH
+                      flush: zlib4.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib4.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "deflate") {
                     decoders.push(createInflate({
-                      flush: zlib3.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib3.constants.Z_SYNC_FLUSH
+                      flush: zlib4.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib4.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "br") {
-                    decoders.push(zlib3.createBrotliDecompress({
-                      flush: zlib3.constants.BROTLI_OPERATION_FLUSH,
-                      finishFlush: zlib3.constants.BROTLI_OPERATION_FLUSH
+                    decoders.push(zlib4.createBrotliDecompress({
+                      flush: zlib4.constants.BROTLI_OPERATION_FLUSH,
+                      finishFlush: zlib4.constants.BROTLI_OPERATION_FLUSH
                     }));
                   } else {
                     decoders.length = 0;
@@ -17356,7 +17356,7 @@ var require_connection = __commonJS({
 var require_permessage_deflate = __commonJS({
   "node_modules/@actions/http-client/node_modules/undici/lib/web/websocket/permessage-deflate.js"(exports2, module2) {
     "use strict";
-    var { createInflateRaw, Z_DEFAULT_WINDOWBITS } = require("node:zlib");
+    var { createInflateRaw: createInflateRaw2, Z_DEFAULT_WINDOWBITS } = require("node:zlib");
     var { isValidClientWindowBits } = require_util7();
     var { MessageSizeExceededError } = require_errors();
     var tail = Buffer.from([0, 0, 255, 255]);
@@ -17392,7 +17392,7 @@ var require_permessage_deflate = __commonJS({
             windowBits = Number.parseInt(this.#options.serverMaxWindowBits);
           }
           try {
-            this.#inflate = createInflateRaw({ windowBits });
+            this.#inflate = createInflateRaw2({ windowBits });
           } catch (err2) {
             callback(err2);
             return;
@@ -20129,14 +20129,14 @@ var require_foldFlowLines = __commonJS({
     var FOLD_FLOW = "flow";
     var FOLD_BLOCK = "block";
     var FOLD_QUOTED = "quoted";
-    function foldFlowLines(text2, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
+    function foldFlowLines(text3, indent, mode = "flow", { indentAtStart, lineWidth = 80, minContentWidth = 20, onFold, onOverflow } = {}) {
       if (!lineWidth || lineWidth < 0)
-        return text2;
+        return text3;
       if (lineWidth < minContentWidth)
         minContentWidth = 0;
       const endStep = Math.max(1 + minContentWidth, 1 + lineWidth - indent.length);
-      if (text2.length <= endStep)
-        return text2;
+      if (text3.length <= endStep)
+        return text3;
       const folds = [];
       const escapedFolds = {};
       let end = lineWidth - indent.length;
@@ -20153,14 +20153,14 @@ var require_foldFlowLines = __commonJS({
       let escStart = -1;
       let escEnd = -1;
       if (mode === FOLD_BLOCK) {
-        i = consumeMoreIndentedLines(text2, i, indent.length);
+        i = consumeMoreIndentedLines(text3, i, indent.length);
         if (i !== -1)
           end = i + endStep;
       }
-      for (let ch; ch = text2[i += 1]; ) {
+      for (let ch; ch = text3[i += 1]; ) {
         if (mode === FOLD_QUOTED && ch === "\\") {
           escStart = i;
-          switch (text2[i + 1]) {
+          switch (text3[i + 1]) {
             case "x":
               i += 3;
               break;
@@ -20177,12 +20177,12 @@ var require_foldFlowLines = __commonJS({
         }
         if (ch === "\n") {
           if (mode === FOLD_BLOCK)
-            i = consumeMoreIndentedLines(text2, i, indent.length);
+            i = consumeMoreIndentedLines(text3, i, indent.length);
           end = i + indent.length + endStep;
           split = void 0;
         } else {
           if (ch === " " && prev && prev !== " " && prev !== "\n" && prev !== "	") {
-            const next = text2[i + 1];
+            const next = text3[i + 1];
             if (next && next !== " " && next !== "\n" && next !== "	")
               split = i;
           }
@@ -20194,12 +20194,12 @@ var require_foldFlowLines = __commonJS({
             } else if (mode === FOLD_QUOTED) {
               while (prev === " " || prev === "	") {
                 prev = ch;
-                ch = text2[i += 1];
+                ch = text3[i += 1];
                 overflow = true;
               }
               const j = i > escEnd + 1 ? i - 2 : escStart - 1;
               if (escapedFolds[j])
-                return text2;
+                return text3;
               folds.push(j);
               escapedFolds[j] = true;
               end = j + endStep;
@@ -20214,39 +20214,39 @@ var require_foldFlowLines = __commonJS({
       if (overflow && onOverflow)
         onOverflow();
       if (folds.length === 0)
-        return text2;
+        return text3;
       if (onFold)
         onFold();
-      let res = text2.slice(0, folds[0]);
+      let res = text3.slice(0, folds[0]);
       for (let i2 = 0; i2 < folds.length; ++i2) {
         const fold = folds[i2];
-        const end2 = folds[i2 + 1] || text2.length;
+        const end2 = folds[i2 + 1] || text3.length;
         if (fold === 0)
           res = `
-${indent}${text2.slice(0, end2)}`;
+${indent}${text3.slice(0, end2)}`;
         else {
           if (mode === FOLD_QUOTED && escapedFolds[fold])
-            res += `${text2[fold]}\\`;
+            res += `${text3[fold]}\\`;
           res += `
-${indent}${text2.slice(fold + 1, end2)}`;
+${indent}${text3.slice(fold + 1, end2)}`;
         }
       }
       return res;
     }
-    function consumeMoreIndentedLines(text2, i, indent) {
+    function consumeMoreIndentedLines(text3, i, indent) {
       let end = i;
       let start = i + 1;
-      let ch = text2[start];
+      let ch = text3[start];
       while (ch === " " || ch === "	") {
         if (i < start + indent) {
-          ch = text2[++i];
+          ch = text3[++i];
         } else {
           do {
-            ch = text2[++i];
+            ch = text3[++i];
           } while (ch && ch !== "\n");
           end = i;
           start = i + 1;
-          ch = text2[start];
+          ch = text3[start];
         }
       }
       return end;
@@ -27102,9 +27102,9 @@ var require_build = __commonJS({
         const res = new Uint8Array(size);
         let offset = 0;
         for (const buffer of buffers) {
-          const view = this.toUint8Array(buffer);
-          res.set(view, offset);
-          offset += view.length;
+          const view2 = this.toUint8Array(buffer);
+          res.set(view2, offset);
+          offset += view2.length;
         }
         if (args[args.length - 1] instanceof Function) {
           return this.toView(res, args[args.length - 1]);
@@ -27117,8 +27117,8 @@ var require_build = __commonJS({
     var BASE64_REGEX = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
     var BASE64URL_REGEX = /^[a-zA-Z0-9-_]+$/;
     var Utf8Converter = class {
-      static fromString(text2) {
-        const s = unescape(encodeURIComponent(text2));
+      static fromString(text3) {
+        const s = unescape(encodeURIComponent(text3));
         const uintArray = new Uint8Array(s.length);
         for (let i = 0; i < s.length; i++) {
           uintArray[i] = s.charCodeAt(i);
@@ -27146,11 +27146,11 @@ var require_build = __commonJS({
         }
         return res;
       }
-      static fromString(text2, littleEndian = false) {
-        const res = new ArrayBuffer(text2.length * 2);
+      static fromString(text3, littleEndian = false) {
+        const res = new ArrayBuffer(text3.length * 2);
         const dataView = new DataView(res);
-        for (let i = 0; i < text2.length; i++) {
-          dataView.setUint16(i * 2, text2.charCodeAt(i), littleEndian);
+        for (let i = 0; i < text3.length; i++) {
+          dataView.setUint16(i * 2, text3.charCodeAt(i), littleEndian);
         }
         return res;
       }
@@ -27247,18 +27247,18 @@ var require_build = __commonJS({
       static ToBase64Url(data) {
         return this.ToBase64(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/\=/g, "");
       }
-      static FromUtf8String(text2, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
+      static FromUtf8String(text3, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
         switch (encoding) {
           case "ascii":
-            return this.FromBinary(text2);
+            return this.FromBinary(text3);
           case "utf8":
-            return Utf8Converter.fromString(text2);
+            return Utf8Converter.fromString(text3);
           case "utf16":
           case "utf16be":
-            return Utf16Converter.fromString(text2);
+            return Utf16Converter.fromString(text3);
           case "utf16le":
           case "usc2":
-            return Utf16Converter.fromString(text2, true);
+            return Utf16Converter.fromString(text3, true);
           default:
             throw new Error(`Unknown type of encoding '${encoding}'`);
         }
@@ -27279,11 +27279,11 @@ var require_build = __commonJS({
             throw new Error(`Unknown type of encoding '${encoding}'`);
         }
       }
-      static FromBinary(text2) {
-        const stringLength = text2.length;
+      static FromBinary(text3) {
+        const stringLength = text3.length;
         const resultView = new Uint8Array(stringLength);
         for (let i = 0; i < stringLength; i++) {
-          resultView[i] = text2.charCodeAt(i);
+          resultView[i] = text3.charCodeAt(i);
         }
         return resultView.buffer;
       }
@@ -27329,8 +27329,8 @@ var require_build = __commonJS({
       static ToUtf16String(buffer, littleEndian = false) {
         return Utf16Converter.toString(buffer, littleEndian);
       }
-      static FromUtf16String(text2, littleEndian = false) {
-        return Utf16Converter.fromString(text2, littleEndian);
+      static FromUtf16String(text3, littleEndian = false) {
+        return Utf16Converter.fromString(text3, littleEndian);
       }
       static Base64Padding(base64) {
         const padCount = 4 - base64.length % 4;
@@ -27500,14 +27500,14 @@ var require_utils2 = __commonJS({
     function utilConcatView(...views) {
       let outputLength = 0;
       let prevLength = 0;
-      for (const view of views) {
-        outputLength += view.length;
+      for (const view2 of views) {
+        outputLength += view2.length;
       }
       const retBuf = new ArrayBuffer(outputLength);
       const retView = new Uint8Array(retBuf);
-      for (const view of views) {
-        retView.set(view, prevLength);
-        prevLength += view.length;
+      for (const view2 of views) {
+        retView.set(view2, prevLength);
+        prevLength += view2.length;
       }
       return retView;
     }
@@ -27696,8 +27696,8 @@ var require_utils2 = __commonJS({
     }
     function arrayBufferToString(buffer) {
       let resultString = "";
-      const view = new Uint8Array(buffer);
-      for (const element of view) {
+      const view2 = new Uint8Array(buffer);
+      for (const element of view2) {
         resultString += String.fromCharCode(element);
       }
       return resultString;
@@ -27859,12 +27859,12 @@ var require_build2 = __commonJS({
           this.valueHexView = params.valueHex ? pvtsutils__namespace.BufferSourceConverter.toUint8Array(params.valueHex) : EMPTY_VIEW;
         }
         fromBER(inputBuffer, inputOffset, inputLength, _context) {
-          const view = inputBuffer instanceof ArrayBuffer ? new Uint8Array(inputBuffer) : inputBuffer;
-          if (!checkBufferParams(this, view, inputOffset, inputLength)) {
+          const view2 = inputBuffer instanceof ArrayBuffer ? new Uint8Array(inputBuffer) : inputBuffer;
+          if (!checkBufferParams(this, view2, inputOffset, inputLength)) {
             return -1;
           }
           const endLength = inputOffset + inputLength;
-          this.valueHexView = view.subarray(inputOffset, endLength);
+          this.valueHexView = view2.subarray(inputOffset, endLength);
           if (!this.valueHexView.length) {
             this.warnings.push("Zero buffer length");
             return inputOffset;
@@ -28102,12 +28102,12 @@ var require_build2 = __commonJS({
         this.length = (_c2 = lenBlock.length) !== null && _c2 !== void 0 ? _c2 : 0;
       }
       fromBER(inputBuffer, inputOffset, inputLength) {
-        const view = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
-        if (!checkBufferParams(this, view, inputOffset, inputLength)) {
+        const view2 = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        if (!checkBufferParams(this, view2, inputOffset, inputLength)) {
           return -1;
         }
         const fastArgs = Number.isInteger(inputOffset) && Number.isInteger(inputLength);
-        const intBuffer = fastArgs ? view : view.subarray(inputOffset, inputOffset + inputLength);
+        const intBuffer = fastArgs ? view2 : view2.subarray(inputOffset, inputOffset + inputLength);
         const baseIndex = fastArgs ? inputOffset : 0;
         const bufferLength = fastArgs ? inputLength : intBuffer.length;
         if (bufferLength === 0) {
@@ -28139,7 +28139,7 @@ var require_build2 = __commonJS({
           return -1;
         }
         const lenOffset = inputOffset + 1;
-        const lengthBufferView = view.subarray(lenOffset, lenOffset + count2);
+        const lengthBufferView = view2.subarray(lenOffset, lenOffset + count2);
         if (lengthBufferView[count2 - 1] === 0)
           this.warnings.push("Needlessly long encoded length");
         this.length = pvutils__namespace.utilFromBase(lengthBufferView, 8);
@@ -29094,19 +29094,19 @@ var require_build2 = __commonJS({
         this.isIndefiniteForm = isIndefiniteForm;
       }
       fromBER(inputBuffer, inputOffset, inputLength, context3) {
-        const view = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
+        const view2 = pvtsutils__namespace.BufferSourceConverter.toUint8Array(inputBuffer);
         const parseContext = context3 !== null && context3 !== void 0 ? context3 : createFromBerContext();
-        if (!checkBufferParams(this, view, inputOffset, inputLength)) {
+        if (!checkBufferParams(this, view2, inputOffset, inputLength)) {
           return -1;
         }
-        this.valueBeforeDecodeView = view.subarray(inputOffset, inputOffset + inputLength);
+        this.valueBeforeDecodeView = view2.subarray(inputOffset, inputOffset + inputLength);
         if (this.valueBeforeDecodeView.length === 0) {
           this.warnings.push("Zero buffer length");
           return inputOffset;
         }
         let currentOffset = inputOffset;
         while (checkLen(this.isIndefiniteForm, inputLength) > 0) {
-          const returnObject = localFromBERWithChildContext(view, currentOffset, inputLength, parseContext);
+          const returnObject = localFromBERWithChildContext(view2, currentOffset, inputLength, parseContext);
           if (returnObject.offset === -1) {
             this.error = returnObject.result.error;
             this.warnings.concat(returnObject.result.warnings);
@@ -29400,8 +29400,8 @@ ${values.join("\n")}` : `${blockName} :`;
           return inputOffset;
         }
         if (!this.valueBlock.isConstructed && (context3 === null || context3 === void 0 ? void 0 : context3.parseEmbedded) !== false) {
-          const view = inputBuffer instanceof ArrayBuffer ? new Uint8Array(inputBuffer) : inputBuffer;
-          const buf = view.subarray(inputOffset, inputOffset + inputLength);
+          const view2 = inputBuffer instanceof ArrayBuffer ? new Uint8Array(inputBuffer) : inputBuffer;
+          const buf = view2.subarray(inputOffset, inputOffset + inputLength);
           try {
             if (buf.byteLength) {
               const parseContext = context3 !== null && context3 !== void 0 ? context3 : createFromBerContext();
@@ -29579,28 +29579,28 @@ ${values.join("\n")}` : `${blockName} :`;
       typeStore.BitString = _a$q;
     })();
     BitString.NAME = BIT_STRING_NAME;
-    function bytesToSignedBigInt(view) {
-      if (!view.byteLength)
+    function bytesToSignedBigInt(view2) {
+      if (!view2.byteLength)
         return BigInt(0);
-      const value = BigInt(`0x${pvtsutils__namespace.Convert.ToHex(view)}`);
-      if (view[0] & 128)
-        return value - (BigInt(1) << BigInt(view.byteLength * 8));
+      const value = BigInt(`0x${pvtsutils__namespace.Convert.ToHex(view2)}`);
+      if (view2[0] & 128)
+        return value - (BigInt(1) << BigInt(view2.byteLength * 8));
       return value;
     }
-    function bytesToSignedDecimal(view) {
+    function bytesToSignedDecimal(view2) {
       if (typeof BigInt !== "undefined")
-        return bytesToSignedBigInt(view).toString(10);
+        return bytesToSignedBigInt(view2).toString(10);
       const BASE = 1e7;
       const DECIMAL_DIGITS = 7;
-      if (!view.byteLength)
+      if (!view2.byteLength)
         return "0";
-      const negative = !!(view[0] & 128);
-      let magnitude2 = view;
+      const negative = !!(view2[0] & 128);
+      let magnitude2 = view2;
       if (negative) {
-        magnitude2 = new Uint8Array(view.length);
+        magnitude2 = new Uint8Array(view2.length);
         let carry = 1;
-        for (let i = view.length - 1; i >= 0; i--) {
-          const value = (view[i] ^ 255) + carry;
+        for (let i = view2.length - 1; i >= 0; i--) {
+          const value = (view2[i] ^ 255) + carry;
           magnitude2[i] = value & 255;
           carry = value >> 8;
         }
@@ -29660,32 +29660,32 @@ ${values.join("\n")}` : `${blockName} :`;
         const offset = this.fromBER(inputBuffer, inputOffset, inputLength);
         if (offset === -1)
           return offset;
-        const view = this.valueHexView;
-        if (view[0] === 0 && (view[1] & 128) !== 0) {
-          this.valueHexView = view.subarray(1);
+        const view2 = this.valueHexView;
+        if (view2[0] === 0 && (view2[1] & 128) !== 0) {
+          this.valueHexView = view2.subarray(1);
         } else {
           if (expectedLength !== 0) {
-            if (view.length < expectedLength) {
-              if (expectedLength - view.length > 1)
-                expectedLength = view.length + 1;
-              this.valueHexView = view.subarray(expectedLength - view.length);
+            if (view2.length < expectedLength) {
+              if (expectedLength - view2.length > 1)
+                expectedLength = view2.length + 1;
+              this.valueHexView = view2.subarray(expectedLength - view2.length);
             }
           }
         }
         return offset;
       }
       toDER(sizeOnly = false) {
-        const view = this.valueHexView;
+        const view2 = this.valueHexView;
         switch (true) {
-          case (view[0] & 128) !== 0:
+          case (view2[0] & 128) !== 0:
             {
               const updatedView = new Uint8Array(this.valueHexView.length + 1);
               updatedView[0] = 0;
-              updatedView.set(view, 1);
+              updatedView.set(view2, 1);
               this.valueHexView = updatedView;
             }
             break;
-          case (view[0] === 0 && (view[1] & 128) === 0):
+          case (view2[0] === 0 && (view2[1] & 128) === 0):
             {
               this.valueHexView = this.valueHexView.subarray(1);
             }
@@ -29748,10 +29748,10 @@ ${values.join("\n")}` : `${blockName} :`;
         assertBigInt();
         const bigIntValue = BigInt(value);
         const writer = new ViewWriter();
-        const hex = bigIntValue.toString(16).replace(/^-/, "");
-        const view = new Uint8Array(pvtsutils__namespace.Convert.FromHex(hex));
+        const hex2 = bigIntValue.toString(16).replace(/^-/, "");
+        const view2 = new Uint8Array(pvtsutils__namespace.Convert.FromHex(hex2));
         if (bigIntValue < 0) {
-          const first = new Uint8Array(view.length + (view[0] & 128 ? 1 : 0));
+          const first = new Uint8Array(view2.length + (view2[0] & 128 ? 1 : 0));
           first[0] |= 128;
           const firstInt = BigInt(`0x${pvtsutils__namespace.Convert.ToHex(first)}`);
           const secondInt = firstInt + bigIntValue;
@@ -29759,10 +29759,10 @@ ${values.join("\n")}` : `${blockName} :`;
           second[0] |= 128;
           writer.write(second);
         } else {
-          if (view[0] & 128) {
+          if (view2[0] & 128) {
             writer.write(new Uint8Array([0]));
           }
-          writer.write(view);
+          writer.write(view2);
         }
         const res = new _a$o({ valueHex: writer.final() });
         return res;
@@ -30336,9 +30336,9 @@ ${values.join("\n")}` : `${blockName} :`;
       }
       fromString(inputString) {
         const strLen = inputString.length;
-        const view = this.valueBlock.valueHexView = new Uint8Array(strLen);
+        const view2 = this.valueBlock.valueHexView = new Uint8Array(strLen);
         for (let i = 0; i < strLen; i++)
-          view[i] = inputString.charCodeAt(i);
+          view2[i] = inputString.charCodeAt(i);
         this.valueBlock.value = inputString;
       }
     };
@@ -30583,9 +30583,9 @@ ${values.join("\n")}` : `${blockName} :`;
       toBuffer() {
         const str = this.toString();
         const buffer = new ArrayBuffer(str.length);
-        const view = new Uint8Array(buffer);
+        const view2 = new Uint8Array(buffer);
         for (let i = 0; i < str.length; i++)
-          view[i] = str.charCodeAt(i);
+          view2[i] = str.charCodeAt(i);
         return buffer;
       }
       fromDate(inputDate) {
@@ -31356,13 +31356,13 @@ var require_buffer_source = __commonJS({
       if (!value || typeof value !== "object") {
         return false;
       }
-      const view = value;
-      return typeof view.byteOffset === "number" && typeof view.byteLength === "number" && isArrayBufferLike(view.buffer);
+      const view2 = value;
+      return typeof view2.byteOffset === "number" && typeof view2.byteLength === "number" && isArrayBufferLike(view2.buffer);
     }
     function copyBytes2(data) {
-      const view = toUint8Array(data);
-      const copy = new Uint8Array(view.byteLength);
-      copy.set(view);
+      const view2 = toUint8Array(data);
+      const copy = new Uint8Array(view2.byteLength);
+      copy.set(view2);
       return copy;
     }
     function isArrayBuffer(value) {
@@ -31419,15 +31419,15 @@ var require_buffer_source = __commonJS({
       if (ArrayBuffer.isView(data) && data.constructor === type) {
         return data;
       }
-      const view = toUint8Array(data);
+      const view2 = toUint8Array(data);
       const elementSize = bytesPerElement(type);
-      if (view.byteOffset % elementSize !== 0 || view.byteLength % elementSize !== 0) {
+      if (view2.byteOffset % elementSize !== 0 || view2.byteLength % elementSize !== 0) {
         throw new RangeError(`Cannot create ${type.name} over unaligned byte range`);
       }
       if (isDataViewConstructor(type)) {
-        return new type(view.buffer, view.byteOffset, view.byteLength);
+        return new type(view2.buffer, view2.byteOffset, view2.byteLength);
       }
-      return new type(view.buffer, view.byteOffset, view.byteLength / elementSize);
+      return new type(view2.buffer, view2.byteOffset, view2.byteLength / elementSize);
     }
     function toViewCopy(data, type) {
       const copy = toUint8ArrayCopy(data);
@@ -31448,15 +31448,15 @@ var require_concat = __commonJS({
       const views = [];
       let length = 0;
       for (const buffer of buffers) {
-        const view = (0, buffer_source_js_1.toUint8Array)(buffer);
-        views.push(view);
-        length += view.byteLength;
+        const view2 = (0, buffer_source_js_1.toUint8Array)(buffer);
+        views.push(view2);
+        length += view2.byteLength;
       }
       const result = new Uint8Array(length);
       let offset = 0;
-      for (const view of views) {
-        result.set(view, offset);
-        offset += view.byteLength;
+      for (const view2 of views) {
+        result.set(view2, offset);
+        offset += view2.byteLength;
       }
       return result;
     }
@@ -31549,15 +31549,15 @@ var require_sequence = __commonJS({
       }
       return normalized;
     }
-    function encodeAscii(text2) {
-      const bytes = new Uint8Array(text2.length);
-      for (let i = 0; i < text2.length; i++) {
-        bytes[i] = text2.charCodeAt(i) & 255;
+    function encodeAscii(text3) {
+      const bytes = new Uint8Array(text3.length);
+      for (let i = 0; i < text3.length; i++) {
+        bytes[i] = text3.charCodeAt(i) & 255;
       }
       return bytes;
     }
-    function encodeUtf8(text2) {
-      return new TextEncoder().encode(text2);
+    function encodeUtf8(text3) {
+      return new TextEncoder().encode(text3);
     }
     function toPatternBytes(pattern, options) {
       if (typeof pattern === "string") {
@@ -31774,15 +31774,15 @@ var require_binary2 = __commonJS({
       }
       return result;
     }
-    function decode2(text2) {
-      const result = new Uint8Array(text2.length);
-      for (let i = 0; i < text2.length; i++) {
-        result[i] = text2.charCodeAt(i) & 255;
+    function decode2(text3) {
+      const result = new Uint8Array(text3.length);
+      for (let i = 0; i < text3.length; i++) {
+        result[i] = text3.charCodeAt(i) & 255;
       }
       return result;
     }
-    function is(text2) {
-      return typeof text2 === "string";
+    function is(text3) {
+      return typeof text3 === "string";
     }
     exports2.binary = { encode, decode: decode2, is };
   }
@@ -31794,7 +31794,7 @@ var require_hex = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.hex = exports2.formats = void 0;
-    exports2.normalize = normalize2;
+    exports2.normalize = normalize3;
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode2;
@@ -31817,31 +31817,31 @@ var require_hex = __commonJS({
         throw new TypeError("Hex separators must be non-empty strings");
       }
     }
-    function matchSeparator(text2, index, separators) {
+    function matchSeparator(text3, index, separators) {
       for (const separator of separators) {
-        if (text2.startsWith(separator, index)) {
+        if (text3.startsWith(separator, index)) {
           return separator;
         }
       }
       return void 0;
     }
-    function detectCase(text2) {
-      const hasUpper = /[A-F]/.test(text2);
-      const hasLower = /[a-f]/.test(text2);
+    function detectCase(text3) {
+      const hasUpper = /[A-F]/.test(text3);
+      const hasLower = /[a-f]/.test(text3);
       return hasUpper && !hasLower ? "upper" : "lower";
     }
-    function detectLineSeparator(text2) {
-      const match = /\r\n|\n/.exec(text2);
+    function detectLineSeparator(text3) {
+      const match = /\r\n|\n/.exec(text3);
       if (!match) {
         return void 0;
       }
       return match[0] === "\r\n" ? "\r\n" : "\n";
     }
-    function compactForDetection(text2) {
-      return text2.replace(/[^0-9a-f]/gi, "");
+    function compactForDetection(text3) {
+      return text3.replace(/[^0-9a-f]/gi, "");
     }
-    function detectGroup(text2) {
-      const segments = text2.match(/[0-9A-Fa-f]+|[^0-9A-Fa-f]+/g) ?? [];
+    function detectGroup(text3) {
+      const segments = text3.match(/[0-9A-Fa-f]+|[^0-9A-Fa-f]+/g) ?? [];
       if (segments.length < 3) {
         return void 0;
       }
@@ -31869,8 +31869,8 @@ var require_hex = __commonJS({
         separator
       };
     }
-    function detectFormat(text2) {
-      const trimmed2 = text2.trim();
+    function detectFormat(text3) {
+      const trimmed2 = text3.trim();
       const prefix = /^0x/i.test(trimmed2) ? "0x" : "";
       const body = prefix ? trimmed2.slice(2) : trimmed2;
       const lineSeparator = detectLineSeparator(body);
@@ -31895,13 +31895,13 @@ var require_hex = __commonJS({
       }
       return format2;
     }
-    function normalizeText(text2, options) {
+    function normalizeText(text3, options) {
       const allowPrefix = options.allowPrefix ?? true;
       const separators = [...resolveSeparators(options)].sort((left, right) => right.length - left.length);
       for (const separator of separators) {
         validateSeparator(separator);
       }
-      let working = text2.trim();
+      let working = text3.trim();
       if (/^0x/i.test(working)) {
         if (!allowPrefix) {
           throw new TypeError("Hexadecimal text must not include a 0x prefix");
@@ -31952,15 +31952,15 @@ var require_hex = __commonJS({
       }
       return chunks.join(group2.separator);
     }
-    function normalize2(text2, options = {}) {
-      return normalizeText(text2, options);
+    function normalize3(text3, options = {}) {
+      return normalizeText(text3, options);
     }
-    function is(text2, options = {}) {
-      if (typeof text2 !== "string") {
+    function is(text3, options = {}) {
+      if (typeof text3 !== "string") {
         return false;
       }
       try {
-        normalize2(text2, options);
+        normalize3(text3, options);
         return true;
       } catch {
         return false;
@@ -31970,8 +31970,8 @@ var require_hex = __commonJS({
       const bytes = (0, index_js_1.toUint8Array)(data);
       const casing = options.case ?? "lower";
       const pairs = Array.from(bytes, (byte) => {
-        const text2 = byte.toString(16).padStart(2, "0");
-        return casing === "upper" ? text2.toUpperCase() : text2;
+        const text3 = byte.toString(16).padStart(2, "0");
+        return casing === "upper" ? text3.toUpperCase() : text3;
       });
       let body = "";
       if (options.line) {
@@ -31990,19 +31990,19 @@ var require_hex = __commonJS({
       }
       return `${options.prefix ?? ""}${body}`;
     }
-    function decode2(text2, options = {}) {
-      const normalized = normalize2(text2, options);
+    function decode2(text3, options = {}) {
+      const normalized = normalize3(text3, options);
       const result = new Uint8Array(normalized.length / 2);
       for (let i = 0; i < normalized.length; i += 2) {
         result[i / 2] = Number.parseInt(normalized.slice(i, i + 2), 16);
       }
       return result;
     }
-    function parse4(text2, options = {}) {
-      const normalized = normalize2(text2, options);
+    function parse4(text3, options = {}) {
+      const normalized = normalize3(text3, options);
       return {
         bytes: decode2(normalized),
-        format: detectFormat(text2),
+        format: detectFormat(text3),
         normalized
       };
     }
@@ -32017,7 +32017,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize2, parse: parse4 };
+    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse4 };
   }
 });
 
@@ -32030,8 +32030,8 @@ var require_utf8 = __commonJS({
     exports2.encode = encode;
     exports2.decode = decode2;
     var index_js_1 = require_bytes();
-    function encode(text2) {
-      return new TextEncoder().encode(text2);
+    function encode(text3) {
+      return new TextEncoder().encode(text3);
     }
     function decode2(data) {
       return new TextDecoder("utf-8", { fatal: false }).decode((0, index_js_1.toUint8Array)(data));
@@ -32049,20 +32049,20 @@ var require_utf16 = __commonJS({
     exports2.encode = encode;
     exports2.decode = decode2;
     var index_js_1 = require_bytes();
-    function encode(text2, options = {}) {
-      const result = new ArrayBuffer(text2.length * 2);
-      const view = new DataView(result);
-      for (let i = 0; i < text2.length; i++) {
-        view.setUint16(i * 2, text2.charCodeAt(i), options.littleEndian ?? false);
+    function encode(text3, options = {}) {
+      const result = new ArrayBuffer(text3.length * 2);
+      const view2 = new DataView(result);
+      for (let i = 0; i < text3.length; i++) {
+        view2.setUint16(i * 2, text3.charCodeAt(i), options.littleEndian ?? false);
       }
       return new Uint8Array(result);
     }
     function decode2(data, options = {}) {
       const buffer = (0, index_js_1.toArrayBuffer)(data);
-      const view = new DataView(buffer);
+      const view2 = new DataView(buffer);
       let result = "";
       for (let i = 0; i < buffer.byteLength; i += 2) {
-        result += String.fromCharCode(view.getUint16(i, options.littleEndian ?? false));
+        result += String.fromCharCode(view2.getUint16(i, options.littleEndian ?? false));
       }
       return result;
     }
@@ -32076,7 +32076,7 @@ var require_base64 = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.base64 = void 0;
-    exports2.normalize = normalize2;
+    exports2.normalize = normalize3;
     exports2.pad = pad;
     exports2.is = is;
     exports2.encode = encode;
@@ -32087,18 +32087,18 @@ var require_base64 = __commonJS({
     function nodeBuffer() {
       return globalThis.Buffer;
     }
-    function normalize2(text2) {
-      return text2.replace(/[\n\r\t ]/g, "");
+    function normalize3(text3) {
+      return text3.replace(/[\n\r\t ]/g, "");
     }
-    function pad(text2) {
-      const remainder = text2.length % 4;
-      return remainder ? text2 + "=".repeat(4 - remainder) : text2;
+    function pad(text3) {
+      const remainder = text3.length % 4;
+      return remainder ? text3 + "=".repeat(4 - remainder) : text3;
     }
-    function is(text2) {
-      if (typeof text2 !== "string") {
+    function is(text3) {
+      if (typeof text3 !== "string") {
         return false;
       }
-      const normalized = normalize2(text2);
+      const normalized = normalize3(text3);
       return normalized === "" || BASE64_REGEX.test(normalized);
     }
     function encode(data, _options) {
@@ -32109,8 +32109,8 @@ var require_base64 = __commonJS({
       }
       return btoa((0, binary_js_1.encode)(bytes));
     }
-    function decode2(text2, _options) {
-      const normalized = normalize2(text2);
+    function decode2(text3, _options) {
+      const normalized = normalize3(text3);
       if (!is(normalized)) {
         throw new TypeError("Input is not valid Base64 text");
       }
@@ -32120,7 +32120,7 @@ var require_base64 = __commonJS({
       }
       return (0, binary_js_1.decode)(atob(normalized));
     }
-    exports2.base64 = { encode, decode: decode2, is, normalize: normalize2, pad };
+    exports2.base64 = { encode, decode: decode2, is, normalize: normalize3, pad };
   }
 });
 
@@ -32130,29 +32130,29 @@ var require_base64url = __commonJS({
     "use strict";
     Object.defineProperty(exports2, "__esModule", { value: true });
     exports2.base64url = void 0;
-    exports2.normalize = normalize2;
+    exports2.normalize = normalize3;
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode2;
     var base64_js_1 = require_base64();
     var BASE64URL_REGEX = /^[A-Za-z0-9_-]*$/;
-    function normalize2(text2) {
-      return text2.replace(/[\n\r\t ]/g, "");
+    function normalize3(text3) {
+      return text3.replace(/[\n\r\t ]/g, "");
     }
-    function is(text2) {
-      return typeof text2 === "string" && BASE64URL_REGEX.test(normalize2(text2));
+    function is(text3) {
+      return typeof text3 === "string" && BASE64URL_REGEX.test(normalize3(text3));
     }
     function encode(data, _options) {
       return base64_js_1.base64.encode(data).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/g, "");
     }
-    function decode2(text2, _options) {
-      const normalized = normalize2(text2);
+    function decode2(text3, _options) {
+      const normalized = normalize3(text3);
       if (!is(normalized)) {
         throw new TypeError("Input is not valid Base64Url text");
       }
       return base64_js_1.base64.decode(base64_js_1.base64.pad(normalized.replace(/-/g, "+").replace(/_/g, "/")));
     }
-    exports2.base64url = { encode, decode: decode2, is, normalize: normalize2 };
+    exports2.base64url = { encode, decode: decode2, is, normalize: normalize3 };
   }
 });
 
@@ -32194,10 +32194,10 @@ var require_pem = __commonJS({
         throw new TypeError(`Invalid PEM label '${label}'`);
       }
     }
-    function wrap(text2, lineLength) {
+    function wrap(text3, lineLength) {
       const result = [];
-      for (let i = 0; i < text2.length; i += lineLength) {
-        result.push(text2.slice(i, i + lineLength));
+      for (let i = 0; i < text3.length; i += lineLength) {
+        result.push(text3.slice(i, i + lineLength));
       }
       return result;
     }
@@ -32220,15 +32220,15 @@ var require_pem = __commonJS({
         base64Text: lines.slice(index).join("")
       };
     }
-    function detectNewline(text2) {
-      return /\r\n/.test(text2) ? "\r\n" : "\n";
+    function detectNewline(text3) {
+      return /\r\n/.test(text3) ? "\r\n" : "\n";
     }
-    function collectBlocks(text2, options = {}) {
+    function collectBlocks(text3, options = {}) {
       const blocks = [];
       const requestedLabel = options.label;
       let match;
       PEM_BLOCK_REGEX.lastIndex = 0;
-      while (match = PEM_BLOCK_REGEX.exec(text2)) {
+      while (match = PEM_BLOCK_REGEX.exec(text3)) {
         const label = match[1].trim();
         if (requestedLabel && label !== requestedLabel) {
           continue;
@@ -32269,21 +32269,21 @@ var require_pem = __commonJS({
     function encodeMany(blocks, options = {}) {
       return blocks.map((block) => encode(block.label, block.data, { ...options, headers: block.headers ?? options.headers })).join("");
     }
-    function decode2(text2, options = {}) {
-      return collectBlocks(text2, options).map(({ lineLength: _lineLength, newline: _newline, ...block }) => block);
+    function decode2(text3, options = {}) {
+      return collectBlocks(text3, options).map(({ lineLength: _lineLength, newline: _newline, ...block }) => block);
     }
-    function find(text2, label) {
-      return decode2(text2, { label })[0];
+    function find(text3, label) {
+      return decode2(text3, { label })[0];
     }
-    function findAll(text2, label) {
-      return decode2(text2, { label });
+    function findAll(text3, label) {
+      return decode2(text3, { label });
     }
-    function decodeFirst(text2, label) {
-      const [block] = decode2(text2, { label, strict: true });
+    function decodeFirst(text3, label) {
+      const [block] = decode2(text3, { label, strict: true });
       return block.data;
     }
-    function parse4(text2, options = {}) {
-      const [block] = collectBlocks(text2, { ...options, strict: true });
+    function parse4(text3, options = {}) {
+      const [block] = collectBlocks(text3, { ...options, strict: true });
       const format2 = {
         label: block.label,
         headers: block.headers,
@@ -32308,9 +32308,9 @@ var require_pem = __commonJS({
         }
         return encode(options.label, data, options);
       },
-      decode: (text2, options) => decodeFirst(text2, options?.label),
+      decode: (text3, options) => decodeFirst(text3, options?.label),
       format,
-      is: (text2) => typeof text2 === "string" && /-----BEGIN [^-]+-----/.test(text2),
+      is: (text3) => typeof text3 === "string" && /-----BEGIN [^-]+-----/.test(text3),
       parse: parse4
     };
   }
@@ -32381,19 +32381,19 @@ var require_registry = __commonJS({
       }
       return method;
     }
-    function detectConfidence(name, text2, converter) {
+    function detectConfidence(name, text3, converter) {
       const normalizedName = keyOf(converter.name || name);
-      const trimmed2 = text2.trim();
+      const trimmed2 = text3.trim();
       if (!trimmed2) {
         return 0;
       }
       let accepted = false;
       if (converter.is) {
-        accepted = converter.is(text2);
+        accepted = converter.is(text3);
       }
       let decodable = false;
       try {
-        converter.decode(text2);
+        converter.decode(text3);
         decodable = true;
       } catch {
         decodable = false;
@@ -32403,7 +32403,7 @@ var require_registry = __commonJS({
       }
       switch (normalizedName) {
         case "pem":
-          return /-----BEGIN [^-]+-----/.test(text2) ? 1 : 0;
+          return /-----BEGIN [^-]+-----/.test(text3) ? 1 : 0;
         case "hex": {
           const compact = trimmed2.replace(/^0x/i, "").replace(/[\s:.-]/g, "");
           if (!compact || /[^0-9a-f]/i.test(compact) || compact.length % 2 !== 0) {
@@ -32492,38 +32492,38 @@ var require_registry = __commonJS({
         encode(name, data, options) {
           return this.get(name).encode(data, options);
         },
-        decode(name, text2, options) {
-          return this.get(name).decode(text2, options);
+        decode(name, text3, options) {
+          return this.get(name).decode(text3, options);
         },
-        tryDecode(name, text2, options) {
+        tryDecode(name, text3, options) {
           try {
-            return { ok: true, bytes: this.decode(name, text2, options) };
+            return { ok: true, bytes: this.decode(name, text3, options) };
           } catch (error2) {
             return { ok: false, error: toError(error2) };
           }
         },
-        normalize(name, text2, options) {
+        normalize(name, text3, options) {
           const converter = this.get(name);
-          return requireCapability(converter, name, "normalize").call(converter, text2, options);
+          return requireCapability(converter, name, "normalize").call(converter, text3, options);
         },
-        parse(name, text2, options) {
+        parse(name, text3, options) {
           const converter = this.get(name);
-          return requireCapability(converter, name, "parse").call(converter, text2, options);
+          return requireCapability(converter, name, "parse").call(converter, text3, options);
         },
         format(name, data, format) {
           const converter = this.get(name);
           return requireCapability(converter, name, "format").call(converter, data, format);
         },
-        transcode(text2, options) {
-          const bytes = this.decode(options.from, text2, options.fromOptions);
+        transcode(text3, options) {
+          const bytes = this.decode(options.from, text3, options.fromOptions);
           return this.encode(options.to, bytes, options.toOptions);
         },
-        detect(text2, options = {}) {
+        detect(text3, options = {}) {
           const formatNames = options.formats?.length ? options.formats.map((name) => String(name)) : this.list().map((converter) => converter.name).filter((name) => !["binary", "utf8", "utf16be", "utf16le"].includes(keyOf(name)));
           const detections = /* @__PURE__ */ new Map();
           for (const requestedName of formatNames) {
             const converter = this.get(requestedName);
-            const confidence = detectConfidence(requestedName, text2, converter);
+            const confidence = detectConfidence(requestedName, text3, converter);
             if (confidence <= 0) {
               continue;
             }
@@ -32593,22 +32593,22 @@ var require_defaults = __commonJS({
       name: "utf8",
       aliases: ["utf-8"],
       encode: (data) => index_js_1.utf8.decode(data),
-      decode: (text2) => index_js_1.utf8.encode(text2),
-      is: (text2) => typeof text2 === "string"
+      decode: (text3) => index_js_1.utf8.encode(text3),
+      is: (text3) => typeof text3 === "string"
     };
     exports2.utf16beConverter = {
       name: "utf16be",
       aliases: ["utf16", "utf-16", "utf-16be"],
       encode: (data) => index_js_1.utf16.decode(data),
-      decode: (text2) => index_js_1.utf16.encode(text2),
-      is: (text2) => typeof text2 === "string"
+      decode: (text3) => index_js_1.utf16.encode(text3),
+      is: (text3) => typeof text3 === "string"
     };
     exports2.utf16leConverter = {
       name: "utf16le",
       aliases: ["utf-16le", "ucs2", "usc2"],
       encode: (data) => index_js_1.utf16.decode(data, { littleEndian: true }),
-      decode: (text2) => index_js_1.utf16.encode(text2, { littleEndian: true }),
-      is: (text2) => typeof text2 === "string"
+      decode: (text3) => index_js_1.utf16.encode(text3, { littleEndian: true }),
+      is: (text3) => typeof text3 === "string"
     };
     exports2.defaultConverters = [
       exports2.binaryConverter,
@@ -32636,26 +32636,26 @@ var require_convert = __commonJS({
     function encode(name, data, ...args) {
       return defaults_js_1.defaultConverterRegistry.encode(name, data, ...args);
     }
-    function decode2(name, text2, ...args) {
-      return defaults_js_1.defaultConverterRegistry.decode(name, text2, ...args);
+    function decode2(name, text3, ...args) {
+      return defaults_js_1.defaultConverterRegistry.decode(name, text3, ...args);
     }
-    function tryDecode(name, text2, ...args) {
-      return defaults_js_1.defaultConverterRegistry.tryDecode(name, text2, ...args);
+    function tryDecode(name, text3, ...args) {
+      return defaults_js_1.defaultConverterRegistry.tryDecode(name, text3, ...args);
     }
-    function normalize2(name, text2, ...args) {
-      return defaults_js_1.defaultConverterRegistry.normalize(name, text2, ...args);
+    function normalize3(name, text3, ...args) {
+      return defaults_js_1.defaultConverterRegistry.normalize(name, text3, ...args);
     }
-    function parse4(name, text2, ...args) {
-      return defaults_js_1.defaultConverterRegistry.parse(name, text2, ...args);
+    function parse4(name, text3, ...args) {
+      return defaults_js_1.defaultConverterRegistry.parse(name, text3, ...args);
     }
     function format(name, data, value) {
       return defaults_js_1.defaultConverterRegistry.format(name, data, value);
     }
-    function transcode(text2, options) {
-      return defaults_js_1.defaultConverterRegistry.transcode(text2, options);
+    function transcode(text3, options) {
+      return defaults_js_1.defaultConverterRegistry.transcode(text3, options);
     }
-    function detect(text2, options) {
-      return defaults_js_1.defaultConverterRegistry.detect(text2, options);
+    function detect(text3, options) {
+      return defaults_js_1.defaultConverterRegistry.detect(text3, options);
     }
     function normalizeEncodingName(encoding) {
       return encoding.toLowerCase();
@@ -32664,7 +32664,7 @@ var require_convert = __commonJS({
       encode,
       decode: decode2,
       tryDecode,
-      normalize: normalize2,
+      normalize: normalize3,
       parse: parse4,
       format,
       transcode,
@@ -32672,30 +32672,30 @@ var require_convert = __commonJS({
       to(format2, data, ...args) {
         return encode(format2, data, ...args);
       },
-      from(format2, text2, ...args) {
-        return decode2(format2, text2, ...args);
+      from(format2, text3, ...args) {
+        return decode2(format2, text3, ...args);
       },
       toString(data, encoding = "utf8") {
         return encode(encoding, data);
       },
-      fromString(text2, encoding = "utf8") {
+      fromString(text3, encoding = "utf8") {
         if (normalizeEncodingName(encoding) === "hex") {
-          return (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text2, { allowOddLength: true }));
+          return (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text3, { allowOddLength: true }));
         }
-        return (0, index_js_1.toArrayBuffer)(decode2(encoding, text2));
+        return (0, index_js_1.toArrayBuffer)(decode2(encoding, text3));
       },
       toBase64: index_js_2.base64.encode,
-      fromBase64: (text2) => (0, index_js_1.toArrayBuffer)(index_js_2.base64.decode(text2)),
+      fromBase64: (text3) => (0, index_js_1.toArrayBuffer)(index_js_2.base64.decode(text3)),
       toBase64Url: index_js_2.base64url.encode,
-      fromBase64Url: (text2) => (0, index_js_1.toArrayBuffer)(index_js_2.base64url.decode(text2)),
+      fromBase64Url: (text3) => (0, index_js_1.toArrayBuffer)(index_js_2.base64url.decode(text3)),
       toHex: index_js_2.hex.encode,
-      fromHex: (text2) => (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text2, { allowOddLength: true })),
+      fromHex: (text3) => (0, index_js_1.toArrayBuffer)(index_js_2.hex.decode(text3, { allowOddLength: true })),
       toBinary: index_js_2.binary.encode,
-      fromBinary: (text2) => (0, index_js_1.toArrayBuffer)(index_js_2.binary.decode(text2)),
+      fromBinary: (text3) => (0, index_js_1.toArrayBuffer)(index_js_2.binary.decode(text3)),
       toUtf8String: index_js_2.utf8.decode,
-      fromUtf8String: (text2) => (0, index_js_1.toArrayBuffer)(index_js_2.utf8.encode(text2)),
+      fromUtf8String: (text3) => (0, index_js_1.toArrayBuffer)(index_js_2.utf8.encode(text3)),
       toUtf16String: (data, littleEndian = false) => index_js_2.utf16.decode(data, { littleEndian }),
-      fromUtf16String: (text2, littleEndian = false) => (0, index_js_1.toArrayBuffer)(index_js_2.utf16.encode(text2, { littleEndian })),
+      fromUtf16String: (text3, littleEndian = false) => (0, index_js_1.toArrayBuffer)(index_js_2.utf16.encode(text3, { littleEndian })),
       isHex: index_js_2.hex.is,
       isBase64: index_js_2.base64.is,
       isBase64Url: index_js_2.base64url.is,
@@ -32835,14 +32835,14 @@ var require_convert2 = __commonJS({
       static ToBase64Url(data) {
         return index_js_1.convert.toBase64Url(data);
       }
-      static FromUtf8String(text2, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
-        return index_js_1.convert.fromString(text2, normalizeTextEncoding(encoding));
+      static FromUtf8String(text3, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
+        return index_js_1.convert.fromString(text3, normalizeTextEncoding(encoding));
       }
       static ToUtf8String(buffer, encoding = _Convert.DEFAULT_UTF8_ENCODING) {
         return index_js_1.convert.toString(buffer, normalizeTextEncoding(encoding));
       }
-      static FromBinary(text2) {
-        return index_js_1.convert.fromBinary(text2);
+      static FromBinary(text3) {
+        return index_js_1.convert.fromBinary(text3);
       }
       static ToBinary(buffer) {
         return index_js_1.convert.toBinary(buffer);
@@ -32856,8 +32856,8 @@ var require_convert2 = __commonJS({
       static ToUtf16String(buffer, littleEndian = false) {
         return index_js_1.convert.toUtf16String(buffer, littleEndian);
       }
-      static FromUtf16String(text2, littleEndian = false) {
-        return index_js_1.convert.fromUtf16String(text2, littleEndian);
+      static FromUtf16String(text3, littleEndian = false) {
+        return index_js_1.convert.fromUtf16String(text3, littleEndian);
       }
       static Base64Padding(base64) {
         const padCount = 4 - base64.length % 4;
@@ -34205,8 +34205,8 @@ var require_ip_converter = __commonJS({
         }
         return ip;
       }
-      static parseCIDR(text2) {
-        const [addr, prefixStr] = text2.split("/");
+      static parseCIDR(text3) {
+        const [addr, prefixStr] = text3.split("/");
         const prefix = parseInt(prefixStr, 10);
         if (this.isIPv4(addr)) {
           if (prefix < 0 || prefix > 32) {
@@ -34259,9 +34259,9 @@ var require_ip_converter = __commonJS({
         }
         return this.decodeIP(encoding_1.hex.encode(buf));
       }
-      static fromString(text2) {
-        if (text2.includes("/")) {
-          const [addr, prefix] = this.parseCIDR(text2);
+      static fromString(text3) {
+        if (text3.includes("/")) {
+          const [addr, prefix] = this.parseCIDR(text3);
           const maskBytes = new Uint8Array(addr.length);
           let bitsLeft = prefix;
           for (let i = 0; i < maskBytes.length; i++) {
@@ -34278,7 +34278,7 @@ var require_ip_converter = __commonJS({
           out.set(maskBytes, addr.length);
           return out.buffer;
         }
-        const bytes = this.isIPv4(text2) ? this.parseIPv4(text2) : this.parseIPv6(text2);
+        const bytes = this.isIPv4(text3) ? this.parseIPv4(text3) : this.parseIPv6(text3);
         return new Uint8Array(bytes).buffer;
       }
     };
@@ -42451,7 +42451,7 @@ var require_util10 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/web/fetch/util.js"(exports2, module2) {
     "use strict";
     var { Transform: Transform4 } = require("node:stream");
-    var zlib3 = require("node:zlib");
+    var zlib4 = require("node:zlib");
     var { redirectStatusSet, referrerPolicySet: referrerPolicyTokens, badPortsSet } = require_constants8();
     var { getGlobalOrigin } = require_global3();
     var { collectASequenceOfCodePoints, collectAnHTTPQuotedString, removeChars, parseMIMEType } = require_data_url2();
@@ -43151,7 +43151,7 @@ var require_util10 = __commonJS({
             callback();
             return;
           }
-          this._inflateStream = (chunk[0] & 15) === 8 ? zlib3.createInflate(this.#zlibOptions) : zlib3.createInflateRaw(this.#zlibOptions);
+          this._inflateStream = (chunk[0] & 15) === 8 ? zlib4.createInflate(this.#zlibOptions) : zlib4.createInflateRaw(this.#zlibOptions);
           this._inflateStream.on("data", this.push.bind(this));
           this._inflateStream.on("end", () => this.push(null));
           this._inflateStream.on("error", (err2) => this.destroy(err2));
@@ -50171,16 +50171,16 @@ var require_dns2 = __commonJS({
       setRecords(origin, addresses) {
         const timestamp = Date.now();
         const records = { records: { 4: null, 6: null } };
-        for (const record2 of addresses) {
-          record2.timestamp = timestamp;
-          if (typeof record2.ttl === "number") {
-            record2.ttl = Math.min(record2.ttl, this.#maxTTL);
+        for (const record3 of addresses) {
+          record3.timestamp = timestamp;
+          if (typeof record3.ttl === "number") {
+            record3.ttl = Math.min(record3.ttl, this.#maxTTL);
           } else {
-            record2.ttl = this.#maxTTL;
+            record3.ttl = this.#maxTTL;
           }
-          const familyRecords = records.records[record2.family] ?? { ips: [] };
-          familyRecords.ips.push(record2);
-          records.records[record2.family] = familyRecords;
+          const familyRecords = records.records[record3.family] ?? { ips: [] };
+          familyRecords.ips.push(record3);
+          records.records[record3.family] = familyRecords;
         }
         this.#records.set(origin.hostname, records);
       }
@@ -51895,7 +51895,7 @@ var require_fetch2 = __commonJS({
     } = require_response2();
     var { HeadersList } = require_headers2();
     var { Request, cloneRequest } = require_request4();
-    var zlib3 = require("node:zlib");
+    var zlib4 = require("node:zlib");
     var {
       bytesMatch,
       makePolicyContainer,
@@ -52857,23 +52857,23 @@ var require_fetch2 = __commonJS({
                 for (let i = codings.length - 1; i >= 0; --i) {
                   const coding = codings[i].trim();
                   if (coding === "x-gzip" || coding === "gzip") {
-                    decoders.push(zlib3.createGunzip({
+                    decoders.push(zlib4.createGunzip({
                       // Be less strict when decoding compressed responses, since sometimes
                       // servers send slightly invalid responses that are still accepted
                       // by common browsers.
                       // Always using Z_SYNC_FLUSH is what cURL does.
-                      flush: zlib3.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib3.constants.Z_SYNC_FLUSH
+                      flush: zlib4.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib4.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "deflate") {
                     decoders.push(createInflate({
-                      flush: zlib3.constants.Z_SYNC_FLUSH,
-                      finishFlush: zlib3.constants.Z_SYNC_FLUSH
+                      flush: zlib4.constants.Z_SYNC_FLUSH,
+                      finishFlush: zlib4.constants.Z_SYNC_FLUSH
                     }));
                   } else if (coding === "br") {
-                    decoders.push(zlib3.createBrotliDecompress({
-                      flush: zlib3.constants.BROTLI_OPERATION_FLUSH,
-                      finishFlush: zlib3.constants.BROTLI_OPERATION_FLUSH
+                    decoders.push(zlib4.createBrotliDecompress({
+                      flush: zlib4.constants.BROTLI_OPERATION_FLUSH,
+                      finishFlush: zlib4.constants.BROTLI_OPERATION_FLUSH
                     }));
                   } else {
                     decoders.length = 0;
@@ -55720,7 +55720,7 @@ var require_connection2 = __commonJS({
 var require_permessage_deflate2 = __commonJS({
   "node_modules/@actions/github/node_modules/undici/lib/web/websocket/permessage-deflate.js"(exports2, module2) {
     "use strict";
-    var { createInflateRaw, Z_DEFAULT_WINDOWBITS } = require("node:zlib");
+    var { createInflateRaw: createInflateRaw2, Z_DEFAULT_WINDOWBITS } = require("node:zlib");
     var { isValidClientWindowBits } = require_util15();
     var { MessageSizeExceededError } = require_errors4();
     var tail = Buffer.from([0, 0, 255, 255]);
@@ -55756,7 +55756,7 @@ var require_permessage_deflate2 = __commonJS({
             windowBits = Number.parseInt(this.#options.serverMaxWindowBits);
           }
           try {
-            this.#inflate = createInflateRaw({ windowBits });
+            this.#inflate = createInflateRaw2({ windowBits });
           } catch (err2) {
             callback(err2);
             return;
@@ -58512,8 +58512,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addRaw(text2, addEOL = false) {
-    this._buffer += text2;
+  addRaw(text3, addEOL = false) {
+    this._buffer += text3;
     return addEOL ? this.addEOL() : this;
   }
   /**
@@ -58560,11 +58560,11 @@ var Summary = class {
    */
   addTable(rows) {
     const tableBody = rows.map((row) => {
-      const cells = row.map((cell2) => {
-        if (typeof cell2 === "string") {
-          return this.wrap("td", cell2);
+      const cells = row.map((cell3) => {
+        if (typeof cell3 === "string") {
+          return this.wrap("td", cell3);
         }
-        const { header: header2, data, colspan, rowspan } = cell2;
+        const { header: header2, data, colspan, rowspan } = cell3;
         const tag = header2 ? "th" : "td";
         const attrs = Object.assign(Object.assign({}, colspan && { colspan }), rowspan && { rowspan });
         return this.wrap(tag, data, attrs);
@@ -58609,10 +58609,10 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addHeading(text2, level) {
+  addHeading(text3, level) {
     const tag = `h${level}`;
     const allowedTag = ["h1", "h2", "h3", "h4", "h5", "h6"].includes(tag) ? tag : "h1";
-    const element = this.wrap(allowedTag, text2);
+    const element = this.wrap(allowedTag, text3);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -58641,9 +58641,9 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addQuote(text2, cite) {
+  addQuote(text3, cite) {
     const attrs = Object.assign({}, cite && { cite });
-    const element = this.wrap("blockquote", text2, attrs);
+    const element = this.wrap("blockquote", text3, attrs);
     return this.addRaw(element).addEOL();
   }
   /**
@@ -58654,8 +58654,8 @@ var Summary = class {
    *
    * @returns {Summary} summary instance
    */
-  addLink(text2, href) {
-    const element = this.wrap("a", text2, { href });
+  addLink(text3, href) {
+    const element = this.wrap("a", text3, { href });
     return this.addRaw(element).addEOL();
   }
 };
@@ -58828,8 +58828,8 @@ var secretPatterns = [
   // the query of any URL: presigned storage URLs carry their signature there (X-Amz-Signature…)
   /(\bhttps?:\/\/[^\s?#"'<>]*\?)[^\s#"'<>]+?(?=[:.,;)]*(?:[\s#"'<>]|$))/gi
 ];
-function redactText(text2) {
-  return secretPatterns.reduce((acc, re) => acc.replace(re, "$1***"), text2);
+function redactText(text3) {
+  return secretPatterns.reduce((acc, re) => acc.replace(re, "$1***"), text3);
 }
 
 // packages/common/src/exec.ts
@@ -58861,9 +58861,9 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => 
   const out = { stdout: "", stderr: "" };
   const pending = { stdout: "", stderr: "" };
   const take = (stream) => (chunk) => {
-    const text2 = chunk.toString("utf8");
-    if (out[stream].length < maxCaptured) out[stream] += text2;
-    const parts = (pending[stream] + text2).split(/\r?\n/);
+    const text3 = chunk.toString("utf8");
+    if (out[stream].length < maxCaptured) out[stream] += text3;
+    const parts = (pending[stream] + text3).split(/\r?\n/);
     pending[stream] = parts.pop() ?? "";
     for (const line of parts) emit(line, stream);
   };
@@ -58953,11 +58953,11 @@ function markdownText(s) {
 function markdownCode(s, options = {}) {
   if (s === "") return "";
   const shown = visibleControls(s);
-  const text2 = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
-  const longest = Math.max(0, ...(text2.match(/`+/g) ?? []).map((r) => r.length));
+  const text3 = options.inTable ? shown.replace(/\|/g, "\\|") : shown;
+  const longest = Math.max(0, ...(text3.match(/`+/g) ?? []).map((r) => r.length));
   const fence = "`".repeat(longest + 1);
-  const pad = text2.startsWith("`") || text2.endsWith("`") || /^ .* $/.test(text2) ? " " : "";
-  return `${fence}${pad}${text2}${pad}${fence}`;
+  const pad = text3.startsWith("`") || text3.endsWith("`") || /^ .* $/.test(text3) ? " " : "";
+  return `${fence}${pad}${text3}${pad}${fence}`;
 }
 
 // packages/oci/src/reference/digest.ts
@@ -59165,9 +59165,9 @@ var RegistryError = class extends UserError {
 function isRegistryError(e) {
   return e instanceof RegistryError;
 }
-function parseErrorBody(text2) {
+function parseErrorBody(text3) {
   try {
-    const parsed2 = JSON.parse(text2);
+    const parsed2 = JSON.parse(text3);
     const errors = Array.isArray(parsed2.errors) ? parsed2.errors : [];
     return {
       codes: errors.map((e) => typeof e.code === "string" ? e.code : "").filter(Boolean),
@@ -59518,22 +59518,22 @@ var PiecePool = class {
     return piece;
   }
   /** Registers `view` (of a piece taken and not yet released) as a reference; returns it. */
-  share(view) {
-    const n = this.references.get(view.buffer);
-    if (n === void 0 || this.views.has(view)) return view;
-    this.references.set(view.buffer, n + 1);
-    this.views.add(view);
-    return view;
+  share(view2) {
+    const n = this.references.get(view2.buffer);
+    if (n === void 0 || this.views.has(view2)) return view2;
+    this.references.set(view2.buffer, n + 1);
+    this.views.add(view2);
+    return view2;
   }
   /**
    * Gives back a view `share` returned, or a piece `take` returned; anything else (and a second
    * release) is ignored.
    */
-  release(view) {
-    const buffer = view.buffer;
+  release(view2) {
+    const buffer = view2.buffer;
     const n = this.references.get(buffer);
     if (n === void 0) return;
-    if (!this.views.delete(view) && !this.takers.delete(view)) return;
+    if (!this.views.delete(view2) && !this.takers.delete(view2)) return;
     if (n > 1) {
       this.references.set(buffer, n - 1);
       return;
@@ -59542,8 +59542,8 @@ var PiecePool = class {
     if (this.free.length < this.keep) this.free.push(buffer);
   }
   /** True when `view` is a view `share` returned and nobody has released yet. */
-  owns(view) {
-    return this.views.has(view);
+  owns(view2) {
+    return this.views.has(view2);
   }
   /** Pieces ever allocated (for tests and measurements). */
   get allocated() {
@@ -59643,14 +59643,14 @@ var BodyDecoder = class {
         }
         this.state = "size";
       } else if (this.state === "size") {
-        const hex = line.split(";", 1)[0]?.trim() ?? "";
-        if (!/^[0-9a-fA-F]{1,12}$/.test(hex)) {
+        const hex2 = line.split(";", 1)[0]?.trim() ?? "";
+        if (!/^[0-9a-fA-F]{1,12}$/.test(hex2)) {
           throw networkError(
-            `malformed chunked response body (chunk size ${JSON.stringify(hex.slice(0, 20))})`,
+            `malformed chunked response body (chunk size ${JSON.stringify(hex2.slice(0, 20))})`,
             "HPE_INVALID_CHUNK_SIZE"
           );
         }
-        this.left = parseInt(hex, 16);
+        this.left = parseInt(hex2, 16);
         this.state = this.left === 0 ? "trailer" : "data";
       } else if (line === "") {
         this.state = "done";
@@ -59719,11 +59719,11 @@ function plainGet(url, headers, options = {}) {
       }
     });
     const emit = () => {
-      const view = piece.subarray(bodyStart, dataEnd);
+      const view2 = piece.subarray(bodyStart, dataEnd);
       bodyStart = dataEnd;
-      if (view.length === 0) return;
-      received += view.length;
-      if (!body.push(pool.share(view))) paused = true;
+      if (view2.length === 0) return;
+      received += view2.length;
+      if (!body.push(pool.share(view2))) paused = true;
     };
     const advance = () => {
       const old = piece;
@@ -60257,19 +60257,19 @@ var import_node_url3 = require("node:url");
 var tokenChar = /[\w!#$%&'*+.^`|~-]/;
 function parseChallenges(header2) {
   if (!header2) return [];
-  const text2 = typeof header2 === "string" ? header2 : header2.join(", ");
+  const text3 = typeof header2 === "string" ? header2 : header2.join(", ");
   const challenges = [];
   let i = 0;
   const skipSpace = () => {
-    while (i < text2.length && /[\s,]/.test(text2[i] ?? "")) i++;
+    while (i < text3.length && /[\s,]/.test(text3[i] ?? "")) i++;
   };
   const readToken = () => {
     const start = i;
-    while (i < text2.length && tokenChar.test(text2[i] ?? "")) i++;
-    return text2.slice(start, i);
+    while (i < text3.length && tokenChar.test(text3[i] ?? "")) i++;
+    return text3.slice(start, i);
   };
   let current;
-  while (i < text2.length) {
+  while (i < text3.length) {
     skipSpace();
     const token = readToken();
     if (!token) {
@@ -60277,27 +60277,27 @@ function parseChallenges(header2) {
       continue;
     }
     let j = i;
-    while (j < text2.length && text2[j] === " ") j++;
-    if (text2[j] !== "=") {
+    while (j < text3.length && text3[j] === " ") j++;
+    if (text3[j] !== "=") {
       current = { scheme: token.toLowerCase(), params: {} };
       challenges.push(current);
       continue;
     }
     i = j + 1;
-    while (i < text2.length && text2[i] === " ") i++;
+    while (i < text3.length && text3[i] === " ") i++;
     let value = "";
-    if (text2[i] === '"') {
+    if (text3[i] === '"') {
       i++;
-      while (i < text2.length && text2[i] !== '"') {
-        if (text2[i] === "\\" && i + 1 < text2.length) i++;
-        value += text2[i];
+      while (i < text3.length && text3[i] !== '"') {
+        if (text3[i] === "\\" && i + 1 < text3.length) i++;
+        value += text3[i];
         i++;
       }
       i++;
     } else {
       const start = i;
-      while (i < text2.length && text2[i] !== "," && !/\s/.test(text2[i] ?? "")) i++;
-      value = text2.slice(start, i);
+      while (i < text3.length && text3[i] !== "," && !/\s/.test(text3[i] ?? "")) i++;
+      value = text3.slice(start, i);
     }
     if (current) current.params[token.toLowerCase()] = value;
   }
@@ -60324,15 +60324,15 @@ function normalizeConfigKey(key) {
   return host.toLowerCase();
 }
 async function readConfigFile(path2) {
-  let text2;
+  let text3;
   try {
-    text2 = await (0, import_promises2.readFile)(path2, "utf8");
+    text3 = await (0, import_promises2.readFile)(path2, "utf8");
   } catch (e) {
     if (e.code === "ENOENT") return void 0;
     throw new UserError(`cannot read the docker config ${path2}: ${e.message}`);
   }
   try {
-    return JSON.parse(text2);
+    return JSON.parse(text3);
   } catch {
     throw new UserError(
       `the docker config ${path2} is not valid JSON: fix or remove it, then retry`
@@ -60483,13 +60483,13 @@ var TokenCache = class {
     );
     const agent = insecure ? this.options.agents.insecure : this.options.agents.verifying;
     let res;
-    let text2;
+    let text3;
     try {
       res = await send(agent, method, url.toString(), headers, body, {
         deadlineMs: this.options.timeouts.requestMs,
         idleMs: this.options.timeouts.requestMs
       });
-      text2 = (await readBytes(res, {
+      text3 = (await readBytes(res, {
         limit: maxTokenBytes,
         what: "a token response",
         deadlineMs: this.options.timeouts.requestMs
@@ -60510,7 +60510,7 @@ var TokenCache = class {
     if (res.status === 401 || res.status === 403) {
       throw new RegistryError(
         credentials ? `${this.registry} rejected the credentials for '${credentials.username}' (${res.status}): check the username and password or token, or run 'docker login ${this.registry}' again` : `${this.registry} refused an anonymous token (${res.status}): log in first ('docker login ${this.registry}') or pass a username and password`,
-        { method, url: url.toString(), status: res.status, codes: parseErrorBody(text2).codes }
+        { method, url: url.toString(), status: res.status, codes: parseErrorBody(text3).codes }
       );
     }
     if (res.status !== 200) {
@@ -60518,13 +60518,13 @@ var TokenCache = class {
         method,
         url: url.toString(),
         status: res.status,
-        codes: parseErrorBody(text2).codes,
+        codes: parseErrorBody(text3).codes,
         temporary: isTemporaryStatus(res.status)
       });
     }
     let parsed2;
     try {
-      parsed2 = JSON.parse(text2);
+      parsed2 = JSON.parse(text3);
     } catch {
       throw new RegistryError(
         `the token service of ${this.registry} sent something other than JSON`,
@@ -60893,8 +60893,8 @@ var RegistryTransport = class {
     }
   }
   async failure(req, session, res) {
-    const text2 = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
-    const { codes, messages } = parseErrorBody(text2);
+    const text3 = await readText(res, maxErrorBodyBytes, this.timeouts.requestMs);
+    const { codes, messages } = parseErrorBody(text3);
     const status = res.status;
     const said = messages.length ? `: ${messages.join("; ")}` : "";
     const tag = `${status}${codes.length ? ` ${codes.join(",")}` : ""}`;
@@ -61993,9 +61993,9 @@ function filePieces(path2, options = {}) {
             return;
           }
           position += bytesRead;
-          const view = pool.share(piece.subarray(0, bytesRead));
+          const view2 = pool.share(piece.subarray(0, bytesRead));
           pool.release(piece);
-          this.push(view);
+          this.push(view2);
         },
         (e) => {
           pool.release(piece);
@@ -62040,12 +62040,12 @@ function readNumber(b, offset, length, field) {
     if (!Number.isSafeInteger(value)) throw new TarFieldError(`${field} too large (base-256)`);
     return value;
   }
-  const text2 = b.toString("latin1", offset, offset + length).replace(/[\0 ]+$/g, "").trim();
-  if (!text2) return 0;
-  if (!/^[0-7]+$/.test(text2)) {
-    throw new TarFieldError(`${field} ${JSON.stringify(text2.slice(0, 16))} is not octal`);
+  const text3 = b.toString("latin1", offset, offset + length).replace(/[\0 ]+$/g, "").trim();
+  if (!text3) return 0;
+  if (!/^[0-7]+$/.test(text3)) {
+    throw new TarFieldError(`${field} ${JSON.stringify(text3.slice(0, 16))} is not octal`);
   }
-  return parseInt(text2, 8);
+  return parseInt(text3, 8);
 }
 function paxNumber(value, field, fraction = false) {
   const m = (fraction ? /^(\d{1,16})(?:\.\d*)?$/ : /^(\d{1,16})$/).exec(value);
@@ -62112,9 +62112,9 @@ function parsePax(data) {
     if (space === -1) break;
     const len = parseInt(data.toString("latin1", i, space), 10);
     if (!Number.isFinite(len) || len <= 0) break;
-    const record2 = data.toString("utf8", space + 1, i + len - 1);
-    const eq = record2.indexOf("=");
-    if (eq > 0) out[record2.slice(0, eq)] = record2.slice(eq + 1);
+    const record3 = data.toString("utf8", space + 1, i + len - 1);
+    const eq = record3.indexOf("=");
+    if (eq > 0) out[record3.slice(0, eq)] = record3.slice(eq + 1);
     i += len;
   }
   return out;
@@ -62992,9 +62992,9 @@ function feed(source, sink, options) {
   let piece;
   let filled = 0;
   let waiting = false;
-  const write = (view) => {
-    const ok = sink.write(view, (error2) => {
-      if (!error2 && releaseOnWrite) pool.release(view);
+  const write = (view2) => {
+    const ok = sink.write(view2, (error2) => {
+      if (!error2 && releaseOnWrite) pool.release(view2);
     });
     if (!ok && !waiting) {
       waiting = true;
@@ -63258,6 +63258,115 @@ function findInstallerAssets(paths, arch2) {
 
 // packages/talos/src/installer/extensions-config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
+var modulesDepLayerName = "modules.dep";
+var text = (v2) => typeof v2 === "string" ? v2 : typeof v2 === "number" ? String(v2) : void 0;
+var record = (v2) => v2 !== null && typeof v2 === "object" && !Array.isArray(v2) ? v2 : void 0;
+function parseExtensionsConfig(source) {
+  let doc;
+  try {
+    doc = (0, import_yaml2.parse)(source, { maxAliasCount: 100 });
+  } catch (e) {
+    return {
+      layers: [],
+      problems: [`extensions.yaml is not YAML (${e instanceof Error ? e.message : String(e)})`]
+    };
+  }
+  const layersValue = record(doc)?.layers;
+  if (!Array.isArray(layersValue)) {
+    return { layers: [], problems: ["extensions.yaml has no layers list"] };
+  }
+  const layers = [];
+  const problems = [];
+  layersValue.forEach((raw2, i) => {
+    const layer = record(raw2);
+    const image = text(layer?.image);
+    const metadata = record(layer?.metadata);
+    const name = text(metadata?.name);
+    const version = text(metadata?.version);
+    if (!image || !name || version === void 0) {
+      problems.push(
+        `extensions.yaml layer ${i + 1} lacks ${[!image && "image", !name && "metadata.name", version === void 0 && "metadata.version"].filter(Boolean).join(", ")}`
+      );
+      return;
+    }
+    const author = text(metadata?.author);
+    const description = text(metadata?.description);
+    const constraint = text(record(record(metadata?.compatibility)?.talos)?.version);
+    layers.push({
+      image,
+      name,
+      version,
+      ...author !== void 0 ? { author } : {},
+      ...description !== void 0 ? { description } : {},
+      ...constraint ? { talosConstraint: constraint } : {}
+    });
+  });
+  return { layers, problems };
+}
+
+// packages/talos/src/installer/modules-dep.ts
+function parseModulesDep(text3) {
+  const deps = /* @__PURE__ */ new Map();
+  for (const line of text3.split("\n")) {
+    const colon = line.indexOf(":");
+    if (colon <= 0) continue;
+    const path2 = line.slice(0, colon).trim();
+    const rest = line.slice(colon + 1).trim();
+    deps.set(path2, rest ? rest.split(/\s+/) : []);
+  }
+  return deps;
+}
+function checkModulesDep(dep, modules) {
+  const unlisted = [];
+  const unresolved = [];
+  for (const m of modules) {
+    const deps = dep.get(m);
+    if (!deps) {
+      unlisted.push(m);
+      continue;
+    }
+    for (const d of deps) if (!dep.has(d)) unresolved.push({ module: m, dependency: d });
+  }
+  return { unlisted, unresolved };
+}
+
+// packages/talos/src/installer/kernel-args.ts
+var truthy = /* @__PURE__ */ new Set(["1", "y", "Y", "yes", "true", "on"]);
+function sigEnforcement(cmdline, version) {
+  let value;
+  for (const arg of cmdline.trim().split(/\s+/)) {
+    if (arg === "module.sig_enforce") value = "1";
+    else if (arg.startsWith("module.sig_enforce=")) value = arg.slice("module.sig_enforce=".length);
+  }
+  const forcedByConfig = version !== void 0 && version.major === 1 && version.minor <= 11;
+  const on = value !== void 0 && truthy.has(value);
+  const shown = value === void 0 ? "no module.sig_enforce" : `module.sig_enforce=${value}`;
+  if (forcedByConfig) {
+    return {
+      ...value !== void 0 ? { value } : {},
+      enforced: true,
+      forcedByConfig,
+      explanation: `${shown}: Talos 1.9 to 1.11 kernels enforce module signatures by their build config (CONFIG_MODULE_SIG_FORCE=y), whatever the command line says`
+    };
+  }
+  return {
+    ...value !== void 0 ? { value } : {},
+    enforced: on,
+    forcedByConfig,
+    explanation: on ? `${shown}: the kernel refuses unsigned modules and modules signed by another key (Talos 1.12 and later enforce signatures only through this argument)` : `${shown}: Talos 1.12 and later kernels enforce module signatures only with module.sig_enforce=1 on the command line, which the imager adds by default; without it unsigned or foreign-key modules load and taint the kernel`
+  };
+}
+
+// packages/talos/src/installer/imager-image.ts
+var imagerPaths = ["usr/bin/imager", "bin/imager"];
+var installerPaths = ["usr/bin/installer", "bin/installer"];
+function imagerEvidence(paths) {
+  const set = new Set(paths);
+  return {
+    imager: imagerPaths.filter((p) => set.has(p)),
+    installer: installerPaths.filter((p) => set.has(p))
+  };
+}
 
 // packages/talos/src/ttl/ttl-sh.ts
 var ttlShMaxSeconds = 24 * 60 * 60;
@@ -63265,17 +63374,17 @@ var ttlShMaxSeconds = 24 * 60 * 60;
 // packages/talos/src/extension-rules/talos-version.ts
 var digits = /^[0-9]+$/;
 var identifier = /^[0-9A-Za-z-]+$/;
-function numberPart(what, text2) {
-  if (!digits.test(text2)) return `invalid character(s) in ${what} number '${text2}'`;
-  if (text2.length > 1 && text2.startsWith("0")) {
-    return `${what} number must not have leading zeros: '${text2}'`;
+function numberPart(what, text3) {
+  if (!digits.test(text3)) return `invalid character(s) in ${what} number '${text3}'`;
+  if (text3.length > 1 && text3.startsWith("0")) {
+    return `${what} number must not have leading zeros: '${text3}'`;
   }
-  return Number(text2);
+  return Number(text3);
 }
-function parseStrictVersion(text2) {
-  if (text2 === "") return { ok: false, error: "empty version" };
-  const parts = text2.split(".");
-  if (parts.length < 3) return { ok: false, error: `'${text2}' has no MAJOR.MINOR.PATCH` };
+function parseStrictVersion(text3) {
+  if (text3 === "") return { ok: false, error: "empty version" };
+  const parts = text3.split(".");
+  if (parts.length < 3) return { ok: false, error: `'${text3}' has no MAJOR.MINOR.PATCH` };
   const [majorText = "", minorText = ""] = parts;
   let rest = parts.slice(2).join(".");
   let build = [];
@@ -63294,25 +63403,25 @@ function parseStrictVersion(text2) {
   const minor = numberPart("minor", minorText);
   const patch = numberPart("patch", rest);
   for (const n of [major, minor, patch]) {
-    if (typeof n === "string") return { ok: false, error: `'${text2}': ${n}` };
+    if (typeof n === "string") return { ok: false, error: `'${text3}': ${n}` };
   }
   for (const p of prerelease2) {
-    if (!identifier.test(p)) return { ok: false, error: `'${text2}': invalid prerelease '${p}'` };
+    if (!identifier.test(p)) return { ok: false, error: `'${text3}': invalid prerelease '${p}'` };
     if (digits.test(p) && p.length > 1 && p.startsWith("0")) {
-      return { ok: false, error: `'${text2}': numeric prerelease '${p}' has leading zeros` };
+      return { ok: false, error: `'${text3}': numeric prerelease '${p}' has leading zeros` };
     }
   }
   for (const b of build) {
     if (!identifier.test(b))
-      return { ok: false, error: `'${text2}': invalid build metadata '${b}'` };
+      return { ok: false, error: `'${text3}': invalid build metadata '${b}'` };
   }
   return {
     ok: true,
     version: { major, minor, patch, prerelease: prerelease2 }
   };
 }
-function parseTolerantVersion(text2) {
-  const s = text2.trim().replace(/^v/, "");
+function parseTolerantVersion(text3) {
+  const s = text3.trim().replace(/^v/, "");
   const parts = s.split(".");
   const head2 = parts.length > 3 ? [...parts.slice(0, 2), parts.slice(2).join(".")] : parts;
   const cleaned = head2.map((p) => {
@@ -63324,7 +63433,7 @@ function parseTolerantVersion(text2) {
     if (/[+-]/.test(cleaned.at(-1) ?? "")) {
       return {
         ok: false,
-        error: `'${text2}': a short version cannot carry prerelease or build data`
+        error: `'${text3}': a short version cannot carry prerelease or build data`
       };
     }
     while (cleaned.length < 3) cleaned.push("0");
@@ -63432,8 +63541,8 @@ function expandWildcard(part2) {
       return `unknown comparator '${split.op}' in '${part2}'`;
   }
 }
-function parseVersionRange(text2) {
-  const parts = splitParts(dropVBeforeDigits(text2));
+function parseVersionRange(text3) {
+  const parts = splitParts(dropVBeforeDigits(text3));
   if (parts.length === 0) return { ok: false, error: "empty constraint" };
   if (parts[0] === "||") return { ok: false, error: "the constraint starts with '||'" };
   if (parts.at(-1) === "||") return { ok: false, error: "the constraint ends with '||'" };
@@ -63460,7 +63569,7 @@ function parseVersionRange(text2) {
     }
     alternatives.push(comparisons);
   }
-  return { ok: true, range: { text: text2, alternatives } };
+  return { ok: true, range: { text: text3, alternatives } };
 }
 function holds(c, v2) {
   const d = compareVersions(v2, c.version);
@@ -63655,31 +63764,31 @@ var import_yaml3 = __toESM(require_dist(), 1);
 var DecodeError = class extends Error {
 };
 var nullScalars = /* @__PURE__ */ new Set(["", "~", "null", "Null", "NULL"]);
-function where(node, text2) {
+function where(node, text3) {
   const offset = node.range?.[0];
   if (offset === void 0) return "";
-  const line = text2.slice(0, offset).split("\n").length;
+  const line = text3.slice(0, offset).split("\n").length;
   return ` (line ${line})`;
 }
 function kindOf(node) {
   return (0, import_yaml3.isMap)(node) ? "a mapping" : (0, import_yaml3.isSeq)(node) ? "a list" : "a scalar";
 }
-function stringField(node, field, text2) {
+function stringField(node, field, text3) {
   if (node === void 0 || node === null) return "";
   if (!(0, import_yaml3.isScalar)(node)) {
     throw new DecodeError(
-      `'${field}' must be a string, not ${kindOf(node)}${where(node, text2)}`
+      `'${field}' must be a string, not ${kindOf(node)}${where(node, text3)}`
     );
   }
   const value = String(node.value);
   return node.type === "PLAIN" && nullScalars.has(value) ? "" : value;
 }
-function mapField(node, field, text2) {
+function mapField(node, field, text3) {
   if (node === void 0 || node === null) return {};
   if ((0, import_yaml3.isScalar)(node) && node.type === "PLAIN" && nullScalars.has(String(node.value))) return {};
   if (!(0, import_yaml3.isMap)(node)) {
     throw new DecodeError(
-      `'${field}' must be a mapping, not ${kindOf(node)}${where(node, text2)}`
+      `'${field}' must be a mapping, not ${kindOf(node)}${where(node, text3)}`
     );
   }
   const out = {};
@@ -63689,8 +63798,8 @@ function mapField(node, field, text2) {
   }
   return out;
 }
-function parseExtensionManifest(text2) {
-  const docs = (0, import_yaml3.parseAllDocuments)(text2, { schema: "failsafe" });
+function parseExtensionManifest(text3) {
+  const docs = (0, import_yaml3.parseAllDocuments)(text3, { schema: "failsafe" });
   const doc = Array.isArray(docs) ? docs[0] : void 0;
   if (!doc || doc.contents === null) return { ok: false, error: "manifest.yaml is empty" };
   const firstError = doc.errors[0];
@@ -63700,25 +63809,25 @@ function parseExtensionManifest(text2) {
       error: `manifest.yaml is not valid YAML: ${firstError.message.split("\n")[0]?.replace(/:$/, "")}`
     };
   try {
-    const root = mapField(doc.contents, "(document)", text2);
-    const metadata = mapField(root.metadata, "metadata", text2);
-    const compatibility = mapField(metadata.compatibility, "metadata.compatibility", text2);
-    const talos = mapField(compatibility.talos, "metadata.compatibility.talos", text2);
+    const root = mapField(doc.contents, "(document)", text3);
+    const metadata = mapField(root.metadata, "metadata", text3);
+    const compatibility = mapField(metadata.compatibility, "metadata.compatibility", text3);
+    const talos = mapField(compatibility.talos, "metadata.compatibility.talos", text3);
     return {
       ok: true,
       manifest: {
-        version: stringField(root.version, "version", text2),
+        version: stringField(root.version, "version", text3),
         metadata: {
-          name: stringField(metadata.name, "metadata.name", text2),
-          version: stringField(metadata.version, "metadata.version", text2),
-          author: stringField(metadata.author, "metadata.author", text2),
-          description: stringField(metadata.description, "metadata.description", text2),
+          name: stringField(metadata.name, "metadata.name", text3),
+          version: stringField(metadata.version, "metadata.version", text3),
+          author: stringField(metadata.author, "metadata.author", text3),
+          description: stringField(metadata.description, "metadata.description", text3),
           compatibility: {
             talos: {
-              version: stringField(talos.version, "metadata.compatibility.talos.version", text2)
+              version: stringField(talos.version, "metadata.compatibility.talos.version", text3)
             }
           },
-          extraInfo: stringField(metadata.extraInfo, "metadata.extraInfo", text2)
+          extraInfo: stringField(metadata.extraInfo, "metadata.extraInfo", text3)
         }
       }
     };
@@ -64392,34 +64501,34 @@ var simpleEscapes = {
   "'": "'",
   s: " "
 };
-function cUnescape(text2) {
+function cUnescape(text3) {
   let out = "";
-  for (let i = 0; i < text2.length; i++) {
-    const c = text2.charAt(i);
+  for (let i = 0; i < text3.length; i++) {
+    const c = text3.charAt(i);
     if (c !== "\\") {
       out += c;
       continue;
     }
-    const n = text2.charAt(i + 1);
+    const n = text3.charAt(i + 1);
     if (n in simpleEscapes) {
       out += simpleEscapes[n];
       i++;
       continue;
     }
-    const hex = n === "x" ? 2 : n === "u" ? 4 : n === "U" ? 8 : 0;
-    if (hex > 0) {
-      const digits2 = text2.slice(i + 2, i + 2 + hex);
-      if (digits2.length !== hex || !/^[0-9a-fA-F]+$/.test(digits2)) {
+    const hex2 = n === "x" ? 2 : n === "u" ? 4 : n === "U" ? 8 : 0;
+    if (hex2 > 0) {
+      const digits2 = text3.slice(i + 2, i + 2 + hex2);
+      if (digits2.length !== hex2 || !/^[0-9a-fA-F]+$/.test(digits2)) {
         return { error: `bad escape '\\${n}${digits2}'` };
       }
       const code2 = parseInt(digits2, 16);
       if (code2 === 0 || code2 > 1114111)
         return { error: `escape '\\${n}${digits2}' is out of range` };
       out += String.fromCodePoint(code2);
-      i += 1 + hex;
+      i += 1 + hex2;
       continue;
     }
-    const octal = text2.slice(i + 1, i + 4);
+    const octal = text3.slice(i + 1, i + 4);
     if (/^[0-3][0-7][0-7]$/.test(octal)) {
       const code2 = parseInt(octal, 8);
       if (code2 === 0) return { error: "escape '\\000' is not allowed" };
@@ -64481,8 +64590,8 @@ function parseValue(line, start) {
 var maxLineLength = 16384;
 var whitespace = " 	\n\r";
 var operators2 = ["==", "!=", "+=", "-=", "=", ":="];
-function logicalLines(text2, diagnostics) {
-  const physical = text2.split(/\r\n|\n|\r/);
+function logicalLines(text3, diagnostics) {
+  const physical = text3.split(/\r\n|\n|\r/);
   if (physical.at(-1) === "") physical.pop();
   const out = [];
   let continuation;
@@ -64521,40 +64630,40 @@ function logicalLines(text2, diagnostics) {
   }
   return out;
 }
-function skip(text2, i, chars) {
-  while (i < text2.length && chars.includes(text2.charAt(i))) i++;
+function skip(text3, i, chars) {
+  while (i < text3.length && chars.includes(text3.charAt(i))) i++;
   return i;
 }
-function tokenize(text2) {
+function tokenize(text3) {
   const tokens = [];
   let i = 0;
   for (; ; ) {
-    i = skip(text2, i, `${whitespace},`);
-    if (i >= text2.length) return tokens;
+    i = skip(text3, i, `${whitespace},`);
+    if (i >= text3.length) return tokens;
     const keyStart = i;
     for (; ; i++) {
-      if (i >= text2.length) return { error: `'${text2.slice(keyStart)}' has no operator and value` };
-      const c = text2.charAt(i);
+      if (i >= text3.length) return { error: `'${text3.slice(keyStart)}' has no operator and value` };
+      const c = text3.charAt(i);
       if (`${whitespace}={`.includes(c)) break;
-      if ("+-!:".includes(c) && text2.charAt(i + 1) === "=") break;
+      if ("+-!:".includes(c) && text3.charAt(i + 1) === "=") break;
     }
-    const key = text2.slice(keyStart, i);
+    const key = text3.slice(keyStart, i);
     let attr;
-    if (text2.charAt(i) === "{") {
-      const close = text2.indexOf("}", i + 1);
+    if (text3.charAt(i) === "{") {
+      const close = text3.indexOf("}", i + 1);
       if (close < 0) return { error: `'${key}{' has no closing '}'` };
-      attr = text2.slice(i + 1, close);
+      attr = text3.slice(i + 1, close);
       i = close + 1;
     }
-    i = skip(text2, i, whitespace);
-    const op = operators2.find((o) => text2.startsWith(o, i));
+    i = skip(text3, i, whitespace);
+    const op = operators2.find((o) => text3.startsWith(o, i));
     if (!op) {
       return {
         error: `'${key}${attr !== void 0 ? `{${attr}}` : ""}' is not followed by an operator (== != = += -= :=)`
       };
     }
-    i = skip(text2, i + op.length, whitespace);
-    const value = parseValue(text2, i);
+    i = skip(text3, i + op.length, whitespace);
+    const value = parseValue(text3, i);
     if ("error" in value)
       return { error: `${key}${attr !== void 0 ? `{${attr}}` : ""}${op}: ${value.error}` };
     tokens.push({
@@ -64568,10 +64677,10 @@ function tokenize(text2) {
     i = value.end;
   }
 }
-function parseUdevRules(text2) {
+function parseUdevRules(text3) {
   const diagnostics = [];
   const rules = [];
-  for (const { text: line, line: lineNo } of logicalLines(text2, diagnostics)) {
+  for (const { text: line, line: lineNo } of logicalLines(text3, diagnostics)) {
     const tokens = tokenize(line);
     if ("error" in tokens) {
       diagnostics.push({
@@ -64750,8 +64859,8 @@ function peSections(b) {
   }
   return sections;
 }
-function firstWord(text2) {
-  const word = text2.replace(/\0[\s\S]*$/, "").trim().split(/\s+/)[0];
+function firstWord(text3) {
+  const word = text3.replace(/\0[\s\S]*$/, "").trim().split(/\s+/)[0];
   return word && /^[0-9]+\.[0-9]+/.test(word) ? word : void 0;
 }
 function bzImageRelease(b, base) {
@@ -64814,6 +64923,11 @@ function validateVerifyOptions(options) {
     const n = normalizeModuleName(m);
     if (!modules.includes(n)) modules.push(n);
   }
+  const extensions = [];
+  for (const raw2 of options.extensions ?? []) {
+    const e = raw2.trim();
+    if (e && !extensions.includes(e)) extensions.push(e);
+  }
   const talosText = trimmed(options.talosVersion);
   let talosVersion;
   if (talosText) {
@@ -64847,6 +64961,7 @@ function validateVerifyOptions(options) {
   return {
     image,
     modules,
+    extensions,
     failOn,
     ...kernelImage ? { kernelImage } : {},
     ...kernelCert ? { kernelCert } : {},
@@ -64865,7 +64980,7 @@ function isFailing(check, failOn) {
 }
 
 // packages/verify/src/verify-image.ts
-var import_promises10 = require("node:fs/promises");
+var import_promises11 = require("node:fs/promises");
 var import_node_path10 = require("node:path");
 
 // packages/verify/src/internal/checks/context.ts
@@ -65014,14 +65129,14 @@ function kernelReleaseOf(vermagic) {
 
 // packages/kmod/src/internal/bytes.ts
 function intReader(bytes, little) {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const view2 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   return {
-    u8: (at) => view.getUint8(at),
-    u16: (at) => view.getUint16(at, little),
-    u32: (at) => view.getUint32(at, little),
+    u8: (at) => view2.getUint8(at),
+    u16: (at) => view2.getUint16(at, little),
+    u32: (at) => view2.getUint32(at, little),
     u64: (at) => {
-      const lo = view.getUint32(little ? at : at + 4, little);
-      const hi = view.getUint32(little ? at + 4 : at, little);
+      const lo = view2.getUint32(little ? at : at + 4, little);
+      const hi = view2.getUint32(little ? at + 4 : at, little);
       return hi >= 2097152 ? Infinity : hi * 4294967296 + lo;
     }
   };
@@ -65049,31 +65164,31 @@ function colonHexLines(bytes, perLine) {
     out[at++] = DIGITS[b & 15] ?? 0;
     if (i < bytes.length - 1) out[at++] = 58;
   }
-  const text2 = out.toString("latin1");
-  if (bytes.length <= perLine) return [text2];
+  const text3 = out.toString("latin1");
+  if (bytes.length <= perLine) return [text3];
   const lines = [];
-  for (let i = 0; i < text2.length; i += perLine * 3) lines.push(text2.slice(i, i + perLine * 3));
+  for (let i = 0; i < text3.length; i += perLine * 3) lines.push(text3.slice(i, i + perLine * 3));
   return lines;
 }
 var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
 
 // packages/kmod/src/internal/alloc.ts
 var allocationProbe = { largest: 0, total: 0 };
-function record(n) {
+function record2(n) {
   if (n > allocationProbe.largest) allocationProbe.largest = n;
   allocationProbe.total += n;
 }
 function allocate(n) {
-  record(n);
+  record2(n);
   return new Uint8Array(n);
 }
 function allocateForRead(n) {
-  record(n);
+  record2(n);
   return Buffer.allocUnsafe(n);
 }
-function copyBytes(view) {
-  record(view.length);
-  return view.slice();
+function copyBytes(view2) {
+  record2(view2.length);
+  return view2.slice();
 }
 function concatChunks(chunks, total) {
   if (chunks.length === 1 && chunks[0]?.length === total) return chunks[0];
@@ -65086,7 +65201,7 @@ function concatChunks(chunks, total) {
   return out;
 }
 function recordAllocation(n) {
-  record(n);
+  record2(n);
 }
 
 // packages/kmod/src/internal/source.ts
@@ -65768,10 +65883,10 @@ function parseCertificate(input) {
   };
 }
 function toDer(input) {
-  const text2 = typeof input === "string" ? input : input.length > 0 && input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
-  if (text2 === void 0) return input;
+  const text3 = typeof input === "string" ? input : input.length > 0 && input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
+  if (text3 === void 0) return input;
   const m = /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----([\s\S]*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----/.exec(
-    text2
+    text3
   );
   if (!m?.[1]) throw new Error("no PEM CERTIFICATE block found");
   return new Uint8Array(Buffer.from(m[1].replace(/\s+/g, ""), "base64"));
@@ -66167,14 +66282,14 @@ function unzstdBounded(data, cap) {
   return concatChunks(chunks, total);
 }
 function checkFrames(data, cap) {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   let largest = 0;
   while (at < data.length) {
     if (at + 8 > data.length) throw new Error(`truncated zstd frame at offset ${at}`);
-    const magic = view.getUint32(at, true);
+    const magic = view2.getUint32(at, true);
     if (magic >>> 4 === 25481893) {
-      at += 8 + view.getUint32(at + 4, true);
+      at += 8 + view2.getUint32(at + 4, true);
       continue;
     }
     if (magic !== ZSTD_MAGIC) throw new Error(`not a zstd frame at offset ${at}`);
@@ -66367,9 +66482,9 @@ function readCertificate(input) {
   };
 }
 function readCertificates(input) {
-  const text2 = typeof input === "string" ? input : input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
-  if (text2 !== void 0) {
-    const blocks = text2.match(
+  const text3 = typeof input === "string" ? input : input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
+  if (text3 !== void 0) {
+    const blocks = text3.match(
       /-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----[\s\S]*?-----END (?:X509 |TRUSTED )?CERTIFICATE-----/g
     );
     if (!blocks) throw new Error("no PEM CERTIFICATE block found");
@@ -66392,6 +66507,7 @@ function readCertificates(input) {
 var kernelFilePath = "boot/vmlinuz";
 var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 var bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
+var bootInitramfs = /^usr\/install\/[^/]+\/initramfs\.xz$/;
 async function summarise(path2, content, certificates) {
   const info2 = await readModuleSummary(content, {
     fileName: path2,
@@ -66419,11 +66535,12 @@ async function collectTree(tree, options = {}) {
   const modules = [];
   const udevRules = [];
   const bootReleases = [];
+  const bootFiles = /* @__PURE__ */ new Map();
   let manifestText;
   let kernel;
   let certificates = options.certificates;
   const readKernel = options.readKernel;
-  const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readKernel !== void 0 && f.path === kernelFilePath || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path) || bootAsset.test(f.path));
+  const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readKernel !== void 0 && f.path === kernelFilePath || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path) || bootAsset.test(f.path) || bootInitramfs.test(f.path));
   await tree.walk({
     want,
     onFile: async (f, content) => {
@@ -66446,8 +66563,10 @@ async function collectTree(tree, options = {}) {
         return;
       }
       if (f.path === "manifest.yaml") manifestText = bytes.toString("utf8");
-      else if (bootAsset.test(f.path))
+      else if (bootAsset.test(f.path)) {
         bootReleases.push({ path: f.path, ...bootImageRelease(bytes) });
+        bootFiles.set(f.path, bytes);
+      } else if (bootInitramfs.test(f.path)) bootFiles.set(f.path, bytes);
       else udevRules.push({ path: f.path, text: bytes.toString("utf8") });
     }
   });
@@ -66466,6 +66585,7 @@ async function collectTree(tree, options = {}) {
     modules,
     udevRules,
     bootReleases,
+    bootFiles,
     ...manifestText !== void 0 ? { manifestText } : {},
     ...kernel ? { kernel } : {}
   };
@@ -66611,13 +66731,6 @@ function checkInstaller(ctx) {
     );
   }
   outcomes.push(...installerRelease(ctx));
-  outcomes.push(
-    passed(
-      "installer.contents",
-      "not verified here: an installer packs the kernel modules of its extensions into the initramfs (inside the UKI on Talos 1.10+), which this check does not unpack. Verify the extension and kernel images before building the installer (the same action on each)",
-      "info"
-    )
-  );
   return outcomes;
 }
 function installerRelease(ctx) {
@@ -67174,126 +67287,8 @@ function checkUdev(ctx) {
   );
 }
 
-// packages/verify/src/internal/verify-platform.ts
-function certificateReport(c, source) {
-  return {
-    subject: c.subject,
-    issuer: c.issuer,
-    serialNumber: c.serialNumber,
-    ...c.subjectKeyId ? { subjectKeyId: c.subjectKeyId } : {},
-    key: `${c.keyType}${c.curve ? ` ${c.curve}` : c.keyBits ? ` ${c.keyBits}` : ""}`,
-    sha256Fingerprint: c.sha256Fingerprint,
-    notAfter: c.notAfter,
-    source
-  };
-}
-async function collectVerified(tree, known) {
-  const collected = await collectTree(tree, {
-    ...known.trust ? { certificates: known.trust.certificates } : {},
-    ...!known.trust && known.readKernel ? { readKernel: known.readKernel } : {}
-  });
-  const trust = known.trust ?? collected.kernel;
-  const certificates = trust?.certificates ?? [];
-  const late = new Set(
-    collected.modules.filter((m) => m.signed && !m.verification).map((m) => m.path)
-  );
-  if (certificates.length === 0 || late.size === 0) {
-    return { collected, ...trust ? { trust } : {} };
-  }
-  const again = await collectTree(tree, {
-    readTexts: false,
-    readModule: (p) => late.has(p),
-    certificates
-  });
-  const verified = new Map(again.modules.map((m) => [m.path, m.verification]));
-  const modules = collected.modules.map((m) => {
-    const v2 = verified.get(m.path);
-    return v2 ? { ...m, verification: v2 } : m;
-  });
-  return { collected: { ...collected, modules }, trust };
-}
-function installerModules(ctx) {
-  if (ctx.options.modules.length === 0) return [];
-  return [
-    passed(
-      "modules.required",
-      `not verified in an installer: ${ctx.options.modules.join(", ")} would be inside the initramfs; verify the extension image for them`,
-      "info"
-    )
-  ];
-}
-async function verifyTree(tree, options, known, extra = []) {
-  const kernel = known.reference;
-  const { collected, trust } = await collectVerified(tree, known);
-  const kind = detectImageKind(collected.entries);
-  const modulesRoot = kind.kind === "kernel" && collected.entries.some((e) => e.path.startsWith("lib/modules/")) && !collected.entries.some((e) => e.path.startsWith("usr/lib/modules/")) ? "lib/modules" : modulesRootFor(options.talosVersion);
-  const referenceRelease = kernel?.release ?? options.kernelRelease;
-  const ctx = {
-    options,
-    tree: collected,
-    kind,
-    modulesRoot,
-    firmwareRoot: firmwareRootFor(options.talosVersion),
-    ...kernel ? { kernel } : {},
-    ...referenceRelease ? { referenceRelease } : {},
-    ...trust ? { trust } : {}
-  };
-  const modules = collected.modules.filter(
-    (m) => m.path.startsWith(kind.root) && isModuleFile(m.path)
-  );
-  let release = { outcomes: [] };
-  let outcomes;
-  let proof = "none";
-  if (kind.kind === "installer") {
-    outcomes = [
-      ...checkKind(ctx),
-      ...extra,
-      ...checkPathNames(ctx),
-      ...checkInstaller(ctx),
-      ...installerModules(ctx)
-    ];
-  } else {
-    release = checkKernelRelease(ctx, modules);
-    const signatures = checkSignatures(ctx, modules);
-    proof = signatures.proof;
-    outcomes = [
-      ...checkKind(ctx),
-      ...extra,
-      ...checkPathNames(ctx),
-      ...checkExtension(ctx),
-      ...release.outcomes,
-      ...checkArch(tree.platform, modules),
-      ...signatures.outcomes,
-      ...checkRequiredModules(ctx, modules),
-      ...checkUdev(ctx),
-      ...checkFirmware(ctx, modules),
-      ...checkDepends(ctx, modules)
-    ];
-  }
-  return {
-    kind: kind.kind,
-    outcomes,
-    modules: modules.map((m) => ({
-      name: m.name,
-      path: m.path,
-      signed: m.signed,
-      ...m.signer !== void 0 ? { signer: m.signer } : {},
-      ...m.keyId !== void 0 ? { key: m.keyId } : {},
-      ...m.hashAlgo !== void 0 ? { hash: m.hashAlgo } : {},
-      ...m.vermagic !== void 0 ? { vermagic: m.vermagic } : {},
-      ...proof === "certificate" && m.verification ? {
-        verdict: m.verification.verdict,
-        ...m.verification.certificate ? { certificate: m.verification.certificate } : {}
-      } : {}
-    })),
-    ...release.release ? { kernelRelease: release.release } : {},
-    proof,
-    ...proof === "certificate" && trust ? { certificates: trust.certificates.map((c) => certificateReport(c, trust.source)) } : {}
-  };
-}
-
-// packages/verify/src/trusted-certificates.ts
-var import_promises9 = require("node:fs/promises");
+// packages/verify/src/internal/installer/inspect-installer.ts
+var import_node_crypto9 = require("node:crypto");
 
 // packages/boot/src/codecs/detect.ts
 var MAGICS2 = [
@@ -67567,13 +67562,13 @@ function decodeBcjX86(buf, start = 0) {
   }
 }
 function decodeBcjArm64(buf, start = 0) {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const view2 = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   for (let i = 0; i + 4 <= buf.length; i += 4) {
     const pc = start + i >>> 0;
-    let instr = view.getUint32(i, true);
+    let instr = view2.getUint32(i, true);
     if (instr >>> 26 === 37) {
       instr = (2483027968 | instr - (pc >>> 2) & 67108863) >>> 0;
-      view.setUint32(i, instr, true);
+      view2.setUint32(i, instr, true);
     } else if ((instr & 2667577344) >>> 0 === 2415919104) {
       const src = instr >>> 29 & 3 | instr >>> 3 & 2097148;
       if (src + 131072 & 1835008) continue;
@@ -67582,7 +67577,7 @@ function decodeBcjArm64(buf, start = 0) {
       instr |= (dest & 3) << 29;
       instr |= (dest & 262140) << 3;
       instr |= 0 - (dest & 131072) & 14680064;
-      view.setUint32(i, instr >>> 0, true);
+      view2.setUint32(i, instr >>> 0, true);
     }
   }
 }
@@ -67900,12 +67895,19 @@ function inflateBounded(kind, input, limit) {
 var zlib2 = __toESM(require("node:zlib"), 1);
 var ZSTD_MAGIC2 = 4247762216;
 var MAX_BLOCK2 = 128 * 1024;
+function nativeChunkSize(inputLength, limit, expectedSize) {
+  const size = expectedSize !== void 0 ? expectedSize + 1 : inputLength * 4;
+  return Math.max(64 * 1024, Math.min(size, limit + 1, 256 * 1024 * 1024));
+}
 var nativeZstd = zlib2.zstdDecompressSync;
 function unzstdBounded2(input, limit, expectedSize, useNative = nativeZstd !== void 0) {
   checkFrames2(input, limit, expectedSize);
   if (useNative && nativeZstd) {
     try {
-      const out = nativeZstd(input, { maxOutputLength: Math.max(1, limit) });
+      const out = nativeZstd(input, {
+        maxOutputLength: Math.max(1, limit),
+        chunkSize: nativeChunkSize(input.length, limit, expectedSize)
+      });
       return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
     } catch (e) {
       if (e.code === "ERR_BUFFER_TOO_LARGE")
@@ -67937,13 +67939,13 @@ function messageOf2(e) {
   return e instanceof Error ? e.message : String(e);
 }
 function checkFrames2(data, limit, expectedSize) {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   while (at < data.length) {
     if (at + 8 > data.length) throw new DecompressError(`zstd data is truncated at byte ${at}`);
-    const magic = view.getUint32(at, true);
+    const magic = view2.getUint32(at, true);
     if (magic >>> 4 === 25481893) {
-      at += 8 + view.getUint32(at + 4, true);
+      at += 8 + view2.getUint32(at + 4, true);
       continue;
     }
     if (magic !== ZSTD_MAGIC2) throw new DecompressError(`not a zstd frame at byte ${at}`);
@@ -68105,7 +68107,7 @@ function peSectionData(bytes, sections, name) {
 
 // packages/boot/src/pe/read-uki-sections.ts
 var MAX_TEXT = 1 << 20;
-function text(data, name, problems) {
+function text2(data, name, problems) {
   if (!data) return void 0;
   if (data.length > MAX_TEXT) {
     problems.push(
@@ -68135,10 +68137,10 @@ function readUkiSections(bytes) {
   const linux = data(".linux");
   if (sections.length > 0 && !linux) problems.push("PE file has no .linux section: not a UKI");
   const initrd = data(".initrd");
-  const cmdline = text(data(".cmdline"), ".cmdline", problems);
-  const uname = text(data(".uname"), ".uname", problems);
-  const osrelText = text(data(".osrel"), ".osrel", problems);
-  const sbat = text(data(".sbat"), ".sbat", problems);
+  const cmdline = text2(data(".cmdline"), ".cmdline", problems);
+  const uname = text2(data(".uname"), ".uname", problems);
+  const osrelText = text2(data(".osrel"), ".osrel", problems);
+  const sbat = text2(data(".sbat"), ".sbat", problems);
   return {
     sections,
     ...linux ? { linux } : {},
@@ -68192,10 +68194,10 @@ function readElfSections(bytes) {
   if (!isElf(bytes) || bytes.length < 52) return void 0;
   const is64 = bytes[4] === 2;
   const little = bytes[5] !== 2;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const u164 = (at) => at + 2 <= bytes.length ? view.getUint16(at, little) : 0;
-  const u324 = (at) => at + 4 <= bytes.length ? view.getUint32(at, little) : 0;
-  const word = (at) => is64 ? Number(at + 8 <= bytes.length ? view.getBigUint64(at, little) : 0n) : u324(at);
+  const view2 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u164 = (at) => at + 2 <= bytes.length ? view2.getUint16(at, little) : 0;
+  const u324 = (at) => at + 4 <= bytes.length ? view2.getUint32(at, little) : 0;
+  const word = (at) => is64 ? Number(at + 8 <= bytes.length ? view2.getBigUint64(at, little) : 0n) : u324(at);
   const machine = u164(18);
   const shoff = word(is64 ? 40 : 32);
   const shentsize = u164(is64 ? 58 : 46);
@@ -68269,8 +68271,8 @@ function u163(b, at) {
 function u323(b, at) {
   return (u163(b, at) | u163(b, at + 2) << 16) >>> 0;
 }
-function has(b, at, text2) {
-  for (let i = 0; i < text2.length; i++) if (b[at + i] !== text2.charCodeAt(i)) return false;
+function has(b, at, text3) {
+  for (let i = 0; i < text3.length; i++) if (b[at + i] !== text3.charCodeAt(i)) return false;
   return true;
 }
 function asciiz(b, at, max) {
@@ -68478,19 +68480,619 @@ async function readKernelImage(bytes, limits) {
   return readInner(ctx, bytes);
 }
 
+// packages/boot/src/initramfs/walk-initramfs.ts
+var import_promises9 = require("node:fs/promises");
+
 // packages/boot/src/initramfs/internal/newc-parser.ts
+var HEADER_SIZE = 110;
+var PATH_MAX = 4096;
+var TRAILER = "TRAILER!!!";
 var UPFRONT_LIMIT = 64 * 1024 * 1024;
+var CpioFormatError = class extends Error {
+  name = "CpioFormatError";
+};
+var NewcParser = class {
+  /**
+   * @param stableInput the chunks fed are the caller's own bytes (a plain segment), which stay
+   *   valid, so whole bodies are kept as views; decompressed chunks are copied.
+   */
+  constructor(sink, segment, position, stableInput = false) {
+    this.sink = sink;
+    this.segment = segment;
+    this.stableInput = stableInput;
+    this.position = position;
+    this.lastMemberEnd = position;
+  }
+  sink;
+  segment;
+  stableInput;
+  /** Stream position of the next byte, for alignment (the kernel's this_header). */
+  position;
+  state = "reset";
+  headerBuf = new Uint8Array(HEADER_SIZE);
+  nameBuf = new Uint8Array(0);
+  need = 0;
+  have = 0;
+  header;
+  path = "";
+  body;
+  bodyHave = 0;
+  keep = false;
+  wanted = false;
+  isTrailer = false;
+  trailers = 0;
+  /** Stream position just after the last complete member (its padding excluded). */
+  lastMemberEnd;
+  /** How many `TRAILER!!!` members were read. */
+  get trailerCount() {
+    return this.trailers;
+  }
+  /**
+   * Consumes `chunk` from `at`; returns the index where it stopped. It stops early only between
+   * members, at an aligned non-zero byte that is not `0` (the caller decides what that byte is:
+   * a compressed segment in a plain run, junk in a decompressed one). Throws
+   * {@link CpioFormatError} on malformed input.
+   */
+  feed(chunk, at = 0) {
+    let i = at;
+    while (i < chunk.length) {
+      switch (this.state) {
+        case "reset": {
+          while (i < chunk.length && chunk[i] === 0) {
+            i++;
+            this.position++;
+          }
+          if (i >= chunk.length) return i;
+          if (chunk[i] !== 48 || (this.position & 3) !== 0) {
+            if ((this.position & 3) !== 0) {
+              throw new CpioFormatError(
+                `broken padding: data resumes at unaligned stream offset ${this.position}`
+              );
+            }
+            return i;
+          }
+          this.state = "header";
+          this.have = 0;
+          break;
+        }
+        case "header": {
+          const n = Math.min(HEADER_SIZE - this.have, chunk.length - i);
+          this.headerBuf.set(chunk.subarray(i, i + n), this.have);
+          this.have += n;
+          i += n;
+          this.position += n;
+          if (this.have === HEADER_SIZE) this.startName();
+          break;
+        }
+        case "name": {
+          const n = Math.min(this.need - this.have, chunk.length - i);
+          this.nameBuf.set(chunk.subarray(i, i + n), this.have);
+          this.have += n;
+          i += n;
+          this.position += n;
+          if (this.have === this.need) this.endName();
+          break;
+        }
+        case "body": {
+          const header2 = this.header;
+          const n = Math.min(header2.fileSize - this.bodyHave, chunk.length - i);
+          if (this.body) {
+            if (this.stableInput && this.bodyHave === 0 && n === header2.fileSize) {
+              this.body = chunk.subarray(i, i + n);
+            } else {
+              this.body = append(
+                this.body,
+                this.bodyHave,
+                chunk.subarray(i, i + n),
+                header2.fileSize
+              );
+            }
+          }
+          this.bodyHave += n;
+          i += n;
+          this.position += n;
+          if (this.bodyHave === header2.fileSize) this.endBody();
+          break;
+        }
+        case "pad": {
+          while (i < chunk.length && (this.position & 3) !== 0) {
+            i++;
+            this.position++;
+          }
+          if ((this.position & 3) === 0) this.state = "reset";
+          break;
+        }
+      }
+    }
+    return i;
+  }
+  /** Called at the end of the stream: an archive cut short is a problem. */
+  finish() {
+    if (this.state === "reset") return void 0;
+    return `cpio archive is truncated inside a member${this.path ? ` (${this.path})` : ""} at stream offset ${this.position}`;
+  }
+  startName() {
+    const h = this.headerBuf;
+    const magic = String.fromCharCode(...h.subarray(0, 6));
+    if (magic === "070707") {
+      throw new CpioFormatError(
+        `cpio archive at stream offset ${this.position - HEADER_SIZE} is in the old portable format (070707); the kernel reads only newc: make it with cpio -H newc`
+      );
+    }
+    if (magic !== "070701" && magic !== "070702") {
+      throw new CpioFormatError(
+        `no cpio magic at stream offset ${this.position - HEADER_SIZE} (found ${JSON.stringify(magic)}, expected 070701 or 070702)`
+      );
+    }
+    const field = (n) => {
+      let v2 = 0;
+      for (let k = 6 + n * 8; k < 14 + n * 8; k++) {
+        const c = h[k] ?? 0;
+        const d = c >= 48 && c <= 57 ? c - 48 : c >= 65 && c <= 70 ? c - 55 : c >= 97 && c <= 102 ? c - 87 : -1;
+        if (d < 0) {
+          throw new CpioFormatError(
+            `cpio header at stream offset ${this.position - HEADER_SIZE} has a non-hex field ${n}`
+          );
+        }
+        v2 = v2 * 16 + d;
+      }
+      return v2;
+    };
+    const header2 = {
+      ino: field(0),
+      mode: field(1),
+      uid: field(2),
+      gid: field(3),
+      nlink: field(4),
+      mtime: field(5),
+      fileSize: field(6),
+      devMajor: field(7),
+      devMinor: field(8),
+      nameSize: field(11)
+    };
+    if (header2.nameSize === 0 || header2.nameSize > PATH_MAX) {
+      throw new CpioFormatError(
+        `cpio member at stream offset ${this.position - HEADER_SIZE} has a name of ${header2.nameSize} bytes (1 to ${PATH_MAX} allowed)`
+      );
+    }
+    this.header = header2;
+    this.need = (header2.nameSize + 1 & ~3) + 2 >>> 0;
+    if (this.nameBuf.length < this.need) this.nameBuf = new Uint8Array(Math.max(this.need, 256));
+    this.have = 0;
+    this.state = "name";
+  }
+  endName() {
+    const header2 = this.header;
+    const nameBytes = this.nameBuf.subarray(0, header2.nameSize);
+    if (nameBytes[header2.nameSize - 1] !== 0) {
+      throw new CpioFormatError(
+        `cpio member name at stream offset ${this.position - this.need} is not NUL-terminated`
+      );
+    }
+    const raw2 = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, header2.nameSize - 1).toString(
+      "utf8"
+    );
+    this.isTrailer = raw2 === TRAILER;
+    this.keep = false;
+    this.wanted = false;
+    this.body = void 0;
+    this.bodyHave = 0;
+    if (this.isTrailer) {
+      this.trailers++;
+      this.lastMemberEnd = this.position + header2.fileSize;
+      this.sink.trailer();
+      this.path = "";
+      this.afterName(header2.fileSize);
+      return;
+    }
+    if (this.sink.entryCount() >= this.sink.maxEntries) {
+      throw new CpioFormatError(
+        `more than ${this.sink.maxEntries} entries; raise maxEntries if this initramfs is genuine`
+      );
+    }
+    this.path = normalizePath(raw2);
+    const type = typeOf2(header2.mode);
+    if (type === "symlink") {
+      if (header2.fileSize > PATH_MAX) {
+        throw new CpioFormatError(
+          `symlink ${this.path} has a ${header2.fileSize}-byte target (at most ${PATH_MAX})`
+        );
+      }
+      this.body = new Uint8Array(0);
+    } else if (type === "file") {
+      this.wanted = this.sink.want(this.path);
+      if ((this.wanted || header2.nlink >= 2) && header2.fileSize <= this.sink.maxFileSize) {
+        this.keep = true;
+        this.body = new Uint8Array(0);
+      }
+    }
+    this.afterName(header2.fileSize);
+  }
+  afterName(bodySize) {
+    if (bodySize === 0) this.endBody();
+    else this.state = "body";
+  }
+  endBody() {
+    this.state = (this.position & 3) === 0 ? "reset" : "pad";
+    if (!this.isTrailer) this.emit();
+  }
+  emit() {
+    const header2 = this.header;
+    const type = typeOf2(header2.mode);
+    const entry = {
+      path: this.path,
+      type,
+      mode: header2.mode,
+      uid: header2.uid,
+      gid: header2.gid,
+      mtime: header2.mtime,
+      size: header2.fileSize,
+      segment: this.segment
+    };
+    if (type === "symlink" && this.body) {
+      entry.target = Buffer.from(this.body.buffer, this.body.byteOffset, header2.fileSize).toString(
+        "utf8"
+      );
+    }
+    const body = this.keep ? (this.body ?? new Uint8Array(0)).subarray(0, header2.fileSize) : void 0;
+    const link = type === "file" && header2.nlink >= 2 ? { key: `${header2.devMajor}:${header2.devMinor}:${header2.ino}` } : void 0;
+    this.body = void 0;
+    this.keep = false;
+    this.lastMemberEnd = this.position;
+    const tooLarge = (this.wanted || link !== void 0) && body === void 0;
+    this.sink.entry({ entry, body, wanted: this.wanted, link, tooLarge });
+  }
+};
+function append(buffer, length, bytes, cap) {
+  let out = buffer;
+  if (length + bytes.length > out.length) {
+    const size = cap <= UPFRONT_LIMIT ? cap : Math.max(length + bytes.length, out.length * 2, 4096);
+    out = new Uint8Array(Math.min(cap, size));
+    out.set(buffer.subarray(0, length));
+  }
+  out.set(bytes, length);
+  return out;
+}
+function normalizePath(raw2) {
+  let p = raw2;
+  for (; ; ) {
+    if (p.startsWith("./")) p = p.slice(2);
+    else if (p.startsWith("/")) p = p.slice(1);
+    else break;
+  }
+  return p === "" ? "." : p;
+}
+function typeOf2(mode) {
+  switch (mode & 61440) {
+    case 32768:
+      return "file";
+    case 16384:
+      return "directory";
+    case 40960:
+      return "symlink";
+    case 8192:
+      return "char-device";
+    case 24576:
+      return "block-device";
+    case 4096:
+      return "fifo";
+    case 49152:
+      return "socket";
+    default:
+      return "unknown";
+  }
+}
 
 // packages/boot/src/initramfs/internal/segment-decoders.ts
+var zlib3 = __toESM(require("node:zlib"), 1);
 var xzModule3 = __toESM(require_xz_decompress(), 1);
 
 // packages/boot/src/initramfs/internal/stream-ends.ts
+var ZSTD_MAGIC3 = 4247762216;
 var ZSTD_MAX_BLOCK = 128 * 1024;
+var StreamFramingError = class extends Error {
+  name = "StreamFramingError";
+};
+function zstdStreamEnd(data, at) {
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let p = at;
+  let frames = 0;
+  let window = 0;
+  while (p + 4 <= data.length) {
+    const magic = view2.getUint32(p, true);
+    if (magic >>> 4 === 25481893) {
+      if (p + 8 > data.length) throw new StreamFramingError("truncated zstd skippable frame");
+      p += 8 + view2.getUint32(p + 4, true);
+      continue;
+    }
+    if (magic !== ZSTD_MAGIC3) break;
+    const frame = zstdFrameEnd(data, p + 4);
+    p = frame.end;
+    window = frame.window;
+    frames++;
+    break;
+  }
+  if (frames === 0) throw new StreamFramingError(`no zstd frame at offset ${at}`);
+  if (p > data.length) throw new StreamFramingError("zstd data is truncated");
+  return { length: p - at, window };
+}
+function zstdFrameEnd(data, at) {
+  const fhd = data[at];
+  if (fhd === void 0) throw new StreamFramingError("truncated zstd frame header");
+  if (fhd & 8) throw new StreamFramingError("zstd frame header has its reserved bit set");
+  const single = fhd >> 5 & 1;
+  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
+  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
+  let window = 0;
+  if (single) {
+    for (let i = 0; i < fcsBytes; i++) window += (data[at + 1 + dictBytes + i] ?? 0) * 256 ** i;
+    if (fcsBytes === 2) window += 256;
+  } else {
+    const wd = data[at + 1] ?? 0;
+    const base = 2 ** (10 + (wd >> 3));
+    window = base + base / 8 * (wd & 7);
+  }
+  let p = at + 1 + (single ? 0 : 1) + dictBytes + fcsBytes;
+  for (; ; ) {
+    if (p + 3 > data.length) throw new StreamFramingError("zstd block header is truncated");
+    const header2 = (data[p] ?? 0) | (data[p + 1] ?? 0) << 8 | (data[p + 2] ?? 0) << 16;
+    const type = header2 >> 1 & 3;
+    const size = header2 >>> 3;
+    if (type === 3) throw new StreamFramingError(`reserved zstd block type at offset ${p}`);
+    if (size > ZSTD_MAX_BLOCK) {
+      throw new StreamFramingError(`zstd block at offset ${p} is larger than 128 KiB`);
+    }
+    p += 3 + (type === 1 ? 1 : size);
+    if (header2 & 1) break;
+  }
+  if (fhd >> 2 & 1) p += 4;
+  if (p > data.length) throw new StreamFramingError("zstd frame is truncated");
+  return { end: p, window };
+}
+var XZ_HEADER_MAGIC = [253, 55, 122, 88, 90, 0];
+function xzStreamEnd(data, at) {
+  if (at + 24 > data.length || XZ_HEADER_MAGIC.some((b, i) => data[at + i] !== b)) {
+    throw new StreamFramingError(`no xz stream header at offset ${at}`);
+  }
+  const flags0 = data[at + 6];
+  const flags1 = data[at + 7];
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  let from = at + 12 + 8 + 2;
+  for (; ; ) {
+    const y = data.indexOf(89, from);
+    if (y < 0 || y + 2 > data.length) break;
+    from = y + 1;
+    if (data[y + 1] !== 90 || (y + 2 - at) % 4 !== 0) continue;
+    const footer = y + 2 - 12;
+    if (data[footer + 8] !== flags0 || data[footer + 9] !== flags1) continue;
+    if (crc323(data.subarray(footer + 4, footer + 10)) !== view2.getUint32(footer, true)) continue;
+    return y + 2 - at;
+  }
+  throw new StreamFramingError(`the xz stream at offset ${at} has no footer (truncated?)`);
+}
+var crcTable;
+function crc323(bytes) {
+  if (!crcTable) {
+    crcTable = new Uint32Array(256);
+    for (let n = 0; n < 256; n++) {
+      let c2 = n;
+      for (let k = 0; k < 8; k++) c2 = c2 & 1 ? 3988292384 ^ c2 >>> 1 : c2 >>> 1;
+      crcTable[n] = c2 >>> 0;
+    }
+  }
+  let c = 4294967295;
+  for (const b of bytes) c = (crcTable[(c ^ b) & 255] ?? 0) ^ c >>> 8;
+  return (c ^ 4294967295) >>> 0;
+}
+var LZ4_LEGACY_MAGIC = 407642370;
 var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
 var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
+function lz4LegacyBlocks(data, at) {
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (at + 4 > data.length || view2.getUint32(at, true) !== LZ4_LEGACY_MAGIC) {
+    throw new StreamFramingError(`no lz4 legacy magic at offset ${at}`);
+  }
+  const blocks = [];
+  let p = at + 4;
+  while (p < data.length) {
+    if (p + 4 > data.length || view2.getUint32(p, true) === 0) {
+      if (data.subarray(p).every((b) => b === 0)) return { blocks, end: data.length - at };
+    }
+    if (p + 4 > data.length)
+      throw new StreamFramingError(`lz4 data ends inside a block size at ${p}`);
+    const size = view2.getUint32(p, true);
+    if (size === LZ4_LEGACY_MAGIC) {
+      p += 4;
+      continue;
+    }
+    if (size === 0 || size > LZ4_LEGACY_MAX_CHUNK) {
+      throw new StreamFramingError(
+        `the bytes at offset ${p} are not an lz4 block (size ${size}); the kernel's unlz4 reads lz4 blocks up to the end of the initramfs, so an lz4-compressed archive must be the last one`
+      );
+    }
+    if (p + 4 + size > data.length) throw new StreamFramingError("lz4 block is truncated");
+    blocks.push({ start: p + 4, end: p + 4 + size });
+    p += 4 + size;
+  }
+  return { blocks, end: p - at };
+}
+
+// packages/boot/src/internal/error-message.ts
+function errorMessage(e) {
+  if (typeof e === "object" && e !== null) {
+    const message = e.message;
+    if (typeof message === "string") return message;
+  }
+  return String(e);
+}
 
 // packages/boot/src/initramfs/internal/segment-decoders.ts
+function detectSegmentCompression(data, at) {
+  const a = data[at];
+  const b = data[at + 1];
+  if (a === 31 && (b === 139 || b === 158)) return "gzip";
+  if (a === 66 && b === 90) return "bzip2";
+  if (a === 93 && b === 0) return "lzma";
+  if (a === 253 && b === 55) return "xz";
+  if (a === 137 && b === 76) return "lzo";
+  if (a === 2 && b === 33) return "lz4";
+  if (a === 40 && b === 181) return "zstd";
+  return void 0;
+}
+var SegmentTooLargeError = class extends Error {
+  name = "SegmentTooLargeError";
+};
+var UnsupportedSegmentError = class extends Error {
+  name = "UnsupportedSegmentError";
+};
 var MAX_ZSTD_WINDOW = 2 ** 27;
+async function decodeSegment(kind, data, at, sink, maxOutput) {
+  let produced = 0;
+  const counted = (chunk) => {
+    produced += chunk.length;
+    if (produced > maxOutput) {
+      throw new SegmentTooLargeError(
+        `it decompresses to more than the ${maxOutput}-byte limit (maxSegmentSize)`
+      );
+    }
+    sink(chunk);
+  };
+  switch (kind) {
+    case "gzip":
+      return gzipMember(data, at, counted);
+    case "zstd": {
+      const { length, window } = zstdStreamEnd(data, at);
+      if (window > MAX_ZSTD_WINDOW) {
+        throw new SegmentTooLargeError(
+          `its zstd window (${window} bytes) is larger than the ${MAX_ZSTD_WINDOW}-byte limit`
+        );
+      }
+      const input = data.subarray(at, at + length);
+      const native = zlib3.createZstdDecompress;
+      if (native) await zlibStream(native(), input, counted);
+      else fzstdStream(input, counted);
+      return length;
+    }
+    case "xz": {
+      const length = xzStreamEnd(data, at);
+      await xzStream(data.subarray(at, at + length), counted);
+      return length;
+    }
+    case "lz4": {
+      const { blocks, end } = lz4LegacyBlocks(data, at);
+      for (const block of blocks) {
+        const bytes = data.subarray(block.start, block.end);
+        counted(await decompress2("lz4-block", bytes, { maxOutput: LZ4_LEGACY_BLOCK }));
+      }
+      return end;
+    }
+    default:
+      throw new UnsupportedSegmentError(
+        `${kind} is not supported here; the Talos and Debian tools write zstd, xz, gzip or lz4`
+      );
+  }
+}
+async function gzipMember(data, at, sink) {
+  if (data[at + 2] !== 8) throw new Error(`gzip member uses method ${data[at + 2]}, not deflate`);
+  const flags = data[at + 3] ?? 0;
+  let p = at + 10;
+  if (flags & 4) p += 2 + (data[p] ?? 0) + (data[p + 1] ?? 0) * 256;
+  const skipString = () => {
+    const nul = data.indexOf(0, p);
+    p = nul < 0 ? data.length + 1 : nul + 1;
+  };
+  if (flags & 8) skipString();
+  if (flags & 16) skipString();
+  if (flags & 2) p += 2;
+  if (p > data.length) throw new Error("gzip header is truncated");
+  let crc = 0;
+  let size = 0;
+  const consumed = await zlibStream(
+    zlib3.createInflateRaw({ chunkSize: 256 * 1024 }),
+    data.subarray(p),
+    (chunk) => {
+      crc = zlib3.crc32(chunk, crc);
+      size = size + chunk.length >>> 0;
+      sink(chunk);
+    }
+  );
+  const trailer = p + consumed;
+  if (trailer + 8 > data.length) throw new Error("gzip member is truncated (no trailer)");
+  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  if (view2.getUint32(trailer, true) !== crc >>> 0) throw new Error("gzip CRC32 does not match");
+  if (view2.getUint32(trailer + 4, true) !== size) throw new Error("gzip size does not match");
+  return trailer + 8 - at;
+}
+function zlibStream(stream, input, sink) {
+  return new Promise((resolve4, reject) => {
+    let failed3 = false;
+    stream.on("data", (chunk) => {
+      if (failed3) return;
+      try {
+        sink(chunk);
+      } catch (e) {
+        failed3 = true;
+        stream.destroy();
+        reject(e instanceof Error ? e : new Error(String(e)));
+      }
+    });
+    stream.on("error", (e) => {
+      if (!failed3) reject(e);
+      failed3 = true;
+    });
+    stream.on("end", () => {
+      if (!failed3) resolve4(stream.bytesWritten);
+    });
+    stream.end(input);
+  });
+}
+function fzstdStream(input, sink) {
+  const decoder = new Decompress((chunk) => sink(chunk));
+  const step = 1024 * 1024;
+  for (let p = 0; p < input.length; p += step) {
+    decoder.push(input.subarray(p, Math.min(input.length, p + step)), p + step >= input.length);
+  }
+}
+function xzStreamClass3() {
+  const mod = xzModule3;
+  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
+  if (!cls) throw new Error("xz-decompress did not load");
+  return cls;
+}
+var XZ_ERRORS3 = {
+  "2": "unsupported integrity check",
+  "3": "out of memory",
+  "4": "dictionary larger than the 64 MiB decoder limit",
+  "5": "not xz format",
+  "6": "unsupported xz options",
+  "7": "corrupt data",
+  "8": "unexpected end of input"
+};
+async function xzStream(input, sink) {
+  const source = new ReadableStream({
+    start(controller) {
+      controller.enqueue(input);
+      controller.close();
+    }
+  });
+  const reader = new (xzStreamClass3())(source).getReader();
+  try {
+    for (; ; ) {
+      const { done, value } = await reader.read().catch((e) => {
+        const message = errorMessage(e);
+        const code2 = /error code (\d+)/.exec(message)?.[1];
+        throw new Error(
+          code2 && XZ_ERRORS3[code2] ? `${XZ_ERRORS3[code2]} (xz error ${code2})` : message
+        );
+      });
+      if (done) return;
+      sink(value);
+    }
+  } catch (e) {
+    await reader.cancel().catch(() => void 0);
+    throw e;
+  }
+}
 
 // packages/boot/src/initramfs/walk-initramfs.ts
 var GiB = 1024 * 1024 * 1024;
@@ -68501,9 +69103,796 @@ var DEFAULTS = {
   maxFileSize: 1 * GiB,
   maxInputSize: 2 * GiB
 };
+async function walkInitramfs(source, options = {}) {
+  const limits = { ...DEFAULTS, ...definedOnly(options) };
+  const result = { segments: [], entries: [], files: /* @__PURE__ */ new Map(), problems: [] };
+  const data = await readSource(source, limits.maxInputSize, result.problems);
+  if (!data) return result;
+  const walk = new Walk(data, limits, options, result);
+  await walk.run();
+  return result;
+}
+async function readSource(source, maxInputSize, problems) {
+  if (typeof source !== "string") return source;
+  try {
+    const info2 = await (0, import_promises9.stat)(source);
+    if (info2.size > maxInputSize) {
+      problems.push(
+        `${source} is ${info2.size} bytes, more than the ${maxInputSize}-byte limit (maxInputSize); raise it if this initramfs is genuine`
+      );
+      return void 0;
+    }
+    return await (0, import_promises9.readFile)(source);
+  } catch (e) {
+    problems.push(`cannot read ${source}: ${errorMessage(e)}`);
+    return void 0;
+  }
+}
+var Walk = class {
+  constructor(data, limits, options, result) {
+    this.data = data;
+    this.limits = limits;
+    this.options = options;
+    this.result = result;
+    this.maxFileSize = limits.maxFileSize;
+    this.maxEntries = limits.maxEntries;
+  }
+  data;
+  limits;
+  options;
+  result;
+  maxFileSize;
+  maxEntries;
+  links = /* @__PURE__ */ new Map();
+  totalOut = 0;
+  want(path2) {
+    return this.options.want?.(path2) ?? false;
+  }
+  entryCount() {
+    return this.result.entries.length;
+  }
+  trailer() {
+    this.links.clear();
+  }
+  entry(member) {
+    const { entry, wanted, link, tooLarge } = member;
+    let content = member.body;
+    this.result.entries.push(entry);
+    if (tooLarge && wanted) {
+      this.result.problems.push(
+        `${entry.path} is ${entry.size} bytes, more than the ${this.maxFileSize}-byte limit (maxFileSize): listed but not read; raise maxFileSize if it is genuine`
+      );
+    }
+    if (link) {
+      const group2 = this.links.get(link.key) ?? { paths: [], content: void 0 };
+      this.links.set(link.key, group2);
+      group2.content = overlay(group2.content, content);
+      group2.paths.push(entry.path);
+      content = group2.content;
+      for (const path2 of group2.paths) {
+        if (content !== void 0 && this.result.files.has(path2))
+          this.result.files.set(path2, content);
+      }
+    }
+    if (wanted && content !== void 0) this.result.files.set(entry.path, content);
+    this.options.onEntry?.(entry, wanted ? content : void 0);
+  }
+  async run() {
+    const { data, result } = this;
+    let pos = 0;
+    while (pos < data.length) {
+      if (data[pos] === 0) {
+        pos++;
+        continue;
+      }
+      const index = result.segments.length;
+      if (data[pos] === 48 && (pos & 3) === 0) {
+        const next2 = this.plain(pos, index);
+        if (next2 === void 0) return;
+        pos = next2;
+        continue;
+      }
+      const kind = detectSegmentCompression(data, pos);
+      if (!kind) {
+        result.problems.push(
+          `invalid magic at initramfs offset ${pos} (bytes ${hex(data.subarray(pos, pos + 4))}): neither a cpio archive nor a compressed one; the initramfs is corrupt, or an archive is not 4-byte aligned`
+        );
+        return;
+      }
+      const next = await this.compressed(pos, index, kind);
+      if (next === void 0) return;
+      pos = next;
+    }
+  }
+  /** Reads a run of plain members at `pos`; returns where the next segment starts. */
+  plain(pos, index) {
+    const segment = {
+      offset: pos,
+      compression: "none",
+      size: 0,
+      decompressedSize: 0
+    };
+    this.result.segments.push(segment);
+    const parser = new NewcParser(this, index, pos, true);
+    try {
+      const stop = parser.feed(this.data, pos);
+      segment.size = segment.decompressedSize = parser.lastMemberEnd - pos;
+      if (stop === this.data.length) {
+        const cut = parser.finish();
+        if (cut) {
+          this.fail(index, pos, cut);
+          return void 0;
+        }
+      }
+      return stop;
+    } catch (e) {
+      segment.size = segment.decompressedSize = parser.lastMemberEnd - pos;
+      this.fail(index, pos, errorMessage(e));
+      return void 0;
+    }
+  }
+  /** Decompresses the stream at `pos` into the cpio parser; returns where the next segment starts. */
+  async compressed(pos, index, kind) {
+    const segment = {
+      offset: pos,
+      compression: kind,
+      size: 0,
+      decompressedSize: 0
+    };
+    this.result.segments.push(segment);
+    const parser = new NewcParser(this, index, 0);
+    const budget = Math.min(this.limits.maxSegmentSize, this.limits.maxTotalSize - this.totalOut);
+    try {
+      const consumed = await decodeSegment(
+        kind,
+        this.data,
+        pos,
+        (chunk) => {
+          segment.decompressedSize += chunk.length;
+          const stop = parser.feed(chunk);
+          if (stop < chunk.length) {
+            throw new CpioFormatError(
+              `junk within the compressed archive at decompressed offset ${parser.position}`
+            );
+          }
+        },
+        budget
+      );
+      segment.size = consumed;
+      this.totalOut += segment.decompressedSize;
+      const cut = parser.finish();
+      if (cut) {
+        this.fail(index, pos, `${cut} (junk or a cut at the end of the compressed archive)`);
+        return void 0;
+      }
+      return pos + consumed;
+    } catch (e) {
+      segment.size = this.data.length - pos;
+      const why = budget < this.limits.maxSegmentSize && /limit/.test(errorMessage(e)) ? `${errorMessage(e)}; all segments together may hold at most ${this.limits.maxTotalSize} bytes` : errorMessage(e);
+      this.fail(index, pos, `the ${kind} stream cannot be read: ${why}`);
+      return void 0;
+    }
+  }
+  fail(index, pos, why) {
+    this.result.problems.push(
+      `initramfs segment ${index} at offset ${pos}: ${why}; the kernel stops unpacking here, so nothing after it reaches the node: rebuild the initramfs or check how it was copied`
+    );
+  }
+};
+function overlay(old, next) {
+  if (!old || old.length === 0) return next ?? old;
+  if (!next || next.length === 0) return old;
+  if (next.length >= old.length) return next;
+  const out = old.slice();
+  out.set(next);
+  return out;
+}
+function definedOnly(options) {
+  const out = {};
+  for (const key of Object.keys(DEFAULTS)) {
+    const value = options[key];
+    if (typeof value === "number" && value >= 0) out[key] = value;
+  }
+  return out;
+}
+function hex(bytes) {
+  return Buffer.from(bytes).toString("hex").replace(/(..)(?!$)/g, "$1 ");
+}
+
+// packages/boot/src/squashfs/types.ts
+var SquashfsReadError = class extends Error {
+  name = "SquashfsReadError";
+};
+
+// packages/boot/src/squashfs/internal/block-codec.ts
+var KINDS = {
+  gzip: "zlib",
+  xz: "xz",
+  zstd: "zstd",
+  lz4: "lz4-block"
+};
+function blockDecoder(compression) {
+  const kind = KINDS[compression];
+  if (!kind) {
+    return `squashfs compressed with ${compression} is not supported (no maintained decoder for Node): rebuild the image with mksquashfs -comp zstd (Talos uses zstd, or xz before 1.8)`;
+  }
+  return (input, maxOutput, expectedSize) => decompress2(
+    kind,
+    input,
+    expectedSize === void 0 ? { maxOutput } : { maxOutput, expectedSize }
+  );
+}
+
+// packages/boot/src/squashfs/internal/metadata.ts
+var METADATA_SIZE = 8192;
+var MetadataError = class extends Error {
+  name = "MetadataError";
+};
+var MetadataReader = class {
+  constructor(bytes, end, decode2, budget) {
+    this.bytes = bytes;
+    this.end = end;
+    this.decode = decode2;
+    this.budget = budget;
+  }
+  bytes;
+  end;
+  decode;
+  budget;
+  cache = /* @__PURE__ */ new Map();
+  decoded = 0;
+  /** The decoded block at absolute offset `at`. */
+  block(at) {
+    let found = this.cache.get(at);
+    if (!found) {
+      found = this.load(at);
+      this.cache.set(at, found);
+    }
+    return found;
+  }
+  async load(at) {
+    if (!Number.isSafeInteger(at) || at < 0 || at + 2 > this.end) {
+      throw new MetadataError(`metadata block at offset ${at} lies outside the image`);
+    }
+    const header2 = (this.bytes[at] ?? 0) | (this.bytes[at + 1] ?? 0) << 8;
+    const size = header2 & 32767;
+    const stored = (header2 & 32768) !== 0;
+    if (size === 0 || size > METADATA_SIZE || at + 2 + size > this.end) {
+      throw new MetadataError(`metadata block at offset ${at} has an invalid size ${size}`);
+    }
+    const raw2 = this.bytes.subarray(at + 2, at + 2 + size);
+    let data;
+    try {
+      data = stored ? raw2 : await this.decode(raw2, METADATA_SIZE);
+    } catch (e) {
+      throw new MetadataError(
+        `metadata block at offset ${at} does not decompress: ${errorMessage(e)}`
+      );
+    }
+    this.decoded += data.length;
+    if (this.decoded > this.budget) {
+      throw new MetadataError(
+        `more than ${this.budget} bytes of metadata (maxMetadataSize); raise it if the image is genuine`
+      );
+    }
+    return { data, next: at + 2 + size };
+  }
+  /**
+   * `length` bytes starting `offset` bytes into the block at absolute `at`, following on into
+   * the next blocks; a view when they lie in one block, a copy otherwise.
+   */
+  async read(at, offset, length) {
+    if (length > this.budget) {
+      throw new MetadataError(`a ${length}-byte metadata record is larger than maxMetadataSize`);
+    }
+    let block = await this.block(at);
+    let skip2 = offset;
+    while (skip2 >= block.data.length) {
+      if (skip2 > block.data.length || block.data.length < METADATA_SIZE) {
+        throw new MetadataError(`offset ${offset} lies past the metadata block at ${at}`);
+      }
+      skip2 -= block.data.length;
+      block = await this.block(block.next);
+    }
+    if (skip2 + length <= block.data.length) return block.data.subarray(skip2, skip2 + length);
+    const out = new Uint8Array(length);
+    let filled = 0;
+    for (; ; ) {
+      const n = Math.min(length - filled, block.data.length - skip2);
+      out.set(block.data.subarray(skip2, skip2 + n), filled);
+      filled += n;
+      if (filled === length) return out;
+      if (block.data.length < METADATA_SIZE) {
+        throw new MetadataError(`a metadata record runs past the end of its table (block ${at})`);
+      }
+      block = await this.block(block.next);
+      skip2 = 0;
+    }
+  }
+};
+var MetadataCursor = class {
+  constructor(reader, at, offset) {
+    this.reader = reader;
+    this.at = at;
+    this.offset = offset;
+  }
+  reader;
+  at;
+  offset;
+  /** The next `length` bytes. */
+  async take(length) {
+    const out = await this.reader.read(this.at, this.offset, length);
+    this.offset += length;
+    while (this.offset > 0) {
+      const block = await this.reader.block(this.at);
+      if (this.offset < block.data.length || block.data.length < METADATA_SIZE) break;
+      this.offset -= block.data.length;
+      this.at = block.next;
+    }
+    return out;
+  }
+};
+
+// packages/boot/src/squashfs/internal/inode.ts
+var NO_FRAGMENT = 4294967295;
+var MAX_SYMLINK = 4096;
+var TYPES = {
+  1: "directory",
+  2: "file",
+  3: "symlink",
+  4: "block-device",
+  5: "char-device",
+  6: "fifo",
+  7: "socket"
+};
+var MODE_BITS = {
+  directory: 16384,
+  file: 32768,
+  symlink: 40960,
+  "block-device": 24576,
+  "char-device": 8192,
+  fifo: 4096,
+  socket: 49152
+};
+async function readInode(ctx, ref) {
+  const block = Math.floor(ref / 65536);
+  const offset = ref % 65536;
+  if (offset >= 8192)
+    throw new MetadataError(`inode reference ${ref} has offset ${offset} past a metadata block`);
+  const cursor = new MetadataCursor(ctx.reader, ctx.inodeTableStart + block, offset);
+  const head2 = view(await cursor.take(16));
+  const rawType = head2.getUint16(0, true);
+  const basicType = rawType > 7 ? rawType - 7 : rawType;
+  const type = TYPES[basicType];
+  if (!type || rawType === 0 || rawType > 14) {
+    throw new MetadataError(`inode ${ref} has an unknown type ${rawType}`);
+  }
+  const extended = rawType > 7;
+  const inode = {
+    type,
+    basicType,
+    mode: MODE_BITS[type] | head2.getUint16(2, true) & 4095,
+    uidIndex: head2.getUint16(4, true),
+    gidIndex: head2.getUint16(6, true),
+    mtime: head2.getUint32(8, true),
+    inode: head2.getUint32(12, true),
+    nlink: 1,
+    size: 0
+  };
+  switch (type) {
+    case "directory": {
+      if (!extended) {
+        const b = view(await cursor.take(16));
+        inode.dir = {
+          block: b.getUint32(0, true),
+          size: b.getUint16(8, true),
+          offset: b.getUint16(10, true)
+        };
+        inode.nlink = b.getUint32(4, true);
+      } else {
+        const b = view(await cursor.take(24));
+        inode.nlink = b.getUint32(0, true);
+        inode.dir = {
+          size: b.getUint32(4, true),
+          block: b.getUint32(8, true),
+          offset: b.getUint16(18, true)
+        };
+      }
+      inode.size = inode.dir.size;
+      break;
+    }
+    case "file":
+      await readFileInode(ctx, cursor, inode, extended, ref);
+      break;
+    case "symlink": {
+      const b = view(await cursor.take(8));
+      inode.nlink = b.getUint32(0, true);
+      const length = b.getUint32(4, true);
+      if (length > MAX_SYMLINK) {
+        throw new MetadataError(
+          `symlink inode ${ref} has a ${length}-byte target (at most ${MAX_SYMLINK})`
+        );
+      }
+      const target = await cursor.take(length);
+      inode.target = Buffer.from(target.buffer, target.byteOffset, target.length).toString("utf8");
+      inode.size = length;
+      break;
+    }
+    case "block-device":
+    case "char-device": {
+      const b = view(await cursor.take(8));
+      inode.nlink = b.getUint32(0, true);
+      inode.rdev = b.getUint32(4, true);
+      break;
+    }
+    case "fifo":
+    case "socket":
+      inode.nlink = view(await cursor.take(4)).getUint32(0, true);
+      break;
+  }
+  return inode;
+}
+async function readFileInode(ctx, cursor, inode, extended, ref) {
+  let start;
+  let size;
+  let fragment;
+  let fragmentOffset;
+  if (!extended) {
+    const b = view(await cursor.take(16));
+    start = b.getUint32(0, true);
+    fragment = b.getUint32(4, true);
+    fragmentOffset = b.getUint32(8, true);
+    size = b.getUint32(12, true);
+  } else {
+    const b = view(await cursor.take(40));
+    start = u64(b, 0);
+    size = u64(b, 8);
+    inode.nlink = b.getUint32(24, true);
+    fragment = b.getUint32(28, true);
+    fragmentOffset = b.getUint32(32, true);
+  }
+  inode.size = size;
+  if (!Number.isSafeInteger(size))
+    throw new MetadataError(`file inode ${ref} has an impossible size`);
+  if (size > ctx.maxFileSize) return;
+  const full = Math.floor(size / ctx.blockSize);
+  const count2 = fragment === NO_FRAGMENT ? Math.ceil(size / ctx.blockSize) : full;
+  if (fragment !== NO_FRAGMENT) {
+    if (fragment >= ctx.fragmentCount) {
+      throw new MetadataError(
+        `file inode ${ref} names fragment ${fragment} of ${ctx.fragmentCount}`
+      );
+    }
+    if (fragmentOffset + size % ctx.blockSize > ctx.blockSize) {
+      throw new MetadataError(`file inode ${ref} has an invalid fragment offset ${fragmentOffset}`);
+    }
+  }
+  if (start > ctx.bytesUsed) throw new MetadataError(`file inode ${ref} starts past the image end`);
+  const list = await cursor.take(count2 * 4);
+  const blocks = new Uint32Array(count2);
+  const lv = view(list);
+  for (let i = 0; i < count2; i++) blocks[i] = lv.getUint32(i * 4, true);
+  inode.file = { start, size, blocks, fragment, fragmentOffset };
+}
+function view(bytes) {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+function u64(v2, at) {
+  const hi = v2.getUint32(at + 4, true);
+  return hi >= 2097152 ? Infinity : hi * 4294967296 + v2.getUint32(at, true);
+}
 
 // packages/boot/src/squashfs/internal/file-data.ts
 var UNCOMPRESSED = 1 << 24;
+var FRAGMENT_CACHE = 8;
+var DataError = class extends Error {
+  name = "DataError";
+};
+var DataReader = class {
+  constructor(ctx) {
+    this.ctx = ctx;
+  }
+  ctx;
+  fragments = /* @__PURE__ */ new Map();
+  /** The file's content, one block (or the fragment tail) at a time. */
+  async *chunks(layout) {
+    const { blockSize: blockSize2 } = this.ctx;
+    let at = layout.start;
+    for (let i = 0; i < layout.blocks.length; i++) {
+      const word = layout.blocks[i] ?? 0;
+      const expected = Math.min(blockSize2, layout.size - i * blockSize2);
+      this.ctx.spend(expected);
+      const stored = word & ~UNCOMPRESSED;
+      if (stored === 0) {
+        yield new Uint8Array(expected);
+        continue;
+      }
+      yield await this.block(at, word, expected, `data block ${i}`);
+      at += stored;
+    }
+    if (layout.fragment !== NO_FRAGMENT) {
+      const tail = layout.size % blockSize2;
+      if (tail === 0) return;
+      this.ctx.spend(tail);
+      const fragment = await this.fragment(layout.fragment);
+      if (layout.fragmentOffset + tail > fragment.length) {
+        throw new DataError(
+          `the tail (${tail} bytes at ${layout.fragmentOffset}) lies past fragment ${layout.fragment} (${fragment.length} bytes)`
+        );
+      }
+      yield fragment.slice(layout.fragmentOffset, layout.fragmentOffset + tail);
+    }
+  }
+  async block(at, word, expected, what) {
+    const stored = word & ~UNCOMPRESSED;
+    if (stored > this.ctx.blockSize || at + stored > this.ctx.bytesUsed) {
+      throw new DataError(
+        `${what} (${stored} bytes at offset ${at}) lies outside the image or is too large`
+      );
+    }
+    const raw2 = this.ctx.bytes.subarray(at, at + stored);
+    let data;
+    if (word & UNCOMPRESSED) {
+      data = raw2.slice();
+    } else {
+      try {
+        data = await this.ctx.decode(raw2, this.ctx.blockSize, expected >= 0 ? expected : void 0);
+      } catch (e) {
+        throw new DataError(`${what} at offset ${at} does not decompress: ${errorMessage(e)}`);
+      }
+    }
+    if (expected >= 0 && data.length !== expected) {
+      throw new DataError(
+        `${what} at offset ${at} holds ${data.length} bytes, expected ${expected}`
+      );
+    }
+    return data;
+  }
+  fragment(index) {
+    let found = this.fragments.get(index);
+    if (!found) {
+      found = this.loadFragment(index);
+      this.fragments.set(index, found);
+      if (this.fragments.size > FRAGMENT_CACHE) {
+        const oldest = this.fragments.keys().next().value;
+        if (oldest !== void 0) this.fragments.delete(oldest);
+      }
+      found.catch(() => this.fragments.delete(index));
+    }
+    return found;
+  }
+  async loadFragment(index) {
+    const { bytes, fragmentTableStart, bytesUsed, reader } = this.ctx;
+    const slot = fragmentTableStart + 8 * Math.floor(index / 512);
+    if (slot + 8 > bytesUsed)
+      throw new DataError(`fragment index slot for ${index} lies outside the image`);
+    const v2 = new DataView(bytes.buffer, bytes.byteOffset + slot, 8);
+    const hi = v2.getUint32(4, true);
+    if (hi !== 0) throw new DataError(`fragment table block for ${index} lies outside the image`);
+    const entry = await reader.read(v2.getUint32(0, true), index % 512 * 16, 16);
+    const e = new DataView(entry.buffer, entry.byteOffset, 16);
+    const startHi = e.getUint32(4, true);
+    if (startHi !== 0) throw new DataError(`fragment ${index} starts outside the image`);
+    return this.block(e.getUint32(0, true), e.getUint32(8, true), -1, `fragment ${index}`);
+  }
+};
+
+// packages/boot/src/squashfs/internal/superblock.ts
+var SUPERBLOCK_SIZE = 96;
+var MAGIC = 1936814952;
+var FLAG_COMPRESSOR_OPTIONS = 1024;
+var COMPRESSORS = {
+  1: "gzip",
+  2: "lzma",
+  3: "lzo",
+  4: "xz",
+  5: "lz4",
+  6: "zstd"
+};
+function readSuperblock(bytes) {
+  if (bytes.length < SUPERBLOCK_SIZE) {
+    return `only ${bytes.length} bytes: too short for a squashfs superblock (${SUPERBLOCK_SIZE})`;
+  }
+  const view2 = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const u164 = (at) => view2.getUint16(at, true);
+  const u324 = (at) => view2.getUint32(at, true);
+  const u642 = (at) => {
+    const hi = u324(at + 4);
+    return hi >= 2097152 ? Infinity : hi * 4294967296 + u324(at);
+  };
+  const magic = u324(0);
+  if (magic !== MAGIC) {
+    return magic === 1752396147 ? "big-endian squashfs (only little-endian squashfs 4.0 exists for Linux since 2009): rebuild it with mksquashfs 4" : `no squashfs magic ("hsqs") at offset 0 (found 0x${magic.toString(16).padStart(8, "0")})`;
+  }
+  const major = u164(28);
+  const minor = u164(30);
+  if (major !== 4 || minor !== 0) {
+    return `squashfs version ${major}.${minor} is not supported (only 4.0, which mksquashfs 4 writes)`;
+  }
+  const compressionId = u164(20);
+  const compression = COMPRESSORS[compressionId];
+  if (!compression) return `unknown squashfs compressor id ${compressionId}`;
+  const blockSize2 = u324(12);
+  const blockLog = u164(22);
+  if (blockSize2 < 4096 || blockSize2 > 1024 * 1024 || blockSize2 !== 2 ** blockLog) {
+    return `squashfs block size ${blockSize2} (log ${blockLog}) is invalid (a power of two from 4 KiB to 1 MiB)`;
+  }
+  const sb = {
+    compression,
+    blockSize: blockSize2,
+    inodeCount: u324(4),
+    fragmentCount: u324(16),
+    idCount: u164(26),
+    bytesUsed: u642(40),
+    flags: u164(24),
+    mkfsTime: u324(8),
+    rootInode: u642(32),
+    idTableStart: u642(48),
+    inodeTableStart: u642(64),
+    directoryTableStart: u642(72),
+    fragmentTableStart: u642(80)
+  };
+  if (sb.bytesUsed > bytes.length) {
+    return `the image is truncated: its superblock says ${sb.bytesUsed} bytes, only ${bytes.length} are here`;
+  }
+  const inside = (name, at) => at >= SUPERBLOCK_SIZE && at < sb.bytesUsed ? void 0 : `the ${name} table offset ${at} lies outside the image (${SUPERBLOCK_SIZE}..${sb.bytesUsed})`;
+  const bad = inside("inode", sb.inodeTableStart) ?? inside("directory", sb.directoryTableStart) ?? inside("id", sb.idTableStart) ?? (sb.fragmentCount > 0 ? inside("fragment", sb.fragmentTableStart) : void 0);
+  if (bad) return bad;
+  if (sb.inodeTableStart >= sb.directoryTableStart) {
+    return `the inode table (${sb.inodeTableStart}) does not come before the directory table (${sb.directoryTableStart})`;
+  }
+  if (sb.idCount === 0) return "the image declares no uid/gid ids (every inode needs one)";
+  return sb;
+}
+
+// packages/boot/src/squashfs/internal/directory.ts
+var MAX_RUN = 256;
+var MAX_NAME = 256;
+function parseListing(listing, where2) {
+  const v2 = new DataView(listing.buffer, listing.byteOffset, listing.byteLength);
+  const entries = [];
+  let p = 0;
+  while (p < listing.length) {
+    if (p + 12 > listing.length) throw new MetadataError(`${where2}: directory header is truncated`);
+    const count2 = v2.getUint32(p, true) + 1;
+    const block = v2.getUint32(p + 4, true);
+    const base = v2.getUint32(p + 8, true);
+    p += 12;
+    if (count2 > MAX_RUN) {
+      throw new MetadataError(
+        `${where2}: a directory run claims ${count2} entries (at most ${MAX_RUN})`
+      );
+    }
+    for (let i = 0; i < count2; i++) {
+      if (p + 8 > listing.length) throw new MetadataError(`${where2}: directory entry is truncated`);
+      const offset = v2.getUint16(p, true);
+      const delta = v2.getInt16(p + 2, true);
+      const basicType = v2.getUint16(p + 4, true);
+      const nameSize = v2.getUint16(p + 6, true) + 1;
+      p += 8;
+      if (nameSize > MAX_NAME || p + nameSize > listing.length) {
+        throw new MetadataError(`${where2}: directory entry name of ${nameSize} bytes is invalid`);
+      }
+      const raw2 = listing.subarray(p, p + nameSize);
+      p += nameSize;
+      const name = Buffer.from(raw2.buffer, raw2.byteOffset, raw2.length).toString("utf8");
+      if (name === "." || name === ".." || raw2.includes(47) || raw2.includes(0)) {
+        throw new MetadataError(
+          `${where2}: directory entry name ${JSON.stringify(name)} is not allowed`
+        );
+      }
+      if (offset >= 8192)
+        throw new MetadataError(`${where2}: entry ${name} has inode offset ${offset}`);
+      entries.push({ name, ref: block * 65536 + offset, inode: base + delta >>> 0, basicType });
+    }
+  }
+  return entries;
+}
+
+// packages/boot/src/squashfs/internal/tree.ts
+async function readTree(ctx, rootRef, problems) {
+  const nodes = /* @__PURE__ */ new Map();
+  const root = await readInode(ctx, rootRef);
+  if (root.type !== "directory")
+    throw new Error(`the root inode is a ${root.type}, not a directory`);
+  const seenDirs = /* @__PURE__ */ new Set([rootRef]);
+  const rootNode = { entry: toEntry(ctx, root, ".", "", problems), children: [] };
+  nodes.set(".", rootNode);
+  const visit = async (dir, node, depth) => {
+    const where2 = node.entry.path === "." ? "the root directory" : `directory ${node.entry.path}`;
+    const listing = dir.dir;
+    if (!listing || listing.size <= 3) return;
+    let children;
+    try {
+      const cursor = new MetadataCursor(
+        ctx.reader,
+        ctx.directoryTableStart + listing.block,
+        listing.offset
+      );
+      children = parseListing(await cursor.take(listing.size - 3), where2);
+    } catch (e) {
+      problems.push(`${where2} cannot be listed: ${errorMessage(e)}`);
+      return;
+    }
+    for (const child of children) {
+      if (nodes.size >= ctx.maxEntries) {
+        throw new LimitError(
+          `more than ${ctx.maxEntries} entries (maxEntries); raise it if the image is genuine`
+        );
+      }
+      const path2 = node.entry.path === "." ? child.name : `${node.entry.path}/${child.name}`;
+      let inode;
+      try {
+        inode = await readInode(ctx, child.ref);
+      } catch (e) {
+        problems.push(`${path2}: ${errorMessage(e)}`);
+        continue;
+      }
+      if (inode.basicType !== child.basicType) {
+        problems.push(
+          `${path2}: the directory says type ${child.basicType} but its inode is type ${inode.basicType}`
+        );
+        continue;
+      }
+      if (nodes.has(path2)) {
+        problems.push(`${path2} is listed twice in ${where2}`);
+        continue;
+      }
+      const childNode = { entry: toEntry(ctx, inode, path2, child.name, problems) };
+      if (inode.file) childNode.layout = inode.file;
+      nodes.set(path2, childNode);
+      node.children?.push(path2);
+      if (inode.type !== "directory") continue;
+      childNode.children = [];
+      if (seenDirs.has(child.ref)) {
+        problems.push(`${path2} is a directory already reached elsewhere (a cycle): not followed`);
+        continue;
+      }
+      seenDirs.add(child.ref);
+      if (depth + 1 > ctx.maxDepth) {
+        problems.push(
+          `${path2} is nested deeper than ${ctx.maxDepth} levels (maxDepth): not followed`
+        );
+        continue;
+      }
+      await visit(inode, childNode, depth + 1);
+    }
+  };
+  try {
+    await visit(root, rootNode, 0);
+  } catch (e) {
+    if (!(e instanceof LimitError)) throw e;
+    problems.push(e.message);
+  }
+  return nodes;
+}
+var LimitError = class extends Error {
+};
+function toEntry(ctx, inode, path2, name, problems) {
+  const id = (index, what) => {
+    const value = ctx.ids[index];
+    if (value === void 0) {
+      problems.push(`${path2}: ${what} index ${index} is past the id table (${ctx.ids.length} ids)`);
+      return 0;
+    }
+    return value;
+  };
+  const entry = {
+    path: path2,
+    name,
+    type: inode.type,
+    mode: inode.mode,
+    uid: id(inode.uidIndex, "uid"),
+    gid: id(inode.gidIndex, "gid"),
+    mtime: inode.mtime,
+    size: inode.type === "directory" ? 0 : inode.size,
+    nlink: inode.nlink,
+    inode: inode.inode
+  };
+  if (inode.target !== void 0) entry.target = inode.target;
+  if (inode.rdev !== void 0) entry.rdev = inode.rdev;
+  return entry;
+}
 
 // packages/boot/src/squashfs/open-squashfs.ts
 var GiB2 = 1024 * 1024 * 1024;
@@ -68514,8 +69903,870 @@ var DEFAULTS2 = {
   maxTotalOutput: 16 * GiB2,
   maxDepth: 256
 };
+async function openSquashfs(bytes, limits = {}) {
+  const problems = [];
+  const bounds = { ...DEFAULTS2 };
+  for (const key of Object.keys(DEFAULTS2)) {
+    const value = limits[key];
+    if (typeof value === "number" && value >= 0) bounds[key] = value;
+  }
+  const sb = readSuperblock(bytes);
+  if (typeof sb === "string") return { problems: [`not a readable squashfs image: ${sb}`] };
+  const decode2 = blockDecoder(sb.compression);
+  if (typeof decode2 === "string") return { problems: [decode2] };
+  const reader = new MetadataReader(bytes, sb.bytesUsed, decode2, bounds.maxMetadataSize);
+  try {
+    const optionsProblem = await checkCompressorOptions(bytes, sb, reader);
+    if (optionsProblem) return { problems: [optionsProblem] };
+    const ids = await readIds(bytes, sb, reader);
+    const nodes = await readTree(
+      {
+        reader,
+        inodeTableStart: sb.inodeTableStart,
+        directoryTableStart: sb.directoryTableStart,
+        blockSize: sb.blockSize,
+        fragmentCount: sb.fragmentCount,
+        bytesUsed: sb.bytesUsed,
+        maxFileSize: bounds.maxFileSize,
+        ids,
+        maxEntries: bounds.maxEntries,
+        maxDepth: bounds.maxDepth
+      },
+      sb.rootInode,
+      problems
+    );
+    let spent = 0;
+    const data = new DataReader({
+      bytes,
+      bytesUsed: sb.bytesUsed,
+      blockSize: sb.blockSize,
+      fragmentCount: sb.fragmentCount,
+      fragmentTableStart: sb.fragmentTableStart,
+      reader,
+      decode: decode2,
+      spend(n) {
+        spent += n;
+        if (spent > bounds.maxTotalOutput) {
+          throw new SquashfsReadError(
+            `reading this image produced more than ${bounds.maxTotalOutput} bytes (maxTotalOutput)`
+          );
+        }
+      }
+    });
+    const {
+      blockSize: blockSize2,
+      bytesUsed,
+      compression,
+      fragmentCount,
+      flags,
+      idCount,
+      inodeCount,
+      mkfsTime
+    } = sb;
+    const image = makeImage(nodes, data, bounds.maxFileSize, {
+      blockSize: blockSize2,
+      bytesUsed,
+      compression,
+      fragmentCount,
+      flags,
+      idCount,
+      inodeCount,
+      mkfsTime
+    });
+    return { image, problems };
+  } catch (e) {
+    return {
+      problems: [...problems, `not a readable squashfs image: ${errorMessage(e)}`]
+    };
+  }
+}
+function makeImage(nodes, data, maxFileSize, superblock) {
+  const node = (path2) => nodes.get(normalize2(path2));
+  const fileNode = (path2) => {
+    const found = node(path2);
+    if (!found) throw new SquashfsReadError(`${path2} is not in the squashfs image`);
+    if (found.entry.type !== "file") {
+      throw new SquashfsReadError(`${path2} is a ${found.entry.type}, not a regular file`);
+    }
+    if (!found.layout) {
+      throw new SquashfsReadError(
+        `${path2} is ${found.entry.size} bytes, more than the ${maxFileSize}-byte limit (maxFileSize)`
+      );
+    }
+    return found;
+  };
+  const chunks = async function* (path2) {
+    const found = fileNode(path2);
+    try {
+      yield* data.chunks(found.layout);
+    } catch (e) {
+      if (e instanceof SquashfsReadError) throw e;
+      throw new SquashfsReadError(
+        `${path2} cannot be read: ${errorMessage(e)}; the image is corrupt`
+      );
+    }
+  };
+  return {
+    superblock,
+    lookup: (path2) => node(path2)?.entry,
+    list(path2 = ".") {
+      const dir = node(path2);
+      if (!dir?.children) return void 0;
+      return dir.children.map((p) => nodes.get(p).entry);
+    },
+    *walk() {
+      for (const n of nodes.values()) yield n.entry;
+    },
+    async readFile(path2) {
+      const found = fileNode(path2);
+      const out = new Uint8Array(found.entry.size);
+      let at = 0;
+      for await (const chunk of chunks(path2)) {
+        out.set(chunk, at);
+        at += chunk.length;
+      }
+      return out;
+    },
+    readFileChunks: chunks
+  };
+}
+function normalize2(path2) {
+  const parts = path2.split("/").filter((p) => p !== "" && p !== ".");
+  return parts.length === 0 ? "." : parts.join("/");
+}
+async function checkCompressorOptions(bytes, sb, reader) {
+  if (!(sb.flags & FLAG_COMPRESSOR_OPTIONS)) return void 0;
+  const options = (await reader.block(SUPERBLOCK_SIZE)).data;
+  if (sb.compression === "lz4") {
+    const v2 = new DataView(options.buffer, options.byteOffset, options.byteLength);
+    const version = options.length >= 4 ? v2.getUint32(0, true) : 0;
+    if (version !== 1) {
+      return `squashfs lz4 options name format version ${version}; only 1 (LZ4_LEGACY, what mksquashfs writes) is known`;
+    }
+  }
+  void bytes;
+  return void 0;
+}
+async function readIds(bytes, sb, reader) {
+  const ids = new Uint32Array(sb.idCount);
+  const blocks = Math.ceil(sb.idCount * 4 / 8192);
+  if (sb.idTableStart + blocks * 8 > sb.bytesUsed) {
+    throw new Error(
+      `the id table index (${blocks} blocks at ${sb.idTableStart}) lies outside the image`
+    );
+  }
+  const index = new DataView(bytes.buffer, bytes.byteOffset + sb.idTableStart, blocks * 8);
+  for (let b = 0; b < blocks; b++) {
+    if (index.getUint32(b * 8 + 4, true) !== 0)
+      throw new Error("an id table block lies outside the image");
+    const at = index.getUint32(b * 8, true);
+    const count2 = Math.min(2048, sb.idCount - b * 2048);
+    const raw2 = await reader.read(at, 0, count2 * 4);
+    const v2 = new DataView(raw2.buffer, raw2.byteOffset, raw2.byteLength);
+    for (let i = 0; i < count2; i++) ids[b * 2048 + i] = v2.getUint32(i * 4, true);
+  }
+  return ids;
+}
+
+// packages/verify/src/internal/installer/boot-readers.ts
+var import_node_crypto8 = require("node:crypto");
+function readUki2(bytes) {
+  const u = readUkiSections(bytes);
+  const versionId = u.osrel?.VERSION_ID;
+  return {
+    ...u.uname !== void 0 ? { uname: u.uname } : {},
+    ...u.cmdline !== void 0 ? { cmdline: u.cmdline } : {},
+    ...versionId !== void 0 ? { versionId } : {},
+    ...u.linux ? { linux: u.linux } : {},
+    ...u.initrd ? { initrd: u.initrd } : {},
+    sectionNames: u.sections.map((s) => s.name),
+    problems: [...u.problems]
+  };
+}
+async function readKernelFacts(bytes, name) {
+  try {
+    const k = await readKernelImage(bytes, { name });
+    return {
+      ...k.release !== void 0 ? { release: k.release } : {},
+      certificates: k.certificates,
+      problems: [...k.problems]
+    };
+  } catch (e) {
+    if (e instanceof KernelImageError) return { certificates: [], problems: [e.message] };
+    throw e;
+  }
+}
+async function readInitramfs(initramfs, want) {
+  const walked = await walkInitramfs(initramfs, { want });
+  return {
+    paths: walked.entries.map((e) => e.path),
+    files: walked.files,
+    problems: walked.problems
+  };
+}
+async function readSquashfs(bytes) {
+  return openSquashfs(bytes);
+}
+async function readKernelImageBoot(tree) {
+  let bytes;
+  await tree.walk({
+    want: (f) => f.path === "boot/vmlinuz",
+    onFile: (_f, content) => {
+      if (content) bytes = Buffer.concat(content);
+    }
+  });
+  if (!bytes) return void 0;
+  return {
+    ...await readKernelFacts(bytes, `${tree.description}:/boot/vmlinuz`),
+    sha256: (0, import_node_crypto8.createHash)("sha256").update(bytes).digest("hex")
+  };
+}
+
+// packages/verify/src/internal/installer/inspect-installer.ts
+var sqshAtRoot = /^[^/]+\.sqsh$/;
+var moduleDir = /^(usr\/)?lib\/modules\/([^/]+)\/(.+)$/;
+async function readLayerModules(image, extension, layer, certificates) {
+  const modules = [];
+  const problems = [];
+  for (const entry of image.walk()) {
+    if (entry.type !== "file" || !isModuleFile(entry.path)) continue;
+    const chunks = [];
+    try {
+      for await (const chunk of image.readFileChunks(entry.path)) chunks.push(chunk);
+    } catch (e) {
+      problems.push(`${layer}:${entry.path}: ${e instanceof Error ? e.message : String(e)}`);
+      continue;
+    }
+    const info2 = await readModuleSummary(chunks, { fileName: entry.path, certificates });
+    const where2 = moduleDir.exec(entry.path);
+    const v2 = info2.verification;
+    modules.push({
+      extension,
+      layer,
+      path: entry.path,
+      ...where2?.[3] ? { depPath: where2[3] } : {},
+      ...where2?.[2] ? { dirRelease: where2[2] } : {},
+      name: info2.name ? normalizeModuleName(info2.name) : entry.name.replace(/\.ko.*$/, ""),
+      ...info2.vermagic !== void 0 ? { vermagic: info2.vermagic } : {},
+      ...info2.kernelRelease !== void 0 ? { release: info2.kernelRelease } : {},
+      verdict: v2?.verdict ?? (info2.signed ? "unknown-key" : "unsigned"),
+      reason: v2?.reason ?? "no certificate to verify against",
+      ...v2?.certificate ? { certificate: v2.certificate } : {},
+      ...info2.signature ? { signer: info2.signature.signer } : {},
+      problems: [...info2.problems]
+    });
+  }
+  return { modules, problems };
+}
+async function readModulesDep(bytes, release) {
+  if (!bytes) return { problems: [] };
+  const opened = await readSquashfs(bytes);
+  if (!opened.image) return { problems: [`modules.dep.sqsh: ${opened.problems.join("; ")}`] };
+  const candidates = [...opened.image.walk()].filter(
+    (e) => e.type === "file" && /^(usr\/)?lib\/modules\/[^/]+\/modules\.dep$/.test(e.path)
+  );
+  const chosen = candidates.find((e) => release && e.path.includes(`/${release}/`)) ?? candidates[0];
+  if (!chosen) {
+    return { problems: ["modules.dep.sqsh holds no lib/modules/<kernel release>/modules.dep"] };
+  }
+  try {
+    const text3 = Buffer.from(await opened.image.readFile(chosen.path)).toString("utf8");
+    return { dep: parseModulesDep(text3), problems: [] };
+  } catch (e) {
+    return {
+      problems: [`modules.dep.sqsh:${chosen.path}: ${e instanceof Error ? e.message : String(e)}`]
+    };
+  }
+}
+async function inspectInstaller(assets, fallbackTalosVersion) {
+  const { arch: arch2, layout, files } = assets;
+  const base = `usr/install/${arch2}`;
+  const kernelPath = layout === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+  let kernelBytes;
+  let initramfs;
+  let uki;
+  if (layout === "uki") {
+    const bytes = files.get(kernelPath);
+    uki = bytes ? readUki2(bytes) : void 0;
+    kernelBytes = uki?.linux;
+    initramfs = uki?.initrd;
+  } else {
+    kernelBytes = files.get(kernelPath);
+    initramfs = files.get(`${base}/initramfs.xz`);
+  }
+  const kernel = kernelBytes ? {
+    ...await readKernelFacts(
+      kernelBytes,
+      layout === "uki" ? `${kernelPath} (.linux)` : kernelPath
+    ),
+    sha256: (0, import_node_crypto9.createHash)("sha256").update(kernelBytes).digest("hex")
+  } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
+  const versionText = uki?.versionId;
+  const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
+  const talosVersion = parsedVersion?.ok ? parsedVersion.version : fallbackTalosVersion;
+  const release = uki?.uname ?? kernel.release;
+  const walked = initramfs ? await readInitramfs(
+    initramfs,
+    (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh"
+  ) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
+  const yamlBytes = walked.files.get("extensions.yaml");
+  const config = yamlBytes ? parseExtensionsConfig(Buffer.from(yamlBytes).toString("utf8")) : void 0;
+  const squashfsFiles = walked.paths.filter((p) => sqshAtRoot.test(p) && p !== "rootfs.sqsh");
+  const extensions = [];
+  const modules = [];
+  for (const layer of config?.layers ?? []) {
+    if (layer.name === modulesDepLayerName) continue;
+    const bytes = walked.files.get(layer.image);
+    if (!bytes) {
+      extensions.push({
+        ...layerFacts(layer),
+        present: false,
+        moduleCount: 0,
+        verdicts: {},
+        problems: []
+      });
+      continue;
+    }
+    const opened = await readSquashfs(bytes);
+    if (!opened.image) {
+      extensions.push({
+        ...layerFacts(layer),
+        present: true,
+        moduleCount: 0,
+        verdicts: {},
+        problems: [...opened.problems]
+      });
+      continue;
+    }
+    const read = await readLayerModules(opened.image, layer.name, layer.image, kernel.certificates);
+    const verdicts = {};
+    for (const m of read.modules) verdicts[m.verdict] = (verdicts[m.verdict] ?? 0) + 1;
+    modules.push(...read.modules);
+    extensions.push({
+      ...layerFacts(layer),
+      present: true,
+      moduleCount: read.modules.length,
+      verdicts,
+      problems: read.problems
+    });
+  }
+  const depLayer = config?.layers.find((l) => l.name === modulesDepLayerName);
+  const dep = await readModulesDep(
+    walked.files.get(depLayer?.image ?? "modules.dep.sqsh"),
+    release
+  );
+  return {
+    arch: arch2,
+    layout,
+    kernelPath,
+    ...uki ? { uki: { sectionNames: uki.sectionNames, problems: uki.problems } } : {},
+    ...release !== void 0 ? { release } : {},
+    ...uki?.cmdline !== void 0 ? { cmdline: uki.cmdline } : {},
+    ...versionText ? { talosVersionText: versionText } : {},
+    ...talosVersion ? { talosVersion } : {},
+    kernel,
+    initramfsProblems: walked.problems,
+    ...config ? { config } : {},
+    squashfsFiles,
+    extensions,
+    modules,
+    ...dep.dep ? { modulesDep: dep.dep } : {},
+    modulesDepProblems: dep.problems,
+    firmware: walked.paths.filter((p) => /^(usr\/)?lib\/firmware\/.+/.test(p))
+  };
+}
+function layerFacts(layer) {
+  return { name: layer.name, version: layer.version, image: layer.image };
+}
+
+// packages/verify/src/internal/installer/installer-checks.ts
+function checkInstallerBase(evidence) {
+  const id = "installer.base";
+  if (evidence.imager.length === 0) {
+    return [
+      passed(
+        id,
+        `built on an installer base (${evidence.installer.join(", ") || "no imager binary"})`
+      )
+    ];
+  }
+  return [
+    failed(
+      id,
+      "error",
+      `this is an imager image used as the base installer: it holds ${evidence.imager.join(", ")}${evidence.installer.length === 0 ? " and no installer binary" : ""} (talos #11426), so the node gets no working installer. Rebuild with --base-installer-image <registry>/<user>/installer-base:<tag> (make installer-base), not the imager`,
+      { path: evidence.imager[0] ?? "" }
+    )
+  ];
+}
+var fingerprints = (f) => f.certificates.map((c) => c.sha256Fingerprint);
+function kernelChecks(c, expected) {
+  const out = [];
+  const where2 = { path: c.kernelPath };
+  if (c.uki) {
+    const missing = [".linux", ".initrd", ".uname", ".cmdline"].filter(
+      (s) => !c.uki?.sectionNames.includes(s)
+    );
+    if (c.uki.problems.length > 0 || missing.length > 0) {
+      out.push(
+        failed(
+          "installer.uki",
+          "error",
+          `${c.kernelPath} is not a complete UKI (${[...c.uki.problems, ...missing.length ? [`no ${missing.join(", ")} section`] : []].join("; ")}): the node cannot boot it. Rebuild the installer with the imager`,
+          where2
+        )
+      );
+    } else {
+      out.push(
+        passed("installer.uki", `${c.kernelPath}: UKI with ${c.uki.sectionNames.join(" ")}`)
+      );
+    }
+  }
+  const certs = c.kernel.certificates;
+  if (certs.length === 0) {
+    out.push(
+      failed(
+        "installer.kernel-certificate",
+        "error",
+        `no module signing certificate found in the kernel of ${c.kernelPath}${c.kernel.problems.length ? ` (${c.kernel.problems.join("; ")})` : ""}: no module signature can be proven. Check the installer was built from a Talos kernel (CONFIG_MODULE_SIG=y)`,
+        where2
+      )
+    );
+  } else {
+    out.push(
+      passed(
+        "installer.kernel-certificate",
+        `kernel ${c.release ?? "?"} trusts ${certs.map((x) => `"${x.commonName ?? x.subject}" (SHA-256 ${x.sha256Fingerprint})`).join(", ")}`
+      )
+    );
+  }
+  if (c.cmdline !== void 0) {
+    const rule = sigEnforcement(c.cmdline, c.talosVersion);
+    const version = c.talosVersionText ? `Talos ${c.talosVersionText}` : "this Talos version";
+    out.push(
+      rule.enforced ? passed("installer.cmdline", `${version}: ${rule.explanation}`, "warning") : failed(
+        "installer.cmdline",
+        "warning",
+        `${version}: ${rule.explanation}. Drop -module.sig_enforce / module.sig_enforce=0 from the extra kernel arguments (or pass --extra-kernel-arg module.sig_enforce=1) and rebuild the installer`,
+        where2
+      )
+    );
+  }
+  const k = expected.kernel;
+  if (k) {
+    const want = fingerprints(k.facts);
+    const have = fingerprints(c.kernel);
+    const same = k.facts.sha256 !== void 0 && k.facts.sha256 === c.kernel.sha256 || want.length > 0 && want.every((f) => have.includes(f)) && have.every((f) => want.includes(f));
+    const describe2 = (f, release) => `${f.length ? `certificate SHA-256 ${f.join(", ")}` : "no certificate"}, release ${release ?? "?"}`;
+    out.push(
+      same ? passed(
+        "installer.kernel-image",
+        `the installer boots the kernel of ${k.description} (${describe2(want, k.facts.release)})`
+      ) : failed(
+        "installer.kernel-image",
+        "error",
+        `the installer's kernel (${describe2(have, c.release)}) is not the kernel image ${k.description} (${describe2(want, k.facts.release)}): the imager embeds another kernel build (a stale or stock imager), so modules signed by this kernel build are refused. Rebuild installer-base and imager with PKG_KERNEL=<kernel-image>, then the installer`,
+        where2
+      )
+    );
+  }
+  return out;
+}
+function extensionChecks(c, expected) {
+  const out = [];
+  if (c.initramfsProblems.length > 0) {
+    out.push(
+      failed(
+        "installer.initramfs",
+        "error",
+        `the initramfs of ${c.kernelPath} cannot be read as the kernel reads it: ${listSome(c.initramfsProblems, 3)}. Rebuild the installer`,
+        { path: c.kernelPath }
+      )
+    );
+  }
+  const layers = c.config?.layers ?? [];
+  const listed = new Set(layers.map((l) => l.image));
+  const problems = [...c.config?.problems ?? []];
+  for (const l of layers) {
+    if (!c.squashfsFiles.includes(l.image))
+      problems.push(`extensions.yaml lists ${l.name} as ${l.image}, which the initramfs lacks`);
+  }
+  for (const f of c.squashfsFiles) {
+    if (!listed.has(f))
+      problems.push(
+        `${f} is in the initramfs but not in extensions.yaml, so the node never mounts it`
+      );
+  }
+  if (c.squashfsFiles.length > 0 && !c.config)
+    problems.push("the initramfs has extension images but no extensions.yaml");
+  out.push(
+    problems.length > 0 ? failed(
+      "installer.extensions",
+      "error",
+      `${listSome(problems, 4)}: rebuild the installer with the imager`,
+      { path: c.kernelPath }
+    ) : passed(
+      "installer.extensions",
+      layers.length === 0 ? "no system extensions in the initramfs" : `extensions.yaml lists ${layers.map((l) => `${l.name} ${l.version} (${l.image})`).join(", ")}, each present`
+    )
+  );
+  for (const e of c.extensions) {
+    if (e.problems.length === 0) continue;
+    out.push(
+      failed(
+        "installer.squashfs",
+        "error",
+        `${e.image} (${e.name}) cannot be read: ${listSome([...e.problems], 3)}. The image is truncated or corrupt; rebuild the installer`,
+        { path: c.kernelPath }
+      )
+    );
+  }
+  const names = new Set(c.extensions.map((e) => e.name));
+  const missing = expected.extensions.filter((x) => !names.has(x.name));
+  if (expected.extensions.length > 0) {
+    out.push(
+      missing.length > 0 ? failed(
+        "installer.extensions-expected",
+        "error",
+        `the installer lacks ${missing.map((m) => m.input === m.name ? m.name : `${m.name} (${m.input})`).join(", ")}: it carries ${[...names].join(", ") || "no extensions"} (talos #12388). Pass each extension to the imager with --system-extension-image and rebuild`
+      ) : passed(
+        "installer.extensions-expected",
+        `carries ${expected.extensions.map((x) => x.name).join(", ")}`
+      )
+    );
+  }
+  return out;
+}
+function moduleChecks(c) {
+  const out = [];
+  if (c.modules.length === 0) return out;
+  if (c.kernel.certificates.length > 0) {
+    const bad = c.modules.filter((m) => m.verdict !== "verified");
+    for (const m of bad) {
+      out.push(
+        failed(
+          "installer.module-signature",
+          "error",
+          `${m.name} in ${m.extension} (${m.layer}:${m.path}): ${m.verdict}: ${m.reason}. The node refuses it; rebuild the module package and extension from the kernel build this installer boots (one make kernel <pkg> run)`,
+          { path: `${c.kernelPath}:${m.layer}/${m.path}` }
+        )
+      );
+    }
+    if (bad.length === 0) {
+      out.push(
+        passed(
+          "installer.module-signature",
+          `${count(c.modules.length, "module")} in ${count(c.extensions.length, "extension")} verified against the kernel's certificate`
+        )
+      );
+    }
+  }
+  const wrong = c.modules.filter(
+    (m) => c.release !== void 0 && (m.dirRelease !== c.release || m.release !== c.release)
+  );
+  for (const m of wrong) {
+    out.push(
+      failed(
+        "installer.module-release",
+        "error",
+        `${m.name} in ${m.extension} (${m.layer}:${m.path}) is for ${m.release ?? "an unknown release"} (vermagic "${m.vermagic ?? ""}", directory ${m.dirRelease ?? "?"}), but the installer boots ${c.release ?? "?"}: the kernel refuses it. Rebuild the extension against this kernel`,
+        { path: `${c.kernelPath}:${m.layer}/${m.path}` }
+      )
+    );
+  }
+  if (wrong.length === 0 && c.release !== void 0) {
+    out.push(passed("installer.module-release", `every extension module is for ${c.release}`));
+  }
+  const dep = c.modulesDep;
+  if (!dep) {
+    out.push(
+      failed(
+        "installer.modules-dep",
+        "error",
+        `the extensions carry modules but the initramfs has no usable modules.dep.sqsh${c.modulesDepProblems.length ? ` (${c.modulesDepProblems.join("; ")})` : ""}: modprobe on the node cannot find them. Rebuild the installer with the imager (it runs depmod)`,
+        { path: c.kernelPath }
+      )
+    );
+    return out;
+  }
+  const gaps = checkModulesDep(
+    dep,
+    c.modules.map((m) => m.depPath ?? m.path)
+  );
+  const issues = [
+    ...gaps.unlisted.map((p) => `${p} is not in modules.dep`),
+    ...gaps.unresolved.map(
+      (u) => `${u.module} depends on ${u.dependency}, which modules.dep does not list`
+    )
+  ];
+  out.push(
+    issues.length > 0 ? failed(
+      "installer.modules-dep",
+      "error",
+      `${listSome(issues, 4)}: modprobe on the node cannot load them. Rebuild the installer so depmod runs over the extensions' modules`,
+      { path: c.kernelPath }
+    ) : passed(
+      "installer.modules-dep",
+      `modules.dep lists every extension module (${count(c.modules.length, "module")}) and their dependencies resolve`
+    )
+  );
+  return out;
+}
+function checkInstallerContents(contents, expected) {
+  return [
+    ...kernelChecks(contents, expected),
+    ...extensionChecks(contents, expected),
+    ...moduleChecks(contents)
+  ];
+}
+
+// packages/verify/src/internal/installer/verify-installer.ts
+function reportOf(c) {
+  const rule = c.cmdline !== void 0 ? sigEnforcement(c.cmdline, c.talosVersion) : void 0;
+  return {
+    arch: c.arch,
+    layout: c.layout,
+    ...c.talosVersionText ? { talosVersion: c.talosVersionText } : {},
+    kernel: {
+      ...c.release !== void 0 ? { release: c.release } : {},
+      certificates: c.kernel.certificates.map((x) => ({
+        subject: x.subject,
+        sha256Fingerprint: x.sha256Fingerprint
+      })),
+      ...c.cmdline !== void 0 ? { cmdline: c.cmdline } : {},
+      ...rule ? {
+        sigEnforce: rule.value ?? "absent",
+        signaturesEnforced: rule.enforced
+      } : {}
+    },
+    extensions: c.extensions.map((e) => ({
+      name: e.name,
+      version: e.version,
+      image: e.image,
+      moduleCount: e.moduleCount,
+      verdicts: e.verdicts
+    }))
+  };
+}
+async function verifyInstaller(assets, paths, bootFiles, expectations, talosVersion) {
+  const outcomes = [...checkInstallerBase(imagerEvidence(paths))];
+  const kernel = expectations.kernel ?? await expectations.readKernel?.();
+  const expected = { ...expectations, ...kernel ? { kernel } : {} };
+  const installers = [];
+  const modules = [];
+  const certificates = [];
+  for (const a of assets) {
+    const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
+    const contents = await inspectInstaller(
+      { arch: a.arch, layout: a.layout, files },
+      talosVersion
+    );
+    outcomes.push(...checkInstallerContents(contents, expected));
+    installers.push(reportOf(contents));
+    const source = contents.layout === "uki" ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
+    for (const certificate of contents.kernel.certificates)
+      certificates.push({ certificate, source });
+    modules.push(
+      ...contents.modules.map((m) => ({
+        name: m.name,
+        path: `${contents.kernelPath}:${m.layer}/${m.path}`,
+        signed: m.verdict !== "unsigned",
+        ...m.signer !== void 0 ? { signer: m.signer } : {},
+        ...m.vermagic !== void 0 ? { vermagic: m.vermagic } : {},
+        verdict: m.verdict,
+        ...m.certificate !== void 0 ? { certificate: m.certificate } : {},
+        extension: m.extension
+      }))
+    );
+  }
+  return { outcomes, installers, modules, certificates };
+}
+
+// packages/verify/src/internal/verify-platform.ts
+function certificateReport(c, source) {
+  return {
+    subject: c.subject,
+    issuer: c.issuer,
+    serialNumber: c.serialNumber,
+    ...c.subjectKeyId ? { subjectKeyId: c.subjectKeyId } : {},
+    key: `${c.keyType}${c.curve ? ` ${c.curve}` : c.keyBits ? ` ${c.keyBits}` : ""}`,
+    sha256Fingerprint: c.sha256Fingerprint,
+    notAfter: c.notAfter,
+    source
+  };
+}
+async function collectVerified(tree, known) {
+  const collected = await collectTree(tree, {
+    ...known.trust ? { certificates: known.trust.certificates } : {},
+    ...!known.trust && known.readKernel ? { readKernel: known.readKernel } : {}
+  });
+  const trust = known.trust ?? collected.kernel;
+  const certificates = trust?.certificates ?? [];
+  const late = new Set(
+    collected.modules.filter((m) => m.signed && !m.verification).map((m) => m.path)
+  );
+  if (certificates.length === 0 || late.size === 0) {
+    return { collected, ...trust ? { trust } : {} };
+  }
+  const again = await collectTree(tree, {
+    readTexts: false,
+    readModule: (p) => late.has(p),
+    certificates
+  });
+  const verified = new Map(again.modules.map((m) => [m.path, m.verification]));
+  const modules = collected.modules.map((m) => {
+    const v2 = verified.get(m.path);
+    return v2 ? { ...m, verification: v2 } : m;
+  });
+  return { collected: { ...collected, modules }, trust };
+}
+function installerModules(ctx, found) {
+  if (ctx.options.modules.length === 0) return [];
+  const missing = ctx.options.modules.filter((m) => !found.some((f) => f.name === m));
+  if (missing.length > 0) {
+    return [
+      {
+        id: "modules.required",
+        severity: "error",
+        status: "fail",
+        message: `the installer's extensions lack ${missing.join(", ")}: add the extension that carries ${missing.length === 1 ? "it" : "them"} to the imager (--system-extension-image) and rebuild`
+      }
+    ];
+  }
+  return [passed("modules.required", `the installer carries ${ctx.options.modules.join(", ")}`)];
+}
+async function verifyTree(tree, options, known, extra = [], expectations = { extensions: [] }) {
+  const kernel = known.reference;
+  const { collected, trust } = await collectVerified(tree, known);
+  const kind = detectImageKind(collected.entries);
+  const modulesRoot = kind.kind === "kernel" && collected.entries.some((e) => e.path.startsWith("lib/modules/")) && !collected.entries.some((e) => e.path.startsWith("usr/lib/modules/")) ? "lib/modules" : modulesRootFor(options.talosVersion);
+  const referenceRelease = kernel?.release ?? options.kernelRelease;
+  const ctx = {
+    options,
+    tree: collected,
+    kind,
+    modulesRoot,
+    firmwareRoot: firmwareRootFor(options.talosVersion),
+    ...kernel ? { kernel } : {},
+    ...referenceRelease ? { referenceRelease } : {},
+    ...trust ? { trust } : {}
+  };
+  const modules = collected.modules.filter(
+    (m) => m.path.startsWith(kind.root) && isModuleFile(m.path)
+  );
+  let release = { outcomes: [] };
+  let outcomes;
+  let proof = "none";
+  if (kind.kind === "installer") {
+    const deep = await verifyInstaller(
+      kind.installer ?? [],
+      collected.entries.map((e) => e.path),
+      collected.bootFiles,
+      expectations,
+      options.talosVersion
+    );
+    return {
+      kind: kind.kind,
+      outcomes: [
+        ...checkKind(ctx),
+        ...extra,
+        ...checkPathNames(ctx),
+        ...checkInstaller(ctx),
+        ...deep.outcomes,
+        ...installerModules(ctx, deep.modules)
+      ],
+      modules: deep.modules,
+      installers: deep.installers,
+      proof: deep.certificates.length > 0 ? "certificate" : "none",
+      ...deep.certificates.length > 0 ? { certificates: deep.certificates.map((c) => certificateReport(c.certificate, c.source)) } : {}
+    };
+  } else {
+    release = checkKernelRelease(ctx, modules);
+    const signatures = checkSignatures(ctx, modules);
+    proof = signatures.proof;
+    outcomes = [
+      ...checkKind(ctx),
+      ...extra,
+      ...checkPathNames(ctx),
+      ...checkExtension(ctx),
+      ...release.outcomes,
+      ...checkArch(tree.platform, modules),
+      ...signatures.outcomes,
+      ...checkRequiredModules(ctx, modules),
+      ...checkUdev(ctx),
+      ...checkFirmware(ctx, modules),
+      ...checkDepends(ctx, modules)
+    ];
+  }
+  return {
+    kind: kind.kind,
+    outcomes,
+    modules: modules.map((m) => ({
+      name: m.name,
+      path: m.path,
+      signed: m.signed,
+      ...m.signer !== void 0 ? { signer: m.signer } : {},
+      ...m.keyId !== void 0 ? { key: m.keyId } : {},
+      ...m.hashAlgo !== void 0 ? { hash: m.hashAlgo } : {},
+      ...m.vermagic !== void 0 ? { vermagic: m.vermagic } : {},
+      ...proof === "certificate" && m.verification ? {
+        verdict: m.verification.verdict,
+        ...m.verification.certificate ? { certificate: m.verification.certificate } : {}
+      } : {}
+    })),
+    ...release.release ? { kernelRelease: release.release } : {},
+    proof,
+    ...proof === "certificate" && trust ? { certificates: trust.certificates.map((c) => certificateReport(c, trust.source)) } : {}
+  };
+}
+
+// packages/verify/src/internal/installer/expected-extensions.ts
+var plainName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+async function nameFromImage(input, registry) {
+  let opened;
+  try {
+    opened = await openFileTrees(input, registry);
+  } catch (e) {
+    throw new UserError(
+      `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`
+    );
+  }
+  try {
+    const tree = await opened.tree(opened.platforms[0]);
+    let text3;
+    await tree?.walk({
+      want: (f) => f.path === "manifest.yaml",
+      onFile: (_f, content) => {
+        if (content) text3 = Buffer.concat(content).toString("utf8");
+      }
+    });
+    const parsed2 = text3 === void 0 ? void 0 : parseExtensionManifest(text3);
+    if (!parsed2?.ok) {
+      throw new UserError(
+        `input 'extensions' has '${input}', an image without a readable manifest.yaml${parsed2 ? ` (${parsed2.error})` : ""}: give the system extension image the installer was built from, or its name`
+      );
+    }
+    return parsed2.manifest.metadata.name;
+  } finally {
+    await opened.close();
+  }
+}
+async function resolveExpectedExtensions(inputs, registry, logger) {
+  const out = [];
+  for (const input of inputs) {
+    if (plainName.test(input) && !input.includes(":")) {
+      out.push({ input, name: input });
+      continue;
+    }
+    const name = await nameFromImage(input, registry);
+    logger.info(`extension image ${input} is ${name}`);
+    out.push({ input, name });
+  }
+  return out;
+}
 
 // packages/verify/src/trusted-certificates.ts
+var import_promises10 = require("node:fs/promises");
 function looksLikeCertificate(bytes) {
   if (bytes[0] === 48 && (bytes[1] === 130 || bytes[1] === 131)) return true;
   const head2 = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 64 * 1024));
@@ -68538,9 +70789,9 @@ function certificateFile(path2, bytes) {
 async function readTrustedCertificatesFile(path2) {
   let bytes;
   try {
-    const st = await (0, import_promises9.stat)(path2);
+    const st = await (0, import_promises10.stat)(path2);
     if (!st.isFile()) throw new Error("not a regular file");
-    bytes = await (0, import_promises9.readFile)(path2);
+    bytes = await (0, import_promises10.readFile)(path2);
   } catch (e) {
     const code2 = e.code;
     throw new UserError(
@@ -68633,10 +70884,23 @@ async function kernelFor(kernel, platform2, cache, logger) {
   }
   return { reference };
 }
+var installerKernels = /* @__PURE__ */ new WeakMap();
+function installerKernelOf(kernel, platform2, reference) {
+  if (!reference) return Promise.resolve(void 0);
+  let pending = installerKernels.get(reference);
+  if (!pending) {
+    pending = kernel.tree(platform2).then(async (tree) => {
+      const facts = tree ? await readKernelImageBoot(tree) : void 0;
+      return facts ? { description: reference.description, facts } : void 0;
+    });
+    installerKernels.set(reference, pending);
+  }
+  return pending;
+}
 async function writeReport(report, path2) {
   const target = (0, import_node_path10.resolve)(path2);
-  await (0, import_promises10.mkdir)((0, import_node_path10.dirname)(target), { recursive: true });
-  await (0, import_promises10.writeFile)(target, `${JSON.stringify(report, null, 2)}
+  await (0, import_promises11.mkdir)((0, import_node_path10.dirname)(target), { recursive: true });
+  await (0, import_promises11.writeFile)(target, `${JSON.stringify(report, null, 2)}
 `);
 }
 async function run(o, deps) {
@@ -68663,6 +70927,8 @@ async function run(o, deps) {
       kernel = await logger.group(`Open kernel image ${ref}`, () => openFileTrees(ref, registry));
     }
     const platforms = selectPlatforms(image, o.platform);
+    const expectedExtensions = await resolveExpectedExtensions(o.extensions, registry, logger);
+    const installers = [];
     const cache = /* @__PURE__ */ new Map();
     const platformReports = [];
     const checks = [];
@@ -68677,6 +70943,7 @@ async function run(o, deps) {
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;
         const readKernel = kernelFileReader(tree.description);
+        const kernelImage = kernel;
         const result = await verifyTree(
           tree,
           o,
@@ -68685,7 +70952,14 @@ async function run(o, deps) {
             ...trust ? { trust } : {},
             readKernel
           },
-          k.problem ? [k.problem] : []
+          k.problem ? [k.problem] : [],
+          {
+            extensions: expectedExtensions,
+            ...k.reference?.trust?.certificates.length ? { kernel: { description: k.reference.description, facts: k.reference.trust } } : kernelImage && k.reference ? { readKernel: () => installerKernelOf(kernelImage, platform2, k.reference) } : {}
+          }
+        );
+        installers.push(
+          ...(result.installers ?? []).map((i) => ({ ...i, ...name ? { platform: name } : {} }))
         );
         const tagged = result.outcomes.map((c) => ({
           ...c,
@@ -68719,7 +70993,8 @@ async function run(o, deps) {
       failOn: o.failOn,
       platforms: platformReports,
       checks,
-      modules
+      modules,
+      ...installers.length > 0 ? { installers } : {}
     };
   } finally {
     await kernel?.close();
@@ -68801,12 +71076,53 @@ function reportCertificates(report) {
   return [...seen.values()];
 }
 
-// packages/verify/src/format-markdown.ts
-function cell(text2) {
-  return markdownText(text2 ?? "");
+// packages/verify/src/internal/installer/format-installers.ts
+function verdictText(verdicts) {
+  const parts = Object.entries(verdicts).filter(([, n]) => (n ?? 0) > 0).map(([v2, n]) => `${n} ${v2}`);
+  return parts.length > 0 ? parts.join(", ") : "no modules";
 }
-function code(text2) {
-  return text2 ? markdownCode(text2, { inTable: true }) : "";
+function sigEnforce(k) {
+  if (k.sigEnforce === void 0) return "set at install time (no UKI)";
+  const value = k.sigEnforce === "absent" ? "absent" : `module.sig_enforce=${k.sigEnforce}`;
+  return `${value} (${k.signaturesEnforced ? "enforced" : "not enforced"})`;
+}
+function fingerprints2(k) {
+  return k.certificates.map((c) => c.sha256Fingerprint).join(", ") || "none found";
+}
+var cell = (t) => t.replace(/\|/g, "\\|");
+function installersMarkdown(installers) {
+  const lines = [];
+  for (const i of installers) {
+    const where2 = i.platform ?? i.arch;
+    lines.push(
+      "",
+      `### Installer ${where2}${i.talosVersion ? ` (Talos ${i.talosVersion})` : ""}`,
+      "",
+      `- boots kernel \`${i.kernel.release ?? "?"}\`, ${i.layout === "uki" ? "UKI" : "vmlinuz + initramfs.xz"}`,
+      `- certificate SHA-256: \`${fingerprints2(i.kernel)}\``,
+      `- module signatures: ${sigEnforce(i.kernel)}`
+    );
+    if (i.extensions.length === 0) {
+      lines.push("- extensions: none");
+      continue;
+    }
+    lines.push("", "| Extension | Version | Image | Modules | Verdicts |", "|---|---|---|---|---|");
+    for (const e of i.extensions) {
+      const ok = e.moduleCount === (e.verdicts.verified ?? 0);
+      lines.push(
+        `| ${cell(e.name)} | ${cell(e.version)} | \`${cell(e.image)}\` | ${e.moduleCount} | ${ok ? "\u2705" : "\u274C"} ${cell(verdictText(e.verdicts))} |`
+      );
+    }
+  }
+  return lines;
+}
+
+// packages/verify/src/format-markdown.ts
+function cell2(text3) {
+  return markdownText(text3 ?? "");
+}
+function code(text3) {
+  return text3 ? markdownCode(text3, { inTable: true }) : "";
 }
 var icons = { pass: "\u2705", error: "\u274C", warning: "\u26A0\uFE0F", info: "\u2139\uFE0F" };
 var proofText = {
@@ -68826,7 +71142,7 @@ function formatReportMarkdown(report, options = {}) {
   const certificates = reportCertificates(report);
   for (const c of certificates) {
     lines.push(
-      `Kernel certificate: ${cell(c.subject)}, serial ${code(c.serialNumber)}, ${cell(c.key)}, SHA-256 ${code(c.sha256Fingerprint)} (from ${code(c.source)})`,
+      `Kernel certificate: ${cell2(c.subject)}, serial ${code(c.serialNumber)}, ${cell2(c.key)}, SHA-256 ${code(c.sha256Fingerprint)} (from ${code(c.source)})`,
       ""
     );
   }
@@ -68836,9 +71152,10 @@ function formatReportMarkdown(report, options = {}) {
   );
   for (const p of report.platforms) {
     lines.push(
-      `| ${cell(p.platform ?? "directory")} | ${cell(p.kind)} | ${cell(p.kernelRelease)} | ${p.moduleCount} | ${proofText[p.proof]} | ${p.passed ? "\u2705 passed" : "\u274C failed"} |`
+      `| ${cell2(p.platform ?? "directory")} | ${cell2(p.kind)} | ${cell2(p.kernelRelease)} | ${p.moduleCount} | ${proofText[p.proof]} | ${p.passed ? "\u2705 passed" : "\u274C failed"} |`
     );
   }
+  lines.push(...installersMarkdown(report.installers ?? []));
   const checks = orderedChecks(report);
   const failing = groupChecks(report).filter((g) => g.status === "fail");
   if (failing.length > 0) {
@@ -68852,9 +71169,9 @@ function formatReportMarkdown(report, options = {}) {
     for (const g of failing.slice(0, maxChecks)) {
       const c = g.first;
       const path2 = c.path ? `${c.path}${c.line ? `:${c.line}` : ""}` : void 0;
-      const more = g.count > 1 ? `<br>\u2026and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${cell(somePaths(g.paths.slice(1)))}` : ""}` : "";
+      const more = g.count > 1 ? `<br>\u2026and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${cell2(somePaths(g.paths.slice(1)))}` : ""}` : "";
       lines.push(
-        `| ${icons[c.severity]} | ${code(c.id)} | ${cell(c.platform)} | ${g.count} | ${path2 ? code(path2) : ""} | ${cell(c.message)}${more} |`
+        `| ${icons[c.severity]} | ${code(c.id)} | ${cell2(c.platform)} | ${g.count} | ${path2 ? code(path2) : ""} | ${cell2(c.message)}${more} |`
       );
     }
     if (failing.length > maxChecks)
@@ -68876,7 +71193,7 @@ function formatReportMarkdown(report, options = {}) {
   );
   for (const row of [...passes.values()].slice(0, maxChecks)) {
     lines.push(
-      `| ${icons.pass} | ${code(row.id)} | ${cell(row.platforms.join(", "))} | ${cell(row.message)} |`
+      `| ${icons.pass} | ${code(row.id)} | ${cell2(row.platforms.join(", "))} | ${cell2(row.message)} |`
     );
   }
   lines.push("", "</details>");
@@ -68892,7 +71209,7 @@ function formatReportMarkdown(report, options = {}) {
       const verdict = m.verdict ? `${m.verdict === "verified" ? "\u2705" : "\u274C"} ${m.verdict}` : "";
       const cert = m.certificate ? code(`${m.certificate.slice(0, 23)}\u2026`) : "";
       lines.push(
-        `| ${code(m.name)} | ${cell(m.platform)} | ${m.signed ? "yes" : "\u274C no"} | ${cell(m.signer)} | ${code(m.key)} | ${cell(m.hash)} | ${verdict} | ${cert} | ${cell(m.vermagic?.split(" ")[0])} |`
+        `| ${code(m.name)} | ${cell2(m.platform)} | ${m.signed ? "yes" : "\u274C no"} | ${cell2(m.signer)} | ${code(m.key)} | ${cell2(m.hash)} | ${verdict} | ${cert} | ${cell2(m.vermagic?.split(" ")[0])} |`
       );
     }
     if (report.modules.length > maxModules)
@@ -69013,10 +71330,10 @@ function annotate(report) {
     const c = g.first;
     const more = g.count > 1 ? ` (and ${g.count - 1} more like it${g.paths.length > 1 ? `: ${somePaths(g.paths.slice(1))}` : ""}; the job summary and JSON report list all)` : "";
     const props = { title: annotationTitle(c) };
-    const text2 = `${c.message}${more}`;
-    if (isFailing(c, report.failOn) || c.severity === "error") error(text2, props);
-    else if (c.severity === "warning") warning(text2, props);
-    else notice(text2, props);
+    const text3 = `${c.message}${more}`;
+    if (isFailing(c, report.failOn) || c.severity === "error") error(text3, props);
+    else if (c.severity === "warning") warning(text3, props);
+    else notice(text3, props);
   }
 }
 
@@ -69069,6 +71386,7 @@ function readInputs() {
       ...kernelCert ? { kernelCert } : {},
       ...kernelRelease ? { kernelRelease } : {},
       modules: readList("modules"),
+      extensions: readList("extensions"),
       ...extensionName ? { extensionName } : {},
       ...talosVersion ? { talosVersion } : {},
       ...platform2 ? { platform: platform2 } : {},
@@ -70060,8 +72378,8 @@ var convertMarkedBigIntsReviver = (key, value, context3, userReviver) => {
   if (!hasUserReviver) return value;
   return userReviver(key, value, context3);
 };
-var JSONParseV2 = (text2, reviver) => {
-  return JSON.parse(text2, (key, value, context3) => {
+var JSONParseV2 = (text3, reviver) => {
+  return JSON.parse(text3, (key, value, context3) => {
     const isNumber = typeof value === "number";
     const isOutOfBounds = value > Number.MAX_SAFE_INTEGER || value < Number.MIN_SAFE_INTEGER;
     const isBigNumber = isNumber && isOutOfBounds;
@@ -70119,8 +72437,8 @@ var applyReviverIteratively = (parsed2, userReviver) => {
   }
   return rootHolder[""];
 };
-var serializeBigInts = (text2) => {
-  return text2.replace(
+var serializeBigInts = (text3) => {
+  return text3.replace(
     stringsOrLargeNumbers,
     (match, digits2, fractional, exponential) => {
       const isString = match[0] === '"';
@@ -70134,18 +72452,18 @@ var serializeBigInts = (text2) => {
     }
   );
 };
-var JSONParse = (text2, reviver) => {
-  if (!text2) return originalParse(text2, reviver);
+var JSONParse = (text3, reviver) => {
+  if (!text3) return originalParse(text3, reviver);
   try {
-    if (isContextSourceSupported()) return JSONParseV2(text2, reviver);
-    const serializedData = serializeBigInts(text2);
+    if (isContextSourceSupported()) return JSONParseV2(text3, reviver);
+    const serializedData = serializeBigInts(text3);
     return originalParse(
       serializedData,
       (key, value, context3) => convertMarkedBigIntsReviver(key, value, context3, reviver)
     );
   } catch (error2) {
     if (error2 instanceof RangeError) {
-      const serializedData = serializeBigInts(text2);
+      const serializedData = serializeBigInts(text3);
       const parsed2 = originalParse(serializedData);
       return applyReviverIteratively(parsed2, reviver);
     }
@@ -70313,12 +72631,12 @@ async function getResponseData(response) {
   }
   const mimetype = parse3(contentType);
   if (isJSONResponse(mimetype)) {
-    let text2 = "";
+    let text3 = "";
     try {
-      text2 = await response.text();
-      return JSONParse(text2);
+      text3 = await response.text();
+      return JSONParse(text3);
     } catch (err2) {
-      return text2;
+      return text3;
     }
   } else if (mimetype.type.startsWith("text/") || // `application/octet-stream` is the canonical "arbitrary binary" type
   // (RFC 2046) and must never be decoded as text, even when the response

@@ -78,6 +78,7 @@ export function readInputs(): VerifyInputs {
       ...(kernelCert ? { kernelCert } : {}),
       ...(kernelRelease ? { kernelRelease } : {}),
       modules: readList('modules'),
+      extensions: readList('extensions'),
       ...(extensionName ? { extensionName } : {}),
       ...(talosVersion ? { talosVersion } : {}),
       ...(platform ? { platform } : {}),

@@ -8,6 +8,7 @@ import {
   reportCertificates,
   somePaths,
 } from './internal/summary';
+import { installersMarkdown } from './internal/installer/format-installers';
 
 /** Options for {@link formatReportMarkdown}. */
 export interface MarkdownFormatOptions {
@@ -67,6 +68,7 @@ export function formatReportMarkdown(
       `| ${cell(p.platform ?? 'directory')} | ${cell(p.kind)} | ${cell(p.kernelRelease)} | ${p.moduleCount} | ${proofText[p.proof]} | ${p.passed ? '✅ passed' : '❌ failed'} |`,
     );
   }
+  lines.push(...installersMarkdown(report.installers ?? []));
   const checks = orderedChecks(report);
   const failing = groupChecks(report).filter((g) => g.status === 'fail');
   if (failing.length > 0) {

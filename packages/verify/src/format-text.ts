@@ -2,6 +2,7 @@
 import { visibleControls as show } from '@talos-kmod/common';
 import type { Check, VerifyReport } from './report';
 import { describeCounts, groupChecks, reportCertificates, somePaths } from './internal/summary';
+import { installersText } from './internal/installer/format-installers';
 
 /** Options for {@link formatReportText}. */
 export interface TextFormatOptions {
@@ -56,6 +57,7 @@ export function formatReportText(report: VerifyReport, options: TextFormatOption
       `  ${pl.platform ?? 'directory'}: ${pl.kind}, ${pl.moduleCount} module(s)${pl.kernelRelease ? `, release ${pl.kernelRelease}` : ''}, signatures proven by ${pl.proof}${pl.digest ? `, ${pl.digest.slice(0, 19)}…` : ''} — ${pl.passed ? p.green('passed') : p.red('failed')}`,
     );
   }
+  out.push(...installersText(report.installers ?? []));
   out.push('', p.bold('Checks'));
   const multi = report.platforms.length > 1;
   for (const g of groupChecks(report)) {

@@ -10,6 +10,7 @@ export type {
   Check,
   CheckSeverity,
   CertificateReport,
+  InstallerReport,
   ModuleReport,
   ModuleVerdict,
   PlatformReport,
@@ -22,6 +23,10 @@ export type { TextFormatOptions } from './format-text';
 export { formatReportText } from './format-text';
 export type { MarkdownFormatOptions } from './format-markdown';
 export { formatReportMarkdown } from './format-markdown';
+export {
+  installersMarkdown as formatInstallersMarkdown,
+  installersText as formatInstallersText,
+} from './internal/installer/format-installers';
 export type { CheckGroup } from './internal/summary';
 export {
   failureMessage,

@@ -21,6 +21,11 @@ export interface VerifyImageOptions {
   kernelRelease?: string;
   /** Module names that must be present. */
   modules?: readonly string[];
+  /**
+   * Installers only: the system extensions the installer must carry, as names (`hailort`) or as
+   * the extension images it was built from (their manifest.yaml names them).
+   */
+  extensions?: readonly string[];
   /** The name the extension's manifest must carry. */
   extensionName?: string;
   /** The Talos version the image is meant for (constraints, module and firmware paths). */
@@ -41,6 +46,8 @@ export interface ValidatedVerifyOptions {
   readonly kernelRelease?: string;
   /** Normalized (`-` → `_`), without duplicates. */
   readonly modules: readonly string[];
+  /** Extension names or images, trimmed, without duplicates. */
+  readonly extensions: readonly string[];
   readonly extensionName?: string;
   readonly talosVersion?: TalosVersion;
   readonly talosVersionText?: string;
@@ -83,6 +90,11 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
     const n = normalizeModuleName(m);
     if (!modules.includes(n)) modules.push(n);
   }
+  const extensions: string[] = [];
+  for (const raw of options.extensions ?? []) {
+    const e = raw.trim();
+    if (e && !extensions.includes(e)) extensions.push(e);
+  }
   const talosText = trimmed(options.talosVersion);
   let talosVersion: TalosVersion | undefined;
   if (talosText) {
@@ -116,6 +128,7 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
   return {
     image,
     modules,
+    extensions,
     failOn,
     ...(kernelImage ? { kernelImage } : {}),
     ...(kernelCert ? { kernelCert } : {}),

@@ -67,6 +67,38 @@ export interface ModuleReport {
   verdict?: ModuleVerdict;
   /** SHA-256 fingerprint of the kernel certificate the signer names, when one matched. */
   certificate?: string;
+  /** The system extension an installer module came from. */
+  extension?: string;
+}
+
+/** What an installer boots, for one architecture (report, job summary, PR comment). */
+export interface InstallerReport {
+  platform?: string;
+  arch: string;
+  /** `uki` (vmlinuz.efi, Talos 1.10+) or `kernel-initramfs` (vmlinuz + initramfs.xz). */
+  layout: 'uki' | 'kernel-initramfs';
+  /** `VERSION_ID` of the UKI's `.osrel`. */
+  talosVersion?: string;
+  kernel: {
+    release?: string;
+    /** The certificates compiled into the kernel (subject, SHA-256 colon hex). */
+    certificates: { subject: string; sha256Fingerprint: string }[];
+    /** The UKI's command line. */
+    cmdline?: string;
+    /** The last `module.sig_enforce` value on the command line, or `absent`. */
+    sigEnforce?: string;
+    /** Whether the kernel refuses bad signatures (command line and Talos version rules). */
+    signaturesEnforced?: boolean;
+  };
+  extensions: {
+    name: string;
+    version: string;
+    /** The squashfs file in the initramfs (`0.sqsh`). */
+    image: string;
+    moduleCount: number;
+    /** Module count per signature verdict. */
+    verdicts: Partial<Record<string, number>>;
+  }[];
 }
 
 /** What was verified for one platform of the image. */
@@ -107,6 +139,8 @@ export interface VerifyReport {
   platforms: PlatformReport[];
   checks: Check[];
   modules: ModuleReport[];
+  /** Installers only: what each architecture boots. */
+  installers?: InstallerReport[];
 }
 
 /** True when `check` fails the verification under `failOn`. */

@@ -22,11 +22,15 @@ import {
 import {
   isFailing,
   type Check,
+  type InstallerReport,
   type ModuleReport,
   type PlatformReport,
   type VerifyReport,
 } from './report';
 import { verifyTree } from './internal/verify-platform';
+import { resolveExpectedExtensions } from './internal/installer/expected-extensions';
+import { readKernelImageBoot } from './internal/installer/boot-readers';
+import type { ExpectedKernel } from './internal/installer/installer-checks';
 import {
   kernelFileReader,
   readTrustedCertificatesFile,
@@ -107,6 +111,25 @@ async function kernelFor(
   return { reference };
 }
 
+/** The kernel image's own kernel, for the installer checks (read once per kernel image tree). */
+const installerKernels = new WeakMap<KernelReference, Promise<ExpectedKernel | undefined>>();
+function installerKernelOf(
+  kernel: OpenedImage,
+  platform: Platform | undefined,
+  reference: KernelReference | undefined,
+): Promise<ExpectedKernel | undefined> {
+  if (!reference) return Promise.resolve(undefined);
+  let pending = installerKernels.get(reference);
+  if (!pending) {
+    pending = kernel.tree(platform).then(async (tree) => {
+      const facts = tree ? await readKernelImageBoot(tree) : undefined;
+      return facts ? { description: reference.description, facts } : undefined;
+    });
+    installerKernels.set(reference, pending);
+  }
+  return pending;
+}
+
 async function writeReport(report: VerifyReport, path: string): Promise<void> {
   const target = resolve(path);
   await mkdir(dirname(target), { recursive: true });
@@ -137,6 +160,8 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
       kernel = await logger.group(`Open kernel image ${ref}`, () => openFileTrees(ref, registry));
     }
     const platforms = selectPlatforms(image, o.platform);
+    const expectedExtensions = await resolveExpectedExtensions(o.extensions, registry, logger);
+    const installers: InstallerReport[] = [];
     const cache = new Map<string, KernelReference>();
     const platformReports: PlatformReport[] = [];
     const checks: Check[] = [];
@@ -151,6 +176,7 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;
         const readKernel = kernelFileReader(tree.description);
+        const kernelImage = kernel;
         const result = await verifyTree(
           tree,
           o,
@@ -160,6 +186,17 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
             readKernel,
           },
           k.problem ? [k.problem] : [],
+          {
+            extensions: expectedExtensions,
+            ...(k.reference?.trust?.certificates.length
+              ? { kernel: { description: k.reference.description, facts: k.reference.trust } }
+              : kernelImage && k.reference
+                ? { readKernel: () => installerKernelOf(kernelImage, platform, k.reference) }
+                : {}),
+          },
+        );
+        installers.push(
+          ...(result.installers ?? []).map((i) => ({ ...i, ...(name ? { platform: name } : {}) })),
         );
         const tagged = result.outcomes.map((c): Check => ({
           ...c,
@@ -194,6 +231,7 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
       platforms: platformReports,
       checks,
       modules,
+      ...(installers.length > 0 ? { installers } : {}),
     };
   } finally {
     await kernel?.close();

@@ -10,6 +10,7 @@ import { asUsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
 import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
 import type { RegisterCommand } from './index';
 import { loadPipeline } from '../lazy';
+import { exitCodes } from '../io';
 
 interface Flags extends RegistryFlags {
   talosDir?: string;
@@ -25,6 +26,7 @@ interface Flags extends RegistryFlags {
   installerRef?: string;
   insecureRegistry: string[];
   outDir?: string;
+  verifyInstaller: string;
   registryUsername?: string;
   registryPasswordStdin?: boolean;
   json?: boolean;
@@ -77,6 +79,11 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
         '--out-dir <dir>',
         'where --imager-image writes installer-<arch>.tar (default: a temp dir)',
       )
+      .option(
+        '--verify-installer <level>',
+        'a failing check of the built installer: error (push nothing) or warning (push anyway)',
+        'error',
+      )
       .option('--json', 'print every output as JSON'),
     { caFile: false },
   ).action(async (flags: Flags) => {
@@ -84,6 +91,13 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
     const ctx = context();
     const username = ownerFlag(flags.username, ctx.io.env, '--username');
     const credentials = await registryCredentials(flags);
+    if (flags.verifyInstaller !== 'error' && flags.verifyInstaller !== 'warning') {
+      ctx.io.stderr.write(
+        `error: --verify-installer is '${flags.verifyInstaller}': use error or warning\n`,
+      );
+      ctx.setExitCode(exitCodes.usage);
+      return;
+    }
     const options: Mutable<BuildInstallerOptions> = {
       ...(flags.talosDir ? { talosDir: flags.talosDir } : {}),
       ...(flags.imagerImage ? { imagerImage: flags.imagerImage } : {}),
@@ -98,6 +112,7 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
       ...(flags.installerRef ? { installerRef: flags.installerRef } : {}),
       insecureRegistries: flags.insecureRegistry,
       ...(flags.outDir ? { outDir: flags.outDir } : {}),
+      verifyInstaller: flags.verifyInstaller,
     };
     if (credentials) options.credentials = credentials;
     try {

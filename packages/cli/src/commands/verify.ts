@@ -15,6 +15,7 @@ interface Flags extends RegistryFlags {
   kernelCert?: string;
   kernelRelease?: string;
   module: string[];
+  extension: string[];
   extensionName?: string;
   talosVersion?: string;
   platform?: string;
@@ -45,6 +46,12 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
       )
       .option('--kernel-release <release>', 'kernel release to match when there is no kernel image')
       .option('--module <name>', 'module that must be present (repeatable)', listFlag, [])
+      .option(
+        '--extension <name-or-image>',
+        'installers: an extension the installer must carry, by name or image (repeatable)',
+        listFlag,
+        [],
+      )
       .option('--extension-name <name>', "the extension's package name (manifest metadata.name)")
       .option('--talos-version <version>', 'Talos version the image is for (e.g. v1.11.2)')
       .option('--platform <os/arch>', 'only this platform of a multi-platform image')
@@ -70,6 +77,7 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
           ...(flags.kernelCert ? { kernelCert: flags.kernelCert } : {}),
           ...(flags.kernelRelease ? { kernelRelease: flags.kernelRelease } : {}),
           modules: flags.module,
+          extensions: flags.extension,
           ...(flags.extensionName ? { extensionName: flags.extensionName } : {}),
           ...(flags.talosVersion ? { talosVersion: flags.talosVersion } : {}),
           ...(flags.platform ? { platform: flags.platform } : {}),

@@ -3,7 +3,7 @@
  *
  *   talos-dir:    make installer-base imager (PKG_KERNEL=<kernel>) → make image-installer
  *   imager-image: docker run <imager> installer --arch … (no checkout)
- *   then:         check _out/installer-<arch>.tar → push with @talos-kmod/oci (an index for several
+ *   then:         check _out/installer-<arch>.tar → verify it as the node boots it → push with @talos-kmod/oci (an index for several
  *                 platforms) → pinned outputs and a summary ending with `talosctl upgrade`.
  */
 import type { ExecFn, Logger } from '@talos-kmod/common';
@@ -20,6 +20,7 @@ import { produceTarballs } from './produce';
 import { pinInputs } from './resolve-inputs';
 import type { Tarballs } from './run-imager';
 import { installerSummary } from './summary';
+import { verifyTarballs } from './verify-tarballs';
 
 /** Seams: how commands run, where logs go, registry options (progress, CA, docker config). */
 export interface BuildInstallerDeps {
@@ -93,6 +94,15 @@ async function run(
     ...(deps.env ? { env: deps.env } : {}),
   });
   const checks = await checkTarballs(tarballs, logger);
+  const verified = await verifyTarballs(
+    tarballs,
+    {
+      ...(pinned.kernelImage ? { kernelImage: pinned.kernelImage } : {}),
+      extensionImages: pinned.extensionImages,
+    },
+    options.verifyInstaller ?? 'error',
+    { logger, registry },
+  );
   const published = await publishInstaller(tarballs, checks, v.destination, { logger, registry });
   const ttlSeconds = isTtlSh(v.destination.registry)
     ? parseTtlShLifetime(v.destination.tag ?? '')
@@ -113,6 +123,7 @@ async function run(
       ]),
     ),
     ...(ttlSeconds !== undefined ? { ttlSeconds } : {}),
+    verified,
   });
   return {
     installerImage: published.installerImage,

@@ -34,6 +34,11 @@ export interface BuildInstallerOptions {
   readonly credentials?: { readonly username: string; readonly password: string };
   /** Output directory for the imager-image mode (default: a new temporary directory). */
   readonly outDir?: string;
+  /**
+   * What a failing verification of the built installer does: `error` (default) fails the step
+   * before anything is pushed; `warning` pushes it with warnings.
+   */
+  readonly verifyInstaller?: 'error' | 'warning';
 }
 
 /** The options after validation: platforms parsed, destination decided. */

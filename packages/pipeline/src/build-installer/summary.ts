@@ -1,6 +1,7 @@
 /** The job summary of build-installer: what was built, from what, and the command to run next. */
 import { markdownCode, markdownFence } from '@talos-kmod/common';
 import { installerArchFor } from '@talos-kmod/talos';
+import { describeCounts, formatInstallersMarkdown, type VerifyReport } from '@talos-kmod/verify';
 
 /** What the summary shows. */
 export interface InstallerSummaryInput {
@@ -14,6 +15,8 @@ export interface InstallerSummaryInput {
   readonly extraKernelArgs: readonly string[];
   readonly layouts: Record<string, string>;
   readonly ttlSeconds?: number;
+  /** arch → the verification of its tarball before the push. */
+  readonly verified?: Record<string, VerifyReport>;
 }
 
 const code = (s: string) => markdownCode(s, { inTable: true });
@@ -39,6 +42,12 @@ export function installerSummary(s: InstallerSummaryInput): string {
     s.ttlSeconds !== undefined
       ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, '']
       : [];
+  const verified = Object.entries(s.verified ?? {}).flatMap(([arch, r]) => [
+    `- linux/${arch}: ${r.passed ? '✅ verified' : '⚠️ pushed with findings'} before the push (${describeCounts(r)})`,
+  ]);
+  const installers = formatInstallersMarkdown(
+    Object.values(s.verified ?? {}).flatMap((r) => r.installers ?? []),
+  ).map((l) => l.replace(/^### /, '#### '));
   return [
     '## Talos installer',
     '',
@@ -52,6 +61,9 @@ export function installerSummary(s: InstallerSummaryInput): string {
     '',
     ...inputs,
     '',
+    ...(verified.length > 0
+      ? ['What the node will boot:', '', ...verified, ...installers, '']
+      : []),
     ...ttl,
     'Upgrade a node with it:',
     '',

@@ -208,7 +208,12 @@ export async function runPipeline(
         { logger, registry },
       ),
       installer: await verifyImage(
-        { image: installer.installerImage, kernelImage },
+        {
+          image: installer.installerImage,
+          kernelImage,
+          extensions: [extensionImage],
+          modules: options.modules,
+        },
         { logger, registry },
       ),
     }),

@@ -51,6 +51,8 @@ export interface CollectedTree {
   readonly modules: readonly CollectedModule[];
   /** Kernel releases read from installer boot assets (`usr/install/<arch>/vmlinuz[.efi]`). */
   readonly bootReleases: readonly ({ path: string } & BootRelease)[];
+  /** Installer boot assets (`usr/install/<arch>/vmlinuz.efi`, `vmlinuz`, `initramfs.xz`), by path. */
+  readonly bootFiles: ReadonlyMap<string, Uint8Array>;
   /** The certificates of the tree's own kernel (`boot/vmlinuz`), when `readKernel` was given. */
   readonly kernel?: TrustedCertificates;
 }
@@ -75,6 +77,7 @@ export const kernelFilePath = 'boot/vmlinuz';
 
 const udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 const bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
+const bootInitramfs = /^usr\/install\/[^/]+\/initramfs\.xz$/;
 
 async function summarise(
   path: string,
@@ -112,6 +115,7 @@ export async function collectTree(
   const modules: CollectedModule[] = [];
   const udevRules: { path: string; text: string }[] = [];
   const bootReleases: ({ path: string } & BootRelease)[] = [];
+  const bootFiles = new Map<string, Uint8Array>();
   let manifestText: string | undefined;
   let kernel: TrustedCertificates | undefined;
   let certificates = options.certificates;
@@ -120,7 +124,10 @@ export async function collectTree(
     (isModuleFile(f.path) && moduleWanted(f.path)) ||
     (readKernel !== undefined && f.path === kernelFilePath) ||
     (readTexts &&
-      (f.path === 'manifest.yaml' || udevRulesFile.test(f.path) || bootAsset.test(f.path)));
+      (f.path === 'manifest.yaml' ||
+        udevRulesFile.test(f.path) ||
+        bootAsset.test(f.path) ||
+        bootInitramfs.test(f.path)));
   await tree.walk({
     want,
     onFile: async (f, content) => {
@@ -143,8 +150,10 @@ export async function collectTree(
         return;
       }
       if (f.path === 'manifest.yaml') manifestText = bytes.toString('utf8');
-      else if (bootAsset.test(f.path))
+      else if (bootAsset.test(f.path)) {
         bootReleases.push({ path: f.path, ...bootImageRelease(bytes) });
+        bootFiles.set(f.path, bytes);
+      } else if (bootInitramfs.test(f.path)) bootFiles.set(f.path, bytes);
       else udevRules.push({ path: f.path, text: bytes.toString('utf8') });
     },
   });
@@ -165,6 +174,7 @@ export async function collectTree(
     modules,
     udevRules,
     bootReleases,
+    bootFiles,
     ...(manifestText !== undefined ? { manifestText } : {}),
     ...(kernel ? { kernel } : {}),
   };

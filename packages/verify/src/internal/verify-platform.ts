@@ -17,6 +17,9 @@ import type { CertificateReport, ModuleReport, SignatureProof } from '../report'
 import type { TrustedCertificates } from '../trusted-certificates';
 import type { CertificateInfo } from '@talos-kmod/kmod';
 import type { CollectedModule, CollectedTree } from './collect';
+import type { InstallerReport } from '../report';
+import type { InstallerExpectations } from './installer/installer-checks';
+import { verifyInstaller } from './installer/verify-installer';
 
 /** What one platform's verification produced. */
 export interface PlatformOutcome {
@@ -24,6 +27,8 @@ export interface PlatformOutcome {
   readonly outcomes: readonly Outcome[];
   readonly modules: readonly Omit<ModuleReport, 'platform'>[];
   readonly kernelRelease?: string;
+  /** Installers: what each architecture boots. */
+  readonly installers?: readonly Omit<InstallerReport, 'platform'>[];
   readonly proof: SignatureProof;
   /** The certificates the proof used. */
   readonly certificates?: readonly CertificateReport[];
@@ -86,16 +91,24 @@ async function collectVerified(
   return { collected: { ...collected, modules }, trust };
 }
 
-/** Modules asked for cannot be seen inside an installer's initramfs: say so instead of failing. */
-function installerModules(ctx: CheckContext): Outcome[] {
+/** Modules asked for, among an installer's extension modules. */
+function installerModules(
+  ctx: CheckContext,
+  found: readonly { name: string; extension?: string }[],
+): Outcome[] {
   if (ctx.options.modules.length === 0) return [];
-  return [
-    passed(
-      'modules.required',
-      `not verified in an installer: ${ctx.options.modules.join(', ')} would be inside the initramfs; verify the extension image for them`,
-      'info',
-    ),
-  ];
+  const missing = ctx.options.modules.filter((m) => !found.some((f) => f.name === m));
+  if (missing.length > 0) {
+    return [
+      {
+        id: 'modules.required',
+        severity: 'error',
+        status: 'fail',
+        message: `the installer's extensions lack ${missing.join(', ')}: add the extension that carries ${missing.length === 1 ? 'it' : 'them'} to the imager (--system-extension-image) and rebuild`,
+      },
+    ];
+  }
+  return [passed('modules.required', `the installer carries ${ctx.options.modules.join(', ')}`)];
 }
 
 /** Collects `tree` and runs the checks against `kernel` (when given). */
@@ -104,6 +117,7 @@ export async function verifyTree(
   options: ValidatedVerifyOptions,
   known: KernelKnowledge,
   extra: readonly Outcome[] = [],
+  expectations: InstallerExpectations = { extensions: [] },
 ): Promise<PlatformOutcome> {
   const kernel = known.reference;
   const { collected, trust } = await collectVerified(tree, known);
@@ -133,13 +147,30 @@ export async function verifyTree(
   let outcomes: Outcome[];
   let proof: SignatureProof = 'none';
   if (kind.kind === 'installer') {
-    outcomes = [
-      ...checkKind(ctx),
-      ...extra,
-      ...checkPathNames(ctx),
-      ...checkInstaller(ctx),
-      ...installerModules(ctx),
-    ];
+    const deep = await verifyInstaller(
+      kind.installer ?? [],
+      collected.entries.map((e) => e.path),
+      collected.bootFiles,
+      expectations,
+      options.talosVersion,
+    );
+    return {
+      kind: kind.kind,
+      outcomes: [
+        ...checkKind(ctx),
+        ...extra,
+        ...checkPathNames(ctx),
+        ...checkInstaller(ctx),
+        ...deep.outcomes,
+        ...installerModules(ctx, deep.modules),
+      ],
+      modules: deep.modules,
+      installers: deep.installers,
+      proof: deep.certificates.length > 0 ? 'certificate' : 'none',
+      ...(deep.certificates.length > 0
+        ? { certificates: deep.certificates.map((c) => certificateReport(c.certificate, c.source)) }
+        : {}),
+    };
   } else {
     release = checkKernelRelease(ctx, modules);
     const signatures = checkSignatures(ctx, modules);

@@ -1,0 +1,117 @@
+/**
+ * `talos-kmod kernel-cert` on a Talos-sized zstd bzImage against `zstd -dc` of its payload (the
+ * floor: a reader must at least inflate the kernel). The input is built from a real kernel: the
+ * payload of Debian's generic amd64 vmlinuz (xz, ~66 MB of vmlinux with the distribution's
+ * certificate; scripts/fetch-debian-kernels.sh caches it) recompressed with `zstd -22 --ultra` as
+ * Talos builds it, size appended, in a bzImage setup header (test/support/kernel-images). Rows
+ * run interleaved (one of each per round), medians reported: the CLI bundle under this Node
+ * (Node 20 has no zstd in node:zlib, fzstd decodes) and under Node 24 (`npx -y node@24`, the
+ * actions' runtime, node:zlib's zstd), and the floor. The CLI must find the certificate.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { bundleOne } from '../scripts/bundle';
+import { debianKernel } from '../test/support/debian-kernels';
+import { makeBzImageFromPayload } from '../test/support/kernel-images';
+import { timeCommand, writeResults, type Measurement } from './_lib/measure';
+
+const root = resolve(import.meta.dirname, '..');
+const work = join(root, 'bench', '.work', 'kernel-cert');
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
+
+function inputs(): { bzImage: string; payload: string; release: string; vmlinuxBytes: number } {
+  const kernel = debianKernel('amd64', 'generic');
+  const bzImage = join(work, `vmlinuz-${kernel.release}-zstd22`);
+  const payload = join(work, `vmlinux-${kernel.release}.zst`);
+  const vmlinux = join(work, `vmlinux-${kernel.release}`);
+  if (!existsSync(bzImage)) {
+    const src = readFileSync(kernel.vmlinuz);
+    const start = ((src[0x1f1] || 4) + 1) * 512 + src.readUInt32LE(0x248);
+    const xz = src.subarray(start, start + src.readUInt32LE(0x24c) - 4); // strip the appended size
+    writeFileSync(vmlinux, execFileSync('xz', ['-dc'], { input: xz, maxBuffer: 1 << 30 }));
+    execFileSync('zstd', ['-q', '-f', '-22', '--ultra', '-T2', vmlinux, '-o', payload]);
+    const size = Buffer.alloc(4);
+    size.writeUInt32LE(statSync(vmlinux).size);
+    const withSize = Buffer.concat([readFileSync(payload), size]);
+    writeFileSync(bzImage, makeBzImageFromPayload(withSize, kernel.release));
+  }
+  return { bzImage, payload, release: kernel.release, vmlinuxBytes: statSync(vmlinux).size };
+}
+
+function median(xs: Measurement[]): Measurement {
+  const sorted = [...xs].sort((a, b) => a.seconds - b.seconds);
+  const m = sorted[Math.floor(sorted.length / 2)];
+  if (!m) throw new Error('no samples');
+  return { ...m, maxRssMb: Math.max(...xs.map((x) => x.maxRssMb)) };
+}
+
+function node24(): string | undefined {
+  try {
+    return execFileSync('npx', ['-y', 'node@24', '-e', 'process.stdout.write(process.execPath)'], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+mkdirSync(work, { recursive: true });
+const input = inputs();
+const cli = join(work, 'talos-kmod.cjs');
+await bundleOne(join(root, 'packages', 'cli', 'src', 'main.ts'), cli);
+const n24 = node24();
+
+const check = execFileSync(process.execPath, [cli, 'kernel-cert', '--json', input.bzImage], {
+  encoding: 'utf8',
+});
+const parsed = JSON.parse(check) as {
+  release: string;
+  certificates: { sha256Fingerprint: string }[];
+}[];
+if (parsed[0]?.release !== input.release || parsed[0].certificates.length !== 1) {
+  throw new Error(`kernel-cert did not read ${input.bzImage}: ${check}`);
+}
+console.log(
+  `${input.bzImage}: ${(statSync(input.bzImage).size / 1e6).toFixed(1)} MB, vmlinux ${(input.vmlinuxBytes / 1e6).toFixed(1)} MB, certificate ${parsed[0].certificates[0]?.sha256Fingerprint}`,
+);
+
+const tools: { label: string; argv: string[] | string }[] = [
+  {
+    label: `talos-kmod kernel-cert (node ${process.version})`,
+    argv: [process.execPath, cli, 'kernel-cert', input.bzImage],
+  },
+  ...(n24
+    ? [
+        {
+          label: 'talos-kmod kernel-cert (node 24)',
+          argv: [n24, cli, 'kernel-cert', input.bzImage],
+        },
+      ]
+    : []),
+  { label: 'zstd -dc payload (floor)', argv: `zstd -dc ${input.payload} > /dev/null` },
+  { label: 'node -e 0 (startup only)', argv: [process.execPath, '-e', '0'] },
+];
+const samples: Measurement[][] = tools.map(() => []);
+for (let round = 0; round < RUNS; round++) {
+  tools.forEach((t, i) => samples[i]?.push(timeCommand(t.label, t.argv, { runs: 1 })));
+}
+const rows = samples.map(median);
+const floor = rows[tools.length - 2];
+if (!floor) throw new Error('no floor');
+console.log(`\nkernel-cert (${RUNS} interleaved runs, medians)`);
+for (const r of rows) {
+  console.log(
+    `  ${r.label.padEnd(40)} ${r.seconds.toFixed(2).padStart(6)} s  ${r.maxRssMb.toFixed(0).padStart(5)} MB RSS  ${(r.seconds / floor.seconds).toFixed(2)}× floor`,
+  );
+}
+writeResults('kernel-cert', {
+  input: {
+    release: input.release,
+    bzImageBytes: statSync(input.bzImage).size,
+    vmlinuxBytes: input.vmlinuxBytes,
+  },
+  runs: RUNS,
+  load: readFileSync('/proc/loadavg', 'utf8').trim(),
+  rows: rows.map((r) => ({ ...r, ratioToFloor: Number((r.seconds / floor.seconds).toFixed(2)) })),
+});

@@ -1,0 +1,103 @@
+/**
+ * The deep installer check for one platform: every architecture's boot assets opened and checked
+ * (see inspect-installer.ts and installer-checks.ts), plus the imager-as-base check, and what the
+ * report shows of each (kernel, certificate, sig_enforce, extensions, modules).
+ */
+import type { CertificateInfo } from '@talos-kmod/kmod';
+import { imagerEvidence, sigEnforcement, type TalosVersion } from '@talos-kmod/talos';
+import type { Outcome } from '../checks/context';
+import type { InstallerReport, ModuleReport } from '../../report';
+import { inspectInstaller, type InstallerContents } from './inspect-installer';
+import {
+  checkInstallerBase,
+  checkInstallerContents,
+  type InstallerExpectations,
+} from './installer-checks';
+
+/** The installer's boot assets found per architecture (from detectImageKind). */
+export interface InstallerAssetList {
+  readonly arch: string;
+  readonly layout: 'uki' | 'kernel-initramfs';
+  readonly files: readonly string[];
+}
+
+/** What one platform's installer verification produced. */
+export interface InstallerVerification {
+  readonly outcomes: readonly Outcome[];
+  readonly installers: readonly Omit<InstallerReport, 'platform'>[];
+  readonly modules: readonly Omit<ModuleReport, 'platform'>[];
+  /** The certificates of each installer kernel, with the file they were read from. */
+  readonly certificates: readonly { certificate: CertificateInfo; source: string }[];
+}
+
+function reportOf(c: InstallerContents): Omit<InstallerReport, 'platform'> {
+  const rule = c.cmdline !== undefined ? sigEnforcement(c.cmdline, c.talosVersion) : undefined;
+  return {
+    arch: c.arch,
+    layout: c.layout,
+    ...(c.talosVersionText ? { talosVersion: c.talosVersionText } : {}),
+    kernel: {
+      ...(c.release !== undefined ? { release: c.release } : {}),
+      certificates: c.kernel.certificates.map((x) => ({
+        subject: x.subject,
+        sha256Fingerprint: x.sha256Fingerprint,
+      })),
+      ...(c.cmdline !== undefined ? { cmdline: c.cmdline } : {}),
+      ...(rule
+        ? {
+            sigEnforce: rule.value ?? 'absent',
+            signaturesEnforced: rule.enforced,
+          }
+        : {}),
+    },
+    extensions: c.extensions.map((e) => ({
+      name: e.name,
+      version: e.version,
+      image: e.image,
+      moduleCount: e.moduleCount,
+      verdicts: e.verdicts,
+    })),
+  };
+}
+
+/** Verifies every architecture of an installer platform. */
+export async function verifyInstaller(
+  assets: readonly InstallerAssetList[],
+  paths: readonly string[],
+  bootFiles: ReadonlyMap<string, Uint8Array>,
+  expectations: InstallerExpectations,
+  talosVersion?: TalosVersion,
+): Promise<InstallerVerification> {
+  const outcomes: Outcome[] = [...checkInstallerBase(imagerEvidence(paths))];
+  const kernel = expectations.kernel ?? (await expectations.readKernel?.());
+  const expected: InstallerExpectations = { ...expectations, ...(kernel ? { kernel } : {}) };
+  const installers: Omit<InstallerReport, 'platform'>[] = [];
+  const modules: Omit<ModuleReport, 'platform'>[] = [];
+  const certificates: { certificate: CertificateInfo; source: string }[] = [];
+  for (const a of assets) {
+    const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
+    const contents = await inspectInstaller(
+      { arch: a.arch, layout: a.layout, files },
+      talosVersion,
+    );
+    outcomes.push(...checkInstallerContents(contents, expected));
+    installers.push(reportOf(contents));
+    const source =
+      contents.layout === 'uki' ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
+    for (const certificate of contents.kernel.certificates)
+      certificates.push({ certificate, source });
+    modules.push(
+      ...contents.modules.map((m) => ({
+        name: m.name,
+        path: `${contents.kernelPath}:${m.layer}/${m.path}`,
+        signed: m.verdict !== 'unsigned',
+        ...(m.signer !== undefined ? { signer: m.signer } : {}),
+        ...(m.vermagic !== undefined ? { vermagic: m.vermagic } : {}),
+        verdict: m.verdict,
+        ...(m.certificate !== undefined ? { certificate: m.certificate } : {}),
+        extension: m.extension,
+      })),
+    );
+  }
+  return { outcomes, installers, modules, certificates };
+}
