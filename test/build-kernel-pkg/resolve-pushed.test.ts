@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger } from '@talos-kmod/common';
 import { createRegistryClient, type RegistryClient } from '@talos-kmod/oci';
-import { resolvePushed } from '../../packages/pipeline/src/shared/resolve-pushed';
+import { resolvePushed } from '../../packages/pipeline/src/step-kit/resolve-pushed';
 import { newDir, pushLayout, writeOciLayout } from '../support/images';
 import { startRegistry, type TestRegistry } from '../support/registry';
 

@@ -16,7 +16,7 @@ import {
 import { readPkgsCheckout } from '@talos-kmod/talos';
 import { kernelPkgCacheKey } from '../../packages/pipeline/src/build-kernel-pkg/cache-key';
 import { parseKernelPkgRecord } from '../../packages/pipeline/src/build-kernel-pkg/cache-record';
-import { readBuildxMetadata } from '../../packages/pipeline/src/shared/metadata';
+import { readBuildxMetadata } from '../../packages/pipeline/src/step-kit/metadata';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture-repos';
 
 const base: BuildKernelPkgOptions = {

@@ -41795,7 +41795,7 @@ var history = [
 // packages/talos/src/extension-rules/manifest.ts
 var import_yaml3 = __toESM(require_dist(), 1);
 
-// packages/pipeline/src/shared/docker-credentials.ts
+// packages/pipeline/src/step-kit/docker-credentials.ts
 var import_promises8 = require("node:fs/promises");
 var import_node_os3 = require("node:os");
 var import_node_path8 = require("node:path");
@@ -41840,7 +41840,7 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
 }
 
-// packages/pipeline/src/shared/preflight.ts
+// packages/pipeline/src/step-kit/preflight.ts
 var RegistryAccessError = class extends UserError {
   name = "UserError";
   exitCode = 2;
@@ -42030,7 +42030,7 @@ function validateCommon(o) {
   return { makeArgs: parseMakeArgs(o.makeArgs), platforms };
 }
 
-// packages/pipeline/src/shared/make-step.ts
+// packages/pipeline/src/step-kit/make-step.ts
 var makeTailLines = 40;
 async function runMake(exec, logger, dir, args, env) {
   const targets = args.filter((a) => !a.includes("="));
@@ -42056,7 +42056,7 @@ async function runMake(exec, logger, dir, args, env) {
   });
 }
 
-// packages/pipeline/src/shared/metadata.ts
+// packages/pipeline/src/step-kit/metadata.ts
 var import_promises9 = require("node:fs/promises");
 var import_node_path9 = require("node:path");
 async function readBuildxMetadata(path) {
@@ -42080,7 +42080,7 @@ function metadataPath(dir, target) {
   return (0, import_node_path9.join)(dir, `${target}.metadata.json`);
 }
 
-// packages/pipeline/src/shared/resolve-pushed.ts
+// packages/pipeline/src/step-kit/resolve-pushed.ts
 async function resolvePushed(client, targets, logger) {
   const out = {};
   for (const t of targets) {
@@ -42117,7 +42117,7 @@ async function resolvePushed(client, targets, logger) {
   return out;
 }
 
-// packages/pipeline/src/shared/step-support.ts
+// packages/pipeline/src/step-kit/step-support.ts
 var import_promises10 = require("node:fs/promises");
 var import_node_os4 = require("node:os");
 var import_node_path10 = require("node:path");

@@ -46344,7 +46344,7 @@ function parsePlatforms(items) {
   return out;
 }
 
-// packages/pipeline/src/shared/docker-credentials.ts
+// packages/pipeline/src/step-kit/docker-credentials.ts
 var import_promises11 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
 var import_node_path13 = require("node:path");
@@ -46455,7 +46455,7 @@ var import_node_fs7 = require("node:fs");
 var import_node_os6 = require("node:os");
 var import_node_path15 = require("node:path");
 
-// packages/pipeline/src/shared/preflight.ts
+// packages/pipeline/src/step-kit/preflight.ts
 async function preflightBuildx(build, dir, exec, env = process.env) {
   if (!build || !/\bdocker\s+buildx\b/.test(build)) return;
   try {

@@ -20,12 +20,12 @@ import {
   type ExtensionsCheckout,
   makeVariable,
 } from '@talos-kmod/talos';
-import { withDockerCredentials } from '../shared/docker-credentials';
-import { runMake } from '../shared/make-step';
-import { metadataPath } from '../shared/metadata';
-import { preflightBuildx, preflightRegistry } from '../shared/preflight';
-import { resolvePushed } from '../shared/resolve-pushed';
-import { createMetadataDir, stepRegistryOptions } from '../shared/step-support';
+import { withDockerCredentials } from '../step-kit/docker-credentials';
+import { runMake } from '../step-kit/make-step';
+import { metadataPath } from '../step-kit/metadata';
+import { preflightBuildx, preflightRegistry } from '../step-kit/preflight';
+import { resolvePushed } from '../step-kit/resolve-pushed';
+import { createMetadataDir, stepRegistryOptions } from '../step-kit/step-support';
 import { versionFromMetadata } from './metadata-version';
 import { validateExtensionOptions, type BuildExtensionOptions } from './options';
 import { checkPulledPackages } from './pulled-packages';

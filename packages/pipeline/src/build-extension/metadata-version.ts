@@ -1,5 +1,5 @@
 /** The extension tag buildx reports in its metadata file (`image.name`), for VERSIONs bldr alone can evaluate. */
-import { readBuildxMetadata } from '../shared/metadata';
+import { readBuildxMetadata } from '../step-kit/metadata';
 
 /** The tag buildx reports for `prefix/extension` in the metadata file, if any. */
 export async function versionFromMetadata(

@@ -13,7 +13,7 @@ import {
   makeVariable,
   readMakefile,
 } from '@talos-kmod/talos';
-import { preflightBuildx } from '../shared/preflight';
+import { preflightBuildx } from '../step-kit/preflight';
 import { runLogged } from './exec-step';
 
 /** Pinned references of what `make installer-base imager` pushed. */

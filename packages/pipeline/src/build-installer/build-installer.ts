@@ -9,7 +9,7 @@
 import type { ExecFn, Logger } from '@talos-kmod/common';
 import { parseReference, type RegistryOptions } from '@talos-kmod/oci';
 import { isTtlSh, parseTtlShLifetime } from '@talos-kmod/talos';
-import { withDockerCredentials } from '../shared/docker-credentials';
+import { withDockerCredentials } from '../step-kit/docker-credentials';
 import {
   validateBuildInstallerOptions,
   type BuildInstallerOptions,

@@ -22,22 +22,22 @@ import type { ResultCache } from '../build-cache/result-cache';
 import { kernelPkgCacheKey } from './cache-key';
 import type { KernelPkgRecord } from './cache-record';
 import { restoreRecord, saveRecord } from './cache-step';
-import { withDockerCredentials } from '../shared/docker-credentials';
-import { runMake } from '../shared/make-step';
-import { metadataPath } from '../shared/metadata';
+import { withDockerCredentials } from '../step-kit/docker-credentials';
+import { runMake } from '../step-kit/make-step';
+import { metadataPath } from '../step-kit/metadata';
 import {
   validateKernelPkgOptions,
   type BuildKernelPkgOptions,
   type ValidatedCommon,
 } from './options';
-import { preflightBuildx, preflightRegistry } from '../shared/preflight';
-import { resolvePushed } from '../shared/resolve-pushed';
+import { preflightBuildx, preflightRegistry } from '../step-kit/preflight';
+import { resolvePushed } from '../step-kit/resolve-pushed';
 import {
   signatureChecker,
   type SignatureCheck,
   type VerifyAgainstKernelFn,
 } from './signature-check';
-import { createMetadataDir, stepRegistryOptions } from '../shared/step-support';
+import { createMetadataDir, stepRegistryOptions } from '../step-kit/step-support';
 import { verifyAfterPush } from './verify-after-push';
 
 /** What the step needs from its caller. */

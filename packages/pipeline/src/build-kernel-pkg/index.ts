@@ -7,4 +7,4 @@ export type { SignatureCheck, VerifyAgainstKernelFn } from './signature-check';
 export { signatureChecker } from './signature-check';
 export { kernelPkgSummary, failureSummary } from './summary';
 export type { KernelPkgCacheInputs } from './cache-key';
-export { RegistryAccessError } from '../shared/preflight';
+export { RegistryAccessError } from '../step-kit/preflight';

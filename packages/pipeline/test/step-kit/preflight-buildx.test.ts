@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError, spawnExec, type ExecFn } from '@talos-kmod/common';
-import { preflightBuildx } from '../../src/shared/preflight';
+import { preflightBuildx } from '../../src/step-kit/preflight';
 
 /** A PATH whose `docker` prints `output` and exits with `code`, like a docker without buildx. */
 function fakeDocker(code: number, output: string): NodeJS.ProcessEnv {

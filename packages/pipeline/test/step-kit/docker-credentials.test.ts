@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger } from '@talos-kmod/common';
-import { withDockerCredentials } from '../../src/shared/docker-credentials';
+import { withDockerCredentials } from '../../src/step-kit/docker-credentials';
 
 interface Written {
   auths: Record<string, { auth: string }>;
