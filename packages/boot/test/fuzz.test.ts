@@ -18,7 +18,7 @@ import {
   scratch,
   writeTree,
 } from './helpers/boot-fixtures';
-import { INTERNAL_ERROR, mutate, prng, type Region } from './helpers/mutate';
+import { INTERNAL_ERROR, mutate, prng, type Region } from '../../../test/support/fuzz-mutate';
 
 jest.setTimeout(15 * 60_000);
 

@@ -1,6 +1,6 @@
 /**
  * Fuzzing the readers of untrusted registry and archive bytes, as packages/kmod's fuzz test does:
- * thousands of deterministic mutations (helpers/mutate.ts, replayable by index) of real inputs —
+ * thousands of deterministic mutations (test/support/fuzz-mutate.ts, replayable by index) of real inputs —
  * tar archives from tar-stream, manifests and indexes, `WWW-Authenticate` headers, and raw HTTP
  * responses read by the raw-socket client over a real loopback socket. Each reader must either
  * accept or fail with its own error (never a TypeError or a missed bounds check), must finish
@@ -19,7 +19,7 @@ import { BodyDecoder, parseHead, plainGet } from '../src/transport/plain-get';
 import { indexTarFile } from '../src/tar/index-file';
 import { readTarStream } from '../src/tar/stream-reader';
 import type { TarHeader } from '../src/tar/header';
-import { INTERNAL_ERROR, mutate, prng, type Region } from './helpers/mutate';
+import { INTERNAL_ERROR, mutate, prng, type Region } from '../../../test/support/fuzz-mutate';
 import { packTar } from './helpers/tar-bytes';
 
 const dir = mkdtempSync(join(tmpdir(), 'oci-fuzz-'));

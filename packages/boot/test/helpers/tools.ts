@@ -3,7 +3,7 @@
  * and kernel-image tests decode what those tools really write.
  */
 import { execFileSync } from 'node:child_process';
-import { prng } from '../../../kmod/test/helpers/mutate';
+import { prng } from '../../../../test/support/fuzz-mutate';
 
 /** `tool args…` with `input` on stdin; its stdout. */
 export function runTool(tool: string, args: readonly string[], input: Uint8Array): Uint8Array {
