@@ -39150,6 +39150,25 @@ function describeError(e) {
   }
 }
 
+// packages/common/src/field-error.ts
+var actionInputName = (field) => `input '${field}'`;
+var FieldError = class extends InputError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  fieldError = true;
+  /** The fields involved, by their contract (action input) names. */
+  fields;
+  words;
+  constructor(fields, words, options = {}) {
+    super(words(actionInputName), options);
+    this.fields = typeof fields === "string" ? [fields] : fields;
+    this.words = words;
+  }
+  /** The message with every field spelled by `name`. */
+  wordFor(name) {
+    return this.words(name);
+  }
+};
+
 // packages/common/src/redact.ts
 function redactUrl(url) {
   let u;
@@ -39463,6 +39482,12 @@ function withDigest(ref, digest) {
     throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
   }
   return new ParsedReference(r.registry, r.repository, r.tag, digest);
+}
+function withTag(ref, tag) {
+  const r = toReference(ref);
+  if (!tagPattern.test(tag))
+    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
+  return new ParsedReference(r.registry, r.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -44320,14 +44345,16 @@ function findUnsafeCharacter(value) {
   for (const c of value) if (!allowed.test(c)) return c;
   return void 0;
 }
-function assertMakeValue(what, value) {
+function unsafeMakeValueProblem(value) {
   const c = findUnsafeCharacter(value);
-  if (c === void 0) return;
+  if (c === void 0) return void 0;
   const shown = JSON.stringify(value);
   const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
-  throw new UserError(
-    `${what} is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`
-  );
+  return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
+}
+function assertMakeValue(what, value) {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== void 0) throw new UserError(`${what} ${problem}`);
 }
 
 // packages/talos/src/talos-repo/make-args.ts
@@ -44658,27 +44685,31 @@ function parseTtlShLifetime(tag) {
 function isTtlSh(registry) {
   return registry.toLowerCase() === ttlShHost;
 }
-function checkTtlShTag(what, reference, tag) {
+function checkTtlShTag(field, reference, tag) {
   const example = `${ttlShHost}/<name>:1h`;
   if (tag === void 0 || tag === "") {
-    throw new UserError(
-      `${what} is '${reference}': a ttl.sh image needs a tag that is its lifetime, e.g. ${example} (5m, 1600s, 4h, 1d; at most 24h)`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': a ttl.sh image needs a tag that is its lifetime, e.g. ${example} (5m, 1600s, 4h, 1d; at most 24h)`
     );
   }
   if (/^[0-9]+$/.test(tag)) {
-    throw new UserError(
-      `${what} is '${reference}': ttl.sh reads the tag '${tag}' as no lifetime (a number needs a unit): use ${tag}s, ${tag}m or ${tag}h (at most 24h)`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': ttl.sh reads the tag '${tag}' as no lifetime (a number needs a unit): use ${tag}s, ${tag}m or ${tag}h (at most 24h)`
     );
   }
   const seconds = parseTtlShLifetime(tag);
   if (seconds === void 0) {
-    throw new UserError(
-      `${what} is '${reference}': on ttl.sh the tag is the image's lifetime, and '${tag}' is not one: use a number and a unit, e.g. 5m, 1600s, 4h, 1d (at most 24h)`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': on ttl.sh the tag is the image's lifetime, and '${tag}' is not one: use a number and a unit, e.g. 5m, 1600s, 4h, 1d (at most 24h)`
     );
   }
   if (seconds > ttlShMaxSeconds) {
-    throw new UserError(
-      `${what} is '${reference}': ttl.sh keeps images at most 24 hours and would silently drop '${tag}' to 24h: use a lifetime of 24h (1d) or less, or push to a registry you own`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': ttl.sh keeps images at most 24 hours and would silently drop '${tag}' to 24h: use a lifetime of 24h (1d) or less, or push to a registry you own`
     );
   }
   return seconds;
@@ -46207,36 +46238,90 @@ function bootImageRelease(b) {
   };
 }
 
+// packages/pipeline/src/step-kit/build-options.ts
+function checkMakeValue(field, value) {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== void 0) throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+}
+function checkTag(field, tag, example = "v1.11.0") {
+  checkMakeValue(field, tag);
+  try {
+    withTag(parseReference("localhost/tag-check"), tag);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${tag}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+      { cause: e }
+    );
+  }
+}
+var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+function checkPushTarget(o) {
+  checkMakeValue("registry", o.registry);
+  checkMakeValue("username", o.username);
+  if (o.registry === "") {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is empty: set the registry to push to, e.g. ghcr.io`
+    );
+  }
+  if (o.username === "") {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`
+    );
+  }
+  if (!namespacePattern.test(o.username)) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
+    );
+  }
+  try {
+    parseReference(`${o.registry}/${o.username}/kernel:latest`);
+  } catch (e) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${o.registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
+      { cause: e }
+    );
+  }
+}
+
 // packages/pipeline/src/build-installer/options.ts
 var supportedArches = ["amd64", "arm64"];
-function checkReference(what, value) {
-  assertMakeValue(what, value);
+function checkReference(field, value) {
+  checkMakeValue(field, value);
   try {
     return parseReference(value);
   } catch (e) {
-    throw new UserError(`${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
   }
 }
 function validateBuildInstallerOptions(options, newUuid) {
   const talosDir = options.talosDir?.trim() || void 0;
   const imager = options.imagerImage?.trim() || void 0;
   if (talosDir && imager) {
-    throw new UserError(
-      "input 'talos-dir' and input 'imager-image' are both set: give input 'talos-dir' to build the imager from a talos checkout, or input 'imager-image' to run a ready one, not both"
+    throw new FieldError(
+      ["talos-dir", "imager-image"],
+      (n) => `${n("talos-dir")} and ${n("imager-image")} are both set: give ${n("talos-dir")} to build the imager from a talos checkout, or ${n("imager-image")} to run a ready one, not both`
     );
   }
   if (!talosDir && !imager) {
-    throw new UserError(
-      "neither input 'talos-dir' nor input 'imager-image' is set: check out siderolabs/talos and pass its path as input 'talos-dir', or pass a pinned input 'imager-image' from an earlier run"
+    throw new FieldError(
+      ["talos-dir", "imager-image"],
+      (n) => `neither ${n("talos-dir")} nor ${n("imager-image")} is set: check out siderolabs/talos and pass its path as ${n("talos-dir")}, or pass a pinned ${n("imager-image")} from an earlier run`
     );
   }
   const mode = talosDir ? "talos-dir" : "imager-image";
   const absoluteTalosDir = talosDir ? (0, import_node_path12.resolve)(talosDir) : void 0;
   if (absoluteTalosDir) {
-    assertMakeValue("input 'talos-dir'", absoluteTalosDir);
+    checkMakeValue("talos-dir", absoluteTalosDir);
     if (!(0, import_node_fs5.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
-      throw new UserError(
-        `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`
+      throw new FieldError(
+        ["talos-dir", "imager-image"],
+        (n) => `${n("talos-dir")} is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with ${n("imager-image")}`
       );
     }
   }
@@ -46244,66 +46329,50 @@ function validateBuildInstallerOptions(options, newUuid) {
   if (outDir) assertMakeValue("the output directory", outDir);
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
-      throw new UserError(
-        "input 'kernel-image' is required with input 'talos-dir': the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output"
+      throw new FieldError(
+        ["kernel-image", "talos-dir"],
+        (n) => `${n("kernel-image")} is required with ${n("talos-dir")}: the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output`
       );
     }
-    checkReference("input 'kernel-image'", options.kernelImage);
+    checkReference("kernel-image", options.kernelImage);
   } else {
-    checkReference("input 'imager-image'", imager ?? "");
+    checkReference("imager-image", imager ?? "");
     if (!options.baseInstallerImage) {
-      throw new UserError(
-        "input 'base-installer-image' is required with input 'imager-image': pass the installer-base image built with that imager (the installer-base-image output of the run that built it)"
+      throw new FieldError(
+        ["base-installer-image", "imager-image"],
+        (n) => `${n("base-installer-image")} is required with ${n("imager-image")}: pass the installer-base image built with that imager (the installer-base-image output of the run that built it)`
       );
     }
   }
   if (options.baseInstallerImage) {
-    checkReference("input 'base-installer-image'", options.baseInstallerImage);
+    checkReference("base-installer-image", options.baseInstallerImage);
   }
-  for (const e of options.extensionImages) checkReference("input 'extension-images'", e);
+  for (const e of options.extensionImages) checkReference("extension-images", e);
   for (const a of options.extraKernelArgs) {
-    assertMakeValue("input 'extra-kernel-args'", a);
+    checkMakeValue("extra-kernel-args", a);
     if (a.startsWith("-") && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
-      throw new UserError(
-        `input 'extra-kernel-args' has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`
+      throw new FieldError(
+        "extra-kernel-args",
+        (n) => `${n("extra-kernel-args")} has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`
       );
     }
-  }
-  assertMakeValue("input 'registry'", options.registry);
-  if (!/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?$/i.test(options.registry)) {
-    throw new UserError(
-      `input 'registry' is '${options.registry}': give a registry host such as ghcr.io or 127.0.0.1:5005 (no scheme, no path)`
-    );
   }
   const username = options.username.toLowerCase();
-  assertMakeValue("input 'username'", username);
-  if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(
-    username
-  )) {
-    throw new UserError(
-      `input 'username' is '${options.username}': it becomes part of image names, so use letters, digits, '.', '_' or '-' (e.g. your GitHub owner)`
-    );
-  }
-  if (options.tag !== void 0) {
-    assertMakeValue("input 'tag'", options.tag);
-    if (!/^[\w][\w.-]{0,127}$/.test(options.tag)) {
-      throw new UserError(
-        `input 'tag' is '${options.tag}', not a valid image tag: use letters, digits, '_', '.', '-' (at most 128), e.g. v1.11.0`
-      );
-    }
-  }
-  for (const r of options.insecureRegistries) assertMakeValue("input 'insecure-registries'", r);
+  checkPushTarget({ registry: options.registry, username });
+  if (options.tag !== void 0) checkTag("tag", options.tag);
+  for (const r of options.insecureRegistries) checkMakeValue("insecure-registries", r);
   const platforms = parsePlatforms(options.platforms);
   const defaultDestination = !options.installerRef;
   const refText = options.installerRef ?? defaultTtlShReference(newUuid?.());
-  const destination2 = checkReference("input 'installer-ref'", refText);
+  const destination2 = checkReference("installer-ref", refText);
   if (destination2.digest) {
-    throw new UserError(
-      `input 'installer-ref' is '${refText}': give a tag to push to (repository:tag), not a digest`
+    throw new FieldError(
+      "installer-ref",
+      (n) => `${n("installer-ref")} is '${refText}': give a tag to push to (repository:tag), not a digest`
     );
   }
   if (isTtlSh(destination2.registry)) {
-    checkTtlShTag("input 'installer-ref'", refText, destination2.tag);
+    checkTtlShTag("installer-ref", refText, destination2.tag);
   }
   return {
     mode,
@@ -46318,24 +46387,29 @@ function validateBuildInstallerOptions(options, newUuid) {
 }
 function parsePlatforms(items) {
   if (items.length === 0) {
-    throw new UserError("input 'platforms' is empty: use linux/amd64, linux/arm64 or both");
+    throw new FieldError(
+      "platforms",
+      (n) => `${n("platforms")} is empty: use linux/amd64, linux/arm64 or both`
+    );
   }
   const out = [];
   for (const item of items) {
-    assertMakeValue("input 'platforms'", item);
+    checkMakeValue("platforms", item);
     let arch2;
     try {
       const p = parsePlatform(item);
       if (p.os !== "linux") throw new Error(`os ${p.os}`);
       arch2 = p.architecture;
     } catch {
-      throw new UserError(
-        `input 'platforms' has '${item}': use linux/amd64 or linux/arm64 (comma-separated or one per line)`
+      throw new FieldError(
+        "platforms",
+        (n) => `${n("platforms")} has '${item}': use linux/amd64 or linux/arm64 (comma-separated or one per line)`
       );
     }
     if (!supportedArches.includes(arch2)) {
-      throw new UserError(
-        `input 'platforms' has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`
+      throw new FieldError(
+        "platforms",
+        (n) => `${n("platforms")} has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`
       );
     }
     const platform2 = `linux/${arch2}`;
@@ -53062,7 +53136,185 @@ function credentialsFor(options) {
   return (host) => creds && (host === options.registry || host === dest) ? { ...creds } : void 0;
 }
 
-// actions/shared/src/inputs.ts
+// packages/pipeline/src/contract/input-spec.ts
+function defineContract(contract) {
+  return contract;
+}
+
+// packages/pipeline/src/contract/common-inputs.ts
+var defaultRegistry = "ghcr.io";
+var defaultPlatform = "linux/amd64";
+var pushTargetInputs = {
+  registry: {
+    kind: "string",
+    default: defaultRegistry,
+    help: "registry to push to (REGISTRY)",
+    placeholder: "<host>"
+  },
+  username: {
+    kind: "string",
+    actionDefault: "${{ github.repository_owner }}",
+    help: "registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)",
+    placeholder: "<name>"
+  }
+};
+var platformsInput = {
+  platforms: {
+    kind: "list",
+    default: defaultPlatform,
+    flag: "platform",
+    help: `platform (repeatable; default ${defaultPlatform})`,
+    placeholder: "<os/arch>"
+  }
+};
+var registryAccessInputs = {
+  "insecure-registries": {
+    kind: "list",
+    default: "",
+    flag: "insecure-registry",
+    help: "registry reached over plain HTTP (repeatable; loopback is automatic)",
+    placeholder: "<host>"
+  },
+  "registry-username": {
+    kind: "string",
+    default: "",
+    help: "registry user name (with --registry-password-stdin; else the docker config is used)",
+    placeholder: "<name>"
+  },
+  "registry-password": {
+    kind: "secret",
+    default: "",
+    help: "read the registry password or token from standard input"
+  }
+};
+var makeArgsInput = {
+  "make-args": {
+    kind: "words",
+    default: "",
+    flag: "make-arg",
+    help: "extra make variable (repeatable)",
+    placeholder: "<NAME=value>"
+  }
+};
+var jsonInput = {
+  json: {
+    kind: "boolean",
+    default: "false",
+    only: "cli",
+    help: "print every output as one JSON object"
+  }
+};
+function pairCredentials(username, password) {
+  if (Boolean(username) !== Boolean(password)) {
+    throw new FieldError(
+      ["registry-username", "registry-password"],
+      (n) => `${n("registry-username")} and ${n("registry-password")} go together: give both, or neither to use the docker config`
+    );
+  }
+  return username && password ? { username, password } : void 0;
+}
+function namespaceOrOwner(username, env) {
+  const value = (username ?? env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
+  if (!value) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty and GITHUB_REPOSITORY_OWNER is not set: set ${n("username")}`
+    );
+  }
+  return value;
+}
+function registryAccessOf(values) {
+  const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
+  return {
+    insecureRegistries: values["insecure-registries"],
+    ...credentials ? { credentials } : {}
+  };
+}
+
+// packages/pipeline/src/build-kernel-pkg/contract.ts
+var buildKernelPkgContract = defineContract({
+  step: "build-kernel-pkg",
+  inputs: {
+    "pkgs-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/pkgs checkout",
+      placeholder: "<dir>"
+    },
+    packages: {
+      kind: "list",
+      default: "",
+      flag: "package",
+      help: "module package by pkg.yaml name, e.g. hailort-pkg (repeatable)",
+      placeholder: "<name>"
+    },
+    ...pushTargetInputs,
+    ...platformsInput,
+    push: {
+      kind: "boolean",
+      default: "true",
+      help: "build without pushing (no pinned references are printed)"
+    },
+    tag: {
+      kind: "string",
+      default: "",
+      help: "image tag (default: git describe of the checkout, as the Makefile does)",
+      placeholder: "<tag>"
+    },
+    ...makeArgsInput,
+    "verify-signatures": {
+      kind: "boolean",
+      default: "true",
+      help: "skip checking package modules against the kernel key"
+    },
+    cache: {
+      kind: "boolean",
+      default: "true",
+      help: "always build, even when an unchanged result is recorded"
+    },
+    "cache-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)",
+      placeholder: "<dir>"
+    },
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["kernel-image", "pkg-images", "pkg-image", "pkgs-tag", "pkgs-prefix", "cache-hit"],
+  toOptions: (v2, env) => ({
+    pkgsDir: v2["pkgs-dir"],
+    packages: v2.packages,
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    verifySignatures: v2["verify-signatures"],
+    cache: v2.cache,
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "kernel-image": r.kernelImage,
+    "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
+    "pkg-image": r.pkgImage,
+    "pkgs-tag": r.pkgsTag,
+    "pkgs-prefix": r.pkgsPrefix,
+    "cache-hit": String(r.cacheHit)
+  })
+});
+
+// actions/action-kit/src/outputs.ts
+function writeOutputs(outputs) {
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value === void 0) continue;
+    setOutput(name, value);
+    info(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
+  }
+}
+
+// actions/action-kit/src/inputs.ts
 function raw(name, options = {}) {
   const value = getInput(name, { required: false, trimWhitespace: true });
   if (options.required && value === "") {
@@ -53097,34 +53349,8 @@ function readChoice(name, choices, fallback) {
   }
   return value;
 }
-function registryCredentials(username, password) {
-  if (username === void 0 !== (password === void 0)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config"
-    );
-  }
-  return username && password ? { credentials: { username, password } } : {};
-}
-function namespaceOrOwner(username) {
-  const value = (username ?? process.env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
-  if (!value) {
-    throw new UserError(
-      "input 'username' is empty and GITHUB_REPOSITORY_OWNER is not set: set 'username'"
-    );
-  }
-  return value;
-}
 
-// actions/shared/src/outputs.ts
-function writeOutputs(outputs) {
-  for (const [name, value] of Object.entries(outputs)) {
-    if (value === void 0) continue;
-    setOutput(name, value);
-    info(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
-  }
-}
-
-// actions/shared/src/logger.ts
+// actions/action-kit/src/logger.ts
 function createActionsLogger() {
   return {
     debug: (m) => debug(m),
@@ -53135,7 +53361,7 @@ function createActionsLogger() {
   };
 }
 
-// actions/shared/src/run.ts
+// actions/action-kit/src/run.ts
 async function runAction(body) {
   try {
     await body();
@@ -53152,7 +53378,7 @@ async function runAction(body) {
   }
 }
 
-// actions/shared/src/summary.ts
+// actions/action-kit/src/summary.ts
 async function writeSummary(markdown) {
   try {
     await summary.addRaw(markdown, true).write();
@@ -53163,8 +53389,8 @@ async function writeSummary(markdown) {
 
 // actions/build-installer/src/main.ts
 function readInputs() {
-  const username = namespaceOrOwner(readString2("username"));
-  const access2 = registryCredentials(
+  const username = namespaceOrOwner(readString2("username"), process.env);
+  const credentials = pairCredentials(
     readString2("registry-username"),
     readSecret("registry-password")
   );
@@ -53189,7 +53415,7 @@ function readInputs() {
     ...installerRef ? { installerRef } : {},
     insecureRegistries: readList("insecure-registries"),
     verifyInstaller: readChoice("verify-installer", ["error", "warning"], "error"),
-    ...access2,
+    ...credentials ? { credentials } : {},
     ...process.env.RUNNER_TEMP ? { outDir: `${process.env.RUNNER_TEMP}/talos-installer` } : {}
   };
 }
