@@ -7240,7 +7240,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments3(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7254,7 +7254,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument(source, options = {}) {
+    function parseDocument2(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7280,7 +7280,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument(src, options);
+      const doc = parseDocument2(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning2) => log.warn(doc.options.logLevel, warning2));
@@ -7315,8 +7315,8 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports2.parse = parse2;
-    exports2.parseAllDocuments = parseAllDocuments3;
-    exports2.parseDocument = parseDocument;
+    exports2.parseAllDocuments = parseAllDocuments4;
+    exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
   }
 });
@@ -30968,12 +30968,12 @@ var require_dump = __commonJS({
       #size = 0;
       #reason = null;
       #handler = null;
-      constructor({ maxSize }, handler) {
+      constructor({ maxSize: maxSize3 }, handler) {
         super(handler);
-        if (maxSize != null && (!Number.isFinite(maxSize) || maxSize < 1)) {
+        if (maxSize3 != null && (!Number.isFinite(maxSize3) || maxSize3 < 1)) {
           throw new InvalidArgumentError("maxSize must be a number greater than 0");
         }
-        this.#maxSize = maxSize ?? this.#maxSize;
+        this.#maxSize = maxSize3 ?? this.#maxSize;
         this.#handler = handler;
       }
       onConnect(abort) {
@@ -41794,6 +41794,14 @@ var history = [
 
 // packages/talos/src/extension-rules/manifest.ts
 var import_yaml3 = __toESM(require_dist(), 1);
+
+// packages/talos/src/node-extensions/schematic.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var maxSize = 1024 * 1024;
+
+// packages/talos/src/node-extensions/extension-statuses.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+var maxSize2 = 8 * 1024 * 1024;
 
 // packages/pipeline/src/step-kit/docker-credentials.ts
 var import_promises8 = require("node:fs/promises");

@@ -11566,12 +11566,12 @@ var require_dump = __commonJS({
       #size = 0;
       #reason = null;
       #handler = null;
-      constructor({ maxSize }, handler2) {
+      constructor({ maxSize: maxSize3 }, handler2) {
         super(handler2);
-        if (maxSize != null && (!Number.isFinite(maxSize) || maxSize < 1)) {
+        if (maxSize3 != null && (!Number.isFinite(maxSize3) || maxSize3 < 1)) {
           throw new InvalidArgumentError("maxSize must be a number greater than 0");
         }
-        this.#maxSize = maxSize ?? this.#maxSize;
+        this.#maxSize = maxSize3 ?? this.#maxSize;
         this.#handler = handler2;
       }
       onConnect(abort) {
@@ -26359,7 +26359,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments3(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -26373,7 +26373,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument(source, options = {}) {
+    function parseDocument2(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -26399,7 +26399,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument(src, options);
+      const doc = parseDocument2(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning2) => log.warn(doc.options.logLevel, warning2));
@@ -26434,8 +26434,8 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports2.parse = parse4;
-    exports2.parseAllDocuments = parseAllDocuments3;
-    exports2.parseDocument = parseDocument;
+    exports2.parseAllDocuments = parseAllDocuments4;
+    exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
   }
 });
@@ -49930,12 +49930,12 @@ var require_dump2 = __commonJS({
       #size = 0;
       #reason = null;
       #handler = null;
-      constructor({ maxSize }, handler2) {
+      constructor({ maxSize: maxSize3 }, handler2) {
         super(handler2);
-        if (maxSize != null && (!Number.isFinite(maxSize) || maxSize < 1)) {
+        if (maxSize3 != null && (!Number.isFinite(maxSize3) || maxSize3 < 1)) {
           throw new InvalidArgumentError("maxSize must be a number greater than 0");
         }
-        this.#maxSize = maxSize ?? this.#maxSize;
+        this.#maxSize = maxSize3 ?? this.#maxSize;
         this.#handler = handler2;
       }
       onConnect(abort) {
@@ -64890,6 +64890,14 @@ function bootImageRelease(b) {
     reason: sections ? "a PE file without a .uname section or an x86 kernel in .linux" : "neither a PE (UKI) file nor an x86 bzImage"
   };
 }
+
+// packages/talos/src/node-extensions/schematic.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var maxSize = 1024 * 1024;
+
+// packages/talos/src/node-extensions/extension-statuses.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+var maxSize2 = 8 * 1024 * 1024;
 
 // packages/verify/src/options.ts
 var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
