@@ -42027,12 +42027,6 @@ var fixes = {
 var LEGACY_BLOCK_MAX = 8 << 20;
 var FRAME_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
 
-// packages/boot/src/codecs/xz.ts
-var xzModule2 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/codecs/zstd.ts
-var MAX_BLOCK2 = 128 * 1024;
-
 // packages/boot/src/kernel/types.ts
 var DEFAULT_MAX_INPUT = 512 * 1024 * 1024;
 var DEFAULT_MAX_KERNEL_SIZE = 256 * 1024 * 1024;
@@ -42049,11 +42043,7 @@ var PATTERN = Buffer.from([48, 130]);
 // packages/boot/src/initramfs/internal/newc-parser.ts
 var UPFRONT_LIMIT = 64 * 1024 * 1024;
 
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var xzModule3 = __toESM(require_xz_decompress(), 1);
-
 // packages/boot/src/initramfs/internal/stream-ends.ts
-var ZSTD_MAX_BLOCK = 128 * 1024;
 var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
 var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
 
