@@ -14,7 +14,7 @@ import {
 } from '@talos-kmod/boot';
 import { createHash } from 'node:crypto';
 import type { CertificateInfo } from '@talos-kmod/kmod';
-import type { FileTree } from '../file-tree';
+import type { FileTree } from '@talos-kmod/oci';
 
 /** What a kernel file says about itself. */
 export interface KernelFacts {
