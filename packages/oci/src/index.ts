@@ -23,4 +23,4 @@ export type { SourceSpec } from './sources/open';
 export type { PushOptions, PushResult } from './push/push';
 export { push, pushIndex } from './push/push';
 export type { FileChunks, ImageFile, WalkChunksOptions, WalkOptions } from './files/walk';
-export { walkImageFileChunks, walkImageFiles } from './files/walk';
+export { joinChunks, walkImageFileChunks, walkImageFiles } from './files/walk';

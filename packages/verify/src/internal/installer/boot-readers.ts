@@ -14,6 +14,7 @@ import {
 } from '@talos-kmod/boot';
 import { createHash } from 'node:crypto';
 import type { CertificateInfo } from '@talos-kmod/kmod';
+import { joinChunks } from '@talos-kmod/oci';
 import type { FileTree } from '../file-tree';
 
 /** What a kernel file says about itself. */
@@ -105,7 +106,7 @@ export async function readKernelImageBoot(
   await tree.walk({
     want: (f) => f.path === 'boot/vmlinuz',
     onFile: (_f, content) => {
-      if (content) bytes = Buffer.concat(content);
+      if (content) bytes = joinChunks(content);
     },
   });
   if (!bytes) return undefined;

@@ -4,7 +4,7 @@
  * value that is neither fails here, naming it.
  */
 import { UserError, describeError, type Logger } from '@talos-kmod/common';
-import type { RegistryOptions } from '@talos-kmod/oci';
+import { joinChunks, type RegistryOptions } from '@talos-kmod/oci';
 import { parseExtensionManifest } from '@talos-kmod/talos';
 import { openFileTrees } from '../file-tree';
 
@@ -31,7 +31,7 @@ async function nameFromImage(input: string, registry: RegistryOptions): Promise<
     await tree?.walk({
       want: (f) => f.path === 'manifest.yaml',
       onFile: (_f, content) => {
-        if (content) text = Buffer.concat(content).toString('utf8');
+        if (content) text = joinChunks(content).toString('utf8');
       },
     });
     const parsed = text === undefined ? undefined : parseExtensionManifest(text);
