@@ -18,9 +18,17 @@ export { mediaTypes } from './manifest/media-types';
 export type { RegistryOptions, RegistryClient, FetchedManifest } from './client';
 export { createRegistryClient, resolveDigest } from './client';
 export type { Image, ImageSource, SourceIndex } from './sources/types';
-export { openImage, parseSourceSpec } from './sources/open';
-export type { SourceSpec } from './sources/open';
+export type { ImageSpec, PathTransport } from './sources/image-spec';
+export { formatImageSpec, imageSpecHint, parseImageSpec, registryOf } from './sources/image-spec';
+export { openImage } from './sources/open';
 export type { PushOptions, PushResult } from './push/push';
 export { push, pushIndex } from './push/push';
 export type { FileChunks, ImageFile, WalkChunksOptions, WalkOptions } from './files/walk';
+<<<<<<< HEAD
 export { joinChunks, walkImageFileChunks, walkImageFiles } from './files/walk';
+=======
+export { walkImageFileChunks, walkImageFiles } from './files/walk';
+export { walkDirectoryFiles } from './files/directory';
+export type { FileTree, FileTrees } from './files/file-trees';
+export { openFileTrees } from './files/file-trees';
+>>>>>>> main

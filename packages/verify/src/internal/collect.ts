@@ -18,7 +18,7 @@ import {
   type BootRelease,
   type LayoutEntry,
 } from '@talos-kmod/talos';
-import type { FileTree } from './file-tree';
+import type { FileTree } from '@talos-kmod/oci';
 import type { TrustedCertificates } from '../trusted-certificates';
 
 /** What verification keeps of one module. */
