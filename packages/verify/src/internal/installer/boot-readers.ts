@@ -14,7 +14,12 @@ import {
 } from '@talos-kmod/boot';
 import { createHash } from 'node:crypto';
 import type { CertificateInfo } from '@talos-kmod/kmod';
+<<<<<<< HEAD
+import { joinChunks } from '@talos-kmod/oci';
+import type { FileTree } from '../file-tree';
+=======
 import type { FileTree } from '@talos-kmod/oci';
+>>>>>>> main
 
 /** What a kernel file says about itself. */
 export interface KernelFacts {
@@ -105,7 +110,7 @@ export async function readKernelImageBoot(
   await tree.walk({
     want: (f) => f.path === 'boot/vmlinuz',
     onFile: (_f, content) => {
-      if (content) bytes = Buffer.concat(content);
+      if (content) bytes = joinChunks(content);
     },
   });
   if (!bytes) return undefined;

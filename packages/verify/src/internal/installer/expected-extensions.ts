@@ -4,12 +4,16 @@
  * value that is neither fails here, naming it.
  */
 import { UserError, describeError, type Logger } from '@talos-kmod/common';
+<<<<<<< HEAD
+import { joinChunks, type RegistryOptions } from '@talos-kmod/oci';
+=======
 import {
   openFileTrees,
   type FileTrees,
   type ImageSpec,
   type RegistryOptions,
 } from '@talos-kmod/oci';
+>>>>>>> main
 import { parseExtensionManifest } from '@talos-kmod/talos';
 import type { ExpectedExtensionInput } from '../../options';
 
@@ -38,7 +42,7 @@ async function nameFromImage(
     await tree?.walk({
       want: (f) => f.path === 'manifest.yaml',
       onFile: (_f, content) => {
-        if (content) text = Buffer.concat(content).toString('utf8');
+        if (content) text = joinChunks(content).toString('utf8');
       },
     });
     const parsed = text === undefined ? undefined : parseExtensionManifest(text);
