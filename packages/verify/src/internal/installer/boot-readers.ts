@@ -14,12 +14,7 @@ import {
 } from '@talos-kmod/boot';
 import { createHash } from 'node:crypto';
 import type { CertificateInfo } from '@talos-kmod/kmod';
-<<<<<<< HEAD
-import { joinChunks } from '@talos-kmod/oci';
-import type { FileTree } from '../file-tree';
-=======
-import type { FileTree } from '@talos-kmod/oci';
->>>>>>> main
+import { joinChunks, type FileTree } from '@talos-kmod/oci';
 
 /** What a kernel file says about itself. */
 export interface KernelFacts {

@@ -4,16 +4,13 @@
  * value that is neither fails here, naming it.
  */
 import { UserError, describeError, type Logger } from '@talos-kmod/common';
-<<<<<<< HEAD
-import { joinChunks, type RegistryOptions } from '@talos-kmod/oci';
-=======
 import {
+  joinChunks,
   openFileTrees,
   type FileTrees,
   type ImageSpec,
   type RegistryOptions,
 } from '@talos-kmod/oci';
->>>>>>> main
 import { parseExtensionManifest } from '@talos-kmod/talos';
 import type { ExpectedExtensionInput } from '../../options';
 
