@@ -62946,6 +62946,7 @@ var gzipMediaType = {
 var import_node_path7 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
+var WHOLE_FILE_SIZE = 16 * 1024 * 1024;
 async function readTarStream(input, visitor, what) {
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
@@ -62966,7 +62967,7 @@ async function readTarStream(input, visitor, what) {
       else if (c.header.type === "gnu-long-link") meta.longLink = decodeLongName(data);
       return;
     }
-    return visitor.entry(c.header, c.chunks);
+    return visitor.entry(c.header, c.whole ? [c.whole] : c.chunks);
   };
   const onHeader = () => {
     let raw2;
@@ -63001,6 +63002,7 @@ async function readTarStream(input, visitor, what) {
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
       collecting = { header: h, chunks: [], remaining: contentSize, meta: false };
+      if (contentSize >= WHOLE_FILE_SIZE) collecting.whole = Buffer.allocUnsafe(contentSize);
       if (contentSize === 0) return finishCollect();
       return;
     }
@@ -63021,7 +63023,8 @@ async function readTarStream(input, visitor, what) {
       if (collecting) {
         const c = collecting;
         const n2 = Math.min(c.remaining, chunk.length - off);
-        c.chunks.push(off === 0 && n2 === chunk.length ? chunk : chunk.subarray(off, off + n2));
+        if (c.whole) chunk.copy(c.whole, c.whole.length - c.remaining, off, off + n2);
+        else c.chunks.push(off === 0 && n2 === chunk.length ? chunk : chunk.subarray(off, off + n2));
         c.remaining -= n2;
         off += n2;
         if (c.remaining === 0) {
@@ -63209,6 +63212,9 @@ async function openLayerContent(image, index) {
   const { stream, consumesInputOnWrite } = decompressor(compression);
   feed(raw2, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
   return prefetch(stream, prefetchBytes);
+}
+function joinChunks(chunks, size) {
+  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size);
 }
 async function walkImageFileChunks(image, options) {
   const maxFileSize = options.maxFileSize ?? 512 * 1024 * 1024;
@@ -66749,7 +66755,7 @@ async function collectTree(tree, options = {}) {
         modules.push(await summarise(f.path, content, certificates));
         return;
       }
-      const bytes = Buffer.concat(content);
+      const bytes = joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
         if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
@@ -67710,16 +67716,19 @@ function isMsByte(b) {
 }
 function decodeBcjX86(buf, start = 0) {
   if (buf.length < 5) return;
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   let prevMask = 0;
   let prevPos = start - 5 >>> 0;
   const limit = buf.length - 5;
+  let nextE8 = bytes.indexOf(232);
+  let nextE9 = bytes.indexOf(233);
   let i = 0;
   while (i <= limit) {
-    const op = buf[i];
-    if (op !== 232 && op !== 233) {
-      i++;
-      continue;
-    }
+    if (nextE8 >= 0 && nextE8 < i) nextE8 = bytes.indexOf(232, i);
+    if (nextE9 >= 0 && nextE9 < i) nextE9 = bytes.indexOf(233, i);
+    const next = nextE8 < 0 ? nextE9 : nextE9 < 0 ? nextE8 : Math.min(nextE8, nextE9);
+    if (next < 0 || next > limit) return;
+    i = next;
     const pos = start + i >>> 0;
     const distance = pos - prevPos >>> 0;
     prevPos = pos;
@@ -70093,7 +70102,7 @@ async function readKernelImageBoot(tree) {
   await tree.walk({
     want: (f) => f.path === "boot/vmlinuz",
     onFile: (_f, content) => {
-      if (content) bytes = Buffer.concat(content);
+      if (content) bytes = joinChunks(content);
     }
   });
   if (!bytes) return void 0;
@@ -70717,7 +70726,7 @@ async function nameFromImage(input, image, registry) {
     await tree?.walk({
       want: (f) => f.path === "manifest.yaml",
       onFile: (_f, content) => {
-        if (content) text3 = Buffer.concat(content).toString("utf8");
+        if (content) text3 = joinChunks(content).toString("utf8");
       }
     });
     const parsed2 = text3 === void 0 ? void 0 : parseExtensionManifest(text3);
@@ -71228,6 +71237,21 @@ var registryAccessInputs = {
     help: "read the registry password or token from standard input"
   }
 };
+var tagInput = {
+  tag: {
+    kind: "string",
+    default: "",
+    help: "image tag (TAG; default: git describe of the checkout, as the Makefile does)",
+    placeholder: "<tag>"
+  }
+};
+var pushInput = {
+  push: {
+    kind: "boolean",
+    default: "true",
+    help: "build without pushing (no pinned references are printed)"
+  }
+};
 var makeArgsInput = {
   "make-args": {
     kind: "words",
@@ -71236,6 +71260,13 @@ var makeArgsInput = {
     help: "extra make variable (repeatable)",
     placeholder: "<NAME=value>"
   }
+};
+var buildTargetInputs = {
+  ...pushTargetInputs,
+  ...platformsInput,
+  ...pushInput,
+  ...tagInput,
+  ...makeArgsInput
 };
 var jsonInput = {
   json: {
@@ -71289,20 +71320,7 @@ var buildKernelPkgContract = defineContract({
       help: "module package by pkg.yaml name, e.g. hailort-pkg (repeatable)",
       placeholder: "<name>"
     },
-    ...pushTargetInputs,
-    ...platformsInput,
-    push: {
-      kind: "boolean",
-      default: "true",
-      help: "build without pushing (no pinned references are printed)"
-    },
-    tag: {
-      kind: "string",
-      default: "",
-      help: "image tag (default: git describe of the checkout, as the Makefile does)",
-      placeholder: "<tag>"
-    },
-    ...makeArgsInput,
+    ...buildTargetInputs,
     "verify-signatures": {
       kind: "boolean",
       default: "true",
@@ -71343,6 +71361,165 @@ var buildKernelPkgContract = defineContract({
     "pkgs-tag": r.pkgsTag,
     "pkgs-prefix": r.pkgsPrefix,
     "cache-hit": String(r.cacheHit)
+  })
+});
+
+// packages/pipeline/src/build-extension/contract.ts
+var buildExtensionContract = defineContract({
+  step: "build-extension",
+  inputs: {
+    "extensions-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/extensions checkout",
+      placeholder: "<dir>"
+    },
+    extension: {
+      kind: "string",
+      required: true,
+      help: "extension (Makefile target), e.g. hailort",
+      placeholder: "<name>"
+    },
+    "pkgs-prefix": {
+      kind: "string",
+      default: "",
+      help: "PKGS_PREFIX (build-kernel-pkg pkgs-prefix)",
+      placeholder: "<registry/namespace>"
+    },
+    "pkgs-tag": {
+      kind: "string",
+      default: "",
+      help: "PKGS (build-kernel-pkg pkgs-tag)",
+      placeholder: "<tag>"
+    },
+    "pkg-image": {
+      kind: "string",
+      default: "",
+      help: "pinned package image to write into the extension pkg.yaml for the build",
+      placeholder: "<ref>"
+    },
+    ...buildTargetInputs,
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["extension-image", "extension-version", "extension-name"],
+  toOptions: (v2, env) => ({
+    extensionsDir: v2["extensions-dir"],
+    extension: v2.extension,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
+    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "extension-image": r.extensionImage,
+    "extension-version": r.extensionVersion,
+    "extension-name": r.extensionName
+  })
+});
+
+// packages/pipeline/src/build-installer/contract.ts
+var buildInstallerContract = defineContract({
+  step: "build-installer",
+  inputs: {
+    "talos-dir": {
+      kind: "string",
+      default: "",
+      help: "talos checkout: make installer-base imager, then image-installer",
+      placeholder: "<dir>"
+    },
+    "imager-image": {
+      kind: "string",
+      default: "",
+      help: "a ready imager image to run with docker (instead of --talos-dir)",
+      placeholder: "<ref>"
+    },
+    "base-installer-image": {
+      kind: "string",
+      default: "",
+      help: "installer-base for --imager-image",
+      placeholder: "<ref>"
+    },
+    "kernel-image": {
+      kind: "string",
+      default: "",
+      help: "kernel image (PKG_KERNEL) for --talos-dir",
+      placeholder: "<ref>"
+    },
+    "extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extension-image",
+      help: "system extension image (repeatable)",
+      placeholder: "<ref>"
+    },
+    "extra-kernel-args": {
+      kind: "lines",
+      default: "",
+      flag: "extra-kernel-arg",
+      help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
+      placeholder: "<arg>"
+    },
+    ...pushTargetInputs,
+    ...platformsInput,
+    ...tagInput,
+    "installer-ref": {
+      kind: "string",
+      default: "",
+      help: "where to push the installer (default ttl.sh/<uuid>:1h)",
+      placeholder: "<ref>"
+    },
+    "out-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where --imager-image writes installer-<arch>.tar (default: a temp dir)",
+      placeholder: "<dir>"
+    },
+    "verify-installer": {
+      kind: "choice",
+      choices: ["error", "warning"],
+      default: "error",
+      help: "a failing check of the built installer: error (push nothing) or warning (push anyway)",
+      placeholder: "<level>"
+    },
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: [
+    "installer-image",
+    "installer-images",
+    "imager-image",
+    "installer-base-image",
+    "tarball"
+  ],
+  toOptions: (v2, env) => ({
+    ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
+    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
+    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
+    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
+    extensionImages: v2["extension-images"],
+    extraKernelArgs: v2["extra-kernel-args"],
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    ...v2.tag ? { tag: v2.tag } : {},
+    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
+    verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "installer-image": r.installerImage,
+    "installer-images": JSON.stringify(r.installerImages),
+    "imager-image": r.imagerImage,
+    "installer-base-image": r.installerBaseImage,
+    tarball: Object.values(r.tarballs).join("\n")
   })
 });
 

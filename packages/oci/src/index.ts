@@ -25,7 +25,7 @@ export { openImage } from './sources/open';
 export type { PushOptions, PushResult } from './push/push';
 export { push, pushIndex } from './push/push';
 export type { FileChunks, ImageFile, WalkChunksOptions, WalkOptions } from './files/walk';
-export { walkImageFileChunks, walkImageFiles } from './files/walk';
+export { joinChunks, walkImageFileChunks, walkImageFiles } from './files/walk';
 export { walkDirectoryFiles } from './files/directory';
 export type { FileTree, FileTrees } from './files/file-trees';
 export { openFileTrees } from './files/file-trees';

@@ -5,6 +5,7 @@
  */
 import { UserError, describeError, type Logger } from '@talos-kmod/common';
 import {
+  joinChunks,
   openFileTrees,
   type FileTrees,
   type ImageSpec,
@@ -38,7 +39,7 @@ async function nameFromImage(
     await tree?.walk({
       want: (f) => f.path === 'manifest.yaml',
       onFile: (_f, content) => {
-        if (content) text = Buffer.concat(content).toString('utf8');
+        if (content) text = joinChunks(content).toString('utf8');
       },
     });
     const parsed = text === undefined ? undefined : parseExtensionManifest(text);
