@@ -24,3 +24,5 @@ export type { PushOptions, PushResult } from './push/push';
 export { push, pushIndex } from './push/push';
 export type { FileChunks, ImageFile, WalkChunksOptions, WalkOptions } from './files/walk';
 export { walkImageFileChunks, walkImageFiles } from './files/walk';
+export type { CreateIndexOptions, CreateIndexResult, IndexEntry } from './push/create-index';
+export { createIndex } from './push/create-index';
