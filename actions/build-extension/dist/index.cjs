@@ -7240,7 +7240,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments3(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7254,7 +7254,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument(source, options = {}) {
+    function parseDocument2(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -7280,7 +7280,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument(src, options);
+      const doc = parseDocument2(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning2) => log.warn(doc.options.logLevel, warning2));
@@ -7315,8 +7315,8 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports2.parse = parse2;
-    exports2.parseAllDocuments = parseAllDocuments3;
-    exports2.parseDocument = parseDocument;
+    exports2.parseAllDocuments = parseAllDocuments4;
+    exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
   }
 });
@@ -30968,12 +30968,12 @@ var require_dump = __commonJS({
       #size = 0;
       #reason = null;
       #handler = null;
-      constructor({ maxSize }, handler) {
+      constructor({ maxSize: maxSize3 }, handler) {
         super(handler);
-        if (maxSize != null && (!Number.isFinite(maxSize) || maxSize < 1)) {
+        if (maxSize3 != null && (!Number.isFinite(maxSize3) || maxSize3 < 1)) {
           throw new InvalidArgumentError("maxSize must be a number greater than 0");
         }
-        this.#maxSize = maxSize ?? this.#maxSize;
+        this.#maxSize = maxSize3 ?? this.#maxSize;
         this.#handler = handler;
       }
       onConnect(abort) {
@@ -38600,6 +38600,25 @@ function describeError(e) {
   }
 }
 
+// packages/common/src/field-error.ts
+var actionInputName = (field) => `input '${field}'`;
+var FieldError = class extends InputError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  fieldError = true;
+  /** The fields involved, by their contract (action input) names. */
+  fields;
+  words;
+  constructor(fields, words, options = {}) {
+    super(words(actionInputName), options);
+    this.fields = typeof fields === "string" ? [fields] : fields;
+    this.words = words;
+  }
+  /** The message with every field spelled by `name`. */
+  wordFor(name) {
+    return this.words(name);
+  }
+};
+
 // packages/common/src/redact.ts
 function redactUrl(url) {
   let u;
@@ -38862,6 +38881,12 @@ function withDigest(ref, digest) {
     throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
   }
   return new ParsedReference(r.registry, r.repository, r.tag, digest);
+}
+function withTag(ref, tag) {
+  const r = toReference(ref);
+  if (!tagPattern.test(tag))
+    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
+  return new ParsedReference(r.registry, r.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -41556,14 +41581,16 @@ function findUnsafeCharacter(value) {
   for (const c of value) if (!allowed.test(c)) return c;
   return void 0;
 }
-function assertMakeValue(what, value) {
+function unsafeMakeValueProblem(value) {
   const c = findUnsafeCharacter(value);
-  if (c === void 0) return;
+  if (c === void 0) return void 0;
   const shown = JSON.stringify(value);
   const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
-  throw new UserError(
-    `${what} is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`
-  );
+  return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
+}
+function assertMakeValue(what, value) {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== void 0) throw new UserError(`${what} ${problem}`);
 }
 
 // packages/talos/src/make/args.ts
@@ -41795,6 +41822,89 @@ var history = [
 // packages/talos/src/extension-rules/manifest.ts
 var import_yaml3 = __toESM(require_dist(), 1);
 
+// packages/talos/src/node-extensions/schematic.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var maxSize = 1024 * 1024;
+
+// packages/talos/src/node-extensions/extension-statuses.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+var maxSize2 = 8 * 1024 * 1024;
+
+// packages/pipeline/src/step-kit/build-options.ts
+function checkMakeValue(field, value) {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== void 0) throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+}
+function checkTag(field, tag, example = "v1.11.0") {
+  checkMakeValue(field, tag);
+  try {
+    withTag(parseReference("localhost/tag-check"), tag);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${tag}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+      { cause: e }
+    );
+  }
+}
+var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+function checkPushTarget(o) {
+  checkMakeValue("registry", o.registry);
+  checkMakeValue("username", o.username);
+  if (o.registry === "") {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is empty: set the registry to push to, e.g. ghcr.io`
+    );
+  }
+  if (o.username === "") {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`
+    );
+  }
+  if (!namespacePattern.test(o.username)) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
+    );
+  }
+  try {
+    parseReference(`${o.registry}/${o.username}/kernel:latest`);
+  } catch (e) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${o.registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
+      { cause: e }
+    );
+  }
+}
+function validateBuildTarget(o) {
+  checkPushTarget(o);
+  if (o.platforms.length === 0) {
+    throw new FieldError(
+      "platforms",
+      (n) => `${n("platforms")} is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64`
+    );
+  }
+  const platforms = [];
+  for (const p of o.platforms) {
+    checkMakeValue("platforms", p);
+    try {
+      parsePlatform(p);
+    } catch (e) {
+      throw new FieldError(
+        "platforms",
+        (n) => `${n("platforms")} has '${p}', which is not os/arch[/variant] (e.g. linux/amd64)`,
+        { cause: e }
+      );
+    }
+    if (!platforms.includes(p)) platforms.push(p);
+  }
+  if (o.tag !== void 0) checkTag("tag", o.tag);
+  return { makeArgs: parseMakeArgs(o.makeArgs), platforms };
+}
+
 // packages/pipeline/src/step-kit/docker-credentials.ts
 var import_promises8 = require("node:fs/promises");
 var import_node_os3 = require("node:os");
@@ -41917,12 +42027,6 @@ var fixes = {
 var LEGACY_BLOCK_MAX = 8 << 20;
 var FRAME_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
 
-// packages/boot/src/codecs/xz.ts
-var xzModule2 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/codecs/zstd.ts
-var MAX_BLOCK2 = 128 * 1024;
-
 // packages/boot/src/kernel/types.ts
 var DEFAULT_MAX_INPUT = 512 * 1024 * 1024;
 var DEFAULT_MAX_KERNEL_SIZE = 256 * 1024 * 1024;
@@ -41939,11 +42043,7 @@ var PATTERN = Buffer.from([48, 130]);
 // packages/boot/src/initramfs/internal/newc-parser.ts
 var UPFRONT_LIMIT = 64 * 1024 * 1024;
 
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var xzModule3 = __toESM(require_xz_decompress(), 1);
-
 // packages/boot/src/initramfs/internal/stream-ends.ts
-var ZSTD_MAX_BLOCK = 128 * 1024;
 var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
 var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
 
@@ -41972,63 +42072,6 @@ var DEFAULTS2 = {
   maxTotalOutput: 16 * GiB2,
   maxDepth: 256
 };
-
-// packages/pipeline/src/build-kernel-pkg/options.ts
-var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-function validateCommon(o) {
-  assertMakeValue("input 'registry'", o.registry);
-  assertMakeValue("input 'username'", o.username);
-  if (o.registry === "") {
-    throw new UserError("input 'registry' is empty: set the registry to push to, e.g. ghcr.io");
-  }
-  if (o.username === "") {
-    throw new UserError(
-      "input 'username' is empty: set the registry namespace (e.g. your GitHub user or org, lower case)"
-    );
-  }
-  if (!namespacePattern.test(o.username)) {
-    throw new UserError(
-      `input 'username' is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
-    );
-  }
-  try {
-    parseReference(`${o.registry}/${o.username}/kernel:latest`);
-  } catch (e) {
-    throw new UserError(
-      `input 'registry' is '${o.registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
-      { cause: e }
-    );
-  }
-  if (o.platforms.length === 0) {
-    throw new UserError(
-      "input 'platforms' is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64"
-    );
-  }
-  const platforms = [];
-  for (const p of o.platforms) {
-    assertMakeValue("input 'platforms'", p);
-    try {
-      parsePlatform(p);
-    } catch (e) {
-      throw new UserError(
-        `input 'platforms' has '${p}', which is not os/arch[/variant] (e.g. linux/amd64)`,
-        {
-          cause: e
-        }
-      );
-    }
-    if (!platforms.includes(p)) platforms.push(p);
-  }
-  if (o.tag !== void 0) {
-    assertMakeValue("input 'tag'", o.tag);
-    if (!/^[\w][\w.-]{0,127}$/.test(o.tag)) {
-      throw new UserError(
-        `input 'tag' is '${o.tag}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or -`
-      );
-    }
-  }
-  return { makeArgs: parseMakeArgs(o.makeArgs), platforms };
-}
 
 // packages/pipeline/src/step-kit/make-step.ts
 var makeTailLines = 40;
@@ -42160,53 +42203,59 @@ function failureSummary(step, e) {
 // packages/pipeline/src/build-extension/options.ts
 function validateExtensionOptions(o) {
   if (o.extensionsDir.trim() === "") {
-    throw new UserError("input 'extensions-dir' is empty: give the extensions checkout path");
+    throw new FieldError(
+      "extensions-dir",
+      (n) => `${n("extensions-dir")} is empty: give the extensions checkout path`
+    );
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(o.extension)) {
-    throw new UserError(
-      `input 'extension' is '${o.extension}', which is not an extension name (e.g. hailort)`
+    throw new FieldError(
+      "extension",
+      (n) => `${n("extension")} is '${o.extension}', which is not an extension name (e.g. hailort)`
     );
   }
   if (o.pkgsPrefix === void 0 !== (o.pkgsTag === void 0)) {
-    throw new UserError(
-      "inputs 'pkgs-prefix' and 'pkgs-tag' go together: pass both (build-kernel-pkg's outputs of the same names) or neither"
+    throw new FieldError(
+      ["pkgs-prefix", "pkgs-tag"],
+      (n) => `${n("pkgs-prefix")} and ${n("pkgs-tag")} go together: pass both (build-kernel-pkg's outputs of the same names) or neither`
     );
   }
   if (o.pkgsPrefix !== void 0) {
-    assertMakeValue("input 'pkgs-prefix'", o.pkgsPrefix);
+    checkMakeValue("pkgs-prefix", o.pkgsPrefix);
     try {
       parseReference(`${o.pkgsPrefix}/kernel:latest`);
     } catch (e) {
-      throw new UserError(
-        `input 'pkgs-prefix' is '${o.pkgsPrefix}', which is not registry/namespace (e.g. ghcr.io/acme)`,
+      throw new FieldError(
+        "pkgs-prefix",
+        (n) => `${n("pkgs-prefix")} is '${o.pkgsPrefix}', which is not registry/namespace (e.g. ghcr.io/acme)`,
         { cause: e }
       );
     }
   }
-  if (o.pkgsTag !== void 0) {
-    assertMakeValue("input 'pkgs-tag'", o.pkgsTag);
-    if (!/^[\w][\w.-]{0,127}$/.test(o.pkgsTag)) {
-      throw new UserError(`input 'pkgs-tag' is '${o.pkgsTag}', which is not a valid image tag`);
-    }
-  }
+  if (o.pkgsTag !== void 0) checkTag("pkgs-tag", o.pkgsTag);
   if (o.pkgImage !== void 0) {
-    assertMakeValue("input 'pkg-image'", o.pkgImage);
+    checkMakeValue("pkg-image", o.pkgImage);
     const ref = (() => {
       try {
         return parseReference(o.pkgImage ?? "");
       } catch (e) {
-        throw new UserError(`input 'pkg-image': ${e instanceof Error ? e.message : String(e)}`, {
-          cause: e
-        });
+        throw new FieldError(
+          "pkg-image",
+          (n) => `${n("pkg-image")}: ${e instanceof Error ? e.message : String(e)}`,
+          {
+            cause: e
+          }
+        );
       }
     })();
     if (!ref.digest) {
-      throw new UserError(
-        `input 'pkg-image' is '${o.pkgImage}', which is not pinned: give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag`
+      throw new FieldError(
+        "pkg-image",
+        (n) => `${n("pkg-image")} is '${o.pkgImage}', which is not pinned: give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag`
       );
     }
   }
-  return validateCommon(o);
+  return validateBuildTarget(o);
 }
 
 // packages/pipeline/src/build-extension/build-extension.ts
@@ -42395,6 +42444,175 @@ function extensionSummary(r) {
   return `${lines.join("\n")}
 `;
 }
+
+// packages/pipeline/src/contract/input-spec.ts
+function defineContract(contract) {
+  return contract;
+}
+
+// packages/pipeline/src/contract/common-inputs.ts
+var defaultRegistry = "ghcr.io";
+var defaultPlatform = "linux/amd64";
+var pushTargetInputs = {
+  registry: {
+    kind: "string",
+    default: defaultRegistry,
+    help: "registry to push to (REGISTRY)",
+    placeholder: "<host>"
+  },
+  username: {
+    kind: "string",
+    actionDefault: "${{ github.repository_owner }}",
+    help: "registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)",
+    placeholder: "<name>"
+  }
+};
+var platformsInput = {
+  platforms: {
+    kind: "list",
+    default: defaultPlatform,
+    flag: "platform",
+    help: `platform (repeatable; default ${defaultPlatform})`,
+    placeholder: "<os/arch>"
+  }
+};
+var registryAccessInputs = {
+  "insecure-registries": {
+    kind: "list",
+    default: "",
+    flag: "insecure-registry",
+    help: "registry reached over plain HTTP (repeatable; loopback is automatic)",
+    placeholder: "<host>"
+  },
+  "registry-username": {
+    kind: "string",
+    default: "",
+    help: "registry user name (with --registry-password-stdin; else the docker config is used)",
+    placeholder: "<name>"
+  },
+  "registry-password": {
+    kind: "secret",
+    default: "",
+    help: "read the registry password or token from standard input"
+  }
+};
+var makeArgsInput = {
+  "make-args": {
+    kind: "words",
+    default: "",
+    flag: "make-arg",
+    help: "extra make variable (repeatable)",
+    placeholder: "<NAME=value>"
+  }
+};
+var jsonInput = {
+  json: {
+    kind: "boolean",
+    default: "false",
+    only: "cli",
+    help: "print every output as one JSON object"
+  }
+};
+function pairCredentials(username, password) {
+  if (Boolean(username) !== Boolean(password)) {
+    throw new FieldError(
+      ["registry-username", "registry-password"],
+      (n) => `${n("registry-username")} and ${n("registry-password")} go together: give both, or neither to use the docker config`
+    );
+  }
+  return username && password ? { username, password } : void 0;
+}
+function namespaceOrOwner(username, env) {
+  const value = (username ?? env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
+  if (!value) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty and GITHUB_REPOSITORY_OWNER is not set: set ${n("username")}`
+    );
+  }
+  return value;
+}
+function registryAccessOf(values) {
+  const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
+  return {
+    insecureRegistries: values["insecure-registries"],
+    ...credentials ? { credentials } : {}
+  };
+}
+
+// packages/pipeline/src/build-kernel-pkg/contract.ts
+var buildKernelPkgContract = defineContract({
+  step: "build-kernel-pkg",
+  inputs: {
+    "pkgs-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/pkgs checkout",
+      placeholder: "<dir>"
+    },
+    packages: {
+      kind: "list",
+      default: "",
+      flag: "package",
+      help: "module package by pkg.yaml name, e.g. hailort-pkg (repeatable)",
+      placeholder: "<name>"
+    },
+    ...pushTargetInputs,
+    ...platformsInput,
+    push: {
+      kind: "boolean",
+      default: "true",
+      help: "build without pushing (no pinned references are printed)"
+    },
+    tag: {
+      kind: "string",
+      default: "",
+      help: "image tag (default: git describe of the checkout, as the Makefile does)",
+      placeholder: "<tag>"
+    },
+    ...makeArgsInput,
+    "verify-signatures": {
+      kind: "boolean",
+      default: "true",
+      help: "skip checking package modules against the kernel key"
+    },
+    cache: {
+      kind: "boolean",
+      default: "true",
+      help: "always build, even when an unchanged result is recorded"
+    },
+    "cache-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)",
+      placeholder: "<dir>"
+    },
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["kernel-image", "pkg-images", "pkg-image", "pkgs-tag", "pkgs-prefix", "cache-hit"],
+  toOptions: (v2, env) => ({
+    pkgsDir: v2["pkgs-dir"],
+    packages: v2.packages,
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    verifySignatures: v2["verify-signatures"],
+    cache: v2.cache,
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "kernel-image": r.kernelImage,
+    "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
+    "pkg-image": r.pkgImage,
+    "pkgs-tag": r.pkgsTag,
+    "pkgs-prefix": r.pkgsPrefix,
+    "cache-hit": String(r.cacheHit)
+  })
+});
 
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
@@ -42946,7 +43164,16 @@ function group(name, fn) {
   });
 }
 
-// actions/shared/src/inputs.ts
+// actions/action-kit/src/outputs.ts
+function writeOutputs(outputs) {
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value === void 0) continue;
+    setOutput(name, value);
+    info(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
+  }
+}
+
+// actions/action-kit/src/inputs.ts
 function raw(name, options = {}) {
   const value = getInput(name, { required: false, trimWhitespace: true });
   if (options.required && value === "") {
@@ -42983,34 +43210,8 @@ function readList(name, options = {}) {
   }
   return items;
 }
-function registryCredentials(username, password) {
-  if (username === void 0 !== (password === void 0)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config"
-    );
-  }
-  return username && password ? { credentials: { username, password } } : {};
-}
-function namespaceOrOwner(username) {
-  const value = (username ?? process.env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
-  if (!value) {
-    throw new UserError(
-      "input 'username' is empty and GITHUB_REPOSITORY_OWNER is not set: set 'username'"
-    );
-  }
-  return value;
-}
 
-// actions/shared/src/outputs.ts
-function writeOutputs(outputs) {
-  for (const [name, value] of Object.entries(outputs)) {
-    if (value === void 0) continue;
-    setOutput(name, value);
-    info(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
-  }
-}
-
-// actions/shared/src/logger.ts
+// actions/action-kit/src/logger.ts
 function createActionsLogger() {
   return {
     debug: (m) => debug(m),
@@ -43021,7 +43222,7 @@ function createActionsLogger() {
   };
 }
 
-// actions/shared/src/run.ts
+// actions/action-kit/src/run.ts
 async function runAction(body) {
   try {
     await body();
@@ -43038,7 +43239,7 @@ async function runAction(body) {
   }
 }
 
-// actions/shared/src/summary.ts
+// actions/action-kit/src/summary.ts
 async function writeSummary(markdown) {
   try {
     await summary.addRaw(markdown, true).write();
@@ -43049,8 +43250,8 @@ async function writeSummary(markdown) {
 
 // actions/build-extension/src/main.ts
 function readInputs() {
-  const username = namespaceOrOwner(readString("username"));
-  const access3 = registryCredentials(
+  const username = namespaceOrOwner(readString("username"), process.env);
+  const credentials = pairCredentials(
     readString("registry-username"),
     readSecret("registry-password")
   );
@@ -43072,7 +43273,7 @@ function readInputs() {
     ...tag ? { tag } : {},
     makeArgs: (readString("make-args") ?? "").split(/\s+/).filter(Boolean),
     insecureRegistries: readList("insecure-registries"),
-    ...access3
+    ...credentials ? { credentials } : {}
   };
 }
 void runAction(async () => {

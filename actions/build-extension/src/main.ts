@@ -16,13 +16,12 @@ import {
   runAction,
   writeOutputs,
   writeSummary,
-  registryCredentials,
-  namespaceOrOwner,
-} from '../../shared/src/index';
+} from '@talos-kmod/action-kit';
+import { namespaceOrOwner, pairCredentials } from '@talos-kmod/pipeline/contracts';
 
 function readInputs(): BuildExtensionOptions {
-  const username = namespaceOrOwner(readString('username'));
-  const access = registryCredentials(
+  const username = namespaceOrOwner(readString('username'), process.env);
+  const credentials = pairCredentials(
     readString('registry-username'),
     readSecret('registry-password'),
   );
@@ -44,7 +43,7 @@ function readInputs(): BuildExtensionOptions {
     ...(tag ? { tag } : {}),
     makeArgs: (readString('make-args') ?? '').split(/\s+/).filter(Boolean),
     insecureRegistries: readList('insecure-registries'),
-    ...access,
+    ...(credentials ? { credentials } : {}),
   };
 }
 

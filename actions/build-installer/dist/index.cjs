@@ -11566,12 +11566,12 @@ var require_dump = __commonJS({
       #size = 0;
       #reason = null;
       #handler = null;
-      constructor({ maxSize }, handler) {
+      constructor({ maxSize: maxSize3 }, handler) {
         super(handler);
-        if (maxSize != null && (!Number.isFinite(maxSize) || maxSize < 1)) {
+        if (maxSize3 != null && (!Number.isFinite(maxSize3) || maxSize3 < 1)) {
           throw new InvalidArgumentError("maxSize must be a number greater than 0");
         }
-        this.#maxSize = maxSize ?? this.#maxSize;
+        this.#maxSize = maxSize3 ?? this.#maxSize;
         this.#handler = handler;
       }
       onConnect(abort) {
@@ -26359,7 +26359,7 @@ var require_public_api = __commonJS({
       const lineCounter$1 = options.lineCounter || prettyErrors && new lineCounter.LineCounter() || null;
       return { lineCounter: lineCounter$1, prettyErrors };
     }
-    function parseAllDocuments3(source, options = {}) {
+    function parseAllDocuments4(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -26373,7 +26373,7 @@ var require_public_api = __commonJS({
         return docs;
       return Object.assign([], { empty: true }, composer$1.streamInfo());
     }
-    function parseDocument(source, options = {}) {
+    function parseDocument2(source, options = {}) {
       const { lineCounter: lineCounter2, prettyErrors } = parseOptions(options);
       const parser$1 = new parser.Parser(lineCounter2?.addNewLine);
       const composer$1 = new composer.Composer(options);
@@ -26399,7 +26399,7 @@ var require_public_api = __commonJS({
       } else if (options === void 0 && reviver && typeof reviver === "object") {
         options = reviver;
       }
-      const doc = parseDocument(src, options);
+      const doc = parseDocument2(src, options);
       if (!doc)
         return null;
       doc.warnings.forEach((warning2) => log.warn(doc.options.logLevel, warning2));
@@ -26434,8 +26434,8 @@ var require_public_api = __commonJS({
       return new Document.Document(value, _replacer, options).toString(options);
     }
     exports2.parse = parse2;
-    exports2.parseAllDocuments = parseAllDocuments3;
-    exports2.parseDocument = parseDocument;
+    exports2.parseAllDocuments = parseAllDocuments4;
+    exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
   }
 });
@@ -39150,6 +39150,25 @@ function describeError(e) {
   }
 }
 
+// packages/common/src/field-error.ts
+var actionInputName = (field) => `input '${field}'`;
+var FieldError = class extends InputError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  fieldError = true;
+  /** The fields involved, by their contract (action input) names. */
+  fields;
+  words;
+  constructor(fields, words, options = {}) {
+    super(words(actionInputName), options);
+    this.fields = typeof fields === "string" ? [fields] : fields;
+    this.words = words;
+  }
+  /** The message with every field spelled by `name`. */
+  wordFor(name) {
+    return this.words(name);
+  }
+};
+
 // packages/common/src/redact.ts
 function redactUrl(url) {
   let u;
@@ -39463,6 +39482,12 @@ function withDigest(ref, digest) {
     throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
   }
   return new ParsedReference(r.registry, r.repository, r.tag, digest);
+}
+function withTag(ref, tag) {
+  const r = toReference(ref);
+  if (!tagPattern.test(tag))
+    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
+  return new ParsedReference(r.registry, r.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -44317,14 +44342,16 @@ function findUnsafeCharacter(value) {
   for (const c of value) if (!allowed.test(c)) return c;
   return void 0;
 }
-function assertMakeValue(what, value) {
+function unsafeMakeValueProblem(value) {
   const c = findUnsafeCharacter(value);
-  if (c === void 0) return;
+  if (c === void 0) return void 0;
   const shown = JSON.stringify(value);
   const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
-  throw new UserError(
-    `${what} is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`
-  );
+  return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
+}
+function assertMakeValue(what, value) {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== void 0) throw new UserError(`${what} ${problem}`);
 }
 
 // packages/talos/src/talos-repo/make-args.ts
@@ -44655,27 +44682,31 @@ function parseTtlShLifetime(tag) {
 function isTtlSh(registry) {
   return registry.toLowerCase() === ttlShHost;
 }
-function checkTtlShTag(what, reference, tag) {
+function checkTtlShTag(field, reference, tag) {
   const example = `${ttlShHost}/<name>:1h`;
   if (tag === void 0 || tag === "") {
-    throw new UserError(
-      `${what} is '${reference}': a ttl.sh image needs a tag that is its lifetime, e.g. ${example} (5m, 1600s, 4h, 1d; at most 24h)`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': a ttl.sh image needs a tag that is its lifetime, e.g. ${example} (5m, 1600s, 4h, 1d; at most 24h)`
     );
   }
   if (/^[0-9]+$/.test(tag)) {
-    throw new UserError(
-      `${what} is '${reference}': ttl.sh reads the tag '${tag}' as no lifetime (a number needs a unit): use ${tag}s, ${tag}m or ${tag}h (at most 24h)`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': ttl.sh reads the tag '${tag}' as no lifetime (a number needs a unit): use ${tag}s, ${tag}m or ${tag}h (at most 24h)`
     );
   }
   const seconds = parseTtlShLifetime(tag);
   if (seconds === void 0) {
-    throw new UserError(
-      `${what} is '${reference}': on ttl.sh the tag is the image's lifetime, and '${tag}' is not one: use a number and a unit, e.g. 5m, 1600s, 4h, 1d (at most 24h)`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': on ttl.sh the tag is the image's lifetime, and '${tag}' is not one: use a number and a unit, e.g. 5m, 1600s, 4h, 1d (at most 24h)`
     );
   }
   if (seconds > ttlShMaxSeconds) {
-    throw new UserError(
-      `${what} is '${reference}': ttl.sh keeps images at most 24 hours and would silently drop '${tag}' to 24h: use a lifetime of 24h (1d) or less, or push to a registry you own`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': ttl.sh keeps images at most 24 hours and would silently drop '${tag}' to 24h: use a lifetime of 24h (1d) or less, or push to a registry you own`
     );
   }
   return seconds;
@@ -46204,36 +46235,98 @@ function bootImageRelease(b) {
   };
 }
 
+// packages/talos/src/node-extensions/schematic.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var maxSize = 1024 * 1024;
+
+// packages/talos/src/node-extensions/extension-statuses.ts
+var import_yaml5 = __toESM(require_dist(), 1);
+var maxSize2 = 8 * 1024 * 1024;
+
+// packages/pipeline/src/step-kit/build-options.ts
+function checkMakeValue(field, value) {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== void 0) throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+}
+function checkTag(field, tag, example = "v1.11.0") {
+  checkMakeValue(field, tag);
+  try {
+    withTag(parseReference("localhost/tag-check"), tag);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${tag}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+      { cause: e }
+    );
+  }
+}
+var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+function checkPushTarget(o) {
+  checkMakeValue("registry", o.registry);
+  checkMakeValue("username", o.username);
+  if (o.registry === "") {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is empty: set the registry to push to, e.g. ghcr.io`
+    );
+  }
+  if (o.username === "") {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`
+    );
+  }
+  if (!namespacePattern.test(o.username)) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
+    );
+  }
+  try {
+    parseReference(`${o.registry}/${o.username}/kernel:latest`);
+  } catch (e) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${o.registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
+      { cause: e }
+    );
+  }
+}
+
 // packages/pipeline/src/build-installer/options.ts
 var supportedArches = ["amd64", "arm64"];
-function checkReference(what, value) {
-  assertMakeValue(what, value);
+function checkReference(field, value) {
+  checkMakeValue(field, value);
   try {
     return parseReference(value);
   } catch (e) {
-    throw new UserError(`${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
   }
 }
 function validateBuildInstallerOptions(options, newUuid) {
   const talosDir = options.talosDir?.trim() || void 0;
   const imager = options.imagerImage?.trim() || void 0;
   if (talosDir && imager) {
-    throw new UserError(
-      "input 'talos-dir' and input 'imager-image' are both set: give input 'talos-dir' to build the imager from a talos checkout, or input 'imager-image' to run a ready one, not both"
+    throw new FieldError(
+      ["talos-dir", "imager-image"],
+      (n) => `${n("talos-dir")} and ${n("imager-image")} are both set: give ${n("talos-dir")} to build the imager from a talos checkout, or ${n("imager-image")} to run a ready one, not both`
     );
   }
   if (!talosDir && !imager) {
-    throw new UserError(
-      "neither input 'talos-dir' nor input 'imager-image' is set: check out siderolabs/talos and pass its path as input 'talos-dir', or pass a pinned input 'imager-image' from an earlier run"
+    throw new FieldError(
+      ["talos-dir", "imager-image"],
+      (n) => `neither ${n("talos-dir")} nor ${n("imager-image")} is set: check out siderolabs/talos and pass its path as ${n("talos-dir")}, or pass a pinned ${n("imager-image")} from an earlier run`
     );
   }
   const mode = talosDir ? "talos-dir" : "imager-image";
   const absoluteTalosDir = talosDir ? (0, import_node_path12.resolve)(talosDir) : void 0;
   if (absoluteTalosDir) {
-    assertMakeValue("input 'talos-dir'", absoluteTalosDir);
+    checkMakeValue("talos-dir", absoluteTalosDir);
     if (!(0, import_node_fs5.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
-      throw new UserError(
-        `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`
+      throw new FieldError(
+        ["talos-dir", "imager-image"],
+        (n) => `${n("talos-dir")} is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with ${n("imager-image")}`
       );
     }
   }
@@ -46241,66 +46334,50 @@ function validateBuildInstallerOptions(options, newUuid) {
   if (outDir) assertMakeValue("the output directory", outDir);
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
-      throw new UserError(
-        "input 'kernel-image' is required with input 'talos-dir': the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output"
+      throw new FieldError(
+        ["kernel-image", "talos-dir"],
+        (n) => `${n("kernel-image")} is required with ${n("talos-dir")}: the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output`
       );
     }
-    checkReference("input 'kernel-image'", options.kernelImage);
+    checkReference("kernel-image", options.kernelImage);
   } else {
-    checkReference("input 'imager-image'", imager ?? "");
+    checkReference("imager-image", imager ?? "");
     if (!options.baseInstallerImage) {
-      throw new UserError(
-        "input 'base-installer-image' is required with input 'imager-image': pass the installer-base image built with that imager (the installer-base-image output of the run that built it)"
+      throw new FieldError(
+        ["base-installer-image", "imager-image"],
+        (n) => `${n("base-installer-image")} is required with ${n("imager-image")}: pass the installer-base image built with that imager (the installer-base-image output of the run that built it)`
       );
     }
   }
   if (options.baseInstallerImage) {
-    checkReference("input 'base-installer-image'", options.baseInstallerImage);
+    checkReference("base-installer-image", options.baseInstallerImage);
   }
-  for (const e of options.extensionImages) checkReference("input 'extension-images'", e);
+  for (const e of options.extensionImages) checkReference("extension-images", e);
   for (const a of options.extraKernelArgs) {
-    assertMakeValue("input 'extra-kernel-args'", a);
+    checkMakeValue("extra-kernel-args", a);
     if (a.startsWith("-") && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
-      throw new UserError(
-        `input 'extra-kernel-args' has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`
+      throw new FieldError(
+        "extra-kernel-args",
+        (n) => `${n("extra-kernel-args")} has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`
       );
     }
-  }
-  assertMakeValue("input 'registry'", options.registry);
-  if (!/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?$/i.test(options.registry)) {
-    throw new UserError(
-      `input 'registry' is '${options.registry}': give a registry host such as ghcr.io or 127.0.0.1:5005 (no scheme, no path)`
-    );
   }
   const username = options.username.toLowerCase();
-  assertMakeValue("input 'username'", username);
-  if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(
-    username
-  )) {
-    throw new UserError(
-      `input 'username' is '${options.username}': it becomes part of image names, so use letters, digits, '.', '_' or '-' (e.g. your GitHub owner)`
-    );
-  }
-  if (options.tag !== void 0) {
-    assertMakeValue("input 'tag'", options.tag);
-    if (!/^[\w][\w.-]{0,127}$/.test(options.tag)) {
-      throw new UserError(
-        `input 'tag' is '${options.tag}', not a valid image tag: use letters, digits, '_', '.', '-' (at most 128), e.g. v1.11.0`
-      );
-    }
-  }
-  for (const r of options.insecureRegistries) assertMakeValue("input 'insecure-registries'", r);
+  checkPushTarget({ registry: options.registry, username });
+  if (options.tag !== void 0) checkTag("tag", options.tag);
+  for (const r of options.insecureRegistries) checkMakeValue("insecure-registries", r);
   const platforms = parsePlatforms(options.platforms);
   const defaultDestination = !options.installerRef;
   const refText = options.installerRef ?? defaultTtlShReference(newUuid?.());
-  const destination2 = checkReference("input 'installer-ref'", refText);
+  const destination2 = checkReference("installer-ref", refText);
   if (destination2.digest) {
-    throw new UserError(
-      `input 'installer-ref' is '${refText}': give a tag to push to (repository:tag), not a digest`
+    throw new FieldError(
+      "installer-ref",
+      (n) => `${n("installer-ref")} is '${refText}': give a tag to push to (repository:tag), not a digest`
     );
   }
   if (isTtlSh(destination2.registry)) {
-    checkTtlShTag("input 'installer-ref'", refText, destination2.tag);
+    checkTtlShTag("installer-ref", refText, destination2.tag);
   }
   return {
     mode,
@@ -46315,24 +46392,29 @@ function validateBuildInstallerOptions(options, newUuid) {
 }
 function parsePlatforms(items) {
   if (items.length === 0) {
-    throw new UserError("input 'platforms' is empty: use linux/amd64, linux/arm64 or both");
+    throw new FieldError(
+      "platforms",
+      (n) => `${n("platforms")} is empty: use linux/amd64, linux/arm64 or both`
+    );
   }
   const out = [];
   for (const item of items) {
-    assertMakeValue("input 'platforms'", item);
+    checkMakeValue("platforms", item);
     let arch2;
     try {
       const p = parsePlatform(item);
       if (p.os !== "linux") throw new Error(`os ${p.os}`);
       arch2 = p.architecture;
     } catch {
-      throw new UserError(
-        `input 'platforms' has '${item}': use linux/amd64 or linux/arm64 (comma-separated or one per line)`
+      throw new FieldError(
+        "platforms",
+        (n) => `${n("platforms")} has '${item}': use linux/amd64 or linux/arm64 (comma-separated or one per line)`
       );
     }
     if (!supportedArches.includes(arch2)) {
-      throw new UserError(
-        `input 'platforms' has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`
+      throw new FieldError(
+        "platforms",
+        (n) => `${n("platforms")} has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`
       );
     }
     const platform2 = `linux/${arch2}`;
@@ -47958,6 +48040,21 @@ function gunzipBounded(data, cap) {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
+// packages/kmod/src/internal/compression/errors.ts
+var TooLargeError = class extends Error {
+  constructor(detail, limit) {
+    super(`${detail} the ${limit}-byte limit`);
+    this.detail = detail;
+    this.limit = limit;
+  }
+  detail;
+  limit;
+  name = "TooLargeError";
+};
+var CorruptDataError = class extends Error {
+  name = "CorruptDataError";
+};
+
 // packages/kmod/src/internal/compression/xz.ts
 var xzModule = __toESM(require_xz_decompress(), 1);
 function xzStreamClass() {
@@ -47966,38 +48063,43 @@ function xzStreamClass() {
   if (!cls) throw new Error("xz-decompress did not load");
   return cls;
 }
-var TooLargeError = class extends Error {
-  name = "TooLargeError";
-};
 async function unxzBounded(data, cap) {
   const dict = firstBlockDictionary(data);
   if (dict !== void 0 && dict > cap) {
-    throw new TooLargeError(
-      `its LZMA2 dictionary (${dict} bytes) is larger than the ${cap}-byte limit`
-    );
+    throw new TooLargeError(`has an LZMA2 dictionary (${dict} bytes) larger than`, cap);
   }
+  const chunks = [];
+  let total = 0;
+  await decodeXzStream([data], (chunk) => {
+    total += chunk.length;
+    if (total > cap) throw new TooLargeError("decompresses to more than", cap);
+    if (chunk.length > 0) chunks.push(chunk);
+  });
+  return concatChunks(chunks, total);
+}
+async function decodeXzStream(parts, onChunk) {
   const input = new ReadableStream({
     start(controller) {
-      controller.enqueue(data);
+      for (const p of parts) controller.enqueue(p);
       controller.close();
     }
   });
   const reader = new (xzStreamClass())(input).getReader();
-  const chunks = [];
-  let total = 0;
   for (; ; ) {
-    const { done, value } = await reader.read().catch((e) => {
-      throw new Error(explainXzError(e));
-    });
-    if (done) break;
-    total += value.length;
-    if (total > cap) {
-      await reader.cancel().catch(() => void 0);
-      throw new TooLargeError(`it decompresses to more than the ${cap}-byte limit`);
+    let step;
+    try {
+      step = await reader.read();
+    } catch (e) {
+      throw new CorruptDataError(explainXzError(e));
     }
-    if (value.length > 0) chunks.push(value);
+    if (step.done) return;
+    try {
+      onChunk(step.value);
+    } catch (e) {
+      await reader.cancel().catch(() => void 0);
+      throw e;
+    }
   }
-  return concatChunks(chunks, total);
 }
 var XZ_ERRORS = {
   "2": "unsupported integrity check",
@@ -48047,52 +48149,92 @@ function firstBlockDictionary(data) {
 }
 
 // packages/kmod/src/internal/compression/zstd.ts
+var zlib2 = __toESM(require("node:zlib"), 1);
 var ZSTD_MAGIC = 4247762216;
 var MAX_BLOCK = 128 * 1024;
-function unzstdBounded(data, cap) {
-  const largestWindow = checkFrames(data, cap);
+var nativeZstd = zlib2.zstdDecompressSync;
+function nativeChunkSize(inputLength, cap, expectedSize) {
+  const size = expectedSize !== void 0 ? expectedSize + 1 : inputLength * 4;
+  return Math.max(64 * 1024, Math.min(size, cap + 1, 256 * 1024 * 1024));
+}
+function unzstdBounded(data, cap, options = {}) {
+  const { expectedSize, native = nativeZstd !== void 0 } = options;
+  const largestWindow = checkZstdFrames(data, cap, expectedSize);
+  if (native && nativeZstd) {
+    let out;
+    try {
+      out = nativeZstd(data, {
+        maxOutputLength: Math.max(1, cap),
+        chunkSize: nativeChunkSize(data.length, cap, expectedSize)
+      });
+    } catch (e) {
+      if (e.code === "ERR_BUFFER_TOO_LARGE") {
+        throw new TooLargeError("decompresses to more than", cap);
+      }
+      throw new CorruptDataError(messageOf2(e));
+    }
+    recordAllocation(out.length);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  }
+  if (expectedSize !== void 0 && expectedSize <= cap) {
+    const out = allocate(expectedSize);
+    try {
+      decompress(data, out);
+    } catch (e) {
+      throw new CorruptDataError(messageOf2(e));
+    }
+    return out;
+  }
   recordAllocation(largestWindow);
   const chunks = [];
   let total = 0;
   const decoder = new Decompress((chunk) => {
     total += chunk.length;
-    if (total > cap) throw new TooLargeError(`it decompresses to more than the ${cap}-byte limit`);
+    if (total > cap) throw new TooLargeError("decompresses to more than", cap);
     if (chunk.length > 0) chunks.push(chunk);
   });
-  decoder.push(data, true);
+  try {
+    decoder.push(data, true);
+  } catch (e) {
+    if (e instanceof TooLargeError) throw e;
+    throw new CorruptDataError(messageOf2(e));
+  }
   return concatChunks(chunks, total);
 }
-function checkFrames(data, cap) {
+function messageOf2(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+function checkZstdFrames(data, cap, expectedSize) {
   const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   let largest = 0;
   while (at < data.length) {
-    if (at + 8 > data.length) throw new Error(`truncated zstd frame at offset ${at}`);
+    if (at + 8 > data.length) throw new CorruptDataError(`truncated zstd frame at offset ${at}`);
     const magic = view2.getUint32(at, true);
     if (magic >>> 4 === 25481893) {
       at += 8 + view2.getUint32(at + 4, true);
       continue;
     }
-    if (magic !== ZSTD_MAGIC) throw new Error(`not a zstd frame at offset ${at}`);
-    const frame = readFrameHeader(data, at + 4);
-    if (frame.window > cap || frame.contentSize > cap) {
+    if (magic !== ZSTD_MAGIC) throw new CorruptDataError(`not a zstd frame at offset ${at}`);
+    const frame = zstdFrameAt(data, at + 4);
+    const window = expectedSize !== void 0 ? 0 : frame.window;
+    if (window > cap || frame.contentSize > cap) {
       throw new TooLargeError(
-        `a zstd frame declares ${Math.max(frame.window, frame.contentSize)} bytes, more than the ${cap}-byte limit`
+        `declares ${Math.max(window, frame.contentSize)} bytes, more than`,
+        cap
       );
     }
-    largest = Math.max(largest, frame.window);
-    at = skipBlocks(data, frame.end, Math.min(frame.window, MAX_BLOCK));
-    if (frame.checksum) at += 4;
+    largest = Math.max(largest, window);
+    at = frame.end;
   }
-  if (at > data.length) throw new Error("zstd data is truncated");
+  if (at > data.length) throw new CorruptDataError("zstd data is truncated");
   return largest;
 }
-function readFrameHeader(data, at) {
-  const fhd = data[at] ?? 0;
-  const fcsFlag = fhd >> 6;
+function zstdFrameAt(data, at) {
+  const fhd = data[at];
+  if (fhd === void 0) throw new CorruptDataError("zstd frame header is truncated");
   const single = fhd >> 5 & 1;
-  if (fhd & 8) throw new Error("zstd frame header has the reserved bit set");
-  const dictFlag = fhd & 3;
+  if (fhd & 8) throw new CorruptDataError("zstd frame header has the reserved bit set");
   let p = at + 1;
   let window = 0;
   if (!single) {
@@ -48100,35 +48242,36 @@ function readFrameHeader(data, at) {
     const base = 2 ** (10 + (wd >> 3));
     window = base + base / 8 * (wd & 7);
   }
-  const dictBytes = [0, 1, 2, 4][dictFlag] ?? 0;
+  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
   let dictId = 0;
   for (let i = 0; i < dictBytes; i++) dictId += (data[p + i] ?? 0) * 256 ** i;
-  if (dictId !== 0) throw new Error(`zstd frame needs dictionary ${dictId}`);
+  if (dictId !== 0) {
+    throw new CorruptDataError(`zstd frame needs dictionary ${dictId}, which is not available`);
+  }
   p += dictBytes;
-  const fcsBytes = [single, 2, 4, 8][fcsFlag] ?? 0;
+  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
   let contentSize = 0;
   for (let i = 0; i < fcsBytes; i++) contentSize += (data[p + i] ?? 0) * 256 ** i;
   if (fcsBytes === 2) contentSize += 256;
   p += fcsBytes;
-  if (p > data.length) throw new Error("zstd frame header is truncated");
+  if (p > data.length) throw new CorruptDataError("zstd frame header is truncated");
   if (single) window = contentSize;
-  return { window, contentSize, checksum: (fhd >> 2 & 1) === 1, end: p };
-}
-function skipBlocks(data, at, maxBlock) {
+  const maxBlock = Math.min(Math.max(window, 1), MAX_BLOCK);
   for (; ; ) {
-    if (at + 3 > data.length) throw new Error("zstd block header is truncated");
-    const header2 = (data[at] ?? 0) | (data[at + 1] ?? 0) << 8 | (data[at + 2] ?? 0) << 16;
-    const last = header2 & 1;
+    if (p + 3 > data.length) throw new CorruptDataError("zstd block header is truncated");
+    const header2 = (data[p] ?? 0) | (data[p + 1] ?? 0) << 8 | (data[p + 2] ?? 0) << 16;
     const type = header2 >> 1 & 3;
     const size = header2 >>> 3;
-    if (type === 3) throw new Error(`reserved zstd block type at offset ${at}`);
+    if (type === 3) throw new CorruptDataError(`reserved zstd block type at offset ${p}`);
     if (size > maxBlock) {
-      throw new Error(`zstd block at offset ${at} is larger than the frame allows`);
+      throw new CorruptDataError(`zstd block at offset ${p} is larger than its frame allows`);
     }
-    at += 3 + (type === 1 ? 1 : size);
-    if (at > data.length) throw new Error("zstd block is truncated");
-    if (last) return at;
+    p += 3 + (type === 1 ? 1 : size);
+    if (p > data.length) throw new CorruptDataError("zstd block is truncated");
+    if (header2 & 1) break;
   }
+  if (fhd >> 2 & 1) p += 4;
+  return { window, contentSize, end: p };
 }
 
 // packages/kmod/src/internal/compression/decompress.ts
@@ -48145,9 +48288,10 @@ async function decompressBounded(data, kind, cap) {
     }
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof TooLargeError || e.code === "ERR_BUFFER_TOO_LARGE") {
+    const tooLarge = e instanceof TooLargeError ? `it ${message}` : e.code === "ERR_BUFFER_TOO_LARGE" ? message : void 0;
+    if (tooLarge !== void 0) {
       return {
-        problem: `${kind} data is too large to inspect: ${message}; raise maxDecompressedSize if the module is genuine`
+        problem: `${kind} data is too large to inspect: ${tooLarge}; raise maxDecompressedSize if the module is genuine`
       };
     }
     return { problem: `${kind} data is corrupt or truncated: ${message}` };
@@ -49289,7 +49433,6 @@ function decodeFrame(input, at, sink) {
 // packages/boot/src/codecs/xz.ts
 var import_node_crypto7 = require("node:crypto");
 var import_node_zlib3 = require("node:zlib");
-var xzModule2 = __toESM(require_xz_decompress(), 1);
 
 // packages/boot/src/codecs/bcj.ts
 var ALLOWED = [true, true, true, false, true, false, false, false];
@@ -49541,48 +49684,14 @@ function wrapLzma2Blocks(blocks) {
 }
 
 // packages/boot/src/codecs/xz.ts
-function xzStreamClass2() {
-  const mod = xzModule2;
-  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
-  if (!cls) throw new Error("xz-decompress did not load");
-  return cls;
-}
-var XZ_ERRORS2 = {
-  "2": "unsupported integrity check",
-  "3": "out of memory",
-  "4": "dictionary larger than the 64 MiB decoder limit",
-  "5": "not xz format",
-  "6": "unsupported xz options",
-  "7": "corrupt data",
-  "8": "unexpected end of input"
-};
-function explain(e) {
-  const message = e instanceof Error ? e.message : String(e);
-  const code2 = /error code (\d+)/.exec(message)?.[1];
-  return code2 && XZ_ERRORS2[code2] ? `${XZ_ERRORS2[code2]} (xz error ${code2})` : message;
-}
 async function decodeInto(parts, sink) {
-  const input = new ReadableStream({
-    start(controller) {
-      for (const p of parts) controller.enqueue(p);
-      controller.close();
+  try {
+    await decodeXzStream(parts, (chunk) => sink.push(chunk));
+  } catch (e) {
+    if (e instanceof CorruptDataError) {
+      throw new DecompressError(`xz data is corrupt or truncated: ${e.message}`);
     }
-  });
-  const reader = new (xzStreamClass2())(input).getReader();
-  for (; ; ) {
-    let step;
-    try {
-      step = await reader.read();
-    } catch (e) {
-      throw new DecompressError(`xz data is corrupt or truncated: ${explain(e)}`);
-    }
-    if (step.done) return;
-    try {
-      sink.push(step.value);
-    } catch (e) {
-      await reader.cancel().catch(() => void 0);
-      throw e;
-    }
+    throw e;
   }
 }
 async function unxzBounded2(input, limit, expectedSize) {
@@ -49673,120 +49782,15 @@ function inflateBounded(kind, input, limit) {
 }
 
 // packages/boot/src/codecs/zstd.ts
-var zlib2 = __toESM(require("node:zlib"), 1);
-var ZSTD_MAGIC2 = 4247762216;
-var MAX_BLOCK2 = 128 * 1024;
-function nativeChunkSize(inputLength, limit, expectedSize) {
-  const size = expectedSize !== void 0 ? expectedSize + 1 : inputLength * 4;
-  return Math.max(64 * 1024, Math.min(size, limit + 1, 256 * 1024 * 1024));
-}
-var nativeZstd = zlib2.zstdDecompressSync;
-function unzstdBounded2(input, limit, expectedSize, useNative = nativeZstd !== void 0) {
-  checkFrames2(input, limit, expectedSize);
-  if (useNative && nativeZstd) {
-    try {
-      const out = nativeZstd(input, {
-        maxOutputLength: Math.max(1, limit),
-        chunkSize: nativeChunkSize(input.length, limit, expectedSize)
-      });
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    } catch (e) {
-      if (e.code === "ERR_BUFFER_TOO_LARGE")
-        throw limitError("zstd", limit);
-      throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
-    }
-  }
-  if (expectedSize !== void 0 && expectedSize <= limit) return unzstdInto(input, expectedSize);
-  const sink = new OutputSink("zstd", limit, expectedSize);
-  const decoder = new Decompress((chunk) => sink.push(chunk));
+function unzstdBounded2(input, limit, expectedSize, useNative) {
   try {
-    decoder.push(input, true);
+    return unzstdBounded(input, limit, { expectedSize, native: useNative });
   } catch (e) {
-    if (e instanceof DecompressError) throw e;
-    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
-  }
-  return sink.finish();
-}
-function unzstdInto(input, expectedSize) {
-  const out = new Uint8Array(expectedSize);
-  try {
-    decompress(input, out);
-  } catch (e) {
-    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
-  }
-  return out;
-}
-function messageOf2(e) {
-  return e instanceof Error ? e.message : String(e);
-}
-function checkFrames2(data, limit, expectedSize) {
-  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let at = 0;
-  while (at < data.length) {
-    if (at + 8 > data.length) throw new DecompressError(`zstd data is truncated at byte ${at}`);
-    const magic = view2.getUint32(at, true);
-    if (magic >>> 4 === 25481893) {
-      at += 8 + view2.getUint32(at + 4, true);
-      continue;
+    if (e instanceof TooLargeError) throw limitError("zstd", e.limit, e.detail);
+    if (e instanceof CorruptDataError) {
+      throw new DecompressError(`zstd data is corrupt or truncated: ${e.message}`);
     }
-    if (magic !== ZSTD_MAGIC2) throw new DecompressError(`not a zstd frame at byte ${at}`);
-    const frame = readFrameHeader2(data, at + 4);
-    const window = expectedSize !== void 0 ? 0 : frame.window;
-    if (window > limit || frame.contentSize > limit) {
-      throw limitError(
-        "zstd",
-        limit,
-        `declares ${Math.max(window, frame.contentSize)} bytes, more than`
-      );
-    }
-    at = skipBlocks2(data, frame.end, Math.min(Math.max(frame.window, 1), MAX_BLOCK2));
-    if (frame.checksum) at += 4;
-  }
-  if (at > data.length) throw new DecompressError("zstd data is truncated");
-}
-function readFrameHeader2(data, at) {
-  const fhd = data[at] ?? 0;
-  const single = fhd >> 5 & 1;
-  if (fhd & 8) throw new DecompressError("zstd frame header has the reserved bit set");
-  let p = at + 1;
-  let window = 0;
-  if (!single) {
-    const wd = data[p++] ?? 0;
-    const base = 2 ** (10 + (wd >> 3));
-    window = base + base / 8 * (wd & 7);
-  }
-  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
-  let dictId = 0;
-  for (let i = 0; i < dictBytes; i++) dictId += (data[p + i] ?? 0) * 256 ** i;
-  if (dictId !== 0) throw new UnsupportedDictionary(dictId);
-  p += dictBytes;
-  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
-  let contentSize = 0;
-  for (let i = 0; i < fcsBytes; i++) contentSize += (data[p + i] ?? 0) * 256 ** i;
-  if (fcsBytes === 2) contentSize += 256;
-  p += fcsBytes;
-  if (p > data.length) throw new DecompressError("zstd frame header is truncated");
-  if (single) window = contentSize;
-  return { window, contentSize, checksum: (fhd >> 2 & 1) === 1, end: p };
-}
-var UnsupportedDictionary = class extends DecompressError {
-  constructor(id) {
-    super(`zstd frame needs dictionary ${id}, which is not available`);
-  }
-};
-function skipBlocks2(data, at, maxBlock) {
-  for (; ; ) {
-    if (at + 3 > data.length) throw new DecompressError("zstd block header is truncated");
-    const header2 = (data[at] ?? 0) | (data[at + 1] ?? 0) << 8 | (data[at + 2] ?? 0) << 16;
-    const type = header2 >> 1 & 3;
-    const size = header2 >>> 3;
-    if (type === 3) throw new DecompressError(`reserved zstd block type at byte ${at}`);
-    if (size > maxBlock) {
-      throw new DecompressError(`zstd block at byte ${at} is larger than its frame allows`);
-    }
-    at += 3 + (type === 1 ? 1 : size);
-    if (at > data.length) throw new DecompressError("zstd block is truncated");
-    if (header2 & 1) return at;
+    throw e;
   }
 }
 
@@ -50566,11 +50570,10 @@ function typeOf2(mode) {
 
 // packages/boot/src/initramfs/internal/segment-decoders.ts
 var zlib3 = __toESM(require("node:zlib"), 1);
-var xzModule3 = __toESM(require_xz_decompress(), 1);
 
 // packages/boot/src/initramfs/internal/stream-ends.ts
-var ZSTD_MAGIC3 = 4247762216;
-var ZSTD_MAX_BLOCK = 128 * 1024;
+var import_node_zlib5 = require("node:zlib");
+var ZSTD_MAGIC2 = 4247762216;
 var StreamFramingError = class extends Error {
   name = "StreamFramingError";
 };
@@ -50586,7 +50589,7 @@ function zstdStreamEnd(data, at) {
       p += 8 + view2.getUint32(p + 4, true);
       continue;
     }
-    if (magic !== ZSTD_MAGIC3) break;
+    if (magic !== ZSTD_MAGIC2) break;
     const frame = zstdFrameEnd(data, p + 4);
     p = frame.end;
     window = frame.window;
@@ -50598,37 +50601,12 @@ function zstdStreamEnd(data, at) {
   return { length: p - at, window };
 }
 function zstdFrameEnd(data, at) {
-  const fhd = data[at];
-  if (fhd === void 0) throw new StreamFramingError("truncated zstd frame header");
-  if (fhd & 8) throw new StreamFramingError("zstd frame header has its reserved bit set");
-  const single = fhd >> 5 & 1;
-  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
-  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
-  let window = 0;
-  if (single) {
-    for (let i = 0; i < fcsBytes; i++) window += (data[at + 1 + dictBytes + i] ?? 0) * 256 ** i;
-    if (fcsBytes === 2) window += 256;
-  } else {
-    const wd = data[at + 1] ?? 0;
-    const base = 2 ** (10 + (wd >> 3));
-    window = base + base / 8 * (wd & 7);
+  try {
+    return zstdFrameAt(data, at);
+  } catch (e) {
+    if (e instanceof CorruptDataError) throw new StreamFramingError(e.message);
+    throw e;
   }
-  let p = at + 1 + (single ? 0 : 1) + dictBytes + fcsBytes;
-  for (; ; ) {
-    if (p + 3 > data.length) throw new StreamFramingError("zstd block header is truncated");
-    const header2 = (data[p] ?? 0) | (data[p + 1] ?? 0) << 8 | (data[p + 2] ?? 0) << 16;
-    const type = header2 >> 1 & 3;
-    const size = header2 >>> 3;
-    if (type === 3) throw new StreamFramingError(`reserved zstd block type at offset ${p}`);
-    if (size > ZSTD_MAX_BLOCK) {
-      throw new StreamFramingError(`zstd block at offset ${p} is larger than 128 KiB`);
-    }
-    p += 3 + (type === 1 ? 1 : size);
-    if (header2 & 1) break;
-  }
-  if (fhd >> 2 & 1) p += 4;
-  if (p > data.length) throw new StreamFramingError("zstd frame is truncated");
-  return { end: p, window };
 }
 var XZ_HEADER_MAGIC = [253, 55, 122, 88, 90, 0];
 function xzStreamEnd(data, at) {
@@ -50646,24 +50624,10 @@ function xzStreamEnd(data, at) {
     if (data[y + 1] !== 90 || (y + 2 - at) % 4 !== 0) continue;
     const footer = y + 2 - 12;
     if (data[footer + 8] !== flags0 || data[footer + 9] !== flags1) continue;
-    if (crc323(data.subarray(footer + 4, footer + 10)) !== view2.getUint32(footer, true)) continue;
+    if ((0, import_node_zlib5.crc32)(data.subarray(footer + 4, footer + 10)) !== view2.getUint32(footer, true)) continue;
     return y + 2 - at;
   }
   throw new StreamFramingError(`the xz stream at offset ${at} has no footer (truncated?)`);
-}
-var crcTable;
-function crc323(bytes) {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c2 = n;
-      for (let k = 0; k < 8; k++) c2 = c2 & 1 ? 3988292384 ^ c2 >>> 1 : c2 >>> 1;
-      crcTable[n] = c2 >>> 0;
-    }
-  }
-  let c = 4294967295;
-  for (const b of bytes) c = (crcTable[(c ^ b) & 255] ?? 0) ^ c >>> 8;
-  return (c ^ 4294967295) >>> 0;
 }
 var LZ4_LEGACY_MAGIC = 407642370;
 var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
@@ -50696,15 +50660,6 @@ function lz4LegacyBlocks(data, at) {
     p += 4 + size;
   }
   return { blocks, end: p - at };
-}
-
-// packages/boot/src/internal/error-message.ts
-function errorMessage(e) {
-  if (typeof e === "object" && e !== null) {
-    const message = e.message;
-    if (typeof message === "string") return message;
-  }
-  return String(e);
 }
 
 // packages/boot/src/initramfs/internal/segment-decoders.ts
@@ -50834,45 +50789,22 @@ function fzstdStream(input, sink) {
     decoder.push(input.subarray(p, Math.min(input.length, p + step)), p + step >= input.length);
   }
 }
-function xzStreamClass3() {
-  const mod = xzModule3;
-  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
-  if (!cls) throw new Error("xz-decompress did not load");
-  return cls;
-}
-var XZ_ERRORS3 = {
-  "2": "unsupported integrity check",
-  "3": "out of memory",
-  "4": "dictionary larger than the 64 MiB decoder limit",
-  "5": "not xz format",
-  "6": "unsupported xz options",
-  "7": "corrupt data",
-  "8": "unexpected end of input"
-};
 async function xzStream(input, sink) {
-  const source = new ReadableStream({
-    start(controller) {
-      controller.enqueue(input);
-      controller.close();
-    }
-  });
-  const reader = new (xzStreamClass3())(source).getReader();
   try {
-    for (; ; ) {
-      const { done, value } = await reader.read().catch((e) => {
-        const message = errorMessage(e);
-        const code2 = /error code (\d+)/.exec(message)?.[1];
-        throw new Error(
-          code2 && XZ_ERRORS3[code2] ? `${XZ_ERRORS3[code2]} (xz error ${code2})` : message
-        );
-      });
-      if (done) return;
-      sink(value);
-    }
+    await decodeXzStream([input], sink);
   } catch (e) {
-    await reader.cancel().catch(() => void 0);
+    if (e instanceof CorruptDataError) throw new Error(e.message);
     throw e;
   }
+}
+
+// packages/boot/src/internal/error-message.ts
+function errorMessage(e) {
+  if (typeof e === "object" && e !== null) {
+    const message = e.message;
+    if (typeof message === "string") return message;
+  }
+  return String(e);
 }
 
 // packages/boot/src/initramfs/walk-initramfs.ts
@@ -53059,7 +52991,185 @@ function credentialsFor(options) {
   return (host) => creds && (host === options.registry || host === dest) ? { ...creds } : void 0;
 }
 
-// actions/shared/src/inputs.ts
+// packages/pipeline/src/contract/input-spec.ts
+function defineContract(contract) {
+  return contract;
+}
+
+// packages/pipeline/src/contract/common-inputs.ts
+var defaultRegistry = "ghcr.io";
+var defaultPlatform = "linux/amd64";
+var pushTargetInputs = {
+  registry: {
+    kind: "string",
+    default: defaultRegistry,
+    help: "registry to push to (REGISTRY)",
+    placeholder: "<host>"
+  },
+  username: {
+    kind: "string",
+    actionDefault: "${{ github.repository_owner }}",
+    help: "registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)",
+    placeholder: "<name>"
+  }
+};
+var platformsInput = {
+  platforms: {
+    kind: "list",
+    default: defaultPlatform,
+    flag: "platform",
+    help: `platform (repeatable; default ${defaultPlatform})`,
+    placeholder: "<os/arch>"
+  }
+};
+var registryAccessInputs = {
+  "insecure-registries": {
+    kind: "list",
+    default: "",
+    flag: "insecure-registry",
+    help: "registry reached over plain HTTP (repeatable; loopback is automatic)",
+    placeholder: "<host>"
+  },
+  "registry-username": {
+    kind: "string",
+    default: "",
+    help: "registry user name (with --registry-password-stdin; else the docker config is used)",
+    placeholder: "<name>"
+  },
+  "registry-password": {
+    kind: "secret",
+    default: "",
+    help: "read the registry password or token from standard input"
+  }
+};
+var makeArgsInput = {
+  "make-args": {
+    kind: "words",
+    default: "",
+    flag: "make-arg",
+    help: "extra make variable (repeatable)",
+    placeholder: "<NAME=value>"
+  }
+};
+var jsonInput = {
+  json: {
+    kind: "boolean",
+    default: "false",
+    only: "cli",
+    help: "print every output as one JSON object"
+  }
+};
+function pairCredentials(username, password) {
+  if (Boolean(username) !== Boolean(password)) {
+    throw new FieldError(
+      ["registry-username", "registry-password"],
+      (n) => `${n("registry-username")} and ${n("registry-password")} go together: give both, or neither to use the docker config`
+    );
+  }
+  return username && password ? { username, password } : void 0;
+}
+function namespaceOrOwner(username, env) {
+  const value = (username ?? env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
+  if (!value) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty and GITHUB_REPOSITORY_OWNER is not set: set ${n("username")}`
+    );
+  }
+  return value;
+}
+function registryAccessOf(values) {
+  const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
+  return {
+    insecureRegistries: values["insecure-registries"],
+    ...credentials ? { credentials } : {}
+  };
+}
+
+// packages/pipeline/src/build-kernel-pkg/contract.ts
+var buildKernelPkgContract = defineContract({
+  step: "build-kernel-pkg",
+  inputs: {
+    "pkgs-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/pkgs checkout",
+      placeholder: "<dir>"
+    },
+    packages: {
+      kind: "list",
+      default: "",
+      flag: "package",
+      help: "module package by pkg.yaml name, e.g. hailort-pkg (repeatable)",
+      placeholder: "<name>"
+    },
+    ...pushTargetInputs,
+    ...platformsInput,
+    push: {
+      kind: "boolean",
+      default: "true",
+      help: "build without pushing (no pinned references are printed)"
+    },
+    tag: {
+      kind: "string",
+      default: "",
+      help: "image tag (default: git describe of the checkout, as the Makefile does)",
+      placeholder: "<tag>"
+    },
+    ...makeArgsInput,
+    "verify-signatures": {
+      kind: "boolean",
+      default: "true",
+      help: "skip checking package modules against the kernel key"
+    },
+    cache: {
+      kind: "boolean",
+      default: "true",
+      help: "always build, even when an unchanged result is recorded"
+    },
+    "cache-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)",
+      placeholder: "<dir>"
+    },
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["kernel-image", "pkg-images", "pkg-image", "pkgs-tag", "pkgs-prefix", "cache-hit"],
+  toOptions: (v2, env) => ({
+    pkgsDir: v2["pkgs-dir"],
+    packages: v2.packages,
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    verifySignatures: v2["verify-signatures"],
+    cache: v2.cache,
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "kernel-image": r.kernelImage,
+    "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
+    "pkg-image": r.pkgImage,
+    "pkgs-tag": r.pkgsTag,
+    "pkgs-prefix": r.pkgsPrefix,
+    "cache-hit": String(r.cacheHit)
+  })
+});
+
+// actions/action-kit/src/outputs.ts
+function writeOutputs(outputs) {
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value === void 0) continue;
+    setOutput(name, value);
+    info(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
+  }
+}
+
+// actions/action-kit/src/inputs.ts
 function raw(name, options = {}) {
   const value = getInput(name, { required: false, trimWhitespace: true });
   if (options.required && value === "") {
@@ -53094,34 +53204,8 @@ function readChoice(name, choices, fallback) {
   }
   return value;
 }
-function registryCredentials(username, password) {
-  if (username === void 0 !== (password === void 0)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config"
-    );
-  }
-  return username && password ? { credentials: { username, password } } : {};
-}
-function namespaceOrOwner(username) {
-  const value = (username ?? process.env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
-  if (!value) {
-    throw new UserError(
-      "input 'username' is empty and GITHUB_REPOSITORY_OWNER is not set: set 'username'"
-    );
-  }
-  return value;
-}
 
-// actions/shared/src/outputs.ts
-function writeOutputs(outputs) {
-  for (const [name, value] of Object.entries(outputs)) {
-    if (value === void 0) continue;
-    setOutput(name, value);
-    info(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
-  }
-}
-
-// actions/shared/src/logger.ts
+// actions/action-kit/src/logger.ts
 function createActionsLogger() {
   return {
     debug: (m) => debug(m),
@@ -53132,7 +53216,7 @@ function createActionsLogger() {
   };
 }
 
-// actions/shared/src/run.ts
+// actions/action-kit/src/run.ts
 async function runAction(body) {
   try {
     await body();
@@ -53149,7 +53233,7 @@ async function runAction(body) {
   }
 }
 
-// actions/shared/src/summary.ts
+// actions/action-kit/src/summary.ts
 async function writeSummary(markdown) {
   try {
     await summary.addRaw(markdown, true).write();
@@ -53160,8 +53244,8 @@ async function writeSummary(markdown) {
 
 // actions/build-installer/src/main.ts
 function readInputs() {
-  const username = namespaceOrOwner(readString2("username"));
-  const access2 = registryCredentials(
+  const username = namespaceOrOwner(readString2("username"), process.env);
+  const credentials = pairCredentials(
     readString2("registry-username"),
     readSecret("registry-password")
   );
@@ -53186,7 +53270,7 @@ function readInputs() {
     ...installerRef ? { installerRef } : {},
     insecureRegistries: readList("insecure-registries"),
     verifyInstaller: readChoice("verify-installer", ["error", "warning"], "error"),
-    ...access2,
+    ...credentials ? { credentials } : {},
     ...process.env.RUNNER_TEMP ? { outDir: `${process.env.RUNNER_TEMP}/talos-installer` } : {}
   };
 }

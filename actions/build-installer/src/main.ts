@@ -11,13 +11,12 @@ import {
   runAction,
   writeOutputs,
   writeSummary,
-  registryCredentials,
-  namespaceOrOwner,
-} from '../../shared/src/index';
+} from '@talos-kmod/action-kit';
+import { namespaceOrOwner, pairCredentials } from '@talos-kmod/pipeline/contracts';
 
 function readInputs(): BuildInstallerOptions {
-  const username = namespaceOrOwner(readString('username'));
-  const access = registryCredentials(
+  const username = namespaceOrOwner(readString('username'), process.env);
+  const credentials = pairCredentials(
     readString('registry-username'),
     readSecret('registry-password'),
   );
@@ -42,7 +41,7 @@ function readInputs(): BuildInstallerOptions {
     ...(installerRef ? { installerRef } : {}),
     insecureRegistries: readList('insecure-registries'),
     verifyInstaller: readChoice('verify-installer', ['error', 'warning'] as const, 'error'),
-    ...access,
+    ...(credentials ? { credentials } : {}),
     ...(process.env.RUNNER_TEMP ? { outDir: `${process.env.RUNNER_TEMP}/talos-installer` } : {}),
   };
 }

@@ -8,16 +8,16 @@ import {
   readRequired,
   readSecret,
   readString,
-  registryCredentials,
   runAction,
   writeOutputs,
   writeSummary,
-} from '../../shared/src/index';
+} from '@talos-kmod/action-kit';
+import { pairCredentials } from '@talos-kmod/pipeline/contracts';
 
 void runAction(async () => {
   const indexes = parseIndexRequests(readRequired('indexes'), "input 'indexes'");
   const platforms = readList('platforms');
-  const { credentials } = registryCredentials(
+  const credentials = pairCredentials(
     readString('registry-username'),
     readSecret('registry-password'),
   );

@@ -11,8 +11,8 @@ import {
   readRequired,
   readSecret,
   readString,
-  registryCredentials,
-} from '../../shared/src/index';
+} from '@talos-kmod/action-kit';
+import { pairCredentials } from '@talos-kmod/pipeline/contracts';
 
 /** Everything the action reads. */
 export interface VerifyInputs {
@@ -37,7 +37,7 @@ function registryHostOf(image: string): string | undefined {
  * `image`. Other hosts (a kernel-image elsewhere) get only the docker config.
  */
 function scopedCredentials(image: string): Pick<RegistryOptions, 'credentials'> {
-  const { credentials } = registryCredentials(
+  const credentials = pairCredentials(
     readString('registry-username'),
     readSecret('registry-password'),
   );

@@ -1,9 +1,9 @@
 /**
  * Flag helpers every command shares: repeatable and comma-separated lists, the usage error (exit
- * code 2), secrets read from standard input, and turning a step's `input 'x'` wording into this
+ * code 2), secrets read from standard input, and a step's field errors worded with this
  * command's `--flag` names.
  */
-import { UserError, isUserError } from '@talos-kmod/common';
+import { UserError, isFieldError } from '@talos-kmod/common';
 
 /** A repeatable flag whose values may also be comma-separated: `--platform a,b --platform c`. */
 export function listFlag(value: string, previous: string[]): string[] {
@@ -51,24 +51,17 @@ export async function readStdinSecret(
 }
 
 /**
- * Rewrites a validation error from a pipeline step (`input 'make-args' …`) into this command's
- * flag names (`'--make-arg' …`) as a {@link UsageError}; other errors pass through.
+ * A step's {@link FieldError} worded with this command's flag names (`names` maps an input to its
+ * flag where they differ: `platforms` → `platform`), as a {@link UsageError}; other errors pass
+ * through.
  */
 export function asUsageError(e: unknown, names: Readonly<Record<string, string>> = {}): unknown {
-  if (!isUserError(e)) return e;
+  if (!isFieldError(e)) return e;
   return new UsageError(
-    e.message
-      .replace(
-        /inputs '([a-z-]+)' and '([a-z-]+)'/g,
-        (_m, a: string, b: string) => `'--${names[a] ?? a}' and '--${names[b] ?? b}'`,
-      )
-      .replace(/input '([a-z-]+)'/g, (_m, n: string) => `'--${names[n] ?? n}'`),
+    e.wordFor((field) => `--${names[field] ?? field}`),
+    {
+      cause: e,
+      details: e.details,
+    },
   );
-}
-
-/** The registry namespace: the flag, else `$GITHUB_REPOSITORY_OWNER`, lower-cased. */
-export function ownerFlag(value: string | undefined, env: NodeJS.ProcessEnv, flag: string): string {
-  const owner = (value ?? env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
-  if (!owner) throw new UsageError(`${flag} is required (or set GITHUB_REPOSITORY_OWNER)`);
-  return owner;
 }

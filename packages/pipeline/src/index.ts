@@ -10,3 +10,4 @@ export * from './new-module/index';
 export * from './check-wiring/index';
 export * from './pipeline/index';
 export * from './create-index/index';
+export * from './contracts';

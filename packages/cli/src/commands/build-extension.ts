@@ -5,8 +5,9 @@
 import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
 import type { BuildExtensionOptions } from '@talos-kmod/pipeline';
-import { UsageError, asUsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
+import { UsageError, asUsageError, listFlag, repeatFlag } from '../flags';
 import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
+import { ownerOf } from '../step-flags';
 import type { RegisterCommand } from './index';
 import { loadPipeline } from '../lazy';
 
@@ -62,7 +63,7 @@ export const registerBuildExtension: RegisterCommand = (program: Command, contex
     const ctx = context();
     if (!flags.extension)
       throw new UsageError('--extension is required (e.g. --extension hailort)');
-    const username = ownerFlag(flags.username, ctx.io.env, '--username');
+    const username = ownerOf(flags.username, ctx.io.env);
     const credentials = await registryCredentials(flags);
     const options: BuildExtensionOptions = {
       extensionsDir: flags.extensionsDir,

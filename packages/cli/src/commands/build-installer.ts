@@ -6,8 +6,9 @@ import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
 import type { BuildInstallerOptions } from '@talos-kmod/pipeline';
 import { createProgressReporter } from '../progress/bars';
-import { asUsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
+import { asUsageError, listFlag, repeatFlag } from '../flags';
 import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
+import { ownerOf } from '../step-flags';
 import type { RegisterCommand } from './index';
 import { loadPipeline } from '../lazy';
 import { exitCodes } from '../io';
@@ -89,7 +90,7 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
   ).action(async (flags: Flags) => {
     const { buildInstaller, validateBuildInstallerOptions } = await loadPipeline();
     const ctx = context();
-    const username = ownerFlag(flags.username, ctx.io.env, '--username');
+    const username = ownerOf(flags.username, ctx.io.env);
     const credentials = await registryCredentials(flags);
     if (flags.verifyInstaller !== 'error' && flags.verifyInstaller !== 'warning') {
       ctx.io.stderr.write(

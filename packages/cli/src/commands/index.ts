@@ -18,6 +18,7 @@ import { registerKernelCert } from './kernel-cert';
 import { registerNewModule } from './new-module';
 import { registerCheckWiring } from './check-wiring';
 import { registerVerify } from './verify';
+import { registerRefs } from './refs';
 
 /** What a command's action receives besides its own arguments. */
 export interface CommandContext {
@@ -45,4 +46,5 @@ export const commands: readonly RegisterCommand[] = [
   registerNewModule,
   registerCheckWiring,
   registerVerify,
+  registerRefs,
 ];
