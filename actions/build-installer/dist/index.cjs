@@ -2170,9 +2170,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve5(data);
+              return err2 ? reject(err2) : resolve4(data);
             });
           });
         }
@@ -2210,12 +2210,12 @@ var require_dispatcher_base = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve5(data);
+              ) : resolve4(data);
             });
           });
         }
@@ -4482,8 +4482,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve5, reject) => {
-        res = resolve5;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6734,12 +6734,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7409,12 +7409,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7893,16 +7893,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve5) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve5;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve5(null);
+            resolve4(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7913,7 +7913,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve5(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -7964,7 +7964,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve5, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7976,7 +7976,7 @@ var require_client = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve5(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -8313,8 +8313,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          await new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -9583,7 +9583,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve5, reject) => {
+        return await new Promise((resolve4, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9596,7 +9596,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve5(null);
+              resolve4(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9615,7 +9615,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9632,7 +9632,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve5,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -9702,18 +9702,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve5, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve5(chunksDecode(body, length));
+          resolve4(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve5(JSON.parse(chunksDecode(body, length)));
+          resolve4(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve5(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve5(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve5(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -9971,9 +9971,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve4, reject) => {
           request.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve5(data);
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
@@ -10197,9 +10197,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve5(data);
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
@@ -10484,9 +10484,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve5(data);
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
@@ -10578,9 +10578,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve4, reject) => {
           connect2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve5(data);
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
@@ -14443,7 +14443,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve5, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14519,7 +14519,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable7({ read: resume });
               const onError = this.onError.bind(this);
-              resolve5({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -14562,7 +14562,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve5({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18303,8 +18303,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve5) => {
-        setTimeout(resolve5, ms).unref();
+      return new Promise((resolve4) => {
+        setTimeout(resolve4, ms).unref();
       });
     }
     module2.exports = {
@@ -26611,11 +26611,11 @@ function __metadata(metadataKey, metadataValue) {
 }
 function __awaiter3(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -26631,7 +26631,7 @@ function __awaiter3(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve5(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve4(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -26822,14 +26822,14 @@ function __asyncValues(o) {
   }, i);
   function verb(n) {
     i[n] = o[n] && function(v2) {
-      return new Promise(function(resolve5, reject) {
-        v2 = o[n](v2), settle(resolve5, reject, v2.done, v2.value);
+      return new Promise(function(resolve4, reject) {
+        v2 = o[n](v2), settle(resolve4, reject, v2.done, v2.value);
       });
     };
   }
-  function settle(resolve5, reject, d, v2) {
+  function settle(resolve4, reject, d, v2) {
     Promise.resolve(v2).then(function(v3) {
-      resolve5({ value: v3, done: d });
+      resolve4({ value: v3, done: d });
     }, reject);
   }
 }
@@ -38473,8 +38473,8 @@ var require_xz_decompress = __commonJS({
                   this.locked = true;
                   return;
                 }
-                return new Promise((resolve5) => {
-                  this.waitQueue.push(resolve5);
+                return new Promise((resolve4) => {
+                  this.waitQueue.push(resolve4);
                 });
               }
               release() {
@@ -38729,11 +38729,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -38749,7 +38749,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve5(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve4(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -39028,11 +39028,11 @@ var arch = import_os2.default.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -39048,7 +39048,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve5(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve4(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -39213,7 +39213,7 @@ function formatCommand(file, args) {
   return [file, ...args].map(quote).join(" ");
 }
 var maxCaptured = 16 * 1024 * 1024;
-var spawnExec = (file, args, options = {}) => new Promise((resolve5, reject) => {
+var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => {
   const child = (0, import_node_child_process.spawn)(file, [...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -39250,7 +39250,7 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve5, reject) => 
       reject(new ExecError(formatCommand(file, args), exitCode, tail));
       return;
     }
-    resolve5({ exitCode, stdout: out.stdout, stderr: out.stderr });
+    resolve4({ exitCode, stdout: out.stdout, stderr: out.stderr });
   });
   child.stdin.on("error", () => void 0);
   child.stdin.end(options.input ?? "");
@@ -39328,7 +39328,7 @@ function markdownFence(lines, info2 = "") {
 
 // packages/pipeline/src/build-installer/options.ts
 var import_node_fs5 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_path13 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
@@ -40072,7 +40072,7 @@ function plainGet(url, headers, options = {}) {
     }
   }
   lines.push("Connection: close", "", "");
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     let piece = pool.take();
     let filled = 0;
     let bodyStart = 0;
@@ -40146,7 +40146,7 @@ function plainGet(url, headers, options = {}) {
           clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed2));
           bodyStart = dataEnd = raw2;
-          resolve5({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
+          resolve4({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
         ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
@@ -40236,7 +40236,7 @@ function send(agent, method, url, headers, body, options = {}) {
   if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
     return plainGet(u, headers, { timeoutMs: idleMs2, deadlineMs });
   }
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
     let deadline;
@@ -40256,7 +40256,7 @@ function send(agent, method, url, headers, body, options = {}) {
         };
         res.once("end", stop);
         res.once("close", stop);
-        resolve5({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
+        resolve4({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       }
     );
     req.on("error", (e) => {
@@ -40364,13 +40364,13 @@ async function readText(res, limit, deadlineMs = defaultTimeouts.requestMs) {
 async function discard(res, limit = 64 * 1024) {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
-  await new Promise((resolve5) => {
+  await new Promise((resolve4) => {
     let seen = 0;
     const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
     timer.unref();
     const done = () => {
       clearTimeout(timer);
-      resolve5();
+      resolve4();
     };
     body.on("data", (c) => {
       seen += c.length;
@@ -40591,7 +40591,7 @@ async function uploadProduced(transport, ref, produce, onBytes) {
   });
 }
 function writeTo(sink, bytes) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     if (sink.destroyed) {
       reject(new Error("the connection closed while the upload was being written"));
       return;
@@ -40601,7 +40601,7 @@ function writeTo(sink, bytes) {
     sink.write(bytes, (e) => {
       sink.off("close", onClose);
       if (e) reject(e);
-      else resolve5();
+      else resolve4();
     });
   });
 }
@@ -41636,14 +41636,84 @@ async function resolveDigest(input, options = {}) {
   }
 }
 
-// packages/oci/src/sources/open.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path6 = require("node:path");
+// packages/oci/src/sources/image-spec.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path3 = require("node:path");
+var pathTransports = ["docker-archive", "oci-archive", "oci"];
+var unsupportedTransports = ["docker-daemon", "containers-storage"];
+var imageSpecHint = "give a registry reference (e.g. ghcr.io/acme/hailort:4.24.0), docker-archive:PATH, oci-archive:PATH, oci:DIR or dir:DIR";
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json), oci:DIR (an OCI layout directory) or dir:DIR (a plain directory)";
+function splitPathRef(rest) {
+  if ((0, import_node_fs2.existsSync)(rest)) return { path: rest };
+  for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
+    const path2 = rest.slice(0, i);
+    if ((0, import_node_fs2.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
+  }
+  return { path: rest };
+}
+function looksLikePath(spec) {
+  if (/^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec)) return true;
+  return (0, import_node_fs2.existsSync)(spec) && (0, import_node_fs2.statSync)(spec).isDirectory();
+}
+function recognisePath(spec) {
+  const path2 = (0, import_node_path3.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path2)) {
+    throw new InputError(
+      `image '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path2).isDirectory()) {
+    return (0, import_node_fs2.existsSync)((0, import_node_path3.join)(path2, "index.json")) ? { transport: "oci", path: path2 } : { transport: "dir", path: path2 };
+  }
+  return { transport: "archive", path: path2 };
+}
+function parseImageSpec(input) {
+  const spec = input.trim();
+  if (spec === "") throw new InputError(`image is empty: ${imageSpecHint}`);
+  if (spec.startsWith("docker://")) {
+    return { transport: "registry", reference: parseReference(spec.slice("docker://".length)) };
+  }
+  const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
+  const transport = m?.[1] ?? "";
+  const rest = m?.[2] ?? "";
+  if (m && pathTransports.includes(transport)) {
+    if (!rest) throw new InputError(`image '${input}' has no path after '${transport}:'`);
+    const { path: path2, ref } = splitPathRef(rest);
+    return {
+      transport,
+      path: (0, import_node_path3.resolve)(path2),
+      ...ref !== void 0 ? { ref } : {}
+    };
+  }
+  if (m && transport === "dir") {
+    if (!rest) throw new InputError(`image '${input}' has no directory after 'dir:'`);
+    return { transport: "dir", path: (0, import_node_path3.resolve)(rest) };
+  }
+  if (m && unsupportedTransports.includes(transport)) {
+    throw new InputError(
+      `image '${input}': the '${transport}:' transport is not supported; ${transportHint}, or give a registry reference`
+    );
+  }
+  if (looksLikePath(spec)) return recognisePath(spec);
+  return { transport: "registry", reference: parseReference(spec) };
+}
+function formatImageSpec(spec) {
+  switch (spec.transport) {
+    case "registry":
+      return spec.reference.toString();
+    case "archive":
+      return spec.path;
+    case "dir":
+      return `dir:${spec.path}`;
+    default:
+      return `${spec.transport}:${spec.path}${spec.ref !== void 0 ? `:${spec.ref}` : ""}`;
+  }
+}
 
 // packages/oci/src/sources/archive-file.ts
-var import_node_fs2 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_promises5 = require("node:fs/promises");
-var import_node_path4 = require("node:path");
+var import_node_path5 = require("node:path");
 var import_node_stream7 = require("node:stream");
 var import_promises6 = require("node:stream/promises");
 
@@ -42413,7 +42483,7 @@ function decompressor(compression) {
 // packages/oci/src/tar/index-file.ts
 var import_node_stream6 = require("node:stream");
 var import_promises4 = require("node:fs/promises");
-var import_node_path3 = require("node:path");
+var import_node_path4 = require("node:path");
 
 // packages/oci/src/buffers/file-pieces.ts
 var import_promises3 = require("node:fs/promises");
@@ -42669,7 +42739,7 @@ async function indexTarFile(path2, what) {
       const m = members.get(key);
       if (!m) return void 0;
       if (m.header.type === "symlink") {
-        key = normalizeTarPath(import_node_path3.posix.join(import_node_path3.posix.dirname(key), m.header.linkname));
+        key = normalizeTarPath(import_node_path4.posix.join(import_node_path4.posix.dirname(key), m.header.linkname));
       } else if (m.header.type === "hardlink") {
         key = normalizeTarPath(m.header.linkname);
       } else {
@@ -42774,10 +42844,10 @@ async function openArchive(path2, what, env = process.env) {
   const temp = await createTempDir("talos-kmod-archive-", env);
   const remove = () => temp.remove();
   try {
-    const plain = (0, import_node_path4.join)(temp.path, "archive.tar");
+    const plain = (0, import_node_path5.join)(temp.path, "archive.tar");
     const { limit, why } = await inflateLimit(temp.path, env);
     await (0, import_promises6.pipeline)(
-      (0, import_node_fs2.createReadStream)(path2),
+      (0, import_node_fs3.createReadStream)(path2),
       decompressor(compression).stream,
       byteCap(
         limit,
@@ -42785,7 +42855,7 @@ async function openArchive(path2, what, env = process.env) {
           `${what} ${path2} inflates to more than ${limit} bytes (${why}): decompress it where there is room (${compression === "gzip" ? "gunzip -k" : "zstd -d"}) and pass the .tar, or give it more space`
         )
       ),
-      (0, import_node_fs2.createWriteStream)(plain)
+      (0, import_node_fs3.createWriteStream)(plain)
     );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e) {
@@ -42953,18 +43023,18 @@ async function dockerArchiveStore(tar, description, ref, close) {
 
 // packages/oci/src/sources/layout-store.ts
 var import_promises7 = require("node:fs/promises");
-var import_node_path5 = require("node:path");
+var import_node_path6 = require("node:path");
 function directoryFiles(dir) {
   return {
     async readBytes(path2) {
       try {
-        return await (0, import_promises7.readFile)((0, import_node_path5.join)(dir, path2));
+        return await (0, import_promises7.readFile)((0, import_node_path6.join)(dir, path2));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path2) => filePieces((0, import_node_path5.join)(dir, path2)),
+    stream: (path2) => filePieces((0, import_node_path6.join)(dir, path2)),
     close: async () => void 0
   };
 }
@@ -43232,59 +43302,17 @@ function sourceFromStore(store) {
 }
 
 // packages/oci/src/sources/open.ts
-function splitPathRef(rest) {
-  if ((0, import_node_fs3.existsSync)(rest)) return { path: rest };
-  for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
-    const path2 = rest.slice(0, i);
-    if ((0, import_node_fs3.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
-  }
-  return { path: rest };
-}
-var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json) or oci:DIR (an OCI layout directory)";
-function looksLikePath(spec) {
-  return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
-}
-function recognisePath(spec) {
-  const path2 = (0, import_node_path6.resolve)(spec);
-  if (!(0, import_node_fs3.existsSync)(path2)) {
-    throw new InputError(
-      `image source '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
-    );
-  }
-  if ((0, import_node_fs3.statSync)(path2).isDirectory()) {
-    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
-    throw new InputError(
-      `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
-    );
-  }
-  return { transport: "archive", path: path2 };
-}
-function parseSourceSpec(spec) {
-  const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
-  if (spec.startsWith("docker://"))
-    return { transport: "docker", reference: spec.slice("docker://".length) };
-  if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
-    const transport = m[1];
-    if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
-    const { path: path2, ref } = splitPathRef(m[2]);
-    return { transport, path: (0, import_node_path6.resolve)(path2), ...ref !== void 0 ? { ref } : {} };
-  }
-  if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
-    throw new InputError(
-      `image source '${spec}': the '${m[1]}:' transport is not supported; use docker-archive:, oci-archive:, oci: or a registry reference`
-    );
-  }
-  if (looksLikePath(spec)) return recognisePath(spec);
-  return { transport: "docker", reference: spec };
-}
-async function openImage(spec, options = {}) {
-  const parsed2 = parseSourceSpec(spec);
-  if (parsed2.transport === "docker") {
-    const ref = parseReference(parsed2.reference);
+async function openImage(parsed2, options = {}) {
+  if (parsed2.transport === "registry") {
     const client = options.client ?? createRegistryClient(options);
-    return sourceFromStore(registryStore(client, ref, !options.client));
+    return sourceFromStore(registryStore(client, parsed2.reference, !options.client));
   }
-  const description = parsed2.transport === "archive" ? parsed2.path : `${parsed2.transport}:${parsed2.path}${parsed2.ref !== void 0 ? `:${parsed2.ref}` : ""}`;
+  const description = formatImageSpec(parsed2);
+  if (parsed2.transport === "dir") {
+    throw new InputError(
+      `${description} is a plain directory, which has no manifest or layers: list its files with 'talos-kmod ls', or give an image (oci:DIR for an OCI layout)`
+    );
+  }
   if (parsed2.transport === "oci") {
     if (!await isDirectory2(parsed2.path)) {
       throw new InputError(
@@ -43302,7 +43330,7 @@ async function openImage(spec, options = {}) {
     const hasManifest = Boolean(archive.tar.get("manifest.json"));
     if (parsed2.transport === "archive" && !hasIndex && !hasManifest) {
       throw new InputError(
-        `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
+        `image '${description}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): name it docker-archive:PATH (docker save, the imager's installer tar) or oci-archive:PATH (a tar with index.json)`
       );
     }
     const ref = parsed2.transport === "archive" ? void 0 : parsed2.ref;
@@ -43367,7 +43395,7 @@ async function acquire() {
       throw e;
     }
   }
-  return new Promise((resolve5) => waiting.push(resolve5));
+  return new Promise((resolve4) => waiting.push(resolve4));
 }
 function giveBack(w) {
   const next = waiting.shift();
@@ -43439,7 +43467,7 @@ async function runJob(worker, input, level, sink, ended) {
   let onError;
   let onExit;
   try {
-    const done = await new Promise((resolve5, reject) => {
+    const done = await new Promise((resolve4, reject) => {
       const fail5 = (e) => {
         if (settled) return;
         settled = true;
@@ -43462,7 +43490,7 @@ async function runJob(worker, input, level, sink, ended) {
           case "done":
             void emitted.then(() => {
               settled = true;
-              resolve5(m);
+              resolve4(m);
             }, fail5);
             break;
           case "error":
@@ -43531,8 +43559,8 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   const path2 = (0, import_node_path7.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
   const progress = throttledProgress(onProgress, { operation: "compress", digest: sourceDigest });
   const out = (0, import_node_fs4.createWriteStream)(path2);
-  const closed = new Promise((resolve5, reject) => {
-    out.on("close", resolve5);
+  const closed = new Promise((resolve4, reject) => {
+    out.on("close", resolve4);
     out.on("error", reject);
   });
   let compressed;
@@ -43540,7 +43568,7 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
     compressed = await compressLayer(input, level, (member) => {
       progress.add(member.length);
       return new Promise(
-        (resolve5, reject) => out.write(member, (e) => e ? reject(e) : resolve5())
+        (resolve4, reject) => out.write(member, (e) => e ? reject(e) : resolve4())
       );
     });
   } catch (e) {
@@ -43797,13 +43825,14 @@ function result(ctx, digest) {
 async function push(source, dest, options = {}) {
   const logger = options.logger ?? nullLogger;
   return withContext(dest, options, async (ctx) => {
-    const src = typeof source === "string" ? await openImage(source, { ...options, client: ctx.client }) : source;
+    const owned = "transport" in source;
+    const src = owned ? await openImage(source, { ...options, client: ctx.client }) : source;
     try {
       logger.debug(`push ${src.description} \u2192 ${ctx.dest.toString()}`);
       const digest = await pushSource(ctx, src);
       return result(ctx, digest);
     } finally {
-      if (typeof source === "string") await src.close();
+      if (owned) await src.close();
     }
   });
 }
@@ -44049,7 +44078,7 @@ function* ancestors(path2) {
   for (let i = path2.indexOf("/"); i !== -1; i = path2.indexOf("/", i + 1)) yield path2.slice(0, i);
 }
 function peek(stream) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     const cleanup = () => {
       stream.off("data", onData);
       stream.off("end", onEnd);
@@ -44059,11 +44088,11 @@ function peek(stream) {
       cleanup();
       stream.pause();
       stream.unshift(chunk);
-      resolve5(chunk);
+      resolve4(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve5(null);
+      resolve4(null);
     };
     const onError = (e) => {
       cleanup();
@@ -44226,9 +44255,171 @@ async function walkImageFileChunks(image, options) {
   }
 }
 
-// packages/talos/src/make/makefile.ts
+// packages/oci/src/files/directory.ts
 var import_promises10 = require("node:fs/promises");
 var import_node_path10 = require("node:path");
+function typeOf(s) {
+  if (s.isFile()) return "file";
+  if (s.isDirectory()) return "directory";
+  if (s.isSymbolicLink()) return "symlink";
+  if (s.isCharacterDevice()) return "char";
+  if (s.isBlockDevice()) return "block";
+  if (s.isFIFO() || s.isSocket()) return "fifo";
+  return void 0;
+}
+async function* walkDir(root, rel) {
+  const dir = await (0, import_promises10.opendir)((0, import_node_path10.join)(root, rel));
+  const names2 = [];
+  for await (const d of dir) names2.push(d.name);
+  names2.sort();
+  for (const name of names2) {
+    const path2 = rel ? `${rel}/${name}` : name;
+    const abs = (0, import_node_path10.join)(root, path2);
+    const s = await (0, import_promises10.lstat)(abs);
+    const type = typeOf(s);
+    if (!type) continue;
+    const file = {
+      path: path2,
+      type,
+      mode: s.mode & 4095,
+      size: type === "file" ? s.size : 0,
+      uid: s.uid,
+      gid: s.gid,
+      ...type === "symlink" ? { linkTarget: await (0, import_promises10.readlink)(abs) } : {}
+    };
+    yield { file, abs };
+    if (type === "directory") yield* walkDir(root, path2);
+  }
+}
+async function walkDirectoryFiles(root, options) {
+  for await (const { file, abs } of walkDir(root, "")) {
+    const content = file.type === "file" && options.want?.(file) ? [await (0, import_promises10.readFile)(abs)] : void 0;
+    await options.onFile(file, content);
+  }
+}
+
+// packages/oci/src/files/file-trees.ts
+function imageTree(description, image) {
+  return {
+    description,
+    ...image.platform ? { platform: image.platform } : {},
+    digest: image.digest,
+    walk: (options) => walkImageFileChunks(image, options)
+  };
+}
+async function directoryTrees(spec) {
+  if (!await isDirectory2(spec.path)) {
+    throw new InputError(
+      `${formatImageSpec(spec)}: ${spec.path} is not a directory; give an unpacked extension or rootfs directory`
+    );
+  }
+  const tree = {
+    description: spec.path,
+    walk: (options) => walkDirectoryFiles(spec.path, options)
+  };
+  return {
+    description: spec.path,
+    platforms: [],
+    isIndex: false,
+    select: async () => [tree],
+    tree: async () => tree,
+    only: async () => tree,
+    close: async () => void 0
+  };
+}
+function singleImageTrees(source, image) {
+  const tree = imageTree(source.description, image);
+  const own = image.platform;
+  const serves = (p) => !p || !own || platformMatches(p, own);
+  const select = async (wanted) => {
+    if (serves(wanted)) return [tree];
+    throw new UserError(
+      `${source.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop the platform or give the image built for ${formatPlatform(wanted)}`
+    );
+  };
+  return {
+    description: source.description,
+    platforms: own ? [own] : [],
+    isIndex: false,
+    select,
+    tree: async (platform2) => serves(platform2) ? tree : void 0,
+    only: async (wanted) => (await select(wanted))[0],
+    close: () => source.close()
+  };
+}
+function entryOf(d) {
+  const p = d.platform;
+  if (!p) return { descriptor: d };
+  const platform2 = p.variant ? { os: p.os, architecture: p.architecture, variant: p.variant } : { os: p.os, architecture: p.architecture };
+  return { descriptor: d, platform: platform2 };
+}
+function indexTrees(source, manifests) {
+  const entries = manifests.filter((d) => !isAttestation(d)).map(entryOf);
+  const withPlatform = entries.filter((e) => e.platform);
+  const platforms = withPlatform.map((e) => e.platform);
+  const listed = entries.map((e) => e.platform ? formatPlatform(e.platform) : e.descriptor.digest).join(", ");
+  const loaded = /* @__PURE__ */ new Map();
+  const load = (e) => {
+    let tree = loaded.get(e.descriptor);
+    if (!tree) {
+      const what = e.platform ? formatPlatform(e.platform) : e.descriptor.digest;
+      tree = source.imageAt(e.descriptor).then((image) => imageTree(`${source.description} (${what})`, image));
+      loaded.set(e.descriptor, tree);
+    }
+    return tree;
+  };
+  const find = (wanted) => withPlatform.find((e) => platformMatches(wanted, e.platform));
+  const select = async (wanted) => {
+    if (withPlatform.length === 0) {
+      throw new UserError(
+        `${source.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`
+      );
+    }
+    if (!wanted) return Promise.all(withPlatform.map(load));
+    const entry = find(wanted);
+    if (!entry) {
+      throw new UserError(
+        `${source.description} has no ${formatPlatform(wanted)} image (it has ${listed}): pick one of those platforms`
+      );
+    }
+    return [await load(entry)];
+  };
+  return {
+    description: source.description,
+    platforms,
+    isIndex: true,
+    select,
+    only: async (wanted) => {
+      if (!wanted && entries.length === 1) return load(entries[0]);
+      if (!wanted && entries.length > 1) {
+        throw new UserError(
+          `${source.description} is a multi-platform index (${listed}): choose one with a platform (e.g. --platform linux/amd64)`
+        );
+      }
+      return (await select(wanted))[0];
+    },
+    tree: async (platform2) => {
+      const entry = platform2 ? find(platform2) : withPlatform[0];
+      return entry ? load(entry) : void 0;
+    },
+    close: () => source.close()
+  };
+}
+async function openFileTrees(spec, options = {}) {
+  if (spec.transport === "dir") return directoryTrees(spec);
+  const source = await openImage(spec, options);
+  try {
+    const index = await source.index();
+    return index ? indexTrees(source, index.manifests) : singleImageTrees(source, await source.image());
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+}
+
+// packages/talos/src/make/makefile.ts
+var import_promises11 = require("node:fs/promises");
+var import_node_path11 = require("node:path");
 var assignment = /^([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|::=|:=|\+=|=)\s*(.*)$/;
 function parseMakefile(text3) {
   const targets = [];
@@ -44267,9 +44458,9 @@ function makeVariable(info2, name) {
   return value;
 }
 async function readMakefile(dir, what) {
-  const path2 = (0, import_node_path10.join)(dir, "Makefile");
+  const path2 = (0, import_node_path11.join)(dir, "Makefile");
   try {
-    return parseMakefile(await (0, import_promises10.readFile)(path2, "utf8"));
+    return parseMakefile(await (0, import_promises11.readFile)(path2, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
       throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path2})`, {
@@ -44442,13 +44633,13 @@ function imagerDockerRunArgs(options) {
 }
 
 // packages/talos/src/talos-repo/paths.ts
-var import_node_path11 = require("node:path");
+var import_node_path12 = require("node:path");
 var talosArtifactsDir = "_out";
 function installerTarballName(arch2) {
   return `installer-${arch2}.tar`;
 }
 function installerTarballPath(talosDir, arch2) {
-  return (0, import_node_path11.join)(talosDir, talosArtifactsDir, installerTarballName(arch2));
+  return (0, import_node_path12.join)(talosDir, talosArtifactsDir, installerTarballName(arch2));
 }
 
 // packages/talos/src/talos-repo/imager-exit-codes.ts
@@ -44521,7 +44712,7 @@ async function checkInstallerTarball(path2, arch2, options = {}) {
   let source;
   let image;
   try {
-    source = await openImage(`docker-archive:${path2}`, options);
+    source = await openImage({ transport: "docker-archive", path: path2 }, options);
     image = await source.image();
   } catch (e) {
     await source?.close();
@@ -46320,17 +46511,17 @@ function validateBuildInstallerOptions(options, newUuid) {
     );
   }
   const mode = talosDir ? "talos-dir" : "imager-image";
-  const absoluteTalosDir = talosDir ? (0, import_node_path12.resolve)(talosDir) : void 0;
+  const absoluteTalosDir = talosDir ? (0, import_node_path13.resolve)(talosDir) : void 0;
   if (absoluteTalosDir) {
     checkMakeValue("talos-dir", absoluteTalosDir);
-    if (!(0, import_node_fs5.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
+    if (!(0, import_node_fs5.existsSync)((0, import_node_path13.join)(absoluteTalosDir, "Makefile"))) {
       throw new FieldError(
         ["talos-dir", "imager-image"],
         (n) => `${n("talos-dir")} is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with ${n("imager-image")}`
       );
     }
   }
-  const outDir = options.outDir ? (0, import_node_path12.resolve)(options.outDir) : void 0;
+  const outDir = options.outDir ? (0, import_node_path13.resolve)(options.outDir) : void 0;
   if (outDir) assertMakeValue("the output directory", outDir);
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
@@ -46424,15 +46615,15 @@ function parsePlatforms(items) {
 }
 
 // packages/pipeline/src/step-kit/docker-credentials.ts
-var import_promises11 = require("node:fs/promises");
+var import_promises12 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
-var import_node_path13 = require("node:path");
+var import_node_path14 = require("node:path");
 async function withDockerCredentials(env, registries, credentials, logger, fn) {
   if (!credentials) return fn(env);
-  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path13.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
+  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path14.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
   let config = {};
   try {
-    config = JSON.parse(await (0, import_promises11.readFile)((0, import_node_path13.join)(userDir, "config.json"), "utf8"));
+    config = JSON.parse(await (0, import_promises12.readFile)((0, import_node_path14.join)(userDir, "config.json"), "utf8"));
   } catch {
     config = {};
   }
@@ -46450,21 +46641,21 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  await (0, import_promises11.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises11.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
+  await (0, import_promises12.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises12.mkdtemp)((0, import_node_path14.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
   try {
-    await (0, import_promises11.writeFile)(
-      (0, import_node_path13.join)(dir, "config.json"),
+    await (0, import_promises12.writeFile)(
+      (0, import_node_path14.join)(dir, "config.json"),
       JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
       { mode: 384 }
     );
     return await fn({
       ...env,
       DOCKER_CONFIG: dir,
-      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path13.join)(userDir, "buildx")
+      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path14.join)(userDir, "buildx")
     });
   } finally {
-    await (0, import_promises11.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises12.rm)(dir, { recursive: true, force: true });
   }
 }
 
@@ -46488,7 +46679,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
     if (arches.length === 1) {
       const arch2 = arches[0] ?? "";
       const result2 = await push(
-        `docker-archive:${tarballs[arch2]}`,
+        { transport: "docker-archive", path: tarballs[arch2] ?? "" },
         destination2.toString(),
         deps.registry
       );
@@ -46511,7 +46702,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
         checks[arch2]?.digest ?? ""
       );
       const result2 = await push(
-        `docker-archive:${tarballs[arch2]}`,
+        { transport: "docker-archive", path: tarballs[arch2] ?? "" },
         byDigest2.toString(),
         deps.registry
       );
@@ -46532,7 +46723,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 // packages/pipeline/src/build-installer/produce.ts
 var import_node_fs7 = require("node:fs");
 var import_node_os6 = require("node:os");
-var import_node_path15 = require("node:path");
+var import_node_path16 = require("node:path");
 
 // packages/pipeline/src/step-kit/preflight.ts
 async function preflightBuildx(build, dir, exec, env = process.env) {
@@ -46635,7 +46826,7 @@ function needsInsecure(refs, insecureRegistries) {
 
 // packages/pipeline/src/build-installer/run-imager.ts
 var import_node_fs6 = require("node:fs");
-var import_node_path14 = require("node:path");
+var import_node_path15 = require("node:path");
 function requireTarball(path2, arch2, how) {
   if (!(0, import_node_fs6.existsSync)(path2) || !(0, import_node_fs6.statSync)(path2).isFile()) {
     throw new UserError(
@@ -46674,7 +46865,7 @@ async function runImagerWithDocker(input, deps) {
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
-    const path2 = (0, import_node_path14.join)(input.outDir, installerTarballName(arch2));
+    const path2 = (0, import_node_path15.join)(input.outDir, installerTarballName(arch2));
     (0, import_node_fs6.rmSync)(path2, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
@@ -46746,7 +46937,7 @@ async function produceTarballs(v2, pinned, deps) {
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
-  const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path15.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path16.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps
@@ -46757,9 +46948,20 @@ async function produceTarballs(v2, pinned, deps) {
 // packages/verify/src/options.ts
 var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
 var moduleNamePattern = /^[A-Za-z0-9_-]+$/;
+var plainExtensionName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 function trimmed(value) {
   const t = value?.trim();
   return t ? t : void 0;
+}
+function imageInput(input, value) {
+  try {
+    return parseImageSpec(value);
+  } catch (e) {
+    throw new InputError(
+      input === "extensions" ? `input 'extensions' has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `input '${input}': ${describeError(e)}`,
+      { cause: e }
+    );
+  }
 }
 function validateVerifyOptions(options) {
   const image = trimmed(options.image);
@@ -46768,6 +46970,7 @@ function validateVerifyOptions(options) {
       "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
     );
   }
+  const imageSpec = imageInput("image", image);
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
     throw new UserError(
@@ -46789,7 +46992,9 @@ function validateVerifyOptions(options) {
   const extensions = [];
   for (const raw2 of options.extensions ?? []) {
     const e = raw2.trim();
-    if (e && !extensions.includes(e)) extensions.push(e);
+    if (!e || extensions.some((x) => x.input === e)) continue;
+    const name = plainExtensionName.test(e) && !e.includes(":");
+    extensions.push(name ? { input: e } : { input: e, image: imageInput("extensions", e) });
   }
   const talosText = trimmed(options.talosVersion);
   let talosVersion;
@@ -46818,15 +47023,17 @@ function validateVerifyOptions(options) {
     throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
   }
   const kernelImage = trimmed(options.kernelImage);
+  const kernelImageSpec = kernelImage ? imageInput("kernel-image", kernelImage) : void 0;
   const kernelCert = trimmed(options.kernelCert);
   const extensionName = trimmed(options.extensionName);
   const reportPath = trimmed(options.reportPath);
   return {
     image,
+    imageSpec,
     modules,
     extensions,
     failOn,
-    ...kernelImage ? { kernelImage } : {},
+    ...kernelImage && kernelImageSpec ? { kernelImage, kernelImageSpec } : {},
     ...kernelCert ? { kernelCert } : {},
     ...kernelRelease ? { kernelRelease } : {},
     ...extensionName ? { extensionName } : {},
@@ -46844,7 +47051,7 @@ function isFailing(check, failOn) {
 
 // packages/verify/src/verify-image.ts
 var import_promises15 = require("node:fs/promises");
-var import_node_path18 = require("node:path");
+var import_node_path17 = require("node:path");
 
 // packages/verify/src/internal/checks/context.ts
 function failed(id, severity, message, where2 = {}) {
@@ -46865,124 +47072,6 @@ function count(n, what) {
 function listSome(items, max = 5) {
   if (items.length <= max) return items.join(", ");
   return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
-}
-
-// packages/verify/src/internal/file-tree.ts
-var import_node_fs8 = require("node:fs");
-var import_node_path17 = require("node:path");
-
-// packages/verify/src/internal/directory-tree.ts
-var import_promises12 = require("node:fs/promises");
-var import_node_path16 = require("node:path");
-function typeOf(s) {
-  if (s.isFile()) return "file";
-  if (s.isDirectory()) return "directory";
-  if (s.isSymbolicLink()) return "symlink";
-  if (s.isCharacterDevice()) return "char";
-  if (s.isBlockDevice()) return "block";
-  if (s.isFIFO() || s.isSocket()) return "fifo";
-  return void 0;
-}
-async function* walkDir(root, rel) {
-  const dir = await (0, import_promises12.opendir)((0, import_node_path16.join)(root, rel));
-  const names2 = [];
-  for await (const d of dir) names2.push(d.name);
-  names2.sort();
-  for (const name of names2) {
-    const path2 = rel ? `${rel}/${name}` : name;
-    const abs = (0, import_node_path16.join)(root, path2);
-    const s = await (0, import_promises12.lstat)(abs);
-    const type = typeOf(s);
-    if (!type) continue;
-    const file = {
-      path: path2,
-      type,
-      mode: s.mode & 4095,
-      size: type === "file" ? s.size : 0,
-      uid: s.uid,
-      gid: s.gid,
-      ...type === "symlink" ? { linkTarget: await (0, import_promises12.readlink)(abs) } : {}
-    };
-    yield { file, abs };
-    if (type === "directory") yield* walkDir(root, path2);
-  }
-}
-function directoryTree(root) {
-  return {
-    description: root,
-    walk: async (options) => {
-      for await (const { file, abs } of walkDir(root, "")) {
-        const content = file.type === "file" && options.want(file) ? [await (0, import_promises12.readFile)(abs)] : void 0;
-        await options.onFile(file, content);
-      }
-    }
-  };
-}
-
-// packages/verify/src/internal/file-tree.ts
-function imageTree(description, image) {
-  return {
-    description,
-    ...image.platform ? { platform: image.platform } : {},
-    digest: image.digest,
-    walk: (options) => walkImageFileChunks(image, { want: options.want, onFile: options.onFile })
-  };
-}
-function plainDirectory(spec) {
-  if (spec.startsWith("dir:")) return (0, import_node_path17.resolve)(spec.slice("dir:".length));
-  if (/^[a-z-]+:/.test(spec) && !/^[a-z-]+:[0-9]/.test(spec)) return void 0;
-  if (!(0, import_node_fs8.existsSync)(spec) || !(0, import_node_fs8.statSync)(spec).isDirectory()) return void 0;
-  return (0, import_node_path17.resolve)(spec);
-}
-function isOciLayout(dir) {
-  return (0, import_node_fs8.existsSync)((0, import_node_path17.join)(dir, "oci-layout")) && (0, import_node_fs8.existsSync)((0, import_node_path17.join)(dir, "index.json"));
-}
-async function openSource(spec, registry) {
-  const source = await openImage(spec, registry);
-  try {
-    const index = await source.index();
-    const platforms = await source.platforms();
-    const single = index ? void 0 : await source.image();
-    return {
-      description: source.description,
-      platforms: single?.platform ? [single.platform] : platforms,
-      isIndex: index !== void 0,
-      tree: async (platform2) => {
-        if (single) return imageTree(source.description, single);
-        const match = platform2 ? platforms.find((p) => platformMatches(platform2, p)) : platforms[0];
-        if (!match) return void 0;
-        return imageTree(
-          `${source.description} (${formatPlatform(match)})`,
-          await source.image(match)
-        );
-      },
-      close: () => source.close()
-    };
-  } catch (e) {
-    await source.close();
-    throw e;
-  }
-}
-async function openFileTrees(spec, registry = {}) {
-  const dir = plainDirectory(spec);
-  if (dir && !spec.startsWith("dir:") && isOciLayout(dir))
-    return openSource(`oci:${dir}`, registry);
-  if (dir) {
-    if (!(0, import_node_fs8.existsSync)(dir) || !(0, import_node_fs8.statSync)(dir).isDirectory()) {
-      throw new UserError(
-        `${spec}: ${dir} is not a directory; give an unpacked extension or rootfs directory`
-      );
-    }
-    const tree = directoryTree(dir);
-    return {
-      description: dir,
-      platforms: [],
-      isIndex: false,
-      tree: async () => tree,
-      close: async () => void 0
-    };
-  }
-  return openSource(spec, registry);
 }
 
 // packages/kmod/src/kernel-release.ts
@@ -50760,7 +50849,7 @@ async function gzipMember(data, at, sink) {
   return trailer + 8 - at;
 }
 function zlibStream(stream, input, sink) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     let failed3 = false;
     stream.on("data", (chunk) => {
       if (failed3) return;
@@ -50777,7 +50866,7 @@ function zlibStream(stream, input, sink) {
       failed3 = true;
     });
     stream.on("end", () => {
-      if (!failed3) resolve5(stream.bytesWritten);
+      if (!failed3) resolve4(stream.bytesWritten);
     });
     stream.end(input);
   });
@@ -52434,18 +52523,17 @@ async function verifyTree(tree, options, known, extra = [], expectations = { ext
 }
 
 // packages/verify/src/internal/installer/expected-extensions.ts
-var plainName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-async function nameFromImage(input, registry) {
+async function nameFromImage(input, image, registry) {
   let opened;
   try {
-    opened = await openFileTrees(input, registry);
+    opened = await openFileTrees(image, registry);
   } catch (e) {
     throw new UserError(
       `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`
     );
   }
   try {
-    const tree = await opened.tree(opened.platforms[0]);
+    const tree = await opened.tree();
     let text3;
     await tree?.walk({
       want: (f) => f.path === "manifest.yaml",
@@ -52466,12 +52554,12 @@ async function nameFromImage(input, registry) {
 }
 async function resolveExpectedExtensions(inputs, registry, logger) {
   const out = [];
-  for (const input of inputs) {
-    if (plainName.test(input) && !input.includes(":")) {
+  for (const { input, image } of inputs) {
+    if (!image) {
       out.push({ input, name: input });
       continue;
     }
-    const name = await nameFromImage(input, registry);
+    const name = await nameFromImage(input, image, registry);
     logger.info(`extension image ${input} is ${name}`);
     out.push({ input, name });
   }
@@ -52540,33 +52628,10 @@ function kernelFileReader(description) {
 }
 
 // packages/verify/src/verify-image.ts
-function selectPlatforms(image, wanted) {
-  if (!image.isIndex) {
-    const own = image.platforms[0];
-    if (wanted && own && !platformMatches(wanted, own)) {
-      throw new UserError(
-        `${image.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop platform or verify the image built for ${formatPlatform(wanted)}`
-      );
-    }
-    return [own];
-  }
-  if (image.platforms.length === 0) {
-    throw new UserError(
-      `${image.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`
-    );
-  }
-  if (!wanted) return [...image.platforms];
-  const match = image.platforms.find((p) => platformMatches(wanted, p));
-  if (!match) {
-    throw new UserError(
-      `${image.description} has no ${formatPlatform(wanted)} image (it has ${image.platforms.map(formatPlatform).join(", ")}): pick one of those with platform`
-    );
-  }
-  return [match];
-}
 async function kernelFor(kernel, platform2, cache, logger) {
+  const tree = await kernel.tree(platform2);
   const own = kernel.platforms[0];
-  if (platform2 && !kernel.isIndex && own && !platformMatches(platform2, own)) {
+  if (!tree && !kernel.isIndex && platform2 && own) {
     return {
       problem: failed(
         "kernel-image.platform",
@@ -52575,7 +52640,6 @@ async function kernelFor(kernel, platform2, cache, logger) {
       )
     };
   }
-  const tree = await kernel.tree(platform2);
   if (!tree) {
     return {
       problem: failed(
@@ -52611,8 +52675,8 @@ function installerKernelOf(kernel, platform2, reference) {
   return pending;
 }
 async function writeReport(report, path2) {
-  const target = (0, import_node_path18.resolve)(path2);
-  await (0, import_promises15.mkdir)((0, import_node_path18.dirname)(target), { recursive: true });
+  const target = (0, import_node_path17.resolve)(path2);
+  await (0, import_promises15.mkdir)((0, import_node_path17.dirname)(target), { recursive: true });
   await (0, import_promises15.writeFile)(target, `${JSON.stringify(report, null, 2)}
 `);
 }
@@ -52632,14 +52696,17 @@ async function run(o, deps) {
       return trust;
     });
   }
-  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.image, registry));
+  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.imageSpec, registry));
   let kernel;
   try {
-    if (o.kernelImage) {
-      const ref = o.kernelImage;
-      kernel = await logger.group(`Open kernel image ${ref}`, () => openFileTrees(ref, registry));
+    if (o.kernelImage && o.kernelImageSpec) {
+      const spec = o.kernelImageSpec;
+      kernel = await logger.group(
+        `Open kernel image ${o.kernelImage}`,
+        () => openFileTrees(spec, registry)
+      );
     }
-    const platforms = selectPlatforms(image, o.platform);
+    const trees = await image.select(o.platform);
     const expectedExtensions = await resolveExpectedExtensions(o.extensions, registry, logger);
     const installers = [];
     const cache = /* @__PURE__ */ new Map();
@@ -52647,11 +52714,10 @@ async function run(o, deps) {
     const checks = [];
     const modules = [];
     let referenceRelease = o.kernelRelease;
-    for (const platform2 of platforms) {
+    for (const tree of trees) {
+      const platform2 = tree.platform;
       const name = platform2 ? formatPlatform(platform2) : void 0;
       await logger.group(`Verify ${name ?? image.description}`, async () => {
-        const tree = await image.tree(platform2);
-        if (!tree) throw new UserError(`${image.description} has no ${name ?? ""} image`);
         const k = kernel ? await kernelFor(kernel, platform2, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;

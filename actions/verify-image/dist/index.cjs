@@ -2170,9 +2170,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve4(data);
+              return err2 ? reject(err2) : resolve3(data);
             });
           });
         }
@@ -2210,12 +2210,12 @@ var require_dispatcher_base = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve4(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -4482,8 +4482,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve4, reject) => {
-        res = resolve4;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6734,12 +6734,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7409,12 +7409,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7893,16 +7893,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve4) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve4;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve4(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve4) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7913,7 +7913,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve4(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -7964,7 +7964,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve4, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7976,7 +7976,7 @@ var require_client = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve4(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -8313,8 +8313,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve4) => {
-            this[kClosedResolve] = resolve4;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -9583,7 +9583,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve4, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9596,7 +9596,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve4(null);
+              resolve3(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9615,7 +9615,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9632,7 +9632,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve4,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -9702,18 +9702,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve4, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve4(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve4(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve4(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve4(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve4(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -9971,9 +9971,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           request2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -10197,9 +10197,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -10484,9 +10484,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -10578,9 +10578,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           connect2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -14443,7 +14443,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve4, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14519,7 +14519,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable6({ read: resume });
               const onError = this.onError.bind(this);
-              resolve4({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -14562,7 +14562,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve4({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18303,8 +18303,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve4) => {
-        setTimeout(resolve4, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module2.exports = {
@@ -26611,11 +26611,11 @@ function __metadata(metadataKey, metadataValue) {
 }
 function __awaiter3(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -26631,7 +26631,7 @@ function __awaiter3(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -26822,14 +26822,14 @@ function __asyncValues(o) {
   }, i);
   function verb(n) {
     i[n] = o[n] && function(v2) {
-      return new Promise(function(resolve4, reject) {
-        v2 = o[n](v2), settle(resolve4, reject, v2.done, v2.value);
+      return new Promise(function(resolve3, reject) {
+        v2 = o[n](v2), settle(resolve3, reject, v2.done, v2.value);
       });
     };
   }
-  function settle(resolve4, reject, d, v2) {
+  function settle(resolve3, reject, d, v2) {
     Promise.resolve(v2).then(function(v3) {
-      resolve4({ value: v3, done: d });
+      resolve3({ value: v3, done: d });
     }, reject);
   }
 }
@@ -38473,8 +38473,8 @@ var require_xz_decompress = __commonJS({
                   this.locked = true;
                   return;
                 }
-                return new Promise((resolve4) => {
-                  this.waitQueue.push(resolve4);
+                return new Promise((resolve3) => {
+                  this.waitQueue.push(resolve3);
                 });
               }
               release() {
@@ -40534,9 +40534,9 @@ var require_dispatcher_base2 = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve4(data);
+              return err2 ? reject(err2) : resolve3(data);
             });
           });
         }
@@ -40574,12 +40574,12 @@ var require_dispatcher_base2 = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve4(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -42846,8 +42846,8 @@ var require_util10 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve4, reject) => {
-        res = resolve4;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -45098,12 +45098,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -45773,12 +45773,12 @@ var require_client_h22 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -46257,16 +46257,16 @@ var require_client2 = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve4) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve4;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve4(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve4) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -46277,7 +46277,7 @@ var require_client2 = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve4(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -46328,7 +46328,7 @@ var require_client2 = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve4, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -46340,7 +46340,7 @@ var require_client2 = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve4(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -46677,8 +46677,8 @@ var require_pool_base2 = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve4) => {
-            this[kClosedResolve] = resolve4;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -47947,7 +47947,7 @@ var require_readable2 = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve4, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -47960,7 +47960,7 @@ var require_readable2 = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve4(null);
+              resolve3(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -47979,7 +47979,7 @@ var require_readable2 = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -47996,7 +47996,7 @@ var require_readable2 = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve4,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -48066,18 +48066,18 @@ var require_readable2 = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve4, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve4(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve4(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve4(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve4(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve4(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -48335,9 +48335,9 @@ var require_api_request2 = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           request2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -48561,9 +48561,9 @@ var require_api_stream2 = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -48848,9 +48848,9 @@ var require_api_upgrade2 = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -48942,9 +48942,9 @@ var require_api_connect2 = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           connect2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -52807,7 +52807,7 @@ var require_fetch2 = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve4, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -52883,7 +52883,7 @@ var require_fetch2 = __commonJS({
               }
               this.body = new Readable6({ read: resume });
               const onError = this.onError.bind(this);
-              resolve4({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -52926,7 +52926,7 @@ var require_fetch2 = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve4({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -56667,8 +56667,8 @@ var require_util16 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve4) => {
-        setTimeout(resolve4, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module2.exports = {
@@ -57569,11 +57569,11 @@ var require_lib = __commonJS({
     })();
     var __awaiter5 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve4) {
-          resolve4(value);
+        return value instanceof P ? value : new P(function(resolve3) {
+          resolve3(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve4, reject) {
+      return new (P || (P = Promise))(function(resolve3, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -57589,7 +57589,7 @@ var require_lib = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -57676,26 +57676,26 @@ var require_lib = __commonJS({
       }
       readBody() {
         return __awaiter5(this, void 0, void 0, function* () {
-          return new Promise((resolve4) => __awaiter5(this, void 0, void 0, function* () {
+          return new Promise((resolve3) => __awaiter5(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve4(output.toString());
+              resolve3(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter5(this, void 0, void 0, function* () {
-          return new Promise((resolve4) => __awaiter5(this, void 0, void 0, function* () {
+          return new Promise((resolve3) => __awaiter5(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve4(Buffer.concat(chunks));
+              resolve3(Buffer.concat(chunks));
             });
           }));
         });
@@ -57903,14 +57903,14 @@ var require_lib = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter5(this, void 0, void 0, function* () {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve3, reject) => {
             function callbackForResult(err2, res) {
               if (err2) {
                 reject(err2);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve4(res);
+                resolve3(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -58154,12 +58154,12 @@ var require_lib = __commonJS({
         return __awaiter5(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve4) => setTimeout(() => resolve4(), ms));
+          return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter5(this, void 0, void 0, function* () {
-          return new Promise((resolve4, reject) => __awaiter5(this, void 0, void 0, function* () {
+          return new Promise((resolve3, reject) => __awaiter5(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -58167,7 +58167,7 @@ var require_lib = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve4(response);
+              resolve3(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -58206,7 +58206,7 @@ var require_lib = __commonJS({
               err2.result = response.result;
               reject(err2);
             } else {
-              resolve4(response);
+              resolve3(response);
             }
           }));
         });
@@ -58382,11 +58382,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -58402,7 +58402,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -58681,11 +58681,11 @@ var arch = import_os2.default.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -58701,7 +58701,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -58869,7 +58869,7 @@ function formatCommand(file, args) {
   return [file, ...args].map(quote).join(" ");
 }
 var maxCaptured = 16 * 1024 * 1024;
-var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => {
+var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => {
   const child = (0, import_node_child_process.spawn)(file, [...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -58906,7 +58906,7 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => 
       reject(new ExecError(formatCommand(file, args), exitCode, tail));
       return;
     }
-    resolve4({ exitCode, stdout: out.stdout, stderr: out.stderr });
+    resolve3({ exitCode, stdout: out.stdout, stderr: out.stderr });
   });
   child.stdin.on("error", () => void 0);
   child.stdin.end(options.input ?? "");
@@ -59712,7 +59712,7 @@ function plainGet(url, headers, options = {}) {
     }
   }
   lines.push("Connection: close", "", "");
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve3, reject) => {
     let piece = pool.take();
     let filled = 0;
     let bodyStart = 0;
@@ -59786,7 +59786,7 @@ function plainGet(url, headers, options = {}) {
           clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed2));
           bodyStart = dataEnd = raw2;
-          resolve4({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
+          resolve3({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
         ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
@@ -59876,7 +59876,7 @@ function send(agent, method, url, headers, body, options = {}) {
   if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
     return plainGet(u, headers, { timeoutMs: idleMs, deadlineMs });
   }
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve3, reject) => {
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
     let deadline;
@@ -59896,7 +59896,7 @@ function send(agent, method, url, headers, body, options = {}) {
         };
         res.once("end", stop);
         res.once("close", stop);
-        resolve4({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
+        resolve3({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       }
     );
     req.on("error", (e) => {
@@ -60004,13 +60004,13 @@ async function readText(res, limit, deadlineMs = defaultTimeouts.requestMs) {
 async function discard(res, limit = 64 * 1024) {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
-  await new Promise((resolve4) => {
+  await new Promise((resolve3) => {
     let seen = 0;
     const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
     timer.unref();
     const done = () => {
       clearTimeout(timer);
-      resolve4();
+      resolve3();
     };
     body.on("data", (c) => {
       seen += c.length;
@@ -61198,14 +61198,87 @@ function createRegistryClient(options = {}) {
   return new Client(options);
 }
 
-// packages/oci/src/sources/open.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path6 = require("node:path");
+// packages/oci/src/sources/image-spec.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path3 = require("node:path");
+var pathTransports = ["docker-archive", "oci-archive", "oci"];
+var unsupportedTransports = ["docker-daemon", "containers-storage"];
+var imageSpecHint = "give a registry reference (e.g. ghcr.io/acme/hailort:4.24.0), docker-archive:PATH, oci-archive:PATH, oci:DIR or dir:DIR";
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json), oci:DIR (an OCI layout directory) or dir:DIR (a plain directory)";
+function splitPathRef(rest) {
+  if ((0, import_node_fs2.existsSync)(rest)) return { path: rest };
+  for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
+    const path2 = rest.slice(0, i);
+    if ((0, import_node_fs2.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
+  }
+  return { path: rest };
+}
+function looksLikePath(spec) {
+  if (/^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec)) return true;
+  return (0, import_node_fs2.existsSync)(spec) && (0, import_node_fs2.statSync)(spec).isDirectory();
+}
+function recognisePath(spec) {
+  const path2 = (0, import_node_path3.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path2)) {
+    throw new InputError(
+      `image '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path2).isDirectory()) {
+    return (0, import_node_fs2.existsSync)((0, import_node_path3.join)(path2, "index.json")) ? { transport: "oci", path: path2 } : { transport: "dir", path: path2 };
+  }
+  return { transport: "archive", path: path2 };
+}
+function parseImageSpec(input) {
+  const spec = input.trim();
+  if (spec === "") throw new InputError(`image is empty: ${imageSpecHint}`);
+  if (spec.startsWith("docker://")) {
+    return { transport: "registry", reference: parseReference(spec.slice("docker://".length)) };
+  }
+  const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
+  const transport = m?.[1] ?? "";
+  const rest = m?.[2] ?? "";
+  if (m && pathTransports.includes(transport)) {
+    if (!rest) throw new InputError(`image '${input}' has no path after '${transport}:'`);
+    const { path: path2, ref } = splitPathRef(rest);
+    return {
+      transport,
+      path: (0, import_node_path3.resolve)(path2),
+      ...ref !== void 0 ? { ref } : {}
+    };
+  }
+  if (m && transport === "dir") {
+    if (!rest) throw new InputError(`image '${input}' has no directory after 'dir:'`);
+    return { transport: "dir", path: (0, import_node_path3.resolve)(rest) };
+  }
+  if (m && unsupportedTransports.includes(transport)) {
+    throw new InputError(
+      `image '${input}': the '${transport}:' transport is not supported; ${transportHint}, or give a registry reference`
+    );
+  }
+  if (looksLikePath(spec)) return recognisePath(spec);
+  return { transport: "registry", reference: parseReference(spec) };
+}
+function formatImageSpec(spec) {
+  switch (spec.transport) {
+    case "registry":
+      return spec.reference.toString();
+    case "archive":
+      return spec.path;
+    case "dir":
+      return `dir:${spec.path}`;
+    default:
+      return `${spec.transport}:${spec.path}${spec.ref !== void 0 ? `:${spec.ref}` : ""}`;
+  }
+}
+function registryOf(spec) {
+  return spec.transport === "registry" ? spec.reference.registry : void 0;
+}
 
 // packages/oci/src/sources/archive-file.ts
-var import_node_fs2 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_promises5 = require("node:fs/promises");
-var import_node_path4 = require("node:path");
+var import_node_path5 = require("node:path");
 var import_node_stream7 = require("node:stream");
 var import_promises6 = require("node:stream/promises");
 
@@ -61975,7 +62048,7 @@ function decompressor(compression) {
 // packages/oci/src/tar/index-file.ts
 var import_node_stream6 = require("node:stream");
 var import_promises4 = require("node:fs/promises");
-var import_node_path3 = require("node:path");
+var import_node_path4 = require("node:path");
 
 // packages/oci/src/buffers/file-pieces.ts
 var import_promises3 = require("node:fs/promises");
@@ -62231,7 +62304,7 @@ async function indexTarFile(path2, what) {
       const m = members.get(key);
       if (!m) return void 0;
       if (m.header.type === "symlink") {
-        key = normalizeTarPath(import_node_path3.posix.join(import_node_path3.posix.dirname(key), m.header.linkname));
+        key = normalizeTarPath(import_node_path4.posix.join(import_node_path4.posix.dirname(key), m.header.linkname));
       } else if (m.header.type === "hardlink") {
         key = normalizeTarPath(m.header.linkname);
       } else {
@@ -62336,10 +62409,10 @@ async function openArchive(path2, what, env = process.env) {
   const temp = await createTempDir("talos-kmod-archive-", env);
   const remove = () => temp.remove();
   try {
-    const plain = (0, import_node_path4.join)(temp.path, "archive.tar");
+    const plain = (0, import_node_path5.join)(temp.path, "archive.tar");
     const { limit, why } = await inflateLimit(temp.path, env);
     await (0, import_promises6.pipeline)(
-      (0, import_node_fs2.createReadStream)(path2),
+      (0, import_node_fs3.createReadStream)(path2),
       decompressor(compression).stream,
       byteCap(
         limit,
@@ -62347,7 +62420,7 @@ async function openArchive(path2, what, env = process.env) {
           `${what} ${path2} inflates to more than ${limit} bytes (${why}): decompress it where there is room (${compression === "gzip" ? "gunzip -k" : "zstd -d"}) and pass the .tar, or give it more space`
         )
       ),
-      (0, import_node_fs2.createWriteStream)(plain)
+      (0, import_node_fs3.createWriteStream)(plain)
     );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e) {
@@ -62515,18 +62588,18 @@ async function dockerArchiveStore(tar, description, ref, close) {
 
 // packages/oci/src/sources/layout-store.ts
 var import_promises7 = require("node:fs/promises");
-var import_node_path5 = require("node:path");
+var import_node_path6 = require("node:path");
 function directoryFiles(dir) {
   return {
     async readBytes(path2) {
       try {
-        return await (0, import_promises7.readFile)((0, import_node_path5.join)(dir, path2));
+        return await (0, import_promises7.readFile)((0, import_node_path6.join)(dir, path2));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path2) => filePieces((0, import_node_path5.join)(dir, path2)),
+    stream: (path2) => filePieces((0, import_node_path6.join)(dir, path2)),
     close: async () => void 0
   };
 }
@@ -62794,59 +62867,17 @@ function sourceFromStore(store) {
 }
 
 // packages/oci/src/sources/open.ts
-function splitPathRef(rest) {
-  if ((0, import_node_fs3.existsSync)(rest)) return { path: rest };
-  for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
-    const path2 = rest.slice(0, i);
-    if ((0, import_node_fs3.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
-  }
-  return { path: rest };
-}
-var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json) or oci:DIR (an OCI layout directory)";
-function looksLikePath(spec) {
-  return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
-}
-function recognisePath(spec) {
-  const path2 = (0, import_node_path6.resolve)(spec);
-  if (!(0, import_node_fs3.existsSync)(path2)) {
-    throw new InputError(
-      `image source '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
-    );
-  }
-  if ((0, import_node_fs3.statSync)(path2).isDirectory()) {
-    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
-    throw new InputError(
-      `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
-    );
-  }
-  return { transport: "archive", path: path2 };
-}
-function parseSourceSpec(spec) {
-  const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
-  if (spec.startsWith("docker://"))
-    return { transport: "docker", reference: spec.slice("docker://".length) };
-  if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
-    const transport = m[1];
-    if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
-    const { path: path2, ref } = splitPathRef(m[2]);
-    return { transport, path: (0, import_node_path6.resolve)(path2), ...ref !== void 0 ? { ref } : {} };
-  }
-  if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
-    throw new InputError(
-      `image source '${spec}': the '${m[1]}:' transport is not supported; use docker-archive:, oci-archive:, oci: or a registry reference`
-    );
-  }
-  if (looksLikePath(spec)) return recognisePath(spec);
-  return { transport: "docker", reference: spec };
-}
-async function openImage(spec, options = {}) {
-  const parsed2 = parseSourceSpec(spec);
-  if (parsed2.transport === "docker") {
-    const ref = parseReference(parsed2.reference);
+async function openImage(parsed2, options = {}) {
+  if (parsed2.transport === "registry") {
     const client = options.client ?? createRegistryClient(options);
-    return sourceFromStore(registryStore(client, ref, !options.client));
+    return sourceFromStore(registryStore(client, parsed2.reference, !options.client));
   }
-  const description = parsed2.transport === "archive" ? parsed2.path : `${parsed2.transport}:${parsed2.path}${parsed2.ref !== void 0 ? `:${parsed2.ref}` : ""}`;
+  const description = formatImageSpec(parsed2);
+  if (parsed2.transport === "dir") {
+    throw new InputError(
+      `${description} is a plain directory, which has no manifest or layers: list its files with 'talos-kmod ls', or give an image (oci:DIR for an OCI layout)`
+    );
+  }
   if (parsed2.transport === "oci") {
     if (!await isDirectory2(parsed2.path)) {
       throw new InputError(
@@ -62864,7 +62895,7 @@ async function openImage(spec, options = {}) {
     const hasManifest = Boolean(archive.tar.get("manifest.json"));
     if (parsed2.transport === "archive" && !hasIndex && !hasManifest) {
       throw new InputError(
-        `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
+        `image '${description}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): name it docker-archive:PATH (docker save, the imager's installer tar) or oci-archive:PATH (a tar with index.json)`
       );
     }
     const ref = parsed2.transport === "archive" ? void 0 : parsed2.ref;
@@ -63086,7 +63117,7 @@ function* ancestors(path2) {
   for (let i = path2.indexOf("/"); i !== -1; i = path2.indexOf("/", i + 1)) yield path2.slice(0, i);
 }
 function peek(stream) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve3, reject) => {
     const cleanup = () => {
       stream.off("data", onData);
       stream.off("end", onEnd);
@@ -63096,11 +63127,11 @@ function peek(stream) {
       cleanup();
       stream.pause();
       stream.unshift(chunk);
-      resolve4(chunk);
+      resolve3(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve4(null);
+      resolve3(null);
     };
     const onError = (e) => {
       cleanup();
@@ -63250,6 +63281,168 @@ async function walkImageFileChunks(image, options) {
     for (const p of layerWhiteouts) whitedOut.add(p);
     for (const p of layerOpaque) opaque.add(p);
     for (const p of layerNonDirs) nonDirectories.add(p);
+  }
+}
+
+// packages/oci/src/files/directory.ts
+var import_promises8 = require("node:fs/promises");
+var import_node_path8 = require("node:path");
+function typeOf(s) {
+  if (s.isFile()) return "file";
+  if (s.isDirectory()) return "directory";
+  if (s.isSymbolicLink()) return "symlink";
+  if (s.isCharacterDevice()) return "char";
+  if (s.isBlockDevice()) return "block";
+  if (s.isFIFO() || s.isSocket()) return "fifo";
+  return void 0;
+}
+async function* walkDir(root, rel) {
+  const dir = await (0, import_promises8.opendir)((0, import_node_path8.join)(root, rel));
+  const names = [];
+  for await (const d of dir) names.push(d.name);
+  names.sort();
+  for (const name of names) {
+    const path2 = rel ? `${rel}/${name}` : name;
+    const abs = (0, import_node_path8.join)(root, path2);
+    const s = await (0, import_promises8.lstat)(abs);
+    const type = typeOf(s);
+    if (!type) continue;
+    const file = {
+      path: path2,
+      type,
+      mode: s.mode & 4095,
+      size: type === "file" ? s.size : 0,
+      uid: s.uid,
+      gid: s.gid,
+      ...type === "symlink" ? { linkTarget: await (0, import_promises8.readlink)(abs) } : {}
+    };
+    yield { file, abs };
+    if (type === "directory") yield* walkDir(root, path2);
+  }
+}
+async function walkDirectoryFiles(root, options) {
+  for await (const { file, abs } of walkDir(root, "")) {
+    const content = file.type === "file" && options.want?.(file) ? [await (0, import_promises8.readFile)(abs)] : void 0;
+    await options.onFile(file, content);
+  }
+}
+
+// packages/oci/src/files/file-trees.ts
+function imageTree(description, image) {
+  return {
+    description,
+    ...image.platform ? { platform: image.platform } : {},
+    digest: image.digest,
+    walk: (options) => walkImageFileChunks(image, options)
+  };
+}
+async function directoryTrees(spec) {
+  if (!await isDirectory2(spec.path)) {
+    throw new InputError(
+      `${formatImageSpec(spec)}: ${spec.path} is not a directory; give an unpacked extension or rootfs directory`
+    );
+  }
+  const tree = {
+    description: spec.path,
+    walk: (options) => walkDirectoryFiles(spec.path, options)
+  };
+  return {
+    description: spec.path,
+    platforms: [],
+    isIndex: false,
+    select: async () => [tree],
+    tree: async () => tree,
+    only: async () => tree,
+    close: async () => void 0
+  };
+}
+function singleImageTrees(source, image) {
+  const tree = imageTree(source.description, image);
+  const own = image.platform;
+  const serves = (p) => !p || !own || platformMatches(p, own);
+  const select = async (wanted) => {
+    if (serves(wanted)) return [tree];
+    throw new UserError(
+      `${source.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop the platform or give the image built for ${formatPlatform(wanted)}`
+    );
+  };
+  return {
+    description: source.description,
+    platforms: own ? [own] : [],
+    isIndex: false,
+    select,
+    tree: async (platform2) => serves(platform2) ? tree : void 0,
+    only: async (wanted) => (await select(wanted))[0],
+    close: () => source.close()
+  };
+}
+function entryOf(d) {
+  const p = d.platform;
+  if (!p) return { descriptor: d };
+  const platform2 = p.variant ? { os: p.os, architecture: p.architecture, variant: p.variant } : { os: p.os, architecture: p.architecture };
+  return { descriptor: d, platform: platform2 };
+}
+function indexTrees(source, manifests) {
+  const entries = manifests.filter((d) => !isAttestation(d)).map(entryOf);
+  const withPlatform = entries.filter((e) => e.platform);
+  const platforms = withPlatform.map((e) => e.platform);
+  const listed = entries.map((e) => e.platform ? formatPlatform(e.platform) : e.descriptor.digest).join(", ");
+  const loaded = /* @__PURE__ */ new Map();
+  const load = (e) => {
+    let tree = loaded.get(e.descriptor);
+    if (!tree) {
+      const what = e.platform ? formatPlatform(e.platform) : e.descriptor.digest;
+      tree = source.imageAt(e.descriptor).then((image) => imageTree(`${source.description} (${what})`, image));
+      loaded.set(e.descriptor, tree);
+    }
+    return tree;
+  };
+  const find = (wanted) => withPlatform.find((e) => platformMatches(wanted, e.platform));
+  const select = async (wanted) => {
+    if (withPlatform.length === 0) {
+      throw new UserError(
+        `${source.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`
+      );
+    }
+    if (!wanted) return Promise.all(withPlatform.map(load));
+    const entry = find(wanted);
+    if (!entry) {
+      throw new UserError(
+        `${source.description} has no ${formatPlatform(wanted)} image (it has ${listed}): pick one of those platforms`
+      );
+    }
+    return [await load(entry)];
+  };
+  return {
+    description: source.description,
+    platforms,
+    isIndex: true,
+    select,
+    only: async (wanted) => {
+      if (!wanted && entries.length === 1) return load(entries[0]);
+      if (!wanted && entries.length > 1) {
+        throw new UserError(
+          `${source.description} is a multi-platform index (${listed}): choose one with a platform (e.g. --platform linux/amd64)`
+        );
+      }
+      return (await select(wanted))[0];
+    },
+    tree: async (platform2) => {
+      const entry = platform2 ? find(platform2) : withPlatform[0];
+      return entry ? load(entry) : void 0;
+    },
+    close: () => source.close()
+  };
+}
+async function openFileTrees(spec, options = {}) {
+  if (spec.transport === "dir") return directoryTrees(spec);
+  const source = await openImage(spec, options);
+  try {
+    const index = await source.index();
+    return index ? indexTrees(source, index.manifests) : singleImageTrees(source, await source.image());
+  } catch (e) {
+    await source.close();
+    throw e;
   }
 }
 
@@ -64921,9 +65114,20 @@ var maxSize2 = 8 * 1024 * 1024;
 // packages/verify/src/options.ts
 var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
 var moduleNamePattern = /^[A-Za-z0-9_-]+$/;
+var plainExtensionName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 function trimmed(value) {
   const t = value?.trim();
   return t ? t : void 0;
+}
+function imageInput(input, value) {
+  try {
+    return parseImageSpec(value);
+  } catch (e) {
+    throw new InputError(
+      input === "extensions" ? `input 'extensions' has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `input '${input}': ${describeError(e)}`,
+      { cause: e }
+    );
+  }
 }
 function validateVerifyOptions(options) {
   const image = trimmed(options.image);
@@ -64932,6 +65136,7 @@ function validateVerifyOptions(options) {
       "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
     );
   }
+  const imageSpec = imageInput("image", image);
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
     throw new UserError(
@@ -64953,7 +65158,9 @@ function validateVerifyOptions(options) {
   const extensions = [];
   for (const raw2 of options.extensions ?? []) {
     const e = raw2.trim();
-    if (e && !extensions.includes(e)) extensions.push(e);
+    if (!e || extensions.some((x) => x.input === e)) continue;
+    const name = plainExtensionName.test(e) && !e.includes(":");
+    extensions.push(name ? { input: e } : { input: e, image: imageInput("extensions", e) });
   }
   const talosText = trimmed(options.talosVersion);
   let talosVersion;
@@ -64982,15 +65189,17 @@ function validateVerifyOptions(options) {
     throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
   }
   const kernelImage = trimmed(options.kernelImage);
+  const kernelImageSpec = kernelImage ? imageInput("kernel-image", kernelImage) : void 0;
   const kernelCert = trimmed(options.kernelCert);
   const extensionName = trimmed(options.extensionName);
   const reportPath = trimmed(options.reportPath);
   return {
     image,
+    imageSpec,
     modules,
     extensions,
     failOn,
-    ...kernelImage ? { kernelImage } : {},
+    ...kernelImage && kernelImageSpec ? { kernelImage, kernelImageSpec } : {},
     ...kernelCert ? { kernelCert } : {},
     ...kernelRelease ? { kernelRelease } : {},
     ...extensionName ? { extensionName } : {},
@@ -65008,7 +65217,7 @@ function isFailing(check, failOn) {
 
 // packages/verify/src/verify-image.ts
 var import_promises11 = require("node:fs/promises");
-var import_node_path10 = require("node:path");
+var import_node_path9 = require("node:path");
 
 // packages/verify/src/internal/checks/context.ts
 function failed(id, severity, message, where2 = {}) {
@@ -65029,124 +65238,6 @@ function count(n, what) {
 function listSome(items, max = 5) {
   if (items.length <= max) return items.join(", ");
   return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
-}
-
-// packages/verify/src/internal/file-tree.ts
-var import_node_fs4 = require("node:fs");
-var import_node_path9 = require("node:path");
-
-// packages/verify/src/internal/directory-tree.ts
-var import_promises8 = require("node:fs/promises");
-var import_node_path8 = require("node:path");
-function typeOf(s) {
-  if (s.isFile()) return "file";
-  if (s.isDirectory()) return "directory";
-  if (s.isSymbolicLink()) return "symlink";
-  if (s.isCharacterDevice()) return "char";
-  if (s.isBlockDevice()) return "block";
-  if (s.isFIFO() || s.isSocket()) return "fifo";
-  return void 0;
-}
-async function* walkDir(root, rel) {
-  const dir = await (0, import_promises8.opendir)((0, import_node_path8.join)(root, rel));
-  const names = [];
-  for await (const d of dir) names.push(d.name);
-  names.sort();
-  for (const name of names) {
-    const path2 = rel ? `${rel}/${name}` : name;
-    const abs = (0, import_node_path8.join)(root, path2);
-    const s = await (0, import_promises8.lstat)(abs);
-    const type = typeOf(s);
-    if (!type) continue;
-    const file = {
-      path: path2,
-      type,
-      mode: s.mode & 4095,
-      size: type === "file" ? s.size : 0,
-      uid: s.uid,
-      gid: s.gid,
-      ...type === "symlink" ? { linkTarget: await (0, import_promises8.readlink)(abs) } : {}
-    };
-    yield { file, abs };
-    if (type === "directory") yield* walkDir(root, path2);
-  }
-}
-function directoryTree(root) {
-  return {
-    description: root,
-    walk: async (options) => {
-      for await (const { file, abs } of walkDir(root, "")) {
-        const content = file.type === "file" && options.want(file) ? [await (0, import_promises8.readFile)(abs)] : void 0;
-        await options.onFile(file, content);
-      }
-    }
-  };
-}
-
-// packages/verify/src/internal/file-tree.ts
-function imageTree(description, image) {
-  return {
-    description,
-    ...image.platform ? { platform: image.platform } : {},
-    digest: image.digest,
-    walk: (options) => walkImageFileChunks(image, { want: options.want, onFile: options.onFile })
-  };
-}
-function plainDirectory(spec) {
-  if (spec.startsWith("dir:")) return (0, import_node_path9.resolve)(spec.slice("dir:".length));
-  if (/^[a-z-]+:/.test(spec) && !/^[a-z-]+:[0-9]/.test(spec)) return void 0;
-  if (!(0, import_node_fs4.existsSync)(spec) || !(0, import_node_fs4.statSync)(spec).isDirectory()) return void 0;
-  return (0, import_node_path9.resolve)(spec);
-}
-function isOciLayout(dir) {
-  return (0, import_node_fs4.existsSync)((0, import_node_path9.join)(dir, "oci-layout")) && (0, import_node_fs4.existsSync)((0, import_node_path9.join)(dir, "index.json"));
-}
-async function openSource(spec, registry) {
-  const source = await openImage(spec, registry);
-  try {
-    const index = await source.index();
-    const platforms = await source.platforms();
-    const single = index ? void 0 : await source.image();
-    return {
-      description: source.description,
-      platforms: single?.platform ? [single.platform] : platforms,
-      isIndex: index !== void 0,
-      tree: async (platform2) => {
-        if (single) return imageTree(source.description, single);
-        const match = platform2 ? platforms.find((p) => platformMatches(platform2, p)) : platforms[0];
-        if (!match) return void 0;
-        return imageTree(
-          `${source.description} (${formatPlatform(match)})`,
-          await source.image(match)
-        );
-      },
-      close: () => source.close()
-    };
-  } catch (e) {
-    await source.close();
-    throw e;
-  }
-}
-async function openFileTrees(spec, registry = {}) {
-  const dir = plainDirectory(spec);
-  if (dir && !spec.startsWith("dir:") && isOciLayout(dir))
-    return openSource(`oci:${dir}`, registry);
-  if (dir) {
-    if (!(0, import_node_fs4.existsSync)(dir) || !(0, import_node_fs4.statSync)(dir).isDirectory()) {
-      throw new UserError(
-        `${spec}: ${dir} is not a directory; give an unpacked extension or rootfs directory`
-      );
-    }
-    const tree = directoryTree(dir);
-    return {
-      description: dir,
-      platforms: [],
-      isIndex: false,
-      tree: async () => tree,
-      close: async () => void 0
-    };
-  }
-  return openSource(spec, registry);
 }
 
 // packages/kmod/src/kernel-release.ts
@@ -68924,7 +69015,7 @@ async function gzipMember(data, at, sink) {
   return trailer + 8 - at;
 }
 function zlibStream(stream, input, sink) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve3, reject) => {
     let failed3 = false;
     stream.on("data", (chunk) => {
       if (failed3) return;
@@ -68941,7 +69032,7 @@ function zlibStream(stream, input, sink) {
       failed3 = true;
     });
     stream.on("end", () => {
-      if (!failed3) resolve4(stream.bytesWritten);
+      if (!failed3) resolve3(stream.bytesWritten);
     });
     stream.end(input);
   });
@@ -70598,18 +70689,17 @@ async function verifyTree(tree, options, known, extra = [], expectations = { ext
 }
 
 // packages/verify/src/internal/installer/expected-extensions.ts
-var plainName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-async function nameFromImage(input, registry) {
+async function nameFromImage(input, image, registry) {
   let opened;
   try {
-    opened = await openFileTrees(input, registry);
+    opened = await openFileTrees(image, registry);
   } catch (e) {
     throw new UserError(
       `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`
     );
   }
   try {
-    const tree = await opened.tree(opened.platforms[0]);
+    const tree = await opened.tree();
     let text3;
     await tree?.walk({
       want: (f) => f.path === "manifest.yaml",
@@ -70630,12 +70720,12 @@ async function nameFromImage(input, registry) {
 }
 async function resolveExpectedExtensions(inputs, registry, logger) {
   const out = [];
-  for (const input of inputs) {
-    if (plainName.test(input) && !input.includes(":")) {
+  for (const { input, image } of inputs) {
+    if (!image) {
       out.push({ input, name: input });
       continue;
     }
-    const name = await nameFromImage(input, registry);
+    const name = await nameFromImage(input, image, registry);
     logger.info(`extension image ${input} is ${name}`);
     out.push({ input, name });
   }
@@ -70704,33 +70794,10 @@ function kernelFileReader(description) {
 }
 
 // packages/verify/src/verify-image.ts
-function selectPlatforms(image, wanted) {
-  if (!image.isIndex) {
-    const own = image.platforms[0];
-    if (wanted && own && !platformMatches(wanted, own)) {
-      throw new UserError(
-        `${image.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop platform or verify the image built for ${formatPlatform(wanted)}`
-      );
-    }
-    return [own];
-  }
-  if (image.platforms.length === 0) {
-    throw new UserError(
-      `${image.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`
-    );
-  }
-  if (!wanted) return [...image.platforms];
-  const match = image.platforms.find((p) => platformMatches(wanted, p));
-  if (!match) {
-    throw new UserError(
-      `${image.description} has no ${formatPlatform(wanted)} image (it has ${image.platforms.map(formatPlatform).join(", ")}): pick one of those with platform`
-    );
-  }
-  return [match];
-}
 async function kernelFor(kernel, platform2, cache, logger) {
+  const tree = await kernel.tree(platform2);
   const own = kernel.platforms[0];
-  if (platform2 && !kernel.isIndex && own && !platformMatches(platform2, own)) {
+  if (!tree && !kernel.isIndex && platform2 && own) {
     return {
       problem: failed(
         "kernel-image.platform",
@@ -70739,7 +70806,6 @@ async function kernelFor(kernel, platform2, cache, logger) {
       )
     };
   }
-  const tree = await kernel.tree(platform2);
   if (!tree) {
     return {
       problem: failed(
@@ -70775,8 +70841,8 @@ function installerKernelOf(kernel, platform2, reference) {
   return pending;
 }
 async function writeReport(report, path2) {
-  const target = (0, import_node_path10.resolve)(path2);
-  await (0, import_promises11.mkdir)((0, import_node_path10.dirname)(target), { recursive: true });
+  const target = (0, import_node_path9.resolve)(path2);
+  await (0, import_promises11.mkdir)((0, import_node_path9.dirname)(target), { recursive: true });
   await (0, import_promises11.writeFile)(target, `${JSON.stringify(report, null, 2)}
 `);
 }
@@ -70796,14 +70862,17 @@ async function run(o, deps) {
       return trust;
     });
   }
-  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.image, registry));
+  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.imageSpec, registry));
   let kernel;
   try {
-    if (o.kernelImage) {
-      const ref = o.kernelImage;
-      kernel = await logger.group(`Open kernel image ${ref}`, () => openFileTrees(ref, registry));
+    if (o.kernelImage && o.kernelImageSpec) {
+      const spec = o.kernelImageSpec;
+      kernel = await logger.group(
+        `Open kernel image ${o.kernelImage}`,
+        () => openFileTrees(spec, registry)
+      );
     }
-    const platforms = selectPlatforms(image, o.platform);
+    const trees = await image.select(o.platform);
     const expectedExtensions = await resolveExpectedExtensions(o.extensions, registry, logger);
     const installers = [];
     const cache = /* @__PURE__ */ new Map();
@@ -70811,11 +70880,10 @@ async function run(o, deps) {
     const checks = [];
     const modules = [];
     let referenceRelease = o.kernelRelease;
-    for (const platform2 of platforms) {
+    for (const tree of trees) {
+      const platform2 = tree.platform;
       const name = platform2 ? formatPlatform(platform2) : void 0;
       await logger.group(`Verify ${name ?? image.description}`, async () => {
-        const tree = await image.tree(platform2);
-        if (!tree) throw new UserError(`${image.description} has no ${name ?? ""} image`);
         const k = kernel ? await kernelFor(kernel, platform2, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;
@@ -71376,12 +71444,11 @@ function annotate(report) {
 }
 
 // actions/verify-image/src/inputs.ts
-var import_node_path11 = require("node:path");
+var import_node_path10 = require("node:path");
 var import_node_os4 = require("node:os");
 function registryHostOf(image) {
   try {
-    const spec = parseSourceSpec(image);
-    return spec.transport === "docker" ? parseReference(spec.reference).registry : void 0;
+    return registryOf(parseImageSpec(image));
   } catch {
     return void 0;
   }
@@ -71409,7 +71476,7 @@ function readInputs() {
   const extensionName = readString2("extension-name");
   const talosVersion = readString2("talos-version");
   const platform2 = readString2("platform");
-  const reportPath = readString2("report-path") ?? (0, import_node_path11.join)(process.env.RUNNER_TEMP ?? (0, import_node_os4.tmpdir)(), "verify-image-report.json");
+  const reportPath = readString2("report-path") ?? (0, import_node_path10.join)(process.env.RUNNER_TEMP ?? (0, import_node_os4.tmpdir)(), "verify-image-report.json");
   const prComment = readBoolean("pr-comment", false);
   const token = readSecret("github-token");
   if (prComment && !token) {
@@ -71495,11 +71562,11 @@ var httpClient = __toESM(require_lib(), 1);
 var import_undici2 = __toESM(require_undici2(), 1);
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -71515,7 +71582,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });

@@ -9,9 +9,11 @@ import type { Command } from 'commander';
 import type { Logger } from '@talos-kmod/common';
 import { listFlag, readStdinSecret, UsageError } from './flags';
 import {
+  formatImageSpec,
+  parseImageSpec,
   parsePlatform,
-  parseReference,
-  parseSourceSpec,
+  registryOf,
+  type ImageSpec,
   type Platform,
   type RegistryOptions,
 } from '@talos-kmod/oci';
@@ -82,12 +84,15 @@ export async function registryCredentials(
   return { username: flags.registryUsername, password };
 }
 
-/** The registry host of an image source spec, or undefined for archives and directories. */
-export function registryHostOf(spec: string | undefined): string | undefined {
+/**
+ * The registry host of an image spec, or undefined for archives and directories. A spec still
+ * to be parsed that does not parse has none (the command that parses it says why).
+ */
+export function registryHostOf(spec: ImageSpec | string | undefined): string | undefined {
   if (spec === undefined) return undefined;
+  if (typeof spec !== 'string') return registryOf(spec);
   try {
-    const parsed = parseSourceSpec(spec);
-    return parsed.transport === 'docker' ? parseReference(parsed.reference).registry : undefined;
+    return registryOf(parseImageSpec(spec));
   } catch {
     return undefined;
   }
@@ -116,7 +121,7 @@ export async function registryOptions(
   logger: Logger,
   env: NodeJS.ProcessEnv = process.env,
   stdin: NodeJS.ReadableStream = process.stdin,
-  primary?: string,
+  primary?: ImageSpec | string,
 ): Promise<RegistryOptions> {
   const timeouts = registryTimeouts(flags.registryTimeout);
   const options: RegistryOptions = {
@@ -128,7 +133,7 @@ export async function registryOptions(
   const host = flags.registry ?? registryHostOf(primary);
   if (flags.registryUsername && !host) {
     throw new UsageError(
-      `--registry-username needs the registry host it is for: '${primary ?? ''}' is not in a registry, so name the registry with --registry <host>`,
+      `--registry-username needs the registry host it is for: '${primary === undefined || typeof primary === 'string' ? (primary ?? '') : formatImageSpec(primary)}' is not in a registry, so name the registry with --registry <host>`,
     );
   }
   const credentials = await registryCredentials(flags, stdin);

@@ -12,6 +12,7 @@ import type { Descriptor, ImageIndex } from '../manifest/types';
 import { sha256Digest } from '../reference/digest';
 import type { Platform } from '../reference/platform';
 import { makeReference, parseReference, withDigest, type Reference } from '../reference/reference';
+import type { ImageSpec } from '../sources/image-spec';
 import { openImage } from '../sources/open';
 import type { Image, ImageSource } from '../sources/types';
 import { throttledProgress } from '../blob/progress';
@@ -317,26 +318,25 @@ function result(ctx: PushContext, digest: string): PushResult {
 }
 
 /**
- * Pushes `source` (an {@link ImageSource} or a spec for {@link openImage}) to `dest` and returns
- * the pinned reference. Multi-platform sources push every image, then the index under the tag.
+ * Pushes `source` (an {@link ImageSource}, or a spec {@link openImage} opens and this closes) to
+ * `dest` and returns the pinned reference. Multi-platform sources push every image, then the
+ * index under the tag.
  */
 export async function push(
-  source: string | ImageSource,
+  source: ImageSpec | ImageSource,
   dest: string,
   options: PushOptions = {},
 ): Promise<PushResult> {
   const logger = options.logger ?? nullLogger;
   return withContext(dest, options, async (ctx) => {
-    const src =
-      typeof source === 'string'
-        ? await openImage(source, { ...options, client: ctx.client })
-        : source;
+    const owned = 'transport' in source;
+    const src = owned ? await openImage(source, { ...options, client: ctx.client }) : source;
     try {
       logger.debug(`push ${src.description} → ${ctx.dest.toString()}`);
       const digest = await pushSource(ctx, src);
       return result(ctx, digest);
     } finally {
-      if (typeof source === 'string') await src.close();
+      if (owned) await src.close();
     }
   });
 }

@@ -10,7 +10,7 @@ type Root =
   | { kind: 'image'; digest: string; mediaType: string; bytes: Buffer };
 
 /** True for index entries that are not runnable images (buildx attestations: unknown/unknown). */
-function isAttestation(d: Descriptor): boolean {
+export function isAttestation(d: Descriptor): boolean {
   return (
     d.platform?.os === 'unknown' ||
     d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest'

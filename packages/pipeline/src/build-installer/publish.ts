@@ -55,7 +55,7 @@ export async function publishInstaller(
     if (arches.length === 1) {
       const arch = arches[0] ?? '';
       const result = await push(
-        `docker-archive:${tarballs[arch]}`,
+        { transport: 'docker-archive', path: tarballs[arch] ?? '' },
         destination.toString(),
         deps.registry,
       );
@@ -78,7 +78,7 @@ export async function publishInstaller(
         checks[arch]?.digest ?? '',
       );
       const result = await push(
-        `docker-archive:${tarballs[arch]}`,
+        { transport: 'docker-archive', path: tarballs[arch] ?? '' },
         byDigest.toString(),
         deps.registry,
       );

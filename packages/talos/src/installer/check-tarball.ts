@@ -29,7 +29,7 @@ export async function checkInstallerTarball(
   let source: ImageSource | undefined;
   let image: Image;
   try {
-    source = await openImage(`docker-archive:${path}`, options);
+    source = await openImage({ transport: 'docker-archive', path }, options);
     image = await source.image();
   } catch (e: unknown) {
     await source?.close();
