@@ -40955,6 +40955,9 @@ var gzipMediaType = {
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
 };
 
+// packages/oci/src/tar/stream-reader.ts
+var WHOLE_FILE_SIZE = 16 * 1024 * 1024;
+
 // packages/oci/src/files/walk.ts
 var prefetchBytes = 8 * 1024 * 1024;
 

@@ -43894,6 +43894,7 @@ async function pushIndex(dest, manifests, options = {}) {
 var import_node_path9 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
+var WHOLE_FILE_SIZE = 16 * 1024 * 1024;
 async function readTarStream(input, visitor, what) {
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
@@ -43914,7 +43915,7 @@ async function readTarStream(input, visitor, what) {
       else if (c.header.type === "gnu-long-link") meta.longLink = decodeLongName(data);
       return;
     }
-    return visitor.entry(c.header, c.chunks);
+    return visitor.entry(c.header, c.whole ? [c.whole] : c.chunks);
   };
   const onHeader = () => {
     let raw2;
@@ -43949,6 +43950,7 @@ async function readTarStream(input, visitor, what) {
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
       collecting = { header: h, chunks: [], remaining: contentSize, meta: false };
+      if (contentSize >= WHOLE_FILE_SIZE) collecting.whole = Buffer.allocUnsafe(contentSize);
       if (contentSize === 0) return finishCollect();
       return;
     }
@@ -43969,7 +43971,8 @@ async function readTarStream(input, visitor, what) {
       if (collecting) {
         const c = collecting;
         const n2 = Math.min(c.remaining, chunk.length - off);
-        c.chunks.push(off === 0 && n2 === chunk.length ? chunk : chunk.subarray(off, off + n2));
+        if (c.whole) chunk.copy(c.whole, c.whole.length - c.remaining, off, off + n2);
+        else c.chunks.push(off === 0 && n2 === chunk.length ? chunk : chunk.subarray(off, off + n2));
         c.remaining -= n2;
         off += n2;
         if (c.remaining === 0) {
@@ -48570,7 +48573,7 @@ async function collectTree(tree, options = {}) {
         modules.push(await summarise(f.path, content, certificates));
         return;
       }
-      const bytes = Buffer.concat(content);
+      const bytes = joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
         if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
@@ -49531,16 +49534,19 @@ function isMsByte(b) {
 }
 function decodeBcjX86(buf, start = 0) {
   if (buf.length < 5) return;
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   let prevMask = 0;
   let prevPos = start - 5 >>> 0;
   const limit = buf.length - 5;
+  let nextE8 = bytes.indexOf(232);
+  let nextE9 = bytes.indexOf(233);
   let i = 0;
   while (i <= limit) {
-    const op = buf[i];
-    if (op !== 232 && op !== 233) {
-      i++;
-      continue;
-    }
+    if (nextE8 >= 0 && nextE8 < i) nextE8 = bytes.indexOf(232, i);
+    if (nextE9 >= 0 && nextE9 < i) nextE9 = bytes.indexOf(233, i);
+    const next = nextE8 < 0 ? nextE9 : nextE9 < 0 ? nextE8 : Math.min(nextE8, nextE9);
+    if (next < 0 || next > limit) return;
+    i = next;
     const pos = start + i >>> 0;
     const distance = pos - prevPos >>> 0;
     prevPos = pos;
@@ -51914,7 +51920,7 @@ async function readKernelImageBoot(tree) {
   await tree.walk({
     want: (f) => f.path === "boot/vmlinuz",
     onFile: (_f, content) => {
-      if (content) bytes = Buffer.concat(content);
+      if (content) bytes = joinChunks(content);
     }
   });
   if (!bytes) return void 0;
@@ -52538,7 +52544,7 @@ async function nameFromImage(input, image, registry) {
     await tree?.walk({
       want: (f) => f.path === "manifest.yaml",
       onFile: (_f, content) => {
-        if (content) text3 = Buffer.concat(content).toString("utf8");
+        if (content) text3 = joinChunks(content).toString("utf8");
       }
     });
     const parsed2 = text3 === void 0 ? void 0 : parseExtensionManifest(text3);

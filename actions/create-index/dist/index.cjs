@@ -41145,11 +41145,14 @@ async function pushIndex(dest, manifests, options = {}) {
   });
 }
 
+// packages/oci/src/tar/stream-reader.ts
+var WHOLE_FILE_SIZE = 16 * 1024 * 1024;
+
 // packages/oci/src/files/walk.ts
 var prefetchBytes = 8 * 1024 * 1024;
 
 // packages/oci/src/push/create-index.ts
-function isAttestation(d) {
+function isAttestation2(d) {
   return d.annotations?.["vnd.docker.reference.type"] === "attestation-manifest" || d.platform?.os === "unknown" && d.platform.architecture === "unknown";
 }
 async function entriesOf(source, destRegistry, client) {
@@ -41187,7 +41190,7 @@ async function entriesOf(source, destRegistry, client) {
   }
   const entries = [];
   for (const d of fetched.parsed.index.manifests) {
-    if (isAttestation(d)) continue;
+    if (isAttestation2(d)) continue;
     if (!d.platform?.os || !d.platform.architecture) {
       throw new UserError(
         `source '${source}' is an index whose entry ${d.digest} has no platform annotation: give that image by its own reference, or rebuild the index with platforms`
