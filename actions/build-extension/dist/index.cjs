@@ -4769,9 +4769,9 @@ var require_resolve_flow_scalar = __commonJS({
             res += parseCharCode(source, i + 1, length, onError);
             i += length;
           } else {
-            const raw2 = source.substr(i - 1, 2);
-            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw2}`);
-            res += raw2;
+            const raw = source.substr(i - 1, 2);
+            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+            res += raw;
           }
         } else if (ch === " " || ch === "	") {
           const wsStart = i;
@@ -4843,9 +4843,9 @@ var require_resolve_flow_scalar = __commonJS({
       try {
         return String.fromCodePoint(code2);
       } catch {
-        const raw2 = source.substr(offset - 2, length + 2);
-        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw2}`);
-        return raw2;
+        const raw = source.substr(offset - 2, length + 2);
+        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+        return raw;
       }
     }
     exports2.resolveFlowScalar = resolveFlowScalar;
@@ -5735,7 +5735,7 @@ var require_lexer = __commonJS({
   "node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
     var cst = require_cst();
-    function isEmpty(ch) {
+    function isEmpty2(ch) {
       switch (ch) {
         case void 0:
         case " ":
@@ -5813,7 +5813,7 @@ var require_lexer = __commonJS({
         }
         if (ch === "-" || ch === ".") {
           const dt = this.buffer.substr(offset, 3);
-          if ((dt === "---" || dt === "...") && isEmpty(this.buffer[offset + 3]))
+          if ((dt === "---" || dt === "...") && isEmpty2(this.buffer[offset + 3]))
             return -1;
         }
         return offset;
@@ -5912,7 +5912,7 @@ var require_lexer = __commonJS({
           if (!this.atEnd && !this.hasChars(4))
             return this.setNext("line-start");
           const s = this.peek(3);
-          if ((s === "---" || s === "...") && isEmpty(this.charAt(3))) {
+          if ((s === "---" || s === "...") && isEmpty2(this.charAt(3))) {
             yield* this.pushCount(3);
             this.indentValue = 0;
             this.indentNext = 0;
@@ -5920,7 +5920,7 @@ var require_lexer = __commonJS({
           }
         }
         this.indentValue = yield* this.pushSpaces(false);
-        if (this.indentNext > this.indentValue && !isEmpty(this.charAt(1)))
+        if (this.indentNext > this.indentValue && !isEmpty2(this.charAt(1)))
           this.indentNext = this.indentValue;
         return yield* this.parseBlockStart();
       }
@@ -5928,7 +5928,7 @@ var require_lexer = __commonJS({
         const [ch0, ch1] = this.peek(2);
         if (!ch1 && !this.atEnd)
           return this.setNext("block-start");
-        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty(ch1)) {
+        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty2(ch1)) {
           const n = (yield* this.pushCount(1)) + (yield* this.pushSpaces(true));
           this.indentNext = this.indentValue + 1;
           this.indentValue += n;
@@ -5992,7 +5992,7 @@ var require_lexer = __commonJS({
         const line = this.getLine();
         if (line === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
+        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty2(line[3])) {
           const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
@@ -6034,7 +6034,7 @@ var require_lexer = __commonJS({
             return yield* this.parseQuotedScalar();
           case ":": {
             const next = this.charAt(1);
-            if (this.flowKey || isEmpty(next) || next === ",") {
+            if (this.flowKey || isEmpty2(next) || next === ",") {
               this.flowKey = false;
               yield* this.pushCount(1);
               yield* this.pushSpaces(true);
@@ -6097,7 +6097,7 @@ var require_lexer = __commonJS({
           else if (ch !== "-")
             break;
         }
-        return yield* this.pushUntil((ch) => isEmpty(ch) || ch === "#");
+        return yield* this.pushUntil((ch) => isEmpty2(ch) || ch === "#");
       }
       *parseBlockScalar() {
         let nl = this.pos - 1;
@@ -6179,10 +6179,10 @@ var require_lexer = __commonJS({
         while (ch = this.buffer[++i]) {
           if (ch === ":") {
             const next = this.buffer[i + 1];
-            if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
+            if (isEmpty2(next) || inFlow && flowIndicatorChars.has(next))
               break;
             end = i;
-          } else if (isEmpty(ch)) {
+          } else if (isEmpty2(ch)) {
             let next = this.buffer[i + 1];
             if (ch === "\r") {
               if (next === "\n") {
@@ -6249,7 +6249,7 @@ var require_lexer = __commonJS({
             case ":": {
               const inFlow = this.flowLevel > 0;
               const ch1 = this.charAt(1);
-              if (isEmpty(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
+              if (isEmpty2(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
                 if (!inFlow)
                   this.indentNext = this.indentValue + 1;
                 else if (this.flowKey)
@@ -6268,7 +6268,7 @@ var require_lexer = __commonJS({
         if (this.charAt(1) === "<") {
           let i = this.pos + 2;
           let ch = this.buffer[i];
-          while (!isEmpty(ch) && ch !== ">")
+          while (!isEmpty2(ch) && ch !== ">")
             ch = this.buffer[++i];
           return yield* this.pushToIndex(ch === ">" ? i + 1 : i, false);
         } else {
@@ -7714,11 +7714,11 @@ function __asyncValues(o) {
     }, reject);
   }
 }
-function __makeTemplateObject(cooked, raw2) {
+function __makeTemplateObject(cooked, raw) {
   if (Object.defineProperty) {
-    Object.defineProperty(cooked, "raw", { value: raw2 });
+    Object.defineProperty(cooked, "raw", { value: raw });
   } else {
-    cooked.raw = raw2;
+    cooked.raw = raw;
   }
   return cooked;
 }
@@ -39376,20 +39376,20 @@ var BodyDecoder = class {
    * Decodes `piece[raw, end)`, moving data to `piece[dataEnd, …)`. Returns the new `dataEnd` and
    * `raw` (the first byte not yet decoded, where a line is incomplete).
    */
-  decode(piece, dataEnd, raw2, end) {
-    while (raw2 < end && this.state !== "done") {
+  decode(piece, dataEnd, raw, end) {
+    while (raw < end && this.state !== "done") {
       if (this.state === "data") {
-        const n = Math.min(this.left, end - raw2);
-        if (raw2 !== dataEnd) piece.copyWithin(dataEnd, raw2, raw2 + n);
+        const n = Math.min(this.left, end - raw);
+        if (raw !== dataEnd) piece.copyWithin(dataEnd, raw, raw + n);
         dataEnd += n;
-        raw2 += n;
+        raw += n;
         this.left -= n;
         if (this.left === 0) this.state = this.framing === "chunked" ? "crlf" : "done";
         continue;
       }
-      const nl = piece.indexOf(10, raw2);
+      const nl = piece.indexOf(10, raw);
       if (nl < 0 || nl >= end) {
-        if (end - raw2 > 4096) {
+        if (end - raw > 4096) {
           throw networkError(
             "malformed chunked response body (a line of over 4 KiB)",
             "HPE_INVALID_CHUNK_SIZE"
@@ -39397,8 +39397,8 @@ var BodyDecoder = class {
         }
         break;
       }
-      const line = piece.toString("latin1", raw2, nl).replace(/\r$/, "");
-      raw2 = nl + 1;
+      const line = piece.toString("latin1", raw, nl).replace(/\r$/, "");
+      raw = nl + 1;
       if (this.state === "crlf") {
         if (line !== "") {
           throw networkError(
@@ -39421,7 +39421,7 @@ var BodyDecoder = class {
         this.state = "done";
       }
     }
-    return { dataEnd, raw: raw2 };
+    return { dataEnd, raw };
   }
 };
 function framingOf(head) {
@@ -39463,7 +39463,7 @@ function plainGet(url, headers, options = {}) {
     let filled = 0;
     let bodyStart = 0;
     let dataEnd = 0;
-    let raw2 = 0;
+    let raw = 0;
     let head;
     let decoder;
     let received = 0;
@@ -39492,12 +39492,12 @@ function plainGet(url, headers, options = {}) {
     };
     const advance = () => {
       const old = piece;
-      const carry = filled - raw2;
+      const carry = filled - raw;
       piece = pool.take();
-      if (carry > 0) old.copy(piece, 0, raw2, filled);
+      if (carry > 0) old.copy(piece, 0, raw, filled);
       pool.release(old);
       filled = carry;
-      bodyStart = dataEnd = raw2 = 0;
+      bodyStart = dataEnd = raw = 0;
     };
     const end = () => {
       finished = true;
@@ -39520,28 +39520,28 @@ function plainGet(url, headers, options = {}) {
       filled += n;
       try {
         while (!head) {
-          const parsed = parseHead(piece.subarray(raw2, filled));
+          const parsed = parseHead(piece.subarray(raw, filled));
           if (!parsed) {
             if (filled === piece.length)
               throw networkError("the response head is too large", "HPE_HEADER_OVERFLOW");
             return true;
           }
-          raw2 += parsed.length;
+          raw += parsed.length;
           if (parsed.status >= 100 && parsed.status < 200) continue;
           head = parsed;
           clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed));
-          bodyStart = dataEnd = raw2;
+          bodyStart = dataEnd = raw;
           resolve2({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
-        ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
+        ({ dataEnd, raw } = decoder.decode(piece, dataEnd, raw, filled));
         if (decoder.done) {
           end();
           return false;
         }
         if (filled === piece.length) {
-          if (raw2 === 0)
+          if (raw === 0)
             throw networkError(
               "malformed response body (no progress in a whole piece)",
               "HPE_INVALID_CHUNK_SIZE"
@@ -39901,15 +39901,15 @@ async function streamOnce(transport, ref, blob, location, what, onBytes) {
     scopes,
     headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
     body: async () => {
-      const raw2 = await blob.open();
+      const raw = await blob.open();
       if (blob.trusted) {
-        raw2.on("data", (c) => onBytes(c.length));
-        return raw2;
+        raw.on("data", (c) => onBytes(c.length));
+        return raw;
       }
       const verify = verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`, onBytes);
       verify.on("error", (e) => mismatch = e);
-      raw2.on("error", (e) => verify.destroy(e));
-      return raw2.pipe(verify);
+      raw.on("error", (e) => verify.destroy(e));
+      return raw.pipe(verify);
     },
     expect: [202, 204],
     what
@@ -42452,6 +42452,60 @@ function extensionSummary(r) {
 function defineContract(contract) {
   return contract;
 }
+function splitItems(kind, text) {
+  if (kind === "words") return text.split(/\s+/).filter(Boolean);
+  return text.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => kind === "lines" ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+}
+function isEmpty(raw) {
+  return raw === void 0 || raw === "" || Array.isArray(raw) && raw.length === 0;
+}
+function resolveOne(name, spec, given) {
+  const raw = isEmpty(given) ? spec.default : given;
+  if (spec.kind === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    if (raw === void 0 || raw === "") return false;
+    if (["true", "True", "TRUE"].includes(String(raw))) return true;
+    if (["false", "False", "FALSE"].includes(String(raw))) return false;
+    throw new FieldError(
+      name,
+      (n) => `${n(name)} is '${String(raw)}', not a boolean: use true or false`
+    );
+  }
+  if (spec.kind === "list" || spec.kind === "lines" || spec.kind === "words") {
+    const items = typeof raw === "string" ? splitItems(spec.kind, raw) : [...raw ?? []];
+    if (spec.required && items.length === 0) {
+      throw new FieldError(name, (n) => `${n(name)} needs at least one item`);
+    }
+    return items;
+  }
+  const text = raw === void 0 || raw === "" ? void 0 : String(raw);
+  if (text === void 0) {
+    if (spec.required) throw new FieldError(name, (n) => `${n(name)} is required: set it`);
+    return void 0;
+  }
+  if (spec.kind === "choice" && spec.choices && !spec.choices.includes(text)) {
+    throw new FieldError(
+      name,
+      (n) => `${n(name)} is '${text}': use one of ${spec.choices?.join(", ")}`
+    );
+  }
+  return text;
+}
+function resolveInputs(inputs, raw, frontEnd) {
+  const out = {};
+  for (const [name, spec] of Object.entries(inputs)) {
+    if (spec.only !== void 0 && spec.only !== frontEnd) continue;
+    out[name] = resolveOne(name, spec, raw[name]);
+  }
+  return out;
+}
+function inputsFor(inputs, frontEnd) {
+  return Object.entries(inputs).filter(([, s]) => s.only === void 0 || s.only === frontEnd);
+}
+function applyContract(contract, raw, frontEnd, env) {
+  const values = resolveInputs(contract.inputs, raw, frontEnd);
+  return { values, options: contract.toOptions(values, env) };
+}
 
 // packages/pipeline/src/contract/common-inputs.ts
 var defaultRegistry = "ghcr.io";
@@ -42499,6 +42553,21 @@ var registryAccessInputs = {
     help: "read the registry password or token from standard input"
   }
 };
+var tagInput = {
+  tag: {
+    kind: "string",
+    default: "",
+    help: "image tag (TAG; default: git describe of the checkout, as the Makefile does)",
+    placeholder: "<tag>"
+  }
+};
+var pushInput = {
+  push: {
+    kind: "boolean",
+    default: "true",
+    help: "build without pushing (no pinned references are printed)"
+  }
+};
 var makeArgsInput = {
   "make-args": {
     kind: "words",
@@ -42507,6 +42576,13 @@ var makeArgsInput = {
     help: "extra make variable (repeatable)",
     placeholder: "<NAME=value>"
   }
+};
+var buildTargetInputs = {
+  ...pushTargetInputs,
+  ...platformsInput,
+  ...pushInput,
+  ...tagInput,
+  ...makeArgsInput
 };
 var jsonInput = {
   json: {
@@ -42560,20 +42636,7 @@ var buildKernelPkgContract = defineContract({
       help: "module package by pkg.yaml name, e.g. hailort-pkg (repeatable)",
       placeholder: "<name>"
     },
-    ...pushTargetInputs,
-    ...platformsInput,
-    push: {
-      kind: "boolean",
-      default: "true",
-      help: "build without pushing (no pinned references are printed)"
-    },
-    tag: {
-      kind: "string",
-      default: "",
-      help: "image tag (default: git describe of the checkout, as the Makefile does)",
-      placeholder: "<tag>"
-    },
-    ...makeArgsInput,
+    ...buildTargetInputs,
     "verify-signatures": {
       kind: "boolean",
       default: "true",
@@ -42614,6 +42677,165 @@ var buildKernelPkgContract = defineContract({
     "pkgs-tag": r.pkgsTag,
     "pkgs-prefix": r.pkgsPrefix,
     "cache-hit": String(r.cacheHit)
+  })
+});
+
+// packages/pipeline/src/build-extension/contract.ts
+var buildExtensionContract = defineContract({
+  step: "build-extension",
+  inputs: {
+    "extensions-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/extensions checkout",
+      placeholder: "<dir>"
+    },
+    extension: {
+      kind: "string",
+      required: true,
+      help: "extension (Makefile target), e.g. hailort",
+      placeholder: "<name>"
+    },
+    "pkgs-prefix": {
+      kind: "string",
+      default: "",
+      help: "PKGS_PREFIX (build-kernel-pkg pkgs-prefix)",
+      placeholder: "<registry/namespace>"
+    },
+    "pkgs-tag": {
+      kind: "string",
+      default: "",
+      help: "PKGS (build-kernel-pkg pkgs-tag)",
+      placeholder: "<tag>"
+    },
+    "pkg-image": {
+      kind: "string",
+      default: "",
+      help: "pinned package image to write into the extension pkg.yaml for the build",
+      placeholder: "<ref>"
+    },
+    ...buildTargetInputs,
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["extension-image", "extension-version", "extension-name"],
+  toOptions: (v2, env) => ({
+    extensionsDir: v2["extensions-dir"],
+    extension: v2.extension,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
+    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "extension-image": r.extensionImage,
+    "extension-version": r.extensionVersion,
+    "extension-name": r.extensionName
+  })
+});
+
+// packages/pipeline/src/build-installer/contract.ts
+var buildInstallerContract = defineContract({
+  step: "build-installer",
+  inputs: {
+    "talos-dir": {
+      kind: "string",
+      default: "",
+      help: "talos checkout: make installer-base imager, then image-installer",
+      placeholder: "<dir>"
+    },
+    "imager-image": {
+      kind: "string",
+      default: "",
+      help: "a ready imager image to run with docker (instead of --talos-dir)",
+      placeholder: "<ref>"
+    },
+    "base-installer-image": {
+      kind: "string",
+      default: "",
+      help: "installer-base for --imager-image",
+      placeholder: "<ref>"
+    },
+    "kernel-image": {
+      kind: "string",
+      default: "",
+      help: "kernel image (PKG_KERNEL) for --talos-dir",
+      placeholder: "<ref>"
+    },
+    "extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extension-image",
+      help: "system extension image (repeatable)",
+      placeholder: "<ref>"
+    },
+    "extra-kernel-args": {
+      kind: "lines",
+      default: "",
+      flag: "extra-kernel-arg",
+      help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
+      placeholder: "<arg>"
+    },
+    ...pushTargetInputs,
+    ...platformsInput,
+    ...tagInput,
+    "installer-ref": {
+      kind: "string",
+      default: "",
+      help: "where to push the installer (default ttl.sh/<uuid>:1h)",
+      placeholder: "<ref>"
+    },
+    "out-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where --imager-image writes installer-<arch>.tar (default: a temp dir)",
+      placeholder: "<dir>"
+    },
+    "verify-installer": {
+      kind: "choice",
+      choices: ["error", "warning"],
+      default: "error",
+      help: "a failing check of the built installer: error (push nothing) or warning (push anyway)",
+      placeholder: "<level>"
+    },
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: [
+    "installer-image",
+    "installer-images",
+    "imager-image",
+    "installer-base-image",
+    "tarball"
+  ],
+  toOptions: (v2, env) => ({
+    ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
+    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
+    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
+    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
+    extensionImages: v2["extension-images"],
+    extraKernelArgs: v2["extra-kernel-args"],
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    ...v2.tag ? { tag: v2.tag } : {},
+    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
+    verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "installer-image": r.installerImage,
+    "installer-images": JSON.stringify(r.installerImages),
+    "imager-image": r.imagerImage,
+    "installer-base-image": r.installerBaseImage,
+    tarball: Object.values(r.tarballs).join("\n")
   })
 });
 
@@ -43176,42 +43398,20 @@ function writeOutputs(outputs) {
   }
 }
 
-// actions/action-kit/src/inputs.ts
-function raw(name, options = {}) {
+// actions/action-kit/src/step-inputs.ts
+function readRaw(name, kind) {
   const value = getInput(name, { required: false, trimWhitespace: true });
-  if (options.required && value === "") {
-    throw new UserError(`input '${name}' is required: set it in the step's 'with:' block`);
-  }
+  if (kind === "secret" && value !== "") setSecret(value);
   return value;
 }
-function readString(name, options = {}) {
-  const value = raw(name, options);
-  return value === "" ? void 0 : value;
+function readStepInputs(contract) {
+  const raw = {};
+  for (const [name, spec] of inputsFor(contract.inputs, "action"))
+    raw[name] = readRaw(name, spec.kind);
+  return applyContract(contract, raw, "action", process.env);
 }
-function readRequired(name) {
-  return raw(name, { required: true });
-}
-function readSecret(name) {
-  const value = raw(name);
-  if (value !== "") setSecret(value);
-  return value === "" ? void 0 : value;
-}
-function readBoolean(name, fallback) {
-  const value = raw(name);
-  if (value === "") return fallback;
-  if (["true", "True", "TRUE"].includes(value)) return true;
-  if (["false", "False", "FALSE"].includes(value)) return false;
-  throw new UserError(`input '${name}' is '${value}', not a boolean: use true or false`);
-}
-function readList(name, options = {}) {
-  const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
-  if (options.required && items.length === 0) {
-    throw new UserError(
-      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
-    );
-  }
-  return items;
+function writeStepOutputs(contract, result) {
+  writeOutputs(contract.toOutputs(result));
 }
 
 // actions/action-kit/src/logger.ts
@@ -43252,47 +43452,16 @@ async function writeSummary(markdown) {
 }
 
 // actions/build-extension/src/main.ts
-function readInputs() {
-  const username = namespaceOrOwner(readString("username"), process.env);
-  const credentials = pairCredentials(
-    readString("registry-username"),
-    readSecret("registry-password")
-  );
-  const pkgsPrefix = readString("pkgs-prefix");
-  const pkgsTag = readString("pkgs-tag");
-  const pkgImage = readString("pkg-image");
-  const tag = readString("tag");
-  const platforms = readList("platforms");
-  return {
-    extensionsDir: readString("extensions-dir") ?? ".",
-    extension: readRequired("extension"),
-    ...pkgsPrefix ? { pkgsPrefix } : {},
-    ...pkgsTag ? { pkgsTag } : {},
-    ...pkgImage ? { pkgImage } : {},
-    registry: readString("registry") ?? "ghcr.io",
-    username,
-    platforms: platforms.length > 0 ? platforms : ["linux/amd64"],
-    push: readBoolean("push", true),
-    ...tag ? { tag } : {},
-    makeArgs: (readString("make-args") ?? "").split(/\s+/).filter(Boolean),
-    insecureRegistries: readList("insecure-registries"),
-    ...credentials ? { credentials } : {}
-  };
-}
 void runAction(async () => {
-  const inputs = readInputs();
+  const { options } = readStepInputs(buildExtensionContract);
   const logger = createActionsLogger();
   try {
-    const result = await buildExtension(inputs, {
+    const result = await buildExtension(options, {
       exec: spawnExec,
       logger,
       ...process.env.RUNNER_TEMP ? { tmpDir: process.env.RUNNER_TEMP } : {}
     });
-    writeOutputs({
-      "extension-image": result.extensionImage,
-      "extension-version": result.extensionVersion,
-      "extension-name": result.extensionName
-    });
+    writeStepOutputs(buildExtensionContract, result);
     for (const note of result.notes) logger.info(note);
     await writeSummary(extensionSummary(result));
   } catch (e) {

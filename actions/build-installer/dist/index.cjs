@@ -23888,9 +23888,9 @@ var require_resolve_flow_scalar = __commonJS({
             res += parseCharCode(source, i + 1, length, onError);
             i += length;
           } else {
-            const raw2 = source.substr(i - 1, 2);
-            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw2}`);
-            res += raw2;
+            const raw = source.substr(i - 1, 2);
+            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+            res += raw;
           }
         } else if (ch === " " || ch === "	") {
           const wsStart = i;
@@ -23962,9 +23962,9 @@ var require_resolve_flow_scalar = __commonJS({
       try {
         return String.fromCodePoint(code2);
       } catch {
-        const raw2 = source.substr(offset - 2, length + 2);
-        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw2}`);
-        return raw2;
+        const raw = source.substr(offset - 2, length + 2);
+        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+        return raw;
       }
     }
     exports2.resolveFlowScalar = resolveFlowScalar;
@@ -24854,7 +24854,7 @@ var require_lexer = __commonJS({
   "node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
     var cst = require_cst();
-    function isEmpty(ch) {
+    function isEmpty2(ch) {
       switch (ch) {
         case void 0:
         case " ":
@@ -24932,7 +24932,7 @@ var require_lexer = __commonJS({
         }
         if (ch === "-" || ch === ".") {
           const dt = this.buffer.substr(offset, 3);
-          if ((dt === "---" || dt === "...") && isEmpty(this.buffer[offset + 3]))
+          if ((dt === "---" || dt === "...") && isEmpty2(this.buffer[offset + 3]))
             return -1;
         }
         return offset;
@@ -25031,7 +25031,7 @@ var require_lexer = __commonJS({
           if (!this.atEnd && !this.hasChars(4))
             return this.setNext("line-start");
           const s = this.peek(3);
-          if ((s === "---" || s === "...") && isEmpty(this.charAt(3))) {
+          if ((s === "---" || s === "...") && isEmpty2(this.charAt(3))) {
             yield* this.pushCount(3);
             this.indentValue = 0;
             this.indentNext = 0;
@@ -25039,7 +25039,7 @@ var require_lexer = __commonJS({
           }
         }
         this.indentValue = yield* this.pushSpaces(false);
-        if (this.indentNext > this.indentValue && !isEmpty(this.charAt(1)))
+        if (this.indentNext > this.indentValue && !isEmpty2(this.charAt(1)))
           this.indentNext = this.indentValue;
         return yield* this.parseBlockStart();
       }
@@ -25047,7 +25047,7 @@ var require_lexer = __commonJS({
         const [ch0, ch1] = this.peek(2);
         if (!ch1 && !this.atEnd)
           return this.setNext("block-start");
-        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty(ch1)) {
+        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty2(ch1)) {
           const n = (yield* this.pushCount(1)) + (yield* this.pushSpaces(true));
           this.indentNext = this.indentValue + 1;
           this.indentValue += n;
@@ -25111,7 +25111,7 @@ var require_lexer = __commonJS({
         const line = this.getLine();
         if (line === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
+        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty2(line[3])) {
           const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
@@ -25153,7 +25153,7 @@ var require_lexer = __commonJS({
             return yield* this.parseQuotedScalar();
           case ":": {
             const next = this.charAt(1);
-            if (this.flowKey || isEmpty(next) || next === ",") {
+            if (this.flowKey || isEmpty2(next) || next === ",") {
               this.flowKey = false;
               yield* this.pushCount(1);
               yield* this.pushSpaces(true);
@@ -25216,7 +25216,7 @@ var require_lexer = __commonJS({
           else if (ch !== "-")
             break;
         }
-        return yield* this.pushUntil((ch) => isEmpty(ch) || ch === "#");
+        return yield* this.pushUntil((ch) => isEmpty2(ch) || ch === "#");
       }
       *parseBlockScalar() {
         let nl = this.pos - 1;
@@ -25298,10 +25298,10 @@ var require_lexer = __commonJS({
         while (ch = this.buffer[++i]) {
           if (ch === ":") {
             const next = this.buffer[i + 1];
-            if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
+            if (isEmpty2(next) || inFlow && flowIndicatorChars.has(next))
               break;
             end = i;
-          } else if (isEmpty(ch)) {
+          } else if (isEmpty2(ch)) {
             let next = this.buffer[i + 1];
             if (ch === "\r") {
               if (next === "\n") {
@@ -25368,7 +25368,7 @@ var require_lexer = __commonJS({
             case ":": {
               const inFlow = this.flowLevel > 0;
               const ch1 = this.charAt(1);
-              if (isEmpty(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
+              if (isEmpty2(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
                 if (!inFlow)
                   this.indentNext = this.indentValue + 1;
                 else if (this.flowKey)
@@ -25387,7 +25387,7 @@ var require_lexer = __commonJS({
         if (this.charAt(1) === "<") {
           let i = this.pos + 2;
           let ch = this.buffer[i];
-          while (!isEmpty(ch) && ch !== ">")
+          while (!isEmpty2(ch) && ch !== ">")
             ch = this.buffer[++i];
           return yield* this.pushToIndex(ch === ">" ? i + 1 : i, false);
         } else {
@@ -26833,11 +26833,11 @@ function __asyncValues(o) {
     }, reject);
   }
 }
-function __makeTemplateObject(cooked, raw2) {
+function __makeTemplateObject(cooked, raw) {
   if (Object.defineProperty) {
-    Object.defineProperty(cooked, "raw", { value: raw2 });
+    Object.defineProperty(cooked, "raw", { value: raw });
   } else {
-    cooked.raw = raw2;
+    cooked.raw = raw;
   }
   return cooked;
 }
@@ -39990,20 +39990,20 @@ var BodyDecoder = class {
    * Decodes `piece[raw, end)`, moving data to `piece[dataEnd, …)`. Returns the new `dataEnd` and
    * `raw` (the first byte not yet decoded, where a line is incomplete).
    */
-  decode(piece, dataEnd, raw2, end) {
-    while (raw2 < end && this.state !== "done") {
+  decode(piece, dataEnd, raw, end) {
+    while (raw < end && this.state !== "done") {
       if (this.state === "data") {
-        const n = Math.min(this.left, end - raw2);
-        if (raw2 !== dataEnd) piece.copyWithin(dataEnd, raw2, raw2 + n);
+        const n = Math.min(this.left, end - raw);
+        if (raw !== dataEnd) piece.copyWithin(dataEnd, raw, raw + n);
         dataEnd += n;
-        raw2 += n;
+        raw += n;
         this.left -= n;
         if (this.left === 0) this.state = this.framing === "chunked" ? "crlf" : "done";
         continue;
       }
-      const nl = piece.indexOf(10, raw2);
+      const nl = piece.indexOf(10, raw);
       if (nl < 0 || nl >= end) {
-        if (end - raw2 > 4096) {
+        if (end - raw > 4096) {
           throw networkError(
             "malformed chunked response body (a line of over 4 KiB)",
             "HPE_INVALID_CHUNK_SIZE"
@@ -40011,8 +40011,8 @@ var BodyDecoder = class {
         }
         break;
       }
-      const line = piece.toString("latin1", raw2, nl).replace(/\r$/, "");
-      raw2 = nl + 1;
+      const line = piece.toString("latin1", raw, nl).replace(/\r$/, "");
+      raw = nl + 1;
       if (this.state === "crlf") {
         if (line !== "") {
           throw networkError(
@@ -40035,7 +40035,7 @@ var BodyDecoder = class {
         this.state = "done";
       }
     }
-    return { dataEnd, raw: raw2 };
+    return { dataEnd, raw };
   }
 };
 function framingOf(head2) {
@@ -40077,7 +40077,7 @@ function plainGet(url, headers, options = {}) {
     let filled = 0;
     let bodyStart = 0;
     let dataEnd = 0;
-    let raw2 = 0;
+    let raw = 0;
     let head2;
     let decoder;
     let received = 0;
@@ -40106,12 +40106,12 @@ function plainGet(url, headers, options = {}) {
     };
     const advance = () => {
       const old = piece;
-      const carry = filled - raw2;
+      const carry = filled - raw;
       piece = pool.take();
-      if (carry > 0) old.copy(piece, 0, raw2, filled);
+      if (carry > 0) old.copy(piece, 0, raw, filled);
       pool.release(old);
       filled = carry;
-      bodyStart = dataEnd = raw2 = 0;
+      bodyStart = dataEnd = raw = 0;
     };
     const end = () => {
       finished = true;
@@ -40134,28 +40134,28 @@ function plainGet(url, headers, options = {}) {
       filled += n;
       try {
         while (!head2) {
-          const parsed2 = parseHead(piece.subarray(raw2, filled));
+          const parsed2 = parseHead(piece.subarray(raw, filled));
           if (!parsed2) {
             if (filled === piece.length)
               throw networkError("the response head is too large", "HPE_HEADER_OVERFLOW");
             return true;
           }
-          raw2 += parsed2.length;
+          raw += parsed2.length;
           if (parsed2.status >= 100 && parsed2.status < 200) continue;
           head2 = parsed2;
           clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed2));
-          bodyStart = dataEnd = raw2;
+          bodyStart = dataEnd = raw;
           resolve4({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
-        ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
+        ({ dataEnd, raw } = decoder.decode(piece, dataEnd, raw, filled));
         if (decoder.done) {
           end();
           return false;
         }
         if (filled === piece.length) {
-          if (raw2 === 0)
+          if (raw === 0)
             throw networkError(
               "malformed response body (no progress in a whole piece)",
               "HPE_INVALID_CHUNK_SIZE"
@@ -40515,15 +40515,15 @@ async function streamOnce(transport, ref, blob, location, what, onBytes) {
     scopes,
     headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
     body: async () => {
-      const raw2 = await blob.open();
+      const raw = await blob.open();
       if (blob.trusted) {
-        raw2.on("data", (c) => onBytes(c.length));
-        return raw2;
+        raw.on("data", (c) => onBytes(c.length));
+        return raw;
       }
       const verify = verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`, onBytes);
       verify.on("error", (e) => mismatch = e);
-      raw2.on("error", (e) => verify.destroy(e));
-      return raw2.pipe(verify);
+      raw.on("error", (e) => verify.destroy(e));
+      return raw.pipe(verify);
     },
     expect: [202, 204],
     what
@@ -42982,9 +42982,9 @@ async function dockerArchiveStore(tar, description, ref, close) {
   const stream = (d) => {
     const name = paths.get(d.digest);
     if (!name) throw new UserError(`${description} has no blob ${d.digest}`);
-    const raw2 = tar.stream(name);
-    const out = raw2.pipe(verifyingStream(d.digest, d.size, where2(d)));
-    raw2.on("error", (e) => out.destroy(e));
+    const raw = tar.stream(name);
+    const out = raw.pipe(verifyingStream(d.digest, d.size, where2(d)));
+    raw.on("error", (e) => out.destroy(e));
     return out;
   };
   return {
@@ -43114,14 +43114,14 @@ async function layoutStore(files, description, refName) {
     blobBytes: readVerified,
     async blob(d) {
       const path2 = blobPath(d);
-      let raw2;
+      let raw;
       try {
-        raw2 = files.stream(path2);
+        raw = files.stream(path2);
       } catch {
         throw new UserError(`${description} is missing blob ${d.digest}: the layout is incomplete`);
       }
-      const out = raw2.pipe(verifyingStream(d.digest, d.size, `blob ${d.digest} in ${description}`));
-      raw2.on(
+      const out = raw.pipe(verifyingStream(d.digest, d.size, `blob ${d.digest} in ${description}`));
+      raw.on(
         "error",
         (e) => out.destroy(
           e.code === "ENOENT" ? new UserError(`${description} is missing blob ${d.digest}: the layout is incomplete`) : e
@@ -43918,35 +43918,35 @@ async function readTarStream(input, visitor, what) {
     return visitor.entry(c.header, c.whole ? [c.whole] : c.chunks);
   };
   const onHeader = () => {
-    let raw2;
+    let raw;
     let h;
     const at = position - blockSize;
     try {
-      raw2 = decodeHeader(headerBuf);
-      if (raw2 && !isMetaType(raw2.type)) h = applyMeta(raw2, meta);
+      raw = decodeHeader(headerBuf);
+      if (raw && !isMetaType(raw.type)) h = applyMeta(raw, meta);
     } catch (e) {
       throw new Error(`${what}: corrupt tar header at byte ${at} (${e.message})`);
     }
-    if (!raw2) {
+    if (!raw) {
       ended = true;
       return;
     }
     if (!h) {
-      if (raw2.type === "pax-global") {
-        skip2 = raw2.size + padding(raw2.size);
+      if (raw.type === "pax-global") {
+        skip2 = raw.size + padding(raw.size);
         return;
       }
-      if (raw2.size > maxMetaSize) {
+      if (raw.size > maxMetaSize) {
         throw new Error(
-          `${what}: a ${raw2.type} entry of ${raw2.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
+          `${what}: a ${raw.type} entry of ${raw.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
         );
       }
-      collecting = { header: raw2, chunks: [], remaining: raw2.size, meta: true };
-      if (raw2.size === 0) return finishCollect();
+      collecting = { header: raw, chunks: [], remaining: raw.size, meta: true };
+      if (raw.size === 0) return finishCollect();
       return;
     }
     meta = {};
-    const contentSize = h.type === "file" ? h.size : raw2.size;
+    const contentSize = h.type === "file" ? h.size : raw.size;
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
       collecting = { header: h, chunks: [], remaining: contentSize, meta: false };
@@ -44152,13 +44152,13 @@ function prefetch(stream, limit) {
   };
 }
 async function openLayerContent(image, index) {
-  const raw2 = await image.openLayer(index);
-  const head2 = await peek(raw2);
+  const raw = await image.openLayer(index);
+  const head2 = await peek(raw);
   if (!head2) return prefetch(import_node_stream10.Readable.from([]), 1);
   const compression = sniffCompression(head2);
-  if (compression === "none") return prefetch(raw2, prefetchBytes);
+  if (compression === "none") return prefetch(raw, prefetchBytes);
   const { stream, consumesInputOnWrite } = decompressor(compression);
-  feed(raw2, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
+  feed(raw, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
   return prefetch(stream, prefetchBytes);
 }
 function walkImageFiles(image, options) {
@@ -44769,8 +44769,8 @@ function parseExtensionsConfig(source) {
   }
   const layers = [];
   const problems = [];
-  layersValue.forEach((raw2, i) => {
-    const layer = record(raw2);
+  layersValue.forEach((raw, i) => {
+    const layer = record(raw);
     const image = text(layer?.image);
     const metadata = record(layer?.metadata);
     const name = text(metadata?.name);
@@ -45092,8 +45092,8 @@ function parseVersionRange(text3) {
   const alternatives = [];
   for (const group2 of groups) {
     const comparisons = [];
-    for (const raw2 of group2) {
-      const expanded = raw2.includes("x") ? expandWildcard(raw2) : [raw2];
+    for (const raw of group2) {
+      const expanded = raw.includes("x") ? expandWildcard(raw) : [raw];
       if (typeof expanded === "string") return { ok: false, error: expanded };
       for (const part2 of expanded) {
         const split = splitComparator(part2);
@@ -46093,7 +46093,7 @@ function parseValue(line, start) {
   }
   if (line.charAt(i) !== '"') return { error: 'the value must be in double quotes ("\u2026")' };
   i++;
-  let raw2 = "";
+  let raw = "";
   for (; ; ) {
     const c = line.charAt(i);
     if (c === "") return { error: "the value has no closing double quote" };
@@ -46102,22 +46102,22 @@ function parseValue(line, start) {
       const next = line.charAt(i + 1);
       if (escaped) {
         if (next === "") return { error: "the value has no closing double quote" };
-        raw2 += c + next;
+        raw += c + next;
         i += 2;
         continue;
       }
       if (next === '"') {
-        raw2 += '"';
+        raw += '"';
         i += 2;
         continue;
       }
     }
-    raw2 += c;
+    raw += c;
     i++;
   }
-  let value = raw2;
+  let value = raw;
   if (escaped) {
-    const u = cUnescape(raw2);
+    const u = cUnescape(raw);
     if (typeof u !== "string") return u;
     value = u;
   }
@@ -46134,9 +46134,9 @@ function logicalLines(text3, diagnostics) {
   const out = [];
   let continuation;
   let tooLong = false;
-  physical.forEach((raw2, index) => {
+  physical.forEach((raw, index) => {
     const lineNo = index + 1;
-    let line = raw2.replace(/^[ \t\n\r]+/, "");
+    let line = raw.replace(/^[ \t\n\r]+/, "");
     if (line.startsWith("#")) return;
     if (continuation) {
       if (continuation.text.length + line.length >= maxLineLength) tooLong = true;
@@ -46981,20 +46981,20 @@ function validateVerifyOptions(options) {
     );
   }
   const modules = [];
-  for (const raw2 of options.modules ?? []) {
-    const m = raw2.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
+  for (const raw of options.modules ?? []) {
+    const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
     if (!m) continue;
     if (!moduleNamePattern.test(m)) {
       throw new UserError(
-        `input 'modules' has '${raw2}', not a module name: give names such as hailo_pci, one per line`
+        `input 'modules' has '${raw}', not a module name: give names such as hailo_pci, one per line`
       );
     }
     const n = normalizeModuleName(m);
     if (!modules.includes(n)) modules.push(n);
   }
   const extensions = [];
-  for (const raw2 of options.extensions ?? []) {
-    const e = raw2.trim();
+  for (const raw of options.extensions ?? []) {
+    const e = raw.trim();
     if (!e || extensions.some((x) => x.input === e)) continue;
     const name = plainExtensionName.test(e) && !e.includes(":");
     extensions.push(name ? { input: e } : { input: e, image: imageInput("extensions", e) });
@@ -50549,10 +50549,10 @@ var NewcParser = class {
         `cpio member name at stream offset ${this.position - this.need} is not NUL-terminated`
       );
     }
-    const raw2 = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, header2.nameSize - 1).toString(
+    const raw = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, header2.nameSize - 1).toString(
       "utf8"
     );
-    this.isTrailer = raw2 === TRAILER;
+    this.isTrailer = raw === TRAILER;
     this.keep = false;
     this.wanted = false;
     this.body = void 0;
@@ -50570,7 +50570,7 @@ var NewcParser = class {
         `more than ${this.sink.maxEntries} entries; raise maxEntries if this initramfs is genuine`
       );
     }
-    this.path = normalizePath(raw2);
+    this.path = normalizePath(raw);
     const type = typeOf2(header2.mode);
     if (type === "symlink") {
       if (header2.fileSize > PATH_MAX) {
@@ -50633,8 +50633,8 @@ function append(buffer, length, bytes, cap) {
   out.set(bytes, length);
   return out;
 }
-function normalizePath(raw2) {
-  let p = raw2;
+function normalizePath(raw) {
+  let p = raw;
   for (; ; ) {
     if (p.startsWith("./")) p = p.slice(2);
     else if (p.startsWith("/")) p = p.slice(1);
@@ -51168,10 +51168,10 @@ var MetadataReader = class {
     if (size === 0 || size > METADATA_SIZE || at + 2 + size > this.end) {
       throw new MetadataError(`metadata block at offset ${at} has an invalid size ${size}`);
     }
-    const raw2 = this.bytes.subarray(at + 2, at + 2 + size);
+    const raw = this.bytes.subarray(at + 2, at + 2 + size);
     let data;
     try {
-      data = stored ? raw2 : await this.decode(raw2, METADATA_SIZE);
+      data = stored ? raw : await this.decode(raw, METADATA_SIZE);
     } catch (e) {
       throw new MetadataError(
         `metadata block at offset ${at} does not decompress: ${errorMessage(e)}`
@@ -51438,13 +51438,13 @@ var DataReader = class {
         `${what} (${stored} bytes at offset ${at}) lies outside the image or is too large`
       );
     }
-    const raw2 = this.ctx.bytes.subarray(at, at + stored);
+    const raw = this.ctx.bytes.subarray(at, at + stored);
     let data;
     if (word & UNCOMPRESSED) {
-      data = raw2.slice();
+      data = raw.slice();
     } else {
       try {
-        data = await this.ctx.decode(raw2, this.ctx.blockSize, expected >= 0 ? expected : void 0);
+        data = await this.ctx.decode(raw, this.ctx.blockSize, expected >= 0 ? expected : void 0);
       } catch (e) {
         throw new DataError(`${what} at offset ${at} does not decompress: ${errorMessage(e)}`);
       }
@@ -51581,10 +51581,10 @@ function parseListing(listing, where2) {
       if (nameSize > MAX_NAME || p + nameSize > listing.length) {
         throw new MetadataError(`${where2}: directory entry name of ${nameSize} bytes is invalid`);
       }
-      const raw2 = listing.subarray(p, p + nameSize);
+      const raw = listing.subarray(p, p + nameSize);
       p += nameSize;
-      const name = Buffer.from(raw2.buffer, raw2.byteOffset, raw2.length).toString("utf8");
-      if (name === "." || name === ".." || raw2.includes(47) || raw2.includes(0)) {
+      const name = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString("utf8");
+      if (name === "." || name === ".." || raw.includes(47) || raw.includes(0)) {
         throw new MetadataError(
           `${where2}: directory entry name ${JSON.stringify(name)} is not allowed`
         );
@@ -51869,8 +51869,8 @@ async function readIds(bytes, sb, reader) {
       throw new Error("an id table block lies outside the image");
     const at = index.getUint32(b * 8, true);
     const count2 = Math.min(2048, sb.idCount - b * 2048);
-    const raw2 = await reader.read(at, 0, count2 * 4);
-    const v2 = new DataView(raw2.buffer, raw2.byteOffset, raw2.byteLength);
+    const raw = await reader.read(at, 0, count2 * 4);
+    const v2 = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count2; i++) ids[b * 2048 + i] = v2.getUint32(i * 4, true);
   }
   return ids;
@@ -53067,6 +53067,60 @@ function credentialsFor(options) {
 function defineContract(contract) {
   return contract;
 }
+function splitItems(kind, text3) {
+  if (kind === "words") return text3.split(/\s+/).filter(Boolean);
+  return text3.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => kind === "lines" ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+}
+function isEmpty(raw) {
+  return raw === void 0 || raw === "" || Array.isArray(raw) && raw.length === 0;
+}
+function resolveOne(name, spec, given) {
+  const raw = isEmpty(given) ? spec.default : given;
+  if (spec.kind === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    if (raw === void 0 || raw === "") return false;
+    if (["true", "True", "TRUE"].includes(String(raw))) return true;
+    if (["false", "False", "FALSE"].includes(String(raw))) return false;
+    throw new FieldError(
+      name,
+      (n) => `${n(name)} is '${String(raw)}', not a boolean: use true or false`
+    );
+  }
+  if (spec.kind === "list" || spec.kind === "lines" || spec.kind === "words") {
+    const items = typeof raw === "string" ? splitItems(spec.kind, raw) : [...raw ?? []];
+    if (spec.required && items.length === 0) {
+      throw new FieldError(name, (n) => `${n(name)} needs at least one item`);
+    }
+    return items;
+  }
+  const text3 = raw === void 0 || raw === "" ? void 0 : String(raw);
+  if (text3 === void 0) {
+    if (spec.required) throw new FieldError(name, (n) => `${n(name)} is required: set it`);
+    return void 0;
+  }
+  if (spec.kind === "choice" && spec.choices && !spec.choices.includes(text3)) {
+    throw new FieldError(
+      name,
+      (n) => `${n(name)} is '${text3}': use one of ${spec.choices?.join(", ")}`
+    );
+  }
+  return text3;
+}
+function resolveInputs(inputs, raw, frontEnd) {
+  const out = {};
+  for (const [name, spec] of Object.entries(inputs)) {
+    if (spec.only !== void 0 && spec.only !== frontEnd) continue;
+    out[name] = resolveOne(name, spec, raw[name]);
+  }
+  return out;
+}
+function inputsFor(inputs, frontEnd) {
+  return Object.entries(inputs).filter(([, s]) => s.only === void 0 || s.only === frontEnd);
+}
+function applyContract(contract, raw, frontEnd, env) {
+  const values = resolveInputs(contract.inputs, raw, frontEnd);
+  return { values, options: contract.toOptions(values, env) };
+}
 
 // packages/pipeline/src/contract/common-inputs.ts
 var defaultRegistry = "ghcr.io";
@@ -53114,6 +53168,21 @@ var registryAccessInputs = {
     help: "read the registry password or token from standard input"
   }
 };
+var tagInput = {
+  tag: {
+    kind: "string",
+    default: "",
+    help: "image tag (TAG; default: git describe of the checkout, as the Makefile does)",
+    placeholder: "<tag>"
+  }
+};
+var pushInput = {
+  push: {
+    kind: "boolean",
+    default: "true",
+    help: "build without pushing (no pinned references are printed)"
+  }
+};
 var makeArgsInput = {
   "make-args": {
     kind: "words",
@@ -53122,6 +53191,13 @@ var makeArgsInput = {
     help: "extra make variable (repeatable)",
     placeholder: "<NAME=value>"
   }
+};
+var buildTargetInputs = {
+  ...pushTargetInputs,
+  ...platformsInput,
+  ...pushInput,
+  ...tagInput,
+  ...makeArgsInput
 };
 var jsonInput = {
   json: {
@@ -53175,20 +53251,7 @@ var buildKernelPkgContract = defineContract({
       help: "module package by pkg.yaml name, e.g. hailort-pkg (repeatable)",
       placeholder: "<name>"
     },
-    ...pushTargetInputs,
-    ...platformsInput,
-    push: {
-      kind: "boolean",
-      default: "true",
-      help: "build without pushing (no pinned references are printed)"
-    },
-    tag: {
-      kind: "string",
-      default: "",
-      help: "image tag (default: git describe of the checkout, as the Makefile does)",
-      placeholder: "<tag>"
-    },
-    ...makeArgsInput,
+    ...buildTargetInputs,
     "verify-signatures": {
       kind: "boolean",
       default: "true",
@@ -53232,6 +53295,165 @@ var buildKernelPkgContract = defineContract({
   })
 });
 
+// packages/pipeline/src/build-extension/contract.ts
+var buildExtensionContract = defineContract({
+  step: "build-extension",
+  inputs: {
+    "extensions-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/extensions checkout",
+      placeholder: "<dir>"
+    },
+    extension: {
+      kind: "string",
+      required: true,
+      help: "extension (Makefile target), e.g. hailort",
+      placeholder: "<name>"
+    },
+    "pkgs-prefix": {
+      kind: "string",
+      default: "",
+      help: "PKGS_PREFIX (build-kernel-pkg pkgs-prefix)",
+      placeholder: "<registry/namespace>"
+    },
+    "pkgs-tag": {
+      kind: "string",
+      default: "",
+      help: "PKGS (build-kernel-pkg pkgs-tag)",
+      placeholder: "<tag>"
+    },
+    "pkg-image": {
+      kind: "string",
+      default: "",
+      help: "pinned package image to write into the extension pkg.yaml for the build",
+      placeholder: "<ref>"
+    },
+    ...buildTargetInputs,
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["extension-image", "extension-version", "extension-name"],
+  toOptions: (v2, env) => ({
+    extensionsDir: v2["extensions-dir"],
+    extension: v2.extension,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
+    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "extension-image": r.extensionImage,
+    "extension-version": r.extensionVersion,
+    "extension-name": r.extensionName
+  })
+});
+
+// packages/pipeline/src/build-installer/contract.ts
+var buildInstallerContract = defineContract({
+  step: "build-installer",
+  inputs: {
+    "talos-dir": {
+      kind: "string",
+      default: "",
+      help: "talos checkout: make installer-base imager, then image-installer",
+      placeholder: "<dir>"
+    },
+    "imager-image": {
+      kind: "string",
+      default: "",
+      help: "a ready imager image to run with docker (instead of --talos-dir)",
+      placeholder: "<ref>"
+    },
+    "base-installer-image": {
+      kind: "string",
+      default: "",
+      help: "installer-base for --imager-image",
+      placeholder: "<ref>"
+    },
+    "kernel-image": {
+      kind: "string",
+      default: "",
+      help: "kernel image (PKG_KERNEL) for --talos-dir",
+      placeholder: "<ref>"
+    },
+    "extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extension-image",
+      help: "system extension image (repeatable)",
+      placeholder: "<ref>"
+    },
+    "extra-kernel-args": {
+      kind: "lines",
+      default: "",
+      flag: "extra-kernel-arg",
+      help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
+      placeholder: "<arg>"
+    },
+    ...pushTargetInputs,
+    ...platformsInput,
+    ...tagInput,
+    "installer-ref": {
+      kind: "string",
+      default: "",
+      help: "where to push the installer (default ttl.sh/<uuid>:1h)",
+      placeholder: "<ref>"
+    },
+    "out-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where --imager-image writes installer-<arch>.tar (default: a temp dir)",
+      placeholder: "<dir>"
+    },
+    "verify-installer": {
+      kind: "choice",
+      choices: ["error", "warning"],
+      default: "error",
+      help: "a failing check of the built installer: error (push nothing) or warning (push anyway)",
+      placeholder: "<level>"
+    },
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: [
+    "installer-image",
+    "installer-images",
+    "imager-image",
+    "installer-base-image",
+    "tarball"
+  ],
+  toOptions: (v2, env) => ({
+    ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
+    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
+    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
+    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
+    extensionImages: v2["extension-images"],
+    extraKernelArgs: v2["extra-kernel-args"],
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    ...v2.tag ? { tag: v2.tag } : {},
+    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
+    verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "installer-image": r.installerImage,
+    "installer-images": JSON.stringify(r.installerImages),
+    "imager-image": r.imagerImage,
+    "installer-base-image": r.installerBaseImage,
+    tarball: Object.values(r.tarballs).join("\n")
+  })
+});
+
 // actions/action-kit/src/outputs.ts
 function writeOutputs(outputs) {
   for (const [name, value] of Object.entries(outputs)) {
@@ -53241,40 +53463,20 @@ function writeOutputs(outputs) {
   }
 }
 
-// actions/action-kit/src/inputs.ts
-function raw(name, options = {}) {
+// actions/action-kit/src/step-inputs.ts
+function readRaw(name, kind) {
   const value = getInput(name, { required: false, trimWhitespace: true });
-  if (options.required && value === "") {
-    throw new UserError(`input '${name}' is required: set it in the step's 'with:' block`);
-  }
+  if (kind === "secret" && value !== "") setSecret(value);
   return value;
 }
-function readString2(name, options = {}) {
-  const value = raw(name, options);
-  return value === "" ? void 0 : value;
+function readStepInputs(contract) {
+  const raw = {};
+  for (const [name, spec] of inputsFor(contract.inputs, "action"))
+    raw[name] = readRaw(name, spec.kind);
+  return applyContract(contract, raw, "action", process.env);
 }
-function readSecret(name) {
-  const value = raw(name);
-  if (value !== "") setSecret(value);
-  return value === "" ? void 0 : value;
-}
-function readList(name, options = {}) {
-  const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
-  if (options.required && items.length === 0) {
-    throw new UserError(
-      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
-    );
-  }
-  return items;
-}
-function readChoice(name, choices, fallback) {
-  const value = raw(name);
-  if (value === "") return fallback;
-  if (!choices.includes(value)) {
-    throw new UserError(`input '${name}' is '${value}': use one of ${choices.join(", ")}`);
-  }
-  return value;
+function writeStepOutputs(contract, result2) {
+  writeOutputs(contract.toOutputs(result2));
 }
 
 // actions/action-kit/src/logger.ts
@@ -53315,47 +53517,14 @@ async function writeSummary(markdown) {
 }
 
 // actions/build-installer/src/main.ts
-function readInputs() {
-  const username = namespaceOrOwner(readString2("username"), process.env);
-  const credentials = pairCredentials(
-    readString2("registry-username"),
-    readSecret("registry-password")
-  );
-  const talosDir = readString2("talos-dir");
-  const imagerImage = readString2("imager-image");
-  const baseInstallerImage = readString2("base-installer-image");
-  const kernelImage = readString2("kernel-image");
-  const tag = readString2("tag");
-  const installerRef = readString2("installer-ref");
-  const platforms = readList("platforms");
-  return {
-    ...talosDir ? { talosDir } : {},
-    ...imagerImage ? { imagerImage } : {},
-    ...baseInstallerImage ? { baseInstallerImage } : {},
-    ...kernelImage ? { kernelImage } : {},
-    extensionImages: readList("extension-images"),
-    extraKernelArgs: readList("extra-kernel-args", { lines: true }),
-    registry: readString2("registry") ?? "ghcr.io",
-    username,
-    platforms: platforms.length > 0 ? platforms : ["linux/amd64"],
-    ...tag ? { tag } : {},
-    ...installerRef ? { installerRef } : {},
-    insecureRegistries: readList("insecure-registries"),
-    verifyInstaller: readChoice("verify-installer", ["error", "warning"], "error"),
-    ...credentials ? { credentials } : {},
-    ...process.env.RUNNER_TEMP ? { outDir: `${process.env.RUNNER_TEMP}/talos-installer` } : {}
-  };
-}
 void runAction(async () => {
-  const inputs = readInputs();
-  const result2 = await buildInstaller(inputs, { exec: spawnExec, logger: createActionsLogger() });
-  writeOutputs({
-    "installer-image": result2.installerImage,
-    "installer-images": JSON.stringify(result2.installerImages),
-    "imager-image": result2.imagerImage,
-    "installer-base-image": result2.installerBaseImage,
-    tarball: Object.values(result2.tarballs).join("\n")
-  });
+  const { options } = readStepInputs(buildInstallerContract);
+  const outDir = process.env.RUNNER_TEMP ? `${process.env.RUNNER_TEMP}/talos-installer` : void 0;
+  const result2 = await buildInstaller(
+    { ...options, ...outDir ? { outDir } : {} },
+    { exec: spawnExec, logger: createActionsLogger() }
+  );
+  writeStepOutputs(buildInstallerContract, result2);
   info(`next: talosctl upgrade --nodes <node> --image ${result2.installerImage}`);
   await writeSummary(result2.summary);
 });

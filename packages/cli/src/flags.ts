@@ -1,9 +1,8 @@
 /**
  * Flag helpers every command shares: repeatable and comma-separated lists, the usage error (exit
- * code 2), secrets read from standard input, and a step's field errors worded with this
- * command's `--flag` names.
+ * code 2) and secrets read from standard input.
  */
-import { UserError, isFieldError } from '@talos-kmod/common';
+import { UserError } from '@talos-kmod/common';
 
 /** A repeatable flag whose values may also be comma-separated: `--platform a,b --platform c`. */
 export function listFlag(value: string, previous: string[]): string[] {
@@ -48,20 +47,4 @@ export async function readStdinSecret(
   let text = '';
   for await (const chunk of stdin) text += chunk.toString();
   return text.replace(/\r?\n$/, '');
-}
-
-/**
- * A step's {@link FieldError} worded with this command's flag names (`names` maps an input to its
- * flag where they differ: `platforms` → `platform`), as a {@link UsageError}; other errors pass
- * through.
- */
-export function asUsageError(e: unknown, names: Readonly<Record<string, string>> = {}): unknown {
-  if (!isFieldError(e)) return e;
-  return new UsageError(
-    e.wordFor((field) => `--${names[field] ?? field}`),
-    {
-      cause: e,
-      details: e.details,
-    },
-  );
 }

@@ -7,7 +7,9 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Logger } from '@talos-kmod/common';
-import { listFlag, readStdinSecret, UsageError } from './flags';
+import { pairCredentials, registryAccessInputs } from '@talos-kmod/pipeline/contracts';
+import { readStdinSecret, UsageError } from './flags';
+import { addInputFlags, asFlagError } from './step-flags';
 import {
   formatImageSpec,
   parseImageSpec,
@@ -44,22 +46,10 @@ export function addRegistryFlags(
       "registry host --registry-username's credentials are for (default: the image's registry; other hosts use the docker config)",
     );
   }
-  command
-    .option(
-      '--insecure-registry <host>',
-      'registry reached over plain HTTP (repeatable; loopback is automatic)',
-      listFlag,
-      [],
-    )
-    .option(
-      '--registry-username <name>',
-      'registry user name (with --registry-password-stdin; else the docker config is used)',
-    )
-    .option('--registry-password-stdin', 'read the registry password or token from standard input')
-    .option(
-      '--registry-timeout <seconds>',
-      'how long a registry may take to answer a request (connecting: half of it; default 60)',
-    );
+  addInputFlags(command, registryAccessInputs).option(
+    '--registry-timeout <seconds>',
+    'how long a registry may take to answer a request (connecting: half of it; default 60)',
+  );
   if (options.caFile ?? true) {
     command.option('--ca-file <path>', 'extra CA certificate (PEM) to trust for registries');
   }
@@ -71,10 +61,11 @@ export async function registryCredentials(
   flags: RegistryFlags,
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<{ username: string; password: string } | undefined> {
-  if (Boolean(flags.registryUsername) !== Boolean(flags.registryPasswordStdin)) {
-    throw new UsageError(
-      '--registry-username and --registry-password-stdin go together: pipe the password or token in (echo "$TOKEN" | talos-kmod … --registry-password-stdin)',
-    );
+  // the pairing rule first, so a lone --registry-username never waits on standard input
+  try {
+    pairCredentials(flags.registryUsername, flags.registryPasswordStdin ? 'from stdin' : undefined);
+  } catch (e: unknown) {
+    throw asFlagError(e, registryAccessInputs);
   }
   if (!flags.registryUsername) return undefined;
   const password = await readStdinSecret(stdin);

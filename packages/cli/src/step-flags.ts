@@ -34,8 +34,13 @@ export function addStepFlags<I extends InputSpecs>(
   command: Command,
   contract: StepContract<I, unknown, unknown>,
 ): Command {
-  for (const [name, spec] of inputsFor(contract.inputs, 'cli')) {
-    const flag = flagOf(contract.inputs, name);
+  return addInputFlags(command, contract.inputs);
+}
+
+/** Adds one flag per CLI input of `inputs`, in their order. */
+export function addInputFlags(command: Command, inputs: InputSpecs): Command {
+  for (const [name, spec] of inputsFor(inputs, 'cli')) {
+    const flag = flagOf(inputs, name);
     const value = spec.placeholder ?? '<value>';
     switch (spec.kind) {
       case 'boolean':
@@ -87,7 +92,8 @@ export async function readStepFlags<I extends InputSpecs, Options, Result>(
     if (spec.kind === 'secret') {
       if (given !== true) continue;
       const secret = await readStdinSecret(stdin);
-      if (!secret) throw new UsageError(`--${flag} read an empty value from standard input`);
+      if (!secret)
+        throw new UsageError(`--${flag} read an empty password or token from standard input`);
       raw[name] = secret;
     } else {
       raw[name] = given as RawInputs[string];

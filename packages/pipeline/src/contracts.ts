@@ -18,12 +18,17 @@ export {
   defaultRegistry,
   namespaceOrOwner,
   pairCredentials,
+  registryAccessInputs,
   type Credentials,
 } from './contract/common-inputs';
 import { buildKernelPkgContract } from './build-kernel-pkg/contract';
-export { buildKernelPkgContract };
+import { buildExtensionContract } from './build-extension/contract';
+import { buildInstallerContract } from './build-installer/contract';
+export { buildKernelPkgContract, buildExtensionContract, buildInstallerContract };
 
 /** The contracts of the steps that are actions, by action name (the contract test walks these). */
 export const stepContracts = {
   'build-kernel-pkg': buildKernelPkgContract,
+  'build-extension': buildExtensionContract,
+  'build-installer': buildInstallerContract,
 } as const;

@@ -7,6 +7,7 @@ import { readKernelImage, type KernelImage, type KernelImageLimits } from '@talo
 import { UserError } from '@talos-kmod/common';
 import {
   formatPlatform,
+  joinChunks,
   openFileTrees,
   type ImageSpec,
   type Platform,
@@ -54,7 +55,7 @@ export async function readImageKernels(
       maxFileSize: options.limits?.maxInput ?? 512 * 1024 * 1024,
       onFile: (file, content) => {
         // views of the layer stream: copied, since the walk goes on after this callback
-        if (content) found.push({ path: file.path, bytes: Buffer.concat(content) });
+        if (content) found.push({ path: file.path, bytes: joinChunks(content) });
       },
     });
     if (found.length === 0) {

@@ -1,10 +1,8 @@
 /** The build-kernel-pkg contract: its inputs, defaults and outputs, for the action and the CLI. */
 import {
+  buildTargetInputs,
   jsonInput,
-  makeArgsInput,
   namespaceOrOwner,
-  platformsInput,
-  pushTargetInputs,
   registryAccessInputs,
   registryAccessOf,
 } from '../contract/common-inputs';
@@ -29,20 +27,7 @@ export const buildKernelPkgContract = defineContract({
       help: 'module package by pkg.yaml name, e.g. hailort-pkg (repeatable)',
       placeholder: '<name>',
     },
-    ...pushTargetInputs,
-    ...platformsInput,
-    push: {
-      kind: 'boolean',
-      default: 'true',
-      help: 'build without pushing (no pinned references are printed)',
-    },
-    tag: {
-      kind: 'string',
-      default: '',
-      help: 'image tag (default: git describe of the checkout, as the Makefile does)',
-      placeholder: '<tag>',
-    },
-    ...makeArgsInput,
+    ...buildTargetInputs,
     'verify-signatures': {
       kind: 'boolean',
       default: 'true',

@@ -60,6 +60,25 @@ export const registryAccessInputs = {
   },
 } as const satisfies Record<string, InputSpec>;
 
+/** `tag`: the images' tag (`TAG`). */
+export const tagInput = {
+  tag: {
+    kind: 'string',
+    default: '',
+    help: 'image tag (TAG; default: git describe of the checkout, as the Makefile does)',
+    placeholder: '<tag>',
+  },
+} as const satisfies Record<string, InputSpec>;
+
+/** `push`: push the images (`PUSH`). */
+export const pushInput = {
+  push: {
+    kind: 'boolean',
+    default: 'true',
+    help: 'build without pushing (no pinned references are printed)',
+  },
+} as const satisfies Record<string, InputSpec>;
+
 /** `make-args`: extra make variables. */
 export const makeArgsInput = {
   'make-args': {
@@ -69,6 +88,15 @@ export const makeArgsInput = {
     help: 'extra make variable (repeatable)',
     placeholder: '<NAME=value>',
   },
+} as const satisfies Record<string, InputSpec>;
+
+/** What every make-driven build step takes: the push target, platforms, push, tag, make-args. */
+export const buildTargetInputs = {
+  ...pushTargetInputs,
+  ...platformsInput,
+  ...pushInput,
+  ...tagInput,
+  ...makeArgsInput,
 } as const satisfies Record<string, InputSpec>;
 
 /** `--json`: the CLI prints every output as one JSON object. */
