@@ -41630,6 +41630,21 @@ var registryAccessInputs = {
     help: "read the registry password or token from standard input"
   }
 };
+var tagInput = {
+  tag: {
+    kind: "string",
+    default: "",
+    help: "image tag (TAG; default: git describe of the checkout, as the Makefile does)",
+    placeholder: "<tag>"
+  }
+};
+var pushInput = {
+  push: {
+    kind: "boolean",
+    default: "true",
+    help: "build without pushing (no pinned references are printed)"
+  }
+};
 var makeArgsInput = {
   "make-args": {
     kind: "words",
@@ -41638,6 +41653,13 @@ var makeArgsInput = {
     help: "extra make variable (repeatable)",
     placeholder: "<NAME=value>"
   }
+};
+var buildTargetInputs = {
+  ...pushTargetInputs,
+  ...platformsInput,
+  ...pushInput,
+  ...tagInput,
+  ...makeArgsInput
 };
 var jsonInput = {
   json: {
@@ -41691,20 +41713,7 @@ var buildKernelPkgContract = defineContract({
       help: "module package by pkg.yaml name, e.g. hailort-pkg (repeatable)",
       placeholder: "<name>"
     },
-    ...pushTargetInputs,
-    ...platformsInput,
-    push: {
-      kind: "boolean",
-      default: "true",
-      help: "build without pushing (no pinned references are printed)"
-    },
-    tag: {
-      kind: "string",
-      default: "",
-      help: "image tag (default: git describe of the checkout, as the Makefile does)",
-      placeholder: "<tag>"
-    },
-    ...makeArgsInput,
+    ...buildTargetInputs,
     "verify-signatures": {
       kind: "boolean",
       default: "true",
@@ -41745,6 +41754,165 @@ var buildKernelPkgContract = defineContract({
     "pkgs-tag": r.pkgsTag,
     "pkgs-prefix": r.pkgsPrefix,
     "cache-hit": String(r.cacheHit)
+  })
+});
+
+// packages/pipeline/src/build-extension/contract.ts
+var buildExtensionContract = defineContract({
+  step: "build-extension",
+  inputs: {
+    "extensions-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/extensions checkout",
+      placeholder: "<dir>"
+    },
+    extension: {
+      kind: "string",
+      required: true,
+      help: "extension (Makefile target), e.g. hailort",
+      placeholder: "<name>"
+    },
+    "pkgs-prefix": {
+      kind: "string",
+      default: "",
+      help: "PKGS_PREFIX (build-kernel-pkg pkgs-prefix)",
+      placeholder: "<registry/namespace>"
+    },
+    "pkgs-tag": {
+      kind: "string",
+      default: "",
+      help: "PKGS (build-kernel-pkg pkgs-tag)",
+      placeholder: "<tag>"
+    },
+    "pkg-image": {
+      kind: "string",
+      default: "",
+      help: "pinned package image to write into the extension pkg.yaml for the build",
+      placeholder: "<ref>"
+    },
+    ...buildTargetInputs,
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["extension-image", "extension-version", "extension-name"],
+  toOptions: (v2, env) => ({
+    extensionsDir: v2["extensions-dir"],
+    extension: v2.extension,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
+    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "extension-image": r.extensionImage,
+    "extension-version": r.extensionVersion,
+    "extension-name": r.extensionName
+  })
+});
+
+// packages/pipeline/src/build-installer/contract.ts
+var buildInstallerContract = defineContract({
+  step: "build-installer",
+  inputs: {
+    "talos-dir": {
+      kind: "string",
+      default: "",
+      help: "talos checkout: make installer-base imager, then image-installer",
+      placeholder: "<dir>"
+    },
+    "imager-image": {
+      kind: "string",
+      default: "",
+      help: "a ready imager image to run with docker (instead of --talos-dir)",
+      placeholder: "<ref>"
+    },
+    "base-installer-image": {
+      kind: "string",
+      default: "",
+      help: "installer-base for --imager-image",
+      placeholder: "<ref>"
+    },
+    "kernel-image": {
+      kind: "string",
+      default: "",
+      help: "kernel image (PKG_KERNEL) for --talos-dir",
+      placeholder: "<ref>"
+    },
+    "extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extension-image",
+      help: "system extension image (repeatable)",
+      placeholder: "<ref>"
+    },
+    "extra-kernel-args": {
+      kind: "lines",
+      default: "",
+      flag: "extra-kernel-arg",
+      help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
+      placeholder: "<arg>"
+    },
+    ...pushTargetInputs,
+    ...platformsInput,
+    ...tagInput,
+    "installer-ref": {
+      kind: "string",
+      default: "",
+      help: "where to push the installer (default ttl.sh/<uuid>:1h)",
+      placeholder: "<ref>"
+    },
+    "out-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where --imager-image writes installer-<arch>.tar (default: a temp dir)",
+      placeholder: "<dir>"
+    },
+    "verify-installer": {
+      kind: "choice",
+      choices: ["error", "warning"],
+      default: "error",
+      help: "a failing check of the built installer: error (push nothing) or warning (push anyway)",
+      placeholder: "<level>"
+    },
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: [
+    "installer-image",
+    "installer-images",
+    "imager-image",
+    "installer-base-image",
+    "tarball"
+  ],
+  toOptions: (v2, env) => ({
+    ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
+    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
+    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
+    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
+    extensionImages: v2["extension-images"],
+    extraKernelArgs: v2["extra-kernel-args"],
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    ...v2.tag ? { tag: v2.tag } : {},
+    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
+    verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "installer-image": r.installerImage,
+    "installer-images": JSON.stringify(r.installerImages),
+    "imager-image": r.imagerImage,
+    "installer-base-image": r.installerBaseImage,
+    tarball: Object.values(r.tarballs).join("\n")
   })
 });
 
