@@ -5,6 +5,7 @@
 export type { Reference } from './reference/reference';
 export { parseReference, withDigest, withTag, repositoryName } from './reference/reference';
 export { isLoopbackHost } from './reference/host';
+export type { Digest } from './reference/digest';
 export { isDigest, parseDigest, sha256Digest } from './reference/digest';
 export type { Platform } from './reference/platform';
 export { parsePlatform, formatPlatform, platformMatches } from './reference/platform';

@@ -9,7 +9,7 @@ import { UserError, createTempDir, nullLogger, type TempDir } from '@talos-kmod/
 import { createRegistryClient, type RegistryClient, type RegistryOptions } from '../client';
 import { mediaTypes } from '../manifest/media-types';
 import type { Descriptor, ImageIndex } from '../manifest/types';
-import { sha256Digest } from '../reference/digest';
+import { sha256Digest, type Digest } from '../reference/digest';
 import type { Platform } from '../reference/platform';
 import { makeReference, parseReference, withDigest, type Reference } from '../reference/reference';
 import type { ImageSpec } from '../sources/image-spec';
@@ -65,7 +65,7 @@ export interface PushOptions extends RegistryOptions {
 export interface PushResult {
   /** `dest@sha256:…`, tag kept: `R/U/name:tag@sha256:…`. */
   reference: string;
-  digest: string;
+  digest: Digest;
   uploadedBlobs: number;
   /** Blobs the repository already had, or that were mounted. */
   skippedBlobs: number;
@@ -90,7 +90,7 @@ interface PushContext {
 }
 
 /** The repository of `ref` at `digest`, without a tag (manifests pushed by digest). */
-function byDigest(ref: Reference, digest: string): Reference {
+function byDigest(ref: Reference, digest: Digest): Reference {
   return makeReference(ref.registry, ref.repository, undefined, digest);
 }
 
@@ -237,7 +237,7 @@ async function pushImageBlobs(
   return { bytes: Buffer.from(JSON.stringify(manifest)), mediaType: image.mediaType };
 }
 
-async function pushSource(ctx: PushContext, source: ImageSource): Promise<string> {
+async function pushSource(ctx: PushContext, source: ImageSource): Promise<Digest> {
   const index = ctx.options.platform ? undefined : await source.index();
   if (!index) {
     const image = await source.image(ctx.options.platform);
@@ -307,7 +307,7 @@ async function withContext<T>(
   }
 }
 
-function result(ctx: PushContext, digest: string): PushResult {
+function result(ctx: PushContext, digest: Digest): PushResult {
   const pinned = ctx.dest.digest ? ctx.dest : withDigest(ctx.dest, digest);
   if (ctx.dest.digest && ctx.dest.digest !== digest) {
     throw new UserError(
