@@ -43898,13 +43898,10 @@ async function pushIndex(dest, manifests, options = {}) {
         platform: { ...m.platform }
       });
     }
-    const index = {
-      schemaVersion: 2,
-      mediaType: mediaTypes.ociIndex,
-      manifests: entries
-    };
+    const mediaType = options.indexMediaType ?? mediaTypes.ociIndex;
+    const index = { schemaVersion: 2, mediaType, manifests: entries };
     const bytes = Buffer.from(JSON.stringify(index));
-    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaTypes.ociIndex);
+    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaType);
     return result(ctx, digest);
   });
 }

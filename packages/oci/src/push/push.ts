@@ -57,6 +57,8 @@ export interface PushOptions extends RegistryOptions {
   mountFrom?: readonly string[];
   /** A client to use (not closed); default: one made from these options. */
   client?: RegistryClient;
+  /** {@link pushIndex}: the index media type (default the OCI image index). */
+  indexMediaType?: typeof mediaTypes.ociIndex | typeof mediaTypes.dockerManifestList;
 }
 
 /** What a push did. */
@@ -340,8 +342,8 @@ export async function push(
 }
 
 /**
- * Writes an OCI image index under `dest`'s tag from manifests already pushed (pinned references)
- * to the same registry. Manifests in another repository are copied into dest's repository first
+ * Writes an OCI image index (or, with `indexMediaType`, a Docker manifest list) under `dest`'s tag
+ * from manifests already pushed (pinned references) to the same registry. Manifests in another repository are copied into dest's repository first
  * (blobs mounted).
  */
 export async function pushIndex(
@@ -394,13 +396,10 @@ export async function pushIndex(
         platform: { ...m.platform },
       });
     }
-    const index: ImageIndex = {
-      schemaVersion: 2,
-      mediaType: mediaTypes.ociIndex,
-      manifests: entries,
-    };
+    const mediaType = options.indexMediaType ?? mediaTypes.ociIndex;
+    const index: ImageIndex = { schemaVersion: 2, mediaType, manifests: entries };
     const bytes = Buffer.from(JSON.stringify(index));
-    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaTypes.ociIndex);
+    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaType);
     return result(ctx, digest);
   });
 }
