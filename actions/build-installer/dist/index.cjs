@@ -39336,6 +39336,14 @@ var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
 }
+function parseDigest(s, what = "digest") {
+  if (!isDigest(s)) {
+    throw new InputError(
+      `invalid ${what} '${s}': expected 'sha256:' followed by 64 lower-case hex digits`
+    );
+  }
+  return s;
+}
 function hashFor(digest) {
   return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
@@ -39433,11 +39441,12 @@ function parseReference(input) {
   let digest;
   const at = rest.indexOf("@");
   if (at !== -1) {
-    digest = rest.slice(at + 1);
+    const text3 = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!isDigest(digest)) {
-      throw invalid(input, `'${digest}' is not a digest (sha256: and 64 lower-case hex digits)`);
+    if (!isDigest(text3)) {
+      throw invalid(input, `'${text3}' is not a digest (sha256: and 64 lower-case hex digits)`);
     }
+    digest = text3;
   }
   let tag;
   const colon = rest.lastIndexOf(":");
@@ -39478,9 +39487,6 @@ function toReference(ref) {
 }
 function withDigest(ref, digest) {
   const r = toReference(ref);
-  if (!isDigest(digest)) {
-    throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
-  }
   return new ParsedReference(r.registry, r.repository, r.tag, digest);
 }
 function withTag(ref, tag) {
@@ -42888,11 +42894,12 @@ async function head(tar, name) {
 async function hashMember(tar, name) {
   const hash = (0, import_node_crypto2.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
-  return `sha256:${hash.digest("hex")}`;
+  return parseDigest(`sha256:${hash.digest("hex")}`);
 }
 function claimedDigest(name) {
   const m = /(?:^|\/)(?:sha256[:/])?([a-f0-9]{64})(?:\.tar(?:\.gz)?)?$/.exec(name);
-  return m && isDigest(`sha256:${m[1]}`) ? `sha256:${m[1]}` : void 0;
+  const claimed = `sha256:${m?.[1] ?? ""}`;
+  return isDigest(claimed) ? claimed : void 0;
 }
 function selectEntry(entries, ref, description) {
   const tagsOf = (e) => Array.isArray(e.RepoTags) ? e.RepoTags.map(String) : [];
@@ -42962,7 +42969,13 @@ async function dockerArchiveStore(tar, description, ref, close) {
     let digest;
     let mediaType;
     if (compression === "none") {
-      digest = diffIds[i];
+      const diffId = diffIds[i] ?? "";
+      if (!isDigest(diffId)) {
+        throw new UserError(
+          `${description}: the config's rootfs.diff_ids has no valid digest for uncompressed layer ${i} (${name}): '${diffId}'; the archive is damaged, save it again`
+        );
+      }
+      digest = diffId;
       mediaType = mediaTypes.dockerLayer;
     } else {
       digest = claimedDigest(name) ?? await hashMember(tar, name);
@@ -43545,7 +43558,10 @@ async function runJob(worker, input, level, sink, ended) {
         throw new DigestMismatchError(input.what, input.digest, done.inputDigest);
       }
     }
-    return { digest: done.digest, size: done.size };
+    return {
+      digest: parseDigest(done.digest, "digest from the compression worker"),
+      size: done.size
+    };
   } finally {
     settled = true;
     stream?.destroy();
@@ -43597,8 +43613,8 @@ async function loadLayerCache(path2 = layerCachePath()) {
   try {
     const parsed2 = JSON.parse(await (0, import_promises8.readFile)(path2, "utf8"));
     return new Map(
-      Object.entries(parsed2).filter(
-        ([, v2]) => typeof v2?.digest === "string" && typeof v2.size === "number"
+      Object.entries(parsed2).flatMap(
+        ([key, v2]) => typeof v2?.digest === "string" && isDigest(v2.digest) && typeof v2.size === "number" ? [[key, { digest: v2.digest, size: v2.size }]] : []
       )
     );
   } catch {
@@ -43882,13 +43898,10 @@ async function pushIndex(dest, manifests, options = {}) {
         platform: { ...m.platform }
       });
     }
-    const index = {
-      schemaVersion: 2,
-      mediaType: mediaTypes.ociIndex,
-      manifests: entries
-    };
+    const mediaType = options.indexMediaType ?? mediaTypes.ociIndex;
+    const index = { schemaVersion: 2, mediaType, manifests: entries };
     const bytes = Buffer.from(JSON.stringify(index));
-    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaTypes.ociIndex);
+    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaType);
     return result(ctx, digest);
   });
 }
@@ -46703,10 +46716,9 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
     }
     const entries = [];
     for (const arch2 of arches) {
-      const byDigest2 = withDigest(
-        `${destination2.registry}/${destination2.repository}`,
-        checks[arch2]?.digest ?? ""
-      );
+      const digest = checks[arch2]?.digest;
+      if (!digest) throw new Error(`the ${arch2} installer tarball was not checked before the push`);
+      const byDigest2 = withDigest(`${destination2.registry}/${destination2.repository}`, digest);
       const result2 = await push(
         { transport: "docker-archive", path: tarballs[arch2] ?? "" },
         byDigest2.toString(),

@@ -58985,6 +58985,14 @@ var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
 }
+function parseDigest(s, what = "digest") {
+  if (!isDigest(s)) {
+    throw new InputError(
+      `invalid ${what} '${s}': expected 'sha256:' followed by 64 lower-case hex digits`
+    );
+  }
+  return s;
+}
 function hashFor(digest) {
   return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
@@ -59079,11 +59087,12 @@ function parseReference(input) {
   let digest;
   const at = rest.indexOf("@");
   if (at !== -1) {
-    digest = rest.slice(at + 1);
+    const text3 = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!isDigest(digest)) {
-      throw invalid(input, `'${digest}' is not a digest (sha256: and 64 lower-case hex digits)`);
+    if (!isDigest(text3)) {
+      throw invalid(input, `'${text3}' is not a digest (sha256: and 64 lower-case hex digits)`);
     }
+    digest = text3;
   }
   let tag;
   const colon = rest.lastIndexOf(":");
@@ -59124,9 +59133,6 @@ function toReference(ref) {
 }
 function withDigest(ref, digest) {
   const r = toReference(ref);
-  if (!isDigest(digest)) {
-    throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
-  }
   return new ParsedReference(r.registry, r.repository, r.tag, digest);
 }
 function manifestIdentifier(ref) {
@@ -62453,11 +62459,12 @@ async function head(tar, name) {
 async function hashMember(tar, name) {
   const hash = (0, import_node_crypto2.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
-  return `sha256:${hash.digest("hex")}`;
+  return parseDigest(`sha256:${hash.digest("hex")}`);
 }
 function claimedDigest(name) {
   const m = /(?:^|\/)(?:sha256[:/])?([a-f0-9]{64})(?:\.tar(?:\.gz)?)?$/.exec(name);
-  return m && isDigest(`sha256:${m[1]}`) ? `sha256:${m[1]}` : void 0;
+  const claimed = `sha256:${m?.[1] ?? ""}`;
+  return isDigest(claimed) ? claimed : void 0;
 }
 function selectEntry(entries, ref, description) {
   const tagsOf = (e) => Array.isArray(e.RepoTags) ? e.RepoTags.map(String) : [];
@@ -62527,7 +62534,13 @@ async function dockerArchiveStore(tar, description, ref, close) {
     let digest;
     let mediaType;
     if (compression === "none") {
-      digest = diffIds[i];
+      const diffId = diffIds[i] ?? "";
+      if (!isDigest(diffId)) {
+        throw new UserError(
+          `${description}: the config's rootfs.diff_ids has no valid digest for uncompressed layer ${i} (${name}): '${diffId}'; the archive is damaged, save it again`
+        );
+      }
+      digest = diffId;
       mediaType = mediaTypes.dockerLayer;
     } else {
       digest = claimedDigest(name) ?? await hashMember(tar, name);

@@ -5,6 +5,7 @@
 export type { Reference } from './reference/reference';
 export { parseReference, withDigest, withTag, repositoryName } from './reference/reference';
 export { isLoopbackHost } from './reference/host';
+export type { Digest } from './reference/digest';
 export { isDigest, parseDigest, sha256Digest } from './reference/digest';
 export type { Platform } from './reference/platform';
 export { parsePlatform, formatPlatform, platformMatches } from './reference/platform';
@@ -28,3 +29,5 @@ export { joinChunks, walkImageFileChunks, walkImageFiles } from './files/walk';
 export { walkDirectoryFiles } from './files/directory';
 export type { FileTree, FileTrees } from './files/file-trees';
 export { openFileTrees } from './files/file-trees';
+export type { CreateIndexOptions, CreateIndexResult, IndexEntry } from './push/create-index';
+export { createIndex } from './push/create-index';

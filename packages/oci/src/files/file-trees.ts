@@ -6,6 +6,7 @@
 import { InputError, UserError } from '@talos-kmod/common';
 import type { RegistryClient, RegistryOptions } from '../client';
 import type { Descriptor } from '../manifest/types';
+import type { Digest } from '../reference/digest';
 import { formatPlatform, platformMatches, type Platform } from '../reference/platform';
 import { formatImageSpec, type ImageSpec } from '../sources/image-spec';
 import { isDirectory } from '../sources/layout-store';
@@ -21,7 +22,7 @@ export interface FileTree {
   readonly description: string;
   readonly platform?: Platform;
   /** The image manifest's digest (none for a directory). */
-  readonly digest?: string;
+  readonly digest?: Digest;
   /** Walks the merged file system (see {@link walkImageFileChunks}). */
   walk(options: WalkChunksOptions): Promise<void>;
 }

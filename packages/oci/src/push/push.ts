@@ -9,7 +9,7 @@ import { UserError, createTempDir, nullLogger, type TempDir } from '@talos-kmod/
 import { createRegistryClient, type RegistryClient, type RegistryOptions } from '../client';
 import { mediaTypes } from '../manifest/media-types';
 import type { Descriptor, ImageIndex } from '../manifest/types';
-import { sha256Digest } from '../reference/digest';
+import { sha256Digest, type Digest } from '../reference/digest';
 import type { Platform } from '../reference/platform';
 import { makeReference, parseReference, withDigest, type Reference } from '../reference/reference';
 import type { ImageSpec } from '../sources/image-spec';
@@ -57,13 +57,15 @@ export interface PushOptions extends RegistryOptions {
   mountFrom?: readonly string[];
   /** A client to use (not closed); default: one made from these options. */
   client?: RegistryClient;
+  /** {@link pushIndex}: the index media type (default the OCI image index). */
+  indexMediaType?: typeof mediaTypes.ociIndex | typeof mediaTypes.dockerManifestList;
 }
 
 /** What a push did. */
 export interface PushResult {
   /** `dest@sha256:…`, tag kept: `R/U/name:tag@sha256:…`. */
   reference: string;
-  digest: string;
+  digest: Digest;
   uploadedBlobs: number;
   /** Blobs the repository already had, or that were mounted. */
   skippedBlobs: number;
@@ -88,7 +90,7 @@ interface PushContext {
 }
 
 /** The repository of `ref` at `digest`, without a tag (manifests pushed by digest). */
-function byDigest(ref: Reference, digest: string): Reference {
+function byDigest(ref: Reference, digest: Digest): Reference {
   return makeReference(ref.registry, ref.repository, undefined, digest);
 }
 
@@ -235,7 +237,7 @@ async function pushImageBlobs(
   return { bytes: Buffer.from(JSON.stringify(manifest)), mediaType: image.mediaType };
 }
 
-async function pushSource(ctx: PushContext, source: ImageSource): Promise<string> {
+async function pushSource(ctx: PushContext, source: ImageSource): Promise<Digest> {
   const index = ctx.options.platform ? undefined : await source.index();
   if (!index) {
     const image = await source.image(ctx.options.platform);
@@ -305,7 +307,7 @@ async function withContext<T>(
   }
 }
 
-function result(ctx: PushContext, digest: string): PushResult {
+function result(ctx: PushContext, digest: Digest): PushResult {
   const pinned = ctx.dest.digest ? ctx.dest : withDigest(ctx.dest, digest);
   if (ctx.dest.digest && ctx.dest.digest !== digest) {
     throw new UserError(
@@ -340,8 +342,8 @@ export async function push(
 }
 
 /**
- * Writes an OCI image index under `dest`'s tag from manifests already pushed (pinned references)
- * to the same registry. Manifests in another repository are copied into dest's repository first
+ * Writes an OCI image index (or, with `indexMediaType`, a Docker manifest list) under `dest`'s tag
+ * from manifests already pushed (pinned references) to the same registry. Manifests in another repository are copied into dest's repository first
  * (blobs mounted).
  */
 export async function pushIndex(
@@ -394,13 +396,10 @@ export async function pushIndex(
         platform: { ...m.platform },
       });
     }
-    const index: ImageIndex = {
-      schemaVersion: 2,
-      mediaType: mediaTypes.ociIndex,
-      manifests: entries,
-    };
+    const mediaType = options.indexMediaType ?? mediaTypes.ociIndex;
+    const index: ImageIndex = { schemaVersion: 2, mediaType, manifests: entries };
     const bytes = Buffer.from(JSON.stringify(index));
-    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaTypes.ociIndex);
+    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaType);
     return result(ctx, digest);
   });
 }

@@ -73,10 +73,9 @@ export async function publishInstaller(
     }
     const entries: { reference: string; platform: ReturnType<typeof parsePlatform> }[] = [];
     for (const arch of arches) {
-      const byDigest = withDigest(
-        `${destination.registry}/${destination.repository}`,
-        checks[arch]?.digest ?? '',
-      );
+      const digest = checks[arch]?.digest;
+      if (!digest) throw new Error(`the ${arch} installer tarball was not checked before the push`);
+      const byDigest = withDigest(`${destination.registry}/${destination.repository}`, digest);
       const result = await push(
         { transport: 'docker-archive', path: tarballs[arch] ?? '' },
         byDigest.toString(),
