@@ -17,7 +17,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { appendFileSync } from 'node:fs';
 import { createMemoryLogger, describeError, isUserError } from '@talos-kmod/common';
-import { push, resolveDigest, type RegistryOptions } from '@talos-kmod/oci';
+import { parseImageSpec, push, resolveDigest, type RegistryOptions } from '@talos-kmod/oci';
 import { verifyImage, type VerifyReport } from '@talos-kmod/pipeline';
 import { startFaultProxy, type FaultKind, type FaultProxy } from '../support/fault-proxy';
 import {
@@ -160,7 +160,7 @@ describe(`soak through a proxy failing one request in five (${iterations} runs e
       outcomes.push(
         await soakRun(
           `push ${i}`,
-          async () => (await push(`oci:${layout}`, target, pushOptions)).digest,
+          async () => (await push(parseImageSpec(`oci:${layout}`), target, pushOptions)).digest,
         ),
       );
     }

@@ -14,3 +14,5 @@ export * from './extension-rules/index';
 export * from './udev/index';
 export * from './layout/index';
 export * from './wiring/index';
+export * from './release/index';
+export * from './node-extensions/index';

@@ -10,6 +10,7 @@ import { registerBuildInstaller } from './build-installer';
 import { registerBuildKernelPkg } from './build-kernel-pkg';
 import { registerBuildExtension } from './build-extension';
 import { registerPush } from './push';
+import { registerIndex } from './index-create';
 import { registerInspect } from './inspect';
 import { registerLs } from './ls';
 import { registerModinfo } from './modinfo';
@@ -17,6 +18,7 @@ import { registerKernelCert } from './kernel-cert';
 import { registerNewModule } from './new-module';
 import { registerCheckWiring } from './check-wiring';
 import { registerVerify } from './verify';
+import { registerRefs } from './refs';
 
 /** What a command's action receives besides its own arguments. */
 export interface CommandContext {
@@ -36,6 +38,7 @@ export const commands: readonly RegisterCommand[] = [
   registerBuildExtension,
   registerBuildInstaller,
   registerPush,
+  registerIndex,
   registerInspect,
   registerLs,
   registerModinfo,
@@ -43,4 +46,5 @@ export const commands: readonly RegisterCommand[] = [
   registerNewModule,
   registerCheckWiring,
   registerVerify,
+  registerRefs,
 ];
