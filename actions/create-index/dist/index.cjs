@@ -38846,11 +38846,12 @@ function parseReference(input) {
   let digest;
   const at = rest.indexOf("@");
   if (at !== -1) {
-    digest = rest.slice(at + 1);
+    const text = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!isDigest(digest)) {
-      throw invalid(input, `'${digest}' is not a digest (sha256: and 64 lower-case hex digits)`);
+    if (!isDigest(text)) {
+      throw invalid(input, `'${text}' is not a digest (sha256: and 64 lower-case hex digits)`);
     }
+    digest = text;
   }
   let tag;
   const colon = rest.lastIndexOf(":");
@@ -38891,9 +38892,6 @@ function toReference(ref) {
 }
 function withDigest(ref, digest) {
   const r = toReference(ref);
-  if (!isDigest(digest)) {
-    throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
-  }
   return new ParsedReference(r.registry, r.repository, r.tag, digest);
 }
 function manifestIdentifier(ref) {
@@ -40991,8 +40989,8 @@ async function loadLayerCache(path = layerCachePath()) {
   try {
     const parsed = JSON.parse(await (0, import_promises3.readFile)(path, "utf8"));
     return new Map(
-      Object.entries(parsed).filter(
-        ([, v2]) => typeof v2?.digest === "string" && typeof v2.size === "number"
+      Object.entries(parsed).flatMap(
+        ([key, v2]) => typeof v2?.digest === "string" && isDigest(v2.digest) && typeof v2.size === "number" ? [[key, { digest: v2.digest, size: v2.size }]] : []
       )
     );
   } catch {

@@ -9,6 +9,7 @@ import { UserError } from '@talos-kmod/common';
 import { createRegistryClient } from '../client';
 import { isImageManifestMediaType, mediaTypes } from '../manifest/media-types';
 import { configPlatform, type Descriptor } from '../manifest/types';
+import type { Digest } from '../reference/digest';
 import {
   formatPlatform,
   parsePlatform,
@@ -33,7 +34,7 @@ export interface IndexEntry {
   platform: string;
   /** The image, pinned. */
   reference: string;
-  digest: string;
+  digest: Digest;
   mediaType: string;
   /** The source it came from, as given. */
   source: string;
