@@ -9,13 +9,13 @@ import { UserError } from '@talos-kmod/common';
 import { createRegistryClient } from '../client';
 import { isImageManifestMediaType, mediaTypes } from '../manifest/media-types';
 import { configPlatform, type Descriptor } from '../manifest/types';
-import type { Digest } from '../reference/digest';
 import {
   formatPlatform,
   parsePlatform,
   platformMatches,
   type Platform,
 } from '../reference/platform';
+import type { Digest } from '../reference/digest';
 import { parseReference, withDigest } from '../reference/reference';
 import { pushIndex, type PushOptions, type PushResult } from './push';
 
