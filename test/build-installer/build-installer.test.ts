@@ -138,7 +138,9 @@ describe('build-installer action', () => {
     }
     expect(out['imager-image']).toBe(multi.imager);
     expect(out['installer-base-image']).toBe(multi.installerBase);
-    expect(run.stdout).toMatch(/::warning::input 'kernel-image' is not used with 'imager-image'/);
+    expect(run.stdout).toMatch(
+      /::warning::input 'kernel-image' only checks the extensions' signatures with 'imager-image'/,
+    );
     expect(run.summary).not.toContain('- kernel:');
     expect((out.tarball ?? '').split('\n')).toEqual([
       `${runnerTemp}/talos-installer/installer-amd64.tar`,

@@ -41803,6 +41803,9 @@ var maxSize = 1024 * 1024;
 var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
+// packages/talos/src/node-extensions/read-catalog.ts
+var maxCatalogSize = 1024 * 1024;
+
 // packages/pipeline/src/step-kit/docker-credentials.ts
 var import_promises8 = require("node:fs/promises");
 var import_node_os3 = require("node:os");

@@ -28,12 +28,22 @@ function readInputs(): BuildInstallerOptions {
   const tag = readString('tag');
   const installerRef = readString('installer-ref');
   const platforms = readList('platforms');
+  const schematic = readString('schematic');
+  const nodeExtensions = readString('node-extensions');
+  const talosVersion = readString('talos-version');
+  const extensionsCatalog = readString('extensions-catalog');
   return {
     ...(talosDir ? { talosDir } : {}),
     ...(imagerImage ? { imagerImage } : {}),
     ...(baseInstallerImage ? { baseInstallerImage } : {}),
     ...(kernelImage ? { kernelImage } : {}),
     extensionImages: readList('extension-images'),
+    extraExtensionImages: readList('extra-extension-images'),
+    ...(schematic ? { schematic } : {}),
+    ...(nodeExtensions ? { nodeExtensions } : {}),
+    ...(talosVersion ? { talosVersion } : {}),
+    ...(extensionsCatalog ? { extensionsCatalog } : {}),
+    releaseMismatch: readChoice('release-mismatch', ['warn', 'error'] as const, 'warn'),
     extraKernelArgs: readList('extra-kernel-args', { lines: true }),
     registry: readString('registry') ?? 'ghcr.io',
     username,

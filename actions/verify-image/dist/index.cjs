@@ -64899,6 +64899,9 @@ var maxSize = 1024 * 1024;
 var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
+// packages/talos/src/node-extensions/read-catalog.ts
+var maxCatalogSize = 1024 * 1024;
+
 // packages/verify/src/options.ts
 var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
 var moduleNamePattern = /^[A-Za-z0-9_-]+$/;

@@ -18,6 +18,12 @@ interface Flags extends RegistryFlags {
   baseInstallerImage?: string;
   kernelImage?: string;
   extensionImage: string[];
+  extraExtensionImage: string[];
+  schematic?: string;
+  nodeExtensions?: string;
+  talosVersion?: string;
+  extensionsCatalog?: string;
+  releaseMismatch: string;
   extraKernelArg: string[];
   registry: string;
   username?: string;
@@ -38,6 +44,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 const flagNames: Readonly<Record<string, string>> = {
   platforms: 'platform',
   'extension-images': 'extension-image',
+  'extra-extension-images': 'extra-extension-image',
   'extra-kernel-args': 'extra-kernel-arg',
   'insecure-registries': 'insecure-registry',
 };
@@ -61,6 +68,30 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
       .option('--base-installer-image <ref>', 'installer-base for --imager-image')
       .option('--kernel-image <ref>', 'kernel image (PKG_KERNEL) for --talos-dir')
       .option('--extension-image <ref>', 'system extension image (repeatable)', listFlag, [])
+      .option(
+        '--extra-extension-image <ref@sha256:…>',
+        "the node's other extensions to keep, pinned (repeatable); verified against the kernel first",
+        listFlag,
+        [],
+      )
+      .option(
+        '--schematic <file>',
+        'Image Factory schematic YAML: its officialExtensions go in too (needs --talos-version)',
+      )
+      .option(
+        '--node-extensions <file>',
+        "saved 'talosctl get extensions -o yaml' output: the node's extensions go in too (needs --talos-version)",
+      )
+      .option('--talos-version <version>', 'the Talos release (e.g. v1.11.5) the installer is for')
+      .option(
+        '--extensions-catalog <repo|file>',
+        'where official names resolve (default ghcr.io/siderolabs/extensions:<talos-version>)',
+      )
+      .option(
+        '--release-mismatch <level>',
+        'a --talos-dir checkout of another release than --talos-version: warn or error',
+        'warn',
+      )
       .option(
         '--extra-kernel-arg <arg>',
         'extra kernel argument (repeatable; commas stay inside it; -name removes a default one)',
@@ -98,12 +129,25 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
       ctx.setExitCode(exitCodes.usage);
       return;
     }
+    if (flags.releaseMismatch !== 'warn' && flags.releaseMismatch !== 'error') {
+      ctx.io.stderr.write(
+        `error: --release-mismatch is '${flags.releaseMismatch}': use warn or error\n`,
+      );
+      ctx.setExitCode(exitCodes.usage);
+      return;
+    }
     const options: Mutable<BuildInstallerOptions> = {
       ...(flags.talosDir ? { talosDir: flags.talosDir } : {}),
       ...(flags.imagerImage ? { imagerImage: flags.imagerImage } : {}),
       ...(flags.baseInstallerImage ? { baseInstallerImage: flags.baseInstallerImage } : {}),
       ...(flags.kernelImage ? { kernelImage: flags.kernelImage } : {}),
       extensionImages: flags.extensionImage,
+      extraExtensionImages: flags.extraExtensionImage,
+      ...(flags.schematic ? { schematic: flags.schematic } : {}),
+      ...(flags.nodeExtensions ? { nodeExtensions: flags.nodeExtensions } : {}),
+      ...(flags.talosVersion ? { talosVersion: flags.talosVersion } : {}),
+      ...(flags.extensionsCatalog ? { extensionsCatalog: flags.extensionsCatalog } : {}),
+      releaseMismatch: flags.releaseMismatch,
       extraKernelArgs: flags.extraKernelArg,
       registry: flags.registry,
       username,

@@ -6,7 +6,13 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '@talos-kmod/common';
 import { parsePlatform, parseReference, type Reference } from '@talos-kmod/oci';
-import { assertMakeValue, checkTtlShTag, defaultTtlShReference, isTtlSh } from '@talos-kmod/talos';
+import {
+  assertMakeValue,
+  checkTtlShTag,
+  defaultTtlShReference,
+  isTtlSh,
+  parseTalosRelease,
+} from '@talos-kmod/talos';
 
 /** What the step builds from and where it publishes. */
 export interface BuildInstallerOptions {
@@ -19,6 +25,21 @@ export interface BuildInstallerOptions {
   /** The kernel image (`PKG_KERNEL`), needed in talos-dir mode. */
   readonly kernelImage?: string;
   readonly extensionImages: readonly string[];
+  /**
+   * The node's other extensions, kept in the installer: pinned images (`name:tag@sha256:…`),
+   * verified against the kernel's certificate like the module's own extension.
+   */
+  readonly extraExtensionImages?: readonly string[];
+  /** An Image Factory schematic YAML whose `officialExtensions` go into the installer too. */
+  readonly schematic?: string;
+  /** A file holding `talosctl get extensions -o yaml` output: the node's extensions go in too. */
+  readonly nodeExtensions?: string;
+  /** The Talos release (`v1.11.5`) official extension names resolve for. */
+  readonly talosVersion?: string;
+  /** Where official names resolve: a repository tagged per release, or an image-digests file. */
+  readonly extensionsCatalog?: string;
+  /** What a talos checkout on another release does: `warn` (default) or `error`. */
+  readonly releaseMismatch?: 'warn' | 'error';
   readonly extraKernelArgs: readonly string[];
   /** Registry installer-base and imager are pushed to (`IMAGE_REGISTRY`). */
   readonly registry: string;
@@ -116,6 +137,31 @@ export function validateBuildInstallerOptions(
     checkReference("input 'base-installer-image'", options.baseInstallerImage);
   }
   for (const e of options.extensionImages) checkReference("input 'extension-images'", e);
+  for (const e of options.extraExtensionImages ?? []) {
+    const ref = checkReference("input 'extra-extension-images'", e);
+    if (!ref.digest) {
+      throw new UserError(
+        `input 'extra-extension-images' has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`,
+      );
+    }
+  }
+  for (const [what, path] of [
+    ["input 'schematic'", options.schematic],
+    ["input 'node-extensions'", options.nodeExtensions],
+  ] as const) {
+    if (path !== undefined && !existsSync(path)) {
+      throw new UserError(
+        `${what} is '${path}', which does not exist: ${what.includes('schematic') ? 'give the schematic.yaml you upload to Image Factory' : "save 'talosctl -n <node> get extensions -o yaml' to that file"}`,
+      );
+    }
+  }
+  if ((options.schematic || options.nodeExtensions) && !options.talosVersion) {
+    throw new UserError(
+      "input 'talos-version' is required with input 'schematic' or input 'node-extensions': official extensions are resolved to the images of that Talos release (e.g. v1.11.5)",
+    );
+  }
+  if (options.talosVersion !== undefined)
+    parseTalosRelease(options.talosVersion, "input 'talos-version'");
   for (const a of options.extraKernelArgs) {
     assertMakeValue("input 'extra-kernel-args'", a);
     // `-name` (or `-name=value`) removes a default argument, as the imager does; `--x` would be
