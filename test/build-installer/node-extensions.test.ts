@@ -176,7 +176,7 @@ describe('build-installer keeps the node extensions', () => {
     expect(err).toContain(
       `make zfs PKGS_PREFIX=${prefix} PKGS=k1 (build-extension with pkgs-prefix ${prefix})`,
     );
-    expect(err).toContain('Nothing was built or pushed.');
+    expect(err).toContain('Nothing was built or pushed');
     // the imager never ran and nothing was pushed
     expect(() =>
       execFileSync('skopeo', ['inspect', '--tls-verify=false', `docker://${dest}`], {

@@ -9,6 +9,7 @@ import {
 import {
   createActionsLogger,
   readBoolean,
+  readChoice,
   readList,
   readRequired,
   readSecret,
@@ -31,6 +32,7 @@ function readInputs(): BuildExtensionOptions {
   const pkgImage = readString('pkg-image');
   const tag = readString('tag');
   const platforms = readList('platforms');
+  const talosVersion = readString('talos-version');
   return {
     extensionsDir: readString('extensions-dir') ?? '.',
     extension: readRequired('extension'),
@@ -43,6 +45,8 @@ function readInputs(): BuildExtensionOptions {
     push: readBoolean('push', true),
     ...(tag ? { tag } : {}),
     makeArgs: (readString('make-args') ?? '').split(/\s+/).filter(Boolean),
+    ...(talosVersion ? { talosVersion } : {}),
+    releaseMismatch: readChoice('release-mismatch', ['warn', 'error'] as const, 'warn'),
     insecureRegistries: readList('insecure-registries'),
     ...access,
   };

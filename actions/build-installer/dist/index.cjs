@@ -46282,12 +46282,15 @@ function checkCheckoutRelease(kind, dir, facts, release, refs) {
   const d = parseDescribe(facts.describe);
   const line2 = `${release.major}.${release.minor}`;
   const branchMatches = facts.branch === release.branch;
+  const onOtherRelease = /^release-\d+\.\d+$/.test(facts.branch ?? "") && !branchMatches;
   const lineMatches = d?.line === line2;
   let verdict;
   if (kind === "talos" && release.patch !== void 0 && d?.tag) {
     verdict = d.tag === release.tag ? "match" : "mismatch";
-  } else if (lineMatches || branchMatches) {
+  } else if (branchMatches || lineMatches && !onOtherRelease) {
     verdict = "match";
+  } else if (onOtherRelease) {
+    verdict = "mismatch";
   } else if (!d?.tag && !facts.branch) {
     verdict = "unknown";
   } else if (!d?.tag && facts.branch && !/^(main|master)$/.test(facts.branch)) {
@@ -53419,7 +53422,7 @@ function refusedMessage(refused, kernel, fork) {
   return `${lines.join("\n")}
 Rebuild ${refused.length > 1 ? "them" : "it"} from your extensions fork against your pkgs, as the module's own extension is built: make ${names2} PKGS_PREFIX=${fork.prefix}${fork.tag ? ` PKGS=${fork.tag}` : ""} (build-extension with pkgs-prefix ${fork.prefix}), and pass the rebuilt image${refused.length > 1 ? "s" : ""} instead`;
 }
-async function checkExtensionKeys(extensions, kernel, fork, deps) {
+async function checkExtensionKeys(extensions, kernel, fork, mode, deps) {
   if (extensions.length === 0) return;
   const refused = [];
   await deps.logger.group("Verify every extension against the kernel's certificate", async () => {
@@ -53451,9 +53454,15 @@ async function checkExtensionKeys(extensions, kernel, fork, deps) {
       );
     }
   });
-  if (refused.length > 0) {
-    throw new UserError(`${refusedMessage(refused, kernel, fork)}. Nothing was built or pushed.`);
+  if (refused.length === 0) return;
+  const message = refusedMessage(refused, kernel, fork);
+  if (mode === "warning") {
+    deps.logger.warning(`${message}. Building anyway (verify-installer: warning).`);
+    return;
   }
+  throw new UserError(
+    `${message}. Nothing was built or pushed (verify-installer: warning builds and pushes it anyway).`
+  );
 }
 
 // packages/pipeline/src/step-kit/release-pairing.ts
@@ -53529,6 +53538,7 @@ async function run2(options, v2, deps) {
       pinned.extensionImages,
       bootKernel,
       options.kernelImage ? forkPkgs(bootKernel) : { prefix: `${options.registry}/${v2.username}` },
+      options.verifyInstaller ?? "error",
       { logger, registry }
     );
   }

@@ -9,6 +9,7 @@ import {
 import {
   createActionsLogger,
   readBoolean,
+  readChoice,
   readList,
   readSecret,
   readString,
@@ -28,6 +29,7 @@ function readInputs(): BuildKernelPkgOptions {
   );
   const tag = readString('tag');
   const platforms = readList('platforms');
+  const talosVersion = readString('talos-version');
   return {
     pkgsDir: readString('pkgs-dir') ?? '.',
     packages: readList('packages'),
@@ -39,6 +41,8 @@ function readInputs(): BuildKernelPkgOptions {
     makeArgs: (readString('make-args') ?? '').split(/\s+/).filter(Boolean),
     verifySignatures: readBoolean('verify-signatures', true),
     cache: readBoolean('cache', true),
+    ...(talosVersion ? { talosVersion } : {}),
+    releaseMismatch: readChoice('release-mismatch', ['warn', 'error'] as const, 'warn'),
     insecureRegistries: readList('insecure-registries'),
     ...access,
   };

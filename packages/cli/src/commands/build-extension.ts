@@ -8,9 +8,10 @@ import type { BuildExtensionOptions } from '@talos-kmod/pipeline';
 import { UsageError, asUsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
 import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
 import type { RegisterCommand } from './index';
+import { addReleaseFlags, releaseOptions, type ReleaseFlags } from '../release-flags';
 import { loadPipeline } from '../lazy';
 
-interface Flags extends RegistryFlags {
+interface Flags extends RegistryFlags, ReleaseFlags {
   extensionsDir: string;
   extension?: string;
   pkgsPrefix?: string;
@@ -33,29 +34,32 @@ const flagNames: Readonly<Record<string, string>> = {
 /** Registers `build-extension`. */
 export const registerBuildExtension: RegisterCommand = (program: Command, context) => {
   addRegistryFlags(
-    program
-      .command('build-extension')
-      .description(
-        "Build a system extension of an extensions checkout against a fork's packages; print its pinned reference",
-      )
-      .option('--extensions-dir <dir>', 'siderolabs/extensions checkout', '.')
-      .option('--extension <name>', 'extension (Makefile target), e.g. hailort')
-      .option('--pkgs-prefix <registry/namespace>', 'PKGS_PREFIX (build-kernel-pkg pkgs-prefix)')
-      .option('--pkgs-tag <tag>', 'PKGS (build-kernel-pkg pkgs-tag)')
-      .option(
-        '--pkg-image <ref>',
-        'pinned package image to write into the extension pkg.yaml for the build',
-      )
-      .option('--registry <host>', 'registry to push to (REGISTRY)', 'ghcr.io')
-      .option(
-        '--username <name>',
-        'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)',
-      )
-      .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
-      .option('--no-push', 'build without pushing')
-      .option('--tag <tag>', 'TAG build argument (default: git describe of the checkout)')
-      .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', repeatFlag, [])
-      .option('--json', 'print every output as one JSON object'),
+    addReleaseFlags(
+      program
+        .command('build-extension')
+        .description(
+          "Build a system extension of an extensions checkout against a fork's packages; print its pinned reference",
+        )
+        .option('--extensions-dir <dir>', 'siderolabs/extensions checkout', '.')
+        .option('--extension <name>', 'extension (Makefile target), e.g. hailort')
+        .option('--pkgs-prefix <registry/namespace>', 'PKGS_PREFIX (build-kernel-pkg pkgs-prefix)')
+        .option('--pkgs-tag <tag>', 'PKGS (build-kernel-pkg pkgs-tag)')
+        .option(
+          '--pkg-image <ref>',
+          'pinned package image to write into the extension pkg.yaml for the build',
+        )
+        .option('--registry <host>', 'registry to push to (REGISTRY)', 'ghcr.io')
+        .option(
+          '--username <name>',
+          'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)',
+        )
+        .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
+        .option('--no-push', 'build without pushing')
+        .option('--tag <tag>', 'TAG build argument (default: git describe of the checkout)')
+        .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', repeatFlag, [])
+        .option('--json', 'print every output as one JSON object'),
+      'extensions',
+    ),
     { caFile: false },
   ).action(async (flags: Flags) => {
     const { buildExtension, validateExtensionOptions } = await loadPipeline();
@@ -76,6 +80,7 @@ export const registerBuildExtension: RegisterCommand = (program: Command, contex
       push: flags.push,
       ...(flags.tag ? { tag: flags.tag } : {}),
       makeArgs: flags.makeArg,
+      ...releaseOptions(flags),
       insecureRegistries: flags.insecureRegistry,
       ...(credentials ? { credentials } : {}),
     };

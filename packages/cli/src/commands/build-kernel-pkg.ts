@@ -11,9 +11,10 @@ import type { BuildKernelPkgOptions } from '@talos-kmod/pipeline';
 import { asUsageError, listFlag, ownerFlag, repeatFlag } from '../flags';
 import { addRegistryFlags, registryCredentials, type RegistryFlags } from '../registry-flags';
 import type { RegisterCommand } from './index';
+import { addReleaseFlags, releaseOptions, type ReleaseFlags } from '../release-flags';
 import { loadPipeline } from '../lazy';
 
-interface Flags extends RegistryFlags {
+interface Flags extends RegistryFlags, ReleaseFlags {
   pkgsDir: string;
   package: string[];
   registry: string;
@@ -38,37 +39,40 @@ const flagNames: Readonly<Record<string, string>> = {
 /** Registers `build-kernel-pkg`. */
 export const registerBuildKernelPkg: RegisterCommand = (program: Command, context) => {
   addRegistryFlags(
-    program
-      .command('build-kernel-pkg')
-      .description(
-        'Build the kernel and module packages of a pkgs checkout in one make invocation; print pinned references',
-      )
-      .option('--pkgs-dir <dir>', 'siderolabs/pkgs checkout', '.')
-      .option(
-        '--package <name>',
-        'module package by pkg.yaml name, e.g. hailort-pkg (repeatable)',
-        listFlag,
-        [],
-      )
-      .option('--registry <host>', 'registry to push to (REGISTRY)', 'ghcr.io')
-      .option(
-        '--username <name>',
-        'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)',
-      )
-      .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
-      .option('--no-push', 'build without pushing (no pinned references are printed)')
-      .option(
-        '--tag <tag>',
-        'image tag (default: git describe of the checkout, as the Makefile does)',
-      )
-      .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', repeatFlag, [])
-      .option('--no-verify-signatures', 'skip checking package modules against the kernel key')
-      .option('--no-cache', 'always build, even when an unchanged result is recorded')
-      .option(
-        '--cache-dir <dir>',
-        'where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)',
-      )
-      .option('--json', 'print every output as one JSON object'),
+    addReleaseFlags(
+      program
+        .command('build-kernel-pkg')
+        .description(
+          'Build the kernel and module packages of a pkgs checkout in one make invocation; print pinned references',
+        )
+        .option('--pkgs-dir <dir>', 'siderolabs/pkgs checkout', '.')
+        .option(
+          '--package <name>',
+          'module package by pkg.yaml name, e.g. hailort-pkg (repeatable)',
+          listFlag,
+          [],
+        )
+        .option('--registry <host>', 'registry to push to (REGISTRY)', 'ghcr.io')
+        .option(
+          '--username <name>',
+          'registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)',
+        )
+        .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
+        .option('--no-push', 'build without pushing (no pinned references are printed)')
+        .option(
+          '--tag <tag>',
+          'image tag (default: git describe of the checkout, as the Makefile does)',
+        )
+        .option('--make-arg <NAME=value>', 'extra make variable (repeatable)', repeatFlag, [])
+        .option('--no-verify-signatures', 'skip checking package modules against the kernel key')
+        .option('--no-cache', 'always build, even when an unchanged result is recorded')
+        .option(
+          '--cache-dir <dir>',
+          'where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)',
+        )
+        .option('--json', 'print every output as one JSON object'),
+      'pkgs',
+    ),
     { caFile: false },
   ).action(async (flags: Flags) => {
     const { buildKernelPkg, createDirectoryCache, validateKernelPkgOptions } = await loadPipeline();
@@ -86,6 +90,7 @@ export const registerBuildKernelPkg: RegisterCommand = (program: Command, contex
       makeArgs: flags.makeArg,
       verifySignatures: flags.verifySignatures,
       cache: flags.cache,
+      ...releaseOptions(flags),
       insecureRegistries: flags.insecureRegistry,
       ...(credentials ? { credentials } : {}),
     };

@@ -5,11 +5,12 @@ import { assertMakeValue } from '@talos-kmod/talos';
 import {
   validateCommon,
   type RegistryAccess,
+  type ReleasePairing,
   type ValidatedCommon,
 } from '../build-kernel-pkg/options';
 
 /** What build-extension builds, against which packages, and where it pushes. */
-export interface BuildExtensionOptions extends RegistryAccess {
+export interface BuildExtensionOptions extends RegistryAccess, ReleasePairing {
   /** A siderolabs/extensions checkout (fork). */
   readonly extensionsDir: string;
   /** The extension's name (its Makefile target), e.g. `hailort`. */

@@ -122,6 +122,7 @@ async function run(
       pinned.extensionImages,
       bootKernel,
       options.kernelImage ? forkPkgs(bootKernel) : { prefix: `${options.registry}/${v.username}` },
+      options.verifyInstaller ?? 'error',
       { logger, registry },
     );
   }

@@ -54,13 +54,14 @@ export function refusedMessage(
 }
 
 /**
- * Verifies each extension against `kernel` (a kernel image, or an imager holding the kernel);
- * throws a UserError listing every extension the kernel would refuse.
+ * Verifies each extension against `kernel` (the kernel image the installer boots); throws a
+ * UserError listing every extension the kernel would refuse (`warning`: logs it and goes on).
  */
 export async function checkExtensionKeys(
   extensions: readonly string[],
   kernel: string,
   fork: { prefix: string; tag?: string },
+  mode: 'error' | 'warning',
   deps: { logger: Logger; registry: RegistryOptions },
 ): Promise<void> {
   if (extensions.length === 0) return;
@@ -96,7 +97,13 @@ export async function checkExtensionKeys(
       );
     }
   });
-  if (refused.length > 0) {
-    throw new UserError(`${refusedMessage(refused, kernel, fork)}. Nothing was built or pushed.`);
+  if (refused.length === 0) return;
+  const message = refusedMessage(refused, kernel, fork);
+  if (mode === 'warning') {
+    deps.logger.warning(`${message}. Building anyway (verify-installer: warning).`);
+    return;
   }
+  throw new UserError(
+    `${message}. Nothing was built or pushed (verify-installer: warning builds and pushes it anyway).`,
+  );
 }

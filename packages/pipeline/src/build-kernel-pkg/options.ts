@@ -14,8 +14,16 @@ export interface RegistryAccess {
   readonly credentials?: { readonly username: string; readonly password: string };
 }
 
+/** The release-pairing inputs shared by the build steps. */
+export interface ReleasePairing {
+  /** The Talos release the build is for (`v1.11.5`): the checkout is checked against it. */
+  readonly talosVersion?: string;
+  /** What a checkout from another release does: `warn` (default) or `error`. */
+  readonly releaseMismatch?: 'warn' | 'error';
+}
+
 /** What build-kernel-pkg builds and where it pushes. */
-export interface BuildKernelPkgOptions extends RegistryAccess {
+export interface BuildKernelPkgOptions extends RegistryAccess, ReleasePairing {
   /** A siderolabs/pkgs checkout (fork). */
   readonly pkgsDir: string;
   /** Module packages by their pkg.yaml name (`hailort-pkg`); `kernel` is always built first. */
