@@ -1,6 +1,6 @@
 // One flat config for the whole repository. The import restrictions encode the design's
 // dependency direction: actions → pipeline → verify → talos → {oci, boot → kmod} → common; only actions/* may
-// import @actions/*.
+// import @actions/*; the actions share code through the action-kit package, by name.
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
@@ -51,6 +51,14 @@ export default tseslint.config(
       ],
     },
   })),
+  {
+    // the actions: the top layer. They may use @actions/*, reach the packages and the action-kit
+    // by name only (never a relative path into another folder's src), and never the CLI.
+    files: ['actions/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [relativeInto, ...forbid('cli')] }],
+    },
+  },
   {
     // a focused test (it.only, fdescribe…) silently skips every other test in its file
     files: ['**/*.test.ts', '**/test/**/*.ts'],

@@ -5,7 +5,9 @@ const shared = {
   testEnvironment: 'node',
   extensionsToTreatAsEsm: ['.ts'],
   moduleNameMapper: {
-    '^@talos-kmod/(.*)$': '<rootDir>/packages/$1/src/index.ts',
+    '^@talos-kmod/pipeline/contracts$': '<rootDir>/packages/pipeline/src/contracts.ts',
+    '^@talos-kmod/action-kit$': '<rootDir>/actions/action-kit/src/index.ts',
+    '^@talos-kmod/([^/]+)$': '<rootDir>/packages/$1/src/index.ts',
   },
   transform: {
     '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: '<rootDir>/tsconfig.json' }],

@@ -17,7 +17,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleOne } from '../scripts/bundle';
-import { report, timeCommand, type Measurement } from './_lib/measure';
+import { interleave, node24Path, report } from './_lib/measure';
 
 const root = resolve(import.meta.dirname, '..');
 const work = join(root, 'bench', '.work', 'initramfs-read');
@@ -191,36 +191,18 @@ console.log(
   `initramfs ${(size / 2 ** 20).toFixed(1)} MiB: ${Object.keys(ours).length} squashfs images (${(sqshBytes / 2 ** 20).toFixed(1)} MiB), ${fileCount} files; contents identical to unsquashfs -cat`,
 );
 
-const node24 = (() => {
-  try {
-    return execFileSync(
-      'sh',
-      ['-c', 'npx -y node@24 -e "process.stdout.write(process.execPath)"'],
-      { encoding: 'utf8' },
-    ).trim();
-  } catch {
-    return undefined;
-  }
-})();
+const node24 = node24Path();
 
 // Interleaved: one run of each side per round; medians over the rounds.
-const rounds: Record<string, Measurement[]> = {};
 const sides: [string, string[] | string][] = [
   [`ours (Node ${process.versions.node}, fzstd)`, [process.execPath, bundle, initramfs]],
   ['native: zstd -dc | cpio -idm; unsquashfs -cat', `sh ${floorScript}`],
 ];
 if (node24) sides.push(['ours (Node 24, node:zlib zstd)', [node24, bundle, initramfs]]);
-for (let r = 0; r < RUNS; r++) {
-  for (const [label, argv] of sides)
-    (rounds[label] ??= []).push(timeCommand(label, argv, { runs: 1 }));
-}
-const median = (label: string): Measurement => {
-  const runs = [...(rounds[label] ?? [])].sort((a, b) => a.seconds - b.seconds);
-  const m = runs[Math.floor(runs.length / 2)];
-  if (!m) throw new Error(`${label}: no runs`);
-  return { label, seconds: m.seconds, maxRssMb: Math.max(...runs.map((x) => x.maxRssMb)) };
-};
-const [first, ...rest] = sides.map(([label]) => median(label));
+const [first, ...rest] = interleave(
+  sides.map(([label, argv]) => ({ label, argv })),
+  RUNS,
+);
 if (!first) throw new Error('no measurements');
 report('initramfs-read', first, rest, {
   initramfsBytes: size,

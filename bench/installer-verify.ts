@@ -22,7 +22,7 @@ import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { debianKernel } from '../test/support/debian-kernels';
 import { bundleCli } from './_lib/oci-images';
-import { report, timeCommand, type Measurement } from './_lib/measure';
+import { interleave, node24Path, report, type Contender, type Timed } from './_lib/measure';
 
 const root = resolve(import.meta.dirname, '..');
 const work = join(root, 'bench', '.work', 'installer-verify');
@@ -239,30 +239,22 @@ const floor = [
   `dd if=${scratch}/usr/install/amd64/vmlinuz.efi bs=1M iflag=skip_bytes,count_bytes skip=$((0x$2)) count=$((0x$1)) status=none | zstd -dc | (cd ${scratch}/x && cpio -id --quiet)`,
   `for f in ${scratch}/x/*.sqsh; do unsquashfs -cat "$f" $(unsquashfs -lc "$f" | sed -n 's,^squashfs-root/,,p') > /dev/null; done`,
 ].join(' && ');
-const commands = [
+const node24 = node24Path();
+const verifyArgs = `${cli} verify docker-archive:${built.tarball} --json > /dev/null`;
+const commands: Contender[] = [
   {
-    label: 'talos-kmod verify (deep, CLI bundle)',
-    argv: `${process.execPath} ${cli} verify docker-archive:${built.tarball} --json > /dev/null`,
+    label: `talos-kmod verify (deep, CLI bundle, Node ${process.versions.node})`,
+    argv: `${process.execPath} ${verifyArgs}`,
   },
   { label: 'floor: gunzip + zstd -dc | cpio + unsquashfs -cat', argv: floor, before: clean },
+  ...(node24
+    ? [{ label: 'talos-kmod verify (deep, CLI bundle, Node 24)', argv: `${node24} ${verifyArgs}` }]
+    : []),
 ];
-const samples = new Map<string, Measurement[]>(commands.map((c) => [c.label, []]));
-for (let i = 0; i < RUNS; i++) {
-  for (const c of commands) {
-    samples
-      .get(c.label)
-      ?.push(timeCommand(c.label, c.argv, { runs: 1, ...(c.before ? { before: c.before } : {}) }));
-  }
-}
-const median = (label: string): Measurement => {
-  const all = [...(samples.get(label) ?? [])].sort((a, b) => a.seconds - b.seconds);
-  const mid = all[Math.floor(all.length / 2)];
-  if (!mid) throw new Error(`no samples for ${label}`);
-  return { label, seconds: mid.seconds, maxRssMb: Math.max(...all.map((m) => m.maxRssMb)) };
-};
-const [oursTime, floorTime] = commands.map((c) => median(c.label)) as [Measurement, Measurement];
+const [oursTime, floorTime, ours24] = interleave(commands, RUNS) as [Timed, Timed, Timed?];
 rmSync(scratch, { recursive: true, force: true });
-report('installer-verify', oursTime, [floorTime], {
+report('installer-verify', oursTime, ours24 ? [floorTime, ours24] : [floorTime], {
+  node24OverFloor: ours24 ? Number((ours24.seconds / floorTime.seconds).toFixed(2)) : null,
   installerBytes: size,
   extensions: 3,
   extensionModules: built.modules,

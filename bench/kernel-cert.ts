@@ -14,7 +14,7 @@ import { join, resolve } from 'node:path';
 import { bundleOne } from '../scripts/bundle';
 import { debianKernel } from '../test/support/debian-kernels';
 import { makeBzImageFromPayload } from '../test/support/kernel-images';
-import { timeCommand, writeResults, type Measurement } from './_lib/measure';
+import { interleave, node24Path, writeResults } from './_lib/measure';
 
 const root = resolve(import.meta.dirname, '..');
 const work = join(root, 'bench', '.work', 'kernel-cert');
@@ -39,28 +39,11 @@ function inputs(): { bzImage: string; payload: string; release: string; vmlinuxB
   return { bzImage, payload, release: kernel.release, vmlinuxBytes: statSync(vmlinux).size };
 }
 
-function median(xs: Measurement[]): Measurement {
-  const sorted = [...xs].sort((a, b) => a.seconds - b.seconds);
-  const m = sorted[Math.floor(sorted.length / 2)];
-  if (!m) throw new Error('no samples');
-  return { ...m, maxRssMb: Math.max(...xs.map((x) => x.maxRssMb)) };
-}
-
-function node24(): string | undefined {
-  try {
-    return execFileSync('npx', ['-y', 'node@24', '-e', 'process.stdout.write(process.execPath)'], {
-      encoding: 'utf8',
-    }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
 mkdirSync(work, { recursive: true });
 const input = inputs();
 const cli = join(work, 'talos-kmod.cjs');
 await bundleOne(join(root, 'packages', 'cli', 'src', 'main.ts'), cli);
-const n24 = node24();
+const n24 = node24Path();
 
 const check = execFileSync(process.execPath, [cli, 'kernel-cert', '--json', input.bzImage], {
   encoding: 'utf8',
@@ -92,11 +75,7 @@ const tools: { label: string; argv: string[] | string }[] = [
   { label: 'zstd -dc payload (floor)', argv: `zstd -dc ${input.payload} > /dev/null` },
   { label: 'node -e 0 (startup only)', argv: [process.execPath, '-e', '0'] },
 ];
-const samples: Measurement[][] = tools.map(() => []);
-for (let round = 0; round < RUNS; round++) {
-  tools.forEach((t, i) => samples[i]?.push(timeCommand(t.label, t.argv, { runs: 1 })));
-}
-const rows = samples.map(median);
+const rows = interleave(tools, RUNS);
 const floor = rows[tools.length - 2];
 if (!floor) throw new Error('no floor');
 console.log(`\nkernel-cert (${RUNS} interleaved runs, medians)`);
@@ -112,6 +91,5 @@ writeResults('kernel-cert', {
     vmlinuxBytes: input.vmlinuxBytes,
   },
   runs: RUNS,
-  load: readFileSync('/proc/loadavg', 'utf8').trim(),
   rows: rows.map((r) => ({ ...r, ratioToFloor: Number((r.seconds / floor.seconds).toFixed(2)) })),
 });

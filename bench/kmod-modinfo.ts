@@ -8,9 +8,10 @@
  * vermagic and name are compared field by field for every module.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleOne } from '../scripts/bundle';
+import { debianCloudKernel } from './_lib/debian-cloud-kernel';
 import { report, timeCommand } from './_lib/measure';
 
 const root = resolve(import.meta.dirname, '..');
@@ -28,18 +29,7 @@ function sh(argv: string[], options: { cwd?: string; input?: string } = {}): str
 
 /** Downloads and unpacks the current cloud kernel package once; returns its module files. */
 function kernelModules(): { pkg: string; files: string[] } {
-  const deps = sh(['apt-cache', 'depends', 'linux-image-cloud-amd64']);
-  const pkg = /Depends: (linux-image-[\w.+-]+-cloud-amd64)\b/.exec(deps)?.[1];
-  if (!pkg) throw new Error(`cannot resolve linux-image-cloud-amd64:\n${deps}`);
-  const tree = join(work, pkg);
-  if (!existsSync(join(tree, '.unpacked'))) {
-    mkdirSync(tree, { recursive: true });
-    sh(['apt-get', 'download', pkg], { cwd: work });
-    const deb = readdirSync(work).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${pkg} left no .deb in ${work}`);
-    sh(['dpkg-deb', '-x', join(work, deb), tree]);
-    writeFileSync(join(tree, '.unpacked'), '');
-  }
+  const { pkg, tree } = debianCloudKernel();
   const files = sh([
     'find',
     tree,

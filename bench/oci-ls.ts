@@ -10,7 +10,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { inlineWorkerPrograms } from '../scripts/bundle';
 import { join } from 'node:path';
-import { createRegistryClient, push } from '@talos-kmod/oci';
+import { createRegistryClient, push, parseImageSpec } from '@talos-kmod/oci';
 import { report, timeCommand } from './_lib/measure';
 import { bundleCli, randomLayerImage } from './_lib/oci-images';
 import { startRegistry } from '../test/support/registry';
@@ -25,8 +25,8 @@ async function walkOnlyBundle(): Promise<string> {
   writeFileSync(
     entry,
     [
-      "import { openImage, walkImageFiles } from '@talos-kmod/oci';",
-      'const source = await openImage(process.argv[2] ?? "");',
+      "import { openImage, parseImageSpec, walkImageFiles } from '@talos-kmod/oci';",
+      'const source = await openImage(parseImageSpec(process.argv[2] ?? ""));',
       'let n = 0;',
       'await walkImageFiles(await source.image(), { onFile: () => void n++ });',
       'await source.close();',
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const registry = await startRegistry();
   try {
     const ref = `${registry.host}/bench/ls:v1`;
-    const pushed = await push(`docker-archive:${archive}`, ref);
+    const pushed = await push(parseImageSpec(`docker-archive:${archive}`), ref);
     const client = createRegistryClient();
     const manifest = await client.getManifest(pushed.reference);
     await client.close();

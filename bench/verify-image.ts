@@ -14,23 +14,15 @@
  * the kmod-modinfo benchmark uses, so it is downloaded once).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import {
-  existsSync,
-  mkdirSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleOne } from '../scripts/bundle';
 import { startRegistry } from '../test/support/registry';
-import { report, timeCommand, type Measurement } from './_lib/measure';
+import { debianCloudKernel } from './_lib/debian-cloud-kernel';
+import { extensionLayout } from './_lib/extension-layout';
+import { interleave, report, type Timed } from './_lib/measure';
 
 const root = resolve(import.meta.dirname, '..');
-const downloads = join(root, 'bench', '.work', 'kmod-modinfo');
 const work = join(root, 'bench', '.work', 'verify-image');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
@@ -43,114 +35,6 @@ function sh(argv: string[], options: { cwd?: string; input?: string } = {}): str
   });
 }
 
-/** The unpacked cloud kernel package (downloaded once); returns its tree and kernel release. */
-function kernelPackage(): { pkg: string; tree: string; release: string } {
-  const deps = sh(['apt-cache', 'depends', 'linux-image-cloud-amd64']);
-  const pkg = /Depends: (linux-image-[\w.+-]+-cloud-amd64)\b/.exec(deps)?.[1];
-  if (!pkg) throw new Error(`cannot resolve linux-image-cloud-amd64:\n${deps}`);
-  const tree = join(downloads, pkg);
-  if (!existsSync(join(tree, '.unpacked'))) {
-    mkdirSync(tree, { recursive: true });
-    sh(['apt-get', 'download', pkg], { cwd: downloads });
-    const deb = readdirSync(downloads).find((f) => f.startsWith(`${pkg}_`) && f.endsWith('.deb'));
-    if (!deb) throw new Error(`apt-get download ${pkg} left no .deb in ${downloads}`);
-    sh(['dpkg-deb', '-x', join(downloads, deb), tree]);
-    writeFileSync(join(tree, '.unpacked'), '');
-  }
-  const [release] = readdirSync(join(tree, 'lib', 'modules'));
-  if (!release) throw new Error(`no kernel release under ${tree}/lib/modules`);
-  return { pkg, tree, release };
-}
-
-const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
-
-/**
- * An OCI layout with one gzip layer: `manifest.yaml` and the package's modules under
- * `rootfs/usr/lib/modules/<kver>/`, as an extension image holds them.
- */
-function extensionLayout(tree: string, release: string): string {
-  const dir = join(work, 'layout');
-  rmSync(dir, { recursive: true, force: true });
-  const stage = join(work, 'stage');
-  rmSync(stage, { recursive: true, force: true });
-  mkdirSync(join(stage, 'rootfs', 'usr', 'lib', 'modules'), { recursive: true });
-  sh([
-    'cp',
-    '-a',
-    join(tree, 'lib', 'modules', release),
-    join(stage, 'rootfs', 'usr', 'lib', 'modules'),
-  ]);
-  writeFileSync(
-    join(stage, 'manifest.yaml'),
-    `version: v1alpha1\nmetadata:\n  name: debian-cloud-modules\n  version: 1.0.0\n  author: bench\n  description: Debian cloud kernel modules\n  compatibility:\n    talos:\n      version: ">= v1.10.0"\n`,
-  );
-  mkdirSync(join(dir, 'blobs', 'sha256'), { recursive: true });
-  const tar = execFileSync(
-    'tar',
-    [
-      '-C',
-      stage,
-      '--sort=name',
-      '--owner=0',
-      '--group=0',
-      '--numeric-owner',
-      '-cf',
-      '-',
-      'manifest.yaml',
-      'rootfs',
-    ],
-    {
-      maxBuffer: 1024 * 1024 * 1024,
-    },
-  );
-  const gz = execFileSync('gzip', ['-n', '-6'], { input: tar, maxBuffer: 1024 * 1024 * 1024 });
-  const put = (b: Buffer): { digest: string; size: number } => {
-    const digest = sha256(b);
-    writeFileSync(join(dir, 'blobs', 'sha256', digest.slice(7)), b);
-    return { digest, size: b.length };
-  };
-  const layer = put(gz);
-  const config = put(
-    Buffer.from(
-      JSON.stringify({
-        architecture: 'amd64',
-        os: 'linux',
-        config: {},
-        rootfs: { type: 'layers', diff_ids: [sha256(tar)] },
-      }),
-    ),
-  );
-  const manifest = put(
-    Buffer.from(
-      JSON.stringify({
-        schemaVersion: 2,
-        mediaType: 'application/vnd.oci.image.manifest.v1+json',
-        config: { mediaType: 'application/vnd.oci.image.config.v1+json', ...config },
-        layers: [{ mediaType: 'application/vnd.oci.image.layer.v1.tar+gzip', ...layer }],
-      }),
-    ),
-  );
-  writeFileSync(join(dir, 'oci-layout'), JSON.stringify({ imageLayoutVersion: '1.0.0' }));
-  writeFileSync(
-    join(dir, 'index.json'),
-    JSON.stringify({
-      schemaVersion: 2,
-      manifests: [
-        {
-          mediaType: 'application/vnd.oci.image.manifest.v1+json',
-          ...manifest,
-          annotations: { 'org.opencontainers.image.ref.name': 'bench' },
-        },
-      ],
-    }),
-  );
-  rmSync(stage, { recursive: true, force: true });
-  console.log(
-    `layer: ${(tar.length / 1048576).toFixed(1)} MiB tar, ${(gz.length / 1048576).toFixed(1)} MiB gzip`,
-  );
-  return dir;
-}
-
 interface Report {
   passed: boolean;
   checks: { id: string; status: string; severity: string }[];
@@ -158,8 +42,13 @@ interface Report {
 }
 
 mkdirSync(work, { recursive: true });
-const { pkg, tree, release } = kernelPackage();
-const layout = extensionLayout(tree, release);
+const { pkg, tree, release } = debianCloudKernel();
+const layout = extensionLayout(
+  work,
+  join(tree, 'lib', 'modules', release),
+  release,
+  'debian-cloud-modules',
+);
 const registry = await startRegistry();
 try {
   const ref = `${registry.host}/bench/debian-cloud-modules:bench`;
@@ -168,19 +57,10 @@ try {
     'copy',
     '--quiet',
     '--dest-tls-verify=false',
-    `oci:${layout}:bench`,
+    `oci:${layout.dir}:bench`,
     `docker://${ref}`,
   ]);
-  const manifest = JSON.parse(readFileSync(join(layout, 'index.json'), 'utf8')) as {
-    manifests: { digest: string }[];
-  };
-  const imageManifest = JSON.parse(
-    readFileSync(
-      join(layout, 'blobs', 'sha256', (manifest.manifests[0]?.digest ?? '').slice(7)),
-      'utf8',
-    ),
-  ) as { layers: { digest: string }[] };
-  const layerDigest = imageManifest.layers[0]?.digest ?? '';
+  const layerDigest = layout.layer;
 
   const cli = join(work, 'talos-kmod.cjs');
   await bundleOne(join(root, 'packages', 'cli', 'src', 'main.ts'), cli);
@@ -248,27 +128,7 @@ try {
       argv: `curl -sf http://${registry.host}/v2/bench/debian-cloud-modules/blobs/${layerDigest} | gunzip > /dev/null`,
     },
   ];
-  const samples = new Map<string, Measurement[]>(commands.map((c) => [c.label, []]));
-  for (let i = 0; i < RUNS; i++) {
-    for (const c of commands) {
-      samples
-        .get(c.label)
-        ?.push(
-          timeCommand(c.label, c.argv, { runs: 1, ...(c.before ? { before: c.before } : {}) }),
-        );
-    }
-  }
-  const median = (label: string): Measurement => {
-    const all = [...(samples.get(label) ?? [])].sort((a, b) => a.seconds - b.seconds);
-    const mid = all[Math.floor(all.length / 2)];
-    if (!mid) throw new Error(`no samples for ${label}`);
-    return { label, seconds: mid.seconds, maxRssMb: Math.max(...all.map((m) => m.maxRssMb)) };
-  };
-  const [oursTime, seed, floor] = commands.map((c) => median(c.label)) as [
-    Measurement,
-    Measurement,
-    Measurement,
-  ];
+  const [oursTime, seed, floor] = interleave(commands, RUNS) as [Timed, Timed, Timed];
   // CPU seconds (user + sys) of one more run each: less sensitive than wall time to other load
   const cpuSeconds = (c: (typeof commands)[number]): number => {
     c.before?.();
@@ -279,7 +139,7 @@ try {
   const cpu = Object.fromEntries(commands.map((c) => [c.label, cpuSeconds(c)]));
   console.log('CPU seconds (user + sys):', cpu);
   clean();
-  const layerSize = statSync(join(layout, 'blobs', 'sha256', layerDigest.slice(7))).size;
+  const layerSize = statSync(join(layout.dir, 'blobs', 'sha256', layerDigest.slice(7))).size;
   report('verify-image', oursTime, [seed, floor], {
     package: pkg,
     modules: files.length,

@@ -1,6 +1,10 @@
 /**
- * `action.yml` is the contract. For every action, the code reads exactly the inputs
- * the file declares and writes exactly the outputs it declares; every input and output has a
+ * A step's contract (`stepContracts` in the pipeline) is the one definition of its inputs,
+ * defaults and outputs; `action.yml` and the CLI command must agree with it. For an action with a
+ * contract: action.yml declares exactly the contract's action inputs with the same defaults and
+ * `required`, and exactly its outputs; the CLI command of the same name has exactly one flag per
+ * CLI input. For an action without one, the code reads exactly the inputs action.yml declares
+ * (literal names at the readers) and writes exactly its outputs. Every input and output has a
  * description; inputs are required or have a default; the bundle runs on node24.
  */
 import { describe, expect, it } from '@jest/globals';
@@ -8,6 +12,13 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { parse } from 'yaml';
+import { createProgram } from '@talos-kmod/cli';
+import {
+  inputsFor,
+  stepContracts,
+  type InputSpecs,
+  type StepContract,
+} from '@talos-kmod/pipeline/contracts';
 import { repoRoot } from './support/action';
 
 interface ActionYaml {
@@ -132,7 +143,61 @@ describe.each(actions)('action %s', (name) => {
   it('reads exactly the inputs and writes exactly the outputs action.yml declares', () => {
     const { spec, files } = load();
     const used = usedNames(files);
-    expect([...used.inputs].sort()).toEqual(Object.keys(spec.inputs ?? {}).sort());
-    expect([...used.outputs].sort()).toEqual(Object.keys(spec.outputs ?? {}).sort());
+    const contract = contractOf(name);
+    const inputs = [...used.inputs, ...(contract ? contractInputs(contract).map(([n]) => n) : [])];
+    const outputs = [...used.outputs, ...(contract?.outputs ?? [])];
+    expect(inputs.sort()).toEqual(Object.keys(spec.inputs ?? {}).sort());
+    expect(outputs.sort()).toEqual(Object.keys(spec.outputs ?? {}).sort());
+  });
+
+  it("gives each input the contract's default and required", () => {
+    const { spec } = load();
+    const contract = contractOf(name);
+    if (!contract) return;
+    for (const [input, s] of contractInputs(contract)) {
+      const declared = spec.inputs?.[input];
+      expect({ input, default: declared?.default, required: declared?.required ?? false }).toEqual({
+        input,
+        default: s.required ? undefined : (s.actionDefault ?? s.default ?? ''),
+        required: s.required ?? false,
+      });
+    }
+  });
+});
+
+type AnyContract = StepContract<InputSpecs, unknown, unknown>;
+
+function contractOf(action: string): AnyContract | undefined {
+  return (stepContracts as Readonly<Record<string, AnyContract>>)[action];
+}
+
+function contractInputs(contract: AnyContract) {
+  return inputsFor(contract.inputs, 'action');
+}
+
+describe.each(Object.keys(stepContracts))('CLI command for contract %s', (step) => {
+  it('has exactly one flag per CLI input of the contract, with its default', () => {
+    const contract = contractOf(step) as AnyContract;
+    const program = createProgram(
+      { stdout: process.stdout, stderr: process.stderr, env: {}, cwd: repoRoot },
+      { exitCode: 0 },
+    );
+    const command = program.commands.find((c) => c.name() === step);
+    expect(command).toBeDefined();
+    const expected = inputsFor(contract.inputs, 'cli').map(([input, s]) => {
+      const flag = s.flag ?? input;
+      if (s.kind === 'secret') return `--${flag}-stdin`;
+      if (s.kind === 'boolean') return s.default === 'true' ? `--no-${flag}` : `--${flag}`;
+      return `--${flag}`;
+    });
+    expect(command?.options.map((o) => o.long).sort()).toEqual(expected.sort());
+    for (const [input, s] of inputsFor(contract.inputs, 'cli')) {
+      if (s.kind !== 'string' && s.kind !== 'choice') continue;
+      const option = command?.options.find((o) => o.long === `--${s.flag ?? input}`);
+      expect({ input, default: option?.defaultValue }).toEqual({
+        input,
+        default: s.default || undefined,
+      });
+    }
   });
 });

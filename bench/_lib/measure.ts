@@ -1,10 +1,25 @@
 /**
  * Timing helpers shared by the benchmarks: run a command under GNU time for wall-clock seconds and
- * peak RSS, repeat to take the median, and write results as JSON with ratios.
+ * peak RSS, repeat to take the median (or interleave several commands round by round), and write
+ * results as JSON with ratios and the machine's load average while they ran.
  */
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
+
+/** The 1-, 5- and 15-minute load averages (as `uptime` prints them) before each timed run. */
+const loads: number[][] = [];
+
+/** The load averages seen before the timed runs, for the results JSON. */
+export function loadDuringRuns(): { runs: number; oneMinute: { min: number; max: number } } {
+  const ones = loads.map((l) => l[0] ?? 0);
+  const round = (x: number): number => Number(x.toFixed(2));
+  return {
+    runs: loads.length,
+    oneMinute: { min: round(Math.min(...ones)), max: round(Math.max(...ones)) },
+  };
+}
 
 /** One measured run. */
 export interface Measurement {
@@ -28,6 +43,7 @@ export function timeCommand(
   const samples: Measurement[] = [];
   for (let i = 0; i < (options.runs ?? 3); i++) {
     options.before?.();
+    loads.push(loadavg());
     const r = spawnSync('/usr/bin/time', ['-f', '%e %M %U %S', ...cmd], {
       cwd: options.cwd,
       env: options.env ?? process.env,
@@ -57,6 +73,53 @@ export function timeCommand(
   };
 }
 
+/** A command's median run in an interleaved comparison, with every run's wall time. */
+export type Timed = Measurement & { runs: number[] };
+
+/** One command of an interleaved comparison. */
+export interface Contender {
+  readonly label: string;
+  readonly argv: readonly string[] | string;
+  /** Runs before each timed run (wipes caches, registry storage). */
+  readonly before?: () => void;
+}
+
+/**
+ * Runs every command once per round, `rounds` times (so load from elsewhere falls on all of them
+ * alike), and returns per command, in order, the median wall time with its CPU seconds, the
+ * largest peak RSS, and every run's wall time.
+ */
+export function interleave(commands: readonly Contender[], rounds: number): Timed[] {
+  const samples = commands.map((): Measurement[] => []);
+  for (let r = 0; r < rounds; r++) {
+    commands.forEach((c, i) => {
+      const options = { runs: 1, ...(c.before ? { before: c.before } : {}) };
+      samples[i]?.push(timeCommand(c.label, c.argv, options));
+    });
+  }
+  return samples.map((all, i) => {
+    const sorted = [...all].sort((a, b) => a.seconds - b.seconds);
+    const mid = sorted[Math.floor(sorted.length / 2)];
+    if (!mid) throw new Error(`no samples for ${commands[i]?.label}`);
+    return {
+      ...mid,
+      maxRssMb: Math.max(...all.map((m) => m.maxRssMb)),
+      runs: all.map((m) => m.seconds),
+    };
+  });
+}
+
+/** The `node` of Node 24 (what actions run on), fetched once by npx; undefined when offline. */
+export function node24Path(): string | undefined {
+  try {
+    return execFileSync('npx', ['-y', 'node@24', '-e', 'process.stdout.write(process.execPath)'], {
+      encoding: 'utf8',
+    }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
 /** Prints a table of measurements with ratios against `baseline` and saves it as JSON. */
 export function report(
   name: string,
@@ -80,7 +143,7 @@ export function report(
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, `${name}.json`),
-    `${JSON.stringify({ name, date: new Date().toISOString(), rows, ...extra }, null, 2)}\n`,
+    `${JSON.stringify({ name, date: new Date().toISOString(), load: loadDuringRuns(), rows, ...extra }, null, 2)}\n`,
   );
 }
 
@@ -90,6 +153,6 @@ export function writeResults(name: string, data: Record<string, unknown>): void 
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     join(dir, `${name}.json`),
-    `${JSON.stringify({ name, date: new Date().toISOString(), ...data }, null, 2)}\n`,
+    `${JSON.stringify({ name, date: new Date().toISOString(), load: loadDuringRuns(), ...data }, null, 2)}\n`,
   );
 }

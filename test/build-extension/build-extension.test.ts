@@ -257,7 +257,10 @@ describe('build-extension action', () => {
       { extension: 'hailort-pkg' },
       /extension 'hailort-pkg' is not a target .*Extensions available: fixture-uinput, hailort, hello/,
     ],
-    [{ extension: 'hailort', 'pkgs-prefix': 'r/u' }, /'pkgs-prefix' and 'pkgs-tag' go together/],
+    [
+      { extension: 'hailort', 'pkgs-prefix': 'r/u' },
+      /input 'pkgs-prefix' and input 'pkgs-tag' go together/,
+    ],
     [
       { extension: 'hailort', 'pkg-image': '127.0.0.1:5000/u/hailort-pkg:v1' },
       /input 'pkg-image' .* is not pinned/,

@@ -94,14 +94,14 @@ describe('talos-kmod build-installer', () => {
       io,
     );
     expect(code).toBe(2);
-    expect(io.err()).toMatch(/'--installer-ref' is .*at most 24 hours/);
+    expect(io.err()).toMatch(/--installer-ref is .*at most 24 hours/);
     expect(io.out()).toBe('');
   });
 
   it('exits 2 when neither a talos checkout nor an imager is given', async () => {
     const io = ownerIo();
     expect(await runCli(['build-installer', '--kernel-image', 'r.example/u/kernel:1'], io)).toBe(2);
-    expect(io.err()).toMatch(/neither '--talos-dir' nor '--imager-image'/);
+    expect(io.err()).toMatch(/neither --talos-dir nor --imager-image/);
   });
 
   it('exits 2 when --registry-username comes without --registry-password-stdin', async () => {

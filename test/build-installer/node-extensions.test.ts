@@ -201,13 +201,14 @@ describe('build-installer keeps the node extensions', () => {
       ),
     ).toBe(2);
     expect(io.err()).toContain(
-      `'--extra-extension-image' has '${registry.host}/siderolabs/zfs:2.3.3-v1.11.5', which is not pinned`,
+      `--extra-extension-image has '${registry.host}/siderolabs/zfs:2.3.3-v1.11.5', which is not pinned`,
     );
     const io2 = captureIo({ env: { GITHUB_REPOSITORY_OWNER: 'example-owner' } });
-    const node = join(work, 'extensions.yaml');
+    const node = join(work, 'node-only.yaml');
+    writeFileSync(node, statusOf('iscsi-tools', 'v0.2.0'));
     expect(await runCli([...base, '--node-extensions', node], io2)).toBe(2);
     expect(io2.err()).toContain(
-      "'--talos-version' is required with '--schematic' or '--node-extensions'",
+      '--talos-version is required with --schematic or --node-extensions',
     );
   });
 

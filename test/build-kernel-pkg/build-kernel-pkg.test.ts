@@ -465,7 +465,7 @@ describe('build-kernel-pkg action', () => {
           io,
         ),
       ).toBe(2);
-      expect(err).toMatch(/'--platform' has 'linux'/);
+      expect(err).toMatch(/--platform has 'linux'/);
       err = '';
       expect(
         await runCli(

@@ -130,10 +130,10 @@ const cases: Record<string, Case[]> = {
     ],
     ['a path that does not exist', () => ['ls', missing], 2, /does not exist: check the path/],
     [
-      'a directory that is no OCI layout',
-      () => ['ls', emptyDir],
+      'a dir: that is no directory',
+      () => ['ls', `dir:${text}`],
       2,
-      /directory without index\.json/,
+      /is not a directory; give an unpacked extension or rootfs directory/,
     ],
   ],
   modinfo: [

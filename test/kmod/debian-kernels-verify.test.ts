@@ -5,48 +5,16 @@
  * agrees on a sample of both.
  */
 import { describe, expect, it, jest } from '@jest/globals';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readKernelImageFile } from '@talos-kmod/boot';
-import { readModuleFile, type CertificateInfo } from '@talos-kmod/kmod';
+import { readModuleFile } from '@talos-kmod/kmod';
 import { debianKernel, debianKernelModules } from '../support/debian-kernels';
+import { certificatePem, opensslVerifies } from '../support/module-signature';
 
 jest.setTimeout(600_000);
-const MARKER = '~Module signature appended~\n';
 const work = mkdtempSync(join(tmpdir(), 'debian-verify-'));
-
-/** openssl's verdict on `file`'s signature with `cert` (the PKCS#7 cut out by sig_len). */
-function opensslVerifies(file: string, cert: CertificateInfo): boolean {
-  const bytes = readFileSync(file);
-  if (bytes.subarray(bytes.length - MARKER.length).toString('latin1') !== MARKER) return false;
-  const infoAt = bytes.length - MARKER.length - 12;
-  const sigAt = infoAt - bytes.readUInt32BE(infoAt + 8);
-  writeFileSync(join(work, 'content'), bytes.subarray(0, sigAt));
-  writeFileSync(join(work, 'sig.p7'), bytes.subarray(sigAt, infoAt));
-  writeFileSync(join(work, 'cert.der'), cert.der);
-  const pem = spawnSync('openssl', ['x509', '-inform', 'DER', '-in', join(work, 'cert.der')]);
-  writeFileSync(join(work, 'cert.pem'), pem.stdout);
-  const r = spawnSync('openssl', [
-    'cms',
-    '-verify',
-    '-binary',
-    '-inform',
-    'DER',
-    '-in',
-    join(work, 'sig.p7'),
-    '-content',
-    join(work, 'content'),
-    '-certfile',
-    join(work, 'cert.pem'),
-    '-nointern',
-    '-noverify',
-    '-out',
-    '/dev/null',
-  ]);
-  return r.status === 0;
-}
 
 describe('real Debian kernels', () => {
   const cloud = debianKernel('amd64', 'cloud');
@@ -88,12 +56,14 @@ describe('real Debian kernels', () => {
     expect(sample.verification?.reason).toMatch(/signer name is the same but the key is not/);
 
     // the oracle, on a sample of both
+    const ownPem = certificatePem(ownCert.der, work, 'own');
+    const otherPem = certificatePem(otherCert.der, work, 'other');
     for (const m of modules.filter((_f, i) => i % 100 === 0)) {
-      expect({ m, ok: opensslVerifies(m, ownCert) }).toEqual({ m, ok: true });
+      expect({ m, ok: opensslVerifies(m, ownPem) }).toEqual({ m, ok: true });
     }
     for (const m of foreign.filter((_f, i) => i % 400 === 0)) {
-      expect({ m, ok: opensslVerifies(m, ownCert) }).toEqual({ m, ok: false });
-      expect({ m, ok: opensslVerifies(m, otherCert) }).toEqual({ m, ok: true });
+      expect({ m, ok: opensslVerifies(m, ownPem) }).toEqual({ m, ok: false });
+      expect({ m, ok: opensslVerifies(m, otherPem) }).toEqual({ m, ok: true });
     }
   });
 });

@@ -23,54 +23,15 @@ import {
   signModule,
   type TestKey,
 } from '../support/modules';
+import { cutSignature, opensslVerifies } from '../support/module-signature';
 
 jest.setTimeout(300_000);
 const run = promisify(execFile);
-const MARKER = '~Module signature appended~\n';
-
 /** Content and PKCS#7 of a signed module, cut by sig_len (independent of our reader). */
 function cut(bytes: Buffer): { content: Buffer; pkcs7: Buffer; block: Buffer } {
-  if (bytes.subarray(bytes.length - MARKER.length).toString('latin1') !== MARKER) {
-    throw new Error('not signed');
-  }
-  const infoAt = bytes.length - MARKER.length - 12;
-  const sigLen = bytes.readUInt32BE(infoAt + 8);
-  const sigAt = infoAt - sigLen;
-  return {
-    content: bytes.subarray(0, sigAt),
-    pkcs7: bytes.subarray(sigAt, infoAt),
-    block: bytes.subarray(sigAt),
-  };
-}
-
-/** True when `openssl cms -verify` accepts the module's signature with `certPem`. */
-async function opensslVerifies(file: string, certPem: string): Promise<boolean> {
-  const dir = await mkdtemp(join(scratchDir(), 'cms-verify-'));
-  const { content, pkcs7 } = cut(await readFile(file));
-  await writeFile(join(dir, 'content'), content);
-  await writeFile(join(dir, 'sig.p7'), pkcs7);
-  try {
-    await run('openssl', [
-      'cms',
-      '-verify',
-      '-binary',
-      '-inform',
-      'DER',
-      '-in',
-      join(dir, 'sig.p7'),
-      '-content',
-      join(dir, 'content'),
-      '-certfile',
-      certPem,
-      '-nointern',
-      '-noverify',
-      '-out',
-      '/dev/null',
-    ]);
-    return true;
-  } catch {
-    return false;
-  }
+  const parts = cutSignature(bytes);
+  if (!parts) throw new Error('not signed');
+  return parts;
 }
 
 let key: TestKey;
@@ -172,7 +133,7 @@ describe('module verdicts against the kernel certificates, with openssl cms as t
     expect(info.verification?.verdict).toBe(c.verdict);
     expect(info.verification?.reason).toMatch(c.reason);
     const cert = c.name.includes('EC') ? ecKey.certPemPath : key.certPemPath;
-    expect(await opensslVerifies(file, cert)).toBe(c.verdict === 'verified');
+    expect(opensslVerifies(file, cert)).toBe(c.verdict === 'verified');
     if (c.verdict === 'verified' || c.verdict === 'bad-signature') {
       const fingerprints = kernelCerts.map((k) => k.sha256Fingerprint);
       expect(fingerprints).toContain(info.verification?.certificate);
@@ -200,7 +161,7 @@ describe('module verdicts against the kernel certificates, with openssl cms as t
       const info = await readModuleFile(compressed, { certificates: kernelCerts });
       expect(info.compression).toBe(kind);
       expect(info.verification?.verdict).toBe('verified');
-      expect(await opensslVerifies(signed, key.certPemPath)).toBe(true);
+      expect(opensslVerifies(signed, key.certPemPath)).toBe(true);
     },
   );
 });

@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RegistryError, push, resolveDigest } from '@talos-kmod/oci';
+import { RegistryError, push, resolveDigest, parseImageSpec } from '@talos-kmod/oci';
 import {
   startHtpasswdRegistry,
   startTokenRegistry,
@@ -51,7 +51,7 @@ describe('TLS registry with htpasswd (Basic auth)', () => {
   });
 
   it('pushes with explicit credentials and the test CA', async () => {
-    const r = await push(`oci:${layout}`, `${registry.host}/acme/app:v1`, {
+    const r = await push(parseImageSpec(`oci:${layout}`), `${registry.host}/acme/app:v1`, {
       credentials: { registry: registry.host, username: 'alice', password: 'correct horse' },
       caCertificates: registry.caCert,
     });
@@ -141,7 +141,7 @@ describe('registry with token auth (Bearer)', () => {
 
   it('pushes with tokens for the repository scope, fetched once per scope', async () => {
     const before = registry.issuer.requests.length;
-    const r = await push(`oci:${layout}`, `${registry.host}/acme/app:v1`, {
+    const r = await push(parseImageSpec(`oci:${layout}`), `${registry.host}/acme/app:v1`, {
       credentials: { registry: registry.host, username: 'bob', password: 'pa55' },
     });
     expect(r.uploadedBlobs).toBe(2); // config + layer

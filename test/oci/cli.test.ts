@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from '@talos-kmod/cli';
@@ -163,6 +163,30 @@ describe('talos-kmod inspect and ls', () => {
       linkTarget: 'keep',
     });
     expect(files.every((f) => /^[0-7]{4}$/.test(f.mode))).toBe(true);
+  });
+
+  it('ls lists a plain directory given as dir:DIR or as a path, as verify reads it', async () => {
+    const dir = join(work, 'unpacked');
+    mkdirSync(join(dir, 'usr/lib'), { recursive: true });
+    writeFileSync(join(dir, 'manifest.yaml'), 'version: v1alpha1\n');
+    writeFileSync(join(dir, 'usr/lib/a.ko'), 'module');
+    symlinkSync('a.ko', join(dir, 'usr/lib/b.ko'));
+    const withTransport = await cli(['ls', `dir:${dir}`, '-l']);
+    expect(withTransport.code).toBe(0);
+    const lines = withTransport.stdout.trim().split('\n');
+    expect(lines.map((l) => l.split(' ').filter(Boolean)[3])).toEqual([
+      'manifest.yaml',
+      'usr',
+      'usr/lib',
+      'usr/lib/a.ko',
+      'usr/lib/b.ko',
+    ]);
+    expect(lines[4]).toContain('usr/lib/b.ko -> a.ko');
+    const asPath = await cli(['ls', dir, '/usr/lib']);
+    expect(asPath.stdout).toBe('usr/lib\nusr/lib/a.ko\nusr/lib/b.ko\n');
+    const inspect = await cli(['inspect', `dir:${dir}`]);
+    expect(inspect.code).toBe(2);
+    expect(inspect.stderr).toContain('is a plain directory, which has no manifest');
   });
 
   it('ls fails clearly when nothing is under the prefix', async () => {

@@ -14,6 +14,7 @@ import {
   push,
   resolveDigest,
   walkImageFiles,
+  parseImageSpec,
 } from '@talos-kmod/oci';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startRegistry, type TestRegistry } from '../support/registry';
@@ -54,9 +55,13 @@ describe('a registry behind a proxy that fails every third request', () => {
   it('still completes a chunked push with the same digest as a direct push', async () => {
     proxy.plan = { every: 3, kinds: ['503', 'reset', '500'] };
     const before = { ...proxy.stats };
-    const viaProxy = await push(`oci:${layout}`, `${proxy.host}/faults/app:v1`, fast);
+    const viaProxy = await push(
+      parseImageSpec(`oci:${layout}`),
+      `${proxy.host}/faults/app:v1`,
+      fast,
+    );
     expect(proxy.stats.failed - before.failed).toBeGreaterThan(3);
-    const direct = await push(`oci:${layout}`, `${registry.host}/faults/direct:v1`);
+    const direct = await push(parseImageSpec(`oci:${layout}`), `${registry.host}/faults/direct:v1`);
     expect(viaProxy.digest).toBe(direct.digest);
     expect(skopeoDigest(`docker://${registry.host}/faults/app:v1`)).toBe(direct.digest);
   }, 60_000);
@@ -64,7 +69,7 @@ describe('a registry behind a proxy that fails every third request', () => {
   it('still completes a push that streams each blob in one PATCH', async () => {
     proxy.plan = { every: 3, kinds: ['reset', '503', '500'] };
     const before = proxy.stats.failed;
-    const r = await push(`oci:${layout}`, `${proxy.host}/faults/streamed:v1`, {
+    const r = await push(parseImageSpec(`oci:${layout}`), `${proxy.host}/faults/streamed:v1`, {
       retry: fast.retry,
     });
     expect(proxy.stats.failed - before).toBeGreaterThan(0);
@@ -76,10 +81,14 @@ describe('a registry behind a proxy that fails every third request', () => {
     proxy.plan = { every: 3, kinds: ['503', 'reset', '500'] };
     const before = proxy.stats.failed;
     const opts = { retry: fast.retry, compressedLayerCache: false as const };
-    const viaProxy = await push(`docker-archive:${path}`, `${proxy.host}/faults/docker:v1`, opts);
+    const viaProxy = await push(
+      parseImageSpec(`docker-archive:${path}`),
+      `${proxy.host}/faults/docker:v1`,
+      opts,
+    );
     expect(proxy.stats.failed - before).toBeGreaterThan(0);
     const direct = await push(
-      `docker-archive:${path}`,
+      parseImageSpec(`docker-archive:${path}`),
       `${registry.host}/faults/docker-direct:v1`,
       opts,
     );
@@ -89,9 +98,9 @@ describe('a registry behind a proxy that fails every third request', () => {
 
   it('still reads every file of the image', async () => {
     // its own image, pushed straight to the registry: the test does not lean on an earlier push
-    await push(`oci:${layout}`, `${registry.host}/faults/read:v1`);
+    await push(parseImageSpec(`oci:${layout}`), `${registry.host}/faults/read:v1`);
     proxy.plan = { every: 3, kinds: ['reset', '503'] };
-    const source = await openImage(`${proxy.host}/faults/read:v1`, fast);
+    const source = await openImage(parseImageSpec(`${proxy.host}/faults/read:v1`), fast);
     try {
       const files: string[] = [];
       await walkImageFiles(await source.image(), {
@@ -117,7 +126,7 @@ describe('a source whose bytes do not match their digest', () => {
     const bytes = readFileSync(biggest);
     bytes[1000] = (bytes[1000] ?? 0) ^ 0xff;
     writeFileSync(biggest, bytes);
-    const e = await push(`oci:${copy}`, `${registry.host}/faults/corrupt:v1`).catch(
+    const e = await push(parseImageSpec(`oci:${copy}`), `${registry.host}/faults/corrupt:v1`).catch(
       (x: unknown) => x,
     );
     expect(e).toBeInstanceOf(DigestMismatchError);
@@ -131,7 +140,7 @@ describe('a registry behind a proxy that fails every request', () => {
   it('gives up after bounded retries with an error that says to retry later', async () => {
     proxy.plan = { every: 1, kinds: ['503'] };
     const before = proxy.stats.requests;
-    const e = await push(`oci:${layout}`, `${proxy.host}/faults/never:v1`, {
+    const e = await push(parseImageSpec(`oci:${layout}`), `${proxy.host}/faults/never:v1`, {
       ...fast,
       retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 },
     }).catch((x: unknown) => x);
@@ -146,7 +155,7 @@ describe('a registry behind a proxy that fails every request', () => {
 
   it('gives up on connection resets too', async () => {
     proxy.plan = { every: 1, kinds: ['reset'] };
-    const e = await push(`oci:${layout}`, `${proxy.host}/faults/never:v2`, {
+    const e = await push(parseImageSpec(`oci:${layout}`), `${proxy.host}/faults/never:v2`, {
       ...fast,
       retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 },
     }).catch((x: unknown) => x);

@@ -16,6 +16,7 @@ import {
   pushIndex,
   walkImageFiles,
   type ImageFile,
+  parseImageSpec,
 } from '@talos-kmod/oci';
 import { createHash, randomBytes } from 'node:crypto';
 import { layerPieces } from '../../packages/oci/src/buffers/piece-pool';
@@ -37,7 +38,7 @@ afterAll(async () => {
 });
 
 async function walk(spec: string, want?: (f: ImageFile) => boolean) {
-  const source = await openImage(spec);
+  const source = await openImage(parseImageSpec(spec));
   try {
     const files = new Map<string, { file: ImageFile; content?: string }>();
     await walkImageFiles(await source.image(), {
@@ -139,7 +140,7 @@ describe('walkImageFiles on a hand-made layered image (gzip, zstd, uncompressed 
 
   it('refuses to read a wanted file above maxFileSize', async () => {
     const { dir } = await writeLayout(join(work, 'layered-limit'), [layered]);
-    const source = await openImage(`oci:${dir}`);
+    const source = await openImage(parseImageSpec(`oci:${dir}`));
     try {
       const e = await walkImageFiles(await source.image(), {
         want: (f) => f.path === 'etc/keep',
@@ -164,10 +165,10 @@ describe('walkImageFiles from a plain-HTTP registry', () => {
       })),
     };
     const { dir } = await writeLayout(join(work, 'big'), [spec]);
-    const pushed = await push(`oci:${dir}`, `${registry.host}/files/big:v1`);
+    const pushed = await push(parseImageSpec(`oci:${dir}`), `${registry.host}/files/big:v1`);
     const before = layerPieces.allocated;
     const hashes = new Map<string, string>();
-    const source = await openImage(pushed.reference);
+    const source = await openImage(parseImageSpec(pushed.reference));
     try {
       await walkImageFiles(await source.image(), {
         want: () => true,
@@ -227,8 +228,8 @@ describe('multi-platform images', () => {
   it('pushIndex writes an OCI index from pushed images that skopeo reads per platform', async () => {
     const a = await writeLayout(join(work, 'amd64'), [amd64]);
     const b = await writeLayout(join(work, 'arm64'), [arm64]);
-    const pa = await push(`oci:${a.dir}`, `${registry.host}/multi/app:amd64`);
-    const pb = await push(`oci:${b.dir}`, `${registry.host}/multi/app:arm64`);
+    const pa = await push(parseImageSpec(`oci:${a.dir}`), `${registry.host}/multi/app:amd64`);
+    const pb = await push(parseImageSpec(`oci:${b.dir}`), `${registry.host}/multi/app:arm64`);
     const r = await pushIndex(`${registry.host}/multi/app:v1`, [
       { reference: pa.reference, platform: parsePlatform('linux/amd64') },
       { reference: pb.reference, platform: parsePlatform('linux/arm64/v8') },
@@ -253,7 +254,7 @@ describe('multi-platform images', () => {
     ) as { Digest: string; Architecture: string };
     expect(arm.Architecture).toBe('arm64');
 
-    const source = await openImage(`${registry.host}/multi/app:v1`);
+    const source = await openImage(parseImageSpec(`${registry.host}/multi/app:v1`));
     try {
       expect((await source.platforms()).map(formatPlatform)).toEqual([
         'linux/amd64',
@@ -272,7 +273,7 @@ describe('multi-platform images', () => {
 
   it('reads and pushes an OCI layout holding an index, keeping every digest', async () => {
     const layout = await writeLayout(join(work, 'both'), [amd64, arm64]);
-    const source = await openImage(`oci:${layout.dir}`);
+    const source = await openImage(parseImageSpec(`oci:${layout.dir}`));
     try {
       expect((await source.platforms()).map(formatPlatform)).toEqual([
         'linux/amd64',
@@ -288,7 +289,7 @@ describe('multi-platform images', () => {
     } finally {
       await source.close();
     }
-    const r = await push(`oci:${layout.dir}`, `${registry.host}/multi/layout:v1`);
+    const r = await push(parseImageSpec(`oci:${layout.dir}`), `${registry.host}/multi/layout:v1`);
     expect(r.digest).toBe(layout.index);
     const raw = JSON.parse(
       skopeo([
@@ -301,9 +302,13 @@ describe('multi-platform images', () => {
       manifests: { digest: string }[];
     };
     expect(raw.manifests.map((m) => m.digest)).toEqual(layout.manifests);
-    const one = await push(`oci:${layout.dir}`, `${registry.host}/multi/layout:amd64-only`, {
-      platform: parsePlatform('linux/amd64'),
-    });
+    const one = await push(
+      parseImageSpec(`oci:${layout.dir}`),
+      `${registry.host}/multi/layout:amd64-only`,
+      {
+        platform: parsePlatform('linux/amd64'),
+      },
+    );
     expect(one.digest).toBe(layout.manifests[0]);
   });
 });

@@ -15,6 +15,7 @@ import {
   push,
   resolveDigest,
   walkImageFiles,
+  parseImageSpec,
 } from '@talos-kmod/oci';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startRegistry, type TestRegistry } from '../support/registry';
@@ -42,7 +43,9 @@ beforeAll(async () => {
     ])
   ).dir;
   pushed = (
-    await push(`oci:${layout}`, `${registry.host}/hostile/app:v1`, { compressedLayerCache: false })
+    await push(parseImageSpec(`oci:${layout}`), `${registry.host}/hostile/app:v1`, {
+      compressedLayerCache: false,
+    })
   ).digest;
 }, 120_000);
 
@@ -58,7 +61,7 @@ const isUploadWrite = (m: string, p: string) =>
   (m === 'PATCH' || m === 'PUT') && p.includes('/blobs/uploads/');
 
 async function readAll(ref: string, options: Parameters<typeof openImage>[1]): Promise<string[]> {
-  const source = await openImage(ref, options);
+  const source = await openImage(parseImageSpec(ref), options);
   try {
     const files: string[] = [];
     await walkImageFiles(await source.image(), {
@@ -75,7 +78,7 @@ describe('rate limiting (429 with Retry-After)', () => {
   it('waits as long as Retry-After says before retrying, and the push completes', async () => {
     proxy.plan = { every: 4, kinds: ['429'], retryAfterSeconds: 1 };
     // Without the hint the client would retry after 5-10 ms, inside the window, and run out.
-    const r = await push(`oci:${layout}`, `${proxy.host}/hostile/rate:v1`, {
+    const r = await push(parseImageSpec(`oci:${layout}`), `${proxy.host}/hostile/rate:v1`, {
       retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 3000 },
       compressedLayerCache: false,
     });
@@ -103,7 +106,7 @@ describe('a lost upload session (404 on PATCH)', () => {
   it('starts the upload over from the source and pushes the same digest', async () => {
     proxy.plan = { every: 2, kinds: ['lost-upload'], only: isUploadWrite, times: 2 };
     const failedBefore = proxy.stats.failed;
-    const r = await push(`oci:${layout}`, `${proxy.host}/hostile/lost:v1`, {
+    const r = await push(parseImageSpec(`oci:${layout}`), `${proxy.host}/hostile/lost:v1`, {
       retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 20 },
       chunkSize: 1024 * 1024,
       compressedLayerCache: false,

@@ -16,6 +16,7 @@ import {
   push,
   resolveDigest,
   walkImageFiles,
+  parseImageSpec,
 } from '@talos-kmod/oci';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { convertedFixture, dockerSaveArchive, skopeo, skopeoDigest, tempDir } from './fixtures';
@@ -33,7 +34,7 @@ afterAll(async () => {
 });
 
 async function fileList(spec: string): Promise<string[]> {
-  const source = await openImage(spec);
+  const source = await openImage(parseImageSpec(spec));
   try {
     const paths: string[] = [];
     await walkImageFiles(await source.image(), {
@@ -52,7 +53,9 @@ describe('push of a docker save archive', () => {
   const cache = join(tempDir('layer-cache'), 'compressed-layers.json');
 
   beforeAll(async () => {
-    first = await push(`docker-archive:${archive}`, dest(), { compressedLayerCache: cache });
+    first = await push(parseImageSpec(`docker-archive:${archive}`), dest(), {
+      compressedLayerCache: cache,
+    });
   }, 120_000);
 
   it('returns the pinned reference, tag kept, with the digest skopeo reads back', () => {
@@ -76,7 +79,7 @@ describe('push of a docker save archive', () => {
     const config = JSON.parse(
       skopeo(['inspect', '--config', '--tls-verify=false', `docker://${dest()}`]),
     ) as { rootfs: { diff_ids: string[] } };
-    const source = await openImage(`docker-archive:${archive}`);
+    const source = await openImage(parseImageSpec(`docker-archive:${archive}`));
     try {
       const image = await source.image();
       expect(config.rootfs.diff_ids).toEqual(image.layers.map((l) => l.digest));
@@ -101,7 +104,9 @@ describe('push of a docker save archive', () => {
         .map((v) => v.digest)
         .sort(),
     ).toEqual(raw.layers.map((l) => l.digest).sort());
-    const again = await push(`docker-archive:${archive}`, dest(), { compressedLayerCache: cache });
+    const again = await push(parseImageSpec(`docker-archive:${archive}`), dest(), {
+      compressedLayerCache: cache,
+    });
     expect(again.digest).toBe(first.digest);
     expect(again.uploadedBlobs).toBe(0);
     expect(again.uploadedBytes).toBe(0);
@@ -127,15 +132,19 @@ describe('push of a docker save archive', () => {
   });
 
   it('compresses to the same digest without a cache', async () => {
-    const r = await push(`docker-archive:${archive}`, `${registry.host}/e2e/no-cache:v1`, {
-      compressedLayerCache: false,
-    });
+    const r = await push(
+      parseImageSpec(`docker-archive:${archive}`),
+      `${registry.host}/e2e/no-cache:v1`,
+      {
+        compressedLayerCache: false,
+      },
+    );
     expect(r.digest).toBe(first.digest);
     expect(r.uploadedBlobs).toBe(4);
   });
 
   it('mounts blobs instead of uploading when pushing to another repository of the registry', async () => {
-    const r = await push(dest(), `${registry.host}/e2e/copy:v1`);
+    const r = await push(parseImageSpec(dest()), `${registry.host}/e2e/copy:v1`);
     expect(r.digest).toBe(first.digest);
     expect(r.uploadedBlobs).toBe(0);
     expect(r.mountedBlobs).toBe(4);
@@ -149,12 +158,18 @@ describe('docker archive variants', () => {
     try {
       const gz = join(dir, 'image.tar.gz');
       writeFileSync(gz, gzipSync(readFileSync(archive)));
-      const plain = await push(`docker-archive:${archive}`, `${registry.host}/e2e/variants:plain`);
-      const r = await push(`docker-archive:${gz}:${tag}`, `${registry.host}/e2e/variants:gz`);
-      expect(r.digest).toBe(plain.digest);
-      const e = await openImage(`docker-archive:${gz}:example.com/not/there:v1`).catch(
-        (x: unknown) => x,
+      const plain = await push(
+        parseImageSpec(`docker-archive:${archive}`),
+        `${registry.host}/e2e/variants:plain`,
       );
+      const r = await push(
+        parseImageSpec(`docker-archive:${gz}:${tag}`),
+        `${registry.host}/e2e/variants:gz`,
+      );
+      expect(r.digest).toBe(plain.digest);
+      const e = await openImage(
+        parseImageSpec(`docker-archive:${gz}:example.com/not/there:v1`),
+      ).catch((x: unknown) => x);
       expect(e).toBeInstanceOf(UserError);
       expect((e as Error).message).toContain(
         `has no image 'example.com/not/there:v1'; it has: ${tag}`,
@@ -169,7 +184,10 @@ describe('push of OCI sources', () => {
   it('pushes an OCI archive made by skopeo, keeping its manifest digest', async () => {
     const path = await convertedFixture('oci-archive');
     const expected = skopeoDigest(`oci-archive:${path}`);
-    const r = await push(`oci-archive:${path}`, `${registry.host}/e2e/oci-archive:v1`);
+    const r = await push(
+      parseImageSpec(`oci-archive:${path}`),
+      `${registry.host}/e2e/oci-archive:v1`,
+    );
     expect(r.digest).toBe(expected);
     expect(skopeoDigest(`docker://${registry.host}/e2e/oci-archive:v1`)).toBe(expected);
   }, 60_000);
@@ -177,7 +195,10 @@ describe('push of OCI sources', () => {
   it('pushes an OCI layout chosen by its ref name', async () => {
     const dir = await convertedFixture('oci');
     const expected = skopeoDigest(`oci:${dir}:fixture`);
-    const r = await push(`oci:${dir}:fixture`, `${registry.host}/e2e/oci-layout:v1`);
+    const r = await push(
+      parseImageSpec(`oci:${dir}:fixture`),
+      `${registry.host}/e2e/oci-layout:v1`,
+    );
     expect(r.digest).toBe(expected);
     expect(skopeoDigest(`docker://${registry.host}/e2e/oci-layout:v1`)).toBe(expected);
   }, 60_000);
@@ -219,7 +240,7 @@ describe('push of OCI sources', () => {
         ...files,
       ]);
       const r = await push(
-        `docker-archive:${join(dir, 'installer.tar')}`,
+        parseImageSpec(`docker-archive:${join(dir, 'installer.tar')}`),
         `${registry.host}/e2e/oci-layout:ggcr`,
       );
       const raw = JSON.parse(
@@ -242,7 +263,7 @@ describe('push of OCI sources', () => {
 
   it('reads zstd layers written by skopeo', async () => {
     const dir = await convertedFixture('oci-zstd');
-    const source = await openImage(`oci:${dir}:fixture`);
+    const source = await openImage(parseImageSpec(`oci:${dir}:fixture`));
     try {
       const image = await source.image();
       expect(image.layers.every((l) => l.mediaType.endsWith('+zstd'))).toBe(true);
@@ -252,14 +273,14 @@ describe('push of OCI sources', () => {
     expect(await fileList(`oci:${dir}:fixture`)).toEqual(
       await fileList(`docker-archive:${archive}`),
     );
-    const r = await push(`oci:${dir}:fixture`, `${registry.host}/e2e/zstd:v1`);
+    const r = await push(parseImageSpec(`oci:${dir}:fixture`), `${registry.host}/e2e/zstd:v1`);
     expect(skopeoDigest(`docker://${registry.host}/e2e/zstd:v1`)).toBe(r.digest);
   }, 60_000);
 });
 
 describe('errors that say what to do', () => {
   it('names the tag that does not exist', async () => {
-    await push(`docker-archive:${archive}`, `${registry.host}/e2e/errors:present`);
+    await push(parseImageSpec(`docker-archive:${archive}`), `${registry.host}/e2e/errors:present`);
     const e = await resolveDigest(`${registry.host}/e2e/errors:absent`).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryError);
     expect((e as Error).message).toContain(`tag 'absent' not found in ${registry.host}/e2e/errors`);
@@ -289,7 +310,9 @@ describe('errors that say what to do', () => {
   });
 
   it('says when an archive does not exist', async () => {
-    const e = await openImage('docker-archive:/nonexistent/x.tar').catch((x: unknown) => x);
+    const e = await openImage(parseImageSpec('docker-archive:/nonexistent/x.tar')).catch(
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(UserError);
     expect((e as Error).message).toContain('/nonexistent/x.tar does not exist');
   });
@@ -297,8 +320,11 @@ describe('errors that say what to do', () => {
 
 describe('a corrupted blob in registry storage', () => {
   it('is detected while reading it', async () => {
-    const r = await push(`docker-archive:${archive}`, `${registry.host}/e2e/corrupt:v1`);
-    const source = await openImage(r.reference);
+    const r = await push(
+      parseImageSpec(`docker-archive:${archive}`),
+      `${registry.host}/e2e/corrupt:v1`,
+    );
+    const source = await openImage(parseImageSpec(r.reference));
     try {
       const image = await source.image();
       const biggest = [...image.layers].sort((a, b) => b.size - a.size)[0];

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMemoryLogger } from '@talos-kmod/common';
-import { RegistryError, push, resolveDigest } from '@talos-kmod/oci';
+import { RegistryError, push, resolveDigest, parseImageSpec } from '@talos-kmod/oci';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { testCertificates } from '../support/tls';
 import { startTokenIssuer, type TokenIssuer } from '../support/token-issuer';
@@ -96,7 +96,7 @@ describe('a registry listed as insecure naming an HTTPS token service on another
   it('works once its CA is given', async () => {
     const issuer = await startTokenIssuer({ users: { bob: 'bob-secret-1' }, tls: true });
     const registry = await registryFor(issuer, 'https');
-    const r = await push(`oci:${layout}`, `${registry.host}/acme/app:v1`, {
+    const r = await push(parseImageSpec(`oci:${layout}`), `${registry.host}/acme/app:v1`, {
       credentials: creds(registry),
       insecureRegistries: [registry.host],
       caCertificates: testCertificates().caCert,
@@ -112,7 +112,7 @@ describe('a token service on another site', () => {
     const issuer = await startTokenIssuer({ users: { bob: 'bob-secret-1' }, host: '127.0.0.3' });
     const registry = await registryFor(issuer, 'http');
     const logger = createMemoryLogger();
-    await push(`oci:${layout}`, `${registry.host}/acme/app:v1`, {
+    await push(parseImageSpec(`oci:${layout}`), `${registry.host}/acme/app:v1`, {
       credentials: creds(registry),
       logger,
       compressedLayerCache: false,
@@ -126,7 +126,7 @@ describe('a token service on another site', () => {
     const issuer = await startTokenIssuer({ users: { bob: 'bob-secret-1' } });
     const registry = await registryFor(issuer, 'http');
     const logger = createMemoryLogger();
-    await push(`oci:${layout}`, `${registry.host}/acme/app:v1`, {
+    await push(parseImageSpec(`oci:${layout}`), `${registry.host}/acme/app:v1`, {
       credentials: creds(registry),
       logger,
       compressedLayerCache: false,

@@ -69,7 +69,7 @@ describe('release pairing in the build steps', () => {
     expect(
       await runCli([...base, '--talos-version', 'v1.11.5', '--release-mismatch', 'fail'], io),
     ).toBe(2);
-    expect(io.err()).toContain("--release-mismatch is 'fail': use warn or error");
+    expect(io.err()).toContain("--release-mismatch is 'fail': use one of warn, error");
     const io2 = captureIo({ env: { GITHUB_REPOSITORY_OWNER: 'example-owner' } });
     expect(
       await runCli([...base, '--talos-version', 'main', '--release-mismatch', 'error'], io2),

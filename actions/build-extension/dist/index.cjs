@@ -4769,9 +4769,9 @@ var require_resolve_flow_scalar = __commonJS({
             res += parseCharCode(source, i + 1, length, onError);
             i += length;
           } else {
-            const raw2 = source.substr(i - 1, 2);
-            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw2}`);
-            res += raw2;
+            const raw = source.substr(i - 1, 2);
+            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+            res += raw;
           }
         } else if (ch === " " || ch === "	") {
           const wsStart = i;
@@ -4843,9 +4843,9 @@ var require_resolve_flow_scalar = __commonJS({
       try {
         return String.fromCodePoint(code2);
       } catch {
-        const raw2 = source.substr(offset - 2, length + 2);
-        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw2}`);
-        return raw2;
+        const raw = source.substr(offset - 2, length + 2);
+        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+        return raw;
       }
     }
     exports2.resolveFlowScalar = resolveFlowScalar;
@@ -5735,7 +5735,7 @@ var require_lexer = __commonJS({
   "node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
     var cst = require_cst();
-    function isEmpty(ch) {
+    function isEmpty2(ch) {
       switch (ch) {
         case void 0:
         case " ":
@@ -5813,7 +5813,7 @@ var require_lexer = __commonJS({
         }
         if (ch === "-" || ch === ".") {
           const dt = this.buffer.substr(offset, 3);
-          if ((dt === "---" || dt === "...") && isEmpty(this.buffer[offset + 3]))
+          if ((dt === "---" || dt === "...") && isEmpty2(this.buffer[offset + 3]))
             return -1;
         }
         return offset;
@@ -5912,7 +5912,7 @@ var require_lexer = __commonJS({
           if (!this.atEnd && !this.hasChars(4))
             return this.setNext("line-start");
           const s = this.peek(3);
-          if ((s === "---" || s === "...") && isEmpty(this.charAt(3))) {
+          if ((s === "---" || s === "...") && isEmpty2(this.charAt(3))) {
             yield* this.pushCount(3);
             this.indentValue = 0;
             this.indentNext = 0;
@@ -5920,7 +5920,7 @@ var require_lexer = __commonJS({
           }
         }
         this.indentValue = yield* this.pushSpaces(false);
-        if (this.indentNext > this.indentValue && !isEmpty(this.charAt(1)))
+        if (this.indentNext > this.indentValue && !isEmpty2(this.charAt(1)))
           this.indentNext = this.indentValue;
         return yield* this.parseBlockStart();
       }
@@ -5928,7 +5928,7 @@ var require_lexer = __commonJS({
         const [ch0, ch1] = this.peek(2);
         if (!ch1 && !this.atEnd)
           return this.setNext("block-start");
-        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty(ch1)) {
+        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty2(ch1)) {
           const n = (yield* this.pushCount(1)) + (yield* this.pushSpaces(true));
           this.indentNext = this.indentValue + 1;
           this.indentValue += n;
@@ -5992,7 +5992,7 @@ var require_lexer = __commonJS({
         const line = this.getLine();
         if (line === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
+        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty2(line[3])) {
           const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
@@ -6034,7 +6034,7 @@ var require_lexer = __commonJS({
             return yield* this.parseQuotedScalar();
           case ":": {
             const next = this.charAt(1);
-            if (this.flowKey || isEmpty(next) || next === ",") {
+            if (this.flowKey || isEmpty2(next) || next === ",") {
               this.flowKey = false;
               yield* this.pushCount(1);
               yield* this.pushSpaces(true);
@@ -6097,7 +6097,7 @@ var require_lexer = __commonJS({
           else if (ch !== "-")
             break;
         }
-        return yield* this.pushUntil((ch) => isEmpty(ch) || ch === "#");
+        return yield* this.pushUntil((ch) => isEmpty2(ch) || ch === "#");
       }
       *parseBlockScalar() {
         let nl = this.pos - 1;
@@ -6179,10 +6179,10 @@ var require_lexer = __commonJS({
         while (ch = this.buffer[++i]) {
           if (ch === ":") {
             const next = this.buffer[i + 1];
-            if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
+            if (isEmpty2(next) || inFlow && flowIndicatorChars.has(next))
               break;
             end = i;
-          } else if (isEmpty(ch)) {
+          } else if (isEmpty2(ch)) {
             let next = this.buffer[i + 1];
             if (ch === "\r") {
               if (next === "\n") {
@@ -6249,7 +6249,7 @@ var require_lexer = __commonJS({
             case ":": {
               const inFlow = this.flowLevel > 0;
               const ch1 = this.charAt(1);
-              if (isEmpty(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
+              if (isEmpty2(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
                 if (!inFlow)
                   this.indentNext = this.indentValue + 1;
                 else if (this.flowKey)
@@ -6268,7 +6268,7 @@ var require_lexer = __commonJS({
         if (this.charAt(1) === "<") {
           let i = this.pos + 2;
           let ch = this.buffer[i];
-          while (!isEmpty(ch) && ch !== ">")
+          while (!isEmpty2(ch) && ch !== ">")
             ch = this.buffer[++i];
           return yield* this.pushToIndex(ch === ">" ? i + 1 : i, false);
         } else {
@@ -7714,11 +7714,11 @@ function __asyncValues(o) {
     }, reject);
   }
 }
-function __makeTemplateObject(cooked, raw2) {
+function __makeTemplateObject(cooked, raw) {
   if (Object.defineProperty) {
-    Object.defineProperty(cooked, "raw", { value: raw2 });
+    Object.defineProperty(cooked, "raw", { value: raw });
   } else {
-    cooked.raw = raw2;
+    cooked.raw = raw;
   }
   return cooked;
 }
@@ -38600,6 +38600,25 @@ function describeError(e) {
   }
 }
 
+// packages/common/src/field-error.ts
+var actionInputName = (field) => `input '${field}'`;
+var FieldError = class extends InputError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  fieldError = true;
+  /** The fields involved, by their contract (action input) names. */
+  fields;
+  words;
+  constructor(fields, words, options = {}) {
+    super(words(actionInputName), options);
+    this.fields = typeof fields === "string" ? [fields] : fields;
+    this.words = words;
+  }
+  /** The message with every field spelled by `name`. */
+  wordFor(name) {
+    return this.words(name);
+  }
+};
+
 // packages/common/src/redact.ts
 function redactUrl(url) {
   let u;
@@ -38813,11 +38832,12 @@ function parseReference(input) {
   let digest;
   const at = rest.indexOf("@");
   if (at !== -1) {
-    digest = rest.slice(at + 1);
+    const text = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!isDigest(digest)) {
-      throw invalid(input, `'${digest}' is not a digest (sha256: and 64 lower-case hex digits)`);
+    if (!isDigest(text)) {
+      throw invalid(input, `'${text}' is not a digest (sha256: and 64 lower-case hex digits)`);
     }
+    digest = text;
   }
   let tag;
   const colon = rest.lastIndexOf(":");
@@ -38858,10 +38878,13 @@ function toReference(ref) {
 }
 function withDigest(ref, digest) {
   const r = toReference(ref);
-  if (!isDigest(digest)) {
-    throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
-  }
   return new ParsedReference(r.registry, r.repository, r.tag, digest);
+}
+function withTag(ref, tag) {
+  const r = toReference(ref);
+  if (!tagPattern.test(tag))
+    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
+  return new ParsedReference(r.registry, r.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -39351,20 +39374,20 @@ var BodyDecoder = class {
    * Decodes `piece[raw, end)`, moving data to `piece[dataEnd, …)`. Returns the new `dataEnd` and
    * `raw` (the first byte not yet decoded, where a line is incomplete).
    */
-  decode(piece, dataEnd, raw2, end) {
-    while (raw2 < end && this.state !== "done") {
+  decode(piece, dataEnd, raw, end) {
+    while (raw < end && this.state !== "done") {
       if (this.state === "data") {
-        const n = Math.min(this.left, end - raw2);
-        if (raw2 !== dataEnd) piece.copyWithin(dataEnd, raw2, raw2 + n);
+        const n = Math.min(this.left, end - raw);
+        if (raw !== dataEnd) piece.copyWithin(dataEnd, raw, raw + n);
         dataEnd += n;
-        raw2 += n;
+        raw += n;
         this.left -= n;
         if (this.left === 0) this.state = this.framing === "chunked" ? "crlf" : "done";
         continue;
       }
-      const nl = piece.indexOf(10, raw2);
+      const nl = piece.indexOf(10, raw);
       if (nl < 0 || nl >= end) {
-        if (end - raw2 > 4096) {
+        if (end - raw > 4096) {
           throw networkError(
             "malformed chunked response body (a line of over 4 KiB)",
             "HPE_INVALID_CHUNK_SIZE"
@@ -39372,8 +39395,8 @@ var BodyDecoder = class {
         }
         break;
       }
-      const line = piece.toString("latin1", raw2, nl).replace(/\r$/, "");
-      raw2 = nl + 1;
+      const line = piece.toString("latin1", raw, nl).replace(/\r$/, "");
+      raw = nl + 1;
       if (this.state === "crlf") {
         if (line !== "") {
           throw networkError(
@@ -39396,7 +39419,7 @@ var BodyDecoder = class {
         this.state = "done";
       }
     }
-    return { dataEnd, raw: raw2 };
+    return { dataEnd, raw };
   }
 };
 function framingOf(head) {
@@ -39438,7 +39461,7 @@ function plainGet(url, headers, options = {}) {
     let filled = 0;
     let bodyStart = 0;
     let dataEnd = 0;
-    let raw2 = 0;
+    let raw = 0;
     let head;
     let decoder;
     let received = 0;
@@ -39467,12 +39490,12 @@ function plainGet(url, headers, options = {}) {
     };
     const advance = () => {
       const old = piece;
-      const carry = filled - raw2;
+      const carry = filled - raw;
       piece = pool.take();
-      if (carry > 0) old.copy(piece, 0, raw2, filled);
+      if (carry > 0) old.copy(piece, 0, raw, filled);
       pool.release(old);
       filled = carry;
-      bodyStart = dataEnd = raw2 = 0;
+      bodyStart = dataEnd = raw = 0;
     };
     const end = () => {
       finished = true;
@@ -39495,28 +39518,28 @@ function plainGet(url, headers, options = {}) {
       filled += n;
       try {
         while (!head) {
-          const parsed = parseHead(piece.subarray(raw2, filled));
+          const parsed = parseHead(piece.subarray(raw, filled));
           if (!parsed) {
             if (filled === piece.length)
               throw networkError("the response head is too large", "HPE_HEADER_OVERFLOW");
             return true;
           }
-          raw2 += parsed.length;
+          raw += parsed.length;
           if (parsed.status >= 100 && parsed.status < 200) continue;
           head = parsed;
           clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed));
-          bodyStart = dataEnd = raw2;
+          bodyStart = dataEnd = raw;
           resolve2({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
-        ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
+        ({ dataEnd, raw } = decoder.decode(piece, dataEnd, raw, filled));
         if (decoder.done) {
           end();
           return false;
         }
         if (filled === piece.length) {
-          if (raw2 === 0)
+          if (raw === 0)
             throw networkError(
               "malformed response body (no progress in a whole piece)",
               "HPE_INVALID_CHUNK_SIZE"
@@ -39876,15 +39899,15 @@ async function streamOnce(transport, ref, blob, location, what, onBytes) {
     scopes,
     headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
     body: async () => {
-      const raw2 = await blob.open();
+      const raw = await blob.open();
       if (blob.trusted) {
-        raw2.on("data", (c) => onBytes(c.length));
-        return raw2;
+        raw.on("data", (c) => onBytes(c.length));
+        return raw;
       }
       const verify = verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`, onBytes);
       verify.on("error", (e) => mismatch = e);
-      raw2.on("error", (e) => verify.destroy(e));
-      return raw2.pipe(verify);
+      raw.on("error", (e) => verify.destroy(e));
+      return raw.pipe(verify);
     },
     expect: [202, 204],
     what
@@ -40930,6 +40953,9 @@ var gzipMediaType = {
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
 };
 
+// packages/oci/src/tar/stream-reader.ts
+var WHOLE_FILE_SIZE = 16 * 1024 * 1024;
+
 // packages/oci/src/files/walk.ts
 var prefetchBytes = 8 * 1024 * 1024;
 
@@ -41556,14 +41582,16 @@ function findUnsafeCharacter(value) {
   for (const c of value) if (!allowed.test(c)) return c;
   return void 0;
 }
-function assertMakeValue(what, value) {
+function unsafeMakeValueProblem(value) {
   const c = findUnsafeCharacter(value);
-  if (c === void 0) return;
+  if (c === void 0) return void 0;
   const shown = JSON.stringify(value);
   const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
-  throw new UserError(
-    `${what} is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`
-  );
+  return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
+}
+function assertMakeValue(what, value) {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== void 0) throw new UserError(`${what} ${problem}`);
 }
 
 // packages/talos/src/make/args.ts
@@ -41902,6 +41930,81 @@ var maxSize2 = 8 * 1024 * 1024;
 // packages/talos/src/node-extensions/read-catalog.ts
 var maxCatalogSize = 1024 * 1024;
 
+// packages/pipeline/src/step-kit/build-options.ts
+function checkMakeValue(field, value) {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== void 0) throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+}
+function checkTag(field, tag, example = "v1.11.0") {
+  checkMakeValue(field, tag);
+  try {
+    withTag(parseReference("localhost/tag-check"), tag);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${tag}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+      { cause: e }
+    );
+  }
+}
+var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+function checkPushTarget(o) {
+  checkMakeValue("registry", o.registry);
+  checkMakeValue("username", o.username);
+  if (o.registry === "") {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is empty: set the registry to push to, e.g. ghcr.io`
+    );
+  }
+  if (o.username === "") {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`
+    );
+  }
+  if (!namespacePattern.test(o.username)) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
+    );
+  }
+  try {
+    parseReference(`${o.registry}/${o.username}/kernel:latest`);
+  } catch (e) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${o.registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
+      { cause: e }
+    );
+  }
+}
+function validateBuildTarget(o) {
+  checkPushTarget(o);
+  if (o.platforms.length === 0) {
+    throw new FieldError(
+      "platforms",
+      (n) => `${n("platforms")} is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64`
+    );
+  }
+  const platforms = [];
+  for (const p of o.platforms) {
+    checkMakeValue("platforms", p);
+    try {
+      parsePlatform(p);
+    } catch (e) {
+      throw new FieldError(
+        "platforms",
+        (n) => `${n("platforms")} has '${p}', which is not os/arch[/variant] (e.g. linux/amd64)`,
+        { cause: e }
+      );
+    }
+    if (!platforms.includes(p)) platforms.push(p);
+  }
+  if (o.tag !== void 0) checkTag("tag", o.tag);
+  return { makeArgs: parseMakeArgs(o.makeArgs), platforms };
+}
+
 // packages/pipeline/src/step-kit/docker-credentials.ts
 var import_promises8 = require("node:fs/promises");
 var import_node_os3 = require("node:os");
@@ -42024,12 +42127,6 @@ var fixes = {
 var LEGACY_BLOCK_MAX = 8 << 20;
 var FRAME_BLOCK_MAX = [0, 0, 0, 0, 64 << 10, 256 << 10, 1 << 20, 4 << 20];
 
-// packages/boot/src/codecs/xz.ts
-var xzModule2 = __toESM(require_xz_decompress(), 1);
-
-// packages/boot/src/codecs/zstd.ts
-var MAX_BLOCK2 = 128 * 1024;
-
 // packages/boot/src/kernel/types.ts
 var DEFAULT_MAX_INPUT = 512 * 1024 * 1024;
 var DEFAULT_MAX_KERNEL_SIZE = 256 * 1024 * 1024;
@@ -42046,11 +42143,7 @@ var PATTERN = Buffer.from([48, 130]);
 // packages/boot/src/initramfs/internal/newc-parser.ts
 var UPFRONT_LIMIT = 64 * 1024 * 1024;
 
-// packages/boot/src/initramfs/internal/segment-decoders.ts
-var xzModule3 = __toESM(require_xz_decompress(), 1);
-
 // packages/boot/src/initramfs/internal/stream-ends.ts
-var ZSTD_MAX_BLOCK = 128 * 1024;
 var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
 var LZ4_LEGACY_MAX_CHUNK = LZ4_LEGACY_BLOCK + Math.floor(LZ4_LEGACY_BLOCK / 255) + 16;
 
@@ -42095,63 +42188,6 @@ async function checkReleasePairing(kind, dir, talosVersion, mode, deps) {
     );
   }
   return match;
-}
-
-// packages/pipeline/src/build-kernel-pkg/options.ts
-var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-function validateCommon(o) {
-  assertMakeValue("input 'registry'", o.registry);
-  assertMakeValue("input 'username'", o.username);
-  if (o.registry === "") {
-    throw new UserError("input 'registry' is empty: set the registry to push to, e.g. ghcr.io");
-  }
-  if (o.username === "") {
-    throw new UserError(
-      "input 'username' is empty: set the registry namespace (e.g. your GitHub user or org, lower case)"
-    );
-  }
-  if (!namespacePattern.test(o.username)) {
-    throw new UserError(
-      `input 'username' is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
-    );
-  }
-  try {
-    parseReference(`${o.registry}/${o.username}/kernel:latest`);
-  } catch (e) {
-    throw new UserError(
-      `input 'registry' is '${o.registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
-      { cause: e }
-    );
-  }
-  if (o.platforms.length === 0) {
-    throw new UserError(
-      "input 'platforms' is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64"
-    );
-  }
-  const platforms = [];
-  for (const p of o.platforms) {
-    assertMakeValue("input 'platforms'", p);
-    try {
-      parsePlatform(p);
-    } catch (e) {
-      throw new UserError(
-        `input 'platforms' has '${p}', which is not os/arch[/variant] (e.g. linux/amd64)`,
-        {
-          cause: e
-        }
-      );
-    }
-    if (!platforms.includes(p)) platforms.push(p);
-  }
-  if (o.tag !== void 0) {
-    assertMakeValue("input 'tag'", o.tag);
-    if (!/^[\w][\w.-]{0,127}$/.test(o.tag)) {
-      throw new UserError(
-        `input 'tag' is '${o.tag}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or -`
-      );
-    }
-  }
-  return { makeArgs: parseMakeArgs(o.makeArgs), platforms };
 }
 
 // packages/pipeline/src/step-kit/make-step.ts
@@ -42284,53 +42320,59 @@ function failureSummary(step, e) {
 // packages/pipeline/src/build-extension/options.ts
 function validateExtensionOptions(o) {
   if (o.extensionsDir.trim() === "") {
-    throw new UserError("input 'extensions-dir' is empty: give the extensions checkout path");
+    throw new FieldError(
+      "extensions-dir",
+      (n) => `${n("extensions-dir")} is empty: give the extensions checkout path`
+    );
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(o.extension)) {
-    throw new UserError(
-      `input 'extension' is '${o.extension}', which is not an extension name (e.g. hailort)`
+    throw new FieldError(
+      "extension",
+      (n) => `${n("extension")} is '${o.extension}', which is not an extension name (e.g. hailort)`
     );
   }
   if (o.pkgsPrefix === void 0 !== (o.pkgsTag === void 0)) {
-    throw new UserError(
-      "inputs 'pkgs-prefix' and 'pkgs-tag' go together: pass both (build-kernel-pkg's outputs of the same names) or neither"
+    throw new FieldError(
+      ["pkgs-prefix", "pkgs-tag"],
+      (n) => `${n("pkgs-prefix")} and ${n("pkgs-tag")} go together: pass both (build-kernel-pkg's outputs of the same names) or neither`
     );
   }
   if (o.pkgsPrefix !== void 0) {
-    assertMakeValue("input 'pkgs-prefix'", o.pkgsPrefix);
+    checkMakeValue("pkgs-prefix", o.pkgsPrefix);
     try {
       parseReference(`${o.pkgsPrefix}/kernel:latest`);
     } catch (e) {
-      throw new UserError(
-        `input 'pkgs-prefix' is '${o.pkgsPrefix}', which is not registry/namespace (e.g. ghcr.io/acme)`,
+      throw new FieldError(
+        "pkgs-prefix",
+        (n) => `${n("pkgs-prefix")} is '${o.pkgsPrefix}', which is not registry/namespace (e.g. ghcr.io/acme)`,
         { cause: e }
       );
     }
   }
-  if (o.pkgsTag !== void 0) {
-    assertMakeValue("input 'pkgs-tag'", o.pkgsTag);
-    if (!/^[\w][\w.-]{0,127}$/.test(o.pkgsTag)) {
-      throw new UserError(`input 'pkgs-tag' is '${o.pkgsTag}', which is not a valid image tag`);
-    }
-  }
+  if (o.pkgsTag !== void 0) checkTag("pkgs-tag", o.pkgsTag);
   if (o.pkgImage !== void 0) {
-    assertMakeValue("input 'pkg-image'", o.pkgImage);
+    checkMakeValue("pkg-image", o.pkgImage);
     const ref = (() => {
       try {
         return parseReference(o.pkgImage ?? "");
       } catch (e) {
-        throw new UserError(`input 'pkg-image': ${e instanceof Error ? e.message : String(e)}`, {
-          cause: e
-        });
+        throw new FieldError(
+          "pkg-image",
+          (n) => `${n("pkg-image")}: ${e instanceof Error ? e.message : String(e)}`,
+          {
+            cause: e
+          }
+        );
       }
     })();
     if (!ref.digest) {
-      throw new UserError(
-        `input 'pkg-image' is '${o.pkgImage}', which is not pinned: give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag`
+      throw new FieldError(
+        "pkg-image",
+        (n) => `${n("pkg-image")} is '${o.pkgImage}', which is not pinned: give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag`
       );
     }
   }
-  return validateCommon(o);
+  return validateBuildTarget(o);
 }
 
 // packages/pipeline/src/build-extension/build-extension.ts
@@ -42529,6 +42571,453 @@ function extensionSummary(r) {
   return `${lines.join("\n")}
 `;
 }
+
+// packages/pipeline/src/contract/input-spec.ts
+function defineContract(contract) {
+  return contract;
+}
+function splitItems(kind, text) {
+  if (kind === "words") return text.split(/\s+/).filter(Boolean);
+  return text.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => kind === "lines" ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+}
+function isEmpty(raw) {
+  return raw === void 0 || raw === "" || Array.isArray(raw) && raw.length === 0;
+}
+function resolveOne(name, spec, given) {
+  const raw = isEmpty(given) ? spec.default : given;
+  if (spec.kind === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    if (raw === void 0 || raw === "") return false;
+    if (["true", "True", "TRUE"].includes(String(raw))) return true;
+    if (["false", "False", "FALSE"].includes(String(raw))) return false;
+    throw new FieldError(
+      name,
+      (n) => `${n(name)} is '${String(raw)}', not a boolean: use true or false`
+    );
+  }
+  if (spec.kind === "list" || spec.kind === "lines" || spec.kind === "words") {
+    const items = typeof raw === "string" ? splitItems(spec.kind, raw) : [...raw ?? []];
+    if (spec.required && items.length === 0) {
+      throw new FieldError(name, (n) => `${n(name)} needs at least one item`);
+    }
+    return items;
+  }
+  const text = raw === void 0 || raw === "" ? void 0 : String(raw);
+  if (text === void 0) {
+    if (spec.required) throw new FieldError(name, (n) => `${n(name)} is required: set it`);
+    return void 0;
+  }
+  if (spec.kind === "choice" && spec.choices && !spec.choices.includes(text)) {
+    throw new FieldError(
+      name,
+      (n) => `${n(name)} is '${text}': use one of ${spec.choices?.join(", ")}`
+    );
+  }
+  return text;
+}
+function resolveInputs(inputs, raw, frontEnd) {
+  const out = {};
+  for (const [name, spec] of Object.entries(inputs)) {
+    if (spec.only !== void 0 && spec.only !== frontEnd) continue;
+    out[name] = resolveOne(name, spec, raw[name]);
+  }
+  return out;
+}
+function inputsFor(inputs, frontEnd) {
+  return Object.entries(inputs).filter(([, s]) => s.only === void 0 || s.only === frontEnd);
+}
+function applyContract(contract, raw, frontEnd, env) {
+  const values = resolveInputs(contract.inputs, raw, frontEnd);
+  return { values, options: contract.toOptions(values, env) };
+}
+
+// packages/pipeline/src/contract/common-inputs.ts
+var defaultRegistry = "ghcr.io";
+var defaultPlatform = "linux/amd64";
+var pushTargetInputs = {
+  registry: {
+    kind: "string",
+    default: defaultRegistry,
+    help: "registry to push to (REGISTRY)",
+    placeholder: "<host>"
+  },
+  username: {
+    kind: "string",
+    actionDefault: "${{ github.repository_owner }}",
+    help: "registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)",
+    placeholder: "<name>"
+  }
+};
+var platformsInput = {
+  platforms: {
+    kind: "list",
+    default: defaultPlatform,
+    flag: "platform",
+    help: `platform (repeatable; default ${defaultPlatform})`,
+    placeholder: "<os/arch>"
+  }
+};
+var registryAccessInputs = {
+  "insecure-registries": {
+    kind: "list",
+    default: "",
+    flag: "insecure-registry",
+    help: "registry reached over plain HTTP (repeatable; loopback is automatic)",
+    placeholder: "<host>"
+  },
+  "registry-username": {
+    kind: "string",
+    default: "",
+    help: "registry user name (with --registry-password-stdin; else the docker config is used)",
+    placeholder: "<name>"
+  },
+  "registry-password": {
+    kind: "secret",
+    default: "",
+    help: "read the registry password or token from standard input"
+  }
+};
+var tagInput = {
+  tag: {
+    kind: "string",
+    default: "",
+    help: "image tag (TAG; default: git describe of the checkout, as the Makefile does)",
+    placeholder: "<tag>"
+  }
+};
+var pushInput = {
+  push: {
+    kind: "boolean",
+    default: "true",
+    help: "build without pushing (no pinned references are printed)"
+  }
+};
+var makeArgsInput = {
+  "make-args": {
+    kind: "words",
+    default: "",
+    flag: "make-arg",
+    help: "extra make variable (repeatable)",
+    placeholder: "<NAME=value>"
+  }
+};
+var buildTargetInputs = {
+  ...pushTargetInputs,
+  ...platformsInput,
+  ...pushInput,
+  ...tagInput,
+  ...makeArgsInput
+};
+var jsonInput = {
+  json: {
+    kind: "boolean",
+    default: "false",
+    only: "cli",
+    help: "print every output as one JSON object"
+  }
+};
+function pairCredentials(username, password) {
+  if (Boolean(username) !== Boolean(password)) {
+    throw new FieldError(
+      ["registry-username", "registry-password"],
+      (n) => `${n("registry-username")} and ${n("registry-password")} go together: give both, or neither to use the docker config`
+    );
+  }
+  return username && password ? { username, password } : void 0;
+}
+function namespaceOrOwner(username, env) {
+  const value = (username ?? env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
+  if (!value) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty and GITHUB_REPOSITORY_OWNER is not set: set ${n("username")}`
+    );
+  }
+  return value;
+}
+function registryAccessOf(values) {
+  const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
+  return {
+    insecureRegistries: values["insecure-registries"],
+    ...credentials ? { credentials } : {}
+  };
+}
+var releasePairingInputs = {
+  "talos-version": {
+    kind: "string",
+    default: "",
+    help: "the Talos release the build is for (e.g. v1.11.5): the checkout is checked against it (talos-kmod refs)",
+    placeholder: "<version>"
+  },
+  "release-mismatch": {
+    kind: "choice",
+    choices: ["warn", "error"],
+    default: "warn",
+    help: "a checkout that does not belong to talos-version: warn or error",
+    placeholder: "<level>"
+  }
+};
+function releasePairingOf(v2) {
+  return {
+    ...v2["talos-version"] ? { talosVersion: v2["talos-version"] } : {},
+    releaseMismatch: v2["release-mismatch"] === "error" ? "error" : "warn"
+  };
+}
+
+// packages/pipeline/src/build-kernel-pkg/contract.ts
+var buildKernelPkgContract = defineContract({
+  step: "build-kernel-pkg",
+  inputs: {
+    "pkgs-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/pkgs checkout",
+      placeholder: "<dir>"
+    },
+    packages: {
+      kind: "list",
+      default: "",
+      flag: "package",
+      help: "module package by pkg.yaml name, e.g. hailort-pkg (repeatable)",
+      placeholder: "<name>"
+    },
+    ...buildTargetInputs,
+    "verify-signatures": {
+      kind: "boolean",
+      default: "true",
+      help: "skip checking package modules against the kernel key"
+    },
+    cache: {
+      kind: "boolean",
+      default: "true",
+      help: "always build, even when an unchanged result is recorded"
+    },
+    "cache-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)",
+      placeholder: "<dir>"
+    },
+    ...releasePairingInputs,
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["kernel-image", "pkg-images", "pkg-image", "pkgs-tag", "pkgs-prefix", "cache-hit"],
+  toOptions: (v2, env) => ({
+    pkgsDir: v2["pkgs-dir"],
+    packages: v2.packages,
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    verifySignatures: v2["verify-signatures"],
+    cache: v2.cache,
+    ...releasePairingOf(v2),
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "kernel-image": r.kernelImage,
+    "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
+    "pkg-image": r.pkgImage,
+    "pkgs-tag": r.pkgsTag,
+    "pkgs-prefix": r.pkgsPrefix,
+    "cache-hit": String(r.cacheHit)
+  })
+});
+
+// packages/pipeline/src/build-extension/contract.ts
+var buildExtensionContract = defineContract({
+  step: "build-extension",
+  inputs: {
+    "extensions-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/extensions checkout",
+      placeholder: "<dir>"
+    },
+    extension: {
+      kind: "string",
+      required: true,
+      help: "extension (Makefile target), e.g. hailort",
+      placeholder: "<name>"
+    },
+    "pkgs-prefix": {
+      kind: "string",
+      default: "",
+      help: "PKGS_PREFIX (build-kernel-pkg pkgs-prefix)",
+      placeholder: "<registry/namespace>"
+    },
+    "pkgs-tag": {
+      kind: "string",
+      default: "",
+      help: "PKGS (build-kernel-pkg pkgs-tag)",
+      placeholder: "<tag>"
+    },
+    "pkg-image": {
+      kind: "string",
+      default: "",
+      help: "pinned package image to write into the extension pkg.yaml for the build",
+      placeholder: "<ref>"
+    },
+    ...buildTargetInputs,
+    ...releasePairingInputs,
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["extension-image", "extension-version", "extension-name"],
+  toOptions: (v2, env) => ({
+    extensionsDir: v2["extensions-dir"],
+    extension: v2.extension,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
+    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    ...releasePairingOf(v2),
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "extension-image": r.extensionImage,
+    "extension-version": r.extensionVersion,
+    "extension-name": r.extensionName
+  })
+});
+
+// packages/pipeline/src/build-installer/contract.ts
+var buildInstallerContract = defineContract({
+  step: "build-installer",
+  inputs: {
+    "talos-dir": {
+      kind: "string",
+      default: "",
+      help: "talos checkout: make installer-base imager, then image-installer",
+      placeholder: "<dir>"
+    },
+    "imager-image": {
+      kind: "string",
+      default: "",
+      help: "a ready imager image to run with docker (instead of --talos-dir)",
+      placeholder: "<ref>"
+    },
+    "base-installer-image": {
+      kind: "string",
+      default: "",
+      help: "installer-base for --imager-image",
+      placeholder: "<ref>"
+    },
+    "kernel-image": {
+      kind: "string",
+      default: "",
+      help: "kernel image (PKG_KERNEL) for --talos-dir",
+      placeholder: "<ref>"
+    },
+    "extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extension-image",
+      help: "system extension image (repeatable)",
+      placeholder: "<ref>"
+    },
+    "extra-extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extra-extension-image",
+      help: "the node's other extensions to keep, pinned name:tag@sha256:\u2026 (repeatable); every extension is verified against the kernel first",
+      placeholder: "<ref@sha256:\u2026>"
+    },
+    schematic: {
+      kind: "string",
+      default: "",
+      help: "Image Factory schematic YAML: its officialExtensions go into the installer too, as the images of talos-version",
+      placeholder: "<file>"
+    },
+    "node-extensions": {
+      kind: "string",
+      default: "",
+      help: "saved 'talosctl get extensions -o yaml' output: the node's extensions go into the installer too (the module's own is replaced)",
+      placeholder: "<file>"
+    },
+    "extensions-catalog": {
+      kind: "string",
+      default: "",
+      help: "where official extension names resolve: a repository tagged per Talos release (default ghcr.io/siderolabs/extensions) or an image-digests file",
+      placeholder: "<repo|file>"
+    },
+    ...releasePairingInputs,
+    "extra-kernel-args": {
+      kind: "lines",
+      default: "",
+      flag: "extra-kernel-arg",
+      help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
+      placeholder: "<arg>"
+    },
+    ...pushTargetInputs,
+    ...platformsInput,
+    ...tagInput,
+    "installer-ref": {
+      kind: "string",
+      default: "",
+      help: "where to push the installer (default ttl.sh/<uuid>:1h)",
+      placeholder: "<ref>"
+    },
+    "out-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where --imager-image writes installer-<arch>.tar (default: a temp dir)",
+      placeholder: "<dir>"
+    },
+    "verify-installer": {
+      kind: "choice",
+      choices: ["error", "warning"],
+      default: "error",
+      help: "a failing check of the built installer: error (push nothing) or warning (push anyway)",
+      placeholder: "<level>"
+    },
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: [
+    "installer-image",
+    "installer-images",
+    "imager-image",
+    "installer-base-image",
+    "tarball"
+  ],
+  toOptions: (v2, env) => ({
+    ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
+    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
+    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
+    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
+    extensionImages: v2["extension-images"],
+    extraExtensionImages: v2["extra-extension-images"],
+    ...v2.schematic ? { schematic: v2.schematic } : {},
+    ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
+    ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
+    ...releasePairingOf(v2),
+    extraKernelArgs: v2["extra-kernel-args"],
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    ...v2.tag ? { tag: v2.tag } : {},
+    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
+    verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "installer-image": r.installerImage,
+    "installer-images": JSON.stringify(r.installerImages),
+    "imager-image": r.imagerImage,
+    "installer-base-image": r.installerBaseImage,
+    tarball: Object.values(r.tarballs).join("\n")
+  })
+});
 
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
@@ -43080,70 +43569,7 @@ function group(name, fn) {
   });
 }
 
-// actions/shared/src/inputs.ts
-function raw(name, options = {}) {
-  const value = getInput(name, { required: false, trimWhitespace: true });
-  if (options.required && value === "") {
-    throw new UserError(`input '${name}' is required: set it in the step's 'with:' block`);
-  }
-  return value;
-}
-function readString(name, options = {}) {
-  const value = raw(name, options);
-  return value === "" ? void 0 : value;
-}
-function readRequired(name) {
-  return raw(name, { required: true });
-}
-function readSecret(name) {
-  const value = raw(name);
-  if (value !== "") setSecret(value);
-  return value === "" ? void 0 : value;
-}
-function readBoolean(name, fallback) {
-  const value = raw(name);
-  if (value === "") return fallback;
-  if (["true", "True", "TRUE"].includes(value)) return true;
-  if (["false", "False", "FALSE"].includes(value)) return false;
-  throw new UserError(`input '${name}' is '${value}', not a boolean: use true or false`);
-}
-function readList(name, options = {}) {
-  const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
-  if (options.required && items.length === 0) {
-    throw new UserError(
-      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
-    );
-  }
-  return items;
-}
-function readChoice(name, choices, fallback) {
-  const value = raw(name);
-  if (value === "") return fallback;
-  if (!choices.includes(value)) {
-    throw new UserError(`input '${name}' is '${value}': use one of ${choices.join(", ")}`);
-  }
-  return value;
-}
-function registryCredentials(username, password) {
-  if (username === void 0 !== (password === void 0)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config"
-    );
-  }
-  return username && password ? { credentials: { username, password } } : {};
-}
-function namespaceOrOwner(username) {
-  const value = (username ?? process.env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
-  if (!value) {
-    throw new UserError(
-      "input 'username' is empty and GITHUB_REPOSITORY_OWNER is not set: set 'username'"
-    );
-  }
-  return value;
-}
-
-// actions/shared/src/outputs.ts
+// actions/action-kit/src/outputs.ts
 function writeOutputs(outputs) {
   for (const [name, value] of Object.entries(outputs)) {
     if (value === void 0) continue;
@@ -43152,7 +43578,23 @@ function writeOutputs(outputs) {
   }
 }
 
-// actions/shared/src/logger.ts
+// actions/action-kit/src/step-inputs.ts
+function readRaw(name, kind) {
+  const value = getInput(name, { required: false, trimWhitespace: true });
+  if (kind === "secret" && value !== "") setSecret(value);
+  return value;
+}
+function readStepInputs(contract) {
+  const raw = {};
+  for (const [name, spec] of inputsFor(contract.inputs, "action"))
+    raw[name] = readRaw(name, spec.kind);
+  return applyContract(contract, raw, "action", process.env);
+}
+function writeStepOutputs(contract, result) {
+  writeOutputs(contract.toOutputs(result));
+}
+
+// actions/action-kit/src/logger.ts
 function createActionsLogger() {
   return {
     debug: (m) => debug(m),
@@ -43163,7 +43605,7 @@ function createActionsLogger() {
   };
 }
 
-// actions/shared/src/run.ts
+// actions/action-kit/src/run.ts
 async function runAction(body) {
   try {
     await body();
@@ -43180,7 +43622,7 @@ async function runAction(body) {
   }
 }
 
-// actions/shared/src/summary.ts
+// actions/action-kit/src/summary.ts
 async function writeSummary(markdown) {
   try {
     await summary.addRaw(markdown, true).write();
@@ -43190,50 +43632,16 @@ async function writeSummary(markdown) {
 }
 
 // actions/build-extension/src/main.ts
-function readInputs() {
-  const username = namespaceOrOwner(readString("username"));
-  const access3 = registryCredentials(
-    readString("registry-username"),
-    readSecret("registry-password")
-  );
-  const pkgsPrefix = readString("pkgs-prefix");
-  const pkgsTag = readString("pkgs-tag");
-  const pkgImage = readString("pkg-image");
-  const tag = readString("tag");
-  const platforms = readList("platforms");
-  const talosVersion = readString("talos-version");
-  return {
-    extensionsDir: readString("extensions-dir") ?? ".",
-    extension: readRequired("extension"),
-    ...pkgsPrefix ? { pkgsPrefix } : {},
-    ...pkgsTag ? { pkgsTag } : {},
-    ...pkgImage ? { pkgImage } : {},
-    registry: readString("registry") ?? "ghcr.io",
-    username,
-    platforms: platforms.length > 0 ? platforms : ["linux/amd64"],
-    push: readBoolean("push", true),
-    ...tag ? { tag } : {},
-    makeArgs: (readString("make-args") ?? "").split(/\s+/).filter(Boolean),
-    ...talosVersion ? { talosVersion } : {},
-    releaseMismatch: readChoice("release-mismatch", ["warn", "error"], "warn"),
-    insecureRegistries: readList("insecure-registries"),
-    ...access3
-  };
-}
 void runAction(async () => {
-  const inputs = readInputs();
+  const { options } = readStepInputs(buildExtensionContract);
   const logger = createActionsLogger();
   try {
-    const result = await buildExtension(inputs, {
+    const result = await buildExtension(options, {
       exec: spawnExec,
       logger,
       ...process.env.RUNNER_TEMP ? { tmpDir: process.env.RUNNER_TEMP } : {}
     });
-    writeOutputs({
-      "extension-image": result.extensionImage,
-      "extension-version": result.extensionVersion,
-      "extension-name": result.extensionName
-    });
+    writeStepOutputs(buildExtensionContract, result);
     for (const note of result.notes) logger.info(note);
     await writeSummary(extensionSummary(result));
   } catch (e) {

@@ -1,71 +1,29 @@
-/** build-extension: read inputs → pipeline.buildExtension → outputs and job summary. */
+/** build-extension: the step's contract read from the runner → pipeline.buildExtension → outputs. */
 import { spawnExec } from '@talos-kmod/common';
 import {
   buildExtension,
+  buildExtensionContract,
   extensionSummary,
   failureSummary,
-  type BuildExtensionOptions,
 } from '@talos-kmod/pipeline';
 import {
   createActionsLogger,
-  readBoolean,
-  readChoice,
-  readList,
-  readRequired,
-  readSecret,
-  readString,
+  readStepInputs,
   runAction,
-  writeOutputs,
+  writeStepOutputs,
   writeSummary,
-  registryCredentials,
-  namespaceOrOwner,
-} from '../../shared/src/index';
-
-function readInputs(): BuildExtensionOptions {
-  const username = namespaceOrOwner(readString('username'));
-  const access = registryCredentials(
-    readString('registry-username'),
-    readSecret('registry-password'),
-  );
-  const pkgsPrefix = readString('pkgs-prefix');
-  const pkgsTag = readString('pkgs-tag');
-  const pkgImage = readString('pkg-image');
-  const tag = readString('tag');
-  const platforms = readList('platforms');
-  const talosVersion = readString('talos-version');
-  return {
-    extensionsDir: readString('extensions-dir') ?? '.',
-    extension: readRequired('extension'),
-    ...(pkgsPrefix ? { pkgsPrefix } : {}),
-    ...(pkgsTag ? { pkgsTag } : {}),
-    ...(pkgImage ? { pkgImage } : {}),
-    registry: readString('registry') ?? 'ghcr.io',
-    username,
-    platforms: platforms.length > 0 ? platforms : ['linux/amd64'],
-    push: readBoolean('push', true),
-    ...(tag ? { tag } : {}),
-    makeArgs: (readString('make-args') ?? '').split(/\s+/).filter(Boolean),
-    ...(talosVersion ? { talosVersion } : {}),
-    releaseMismatch: readChoice('release-mismatch', ['warn', 'error'] as const, 'warn'),
-    insecureRegistries: readList('insecure-registries'),
-    ...access,
-  };
-}
+} from '@talos-kmod/action-kit';
 
 void runAction(async () => {
-  const inputs = readInputs();
+  const { options } = readStepInputs(buildExtensionContract);
   const logger = createActionsLogger();
   try {
-    const result = await buildExtension(inputs, {
+    const result = await buildExtension(options, {
       exec: spawnExec,
       logger,
       ...(process.env.RUNNER_TEMP ? { tmpDir: process.env.RUNNER_TEMP } : {}),
     });
-    writeOutputs({
-      'extension-image': result.extensionImage,
-      'extension-version': result.extensionVersion,
-      'extension-name': result.extensionName,
-    });
+    writeStepOutputs(buildExtensionContract, result);
     for (const note of result.notes) logger.info(note);
     await writeSummary(extensionSummary(result));
   } catch (e: unknown) {

@@ -2170,9 +2170,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve4, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve5(data);
+              return err2 ? reject(err2) : resolve4(data);
             });
           });
         }
@@ -2210,12 +2210,12 @@ var require_dispatcher_base = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve5, reject) => {
+          return new Promise((resolve4, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve5(data);
+              ) : resolve4(data);
             });
           });
         }
@@ -4482,8 +4482,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve5, reject) => {
-        res = resolve5;
+      const promise = new Promise((resolve4, reject) => {
+        res = resolve4;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6734,12 +6734,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve4;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7409,12 +7409,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve5, reject) => {
+      const waitForDrain = () => new Promise((resolve4, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve5;
+          callback = resolve4;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7893,16 +7893,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve5) => {
+        return new Promise((resolve4) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve5;
+            this[kClosedResolve] = resolve4;
           } else {
-            resolve5(null);
+            resolve4(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve5) => {
+        return new Promise((resolve4) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -7913,7 +7913,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve5(null);
+            resolve4(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -7964,7 +7964,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve5, reject) => {
+        const socket = await new Promise((resolve4, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7976,7 +7976,7 @@ var require_client = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve5(socket2);
+              resolve4(socket2);
             }
           });
         });
@@ -8313,8 +8313,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve5) => {
-            this[kClosedResolve] = resolve5;
+          await new Promise((resolve4) => {
+            this[kClosedResolve] = resolve4;
           });
         }
       }
@@ -9583,7 +9583,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve5, reject) => {
+        return await new Promise((resolve4, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9596,7 +9596,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve5(null);
+              resolve4(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9615,7 +9615,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve5, reject) => {
+      return new Promise((resolve4, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9632,7 +9632,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve5,
+              resolve: resolve4,
               reject,
               length: 0,
               body: []
@@ -9702,18 +9702,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve5, stream, length } = consume2;
+      const { type, body, resolve: resolve4, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve5(chunksDecode(body, length));
+          resolve4(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve5(JSON.parse(chunksDecode(body, length)));
+          resolve4(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve5(chunksConcat(body, length).buffer);
+          resolve4(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve5(new Blob(body, { type: stream[kContentType] }));
+          resolve4(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve5(chunksConcat(body, length));
+          resolve4(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -9971,9 +9971,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve4, reject) => {
           request.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve5(data);
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
@@ -10197,9 +10197,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve4, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve5(data);
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
@@ -10484,9 +10484,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve4, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve5(data);
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
@@ -10578,9 +10578,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve5, reject) => {
+        return new Promise((resolve4, reject) => {
           connect2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve5(data);
+            return err2 ? reject(err2) : resolve4(data);
           });
         });
       }
@@ -14443,7 +14443,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve5, reject) => agent.dispatch(
+        return new Promise((resolve4, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14519,7 +14519,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable7({ read: resume });
               const onError = this.onError.bind(this);
-              resolve5({
+              resolve4({
                 status,
                 statusText,
                 headersList,
@@ -14562,7 +14562,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve5({
+              resolve4({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18303,8 +18303,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve5) => {
-        setTimeout(resolve5, ms).unref();
+      return new Promise((resolve4) => {
+        setTimeout(resolve4, ms).unref();
       });
     }
     module2.exports = {
@@ -23888,9 +23888,9 @@ var require_resolve_flow_scalar = __commonJS({
             res += parseCharCode(source, i + 1, length, onError);
             i += length;
           } else {
-            const raw2 = source.substr(i - 1, 2);
-            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw2}`);
-            res += raw2;
+            const raw = source.substr(i - 1, 2);
+            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+            res += raw;
           }
         } else if (ch === " " || ch === "	") {
           const wsStart = i;
@@ -23962,9 +23962,9 @@ var require_resolve_flow_scalar = __commonJS({
       try {
         return String.fromCodePoint(code2);
       } catch {
-        const raw2 = source.substr(offset - 2, length + 2);
-        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw2}`);
-        return raw2;
+        const raw = source.substr(offset - 2, length + 2);
+        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+        return raw;
       }
     }
     exports2.resolveFlowScalar = resolveFlowScalar;
@@ -24854,7 +24854,7 @@ var require_lexer = __commonJS({
   "node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
     var cst = require_cst();
-    function isEmpty(ch) {
+    function isEmpty2(ch) {
       switch (ch) {
         case void 0:
         case " ":
@@ -24932,7 +24932,7 @@ var require_lexer = __commonJS({
         }
         if (ch === "-" || ch === ".") {
           const dt = this.buffer.substr(offset, 3);
-          if ((dt === "---" || dt === "...") && isEmpty(this.buffer[offset + 3]))
+          if ((dt === "---" || dt === "...") && isEmpty2(this.buffer[offset + 3]))
             return -1;
         }
         return offset;
@@ -25031,7 +25031,7 @@ var require_lexer = __commonJS({
           if (!this.atEnd && !this.hasChars(4))
             return this.setNext("line-start");
           const s = this.peek(3);
-          if ((s === "---" || s === "...") && isEmpty(this.charAt(3))) {
+          if ((s === "---" || s === "...") && isEmpty2(this.charAt(3))) {
             yield* this.pushCount(3);
             this.indentValue = 0;
             this.indentNext = 0;
@@ -25039,7 +25039,7 @@ var require_lexer = __commonJS({
           }
         }
         this.indentValue = yield* this.pushSpaces(false);
-        if (this.indentNext > this.indentValue && !isEmpty(this.charAt(1)))
+        if (this.indentNext > this.indentValue && !isEmpty2(this.charAt(1)))
           this.indentNext = this.indentValue;
         return yield* this.parseBlockStart();
       }
@@ -25047,7 +25047,7 @@ var require_lexer = __commonJS({
         const [ch0, ch1] = this.peek(2);
         if (!ch1 && !this.atEnd)
           return this.setNext("block-start");
-        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty(ch1)) {
+        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty2(ch1)) {
           const n = (yield* this.pushCount(1)) + (yield* this.pushSpaces(true));
           this.indentNext = this.indentValue + 1;
           this.indentValue += n;
@@ -25111,7 +25111,7 @@ var require_lexer = __commonJS({
         const line2 = this.getLine();
         if (line2 === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line2[0] !== "#" || indent === 0 && (line2.startsWith("---") || line2.startsWith("...")) && isEmpty(line2[3])) {
+        if (indent !== -1 && indent < this.indentNext && line2[0] !== "#" || indent === 0 && (line2.startsWith("---") || line2.startsWith("...")) && isEmpty2(line2[3])) {
           const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line2[0] === "]" || line2[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
@@ -25153,7 +25153,7 @@ var require_lexer = __commonJS({
             return yield* this.parseQuotedScalar();
           case ":": {
             const next = this.charAt(1);
-            if (this.flowKey || isEmpty(next) || next === ",") {
+            if (this.flowKey || isEmpty2(next) || next === ",") {
               this.flowKey = false;
               yield* this.pushCount(1);
               yield* this.pushSpaces(true);
@@ -25216,7 +25216,7 @@ var require_lexer = __commonJS({
           else if (ch !== "-")
             break;
         }
-        return yield* this.pushUntil((ch) => isEmpty(ch) || ch === "#");
+        return yield* this.pushUntil((ch) => isEmpty2(ch) || ch === "#");
       }
       *parseBlockScalar() {
         let nl = this.pos - 1;
@@ -25298,10 +25298,10 @@ var require_lexer = __commonJS({
         while (ch = this.buffer[++i]) {
           if (ch === ":") {
             const next = this.buffer[i + 1];
-            if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
+            if (isEmpty2(next) || inFlow && flowIndicatorChars.has(next))
               break;
             end = i;
-          } else if (isEmpty(ch)) {
+          } else if (isEmpty2(ch)) {
             let next = this.buffer[i + 1];
             if (ch === "\r") {
               if (next === "\n") {
@@ -25368,7 +25368,7 @@ var require_lexer = __commonJS({
             case ":": {
               const inFlow = this.flowLevel > 0;
               const ch1 = this.charAt(1);
-              if (isEmpty(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
+              if (isEmpty2(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
                 if (!inFlow)
                   this.indentNext = this.indentValue + 1;
                 else if (this.flowKey)
@@ -25387,7 +25387,7 @@ var require_lexer = __commonJS({
         if (this.charAt(1) === "<") {
           let i = this.pos + 2;
           let ch = this.buffer[i];
-          while (!isEmpty(ch) && ch !== ">")
+          while (!isEmpty2(ch) && ch !== ">")
             ch = this.buffer[++i];
           return yield* this.pushToIndex(ch === ">" ? i + 1 : i, false);
         } else {
@@ -26611,11 +26611,11 @@ function __metadata(metadataKey, metadataValue) {
 }
 function __awaiter3(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -26631,7 +26631,7 @@ function __awaiter3(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve5(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve4(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -26822,22 +26822,22 @@ function __asyncValues(o) {
   }, i);
   function verb(n) {
     i[n] = o[n] && function(v2) {
-      return new Promise(function(resolve5, reject) {
-        v2 = o[n](v2), settle(resolve5, reject, v2.done, v2.value);
+      return new Promise(function(resolve4, reject) {
+        v2 = o[n](v2), settle(resolve4, reject, v2.done, v2.value);
       });
     };
   }
-  function settle(resolve5, reject, d, v2) {
+  function settle(resolve4, reject, d, v2) {
     Promise.resolve(v2).then(function(v3) {
-      resolve5({ value: v3, done: d });
+      resolve4({ value: v3, done: d });
     }, reject);
   }
 }
-function __makeTemplateObject(cooked, raw2) {
+function __makeTemplateObject(cooked, raw) {
   if (Object.defineProperty) {
-    Object.defineProperty(cooked, "raw", { value: raw2 });
+    Object.defineProperty(cooked, "raw", { value: raw });
   } else {
-    cooked.raw = raw2;
+    cooked.raw = raw;
   }
   return cooked;
 }
@@ -38473,8 +38473,8 @@ var require_xz_decompress = __commonJS({
                   this.locked = true;
                   return;
                 }
-                return new Promise((resolve5) => {
-                  this.waitQueue.push(resolve5);
+                return new Promise((resolve4) => {
+                  this.waitQueue.push(resolve4);
                 });
               }
               release() {
@@ -38729,11 +38729,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -38749,7 +38749,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve5(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve4(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -39028,11 +39028,11 @@ var arch = import_os2.default.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve5) {
-      resolve5(value);
+    return value instanceof P ? value : new P(function(resolve4) {
+      resolve4(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve5, reject) {
+  return new (P || (P = Promise))(function(resolve4, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -39048,7 +39048,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve5(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve4(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -39150,6 +39150,25 @@ function describeError(e) {
   }
 }
 
+// packages/common/src/field-error.ts
+var actionInputName = (field) => `input '${field}'`;
+var FieldError = class extends InputError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  fieldError = true;
+  /** The fields involved, by their contract (action input) names. */
+  fields;
+  words;
+  constructor(fields, words, options = {}) {
+    super(words(actionInputName), options);
+    this.fields = typeof fields === "string" ? [fields] : fields;
+    this.words = words;
+  }
+  /** The message with every field spelled by `name`. */
+  wordFor(name) {
+    return this.words(name);
+  }
+};
+
 // packages/common/src/redact.ts
 function redactUrl(url) {
   let u;
@@ -39194,7 +39213,7 @@ function formatCommand(file, args) {
   return [file, ...args].map(quote).join(" ");
 }
 var maxCaptured = 16 * 1024 * 1024;
-var spawnExec = (file, args, options = {}) => new Promise((resolve5, reject) => {
+var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => {
   const child = (0, import_node_child_process.spawn)(file, [...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -39231,7 +39250,7 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve5, reject) => 
       reject(new ExecError(formatCommand(file, args), exitCode, tail));
       return;
     }
-    resolve5({ exitCode, stdout: out.stdout, stderr: out.stderr });
+    resolve4({ exitCode, stdout: out.stdout, stderr: out.stderr });
   });
   child.stdin.on("error", () => void 0);
   child.stdin.end(options.input ?? "");
@@ -39309,13 +39328,21 @@ function markdownFence(lines, info2 = "") {
 
 // packages/pipeline/src/build-installer/options.ts
 var import_node_fs5 = require("node:fs");
-var import_node_path12 = require("node:path");
+var import_node_path13 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
 var import_node_crypto = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
+}
+function parseDigest(s, what = "digest") {
+  if (!isDigest(s)) {
+    throw new InputError(
+      `invalid ${what} '${s}': expected 'sha256:' followed by 64 lower-case hex digits`
+    );
+  }
+  return s;
 }
 function hashFor(digest) {
   return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
@@ -39414,11 +39441,12 @@ function parseReference(input) {
   let digest;
   const at = rest.indexOf("@");
   if (at !== -1) {
-    digest = rest.slice(at + 1);
+    const text3 = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!isDigest(digest)) {
-      throw invalid(input, `'${digest}' is not a digest (sha256: and 64 lower-case hex digits)`);
+    if (!isDigest(text3)) {
+      throw invalid(input, `'${text3}' is not a digest (sha256: and 64 lower-case hex digits)`);
     }
+    digest = text3;
   }
   let tag;
   const colon = rest.lastIndexOf(":");
@@ -39459,10 +39487,13 @@ function toReference(ref) {
 }
 function withDigest(ref, digest) {
   const r = toReference(ref);
-  if (!isDigest(digest)) {
-    throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
-  }
   return new ParsedReference(r.registry, r.repository, r.tag, digest);
+}
+function withTag(ref, tag) {
+  const r = toReference(ref);
+  if (!tagPattern.test(tag))
+    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
+  return new ParsedReference(r.registry, r.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -39965,20 +39996,20 @@ var BodyDecoder = class {
    * Decodes `piece[raw, end)`, moving data to `piece[dataEnd, …)`. Returns the new `dataEnd` and
    * `raw` (the first byte not yet decoded, where a line is incomplete).
    */
-  decode(piece, dataEnd, raw2, end) {
-    while (raw2 < end && this.state !== "done") {
+  decode(piece, dataEnd, raw, end) {
+    while (raw < end && this.state !== "done") {
       if (this.state === "data") {
-        const n = Math.min(this.left, end - raw2);
-        if (raw2 !== dataEnd) piece.copyWithin(dataEnd, raw2, raw2 + n);
+        const n = Math.min(this.left, end - raw);
+        if (raw !== dataEnd) piece.copyWithin(dataEnd, raw, raw + n);
         dataEnd += n;
-        raw2 += n;
+        raw += n;
         this.left -= n;
         if (this.left === 0) this.state = this.framing === "chunked" ? "crlf" : "done";
         continue;
       }
-      const nl = piece.indexOf(10, raw2);
+      const nl = piece.indexOf(10, raw);
       if (nl < 0 || nl >= end) {
-        if (end - raw2 > 4096) {
+        if (end - raw > 4096) {
           throw networkError(
             "malformed chunked response body (a line of over 4 KiB)",
             "HPE_INVALID_CHUNK_SIZE"
@@ -39986,8 +40017,8 @@ var BodyDecoder = class {
         }
         break;
       }
-      const line2 = piece.toString("latin1", raw2, nl).replace(/\r$/, "");
-      raw2 = nl + 1;
+      const line2 = piece.toString("latin1", raw, nl).replace(/\r$/, "");
+      raw = nl + 1;
       if (this.state === "crlf") {
         if (line2 !== "") {
           throw networkError(
@@ -40010,7 +40041,7 @@ var BodyDecoder = class {
         this.state = "done";
       }
     }
-    return { dataEnd, raw: raw2 };
+    return { dataEnd, raw };
   }
 };
 function framingOf(head2) {
@@ -40047,12 +40078,12 @@ function plainGet(url, headers, options = {}) {
     }
   }
   lines.push("Connection: close", "", "");
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     let piece = pool.take();
     let filled = 0;
     let bodyStart = 0;
     let dataEnd = 0;
-    let raw2 = 0;
+    let raw = 0;
     let head2;
     let decoder;
     let received = 0;
@@ -40081,12 +40112,12 @@ function plainGet(url, headers, options = {}) {
     };
     const advance = () => {
       const old = piece;
-      const carry = filled - raw2;
+      const carry = filled - raw;
       piece = pool.take();
-      if (carry > 0) old.copy(piece, 0, raw2, filled);
+      if (carry > 0) old.copy(piece, 0, raw, filled);
       pool.release(old);
       filled = carry;
-      bodyStart = dataEnd = raw2 = 0;
+      bodyStart = dataEnd = raw = 0;
     };
     const end = () => {
       finished = true;
@@ -40109,28 +40140,28 @@ function plainGet(url, headers, options = {}) {
       filled += n;
       try {
         while (!head2) {
-          const parsed2 = parseHead(piece.subarray(raw2, filled));
+          const parsed2 = parseHead(piece.subarray(raw, filled));
           if (!parsed2) {
             if (filled === piece.length)
               throw networkError("the response head is too large", "HPE_HEADER_OVERFLOW");
             return true;
           }
-          raw2 += parsed2.length;
+          raw += parsed2.length;
           if (parsed2.status >= 100 && parsed2.status < 200) continue;
           head2 = parsed2;
           clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed2));
-          bodyStart = dataEnd = raw2;
-          resolve5({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
+          bodyStart = dataEnd = raw;
+          resolve4({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
-        ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
+        ({ dataEnd, raw } = decoder.decode(piece, dataEnd, raw, filled));
         if (decoder.done) {
           end();
           return false;
         }
         if (filled === piece.length) {
-          if (raw2 === 0)
+          if (raw === 0)
             throw networkError(
               "malformed response body (no progress in a whole piece)",
               "HPE_INVALID_CHUNK_SIZE"
@@ -40211,7 +40242,7 @@ function send(agent, method, url, headers, body, options = {}) {
   if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
     return plainGet(u, headers, { timeoutMs: idleMs2, deadlineMs });
   }
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
     let deadline;
@@ -40231,7 +40262,7 @@ function send(agent, method, url, headers, body, options = {}) {
         };
         res.once("end", stop);
         res.once("close", stop);
-        resolve5({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
+        resolve4({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       }
     );
     req.on("error", (e) => {
@@ -40339,13 +40370,13 @@ async function readText(res, limit, deadlineMs = defaultTimeouts.requestMs) {
 async function discard(res, limit = 64 * 1024) {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
-  await new Promise((resolve5) => {
+  await new Promise((resolve4) => {
     let seen = 0;
     const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
     timer.unref();
     const done = () => {
       clearTimeout(timer);
-      resolve5();
+      resolve4();
     };
     body.on("data", (c) => {
       seen += c.length;
@@ -40490,15 +40521,15 @@ async function streamOnce(transport, ref, blob, location, what, onBytes) {
     scopes,
     headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
     body: async () => {
-      const raw2 = await blob.open();
+      const raw = await blob.open();
       if (blob.trusted) {
-        raw2.on("data", (c) => onBytes(c.length));
-        return raw2;
+        raw.on("data", (c) => onBytes(c.length));
+        return raw;
       }
       const verify = verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`, onBytes);
       verify.on("error", (e) => mismatch = e);
-      raw2.on("error", (e) => verify.destroy(e));
-      return raw2.pipe(verify);
+      raw.on("error", (e) => verify.destroy(e));
+      return raw.pipe(verify);
     },
     expect: [202, 204],
     what
@@ -40566,7 +40597,7 @@ async function uploadProduced(transport, ref, produce, onBytes) {
   });
 }
 function writeTo(sink, bytes) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     if (sink.destroyed) {
       reject(new Error("the connection closed while the upload was being written"));
       return;
@@ -40576,7 +40607,7 @@ function writeTo(sink, bytes) {
     sink.write(bytes, (e) => {
       sink.off("close", onClose);
       if (e) reject(e);
-      else resolve5();
+      else resolve4();
     });
   });
 }
@@ -41611,14 +41642,84 @@ async function resolveDigest(input, options = {}) {
   }
 }
 
-// packages/oci/src/sources/open.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path6 = require("node:path");
+// packages/oci/src/sources/image-spec.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path3 = require("node:path");
+var pathTransports = ["docker-archive", "oci-archive", "oci"];
+var unsupportedTransports = ["docker-daemon", "containers-storage"];
+var imageSpecHint = "give a registry reference (e.g. ghcr.io/acme/hailort:4.24.0), docker-archive:PATH, oci-archive:PATH, oci:DIR or dir:DIR";
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json), oci:DIR (an OCI layout directory) or dir:DIR (a plain directory)";
+function splitPathRef(rest) {
+  if ((0, import_node_fs2.existsSync)(rest)) return { path: rest };
+  for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
+    const path2 = rest.slice(0, i);
+    if ((0, import_node_fs2.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
+  }
+  return { path: rest };
+}
+function looksLikePath(spec) {
+  if (/^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec)) return true;
+  return (0, import_node_fs2.existsSync)(spec) && (0, import_node_fs2.statSync)(spec).isDirectory();
+}
+function recognisePath(spec) {
+  const path2 = (0, import_node_path3.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path2)) {
+    throw new InputError(
+      `image '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path2).isDirectory()) {
+    return (0, import_node_fs2.existsSync)((0, import_node_path3.join)(path2, "index.json")) ? { transport: "oci", path: path2 } : { transport: "dir", path: path2 };
+  }
+  return { transport: "archive", path: path2 };
+}
+function parseImageSpec(input) {
+  const spec = input.trim();
+  if (spec === "") throw new InputError(`image is empty: ${imageSpecHint}`);
+  if (spec.startsWith("docker://")) {
+    return { transport: "registry", reference: parseReference(spec.slice("docker://".length)) };
+  }
+  const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
+  const transport = m?.[1] ?? "";
+  const rest = m?.[2] ?? "";
+  if (m && pathTransports.includes(transport)) {
+    if (!rest) throw new InputError(`image '${input}' has no path after '${transport}:'`);
+    const { path: path2, ref } = splitPathRef(rest);
+    return {
+      transport,
+      path: (0, import_node_path3.resolve)(path2),
+      ...ref !== void 0 ? { ref } : {}
+    };
+  }
+  if (m && transport === "dir") {
+    if (!rest) throw new InputError(`image '${input}' has no directory after 'dir:'`);
+    return { transport: "dir", path: (0, import_node_path3.resolve)(rest) };
+  }
+  if (m && unsupportedTransports.includes(transport)) {
+    throw new InputError(
+      `image '${input}': the '${transport}:' transport is not supported; ${transportHint}, or give a registry reference`
+    );
+  }
+  if (looksLikePath(spec)) return recognisePath(spec);
+  return { transport: "registry", reference: parseReference(spec) };
+}
+function formatImageSpec(spec) {
+  switch (spec.transport) {
+    case "registry":
+      return spec.reference.toString();
+    case "archive":
+      return spec.path;
+    case "dir":
+      return `dir:${spec.path}`;
+    default:
+      return `${spec.transport}:${spec.path}${spec.ref !== void 0 ? `:${spec.ref}` : ""}`;
+  }
+}
 
 // packages/oci/src/sources/archive-file.ts
-var import_node_fs2 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_promises5 = require("node:fs/promises");
-var import_node_path4 = require("node:path");
+var import_node_path5 = require("node:path");
 var import_node_stream7 = require("node:stream");
 var import_promises6 = require("node:stream/promises");
 
@@ -42388,7 +42489,7 @@ function decompressor(compression) {
 // packages/oci/src/tar/index-file.ts
 var import_node_stream6 = require("node:stream");
 var import_promises4 = require("node:fs/promises");
-var import_node_path3 = require("node:path");
+var import_node_path4 = require("node:path");
 
 // packages/oci/src/buffers/file-pieces.ts
 var import_promises3 = require("node:fs/promises");
@@ -42644,7 +42745,7 @@ async function indexTarFile(path2, what) {
       const m = members.get(key);
       if (!m) return void 0;
       if (m.header.type === "symlink") {
-        key = normalizeTarPath(import_node_path3.posix.join(import_node_path3.posix.dirname(key), m.header.linkname));
+        key = normalizeTarPath(import_node_path4.posix.join(import_node_path4.posix.dirname(key), m.header.linkname));
       } else if (m.header.type === "hardlink") {
         key = normalizeTarPath(m.header.linkname);
       } else {
@@ -42749,10 +42850,10 @@ async function openArchive(path2, what, env = process.env) {
   const temp = await createTempDir("talos-kmod-archive-", env);
   const remove = () => temp.remove();
   try {
-    const plain = (0, import_node_path4.join)(temp.path, "archive.tar");
+    const plain = (0, import_node_path5.join)(temp.path, "archive.tar");
     const { limit, why } = await inflateLimit(temp.path, env);
     await (0, import_promises6.pipeline)(
-      (0, import_node_fs2.createReadStream)(path2),
+      (0, import_node_fs3.createReadStream)(path2),
       decompressor(compression).stream,
       byteCap(
         limit,
@@ -42760,7 +42861,7 @@ async function openArchive(path2, what, env = process.env) {
           `${what} ${path2} inflates to more than ${limit} bytes (${why}): decompress it where there is room (${compression === "gzip" ? "gunzip -k" : "zstd -d"}) and pass the .tar, or give it more space`
         )
       ),
-      (0, import_node_fs2.createWriteStream)(plain)
+      (0, import_node_fs3.createWriteStream)(plain)
     );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e) {
@@ -42793,11 +42894,12 @@ async function head(tar, name) {
 async function hashMember(tar, name) {
   const hash = (0, import_node_crypto2.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
-  return `sha256:${hash.digest("hex")}`;
+  return parseDigest(`sha256:${hash.digest("hex")}`);
 }
 function claimedDigest(name) {
   const m = /(?:^|\/)(?:sha256[:/])?([a-f0-9]{64})(?:\.tar(?:\.gz)?)?$/.exec(name);
-  return m && isDigest(`sha256:${m[1]}`) ? `sha256:${m[1]}` : void 0;
+  const claimed = `sha256:${m?.[1] ?? ""}`;
+  return isDigest(claimed) ? claimed : void 0;
 }
 function selectEntry(entries, ref, description) {
   const tagsOf = (e) => Array.isArray(e.RepoTags) ? e.RepoTags.map(String) : [];
@@ -42867,7 +42969,13 @@ async function dockerArchiveStore(tar, description, ref, close) {
     let digest;
     let mediaType;
     if (compression === "none") {
-      digest = diffIds[i];
+      const diffId = diffIds[i] ?? "";
+      if (!isDigest(diffId)) {
+        throw new UserError(
+          `${description}: the config's rootfs.diff_ids has no valid digest for uncompressed layer ${i} (${name}): '${diffId}'; the archive is damaged, save it again`
+        );
+      }
+      digest = diffId;
       mediaType = mediaTypes.dockerLayer;
     } else {
       digest = claimedDigest(name) ?? await hashMember(tar, name);
@@ -42887,9 +42995,9 @@ async function dockerArchiveStore(tar, description, ref, close) {
   const stream = (d) => {
     const name = paths.get(d.digest);
     if (!name) throw new UserError(`${description} has no blob ${d.digest}`);
-    const raw2 = tar.stream(name);
-    const out = raw2.pipe(verifyingStream(d.digest, d.size, where2(d)));
-    raw2.on("error", (e) => out.destroy(e));
+    const raw = tar.stream(name);
+    const out = raw.pipe(verifyingStream(d.digest, d.size, where2(d)));
+    raw.on("error", (e) => out.destroy(e));
     return out;
   };
   return {
@@ -42928,18 +43036,18 @@ async function dockerArchiveStore(tar, description, ref, close) {
 
 // packages/oci/src/sources/layout-store.ts
 var import_promises7 = require("node:fs/promises");
-var import_node_path5 = require("node:path");
+var import_node_path6 = require("node:path");
 function directoryFiles(dir) {
   return {
     async readBytes(path2) {
       try {
-        return await (0, import_promises7.readFile)((0, import_node_path5.join)(dir, path2));
+        return await (0, import_promises7.readFile)((0, import_node_path6.join)(dir, path2));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path2) => filePieces((0, import_node_path5.join)(dir, path2)),
+    stream: (path2) => filePieces((0, import_node_path6.join)(dir, path2)),
     close: async () => void 0
   };
 }
@@ -43019,14 +43127,14 @@ async function layoutStore(files, description, refName) {
     blobBytes: readVerified,
     async blob(d) {
       const path2 = blobPath(d);
-      let raw2;
+      let raw;
       try {
-        raw2 = files.stream(path2);
+        raw = files.stream(path2);
       } catch {
         throw new UserError(`${description} is missing blob ${d.digest}: the layout is incomplete`);
       }
-      const out = raw2.pipe(verifyingStream(d.digest, d.size, `blob ${d.digest} in ${description}`));
-      raw2.on(
+      const out = raw.pipe(verifyingStream(d.digest, d.size, `blob ${d.digest} in ${description}`));
+      raw.on(
         "error",
         (e) => out.destroy(
           e.code === "ENOENT" ? new UserError(`${description} is missing blob ${d.digest}: the layout is incomplete`) : e
@@ -43207,59 +43315,17 @@ function sourceFromStore(store) {
 }
 
 // packages/oci/src/sources/open.ts
-function splitPathRef(rest) {
-  if ((0, import_node_fs3.existsSync)(rest)) return { path: rest };
-  for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
-    const path2 = rest.slice(0, i);
-    if ((0, import_node_fs3.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
-  }
-  return { path: rest };
-}
-var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json) or oci:DIR (an OCI layout directory)";
-function looksLikePath(spec) {
-  return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
-}
-function recognisePath(spec) {
-  const path2 = (0, import_node_path6.resolve)(spec);
-  if (!(0, import_node_fs3.existsSync)(path2)) {
-    throw new InputError(
-      `image source '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
-    );
-  }
-  if ((0, import_node_fs3.statSync)(path2).isDirectory()) {
-    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
-    throw new InputError(
-      `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
-    );
-  }
-  return { transport: "archive", path: path2 };
-}
-function parseSourceSpec(spec) {
-  const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
-  if (spec.startsWith("docker://"))
-    return { transport: "docker", reference: spec.slice("docker://".length) };
-  if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
-    const transport = m[1];
-    if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
-    const { path: path2, ref } = splitPathRef(m[2]);
-    return { transport, path: (0, import_node_path6.resolve)(path2), ...ref !== void 0 ? { ref } : {} };
-  }
-  if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
-    throw new InputError(
-      `image source '${spec}': the '${m[1]}:' transport is not supported; use docker-archive:, oci-archive:, oci: or a registry reference`
-    );
-  }
-  if (looksLikePath(spec)) return recognisePath(spec);
-  return { transport: "docker", reference: spec };
-}
-async function openImage(spec, options = {}) {
-  const parsed2 = parseSourceSpec(spec);
-  if (parsed2.transport === "docker") {
-    const ref = parseReference(parsed2.reference);
+async function openImage(parsed2, options = {}) {
+  if (parsed2.transport === "registry") {
     const client = options.client ?? createRegistryClient(options);
-    return sourceFromStore(registryStore(client, ref, !options.client));
+    return sourceFromStore(registryStore(client, parsed2.reference, !options.client));
   }
-  const description = parsed2.transport === "archive" ? parsed2.path : `${parsed2.transport}:${parsed2.path}${parsed2.ref !== void 0 ? `:${parsed2.ref}` : ""}`;
+  const description = formatImageSpec(parsed2);
+  if (parsed2.transport === "dir") {
+    throw new InputError(
+      `${description} is a plain directory, which has no manifest or layers: list its files with 'talos-kmod ls', or give an image (oci:DIR for an OCI layout)`
+    );
+  }
   if (parsed2.transport === "oci") {
     if (!await isDirectory2(parsed2.path)) {
       throw new InputError(
@@ -43277,7 +43343,7 @@ async function openImage(spec, options = {}) {
     const hasManifest = Boolean(archive.tar.get("manifest.json"));
     if (parsed2.transport === "archive" && !hasIndex && !hasManifest) {
       throw new InputError(
-        `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
+        `image '${description}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): name it docker-archive:PATH (docker save, the imager's installer tar) or oci-archive:PATH (a tar with index.json)`
       );
     }
     const ref = parsed2.transport === "archive" ? void 0 : parsed2.ref;
@@ -43342,7 +43408,7 @@ async function acquire() {
       throw e;
     }
   }
-  return new Promise((resolve5) => waiting.push(resolve5));
+  return new Promise((resolve4) => waiting.push(resolve4));
 }
 function giveBack(w) {
   const next = waiting.shift();
@@ -43414,7 +43480,7 @@ async function runJob(worker, input, level, sink, ended) {
   let onError;
   let onExit;
   try {
-    const done = await new Promise((resolve5, reject) => {
+    const done = await new Promise((resolve4, reject) => {
       const fail5 = (e) => {
         if (settled) return;
         settled = true;
@@ -43437,7 +43503,7 @@ async function runJob(worker, input, level, sink, ended) {
           case "done":
             void emitted.then(() => {
               settled = true;
-              resolve5(m);
+              resolve4(m);
             }, fail5);
             break;
           case "error":
@@ -43492,7 +43558,10 @@ async function runJob(worker, input, level, sink, ended) {
         throw new DigestMismatchError(input.what, input.digest, done.inputDigest);
       }
     }
-    return { digest: done.digest, size: done.size };
+    return {
+      digest: parseDigest(done.digest, "digest from the compression worker"),
+      size: done.size
+    };
   } finally {
     settled = true;
     stream?.destroy();
@@ -43506,8 +43575,8 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
   const path2 = (0, import_node_path7.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
   const progress = throttledProgress(onProgress, { operation: "compress", digest: sourceDigest });
   const out = (0, import_node_fs4.createWriteStream)(path2);
-  const closed = new Promise((resolve5, reject) => {
-    out.on("close", resolve5);
+  const closed = new Promise((resolve4, reject) => {
+    out.on("close", resolve4);
     out.on("error", reject);
   });
   let compressed;
@@ -43515,7 +43584,7 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
     compressed = await compressLayer(input, level, (member) => {
       progress.add(member.length);
       return new Promise(
-        (resolve5, reject) => out.write(member, (e) => e ? reject(e) : resolve5())
+        (resolve4, reject) => out.write(member, (e) => e ? reject(e) : resolve4())
       );
     });
   } catch (e) {
@@ -43544,8 +43613,8 @@ async function loadLayerCache(path2 = layerCachePath()) {
   try {
     const parsed2 = JSON.parse(await (0, import_promises8.readFile)(path2, "utf8"));
     return new Map(
-      Object.entries(parsed2).filter(
-        ([, v2]) => typeof v2?.digest === "string" && typeof v2.size === "number"
+      Object.entries(parsed2).flatMap(
+        ([key, v2]) => typeof v2?.digest === "string" && isDigest(v2.digest) && typeof v2.size === "number" ? [[key, { digest: v2.digest, size: v2.size }]] : []
       )
     );
   } catch {
@@ -43772,13 +43841,14 @@ function result(ctx, digest) {
 async function push(source, dest, options = {}) {
   const logger = options.logger ?? nullLogger;
   return withContext(dest, options, async (ctx) => {
-    const src = typeof source === "string" ? await openImage(source, { ...options, client: ctx.client }) : source;
+    const owned = "transport" in source;
+    const src = owned ? await openImage(source, { ...options, client: ctx.client }) : source;
     try {
       logger.debug(`push ${src.description} \u2192 ${ctx.dest.toString()}`);
       const digest = await pushSource(ctx, src);
       return result(ctx, digest);
     } finally {
-      if (typeof source === "string") await src.close();
+      if (owned) await src.close();
     }
   });
 }
@@ -43828,13 +43898,10 @@ async function pushIndex(dest, manifests, options = {}) {
         platform: { ...m.platform }
       });
     }
-    const index = {
-      schemaVersion: 2,
-      mediaType: mediaTypes.ociIndex,
-      manifests: entries
-    };
+    const mediaType = options.indexMediaType ?? mediaTypes.ociIndex;
+    const index = { schemaVersion: 2, mediaType, manifests: entries };
     const bytes = Buffer.from(JSON.stringify(index));
-    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaTypes.ociIndex);
+    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaType);
     return result(ctx, digest);
   });
 }
@@ -43843,6 +43910,7 @@ async function pushIndex(dest, manifests, options = {}) {
 var import_node_path9 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
+var WHOLE_FILE_SIZE = 16 * 1024 * 1024;
 async function readTarStream(input, visitor, what) {
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
@@ -43863,41 +43931,42 @@ async function readTarStream(input, visitor, what) {
       else if (c.header.type === "gnu-long-link") meta.longLink = decodeLongName(data);
       return;
     }
-    return visitor.entry(c.header, c.chunks);
+    return visitor.entry(c.header, c.whole ? [c.whole] : c.chunks);
   };
   const onHeader = () => {
-    let raw2;
+    let raw;
     let h;
     const at = position - blockSize;
     try {
-      raw2 = decodeHeader(headerBuf);
-      if (raw2 && !isMetaType(raw2.type)) h = applyMeta(raw2, meta);
+      raw = decodeHeader(headerBuf);
+      if (raw && !isMetaType(raw.type)) h = applyMeta(raw, meta);
     } catch (e) {
       throw new Error(`${what}: corrupt tar header at byte ${at} (${e.message})`);
     }
-    if (!raw2) {
+    if (!raw) {
       ended = true;
       return;
     }
     if (!h) {
-      if (raw2.type === "pax-global") {
-        skip2 = raw2.size + padding(raw2.size);
+      if (raw.type === "pax-global") {
+        skip2 = raw.size + padding(raw.size);
         return;
       }
-      if (raw2.size > maxMetaSize) {
+      if (raw.size > maxMetaSize) {
         throw new Error(
-          `${what}: a ${raw2.type} entry of ${raw2.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
+          `${what}: a ${raw.type} entry of ${raw.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
         );
       }
-      collecting = { header: raw2, chunks: [], remaining: raw2.size, meta: true };
-      if (raw2.size === 0) return finishCollect();
+      collecting = { header: raw, chunks: [], remaining: raw.size, meta: true };
+      if (raw.size === 0) return finishCollect();
       return;
     }
     meta = {};
-    const contentSize = h.type === "file" ? h.size : raw2.size;
+    const contentSize = h.type === "file" ? h.size : raw.size;
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
       collecting = { header: h, chunks: [], remaining: contentSize, meta: false };
+      if (contentSize >= WHOLE_FILE_SIZE) collecting.whole = Buffer.allocUnsafe(contentSize);
       if (contentSize === 0) return finishCollect();
       return;
     }
@@ -43918,7 +43987,8 @@ async function readTarStream(input, visitor, what) {
       if (collecting) {
         const c = collecting;
         const n2 = Math.min(c.remaining, chunk.length - off);
-        c.chunks.push(off === 0 && n2 === chunk.length ? chunk : chunk.subarray(off, off + n2));
+        if (c.whole) chunk.copy(c.whole, c.whole.length - c.remaining, off, off + n2);
+        else c.chunks.push(off === 0 && n2 === chunk.length ? chunk : chunk.subarray(off, off + n2));
         c.remaining -= n2;
         off += n2;
         if (c.remaining === 0) {
@@ -44027,7 +44097,7 @@ function* ancestors(path2) {
   for (let i = path2.indexOf("/"); i !== -1; i = path2.indexOf("/", i + 1)) yield path2.slice(0, i);
 }
 function peek(stream) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     const cleanup = () => {
       stream.off("data", onData);
       stream.off("end", onEnd);
@@ -44037,11 +44107,11 @@ function peek(stream) {
       cleanup();
       stream.pause();
       stream.unshift(chunk);
-      resolve5(chunk);
+      resolve4(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve5(null);
+      resolve4(null);
     };
     const onError = (e) => {
       cleanup();
@@ -44098,13 +44168,13 @@ function prefetch(stream, limit) {
   };
 }
 async function openLayerContent(image, index) {
-  const raw2 = await image.openLayer(index);
-  const head2 = await peek(raw2);
+  const raw = await image.openLayer(index);
+  const head2 = await peek(raw);
   if (!head2) return prefetch(import_node_stream10.Readable.from([]), 1);
   const compression = sniffCompression(head2);
-  if (compression === "none") return prefetch(raw2, prefetchBytes);
+  if (compression === "none") return prefetch(raw, prefetchBytes);
   const { stream, consumesInputOnWrite } = decompressor(compression);
-  feed(raw2, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
+  feed(raw, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
   return prefetch(stream, prefetchBytes);
 }
 function walkImageFiles(image, options) {
@@ -44204,9 +44274,171 @@ async function walkImageFileChunks(image, options) {
   }
 }
 
-// packages/talos/src/make/makefile.ts
+// packages/oci/src/files/directory.ts
 var import_promises10 = require("node:fs/promises");
 var import_node_path10 = require("node:path");
+function typeOf(s) {
+  if (s.isFile()) return "file";
+  if (s.isDirectory()) return "directory";
+  if (s.isSymbolicLink()) return "symlink";
+  if (s.isCharacterDevice()) return "char";
+  if (s.isBlockDevice()) return "block";
+  if (s.isFIFO() || s.isSocket()) return "fifo";
+  return void 0;
+}
+async function* walkDir(root, rel) {
+  const dir = await (0, import_promises10.opendir)((0, import_node_path10.join)(root, rel));
+  const names2 = [];
+  for await (const d of dir) names2.push(d.name);
+  names2.sort();
+  for (const name of names2) {
+    const path2 = rel ? `${rel}/${name}` : name;
+    const abs = (0, import_node_path10.join)(root, path2);
+    const s = await (0, import_promises10.lstat)(abs);
+    const type = typeOf(s);
+    if (!type) continue;
+    const file = {
+      path: path2,
+      type,
+      mode: s.mode & 4095,
+      size: type === "file" ? s.size : 0,
+      uid: s.uid,
+      gid: s.gid,
+      ...type === "symlink" ? { linkTarget: await (0, import_promises10.readlink)(abs) } : {}
+    };
+    yield { file, abs };
+    if (type === "directory") yield* walkDir(root, path2);
+  }
+}
+async function walkDirectoryFiles(root, options) {
+  for await (const { file, abs } of walkDir(root, "")) {
+    const content = file.type === "file" && options.want?.(file) ? [await (0, import_promises10.readFile)(abs)] : void 0;
+    await options.onFile(file, content);
+  }
+}
+
+// packages/oci/src/files/file-trees.ts
+function imageTree(description, image) {
+  return {
+    description,
+    ...image.platform ? { platform: image.platform } : {},
+    digest: image.digest,
+    walk: (options) => walkImageFileChunks(image, options)
+  };
+}
+async function directoryTrees(spec) {
+  if (!await isDirectory2(spec.path)) {
+    throw new InputError(
+      `${formatImageSpec(spec)}: ${spec.path} is not a directory; give an unpacked extension or rootfs directory`
+    );
+  }
+  const tree = {
+    description: spec.path,
+    walk: (options) => walkDirectoryFiles(spec.path, options)
+  };
+  return {
+    description: spec.path,
+    platforms: [],
+    isIndex: false,
+    select: async () => [tree],
+    tree: async () => tree,
+    only: async () => tree,
+    close: async () => void 0
+  };
+}
+function singleImageTrees(source, image) {
+  const tree = imageTree(source.description, image);
+  const own = image.platform;
+  const serves = (p) => !p || !own || platformMatches(p, own);
+  const select = async (wanted) => {
+    if (serves(wanted)) return [tree];
+    throw new UserError(
+      `${source.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop the platform or give the image built for ${formatPlatform(wanted)}`
+    );
+  };
+  return {
+    description: source.description,
+    platforms: own ? [own] : [],
+    isIndex: false,
+    select,
+    tree: async (platform2) => serves(platform2) ? tree : void 0,
+    only: async (wanted) => (await select(wanted))[0],
+    close: () => source.close()
+  };
+}
+function entryOf(d) {
+  const p = d.platform;
+  if (!p) return { descriptor: d };
+  const platform2 = p.variant ? { os: p.os, architecture: p.architecture, variant: p.variant } : { os: p.os, architecture: p.architecture };
+  return { descriptor: d, platform: platform2 };
+}
+function indexTrees(source, manifests) {
+  const entries = manifests.filter((d) => !isAttestation(d)).map(entryOf);
+  const withPlatform = entries.filter((e) => e.platform);
+  const platforms = withPlatform.map((e) => e.platform);
+  const listed = entries.map((e) => e.platform ? formatPlatform(e.platform) : e.descriptor.digest).join(", ");
+  const loaded = /* @__PURE__ */ new Map();
+  const load = (e) => {
+    let tree = loaded.get(e.descriptor);
+    if (!tree) {
+      const what = e.platform ? formatPlatform(e.platform) : e.descriptor.digest;
+      tree = source.imageAt(e.descriptor).then((image) => imageTree(`${source.description} (${what})`, image));
+      loaded.set(e.descriptor, tree);
+    }
+    return tree;
+  };
+  const find = (wanted) => withPlatform.find((e) => platformMatches(wanted, e.platform));
+  const select = async (wanted) => {
+    if (withPlatform.length === 0) {
+      throw new UserError(
+        `${source.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`
+      );
+    }
+    if (!wanted) return Promise.all(withPlatform.map(load));
+    const entry = find(wanted);
+    if (!entry) {
+      throw new UserError(
+        `${source.description} has no ${formatPlatform(wanted)} image (it has ${listed}): pick one of those platforms`
+      );
+    }
+    return [await load(entry)];
+  };
+  return {
+    description: source.description,
+    platforms,
+    isIndex: true,
+    select,
+    only: async (wanted) => {
+      if (!wanted && entries.length === 1) return load(entries[0]);
+      if (!wanted && entries.length > 1) {
+        throw new UserError(
+          `${source.description} is a multi-platform index (${listed}): choose one with a platform (e.g. --platform linux/amd64)`
+        );
+      }
+      return (await select(wanted))[0];
+    },
+    tree: async (platform2) => {
+      const entry = platform2 ? find(platform2) : withPlatform[0];
+      return entry ? load(entry) : void 0;
+    },
+    close: () => source.close()
+  };
+}
+async function openFileTrees(spec, options = {}) {
+  if (spec.transport === "dir") return directoryTrees(spec);
+  const source = await openImage(spec, options);
+  try {
+    const index = await source.index();
+    return index ? indexTrees(source, index.manifests) : singleImageTrees(source, await source.image());
+  } catch (e) {
+    await source.close();
+    throw e;
+  }
+}
+
+// packages/talos/src/make/makefile.ts
+var import_promises11 = require("node:fs/promises");
+var import_node_path11 = require("node:path");
 var assignment = /^([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|::=|:=|\+=|=)\s*(.*)$/;
 function parseMakefile(text3) {
   const targets = [];
@@ -44245,9 +44477,9 @@ function makeVariable(info2, name) {
   return value;
 }
 async function readMakefile(dir, what) {
-  const path2 = (0, import_node_path10.join)(dir, "Makefile");
+  const path2 = (0, import_node_path11.join)(dir, "Makefile");
   try {
-    return parseMakefile(await (0, import_promises10.readFile)(path2, "utf8"));
+    return parseMakefile(await (0, import_promises11.readFile)(path2, "utf8"));
   } catch (e) {
     if (e.code === "ENOENT") {
       throw new InputError(`'${dir}' is not ${what}: it has no Makefile (looked for ${path2})`, {
@@ -44320,14 +44552,16 @@ function findUnsafeCharacter(value) {
   for (const c of value) if (!allowed.test(c)) return c;
   return void 0;
 }
-function assertMakeValue(what, value) {
+function unsafeMakeValueProblem(value) {
   const c = findUnsafeCharacter(value);
-  if (c === void 0) return;
+  if (c === void 0) return void 0;
   const shown = JSON.stringify(value);
   const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
-  throw new UserError(
-    `${what} is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`
-  );
+  return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
+}
+function assertMakeValue(what, value) {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== void 0) throw new UserError(`${what} ${problem}`);
 }
 
 // packages/talos/src/talos-repo/make-args.ts
@@ -44418,13 +44652,13 @@ function imagerDockerRunArgs(options) {
 }
 
 // packages/talos/src/talos-repo/paths.ts
-var import_node_path11 = require("node:path");
+var import_node_path12 = require("node:path");
 var talosArtifactsDir = "_out";
 function installerTarballName(arch2) {
   return `installer-${arch2}.tar`;
 }
 function installerTarballPath(talosDir, arch2) {
-  return (0, import_node_path11.join)(talosDir, talosArtifactsDir, installerTarballName(arch2));
+  return (0, import_node_path12.join)(talosDir, talosArtifactsDir, installerTarballName(arch2));
 }
 
 // packages/talos/src/talos-repo/imager-exit-codes.ts
@@ -44497,7 +44731,7 @@ async function checkInstallerTarball(path2, arch2, options = {}) {
   let source;
   let image;
   try {
-    source = await openImage(`docker-archive:${path2}`, options);
+    source = await openImage({ transport: "docker-archive", path: path2 }, options);
     image = await source.image();
   } catch (e) {
     await source?.close();
@@ -44551,8 +44785,8 @@ function parseExtensionsConfig(source) {
   }
   const layers = [];
   const problems = [];
-  layersValue.forEach((raw2, i) => {
-    const layer = record(raw2);
+  layersValue.forEach((raw, i) => {
+    const layer = record(raw);
     const image = text(layer?.image);
     const metadata = record(layer?.metadata);
     const name = text(metadata?.name);
@@ -44658,27 +44892,31 @@ function parseTtlShLifetime(tag) {
 function isTtlSh(registry) {
   return registry.toLowerCase() === ttlShHost;
 }
-function checkTtlShTag(what, reference, tag) {
+function checkTtlShTag(field, reference, tag) {
   const example = `${ttlShHost}/<name>:1h`;
   if (tag === void 0 || tag === "") {
-    throw new UserError(
-      `${what} is '${reference}': a ttl.sh image needs a tag that is its lifetime, e.g. ${example} (5m, 1600s, 4h, 1d; at most 24h)`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': a ttl.sh image needs a tag that is its lifetime, e.g. ${example} (5m, 1600s, 4h, 1d; at most 24h)`
     );
   }
   if (/^[0-9]+$/.test(tag)) {
-    throw new UserError(
-      `${what} is '${reference}': ttl.sh reads the tag '${tag}' as no lifetime (a number needs a unit): use ${tag}s, ${tag}m or ${tag}h (at most 24h)`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': ttl.sh reads the tag '${tag}' as no lifetime (a number needs a unit): use ${tag}s, ${tag}m or ${tag}h (at most 24h)`
     );
   }
   const seconds = parseTtlShLifetime(tag);
   if (seconds === void 0) {
-    throw new UserError(
-      `${what} is '${reference}': on ttl.sh the tag is the image's lifetime, and '${tag}' is not one: use a number and a unit, e.g. 5m, 1600s, 4h, 1d (at most 24h)`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': on ttl.sh the tag is the image's lifetime, and '${tag}' is not one: use a number and a unit, e.g. 5m, 1600s, 4h, 1d (at most 24h)`
     );
   }
   if (seconds > ttlShMaxSeconds) {
-    throw new UserError(
-      `${what} is '${reference}': ttl.sh keeps images at most 24 hours and would silently drop '${tag}' to 24h: use a lifetime of 24h (1d) or less, or push to a registry you own`
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${reference}': ttl.sh keeps images at most 24 hours and would silently drop '${tag}' to 24h: use a lifetime of 24h (1d) or less, or push to a registry you own`
     );
   }
   return seconds;
@@ -44870,8 +45108,8 @@ function parseVersionRange(text3) {
   const alternatives = [];
   for (const group2 of groups) {
     const comparisons = [];
-    for (const raw2 of group2) {
-      const expanded = raw2.includes("x") ? expandWildcard(raw2) : [raw2];
+    for (const raw of group2) {
+      const expanded = raw.includes("x") ? expandWildcard(raw) : [raw];
       if (typeof expanded === "string") return { ok: false, error: expanded };
       for (const part2 of expanded) {
         const split = splitComparator(part2);
@@ -45871,7 +46109,7 @@ function parseValue(line2, start) {
   }
   if (line2.charAt(i) !== '"') return { error: 'the value must be in double quotes ("\u2026")' };
   i++;
-  let raw2 = "";
+  let raw = "";
   for (; ; ) {
     const c = line2.charAt(i);
     if (c === "") return { error: "the value has no closing double quote" };
@@ -45880,22 +46118,22 @@ function parseValue(line2, start) {
       const next = line2.charAt(i + 1);
       if (escaped) {
         if (next === "") return { error: "the value has no closing double quote" };
-        raw2 += c + next;
+        raw += c + next;
         i += 2;
         continue;
       }
       if (next === '"') {
-        raw2 += '"';
+        raw += '"';
         i += 2;
         continue;
       }
     }
-    raw2 += c;
+    raw += c;
     i++;
   }
-  let value = raw2;
+  let value = raw;
   if (escaped) {
-    const u = cUnescape(raw2);
+    const u = cUnescape(raw);
     if (typeof u !== "string") return u;
     value = u;
   }
@@ -45912,9 +46150,9 @@ function logicalLines(text3, diagnostics) {
   const out = [];
   let continuation;
   let tooLong = false;
-  physical.forEach((raw2, index) => {
+  physical.forEach((raw, index) => {
     const lineNo = index + 1;
-    let line2 = raw2.replace(/^[ \t\n\r]+/, "");
+    let line2 = raw.replace(/^[ \t\n\r]+/, "");
     if (line2.startsWith("#")) return;
     if (continuation) {
       if (continuation.text.length + line2.length >= maxLineLength) tooLong = true;
@@ -46315,8 +46553,8 @@ function parseImageDigests(text3, source) {
       `${source} has ${lines.length} lines, more than an extensions catalog has`
     );
   }
-  lines.forEach((raw2, i) => {
-    const t = raw2.trim();
+  lines.forEach((raw, i) => {
+    const t = raw.trim();
     if (!t.includes("@")) return;
     const m = line.exec(t);
     if (!m) {
@@ -46483,10 +46721,10 @@ function asRecord(v2) {
 }
 
 // packages/talos/src/node-extensions/read-catalog.ts
-var import_promises11 = require("node:fs/promises");
+var import_promises12 = require("node:fs/promises");
 var maxCatalogSize = 1024 * 1024;
 async function isFile(path2) {
-  return (0, import_promises11.stat)(path2).then(
+  return (0, import_promises12.stat)(path2).then(
     (s) => s.isFile(),
     () => false
   );
@@ -46494,17 +46732,17 @@ async function isFile(path2) {
 async function readOfficialCatalog(talosVersion, source, registry) {
   const from = source?.trim() || officialExtensionsRepository;
   if (await isFile(from)) {
-    const s = await (0, import_promises11.stat)(from);
+    const s = await (0, import_promises12.stat)(from);
     if (s.size > maxCatalogSize) {
       throw new InputError(
         `extensions catalog ${from} is ${s.size} bytes: give an image-digests file`
       );
     }
-    return { source: from, entries: parseImageDigests(await (0, import_promises11.readFile)(from, "utf8"), from) };
+    return { source: from, entries: parseImageDigests(await (0, import_promises12.readFile)(from, "utf8"), from) };
   }
   const ref = `${from}:${talosVersion}`;
   let text3;
-  const image = await openImage(ref, registry).catch((e) => {
+  const image = await openImage(parseImageSpec(ref), registry).catch((e) => {
     throw new UserError(
       `could not open the extensions catalog ${ref}: ${e instanceof Error ? e.message : String(e)}. Check talos-version, or give an image-digests file as the catalog`,
       { cause: e }
@@ -46533,128 +46771,179 @@ async function readOfficialCatalog(talosVersion, source, registry) {
   return { source: ref, entries: parseImageDigests(text3, `${ref} image-digests`) };
 }
 
+// packages/pipeline/src/step-kit/build-options.ts
+function checkMakeValue(field, value) {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== void 0) throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+}
+function checkTag(field, tag, example = "v1.11.0") {
+  checkMakeValue(field, tag);
+  try {
+    withTag(parseReference("localhost/tag-check"), tag);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${tag}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+      { cause: e }
+    );
+  }
+}
+var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+function checkPushTarget(o) {
+  checkMakeValue("registry", o.registry);
+  checkMakeValue("username", o.username);
+  if (o.registry === "") {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is empty: set the registry to push to, e.g. ghcr.io`
+    );
+  }
+  if (o.username === "") {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`
+    );
+  }
+  if (!namespacePattern.test(o.username)) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
+    );
+  }
+  try {
+    parseReference(`${o.registry}/${o.username}/kernel:latest`);
+  } catch (e) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${o.registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
+      { cause: e }
+    );
+  }
+}
+
 // packages/pipeline/src/build-installer/options.ts
 var supportedArches = ["amd64", "arm64"];
-function checkReference(what, value) {
-  assertMakeValue(what, value);
+function checkReference(field, value) {
+  checkMakeValue(field, value);
   try {
     return parseReference(value);
   } catch (e) {
-    throw new UserError(`${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
+  }
+}
+function checkTalosVersion(value) {
+  try {
+    parseTalosRelease(value);
+  } catch (e) {
+    throw new FieldError(
+      "talos-version",
+      (n) => `${n("talos-version")} is '${value}', not a Talos release: give a tag such as v1.11.5`,
+      { cause: e }
+    );
   }
 }
 function validateBuildInstallerOptions(options, newUuid) {
   const talosDir = options.talosDir?.trim() || void 0;
   const imager = options.imagerImage?.trim() || void 0;
   if (talosDir && imager) {
-    throw new UserError(
-      "input 'talos-dir' and input 'imager-image' are both set: give input 'talos-dir' to build the imager from a talos checkout, or input 'imager-image' to run a ready one, not both"
+    throw new FieldError(
+      ["talos-dir", "imager-image"],
+      (n) => `${n("talos-dir")} and ${n("imager-image")} are both set: give ${n("talos-dir")} to build the imager from a talos checkout, or ${n("imager-image")} to run a ready one, not both`
     );
   }
   if (!talosDir && !imager) {
-    throw new UserError(
-      "neither input 'talos-dir' nor input 'imager-image' is set: check out siderolabs/talos and pass its path as input 'talos-dir', or pass a pinned input 'imager-image' from an earlier run"
+    throw new FieldError(
+      ["talos-dir", "imager-image"],
+      (n) => `neither ${n("talos-dir")} nor ${n("imager-image")} is set: check out siderolabs/talos and pass its path as ${n("talos-dir")}, or pass a pinned ${n("imager-image")} from an earlier run`
     );
   }
   const mode = talosDir ? "talos-dir" : "imager-image";
-  const absoluteTalosDir = talosDir ? (0, import_node_path12.resolve)(talosDir) : void 0;
+  const absoluteTalosDir = talosDir ? (0, import_node_path13.resolve)(talosDir) : void 0;
   if (absoluteTalosDir) {
-    assertMakeValue("input 'talos-dir'", absoluteTalosDir);
-    if (!(0, import_node_fs5.existsSync)((0, import_node_path12.join)(absoluteTalosDir, "Makefile"))) {
-      throw new UserError(
-        `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`
+    checkMakeValue("talos-dir", absoluteTalosDir);
+    if (!(0, import_node_fs5.existsSync)((0, import_node_path13.join)(absoluteTalosDir, "Makefile"))) {
+      throw new FieldError(
+        ["talos-dir", "imager-image"],
+        (n) => `${n("talos-dir")} is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with ${n("imager-image")}`
       );
     }
   }
-  const outDir = options.outDir ? (0, import_node_path12.resolve)(options.outDir) : void 0;
+  const outDir = options.outDir ? (0, import_node_path13.resolve)(options.outDir) : void 0;
   if (outDir) assertMakeValue("the output directory", outDir);
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
-      throw new UserError(
-        "input 'kernel-image' is required with input 'talos-dir': the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output"
+      throw new FieldError(
+        ["kernel-image", "talos-dir"],
+        (n) => `${n("kernel-image")} is required with ${n("talos-dir")}: the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output`
       );
     }
-    checkReference("input 'kernel-image'", options.kernelImage);
+    checkReference("kernel-image", options.kernelImage);
   } else {
-    checkReference("input 'imager-image'", imager ?? "");
+    checkReference("imager-image", imager ?? "");
     if (!options.baseInstallerImage) {
-      throw new UserError(
-        "input 'base-installer-image' is required with input 'imager-image': pass the installer-base image built with that imager (the installer-base-image output of the run that built it)"
+      throw new FieldError(
+        ["base-installer-image", "imager-image"],
+        (n) => `${n("base-installer-image")} is required with ${n("imager-image")}: pass the installer-base image built with that imager (the installer-base-image output of the run that built it)`
       );
     }
   }
   if (options.baseInstallerImage) {
-    checkReference("input 'base-installer-image'", options.baseInstallerImage);
+    checkReference("base-installer-image", options.baseInstallerImage);
   }
-  for (const e of options.extensionImages) checkReference("input 'extension-images'", e);
+  for (const e of options.extensionImages) checkReference("extension-images", e);
   for (const e of options.extraExtensionImages ?? []) {
-    const ref = checkReference("input 'extra-extension-images'", e);
+    const ref = checkReference("extra-extension-images", e);
     if (!ref.digest) {
-      throw new UserError(
-        `input 'extra-extension-images' has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`
+      throw new FieldError(
+        "extra-extension-images",
+        (n) => `${n("extra-extension-images")} has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`
       );
     }
   }
-  for (const [what, path2] of [
-    ["input 'schematic'", options.schematic],
-    ["input 'node-extensions'", options.nodeExtensions]
+  for (const [field, path2] of [
+    ["schematic", options.schematic],
+    ["node-extensions", options.nodeExtensions]
   ]) {
     if (path2 !== void 0 && !(0, import_node_fs5.existsSync)(path2)) {
-      throw new UserError(
-        `${what} is '${path2}', which does not exist: ${what.includes("schematic") ? "give the schematic.yaml you upload to Image Factory" : "save 'talosctl -n <node> get extensions -o yaml' to that file"}`
+      throw new FieldError(
+        field,
+        (n) => `${n(field)} is '${path2}', which does not exist: ${field === "schematic" ? "give the schematic.yaml you upload to Image Factory" : "save 'talosctl -n <node> get extensions -o yaml' to that file"}`
       );
     }
   }
   if ((options.schematic || options.nodeExtensions) && !options.talosVersion) {
-    throw new UserError(
-      "input 'talos-version' is required with input 'schematic' or input 'node-extensions': official extensions are resolved to the images of that Talos release (e.g. v1.11.5)"
+    throw new FieldError(
+      ["talos-version", "schematic", "node-extensions"],
+      (n) => `${n("talos-version")} is required with ${n("schematic")} or ${n("node-extensions")}: official extensions are resolved to the images of that Talos release (e.g. v1.11.5)`
     );
   }
-  if (options.talosVersion !== void 0)
-    parseTalosRelease(options.talosVersion, "input 'talos-version'");
+  if (options.talosVersion !== void 0) checkTalosVersion(options.talosVersion);
   for (const a of options.extraKernelArgs) {
-    assertMakeValue("input 'extra-kernel-args'", a);
+    checkMakeValue("extra-kernel-args", a);
     if (a.startsWith("-") && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
-      throw new UserError(
-        `input 'extra-kernel-args' has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`
+      throw new FieldError(
+        "extra-kernel-args",
+        (n) => `${n("extra-kernel-args")} has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`
       );
     }
-  }
-  assertMakeValue("input 'registry'", options.registry);
-  if (!/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?$/i.test(options.registry)) {
-    throw new UserError(
-      `input 'registry' is '${options.registry}': give a registry host such as ghcr.io or 127.0.0.1:5005 (no scheme, no path)`
-    );
   }
   const username = options.username.toLowerCase();
-  assertMakeValue("input 'username'", username);
-  if (!/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(
-    username
-  )) {
-    throw new UserError(
-      `input 'username' is '${options.username}': it becomes part of image names, so use letters, digits, '.', '_' or '-' (e.g. your GitHub owner)`
-    );
-  }
-  if (options.tag !== void 0) {
-    assertMakeValue("input 'tag'", options.tag);
-    if (!/^[\w][\w.-]{0,127}$/.test(options.tag)) {
-      throw new UserError(
-        `input 'tag' is '${options.tag}', not a valid image tag: use letters, digits, '_', '.', '-' (at most 128), e.g. v1.11.0`
-      );
-    }
-  }
-  for (const r of options.insecureRegistries) assertMakeValue("input 'insecure-registries'", r);
+  checkPushTarget({ registry: options.registry, username });
+  if (options.tag !== void 0) checkTag("tag", options.tag);
+  for (const r of options.insecureRegistries) checkMakeValue("insecure-registries", r);
   const platforms = parsePlatforms(options.platforms);
   const defaultDestination = !options.installerRef;
   const refText = options.installerRef ?? defaultTtlShReference(newUuid?.());
-  const destination2 = checkReference("input 'installer-ref'", refText);
+  const destination2 = checkReference("installer-ref", refText);
   if (destination2.digest) {
-    throw new UserError(
-      `input 'installer-ref' is '${refText}': give a tag to push to (repository:tag), not a digest`
+    throw new FieldError(
+      "installer-ref",
+      (n) => `${n("installer-ref")} is '${refText}': give a tag to push to (repository:tag), not a digest`
     );
   }
   if (isTtlSh(destination2.registry)) {
-    checkTtlShTag("input 'installer-ref'", refText, destination2.tag);
+    checkTtlShTag("installer-ref", refText, destination2.tag);
   }
   return {
     mode,
@@ -46669,24 +46958,29 @@ function validateBuildInstallerOptions(options, newUuid) {
 }
 function parsePlatforms(items) {
   if (items.length === 0) {
-    throw new UserError("input 'platforms' is empty: use linux/amd64, linux/arm64 or both");
+    throw new FieldError(
+      "platforms",
+      (n) => `${n("platforms")} is empty: use linux/amd64, linux/arm64 or both`
+    );
   }
   const out = [];
   for (const item of items) {
-    assertMakeValue("input 'platforms'", item);
+    checkMakeValue("platforms", item);
     let arch2;
     try {
       const p = parsePlatform(item);
       if (p.os !== "linux") throw new Error(`os ${p.os}`);
       arch2 = p.architecture;
     } catch {
-      throw new UserError(
-        `input 'platforms' has '${item}': use linux/amd64 or linux/arm64 (comma-separated or one per line)`
+      throw new FieldError(
+        "platforms",
+        (n) => `${n("platforms")} has '${item}': use linux/amd64 or linux/arm64 (comma-separated or one per line)`
       );
     }
     if (!supportedArches.includes(arch2)) {
-      throw new UserError(
-        `input 'platforms' has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`
+      throw new FieldError(
+        "platforms",
+        (n) => `${n("platforms")} has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`
       );
     }
     const platform2 = `linux/${arch2}`;
@@ -46696,15 +46990,15 @@ function parsePlatforms(items) {
 }
 
 // packages/pipeline/src/step-kit/docker-credentials.ts
-var import_promises12 = require("node:fs/promises");
+var import_promises13 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
-var import_node_path13 = require("node:path");
+var import_node_path14 = require("node:path");
 async function withDockerCredentials(env, registries, credentials, logger, fn) {
   if (!credentials) return fn(env);
-  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path13.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
+  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path14.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
   let config = {};
   try {
-    config = JSON.parse(await (0, import_promises12.readFile)((0, import_node_path13.join)(userDir, "config.json"), "utf8"));
+    config = JSON.parse(await (0, import_promises13.readFile)((0, import_node_path14.join)(userDir, "config.json"), "utf8"));
   } catch {
     config = {};
   }
@@ -46722,21 +47016,21 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  await (0, import_promises12.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises12.mkdtemp)((0, import_node_path13.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
+  await (0, import_promises13.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises13.mkdtemp)((0, import_node_path14.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
   try {
-    await (0, import_promises12.writeFile)(
-      (0, import_node_path13.join)(dir, "config.json"),
+    await (0, import_promises13.writeFile)(
+      (0, import_node_path14.join)(dir, "config.json"),
       JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
       { mode: 384 }
     );
     return await fn({
       ...env,
       DOCKER_CONFIG: dir,
-      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path13.join)(userDir, "buildx")
+      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path14.join)(userDir, "buildx")
     });
   } finally {
-    await (0, import_promises12.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises13.rm)(dir, { recursive: true, force: true });
   }
 }
 
@@ -46760,7 +47054,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
     if (arches.length === 1) {
       const arch2 = arches[0] ?? "";
       const result2 = await push(
-        `docker-archive:${tarballs[arch2]}`,
+        { transport: "docker-archive", path: tarballs[arch2] ?? "" },
         destination2.toString(),
         deps.registry
       );
@@ -46778,12 +47072,11 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
     }
     const entries = [];
     for (const arch2 of arches) {
-      const byDigest2 = withDigest(
-        `${destination2.registry}/${destination2.repository}`,
-        checks[arch2]?.digest ?? ""
-      );
+      const digest = checks[arch2]?.digest;
+      if (!digest) throw new Error(`the ${arch2} installer tarball was not checked before the push`);
+      const byDigest2 = withDigest(`${destination2.registry}/${destination2.repository}`, digest);
       const result2 = await push(
-        `docker-archive:${tarballs[arch2]}`,
+        { transport: "docker-archive", path: tarballs[arch2] ?? "" },
         byDigest2.toString(),
         deps.registry
       );
@@ -46804,7 +47097,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 // packages/pipeline/src/build-installer/produce.ts
 var import_node_fs7 = require("node:fs");
 var import_node_os6 = require("node:os");
-var import_node_path15 = require("node:path");
+var import_node_path16 = require("node:path");
 
 // packages/pipeline/src/step-kit/preflight.ts
 async function preflightBuildx(build, dir, exec, env = process.env) {
@@ -46907,7 +47200,7 @@ function needsInsecure(refs, insecureRegistries) {
 
 // packages/pipeline/src/build-installer/run-imager.ts
 var import_node_fs6 = require("node:fs");
-var import_node_path14 = require("node:path");
+var import_node_path15 = require("node:path");
 function requireTarball(path2, arch2, how) {
   if (!(0, import_node_fs6.existsSync)(path2) || !(0, import_node_fs6.statSync)(path2).isFile()) {
     throw new UserError(
@@ -46946,7 +47239,7 @@ async function runImagerWithDocker(input, deps) {
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
-    const path2 = (0, import_node_path14.join)(input.outDir, installerTarballName(arch2));
+    const path2 = (0, import_node_path15.join)(input.outDir, installerTarballName(arch2));
     (0, import_node_fs6.rmSync)(path2, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
@@ -47018,7 +47311,7 @@ async function produceTarballs(v2, pinned, deps) {
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
-  const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path15.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path16.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
     deps
@@ -47029,9 +47322,20 @@ async function produceTarballs(v2, pinned, deps) {
 // packages/verify/src/options.ts
 var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
 var moduleNamePattern = /^[A-Za-z0-9_-]+$/;
+var plainExtensionName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 function trimmed(value) {
   const t = value?.trim();
   return t ? t : void 0;
+}
+function imageInput(input, value) {
+  try {
+    return parseImageSpec(value);
+  } catch (e) {
+    throw new InputError(
+      input === "extensions" ? `input 'extensions' has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `input '${input}': ${describeError(e)}`,
+      { cause: e }
+    );
+  }
 }
 function validateVerifyOptions(options) {
   const image = trimmed(options.image);
@@ -47040,6 +47344,7 @@ function validateVerifyOptions(options) {
       "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
     );
   }
+  const imageSpec = imageInput("image", image);
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
     throw new UserError(
@@ -47047,21 +47352,23 @@ function validateVerifyOptions(options) {
     );
   }
   const modules = [];
-  for (const raw2 of options.modules ?? []) {
-    const m = raw2.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
+  for (const raw of options.modules ?? []) {
+    const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
     if (!m) continue;
     if (!moduleNamePattern.test(m)) {
       throw new UserError(
-        `input 'modules' has '${raw2}', not a module name: give names such as hailo_pci, one per line`
+        `input 'modules' has '${raw}', not a module name: give names such as hailo_pci, one per line`
       );
     }
     const n = normalizeModuleName(m);
     if (!modules.includes(n)) modules.push(n);
   }
   const extensions = [];
-  for (const raw2 of options.extensions ?? []) {
-    const e = raw2.trim();
-    if (e && !extensions.includes(e)) extensions.push(e);
+  for (const raw of options.extensions ?? []) {
+    const e = raw.trim();
+    if (!e || extensions.some((x) => x.input === e)) continue;
+    const name = plainExtensionName.test(e) && !e.includes(":");
+    extensions.push(name ? { input: e } : { input: e, image: imageInput("extensions", e) });
   }
   const talosText = trimmed(options.talosVersion);
   let talosVersion;
@@ -47090,15 +47397,17 @@ function validateVerifyOptions(options) {
     throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
   }
   const kernelImage = trimmed(options.kernelImage);
+  const kernelImageSpec = kernelImage ? imageInput("kernel-image", kernelImage) : void 0;
   const kernelCert = trimmed(options.kernelCert);
   const extensionName = trimmed(options.extensionName);
   const reportPath = trimmed(options.reportPath);
   return {
     image,
+    imageSpec,
     modules,
     extensions,
     failOn,
-    ...kernelImage ? { kernelImage } : {},
+    ...kernelImage && kernelImageSpec ? { kernelImage, kernelImageSpec } : {},
     ...kernelCert ? { kernelCert } : {},
     ...kernelRelease ? { kernelRelease } : {},
     ...extensionName ? { extensionName } : {},
@@ -47116,7 +47425,7 @@ function isFailing(check, failOn) {
 
 // packages/verify/src/verify-image.ts
 var import_promises16 = require("node:fs/promises");
-var import_node_path18 = require("node:path");
+var import_node_path17 = require("node:path");
 
 // packages/verify/src/internal/checks/context.ts
 function failed(id, severity, message, where2 = {}) {
@@ -47137,124 +47446,6 @@ function count(n, what) {
 function listSome(items, max = 5) {
   if (items.length <= max) return items.join(", ");
   return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
-}
-
-// packages/verify/src/internal/file-tree.ts
-var import_node_fs8 = require("node:fs");
-var import_node_path17 = require("node:path");
-
-// packages/verify/src/internal/directory-tree.ts
-var import_promises13 = require("node:fs/promises");
-var import_node_path16 = require("node:path");
-function typeOf(s) {
-  if (s.isFile()) return "file";
-  if (s.isDirectory()) return "directory";
-  if (s.isSymbolicLink()) return "symlink";
-  if (s.isCharacterDevice()) return "char";
-  if (s.isBlockDevice()) return "block";
-  if (s.isFIFO() || s.isSocket()) return "fifo";
-  return void 0;
-}
-async function* walkDir(root, rel) {
-  const dir = await (0, import_promises13.opendir)((0, import_node_path16.join)(root, rel));
-  const names2 = [];
-  for await (const d of dir) names2.push(d.name);
-  names2.sort();
-  for (const name of names2) {
-    const path2 = rel ? `${rel}/${name}` : name;
-    const abs = (0, import_node_path16.join)(root, path2);
-    const s = await (0, import_promises13.lstat)(abs);
-    const type = typeOf(s);
-    if (!type) continue;
-    const file = {
-      path: path2,
-      type,
-      mode: s.mode & 4095,
-      size: type === "file" ? s.size : 0,
-      uid: s.uid,
-      gid: s.gid,
-      ...type === "symlink" ? { linkTarget: await (0, import_promises13.readlink)(abs) } : {}
-    };
-    yield { file, abs };
-    if (type === "directory") yield* walkDir(root, path2);
-  }
-}
-function directoryTree(root) {
-  return {
-    description: root,
-    walk: async (options) => {
-      for await (const { file, abs } of walkDir(root, "")) {
-        const content = file.type === "file" && options.want(file) ? [await (0, import_promises13.readFile)(abs)] : void 0;
-        await options.onFile(file, content);
-      }
-    }
-  };
-}
-
-// packages/verify/src/internal/file-tree.ts
-function imageTree(description, image) {
-  return {
-    description,
-    ...image.platform ? { platform: image.platform } : {},
-    digest: image.digest,
-    walk: (options) => walkImageFileChunks(image, { want: options.want, onFile: options.onFile })
-  };
-}
-function plainDirectory(spec) {
-  if (spec.startsWith("dir:")) return (0, import_node_path17.resolve)(spec.slice("dir:".length));
-  if (/^[a-z-]+:/.test(spec) && !/^[a-z-]+:[0-9]/.test(spec)) return void 0;
-  if (!(0, import_node_fs8.existsSync)(spec) || !(0, import_node_fs8.statSync)(spec).isDirectory()) return void 0;
-  return (0, import_node_path17.resolve)(spec);
-}
-function isOciLayout(dir) {
-  return (0, import_node_fs8.existsSync)((0, import_node_path17.join)(dir, "oci-layout")) && (0, import_node_fs8.existsSync)((0, import_node_path17.join)(dir, "index.json"));
-}
-async function openSource(spec, registry) {
-  const source = await openImage(spec, registry);
-  try {
-    const index = await source.index();
-    const platforms = await source.platforms();
-    const single = index ? void 0 : await source.image();
-    return {
-      description: source.description,
-      platforms: single?.platform ? [single.platform] : platforms,
-      isIndex: index !== void 0,
-      tree: async (platform2) => {
-        if (single) return imageTree(source.description, single);
-        const match = platform2 ? platforms.find((p) => platformMatches(platform2, p)) : platforms[0];
-        if (!match) return void 0;
-        return imageTree(
-          `${source.description} (${formatPlatform(match)})`,
-          await source.image(match)
-        );
-      },
-      close: () => source.close()
-    };
-  } catch (e) {
-    await source.close();
-    throw e;
-  }
-}
-async function openFileTrees(spec, registry = {}) {
-  const dir = plainDirectory(spec);
-  if (dir && !spec.startsWith("dir:") && isOciLayout(dir))
-    return openSource(`oci:${dir}`, registry);
-  if (dir) {
-    if (!(0, import_node_fs8.existsSync)(dir) || !(0, import_node_fs8.statSync)(dir).isDirectory()) {
-      throw new UserError(
-        `${spec}: ${dir} is not a directory; give an unpacked extension or rootfs directory`
-      );
-    }
-    const tree = directoryTree(dir);
-    return {
-      description: dir,
-      platforms: [],
-      isIndex: false,
-      tree: async () => tree,
-      close: async () => void 0
-    };
-  }
-  return openSource(spec, registry);
 }
 
 // packages/kmod/src/kernel-release.ts
@@ -48312,6 +48503,21 @@ function gunzipBounded(data, cap) {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
+// packages/kmod/src/internal/compression/errors.ts
+var TooLargeError = class extends Error {
+  constructor(detail, limit) {
+    super(`${detail} the ${limit}-byte limit`);
+    this.detail = detail;
+    this.limit = limit;
+  }
+  detail;
+  limit;
+  name = "TooLargeError";
+};
+var CorruptDataError = class extends Error {
+  name = "CorruptDataError";
+};
+
 // packages/kmod/src/internal/compression/xz.ts
 var xzModule = __toESM(require_xz_decompress(), 1);
 function xzStreamClass() {
@@ -48320,38 +48526,43 @@ function xzStreamClass() {
   if (!cls) throw new Error("xz-decompress did not load");
   return cls;
 }
-var TooLargeError = class extends Error {
-  name = "TooLargeError";
-};
 async function unxzBounded(data, cap) {
   const dict = firstBlockDictionary(data);
   if (dict !== void 0 && dict > cap) {
-    throw new TooLargeError(
-      `its LZMA2 dictionary (${dict} bytes) is larger than the ${cap}-byte limit`
-    );
+    throw new TooLargeError(`has an LZMA2 dictionary (${dict} bytes) larger than`, cap);
   }
+  const chunks = [];
+  let total = 0;
+  await decodeXzStream([data], (chunk) => {
+    total += chunk.length;
+    if (total > cap) throw new TooLargeError("decompresses to more than", cap);
+    if (chunk.length > 0) chunks.push(chunk);
+  });
+  return concatChunks(chunks, total);
+}
+async function decodeXzStream(parts, onChunk) {
   const input = new ReadableStream({
     start(controller) {
-      controller.enqueue(data);
+      for (const p of parts) controller.enqueue(p);
       controller.close();
     }
   });
   const reader = new (xzStreamClass())(input).getReader();
-  const chunks = [];
-  let total = 0;
   for (; ; ) {
-    const { done, value } = await reader.read().catch((e) => {
-      throw new Error(explainXzError(e));
-    });
-    if (done) break;
-    total += value.length;
-    if (total > cap) {
-      await reader.cancel().catch(() => void 0);
-      throw new TooLargeError(`it decompresses to more than the ${cap}-byte limit`);
+    let step;
+    try {
+      step = await reader.read();
+    } catch (e) {
+      throw new CorruptDataError(explainXzError(e));
     }
-    if (value.length > 0) chunks.push(value);
+    if (step.done) return;
+    try {
+      onChunk(step.value);
+    } catch (e) {
+      await reader.cancel().catch(() => void 0);
+      throw e;
+    }
   }
-  return concatChunks(chunks, total);
 }
 var XZ_ERRORS = {
   "2": "unsupported integrity check",
@@ -48401,52 +48612,92 @@ function firstBlockDictionary(data) {
 }
 
 // packages/kmod/src/internal/compression/zstd.ts
+var zlib2 = __toESM(require("node:zlib"), 1);
 var ZSTD_MAGIC = 4247762216;
 var MAX_BLOCK = 128 * 1024;
-function unzstdBounded(data, cap) {
-  const largestWindow = checkFrames(data, cap);
+var nativeZstd = zlib2.zstdDecompressSync;
+function nativeChunkSize(inputLength, cap, expectedSize) {
+  const size = expectedSize !== void 0 ? expectedSize + 1 : inputLength * 4;
+  return Math.max(64 * 1024, Math.min(size, cap + 1, 256 * 1024 * 1024));
+}
+function unzstdBounded(data, cap, options = {}) {
+  const { expectedSize, native = nativeZstd !== void 0 } = options;
+  const largestWindow = checkZstdFrames(data, cap, expectedSize);
+  if (native && nativeZstd) {
+    let out;
+    try {
+      out = nativeZstd(data, {
+        maxOutputLength: Math.max(1, cap),
+        chunkSize: nativeChunkSize(data.length, cap, expectedSize)
+      });
+    } catch (e) {
+      if (e.code === "ERR_BUFFER_TOO_LARGE") {
+        throw new TooLargeError("decompresses to more than", cap);
+      }
+      throw new CorruptDataError(messageOf2(e));
+    }
+    recordAllocation(out.length);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  }
+  if (expectedSize !== void 0 && expectedSize <= cap) {
+    const out = allocate(expectedSize);
+    try {
+      decompress(data, out);
+    } catch (e) {
+      throw new CorruptDataError(messageOf2(e));
+    }
+    return out;
+  }
   recordAllocation(largestWindow);
   const chunks = [];
   let total = 0;
   const decoder = new Decompress((chunk) => {
     total += chunk.length;
-    if (total > cap) throw new TooLargeError(`it decompresses to more than the ${cap}-byte limit`);
+    if (total > cap) throw new TooLargeError("decompresses to more than", cap);
     if (chunk.length > 0) chunks.push(chunk);
   });
-  decoder.push(data, true);
+  try {
+    decoder.push(data, true);
+  } catch (e) {
+    if (e instanceof TooLargeError) throw e;
+    throw new CorruptDataError(messageOf2(e));
+  }
   return concatChunks(chunks, total);
 }
-function checkFrames(data, cap) {
+function messageOf2(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+function checkZstdFrames(data, cap, expectedSize) {
   const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   let largest = 0;
   while (at < data.length) {
-    if (at + 8 > data.length) throw new Error(`truncated zstd frame at offset ${at}`);
+    if (at + 8 > data.length) throw new CorruptDataError(`truncated zstd frame at offset ${at}`);
     const magic = view2.getUint32(at, true);
     if (magic >>> 4 === 25481893) {
       at += 8 + view2.getUint32(at + 4, true);
       continue;
     }
-    if (magic !== ZSTD_MAGIC) throw new Error(`not a zstd frame at offset ${at}`);
-    const frame = readFrameHeader(data, at + 4);
-    if (frame.window > cap || frame.contentSize > cap) {
+    if (magic !== ZSTD_MAGIC) throw new CorruptDataError(`not a zstd frame at offset ${at}`);
+    const frame = zstdFrameAt(data, at + 4);
+    const window = expectedSize !== void 0 ? 0 : frame.window;
+    if (window > cap || frame.contentSize > cap) {
       throw new TooLargeError(
-        `a zstd frame declares ${Math.max(frame.window, frame.contentSize)} bytes, more than the ${cap}-byte limit`
+        `declares ${Math.max(window, frame.contentSize)} bytes, more than`,
+        cap
       );
     }
-    largest = Math.max(largest, frame.window);
-    at = skipBlocks(data, frame.end, Math.min(frame.window, MAX_BLOCK));
-    if (frame.checksum) at += 4;
+    largest = Math.max(largest, window);
+    at = frame.end;
   }
-  if (at > data.length) throw new Error("zstd data is truncated");
+  if (at > data.length) throw new CorruptDataError("zstd data is truncated");
   return largest;
 }
-function readFrameHeader(data, at) {
-  const fhd = data[at] ?? 0;
-  const fcsFlag = fhd >> 6;
+function zstdFrameAt(data, at) {
+  const fhd = data[at];
+  if (fhd === void 0) throw new CorruptDataError("zstd frame header is truncated");
   const single = fhd >> 5 & 1;
-  if (fhd & 8) throw new Error("zstd frame header has the reserved bit set");
-  const dictFlag = fhd & 3;
+  if (fhd & 8) throw new CorruptDataError("zstd frame header has the reserved bit set");
   let p = at + 1;
   let window = 0;
   if (!single) {
@@ -48454,35 +48705,36 @@ function readFrameHeader(data, at) {
     const base = 2 ** (10 + (wd >> 3));
     window = base + base / 8 * (wd & 7);
   }
-  const dictBytes = [0, 1, 2, 4][dictFlag] ?? 0;
+  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
   let dictId = 0;
   for (let i = 0; i < dictBytes; i++) dictId += (data[p + i] ?? 0) * 256 ** i;
-  if (dictId !== 0) throw new Error(`zstd frame needs dictionary ${dictId}`);
+  if (dictId !== 0) {
+    throw new CorruptDataError(`zstd frame needs dictionary ${dictId}, which is not available`);
+  }
   p += dictBytes;
-  const fcsBytes = [single, 2, 4, 8][fcsFlag] ?? 0;
+  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
   let contentSize = 0;
   for (let i = 0; i < fcsBytes; i++) contentSize += (data[p + i] ?? 0) * 256 ** i;
   if (fcsBytes === 2) contentSize += 256;
   p += fcsBytes;
-  if (p > data.length) throw new Error("zstd frame header is truncated");
+  if (p > data.length) throw new CorruptDataError("zstd frame header is truncated");
   if (single) window = contentSize;
-  return { window, contentSize, checksum: (fhd >> 2 & 1) === 1, end: p };
-}
-function skipBlocks(data, at, maxBlock) {
+  const maxBlock = Math.min(Math.max(window, 1), MAX_BLOCK);
   for (; ; ) {
-    if (at + 3 > data.length) throw new Error("zstd block header is truncated");
-    const header2 = (data[at] ?? 0) | (data[at + 1] ?? 0) << 8 | (data[at + 2] ?? 0) << 16;
-    const last = header2 & 1;
+    if (p + 3 > data.length) throw new CorruptDataError("zstd block header is truncated");
+    const header2 = (data[p] ?? 0) | (data[p + 1] ?? 0) << 8 | (data[p + 2] ?? 0) << 16;
     const type = header2 >> 1 & 3;
     const size = header2 >>> 3;
-    if (type === 3) throw new Error(`reserved zstd block type at offset ${at}`);
+    if (type === 3) throw new CorruptDataError(`reserved zstd block type at offset ${p}`);
     if (size > maxBlock) {
-      throw new Error(`zstd block at offset ${at} is larger than the frame allows`);
+      throw new CorruptDataError(`zstd block at offset ${p} is larger than its frame allows`);
     }
-    at += 3 + (type === 1 ? 1 : size);
-    if (at > data.length) throw new Error("zstd block is truncated");
-    if (last) return at;
+    p += 3 + (type === 1 ? 1 : size);
+    if (p > data.length) throw new CorruptDataError("zstd block is truncated");
+    if (header2 & 1) break;
   }
+  if (fhd >> 2 & 1) p += 4;
+  return { window, contentSize, end: p };
 }
 
 // packages/kmod/src/internal/compression/decompress.ts
@@ -48499,9 +48751,10 @@ async function decompressBounded(data, kind, cap) {
     }
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof TooLargeError || e.code === "ERR_BUFFER_TOO_LARGE") {
+    const tooLarge = e instanceof TooLargeError ? `it ${message}` : e.code === "ERR_BUFFER_TOO_LARGE" ? message : void 0;
+    if (tooLarge !== void 0) {
       return {
-        problem: `${kind} data is too large to inspect: ${message}; raise maxDecompressedSize if the module is genuine`
+        problem: `${kind} data is too large to inspect: ${tooLarge}; raise maxDecompressedSize if the module is genuine`
       };
     }
     return { problem: `${kind} data is corrupt or truncated: ${message}` };
@@ -48691,7 +48944,7 @@ async function collectTree(tree, options = {}) {
         modules.push(await summarise(f.path, content, certificates));
         return;
       }
-      const bytes = Buffer.concat(content);
+      const bytes = joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
         if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
@@ -49643,7 +49896,6 @@ function decodeFrame(input, at, sink) {
 // packages/boot/src/codecs/xz.ts
 var import_node_crypto7 = require("node:crypto");
 var import_node_zlib3 = require("node:zlib");
-var xzModule2 = __toESM(require_xz_decompress(), 1);
 
 // packages/boot/src/codecs/bcj.ts
 var ALLOWED = [true, true, true, false, true, false, false, false];
@@ -49653,16 +49905,19 @@ function isMsByte(b) {
 }
 function decodeBcjX86(buf, start = 0) {
   if (buf.length < 5) return;
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   let prevMask = 0;
   let prevPos = start - 5 >>> 0;
   const limit = buf.length - 5;
+  let nextE8 = bytes.indexOf(232);
+  let nextE9 = bytes.indexOf(233);
   let i = 0;
   while (i <= limit) {
-    const op = buf[i];
-    if (op !== 232 && op !== 233) {
-      i++;
-      continue;
-    }
+    if (nextE8 >= 0 && nextE8 < i) nextE8 = bytes.indexOf(232, i);
+    if (nextE9 >= 0 && nextE9 < i) nextE9 = bytes.indexOf(233, i);
+    const next = nextE8 < 0 ? nextE9 : nextE9 < 0 ? nextE8 : Math.min(nextE8, nextE9);
+    if (next < 0 || next > limit) return;
+    i = next;
     const pos = start + i >>> 0;
     const distance = pos - prevPos >>> 0;
     prevPos = pos;
@@ -49895,48 +50150,14 @@ function wrapLzma2Blocks(blocks) {
 }
 
 // packages/boot/src/codecs/xz.ts
-function xzStreamClass2() {
-  const mod = xzModule2;
-  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
-  if (!cls) throw new Error("xz-decompress did not load");
-  return cls;
-}
-var XZ_ERRORS2 = {
-  "2": "unsupported integrity check",
-  "3": "out of memory",
-  "4": "dictionary larger than the 64 MiB decoder limit",
-  "5": "not xz format",
-  "6": "unsupported xz options",
-  "7": "corrupt data",
-  "8": "unexpected end of input"
-};
-function explain(e) {
-  const message = e instanceof Error ? e.message : String(e);
-  const code2 = /error code (\d+)/.exec(message)?.[1];
-  return code2 && XZ_ERRORS2[code2] ? `${XZ_ERRORS2[code2]} (xz error ${code2})` : message;
-}
 async function decodeInto(parts, sink) {
-  const input = new ReadableStream({
-    start(controller) {
-      for (const p of parts) controller.enqueue(p);
-      controller.close();
+  try {
+    await decodeXzStream(parts, (chunk) => sink.push(chunk));
+  } catch (e) {
+    if (e instanceof CorruptDataError) {
+      throw new DecompressError(`xz data is corrupt or truncated: ${e.message}`);
     }
-  });
-  const reader = new (xzStreamClass2())(input).getReader();
-  for (; ; ) {
-    let step;
-    try {
-      step = await reader.read();
-    } catch (e) {
-      throw new DecompressError(`xz data is corrupt or truncated: ${explain(e)}`);
-    }
-    if (step.done) return;
-    try {
-      sink.push(step.value);
-    } catch (e) {
-      await reader.cancel().catch(() => void 0);
-      throw e;
-    }
+    throw e;
   }
 }
 async function unxzBounded2(input, limit, expectedSize) {
@@ -50027,120 +50248,15 @@ function inflateBounded(kind, input, limit) {
 }
 
 // packages/boot/src/codecs/zstd.ts
-var zlib2 = __toESM(require("node:zlib"), 1);
-var ZSTD_MAGIC2 = 4247762216;
-var MAX_BLOCK2 = 128 * 1024;
-function nativeChunkSize(inputLength, limit, expectedSize) {
-  const size = expectedSize !== void 0 ? expectedSize + 1 : inputLength * 4;
-  return Math.max(64 * 1024, Math.min(size, limit + 1, 256 * 1024 * 1024));
-}
-var nativeZstd = zlib2.zstdDecompressSync;
-function unzstdBounded2(input, limit, expectedSize, useNative = nativeZstd !== void 0) {
-  checkFrames2(input, limit, expectedSize);
-  if (useNative && nativeZstd) {
-    try {
-      const out = nativeZstd(input, {
-        maxOutputLength: Math.max(1, limit),
-        chunkSize: nativeChunkSize(input.length, limit, expectedSize)
-      });
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    } catch (e) {
-      if (e.code === "ERR_BUFFER_TOO_LARGE")
-        throw limitError("zstd", limit);
-      throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
-    }
-  }
-  if (expectedSize !== void 0 && expectedSize <= limit) return unzstdInto(input, expectedSize);
-  const sink = new OutputSink("zstd", limit, expectedSize);
-  const decoder = new Decompress((chunk) => sink.push(chunk));
+function unzstdBounded2(input, limit, expectedSize, useNative) {
   try {
-    decoder.push(input, true);
+    return unzstdBounded(input, limit, { expectedSize, native: useNative });
   } catch (e) {
-    if (e instanceof DecompressError) throw e;
-    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
-  }
-  return sink.finish();
-}
-function unzstdInto(input, expectedSize) {
-  const out = new Uint8Array(expectedSize);
-  try {
-    decompress(input, out);
-  } catch (e) {
-    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
-  }
-  return out;
-}
-function messageOf2(e) {
-  return e instanceof Error ? e.message : String(e);
-}
-function checkFrames2(data, limit, expectedSize) {
-  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let at = 0;
-  while (at < data.length) {
-    if (at + 8 > data.length) throw new DecompressError(`zstd data is truncated at byte ${at}`);
-    const magic = view2.getUint32(at, true);
-    if (magic >>> 4 === 25481893) {
-      at += 8 + view2.getUint32(at + 4, true);
-      continue;
+    if (e instanceof TooLargeError) throw limitError("zstd", e.limit, e.detail);
+    if (e instanceof CorruptDataError) {
+      throw new DecompressError(`zstd data is corrupt or truncated: ${e.message}`);
     }
-    if (magic !== ZSTD_MAGIC2) throw new DecompressError(`not a zstd frame at byte ${at}`);
-    const frame = readFrameHeader2(data, at + 4);
-    const window = expectedSize !== void 0 ? 0 : frame.window;
-    if (window > limit || frame.contentSize > limit) {
-      throw limitError(
-        "zstd",
-        limit,
-        `declares ${Math.max(window, frame.contentSize)} bytes, more than`
-      );
-    }
-    at = skipBlocks2(data, frame.end, Math.min(Math.max(frame.window, 1), MAX_BLOCK2));
-    if (frame.checksum) at += 4;
-  }
-  if (at > data.length) throw new DecompressError("zstd data is truncated");
-}
-function readFrameHeader2(data, at) {
-  const fhd = data[at] ?? 0;
-  const single = fhd >> 5 & 1;
-  if (fhd & 8) throw new DecompressError("zstd frame header has the reserved bit set");
-  let p = at + 1;
-  let window = 0;
-  if (!single) {
-    const wd = data[p++] ?? 0;
-    const base = 2 ** (10 + (wd >> 3));
-    window = base + base / 8 * (wd & 7);
-  }
-  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
-  let dictId = 0;
-  for (let i = 0; i < dictBytes; i++) dictId += (data[p + i] ?? 0) * 256 ** i;
-  if (dictId !== 0) throw new UnsupportedDictionary(dictId);
-  p += dictBytes;
-  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
-  let contentSize = 0;
-  for (let i = 0; i < fcsBytes; i++) contentSize += (data[p + i] ?? 0) * 256 ** i;
-  if (fcsBytes === 2) contentSize += 256;
-  p += fcsBytes;
-  if (p > data.length) throw new DecompressError("zstd frame header is truncated");
-  if (single) window = contentSize;
-  return { window, contentSize, checksum: (fhd >> 2 & 1) === 1, end: p };
-}
-var UnsupportedDictionary = class extends DecompressError {
-  constructor(id) {
-    super(`zstd frame needs dictionary ${id}, which is not available`);
-  }
-};
-function skipBlocks2(data, at, maxBlock) {
-  for (; ; ) {
-    if (at + 3 > data.length) throw new DecompressError("zstd block header is truncated");
-    const header2 = (data[at] ?? 0) | (data[at + 1] ?? 0) << 8 | (data[at + 2] ?? 0) << 16;
-    const type = header2 >> 1 & 3;
-    const size = header2 >>> 3;
-    if (type === 3) throw new DecompressError(`reserved zstd block type at byte ${at}`);
-    if (size > maxBlock) {
-      throw new DecompressError(`zstd block at byte ${at} is larger than its frame allows`);
-    }
-    at += 3 + (type === 1 ? 1 : size);
-    if (at > data.length) throw new DecompressError("zstd block is truncated");
-    if (header2 & 1) return at;
+    throw e;
   }
 }
 
@@ -50804,10 +50920,10 @@ var NewcParser = class {
         `cpio member name at stream offset ${this.position - this.need} is not NUL-terminated`
       );
     }
-    const raw2 = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, header2.nameSize - 1).toString(
+    const raw = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, header2.nameSize - 1).toString(
       "utf8"
     );
-    this.isTrailer = raw2 === TRAILER;
+    this.isTrailer = raw === TRAILER;
     this.keep = false;
     this.wanted = false;
     this.body = void 0;
@@ -50825,7 +50941,7 @@ var NewcParser = class {
         `more than ${this.sink.maxEntries} entries; raise maxEntries if this initramfs is genuine`
       );
     }
-    this.path = normalizePath(raw2);
+    this.path = normalizePath(raw);
     const type = typeOf2(header2.mode);
     if (type === "symlink") {
       if (header2.fileSize > PATH_MAX) {
@@ -50888,8 +51004,8 @@ function append(buffer, length, bytes, cap) {
   out.set(bytes, length);
   return out;
 }
-function normalizePath(raw2) {
-  let p = raw2;
+function normalizePath(raw) {
+  let p = raw;
   for (; ; ) {
     if (p.startsWith("./")) p = p.slice(2);
     else if (p.startsWith("/")) p = p.slice(1);
@@ -50920,11 +51036,10 @@ function typeOf2(mode) {
 
 // packages/boot/src/initramfs/internal/segment-decoders.ts
 var zlib3 = __toESM(require("node:zlib"), 1);
-var xzModule3 = __toESM(require_xz_decompress(), 1);
 
 // packages/boot/src/initramfs/internal/stream-ends.ts
-var ZSTD_MAGIC3 = 4247762216;
-var ZSTD_MAX_BLOCK = 128 * 1024;
+var import_node_zlib5 = require("node:zlib");
+var ZSTD_MAGIC2 = 4247762216;
 var StreamFramingError = class extends Error {
   name = "StreamFramingError";
 };
@@ -50940,7 +51055,7 @@ function zstdStreamEnd(data, at) {
       p += 8 + view2.getUint32(p + 4, true);
       continue;
     }
-    if (magic !== ZSTD_MAGIC3) break;
+    if (magic !== ZSTD_MAGIC2) break;
     const frame = zstdFrameEnd(data, p + 4);
     p = frame.end;
     window = frame.window;
@@ -50952,37 +51067,12 @@ function zstdStreamEnd(data, at) {
   return { length: p - at, window };
 }
 function zstdFrameEnd(data, at) {
-  const fhd = data[at];
-  if (fhd === void 0) throw new StreamFramingError("truncated zstd frame header");
-  if (fhd & 8) throw new StreamFramingError("zstd frame header has its reserved bit set");
-  const single = fhd >> 5 & 1;
-  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
-  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
-  let window = 0;
-  if (single) {
-    for (let i = 0; i < fcsBytes; i++) window += (data[at + 1 + dictBytes + i] ?? 0) * 256 ** i;
-    if (fcsBytes === 2) window += 256;
-  } else {
-    const wd = data[at + 1] ?? 0;
-    const base = 2 ** (10 + (wd >> 3));
-    window = base + base / 8 * (wd & 7);
+  try {
+    return zstdFrameAt(data, at);
+  } catch (e) {
+    if (e instanceof CorruptDataError) throw new StreamFramingError(e.message);
+    throw e;
   }
-  let p = at + 1 + (single ? 0 : 1) + dictBytes + fcsBytes;
-  for (; ; ) {
-    if (p + 3 > data.length) throw new StreamFramingError("zstd block header is truncated");
-    const header2 = (data[p] ?? 0) | (data[p + 1] ?? 0) << 8 | (data[p + 2] ?? 0) << 16;
-    const type = header2 >> 1 & 3;
-    const size = header2 >>> 3;
-    if (type === 3) throw new StreamFramingError(`reserved zstd block type at offset ${p}`);
-    if (size > ZSTD_MAX_BLOCK) {
-      throw new StreamFramingError(`zstd block at offset ${p} is larger than 128 KiB`);
-    }
-    p += 3 + (type === 1 ? 1 : size);
-    if (header2 & 1) break;
-  }
-  if (fhd >> 2 & 1) p += 4;
-  if (p > data.length) throw new StreamFramingError("zstd frame is truncated");
-  return { end: p, window };
 }
 var XZ_HEADER_MAGIC = [253, 55, 122, 88, 90, 0];
 function xzStreamEnd(data, at) {
@@ -51000,24 +51090,10 @@ function xzStreamEnd(data, at) {
     if (data[y + 1] !== 90 || (y + 2 - at) % 4 !== 0) continue;
     const footer = y + 2 - 12;
     if (data[footer + 8] !== flags0 || data[footer + 9] !== flags1) continue;
-    if (crc323(data.subarray(footer + 4, footer + 10)) !== view2.getUint32(footer, true)) continue;
+    if ((0, import_node_zlib5.crc32)(data.subarray(footer + 4, footer + 10)) !== view2.getUint32(footer, true)) continue;
     return y + 2 - at;
   }
   throw new StreamFramingError(`the xz stream at offset ${at} has no footer (truncated?)`);
-}
-var crcTable;
-function crc323(bytes) {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c2 = n;
-      for (let k = 0; k < 8; k++) c2 = c2 & 1 ? 3988292384 ^ c2 >>> 1 : c2 >>> 1;
-      crcTable[n] = c2 >>> 0;
-    }
-  }
-  let c = 4294967295;
-  for (const b of bytes) c = (crcTable[(c ^ b) & 255] ?? 0) ^ c >>> 8;
-  return (c ^ 4294967295) >>> 0;
 }
 var LZ4_LEGACY_MAGIC = 407642370;
 var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
@@ -51050,15 +51126,6 @@ function lz4LegacyBlocks(data, at) {
     p += 4 + size;
   }
   return { blocks, end: p - at };
-}
-
-// packages/boot/src/internal/error-message.ts
-function errorMessage(e) {
-  if (typeof e === "object" && e !== null) {
-    const message = e.message;
-    if (typeof message === "string") return message;
-  }
-  return String(e);
 }
 
 // packages/boot/src/initramfs/internal/segment-decoders.ts
@@ -51159,7 +51226,7 @@ async function gzipMember(data, at, sink) {
   return trailer + 8 - at;
 }
 function zlibStream(stream, input, sink) {
-  return new Promise((resolve5, reject) => {
+  return new Promise((resolve4, reject) => {
     let failed3 = false;
     stream.on("data", (chunk) => {
       if (failed3) return;
@@ -51176,7 +51243,7 @@ function zlibStream(stream, input, sink) {
       failed3 = true;
     });
     stream.on("end", () => {
-      if (!failed3) resolve5(stream.bytesWritten);
+      if (!failed3) resolve4(stream.bytesWritten);
     });
     stream.end(input);
   });
@@ -51188,45 +51255,22 @@ function fzstdStream(input, sink) {
     decoder.push(input.subarray(p, Math.min(input.length, p + step)), p + step >= input.length);
   }
 }
-function xzStreamClass3() {
-  const mod = xzModule3;
-  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
-  if (!cls) throw new Error("xz-decompress did not load");
-  return cls;
-}
-var XZ_ERRORS3 = {
-  "2": "unsupported integrity check",
-  "3": "out of memory",
-  "4": "dictionary larger than the 64 MiB decoder limit",
-  "5": "not xz format",
-  "6": "unsupported xz options",
-  "7": "corrupt data",
-  "8": "unexpected end of input"
-};
 async function xzStream(input, sink) {
-  const source = new ReadableStream({
-    start(controller) {
-      controller.enqueue(input);
-      controller.close();
-    }
-  });
-  const reader = new (xzStreamClass3())(source).getReader();
   try {
-    for (; ; ) {
-      const { done, value } = await reader.read().catch((e) => {
-        const message = errorMessage(e);
-        const code2 = /error code (\d+)/.exec(message)?.[1];
-        throw new Error(
-          code2 && XZ_ERRORS3[code2] ? `${XZ_ERRORS3[code2]} (xz error ${code2})` : message
-        );
-      });
-      if (done) return;
-      sink(value);
-    }
+    await decodeXzStream([input], sink);
   } catch (e) {
-    await reader.cancel().catch(() => void 0);
+    if (e instanceof CorruptDataError) throw new Error(e.message);
     throw e;
   }
+}
+
+// packages/boot/src/internal/error-message.ts
+function errorMessage(e) {
+  if (typeof e === "object" && e !== null) {
+    const message = e.message;
+    if (typeof message === "string") return message;
+  }
+  return String(e);
 }
 
 // packages/boot/src/initramfs/walk-initramfs.ts
@@ -51495,10 +51539,10 @@ var MetadataReader = class {
     if (size === 0 || size > METADATA_SIZE || at + 2 + size > this.end) {
       throw new MetadataError(`metadata block at offset ${at} has an invalid size ${size}`);
     }
-    const raw2 = this.bytes.subarray(at + 2, at + 2 + size);
+    const raw = this.bytes.subarray(at + 2, at + 2 + size);
     let data;
     try {
-      data = stored ? raw2 : await this.decode(raw2, METADATA_SIZE);
+      data = stored ? raw : await this.decode(raw, METADATA_SIZE);
     } catch (e) {
       throw new MetadataError(
         `metadata block at offset ${at} does not decompress: ${errorMessage(e)}`
@@ -51765,13 +51809,13 @@ var DataReader = class {
         `${what} (${stored} bytes at offset ${at}) lies outside the image or is too large`
       );
     }
-    const raw2 = this.ctx.bytes.subarray(at, at + stored);
+    const raw = this.ctx.bytes.subarray(at, at + stored);
     let data;
     if (word & UNCOMPRESSED) {
-      data = raw2.slice();
+      data = raw.slice();
     } else {
       try {
-        data = await this.ctx.decode(raw2, this.ctx.blockSize, expected >= 0 ? expected : void 0);
+        data = await this.ctx.decode(raw, this.ctx.blockSize, expected >= 0 ? expected : void 0);
       } catch (e) {
         throw new DataError(`${what} at offset ${at} does not decompress: ${errorMessage(e)}`);
       }
@@ -51908,10 +51952,10 @@ function parseListing(listing, where2) {
       if (nameSize > MAX_NAME || p + nameSize > listing.length) {
         throw new MetadataError(`${where2}: directory entry name of ${nameSize} bytes is invalid`);
       }
-      const raw2 = listing.subarray(p, p + nameSize);
+      const raw = listing.subarray(p, p + nameSize);
       p += nameSize;
-      const name = Buffer.from(raw2.buffer, raw2.byteOffset, raw2.length).toString("utf8");
-      if (name === "." || name === ".." || raw2.includes(47) || raw2.includes(0)) {
+      const name = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString("utf8");
+      if (name === "." || name === ".." || raw.includes(47) || raw.includes(0)) {
         throw new MetadataError(
           `${where2}: directory entry name ${JSON.stringify(name)} is not allowed`
         );
@@ -52196,8 +52240,8 @@ async function readIds(bytes, sb, reader) {
       throw new Error("an id table block lies outside the image");
     const at = index.getUint32(b * 8, true);
     const count2 = Math.min(2048, sb.idCount - b * 2048);
-    const raw2 = await reader.read(at, 0, count2 * 4);
-    const v2 = new DataView(raw2.buffer, raw2.byteOffset, raw2.byteLength);
+    const raw = await reader.read(at, 0, count2 * 4);
+    const v2 = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count2; i++) ids[b * 2048 + i] = v2.getUint32(i * 4, true);
   }
   return ids;
@@ -52247,7 +52291,7 @@ async function readKernelImageBoot(tree) {
   await tree.walk({
     want: (f) => f.path === "boot/vmlinuz",
     onFile: (_f, content) => {
-      if (content) bytes = Buffer.concat(content);
+      if (content) bytes = joinChunks(content);
     }
   });
   if (!bytes) return void 0;
@@ -52856,23 +52900,22 @@ async function verifyTree(tree, options, known, extra = [], expectations = { ext
 }
 
 // packages/verify/src/internal/installer/expected-extensions.ts
-var plainName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-async function nameFromImage(input, registry) {
+async function nameFromImage(input, image, registry) {
   let opened;
   try {
-    opened = await openFileTrees(input, registry);
+    opened = await openFileTrees(image, registry);
   } catch (e) {
     throw new UserError(
       `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`
     );
   }
   try {
-    const tree = await opened.tree(opened.platforms[0]);
+    const tree = await opened.tree();
     let text3;
     await tree?.walk({
       want: (f) => f.path === "manifest.yaml",
       onFile: (_f, content) => {
-        if (content) text3 = Buffer.concat(content).toString("utf8");
+        if (content) text3 = joinChunks(content).toString("utf8");
       }
     });
     const parsed2 = text3 === void 0 ? void 0 : parseExtensionManifest(text3);
@@ -52888,12 +52931,12 @@ async function nameFromImage(input, registry) {
 }
 async function resolveExpectedExtensions(inputs, registry, logger) {
   const out = [];
-  for (const input of inputs) {
-    if (plainName.test(input) && !input.includes(":")) {
+  for (const { input, image } of inputs) {
+    if (!image) {
       out.push({ input, name: input });
       continue;
     }
-    const name = await nameFromImage(input, registry);
+    const name = await nameFromImage(input, image, registry);
     logger.info(`extension image ${input} is ${name}`);
     out.push({ input, name });
   }
@@ -52962,33 +53005,10 @@ function kernelFileReader(description) {
 }
 
 // packages/verify/src/verify-image.ts
-function selectPlatforms(image, wanted) {
-  if (!image.isIndex) {
-    const own = image.platforms[0];
-    if (wanted && own && !platformMatches(wanted, own)) {
-      throw new UserError(
-        `${image.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop platform or verify the image built for ${formatPlatform(wanted)}`
-      );
-    }
-    return [own];
-  }
-  if (image.platforms.length === 0) {
-    throw new UserError(
-      `${image.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`
-    );
-  }
-  if (!wanted) return [...image.platforms];
-  const match = image.platforms.find((p) => platformMatches(wanted, p));
-  if (!match) {
-    throw new UserError(
-      `${image.description} has no ${formatPlatform(wanted)} image (it has ${image.platforms.map(formatPlatform).join(", ")}): pick one of those with platform`
-    );
-  }
-  return [match];
-}
 async function kernelFor(kernel, platform2, cache, logger) {
+  const tree = await kernel.tree(platform2);
   const own = kernel.platforms[0];
-  if (platform2 && !kernel.isIndex && own && !platformMatches(platform2, own)) {
+  if (!tree && !kernel.isIndex && platform2 && own) {
     return {
       problem: failed(
         "kernel-image.platform",
@@ -52997,7 +53017,6 @@ async function kernelFor(kernel, platform2, cache, logger) {
       )
     };
   }
-  const tree = await kernel.tree(platform2);
   if (!tree) {
     return {
       problem: failed(
@@ -53033,8 +53052,8 @@ function installerKernelOf(kernel, platform2, reference) {
   return pending;
 }
 async function writeReport(report, path2) {
-  const target = (0, import_node_path18.resolve)(path2);
-  await (0, import_promises16.mkdir)((0, import_node_path18.dirname)(target), { recursive: true });
+  const target = (0, import_node_path17.resolve)(path2);
+  await (0, import_promises16.mkdir)((0, import_node_path17.dirname)(target), { recursive: true });
   await (0, import_promises16.writeFile)(target, `${JSON.stringify(report, null, 2)}
 `);
 }
@@ -53054,14 +53073,17 @@ async function run(o, deps) {
       return trust;
     });
   }
-  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.image, registry));
+  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.imageSpec, registry));
   let kernel;
   try {
-    if (o.kernelImage) {
-      const ref = o.kernelImage;
-      kernel = await logger.group(`Open kernel image ${ref}`, () => openFileTrees(ref, registry));
+    if (o.kernelImage && o.kernelImageSpec) {
+      const spec = o.kernelImageSpec;
+      kernel = await logger.group(
+        `Open kernel image ${o.kernelImage}`,
+        () => openFileTrees(spec, registry)
+      );
     }
-    const platforms = selectPlatforms(image, o.platform);
+    const trees = await image.select(o.platform);
     const expectedExtensions = await resolveExpectedExtensions(o.extensions, registry, logger);
     const installers = [];
     const cache = /* @__PURE__ */ new Map();
@@ -53069,11 +53091,10 @@ async function run(o, deps) {
     const checks = [];
     const modules = [];
     let referenceRelease = o.kernelRelease;
-    for (const platform2 of platforms) {
+    for (const tree of trees) {
+      const platform2 = tree.platform;
       const name = platform2 ? formatPlatform(platform2) : void 0;
       await logger.group(`Verify ${name ?? image.description}`, async () => {
-        const tree = await image.tree(platform2);
-        if (!tree) throw new UserError(`${image.description} has no ${name ?? ""} image`);
         const k = kernel ? await kernelFor(kernel, platform2, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;
@@ -53593,60 +53614,454 @@ function credentialsFor(options) {
   return (host) => creds && (host === options.registry || host === dest) ? { ...creds } : void 0;
 }
 
-// actions/shared/src/inputs.ts
-function raw(name, options = {}) {
-  const value = getInput(name, { required: false, trimWhitespace: true });
-  if (options.required && value === "") {
-    throw new UserError(`input '${name}' is required: set it in the step's 'with:' block`);
-  }
-  return value;
+// packages/pipeline/src/contract/input-spec.ts
+function defineContract(contract) {
+  return contract;
 }
-function readString2(name, options = {}) {
-  const value = raw(name, options);
-  return value === "" ? void 0 : value;
+function splitItems(kind, text3) {
+  if (kind === "words") return text3.split(/\s+/).filter(Boolean);
+  return text3.split(/\r?\n/).map((line2) => line2.replace(/(^|\s)#.*$/, "")).flatMap((line2) => kind === "lines" ? [line2] : line2.split(",")).map((item) => item.trim()).filter((item) => item !== "");
 }
-function readSecret(name) {
-  const value = raw(name);
-  if (value !== "") setSecret(value);
-  return value === "" ? void 0 : value;
+function isEmpty(raw) {
+  return raw === void 0 || raw === "" || Array.isArray(raw) && raw.length === 0;
 }
-function readList(name, options = {}) {
-  const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line2) => line2.replace(/(^|\s)#.*$/, "")).flatMap((line2) => options.lines ? [line2] : line2.split(",")).map((item) => item.trim()).filter((item) => item !== "");
-  if (options.required && items.length === 0) {
-    throw new UserError(
-      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
+function resolveOne(name, spec, given) {
+  const raw = isEmpty(given) ? spec.default : given;
+  if (spec.kind === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    if (raw === void 0 || raw === "") return false;
+    if (["true", "True", "TRUE"].includes(String(raw))) return true;
+    if (["false", "False", "FALSE"].includes(String(raw))) return false;
+    throw new FieldError(
+      name,
+      (n) => `${n(name)} is '${String(raw)}', not a boolean: use true or false`
     );
   }
-  return items;
-}
-function readChoice(name, choices, fallback) {
-  const value = raw(name);
-  if (value === "") return fallback;
-  if (!choices.includes(value)) {
-    throw new UserError(`input '${name}' is '${value}': use one of ${choices.join(", ")}`);
+  if (spec.kind === "list" || spec.kind === "lines" || spec.kind === "words") {
+    const items = typeof raw === "string" ? splitItems(spec.kind, raw) : [...raw ?? []];
+    if (spec.required && items.length === 0) {
+      throw new FieldError(name, (n) => `${n(name)} needs at least one item`);
+    }
+    return items;
   }
-  return value;
-}
-function registryCredentials(username, password) {
-  if (username === void 0 !== (password === void 0)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config"
+  const text3 = raw === void 0 || raw === "" ? void 0 : String(raw);
+  if (text3 === void 0) {
+    if (spec.required) throw new FieldError(name, (n) => `${n(name)} is required: set it`);
+    return void 0;
+  }
+  if (spec.kind === "choice" && spec.choices && !spec.choices.includes(text3)) {
+    throw new FieldError(
+      name,
+      (n) => `${n(name)} is '${text3}': use one of ${spec.choices?.join(", ")}`
     );
   }
-  return username && password ? { credentials: { username, password } } : {};
+  return text3;
 }
-function namespaceOrOwner(username) {
-  const value = (username ?? process.env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
-  if (!value) {
-    throw new UserError(
-      "input 'username' is empty and GITHUB_REPOSITORY_OWNER is not set: set 'username'"
-    );
+function resolveInputs(inputs, raw, frontEnd) {
+  const out = {};
+  for (const [name, spec] of Object.entries(inputs)) {
+    if (spec.only !== void 0 && spec.only !== frontEnd) continue;
+    out[name] = resolveOne(name, spec, raw[name]);
   }
-  return value;
+  return out;
+}
+function inputsFor(inputs, frontEnd) {
+  return Object.entries(inputs).filter(([, s]) => s.only === void 0 || s.only === frontEnd);
+}
+function applyContract(contract, raw, frontEnd, env) {
+  const values = resolveInputs(contract.inputs, raw, frontEnd);
+  return { values, options: contract.toOptions(values, env) };
 }
 
-// actions/shared/src/outputs.ts
+// packages/pipeline/src/contract/common-inputs.ts
+var defaultRegistry = "ghcr.io";
+var defaultPlatform = "linux/amd64";
+var pushTargetInputs = {
+  registry: {
+    kind: "string",
+    default: defaultRegistry,
+    help: "registry to push to (REGISTRY)",
+    placeholder: "<host>"
+  },
+  username: {
+    kind: "string",
+    actionDefault: "${{ github.repository_owner }}",
+    help: "registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)",
+    placeholder: "<name>"
+  }
+};
+var platformsInput = {
+  platforms: {
+    kind: "list",
+    default: defaultPlatform,
+    flag: "platform",
+    help: `platform (repeatable; default ${defaultPlatform})`,
+    placeholder: "<os/arch>"
+  }
+};
+var registryAccessInputs = {
+  "insecure-registries": {
+    kind: "list",
+    default: "",
+    flag: "insecure-registry",
+    help: "registry reached over plain HTTP (repeatable; loopback is automatic)",
+    placeholder: "<host>"
+  },
+  "registry-username": {
+    kind: "string",
+    default: "",
+    help: "registry user name (with --registry-password-stdin; else the docker config is used)",
+    placeholder: "<name>"
+  },
+  "registry-password": {
+    kind: "secret",
+    default: "",
+    help: "read the registry password or token from standard input"
+  }
+};
+var tagInput = {
+  tag: {
+    kind: "string",
+    default: "",
+    help: "image tag (TAG; default: git describe of the checkout, as the Makefile does)",
+    placeholder: "<tag>"
+  }
+};
+var pushInput = {
+  push: {
+    kind: "boolean",
+    default: "true",
+    help: "build without pushing (no pinned references are printed)"
+  }
+};
+var makeArgsInput = {
+  "make-args": {
+    kind: "words",
+    default: "",
+    flag: "make-arg",
+    help: "extra make variable (repeatable)",
+    placeholder: "<NAME=value>"
+  }
+};
+var buildTargetInputs = {
+  ...pushTargetInputs,
+  ...platformsInput,
+  ...pushInput,
+  ...tagInput,
+  ...makeArgsInput
+};
+var jsonInput = {
+  json: {
+    kind: "boolean",
+    default: "false",
+    only: "cli",
+    help: "print every output as one JSON object"
+  }
+};
+function pairCredentials(username, password) {
+  if (Boolean(username) !== Boolean(password)) {
+    throw new FieldError(
+      ["registry-username", "registry-password"],
+      (n) => `${n("registry-username")} and ${n("registry-password")} go together: give both, or neither to use the docker config`
+    );
+  }
+  return username && password ? { username, password } : void 0;
+}
+function namespaceOrOwner(username, env) {
+  const value = (username ?? env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
+  if (!value) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty and GITHUB_REPOSITORY_OWNER is not set: set ${n("username")}`
+    );
+  }
+  return value;
+}
+function registryAccessOf(values) {
+  const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
+  return {
+    insecureRegistries: values["insecure-registries"],
+    ...credentials ? { credentials } : {}
+  };
+}
+var releasePairingInputs = {
+  "talos-version": {
+    kind: "string",
+    default: "",
+    help: "the Talos release the build is for (e.g. v1.11.5): the checkout is checked against it (talos-kmod refs)",
+    placeholder: "<version>"
+  },
+  "release-mismatch": {
+    kind: "choice",
+    choices: ["warn", "error"],
+    default: "warn",
+    help: "a checkout that does not belong to talos-version: warn or error",
+    placeholder: "<level>"
+  }
+};
+function releasePairingOf(v2) {
+  return {
+    ...v2["talos-version"] ? { talosVersion: v2["talos-version"] } : {},
+    releaseMismatch: v2["release-mismatch"] === "error" ? "error" : "warn"
+  };
+}
+
+// packages/pipeline/src/build-kernel-pkg/contract.ts
+var buildKernelPkgContract = defineContract({
+  step: "build-kernel-pkg",
+  inputs: {
+    "pkgs-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/pkgs checkout",
+      placeholder: "<dir>"
+    },
+    packages: {
+      kind: "list",
+      default: "",
+      flag: "package",
+      help: "module package by pkg.yaml name, e.g. hailort-pkg (repeatable)",
+      placeholder: "<name>"
+    },
+    ...buildTargetInputs,
+    "verify-signatures": {
+      kind: "boolean",
+      default: "true",
+      help: "skip checking package modules against the kernel key"
+    },
+    cache: {
+      kind: "boolean",
+      default: "true",
+      help: "always build, even when an unchanged result is recorded"
+    },
+    "cache-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)",
+      placeholder: "<dir>"
+    },
+    ...releasePairingInputs,
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["kernel-image", "pkg-images", "pkg-image", "pkgs-tag", "pkgs-prefix", "cache-hit"],
+  toOptions: (v2, env) => ({
+    pkgsDir: v2["pkgs-dir"],
+    packages: v2.packages,
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    verifySignatures: v2["verify-signatures"],
+    cache: v2.cache,
+    ...releasePairingOf(v2),
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "kernel-image": r.kernelImage,
+    "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
+    "pkg-image": r.pkgImage,
+    "pkgs-tag": r.pkgsTag,
+    "pkgs-prefix": r.pkgsPrefix,
+    "cache-hit": String(r.cacheHit)
+  })
+});
+
+// packages/pipeline/src/build-extension/contract.ts
+var buildExtensionContract = defineContract({
+  step: "build-extension",
+  inputs: {
+    "extensions-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/extensions checkout",
+      placeholder: "<dir>"
+    },
+    extension: {
+      kind: "string",
+      required: true,
+      help: "extension (Makefile target), e.g. hailort",
+      placeholder: "<name>"
+    },
+    "pkgs-prefix": {
+      kind: "string",
+      default: "",
+      help: "PKGS_PREFIX (build-kernel-pkg pkgs-prefix)",
+      placeholder: "<registry/namespace>"
+    },
+    "pkgs-tag": {
+      kind: "string",
+      default: "",
+      help: "PKGS (build-kernel-pkg pkgs-tag)",
+      placeholder: "<tag>"
+    },
+    "pkg-image": {
+      kind: "string",
+      default: "",
+      help: "pinned package image to write into the extension pkg.yaml for the build",
+      placeholder: "<ref>"
+    },
+    ...buildTargetInputs,
+    ...releasePairingInputs,
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["extension-image", "extension-version", "extension-name"],
+  toOptions: (v2, env) => ({
+    extensionsDir: v2["extensions-dir"],
+    extension: v2.extension,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
+    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    ...releasePairingOf(v2),
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "extension-image": r.extensionImage,
+    "extension-version": r.extensionVersion,
+    "extension-name": r.extensionName
+  })
+});
+
+// packages/pipeline/src/build-installer/contract.ts
+var buildInstallerContract = defineContract({
+  step: "build-installer",
+  inputs: {
+    "talos-dir": {
+      kind: "string",
+      default: "",
+      help: "talos checkout: make installer-base imager, then image-installer",
+      placeholder: "<dir>"
+    },
+    "imager-image": {
+      kind: "string",
+      default: "",
+      help: "a ready imager image to run with docker (instead of --talos-dir)",
+      placeholder: "<ref>"
+    },
+    "base-installer-image": {
+      kind: "string",
+      default: "",
+      help: "installer-base for --imager-image",
+      placeholder: "<ref>"
+    },
+    "kernel-image": {
+      kind: "string",
+      default: "",
+      help: "kernel image (PKG_KERNEL) for --talos-dir",
+      placeholder: "<ref>"
+    },
+    "extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extension-image",
+      help: "system extension image (repeatable)",
+      placeholder: "<ref>"
+    },
+    "extra-extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extra-extension-image",
+      help: "the node's other extensions to keep, pinned name:tag@sha256:\u2026 (repeatable); every extension is verified against the kernel first",
+      placeholder: "<ref@sha256:\u2026>"
+    },
+    schematic: {
+      kind: "string",
+      default: "",
+      help: "Image Factory schematic YAML: its officialExtensions go into the installer too, as the images of talos-version",
+      placeholder: "<file>"
+    },
+    "node-extensions": {
+      kind: "string",
+      default: "",
+      help: "saved 'talosctl get extensions -o yaml' output: the node's extensions go into the installer too (the module's own is replaced)",
+      placeholder: "<file>"
+    },
+    "extensions-catalog": {
+      kind: "string",
+      default: "",
+      help: "where official extension names resolve: a repository tagged per Talos release (default ghcr.io/siderolabs/extensions) or an image-digests file",
+      placeholder: "<repo|file>"
+    },
+    ...releasePairingInputs,
+    "extra-kernel-args": {
+      kind: "lines",
+      default: "",
+      flag: "extra-kernel-arg",
+      help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
+      placeholder: "<arg>"
+    },
+    ...pushTargetInputs,
+    ...platformsInput,
+    ...tagInput,
+    "installer-ref": {
+      kind: "string",
+      default: "",
+      help: "where to push the installer (default ttl.sh/<uuid>:1h)",
+      placeholder: "<ref>"
+    },
+    "out-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where --imager-image writes installer-<arch>.tar (default: a temp dir)",
+      placeholder: "<dir>"
+    },
+    "verify-installer": {
+      kind: "choice",
+      choices: ["error", "warning"],
+      default: "error",
+      help: "a failing check of the built installer: error (push nothing) or warning (push anyway)",
+      placeholder: "<level>"
+    },
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: [
+    "installer-image",
+    "installer-images",
+    "imager-image",
+    "installer-base-image",
+    "tarball"
+  ],
+  toOptions: (v2, env) => ({
+    ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
+    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
+    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
+    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
+    extensionImages: v2["extension-images"],
+    extraExtensionImages: v2["extra-extension-images"],
+    ...v2.schematic ? { schematic: v2.schematic } : {},
+    ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
+    ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
+    ...releasePairingOf(v2),
+    extraKernelArgs: v2["extra-kernel-args"],
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    ...v2.tag ? { tag: v2.tag } : {},
+    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
+    verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "installer-image": r.installerImage,
+    "installer-images": JSON.stringify(r.installerImages),
+    "imager-image": r.imagerImage,
+    "installer-base-image": r.installerBaseImage,
+    tarball: Object.values(r.tarballs).join("\n")
+  })
+});
+
+// actions/action-kit/src/outputs.ts
 function writeOutputs(outputs) {
   for (const [name, value] of Object.entries(outputs)) {
     if (value === void 0) continue;
@@ -53655,7 +54070,23 @@ function writeOutputs(outputs) {
   }
 }
 
-// actions/shared/src/logger.ts
+// actions/action-kit/src/step-inputs.ts
+function readRaw(name, kind) {
+  const value = getInput(name, { required: false, trimWhitespace: true });
+  if (kind === "secret" && value !== "") setSecret(value);
+  return value;
+}
+function readStepInputs(contract) {
+  const raw = {};
+  for (const [name, spec] of inputsFor(contract.inputs, "action"))
+    raw[name] = readRaw(name, spec.kind);
+  return applyContract(contract, raw, "action", process.env);
+}
+function writeStepOutputs(contract, result2) {
+  writeOutputs(contract.toOutputs(result2));
+}
+
+// actions/action-kit/src/logger.ts
 function createActionsLogger() {
   return {
     debug: (m) => debug(m),
@@ -53666,7 +54097,7 @@ function createActionsLogger() {
   };
 }
 
-// actions/shared/src/run.ts
+// actions/action-kit/src/run.ts
 async function runAction(body) {
   try {
     await body();
@@ -53683,7 +54114,7 @@ async function runAction(body) {
   }
 }
 
-// actions/shared/src/summary.ts
+// actions/action-kit/src/summary.ts
 async function writeSummary(markdown) {
   try {
     await summary.addRaw(markdown, true).write();
@@ -53693,57 +54124,14 @@ async function writeSummary(markdown) {
 }
 
 // actions/build-installer/src/main.ts
-function readInputs() {
-  const username = namespaceOrOwner(readString2("username"));
-  const access2 = registryCredentials(
-    readString2("registry-username"),
-    readSecret("registry-password")
-  );
-  const talosDir = readString2("talos-dir");
-  const imagerImage = readString2("imager-image");
-  const baseInstallerImage = readString2("base-installer-image");
-  const kernelImage = readString2("kernel-image");
-  const tag = readString2("tag");
-  const installerRef = readString2("installer-ref");
-  const platforms = readList("platforms");
-  const schematic = readString2("schematic");
-  const nodeExtensions = readString2("node-extensions");
-  const talosVersion = readString2("talos-version");
-  const extensionsCatalog = readString2("extensions-catalog");
-  return {
-    ...talosDir ? { talosDir } : {},
-    ...imagerImage ? { imagerImage } : {},
-    ...baseInstallerImage ? { baseInstallerImage } : {},
-    ...kernelImage ? { kernelImage } : {},
-    extensionImages: readList("extension-images"),
-    extraExtensionImages: readList("extra-extension-images"),
-    ...schematic ? { schematic } : {},
-    ...nodeExtensions ? { nodeExtensions } : {},
-    ...talosVersion ? { talosVersion } : {},
-    ...extensionsCatalog ? { extensionsCatalog } : {},
-    releaseMismatch: readChoice("release-mismatch", ["warn", "error"], "warn"),
-    extraKernelArgs: readList("extra-kernel-args", { lines: true }),
-    registry: readString2("registry") ?? "ghcr.io",
-    username,
-    platforms: platforms.length > 0 ? platforms : ["linux/amd64"],
-    ...tag ? { tag } : {},
-    ...installerRef ? { installerRef } : {},
-    insecureRegistries: readList("insecure-registries"),
-    verifyInstaller: readChoice("verify-installer", ["error", "warning"], "error"),
-    ...access2,
-    ...process.env.RUNNER_TEMP ? { outDir: `${process.env.RUNNER_TEMP}/talos-installer` } : {}
-  };
-}
 void runAction(async () => {
-  const inputs = readInputs();
-  const result2 = await buildInstaller(inputs, { exec: spawnExec, logger: createActionsLogger() });
-  writeOutputs({
-    "installer-image": result2.installerImage,
-    "installer-images": JSON.stringify(result2.installerImages),
-    "imager-image": result2.imagerImage,
-    "installer-base-image": result2.installerBaseImage,
-    tarball: Object.values(result2.tarballs).join("\n")
-  });
+  const { options } = readStepInputs(buildInstallerContract);
+  const outDir = process.env.RUNNER_TEMP ? `${process.env.RUNNER_TEMP}/talos-installer` : void 0;
+  const result2 = await buildInstaller(
+    { ...options, ...outDir ? { outDir } : {} },
+    { exec: spawnExec, logger: createActionsLogger() }
+  );
+  writeStepOutputs(buildInstallerContract, result2);
   info(`next: talosctl upgrade --nodes <node> --image ${result2.installerImage}`);
   await writeSummary(result2.summary);
 });

@@ -2170,9 +2170,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve4(data);
+              return err2 ? reject(err2) : resolve3(data);
             });
           });
         }
@@ -2210,12 +2210,12 @@ var require_dispatcher_base = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve4(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -4482,8 +4482,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve4, reject) => {
-        res = resolve4;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -6734,12 +6734,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -7409,12 +7409,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -7893,16 +7893,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve4) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve4;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve4(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve4) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -7913,7 +7913,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve4(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -7964,7 +7964,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve4, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -7976,7 +7976,7 @@ var require_client = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve4(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -8313,8 +8313,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve4) => {
-            this[kClosedResolve] = resolve4;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -9583,7 +9583,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve4, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -9596,7 +9596,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve4(null);
+              resolve3(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -9615,7 +9615,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -9632,7 +9632,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve4,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -9702,18 +9702,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve4, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve4(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve4(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve4(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve4(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve4(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -9971,9 +9971,9 @@ var require_api_request = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           request2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -10197,9 +10197,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -10484,9 +10484,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -10578,9 +10578,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           connect2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -14443,7 +14443,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve4, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -14519,7 +14519,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable6({ read: resume });
               const onError = this.onError.bind(this);
-              resolve4({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -14562,7 +14562,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve4({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -18303,8 +18303,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve4) => {
-        setTimeout(resolve4, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module2.exports = {
@@ -26611,11 +26611,11 @@ function __metadata(metadataKey, metadataValue) {
 }
 function __awaiter3(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -26631,7 +26631,7 @@ function __awaiter3(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -26822,14 +26822,14 @@ function __asyncValues(o) {
   }, i);
   function verb(n) {
     i[n] = o[n] && function(v2) {
-      return new Promise(function(resolve4, reject) {
-        v2 = o[n](v2), settle(resolve4, reject, v2.done, v2.value);
+      return new Promise(function(resolve3, reject) {
+        v2 = o[n](v2), settle(resolve3, reject, v2.done, v2.value);
       });
     };
   }
-  function settle(resolve4, reject, d, v2) {
+  function settle(resolve3, reject, d, v2) {
     Promise.resolve(v2).then(function(v3) {
-      resolve4({ value: v3, done: d });
+      resolve3({ value: v3, done: d });
     }, reject);
   }
 }
@@ -38473,8 +38473,8 @@ var require_xz_decompress = __commonJS({
                   this.locked = true;
                   return;
                 }
-                return new Promise((resolve4) => {
-                  this.waitQueue.push(resolve4);
+                return new Promise((resolve3) => {
+                  this.waitQueue.push(resolve3);
                 });
               }
               release() {
@@ -40534,9 +40534,9 @@ var require_dispatcher_base2 = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve3, reject) => {
             this.close((err2, data) => {
-              return err2 ? reject(err2) : resolve4(data);
+              return err2 ? reject(err2) : resolve3(data);
             });
           });
         }
@@ -40574,12 +40574,12 @@ var require_dispatcher_base2 = __commonJS({
           err2 = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve3, reject) => {
             this.destroy(err2, (err3, data) => {
               return err3 ? (
                 /* istanbul ignore next: should never error */
                 reject(err3)
-              ) : resolve4(data);
+              ) : resolve3(data);
             });
           });
         }
@@ -42846,8 +42846,8 @@ var require_util10 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve4, reject) => {
-        res = resolve4;
+      const promise = new Promise((resolve3, reject) => {
+        res = resolve3;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -45098,12 +45098,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve3;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -45773,12 +45773,12 @@ var require_client_h22 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve4, reject) => {
+      const waitForDrain = () => new Promise((resolve3, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve4;
+          callback = resolve3;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -46257,16 +46257,16 @@ var require_client2 = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve4) => {
+        return new Promise((resolve3) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve4;
+            this[kClosedResolve] = resolve3;
           } else {
-            resolve4(null);
+            resolve3(null);
           }
         });
       }
       async [kDestroy](err2) {
-        return new Promise((resolve4) => {
+        return new Promise((resolve3) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request2 = requests[i];
@@ -46277,7 +46277,7 @@ var require_client2 = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve4(null);
+            resolve3(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err2, callback);
@@ -46328,7 +46328,7 @@ var require_client2 = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve4, reject) => {
+        const socket = await new Promise((resolve3, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -46340,7 +46340,7 @@ var require_client2 = __commonJS({
             if (err2) {
               reject(err2);
             } else {
-              resolve4(socket2);
+              resolve3(socket2);
             }
           });
         });
@@ -46677,8 +46677,8 @@ var require_pool_base2 = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve4) => {
-            this[kClosedResolve] = resolve4;
+          await new Promise((resolve3) => {
+            this[kClosedResolve] = resolve3;
           });
         }
       }
@@ -47947,7 +47947,7 @@ var require_readable2 = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve4, reject) => {
+        return await new Promise((resolve3, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -47960,7 +47960,7 @@ var require_readable2 = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve4(null);
+              resolve3(null);
             }
           }).on("error", noop3).on("data", function(chunk) {
             limit -= chunk.length;
@@ -47979,7 +47979,7 @@ var require_readable2 = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve4, reject) => {
+      return new Promise((resolve3, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -47996,7 +47996,7 @@ var require_readable2 = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve: resolve4,
+              resolve: resolve3,
               reject,
               length: 0,
               body: []
@@ -48066,18 +48066,18 @@ var require_readable2 = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve: resolve4, stream, length } = consume2;
+      const { type, body, resolve: resolve3, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve4(chunksDecode(body, length));
+          resolve3(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve4(JSON.parse(chunksDecode(body, length)));
+          resolve3(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve4(chunksConcat(body, length).buffer);
+          resolve3(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve4(new Blob(body, { type: stream[kContentType] }));
+          resolve3(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve4(chunksConcat(body, length));
+          resolve3(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err2) {
@@ -48335,9 +48335,9 @@ var require_api_request2 = __commonJS({
     };
     function request2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           request2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -48561,9 +48561,9 @@ var require_api_stream2 = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           stream.call(this, opts, factory, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -48848,9 +48848,9 @@ var require_api_upgrade2 = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           upgrade.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -48942,9 +48942,9 @@ var require_api_connect2 = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve4, reject) => {
+        return new Promise((resolve3, reject) => {
           connect2.call(this, opts, (err2, data) => {
-            return err2 ? reject(err2) : resolve4(data);
+            return err2 ? reject(err2) : resolve3(data);
           });
         });
       }
@@ -52807,7 +52807,7 @@ var require_fetch2 = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request2);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve4, reject) => agent.dispatch(
+        return new Promise((resolve3, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -52883,7 +52883,7 @@ var require_fetch2 = __commonJS({
               }
               this.body = new Readable6({ read: resume });
               const onError = this.onError.bind(this);
-              resolve4({
+              resolve3({
                 status,
                 statusText,
                 headersList,
@@ -52926,7 +52926,7 @@ var require_fetch2 = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve4({
+              resolve3({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -56667,8 +56667,8 @@ var require_util16 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve4) => {
-        setTimeout(resolve4, ms).unref();
+      return new Promise((resolve3) => {
+        setTimeout(resolve3, ms).unref();
       });
     }
     module2.exports = {
@@ -57569,11 +57569,11 @@ var require_lib = __commonJS({
     })();
     var __awaiter5 = exports2 && exports2.__awaiter || function(thisArg, _arguments, P, generator) {
       function adopt(value) {
-        return value instanceof P ? value : new P(function(resolve4) {
-          resolve4(value);
+        return value instanceof P ? value : new P(function(resolve3) {
+          resolve3(value);
         });
       }
-      return new (P || (P = Promise))(function(resolve4, reject) {
+      return new (P || (P = Promise))(function(resolve3, reject) {
         function fulfilled(value) {
           try {
             step(generator.next(value));
@@ -57589,7 +57589,7 @@ var require_lib = __commonJS({
           }
         }
         function step(result) {
-          result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+          result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
         }
         step((generator = generator.apply(thisArg, _arguments || [])).next());
       });
@@ -57676,26 +57676,26 @@ var require_lib = __commonJS({
       }
       readBody() {
         return __awaiter5(this, void 0, void 0, function* () {
-          return new Promise((resolve4) => __awaiter5(this, void 0, void 0, function* () {
+          return new Promise((resolve3) => __awaiter5(this, void 0, void 0, function* () {
             let output = Buffer.alloc(0);
             this.message.on("data", (chunk) => {
               output = Buffer.concat([output, chunk]);
             });
             this.message.on("end", () => {
-              resolve4(output.toString());
+              resolve3(output.toString());
             });
           }));
         });
       }
       readBodyBuffer() {
         return __awaiter5(this, void 0, void 0, function* () {
-          return new Promise((resolve4) => __awaiter5(this, void 0, void 0, function* () {
+          return new Promise((resolve3) => __awaiter5(this, void 0, void 0, function* () {
             const chunks = [];
             this.message.on("data", (chunk) => {
               chunks.push(chunk);
             });
             this.message.on("end", () => {
-              resolve4(Buffer.concat(chunks));
+              resolve3(Buffer.concat(chunks));
             });
           }));
         });
@@ -57903,14 +57903,14 @@ var require_lib = __commonJS({
        */
       requestRaw(info2, data) {
         return __awaiter5(this, void 0, void 0, function* () {
-          return new Promise((resolve4, reject) => {
+          return new Promise((resolve3, reject) => {
             function callbackForResult(err2, res) {
               if (err2) {
                 reject(err2);
               } else if (!res) {
                 reject(new Error("Unknown error"));
               } else {
-                resolve4(res);
+                resolve3(res);
               }
             }
             this.requestRawWithCallback(info2, data, callbackForResult);
@@ -58154,12 +58154,12 @@ var require_lib = __commonJS({
         return __awaiter5(this, void 0, void 0, function* () {
           retryNumber = Math.min(ExponentialBackoffCeiling, retryNumber);
           const ms = ExponentialBackoffTimeSlice * Math.pow(2, retryNumber);
-          return new Promise((resolve4) => setTimeout(() => resolve4(), ms));
+          return new Promise((resolve3) => setTimeout(() => resolve3(), ms));
         });
       }
       _processResponse(res, options) {
         return __awaiter5(this, void 0, void 0, function* () {
-          return new Promise((resolve4, reject) => __awaiter5(this, void 0, void 0, function* () {
+          return new Promise((resolve3, reject) => __awaiter5(this, void 0, void 0, function* () {
             const statusCode = res.message.statusCode || 0;
             const response = {
               statusCode,
@@ -58167,7 +58167,7 @@ var require_lib = __commonJS({
               headers: {}
             };
             if (statusCode === HttpCodes2.NotFound) {
-              resolve4(response);
+              resolve3(response);
             }
             function dateTimeDeserializer(key, value) {
               if (typeof value === "string") {
@@ -58206,7 +58206,7 @@ var require_lib = __commonJS({
               err2.result = response.result;
               reject(err2);
             } else {
-              resolve4(response);
+              resolve3(response);
             }
           }));
         });
@@ -58382,11 +58382,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -58402,7 +58402,7 @@ var __awaiter = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -58681,11 +58681,11 @@ var arch = import_os2.default.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -58701,7 +58701,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -58806,6 +58806,25 @@ function describeError(e) {
   }
 }
 
+// packages/common/src/field-error.ts
+var actionInputName = (field) => `input '${field}'`;
+var FieldError = class extends InputError {
+  /** Marks the error across bundles, where `instanceof` may not hold. */
+  fieldError = true;
+  /** The fields involved, by their contract (action input) names. */
+  fields;
+  words;
+  constructor(fields, words, options = {}) {
+    super(words(actionInputName), options);
+    this.fields = typeof fields === "string" ? [fields] : fields;
+    this.words = words;
+  }
+  /** The message with every field spelled by `name`. */
+  wordFor(name) {
+    return this.words(name);
+  }
+};
+
 // packages/common/src/redact.ts
 function redactUrl(url) {
   let u;
@@ -58850,7 +58869,7 @@ function formatCommand(file, args) {
   return [file, ...args].map(quote).join(" ");
 }
 var maxCaptured = 16 * 1024 * 1024;
-var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => {
+var spawnExec = (file, args, options = {}) => new Promise((resolve3, reject) => {
   const child = (0, import_node_child_process.spawn)(file, [...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -58887,7 +58906,7 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => 
       reject(new ExecError(formatCommand(file, args), exitCode, tail));
       return;
     }
-    resolve4({ exitCode, stdout: out.stdout, stderr: out.stderr });
+    resolve3({ exitCode, stdout: out.stdout, stderr: out.stderr });
   });
   child.stdin.on("error", () => void 0);
   child.stdin.end(options.input ?? "");
@@ -58965,6 +58984,14 @@ var import_node_crypto = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
+}
+function parseDigest(s, what = "digest") {
+  if (!isDigest(s)) {
+    throw new InputError(
+      `invalid ${what} '${s}': expected 'sha256:' followed by 64 lower-case hex digits`
+    );
+  }
+  return s;
 }
 function hashFor(digest) {
   return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
@@ -59060,11 +59087,12 @@ function parseReference(input) {
   let digest;
   const at = rest.indexOf("@");
   if (at !== -1) {
-    digest = rest.slice(at + 1);
+    const text3 = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!isDigest(digest)) {
-      throw invalid(input, `'${digest}' is not a digest (sha256: and 64 lower-case hex digits)`);
+    if (!isDigest(text3)) {
+      throw invalid(input, `'${text3}' is not a digest (sha256: and 64 lower-case hex digits)`);
     }
+    digest = text3;
   }
   let tag;
   const colon = rest.lastIndexOf(":");
@@ -59105,9 +59133,6 @@ function toReference(ref) {
 }
 function withDigest(ref, digest) {
   const r = toReference(ref);
-  if (!isDigest(digest)) {
-    throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
-  }
   return new ParsedReference(r.registry, r.repository, r.tag, digest);
 }
 function manifestIdentifier(ref) {
@@ -59693,7 +59718,7 @@ function plainGet(url, headers, options = {}) {
     }
   }
   lines.push("Connection: close", "", "");
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve3, reject) => {
     let piece = pool.take();
     let filled = 0;
     let bodyStart = 0;
@@ -59767,7 +59792,7 @@ function plainGet(url, headers, options = {}) {
           clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed2));
           bodyStart = dataEnd = raw2;
-          resolve4({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
+          resolve3({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
         ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
@@ -59857,7 +59882,7 @@ function send(agent, method, url, headers, body, options = {}) {
   if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
     return plainGet(u, headers, { timeoutMs: idleMs, deadlineMs });
   }
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve3, reject) => {
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
     let deadline;
@@ -59877,7 +59902,7 @@ function send(agent, method, url, headers, body, options = {}) {
         };
         res.once("end", stop);
         res.once("close", stop);
-        resolve4({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
+        resolve3({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       }
     );
     req.on("error", (e) => {
@@ -59985,13 +60010,13 @@ async function readText(res, limit, deadlineMs = defaultTimeouts.requestMs) {
 async function discard(res, limit = 64 * 1024) {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
-  await new Promise((resolve4) => {
+  await new Promise((resolve3) => {
     let seen = 0;
     const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
     timer.unref();
     const done = () => {
       clearTimeout(timer);
-      resolve4();
+      resolve3();
     };
     body.on("data", (c) => {
       seen += c.length;
@@ -61179,14 +61204,87 @@ function createRegistryClient(options = {}) {
   return new Client(options);
 }
 
-// packages/oci/src/sources/open.ts
-var import_node_fs3 = require("node:fs");
-var import_node_path6 = require("node:path");
+// packages/oci/src/sources/image-spec.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path3 = require("node:path");
+var pathTransports = ["docker-archive", "oci-archive", "oci"];
+var unsupportedTransports = ["docker-daemon", "containers-storage"];
+var imageSpecHint = "give a registry reference (e.g. ghcr.io/acme/hailort:4.24.0), docker-archive:PATH, oci-archive:PATH, oci:DIR or dir:DIR";
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json), oci:DIR (an OCI layout directory) or dir:DIR (a plain directory)";
+function splitPathRef(rest) {
+  if ((0, import_node_fs2.existsSync)(rest)) return { path: rest };
+  for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
+    const path2 = rest.slice(0, i);
+    if ((0, import_node_fs2.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
+  }
+  return { path: rest };
+}
+function looksLikePath(spec) {
+  if (/^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec)) return true;
+  return (0, import_node_fs2.existsSync)(spec) && (0, import_node_fs2.statSync)(spec).isDirectory();
+}
+function recognisePath(spec) {
+  const path2 = (0, import_node_path3.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path2)) {
+    throw new InputError(
+      `image '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path2).isDirectory()) {
+    return (0, import_node_fs2.existsSync)((0, import_node_path3.join)(path2, "index.json")) ? { transport: "oci", path: path2 } : { transport: "dir", path: path2 };
+  }
+  return { transport: "archive", path: path2 };
+}
+function parseImageSpec(input) {
+  const spec = input.trim();
+  if (spec === "") throw new InputError(`image is empty: ${imageSpecHint}`);
+  if (spec.startsWith("docker://")) {
+    return { transport: "registry", reference: parseReference(spec.slice("docker://".length)) };
+  }
+  const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
+  const transport = m?.[1] ?? "";
+  const rest = m?.[2] ?? "";
+  if (m && pathTransports.includes(transport)) {
+    if (!rest) throw new InputError(`image '${input}' has no path after '${transport}:'`);
+    const { path: path2, ref } = splitPathRef(rest);
+    return {
+      transport,
+      path: (0, import_node_path3.resolve)(path2),
+      ...ref !== void 0 ? { ref } : {}
+    };
+  }
+  if (m && transport === "dir") {
+    if (!rest) throw new InputError(`image '${input}' has no directory after 'dir:'`);
+    return { transport: "dir", path: (0, import_node_path3.resolve)(rest) };
+  }
+  if (m && unsupportedTransports.includes(transport)) {
+    throw new InputError(
+      `image '${input}': the '${transport}:' transport is not supported; ${transportHint}, or give a registry reference`
+    );
+  }
+  if (looksLikePath(spec)) return recognisePath(spec);
+  return { transport: "registry", reference: parseReference(spec) };
+}
+function formatImageSpec(spec) {
+  switch (spec.transport) {
+    case "registry":
+      return spec.reference.toString();
+    case "archive":
+      return spec.path;
+    case "dir":
+      return `dir:${spec.path}`;
+    default:
+      return `${spec.transport}:${spec.path}${spec.ref !== void 0 ? `:${spec.ref}` : ""}`;
+  }
+}
+function registryOf(spec) {
+  return spec.transport === "registry" ? spec.reference.registry : void 0;
+}
 
 // packages/oci/src/sources/archive-file.ts
-var import_node_fs2 = require("node:fs");
+var import_node_fs3 = require("node:fs");
 var import_promises5 = require("node:fs/promises");
-var import_node_path4 = require("node:path");
+var import_node_path5 = require("node:path");
 var import_node_stream7 = require("node:stream");
 var import_promises6 = require("node:stream/promises");
 
@@ -61956,7 +62054,7 @@ function decompressor(compression) {
 // packages/oci/src/tar/index-file.ts
 var import_node_stream6 = require("node:stream");
 var import_promises4 = require("node:fs/promises");
-var import_node_path3 = require("node:path");
+var import_node_path4 = require("node:path");
 
 // packages/oci/src/buffers/file-pieces.ts
 var import_promises3 = require("node:fs/promises");
@@ -62212,7 +62310,7 @@ async function indexTarFile(path2, what) {
       const m = members.get(key);
       if (!m) return void 0;
       if (m.header.type === "symlink") {
-        key = normalizeTarPath(import_node_path3.posix.join(import_node_path3.posix.dirname(key), m.header.linkname));
+        key = normalizeTarPath(import_node_path4.posix.join(import_node_path4.posix.dirname(key), m.header.linkname));
       } else if (m.header.type === "hardlink") {
         key = normalizeTarPath(m.header.linkname);
       } else {
@@ -62317,10 +62415,10 @@ async function openArchive(path2, what, env = process.env) {
   const temp = await createTempDir("talos-kmod-archive-", env);
   const remove = () => temp.remove();
   try {
-    const plain = (0, import_node_path4.join)(temp.path, "archive.tar");
+    const plain = (0, import_node_path5.join)(temp.path, "archive.tar");
     const { limit, why } = await inflateLimit(temp.path, env);
     await (0, import_promises6.pipeline)(
-      (0, import_node_fs2.createReadStream)(path2),
+      (0, import_node_fs3.createReadStream)(path2),
       decompressor(compression).stream,
       byteCap(
         limit,
@@ -62328,7 +62426,7 @@ async function openArchive(path2, what, env = process.env) {
           `${what} ${path2} inflates to more than ${limit} bytes (${why}): decompress it where there is room (${compression === "gzip" ? "gunzip -k" : "zstd -d"}) and pass the .tar, or give it more space`
         )
       ),
-      (0, import_node_fs2.createWriteStream)(plain)
+      (0, import_node_fs3.createWriteStream)(plain)
     );
     return { tar: await indexTarFile(plain, what), close: remove };
   } catch (e) {
@@ -62361,11 +62459,12 @@ async function head(tar, name) {
 async function hashMember(tar, name) {
   const hash = (0, import_node_crypto2.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
-  return `sha256:${hash.digest("hex")}`;
+  return parseDigest(`sha256:${hash.digest("hex")}`);
 }
 function claimedDigest(name) {
   const m = /(?:^|\/)(?:sha256[:/])?([a-f0-9]{64})(?:\.tar(?:\.gz)?)?$/.exec(name);
-  return m && isDigest(`sha256:${m[1]}`) ? `sha256:${m[1]}` : void 0;
+  const claimed = `sha256:${m?.[1] ?? ""}`;
+  return isDigest(claimed) ? claimed : void 0;
 }
 function selectEntry(entries, ref, description) {
   const tagsOf = (e) => Array.isArray(e.RepoTags) ? e.RepoTags.map(String) : [];
@@ -62435,7 +62534,13 @@ async function dockerArchiveStore(tar, description, ref, close) {
     let digest;
     let mediaType;
     if (compression === "none") {
-      digest = diffIds[i];
+      const diffId = diffIds[i] ?? "";
+      if (!isDigest(diffId)) {
+        throw new UserError(
+          `${description}: the config's rootfs.diff_ids has no valid digest for uncompressed layer ${i} (${name}): '${diffId}'; the archive is damaged, save it again`
+        );
+      }
+      digest = diffId;
       mediaType = mediaTypes.dockerLayer;
     } else {
       digest = claimedDigest(name) ?? await hashMember(tar, name);
@@ -62496,18 +62601,18 @@ async function dockerArchiveStore(tar, description, ref, close) {
 
 // packages/oci/src/sources/layout-store.ts
 var import_promises7 = require("node:fs/promises");
-var import_node_path5 = require("node:path");
+var import_node_path6 = require("node:path");
 function directoryFiles(dir) {
   return {
     async readBytes(path2) {
       try {
-        return await (0, import_promises7.readFile)((0, import_node_path5.join)(dir, path2));
+        return await (0, import_promises7.readFile)((0, import_node_path6.join)(dir, path2));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path2) => filePieces((0, import_node_path5.join)(dir, path2)),
+    stream: (path2) => filePieces((0, import_node_path6.join)(dir, path2)),
     close: async () => void 0
   };
 }
@@ -62775,59 +62880,17 @@ function sourceFromStore(store) {
 }
 
 // packages/oci/src/sources/open.ts
-function splitPathRef(rest) {
-  if ((0, import_node_fs3.existsSync)(rest)) return { path: rest };
-  for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
-    const path2 = rest.slice(0, i);
-    if ((0, import_node_fs3.existsSync)(path2)) return { path: path2, ref: rest.slice(i + 1) };
-  }
-  return { path: rest };
-}
-var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json) or oci:DIR (an OCI layout directory)";
-function looksLikePath(spec) {
-  return /^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec);
-}
-function recognisePath(spec) {
-  const path2 = (0, import_node_path6.resolve)(spec);
-  if (!(0, import_node_fs3.existsSync)(path2)) {
-    throw new InputError(
-      `image source '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
-    );
-  }
-  if ((0, import_node_fs3.statSync)(path2).isDirectory()) {
-    if ((0, import_node_fs3.existsSync)((0, import_node_path6.join)(path2, "index.json"))) return { transport: "oci", path: path2 };
-    throw new InputError(
-      `image source '${spec}' is a directory without index.json, so not an OCI layout: ${transportHint}`
-    );
-  }
-  return { transport: "archive", path: path2 };
-}
-function parseSourceSpec(spec) {
-  const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
-  if (spec.startsWith("docker://"))
-    return { transport: "docker", reference: spec.slice("docker://".length) };
-  if (m && ["docker-archive", "oci-archive", "oci"].includes(m[1])) {
-    const transport = m[1];
-    if (!m[2]) throw new InputError(`image source '${spec}' has no path after '${transport}:'`);
-    const { path: path2, ref } = splitPathRef(m[2]);
-    return { transport, path: (0, import_node_path6.resolve)(path2), ...ref !== void 0 ? { ref } : {} };
-  }
-  if (m && ["docker-daemon", "dir", "containers-storage"].includes(m[1])) {
-    throw new InputError(
-      `image source '${spec}': the '${m[1]}:' transport is not supported; use docker-archive:, oci-archive:, oci: or a registry reference`
-    );
-  }
-  if (looksLikePath(spec)) return recognisePath(spec);
-  return { transport: "docker", reference: spec };
-}
-async function openImage(spec, options = {}) {
-  const parsed2 = parseSourceSpec(spec);
-  if (parsed2.transport === "docker") {
-    const ref = parseReference(parsed2.reference);
+async function openImage(parsed2, options = {}) {
+  if (parsed2.transport === "registry") {
     const client = options.client ?? createRegistryClient(options);
-    return sourceFromStore(registryStore(client, ref, !options.client));
+    return sourceFromStore(registryStore(client, parsed2.reference, !options.client));
   }
-  const description = parsed2.transport === "archive" ? parsed2.path : `${parsed2.transport}:${parsed2.path}${parsed2.ref !== void 0 ? `:${parsed2.ref}` : ""}`;
+  const description = formatImageSpec(parsed2);
+  if (parsed2.transport === "dir") {
+    throw new InputError(
+      `${description} is a plain directory, which has no manifest or layers: list its files with 'talos-kmod ls', or give an image (oci:DIR for an OCI layout)`
+    );
+  }
   if (parsed2.transport === "oci") {
     if (!await isDirectory2(parsed2.path)) {
       throw new InputError(
@@ -62845,7 +62908,7 @@ async function openImage(spec, options = {}) {
     const hasManifest = Boolean(archive.tar.get("manifest.json"));
     if (parsed2.transport === "archive" && !hasIndex && !hasManifest) {
       throw new InputError(
-        `image source '${spec}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): ${transportHint}`
+        `image '${description}' is a file but neither a docker archive (manifest.json) nor an OCI archive (index.json): name it docker-archive:PATH (docker save, the imager's installer tar) or oci-archive:PATH (a tar with index.json)`
       );
     }
     const ref = parsed2.transport === "archive" ? void 0 : parsed2.ref;
@@ -62883,6 +62946,7 @@ var gzipMediaType = {
 var import_node_path7 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
+var WHOLE_FILE_SIZE = 16 * 1024 * 1024;
 async function readTarStream(input, visitor, what) {
   const headerBuf = Buffer.alloc(blockSize);
   let headerFill = 0;
@@ -62903,7 +62967,7 @@ async function readTarStream(input, visitor, what) {
       else if (c.header.type === "gnu-long-link") meta.longLink = decodeLongName(data);
       return;
     }
-    return visitor.entry(c.header, c.chunks);
+    return visitor.entry(c.header, c.whole ? [c.whole] : c.chunks);
   };
   const onHeader = () => {
     let raw2;
@@ -62938,6 +63002,7 @@ async function readTarStream(input, visitor, what) {
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
       collecting = { header: h, chunks: [], remaining: contentSize, meta: false };
+      if (contentSize >= WHOLE_FILE_SIZE) collecting.whole = Buffer.allocUnsafe(contentSize);
       if (contentSize === 0) return finishCollect();
       return;
     }
@@ -62958,7 +63023,8 @@ async function readTarStream(input, visitor, what) {
       if (collecting) {
         const c = collecting;
         const n2 = Math.min(c.remaining, chunk.length - off);
-        c.chunks.push(off === 0 && n2 === chunk.length ? chunk : chunk.subarray(off, off + n2));
+        if (c.whole) chunk.copy(c.whole, c.whole.length - c.remaining, off, off + n2);
+        else c.chunks.push(off === 0 && n2 === chunk.length ? chunk : chunk.subarray(off, off + n2));
         c.remaining -= n2;
         off += n2;
         if (c.remaining === 0) {
@@ -63067,7 +63133,7 @@ function* ancestors(path2) {
   for (let i = path2.indexOf("/"); i !== -1; i = path2.indexOf("/", i + 1)) yield path2.slice(0, i);
 }
 function peek(stream) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve3, reject) => {
     const cleanup = () => {
       stream.off("data", onData);
       stream.off("end", onEnd);
@@ -63077,11 +63143,11 @@ function peek(stream) {
       cleanup();
       stream.pause();
       stream.unshift(chunk);
-      resolve4(chunk);
+      resolve3(chunk);
     };
     const onEnd = () => {
       cleanup();
-      resolve4(null);
+      resolve3(null);
     };
     const onError = (e) => {
       cleanup();
@@ -63146,6 +63212,9 @@ async function openLayerContent(image, index) {
   const { stream, consumesInputOnWrite } = decompressor(compression);
   feed(raw2, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
   return prefetch(stream, prefetchBytes);
+}
+function joinChunks(chunks, size) {
+  return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size);
 }
 async function walkImageFileChunks(image, options) {
   const maxFileSize = options.maxFileSize ?? 512 * 1024 * 1024;
@@ -63231,6 +63300,168 @@ async function walkImageFileChunks(image, options) {
     for (const p of layerWhiteouts) whitedOut.add(p);
     for (const p of layerOpaque) opaque.add(p);
     for (const p of layerNonDirs) nonDirectories.add(p);
+  }
+}
+
+// packages/oci/src/files/directory.ts
+var import_promises8 = require("node:fs/promises");
+var import_node_path8 = require("node:path");
+function typeOf(s) {
+  if (s.isFile()) return "file";
+  if (s.isDirectory()) return "directory";
+  if (s.isSymbolicLink()) return "symlink";
+  if (s.isCharacterDevice()) return "char";
+  if (s.isBlockDevice()) return "block";
+  if (s.isFIFO() || s.isSocket()) return "fifo";
+  return void 0;
+}
+async function* walkDir(root, rel) {
+  const dir = await (0, import_promises8.opendir)((0, import_node_path8.join)(root, rel));
+  const names = [];
+  for await (const d of dir) names.push(d.name);
+  names.sort();
+  for (const name of names) {
+    const path2 = rel ? `${rel}/${name}` : name;
+    const abs = (0, import_node_path8.join)(root, path2);
+    const s = await (0, import_promises8.lstat)(abs);
+    const type = typeOf(s);
+    if (!type) continue;
+    const file = {
+      path: path2,
+      type,
+      mode: s.mode & 4095,
+      size: type === "file" ? s.size : 0,
+      uid: s.uid,
+      gid: s.gid,
+      ...type === "symlink" ? { linkTarget: await (0, import_promises8.readlink)(abs) } : {}
+    };
+    yield { file, abs };
+    if (type === "directory") yield* walkDir(root, path2);
+  }
+}
+async function walkDirectoryFiles(root, options) {
+  for await (const { file, abs } of walkDir(root, "")) {
+    const content = file.type === "file" && options.want?.(file) ? [await (0, import_promises8.readFile)(abs)] : void 0;
+    await options.onFile(file, content);
+  }
+}
+
+// packages/oci/src/files/file-trees.ts
+function imageTree(description, image) {
+  return {
+    description,
+    ...image.platform ? { platform: image.platform } : {},
+    digest: image.digest,
+    walk: (options) => walkImageFileChunks(image, options)
+  };
+}
+async function directoryTrees(spec) {
+  if (!await isDirectory2(spec.path)) {
+    throw new InputError(
+      `${formatImageSpec(spec)}: ${spec.path} is not a directory; give an unpacked extension or rootfs directory`
+    );
+  }
+  const tree = {
+    description: spec.path,
+    walk: (options) => walkDirectoryFiles(spec.path, options)
+  };
+  return {
+    description: spec.path,
+    platforms: [],
+    isIndex: false,
+    select: async () => [tree],
+    tree: async () => tree,
+    only: async () => tree,
+    close: async () => void 0
+  };
+}
+function singleImageTrees(source, image) {
+  const tree = imageTree(source.description, image);
+  const own = image.platform;
+  const serves = (p) => !p || !own || platformMatches(p, own);
+  const select = async (wanted) => {
+    if (serves(wanted)) return [tree];
+    throw new UserError(
+      `${source.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop the platform or give the image built for ${formatPlatform(wanted)}`
+    );
+  };
+  return {
+    description: source.description,
+    platforms: own ? [own] : [],
+    isIndex: false,
+    select,
+    tree: async (platform2) => serves(platform2) ? tree : void 0,
+    only: async (wanted) => (await select(wanted))[0],
+    close: () => source.close()
+  };
+}
+function entryOf(d) {
+  const p = d.platform;
+  if (!p) return { descriptor: d };
+  const platform2 = p.variant ? { os: p.os, architecture: p.architecture, variant: p.variant } : { os: p.os, architecture: p.architecture };
+  return { descriptor: d, platform: platform2 };
+}
+function indexTrees(source, manifests) {
+  const entries = manifests.filter((d) => !isAttestation(d)).map(entryOf);
+  const withPlatform = entries.filter((e) => e.platform);
+  const platforms = withPlatform.map((e) => e.platform);
+  const listed = entries.map((e) => e.platform ? formatPlatform(e.platform) : e.descriptor.digest).join(", ");
+  const loaded = /* @__PURE__ */ new Map();
+  const load = (e) => {
+    let tree = loaded.get(e.descriptor);
+    if (!tree) {
+      const what = e.platform ? formatPlatform(e.platform) : e.descriptor.digest;
+      tree = source.imageAt(e.descriptor).then((image) => imageTree(`${source.description} (${what})`, image));
+      loaded.set(e.descriptor, tree);
+    }
+    return tree;
+  };
+  const find = (wanted) => withPlatform.find((e) => platformMatches(wanted, e.platform));
+  const select = async (wanted) => {
+    if (withPlatform.length === 0) {
+      throw new UserError(
+        `${source.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`
+      );
+    }
+    if (!wanted) return Promise.all(withPlatform.map(load));
+    const entry = find(wanted);
+    if (!entry) {
+      throw new UserError(
+        `${source.description} has no ${formatPlatform(wanted)} image (it has ${listed}): pick one of those platforms`
+      );
+    }
+    return [await load(entry)];
+  };
+  return {
+    description: source.description,
+    platforms,
+    isIndex: true,
+    select,
+    only: async (wanted) => {
+      if (!wanted && entries.length === 1) return load(entries[0]);
+      if (!wanted && entries.length > 1) {
+        throw new UserError(
+          `${source.description} is a multi-platform index (${listed}): choose one with a platform (e.g. --platform linux/amd64)`
+        );
+      }
+      return (await select(wanted))[0];
+    },
+    tree: async (platform2) => {
+      const entry = platform2 ? find(platform2) : withPlatform[0];
+      return entry ? load(entry) : void 0;
+    },
+    close: () => source.close()
+  };
+}
+async function openFileTrees(spec, options = {}) {
+  if (spec.transport === "dir") return directoryTrees(spec);
+  const source = await openImage(spec, options);
+  try {
+    const index = await source.index();
+    return index ? indexTrees(source, index.manifests) : singleImageTrees(source, await source.image());
+  } catch (e) {
+    await source.close();
+    throw e;
   }
 }
 
@@ -64905,9 +65136,20 @@ var maxCatalogSize = 1024 * 1024;
 // packages/verify/src/options.ts
 var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
 var moduleNamePattern = /^[A-Za-z0-9_-]+$/;
+var plainExtensionName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 function trimmed(value) {
   const t = value?.trim();
   return t ? t : void 0;
+}
+function imageInput(input, value) {
+  try {
+    return parseImageSpec(value);
+  } catch (e) {
+    throw new InputError(
+      input === "extensions" ? `input 'extensions' has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `input '${input}': ${describeError(e)}`,
+      { cause: e }
+    );
+  }
 }
 function validateVerifyOptions(options) {
   const image = trimmed(options.image);
@@ -64916,6 +65158,7 @@ function validateVerifyOptions(options) {
       "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
     );
   }
+  const imageSpec = imageInput("image", image);
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
     throw new UserError(
@@ -64937,7 +65180,9 @@ function validateVerifyOptions(options) {
   const extensions = [];
   for (const raw2 of options.extensions ?? []) {
     const e = raw2.trim();
-    if (e && !extensions.includes(e)) extensions.push(e);
+    if (!e || extensions.some((x) => x.input === e)) continue;
+    const name = plainExtensionName.test(e) && !e.includes(":");
+    extensions.push(name ? { input: e } : { input: e, image: imageInput("extensions", e) });
   }
   const talosText = trimmed(options.talosVersion);
   let talosVersion;
@@ -64966,15 +65211,17 @@ function validateVerifyOptions(options) {
     throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
   }
   const kernelImage = trimmed(options.kernelImage);
+  const kernelImageSpec = kernelImage ? imageInput("kernel-image", kernelImage) : void 0;
   const kernelCert = trimmed(options.kernelCert);
   const extensionName = trimmed(options.extensionName);
   const reportPath = trimmed(options.reportPath);
   return {
     image,
+    imageSpec,
     modules,
     extensions,
     failOn,
-    ...kernelImage ? { kernelImage } : {},
+    ...kernelImage && kernelImageSpec ? { kernelImage, kernelImageSpec } : {},
     ...kernelCert ? { kernelCert } : {},
     ...kernelRelease ? { kernelRelease } : {},
     ...extensionName ? { extensionName } : {},
@@ -64992,7 +65239,7 @@ function isFailing(check, failOn) {
 
 // packages/verify/src/verify-image.ts
 var import_promises11 = require("node:fs/promises");
-var import_node_path10 = require("node:path");
+var import_node_path9 = require("node:path");
 
 // packages/verify/src/internal/checks/context.ts
 function failed(id, severity, message, where2 = {}) {
@@ -65013,124 +65260,6 @@ function count(n, what) {
 function listSome(items, max = 5) {
   if (items.length <= max) return items.join(", ");
   return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
-}
-
-// packages/verify/src/internal/file-tree.ts
-var import_node_fs4 = require("node:fs");
-var import_node_path9 = require("node:path");
-
-// packages/verify/src/internal/directory-tree.ts
-var import_promises8 = require("node:fs/promises");
-var import_node_path8 = require("node:path");
-function typeOf(s) {
-  if (s.isFile()) return "file";
-  if (s.isDirectory()) return "directory";
-  if (s.isSymbolicLink()) return "symlink";
-  if (s.isCharacterDevice()) return "char";
-  if (s.isBlockDevice()) return "block";
-  if (s.isFIFO() || s.isSocket()) return "fifo";
-  return void 0;
-}
-async function* walkDir(root, rel) {
-  const dir = await (0, import_promises8.opendir)((0, import_node_path8.join)(root, rel));
-  const names = [];
-  for await (const d of dir) names.push(d.name);
-  names.sort();
-  for (const name of names) {
-    const path2 = rel ? `${rel}/${name}` : name;
-    const abs = (0, import_node_path8.join)(root, path2);
-    const s = await (0, import_promises8.lstat)(abs);
-    const type = typeOf(s);
-    if (!type) continue;
-    const file = {
-      path: path2,
-      type,
-      mode: s.mode & 4095,
-      size: type === "file" ? s.size : 0,
-      uid: s.uid,
-      gid: s.gid,
-      ...type === "symlink" ? { linkTarget: await (0, import_promises8.readlink)(abs) } : {}
-    };
-    yield { file, abs };
-    if (type === "directory") yield* walkDir(root, path2);
-  }
-}
-function directoryTree(root) {
-  return {
-    description: root,
-    walk: async (options) => {
-      for await (const { file, abs } of walkDir(root, "")) {
-        const content = file.type === "file" && options.want(file) ? [await (0, import_promises8.readFile)(abs)] : void 0;
-        await options.onFile(file, content);
-      }
-    }
-  };
-}
-
-// packages/verify/src/internal/file-tree.ts
-function imageTree(description, image) {
-  return {
-    description,
-    ...image.platform ? { platform: image.platform } : {},
-    digest: image.digest,
-    walk: (options) => walkImageFileChunks(image, { want: options.want, onFile: options.onFile })
-  };
-}
-function plainDirectory(spec) {
-  if (spec.startsWith("dir:")) return (0, import_node_path9.resolve)(spec.slice("dir:".length));
-  if (/^[a-z-]+:/.test(spec) && !/^[a-z-]+:[0-9]/.test(spec)) return void 0;
-  if (!(0, import_node_fs4.existsSync)(spec) || !(0, import_node_fs4.statSync)(spec).isDirectory()) return void 0;
-  return (0, import_node_path9.resolve)(spec);
-}
-function isOciLayout(dir) {
-  return (0, import_node_fs4.existsSync)((0, import_node_path9.join)(dir, "oci-layout")) && (0, import_node_fs4.existsSync)((0, import_node_path9.join)(dir, "index.json"));
-}
-async function openSource(spec, registry) {
-  const source = await openImage(spec, registry);
-  try {
-    const index = await source.index();
-    const platforms = await source.platforms();
-    const single = index ? void 0 : await source.image();
-    return {
-      description: source.description,
-      platforms: single?.platform ? [single.platform] : platforms,
-      isIndex: index !== void 0,
-      tree: async (platform2) => {
-        if (single) return imageTree(source.description, single);
-        const match = platform2 ? platforms.find((p) => platformMatches(platform2, p)) : platforms[0];
-        if (!match) return void 0;
-        return imageTree(
-          `${source.description} (${formatPlatform(match)})`,
-          await source.image(match)
-        );
-      },
-      close: () => source.close()
-    };
-  } catch (e) {
-    await source.close();
-    throw e;
-  }
-}
-async function openFileTrees(spec, registry = {}) {
-  const dir = plainDirectory(spec);
-  if (dir && !spec.startsWith("dir:") && isOciLayout(dir))
-    return openSource(`oci:${dir}`, registry);
-  if (dir) {
-    if (!(0, import_node_fs4.existsSync)(dir) || !(0, import_node_fs4.statSync)(dir).isDirectory()) {
-      throw new UserError(
-        `${spec}: ${dir} is not a directory; give an unpacked extension or rootfs directory`
-      );
-    }
-    const tree = directoryTree(dir);
-    return {
-      description: dir,
-      platforms: [],
-      isIndex: false,
-      tree: async () => tree,
-      close: async () => void 0
-    };
-  }
-  return openSource(spec, registry);
 }
 
 // packages/kmod/src/kernel-release.ts
@@ -66188,6 +66317,21 @@ function gunzipBounded(data, cap) {
   return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
 }
 
+// packages/kmod/src/internal/compression/errors.ts
+var TooLargeError = class extends Error {
+  constructor(detail, limit) {
+    super(`${detail} the ${limit}-byte limit`);
+    this.detail = detail;
+    this.limit = limit;
+  }
+  detail;
+  limit;
+  name = "TooLargeError";
+};
+var CorruptDataError = class extends Error {
+  name = "CorruptDataError";
+};
+
 // packages/kmod/src/internal/compression/xz.ts
 var xzModule = __toESM(require_xz_decompress(), 1);
 function xzStreamClass() {
@@ -66196,38 +66340,43 @@ function xzStreamClass() {
   if (!cls) throw new Error("xz-decompress did not load");
   return cls;
 }
-var TooLargeError = class extends Error {
-  name = "TooLargeError";
-};
 async function unxzBounded(data, cap) {
   const dict = firstBlockDictionary(data);
   if (dict !== void 0 && dict > cap) {
-    throw new TooLargeError(
-      `its LZMA2 dictionary (${dict} bytes) is larger than the ${cap}-byte limit`
-    );
+    throw new TooLargeError(`has an LZMA2 dictionary (${dict} bytes) larger than`, cap);
   }
+  const chunks = [];
+  let total = 0;
+  await decodeXzStream([data], (chunk) => {
+    total += chunk.length;
+    if (total > cap) throw new TooLargeError("decompresses to more than", cap);
+    if (chunk.length > 0) chunks.push(chunk);
+  });
+  return concatChunks(chunks, total);
+}
+async function decodeXzStream(parts, onChunk) {
   const input = new ReadableStream({
     start(controller) {
-      controller.enqueue(data);
+      for (const p of parts) controller.enqueue(p);
       controller.close();
     }
   });
   const reader = new (xzStreamClass())(input).getReader();
-  const chunks = [];
-  let total = 0;
   for (; ; ) {
-    const { done, value } = await reader.read().catch((e) => {
-      throw new Error(explainXzError(e));
-    });
-    if (done) break;
-    total += value.length;
-    if (total > cap) {
-      await reader.cancel().catch(() => void 0);
-      throw new TooLargeError(`it decompresses to more than the ${cap}-byte limit`);
+    let step;
+    try {
+      step = await reader.read();
+    } catch (e) {
+      throw new CorruptDataError(explainXzError(e));
     }
-    if (value.length > 0) chunks.push(value);
+    if (step.done) return;
+    try {
+      onChunk(step.value);
+    } catch (e) {
+      await reader.cancel().catch(() => void 0);
+      throw e;
+    }
   }
-  return concatChunks(chunks, total);
 }
 var XZ_ERRORS = {
   "2": "unsupported integrity check",
@@ -66277,52 +66426,92 @@ function firstBlockDictionary(data) {
 }
 
 // packages/kmod/src/internal/compression/zstd.ts
+var zlib2 = __toESM(require("node:zlib"), 1);
 var ZSTD_MAGIC = 4247762216;
 var MAX_BLOCK = 128 * 1024;
-function unzstdBounded(data, cap) {
-  const largestWindow = checkFrames(data, cap);
+var nativeZstd = zlib2.zstdDecompressSync;
+function nativeChunkSize(inputLength, cap, expectedSize) {
+  const size = expectedSize !== void 0 ? expectedSize + 1 : inputLength * 4;
+  return Math.max(64 * 1024, Math.min(size, cap + 1, 256 * 1024 * 1024));
+}
+function unzstdBounded(data, cap, options = {}) {
+  const { expectedSize, native = nativeZstd !== void 0 } = options;
+  const largestWindow = checkZstdFrames(data, cap, expectedSize);
+  if (native && nativeZstd) {
+    let out;
+    try {
+      out = nativeZstd(data, {
+        maxOutputLength: Math.max(1, cap),
+        chunkSize: nativeChunkSize(data.length, cap, expectedSize)
+      });
+    } catch (e) {
+      if (e.code === "ERR_BUFFER_TOO_LARGE") {
+        throw new TooLargeError("decompresses to more than", cap);
+      }
+      throw new CorruptDataError(messageOf2(e));
+    }
+    recordAllocation(out.length);
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  }
+  if (expectedSize !== void 0 && expectedSize <= cap) {
+    const out = allocate(expectedSize);
+    try {
+      decompress(data, out);
+    } catch (e) {
+      throw new CorruptDataError(messageOf2(e));
+    }
+    return out;
+  }
   recordAllocation(largestWindow);
   const chunks = [];
   let total = 0;
   const decoder = new Decompress((chunk) => {
     total += chunk.length;
-    if (total > cap) throw new TooLargeError(`it decompresses to more than the ${cap}-byte limit`);
+    if (total > cap) throw new TooLargeError("decompresses to more than", cap);
     if (chunk.length > 0) chunks.push(chunk);
   });
-  decoder.push(data, true);
+  try {
+    decoder.push(data, true);
+  } catch (e) {
+    if (e instanceof TooLargeError) throw e;
+    throw new CorruptDataError(messageOf2(e));
+  }
   return concatChunks(chunks, total);
 }
-function checkFrames(data, cap) {
+function messageOf2(e) {
+  return e instanceof Error ? e.message : String(e);
+}
+function checkZstdFrames(data, cap, expectedSize) {
   const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
   let at = 0;
   let largest = 0;
   while (at < data.length) {
-    if (at + 8 > data.length) throw new Error(`truncated zstd frame at offset ${at}`);
+    if (at + 8 > data.length) throw new CorruptDataError(`truncated zstd frame at offset ${at}`);
     const magic = view2.getUint32(at, true);
     if (magic >>> 4 === 25481893) {
       at += 8 + view2.getUint32(at + 4, true);
       continue;
     }
-    if (magic !== ZSTD_MAGIC) throw new Error(`not a zstd frame at offset ${at}`);
-    const frame = readFrameHeader(data, at + 4);
-    if (frame.window > cap || frame.contentSize > cap) {
+    if (magic !== ZSTD_MAGIC) throw new CorruptDataError(`not a zstd frame at offset ${at}`);
+    const frame = zstdFrameAt(data, at + 4);
+    const window = expectedSize !== void 0 ? 0 : frame.window;
+    if (window > cap || frame.contentSize > cap) {
       throw new TooLargeError(
-        `a zstd frame declares ${Math.max(frame.window, frame.contentSize)} bytes, more than the ${cap}-byte limit`
+        `declares ${Math.max(window, frame.contentSize)} bytes, more than`,
+        cap
       );
     }
-    largest = Math.max(largest, frame.window);
-    at = skipBlocks(data, frame.end, Math.min(frame.window, MAX_BLOCK));
-    if (frame.checksum) at += 4;
+    largest = Math.max(largest, window);
+    at = frame.end;
   }
-  if (at > data.length) throw new Error("zstd data is truncated");
+  if (at > data.length) throw new CorruptDataError("zstd data is truncated");
   return largest;
 }
-function readFrameHeader(data, at) {
-  const fhd = data[at] ?? 0;
-  const fcsFlag = fhd >> 6;
+function zstdFrameAt(data, at) {
+  const fhd = data[at];
+  if (fhd === void 0) throw new CorruptDataError("zstd frame header is truncated");
   const single = fhd >> 5 & 1;
-  if (fhd & 8) throw new Error("zstd frame header has the reserved bit set");
-  const dictFlag = fhd & 3;
+  if (fhd & 8) throw new CorruptDataError("zstd frame header has the reserved bit set");
   let p = at + 1;
   let window = 0;
   if (!single) {
@@ -66330,35 +66519,36 @@ function readFrameHeader(data, at) {
     const base = 2 ** (10 + (wd >> 3));
     window = base + base / 8 * (wd & 7);
   }
-  const dictBytes = [0, 1, 2, 4][dictFlag] ?? 0;
+  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
   let dictId = 0;
   for (let i = 0; i < dictBytes; i++) dictId += (data[p + i] ?? 0) * 256 ** i;
-  if (dictId !== 0) throw new Error(`zstd frame needs dictionary ${dictId}`);
+  if (dictId !== 0) {
+    throw new CorruptDataError(`zstd frame needs dictionary ${dictId}, which is not available`);
+  }
   p += dictBytes;
-  const fcsBytes = [single, 2, 4, 8][fcsFlag] ?? 0;
+  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
   let contentSize = 0;
   for (let i = 0; i < fcsBytes; i++) contentSize += (data[p + i] ?? 0) * 256 ** i;
   if (fcsBytes === 2) contentSize += 256;
   p += fcsBytes;
-  if (p > data.length) throw new Error("zstd frame header is truncated");
+  if (p > data.length) throw new CorruptDataError("zstd frame header is truncated");
   if (single) window = contentSize;
-  return { window, contentSize, checksum: (fhd >> 2 & 1) === 1, end: p };
-}
-function skipBlocks(data, at, maxBlock) {
+  const maxBlock = Math.min(Math.max(window, 1), MAX_BLOCK);
   for (; ; ) {
-    if (at + 3 > data.length) throw new Error("zstd block header is truncated");
-    const header2 = (data[at] ?? 0) | (data[at + 1] ?? 0) << 8 | (data[at + 2] ?? 0) << 16;
-    const last = header2 & 1;
+    if (p + 3 > data.length) throw new CorruptDataError("zstd block header is truncated");
+    const header2 = (data[p] ?? 0) | (data[p + 1] ?? 0) << 8 | (data[p + 2] ?? 0) << 16;
     const type = header2 >> 1 & 3;
     const size = header2 >>> 3;
-    if (type === 3) throw new Error(`reserved zstd block type at offset ${at}`);
+    if (type === 3) throw new CorruptDataError(`reserved zstd block type at offset ${p}`);
     if (size > maxBlock) {
-      throw new Error(`zstd block at offset ${at} is larger than the frame allows`);
+      throw new CorruptDataError(`zstd block at offset ${p} is larger than its frame allows`);
     }
-    at += 3 + (type === 1 ? 1 : size);
-    if (at > data.length) throw new Error("zstd block is truncated");
-    if (last) return at;
+    p += 3 + (type === 1 ? 1 : size);
+    if (p > data.length) throw new CorruptDataError("zstd block is truncated");
+    if (header2 & 1) break;
   }
+  if (fhd >> 2 & 1) p += 4;
+  return { window, contentSize, end: p };
 }
 
 // packages/kmod/src/internal/compression/decompress.ts
@@ -66375,9 +66565,10 @@ async function decompressBounded(data, kind, cap) {
     }
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof TooLargeError || e.code === "ERR_BUFFER_TOO_LARGE") {
+    const tooLarge = e instanceof TooLargeError ? `it ${message}` : e.code === "ERR_BUFFER_TOO_LARGE" ? message : void 0;
+    if (tooLarge !== void 0) {
       return {
-        problem: `${kind} data is too large to inspect: ${message}; raise maxDecompressedSize if the module is genuine`
+        problem: `${kind} data is too large to inspect: ${tooLarge}; raise maxDecompressedSize if the module is genuine`
       };
     }
     return { problem: `${kind} data is corrupt or truncated: ${message}` };
@@ -66567,7 +66758,7 @@ async function collectTree(tree, options = {}) {
         modules.push(await summarise(f.path, content, certificates));
         return;
       }
-      const bytes = Buffer.concat(content);
+      const bytes = joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
         if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
@@ -67519,7 +67710,6 @@ function decodeFrame(input, at, sink) {
 // packages/boot/src/codecs/xz.ts
 var import_node_crypto6 = require("node:crypto");
 var import_node_zlib3 = require("node:zlib");
-var xzModule2 = __toESM(require_xz_decompress(), 1);
 
 // packages/boot/src/codecs/bcj.ts
 var ALLOWED = [true, true, true, false, true, false, false, false];
@@ -67529,16 +67719,19 @@ function isMsByte(b) {
 }
 function decodeBcjX86(buf, start = 0) {
   if (buf.length < 5) return;
+  const bytes = Buffer.from(buf.buffer, buf.byteOffset, buf.byteLength);
   let prevMask = 0;
   let prevPos = start - 5 >>> 0;
   const limit = buf.length - 5;
+  let nextE8 = bytes.indexOf(232);
+  let nextE9 = bytes.indexOf(233);
   let i = 0;
   while (i <= limit) {
-    const op = buf[i];
-    if (op !== 232 && op !== 233) {
-      i++;
-      continue;
-    }
+    if (nextE8 >= 0 && nextE8 < i) nextE8 = bytes.indexOf(232, i);
+    if (nextE9 >= 0 && nextE9 < i) nextE9 = bytes.indexOf(233, i);
+    const next = nextE8 < 0 ? nextE9 : nextE9 < 0 ? nextE8 : Math.min(nextE8, nextE9);
+    if (next < 0 || next > limit) return;
+    i = next;
     const pos = start + i >>> 0;
     const distance = pos - prevPos >>> 0;
     prevPos = pos;
@@ -67771,48 +67964,14 @@ function wrapLzma2Blocks(blocks) {
 }
 
 // packages/boot/src/codecs/xz.ts
-function xzStreamClass2() {
-  const mod = xzModule2;
-  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
-  if (!cls) throw new Error("xz-decompress did not load");
-  return cls;
-}
-var XZ_ERRORS2 = {
-  "2": "unsupported integrity check",
-  "3": "out of memory",
-  "4": "dictionary larger than the 64 MiB decoder limit",
-  "5": "not xz format",
-  "6": "unsupported xz options",
-  "7": "corrupt data",
-  "8": "unexpected end of input"
-};
-function explain(e) {
-  const message = e instanceof Error ? e.message : String(e);
-  const code2 = /error code (\d+)/.exec(message)?.[1];
-  return code2 && XZ_ERRORS2[code2] ? `${XZ_ERRORS2[code2]} (xz error ${code2})` : message;
-}
 async function decodeInto(parts, sink) {
-  const input = new ReadableStream({
-    start(controller) {
-      for (const p of parts) controller.enqueue(p);
-      controller.close();
+  try {
+    await decodeXzStream(parts, (chunk) => sink.push(chunk));
+  } catch (e) {
+    if (e instanceof CorruptDataError) {
+      throw new DecompressError(`xz data is corrupt or truncated: ${e.message}`);
     }
-  });
-  const reader = new (xzStreamClass2())(input).getReader();
-  for (; ; ) {
-    let step;
-    try {
-      step = await reader.read();
-    } catch (e) {
-      throw new DecompressError(`xz data is corrupt or truncated: ${explain(e)}`);
-    }
-    if (step.done) return;
-    try {
-      sink.push(step.value);
-    } catch (e) {
-      await reader.cancel().catch(() => void 0);
-      throw e;
-    }
+    throw e;
   }
 }
 async function unxzBounded2(input, limit, expectedSize) {
@@ -67903,120 +68062,15 @@ function inflateBounded(kind, input, limit) {
 }
 
 // packages/boot/src/codecs/zstd.ts
-var zlib2 = __toESM(require("node:zlib"), 1);
-var ZSTD_MAGIC2 = 4247762216;
-var MAX_BLOCK2 = 128 * 1024;
-function nativeChunkSize(inputLength, limit, expectedSize) {
-  const size = expectedSize !== void 0 ? expectedSize + 1 : inputLength * 4;
-  return Math.max(64 * 1024, Math.min(size, limit + 1, 256 * 1024 * 1024));
-}
-var nativeZstd = zlib2.zstdDecompressSync;
-function unzstdBounded2(input, limit, expectedSize, useNative = nativeZstd !== void 0) {
-  checkFrames2(input, limit, expectedSize);
-  if (useNative && nativeZstd) {
-    try {
-      const out = nativeZstd(input, {
-        maxOutputLength: Math.max(1, limit),
-        chunkSize: nativeChunkSize(input.length, limit, expectedSize)
-      });
-      return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
-    } catch (e) {
-      if (e.code === "ERR_BUFFER_TOO_LARGE")
-        throw limitError("zstd", limit);
-      throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
-    }
-  }
-  if (expectedSize !== void 0 && expectedSize <= limit) return unzstdInto(input, expectedSize);
-  const sink = new OutputSink("zstd", limit, expectedSize);
-  const decoder = new Decompress((chunk) => sink.push(chunk));
+function unzstdBounded2(input, limit, expectedSize, useNative) {
   try {
-    decoder.push(input, true);
+    return unzstdBounded(input, limit, { expectedSize, native: useNative });
   } catch (e) {
-    if (e instanceof DecompressError) throw e;
-    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
-  }
-  return sink.finish();
-}
-function unzstdInto(input, expectedSize) {
-  const out = new Uint8Array(expectedSize);
-  try {
-    decompress(input, out);
-  } catch (e) {
-    throw new DecompressError(`zstd data is corrupt or truncated: ${messageOf2(e)}`);
-  }
-  return out;
-}
-function messageOf2(e) {
-  return e instanceof Error ? e.message : String(e);
-}
-function checkFrames2(data, limit, expectedSize) {
-  const view2 = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  let at = 0;
-  while (at < data.length) {
-    if (at + 8 > data.length) throw new DecompressError(`zstd data is truncated at byte ${at}`);
-    const magic = view2.getUint32(at, true);
-    if (magic >>> 4 === 25481893) {
-      at += 8 + view2.getUint32(at + 4, true);
-      continue;
+    if (e instanceof TooLargeError) throw limitError("zstd", e.limit, e.detail);
+    if (e instanceof CorruptDataError) {
+      throw new DecompressError(`zstd data is corrupt or truncated: ${e.message}`);
     }
-    if (magic !== ZSTD_MAGIC2) throw new DecompressError(`not a zstd frame at byte ${at}`);
-    const frame = readFrameHeader2(data, at + 4);
-    const window = expectedSize !== void 0 ? 0 : frame.window;
-    if (window > limit || frame.contentSize > limit) {
-      throw limitError(
-        "zstd",
-        limit,
-        `declares ${Math.max(window, frame.contentSize)} bytes, more than`
-      );
-    }
-    at = skipBlocks2(data, frame.end, Math.min(Math.max(frame.window, 1), MAX_BLOCK2));
-    if (frame.checksum) at += 4;
-  }
-  if (at > data.length) throw new DecompressError("zstd data is truncated");
-}
-function readFrameHeader2(data, at) {
-  const fhd = data[at] ?? 0;
-  const single = fhd >> 5 & 1;
-  if (fhd & 8) throw new DecompressError("zstd frame header has the reserved bit set");
-  let p = at + 1;
-  let window = 0;
-  if (!single) {
-    const wd = data[p++] ?? 0;
-    const base = 2 ** (10 + (wd >> 3));
-    window = base + base / 8 * (wd & 7);
-  }
-  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
-  let dictId = 0;
-  for (let i = 0; i < dictBytes; i++) dictId += (data[p + i] ?? 0) * 256 ** i;
-  if (dictId !== 0) throw new UnsupportedDictionary(dictId);
-  p += dictBytes;
-  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
-  let contentSize = 0;
-  for (let i = 0; i < fcsBytes; i++) contentSize += (data[p + i] ?? 0) * 256 ** i;
-  if (fcsBytes === 2) contentSize += 256;
-  p += fcsBytes;
-  if (p > data.length) throw new DecompressError("zstd frame header is truncated");
-  if (single) window = contentSize;
-  return { window, contentSize, checksum: (fhd >> 2 & 1) === 1, end: p };
-}
-var UnsupportedDictionary = class extends DecompressError {
-  constructor(id) {
-    super(`zstd frame needs dictionary ${id}, which is not available`);
-  }
-};
-function skipBlocks2(data, at, maxBlock) {
-  for (; ; ) {
-    if (at + 3 > data.length) throw new DecompressError("zstd block header is truncated");
-    const header2 = (data[at] ?? 0) | (data[at + 1] ?? 0) << 8 | (data[at + 2] ?? 0) << 16;
-    const type = header2 >> 1 & 3;
-    const size = header2 >>> 3;
-    if (type === 3) throw new DecompressError(`reserved zstd block type at byte ${at}`);
-    if (size > maxBlock) {
-      throw new DecompressError(`zstd block at byte ${at} is larger than its frame allows`);
-    }
-    at += 3 + (type === 1 ? 1 : size);
-    if (at > data.length) throw new DecompressError("zstd block is truncated");
-    if (header2 & 1) return at;
+    throw e;
   }
 }
 
@@ -68796,11 +68850,10 @@ function typeOf2(mode) {
 
 // packages/boot/src/initramfs/internal/segment-decoders.ts
 var zlib3 = __toESM(require("node:zlib"), 1);
-var xzModule3 = __toESM(require_xz_decompress(), 1);
 
 // packages/boot/src/initramfs/internal/stream-ends.ts
-var ZSTD_MAGIC3 = 4247762216;
-var ZSTD_MAX_BLOCK = 128 * 1024;
+var import_node_zlib5 = require("node:zlib");
+var ZSTD_MAGIC2 = 4247762216;
 var StreamFramingError = class extends Error {
   name = "StreamFramingError";
 };
@@ -68816,7 +68869,7 @@ function zstdStreamEnd(data, at) {
       p += 8 + view2.getUint32(p + 4, true);
       continue;
     }
-    if (magic !== ZSTD_MAGIC3) break;
+    if (magic !== ZSTD_MAGIC2) break;
     const frame = zstdFrameEnd(data, p + 4);
     p = frame.end;
     window = frame.window;
@@ -68828,37 +68881,12 @@ function zstdStreamEnd(data, at) {
   return { length: p - at, window };
 }
 function zstdFrameEnd(data, at) {
-  const fhd = data[at];
-  if (fhd === void 0) throw new StreamFramingError("truncated zstd frame header");
-  if (fhd & 8) throw new StreamFramingError("zstd frame header has its reserved bit set");
-  const single = fhd >> 5 & 1;
-  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
-  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
-  let window = 0;
-  if (single) {
-    for (let i = 0; i < fcsBytes; i++) window += (data[at + 1 + dictBytes + i] ?? 0) * 256 ** i;
-    if (fcsBytes === 2) window += 256;
-  } else {
-    const wd = data[at + 1] ?? 0;
-    const base = 2 ** (10 + (wd >> 3));
-    window = base + base / 8 * (wd & 7);
+  try {
+    return zstdFrameAt(data, at);
+  } catch (e) {
+    if (e instanceof CorruptDataError) throw new StreamFramingError(e.message);
+    throw e;
   }
-  let p = at + 1 + (single ? 0 : 1) + dictBytes + fcsBytes;
-  for (; ; ) {
-    if (p + 3 > data.length) throw new StreamFramingError("zstd block header is truncated");
-    const header2 = (data[p] ?? 0) | (data[p + 1] ?? 0) << 8 | (data[p + 2] ?? 0) << 16;
-    const type = header2 >> 1 & 3;
-    const size = header2 >>> 3;
-    if (type === 3) throw new StreamFramingError(`reserved zstd block type at offset ${p}`);
-    if (size > ZSTD_MAX_BLOCK) {
-      throw new StreamFramingError(`zstd block at offset ${p} is larger than 128 KiB`);
-    }
-    p += 3 + (type === 1 ? 1 : size);
-    if (header2 & 1) break;
-  }
-  if (fhd >> 2 & 1) p += 4;
-  if (p > data.length) throw new StreamFramingError("zstd frame is truncated");
-  return { end: p, window };
 }
 var XZ_HEADER_MAGIC = [253, 55, 122, 88, 90, 0];
 function xzStreamEnd(data, at) {
@@ -68876,24 +68904,10 @@ function xzStreamEnd(data, at) {
     if (data[y + 1] !== 90 || (y + 2 - at) % 4 !== 0) continue;
     const footer = y + 2 - 12;
     if (data[footer + 8] !== flags0 || data[footer + 9] !== flags1) continue;
-    if (crc323(data.subarray(footer + 4, footer + 10)) !== view2.getUint32(footer, true)) continue;
+    if ((0, import_node_zlib5.crc32)(data.subarray(footer + 4, footer + 10)) !== view2.getUint32(footer, true)) continue;
     return y + 2 - at;
   }
   throw new StreamFramingError(`the xz stream at offset ${at} has no footer (truncated?)`);
-}
-var crcTable;
-function crc323(bytes) {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c2 = n;
-      for (let k = 0; k < 8; k++) c2 = c2 & 1 ? 3988292384 ^ c2 >>> 1 : c2 >>> 1;
-      crcTable[n] = c2 >>> 0;
-    }
-  }
-  let c = 4294967295;
-  for (const b of bytes) c = (crcTable[(c ^ b) & 255] ?? 0) ^ c >>> 8;
-  return (c ^ 4294967295) >>> 0;
 }
 var LZ4_LEGACY_MAGIC = 407642370;
 var LZ4_LEGACY_BLOCK = 8 * 1024 * 1024;
@@ -68926,15 +68940,6 @@ function lz4LegacyBlocks(data, at) {
     p += 4 + size;
   }
   return { blocks, end: p - at };
-}
-
-// packages/boot/src/internal/error-message.ts
-function errorMessage(e) {
-  if (typeof e === "object" && e !== null) {
-    const message = e.message;
-    if (typeof message === "string") return message;
-  }
-  return String(e);
 }
 
 // packages/boot/src/initramfs/internal/segment-decoders.ts
@@ -69035,7 +69040,7 @@ async function gzipMember(data, at, sink) {
   return trailer + 8 - at;
 }
 function zlibStream(stream, input, sink) {
-  return new Promise((resolve4, reject) => {
+  return new Promise((resolve3, reject) => {
     let failed3 = false;
     stream.on("data", (chunk) => {
       if (failed3) return;
@@ -69052,7 +69057,7 @@ function zlibStream(stream, input, sink) {
       failed3 = true;
     });
     stream.on("end", () => {
-      if (!failed3) resolve4(stream.bytesWritten);
+      if (!failed3) resolve3(stream.bytesWritten);
     });
     stream.end(input);
   });
@@ -69064,45 +69069,22 @@ function fzstdStream(input, sink) {
     decoder.push(input.subarray(p, Math.min(input.length, p + step)), p + step >= input.length);
   }
 }
-function xzStreamClass3() {
-  const mod = xzModule3;
-  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
-  if (!cls) throw new Error("xz-decompress did not load");
-  return cls;
-}
-var XZ_ERRORS3 = {
-  "2": "unsupported integrity check",
-  "3": "out of memory",
-  "4": "dictionary larger than the 64 MiB decoder limit",
-  "5": "not xz format",
-  "6": "unsupported xz options",
-  "7": "corrupt data",
-  "8": "unexpected end of input"
-};
 async function xzStream(input, sink) {
-  const source = new ReadableStream({
-    start(controller) {
-      controller.enqueue(input);
-      controller.close();
-    }
-  });
-  const reader = new (xzStreamClass3())(source).getReader();
   try {
-    for (; ; ) {
-      const { done, value } = await reader.read().catch((e) => {
-        const message = errorMessage(e);
-        const code2 = /error code (\d+)/.exec(message)?.[1];
-        throw new Error(
-          code2 && XZ_ERRORS3[code2] ? `${XZ_ERRORS3[code2]} (xz error ${code2})` : message
-        );
-      });
-      if (done) return;
-      sink(value);
-    }
+    await decodeXzStream([input], sink);
   } catch (e) {
-    await reader.cancel().catch(() => void 0);
+    if (e instanceof CorruptDataError) throw new Error(e.message);
     throw e;
   }
+}
+
+// packages/boot/src/internal/error-message.ts
+function errorMessage(e) {
+  if (typeof e === "object" && e !== null) {
+    const message = e.message;
+    if (typeof message === "string") return message;
+  }
+  return String(e);
 }
 
 // packages/boot/src/initramfs/walk-initramfs.ts
@@ -70123,7 +70105,7 @@ async function readKernelImageBoot(tree) {
   await tree.walk({
     want: (f) => f.path === "boot/vmlinuz",
     onFile: (_f, content) => {
-      if (content) bytes = Buffer.concat(content);
+      if (content) bytes = joinChunks(content);
     }
   });
   if (!bytes) return void 0;
@@ -70732,23 +70714,22 @@ async function verifyTree(tree, options, known, extra = [], expectations = { ext
 }
 
 // packages/verify/src/internal/installer/expected-extensions.ts
-var plainName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-async function nameFromImage(input, registry) {
+async function nameFromImage(input, image, registry) {
   let opened;
   try {
-    opened = await openFileTrees(input, registry);
+    opened = await openFileTrees(image, registry);
   } catch (e) {
     throw new UserError(
       `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`
     );
   }
   try {
-    const tree = await opened.tree(opened.platforms[0]);
+    const tree = await opened.tree();
     let text3;
     await tree?.walk({
       want: (f) => f.path === "manifest.yaml",
       onFile: (_f, content) => {
-        if (content) text3 = Buffer.concat(content).toString("utf8");
+        if (content) text3 = joinChunks(content).toString("utf8");
       }
     });
     const parsed2 = text3 === void 0 ? void 0 : parseExtensionManifest(text3);
@@ -70764,12 +70745,12 @@ async function nameFromImage(input, registry) {
 }
 async function resolveExpectedExtensions(inputs, registry, logger) {
   const out = [];
-  for (const input of inputs) {
-    if (plainName.test(input) && !input.includes(":")) {
+  for (const { input, image } of inputs) {
+    if (!image) {
       out.push({ input, name: input });
       continue;
     }
-    const name = await nameFromImage(input, registry);
+    const name = await nameFromImage(input, image, registry);
     logger.info(`extension image ${input} is ${name}`);
     out.push({ input, name });
   }
@@ -70838,33 +70819,10 @@ function kernelFileReader(description) {
 }
 
 // packages/verify/src/verify-image.ts
-function selectPlatforms(image, wanted) {
-  if (!image.isIndex) {
-    const own = image.platforms[0];
-    if (wanted && own && !platformMatches(wanted, own)) {
-      throw new UserError(
-        `${image.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop platform or verify the image built for ${formatPlatform(wanted)}`
-      );
-    }
-    return [own];
-  }
-  if (image.platforms.length === 0) {
-    throw new UserError(
-      `${image.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`
-    );
-  }
-  if (!wanted) return [...image.platforms];
-  const match = image.platforms.find((p) => platformMatches(wanted, p));
-  if (!match) {
-    throw new UserError(
-      `${image.description} has no ${formatPlatform(wanted)} image (it has ${image.platforms.map(formatPlatform).join(", ")}): pick one of those with platform`
-    );
-  }
-  return [match];
-}
 async function kernelFor(kernel, platform2, cache, logger) {
+  const tree = await kernel.tree(platform2);
   const own = kernel.platforms[0];
-  if (platform2 && !kernel.isIndex && own && !platformMatches(platform2, own)) {
+  if (!tree && !kernel.isIndex && platform2 && own) {
     return {
       problem: failed(
         "kernel-image.platform",
@@ -70873,7 +70831,6 @@ async function kernelFor(kernel, platform2, cache, logger) {
       )
     };
   }
-  const tree = await kernel.tree(platform2);
   if (!tree) {
     return {
       problem: failed(
@@ -70909,8 +70866,8 @@ function installerKernelOf(kernel, platform2, reference) {
   return pending;
 }
 async function writeReport(report, path2) {
-  const target = (0, import_node_path10.resolve)(path2);
-  await (0, import_promises11.mkdir)((0, import_node_path10.dirname)(target), { recursive: true });
+  const target = (0, import_node_path9.resolve)(path2);
+  await (0, import_promises11.mkdir)((0, import_node_path9.dirname)(target), { recursive: true });
   await (0, import_promises11.writeFile)(target, `${JSON.stringify(report, null, 2)}
 `);
 }
@@ -70930,14 +70887,17 @@ async function run(o, deps) {
       return trust;
     });
   }
-  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.image, registry));
+  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.imageSpec, registry));
   let kernel;
   try {
-    if (o.kernelImage) {
-      const ref = o.kernelImage;
-      kernel = await logger.group(`Open kernel image ${ref}`, () => openFileTrees(ref, registry));
+    if (o.kernelImage && o.kernelImageSpec) {
+      const spec = o.kernelImageSpec;
+      kernel = await logger.group(
+        `Open kernel image ${o.kernelImage}`,
+        () => openFileTrees(spec, registry)
+      );
     }
-    const platforms = selectPlatforms(image, o.platform);
+    const trees = await image.select(o.platform);
     const expectedExtensions = await resolveExpectedExtensions(o.extensions, registry, logger);
     const installers = [];
     const cache = /* @__PURE__ */ new Map();
@@ -70945,11 +70905,10 @@ async function run(o, deps) {
     const checks = [];
     const modules = [];
     let referenceRelease = o.kernelRelease;
-    for (const platform2 of platforms) {
+    for (const tree of trees) {
+      const platform2 = tree.platform;
       const name = platform2 ? formatPlatform(platform2) : void 0;
       await logger.group(`Verify ${name ?? image.description}`, async () => {
-        const tree = await image.tree(platform2);
-        if (!tree) throw new UserError(`${image.description} has no ${name ?? ""} image`);
         const k = kernel ? await kernelFor(kernel, platform2, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;
@@ -71230,7 +71189,409 @@ function formatReportMarkdown(report, options = {}) {
 `;
 }
 
-// actions/shared/src/inputs.ts
+// packages/pipeline/src/contract/input-spec.ts
+function defineContract(contract) {
+  return contract;
+}
+
+// packages/pipeline/src/contract/common-inputs.ts
+var defaultRegistry = "ghcr.io";
+var defaultPlatform = "linux/amd64";
+var pushTargetInputs = {
+  registry: {
+    kind: "string",
+    default: defaultRegistry,
+    help: "registry to push to (REGISTRY)",
+    placeholder: "<host>"
+  },
+  username: {
+    kind: "string",
+    actionDefault: "${{ github.repository_owner }}",
+    help: "registry namespace (USERNAME; default $GITHUB_REPOSITORY_OWNER)",
+    placeholder: "<name>"
+  }
+};
+var platformsInput = {
+  platforms: {
+    kind: "list",
+    default: defaultPlatform,
+    flag: "platform",
+    help: `platform (repeatable; default ${defaultPlatform})`,
+    placeholder: "<os/arch>"
+  }
+};
+var registryAccessInputs = {
+  "insecure-registries": {
+    kind: "list",
+    default: "",
+    flag: "insecure-registry",
+    help: "registry reached over plain HTTP (repeatable; loopback is automatic)",
+    placeholder: "<host>"
+  },
+  "registry-username": {
+    kind: "string",
+    default: "",
+    help: "registry user name (with --registry-password-stdin; else the docker config is used)",
+    placeholder: "<name>"
+  },
+  "registry-password": {
+    kind: "secret",
+    default: "",
+    help: "read the registry password or token from standard input"
+  }
+};
+var tagInput = {
+  tag: {
+    kind: "string",
+    default: "",
+    help: "image tag (TAG; default: git describe of the checkout, as the Makefile does)",
+    placeholder: "<tag>"
+  }
+};
+var pushInput = {
+  push: {
+    kind: "boolean",
+    default: "true",
+    help: "build without pushing (no pinned references are printed)"
+  }
+};
+var makeArgsInput = {
+  "make-args": {
+    kind: "words",
+    default: "",
+    flag: "make-arg",
+    help: "extra make variable (repeatable)",
+    placeholder: "<NAME=value>"
+  }
+};
+var buildTargetInputs = {
+  ...pushTargetInputs,
+  ...platformsInput,
+  ...pushInput,
+  ...tagInput,
+  ...makeArgsInput
+};
+var jsonInput = {
+  json: {
+    kind: "boolean",
+    default: "false",
+    only: "cli",
+    help: "print every output as one JSON object"
+  }
+};
+function pairCredentials(username, password) {
+  if (Boolean(username) !== Boolean(password)) {
+    throw new FieldError(
+      ["registry-username", "registry-password"],
+      (n) => `${n("registry-username")} and ${n("registry-password")} go together: give both, or neither to use the docker config`
+    );
+  }
+  return username && password ? { username, password } : void 0;
+}
+function namespaceOrOwner(username, env) {
+  const value = (username ?? env.GITHUB_REPOSITORY_OWNER ?? "").toLowerCase();
+  if (!value) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty and GITHUB_REPOSITORY_OWNER is not set: set ${n("username")}`
+    );
+  }
+  return value;
+}
+function registryAccessOf(values) {
+  const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
+  return {
+    insecureRegistries: values["insecure-registries"],
+    ...credentials ? { credentials } : {}
+  };
+}
+var releasePairingInputs = {
+  "talos-version": {
+    kind: "string",
+    default: "",
+    help: "the Talos release the build is for (e.g. v1.11.5): the checkout is checked against it (talos-kmod refs)",
+    placeholder: "<version>"
+  },
+  "release-mismatch": {
+    kind: "choice",
+    choices: ["warn", "error"],
+    default: "warn",
+    help: "a checkout that does not belong to talos-version: warn or error",
+    placeholder: "<level>"
+  }
+};
+function releasePairingOf(v2) {
+  return {
+    ...v2["talos-version"] ? { talosVersion: v2["talos-version"] } : {},
+    releaseMismatch: v2["release-mismatch"] === "error" ? "error" : "warn"
+  };
+}
+
+// packages/pipeline/src/build-kernel-pkg/contract.ts
+var buildKernelPkgContract = defineContract({
+  step: "build-kernel-pkg",
+  inputs: {
+    "pkgs-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/pkgs checkout",
+      placeholder: "<dir>"
+    },
+    packages: {
+      kind: "list",
+      default: "",
+      flag: "package",
+      help: "module package by pkg.yaml name, e.g. hailort-pkg (repeatable)",
+      placeholder: "<name>"
+    },
+    ...buildTargetInputs,
+    "verify-signatures": {
+      kind: "boolean",
+      default: "true",
+      help: "skip checking package modules against the kernel key"
+    },
+    cache: {
+      kind: "boolean",
+      default: "true",
+      help: "always build, even when an unchanged result is recorded"
+    },
+    "cache-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)",
+      placeholder: "<dir>"
+    },
+    ...releasePairingInputs,
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["kernel-image", "pkg-images", "pkg-image", "pkgs-tag", "pkgs-prefix", "cache-hit"],
+  toOptions: (v2, env) => ({
+    pkgsDir: v2["pkgs-dir"],
+    packages: v2.packages,
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    verifySignatures: v2["verify-signatures"],
+    cache: v2.cache,
+    ...releasePairingOf(v2),
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "kernel-image": r.kernelImage,
+    "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
+    "pkg-image": r.pkgImage,
+    "pkgs-tag": r.pkgsTag,
+    "pkgs-prefix": r.pkgsPrefix,
+    "cache-hit": String(r.cacheHit)
+  })
+});
+
+// packages/pipeline/src/build-extension/contract.ts
+var buildExtensionContract = defineContract({
+  step: "build-extension",
+  inputs: {
+    "extensions-dir": {
+      kind: "string",
+      default: ".",
+      help: "siderolabs/extensions checkout",
+      placeholder: "<dir>"
+    },
+    extension: {
+      kind: "string",
+      required: true,
+      help: "extension (Makefile target), e.g. hailort",
+      placeholder: "<name>"
+    },
+    "pkgs-prefix": {
+      kind: "string",
+      default: "",
+      help: "PKGS_PREFIX (build-kernel-pkg pkgs-prefix)",
+      placeholder: "<registry/namespace>"
+    },
+    "pkgs-tag": {
+      kind: "string",
+      default: "",
+      help: "PKGS (build-kernel-pkg pkgs-tag)",
+      placeholder: "<tag>"
+    },
+    "pkg-image": {
+      kind: "string",
+      default: "",
+      help: "pinned package image to write into the extension pkg.yaml for the build",
+      placeholder: "<ref>"
+    },
+    ...buildTargetInputs,
+    ...releasePairingInputs,
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: ["extension-image", "extension-version", "extension-name"],
+  toOptions: (v2, env) => ({
+    extensionsDir: v2["extensions-dir"],
+    extension: v2.extension,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
+    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    push: v2.push,
+    ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
+    ...releasePairingOf(v2),
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "extension-image": r.extensionImage,
+    "extension-version": r.extensionVersion,
+    "extension-name": r.extensionName
+  })
+});
+
+// packages/pipeline/src/build-installer/contract.ts
+var buildInstallerContract = defineContract({
+  step: "build-installer",
+  inputs: {
+    "talos-dir": {
+      kind: "string",
+      default: "",
+      help: "talos checkout: make installer-base imager, then image-installer",
+      placeholder: "<dir>"
+    },
+    "imager-image": {
+      kind: "string",
+      default: "",
+      help: "a ready imager image to run with docker (instead of --talos-dir)",
+      placeholder: "<ref>"
+    },
+    "base-installer-image": {
+      kind: "string",
+      default: "",
+      help: "installer-base for --imager-image",
+      placeholder: "<ref>"
+    },
+    "kernel-image": {
+      kind: "string",
+      default: "",
+      help: "kernel image (PKG_KERNEL) for --talos-dir",
+      placeholder: "<ref>"
+    },
+    "extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extension-image",
+      help: "system extension image (repeatable)",
+      placeholder: "<ref>"
+    },
+    "extra-extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extra-extension-image",
+      help: "the node's other extensions to keep, pinned name:tag@sha256:\u2026 (repeatable); every extension is verified against the kernel first",
+      placeholder: "<ref@sha256:\u2026>"
+    },
+    schematic: {
+      kind: "string",
+      default: "",
+      help: "Image Factory schematic YAML: its officialExtensions go into the installer too, as the images of talos-version",
+      placeholder: "<file>"
+    },
+    "node-extensions": {
+      kind: "string",
+      default: "",
+      help: "saved 'talosctl get extensions -o yaml' output: the node's extensions go into the installer too (the module's own is replaced)",
+      placeholder: "<file>"
+    },
+    "extensions-catalog": {
+      kind: "string",
+      default: "",
+      help: "where official extension names resolve: a repository tagged per Talos release (default ghcr.io/siderolabs/extensions) or an image-digests file",
+      placeholder: "<repo|file>"
+    },
+    ...releasePairingInputs,
+    "extra-kernel-args": {
+      kind: "lines",
+      default: "",
+      flag: "extra-kernel-arg",
+      help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
+      placeholder: "<arg>"
+    },
+    ...pushTargetInputs,
+    ...platformsInput,
+    ...tagInput,
+    "installer-ref": {
+      kind: "string",
+      default: "",
+      help: "where to push the installer (default ttl.sh/<uuid>:1h)",
+      placeholder: "<ref>"
+    },
+    "out-dir": {
+      kind: "string",
+      only: "cli",
+      help: "where --imager-image writes installer-<arch>.tar (default: a temp dir)",
+      placeholder: "<dir>"
+    },
+    "verify-installer": {
+      kind: "choice",
+      choices: ["error", "warning"],
+      default: "error",
+      help: "a failing check of the built installer: error (push nothing) or warning (push anyway)",
+      placeholder: "<level>"
+    },
+    ...registryAccessInputs,
+    ...jsonInput
+  },
+  outputs: [
+    "installer-image",
+    "installer-images",
+    "imager-image",
+    "installer-base-image",
+    "tarball"
+  ],
+  toOptions: (v2, env) => ({
+    ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
+    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
+    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
+    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
+    extensionImages: v2["extension-images"],
+    extraExtensionImages: v2["extra-extension-images"],
+    ...v2.schematic ? { schematic: v2.schematic } : {},
+    ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
+    ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
+    ...releasePairingOf(v2),
+    extraKernelArgs: v2["extra-kernel-args"],
+    registry: v2.registry,
+    username: namespaceOrOwner(v2.username, env),
+    platforms: v2.platforms,
+    ...v2.tag ? { tag: v2.tag } : {},
+    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
+    verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
+    ...registryAccessOf(v2)
+  }),
+  toOutputs: (r) => ({
+    "installer-image": r.installerImage,
+    "installer-images": JSON.stringify(r.installerImages),
+    "imager-image": r.imagerImage,
+    "installer-base-image": r.installerBaseImage,
+    tarball: Object.values(r.tarballs).join("\n")
+  })
+});
+
+// actions/action-kit/src/outputs.ts
+function writeOutputs(outputs) {
+  for (const [name, value] of Object.entries(outputs)) {
+    if (value === void 0) continue;
+    setOutput(name, value);
+    info(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
+  }
+}
+
+// actions/action-kit/src/inputs.ts
 function raw(name, options = {}) {
   const value = getInput(name, { required: false, trimWhitespace: true });
   if (options.required && value === "") {
@@ -71275,25 +71636,8 @@ function readChoice(name, choices, fallback) {
   }
   return value;
 }
-function registryCredentials(username, password) {
-  if (username === void 0 !== (password === void 0)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config"
-    );
-  }
-  return username && password ? { credentials: { username, password } } : {};
-}
 
-// actions/shared/src/outputs.ts
-function writeOutputs(outputs) {
-  for (const [name, value] of Object.entries(outputs)) {
-    if (value === void 0) continue;
-    setOutput(name, value);
-    info(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
-  }
-}
-
-// actions/shared/src/logger.ts
+// actions/action-kit/src/logger.ts
 function createActionsLogger() {
   return {
     debug: (m) => debug(m),
@@ -71304,7 +71648,7 @@ function createActionsLogger() {
   };
 }
 
-// actions/shared/src/run.ts
+// actions/action-kit/src/run.ts
 async function runAction(body) {
   try {
     await body();
@@ -71321,7 +71665,7 @@ async function runAction(body) {
   }
 }
 
-// actions/shared/src/summary.ts
+// actions/action-kit/src/summary.ts
 async function writeSummary(markdown) {
   try {
     await summary.addRaw(markdown, true).write();
@@ -71349,18 +71693,17 @@ function annotate(report) {
 }
 
 // actions/verify-image/src/inputs.ts
-var import_node_path11 = require("node:path");
+var import_node_path10 = require("node:path");
 var import_node_os4 = require("node:os");
 function registryHostOf(image) {
   try {
-    const spec = parseSourceSpec(image);
-    return spec.transport === "docker" ? parseReference(spec.reference).registry : void 0;
+    return registryOf(parseImageSpec(image));
   } catch {
     return void 0;
   }
 }
 function scopedCredentials(image) {
-  const { credentials } = registryCredentials(
+  const credentials = pairCredentials(
     readString2("registry-username"),
     readSecret("registry-password")
   );
@@ -71382,7 +71725,7 @@ function readInputs() {
   const extensionName = readString2("extension-name");
   const talosVersion = readString2("talos-version");
   const platform2 = readString2("platform");
-  const reportPath = readString2("report-path") ?? (0, import_node_path11.join)(process.env.RUNNER_TEMP ?? (0, import_node_os4.tmpdir)(), "verify-image-report.json");
+  const reportPath = readString2("report-path") ?? (0, import_node_path10.join)(process.env.RUNNER_TEMP ?? (0, import_node_os4.tmpdir)(), "verify-image-report.json");
   const prComment = readBoolean("pr-comment", false);
   const token = readSecret("github-token");
   if (prComment && !token) {
@@ -71468,11 +71811,11 @@ var httpClient = __toESM(require_lib(), 1);
 var import_undici2 = __toESM(require_undici2(), 1);
 var __awaiter4 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve4) {
-      resolve4(value);
+    return value instanceof P ? value : new P(function(resolve3) {
+      resolve3(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve4, reject) {
+  return new (P || (P = Promise))(function(resolve3, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -71488,7 +71831,7 @@ var __awaiter4 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result) {
-      result.done ? resolve4(result.value) : adopt(result.value).then(fulfilled, rejected);
+      result.done ? resolve3(result.value) : adopt(result.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });

@@ -2,7 +2,7 @@
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { UserError } from '@talos-kmod/common';
-import { parseReference, parseSourceSpec, type RegistryOptions } from '@talos-kmod/oci';
+import { parseImageSpec, registryOf, type RegistryOptions } from '@talos-kmod/oci';
 import type { VerifyImageOptions } from '@talos-kmod/pipeline';
 import {
   readBoolean,
@@ -11,8 +11,8 @@ import {
   readRequired,
   readSecret,
   readString,
-  registryCredentials,
-} from '../../shared/src/index';
+} from '@talos-kmod/action-kit';
+import { pairCredentials } from '@talos-kmod/pipeline/contracts';
 
 /** Everything the action reads. */
 export interface VerifyInputs {
@@ -25,8 +25,7 @@ export interface VerifyInputs {
 /** The registry host of an image input, or undefined for archives and directories. */
 function registryHostOf(image: string): string | undefined {
   try {
-    const spec = parseSourceSpec(image);
-    return spec.transport === 'docker' ? parseReference(spec.reference).registry : undefined;
+    return registryOf(parseImageSpec(image));
   } catch {
     return undefined;
   }
@@ -37,7 +36,7 @@ function registryHostOf(image: string): string | undefined {
  * `image`. Other hosts (a kernel-image elsewhere) get only the docker config.
  */
 function scopedCredentials(image: string): Pick<RegistryOptions, 'credentials'> {
-  const { credentials } = registryCredentials(
+  const credentials = pairCredentials(
     readString('registry-username'),
     readSecret('registry-password'),
   );

@@ -2,7 +2,7 @@
 import * as core from '@actions/core';
 import { UserError } from '@talos-kmod/common';
 import { failureMessage, formatReportMarkdown, verifyImage } from '@talos-kmod/pipeline';
-import { createActionsLogger, runAction, writeOutputs, writeSummary } from '../../shared/src/index';
+import { createActionsLogger, runAction, writeOutputs, writeSummary } from '@talos-kmod/action-kit';
 import { annotate } from './annotations';
 import { readInputs } from './inputs';
 import { upsertReportComment } from './pr-comment';

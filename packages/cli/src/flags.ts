@@ -1,9 +1,8 @@
 /**
  * Flag helpers every command shares: repeatable and comma-separated lists, the usage error (exit
- * code 2), secrets read from standard input, and turning a step's `input 'x'` wording into this
- * command's `--flag` names.
+ * code 2) and secrets read from standard input.
  */
-import { UserError, isUserError } from '@talos-kmod/common';
+import { UserError } from '@talos-kmod/common';
 
 /** A repeatable flag whose values may also be comma-separated: `--platform a,b --platform c`. */
 export function listFlag(value: string, previous: string[]): string[] {
@@ -48,27 +47,4 @@ export async function readStdinSecret(
   let text = '';
   for await (const chunk of stdin) text += chunk.toString();
   return text.replace(/\r?\n$/, '');
-}
-
-/**
- * Rewrites a validation error from a pipeline step (`input 'make-args' …`) into this command's
- * flag names (`'--make-arg' …`) as a {@link UsageError}; other errors pass through.
- */
-export function asUsageError(e: unknown, names: Readonly<Record<string, string>> = {}): unknown {
-  if (!isUserError(e)) return e;
-  return new UsageError(
-    e.message
-      .replace(
-        /inputs '([a-z-]+)' and '([a-z-]+)'/g,
-        (_m, a: string, b: string) => `'--${names[a] ?? a}' and '--${names[b] ?? b}'`,
-      )
-      .replace(/input '([a-z-]+)'/g, (_m, n: string) => `'--${names[n] ?? n}'`),
-  );
-}
-
-/** The registry namespace: the flag, else `$GITHUB_REPOSITORY_OWNER`, lower-cased. */
-export function ownerFlag(value: string | undefined, env: NodeJS.ProcessEnv, flag: string): string {
-  const owner = (value ?? env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
-  if (!owner) throw new UsageError(`${flag} is required (or set GITHUB_REPOSITORY_OWNER)`);
-  return owner;
 }

@@ -7,11 +7,15 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Logger } from '@talos-kmod/common';
-import { listFlag, readStdinSecret, UsageError } from './flags';
+import { pairCredentials, registryAccessInputs } from '@talos-kmod/pipeline/contracts';
+import { readStdinSecret, UsageError } from './flags';
+import { addInputFlags, asFlagError } from './step-flags';
 import {
+  formatImageSpec,
+  parseImageSpec,
   parsePlatform,
-  parseReference,
-  parseSourceSpec,
+  registryOf,
+  type ImageSpec,
   type Platform,
   type RegistryOptions,
 } from '@talos-kmod/oci';
@@ -42,22 +46,10 @@ export function addRegistryFlags(
       "registry host --registry-username's credentials are for (default: the image's registry; other hosts use the docker config)",
     );
   }
-  command
-    .option(
-      '--insecure-registry <host>',
-      'registry reached over plain HTTP (repeatable; loopback is automatic)',
-      listFlag,
-      [],
-    )
-    .option(
-      '--registry-username <name>',
-      'registry user name (with --registry-password-stdin; else the docker config is used)',
-    )
-    .option('--registry-password-stdin', 'read the registry password or token from standard input')
-    .option(
-      '--registry-timeout <seconds>',
-      'how long a registry may take to answer a request (connecting: half of it; default 60)',
-    );
+  addInputFlags(command, registryAccessInputs).option(
+    '--registry-timeout <seconds>',
+    'how long a registry may take to answer a request (connecting: half of it; default 60)',
+  );
   if (options.caFile ?? true) {
     command.option('--ca-file <path>', 'extra CA certificate (PEM) to trust for registries');
   }
@@ -69,10 +61,11 @@ export async function registryCredentials(
   flags: RegistryFlags,
   stdin: NodeJS.ReadableStream = process.stdin,
 ): Promise<{ username: string; password: string } | undefined> {
-  if (Boolean(flags.registryUsername) !== Boolean(flags.registryPasswordStdin)) {
-    throw new UsageError(
-      '--registry-username and --registry-password-stdin go together: pipe the password or token in (echo "$TOKEN" | talos-kmod … --registry-password-stdin)',
-    );
+  // the pairing rule first, so a lone --registry-username never waits on standard input
+  try {
+    pairCredentials(flags.registryUsername, flags.registryPasswordStdin ? 'from stdin' : undefined);
+  } catch (e: unknown) {
+    throw asFlagError(e, registryAccessInputs);
   }
   if (!flags.registryUsername) return undefined;
   const password = await readStdinSecret(stdin);
@@ -82,12 +75,15 @@ export async function registryCredentials(
   return { username: flags.registryUsername, password };
 }
 
-/** The registry host of an image source spec, or undefined for archives and directories. */
-export function registryHostOf(spec: string | undefined): string | undefined {
+/**
+ * The registry host of an image spec, or undefined for archives and directories. A spec still
+ * to be parsed that does not parse has none (the command that parses it says why).
+ */
+export function registryHostOf(spec: ImageSpec | string | undefined): string | undefined {
   if (spec === undefined) return undefined;
+  if (typeof spec !== 'string') return registryOf(spec);
   try {
-    const parsed = parseSourceSpec(spec);
-    return parsed.transport === 'docker' ? parseReference(parsed.reference).registry : undefined;
+    return registryOf(parseImageSpec(spec));
   } catch {
     return undefined;
   }
@@ -116,7 +112,7 @@ export async function registryOptions(
   logger: Logger,
   env: NodeJS.ProcessEnv = process.env,
   stdin: NodeJS.ReadableStream = process.stdin,
-  primary?: string,
+  primary?: ImageSpec | string,
 ): Promise<RegistryOptions> {
   const timeouts = registryTimeouts(flags.registryTimeout);
   const options: RegistryOptions = {
@@ -128,7 +124,7 @@ export async function registryOptions(
   const host = flags.registry ?? registryHostOf(primary);
   if (flags.registryUsername && !host) {
     throw new UsageError(
-      `--registry-username needs the registry host it is for: '${primary ?? ''}' is not in a registry, so name the registry with --registry <host>`,
+      `--registry-username needs the registry host it is for: '${primary === undefined || typeof primary === 'string' ? (primary ?? '') : formatImageSpec(primary)}' is not in a registry, so name the registry with --registry <host>`,
     );
   }
   const credentials = await registryCredentials(flags, stdin);

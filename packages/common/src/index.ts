@@ -6,6 +6,8 @@ export type { Logger, LogLevel } from './logger';
 export { nullLogger, createConsoleLogger, createMemoryLogger } from './logger';
 export type { MemoryLogger } from './logger';
 export { UserError, InputError, isUserError, isInputError, describeError } from './errors';
+export type { FieldNamer } from './field-error';
+export { FieldError, isFieldError, actionInputName } from './field-error';
 export { redactUrl, redactText } from './redact';
 export type { ExecFn, ExecOptions, ExecResult } from './exec';
 export { spawnExec, ExecError, formatCommand } from './exec';

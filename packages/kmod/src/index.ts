@@ -25,3 +25,9 @@ export { DEFAULT_MAX_DECOMPRESSED_SIZE } from './internal/compression/decompress
 export { formatModinfo, modinfoEntries, modinfoField, moduleInfoToJson } from './format-modinfo';
 export type { CertificateInfo } from './certificate';
 export { readCertificate, readCertificates } from './certificate';
+
+// bounded decoders, also used by @talos-kmod/boot for kernel payloads, initramfs and squashfs
+export { CorruptDataError, TooLargeError } from './internal/compression/errors';
+export type { UnzstdOptions, ZstdFrame } from './internal/compression/zstd';
+export { nativeZstd, unzstdBounded, zstdFrameAt } from './internal/compression/zstd';
+export { decodeXzStream } from './internal/compression/xz';

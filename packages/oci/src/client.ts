@@ -10,7 +10,7 @@ import type { ProgressEvent } from './blob/progress';
 import { startUpload, uploadBlob, type BlobUpload } from './blob/upload';
 import { manifestAccept } from './manifest/media-types';
 import { parseManifest, type Descriptor, type ParsedManifest } from './manifest/types';
-import { digestWithAlgorithmOf, isDigest } from './reference/digest';
+import { digestWithAlgorithmOf, isDigest, type Digest } from './reference/digest';
 import { manifestIdentifier, toReference, withDigest, type Reference } from './reference/reference';
 import { RegistryError } from './transport/errors';
 import { discard, header, readBytes } from './transport/http';
@@ -68,13 +68,13 @@ export interface RegistryClient {
   /** Fetches a manifest or index, verified against its digest. */
   getManifest(ref: Reference | string): Promise<FetchedManifest>;
   /** Uploads a manifest under the reference's tag (or digest); returns its digest. */
-  putManifest(ref: Reference | string, bytes: Buffer, mediaType: string): Promise<string>;
+  putManifest(ref: Reference | string, bytes: Buffer, mediaType: string): Promise<Digest>;
   /** True when the repository has the blob. */
-  blobExists(ref: Reference | string, digest: string): Promise<boolean>;
+  blobExists(ref: Reference | string, digest: Digest): Promise<boolean>;
   /** Streams a blob, verified against `digest` (and `size`) as it flows. */
-  getBlob(ref: Reference | string, blob: { digest: string; size?: number }): Promise<Readable>;
+  getBlob(ref: Reference | string, blob: { digest: Digest; size?: number }): Promise<Readable>;
   /** Reads a small blob (a config, at most 8 MiB) into memory, verified. */
-  getBlobBytes(ref: Reference | string, blob: { digest: string; size?: number }): Promise<Buffer>;
+  getBlobBytes(ref: Reference | string, blob: { digest: Digest; size?: number }): Promise<Buffer>;
   /** Uploads a blob unless the repository has it (`knownMissing` skips the check); `'exists'` or `'uploaded'`. */
   putBlob(
     ref: Reference | string,
@@ -84,7 +84,7 @@ export interface RegistryClient {
   /** Tags of a repository (first page); undefined when the repository does not exist. */
   listTags(ref: Reference | string): Promise<string[] | undefined>;
   /** Mounts a blob from another repository of the same registry; false when the registry would not. */
-  mountBlob(ref: Reference | string, digest: string, fromRepository: string): Promise<boolean>;
+  mountBlob(ref: Reference | string, digest: Digest, fromRepository: string): Promise<boolean>;
   /** The options this client was made with (for sources it opens). */
   readonly options: Readonly<RegistryOptions>;
   readonly logger: Logger;
@@ -228,7 +228,7 @@ class Client implements RegistryClient {
     };
   }
 
-  async putManifest(input: Reference | string, bytes: Buffer, mediaType: string): Promise<string> {
+  async putManifest(input: Reference | string, bytes: Buffer, mediaType: string): Promise<Digest> {
     const ref = toReference(input);
     const digest = digestWithAlgorithmOf('sha256:', bytes);
     const id = ref.tag ?? ref.digest ?? digest;
@@ -252,7 +252,7 @@ class Client implements RegistryClient {
     return digest;
   }
 
-  async blobExists(input: Reference | string, digest: string): Promise<boolean> {
+  async blobExists(input: Reference | string, digest: Digest): Promise<boolean> {
     const ref = toReference(input);
     const res = await this.transport.request({
       registry: ref.registry,
@@ -267,13 +267,13 @@ class Client implements RegistryClient {
     return res.status === 200;
   }
 
-  getBlob(input: Reference | string, blob: { digest: string; size?: number }): Promise<Readable> {
+  getBlob(input: Reference | string, blob: { digest: Digest; size?: number }): Promise<Readable> {
     return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
   }
 
   async getBlobBytes(
     input: Reference | string,
-    blob: { digest: string; size?: number },
+    blob: { digest: Digest; size?: number },
   ): Promise<Buffer> {
     if (blob.size !== undefined && blob.size > maxConfigBytes) {
       throw new UserError(
@@ -321,7 +321,7 @@ class Client implements RegistryClient {
 
   async mountBlob(
     input: Reference | string,
-    digest: string,
+    digest: Digest,
     fromRepository: string,
   ): Promise<boolean> {
     const ref = toReference(input);

@@ -13,6 +13,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gunzipSync } from 'node:zlib';
 import { UserError } from '@talos-kmod/common';
+import { parseDigest, type Digest } from '@talos-kmod/oci';
 import { DigestMismatchError } from '../src/blob/verify';
 import {
   compressLayer,
@@ -29,7 +30,8 @@ jest.setTimeout(60_000);
 const MiB = 1024 * 1024;
 const dir = mkdtempSync(join(tmpdir(), 'compress-test-'));
 
-const sha256 = (b: Buffer): string => `sha256:${createHash('sha256').update(b).digest('hex')}`;
+const sha256 = (b: Buffer): Digest =>
+  parseDigest(`sha256:${createHash('sha256').update(b).digest('hex')}`);
 
 /** Compresses, keeping copies of the members (their buffers are reused). */
 async function run(input: LayerInput, level = 6): Promise<{ gz: Buffer; result: Compressed }> {
@@ -45,7 +47,7 @@ function streamOf(data: Buffer, chunk = 64 * 1024): { stream: Readable } {
 }
 
 /** `data` placed at an odd offset inside a file, as a layer inside a `docker save` tar. */
-function fileOf(data: Buffer, claimed?: { digest?: string; size?: number }): LayerInput {
+function fileOf(data: Buffer, claimed?: { digest?: Digest; size?: number }): LayerInput {
   const path = join(dir, `${Math.random().toString(36).slice(2)}.tar`);
   writeFileSync(path, Buffer.concat([randomBytes(1536), data, randomBytes(512)]));
   return {

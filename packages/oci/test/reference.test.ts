@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
-import { UserError } from '@talos-kmod/common';
-import { isLoopbackHost, parseReference, withDigest, withTag } from '@talos-kmod/oci';
+import { InputError, UserError } from '@talos-kmod/common';
+import { isLoopbackHost, parseDigest, parseReference, withDigest, withTag } from '@talos-kmod/oci';
 
-const digest = `sha256:${'a'.repeat(64)}`;
+const digest = parseDigest(`sha256:${'a'.repeat(64)}`);
 
 describe('parseReference', () => {
   it.each([
@@ -84,12 +84,15 @@ describe('withDigest and withTag', () => {
   });
 
   it('replaces an existing digest', () => {
-    const other = `sha256:${'b'.repeat(64)}`;
+    const other = parseDigest(`sha256:${'b'.repeat(64)}`);
     expect(withDigest(`r.io/x:t@${digest}`, other).toString()).toBe(`r.io/x:t@${other}`);
   });
 
-  it('rejects an invalid digest', () => {
-    expect(() => withDigest('r.io/x', 'sha256:nothex')).toThrow(UserError);
+  it('takes only a parsed digest: parseDigest refuses an invalid one, naming it', () => {
+    expect(() => parseDigest('sha256:nothex')).toThrow(InputError);
+    expect(() => parseDigest('sha256:nothex')).toThrow("invalid digest 'sha256:nothex'");
+    expect(() => parseDigest(`SHA256:${'A'.repeat(64)}`)).toThrow(InputError);
+    expect(parseDigest(`sha512:${'c'.repeat(128)}`)).toBe(`sha512:${'c'.repeat(128)}`);
   });
 
   it('sets a tag and drops the digest', () => {

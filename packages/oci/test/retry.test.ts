@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { nullLogger } from '@talos-kmod/common';
-import { RegistryError, parseSourceSpec } from '@talos-kmod/oci';
+import { RegistryError } from '@talos-kmod/oci';
 import { parseRetryAfter, withRetry } from '../src/transport/retry';
 
 const policy = { attempts: 4, minDelayMs: 1, maxDelayMs: 5, maxElapsedMs: 10_000 };
@@ -54,37 +54,5 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('3')).toBe(3000);
     expect(parseRetryAfter(new Date(10_000).toUTCString(), 4_000)).toBe(6000);
     expect(parseRetryAfter('soon')).toBeUndefined();
-  });
-});
-
-describe('parseSourceSpec', () => {
-  it('tells transports apart, defaulting to a registry reference', () => {
-    expect(parseSourceSpec('ghcr.io/a/b:v1')).toEqual({
-      transport: 'docker',
-      reference: 'ghcr.io/a/b:v1',
-    });
-    expect(parseSourceSpec('docker://ghcr.io/a/b')).toEqual({
-      transport: 'docker',
-      reference: 'ghcr.io/a/b',
-    });
-    expect(parseSourceSpec('localhost:5000/a:v1')).toEqual({
-      transport: 'docker',
-      reference: 'localhost:5000/a:v1',
-    });
-    expect(parseSourceSpec('oci-archive:/tmp/x.tar')).toMatchObject({
-      transport: 'oci-archive',
-      path: '/tmp/x.tar',
-    });
-    expect(parseSourceSpec('oci:/tmp:ref')).toMatchObject({
-      transport: 'oci',
-      path: '/tmp',
-      ref: 'ref',
-    });
-  });
-
-  it('refuses transports it does not support', () => {
-    expect(() => parseSourceSpec('docker-daemon:alpine:latest')).toThrow(
-      "the 'docker-daemon:' transport is not supported",
-    );
   });
 });

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { UserError } from '@talos-kmod/common';
-import { openImage } from '@talos-kmod/oci';
+import { openImage, parseImageSpec } from '@talos-kmod/oci';
 import { indexTarFile } from '../src/tar/index-file';
 import { readTarStream } from '../src/tar/stream-reader';
 import { packTar, patchHeader } from './helpers/tar-bytes';
@@ -108,7 +108,7 @@ describe('tar readers on hostile headers', () => {
     const tar = patchHeader(await base(), 0, sizeField, '-1000');
     const path = join(dir, 'hostile.tar.gz');
     writeFileSync(path, gzipSync(tar));
-    const e = await openImage(`docker-archive:${path}`).catch((x: unknown) => x);
+    const e = await openImage(parseImageSpec(`docker-archive:${path}`)).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(UserError);
     expect((e as Error).message).toContain('not a valid tar archive');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { pack } from 'tar-stream';
-import { readTarStream } from '../src/tar/stream-reader';
+import { readTarStream, WHOLE_FILE_SIZE } from '../src/tar/stream-reader';
 import type { TarHeader } from '../src/tar/header';
 
 function makeTar(
@@ -89,5 +89,46 @@ describe('readTarStream', () => {
     const bad = Buffer.from(tar);
     bad[10] = 0x41;
     await expect(read(bad, 512)).rejects.toThrow('corrupt tar header');
+  });
+
+  it('hands a file of WHOLE_FILE_SIZE or more over as one buffer, the same bytes in any chunking', async () => {
+    const big = Buffer.alloc(WHOLE_FILE_SIZE + 4097);
+    for (let i = 0; i + 4 <= big.length; i += 4096) big.writeUInt32LE(i, i);
+    const tar = await new Promise<Buffer>((resolve) => {
+      const p = pack();
+      const chunks: Buffer[] = [];
+      p.on('data', (c: unknown) => void chunks.push(c as Buffer));
+      p.on('end', () => resolve(Buffer.concat(chunks)));
+      p.entry({ name: 'small', mode: 0o644 }, 'x'.repeat(3000));
+      p.entry({ name: 'usr/install/amd64/vmlinuz.efi', mode: 0o644 }, big);
+      p.entry({ name: 'after', mode: 0o644 }, 'tail');
+      p.finalize();
+    });
+    for (const size of [65536, 1000003]) {
+      const pieces: { name: string; count: number; content: Buffer }[] = [];
+      const chunks = async function* () {
+        for (let i = 0; i < tar.length; i += size) yield tar.subarray(i, i + size);
+      };
+      await readTarStream(
+        chunks(),
+        {
+          wants: () => true,
+          entry: (h, c) =>
+            void pieces.push({
+              name: h.name,
+              count: c?.length ?? 0,
+              content: Buffer.concat(c ?? []),
+            }),
+        },
+        'test tar',
+      );
+      expect(pieces.map((p) => [p.name, p.count])).toEqual([
+        ['small', 1],
+        ['usr/install/amd64/vmlinuz.efi', 1],
+        ['after', 1],
+      ]);
+      expect(pieces[1]?.content.equals(big)).toBe(true);
+      expect(pieces[2]?.content.toString()).toBe('tail');
+    }
   });
 });

@@ -35,8 +35,6 @@ export {
   groupChecks,
   somePaths,
 } from './internal/summary';
-export type { FileTree, FileWalkOptions, OpenedImage } from './internal/file-tree';
-export { openFileTrees } from './internal/file-tree';
 export type { TrustedCertificates } from './trusted-certificates';
 export { readTrustedCertificatesFile } from './trusted-certificates';
 // kernels inside images (kernel images, installers)

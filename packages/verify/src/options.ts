@@ -2,8 +2,8 @@
  * Options of the verify-image step and their up-front validation: a bad value fails here, naming
  * the input, before any image is opened.
  */
-import { UserError } from '@talos-kmod/common';
-import { parsePlatform, type Platform } from '@talos-kmod/oci';
+import { InputError, UserError, describeError } from '@talos-kmod/common';
+import { parseImageSpec, parsePlatform, type ImageSpec, type Platform } from '@talos-kmod/oci';
 import { normalizeModuleName, parseTolerantVersion, type TalosVersion } from '@talos-kmod/talos';
 
 /** What to verify and against what. */
@@ -38,16 +38,27 @@ export interface VerifyImageOptions {
   reportPath?: string;
 }
 
+/** A value of `extensions`: an extension name, or the image it was built from. */
+export interface ExpectedExtensionInput {
+  /** The value as given. */
+  readonly input: string;
+  /** The image, when the value is not a plain name. */
+  readonly image?: ImageSpec;
+}
+
 /** The options after validation. */
 export interface ValidatedVerifyOptions {
+  /** The image as given (the report names it so). */
   readonly image: string;
+  readonly imageSpec: ImageSpec;
   readonly kernelImage?: string;
+  readonly kernelImageSpec?: ImageSpec;
   readonly kernelCert?: string;
   readonly kernelRelease?: string;
   /** Normalized (`-` → `_`), without duplicates. */
   readonly modules: readonly string[];
   /** Extension names or images, trimmed, without duplicates. */
-  readonly extensions: readonly string[];
+  readonly extensions: readonly ExpectedExtensionInput[];
   readonly extensionName?: string;
   readonly talosVersion?: TalosVersion;
   readonly talosVersionText?: string;
@@ -59,9 +70,25 @@ export interface ValidatedVerifyOptions {
 const kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
 const moduleNamePattern = /^[A-Za-z0-9_-]+$/;
 
+const plainExtensionName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+
 function trimmed(value: string | undefined): string | undefined {
   const t = value?.trim();
   return t ? t : undefined;
+}
+
+/** Parses an image input up front, so a bad one fails before any work, naming the input. */
+function imageInput(input: string, value: string): ImageSpec {
+  try {
+    return parseImageSpec(value);
+  } catch (e: unknown) {
+    throw new InputError(
+      input === 'extensions'
+        ? `input 'extensions' has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references`
+        : `input '${input}': ${describeError(e)}`,
+      { cause: e },
+    );
+  }
 }
 
 /** Validates `options`; throws a {@link UserError} naming the first bad input. */
@@ -72,6 +99,7 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
       "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory",
     );
   }
+  const imageSpec = imageInput('image', image);
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
     throw new UserError(
@@ -90,10 +118,12 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
     const n = normalizeModuleName(m);
     if (!modules.includes(n)) modules.push(n);
   }
-  const extensions: string[] = [];
+  const extensions: ExpectedExtensionInput[] = [];
   for (const raw of options.extensions ?? []) {
     const e = raw.trim();
-    if (e && !extensions.includes(e)) extensions.push(e);
+    if (!e || extensions.some((x) => x.input === e)) continue;
+    const name = plainExtensionName.test(e) && !e.includes(':');
+    extensions.push(name ? { input: e } : { input: e, image: imageInput('extensions', e) });
   }
   const talosText = trimmed(options.talosVersion);
   let talosVersion: TalosVersion | undefined;
@@ -122,15 +152,17 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
     throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
   }
   const kernelImage = trimmed(options.kernelImage);
+  const kernelImageSpec = kernelImage ? imageInput('kernel-image', kernelImage) : undefined;
   const kernelCert = trimmed(options.kernelCert);
   const extensionName = trimmed(options.extensionName);
   const reportPath = trimmed(options.reportPath);
   return {
     image,
+    imageSpec,
     modules,
     extensions,
     failOn,
-    ...(kernelImage ? { kernelImage } : {}),
+    ...(kernelImage && kernelImageSpec ? { kernelImage, kernelImageSpec } : {}),
     ...(kernelCert ? { kernelCert } : {}),
     ...(kernelRelease ? { kernelRelease } : {}),
     ...(extensionName ? { extensionName } : {}),

@@ -7,8 +7,9 @@ import { readKernelImage, type KernelImage, type KernelImageLimits } from '@talo
 import { UserError } from '@talos-kmod/common';
 import {
   formatPlatform,
-  openImage,
-  walkImageFiles,
+  joinChunks,
+  openFileTrees,
+  type ImageSpec,
   type Platform,
   type RegistryOptions,
 } from '@talos-kmod/oci';
@@ -37,24 +38,24 @@ export const kernelPathPattern = /^(boot\/vmlinuz|usr\/install\/[^/]+\/vmlinuz(\
 
 /**
  * Reads every kernel image in the image `spec` (a registry reference, `oci:DIR`, `oci-archive:`,
- * `docker-archive:`). Throws a UserError naming the image when it holds none.
+ * `docker-archive:`, `dir:`). Throws a UserError naming the image when it holds none.
  */
 export async function readImageKernels(
-  spec: string,
+  spec: ImageSpec,
   options: ReadImageKernelsOptions = {},
 ): Promise<ImageKernel[]> {
-  const source = await openImage(spec, options.registry ?? {});
+  const trees = await openFileTrees(spec, options.registry ?? {});
   try {
-    const image = await source.image(options.platform);
-    const platform = image.platform ? formatPlatform(image.platform) : undefined;
-    const where = `${source.description}${platform ? ` (${platform})` : ''}`;
+    const tree = await trees.only(options.platform);
+    const platform = tree.platform ? formatPlatform(tree.platform) : undefined;
+    const where = `${trees.description}${platform ? ` (${platform})` : ''}`;
     const found: { path: string; bytes: Buffer }[] = [];
-    await walkImageFiles(image, {
+    await tree.walk({
       want: (f) => f.type === 'file' && kernelPathPattern.test(f.path),
       maxFileSize: options.limits?.maxInput ?? 512 * 1024 * 1024,
       onFile: (file, content) => {
-        // a view of the layer stream: copied, since the walk goes on after this callback
-        if (content) found.push({ path: file.path, bytes: Buffer.from(content) });
+        // views of the layer stream: copied, since the walk goes on after this callback
+        if (content) found.push({ path: file.path, bytes: joinChunks(content) });
       },
     });
     if (found.length === 0) {
@@ -70,6 +71,6 @@ export async function readImageKernels(
     }
     return out;
   } finally {
-    await source.close();
+    await trees.close();
   }
 }

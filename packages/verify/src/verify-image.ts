@@ -4,15 +4,15 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { UserError, nullLogger, type Logger } from '@talos-kmod/common';
+import { nullLogger, type Logger } from '@talos-kmod/common';
 import {
   formatPlatform,
-  platformMatches,
+  openFileTrees,
+  type FileTrees,
   type Platform,
   type RegistryOptions,
 } from '@talos-kmod/oci';
 import { failed, type Outcome } from './internal/checks/context';
-import { openFileTrees, type OpenedImage } from './internal/file-tree';
 import { readKernelReference, type KernelReference } from './internal/kernel-reference';
 import {
   validateVerifyOptions,
@@ -43,43 +43,16 @@ export interface VerifyImageDeps {
   registry?: RegistryOptions;
 }
 
-function selectPlatforms(
-  image: OpenedImage,
-  wanted: Platform | undefined,
-): (Platform | undefined)[] {
-  if (!image.isIndex) {
-    const own = image.platforms[0];
-    if (wanted && own && !platformMatches(wanted, own)) {
-      throw new UserError(
-        `${image.description} is a single image for ${formatPlatform(own)}, not ${formatPlatform(wanted)}: drop platform or verify the image built for ${formatPlatform(wanted)}`,
-      );
-    }
-    return [own];
-  }
-  if (image.platforms.length === 0) {
-    throw new UserError(
-      `${image.description} is an index without platform images (only attestations or nothing): point at an image or an index of images`,
-    );
-  }
-  if (!wanted) return [...image.platforms];
-  const match = image.platforms.find((p) => platformMatches(wanted, p));
-  if (!match) {
-    throw new UserError(
-      `${image.description} has no ${formatPlatform(wanted)} image (it has ${image.platforms.map(formatPlatform).join(', ')}): pick one of those with platform`,
-    );
-  }
-  return [match];
-}
-
 /** Kernel facts for `platform`, or an outcome saying why there are none. */
 async function kernelFor(
-  kernel: OpenedImage,
+  kernel: FileTrees,
   platform: Platform | undefined,
   cache: Map<string, KernelReference>,
   logger: Logger,
 ): Promise<{ reference?: KernelReference; problem?: Outcome }> {
+  const tree = await kernel.tree(platform);
   const own = kernel.platforms[0];
-  if (platform && !kernel.isIndex && own && !platformMatches(platform, own)) {
+  if (!tree && !kernel.isIndex && platform && own) {
     return {
       problem: failed(
         'kernel-image.platform',
@@ -88,7 +61,6 @@ async function kernelFor(
       ),
     };
   }
-  const tree = await kernel.tree(platform);
   if (!tree) {
     return {
       problem: failed(
@@ -114,7 +86,7 @@ async function kernelFor(
 /** The kernel image's own kernel, for the installer checks (read once per kernel image tree). */
 const installerKernels = new WeakMap<KernelReference, Promise<ExpectedKernel | undefined>>();
 function installerKernelOf(
-  kernel: OpenedImage,
+  kernel: FileTrees,
   platform: Platform | undefined,
   reference: KernelReference | undefined,
 ): Promise<ExpectedKernel | undefined> {
@@ -152,14 +124,16 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
       return trust;
     });
   }
-  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.image, registry));
-  let kernel: OpenedImage | undefined;
+  const image = await logger.group(`Open ${o.image}`, () => openFileTrees(o.imageSpec, registry));
+  let kernel: FileTrees | undefined;
   try {
-    if (o.kernelImage) {
-      const ref = o.kernelImage;
-      kernel = await logger.group(`Open kernel image ${ref}`, () => openFileTrees(ref, registry));
+    if (o.kernelImage && o.kernelImageSpec) {
+      const spec = o.kernelImageSpec;
+      kernel = await logger.group(`Open kernel image ${o.kernelImage}`, () =>
+        openFileTrees(spec, registry),
+      );
     }
-    const platforms = selectPlatforms(image, o.platform);
+    const trees = await image.select(o.platform);
     const expectedExtensions = await resolveExpectedExtensions(o.extensions, registry, logger);
     const installers: InstallerReport[] = [];
     const cache = new Map<string, KernelReference>();
@@ -167,11 +141,10 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
     const checks: Check[] = [];
     const modules: ModuleReport[] = [];
     let referenceRelease = o.kernelRelease;
-    for (const platform of platforms) {
+    for (const tree of trees) {
+      const platform = tree.platform;
       const name = platform ? formatPlatform(platform) : undefined;
       await logger.group(`Verify ${name ?? image.description}`, async () => {
-        const tree = await image.tree(platform);
-        if (!tree) throw new UserError(`${image.description} has no ${name ?? ''} image`);
         const k = kernel ? await kernelFor(kernel, platform, cache, logger) : {};
         if (k.reference?.release) referenceRelease = k.reference.release;
         const trust = kernelCert ?? k.reference?.trust;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { validateVerifyOptions } from '@talos-kmod/verify';
+import { createMemoryLogger } from '@talos-kmod/common';
+import { validateVerifyOptions, verifyImage } from '@talos-kmod/verify';
 
 describe('validateVerifyOptions', () => {
   it('normalizes module names and parses the Talos version and platform', () => {
@@ -23,7 +24,35 @@ describe('validateVerifyOptions', () => {
     [{ image: 'x', talosVersion: 'one.eleven' }, "input 'talos-version' is 'one.eleven'"],
     [{ image: 'x', platform: 'amd64' }, "input 'platform' is 'amd64'"],
     [{ image: 'x', failOn: 'info' as 'error' }, "input 'fail-on' is 'info'"],
+    [{ image: 'Acme/X:v1' }, "input 'image': invalid image reference 'Acme/X:v1'"],
+    [
+      { image: 'x', kernelImage: 'docker-daemon:k' },
+      "input 'kernel-image': image 'docker-daemon:k'",
+    ],
+    [{ image: 'x', extensions: ['hailort', 'oci:'] }, "input 'extensions' has 'oci:'"],
   ])('refuses %j naming the input', (options, message) => {
     expect(() => validateVerifyOptions(options)).toThrow(message);
+  });
+
+  it('parses the image specs before the first log group starts', async () => {
+    const logger = createMemoryLogger();
+    await expect(
+      verifyImage(
+        { image: 'ghcr.io/acme/x@sha256:12', kernelCert: '/nonexistent.pem' },
+        { logger },
+      ),
+    ).rejects.toThrow("input 'image': invalid image reference 'ghcr.io/acme/x@sha256:12'");
+    expect(logger.lines).toEqual([]);
+  });
+
+  it('keeps extension names as names and parses extension images', () => {
+    const o = validateVerifyOptions({
+      image: 'x',
+      extensions: ['hailort', 'ghcr.io/acme/hailort:v1', 'hailort'],
+    });
+    expect(o.extensions.map((e) => [e.input, e.image?.transport])).toEqual([
+      ['hailort', undefined],
+      ['ghcr.io/acme/hailort:v1', 'registry'],
+    ]);
   });
 });

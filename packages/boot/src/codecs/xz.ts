@@ -1,70 +1,26 @@
 /**
- * xz with xz-decompress (xz-embedded compiled to WebAssembly and embedded in the package, so it
- * loads the same under jest and in an esbuild bundle). That build decodes LZMA2 only; blocks that
+ * xz through @talos-kmod/kmod's stream decoder (xz-decompress: xz-embedded compiled to WebAssembly,
+ * loaded the same under jest and in an esbuild bundle). That build decodes LZMA2 only; blocks that
  * also carry the BCJ filter the kernel's xz payloads use are re-wrapped and filtered here
  * (xz-container.ts, bcj.ts), and their integrity checks verified here.
  */
 import { createHash } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import * as xzModule from 'xz-decompress';
+import { CorruptDataError, decodeXzStream } from '@talos-kmod/kmod';
 import { decodeBcjArm64, decodeBcjX86 } from './bcj';
 import { DecompressError, limitError } from './errors';
 import { OutputSink } from './sink';
 import { firstBlockHasFilters, readXzBlocks, wrapLzma2Blocks, type XzBlock } from './xz-container';
 
-type XzStreamClass = new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
-
-function xzStreamClass(): XzStreamClass {
-  const mod = xzModule as unknown as {
-    XzReadableStream?: XzStreamClass;
-    default?: { XzReadableStream?: XzStreamClass };
-  };
-  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
-  if (!cls) throw new Error('xz-decompress did not load');
-  return cls;
-}
-
-/** xz-embedded's `enum xz_ret` codes, which xz-decompress reports only as numbers. */
-const XZ_ERRORS: Readonly<Record<string, string>> = {
-  '2': 'unsupported integrity check',
-  '3': 'out of memory',
-  '4': 'dictionary larger than the 64 MiB decoder limit',
-  '5': 'not xz format',
-  '6': 'unsupported xz options',
-  '7': 'corrupt data',
-  '8': 'unexpected end of input',
-};
-
-function explain(e: unknown): string {
-  const message = e instanceof Error ? e.message : String(e);
-  const code = /error code (\d+)/.exec(message)?.[1];
-  return code && XZ_ERRORS[code] ? `${XZ_ERRORS[code]} (xz error ${code})` : message;
-}
-
-/** Streams `parts` through xz-decompress into `sink`, stopping at its limit. */
+/** Streams `parts` through @talos-kmod/kmod's xz decoder into `sink`, stopping at its limit. */
 async function decodeInto(parts: readonly Uint8Array[], sink: OutputSink): Promise<void> {
-  const input = new ReadableStream<Uint8Array>({
-    start(controller) {
-      for (const p of parts) controller.enqueue(p);
-      controller.close();
-    },
-  });
-  // The library serialises decoders with a lock that only a finished or cancelled stream releases.
-  const reader = new (xzStreamClass())(input).getReader();
-  for (;;) {
-    let step: Awaited<ReturnType<typeof reader.read>>;
-    try {
-      step = await reader.read();
-    } catch (e: unknown) {
-      throw new DecompressError(`xz data is corrupt or truncated: ${explain(e)}`);
+  try {
+    await decodeXzStream(parts, (chunk) => sink.push(chunk));
+  } catch (e: unknown) {
+    if (e instanceof CorruptDataError) {
+      throw new DecompressError(`xz data is corrupt or truncated: ${e.message}`);
     }
-    if (step.done) return;
-    try {
-      sink.push(step.value);
-    } catch (e: unknown) {
-      await reader.cancel().catch(() => undefined);
-      throw e;
-    }
+    throw e;
   }
 }
 

@@ -6,6 +6,7 @@ import type { Command } from 'commander';
 import {
   formatPlatform,
   openImage,
+  parseImageSpec,
   type Image,
   type ImageSource,
   type Platform,
@@ -73,11 +74,12 @@ export const registerInspect: RegisterCommand = (program: Command, context) => {
     { registryHost: true },
   ).action(async (spec: string, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, spec);
+    const image = parseImageSpec(spec);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, image);
     const platform = platformFlag(flags.platform);
     let source: ImageSource | undefined;
     try {
-      source = await openImage(spec, options);
+      source = await openImage(image, options);
       const info = await collect(source, platform);
       if (flags.json) {
         ctx.io.stdout.write(`${JSON.stringify(info, null, 2)}\n`);

@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { KernelImage } from '@talos-kmod/boot';
 import type { CertificateInfo } from '@talos-kmod/kmod';
 import { UserError, describeError } from '@talos-kmod/common';
+import { parseImageSpec } from '@talos-kmod/oci';
 import { exitCodes } from '../io';
 import {
   accessExitCode,
@@ -31,7 +32,7 @@ interface Found {
   kernel: KernelImage;
 }
 
-const imageTransports = /^(docker-archive|oci-archive|oci|docker):/;
+const imageTransports = /^(docker-archive|oci-archive|oci|docker|dir):/;
 
 function isLocalFile(spec: string): boolean {
   return !imageTransports.test(spec) && existsSync(spec) && statSync(spec).isFile();
@@ -134,7 +135,7 @@ export const registerKernelCert: RegisterCommand = (program: Command, context) =
       )
       .argument(
         '<source>',
-        'a kernel file (vmlinuz, vmlinuz.efi, UKI, Image) or an image holding one: registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref]',
+        'a kernel file (vmlinuz, vmlinuz.efi, UKI, Image) or an image holding one: registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], dir:DIR',
       )
       .option('--json', 'print the kernels and their certificates as JSON')
       .option('--pem', 'print only the certificates, as PEM')
@@ -151,7 +152,7 @@ export const registerKernelCert: RegisterCommand = (program: Command, context) =
       } else {
         const { readImageKernels } = await import('@talos-kmod/verify');
         const registry = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, spec);
-        const kernels = await readImageKernels(spec, {
+        const kernels = await readImageKernels(parseImageSpec(spec), {
           registry,
           ...(platform ? { platform } : {}),
         });

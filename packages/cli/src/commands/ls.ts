@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '@talos-kmod/common';
-import { openImage, walkImageFiles, type ImageFile, type ImageSource } from '@talos-kmod/oci';
+import { openFileTrees, parseImageSpec, type FileTrees, type ImageFile } from '@talos-kmod/oci';
 import {
   accessExitCode,
   addRegistryFlags,
@@ -73,7 +73,7 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
       .description("List the files of an image's merged file system")
       .argument(
         '<source>',
-        'docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], or a registry reference',
+        'docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], dir:DIR, or a registry reference',
       )
       .argument('[path-prefix]', 'only paths under this directory (e.g. /usr/lib/modules)')
       .option('--platform <os/arch>', 'platform of a multi-platform image')
@@ -85,15 +85,17 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
     { registryHost: true },
   ).action(async (spec: string, prefix: string | undefined, flags: Flags) => {
     const ctx = context();
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, spec);
+    const image = parseImageSpec(spec);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, image);
     const under = prefix ? normalizePrefix(prefix) : '';
     const matches = (p: string) => !under || p === under || p.startsWith(`${under}/`);
-    let source: ImageSource | undefined;
+    const platform = platformFlag(flags.platform);
+    let source: FileTrees | undefined;
     try {
-      source = await openImage(spec, options);
-      const image = await source.image(platformFlag(flags.platform));
+      source = await openFileTrees(image, options);
+      const tree = await source.only(platform);
       const files: ImageFile[] = [];
-      await walkImageFiles(image, {
+      await tree.walk({
         onFile: (f) => {
           if (matches(f.path)) files.push(f);
         },

@@ -12,7 +12,8 @@ import type { PipelineOptions, PipelineResult, PipelineStepEvent } from '@talos-
 import { exitCodes } from '../io';
 import { createProgressReporter } from '../progress/bars';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
-import { UsageError, listFlag, ownerFlag, repeatFlag, requireFlags } from '../flags';
+import { UsageError, listFlag, repeatFlag, requireFlags } from '../flags';
+import { ownerOf } from '../step-flags';
 import type { RegisterCommand } from './index';
 import { releaseOptions } from '../release-flags';
 import { loadPipeline } from '../lazy';
@@ -141,7 +142,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
       extensions: flags.extensions,
       extension: flags.extension ?? '',
     });
-    const username = ownerFlag(flags.username, ctx.io.env, '--username');
+    const username = ownerOf(flags.username, ctx.io.env);
     const registry = await registryOptions(flags, ctx.logger, ctx.io.env);
     const options: PipelineOptions = {
       pkgsDir: flags.pkgs ?? '',

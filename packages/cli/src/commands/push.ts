@@ -3,7 +3,7 @@
  * registry reference) like `crane push`, and prints the pinned reference on stdout.
  */
 import type { Command } from 'commander';
-import { push } from '@talos-kmod/oci';
+import { parseImageSpec, push } from '@talos-kmod/oci';
 import { createProgressReporter, formatBytes } from '../progress/bars';
 import {
   accessExitCode,
@@ -45,10 +45,11 @@ export const registerPush: RegisterCommand = (program: Command, context) => {
     { registryHost: true },
   ).action(async (source: string, dest: string, flags: Flags) => {
     const ctx = context();
+    const image = parseImageSpec(source);
     const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, dest);
     const progress = createProgressReporter(ctx.io.stderr);
     try {
-      const result = await push(source, dest, {
+      const result = await push(image, dest, {
         ...options,
         onProgress: (e) => progress.onProgress(e),
         ...(flags.platform ? { platform: platformFlag(flags.platform) } : {}),

@@ -34,7 +34,7 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
       )
       .argument(
         '<image>',
-        'registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR, or a directory',
+        'registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR, dir:DIR, or a directory',
       )
       .option(
         '--kernel-image <ref>',

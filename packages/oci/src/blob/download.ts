@@ -3,6 +3,7 @@
  * streaming, and resumed with a `Range` request when the connection drops midway.
  */
 import { PassThrough, type Readable } from 'node:stream';
+import type { Digest } from '../reference/digest';
 import type { Reference } from '../reference/reference';
 import { isTemporary } from '../transport/retry';
 import type { RegistryTransport } from '../transport/transport';
@@ -13,7 +14,7 @@ import { verifyingStream } from './verify';
 export async function downloadBlob(
   transport: RegistryTransport,
   ref: Reference,
-  blob: { digest: string; size?: number },
+  blob: { digest: Digest; size?: number },
   onProgress?: (e: ProgressEvent) => void,
 ): Promise<Readable> {
   const progress = throttledProgress(onProgress, {

@@ -7,6 +7,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { UserError } from '@talos-kmod/common';
 import { URL } from 'node:url';
+import type { Digest } from '../reference/digest';
 import type { Reference } from '../reference/reference';
 import { RegistryError, isRegistryError } from '../transport/errors';
 import { discard, header } from '../transport/http';
@@ -17,7 +18,7 @@ import { verifyingStream } from './verify';
 
 /** A blob to upload: its digest and size, and a way to read it (called again on a restart). */
 export interface BlobUpload {
-  digest: string;
+  digest: Digest;
   size: number;
   open(): Readable | Promise<Readable>;
   /**
@@ -53,7 +54,7 @@ function scopesFor(ref: Reference, from?: string): string[] {
 export async function startUpload(
   transport: RegistryTransport,
   ref: Reference,
-  digest?: string,
+  digest?: Digest,
   mountFrom?: string,
 ): Promise<{ mounted: true } | { mounted: false; location: string }> {
   const params =
@@ -251,7 +252,7 @@ async function streamOnce(
  */
 export type BlobProducer = (
   emit: (bytes: Buffer) => Promise<void>,
-) => Promise<{ digest: string; size: number }>;
+) => Promise<{ digest: Digest; size: number }>;
 
 /**
  * Uploads bytes whose digest is not known in advance (a layer compressed on the fly): one
@@ -264,13 +265,13 @@ export async function uploadProduced(
   ref: Reference,
   produce: BlobProducer,
   onBytes?: (n: number) => void,
-): Promise<{ digest: string; size: number }> {
+): Promise<{ digest: Digest; size: number }> {
   const what = `upload a compressed layer to ${ref.registry}/${ref.repository}`;
   const scopes = scopesFor(ref);
   return withRetry(what, transport.retry, transport.logger, async () => {
     const started = await startUpload(transport, ref);
     if (started.mounted) throw new Error('a plain upload cannot be a mount');
-    let produced: Promise<{ digest: string; size: number }> | undefined;
+    let produced: Promise<{ digest: Digest; size: number }> | undefined;
     try {
       const res = await transport.request({
         registry: ref.registry,

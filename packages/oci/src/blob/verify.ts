@@ -1,7 +1,7 @@
 /** Streams checked against their digest and size while they flow. */
 import { Transform, type TransformCallback } from 'node:stream';
 import { UserError } from '@talos-kmod/common';
-import { hashFor } from '../reference/digest';
+import { hashFor, type Digest } from '../reference/digest';
 
 /** Thrown when content does not match its digest or size. */
 export class DigestMismatchError extends UserError {
@@ -23,7 +23,7 @@ export class DigestMismatchError extends UserError {
  * digest (or the size, when given) differs. `what` names the blob in the error.
  */
 export function verifyingStream(
-  digest: string,
+  digest: Digest,
   size: number | undefined,
   what: string,
   onBytes?: (n: number) => void,

@@ -198,8 +198,11 @@ export function walkImageFiles(image: Image, options: WalkOptions): Promise<void
   });
 }
 
-/** The pieces as one Buffer: the piece itself when there is one, else a copy. */
-function joinChunks(chunks: FileChunks, size: number): Buffer {
+/**
+ * The pieces as one Buffer: the piece itself when there is one (as for every file of 16 MiB or
+ * more, assembled while it streamed), else a copy.
+ */
+export function joinChunks(chunks: FileChunks, size?: number): Buffer {
   return chunks.length === 1 && chunks[0] ? chunks[0] : Buffer.concat(chunks, size);
 }
 

@@ -1,13 +1,13 @@
 /** The JSON shapes of manifests, indexes and descriptors, and their validation. */
 import { UserError } from '@talos-kmod/common';
-import { isDigest } from '../reference/digest';
+import { isDigest, type Digest } from '../reference/digest';
 import type { Platform } from '../reference/platform';
 import { isImageManifestMediaType, isIndexMediaType, mediaTypes } from './media-types';
 
 /** A content descriptor: what a manifest or index points at. */
 export interface Descriptor {
   mediaType: string;
-  digest: string;
+  digest: Digest;
   size: number;
   urls?: string[];
   annotations?: Record<string, string>;
@@ -38,7 +38,7 @@ function fail(where: string, why: string): UserError {
 
 /** Checks a descriptor's required fields. */
 export function checkDescriptor(d: unknown, where: string): Descriptor {
-  const o = d as Partial<Descriptor> | null;
+  const o = d as { digest?: unknown; size?: unknown; mediaType?: unknown } | null;
   if (!o || typeof o !== 'object') throw fail(where, 'a descriptor is not an object');
   if (typeof o.digest !== 'string' || !isDigest(o.digest)) {
     throw fail(where, `descriptor digest '${String(o.digest)}' is not a sha256/sha512 digest`);
@@ -47,7 +47,7 @@ export function checkDescriptor(d: unknown, where: string): Descriptor {
     throw fail(where, `descriptor ${o.digest} has no valid size`);
   }
   if (typeof o.mediaType !== 'string') throw fail(where, `descriptor ${o.digest} has no mediaType`);
-  return o as Descriptor;
+  return o as unknown as Descriptor;
 }
 
 /** A parsed manifest: an image manifest or an index, with the media type it was served as. */

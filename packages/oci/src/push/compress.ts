@@ -23,7 +23,7 @@ import { Worker } from 'node:worker_threads';
 import { UserError } from '@talos-kmod/common';
 import { throttledProgress, type ProgressEvent } from '../blob/progress';
 import { DigestMismatchError } from '../blob/verify';
-import { digestHex } from '../reference/digest';
+import { digestHex, parseDigest, type Digest } from '../reference/digest';
 import type { FileRange } from '../sources/types';
 import type { FromWorker, StartMessage, ToWorker } from './compress-protocol';
 import { loadWorkerProgram } from './compress-worker-program';
@@ -31,7 +31,7 @@ import { loadWorkerProgram } from './compress-worker-program';
 /** A compressed layer on disk. */
 export interface CompressedLayer {
   path: string;
-  digest: string;
+  digest: Digest;
   size: number;
   open(): Readable;
 }
@@ -42,7 +42,7 @@ export interface CompressedLayer {
  * the layer in errors (`layer 2 (sha256:…)`).
  */
 export type LayerInput =
-  | { file: FileRange; digest: string; size: number; what: string }
+  | { file: FileRange; digest: Digest; size: number; what: string }
   | { stream: Readable; what?: string };
 
 /**
@@ -53,7 +53,7 @@ export type MemberSink = (member: Buffer) => Promise<void>;
 
 /** The compressed bytes' digest and size. */
 export interface Compressed {
-  digest: string;
+  digest: Digest;
   size: number;
 }
 
@@ -303,7 +303,10 @@ async function runJob(
         throw new DigestMismatchError(input.what, input.digest, done.inputDigest);
       }
     }
-    return { digest: done.digest, size: done.size };
+    return {
+      digest: parseDigest(done.digest, 'digest from the compression worker'),
+      size: done.size,
+    };
   } finally {
     settled = true;
     stream?.destroy();
@@ -318,7 +321,7 @@ async function runJob(
 export async function gzipToFile(
   input: LayerInput,
   dir: string,
-  sourceDigest: string,
+  sourceDigest: Digest,
   level: number,
   onProgress?: (e: ProgressEvent) => void,
 ): Promise<CompressedLayer> {

@@ -6,10 +6,11 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { isDigest, type Digest } from '../reference/digest';
 
 /** A compressed layer as pushed. */
 export interface CompressedBlob {
-  digest: string;
+  digest: Digest;
   size: number;
 }
 
@@ -29,10 +30,15 @@ export async function loadLayerCache(
   path = layerCachePath(),
 ): Promise<Map<string, CompressedBlob>> {
   try {
-    const parsed = JSON.parse(await readFile(path, 'utf8')) as Record<string, CompressedBlob>;
+    const parsed = JSON.parse(await readFile(path, 'utf8')) as Record<
+      string,
+      { digest?: unknown; size?: unknown } | null
+    >;
     return new Map(
-      Object.entries(parsed).filter(
-        ([, v]) => typeof v?.digest === 'string' && typeof v.size === 'number',
+      Object.entries(parsed).flatMap(([key, v]) =>
+        typeof v?.digest === 'string' && isDigest(v.digest) && typeof v.size === 'number'
+          ? [[key, { digest: v.digest, size: v.size }] as const]
+          : [],
       ),
     );
   } catch {

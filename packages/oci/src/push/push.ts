@@ -9,9 +9,10 @@ import { UserError, createTempDir, nullLogger, type TempDir } from '@talos-kmod/
 import { createRegistryClient, type RegistryClient, type RegistryOptions } from '../client';
 import { mediaTypes } from '../manifest/media-types';
 import type { Descriptor, ImageIndex } from '../manifest/types';
-import { sha256Digest } from '../reference/digest';
+import { sha256Digest, type Digest } from '../reference/digest';
 import type { Platform } from '../reference/platform';
 import { makeReference, parseReference, withDigest, type Reference } from '../reference/reference';
+import type { ImageSpec } from '../sources/image-spec';
 import { openImage } from '../sources/open';
 import type { Image, ImageSource } from '../sources/types';
 import { throttledProgress } from '../blob/progress';
@@ -56,13 +57,15 @@ export interface PushOptions extends RegistryOptions {
   mountFrom?: readonly string[];
   /** A client to use (not closed); default: one made from these options. */
   client?: RegistryClient;
+  /** {@link pushIndex}: the index media type (default the OCI image index). */
+  indexMediaType?: typeof mediaTypes.ociIndex | typeof mediaTypes.dockerManifestList;
 }
 
 /** What a push did. */
 export interface PushResult {
   /** `dest@sha256:…`, tag kept: `R/U/name:tag@sha256:…`. */
   reference: string;
-  digest: string;
+  digest: Digest;
   uploadedBlobs: number;
   /** Blobs the repository already had, or that were mounted. */
   skippedBlobs: number;
@@ -87,7 +90,7 @@ interface PushContext {
 }
 
 /** The repository of `ref` at `digest`, without a tag (manifests pushed by digest). */
-function byDigest(ref: Reference, digest: string): Reference {
+function byDigest(ref: Reference, digest: Digest): Reference {
   return makeReference(ref.registry, ref.repository, undefined, digest);
 }
 
@@ -234,7 +237,7 @@ async function pushImageBlobs(
   return { bytes: Buffer.from(JSON.stringify(manifest)), mediaType: image.mediaType };
 }
 
-async function pushSource(ctx: PushContext, source: ImageSource): Promise<string> {
+async function pushSource(ctx: PushContext, source: ImageSource): Promise<Digest> {
   const index = ctx.options.platform ? undefined : await source.index();
   if (!index) {
     const image = await source.image(ctx.options.platform);
@@ -304,7 +307,7 @@ async function withContext<T>(
   }
 }
 
-function result(ctx: PushContext, digest: string): PushResult {
+function result(ctx: PushContext, digest: Digest): PushResult {
   const pinned = ctx.dest.digest ? ctx.dest : withDigest(ctx.dest, digest);
   if (ctx.dest.digest && ctx.dest.digest !== digest) {
     throw new UserError(
@@ -315,33 +318,32 @@ function result(ctx: PushContext, digest: string): PushResult {
 }
 
 /**
- * Pushes `source` (an {@link ImageSource} or a spec for {@link openImage}) to `dest` and returns
- * the pinned reference. Multi-platform sources push every image, then the index under the tag.
+ * Pushes `source` (an {@link ImageSource}, or a spec {@link openImage} opens and this closes) to
+ * `dest` and returns the pinned reference. Multi-platform sources push every image, then the
+ * index under the tag.
  */
 export async function push(
-  source: string | ImageSource,
+  source: ImageSpec | ImageSource,
   dest: string,
   options: PushOptions = {},
 ): Promise<PushResult> {
   const logger = options.logger ?? nullLogger;
   return withContext(dest, options, async (ctx) => {
-    const src =
-      typeof source === 'string'
-        ? await openImage(source, { ...options, client: ctx.client })
-        : source;
+    const owned = 'transport' in source;
+    const src = owned ? await openImage(source, { ...options, client: ctx.client }) : source;
     try {
       logger.debug(`push ${src.description} → ${ctx.dest.toString()}`);
       const digest = await pushSource(ctx, src);
       return result(ctx, digest);
     } finally {
-      if (typeof source === 'string') await src.close();
+      if (owned) await src.close();
     }
   });
 }
 
 /**
- * Writes an OCI image index under `dest`'s tag from manifests already pushed (pinned references)
- * to the same registry. Manifests in another repository are copied into dest's repository first
+ * Writes an OCI image index (or, with `indexMediaType`, a Docker manifest list) under `dest`'s tag
+ * from manifests already pushed (pinned references) to the same registry. Manifests in another repository are copied into dest's repository first
  * (blobs mounted).
  */
 export async function pushIndex(
@@ -394,13 +396,10 @@ export async function pushIndex(
         platform: { ...m.platform },
       });
     }
-    const index: ImageIndex = {
-      schemaVersion: 2,
-      mediaType: mediaTypes.ociIndex,
-      manifests: entries,
-    };
+    const mediaType = options.indexMediaType ?? mediaTypes.ociIndex;
+    const index: ImageIndex = { schemaVersion: 2, mediaType, manifests: entries };
     const bytes = Buffer.from(JSON.stringify(index));
-    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaTypes.ociIndex);
+    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaType);
     return result(ctx, digest);
   });
 }

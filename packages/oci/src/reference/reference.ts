@@ -4,7 +4,7 @@
  * with Docker Hub defaults (`docker.io`, `library/`) applied.
  */
 import { InputError, UserError } from '@talos-kmod/common';
-import { isDigest } from './digest';
+import { isDigest, type Digest } from './digest';
 import { dockerHub } from './host';
 
 /** A parsed image reference. Strings only at the edges: parse once, pass this around. */
@@ -14,7 +14,7 @@ export interface Reference {
   /** Repository path, e.g. `siderolabs/installer`, `library/alpine`. */
   readonly repository: string;
   readonly tag?: string;
-  readonly digest?: string;
+  readonly digest?: Digest;
   /** Canonical form: `registry/repository[:tag][@digest]`. */
   toString(): string;
 }
@@ -32,7 +32,7 @@ class ParsedReference implements Reference {
     readonly registry: string,
     readonly repository: string,
     readonly tag?: string,
-    readonly digest?: string,
+    readonly digest?: Digest,
   ) {}
 
   toString(): string {
@@ -51,7 +51,7 @@ export function makeReference(
   registry: string,
   repository: string,
   tag?: string,
-  digest?: string,
+  digest?: Digest,
 ): Reference {
   return new ParsedReference(registry, repository, tag, digest);
 }
@@ -87,14 +87,15 @@ export function parseReference(input: string): Reference {
     throw invalid(input, 'a reference has no URL scheme');
   }
   let rest = s.startsWith('docker://') ? s.slice('docker://'.length) : s;
-  let digest: string | undefined;
+  let digest: Digest | undefined;
   const at = rest.indexOf('@');
   if (at !== -1) {
-    digest = rest.slice(at + 1);
+    const text = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    if (!isDigest(digest)) {
-      throw invalid(input, `'${digest}' is not a digest (sha256: and 64 lower-case hex digits)`);
+    if (!isDigest(text)) {
+      throw invalid(input, `'${text}' is not a digest (sha256: and 64 lower-case hex digits)`);
     }
+    digest = text;
   }
   let tag: string | undefined;
   const colon = rest.lastIndexOf(':');
@@ -137,11 +138,8 @@ export function toReference(ref: Reference | string): Reference {
 }
 
 /** The reference pinned to `digest`, keeping its tag: `R/U/name:tag@sha256:…`. */
-export function withDigest(ref: Reference | string, digest: string): Reference {
+export function withDigest(ref: Reference | string, digest: Digest): Reference {
   const r = toReference(ref);
-  if (!isDigest(digest)) {
-    throw new UserError(`invalid digest '${digest}' for ${r.registry}/${r.repository}`);
-  }
   return new ParsedReference(r.registry, r.repository, r.tag, digest);
 }
 

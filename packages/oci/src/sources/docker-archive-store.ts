@@ -10,7 +10,7 @@ import { UserError } from '@talos-kmod/common';
 import { verifyingStream } from '../blob/verify';
 import { mediaTypes } from '../manifest/media-types';
 import { configDiffIds, type Descriptor, type ImageManifest } from '../manifest/types';
-import { isDigest, sha256Digest } from '../reference/digest';
+import { isDigest, parseDigest, sha256Digest, type Digest } from '../reference/digest';
 import { parseReference } from '../reference/reference';
 import type { TarIndex } from '../tar/index-file';
 import { sniffCompression } from '../files/decompress';
@@ -39,16 +39,17 @@ async function head(tar: TarIndex, name: string): Promise<Buffer> {
   return Buffer.alloc(0);
 }
 
-async function hashMember(tar: TarIndex, name: string): Promise<string> {
+async function hashMember(tar: TarIndex, name: string): Promise<Digest> {
   const hash = createHash('sha256');
   for await (const chunk of tar.stream(name)) hash.update(chunk as Buffer);
-  return `sha256:${hash.digest('hex')}`;
+  return parseDigest(`sha256:${hash.digest('hex')}`);
 }
 
 /** The digest a file name claims: `<hex>.tar.gz` (ggcr) or `blobs/sha256/<hex>` (docker ≥ 25). */
-function claimedDigest(name: string): string | undefined {
+function claimedDigest(name: string): Digest | undefined {
   const m = /(?:^|\/)(?:sha256[:/])?([a-f0-9]{64})(?:\.tar(?:\.gz)?)?$/.exec(name);
-  return m && isDigest(`sha256:${m[1]}`) ? `sha256:${m[1]}` : undefined;
+  const claimed = `sha256:${m?.[1] ?? ''}`;
+  return isDigest(claimed) ? claimed : undefined;
 }
 
 /** Picks the archive entry: by `ref` (a RepoTag, or `@N`), else the only one. */
@@ -130,10 +131,16 @@ export async function dockerArchiveStore(
     if (!member)
       throw new UserError(`${description} is missing layer ${name}: the archive is incomplete`);
     const compression = sniffCompression(await head(tar, name));
-    let digest: string;
+    let digest: Digest;
     let mediaType: string;
     if (compression === 'none') {
-      digest = diffIds[i] as string;
+      const diffId = diffIds[i] ?? '';
+      if (!isDigest(diffId)) {
+        throw new UserError(
+          `${description}: the config's rootfs.diff_ids has no valid digest for uncompressed layer ${i} (${name}): '${diffId}'; the archive is damaged, save it again`,
+        );
+      }
+      digest = diffId;
       mediaType = mediaTypes.dockerLayer;
     } else {
       digest = claimedDigest(name) ?? (await hashMember(tar, name));

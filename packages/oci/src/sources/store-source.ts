@@ -2,15 +2,16 @@
 import { UserError } from '@talos-kmod/common';
 import { isIndexMediaType } from '../manifest/media-types';
 import { configPlatform, parseManifest, type Descriptor } from '../manifest/types';
+import type { Digest } from '../reference/digest';
 import { formatPlatform, platformMatches, type Platform } from '../reference/platform';
 import type { ContentStore, Image, ImageSource, SourceIndex } from './types';
 
 type Root =
   | { kind: 'index'; index: SourceIndex }
-  | { kind: 'image'; digest: string; mediaType: string; bytes: Buffer };
+  | { kind: 'image'; digest: Digest; mediaType: string; bytes: Buffer };
 
 /** True for index entries that are not runnable images (buildx attestations: unknown/unknown). */
-function isAttestation(d: Descriptor): boolean {
+export function isAttestation(d: Descriptor): boolean {
   return (
     d.platform?.os === 'unknown' ||
     d.annotations?.['vnd.docker.reference.type'] === 'attestation-manifest'
@@ -118,7 +119,7 @@ class StoreImageSource implements ImageSource {
 
   private async load(
     bytes: Buffer,
-    digest: string,
+    digest: Digest,
     mediaType: string,
     hint?: Platform,
   ): Promise<Image> {

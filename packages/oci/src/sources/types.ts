@@ -1,6 +1,7 @@
 /** What every image source offers: platforms, images, and their verified blobs. */
 import type { Readable } from 'node:stream';
 import type { Descriptor, ImageManifest } from '../manifest/types';
+import type { Digest } from '../reference/digest';
 import type { Platform } from '../reference/platform';
 
 /** A byte range of a local file. */
@@ -13,7 +14,7 @@ export interface FileRange {
 /** One image (a single-platform manifest), with its config loaded and layers readable. */
 export interface Image {
   /** Digest of the manifest as stored in the source (for docker archives: of the manifest this client writes for it). */
-  readonly digest: string;
+  readonly digest: Digest;
   readonly mediaType: string;
   /** The parsed manifest. */
   readonly manifest: ImageManifest;
@@ -39,7 +40,7 @@ export interface Image {
 
 /** The index of a multi-platform source. */
 export interface SourceIndex {
-  digest: string;
+  digest: Digest;
   mediaType: string;
   bytes: Buffer;
   manifests: readonly Descriptor[];
@@ -68,7 +69,7 @@ export interface ImageSource {
 export interface ContentStore {
   readonly description: string;
   /** The manifest or index the source names. */
-  root(): Promise<{ bytes: Buffer; mediaType?: string; digest: string }>;
+  root(): Promise<{ bytes: Buffer; mediaType?: string; digest: Digest }>;
   /** A manifest by descriptor, verified. */
   manifest(d: Descriptor): Promise<Buffer>;
   /** A blob as a stream, verified while it flows. */

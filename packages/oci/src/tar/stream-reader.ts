@@ -3,6 +3,9 @@
  * one header block, collecting content only for entries the caller wants. Content is handed over as
  * the pieces it arrived in (views of the stream's chunks, never copied: streams never reuse a chunk
  * they pushed), so reading every module of a kernel costs no memcpy and no allocation per file.
+ * A file of {@link WHOLE_FILE_SIZE} or more (a UKI, a kernel, an initramfs: read as one buffer by
+ * every caller) is copied piece by piece into one buffer of its size as it arrives instead, so its
+ * pieces are freed as it streams and the whole file is never held twice (pieces and a join).
  * After the end-of-archive marker it keeps reading to the end so that digest verification upstream
  * completes.
  */
@@ -19,9 +22,16 @@ import {
   type TarHeader,
 } from './header';
 
+/** Wanted files of at least this size are handed over as one buffer, assembled as they arrive. */
+export const WHOLE_FILE_SIZE = 16 * 1024 * 1024;
+
 /** Callbacks for {@link readTarStream}. */
 export interface TarVisitor {
-  /** Called for each real entry first; return true to receive a regular file's content in `entry`. */
+  /**
+   * Called for each real entry first; return true to receive a regular file's content in `entry`.
+   * Returning true accepts the header's size: a file of {@link WHOLE_FILE_SIZE} or more gets its
+   * buffer at once, so the visitor bounds the size first.
+   */
   wants(header: TarHeader): boolean;
   /**
    * Called for each real entry, in order, with a wanted file's content as consecutive views of the
@@ -40,7 +50,8 @@ export async function readTarStream(
   let headerFill = 0;
   let skip = 0; // bytes of content/padding to drop
   let collecting:
-    { header: TarHeader; chunks: Buffer[]; remaining: number; meta: boolean } | undefined;
+    | { header: TarHeader; chunks: Buffer[]; remaining: number; meta: boolean; whole?: Buffer }
+    | undefined;
   let meta: PendingMeta = {};
   let ended = false;
   let position = 0;
@@ -59,7 +70,7 @@ export async function readTarStream(
       else if (c.header.type === 'gnu-long-link') meta.longLink = decodeLongName(data);
       return;
     }
-    return visitor.entry(c.header, c.chunks);
+    return visitor.entry(c.header, c.whole ? [c.whole] : c.chunks);
   };
 
   const onHeader = (): void | Promise<void> => {
@@ -95,6 +106,8 @@ export async function readTarStream(
     const wanted = visitor.wants(h);
     if (h.type === 'file' && wanted) {
       collecting = { header: h, chunks: [], remaining: contentSize, meta: false };
+      // the size was bounded by the visitor (maxFileSize); allocUnsafe touches no page until filled
+      if (contentSize >= WHOLE_FILE_SIZE) collecting.whole = Buffer.allocUnsafe(contentSize);
       if (contentSize === 0) return finishCollect();
       return;
     }
@@ -116,7 +129,8 @@ export async function readTarStream(
       if (collecting) {
         const c = collecting;
         const n = Math.min(c.remaining, chunk.length - off);
-        c.chunks.push(off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n));
+        if (c.whole) chunk.copy(c.whole, c.whole.length - c.remaining, off, off + n);
+        else c.chunks.push(off === 0 && n === chunk.length ? chunk : chunk.subarray(off, off + n));
         c.remaining -= n;
         off += n;
         if (c.remaining === 0) {

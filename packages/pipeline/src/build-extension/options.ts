@@ -1,13 +1,14 @@
 /** Options of the build-extension step and their up-front validation. */
-import { UserError } from '@talos-kmod/common';
+import { FieldError } from '@talos-kmod/common';
 import { parseReference } from '@talos-kmod/oci';
-import { assertMakeValue } from '@talos-kmod/talos';
 import {
-  validateCommon,
+  checkMakeValue,
+  checkTag,
+  validateBuildTarget,
   type RegistryAccess,
-  type ReleasePairing,
   type ValidatedCommon,
-} from '../build-kernel-pkg/options';
+} from '../step-kit/build-options';
+import type { ReleasePairing } from '../step-kit/release-pairing';
 
 /** What build-extension builds, against which packages, and where it pushes. */
 export interface BuildExtensionOptions extends RegistryAccess, ReleasePairing {
@@ -30,55 +31,63 @@ export interface BuildExtensionOptions extends RegistryAccess, ReleasePairing {
   readonly makeArgs: readonly string[];
 }
 
-/** Validates the options; throws a {@link UserError} naming the first bad input. */
+/** Validates the options; throws a {@link FieldError} naming the first bad input. */
 export function validateExtensionOptions(o: BuildExtensionOptions): ValidatedCommon {
   if (o.extensionsDir.trim() === '') {
-    throw new UserError("input 'extensions-dir' is empty: give the extensions checkout path");
+    throw new FieldError(
+      'extensions-dir',
+      (n) => `${n('extensions-dir')} is empty: give the extensions checkout path`,
+    );
   }
   if (!/^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(o.extension)) {
-    throw new UserError(
-      `input 'extension' is '${o.extension}', which is not an extension name (e.g. hailort)`,
+    throw new FieldError(
+      'extension',
+      (n) => `${n('extension')} is '${o.extension}', which is not an extension name (e.g. hailort)`,
     );
   }
   if ((o.pkgsPrefix === undefined) !== (o.pkgsTag === undefined)) {
-    throw new UserError(
-      "inputs 'pkgs-prefix' and 'pkgs-tag' go together: pass both (build-kernel-pkg's outputs of the same names) or neither",
+    throw new FieldError(
+      ['pkgs-prefix', 'pkgs-tag'],
+      (n) =>
+        `${n('pkgs-prefix')} and ${n('pkgs-tag')} go together: pass both (build-kernel-pkg's outputs of the same names) or neither`,
     );
   }
   if (o.pkgsPrefix !== undefined) {
-    assertMakeValue("input 'pkgs-prefix'", o.pkgsPrefix);
+    checkMakeValue('pkgs-prefix', o.pkgsPrefix);
     try {
       parseReference(`${o.pkgsPrefix}/kernel:latest`);
     } catch (e: unknown) {
-      throw new UserError(
-        `input 'pkgs-prefix' is '${o.pkgsPrefix}', which is not registry/namespace (e.g. ghcr.io/acme)`,
+      throw new FieldError(
+        'pkgs-prefix',
+        (n) =>
+          `${n('pkgs-prefix')} is '${o.pkgsPrefix}', which is not registry/namespace (e.g. ghcr.io/acme)`,
         { cause: e },
       );
     }
   }
-  if (o.pkgsTag !== undefined) {
-    assertMakeValue("input 'pkgs-tag'", o.pkgsTag);
-    if (!/^[\w][\w.-]{0,127}$/.test(o.pkgsTag)) {
-      throw new UserError(`input 'pkgs-tag' is '${o.pkgsTag}', which is not a valid image tag`);
-    }
-  }
+  if (o.pkgsTag !== undefined) checkTag('pkgs-tag', o.pkgsTag);
   if (o.pkgImage !== undefined) {
-    assertMakeValue("input 'pkg-image'", o.pkgImage);
+    checkMakeValue('pkg-image', o.pkgImage);
     const ref = (() => {
       try {
         return parseReference(o.pkgImage ?? '');
       } catch (e: unknown) {
-        throw new UserError(`input 'pkg-image': ${e instanceof Error ? e.message : String(e)}`, {
-          cause: e,
-        });
+        throw new FieldError(
+          'pkg-image',
+          (n) => `${n('pkg-image')}: ${e instanceof Error ? e.message : String(e)}`,
+          {
+            cause: e,
+          },
+        );
       }
     })();
     if (!ref.digest) {
-      throw new UserError(
-        `input 'pkg-image' is '${o.pkgImage}', which is not pinned: give a reference with @sha256:… ` +
-          "(build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag",
+      throw new FieldError(
+        'pkg-image',
+        (n) =>
+          `${n('pkg-image')} is '${o.pkgImage}', which is not pinned: give a reference with @sha256:… (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag`,
       );
     }
   }
-  return validateCommon(o);
+  return validateBuildTarget(o);
 }

@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { UserError } from '@talos-kmod/common';
+import { FieldError } from '@talos-kmod/common';
 import { parsePlatform, parseReference, type Reference } from '@talos-kmod/oci';
 import {
   assertMakeValue,
@@ -13,6 +13,7 @@ import {
   isTtlSh,
   parseTalosRelease,
 } from '@talos-kmod/talos';
+import { checkMakeValue, checkPushTarget, checkTag } from '../step-kit/build-options';
 
 /** What the step builds from and where it publishes. */
 export interface BuildInstallerOptions {
@@ -80,16 +81,30 @@ export interface ValidatedBuildInstaller {
 
 const supportedArches = ['amd64', 'arm64'];
 
-function checkReference(what: string, value: string): Reference {
-  assertMakeValue(what, value);
+function checkReference(field: string, value: string): Reference {
+  checkMakeValue(field, value);
   try {
     return parseReference(value);
   } catch (e: unknown) {
-    throw new UserError(`${what}: ${e instanceof Error ? e.message : String(e)}`, { cause: e });
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
   }
 }
 
-/** Validates `options`; throws a {@link UserError} naming the first bad input. */
+/** `talos-version` must name a release (`v1.11.5`) or a release line. */
+export function checkTalosVersion(value: string): void {
+  try {
+    parseTalosRelease(value);
+  } catch (e: unknown) {
+    throw new FieldError(
+      'talos-version',
+      (n) => `${n('talos-version')} is '${value}', not a Talos release: give a tag such as v1.11.5`,
+      { cause: e },
+    );
+  }
+}
+
+/** Validates `options`; throws a {@link FieldError} naming the first bad input. */
 export function validateBuildInstallerOptions(
   options: BuildInstallerOptions,
   newUuid?: () => string,
@@ -97,22 +112,28 @@ export function validateBuildInstallerOptions(
   const talosDir = options.talosDir?.trim() || undefined;
   const imager = options.imagerImage?.trim() || undefined;
   if (talosDir && imager) {
-    throw new UserError(
-      "input 'talos-dir' and input 'imager-image' are both set: give input 'talos-dir' to build the imager from a talos checkout, or input 'imager-image' to run a ready one, not both",
+    throw new FieldError(
+      ['talos-dir', 'imager-image'],
+      (n) =>
+        `${n('talos-dir')} and ${n('imager-image')} are both set: give ${n('talos-dir')} to build the imager from a talos checkout, or ${n('imager-image')} to run a ready one, not both`,
     );
   }
   if (!talosDir && !imager) {
-    throw new UserError(
-      "neither input 'talos-dir' nor input 'imager-image' is set: check out siderolabs/talos and pass its path as input 'talos-dir', or pass a pinned input 'imager-image' from an earlier run",
+    throw new FieldError(
+      ['talos-dir', 'imager-image'],
+      (n) =>
+        `neither ${n('talos-dir')} nor ${n('imager-image')} is set: check out siderolabs/talos and pass its path as ${n('talos-dir')}, or pass a pinned ${n('imager-image')} from an earlier run`,
     );
   }
   const mode = talosDir ? 'talos-dir' : 'imager-image';
   const absoluteTalosDir = talosDir ? resolve(talosDir) : undefined;
   if (absoluteTalosDir) {
-    assertMakeValue("input 'talos-dir'", absoluteTalosDir);
+    checkMakeValue('talos-dir', absoluteTalosDir);
     if (!existsSync(join(absoluteTalosDir, 'Makefile'))) {
-      throw new UserError(
-        `input 'talos-dir' is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with input 'imager-image'`,
+      throw new FieldError(
+        ['talos-dir', 'imager-image'],
+        (n) =>
+          `${n('talos-dir')} is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with ${n('imager-image')}`,
       );
     }
   }
@@ -120,95 +141,86 @@ export function validateBuildInstallerOptions(
   if (outDir) assertMakeValue('the output directory', outDir);
   if (mode === 'talos-dir') {
     if (!options.kernelImage) {
-      throw new UserError(
-        "input 'kernel-image' is required with input 'talos-dir': the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output",
+      throw new FieldError(
+        ['kernel-image', 'talos-dir'],
+        (n) =>
+          `${n('kernel-image')} is required with ${n('talos-dir')}: the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output`,
       );
     }
-    checkReference("input 'kernel-image'", options.kernelImage);
+    checkReference('kernel-image', options.kernelImage);
   } else {
-    checkReference("input 'imager-image'", imager ?? '');
+    checkReference('imager-image', imager ?? '');
     if (!options.baseInstallerImage) {
-      throw new UserError(
-        "input 'base-installer-image' is required with input 'imager-image': pass the installer-base image built with that imager (the installer-base-image output of the run that built it)",
+      throw new FieldError(
+        ['base-installer-image', 'imager-image'],
+        (n) =>
+          `${n('base-installer-image')} is required with ${n('imager-image')}: pass the installer-base image built with that imager (the installer-base-image output of the run that built it)`,
       );
     }
   }
   if (options.baseInstallerImage) {
-    checkReference("input 'base-installer-image'", options.baseInstallerImage);
+    checkReference('base-installer-image', options.baseInstallerImage);
   }
-  for (const e of options.extensionImages) checkReference("input 'extension-images'", e);
+  for (const e of options.extensionImages) checkReference('extension-images', e);
   for (const e of options.extraExtensionImages ?? []) {
-    const ref = checkReference("input 'extra-extension-images'", e);
+    const ref = checkReference('extra-extension-images', e);
     if (!ref.digest) {
-      throw new UserError(
-        `input 'extra-extension-images' has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`,
+      throw new FieldError(
+        'extra-extension-images',
+        (n) =>
+          `${n('extra-extension-images')} has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`,
       );
     }
   }
-  for (const [what, path] of [
-    ["input 'schematic'", options.schematic],
-    ["input 'node-extensions'", options.nodeExtensions],
+  for (const [field, path] of [
+    ['schematic', options.schematic],
+    ['node-extensions', options.nodeExtensions],
   ] as const) {
     if (path !== undefined && !existsSync(path)) {
-      throw new UserError(
-        `${what} is '${path}', which does not exist: ${what.includes('schematic') ? 'give the schematic.yaml you upload to Image Factory' : "save 'talosctl -n <node> get extensions -o yaml' to that file"}`,
+      throw new FieldError(
+        field,
+        (n) =>
+          `${n(field)} is '${path}', which does not exist: ${field === 'schematic' ? 'give the schematic.yaml you upload to Image Factory' : "save 'talosctl -n <node> get extensions -o yaml' to that file"}`,
       );
     }
   }
   if ((options.schematic || options.nodeExtensions) && !options.talosVersion) {
-    throw new UserError(
-      "input 'talos-version' is required with input 'schematic' or input 'node-extensions': official extensions are resolved to the images of that Talos release (e.g. v1.11.5)",
+    throw new FieldError(
+      ['talos-version', 'schematic', 'node-extensions'],
+      (n) =>
+        `${n('talos-version')} is required with ${n('schematic')} or ${n('node-extensions')}: official extensions are resolved to the images of that Talos release (e.g. v1.11.5)`,
     );
   }
-  if (options.talosVersion !== undefined)
-    parseTalosRelease(options.talosVersion, "input 'talos-version'");
+  if (options.talosVersion !== undefined) checkTalosVersion(options.talosVersion);
   for (const a of options.extraKernelArgs) {
-    assertMakeValue("input 'extra-kernel-args'", a);
+    checkMakeValue('extra-kernel-args', a);
     // `-name` (or `-name=value`) removes a default argument, as the imager does; `--x` would be
     // read as an imager flag, and a lone `-` names nothing.
     if (a.startsWith('-') && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
-      throw new UserError(
-        `input 'extra-kernel-args' has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`,
+      throw new FieldError(
+        'extra-kernel-args',
+        (n) =>
+          `${n('extra-kernel-args')} has '${a}': give kernel arguments such as console=ttyS0,115200n8 one per line, or -name to remove a default argument (e.g. -console)`,
       );
     }
-  }
-  assertMakeValue("input 'registry'", options.registry);
-  if (!/^[a-z0-9]([a-z0-9._-]*[a-z0-9])?(:[0-9]+)?$/i.test(options.registry)) {
-    throw new UserError(
-      `input 'registry' is '${options.registry}': give a registry host such as ghcr.io or 127.0.0.1:5005 (no scheme, no path)`,
-    );
   }
   const username = options.username.toLowerCase();
-  assertMakeValue("input 'username'", username);
-  if (
-    !/^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/.test(
-      username,
-    )
-  ) {
-    throw new UserError(
-      `input 'username' is '${options.username}': it becomes part of image names, so use letters, digits, '.', '_' or '-' (e.g. your GitHub owner)`,
-    );
-  }
-  if (options.tag !== undefined) {
-    assertMakeValue("input 'tag'", options.tag);
-    if (!/^[\w][\w.-]{0,127}$/.test(options.tag)) {
-      throw new UserError(
-        `input 'tag' is '${options.tag}', not a valid image tag: use letters, digits, '_', '.', '-' (at most 128), e.g. v1.11.0`,
-      );
-    }
-  }
-  for (const r of options.insecureRegistries) assertMakeValue("input 'insecure-registries'", r);
+  checkPushTarget({ registry: options.registry, username });
+  if (options.tag !== undefined) checkTag('tag', options.tag);
+  for (const r of options.insecureRegistries) checkMakeValue('insecure-registries', r);
   const platforms = parsePlatforms(options.platforms);
   const defaultDestination = !options.installerRef;
   const refText = options.installerRef ?? defaultTtlShReference(newUuid?.());
-  const destination = checkReference("input 'installer-ref'", refText);
+  const destination = checkReference('installer-ref', refText);
   if (destination.digest) {
-    throw new UserError(
-      `input 'installer-ref' is '${refText}': give a tag to push to (repository:tag), not a digest`,
+    throw new FieldError(
+      'installer-ref',
+      (n) =>
+        `${n('installer-ref')} is '${refText}': give a tag to push to (repository:tag), not a digest`,
     );
   }
   if (isTtlSh(destination.registry)) {
-    checkTtlShTag("input 'installer-ref'", refText, destination.tag);
+    checkTtlShTag('installer-ref', refText, destination.tag);
   }
   return {
     mode,
@@ -224,24 +236,31 @@ export function validateBuildInstallerOptions(
 
 function parsePlatforms(items: readonly string[]): { platform: string; arch: string }[] {
   if (items.length === 0) {
-    throw new UserError("input 'platforms' is empty: use linux/amd64, linux/arm64 or both");
+    throw new FieldError(
+      'platforms',
+      (n) => `${n('platforms')} is empty: use linux/amd64, linux/arm64 or both`,
+    );
   }
   const out: { platform: string; arch: string }[] = [];
   for (const item of items) {
-    assertMakeValue("input 'platforms'", item);
+    checkMakeValue('platforms', item);
     let arch: string;
     try {
       const p = parsePlatform(item);
       if (p.os !== 'linux') throw new Error(`os ${p.os}`);
       arch = p.architecture;
     } catch {
-      throw new UserError(
-        `input 'platforms' has '${item}': use linux/amd64 or linux/arm64 (comma-separated or one per line)`,
+      throw new FieldError(
+        'platforms',
+        (n) =>
+          `${n('platforms')} has '${item}': use linux/amd64 or linux/arm64 (comma-separated or one per line)`,
       );
     }
     if (!supportedArches.includes(arch)) {
-      throw new UserError(
-        `input 'platforms' has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`,
+      throw new FieldError(
+        'platforms',
+        (n) =>
+          `${n('platforms')} has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`,
       );
     }
     const platform = `linux/${arch}`;

@@ -55,7 +55,7 @@ export async function publishInstaller(
     if (arches.length === 1) {
       const arch = arches[0] ?? '';
       const result = await push(
-        `docker-archive:${tarballs[arch]}`,
+        { transport: 'docker-archive', path: tarballs[arch] ?? '' },
         destination.toString(),
         deps.registry,
       );
@@ -73,12 +73,11 @@ export async function publishInstaller(
     }
     const entries: { reference: string; platform: ReturnType<typeof parsePlatform> }[] = [];
     for (const arch of arches) {
-      const byDigest = withDigest(
-        `${destination.registry}/${destination.repository}`,
-        checks[arch]?.digest ?? '',
-      );
+      const digest = checks[arch]?.digest;
+      if (!digest) throw new Error(`the ${arch} installer tarball was not checked before the push`);
+      const byDigest = withDigest(`${destination.registry}/${destination.repository}`, digest);
       const result = await push(
-        `docker-archive:${tarballs[arch]}`,
+        { transport: 'docker-archive', path: tarballs[arch] ?? '' },
         byDigest.toString(),
         deps.registry,
       );

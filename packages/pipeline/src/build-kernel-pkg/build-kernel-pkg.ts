@@ -26,11 +26,8 @@ import { restoreRecord, saveRecord } from './cache-step';
 import { withDockerCredentials } from '../step-kit/docker-credentials';
 import { runMake } from '../step-kit/make-step';
 import { metadataPath } from '../step-kit/metadata';
-import {
-  validateKernelPkgOptions,
-  type BuildKernelPkgOptions,
-  type ValidatedCommon,
-} from './options';
+import { validateKernelPkgOptions, type BuildKernelPkgOptions } from './options';
+import type { ValidatedCommon } from '../step-kit/build-options';
 import { preflightBuildx, preflightRegistry } from '../step-kit/preflight';
 import { resolvePushed } from '../step-kit/resolve-pushed';
 import {

@@ -1,5 +1,6 @@
 /** The build-kernel-pkg step. */
-export type { BuildKernelPkgOptions, RegistryAccess } from './options';
+export type { BuildKernelPkgOptions } from './options';
+export type { RegistryAccess } from '../step-kit/build-options';
 export { validateKernelPkgOptions } from './options';
 export type { BuildKernelPkgDeps, BuildKernelPkgResult } from './build-kernel-pkg';
 export { buildKernelPkg } from './build-kernel-pkg';

@@ -4,12 +4,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { isDigest } from '@talos-kmod/oci';
+import { isDigest, type Digest } from '@talos-kmod/oci';
 
 /** The fields of a metadata file this project reads. */
 export interface BuildxMetadata {
   /** `containerimage.digest`: the pushed manifest or index digest. */
-  readonly digest?: string;
+  readonly digest?: Digest;
   /** `image.name`, split at commas. */
   readonly imageNames: readonly string[];
   readonly path: string;

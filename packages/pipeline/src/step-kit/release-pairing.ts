@@ -17,6 +17,14 @@ import {
 /** What a mismatch does. */
 export type ReleaseMismatchMode = 'warn' | 'error';
 
+/** The release-pairing inputs shared by the build steps. */
+export interface ReleasePairing {
+  /** The Talos release the build is for (`v1.11.5`): the checkout is checked against it. */
+  readonly talosVersion?: string;
+  /** What a checkout from another release does: `warn` (default) or `error`. */
+  readonly releaseMismatch?: ReleaseMismatchMode;
+}
+
 /** Checks the checkout at `dir` against `talosVersion`; returns the verdict (after warning or throwing). */
 export async function checkReleasePairing(
   kind: CheckoutKind,

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import type { ExecFn, Logger } from '@talos-kmod/common';
 import type { RegistryOptions } from '@talos-kmod/oci';
 import { findUnsafeCharacter } from '@talos-kmod/talos';
-import type { RegistryAccess } from '../build-kernel-pkg/options';
+import type { RegistryAccess } from './build-options';
 
 /** Registry options: insecure hosts, explicit credentials for the step's registry only, docker config. */
 export function stepRegistryOptions(

@@ -7,6 +7,7 @@ import { UserError, describeError, isUserError } from '@talos-kmod/common';
 import {
   openImage,
   walkImageFiles,
+  type Digest,
   type Image,
   type ImageSource,
   type RegistryOptions,
@@ -16,7 +17,7 @@ import { requireInstallerAssets, type InstallerAssets } from './layout';
 /** What the check found. */
 export interface InstallerTarballCheck extends InstallerAssets {
   /** The image manifest digest the tarball describes (what a push will produce). */
-  readonly digest: string;
+  readonly digest: Digest;
   readonly architecture: string;
 }
 
@@ -29,7 +30,7 @@ export async function checkInstallerTarball(
   let source: ImageSource | undefined;
   let image: Image;
   try {
-    source = await openImage(`docker-archive:${path}`, options);
+    source = await openImage({ transport: 'docker-archive', path }, options);
     image = await source.image();
   } catch (e: unknown) {
     await source?.close();

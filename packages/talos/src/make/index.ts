@@ -1,7 +1,7 @@
 /** make: reading kres-generated Makefiles and building safe make command lines. */
 export type { MakefileInfo, MakeAssignmentLine, MakeTargetLine } from './makefile';
 export { parseMakefile, readMakefile, makeVariable } from './makefile';
-export { assertMakeValue, findUnsafeCharacter } from './values';
+export { assertMakeValue, findUnsafeCharacter, unsafeMakeValueProblem } from './values';
 export type { MakeAssignment, MakeInvocation, ExtensionsMakeInvocation } from './args';
 export {
   parseMakeArgs,

@@ -42,17 +42,26 @@ export function findUnsafeCharacter(value: string): string | undefined {
 }
 
 /**
- * Throws a {@link UserError} when `value` holds a character that would change the make command
- * line; `what` names the input (`input 'registry'`, `make-args entry 'PROGRESS=…'`).
+ * What is wrong with `value` on a make command line, worded to follow its name
+ * (`is "a b", which contains a space: …`), or undefined when it is safe.
  */
-export function assertMakeValue(what: string, value: string): void {
+export function unsafeMakeValueProblem(value: string): string | undefined {
   const c = findUnsafeCharacter(value);
-  if (c === undefined) return;
+  if (c === undefined) return undefined;
   const shown = JSON.stringify(value);
   const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, '0')})`;
-  throw new UserError(
-    `${what} is ${shown}, which contains ${desc}: make passes values into shell command lines, ` +
-      'so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character ' +
-      '(one value per item; lists are separated by commas or new lines).',
+  return (
+    `is ${shown}, which contains ${desc}: make passes values into shell command lines, ` +
+    'so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character ' +
+    '(one value per item; lists are separated by commas or new lines).'
   );
+}
+
+/**
+ * Throws a {@link UserError} when `value` holds a character that would change the make command
+ * line; `what` names the value (`make-args entry 'PROGRESS=…'`, `the metadata directory`).
+ */
+export function assertMakeValue(what: string, value: string): void {
+  const problem = unsafeMakeValueProblem(value);
+  if (problem !== undefined) throw new UserError(`${what} ${problem}`);
 }

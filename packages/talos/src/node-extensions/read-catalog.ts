@@ -6,7 +6,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { InputError, UserError } from '@talos-kmod/common';
-import { openImage, walkImageFiles, type RegistryOptions } from '@talos-kmod/oci';
+import { openImage, parseImageSpec, walkImageFiles, type RegistryOptions } from '@talos-kmod/oci';
 import {
   officialExtensionsRepository,
   parseImageDigests,
@@ -49,7 +49,7 @@ export async function readOfficialCatalog(
   }
   const ref = `${from}:${talosVersion}`;
   let text: string | undefined;
-  const image = await openImage(ref, registry).catch((e: unknown) => {
+  const image = await openImage(parseImageSpec(ref), registry).catch((e: unknown) => {
     throw new UserError(
       `could not open the extensions catalog ${ref}: ${e instanceof Error ? e.message : String(e)}. ` +
         'Check talos-version, or give an image-digests file as the catalog',

@@ -6,7 +6,7 @@
  * is a tag that is not a lifetime.
  */
 import { randomUUID } from 'node:crypto';
-import { UserError } from '@talos-kmod/common';
+import { FieldError } from '@talos-kmod/common';
 
 /** The registry host. */
 export const ttlShHost = 'ttl.sh';
@@ -33,29 +33,38 @@ export function isTtlSh(registry: string): boolean {
 
 /**
  * Checks the tag of a ttl.sh destination: it must be a lifetime (`5m`, `1600s`, `4h`, `1d`) of at
- * most 24 hours. `what` names the input in the message. Returns the lifetime in seconds.
+ * most 24 hours. `field` is the input that holds the reference; the error names it. Returns the
+ * lifetime in seconds.
  */
-export function checkTtlShTag(what: string, reference: string, tag: string | undefined): number {
+export function checkTtlShTag(field: string, reference: string, tag: string | undefined): number {
   const example = `${ttlShHost}/<name>:1h`;
   if (tag === undefined || tag === '') {
-    throw new UserError(
-      `${what} is '${reference}': a ttl.sh image needs a tag that is its lifetime, e.g. ${example} (5m, 1600s, 4h, 1d; at most 24h)`,
+    throw new FieldError(
+      field,
+      (n) =>
+        `${n(field)} is '${reference}': a ttl.sh image needs a tag that is its lifetime, e.g. ${example} (5m, 1600s, 4h, 1d; at most 24h)`,
     );
   }
   if (/^[0-9]+$/.test(tag)) {
-    throw new UserError(
-      `${what} is '${reference}': ttl.sh reads the tag '${tag}' as no lifetime (a number needs a unit): use ${tag}s, ${tag}m or ${tag}h (at most 24h)`,
+    throw new FieldError(
+      field,
+      (n) =>
+        `${n(field)} is '${reference}': ttl.sh reads the tag '${tag}' as no lifetime (a number needs a unit): use ${tag}s, ${tag}m or ${tag}h (at most 24h)`,
     );
   }
   const seconds = parseTtlShLifetime(tag);
   if (seconds === undefined) {
-    throw new UserError(
-      `${what} is '${reference}': on ttl.sh the tag is the image's lifetime, and '${tag}' is not one: use a number and a unit, e.g. 5m, 1600s, 4h, 1d (at most 24h)`,
+    throw new FieldError(
+      field,
+      (n) =>
+        `${n(field)} is '${reference}': on ttl.sh the tag is the image's lifetime, and '${tag}' is not one: use a number and a unit, e.g. 5m, 1600s, 4h, 1d (at most 24h)`,
     );
   }
   if (seconds > ttlShMaxSeconds) {
-    throw new UserError(
-      `${what} is '${reference}': ttl.sh keeps images at most 24 hours and would silently drop '${tag}' to 24h: use a lifetime of 24h (1d) or less, or push to a registry you own`,
+    throw new FieldError(
+      field,
+      (n) =>
+        `${n(field)} is '${reference}': ttl.sh keeps images at most 24 hours and would silently drop '${tag}' to 24h: use a lifetime of 24h (1d) or less, or push to a registry you own`,
     );
   }
   return seconds;

@@ -27,8 +27,8 @@ describe('ttl.sh lifetimes', () => {
   );
 
   it('accepts lifetimes up to 24 hours', () => {
-    expect(checkTtlShTag("input 'installer-ref'", 'ttl.sh/x:1d', '1d')).toBe(86400);
-    expect(checkTtlShTag("input 'installer-ref'", 'ttl.sh/x:1440m', '1440m')).toBe(86400);
+    expect(checkTtlShTag('installer-ref', 'ttl.sh/x:1d', '1d')).toBe(86400);
+    expect(checkTtlShTag('installer-ref', 'ttl.sh/x:1440m', '1440m')).toBe(86400);
   });
 
   it.each([
@@ -41,8 +41,8 @@ describe('ttl.sh lifetimes', () => {
     [undefined, /needs a tag that is its lifetime/],
   ])('refuses the tag %j with a clear message naming the input', (tag, message) => {
     const ref = `ttl.sh/abc${tag ? `:${tag}` : ''}`;
-    expect(() => checkTtlShTag("input 'installer-ref'", ref, tag)).toThrow(message);
-    expect(() => checkTtlShTag("input 'installer-ref'", ref, tag)).toThrow(
+    expect(() => checkTtlShTag('installer-ref', ref, tag)).toThrow(message);
+    expect(() => checkTtlShTag('installer-ref', ref, tag)).toThrow(
       `input 'installer-ref' is '${ref}'`,
     );
   });

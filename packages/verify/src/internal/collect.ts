@@ -9,7 +9,7 @@ import {
   type CertificateInfo,
   type SignatureVerification,
 } from '@talos-kmod/kmod';
-import type { FileChunks, ImageFile } from '@talos-kmod/oci';
+import { joinChunks, type FileChunks, type ImageFile } from '@talos-kmod/oci';
 import {
   bootImageRelease,
   isModuleFile,
@@ -18,7 +18,7 @@ import {
   type BootRelease,
   type LayoutEntry,
 } from '@talos-kmod/talos';
-import type { FileTree } from './file-tree';
+import type { FileTree } from '@talos-kmod/oci';
 import type { TrustedCertificates } from '../trusted-certificates';
 
 /** What verification keeps of one module. */
@@ -143,7 +143,7 @@ export async function collectTree(
         modules.push(await summarise(f.path, content, certificates));
         return;
       }
-      const bytes = Buffer.concat(content);
+      const bytes = joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
         if (kernel.certificates.length > 0) certificates ??= kernel.certificates;

@@ -5,7 +5,7 @@
  */
 import { isModuleFile, kernelReleaseDirs } from '@talos-kmod/talos';
 import { collectTree } from './collect';
-import type { FileTree } from './file-tree';
+import type { FileTree } from '@talos-kmod/oci';
 import type { TrustedCertificates } from '../trusted-certificates';
 
 /** One signing identity and how many in-tree modules carry it. */

@@ -10,7 +10,7 @@ import { checkDepends, checkFirmware, checkRequiredModules } from './checks/modu
 import { checkSignatures } from './checks/signatures';
 import { checkUdev } from './checks/udev';
 import { passed, type CheckContext, type Outcome } from './checks/context';
-import type { FileTree } from './file-tree';
+import type { FileTree } from '@talos-kmod/oci';
 import type { KernelReference } from './kernel-reference';
 import type { ValidatedVerifyOptions } from '../options';
 import type { CertificateReport, ModuleReport, SignatureProof } from '../report';

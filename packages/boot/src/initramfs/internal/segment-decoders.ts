@@ -8,11 +8,10 @@
  */
 import * as zlib from 'node:zlib';
 import { Decompress } from 'fzstd';
-import * as xzModule from 'xz-decompress';
+import { CorruptDataError, decodeXzStream } from '@talos-kmod/kmod';
 import type { SegmentCompression } from '../types';
 import { decompress } from '../../codecs/decompress';
 import { LZ4_LEGACY_BLOCK, lz4LegacyBlocks, xzStreamEnd, zstdStreamEnd } from './stream-ends';
-import { errorMessage } from '../../internal/error-message';
 
 /** The compression the kernel would pick for a segment starting at `data[at]` (lib/decompress.c). */
 export function detectSegmentCompression(
@@ -179,52 +178,12 @@ function fzstdStream(input: Uint8Array, sink: ChunkSink): void {
   }
 }
 
-type XzStreamClass = new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
-
-function xzStreamClass(): XzStreamClass {
-  const mod = xzModule as unknown as {
-    XzReadableStream?: XzStreamClass;
-    default?: { XzReadableStream?: XzStreamClass };
-  };
-  const cls = mod.XzReadableStream ?? mod.default?.XzReadableStream;
-  if (!cls) throw new Error('xz-decompress did not load');
-  return cls;
-}
-
-/** xz-embedded's `enum xz_ret` codes, which xz-decompress reports only as numbers. */
-const XZ_ERRORS: Record<string, string> = {
-  '2': 'unsupported integrity check',
-  '3': 'out of memory',
-  '4': 'dictionary larger than the 64 MiB decoder limit',
-  '5': 'not xz format',
-  '6': 'unsupported xz options',
-  '7': 'corrupt data',
-  '8': 'unexpected end of input',
-};
-
+/** One xz stream through @talos-kmod/kmod's decoder; its failures keep the decoder's reason. */
 async function xzStream(input: Uint8Array, sink: ChunkSink): Promise<void> {
-  const source = new ReadableStream<Uint8Array>({
-    start(controller) {
-      controller.enqueue(input);
-      controller.close();
-    },
-  });
-  // xz-decompress serialises decoders with a lock that only a drained or cancelled stream frees.
-  const reader = new (xzStreamClass())(source).getReader();
   try {
-    for (;;) {
-      const { done, value } = await reader.read().catch((e: unknown) => {
-        const message = errorMessage(e);
-        const code = /error code (\d+)/.exec(message)?.[1];
-        throw new Error(
-          code && XZ_ERRORS[code] ? `${XZ_ERRORS[code]} (xz error ${code})` : message,
-        );
-      });
-      if (done) return;
-      sink(value);
-    }
+    await decodeXzStream([input], sink);
   } catch (e: unknown) {
-    await reader.cancel().catch(() => undefined);
+    if (e instanceof CorruptDataError) throw new Error(e.message);
     throw e;
   }
 }

@@ -4,9 +4,10 @@
  * frames and xz streams are walked here; lz4 legacy has no end marker and is bounded by its blocks.
  */
 
+import { crc32 } from 'node:zlib';
+import { CorruptDataError, zstdFrameAt } from '@talos-kmod/kmod';
+
 const ZSTD_MAGIC = 0xfd2fb528;
-/** zstd's largest block (RFC 8878 §3.1.1.2.3: Block_Maximum_Size is at most 128 KiB). */
-const ZSTD_MAX_BLOCK = 128 * 1024;
 
 /** Thrown when a stream's framing is corrupt or truncated. */
 export class StreamFramingError extends Error {
@@ -43,37 +44,12 @@ export function zstdStreamEnd(data: Uint8Array, at: number): { length: number; w
 }
 
 function zstdFrameEnd(data: Uint8Array, at: number): { end: number; window: number } {
-  const fhd = data[at];
-  if (fhd === undefined) throw new StreamFramingError('truncated zstd frame header');
-  if (fhd & 8) throw new StreamFramingError('zstd frame header has its reserved bit set');
-  const single = (fhd >> 5) & 1;
-  const fcsBytes = [single, 2, 4, 8][fhd >> 6] ?? 0;
-  const dictBytes = [0, 1, 2, 4][fhd & 3] ?? 0;
-  let window = 0;
-  if (single) {
-    for (let i = 0; i < fcsBytes; i++) window += (data[at + 1 + dictBytes + i] ?? 0) * 256 ** i;
-    if (fcsBytes === 2) window += 256;
-  } else {
-    const wd = data[at + 1] ?? 0;
-    const base = 2 ** (10 + (wd >> 3));
-    window = base + (base / 8) * (wd & 7);
+  try {
+    return zstdFrameAt(data, at);
+  } catch (e: unknown) {
+    if (e instanceof CorruptDataError) throw new StreamFramingError(e.message);
+    throw e;
   }
-  let p = at + 1 + (single ? 0 : 1) + dictBytes + fcsBytes;
-  for (;;) {
-    if (p + 3 > data.length) throw new StreamFramingError('zstd block header is truncated');
-    const header = (data[p] ?? 0) | ((data[p + 1] ?? 0) << 8) | ((data[p + 2] ?? 0) << 16);
-    const type = (header >> 1) & 3;
-    const size = header >>> 3;
-    if (type === 3) throw new StreamFramingError(`reserved zstd block type at offset ${p}`);
-    if (size > ZSTD_MAX_BLOCK) {
-      throw new StreamFramingError(`zstd block at offset ${p} is larger than 128 KiB`);
-    }
-    p += 3 + (type === 1 ? 1 : size);
-    if (header & 1) break;
-  }
-  if ((fhd >> 2) & 1) p += 4; // content checksum
-  if (p > data.length) throw new StreamFramingError('zstd frame is truncated');
-  return { end: p, window };
 }
 
 const XZ_HEADER_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00];
@@ -103,22 +79,6 @@ export function xzStreamEnd(data: Uint8Array, at: number): number {
     return y + 2 - at;
   }
   throw new StreamFramingError(`the xz stream at offset ${at} has no footer (truncated?)`);
-}
-
-let crcTable: Uint32Array | undefined;
-
-function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let n = 0; n < 256; n++) {
-      let c = n;
-      for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-      crcTable[n] = c >>> 0;
-    }
-  }
-  let c = 0xffffffff;
-  for (const b of bytes) c = (crcTable[(c ^ b) & 0xff] ?? 0) ^ (c >>> 8);
-  return (c ^ 0xffffffff) >>> 0;
 }
 
 /** lz4 legacy frame magic (lz4 -l), as the kernel's lib/decompress_unlz4.c reads it. */

@@ -1,7 +1,8 @@
 /** Decompresses a module by its magic, bounded by a size cap; failures become messages. */
 import type { Compression } from '../../types';
 import { gunzipBounded } from './gzip';
-import { TooLargeError, unxzBounded } from './xz';
+import { TooLargeError } from './errors';
+import { unxzBounded } from './xz';
 import { unzstdBounded } from './zstd';
 
 /** Default cap on a decompressed module: far above any real module (amdgpu is ~30 MiB). */
@@ -27,9 +28,15 @@ export async function decompressBounded(
     }
   } catch (e: unknown) {
     const message = e instanceof Error ? e.message : String(e);
-    if (e instanceof TooLargeError || (e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE') {
+    const tooLarge =
+      e instanceof TooLargeError
+        ? `it ${message}`
+        : (e as { code?: unknown }).code === 'ERR_BUFFER_TOO_LARGE'
+          ? message
+          : undefined;
+    if (tooLarge !== undefined) {
       return {
-        problem: `${kind} data is too large to inspect: ${message}; raise maxDecompressedSize if the module is genuine`,
+        problem: `${kind} data is too large to inspect: ${tooLarge}; raise maxDecompressedSize if the module is genuine`,
       };
     }
     return { problem: `${kind} data is corrupt or truncated: ${message}` };

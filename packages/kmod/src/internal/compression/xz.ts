@@ -3,10 +3,12 @@
  * so it loads the same under jest and in an esbuild CommonJS bundle). The decoder limits its
  * dictionary to 64 MiB; we also refuse a first block whose LZMA2 dictionary exceeds the cap, stop
  * reading once the output passes the cap, and always drain or cancel the stream (the library
- * serialises decoders with a lock that only a finished or cancelled stream releases).
+ * serialises decoders with a lock that only a finished or cancelled stream releases). The stream
+ * decoder is also what @talos-kmod/boot's codecs and initramfs reader use.
  */
 import * as xzModule from 'xz-decompress';
 import { concatChunks } from '../alloc';
+import { CorruptDataError, TooLargeError } from './errors';
 
 type XzStreamClass = new (input: ReadableStream<Uint8Array>) => ReadableStream<Uint8Array>;
 
@@ -20,45 +22,59 @@ function xzStreamClass(): XzStreamClass {
   return cls;
 }
 
-/** Thrown when xz output would exceed the cap. */
-export class TooLargeError extends Error {
-  override readonly name = 'TooLargeError';
-}
-
 /** Decompresses xz `data` into at most `cap` bytes; throws when corrupt or too large. */
 export async function unxzBounded(data: Uint8Array, cap: number): Promise<Uint8Array> {
   const dict = firstBlockDictionary(data);
   if (dict !== undefined && dict > cap) {
-    throw new TooLargeError(
-      `its LZMA2 dictionary (${dict} bytes) is larger than the ${cap}-byte limit`,
-    );
+    throw new TooLargeError(`has an LZMA2 dictionary (${dict} bytes) larger than`, cap);
   }
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  await decodeXzStream([data], (chunk) => {
+    total += chunk.length;
+    if (total > cap) throw new TooLargeError('decompresses to more than', cap);
+    if (chunk.length > 0) chunks.push(chunk);
+  });
+  return concatChunks(chunks, total);
+}
+
+/**
+ * Streams the xz data in `parts` (one or more concatenated streams, LZMA2 only) through the
+ * decoder, handing each output chunk to `onChunk` (valid only during the call). A decoder failure
+ * is a {@link CorruptDataError} that names xz-embedded's reason; whatever `onChunk` throws stops
+ * decoding and is rethrown. The stream is always drained or cancelled: the library serialises
+ * decoders with a lock that only a finished or cancelled stream releases.
+ */
+export async function decodeXzStream(
+  parts: readonly Uint8Array[],
+  onChunk: (chunk: Uint8Array) => void,
+): Promise<void> {
   const input = new ReadableStream<Uint8Array>({
     start(controller) {
-      controller.enqueue(data);
+      for (const p of parts) controller.enqueue(p);
       controller.close();
     },
   });
   const reader = new (xzStreamClass())(input).getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
   for (;;) {
-    const { done, value } = await reader.read().catch((e: unknown) => {
-      throw new Error(explainXzError(e));
-    });
-    if (done) break;
-    total += value.length;
-    if (total > cap) {
-      await reader.cancel().catch(() => undefined);
-      throw new TooLargeError(`it decompresses to more than the ${cap}-byte limit`);
+    let step: Awaited<ReturnType<typeof reader.read>>;
+    try {
+      step = await reader.read();
+    } catch (e: unknown) {
+      throw new CorruptDataError(explainXzError(e));
     }
-    if (value.length > 0) chunks.push(value);
+    if (step.done) return;
+    try {
+      onChunk(step.value);
+    } catch (e: unknown) {
+      await reader.cancel().catch(() => undefined);
+      throw e;
+    }
   }
-  return concatChunks(chunks, total);
 }
 
 /** xz-embedded's `enum xz_ret` codes, which xz-decompress reports only as numbers. */
-const XZ_ERRORS: Record<string, string> = {
+const XZ_ERRORS: Readonly<Record<string, string>> = {
   '2': 'unsupported integrity check',
   '3': 'out of memory',
   '4': 'dictionary larger than the 64 MiB decoder limit',

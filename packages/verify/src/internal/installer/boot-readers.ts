@@ -14,7 +14,7 @@ import {
 } from '@talos-kmod/boot';
 import { createHash } from 'node:crypto';
 import type { CertificateInfo } from '@talos-kmod/kmod';
-import type { FileTree } from '../file-tree';
+import { joinChunks, type FileTree } from '@talos-kmod/oci';
 
 /** What a kernel file says about itself. */
 export interface KernelFacts {
@@ -105,7 +105,7 @@ export async function readKernelImageBoot(
   await tree.walk({
     want: (f) => f.path === 'boot/vmlinuz',
     onFile: (_f, content) => {
-      if (content) bytes = Buffer.concat(content);
+      if (content) bytes = joinChunks(content);
     },
   });
   if (!bytes) return undefined;

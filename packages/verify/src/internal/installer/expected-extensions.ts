@@ -4,9 +4,15 @@
  * value that is neither fails here, naming it.
  */
 import { UserError, describeError, type Logger } from '@talos-kmod/common';
-import type { RegistryOptions } from '@talos-kmod/oci';
+import {
+  joinChunks,
+  openFileTrees,
+  type FileTrees,
+  type ImageSpec,
+  type RegistryOptions,
+} from '@talos-kmod/oci';
 import { parseExtensionManifest } from '@talos-kmod/talos';
-import { openFileTrees } from '../file-tree';
+import type { ExpectedExtensionInput } from '../../options';
 
 /** An expected extension: the input as given and the name it stands for. */
 export interface ExpectedExtension {
@@ -14,24 +20,26 @@ export interface ExpectedExtension {
   readonly name: string;
 }
 
-const plainName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
-
-async function nameFromImage(input: string, registry: RegistryOptions): Promise<string> {
-  let opened;
+async function nameFromImage(
+  input: string,
+  image: ImageSpec,
+  registry: RegistryOptions,
+): Promise<string> {
+  let opened: FileTrees;
   try {
-    opened = await openFileTrees(input, registry);
+    opened = await openFileTrees(image, registry);
   } catch (e: unknown) {
     throw new UserError(
       `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`,
     );
   }
   try {
-    const tree = await opened.tree(opened.platforms[0]);
+    const tree = await opened.tree();
     let text: string | undefined;
     await tree?.walk({
       want: (f) => f.path === 'manifest.yaml',
       onFile: (_f, content) => {
-        if (content) text = Buffer.concat(content).toString('utf8');
+        if (content) text = joinChunks(content).toString('utf8');
       },
     });
     const parsed = text === undefined ? undefined : parseExtensionManifest(text);
@@ -48,17 +56,17 @@ async function nameFromImage(input: string, registry: RegistryOptions): Promise<
 
 /** Resolves every value of the `extensions` input to an extension name. */
 export async function resolveExpectedExtensions(
-  inputs: readonly string[],
+  inputs: readonly ExpectedExtensionInput[],
   registry: RegistryOptions,
   logger: Logger,
 ): Promise<ExpectedExtension[]> {
   const out: ExpectedExtension[] = [];
-  for (const input of inputs) {
-    if (plainName.test(input) && !input.includes(':')) {
+  for (const { input, image } of inputs) {
+    if (!image) {
       out.push({ input, name: input });
       continue;
     }
-    const name = await nameFromImage(input, registry);
+    const name = await nameFromImage(input, image, registry);
     logger.info(`extension image ${input} is ${name}`);
     out.push({ input, name });
   }

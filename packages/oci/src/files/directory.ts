@@ -1,12 +1,12 @@
 /**
  * A plain directory (an unpacked extension or rootfs) walked like an image file system: the same
- * `ImageFile` entries (relative paths, type, permission bits), contents read only for wanted files.
+ * {@link ImageFile} entries (relative paths, type, permission bits), in path order, with content
+ * read only for wanted files.
  */
 import { lstat, opendir, readFile, readlink } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import { join } from 'node:path';
-import type { ImageFile } from '@talos-kmod/oci';
-import type { FileTree, FileWalkOptions } from './file-tree';
+import type { ImageFile, WalkChunksOptions } from './walk';
 
 function typeOf(s: Stats): ImageFile['type'] | undefined {
   if (s.isFile()) return 'file';
@@ -47,16 +47,11 @@ async function* walkDir(
   }
 }
 
-/** A {@link FileTree} over the directory `root`. */
-export function directoryTree(root: string): FileTree {
-  return {
-    description: root,
-    walk: async (options: FileWalkOptions) => {
-      for await (const { file, abs } of walkDir(root, '')) {
-        const content =
-          file.type === 'file' && options.want(file) ? [await readFile(abs)] : undefined;
-        await options.onFile(file, content);
-      }
-    },
-  };
+/** Walks the directory `root` as {@link walkImageFileChunks} walks an image. */
+export async function walkDirectoryFiles(root: string, options: WalkChunksOptions): Promise<void> {
+  for await (const { file, abs } of walkDir(root, '')) {
+    const content =
+      file.type === 'file' && options.want?.(file) ? [await readFile(abs)] : undefined;
+    await options.onFile(file, content);
+  }
 }

@@ -1,7 +1,7 @@
 /**
- * Reading action inputs: every reader validates up front and throws a `UserError` naming the input
- * and the value. Input names are literal strings at the call sites, so the contract
- * test can compare them with each `action.yml`.
+ * Reading action inputs one by one, for an action without a step contract (verify-image): every
+ * reader validates up front and throws a `UserError` naming the input and the value. Input names
+ * are literal strings at the call sites, so the contract test can compare them with `action.yml`.
  */
 import * as core from '@actions/core';
 import { UserError } from '@talos-kmod/common';
@@ -75,32 +75,4 @@ export function readChoice<T extends string>(name: string, choices: readonly T[]
     throw new UserError(`input '${name}' is '${value}': use one of ${choices.join(', ')}`);
   }
   return value as T;
-}
-
-/**
- * Pairs `registry-username` with `registry-password` (call as
- * `registryCredentials(readString('registry-username'), readSecret('registry-password'))` so the
- * contract test sees both names): both or neither; neither means the docker config is used.
- */
-export function registryCredentials(
-  username: string | undefined,
-  password: string | undefined,
-): { credentials?: { username: string; password: string } } {
-  if ((username === undefined) !== (password === undefined)) {
-    throw new UserError(
-      "inputs 'registry-username' and 'registry-password' go together: set both, or neither to use the docker config",
-    );
-  }
-  return username && password ? { credentials: { username, password } } : {};
-}
-
-/** The registry namespace: the `username` input, else the repository owner, lower-cased. */
-export function namespaceOrOwner(username: string | undefined): string {
-  const value = (username ?? process.env.GITHUB_REPOSITORY_OWNER ?? '').toLowerCase();
-  if (!value) {
-    throw new UserError(
-      "input 'username' is empty and GITHUB_REPOSITORY_OWNER is not set: set 'username'",
-    );
-  }
-  return value;
 }
