@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createRegistryClient, mediaTypes } from '@talos-kmod/oci';
+import { createRegistryClient, mediaTypes, sha256Digest } from '@talos-kmod/oci';
 import { runAction } from '../support/action';
 import { runCliCaptured } from '../support/cli';
 import { newDir, pushLayout, writeOciLayout } from '../support/images';
@@ -53,7 +53,7 @@ beforeAll(async () => {
       return `${ref}@sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     };
     const config = Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [] } }));
-    const configDigest = `sha256:${createHash('sha256').update(config).digest('hex')}`;
+    const configDigest = sha256Digest(config);
     await client.putBlob(`${registry.host}/acme/kernel`, {
       digest: configDigest,
       size: config.length,

@@ -41614,7 +41614,7 @@ var forbiddenMakeVariables = [
   "MAKEOVERRIDES",
   "MAKE"
 ];
-function parseMakeArgs(items) {
+function parseMakeArgs(items, reserved = reservedMakeVariables) {
   const list = typeof items === "string" ? items.split(/\s+/) : items.flatMap((i) => i.split(/\s+/));
   const out = [];
   for (const item of list.map((s) => s.trim()).filter(Boolean)) {
@@ -41630,10 +41630,10 @@ function parseMakeArgs(items) {
         `make-args entry '${name}=\u2026' is refused: ${name} changes how make runs (which shell or makefiles, which flags), not what it builds, so a workflow input could run code with it. Set ordinary Makefile variables only (e.g. PROGRESS=plain); to change make itself, edit the Makefile in the checkout`
       );
     }
-    const reserved = reservedMakeVariables[name];
-    if (reserved) {
+    const instead = reserved[name];
+    if (instead) {
       throw new UserError(
-        `make-args entry '${item}' sets ${name}, which this step sets itself: use the '${reserved}' input instead`
+        `make-args entry '${item}' sets ${name}, which this step sets itself: use the '${instead}' input instead`
       );
     }
     const value = item.slice(eq + 1);
@@ -41661,15 +41661,15 @@ function validate(inv) {
   if (inv.platforms.length === 0)
     throw new UserError("input 'platforms' is empty: use e.g. linux/amd64");
 }
-function variables(inv) {
-  const ci = [
-    ...(inv.makeArgs ?? []).filter((a) => a.name === "CI_ARGS").map((a) => a.value),
-    ...inv.ciArgs ?? []
-  ].filter(Boolean);
+function makeArgsVariables(makeArgs = [], ciArgs = []) {
+  const ci = [...makeArgs.filter((a) => a.name === "CI_ARGS").map((a) => a.value), ...ciArgs];
   return [
-    ...(inv.makeArgs ?? []).filter((a) => a.name !== "CI_ARGS").map((a) => `${a.name}=${a.value}`),
-    ...ci.length > 0 ? [`CI_ARGS=${ci.join(" ")}`] : []
+    ...makeArgs.filter((a) => a.name !== "CI_ARGS").map((a) => `${a.name}=${a.value}`),
+    ...ci.filter(Boolean).length > 0 ? [`CI_ARGS=${ci.filter(Boolean).join(" ")}`] : []
   ];
+}
+function variables(inv) {
+  return makeArgsVariables(inv.makeArgs, inv.ciArgs);
 }
 function extensionsMakeArgs(inv) {
   validate(inv);
@@ -42960,6 +42960,7 @@ var buildInstallerContract = defineContract({
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
+    ...makeArgsInput,
     "installer-ref": {
       kind: "string",
       default: "",
@@ -43005,6 +43006,7 @@ var buildInstallerContract = defineContract({
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
     ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
     ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
     ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
     verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",

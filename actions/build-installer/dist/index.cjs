@@ -44564,7 +44564,73 @@ function assertMakeValue(what, value) {
   if (problem !== void 0) throw new UserError(`${what} ${problem}`);
 }
 
+// packages/talos/src/make/args.ts
+var reservedMakeVariables = {
+  REGISTRY: "registry",
+  USERNAME: "username",
+  REGISTRY_AND_USERNAME: "registry and username",
+  PUSH: "push",
+  PLATFORM: "platforms",
+  TAG: "tag",
+  PKGS: "pkgs-tag",
+  PKGS_PREFIX: "pkgs-prefix"
+};
+var forbiddenMakeVariables = [
+  "SHELL",
+  "MAKEFLAGS",
+  "GNUMAKEFLAGS",
+  "MFLAGS",
+  "MAKEFILES",
+  "MAKEOVERRIDES",
+  "MAKE"
+];
+function parseMakeArgs(items, reserved = reservedMakeVariables) {
+  const list = typeof items === "string" ? items.split(/\s+/) : items.flatMap((i) => i.split(/\s+/));
+  const out = [];
+  for (const item of list.map((s) => s.trim()).filter(Boolean)) {
+    const eq = item.indexOf("=");
+    const name = eq > 0 ? item.slice(0, eq) : "";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new UserError(
+        `make-args entry '${item}' is not a NAME=value assignment: make-args only sets Makefile variables (e.g. PROGRESS=plain); targets come from the packages/extension inputs`
+      );
+    }
+    if (forbiddenMakeVariables.includes(name)) {
+      throw new UserError(
+        `make-args entry '${name}=\u2026' is refused: ${name} changes how make runs (which shell or makefiles, which flags), not what it builds, so a workflow input could run code with it. Set ordinary Makefile variables only (e.g. PROGRESS=plain); to change make itself, edit the Makefile in the checkout`
+      );
+    }
+    const instead = reserved[name];
+    if (instead) {
+      throw new UserError(
+        `make-args entry '${item}' sets ${name}, which this step sets itself: use the '${instead}' input instead`
+      );
+    }
+    const value = item.slice(eq + 1);
+    assertMakeValue(`make-args entry '${name}'`, value);
+    out.push({ name, value });
+  }
+  return out;
+}
+function makeArgsVariables(makeArgs = [], ciArgs = []) {
+  const ci = [...makeArgs.filter((a) => a.name === "CI_ARGS").map((a) => a.value), ...ciArgs];
+  return [
+    ...makeArgs.filter((a) => a.name !== "CI_ARGS").map((a) => `${a.name}=${a.value}`),
+    ...ci.filter(Boolean).length > 0 ? [`CI_ARGS=${ci.filter(Boolean).join(" ")}`] : []
+  ];
+}
+
 // packages/talos/src/talos-repo/make-args.ts
+var talosReservedMakeVariables = {
+  IMAGE_REGISTRY: "registry",
+  USERNAME: "username",
+  TAG: "tag",
+  PUSH: "registry",
+  PLATFORM: "platforms",
+  INSTALLER_ARCH: "platforms",
+  PKG_KERNEL: "kernel-image",
+  IMAGER_ARGS: "extension-images"
+};
 function validate(what) {
   assertMakeValue("input 'registry'", what.imageRegistry);
   assertMakeValue("input 'username'", what.username);
@@ -44594,7 +44660,8 @@ function installerBaseImagerMakeArgs(options) {
     `PLATFORM=${options.platforms.join(",")}`,
     `INSTALLER_ARCH=${installerArchFor(options.platforms)}`,
     `PKG_KERNEL=${options.kernelImage}`,
-    `TAG=${options.tag}`
+    `TAG=${options.tag}`,
+    ...makeArgsVariables(options.makeArgs)
   ];
 }
 function imageInstallerMakeArgs(options) {
@@ -44605,7 +44672,8 @@ function imageInstallerMakeArgs(options) {
     `USERNAME=${options.username}`,
     `TAG=${options.tag}`,
     `PLATFORM=${options.platforms.join(",")}`,
-    `IMAGER_ARGS=${options.imagerArgs.join(" ")}`
+    `IMAGER_ARGS=${options.imagerArgs.join(" ")}`,
+    ...makeArgsVariables(options.makeArgs)
   ];
 }
 function talosImageReference(target, name) {
@@ -46953,6 +47021,7 @@ function validateBuildInstallerOptions(options, newUuid) {
     username,
     platforms,
     destination: destination2,
+    makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
     defaultDestination
   };
 }
@@ -47147,7 +47216,8 @@ async function buildInstallerBaseAndImager(input, deps) {
     imageRegistry: input.registry,
     username: input.username,
     tag,
-    platforms: input.platforms
+    platforms: input.platforms,
+    ...input.makeArgs ? { makeArgs: input.makeArgs } : {}
   };
   const args = installerBaseImagerMakeArgs({ ...target, kernelImage: input.kernelImage });
   await deps.logger.group(
@@ -47292,6 +47362,7 @@ async function produceTarballs(v2, pinned, deps) {
         ...options.tag ? { tag: options.tag } : {},
         platforms: v2.platforms.map((p) => p.platform),
         kernelImage: pinned.kernelImage ?? "",
+        makeArgs: v2.makeArgs,
         ...env
       },
       deps
@@ -47309,6 +47380,9 @@ async function produceTarballs(v2, pinned, deps) {
     };
   }
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
+  if (v2.makeArgs.length > 0) {
+    deps.logger.warning("input 'make-args' is only used with 'talos-dir'; ignoring it");
+  }
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
   const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path16.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
@@ -54002,6 +54076,7 @@ var buildInstallerContract = defineContract({
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
+    ...makeArgsInput,
     "installer-ref": {
       kind: "string",
       default: "",
@@ -54047,6 +54122,7 @@ var buildInstallerContract = defineContract({
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
     ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
     ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
     ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
     verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",

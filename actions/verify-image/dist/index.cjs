@@ -71523,6 +71523,7 @@ var buildInstallerContract = defineContract({
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
+    ...makeArgsInput,
     "installer-ref": {
       kind: "string",
       default: "",
@@ -71568,6 +71569,7 @@ var buildInstallerContract = defineContract({
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
     ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
     ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
     ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
     verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",

@@ -15,6 +15,7 @@ import {
   platformMatches,
   type Platform,
 } from '../reference/platform';
+import type { Digest } from '../reference/digest';
 import { parseReference, withDigest } from '../reference/reference';
 import { pushIndex, type PushOptions, type PushResult } from './push';
 
@@ -33,7 +34,7 @@ export interface IndexEntry {
   platform: string;
   /** The image, pinned. */
   reference: string;
-  digest: string;
+  digest: Digest;
   mediaType: string;
   /** The source it came from, as given. */
   source: string;

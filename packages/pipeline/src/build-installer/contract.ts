@@ -1,6 +1,7 @@
 /** The build-installer contract: its inputs, defaults and outputs, for the action and the CLI. */
 import {
   jsonInput,
+  makeArgsInput,
   namespaceOrOwner,
   platformsInput,
   pushTargetInputs,
@@ -85,6 +86,7 @@ export const buildInstallerContract = defineContract({
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
+    ...makeArgsInput,
     'installer-ref': {
       kind: 'string',
       default: '',
@@ -130,6 +132,7 @@ export const buildInstallerContract = defineContract({
     username: namespaceOrOwner(v.username, env),
     platforms: v.platforms,
     ...(v.tag ? { tag: v.tag } : {}),
+    makeArgs: v['make-args'],
     ...(v['installer-ref'] ? { installerRef: v['installer-ref'] } : {}),
     ...(v['out-dir'] ? { outDir: v['out-dir'] } : {}),
     verifyInstaller: v['verify-installer'] === 'warning' ? 'warning' : 'error',

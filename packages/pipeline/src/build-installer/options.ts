@@ -11,7 +11,10 @@ import {
   checkTtlShTag,
   defaultTtlShReference,
   isTtlSh,
+  parseMakeArgs,
   parseTalosRelease,
+  talosReservedMakeVariables,
+  type MakeAssignment,
 } from '@talos-kmod/talos';
 import { checkMakeValue, checkPushTarget, checkTag } from '../step-kit/build-options';
 
@@ -50,6 +53,8 @@ export interface BuildInstallerOptions {
   readonly platforms: readonly string[];
   /** `TAG` for installer-base and imager; default: the checkout's `git describe`. */
   readonly tag?: string;
+  /** Extra `NAME=value` make variables for both talos make invocations (talos-dir mode). */
+  readonly makeArgs?: readonly string[];
   /** Where the installer goes; default `ttl.sh/<uuid>:1h`. */
   readonly installerRef?: string;
   readonly insecureRegistries: readonly string[];
@@ -75,6 +80,8 @@ export interface ValidatedBuildInstaller {
   /** `[{platform: 'linux/amd64', arch: 'amd64'}]`, in input order, no duplicates. */
   readonly platforms: readonly { platform: string; arch: string }[];
   readonly destination: Reference;
+  /** `make-args`, parsed. */
+  readonly makeArgs: readonly MakeAssignment[];
   /** True when the destination was the ttl.sh default. */
   readonly defaultDestination: boolean;
 }
@@ -230,6 +237,7 @@ export function validateBuildInstallerOptions(
     username,
     platforms,
     destination,
+    makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
     defaultDestination,
   };
 }
