@@ -195,14 +195,17 @@ const skopeoRaw = (ref: string) =>
     ),
   ) as { mediaType?: string; manifests?: { digest: string; platform: { architecture: string } }[] };
 
-describe('kmod-pipeline.yml on one platform', () => {
+const both = ['linux/amd64', 'linux/arm64'];
+
+describe('kmod-pipeline.yml on amd64 and arm64', () => {
   let run: WorkflowRun;
   let seen: Seen;
   beforeAll(async () => {
-    ({ run, seen } = await runPipeline('amd64', {
+    ({ run, seen } = await runPipeline('both', {
+      platforms: JSON.stringify(both),
       'installer-ref': `${registry.host}/acme/installer:ci`,
     }));
-  }, 20 * 60_000);
+  }, 30 * 60_000);
 
   it('runs every job to success, passing pinned references through job outputs', () => {
     for (const job of ['plan', 'kernel-pkg', 'extension', 'installer', 'merge', 'verify']) {
@@ -225,29 +228,40 @@ describe('kmod-pipeline.yml on one platform', () => {
   });
 
   it('builds each platform on its native runner under a per-platform tag, and merges under the plain tag', () => {
-    expect(run.jobs['kernel-pkg']?.legs.map((l) => [l.matrix.platform, l.runsOn])).toEqual([
-      ['linux/amd64', 'ubuntu-24.04'],
-    ]);
+    for (const job of ['kernel-pkg', 'extension', 'installer']) {
+      expect(run.jobs[job]?.legs.map((l) => [l.matrix.platform, l.runsOn])).toEqual([
+        ['linux/amd64', 'ubuntu-24.04'],
+        ['linux/arm64', 'ubuntu-24.04-arm'],
+      ]);
+    }
     expect(run.jobs['kernel-pkg']?.legs[0]?.timeoutMinutes).toBe(360);
     expect(run.jobs.merge?.legs[0]?.runsOn).toBe('ubuntu-24.04');
-    const build = stepsOf(run, 'kernel-pkg').find((s) => s.id === 'build');
-    const tag = build?.inputs?.tag ?? '';
-    expect(tag).toMatch(/-amd64$/);
-    expect(build?.outputs['kernel-image']).toContain(`/acme/kernel:${tag}@`);
-    expect(run.outputs['kernel-image']).toContain(`/acme/kernel:${tag.replace(/-amd64$/, '')}@`);
+    const builds = stepsOf(run, 'kernel-pkg').filter((s) => s.id === 'build');
+    const tags = builds.map((b) => b.inputs?.tag ?? '');
+    const plain = (tags[0] ?? '').replace(/-amd64$/, '');
+    expect(tags).toEqual([`${plain}-amd64`, `${plain}-arm64`]);
+    builds.forEach((b, i) => {
+      expect(b.outputs['kernel-image']).toContain(`/acme/kernel:${tags[i]}@`);
+    });
+    expect(run.outputs['kernel-image']).toContain(`/acme/kernel:${plain}@`);
   });
 
-  it('hands each step the previous step outputs, not values copied by hand', () => {
-    const kernel = stepsOf(run, 'kernel-pkg').find((s) => s.id === 'build');
-    const ext = stepsOf(run, 'extension').find((s) => s.id === 'build');
-    expect(ext?.inputs?.['pkgs-prefix']).toBe(`${registry.host}/acme`);
-    expect(ext?.inputs?.['pkgs-tag']).toBe(kernel?.outputs['pkgs-tag']);
-    const inst = stepsOf(run, 'installer').find((s) => s.id === 'build');
-    expect(inst?.inputs?.['kernel-image']).toBe(kernel?.outputs['kernel-image']);
-    expect(inst?.inputs?.['extension-images']).toBe(ext?.outputs['extension-image']);
-    expect(inst?.inputs?.['talos-dir']).toBe('talos');
-    expect(inst?.inputs?.tag).toBe('v1.11.0-amd64');
-    expect(inst?.inputs?.['installer-ref']).toBe(`${registry.host}/acme/installer:ci-amd64`);
+  it('hands each platform the same platform outputs of the previous job, not values copied by hand', () => {
+    const legBuild = (job: string, i: number) =>
+      run.jobs[job]?.legs[i]?.steps.find((s) => s.id === 'build');
+    ['amd64', 'arm64'].forEach((arch, i) => {
+      const kernel = legBuild('kernel-pkg', i);
+      const ext = legBuild('extension', i);
+      const inst = legBuild('installer', i);
+      expect(ext?.inputs?.platforms).toBe(`linux/${arch}`);
+      expect(ext?.inputs?.['pkgs-prefix']).toBe(`${registry.host}/acme`);
+      expect(ext?.inputs?.['pkgs-tag']).toBe(kernel?.outputs['pkgs-tag']);
+      expect(inst?.inputs?.['kernel-image']).toBe(kernel?.outputs['kernel-image']);
+      expect(inst?.inputs?.['extension-images']).toBe(ext?.outputs['extension-image']);
+      expect(inst?.inputs?.['talos-dir']).toBe('talos');
+      expect(inst?.inputs?.tag).toBe(`v1.11.0-${arch}`);
+      expect(inst?.inputs?.['installer-ref']).toBe(`${registry.host}/acme/installer:ci-${arch}`);
+    });
     const verify = stepsOf(run, 'verify').find((s) => s.kind === 'action');
     expect(verify?.inputs?.image).toBe(run.outputs['installer-image']);
     expect(verify?.inputs?.['kernel-image']).toBe(run.outputs['kernel-image']);
@@ -255,7 +269,7 @@ describe('kmod-pipeline.yml on one platform', () => {
 
   it('runs our actions from a checkout of this repository at the commit the workflow was called at', () => {
     // one checkout per job leg, sparse (actions and scripts/ci), without credentials
-    expect(seen.actionCheckouts.length).toBe(6);
+    expect(seen.actionCheckouts.length).toBe(9);
     for (const c of seen.actionCheckouts) {
       expect(c).toMatchObject({
         ref: calledAt,
@@ -289,8 +303,11 @@ describe('kmod-pipeline.yml on one platform', () => {
     expect(seen.builders.every((b) => b.name === 'kmod-builder' && b.endpoint === '')).toBe(true);
     expect(seen.uploads.sort()).toEqual([
       'kmod-extension-amd64-hailort',
+      'kmod-extension-arm64-hailort',
       'kmod-installer-amd64',
+      'kmod-installer-arm64',
       'kmod-kernel-amd64',
+      'kmod-kernel-arm64',
     ]);
   });
 
@@ -301,18 +318,64 @@ describe('kmod-pipeline.yml on one platform', () => {
     }
   });
 
-  it('publishes multi-platform indexes that skopeo reads and every platform verifies', async () => {
-    for (const ref of [run.outputs['installer-image'], run.outputs['kernel-image']]) {
+  it('publishes multi-platform indexes that skopeo reads, for every image', () => {
+    const pkgImages = JSON.parse(run.outputs['pkg-images'] ?? '{}') as Record<string, string>;
+    for (const ref of [
+      run.outputs['installer-image'],
+      run.outputs['kernel-image'],
+      run.outputs['extension-image'],
+      pkgImages['hailort-pkg'],
+    ]) {
       const index = skopeoRaw(ref ?? '');
-      expect(index.mediaType).toMatch(/index|list/);
-      expect(index.manifests?.map((m) => m.platform.architecture)).toEqual(['amd64']);
+      expect({ ref, mediaType: index.mediaType }).toEqual({
+        ref,
+        mediaType: expect.stringMatching(/index|list/),
+      });
+      expect(index.manifests?.map((m) => m.platform.architecture)).toEqual(['amd64', 'arm64']);
     }
+  });
+
+  it('verifies every platform against its own kernel: each platform signed by its own key', async () => {
+    const verify = stepsOf(run, 'verify').find((s) => s.kind === 'action');
+    expect(verify?.outcome).toBe('success');
+    expect(verify?.action?.stdout).toContain('Verify linux/arm64');
     const report = await verifyImage({
       image: run.outputs['extension-image'] ?? '',
       kernelImage: run.outputs['kernel-image'] ?? '',
       modules: ['hailo_pci'],
     });
     expect(report.passed).toBe(true);
-    expect(report.platforms.map((p) => p.platform)).toEqual(['linux/amd64']);
+    expect(report.platforms.map((p) => p.platform)).toEqual(both);
+    const keys = both.map((p) => report.modules.find((m) => m.platform === p)?.key);
+    expect(keys.every(Boolean)).toBe(true);
+    expect(keys[0]).not.toBe(keys[1]); // two kernel builds, two throw-away keys
+  });
+});
+
+describe('kmod-pipeline.yml when one platform fails', () => {
+  let run: WorkflowRun;
+  beforeAll(async () => {
+    ({ run } = await runPipeline(
+      'arm64-fails',
+      {
+        platforms: JSON.stringify(both),
+        'installer-ref': `${registry.host}/acme/installer:broken`,
+      },
+      { platform: 'linux/arm64' },
+    ));
+  }, 30 * 60_000);
+
+  it('builds the other platform, then fails the merge naming the missing platform', () => {
+    expect(run.jobs['kernel-pkg']?.legs.map((l) => l.result)).toEqual(['success', 'failure']);
+    expect(run.jobs.installer?.legs.map((l) => l.result)).toEqual(['success', 'failure']);
+    expect(run.jobs.merge?.result).toBe('failure');
+    const merge = stepsOf(run, 'merge').find((s) => s.id === 'merge');
+    expect(merge?.outcome).toBe('failure');
+    expect(merge?.action?.failure).toContain(
+      `${registry.host}/acme/installer:broken: no linux/arm64 image among the sources (linux/amd64)`,
+    );
+    expect(merge?.action?.failure).toMatch(/4 of 4 indexes could not be created/);
+    expect(run.jobs.verify?.result).toBe('skipped');
+    expect(run.outputs['installer-image']).toBe('');
   });
 });
