@@ -310,13 +310,13 @@ var require_directives = __commonJS({
        * @param onError - May be called even if the action was successful
        * @returns `true` on success
        */
-      add(line, onError) {
+      add(line2, onError) {
         if (this.atNextDocument) {
           this.yaml = { explicit: _Directives.defaultYaml.explicit, version: "1.1" };
           this.tags = Object.assign({}, _Directives.defaultTags);
           this.atNextDocument = false;
         }
-        const parts = line.trim().split(/[ \t]+/);
+        const parts = line2.trim().split(/[ \t]+/);
         const name = parts.shift();
         switch (name) {
           case "%TAG": {
@@ -1913,9 +1913,9 @@ var require_stringifyCollection = __commonJS({
       } else {
         str = lines[0];
         for (let i = 1; i < lines.length; ++i) {
-          const line = lines[i];
-          str += line ? `
-${indent}${line}` : "\n";
+          const line2 = lines[i];
+          str += line2 ? `
+${indent}${line2}` : "\n";
         }
       }
       if (comment) {
@@ -1973,7 +1973,7 @@ ${indent}${line}` : "\n";
           str += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum, line2) => sum + line2.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
             str += ",";
@@ -1989,14 +1989,14 @@ ${indent}${line}` : "\n";
         return start + end;
       } else {
         if (!reqNewline) {
-          const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
+          const len = lines.reduce((sum, line2) => sum + line2.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
           let str = start;
-          for (const line of lines)
-            str += line ? `
-${indentStep}${indent}${line}` : "\n";
+          for (const line2 of lines)
+            str += line2 ? `
+${indentStep}${indent}${line2}` : "\n";
           return `${str}
 ${indent}${end}`;
         } else {
@@ -3739,10 +3739,10 @@ var require_errors = __commonJS({
       if (error2.pos[0] === -1)
         return;
       error2.linePos = error2.pos.map((pos) => lc.linePos(pos));
-      const { line, col } = error2.linePos[0];
-      error2.message += ` at line ${line}, column ${col}`;
+      const { line: line2, col } = error2.linePos[0];
+      error2.message += ` at line ${line2}, column ${col}`;
       let ci = col - 1;
-      let lineStr = src.substring(lc.lineStarts[line - 1], lc.lineStarts[line]).replace(/[\n\r]+$/, "");
+      let lineStr = src.substring(lc.lineStarts[line2 - 1], lc.lineStarts[line2]).replace(/[\n\r]+$/, "");
       if (ci >= 60 && lineStr.length > 80) {
         const trimStart = Math.min(ci - 39, lineStr.length - 79);
         lineStr = "\u2026" + lineStr.substring(trimStart);
@@ -3750,8 +3750,8 @@ var require_errors = __commonJS({
       }
       if (lineStr.length > 80)
         lineStr = lineStr.substring(0, 79) + "\u2026";
-      if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
-        let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
+      if (line2 > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
+        let prev = src.substring(lc.lineStarts[line2 - 2], lc.lineStarts[line2 - 1]);
         if (prev.length > 80)
           prev = prev.substring(0, 79) + "\u2026\n";
         lineStr = prev + lineStr;
@@ -3759,7 +3759,7 @@ var require_errors = __commonJS({
       if (/[^ ]/.test(lineStr)) {
         let count2 = 1;
         const end = error2.linePos[1];
-        if (end?.line === line && end.col > col) {
+        if (end?.line === line2 && end.col > col) {
           count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
         const pointer = " ".repeat(ci) + "^".repeat(count2);
@@ -4708,8 +4708,8 @@ var require_resolve_flow_scalar = __commonJS({
       return unfoldLines(source.slice(1, -1)).replace(/''/g, "'");
     }
     function unfoldLines(source) {
-      const line = /(.*?)\r?\n/sy;
-      let match = line.exec(source);
+      const line2 = /(.*?)\r?\n/sy;
+      let match = line2.exec(source);
       if (!match)
         return source;
       let trimEnd, trimBoth;
@@ -4722,8 +4722,8 @@ var require_resolve_flow_scalar = __commonJS({
       }
       let res = match[1].replace(trimEnd, "");
       let sep = " ";
-      let pos = line.lastIndex;
-      while (match = line.exec(source)) {
+      let pos = line2.lastIndex;
+      while (match = line2.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
           if (sep === "\n")
@@ -4734,7 +4734,7 @@ var require_resolve_flow_scalar = __commonJS({
           res += sep + lm;
           sep = " ";
         }
-        pos = line.lastIndex;
+        pos = line2.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
@@ -5864,40 +5864,40 @@ var require_lexer = __commonJS({
         }
       }
       *parseStream() {
-        let line = this.getLine();
-        if (line === null)
+        let line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("stream");
-        if (line[0] === cst.BOM) {
+        if (line2[0] === cst.BOM) {
           yield* this.pushCount(1);
-          line = line.substring(1);
+          line2 = line2.substring(1);
         }
-        if (line[0] === "%") {
-          let dirEnd = line.length;
-          let cs = line.indexOf("#");
+        if (line2[0] === "%") {
+          let dirEnd = line2.length;
+          let cs = line2.indexOf("#");
           while (cs !== -1) {
-            const ch = line[cs - 1];
+            const ch = line2[cs - 1];
             if (ch === " " || ch === "	") {
               dirEnd = cs - 1;
               break;
             } else {
-              cs = line.indexOf("#", cs + 1);
+              cs = line2.indexOf("#", cs + 1);
             }
           }
           while (true) {
-            const ch = line[dirEnd - 1];
+            const ch = line2[dirEnd - 1];
             if (ch === " " || ch === "	")
               dirEnd -= 1;
             else
               break;
           }
           const n = (yield* this.pushCount(dirEnd)) + (yield* this.pushSpaces(true));
-          yield* this.pushCount(line.length - n);
+          yield* this.pushCount(line2.length - n);
           this.pushNewline();
           return "stream";
         }
         if (this.atLineEnd()) {
           const sp = yield* this.pushSpaces(true);
-          yield* this.pushCount(line.length - sp);
+          yield* this.pushCount(line2.length - sp);
           yield* this.pushNewline();
           return "stream";
         }
@@ -5938,13 +5938,13 @@ var require_lexer = __commonJS({
       }
       *parseDocument() {
         yield* this.pushSpaces(true);
-        const line = this.getLine();
-        if (line === null)
+        const line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("doc");
         let n = yield* this.pushIndicators();
-        switch (line[n]) {
+        switch (line2[n]) {
           case "#":
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
           // fallthrough
           case void 0:
             yield* this.pushNewline();
@@ -5969,7 +5969,7 @@ var require_lexer = __commonJS({
           case ">":
             n += yield* this.parseBlockScalarHeader();
             n += yield* this.pushSpaces(true);
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
             yield* this.pushNewline();
             return yield* this.parseBlockScalar();
           default:
@@ -5989,11 +5989,11 @@ var require_lexer = __commonJS({
           }
           sp += yield* this.pushSpaces(true);
         } while (nl + sp > 0);
-        const line = this.getLine();
-        if (line === null)
+        const line2 = this.getLine();
+        if (line2 === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty2(line[3])) {
-          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
+        if (indent !== -1 && indent < this.indentNext && line2[0] !== "#" || indent === 0 && (line2.startsWith("---") || line2.startsWith("...")) && isEmpty2(line2[3])) {
+          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line2[0] === "]" || line2[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
             yield cst.FLOW_END;
@@ -6001,17 +6001,17 @@ var require_lexer = __commonJS({
           }
         }
         let n = 0;
-        while (line[n] === ",") {
+        while (line2[n] === ",") {
           n += yield* this.pushCount(1);
           n += yield* this.pushSpaces(true);
           this.flowKey = false;
         }
         n += yield* this.pushIndicators();
-        switch (line[n]) {
+        switch (line2[n]) {
           case void 0:
             return "flow";
           case "#":
-            yield* this.pushCount(line.length - n);
+            yield* this.pushCount(line2.length - n);
             return "flow";
           case "{":
           case "[":
@@ -12440,23 +12440,23 @@ var require_sequence = __commonJS({
     function encodeUtf8(text3) {
       return new TextEncoder().encode(text3);
     }
-    function toPatternBytes(pattern, options) {
-      if (typeof pattern === "string") {
-        return options?.encoding === "utf8" ? encodeUtf8(pattern) : encodeAscii(pattern);
+    function toPatternBytes(pattern2, options) {
+      if (typeof pattern2 === "string") {
+        return options?.encoding === "utf8" ? encodeUtf8(pattern2) : encodeAscii(pattern2);
       }
-      return (0, buffer_source_js_1.toUint8Array)(pattern);
+      return (0, buffer_source_js_1.toUint8Array)(pattern2);
     }
-    function bytesEqualAt(data, pattern, offset) {
-      for (let index = 0; index < pattern.byteLength; index++) {
-        if (data[offset + index] !== pattern[index]) {
+    function bytesEqualAt(data, pattern2, offset) {
+      for (let index = 0; index < pattern2.byteLength; index++) {
+        if (data[offset + index] !== pattern2[index]) {
           return false;
         }
       }
       return true;
     }
-    function indexOf(data, pattern, options) {
+    function indexOf(data, pattern2, options) {
       const bytes = (0, buffer_source_js_1.toUint8Array)(data);
-      const needle = toPatternBytes(pattern, options);
+      const needle = toPatternBytes(pattern2, options);
       const [start, end] = normalizeForwardRange(bytes.byteLength, options);
       if (needle.byteLength === 0) {
         return start;
@@ -12472,9 +12472,9 @@ var require_sequence = __commonJS({
       }
       return -1;
     }
-    function lastIndexOf(data, pattern, options) {
+    function lastIndexOf(data, pattern2, options) {
       const bytes = (0, buffer_source_js_1.toUint8Array)(data);
-      const needle = toPatternBytes(pattern, options);
+      const needle = toPatternBytes(pattern2, options);
       const [end, start] = normalizeReverseRange(bytes.byteLength, options);
       if (needle.byteLength === 0) {
         return start;
@@ -12490,20 +12490,20 @@ var require_sequence = __commonJS({
       }
       return -1;
     }
-    function includes(data, pattern, options) {
-      return indexOf(data, pattern, options) !== -1;
+    function includes(data, pattern2, options) {
+      return indexOf(data, pattern2, options) !== -1;
     }
-    function startsWith2(data, pattern, options) {
+    function startsWith2(data, pattern2, options) {
       const bytes = (0, buffer_source_js_1.toUint8Array)(data);
-      const needle = toPatternBytes(pattern, options);
+      const needle = toPatternBytes(pattern2, options);
       if (needle.byteLength > bytes.byteLength) {
         return false;
       }
       return bytesEqualAt(bytes, needle, 0);
     }
-    function endsWith(data, pattern, options) {
+    function endsWith(data, pattern2, options) {
       const bytes = (0, buffer_source_js_1.toUint8Array)(data);
-      const needle = toPatternBytes(pattern, options);
+      const needle = toPatternBytes(pattern2, options);
       if (needle.byteLength > bytes.byteLength) {
         return false;
       }
@@ -12755,7 +12755,7 @@ var require_hex = __commonJS({
       const prefix = /^0x/i.test(trimmed2) ? "0x" : "";
       const body = prefix ? trimmed2.slice(2) : trimmed2;
       const lineSeparator = detectLineSeparator(body);
-      const lines = body.split(/\r\n|\n/).filter((line) => line.length > 0);
+      const lines = body.split(/\r\n|\n/).filter((line2) => line2.length > 0);
       const sampleLine = lines[0]?.trim() ?? "";
       const group2 = detectGroup(sampleLine);
       const format2 = {
@@ -12767,7 +12767,7 @@ var require_hex = __commonJS({
       }
       if (lineSeparator && lines.length > 1) {
         const firstLineBytes = compactForDetection(lines[0] ?? "").length / 2;
-        if (firstLineBytes > 0 && lines.slice(0, -1).every((line) => compactForDetection(line).length / 2 === firstLineBytes)) {
+        if (firstLineBytes > 0 && lines.slice(0, -1).every((line2) => compactForDetection(line2).length / 2 === firstLineBytes)) {
           format2.line = {
             bytesPerLine: firstLineBytes,
             separator: lineSeparator
@@ -13084,16 +13084,16 @@ var require_pem = __commonJS({
     }
     function parseBody(body) {
       const normalized = body.trim().replace(/\r\n/g, "\n");
-      const lines = normalized.split("\n").map((line) => line.trim()).filter(Boolean);
+      const lines = normalized.split("\n").map((line2) => line2.trim()).filter(Boolean);
       const headers = {};
       let index = 0;
       for (; index < lines.length; index++) {
-        const line = lines[index];
-        const separator = line.indexOf(":");
+        const line2 = lines[index];
+        const separator = line2.indexOf(":");
         if (separator <= 0) {
           break;
         }
-        headers[line.slice(0, separator).trim()] = line.slice(separator + 1).trim();
+        headers[line2.slice(0, separator).trim()] = line2.slice(separator + 1).trim();
       }
       return {
         headers: Object.keys(headers).length ? headers : void 0,
@@ -37756,12 +37756,12 @@ var require_eventsource_stream = __commonJS({
       }
       return true;
     }
-    function isFieldName(line, length, field) {
+    function isFieldName(line2, length, field) {
       if (length !== field.length) {
         return false;
       }
       for (let i = 0; i < length; i++) {
-        if (line[i] !== field[i]) {
+        if (line2[i] !== field[i]) {
           return false;
         }
       }
@@ -37907,31 +37907,31 @@ var require_eventsource_stream = __commonJS({
        * @param {Buffer} line
        * @param {EventSourceStreamEvent} event
        */
-      parseLine(line, event) {
-        if (line.length === 0) {
+      parseLine(line2, event) {
+        if (line2.length === 0) {
           return;
         }
-        const colonPosition = line.indexOf(COLON);
+        const colonPosition = line2.indexOf(COLON);
         if (colonPosition === 0) {
           return;
         }
-        let fieldLength = line.length;
-        let valueStart = line.length;
+        let fieldLength = line2.length;
+        let valueStart = line2.length;
         if (colonPosition !== -1) {
           fieldLength = colonPosition;
           valueStart = colonPosition + 1;
-          if (line[valueStart] === SPACE) {
+          if (line2[valueStart] === SPACE) {
             ++valueStart;
           }
         }
-        if (isFieldName(line, fieldLength, DATA)) {
+        if (isFieldName(line2, fieldLength, DATA)) {
           if (this.maxEventSize > 0 && this.dataLineCount >= this.maxDataLines) {
             throw createMaxEventSizeExceededError();
           }
-          const valueBytes2 = line.length - valueStart;
+          const valueBytes2 = line2.length - valueStart;
           const dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes2;
           this.setEventFieldSize("data", dataSize);
-          const value = line.toString("utf8", valueStart);
+          const value = line2.toString("utf8", valueStart);
           if (event.data === void 0) {
             event.data = value;
           } else {
@@ -37941,24 +37941,24 @@ ${value}`;
           this.dataLineCount++;
           return;
         }
-        if (isFieldName(line, fieldLength, RETRY)) {
-          if (isASCIINumberBytes(line, valueStart)) {
-            this.setEventFieldSize("retry", line.length - valueStart);
-            event.retry = line.toString("utf8", valueStart);
+        if (isFieldName(line2, fieldLength, RETRY)) {
+          if (isASCIINumberBytes(line2, valueStart)) {
+            this.setEventFieldSize("retry", line2.length - valueStart);
+            event.retry = line2.toString("utf8", valueStart);
           }
           return;
         }
-        if (isFieldName(line, fieldLength, ID)) {
-          if (isValidLastEventIdBytes(line, valueStart)) {
-            this.setEventFieldSize("id", line.length - valueStart);
-            event.id = line.toString("utf8", valueStart);
+        if (isFieldName(line2, fieldLength, ID)) {
+          if (isValidLastEventIdBytes(line2, valueStart)) {
+            this.setEventFieldSize("id", line2.length - valueStart);
+            event.id = line2.toString("utf8", valueStart);
           }
           return;
         }
-        if (isFieldName(line, fieldLength, EVENT)) {
-          if (valueStart < line.length) {
-            this.setEventFieldSize("event", line.length - valueStart);
-            event.event = line.toString("utf8", valueStart);
+        if (isFieldName(line2, fieldLength, EVENT)) {
+          if (valueStart < line2.length) {
+            this.setEventFieldSize("event", line2.length - valueStart);
+            event.event = line2.toString("utf8", valueStart);
           }
         }
       }
@@ -38678,12 +38678,12 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => 
     if (out[stream].length < maxCaptured) out[stream] += text3;
     const parts = (pending[stream] + text3).split(/\r?\n/);
     pending[stream] = parts.pop() ?? "";
-    for (const line of parts) emit(line, stream);
+    for (const line2 of parts) emit(line2, stream);
   };
-  const emit = (line, stream) => {
-    tail.push(line);
+  const emit = (line2, stream) => {
+    tail.push(line2);
     if (tail.length > tailMax) tail.shift();
-    options.onLine?.(line, stream);
+    options.onLine?.(line2, stream);
   };
   child.stdout.on("data", take("stdout"));
   child.stderr.on("data", take("stderr"));
@@ -38823,10 +38823,10 @@ function splitHostPort(hostPort) {
   return { host: hostPort };
 }
 function isLoopbackHost(host) {
-  const bare = splitHostPort(host.trim().toLowerCase()).host;
-  if (bare === "localhost" || bare.endsWith(".localhost")) return true;
-  if ((0, import_node_net.isIP)(bare) === 4) return bare.startsWith("127.");
-  if ((0, import_node_net.isIP)(bare) === 6) return bare === "::1" || bare === "0:0:0:0:0:0:0:1";
+  const bare2 = splitHostPort(host.trim().toLowerCase()).host;
+  if (bare2 === "localhost" || bare2.endsWith(".localhost")) return true;
+  if ((0, import_node_net.isIP)(bare2) === 4) return bare2.startsWith("127.");
+  if ((0, import_node_net.isIP)(bare2) === 6) return bare2 === "::1" || bare2 === "0:0:0:0:0:0:0:1";
   return false;
 }
 function sameSite(a, b) {
@@ -39412,16 +39412,16 @@ function parseHead(bytes) {
     );
   }
   const headers = {};
-  for (const line of lines.slice(1)) {
-    const colon = line.indexOf(":");
+  for (const line2 of lines.slice(1)) {
+    const colon = line2.indexOf(":");
     if (colon <= 0) {
       throw networkError(
-        `malformed response header: ${JSON.stringify(line.slice(0, 80))}`,
+        `malformed response header: ${JSON.stringify(line2.slice(0, 80))}`,
         "HPE_INVALID_HEADER_TOKEN"
       );
     }
-    const name = line.slice(0, colon).trim().toLowerCase();
-    const value = line.slice(colon + 1).trim();
+    const name = line2.slice(0, colon).trim().toLowerCase();
+    const value = line2.slice(colon + 1).trim();
     const prior = headers[name];
     if (name === "set-cookie") headers[name] = [...prior ?? [], value];
     else headers[name] = prior === void 0 ? value : `${prior}, ${value}`;
@@ -39467,10 +39467,10 @@ var BodyDecoder = class {
         }
         break;
       }
-      const line = piece.toString("latin1", raw, nl).replace(/\r$/, "");
+      const line2 = piece.toString("latin1", raw, nl).replace(/\r$/, "");
       raw = nl + 1;
       if (this.state === "crlf") {
-        if (line !== "") {
+        if (line2 !== "") {
           throw networkError(
             "malformed chunked response body (no CRLF after a chunk)",
             "HPE_INVALID_CHUNK_SIZE"
@@ -39478,7 +39478,7 @@ var BodyDecoder = class {
         }
         this.state = "size";
       } else if (this.state === "size") {
-        const hex2 = line.split(";", 1)[0]?.trim() ?? "";
+        const hex2 = line2.split(";", 1)[0]?.trim() ?? "";
         if (!/^[0-9a-fA-F]{1,12}$/.test(hex2)) {
           throw networkError(
             `malformed chunked response body (chunk size ${JSON.stringify(hex2.slice(0, 20))})`,
@@ -39487,7 +39487,7 @@ var BodyDecoder = class {
         }
         this.left = parseInt(hex2, 16);
         this.state = this.left === 0 ? "trailer" : "data";
-      } else if (line === "") {
+      } else if (line2 === "") {
         this.state = "done";
       }
     }
@@ -43949,14 +43949,14 @@ function parseMakefile(text3) {
   const lines = text3.split(/\r?\n/);
   let inDefine = false;
   for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] ?? "";
-    if (/^(export\s+)?define\s/.test(line)) inDefine = true;
+    const line2 = lines[i] ?? "";
+    if (/^(export\s+)?define\s/.test(line2)) inDefine = true;
     if (inDefine) {
-      if (/^endef\b/.test(line)) inDefine = false;
+      if (/^endef\b/.test(line2)) inDefine = false;
       continue;
     }
-    if (line.startsWith("	") || line.startsWith("#")) continue;
-    const m = assignment.exec(line);
+    if (line2.startsWith("	") || line2.startsWith("#")) continue;
+    const m = assignment.exec(line2);
     if (!m) continue;
     const [, name = "", op = "=", rawValue = ""] = m;
     const value = rawValue.replace(/\s+#.*$/, "").trim();
@@ -44385,11 +44385,11 @@ function parseExtensionsConfig(source) {
 // packages/talos/src/installer/modules-dep.ts
 function parseModulesDep(text3) {
   const deps = /* @__PURE__ */ new Map();
-  for (const line of text3.split("\n")) {
-    const colon = line.indexOf(":");
+  for (const line2 of text3.split("\n")) {
+    const colon = line2.indexOf(":");
     if (colon <= 0) continue;
-    const path2 = line.slice(0, colon).trim();
-    const rest = line.slice(colon + 1).trim();
+    const path2 = line2.slice(0, colon).trim();
+    const rest = line2.slice(colon + 1).trim();
     deps.set(path2, rest ? rest.split(/\s+/) : []);
   }
   return deps;
@@ -44891,8 +44891,8 @@ var nullScalars = /* @__PURE__ */ new Set(["", "~", "null", "Null", "NULL"]);
 function where(node, text3) {
   const offset = node.range?.[0];
   if (offset === void 0) return "";
-  const line = text3.slice(0, offset).split("\n").length;
-  return ` (line ${line})`;
+  const line2 = text3.slice(0, offset).split("\n").length;
+  return ` (line ${line2})`;
 }
 function kindOf(node) {
   return (0, import_yaml3.isMap)(node) ? "a mapping" : (0, import_yaml3.isSeq)(node) ? "a list" : "a scalar";
@@ -45664,12 +45664,12 @@ function cUnescape(text3) {
   }
   return out;
 }
-function parseValue(line, start) {
+function parseValue(line2, start) {
   let i = start;
   let escaped = false;
   let caseInsensitive = false;
-  for (; i < start + 2 && line.charAt(i) !== '"'; i++) {
-    const c = line.charAt(i);
+  for (; i < start + 2 && line2.charAt(i) !== '"'; i++) {
+    const c = line2.charAt(i);
     if (c === "e" && !escaped) escaped = true;
     else if (c === "i" && !caseInsensitive) caseInsensitive = true;
     else
@@ -45677,15 +45677,15 @@ function parseValue(line, start) {
         error: c === "" ? "a key has no value" : 'the value must be in double quotes ("\u2026"), optionally prefixed with e or i'
       };
   }
-  if (line.charAt(i) !== '"') return { error: 'the value must be in double quotes ("\u2026")' };
+  if (line2.charAt(i) !== '"') return { error: 'the value must be in double quotes ("\u2026")' };
   i++;
   let raw = "";
   for (; ; ) {
-    const c = line.charAt(i);
+    const c = line2.charAt(i);
     if (c === "") return { error: "the value has no closing double quote" };
     if (c === '"') break;
     if (c === "\\") {
-      const next = line.charAt(i + 1);
+      const next = line2.charAt(i + 1);
       if (escaped) {
         if (next === "") return { error: "the value has no closing double quote" };
         raw += c + next;
@@ -45722,25 +45722,25 @@ function logicalLines(text3, diagnostics) {
   let tooLong = false;
   physical.forEach((raw, index) => {
     const lineNo = index + 1;
-    let line = raw.replace(/^[ \t\n\r]+/, "");
-    if (line.startsWith("#")) return;
+    let line2 = raw.replace(/^[ \t\n\r]+/, "");
+    if (line2.startsWith("#")) return;
     if (continuation) {
-      if (continuation.text.length + line.length >= maxLineLength) tooLong = true;
-      line = continuation.text + line;
+      if (continuation.text.length + line2.length >= maxLineLength) tooLong = true;
+      line2 = continuation.text + line2;
     }
     const start = continuation?.line ?? lineNo;
-    if (line.endsWith("\\")) {
-      continuation = { text: line.slice(0, -1), line: start };
+    if (line2.endsWith("\\")) {
+      continuation = { text: line2.slice(0, -1), line: start };
       return;
     }
-    if (tooLong || line.length >= maxLineLength) {
+    if (tooLong || line2.length >= maxLineLength) {
       diagnostics.push({
         line: start,
         severity: "error",
         message: `line is longer than ${maxLineLength - 1} characters and is ignored: split the rule`
       });
-    } else if (line.length > 0) {
-      out.push({ text: line, line: start });
+    } else if (line2.length > 0) {
+      out.push({ text: line2, line: start });
     }
     continuation = void 0;
     tooLong = false;
@@ -45804,8 +45804,8 @@ function tokenize(text3) {
 function parseUdevRules(text3) {
   const diagnostics = [];
   const rules = [];
-  for (const { text: line, line: lineNo } of logicalLines(text3, diagnostics)) {
-    const tokens = tokenize(line);
+  for (const { text: line2, line: lineNo } of logicalLines(text3, diagnostics)) {
+    const tokens = tokenize(line2);
     if ("error" in tokens) {
       diagnostics.push({
         line: lineNo,
@@ -45864,7 +45864,7 @@ function parseUdevRules(text3) {
     }
   });
   diagnostics.sort((a, b) => a.line - b.line);
-  return { rules: rules.map(({ line, tokens }) => ({ line, tokens })), diagnostics };
+  return { rules: rules.map(({ line: line2, tokens }) => ({ line: line2, tokens })), diagnostics };
 }
 
 // packages/talos/src/layout/module-paths.ts
@@ -46015,13 +46015,331 @@ function bootImageRelease(b) {
   };
 }
 
+// packages/talos/src/release/talos-release.ts
+var pattern = /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?)?$/;
+function parseTalosRelease(text3, what = "talos-version") {
+  const t = text3.trim();
+  const m = pattern.exec(t);
+  if (!m || t.length > 64) {
+    throw new InputError(
+      `${what} is '${text3}', not a Talos release: give a tag such as v1.11.5 (or v1.11 for the newest patch of 1.11)`
+    );
+  }
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  const patch = m[3] === void 0 ? void 0 : Number(m[3]);
+  const prerelease2 = m[4];
+  const tag = `v${major}.${minor}${patch === void 0 ? "" : `.${patch}`}${prerelease2 ? `-${prerelease2}` : ""}`;
+  return {
+    major,
+    minor,
+    ...patch === void 0 ? {} : { patch },
+    ...prerelease2 ? { prerelease: prerelease2 } : {},
+    tag,
+    branch: `release-${major}.${minor}`
+  };
+}
+
+// packages/talos/src/release/describe-version.ts
+var withTag2 = /^(v(\d+)\.(\d+)(?:\.\d+)?(?:-[0-9A-Za-z.]+?)?)(?:-(\d+)-g([0-9a-f]{4,40}))?(-dirty)?$/;
+var bare = /^([0-9a-f]{4,40})(-dirty)?$/;
+function parseDescribe(text3) {
+  const t = text3.trim();
+  const m = withTag2.exec(t);
+  if (m) {
+    return {
+      tag: m[1],
+      line: `${m[2]}.${m[3]}`,
+      distance: m[4] === void 0 ? 0 : Number(m[4]),
+      ...m[5] ? { commit: m[5] } : {},
+      dirty: Boolean(m[6])
+    };
+  }
+  const b = bare.exec(t);
+  if (b) return { commit: b[1], dirty: Boolean(b[2]) };
+  return void 0;
+}
+
+// packages/talos/src/release/release-match.ts
+async function readCheckoutFacts(dir, exec) {
+  const describe2 = await describeTag(dir, exec);
+  const b = await exec("git", ["symbolic-ref", "--quiet", "--short", "HEAD"], {
+    cwd: dir,
+    okExitCodes: [0, 1, 128]
+  });
+  const branch = b.exitCode === 0 ? b.stdout.trim() : "";
+  return { describe: describe2, ...branch ? { branch } : {} };
+}
+function expectedText(kind, release, refs) {
+  if (kind === "pkgs") {
+    return `pkgs ${release.branch}${refs ? ` (PKGS ${refs.pkgs.tag}, commit ${refs.pkgs.ref})` : ""}`;
+  }
+  if (kind === "extensions") return `extensions ${release.branch} (tag ${release.tag})`;
+  return `talos ${release.patch !== void 0 ? release.tag : release.branch}`;
+}
+function fixText(kind, release, refs) {
+  if (kind === "pkgs") {
+    return `check out ${release.branch}${refs ? ` (or ${refs.pkgs.ref}, the commit Talos ${refs.talos} pins)` : ""}`;
+  }
+  if (kind === "extensions") return `check out ${release.branch} (or the tag ${release.tag})`;
+  return `check out ${release.patch !== void 0 ? `the tag ${release.tag}` : release.branch}`;
+}
+function checkCheckoutRelease(kind, dir, facts, release, refs) {
+  const found = `${facts.describe}${facts.branch ? ` (branch ${facts.branch})` : ""}`;
+  const expected = expectedText(kind, release, refs);
+  const d = parseDescribe(facts.describe);
+  const line2 = `${release.major}.${release.minor}`;
+  const branchMatches = facts.branch === release.branch;
+  const onOtherRelease = /^release-\d+\.\d+$/.test(facts.branch ?? "") && !branchMatches;
+  const lineMatches = d?.line === line2;
+  let verdict;
+  if (kind === "talos" && release.patch !== void 0 && d?.tag) {
+    verdict = d.tag === release.tag ? "match" : "mismatch";
+  } else if (branchMatches || lineMatches && !onOtherRelease) {
+    verdict = "match";
+  } else if (onOtherRelease) {
+    verdict = "mismatch";
+  } else if (!d?.tag && !facts.branch) {
+    verdict = "unknown";
+  } else if (!d?.tag && facts.branch && !/^(main|master)$/.test(facts.branch)) {
+    verdict = "unknown";
+  } else {
+    verdict = "mismatch";
+  }
+  const subject = `the ${kind} checkout ${dir} is at ${found}`;
+  const message = verdict === "match" ? `${subject}, which pairs with Talos ${release.tag}` : verdict === "unknown" ? `${subject}, which names no release: cannot tell whether it pairs with Talos ${release.tag} (expected ${expected}); ${fixText(kind, release, refs)} or fetch its tags` : `${subject}, but Talos ${release.tag} pairs with ${expected}: ${fixText(kind, release, refs)}, or set talos-version to the release the checkout belongs to`;
+  return { verdict, found, expected, message };
+}
+
+// packages/talos/src/node-extensions/official-catalog.ts
+var officialExtensionsRepository = "ghcr.io/siderolabs/extensions";
+var line = /^([a-z0-9.-]+(?::[0-9]+)?)\/([a-z0-9._/-]+):([\w][\w.-]{0,127})@(sha256:[0-9a-f]{64})$/;
+var maxLines = 1e4;
+function parseImageDigests(text3, source) {
+  const out = [];
+  const lines = text3.split("\n");
+  if (lines.length > maxLines) {
+    throw new InputError(
+      `${source} has ${lines.length} lines, more than an extensions catalog has`
+    );
+  }
+  lines.forEach((raw, i) => {
+    const t = raw.trim();
+    if (!t.includes("@")) return;
+    const m = line.exec(t);
+    if (!m) {
+      throw new InputError(
+        `${source} line ${i + 1} is '${t.slice(0, 120)}', not registry/name:version@sha256:<digest>: is it an image-digests file?`
+      );
+    }
+    out.push({ name: m[2] ?? "", image: t, version: m[3] ?? "" });
+  });
+  if (out.length === 0) {
+    throw new InputError(
+      `${source} lists no pinned image: give the image-digests of ghcr.io/siderolabs/extensions:<talos-version>`
+    );
+  }
+  return out;
+}
+var extensionNameAliases = {
+  "siderolabs/v4l-uvc": "siderolabs/v4l-uvc-drivers",
+  "siderolabs/usb-modem": "siderolabs/usb-modem-drivers",
+  "siderolabs/gasket": "siderolabs/gasket-driver",
+  "siderolabs/talos-vmtoolsd": "siderolabs/vmtoolsd-guest-agent",
+  "siderolabs/xe-guest-utilities": "siderolabs/xen-guest-agent",
+  "siderolabs/nvidia-container-toolkit": "siderolabs/nvidia-container-toolkit-lts",
+  "siderolabs/nvidia-open-gpu-kernel-modules": "siderolabs/nvidia-open-gpu-kernel-modules-lts",
+  "siderolabs/nonfree-kmod-nvidia": "siderolabs/nonfree-kmod-nvidia-lts",
+  "siderolabs/nvidia-fabricmanager": "siderolabs/nvidia-fabric-manager-lts",
+  "siderolabs/i915-ucode": "siderolabs/i915",
+  "siderolabs/amdgpu-firmware": "siderolabs/amdgpu"
+};
+function officialName(name) {
+  const full = name.includes("/") ? name : `siderolabs/${name}`;
+  return extensionNameAliases[full] ?? full;
+}
+function resolveOfficialExtensions(names2, catalog, catalogSource) {
+  const byName = new Map(catalog.map((e) => [e.name, e]));
+  const out = [];
+  const unknown = [];
+  for (const n of names2) {
+    const entry = byName.get(officialName(n));
+    if (!entry) {
+      unknown.push(n);
+      continue;
+    }
+    if (!out.includes(entry)) out.push(entry);
+  }
+  if (unknown.length > 0) {
+    const hint = (n) => {
+      const base = n.split("/").pop() ?? n;
+      const near = catalog.filter((e) => e.name.includes(base.slice(0, 4))).map((e) => e.name).slice(0, 3);
+      return near.length > 0 ? `${n} (did you mean ${near.join(", ")}?)` : n;
+    };
+    throw new InputError(
+      `${unknown.map(hint).join(", ")}: not in the official extensions of ${catalogSource}. Check the names against that list; an extension that is not official goes in as a pinned image (extra-extension-images)`
+    );
+  }
+  return out;
+}
+
 // packages/talos/src/node-extensions/schematic.ts
 var import_yaml4 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
+function parseSchematicExtensions(text3, source) {
+  if (text3.length > maxSize) {
+    throw new InputError(
+      `schematic ${source} is ${text3.length} bytes: a schematic is a small YAML file`
+    );
+  }
+  const doc = (0, import_yaml4.parseDocument)(text3, { uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    throw new InputError(
+      `schematic ${source} is not valid YAML: ${doc.errors[0]?.message ?? "parse error"}`
+    );
+  }
+  const root = doc.toJS({ maxAliasCount: 100 });
+  if (root === null || root === void 0) return [];
+  if (typeof root !== "object" || Array.isArray(root)) {
+    throw new InputError(
+      `schematic ${source} is not a mapping: give the schematic.yaml you upload to Image Factory`
+    );
+  }
+  const r = root;
+  if (!("customization" in r)) {
+    throw new InputError(
+      `schematic ${source} has no 'customization' key: give the schematic.yaml you upload to Image Factory`
+    );
+  }
+  const list = dig(r, ["customization", "systemExtensions", "officialExtensions"]);
+  if (list === void 0 || list === null) return [];
+  if (!Array.isArray(list) || list.some((n) => typeof n !== "string" || n.trim() === "")) {
+    throw new InputError(
+      `schematic ${source}: customization.systemExtensions.officialExtensions must be a list of names such as siderolabs/iscsi-tools`
+    );
+  }
+  return [...new Set(list.map((n) => n.trim()))];
+}
+function dig(value, path2) {
+  let v2 = value;
+  for (const key of path2) {
+    if (v2 === null || typeof v2 !== "object" || Array.isArray(v2)) return void 0;
+    v2 = v2[key];
+  }
+  return v2;
+}
 
 // packages/talos/src/node-extensions/extension-statuses.ts
 var import_yaml5 = __toESM(require_dist(), 1);
+var extensionStatusType = "ExtensionStatuses.runtime.talos.dev";
+var syntheticExtensionNames = ["modules.dep", "schematic"];
 var maxSize2 = 8 * 1024 * 1024;
+function parseExtensionStatuses(text3, source) {
+  if (text3.length > maxSize2) {
+    throw new InputError(
+      `${source} is ${text3.length} bytes, more than talosctl get extensions prints`
+    );
+  }
+  const docs = (0, import_yaml5.parseAllDocuments)(text3);
+  if (!Array.isArray(docs)) {
+    throw new InputError(
+      `${source} is not YAML: save the output of 'talosctl get extensions -o yaml'`
+    );
+  }
+  const found = /* @__PURE__ */ new Map();
+  let resources = 0;
+  docs.forEach((doc, i) => {
+    if (doc.errors.length > 0) {
+      throw new InputError(
+        `${source} document ${i + 1} is not valid YAML: ${doc.errors[0]?.message ?? "parse error"}`
+      );
+    }
+    const v2 = doc.toJS({ maxAliasCount: 100 });
+    if (v2 === null || v2 === void 0) return;
+    const r = typeof v2 === "object" && !Array.isArray(v2) ? v2 : {};
+    const meta = asRecord(r.metadata);
+    const spec = asRecord(r.spec);
+    if (meta?.type !== extensionStatusType || !spec) {
+      throw new InputError(
+        `${source} document ${i + 1} is not an ${extensionStatusType} resource: save the output of 'talosctl get extensions -o yaml'`
+      );
+    }
+    resources++;
+    const m = asRecord(spec.metadata);
+    const name = typeof m?.name === "string" ? m.name.trim() : "";
+    const version = m?.version === void 0 || m.version === null ? "" : String(m.version);
+    if (!name) {
+      throw new InputError(`${source} document ${i + 1} has no spec.metadata.name`);
+    }
+    if (syntheticExtensionNames.includes(name)) return;
+    const node = typeof r.node === "string" ? r.node : "";
+    const key = `${name}
+${version}`;
+    const entry = found.get(key) ?? { name, version, nodes: [] };
+    if (node && !entry.nodes.includes(node)) entry.nodes.push(node);
+    found.set(key, entry);
+  });
+  if (resources === 0) {
+    throw new InputError(
+      `${source} holds no extension resources: save the output of 'talosctl -n <node> get extensions -o yaml'`
+    );
+  }
+  return [...found.values()];
+}
+function asRecord(v2) {
+  return v2 !== null && typeof v2 === "object" && !Array.isArray(v2) ? v2 : void 0;
+}
+
+// packages/talos/src/node-extensions/read-catalog.ts
+var import_promises12 = require("node:fs/promises");
+var maxCatalogSize = 1024 * 1024;
+async function isFile(path2) {
+  return (0, import_promises12.stat)(path2).then(
+    (s) => s.isFile(),
+    () => false
+  );
+}
+async function readOfficialCatalog(talosVersion, source, registry) {
+  const from = source?.trim() || officialExtensionsRepository;
+  if (await isFile(from)) {
+    const s = await (0, import_promises12.stat)(from);
+    if (s.size > maxCatalogSize) {
+      throw new InputError(
+        `extensions catalog ${from} is ${s.size} bytes: give an image-digests file`
+      );
+    }
+    return { source: from, entries: parseImageDigests(await (0, import_promises12.readFile)(from, "utf8"), from) };
+  }
+  const ref = `${from}:${talosVersion}`;
+  let text3;
+  const image = await openImage(parseImageSpec(ref), registry).catch((e) => {
+    throw new UserError(
+      `could not open the extensions catalog ${ref}: ${e instanceof Error ? e.message : String(e)}. Check talos-version, or give an image-digests file as the catalog`,
+      { cause: e }
+    );
+  });
+  try {
+    const platforms = await image.platforms();
+    const img = await image.image(
+      platforms.find((p) => p.os === "linux" && p.architecture === "amd64") ?? platforms[0]
+    );
+    await walkImageFiles(img, {
+      want: (f) => f.type === "file" && f.path === "image-digests",
+      maxFileSize: maxCatalogSize,
+      onFile: (_f, content) => {
+        if (content) text3 = content.toString("utf8");
+      }
+    });
+  } finally {
+    await image.close();
+  }
+  if (text3 === void 0) {
+    throw new InputError(
+      `${ref} has no image-digests file: is it an extensions catalog image (ghcr.io/siderolabs/extensions)?`
+    );
+  }
+  return { source: ref, entries: parseImageDigests(text3, `${ref} image-digests`) };
+}
 
 // packages/pipeline/src/step-kit/build-options.ts
 function checkMakeValue(field, value) {
@@ -46084,6 +46402,17 @@ function checkReference(field, value) {
     throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
   }
 }
+function checkTalosVersion(value) {
+  try {
+    parseTalosRelease(value);
+  } catch (e) {
+    throw new FieldError(
+      "talos-version",
+      (n) => `${n("talos-version")} is '${value}', not a Talos release: give a tag such as v1.11.5`,
+      { cause: e }
+    );
+  }
+}
 function validateBuildInstallerOptions(options, newUuid) {
   const talosDir = options.talosDir?.trim() || void 0;
   const imager = options.imagerImage?.trim() || void 0;
@@ -46133,6 +46462,33 @@ function validateBuildInstallerOptions(options, newUuid) {
     checkReference("base-installer-image", options.baseInstallerImage);
   }
   for (const e of options.extensionImages) checkReference("extension-images", e);
+  for (const e of options.extraExtensionImages ?? []) {
+    const ref = checkReference("extra-extension-images", e);
+    if (!ref.digest) {
+      throw new FieldError(
+        "extra-extension-images",
+        (n) => `${n("extra-extension-images")} has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`
+      );
+    }
+  }
+  for (const [field, path2] of [
+    ["schematic", options.schematic],
+    ["node-extensions", options.nodeExtensions]
+  ]) {
+    if (path2 !== void 0 && !(0, import_node_fs5.existsSync)(path2)) {
+      throw new FieldError(
+        field,
+        (n) => `${n(field)} is '${path2}', which does not exist: ${field === "schematic" ? "give the schematic.yaml you upload to Image Factory" : "save 'talosctl -n <node> get extensions -o yaml' to that file"}`
+      );
+    }
+  }
+  if ((options.schematic || options.nodeExtensions) && !options.talosVersion) {
+    throw new FieldError(
+      ["talos-version", "schematic", "node-extensions"],
+      (n) => `${n("talos-version")} is required with ${n("schematic")} or ${n("node-extensions")}: official extensions are resolved to the images of that Talos release (e.g. v1.11.5)`
+    );
+  }
+  if (options.talosVersion !== void 0) checkTalosVersion(options.talosVersion);
   for (const a of options.extraKernelArgs) {
     checkMakeValue("extra-kernel-args", a);
     if (a.startsWith("-") && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
@@ -46205,7 +46561,7 @@ function parsePlatforms(items) {
 }
 
 // packages/pipeline/src/step-kit/docker-credentials.ts
-var import_promises12 = require("node:fs/promises");
+var import_promises13 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
 var import_node_path14 = require("node:path");
 async function withDockerCredentials(env, registries, credentials, logger, fn) {
@@ -46213,7 +46569,7 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   const userDir = env.DOCKER_CONFIG ?? (0, import_node_path14.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
   let config = {};
   try {
-    config = JSON.parse(await (0, import_promises12.readFile)((0, import_node_path14.join)(userDir, "config.json"), "utf8"));
+    config = JSON.parse(await (0, import_promises13.readFile)((0, import_node_path14.join)(userDir, "config.json"), "utf8"));
   } catch {
     config = {};
   }
@@ -46231,10 +46587,10 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   }
   const rest = { ...config };
   delete rest.credsStore;
-  await (0, import_promises12.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises12.mkdtemp)((0, import_node_path14.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
+  await (0, import_promises13.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
+  const dir = await (0, import_promises13.mkdtemp)((0, import_node_path14.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
   try {
-    await (0, import_promises12.writeFile)(
+    await (0, import_promises13.writeFile)(
       (0, import_node_path14.join)(dir, "config.json"),
       JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
       { mode: 384 }
@@ -46245,7 +46601,7 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
       BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path14.join)(userDir, "buildx")
     });
   } finally {
-    await (0, import_promises12.rm)(dir, { recursive: true, force: true });
+    await (0, import_promises13.rm)(dir, { recursive: true, force: true });
   }
 }
 
@@ -46335,7 +46691,7 @@ async function runLogged(exec, logger, file, args, options) {
       ...options.cwd ? { cwd: options.cwd } : {},
       ...options.env ? { env: options.env } : {},
       tailLines: 30,
-      onLine: (line) => logger.info(line)
+      onLine: (line2) => logger.info(line2)
     });
   } catch (e) {
     if (e instanceof ExecError) {
@@ -46387,7 +46743,7 @@ async function buildInstallerBaseAndImager(input, deps) {
 async function pinInputs(options, mode, registry, logger) {
   if (mode === "imager-image" && options.kernelImage) {
     logger.warning(
-      `input 'kernel-image' is not used with 'imager-image': the imager carries its own kernel (${options.imagerImage ?? ""})`
+      `input 'kernel-image' only checks the extensions' signatures with 'imager-image': the imager carries its own kernel (${options.imagerImage ?? ""}), so give the kernel it was built with`
     );
   }
   return logger.group("Resolve input images to digests", async () => {
@@ -46644,7 +47000,7 @@ function isFailing(check, failOn) {
 }
 
 // packages/verify/src/verify-image.ts
-var import_promises15 = require("node:fs/promises");
+var import_promises16 = require("node:fs/promises");
 var import_node_path17 = require("node:path");
 
 // packages/verify/src/internal/checks/context.ts
@@ -48062,8 +48418,8 @@ function oneLine(name) {
   return name.split("\n").filter((l) => l.length > 0).map((l) => l.replace("=", " = ")).join(", ");
 }
 function commonNameOf(name) {
-  const line = name.split("\n").find((l) => l.startsWith("CN="));
-  return line?.slice(3).replace(/\\(.)/g, "$1");
+  const line2 = name.split("\n").find((l) => l.startsWith("CN="));
+  return line2?.slice(3).replace(/\\(.)/g, "$1");
 }
 function readCertificate(input) {
   const signer = parseCertificate(input);
@@ -49590,8 +49946,8 @@ function text2(data, name, problems) {
 }
 function parseOsRelease(body) {
   const out = {};
-  for (const line of body.split("\n")) {
-    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
+  for (const line2 of body.split("\n")) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line2);
     if (!m?.[1]) continue;
     let value = (m[2] ?? "").trim();
     const q = value[0];
@@ -49644,11 +50000,11 @@ function* banners(bytes) {
     const start = at + MARKER.length;
     let end = start;
     while (end < buf.length && end - start < MAX_LINE && buf[end] !== 0 && buf[end] !== 10) end++;
-    const line = buf.toString("latin1", start, end);
-    const m = /^(\d+\.\d+[^\s()%]*) \(/.exec(line);
+    const line2 = buf.toString("latin1", start, end);
+    const m = /^(\d+\.\d+[^\s()%]*) \(/.exec(line2);
     if (!m?.[1]) continue;
-    const hash = line.indexOf(" #");
-    yield { release: m[1], ...hash >= 0 ? { version: line.slice(hash + 1) } : {} };
+    const hash = line2.indexOf(" #");
+    yield { release: m[1], ...hash >= 0 ? { version: line2.slice(hash + 1) } : {} };
   }
   return void 0;
 }
@@ -49952,7 +50308,7 @@ async function readKernelImage(bytes, limits) {
 }
 
 // packages/boot/src/initramfs/walk-initramfs.ts
-var import_promises13 = require("node:fs/promises");
+var import_promises14 = require("node:fs/promises");
 
 // packages/boot/src/initramfs/internal/newc-parser.ts
 var HEADER_SIZE = 110;
@@ -50514,14 +50870,14 @@ async function walkInitramfs(source, options = {}) {
 async function readSource(source, maxInputSize, problems) {
   if (typeof source !== "string") return source;
   try {
-    const info2 = await (0, import_promises13.stat)(source);
+    const info2 = await (0, import_promises14.stat)(source);
     if (info2.size > maxInputSize) {
       problems.push(
         `${source} is ${info2.size} bytes, more than the ${maxInputSize}-byte limit (maxInputSize); raise it if this initramfs is genuine`
       );
       return void 0;
     }
-    return await (0, import_promises13.readFile)(source);
+    return await (0, import_promises14.readFile)(source);
   } catch (e) {
     problems.push(`cannot read ${source}: ${errorMessage(e)}`);
     return void 0;
@@ -52164,7 +52520,7 @@ async function resolveExpectedExtensions(inputs, registry, logger) {
 }
 
 // packages/verify/src/trusted-certificates.ts
-var import_promises14 = require("node:fs/promises");
+var import_promises15 = require("node:fs/promises");
 function looksLikeCertificate(bytes) {
   if (bytes[0] === 48 && (bytes[1] === 130 || bytes[1] === 131)) return true;
   const head2 = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, 64 * 1024));
@@ -52187,9 +52543,9 @@ function certificateFile(path2, bytes) {
 async function readTrustedCertificatesFile(path2) {
   let bytes;
   try {
-    const st = await (0, import_promises14.stat)(path2);
+    const st = await (0, import_promises15.stat)(path2);
     if (!st.isFile()) throw new Error("not a regular file");
-    bytes = await (0, import_promises14.readFile)(path2);
+    bytes = await (0, import_promises15.readFile)(path2);
   } catch (e) {
     const code2 = e.code;
     throw new UserError(
@@ -52273,8 +52629,8 @@ function installerKernelOf(kernel, platform2, reference) {
 }
 async function writeReport(report, path2) {
   const target = (0, import_node_path17.resolve)(path2);
-  await (0, import_promises15.mkdir)((0, import_node_path17.dirname)(target), { recursive: true });
-  await (0, import_promises15.writeFile)(target, `${JSON.stringify(report, null, 2)}
+  await (0, import_promises16.mkdir)((0, import_node_path17.dirname)(target), { recursive: true });
+  await (0, import_promises16.writeFile)(target, `${JSON.stringify(report, null, 2)}
 `);
 }
 async function run(o, deps) {
@@ -52572,6 +52928,157 @@ The installer was not pushed. Fix the findings above, or set verify-installer: w
   return reports;
 }
 
+// packages/pipeline/src/build-installer/extra-extensions.ts
+var import_promises17 = require("node:fs/promises");
+function baseName(ref) {
+  return parseReference(ref).repository.split("/").pop() ?? "";
+}
+async function resolveExtraExtensions(options, registry, logger) {
+  const out = [];
+  const provided = /* @__PURE__ */ new Set();
+  for (const e of options.extensionImages) provided.add(officialName(baseName(e)));
+  for (const image of options.extraExtensionImages ?? []) {
+    const name = officialName(baseName(image));
+    if (provided.has(name)) continue;
+    provided.add(name);
+    out.push({ image, from: "extra-extension-images" });
+  }
+  const wanted = [];
+  if (options.schematic) {
+    const names3 = parseSchematicExtensions(
+      await (0, import_promises17.readFile)(options.schematic, "utf8"),
+      options.schematic
+    );
+    logger.info(`schematic ${options.schematic}: ${names3.join(", ") || "no official extensions"}`);
+    for (const name of names3) wanted.push({ name, from: "schematic" });
+  }
+  if (options.nodeExtensions) {
+    const found = parseExtensionStatuses(
+      await (0, import_promises17.readFile)(options.nodeExtensions, "utf8"),
+      options.nodeExtensions
+    );
+    logger.info(
+      `${options.nodeExtensions}: the node runs ${found.map((e) => `${e.name} ${e.version}`).join(", ") || "no extensions"}`
+    );
+    for (const e of found) {
+      const same = wanted.find((w) => officialName(w.name) === officialName(e.name));
+      if (same) same.note = e.version;
+      else wanted.push({ name: e.name, from: "node-extensions", note: e.version });
+    }
+  }
+  const names2 = wanted.filter((w) => {
+    const full = officialName(w.name);
+    if (provided.has(full)) {
+      logger.info(`${w.name}: provided by the extension images given (not taken from ${w.from})`);
+      return false;
+    }
+    provided.add(full);
+    return true;
+  });
+  if (names2.length === 0) return out;
+  const release = parseTalosRelease(options.talosVersion ?? "", "input 'talos-version'");
+  const catalog = await logger.group(
+    `Resolve official extensions for Talos ${release.tag}`,
+    () => readOfficialCatalog(release.tag, options.extensionsCatalog, registry)
+  );
+  const resolved = resolveOfficialExtensions(
+    names2.map((n) => n.name),
+    catalog.entries,
+    catalog.source
+  );
+  resolved.forEach((entry, i) => {
+    const w = names2[i];
+    if (!w) return;
+    const changed = w.note && w.note !== entry.version ? ` (the node runs ${w.note})` : "";
+    logger.info(`${w.name} \u2192 ${entry.image}${changed}`);
+    out.push({ image: entry.image, from: w.from });
+  });
+  return out;
+}
+
+// packages/pipeline/src/build-installer/check-extension-keys.ts
+function forkPkgs(kernelImage) {
+  const ref = parseReference(kernelImage);
+  const repo = ref.repository.split("/").slice(0, -1).join("/");
+  return {
+    prefix: [ref.registry, repo].filter(Boolean).join("/"),
+    ...ref.tag ? { tag: ref.tag } : {}
+  };
+}
+function signerText(m) {
+  return `"${m.signer ?? "unknown signer"}"${m.key ? ` key ${m.key}` : ""}`;
+}
+function refusedMessage(refused, kernel, fork) {
+  const lines = refused.map((r) => {
+    const name = parseReference(r.image).repository.split("/").pop() ?? r.image;
+    const signers = [...new Set(r.modules.map(signerText))].join(", ");
+    const mods = r.modules.map((m) => m.name).slice(0, 5).join(", ");
+    return `extension ${name} (${r.image}): ${r.modules.length} module(s) (${mods}) signed by ${signers}, which the kernel ${kernel} does not trust; the node would refuse them ("Loading of module with unavailable key is rejected")`;
+  });
+  const names2 = refused.map((r) => parseReference(r.image).repository.split("/").pop()).join(" ");
+  return `${lines.join("\n")}
+Rebuild ${refused.length > 1 ? "them" : "it"} from your extensions fork against your pkgs, as the module's own extension is built: make ${names2} PKGS_PREFIX=${fork.prefix}${fork.tag ? ` PKGS=${fork.tag}` : ""} (build-extension with pkgs-prefix ${fork.prefix}), and pass the rebuilt image${refused.length > 1 ? "s" : ""} instead`;
+}
+async function checkExtensionKeys(extensions, kernel, fork, mode, deps) {
+  if (extensions.length === 0) return;
+  const refused = [];
+  await deps.logger.group("Verify every extension against the kernel's certificate", async () => {
+    for (const image of extensions) {
+      const report = await verifyImage(
+        { image, kernelImage: kernel, failOn: "error" },
+        { logger: deps.logger, registry: deps.registry }
+      );
+      const proof = report.platforms.map((p) => p.proof);
+      if (report.modules.some((m) => m.signed) && !proof.includes("certificate")) {
+        throw new UserError(
+          `no certificate could be read from the kernel ${kernel} to check ${image} against (${proof.join(", ") || "no platform"}): pass the kernel image the installer boots`
+        );
+      }
+      const bad = report.modules.filter((m) => m.signed && m.verdict && m.verdict !== "verified");
+      const sameKeyFailed = report.checks.some(
+        (c) => c.status === "fail" && (c.id === "signature.certificate" || c.id === "signature.same-key")
+      );
+      if (bad.length > 0 || sameKeyFailed) {
+        refused.push({
+          image,
+          modules: bad.length > 0 ? bad : report.modules.filter((m) => m.signed)
+        });
+        continue;
+      }
+      const verified = report.modules.filter((m) => m.verdict === "verified").length;
+      deps.logger.info(
+        `${image}: ${verified > 0 ? `${verified} module(s) verified against the kernel's certificate` : "no kernel modules"}`
+      );
+    }
+  });
+  if (refused.length === 0) return;
+  const message = refusedMessage(refused, kernel, fork);
+  if (mode === "warning") {
+    deps.logger.warning(`${message}. Building anyway (verify-installer: warning).`);
+    return;
+  }
+  throw new UserError(
+    `${message}. Nothing was built or pushed (verify-installer: warning builds and pushes it anyway).`
+  );
+}
+
+// packages/pipeline/src/step-kit/release-pairing.ts
+async function checkReleasePairing(kind, dir, talosVersion, mode, deps) {
+  const release = parseTalosRelease(talosVersion, "input 'talos-version'");
+  const facts = await readCheckoutFacts(dir, deps.exec);
+  const match = checkCheckoutRelease(kind, dir, facts, release);
+  if (match.verdict === "match") {
+    deps.logger.info(match.message);
+  } else if (mode === "error" && match.verdict === "mismatch") {
+    throw new UserError(`${match.message} (release-mismatch: error)`);
+  } else {
+    deps.logger.warning(
+      `${match.message}${match.verdict === "mismatch" ? " (set release-mismatch: error to fail the step)" : ""}`
+    );
+  }
+  return match;
+}
+
 // packages/pipeline/src/build-installer/build-installer.ts
 async function buildInstaller(options, deps) {
   const v2 = validateBuildInstallerOptions(options, deps.uuid);
@@ -52602,7 +53109,36 @@ async function run2(options, v2, deps) {
   if (v2.defaultDestination) {
     logger.info(`no installer-ref given: publishing to ${v2.destination.toString()}`);
   }
-  const pinned = await pinInputs(options, v2.mode, registry, logger);
+  if (v2.talosDir && options.talosVersion) {
+    await checkReleasePairing(
+      "talos",
+      v2.talosDir,
+      options.talosVersion,
+      options.releaseMismatch ?? "warn",
+      { exec: deps.exec, logger }
+    );
+  }
+  const extras = await resolveExtraExtensions(options, registry, logger);
+  const pinned = await pinInputs(
+    { ...options, extensionImages: [...options.extensionImages, ...extras.map((e) => e.image)] },
+    v2.mode,
+    registry,
+    logger
+  );
+  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : options.kernelImage ? (await resolveDigest(options.kernelImage, registry)).toString() : void 0;
+  if (!bootKernel) {
+    logger.info(
+      "no kernel-image with imager-image: the extensions' signatures are checked in the built installer"
+    );
+  } else {
+    await checkExtensionKeys(
+      pinned.extensionImages,
+      bootKernel,
+      options.kernelImage ? forkPkgs(bootKernel) : { prefix: `${options.registry}/${v2.username}` },
+      options.verifyInstaller ?? "error",
+      { logger, registry }
+    );
+  }
   const { tarballs, imagerImage, installerBaseImage } = await produceTarballs(v2, pinned, {
     exec: deps.exec,
     logger,
@@ -52660,7 +53196,7 @@ function defineContract(contract) {
 }
 function splitItems(kind, text3) {
   if (kind === "words") return text3.split(/\s+/).filter(Boolean);
-  return text3.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => kind === "lines" ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  return text3.split(/\r?\n/).map((line2) => line2.replace(/(^|\s)#.*$/, "")).flatMap((line2) => kind === "lines" ? [line2] : line2.split(",")).map((item) => item.trim()).filter((item) => item !== "");
 }
 function isEmpty(raw) {
   return raw === void 0 || raw === "" || Array.isArray(raw) && raw.length === 0;
@@ -52824,6 +53360,27 @@ function registryAccessOf(values) {
     ...credentials ? { credentials } : {}
   };
 }
+var releasePairingInputs = {
+  "talos-version": {
+    kind: "string",
+    default: "",
+    help: "the Talos release the build is for (e.g. v1.11.5): the checkout is checked against it (talos-kmod refs)",
+    placeholder: "<version>"
+  },
+  "release-mismatch": {
+    kind: "choice",
+    choices: ["warn", "error"],
+    default: "warn",
+    help: "a checkout that does not belong to talos-version: warn or error",
+    placeholder: "<level>"
+  }
+};
+function releasePairingOf(v2) {
+  return {
+    ...v2["talos-version"] ? { talosVersion: v2["talos-version"] } : {},
+    releaseMismatch: v2["release-mismatch"] === "error" ? "error" : "warn"
+  };
+}
 
 // packages/pipeline/src/build-kernel-pkg/contract.ts
 var buildKernelPkgContract = defineContract({
@@ -52859,6 +53416,7 @@ var buildKernelPkgContract = defineContract({
       help: "where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)",
       placeholder: "<dir>"
     },
+    ...releasePairingInputs,
     ...registryAccessInputs,
     ...jsonInput
   },
@@ -52874,6 +53432,7 @@ var buildKernelPkgContract = defineContract({
     makeArgs: v2["make-args"],
     verifySignatures: v2["verify-signatures"],
     cache: v2.cache,
+    ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
@@ -52921,6 +53480,7 @@ var buildExtensionContract = defineContract({
       placeholder: "<ref>"
     },
     ...buildTargetInputs,
+    ...releasePairingInputs,
     ...registryAccessInputs,
     ...jsonInput
   },
@@ -52937,6 +53497,7 @@ var buildExtensionContract = defineContract({
     push: v2.push,
     ...v2.tag ? { tag: v2.tag } : {},
     makeArgs: v2["make-args"],
+    ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
@@ -52981,6 +53542,32 @@ var buildInstallerContract = defineContract({
       help: "system extension image (repeatable)",
       placeholder: "<ref>"
     },
+    "extra-extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extra-extension-image",
+      help: "the node's other extensions to keep, pinned name:tag@sha256:\u2026 (repeatable); every extension is verified against the kernel first",
+      placeholder: "<ref@sha256:\u2026>"
+    },
+    schematic: {
+      kind: "string",
+      default: "",
+      help: "Image Factory schematic YAML: its officialExtensions go into the installer too, as the images of talos-version",
+      placeholder: "<file>"
+    },
+    "node-extensions": {
+      kind: "string",
+      default: "",
+      help: "saved 'talosctl get extensions -o yaml' output: the node's extensions go into the installer too (the module's own is replaced)",
+      placeholder: "<file>"
+    },
+    "extensions-catalog": {
+      kind: "string",
+      default: "",
+      help: "where official extension names resolve: a repository tagged per Talos release (default ghcr.io/siderolabs/extensions) or an image-digests file",
+      placeholder: "<repo|file>"
+    },
+    ...releasePairingInputs,
     "extra-kernel-args": {
       kind: "lines",
       default: "",
@@ -53027,6 +53614,11 @@ var buildInstallerContract = defineContract({
     ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
     ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
     extensionImages: v2["extension-images"],
+    extraExtensionImages: v2["extra-extension-images"],
+    ...v2.schematic ? { schematic: v2.schematic } : {},
+    ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
+    ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
+    ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
@@ -53497,7 +54089,7 @@ var import_os2 = __toESM(require("os"), 1);
 
 // node_modules/@actions/io/lib/io-util.js
 var fs2 = __toESM(require("fs"), 1);
-var { chmod, copyFile, lstat: lstat2, mkdir: mkdir5, open: open4, readdir, rename: rename2, rm: rm4, rmdir, stat: stat4, symlink, unlink } = fs2.promises;
+var { chmod, copyFile, lstat: lstat2, mkdir: mkdir5, open: open4, readdir, rename: rename2, rm: rm4, rmdir, stat: stat5, symlink, unlink } = fs2.promises;
 var IS_WINDOWS = process.platform === "win32";
 var READONLY = fs2.constants.O_RDONLY;
 
@@ -53651,7 +54243,7 @@ async function runAction(body) {
     await body();
   } catch (e) {
     if (isUserError(e)) {
-      for (const line of e.details) logInfo(redactText(line));
+      for (const line2 of e.details) logInfo(redactText(line2));
       setFailed(redactText(e.message));
       return;
     }

@@ -16,6 +16,7 @@ import {
   withPinnedPkgsImage,
   type ExtensionsCheckout,
 } from '@talos-kmod/talos';
+import { checkReleasePairing } from '../step-kit/release-pairing';
 import { runBuildStep, type BuildStepDeps } from '../step-kit/build-step';
 import { versionFromMetadata } from './metadata-version';
 import { validateExtensionOptions, type BuildExtensionOptions } from './options';
@@ -52,10 +53,20 @@ export async function buildExtension(
   const valid = validateExtensionOptions(o);
   const checkout: ExtensionsCheckout = await readExtensionsCheckout(o.extensionsDir);
   const ext = await resolveExtension(checkout, o.extension);
+  const notes: string[] = [];
+  if (o.talosVersion) {
+    const pairing = await checkReleasePairing(
+      'extensions',
+      checkout.dir,
+      o.talosVersion,
+      o.releaseMismatch ?? 'warn',
+      deps,
+    );
+    if (pairing.verdict !== 'match') notes.push(pairing.message);
+  }
   // TAG is computed before any edit, so pinning the image line never makes it '-dirty'.
   return runBuildStep(o, checkout, deps, async (kit) => {
     const { tag } = kit;
-    const notes: string[] = [];
     if (kit.dirtyTag) {
       notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
     }

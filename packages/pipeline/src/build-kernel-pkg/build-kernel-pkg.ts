@@ -19,6 +19,7 @@ import type { KernelPkgRecord } from './cache-record';
 import { restoreRecord, saveRecord } from './cache-step';
 import { validateKernelPkgOptions, type BuildKernelPkgOptions } from './options';
 import type { ValidatedCommon } from '../step-kit/build-options';
+import { checkReleasePairing } from '../step-kit/release-pairing';
 import { runBuildStep, type BuildStepDeps, type BuildStepKit } from '../step-kit/build-step';
 import {
   signatureChecker,
@@ -66,10 +67,20 @@ export async function buildKernelPkg(
   const checkout = await readPkgsCheckout(o.pkgsDir);
   const targets = resolvePkgsTargets(checkout, o.packages);
   const packages = targets.filter((t) => t !== kernelTarget);
+  const notes: string[] = [];
+  if (o.talosVersion) {
+    const pairing = await checkReleasePairing(
+      'pkgs',
+      checkout.dir,
+      o.talosVersion,
+      o.releaseMismatch ?? 'warn',
+      deps,
+    );
+    if (pairing.verdict !== 'match') notes.push(pairing.message);
+  }
   const prefix = `${o.registry}/${o.username}`;
   return runBuildStep(o, checkout, deps, async (kit) => {
     const { tag } = kit;
-    const notes: string[] = [];
     if (kit.dirtyTag) {
       notes.push(
         `the pkgs checkout has uncommitted changes, so the tag is '${tag}' (the Makefile's own rule); commit them for a reproducible tag or set the tag input`,
