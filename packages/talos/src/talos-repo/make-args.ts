@@ -5,6 +5,7 @@
  * `PUSH`, `PLATFORM`, `INSTALLER_ARCH`, `PKG_KERNEL`, `IMAGER_ARGS`.
  */
 import { UserError } from '@talos-kmod/common';
+import { parseReference, type Reference } from '@talos-kmod/oci';
 import { assertMakeValue } from '../make/values';
 
 /** What both talos make invocations share. */
@@ -96,6 +97,6 @@ export function imageInstallerMakeArgs(options: ImageInstallerMake): string[] {
 export function talosImageReference(
   target: TalosMakeTarget,
   name: 'installer-base' | 'imager',
-): string {
-  return `${target.imageRegistry}/${target.username}/${name}:${target.tag}`;
+): Reference {
+  return parseReference(`${target.imageRegistry}/${target.username}/${name}:${target.tag}`);
 }
