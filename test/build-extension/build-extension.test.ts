@@ -147,11 +147,11 @@ describe('build-extension action', () => {
       const r = await run({
         extension: 'hailort',
         'pkg-image': built.pkgImages['hailort-pkg'] ?? '',
-        platforms: 'linux/arm64',
+        platforms: 'linux/s390x',
       });
       expect(r.exitCode).toBe(1);
       expect(r.failure).toMatch(/make hailort failed with exit code 2/);
-      expect(r.stdout).toContain("cannot build for platform 'linux/arm64'");
+      expect(r.stdout).toContain("cannot build for platform 'linux/s390x'");
       expect(r.summary).toContain('build-extension failed');
       expect(hailortPkgYaml().equals(before)).toBe(true);
     },

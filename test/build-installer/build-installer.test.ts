@@ -66,6 +66,8 @@ describe('build-installer action', () => {
       'extra-kernel-args': 'console=ttyS0\ntalos.dashboard.disabled=1',
       registry: registry.host,
       'installer-ref': `${prefix}/installer:v1.11.2`,
+      // CI_ARGS reaches every docker build of the talos Makefile: the label proves make-args did
+      'make-args': 'CI_ARGS=--label=org.example.make-args=passed',
     });
     expectSucceeded(run);
     expect(run.exitCode).toBe(0);
@@ -84,6 +86,9 @@ describe('build-installer action', () => {
     expect(skopeoRaw(`${prefix}/installer-base:v1.11.2`).digest).toBe(
       digestOf(out['installer-base-image'] ?? ''),
     );
+    expect(skopeoInspect(out['installer-base-image'] ?? '').Labels).toMatchObject({
+      'org.example.make-args': 'passed',
+    });
     expect(JSON.parse(out['installer-images'] ?? '{}')).toEqual({ amd64: out['installer-image'] });
     expect(out.tarball).toBe(`${checkout}/_out/installer-amd64.tar`);
     // The pushed image is the tarball: same config, base layers plus the boot-asset layer.

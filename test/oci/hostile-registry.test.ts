@@ -1,7 +1,8 @@
 /**
  * A real registry behind the fault proxy, misbehaving in the ways the retry tests did not cover:
  * rate limiting with `Retry-After`, a blob body cut short, a lost upload session, a registry that
- * accepts connections and never answers, bodies that never end, and the elapsed-time cap.
+ * accepts connections and never answers, bodies that never end, and the elapsed-time cap; a
+ * manifest or tag list cut short is fetched again (it reached verify as a raw socket error).
  * Each case either completes with the right digest or fails with an error naming what happened.
  */
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
@@ -92,6 +93,72 @@ describe('rate limiting (429 with Retry-After)', () => {
     expect(r.digest).toBe(pushed);
     expect(skopeoDigest(`docker://${registry.host}/hostile/rate:v1`)).toBe(pushed);
   }, 120_000);
+});
+
+describe('rate limiting on the /v2/ ping', () => {
+  it('waits as long as Retry-After says before pinging again', async () => {
+    proxy.plan = {
+      every: 1,
+      kinds: ['429'],
+      only: (_m, p) => p === '/v2/',
+      times: 1,
+      retryAfterSeconds: 1,
+    };
+    const early = proxy.stats.early;
+    const pinned = await resolveDigest(parseReference(`${proxy.host}/hostile/app:v1`), {
+      retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 3000 },
+    });
+    expect(proxy.stats.failed).toBeGreaterThan(0);
+    expect(proxy.stats.early - early).toBe(0);
+    expect(pinned.digest).toBe(pushed);
+  }, 60_000);
+});
+
+describe('a manifest or tag list body cut short', () => {
+  const isManifestGet = (m: string, p: string) => m === 'GET' && isManifest(m, p);
+
+  it('fetches the manifest again and returns it, verified', async () => {
+    proxy.plan = { every: 1, kinds: ['cut'], only: isManifestGet, times: 1 };
+    const failed = proxy.stats.failed;
+    const client = createRegistryClient({ retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 } });
+    try {
+      const m = await client.getManifest(parseReference(`${proxy.host}/hostile/app:v1`));
+      expect(proxy.stats.failed - failed).toBe(1);
+      expect(m.descriptor.digest).toBe(pushed);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
+  it('fetches the tag list again', async () => {
+    const isTagList = (m: string, p: string) => m === 'GET' && p.endsWith('/tags/list');
+    proxy.plan = { every: 1, kinds: ['cut'], only: isTagList, times: 1 };
+    const failed = proxy.stats.failed;
+    const client = createRegistryClient({ retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 } });
+    try {
+      expect(await client.listTags(parseReference(`${proxy.host}/hostile/app`))).toEqual(['v1']);
+      expect(proxy.stats.failed - failed).toBe(1);
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
+
+  it('gives up with a RegistryError saying to retry later when every answer is cut', async () => {
+    proxy.plan = { every: 1, kinds: ['cut'], only: isManifestGet };
+    const client = createRegistryClient({ retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 } });
+    try {
+      const e = await client
+        .getManifest(parseReference(`${proxy.host}/hostile/app:v1`))
+        .catch((x: unknown) => x);
+      expect(e).toBeInstanceOf(RegistryError);
+      expect((e as RegistryError).temporary).toBe(true);
+      expect((e as Error).message).toMatch(
+        /connection to 127\.0\.0\.1:\d+ failed .* retry later \(gave up after 3 attempts/,
+      );
+    } finally {
+      await client.close();
+    }
+  }, 60_000);
 });
 
 describe('a blob body cut short', () => {

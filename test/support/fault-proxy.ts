@@ -7,12 +7,13 @@
  * - `429`: rate limited with `Retry-After: retryAfterSeconds`; the same request (method and
  *   path) arriving again before that time has passed is rate limited again and counted in
  *   `stats.early` (a client that ignores the hint keeps hitting the limit);
- * - `cut`: the registry's answer is forwarded but its body stops halfway (connection dropped);
+ * - `cut`: the registry's answer to a GET is forwarded but its body stops halfway (connection
+ *   dropped);
  * - `lost-upload`: an upload PATCH/PUT answered `404 BLOB_UPLOAD_UNKNOWN` (a registry restarted
  *   and lost the session);
  * - `silent`: the connection is accepted and never answered;
- * - `endless`: `200` with a manifest media type and a body that never ends;
- * - `endless-error`: `404` with a JSON-looking error body that never ends.
+ * - `endless`: `200` with a manifest media type and a body that never ends (headers alone for HEAD);
+ * - `endless-error`: `404` with a JSON-looking error body that never ends (idem).
  */
 import {
   createServer,
@@ -31,7 +32,11 @@ export type FaultKind =
 export interface FaultPlan {
   /** Fail every `every`-th request the plan applies to (1 = all); 0 disables failures. */
   every: number;
-  /** Failures rotate through these kinds. */
+  /**
+   * Failures rotate through these kinds, in order from the first for each new plan; a kind that
+   * cannot happen to a request (`lost-upload` to anything but an upload write, `cut` to anything
+   * but a GET) is passed over for the next one that can.
+   */
   kinds: readonly FaultKind[];
   /** Requests the plan applies to (default all); the others always pass. */
   only?: (method: string, path: string) => boolean;
@@ -39,6 +44,13 @@ export interface FaultPlan {
   retryAfterSeconds?: number;
   /** Inject at most this many faults (default unlimited). */
   times?: number;
+  /**
+   * Fail each eligible request with chance 1/`every`, and pick its kind among those that can
+   * happen to it, from a generator seeded with this number instead of in turn: the same seed
+   * gives the same faults to the same sequence of requests, without the rotation falling into
+   * step with a client's own request pattern.
+   */
+  seed?: number;
 }
 
 /** What the proxy saw. */
@@ -64,14 +76,48 @@ export interface FaultProxy {
 
 const manifestType = 'application/vnd.oci.image.manifest.v1+json';
 
-/** Writes `chunk` forever, as fast as the client reads, until the connection closes. */
-function writeForever(res: ServerResponse, chunk: Buffer): void {
+/**
+ * Writes `chunk` forever, as fast as the client reads, until the connection closes. An answer to
+ * HEAD has no body (node drops the writes and `write` keeps returning true, which would spin
+ * here forever): it gets the headers alone.
+ */
+function writeForever(req: IncomingMessage, res: ServerResponse, chunk: Buffer): void {
+  if (req.method === 'HEAD') {
+    res.end();
+    return;
+  }
   const pump = () => {
     while (!res.destroyed && res.write(chunk));
     if (!res.destroyed) res.once('drain', pump);
   };
   res.on('close', () => res.removeAllListeners('drain'));
   pump();
+}
+
+/**
+ * Whether a fault can happen to a request: only an upload write can find its session lost, and
+ * only a GET has a body to cut or to stream forever (HEAD gets the headers alone); every other
+ * fault can hit any request.
+ */
+function applies(kind: FaultKind, method: string, path: string): boolean {
+  if (kind === 'lost-upload') {
+    return (method === 'PATCH' || method === 'PUT') && /\/blobs\/uploads\/./.test(path);
+  }
+  if (kind === 'cut') return method === 'GET';
+  if (kind === 'endless') return method === 'GET' || method === 'HEAD';
+  return true;
+}
+
+/** A small seeded generator (mulberry32): numbers in [0, 1). */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 /** Starts a proxy forwarding to `target` (`127.0.0.1:<port>`). */
@@ -81,6 +127,8 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
   const proxy: { plan: FaultPlan } = { plan };
   let eligible = 0;
   let injected = 0;
+  let turn = 0;
+  let random = plan.seed === undefined ? undefined : seededRandom(plan.seed);
   const rateLimitedUntil = new Map<string, number>();
   const sockets = new Set<Socket>();
 
@@ -138,13 +186,13 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
       case 'endless':
         req.resume();
         res.writeHead(200, { 'content-type': manifestType });
-        writeForever(res, Buffer.alloc(64 * 1024, 0x20));
+        writeForever(req, res, Buffer.alloc(64 * 1024, 0x20));
         return;
       case 'endless-error':
         req.resume();
         res.writeHead(404, { 'content-type': 'application/json' });
         res.write('{"errors":[{"code":"MANIFEST_UNKNOWN","message":"');
-        writeForever(res, Buffer.alloc(64 * 1024, 0x78));
+        writeForever(req, res, Buffer.alloc(64 * 1024, 0x78));
         return;
       case 'cut':
         forward(req, res, (up) => {
@@ -193,10 +241,28 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
       return;
     }
     const { every, kinds, only, times } = proxy.plan;
-    if (every > 0 && (only?.(method, path) ?? true) && !(injected >= (times ?? Infinity))) {
+    const possible = kinds.filter((k) => applies(k, method, path));
+    // the next kind in the rotation that can happen to this request
+    const offset = kinds.findIndex((_k, i) => {
+      const k = kinds[(turn + i) % kinds.length];
+      return k !== undefined && applies(k, method, path);
+    });
+    if (
+      every > 0 &&
+      offset >= 0 &&
+      (only?.(method, path) ?? true) &&
+      !(injected >= (times ?? Infinity))
+    ) {
       eligible++;
-      if (eligible % every === 0) {
-        const kind = kinds[stats.failed % kinds.length] ?? '503';
+      const fails = random ? random() * every < 1 : eligible % every === 0;
+      if (fails) {
+        let kind: FaultKind;
+        if (random) {
+          kind = possible[Math.floor(random() * possible.length)] ?? '503';
+        } else {
+          kind = kinds[(turn + offset) % kinds.length] ?? '503';
+          turn += offset + 1;
+        }
         stats.failed++;
         injected++;
         entry.fault = kind;
@@ -223,6 +289,8 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
       proxy.plan = p;
       eligible = 0;
       injected = 0;
+      turn = 0;
+      random = p.seed === undefined ? undefined : seededRandom(p.seed);
       rateLimitedUntil.clear();
     },
     stats,

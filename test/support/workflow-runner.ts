@@ -110,6 +110,12 @@ function evaluateMappingToStrings(
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, coerceToString(v)]));
 }
 
+/**
+ * Thrown by an {@link ExternalActionHandler} to fail its step the way the real action would (an
+ * artifact that does not exist, a checkout that fails); any other error aborts the run.
+ */
+export class StepFailure extends Error {}
+
 /** Handles a step that uses an action other than ours (checkout, setup-buildx, login…). */
 export type ExternalActionHandler = (
   withInputs: Record<string, string>,
@@ -149,12 +155,25 @@ export interface StepRecord {
   action?: ActionRun;
 }
 
+/** One matrix leg of a job: where it would run, and what it did. */
+export interface LegRecord {
+  matrix: Record<string, JsonValue>;
+  /** The evaluated `runs-on` (a label, a list of labels, or a group object). */
+  runsOn: JsonValue;
+  /** The evaluated `timeout-minutes`, when set. */
+  timeoutMinutes?: JsonValue;
+  /** This leg's RUNNER_TEMP (each leg is a fresh runner). */
+  runnerTemp: string;
+  steps: StepRecord[];
+  result: string;
+}
+
 /** The result of a job (one leg per matrix combination). */
 export interface JobRecord {
   id: string;
   result: 'success' | 'failure' | 'skipped';
   outputs: Record<string, string>;
-  legs: { matrix: Record<string, JsonValue>; steps: StepRecord[]; result: string }[];
+  legs: LegRecord[];
 }
 
 /** The result of a whole run: jobs, and the workflow_call outputs. */
@@ -178,7 +197,9 @@ function matrixLegs(
     throw new Error('strategy.matrix must be a mapping');
   }
   const { include, exclude, ...axes } = matrix as Record<string, JsonValue>;
-  let legs: Record<string, JsonValue>[] = [{}];
+  // a matrix of only `include` entries has exactly those legs
+  let legs: Record<string, JsonValue>[] =
+    Object.keys(axes).length === 0 && Array.isArray(include) ? [] : [{}];
   for (const [axis, values] of Object.entries(axes)) {
     if (!Array.isArray(values)) throw new Error(`matrix axis ${axis} must be a list`);
     legs = legs.flatMap((leg) => values.map((v) => ({ ...leg, [axis]: v })));
@@ -226,6 +247,19 @@ function runShell(
   };
 }
 
+/** The defaults of the workflow_call inputs, typed as declared (GitHub fills them in for a caller). */
+function callInputDefaults(wf: LoadedWorkflow): Record<string, JsonValue> {
+  const on = (wf.yaml.on ?? {}) as Record<
+    string,
+    { inputs?: Record<string, { default?: JsonValue }> } | null
+  >;
+  return Object.fromEntries(
+    Object.entries(on.workflow_call?.inputs ?? {})
+      .filter(([, d]) => d.default !== undefined)
+      .map(([k, d]) => [k, d.default ?? null]),
+  );
+}
+
 /** Runs the workflow's jobs in `needs` order and returns job results and workflow outputs. */
 export async function runWorkflow(
   wf: LoadedWorkflow,
@@ -248,7 +282,7 @@ export async function runWorkflow(
   };
   const baseContexts = (): Contexts => ({
     github,
-    inputs: options.inputs ?? {},
+    inputs: { ...callInputDefaults(wf), ...options.inputs },
     secrets: options.secrets ?? {},
     vars: options.vars ?? {},
     runner: { os: 'Linux', arch: 'X64', temp: tmpdir() },
@@ -281,14 +315,23 @@ export async function runWorkflow(
       continue;
     }
     const record: JobRecord = { id, result: 'success', outputs: {}, legs: [] };
+    const rawJob = mappingGet(mappingGet(wf.root, 'jobs'), id);
     for (const matrix of matrixLegs(job.strategy, jobContexts)) {
-      const legContexts: Contexts = { ...jobContexts, matrix };
+      const runnerTemp = mkdtempSync(join(tmpdir(), 'wf-runner-temp-'));
+      const legContexts: Contexts = {
+        ...jobContexts,
+        matrix,
+        runner: { os: 'Linux', arch: 'X64', temp: runnerTemp },
+      };
+      const runsOn = evaluateToken(mappingGet(rawJob, 'runs-on'), legContexts);
+      const timeoutToken = mappingGet(rawJob, 'timeout-minutes');
+      const timeoutMinutes = timeoutToken ? evaluateToken(timeoutToken, legContexts) : undefined;
       const jobEnv = { ...workflowEnv, ...evaluateMappingToStrings(job.env, legContexts) };
       const steps: Record<string, JsonValue> = {};
       const stepRecords: StepRecord[] = [];
       let failed = false;
       let addedEnv: Record<string, string> = {};
-      const rawSteps = mappingGet(mappingGet(mappingGet(wf.root, 'jobs'), id), 'steps');
+      const rawSteps = mappingGet(rawJob, 'steps');
       for (const [i, step] of job.steps.entries()) {
         const rawStep = isSequence(rawSteps as TemplateToken)
           ? (rawSteps as unknown as { get(i: number): TemplateToken }).get(i)
@@ -304,6 +347,7 @@ export async function runWorkflow(
         }
         const stepEnv = {
           ...options.env,
+          RUNNER_TEMP: runnerTemp,
           ...env,
           ...evaluateMappingToStrings('env' in step ? step.env : undefined, ctx),
         };
@@ -348,15 +392,15 @@ export async function runWorkflow(
               throw new Error(
                 `job ${id} step ${step.id}: no handler for external action '${uses}'`,
               );
-            const outputs = await handler(withInputs, ctx);
-            rec = {
-              id: step.id,
-              kind: 'external',
-              uses,
-              inputs: withInputs,
-              outputs,
-              outcome: 'success',
-            };
+            let outputs: Record<string, string> = {};
+            let outcome: StepRecord['outcome'] = 'success';
+            try {
+              outputs = await handler(withInputs, ctx);
+            } catch (e: unknown) {
+              if (!(e instanceof StepFailure)) throw e;
+              outcome = 'failure';
+            }
+            rec = { id: step.id, kind: 'external', uses, inputs: withInputs, outputs, outcome };
           }
         } else if ('run' in step) {
           const script = coerceToString(evaluateToken(step.run, ctx));
@@ -386,7 +430,14 @@ export async function runWorkflow(
         ...record.outputs,
         ...Object.fromEntries(Object.entries(outputs).filter(([, v]) => v !== '')),
       };
-      record.legs.push({ matrix, steps: stepRecords, result: failed ? 'failure' : 'success' });
+      record.legs.push({
+        matrix,
+        runsOn,
+        ...(timeoutMinutes !== undefined ? { timeoutMinutes } : {}),
+        runnerTemp,
+        steps: stepRecords,
+        result: failed ? 'failure' : 'success',
+      });
       if (failed) record.result = 'failure';
     }
     jobs[id] = record;

@@ -4,6 +4,7 @@
  */
 import * as core from '@actions/core';
 import { describeError, isUserError, redactText } from '@talos-kmod/common';
+import { logInfo } from './logger';
 
 /** Runs the action body and fails the step on error. Never throws. */
 export async function runAction(body: () => Promise<void>): Promise<void> {
@@ -11,7 +12,7 @@ export async function runAction(body: () => Promise<void>): Promise<void> {
     await body();
   } catch (e: unknown) {
     if (isUserError(e)) {
-      for (const line of e.details) core.info(redactText(line));
+      for (const line of e.details) logInfo(redactText(line));
       core.setFailed(redactText(e.message));
       return;
     }

@@ -39624,7 +39624,7 @@ function verifyingStream(digest, size, what, onBytes) {
             what,
             `${size} bytes`,
             `more`,
-            `${what} is longer than its descriptor says (${size} bytes); the content is corrupt`
+            `${what} is longer than its descriptor says (${size} bytes); the content is corrupt (re-push or rebuild the image)`
           )
         );
         return;
@@ -39640,7 +39640,7 @@ function verifyingStream(digest, size, what, onBytes) {
             what,
             `${size} bytes`,
             `${count2} bytes`,
-            `${what} has ${count2} bytes but its descriptor says ${size}; the content is truncated or corrupt`
+            `${what} has ${count2} bytes but its descriptor says ${size}; the content is truncated or corrupt (re-push or rebuild the image)`
           )
         );
         return;
@@ -41171,9 +41171,16 @@ var RegistrySession = class {
     if (res.status === 401) {
       this.challenge = pickChallenge(parseChallenges(res.headers["www-authenticate"]));
     } else if (isTemporaryStatus(res.status)) {
+      const retryAfterMs = parseRetryAfter(header(res, "retry-after"));
       throw new RegistryError(
         `${this.registry} answered ${res.status} to GET /v2/: this is on the registry's side; retry later`,
-        { method: "GET", url, status: res.status, temporary: true }
+        {
+          method: "GET",
+          url,
+          status: res.status,
+          temporary: true,
+          ...retryAfterMs !== void 0 ? { retryAfterMs } : {}
+        }
       );
     }
     return endpoint;
@@ -41250,14 +41257,34 @@ var RegistryTransport = class {
     return s;
   }
   /** Sends a request with retries; the caller must consume or discard the response body. */
-  async request(req) {
-    if (req.noRetry) return this.attempt(req);
+  request(req) {
+    return this.retried(req, () => this.attempt(req));
+  }
+  /**
+   * Sends a request and reads its small body (a manifest, a tag list) within `limits`, retrying
+   * the two as one attempt: a body cut short or stalled is a temporary failure like a reset before
+   * the answer, and the raw socket error must not reach the caller.
+   */
+  requestBytes(req, limits) {
+    return this.retried(req, async () => {
+      const response = await this.attempt(req);
+      try {
+        return { response, bytes: await readBytes(response, limits) };
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        throw connectionError(req.registry, req.method, response.url, e);
+      }
+    });
+  }
+  /** Runs `attempt` under the retry policy (once with `noRetry`); says how long it tried. */
+  async retried(req, attempt) {
+    if (req.noRetry) return attempt();
     const start = Date.now();
     let attempts = 0;
     try {
       return await withRetry(req.what, this.retry, this.logger, () => {
         attempts++;
-        return this.attempt(req);
+        return attempt();
       });
     } catch (e) {
       if (e instanceof RegistryError && e.temporary && attempts > 1) {
@@ -41375,7 +41402,10 @@ var RegistryTransport = class {
         init
       );
     }
-    return new RegistryError(`${registry} refused to ${req.what} (${tag}${said})`, init);
+    return new RegistryError(
+      `${registry} refused to ${req.what} (${tag}${said}): an answer this request does not expect; check that ${registry} is the registry meant (not a proxy or web server in its place) and retry`,
+      init
+    );
   }
 };
 
@@ -41399,9 +41429,14 @@ var Client = class {
   options;
   transport;
   logger;
-  async manifestRequest(ref, method) {
+  /**
+   * Runs a manifest request; registries answer MANIFEST_UNKNOWN for a tag in a repository that
+   * does not exist too, and the tag list tells the two apart, so the message can say which name
+   * is wrong.
+   */
+  async manifestRequest(ref, send2) {
     try {
-      return await this.sendManifestRequest(ref, method);
+      return await send2();
     } catch (e) {
       if (e instanceof RegistryError && e.status === 404 && !e.codes.includes("NAME_UNKNOWN")) {
         if (await this.listTags(ref).catch(() => []) === void 0) {
@@ -41417,23 +41452,18 @@ var Client = class {
     }
   }
   async listTags(ref) {
-    const res = await this.transport.request({
-      registry: ref.registry,
-      method: "GET",
-      path: `/v2/${ref.repository}/tags/list`,
-      scopes: [`repository:${ref.repository}:pull`],
-      expect: [200, 404],
-      what: `list tags of ${ref.registry}/${ref.repository}`
-    });
-    if (res.status === 404) {
-      await discard(res);
-      return void 0;
-    }
-    const bytes = await readBytes(res, {
-      limit: maxTagListBytes,
-      what: "a tag list",
-      deadlineMs: this.transport.timeouts.requestMs
-    });
+    const { response: res, bytes } = await this.transport.requestBytes(
+      {
+        registry: ref.registry,
+        method: "GET",
+        path: `/v2/${ref.repository}/tags/list`,
+        scopes: [`repository:${ref.repository}:pull`],
+        expect: [200, 404],
+        what: `list tags of ${ref.registry}/${ref.repository}`
+      },
+      { limit: maxTagListBytes, what: "a tag list", deadlineMs: this.transport.timeouts.requestMs }
+    );
+    if (res.status === 404) return void 0;
     let body;
     try {
       body = JSON.parse(bytes.toString("utf8"));
@@ -41445,9 +41475,9 @@ var Client = class {
     }
     return Array.isArray(body?.tags) ? body.tags.map(String) : [];
   }
-  sendManifestRequest(ref, method) {
+  manifestRequestOf(ref, method) {
     const id = manifestIdentifier(ref);
-    return this.transport.request({
+    return {
       registry: ref.registry,
       method,
       path: `/v2/${ref.repository}/manifests/${id}`,
@@ -41456,11 +41486,14 @@ var Client = class {
       expect: [200],
       what: `pull manifest ${ref.registry}/${ref.repository}${ref.digest ? `@${ref.digest}` : `:${id}`}`,
       notFound: (codes) => notFoundMessage(ref, codes)
-    });
+    };
   }
   async head(ref) {
     try {
-      const res = await this.manifestRequest(ref, "HEAD");
+      const res = await this.manifestRequest(
+        ref,
+        () => this.transport.request(this.manifestRequestOf(ref, "HEAD"))
+      );
       await discard(res);
       const digest = header(res, "docker-content-digest");
       const mediaType = header(res, "content-type")?.split(";")[0]?.trim() ?? "";
@@ -41482,12 +41515,14 @@ var Client = class {
     }
   }
   async getManifest(ref) {
-    const res = await this.manifestRequest(ref, "GET");
-    const bytes = await readBytes(res, {
-      limit: maxManifestBytes,
-      what: "a manifest",
-      deadlineMs: this.transport.timeouts.requestMs
-    });
+    const { response: res, bytes } = await this.manifestRequest(
+      ref,
+      () => this.transport.requestBytes(this.manifestRequestOf(ref, "GET"), {
+        limit: maxManifestBytes,
+        what: "a manifest",
+        deadlineMs: this.transport.timeouts.requestMs
+      })
+    );
     const where2 = `manifest ${ref.toString()}`;
     const served = header(res, "docker-content-digest");
     const expected = ref.digest ?? (served && isDigest(served) ? served : void 0);
@@ -41528,7 +41563,7 @@ var Client = class {
     }
     return digest;
   }
-  async blobExists(ref, digest) {
+  async blobExists(ref, digest, size) {
     const res = await this.transport.request({
       registry: ref.registry,
       method: "HEAD",
@@ -41539,7 +41574,14 @@ var Client = class {
       what: `check blob ${digest} in ${ref.registry}/${ref.repository}`
     });
     await discard(res);
-    return res.status === 200;
+    if (res.status !== 200) return false;
+    if (size === void 0) return true;
+    const length = header(res, "content-length");
+    if (length !== void 0 && Number(length) === size) return true;
+    this.logger.debug(
+      `${ref.registry} answered HEAD for blob ${digest} without its size ${size} (content-length ${length ?? "missing"}): uploading it`
+    );
+    return false;
   }
   getBlob(ref, blob) {
     return downloadBlob(this.transport, ref, blob, this.options.onProgress);
@@ -41566,7 +41608,7 @@ var Client = class {
     return Buffer.concat(chunks);
   }
   async putBlob(ref, blob, options = {}) {
-    if (!options.knownMissing && await this.blobExists(ref, blob.digest)) {
+    if (!options.knownMissing && await this.blobExists(ref, blob.digest, blob.size)) {
       this.options.onProgress?.({
         operation: "upload",
         digest: blob.digest,
@@ -43650,7 +43692,7 @@ var gzipMediaType = {
 };
 async function ensureBlob(ctx, d, open5, origin, trusted = false) {
   const { client, dest, stats } = ctx;
-  if (await client.blobExists(dest, d.digest)) {
+  if (await client.blobExists(dest, d.digest, d.size)) {
     stats.skippedBlobs++;
     ctx.options.onProgress?.({
       operation: "upload",
@@ -43686,7 +43728,7 @@ async function pushCompressed(ctx, image, i, mediaType) {
   const key = layerCacheKey(layer.digest, level);
   const cache = await ctx.layerCache();
   const known = cache?.get(key);
-  if (known && await ctx.client.blobExists(ctx.dest, known.digest)) {
+  if (known && await ctx.client.blobExists(ctx.dest, known.digest, known.size)) {
     ctx.stats.skippedBlobs++;
     ctx.options.onProgress?.({
       operation: "upload",
@@ -43812,6 +43854,14 @@ async function withContext(dest, options, fn) {
     if (!options.client) await client.close();
   }
 }
+async function confirmPushed(ctx, digest) {
+  const found = await ctx.client.head(ctx.dest);
+  if (found?.digest === digest) return;
+  const dest = ctx.dest.toString();
+  throw new UserError(
+    found ? `${dest} points at ${found.digest} after the push, not at the pushed ${digest}: another push replaced the tag meanwhile, or the registry is misbehaving; push again` : `${ctx.dest.registry} acknowledged manifest ${digest} for ${dest} but does not serve it: the registry (or a proxy in front of it) is misbehaving; push again`
+  );
+}
 function result(ctx, digest) {
   const pinned = ctx.dest.digest ? ctx.dest : withDigest(ctx.dest, digest);
   if (ctx.dest.digest && ctx.dest.digest !== digest) {
@@ -43829,6 +43879,7 @@ async function push(source, dest, options = {}) {
     try {
       logger.debug(`push ${src.description} \u2192 ${ctx.dest.toString()}`);
       const digest = await pushSource(ctx, src);
+      await confirmPushed(ctx, digest);
       return result(ctx, digest);
     } finally {
       if (owned) await src.close();
@@ -43886,13 +43937,11 @@ async function pushIndex(dest, manifests, options = {}) {
         platform: { ...m.platform }
       });
     }
-    const index = {
-      schemaVersion: 2,
-      mediaType: mediaTypes.ociIndex,
-      manifests: entries
-    };
+    const mediaType = options.indexMediaType ?? mediaTypes.ociIndex;
+    const index = { schemaVersion: 2, mediaType, manifests: entries };
     const bytes = Buffer.from(JSON.stringify(index));
-    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaTypes.ociIndex);
+    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaType);
+    await confirmPushed(ctx, digest);
     return result(ctx, digest);
   });
 }
@@ -44555,7 +44604,73 @@ function assertMakeValue(what, value) {
   if (problem !== void 0) throw new UserError(`${what} ${problem}`);
 }
 
+// packages/talos/src/make/args.ts
+var reservedMakeVariables = {
+  REGISTRY: "registry",
+  USERNAME: "username",
+  REGISTRY_AND_USERNAME: "registry and username",
+  PUSH: "push",
+  PLATFORM: "platforms",
+  TAG: "tag",
+  PKGS: "pkgs-tag",
+  PKGS_PREFIX: "pkgs-prefix"
+};
+var forbiddenMakeVariables = [
+  "SHELL",
+  "MAKEFLAGS",
+  "GNUMAKEFLAGS",
+  "MFLAGS",
+  "MAKEFILES",
+  "MAKEOVERRIDES",
+  "MAKE"
+];
+function parseMakeArgs(items, reserved = reservedMakeVariables) {
+  const list = typeof items === "string" ? items.split(/\s+/) : items.flatMap((i) => i.split(/\s+/));
+  const out = [];
+  for (const item of list.map((s) => s.trim()).filter(Boolean)) {
+    const eq = item.indexOf("=");
+    const name = eq > 0 ? item.slice(0, eq) : "";
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new UserError(
+        `make-args entry '${item}' is not a NAME=value assignment: make-args only sets Makefile variables (e.g. PROGRESS=plain); targets come from the packages/extension inputs`
+      );
+    }
+    if (forbiddenMakeVariables.includes(name)) {
+      throw new UserError(
+        `make-args entry '${name}=\u2026' is refused: ${name} changes how make runs (which shell or makefiles, which flags), not what it builds, so a workflow input could run code with it. Set ordinary Makefile variables only (e.g. PROGRESS=plain); to change make itself, edit the Makefile in the checkout`
+      );
+    }
+    const instead = reserved[name];
+    if (instead) {
+      throw new UserError(
+        `make-args entry '${item}' sets ${name}, which this step sets itself: use the '${instead}' input instead`
+      );
+    }
+    const value = item.slice(eq + 1);
+    assertMakeValue(`make-args entry '${name}'`, value);
+    out.push({ name, value });
+  }
+  return out;
+}
+function makeArgsVariables(makeArgs = [], ciArgs = []) {
+  const ci = [...makeArgs.filter((a) => a.name === "CI_ARGS").map((a) => a.value), ...ciArgs];
+  return [
+    ...makeArgs.filter((a) => a.name !== "CI_ARGS").map((a) => `${a.name}=${a.value}`),
+    ...ci.filter(Boolean).length > 0 ? [`CI_ARGS=${ci.filter(Boolean).join(" ")}`] : []
+  ];
+}
+
 // packages/talos/src/talos-repo/make-args.ts
+var talosReservedMakeVariables = {
+  IMAGE_REGISTRY: "registry",
+  USERNAME: "username",
+  TAG: "tag",
+  PUSH: "registry",
+  PLATFORM: "platforms",
+  INSTALLER_ARCH: "platforms",
+  PKG_KERNEL: "kernel-image",
+  IMAGER_ARGS: "extension-images"
+};
 function validate(what) {
   assertMakeValue("input 'registry'", what.imageRegistry);
   assertMakeValue("input 'username'", what.username);
@@ -44585,7 +44700,8 @@ function installerBaseImagerMakeArgs(options) {
     `PLATFORM=${options.platforms.join(",")}`,
     `INSTALLER_ARCH=${installerArchFor(options.platforms)}`,
     `PKG_KERNEL=${options.kernelImage}`,
-    `TAG=${options.tag}`
+    `TAG=${options.tag}`,
+    ...makeArgsVariables(options.makeArgs)
   ];
 }
 function imageInstallerMakeArgs(options) {
@@ -44596,7 +44712,8 @@ function imageInstallerMakeArgs(options) {
     `USERNAME=${options.username}`,
     `TAG=${options.tag}`,
     `PLATFORM=${options.platforms.join(",")}`,
-    `IMAGER_ARGS=${options.imagerArgs.join(" ")}`
+    `IMAGER_ARGS=${options.imagerArgs.join(" ")}`,
+    ...makeArgsVariables(options.makeArgs)
   ];
 }
 function talosImageReference(target, name) {
@@ -46588,6 +46705,7 @@ function validateBuildInstallerOptions(options, newUuid) {
     username,
     platforms,
     destination: destination2,
+    makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
     defaultDestination
   };
 }
@@ -46783,7 +46901,8 @@ async function buildInstallerBaseAndImager(input, deps) {
     imageRegistry: input.registry,
     username: input.username,
     tag,
-    platforms: input.platforms
+    platforms: input.platforms,
+    ...input.makeArgs ? { makeArgs: input.makeArgs } : {}
   };
   const args = installerBaseImagerMakeArgs({ ...target, kernelImage: input.kernelImage });
   await deps.logger.group(
@@ -46928,6 +47047,7 @@ async function produceTarballs(v2, pinned, deps) {
         ...options.tag ? { tag: options.tag } : {},
         platforms: v2.platforms.map((p) => p.platform),
         kernelImage: pinned.kernelImage ?? "",
+        makeArgs: v2.makeArgs,
         ...env
       },
       deps
@@ -46945,6 +47065,9 @@ async function produceTarballs(v2, pinned, deps) {
     };
   }
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
+  if (v2.makeArgs.length > 0) {
+    deps.logger.warning("input 'make-args' is only used with 'talos-dir'; ignoring it");
+  }
   const imagerImage = pinned.imagerImage ?? "";
   const installerBaseImage = pinned.baseInstallerImage ?? "";
   const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path16.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
@@ -53407,6 +53530,7 @@ var buildInstallerContract = defineContract({
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
+    ...makeArgsInput,
     "installer-ref": {
       kind: "string",
       default: "",
@@ -53447,6 +53571,7 @@ var buildInstallerContract = defineContract({
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
     ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
     ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
     ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
     verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
@@ -53461,12 +53586,35 @@ var buildInstallerContract = defineContract({
   })
 });
 
+// actions/action-kit/src/logger.ts
+var import_node_crypto11 = require("node:crypto");
+var commandLike = /::|##\[/;
+function logInfo(message) {
+  if (!commandLike.test(message)) {
+    info(message);
+    return;
+  }
+  const token = `talos-kmod-${(0, import_node_crypto11.randomBytes)(16).toString("hex")}`;
+  info(`::stop-commands::${token}`);
+  info(message);
+  info(`::${token}::`);
+}
+function createActionsLogger() {
+  return {
+    debug: (m) => debug(m),
+    info: (m) => logInfo(m),
+    warning: (m) => warning(m),
+    error: (m) => error(m),
+    group: (name, fn) => group(name, fn)
+  };
+}
+
 // actions/action-kit/src/outputs.ts
 function writeOutputs(outputs) {
   for (const [name, value] of Object.entries(outputs)) {
     if (value === void 0) continue;
     setOutput(name, value);
-    info(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
+    logInfo(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
   }
 }
 
@@ -53486,24 +53634,13 @@ function writeStepOutputs(contract, result2) {
   writeOutputs(contract.toOutputs(result2));
 }
 
-// actions/action-kit/src/logger.ts
-function createActionsLogger() {
-  return {
-    debug: (m) => debug(m),
-    info: (m) => info(m),
-    warning: (m) => warning(m),
-    error: (m) => error(m),
-    group: (name, fn) => group(name, fn)
-  };
-}
-
 // actions/action-kit/src/run.ts
 async function runAction(body) {
   try {
     await body();
   } catch (e) {
     if (isUserError(e)) {
-      for (const line of e.details) info(redactText(line));
+      for (const line of e.details) logInfo(redactText(line));
       setFailed(redactText(e.message));
       return;
     }

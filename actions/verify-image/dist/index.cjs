@@ -59265,7 +59265,7 @@ function verifyingStream(digest, size, what, onBytes) {
             what,
             `${size} bytes`,
             `more`,
-            `${what} is longer than its descriptor says (${size} bytes); the content is corrupt`
+            `${what} is longer than its descriptor says (${size} bytes); the content is corrupt (re-push or rebuild the image)`
           )
         );
         return;
@@ -59281,7 +59281,7 @@ function verifyingStream(digest, size, what, onBytes) {
             what,
             `${size} bytes`,
             `${count2} bytes`,
-            `${what} has ${count2} bytes but its descriptor says ${size}; the content is truncated or corrupt`
+            `${what} has ${count2} bytes but its descriptor says ${size}; the content is truncated or corrupt (re-push or rebuild the image)`
           )
         );
         return;
@@ -60751,9 +60751,16 @@ var RegistrySession = class {
     if (res.status === 401) {
       this.challenge = pickChallenge(parseChallenges(res.headers["www-authenticate"]));
     } else if (isTemporaryStatus(res.status)) {
+      const retryAfterMs = parseRetryAfter(header(res, "retry-after"));
       throw new RegistryError(
         `${this.registry} answered ${res.status} to GET /v2/: this is on the registry's side; retry later`,
-        { method: "GET", url, status: res.status, temporary: true }
+        {
+          method: "GET",
+          url,
+          status: res.status,
+          temporary: true,
+          ...retryAfterMs !== void 0 ? { retryAfterMs } : {}
+        }
       );
     }
     return endpoint2;
@@ -60830,14 +60837,34 @@ var RegistryTransport = class {
     return s;
   }
   /** Sends a request with retries; the caller must consume or discard the response body. */
-  async request(req) {
-    if (req.noRetry) return this.attempt(req);
+  request(req) {
+    return this.retried(req, () => this.attempt(req));
+  }
+  /**
+   * Sends a request and reads its small body (a manifest, a tag list) within `limits`, retrying
+   * the two as one attempt: a body cut short or stalled is a temporary failure like a reset before
+   * the answer, and the raw socket error must not reach the caller.
+   */
+  requestBytes(req, limits) {
+    return this.retried(req, async () => {
+      const response = await this.attempt(req);
+      try {
+        return { response, bytes: await readBytes(response, limits) };
+      } catch (e) {
+        if (e instanceof UserError) throw e;
+        throw connectionError(req.registry, req.method, response.url, e);
+      }
+    });
+  }
+  /** Runs `attempt` under the retry policy (once with `noRetry`); says how long it tried. */
+  async retried(req, attempt) {
+    if (req.noRetry) return attempt();
     const start = Date.now();
     let attempts = 0;
     try {
       return await withRetry(req.what, this.retry, this.logger, () => {
         attempts++;
-        return this.attempt(req);
+        return attempt();
       });
     } catch (e) {
       if (e instanceof RegistryError && e.temporary && attempts > 1) {
@@ -60955,7 +60982,10 @@ var RegistryTransport = class {
         init
       );
     }
-    return new RegistryError(`${registry} refused to ${req.what} (${tag}${said})`, init);
+    return new RegistryError(
+      `${registry} refused to ${req.what} (${tag}${said}): an answer this request does not expect; check that ${registry} is the registry meant (not a proxy or web server in its place) and retry`,
+      init
+    );
   }
 };
 
@@ -60979,9 +61009,14 @@ var Client = class {
   options;
   transport;
   logger;
-  async manifestRequest(ref, method) {
+  /**
+   * Runs a manifest request; registries answer MANIFEST_UNKNOWN for a tag in a repository that
+   * does not exist too, and the tag list tells the two apart, so the message can say which name
+   * is wrong.
+   */
+  async manifestRequest(ref, send2) {
     try {
-      return await this.sendManifestRequest(ref, method);
+      return await send2();
     } catch (e) {
       if (e instanceof RegistryError && e.status === 404 && !e.codes.includes("NAME_UNKNOWN")) {
         if (await this.listTags(ref).catch(() => []) === void 0) {
@@ -60997,23 +61032,18 @@ var Client = class {
     }
   }
   async listTags(ref) {
-    const res = await this.transport.request({
-      registry: ref.registry,
-      method: "GET",
-      path: `/v2/${ref.repository}/tags/list`,
-      scopes: [`repository:${ref.repository}:pull`],
-      expect: [200, 404],
-      what: `list tags of ${ref.registry}/${ref.repository}`
-    });
-    if (res.status === 404) {
-      await discard(res);
-      return void 0;
-    }
-    const bytes = await readBytes(res, {
-      limit: maxTagListBytes,
-      what: "a tag list",
-      deadlineMs: this.transport.timeouts.requestMs
-    });
+    const { response: res, bytes } = await this.transport.requestBytes(
+      {
+        registry: ref.registry,
+        method: "GET",
+        path: `/v2/${ref.repository}/tags/list`,
+        scopes: [`repository:${ref.repository}:pull`],
+        expect: [200, 404],
+        what: `list tags of ${ref.registry}/${ref.repository}`
+      },
+      { limit: maxTagListBytes, what: "a tag list", deadlineMs: this.transport.timeouts.requestMs }
+    );
+    if (res.status === 404) return void 0;
     let body;
     try {
       body = JSON.parse(bytes.toString("utf8"));
@@ -61025,9 +61055,9 @@ var Client = class {
     }
     return Array.isArray(body?.tags) ? body.tags.map(String) : [];
   }
-  sendManifestRequest(ref, method) {
+  manifestRequestOf(ref, method) {
     const id = manifestIdentifier(ref);
-    return this.transport.request({
+    return {
       registry: ref.registry,
       method,
       path: `/v2/${ref.repository}/manifests/${id}`,
@@ -61036,11 +61066,14 @@ var Client = class {
       expect: [200],
       what: `pull manifest ${ref.registry}/${ref.repository}${ref.digest ? `@${ref.digest}` : `:${id}`}`,
       notFound: (codes) => notFoundMessage(ref, codes)
-    });
+    };
   }
   async head(ref) {
     try {
-      const res = await this.manifestRequest(ref, "HEAD");
+      const res = await this.manifestRequest(
+        ref,
+        () => this.transport.request(this.manifestRequestOf(ref, "HEAD"))
+      );
       await discard(res);
       const digest = header(res, "docker-content-digest");
       const mediaType = header(res, "content-type")?.split(";")[0]?.trim() ?? "";
@@ -61062,12 +61095,14 @@ var Client = class {
     }
   }
   async getManifest(ref) {
-    const res = await this.manifestRequest(ref, "GET");
-    const bytes = await readBytes(res, {
-      limit: maxManifestBytes,
-      what: "a manifest",
-      deadlineMs: this.transport.timeouts.requestMs
-    });
+    const { response: res, bytes } = await this.manifestRequest(
+      ref,
+      () => this.transport.requestBytes(this.manifestRequestOf(ref, "GET"), {
+        limit: maxManifestBytes,
+        what: "a manifest",
+        deadlineMs: this.transport.timeouts.requestMs
+      })
+    );
     const where2 = `manifest ${ref.toString()}`;
     const served = header(res, "docker-content-digest");
     const expected = ref.digest ?? (served && isDigest(served) ? served : void 0);
@@ -61108,7 +61143,7 @@ var Client = class {
     }
     return digest;
   }
-  async blobExists(ref, digest) {
+  async blobExists(ref, digest, size) {
     const res = await this.transport.request({
       registry: ref.registry,
       method: "HEAD",
@@ -61119,7 +61154,14 @@ var Client = class {
       what: `check blob ${digest} in ${ref.registry}/${ref.repository}`
     });
     await discard(res);
-    return res.status === 200;
+    if (res.status !== 200) return false;
+    if (size === void 0) return true;
+    const length = header(res, "content-length");
+    if (length !== void 0 && Number(length) === size) return true;
+    this.logger.debug(
+      `${ref.registry} answered HEAD for blob ${digest} without its size ${size} (content-length ${length ?? "missing"}): uploading it`
+    );
+    return false;
   }
   getBlob(ref, blob) {
     return downloadBlob(this.transport, ref, blob, this.options.onProgress);
@@ -61146,7 +61188,7 @@ var Client = class {
     return Buffer.concat(chunks);
   }
   async putBlob(ref, blob, options = {}) {
-    if (!options.knownMissing && await this.blobExists(ref, blob.digest)) {
+    if (!options.knownMissing && await this.blobExists(ref, blob.digest, blob.size)) {
       this.options.onProgress?.({
         operation: "upload",
         digest: blob.digest,
@@ -71458,6 +71500,7 @@ var buildInstallerContract = defineContract({
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
+    ...makeArgsInput,
     "installer-ref": {
       kind: "string",
       default: "",
@@ -71498,6 +71541,7 @@ var buildInstallerContract = defineContract({
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
     ...v2.tag ? { tag: v2.tag } : {},
+    makeArgs: v2["make-args"],
     ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
     ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
     verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
@@ -71512,12 +71556,35 @@ var buildInstallerContract = defineContract({
   })
 });
 
+// actions/action-kit/src/logger.ts
+var import_node_crypto10 = require("node:crypto");
+var commandLike = /::|##\[/;
+function logInfo(message) {
+  if (!commandLike.test(message)) {
+    info(message);
+    return;
+  }
+  const token = `talos-kmod-${(0, import_node_crypto10.randomBytes)(16).toString("hex")}`;
+  info(`::stop-commands::${token}`);
+  info(message);
+  info(`::${token}::`);
+}
+function createActionsLogger() {
+  return {
+    debug: (m) => debug(m),
+    info: (m) => logInfo(m),
+    warning: (m) => warning(m),
+    error: (m) => error(m),
+    group: (name, fn) => group(name, fn)
+  };
+}
+
 // actions/action-kit/src/outputs.ts
 function writeOutputs(outputs) {
   for (const [name, value] of Object.entries(outputs)) {
     if (value === void 0) continue;
     setOutput(name, value);
-    info(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
+    logInfo(`output ${name}=${value.length > 300 ? `${value.slice(0, 300)}\u2026` : value}`);
   }
 }
 
@@ -71567,24 +71634,13 @@ function readChoice(name, choices, fallback) {
   return value;
 }
 
-// actions/action-kit/src/logger.ts
-function createActionsLogger() {
-  return {
-    debug: (m) => debug(m),
-    info: (m) => info(m),
-    warning: (m) => warning(m),
-    error: (m) => error(m),
-    group: (name, fn) => group(name, fn)
-  };
-}
-
 // actions/action-kit/src/run.ts
 async function runAction(body) {
   try {
     await body();
   } catch (e) {
     if (isUserError(e)) {
-      for (const line of e.details) info(redactText(line));
+      for (const line of e.details) logInfo(redactText(line));
       setFailed(redactText(e.message));
       return;
     }

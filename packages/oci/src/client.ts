@@ -13,7 +13,7 @@ import { parseManifest, type Descriptor, type ParsedManifest } from './manifest/
 import { digestWithAlgorithmOf, isDigest, type Digest } from './reference/digest';
 import { manifestIdentifier, withDigest, type Reference } from './reference/reference';
 import { RegistryError } from './transport/errors';
-import { discard, header, readBytes } from './transport/http';
+import { discard, header } from './transport/http';
 import {
   maxConfigBytes,
   maxManifestBytes,
@@ -22,7 +22,7 @@ import {
   type Timeouts,
 } from './transport/limits';
 import { defaultRetryPolicy, type RetryPolicy } from './transport/retry';
-import { RegistryTransport } from './transport/transport';
+import { RegistryTransport, type RegistryRequest } from './transport/transport';
 
 /** How to reach registries. Every field is optional. */
 export interface RegistryOptions {
@@ -69,8 +69,11 @@ export interface RegistryClient {
   getManifest(ref: Reference): Promise<FetchedManifest>;
   /** Uploads a manifest under the reference's tag (or digest); returns its digest. */
   putManifest(ref: Reference, bytes: Buffer, mediaType: string): Promise<Digest>;
-  /** True when the repository has the blob. */
-  blobExists(ref: Reference, digest: Digest): Promise<boolean>;
+  /**
+   * True when the repository has the blob; with `size`, only when the registry also says that
+   * size (a bare 200 without it is no proof, and the blob is uploaded instead).
+   */
+  blobExists(ref: Reference, digest: Digest, size?: number): Promise<boolean>;
   /** Streams a blob, verified against `digest` (and `size`) as it flows. */
   getBlob(ref: Reference, blob: { digest: Digest; size?: number }): Promise<Readable>;
   /** Reads a small blob (a config, at most 8 MiB) into memory, verified. */
@@ -111,12 +114,15 @@ class Client implements RegistryClient {
     });
   }
 
-  private async manifestRequest(ref: Reference, method: 'GET' | 'HEAD') {
+  /**
+   * Runs a manifest request; registries answer MANIFEST_UNKNOWN for a tag in a repository that
+   * does not exist too, and the tag list tells the two apart, so the message can say which name
+   * is wrong.
+   */
+  private async manifestRequest<T>(ref: Reference, send: () => Promise<T>): Promise<T> {
     try {
-      return await this.sendManifestRequest(ref, method);
+      return await send();
     } catch (e: unknown) {
-      // Registries answer MANIFEST_UNKNOWN for a tag in a repository that does not exist too;
-      // the tag list tells the two apart, so the message can say which name is wrong.
       if (e instanceof RegistryError && e.status === 404 && !e.codes.includes('NAME_UNKNOWN')) {
         if ((await this.listTags(ref).catch(() => [])) === undefined) {
           throw new RegistryError(notFoundMessage(ref, ['NAME_UNKNOWN']), {
@@ -132,23 +138,18 @@ class Client implements RegistryClient {
   }
 
   async listTags(ref: Reference): Promise<string[] | undefined> {
-    const res = await this.transport.request({
-      registry: ref.registry,
-      method: 'GET',
-      path: `/v2/${ref.repository}/tags/list`,
-      scopes: [`repository:${ref.repository}:pull`],
-      expect: [200, 404],
-      what: `list tags of ${ref.registry}/${ref.repository}`,
-    });
-    if (res.status === 404) {
-      await discard(res);
-      return undefined;
-    }
-    const bytes = await readBytes(res, {
-      limit: maxTagListBytes,
-      what: 'a tag list',
-      deadlineMs: this.transport.timeouts.requestMs,
-    });
+    const { response: res, bytes } = await this.transport.requestBytes(
+      {
+        registry: ref.registry,
+        method: 'GET',
+        path: `/v2/${ref.repository}/tags/list`,
+        scopes: [`repository:${ref.repository}:pull`],
+        expect: [200, 404],
+        what: `list tags of ${ref.registry}/${ref.repository}`,
+      },
+      { limit: maxTagListBytes, what: 'a tag list', deadlineMs: this.transport.timeouts.requestMs },
+    );
+    if (res.status === 404) return undefined;
     let body: { tags?: unknown };
     try {
       body = JSON.parse(bytes.toString('utf8')) as { tags?: unknown };
@@ -161,9 +162,9 @@ class Client implements RegistryClient {
     return Array.isArray(body?.tags) ? body.tags.map(String) : [];
   }
 
-  private sendManifestRequest(ref: Reference, method: 'GET' | 'HEAD') {
+  private manifestRequestOf(ref: Reference, method: 'GET' | 'HEAD'): RegistryRequest {
     const id = manifestIdentifier(ref);
-    return this.transport.request({
+    return {
       registry: ref.registry,
       method,
       path: `/v2/${ref.repository}/manifests/${id}`,
@@ -172,12 +173,14 @@ class Client implements RegistryClient {
       expect: [200],
       what: `pull manifest ${ref.registry}/${ref.repository}${ref.digest ? `@${ref.digest}` : `:${id}`}`,
       notFound: (codes) => notFoundMessage(ref, codes),
-    });
+    };
   }
 
   async head(ref: Reference): Promise<Descriptor | undefined> {
     try {
-      const res = await this.manifestRequest(ref, 'HEAD');
+      const res = await this.manifestRequest(ref, () =>
+        this.transport.request(this.manifestRequestOf(ref, 'HEAD')),
+      );
       await discard(res);
       const digest = header(res, 'docker-content-digest');
       const mediaType = header(res, 'content-type')?.split(';')[0]?.trim() ?? '';
@@ -200,12 +203,13 @@ class Client implements RegistryClient {
   }
 
   async getManifest(ref: Reference): Promise<FetchedManifest> {
-    const res = await this.manifestRequest(ref, 'GET');
-    const bytes = await readBytes(res, {
-      limit: maxManifestBytes,
-      what: 'a manifest',
-      deadlineMs: this.transport.timeouts.requestMs,
-    });
+    const { response: res, bytes } = await this.manifestRequest(ref, () =>
+      this.transport.requestBytes(this.manifestRequestOf(ref, 'GET'), {
+        limit: maxManifestBytes,
+        what: 'a manifest',
+        deadlineMs: this.transport.timeouts.requestMs,
+      }),
+    );
     const where = `manifest ${ref.toString()}`;
     const served = header(res, 'docker-content-digest');
     const expected = ref.digest ?? (served && isDigest(served) ? served : undefined);
@@ -248,7 +252,7 @@ class Client implements RegistryClient {
     return digest;
   }
 
-  async blobExists(ref: Reference, digest: Digest): Promise<boolean> {
+  async blobExists(ref: Reference, digest: Digest, size?: number): Promise<boolean> {
     const res = await this.transport.request({
       registry: ref.registry,
       method: 'HEAD',
@@ -259,7 +263,14 @@ class Client implements RegistryClient {
       what: `check blob ${digest} in ${ref.registry}/${ref.repository}`,
     });
     await discard(res);
-    return res.status === 200;
+    if (res.status !== 200) return false;
+    if (size === undefined) return true;
+    const length = header(res, 'content-length');
+    if (length !== undefined && Number(length) === size) return true;
+    this.logger.debug(
+      `${ref.registry} answered HEAD for blob ${digest} without its size ${size} (content-length ${length ?? 'missing'}): uploading it`,
+    );
+    return false;
   }
 
   getBlob(ref: Reference, blob: { digest: Digest; size?: number }): Promise<Readable> {
@@ -293,7 +304,7 @@ class Client implements RegistryClient {
     blob: BlobUpload,
     options: { knownMissing?: boolean } = {},
   ): Promise<'exists' | 'uploaded'> {
-    if (!options.knownMissing && (await this.blobExists(ref, blob.digest))) {
+    if (!options.knownMissing && (await this.blobExists(ref, blob.digest, blob.size))) {
       this.options.onProgress?.({
         operation: 'upload',
         digest: blob.digest,

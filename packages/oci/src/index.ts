@@ -35,3 +35,5 @@ export { joinChunks, walkImageFileChunks, walkImageFiles } from './files/walk';
 export { walkDirectoryFiles } from './files/directory';
 export type { FileTree, FileTrees } from './files/file-trees';
 export { openFileTrees } from './files/file-trees';
+export type { CreateIndexOptions, CreateIndexResult, IndexEntry } from './push/create-index';
+export { createIndex } from './push/create-index';

@@ -9,4 +9,5 @@ export * from './verify-image/index';
 export * from './new-module/index';
 export * from './check-wiring/index';
 export * from './pipeline/index';
+export * from './create-index/index';
 export * from './contracts';

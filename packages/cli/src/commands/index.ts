@@ -10,6 +10,7 @@ import { registerBuildInstaller } from './build-installer';
 import { registerBuildKernelPkg } from './build-kernel-pkg';
 import { registerBuildExtension } from './build-extension';
 import { registerPush } from './push';
+import { registerIndex } from './index-create';
 import { registerInspect } from './inspect';
 import { registerLs } from './ls';
 import { registerModinfo } from './modinfo';
@@ -37,6 +38,7 @@ export const commands: readonly RegisterCommand[] = [
   registerBuildExtension,
   registerBuildInstaller,
   registerPush,
+  registerIndex,
   registerInspect,
   registerLs,
   registerModinfo,

@@ -40,7 +40,7 @@ export function verifyingStream(
             what,
             `${size} bytes`,
             `more`,
-            `${what} is longer than its descriptor says (${size} bytes); the content is corrupt`,
+            `${what} is longer than its descriptor says (${size} bytes); the content is corrupt (re-push or rebuild the image)`,
           ),
         );
         return;
@@ -56,7 +56,7 @@ export function verifyingStream(
             what,
             `${size} bytes`,
             `${count} bytes`,
-            `${what} has ${count} bytes but its descriptor says ${size}; the content is truncated or corrupt`,
+            `${what} has ${count} bytes but its descriptor says ${size}; the content is truncated or corrupt (re-push or rebuild the image)`,
           ),
         );
         return;

@@ -57,6 +57,8 @@ export interface PushOptions extends RegistryOptions {
   mountFrom?: readonly string[];
   /** A client to use (not closed); default: one made from these options. */
   client?: RegistryClient;
+  /** {@link pushIndex}: the index media type (default the OCI image index). */
+  indexMediaType?: typeof mediaTypes.ociIndex | typeof mediaTypes.dockerManifestList;
 }
 
 /** What a push did. */
@@ -100,7 +102,7 @@ async function ensureBlob(
   trusted = false,
 ): Promise<void> {
   const { client, dest, stats } = ctx;
-  if (await client.blobExists(dest, d.digest)) {
+  if (await client.blobExists(dest, d.digest, d.size)) {
     stats.skippedBlobs++;
     ctx.options.onProgress?.({
       operation: 'upload',
@@ -150,7 +152,7 @@ async function pushCompressed(
   const key = layerCacheKey(layer.digest, level);
   const cache = await ctx.layerCache();
   const known = cache?.get(key);
-  if (known && (await ctx.client.blobExists(ctx.dest, known.digest))) {
+  if (known && (await ctx.client.blobExists(ctx.dest, known.digest, known.size))) {
     ctx.stats.skippedBlobs++;
     ctx.options.onProgress?.({
       operation: 'upload',
@@ -299,6 +301,22 @@ async function withContext<T>(
   }
 }
 
+/**
+ * Reads the pushed tag (or digest) back before the push is reported done: a registry, or a proxy
+ * in front of it, that acknowledged the manifest without storing it must not make an image look
+ * pushed that nobody can pull.
+ */
+async function confirmPushed(ctx: PushContext, digest: Digest): Promise<void> {
+  const found = await ctx.client.head(ctx.dest);
+  if (found?.digest === digest) return;
+  const dest = ctx.dest.toString();
+  throw new UserError(
+    found
+      ? `${dest} points at ${found.digest} after the push, not at the pushed ${digest}: another push replaced the tag meanwhile, or the registry is misbehaving; push again`
+      : `${ctx.dest.registry} acknowledged manifest ${digest} for ${dest} but does not serve it: the registry (or a proxy in front of it) is misbehaving; push again`,
+  );
+}
+
 function result(ctx: PushContext, digest: Digest): PushResult {
   const pinned = ctx.dest.digest ? ctx.dest : withDigest(ctx.dest, digest);
   if (ctx.dest.digest && ctx.dest.digest !== digest) {
@@ -326,6 +344,7 @@ export async function push(
     try {
       logger.debug(`push ${src.description} → ${ctx.dest.toString()}`);
       const digest = await pushSource(ctx, src);
+      await confirmPushed(ctx, digest);
       return result(ctx, digest);
     } finally {
       if (owned) await src.close();
@@ -334,8 +353,8 @@ export async function push(
 }
 
 /**
- * Writes an OCI image index under `dest`'s tag from manifests already pushed (pinned references)
- * to the same registry. Manifests in another repository are copied into dest's repository first
+ * Writes an OCI image index (or, with `indexMediaType`, a Docker manifest list) under `dest`'s tag
+ * from manifests already pushed (pinned references) to the same registry. Manifests in another repository are copied into dest's repository first
  * (blobs mounted).
  */
 export async function pushIndex(
@@ -393,13 +412,11 @@ export async function pushIndex(
         platform: { ...m.platform },
       });
     }
-    const index: ImageIndex = {
-      schemaVersion: 2,
-      mediaType: mediaTypes.ociIndex,
-      manifests: entries,
-    };
+    const mediaType = options.indexMediaType ?? mediaTypes.ociIndex;
+    const index: ImageIndex = { schemaVersion: 2, mediaType, manifests: entries };
     const bytes = Buffer.from(JSON.stringify(index));
-    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaTypes.ociIndex);
+    const digest = await ctx.client.putManifest(ctx.dest, bytes, mediaType);
+    await confirmPushed(ctx, digest);
     return result(ctx, digest);
   });
 }

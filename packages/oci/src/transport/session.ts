@@ -14,9 +14,9 @@ import {
 import { TokenCache } from '../auth/token';
 import { dockerHub, dockerHubApiHost, isLoopbackHost } from '../reference/host';
 import { RegistryError, isTemporaryStatus, networkErrorCode, isTlsError } from './errors';
-import { discard, send, type HttpAgent, type HttpAgents } from './http';
+import { discard, header, send, type HttpAgent, type HttpAgents } from './http';
 import type { Timeouts } from './limits';
-import { withRetry, type RetryPolicy } from './retry';
+import { parseRetryAfter, withRetry, type RetryPolicy } from './retry';
 import type { ExecFn } from '@talos-kmod/common';
 
 /** What a session needs from the client's options. */
@@ -205,9 +205,17 @@ export class RegistrySession {
     if (res.status === 401) {
       this.challenge = pickChallenge(parseChallenges(res.headers['www-authenticate']));
     } else if (isTemporaryStatus(res.status)) {
+      // a 429 or 503 on the ping says when to come back, like any other request's
+      const retryAfterMs = parseRetryAfter(header(res, 'retry-after'));
       throw new RegistryError(
         `${this.registry} answered ${res.status} to GET /v2/: this is on the registry's side; retry later`,
-        { method: 'GET', url, status: res.status, temporary: true },
+        {
+          method: 'GET',
+          url,
+          status: res.status,
+          temporary: true,
+          ...(retryAfterMs !== undefined ? { retryAfterMs } : {}),
+        },
       );
     }
     return endpoint;

@@ -11,10 +11,12 @@ import {
   createAgents,
   discard,
   header,
+  readBytes,
   readText,
   send,
   type HttpAgents,
   type HttpResponse,
+  type ReadLimits,
   type RequestBody,
 } from './http';
 import { maxErrorBodyBytes, type Timeouts } from './limits';
@@ -95,14 +97,39 @@ export class RegistryTransport {
   }
 
   /** Sends a request with retries; the caller must consume or discard the response body. */
-  async request(req: RegistryRequest): Promise<HttpResponse> {
-    if (req.noRetry) return this.attempt(req);
+  request(req: RegistryRequest): Promise<HttpResponse> {
+    return this.retried(req, () => this.attempt(req));
+  }
+
+  /**
+   * Sends a request and reads its small body (a manifest, a tag list) within `limits`, retrying
+   * the two as one attempt: a body cut short or stalled is a temporary failure like a reset before
+   * the answer, and the raw socket error must not reach the caller.
+   */
+  requestBytes(
+    req: RegistryRequest,
+    limits: ReadLimits,
+  ): Promise<{ response: HttpResponse; bytes: Buffer }> {
+    return this.retried(req, async () => {
+      const response = await this.attempt(req);
+      try {
+        return { response, bytes: await readBytes(response, limits) };
+      } catch (e: unknown) {
+        if (e instanceof UserError) throw e;
+        throw connectionError(req.registry, req.method, response.url, e);
+      }
+    });
+  }
+
+  /** Runs `attempt` under the retry policy (once with `noRetry`); says how long it tried. */
+  private async retried<T>(req: RegistryRequest, attempt: () => Promise<T>): Promise<T> {
+    if (req.noRetry) return attempt();
     const start = Date.now();
     let attempts = 0;
     try {
       return await withRetry(req.what, this.retry, this.logger, () => {
         attempts++;
-        return this.attempt(req);
+        return attempt();
       });
     } catch (e: unknown) {
       if (e instanceof RegistryError && e.temporary && attempts > 1) {
@@ -229,6 +256,9 @@ export class RegistryTransport {
         init,
       );
     }
-    return new RegistryError(`${registry} refused to ${req.what} (${tag}${said})`, init);
+    return new RegistryError(
+      `${registry} refused to ${req.what} (${tag}${said}): an answer this request does not expect; check that ${registry} is the registry meant (not a proxy or web server in its place) and retry`,
+      init,
+    );
   }
 }

@@ -9,6 +9,7 @@ import {
   installerArchFor,
   installerBaseImagerMakeArgs,
   talosImageReference,
+  type MakeAssignment,
   type TalosMakeTarget,
   makeVariable,
   readMakefile,
@@ -37,6 +38,7 @@ export async function buildInstallerBaseAndImager(
     tag?: string;
     platforms: readonly string[];
     kernelImage: string;
+    makeArgs?: readonly MakeAssignment[];
     env?: NodeJS.ProcessEnv;
   },
   deps: { exec: ExecFn; logger: Logger; registry: RegistryOptions },
@@ -54,6 +56,7 @@ export async function buildInstallerBaseAndImager(
     username: input.username,
     tag,
     platforms: input.platforms,
+    ...(input.makeArgs ? { makeArgs: input.makeArgs } : {}),
   };
   const args = installerBaseImagerMakeArgs({ ...target, kernelImage: input.kernelImage });
   await deps.logger.group(

@@ -1,6 +1,7 @@
 /** The build-installer contract: its inputs, defaults and outputs, for the action and the CLI. */
 import {
   jsonInput,
+  makeArgsInput,
   namespaceOrOwner,
   platformsInput,
   pushTargetInputs,
@@ -57,6 +58,7 @@ export const buildInstallerContract = defineContract({
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
+    ...makeArgsInput,
     'installer-ref': {
       kind: 'string',
       default: '',
@@ -97,6 +99,7 @@ export const buildInstallerContract = defineContract({
     username: namespaceOrOwner(v.username, env),
     platforms: v.platforms,
     ...(v.tag ? { tag: v.tag } : {}),
+    makeArgs: v['make-args'],
     ...(v['installer-ref'] ? { installerRef: v['installer-ref'] } : {}),
     ...(v['out-dir'] ? { outDir: v['out-dir'] } : {}),
     verifyInstaller: v['verify-installer'] === 'warning' ? 'warning' : 'error',

@@ -6,7 +6,15 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FieldError } from '@talos-kmod/common';
 import { parsePlatform, parseReference, type Reference } from '@talos-kmod/oci';
-import { assertMakeValue, checkTtlShTag, defaultTtlShReference, isTtlSh } from '@talos-kmod/talos';
+import {
+  assertMakeValue,
+  checkTtlShTag,
+  defaultTtlShReference,
+  isTtlSh,
+  parseMakeArgs,
+  talosReservedMakeVariables,
+  type MakeAssignment,
+} from '@talos-kmod/talos';
 import { checkMakeValue, checkPushTarget, checkTag } from '../step-kit/build-options';
 
 /** What the step builds from and where it publishes. */
@@ -29,6 +37,8 @@ export interface BuildInstallerOptions {
   readonly platforms: readonly string[];
   /** `TAG` for installer-base and imager; default: the checkout's `git describe`. */
   readonly tag?: string;
+  /** Extra `NAME=value` make variables for both talos make invocations (talos-dir mode). */
+  readonly makeArgs?: readonly string[];
   /** Where the installer goes; default `ttl.sh/<uuid>:1h`. */
   readonly installerRef?: string;
   readonly insecureRegistries: readonly string[];
@@ -54,6 +64,8 @@ export interface ValidatedBuildInstaller {
   /** `[{platform: 'linux/amd64', arch: 'amd64'}]`, in input order, no duplicates. */
   readonly platforms: readonly { platform: string; arch: string }[];
   readonly destination: Reference;
+  /** `make-args`, parsed. */
+  readonly makeArgs: readonly MakeAssignment[];
   /** True when the destination was the ttl.sh default. */
   readonly defaultDestination: boolean;
 }
@@ -166,6 +178,7 @@ export function validateBuildInstallerOptions(
     username,
     platforms,
     destination,
+    makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
     defaultDestination,
   };
 }

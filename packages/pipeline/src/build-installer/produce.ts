@@ -65,6 +65,7 @@ export async function produceTarballs(
         ...(options.tag ? { tag: options.tag } : {}),
         platforms: v.platforms.map((p) => p.platform),
         kernelImage: pinned.kernelImage ?? '',
+        makeArgs: v.makeArgs,
         ...env,
       },
       deps,
@@ -82,6 +83,9 @@ export async function produceTarballs(
     };
   }
   if (options.tag) deps.logger.warning("input 'tag' is only used with 'talos-dir'; ignoring it");
+  if (v.makeArgs.length > 0) {
+    deps.logger.warning("input 'make-args' is only used with 'talos-dir'; ignoring it");
+  }
   const imagerImage = pinned.imagerImage ?? '';
   const installerBaseImage = pinned.baseInstallerImage ?? '';
   const outDir = v.outDir ?? mkdtempSync(join(tmpdir(), 'talos-installer-'));

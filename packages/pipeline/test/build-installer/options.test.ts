@@ -28,6 +28,14 @@ describe('validateBuildInstallerOptions', () => {
     expect(v.platforms).toEqual([{ platform: 'linux/amd64', arch: 'amd64' }]);
   });
 
+  it('parses make-args and refuses a variable the talos make lines set, naming the input', () => {
+    const v = validateBuildInstallerOptions({ ...base, makeArgs: ['PROGRESS=plain'] });
+    expect(v.makeArgs).toEqual([{ name: 'PROGRESS', value: 'plain' }]);
+    expect(() => validateBuildInstallerOptions({ ...base, makeArgs: ['PKG_KERNEL=x'] })).toThrow(
+      "make-args entry 'PKG_KERNEL=x' sets PKG_KERNEL, which this step sets itself: use the 'kernel-image' input instead",
+    );
+  });
+
   it('resolves a relative talos-dir and out-dir to absolute paths (they become docker volume paths)', () => {
     const v = validateBuildInstallerOptions({
       ...base,

@@ -44,10 +44,14 @@ export const forbiddenMakeVariables: readonly string[] = [
 
 /**
  * Parses `make-args`: `NAME=value` items separated by whitespace, commas are kept inside values.
- * Every value is checked with {@link assertMakeValue}; reserved names and bare targets are refused.
+ * Every value is checked with {@link assertMakeValue}; `reserved` names (variable → the input to
+ * use instead; default the pkgs/extensions ones) and bare targets are refused.
  * `CI_ARGS=<flag>` may repeat: each adds one flag before the step's own.
  */
-export function parseMakeArgs(items: readonly string[] | string): MakeAssignment[] {
+export function parseMakeArgs(
+  items: readonly string[] | string,
+  reserved: Readonly<Record<string, string>> = reservedMakeVariables,
+): MakeAssignment[] {
   const list =
     typeof items === 'string' ? items.split(/\s+/) : items.flatMap((i) => i.split(/\s+/));
   const out: MakeAssignment[] = [];
@@ -65,10 +69,10 @@ export function parseMakeArgs(items: readonly string[] | string): MakeAssignment
         `make-args entry '${name}=…' is refused: ${name} changes how make runs (which shell or makefiles, which flags), not what it builds, so a workflow input could run code with it. Set ordinary Makefile variables only (e.g. PROGRESS=plain); to change make itself, edit the Makefile in the checkout`,
       );
     }
-    const reserved = reservedMakeVariables[name];
-    if (reserved) {
+    const instead = reserved[name];
+    if (instead) {
       throw new UserError(
-        `make-args entry '${item}' sets ${name}, which this step sets itself: use the '${reserved}' input instead`,
+        `make-args entry '${item}' sets ${name}, which this step sets itself: use the '${instead}' input instead`,
       );
     }
     const value = item.slice(eq + 1);
@@ -124,15 +128,23 @@ function validate(inv: MakeInvocation): void {
     throw new UserError("input 'platforms' is empty: use e.g. linux/amd64");
 }
 
-function variables(inv: MakeInvocation): string[] {
-  const ci = [
-    ...(inv.makeArgs ?? []).filter((a) => a.name === 'CI_ARGS').map((a) => a.value),
-    ...(inv.ciArgs ?? []),
-  ].filter(Boolean);
+/**
+ * `make-args` as command-line variables, last: `NAME=value` each, the `CI_ARGS` items joined into
+ * one `CI_ARGS=…` followed by the step's own `ciArgs`.
+ */
+export function makeArgsVariables(
+  makeArgs: readonly MakeAssignment[] = [],
+  ciArgs: readonly string[] = [],
+): string[] {
+  const ci = [...makeArgs.filter((a) => a.name === 'CI_ARGS').map((a) => a.value), ...ciArgs];
   return [
-    ...(inv.makeArgs ?? []).filter((a) => a.name !== 'CI_ARGS').map((a) => `${a.name}=${a.value}`),
-    ...(ci.length > 0 ? [`CI_ARGS=${ci.join(' ')}`] : []),
+    ...makeArgs.filter((a) => a.name !== 'CI_ARGS').map((a) => `${a.name}=${a.value}`),
+    ...(ci.filter(Boolean).length > 0 ? [`CI_ARGS=${ci.filter(Boolean).join(' ')}`] : []),
   ];
+}
+
+function variables(inv: MakeInvocation): string[] {
+  return makeArgsVariables(inv.makeArgs, inv.ciArgs);
 }
 
 /**

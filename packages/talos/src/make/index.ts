@@ -7,6 +7,7 @@ export {
   parseMakeArgs,
   pkgsMakeArgs,
   extensionsMakeArgs,
+  makeArgsVariables,
   metadataFileCiArg,
   reservedMakeVariables,
   forbiddenMakeVariables,

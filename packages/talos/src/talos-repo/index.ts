@@ -4,6 +4,7 @@ export {
   installerBaseImagerMakeArgs,
   imageInstallerMakeArgs,
   installerArchFor,
+  talosReservedMakeVariables,
   talosImageReference,
 } from './make-args';
 export type { ImagerInputs, ImagerRunOptions } from './imager-args';

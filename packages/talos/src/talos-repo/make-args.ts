@@ -6,6 +6,7 @@
  */
 import { UserError } from '@talos-kmod/common';
 import { parseReference, type Reference } from '@talos-kmod/oci';
+import { makeArgsVariables, type MakeAssignment } from '../make/args';
 import { assertMakeValue } from '../make/values';
 
 /** What both talos make invocations share. */
@@ -18,7 +19,21 @@ export interface TalosMakeTarget {
   readonly tag: string;
   /** `linux/<arch>` items, joined with commas into `PLATFORM`. */
   readonly platforms: readonly string[];
+  /** Extra `NAME=value` variables (`make-args`, parsed with {@link talosReservedMakeVariables}). */
+  readonly makeArgs?: readonly MakeAssignment[];
 }
+
+/** Variables the talos make invocations set themselves, and the input to use instead. */
+export const talosReservedMakeVariables: Readonly<Record<string, string>> = {
+  IMAGE_REGISTRY: 'registry',
+  USERNAME: 'username',
+  TAG: 'tag',
+  PUSH: 'registry',
+  PLATFORM: 'platforms',
+  INSTALLER_ARCH: 'platforms',
+  PKG_KERNEL: 'kernel-image',
+  IMAGER_ARGS: 'extension-images',
+};
 
 /** Options for `make installer-base imager`. */
 export interface InstallerBaseImagerMake extends TalosMakeTarget {
@@ -74,6 +89,7 @@ export function installerBaseImagerMakeArgs(options: InstallerBaseImagerMake): s
     `INSTALLER_ARCH=${installerArchFor(options.platforms)}`,
     `PKG_KERNEL=${options.kernelImage}`,
     `TAG=${options.tag}`,
+    ...makeArgsVariables(options.makeArgs),
   ];
 }
 
@@ -90,6 +106,7 @@ export function imageInstallerMakeArgs(options: ImageInstallerMake): string[] {
     `TAG=${options.tag}`,
     `PLATFORM=${options.platforms.join(',')}`,
     `IMAGER_ARGS=${options.imagerArgs.join(' ')}`,
+    ...makeArgsVariables(options.makeArgs),
   ];
 }
 

@@ -6,7 +6,9 @@ import {
   imagerDockerRunArgs,
   installerBaseImagerMakeArgs,
   installerTarballPath,
+  parseMakeArgs,
   talosImageReference,
+  talosReservedMakeVariables,
 } from '@talos-kmod/talos';
 
 const target = {
@@ -17,6 +19,30 @@ const target = {
 };
 const kernel =
   '127.0.0.1:5005/michael-robbins/kernel:a358137@sha256:0dd225a56b52c84ebe823614d64bb754359ac5f98f7718cca34b388544a7cfe4';
+
+describe('make-args on the talos make lines', () => {
+  const makeArgs = parseMakeArgs(
+    ['PROGRESS=plain', 'CI_ARGS=--cache-from=type=gha'],
+    talosReservedMakeVariables,
+  );
+
+  it('appends the variables last, on both make invocations', () => {
+    const first = installerBaseImagerMakeArgs({ ...target, kernelImage: kernel, makeArgs });
+    const second = imageInstallerMakeArgs({ ...target, imagerArgs: [], makeArgs });
+    for (const args of [first, second]) {
+      expect(args.slice(-2)).toEqual(['PROGRESS=plain', 'CI_ARGS=--cache-from=type=gha']);
+    }
+  });
+
+  it.each(['PKG_KERNEL', 'IMAGER_ARGS', 'INSTALLER_ARCH', 'IMAGE_REGISTRY', 'TAG'])(
+    'refuses %s, which the step sets itself, naming the input to use',
+    (name) => {
+      expect(() => parseMakeArgs([`${name}=x`], talosReservedMakeVariables)).toThrow(
+        new RegExp(`sets ${name}, which this step sets itself: use the '[a-z-]+' input instead`),
+      );
+    },
+  );
+});
 
 describe('installerBaseImagerMakeArgs', () => {
   it('builds the upstream make line with IMAGE_REGISTRY, PUSH=true, targetarch and a pinned PKG_KERNEL', () => {

@@ -1,0 +1,84 @@
+/**
+ * `talos-kmod index create <dest> <source…>`: joins per-platform images (built on separate
+ * machines) into one multi-platform index under `dest`, refusing duplicate or unnamed platforms,
+ * and prints the pinned index reference (`--json`: the index and its entries).
+ */
+import type { Command } from 'commander';
+import { createIndexes } from '@talos-kmod/pipeline';
+import { listFlag } from '../flags';
+import {
+  accessExitCode,
+  addRegistryFlags,
+  registryOptions,
+  type RegistryFlags,
+} from '../registry-flags';
+import type { RegisterCommand } from './index';
+
+interface Flags extends RegistryFlags {
+  platform: string[];
+  json?: boolean;
+}
+
+/** Registers `index` and its subcommand `create`. */
+export const registerIndex: RegisterCommand = (program: Command, context) => {
+  const index = program
+    .command('index')
+    .description('Multi-platform image indexes: join per-platform builds into one image');
+  addRegistryFlags(
+    index
+      .command('create')
+      .description(
+        'Push one index under <dest> pointing at the platform images of the sources; prints the pinned index',
+      )
+      .argument('<dest>', 'where the index goes, repository:tag (e.g. ghcr.io/acme/kernel:v1.11.5)')
+      .argument(
+        '<source...>',
+        'per-platform images in the same registry, by tag or pinned (an index contributes its platform images)',
+      )
+      .option(
+        '--platform <os/arch>',
+        'a platform the index must hold (repeatable or comma-separated); a missing or extra one fails, naming it',
+        listFlag,
+        [],
+      )
+      .option(
+        '--json',
+        'print {reference, digest, mediaType, entries: [{platform, reference, source}]}',
+      )
+      .addHelpText(
+        'after',
+        '\nExample:\n  talos-kmod index create ghcr.io/acme/kernel:v1 ghcr.io/acme/kernel:v1-amd64 ghcr.io/acme/kernel:v1-arm64 --platform linux/amd64,linux/arm64',
+      ),
+    { registryHost: true },
+  ).action(async (dest: string, sources: string[], flags: Flags) => {
+    const ctx = context();
+    const registry = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, dest);
+    try {
+      const { results } = await createIndexes(
+        {
+          indexes: [{ destination: dest, sources }],
+          ...(flags.platform.length > 0 ? { platforms: flags.platform } : {}),
+        },
+        { logger: ctx.logger, registry },
+      );
+      const result = results[0];
+      if (!result) return;
+      ctx.io.stdout.write(
+        flags.json
+          ? `${JSON.stringify(
+              {
+                reference: result.reference,
+                digest: result.digest,
+                mediaType: result.mediaType,
+                entries: result.entries,
+              },
+              null,
+              2,
+            )}\n`
+          : `${result.reference}\n`,
+      );
+    } catch (e: unknown) {
+      throw e instanceof Error ? accessExitCode(e) : e;
+    }
+  });
+};

@@ -1,0 +1,61 @@
+/**
+ * Workflow-command injection from an image (issue 14): names inside an image reach the step's
+ * log (outputs echoed with `core.info`, failure messages, annotations). The bundled verify-image
+ * action runs on an image whose release directory, module file and firmware names carry
+ * `##[error]…` (the runner's legacy command form, acted on anywhere in a line) and whose manifest
+ * name carries a new line and `::error::…`; the log is read back as the runner reads it
+ * (test/support/workflow-commands.ts). Before the fix, `output kernel-release=6.1.0-1##[error]…`
+ * raised an error annotation of the image's choosing.
+ */
+import { describe, expect, it } from '@jest/globals';
+import { join } from 'node:path';
+import { runAction } from '../support/action';
+import { manifestYaml, newDir, writeOciLayout } from '../support/images';
+import { workflowCommands } from '../support/workflow-commands';
+
+const release = '6.1.0-1##[error]pwned-release';
+const modulePath = `rootfs/usr/lib/modules/${release}/extra/##[error]pwned-file.ko`;
+
+describe('verify-image on an image whose names hold workflow commands', () => {
+  it('logs them as text: every command in the log is one the action issued', async () => {
+    const dir = await writeOciLayout(newDir('log-injection'), [
+      {
+        layers: [
+          [
+            {
+              path: 'manifest.yaml',
+              // a YAML double-quoted scalar: the name holds a real new line and a percent escape
+              content: manifestYaml({
+                name: '"hostile\\n::error::pwned-name%0A::add-mask::pwned-mask"',
+                talos: '>= v1.9.0',
+              }),
+            },
+            { path: 'rootfs/', type: 'directory' },
+            { path: modulePath, content: 'not a module\n::error::pwned-content\n' },
+            { path: 'rootfs/usr/lib/firmware/##[add-mask]pwned-fw.bin', content: 'x' },
+          ],
+        ],
+      },
+    ]);
+    const r = await runAction('verify-image', {
+      image: `oci:${dir}`,
+      'extension-name': 'hostile',
+      'report-path': join(newDir('log-injection-report'), 'report.json'),
+    });
+    expect(r.exitCode).not.toBe(0);
+    // the values themselves reach the outputs and the log unchanged
+    expect(r.outputs['kernel-release']).toBe(release);
+    expect(r.stdout).toContain(`output kernel-release=${release}`);
+    expect(r.outputs.modules).toContain('##[error]pwned');
+
+    const commands = workflowCommands(r.stdout);
+    // each one starts its line as the action wrote it: none was raised from inside a text
+    for (const c of commands)
+      expect(c.line).toMatch(/^::(group|endgroup|error|warning|notice|debug)[ :]/);
+    expect(commands.filter((c) => /^pwned/.test(c.data))).toEqual([]);
+    expect(commands.map((c) => c.name)).not.toContain('add-mask');
+    // the failures are still reported, as annotations and as the step's failure
+    expect(commands.filter((c) => c.name === 'error').length).toBeGreaterThan(1);
+    expect(r.failure).toContain('verify-image failed');
+  }, 120_000);
+});
