@@ -53114,7 +53114,7 @@ async function run2(options, v2, deps) {
     registry,
     logger
   );
-  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : options.kernelImage ? (await resolveDigest(options.kernelImage, registry)).toString() : void 0;
+  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : options.kernelImage ? (await resolveDigest(parseReference(options.kernelImage), registry)).toString() : void 0;
   if (!bootKernel) {
     logger.info(
       "no kernel-image with imager-image: the extensions' signatures are checked in the built installer"
