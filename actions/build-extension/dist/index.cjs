@@ -38873,18 +38873,13 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
-function toReference(ref) {
-  return typeof ref === "string" ? parseReference(ref) : ref;
-}
 function withDigest(ref, digest) {
-  const r = toReference(ref);
-  return new ParsedReference(r.registry, r.repository, r.tag, digest);
+  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
 }
 function withTag(ref, tag) {
-  const r = toReference(ref);
   if (!tagPattern.test(tag))
-    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
-  return new ParsedReference(r.registry, r.repository, tag);
+    throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
+  return new ParsedReference(ref.registry, ref.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -40764,8 +40759,7 @@ var Client = class {
       throw e;
     }
   }
-  async listTags(input) {
-    const ref = toReference(input);
+  async listTags(ref) {
     const { response: res, bytes } = await this.transport.requestBytes(
       {
         registry: ref.registry,
@@ -40802,8 +40796,7 @@ var Client = class {
       notFound: (codes) => notFoundMessage(ref, codes)
     };
   }
-  async head(input) {
-    const ref = toReference(input);
+  async head(ref) {
     try {
       const res = await this.manifestRequest(
         ref,
@@ -40829,8 +40822,7 @@ var Client = class {
       throw e;
     }
   }
-  async getManifest(input) {
-    const ref = toReference(input);
+  async getManifest(ref) {
     const { response: res, bytes } = await this.manifestRequest(
       ref,
       () => this.transport.requestBytes(this.manifestRequestOf(ref, "GET"), {
@@ -40857,8 +40849,7 @@ var Client = class {
       parsed
     };
   }
-  async putManifest(input, bytes, mediaType) {
-    const ref = toReference(input);
+  async putManifest(ref, bytes, mediaType) {
     const digest = digestWithAlgorithmOf("sha256:", bytes);
     const id = ref.tag ?? ref.digest ?? digest;
     const res = await this.transport.request({
@@ -40880,8 +40871,7 @@ var Client = class {
     }
     return digest;
   }
-  async blobExists(input, digest, size) {
-    const ref = toReference(input);
+  async blobExists(ref, digest, size) {
     const res = await this.transport.request({
       registry: ref.registry,
       method: "HEAD",
@@ -40901,10 +40891,10 @@ var Client = class {
     );
     return false;
   }
-  getBlob(input, blob) {
-    return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
+  getBlob(ref, blob) {
+    return downloadBlob(this.transport, ref, blob, this.options.onProgress);
   }
-  async getBlobBytes(input, blob) {
+  async getBlobBytes(ref, blob) {
     if (blob.size !== void 0 && blob.size > maxConfigBytes) {
       throw new UserError(
         `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
@@ -40912,7 +40902,7 @@ var Client = class {
     }
     const chunks = [];
     let total = 0;
-    const stream = await this.getBlob(input, blob);
+    const stream = await this.getBlob(ref, blob);
     for await (const c of stream) {
       total += c.length;
       if (total > maxConfigBytes) {
@@ -40925,8 +40915,7 @@ var Client = class {
     }
     return Buffer.concat(chunks);
   }
-  async putBlob(input, blob, options = {}) {
-    const ref = toReference(input);
+  async putBlob(ref, blob, options = {}) {
     if (!options.knownMissing && await this.blobExists(ref, blob.digest, blob.size)) {
       this.options.onProgress?.({
         operation: "upload",
@@ -40943,8 +40932,7 @@ var Client = class {
     });
     return "uploaded";
   }
-  async mountBlob(input, digest, fromRepository) {
-    const ref = toReference(input);
+  async mountBlob(ref, digest, fromRepository) {
     try {
       const started = await startUpload(this.transport, ref, digest, fromRepository);
       if (started.mounted) {
@@ -42098,8 +42086,9 @@ var RegistryAccessError = class extends UserError {
   exitCode = 2;
 };
 async function preflightRegistry(client, probe, registry) {
+  const ref = parseReference(probe);
   try {
-    await client.head(probe);
+    await client.head(ref);
   } catch (e) {
     const status = e instanceof RegistryError ? e.status : void 0;
     const hint = status === 401 || status === 403 ? "log in first (docker/login-action, or registry-username and registry-password) and check the token may write packages" : "check the registry input (a plain-HTTP registry off loopback also needs insecure-registries)";
