@@ -26392,7 +26392,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -26433,7 +26433,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -31798,7 +31798,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode2;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -31998,7 +31998,7 @@ var require_hex = __commonJS({
       }
       return result2;
     }
-    function parse2(text3, options = {}) {
+    function parse3(text3, options = {}) {
       const normalized = normalize3(text3, options);
       return {
         bytes: decode2(normalized),
@@ -32017,7 +32017,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse2 };
+    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse3 };
   }
 });
 
@@ -32184,7 +32184,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -32282,7 +32282,7 @@ var require_pem = __commonJS({
       const [block] = decode2(text3, { label, strict: true });
       return block.data;
     }
-    function parse2(text3, options = {}) {
+    function parse3(text3, options = {}) {
       const [block] = collectBlocks(text3, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -32299,7 +32299,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
+    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -32311,7 +32311,7 @@ var require_pem = __commonJS({
       decode: (text3, options) => decodeFirst(text3, options?.label),
       format,
       is: (text3) => typeof text3 === "string" && /-----BEGIN [^-]+-----/.test(text3),
-      parse: parse2
+      parse: parse3
     };
   }
 });
@@ -32645,7 +32645,7 @@ var require_convert = __commonJS({
     function normalize3(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text3, ...args);
     }
-    function parse2(name, text3, ...args) {
+    function parse3(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text3, ...args);
     }
     function format(name, data, value) {
@@ -32665,7 +32665,7 @@ var require_convert = __commonJS({
       decode: decode2,
       tryDecode,
       normalize: normalize3,
-      parse: parse2,
+      parse: parse3,
       format,
       transcode,
       detect,
@@ -44748,6 +44748,18 @@ function buildImagerArgs(inputs) {
     if (arg.startsWith("-")) args.push(`--extra-kernel-arg=${arg}`);
     else args.push("--extra-kernel-arg", arg);
   }
+  if (inputs.overlayImage !== void 0) {
+    assertMakeValue("input 'overlay-image'", inputs.overlayImage);
+    args.push("--overlay-image", inputs.overlayImage);
+  }
+  if (inputs.overlayName !== void 0) {
+    assertMakeValue("input 'overlay-name'", inputs.overlayName);
+    args.push("--overlay-name", inputs.overlayName);
+  }
+  for (const option of inputs.overlayOptions ?? []) {
+    assertMakeValue("input 'overlay-options'", option);
+    args.push(`--overlay-option=${option}`);
+  }
   if (inputs.insecure) args.push("--insecure");
   return args;
 }
@@ -46565,12 +46577,16 @@ function bootImageRelease(b) {
   };
 }
 
-// packages/talos/src/node-extensions/schematic.ts
+// packages/talos/src/wiring/inherited-ci.ts
 var import_yaml4 = __toESM(require_dist(), 1);
+var maxWorkflowBytes = 1 << 20;
+
+// packages/talos/src/node-extensions/schematic.ts
+var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
 
 // packages/talos/src/node-extensions/extension-statuses.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
 // packages/pipeline/src/step-kit/build-options.ts
@@ -46624,6 +46640,31 @@ function checkPushTarget(o) {
 }
 
 // packages/pipeline/src/build-installer/options.ts
+function checkOverlay(options) {
+  const { overlayImage, overlayName, overlayOptions = [] } = options;
+  if (overlayImage) checkReference("overlay-image", overlayImage);
+  if (Boolean(overlayImage) !== Boolean(overlayName)) {
+    throw new FieldError(
+      ["overlay-image", "overlay-name"],
+      (n) => `${n("overlay-image")} and ${n("overlay-name")} go together: give the overlay image (e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0) and the name of its installer (e.g. rpi_generic)`
+    );
+  }
+  if (overlayName !== void 0 && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(overlayName)) {
+    throw new FieldError(
+      "overlay-name",
+      (n) => `${n("overlay-name")} is '${overlayName}': give the overlay installer's name, e.g. rpi_generic`
+    );
+  }
+  for (const o of overlayOptions) {
+    checkMakeValue("overlay-options", o);
+    if (!overlayImage || !/^[A-Za-z0-9_.-]+=/.test(o)) {
+      throw new FieldError(
+        "overlay-options",
+        (n) => `${n("overlay-options")} has '${o}': give key=value options, one per line, together with ${n("overlay-image")}`
+      );
+    }
+  }
+}
 var supportedArches = ["amd64", "arm64"];
 function checkReference(field, value) {
   checkMakeValue(field, value);
@@ -46692,6 +46733,7 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
+  checkOverlay(options);
   const username = options.username.toLowerCase();
   checkPushTarget({ registry: options.registry, username });
   if (options.tag !== void 0) checkTag("tag", options.tag);
@@ -47043,8 +47085,15 @@ async function produceTarballs(v2, pinned, deps) {
     baseInstallerImage,
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
+    ...options.overlayImage ? { overlayImage: options.overlayImage } : {},
+    ...options.overlayName ? { overlayName: options.overlayName } : {},
+    ...options.overlayOptions?.length ? { overlayOptions: options.overlayOptions } : {},
     insecure: needsInsecure(
-      [baseInstallerImage, ...pinned.extensionImages],
+      [
+        baseInstallerImage,
+        ...pinned.extensionImages,
+        ...options.overlayImage ? [options.overlayImage] : []
+      ],
       deps.registry.insecureRegistries ?? []
     )
   });
@@ -53048,7 +53097,8 @@ function installerSummary(s) {
     `- installer-base: ${inline(s.installerBaseImage)}`,
     ...s.kernelImage ? [`- kernel: ${inline(s.kernelImage)}`] : [],
     ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${inline(e)}`) : ["- extensions: none"],
-    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : []
+    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : [],
+    ...s.overlay ? [`- overlay: ${inline(s.overlay.image)} (${inline(s.overlay.name)})`] : []
   ];
   const ttl = s.ttlSeconds !== void 0 ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, ""] : [];
   const verified = Object.entries(s.verified ?? {}).flatMap(([arch2, r]) => [
@@ -53180,6 +53230,7 @@ async function run2(options, v2, deps) {
     ...pinned.kernelImage ? { kernelImage: pinned.kernelImage } : {},
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
+    ...options.overlayImage && options.overlayName ? { overlay: { image: options.overlayImage, name: options.overlayName } } : {},
     layouts: Object.fromEntries(
       Object.entries(checks).map(([arch2, c]) => [
         arch2,
@@ -53538,6 +53589,25 @@ var buildInstallerContract = defineContract({
       help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
       placeholder: "<arg>"
     },
+    "overlay-image": {
+      kind: "string",
+      default: "",
+      help: "overlay image for single-board computers, e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0 (with --overlay-name)",
+      placeholder: "<ref>"
+    },
+    "overlay-name": {
+      kind: "string",
+      default: "",
+      help: "the overlay's installer, e.g. rpi_generic (with --overlay-image)",
+      placeholder: "<name>"
+    },
+    "overlay-options": {
+      kind: "lines",
+      default: "",
+      flag: "overlay-option",
+      help: "extra overlay option key=value (repeatable)",
+      placeholder: "<key=value>"
+    },
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
@@ -53578,6 +53648,9 @@ var buildInstallerContract = defineContract({
     ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
     extensionImages: v2["extension-images"],
     extraKernelArgs: v2["extra-kernel-args"],
+    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
+    ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
