@@ -41473,6 +41473,9 @@ var maxSize = 1024 * 1024;
 var import_yaml6 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
+// packages/talos/src/node-extensions/read-catalog.ts
+var maxCatalogSize = 1024 * 1024;
+
 // packages/kmod/src/internal/bytes.ts
 var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
 
@@ -41748,6 +41751,27 @@ function registryAccessOf(values) {
     ...credentials ? { credentials } : {}
   };
 }
+var releasePairingInputs = {
+  "talos-version": {
+    kind: "string",
+    default: "",
+    help: "the Talos release the build is for (e.g. v1.11.5): the checkout is checked against it (talos-kmod refs)",
+    placeholder: "<version>"
+  },
+  "release-mismatch": {
+    kind: "choice",
+    choices: ["warn", "error"],
+    default: "warn",
+    help: "a checkout that does not belong to talos-version: warn or error",
+    placeholder: "<level>"
+  }
+};
+function releasePairingOf(v2) {
+  return {
+    ...v2["talos-version"] ? { talosVersion: v2["talos-version"] } : {},
+    releaseMismatch: v2["release-mismatch"] === "error" ? "error" : "warn"
+  };
+}
 
 // packages/pipeline/src/build-kernel-pkg/contract.ts
 var buildKernelPkgContract = defineContract({
@@ -41783,6 +41807,7 @@ var buildKernelPkgContract = defineContract({
       help: "where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)",
       placeholder: "<dir>"
     },
+    ...releasePairingInputs,
     ...registryAccessInputs,
     ...jsonInput
   },
@@ -41798,6 +41823,7 @@ var buildKernelPkgContract = defineContract({
     makeArgs: v2["make-args"],
     verifySignatures: v2["verify-signatures"],
     cache: v2.cache,
+    ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
@@ -41845,6 +41871,7 @@ var buildExtensionContract = defineContract({
       placeholder: "<ref>"
     },
     ...buildTargetInputs,
+    ...releasePairingInputs,
     ...registryAccessInputs,
     ...jsonInput
   },
@@ -41861,6 +41888,7 @@ var buildExtensionContract = defineContract({
     push: v2.push,
     ...v2.tag ? { tag: v2.tag } : {},
     makeArgs: v2["make-args"],
+    ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
@@ -41905,6 +41933,32 @@ var buildInstallerContract = defineContract({
       help: "system extension image (repeatable)",
       placeholder: "<ref>"
     },
+    "extra-extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extra-extension-image",
+      help: "the node's other extensions to keep, pinned name:tag@sha256:\u2026 (repeatable); every extension is verified against the kernel first",
+      placeholder: "<ref@sha256:\u2026>"
+    },
+    schematic: {
+      kind: "string",
+      default: "",
+      help: "Image Factory schematic YAML: its officialExtensions go into the installer too, as the images of talos-version",
+      placeholder: "<file>"
+    },
+    "node-extensions": {
+      kind: "string",
+      default: "",
+      help: "saved 'talosctl get extensions -o yaml' output: the node's extensions go into the installer too (the module's own is replaced)",
+      placeholder: "<file>"
+    },
+    "extensions-catalog": {
+      kind: "string",
+      default: "",
+      help: "where official extension names resolve: a repository tagged per Talos release (default ghcr.io/siderolabs/extensions) or an image-digests file",
+      placeholder: "<repo|file>"
+    },
+    ...releasePairingInputs,
     "extra-kernel-args": {
       kind: "lines",
       default: "",
@@ -41970,6 +42024,11 @@ var buildInstallerContract = defineContract({
     ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
     ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
     extensionImages: v2["extension-images"],
+    extraExtensionImages: v2["extra-extension-images"],
+    ...v2.schematic ? { schematic: v2.schematic } : {},
+    ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
+    ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
+    ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
     ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
     ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},

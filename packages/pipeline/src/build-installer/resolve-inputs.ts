@@ -25,7 +25,7 @@ export async function pinInputs(
 ): Promise<PinnedInputs> {
   if (mode === 'imager-image' && options.kernelImage) {
     logger.warning(
-      `input 'kernel-image' is not used with 'imager-image': the imager carries its own kernel (${options.imagerImage ?? ''})`,
+      `input 'kernel-image' only checks the extensions' signatures with 'imager-image': the imager carries its own kernel (${options.imagerImage ?? ''}), so give the kernel it was built with`,
     );
   }
   return logger.group('Resolve input images to digests', async () => {
