@@ -38880,9 +38880,6 @@ var ParsedReference = class {
     return this.toString();
   }
 };
-function makeReference(registry, repository, tag, digest) {
-  return new ParsedReference(registry, repository, tag, digest);
-}
 function invalid(input, why) {
   return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
@@ -38947,18 +38944,16 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
-function toReference(ref) {
-  return typeof ref === "string" ? parseReference(ref) : ref;
-}
 function withDigest(ref, digest) {
-  const r = toReference(ref);
-  return new ParsedReference(r.registry, r.repository, r.tag, digest);
+  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
+}
+function atDigest(ref, digest) {
+  return new ParsedReference(ref.registry, ref.repository, void 0, digest);
 }
 function withTag(ref, tag) {
-  const r = toReference(ref);
   if (!tagPattern.test(tag))
-    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
-  return new ParsedReference(r.registry, r.repository, tag);
+    throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
+  return new ParsedReference(ref.registry, ref.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -40921,8 +40916,7 @@ var Client = class {
       throw e;
     }
   }
-  async listTags(input) {
-    const ref = toReference(input);
+  async listTags(ref) {
     const { response: res, bytes } = await this.transport.requestBytes(
       {
         registry: ref.registry,
@@ -40959,8 +40953,7 @@ var Client = class {
       notFound: (codes) => notFoundMessage(ref, codes)
     };
   }
-  async head(input) {
-    const ref = toReference(input);
+  async head(ref) {
     try {
       const res = await this.manifestRequest(
         ref,
@@ -40986,8 +40979,7 @@ var Client = class {
       throw e;
     }
   }
-  async getManifest(input) {
-    const ref = toReference(input);
+  async getManifest(ref) {
     const { response: res, bytes } = await this.manifestRequest(
       ref,
       () => this.transport.requestBytes(this.manifestRequestOf(ref, "GET"), {
@@ -41014,8 +41006,7 @@ var Client = class {
       parsed: parsed2
     };
   }
-  async putManifest(input, bytes, mediaType) {
-    const ref = toReference(input);
+  async putManifest(ref, bytes, mediaType) {
     const digest = digestWithAlgorithmOf("sha256:", bytes);
     const id = ref.tag ?? ref.digest ?? digest;
     const res = await this.transport.request({
@@ -41037,8 +41028,7 @@ var Client = class {
     }
     return digest;
   }
-  async blobExists(input, digest, size) {
-    const ref = toReference(input);
+  async blobExists(ref, digest, size) {
     const res = await this.transport.request({
       registry: ref.registry,
       method: "HEAD",
@@ -41058,10 +41048,10 @@ var Client = class {
     );
     return false;
   }
-  getBlob(input, blob) {
-    return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
+  getBlob(ref, blob) {
+    return downloadBlob(this.transport, ref, blob, this.options.onProgress);
   }
-  async getBlobBytes(input, blob) {
+  async getBlobBytes(ref, blob) {
     if (blob.size !== void 0 && blob.size > maxConfigBytes) {
       throw new UserError(
         `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
@@ -41069,7 +41059,7 @@ var Client = class {
     }
     const chunks = [];
     let total = 0;
-    const stream = await this.getBlob(input, blob);
+    const stream = await this.getBlob(ref, blob);
     for await (const c of stream) {
       total += c.length;
       if (total > maxConfigBytes) {
@@ -41082,8 +41072,7 @@ var Client = class {
     }
     return Buffer.concat(chunks);
   }
-  async putBlob(input, blob, options = {}) {
-    const ref = toReference(input);
+  async putBlob(ref, blob, options = {}) {
     if (!options.knownMissing && await this.blobExists(ref, blob.digest, blob.size)) {
       this.options.onProgress?.({
         operation: "upload",
@@ -41100,8 +41089,7 @@ var Client = class {
     });
     return "uploaded";
   }
-  async mountBlob(input, digest, fromRepository) {
-    const ref = toReference(input);
+  async mountBlob(ref, digest, fromRepository) {
     try {
       const started = await startUpload(this.transport, ref, digest, fromRepository);
       if (started.mounted) {
@@ -41134,8 +41122,7 @@ function createRegistryClient(options = {}) {
 function transportOrUndefined(client) {
   return client instanceof Client ? client.transport : void 0;
 }
-async function resolveDigest(input, options = {}) {
-  const ref = toReference(input);
+async function resolveDigest(ref, options = {}) {
   const client = createRegistryClient(options);
   try {
     const d = await client.head(ref);
@@ -43164,9 +43151,6 @@ async function runLimited(n, tasks) {
 
 // packages/oci/src/push/push.ts
 var defaultGzipLevel = 4;
-function byDigest(ref, digest) {
-  return makeReference(ref.registry, ref.repository, void 0, digest);
-}
 var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
@@ -43292,7 +43276,7 @@ async function pushSource(ctx, source) {
     const image = await source.imageAt(entry);
     const m = await pushImageBlobs(ctx, image);
     const digest = await ctx.client.putManifest(
-      byDigest(ctx.dest, sha256Digest(m.bytes)),
+      atDigest(ctx.dest, sha256Digest(m.bytes)),
       m.bytes,
       m.mediaType
     );
@@ -43304,14 +43288,13 @@ async function pushSource(ctx, source) {
   ) : index.bytes;
   return ctx.client.putManifest(ctx.dest, bytes, index.mediaType);
 }
-function destination(dest) {
-  const ref = parseReference(dest);
+function destination(ref) {
   if (ref.digest && ref.tag) {
     throw new UserError(
-      `push destination '${dest}' has both a tag and a digest: give a tag (the digest is what the push returns)`
+      `push destination '${ref.toString()}' has both a tag and a digest: give a tag (the digest is what the push returns)`
     );
   }
-  return ref.tag || ref.digest ? ref : parseReference(`${ref.toString()}:latest`);
+  return ref.tag || ref.digest ? ref : withTag(ref, "latest");
 }
 async function withContext(dest, options, fn) {
   const destRef = destination(dest);
@@ -43351,7 +43334,7 @@ function result(ctx, digest) {
       `pushed manifest has digest ${digest}, not ${ctx.dest.digest} as the destination says`
     );
   }
-  return { reference: pinned.toString(), digest, ...ctx.stats };
+  return { reference: pinned, digest, ...ctx.stats };
 }
 async function push(source, dest, options = {}) {
   const logger = options.logger ?? nullLogger;
@@ -43369,25 +43352,30 @@ async function push(source, dest, options = {}) {
   });
 }
 async function pushIndex(dest, manifests, options = {}) {
-  if (manifests.length === 0) throw new UserError(`pushIndex to ${dest}: no manifests given`);
+  if (manifests.length === 0) {
+    throw new UserError(`pushIndex to ${dest.toString()}: no manifests given`);
+  }
   return withContext(dest, options, async (ctx) => {
     const entries = [];
     for (const m of manifests) {
-      const ref = parseReference(m.reference);
+      const ref = m.reference;
       if (!ref.digest) {
         throw new UserError(
-          `index entry '${m.reference}' is not pinned: give the pushed reference with its @sha256: digest`
+          `index entry '${m.reference.toString()}' is not pinned: give the pushed reference with its @sha256: digest`
         );
       }
       if (ref.registry !== ctx.dest.registry) {
         throw new UserError(
-          `index entry '${m.reference}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`
+          `index entry '${m.reference.toString()}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`
         );
       }
       let descriptor;
       if (ref.repository === ctx.dest.repository) {
         const d = await ctx.client.head(ref);
-        if (!d) throw new UserError(`index entry ${m.reference} does not exist: push it first`);
+        if (!d)
+          throw new UserError(
+            `index entry ${m.reference.toString()} does not exist: push it first`
+          );
         descriptor = d;
       } else {
         const fetched = await ctx.client.getManifest(ref);
@@ -43401,7 +43389,7 @@ async function pushIndex(dest, manifests, options = {}) {
           }
         }
         await ctx.client.putManifest(
-          byDigest(ctx.dest, fetched.descriptor.digest),
+          atDigest(ctx.dest, fetched.descriptor.digest),
           fetched.bytes,
           fetched.descriptor.mediaType
         );
@@ -44194,7 +44182,7 @@ function imageInstallerMakeArgs(options) {
   ];
 }
 function talosImageReference(target, name) {
-  return `${target.imageRegistry}/${target.username}/${name}:${target.tag}`;
+  return parseReference(`${target.imageRegistry}/${target.username}/${name}:${target.tag}`);
 }
 
 // packages/talos/src/talos-repo/imager-args.ts
@@ -46641,16 +46629,17 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
       const arch2 = arches[0] ?? "";
       const result2 = await push(
         { transport: "docker-archive", path: tarballs[arch2] ?? "" },
-        destination2.toString(),
+        destination2,
         deps.registry
       );
-      installerImages[arch2] = result2.reference;
+      const pinned2 = result2.reference.toString();
+      installerImages[arch2] = pinned2;
       uploadedBytes += result2.uploadedBytes;
       deps.logger.info(
-        `pushed ${result2.reference} (${result2.uploadedBlobs} blobs uploaded, ${result2.skippedBlobs} already there)`
+        `pushed ${pinned2} (${result2.uploadedBlobs} blobs uploaded, ${result2.skippedBlobs} already there)`
       );
       return {
-        installerImage: result2.reference,
+        installerImage: pinned2,
         installerImages,
         checks,
         uploadedBytes
@@ -46660,23 +46649,23 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
     for (const arch2 of arches) {
       const digest = checks[arch2]?.digest;
       if (!digest) throw new Error(`the ${arch2} installer tarball was not checked before the push`);
-      const byDigest2 = withDigest(`${destination2.registry}/${destination2.repository}`, digest);
       const result2 = await push(
         { transport: "docker-archive", path: tarballs[arch2] ?? "" },
-        byDigest2.toString(),
+        atDigest(destination2, digest),
         deps.registry
       );
-      installerImages[arch2] = result2.reference;
+      installerImages[arch2] = result2.reference.toString();
       uploadedBytes += result2.uploadedBytes;
       entries.push({
         reference: result2.reference,
         platform: parsePlatform(`linux/${arch2}`)
       });
-      deps.logger.info(`pushed linux/${arch2} as ${result2.reference}`);
+      deps.logger.info(`pushed linux/${arch2} as ${result2.reference.toString()}`);
     }
-    const index = await pushIndex(destination2.toString(), entries, deps.registry);
-    deps.logger.info(`pushed the index ${index.reference}`);
-    return { installerImage: index.reference, installerImages, checks, uploadedBytes };
+    const index = await pushIndex(destination2, entries, deps.registry);
+    const pinned = index.reference.toString();
+    deps.logger.info(`pushed the index ${pinned}`);
+    return { installerImage: pinned, installerImages, checks, uploadedBytes };
   });
 }
 
@@ -46762,7 +46751,7 @@ async function pinInputs(options, mode, registry, logger) {
     );
   }
   return logger.group("Resolve input images to digests", async () => {
-    const pin = async (ref) => (await resolveDigest(ref, registry)).toString();
+    const pin = async (ref) => (await resolveDigest(parseReference(ref), registry)).toString();
     const optional = async (ref) => ref ? pin(ref) : void 0;
     const extensionImages = await Promise.all(options.extensionImages.map(pin));
     const kernelImage = await optional(mode === "talos-dir" ? options.kernelImage : void 0);
@@ -53140,7 +53129,7 @@ async function run2(options, v2, deps) {
     registry,
     logger
   );
-  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : options.kernelImage ? (await resolveDigest(options.kernelImage, registry)).toString() : void 0;
+  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : options.kernelImage ? (await resolveDigest(parseReference(options.kernelImage), registry)).toString() : void 0;
   if (!bootKernel) {
     logger.info(
       "no kernel-image with imager-image: the extensions' signatures are checked in the built installer"

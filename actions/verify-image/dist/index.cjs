@@ -58590,12 +58590,8 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
-function toReference(ref) {
-  return typeof ref === "string" ? parseReference(ref) : ref;
-}
 function withDigest(ref, digest) {
-  const r = toReference(ref);
-  return new ParsedReference(r.registry, r.repository, r.tag, digest);
+  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -60497,8 +60493,7 @@ var Client = class {
       throw e;
     }
   }
-  async listTags(input) {
-    const ref = toReference(input);
+  async listTags(ref) {
     const { response: res, bytes } = await this.transport.requestBytes(
       {
         registry: ref.registry,
@@ -60535,8 +60530,7 @@ var Client = class {
       notFound: (codes) => notFoundMessage(ref, codes)
     };
   }
-  async head(input) {
-    const ref = toReference(input);
+  async head(ref) {
     try {
       const res = await this.manifestRequest(
         ref,
@@ -60562,8 +60556,7 @@ var Client = class {
       throw e;
     }
   }
-  async getManifest(input) {
-    const ref = toReference(input);
+  async getManifest(ref) {
     const { response: res, bytes } = await this.manifestRequest(
       ref,
       () => this.transport.requestBytes(this.manifestRequestOf(ref, "GET"), {
@@ -60590,8 +60583,7 @@ var Client = class {
       parsed: parsed2
     };
   }
-  async putManifest(input, bytes, mediaType) {
-    const ref = toReference(input);
+  async putManifest(ref, bytes, mediaType) {
     const digest = digestWithAlgorithmOf("sha256:", bytes);
     const id = ref.tag ?? ref.digest ?? digest;
     const res = await this.transport.request({
@@ -60613,8 +60605,7 @@ var Client = class {
     }
     return digest;
   }
-  async blobExists(input, digest, size) {
-    const ref = toReference(input);
+  async blobExists(ref, digest, size) {
     const res = await this.transport.request({
       registry: ref.registry,
       method: "HEAD",
@@ -60634,10 +60625,10 @@ var Client = class {
     );
     return false;
   }
-  getBlob(input, blob) {
-    return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
+  getBlob(ref, blob) {
+    return downloadBlob(this.transport, ref, blob, this.options.onProgress);
   }
-  async getBlobBytes(input, blob) {
+  async getBlobBytes(ref, blob) {
     if (blob.size !== void 0 && blob.size > maxConfigBytes) {
       throw new UserError(
         `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
@@ -60645,7 +60636,7 @@ var Client = class {
     }
     const chunks = [];
     let total = 0;
-    const stream = await this.getBlob(input, blob);
+    const stream = await this.getBlob(ref, blob);
     for await (const c of stream) {
       total += c.length;
       if (total > maxConfigBytes) {
@@ -60658,8 +60649,7 @@ var Client = class {
     }
     return Buffer.concat(chunks);
   }
-  async putBlob(input, blob, options = {}) {
-    const ref = toReference(input);
+  async putBlob(ref, blob, options = {}) {
     if (!options.knownMissing && await this.blobExists(ref, blob.digest, blob.size)) {
       this.options.onProgress?.({
         operation: "upload",
@@ -60676,8 +60666,7 @@ var Client = class {
     });
     return "uploaded";
   }
-  async mountBlob(input, digest, fromRepository) {
-    const ref = toReference(input);
+  async mountBlob(ref, digest, fromRepository) {
     try {
       const started = await startUpload(this.transport, ref, digest, fromRepository);
       if (started.mounted) {
