@@ -38776,12 +38776,27 @@ function markdownFence(lines, info2 = "") {
   return [`${fence}${info2}`, ...shown, fence];
 }
 
+// packages/common/src/workflow-commands.ts
+var import_node_crypto = require("node:crypto");
+var commandLike = /::|##\[/;
+function mayHoldWorkflowCommand(text3) {
+  return commandLike.test(text3);
+}
+function guardWorkflowCommands(text3) {
+  if (!mayHoldWorkflowCommand(text3)) return text3;
+  const token = `talos-kmod-${(0, import_node_crypto.randomBytes)(16).toString("hex")}`;
+  const body = text3.endsWith("\n") ? text3 : `${text3}
+`;
+  return `::stop-commands::${token}
+${body}::${token}::${text3.endsWith("\n") ? "\n" : ""}`;
+}
+
 // packages/pipeline/src/build-installer/options.ts
 var import_node_fs5 = require("node:fs");
 var import_node_path13 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
-var import_node_crypto = require("node:crypto");
+var import_node_crypto2 = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
@@ -38795,10 +38810,10 @@ function parseDigest(s, what = "digest") {
   return s;
 }
 function hashFor(digest) {
-  return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
+  return (0, import_node_crypto2.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
 function sha256Digest(data) {
-  return `sha256:${(0, import_node_crypto.createHash)("sha256").update(data).digest("hex")}`;
+  return `sha256:${(0, import_node_crypto2.createHash)("sha256").update(data).digest("hex")}`;
 }
 function digestWithAlgorithmOf(digest, data) {
   const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
@@ -38865,9 +38880,6 @@ var ParsedReference = class {
     return this.toString();
   }
 };
-function makeReference(registry, repository, tag, digest) {
-  return new ParsedReference(registry, repository, tag, digest);
-}
 function invalid(input, why) {
   return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
@@ -38932,18 +38944,16 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
-function toReference(ref) {
-  return typeof ref === "string" ? parseReference(ref) : ref;
-}
 function withDigest(ref, digest) {
-  const r = toReference(ref);
-  return new ParsedReference(r.registry, r.repository, r.tag, digest);
+  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
+}
+function atDigest(ref, digest) {
+  return new ParsedReference(ref.registry, ref.repository, void 0, digest);
 }
 function withTag(ref, tag) {
-  const r = toReference(ref);
   if (!tagPattern.test(tag))
-    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
-  return new ParsedReference(r.registry, r.repository, tag);
+    throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
+  return new ParsedReference(ref.registry, ref.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -40906,8 +40916,7 @@ var Client = class {
       throw e;
     }
   }
-  async listTags(input) {
-    const ref = toReference(input);
+  async listTags(ref) {
     const { response: res, bytes } = await this.transport.requestBytes(
       {
         registry: ref.registry,
@@ -40944,8 +40953,7 @@ var Client = class {
       notFound: (codes) => notFoundMessage(ref, codes)
     };
   }
-  async head(input) {
-    const ref = toReference(input);
+  async head(ref) {
     try {
       const res = await this.manifestRequest(
         ref,
@@ -40971,8 +40979,7 @@ var Client = class {
       throw e;
     }
   }
-  async getManifest(input) {
-    const ref = toReference(input);
+  async getManifest(ref) {
     const { response: res, bytes } = await this.manifestRequest(
       ref,
       () => this.transport.requestBytes(this.manifestRequestOf(ref, "GET"), {
@@ -40999,8 +41006,7 @@ var Client = class {
       parsed: parsed2
     };
   }
-  async putManifest(input, bytes, mediaType) {
-    const ref = toReference(input);
+  async putManifest(ref, bytes, mediaType) {
     const digest = digestWithAlgorithmOf("sha256:", bytes);
     const id = ref.tag ?? ref.digest ?? digest;
     const res = await this.transport.request({
@@ -41022,8 +41028,7 @@ var Client = class {
     }
     return digest;
   }
-  async blobExists(input, digest, size) {
-    const ref = toReference(input);
+  async blobExists(ref, digest, size) {
     const res = await this.transport.request({
       registry: ref.registry,
       method: "HEAD",
@@ -41043,10 +41048,10 @@ var Client = class {
     );
     return false;
   }
-  getBlob(input, blob) {
-    return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
+  getBlob(ref, blob) {
+    return downloadBlob(this.transport, ref, blob, this.options.onProgress);
   }
-  async getBlobBytes(input, blob) {
+  async getBlobBytes(ref, blob) {
     if (blob.size !== void 0 && blob.size > maxConfigBytes) {
       throw new UserError(
         `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
@@ -41054,7 +41059,7 @@ var Client = class {
     }
     const chunks = [];
     let total = 0;
-    const stream = await this.getBlob(input, blob);
+    const stream = await this.getBlob(ref, blob);
     for await (const c of stream) {
       total += c.length;
       if (total > maxConfigBytes) {
@@ -41067,8 +41072,7 @@ var Client = class {
     }
     return Buffer.concat(chunks);
   }
-  async putBlob(input, blob, options = {}) {
-    const ref = toReference(input);
+  async putBlob(ref, blob, options = {}) {
     if (!options.knownMissing && await this.blobExists(ref, blob.digest, blob.size)) {
       this.options.onProgress?.({
         operation: "upload",
@@ -41085,8 +41089,7 @@ var Client = class {
     });
     return "uploaded";
   }
-  async mountBlob(input, digest, fromRepository) {
-    const ref = toReference(input);
+  async mountBlob(ref, digest, fromRepository) {
     try {
       const started = await startUpload(this.transport, ref, digest, fromRepository);
       if (started.mounted) {
@@ -41119,8 +41122,7 @@ function createRegistryClient(options = {}) {
 function transportOrUndefined(client) {
   return client instanceof Client ? client.transport : void 0;
 }
-async function resolveDigest(input, options = {}) {
-  const ref = toReference(input);
+async function resolveDigest(ref, options = {}) {
   const client = createRegistryClient(options);
   try {
     const d = await client.head(ref);
@@ -42366,7 +42368,7 @@ async function openArchive(path2, what, env = process.env) {
 }
 
 // packages/oci/src/sources/docker-archive-store.ts
-var import_node_crypto2 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var import_node_stream8 = require("node:stream");
 function canonical(ref) {
   try {
@@ -42384,7 +42386,7 @@ async function head(tar, name) {
   return Buffer.alloc(0);
 }
 async function hashMember(tar, name) {
-  const hash = (0, import_node_crypto2.createHash)("sha256");
+  const hash = (0, import_node_crypto3.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
   return parseDigest(`sha256:${hash.digest("hex")}`);
 }
@@ -43149,9 +43151,6 @@ async function runLimited(n, tasks) {
 
 // packages/oci/src/push/push.ts
 var defaultGzipLevel = 4;
-function byDigest(ref, digest) {
-  return makeReference(ref.registry, ref.repository, void 0, digest);
-}
 var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
@@ -43277,7 +43276,7 @@ async function pushSource(ctx, source) {
     const image = await source.imageAt(entry);
     const m = await pushImageBlobs(ctx, image);
     const digest = await ctx.client.putManifest(
-      byDigest(ctx.dest, sha256Digest(m.bytes)),
+      atDigest(ctx.dest, sha256Digest(m.bytes)),
       m.bytes,
       m.mediaType
     );
@@ -43289,14 +43288,13 @@ async function pushSource(ctx, source) {
   ) : index.bytes;
   return ctx.client.putManifest(ctx.dest, bytes, index.mediaType);
 }
-function destination(dest) {
-  const ref = parseReference(dest);
+function destination(ref) {
   if (ref.digest && ref.tag) {
     throw new UserError(
-      `push destination '${dest}' has both a tag and a digest: give a tag (the digest is what the push returns)`
+      `push destination '${ref.toString()}' has both a tag and a digest: give a tag (the digest is what the push returns)`
     );
   }
-  return ref.tag || ref.digest ? ref : parseReference(`${ref.toString()}:latest`);
+  return ref.tag || ref.digest ? ref : withTag(ref, "latest");
 }
 async function withContext(dest, options, fn) {
   const destRef = destination(dest);
@@ -43336,7 +43334,7 @@ function result(ctx, digest) {
       `pushed manifest has digest ${digest}, not ${ctx.dest.digest} as the destination says`
     );
   }
-  return { reference: pinned.toString(), digest, ...ctx.stats };
+  return { reference: pinned, digest, ...ctx.stats };
 }
 async function push(source, dest, options = {}) {
   const logger = options.logger ?? nullLogger;
@@ -43354,25 +43352,30 @@ async function push(source, dest, options = {}) {
   });
 }
 async function pushIndex(dest, manifests, options = {}) {
-  if (manifests.length === 0) throw new UserError(`pushIndex to ${dest}: no manifests given`);
+  if (manifests.length === 0) {
+    throw new UserError(`pushIndex to ${dest.toString()}: no manifests given`);
+  }
   return withContext(dest, options, async (ctx) => {
     const entries = [];
     for (const m of manifests) {
-      const ref = parseReference(m.reference);
+      const ref = m.reference;
       if (!ref.digest) {
         throw new UserError(
-          `index entry '${m.reference}' is not pinned: give the pushed reference with its @sha256: digest`
+          `index entry '${m.reference.toString()}' is not pinned: give the pushed reference with its @sha256: digest`
         );
       }
       if (ref.registry !== ctx.dest.registry) {
         throw new UserError(
-          `index entry '${m.reference}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`
+          `index entry '${m.reference.toString()}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`
         );
       }
       let descriptor;
       if (ref.repository === ctx.dest.repository) {
         const d = await ctx.client.head(ref);
-        if (!d) throw new UserError(`index entry ${m.reference} does not exist: push it first`);
+        if (!d)
+          throw new UserError(
+            `index entry ${m.reference.toString()} does not exist: push it first`
+          );
         descriptor = d;
       } else {
         const fetched = await ctx.client.getManifest(ref);
@@ -43386,7 +43389,7 @@ async function pushIndex(dest, manifests, options = {}) {
           }
         }
         await ctx.client.putManifest(
-          byDigest(ctx.dest, fetched.descriptor.digest),
+          atDigest(ctx.dest, fetched.descriptor.digest),
           fetched.bytes,
           fetched.descriptor.mediaType
         );
@@ -44179,7 +44182,7 @@ function imageInstallerMakeArgs(options) {
   ];
 }
 function talosImageReference(target, name) {
-  return `${target.imageRegistry}/${target.username}/${name}:${target.tag}`;
+  return parseReference(`${target.imageRegistry}/${target.username}/${name}:${target.tag}`);
 }
 
 // packages/talos/src/talos-repo/imager-args.ts
@@ -44459,7 +44462,7 @@ function imagerEvidence(paths) {
 }
 
 // packages/talos/src/ttl/ttl-sh.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var ttlShHost = "ttl.sh";
 var ttlShMaxSeconds = 24 * 60 * 60;
 var units = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -44503,7 +44506,7 @@ function checkTtlShTag(field, reference, tag) {
   }
   return seconds;
 }
-function defaultTtlShReference(uuid = (0, import_node_crypto3.randomUUID)()) {
+function defaultTtlShReference(uuid = (0, import_node_crypto4.randomUUID)()) {
   return `${ttlShHost}/${uuid}:1h`;
 }
 
@@ -46668,16 +46671,17 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
       const arch2 = arches[0] ?? "";
       const result2 = await push(
         { transport: "docker-archive", path: tarballs[arch2] ?? "" },
-        destination2.toString(),
+        destination2,
         deps.registry
       );
-      installerImages[arch2] = result2.reference;
+      const pinned2 = result2.reference.toString();
+      installerImages[arch2] = pinned2;
       uploadedBytes += result2.uploadedBytes;
       deps.logger.info(
-        `pushed ${result2.reference} (${result2.uploadedBlobs} blobs uploaded, ${result2.skippedBlobs} already there)`
+        `pushed ${pinned2} (${result2.uploadedBlobs} blobs uploaded, ${result2.skippedBlobs} already there)`
       );
       return {
-        installerImage: result2.reference,
+        installerImage: pinned2,
         installerImages,
         checks,
         uploadedBytes
@@ -46687,23 +46691,23 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
     for (const arch2 of arches) {
       const digest = checks[arch2]?.digest;
       if (!digest) throw new Error(`the ${arch2} installer tarball was not checked before the push`);
-      const byDigest2 = withDigest(`${destination2.registry}/${destination2.repository}`, digest);
       const result2 = await push(
         { transport: "docker-archive", path: tarballs[arch2] ?? "" },
-        byDigest2.toString(),
+        atDigest(destination2, digest),
         deps.registry
       );
-      installerImages[arch2] = result2.reference;
+      installerImages[arch2] = result2.reference.toString();
       uploadedBytes += result2.uploadedBytes;
       entries.push({
         reference: result2.reference,
         platform: parsePlatform(`linux/${arch2}`)
       });
-      deps.logger.info(`pushed linux/${arch2} as ${result2.reference}`);
+      deps.logger.info(`pushed linux/${arch2} as ${result2.reference.toString()}`);
     }
-    const index = await pushIndex(destination2.toString(), entries, deps.registry);
-    deps.logger.info(`pushed the index ${index.reference}`);
-    return { installerImage: index.reference, installerImages, checks, uploadedBytes };
+    const index = await pushIndex(destination2, entries, deps.registry);
+    const pinned = index.reference.toString();
+    deps.logger.info(`pushed the index ${pinned}`);
+    return { installerImage: pinned, installerImages, checks, uploadedBytes };
   });
 }
 
@@ -46789,7 +46793,7 @@ async function pinInputs(options, mode, registry, logger) {
     );
   }
   return logger.group("Resolve input images to digests", async () => {
-    const pin = async (ref) => (await resolveDigest(ref, registry)).toString();
+    const pin = async (ref) => (await resolveDigest(parseReference(ref), registry)).toString();
     const optional = async (ref) => ref ? pin(ref) : void 0;
     const extensionImages = await Promise.all(options.extensionImages.map(pin));
     const kernelImage = await optional(mode === "talos-dir" ? options.kernelImage : void 0);
@@ -47804,15 +47808,15 @@ function describe(e) {
 }
 
 // packages/kmod/src/internal/verify/judge-signature.ts
-var import_node_crypto5 = require("node:crypto");
+var import_node_crypto6 = require("node:crypto");
 
 // packages/kmod/src/internal/verify/certificate.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 var import_asn1_schema2 = __toESM(require_cjs2(), 1);
 var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 function parseCertificate(input) {
   const der = toDer(input);
-  const publicKey = new import_node_crypto4.X509Certificate(der).publicKey;
+  const publicKey = new import_node_crypto5.X509Certificate(der).publicKey;
   const cert = expectTlv(der, 0, der.length, 48, "Certificate");
   const tbs = expectTlv(der, cert.valueStart, cert.valueEnd, 48, "TBSCertificate");
   let at = tbs.valueStart;
@@ -47872,7 +47876,7 @@ function signerOf2(cert) {
   return s;
 }
 function sameBytes2(a, b) {
-  return a.length === b.length && (0, import_node_crypto5.timingSafeEqual)(a, b);
+  return a.length === b.length && (0, import_node_crypto6.timingSafeEqual)(a, b);
 }
 function findCertificate(cms, certificates) {
   const sid = cms.sid;
@@ -47973,10 +47977,10 @@ function judgeSignature(trailer, problems, feed2, certificates) {
   }
   let ok = false;
   try {
-    const v2 = (0, import_node_crypto5.createVerify)(digest);
+    const v2 = (0, import_node_crypto6.createVerify)(digest);
     feed2(sig.contentLength, (piece) => v2.update(piece));
     ok = v2.verify(
-      scheme.key === "rsa" ? { key, padding: import_node_crypto5.constants.RSA_PKCS1_PADDING } : key,
+      scheme.key === "rsa" ? { key, padding: import_node_crypto6.constants.RSA_PKCS1_PADDING } : key,
       cms.signature
     );
   } catch {
@@ -48457,7 +48461,7 @@ var scratch = {
 };
 
 // packages/kmod/src/certificate.ts
-var import_node_crypto6 = require("node:crypto");
+var import_node_crypto7 = require("node:crypto");
 var curveBits = {
   prime256v1: 256,
   secp384r1: 384,
@@ -48473,7 +48477,7 @@ function commonNameOf(name) {
 function readCertificate(input) {
   const signer = parseCertificate(input);
   const der = signer.der;
-  const x = new import_node_crypto6.X509Certificate(der);
+  const x = new import_node_crypto7.X509Certificate(der);
   const details = x.publicKey.asymmetricKeyDetails;
   const keyType = x.publicKey.asymmetricKeyType ?? "unknown";
   const bits = details?.modulusLength ?? (details?.namedCurve ? curveBits[details.namedCurve] : void 0);
@@ -48487,7 +48491,7 @@ function readCertificate(input) {
     keyType,
     ...bits !== void 0 ? { keyBits: bits } : {},
     ...details?.namedCurve ? { curve: details.namedCurve } : {},
-    sha256Fingerprint: colonHex((0, import_node_crypto6.createHash)("sha256").update(der).digest()),
+    sha256Fingerprint: colonHex((0, import_node_crypto7.createHash)("sha256").update(der).digest()),
     notBefore: new Date(x.validFrom).toISOString(),
     notAfter: new Date(x.validTo).toISOString(),
     der,
@@ -49301,7 +49305,7 @@ function checkUdev(ctx) {
 }
 
 // packages/verify/src/internal/installer/inspect-installer.ts
-var import_node_crypto10 = require("node:crypto");
+var import_node_crypto11 = require("node:crypto");
 
 // packages/boot/src/codecs/detect.ts
 var MAGICS2 = [
@@ -49519,7 +49523,7 @@ function decodeFrame(input, at, sink) {
 }
 
 // packages/boot/src/codecs/xz.ts
-var import_node_crypto7 = require("node:crypto");
+var import_node_crypto8 = require("node:crypto");
 var import_node_zlib3 = require("node:zlib");
 
 // packages/boot/src/codecs/bcj.ts
@@ -49814,7 +49818,7 @@ function verifyCheck(block, data, offset) {
   } else if (block.checkType === 4) {
     actual = crc64(data);
   } else if (block.checkType === 10) {
-    actual = (0, import_node_crypto7.createHash)("sha256").update(data).digest();
+    actual = (0, import_node_crypto8.createHash)("sha256").update(data).digest();
   }
   if (actual && !actual.every((b, i) => b === block.check[i])) {
     throw new DecompressError(
@@ -50109,7 +50113,7 @@ function readElfSections(bytes) {
 }
 
 // packages/boot/src/kernel/find-certificates.ts
-var import_node_crypto8 = require("node:crypto");
+var import_node_crypto9 = require("node:crypto");
 var PATTERN = Buffer.from([48, 130]);
 var MAX_CANDIDATES = 2e5;
 function findCertificates(bytes, max) {
@@ -50129,7 +50133,7 @@ function findCertificates(bytes, max) {
     } catch {
       continue;
     }
-    const key = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
+    const key = (0, import_node_crypto9.createHash)("sha256").update(der).digest("hex");
     if (!seen.has(key)) {
       seen.add(key);
       certificates.push(cert);
@@ -51873,7 +51877,7 @@ async function readIds(bytes, sb, reader) {
 }
 
 // packages/verify/src/internal/installer/boot-readers.ts
-var import_node_crypto9 = require("node:crypto");
+var import_node_crypto10 = require("node:crypto");
 function readUki2(bytes) {
   const u = readUkiSections(bytes);
   const versionId = u.osrel?.VERSION_ID;
@@ -51922,7 +51926,7 @@ async function readKernelImageBoot(tree) {
   if (!bytes) return void 0;
   return {
     ...await readKernelFacts(bytes, `${tree.description}:/boot/vmlinuz`),
-    sha256: (0, import_node_crypto9.createHash)("sha256").update(bytes).digest("hex")
+    sha256: (0, import_node_crypto10.createHash)("sha256").update(bytes).digest("hex")
   };
 }
 
@@ -52003,7 +52007,7 @@ async function inspectInstaller(assets, fallbackTalosVersion) {
       kernelBytes,
       layout === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
-    sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
+    sha256: (0, import_node_crypto11.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
@@ -53175,7 +53179,7 @@ async function run2(options, v2, deps) {
     registry,
     logger
   );
-  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : options.kernelImage ? (await resolveDigest(options.kernelImage, registry)).toString() : void 0;
+  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : options.kernelImage ? (await resolveDigest(parseReference(options.kernelImage), registry)).toString() : void 0;
   if (!bootKernel) {
     logger.info(
       "no kernel-image with imager-image: the extensions' signatures are checked in the built installer"
@@ -54263,17 +54267,8 @@ function group(name, fn) {
 }
 
 // actions/action-kit/src/logger.ts
-var import_node_crypto11 = require("node:crypto");
-var commandLike = /::|##\[/;
 function logInfo(message) {
-  if (!commandLike.test(message)) {
-    info(message);
-    return;
-  }
-  const token = `talos-kmod-${(0, import_node_crypto11.randomBytes)(16).toString("hex")}`;
-  info(`::stop-commands::${token}`);
-  info(message);
-  info(`::${token}::`);
+  info(guardWorkflowCommands(message));
 }
 function createActionsLogger() {
   return {

@@ -111,7 +111,7 @@ async function run(
     v.mode === 'talos-dir'
       ? pinned.kernelImage
       : options.kernelImage
-        ? (await resolveDigest(options.kernelImage, registry)).toString()
+        ? (await resolveDigest(parseReference(options.kernelImage), registry)).toString()
         : undefined;
   if (!bootKernel) {
     logger.info(
