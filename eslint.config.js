@@ -60,6 +60,23 @@ export default tseslint.config(
     },
   },
   {
+    // core.info writes its text raw, where the runner may read a workflow command in it: actions
+    // log through the action-kit's logInfo / createActionsLogger, which neutralise such text
+    files: ['actions/*/src/**/*.ts'],
+    ignores: ['actions/action-kit/src/logger.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'core',
+          property: 'info',
+          message:
+            "core.info writes raw lines the runner may run as workflow commands: use logInfo from '@talos-kmod/action-kit'.",
+        },
+      ],
+    },
+  },
+  {
     // a focused test (it.only, fdescribe…) silently skips every other test in its file
     files: ['**/*.test.ts', '**/test/**/*.ts'],
     rules: {

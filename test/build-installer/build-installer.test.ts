@@ -143,7 +143,9 @@ describe('build-installer action', () => {
     }
     expect(out['imager-image']).toBe(multi.imager);
     expect(out['installer-base-image']).toBe(multi.installerBase);
-    expect(run.stdout).toMatch(/::warning::input 'kernel-image' is not used with 'imager-image'/);
+    expect(run.stdout).toMatch(
+      /::warning::input 'kernel-image' only checks the extensions' signatures with 'imager-image'/,
+    );
     expect(run.summary).not.toContain('- kernel:');
     expect((out.tarball ?? '').split('\n')).toEqual([
       `${runnerTemp}/talos-installer/installer-amd64.tar`,
@@ -262,12 +264,14 @@ describe('build-installer action', () => {
     };
     const refused = await runAction('build-installer', inputs);
     expect(refused.exitCode).not.toBe(0);
-    expectFailedWith(refused, /installer\.module-signature .*foreign.*unknown-key/);
-    expect(refused.failure).toContain('The installer was not pushed');
+    // refused before the imager runs: the extension is checked against the kernel first
+    expectFailedWith(refused, /extension foreign \(.*\): 1 module\(s\) \(foreign\) signed by/);
+    expect(refused.failure).toContain('Nothing was built or pushed');
     expect(() => skopeoRaw(`${prefix}/installer:foreign`)).toThrow();
 
     const warned = await runAction('build-installer', { ...inputs, 'verify-installer': 'warning' });
     expectSucceeded(warned);
+    expect(warned.stdout).toMatch(/::warning::extension foreign .*Building anyway/);
     expect(warned.stdout).toMatch(/::warning::verify-image failed for docker-archive:/);
     expect(warned.summary).toContain('pushed with findings');
     expect(skopeoRaw(`${prefix}/installer:foreign`).digest).toBe(

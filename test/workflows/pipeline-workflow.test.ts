@@ -171,6 +171,9 @@ beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'wf-pipeline-'));
   repos['acme/pkgs'] = createFixtureRepo('pkgs');
   repos['acme/extensions'] = createFixtureRepo('extensions');
+  // the forks keep their module on the release branch talos-version pairs with
+  repos['acme/pkgs'].git('branch', 'release-1.11');
+  repos['acme/extensions'].git('branch', 'release-1.11');
   repos['siderolabs/talos'] = createTalosCheckout();
 }, 120_000);
 
@@ -284,6 +287,15 @@ describe('kmod-pipeline.yml on amd64 and arm64', () => {
 
   it('checks out with full history, logs in with the job token and names its builder', () => {
     expect(seen.checkouts.every((c) => c['fetch-depth'] === '0')).toBe(true);
+    // no pkgs-ref or extensions-ref given: talos-version v1.11.0 pairs them with release-1.11
+    expect(
+      seen.checkouts.filter((c) => c.path === 'pkgs' || c.path === 'extensions').map((c) => c.ref),
+    ).toEqual(expect.arrayContaining(['release-1.11']));
+    expect(
+      seen.checkouts
+        .filter((c) => c.path === 'pkgs' || c.path === 'extensions')
+        .every((c) => c.ref === 'release-1.11'),
+    ).toBe(true);
     expect(seen.logins.length).toBeGreaterThan(0);
     expect(
       seen.logins.every((l) => l.username === 'Acme' && l.password === 'test-token-not-a-secret'),

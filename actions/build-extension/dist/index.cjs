@@ -12440,23 +12440,23 @@ var require_sequence = __commonJS({
     function encodeUtf8(text) {
       return new TextEncoder().encode(text);
     }
-    function toPatternBytes(pattern, options) {
-      if (typeof pattern === "string") {
-        return options?.encoding === "utf8" ? encodeUtf8(pattern) : encodeAscii(pattern);
+    function toPatternBytes(pattern2, options) {
+      if (typeof pattern2 === "string") {
+        return options?.encoding === "utf8" ? encodeUtf8(pattern2) : encodeAscii(pattern2);
       }
-      return (0, buffer_source_js_1.toUint8Array)(pattern);
+      return (0, buffer_source_js_1.toUint8Array)(pattern2);
     }
-    function bytesEqualAt(data, pattern, offset) {
-      for (let index = 0; index < pattern.byteLength; index++) {
-        if (data[offset + index] !== pattern[index]) {
+    function bytesEqualAt(data, pattern2, offset) {
+      for (let index = 0; index < pattern2.byteLength; index++) {
+        if (data[offset + index] !== pattern2[index]) {
           return false;
         }
       }
       return true;
     }
-    function indexOf(data, pattern, options) {
+    function indexOf(data, pattern2, options) {
       const bytes = (0, buffer_source_js_1.toUint8Array)(data);
-      const needle = toPatternBytes(pattern, options);
+      const needle = toPatternBytes(pattern2, options);
       const [start, end] = normalizeForwardRange(bytes.byteLength, options);
       if (needle.byteLength === 0) {
         return start;
@@ -12472,9 +12472,9 @@ var require_sequence = __commonJS({
       }
       return -1;
     }
-    function lastIndexOf(data, pattern, options) {
+    function lastIndexOf(data, pattern2, options) {
       const bytes = (0, buffer_source_js_1.toUint8Array)(data);
-      const needle = toPatternBytes(pattern, options);
+      const needle = toPatternBytes(pattern2, options);
       const [end, start] = normalizeReverseRange(bytes.byteLength, options);
       if (needle.byteLength === 0) {
         return start;
@@ -12490,20 +12490,20 @@ var require_sequence = __commonJS({
       }
       return -1;
     }
-    function includes(data, pattern, options) {
-      return indexOf(data, pattern, options) !== -1;
+    function includes(data, pattern2, options) {
+      return indexOf(data, pattern2, options) !== -1;
     }
-    function startsWith(data, pattern, options) {
+    function startsWith(data, pattern2, options) {
       const bytes = (0, buffer_source_js_1.toUint8Array)(data);
-      const needle = toPatternBytes(pattern, options);
+      const needle = toPatternBytes(pattern2, options);
       if (needle.byteLength > bytes.byteLength) {
         return false;
       }
       return bytesEqualAt(bytes, needle, 0);
     }
-    function endsWith(data, pattern, options) {
+    function endsWith(data, pattern2, options) {
       const bytes = (0, buffer_source_js_1.toUint8Array)(data);
-      const needle = toPatternBytes(pattern, options);
+      const needle = toPatternBytes(pattern2, options);
       if (needle.byteLength > bytes.byteLength) {
         return false;
       }
@@ -38767,10 +38767,10 @@ function splitHostPort(hostPort) {
   return { host: hostPort };
 }
 function isLoopbackHost(host) {
-  const bare = splitHostPort(host.trim().toLowerCase()).host;
-  if (bare === "localhost" || bare.endsWith(".localhost")) return true;
-  if ((0, import_node_net.isIP)(bare) === 4) return bare.startsWith("127.");
-  if ((0, import_node_net.isIP)(bare) === 6) return bare === "::1" || bare === "0:0:0:0:0:0:0:1";
+  const bare2 = splitHostPort(host.trim().toLowerCase()).host;
+  if (bare2 === "localhost" || bare2.endsWith(".localhost")) return true;
+  if ((0, import_node_net.isIP)(bare2) === 4) return bare2.startsWith("127.");
+  if ((0, import_node_net.isIP)(bare2) === 6) return bare2 === "::1" || bare2 === "0:0:0:0:0:0:0:1";
   return false;
 }
 function sameSite(a, b) {
@@ -38873,18 +38873,13 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
-function toReference(ref) {
-  return typeof ref === "string" ? parseReference(ref) : ref;
-}
 function withDigest(ref, digest) {
-  const r = toReference(ref);
-  return new ParsedReference(r.registry, r.repository, r.tag, digest);
+  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
 }
 function withTag(ref, tag) {
-  const r = toReference(ref);
   if (!tagPattern.test(tag))
-    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
-  return new ParsedReference(r.registry, r.repository, tag);
+    throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
+  return new ParsedReference(ref.registry, ref.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -40764,8 +40759,7 @@ var Client = class {
       throw e;
     }
   }
-  async listTags(input) {
-    const ref = toReference(input);
+  async listTags(ref) {
     const { response: res, bytes } = await this.transport.requestBytes(
       {
         registry: ref.registry,
@@ -40802,8 +40796,7 @@ var Client = class {
       notFound: (codes) => notFoundMessage(ref, codes)
     };
   }
-  async head(input) {
-    const ref = toReference(input);
+  async head(ref) {
     try {
       const res = await this.manifestRequest(
         ref,
@@ -40829,8 +40822,7 @@ var Client = class {
       throw e;
     }
   }
-  async getManifest(input) {
-    const ref = toReference(input);
+  async getManifest(ref) {
     const { response: res, bytes } = await this.manifestRequest(
       ref,
       () => this.transport.requestBytes(this.manifestRequestOf(ref, "GET"), {
@@ -40857,8 +40849,7 @@ var Client = class {
       parsed
     };
   }
-  async putManifest(input, bytes, mediaType) {
-    const ref = toReference(input);
+  async putManifest(ref, bytes, mediaType) {
     const digest = digestWithAlgorithmOf("sha256:", bytes);
     const id = ref.tag ?? ref.digest ?? digest;
     const res = await this.transport.request({
@@ -40880,8 +40871,7 @@ var Client = class {
     }
     return digest;
   }
-  async blobExists(input, digest, size) {
-    const ref = toReference(input);
+  async blobExists(ref, digest, size) {
     const res = await this.transport.request({
       registry: ref.registry,
       method: "HEAD",
@@ -40901,10 +40891,10 @@ var Client = class {
     );
     return false;
   }
-  getBlob(input, blob) {
-    return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
+  getBlob(ref, blob) {
+    return downloadBlob(this.transport, ref, blob, this.options.onProgress);
   }
-  async getBlobBytes(input, blob) {
+  async getBlobBytes(ref, blob) {
     if (blob.size !== void 0 && blob.size > maxConfigBytes) {
       throw new UserError(
         `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
@@ -40912,7 +40902,7 @@ var Client = class {
     }
     const chunks = [];
     let total = 0;
-    const stream = await this.getBlob(input, blob);
+    const stream = await this.getBlob(ref, blob);
     for await (const c of stream) {
       total += c.length;
       if (total > maxConfigBytes) {
@@ -40925,8 +40915,7 @@ var Client = class {
     }
     return Buffer.concat(chunks);
   }
-  async putBlob(input, blob, options = {}) {
-    const ref = toReference(input);
+  async putBlob(ref, blob, options = {}) {
     if (!options.knownMissing && await this.blobExists(ref, blob.digest, blob.size)) {
       this.options.onProgress?.({
         operation: "upload",
@@ -40943,8 +40932,7 @@ var Client = class {
     });
     return "uploaded";
   }
-  async mountBlob(input, digest, fromRepository) {
-    const ref = toReference(input);
+  async mountBlob(ref, digest, fromRepository) {
     try {
       const started = await startUpload(this.transport, ref, digest, fromRepository);
       if (started.mounted) {
@@ -41865,6 +41853,102 @@ var history = [
 // packages/talos/src/extension-rules/manifest.ts
 var import_yaml3 = __toESM(require_dist(), 1);
 
+// packages/talos/src/release/talos-release.ts
+var pattern = /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?)?$/;
+function parseTalosRelease(text, what = "talos-version") {
+  const t = text.trim();
+  const m = pattern.exec(t);
+  if (!m || t.length > 64) {
+    throw new InputError(
+      `${what} is '${text}', not a Talos release: give a tag such as v1.11.5 (or v1.11 for the newest patch of 1.11)`
+    );
+  }
+  const major = Number(m[1]);
+  const minor = Number(m[2]);
+  const patch = m[3] === void 0 ? void 0 : Number(m[3]);
+  const prerelease2 = m[4];
+  const tag = `v${major}.${minor}${patch === void 0 ? "" : `.${patch}`}${prerelease2 ? `-${prerelease2}` : ""}`;
+  return {
+    major,
+    minor,
+    ...patch === void 0 ? {} : { patch },
+    ...prerelease2 ? { prerelease: prerelease2 } : {},
+    tag,
+    branch: `release-${major}.${minor}`
+  };
+}
+
+// packages/talos/src/release/describe-version.ts
+var withTag2 = /^(v(\d+)\.(\d+)(?:\.\d+)?(?:-[0-9A-Za-z.]+?)?)(?:-(\d+)-g([0-9a-f]{4,40}))?(-dirty)?$/;
+var bare = /^([0-9a-f]{4,40})(-dirty)?$/;
+function parseDescribe(text) {
+  const t = text.trim();
+  const m = withTag2.exec(t);
+  if (m) {
+    return {
+      tag: m[1],
+      line: `${m[2]}.${m[3]}`,
+      distance: m[4] === void 0 ? 0 : Number(m[4]),
+      ...m[5] ? { commit: m[5] } : {},
+      dirty: Boolean(m[6])
+    };
+  }
+  const b = bare.exec(t);
+  if (b) return { commit: b[1], dirty: Boolean(b[2]) };
+  return void 0;
+}
+
+// packages/talos/src/release/release-match.ts
+async function readCheckoutFacts(dir, exec) {
+  const describe = await describeTag(dir, exec);
+  const b = await exec("git", ["symbolic-ref", "--quiet", "--short", "HEAD"], {
+    cwd: dir,
+    okExitCodes: [0, 1, 128]
+  });
+  const branch = b.exitCode === 0 ? b.stdout.trim() : "";
+  return { describe, ...branch ? { branch } : {} };
+}
+function expectedText(kind, release, refs) {
+  if (kind === "pkgs") {
+    return `pkgs ${release.branch}${refs ? ` (PKGS ${refs.pkgs.tag}, commit ${refs.pkgs.ref})` : ""}`;
+  }
+  if (kind === "extensions") return `extensions ${release.branch} (tag ${release.tag})`;
+  return `talos ${release.patch !== void 0 ? release.tag : release.branch}`;
+}
+function fixText(kind, release, refs) {
+  if (kind === "pkgs") {
+    return `check out ${release.branch}${refs ? ` (or ${refs.pkgs.ref}, the commit Talos ${refs.talos} pins)` : ""}`;
+  }
+  if (kind === "extensions") return `check out ${release.branch} (or the tag ${release.tag})`;
+  return `check out ${release.patch !== void 0 ? `the tag ${release.tag}` : release.branch}`;
+}
+function checkCheckoutRelease(kind, dir, facts, release, refs) {
+  const found = `${facts.describe}${facts.branch ? ` (branch ${facts.branch})` : ""}`;
+  const expected = expectedText(kind, release, refs);
+  const d = parseDescribe(facts.describe);
+  const line = `${release.major}.${release.minor}`;
+  const branchMatches = facts.branch === release.branch;
+  const onOtherRelease = /^release-\d+\.\d+$/.test(facts.branch ?? "") && !branchMatches;
+  const lineMatches = d?.line === line;
+  let verdict;
+  if (kind === "talos" && release.patch !== void 0 && d?.tag) {
+    verdict = d.tag === release.tag ? "match" : "mismatch";
+  } else if (branchMatches || lineMatches && !onOtherRelease) {
+    verdict = "match";
+  } else if (onOtherRelease) {
+    verdict = "mismatch";
+  } else if (!d?.tag && !facts.branch) {
+    verdict = "unknown";
+  } else if (!d?.tag && facts.branch && !/^(main|master)$/.test(facts.branch)) {
+    verdict = "unknown";
+  } else {
+    verdict = "mismatch";
+  }
+  const subject = `the ${kind} checkout ${dir} is at ${found}`;
+  const message = verdict === "match" ? `${subject}, which pairs with Talos ${release.tag}` : verdict === "unknown" ? `${subject}, which names no release: cannot tell whether it pairs with Talos ${release.tag} (expected ${expected}); ${fixText(kind, release, refs)} or fetch its tags` : `${subject}, but Talos ${release.tag} pairs with ${expected}: ${fixText(kind, release, refs)}, or set talos-version to the release the checkout belongs to`;
+  return { verdict, found, expected, message };
+}
+
 // packages/talos/src/node-extensions/schematic.ts
 var import_yaml4 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
@@ -41872,6 +41956,9 @@ var maxSize = 1024 * 1024;
 // packages/talos/src/node-extensions/extension-statuses.ts
 var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
+
+// packages/talos/src/node-extensions/read-catalog.ts
+var maxCatalogSize = 1024 * 1024;
 
 // packages/pipeline/src/step-kit/build-options.ts
 function checkMakeValue(field, value) {
@@ -41999,8 +42086,9 @@ var RegistryAccessError = class extends UserError {
   exitCode = 2;
 };
 async function preflightRegistry(client, probe, registry) {
+  const ref = parseReference(probe);
   try {
-    await client.head(probe);
+    await client.head(ref);
   } catch (e) {
     const status = e instanceof RegistryError ? e.status : void 0;
     const hint = status === 401 || status === 403 ? "log in first (docker/login-action, or registry-username and registry-password) and check the token may write packages" : "check the registry input (a plain-HTTP registry off loopback also needs insecure-registries)";
@@ -42115,6 +42203,23 @@ var DEFAULTS2 = {
   maxTotalOutput: 16 * GiB2,
   maxDepth: 256
 };
+
+// packages/pipeline/src/step-kit/release-pairing.ts
+async function checkReleasePairing(kind, dir, talosVersion, mode, deps) {
+  const release = parseTalosRelease(talosVersion, "input 'talos-version'");
+  const facts = await readCheckoutFacts(dir, deps.exec);
+  const match = checkCheckoutRelease(kind, dir, facts, release);
+  if (match.verdict === "match") {
+    deps.logger.info(match.message);
+  } else if (mode === "error" && match.verdict === "mismatch") {
+    throw new UserError(`${match.message} (release-mismatch: error)`);
+  } else {
+    deps.logger.warning(
+      `${match.message}${match.verdict === "mismatch" ? " (set release-mismatch: error to fail the step)" : ""}`
+    );
+  }
+  return match;
+}
 
 // packages/pipeline/src/step-kit/make-step.ts
 var makeTailLines = 40;
@@ -42336,6 +42441,16 @@ async function buildExtension(o, deps) {
   const checkout = await readExtensionsCheckout(o.extensionsDir);
   const ext = await resolveExtension(checkout, o.extension);
   const notes = [];
+  if (o.talosVersion) {
+    const pairing = await checkReleasePairing(
+      "extensions",
+      checkout.dir,
+      o.talosVersion,
+      o.releaseMismatch ?? "warn",
+      deps
+    );
+    if (pairing.verdict !== "match") notes.push(pairing.message);
+  }
   const tag = o.tag ?? await describeTag(checkout.dir, exec);
   if (!o.tag && tag.endsWith("-dirty")) {
     notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
@@ -42658,6 +42773,27 @@ function registryAccessOf(values) {
     ...credentials ? { credentials } : {}
   };
 }
+var releasePairingInputs = {
+  "talos-version": {
+    kind: "string",
+    default: "",
+    help: "the Talos release the build is for (e.g. v1.11.5): the checkout is checked against it (talos-kmod refs)",
+    placeholder: "<version>"
+  },
+  "release-mismatch": {
+    kind: "choice",
+    choices: ["warn", "error"],
+    default: "warn",
+    help: "a checkout that does not belong to talos-version: warn or error",
+    placeholder: "<level>"
+  }
+};
+function releasePairingOf(v2) {
+  return {
+    ...v2["talos-version"] ? { talosVersion: v2["talos-version"] } : {},
+    releaseMismatch: v2["release-mismatch"] === "error" ? "error" : "warn"
+  };
+}
 
 // packages/pipeline/src/build-kernel-pkg/contract.ts
 var buildKernelPkgContract = defineContract({
@@ -42693,6 +42829,7 @@ var buildKernelPkgContract = defineContract({
       help: "where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)",
       placeholder: "<dir>"
     },
+    ...releasePairingInputs,
     ...registryAccessInputs,
     ...jsonInput
   },
@@ -42708,6 +42845,7 @@ var buildKernelPkgContract = defineContract({
     makeArgs: v2["make-args"],
     verifySignatures: v2["verify-signatures"],
     cache: v2.cache,
+    ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
@@ -42755,6 +42893,7 @@ var buildExtensionContract = defineContract({
       placeholder: "<ref>"
     },
     ...buildTargetInputs,
+    ...releasePairingInputs,
     ...registryAccessInputs,
     ...jsonInput
   },
@@ -42771,6 +42910,7 @@ var buildExtensionContract = defineContract({
     push: v2.push,
     ...v2.tag ? { tag: v2.tag } : {},
     makeArgs: v2["make-args"],
+    ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
@@ -42815,6 +42955,32 @@ var buildInstallerContract = defineContract({
       help: "system extension image (repeatable)",
       placeholder: "<ref>"
     },
+    "extra-extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extra-extension-image",
+      help: "the node's other extensions to keep, pinned name:tag@sha256:\u2026 (repeatable); every extension is verified against the kernel first",
+      placeholder: "<ref@sha256:\u2026>"
+    },
+    schematic: {
+      kind: "string",
+      default: "",
+      help: "Image Factory schematic YAML: its officialExtensions go into the installer too, as the images of talos-version",
+      placeholder: "<file>"
+    },
+    "node-extensions": {
+      kind: "string",
+      default: "",
+      help: "saved 'talosctl get extensions -o yaml' output: the node's extensions go into the installer too (the module's own is replaced)",
+      placeholder: "<file>"
+    },
+    "extensions-catalog": {
+      kind: "string",
+      default: "",
+      help: "where official extension names resolve: a repository tagged per Talos release (default ghcr.io/siderolabs/extensions) or an image-digests file",
+      placeholder: "<repo|file>"
+    },
+    ...releasePairingInputs,
     "extra-kernel-args": {
       kind: "lines",
       default: "",
@@ -42861,6 +43027,11 @@ var buildInstallerContract = defineContract({
     ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
     ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
     extensionImages: v2["extension-images"],
+    extraExtensionImages: v2["extra-extension-images"],
+    ...v2.schematic ? { schematic: v2.schematic } : {},
+    ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
+    ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
+    ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),

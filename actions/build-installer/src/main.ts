@@ -1,9 +1,9 @@
 /** build-installer: the step's contract read from the runner → pipeline.buildInstaller → outputs. */
-import * as core from '@actions/core';
 import { spawnExec } from '@talos-kmod/common';
 import { buildInstaller, buildInstallerContract } from '@talos-kmod/pipeline';
 import {
   createActionsLogger,
+  logInfo,
   readStepInputs,
   runAction,
   writeStepOutputs,
@@ -18,6 +18,6 @@ void runAction(async () => {
     { exec: spawnExec, logger: createActionsLogger() },
   );
   writeStepOutputs(buildInstallerContract, result);
-  core.info(`next: talosctl upgrade --nodes <node> --image ${result.installerImage}`);
+  logInfo(`next: talosctl upgrade --nodes <node> --image ${result.installerImage}`);
   await writeSummary(result.summary);
 });

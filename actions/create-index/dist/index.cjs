@@ -38820,9 +38820,6 @@ var ParsedReference = class {
     return this.toString();
   }
 };
-function makeReference(registry, repository, tag, digest) {
-  return new ParsedReference(registry, repository, tag, digest);
-}
 function invalid(input, why) {
   return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
@@ -38887,12 +38884,16 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
-function toReference(ref) {
-  return typeof ref === "string" ? parseReference(ref) : ref;
-}
 function withDigest(ref, digest) {
-  const r = toReference(ref);
-  return new ParsedReference(r.registry, r.repository, r.tag, digest);
+  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
+}
+function atDigest(ref, digest) {
+  return new ParsedReference(ref.registry, ref.repository, void 0, digest);
+}
+function withTag(ref, tag) {
+  if (!tagPattern.test(tag))
+    throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
+  return new ParsedReference(ref.registry, ref.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -40790,8 +40791,7 @@ var Client = class {
       throw e;
     }
   }
-  async listTags(input) {
-    const ref = toReference(input);
+  async listTags(ref) {
     const { response: res, bytes } = await this.transport.requestBytes(
       {
         registry: ref.registry,
@@ -40828,8 +40828,7 @@ var Client = class {
       notFound: (codes) => notFoundMessage(ref, codes)
     };
   }
-  async head(input) {
-    const ref = toReference(input);
+  async head(ref) {
     try {
       const res = await this.manifestRequest(
         ref,
@@ -40855,8 +40854,7 @@ var Client = class {
       throw e;
     }
   }
-  async getManifest(input) {
-    const ref = toReference(input);
+  async getManifest(ref) {
     const { response: res, bytes } = await this.manifestRequest(
       ref,
       () => this.transport.requestBytes(this.manifestRequestOf(ref, "GET"), {
@@ -40883,8 +40881,7 @@ var Client = class {
       parsed
     };
   }
-  async putManifest(input, bytes, mediaType) {
-    const ref = toReference(input);
+  async putManifest(ref, bytes, mediaType) {
     const digest = digestWithAlgorithmOf("sha256:", bytes);
     const id = ref.tag ?? ref.digest ?? digest;
     const res = await this.transport.request({
@@ -40906,8 +40903,7 @@ var Client = class {
     }
     return digest;
   }
-  async blobExists(input, digest, size) {
-    const ref = toReference(input);
+  async blobExists(ref, digest, size) {
     const res = await this.transport.request({
       registry: ref.registry,
       method: "HEAD",
@@ -40927,10 +40923,10 @@ var Client = class {
     );
     return false;
   }
-  getBlob(input, blob) {
-    return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
+  getBlob(ref, blob) {
+    return downloadBlob(this.transport, ref, blob, this.options.onProgress);
   }
-  async getBlobBytes(input, blob) {
+  async getBlobBytes(ref, blob) {
     if (blob.size !== void 0 && blob.size > maxConfigBytes) {
       throw new UserError(
         `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
@@ -40938,7 +40934,7 @@ var Client = class {
     }
     const chunks = [];
     let total = 0;
-    const stream = await this.getBlob(input, blob);
+    const stream = await this.getBlob(ref, blob);
     for await (const c of stream) {
       total += c.length;
       if (total > maxConfigBytes) {
@@ -40951,8 +40947,7 @@ var Client = class {
     }
     return Buffer.concat(chunks);
   }
-  async putBlob(input, blob, options = {}) {
-    const ref = toReference(input);
+  async putBlob(ref, blob, options = {}) {
     if (!options.knownMissing && await this.blobExists(ref, blob.digest, blob.size)) {
       this.options.onProgress?.({
         operation: "upload",
@@ -40969,8 +40964,7 @@ var Client = class {
     });
     return "uploaded";
   }
-  async mountBlob(input, digest, fromRepository) {
-    const ref = toReference(input);
+  async mountBlob(ref, digest, fromRepository) {
     try {
       const started = await startUpload(this.transport, ref, digest, fromRepository);
       if (started.mounted) {
@@ -41051,9 +41045,6 @@ async function saveLayerCache(cache, path = layerCachePath()) {
 }
 
 // packages/oci/src/push/push.ts
-function byDigest(ref, digest) {
-  return makeReference(ref.registry, ref.repository, void 0, digest);
-}
 var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
@@ -41090,14 +41081,13 @@ async function ensureBlob(ctx, d, open2, origin, trusted = false) {
   stats.uploadedBlobs++;
   stats.uploadedBytes += d.size;
 }
-function destination(dest) {
-  const ref = parseReference(dest);
+function destination(ref) {
   if (ref.digest && ref.tag) {
     throw new UserError(
-      `push destination '${dest}' has both a tag and a digest: give a tag (the digest is what the push returns)`
+      `push destination '${ref.toString()}' has both a tag and a digest: give a tag (the digest is what the push returns)`
     );
   }
-  return ref.tag || ref.digest ? ref : parseReference(`${ref.toString()}:latest`);
+  return ref.tag || ref.digest ? ref : withTag(ref, "latest");
 }
 async function withContext(dest, options, fn) {
   const destRef = destination(dest);
@@ -41137,28 +41127,33 @@ function result(ctx, digest) {
       `pushed manifest has digest ${digest}, not ${ctx.dest.digest} as the destination says`
     );
   }
-  return { reference: pinned.toString(), digest, ...ctx.stats };
+  return { reference: pinned, digest, ...ctx.stats };
 }
 async function pushIndex(dest, manifests, options = {}) {
-  if (manifests.length === 0) throw new UserError(`pushIndex to ${dest}: no manifests given`);
+  if (manifests.length === 0) {
+    throw new UserError(`pushIndex to ${dest.toString()}: no manifests given`);
+  }
   return withContext(dest, options, async (ctx) => {
     const entries = [];
     for (const m of manifests) {
-      const ref = parseReference(m.reference);
+      const ref = m.reference;
       if (!ref.digest) {
         throw new UserError(
-          `index entry '${m.reference}' is not pinned: give the pushed reference with its @sha256: digest`
+          `index entry '${m.reference.toString()}' is not pinned: give the pushed reference with its @sha256: digest`
         );
       }
       if (ref.registry !== ctx.dest.registry) {
         throw new UserError(
-          `index entry '${m.reference}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`
+          `index entry '${m.reference.toString()}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`
         );
       }
       let descriptor;
       if (ref.repository === ctx.dest.repository) {
         const d = await ctx.client.head(ref);
-        if (!d) throw new UserError(`index entry ${m.reference} does not exist: push it first`);
+        if (!d)
+          throw new UserError(
+            `index entry ${m.reference.toString()} does not exist: push it first`
+          );
         descriptor = d;
       } else {
         const fetched = await ctx.client.getManifest(ref);
@@ -41172,7 +41167,7 @@ async function pushIndex(dest, manifests, options = {}) {
           }
         }
         await ctx.client.putManifest(
-          byDigest(ctx.dest, fetched.descriptor.digest),
+          atDigest(ctx.dest, fetched.descriptor.digest),
           fetched.bytes,
           fetched.descriptor.mediaType
         );
@@ -41204,15 +41199,14 @@ var prefetchBytes = 8 * 1024 * 1024;
 function isAttestation2(d) {
   return d.annotations?.["vnd.docker.reference.type"] === "attestation-manifest" || d.platform?.os === "unknown" && d.platform.architecture === "unknown";
 }
-async function entriesOf(source, destRegistry, client) {
-  const ref = parseReference(source);
+async function entriesOf(ref, destRegistry, client) {
+  const source = ref.toString();
   if (ref.registry !== destRegistry) {
     throw new UserError(
       `source '${source}' is in ${ref.registry}, not ${destRegistry}: an index can only point at images in its own registry; push the image to ${destRegistry} first`
     );
   }
   const fetched = await client.getManifest(ref);
-  const repo = `${ref.registry}/${ref.repository}`;
   if (fetched.parsed.kind === "image") {
     const config = fetched.parsed.manifest.config;
     let platform2;
@@ -41230,10 +41224,10 @@ async function entriesOf(source, destRegistry, client) {
     return [
       {
         platform: formatPlatform(platform2),
-        reference: withDigest(repo, fetched.descriptor.digest).toString(),
+        reference: atDigest(ref, fetched.descriptor.digest),
         digest: fetched.descriptor.digest,
         mediaType: fetched.descriptor.mediaType,
-        source
+        source: ref
       }
     ];
   }
@@ -41253,10 +41247,10 @@ async function entriesOf(source, destRegistry, client) {
     const { os: os5, architecture, variant } = d.platform;
     entries.push({
       platform: formatPlatform(variant ? { os: os5, architecture, variant } : { os: os5, architecture }),
-      reference: withDigest(repo, d.digest).toString(),
+      reference: atDigest(ref, d.digest),
       digest: d.digest,
       mediaType: d.mediaType,
-      source
+      source: ref
     });
   }
   if (entries.length === 0) {
@@ -41272,7 +41266,7 @@ function checkPlatforms(dest, entries, expected) {
     const other = seen.get(e.platform);
     if (other) {
       throw new UserError(
-        `${dest}: ${e.platform} comes from both '${other.source}' and '${e.source}': give one image per platform`
+        `${dest}: ${e.platform} comes from both '${other.source.toString()}' and '${e.source.toString()}': give one image per platform`
       );
     }
     seen.set(e.platform, e);
@@ -41290,15 +41284,15 @@ function checkPlatforms(dest, entries, expected) {
   const extra = entries.filter((e) => !expected.some((p) => platformMatches(p, parse2(e.platform))));
   if (extra.length > 0) {
     throw new UserError(
-      `${dest}: ${extra.map((e) => `${e.platform} (from '${e.source}')`).join(", ")} was not asked for (platforms: ${expected.map(formatPlatform).join(", ")}): add it to the platforms or leave that source out`
+      `${dest}: ${extra.map((e) => `${e.platform} (from '${e.source.toString()}')`).join(", ")} was not asked for (platforms: ${expected.map(formatPlatform).join(", ")}): add it to the platforms or leave that source out`
     );
   }
 }
-async function createIndex(dest, sources, options = {}) {
+async function createIndex(destRef, sources, options = {}) {
+  const dest = destRef.toString();
   if (sources.length === 0) {
     throw new UserError(`index ${dest}: no sources given: name the per-platform images to join`);
   }
-  const destRef = parseReference(dest);
   if (destRef.digest) {
     throw new UserError(
       `index destination '${dest}' has a digest: give repository:tag, the digest is the index's own`
@@ -41313,15 +41307,14 @@ async function createIndex(dest, sources, options = {}) {
     const docker = entries.every((e) => e.mediaType === mediaTypes.dockerManifest);
     const mediaType = docker ? mediaTypes.dockerManifestList : mediaTypes.ociIndex;
     const pushed = await pushIndex(
-      dest,
+      destRef,
       entries.map((e) => ({ reference: e.reference, platform: parsePlatform(e.platform) })),
       { ...options, client, indexMediaType: mediaType }
     );
-    const repo = `${destRef.registry}/${destRef.repository}`;
     return {
       ...pushed,
       mediaType,
-      entries: entries.map((e) => ({ ...e, reference: withDigest(repo, e.digest).toString() }))
+      entries: entries.map((e) => ({ ...e, reference: atDigest(destRef, e.digest) }))
     };
   } finally {
     if (!options.client) await client.close();
@@ -41469,6 +41462,9 @@ var maxSize = 1024 * 1024;
 var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
+// packages/talos/src/node-extensions/read-catalog.ts
+var maxCatalogSize = 1024 * 1024;
+
 // packages/kmod/src/internal/bytes.ts
 var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
 
@@ -41595,13 +41591,15 @@ async function createIndexes(options, deps = {}) {
   for (const request of options.indexes) {
     await logger.group(`Create the index ${request.destination}`, async () => {
       try {
-        const result2 = await createIndex(request.destination, request.sources, {
-          ...deps.registry,
-          ...platforms ? { platforms } : {}
-        });
-        for (const e of result2.entries) logger.info(`${e.platform}: ${e.reference}`);
-        logger.info(`pushed ${result2.reference} (${result2.mediaType})`);
-        indexes[request.destination] = result2.reference;
+        const result2 = await createIndex(
+          parseReference(request.destination),
+          request.sources.map((s) => parseReference(s)),
+          { ...deps.registry, ...platforms ? { platforms } : {} }
+        );
+        for (const e of result2.entries) logger.info(`${e.platform}: ${e.reference.toString()}`);
+        const pinned = result2.reference.toString();
+        logger.info(`pushed ${pinned} (${result2.mediaType})`);
+        indexes[request.destination] = pinned;
         results.push(result2);
       } catch (e) {
         if (!isUserError(e)) throw e;
@@ -41744,6 +41742,27 @@ function registryAccessOf(values) {
     ...credentials ? { credentials } : {}
   };
 }
+var releasePairingInputs = {
+  "talos-version": {
+    kind: "string",
+    default: "",
+    help: "the Talos release the build is for (e.g. v1.11.5): the checkout is checked against it (talos-kmod refs)",
+    placeholder: "<version>"
+  },
+  "release-mismatch": {
+    kind: "choice",
+    choices: ["warn", "error"],
+    default: "warn",
+    help: "a checkout that does not belong to talos-version: warn or error",
+    placeholder: "<level>"
+  }
+};
+function releasePairingOf(v2) {
+  return {
+    ...v2["talos-version"] ? { talosVersion: v2["talos-version"] } : {},
+    releaseMismatch: v2["release-mismatch"] === "error" ? "error" : "warn"
+  };
+}
 
 // packages/pipeline/src/build-kernel-pkg/contract.ts
 var buildKernelPkgContract = defineContract({
@@ -41779,6 +41798,7 @@ var buildKernelPkgContract = defineContract({
       help: "where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)",
       placeholder: "<dir>"
     },
+    ...releasePairingInputs,
     ...registryAccessInputs,
     ...jsonInput
   },
@@ -41794,6 +41814,7 @@ var buildKernelPkgContract = defineContract({
     makeArgs: v2["make-args"],
     verifySignatures: v2["verify-signatures"],
     cache: v2.cache,
+    ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
@@ -41841,6 +41862,7 @@ var buildExtensionContract = defineContract({
       placeholder: "<ref>"
     },
     ...buildTargetInputs,
+    ...releasePairingInputs,
     ...registryAccessInputs,
     ...jsonInput
   },
@@ -41857,6 +41879,7 @@ var buildExtensionContract = defineContract({
     push: v2.push,
     ...v2.tag ? { tag: v2.tag } : {},
     makeArgs: v2["make-args"],
+    ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
@@ -41901,6 +41924,32 @@ var buildInstallerContract = defineContract({
       help: "system extension image (repeatable)",
       placeholder: "<ref>"
     },
+    "extra-extension-images": {
+      kind: "list",
+      default: "",
+      flag: "extra-extension-image",
+      help: "the node's other extensions to keep, pinned name:tag@sha256:\u2026 (repeatable); every extension is verified against the kernel first",
+      placeholder: "<ref@sha256:\u2026>"
+    },
+    schematic: {
+      kind: "string",
+      default: "",
+      help: "Image Factory schematic YAML: its officialExtensions go into the installer too, as the images of talos-version",
+      placeholder: "<file>"
+    },
+    "node-extensions": {
+      kind: "string",
+      default: "",
+      help: "saved 'talosctl get extensions -o yaml' output: the node's extensions go into the installer too (the module's own is replaced)",
+      placeholder: "<file>"
+    },
+    "extensions-catalog": {
+      kind: "string",
+      default: "",
+      help: "where official extension names resolve: a repository tagged per Talos release (default ghcr.io/siderolabs/extensions) or an image-digests file",
+      placeholder: "<repo|file>"
+    },
+    ...releasePairingInputs,
     "extra-kernel-args": {
       kind: "lines",
       default: "",
@@ -41947,6 +41996,11 @@ var buildInstallerContract = defineContract({
     ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
     ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
     extensionImages: v2["extension-images"],
+    extraExtensionImages: v2["extra-extension-images"],
+    ...v2.schematic ? { schematic: v2.schematic } : {},
+    ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
+    ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
+    ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),

@@ -1,8 +1,13 @@
 /** verify-image: read inputs → pipeline.verifyImage → outputs, job summary, annotations, PR comment. */
-import * as core from '@actions/core';
 import { UserError } from '@talos-kmod/common';
 import { failureMessage, formatReportMarkdown, verifyImage } from '@talos-kmod/pipeline';
-import { createActionsLogger, runAction, writeOutputs, writeSummary } from '@talos-kmod/action-kit';
+import {
+  createActionsLogger,
+  logInfo,
+  runAction,
+  writeOutputs,
+  writeSummary,
+} from '@talos-kmod/action-kit';
 import { annotate } from './annotations';
 import { readInputs } from './inputs';
 import { upsertReportComment } from './pr-comment';
@@ -21,7 +26,7 @@ void runAction(async () => {
   await writeSummary(formatReportMarkdown(report));
   if (prComment) await upsertReportComment(report, prComment.token);
   if (!report.passed) throw new UserError(failureMessage(report, options.reportPath));
-  core.info(
+  logInfo(
     `verify-image passed: ${report.platforms.length} platform(s), ${report.modules.length} module(s)`,
   );
 });

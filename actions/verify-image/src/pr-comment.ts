@@ -7,6 +7,7 @@
  */
 import * as core from '@actions/core';
 import * as github from '@actions/github';
+import { logInfo } from '@talos-kmod/action-kit';
 import { describeError, markdownCode } from '@talos-kmod/common';
 import { formatReportMarkdown, type VerifyReport } from '@talos-kmod/pipeline';
 
@@ -74,7 +75,7 @@ function writtenBy(author: string | undefined, login: string): boolean {
 export async function upsertReportComment(report: VerifyReport, token: string): Promise<void> {
   const pr = github.context.payload.pull_request;
   if (!pr) {
-    core.info(
+    logInfo(
       `pr-comment: not a pull_request event (${github.context.eventName}); no comment written`,
     );
     return;
@@ -101,12 +102,12 @@ export async function upsertReportComment(report: VerifyReport, token: string): 
         : comments.find((c) => c.body?.startsWith(marker) && writtenBy(c.user?.login, login));
     const others = comments.filter((c) => c.body?.startsWith(marker) && c !== ours).length;
     if (others > 0)
-      core.info(
+      logInfo(
         `pr-comment: ${others} comment(s) carry the report marker but were written by another account; left alone`,
       );
     if (ours) {
       await octokit.rest.issues.updateComment({ owner, repo, comment_id: ours.id, body });
-      core.info(`pr-comment: updated comment ${ours.id} on #${pr.number}`);
+      logInfo(`pr-comment: updated comment ${ours.id} on #${pr.number}`);
     } else {
       const created = await octokit.rest.issues.createComment({
         owner,
@@ -114,7 +115,7 @@ export async function upsertReportComment(report: VerifyReport, token: string): 
         issue_number: pr.number,
         body,
       });
-      core.info(`pr-comment: added comment ${created.data.id} on #${pr.number}`);
+      logInfo(`pr-comment: added comment ${created.data.id} on #${pr.number}`);
     }
   } catch (e: unknown) {
     core.warning(

@@ -15,6 +15,7 @@ import { addRegistryFlags, registryOptions, type RegistryFlags } from '../regist
 import { UsageError, listFlag, repeatFlag, requireFlags } from '../flags';
 import { ownerOf } from '../step-flags';
 import type { RegisterCommand } from './index';
+import { releaseOptions } from '../release-flags';
 import { loadPipeline } from '../lazy';
 
 interface Flags extends RegistryFlags {
@@ -31,6 +32,11 @@ interface Flags extends RegistryFlags {
   installerRef?: string;
   module: string[];
   talosVersion?: string;
+  releaseMismatch: string;
+  extraExtensionImage: string[];
+  schematic?: string;
+  nodeExtensions?: string;
+  extensionsCatalog?: string;
   extraKernelArg: string[];
   cache: boolean;
   cacheDir?: string;
@@ -92,7 +98,30 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
     .option('--platform <os/arch>', 'platform (repeatable; default linux/amd64)', listFlag, [])
     .option('--installer-ref <ref>', 'where to publish the installer (default ttl.sh/<uuid>:1h)')
     .option('--module <name>', 'module that must be in the extension (repeatable)', listFlag, [])
-    .option('--talos-version <v>', 'Talos version the installer targets')
+    .option(
+      '--talos-version <v>',
+      'Talos version the installer targets; the checkouts are checked against it (talos-kmod refs)',
+    )
+    .option(
+      '--release-mismatch <level>',
+      'a checkout of another release than --talos-version: warn or error',
+      'warn',
+    )
+    .option(
+      '--extra-extension-image <ref@sha256:…>',
+      "the node's other extensions to keep, pinned (repeatable); verified against the kernel first",
+      listFlag,
+      [],
+    )
+    .option('--schematic <file>', 'Image Factory schematic YAML whose officialExtensions are kept')
+    .option(
+      '--node-extensions <file>',
+      "saved 'talosctl get extensions -o yaml' output: the node's extensions are kept",
+    )
+    .option(
+      '--extensions-catalog <repo|file>',
+      'where official names resolve (default ghcr.io/siderolabs/extensions:<talos-version>)',
+    )
     .option(
       '--extra-kernel-arg <arg>',
       'kernel argument for the installer (repeatable)',
@@ -128,7 +157,11 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
       platforms: flags.platform.length > 0 ? flags.platform : ['linux/amd64'],
       ...(flags.installerRef ? { installerRef: flags.installerRef } : {}),
       modules: flags.module,
-      ...(flags.talosVersion ? { talosVersion: flags.talosVersion } : {}),
+      ...releaseOptions(flags),
+      extraExtensionImages: flags.extraExtensionImage,
+      ...(flags.schematic ? { schematic: flags.schematic } : {}),
+      ...(flags.nodeExtensions ? { nodeExtensions: flags.nodeExtensions } : {}),
+      ...(flags.extensionsCatalog ? { extensionsCatalog: flags.extensionsCatalog } : {}),
       extraKernelArgs: flags.extraKernelArg,
       insecureRegistries: flags.insecureRegistry,
       ...(registry.credentials && typeof registry.credentials === 'object'

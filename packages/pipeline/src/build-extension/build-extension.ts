@@ -5,6 +5,7 @@
  * restoring it byte for byte afterwards. The pushed image is resolved from the registry by its
  * tag (the extension's VERSION) and pinned.
  */
+import { checkReleasePairing } from '../step-kit/release-pairing';
 import { rm } from 'node:fs/promises';
 import { UserError, formatCommand, type ExecFn, type Logger } from '@talos-kmod/common';
 import { createRegistryClient, parseReference } from '@talos-kmod/oci';
@@ -68,6 +69,16 @@ export async function buildExtension(
   const checkout: ExtensionsCheckout = await readExtensionsCheckout(o.extensionsDir);
   const ext = await resolveExtension(checkout, o.extension);
   const notes: string[] = [];
+  if (o.talosVersion) {
+    const pairing = await checkReleasePairing(
+      'extensions',
+      checkout.dir,
+      o.talosVersion,
+      o.releaseMismatch ?? 'warn',
+      deps,
+    );
+    if (pairing.verdict !== 'match') notes.push(pairing.message);
+  }
   // TAG is computed before any edit, so pinning the image line never makes it '-dirty'.
   const tag = o.tag ?? (await describeTag(checkout.dir, exec));
   if (!o.tag && tag.endsWith('-dirty')) {

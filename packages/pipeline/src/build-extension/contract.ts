@@ -5,6 +5,8 @@ import {
   namespaceOrOwner,
   registryAccessInputs,
   registryAccessOf,
+  releasePairingInputs,
+  releasePairingOf,
 } from '../contract/common-inputs';
 import { defineContract } from '../contract/input-spec';
 import type { BuildExtensionResult } from './build-extension';
@@ -45,6 +47,7 @@ export const buildExtensionContract = defineContract({
       placeholder: '<ref>',
     },
     ...buildTargetInputs,
+    ...releasePairingInputs,
     ...registryAccessInputs,
     ...jsonInput,
   },
@@ -61,6 +64,7 @@ export const buildExtensionContract = defineContract({
     push: v.push,
     ...(v.tag ? { tag: v.tag } : {}),
     makeArgs: v['make-args'],
+    ...releasePairingOf(v),
     ...registryAccessOf(v),
   }),
   toOutputs: (r: BuildExtensionResult) => ({

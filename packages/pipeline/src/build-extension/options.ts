@@ -8,9 +8,10 @@ import {
   type RegistryAccess,
   type ValidatedCommon,
 } from '../step-kit/build-options';
+import type { ReleasePairing } from '../step-kit/release-pairing';
 
 /** What build-extension builds, against which packages, and where it pushes. */
-export interface BuildExtensionOptions extends RegistryAccess {
+export interface BuildExtensionOptions extends RegistryAccess, ReleasePairing {
   /** A siderolabs/extensions checkout (fork). */
   readonly extensionsDir: string;
   /** The extension's name (its Makefile target), e.g. `hailort`. */

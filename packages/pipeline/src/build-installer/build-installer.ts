@@ -7,7 +7,7 @@
  *                 platforms) → pinned outputs and a summary ending with `talosctl upgrade`.
  */
 import type { ExecFn, Logger } from '@talos-kmod/common';
-import { parseReference, type RegistryOptions } from '@talos-kmod/oci';
+import { parseReference, resolveDigest, type RegistryOptions } from '@talos-kmod/oci';
 import { isTtlSh, parseTtlShLifetime } from '@talos-kmod/talos';
 import { withDockerCredentials } from '../step-kit/docker-credentials';
 import {
@@ -21,6 +21,9 @@ import { pinInputs } from './resolve-inputs';
 import type { Tarballs } from './run-imager';
 import { installerSummary } from './summary';
 import { verifyTarballs } from './verify-tarballs';
+import { resolveExtraExtensions } from './extra-extensions';
+import { checkExtensionKeys, forkPkgs } from './check-extension-keys';
+import { checkReleasePairing } from '../step-kit/release-pairing';
 
 /** Seams: how commands run, where logs go, registry options (progress, CA, docker config). */
 export interface BuildInstallerDeps {
@@ -86,7 +89,43 @@ async function run(
   if (v.defaultDestination) {
     logger.info(`no installer-ref given: publishing to ${v.destination.toString()}`);
   }
-  const pinned = await pinInputs(options, v.mode, registry, logger);
+  if (v.talosDir && options.talosVersion) {
+    await checkReleasePairing(
+      'talos',
+      v.talosDir,
+      options.talosVersion,
+      options.releaseMismatch ?? 'warn',
+      { exec: deps.exec, logger },
+    );
+  }
+  const extras = await resolveExtraExtensions(options, registry, logger);
+  const pinned = await pinInputs(
+    { ...options, extensionImages: [...options.extensionImages, ...extras.map((e) => e.image)] },
+    v.mode,
+    registry,
+    logger,
+  );
+  // The installer boots the kernel-image (talos-dir) or the imager's own kernel (imager-image),
+  // for which the kernel-image it was built with, when given, stands in.
+  const bootKernel =
+    v.mode === 'talos-dir'
+      ? pinned.kernelImage
+      : options.kernelImage
+        ? (await resolveDigest(parseReference(options.kernelImage), registry)).toString()
+        : undefined;
+  if (!bootKernel) {
+    logger.info(
+      "no kernel-image with imager-image: the extensions' signatures are checked in the built installer",
+    );
+  } else {
+    await checkExtensionKeys(
+      pinned.extensionImages,
+      bootKernel,
+      options.kernelImage ? forkPkgs(bootKernel) : { prefix: `${options.registry}/${v.username}` },
+      options.verifyInstaller ?? 'error',
+      { logger, registry },
+    );
+  }
   const { tarballs, imagerImage, installerBaseImage } = await produceTarballs(v, pinned, {
     exec: deps.exec,
     logger,

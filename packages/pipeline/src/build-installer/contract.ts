@@ -7,6 +7,8 @@ import {
   pushTargetInputs,
   registryAccessInputs,
   registryAccessOf,
+  releasePairingInputs,
+  releasePairingOf,
   tagInput,
 } from '../contract/common-inputs';
 import { defineContract } from '../contract/input-spec';
@@ -48,6 +50,32 @@ export const buildInstallerContract = defineContract({
       help: 'system extension image (repeatable)',
       placeholder: '<ref>',
     },
+    'extra-extension-images': {
+      kind: 'list',
+      default: '',
+      flag: 'extra-extension-image',
+      help: "the node's other extensions to keep, pinned name:tag@sha256:… (repeatable); every extension is verified against the kernel first",
+      placeholder: '<ref@sha256:…>',
+    },
+    schematic: {
+      kind: 'string',
+      default: '',
+      help: 'Image Factory schematic YAML: its officialExtensions go into the installer too, as the images of talos-version',
+      placeholder: '<file>',
+    },
+    'node-extensions': {
+      kind: 'string',
+      default: '',
+      help: "saved 'talosctl get extensions -o yaml' output: the node's extensions go into the installer too (the module's own is replaced)",
+      placeholder: '<file>',
+    },
+    'extensions-catalog': {
+      kind: 'string',
+      default: '',
+      help: 'where official extension names resolve: a repository tagged per Talos release (default ghcr.io/siderolabs/extensions) or an image-digests file',
+      placeholder: '<repo|file>',
+    },
+    ...releasePairingInputs,
     'extra-kernel-args': {
       kind: 'lines',
       default: '',
@@ -94,6 +122,11 @@ export const buildInstallerContract = defineContract({
     ...(v['base-installer-image'] ? { baseInstallerImage: v['base-installer-image'] } : {}),
     ...(v['kernel-image'] ? { kernelImage: v['kernel-image'] } : {}),
     extensionImages: v['extension-images'],
+    extraExtensionImages: v['extra-extension-images'],
+    ...(v.schematic ? { schematic: v.schematic } : {}),
+    ...(v['node-extensions'] ? { nodeExtensions: v['node-extensions'] } : {}),
+    ...(v['extensions-catalog'] ? { extensionsCatalog: v['extensions-catalog'] } : {}),
+    ...releasePairingOf(v),
     extraKernelArgs: v['extra-kernel-args'],
     registry: v.registry,
     username: namespaceOrOwner(v.username, env),

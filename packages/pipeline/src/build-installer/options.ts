@@ -12,6 +12,7 @@ import {
   defaultTtlShReference,
   isTtlSh,
   parseMakeArgs,
+  parseTalosRelease,
   talosReservedMakeVariables,
   type MakeAssignment,
 } from '@talos-kmod/talos';
@@ -28,6 +29,21 @@ export interface BuildInstallerOptions {
   /** The kernel image (`PKG_KERNEL`), needed in talos-dir mode. */
   readonly kernelImage?: string;
   readonly extensionImages: readonly string[];
+  /**
+   * The node's other extensions, kept in the installer: pinned images (`name:tag@sha256:…`),
+   * verified against the kernel's certificate like the module's own extension.
+   */
+  readonly extraExtensionImages?: readonly string[];
+  /** An Image Factory schematic YAML whose `officialExtensions` go into the installer too. */
+  readonly schematic?: string;
+  /** A file holding `talosctl get extensions -o yaml` output: the node's extensions go in too. */
+  readonly nodeExtensions?: string;
+  /** The Talos release (`v1.11.5`) official extension names resolve for. */
+  readonly talosVersion?: string;
+  /** Where official names resolve: a repository tagged per release, or an image-digests file. */
+  readonly extensionsCatalog?: string;
+  /** What a talos checkout on another release does: `warn` (default) or `error`. */
+  readonly releaseMismatch?: 'warn' | 'error';
   readonly extraKernelArgs: readonly string[];
   /** Registry installer-base and imager are pushed to (`IMAGE_REGISTRY`). */
   readonly registry: string;
@@ -79,6 +95,19 @@ function checkReference(field: string, value: string): Reference {
   } catch (e: unknown) {
     const why = e instanceof Error ? e.message : String(e);
     throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
+  }
+}
+
+/** `talos-version` must name a release (`v1.11.5`) or a release line. */
+export function checkTalosVersion(value: string): void {
+  try {
+    parseTalosRelease(value);
+  } catch (e: unknown) {
+    throw new FieldError(
+      'talos-version',
+      (n) => `${n('talos-version')} is '${value}', not a Talos release: give a tag such as v1.11.5`,
+      { cause: e },
+    );
   }
 }
 
@@ -140,6 +169,36 @@ export function validateBuildInstallerOptions(
     checkReference('base-installer-image', options.baseInstallerImage);
   }
   for (const e of options.extensionImages) checkReference('extension-images', e);
+  for (const e of options.extraExtensionImages ?? []) {
+    const ref = checkReference('extra-extension-images', e);
+    if (!ref.digest) {
+      throw new FieldError(
+        'extra-extension-images',
+        (n) =>
+          `${n('extra-extension-images')} has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`,
+      );
+    }
+  }
+  for (const [field, path] of [
+    ['schematic', options.schematic],
+    ['node-extensions', options.nodeExtensions],
+  ] as const) {
+    if (path !== undefined && !existsSync(path)) {
+      throw new FieldError(
+        field,
+        (n) =>
+          `${n(field)} is '${path}', which does not exist: ${field === 'schematic' ? 'give the schematic.yaml you upload to Image Factory' : "save 'talosctl -n <node> get extensions -o yaml' to that file"}`,
+      );
+    }
+  }
+  if ((options.schematic || options.nodeExtensions) && !options.talosVersion) {
+    throw new FieldError(
+      ['talos-version', 'schematic', 'node-extensions'],
+      (n) =>
+        `${n('talos-version')} is required with ${n('schematic')} or ${n('node-extensions')}: official extensions are resolved to the images of that Talos release (e.g. v1.11.5)`,
+    );
+  }
+  if (options.talosVersion !== undefined) checkTalosVersion(options.talosVersion);
   for (const a of options.extraKernelArgs) {
     checkMakeValue('extra-kernel-args', a);
     // `-name` (or `-name=value`) removes a default argument, as the imager does; `--x` would be

@@ -25,11 +25,12 @@ export async function pinInputs(
 ): Promise<PinnedInputs> {
   if (mode === 'imager-image' && options.kernelImage) {
     logger.warning(
-      `input 'kernel-image' is not used with 'imager-image': the imager carries its own kernel (${options.imagerImage ?? ''})`,
+      `input 'kernel-image' only checks the extensions' signatures with 'imager-image': the imager carries its own kernel (${options.imagerImage ?? ''}), so give the kernel it was built with`,
     );
   }
   return logger.group('Resolve input images to digests', async () => {
-    const pin = async (ref: string) => (await resolveDigest(ref, registry)).toString();
+    const pin = async (ref: string) =>
+      (await resolveDigest(parseReference(ref), registry)).toString();
     const optional = async (ref: string | undefined) => (ref ? pin(ref) : undefined);
     const extensionImages = await Promise.all(options.extensionImages.map(pin));
     const kernelImage = await optional(mode === 'talos-dir' ? options.kernelImage : undefined);

@@ -5,6 +5,7 @@
  * package's modules are checked against the kernel image's key. With a cache, an unchanged re-run
  * whose images are still in the registry skips make and returns the recorded references.
  */
+import { checkReleasePairing } from '../step-kit/release-pairing';
 import { rm } from 'node:fs/promises';
 import { formatCommand, type ExecFn, type Logger } from '@talos-kmod/common';
 import { createRegistryClient, type RegistryClient, type RegistryOptions } from '@talos-kmod/oci';
@@ -86,6 +87,16 @@ export async function buildKernelPkg(
   const targets = resolvePkgsTargets(checkout, o.packages);
   const packages = targets.filter((t) => t !== kernelTarget);
   const notes: string[] = [];
+  if (o.talosVersion) {
+    const pairing = await checkReleasePairing(
+      'pkgs',
+      checkout.dir,
+      o.talosVersion,
+      o.releaseMismatch ?? 'warn',
+      deps,
+    );
+    if (pairing.verdict !== 'match') notes.push(pairing.message);
+  }
   const tag = o.tag ?? (await describeTag(checkout.dir, exec));
   if (!o.tag && tag.endsWith('-dirty')) {
     notes.push(

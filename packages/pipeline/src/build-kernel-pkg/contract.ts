@@ -5,6 +5,8 @@ import {
   namespaceOrOwner,
   registryAccessInputs,
   registryAccessOf,
+  releasePairingInputs,
+  releasePairingOf,
 } from '../contract/common-inputs';
 import { defineContract } from '../contract/input-spec';
 import type { BuildKernelPkgResult } from './build-kernel-pkg';
@@ -44,6 +46,7 @@ export const buildKernelPkgContract = defineContract({
       help: 'where results are recorded (default ~/.cache/talos-kmod/build-kernel-pkg)',
       placeholder: '<dir>',
     },
+    ...releasePairingInputs,
     ...registryAccessInputs,
     ...jsonInput,
   },
@@ -59,6 +62,7 @@ export const buildKernelPkgContract = defineContract({
     makeArgs: v['make-args'],
     verifySignatures: v['verify-signatures'],
     cache: v.cache,
+    ...releasePairingOf(v),
     ...registryAccessOf(v),
   }),
   toOutputs: (r: BuildKernelPkgResult) => ({

@@ -9,9 +9,10 @@ import {
   type RegistryAccess,
   type ValidatedCommon,
 } from '../step-kit/build-options';
+import type { ReleasePairing } from '../step-kit/release-pairing';
 
 /** What build-kernel-pkg builds and where it pushes. */
-export interface BuildKernelPkgOptions extends RegistryAccess, BuildTargetOptions {
+export interface BuildKernelPkgOptions extends RegistryAccess, BuildTargetOptions, ReleasePairing {
   /** A siderolabs/pkgs checkout (fork). */
   readonly pkgsDir: string;
   /** Module packages by their pkg.yaml name (`hailort-pkg`); `kernel` is always built first. */

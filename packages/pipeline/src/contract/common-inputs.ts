@@ -161,3 +161,31 @@ export function registryAccessOf(values: {
     ...(credentials ? { credentials } : {}),
   };
 }
+
+/** `talos-version` and `release-mismatch`: the release a build is for, and what a checkout of another does. */
+export const releasePairingInputs = {
+  'talos-version': {
+    kind: 'string',
+    default: '',
+    help: 'the Talos release the build is for (e.g. v1.11.5): the checkout is checked against it (talos-kmod refs)',
+    placeholder: '<version>',
+  },
+  'release-mismatch': {
+    kind: 'choice',
+    choices: ['warn', 'error'],
+    default: 'warn',
+    help: 'a checkout that does not belong to talos-version: warn or error',
+    placeholder: '<level>',
+  },
+} as const satisfies Record<string, InputSpec>;
+
+/** The step options of {@link releasePairingInputs}. */
+export function releasePairingOf(v: { 'talos-version'?: string; 'release-mismatch'?: string }): {
+  talosVersion?: string;
+  releaseMismatch: 'warn' | 'error';
+} {
+  return {
+    ...(v['talos-version'] ? { talosVersion: v['talos-version'] } : {}),
+    releaseMismatch: v['release-mismatch'] === 'error' ? 'error' : 'warn',
+  };
+}

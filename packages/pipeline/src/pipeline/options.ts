@@ -26,6 +26,16 @@ export interface PipelineOptions {
   readonly modules: readonly string[];
   /** Talos version the installer targets (extension compatibility, module paths). */
   readonly talosVersion?: string;
+  /** What a checkout from another release than `talosVersion` does: `warn` (default) or `error`. */
+  readonly releaseMismatch?: 'warn' | 'error';
+  /** The node's other extensions, pinned (`name:tag@sha256:…`); kept in the installer. */
+  readonly extraExtensionImages?: readonly string[];
+  /** An Image Factory schematic whose official extensions are kept in the installer. */
+  readonly schematic?: string;
+  /** Saved `talosctl get extensions -o yaml` output: the node's extensions are kept. */
+  readonly nodeExtensions?: string;
+  /** Where official extension names resolve (repository or image-digests file). */
+  readonly extensionsCatalog?: string;
   readonly extraKernelArgs: readonly string[];
   readonly insecureRegistries: readonly string[];
   readonly credentials?: { readonly username: string; readonly password: string };

@@ -115,6 +115,9 @@ export async function runPipeline(
     platforms: options.platforms,
     insecureRegistries: options.insecureRegistries,
     ...(options.credentials ? { credentials: options.credentials } : {}),
+    ...(options.talosVersion
+      ? { talosVersion: options.talosVersion, releaseMismatch: options.releaseMismatch ?? 'warn' }
+      : {}),
   };
 
   const kernel = await step(
@@ -180,6 +183,10 @@ export async function runPipeline(
           ...(options.imagerImage ? { imagerImage: options.imagerImage } : {}),
           ...(options.baseInstallerImage ? { baseInstallerImage: options.baseInstallerImage } : {}),
           extensionImages: [extensionImage],
+          extraExtensionImages: options.extraExtensionImages ?? [],
+          ...(options.schematic ? { schematic: options.schematic } : {}),
+          ...(options.nodeExtensions ? { nodeExtensions: options.nodeExtensions } : {}),
+          ...(options.extensionsCatalog ? { extensionsCatalog: options.extensionsCatalog } : {}),
           extraKernelArgs: options.extraKernelArgs,
           ...(options.installerRef ? { installerRef: options.installerRef } : {}),
         },

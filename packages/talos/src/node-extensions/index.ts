@@ -14,3 +14,5 @@ export {
   syntheticExtensionNames,
   parseExtensionStatuses,
 } from './extension-statuses';
+export type { OfficialCatalog } from './read-catalog';
+export { readOfficialCatalog } from './read-catalog';

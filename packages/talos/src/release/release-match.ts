@@ -72,12 +72,15 @@ export function checkCheckoutRelease(
   const d = parseDescribe(facts.describe);
   const line = `${release.major}.${release.minor}`;
   const branchMatches = facts.branch === release.branch;
+  const onOtherRelease = /^release-\d+\.\d+$/.test(facts.branch ?? '') && !branchMatches;
   const lineMatches = d?.line === line;
   let verdict: ReleaseMatch['verdict'];
   if (kind === 'talos' && release.patch !== undefined && d?.tag) {
     verdict = d.tag === release.tag ? 'match' : 'mismatch';
-  } else if (lineMatches || branchMatches) {
+  } else if (branchMatches || (lineMatches && !onOtherRelease)) {
     verdict = 'match';
+  } else if (onOtherRelease) {
+    verdict = 'mismatch';
   } else if (!d?.tag && !facts.branch) {
     verdict = 'unknown';
   } else if (!d?.tag && facts.branch && !/^(main|master)$/.test(facts.branch)) {

@@ -216,6 +216,14 @@ describe('checkCheckoutRelease', () => {
       checkCheckoutRelease('extensions', '/w/ext', { describe: 'a358137' }, v1115).verdict,
     ).toBe('unknown');
   });
+  it('names a checkout on another release branch a mismatch, tagged or not', () => {
+    for (const describe of ['a358137', 'v1.11.0-3-gabcdef0']) {
+      expect(
+        checkCheckoutRelease('extensions', '/w/ext', { describe, branch: 'release-1.10' }, v1115)
+          .verdict,
+      ).toBe('mismatch');
+    }
+  });
   it('wants the exact tag of a talos checkout', () => {
     expect(checkCheckoutRelease('talos', '/t', { describe: 'v1.11.5' }, v1115).verdict).toBe(
       'match',

@@ -190,7 +190,7 @@ describe('imagerDockerRunArgs', () => {
 
 describe('talos checkout paths and names', () => {
   it('names the pushed images $(IMAGE_REGISTRY)/$(USERNAME)/<name>:$(TAG)', () => {
-    expect(talosImageReference(target, 'imager')).toBe(
+    expect(talosImageReference(target, 'imager').toString()).toBe(
       '127.0.0.1:5005/michael-robbins/imager:v1.11.0-alpha.0-35-g0aaa07a',
     );
   });
