@@ -42221,6 +42221,9 @@ async function checkReleasePairing(kind, dir, talosVersion, mode, deps) {
   return match;
 }
 
+// packages/pipeline/src/step-kit/build-step.ts
+var import_promises11 = require("node:fs/promises");
+
 // packages/pipeline/src/step-kit/make-step.ts
 var makeTailLines = 40;
 async function runMake(exec, logger, dir, args, env) {
@@ -42337,6 +42340,49 @@ async function createMetadataDir(parent, logger) {
   return dir;
 }
 
+// packages/pipeline/src/step-kit/build-step.ts
+async function runBuildStep(o, checkout, deps, body) {
+  const { exec, logger } = deps;
+  const env = deps.env ?? process.env;
+  const tag = o.tag ?? await describeTag(checkout.dir, exec);
+  await preflightBuildx(makeVariable(checkout.makefile, "BUILD"), checkout.dir, exec, env);
+  const registryOptions = stepRegistryOptions(o, deps);
+  const client = createRegistryClient(registryOptions);
+  const metaDir = await createMetadataDir(deps.tmpDir, logger);
+  try {
+    return await body({
+      tag,
+      dirtyTag: !o.tag && tag.endsWith("-dirty"),
+      client,
+      registryOptions,
+      ciArgs: metaDir ? [metadataFileCiArg(metaDir)] : [],
+      metadataFile: (target) => metaDir ? metadataPath(metaDir, target) : void 0,
+      preflightPush: (probe) => preflightRegistry(client, probe, o.registry),
+      make: (args) => withDockerCredentials(
+        env,
+        [o.registry],
+        o.credentials,
+        logger,
+        (withCreds) => runMake(exec, logger, checkout.dir, args, withCreds)
+      ),
+      resolvePushed: (targets, title = "resolve pushed images") => logger.group(
+        title,
+        () => resolvePushed(
+          client,
+          targets.map((t) => ({
+            ...t,
+            ...metaDir ? { metadataFile: metadataPath(metaDir, t.target) } : {}
+          })),
+          logger
+        )
+      )
+    });
+  } finally {
+    if (metaDir) await (0, import_promises11.rm)(metaDir, { recursive: true, force: true });
+    await client.close();
+  }
+}
+
 // packages/pipeline/src/build-kernel-pkg/summary.ts
 function failureSummary(step, e) {
   const lines = [`### ${step} failed`, "", markdownText(redactText(describeError(e)))];
@@ -42406,9 +42452,6 @@ function validateExtensionOptions(o) {
   return validateBuildTarget(o);
 }
 
-// packages/pipeline/src/build-extension/build-extension.ts
-var import_promises11 = require("node:fs/promises");
-
 // packages/pipeline/src/build-extension/metadata-version.ts
 async function versionFromMetadata(file, name) {
   if (!file) return void 0;
@@ -42436,7 +42479,7 @@ async function checkPulledPackages(client, pkgYamlText, prefix, pkgsTag, extensi
 
 // packages/pipeline/src/build-extension/build-extension.ts
 async function buildExtension(o, deps) {
-  const { logger, exec } = deps;
+  const { logger } = deps;
   const valid = validateExtensionOptions(o);
   const checkout = await readExtensionsCheckout(o.extensionsDir);
   const ext = await resolveExtension(checkout, o.extension);
@@ -42451,60 +42494,56 @@ async function buildExtension(o, deps) {
     );
     if (pairing.verdict !== "match") notes.push(pairing.message);
   }
-  const tag = o.tag ?? await describeTag(checkout.dir, exec);
-  if (!o.tag && tag.endsWith("-dirty")) {
-    notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
-  }
-  const pkgYamlText = checkout.packages.get(o.extension)?.text ?? "";
-  const buildArgs = {
-    TAG: tag,
-    PKGS: o.pkgsTag ?? checkout.defaults.PKGS,
-    PKGS_PREFIX: o.pkgsPrefix ?? checkout.defaults.PKGS_PREFIX,
-    TOOLS: checkout.defaults.TOOLS,
-    TOOLS_PREFIX: checkout.defaults.TOOLS_PREFIX
-  };
-  const computed = await extensionVersion(checkout, ext.folder, buildArgs);
-  if (computed.version === void 0) {
-    logger.info(
-      `VERSION of ${o.extension}: ${computed.reason}; taking the tag from buildx's metadata file`
-    );
-  } else {
-    logger.info(`VERSION of ${o.extension}: ${computed.version} (${computed.source})`);
-  }
-  const pinnedPkg = o.pkgImage;
-  const pkgs = pinnedPkg ? { mode: "pkg-image", detail: pinnedPkg } : o.pkgsPrefix ? { mode: "pkgs-prefix", detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ""}` } : {
-    mode: "makefile-defaults",
-    detail: `${checkout.defaults.PKGS_PREFIX ?? "?"}/<package>:${checkout.defaults.PKGS ?? "?"}`
-  };
-  if (pkgs.mode === "makefile-defaults") {
-    notes.push(
-      `neither pkgs-prefix/pkgs-tag nor pkg-image was given: the extension was built against the Makefile's default packages (${pkgs.detail}), not a fork's build`
-    );
-  }
-  const regOptions = stepRegistryOptions(o, deps);
-  const client = createRegistryClient(regOptions);
-  const metaDir = await createMetadataDir(deps.tmpDir, logger);
-  try {
+  return runBuildStep(o, checkout, deps, async (kit) => {
+    const { tag } = kit;
+    if (kit.dirtyTag) {
+      notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
+    }
+    const pkgYamlText = checkout.packages.get(o.extension)?.text ?? "";
+    const buildArgs = {
+      TAG: tag,
+      PKGS: o.pkgsTag ?? checkout.defaults.PKGS,
+      PKGS_PREFIX: o.pkgsPrefix ?? checkout.defaults.PKGS_PREFIX,
+      TOOLS: checkout.defaults.TOOLS,
+      TOOLS_PREFIX: checkout.defaults.TOOLS_PREFIX
+    };
+    const computed = await extensionVersion(checkout, ext.folder, buildArgs);
+    if (computed.version === void 0) {
+      logger.info(
+        `VERSION of ${o.extension}: ${computed.reason}; taking the tag from buildx's metadata file`
+      );
+    } else {
+      logger.info(`VERSION of ${o.extension}: ${computed.version} (${computed.source})`);
+    }
+    const pinnedPkg = o.pkgImage;
+    const pkgs = pinnedPkg ? { mode: "pkg-image", detail: pinnedPkg } : o.pkgsPrefix ? { mode: "pkgs-prefix", detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ""}` } : {
+      mode: "makefile-defaults",
+      detail: `${checkout.defaults.PKGS_PREFIX ?? "?"}/<package>:${checkout.defaults.PKGS ?? "?"}`
+    };
+    if (pkgs.mode === "makefile-defaults") {
+      notes.push(
+        `neither pkgs-prefix/pkgs-tag nor pkg-image was given: the extension was built against the Makefile's default packages (${pkgs.detail}), not a fork's build`
+      );
+    }
     const pkgName = pinnedPkg ? repositoryBaseName(pinnedPkg) : void 0;
-    if (pinnedPkg && !await client.head(parseReference(pinnedPkg))) {
+    if (pinnedPkg && !await kit.client.head(parseReference(pinnedPkg))) {
       throw new UserError(
         `pkg-image ${pinnedPkg} is not in the registry: pass the pkg-image output of a build-kernel-pkg run that pushed`
       );
     }
     if (o.pkgsPrefix && o.pkgsTag) {
-      await checkPulledPackages(client, pkgYamlText, o.pkgsPrefix, o.pkgsTag, o.extension, pkgName);
+      await checkPulledPackages(
+        kit.client,
+        pkgYamlText,
+        o.pkgsPrefix,
+        o.pkgsTag,
+        o.extension,
+        pkgName
+      );
     }
-    await preflightBuildx(
-      makeVariable(checkout.makefile, "BUILD"),
-      checkout.dir,
-      exec,
-      deps.env ?? process.env
-    );
     if (o.push) {
-      await preflightRegistry(
-        client,
-        `${o.registry}/${o.username}/${o.extension}:${computed.version ?? tag}`,
-        o.registry
+      await kit.preflightPush(
+        `${o.registry}/${o.username}/${o.extension}:${computed.version ?? tag}`
       );
     }
     const args = extensionsMakeArgs({
@@ -42516,15 +42555,9 @@ async function buildExtension(o, deps) {
       tag,
       ...o.pkgsPrefix ? { pkgsPrefix: o.pkgsPrefix } : {},
       ...o.pkgsTag ? { pkgsTag: o.pkgsTag } : {},
-      ...metaDir ? { ciArgs: [metadataFileCiArg(metaDir)] } : {}
+      ciArgs: kit.ciArgs
     });
-    const make = () => withDockerCredentials(
-      deps.env ?? process.env,
-      [o.registry],
-      o.credentials,
-      logger,
-      (env) => runMake(exec, logger, checkout.dir, args, env)
-    );
+    const make = () => kit.make(args);
     if (pinnedPkg && pkgName) {
       await withPinnedPkgsImage(ext.pkgYamlPath, pkgName, pinnedPkg, async ({ line }) => {
         logger.info(`${ext.folder}/pkg.yaml line ${line} pinned to ${pinnedPkg} for this build`);
@@ -42534,7 +42567,7 @@ async function buildExtension(o, deps) {
     } else {
       await make();
     }
-    const metaFile = metaDir ? metadataPath(metaDir, o.extension) : void 0;
+    const metaFile = kit.metadataFile(o.extension);
     const name = `${o.registry}/${o.username}/${o.extension}`;
     const reported = o.push ? await versionFromMetadata(metaFile, name) : void 0;
     let version = computed.version;
@@ -42562,25 +42595,12 @@ async function buildExtension(o, deps) {
         `make pushed ${o.extension}, but its tag is unknown: ${computed.version === void 0 ? computed.reason : ""} and buildx wrote no metadata naming ${name}`
       );
     }
-    const pinned = await logger.group(
-      "resolve pushed image",
-      () => resolvePushed(
-        client,
-        [
-          {
-            target: o.extension,
-            ref: `${name}:${version}`,
-            ...metaFile ? { metadataFile: metaFile } : {}
-          }
-        ],
-        logger
-      )
+    const pinned = await kit.resolvePushed(
+      [{ target: o.extension, ref: `${name}:${version}` }],
+      "resolve pushed image"
     );
     return { ...base, extensionImage: pinned[o.extension], pushed: true, notes };
-  } finally {
-    if (metaDir) await (0, import_promises11.rm)(metaDir, { recursive: true, force: true });
-    await client.close();
-  }
+  });
 }
 
 // packages/pipeline/src/build-extension/summary.ts
