@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode2;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result2;
     }
-    function parse2(text3, options = {}) {
+    function parse3(text3, options = {}) {
       const normalized = normalize3(text3, options);
       return {
         bytes: decode2(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse2 };
+    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse3 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode2(text3, { label, strict: true });
       return block.data;
     }
-    function parse2(text3, options = {}) {
+    function parse3(text3, options = {}) {
       const [block] = collectBlocks(text3, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
+    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text3, options) => decodeFirst(text3, options?.label),
       format,
       is: (text3) => typeof text3 === "string" && /-----BEGIN [^-]+-----/.test(text3),
-      parse: parse2
+      parse: parse3
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize3(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text3, ...args);
     }
-    function parse2(name, text3, ...args) {
+    function parse3(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text3, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode: decode2,
       tryDecode,
       normalize: normalize3,
-      parse: parse2,
+      parse: parse3,
       format,
       transcode,
       detect,
@@ -44201,6 +44201,18 @@ function buildImagerArgs(inputs) {
     if (arg.startsWith("-")) args.push(`--extra-kernel-arg=${arg}`);
     else args.push("--extra-kernel-arg", arg);
   }
+  if (inputs.overlayImage !== void 0) {
+    assertMakeValue("input 'overlay-image'", inputs.overlayImage);
+    args.push("--overlay-image", inputs.overlayImage);
+  }
+  if (inputs.overlayName !== void 0) {
+    assertMakeValue("input 'overlay-name'", inputs.overlayName);
+    args.push("--overlay-name", inputs.overlayName);
+  }
+  for (const option of inputs.overlayOptions ?? []) {
+    assertMakeValue("input 'overlay-options'", option);
+    args.push(`--overlay-option=${option}`);
+  }
   if (inputs.insecure) args.push("--insecure");
   return args;
 }
@@ -46018,6 +46030,10 @@ function bootImageRelease(b) {
   };
 }
 
+// packages/talos/src/wiring/inherited-ci.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var maxWorkflowBytes = 1 << 20;
+
 // packages/talos/src/release/talos-release.ts
 var pattern = /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?)?$/;
 function parseTalosRelease(text3, what = "talos-version") {
@@ -46187,7 +46203,7 @@ function resolveOfficialExtensions(names2, catalog, catalogSource) {
 }
 
 // packages/talos/src/node-extensions/schematic.ts
-var import_yaml4 = __toESM(require_dist(), 1);
+var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
 function parseSchematicExtensions(text3, source) {
   if (text3.length > maxSize) {
@@ -46195,7 +46211,7 @@ function parseSchematicExtensions(text3, source) {
       `schematic ${source} is ${text3.length} bytes: a schematic is a small YAML file`
     );
   }
-  const doc = (0, import_yaml4.parseDocument)(text3, { uniqueKeys: true });
+  const doc = (0, import_yaml5.parseDocument)(text3, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new InputError(
       `schematic ${source} is not valid YAML: ${doc.errors[0]?.message ?? "parse error"}`
@@ -46233,7 +46249,7 @@ function dig(value, path2) {
 }
 
 // packages/talos/src/node-extensions/extension-statuses.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var extensionStatusType = "ExtensionStatuses.runtime.talos.dev";
 var syntheticExtensionNames = ["modules.dep", "schematic"];
 var maxSize2 = 8 * 1024 * 1024;
@@ -46243,7 +46259,7 @@ function parseExtensionStatuses(text3, source) {
       `${source} is ${text3.length} bytes, more than talosctl get extensions prints`
     );
   }
-  const docs = (0, import_yaml5.parseAllDocuments)(text3);
+  const docs = (0, import_yaml6.parseAllDocuments)(text3);
   if (!Array.isArray(docs)) {
     throw new InputError(
       `${source} is not YAML: save the output of 'talosctl get extensions -o yaml'`
@@ -46395,6 +46411,31 @@ function checkPushTarget(o) {
 }
 
 // packages/pipeline/src/build-installer/options.ts
+function checkOverlay(options) {
+  const { overlayImage, overlayName, overlayOptions = [] } = options;
+  if (overlayImage) checkReference("overlay-image", overlayImage);
+  if (Boolean(overlayImage) !== Boolean(overlayName)) {
+    throw new FieldError(
+      ["overlay-image", "overlay-name"],
+      (n) => `${n("overlay-image")} and ${n("overlay-name")} go together: give the overlay image (e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0) and the name of its installer (e.g. rpi_generic)`
+    );
+  }
+  if (overlayName !== void 0 && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(overlayName)) {
+    throw new FieldError(
+      "overlay-name",
+      (n) => `${n("overlay-name")} is '${overlayName}': give the overlay installer's name, e.g. rpi_generic`
+    );
+  }
+  for (const o of overlayOptions) {
+    checkMakeValue("overlay-options", o);
+    if (!overlayImage || !/^[A-Za-z0-9_.-]+=/.test(o)) {
+      throw new FieldError(
+        "overlay-options",
+        (n) => `${n("overlay-options")} has '${o}': give key=value options, one per line, together with ${n("overlay-image")}`
+      );
+    }
+  }
+}
 var supportedArches = ["amd64", "arm64"];
 function checkReference(field, value) {
   checkMakeValue(field, value);
@@ -46501,6 +46542,7 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
+  checkOverlay(options);
   const username = options.username.toLowerCase();
   checkPushTarget({ registry: options.registry, username });
   if (options.tag !== void 0) checkTag("tag", options.tag);
@@ -46853,8 +46895,15 @@ async function produceTarballs(v2, pinned, deps) {
     baseInstallerImage,
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
+    ...options.overlayImage ? { overlayImage: options.overlayImage } : {},
+    ...options.overlayName ? { overlayName: options.overlayName } : {},
+    ...options.overlayOptions?.length ? { overlayOptions: options.overlayOptions } : {},
     insecure: needsInsecure(
-      [baseInstallerImage, ...pinned.extensionImages],
+      [
+        baseInstallerImage,
+        ...pinned.extensionImages,
+        ...options.overlayImage ? [options.overlayImage] : []
+      ],
       deps.registry.insecureRegistries ?? []
     )
   });
@@ -52858,7 +52907,8 @@ function installerSummary(s) {
     `- installer-base: ${inline(s.installerBaseImage)}`,
     ...s.kernelImage ? [`- kernel: ${inline(s.kernelImage)}`] : [],
     ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${inline(e)}`) : ["- extensions: none"],
-    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : []
+    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : [],
+    ...s.overlay ? [`- overlay: ${inline(s.overlay.image)} (${inline(s.overlay.name)})`] : []
   ];
   const ttl = s.ttlSeconds !== void 0 ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, ""] : [];
   const verified = Object.entries(s.verified ?? {}).flatMap(([arch2, r]) => [
@@ -53170,6 +53220,7 @@ async function run2(options, v2, deps) {
     ...pinned.kernelImage ? { kernelImage: pinned.kernelImage } : {},
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
+    ...options.overlayImage && options.overlayName ? { overlay: { image: options.overlayImage, name: options.overlayName } } : {},
     layouts: Object.fromEntries(
       Object.entries(checks).map(([arch2, c]) => [
         arch2,
@@ -53579,6 +53630,25 @@ var buildInstallerContract = defineContract({
       help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
       placeholder: "<arg>"
     },
+    "overlay-image": {
+      kind: "string",
+      default: "",
+      help: "overlay image for single-board computers, e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0 (with --overlay-name)",
+      placeholder: "<ref>"
+    },
+    "overlay-name": {
+      kind: "string",
+      default: "",
+      help: "the overlay's installer, e.g. rpi_generic (with --overlay-image)",
+      placeholder: "<name>"
+    },
+    "overlay-options": {
+      kind: "lines",
+      default: "",
+      flag: "overlay-option",
+      help: "extra overlay option key=value (repeatable)",
+      placeholder: "<key=value>"
+    },
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
@@ -53624,6 +53694,9 @@ var buildInstallerContract = defineContract({
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
+    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
+    ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
