@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode2;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result2;
     }
-    function parse2(text3, options = {}) {
+    function parse3(text3, options = {}) {
       const normalized = normalize3(text3, options);
       return {
         bytes: decode2(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse2 };
+    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse3 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode2(text3, { label, strict: true });
       return block.data;
     }
-    function parse2(text3, options = {}) {
+    function parse3(text3, options = {}) {
       const [block] = collectBlocks(text3, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
+    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text3, options) => decodeFirst(text3, options?.label),
       format,
       is: (text3) => typeof text3 === "string" && /-----BEGIN [^-]+-----/.test(text3),
-      parse: parse2
+      parse: parse3
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize3(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text3, ...args);
     }
-    function parse2(name, text3, ...args) {
+    function parse3(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text3, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode: decode2,
       tryDecode,
       normalize: normalize3,
-      parse: parse2,
+      parse: parse3,
       format,
       transcode,
       detect,
@@ -38776,12 +38776,27 @@ function markdownFence(lines, info2 = "") {
   return [`${fence}${info2}`, ...shown, fence];
 }
 
+// packages/common/src/workflow-commands.ts
+var import_node_crypto = require("node:crypto");
+var commandLike = /::|##\[/;
+function mayHoldWorkflowCommand(text3) {
+  return commandLike.test(text3);
+}
+function guardWorkflowCommands(text3) {
+  if (!mayHoldWorkflowCommand(text3)) return text3;
+  const token = `talos-kmod-${(0, import_node_crypto.randomBytes)(16).toString("hex")}`;
+  const body = text3.endsWith("\n") ? text3 : `${text3}
+`;
+  return `::stop-commands::${token}
+${body}::${token}::${text3.endsWith("\n") ? "\n" : ""}`;
+}
+
 // packages/pipeline/src/build-installer/options.ts
 var import_node_fs5 = require("node:fs");
 var import_node_path13 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
-var import_node_crypto = require("node:crypto");
+var import_node_crypto2 = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
@@ -38795,10 +38810,10 @@ function parseDigest(s, what = "digest") {
   return s;
 }
 function hashFor(digest) {
-  return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
+  return (0, import_node_crypto2.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
 function sha256Digest(data) {
-  return `sha256:${(0, import_node_crypto.createHash)("sha256").update(data).digest("hex")}`;
+  return `sha256:${(0, import_node_crypto2.createHash)("sha256").update(data).digest("hex")}`;
 }
 function digestWithAlgorithmOf(digest, data) {
   const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
@@ -42353,7 +42368,7 @@ async function openArchive(path2, what, env = process.env) {
 }
 
 // packages/oci/src/sources/docker-archive-store.ts
-var import_node_crypto2 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var import_node_stream8 = require("node:stream");
 function canonical(ref) {
   try {
@@ -42371,7 +42386,7 @@ async function head(tar, name) {
   return Buffer.alloc(0);
 }
 async function hashMember(tar, name) {
-  const hash = (0, import_node_crypto2.createHash)("sha256");
+  const hash = (0, import_node_crypto3.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
   return parseDigest(`sha256:${hash.digest("hex")}`);
 }
@@ -44186,6 +44201,18 @@ function buildImagerArgs(inputs) {
     if (arg.startsWith("-")) args.push(`--extra-kernel-arg=${arg}`);
     else args.push("--extra-kernel-arg", arg);
   }
+  if (inputs.overlayImage !== void 0) {
+    assertMakeValue("input 'overlay-image'", inputs.overlayImage);
+    args.push("--overlay-image", inputs.overlayImage);
+  }
+  if (inputs.overlayName !== void 0) {
+    assertMakeValue("input 'overlay-name'", inputs.overlayName);
+    args.push("--overlay-name", inputs.overlayName);
+  }
+  for (const option of inputs.overlayOptions ?? []) {
+    assertMakeValue("input 'overlay-options'", option);
+    args.push(`--overlay-option=${option}`);
+  }
   if (inputs.insecure) args.push("--insecure");
   return args;
 }
@@ -44435,7 +44462,7 @@ function imagerEvidence(paths) {
 }
 
 // packages/talos/src/ttl/ttl-sh.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var ttlShHost = "ttl.sh";
 var ttlShMaxSeconds = 24 * 60 * 60;
 var units = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -44479,7 +44506,7 @@ function checkTtlShTag(field, reference, tag) {
   }
   return seconds;
 }
-function defaultTtlShReference(uuid = (0, import_node_crypto3.randomUUID)()) {
+function defaultTtlShReference(uuid = (0, import_node_crypto4.randomUUID)()) {
   return `${ttlShHost}/${uuid}:1h`;
 }
 
@@ -46003,6 +46030,10 @@ function bootImageRelease(b) {
   };
 }
 
+// packages/talos/src/wiring/inherited-ci.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var maxWorkflowBytes = 1 << 20;
+
 // packages/talos/src/release/talos-release.ts
 var pattern = /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?)?$/;
 function parseTalosRelease(text3, what = "talos-version") {
@@ -46172,7 +46203,7 @@ function resolveOfficialExtensions(names2, catalog, catalogSource) {
 }
 
 // packages/talos/src/node-extensions/schematic.ts
-var import_yaml4 = __toESM(require_dist(), 1);
+var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
 function parseSchematicExtensions(text3, source) {
   if (text3.length > maxSize) {
@@ -46180,7 +46211,7 @@ function parseSchematicExtensions(text3, source) {
       `schematic ${source} is ${text3.length} bytes: a schematic is a small YAML file`
     );
   }
-  const doc = (0, import_yaml4.parseDocument)(text3, { uniqueKeys: true });
+  const doc = (0, import_yaml5.parseDocument)(text3, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new InputError(
       `schematic ${source} is not valid YAML: ${doc.errors[0]?.message ?? "parse error"}`
@@ -46218,7 +46249,7 @@ function dig(value, path2) {
 }
 
 // packages/talos/src/node-extensions/extension-statuses.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var extensionStatusType = "ExtensionStatuses.runtime.talos.dev";
 var syntheticExtensionNames = ["modules.dep", "schematic"];
 var maxSize2 = 8 * 1024 * 1024;
@@ -46228,7 +46259,7 @@ function parseExtensionStatuses(text3, source) {
       `${source} is ${text3.length} bytes, more than talosctl get extensions prints`
     );
   }
-  const docs = (0, import_yaml5.parseAllDocuments)(text3);
+  const docs = (0, import_yaml6.parseAllDocuments)(text3);
   if (!Array.isArray(docs)) {
     throw new InputError(
       `${source} is not YAML: save the output of 'talosctl get extensions -o yaml'`
@@ -46380,6 +46411,31 @@ function checkPushTarget(o) {
 }
 
 // packages/pipeline/src/build-installer/options.ts
+function checkOverlay(options) {
+  const { overlayImage, overlayName, overlayOptions = [] } = options;
+  if (overlayImage) checkReference("overlay-image", overlayImage);
+  if (Boolean(overlayImage) !== Boolean(overlayName)) {
+    throw new FieldError(
+      ["overlay-image", "overlay-name"],
+      (n) => `${n("overlay-image")} and ${n("overlay-name")} go together: give the overlay image (e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0) and the name of its installer (e.g. rpi_generic)`
+    );
+  }
+  if (overlayName !== void 0 && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(overlayName)) {
+    throw new FieldError(
+      "overlay-name",
+      (n) => `${n("overlay-name")} is '${overlayName}': give the overlay installer's name, e.g. rpi_generic`
+    );
+  }
+  for (const o of overlayOptions) {
+    checkMakeValue("overlay-options", o);
+    if (!overlayImage || !/^[A-Za-z0-9_.-]+=/.test(o)) {
+      throw new FieldError(
+        "overlay-options",
+        (n) => `${n("overlay-options")} has '${o}': give key=value options, one per line, together with ${n("overlay-image")}`
+      );
+    }
+  }
+}
 var supportedArches = ["amd64", "arm64"];
 function checkReference(field, value) {
   checkMakeValue(field, value);
@@ -46486,6 +46542,7 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
+  checkOverlay(options);
   const username = options.username.toLowerCase();
   checkPushTarget({ registry: options.registry, username });
   if (options.tag !== void 0) checkTag("tag", options.tag);
@@ -46838,8 +46895,15 @@ async function produceTarballs(v2, pinned, deps) {
     baseInstallerImage,
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
+    ...options.overlayImage ? { overlayImage: options.overlayImage } : {},
+    ...options.overlayName ? { overlayName: options.overlayName } : {},
+    ...options.overlayOptions?.length ? { overlayOptions: options.overlayOptions } : {},
     insecure: needsInsecure(
-      [baseInstallerImage, ...pinned.extensionImages],
+      [
+        baseInstallerImage,
+        ...pinned.extensionImages,
+        ...options.overlayImage ? [options.overlayImage] : []
+      ],
       deps.registry.insecureRegistries ?? []
     )
   });
@@ -47723,15 +47787,15 @@ function describe(e) {
 }
 
 // packages/kmod/src/internal/verify/judge-signature.ts
-var import_node_crypto5 = require("node:crypto");
+var import_node_crypto6 = require("node:crypto");
 
 // packages/kmod/src/internal/verify/certificate.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 var import_asn1_schema2 = __toESM(require_cjs2(), 1);
 var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 function parseCertificate(input) {
   const der = toDer(input);
-  const publicKey = new import_node_crypto4.X509Certificate(der).publicKey;
+  const publicKey = new import_node_crypto5.X509Certificate(der).publicKey;
   const cert = expectTlv(der, 0, der.length, 48, "Certificate");
   const tbs = expectTlv(der, cert.valueStart, cert.valueEnd, 48, "TBSCertificate");
   let at = tbs.valueStart;
@@ -47791,7 +47855,7 @@ function signerOf2(cert) {
   return s;
 }
 function sameBytes2(a, b) {
-  return a.length === b.length && (0, import_node_crypto5.timingSafeEqual)(a, b);
+  return a.length === b.length && (0, import_node_crypto6.timingSafeEqual)(a, b);
 }
 function findCertificate(cms, certificates) {
   const sid = cms.sid;
@@ -47892,10 +47956,10 @@ function judgeSignature(trailer, problems, feed2, certificates) {
   }
   let ok = false;
   try {
-    const v2 = (0, import_node_crypto5.createVerify)(digest);
+    const v2 = (0, import_node_crypto6.createVerify)(digest);
     feed2(sig.contentLength, (piece) => v2.update(piece));
     ok = v2.verify(
-      scheme.key === "rsa" ? { key, padding: import_node_crypto5.constants.RSA_PKCS1_PADDING } : key,
+      scheme.key === "rsa" ? { key, padding: import_node_crypto6.constants.RSA_PKCS1_PADDING } : key,
       cms.signature
     );
   } catch {
@@ -48376,7 +48440,7 @@ var scratch = {
 };
 
 // packages/kmod/src/certificate.ts
-var import_node_crypto6 = require("node:crypto");
+var import_node_crypto7 = require("node:crypto");
 var curveBits = {
   prime256v1: 256,
   secp384r1: 384,
@@ -48392,7 +48456,7 @@ function commonNameOf(name) {
 function readCertificate(input) {
   const signer = parseCertificate(input);
   const der = signer.der;
-  const x = new import_node_crypto6.X509Certificate(der);
+  const x = new import_node_crypto7.X509Certificate(der);
   const details = x.publicKey.asymmetricKeyDetails;
   const keyType = x.publicKey.asymmetricKeyType ?? "unknown";
   const bits = details?.modulusLength ?? (details?.namedCurve ? curveBits[details.namedCurve] : void 0);
@@ -48406,7 +48470,7 @@ function readCertificate(input) {
     keyType,
     ...bits !== void 0 ? { keyBits: bits } : {},
     ...details?.namedCurve ? { curve: details.namedCurve } : {},
-    sha256Fingerprint: colonHex((0, import_node_crypto6.createHash)("sha256").update(der).digest()),
+    sha256Fingerprint: colonHex((0, import_node_crypto7.createHash)("sha256").update(der).digest()),
     notBefore: new Date(x.validFrom).toISOString(),
     notAfter: new Date(x.validTo).toISOString(),
     der,
@@ -49218,7 +49282,7 @@ function checkUdev(ctx) {
 }
 
 // packages/verify/src/internal/installer/inspect-installer.ts
-var import_node_crypto10 = require("node:crypto");
+var import_node_crypto11 = require("node:crypto");
 
 // packages/boot/src/codecs/detect.ts
 var MAGICS2 = [
@@ -49436,7 +49500,7 @@ function decodeFrame(input, at, sink) {
 }
 
 // packages/boot/src/codecs/xz.ts
-var import_node_crypto7 = require("node:crypto");
+var import_node_crypto8 = require("node:crypto");
 var import_node_zlib3 = require("node:zlib");
 
 // packages/boot/src/codecs/bcj.ts
@@ -49731,7 +49795,7 @@ function verifyCheck(block, data, offset) {
   } else if (block.checkType === 4) {
     actual = crc64(data);
   } else if (block.checkType === 10) {
-    actual = (0, import_node_crypto7.createHash)("sha256").update(data).digest();
+    actual = (0, import_node_crypto8.createHash)("sha256").update(data).digest();
   }
   if (actual && !actual.every((b, i) => b === block.check[i])) {
     throw new DecompressError(
@@ -50026,7 +50090,7 @@ function readElfSections(bytes) {
 }
 
 // packages/boot/src/kernel/find-certificates.ts
-var import_node_crypto8 = require("node:crypto");
+var import_node_crypto9 = require("node:crypto");
 var PATTERN = Buffer.from([48, 130]);
 var MAX_CANDIDATES = 2e5;
 function findCertificates(bytes, max) {
@@ -50046,7 +50110,7 @@ function findCertificates(bytes, max) {
     } catch {
       continue;
     }
-    const key = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
+    const key = (0, import_node_crypto9.createHash)("sha256").update(der).digest("hex");
     if (!seen.has(key)) {
       seen.add(key);
       certificates.push(cert);
@@ -51790,7 +51854,7 @@ async function readIds(bytes, sb, reader) {
 }
 
 // packages/verify/src/internal/installer/boot-readers.ts
-var import_node_crypto9 = require("node:crypto");
+var import_node_crypto10 = require("node:crypto");
 function readUki2(bytes) {
   const u = readUkiSections(bytes);
   const versionId = u.osrel?.VERSION_ID;
@@ -51839,7 +51903,7 @@ async function readKernelImageBoot(tree) {
   if (!bytes) return void 0;
   return {
     ...await readKernelFacts(bytes, `${tree.description}:/boot/vmlinuz`),
-    sha256: (0, import_node_crypto9.createHash)("sha256").update(bytes).digest("hex")
+    sha256: (0, import_node_crypto10.createHash)("sha256").update(bytes).digest("hex")
   };
 }
 
@@ -51920,7 +51984,7 @@ async function inspectInstaller(assets, fallbackTalosVersion) {
       kernelBytes,
       layout === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
-    sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
+    sha256: (0, import_node_crypto11.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
@@ -52818,7 +52882,8 @@ function installerSummary(s) {
     `- installer-base: ${inline(s.installerBaseImage)}`,
     ...s.kernelImage ? [`- kernel: ${inline(s.kernelImage)}`] : [],
     ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${inline(e)}`) : ["- extensions: none"],
-    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : []
+    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : [],
+    ...s.overlay ? [`- overlay: ${inline(s.overlay.image)} (${inline(s.overlay.name)})`] : []
   ];
   const ttl = s.ttlSeconds !== void 0 ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, ""] : [];
   const verified = Object.entries(s.verified ?? {}).flatMap(([arch2, r]) => [
@@ -53130,6 +53195,7 @@ async function run2(options, v2, deps) {
     ...pinned.kernelImage ? { kernelImage: pinned.kernelImage } : {},
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
+    ...options.overlayImage && options.overlayName ? { overlay: { image: options.overlayImage, name: options.overlayName } } : {},
     layouts: Object.fromEntries(
       Object.entries(checks).map(([arch2, c]) => [
         arch2,
@@ -53539,6 +53605,25 @@ var buildInstallerContract = defineContract({
       help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
       placeholder: "<arg>"
     },
+    "overlay-image": {
+      kind: "string",
+      default: "",
+      help: "overlay image for single-board computers, e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0 (with --overlay-name)",
+      placeholder: "<ref>"
+    },
+    "overlay-name": {
+      kind: "string",
+      default: "",
+      help: "the overlay's installer, e.g. rpi_generic (with --overlay-image)",
+      placeholder: "<name>"
+    },
+    "overlay-options": {
+      kind: "lines",
+      default: "",
+      flag: "overlay-option",
+      help: "extra overlay option key=value (repeatable)",
+      placeholder: "<key=value>"
+    },
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
@@ -53584,6 +53669,9 @@ var buildInstallerContract = defineContract({
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
+    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
+    ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
@@ -54154,17 +54242,8 @@ function group(name, fn) {
 }
 
 // actions/action-kit/src/logger.ts
-var import_node_crypto11 = require("node:crypto");
-var commandLike = /::|##\[/;
 function logInfo(message) {
-  if (!commandLike.test(message)) {
-    info(message);
-    return;
-  }
-  const token = `talos-kmod-${(0, import_node_crypto11.randomBytes)(16).toString("hex")}`;
-  info(`::stop-commands::${token}`);
-  info(message);
-  info(`::${token}::`);
+  info(guardWorkflowCommands(message));
 }
 function createActionsLogger() {
   return {

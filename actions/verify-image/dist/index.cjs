@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse4(src, reviver, options) {
+    function parse5(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse4;
+    exports2.parse = parse5;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode2;
-    exports2.parse = parse4;
+    exports2.parse = parse5;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result;
     }
-    function parse4(text3, options = {}) {
+    function parse5(text3, options = {}) {
       const normalized = normalize3(text3, options);
       return {
         bytes: decode2(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse4 };
+    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse5 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse4;
+    exports2.parse = parse5;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode2(text3, { label, strict: true });
       return block.data;
     }
-    function parse4(text3, options = {}) {
+    function parse5(text3, options = {}) {
       const [block] = collectBlocks(text3, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse4 };
+    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse5 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text3, options) => decodeFirst(text3, options?.label),
       format,
       is: (text3) => typeof text3 === "string" && /-----BEGIN [^-]+-----/.test(text3),
-      parse: parse4
+      parse: parse5
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize3(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text3, ...args);
     }
-    function parse4(name, text3, ...args) {
+    function parse5(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text3, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode: decode2,
       tryDecode,
       normalize: normalize3,
-      parse: parse4,
+      parse: parse5,
       format,
       transcode,
       detect,
@@ -58426,8 +58426,23 @@ function markdownCode(s, options = {}) {
   return `${fence}${pad}${text3}${pad}${fence}`;
 }
 
-// packages/oci/src/reference/digest.ts
+// packages/common/src/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
+var commandLike = /::|##\[/;
+function mayHoldWorkflowCommand(text3) {
+  return commandLike.test(text3);
+}
+function guardWorkflowCommands(text3) {
+  if (!mayHoldWorkflowCommand(text3)) return text3;
+  const token = `talos-kmod-${(0, import_node_crypto.randomBytes)(16).toString("hex")}`;
+  const body = text3.endsWith("\n") ? text3 : `${text3}
+`;
+  return `::stop-commands::${token}
+${body}::${token}::${text3.endsWith("\n") ? "\n" : ""}`;
+}
+
+// packages/oci/src/reference/digest.ts
+var import_node_crypto2 = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
@@ -58441,10 +58456,10 @@ function parseDigest(s, what = "digest") {
   return s;
 }
 function hashFor(digest) {
-  return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
+  return (0, import_node_crypto2.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
 function sha256Digest(data) {
-  return `sha256:${(0, import_node_crypto.createHash)("sha256").update(data).digest("hex")}`;
+  return `sha256:${(0, import_node_crypto2.createHash)("sha256").update(data).digest("hex")}`;
 }
 function digestWithAlgorithmOf(digest, data) {
   const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
@@ -61917,7 +61932,7 @@ async function openArchive(path2, what, env = process.env) {
 }
 
 // packages/oci/src/sources/docker-archive-store.ts
-var import_node_crypto2 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var import_node_stream8 = require("node:stream");
 function canonical(ref) {
   try {
@@ -61935,7 +61950,7 @@ async function head(tar, name) {
   return Buffer.alloc(0);
 }
 async function hashMember(tar, name) {
-  const hash = (0, import_node_crypto2.createHash)("sha256");
+  const hash = (0, import_node_crypto3.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
   return parseDigest(`sha256:${hash.digest("hex")}`);
 }
@@ -64600,12 +64615,16 @@ function bootImageRelease(b) {
   };
 }
 
-// packages/talos/src/node-extensions/schematic.ts
+// packages/talos/src/wiring/inherited-ci.ts
 var import_yaml4 = __toESM(require_dist(), 1);
+var maxWorkflowBytes = 1 << 20;
+
+// packages/talos/src/node-extensions/schematic.ts
+var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
 
 // packages/talos/src/node-extensions/extension-statuses.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
 // packages/talos/src/node-extensions/read-catalog.ts
@@ -65450,15 +65469,15 @@ function describe(e) {
 }
 
 // packages/kmod/src/internal/verify/judge-signature.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 
 // packages/kmod/src/internal/verify/certificate.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var import_asn1_schema2 = __toESM(require_cjs2(), 1);
 var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 function parseCertificate(input) {
   const der = toDer(input);
-  const publicKey = new import_node_crypto3.X509Certificate(der).publicKey;
+  const publicKey = new import_node_crypto4.X509Certificate(der).publicKey;
   const cert = expectTlv(der, 0, der.length, 48, "Certificate");
   const tbs = expectTlv(der, cert.valueStart, cert.valueEnd, 48, "TBSCertificate");
   let at = tbs.valueStart;
@@ -65518,7 +65537,7 @@ function signerOf2(cert) {
   return s;
 }
 function sameBytes2(a, b) {
-  return a.length === b.length && (0, import_node_crypto4.timingSafeEqual)(a, b);
+  return a.length === b.length && (0, import_node_crypto5.timingSafeEqual)(a, b);
 }
 function findCertificate(cms, certificates) {
   const sid = cms.sid;
@@ -65619,10 +65638,10 @@ function judgeSignature(trailer, problems, feed2, certificates) {
   }
   let ok = false;
   try {
-    const v2 = (0, import_node_crypto4.createVerify)(digest);
+    const v2 = (0, import_node_crypto5.createVerify)(digest);
     feed2(sig.contentLength, (piece) => v2.update(piece));
     ok = v2.verify(
-      scheme.key === "rsa" ? { key, padding: import_node_crypto4.constants.RSA_PKCS1_PADDING } : key,
+      scheme.key === "rsa" ? { key, padding: import_node_crypto5.constants.RSA_PKCS1_PADDING } : key,
       cms.signature
     );
   } catch {
@@ -66103,7 +66122,7 @@ var scratch = {
 };
 
 // packages/kmod/src/certificate.ts
-var import_node_crypto5 = require("node:crypto");
+var import_node_crypto6 = require("node:crypto");
 var curveBits = {
   prime256v1: 256,
   secp384r1: 384,
@@ -66119,7 +66138,7 @@ function commonNameOf(name) {
 function readCertificate(input) {
   const signer = parseCertificate(input);
   const der = signer.der;
-  const x = new import_node_crypto5.X509Certificate(der);
+  const x = new import_node_crypto6.X509Certificate(der);
   const details = x.publicKey.asymmetricKeyDetails;
   const keyType = x.publicKey.asymmetricKeyType ?? "unknown";
   const bits = details?.modulusLength ?? (details?.namedCurve ? curveBits[details.namedCurve] : void 0);
@@ -66133,7 +66152,7 @@ function readCertificate(input) {
     keyType,
     ...bits !== void 0 ? { keyBits: bits } : {},
     ...details?.namedCurve ? { curve: details.namedCurve } : {},
-    sha256Fingerprint: colonHex((0, import_node_crypto5.createHash)("sha256").update(der).digest()),
+    sha256Fingerprint: colonHex((0, import_node_crypto6.createHash)("sha256").update(der).digest()),
     notBefore: new Date(x.validFrom).toISOString(),
     notAfter: new Date(x.validTo).toISOString(),
     der,
@@ -66945,7 +66964,7 @@ function checkUdev(ctx) {
 }
 
 // packages/verify/src/internal/installer/inspect-installer.ts
-var import_node_crypto9 = require("node:crypto");
+var import_node_crypto10 = require("node:crypto");
 
 // packages/boot/src/codecs/detect.ts
 var MAGICS2 = [
@@ -67163,7 +67182,7 @@ function decodeFrame(input, at, sink) {
 }
 
 // packages/boot/src/codecs/xz.ts
-var import_node_crypto6 = require("node:crypto");
+var import_node_crypto7 = require("node:crypto");
 var import_node_zlib3 = require("node:zlib");
 
 // packages/boot/src/codecs/bcj.ts
@@ -67458,7 +67477,7 @@ function verifyCheck(block, data, offset) {
   } else if (block.checkType === 4) {
     actual = crc64(data);
   } else if (block.checkType === 10) {
-    actual = (0, import_node_crypto6.createHash)("sha256").update(data).digest();
+    actual = (0, import_node_crypto7.createHash)("sha256").update(data).digest();
   }
   if (actual && !actual.every((b, i) => b === block.check[i])) {
     throw new DecompressError(
@@ -67753,7 +67772,7 @@ function readElfSections(bytes) {
 }
 
 // packages/boot/src/kernel/find-certificates.ts
-var import_node_crypto7 = require("node:crypto");
+var import_node_crypto8 = require("node:crypto");
 var PATTERN = Buffer.from([48, 130]);
 var MAX_CANDIDATES = 2e5;
 function findCertificates(bytes, max) {
@@ -67773,7 +67792,7 @@ function findCertificates(bytes, max) {
     } catch {
       continue;
     }
-    const key = (0, import_node_crypto7.createHash)("sha256").update(der).digest("hex");
+    const key = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
     if (!seen.has(key)) {
       seen.add(key);
       certificates.push(cert);
@@ -69517,7 +69536,7 @@ async function readIds(bytes, sb, reader) {
 }
 
 // packages/verify/src/internal/installer/boot-readers.ts
-var import_node_crypto8 = require("node:crypto");
+var import_node_crypto9 = require("node:crypto");
 function readUki2(bytes) {
   const u = readUkiSections(bytes);
   const versionId = u.osrel?.VERSION_ID;
@@ -69566,7 +69585,7 @@ async function readKernelImageBoot(tree) {
   if (!bytes) return void 0;
   return {
     ...await readKernelFacts(bytes, `${tree.description}:/boot/vmlinuz`),
-    sha256: (0, import_node_crypto8.createHash)("sha256").update(bytes).digest("hex")
+    sha256: (0, import_node_crypto9.createHash)("sha256").update(bytes).digest("hex")
   };
 }
 
@@ -69647,7 +69666,7 @@ async function inspectInstaller(assets, fallbackTalosVersion) {
       kernelBytes,
       layout === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
-    sha256: (0, import_node_crypto9.createHash)("sha256").update(kernelBytes).digest("hex")
+    sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
@@ -70973,6 +70992,25 @@ var buildInstallerContract = defineContract({
       help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
       placeholder: "<arg>"
     },
+    "overlay-image": {
+      kind: "string",
+      default: "",
+      help: "overlay image for single-board computers, e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0 (with --overlay-name)",
+      placeholder: "<ref>"
+    },
+    "overlay-name": {
+      kind: "string",
+      default: "",
+      help: "the overlay's installer, e.g. rpi_generic (with --overlay-image)",
+      placeholder: "<name>"
+    },
+    "overlay-options": {
+      kind: "lines",
+      default: "",
+      flag: "overlay-option",
+      help: "extra overlay option key=value (repeatable)",
+      placeholder: "<key=value>"
+    },
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
@@ -71018,6 +71056,9 @@ var buildInstallerContract = defineContract({
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
+    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
+    ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
@@ -71591,17 +71632,8 @@ function group(name, fn) {
 }
 
 // actions/action-kit/src/logger.ts
-var import_node_crypto10 = require("node:crypto");
-var commandLike = /::|##\[/;
 function logInfo(message) {
-  if (!commandLike.test(message)) {
-    info(message);
-    return;
-  }
-  const token = `talos-kmod-${(0, import_node_crypto10.randomBytes)(16).toString("hex")}`;
-  info(`::stop-commands::${token}`);
-  info(message);
-  info(`::${token}::`);
+  info(guardWorkflowCommands(message));
 }
 function createActionsLogger() {
   return {
@@ -72248,7 +72280,7 @@ function expand(template, context3) {
     return template.replace(/\/$/, "");
   }
 }
-function parse2(options) {
+function parse3(options) {
   let method = options.method.toUpperCase();
   let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
   let headers = Object.assign({}, options.headers);
@@ -72312,7 +72344,7 @@ function parse2(options) {
   );
 }
 function endpointWithDefaults(defaults2, route, options) {
-  return parse2(merge(defaults2, route, options));
+  return parse3(merge(defaults2, route, options));
 }
 function withDefaults(oldDefaults, newDefaults) {
   const DEFAULTS22 = merge(oldDefaults, newDefaults);
@@ -72321,7 +72353,7 @@ function withDefaults(oldDefaults, newDefaults) {
     DEFAULTS: DEFAULTS22,
     defaults: withDefaults.bind(null, DEFAULTS22),
     merge: merge.bind(null, DEFAULTS22),
-    parse: parse2
+    parse: parse3
   });
 }
 var endpoint = withDefaults(null, DEFAULTS3);
@@ -72367,7 +72399,7 @@ var NullObject = /* @__PURE__ */ (() => {
   C.prototype = /* @__PURE__ */ Object.create(null);
   return C;
 })();
-function parse3(header2, options) {
+function parse4(header2, options) {
   const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
   const len = header2.length;
   let valueStart = options?.start ?? 0;
@@ -73003,7 +73035,7 @@ async function getResponseData(response) {
   if (!contentType) {
     return response.text().catch(noop);
   }
-  const mimetype = parse3(contentType);
+  const mimetype = parse4(contentType);
   if (isJSONResponse(mimetype)) {
     let text3 = "";
     try {
