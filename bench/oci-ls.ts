@@ -10,7 +10,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { build } from 'esbuild';
 import { inlineWorkerPrograms } from '../scripts/bundle';
 import { join } from 'node:path';
-import { createRegistryClient, push, parseImageSpec } from '@talos-kmod/oci';
+import { createRegistryClient, parseImageSpec, parseReference, push } from '@talos-kmod/oci';
 import { report, timeCommand } from './_lib/measure';
 import { bundleCli, randomLayerImage } from './_lib/oci-images';
 import { startRegistry } from '../test/support/registry';
@@ -59,7 +59,7 @@ async function main(): Promise<void> {
   const registry = await startRegistry();
   try {
     const ref = `${registry.host}/bench/ls:v1`;
-    const pushed = await push(parseImageSpec(`docker-archive:${archive}`), ref);
+    const pushed = await push(parseImageSpec(`docker-archive:${archive}`), parseReference(ref));
     const client = createRegistryClient();
     const manifest = await client.getManifest(pushed.reference);
     await client.close();
@@ -67,7 +67,7 @@ async function main(): Promise<void> {
     const layers = manifest.parsed.manifest.layers;
     const bytes = layers.reduce((n, l) => n + l.size, 0);
     console.log(
-      `image: ${pushed.reference} (${layers.length} gzip layers, ${(bytes / 1e6).toFixed(0)} MB; archive ${(statSync(archive).size / 1e6).toFixed(0)} MB)`,
+      `image: ${pushed.reference.toString()} (${layers.length} gzip layers, ${(bytes / 1e6).toFixed(0)} MB; archive ${(statSync(archive).size / 1e6).toFixed(0)} MB)`,
     );
     const floorScript = layers
       .map(
@@ -77,13 +77,13 @@ async function main(): Promise<void> {
       .join(' && ');
     const ours = timeCommand(
       'talos-kmod ls',
-      `${process.execPath} ${cli} ls ${pushed.reference} > /dev/null`,
+      `${process.execPath} ${cli} ls ${pushed.reference.toString()} > /dev/null`,
       { runs },
     );
     const floor = timeCommand('curl | gzip -dc (floor)', floorScript, { runs });
     const library = timeCommand(
       'walkImageFiles only (minimal bundle)',
-      [process.execPath, await walkOnlyBundle(), pushed.reference],
+      [process.execPath, await walkOnlyBundle(), pushed.reference.toString()],
       { runs },
     );
     report('oci-ls', ours, [floor, library], {

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { pushIndex } from '@talos-kmod/oci';
+import { pushIndex, parseReference } from '@talos-kmod/oci';
 import { docker } from '../support/docker';
 import {
   manifestYaml,
@@ -132,8 +132,10 @@ async function pushImages(
       `${tag}-${arch}`,
     );
     return (
-      await pushIndex(ref, [{ reference: child, platform: { os: 'linux', architecture: arch } }])
-    ).reference;
+      await pushIndex(parseReference(ref), [
+        { reference: parseReference(child), platform: { os: 'linux', architecture: arch } },
+      ])
+    ).reference.toString();
   }
   return pushLayout(await writeOciLayout(newDir('installer-test'), images, tag), host, repo, tag);
 }

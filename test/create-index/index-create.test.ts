@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { createRegistryClient, mediaTypes, sha256Digest } from '@talos-kmod/oci';
+import { createRegistryClient, mediaTypes, sha256Digest, parseReference } from '@talos-kmod/oci';
 import { runAction } from '../support/action';
 import { runCliCaptured } from '../support/cli';
 import { newDir, pushLayout, writeOciLayout } from '../support/images';
@@ -49,12 +49,12 @@ beforeAll(async () => {
   try {
     const put = async (repo: string, bytes: Buffer, mediaType: string, tag: string) => {
       const ref = `${registry.host}/${repo}:${tag}`;
-      await client.putManifest(ref, bytes, mediaType);
+      await client.putManifest(parseReference(ref), bytes, mediaType);
       return `${ref}@sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     };
     const config = Buffer.from(JSON.stringify({ rootfs: { type: 'layers', diff_ids: [] } }));
     const configDigest = sha256Digest(config);
-    await client.putBlob(`${registry.host}/acme/kernel`, {
+    await client.putBlob(parseReference(`${registry.host}/acme/kernel`), {
       digest: configDigest,
       size: config.length,
       open: () => Readable.from([config]),
@@ -69,7 +69,7 @@ beforeAll(async () => {
     );
     pushed.noPlatform = await put('acme/kernel', manifest, mediaTypes.ociManifest, 'no-platform');
     const amd64Digest = pushed.amd64?.split('@')[1] ?? '';
-    const fetched = await client.getManifest(pushed.amd64 ?? '');
+    const fetched = await client.getManifest(parseReference(pushed.amd64 ?? ''));
     const index = Buffer.from(
       JSON.stringify({
         schemaVersion: 2,
@@ -172,7 +172,7 @@ describe('talos-kmod index create', () => {
     expect(r.stdout).toBe('');
     const client = createRegistryClient();
     try {
-      expect(await client.head(dest)).toBeUndefined();
+      expect(await client.head(parseReference(dest))).toBeUndefined();
     } finally {
       await client.close();
     }

@@ -6,7 +6,13 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RegistryError, push, resolveDigest, parseImageSpec } from '@talos-kmod/oci';
+import {
+  RegistryError,
+  push,
+  resolveDigest,
+  parseImageSpec,
+  parseReference,
+} from '@talos-kmod/oci';
 import {
   startHtpasswdRegistry,
   startTokenRegistry,
@@ -51,20 +57,26 @@ describe('TLS registry with htpasswd (Basic auth)', () => {
   });
 
   it('pushes with explicit credentials and the test CA', async () => {
-    const r = await push(parseImageSpec(`oci:${layout}`), `${registry.host}/acme/app:v1`, {
+    const r = await push(
+      parseImageSpec(`oci:${layout}`),
+      parseReference(`${registry.host}/acme/app:v1`),
+      {
+        credentials: { registry: registry.host, username: 'alice', password: 'correct horse' },
+        caCertificates: registry.caCert,
+      },
+    );
+    expect(r.reference.toString()).toMatch(
+      new RegExp(`^${registry.host}/acme/app:v1@sha256:[a-f0-9]{64}$`),
+    );
+    const pinned = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
       credentials: { registry: registry.host, username: 'alice', password: 'correct horse' },
       caCertificates: registry.caCert,
     });
-    expect(r.reference).toMatch(new RegExp(`^${registry.host}/acme/app:v1@sha256:[a-f0-9]{64}$`));
-    const pinned = await resolveDigest(`${registry.host}/acme/app:v1`, {
-      credentials: { registry: registry.host, username: 'alice', password: 'correct horse' },
-      caCertificates: registry.caCert,
-    });
-    expect(pinned.toString()).toBe(r.reference);
+    expect(pinned.toString()).toBe(r.reference.toString());
   });
 
   it('rejects a wrong password naming the user, without showing the password', async () => {
-    const e = await resolveDigest(`${registry.host}/acme/app:v1`, {
+    const e = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
       credentials: { registry: registry.host, username: 'alice', password: 'wrong-password-123' },
       caCertificates: registry.caCert,
     }).catch((x: unknown) => x);
@@ -76,7 +88,7 @@ describe('TLS registry with htpasswd (Basic auth)', () => {
   });
 
   it('asks for a login when no credentials are configured', async () => {
-    const e = await resolveDigest(`${registry.host}/acme/app:v1`, {
+    const e = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
       caCertificates: registry.caCert,
       dockerConfigDir: noConfig(),
     }).catch((x: unknown) => x);
@@ -84,7 +96,7 @@ describe('TLS registry with htpasswd (Basic auth)', () => {
   });
 
   it('says the certificate is not trusted without the CA', async () => {
-    const e = await resolveDigest(`${registry.host}/acme/app:v1`, {
+    const e = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
       credentials: { registry: registry.host, username: 'alice', password: 'correct horse' },
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryError);
@@ -96,7 +108,7 @@ describe('TLS registry with htpasswd (Basic auth)', () => {
   it('reads credentials from the docker config auths entry', async () => {
     const auth = Buffer.from('alice:correct horse').toString('base64');
     const dir = dockerConfig('config-auths', { auths: { [`https://${registry.host}`]: { auth } } });
-    const pinned = await resolveDigest(`${registry.host}/acme/app:v1`, {
+    const pinned = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
       dockerConfigDir: dir,
       caCertificates: registry.caCert,
     });
@@ -116,7 +128,7 @@ describe('TLS registry with htpasswd (Basic auth)', () => {
     const path = process.env.PATH;
     process.env.PATH = `${bin}:${path ?? ''}`;
     try {
-      const pinned = await resolveDigest(`${registry.host}/acme/app:v1`, {
+      const pinned = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
         dockerConfigDir: dir,
         caCertificates: registry.caCert,
       });
@@ -141,9 +153,13 @@ describe('registry with token auth (Bearer)', () => {
 
   it('pushes with tokens for the repository scope, fetched once per scope', async () => {
     const before = registry.issuer.requests.length;
-    const r = await push(parseImageSpec(`oci:${layout}`), `${registry.host}/acme/app:v1`, {
-      credentials: { registry: registry.host, username: 'bob', password: 'pa55' },
-    });
+    const r = await push(
+      parseImageSpec(`oci:${layout}`),
+      parseReference(`${registry.host}/acme/app:v1`),
+      {
+        credentials: { registry: registry.host, username: 'bob', password: 'pa55' },
+      },
+    );
     expect(r.uploadedBlobs).toBe(2); // config + layer
     const requests = registry.issuer.requests.slice(before);
     expect(requests.every((q) => q.user === 'bob')).toBe(true);
@@ -153,7 +169,7 @@ describe('registry with token auth (Bearer)', () => {
   });
 
   it('rejects a wrong password at the token service', async () => {
-    const e = await resolveDigest(`${registry.host}/acme/app:v1`, {
+    const e = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
       credentials: { registry: registry.host, username: 'bob', password: 'nope' },
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryError);
@@ -161,7 +177,7 @@ describe('registry with token auth (Bearer)', () => {
   });
 
   it('asks for a login when anonymous tokens grant nothing', async () => {
-    const e = await resolveDigest(`${registry.host}/acme/app:v1`, {
+    const e = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
       dockerConfigDir: noConfig(),
     }).catch((x: unknown) => x);
     expect((e as Error).message).toContain(`${registry.host} requires authentication`);
@@ -172,7 +188,9 @@ describe('registry with token auth (Bearer)', () => {
       auths: { [registry.host]: { identitytoken: 'refresh-abc' } },
     });
     const before = registry.issuer.requests.length;
-    const pinned = await resolveDigest(`${registry.host}/acme/app:v1`, { dockerConfigDir: dir });
+    const pinned = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
+      dockerConfigDir: dir,
+    });
     expect(pinned.digest).toMatch(/^sha256:/);
     expect(registry.issuer.requests.slice(before).map((q) => q.method)).toContain('POST');
   });

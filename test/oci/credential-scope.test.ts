@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn } from 'node:child_process';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { push, parseImageSpec } from '@talos-kmod/oci';
+import { push, parseImageSpec, parseReference } from '@talos-kmod/oci';
 import { repoRoot, runAction } from '../support/action';
 import { startTokenRegistry, type TokenRegistry } from '../support/registry-auth';
 import { tempDir, writeLayout } from './fixtures';
@@ -28,11 +28,11 @@ beforeAll(async () => {
   const { dir } = await writeLayout(join(work, 'layout'), [
     { layers: [{ compression: 'gzip', entries: [{ path: 'etc/hello', content: 'hello\n' }] }] },
   ]);
-  await push(parseImageSpec(`oci:${dir}`), `${a.host}/me/ext:v1`, {
+  await push(parseImageSpec(`oci:${dir}`), parseReference(`${a.host}/me/ext:v1`), {
     credentials: { registry: a.host, username: 'alice', password: alicePassword },
     compressedLayerCache: false,
   });
-  await push(parseImageSpec(`oci:${dir}`), `${b.host}/other/kernel:v1`, {
+  await push(parseImageSpec(`oci:${dir}`), parseReference(`${b.host}/other/kernel:v1`), {
     credentials: { registry: b.host, username: 'bob', password: 'bob-pw' },
     compressedLayerCache: false,
   });

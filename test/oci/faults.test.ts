@@ -15,6 +15,7 @@ import {
   resolveDigest,
   walkImageFiles,
   parseImageSpec,
+  parseReference,
 } from '@talos-kmod/oci';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startRegistry, type TestRegistry } from '../support/registry';
@@ -57,11 +58,14 @@ describe('a registry behind a proxy that fails every third request', () => {
     const before = { ...proxy.stats };
     const viaProxy = await push(
       parseImageSpec(`oci:${layout}`),
-      `${proxy.host}/faults/app:v1`,
+      parseReference(`${proxy.host}/faults/app:v1`),
       fast,
     );
     expect(proxy.stats.failed - before.failed).toBeGreaterThan(3);
-    const direct = await push(parseImageSpec(`oci:${layout}`), `${registry.host}/faults/direct:v1`);
+    const direct = await push(
+      parseImageSpec(`oci:${layout}`),
+      parseReference(`${registry.host}/faults/direct:v1`),
+    );
     expect(viaProxy.digest).toBe(direct.digest);
     expect(skopeoDigest(`docker://${registry.host}/faults/app:v1`)).toBe(direct.digest);
   }, 60_000);
@@ -69,9 +73,13 @@ describe('a registry behind a proxy that fails every third request', () => {
   it('still completes a push that streams each blob in one PATCH', async () => {
     proxy.plan = { every: 3, kinds: ['reset', '503', '500'] };
     const before = proxy.stats.failed;
-    const r = await push(parseImageSpec(`oci:${layout}`), `${proxy.host}/faults/streamed:v1`, {
-      retry: fast.retry,
-    });
+    const r = await push(
+      parseImageSpec(`oci:${layout}`),
+      parseReference(`${proxy.host}/faults/streamed:v1`),
+      {
+        retry: fast.retry,
+      },
+    );
     expect(proxy.stats.failed - before).toBeGreaterThan(0);
     expect(skopeoDigest(`docker://${registry.host}/faults/streamed:v1`)).toBe(r.digest);
   }, 60_000);
@@ -83,13 +91,13 @@ describe('a registry behind a proxy that fails every third request', () => {
     const opts = { retry: fast.retry, compressedLayerCache: false as const };
     const viaProxy = await push(
       parseImageSpec(`docker-archive:${path}`),
-      `${proxy.host}/faults/docker:v1`,
+      parseReference(`${proxy.host}/faults/docker:v1`),
       opts,
     );
     expect(proxy.stats.failed - before).toBeGreaterThan(0);
     const direct = await push(
       parseImageSpec(`docker-archive:${path}`),
-      `${registry.host}/faults/docker-direct:v1`,
+      parseReference(`${registry.host}/faults/docker-direct:v1`),
       opts,
     );
     expect(viaProxy.digest).toBe(direct.digest);
@@ -98,7 +106,7 @@ describe('a registry behind a proxy that fails every third request', () => {
 
   it('still reads every file of the image', async () => {
     // its own image, pushed straight to the registry: the test does not lean on an earlier push
-    await push(parseImageSpec(`oci:${layout}`), `${registry.host}/faults/read:v1`);
+    await push(parseImageSpec(`oci:${layout}`), parseReference(`${registry.host}/faults/read:v1`));
     proxy.plan = { every: 3, kinds: ['reset', '503'] };
     const source = await openImage(parseImageSpec(`${proxy.host}/faults/read:v1`), fast);
     try {
@@ -126,11 +134,14 @@ describe('a source whose bytes do not match their digest', () => {
     const bytes = readFileSync(biggest);
     bytes[1000] = (bytes[1000] ?? 0) ^ 0xff;
     writeFileSync(biggest, bytes);
-    const e = await push(parseImageSpec(`oci:${copy}`), `${registry.host}/faults/corrupt:v1`).catch(
+    const e = await push(
+      parseImageSpec(`oci:${copy}`),
+      parseReference(`${registry.host}/faults/corrupt:v1`),
+    ).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(DigestMismatchError);
+    const tag = await resolveDigest(parseReference(`${registry.host}/faults/corrupt:v1`)).catch(
       (x: unknown) => x,
     );
-    expect(e).toBeInstanceOf(DigestMismatchError);
-    const tag = await resolveDigest(`${registry.host}/faults/corrupt:v1`).catch((x: unknown) => x);
     expect(tag).toBeInstanceOf(RegistryError);
     expect((tag as RegistryError).status).toBe(404);
   }, 60_000);
@@ -140,10 +151,14 @@ describe('a registry behind a proxy that fails every request', () => {
   it('gives up after bounded retries with an error that says to retry later', async () => {
     proxy.plan = { every: 1, kinds: ['503'] };
     const before = proxy.stats.requests;
-    const e = await push(parseImageSpec(`oci:${layout}`), `${proxy.host}/faults/never:v1`, {
-      ...fast,
-      retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 },
-    }).catch((x: unknown) => x);
+    const e = await push(
+      parseImageSpec(`oci:${layout}`),
+      parseReference(`${proxy.host}/faults/never:v1`),
+      {
+        ...fast,
+        retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 },
+      },
+    ).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryError);
     expect((e as RegistryError).temporary).toBe(true);
     expect((e as RegistryError).status).toBe(503);
@@ -155,10 +170,14 @@ describe('a registry behind a proxy that fails every request', () => {
 
   it('gives up on connection resets too', async () => {
     proxy.plan = { every: 1, kinds: ['reset'] };
-    const e = await push(parseImageSpec(`oci:${layout}`), `${proxy.host}/faults/never:v2`, {
-      ...fast,
-      retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 },
-    }).catch((x: unknown) => x);
+    const e = await push(
+      parseImageSpec(`oci:${layout}`),
+      parseReference(`${proxy.host}/faults/never:v2`),
+      {
+        ...fast,
+        retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 },
+      },
+    ).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryError);
     expect((e as Error).message).toMatch(/connection to .* failed .*retry later/);
   }, 60_000);

@@ -17,6 +17,7 @@ import {
   walkImageFiles,
   type ImageFile,
   parseImageSpec,
+  parseReference,
 } from '@talos-kmod/oci';
 import { createHash, randomBytes } from 'node:crypto';
 import { layerPieces } from '../../packages/oci/src/buffers/piece-pool';
@@ -165,10 +166,13 @@ describe('walkImageFiles from a plain-HTTP registry', () => {
       })),
     };
     const { dir } = await writeLayout(join(work, 'big'), [spec]);
-    const pushed = await push(parseImageSpec(`oci:${dir}`), `${registry.host}/files/big:v1`);
+    const pushed = await push(
+      parseImageSpec(`oci:${dir}`),
+      parseReference(`${registry.host}/files/big:v1`),
+    );
     const before = layerPieces.allocated;
     const hashes = new Map<string, string>();
-    const source = await openImage(parseImageSpec(pushed.reference));
+    const source = await openImage({ transport: 'registry', reference: pushed.reference });
     try {
       await walkImageFiles(await source.image(), {
         want: () => true,
@@ -228,13 +232,19 @@ describe('multi-platform images', () => {
   it('pushIndex writes an OCI index from pushed images that skopeo reads per platform', async () => {
     const a = await writeLayout(join(work, 'amd64'), [amd64]);
     const b = await writeLayout(join(work, 'arm64'), [arm64]);
-    const pa = await push(parseImageSpec(`oci:${a.dir}`), `${registry.host}/multi/app:amd64`);
-    const pb = await push(parseImageSpec(`oci:${b.dir}`), `${registry.host}/multi/app:arm64`);
-    const r = await pushIndex(`${registry.host}/multi/app:v1`, [
+    const pa = await push(
+      parseImageSpec(`oci:${a.dir}`),
+      parseReference(`${registry.host}/multi/app:amd64`),
+    );
+    const pb = await push(
+      parseImageSpec(`oci:${b.dir}`),
+      parseReference(`${registry.host}/multi/app:arm64`),
+    );
+    const r = await pushIndex(parseReference(`${registry.host}/multi/app:v1`), [
       { reference: pa.reference, platform: parsePlatform('linux/amd64') },
       { reference: pb.reference, platform: parsePlatform('linux/arm64/v8') },
     ]);
-    expect(r.reference).toBe(`${registry.host}/multi/app:v1@${r.digest}`);
+    expect(r.reference.toString()).toBe(`${registry.host}/multi/app:v1@${r.digest}`);
     const raw = JSON.parse(
       skopeo(['inspect', '--raw', '--tls-verify=false', `docker://${registry.host}/multi/app:v1`]),
     ) as {
@@ -289,7 +299,10 @@ describe('multi-platform images', () => {
     } finally {
       await source.close();
     }
-    const r = await push(parseImageSpec(`oci:${layout.dir}`), `${registry.host}/multi/layout:v1`);
+    const r = await push(
+      parseImageSpec(`oci:${layout.dir}`),
+      parseReference(`${registry.host}/multi/layout:v1`),
+    );
     expect(r.digest).toBe(layout.index);
     const raw = JSON.parse(
       skopeo([
@@ -304,7 +317,7 @@ describe('multi-platform images', () => {
     expect(raw.manifests.map((m) => m.digest)).toEqual(layout.manifests);
     const one = await push(
       parseImageSpec(`oci:${layout.dir}`),
-      `${registry.host}/multi/layout:amd64-only`,
+      parseReference(`${registry.host}/multi/layout:amd64-only`),
       {
         platform: parsePlatform('linux/amd64'),
       },

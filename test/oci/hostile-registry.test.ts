@@ -17,6 +17,7 @@ import {
   resolveDigest,
   walkImageFiles,
   parseImageSpec,
+  parseReference,
 } from '@talos-kmod/oci';
 import { startFaultProxy, type FaultProxy } from '../support/fault-proxy';
 import { startRegistry, type TestRegistry } from '../support/registry';
@@ -44,7 +45,7 @@ beforeAll(async () => {
     ])
   ).dir;
   pushed = (
-    await push(parseImageSpec(`oci:${layout}`), `${registry.host}/hostile/app:v1`, {
+    await push(parseImageSpec(`oci:${layout}`), parseReference(`${registry.host}/hostile/app:v1`), {
       compressedLayerCache: false,
     })
   ).digest;
@@ -79,10 +80,14 @@ describe('rate limiting (429 with Retry-After)', () => {
   it('waits as long as Retry-After says before retrying, and the push completes', async () => {
     proxy.plan = { every: 4, kinds: ['429'], retryAfterSeconds: 1 };
     // Without the hint the client would retry after 5-10 ms, inside the window, and run out.
-    const r = await push(parseImageSpec(`oci:${layout}`), `${proxy.host}/hostile/rate:v1`, {
-      retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 3000 },
-      compressedLayerCache: false,
-    });
+    const r = await push(
+      parseImageSpec(`oci:${layout}`),
+      parseReference(`${proxy.host}/hostile/rate:v1`),
+      {
+        retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 3000 },
+        compressedLayerCache: false,
+      },
+    );
     expect(proxy.stats.failed).toBeGreaterThan(0);
     expect(proxy.stats.early).toBe(0);
     expect(r.digest).toBe(pushed);
@@ -100,7 +105,7 @@ describe('rate limiting on the /v2/ ping', () => {
       retryAfterSeconds: 1,
     };
     const early = proxy.stats.early;
-    const pinned = await resolveDigest(`${proxy.host}/hostile/app:v1`, {
+    const pinned = await resolveDigest(parseReference(`${proxy.host}/hostile/app:v1`), {
       retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 3000 },
     });
     expect(proxy.stats.failed).toBeGreaterThan(0);
@@ -117,7 +122,7 @@ describe('a manifest or tag list body cut short', () => {
     const failed = proxy.stats.failed;
     const client = createRegistryClient({ retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 } });
     try {
-      const m = await client.getManifest(`${proxy.host}/hostile/app:v1`);
+      const m = await client.getManifest(parseReference(`${proxy.host}/hostile/app:v1`));
       expect(proxy.stats.failed - failed).toBe(1);
       expect(m.descriptor.digest).toBe(pushed);
     } finally {
@@ -131,7 +136,7 @@ describe('a manifest or tag list body cut short', () => {
     const failed = proxy.stats.failed;
     const client = createRegistryClient({ retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 } });
     try {
-      expect(await client.listTags(`${proxy.host}/hostile/app`)).toEqual(['v1']);
+      expect(await client.listTags(parseReference(`${proxy.host}/hostile/app`))).toEqual(['v1']);
       expect(proxy.stats.failed - failed).toBe(1);
     } finally {
       await client.close();
@@ -142,7 +147,9 @@ describe('a manifest or tag list body cut short', () => {
     proxy.plan = { every: 1, kinds: ['cut'], only: isManifestGet };
     const client = createRegistryClient({ retry: { attempts: 3, minDelayMs: 5, maxDelayMs: 20 } });
     try {
-      const e = await client.getManifest(`${proxy.host}/hostile/app:v1`).catch((x: unknown) => x);
+      const e = await client
+        .getManifest(parseReference(`${proxy.host}/hostile/app:v1`))
+        .catch((x: unknown) => x);
       expect(e).toBeInstanceOf(RegistryError);
       expect((e as RegistryError).temporary).toBe(true);
       expect((e as Error).message).toMatch(
@@ -171,11 +178,15 @@ describe('a lost upload session (404 on PATCH)', () => {
   it('starts the upload over from the source and pushes the same digest', async () => {
     proxy.plan = { every: 2, kinds: ['lost-upload'], only: isUploadWrite, times: 2 };
     const failedBefore = proxy.stats.failed;
-    const r = await push(parseImageSpec(`oci:${layout}`), `${proxy.host}/hostile/lost:v1`, {
-      retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 20 },
-      chunkSize: 1024 * 1024,
-      compressedLayerCache: false,
-    });
+    const r = await push(
+      parseImageSpec(`oci:${layout}`),
+      parseReference(`${proxy.host}/hostile/lost:v1`),
+      {
+        retry: { attempts: 6, minDelayMs: 5, maxDelayMs: 20 },
+        chunkSize: 1024 * 1024,
+        compressedLayerCache: false,
+      },
+    );
     expect(proxy.stats.failed - failedBefore).toBeGreaterThan(0);
     expect(r.digest).toBe(pushed);
     expect(skopeoDigest(`docker://${registry.host}/hostile/lost:v1`)).toBe(pushed);
@@ -186,7 +197,7 @@ describe('the elapsed-time cap', () => {
   it('stops retrying when maxElapsedMs has passed, long before the attempts run out', async () => {
     proxy.plan = { every: 1, kinds: ['503'], only: isManifest };
     const before = proxy.stats.requests;
-    const e = await resolveDigest(`${proxy.host}/hostile/app:v1`, {
+    const e = await resolveDigest(parseReference(`${proxy.host}/hostile/app:v1`), {
       retry: { attempts: 1000, minDelayMs: 50, maxDelayMs: 100, maxElapsedMs: 1000 },
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryError);
@@ -198,7 +209,7 @@ describe('the elapsed-time cap', () => {
 describe('a registry that accepts connections and never answers', () => {
   it('fails the connect-and-ping deadline with a message saying so', async () => {
     proxy.plan = { every: 1, kinds: ['silent'] };
-    const e = await resolveDigest(`${proxy.host}/hostile/app:v1`, {
+    const e = await resolveDigest(parseReference(`${proxy.host}/hostile/app:v1`), {
       timeouts: { connectMs: 1500 },
     }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(RegistryError);
@@ -208,7 +219,7 @@ describe('a registry that accepts connections and never answers', () => {
 
   it('fails a request the registry never answers after the per-request deadline, retried a bounded number of times', async () => {
     proxy.plan = { every: 1, kinds: ['silent'], only: isManifest };
-    const e = await resolveDigest(`${proxy.host}/hostile/app:v1`, {
+    const e = await resolveDigest(parseReference(`${proxy.host}/hostile/app:v1`), {
       timeouts: { requestMs: 800 },
       retry: { attempts: 2, minDelayMs: 5, maxDelayMs: 10 },
     }).catch((x: unknown) => x);
@@ -223,7 +234,9 @@ describe('bodies that never end', () => {
     proxy.plan = { every: 1, kinds: ['endless'], only: (m, p) => m === 'GET' && isManifest(m, p) };
     const client = createRegistryClient({ retry: { attempts: 1 } });
     try {
-      const e = await client.getManifest(`${proxy.host}/hostile/app:v1`).catch((x: unknown) => x);
+      const e = await client
+        .getManifest(parseReference(`${proxy.host}/hostile/app:v1`))
+        .catch((x: unknown) => x);
       expect((e as Error).message).toContain('sent more than 4 MiB for a manifest');
     } finally {
       await client.close();
@@ -234,7 +247,9 @@ describe('bodies that never end', () => {
     proxy.plan = { every: 1, kinds: ['endless-error'], only: isManifest };
     const client = createRegistryClient({ retry: { attempts: 1 } });
     try {
-      const e = await client.getManifest(`${proxy.host}/hostile/app:v1`).catch((x: unknown) => x);
+      const e = await client
+        .getManifest(parseReference(`${proxy.host}/hostile/app:v1`))
+        .catch((x: unknown) => x);
       expect(e).toBeInstanceOf(RegistryError);
       expect((e as RegistryError).status).toBe(404);
     } finally {
@@ -244,7 +259,7 @@ describe('bodies that never end', () => {
 
   it('does not hang on an endless body answering the /v2/ ping', async () => {
     proxy.plan = { every: 1, kinds: ['endless-error'], only: (_m, p) => p === '/v2/' };
-    const pinned = await resolveDigest(`${proxy.host}/hostile/app:v1`);
+    const pinned = await resolveDigest(parseReference(`${proxy.host}/hostile/app:v1`));
     expect(pinned.digest).toBe(pushed);
   }, 60_000);
 });

@@ -53,13 +53,13 @@ describe('push of a docker save archive', () => {
   const cache = join(tempDir('layer-cache'), 'compressed-layers.json');
 
   beforeAll(async () => {
-    first = await push(parseImageSpec(`docker-archive:${archive}`), dest(), {
+    first = await push(parseImageSpec(`docker-archive:${archive}`), parseReference(dest()), {
       compressedLayerCache: cache,
     });
   }, 120_000);
 
   it('returns the pinned reference, tag kept, with the digest skopeo reads back', () => {
-    expect(first.reference).toBe(`${registry.host}/e2e/fixture:v1@${first.digest}`);
+    expect(first.reference.toString()).toBe(`${registry.host}/e2e/fixture:v1@${first.digest}`);
     expect(skopeoDigest(`docker://${dest()}`)).toBe(first.digest);
     expect(first.uploadedBlobs).toBe(4); // config + 3 layers (COPY, RUN, RUN)
     expect(first.skippedBlobs).toBe(0);
@@ -104,7 +104,7 @@ describe('push of a docker save archive', () => {
         .map((v) => v.digest)
         .sort(),
     ).toEqual(raw.layers.map((l) => l.digest).sort());
-    const again = await push(parseImageSpec(`docker-archive:${archive}`), dest(), {
+    const again = await push(parseImageSpec(`docker-archive:${archive}`), parseReference(dest()), {
       compressedLayerCache: cache,
     });
     expect(again.digest).toBe(first.digest);
@@ -128,13 +128,15 @@ describe('push of a docker save archive', () => {
   }, 60_000);
 
   it('resolves the tag to the same pinned reference', async () => {
-    expect((await resolveDigest(dest())).toString()).toBe(first.reference);
+    expect((await resolveDigest(parseReference(dest()))).toString()).toBe(
+      first.reference.toString(),
+    );
   });
 
   it('compresses to the same digest without a cache', async () => {
     const r = await push(
       parseImageSpec(`docker-archive:${archive}`),
-      `${registry.host}/e2e/no-cache:v1`,
+      parseReference(`${registry.host}/e2e/no-cache:v1`),
       {
         compressedLayerCache: false,
       },
@@ -144,7 +146,7 @@ describe('push of a docker save archive', () => {
   });
 
   it('mounts blobs instead of uploading when pushing to another repository of the registry', async () => {
-    const r = await push(parseImageSpec(dest()), `${registry.host}/e2e/copy:v1`);
+    const r = await push(parseImageSpec(dest()), parseReference(`${registry.host}/e2e/copy:v1`));
     expect(r.digest).toBe(first.digest);
     expect(r.uploadedBlobs).toBe(0);
     expect(r.mountedBlobs).toBe(4);
@@ -160,11 +162,11 @@ describe('docker archive variants', () => {
       writeFileSync(gz, gzipSync(readFileSync(archive)));
       const plain = await push(
         parseImageSpec(`docker-archive:${archive}`),
-        `${registry.host}/e2e/variants:plain`,
+        parseReference(`${registry.host}/e2e/variants:plain`),
       );
       const r = await push(
         parseImageSpec(`docker-archive:${gz}:${tag}`),
-        `${registry.host}/e2e/variants:gz`,
+        parseReference(`${registry.host}/e2e/variants:gz`),
       );
       expect(r.digest).toBe(plain.digest);
       const e = await openImage(
@@ -186,7 +188,7 @@ describe('push of OCI sources', () => {
     const expected = skopeoDigest(`oci-archive:${path}`);
     const r = await push(
       parseImageSpec(`oci-archive:${path}`),
-      `${registry.host}/e2e/oci-archive:v1`,
+      parseReference(`${registry.host}/e2e/oci-archive:v1`),
     );
     expect(r.digest).toBe(expected);
     expect(skopeoDigest(`docker://${registry.host}/e2e/oci-archive:v1`)).toBe(expected);
@@ -197,7 +199,7 @@ describe('push of OCI sources', () => {
     const expected = skopeoDigest(`oci:${dir}:fixture`);
     const r = await push(
       parseImageSpec(`oci:${dir}:fixture`),
-      `${registry.host}/e2e/oci-layout:v1`,
+      parseReference(`${registry.host}/e2e/oci-layout:v1`),
     );
     expect(r.digest).toBe(expected);
     expect(skopeoDigest(`docker://${registry.host}/e2e/oci-layout:v1`)).toBe(expected);
@@ -241,7 +243,7 @@ describe('push of OCI sources', () => {
       ]);
       const r = await push(
         parseImageSpec(`docker-archive:${join(dir, 'installer.tar')}`),
-        `${registry.host}/e2e/oci-layout:ggcr`,
+        parseReference(`${registry.host}/e2e/oci-layout:ggcr`),
       );
       const raw = JSON.parse(
         skopeo([
@@ -273,22 +275,32 @@ describe('push of OCI sources', () => {
     expect(await fileList(`oci:${dir}:fixture`)).toEqual(
       await fileList(`docker-archive:${archive}`),
     );
-    const r = await push(parseImageSpec(`oci:${dir}:fixture`), `${registry.host}/e2e/zstd:v1`);
+    const r = await push(
+      parseImageSpec(`oci:${dir}:fixture`),
+      parseReference(`${registry.host}/e2e/zstd:v1`),
+    );
     expect(skopeoDigest(`docker://${registry.host}/e2e/zstd:v1`)).toBe(r.digest);
   }, 60_000);
 });
 
 describe('errors that say what to do', () => {
   it('names the tag that does not exist', async () => {
-    await push(parseImageSpec(`docker-archive:${archive}`), `${registry.host}/e2e/errors:present`);
-    const e = await resolveDigest(`${registry.host}/e2e/errors:absent`).catch((x: unknown) => x);
+    await push(
+      parseImageSpec(`docker-archive:${archive}`),
+      parseReference(`${registry.host}/e2e/errors:present`),
+    );
+    const e = await resolveDigest(parseReference(`${registry.host}/e2e/errors:absent`)).catch(
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(RegistryError);
     expect((e as Error).message).toContain(`tag 'absent' not found in ${registry.host}/e2e/errors`);
     expect((e as RegistryError).status).toBe(404);
   }, 60_000);
 
   it('names the repository that does not exist', async () => {
-    const e = await resolveDigest(`${registry.host}/e2e/no-such-repo:v1`).catch((x: unknown) => x);
+    const e = await resolveDigest(parseReference(`${registry.host}/e2e/no-such-repo:v1`)).catch(
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(UserError);
     expect((e as Error).message).toContain(
       `repository ${registry.host}/e2e/no-such-repo does not exist`,
@@ -296,7 +308,9 @@ describe('errors that say what to do', () => {
   });
 
   it('says when the registry host cannot be resolved', async () => {
-    const e = await resolveDigest('no-such-registry.invalid/acme/app:v1').catch((x: unknown) => x);
+    const e = await resolveDigest(parseReference('no-such-registry.invalid/acme/app:v1')).catch(
+      (x: unknown) => x,
+    );
     expect(e).toBeInstanceOf(RegistryError);
     expect((e as Error).message).toContain(
       "cannot resolve registry host 'no-such-registry.invalid'",
@@ -305,7 +319,9 @@ describe('errors that say what to do', () => {
   });
 
   it('says when nothing listens at the registry address', async () => {
-    const e = await resolveDigest('127.0.0.1:1/acme/app:v1').catch((x: unknown) => x);
+    const e = await resolveDigest(parseReference('127.0.0.1:1/acme/app:v1')).catch(
+      (x: unknown) => x,
+    );
     expect((e as Error).message).toContain('nothing accepts connections at 127.0.0.1:1');
   });
 
@@ -322,9 +338,9 @@ describe('a corrupted blob in registry storage', () => {
   it('is detected while reading it', async () => {
     const r = await push(
       parseImageSpec(`docker-archive:${archive}`),
-      `${registry.host}/e2e/corrupt:v1`,
+      parseReference(`${registry.host}/e2e/corrupt:v1`),
     );
-    const source = await openImage(parseImageSpec(r.reference));
+    const source = await openImage({ transport: 'registry', reference: r.reference });
     try {
       const image = await source.image();
       const biggest = [...image.layers].sort((a, b) => b.size - a.size)[0];
@@ -342,7 +358,7 @@ describe('a corrupted blob in registry storage', () => {
       writeFileSync(data, bytes);
       const client = createRegistryClient();
       try {
-        const stream = await client.getBlob(parseReference(r.reference), biggest);
+        const stream = await client.getBlob(r.reference, biggest);
         const e = await (async () => {
           for await (const _chunk of stream) void _chunk;
         })().catch((x: unknown) => x);

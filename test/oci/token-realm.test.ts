@@ -8,7 +8,13 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createMemoryLogger } from '@talos-kmod/common';
-import { RegistryError, push, resolveDigest, parseImageSpec } from '@talos-kmod/oci';
+import {
+  RegistryError,
+  push,
+  resolveDigest,
+  parseImageSpec,
+  parseReference,
+} from '@talos-kmod/oci';
 import { startRegistry, type TestRegistry } from '../support/registry';
 import { testCertificates } from '../support/tls';
 import { startTokenIssuer, type TokenIssuer } from '../support/token-issuer';
@@ -65,7 +71,7 @@ describe('an HTTPS registry naming a plain-HTTP token service', () => {
   it('is refused before any credentials are sent', async () => {
     const issuer = await startTokenIssuer({ users: { bob: 'bob-secret-1' } });
     const registry = await registryFor(issuer, 'https');
-    const e = await resolveDigest(`${registry.host}/acme/app:v1`, {
+    const e = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
       credentials: creds(registry),
       caCertificates: testCertificates().caCert,
     }).catch((x: unknown) => x);
@@ -80,7 +86,7 @@ describe('a registry listed as insecure naming an HTTPS token service on another
   it('still checks the token service certificate: untrusted, nothing is sent', async () => {
     const issuer = await startTokenIssuer({ users: { bob: 'bob-secret-1' }, tls: true });
     const registry = await registryFor(issuer, 'https');
-    const e = await resolveDigest(`${registry.host}/acme/app:v1`, {
+    const e = await resolveDigest(parseReference(`${registry.host}/acme/app:v1`), {
       credentials: creds(registry),
       insecureRegistries: [registry.host],
       retry: { attempts: 2, minDelayMs: 5, maxDelayMs: 10 },
@@ -96,12 +102,16 @@ describe('a registry listed as insecure naming an HTTPS token service on another
   it('works once its CA is given', async () => {
     const issuer = await startTokenIssuer({ users: { bob: 'bob-secret-1' }, tls: true });
     const registry = await registryFor(issuer, 'https');
-    const r = await push(parseImageSpec(`oci:${layout}`), `${registry.host}/acme/app:v1`, {
-      credentials: creds(registry),
-      insecureRegistries: [registry.host],
-      caCertificates: testCertificates().caCert,
-      compressedLayerCache: false,
-    });
+    const r = await push(
+      parseImageSpec(`oci:${layout}`),
+      parseReference(`${registry.host}/acme/app:v1`),
+      {
+        credentials: creds(registry),
+        insecureRegistries: [registry.host],
+        caCertificates: testCertificates().caCert,
+        compressedLayerCache: false,
+      },
+    );
     expect(r.digest).toMatch(/^sha256:/);
     expect(issuer.requests.map((q) => q.user)).toContain('bob');
   }, 60_000);
@@ -112,7 +122,7 @@ describe('a token service on another site', () => {
     const issuer = await startTokenIssuer({ users: { bob: 'bob-secret-1' }, host: '127.0.0.3' });
     const registry = await registryFor(issuer, 'http');
     const logger = createMemoryLogger();
-    await push(parseImageSpec(`oci:${layout}`), `${registry.host}/acme/app:v1`, {
+    await push(parseImageSpec(`oci:${layout}`), parseReference(`${registry.host}/acme/app:v1`), {
       credentials: creds(registry),
       logger,
       compressedLayerCache: false,
@@ -126,7 +136,7 @@ describe('a token service on another site', () => {
     const issuer = await startTokenIssuer({ users: { bob: 'bob-secret-1' } });
     const registry = await registryFor(issuer, 'http');
     const logger = createMemoryLogger();
-    await push(parseImageSpec(`oci:${layout}`), `${registry.host}/acme/app:v1`, {
+    await push(parseImageSpec(`oci:${layout}`), parseReference(`${registry.host}/acme/app:v1`), {
       credentials: creds(registry),
       logger,
       compressedLayerCache: false,

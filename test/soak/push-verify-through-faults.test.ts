@@ -17,7 +17,13 @@ import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { appendFileSync } from 'node:fs';
 import { createMemoryLogger, describeError, isUserError } from '@talos-kmod/common';
-import { parseImageSpec, push, resolveDigest, type RegistryOptions } from '@talos-kmod/oci';
+import {
+  parseImageSpec,
+  push,
+  resolveDigest,
+  type RegistryOptions,
+  parseReference,
+} from '@talos-kmod/oci';
 import { verifyImage, type VerifyReport } from '@talos-kmod/pipeline';
 import { startFaultProxy, type FaultKind, type FaultProxy } from '../support/fault-proxy';
 import {
@@ -160,7 +166,9 @@ describe(`soak through a proxy failing one request in five (${iterations} runs e
       outcomes.push(
         await soakRun(
           `push ${i}`,
-          async () => (await push(parseImageSpec(`oci:${layout}`), target, pushOptions)).digest,
+          async () =>
+            (await push(parseImageSpec(`oci:${layout}`), parseReference(target), pushOptions))
+              .digest,
         ),
       );
     }
@@ -172,7 +180,7 @@ describe(`soak through a proxy failing one request in five (${iterations} runs e
     for (const [i, o] of outcomes.entries()) {
       if (!o.ok) continue;
       expect(o.value).toBe(expectedDigest);
-      const landed = await resolveDigest(`${registry.host}/soak/pushed-${i}:v1`);
+      const landed = await resolveDigest(parseReference(`${registry.host}/soak/pushed-${i}:v1`));
       expect(landed.digest).toBe(expectedDigest);
     }
     expect(injected).toBeGreaterThan(iterations);

@@ -23,6 +23,7 @@ import {
   type ServerResponse,
 } from 'node:http';
 import type { Socket } from 'node:net';
+import { prng } from './fuzz-mutate';
 
 /** Ways a request can fail. */
 export type FaultKind =
@@ -108,18 +109,6 @@ function applies(kind: FaultKind, method: string, path: string): boolean {
   return true;
 }
 
-/** A small seeded generator (mulberry32): numbers in [0, 1). */
-function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Starts a proxy forwarding to `target` (`127.0.0.1:<port>`). */
 export async function startFaultProxy(target: string, plan: FaultPlan): Promise<FaultProxy> {
   const [targetHost, targetPort] = target.split(':');
@@ -128,7 +117,7 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
   let eligible = 0;
   let injected = 0;
   let turn = 0;
-  let random = plan.seed === undefined ? undefined : seededRandom(plan.seed);
+  let random = plan.seed === undefined ? undefined : prng(plan.seed);
   const rateLimitedUntil = new Map<string, number>();
   const sockets = new Set<Socket>();
 
@@ -290,7 +279,7 @@ export async function startFaultProxy(target: string, plan: FaultPlan): Promise<
       eligible = 0;
       injected = 0;
       turn = 0;
-      random = p.seed === undefined ? undefined : seededRandom(p.seed);
+      random = p.seed === undefined ? undefined : prng(p.seed);
       rateLimitedUntil.clear();
     },
     stats,

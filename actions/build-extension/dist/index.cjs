@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result;
     }
-    function parse2(text, options = {}) {
+    function parse3(text, options = {}) {
       const normalized = normalize(text, options);
       return {
         bytes: decode(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse: parse2 };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse: parse3 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse2(text, options = {}) {
+    function parse3(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse: parse2
+      parse: parse3
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse2(name, text, ...args) {
+    function parse3(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize,
-      parse: parse2,
+      parse: parse3,
       format,
       transcode,
       detect,
@@ -38738,14 +38738,29 @@ function markdownFence(lines, info2 = "") {
   return [`${fence}${info2}`, ...shown, fence];
 }
 
-// packages/oci/src/reference/digest.ts
+// packages/common/src/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
+var commandLike = /::|##\[/;
+function mayHoldWorkflowCommand(text) {
+  return commandLike.test(text);
+}
+function guardWorkflowCommands(text) {
+  if (!mayHoldWorkflowCommand(text)) return text;
+  const token = `talos-kmod-${(0, import_node_crypto.randomBytes)(16).toString("hex")}`;
+  const body = text.endsWith("\n") ? text : `${text}
+`;
+  return `::stop-commands::${token}
+${body}::${token}::${text.endsWith("\n") ? "\n" : ""}`;
+}
+
+// packages/oci/src/reference/digest.ts
+var import_node_crypto2 = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
 }
 function hashFor(digest) {
-  return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
+  return (0, import_node_crypto2.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
 function digestWithAlgorithmOf(digest, data) {
   const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
@@ -38873,18 +38888,13 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
-function toReference(ref) {
-  return typeof ref === "string" ? parseReference(ref) : ref;
-}
 function withDigest(ref, digest) {
-  const r = toReference(ref);
-  return new ParsedReference(r.registry, r.repository, r.tag, digest);
+  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
 }
 function withTag(ref, tag) {
-  const r = toReference(ref);
   if (!tagPattern.test(tag))
-    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
-  return new ParsedReference(r.registry, r.repository, tag);
+    throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
+  return new ParsedReference(ref.registry, ref.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -40764,8 +40774,7 @@ var Client = class {
       throw e;
     }
   }
-  async listTags(input) {
-    const ref = toReference(input);
+  async listTags(ref) {
     const { response: res, bytes } = await this.transport.requestBytes(
       {
         registry: ref.registry,
@@ -40802,8 +40811,7 @@ var Client = class {
       notFound: (codes) => notFoundMessage(ref, codes)
     };
   }
-  async head(input) {
-    const ref = toReference(input);
+  async head(ref) {
     try {
       const res = await this.manifestRequest(
         ref,
@@ -40829,8 +40837,7 @@ var Client = class {
       throw e;
     }
   }
-  async getManifest(input) {
-    const ref = toReference(input);
+  async getManifest(ref) {
     const { response: res, bytes } = await this.manifestRequest(
       ref,
       () => this.transport.requestBytes(this.manifestRequestOf(ref, "GET"), {
@@ -40857,8 +40864,7 @@ var Client = class {
       parsed
     };
   }
-  async putManifest(input, bytes, mediaType) {
-    const ref = toReference(input);
+  async putManifest(ref, bytes, mediaType) {
     const digest = digestWithAlgorithmOf("sha256:", bytes);
     const id = ref.tag ?? ref.digest ?? digest;
     const res = await this.transport.request({
@@ -40880,8 +40886,7 @@ var Client = class {
     }
     return digest;
   }
-  async blobExists(input, digest, size) {
-    const ref = toReference(input);
+  async blobExists(ref, digest, size) {
     const res = await this.transport.request({
       registry: ref.registry,
       method: "HEAD",
@@ -40901,10 +40906,10 @@ var Client = class {
     );
     return false;
   }
-  getBlob(input, blob) {
-    return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
+  getBlob(ref, blob) {
+    return downloadBlob(this.transport, ref, blob, this.options.onProgress);
   }
-  async getBlobBytes(input, blob) {
+  async getBlobBytes(ref, blob) {
     if (blob.size !== void 0 && blob.size > maxConfigBytes) {
       throw new UserError(
         `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
@@ -40912,7 +40917,7 @@ var Client = class {
     }
     const chunks = [];
     let total = 0;
-    const stream = await this.getBlob(input, blob);
+    const stream = await this.getBlob(ref, blob);
     for await (const c of stream) {
       total += c.length;
       if (total > maxConfigBytes) {
@@ -40925,8 +40930,7 @@ var Client = class {
     }
     return Buffer.concat(chunks);
   }
-  async putBlob(input, blob, options = {}) {
-    const ref = toReference(input);
+  async putBlob(ref, blob, options = {}) {
     if (!options.knownMissing && await this.blobExists(ref, blob.digest, blob.size)) {
       this.options.onProgress?.({
         operation: "upload",
@@ -40943,8 +40947,7 @@ var Client = class {
     });
     return "uploaded";
   }
-  async mountBlob(input, digest, fromRepository) {
-    const ref = toReference(input);
+  async mountBlob(ref, digest, fromRepository) {
     try {
       const started = await startUpload(this.transport, ref, digest, fromRepository);
       if (started.mounted) {
@@ -41865,6 +41868,10 @@ var history = [
 // packages/talos/src/extension-rules/manifest.ts
 var import_yaml3 = __toESM(require_dist(), 1);
 
+// packages/talos/src/wiring/inherited-ci.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var maxWorkflowBytes = 1 << 20;
+
 // packages/talos/src/release/talos-release.ts
 var pattern = /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?)?$/;
 function parseTalosRelease(text, what = "talos-version") {
@@ -41962,11 +41969,11 @@ function checkCheckoutRelease(kind, dir, facts, release, refs) {
 }
 
 // packages/talos/src/node-extensions/schematic.ts
-var import_yaml4 = __toESM(require_dist(), 1);
+var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
 
 // packages/talos/src/node-extensions/extension-statuses.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
 // packages/talos/src/node-extensions/read-catalog.ts
@@ -42098,8 +42105,9 @@ var RegistryAccessError = class extends UserError {
   exitCode = 2;
 };
 async function preflightRegistry(client, probe, registry) {
+  const ref = parseReference(probe);
   try {
-    await client.head(probe);
+    await client.head(ref);
   } catch (e) {
     const status = e instanceof RegistryError ? e.status : void 0;
     const hint = status === 401 || status === 403 ? "log in first (docker/login-action, or registry-username and registry-password) and check the token may write packages" : "check the registry input (a plain-HTTP registry off loopback also needs insecure-registries)";
@@ -42232,6 +42240,9 @@ async function checkReleasePairing(kind, dir, talosVersion, mode, deps) {
   return match;
 }
 
+// packages/pipeline/src/step-kit/build-step.ts
+var import_promises11 = require("node:fs/promises");
+
 // packages/pipeline/src/step-kit/make-step.ts
 var makeTailLines = 40;
 async function runMake(exec, logger, dir, args, env) {
@@ -42348,6 +42359,49 @@ async function createMetadataDir(parent, logger) {
   return dir;
 }
 
+// packages/pipeline/src/step-kit/build-step.ts
+async function runBuildStep(o, checkout, deps, body) {
+  const { exec, logger } = deps;
+  const env = deps.env ?? process.env;
+  const tag = o.tag ?? await describeTag(checkout.dir, exec);
+  await preflightBuildx(makeVariable(checkout.makefile, "BUILD"), checkout.dir, exec, env);
+  const registryOptions = stepRegistryOptions(o, deps);
+  const client = createRegistryClient(registryOptions);
+  const metaDir = await createMetadataDir(deps.tmpDir, logger);
+  try {
+    return await body({
+      tag,
+      dirtyTag: !o.tag && tag.endsWith("-dirty"),
+      client,
+      registryOptions,
+      ciArgs: metaDir ? [metadataFileCiArg(metaDir)] : [],
+      metadataFile: (target) => metaDir ? metadataPath(metaDir, target) : void 0,
+      preflightPush: (probe) => preflightRegistry(client, probe, o.registry),
+      make: (args) => withDockerCredentials(
+        env,
+        [o.registry],
+        o.credentials,
+        logger,
+        (withCreds) => runMake(exec, logger, checkout.dir, args, withCreds)
+      ),
+      resolvePushed: (targets, title = "resolve pushed images") => logger.group(
+        title,
+        () => resolvePushed(
+          client,
+          targets.map((t) => ({
+            ...t,
+            ...metaDir ? { metadataFile: metadataPath(metaDir, t.target) } : {}
+          })),
+          logger
+        )
+      )
+    });
+  } finally {
+    if (metaDir) await (0, import_promises11.rm)(metaDir, { recursive: true, force: true });
+    await client.close();
+  }
+}
+
 // packages/pipeline/src/build-kernel-pkg/summary.ts
 function failureSummary(step, e) {
   const lines = [`### ${step} failed`, "", markdownText(redactText(describeError(e)))];
@@ -42417,9 +42471,6 @@ function validateExtensionOptions(o) {
   return validateBuildTarget(o);
 }
 
-// packages/pipeline/src/build-extension/build-extension.ts
-var import_promises11 = require("node:fs/promises");
-
 // packages/pipeline/src/build-extension/metadata-version.ts
 async function versionFromMetadata(file, name) {
   if (!file) return void 0;
@@ -42447,7 +42498,7 @@ async function checkPulledPackages(client, pkgYamlText, prefix, pkgsTag, extensi
 
 // packages/pipeline/src/build-extension/build-extension.ts
 async function buildExtension(o, deps) {
-  const { logger, exec } = deps;
+  const { logger } = deps;
   const valid = validateExtensionOptions(o);
   const checkout = await readExtensionsCheckout(o.extensionsDir);
   const ext = await resolveExtension(checkout, o.extension);
@@ -42462,60 +42513,56 @@ async function buildExtension(o, deps) {
     );
     if (pairing.verdict !== "match") notes.push(pairing.message);
   }
-  const tag = o.tag ?? await describeTag(checkout.dir, exec);
-  if (!o.tag && tag.endsWith("-dirty")) {
-    notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
-  }
-  const pkgYamlText = checkout.packages.get(o.extension)?.text ?? "";
-  const buildArgs = {
-    TAG: tag,
-    PKGS: o.pkgsTag ?? checkout.defaults.PKGS,
-    PKGS_PREFIX: o.pkgsPrefix ?? checkout.defaults.PKGS_PREFIX,
-    TOOLS: checkout.defaults.TOOLS,
-    TOOLS_PREFIX: checkout.defaults.TOOLS_PREFIX
-  };
-  const computed = await extensionVersion(checkout, ext.folder, buildArgs);
-  if (computed.version === void 0) {
-    logger.info(
-      `VERSION of ${o.extension}: ${computed.reason}; taking the tag from buildx's metadata file`
-    );
-  } else {
-    logger.info(`VERSION of ${o.extension}: ${computed.version} (${computed.source})`);
-  }
-  const pinnedPkg = o.pkgImage;
-  const pkgs = pinnedPkg ? { mode: "pkg-image", detail: pinnedPkg } : o.pkgsPrefix ? { mode: "pkgs-prefix", detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ""}` } : {
-    mode: "makefile-defaults",
-    detail: `${checkout.defaults.PKGS_PREFIX ?? "?"}/<package>:${checkout.defaults.PKGS ?? "?"}`
-  };
-  if (pkgs.mode === "makefile-defaults") {
-    notes.push(
-      `neither pkgs-prefix/pkgs-tag nor pkg-image was given: the extension was built against the Makefile's default packages (${pkgs.detail}), not a fork's build`
-    );
-  }
-  const regOptions = stepRegistryOptions(o, deps);
-  const client = createRegistryClient(regOptions);
-  const metaDir = await createMetadataDir(deps.tmpDir, logger);
-  try {
+  return runBuildStep(o, checkout, deps, async (kit) => {
+    const { tag } = kit;
+    if (kit.dirtyTag) {
+      notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
+    }
+    const pkgYamlText = checkout.packages.get(o.extension)?.text ?? "";
+    const buildArgs = {
+      TAG: tag,
+      PKGS: o.pkgsTag ?? checkout.defaults.PKGS,
+      PKGS_PREFIX: o.pkgsPrefix ?? checkout.defaults.PKGS_PREFIX,
+      TOOLS: checkout.defaults.TOOLS,
+      TOOLS_PREFIX: checkout.defaults.TOOLS_PREFIX
+    };
+    const computed = await extensionVersion(checkout, ext.folder, buildArgs);
+    if (computed.version === void 0) {
+      logger.info(
+        `VERSION of ${o.extension}: ${computed.reason}; taking the tag from buildx's metadata file`
+      );
+    } else {
+      logger.info(`VERSION of ${o.extension}: ${computed.version} (${computed.source})`);
+    }
+    const pinnedPkg = o.pkgImage;
+    const pkgs = pinnedPkg ? { mode: "pkg-image", detail: pinnedPkg } : o.pkgsPrefix ? { mode: "pkgs-prefix", detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ""}` } : {
+      mode: "makefile-defaults",
+      detail: `${checkout.defaults.PKGS_PREFIX ?? "?"}/<package>:${checkout.defaults.PKGS ?? "?"}`
+    };
+    if (pkgs.mode === "makefile-defaults") {
+      notes.push(
+        `neither pkgs-prefix/pkgs-tag nor pkg-image was given: the extension was built against the Makefile's default packages (${pkgs.detail}), not a fork's build`
+      );
+    }
     const pkgName = pinnedPkg ? repositoryBaseName(pinnedPkg) : void 0;
-    if (pinnedPkg && !await client.head(parseReference(pinnedPkg))) {
+    if (pinnedPkg && !await kit.client.head(parseReference(pinnedPkg))) {
       throw new UserError(
         `pkg-image ${pinnedPkg} is not in the registry: pass the pkg-image output of a build-kernel-pkg run that pushed`
       );
     }
     if (o.pkgsPrefix && o.pkgsTag) {
-      await checkPulledPackages(client, pkgYamlText, o.pkgsPrefix, o.pkgsTag, o.extension, pkgName);
+      await checkPulledPackages(
+        kit.client,
+        pkgYamlText,
+        o.pkgsPrefix,
+        o.pkgsTag,
+        o.extension,
+        pkgName
+      );
     }
-    await preflightBuildx(
-      makeVariable(checkout.makefile, "BUILD"),
-      checkout.dir,
-      exec,
-      deps.env ?? process.env
-    );
     if (o.push) {
-      await preflightRegistry(
-        client,
-        `${o.registry}/${o.username}/${o.extension}:${computed.version ?? tag}`,
-        o.registry
+      await kit.preflightPush(
+        `${o.registry}/${o.username}/${o.extension}:${computed.version ?? tag}`
       );
     }
     const args = extensionsMakeArgs({
@@ -42527,15 +42574,9 @@ async function buildExtension(o, deps) {
       tag,
       ...o.pkgsPrefix ? { pkgsPrefix: o.pkgsPrefix } : {},
       ...o.pkgsTag ? { pkgsTag: o.pkgsTag } : {},
-      ...metaDir ? { ciArgs: [metadataFileCiArg(metaDir)] } : {}
+      ciArgs: kit.ciArgs
     });
-    const make = () => withDockerCredentials(
-      deps.env ?? process.env,
-      [o.registry],
-      o.credentials,
-      logger,
-      (env) => runMake(exec, logger, checkout.dir, args, env)
-    );
+    const make = () => kit.make(args);
     if (pinnedPkg && pkgName) {
       await withPinnedPkgsImage(ext.pkgYamlPath, pkgName, pinnedPkg, async ({ line }) => {
         logger.info(`${ext.folder}/pkg.yaml line ${line} pinned to ${pinnedPkg} for this build`);
@@ -42545,7 +42586,7 @@ async function buildExtension(o, deps) {
     } else {
       await make();
     }
-    const metaFile = metaDir ? metadataPath(metaDir, o.extension) : void 0;
+    const metaFile = kit.metadataFile(o.extension);
     const name = `${o.registry}/${o.username}/${o.extension}`;
     const reported = o.push ? await versionFromMetadata(metaFile, name) : void 0;
     let version = computed.version;
@@ -42573,25 +42614,12 @@ async function buildExtension(o, deps) {
         `make pushed ${o.extension}, but its tag is unknown: ${computed.version === void 0 ? computed.reason : ""} and buildx wrote no metadata naming ${name}`
       );
     }
-    const pinned = await logger.group(
-      "resolve pushed image",
-      () => resolvePushed(
-        client,
-        [
-          {
-            target: o.extension,
-            ref: `${name}:${version}`,
-            ...metaFile ? { metadataFile: metaFile } : {}
-          }
-        ],
-        logger
-      )
+    const pinned = await kit.resolvePushed(
+      [{ target: o.extension, ref: `${name}:${version}` }],
+      "resolve pushed image"
     );
     return { ...base, extensionImage: pinned[o.extension], pushed: true, notes };
-  } finally {
-    if (metaDir) await (0, import_promises11.rm)(metaDir, { recursive: true, force: true });
-    await client.close();
-  }
+  });
 }
 
 // packages/pipeline/src/build-extension/summary.ts
@@ -42999,6 +43027,25 @@ var buildInstallerContract = defineContract({
       help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
       placeholder: "<arg>"
     },
+    "overlay-image": {
+      kind: "string",
+      default: "",
+      help: "overlay image for single-board computers, e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0 (with --overlay-name)",
+      placeholder: "<ref>"
+    },
+    "overlay-name": {
+      kind: "string",
+      default: "",
+      help: "the overlay's installer, e.g. rpi_generic (with --overlay-image)",
+      placeholder: "<name>"
+    },
+    "overlay-options": {
+      kind: "lines",
+      default: "",
+      flag: "overlay-option",
+      help: "extra overlay option key=value (repeatable)",
+      placeholder: "<key=value>"
+    },
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
@@ -43044,6 +43091,9 @@ var buildInstallerContract = defineContract({
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
+    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
+    ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
@@ -43614,17 +43664,8 @@ function group(name, fn) {
 }
 
 // actions/action-kit/src/logger.ts
-var import_node_crypto2 = require("node:crypto");
-var commandLike = /::|##\[/;
 function logInfo(message) {
-  if (!commandLike.test(message)) {
-    info(message);
-    return;
-  }
-  const token = `talos-kmod-${(0, import_node_crypto2.randomBytes)(16).toString("hex")}`;
-  info(`::stop-commands::${token}`);
-  info(message);
-  info(`::${token}::`);
+  info(guardWorkflowCommands(message));
 }
 function createActionsLogger() {
   return {

@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result2;
     }
-    function parse2(text, options = {}) {
+    function parse3(text, options = {}) {
       const normalized = normalize(text, options);
       return {
         bytes: decode(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse: parse2 };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse: parse3 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse2(text, options = {}) {
+    function parse3(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse: parse2
+      parse: parse3
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse2(name, text, ...args) {
+    function parse3(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize,
-      parse: parse2,
+      parse: parse3,
       format,
       transcode,
       detect,
@@ -38749,14 +38749,29 @@ async function createTempDir(prefix, env = process.env) {
   };
 }
 
-// packages/oci/src/reference/digest.ts
+// packages/common/src/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
+var commandLike = /::|##\[/;
+function mayHoldWorkflowCommand(text) {
+  return commandLike.test(text);
+}
+function guardWorkflowCommands(text) {
+  if (!mayHoldWorkflowCommand(text)) return text;
+  const token = `talos-kmod-${(0, import_node_crypto.randomBytes)(16).toString("hex")}`;
+  const body = text.endsWith("\n") ? text : `${text}
+`;
+  return `::stop-commands::${token}
+${body}::${token}::${text.endsWith("\n") ? "\n" : ""}`;
+}
+
+// packages/oci/src/reference/digest.ts
+var import_node_crypto2 = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
 }
 function hashFor(digest) {
-  return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
+  return (0, import_node_crypto2.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
 function digestWithAlgorithmOf(digest, data) {
   const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
@@ -38820,9 +38835,6 @@ var ParsedReference = class {
     return this.toString();
   }
 };
-function makeReference(registry, repository, tag, digest) {
-  return new ParsedReference(registry, repository, tag, digest);
-}
 function invalid(input, why) {
   return new InputError(
     `invalid image reference '${input}': ${why}; expected [registry/]repository[:tag][@sha256:digest], e.g. ghcr.io/acme/hailort-pkg:v1.2.3`
@@ -38887,12 +38899,16 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
-function toReference(ref) {
-  return typeof ref === "string" ? parseReference(ref) : ref;
-}
 function withDigest(ref, digest) {
-  const r = toReference(ref);
-  return new ParsedReference(r.registry, r.repository, r.tag, digest);
+  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
+}
+function atDigest(ref, digest) {
+  return new ParsedReference(ref.registry, ref.repository, void 0, digest);
+}
+function withTag(ref, tag) {
+  if (!tagPattern.test(tag))
+    throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
+  return new ParsedReference(ref.registry, ref.repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -40790,8 +40806,7 @@ var Client = class {
       throw e;
     }
   }
-  async listTags(input) {
-    const ref = toReference(input);
+  async listTags(ref) {
     const { response: res, bytes } = await this.transport.requestBytes(
       {
         registry: ref.registry,
@@ -40828,8 +40843,7 @@ var Client = class {
       notFound: (codes) => notFoundMessage(ref, codes)
     };
   }
-  async head(input) {
-    const ref = toReference(input);
+  async head(ref) {
     try {
       const res = await this.manifestRequest(
         ref,
@@ -40855,8 +40869,7 @@ var Client = class {
       throw e;
     }
   }
-  async getManifest(input) {
-    const ref = toReference(input);
+  async getManifest(ref) {
     const { response: res, bytes } = await this.manifestRequest(
       ref,
       () => this.transport.requestBytes(this.manifestRequestOf(ref, "GET"), {
@@ -40883,8 +40896,7 @@ var Client = class {
       parsed
     };
   }
-  async putManifest(input, bytes, mediaType) {
-    const ref = toReference(input);
+  async putManifest(ref, bytes, mediaType) {
     const digest = digestWithAlgorithmOf("sha256:", bytes);
     const id = ref.tag ?? ref.digest ?? digest;
     const res = await this.transport.request({
@@ -40906,8 +40918,7 @@ var Client = class {
     }
     return digest;
   }
-  async blobExists(input, digest, size) {
-    const ref = toReference(input);
+  async blobExists(ref, digest, size) {
     const res = await this.transport.request({
       registry: ref.registry,
       method: "HEAD",
@@ -40927,10 +40938,10 @@ var Client = class {
     );
     return false;
   }
-  getBlob(input, blob) {
-    return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
+  getBlob(ref, blob) {
+    return downloadBlob(this.transport, ref, blob, this.options.onProgress);
   }
-  async getBlobBytes(input, blob) {
+  async getBlobBytes(ref, blob) {
     if (blob.size !== void 0 && blob.size > maxConfigBytes) {
       throw new UserError(
         `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`
@@ -40938,7 +40949,7 @@ var Client = class {
     }
     const chunks = [];
     let total = 0;
-    const stream = await this.getBlob(input, blob);
+    const stream = await this.getBlob(ref, blob);
     for await (const c of stream) {
       total += c.length;
       if (total > maxConfigBytes) {
@@ -40951,8 +40962,7 @@ var Client = class {
     }
     return Buffer.concat(chunks);
   }
-  async putBlob(input, blob, options = {}) {
-    const ref = toReference(input);
+  async putBlob(ref, blob, options = {}) {
     if (!options.knownMissing && await this.blobExists(ref, blob.digest, blob.size)) {
       this.options.onProgress?.({
         operation: "upload",
@@ -40969,8 +40979,7 @@ var Client = class {
     });
     return "uploaded";
   }
-  async mountBlob(input, digest, fromRepository) {
-    const ref = toReference(input);
+  async mountBlob(ref, digest, fromRepository) {
     try {
       const started = await startUpload(this.transport, ref, digest, fromRepository);
       if (started.mounted) {
@@ -41051,9 +41060,6 @@ async function saveLayerCache(cache, path = layerCachePath()) {
 }
 
 // packages/oci/src/push/push.ts
-function byDigest(ref, digest) {
-  return makeReference(ref.registry, ref.repository, void 0, digest);
-}
 var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
@@ -41090,14 +41096,13 @@ async function ensureBlob(ctx, d, open2, origin, trusted = false) {
   stats.uploadedBlobs++;
   stats.uploadedBytes += d.size;
 }
-function destination(dest) {
-  const ref = parseReference(dest);
+function destination(ref) {
   if (ref.digest && ref.tag) {
     throw new UserError(
-      `push destination '${dest}' has both a tag and a digest: give a tag (the digest is what the push returns)`
+      `push destination '${ref.toString()}' has both a tag and a digest: give a tag (the digest is what the push returns)`
     );
   }
-  return ref.tag || ref.digest ? ref : parseReference(`${ref.toString()}:latest`);
+  return ref.tag || ref.digest ? ref : withTag(ref, "latest");
 }
 async function withContext(dest, options, fn) {
   const destRef = destination(dest);
@@ -41137,28 +41142,33 @@ function result(ctx, digest) {
       `pushed manifest has digest ${digest}, not ${ctx.dest.digest} as the destination says`
     );
   }
-  return { reference: pinned.toString(), digest, ...ctx.stats };
+  return { reference: pinned, digest, ...ctx.stats };
 }
 async function pushIndex(dest, manifests, options = {}) {
-  if (manifests.length === 0) throw new UserError(`pushIndex to ${dest}: no manifests given`);
+  if (manifests.length === 0) {
+    throw new UserError(`pushIndex to ${dest.toString()}: no manifests given`);
+  }
   return withContext(dest, options, async (ctx) => {
     const entries = [];
     for (const m of manifests) {
-      const ref = parseReference(m.reference);
+      const ref = m.reference;
       if (!ref.digest) {
         throw new UserError(
-          `index entry '${m.reference}' is not pinned: give the pushed reference with its @sha256: digest`
+          `index entry '${m.reference.toString()}' is not pinned: give the pushed reference with its @sha256: digest`
         );
       }
       if (ref.registry !== ctx.dest.registry) {
         throw new UserError(
-          `index entry '${m.reference}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`
+          `index entry '${m.reference.toString()}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`
         );
       }
       let descriptor;
       if (ref.repository === ctx.dest.repository) {
         const d = await ctx.client.head(ref);
-        if (!d) throw new UserError(`index entry ${m.reference} does not exist: push it first`);
+        if (!d)
+          throw new UserError(
+            `index entry ${m.reference.toString()} does not exist: push it first`
+          );
         descriptor = d;
       } else {
         const fetched = await ctx.client.getManifest(ref);
@@ -41172,7 +41182,7 @@ async function pushIndex(dest, manifests, options = {}) {
           }
         }
         await ctx.client.putManifest(
-          byDigest(ctx.dest, fetched.descriptor.digest),
+          atDigest(ctx.dest, fetched.descriptor.digest),
           fetched.bytes,
           fetched.descriptor.mediaType
         );
@@ -41204,15 +41214,14 @@ var prefetchBytes = 8 * 1024 * 1024;
 function isAttestation2(d) {
   return d.annotations?.["vnd.docker.reference.type"] === "attestation-manifest" || d.platform?.os === "unknown" && d.platform.architecture === "unknown";
 }
-async function entriesOf(source, destRegistry, client) {
-  const ref = parseReference(source);
+async function entriesOf(ref, destRegistry, client) {
+  const source = ref.toString();
   if (ref.registry !== destRegistry) {
     throw new UserError(
       `source '${source}' is in ${ref.registry}, not ${destRegistry}: an index can only point at images in its own registry; push the image to ${destRegistry} first`
     );
   }
   const fetched = await client.getManifest(ref);
-  const repo = `${ref.registry}/${ref.repository}`;
   if (fetched.parsed.kind === "image") {
     const config = fetched.parsed.manifest.config;
     let platform2;
@@ -41230,10 +41239,10 @@ async function entriesOf(source, destRegistry, client) {
     return [
       {
         platform: formatPlatform(platform2),
-        reference: withDigest(repo, fetched.descriptor.digest).toString(),
+        reference: atDigest(ref, fetched.descriptor.digest),
         digest: fetched.descriptor.digest,
         mediaType: fetched.descriptor.mediaType,
-        source
+        source: ref
       }
     ];
   }
@@ -41253,10 +41262,10 @@ async function entriesOf(source, destRegistry, client) {
     const { os: os5, architecture, variant } = d.platform;
     entries.push({
       platform: formatPlatform(variant ? { os: os5, architecture, variant } : { os: os5, architecture }),
-      reference: withDigest(repo, d.digest).toString(),
+      reference: atDigest(ref, d.digest),
       digest: d.digest,
       mediaType: d.mediaType,
-      source
+      source: ref
     });
   }
   if (entries.length === 0) {
@@ -41272,33 +41281,33 @@ function checkPlatforms(dest, entries, expected) {
     const other = seen.get(e.platform);
     if (other) {
       throw new UserError(
-        `${dest}: ${e.platform} comes from both '${other.source}' and '${e.source}': give one image per platform`
+        `${dest}: ${e.platform} comes from both '${other.source.toString()}' and '${e.source.toString()}': give one image per platform`
       );
     }
     seen.set(e.platform, e);
   }
   if (!expected) return;
-  const parse2 = parsePlatform;
+  const parse3 = parsePlatform;
   const missing = expected.filter(
-    (p) => !entries.some((e) => platformMatches(p, parse2(e.platform)))
+    (p) => !entries.some((e) => platformMatches(p, parse3(e.platform)))
   );
   if (missing.length > 0) {
     throw new UserError(
       `${dest}: no ${missing.map(formatPlatform).join(", ")} image among the sources (${entries.map((e) => e.platform).join(", ") || "none"}): the ${missing.map(formatPlatform).join(", ")} build failed or did not run; fix it and run again`
     );
   }
-  const extra = entries.filter((e) => !expected.some((p) => platformMatches(p, parse2(e.platform))));
+  const extra = entries.filter((e) => !expected.some((p) => platformMatches(p, parse3(e.platform))));
   if (extra.length > 0) {
     throw new UserError(
-      `${dest}: ${extra.map((e) => `${e.platform} (from '${e.source}')`).join(", ")} was not asked for (platforms: ${expected.map(formatPlatform).join(", ")}): add it to the platforms or leave that source out`
+      `${dest}: ${extra.map((e) => `${e.platform} (from '${e.source.toString()}')`).join(", ")} was not asked for (platforms: ${expected.map(formatPlatform).join(", ")}): add it to the platforms or leave that source out`
     );
   }
 }
-async function createIndex(dest, sources, options = {}) {
+async function createIndex(destRef, sources, options = {}) {
+  const dest = destRef.toString();
   if (sources.length === 0) {
     throw new UserError(`index ${dest}: no sources given: name the per-platform images to join`);
   }
-  const destRef = parseReference(dest);
   if (destRef.digest) {
     throw new UserError(
       `index destination '${dest}' has a digest: give repository:tag, the digest is the index's own`
@@ -41313,15 +41322,14 @@ async function createIndex(dest, sources, options = {}) {
     const docker = entries.every((e) => e.mediaType === mediaTypes.dockerManifest);
     const mediaType = docker ? mediaTypes.dockerManifestList : mediaTypes.ociIndex;
     const pushed = await pushIndex(
-      dest,
+      destRef,
       entries.map((e) => ({ reference: e.reference, platform: parsePlatform(e.platform) })),
       { ...options, client, indexMediaType: mediaType }
     );
-    const repo = `${destRef.registry}/${destRef.repository}`;
     return {
       ...pushed,
       mediaType,
-      entries: entries.map((e) => ({ ...e, reference: withDigest(repo, e.digest).toString() }))
+      entries: entries.map((e) => ({ ...e, reference: atDigest(destRef, e.digest) }))
     };
   } finally {
     if (!options.client) await client.close();
@@ -41461,12 +41469,16 @@ var history = [
 // packages/talos/src/extension-rules/manifest.ts
 var import_yaml3 = __toESM(require_dist(), 1);
 
-// packages/talos/src/node-extensions/schematic.ts
+// packages/talos/src/wiring/inherited-ci.ts
 var import_yaml4 = __toESM(require_dist(), 1);
+var maxWorkflowBytes = 1 << 20;
+
+// packages/talos/src/node-extensions/schematic.ts
+var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
 
 // packages/talos/src/node-extensions/extension-statuses.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
 // packages/talos/src/node-extensions/read-catalog.ts
@@ -41598,13 +41610,15 @@ async function createIndexes(options, deps = {}) {
   for (const request of options.indexes) {
     await logger.group(`Create the index ${request.destination}`, async () => {
       try {
-        const result2 = await createIndex(request.destination, request.sources, {
-          ...deps.registry,
-          ...platforms ? { platforms } : {}
-        });
-        for (const e of result2.entries) logger.info(`${e.platform}: ${e.reference}`);
-        logger.info(`pushed ${result2.reference} (${result2.mediaType})`);
-        indexes[request.destination] = result2.reference;
+        const result2 = await createIndex(
+          parseReference(request.destination),
+          request.sources.map((s) => parseReference(s)),
+          { ...deps.registry, ...platforms ? { platforms } : {} }
+        );
+        for (const e of result2.entries) logger.info(`${e.platform}: ${e.reference.toString()}`);
+        const pinned = result2.reference.toString();
+        logger.info(`pushed ${pinned} (${result2.mediaType})`);
+        indexes[request.destination] = pinned;
         results.push(result2);
       } catch (e) {
         if (!isUserError(e)) throw e;
@@ -41962,6 +41976,25 @@ var buildInstallerContract = defineContract({
       help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
       placeholder: "<arg>"
     },
+    "overlay-image": {
+      kind: "string",
+      default: "",
+      help: "overlay image for single-board computers, e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0 (with --overlay-name)",
+      placeholder: "<ref>"
+    },
+    "overlay-name": {
+      kind: "string",
+      default: "",
+      help: "the overlay's installer, e.g. rpi_generic (with --overlay-image)",
+      placeholder: "<name>"
+    },
+    "overlay-options": {
+      kind: "lines",
+      default: "",
+      flag: "overlay-option",
+      help: "extra overlay option key=value (repeatable)",
+      placeholder: "<key=value>"
+    },
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
@@ -42007,6 +42040,9 @@ var buildInstallerContract = defineContract({
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
+    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
+    ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
@@ -42577,17 +42613,8 @@ function group(name, fn) {
 }
 
 // actions/action-kit/src/logger.ts
-var import_node_crypto2 = require("node:crypto");
-var commandLike = /::|##\[/;
 function logInfo(message) {
-  if (!commandLike.test(message)) {
-    info(message);
-    return;
-  }
-  const token = `talos-kmod-${(0, import_node_crypto2.randomBytes)(16).toString("hex")}`;
-  info(`::stop-commands::${token}`);
-  info(message);
-  info(`::${token}::`);
+  info(guardWorkflowCommands(message));
 }
 function createActionsLogger() {
   return {

@@ -11,7 +11,7 @@ import { startUpload, uploadBlob, type BlobUpload } from './blob/upload';
 import { manifestAccept } from './manifest/media-types';
 import { parseManifest, type Descriptor, type ParsedManifest } from './manifest/types';
 import { digestWithAlgorithmOf, isDigest, type Digest } from './reference/digest';
-import { manifestIdentifier, toReference, withDigest, type Reference } from './reference/reference';
+import { manifestIdentifier, withDigest, type Reference } from './reference/reference';
 import { RegistryError } from './transport/errors';
 import { discard, header } from './transport/http';
 import {
@@ -64,30 +64,30 @@ export interface FetchedManifest {
 /** Verbs on one or more registries. Create with {@link createRegistryClient}; `close()` when done. */
 export interface RegistryClient {
   /** The manifest descriptor for a tag or digest, or undefined when it does not exist. */
-  head(ref: Reference | string): Promise<Descriptor | undefined>;
+  head(ref: Reference): Promise<Descriptor | undefined>;
   /** Fetches a manifest or index, verified against its digest. */
-  getManifest(ref: Reference | string): Promise<FetchedManifest>;
+  getManifest(ref: Reference): Promise<FetchedManifest>;
   /** Uploads a manifest under the reference's tag (or digest); returns its digest. */
-  putManifest(ref: Reference | string, bytes: Buffer, mediaType: string): Promise<Digest>;
+  putManifest(ref: Reference, bytes: Buffer, mediaType: string): Promise<Digest>;
   /**
    * True when the repository has the blob; with `size`, only when the registry also says that
    * size (a bare 200 without it is no proof, and the blob is uploaded instead).
    */
-  blobExists(ref: Reference | string, digest: Digest, size?: number): Promise<boolean>;
+  blobExists(ref: Reference, digest: Digest, size?: number): Promise<boolean>;
   /** Streams a blob, verified against `digest` (and `size`) as it flows. */
-  getBlob(ref: Reference | string, blob: { digest: Digest; size?: number }): Promise<Readable>;
+  getBlob(ref: Reference, blob: { digest: Digest; size?: number }): Promise<Readable>;
   /** Reads a small blob (a config, at most 8 MiB) into memory, verified. */
-  getBlobBytes(ref: Reference | string, blob: { digest: Digest; size?: number }): Promise<Buffer>;
+  getBlobBytes(ref: Reference, blob: { digest: Digest; size?: number }): Promise<Buffer>;
   /** Uploads a blob unless the repository has it (`knownMissing` skips the check); `'exists'` or `'uploaded'`. */
   putBlob(
-    ref: Reference | string,
+    ref: Reference,
     blob: BlobUpload,
     options?: { knownMissing?: boolean },
   ): Promise<'exists' | 'uploaded'>;
   /** Tags of a repository (first page); undefined when the repository does not exist. */
-  listTags(ref: Reference | string): Promise<string[] | undefined>;
+  listTags(ref: Reference): Promise<string[] | undefined>;
   /** Mounts a blob from another repository of the same registry; false when the registry would not. */
-  mountBlob(ref: Reference | string, digest: Digest, fromRepository: string): Promise<boolean>;
+  mountBlob(ref: Reference, digest: Digest, fromRepository: string): Promise<boolean>;
   /** The options this client was made with (for sources it opens). */
   readonly options: Readonly<RegistryOptions>;
   readonly logger: Logger;
@@ -137,8 +137,7 @@ class Client implements RegistryClient {
     }
   }
 
-  async listTags(input: Reference | string): Promise<string[] | undefined> {
-    const ref = toReference(input);
+  async listTags(ref: Reference): Promise<string[] | undefined> {
     const { response: res, bytes } = await this.transport.requestBytes(
       {
         registry: ref.registry,
@@ -177,8 +176,7 @@ class Client implements RegistryClient {
     };
   }
 
-  async head(input: Reference | string): Promise<Descriptor | undefined> {
-    const ref = toReference(input);
+  async head(ref: Reference): Promise<Descriptor | undefined> {
     try {
       const res = await this.manifestRequest(ref, () =>
         this.transport.request(this.manifestRequestOf(ref, 'HEAD')),
@@ -204,8 +202,7 @@ class Client implements RegistryClient {
     }
   }
 
-  async getManifest(input: Reference | string): Promise<FetchedManifest> {
-    const ref = toReference(input);
+  async getManifest(ref: Reference): Promise<FetchedManifest> {
     const { response: res, bytes } = await this.manifestRequest(ref, () =>
       this.transport.requestBytes(this.manifestRequestOf(ref, 'GET'), {
         limit: maxManifestBytes,
@@ -232,8 +229,7 @@ class Client implements RegistryClient {
     };
   }
 
-  async putManifest(input: Reference | string, bytes: Buffer, mediaType: string): Promise<Digest> {
-    const ref = toReference(input);
+  async putManifest(ref: Reference, bytes: Buffer, mediaType: string): Promise<Digest> {
     const digest = digestWithAlgorithmOf('sha256:', bytes);
     const id = ref.tag ?? ref.digest ?? digest;
     const res = await this.transport.request({
@@ -256,8 +252,7 @@ class Client implements RegistryClient {
     return digest;
   }
 
-  async blobExists(input: Reference | string, digest: Digest, size?: number): Promise<boolean> {
-    const ref = toReference(input);
+  async blobExists(ref: Reference, digest: Digest, size?: number): Promise<boolean> {
     const res = await this.transport.request({
       registry: ref.registry,
       method: 'HEAD',
@@ -278,14 +273,11 @@ class Client implements RegistryClient {
     return false;
   }
 
-  getBlob(input: Reference | string, blob: { digest: Digest; size?: number }): Promise<Readable> {
-    return downloadBlob(this.transport, toReference(input), blob, this.options.onProgress);
+  getBlob(ref: Reference, blob: { digest: Digest; size?: number }): Promise<Readable> {
+    return downloadBlob(this.transport, ref, blob, this.options.onProgress);
   }
 
-  async getBlobBytes(
-    input: Reference | string,
-    blob: { digest: Digest; size?: number },
-  ): Promise<Buffer> {
+  async getBlobBytes(ref: Reference, blob: { digest: Digest; size?: number }): Promise<Buffer> {
     if (blob.size !== undefined && blob.size > maxConfigBytes) {
       throw new UserError(
         `blob ${blob.digest} is ${blob.size} bytes, more than the ${maxConfigBytes / 1024 / 1024} MiB an image config may have: the image is malformed`,
@@ -293,7 +285,7 @@ class Client implements RegistryClient {
     }
     const chunks: Buffer[] = [];
     let total = 0;
-    const stream = await this.getBlob(input, blob);
+    const stream = await this.getBlob(ref, blob);
     for await (const c of stream) {
       total += (c as Buffer).length;
       if (total > maxConfigBytes) {
@@ -308,11 +300,10 @@ class Client implements RegistryClient {
   }
 
   async putBlob(
-    input: Reference | string,
+    ref: Reference,
     blob: BlobUpload,
     options: { knownMissing?: boolean } = {},
   ): Promise<'exists' | 'uploaded'> {
-    const ref = toReference(input);
     if (!options.knownMissing && (await this.blobExists(ref, blob.digest, blob.size))) {
       this.options.onProgress?.({
         operation: 'upload',
@@ -330,12 +321,7 @@ class Client implements RegistryClient {
     return 'uploaded';
   }
 
-  async mountBlob(
-    input: Reference | string,
-    digest: Digest,
-    fromRepository: string,
-  ): Promise<boolean> {
-    const ref = toReference(input);
+  async mountBlob(ref: Reference, digest: Digest, fromRepository: string): Promise<boolean> {
     try {
       const started = await startUpload(this.transport, ref, digest, fromRepository);
       if (started.mounted) {
@@ -389,10 +375,9 @@ export function transportOrUndefined(client: RegistryClient): RegistryTransport 
  * repository when it does not exist.
  */
 export async function resolveDigest(
-  input: string | Reference,
+  ref: Reference,
   options: RegistryOptions = {},
 ): Promise<Reference> {
-  const ref = toReference(input);
   const client = createRegistryClient(options);
   try {
     const d = await client.head(ref);

@@ -3,7 +3,13 @@
  * layouts), pushing, and a streaming file-system view of images. Knows nothing of Talos.
  */
 export type { Reference } from './reference/reference';
-export { parseReference, withDigest, withTag, repositoryName } from './reference/reference';
+export {
+  atDigest,
+  parseReference,
+  withDigest,
+  withTag,
+  repositoryName,
+} from './reference/reference';
 export { isLoopbackHost } from './reference/host';
 export type { Digest } from './reference/digest';
 export { isDigest, parseDigest, sha256Digest } from './reference/digest';

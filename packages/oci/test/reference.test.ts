@@ -1,6 +1,13 @@
 import { describe, expect, it } from '@jest/globals';
 import { InputError, UserError } from '@talos-kmod/common';
-import { isLoopbackHost, parseDigest, parseReference, withDigest, withTag } from '@talos-kmod/oci';
+import {
+  atDigest,
+  isLoopbackHost,
+  parseDigest,
+  parseReference,
+  withDigest,
+  withTag,
+} from '@talos-kmod/oci';
 
 const digest = parseDigest(`sha256:${'a'.repeat(64)}`);
 
@@ -80,12 +87,16 @@ describe('parseReference', () => {
 
 describe('withDigest and withTag', () => {
   it('pins a tagged reference and keeps the tag', () => {
-    expect(withDigest('ghcr.io/acme/x:v1', digest).toString()).toBe(`ghcr.io/acme/x:v1@${digest}`);
+    expect(withDigest(parseReference('ghcr.io/acme/x:v1'), digest).toString()).toBe(
+      `ghcr.io/acme/x:v1@${digest}`,
+    );
   });
 
   it('replaces an existing digest', () => {
     const other = parseDigest(`sha256:${'b'.repeat(64)}`);
-    expect(withDigest(`r.io/x:t@${digest}`, other).toString()).toBe(`r.io/x:t@${other}`);
+    expect(withDigest(parseReference(`r.io/x:t@${digest}`), other).toString()).toBe(
+      `r.io/x:t@${other}`,
+    );
   });
 
   it('takes only a parsed digest: parseDigest refuses an invalid one, naming it', () => {
@@ -95,8 +106,14 @@ describe('withDigest and withTag', () => {
     expect(parseDigest(`sha512:${'c'.repeat(128)}`)).toBe(`sha512:${'c'.repeat(128)}`);
   });
 
+  it('names the repository at a digest, without the tag', () => {
+    expect(atDigest(parseReference('ghcr.io/acme/x:v1'), digest).toString()).toBe(
+      `ghcr.io/acme/x@${digest}`,
+    );
+  });
+
   it('sets a tag and drops the digest', () => {
-    expect(withTag(`r.io/x:t@${digest}`, 'v2').toString()).toBe('r.io/x:v2');
+    expect(withTag(parseReference(`r.io/x:t@${digest}`), 'v2').toString()).toBe('r.io/x:v2');
   });
 });
 

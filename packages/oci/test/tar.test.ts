@@ -1,38 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { pack } from 'tar-stream';
 import { readTarStream, WHOLE_FILE_SIZE } from '../src/tar/stream-reader';
 import type { TarHeader } from '../src/tar/header';
-
-function makeTar(
-  entries: {
-    name: string;
-    content?: string;
-    type?: 'file' | 'directory' | 'symlink';
-    linkname?: string;
-    pax?: Record<string, string>;
-  }[],
-): Promise<Buffer> {
-  return new Promise((resolve) => {
-    const p = pack();
-    const chunks: Buffer[] = [];
-    p.on('data', (c: unknown) => {
-      chunks.push(c as Buffer);
-    });
-    p.on('end', () => resolve(Buffer.concat(chunks)));
-    for (const e of entries) {
-      const header = {
-        name: e.name,
-        type: e.type ?? 'file',
-        mode: 0o644,
-        ...(e.linkname ? { linkname: e.linkname } : {}),
-        ...(e.pax ? { pax: e.pax } : {}),
-      };
-      if ((e.type ?? 'file') === 'file') p.entry(header, e.content ?? '');
-      else p.entry(header);
-    }
-    p.finalize();
-  });
-}
+import { packTar } from './helpers/tar-bytes';
 
 async function read(tar: Buffer, chunkSize: number, want: (h: TarHeader) => boolean = () => true) {
   const seen: { name: string; type: string; content?: string; linkname: string }[] = [];
@@ -69,7 +38,7 @@ describe('readTarStream', () => {
   it.each([1, 7, 512, 513, 65536])(
     'reads names, long (PAX) names, link targets and content in %i-byte chunks',
     async (size) => {
-      const seen = await read(await makeTar(entries), size);
+      const seen = await read(await packTar(entries), size);
       expect(seen.map((s) => s.name)).toEqual(['etc/', 'etc/hello', longName, 'lib', 'empty']);
       expect(seen[1]?.content).toBe('hello world');
       expect(seen[2]?.content).toHaveLength(1500);
@@ -79,12 +48,12 @@ describe('readTarStream', () => {
   );
 
   it('skips the content of entries not wanted', async () => {
-    const seen = await read(await makeTar(entries), 4096, (h) => h.name === 'etc/hello');
+    const seen = await read(await packTar(entries), 4096, (h) => h.name === 'etc/hello');
     expect(seen.filter((s) => s.content !== undefined).map((s) => s.name)).toEqual(['etc/hello']);
   });
 
   it('fails on a truncated archive and on a corrupt header', async () => {
-    const tar = await makeTar(entries);
+    const tar = await packTar(entries);
     await expect(read(tar.subarray(0, 1200), 512)).rejects.toThrow('truncated');
     const bad = Buffer.from(tar);
     bad[10] = 0x41;
@@ -94,16 +63,11 @@ describe('readTarStream', () => {
   it('hands a file of WHOLE_FILE_SIZE or more over as one buffer, the same bytes in any chunking', async () => {
     const big = Buffer.alloc(WHOLE_FILE_SIZE + 4097);
     for (let i = 0; i + 4 <= big.length; i += 4096) big.writeUInt32LE(i, i);
-    const tar = await new Promise<Buffer>((resolve) => {
-      const p = pack();
-      const chunks: Buffer[] = [];
-      p.on('data', (c: unknown) => void chunks.push(c as Buffer));
-      p.on('end', () => resolve(Buffer.concat(chunks)));
-      p.entry({ name: 'small', mode: 0o644 }, 'x'.repeat(3000));
-      p.entry({ name: 'usr/install/amd64/vmlinuz.efi', mode: 0o644 }, big);
-      p.entry({ name: 'after', mode: 0o644 }, 'tail');
-      p.finalize();
-    });
+    const tar = await packTar([
+      { name: 'small', content: 'x'.repeat(3000) },
+      { name: 'usr/install/amd64/vmlinuz.efi', content: big },
+      { name: 'after', content: 'tail' },
+    ]);
     for (const size of [65536, 1000003]) {
       const pieces: { name: string; count: number; content: Buffer }[] = [];
       const chunks = async function* () {

@@ -3,7 +3,7 @@
  * registry reference) like `crane push`, and prints the pinned reference on stdout.
  */
 import type { Command } from 'commander';
-import { parseImageSpec, push } from '@talos-kmod/oci';
+import { parseImageSpec, parseReference, push } from '@talos-kmod/oci';
 import { createProgressReporter, formatBytes } from '../progress/bars';
 import {
   accessExitCode,
@@ -46,10 +46,14 @@ export const registerPush: RegisterCommand = (program: Command, context) => {
   ).action(async (source: string, dest: string, flags: Flags) => {
     const ctx = context();
     const image = parseImageSpec(source);
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, dest);
+    const destination = parseReference(dest);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, {
+      transport: 'registry',
+      reference: destination,
+    });
     const progress = createProgressReporter(ctx.io.stderr);
     try {
-      const result = await push(image, dest, {
+      const result = await push(image, destination, {
         ...options,
         onProgress: (e) => progress.onProgress(e),
         ...(flags.platform ? { platform: platformFlag(flags.platform) } : {}),
@@ -57,10 +61,10 @@ export const registerPush: RegisterCommand = (program: Command, context) => {
       });
       progress.finish();
       ctx.logger.info(
-        `pushed ${result.reference}: ${result.uploadedBlobs} blob(s) uploaded (${formatBytes(result.uploadedBytes)}), ${result.skippedBlobs} already there${result.mountedBlobs ? ` (${result.mountedBlobs} mounted)` : ''}`,
+        `pushed ${result.reference.toString()}: ${result.uploadedBlobs} blob(s) uploaded (${formatBytes(result.uploadedBytes)}), ${result.skippedBlobs} already there${result.mountedBlobs ? ` (${result.mountedBlobs} mounted)` : ''}`,
       );
       ctx.io.stdout.write(
-        flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.reference}\n`,
+        flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.reference.toString()}\n`,
       );
     } catch (e: unknown) {
       progress.finish();

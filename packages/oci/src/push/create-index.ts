@@ -16,7 +16,7 @@ import {
   type Platform,
 } from '../reference/platform';
 import type { Digest } from '../reference/digest';
-import { parseReference, withDigest } from '../reference/reference';
+import { atDigest, type Reference } from '../reference/reference';
 import { pushIndex, type PushOptions, type PushResult } from './push';
 
 /** Options for {@link createIndex}. */
@@ -32,12 +32,12 @@ export interface CreateIndexOptions extends Omit<PushOptions, 'indexMediaType' |
 export interface IndexEntry {
   /** `os/architecture[/variant]`. */
   platform: string;
-  /** The image, pinned. */
-  reference: string;
+  /** The image, pinned (a string in JSON). */
+  reference: Reference;
   digest: Digest;
   mediaType: string;
-  /** The source it came from, as given. */
-  source: string;
+  /** The source it came from. */
+  source: Reference;
 }
 
 /** What {@link createIndex} pushed. */
@@ -57,18 +57,17 @@ function isAttestation(d: Descriptor): boolean {
 
 /** The platform images of one source, each pinned. */
 async function entriesOf(
-  source: string,
+  ref: Reference,
   destRegistry: string,
   client: ReturnType<typeof createRegistryClient>,
 ): Promise<IndexEntry[]> {
-  const ref = parseReference(source);
+  const source = ref.toString();
   if (ref.registry !== destRegistry) {
     throw new UserError(
       `source '${source}' is in ${ref.registry}, not ${destRegistry}: an index can only point at images in its own registry; push the image to ${destRegistry} first`,
     );
   }
   const fetched = await client.getManifest(ref);
-  const repo = `${ref.registry}/${ref.repository}`;
   if (fetched.parsed.kind === 'image') {
     const config = fetched.parsed.manifest.config;
     let platform: Platform | undefined;
@@ -86,10 +85,10 @@ async function entriesOf(
     return [
       {
         platform: formatPlatform(platform),
-        reference: withDigest(repo, fetched.descriptor.digest).toString(),
+        reference: atDigest(ref, fetched.descriptor.digest),
         digest: fetched.descriptor.digest,
         mediaType: fetched.descriptor.mediaType,
-        source,
+        source: ref,
       },
     ];
   }
@@ -109,10 +108,10 @@ async function entriesOf(
     const { os, architecture, variant } = d.platform;
     entries.push({
       platform: formatPlatform(variant ? { os, architecture, variant } : { os, architecture }),
-      reference: withDigest(repo, d.digest).toString(),
+      reference: atDigest(ref, d.digest),
       digest: d.digest,
       mediaType: d.mediaType,
-      source,
+      source: ref,
     });
   }
   if (entries.length === 0) {
@@ -129,7 +128,7 @@ function checkPlatforms(dest: string, entries: IndexEntry[], expected?: readonly
     const other = seen.get(e.platform);
     if (other) {
       throw new UserError(
-        `${dest}: ${e.platform} comes from both '${other.source}' and '${e.source}': give one image per platform`,
+        `${dest}: ${e.platform} comes from both '${other.source.toString()}' and '${e.source.toString()}': give one image per platform`,
       );
     }
     seen.set(e.platform, e);
@@ -147,7 +146,7 @@ function checkPlatforms(dest: string, entries: IndexEntry[], expected?: readonly
   const extra = entries.filter((e) => !expected.some((p) => platformMatches(p, parse(e.platform))));
   if (extra.length > 0) {
     throw new UserError(
-      `${dest}: ${extra.map((e) => `${e.platform} (from '${e.source}')`).join(', ')} was not asked for (platforms: ${expected.map(formatPlatform).join(', ')}): add it to the platforms or leave that source out`,
+      `${dest}: ${extra.map((e) => `${e.platform} (from '${e.source.toString()}')`).join(', ')} was not asked for (platforms: ${expected.map(formatPlatform).join(', ')}): add it to the platforms or leave that source out`,
     );
   }
 }
@@ -159,14 +158,14 @@ function checkPlatforms(dest: string, entries: IndexEntry[], expected?: readonly
  * pinned reference of the index.
  */
 export async function createIndex(
-  dest: string,
-  sources: readonly string[],
+  destRef: Reference,
+  sources: readonly Reference[],
   options: CreateIndexOptions = {},
 ): Promise<CreateIndexResult> {
+  const dest = destRef.toString();
   if (sources.length === 0) {
     throw new UserError(`index ${dest}: no sources given: name the per-platform images to join`);
   }
-  const destRef = parseReference(dest);
   if (destRef.digest) {
     throw new UserError(
       `index destination '${dest}' has a digest: give repository:tag, the digest is the index's own`,
@@ -181,15 +180,14 @@ export async function createIndex(
     const docker = entries.every((e) => e.mediaType === mediaTypes.dockerManifest);
     const mediaType = docker ? mediaTypes.dockerManifestList : mediaTypes.ociIndex;
     const pushed = await pushIndex(
-      dest,
+      destRef,
       entries.map((e) => ({ reference: e.reference, platform: parsePlatform(e.platform) })),
       { ...options, client, indexMediaType: mediaType },
     );
-    const repo = `${destRef.registry}/${destRef.repository}`;
     return {
       ...pushed,
       mediaType,
-      entries: entries.map((e) => ({ ...e, reference: withDigest(repo, e.digest).toString() })),
+      entries: entries.map((e) => ({ ...e, reference: atDigest(destRef, e.digest) })),
     };
   } finally {
     if (!options.client) await client.close();

@@ -11,7 +11,7 @@ import { mediaTypes } from '../manifest/media-types';
 import type { Descriptor, ImageIndex } from '../manifest/types';
 import { sha256Digest, type Digest } from '../reference/digest';
 import type { Platform } from '../reference/platform';
-import { makeReference, parseReference, withDigest, type Reference } from '../reference/reference';
+import { atDigest, withDigest, withTag, type Reference } from '../reference/reference';
 import type { ImageSpec } from '../sources/image-spec';
 import { openImage } from '../sources/open';
 import type { Image, ImageSource } from '../sources/types';
@@ -63,8 +63,8 @@ export interface PushOptions extends RegistryOptions {
 
 /** What a push did. */
 export interface PushResult {
-  /** `dest@sha256:…`, tag kept: `R/U/name:tag@sha256:…`. */
-  reference: string;
+  /** `dest@sha256:…`, tag kept: `R/U/name:tag@sha256:…` (a string in JSON). */
+  reference: Reference;
   digest: Digest;
   uploadedBlobs: number;
   /** Blobs the repository already had, or that were mounted. */
@@ -87,11 +87,6 @@ interface PushContext {
     uploadedBytes: number;
     mountedBlobs: number;
   };
-}
-
-/** The repository of `ref` at `digest`, without a tag (manifests pushed by digest). */
-function byDigest(ref: Reference, digest: Digest): Reference {
-  return makeReference(ref.registry, ref.repository, undefined, digest);
 }
 
 const gzipMediaType: Record<string, string> = {
@@ -250,7 +245,7 @@ async function pushSource(ctx: PushContext, source: ImageSource): Promise<Digest
     const image = await source.imageAt(entry);
     const m = await pushImageBlobs(ctx, image);
     const digest = await ctx.client.putManifest(
-      byDigest(ctx.dest, sha256Digest(m.bytes)),
+      atDigest(ctx.dest, sha256Digest(m.bytes)),
       m.bytes,
       m.mediaType,
     );
@@ -265,18 +260,17 @@ async function pushSource(ctx: PushContext, source: ImageSource): Promise<Digest
   return ctx.client.putManifest(ctx.dest, bytes, index.mediaType);
 }
 
-function destination(dest: string): Reference {
-  const ref = parseReference(dest);
+function destination(ref: Reference): Reference {
   if (ref.digest && ref.tag) {
     throw new UserError(
-      `push destination '${dest}' has both a tag and a digest: give a tag (the digest is what the push returns)`,
+      `push destination '${ref.toString()}' has both a tag and a digest: give a tag (the digest is what the push returns)`,
     );
   }
-  return ref.tag || ref.digest ? ref : parseReference(`${ref.toString()}:latest`);
+  return ref.tag || ref.digest ? ref : withTag(ref, 'latest');
 }
 
 async function withContext<T>(
-  dest: string,
+  dest: Reference,
   options: PushOptions,
   fn: (ctx: PushContext) => Promise<T>,
 ): Promise<T> {
@@ -330,7 +324,7 @@ function result(ctx: PushContext, digest: Digest): PushResult {
       `pushed manifest has digest ${digest}, not ${ctx.dest.digest} as the destination says`,
     );
   }
-  return { reference: pinned.toString(), digest, ...ctx.stats };
+  return { reference: pinned, digest, ...ctx.stats };
 }
 
 /**
@@ -340,7 +334,7 @@ function result(ctx: PushContext, digest: Digest): PushResult {
  */
 export async function push(
   source: ImageSpec | ImageSource,
-  dest: string,
+  dest: Reference,
   options: PushOptions = {},
 ): Promise<PushResult> {
   const logger = options.logger ?? nullLogger;
@@ -364,29 +358,34 @@ export async function push(
  * (blobs mounted).
  */
 export async function pushIndex(
-  dest: string,
-  manifests: readonly { reference: string; platform: Platform }[],
+  dest: Reference,
+  manifests: readonly { reference: Reference; platform: Platform }[],
   options: PushOptions = {},
 ): Promise<PushResult> {
-  if (manifests.length === 0) throw new UserError(`pushIndex to ${dest}: no manifests given`);
+  if (manifests.length === 0) {
+    throw new UserError(`pushIndex to ${dest.toString()}: no manifests given`);
+  }
   return withContext(dest, options, async (ctx) => {
     const entries: Descriptor[] = [];
     for (const m of manifests) {
-      const ref = parseReference(m.reference);
+      const ref = m.reference;
       if (!ref.digest) {
         throw new UserError(
-          `index entry '${m.reference}' is not pinned: give the pushed reference with its @sha256: digest`,
+          `index entry '${m.reference.toString()}' is not pinned: give the pushed reference with its @sha256: digest`,
         );
       }
       if (ref.registry !== ctx.dest.registry) {
         throw new UserError(
-          `index entry '${m.reference}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`,
+          `index entry '${m.reference.toString()}' is in ${ref.registry}, not ${ctx.dest.registry}: push it to ${ctx.dest.registry} first`,
         );
       }
       let descriptor: Descriptor;
       if (ref.repository === ctx.dest.repository) {
         const d = await ctx.client.head(ref);
-        if (!d) throw new UserError(`index entry ${m.reference} does not exist: push it first`);
+        if (!d)
+          throw new UserError(
+            `index entry ${m.reference.toString()} does not exist: push it first`,
+          );
         descriptor = d;
       } else {
         const fetched = await ctx.client.getManifest(ref);
@@ -400,7 +399,7 @@ export async function pushIndex(
           }
         }
         await ctx.client.putManifest(
-          byDigest(ctx.dest, fetched.descriptor.digest),
+          atDigest(ctx.dest, fetched.descriptor.digest),
           fetched.bytes,
           fetched.descriptor.mediaType,
         );

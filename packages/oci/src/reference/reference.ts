@@ -3,7 +3,7 @@
  * (distribution/reference: `reference.go`, `normalize.go`): `[registry/]repository[:tag][@digest]`
  * with Docker Hub defaults (`docker.io`, `library/`) applied.
  */
-import { InputError, UserError } from '@talos-kmod/common';
+import { InputError, type UserError } from '@talos-kmod/common';
 import { isDigest, type Digest } from './digest';
 import { dockerHub } from './host';
 
@@ -132,23 +132,21 @@ export function parseReference(input: string): Reference {
   return new ParsedReference(registry, repository, tag, digest);
 }
 
-/** Accepts a string or a reference and returns a reference. */
-export function toReference(ref: Reference | string): Reference {
-  return typeof ref === 'string' ? parseReference(ref) : ref;
+/** The reference pinned to `digest`, keeping its tag: `R/U/name:tag@sha256:…`. */
+export function withDigest(ref: Reference, digest: Digest): Reference {
+  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
 }
 
-/** The reference pinned to `digest`, keeping its tag: `R/U/name:tag@sha256:…`. */
-export function withDigest(ref: Reference | string, digest: Digest): Reference {
-  const r = toReference(ref);
-  return new ParsedReference(r.registry, r.repository, r.tag, digest);
+/** The repository of `ref` at `digest`, without a tag: `R/U/name@sha256:…`. */
+export function atDigest(ref: Reference, digest: Digest): Reference {
+  return new ParsedReference(ref.registry, ref.repository, undefined, digest);
 }
 
 /** The same repository with another tag and no digest. */
-export function withTag(ref: Reference | string, tag: string): Reference {
-  const r = toReference(ref);
+export function withTag(ref: Reference, tag: string): Reference {
   if (!tagPattern.test(tag))
-    throw new UserError(`invalid tag '${tag}' for ${r.registry}/${r.repository}`);
-  return new ParsedReference(r.registry, r.repository, tag);
+    throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
+  return new ParsedReference(ref.registry, ref.repository, tag);
 }
 
 /** What to ask the registry for: the digest when pinned, else the tag, else `latest`. */

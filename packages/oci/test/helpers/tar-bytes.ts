@@ -1,9 +1,15 @@
 /** Tar bytes for tests: real archives from tar-stream, and header fields patched with a valid checksum. */
 import { pack } from 'tar-stream';
 
-/** A real tar (tar-stream) with the given entries. */
+/** A real tar (tar-stream) with the given entries (files unless `type` says otherwise). */
 export function packTar(
-  entries: { name: string; content?: string; pax?: Record<string, string> }[],
+  entries: {
+    name: string;
+    content?: string | Buffer;
+    type?: 'file' | 'directory' | 'symlink';
+    linkname?: string;
+    pax?: Record<string, string>;
+  }[],
 ): Promise<Buffer> {
   return new Promise((resolve) => {
     const p = pack();
@@ -13,7 +19,16 @@ export function packTar(
     });
     p.on('end', () => resolve(Buffer.concat(chunks)));
     for (const e of entries) {
-      p.entry({ name: e.name, mode: 0o644, ...(e.pax ? { pax: e.pax } : {}) }, e.content ?? '');
+      const type = e.type ?? 'file';
+      const header = {
+        name: e.name,
+        type,
+        mode: 0o644,
+        ...(e.linkname ? { linkname: e.linkname } : {}),
+        ...(e.pax ? { pax: e.pax } : {}),
+      };
+      if (type === 'file') p.entry(header, e.content ?? '');
+      else p.entry(header);
     }
     p.finalize();
   });

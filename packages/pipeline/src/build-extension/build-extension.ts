@@ -5,40 +5,25 @@
  * restoring it byte for byte afterwards. The pushed image is resolved from the registry by its
  * tag (the extension's VERSION) and pinned.
  */
-import { checkReleasePairing } from '../step-kit/release-pairing';
-import { rm } from 'node:fs/promises';
-import { UserError, formatCommand, type ExecFn, type Logger } from '@talos-kmod/common';
-import { createRegistryClient, parseReference } from '@talos-kmod/oci';
+import { UserError, formatCommand } from '@talos-kmod/common';
+import { parseReference } from '@talos-kmod/oci';
 import {
-  describeTag,
   extensionVersion,
   extensionsMakeArgs,
-  metadataFileCiArg,
   readExtensionsCheckout,
   repositoryBaseName,
   resolveExtension,
   withPinnedPkgsImage,
   type ExtensionsCheckout,
-  makeVariable,
 } from '@talos-kmod/talos';
-import { withDockerCredentials } from '../step-kit/docker-credentials';
-import { runMake } from '../step-kit/make-step';
-import { metadataPath } from '../step-kit/metadata';
-import { preflightBuildx, preflightRegistry } from '../step-kit/preflight';
-import { resolvePushed } from '../step-kit/resolve-pushed';
-import { createMetadataDir, stepRegistryOptions } from '../step-kit/step-support';
+import { checkReleasePairing } from '../step-kit/release-pairing';
+import { runBuildStep, type BuildStepDeps } from '../step-kit/build-step';
 import { versionFromMetadata } from './metadata-version';
 import { validateExtensionOptions, type BuildExtensionOptions } from './options';
 import { checkPulledPackages } from './pulled-packages';
 
 /** What the step needs from its caller. */
-export interface BuildExtensionDeps {
-  readonly exec: ExecFn;
-  readonly logger: Logger;
-  readonly env?: NodeJS.ProcessEnv;
-  readonly dockerConfigDir?: string;
-  readonly tmpDir?: string;
-}
+export type BuildExtensionDeps = BuildStepDeps;
 
 /** What the step produced. */
 export interface BuildExtensionResult {
@@ -64,7 +49,7 @@ export async function buildExtension(
   o: BuildExtensionOptions,
   deps: BuildExtensionDeps,
 ): Promise<BuildExtensionResult> {
-  const { logger, exec } = deps;
+  const { logger } = deps;
   const valid = validateExtensionOptions(o);
   const checkout: ExtensionsCheckout = await readExtensionsCheckout(o.extensionsDir);
   const ext = await resolveExtension(checkout, o.extension);
@@ -80,65 +65,61 @@ export async function buildExtension(
     if (pairing.verdict !== 'match') notes.push(pairing.message);
   }
   // TAG is computed before any edit, so pinning the image line never makes it '-dirty'.
-  const tag = o.tag ?? (await describeTag(checkout.dir, exec));
-  if (!o.tag && tag.endsWith('-dirty')) {
-    notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
-  }
-  const pkgYamlText = checkout.packages.get(o.extension)?.text ?? '';
-  const buildArgs = {
-    TAG: tag,
-    PKGS: o.pkgsTag ?? checkout.defaults.PKGS,
-    PKGS_PREFIX: o.pkgsPrefix ?? checkout.defaults.PKGS_PREFIX,
-    TOOLS: checkout.defaults.TOOLS,
-    TOOLS_PREFIX: checkout.defaults.TOOLS_PREFIX,
-  };
-  const computed = await extensionVersion(checkout, ext.folder, buildArgs);
-  if (computed.version === undefined) {
-    logger.info(
-      `VERSION of ${o.extension}: ${computed.reason}; taking the tag from buildx's metadata file`,
-    );
-  } else {
-    logger.info(`VERSION of ${o.extension}: ${computed.version} (${computed.source})`);
-  }
-  const pinnedPkg = o.pkgImage;
-  const pkgs: BuildExtensionResult['pkgs'] = pinnedPkg
-    ? { mode: 'pkg-image', detail: pinnedPkg }
-    : o.pkgsPrefix
-      ? { mode: 'pkgs-prefix', detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ''}` }
-      : {
-          mode: 'makefile-defaults',
-          detail: `${checkout.defaults.PKGS_PREFIX ?? '?'}/<package>:${checkout.defaults.PKGS ?? '?'}`,
-        };
-  if (pkgs.mode === 'makefile-defaults') {
-    notes.push(
-      `neither pkgs-prefix/pkgs-tag nor pkg-image was given: the extension was built against the Makefile's default packages (${pkgs.detail}), not a fork's build`,
-    );
-  }
+  return runBuildStep(o, checkout, deps, async (kit) => {
+    const { tag } = kit;
+    if (kit.dirtyTag) {
+      notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
+    }
+    const pkgYamlText = checkout.packages.get(o.extension)?.text ?? '';
+    const buildArgs = {
+      TAG: tag,
+      PKGS: o.pkgsTag ?? checkout.defaults.PKGS,
+      PKGS_PREFIX: o.pkgsPrefix ?? checkout.defaults.PKGS_PREFIX,
+      TOOLS: checkout.defaults.TOOLS,
+      TOOLS_PREFIX: checkout.defaults.TOOLS_PREFIX,
+    };
+    const computed = await extensionVersion(checkout, ext.folder, buildArgs);
+    if (computed.version === undefined) {
+      logger.info(
+        `VERSION of ${o.extension}: ${computed.reason}; taking the tag from buildx's metadata file`,
+      );
+    } else {
+      logger.info(`VERSION of ${o.extension}: ${computed.version} (${computed.source})`);
+    }
+    const pinnedPkg = o.pkgImage;
+    const pkgs: BuildExtensionResult['pkgs'] = pinnedPkg
+      ? { mode: 'pkg-image', detail: pinnedPkg }
+      : o.pkgsPrefix
+        ? { mode: 'pkgs-prefix', detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ''}` }
+        : {
+            mode: 'makefile-defaults',
+            detail: `${checkout.defaults.PKGS_PREFIX ?? '?'}/<package>:${checkout.defaults.PKGS ?? '?'}`,
+          };
+    if (pkgs.mode === 'makefile-defaults') {
+      notes.push(
+        `neither pkgs-prefix/pkgs-tag nor pkg-image was given: the extension was built against the Makefile's default packages (${pkgs.detail}), not a fork's build`,
+      );
+    }
 
-  const regOptions = stepRegistryOptions(o, deps);
-  const client = createRegistryClient(regOptions);
-  const metaDir = await createMetadataDir(deps.tmpDir, logger);
-  try {
     const pkgName = pinnedPkg ? repositoryBaseName(pinnedPkg) : undefined;
-    if (pinnedPkg && !(await client.head(parseReference(pinnedPkg)))) {
+    if (pinnedPkg && !(await kit.client.head(parseReference(pinnedPkg)))) {
       throw new UserError(
         `pkg-image ${pinnedPkg} is not in the registry: pass the pkg-image output of a build-kernel-pkg run that pushed`,
       );
     }
     if (o.pkgsPrefix && o.pkgsTag) {
-      await checkPulledPackages(client, pkgYamlText, o.pkgsPrefix, o.pkgsTag, o.extension, pkgName);
+      await checkPulledPackages(
+        kit.client,
+        pkgYamlText,
+        o.pkgsPrefix,
+        o.pkgsTag,
+        o.extension,
+        pkgName,
+      );
     }
-    await preflightBuildx(
-      makeVariable(checkout.makefile, 'BUILD'),
-      checkout.dir,
-      exec,
-      deps.env ?? process.env,
-    );
     if (o.push) {
-      await preflightRegistry(
-        client,
+      await kit.preflightPush(
         `${o.registry}/${o.username}/${o.extension}:${computed.version ?? tag}`,
-        o.registry,
       );
     }
     const args = extensionsMakeArgs({
@@ -150,12 +131,9 @@ export async function buildExtension(
       tag,
       ...(o.pkgsPrefix ? { pkgsPrefix: o.pkgsPrefix } : {}),
       ...(o.pkgsTag ? { pkgsTag: o.pkgsTag } : {}),
-      ...(metaDir ? { ciArgs: [metadataFileCiArg(metaDir)] } : {}),
+      ciArgs: kit.ciArgs,
     });
-    const make = () =>
-      withDockerCredentials(deps.env ?? process.env, [o.registry], o.credentials, logger, (env) =>
-        runMake(exec, logger, checkout.dir, args, env),
-      );
+    const make = () => kit.make(args);
     if (pinnedPkg && pkgName) {
       await withPinnedPkgsImage(ext.pkgYamlPath, pkgName, pinnedPkg, async ({ line }) => {
         logger.info(`${ext.folder}/pkg.yaml line ${line} pinned to ${pinnedPkg} for this build`);
@@ -166,7 +144,7 @@ export async function buildExtension(
       await make();
     }
 
-    const metaFile = metaDir ? metadataPath(metaDir, o.extension) : undefined;
+    const metaFile = kit.metadataFile(o.extension);
     const name = `${o.registry}/${o.username}/${o.extension}`;
     const reported = o.push ? await versionFromMetadata(metaFile, name) : undefined;
     let version = computed.version;
@@ -195,22 +173,10 @@ export async function buildExtension(
         `make pushed ${o.extension}, but its tag is unknown: ${computed.version === undefined ? computed.reason : ''} and buildx wrote no metadata naming ${name}`,
       );
     }
-    const pinned = await logger.group('resolve pushed image', () =>
-      resolvePushed(
-        client,
-        [
-          {
-            target: o.extension,
-            ref: `${name}:${version}`,
-            ...(metaFile ? { metadataFile: metaFile } : {}),
-          },
-        ],
-        logger,
-      ),
+    const pinned = await kit.resolvePushed(
+      [{ target: o.extension, ref: `${name}:${version}` }],
+      'resolve pushed image',
     );
     return { ...base, extensionImage: pinned[o.extension] as string, pushed: true, notes };
-  } finally {
-    if (metaDir) await rm(metaDir, { recursive: true, force: true });
-    await client.close();
-  }
+  });
 }

@@ -5,10 +5,11 @@
  */
 import type { Logger } from '@talos-kmod/common';
 import {
+  atDigest,
   parsePlatform,
   push,
   pushIndex,
-  withDigest,
+  type Platform,
   type Reference,
   type RegistryOptions,
 } from '@talos-kmod/oci';
@@ -56,41 +57,42 @@ export async function publishInstaller(
       const arch = arches[0] ?? '';
       const result = await push(
         { transport: 'docker-archive', path: tarballs[arch] ?? '' },
-        destination.toString(),
+        destination,
         deps.registry,
       );
-      installerImages[arch] = result.reference;
+      const pinned = result.reference.toString();
+      installerImages[arch] = pinned;
       uploadedBytes += result.uploadedBytes;
       deps.logger.info(
-        `pushed ${result.reference} (${result.uploadedBlobs} blobs uploaded, ${result.skippedBlobs} already there)`,
+        `pushed ${pinned} (${result.uploadedBlobs} blobs uploaded, ${result.skippedBlobs} already there)`,
       );
       return {
-        installerImage: result.reference,
+        installerImage: pinned,
         installerImages,
         checks,
         uploadedBytes,
       };
     }
-    const entries: { reference: string; platform: ReturnType<typeof parsePlatform> }[] = [];
+    const entries: { reference: Reference; platform: Platform }[] = [];
     for (const arch of arches) {
       const digest = checks[arch]?.digest;
       if (!digest) throw new Error(`the ${arch} installer tarball was not checked before the push`);
-      const byDigest = withDigest(`${destination.registry}/${destination.repository}`, digest);
       const result = await push(
         { transport: 'docker-archive', path: tarballs[arch] ?? '' },
-        byDigest.toString(),
+        atDigest(destination, digest),
         deps.registry,
       );
-      installerImages[arch] = result.reference;
+      installerImages[arch] = result.reference.toString();
       uploadedBytes += result.uploadedBytes;
       entries.push({
         reference: result.reference,
         platform: parsePlatform(`linux/${arch}`),
       });
-      deps.logger.info(`pushed linux/${arch} as ${result.reference}`);
+      deps.logger.info(`pushed linux/${arch} as ${result.reference.toString()}`);
     }
-    const index = await pushIndex(destination.toString(), entries, deps.registry);
-    deps.logger.info(`pushed the index ${index.reference}`);
-    return { installerImage: index.reference, installerImages, checks, uploadedBytes };
+    const index = await pushIndex(destination, entries, deps.registry);
+    const pinned = index.reference.toString();
+    deps.logger.info(`pushed the index ${pinned}`);
+    return { installerImage: pinned, installerImages, checks, uploadedBytes };
   });
 }

@@ -29,7 +29,8 @@ export async function pinInputs(
     );
   }
   return logger.group('Resolve input images to digests', async () => {
-    const pin = async (ref: string) => (await resolveDigest(ref, registry)).toString();
+    const pin = async (ref: string) =>
+      (await resolveDigest(parseReference(ref), registry)).toString();
     const optional = async (ref: string | undefined) => (ref ? pin(ref) : undefined);
     const extensionImages = await Promise.all(options.extensionImages.map(pin));
     const kernelImage = await optional(mode === 'talos-dir' ? options.kernelImage : undefined);

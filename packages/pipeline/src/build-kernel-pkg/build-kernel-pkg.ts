@@ -5,53 +5,35 @@
  * package's modules are checked against the kernel image's key. With a cache, an unchanged re-run
  * whose images are still in the registry skips make and returns the recorded references.
  */
-import { checkReleasePairing } from '../step-kit/release-pairing';
-import { rm } from 'node:fs/promises';
-import { formatCommand, type ExecFn, type Logger } from '@talos-kmod/common';
-import { createRegistryClient, type RegistryClient, type RegistryOptions } from '@talos-kmod/oci';
+import { formatCommand } from '@talos-kmod/common';
 import {
-  describeTag,
   kernelTarget,
-  metadataFileCiArg,
   pkgsMakeArgs,
   readPkgsCheckout,
   resolvePkgsTargets,
   type PkgsCheckout,
-  makeVariable,
 } from '@talos-kmod/talos';
 import type { ResultCache } from '../build-cache/result-cache';
 import { kernelPkgCacheKey } from './cache-key';
 import type { KernelPkgRecord } from './cache-record';
 import { restoreRecord, saveRecord } from './cache-step';
-import { withDockerCredentials } from '../step-kit/docker-credentials';
-import { runMake } from '../step-kit/make-step';
-import { metadataPath } from '../step-kit/metadata';
 import { validateKernelPkgOptions, type BuildKernelPkgOptions } from './options';
 import type { ValidatedCommon } from '../step-kit/build-options';
-import { preflightBuildx, preflightRegistry } from '../step-kit/preflight';
-import { resolvePushed } from '../step-kit/resolve-pushed';
+import { checkReleasePairing } from '../step-kit/release-pairing';
+import { runBuildStep, type BuildStepDeps, type BuildStepKit } from '../step-kit/build-step';
 import {
   signatureChecker,
   type SignatureCheck,
   type VerifyAgainstKernelFn,
 } from './signature-check';
-import { createMetadataDir, stepRegistryOptions } from '../step-kit/step-support';
 import { verifyAfterPush } from './verify-after-push';
 
 /** What the step needs from its caller. */
-export interface BuildKernelPkgDeps {
-  readonly exec: ExecFn;
-  readonly logger: Logger;
+export interface BuildKernelPkgDeps extends BuildStepDeps {
   /** Where results are remembered; without one, `cache: true` only logs that caching is off. */
   readonly resultCache?: ResultCache;
   /** Replaces the signature check (tests, or another engine). */
   readonly verifyAgainstKernel?: VerifyAgainstKernelFn;
-  /** Environment for make (default `process.env`). */
-  readonly env?: NodeJS.ProcessEnv;
-  /** Docker config directory for registry credentials (default `$DOCKER_CONFIG` or ~/.docker). */
-  readonly dockerConfigDir?: string;
-  /** Parent of the temporary metadata directory (default: the OS temp dir). */
-  readonly tmpDir?: string;
 }
 
 /** What the step produced. Images are pinned references; absent when nothing was pushed. */
@@ -81,7 +63,6 @@ export async function buildKernelPkg(
   o: BuildKernelPkgOptions,
   deps: BuildKernelPkgDeps,
 ): Promise<BuildKernelPkgResult> {
-  const { logger, exec } = deps;
   const valid = validateKernelPkgOptions(o);
   const checkout = await readPkgsCheckout(o.pkgsDir);
   const targets = resolvePkgsTargets(checkout, o.packages);
@@ -97,40 +78,32 @@ export async function buildKernelPkg(
     );
     if (pairing.verdict !== 'match') notes.push(pairing.message);
   }
-  const tag = o.tag ?? (await describeTag(checkout.dir, exec));
-  if (!o.tag && tag.endsWith('-dirty')) {
-    notes.push(
-      `the pkgs checkout has uncommitted changes, so the tag is '${tag}' (the Makefile's own rule); commit them for a reproducible tag or set the tag input`,
-    );
-  }
   const prefix = `${o.registry}/${o.username}`;
-  const regOptions = stepRegistryOptions(o, deps);
-  logger.info(
-    `pkgs checkout ${checkout.dir}: building ${targets.join(', ')} as ${prefix}/<target>:${tag}`,
-  );
-
-  const ctx: RunContext = {
-    o,
-    deps,
-    valid,
-    checkout,
-    targets,
-    packages,
-    tag,
-    prefix,
-    notes,
-    base: { targets, packages, pkgsTag: tag, pkgsPrefix: prefix },
-  };
-  await preflightBuildx(
-    makeVariable(checkout.makefile, 'BUILD'),
-    checkout.dir,
-    deps.exec,
-    deps.env ?? process.env,
-  );
-  if (!o.push) return buildWithoutPush(ctx);
-  const client = createRegistryClient(regOptions);
-  try {
-    await preflightRegistry(client, `${prefix}/${kernelTarget}:${tag}`, o.registry);
+  return runBuildStep(o, checkout, deps, async (kit) => {
+    const { tag } = kit;
+    if (kit.dirtyTag) {
+      notes.push(
+        `the pkgs checkout has uncommitted changes, so the tag is '${tag}' (the Makefile's own rule); commit them for a reproducible tag or set the tag input`,
+      );
+    }
+    deps.logger.info(
+      `pkgs checkout ${checkout.dir}: building ${targets.join(', ')} as ${prefix}/<target>:${tag}`,
+    );
+    const ctx: RunContext = {
+      o,
+      deps,
+      kit,
+      valid,
+      checkout,
+      targets,
+      packages,
+      tag,
+      prefix,
+      notes,
+      base: { targets, packages, pkgsTag: tag, pkgsPrefix: prefix },
+    };
+    if (!o.push) return buildWithoutPush(ctx);
+    await kit.preflightPush(`${prefix}/${kernelTarget}:${tag}`);
     let cacheKey: string | undefined;
     if (o.cache && deps.resultCache) {
       const { key, inputs } = await kernelPkgCacheKey(
@@ -142,25 +115,24 @@ export async function buildKernelPkg(
           makeArgs: valid.makeArgs,
           ...(o.tag ? { explicitTag: o.tag } : {}),
         },
-        exec,
+        deps.exec,
       );
       cacheKey = key;
-      logger.debug(`cache key ${key} from ${JSON.stringify(inputs)}`);
-      const hit = await restoreRecord(deps.resultCache, key, client, logger);
-      if (hit) return await cachedResult(ctx, hit, deps.resultCache, client, regOptions);
+      deps.logger.debug(`cache key ${key} from ${JSON.stringify(inputs)}`);
+      const hit = await restoreRecord(deps.resultCache, key, kit.client, deps.logger);
+      if (hit) return await cachedResult(ctx, hit, deps.resultCache);
     } else if (o.cache) {
       notes.push('cache is on but no cache store is available here; the build ran in full');
     }
-    return await buildAndPush(ctx, client, regOptions, cacheKey);
-  } finally {
-    await client.close();
-  }
+    return await buildAndPush(ctx, cacheKey);
+  });
 }
 
 /** What the phases of one run share. */
 interface RunContext {
   readonly o: BuildKernelPkgOptions;
   readonly deps: BuildKernelPkgDeps;
+  readonly kit: BuildStepKit;
   readonly valid: ValidatedCommon;
   readonly checkout: PkgsCheckout;
   readonly targets: readonly string[];
@@ -173,17 +145,6 @@ interface RunContext {
 
 function onePackage(packages: readonly string[], images: Readonly<Record<string, string>>) {
   return packages.length === 1 ? { pkgImage: images[packages[0] as string] } : {};
-}
-
-function make(ctx: RunContext, args: readonly string[]): Promise<void> {
-  const { o, deps, checkout } = ctx;
-  return withDockerCredentials(
-    deps.env ?? process.env,
-    [o.registry],
-    o.credentials,
-    deps.logger,
-    (env) => runMake(deps.exec, deps.logger, checkout.dir, args, env),
-  );
 }
 
 /** push: false — make with PUSH=false; no pinned references, no verification, no cache. */
@@ -202,7 +163,7 @@ async function buildWithoutPush(ctx: RunContext): Promise<BuildKernelPkgResult> 
     push: false,
     tag,
   });
-  await make(ctx, args);
+  await ctx.kit.make(args);
   return {
     ...ctx.base,
     pushed: false,
@@ -219,10 +180,9 @@ async function cachedResult(
   ctx: RunContext,
   hit: KernelPkgRecord,
   cache: ResultCache,
-  client: RegistryClient,
-  regOptions: RegistryOptions,
 ): Promise<BuildKernelPkgResult> {
   const { o, deps, packages, notes } = ctx;
+  const { client, registryOptions } = ctx.kit;
   notes.push(
     `cache hit (${cache.description}, key ${hit.key}): make was skipped; the images recorded ${hit.createdAt} are still in the registry under tag '${hit.pkgsTag}'`,
   );
@@ -239,7 +199,7 @@ async function cachedResult(
         hit.pkgsTag,
         client,
         {
-          verify: deps.verifyAgainstKernel ?? signatureChecker(regOptions, deps.logger),
+          verify: deps.verifyAgainstKernel ?? signatureChecker(registryOptions, deps.logger),
           logger: deps.logger,
         },
       ),
@@ -263,75 +223,60 @@ async function cachedResult(
 /** make with PUSH=true, then resolve, cross-check, verify, and record. */
 async function buildAndPush(
   ctx: RunContext,
-  client: RegistryClient,
-  regOptions: RegistryOptions,
   cacheKey: string | undefined,
 ): Promise<BuildKernelPkgResult> {
-  const { o, deps, valid, targets, packages, tag, prefix, notes } = ctx;
+  const { o, deps, kit, valid, targets, packages, tag, prefix, notes } = ctx;
   const { logger } = deps;
-  const metaDir = await createMetadataDir(deps.tmpDir, logger);
-  try {
-    const args = pkgsMakeArgs({
-      ...valid,
-      targets,
-      registry: o.registry,
-      username: o.username,
-      push: true,
-      tag,
-      ...(metaDir ? { ciArgs: [metadataFileCiArg(metaDir)] } : {}),
-    });
-    await make(ctx, args);
-    const pinned = await logger.group('resolve pushed images', () =>
-      resolvePushed(
-        client,
-        targets.map((t) => ({
-          target: t,
-          ref: `${prefix}/${t}:${tag}`,
-          ...(metaDir ? { metadataFile: metadataPath(metaDir, t) } : {}),
-        })),
+  const args = pkgsMakeArgs({
+    ...valid,
+    targets,
+    registry: o.registry,
+    username: o.username,
+    push: true,
+    tag,
+    ciArgs: kit.ciArgs,
+  });
+  await kit.make(args);
+  const pinned = await kit.resolvePushed(
+    targets.map((t) => ({ target: t, ref: `${prefix}/${t}:${tag}` })),
+  );
+  const kernelImage = pinned[kernelTarget] as string;
+  const pkgImages = Object.fromEntries(packages.map((p) => [p, pinned[p] as string]));
+  let verification: SignatureCheck[] = [];
+  if (o.verifySignatures) {
+    verification = await logger.group('verify signatures against the kernel', () =>
+      verifyAfterPush(ctx.checkout, packages, pkgImages, kernelImage, prefix, tag, kit.client, {
+        verify: deps.verifyAgainstKernel ?? signatureChecker(kit.registryOptions, logger),
         logger,
-      ),
+      }),
     );
-    const kernelImage = pinned[kernelTarget] as string;
-    const pkgImages = Object.fromEntries(packages.map((p) => [p, pinned[p] as string]));
-    let verification: SignatureCheck[] = [];
-    if (o.verifySignatures) {
-      verification = await logger.group('verify signatures against the kernel', () =>
-        verifyAfterPush(ctx.checkout, packages, pkgImages, kernelImage, prefix, tag, client, {
-          verify: deps.verifyAgainstKernel ?? signatureChecker(regOptions, logger),
-          logger,
-        }),
-      );
-    }
-    if (cacheKey && deps.resultCache) {
-      await saveRecord(
-        deps.resultCache,
-        {
-          version: 1,
-          key: cacheKey,
-          createdAt: new Date().toISOString(),
-          pkgsTag: tag,
-          pkgsPrefix: prefix,
-          kernelImage,
-          pkgImages,
-          verified: o.verifySignatures,
-        },
-        logger,
-      );
-    }
-    return {
-      ...ctx.base,
-      pushed: true,
-      cacheHit: false,
-      kernelImage,
-      pkgImages,
-      ...onePackage(packages, pkgImages),
-      makeCommand: formatCommand('make', args),
-      verification,
-      notes,
-      ...(cacheKey ? { cacheKey } : {}),
-    };
-  } finally {
-    if (metaDir) await rm(metaDir, { recursive: true, force: true });
   }
+  if (cacheKey && deps.resultCache) {
+    await saveRecord(
+      deps.resultCache,
+      {
+        version: 1,
+        key: cacheKey,
+        createdAt: new Date().toISOString(),
+        pkgsTag: tag,
+        pkgsPrefix: prefix,
+        kernelImage,
+        pkgImages,
+        verified: o.verifySignatures,
+      },
+      logger,
+    );
+  }
+  return {
+    ...ctx.base,
+    pushed: true,
+    cacheHit: false,
+    kernelImage,
+    pkgImages,
+    ...onePackage(packages, pkgImages),
+    makeCommand: formatCommand('make', args),
+    verification,
+    notes,
+    ...(cacheKey ? { cacheKey } : {}),
+  };
 }

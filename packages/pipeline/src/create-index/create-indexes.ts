@@ -7,6 +7,7 @@ import { UserError, describeError, isUserError, nullLogger, type Logger } from '
 import {
   createIndex,
   parsePlatform,
+  parseReference,
   type CreateIndexResult,
   type RegistryOptions,
 } from '@talos-kmod/oci';
@@ -75,13 +76,15 @@ export async function createIndexes(
   for (const request of options.indexes) {
     await logger.group(`Create the index ${request.destination}`, async () => {
       try {
-        const result = await createIndex(request.destination, request.sources, {
-          ...deps.registry,
-          ...(platforms ? { platforms } : {}),
-        });
-        for (const e of result.entries) logger.info(`${e.platform}: ${e.reference}`);
-        logger.info(`pushed ${result.reference} (${result.mediaType})`);
-        indexes[request.destination] = result.reference;
+        const result = await createIndex(
+          parseReference(request.destination),
+          request.sources.map((s) => parseReference(s)),
+          { ...deps.registry, ...(platforms ? { platforms } : {}) },
+        );
+        for (const e of result.entries) logger.info(`${e.platform}: ${e.reference.toString()}`);
+        const pinned = result.reference.toString();
+        logger.info(`pushed ${pinned} (${result.mediaType})`);
+        indexes[request.destination] = pinned;
         results.push(result);
       } catch (e: unknown) {
         if (!isUserError(e)) throw e;

@@ -3,7 +3,7 @@
  * accept the credentials for a pull) before make starts, or the push at the end would fail.
  */
 import { UserError, describeError, type ExecFn } from '@talos-kmod/common';
-import { RegistryError, type RegistryClient } from '@talos-kmod/oci';
+import { RegistryError, parseReference, type RegistryClient } from '@talos-kmod/oci';
 
 /** The registry could not be reached or refused access (the CLI exits with 2, like other access errors). */
 export class RegistryAccessError extends UserError {
@@ -17,8 +17,9 @@ export async function preflightRegistry(
   probe: string,
   registry: string,
 ): Promise<void> {
+  const ref = parseReference(probe);
   try {
-    await client.head(probe);
+    await client.head(ref);
   } catch (e: unknown) {
     const status = e instanceof RegistryError ? e.status : undefined;
     const hint =

@@ -5,6 +5,7 @@
  * `PUSH`, `PLATFORM`, `INSTALLER_ARCH`, `PKG_KERNEL`, `IMAGER_ARGS`.
  */
 import { UserError } from '@talos-kmod/common';
+import { parseReference, type Reference } from '@talos-kmod/oci';
 import { makeArgsVariables, type MakeAssignment } from '../make/args';
 import { assertMakeValue } from '../make/values';
 
@@ -113,6 +114,6 @@ export function imageInstallerMakeArgs(options: ImageInstallerMake): string[] {
 export function talosImageReference(
   target: TalosMakeTarget,
   name: 'installer-base' | 'imager',
-): string {
-  return `${target.imageRegistry}/${target.username}/${name}:${target.tag}`;
+): Reference {
+  return parseReference(`${target.imageRegistry}/${target.username}/${name}:${target.tag}`);
 }
