@@ -7,8 +7,9 @@
  *
  * The installer is built once into bench/.work/installer-verify/ the way the imager builds one
  * (pkg/imager/extensions, internal/pkg/uki): Debian's generic amd64 kernel (scripts/
- * fetch-debian-kernels.sh caches it) is `.linux`, so the certificate and every module signature
- * are real; its modules are split into three extensions (drivers/net, drivers/scsi + block + md,
+ * fetch-debian-kernels.sh caches it), recompressed with zstd as Talos builds its kernel (or as it
+ * is, xz, with BENCH_KERNEL=xz), is `.linux`, so the certificate and every module signature are
+ * real; its modules are split into three extensions (drivers/net, drivers/scsi + block + md,
  * fs), each squashed with `mksquashfs -comp zstd -Xcompression-level 18`, the rest are the Talos
  * rootfs.sqsh of the first initramfs segment; depmod over all of them gives modules.dep.sqsh;
  * both segments are newc cpio archives (GNU cpio) compressed with `zstd -T0 -18`; the UKI is made
@@ -23,10 +24,17 @@ import { gzipSync } from 'node:zlib';
 import { debianKernel } from '../test/support/debian-kernels';
 import { bundleCli } from './_lib/oci-images';
 import { interleave, node24Path, report, type Contender, type Timed } from './_lib/measure';
+import { talosZstdKernel } from './_lib/talos-kernel';
 
 const root = resolve(import.meta.dirname, '..');
 const work = join(root, 'bench', '.work', 'installer-verify');
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+/**
+ * The UKI's kernel: `zstd` (default), Debian's kernel recompressed with zstd as Talos builds its
+ * own (bench/_lib/talos-kernel.ts); `xz`, Debian's vmlinuz as it is (xz with BCJ, decoded here in
+ * WebAssembly). `BENCH_KERNEL` picks one; each is built once.
+ */
+const KERNEL = process.env.BENCH_KERNEL === 'xz' ? 'xz' : 'zstd';
 const stub = '/usr/lib/systemd/boot/efi/linuxx64.efi.stub';
 
 const sh = (cmd: string, cwd?: string): string =>
@@ -70,8 +78,8 @@ function assembleUki(out: string, sections: [string, string][]): void {
 /** Builds the installer tarball once; returns its path. */
 function buildInstaller(): { tarball: string; modules: number; release: string } {
   const kernel = debianKernel('amd64', 'generic');
-  const tarball = join(work, 'installer-amd64.tar');
-  const stamp = join(work, 'modules-v2.txt');
+  const tarball = join(work, KERNEL === 'xz' ? 'installer-amd64.tar' : 'installer-amd64-zstd.tar');
+  const stamp = join(work, KERNEL === 'xz' ? 'modules-v2.txt' : 'modules-v2-zstd.txt');
   if (existsSync(tarball) && existsSync(stamp)) {
     return { tarball, modules: Number(readFileSync(stamp, 'utf8')), release: kernel.release };
   }
@@ -149,7 +157,7 @@ function buildInstaller(): { tarball: string; modules: number; release: string }
     ['.osrel', join(s, 'osrel')],
     ['.cmdline', join(s, 'cmdline')],
     ['.uname', join(s, 'uname')],
-    ['.linux', kernel.vmlinuz],
+    ['.linux', KERNEL === 'xz' ? kernel.vmlinuz : talosZstdKernel().bzImage],
     ['.initrd', join(s, 'initramfs.xz')],
   ]);
   sh(`cp /usr/lib/systemd/boot/efi/systemd-bootx64.efi ${join(art, 'systemd-boot.efi')}`);
@@ -254,6 +262,7 @@ const commands: Contender[] = [
 const [oursTime, floorTime, ours24] = interleave(commands, RUNS) as [Timed, Timed, Timed?];
 rmSync(scratch, { recursive: true, force: true });
 report('installer-verify', oursTime, ours24 ? [floorTime, ours24] : [floorTime], {
+  kernel: KERNEL,
   node24OverFloor: ours24 ? Number((ours24.seconds / floorTime.seconds).toFixed(2)) : null,
   installerBytes: size,
   extensions: 3,

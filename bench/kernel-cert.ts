@@ -9,38 +9,18 @@
  * actions' runtime, node:zlib's zstd), and the floor. The CLI must find the certificate.
  */
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { bundleOne } from '../scripts/bundle';
-import { debianKernel } from '../test/support/debian-kernels';
-import { makeBzImageFromPayload } from '../test/support/kernel-images';
 import { interleave, node24Path, writeResults } from './_lib/measure';
+import { talosZstdKernel } from './_lib/talos-kernel';
 
 const root = resolve(import.meta.dirname, '..');
 const work = join(root, 'bench', '.work', 'kernel-cert');
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 
-function inputs(): { bzImage: string; payload: string; release: string; vmlinuxBytes: number } {
-  const kernel = debianKernel('amd64', 'generic');
-  const bzImage = join(work, `vmlinuz-${kernel.release}-zstd22`);
-  const payload = join(work, `vmlinux-${kernel.release}.zst`);
-  const vmlinux = join(work, `vmlinux-${kernel.release}`);
-  if (!existsSync(bzImage)) {
-    const src = readFileSync(kernel.vmlinuz);
-    const start = ((src[0x1f1] || 4) + 1) * 512 + src.readUInt32LE(0x248);
-    const xz = src.subarray(start, start + src.readUInt32LE(0x24c) - 4); // strip the appended size
-    writeFileSync(vmlinux, execFileSync('xz', ['-dc'], { input: xz, maxBuffer: 1 << 30 }));
-    execFileSync('zstd', ['-q', '-f', '-22', '--ultra', '-T2', vmlinux, '-o', payload]);
-    const size = Buffer.alloc(4);
-    size.writeUInt32LE(statSync(vmlinux).size);
-    const withSize = Buffer.concat([readFileSync(payload), size]);
-    writeFileSync(bzImage, makeBzImageFromPayload(withSize, kernel.release));
-  }
-  return { bzImage, payload, release: kernel.release, vmlinuxBytes: statSync(vmlinux).size };
-}
-
 mkdirSync(work, { recursive: true });
-const input = inputs();
+const input = talosZstdKernel();
 const cli = join(work, 'talos-kmod.cjs');
 await bundleOne(join(root, 'packages', 'cli', 'src', 'main.ts'), cli);
 const n24 = node24Path();

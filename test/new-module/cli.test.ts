@@ -4,7 +4,7 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { runCli } from '@talos-kmod/cli';
 import {
@@ -294,6 +294,23 @@ describe('talos-kmod check-wiring', () => {
     expect(report.gaps).toEqual([
       expect.objectContaining({ id: 'pkgs.package', repo: 'pkgs', file: 'gasket-driver/pkg.yaml' }),
     ]);
+  });
+
+  it('warns about the inherited Sidero CI workflow naming the file and what to do, without failing', async () => {
+    const c = checkouts();
+    mkdirSync(join(c.pkgs, '.github', 'workflows'), { recursive: true });
+    writeFileSync(
+      join(c.pkgs, '.github', 'workflows', 'ci.yaml'),
+      'jobs:\n  default:\n    runs-on:\n      group: pkgs\n    steps:\n      - run: make\n',
+    );
+    const io = captureIo(c.root);
+    expect(
+      await runCli(['check-wiring', 'drbd', '--pkgs', 'pkgs', '--extensions', 'extensions'], io),
+    ).toBe(0);
+    expect(io.err()).toContain(
+      "pkgs/.github/workflows/ci.yaml:4: job 'default' needs runner group 'pkgs', which only Sidero's own CI has",
+    );
+    expect(io.err()).toContain('disable the workflow');
   });
 
   it('exits 2 for a directory of the wrong kind or a bad name', async () => {

@@ -171,3 +171,46 @@ it('releases only after the checks and check-dist pass, and attaches the packed 
   expect(publish?.run).toContain('"$ASSETS/talos-kmod-cli.tgz"');
   expect(runs[order[3] ?? 0]).toContain('--notes-file "$NOTES"');
 });
+
+it("builds the installer in the PR check from the pull request's kernel and extension, verified before the push and after", () => {
+  const wf = parse(
+    readFileSync(join(repoRoot, '.github', 'workflows', 'kmod-pr-check.yml'), 'utf8'),
+  ) as {
+    on: { workflow_call: { inputs: Record<string, { default?: unknown }> } };
+    jobs: Record<
+      string,
+      { steps: { id?: string; uses?: string; if?: string; with?: Record<string, string> }[] }
+    >;
+  };
+  expect(wf.on.workflow_call.inputs.installer?.default).toBe(true);
+  const steps = wf.jobs.check?.steps ?? [];
+  const at = (pred: (s: (typeof steps)[number]) => boolean) => steps.findIndex(pred);
+  const talos = at((s) => s.with?.path === 'talos');
+  const extension = at((s) => s.id === 'extension');
+  const installer = at((s) => s.id === 'installer');
+  const verify = at(
+    (s) =>
+      (s.uses ?? '').endsWith('/actions/verify-image') &&
+      s.with?.image === '${{ steps.installer.outputs.installer-image }}',
+  );
+  expect([talos >= 0, talos < extension, extension < installer, installer < verify]).toEqual([
+    true,
+    true,
+    true,
+    true,
+  ]);
+  expect(steps[installer]?.with).toMatchObject({
+    'talos-dir': 'talos',
+    'kernel-image': '${{ steps.kernel.outputs.kernel-image }}',
+    'extension-images': '${{ steps.extension.outputs.extension-image }}',
+    registry: 'localhost:5000',
+  });
+  // build-installer verifies before it pushes unless told otherwise
+  expect(steps[installer]?.with?.['verify-installer']).toBeUndefined();
+  expect(steps[verify]?.with).toMatchObject({
+    'kernel-image': '${{ steps.kernel.outputs.kernel-image }}',
+    extensions: '${{ steps.extension.outputs.extension-image }}',
+  });
+  expect(String(steps[verify]?.with?.['pr-comment'])).toBe('true');
+  for (const i of [talos, installer, verify]) expect(steps[i]?.if).toBe('${{ inputs.installer }}');
+});

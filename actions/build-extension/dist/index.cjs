@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result;
     }
-    function parse2(text, options = {}) {
+    function parse3(text, options = {}) {
       const normalized = normalize(text, options);
       return {
         bytes: decode(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse: parse2 };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse: parse3 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse2(text, options = {}) {
+    function parse3(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse: parse2
+      parse: parse3
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse2(name, text, ...args) {
+    function parse3(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize,
-      parse: parse2,
+      parse: parse3,
       format,
       transcode,
       detect,
@@ -38738,14 +38738,29 @@ function markdownFence(lines, info2 = "") {
   return [`${fence}${info2}`, ...shown, fence];
 }
 
-// packages/oci/src/reference/digest.ts
+// packages/common/src/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
+var commandLike = /::|##\[/;
+function mayHoldWorkflowCommand(text) {
+  return commandLike.test(text);
+}
+function guardWorkflowCommands(text) {
+  if (!mayHoldWorkflowCommand(text)) return text;
+  const token = `talos-kmod-${(0, import_node_crypto.randomBytes)(16).toString("hex")}`;
+  const body = text.endsWith("\n") ? text : `${text}
+`;
+  return `::stop-commands::${token}
+${body}::${token}::${text.endsWith("\n") ? "\n" : ""}`;
+}
+
+// packages/oci/src/reference/digest.ts
+var import_node_crypto2 = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
 }
 function hashFor(digest) {
-  return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
+  return (0, import_node_crypto2.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
 function digestWithAlgorithmOf(digest, data) {
   const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
@@ -41853,6 +41868,10 @@ var history = [
 // packages/talos/src/extension-rules/manifest.ts
 var import_yaml3 = __toESM(require_dist(), 1);
 
+// packages/talos/src/wiring/inherited-ci.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var maxWorkflowBytes = 1 << 20;
+
 // packages/talos/src/release/talos-release.ts
 var pattern = /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?)?$/;
 function parseTalosRelease(text, what = "talos-version") {
@@ -41950,11 +41969,11 @@ function checkCheckoutRelease(kind, dir, facts, release, refs) {
 }
 
 // packages/talos/src/node-extensions/schematic.ts
-var import_yaml4 = __toESM(require_dist(), 1);
+var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
 
 // packages/talos/src/node-extensions/extension-statuses.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
 // packages/talos/src/node-extensions/read-catalog.ts
@@ -43008,6 +43027,25 @@ var buildInstallerContract = defineContract({
       help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
       placeholder: "<arg>"
     },
+    "overlay-image": {
+      kind: "string",
+      default: "",
+      help: "overlay image for single-board computers, e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0 (with --overlay-name)",
+      placeholder: "<ref>"
+    },
+    "overlay-name": {
+      kind: "string",
+      default: "",
+      help: "the overlay's installer, e.g. rpi_generic (with --overlay-image)",
+      placeholder: "<name>"
+    },
+    "overlay-options": {
+      kind: "lines",
+      default: "",
+      flag: "overlay-option",
+      help: "extra overlay option key=value (repeatable)",
+      placeholder: "<key=value>"
+    },
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
@@ -43053,6 +43091,9 @@ var buildInstallerContract = defineContract({
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
+    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
+    ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
@@ -43623,17 +43664,8 @@ function group(name, fn) {
 }
 
 // actions/action-kit/src/logger.ts
-var import_node_crypto2 = require("node:crypto");
-var commandLike = /::|##\[/;
 function logInfo(message) {
-  if (!commandLike.test(message)) {
-    info(message);
-    return;
-  }
-  const token = `talos-kmod-${(0, import_node_crypto2.randomBytes)(16).toString("hex")}`;
-  info(`::stop-commands::${token}`);
-  info(message);
-  info(`::${token}::`);
+  info(guardWorkflowCommands(message));
 }
 function createActionsLogger() {
   return {

@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode2;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result2;
     }
-    function parse2(text3, options = {}) {
+    function parse3(text3, options = {}) {
       const normalized = normalize3(text3, options);
       return {
         bytes: decode2(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse2 };
+    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse3 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode2(text3, { label, strict: true });
       return block.data;
     }
-    function parse2(text3, options = {}) {
+    function parse3(text3, options = {}) {
       const [block] = collectBlocks(text3, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
+    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text3, options) => decodeFirst(text3, options?.label),
       format,
       is: (text3) => typeof text3 === "string" && /-----BEGIN [^-]+-----/.test(text3),
-      parse: parse2
+      parse: parse3
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize3(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text3, ...args);
     }
-    function parse2(name, text3, ...args) {
+    function parse3(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text3, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode: decode2,
       tryDecode,
       normalize: normalize3,
-      parse: parse2,
+      parse: parse3,
       format,
       transcode,
       detect,
@@ -38776,12 +38776,27 @@ function markdownFence(lines, info2 = "") {
   return [`${fence}${info2}`, ...shown, fence];
 }
 
+// packages/common/src/workflow-commands.ts
+var import_node_crypto = require("node:crypto");
+var commandLike = /::|##\[/;
+function mayHoldWorkflowCommand(text3) {
+  return commandLike.test(text3);
+}
+function guardWorkflowCommands(text3) {
+  if (!mayHoldWorkflowCommand(text3)) return text3;
+  const token = `talos-kmod-${(0, import_node_crypto.randomBytes)(16).toString("hex")}`;
+  const body = text3.endsWith("\n") ? text3 : `${text3}
+`;
+  return `::stop-commands::${token}
+${body}::${token}::${text3.endsWith("\n") ? "\n" : ""}`;
+}
+
 // packages/pipeline/src/build-installer/options.ts
 var import_node_fs5 = require("node:fs");
 var import_node_path13 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
-var import_node_crypto = require("node:crypto");
+var import_node_crypto2 = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
@@ -38795,10 +38810,10 @@ function parseDigest(s, what = "digest") {
   return s;
 }
 function hashFor(digest) {
-  return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
+  return (0, import_node_crypto2.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
 function sha256Digest(data) {
-  return `sha256:${(0, import_node_crypto.createHash)("sha256").update(data).digest("hex")}`;
+  return `sha256:${(0, import_node_crypto2.createHash)("sha256").update(data).digest("hex")}`;
 }
 function digestWithAlgorithmOf(digest, data) {
   const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
@@ -42353,7 +42368,7 @@ async function openArchive(path2, what, env = process.env) {
 }
 
 // packages/oci/src/sources/docker-archive-store.ts
-var import_node_crypto2 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var import_node_stream8 = require("node:stream");
 function canonical(ref) {
   try {
@@ -42371,7 +42386,7 @@ async function head(tar, name) {
   return Buffer.alloc(0);
 }
 async function hashMember(tar, name) {
-  const hash = (0, import_node_crypto2.createHash)("sha256");
+  const hash = (0, import_node_crypto3.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
   return parseDigest(`sha256:${hash.digest("hex")}`);
 }
@@ -44186,6 +44201,18 @@ function buildImagerArgs(inputs) {
     if (arg.startsWith("-")) args.push(`--extra-kernel-arg=${arg}`);
     else args.push("--extra-kernel-arg", arg);
   }
+  if (inputs.overlayImage !== void 0) {
+    assertMakeValue("input 'overlay-image'", inputs.overlayImage);
+    args.push("--overlay-image", inputs.overlayImage);
+  }
+  if (inputs.overlayName !== void 0) {
+    assertMakeValue("input 'overlay-name'", inputs.overlayName);
+    args.push("--overlay-name", inputs.overlayName);
+  }
+  for (const option of inputs.overlayOptions ?? []) {
+    assertMakeValue("input 'overlay-options'", option);
+    args.push(`--overlay-option=${option}`);
+  }
   if (inputs.insecure) args.push("--insecure");
   return args;
 }
@@ -44435,7 +44462,7 @@ function imagerEvidence(paths) {
 }
 
 // packages/talos/src/ttl/ttl-sh.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var ttlShHost = "ttl.sh";
 var ttlShMaxSeconds = 24 * 60 * 60;
 var units = { s: 1, m: 60, h: 3600, d: 86400, w: 604800 };
@@ -44479,7 +44506,7 @@ function checkTtlShTag(field, reference, tag) {
   }
   return seconds;
 }
-function defaultTtlShReference(uuid = (0, import_node_crypto3.randomUUID)()) {
+function defaultTtlShReference(uuid = (0, import_node_crypto4.randomUUID)()) {
   return `${ttlShHost}/${uuid}:1h`;
 }
 
@@ -44702,6 +44729,17 @@ function holds(c, v2) {
 }
 function satisfiesRange(range, version) {
   return range.alternatives.some((and) => and.every((c) => holds(c, version)));
+}
+
+// packages/talos/src/extension-rules/findings.ts
+function fail2(id, severity, message, where2 = {}) {
+  return { id, severity, status: "fail", message, ...where2 };
+}
+function pass(id, message, severity = "error") {
+  return { id, severity, status: "pass", message };
+}
+function withPass(findings, id, message, severity = "error") {
+  return findings.some((f) => f.id === id && f.status === "fail") ? findings : [...findings, pass(id, message, severity)];
 }
 
 // packages/talos/src/extension-rules/version-formats.ts
@@ -44947,17 +44985,6 @@ function parseExtensionManifest(text3) {
     if (e instanceof DecodeError) return { ok: false, error: `manifest.yaml: ${e.message}` };
     throw e;
   }
-}
-
-// packages/talos/src/extension-rules/findings.ts
-function fail2(id, severity, message, where2 = {}) {
-  return { id, severity, status: "fail", message, ...where2 };
-}
-function pass(id, message, severity = "error") {
-  return { id, severity, status: "pass", message };
-}
-function withPass(findings, id, message, severity = "error") {
-  return findings.some((f) => f.id === id && f.status === "fail") ? findings : [...findings, pass(id, message, severity)];
 }
 
 // packages/talos/src/extension-rules/validate-layout.ts
@@ -45802,7 +45829,7 @@ function parseUdevRules(text3) {
       });
       continue;
     }
-    let failed3 = false;
+    let failed2 = false;
     let effective = false;
     let goto;
     let label;
@@ -45812,7 +45839,7 @@ function parseUdevRules(text3) {
         diagnostics.push({ line: lineNo, severity: "warning", message: w });
       for (const e of check.errors)
         diagnostics.push({ line: lineNo, severity: "error", message: `${e}; the rule is ignored` });
-      if (check.errors.length > 0) failed3 = true;
+      if (check.errors.length > 0) failed2 = true;
       if (check.effect === "assign") effective = true;
       if (check.effect === "goto") {
         if (goto !== void 0)
@@ -45825,7 +45852,7 @@ function parseUdevRules(text3) {
       }
       if (check.effect === "label") label = token.value;
     }
-    if (failed3) continue;
+    if (failed2) continue;
     if (!effective && goto === void 0 && label === void 0) {
       diagnostics.push({
         line: lineNo,
@@ -46003,6 +46030,10 @@ function bootImageRelease(b) {
   };
 }
 
+// packages/talos/src/wiring/inherited-ci.ts
+var import_yaml4 = __toESM(require_dist(), 1);
+var maxWorkflowBytes = 1 << 20;
+
 // packages/talos/src/release/talos-release.ts
 var pattern = /^v?(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:\.(0|[1-9][0-9]*)(?:-([0-9A-Za-z.-]+))?)?$/;
 function parseTalosRelease(text3, what = "talos-version") {
@@ -46172,7 +46203,7 @@ function resolveOfficialExtensions(names2, catalog, catalogSource) {
 }
 
 // packages/talos/src/node-extensions/schematic.ts
-var import_yaml4 = __toESM(require_dist(), 1);
+var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
 function parseSchematicExtensions(text3, source) {
   if (text3.length > maxSize) {
@@ -46180,7 +46211,7 @@ function parseSchematicExtensions(text3, source) {
       `schematic ${source} is ${text3.length} bytes: a schematic is a small YAML file`
     );
   }
-  const doc = (0, import_yaml4.parseDocument)(text3, { uniqueKeys: true });
+  const doc = (0, import_yaml5.parseDocument)(text3, { uniqueKeys: true });
   if (doc.errors.length > 0) {
     throw new InputError(
       `schematic ${source} is not valid YAML: ${doc.errors[0]?.message ?? "parse error"}`
@@ -46218,7 +46249,7 @@ function dig(value, path2) {
 }
 
 // packages/talos/src/node-extensions/extension-statuses.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var extensionStatusType = "ExtensionStatuses.runtime.talos.dev";
 var syntheticExtensionNames = ["modules.dep", "schematic"];
 var maxSize2 = 8 * 1024 * 1024;
@@ -46228,7 +46259,7 @@ function parseExtensionStatuses(text3, source) {
       `${source} is ${text3.length} bytes, more than talosctl get extensions prints`
     );
   }
-  const docs = (0, import_yaml5.parseAllDocuments)(text3);
+  const docs = (0, import_yaml6.parseAllDocuments)(text3);
   if (!Array.isArray(docs)) {
     throw new InputError(
       `${source} is not YAML: save the output of 'talosctl get extensions -o yaml'`
@@ -46380,6 +46411,31 @@ function checkPushTarget(o) {
 }
 
 // packages/pipeline/src/build-installer/options.ts
+function checkOverlay(options) {
+  const { overlayImage, overlayName, overlayOptions = [] } = options;
+  if (overlayImage) checkReference("overlay-image", overlayImage);
+  if (Boolean(overlayImage) !== Boolean(overlayName)) {
+    throw new FieldError(
+      ["overlay-image", "overlay-name"],
+      (n) => `${n("overlay-image")} and ${n("overlay-name")} go together: give the overlay image (e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0) and the name of its installer (e.g. rpi_generic)`
+    );
+  }
+  if (overlayName !== void 0 && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(overlayName)) {
+    throw new FieldError(
+      "overlay-name",
+      (n) => `${n("overlay-name")} is '${overlayName}': give the overlay installer's name, e.g. rpi_generic`
+    );
+  }
+  for (const o of overlayOptions) {
+    checkMakeValue("overlay-options", o);
+    if (!overlayImage || !/^[A-Za-z0-9_.-]+=/.test(o)) {
+      throw new FieldError(
+        "overlay-options",
+        (n) => `${n("overlay-options")} has '${o}': give key=value options, one per line, together with ${n("overlay-image")}`
+      );
+    }
+  }
+}
 var supportedArches = ["amd64", "arm64"];
 function checkReference(field, value) {
   checkMakeValue(field, value);
@@ -46486,6 +46542,7 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
+  checkOverlay(options);
   const username = options.username.toLowerCase();
   checkPushTarget({ registry: options.registry, username });
   if (options.tag !== void 0) checkTag("tag", options.tag);
@@ -46838,8 +46895,15 @@ async function produceTarballs(v2, pinned, deps) {
     baseInstallerImage,
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
+    ...options.overlayImage ? { overlayImage: options.overlayImage } : {},
+    ...options.overlayName ? { overlayName: options.overlayName } : {},
+    ...options.overlayOptions?.length ? { overlayOptions: options.overlayOptions } : {},
     insecure: needsInsecure(
-      [baseInstallerImage, ...pinned.extensionImages],
+      [
+        baseInstallerImage,
+        ...pinned.extensionImages,
+        ...options.overlayImage ? [options.overlayImage] : []
+      ],
       deps.registry.insecureRegistries ?? []
     )
   });
@@ -46991,27 +47055,6 @@ function isFailing(check, failOn) {
 // packages/verify/src/verify-image.ts
 var import_promises16 = require("node:fs/promises");
 var import_node_path17 = require("node:path");
-
-// packages/verify/src/internal/checks/context.ts
-function failed(id, severity, message, where2 = {}) {
-  return { id, severity, status: "fail", message, ...where2 };
-}
-function passed(id, message, severity = "error") {
-  return { id, severity, status: "pass", message };
-}
-function orPass(outcomes, id, message, severity = "error") {
-  return outcomes.some((o) => o.id === id && o.status === "fail") ? outcomes : [...outcomes, passed(id, message, severity)];
-}
-function grouped(n) {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-function count(n, what) {
-  return `${grouped(n)} ${what}${n === 1 ? "" : "s"}`;
-}
-function listSome(items, max = 5) {
-  if (items.length <= max) return items.join(", ");
-  return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
-}
 
 // packages/kmod/src/kernel-release.ts
 function kernelReleaseOf(vermagic) {
@@ -47744,15 +47787,15 @@ function describe(e) {
 }
 
 // packages/kmod/src/internal/verify/judge-signature.ts
-var import_node_crypto5 = require("node:crypto");
+var import_node_crypto6 = require("node:crypto");
 
 // packages/kmod/src/internal/verify/certificate.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 var import_asn1_schema2 = __toESM(require_cjs2(), 1);
 var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 function parseCertificate(input) {
   const der = toDer(input);
-  const publicKey = new import_node_crypto4.X509Certificate(der).publicKey;
+  const publicKey = new import_node_crypto5.X509Certificate(der).publicKey;
   const cert = expectTlv(der, 0, der.length, 48, "Certificate");
   const tbs = expectTlv(der, cert.valueStart, cert.valueEnd, 48, "TBSCertificate");
   let at = tbs.valueStart;
@@ -47812,7 +47855,7 @@ function signerOf2(cert) {
   return s;
 }
 function sameBytes2(a, b) {
-  return a.length === b.length && (0, import_node_crypto5.timingSafeEqual)(a, b);
+  return a.length === b.length && (0, import_node_crypto6.timingSafeEqual)(a, b);
 }
 function findCertificate(cms, certificates) {
   const sid = cms.sid;
@@ -47913,10 +47956,10 @@ function judgeSignature(trailer, problems, feed2, certificates) {
   }
   let ok = false;
   try {
-    const v2 = (0, import_node_crypto5.createVerify)(digest);
+    const v2 = (0, import_node_crypto6.createVerify)(digest);
     feed2(sig.contentLength, (piece) => v2.update(piece));
     ok = v2.verify(
-      scheme.key === "rsa" ? { key, padding: import_node_crypto5.constants.RSA_PKCS1_PADDING } : key,
+      scheme.key === "rsa" ? { key, padding: import_node_crypto6.constants.RSA_PKCS1_PADDING } : key,
       cms.signature
     );
   } catch {
@@ -48342,7 +48385,7 @@ async function readModuleSummary(content, options = {}) {
     });
   }
   const result2 = await decompressModule(concatChunks(pieces, total), options);
-  if ("problem" in result2) return failed2(options, result2.compression, result2.problem);
+  if ("problem" in result2) return failed(options, result2.compression, result2.problem);
   return summarizeSource(bufferSource(result2.data), {
     ...inspect2,
     compression: result2.compression,
@@ -48365,7 +48408,7 @@ async function decompressModule(data, options = {}) {
   const out = await decompressBounded(data, compression, cap);
   return "data" in out ? { compression, data: out.data } : { compression, problem: out.problem };
 }
-function failed2(options, compression, problem) {
+function failed(options, compression, problem) {
   const fileName = options.fileName;
   return {
     ...fileName !== void 0 ? { fileName } : {},
@@ -48397,7 +48440,7 @@ var scratch = {
 };
 
 // packages/kmod/src/certificate.ts
-var import_node_crypto6 = require("node:crypto");
+var import_node_crypto7 = require("node:crypto");
 var curveBits = {
   prime256v1: 256,
   secp384r1: 384,
@@ -48413,7 +48456,7 @@ function commonNameOf(name) {
 function readCertificate(input) {
   const signer = parseCertificate(input);
   const der = signer.der;
-  const x = new import_node_crypto6.X509Certificate(der);
+  const x = new import_node_crypto7.X509Certificate(der);
   const details = x.publicKey.asymmetricKeyDetails;
   const keyType = x.publicKey.asymmetricKeyType ?? "unknown";
   const bits = details?.modulusLength ?? (details?.namedCurve ? curveBits[details.namedCurve] : void 0);
@@ -48427,7 +48470,7 @@ function readCertificate(input) {
     keyType,
     ...bits !== void 0 ? { keyBits: bits } : {},
     ...details?.namedCurve ? { curve: details.namedCurve } : {},
-    sha256Fingerprint: colonHex((0, import_node_crypto6.createHash)("sha256").update(der).digest()),
+    sha256Fingerprint: colonHex((0, import_node_crypto7.createHash)("sha256").update(der).digest()),
     notBefore: new Date(x.validFrom).toISOString(),
     notAfter: new Date(x.validTo).toISOString(),
     der,
@@ -48607,7 +48650,7 @@ function checkArch(platform2, modules) {
   for (const m of modules) {
     if (m.machine === void 0 || m.machine === expected) continue;
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `${m.name} (${m.path}) is built for ${m.machine} but sits in the ${platform2.os}/${platform2.architecture} image, whose ${expected} kernel cannot load it. Build the package for ${platform2.architecture} (PLATFORM=${platform2.os}/${platform2.architecture}) and put each architecture's modules in its own platform image`,
@@ -48615,20 +48658,10 @@ function checkArch(platform2, modules) {
       )
     );
   }
-  return orPass(out, id, `every module is built for ${expected}`);
+  return withPass(out, id, `every module is built for ${expected}`);
 }
 
 // packages/verify/src/internal/checks/extension.ts
-function toOutcome(f) {
-  return {
-    id: f.id,
-    severity: f.severity,
-    status: f.status,
-    message: f.message,
-    ...f.path !== void 0 ? { path: f.path } : {},
-    ...f.line !== void 0 ? { line: f.line } : {}
-  };
-}
 function checkExtension(ctx) {
   if (ctx.kind.kind !== "extension") return [];
   const { extensionName, talosVersion } = ctx.options;
@@ -48646,7 +48679,19 @@ function checkExtension(ctx) {
       reportedElsewhere
     })
   ];
-  return findings.map(toOutcome);
+  return findings;
+}
+
+// packages/verify/src/internal/checks/context.ts
+function grouped(n) {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+function count(n, what) {
+  return `${grouped(n)} ${what}${n === 1 ? "" : "s"}`;
+}
+function listSome(items, max = 5) {
+  if (items.length <= max) return items.join(", ");
+  return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
 }
 
 // packages/verify/src/internal/checks/kind.ts
@@ -48654,14 +48699,14 @@ function checkKind(ctx) {
   const { kind, evidence } = ctx.kind;
   if (kind === "unknown") {
     return [
-      failed(
+      fail2(
         "image.kind",
         "error",
         `nothing to verify: the image is none of the chain's images (a kernel image with /boot/vmlinuz, a module package with /usr/lib/modules/<kver>/, a system extension with manifest.yaml and rootfs/, an installer with /usr/install/<arch>/); check the reference points at the right image`
       )
     ];
   }
-  return [passed("image.kind", `${imageKindNames[kind]} (found ${evidence.join(", ")})`, "info")];
+  return [pass("image.kind", `${imageKindNames[kind]} (found ${evidence.join(", ")})`, "info")];
 }
 function checkInstaller(ctx) {
   const assets = ctx.kind.installer ?? [];
@@ -48671,12 +48716,12 @@ function checkInstaller(ctx) {
     (a) => `${a.arch}: ${a.layout === "uki" ? "UKI" : "kernel + initramfs"} ${a.files.map((f) => `${f} (${((sizes.get(f) ?? 0) / 1048576).toFixed(1)} MiB)`).join(", ")}`
   );
   const outcomes = [
-    passed("installer.assets", `boot assets: ${found.join("; ")}`, "info")
+    pass("installer.assets", `boot assets: ${found.join("; ")}`, "info")
   ];
   const arch2 = ctx.options.platform?.architecture;
   if (arch2 && !assets.some((a) => a.arch === arch2)) {
     outcomes.push(
-      failed(
+      fail2(
         "installer.assets",
         "error",
         `the installer for platform ${ctx.options.platform?.os}/${arch2} has no boot assets for ${arch2} (found ${assets.map((a) => a.arch).join(", ")}): run the imager with --arch ${arch2}`
@@ -48693,21 +48738,21 @@ function installerRelease(ctx) {
   for (const b of ctx.tree.bootReleases) {
     if (b.release === void 0) {
       out.push(
-        passed(id, `${b.path}: no kernel release readable (${b.reason}); not compared`, "info")
+        pass(id, `${b.path}: no kernel release readable (${b.reason}); not compared`, "info")
       );
     } else if (!reference) {
       out.push(
-        passed(
+        pass(
           id,
           `${b.path} boots kernel ${b.release}; pass kernel-image or kernel-release to compare`,
           "info"
         )
       );
     } else if (b.release === reference) {
-      out.push(passed(id, `${b.path} boots kernel ${b.release}, the kernel the modules are for`));
+      out.push(pass(id, `${b.path} boots kernel ${b.release}, the kernel the modules are for`));
     } else {
       out.push(
-        failed(
+        fail2(
           id,
           "error",
           `${b.path} boots kernel ${b.release}, but the kernel image is ${reference}: the installer was made by an imager that embeds another kernel (a stock imager?), so the node would refuse the extension's modules. Build installer-base and the imager with this kernel (make installer-base imager PKG_KERNEL=<kernel-image>) and rebuild the installer with that imager`,
@@ -48731,20 +48776,20 @@ function pathChecks(ctx, modules, base) {
     if (splitModulePath(m.path, base)) continue;
     const hint = splitModulePath(m.path, other) ? `${forTalos(ctx)} reads modules from /${ctx.modulesRoot}; ${ctx.modulesRoot === "usr/lib/modules" ? "if the image targets Talos before 1.10, pass talos-version, else install modules with INSTALL_MOD_PATH=/rootfs/usr" : "Talos before 1.10 reads /lib/modules: install with INSTALL_MOD_PATH=/rootfs, or pass the right talos-version"}` : `modprobe and the imager only look in /${ctx.modulesRoot}/<kernel release>/`;
     out.push(
-      failed(id, "error", `${m.name} is at ${m.path}, outside ${base}/<kver>/: ${hint}`, {
+      fail2(id, "error", `${m.name} is at ${m.path}, outside ${base}/<kver>/: ${hint}`, {
         path: m.path
       })
     );
   }
-  return orPass(out, id, `every module is under ${base}/<kver>/`);
+  return withPass(out, id, `every module is under ${base}/<kver>/`);
 }
 function dirChecks(ctx, base, dirs) {
   const id = "kernel-release.dir";
-  if (dirs.length === 1) return [passed(id, `one kernel release directory: ${base}/${dirs[0]}`)];
+  if (dirs.length === 1) return [pass(id, `one kernel release directory: ${base}/${dirs[0]}`)];
   if (dirs.length === 0) return [];
   const matching = ctx.referenceRelease && dirs.includes(ctx.referenceRelease) ? ` Only ${ctx.referenceRelease} matches the kernel; the imager copies that one and ignores the rest.` : "";
   return [
-    failed(
+    fail2(
       id,
       "error",
       `${dirs.length} kernel release directories under ${base}: ${dirs.join(", ")}. A module package or extension is built for exactly one kernel.${matching} Rebuild from one kernel-build and remove the stale directory (a cached layer from an older kernel often leaves one behind)`,
@@ -48758,7 +48803,7 @@ function releaseChecks(ctx, base, dirs) {
   const kernel = ctx.kernel;
   if (kernel && kernel.releaseDirs.length !== 1) {
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `the kernel image ${kernel.description} has ${kernel.releaseDirs.length === 0 ? "no kernel release directory" : `${kernel.releaseDirs.length} kernel release directories (${kernel.releaseDirs.join(", ")})`} under ${kernel.modulesRoot}: pass the kernel image built by pkgs (make kernel), which holds exactly one`
@@ -48767,7 +48812,7 @@ function releaseChecks(ctx, base, dirs) {
   }
   if (kernel?.release && ctx.options.kernelRelease && kernel.release !== ctx.options.kernelRelease) {
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `kernel-release ${ctx.options.kernelRelease} differs from the kernel image's release ${kernel.release}: drop kernel-release (the kernel image is the reference) or pass the kernel image it belongs to`
@@ -48777,7 +48822,7 @@ function releaseChecks(ctx, base, dirs) {
   const reference = ctx.referenceRelease;
   if (reference && dirs.length === 1 && dirs[0] !== reference) {
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `the modules are in ${base}/${dirs[0]}, but the kernel's release is ${reference}: the imager copies only ${ctx.modulesRoot}/${reference} from an extension, so these modules never reach the node. Build the package against this kernel (same make kernel <pkg> run) and rebuild the extension`,
@@ -48788,13 +48833,13 @@ function releaseChecks(ctx, base, dirs) {
   if (out.length > 0) return out;
   if (!reference)
     return dirs.length === 1 ? [
-      passed(
+      pass(
         id,
         `kernel release ${dirs[0]}; pass kernel-image or kernel-release to check it is the node's`,
         "info"
       )
     ] : [];
-  return dirs.length === 1 ? [passed(id, `the modules' release directory is the kernel's release ${reference}`)] : [];
+  return dirs.length === 1 ? [pass(id, `the modules' release directory is the kernel's release ${reference}`)] : [];
 }
 function vermagicChecks(ctx, modules, base) {
   const id = "kernel-release.vermagic";
@@ -48806,7 +48851,7 @@ function vermagicChecks(ctx, modules, base) {
     if (m.release === expected) continue;
     const against = ctx.referenceRelease ? `the kernel is ${expected}` : `it sits in the ${expected} directory`;
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `${m.name} (${m.path}) was built for ${m.release ?? "an unknown release"} (vermagic "${m.vermagic ?? ""}"), but ${against}: the kernel refuses it ("version magic" mismatch). Rebuild the package against this kernel's kernel-build`,
@@ -48815,7 +48860,7 @@ function vermagicChecks(ctx, modules, base) {
     );
   }
   const releases = [...new Set(modules.map((m) => m.release ?? "?"))];
-  return orPass(out, id, `every module's vermagic names ${listSome(releases)}`);
+  return withPass(out, id, `every module's vermagic names ${listSome(releases)}`);
 }
 function checkKernelRelease(ctx, modules) {
   const base = `${ctx.kind.root}${ctx.modulesRoot}`;
@@ -48824,7 +48869,7 @@ function checkKernelRelease(ctx, modules) {
     const kernelOnly = ctx.kernel || ctx.options.kernelRelease ? releaseChecks(ctx, base, dirs) : [];
     return {
       outcomes: [
-        passed(
+        pass(
           "kernel-release.dir",
           `no kernel modules under ${base}: nothing to match with a kernel`,
           "info"
@@ -48859,7 +48904,7 @@ function checkPathNames(ctx) {
       continue;
     }
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `entry "${e.path}" cannot be placed: ${problem}. Extraction would put it somewhere the other checks do not look; rebuild the image from a plain directory tree (no ".." segments, no absolute names)`,
@@ -48869,11 +48914,7 @@ function checkPathNames(ctx) {
   }
   if (more > 0)
     out.push(
-      failed(
-        id,
-        "error",
-        `\u2026and ${more} more such entries (only the first ${maxListed} are listed)`
-      )
+      fail2(id, "error", `\u2026and ${more} more such entries (only the first ${maxListed} are listed)`)
     );
   return out;
 }
@@ -48888,14 +48929,14 @@ function checkRequiredModules(ctx, modules) {
     if (present.has(name)) continue;
     const found = modules.length > 0 ? `it holds ${listSome([...present].sort(), 8)}` : "it holds no kernel modules";
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `module ${name} is not in the image (${found}): check the package's install step puts ${name}.ko under /${ctx.modulesRoot}/<kver>/, and that the extension copies it from the package`
       )
     );
   }
-  return orPass(
+  return withPass(
     out,
     id,
     `required ${count(ctx.options.modules.length, "module")} present: ${ctx.options.modules.join(", ")}`
@@ -48913,7 +48954,7 @@ function checkFirmware(ctx, modules) {
       wanted++;
       if (firmwareSuffixes.some((s) => files.has(`${base}/${fw}${s}`))) continue;
       out.push(
-        failed(
+        fail2(
           id,
           "warning",
           `${m.name} asks for firmware ${fw}, which is not at ${base}/${fw}: the driver fails at probe unless another extension provides it (e.g. siderolabs/linux-firmware, or install it to /${ctx.firmwareRoot}/${fw} in the package)`,
@@ -48922,8 +48963,8 @@ function checkFirmware(ctx, modules) {
       );
     }
   }
-  if (wanted === 0) return [passed(id, "no module names firmware", "warning")];
-  return orPass(
+  if (wanted === 0) return [pass(id, "no module names firmware", "warning")];
+  return withPass(
     out,
     id,
     `${count(wanted, "firmware file")} named by the modules present under ${base}`,
@@ -48944,7 +48985,7 @@ function checkDepends(ctx, modules) {
         continue;
       }
       out.push(
-        failed(
+        fail2(
           id,
           "warning",
           `${m.name} depends on ${dep}, which is neither in the image nor among the kernel image's modules: modprobe cannot load ${m.name}. Add ${dep} to the package, or enable it in the kernel config`,
@@ -48955,7 +48996,7 @@ function checkDepends(ctx, modules) {
   }
   if (notChecked.size > 0) {
     out.push(
-      failed(
+      fail2(
         id,
         "info",
         `dependencies not in the image: ${listSome([...notChecked].sort(), 10)}; they must come from the kernel. Pass kernel-image to check them against its modules`
@@ -48963,7 +49004,7 @@ function checkDepends(ctx, modules) {
     );
   }
   const total = modules.reduce((n, m) => n + m.depends.length, 0);
-  return orPass(
+  return withPass(
     out,
     id,
     total === 0 ? "no module has dependencies" : `${grouped(total)} ${total === 1 ? "dependency resolves" : "dependencies resolve"} within the image${kernel ? " and the kernel image" : ""}`,
@@ -48984,13 +49025,13 @@ function describeCertificate2(c) {
 function kernelCertificateCheck(trust) {
   if (trust.certificates.length === 0) {
     const why = trust.problems.length > 0 ? ` (${trust.problems.join("; ")})` : "";
-    return failed(
+    return fail2(
       "signature.kernel-certificate",
       "error",
       `no certificate can be read from the kernel ${trust.source}${why}, so no module signature can be proven: pass the kernel built with CONFIG_MODULE_SIG (every Talos kernel is), or its certificate with kernel-cert`
     );
   }
-  return passed(
+  return pass(
     "signature.kernel-certificate",
     `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ""} trusts ${trust.certificates.map(describeCertificate2).join(", ")}`
   );
@@ -49007,7 +49048,7 @@ function certificateChecks(modules, trust) {
     }
     const why = v2 ? `${v2.reason}: ${v2.verdict === "unsigned" ? fixes.unsupported : fixes[v2.verdict]}` : "was not verified (its signature was not read): rebuild and re-sign it";
     out.push(
-      failed(
+      fail2(
         "signature.certificate",
         "error",
         `${m.name} (${m.path}) ${v2 ? `is ${v2.verdict}: ` : ""}${why}`,
@@ -49017,7 +49058,7 @@ function certificateChecks(modules, trust) {
       )
     );
   }
-  return orPass(
+  return withPass(
     out,
     "signature.certificate",
     `${count(verified, "signed module")} verified against the kernel's certificate ${trust.certificates.map(describeCertificate2).join(", ")}`
@@ -49033,7 +49074,7 @@ function formatChecks(modules) {
   for (const m of modules) {
     for (const p of m.problems) {
       out.push(
-        failed(
+        fail2(
           "module.format",
           "error",
           `${m.path}: ${p}. The kernel cannot load a module it cannot parse or whose signature it rejects: rebuild and re-sign it`,
@@ -49042,7 +49083,7 @@ function formatChecks(modules) {
       );
     }
   }
-  return orPass(
+  return withPass(
     out,
     "module.format",
     `${count(modules.length, "module")} read: ELF .modinfo and signature parse`
@@ -49053,7 +49094,7 @@ function signedChecks(modules) {
   for (const m of modules) {
     if (m.signed) continue;
     out.push(
-      failed(
+      fail2(
         "signature.signed",
         "error",
         `${m.name} (${m.path}) is not signed: Talos enforces module signatures (module.sig_enforce=1) and refuses it. Build it in the pkgs tree against kernel-build so modules_install signs it (CONFIG_MODULE_SIG_ALL), and strip only with INSTALL_MOD_STRIP (before signing), never after`,
@@ -49062,7 +49103,7 @@ function signedChecks(modules) {
     );
   }
   const signed = modules.filter((m) => m.signed).length;
-  return orPass(out, "signature.signed", `${count(signed, "module")} signed`);
+  return withPass(out, "signature.signed", `${count(signed, "module")} signed`);
 }
 function kernelKeyChecks(ctx) {
   const kernel = ctx.kernel;
@@ -49071,7 +49112,7 @@ function kernelKeyChecks(ctx) {
   if (!reference) {
     return {
       outcomes: [
-        failed(
+        fail2(
           "signature.kernel-keys",
           "error",
           `the kernel image ${kernel.description} has no signed in-tree modules (${count(kernel.moduleCount, "module")} found under ${kernel.modulesRoot}), so there is no key to compare with: pass the kernel image built by pkgs (make kernel), whose modules are signed`
@@ -49086,7 +49127,7 @@ function kernelKeyChecks(ctx) {
     return {
       reference,
       outcomes: [
-        failed(
+        fail2(
           "signature.kernel-keys",
           "error",
           `the kernel image's in-tree modules disagree about their key: ${groups.join("; ")}. One kernel build signs all its modules with one key, so this image mixes builds; rebuild the kernel image in one run`
@@ -49097,7 +49138,7 @@ function kernelKeyChecks(ctx) {
   return {
     reference,
     outcomes: [
-      passed(
+      pass(
         "signature.kernel-keys",
         `the kernel's ${count(reference.count, "in-tree module")} share ${identity(reference)}`
       )
@@ -49110,7 +49151,7 @@ function sameKeyChecks(modules, reference) {
     if (!m.signed || m.keyId === void 0) continue;
     if (m.signer === reference.signer && m.keyId === reference.keyId) continue;
     out.push(
-      failed(
+      fail2(
         "signature.same-key",
         "error",
         `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's own modules are signed with ${identity(reference)}, so the node will not load it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
@@ -49119,7 +49160,7 @@ function sameKeyChecks(modules, reference) {
     );
   }
   const signed = modules.filter((m) => m.signed).length;
-  return orPass(
+  return withPass(
     out,
     "signature.same-key",
     `${count(signed, "signed module")} ${signed === 1 ? "uses" : "use"} the kernel's key (${identity(reference)})`
@@ -49137,7 +49178,7 @@ function consistencyChecks(modules) {
   if (groups.size <= 1) {
     const [k] = groups.keys();
     return [
-      passed(
+      pass(
         "signature.consistent",
         k ? `every signed module has ${k}; pass kernel-image to check it is the kernel's key` : "no signed modules to compare"
       )
@@ -49150,7 +49191,7 @@ function consistencyChecks(modules) {
     )}`
   );
   return [
-    failed(
+    fail2(
       "signature.consistent",
       "error",
       `the image's modules are signed with ${groups.size} different keys (${list.join("; ")}): a kernel trusts one build key, so some of them cannot load. ${fixKey}`
@@ -49186,19 +49227,19 @@ function locationOutcome(ctx, path2, inner, rulesDir) {
     return void 0;
   const name = inner.slice(inner.lastIndexOf("/") + 1);
   if (inner.startsWith("etc/udev/")) {
-    return ctx.kind.kind === "extension" ? failed(
+    return ctx.kind.kind === "extension" ? fail2(
       "udev.location",
       "error",
       `${path2}: extensions may not carry /etc/udev, so Talos refuses this extension (and /etc is not where it reads extension rules). Install the file as /${rulesDir}/${name}: in the package's pkg.yaml copy it to /rootfs/${rulesDir}/ instead of /rootfs/etc/udev/rules.d/`,
       { path: path2 }
-    ) : failed(
+    ) : fail2(
       "udev.location",
       "warning",
       `${path2}: rules under /etc/udev cannot go into an extension; the extension must install them as /${rulesDir}/${name}. Better: install them there in the package (cp \u2026 /rootfs/${rulesDir}/ in pkg.yaml)`,
       { path: path2 }
     );
   }
-  return failed(
+  return fail2(
     "udev.location",
     ctx.kind.kind === "extension" ? "error" : "warning",
     `${path2}: Talos reads udev rules from /${rulesDir}, not from /${inner.slice(0, inner.lastIndexOf("/"))}: move the file to /${rulesDir}/${name}`,
@@ -49218,7 +49259,7 @@ function checkUdev(ctx) {
     rules += parsed2.rules.length;
     for (const d of parsed2.diagnostics) {
       out.push(
-        failed(
+        fail2(
           d.severity === "error" ? "udev.syntax" : "udev.lint",
           d.severity,
           `${file.path}:${d.line}: ${d.message}`,
@@ -49228,9 +49269,9 @@ function checkUdev(ctx) {
     }
   }
   const where2 = files.length === 0 ? "no udev rules in the image" : `${count(files.length, "rule file")} under /${rulesDir}`;
-  return orPass(
-    orPass(
-      orPass(out, "udev.location", where2),
+  return withPass(
+    withPass(
+      withPass(out, "udev.location", where2),
       "udev.syntax",
       files.length === 0 ? "no udev rules to parse" : `${count(rules, "rule")} in ${count(files.length, "file")} parse`
     ),
@@ -49241,7 +49282,7 @@ function checkUdev(ctx) {
 }
 
 // packages/verify/src/internal/installer/inspect-installer.ts
-var import_node_crypto10 = require("node:crypto");
+var import_node_crypto11 = require("node:crypto");
 
 // packages/boot/src/codecs/detect.ts
 var MAGICS2 = [
@@ -49459,7 +49500,7 @@ function decodeFrame(input, at, sink) {
 }
 
 // packages/boot/src/codecs/xz.ts
-var import_node_crypto7 = require("node:crypto");
+var import_node_crypto8 = require("node:crypto");
 var import_node_zlib3 = require("node:zlib");
 
 // packages/boot/src/codecs/bcj.ts
@@ -49754,7 +49795,7 @@ function verifyCheck(block, data, offset) {
   } else if (block.checkType === 4) {
     actual = crc64(data);
   } else if (block.checkType === 10) {
-    actual = (0, import_node_crypto7.createHash)("sha256").update(data).digest();
+    actual = (0, import_node_crypto8.createHash)("sha256").update(data).digest();
   }
   if (actual && !actual.every((b, i) => b === block.check[i])) {
     throw new DecompressError(
@@ -50049,7 +50090,7 @@ function readElfSections(bytes) {
 }
 
 // packages/boot/src/kernel/find-certificates.ts
-var import_node_crypto8 = require("node:crypto");
+var import_node_crypto9 = require("node:crypto");
 var PATTERN = Buffer.from([48, 130]);
 var MAX_CANDIDATES = 2e5;
 function findCertificates(bytes, max) {
@@ -50069,7 +50110,7 @@ function findCertificates(bytes, max) {
     } catch {
       continue;
     }
-    const key = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
+    const key = (0, import_node_crypto9.createHash)("sha256").update(der).digest("hex");
     if (!seen.has(key)) {
       seen.add(key);
       certificates.push(cert);
@@ -50792,23 +50833,23 @@ async function gzipMember(data, at, sink) {
 }
 function zlibStream(stream, input, sink) {
   return new Promise((resolve4, reject) => {
-    let failed3 = false;
+    let failed2 = false;
     stream.on("data", (chunk) => {
-      if (failed3) return;
+      if (failed2) return;
       try {
         sink(chunk);
       } catch (e) {
-        failed3 = true;
+        failed2 = true;
         stream.destroy();
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
     stream.on("error", (e) => {
-      if (!failed3) reject(e);
-      failed3 = true;
+      if (!failed2) reject(e);
+      failed2 = true;
     });
     stream.on("end", () => {
-      if (!failed3) resolve4(stream.bytesWritten);
+      if (!failed2) resolve4(stream.bytesWritten);
     });
     stream.end(input);
   });
@@ -51813,7 +51854,7 @@ async function readIds(bytes, sb, reader) {
 }
 
 // packages/verify/src/internal/installer/boot-readers.ts
-var import_node_crypto9 = require("node:crypto");
+var import_node_crypto10 = require("node:crypto");
 function readUki2(bytes) {
   const u = readUkiSections(bytes);
   const versionId = u.osrel?.VERSION_ID;
@@ -51862,7 +51903,7 @@ async function readKernelImageBoot(tree) {
   if (!bytes) return void 0;
   return {
     ...await readKernelFacts(bytes, `${tree.description}:/boot/vmlinuz`),
-    sha256: (0, import_node_crypto9.createHash)("sha256").update(bytes).digest("hex")
+    sha256: (0, import_node_crypto10.createHash)("sha256").update(bytes).digest("hex")
   };
 }
 
@@ -51943,7 +51984,7 @@ async function inspectInstaller(assets, fallbackTalosVersion) {
       kernelBytes,
       layout === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
-    sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
+    sha256: (0, import_node_crypto11.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
@@ -52028,14 +52069,14 @@ function checkInstallerBase(evidence) {
   const id = "installer.base";
   if (evidence.imager.length === 0) {
     return [
-      passed(
+      pass(
         id,
         `built on an installer base (${evidence.installer.join(", ") || "no imager binary"})`
       )
     ];
   }
   return [
-    failed(
+    fail2(
       id,
       "error",
       `this is an imager image used as the base installer: it holds ${evidence.imager.join(", ")}${evidence.installer.length === 0 ? " and no installer binary" : ""} (talos #11426), so the node gets no working installer. Rebuild with --base-installer-image <registry>/<user>/installer-base:<tag> (make installer-base), not the imager`,
@@ -52053,7 +52094,7 @@ function kernelChecks(c, expected) {
     );
     if (c.uki.problems.length > 0 || missing.length > 0) {
       out.push(
-        failed(
+        fail2(
           "installer.uki",
           "error",
           `${c.kernelPath} is not a complete UKI (${[...c.uki.problems, ...missing.length ? [`no ${missing.join(", ")} section`] : []].join("; ")}): the node cannot boot it. Rebuild the installer with the imager`,
@@ -52061,15 +52102,13 @@ function kernelChecks(c, expected) {
         )
       );
     } else {
-      out.push(
-        passed("installer.uki", `${c.kernelPath}: UKI with ${c.uki.sectionNames.join(" ")}`)
-      );
+      out.push(pass("installer.uki", `${c.kernelPath}: UKI with ${c.uki.sectionNames.join(" ")}`));
     }
   }
   const certs = c.kernel.certificates;
   if (certs.length === 0) {
     out.push(
-      failed(
+      fail2(
         "installer.kernel-certificate",
         "error",
         `no module signing certificate found in the kernel of ${c.kernelPath}${c.kernel.problems.length ? ` (${c.kernel.problems.join("; ")})` : ""}: no module signature can be proven. Check the installer was built from a Talos kernel (CONFIG_MODULE_SIG=y)`,
@@ -52078,7 +52117,7 @@ function kernelChecks(c, expected) {
     );
   } else {
     out.push(
-      passed(
+      pass(
         "installer.kernel-certificate",
         `kernel ${c.release ?? "?"} trusts ${certs.map((x) => `"${x.commonName ?? x.subject}" (SHA-256 ${x.sha256Fingerprint})`).join(", ")}`
       )
@@ -52088,7 +52127,7 @@ function kernelChecks(c, expected) {
     const rule = sigEnforcement(c.cmdline, c.talosVersion);
     const version = c.talosVersionText ? `Talos ${c.talosVersionText}` : "this Talos version";
     out.push(
-      rule.enforced ? passed("installer.cmdline", `${version}: ${rule.explanation}`, "warning") : failed(
+      rule.enforced ? pass("installer.cmdline", `${version}: ${rule.explanation}`, "warning") : fail2(
         "installer.cmdline",
         "warning",
         `${version}: ${rule.explanation}. Drop -module.sig_enforce / module.sig_enforce=0 from the extra kernel arguments (or pass --extra-kernel-arg module.sig_enforce=1) and rebuild the installer`,
@@ -52103,10 +52142,10 @@ function kernelChecks(c, expected) {
     const same = k.facts.sha256 !== void 0 && k.facts.sha256 === c.kernel.sha256 || want.length > 0 && want.every((f) => have.includes(f)) && have.every((f) => want.includes(f));
     const describe2 = (f, release) => `${f.length ? `certificate SHA-256 ${f.join(", ")}` : "no certificate"}, release ${release ?? "?"}`;
     out.push(
-      same ? passed(
+      same ? pass(
         "installer.kernel-image",
         `the installer boots the kernel of ${k.description} (${describe2(want, k.facts.release)})`
-      ) : failed(
+      ) : fail2(
         "installer.kernel-image",
         "error",
         `the installer's kernel (${describe2(have, c.release)}) is not the kernel image ${k.description} (${describe2(want, k.facts.release)}): the imager embeds another kernel build (a stale or stock imager), so modules signed by this kernel build are refused. Rebuild installer-base and imager with PKG_KERNEL=<kernel-image>, then the installer`,
@@ -52120,7 +52159,7 @@ function extensionChecks(c, expected) {
   const out = [];
   if (c.initramfsProblems.length > 0) {
     out.push(
-      failed(
+      fail2(
         "installer.initramfs",
         "error",
         `the initramfs of ${c.kernelPath} cannot be read as the kernel reads it: ${listSome(c.initramfsProblems, 3)}. Rebuild the installer`,
@@ -52144,12 +52183,12 @@ function extensionChecks(c, expected) {
   if (c.squashfsFiles.length > 0 && !c.config)
     problems.push("the initramfs has extension images but no extensions.yaml");
   out.push(
-    problems.length > 0 ? failed(
+    problems.length > 0 ? fail2(
       "installer.extensions",
       "error",
       `${listSome(problems, 4)}: rebuild the installer with the imager`,
       { path: c.kernelPath }
-    ) : passed(
+    ) : pass(
       "installer.extensions",
       layers.length === 0 ? "no system extensions in the initramfs" : `extensions.yaml lists ${layers.map((l) => `${l.name} ${l.version} (${l.image})`).join(", ")}, each present`
     )
@@ -52157,7 +52196,7 @@ function extensionChecks(c, expected) {
   for (const e of c.extensions) {
     if (e.problems.length === 0) continue;
     out.push(
-      failed(
+      fail2(
         "installer.squashfs",
         "error",
         `${e.image} (${e.name}) cannot be read: ${listSome([...e.problems], 3)}. The image is truncated or corrupt; rebuild the installer`,
@@ -52169,11 +52208,11 @@ function extensionChecks(c, expected) {
   const missing = expected.extensions.filter((x) => !names2.has(x.name));
   if (expected.extensions.length > 0) {
     out.push(
-      missing.length > 0 ? failed(
+      missing.length > 0 ? fail2(
         "installer.extensions-expected",
         "error",
         `the installer lacks ${missing.map((m) => m.input === m.name ? m.name : `${m.name} (${m.input})`).join(", ")}: it carries ${[...names2].join(", ") || "no extensions"} (talos #12388). Pass each extension to the imager with --system-extension-image and rebuild`
-      ) : passed(
+      ) : pass(
         "installer.extensions-expected",
         `carries ${expected.extensions.map((x) => x.name).join(", ")}`
       )
@@ -52188,7 +52227,7 @@ function moduleChecks(c) {
     const bad = c.modules.filter((m) => m.verdict !== "verified");
     for (const m of bad) {
       out.push(
-        failed(
+        fail2(
           "installer.module-signature",
           "error",
           `${m.name} in ${m.extension} (${m.layer}:${m.path}): ${m.verdict}: ${m.reason}. The node refuses it; rebuild the module package and extension from the kernel build this installer boots (one make kernel <pkg> run)`,
@@ -52198,7 +52237,7 @@ function moduleChecks(c) {
     }
     if (bad.length === 0) {
       out.push(
-        passed(
+        pass(
           "installer.module-signature",
           `${count(c.modules.length, "module")} in ${count(c.extensions.length, "extension")} verified against the kernel's certificate`
         )
@@ -52210,7 +52249,7 @@ function moduleChecks(c) {
   );
   for (const m of wrong) {
     out.push(
-      failed(
+      fail2(
         "installer.module-release",
         "error",
         `${m.name} in ${m.extension} (${m.layer}:${m.path}) is for ${m.release ?? "an unknown release"} (vermagic "${m.vermagic ?? ""}", directory ${m.dirRelease ?? "?"}), but the installer boots ${c.release ?? "?"}: the kernel refuses it. Rebuild the extension against this kernel`,
@@ -52219,12 +52258,12 @@ function moduleChecks(c) {
     );
   }
   if (wrong.length === 0 && c.release !== void 0) {
-    out.push(passed("installer.module-release", `every extension module is for ${c.release}`));
+    out.push(pass("installer.module-release", `every extension module is for ${c.release}`));
   }
   const dep = c.modulesDep;
   if (!dep) {
     out.push(
-      failed(
+      fail2(
         "installer.modules-dep",
         "error",
         `the extensions carry modules but the initramfs has no usable modules.dep.sqsh${c.modulesDepProblems.length ? ` (${c.modulesDepProblems.join("; ")})` : ""}: modprobe on the node cannot find them. Rebuild the installer with the imager (it runs depmod)`,
@@ -52244,12 +52283,12 @@ function moduleChecks(c) {
     )
   ];
   out.push(
-    issues.length > 0 ? failed(
+    issues.length > 0 ? fail2(
       "installer.modules-dep",
       "error",
       `${listSome(issues, 4)}: modprobe on the node cannot load them. Rebuild the installer so depmod runs over the extensions' modules`,
       { path: c.kernelPath }
-    ) : passed(
+    ) : pass(
       "installer.modules-dep",
       `modules.dep lists every extension module (${count(c.modules.length, "module")}) and their dependencies resolve`
     )
@@ -52377,7 +52416,7 @@ function installerModules(ctx, found) {
       }
     ];
   }
-  return [passed("modules.required", `the installer carries ${ctx.options.modules.join(", ")}`)];
+  return [pass("modules.required", `the installer carries ${ctx.options.modules.join(", ")}`)];
 }
 async function verifyTree(tree, options, known, extra = [], expectations = { extensions: [] }) {
   const kernel = known.reference;
@@ -52575,7 +52614,7 @@ async function kernelFor(kernel, platform2, cache, logger) {
   const own = kernel.platforms[0];
   if (!tree && !kernel.isIndex && platform2 && own) {
     return {
-      problem: failed(
+      problem: fail2(
         "kernel-image.platform",
         "error",
         `the kernel image ${kernel.description} is for ${formatPlatform(own)}, not ${formatPlatform(platform2)}: pass the kernel built for ${formatPlatform(platform2)} (a multi-platform kernel image covers both)`
@@ -52584,7 +52623,7 @@ async function kernelFor(kernel, platform2, cache, logger) {
   }
   if (!tree) {
     return {
-      problem: failed(
+      problem: fail2(
         "kernel-image.platform",
         "error",
         `the kernel image ${kernel.description} has no ${platform2 ? formatPlatform(platform2) : ""} image (it has ${kernel.platforms.map(formatPlatform).join(", ")}): build the kernel for this platform too`
@@ -52843,7 +52882,8 @@ function installerSummary(s) {
     `- installer-base: ${inline(s.installerBaseImage)}`,
     ...s.kernelImage ? [`- kernel: ${inline(s.kernelImage)}`] : [],
     ...s.extensionImages.length > 0 ? s.extensionImages.map((e) => `- extension: ${inline(e)}`) : ["- extensions: none"],
-    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : []
+    ...s.extraKernelArgs.length > 0 ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(" ")}`] : [],
+    ...s.overlay ? [`- overlay: ${inline(s.overlay.image)} (${inline(s.overlay.name)})`] : []
   ];
   const ttl = s.ttlSeconds !== void 0 ? [`ttl.sh deletes it after ${formatDuration(s.ttlSeconds)}.`, ""] : [];
   const verified = Object.entries(s.verified ?? {}).flatMap(([arch2, r]) => [
@@ -53155,6 +53195,7 @@ async function run2(options, v2, deps) {
     ...pinned.kernelImage ? { kernelImage: pinned.kernelImage } : {},
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
+    ...options.overlayImage && options.overlayName ? { overlay: { image: options.overlayImage, name: options.overlayName } } : {},
     layouts: Object.fromEntries(
       Object.entries(checks).map(([arch2, c]) => [
         arch2,
@@ -53564,6 +53605,25 @@ var buildInstallerContract = defineContract({
       help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
       placeholder: "<arg>"
     },
+    "overlay-image": {
+      kind: "string",
+      default: "",
+      help: "overlay image for single-board computers, e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0 (with --overlay-name)",
+      placeholder: "<ref>"
+    },
+    "overlay-name": {
+      kind: "string",
+      default: "",
+      help: "the overlay's installer, e.g. rpi_generic (with --overlay-image)",
+      placeholder: "<name>"
+    },
+    "overlay-options": {
+      kind: "lines",
+      default: "",
+      flag: "overlay-option",
+      help: "extra overlay option key=value (repeatable)",
+      placeholder: "<key=value>"
+    },
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
@@ -53609,6 +53669,9 @@ var buildInstallerContract = defineContract({
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
+    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
+    ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
@@ -54179,17 +54242,8 @@ function group(name, fn) {
 }
 
 // actions/action-kit/src/logger.ts
-var import_node_crypto11 = require("node:crypto");
-var commandLike = /::|##\[/;
 function logInfo(message) {
-  if (!commandLike.test(message)) {
-    info(message);
-    return;
-  }
-  const token = `talos-kmod-${(0, import_node_crypto11.randomBytes)(16).toString("hex")}`;
-  info(`::stop-commands::${token}`);
-  info(message);
-  info(`::${token}::`);
+  info(guardWorkflowCommands(message));
 }
 function createActionsLogger() {
   return {

@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse2(src, reviver, options) {
+    function parse3(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result2;
     }
-    function parse2(text, options = {}) {
+    function parse3(text, options = {}) {
       const normalized = normalize(text, options);
       return {
         bytes: decode(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse: parse2 };
+    exports2.hex = { encode, decode, format, formats: exports2.formats, is, normalize, parse: parse3 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse2;
+    exports2.parse = parse3;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode(text, { label, strict: true });
       return block.data;
     }
-    function parse2(text, options = {}) {
+    function parse3(text, options = {}) {
       const [block] = collectBlocks(text, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse2 };
+    exports2.pem = { decode, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse3 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text, options) => decodeFirst(text, options?.label),
       format,
       is: (text) => typeof text === "string" && /-----BEGIN [^-]+-----/.test(text),
-      parse: parse2
+      parse: parse3
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text, ...args);
     }
-    function parse2(name, text, ...args) {
+    function parse3(name, text, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode,
       tryDecode,
       normalize,
-      parse: parse2,
+      parse: parse3,
       format,
       transcode,
       detect,
@@ -38749,14 +38749,29 @@ async function createTempDir(prefix, env = process.env) {
   };
 }
 
-// packages/oci/src/reference/digest.ts
+// packages/common/src/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
+var commandLike = /::|##\[/;
+function mayHoldWorkflowCommand(text) {
+  return commandLike.test(text);
+}
+function guardWorkflowCommands(text) {
+  if (!mayHoldWorkflowCommand(text)) return text;
+  const token = `talos-kmod-${(0, import_node_crypto.randomBytes)(16).toString("hex")}`;
+  const body = text.endsWith("\n") ? text : `${text}
+`;
+  return `::stop-commands::${token}
+${body}::${token}::${text.endsWith("\n") ? "\n" : ""}`;
+}
+
+// packages/oci/src/reference/digest.ts
+var import_node_crypto2 = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
 }
 function hashFor(digest) {
-  return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
+  return (0, import_node_crypto2.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
 function digestWithAlgorithmOf(digest, data) {
   const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
@@ -41272,16 +41287,16 @@ function checkPlatforms(dest, entries, expected) {
     seen.set(e.platform, e);
   }
   if (!expected) return;
-  const parse2 = parsePlatform;
+  const parse3 = parsePlatform;
   const missing = expected.filter(
-    (p) => !entries.some((e) => platformMatches(p, parse2(e.platform)))
+    (p) => !entries.some((e) => platformMatches(p, parse3(e.platform)))
   );
   if (missing.length > 0) {
     throw new UserError(
       `${dest}: no ${missing.map(formatPlatform).join(", ")} image among the sources (${entries.map((e) => e.platform).join(", ") || "none"}): the ${missing.map(formatPlatform).join(", ")} build failed or did not run; fix it and run again`
     );
   }
-  const extra = entries.filter((e) => !expected.some((p) => platformMatches(p, parse2(e.platform))));
+  const extra = entries.filter((e) => !expected.some((p) => platformMatches(p, parse3(e.platform))));
   if (extra.length > 0) {
     throw new UserError(
       `${dest}: ${extra.map((e) => `${e.platform} (from '${e.source.toString()}')`).join(", ")} was not asked for (platforms: ${expected.map(formatPlatform).join(", ")}): add it to the platforms or leave that source out`
@@ -41454,12 +41469,16 @@ var history = [
 // packages/talos/src/extension-rules/manifest.ts
 var import_yaml3 = __toESM(require_dist(), 1);
 
-// packages/talos/src/node-extensions/schematic.ts
+// packages/talos/src/wiring/inherited-ci.ts
 var import_yaml4 = __toESM(require_dist(), 1);
+var maxWorkflowBytes = 1 << 20;
+
+// packages/talos/src/node-extensions/schematic.ts
+var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
 
 // packages/talos/src/node-extensions/extension-statuses.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
 // packages/talos/src/node-extensions/read-catalog.ts
@@ -41585,17 +41604,21 @@ async function createIndexes(options, deps = {}) {
     throw new UserError("no index to create: give at least one destination and its sources");
   }
   const platforms = options.platforms?.map((p) => parsePlatform(p));
+  const requests = options.indexes.map((r) => ({
+    destination: r.destination,
+    dest: parseReference(r.destination),
+    sources: r.sources.map((s) => parseReference(s))
+  }));
   const indexes = {};
   const results = [];
   const failures = [];
-  for (const request of options.indexes) {
+  for (const request of requests) {
     await logger.group(`Create the index ${request.destination}`, async () => {
       try {
-        const result2 = await createIndex(
-          parseReference(request.destination),
-          request.sources.map((s) => parseReference(s)),
-          { ...deps.registry, ...platforms ? { platforms } : {} }
-        );
+        const result2 = await createIndex(request.dest, request.sources, {
+          ...deps.registry,
+          ...platforms ? { platforms } : {}
+        });
         for (const e of result2.entries) logger.info(`${e.platform}: ${e.reference.toString()}`);
         const pinned = result2.reference.toString();
         logger.info(`pushed ${pinned} (${result2.mediaType})`);
@@ -41603,15 +41626,16 @@ async function createIndexes(options, deps = {}) {
         results.push(result2);
       } catch (e) {
         if (!isUserError(e)) throw e;
-        logger.error(describeError(e));
-        failures.push(describeError(e));
+        if (requests.length > 1) logger.error(describeError(e));
+        failures.push(e);
       }
     });
   }
+  if (failures.length === 1 && requests.length === 1) throw failures[0];
   if (failures.length > 0) {
     throw new UserError(
-      failures.length === 1 && options.indexes.length === 1 ? failures[0] ?? "" : `${failures.length} of ${options.indexes.length} indexes could not be created:
-${failures.map((f) => `- ${f}`).join("\n")}`
+      `${failures.length} of ${requests.length} indexes could not be created:
+${failures.map((f) => `- ${describeError(f)}`).join("\n")}`
     );
   }
   return { indexes, results };
@@ -41957,6 +41981,25 @@ var buildInstallerContract = defineContract({
       help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
       placeholder: "<arg>"
     },
+    "overlay-image": {
+      kind: "string",
+      default: "",
+      help: "overlay image for single-board computers, e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0 (with --overlay-name)",
+      placeholder: "<ref>"
+    },
+    "overlay-name": {
+      kind: "string",
+      default: "",
+      help: "the overlay's installer, e.g. rpi_generic (with --overlay-image)",
+      placeholder: "<name>"
+    },
+    "overlay-options": {
+      kind: "lines",
+      default: "",
+      flag: "overlay-option",
+      help: "extra overlay option key=value (repeatable)",
+      placeholder: "<key=value>"
+    },
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
@@ -42002,6 +42045,9 @@ var buildInstallerContract = defineContract({
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
+    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
+    ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
@@ -42572,17 +42618,8 @@ function group(name, fn) {
 }
 
 // actions/action-kit/src/logger.ts
-var import_node_crypto2 = require("node:crypto");
-var commandLike = /::|##\[/;
 function logInfo(message) {
-  if (!commandLike.test(message)) {
-    info(message);
-    return;
-  }
-  const token = `talos-kmod-${(0, import_node_crypto2.randomBytes)(16).toString("hex")}`;
-  info(`::stop-commands::${token}`);
-  info(message);
-  info(`::${token}::`);
+  info(guardWorkflowCommands(message));
 }
 function createActionsLogger() {
   return {

@@ -7273,7 +7273,7 @@ var require_public_api = __commonJS({
       }
       return doc;
     }
-    function parse4(src, reviver, options) {
+    function parse5(src, reviver, options) {
       let _reviver = void 0;
       if (typeof reviver === "function") {
         _reviver = reviver;
@@ -7314,7 +7314,7 @@ var require_public_api = __commonJS({
         return value.toString(options);
       return new Document.Document(value, _replacer, options).toString(options);
     }
-    exports2.parse = parse4;
+    exports2.parse = parse5;
     exports2.parseAllDocuments = parseAllDocuments4;
     exports2.parseDocument = parseDocument2;
     exports2.stringify = stringify;
@@ -12679,7 +12679,7 @@ var require_hex = __commonJS({
     exports2.is = is;
     exports2.encode = encode;
     exports2.decode = decode2;
-    exports2.parse = parse4;
+    exports2.parse = parse5;
     exports2.format = format;
     var index_js_1 = require_bytes();
     var HEX_CHARACTER_REGEX = /^[0-9a-f]$/i;
@@ -12879,7 +12879,7 @@ var require_hex = __commonJS({
       }
       return result;
     }
-    function parse4(text3, options = {}) {
+    function parse5(text3, options = {}) {
       const normalized = normalize3(text3, options);
       return {
         bytes: decode2(normalized),
@@ -12898,7 +12898,7 @@ var require_hex = __commonJS({
       groupsOf4: Object.freeze({ group: { size: 4, separator: " " } }),
       prefixed: Object.freeze({ prefix: "0x" })
     };
-    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse4 };
+    exports2.hex = { encode, decode: decode2, format, formats: exports2.formats, is, normalize: normalize3, parse: parse5 };
   }
 });
 
@@ -13065,7 +13065,7 @@ var require_pem = __commonJS({
     exports2.find = find;
     exports2.findAll = findAll;
     exports2.decodeFirst = decodeFirst;
-    exports2.parse = parse4;
+    exports2.parse = parse5;
     exports2.format = format;
     var base64_js_1 = require_base64();
     var LABEL_REGEX = /^[A-Z0-9][A-Z0-9 ._-]*[A-Z0-9]$/i;
@@ -13163,7 +13163,7 @@ var require_pem = __commonJS({
       const [block] = decode2(text3, { label, strict: true });
       return block.data;
     }
-    function parse4(text3, options = {}) {
+    function parse5(text3, options = {}) {
       const [block] = collectBlocks(text3, { ...options, strict: true });
       const format2 = {
         label: block.label,
@@ -13180,7 +13180,7 @@ var require_pem = __commonJS({
     function format(data, value) {
       return encode(value.label, data, value);
     }
-    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse4 };
+    exports2.pem = { decode: decode2, decodeFirst, encode, encodeMany, find, findAll, format, parse: parse5 };
     exports2.pemConverter = {
       name: "pem",
       encode: (data, options) => {
@@ -13192,7 +13192,7 @@ var require_pem = __commonJS({
       decode: (text3, options) => decodeFirst(text3, options?.label),
       format,
       is: (text3) => typeof text3 === "string" && /-----BEGIN [^-]+-----/.test(text3),
-      parse: parse4
+      parse: parse5
     };
   }
 });
@@ -13526,7 +13526,7 @@ var require_convert = __commonJS({
     function normalize3(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.normalize(name, text3, ...args);
     }
-    function parse4(name, text3, ...args) {
+    function parse5(name, text3, ...args) {
       return defaults_js_1.defaultConverterRegistry.parse(name, text3, ...args);
     }
     function format(name, data, value) {
@@ -13546,7 +13546,7 @@ var require_convert = __commonJS({
       decode: decode2,
       tryDecode,
       normalize: normalize3,
-      parse: parse4,
+      parse: parse5,
       format,
       transcode,
       detect,
@@ -58426,8 +58426,23 @@ function markdownCode(s, options = {}) {
   return `${fence}${pad}${text3}${pad}${fence}`;
 }
 
-// packages/oci/src/reference/digest.ts
+// packages/common/src/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
+var commandLike = /::|##\[/;
+function mayHoldWorkflowCommand(text3) {
+  return commandLike.test(text3);
+}
+function guardWorkflowCommands(text3) {
+  if (!mayHoldWorkflowCommand(text3)) return text3;
+  const token = `talos-kmod-${(0, import_node_crypto.randomBytes)(16).toString("hex")}`;
+  const body = text3.endsWith("\n") ? text3 : `${text3}
+`;
+  return `::stop-commands::${token}
+${body}::${token}::${text3.endsWith("\n") ? "\n" : ""}`;
+}
+
+// packages/oci/src/reference/digest.ts
+var import_node_crypto2 = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
 function isDigest(s) {
   return digestPattern.test(s);
@@ -58441,10 +58456,10 @@ function parseDigest(s, what = "digest") {
   return s;
 }
 function hashFor(digest) {
-  return (0, import_node_crypto.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
+  return (0, import_node_crypto2.createHash)(digest.startsWith("sha512:") ? "sha512" : "sha256");
 }
 function sha256Digest(data) {
-  return `sha256:${(0, import_node_crypto.createHash)("sha256").update(data).digest("hex")}`;
+  return `sha256:${(0, import_node_crypto2.createHash)("sha256").update(data).digest("hex")}`;
 }
 function digestWithAlgorithmOf(digest, data) {
   const algorithm = digest.startsWith("sha512:") ? "sha512" : "sha256";
@@ -61917,7 +61932,7 @@ async function openArchive(path2, what, env = process.env) {
 }
 
 // packages/oci/src/sources/docker-archive-store.ts
-var import_node_crypto2 = require("node:crypto");
+var import_node_crypto3 = require("node:crypto");
 var import_node_stream8 = require("node:stream");
 function canonical(ref) {
   try {
@@ -61935,7 +61950,7 @@ async function head(tar, name) {
   return Buffer.alloc(0);
 }
 async function hashMember(tar, name) {
-  const hash = (0, import_node_crypto2.createHash)("sha256");
+  const hash = (0, import_node_crypto3.createHash)("sha256");
   for await (const chunk of tar.stream(name)) hash.update(chunk);
   return parseDigest(`sha256:${hash.digest("hex")}`);
 }
@@ -63301,6 +63316,17 @@ function satisfiesRange(range, version) {
   return range.alternatives.some((and) => and.every((c) => holds(c, version)));
 }
 
+// packages/talos/src/extension-rules/findings.ts
+function fail2(id, severity, message, where2 = {}) {
+  return { id, severity, status: "fail", message, ...where2 };
+}
+function pass(id, message, severity = "error") {
+  return { id, severity, status: "pass", message };
+}
+function withPass(findings, id, message, severity = "error") {
+  return findings.some((f) => f.id === id && f.status === "fail") ? findings : [...findings, pass(id, message, severity)];
+}
+
 // packages/talos/src/extension-rules/version-formats.ts
 var prerelease = String.raw`(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?`;
 var gitDescribe = String.raw`(-[0-9]+-g[0-9a-f]+(-dirty)?)?`;
@@ -63544,17 +63570,6 @@ function parseExtensionManifest(text3) {
     if (e instanceof DecodeError) return { ok: false, error: `manifest.yaml: ${e.message}` };
     throw e;
   }
-}
-
-// packages/talos/src/extension-rules/findings.ts
-function fail2(id, severity, message, where2 = {}) {
-  return { id, severity, status: "fail", message, ...where2 };
-}
-function pass(id, message, severity = "error") {
-  return { id, severity, status: "pass", message };
-}
-function withPass(findings, id, message, severity = "error") {
-  return findings.some((f) => f.id === id && f.status === "fail") ? findings : [...findings, pass(id, message, severity)];
 }
 
 // packages/talos/src/extension-rules/validate-layout.ts
@@ -64399,7 +64414,7 @@ function parseUdevRules(text3) {
       });
       continue;
     }
-    let failed3 = false;
+    let failed2 = false;
     let effective = false;
     let goto;
     let label;
@@ -64409,7 +64424,7 @@ function parseUdevRules(text3) {
         diagnostics.push({ line: lineNo, severity: "warning", message: w });
       for (const e of check.errors)
         diagnostics.push({ line: lineNo, severity: "error", message: `${e}; the rule is ignored` });
-      if (check.errors.length > 0) failed3 = true;
+      if (check.errors.length > 0) failed2 = true;
       if (check.effect === "assign") effective = true;
       if (check.effect === "goto") {
         if (goto !== void 0)
@@ -64422,7 +64437,7 @@ function parseUdevRules(text3) {
       }
       if (check.effect === "label") label = token.value;
     }
-    if (failed3) continue;
+    if (failed2) continue;
     if (!effective && goto === void 0 && label === void 0) {
       diagnostics.push({
         line: lineNo,
@@ -64600,12 +64615,16 @@ function bootImageRelease(b) {
   };
 }
 
-// packages/talos/src/node-extensions/schematic.ts
+// packages/talos/src/wiring/inherited-ci.ts
 var import_yaml4 = __toESM(require_dist(), 1);
+var maxWorkflowBytes = 1 << 20;
+
+// packages/talos/src/node-extensions/schematic.ts
+var import_yaml5 = __toESM(require_dist(), 1);
 var maxSize = 1024 * 1024;
 
 // packages/talos/src/node-extensions/extension-statuses.ts
-var import_yaml5 = __toESM(require_dist(), 1);
+var import_yaml6 = __toESM(require_dist(), 1);
 var maxSize2 = 8 * 1024 * 1024;
 
 // packages/talos/src/node-extensions/read-catalog.ts
@@ -64718,27 +64737,6 @@ function isFailing(check, failOn) {
 // packages/verify/src/verify-image.ts
 var import_promises11 = require("node:fs/promises");
 var import_node_path9 = require("node:path");
-
-// packages/verify/src/internal/checks/context.ts
-function failed(id, severity, message, where2 = {}) {
-  return { id, severity, status: "fail", message, ...where2 };
-}
-function passed(id, message, severity = "error") {
-  return { id, severity, status: "pass", message };
-}
-function orPass(outcomes, id, message, severity = "error") {
-  return outcomes.some((o) => o.id === id && o.status === "fail") ? outcomes : [...outcomes, passed(id, message, severity)];
-}
-function grouped(n) {
-  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
-}
-function count(n, what) {
-  return `${grouped(n)} ${what}${n === 1 ? "" : "s"}`;
-}
-function listSome(items, max = 5) {
-  if (items.length <= max) return items.join(", ");
-  return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
-}
 
 // packages/kmod/src/kernel-release.ts
 function kernelReleaseOf(vermagic) {
@@ -65471,15 +65469,15 @@ function describe(e) {
 }
 
 // packages/kmod/src/internal/verify/judge-signature.ts
-var import_node_crypto4 = require("node:crypto");
+var import_node_crypto5 = require("node:crypto");
 
 // packages/kmod/src/internal/verify/certificate.ts
-var import_node_crypto3 = require("node:crypto");
+var import_node_crypto4 = require("node:crypto");
 var import_asn1_schema2 = __toESM(require_cjs2(), 1);
 var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 function parseCertificate(input) {
   const der = toDer(input);
-  const publicKey = new import_node_crypto3.X509Certificate(der).publicKey;
+  const publicKey = new import_node_crypto4.X509Certificate(der).publicKey;
   const cert = expectTlv(der, 0, der.length, 48, "Certificate");
   const tbs = expectTlv(der, cert.valueStart, cert.valueEnd, 48, "TBSCertificate");
   let at = tbs.valueStart;
@@ -65539,7 +65537,7 @@ function signerOf2(cert) {
   return s;
 }
 function sameBytes2(a, b) {
-  return a.length === b.length && (0, import_node_crypto4.timingSafeEqual)(a, b);
+  return a.length === b.length && (0, import_node_crypto5.timingSafeEqual)(a, b);
 }
 function findCertificate(cms, certificates) {
   const sid = cms.sid;
@@ -65640,10 +65638,10 @@ function judgeSignature(trailer, problems, feed2, certificates) {
   }
   let ok = false;
   try {
-    const v2 = (0, import_node_crypto4.createVerify)(digest);
+    const v2 = (0, import_node_crypto5.createVerify)(digest);
     feed2(sig.contentLength, (piece) => v2.update(piece));
     ok = v2.verify(
-      scheme.key === "rsa" ? { key, padding: import_node_crypto4.constants.RSA_PKCS1_PADDING } : key,
+      scheme.key === "rsa" ? { key, padding: import_node_crypto5.constants.RSA_PKCS1_PADDING } : key,
       cms.signature
     );
   } catch {
@@ -66069,7 +66067,7 @@ async function readModuleSummary(content, options = {}) {
     });
   }
   const result = await decompressModule(concatChunks(pieces, total), options);
-  if ("problem" in result) return failed2(options, result.compression, result.problem);
+  if ("problem" in result) return failed(options, result.compression, result.problem);
   return summarizeSource(bufferSource(result.data), {
     ...inspect,
     compression: result.compression,
@@ -66092,7 +66090,7 @@ async function decompressModule(data, options = {}) {
   const out = await decompressBounded(data, compression, cap);
   return "data" in out ? { compression, data: out.data } : { compression, problem: out.problem };
 }
-function failed2(options, compression, problem) {
+function failed(options, compression, problem) {
   const fileName = options.fileName;
   return {
     ...fileName !== void 0 ? { fileName } : {},
@@ -66124,7 +66122,7 @@ var scratch = {
 };
 
 // packages/kmod/src/certificate.ts
-var import_node_crypto5 = require("node:crypto");
+var import_node_crypto6 = require("node:crypto");
 var curveBits = {
   prime256v1: 256,
   secp384r1: 384,
@@ -66140,7 +66138,7 @@ function commonNameOf(name) {
 function readCertificate(input) {
   const signer = parseCertificate(input);
   const der = signer.der;
-  const x = new import_node_crypto5.X509Certificate(der);
+  const x = new import_node_crypto6.X509Certificate(der);
   const details = x.publicKey.asymmetricKeyDetails;
   const keyType = x.publicKey.asymmetricKeyType ?? "unknown";
   const bits = details?.modulusLength ?? (details?.namedCurve ? curveBits[details.namedCurve] : void 0);
@@ -66154,7 +66152,7 @@ function readCertificate(input) {
     keyType,
     ...bits !== void 0 ? { keyBits: bits } : {},
     ...details?.namedCurve ? { curve: details.namedCurve } : {},
-    sha256Fingerprint: colonHex((0, import_node_crypto5.createHash)("sha256").update(der).digest()),
+    sha256Fingerprint: colonHex((0, import_node_crypto6.createHash)("sha256").update(der).digest()),
     notBefore: new Date(x.validFrom).toISOString(),
     notAfter: new Date(x.validTo).toISOString(),
     der,
@@ -66334,7 +66332,7 @@ function checkArch(platform2, modules) {
   for (const m of modules) {
     if (m.machine === void 0 || m.machine === expected) continue;
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `${m.name} (${m.path}) is built for ${m.machine} but sits in the ${platform2.os}/${platform2.architecture} image, whose ${expected} kernel cannot load it. Build the package for ${platform2.architecture} (PLATFORM=${platform2.os}/${platform2.architecture}) and put each architecture's modules in its own platform image`,
@@ -66342,20 +66340,10 @@ function checkArch(platform2, modules) {
       )
     );
   }
-  return orPass(out, id, `every module is built for ${expected}`);
+  return withPass(out, id, `every module is built for ${expected}`);
 }
 
 // packages/verify/src/internal/checks/extension.ts
-function toOutcome(f) {
-  return {
-    id: f.id,
-    severity: f.severity,
-    status: f.status,
-    message: f.message,
-    ...f.path !== void 0 ? { path: f.path } : {},
-    ...f.line !== void 0 ? { line: f.line } : {}
-  };
-}
 function checkExtension(ctx) {
   if (ctx.kind.kind !== "extension") return [];
   const { extensionName, talosVersion } = ctx.options;
@@ -66373,7 +66361,19 @@ function checkExtension(ctx) {
       reportedElsewhere
     })
   ];
-  return findings.map(toOutcome);
+  return findings;
+}
+
+// packages/verify/src/internal/checks/context.ts
+function grouped(n) {
+  return String(n).replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+}
+function count(n, what) {
+  return `${grouped(n)} ${what}${n === 1 ? "" : "s"}`;
+}
+function listSome(items, max = 5) {
+  if (items.length <= max) return items.join(", ");
+  return `${items.slice(0, max).join(", ")} and ${items.length - max} more`;
 }
 
 // packages/verify/src/internal/checks/kind.ts
@@ -66381,14 +66381,14 @@ function checkKind(ctx) {
   const { kind, evidence } = ctx.kind;
   if (kind === "unknown") {
     return [
-      failed(
+      fail2(
         "image.kind",
         "error",
         `nothing to verify: the image is none of the chain's images (a kernel image with /boot/vmlinuz, a module package with /usr/lib/modules/<kver>/, a system extension with manifest.yaml and rootfs/, an installer with /usr/install/<arch>/); check the reference points at the right image`
       )
     ];
   }
-  return [passed("image.kind", `${imageKindNames[kind]} (found ${evidence.join(", ")})`, "info")];
+  return [pass("image.kind", `${imageKindNames[kind]} (found ${evidence.join(", ")})`, "info")];
 }
 function checkInstaller(ctx) {
   const assets = ctx.kind.installer ?? [];
@@ -66398,12 +66398,12 @@ function checkInstaller(ctx) {
     (a) => `${a.arch}: ${a.layout === "uki" ? "UKI" : "kernel + initramfs"} ${a.files.map((f) => `${f} (${((sizes.get(f) ?? 0) / 1048576).toFixed(1)} MiB)`).join(", ")}`
   );
   const outcomes = [
-    passed("installer.assets", `boot assets: ${found.join("; ")}`, "info")
+    pass("installer.assets", `boot assets: ${found.join("; ")}`, "info")
   ];
   const arch2 = ctx.options.platform?.architecture;
   if (arch2 && !assets.some((a) => a.arch === arch2)) {
     outcomes.push(
-      failed(
+      fail2(
         "installer.assets",
         "error",
         `the installer for platform ${ctx.options.platform?.os}/${arch2} has no boot assets for ${arch2} (found ${assets.map((a) => a.arch).join(", ")}): run the imager with --arch ${arch2}`
@@ -66420,21 +66420,21 @@ function installerRelease(ctx) {
   for (const b of ctx.tree.bootReleases) {
     if (b.release === void 0) {
       out.push(
-        passed(id, `${b.path}: no kernel release readable (${b.reason}); not compared`, "info")
+        pass(id, `${b.path}: no kernel release readable (${b.reason}); not compared`, "info")
       );
     } else if (!reference) {
       out.push(
-        passed(
+        pass(
           id,
           `${b.path} boots kernel ${b.release}; pass kernel-image or kernel-release to compare`,
           "info"
         )
       );
     } else if (b.release === reference) {
-      out.push(passed(id, `${b.path} boots kernel ${b.release}, the kernel the modules are for`));
+      out.push(pass(id, `${b.path} boots kernel ${b.release}, the kernel the modules are for`));
     } else {
       out.push(
-        failed(
+        fail2(
           id,
           "error",
           `${b.path} boots kernel ${b.release}, but the kernel image is ${reference}: the installer was made by an imager that embeds another kernel (a stock imager?), so the node would refuse the extension's modules. Build installer-base and the imager with this kernel (make installer-base imager PKG_KERNEL=<kernel-image>) and rebuild the installer with that imager`,
@@ -66458,20 +66458,20 @@ function pathChecks(ctx, modules, base) {
     if (splitModulePath(m.path, base)) continue;
     const hint = splitModulePath(m.path, other) ? `${forTalos(ctx)} reads modules from /${ctx.modulesRoot}; ${ctx.modulesRoot === "usr/lib/modules" ? "if the image targets Talos before 1.10, pass talos-version, else install modules with INSTALL_MOD_PATH=/rootfs/usr" : "Talos before 1.10 reads /lib/modules: install with INSTALL_MOD_PATH=/rootfs, or pass the right talos-version"}` : `modprobe and the imager only look in /${ctx.modulesRoot}/<kernel release>/`;
     out.push(
-      failed(id, "error", `${m.name} is at ${m.path}, outside ${base}/<kver>/: ${hint}`, {
+      fail2(id, "error", `${m.name} is at ${m.path}, outside ${base}/<kver>/: ${hint}`, {
         path: m.path
       })
     );
   }
-  return orPass(out, id, `every module is under ${base}/<kver>/`);
+  return withPass(out, id, `every module is under ${base}/<kver>/`);
 }
 function dirChecks(ctx, base, dirs) {
   const id = "kernel-release.dir";
-  if (dirs.length === 1) return [passed(id, `one kernel release directory: ${base}/${dirs[0]}`)];
+  if (dirs.length === 1) return [pass(id, `one kernel release directory: ${base}/${dirs[0]}`)];
   if (dirs.length === 0) return [];
   const matching = ctx.referenceRelease && dirs.includes(ctx.referenceRelease) ? ` Only ${ctx.referenceRelease} matches the kernel; the imager copies that one and ignores the rest.` : "";
   return [
-    failed(
+    fail2(
       id,
       "error",
       `${dirs.length} kernel release directories under ${base}: ${dirs.join(", ")}. A module package or extension is built for exactly one kernel.${matching} Rebuild from one kernel-build and remove the stale directory (a cached layer from an older kernel often leaves one behind)`,
@@ -66485,7 +66485,7 @@ function releaseChecks(ctx, base, dirs) {
   const kernel = ctx.kernel;
   if (kernel && kernel.releaseDirs.length !== 1) {
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `the kernel image ${kernel.description} has ${kernel.releaseDirs.length === 0 ? "no kernel release directory" : `${kernel.releaseDirs.length} kernel release directories (${kernel.releaseDirs.join(", ")})`} under ${kernel.modulesRoot}: pass the kernel image built by pkgs (make kernel), which holds exactly one`
@@ -66494,7 +66494,7 @@ function releaseChecks(ctx, base, dirs) {
   }
   if (kernel?.release && ctx.options.kernelRelease && kernel.release !== ctx.options.kernelRelease) {
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `kernel-release ${ctx.options.kernelRelease} differs from the kernel image's release ${kernel.release}: drop kernel-release (the kernel image is the reference) or pass the kernel image it belongs to`
@@ -66504,7 +66504,7 @@ function releaseChecks(ctx, base, dirs) {
   const reference = ctx.referenceRelease;
   if (reference && dirs.length === 1 && dirs[0] !== reference) {
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `the modules are in ${base}/${dirs[0]}, but the kernel's release is ${reference}: the imager copies only ${ctx.modulesRoot}/${reference} from an extension, so these modules never reach the node. Build the package against this kernel (same make kernel <pkg> run) and rebuild the extension`,
@@ -66515,13 +66515,13 @@ function releaseChecks(ctx, base, dirs) {
   if (out.length > 0) return out;
   if (!reference)
     return dirs.length === 1 ? [
-      passed(
+      pass(
         id,
         `kernel release ${dirs[0]}; pass kernel-image or kernel-release to check it is the node's`,
         "info"
       )
     ] : [];
-  return dirs.length === 1 ? [passed(id, `the modules' release directory is the kernel's release ${reference}`)] : [];
+  return dirs.length === 1 ? [pass(id, `the modules' release directory is the kernel's release ${reference}`)] : [];
 }
 function vermagicChecks(ctx, modules, base) {
   const id = "kernel-release.vermagic";
@@ -66533,7 +66533,7 @@ function vermagicChecks(ctx, modules, base) {
     if (m.release === expected) continue;
     const against = ctx.referenceRelease ? `the kernel is ${expected}` : `it sits in the ${expected} directory`;
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `${m.name} (${m.path}) was built for ${m.release ?? "an unknown release"} (vermagic "${m.vermagic ?? ""}"), but ${against}: the kernel refuses it ("version magic" mismatch). Rebuild the package against this kernel's kernel-build`,
@@ -66542,7 +66542,7 @@ function vermagicChecks(ctx, modules, base) {
     );
   }
   const releases = [...new Set(modules.map((m) => m.release ?? "?"))];
-  return orPass(out, id, `every module's vermagic names ${listSome(releases)}`);
+  return withPass(out, id, `every module's vermagic names ${listSome(releases)}`);
 }
 function checkKernelRelease(ctx, modules) {
   const base = `${ctx.kind.root}${ctx.modulesRoot}`;
@@ -66551,7 +66551,7 @@ function checkKernelRelease(ctx, modules) {
     const kernelOnly = ctx.kernel || ctx.options.kernelRelease ? releaseChecks(ctx, base, dirs) : [];
     return {
       outcomes: [
-        passed(
+        pass(
           "kernel-release.dir",
           `no kernel modules under ${base}: nothing to match with a kernel`,
           "info"
@@ -66586,7 +66586,7 @@ function checkPathNames(ctx) {
       continue;
     }
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `entry "${e.path}" cannot be placed: ${problem}. Extraction would put it somewhere the other checks do not look; rebuild the image from a plain directory tree (no ".." segments, no absolute names)`,
@@ -66596,11 +66596,7 @@ function checkPathNames(ctx) {
   }
   if (more > 0)
     out.push(
-      failed(
-        id,
-        "error",
-        `\u2026and ${more} more such entries (only the first ${maxListed} are listed)`
-      )
+      fail2(id, "error", `\u2026and ${more} more such entries (only the first ${maxListed} are listed)`)
     );
   return out;
 }
@@ -66615,14 +66611,14 @@ function checkRequiredModules(ctx, modules) {
     if (present.has(name)) continue;
     const found = modules.length > 0 ? `it holds ${listSome([...present].sort(), 8)}` : "it holds no kernel modules";
     out.push(
-      failed(
+      fail2(
         id,
         "error",
         `module ${name} is not in the image (${found}): check the package's install step puts ${name}.ko under /${ctx.modulesRoot}/<kver>/, and that the extension copies it from the package`
       )
     );
   }
-  return orPass(
+  return withPass(
     out,
     id,
     `required ${count(ctx.options.modules.length, "module")} present: ${ctx.options.modules.join(", ")}`
@@ -66640,7 +66636,7 @@ function checkFirmware(ctx, modules) {
       wanted++;
       if (firmwareSuffixes.some((s) => files.has(`${base}/${fw}${s}`))) continue;
       out.push(
-        failed(
+        fail2(
           id,
           "warning",
           `${m.name} asks for firmware ${fw}, which is not at ${base}/${fw}: the driver fails at probe unless another extension provides it (e.g. siderolabs/linux-firmware, or install it to /${ctx.firmwareRoot}/${fw} in the package)`,
@@ -66649,8 +66645,8 @@ function checkFirmware(ctx, modules) {
       );
     }
   }
-  if (wanted === 0) return [passed(id, "no module names firmware", "warning")];
-  return orPass(
+  if (wanted === 0) return [pass(id, "no module names firmware", "warning")];
+  return withPass(
     out,
     id,
     `${count(wanted, "firmware file")} named by the modules present under ${base}`,
@@ -66671,7 +66667,7 @@ function checkDepends(ctx, modules) {
         continue;
       }
       out.push(
-        failed(
+        fail2(
           id,
           "warning",
           `${m.name} depends on ${dep}, which is neither in the image nor among the kernel image's modules: modprobe cannot load ${m.name}. Add ${dep} to the package, or enable it in the kernel config`,
@@ -66682,7 +66678,7 @@ function checkDepends(ctx, modules) {
   }
   if (notChecked.size > 0) {
     out.push(
-      failed(
+      fail2(
         id,
         "info",
         `dependencies not in the image: ${listSome([...notChecked].sort(), 10)}; they must come from the kernel. Pass kernel-image to check them against its modules`
@@ -66690,7 +66686,7 @@ function checkDepends(ctx, modules) {
     );
   }
   const total = modules.reduce((n, m) => n + m.depends.length, 0);
-  return orPass(
+  return withPass(
     out,
     id,
     total === 0 ? "no module has dependencies" : `${grouped(total)} ${total === 1 ? "dependency resolves" : "dependencies resolve"} within the image${kernel ? " and the kernel image" : ""}`,
@@ -66711,13 +66707,13 @@ function describeCertificate2(c) {
 function kernelCertificateCheck(trust) {
   if (trust.certificates.length === 0) {
     const why = trust.problems.length > 0 ? ` (${trust.problems.join("; ")})` : "";
-    return failed(
+    return fail2(
       "signature.kernel-certificate",
       "error",
       `no certificate can be read from the kernel ${trust.source}${why}, so no module signature can be proven: pass the kernel built with CONFIG_MODULE_SIG (every Talos kernel is), or its certificate with kernel-cert`
     );
   }
-  return passed(
+  return pass(
     "signature.kernel-certificate",
     `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ""} trusts ${trust.certificates.map(describeCertificate2).join(", ")}`
   );
@@ -66734,7 +66730,7 @@ function certificateChecks(modules, trust) {
     }
     const why = v2 ? `${v2.reason}: ${v2.verdict === "unsigned" ? fixes.unsupported : fixes[v2.verdict]}` : "was not verified (its signature was not read): rebuild and re-sign it";
     out.push(
-      failed(
+      fail2(
         "signature.certificate",
         "error",
         `${m.name} (${m.path}) ${v2 ? `is ${v2.verdict}: ` : ""}${why}`,
@@ -66744,7 +66740,7 @@ function certificateChecks(modules, trust) {
       )
     );
   }
-  return orPass(
+  return withPass(
     out,
     "signature.certificate",
     `${count(verified, "signed module")} verified against the kernel's certificate ${trust.certificates.map(describeCertificate2).join(", ")}`
@@ -66760,7 +66756,7 @@ function formatChecks(modules) {
   for (const m of modules) {
     for (const p of m.problems) {
       out.push(
-        failed(
+        fail2(
           "module.format",
           "error",
           `${m.path}: ${p}. The kernel cannot load a module it cannot parse or whose signature it rejects: rebuild and re-sign it`,
@@ -66769,7 +66765,7 @@ function formatChecks(modules) {
       );
     }
   }
-  return orPass(
+  return withPass(
     out,
     "module.format",
     `${count(modules.length, "module")} read: ELF .modinfo and signature parse`
@@ -66780,7 +66776,7 @@ function signedChecks(modules) {
   for (const m of modules) {
     if (m.signed) continue;
     out.push(
-      failed(
+      fail2(
         "signature.signed",
         "error",
         `${m.name} (${m.path}) is not signed: Talos enforces module signatures (module.sig_enforce=1) and refuses it. Build it in the pkgs tree against kernel-build so modules_install signs it (CONFIG_MODULE_SIG_ALL), and strip only with INSTALL_MOD_STRIP (before signing), never after`,
@@ -66789,7 +66785,7 @@ function signedChecks(modules) {
     );
   }
   const signed = modules.filter((m) => m.signed).length;
-  return orPass(out, "signature.signed", `${count(signed, "module")} signed`);
+  return withPass(out, "signature.signed", `${count(signed, "module")} signed`);
 }
 function kernelKeyChecks(ctx) {
   const kernel = ctx.kernel;
@@ -66798,7 +66794,7 @@ function kernelKeyChecks(ctx) {
   if (!reference) {
     return {
       outcomes: [
-        failed(
+        fail2(
           "signature.kernel-keys",
           "error",
           `the kernel image ${kernel.description} has no signed in-tree modules (${count(kernel.moduleCount, "module")} found under ${kernel.modulesRoot}), so there is no key to compare with: pass the kernel image built by pkgs (make kernel), whose modules are signed`
@@ -66813,7 +66809,7 @@ function kernelKeyChecks(ctx) {
     return {
       reference,
       outcomes: [
-        failed(
+        fail2(
           "signature.kernel-keys",
           "error",
           `the kernel image's in-tree modules disagree about their key: ${groups.join("; ")}. One kernel build signs all its modules with one key, so this image mixes builds; rebuild the kernel image in one run`
@@ -66824,7 +66820,7 @@ function kernelKeyChecks(ctx) {
   return {
     reference,
     outcomes: [
-      passed(
+      pass(
         "signature.kernel-keys",
         `the kernel's ${count(reference.count, "in-tree module")} share ${identity(reference)}`
       )
@@ -66837,7 +66833,7 @@ function sameKeyChecks(modules, reference) {
     if (!m.signed || m.keyId === void 0) continue;
     if (m.signer === reference.signer && m.keyId === reference.keyId) continue;
     out.push(
-      failed(
+      fail2(
         "signature.same-key",
         "error",
         `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's own modules are signed with ${identity(reference)}, so the node will not load it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
@@ -66846,7 +66842,7 @@ function sameKeyChecks(modules, reference) {
     );
   }
   const signed = modules.filter((m) => m.signed).length;
-  return orPass(
+  return withPass(
     out,
     "signature.same-key",
     `${count(signed, "signed module")} ${signed === 1 ? "uses" : "use"} the kernel's key (${identity(reference)})`
@@ -66864,7 +66860,7 @@ function consistencyChecks(modules) {
   if (groups.size <= 1) {
     const [k] = groups.keys();
     return [
-      passed(
+      pass(
         "signature.consistent",
         k ? `every signed module has ${k}; pass kernel-image to check it is the kernel's key` : "no signed modules to compare"
       )
@@ -66877,7 +66873,7 @@ function consistencyChecks(modules) {
     )}`
   );
   return [
-    failed(
+    fail2(
       "signature.consistent",
       "error",
       `the image's modules are signed with ${groups.size} different keys (${list.join("; ")}): a kernel trusts one build key, so some of them cannot load. ${fixKey}`
@@ -66913,19 +66909,19 @@ function locationOutcome(ctx, path2, inner, rulesDir) {
     return void 0;
   const name = inner.slice(inner.lastIndexOf("/") + 1);
   if (inner.startsWith("etc/udev/")) {
-    return ctx.kind.kind === "extension" ? failed(
+    return ctx.kind.kind === "extension" ? fail2(
       "udev.location",
       "error",
       `${path2}: extensions may not carry /etc/udev, so Talos refuses this extension (and /etc is not where it reads extension rules). Install the file as /${rulesDir}/${name}: in the package's pkg.yaml copy it to /rootfs/${rulesDir}/ instead of /rootfs/etc/udev/rules.d/`,
       { path: path2 }
-    ) : failed(
+    ) : fail2(
       "udev.location",
       "warning",
       `${path2}: rules under /etc/udev cannot go into an extension; the extension must install them as /${rulesDir}/${name}. Better: install them there in the package (cp \u2026 /rootfs/${rulesDir}/ in pkg.yaml)`,
       { path: path2 }
     );
   }
-  return failed(
+  return fail2(
     "udev.location",
     ctx.kind.kind === "extension" ? "error" : "warning",
     `${path2}: Talos reads udev rules from /${rulesDir}, not from /${inner.slice(0, inner.lastIndexOf("/"))}: move the file to /${rulesDir}/${name}`,
@@ -66945,7 +66941,7 @@ function checkUdev(ctx) {
     rules += parsed2.rules.length;
     for (const d of parsed2.diagnostics) {
       out.push(
-        failed(
+        fail2(
           d.severity === "error" ? "udev.syntax" : "udev.lint",
           d.severity,
           `${file.path}:${d.line}: ${d.message}`,
@@ -66955,9 +66951,9 @@ function checkUdev(ctx) {
     }
   }
   const where2 = files.length === 0 ? "no udev rules in the image" : `${count(files.length, "rule file")} under /${rulesDir}`;
-  return orPass(
-    orPass(
-      orPass(out, "udev.location", where2),
+  return withPass(
+    withPass(
+      withPass(out, "udev.location", where2),
       "udev.syntax",
       files.length === 0 ? "no udev rules to parse" : `${count(rules, "rule")} in ${count(files.length, "file")} parse`
     ),
@@ -66968,7 +66964,7 @@ function checkUdev(ctx) {
 }
 
 // packages/verify/src/internal/installer/inspect-installer.ts
-var import_node_crypto9 = require("node:crypto");
+var import_node_crypto10 = require("node:crypto");
 
 // packages/boot/src/codecs/detect.ts
 var MAGICS2 = [
@@ -67186,7 +67182,7 @@ function decodeFrame(input, at, sink) {
 }
 
 // packages/boot/src/codecs/xz.ts
-var import_node_crypto6 = require("node:crypto");
+var import_node_crypto7 = require("node:crypto");
 var import_node_zlib3 = require("node:zlib");
 
 // packages/boot/src/codecs/bcj.ts
@@ -67481,7 +67477,7 @@ function verifyCheck(block, data, offset) {
   } else if (block.checkType === 4) {
     actual = crc64(data);
   } else if (block.checkType === 10) {
-    actual = (0, import_node_crypto6.createHash)("sha256").update(data).digest();
+    actual = (0, import_node_crypto7.createHash)("sha256").update(data).digest();
   }
   if (actual && !actual.every((b, i) => b === block.check[i])) {
     throw new DecompressError(
@@ -67776,7 +67772,7 @@ function readElfSections(bytes) {
 }
 
 // packages/boot/src/kernel/find-certificates.ts
-var import_node_crypto7 = require("node:crypto");
+var import_node_crypto8 = require("node:crypto");
 var PATTERN = Buffer.from([48, 130]);
 var MAX_CANDIDATES = 2e5;
 function findCertificates(bytes, max) {
@@ -67796,7 +67792,7 @@ function findCertificates(bytes, max) {
     } catch {
       continue;
     }
-    const key = (0, import_node_crypto7.createHash)("sha256").update(der).digest("hex");
+    const key = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
     if (!seen.has(key)) {
       seen.add(key);
       certificates.push(cert);
@@ -68519,23 +68515,23 @@ async function gzipMember(data, at, sink) {
 }
 function zlibStream(stream, input, sink) {
   return new Promise((resolve3, reject) => {
-    let failed3 = false;
+    let failed2 = false;
     stream.on("data", (chunk) => {
-      if (failed3) return;
+      if (failed2) return;
       try {
         sink(chunk);
       } catch (e) {
-        failed3 = true;
+        failed2 = true;
         stream.destroy();
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
     stream.on("error", (e) => {
-      if (!failed3) reject(e);
-      failed3 = true;
+      if (!failed2) reject(e);
+      failed2 = true;
     });
     stream.on("end", () => {
-      if (!failed3) resolve3(stream.bytesWritten);
+      if (!failed2) resolve3(stream.bytesWritten);
     });
     stream.end(input);
   });
@@ -69540,7 +69536,7 @@ async function readIds(bytes, sb, reader) {
 }
 
 // packages/verify/src/internal/installer/boot-readers.ts
-var import_node_crypto8 = require("node:crypto");
+var import_node_crypto9 = require("node:crypto");
 function readUki2(bytes) {
   const u = readUkiSections(bytes);
   const versionId = u.osrel?.VERSION_ID;
@@ -69589,7 +69585,7 @@ async function readKernelImageBoot(tree) {
   if (!bytes) return void 0;
   return {
     ...await readKernelFacts(bytes, `${tree.description}:/boot/vmlinuz`),
-    sha256: (0, import_node_crypto8.createHash)("sha256").update(bytes).digest("hex")
+    sha256: (0, import_node_crypto9.createHash)("sha256").update(bytes).digest("hex")
   };
 }
 
@@ -69670,7 +69666,7 @@ async function inspectInstaller(assets, fallbackTalosVersion) {
       kernelBytes,
       layout === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
-    sha256: (0, import_node_crypto9.createHash)("sha256").update(kernelBytes).digest("hex")
+    sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
@@ -69755,14 +69751,14 @@ function checkInstallerBase(evidence) {
   const id = "installer.base";
   if (evidence.imager.length === 0) {
     return [
-      passed(
+      pass(
         id,
         `built on an installer base (${evidence.installer.join(", ") || "no imager binary"})`
       )
     ];
   }
   return [
-    failed(
+    fail2(
       id,
       "error",
       `this is an imager image used as the base installer: it holds ${evidence.imager.join(", ")}${evidence.installer.length === 0 ? " and no installer binary" : ""} (talos #11426), so the node gets no working installer. Rebuild with --base-installer-image <registry>/<user>/installer-base:<tag> (make installer-base), not the imager`,
@@ -69780,7 +69776,7 @@ function kernelChecks(c, expected) {
     );
     if (c.uki.problems.length > 0 || missing.length > 0) {
       out.push(
-        failed(
+        fail2(
           "installer.uki",
           "error",
           `${c.kernelPath} is not a complete UKI (${[...c.uki.problems, ...missing.length ? [`no ${missing.join(", ")} section`] : []].join("; ")}): the node cannot boot it. Rebuild the installer with the imager`,
@@ -69788,15 +69784,13 @@ function kernelChecks(c, expected) {
         )
       );
     } else {
-      out.push(
-        passed("installer.uki", `${c.kernelPath}: UKI with ${c.uki.sectionNames.join(" ")}`)
-      );
+      out.push(pass("installer.uki", `${c.kernelPath}: UKI with ${c.uki.sectionNames.join(" ")}`));
     }
   }
   const certs = c.kernel.certificates;
   if (certs.length === 0) {
     out.push(
-      failed(
+      fail2(
         "installer.kernel-certificate",
         "error",
         `no module signing certificate found in the kernel of ${c.kernelPath}${c.kernel.problems.length ? ` (${c.kernel.problems.join("; ")})` : ""}: no module signature can be proven. Check the installer was built from a Talos kernel (CONFIG_MODULE_SIG=y)`,
@@ -69805,7 +69799,7 @@ function kernelChecks(c, expected) {
     );
   } else {
     out.push(
-      passed(
+      pass(
         "installer.kernel-certificate",
         `kernel ${c.release ?? "?"} trusts ${certs.map((x) => `"${x.commonName ?? x.subject}" (SHA-256 ${x.sha256Fingerprint})`).join(", ")}`
       )
@@ -69815,7 +69809,7 @@ function kernelChecks(c, expected) {
     const rule = sigEnforcement(c.cmdline, c.talosVersion);
     const version = c.talosVersionText ? `Talos ${c.talosVersionText}` : "this Talos version";
     out.push(
-      rule.enforced ? passed("installer.cmdline", `${version}: ${rule.explanation}`, "warning") : failed(
+      rule.enforced ? pass("installer.cmdline", `${version}: ${rule.explanation}`, "warning") : fail2(
         "installer.cmdline",
         "warning",
         `${version}: ${rule.explanation}. Drop -module.sig_enforce / module.sig_enforce=0 from the extra kernel arguments (or pass --extra-kernel-arg module.sig_enforce=1) and rebuild the installer`,
@@ -69830,10 +69824,10 @@ function kernelChecks(c, expected) {
     const same = k.facts.sha256 !== void 0 && k.facts.sha256 === c.kernel.sha256 || want.length > 0 && want.every((f) => have.includes(f)) && have.every((f) => want.includes(f));
     const describe2 = (f, release) => `${f.length ? `certificate SHA-256 ${f.join(", ")}` : "no certificate"}, release ${release ?? "?"}`;
     out.push(
-      same ? passed(
+      same ? pass(
         "installer.kernel-image",
         `the installer boots the kernel of ${k.description} (${describe2(want, k.facts.release)})`
-      ) : failed(
+      ) : fail2(
         "installer.kernel-image",
         "error",
         `the installer's kernel (${describe2(have, c.release)}) is not the kernel image ${k.description} (${describe2(want, k.facts.release)}): the imager embeds another kernel build (a stale or stock imager), so modules signed by this kernel build are refused. Rebuild installer-base and imager with PKG_KERNEL=<kernel-image>, then the installer`,
@@ -69847,7 +69841,7 @@ function extensionChecks(c, expected) {
   const out = [];
   if (c.initramfsProblems.length > 0) {
     out.push(
-      failed(
+      fail2(
         "installer.initramfs",
         "error",
         `the initramfs of ${c.kernelPath} cannot be read as the kernel reads it: ${listSome(c.initramfsProblems, 3)}. Rebuild the installer`,
@@ -69871,12 +69865,12 @@ function extensionChecks(c, expected) {
   if (c.squashfsFiles.length > 0 && !c.config)
     problems.push("the initramfs has extension images but no extensions.yaml");
   out.push(
-    problems.length > 0 ? failed(
+    problems.length > 0 ? fail2(
       "installer.extensions",
       "error",
       `${listSome(problems, 4)}: rebuild the installer with the imager`,
       { path: c.kernelPath }
-    ) : passed(
+    ) : pass(
       "installer.extensions",
       layers.length === 0 ? "no system extensions in the initramfs" : `extensions.yaml lists ${layers.map((l) => `${l.name} ${l.version} (${l.image})`).join(", ")}, each present`
     )
@@ -69884,7 +69878,7 @@ function extensionChecks(c, expected) {
   for (const e of c.extensions) {
     if (e.problems.length === 0) continue;
     out.push(
-      failed(
+      fail2(
         "installer.squashfs",
         "error",
         `${e.image} (${e.name}) cannot be read: ${listSome([...e.problems], 3)}. The image is truncated or corrupt; rebuild the installer`,
@@ -69896,11 +69890,11 @@ function extensionChecks(c, expected) {
   const missing = expected.extensions.filter((x) => !names.has(x.name));
   if (expected.extensions.length > 0) {
     out.push(
-      missing.length > 0 ? failed(
+      missing.length > 0 ? fail2(
         "installer.extensions-expected",
         "error",
         `the installer lacks ${missing.map((m) => m.input === m.name ? m.name : `${m.name} (${m.input})`).join(", ")}: it carries ${[...names].join(", ") || "no extensions"} (talos #12388). Pass each extension to the imager with --system-extension-image and rebuild`
-      ) : passed(
+      ) : pass(
         "installer.extensions-expected",
         `carries ${expected.extensions.map((x) => x.name).join(", ")}`
       )
@@ -69915,7 +69909,7 @@ function moduleChecks(c) {
     const bad = c.modules.filter((m) => m.verdict !== "verified");
     for (const m of bad) {
       out.push(
-        failed(
+        fail2(
           "installer.module-signature",
           "error",
           `${m.name} in ${m.extension} (${m.layer}:${m.path}): ${m.verdict}: ${m.reason}. The node refuses it; rebuild the module package and extension from the kernel build this installer boots (one make kernel <pkg> run)`,
@@ -69925,7 +69919,7 @@ function moduleChecks(c) {
     }
     if (bad.length === 0) {
       out.push(
-        passed(
+        pass(
           "installer.module-signature",
           `${count(c.modules.length, "module")} in ${count(c.extensions.length, "extension")} verified against the kernel's certificate`
         )
@@ -69937,7 +69931,7 @@ function moduleChecks(c) {
   );
   for (const m of wrong) {
     out.push(
-      failed(
+      fail2(
         "installer.module-release",
         "error",
         `${m.name} in ${m.extension} (${m.layer}:${m.path}) is for ${m.release ?? "an unknown release"} (vermagic "${m.vermagic ?? ""}", directory ${m.dirRelease ?? "?"}), but the installer boots ${c.release ?? "?"}: the kernel refuses it. Rebuild the extension against this kernel`,
@@ -69946,12 +69940,12 @@ function moduleChecks(c) {
     );
   }
   if (wrong.length === 0 && c.release !== void 0) {
-    out.push(passed("installer.module-release", `every extension module is for ${c.release}`));
+    out.push(pass("installer.module-release", `every extension module is for ${c.release}`));
   }
   const dep = c.modulesDep;
   if (!dep) {
     out.push(
-      failed(
+      fail2(
         "installer.modules-dep",
         "error",
         `the extensions carry modules but the initramfs has no usable modules.dep.sqsh${c.modulesDepProblems.length ? ` (${c.modulesDepProblems.join("; ")})` : ""}: modprobe on the node cannot find them. Rebuild the installer with the imager (it runs depmod)`,
@@ -69971,12 +69965,12 @@ function moduleChecks(c) {
     )
   ];
   out.push(
-    issues.length > 0 ? failed(
+    issues.length > 0 ? fail2(
       "installer.modules-dep",
       "error",
       `${listSome(issues, 4)}: modprobe on the node cannot load them. Rebuild the installer so depmod runs over the extensions' modules`,
       { path: c.kernelPath }
-    ) : passed(
+    ) : pass(
       "installer.modules-dep",
       `modules.dep lists every extension module (${count(c.modules.length, "module")}) and their dependencies resolve`
     )
@@ -70104,7 +70098,7 @@ function installerModules(ctx, found) {
       }
     ];
   }
-  return [passed("modules.required", `the installer carries ${ctx.options.modules.join(", ")}`)];
+  return [pass("modules.required", `the installer carries ${ctx.options.modules.join(", ")}`)];
 }
 async function verifyTree(tree, options, known, extra = [], expectations = { extensions: [] }) {
   const kernel = known.reference;
@@ -70302,7 +70296,7 @@ async function kernelFor(kernel, platform2, cache, logger) {
   const own = kernel.platforms[0];
   if (!tree && !kernel.isIndex && platform2 && own) {
     return {
-      problem: failed(
+      problem: fail2(
         "kernel-image.platform",
         "error",
         `the kernel image ${kernel.description} is for ${formatPlatform(own)}, not ${formatPlatform(platform2)}: pass the kernel built for ${formatPlatform(platform2)} (a multi-platform kernel image covers both)`
@@ -70311,7 +70305,7 @@ async function kernelFor(kernel, platform2, cache, logger) {
   }
   if (!tree) {
     return {
-      problem: failed(
+      problem: fail2(
         "kernel-image.platform",
         "error",
         `the kernel image ${kernel.description} has no ${platform2 ? formatPlatform(platform2) : ""} image (it has ${kernel.platforms.map(formatPlatform).join(", ")}): build the kernel for this platform too`
@@ -70998,6 +70992,25 @@ var buildInstallerContract = defineContract({
       help: "extra kernel argument (repeatable; commas stay inside it; -name removes a default one)",
       placeholder: "<arg>"
     },
+    "overlay-image": {
+      kind: "string",
+      default: "",
+      help: "overlay image for single-board computers, e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0 (with --overlay-name)",
+      placeholder: "<ref>"
+    },
+    "overlay-name": {
+      kind: "string",
+      default: "",
+      help: "the overlay's installer, e.g. rpi_generic (with --overlay-image)",
+      placeholder: "<name>"
+    },
+    "overlay-options": {
+      kind: "lines",
+      default: "",
+      flag: "overlay-option",
+      help: "extra overlay option key=value (repeatable)",
+      placeholder: "<key=value>"
+    },
     ...pushTargetInputs,
     ...platformsInput,
     ...tagInput,
@@ -71043,6 +71056,9 @@ var buildInstallerContract = defineContract({
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
+    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
+    ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
     registry: v2.registry,
     username: namespaceOrOwner(v2.username, env),
     platforms: v2.platforms,
@@ -71616,17 +71632,8 @@ function group(name, fn) {
 }
 
 // actions/action-kit/src/logger.ts
-var import_node_crypto10 = require("node:crypto");
-var commandLike = /::|##\[/;
 function logInfo(message) {
-  if (!commandLike.test(message)) {
-    info(message);
-    return;
-  }
-  const token = `talos-kmod-${(0, import_node_crypto10.randomBytes)(16).toString("hex")}`;
-  info(`::stop-commands::${token}`);
-  info(message);
-  info(`::${token}::`);
+  info(guardWorkflowCommands(message));
 }
 function createActionsLogger() {
   return {
@@ -72273,7 +72280,7 @@ function expand(template, context3) {
     return template.replace(/\/$/, "");
   }
 }
-function parse2(options) {
+function parse3(options) {
   let method = options.method.toUpperCase();
   let url = (options.url || "/").replace(/:([a-z]\w+)/g, "{$1}");
   let headers = Object.assign({}, options.headers);
@@ -72337,7 +72344,7 @@ function parse2(options) {
   );
 }
 function endpointWithDefaults(defaults2, route, options) {
-  return parse2(merge(defaults2, route, options));
+  return parse3(merge(defaults2, route, options));
 }
 function withDefaults(oldDefaults, newDefaults) {
   const DEFAULTS22 = merge(oldDefaults, newDefaults);
@@ -72346,7 +72353,7 @@ function withDefaults(oldDefaults, newDefaults) {
     DEFAULTS: DEFAULTS22,
     defaults: withDefaults.bind(null, DEFAULTS22),
     merge: merge.bind(null, DEFAULTS22),
-    parse: parse2
+    parse: parse3
   });
 }
 var endpoint = withDefaults(null, DEFAULTS3);
@@ -72392,7 +72399,7 @@ var NullObject = /* @__PURE__ */ (() => {
   C.prototype = /* @__PURE__ */ Object.create(null);
   return C;
 })();
-function parse3(header2, options) {
+function parse4(header2, options) {
   const stopFlags = SEMI_FLAG | (options?.comma === true ? COMMA_FLAG : 0);
   const len = header2.length;
   let valueStart = options?.start ?? 0;
@@ -73028,7 +73035,7 @@ async function getResponseData(response) {
   if (!contentType) {
     return response.text().catch(noop);
   }
-  const mimetype = parse3(contentType);
+  const mimetype = parse4(contentType);
   if (isJSONResponse(mimetype)) {
     let text3 = "";
     try {

@@ -7,7 +7,7 @@ import { createConsoleLogger, describeError, isUserError, redactText } from '@ta
 import { commands, type CommandContext } from './commands/index';
 import { exitCodeFor } from './exit-code';
 import { cliVersion } from './version';
-import { exitCodes, processIo, type CliIo } from './io';
+import { exitCodes, guardedIo, processIo, type CliIo } from './io';
 
 /** Creates the `talos-kmod` program; commands resolve their action's exit code into `ctx`. */
 export function createProgram(io: CliIo, ctx: { exitCode: number }): Command {
@@ -37,7 +37,8 @@ export function createProgram(io: CliIo, ctx: { exitCode: number }): Command {
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
-export async function runCli(argv: readonly string[], io: CliIo = processIo()): Promise<number> {
+export async function runCli(argv: readonly string[], given: CliIo = processIo()): Promise<number> {
+  const io = guardedIo(given);
   // `--version` only before a command: commander would take it from anywhere in the line, and
   // new-module has its own `--version <version>` (the module's).
   if (argv[0] === '--version' || argv[0] === '-V') {

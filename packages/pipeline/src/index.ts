@@ -8,6 +8,6 @@ export * from './build-extension/index';
 export * from './verify-image/index';
 export * from './new-module/index';
 export * from './check-wiring/index';
-export * from './pipeline/index';
+export * from './run-all/index';
 export * from './create-index/index';
 export * from './contracts';

@@ -3,23 +3,19 @@
  * actions/verify-image/README.md); bump `schemaVersion` on incompatible changes.
  */
 
-/** How much a failing check matters. */
-export type CheckSeverity = 'error' | 'warning' | 'info';
+import type { Finding, FindingSeverity } from '@talos-kmod/talos';
 
-/** One check outcome. A check id that found nothing wrong appears once with status `pass`. */
-export interface Check {
-  /** Stable id, e.g. `signature.same-key`. */
-  id: string;
-  severity: CheckSeverity;
-  status: 'pass' | 'fail';
-  /** Image path (relative, no leading `/`) the outcome is about. */
-  path?: string;
-  /** 1-based line in `path` (udev rules). */
-  line?: number;
+/** How much a failing check matters: `error`, `warning` or `info`. */
+export type CheckSeverity = FindingSeverity;
+
+/**
+ * One check outcome: a {@link Finding} (stable `id` such as `signature.same-key`, severity,
+ * `pass`/`fail`, message, and the image `path` and `line` it is about) with the platform it ran
+ * on. A check id that found nothing wrong appears once with status `pass`.
+ */
+export interface Check extends Finding {
   /** `os/arch[/variant]` of the image the check ran on; absent for plain directories. */
-  platform?: string;
-  /** What was found; when failing, also what to do. */
-  message: string;
+  readonly platform?: string;
 }
 
 /**

@@ -12,7 +12,7 @@ import {
   type Platform,
   type RegistryOptions,
 } from '@talos-kmod/oci';
-import { failed, type Outcome } from './internal/checks/context';
+import { fail, type Finding } from '@talos-kmod/talos';
 import { readKernelReference, type KernelReference } from './internal/kernel-reference';
 import {
   validateVerifyOptions,
@@ -49,12 +49,12 @@ async function kernelFor(
   platform: Platform | undefined,
   cache: Map<string, KernelReference>,
   logger: Logger,
-): Promise<{ reference?: KernelReference; problem?: Outcome }> {
+): Promise<{ reference?: KernelReference; problem?: Finding }> {
   const tree = await kernel.tree(platform);
   const own = kernel.platforms[0];
   if (!tree && !kernel.isIndex && platform && own) {
     return {
-      problem: failed(
+      problem: fail(
         'kernel-image.platform',
         'error',
         `the kernel image ${kernel.description} is for ${formatPlatform(own)}, not ${formatPlatform(platform)}: pass the kernel built for ${formatPlatform(platform)} (a multi-platform kernel image covers both)`,
@@ -63,7 +63,7 @@ async function kernelFor(
   }
   if (!tree) {
     return {
-      problem: failed(
+      problem: fail(
         'kernel-image.platform',
         'error',
         `the kernel image ${kernel.description} has no ${platform ? formatPlatform(platform) : ''} image (it has ${kernel.platforms.map(formatPlatform).join(', ')}): build the kernel for this platform too`,

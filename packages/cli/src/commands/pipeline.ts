@@ -8,7 +8,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isUserError, spawnExec } from '@talos-kmod/common';
-import type { PipelineOptions, PipelineResult, PipelineStepEvent } from '@talos-kmod/pipeline';
+import type { RunAllOptions, RunAllResult, RunAllStepEvent } from '@talos-kmod/pipeline';
 import { exitCodes } from '../io';
 import { createProgressReporter } from '../progress/bars';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
@@ -43,7 +43,7 @@ interface Flags extends RegistryFlags {
   json?: boolean;
 }
 
-function describeEvent(e: PipelineStepEvent): string {
+function describeEvent(e: RunAllStepEvent): string {
   const head = `[${e.index}/${e.total}] ${e.step}`;
   const took = e.elapsedMs === undefined ? '' : ` in ${(e.elapsedMs / 1000).toFixed(1)} s`;
   if (e.state === 'start') return `${head} …`;
@@ -52,7 +52,7 @@ function describeEvent(e: PipelineStepEvent): string {
 }
 
 /** The human summary printed on stdout at the end. */
-async function formatPipelineResult(result: PipelineResult, color: boolean): Promise<string> {
+async function formatRunAllResult(result: RunAllResult, color: boolean): Promise<string> {
   const { formatReportText } = await loadPipeline();
   const rows: [string, string][] = [
     ['kernel-image', result.kernel.kernelImage ?? ''],
@@ -135,7 +135,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
     .option('--cache-dir <dir>', 'where kernel builds are recorded (default ~/.cache/talos-kmod)')
     .option('--json', 'print every result as one JSON object');
   addRegistryFlags(command).action(async (flags: Flags) => {
-    const { createDirectoryCache, runPipeline, validatePipelineOptions } = await loadPipeline();
+    const { createDirectoryCache, runAll, validateRunAllOptions } = await loadPipeline();
     const ctx = context();
     requireFlags('pipeline', {
       pkgs: flags.pkgs,
@@ -144,7 +144,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
     });
     const username = ownerOf(flags.username, ctx.io.env);
     const registry = await registryOptions(flags, ctx.logger, ctx.io.env);
-    const options: PipelineOptions = {
+    const options: RunAllOptions = {
       pkgsDir: flags.pkgs ?? '',
       extensionsDir: flags.extensions ?? '',
       ...(flags.talos ? { talosDir: flags.talos } : {}),
@@ -170,7 +170,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
       cache: flags.cache,
     };
     try {
-      validatePipelineOptions(options);
+      validateRunAllOptions(options);
     } catch (e: unknown) {
       throw isUserError(e) ? new UsageError(e.message) : e;
     }
@@ -182,7 +182,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
         'build-kernel-pkg',
       );
     const progress = createProgressReporter(ctx.io.stderr);
-    const result = await runPipeline(options, {
+    const result = await runAll(options, {
       exec: spawnExec,
       logger: ctx.logger,
       env: { ...process.env, ...ctx.io.env },
@@ -213,7 +213,7 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
         )}\n`,
       );
     } else {
-      ctx.io.stdout.write(await formatPipelineResult(result, Boolean(ctx.io.stdout.isTTY)));
+      ctx.io.stdout.write(await formatRunAllResult(result, Boolean(ctx.io.stdout.isTTY)));
     }
     if (!result.passed) ctx.setExitCode(exitCodes.failed);
   });

@@ -155,6 +155,9 @@ async function run(
     ...(pinned.kernelImage ? { kernelImage: pinned.kernelImage } : {}),
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
+    ...(options.overlayImage && options.overlayName
+      ? { overlay: { image: options.overlayImage, name: options.overlayName } }
+      : {}),
     layouts: Object.fromEntries(
       Object.entries(checks).map(([arch, c]) => [
         arch,

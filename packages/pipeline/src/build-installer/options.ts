@@ -45,6 +45,15 @@ export interface BuildInstallerOptions {
   /** What a talos checkout on another release does: `warn` (default) or `error`. */
   readonly releaseMismatch?: 'warn' | 'error';
   readonly extraKernelArgs: readonly string[];
+  /**
+   * An overlay for single-board computers (the imager's `--overlay-image`), e.g.
+   * `ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0`; with `overlayName`.
+   */
+  readonly overlayImage?: string;
+  /** The overlay's installer (`--overlay-name`, e.g. `rpi_generic`); with `overlayImage`. */
+  readonly overlayName?: string;
+  /** Extra overlay options, `key=value` (`--overlay-option`). */
+  readonly overlayOptions?: readonly string[];
   /** Registry installer-base and imager are pushed to (`IMAGE_REGISTRY`). */
   readonly registry: string;
   /** Namespace (`USERNAME`); lower-cased. */
@@ -66,6 +75,36 @@ export interface BuildInstallerOptions {
    * before anything is pushed; `warning` pushes it with warnings.
    */
   readonly verifyInstaller?: 'error' | 'warning';
+}
+
+/** The overlay inputs go together: an overlay image and the name of its installer. */
+function checkOverlay(options: BuildInstallerOptions): void {
+  const { overlayImage, overlayName, overlayOptions = [] } = options;
+  if (overlayImage) checkReference('overlay-image', overlayImage);
+  if (Boolean(overlayImage) !== Boolean(overlayName)) {
+    throw new FieldError(
+      ['overlay-image', 'overlay-name'],
+      (n) =>
+        `${n('overlay-image')} and ${n('overlay-name')} go together: give the overlay image (e.g. ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0) and the name of its installer (e.g. rpi_generic)`,
+    );
+  }
+  if (overlayName !== undefined && !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(overlayName)) {
+    throw new FieldError(
+      'overlay-name',
+      (n) =>
+        `${n('overlay-name')} is '${overlayName}': give the overlay installer's name, e.g. rpi_generic`,
+    );
+  }
+  for (const o of overlayOptions) {
+    checkMakeValue('overlay-options', o);
+    if (!overlayImage || !/^[A-Za-z0-9_.-]+=/.test(o)) {
+      throw new FieldError(
+        'overlay-options',
+        (n) =>
+          `${n('overlay-options')} has '${o}': give key=value options, one per line, together with ${n('overlay-image')}`,
+      );
+    }
+  }
 }
 
 /** The options after validation: platforms parsed, destination decided. */
@@ -211,6 +250,7 @@ export function validateBuildInstallerOptions(
       );
     }
   }
+  checkOverlay(options);
   const username = options.username.toLowerCase();
   checkPushTarget({ registry: options.registry, username });
   if (options.tag !== undefined) checkTag('tag', options.tag);

@@ -50,8 +50,15 @@ export async function produceTarballs(
     baseInstallerImage,
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
+    ...(options.overlayImage ? { overlayImage: options.overlayImage } : {}),
+    ...(options.overlayName ? { overlayName: options.overlayName } : {}),
+    ...(options.overlayOptions?.length ? { overlayOptions: options.overlayOptions } : {}),
     insecure: needsInsecure(
-      [baseInstallerImage, ...pinned.extensionImages],
+      [
+        baseInstallerImage,
+        ...pinned.extensionImages,
+        ...(options.overlayImage ? [options.overlayImage] : []),
+      ],
       deps.registry.insecureRegistries ?? [],
     ),
   });

@@ -13,6 +13,7 @@ export interface InstallerSummaryInput {
   readonly kernelImage?: string;
   readonly extensionImages: readonly string[];
   readonly extraKernelArgs: readonly string[];
+  readonly overlay?: { readonly image: string; readonly name: string };
   readonly layouts: Record<string, string>;
   readonly ttlSeconds?: number;
   /** arch → the verification of its tarball before the push. */
@@ -37,6 +38,7 @@ export function installerSummary(s: InstallerSummaryInput): string {
     ...(s.extraKernelArgs.length > 0
       ? [`- extra kernel arguments: ${s.extraKernelArgs.map(inline).join(' ')}`]
       : []),
+    ...(s.overlay ? [`- overlay: ${inline(s.overlay.image)} (${inline(s.overlay.name)})`] : []),
   ];
   const ttl =
     s.ttlSeconds !== undefined

@@ -5,6 +5,7 @@
 import { markdownCode, markdownText, type Logger } from '@talos-kmod/common';
 import {
   checkModuleWiring,
+  findInheritedCi,
   formatGap,
   type WiringNameOverrides,
   type WiringReport,
@@ -24,9 +25,32 @@ export interface CheckWiringStepOptions {
   readonly names?: WiringNameOverrides;
 }
 
-/** The report and whether it has no gaps. */
+/** The report, whether it has no gaps, and warnings that do not make it fail. */
 export interface CheckWiringResult extends WiringReport {
   readonly ok: boolean;
+  /**
+   * `repo/file:line: message` for each inherited Sidero CI job that cannot run in a fork (runner
+   * group `pkgs`, in-cluster BuildKit).
+   */
+  readonly warnings: readonly string[];
+}
+
+/** Warnings for the inherited Sidero CI workflows of the pkgs and extensions checkouts. */
+export async function inheritedCiWarnings(dirs: {
+  pkgsDir?: string;
+  extensionsDir?: string;
+}): Promise<string[]> {
+  const warnings: string[] = [];
+  for (const [repo, dir] of [
+    ['pkgs', dirs.pkgsDir],
+    ['extensions', dirs.extensionsDir],
+  ] as const) {
+    if (!dir) continue;
+    for (const j of await findInheritedCi(dir)) {
+      warnings.push(`${repo}/${j.file}${j.line ? `:${j.line}` : ''}: ${j.message}`);
+    }
+  }
+  return warnings;
 }
 
 /** Runs the wiring checks. */
@@ -45,7 +69,12 @@ export async function checkWiring(
   for (const p of report.passed) deps.logger.debug(`ok: ${p}`);
   for (const s of report.skipped) deps.logger.info(`skipped: ${s}`);
   for (const g of report.gaps) deps.logger.error(formatGap(g));
-  return { ...report, ok: report.gaps.length === 0 };
+  const warnings = await inheritedCiWarnings({
+    ...(options.pkgsDir ? { pkgsDir: options.pkgsDir } : {}),
+    ...(options.extensionsDir ? { extensionsDir: options.extensionsDir } : {}),
+  });
+  for (const w of warnings) deps.logger.warning(w);
+  return { ...report, ok: report.gaps.length === 0, warnings };
 }
 
 /** A Markdown summary of the report (for job summaries and PR comments). */
@@ -62,6 +91,7 @@ export function wiringSummary(r: CheckWiringResult): string {
     '',
     ...(rows.length > 0 ? ['| file | what to change |', '| --- | --- |', ...rows, ''] : []),
     ...r.skipped.map((s) => `- skipped: ${markdownText(s)}`),
+    ...r.warnings.map((w) => `- ⚠️ ${markdownText(w)}`),
     '',
   ].join('\n');
 }

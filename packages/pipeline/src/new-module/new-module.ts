@@ -5,6 +5,7 @@
  * when an existing file or value differs (unless `force`), so a run is all or nothing. A second
  * run with the same inputs changes nothing.
  */
+import { inheritedCiWarnings } from '../check-wiring/check-wiring';
 import { UserError, type Logger } from '@talos-kmod/common';
 import {
   applyFileChanges,
@@ -126,6 +127,13 @@ export async function newModule(
       : undefined;
   for (const g of wiring?.gaps ?? []) {
     const note = `after new-module, check-wiring still reports: ${g.repo}/${g.file}: ${g.message}`;
+    logger.warning(note);
+    notes.push(note);
+  }
+  for (const note of await inheritedCiWarnings({
+    ...(options.pkgsDir ? { pkgsDir: options.pkgsDir } : {}),
+    ...(options.extensionsDir ? { extensionsDir: options.extensionsDir } : {}),
+  })) {
     logger.warning(note);
     notes.push(note);
   }

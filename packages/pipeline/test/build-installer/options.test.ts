@@ -76,6 +76,24 @@ describe('validateBuildInstallerOptions', () => {
     expect(() => validateBuildInstallerOptions({ ...base, extraKernelArgs })).not.toThrow();
   });
 
+  it('accepts an SBC overlay given as image and installer name, with key=value options', () => {
+    const overlay = {
+      overlayImage: 'ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0',
+      overlayName: 'rpi_generic',
+      overlayOptions: ['configTxtAppend=dtoverlay=vc4-kms-v3d'],
+    };
+    expect(() => validateBuildInstallerOptions({ ...base, ...overlay })).not.toThrow();
+    expect(() =>
+      validateBuildInstallerOptions({ ...base, overlayImage: overlay.overlayImage }),
+    ).toThrow("input 'overlay-image' and input 'overlay-name' go together");
+    expect(() => validateBuildInstallerOptions({ ...base, overlayName: 'rpi_generic' })).toThrow(
+      "input 'overlay-image' and input 'overlay-name' go together",
+    );
+    expect(() =>
+      validateBuildInstallerOptions({ ...base, ...overlay, overlayOptions: ['novalue'] }),
+    ).toThrow("input 'overlay-options' has 'novalue': give key=value options");
+  });
+
   it.each<[string, Partial<BuildInstallerOptions>, RegExp]>([
     [
       'both modes',

@@ -1,10 +1,13 @@
-/** The outcome type every Talos rule check returns; the verify step adds the platform. */
+/**
+ * The one finding type: what every Talos rule and every verify check returns (the verify report
+ * adds the platform).
+ */
 
 /** How much a failure matters: `error` fails verification, `warning` only with fail-on warning. */
 export type FindingSeverity = 'error' | 'warning' | 'info';
 
 /** One outcome of a rule: a pass (one per rule that found nothing wrong) or a failure. */
-export interface RuleFinding {
+export interface Finding {
   /** Stable id such as `extension.allowed-path`. */
   readonly id: string;
   readonly severity: FindingSeverity;
@@ -23,26 +26,22 @@ export function fail(
   severity: FindingSeverity,
   message: string,
   where: { path?: string; line?: number } = {},
-): RuleFinding {
+): Finding {
   return { id, severity, status: 'fail', message, ...where };
 }
 
 /** A pass. */
-export function pass(
-  id: string,
-  message: string,
-  severity: FindingSeverity = 'error',
-): RuleFinding {
+export function pass(id: string, message: string, severity: FindingSeverity = 'error'): Finding {
   return { id, severity, status: 'pass', message };
 }
 
 /** `findings` plus a pass for `id` when none of them is a failure of `id`. */
 export function withPass(
-  findings: RuleFinding[],
+  findings: Finding[],
   id: string,
   message: string,
   severity: FindingSeverity = 'error',
-): RuleFinding[] {
+): Finding[] {
   return findings.some((f) => f.id === id && f.status === 'fail')
     ? findings
     : [...findings, pass(id, message, severity)];

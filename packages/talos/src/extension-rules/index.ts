@@ -1,5 +1,6 @@
 /** System extension rules: what Talos and Sidero's extensions-validator accept. */
-export type { FindingSeverity, RuleFinding } from './findings';
+export type { FindingSeverity, Finding } from './findings';
+export { fail, pass, withPass } from './findings';
 export type { TalosVersion, VersionParse } from './talos-version';
 export {
   parseStrictVersion,

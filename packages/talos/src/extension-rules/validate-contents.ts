@@ -15,7 +15,7 @@
 import type { LayoutEntry } from '../layout/types';
 import { normalizeEntryPath, resolveLinkTarget } from '../layout/entry-path';
 import { allowedExtensionPaths, isAllowedExtensionPath } from './allowed-paths';
-import { fail, withPass, type RuleFinding } from './findings';
+import { fail, withPass, type Finding } from './findings';
 import { formatVersion, type TalosVersion } from './talos-version';
 
 /** Options for {@link validateExtensionContents}. */
@@ -42,17 +42,13 @@ function whereAllowed(allowed: readonly string[]): string {
 
 const specialTypes = new Set(['char', 'block', 'fifo']);
 
-function capped(
-  findings: RuleFinding[],
-  max: number,
-  summary: (n: number) => RuleFinding,
-): RuleFinding[] {
+function capped(findings: Finding[], max: number, summary: (n: number) => Finding): Finding[] {
   if (findings.length <= max) return findings;
   return [...findings.slice(0, max), summary(findings.length - max)];
 }
 
 /** A failure when link entry `e` (at `inner` below `rootfs/`) leads out of `rootfs/`. */
-function linkProblem(e: LayoutEntry, inner: string): RuleFinding | undefined {
+function linkProblem(e: LayoutEntry, inner: string): Finding | undefined {
   const target = e.linkTarget;
   if (target === undefined) return undefined;
   if (e.type === 'symlink' && resolveLinkTarget(inner, target).escapes) {
@@ -81,16 +77,16 @@ function linkProblem(e: LayoutEntry, inner: string): RuleFinding | undefined {
 export function validateExtensionContents(
   entries: Iterable<LayoutEntry>,
   options: ContentsCheckOptions = {},
-): RuleFinding[] {
+): Finding[] {
   const allowed = allowedExtensionPaths(options.talosVersion);
   const max = options.maxListed ?? 25;
   const forWhich = options.talosVersion
     ? `Talos ${formatVersion(options.talosVersion)}`
     : 'current Talos';
-  const badPaths: RuleFinding[] = [];
-  const special: RuleFinding[] = [];
-  const writable: RuleFinding[] = [];
-  const links: RuleFinding[] = [];
+  const badPaths: Finding[] = [];
+  const special: Finding[] = [];
+  const writable: Finding[] = [];
+  const links: Finding[] = [];
   for (const e of entries) {
     const name = normalizeEntryPath(e.path);
     if (!name.ok) {

@@ -4,7 +4,7 @@
  * `extension rootfs is missing`).
  */
 import type { LayoutEntry } from '../layout/types';
-import { fail, withPass, type RuleFinding } from './findings';
+import { fail, withPass, type Finding } from './findings';
 
 /** The names at the image root, with their type when the root entry itself is listed. */
 export function rootNames(entries: Iterable<LayoutEntry>): Map<string, string> {
@@ -21,10 +21,10 @@ export function rootNames(entries: Iterable<LayoutEntry>): Map<string, string> {
 }
 
 /** Checks the root holds `manifest.yaml` (a file) and `rootfs` (a directory) and nothing else. */
-export function validateExtensionLayout(entries: Iterable<LayoutEntry>): RuleFinding[] {
+export function validateExtensionLayout(entries: Iterable<LayoutEntry>): Finding[] {
   const id = 'extension.layout';
   const names = rootNames(entries);
-  const findings: RuleFinding[] = [];
+  const findings: Finding[] = [];
   for (const [name] of [...names].sort(([a], [b]) => a.localeCompare(b))) {
     if (name === 'manifest.yaml' || name === 'rootfs') continue;
     findings.push(

@@ -3,7 +3,7 @@
  * satisfied by the Talos version) and Sidero's extensions-validator's (`metadata.name` equals the
  * package name, `metadata.version` in an accepted format).
  */
-import { fail, pass, withPass, type RuleFinding } from './findings';
+import { fail, pass, withPass, type Finding } from './findings';
 import { parseExtensionManifest, type ExtensionManifest } from './manifest';
 import { coreVersion, formatVersion, type TalosVersion } from './talos-version';
 import { extensionVersionFormat, extensionVersionFormats } from './version-formats';
@@ -19,15 +19,15 @@ export interface ManifestCheckOptions {
 
 /** What {@link validateExtensionManifest} found, and the manifest when it decoded. */
 export interface ManifestCheck {
-  readonly findings: RuleFinding[];
+  readonly findings: Finding[];
   readonly manifest?: ExtensionManifest;
 }
 
 const path = 'manifest.yaml';
 
-function checkMetadata(m: ExtensionManifest): RuleFinding[] {
+function checkMetadata(m: ExtensionManifest): Finding[] {
   const id = 'extension.metadata';
-  const findings: RuleFinding[] = [];
+  const findings: Finding[] = [];
   for (const field of ['name', 'version'] as const) {
     if (m.metadata[field] === '') {
       findings.push(
@@ -55,7 +55,7 @@ function checkMetadata(m: ExtensionManifest): RuleFinding[] {
   return withPass(findings, id, `metadata: ${m.metadata.name} ${m.metadata.version}`);
 }
 
-function checkVersionFormat(m: ExtensionManifest): RuleFinding[] {
+function checkVersionFormat(m: ExtensionManifest): Finding[] {
   const id = 'extension.version-format';
   const version = m.metadata.version;
   if (version === '') return [];
@@ -72,7 +72,7 @@ function checkVersionFormat(m: ExtensionManifest): RuleFinding[] {
   ];
 }
 
-function checkName(m: ExtensionManifest, expected: string | undefined): RuleFinding[] {
+function checkName(m: ExtensionManifest, expected: string | undefined): Finding[] {
   const id = 'extension.name';
   if (expected === undefined) return [];
   if (m.metadata.name === expected) return [pass(id, `metadata.name is ${expected}`)];
@@ -86,7 +86,7 @@ function checkName(m: ExtensionManifest, expected: string | undefined): RuleFind
   ];
 }
 
-function checkCompatibility(m: ExtensionManifest, talos: TalosVersion | undefined): RuleFinding[] {
+function checkCompatibility(m: ExtensionManifest, talos: TalosVersion | undefined): Finding[] {
   const id = 'extension.compatibility';
   const constraint = m.metadata.compatibility.talos.version;
   if (constraint === '') {

@@ -1,7 +1,8 @@
 /**
  * The imager's `installer` flags (siderolabs/talos cmd/installer/cmd/imager): `--arch`,
  * `--base-installer-image`, `--system-extension-image` (repeatable), `--extra-kernel-arg`
- * (repeatable), `--insecure`. The same list goes into `IMAGER_ARGS` (talos-dir mode) and onto the
+ * (repeatable), `--overlay-image`, `--overlay-name`, `--overlay-option` (repeatable; an SBC
+ * overlay such as ghcr.io/siderolabs/sbc-raspberrypi with `rpi_generic`), `--insecure`. The same list goes into `IMAGER_ARGS` (talos-dir mode) and onto the
  * `docker run` line (imager-image mode), so every value is checked as a make value: a space, `$`,
  * `;` or quote would split or change the command.
  */
@@ -15,6 +16,12 @@ export interface ImagerInputs {
   readonly extensionImages: readonly string[];
   /** Extra kernel command line arguments, e.g. `console=ttyS0`. */
   readonly extraKernelArgs: readonly string[];
+  /** An overlay image for single-board computers (`--overlay-image`), pinned. */
+  readonly overlayImage?: string;
+  /** The overlay's installer to use (`--overlay-name`, e.g. `rpi_generic`). */
+  readonly overlayName?: string;
+  /** Extra overlay options, `key=value` each (`--overlay-option`). */
+  readonly overlayOptions?: readonly string[];
   /** Pull over plain HTTP / without TLS verification (`--insecure`). */
   readonly insecure: boolean;
 }
@@ -36,6 +43,18 @@ export function buildImagerArgs(inputs: ImagerInputs): string[] {
     // take it for a flag of its own.
     if (arg.startsWith('-')) args.push(`--extra-kernel-arg=${arg}`);
     else args.push('--extra-kernel-arg', arg);
+  }
+  if (inputs.overlayImage !== undefined) {
+    assertMakeValue("input 'overlay-image'", inputs.overlayImage);
+    args.push('--overlay-image', inputs.overlayImage);
+  }
+  if (inputs.overlayName !== undefined) {
+    assertMakeValue("input 'overlay-name'", inputs.overlayName);
+    args.push('--overlay-name', inputs.overlayName);
+  }
+  for (const option of inputs.overlayOptions ?? []) {
+    assertMakeValue("input 'overlay-options'", option);
+    args.push(`--overlay-option=${option}`);
   }
   if (inputs.insecure) args.push('--insecure');
   return args;

@@ -6,3 +6,4 @@ export { checkModuleWiring } from './check-wiring';
 export type { ModuleNames } from './names';
 export { moduleNames } from './names';
 export type { WiringNameOverrides } from './discover-names';
+export * from './inherited-ci';

@@ -9,7 +9,7 @@ import {
   validateExtensionManifest,
   type LayoutEntry,
   type LayoutFileType,
-  type RuleFinding,
+  type Finding,
 } from '@talos-kmod/talos';
 import { updateGolden } from '../../../../test/support/golden';
 
@@ -36,7 +36,7 @@ function entriesOf(c: Case): LayoutEntry[] {
 }
 
 /** One line per finding: status, severity, id, where, message. */
-export function render(findings: readonly RuleFinding[]): string {
+export function render(findings: readonly Finding[]): string {
   return findings
     .map((f) => {
       const where = f.path ? ` ${f.path}${f.line ? `:${f.line}` : ''}` : '';
@@ -45,7 +45,7 @@ export function render(findings: readonly RuleFinding[]): string {
     .join('\n');
 }
 
-function run(c: Case): RuleFinding[] {
+function run(c: Case): Finding[] {
   const talos = c.options?.talosVersion ? parseTolerantVersion(c.options.talosVersion) : undefined;
   if (talos && !talos.ok) throw new Error(talos.error);
   const talosVersion = talos?.ok ? talos.version : undefined;

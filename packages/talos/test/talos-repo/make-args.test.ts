@@ -140,7 +140,27 @@ describe('buildImagerArgs', () => {
     ]);
   });
 
+  it('passes an SBC overlay as --overlay-image, --overlay-name and one --overlay-option=k=v each', () => {
+    expect(
+      buildImagerArgs({
+        extensionImages: [],
+        extraKernelArgs: [],
+        overlayImage: 'ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0',
+        overlayName: 'rpi_generic',
+        overlayOptions: ['configTxtAppend=dtoverlay=vc4-kms-v3d'],
+        insecure: false,
+      }),
+    ).toEqual([
+      '--overlay-image',
+      'ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0',
+      '--overlay-name',
+      'rpi_generic',
+      '--overlay-option=configTxtAppend=dtoverlay=vc4-kms-v3d',
+    ]);
+  });
+
   it.each([
+    ['overlay-name', { extensionImages: [], extraKernelArgs: [], overlayName: 'rpi;reboot' }],
     ['extension-images', { extensionImages: ['r/a:1 --output /etc'], extraKernelArgs: [] }],
     ['extra-kernel-args', { extensionImages: [], extraKernelArgs: ['quiet;reboot'] }],
     ['extra-kernel-args', { extensionImages: [], extraKernelArgs: ['a\nb'] }],

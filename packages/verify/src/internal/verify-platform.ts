@@ -9,7 +9,8 @@ import { checkPathNames } from './checks/path-names';
 import { checkDepends, checkFirmware, checkRequiredModules } from './checks/modules';
 import { checkSignatures } from './checks/signatures';
 import { checkUdev } from './checks/udev';
-import { passed, type CheckContext, type Outcome } from './checks/context';
+import { type CheckContext } from './checks/context';
+import { pass, type Finding } from '@talos-kmod/talos';
 import type { FileTree } from '@talos-kmod/oci';
 import type { KernelReference } from './kernel-reference';
 import type { ValidatedVerifyOptions } from '../options';
@@ -24,7 +25,7 @@ import { verifyInstaller } from './installer/verify-installer';
 /** What one platform's verification produced. */
 export interface PlatformOutcome {
   readonly kind: string;
-  readonly outcomes: readonly Outcome[];
+  readonly outcomes: readonly Finding[];
   readonly modules: readonly Omit<ModuleReport, 'platform'>[];
   readonly kernelRelease?: string;
   /** Installers: what each architecture boots. */
@@ -95,7 +96,7 @@ async function collectVerified(
 function installerModules(
   ctx: CheckContext,
   found: readonly { name: string; extension?: string }[],
-): Outcome[] {
+): Finding[] {
   if (ctx.options.modules.length === 0) return [];
   const missing = ctx.options.modules.filter((m) => !found.some((f) => f.name === m));
   if (missing.length > 0) {
@@ -108,7 +109,7 @@ function installerModules(
       },
     ];
   }
-  return [passed('modules.required', `the installer carries ${ctx.options.modules.join(', ')}`)];
+  return [pass('modules.required', `the installer carries ${ctx.options.modules.join(', ')}`)];
 }
 
 /** Collects `tree` and runs the checks against `kernel` (when given). */
@@ -116,7 +117,7 @@ export async function verifyTree(
   tree: FileTree,
   options: ValidatedVerifyOptions,
   known: KernelKnowledge,
-  extra: readonly Outcome[] = [],
+  extra: readonly Finding[] = [],
   expectations: InstallerExpectations = { extensions: [] },
 ): Promise<PlatformOutcome> {
   const kernel = known.reference;
@@ -143,8 +144,8 @@ export async function verifyTree(
   const modules = collected.modules.filter(
     (m) => m.path.startsWith(kind.root) && isModuleFile(m.path),
   );
-  let release: { outcomes: Outcome[]; release?: string } = { outcomes: [] };
-  let outcomes: Outcome[];
+  let release: { outcomes: Finding[]; release?: string } = { outcomes: [] };
+  let outcomes: Finding[];
   let proof: SignatureProof = 'none';
   if (kind.kind === 'installer') {
     const deep = await verifyInstaller(

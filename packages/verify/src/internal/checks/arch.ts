@@ -1,7 +1,7 @@
 /** Modules are built for the platform's CPU: an amd64 image needs x86_64 modules, arm64 aarch64. */
 import type { Platform } from '@talos-kmod/oci';
 import type { CollectedModule } from '../collect';
-import { failed, orPass, type Outcome } from './context';
+import { fail, withPass, type Finding } from '@talos-kmod/talos';
 
 /** ELF machine names the kernel of each OCI architecture loads. */
 const machines: Record<string, string> = {
@@ -19,15 +19,15 @@ const machines: Record<string, string> = {
 export function checkArch(
   platform: Platform | undefined,
   modules: readonly CollectedModule[],
-): Outcome[] {
+): Finding[] {
   const id = 'module.arch';
   const expected = platform ? machines[platform.architecture] : undefined;
   if (!platform || !expected || modules.length === 0) return [];
-  const out: Outcome[] = [];
+  const out: Finding[] = [];
   for (const m of modules) {
     if (m.machine === undefined || m.machine === expected) continue;
     out.push(
-      failed(
+      fail(
         id,
         'error',
         `${m.name} (${m.path}) is built for ${m.machine} but sits in the ${platform.os}/${platform.architecture} image, whose ${expected} kernel cannot load it. Build the package for ${platform.architecture} (PLATFORM=${platform.os}/${platform.architecture}) and put each architecture's modules in its own platform image`,
@@ -35,5 +35,5 @@ export function checkArch(
       ),
     );
   }
-  return orPass(out, id, `every module is built for ${expected}`);
+  return withPass(out, id, `every module is built for ${expected}`);
 }

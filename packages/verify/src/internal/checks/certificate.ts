@@ -6,7 +6,8 @@
 import type { CertificateInfo } from '@talos-kmod/kmod';
 import type { CollectedModule } from '../collect';
 import type { TrustedCertificates } from '../../trusted-certificates';
-import { count, failed, orPass, passed, type Outcome } from './context';
+import { count } from './context';
+import { fail, withPass, pass, type Finding } from '@talos-kmod/talos';
 
 /** Why a module's key is not the kernel's, and how to get there. */
 export const fixKey =
@@ -27,16 +28,16 @@ export function describeCertificate(c: CertificateInfo): string {
 }
 
 /** `signature.kernel-certificate`: whether the kernel yields a certificate at all. */
-export function kernelCertificateCheck(trust: TrustedCertificates): Outcome {
+export function kernelCertificateCheck(trust: TrustedCertificates): Finding {
   if (trust.certificates.length === 0) {
     const why = trust.problems.length > 0 ? ` (${trust.problems.join('; ')})` : '';
-    return failed(
+    return fail(
       'signature.kernel-certificate',
       'error',
       `no certificate can be read from the kernel ${trust.source}${why}, so no module signature can be proven: pass the kernel built with CONFIG_MODULE_SIG (every Talos kernel is), or its certificate with kernel-cert`,
     );
   }
-  return passed(
+  return pass(
     'signature.kernel-certificate',
     `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ''} trusts ${trust.certificates.map(describeCertificate).join(', ')}`,
   );
@@ -46,8 +47,8 @@ export function kernelCertificateCheck(trust: TrustedCertificates): Outcome {
 export function certificateChecks(
   modules: readonly CollectedModule[],
   trust: TrustedCertificates,
-): Outcome[] {
-  const out: Outcome[] = [];
+): Finding[] {
+  const out: Finding[] = [];
   let verified = 0;
   for (const m of modules) {
     if (!m.signed) continue; // signature.signed reports these
@@ -60,7 +61,7 @@ export function certificateChecks(
       ? `${v.reason}: ${v.verdict === 'unsigned' ? fixes.unsupported : fixes[v.verdict]}`
       : 'was not verified (its signature was not read): rebuild and re-sign it';
     out.push(
-      failed(
+      fail(
         'signature.certificate',
         'error',
         `${m.name} (${m.path}) ${v ? `is ${v.verdict}: ` : ''}${why}`,
@@ -70,7 +71,7 @@ export function certificateChecks(
       ),
     );
   }
-  return orPass(
+  return withPass(
     out,
     'signature.certificate',
     `${count(verified, 'signed module')} verified against the kernel's certificate ${trust.certificates.map(describeCertificate).join(', ')}`,

@@ -4,7 +4,6 @@ import type { CollectedTree } from '../collect';
 import type { KernelReference } from '../kernel-reference';
 import type { TrustedCertificates } from '../../trusted-certificates';
 import type { ValidatedVerifyOptions } from '../../options';
-import type { Check, CheckSeverity } from '../../report';
 
 /** The inputs of the checks for one platform of the image. */
 export interface CheckContext {
@@ -24,36 +23,6 @@ export interface CheckContext {
    * image's vmlinuz, or the image's own): modules were verified against them as they streamed by.
    */
   readonly trust?: TrustedCertificates;
-}
-
-/** A check outcome before the platform is added. */
-export type Outcome = Omit<Check, 'platform'>;
-
-/** A failure. */
-export function failed(
-  id: string,
-  severity: CheckSeverity,
-  message: string,
-  where: { path?: string; line?: number } = {},
-): Outcome {
-  return { id, severity, status: 'fail', message, ...where };
-}
-
-/** A pass. */
-export function passed(id: string, message: string, severity: CheckSeverity = 'error'): Outcome {
-  return { id, severity, status: 'pass', message };
-}
-
-/** `outcomes` plus a pass for `id` when none of them fails `id`. */
-export function orPass(
-  outcomes: Outcome[],
-  id: string,
-  message: string,
-  severity: CheckSeverity = 'error',
-): Outcome[] {
-  return outcomes.some((o) => o.id === id && o.status === 'fail')
-    ? outcomes
-    : [...outcomes, passed(id, message, severity)];
 }
 
 /** `1,121`: digits grouped by thousands (by hand: the first toLocaleString loads ICU, ~8 ms). */

@@ -5,23 +5,12 @@ import {
   validateExtensionLayout,
   validateExtensionManifest,
   otherModulesRoot,
-  type RuleFinding,
+  type Finding,
 } from '@talos-kmod/talos';
-import { type CheckContext, type Outcome } from './context';
-
-function toOutcome(f: RuleFinding): Outcome {
-  return {
-    id: f.id,
-    severity: f.severity,
-    status: f.status,
-    message: f.message,
-    ...(f.path !== undefined ? { path: f.path } : {}),
-    ...(f.line !== undefined ? { line: f.line } : {}),
-  };
-}
+import type { CheckContext } from './context';
 
 /** Layout, manifest and contents of an extension image. */
-export function checkExtension(ctx: CheckContext): Outcome[] {
+export function checkExtension(ctx: CheckContext): Finding[] {
   if (ctx.kind.kind !== 'extension') return [];
   const { extensionName, talosVersion } = ctx.options;
   const rulesDir = udevRulesDirFor(talosVersion).slice(1);
@@ -30,7 +19,7 @@ export function checkExtension(ctx: CheckContext): Outcome[] {
   const reportedElsewhere = (p: string): boolean =>
     (/(^|\/)udev\/rules\.d\/[^/]+\.rules$/.test(p) && !p.startsWith(`${rulesDir}/`)) ||
     (p.startsWith(otherModules) && /\.ko(\.(xz|zst|gz))?$/.test(p));
-  const findings: RuleFinding[] = [
+  const findings: Finding[] = [
     ...validateExtensionLayout(ctx.tree.entries),
     ...(ctx.tree.manifestText !== undefined
       ? validateExtensionManifest(ctx.tree.manifestText, {
@@ -43,5 +32,5 @@ export function checkExtension(ctx: CheckContext): Outcome[] {
       reportedElsewhere,
     }),
   ];
-  return findings.map(toOutcome);
+  return findings;
 }

@@ -1,26 +1,18 @@
 /** Required modules, firmware files and module dependencies. */
 import { normalizeModuleName } from '@talos-kmod/talos';
 import type { CollectedModule } from '../collect';
-import {
-  count,
-  grouped,
-  failed,
-  listSome,
-  orPass,
-  passed,
-  type CheckContext,
-  type Outcome,
-} from './context';
+import { count, grouped, listSome, type CheckContext } from './context';
+import { fail, withPass, pass, type Finding } from '@talos-kmod/talos';
 
 /** Every module named in the `modules` input is in the image. */
 export function checkRequiredModules(
   ctx: CheckContext,
   modules: readonly CollectedModule[],
-): Outcome[] {
+): Finding[] {
   const id = 'modules.required';
   if (ctx.options.modules.length === 0) return [];
   const present = new Set(modules.map((m) => m.name));
-  const out: Outcome[] = [];
+  const out: Finding[] = [];
   for (const name of ctx.options.modules) {
     if (present.has(name)) continue;
     const found =
@@ -28,14 +20,14 @@ export function checkRequiredModules(
         ? `it holds ${listSome([...present].sort(), 8)}`
         : 'it holds no kernel modules';
     out.push(
-      failed(
+      fail(
         id,
         'error',
         `module ${name} is not in the image (${found}): check the package's install step puts ${name}.ko under /${ctx.modulesRoot}/<kver>/, and that the extension copies it from the package`,
       ),
     );
   }
-  return orPass(
+  return withPass(
     out,
     id,
     `required ${count(ctx.options.modules.length, 'module')} present: ${ctx.options.modules.join(', ')}`,
@@ -45,18 +37,18 @@ export function checkRequiredModules(
 const firmwareSuffixes = ['', '.xz', '.zst'];
 
 /** Firmware named by `firmware=` in a module is in the image (the kernel also tries .xz/.zst). */
-export function checkFirmware(ctx: CheckContext, modules: readonly CollectedModule[]): Outcome[] {
+export function checkFirmware(ctx: CheckContext, modules: readonly CollectedModule[]): Finding[] {
   const id = 'firmware.present';
   const base = `${ctx.kind.root}${ctx.firmwareRoot}`;
   const files = new Set(ctx.tree.entries.filter((e) => e.type !== 'directory').map((e) => e.path));
-  const out: Outcome[] = [];
+  const out: Finding[] = [];
   let wanted = 0;
   for (const m of modules) {
     for (const fw of m.firmware) {
       wanted++;
       if (firmwareSuffixes.some((s) => files.has(`${base}/${fw}${s}`))) continue;
       out.push(
-        failed(
+        fail(
           id,
           'warning',
           `${m.name} asks for firmware ${fw}, which is not at ${base}/${fw}: the driver fails at probe unless another extension provides it (e.g. siderolabs/linux-firmware, or install it to /${ctx.firmwareRoot}/${fw} in the package)`,
@@ -65,8 +57,8 @@ export function checkFirmware(ctx: CheckContext, modules: readonly CollectedModu
       );
     }
   }
-  if (wanted === 0) return [passed(id, 'no module names firmware', 'warning')];
-  return orPass(
+  if (wanted === 0) return [pass(id, 'no module names firmware', 'warning')];
+  return withPass(
     out,
     id,
     `${count(wanted, 'firmware file')} named by the modules present under ${base}`,
@@ -75,11 +67,11 @@ export function checkFirmware(ctx: CheckContext, modules: readonly CollectedModu
 }
 
 /** Each `depends=` entry resolves to a module of the image or of the kernel image. */
-export function checkDepends(ctx: CheckContext, modules: readonly CollectedModule[]): Outcome[] {
+export function checkDepends(ctx: CheckContext, modules: readonly CollectedModule[]): Finding[] {
   const id = 'depends.resolved';
   const own = new Set(modules.map((m) => m.name));
   const kernel = ctx.kernel?.moduleNames;
-  const out: Outcome[] = [];
+  const out: Finding[] = [];
   const notChecked = new Set<string>();
   for (const m of modules) {
     for (const dep of m.depends.map(normalizeModuleName)) {
@@ -89,7 +81,7 @@ export function checkDepends(ctx: CheckContext, modules: readonly CollectedModul
         continue;
       }
       out.push(
-        failed(
+        fail(
           id,
           'warning',
           `${m.name} depends on ${dep}, which is neither in the image nor among the kernel image's modules: modprobe cannot load ${m.name}. Add ${dep} to the package, or enable it in the kernel config`,
@@ -100,7 +92,7 @@ export function checkDepends(ctx: CheckContext, modules: readonly CollectedModul
   }
   if (notChecked.size > 0) {
     out.push(
-      failed(
+      fail(
         id,
         'info',
         `dependencies not in the image: ${listSome([...notChecked].sort(), 10)}; they must come from the kernel. Pass kernel-image to check them against its modules`,
@@ -108,7 +100,7 @@ export function checkDepends(ctx: CheckContext, modules: readonly CollectedModul
     );
   }
   const total = modules.reduce((n, m) => n + m.depends.length, 0);
-  return orPass(
+  return withPass(
     out,
     id,
     total === 0

@@ -5,15 +5,16 @@
  * other images get it here. Only failures are reported: a plain tree adds no line.
  */
 import { entryPathProblem } from '@talos-kmod/talos';
-import { failed, type CheckContext, type Outcome } from './context';
+import { type CheckContext } from './context';
+import { fail, type Finding } from '@talos-kmod/talos';
 
 const maxListed = 25;
 
 /** The `image.path-names` failures of a non-extension image. */
-export function checkPathNames(ctx: CheckContext): Outcome[] {
+export function checkPathNames(ctx: CheckContext): Finding[] {
   if (ctx.kind.kind === 'extension') return [];
   const id = 'image.path-names';
-  const out: Outcome[] = [];
+  const out: Finding[] = [];
   let more = 0;
   for (const e of ctx.tree.entries) {
     const problem = entryPathProblem(e.path);
@@ -23,7 +24,7 @@ export function checkPathNames(ctx: CheckContext): Outcome[] {
       continue;
     }
     out.push(
-      failed(
+      fail(
         id,
         'error',
         `entry "${e.path}" cannot be placed: ${problem}. Extraction would put it somewhere the other checks do not look; rebuild the image from a plain directory tree (no ".." segments, no absolute names)`,
@@ -33,11 +34,7 @@ export function checkPathNames(ctx: CheckContext): Outcome[] {
   }
   if (more > 0)
     out.push(
-      failed(
-        id,
-        'error',
-        `…and ${more} more such entries (only the first ${maxListed} are listed)`,
-      ),
+      fail(id, 'error', `…and ${more} more such entries (only the first ${maxListed} are listed)`),
     );
   return out;
 }

@@ -10,26 +10,19 @@ import type { SignatureProof } from '../../report';
 import type { CollectedModule } from '../collect';
 import type { KernelKey } from '../kernel-reference';
 import { certificateChecks, fixKey, kernelCertificateCheck } from './certificate';
-import {
-  count,
-  failed,
-  listSome,
-  orPass,
-  passed,
-  type CheckContext,
-  type Outcome,
-} from './context';
+import { count, listSome, type CheckContext } from './context';
+import { fail, withPass, pass, type Finding } from '@talos-kmod/talos';
 
 function identity(k: { signer?: string; keyId?: string }): string {
   return `signer "${k.signer ?? ''}", key ${k.keyId ?? '?'}`;
 }
 
-function formatChecks(modules: readonly CollectedModule[]): Outcome[] {
-  const out: Outcome[] = [];
+function formatChecks(modules: readonly CollectedModule[]): Finding[] {
+  const out: Finding[] = [];
   for (const m of modules) {
     for (const p of m.problems) {
       out.push(
-        failed(
+        fail(
           'module.format',
           'error',
           `${m.path}: ${p}. The kernel cannot load a module it cannot parse or whose signature it rejects: rebuild and re-sign it`,
@@ -38,19 +31,19 @@ function formatChecks(modules: readonly CollectedModule[]): Outcome[] {
       );
     }
   }
-  return orPass(
+  return withPass(
     out,
     'module.format',
     `${count(modules.length, 'module')} read: ELF .modinfo and signature parse`,
   );
 }
 
-function signedChecks(modules: readonly CollectedModule[]): Outcome[] {
-  const out: Outcome[] = [];
+function signedChecks(modules: readonly CollectedModule[]): Finding[] {
+  const out: Finding[] = [];
   for (const m of modules) {
     if (m.signed) continue;
     out.push(
-      failed(
+      fail(
         'signature.signed',
         'error',
         `${m.name} (${m.path}) is not signed: Talos enforces module signatures (module.sig_enforce=1) and refuses it. Build it in the pkgs tree against kernel-build so modules_install signs it (CONFIG_MODULE_SIG_ALL), and strip only with INSTALL_MOD_STRIP (before signing), never after`,
@@ -59,17 +52,17 @@ function signedChecks(modules: readonly CollectedModule[]): Outcome[] {
     );
   }
   const signed = modules.filter((m) => m.signed).length;
-  return orPass(out, 'signature.signed', `${count(signed, 'module')} signed`);
+  return withPass(out, 'signature.signed', `${count(signed, 'module')} signed`);
 }
 
-function kernelKeyChecks(ctx: CheckContext): { reference?: KernelKey; outcomes: Outcome[] } {
+function kernelKeyChecks(ctx: CheckContext): { reference?: KernelKey; outcomes: Finding[] } {
   const kernel = ctx.kernel;
   if (!kernel) return { outcomes: [] };
   const [reference, ...others] = kernel.keys;
   if (!reference) {
     return {
       outcomes: [
-        failed(
+        fail(
           'signature.kernel-keys',
           'error',
           `the kernel image ${kernel.description} has no signed in-tree modules (${count(kernel.moduleCount, 'module')} found under ${kernel.modulesRoot}), so there is no key to compare with: pass the kernel image built by pkgs (make kernel), whose modules are signed`,
@@ -84,7 +77,7 @@ function kernelKeyChecks(ctx: CheckContext): { reference?: KernelKey; outcomes: 
     return {
       reference,
       outcomes: [
-        failed(
+        fail(
           'signature.kernel-keys',
           'error',
           `the kernel image's in-tree modules disagree about their key: ${groups.join('; ')}. One kernel build signs all its modules with one key, so this image mixes builds; rebuild the kernel image in one run`,
@@ -95,7 +88,7 @@ function kernelKeyChecks(ctx: CheckContext): { reference?: KernelKey; outcomes: 
   return {
     reference,
     outcomes: [
-      passed(
+      pass(
         'signature.kernel-keys',
         `the kernel's ${count(reference.count, 'in-tree module')} share ${identity(reference)}`,
       ),
@@ -103,13 +96,13 @@ function kernelKeyChecks(ctx: CheckContext): { reference?: KernelKey; outcomes: 
   };
 }
 
-function sameKeyChecks(modules: readonly CollectedModule[], reference: KernelKey): Outcome[] {
-  const out: Outcome[] = [];
+function sameKeyChecks(modules: readonly CollectedModule[], reference: KernelKey): Finding[] {
+  const out: Finding[] = [];
   for (const m of modules) {
     if (!m.signed || m.keyId === undefined) continue;
     if (m.signer === reference.signer && m.keyId === reference.keyId) continue;
     out.push(
-      failed(
+      fail(
         'signature.same-key',
         'error',
         `${m.name} (${m.path}) is signed with ${identity(m)}, but the kernel's own modules are signed with ${identity(reference)}, so the node will not load it ("Loading of module with unavailable key is rejected"). ${fixKey}`,
@@ -118,14 +111,14 @@ function sameKeyChecks(modules: readonly CollectedModule[], reference: KernelKey
     );
   }
   const signed = modules.filter((m) => m.signed).length;
-  return orPass(
+  return withPass(
     out,
     'signature.same-key',
     `${count(signed, 'signed module')} ${signed === 1 ? 'uses' : 'use'} the kernel's key (${identity(reference)})`,
   );
 }
 
-function consistencyChecks(modules: readonly CollectedModule[]): Outcome[] {
+function consistencyChecks(modules: readonly CollectedModule[]): Finding[] {
   const groups = new Map<string, CollectedModule[]>();
   for (const m of modules) {
     if (!m.signed || m.keyId === undefined) continue;
@@ -137,7 +130,7 @@ function consistencyChecks(modules: readonly CollectedModule[]): Outcome[] {
   if (groups.size <= 1) {
     const [k] = groups.keys();
     return [
-      passed(
+      pass(
         'signature.consistent',
         k
           ? `every signed module has ${k}; pass kernel-image to check it is the kernel's key`
@@ -153,7 +146,7 @@ function consistencyChecks(modules: readonly CollectedModule[]): Outcome[] {
       )}`,
   );
   return [
-    failed(
+    fail(
       'signature.consistent',
       'error',
       `the image's modules are signed with ${groups.size} different keys (${list.join('; ')}): a kernel trusts one build key, so some of them cannot load. ${fixKey}`,
@@ -163,7 +156,7 @@ function consistencyChecks(modules: readonly CollectedModule[]): Outcome[] {
 
 /** The signature outcomes of a platform and how they were proven. */
 export interface SignatureOutcomes {
-  readonly outcomes: Outcome[];
+  readonly outcomes: Finding[];
   readonly proof: SignatureProof;
 }
 

@@ -4,33 +4,34 @@
  * /usr/etc/udev/rules.d); /etc/udev in an extension is not allowed and never reaches the node.
  */
 import { parseUdevRules, udevRulesDirFor } from '@talos-kmod/talos';
-import { count, failed, orPass, type CheckContext, type Outcome } from './context';
+import { count, type CheckContext } from './context';
+import { fail, withPass, type Finding } from '@talos-kmod/talos';
 
 function locationOutcome(
   ctx: CheckContext,
   path: string,
   inner: string,
   rulesDir: string,
-): Outcome | undefined {
+): Finding | undefined {
   if (inner.startsWith(`${rulesDir}/`) || inner.startsWith('usr/local/lib/udev/rules.d/'))
     return undefined;
   const name = inner.slice(inner.lastIndexOf('/') + 1);
   if (inner.startsWith('etc/udev/')) {
     return ctx.kind.kind === 'extension'
-      ? failed(
+      ? fail(
           'udev.location',
           'error',
           `${path}: extensions may not carry /etc/udev, so Talos refuses this extension (and /etc is not where it reads extension rules). Install the file as /${rulesDir}/${name}: in the package's pkg.yaml copy it to /rootfs/${rulesDir}/ instead of /rootfs/etc/udev/rules.d/`,
           { path },
         )
-      : failed(
+      : fail(
           'udev.location',
           'warning',
           `${path}: rules under /etc/udev cannot go into an extension; the extension must install them as /${rulesDir}/${name}. Better: install them there in the package (cp … /rootfs/${rulesDir}/ in pkg.yaml)`,
           { path },
         );
   }
-  return failed(
+  return fail(
     'udev.location',
     ctx.kind.kind === 'extension' ? 'error' : 'warning',
     `${path}: Talos reads udev rules from /${rulesDir}, not from /${inner.slice(0, inner.lastIndexOf('/'))}: move the file to /${rulesDir}/${name}`,
@@ -39,10 +40,10 @@ function locationOutcome(
 }
 
 /** Rule files are where Talos reads them and every line parses. */
-export function checkUdev(ctx: CheckContext): Outcome[] {
+export function checkUdev(ctx: CheckContext): Finding[] {
   const rulesDir = udevRulesDirFor(ctx.options.talosVersion).slice(1);
   const files = ctx.tree.udevRules.filter((r) => r.path.startsWith(ctx.kind.root));
-  const out: Outcome[] = [];
+  const out: Finding[] = [];
   let rules = 0;
   for (const file of files) {
     const inner = file.path.slice(ctx.kind.root.length);
@@ -52,7 +53,7 @@ export function checkUdev(ctx: CheckContext): Outcome[] {
     rules += parsed.rules.length;
     for (const d of parsed.diagnostics) {
       out.push(
-        failed(
+        fail(
           d.severity === 'error' ? 'udev.syntax' : 'udev.lint',
           d.severity,
           `${file.path}:${d.line}: ${d.message}`,
@@ -65,9 +66,9 @@ export function checkUdev(ctx: CheckContext): Outcome[] {
     files.length === 0
       ? 'no udev rules in the image'
       : `${count(files.length, 'rule file')} under /${rulesDir}`;
-  return orPass(
-    orPass(
-      orPass(out, 'udev.location', where),
+  return withPass(
+    withPass(
+      withPass(out, 'udev.location', where),
       'udev.syntax',
       files.length === 0
         ? 'no udev rules to parse'

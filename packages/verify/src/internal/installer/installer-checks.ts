@@ -6,7 +6,8 @@
  * modules signed by another build's key).
  */
 import { checkModulesDep, sigEnforcement, type ImagerEvidence } from '@talos-kmod/talos';
-import { count, failed, listSome, passed, type Outcome } from '../checks/context';
+import { count, listSome } from '../checks/context';
+import { fail, pass, type Finding } from '@talos-kmod/talos';
 import type { KernelFacts } from './boot-readers';
 import type { InstallerContents } from './inspect-installer';
 
@@ -26,18 +27,18 @@ export interface InstallerExpectations {
 }
 
 /** The imager-as-base-installer check (talos #11426), once per platform. */
-export function checkInstallerBase(evidence: ImagerEvidence): Outcome[] {
+export function checkInstallerBase(evidence: ImagerEvidence): Finding[] {
   const id = 'installer.base';
   if (evidence.imager.length === 0) {
     return [
-      passed(
+      pass(
         id,
         `built on an installer base (${evidence.installer.join(', ') || 'no imager binary'})`,
       ),
     ];
   }
   return [
-    failed(
+    fail(
       id,
       'error',
       `this is an imager image used as the base installer: it holds ${evidence.imager.join(', ')}${evidence.installer.length === 0 ? ' and no installer binary' : ''} (talos #11426), so the node gets no working installer. Rebuild with --base-installer-image <registry>/<user>/installer-base:<tag> (make installer-base), not the imager`,
@@ -48,8 +49,8 @@ export function checkInstallerBase(evidence: ImagerEvidence): Outcome[] {
 
 const fingerprints = (f: KernelFacts): string[] => f.certificates.map((c) => c.sha256Fingerprint);
 
-function kernelChecks(c: InstallerContents, expected: InstallerExpectations): Outcome[] {
-  const out: Outcome[] = [];
+function kernelChecks(c: InstallerContents, expected: InstallerExpectations): Finding[] {
+  const out: Finding[] = [];
   const where = { path: c.kernelPath };
   if (c.uki) {
     const missing = ['.linux', '.initrd', '.uname', '.cmdline'].filter(
@@ -57,7 +58,7 @@ function kernelChecks(c: InstallerContents, expected: InstallerExpectations): Ou
     );
     if (c.uki.problems.length > 0 || missing.length > 0) {
       out.push(
-        failed(
+        fail(
           'installer.uki',
           'error',
           `${c.kernelPath} is not a complete UKI (${[...c.uki.problems, ...(missing.length ? [`no ${missing.join(', ')} section`] : [])].join('; ')}): the node cannot boot it. Rebuild the installer with the imager`,
@@ -65,15 +66,13 @@ function kernelChecks(c: InstallerContents, expected: InstallerExpectations): Ou
         ),
       );
     } else {
-      out.push(
-        passed('installer.uki', `${c.kernelPath}: UKI with ${c.uki.sectionNames.join(' ')}`),
-      );
+      out.push(pass('installer.uki', `${c.kernelPath}: UKI with ${c.uki.sectionNames.join(' ')}`));
     }
   }
   const certs = c.kernel.certificates;
   if (certs.length === 0) {
     out.push(
-      failed(
+      fail(
         'installer.kernel-certificate',
         'error',
         `no module signing certificate found in the kernel of ${c.kernelPath}${c.kernel.problems.length ? ` (${c.kernel.problems.join('; ')})` : ''}: no module signature can be proven. Check the installer was built from a Talos kernel (CONFIG_MODULE_SIG=y)`,
@@ -82,7 +81,7 @@ function kernelChecks(c: InstallerContents, expected: InstallerExpectations): Ou
     );
   } else {
     out.push(
-      passed(
+      pass(
         'installer.kernel-certificate',
         `kernel ${c.release ?? '?'} trusts ${certs.map((x) => `"${x.commonName ?? x.subject}" (SHA-256 ${x.sha256Fingerprint})`).join(', ')}`,
       ),
@@ -93,8 +92,8 @@ function kernelChecks(c: InstallerContents, expected: InstallerExpectations): Ou
     const version = c.talosVersionText ? `Talos ${c.talosVersionText}` : 'this Talos version';
     out.push(
       rule.enforced
-        ? passed('installer.cmdline', `${version}: ${rule.explanation}`, 'warning')
-        : failed(
+        ? pass('installer.cmdline', `${version}: ${rule.explanation}`, 'warning')
+        : fail(
             'installer.cmdline',
             'warning',
             `${version}: ${rule.explanation}. Drop -module.sig_enforce / module.sig_enforce=0 from the extra kernel arguments (or pass --extra-kernel-arg module.sig_enforce=1) and rebuild the installer`,
@@ -115,11 +114,11 @@ function kernelChecks(c: InstallerContents, expected: InstallerExpectations): Ou
       `${f.length ? `certificate SHA-256 ${f.join(', ')}` : 'no certificate'}, release ${release ?? '?'}`;
     out.push(
       same
-        ? passed(
+        ? pass(
             'installer.kernel-image',
             `the installer boots the kernel of ${k.description} (${describe(want, k.facts.release)})`,
           )
-        : failed(
+        : fail(
             'installer.kernel-image',
             'error',
             `the installer's kernel (${describe(have, c.release)}) is not the kernel image ${k.description} (${describe(want, k.facts.release)}): the imager embeds another kernel build (a stale or stock imager), so modules signed by this kernel build are refused. Rebuild installer-base and imager with PKG_KERNEL=<kernel-image>, then the installer`,
@@ -130,11 +129,11 @@ function kernelChecks(c: InstallerContents, expected: InstallerExpectations): Ou
   return out;
 }
 
-function extensionChecks(c: InstallerContents, expected: InstallerExpectations): Outcome[] {
-  const out: Outcome[] = [];
+function extensionChecks(c: InstallerContents, expected: InstallerExpectations): Finding[] {
+  const out: Finding[] = [];
   if (c.initramfsProblems.length > 0) {
     out.push(
-      failed(
+      fail(
         'installer.initramfs',
         'error',
         `the initramfs of ${c.kernelPath} cannot be read as the kernel reads it: ${listSome(c.initramfsProblems, 3)}. Rebuild the installer`,
@@ -159,13 +158,13 @@ function extensionChecks(c: InstallerContents, expected: InstallerExpectations):
     problems.push('the initramfs has extension images but no extensions.yaml');
   out.push(
     problems.length > 0
-      ? failed(
+      ? fail(
           'installer.extensions',
           'error',
           `${listSome(problems, 4)}: rebuild the installer with the imager`,
           { path: c.kernelPath },
         )
-      : passed(
+      : pass(
           'installer.extensions',
           layers.length === 0
             ? 'no system extensions in the initramfs'
@@ -175,7 +174,7 @@ function extensionChecks(c: InstallerContents, expected: InstallerExpectations):
   for (const e of c.extensions) {
     if (e.problems.length === 0) continue;
     out.push(
-      failed(
+      fail(
         'installer.squashfs',
         'error',
         `${e.image} (${e.name}) cannot be read: ${listSome([...e.problems], 3)}. The image is truncated or corrupt; rebuild the installer`,
@@ -188,12 +187,12 @@ function extensionChecks(c: InstallerContents, expected: InstallerExpectations):
   if (expected.extensions.length > 0) {
     out.push(
       missing.length > 0
-        ? failed(
+        ? fail(
             'installer.extensions-expected',
             'error',
             `the installer lacks ${missing.map((m) => (m.input === m.name ? m.name : `${m.name} (${m.input})`)).join(', ')}: it carries ${[...names].join(', ') || 'no extensions'} (talos #12388). Pass each extension to the imager with --system-extension-image and rebuild`,
           )
-        : passed(
+        : pass(
             'installer.extensions-expected',
             `carries ${expected.extensions.map((x) => x.name).join(', ')}`,
           ),
@@ -202,14 +201,14 @@ function extensionChecks(c: InstallerContents, expected: InstallerExpectations):
   return out;
 }
 
-function moduleChecks(c: InstallerContents): Outcome[] {
-  const out: Outcome[] = [];
+function moduleChecks(c: InstallerContents): Finding[] {
+  const out: Finding[] = [];
   if (c.modules.length === 0) return out;
   if (c.kernel.certificates.length > 0) {
     const bad = c.modules.filter((m) => m.verdict !== 'verified');
     for (const m of bad) {
       out.push(
-        failed(
+        fail(
           'installer.module-signature',
           'error',
           `${m.name} in ${m.extension} (${m.layer}:${m.path}): ${m.verdict}: ${m.reason}. The node refuses it; rebuild the module package and extension from the kernel build this installer boots (one make kernel <pkg> run)`,
@@ -219,7 +218,7 @@ function moduleChecks(c: InstallerContents): Outcome[] {
     }
     if (bad.length === 0) {
       out.push(
-        passed(
+        pass(
           'installer.module-signature',
           `${count(c.modules.length, 'module')} in ${count(c.extensions.length, 'extension')} verified against the kernel's certificate`,
         ),
@@ -231,7 +230,7 @@ function moduleChecks(c: InstallerContents): Outcome[] {
   );
   for (const m of wrong) {
     out.push(
-      failed(
+      fail(
         'installer.module-release',
         'error',
         `${m.name} in ${m.extension} (${m.layer}:${m.path}) is for ${m.release ?? 'an unknown release'} (vermagic "${m.vermagic ?? ''}", directory ${m.dirRelease ?? '?'}), but the installer boots ${c.release ?? '?'}: the kernel refuses it. Rebuild the extension against this kernel`,
@@ -240,12 +239,12 @@ function moduleChecks(c: InstallerContents): Outcome[] {
     );
   }
   if (wrong.length === 0 && c.release !== undefined) {
-    out.push(passed('installer.module-release', `every extension module is for ${c.release}`));
+    out.push(pass('installer.module-release', `every extension module is for ${c.release}`));
   }
   const dep = c.modulesDep;
   if (!dep) {
     out.push(
-      failed(
+      fail(
         'installer.modules-dep',
         'error',
         `the extensions carry modules but the initramfs has no usable modules.dep.sqsh${c.modulesDepProblems.length ? ` (${c.modulesDepProblems.join('; ')})` : ''}: modprobe on the node cannot find them. Rebuild the installer with the imager (it runs depmod)`,
@@ -266,13 +265,13 @@ function moduleChecks(c: InstallerContents): Outcome[] {
   ];
   out.push(
     issues.length > 0
-      ? failed(
+      ? fail(
           'installer.modules-dep',
           'error',
           `${listSome(issues, 4)}: modprobe on the node cannot load them. Rebuild the installer so depmod runs over the extensions' modules`,
           { path: c.kernelPath },
         )
-      : passed(
+      : pass(
           'installer.modules-dep',
           `modules.dep lists every extension module (${count(c.modules.length, 'module')}) and their dependencies resolve`,
         ),
@@ -284,7 +283,7 @@ function moduleChecks(c: InstallerContents): Outcome[] {
 export function checkInstallerContents(
   contents: InstallerContents,
   expected: InstallerExpectations,
-): Outcome[] {
+): Finding[] {
   return [
     ...kernelChecks(contents, expected),
     ...extensionChecks(contents, expected),

@@ -5,7 +5,7 @@
  */
 import type { CertificateInfo } from '@talos-kmod/kmod';
 import { imagerEvidence, sigEnforcement, type TalosVersion } from '@talos-kmod/talos';
-import type { Outcome } from '../checks/context';
+import { type Finding } from '@talos-kmod/talos';
 import type { InstallerReport, ModuleReport } from '../../report';
 import { inspectInstaller, type InstallerContents } from './inspect-installer';
 import {
@@ -23,7 +23,7 @@ export interface InstallerAssetList {
 
 /** What one platform's installer verification produced. */
 export interface InstallerVerification {
-  readonly outcomes: readonly Outcome[];
+  readonly outcomes: readonly Finding[];
   readonly installers: readonly Omit<InstallerReport, 'platform'>[];
   readonly modules: readonly Omit<ModuleReport, 'platform'>[];
   /** The certificates of each installer kernel, with the file they were read from. */
@@ -68,7 +68,7 @@ export async function verifyInstaller(
   expectations: InstallerExpectations,
   talosVersion?: TalosVersion,
 ): Promise<InstallerVerification> {
-  const outcomes: Outcome[] = [...checkInstallerBase(imagerEvidence(paths))];
+  const outcomes: Finding[] = [...checkInstallerBase(imagerEvidence(paths))];
   const kernel = expectations.kernel ?? (await expectations.readKernel?.());
   const expected: InstallerExpectations = { ...expectations, ...(kernel ? { kernel } : {}) };
   const installers: Omit<InstallerReport, 'platform'>[] = [];

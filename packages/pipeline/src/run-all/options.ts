@@ -1,8 +1,8 @@
-/** Options of the whole pipeline: the union of what its four steps need, spelled once. */
+/** Options of the run-all step (every step in turn): the union of what its four steps need, spelled once. */
 import { UserError } from '@talos-kmod/common';
 
-/** What the pipeline builds, from which checkouts, and where it publishes. */
-export interface PipelineOptions {
+/** What the run-all step builds, from which checkouts, and where it publishes. */
+export interface RunAllOptions {
   /** siderolabs/pkgs checkout (fork) holding the module package. */
   readonly pkgsDir: string;
   /** siderolabs/extensions checkout (fork) holding the extension. */
@@ -44,7 +44,7 @@ export interface PipelineOptions {
 }
 
 /** Checks what no single step can: the talos checkout / imager choice and the package list. */
-export function validatePipelineOptions(o: PipelineOptions): void {
+export function validateRunAllOptions(o: RunAllOptions): void {
   if (Boolean(o.talosDir) === Boolean(o.imagerImage)) {
     throw new UserError(
       o.talosDir

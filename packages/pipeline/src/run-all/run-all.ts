@@ -11,24 +11,24 @@ import { buildExtension, type BuildExtensionResult } from '../build-extension/in
 import { buildInstaller, type BuildInstallerResult } from '../build-installer/index';
 import { buildKernelPkg, type BuildKernelPkgResult } from '../build-kernel-pkg/index';
 import { verifyImage, type VerifyReport } from '@talos-kmod/verify';
-import { validatePipelineOptions, type PipelineOptions } from './options';
+import { validateRunAllOptions, type RunAllOptions } from './options';
 
 /** The steps, in order. */
-export const pipelineSteps = [
+export const runAllSteps = [
   'build-kernel-pkg',
   'build-extension',
   'build-installer',
   'verify-image',
 ] as const;
 
-/** One of {@link pipelineSteps}. */
-export type PipelineStep = (typeof pipelineSteps)[number];
+/** One of {@link runAllSteps}. */
+export type RunAllStep = (typeof runAllSteps)[number];
 
 /** Progress of the chain, one event when a step starts and one when it ends. */
-export interface PipelineStepEvent {
+export interface RunAllStepEvent {
   readonly index: number;
   readonly total: number;
-  readonly step: PipelineStep;
+  readonly step: RunAllStep;
   readonly state: 'start' | 'done' | 'failed';
   /** Milliseconds the step took (done/failed). */
   readonly elapsedMs?: number;
@@ -36,21 +36,21 @@ export interface PipelineStepEvent {
   readonly detail?: string;
 }
 
-/** What the pipeline needs from its caller. */
-export interface PipelineDeps {
+/** What the run-all step needs from its caller. */
+export interface RunAllDeps {
   readonly exec: ExecFn;
   readonly logger: Logger;
   readonly env?: NodeJS.ProcessEnv;
   readonly resultCache?: ResultCache;
   /** Registry access for the installer push and the verification. */
   readonly registry?: RegistryOptions;
-  readonly onStep?: (event: PipelineStepEvent) => void;
+  readonly onStep?: (event: RunAllStepEvent) => void;
   /** Random names for the ttl.sh default (tests pass a fixed one). */
   readonly uuid?: () => string;
 }
 
 /** Everything the chain produced. */
-export interface PipelineResult {
+export interface RunAllResult {
   readonly kernel: BuildKernelPkgResult;
   readonly extension: BuildExtensionResult;
   readonly installer: BuildInstallerResult;
@@ -64,11 +64,8 @@ export interface PipelineResult {
 }
 
 /** Runs the four steps in order. */
-export async function runPipeline(
-  options: PipelineOptions,
-  deps: PipelineDeps,
-): Promise<PipelineResult> {
-  validatePipelineOptions(options);
+export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<RunAllResult> {
+  validateRunAllOptions(options);
   const { exec, logger } = deps;
   const registry: RegistryOptions = {
     insecureRegistries: options.insecureRegistries,
@@ -83,8 +80,8 @@ export async function runPipeline(
     run: () => Promise<T>,
     detail: (result: T) => string,
   ): Promise<T> => {
-    const name = pipelineSteps[index] as PipelineStep;
-    const total = pipelineSteps.length;
+    const name = runAllSteps[index] as RunAllStep;
+    const total = runAllSteps.length;
     deps.onStep?.({ index: index + 1, total, step: name, state: 'start' });
     const started = Date.now();
     try {
