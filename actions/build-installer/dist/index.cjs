@@ -44069,7 +44069,7 @@ function assertMakeValue(what, value) {
   if (problem !== void 0) throw new UserError(`${what} ${problem}`);
 }
 
-// packages/talos/src/make/args.ts
+// packages/talos/src/make/pkgs-extensions-args.ts
 var reservedMakeVariables = {
   REGISTRY: "registry",
   USERNAME: "username",

@@ -2,7 +2,7 @@
 export type { MakefileInfo, MakeAssignmentLine, MakeTargetLine } from './makefile';
 export { parseMakefile, readMakefile, makeVariable } from './makefile';
 export { assertMakeValue, findUnsafeCharacter, unsafeMakeValueProblem } from './values';
-export type { MakeAssignment, MakeInvocation, ExtensionsMakeInvocation } from './args';
+export type { MakeAssignment, MakeInvocation, ExtensionsMakeInvocation } from './pkgs-extensions-args';
 export {
   parseMakeArgs,
   pkgsMakeArgs,
@@ -11,4 +11,4 @@ export {
   metadataFileCiArg,
   reservedMakeVariables,
   forbiddenMakeVariables,
-} from './args';
+} from './pkgs-extensions-args';

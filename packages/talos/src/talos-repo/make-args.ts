@@ -6,7 +6,7 @@
  */
 import { UserError } from '@talos-kmod/common';
 import { parseReference, type Reference } from '@talos-kmod/oci';
-import { makeArgsVariables, type MakeAssignment } from '../make/args';
+import { makeArgsVariables, type MakeAssignment } from '../make/pkgs-extensions-args';
 import { assertMakeValue } from '../make/values';
 
 /** What both talos make invocations share. */
