@@ -201,6 +201,43 @@ const cases: Record<string, Case[]> = {
     ],
     ['a file that is no kernel', () => ['kernel-cert', text], 2, /not a kernel image/],
   ],
+  index: [
+    ['no destination', () => ['index', 'create'], 2, /missing required argument 'dest'/],
+    [
+      'an invalid reference, before any work',
+      () => ['index', 'create', `${refused}/me/k:v1`, 'bad ref!'],
+      2,
+      /invalid image reference 'bad ref!'/,
+    ],
+    [
+      'a bad platform',
+      () => ['index', 'create', `${refused}/me/k:v1`, `${refused}/me/k:a`, '--platform', 'x'],
+      2,
+      /invalid platform 'x'/,
+    ],
+    [
+      'a registry that refuses connections',
+      () => ['index', 'create', `${refused}/me/k:v1`, `${refused}/me/k:amd64`],
+      2,
+      /nothing accepts connections/,
+    ],
+  ],
+  refs: [
+    ['no version', () => ['refs'], 2, /missing required argument 'talos-version'/],
+    ['a version that is none', () => ['refs', 'v1'], 2, /not a Talos release/],
+    [
+      'a talos source that does not exist',
+      () => ['refs', 'v1.11.5', '--talos-repo', missing],
+      2,
+      /neither a directory nor a git URL/,
+    ],
+    [
+      'a directory without the tag',
+      () => ['refs', 'v1.11.5', '--talos-repo', emptyDir],
+      2,
+      /has no tag v1\.11\.5/,
+    ],
+  ],
   verify: [
     ['a bad --fail-on', () => ['verify', emptyDir, '--fail-on', 'never'], 2, /--fail-on/],
     [

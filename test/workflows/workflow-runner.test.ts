@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadWorkflow, runWorkflow } from '../support/workflow-runner';
+import { loadWorkflow, runWorkflow, StepFailure } from '../support/workflow-runner';
 
 const workflow = `
 name: harness
@@ -72,6 +72,45 @@ describe('workflow harness', () => {
       ['join', 'success'],
     ]);
     expect(run.outputs.joined).toBe('hello linux/arm64 robot|failure');
+  });
+
+  it('runs an include-only matrix leg per entry, records runs-on and fails a step a handler fails', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'wf-'));
+    const file = join(dir, 'include.yml');
+    writeFileSync(
+      file,
+      `on: push
+jobs:
+  legs:
+    runs-on: \${{ matrix.runs-on }}
+    timeout-minutes: 5
+    strategy:
+      matrix:
+        include: \${{ fromJSON('[{"arch":"amd64","runs-on":"a"},{"arch":"arm64","runs-on":["b","c"]}]') }}
+    steps:
+      - uses: actions/download-artifact@d3f86a106a0bac45b974a628896c90dbdf5c8093 # v4.3.0
+        with:
+          name: x-\${{ matrix.arch }}
+      - run: echo "temp=$RUNNER_TEMP" >> "$GITHUB_OUTPUT"
+`,
+    );
+    const run = await runWorkflow(await loadWorkflow(file), {
+      workspace: dir,
+      externalActions: {
+        'actions/download-artifact': (w) => {
+          if (w.name === 'x-arm64') throw new StepFailure('Artifact not found for name: x-arm64');
+          return {};
+        },
+      },
+    });
+    const legs = run.jobs.legs?.legs ?? [];
+    expect(legs.map((l) => [l.matrix.arch, l.runsOn, l.timeoutMinutes, l.result])).toEqual([
+      ['amd64', 'a', 5, 'success'],
+      ['arm64', ['b', 'c'], 5, 'failure'],
+    ]);
+    expect(legs[0]?.steps[1]?.outputs.temp).toBe(legs[0]?.runnerTemp);
+    expect(legs[0]?.runnerTemp).not.toBe(legs[1]?.runnerTemp);
+    expect(legs[1]?.steps.map((s) => s.outcome)).toEqual(['failure', 'skipped']);
   });
 
   it('refuses a workflow that does not validate against the workflow schema', async () => {

@@ -41604,17 +41604,21 @@ async function createIndexes(options, deps = {}) {
     throw new UserError("no index to create: give at least one destination and its sources");
   }
   const platforms = options.platforms?.map((p) => parsePlatform(p));
+  const requests = options.indexes.map((r) => ({
+    destination: r.destination,
+    dest: parseReference(r.destination),
+    sources: r.sources.map((s) => parseReference(s))
+  }));
   const indexes = {};
   const results = [];
   const failures = [];
-  for (const request of options.indexes) {
+  for (const request of requests) {
     await logger.group(`Create the index ${request.destination}`, async () => {
       try {
-        const result2 = await createIndex(
-          parseReference(request.destination),
-          request.sources.map((s) => parseReference(s)),
-          { ...deps.registry, ...platforms ? { platforms } : {} }
-        );
+        const result2 = await createIndex(request.dest, request.sources, {
+          ...deps.registry,
+          ...platforms ? { platforms } : {}
+        });
         for (const e of result2.entries) logger.info(`${e.platform}: ${e.reference.toString()}`);
         const pinned = result2.reference.toString();
         logger.info(`pushed ${pinned} (${result2.mediaType})`);
@@ -41622,15 +41626,16 @@ async function createIndexes(options, deps = {}) {
         results.push(result2);
       } catch (e) {
         if (!isUserError(e)) throw e;
-        logger.error(describeError(e));
-        failures.push(describeError(e));
+        if (requests.length > 1) logger.error(describeError(e));
+        failures.push(e);
       }
     });
   }
+  if (failures.length === 1 && requests.length === 1) throw failures[0];
   if (failures.length > 0) {
     throw new UserError(
-      failures.length === 1 && options.indexes.length === 1 ? failures[0] ?? "" : `${failures.length} of ${options.indexes.length} indexes could not be created:
-${failures.map((f) => `- ${f}`).join("\n")}`
+      `${failures.length} of ${requests.length} indexes could not be created:
+${failures.map((f) => `- ${describeError(f)}`).join("\n")}`
     );
   }
   return { indexes, results };

@@ -70,17 +70,22 @@ export async function createIndexes(
     throw new UserError('no index to create: give at least one destination and its sources');
   }
   const platforms = options.platforms?.map((p) => parsePlatform(p));
+  // Every reference is parsed before any work starts: a typo fails at once, as a usage error.
+  const requests = options.indexes.map((r) => ({
+    destination: r.destination,
+    dest: parseReference(r.destination),
+    sources: r.sources.map((s) => parseReference(s)),
+  }));
   const indexes: Record<string, string> = {};
   const results: CreateIndexResult[] = [];
-  const failures: string[] = [];
-  for (const request of options.indexes) {
+  const failures: unknown[] = [];
+  for (const request of requests) {
     await logger.group(`Create the index ${request.destination}`, async () => {
       try {
-        const result = await createIndex(
-          parseReference(request.destination),
-          request.sources.map((s) => parseReference(s)),
-          { ...deps.registry, ...(platforms ? { platforms } : {}) },
-        );
+        const result = await createIndex(request.dest, request.sources, {
+          ...deps.registry,
+          ...(platforms ? { platforms } : {}),
+        });
         for (const e of result.entries) logger.info(`${e.platform}: ${e.reference.toString()}`);
         const pinned = result.reference.toString();
         logger.info(`pushed ${pinned} (${result.mediaType})`);
@@ -88,16 +93,17 @@ export async function createIndexes(
         results.push(result);
       } catch (e: unknown) {
         if (!isUserError(e)) throw e;
-        logger.error(describeError(e));
-        failures.push(describeError(e));
+        // One index: its own error is the result (the caller reports it once, and its kind, e.g.
+        // an unreachable registry, decides the exit code). Several: each is logged where it failed.
+        if (requests.length > 1) logger.error(describeError(e));
+        failures.push(e);
       }
     });
   }
+  if (failures.length === 1 && requests.length === 1) throw failures[0];
   if (failures.length > 0) {
     throw new UserError(
-      failures.length === 1 && options.indexes.length === 1
-        ? (failures[0] ?? '')
-        : `${failures.length} of ${options.indexes.length} indexes could not be created:\n${failures.map((f) => `- ${f}`).join('\n')}`,
+      `${failures.length} of ${requests.length} indexes could not be created:\n${failures.map((f) => `- ${describeError(f)}`).join('\n')}`,
     );
   }
   return { indexes, results };

@@ -7,6 +7,7 @@ import {
   parseExtensionStatuses,
   parseImageDigests,
   parseSchematicExtensions,
+  readOfficialCatalog,
   resolveOfficialExtensions,
 } from '@talos-kmod/talos';
 
@@ -60,6 +61,15 @@ describe('parseImageDigests on the v1.11.2 catalog talos records', () => {
     ).toThrow(
       'siderolabs/iscsi (did you mean siderolabs/iscsi-tools?), acme/hailort (did you mean siderolabs/hailort?): not in the official extensions of extensions:v1.11.2',
     );
+  });
+});
+
+describe('readOfficialCatalog', () => {
+  it('reads an image-digests file given as the catalog (air-gapped runs)', async () => {
+    const path = join(testdata, 'image-digests-v1.11.2');
+    const catalog = await readOfficialCatalog('v1.11.2', path, {});
+    expect(catalog.source).toBe(path);
+    expect(catalog.entries).toHaveLength(71);
   });
 });
 
