@@ -43686,22 +43686,6 @@ function writeOutputs(outputs) {
   }
 }
 
-// actions/action-kit/src/step-inputs.ts
-function readRaw(name, kind) {
-  const value = getInput(name, { required: false, trimWhitespace: true });
-  if (kind === "secret" && value !== "") setSecret(value);
-  return value;
-}
-function readStepInputs(contract) {
-  const raw = {};
-  for (const [name, spec] of inputsFor(contract.inputs, "action"))
-    raw[name] = readRaw(name, spec.kind);
-  return applyContract(contract, raw, "action", process.env);
-}
-function writeStepOutputs(contract, result) {
-  writeOutputs(contract.toOutputs(result));
-}
-
 // actions/action-kit/src/run.ts
 async function runAction(body) {
   try {
@@ -43728,21 +43712,48 @@ async function writeSummary(markdown) {
   }
 }
 
+// actions/action-kit/src/step-inputs.ts
+function readRaw(name, kind) {
+  const value = getInput(name, { required: false, trimWhitespace: true });
+  if (kind === "secret" && value !== "") setSecret(value);
+  return value;
+}
+function readStepInputs(contract) {
+  const raw = {};
+  for (const [name, spec] of inputsFor(contract.inputs, "action"))
+    raw[name] = readRaw(name, spec.kind);
+  return applyContract(contract, raw, "action", process.env);
+}
+function writeStepOutputs(contract, result) {
+  writeOutputs(contract.toOutputs(result));
+}
+function runStepAction(contract, step, report) {
+  return runAction(async () => {
+    const { options } = readStepInputs(contract);
+    const logger = createActionsLogger();
+    try {
+      const result = await step(options, logger);
+      writeStepOutputs(contract, result);
+      for (const note of report.notes?.(result) ?? []) logger.info(note);
+      await writeSummary(report.summary(result));
+    } catch (e) {
+      if (report.failure) await writeSummary(report.failure(e));
+      throw e;
+    }
+  });
+}
+
 // actions/build-extension/src/main.ts
-void runAction(async () => {
-  const { options } = readStepInputs(buildExtensionContract);
-  const logger = createActionsLogger();
-  try {
-    const result = await buildExtension(options, {
-      exec: spawnExec,
-      logger,
-      ...process.env.RUNNER_TEMP ? { tmpDir: process.env.RUNNER_TEMP } : {}
-    });
-    writeStepOutputs(buildExtensionContract, result);
-    for (const note of result.notes) logger.info(note);
-    await writeSummary(extensionSummary(result));
-  } catch (e) {
-    await writeSummary(failureSummary("build-extension", e));
-    throw e;
+void runStepAction(
+  buildExtensionContract,
+  (options, logger) => buildExtension(options, {
+    exec: spawnExec,
+    logger,
+    ...process.env.RUNNER_TEMP ? { tmpDir: process.env.RUNNER_TEMP } : {}
+  }),
+  {
+    summary: extensionSummary,
+    failure: (e) => failureSummary("build-extension", e),
+    notes: (result) => result.notes
   }
-});
+);

@@ -6,28 +6,19 @@ import {
   extensionSummary,
   failureSummary,
 } from '@talos-kmod/pipeline';
-import {
-  createActionsLogger,
-  readStepInputs,
-  runAction,
-  writeStepOutputs,
-  writeSummary,
-} from '@talos-kmod/action-kit';
+import { runStepAction } from '@talos-kmod/action-kit';
 
-void runAction(async () => {
-  const { options } = readStepInputs(buildExtensionContract);
-  const logger = createActionsLogger();
-  try {
-    const result = await buildExtension(options, {
+void runStepAction(
+  buildExtensionContract,
+  (options, logger) =>
+    buildExtension(options, {
       exec: spawnExec,
       logger,
       ...(process.env.RUNNER_TEMP ? { tmpDir: process.env.RUNNER_TEMP } : {}),
-    });
-    writeStepOutputs(buildExtensionContract, result);
-    for (const note of result.notes) logger.info(note);
-    await writeSummary(extensionSummary(result));
-  } catch (e: unknown) {
-    await writeSummary(failureSummary('build-extension', e));
-    throw e;
-  }
-});
+    }),
+  {
+    summary: extensionSummary,
+    failure: (e) => failureSummary('build-extension', e),
+    notes: (result) => result.notes,
+  },
+);

@@ -54266,22 +54266,6 @@ function writeOutputs(outputs) {
   }
 }
 
-// actions/action-kit/src/step-inputs.ts
-function readRaw(name, kind) {
-  const value = getInput(name, { required: false, trimWhitespace: true });
-  if (kind === "secret" && value !== "") setSecret(value);
-  return value;
-}
-function readStepInputs(contract) {
-  const raw = {};
-  for (const [name, spec] of inputsFor(contract.inputs, "action"))
-    raw[name] = readRaw(name, spec.kind);
-  return applyContract(contract, raw, "action", process.env);
-}
-function writeStepOutputs(contract, result2) {
-  writeOutputs(contract.toOutputs(result2));
-}
-
 // actions/action-kit/src/run.ts
 async function runAction(body) {
   try {
@@ -54308,15 +54292,49 @@ async function writeSummary(markdown) {
   }
 }
 
+// actions/action-kit/src/step-inputs.ts
+function readRaw(name, kind) {
+  const value = getInput(name, { required: false, trimWhitespace: true });
+  if (kind === "secret" && value !== "") setSecret(value);
+  return value;
+}
+function readStepInputs(contract) {
+  const raw = {};
+  for (const [name, spec] of inputsFor(contract.inputs, "action"))
+    raw[name] = readRaw(name, spec.kind);
+  return applyContract(contract, raw, "action", process.env);
+}
+function writeStepOutputs(contract, result2) {
+  writeOutputs(contract.toOutputs(result2));
+}
+function runStepAction(contract, step, report) {
+  return runAction(async () => {
+    const { options } = readStepInputs(contract);
+    const logger = createActionsLogger();
+    try {
+      const result2 = await step(options, logger);
+      writeStepOutputs(contract, result2);
+      for (const note of report.notes?.(result2) ?? []) logger.info(note);
+      await writeSummary(report.summary(result2));
+    } catch (e) {
+      if (report.failure) await writeSummary(report.failure(e));
+      throw e;
+    }
+  });
+}
+
 // actions/build-installer/src/main.ts
-void runAction(async () => {
-  const { options } = readStepInputs(buildInstallerContract);
-  const outDir = process.env.RUNNER_TEMP ? `${process.env.RUNNER_TEMP}/talos-installer` : void 0;
-  const result2 = await buildInstaller(
-    { ...options, ...outDir ? { outDir } : {} },
-    { exec: spawnExec, logger: createActionsLogger() }
-  );
-  writeStepOutputs(buildInstallerContract, result2);
-  logInfo(`next: talosctl upgrade --nodes <node> --image ${result2.installerImage}`);
-  await writeSummary(result2.summary);
-});
+void runStepAction(
+  buildInstallerContract,
+  (options, logger) => {
+    const outDir = process.env.RUNNER_TEMP ? `${process.env.RUNNER_TEMP}/talos-installer` : "";
+    return buildInstaller(
+      { ...options, ...outDir ? { outDir } : {} },
+      { exec: spawnExec, logger }
+    );
+  },
+  {
+    summary: (result2) => result2.summary,
+    notes: (result2) => [`next: talosctl upgrade --nodes <node> --image ${result2.installerImage}`]
+  }
+);

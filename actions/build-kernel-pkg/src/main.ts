@@ -6,31 +6,23 @@ import {
   failureSummary,
   kernelPkgSummary,
 } from '@talos-kmod/pipeline';
-import {
-  createActionsLogger,
-  readStepInputs,
-  runAction,
-  writeStepOutputs,
-  writeSummary,
-} from '@talos-kmod/action-kit';
+import { runStepAction } from '@talos-kmod/action-kit';
 import { createActionsResultCache } from './actions-cache';
 
-void runAction(async () => {
-  const { options } = readStepInputs(buildKernelPkgContract);
-  const logger = createActionsLogger();
-  const resultCache = options.cache && options.push ? createActionsResultCache() : undefined;
-  try {
-    const result = await buildKernelPkg(options, {
+void runStepAction(
+  buildKernelPkgContract,
+  (options, logger) => {
+    const resultCache = options.cache && options.push ? createActionsResultCache() : undefined;
+    return buildKernelPkg(options, {
       exec: spawnExec,
       logger,
       ...(resultCache ? { resultCache } : {}),
       ...(process.env.RUNNER_TEMP ? { tmpDir: process.env.RUNNER_TEMP } : {}),
     });
-    writeStepOutputs(buildKernelPkgContract, result);
-    for (const note of result.notes) logger.info(note);
-    await writeSummary(kernelPkgSummary(result));
-  } catch (e: unknown) {
-    await writeSummary(failureSummary('build-kernel-pkg', e));
-    throw e;
-  }
-});
+  },
+  {
+    summary: kernelPkgSummary,
+    failure: (e) => failureSummary('build-kernel-pkg', e),
+    notes: (result) => result.notes,
+  },
+);

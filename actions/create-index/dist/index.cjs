@@ -42640,6 +42640,32 @@ function writeOutputs(outputs) {
   }
 }
 
+// actions/action-kit/src/run.ts
+async function runAction(body) {
+  try {
+    await body();
+  } catch (e) {
+    if (isUserError(e)) {
+      for (const line of e.details) logInfo(redactText(line));
+      setFailed(redactText(e.message));
+      return;
+    }
+    if (e instanceof Error && e.stack) debug(redactText(e.stack));
+    setFailed(
+      `unexpected error: ${redactText(describeError(e))}. Re-run with ACTIONS_STEP_DEBUG=true for the stack and report it as a bug.`
+    );
+  }
+}
+
+// actions/action-kit/src/summary.ts
+async function writeSummary(markdown) {
+  try {
+    await summary.addRaw(markdown, true).write();
+  } catch (e) {
+    warning(`could not write the job summary: ${describeError(e)}`);
+  }
+}
+
 // actions/action-kit/src/inputs.ts
 function raw(name, options = {}) {
   const value = getInput(name, { required: false, trimWhitespace: true });
@@ -42669,32 +42695,6 @@ function readList(name, options = {}) {
     );
   }
   return items;
-}
-
-// actions/action-kit/src/run.ts
-async function runAction(body) {
-  try {
-    await body();
-  } catch (e) {
-    if (isUserError(e)) {
-      for (const line of e.details) logInfo(redactText(line));
-      setFailed(redactText(e.message));
-      return;
-    }
-    if (e instanceof Error && e.stack) debug(redactText(e.stack));
-    setFailed(
-      `unexpected error: ${redactText(describeError(e))}. Re-run with ACTIONS_STEP_DEBUG=true for the stack and report it as a bug.`
-    );
-  }
-}
-
-// actions/action-kit/src/summary.ts
-async function writeSummary(markdown) {
-  try {
-    await summary.addRaw(markdown, true).write();
-  } catch (e) {
-    warning(`could not write the job summary: ${describeError(e)}`);
-  }
 }
 
 // actions/create-index/src/main.ts
