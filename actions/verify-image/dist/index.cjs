@@ -62961,7 +62961,7 @@ async function openFileTrees(spec, options = {}) {
 // packages/talos/src/pkgs/kres.ts
 var import_yaml = __toESM(require_dist(), 1);
 
-// packages/talos/src/installer/layout.ts
+// packages/talos/src/installer/boot-assets.ts
 function installAssetPath(arch2, name) {
   return `usr/install/${arch2}/${name}`;
 }
@@ -62971,11 +62971,11 @@ function normalize(path2) {
 function findInstallerAssets(paths, arch2) {
   const set = new Set([...paths].map(normalize));
   const uki = installAssetPath(arch2, "vmlinuz.efi");
-  if (set.has(uki)) return { layout: "uki", files: [uki] };
+  if (set.has(uki)) return { bootFormat: "uki", files: [uki] };
   const kernel = installAssetPath(arch2, "vmlinuz");
   const initramfs = installAssetPath(arch2, "initramfs.xz");
   if (set.has(kernel) && set.has(initramfs)) {
-    return { layout: "kernel-initramfs", files: [kernel, initramfs] };
+    return { bootFormat: "kernel-initramfs", files: [kernel, initramfs] };
   }
   return void 0;
 }
@@ -63355,7 +63355,7 @@ function extensionVersionFormat(version) {
   return extensionVersionFormats.find((f) => f.pattern.test(version))?.name;
 }
 
-// packages/talos/src/layout/entry-path.ts
+// packages/talos/src/image-contents/entry-path.ts
 function normalizeEntryPath(path2) {
   if (path2.startsWith("/")) return { ok: false, reason: "it is an absolute name" };
   if (path2.includes("\0")) return { ok: false, reason: "it holds a NUL byte" };
@@ -63572,7 +63572,7 @@ function parseExtensionManifest(text3) {
   }
 }
 
-// packages/talos/src/extension-rules/validate-layout.ts
+// packages/talos/src/extension-rules/validate-root.ts
 function rootNames(entries) {
   const names = /* @__PURE__ */ new Map();
   for (const e of entries) {
@@ -63584,7 +63584,7 @@ function rootNames(entries) {
   }
   return names;
 }
-function validateExtensionLayout(entries) {
+function validateExtensionRoot(entries) {
   const id = "extension.layout";
   const names = rootNames(entries);
   const findings = [];
@@ -64467,7 +64467,7 @@ function parseUdevRules(text3) {
   return { rules: rules.map(({ line, tokens }) => ({ line, tokens })), diagnostics };
 }
 
-// packages/talos/src/layout/module-paths.ts
+// packages/talos/src/image-contents/module-paths.ts
 var moduleSuffixes = [".ko", ".ko.xz", ".ko.zst", ".ko.gz"];
 function isModuleFile(path2) {
   return moduleSuffixes.some((s) => path2.endsWith(s));
@@ -64511,7 +64511,7 @@ function splitModulePath(path2, root) {
   return { release: rest.slice(0, slash), rest: rest.slice(slash + 1) };
 }
 
-// packages/talos/src/layout/image-kind.ts
+// packages/talos/src/image-contents/image-kind.ts
 var imageKindNames = {
   kernel: "kernel image",
   "module-package": "module package",
@@ -64563,7 +64563,7 @@ function detectImageKind(entries) {
   return { kind: "unknown", root: "", evidence: [] };
 }
 
-// packages/talos/src/layout/boot-release.ts
+// packages/talos/src/image-contents/boot-release.ts
 function peSections(b) {
   if (b.length < 64 || b.toString("latin1", 0, 2) !== "MZ") return void 0;
   const pe = b.readUInt32LE(60);
@@ -66351,7 +66351,7 @@ function checkExtension(ctx) {
   const otherModules = `${otherModulesRoot(ctx.modulesRoot)}/`;
   const reportedElsewhere = (p) => /(^|\/)udev\/rules\.d\/[^/]+\.rules$/.test(p) && !p.startsWith(`${rulesDir}/`) || p.startsWith(otherModules) && /\.ko(\.(xz|zst|gz))?$/.test(p);
   const findings = [
-    ...validateExtensionLayout(ctx.tree.entries),
+    ...validateExtensionRoot(ctx.tree.entries),
     ...ctx.tree.manifestText !== void 0 ? validateExtensionManifest(ctx.tree.manifestText, {
       ...extensionName ? { extensionName } : {},
       ...talosVersion ? { talosVersion } : {}
@@ -66395,7 +66395,7 @@ function checkInstaller(ctx) {
   if (ctx.kind.kind !== "installer") return [];
   const sizes = new Map(ctx.tree.entries.map((e) => [e.path, e.size]));
   const found = assets.map(
-    (a) => `${a.arch}: ${a.layout === "uki" ? "UKI" : "kernel + initramfs"} ${a.files.map((f) => `${f} (${((sizes.get(f) ?? 0) / 1048576).toFixed(1)} MiB)`).join(", ")}`
+    (a) => `${a.arch}: ${a.bootFormat === "uki" ? "UKI" : "kernel + initramfs"} ${a.files.map((f) => `${f} (${((sizes.get(f) ?? 0) / 1048576).toFixed(1)} MiB)`).join(", ")}`
   );
   const outcomes = [
     pass("installer.assets", `boot assets: ${found.join("; ")}`, "info")
@@ -69646,13 +69646,13 @@ async function readModulesDep(bytes, release) {
   }
 }
 async function inspectInstaller(assets, fallbackTalosVersion) {
-  const { arch: arch2, layout, files } = assets;
+  const { arch: arch2, bootFormat, files } = assets;
   const base = `usr/install/${arch2}`;
-  const kernelPath = layout === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
   let kernelBytes;
   let initramfs;
   let uki;
-  if (layout === "uki") {
+  if (bootFormat === "uki") {
     const bytes = files.get(kernelPath);
     uki = bytes ? readUki2(bytes) : void 0;
     kernelBytes = uki?.linux;
@@ -69664,7 +69664,7 @@ async function inspectInstaller(assets, fallbackTalosVersion) {
   const kernel = kernelBytes ? {
     ...await readKernelFacts(
       kernelBytes,
-      layout === "uki" ? `${kernelPath} (.linux)` : kernelPath
+      bootFormat === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
     sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
@@ -69724,7 +69724,7 @@ async function inspectInstaller(assets, fallbackTalosVersion) {
   );
   return {
     arch: arch2,
-    layout,
+    bootFormat,
     kernelPath,
     ...uki ? { uki: { sectionNames: uki.sectionNames, problems: uki.problems } } : {},
     ...release !== void 0 ? { release } : {},
@@ -69990,7 +69990,7 @@ function reportOf(c) {
   const rule = c.cmdline !== void 0 ? sigEnforcement(c.cmdline, c.talosVersion) : void 0;
   return {
     arch: c.arch,
-    layout: c.layout,
+    layout: c.bootFormat,
     ...c.talosVersionText ? { talosVersion: c.talosVersionText } : {},
     kernel: {
       ...c.release !== void 0 ? { release: c.release } : {},
@@ -70023,12 +70023,12 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
   for (const a of assets) {
     const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
     const contents = await inspectInstaller(
-      { arch: a.arch, layout: a.layout, files },
+      { arch: a.arch, bootFormat: a.bootFormat, files },
       talosVersion
     );
     outcomes.push(...checkInstallerContents(contents, expected));
     installers.push(reportOf(contents));
-    const source = contents.layout === "uki" ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
+    const source = contents.bootFormat === "uki" ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
     for (const certificate of contents.kernel.certificates)
       certificates.push({ certificate, source });
     modules.push(

@@ -1,6 +1,6 @@
 /**
  * Talos knowledge: the siderolabs/pkgs and siderolabs/extensions repositories (targets, package
- * and extension folders, variable files), make invocations, extension rules, image layouts.
+ * and extension folders, variable files), make invocations, extension rules, image contents.
  */
 export * from './pkgfile/index';
 export * from './pkgs/index';
@@ -12,7 +12,7 @@ export * from './ttl/index';
 export * from './scaffold/index';
 export * from './extension-rules/index';
 export * from './udev/index';
-export * from './layout/index';
+export * from './image-contents/index';
 export * from './wiring/index';
 export * from './release/index';
 export * from './node-extensions/index';

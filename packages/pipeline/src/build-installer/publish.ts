@@ -35,7 +35,9 @@ export async function checkTarballs(
     const checks: Record<string, InstallerTarballCheck> = {};
     for (const [arch, path] of Object.entries(tarballs)) {
       const check = await checkInstallerTarball(path, arch);
-      logger.info(`${path}: linux/${arch} installer (${check.layout}: ${check.files.join(', ')})`);
+      logger.info(
+        `${path}: linux/${arch} installer (${check.bootFormat}: ${check.files.join(', ')})`,
+      );
       checks[arch] = check;
     }
     return checks;

@@ -5,7 +5,7 @@
  * `validateContents`), so `/usr/localevil/x` passes there; here the comparison is on `/`
  * boundaries, stricter than the node, as a verdict must never be looser than what it predicts.
  */
-import { isUnderPrefix } from '../layout/entry-path';
+import { isUnderPrefix } from '../image-contents/entry-path';
 import { compareVersions, type TalosVersion } from './talos-version';
 
 const v = (major: number, minor: number): TalosVersion => ({

@@ -15,7 +15,7 @@ export { extensionVersionFormat, extensionVersionFormats } from './version-forma
 export { allowedExtensionPaths, isAllowedExtensionPath, udevRulesDirFor } from './allowed-paths';
 export type { ExtensionManifest, ManifestParse } from './manifest';
 export { parseExtensionManifest } from './manifest';
-export { validateExtensionLayout, rootNames } from './validate-layout';
+export { validateExtensionRoot, rootNames } from './validate-root';
 export type { ManifestCheckOptions, ManifestCheck } from './validate-manifest';
 export { validateExtensionManifest } from './validate-manifest';
 export type { ContentsCheckOptions } from './validate-contents';

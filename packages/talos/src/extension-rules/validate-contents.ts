@@ -12,8 +12,8 @@
  * boundaries, and a link that leads out of `rootfs/` (a symlink whose `..` climbs above it, a hard
  * link to a file outside it) fails: unpacking such a link on the build host writes or reads there.
  */
-import type { LayoutEntry } from '../layout/types';
-import { normalizeEntryPath, resolveLinkTarget } from '../layout/entry-path';
+import type { ImageEntry } from '../image-contents/types';
+import { normalizeEntryPath, resolveLinkTarget } from '../image-contents/entry-path';
 import { allowedExtensionPaths, isAllowedExtensionPath } from './allowed-paths';
 import { fail, withPass, type Finding } from './findings';
 import { formatVersion, type TalosVersion } from './talos-version';
@@ -48,7 +48,7 @@ function capped(findings: Finding[], max: number, summary: (n: number) => Findin
 }
 
 /** A failure when link entry `e` (at `inner` below `rootfs/`) leads out of `rootfs/`. */
-function linkProblem(e: LayoutEntry, inner: string): Finding | undefined {
+function linkProblem(e: ImageEntry, inner: string): Finding | undefined {
   const target = e.linkTarget;
   if (target === undefined) return undefined;
   if (e.type === 'symlink' && resolveLinkTarget(inner, target).escapes) {
@@ -75,7 +75,7 @@ function linkProblem(e: LayoutEntry, inner: string): Finding | undefined {
 
 /** Checks every entry under `rootfs/` in `entries` (paths relative to the image root). */
 export function validateExtensionContents(
-  entries: Iterable<LayoutEntry>,
+  entries: Iterable<ImageEntry>,
   options: ContentsCheckOptions = {},
 ): Finding[] {
   const allowed = allowedExtensionPaths(options.talosVersion);

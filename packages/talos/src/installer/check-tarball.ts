@@ -12,7 +12,7 @@ import {
   type ImageSource,
   type RegistryOptions,
 } from '@talos-kmod/oci';
-import { requireInstallerAssets, type InstallerAssets } from './layout';
+import { requireInstallerAssets, type InstallerAssets } from './boot-assets';
 
 /** What the check found. */
 export interface InstallerTarballCheck extends InstallerAssets {

@@ -1,6 +1,6 @@
-/** Installer images: the boot asset layout and the check of an imager tarball before pushing. */
-export type { InstallerLayout, InstallerAssets } from './layout';
-export { installAssetPath, findInstallerAssets, requireInstallerAssets } from './layout';
+/** Installer images: their boot assets (UKI or kernel + initramfs) and the check of an imager tarball before pushing. */
+export type { InstallerBootFormat, InstallerAssets } from './boot-assets';
+export { installAssetPath, findInstallerAssets, requireInstallerAssets } from './boot-assets';
 export type { InstallerTarballCheck } from './check-tarball';
 export { checkInstallerTarball } from './check-tarball';
 export type { ExtensionLayer, ExtensionsConfig } from './extensions-config';

@@ -5,10 +5,10 @@ import { parse } from 'yaml';
 import {
   parseTolerantVersion,
   validateExtensionContents,
-  validateExtensionLayout,
+  validateExtensionRoot,
   validateExtensionManifest,
-  type LayoutEntry,
-  type LayoutFileType,
+  type ImageEntry,
+  type ImageEntryType,
   type Finding,
 } from '@talos-kmod/talos';
 import { updateGolden } from '../../../../test/support/golden';
@@ -18,10 +18,10 @@ const testdata = join(import.meta.dirname, 'testdata');
 interface Case {
   options?: { extensionName?: string; talosVersion?: string };
   manifest?: string;
-  entries: (string | { path: string; type?: LayoutFileType; mode?: number; linkTarget?: string })[];
+  entries: (string | { path: string; type?: ImageEntryType; mode?: number; linkTarget?: string })[];
 }
 
-function entriesOf(c: Case): LayoutEntry[] {
+function entriesOf(c: Case): ImageEntry[] {
   return c.entries.map((e) =>
     typeof e === 'string'
       ? { path: e, type: 'file', mode: 0o644, size: 1 }
@@ -51,7 +51,7 @@ function run(c: Case): Finding[] {
   const talosVersion = talos?.ok ? talos.version : undefined;
   const entries = entriesOf(c);
   return [
-    ...validateExtensionLayout(entries),
+    ...validateExtensionRoot(entries),
     ...(c.manifest !== undefined
       ? validateExtensionManifest(c.manifest, {
           ...(c.options?.extensionName ? { extensionName: c.options.extensionName } : {}),

@@ -16,7 +16,7 @@ import {
   moduleNameFromPath,
   normalizeModuleName,
   type BootRelease,
-  type LayoutEntry,
+  type ImageEntry,
 } from '@talos-kmod/talos';
 import type { FileTree } from '@talos-kmod/oci';
 import type { TrustedCertificates } from '../trusted-certificates';
@@ -45,7 +45,7 @@ export interface CollectedModule {
 
 /** Everything gathered from one tree. */
 export interface CollectedTree {
-  readonly entries: readonly LayoutEntry[];
+  readonly entries: readonly ImageEntry[];
   readonly manifestText?: string;
   readonly udevRules: readonly { path: string; text: string }[];
   readonly modules: readonly CollectedModule[];
@@ -111,7 +111,7 @@ export async function collectTree(
 ): Promise<CollectedTree> {
   const readTexts = options.readTexts ?? true;
   const moduleWanted = options.readModule ?? (() => true);
-  const entries: LayoutEntry[] = [];
+  const entries: ImageEntry[] = [];
   const modules: CollectedModule[] = [];
   const udevRules: { path: string; text: string }[] = [];
   const bootReleases: ({ path: string } & BootRelease)[] = [];

@@ -1,5 +1,12 @@
 /** Runs every check on one platform's file tree. */
-import { detectImageKind, firmwareRootFor, isModuleFile, modulesRootFor } from '@talos-kmod/talos';
+import {
+  detectImageKind,
+  firmwareRootFor,
+  isModuleFile,
+  modulesRootFor,
+  pass,
+  type Finding,
+} from '@talos-kmod/talos';
 import { collectTree } from './collect';
 import { checkArch } from './checks/arch';
 import { checkExtension } from './checks/extension';
@@ -10,7 +17,6 @@ import { checkDepends, checkFirmware, checkRequiredModules } from './checks/modu
 import { checkSignatures } from './checks/signatures';
 import { checkUdev } from './checks/udev';
 import { type CheckContext } from './checks/context';
-import { pass, type Finding } from '@talos-kmod/talos';
 import type { FileTree } from '@talos-kmod/oci';
 import type { KernelReference } from './kernel-reference';
 import type { ValidatedVerifyOptions } from '../options';

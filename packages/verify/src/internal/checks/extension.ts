@@ -2,7 +2,7 @@
 import {
   udevRulesDirFor,
   validateExtensionContents,
-  validateExtensionLayout,
+  validateExtensionRoot,
   validateExtensionManifest,
   otherModulesRoot,
   type Finding,
@@ -20,7 +20,7 @@ export function checkExtension(ctx: CheckContext): Finding[] {
     (/(^|\/)udev\/rules\.d\/[^/]+\.rules$/.test(p) && !p.startsWith(`${rulesDir}/`)) ||
     (p.startsWith(otherModules) && /\.ko(\.(xz|zst|gz))?$/.test(p));
   const findings: Finding[] = [
-    ...validateExtensionLayout(ctx.tree.entries),
+    ...validateExtensionRoot(ctx.tree.entries),
     ...(ctx.tree.manifestText !== undefined
       ? validateExtensionManifest(ctx.tree.manifestText, {
           ...(extensionName ? { extensionName } : {}),

@@ -4,10 +4,17 @@
  * and the kernel refuses a module whose vermagic names another release. Talos before 1.10 used
  * `/lib/modules` (pkg/machinery/imager/quirks).
  */
-import { kernelReleaseDirs, otherModulesRoot, splitModulePath } from '@talos-kmod/talos';
+import {
+  kernelReleaseDirs,
+  otherModulesRoot,
+  splitModulePath,
+  fail,
+  withPass,
+  pass,
+  type Finding,
+} from '@talos-kmod/talos';
 import type { CollectedModule } from '../collect';
 import { listSome, type CheckContext } from './context';
-import { fail, withPass, pass, type Finding } from '@talos-kmod/talos';
 
 function forTalos(ctx: CheckContext): string {
   return ctx.options.talosVersionText

@@ -1,7 +1,6 @@
 /** Which image of the chain this is, and for installers what can and cannot be verified. */
-import { imageKindNames } from '@talos-kmod/talos';
+import { imageKindNames, fail, pass, type Finding } from '@talos-kmod/talos';
 import { type CheckContext } from './context';
-import { fail, pass, type Finding } from '@talos-kmod/talos';
 
 /** The `image.kind` outcome. */
 export function checkKind(ctx: CheckContext): Finding[] {
@@ -25,7 +24,7 @@ export function checkInstaller(ctx: CheckContext): Finding[] {
   const sizes = new Map(ctx.tree.entries.map((e) => [e.path, e.size]));
   const found = assets.map(
     (a) =>
-      `${a.arch}: ${a.layout === 'uki' ? 'UKI' : 'kernel + initramfs'} ${a.files.map((f) => `${f} (${((sizes.get(f) ?? 0) / 1048576).toFixed(1)} MiB)`).join(', ')}`,
+      `${a.arch}: ${a.bootFormat === 'uki' ? 'UKI' : 'kernel + initramfs'} ${a.files.map((f) => `${f} (${((sizes.get(f) ?? 0) / 1048576).toFixed(1)} MiB)`).join(', ')}`,
   );
   const outcomes: Finding[] = [
     pass('installer.assets', `boot assets: ${found.join('; ')}`, 'info'),

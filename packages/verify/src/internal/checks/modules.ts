@@ -1,8 +1,7 @@
 /** Required modules, firmware files and module dependencies. */
-import { normalizeModuleName } from '@talos-kmod/talos';
+import { normalizeModuleName, fail, withPass, pass, type Finding } from '@talos-kmod/talos';
 import type { CollectedModule } from '../collect';
 import { count, grouped, listSome, type CheckContext } from './context';
-import { fail, withPass, pass, type Finding } from '@talos-kmod/talos';
 
 /** Every module named in the `modules` input is in the image. */
 export function checkRequiredModules(

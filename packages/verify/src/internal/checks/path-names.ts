@@ -4,9 +4,8 @@
  * does not land. Extension images get this from the extension rules (`extension.allowed-path`);
  * other images get it here. Only failures are reported: a plain tree adds no line.
  */
-import { entryPathProblem } from '@talos-kmod/talos';
+import { entryPathProblem, fail, type Finding } from '@talos-kmod/talos';
 import { type CheckContext } from './context';
-import { fail, type Finding } from '@talos-kmod/talos';
 
 const maxListed = 25;
 

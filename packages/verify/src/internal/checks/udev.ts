@@ -3,9 +3,8 @@
  * rules from /usr/lib/udev/rules.d (the path extensions may use since Talos 1.9; before,
  * /usr/etc/udev/rules.d); /etc/udev in an extension is not allowed and never reaches the node.
  */
-import { parseUdevRules, udevRulesDirFor } from '@talos-kmod/talos';
+import { parseUdevRules, udevRulesDirFor, fail, withPass, type Finding } from '@talos-kmod/talos';
 import { count, type CheckContext } from './context';
-import { fail, withPass, type Finding } from '@talos-kmod/talos';
 
 function locationOutcome(
   ctx: CheckContext,

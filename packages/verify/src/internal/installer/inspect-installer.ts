@@ -15,7 +15,7 @@ import {
   parseModulesDep,
   parseTolerantVersion,
   type ExtensionsConfig,
-  type InstallerLayout,
+  type InstallerBootFormat,
   type ModulesDep,
   type TalosVersion,
 } from '@talos-kmod/talos';
@@ -65,7 +65,7 @@ export interface InstallerExtension {
 /** Everything the checks need about one architecture of an installer. */
 export interface InstallerContents {
   readonly arch: string;
-  readonly layout: InstallerLayout;
+  readonly bootFormat: InstallerBootFormat;
   /** The file the kernel is in (`usr/install/<arch>/vmlinuz.efi` or `…/vmlinuz`). */
   readonly kernelPath: string;
   readonly uki?: { readonly sectionNames: readonly string[]; readonly problems: readonly string[] };
@@ -165,7 +165,7 @@ async function readModulesDep(
 /** The files of one architecture's boot assets, by path. */
 export interface BootAssetFiles {
   readonly arch: string;
-  readonly layout: InstallerLayout;
+  readonly bootFormat: InstallerBootFormat;
   readonly files: ReadonlyMap<string, Uint8Array>;
 }
 
@@ -174,13 +174,13 @@ export async function inspectInstaller(
   assets: BootAssetFiles,
   fallbackTalosVersion?: TalosVersion,
 ): Promise<InstallerContents> {
-  const { arch, layout, files } = assets;
+  const { arch, bootFormat, files } = assets;
   const base = `usr/install/${arch}`;
-  const kernelPath = layout === 'uki' ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+  const kernelPath = bootFormat === 'uki' ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
   let kernelBytes: Uint8Array | undefined;
   let initramfs: Uint8Array | undefined;
   let uki: ReturnType<typeof readUki> | undefined;
-  if (layout === 'uki') {
+  if (bootFormat === 'uki') {
     const bytes = files.get(kernelPath);
     uki = bytes ? readUki(bytes) : undefined;
     kernelBytes = uki?.linux;
@@ -193,7 +193,7 @@ export async function inspectInstaller(
     ? {
         ...(await readKernelFacts(
           kernelBytes,
-          layout === 'uki' ? `${kernelPath} (.linux)` : kernelPath,
+          bootFormat === 'uki' ? `${kernelPath} (.linux)` : kernelPath,
         )),
         sha256: createHash('sha256').update(kernelBytes).digest('hex'),
       }
@@ -258,7 +258,7 @@ export async function inspectInstaller(
   );
   return {
     arch,
-    layout,
+    bootFormat,
     kernelPath,
     ...(uki ? { uki: { sectionNames: uki.sectionNames, problems: uki.problems } } : {}),
     ...(release !== undefined ? { release } : {}),

@@ -5,9 +5,15 @@
  * the initramfs (talos #11426 imager as base installer, #12388 missing extensions, #7174/#9437
  * modules signed by another build's key).
  */
-import { checkModulesDep, sigEnforcement, type ImagerEvidence } from '@talos-kmod/talos';
+import {
+  checkModulesDep,
+  sigEnforcement,
+  type ImagerEvidence,
+  fail,
+  pass,
+  type Finding,
+} from '@talos-kmod/talos';
 import { count, listSome } from '../checks/context';
-import { fail, pass, type Finding } from '@talos-kmod/talos';
 import type { KernelFacts } from './boot-readers';
 import type { InstallerContents } from './inspect-installer';
 

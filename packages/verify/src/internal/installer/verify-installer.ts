@@ -4,8 +4,13 @@
  * report shows of each (kernel, certificate, sig_enforce, extensions, modules).
  */
 import type { CertificateInfo } from '@talos-kmod/kmod';
-import { imagerEvidence, sigEnforcement, type TalosVersion } from '@talos-kmod/talos';
-import { type Finding } from '@talos-kmod/talos';
+import {
+  imagerEvidence,
+  sigEnforcement,
+  type Finding,
+  type InstallerBootFormat,
+  type TalosVersion,
+} from '@talos-kmod/talos';
 import type { InstallerReport, ModuleReport } from '../../report';
 import { inspectInstaller, type InstallerContents } from './inspect-installer';
 import {
@@ -17,7 +22,7 @@ import {
 /** The installer's boot assets found per architecture (from detectImageKind). */
 export interface InstallerAssetList {
   readonly arch: string;
-  readonly layout: 'uki' | 'kernel-initramfs';
+  readonly bootFormat: InstallerBootFormat;
   readonly files: readonly string[];
 }
 
@@ -34,7 +39,7 @@ function reportOf(c: InstallerContents): Omit<InstallerReport, 'platform'> {
   const rule = c.cmdline !== undefined ? sigEnforcement(c.cmdline, c.talosVersion) : undefined;
   return {
     arch: c.arch,
-    layout: c.layout,
+    layout: c.bootFormat,
     ...(c.talosVersionText ? { talosVersion: c.talosVersionText } : {}),
     kernel: {
       ...(c.release !== undefined ? { release: c.release } : {}),
@@ -77,13 +82,13 @@ export async function verifyInstaller(
   for (const a of assets) {
     const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
     const contents = await inspectInstaller(
-      { arch: a.arch, layout: a.layout, files },
+      { arch: a.arch, bootFormat: a.bootFormat, files },
       talosVersion,
     );
     outcomes.push(...checkInstallerContents(contents, expected));
     installers.push(reportOf(contents));
     const source =
-      contents.layout === 'uki' ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
+      contents.bootFormat === 'uki' ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
     for (const certificate of contents.kernel.certificates)
       certificates.push({ certificate, source });
     modules.push(

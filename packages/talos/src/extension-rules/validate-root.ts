@@ -3,11 +3,11 @@
  * pkg/machinery/extensions/load.go: `unexpected file`, `extension manifest is missing`,
  * `extension rootfs is missing`).
  */
-import type { LayoutEntry } from '../layout/types';
+import type { ImageEntry } from '../image-contents/types';
 import { fail, withPass, type Finding } from './findings';
 
 /** The names at the image root, with their type when the root entry itself is listed. */
-export function rootNames(entries: Iterable<LayoutEntry>): Map<string, string> {
+export function rootNames(entries: Iterable<ImageEntry>): Map<string, string> {
   const names = new Map<string, string>();
   for (const e of entries) {
     const slash = e.path.indexOf('/');
@@ -21,7 +21,7 @@ export function rootNames(entries: Iterable<LayoutEntry>): Map<string, string> {
 }
 
 /** Checks the root holds `manifest.yaml` (a file) and `rootfs` (a directory) and nothing else. */
-export function validateExtensionLayout(entries: Iterable<LayoutEntry>): Finding[] {
+export function validateExtensionRoot(entries: Iterable<ImageEntry>): Finding[] {
   const id = 'extension.layout';
   const names = rootNames(entries);
   const findings: Finding[] = [];

@@ -8,11 +8,11 @@ import {
   modulesRootFor,
   parseTolerantVersion,
   splitModulePath,
-  type LayoutEntry,
+  type ImageEntry,
 } from '@talos-kmod/talos';
 
-const file = (path: string): LayoutEntry => ({ path, type: 'file', mode: 0o644, size: 1 });
-const dir = (path: string): LayoutEntry => ({ path, type: 'directory', mode: 0o755, size: 0 });
+const file = (path: string): ImageEntry => ({ path, type: 'file', mode: 0o644, size: 1 });
+const dir = (path: string): ImageEntry => ({ path, type: 'directory', mode: 0o755, size: 0 });
 
 function talos(text: string) {
   const v = parseTolerantVersion(text);
@@ -65,7 +65,7 @@ describe('detectImageKind', () => {
     ]);
     expect(uki.kind).toBe('installer');
     expect(uki.installer).toEqual([
-      { arch: 'amd64', layout: 'uki', files: ['usr/install/amd64/vmlinuz.efi'] },
+      { arch: 'amd64', bootFormat: 'uki', files: ['usr/install/amd64/vmlinuz.efi'] },
     ]);
     const old = detectImageKind([
       file('usr/install/arm64/vmlinuz'),
@@ -74,7 +74,7 @@ describe('detectImageKind', () => {
     expect(old.installer).toEqual([
       {
         arch: 'arm64',
-        layout: 'kernel-initramfs',
+        bootFormat: 'kernel-initramfs',
         files: ['usr/install/arm64/vmlinuz', 'usr/install/arm64/initramfs.xz'],
       },
     ]);

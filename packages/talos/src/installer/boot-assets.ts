@@ -6,11 +6,11 @@
 import { UserError } from '@talos-kmod/common';
 
 /** `uki`: `vmlinuz.efi`; `kernel-initramfs`: `vmlinuz` + `initramfs.xz`. */
-export type InstallerLayout = 'uki' | 'kernel-initramfs';
+export type InstallerBootFormat = 'uki' | 'kernel-initramfs';
 
 /** The boot assets found for one architecture. */
 export interface InstallerAssets {
-  readonly layout: InstallerLayout;
+  readonly bootFormat: InstallerBootFormat;
   /** Paths of the assets, relative, without a leading `/`. */
   readonly files: readonly string[];
 }
@@ -31,11 +31,11 @@ export function findInstallerAssets(
 ): InstallerAssets | undefined {
   const set = new Set([...paths].map(normalize));
   const uki = installAssetPath(arch, 'vmlinuz.efi');
-  if (set.has(uki)) return { layout: 'uki', files: [uki] };
+  if (set.has(uki)) return { bootFormat: 'uki', files: [uki] };
   const kernel = installAssetPath(arch, 'vmlinuz');
   const initramfs = installAssetPath(arch, 'initramfs.xz');
   if (set.has(kernel) && set.has(initramfs)) {
-    return { layout: 'kernel-initramfs', files: [kernel, initramfs] };
+    return { bootFormat: 'kernel-initramfs', files: [kernel, initramfs] };
   }
   return undefined;
 }

@@ -1,12 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { findInstallerAssets, requireInstallerAssets } from '@talos-kmod/talos';
 
-describe('installer layout', () => {
-  it('recognises the UKI layout (Talos >= 1.10)', () => {
+describe('installer boot assets', () => {
+  it('recognises the UKI boot format (Talos >= 1.10)', () => {
     expect(
       findInstallerAssets(['usr/bin/installer', 'usr/install/amd64/vmlinuz.efi'], 'amd64'),
     ).toEqual({
-      layout: 'uki',
+      bootFormat: 'uki',
       files: ['usr/install/amd64/vmlinuz.efi'],
     });
   });
@@ -18,7 +18,7 @@ describe('installer layout', () => {
         'arm64',
       ),
     ).toEqual({
-      layout: 'kernel-initramfs',
+      bootFormat: 'kernel-initramfs',
       files: ['usr/install/arm64/vmlinuz', 'usr/install/arm64/initramfs.xz'],
     });
   });

@@ -1,5 +1,5 @@
-/** Image layouts: which image of the chain a file system is, and where modules and firmware live. */
-export type { LayoutEntry, LayoutFileType } from './types';
+/** Image contents: which image of the chain a file system is, and where modules and firmware live. */
+export type { ImageEntry, ImageEntryType } from './types';
 export type { ImageKind, ImageKindResult } from './image-kind';
 export { detectImageKind, imageKindNames } from './image-kind';
 export {

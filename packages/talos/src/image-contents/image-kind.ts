@@ -3,9 +3,9 @@
  * a module `package` (`/usr/lib/modules/<kver>/…` and friends, as pkgs builds them), a system
  * `extension` (`manifest.yaml` + `rootfs/`), or an `installer` (`/usr/install/<arch>/…`).
  */
-import { findInstallerAssets, type InstallerAssets } from '../installer/layout';
+import { findInstallerAssets, type InstallerAssets } from '../installer/boot-assets';
 import { isModuleFile } from './module-paths';
-import type { LayoutEntry } from './types';
+import type { ImageEntry } from './types';
 
 /** The kinds {@link detectImageKind} tells apart. */
 export type ImageKind = 'kernel' | 'module-package' | 'extension' | 'installer' | 'unknown';
@@ -47,7 +47,7 @@ function installerAssets(paths: readonly string[]): (InstallerAssets & { arch: s
 }
 
 /** Classifies `entries` (a merged image file system). */
-export function detectImageKind(entries: readonly LayoutEntry[]): ImageKindResult {
+export function detectImageKind(entries: readonly ImageEntry[]): ImageKindResult {
   const files = entries.filter((e) => e.type !== 'directory').map((e) => e.path);
   const installer = installerAssets(files);
   if (installer.length > 0) {

@@ -5,13 +5,13 @@
  */
 
 /** The kinds of entry an image file system holds. */
-export type LayoutFileType =
+export type ImageEntryType =
   'file' | 'directory' | 'symlink' | 'hardlink' | 'char' | 'block' | 'fifo';
 
 /** One entry: relative path without a leading `/`, type, permission bits, size. */
-export interface LayoutEntry {
+export interface ImageEntry {
   readonly path: string;
-  readonly type: LayoutFileType;
+  readonly type: ImageEntryType;
   /** Permission bits (and possibly setuid/setgid/sticky); file-type bits are ignored. */
   readonly mode: number;
   readonly size: number;
