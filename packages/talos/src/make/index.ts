@@ -2,7 +2,11 @@
 export type { MakefileInfo, MakeAssignmentLine, MakeTargetLine } from './makefile';
 export { parseMakefile, readMakefile, makeVariable } from './makefile';
 export { assertMakeValue, findUnsafeCharacter, unsafeMakeValueProblem } from './values';
-export type { MakeAssignment, MakeInvocation, ExtensionsMakeInvocation } from './pkgs-extensions-args';
+export type {
+  MakeAssignment,
+  MakeInvocation,
+  ExtensionsMakeInvocation,
+} from './pkgs-extensions-args';
 export {
   parseMakeArgs,
   pkgsMakeArgs,
