@@ -7,7 +7,16 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { metadataFileCiArg, pkgsMakeArgs, extensionsMakeArgs } from '@talos-kmod/talos';
+import {
+  extensionsMakeArgs,
+  makeValue,
+  metadataFileCiArg,
+  pkgsMakeArgs,
+  type MakeValue,
+} from '@talos-kmod/talos';
+
+/** A literal as the validated value the builders take. */
+const mv = (s: string): MakeValue => makeValue('test value', s);
 import { createFixtureRepo, fixturesDir, type FixtureRepo } from '../support/fixture-repos';
 
 const repos: FixtureRepo[] = [];
@@ -30,11 +39,11 @@ describe('fixture Makefiles', () => {
     const sha = repo.git('rev-parse', '--short', 'HEAD');
     const args = pkgsMakeArgs({
       targets: ['kernel', 'hailort-pkg'],
-      registry: '127.0.0.1:5005',
-      username: 'u',
+      registry: mv('127.0.0.1:5005'),
+      username: mv('u'),
       push: true,
-      platforms: ['linux/amd64'],
-      tag: sha,
+      platforms: ['linux/amd64'].map(mv),
+      tag: mv(sha),
       ciArgs: [metadataFileCiArg('/tmp/meta')],
     });
     const lines = dryRun(repo.dir, args);
@@ -57,13 +66,13 @@ describe('fixture Makefiles', () => {
     repos.push(repo);
     const args = extensionsMakeArgs({
       targets: ['hailort'],
-      registry: 'r.example',
-      username: 'u',
+      registry: mv('r.example'),
+      username: mv('u'),
       push: false,
-      platforms: ['linux/amd64'],
-      tag: 'v1.11.0',
-      pkgsPrefix: 'r.example/u',
-      pkgsTag: 'abc1234',
+      platforms: ['linux/amd64'].map(mv),
+      tag: mv('v1.11.0'),
+      pkgsPrefix: mv('r.example/u'),
+      pkgsTag: mv('abc1234'),
       ciArgs: [metadataFileCiArg('/tmp/meta')],
     });
     const [line] = dryRun(repo.dir, args);

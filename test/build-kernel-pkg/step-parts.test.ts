@@ -13,7 +13,7 @@ import {
   validateKernelPkgOptions,
   type BuildKernelPkgOptions,
 } from '@talos-kmod/pipeline';
-import { readPkgsCheckout } from '@talos-kmod/talos';
+import { parseMakeArgs, readPkgsCheckout } from '@talos-kmod/talos';
 import { kernelPkgCacheKey } from '../../packages/pipeline/src/build-kernel-pkg/cache-key';
 import { parseKernelPkgRecord } from '../../packages/pipeline/src/build-kernel-pkg/cache-record';
 import { readBuildxMetadata } from '../../packages/pipeline/src/step-kit/metadata';
@@ -116,7 +116,7 @@ describe('kernelPkgCacheKey', () => {
     expectNew(await keyOf(repo, { platforms: ['linux/arm64'] }));
     expectNew(await keyOf(repo, { prefix: 'r/other' }));
     expectNew(await keyOf(repo, { explicitTag: 'v1' }));
-    expectNew(await keyOf(repo, { makeArgs: [{ name: 'PROGRESS', value: 'plain' }] }));
+    expectNew(await keyOf(repo, { makeArgs: parseMakeArgs(['PROGRESS=plain']) }));
     expectNew(await keyOf(repo, {}, ['kernel', 'hailort-pkg', 'hello-pkg']));
     appendFileSync(join(repo.dir, 'hailort/src/hailo_pci.c'), '/* uncommitted */\n');
     expectNew(await keyOf(repo));

@@ -65,7 +65,7 @@ export async function buildExtension(
     if (pairing.verdict !== 'match') notes.push(pairing.message);
   }
   // TAG is computed before any edit, so pinning the image line never makes it '-dirty'.
-  return runBuildStep(o, checkout, deps, async (kit) => {
+  return runBuildStep({ ...o, tag: valid.tag }, checkout, deps, async (kit) => {
     const { tag } = kit;
     if (kit.dirtyTag) {
       notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
@@ -125,12 +125,8 @@ export async function buildExtension(
     const args = extensionsMakeArgs({
       ...valid,
       targets: [o.extension],
-      registry: o.registry,
-      username: o.username,
       push: o.push,
       tag,
-      ...(o.pkgsPrefix ? { pkgsPrefix: o.pkgsPrefix } : {}),
-      ...(o.pkgsTag ? { pkgsTag: o.pkgsTag } : {}),
       ciArgs: kit.ciArgs,
     });
     const make = () => kit.make(args);

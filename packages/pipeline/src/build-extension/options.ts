@@ -1,6 +1,7 @@
 /** Options of the build-extension step and their up-front validation. */
 import { FieldError } from '@talos-kmod/common';
 import { parseReference } from '@talos-kmod/oci';
+import type { MakeValue } from '@talos-kmod/talos';
 import {
   checkMakeValue,
   checkTag,
@@ -31,8 +32,14 @@ export interface BuildExtensionOptions extends RegistryAccess, ReleasePairing {
   readonly makeArgs: readonly string[];
 }
 
+/** The validated options, typed for the make argv builder. */
+export interface ValidatedExtension extends ValidatedCommon {
+  readonly pkgsPrefix?: MakeValue;
+  readonly pkgsTag?: MakeValue;
+}
+
 /** Validates the options; throws a {@link FieldError} naming the first bad input. */
-export function validateExtensionOptions(o: BuildExtensionOptions): ValidatedCommon {
+export function validateExtensionOptions(o: BuildExtensionOptions): ValidatedExtension {
   if (o.extensionsDir.trim() === '') {
     throw new FieldError(
       'extensions-dir',
@@ -52,8 +59,9 @@ export function validateExtensionOptions(o: BuildExtensionOptions): ValidatedCom
         `${n('pkgs-prefix')} and ${n('pkgs-tag')} go together: pass both (build-kernel-pkg's outputs of the same names) or neither`,
     );
   }
+  let pkgsPrefix: MakeValue | undefined;
   if (o.pkgsPrefix !== undefined) {
-    checkMakeValue('pkgs-prefix', o.pkgsPrefix);
+    pkgsPrefix = checkMakeValue('pkgs-prefix', o.pkgsPrefix);
     try {
       parseReference(`${o.pkgsPrefix}/kernel:latest`);
     } catch (e: unknown) {
@@ -65,7 +73,7 @@ export function validateExtensionOptions(o: BuildExtensionOptions): ValidatedCom
       );
     }
   }
-  if (o.pkgsTag !== undefined) checkTag('pkgs-tag', o.pkgsTag);
+  const pkgsTag = o.pkgsTag !== undefined ? checkTag('pkgs-tag', o.pkgsTag) : undefined;
   if (o.pkgImage !== undefined) {
     checkMakeValue('pkg-image', o.pkgImage);
     const ref = (() => {
@@ -89,5 +97,9 @@ export function validateExtensionOptions(o: BuildExtensionOptions): ValidatedCom
       );
     }
   }
-  return validateBuildTarget(o);
+  return {
+    ...validateBuildTarget(o),
+    ...(pkgsPrefix !== undefined ? { pkgsPrefix } : {}),
+    ...(pkgsTag !== undefined ? { pkgsTag } : {}),
+  };
 }

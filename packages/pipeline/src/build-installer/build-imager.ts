@@ -13,6 +13,8 @@ import {
   type TalosMakeTarget,
   makeVariable,
   readMakefile,
+  referenceMakeValue,
+  type MakeValue,
 } from '@talos-kmod/talos';
 import { preflightBuildx } from '../step-kit/preflight';
 import { runLogged } from './exec-step';
@@ -20,8 +22,8 @@ import { runLogged } from './exec-step';
 /** Pinned references of what `make installer-base imager` pushed. */
 export interface BuiltImager {
   readonly target: TalosMakeTarget;
-  readonly installerBaseImage: string;
-  readonly imagerImage: string;
+  readonly installerBaseImage: MakeValue;
+  readonly imagerImage: MakeValue;
 }
 
 /** Environment for make: `PWD` must be the checkout, the Makefile mounts `$(PWD)/_out`. */
@@ -33,11 +35,11 @@ export function makeEnv(talosDir: string, extra: NodeJS.ProcessEnv = {}): NodeJS
 export async function buildInstallerBaseAndImager(
   input: {
     talosDir: string;
-    registry: string;
-    username: string;
-    tag?: string;
-    platforms: readonly string[];
-    kernelImage: string;
+    registry: MakeValue;
+    username: MakeValue;
+    tag?: MakeValue;
+    platforms: readonly MakeValue[];
+    kernelImage: MakeValue;
     makeArgs?: readonly MakeAssignment[];
     env?: NodeJS.ProcessEnv;
   },
@@ -77,5 +79,9 @@ export async function buildInstallerBaseAndImager(
   ]);
   deps.logger.info(`installer-base: ${base.toString()}`);
   deps.logger.info(`imager: ${imager.toString()}`);
-  return { target, installerBaseImage: base.toString(), imagerImage: imager.toString() };
+  return {
+    target,
+    installerBaseImage: referenceMakeValue(base),
+    imagerImage: referenceMakeValue(imager),
+  };
 }

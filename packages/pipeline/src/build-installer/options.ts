@@ -7,14 +7,15 @@ import { join, resolve } from 'node:path';
 import { FieldError } from '@talos-kmod/common';
 import { parsePlatform, parseReference, type Reference } from '@talos-kmod/oci';
 import {
-  assertMakeValue,
   checkTtlShTag,
   defaultTtlShReference,
   isTtlSh,
   parseMakeArgs,
+  makeValue,
   parseTalosRelease,
   talosReservedMakeVariables,
   type MakeAssignment,
+  type MakeValue,
 } from '@talos-kmod/talos';
 import { checkMakeValue, checkPushTarget, checkTag } from '../step-kit/build-options';
 
@@ -77,9 +78,20 @@ export interface BuildInstallerOptions {
   readonly verifyInstaller?: 'error' | 'warning';
 }
 
+/** The imager inputs as make values, for the argv builders. */
+export interface ValidatedImagerValues {
+  readonly extraKernelArgs: readonly MakeValue[];
+  readonly overlayImage?: MakeValue;
+  readonly overlayName?: MakeValue;
+  readonly overlayOptions?: readonly MakeValue[];
+}
+
 /** The overlay inputs go together: an overlay image and the name of its installer. */
-function checkOverlay(options: BuildInstallerOptions): void {
+function checkOverlay(
+  options: BuildInstallerOptions,
+): Omit<ValidatedImagerValues, 'extraKernelArgs'> {
   const { overlayImage, overlayName, overlayOptions = [] } = options;
+  const image = overlayImage ? checkMakeValue('overlay-image', overlayImage) : undefined;
   if (overlayImage) checkReference('overlay-image', overlayImage);
   if (Boolean(overlayImage) !== Boolean(overlayName)) {
     throw new FieldError(
@@ -95,8 +107,9 @@ function checkOverlay(options: BuildInstallerOptions): void {
         `${n('overlay-name')} is '${overlayName}': give the overlay installer's name, e.g. rpi_generic`,
     );
   }
+  const options_: MakeValue[] = [];
   for (const o of overlayOptions) {
-    checkMakeValue('overlay-options', o);
+    const value = checkMakeValue('overlay-options', o);
     if (!overlayImage || !/^[A-Za-z0-9_.-]+=/.test(o)) {
       throw new FieldError(
         'overlay-options',
@@ -104,7 +117,14 @@ function checkOverlay(options: BuildInstallerOptions): void {
           `${n('overlay-options')} has '${o}': give key=value options, one per line, together with ${n('overlay-image')}`,
       );
     }
+    options_.push(value);
   }
+  return {
+    ...(image ? { overlayImage: image } : {}),
+    // The pattern above admits only make-safe characters.
+    ...(overlayName ? { overlayName: overlayName as MakeValue } : {}),
+    ...(options_.length > 0 ? { overlayOptions: options_ } : {}),
+  };
 }
 
 /** The options after validation: platforms parsed, destination decided. */
@@ -115,9 +135,15 @@ export interface ValidatedBuildInstaller {
   readonly talosDir?: string;
   /** The imager-image output directory as an absolute path, when given. */
   readonly outDir?: string;
-  readonly username: string;
+  readonly registry: MakeValue;
+  /** Lower-cased. */
+  readonly username: MakeValue;
+  /** The tag option, when given (talos-dir mode; otherwise the checkout's `git describe`). */
+  readonly tag?: MakeValue;
   /** `[{platform: 'linux/amd64', arch: 'amd64'}]`, in input order, no duplicates. */
-  readonly platforms: readonly { platform: string; arch: string }[];
+  readonly platforms: readonly { platform: MakeValue; arch: MakeValue }[];
+  /** Kernel arguments and overlay, as the imager argv builder takes them. */
+  readonly imager: ValidatedImagerValues;
   readonly destination: Reference;
   /** `make-args`, parsed. */
   readonly makeArgs: readonly MakeAssignment[];
@@ -183,8 +209,9 @@ export function validateBuildInstallerOptions(
       );
     }
   }
-  const outDir = options.outDir ? resolve(options.outDir) : undefined;
-  if (outDir) assertMakeValue('the output directory', outDir);
+  const outDir = options.outDir
+    ? makeValue('the output directory', resolve(options.outDir))
+    : undefined;
   if (mode === 'talos-dir') {
     if (!options.kernelImage) {
       throw new FieldError(
@@ -238,8 +265,9 @@ export function validateBuildInstallerOptions(
     );
   }
   if (options.talosVersion !== undefined) checkTalosVersion(options.talosVersion);
+  const extraKernelArgs: MakeValue[] = [];
   for (const a of options.extraKernelArgs) {
-    checkMakeValue('extra-kernel-args', a);
+    extraKernelArgs.push(checkMakeValue('extra-kernel-args', a));
     // `-name` (or `-name=value`) removes a default argument, as the imager does; `--x` would be
     // read as an imager flag, and a lone `-` names nothing.
     if (a.startsWith('-') && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
@@ -250,10 +278,12 @@ export function validateBuildInstallerOptions(
       );
     }
   }
-  checkOverlay(options);
-  const username = options.username.toLowerCase();
-  checkPushTarget({ registry: options.registry, username });
-  if (options.tag !== undefined) checkTag('tag', options.tag);
+  const overlay = checkOverlay(options);
+  const target = checkPushTarget({
+    registry: options.registry,
+    username: options.username.toLowerCase(),
+  });
+  const tag = options.tag !== undefined ? checkTag('tag', options.tag) : undefined;
   for (const r of options.insecureRegistries) checkMakeValue('insecure-registries', r);
   const platforms = parsePlatforms(options.platforms);
   const defaultDestination = !options.installerRef;
@@ -274,22 +304,24 @@ export function validateBuildInstallerOptions(
     options,
     ...(absoluteTalosDir ? { talosDir: absoluteTalosDir } : {}),
     ...(outDir ? { outDir } : {}),
-    username,
+    ...target,
+    ...(tag !== undefined ? { tag } : {}),
     platforms,
+    imager: { extraKernelArgs, ...overlay },
     destination,
     makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
     defaultDestination,
   };
 }
 
-function parsePlatforms(items: readonly string[]): { platform: string; arch: string }[] {
+function parsePlatforms(items: readonly string[]): { platform: MakeValue; arch: MakeValue }[] {
   if (items.length === 0) {
     throw new FieldError(
       'platforms',
       (n) => `${n('platforms')} is empty: use linux/amd64, linux/arm64 or both`,
     );
   }
-  const out: { platform: string; arch: string }[] = [];
+  const out: { platform: MakeValue; arch: MakeValue }[] = [];
   for (const item of items) {
     checkMakeValue('platforms', item);
     let arch: string;
@@ -311,8 +343,9 @@ function parsePlatforms(items: readonly string[]): { platform: string; arch: str
           `${n('platforms')} has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`,
       );
     }
-    const platform = `linux/${arch}`;
-    if (!out.some((p) => p.arch === arch)) out.push({ platform, arch });
+    // One of supportedArches: make-safe.
+    const platform = `linux/${arch}` as MakeValue;
+    if (!out.some((p) => p.arch === arch)) out.push({ platform, arch: arch as MakeValue });
   }
   return out;
 }

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError, type ExecFn, type Logger } from '@talos-kmod/common';
 import { resolveDigest, type RegistryOptions } from '@talos-kmod/oci';
-import { talosImageReference, type ImagerInputs, type TalosMakeTarget } from '@talos-kmod/talos';
+import {
+  talosImageReference,
+  type ImagerInputs,
+  type MakeValue,
+  type TalosMakeTarget,
+} from '@talos-kmod/talos';
 import { buildInstallerBaseAndImager } from './build-imager';
 import type { ValidatedBuildInstaller } from './options';
 import { needsInsecure, type PinnedInputs } from './resolve-inputs';
@@ -30,8 +35,8 @@ async function assertImagerUnchanged(
 /** Tarballs and the pinned imager and installer-base that made them. */
 export interface Produced {
   readonly tarballs: Tarballs;
-  readonly imagerImage: string;
-  readonly installerBaseImage: string;
+  readonly imagerImage: MakeValue;
+  readonly installerBaseImage: MakeValue;
 }
 
 /**
@@ -46,13 +51,10 @@ export async function produceTarballs(
   const { options } = v;
   const arches = v.platforms.map((p) => p.arch);
   const env = deps.env ? { env: deps.env } : {};
-  const imagerInputs = (baseInstallerImage: string): ImagerInputs => ({
+  const imagerInputs = (baseInstallerImage: MakeValue): ImagerInputs => ({
     baseInstallerImage,
     extensionImages: pinned.extensionImages,
-    extraKernelArgs: options.extraKernelArgs,
-    ...(options.overlayImage ? { overlayImage: options.overlayImage } : {}),
-    ...(options.overlayName ? { overlayName: options.overlayName } : {}),
-    ...(options.overlayOptions?.length ? { overlayOptions: options.overlayOptions } : {}),
+    ...v.imager,
     insecure: needsInsecure(
       [
         baseInstallerImage,
@@ -67,11 +69,11 @@ export async function produceTarballs(
     const built = await buildInstallerBaseAndImager(
       {
         talosDir,
-        registry: options.registry,
+        registry: v.registry,
         username: v.username,
-        ...(options.tag ? { tag: options.tag } : {}),
+        ...(v.tag ? { tag: v.tag } : {}),
         platforms: v.platforms.map((p) => p.platform),
-        kernelImage: pinned.kernelImage ?? '',
+        kernelImage: pinned.kernelImage ?? ('' as MakeValue),
         makeArgs: v.makeArgs,
         ...env,
       },
@@ -93,8 +95,8 @@ export async function produceTarballs(
   if (v.makeArgs.length > 0) {
     deps.logger.warning("input 'make-args' is only used with 'talos-dir'; ignoring it");
   }
-  const imagerImage = pinned.imagerImage ?? '';
-  const installerBaseImage = pinned.baseInstallerImage ?? '';
+  const imagerImage = pinned.imagerImage ?? ('' as MakeValue);
+  const installerBaseImage = pinned.baseInstallerImage ?? ('' as MakeValue);
   const outDir = v.outDir ?? mkdtempSync(join(tmpdir(), 'talos-installer-'));
   const tarballs = await runImagerWithDocker(
     { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },

@@ -6,14 +6,15 @@ import {
   resolveDigest,
   type RegistryOptions,
 } from '@talos-kmod/oci';
+import { referenceMakeValue, type MakeValue } from '@talos-kmod/talos';
 import type { BuildInstallerOptions } from './options';
 
-/** The input images as pinned references. */
+/** The input images as pinned references, as the make and imager argv builders take them. */
 export interface PinnedInputs {
-  readonly extensionImages: readonly string[];
-  readonly kernelImage?: string;
-  readonly baseInstallerImage?: string;
-  readonly imagerImage?: string;
+  readonly extensionImages: readonly MakeValue[];
+  readonly kernelImage?: MakeValue;
+  readonly baseInstallerImage?: MakeValue;
+  readonly imagerImage?: MakeValue;
 }
 
 /** Resolves the given input images to `name:tag@sha256:…` from their registries. */
@@ -30,7 +31,7 @@ export async function pinInputs(
   }
   return logger.group('Resolve input images to digests', async () => {
     const pin = async (ref: string) =>
-      (await resolveDigest(parseReference(ref), registry)).toString();
+      referenceMakeValue(await resolveDigest(parseReference(ref), registry));
     const optional = async (ref: string | undefined) => (ref ? pin(ref) : undefined);
     const extensionImages = await Promise.all(options.extensionImages.map(pin));
     const kernelImage = await optional(mode === 'talos-dir' ? options.kernelImage : undefined);

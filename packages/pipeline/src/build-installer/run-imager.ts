@@ -14,6 +14,7 @@ import {
   installerTarballName,
   installerTarballPath,
   type ImagerInputs,
+  type MakeValue,
   type TalosMakeTarget,
 } from '@talos-kmod/talos';
 import { makeEnv } from './build-imager';
@@ -73,9 +74,9 @@ export async function runImagerWithMake(
 /** imager-image mode: `docker run --rm --network=host -v <out>:/out <imager> installer --arch …`. */
 export async function runImagerWithDocker(
   input: {
-    imagerImage: string;
+    imagerImage: MakeValue;
     outDir: string;
-    arches: readonly string[];
+    arches: readonly MakeValue[];
     imager: ImagerInputs;
     env?: NodeJS.ProcessEnv;
   },

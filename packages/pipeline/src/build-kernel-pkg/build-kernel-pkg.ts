@@ -11,6 +11,7 @@ import {
   pkgsMakeArgs,
   readPkgsCheckout,
   resolvePkgsTargets,
+  type MakeValue,
   type PkgsCheckout,
 } from '@talos-kmod/talos';
 import type { ResultCache } from '../build-cache/result-cache';
@@ -79,7 +80,7 @@ export async function buildKernelPkg(
     if (pairing.verdict !== 'match') notes.push(pairing.message);
   }
   const prefix = `${o.registry}/${o.username}`;
-  return runBuildStep(o, checkout, deps, async (kit) => {
+  return runBuildStep({ ...o, tag: valid.tag }, checkout, deps, async (kit) => {
     const { tag } = kit;
     if (kit.dirtyTag) {
       notes.push(
@@ -137,7 +138,7 @@ interface RunContext {
   readonly checkout: PkgsCheckout;
   readonly targets: readonly string[];
   readonly packages: readonly string[];
-  readonly tag: string;
+  readonly tag: MakeValue;
   readonly prefix: string;
   readonly notes: string[];
   readonly base: Pick<BuildKernelPkgResult, 'targets' | 'packages' | 'pkgsTag' | 'pkgsPrefix'>;
@@ -149,7 +150,7 @@ function onePackage(packages: readonly string[], images: Readonly<Record<string,
 
 /** push: false — make with PUSH=false; no pinned references, no verification, no cache. */
 async function buildWithoutPush(ctx: RunContext): Promise<BuildKernelPkgResult> {
-  const { o, valid, targets, tag, notes } = ctx;
+  const { valid, targets, tag, notes } = ctx;
   notes.push(
     'push is false: the images were built but not pushed, so kernel-image, pkg-images and pkg-image are empty ' +
       '(a pinned reference needs the digest the registry assigns), and verify-signatures and the cache were skipped. ' +
@@ -158,8 +159,6 @@ async function buildWithoutPush(ctx: RunContext): Promise<BuildKernelPkgResult> 
   const args = pkgsMakeArgs({
     ...valid,
     targets,
-    registry: o.registry,
-    username: o.username,
     push: false,
     tag,
   });
@@ -230,8 +229,6 @@ async function buildAndPush(
   const args = pkgsMakeArgs({
     ...valid,
     targets,
-    registry: o.registry,
-    username: o.username,
     push: true,
     tag,
     ciArgs: kit.ciArgs,

@@ -6,7 +6,13 @@
  */
 import { FieldError } from '@talos-kmod/common';
 import { parsePlatform, parseReference, withTag } from '@talos-kmod/oci';
-import { parseMakeArgs, unsafeMakeValueProblem, type MakeAssignment } from '@talos-kmod/talos';
+import {
+  isMakeValue,
+  parseMakeArgs,
+  unsafeMakeValueProblem,
+  type MakeAssignment,
+  type MakeValue,
+} from '@talos-kmod/talos';
 import type { Credentials } from '../contract/common-inputs';
 
 /** Registry access shared by the build steps. */
@@ -30,21 +36,29 @@ export interface BuildTargetOptions {
   readonly makeArgs: readonly string[];
 }
 
-/** Values derived during validation. */
+/** The validated values, typed for the make argv builders (which do not check them again). */
 export interface ValidatedCommon {
+  readonly registry: MakeValue;
+  readonly username: MakeValue;
+  /** The tag option, when given (otherwise the checkout's `git describe`). */
+  readonly tag?: MakeValue;
   readonly makeArgs: readonly MakeAssignment[];
-  readonly platforms: readonly string[];
+  readonly platforms: readonly MakeValue[];
 }
 
-/** Throws a {@link FieldError} when `value` of input `field` may not go onto a make command line. */
-export function checkMakeValue(field: string, value: string): void {
-  const problem = unsafeMakeValueProblem(value);
-  if (problem !== undefined) throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+/**
+ * `value` of input `field` as a {@link MakeValue}; a {@link FieldError} naming the input when it
+ * may not go onto a make command line.
+ */
+export function checkMakeValue(field: string, value: string): MakeValue {
+  if (isMakeValue(value)) return value;
+  const problem = unsafeMakeValueProblem(value) ?? '';
+  throw new FieldError(field, (n) => `${n(field)} ${problem}`);
 }
 
-/** Throws a {@link FieldError} when input `field` is not an image tag (the reference grammar's). */
-export function checkTag(field: string, tag: string, example = 'v1.11.0'): void {
-  checkMakeValue(field, tag);
+/** Input `field` as a tag; a {@link FieldError} when it is not one (the reference grammar's). */
+export function checkTag(field: string, tag: string, example = 'v1.11.0'): MakeValue {
+  const value = checkMakeValue(field, tag);
   try {
     withTag(parseReference('localhost/tag-check'), tag);
   } catch (e: unknown) {
@@ -55,15 +69,19 @@ export function checkTag(field: string, tag: string, example = 'v1.11.0'): void 
       { cause: e },
     );
   }
+  return value;
 }
 
 const namespacePattern =
   /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
 /** Checks `registry` and `username` (the push target). */
-export function checkPushTarget(o: { registry: string; username: string }): void {
-  checkMakeValue('registry', o.registry);
-  checkMakeValue('username', o.username);
+export function checkPushTarget(o: { registry: string; username: string }): {
+  registry: MakeValue;
+  username: MakeValue;
+} {
+  const registry = checkMakeValue('registry', o.registry);
+  const username = checkMakeValue('username', o.username);
   if (o.registry === '') {
     throw new FieldError(
       'registry',
@@ -95,20 +113,21 @@ export function checkPushTarget(o: { registry: string; username: string }): void
       { cause: e },
     );
   }
+  return { registry, username };
 }
 
 /** Checks registry, username, platforms, tag and make-args of a make-driven build step. */
 export function validateBuildTarget(o: BuildTargetOptions): ValidatedCommon {
-  checkPushTarget(o);
+  const target = checkPushTarget(o);
   if (o.platforms.length === 0) {
     throw new FieldError(
       'platforms',
       (n) => `${n('platforms')} is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64`,
     );
   }
-  const platforms: string[] = [];
+  const platforms: MakeValue[] = [];
   for (const p of o.platforms) {
-    checkMakeValue('platforms', p);
+    const platform = checkMakeValue('platforms', p);
     try {
       parsePlatform(p);
     } catch (e: unknown) {
@@ -118,8 +137,12 @@ export function validateBuildTarget(o: BuildTargetOptions): ValidatedCommon {
         { cause: e },
       );
     }
-    if (!platforms.includes(p)) platforms.push(p);
+    if (!platforms.includes(platform)) platforms.push(platform);
   }
-  if (o.tag !== undefined) checkTag('tag', o.tag);
-  return { makeArgs: parseMakeArgs(o.makeArgs), platforms };
+  return {
+    ...target,
+    ...(o.tag !== undefined ? { tag: checkTag('tag', o.tag) } : {}),
+    makeArgs: parseMakeArgs(o.makeArgs),
+    platforms,
+  };
 }

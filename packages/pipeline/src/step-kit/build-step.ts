@@ -9,7 +9,13 @@
 import { rm } from 'node:fs/promises';
 import type { ExecFn, Logger } from '@talos-kmod/common';
 import { createRegistryClient, type RegistryClient, type RegistryOptions } from '@talos-kmod/oci';
-import { describeTag, makeVariable, metadataFileCiArg, type MakefileInfo } from '@talos-kmod/talos';
+import {
+  describeTag,
+  makeVariable,
+  metadataFileCiArg,
+  type MakefileInfo,
+  type MakeValue,
+} from '@talos-kmod/talos';
 import type { RegistryAccess } from './build-options';
 import { withDockerCredentials } from './docker-credentials';
 import { runMake } from './make-step';
@@ -34,13 +40,14 @@ export interface BuildStepDeps {
 export interface BuildStepTarget extends RegistryAccess {
   readonly registry: string;
   readonly push: boolean;
-  readonly tag?: string;
+  /** The validated tag option. */
+  readonly tag?: MakeValue;
 }
 
 /** What the skeleton hands the step's body. */
 export interface BuildStepKit {
   /** The image tag: the option, else the checkout's `git describe`. */
-  readonly tag: string;
+  readonly tag: MakeValue;
   /** True when the tag was described from a checkout with uncommitted changes (`-dirty`). */
   readonly dirtyTag: boolean;
   readonly client: RegistryClient;

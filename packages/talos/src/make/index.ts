@@ -1,7 +1,14 @@
 /** make: reading kres-generated Makefiles and building safe make command lines. */
 export type { MakefileInfo, MakeAssignmentLine, MakeTargetLine } from './makefile';
 export { parseMakefile, readMakefile, makeVariable } from './makefile';
-export { assertMakeValue, findUnsafeCharacter, unsafeMakeValueProblem } from './values';
+export type { MakeValue } from './values';
+export {
+  findUnsafeCharacter,
+  isMakeValue,
+  makeValue,
+  referenceMakeValue,
+  unsafeMakeValueProblem,
+} from './values';
 export type {
   MakeAssignment,
   MakeInvocation,

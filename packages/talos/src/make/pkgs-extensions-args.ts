@@ -5,12 +5,12 @@
  * `CI_ARGS` (appended last to every `docker buildx build`).
  */
 import { UserError } from '@talos-kmod/common';
-import { assertMakeValue } from './values';
+import { makeValue, type MakeValue } from './values';
 
 /** A `NAME=value` item of the `make-args` input. */
 export interface MakeAssignment {
   readonly name: string;
-  readonly value: string;
+  readonly value: MakeValue;
 }
 
 /** Variables the steps set themselves; `make-args` may not set them (use the inputs instead). */
@@ -44,7 +44,7 @@ export const forbiddenMakeVariables: readonly string[] = [
 
 /**
  * Parses `make-args`: `NAME=value` items separated by whitespace, commas are kept inside values.
- * Every value is checked with {@link assertMakeValue}; `reserved` names (variable → the input to
+ * Every value is checked with {@link makeValue}; `reserved` names (variable → the input to
  * use instead; default the pkgs/extensions ones) and bare targets are refused.
  * `CI_ARGS=<flag>` may repeat: each adds one flag before the step's own.
  */
@@ -76,23 +76,25 @@ export function parseMakeArgs(
       );
     }
     const value = item.slice(eq + 1);
-    assertMakeValue(`make-args entry '${name}'`, value);
-    out.push({ name, value });
+    out.push({ name, value: makeValue(`make-args entry '${name}'`, value) });
   }
   return out;
 }
 
-/** The common part of both steps' make invocations. */
+/**
+ * The common part of both steps' make invocations. The values are {@link MakeValue}s, checked
+ * where they entered (the step's option validation names the input); they are not checked again.
+ */
 export interface MakeInvocation {
   /** Makefile targets in build order. */
   readonly targets: readonly string[];
-  readonly registry: string;
-  readonly username: string;
+  readonly registry: MakeValue;
+  readonly username: MakeValue;
   readonly push: boolean;
   /** `linux/amd64` … joined with commas into `PLATFORM`. */
-  readonly platforms: readonly string[];
+  readonly platforms: readonly MakeValue[];
   /** Passed explicitly so edits never turn it into `-dirty`. */
-  readonly tag: string;
+  readonly tag: MakeValue;
   /** Extra `NAME=value` variables from `make-args`. */
   readonly makeArgs?: readonly MakeAssignment[];
   /**
@@ -104,8 +106,8 @@ export interface MakeInvocation {
 
 /** Options for an extensions build: the pkgs prefix and tag (`PKGS_PREFIX`, `PKGS`). */
 export interface ExtensionsMakeInvocation extends MakeInvocation {
-  readonly pkgsPrefix?: string;
-  readonly pkgsTag?: string;
+  readonly pkgsPrefix?: MakeValue;
+  readonly pkgsTag?: MakeValue;
 }
 
 function validate(inv: MakeInvocation): void {
@@ -115,17 +117,16 @@ function validate(inv: MakeInvocation): void {
       throw new UserError(`'${t}' is not a valid make target name`);
     }
   }
-  assertMakeValue("input 'registry'", inv.registry);
-  assertMakeValue("input 'username'", inv.username);
-  assertMakeValue("input 'tag'", inv.tag);
-  for (const p of inv.platforms) assertMakeValue("input 'platforms'", p);
-  if (inv.registry === '')
-    throw new UserError("input 'registry' is empty: set the registry to push to");
-  if (inv.username === '')
-    throw new UserError("input 'username' is empty: set the registry namespace");
-  if (inv.tag === '') throw new UserError('the image tag is empty');
-  if (inv.platforms.length === 0)
-    throw new UserError("input 'platforms' is empty: use e.g. linux/amd64");
+  // Empty values would fall back to the Makefile's defaults; the steps' validation refuses them
+  // first, so reaching this is a programming error.
+  for (const [name, value] of [
+    ['registry', inv.registry],
+    ['username', inv.username],
+    ['tag', inv.tag],
+  ] as const) {
+    if (value === '') throw new Error(`make invocation: ${name} is empty`);
+  }
+  if (inv.platforms.length === 0) throw new Error('make invocation: platforms is empty');
 }
 
 /**
@@ -170,8 +171,6 @@ export function pkgsMakeArgs(inv: MakeInvocation): string[] {
  */
 export function extensionsMakeArgs(inv: ExtensionsMakeInvocation): string[] {
   validate(inv);
-  if (inv.pkgsPrefix !== undefined) assertMakeValue("input 'pkgs-prefix'", inv.pkgsPrefix);
-  if (inv.pkgsTag !== undefined) assertMakeValue("input 'pkgs-tag'", inv.pkgsTag);
   return [
     ...inv.targets,
     `REGISTRY=${inv.registry}`,
@@ -195,6 +194,5 @@ export function extensionsMakeArgs(inv: ExtensionsMakeInvocation): string[] {
  */
 export function metadataFileCiArg(dir: string): string {
   if (!dir.startsWith('/')) throw new Error(`metadata directory must be absolute: ${dir}`);
-  assertMakeValue('the metadata directory', dir);
-  return `--metadata-file=${dir}/$*.metadata.json`;
+  return `--metadata-file=${makeValue('the metadata directory', dir)}/$*.metadata.json`;
 }

@@ -4,6 +4,7 @@
  * a quote or a backtick would change the command. Only a conservative set of characters passes.
  */
 import { UserError } from '@talos-kmod/common';
+import type { Reference } from '@talos-kmod/oci';
 
 const allowed = /^[A-Za-z0-9._:/@+=,%~-]*$/;
 
@@ -57,11 +58,33 @@ export function unsafeMakeValueProblem(value: string): string | undefined {
   );
 }
 
+declare const makeValueBrand: unique symbol;
+
 /**
- * Throws a {@link UserError} when `value` holds a character that would change the make command
- * line; `what` names the value (`make-args entry 'PROGRESS=…'`, `the metadata directory`).
+ * A string that is safe on a make command line (no character of it is one make or the shell would
+ * interpret). The argv builders take only these: a value is checked once, where it enters (the
+ * step's option validation, which names the input; {@link makeValue} for values a step derives).
  */
-export function assertMakeValue(what: string, value: string): void {
-  const problem = unsafeMakeValueProblem(value);
-  if (problem !== undefined) throw new UserError(`${what} ${problem}`);
+export type MakeValue = string & { readonly [makeValueBrand]: true };
+
+/** True when `value` may go onto a make command line as it is. */
+export function isMakeValue(value: string): value is MakeValue {
+  return findUnsafeCharacter(value) === undefined;
+}
+
+/**
+ * `value` as a {@link MakeValue}, or a {@link UserError} naming it with `what`
+ * (`make-args entry 'PROGRESS'`, `the metadata directory`, `the tag git describe printed`).
+ */
+export function makeValue(what: string, value: string): MakeValue {
+  if (isMakeValue(value)) return value;
+  throw new UserError(`${what} ${unsafeMakeValueProblem(value) ?? ''}`);
+}
+
+/**
+ * A parsed reference as a {@link MakeValue}: the reference grammar admits only make-safe
+ * characters, except the brackets of an IPv6 registry host, which are refused here.
+ */
+export function referenceMakeValue(ref: Reference): MakeValue {
+  return makeValue(`the image reference ${ref.toString()}`, ref.toString());
 }

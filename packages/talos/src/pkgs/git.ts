@@ -5,6 +5,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ExecError, UserError, type ExecFn } from '@talos-kmod/common';
+import { makeValue, type MakeValue } from '../make/values';
 
 /**
  * The exact argv of the kres Makefiles' `TAG` rule,
@@ -24,12 +25,13 @@ export const describeTagArgs: readonly string[] = [
  * The tag the checkout's Makefile would use: `v1.11.0-alpha.0-35-g0aaa07a`, a bare short SHA in a
  * fork without tags (`a358137`), `-dirty` appended with uncommitted changes.
  */
-export async function describeTag(dir: string, exec: ExecFn): Promise<string> {
+export async function describeTag(dir: string, exec: ExecFn): Promise<MakeValue> {
   try {
     const { stdout } = await exec('git', describeTagArgs, { cwd: dir });
     const tag = stdout.trim();
     if (!tag) throw new UserError(`git describe printed nothing in ${dir}`);
-    return tag;
+    // It becomes make's TAG: a git tag may hold characters the shell would interpret.
+    return makeValue(`the tag 'git describe' printed in ${dir} (set the tag input instead)`, tag);
   } catch (e: unknown) {
     if (e instanceof ExecError) {
       throw new UserError(

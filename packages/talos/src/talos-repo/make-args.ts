@@ -4,21 +4,23 @@
  * `REGISTRY` itself is baked into the binaries' defaults, so it is left alone), `USERNAME`, `TAG`,
  * `PUSH`, `PLATFORM`, `INSTALLER_ARCH`, `PKG_KERNEL`, `IMAGER_ARGS`.
  */
-import { UserError } from '@talos-kmod/common';
 import { parseReference, type Reference } from '@talos-kmod/oci';
 import { makeArgsVariables, type MakeAssignment } from '../make/pkgs-extensions-args';
-import { assertMakeValue } from '../make/values';
+import type { MakeValue } from '../make/values';
 
-/** What both talos make invocations share. */
+/**
+ * What both talos make invocations share. The values are {@link MakeValue}s, checked where they
+ * entered (the step's option validation names the input); they are not checked again.
+ */
 export interface TalosMakeTarget {
   /** Registry host the images go to (`IMAGE_REGISTRY`), e.g. `ghcr.io`, `127.0.0.1:5005`. */
-  readonly imageRegistry: string;
+  readonly imageRegistry: MakeValue;
   /** Registry namespace (`USERNAME`), lower case. */
-  readonly username: string;
+  readonly username: MakeValue;
   /** `TAG`, passed explicitly so both invocations agree (the seed's pitfall). */
-  readonly tag: string;
+  readonly tag: MakeValue;
   /** `linux/<arch>` items, joined with commas into `PLATFORM`. */
-  readonly platforms: readonly string[];
+  readonly platforms: readonly MakeValue[];
   /** Extra `NAME=value` variables (`make-args`, parsed with {@link talosReservedMakeVariables}). */
   readonly makeArgs?: readonly MakeAssignment[];
 }
@@ -38,28 +40,28 @@ export const talosReservedMakeVariables: Readonly<Record<string, string>> = {
 /** Options for `make installer-base imager`. */
 export interface InstallerBaseImagerMake extends TalosMakeTarget {
   /** `PKG_KERNEL`: the kernel image, digest-pinned. */
-  readonly kernelImage: string;
+  readonly kernelImage: MakeValue;
 }
 
 /** Options for `make image-installer`. */
 export interface ImageInstallerMake extends TalosMakeTarget {
-  /** Imager flags, one argv item each; joined with spaces into `IMAGER_ARGS`. */
-  readonly imagerArgs: readonly string[];
+  /** Imager flags, one argv item each ({@link buildImagerArgs}); joined with spaces into `IMAGER_ARGS`. */
+  readonly imagerArgs: readonly MakeValue[];
 }
 
+/**
+ * Empty values would fall back to the Makefile's defaults; the step's validation refuses them
+ * first, so reaching this is a programming error.
+ */
 function validate(what: TalosMakeTarget): void {
-  assertMakeValue("input 'registry'", what.imageRegistry);
-  assertMakeValue("input 'username'", what.username);
-  assertMakeValue("input 'tag'", what.tag);
-  for (const p of what.platforms) assertMakeValue("input 'platforms'", p);
-  if (what.imageRegistry === '')
-    throw new UserError("input 'registry' is empty: set the registry to push to");
-  if (what.username === '')
-    throw new UserError("input 'username' is empty: set the registry namespace");
-  if (what.tag === '')
-    throw new UserError("input 'tag' is empty: set the tag for installer-base and imager");
-  if (what.platforms.length === 0)
-    throw new UserError("input 'platforms' is empty: use e.g. linux/amd64");
+  for (const [name, value] of [
+    ['registry', what.imageRegistry],
+    ['username', what.username],
+    ['tag', what.tag],
+  ] as const) {
+    if (value === '') throw new Error(`talos make invocation: ${name} is empty`);
+  }
+  if (what.platforms.length === 0) throw new Error('talos make invocation: platforms is empty');
 }
 
 /**
@@ -78,7 +80,6 @@ export function installerArchFor(platforms: readonly string[]): 'targetarch' | '
  */
 export function installerBaseImagerMakeArgs(options: InstallerBaseImagerMake): string[] {
   validate(options);
-  assertMakeValue("input 'kernel-image'", options.kernelImage);
   return [
     'installer-base',
     'imager',

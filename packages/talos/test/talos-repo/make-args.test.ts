@@ -6,19 +6,25 @@ import {
   imagerDockerRunArgs,
   installerBaseImagerMakeArgs,
   installerTarballPath,
+  makeValue,
   parseMakeArgs,
   talosImageReference,
   talosReservedMakeVariables,
+  type MakeValue,
 } from '@talos-kmod/talos';
 
+/** A literal as the validated value the builders take. */
+const mv = (s: string): MakeValue => makeValue('test value', s);
+
 const target = {
-  imageRegistry: '127.0.0.1:5005',
-  username: 'michael-robbins',
-  tag: 'v1.11.0-alpha.0-35-g0aaa07a',
-  platforms: ['linux/amd64'],
+  imageRegistry: mv('127.0.0.1:5005'),
+  username: mv('michael-robbins'),
+  tag: mv('v1.11.0-alpha.0-35-g0aaa07a'),
+  platforms: ['linux/amd64'].map(mv),
 };
-const kernel =
-  '127.0.0.1:5005/michael-robbins/kernel:a358137@sha256:0dd225a56b52c84ebe823614d64bb754359ac5f98f7718cca34b388544a7cfe4';
+const kernel = mv(
+  '127.0.0.1:5005/michael-robbins/kernel:a358137@sha256:0dd225a56b52c84ebe823614d64bb754359ac5f98f7718cca34b388544a7cfe4',
+);
 
 describe('make-args on the talos make lines', () => {
   const makeArgs = parseMakeArgs(
@@ -62,35 +68,20 @@ describe('installerBaseImagerMakeArgs', () => {
   it('uses INSTALLER_ARCH=all and a comma-joined PLATFORM for several platforms', () => {
     const args = installerBaseImagerMakeArgs({
       ...target,
-      platforms: ['linux/amd64', 'linux/arm64'],
+      platforms: ['linux/amd64', 'linux/arm64'].map(mv),
       kernelImage: kernel,
     });
     expect(args).toContain('PLATFORM=linux/amd64,linux/arm64');
     expect(args).toContain('INSTALLER_ARCH=all');
-  });
-
-  it.each([
-    ['registry', { ...target, imageRegistry: 'ghcr.io; rm -rf /' }, "input 'registry'"],
-    ['username', { ...target, username: 'a b' }, "input 'username'"],
-    ['tag', { ...target, tag: 'v1$(id)' }, "input 'tag'"],
-    ['platforms', { ...target, platforms: ['linux/amd64\nx'] }, "input 'platforms'"],
-  ])('refuses a %s that would change the make command line', (_name, bad, named) => {
-    expect(() => installerBaseImagerMakeArgs({ ...bad, kernelImage: kernel })).toThrow(named);
-  });
-
-  it('refuses a kernel image with a backtick, naming the input', () => {
-    expect(() => installerBaseImagerMakeArgs({ ...target, kernelImage: 'a`b`' })).toThrow(
-      "input 'kernel-image'",
-    );
   });
 });
 
 describe('imageInstallerMakeArgs', () => {
   it('passes the same TAG/USERNAME/IMAGE_REGISTRY and the imager flags in IMAGER_ARGS', () => {
     const imagerArgs = buildImagerArgs({
-      baseInstallerImage: '127.0.0.1:5005/u/installer-base:v1@sha256:' + 'a'.repeat(64),
-      extensionImages: ['127.0.0.1:5005/u/hailort:4.24.0@sha256:' + 'b'.repeat(64)],
-      extraKernelArgs: ['console=ttyS0,115200'],
+      baseInstallerImage: mv('127.0.0.1:5005/u/installer-base:v1@sha256:' + 'a'.repeat(64)),
+      extensionImages: ['127.0.0.1:5005/u/hailort:4.24.0@sha256:' + 'b'.repeat(64)].map(mv),
+      extraKernelArgs: ['console=ttyS0,115200'].map(mv),
       insecure: true,
     });
     expect(imageInstallerMakeArgs({ ...target, imagerArgs })).toEqual([
@@ -111,7 +102,7 @@ describe('buildImagerArgs', () => {
     expect(
       buildImagerArgs({
         extensionImages: [],
-        extraKernelArgs: ['-module.sig_enforce', 'module.sig_enforce=0'],
+        extraKernelArgs: ['-module.sig_enforce', 'module.sig_enforce=0'].map(mv),
         insecure: false,
       }),
     ).toEqual([
@@ -124,8 +115,8 @@ describe('buildImagerArgs', () => {
   it('repeats --system-extension-image and --extra-kernel-arg in order, without --insecure when not asked', () => {
     expect(
       buildImagerArgs({
-        extensionImages: ['r/a:1', 'r/b:2'],
-        extraKernelArgs: ['x=1', 'y'],
+        extensionImages: ['r/a:1', 'r/b:2'].map(mv),
+        extraKernelArgs: ['x=1', 'y'].map(mv),
         insecure: false,
       }),
     ).toEqual([
@@ -145,9 +136,9 @@ describe('buildImagerArgs', () => {
       buildImagerArgs({
         extensionImages: [],
         extraKernelArgs: [],
-        overlayImage: 'ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0',
-        overlayName: 'rpi_generic',
-        overlayOptions: ['configTxtAppend=dtoverlay=vc4-kms-v3d'],
+        overlayImage: mv('ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0'),
+        overlayName: mv('rpi_generic'),
+        overlayOptions: ['configTxtAppend=dtoverlay=vc4-kms-v3d'].map(mv),
         insecure: false,
       }),
     ).toEqual([
@@ -158,31 +149,18 @@ describe('buildImagerArgs', () => {
       '--overlay-option=configTxtAppend=dtoverlay=vc4-kms-v3d',
     ]);
   });
-
-  it.each([
-    ['overlay-name', { extensionImages: [], extraKernelArgs: [], overlayName: 'rpi;reboot' }],
-    ['extension-images', { extensionImages: ['r/a:1 --output /etc'], extraKernelArgs: [] }],
-    ['extra-kernel-args', { extensionImages: [], extraKernelArgs: ['quiet;reboot'] }],
-    ['extra-kernel-args', { extensionImages: [], extraKernelArgs: ['a\nb'] }],
-    [
-      'base-installer-image',
-      { baseInstallerImage: '$(x)', extensionImages: [], extraKernelArgs: [] },
-    ],
-  ])('refuses a value with shell-significant characters, naming input %s', (input, bad) => {
-    expect(() => buildImagerArgs({ ...bad, insecure: false })).toThrow(`input '${input}'`);
-  });
 });
 
 describe('imagerDockerRunArgs', () => {
   it('runs the installer profile with host networking, the output mounted at /out and the caller as user', () => {
     expect(
       imagerDockerRunArgs({
-        imagerImage: 'r/u/imager:v1@sha256:' + 'c'.repeat(64),
-        arch: 'arm64',
+        imagerImage: mv('r/u/imager:v1@sha256:' + 'c'.repeat(64)),
+        arch: mv('arm64'),
         outDir: '/tmp/out',
         user: '1001:118',
-        baseInstallerImage: 'r/u/installer-base:v1',
-        extensionImages: ['r/u/ext:1'],
+        baseInstallerImage: mv('r/u/installer-base:v1'),
+        extensionImages: ['r/u/ext:1'].map(mv),
         extraKernelArgs: [],
         insecure: false,
       }),
