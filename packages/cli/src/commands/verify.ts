@@ -7,7 +7,7 @@ import { isUserError } from '@talos-kmod/common';
 import { exitCodes } from '../io';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
 import { listFlag } from '../flags';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
 
 interface Flags extends RegistryFlags {
