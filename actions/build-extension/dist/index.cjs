@@ -41385,6 +41385,54 @@ async function readKresTargets(dir) {
   return text === void 0 ? void 0 : parseKresTargets(text);
 }
 
+// packages/talos/src/make/values.ts
+var allowed = /^[A-Za-z0-9._:/@+=,%~-]*$/;
+var names = {
+  " ": "a space",
+  "	": "a tab",
+  "\n": "a newline",
+  "\r": "a carriage return",
+  $: "'$'",
+  ";": "';'",
+  "`": "a backtick",
+  '"': "a double quote",
+  "'": "a single quote",
+  "\\": "a backslash",
+  "|": "'|'",
+  "&": "'&'",
+  "<": "'<'",
+  ">": "'>'",
+  "(": "'('",
+  ")": "')'",
+  "#": "'#'",
+  "*": "'*'",
+  "?": "'?'",
+  "!": "'!'",
+  "{": "'{'",
+  "}": "'}'",
+  "[": "'['",
+  "]": "']'"
+};
+function findUnsafeCharacter(value) {
+  if (allowed.test(value)) return void 0;
+  for (const c of value) if (!allowed.test(c)) return c;
+  return void 0;
+}
+function unsafeMakeValueProblem(value) {
+  const c = findUnsafeCharacter(value);
+  if (c === void 0) return void 0;
+  const shown = JSON.stringify(value);
+  const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
+  return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
+}
+function isMakeValue(value) {
+  return findUnsafeCharacter(value) === void 0;
+}
+function makeValue(what, value) {
+  if (isMakeValue(value)) return value;
+  throw new UserError(`${what} ${unsafeMakeValueProblem(value) ?? ""}`);
+}
+
 // packages/talos/src/pkgs/git.ts
 var describeTagArgs = [
   "describe",
@@ -41399,7 +41447,7 @@ async function describeTag(dir, exec) {
     const { stdout } = await exec("git", describeTagArgs, { cwd: dir });
     const tag = stdout.trim();
     if (!tag) throw new UserError(`git describe printed nothing in ${dir}`);
-    return tag;
+    return makeValue(`the tag 'git describe' printed in ${dir} (set the tag input instead)`, tag);
   } catch (e) {
     if (e instanceof ExecError) {
       throw new UserError(
@@ -41594,51 +41642,6 @@ async function extensionVersion(checkout, folder, buildArgs) {
   return { reason: `no VERSION in ${files.length > 0 ? files.join(", ") : "any vars.yaml"}` };
 }
 
-// packages/talos/src/make/values.ts
-var allowed = /^[A-Za-z0-9._:/@+=,%~-]*$/;
-var names = {
-  " ": "a space",
-  "	": "a tab",
-  "\n": "a newline",
-  "\r": "a carriage return",
-  $: "'$'",
-  ";": "';'",
-  "`": "a backtick",
-  '"': "a double quote",
-  "'": "a single quote",
-  "\\": "a backslash",
-  "|": "'|'",
-  "&": "'&'",
-  "<": "'<'",
-  ">": "'>'",
-  "(": "'('",
-  ")": "')'",
-  "#": "'#'",
-  "*": "'*'",
-  "?": "'?'",
-  "!": "'!'",
-  "{": "'{'",
-  "}": "'}'",
-  "[": "'['",
-  "]": "']'"
-};
-function findUnsafeCharacter(value) {
-  if (allowed.test(value)) return void 0;
-  for (const c of value) if (!allowed.test(c)) return c;
-  return void 0;
-}
-function unsafeMakeValueProblem(value) {
-  const c = findUnsafeCharacter(value);
-  if (c === void 0) return void 0;
-  const shown = JSON.stringify(value);
-  const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
-  return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
-}
-function assertMakeValue(what, value) {
-  const problem = unsafeMakeValueProblem(value);
-  if (problem !== void 0) throw new UserError(`${what} ${problem}`);
-}
-
 // packages/talos/src/make/pkgs-extensions-args.ts
 var reservedMakeVariables = {
   REGISTRY: "registry",
@@ -41682,8 +41685,7 @@ function parseMakeArgs(items, reserved = reservedMakeVariables) {
       );
     }
     const value = item.slice(eq + 1);
-    assertMakeValue(`make-args entry '${name}'`, value);
-    out.push({ name, value });
+    out.push({ name, value: makeValue(`make-args entry '${name}'`, value) });
   }
   return out;
 }
@@ -41694,17 +41696,14 @@ function validate(inv) {
       throw new UserError(`'${t}' is not a valid make target name`);
     }
   }
-  assertMakeValue("input 'registry'", inv.registry);
-  assertMakeValue("input 'username'", inv.username);
-  assertMakeValue("input 'tag'", inv.tag);
-  for (const p of inv.platforms) assertMakeValue("input 'platforms'", p);
-  if (inv.registry === "")
-    throw new UserError("input 'registry' is empty: set the registry to push to");
-  if (inv.username === "")
-    throw new UserError("input 'username' is empty: set the registry namespace");
-  if (inv.tag === "") throw new UserError("the image tag is empty");
-  if (inv.platforms.length === 0)
-    throw new UserError("input 'platforms' is empty: use e.g. linux/amd64");
+  for (const [name, value] of [
+    ["registry", inv.registry],
+    ["username", inv.username],
+    ["tag", inv.tag]
+  ]) {
+    if (value === "") throw new Error(`make invocation: ${name} is empty`);
+  }
+  if (inv.platforms.length === 0) throw new Error("make invocation: platforms is empty");
 }
 function makeArgsVariables(makeArgs = [], ciArgs = []) {
   const ci = [...makeArgs.filter((a) => a.name === "CI_ARGS").map((a) => a.value), ...ciArgs];
@@ -41718,8 +41717,6 @@ function variables(inv) {
 }
 function extensionsMakeArgs(inv) {
   validate(inv);
-  if (inv.pkgsPrefix !== void 0) assertMakeValue("input 'pkgs-prefix'", inv.pkgsPrefix);
-  if (inv.pkgsTag !== void 0) assertMakeValue("input 'pkgs-tag'", inv.pkgsTag);
   return [
     ...inv.targets,
     `REGISTRY=${inv.registry}`,
@@ -41734,8 +41731,7 @@ function extensionsMakeArgs(inv) {
 }
 function metadataFileCiArg(dir) {
   if (!dir.startsWith("/")) throw new Error(`metadata directory must be absolute: ${dir}`);
-  assertMakeValue("the metadata directory", dir);
-  return `--metadata-file=${dir}/$*.metadata.json`;
+  return `--metadata-file=${makeValue("the metadata directory", dir)}/$*.metadata.json`;
 }
 
 // packages/talos/src/installer/extensions-config.ts
@@ -41981,11 +41977,12 @@ var maxCatalogSize = 1024 * 1024;
 
 // packages/pipeline/src/step-kit/build-options.ts
 function checkMakeValue(field, value) {
-  const problem = unsafeMakeValueProblem(value);
-  if (problem !== void 0) throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+  if (isMakeValue(value)) return value;
+  const problem = unsafeMakeValueProblem(value) ?? "";
+  throw new FieldError(field, (n) => `${n(field)} ${problem}`);
 }
 function checkTag(field, tag, example = "v1.11.0") {
-  checkMakeValue(field, tag);
+  const value = checkMakeValue(field, tag);
   try {
     withTag(parseReference("localhost/tag-check"), tag);
   } catch (e) {
@@ -41995,11 +41992,12 @@ function checkTag(field, tag, example = "v1.11.0") {
       { cause: e }
     );
   }
+  return value;
 }
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 function checkPushTarget(o) {
-  checkMakeValue("registry", o.registry);
-  checkMakeValue("username", o.username);
+  const registry = checkMakeValue("registry", o.registry);
+  const username = checkMakeValue("username", o.username);
   if (o.registry === "") {
     throw new FieldError(
       "registry",
@@ -42027,9 +42025,10 @@ function checkPushTarget(o) {
       { cause: e }
     );
   }
+  return { registry, username };
 }
 function validateBuildTarget(o) {
-  checkPushTarget(o);
+  const target = checkPushTarget(o);
   if (o.platforms.length === 0) {
     throw new FieldError(
       "platforms",
@@ -42038,7 +42037,7 @@ function validateBuildTarget(o) {
   }
   const platforms = [];
   for (const p of o.platforms) {
-    checkMakeValue("platforms", p);
+    const platform2 = checkMakeValue("platforms", p);
     try {
       parsePlatform(p);
     } catch (e) {
@@ -42048,10 +42047,14 @@ function validateBuildTarget(o) {
         { cause: e }
       );
     }
-    if (!platforms.includes(p)) platforms.push(p);
+    if (!platforms.includes(platform2)) platforms.push(platform2);
   }
-  if (o.tag !== void 0) checkTag("tag", o.tag);
-  return { makeArgs: parseMakeArgs(o.makeArgs), platforms };
+  return {
+    ...target,
+    ...o.tag !== void 0 ? { tag: checkTag("tag", o.tag) } : {},
+    makeArgs: parseMakeArgs(o.makeArgs),
+    platforms
+  };
 }
 
 // packages/pipeline/src/step-kit/docker-credentials.ts
@@ -42433,8 +42436,9 @@ function validateExtensionOptions(o) {
       (n) => `${n("pkgs-prefix")} and ${n("pkgs-tag")} go together: pass both (build-kernel-pkg's outputs of the same names) or neither`
     );
   }
+  let pkgsPrefix;
   if (o.pkgsPrefix !== void 0) {
-    checkMakeValue("pkgs-prefix", o.pkgsPrefix);
+    pkgsPrefix = checkMakeValue("pkgs-prefix", o.pkgsPrefix);
     try {
       parseReference(`${o.pkgsPrefix}/kernel:latest`);
     } catch (e) {
@@ -42445,7 +42449,7 @@ function validateExtensionOptions(o) {
       );
     }
   }
-  if (o.pkgsTag !== void 0) checkTag("pkgs-tag", o.pkgsTag);
+  const pkgsTag = o.pkgsTag !== void 0 ? checkTag("pkgs-tag", o.pkgsTag) : void 0;
   if (o.pkgImage !== void 0) {
     checkMakeValue("pkg-image", o.pkgImage);
     const ref = (() => {
@@ -42468,7 +42472,11 @@ function validateExtensionOptions(o) {
       );
     }
   }
-  return validateBuildTarget(o);
+  return {
+    ...validateBuildTarget(o),
+    ...pkgsPrefix !== void 0 ? { pkgsPrefix } : {},
+    ...pkgsTag !== void 0 ? { pkgsTag } : {}
+  };
 }
 
 // packages/pipeline/src/build-extension/metadata-version.ts
@@ -42513,7 +42521,7 @@ async function buildExtension(o, deps) {
     );
     if (pairing.verdict !== "match") notes.push(pairing.message);
   }
-  return runBuildStep(o, checkout, deps, async (kit) => {
+  return runBuildStep({ ...o, tag: valid.tag }, checkout, deps, async (kit) => {
     const { tag } = kit;
     if (kit.dirtyTag) {
       notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
@@ -42568,12 +42576,8 @@ async function buildExtension(o, deps) {
     const args = extensionsMakeArgs({
       ...valid,
       targets: [o.extension],
-      registry: o.registry,
-      username: o.username,
       push: o.push,
       tag,
-      ...o.pkgsPrefix ? { pkgsPrefix: o.pkgsPrefix } : {},
-      ...o.pkgsTag ? { pkgsTag: o.pkgsTag } : {},
       ciArgs: kit.ciArgs
     });
     const make = () => kit.make(args);

@@ -43998,32 +43998,6 @@ async function readMakefile(dir, what) {
 // packages/talos/src/pkgs/kres.ts
 var import_yaml = __toESM(require_dist(), 1);
 
-// packages/talos/src/pkgs/git.ts
-var describeTagArgs = [
-  "describe",
-  "--tag",
-  "--always",
-  "--dirty",
-  "--match",
-  "v[0-9]*"
-];
-async function describeTag(dir, exec) {
-  try {
-    const { stdout } = await exec("git", describeTagArgs, { cwd: dir });
-    const tag = stdout.trim();
-    if (!tag) throw new UserError(`git describe printed nothing in ${dir}`);
-    return tag;
-  } catch (e) {
-    if (e instanceof ExecError) {
-      throw new UserError(
-        `could not compute the image tag in '${dir}' with 'git ${describeTagArgs.join(" ")}': the directory must be a git checkout with at least one commit (or set the tag input)`,
-        { cause: e, details: e.tail }
-      );
-    }
-    throw e;
-  }
-}
-
 // packages/talos/src/make/values.ts
 var allowed = /^[A-Za-z0-9._:/@+=,%~-]*$/;
 var names = {
@@ -44064,9 +44038,41 @@ function unsafeMakeValueProblem(value) {
   const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
   return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
 }
-function assertMakeValue(what, value) {
-  const problem = unsafeMakeValueProblem(value);
-  if (problem !== void 0) throw new UserError(`${what} ${problem}`);
+function isMakeValue(value) {
+  return findUnsafeCharacter(value) === void 0;
+}
+function makeValue(what, value) {
+  if (isMakeValue(value)) return value;
+  throw new UserError(`${what} ${unsafeMakeValueProblem(value) ?? ""}`);
+}
+function referenceMakeValue(ref) {
+  return makeValue(`the image reference ${ref.toString()}`, ref.toString());
+}
+
+// packages/talos/src/pkgs/git.ts
+var describeTagArgs = [
+  "describe",
+  "--tag",
+  "--always",
+  "--dirty",
+  "--match",
+  "v[0-9]*"
+];
+async function describeTag(dir, exec) {
+  try {
+    const { stdout } = await exec("git", describeTagArgs, { cwd: dir });
+    const tag = stdout.trim();
+    if (!tag) throw new UserError(`git describe printed nothing in ${dir}`);
+    return makeValue(`the tag 'git describe' printed in ${dir} (set the tag input instead)`, tag);
+  } catch (e) {
+    if (e instanceof ExecError) {
+      throw new UserError(
+        `could not compute the image tag in '${dir}' with 'git ${describeTagArgs.join(" ")}': the directory must be a git checkout with at least one commit (or set the tag input)`,
+        { cause: e, details: e.tail }
+      );
+    }
+    throw e;
+  }
 }
 
 // packages/talos/src/make/pkgs-extensions-args.ts
@@ -44112,8 +44118,7 @@ function parseMakeArgs(items, reserved = reservedMakeVariables) {
       );
     }
     const value = item.slice(eq + 1);
-    assertMakeValue(`make-args entry '${name}'`, value);
-    out.push({ name, value });
+    out.push({ name, value: makeValue(`make-args entry '${name}'`, value) });
   }
   return out;
 }
@@ -44137,25 +44142,20 @@ var talosReservedMakeVariables = {
   IMAGER_ARGS: "extension-images"
 };
 function validate(what) {
-  assertMakeValue("input 'registry'", what.imageRegistry);
-  assertMakeValue("input 'username'", what.username);
-  assertMakeValue("input 'tag'", what.tag);
-  for (const p of what.platforms) assertMakeValue("input 'platforms'", p);
-  if (what.imageRegistry === "")
-    throw new UserError("input 'registry' is empty: set the registry to push to");
-  if (what.username === "")
-    throw new UserError("input 'username' is empty: set the registry namespace");
-  if (what.tag === "")
-    throw new UserError("input 'tag' is empty: set the tag for installer-base and imager");
-  if (what.platforms.length === 0)
-    throw new UserError("input 'platforms' is empty: use e.g. linux/amd64");
+  for (const [name, value] of [
+    ["registry", what.imageRegistry],
+    ["username", what.username],
+    ["tag", what.tag]
+  ]) {
+    if (value === "") throw new Error(`talos make invocation: ${name} is empty`);
+  }
+  if (what.platforms.length === 0) throw new Error("talos make invocation: platforms is empty");
 }
 function installerArchFor(platforms) {
   return platforms.length > 1 ? "all" : "targetarch";
 }
 function installerBaseImagerMakeArgs(options) {
   validate(options);
-  assertMakeValue("input 'kernel-image'", options.kernelImage);
   return [
     "installer-base",
     "imager",
@@ -44187,38 +44187,31 @@ function talosImageReference(target, name) {
 
 // packages/talos/src/talos-repo/imager-args.ts
 function buildImagerArgs(inputs) {
+  const flag = (text3) => text3;
   const args = [];
   if (inputs.baseInstallerImage !== void 0) {
-    assertMakeValue("input 'base-installer-image'", inputs.baseInstallerImage);
-    args.push("--base-installer-image", inputs.baseInstallerImage);
+    args.push(flag("--base-installer-image"), inputs.baseInstallerImage);
   }
   for (const image of inputs.extensionImages) {
-    assertMakeValue("input 'extension-images'", image);
-    args.push("--system-extension-image", image);
+    args.push(flag("--system-extension-image"), image);
   }
   for (const arg of inputs.extraKernelArgs) {
-    assertMakeValue("input 'extra-kernel-args'", arg);
-    if (arg.startsWith("-")) args.push(`--extra-kernel-arg=${arg}`);
-    else args.push("--extra-kernel-arg", arg);
+    if (arg.startsWith("-")) args.push(flag(`--extra-kernel-arg=${arg}`));
+    else args.push(flag("--extra-kernel-arg"), arg);
   }
   if (inputs.overlayImage !== void 0) {
-    assertMakeValue("input 'overlay-image'", inputs.overlayImage);
-    args.push("--overlay-image", inputs.overlayImage);
+    args.push(flag("--overlay-image"), inputs.overlayImage);
   }
   if (inputs.overlayName !== void 0) {
-    assertMakeValue("input 'overlay-name'", inputs.overlayName);
-    args.push("--overlay-name", inputs.overlayName);
+    args.push(flag("--overlay-name"), inputs.overlayName);
   }
   for (const option of inputs.overlayOptions ?? []) {
-    assertMakeValue("input 'overlay-options'", option);
-    args.push(`--overlay-option=${option}`);
+    args.push(flag(`--overlay-option=${option}`));
   }
-  if (inputs.insecure) args.push("--insecure");
+  if (inputs.insecure) args.push(flag("--insecure"));
   return args;
 }
 function imagerDockerRunArgs(options) {
-  assertMakeValue("input 'imager-image'", options.imagerImage);
-  assertMakeValue("platform architecture", options.arch);
   return [
     "run",
     "--rm",
@@ -46362,11 +46355,12 @@ async function readOfficialCatalog(talosVersion, source, registry) {
 
 // packages/pipeline/src/step-kit/build-options.ts
 function checkMakeValue(field, value) {
-  const problem = unsafeMakeValueProblem(value);
-  if (problem !== void 0) throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+  if (isMakeValue(value)) return value;
+  const problem = unsafeMakeValueProblem(value) ?? "";
+  throw new FieldError(field, (n) => `${n(field)} ${problem}`);
 }
 function checkTag(field, tag, example = "v1.11.0") {
-  checkMakeValue(field, tag);
+  const value = checkMakeValue(field, tag);
   try {
     withTag(parseReference("localhost/tag-check"), tag);
   } catch (e) {
@@ -46376,11 +46370,12 @@ function checkTag(field, tag, example = "v1.11.0") {
       { cause: e }
     );
   }
+  return value;
 }
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 function checkPushTarget(o) {
-  checkMakeValue("registry", o.registry);
-  checkMakeValue("username", o.username);
+  const registry = checkMakeValue("registry", o.registry);
+  const username = checkMakeValue("username", o.username);
   if (o.registry === "") {
     throw new FieldError(
       "registry",
@@ -46408,11 +46403,13 @@ function checkPushTarget(o) {
       { cause: e }
     );
   }
+  return { registry, username };
 }
 
 // packages/pipeline/src/build-installer/options.ts
 function checkOverlay(options) {
   const { overlayImage, overlayName, overlayOptions = [] } = options;
+  const image = overlayImage ? checkMakeValue("overlay-image", overlayImage) : void 0;
   if (overlayImage) checkReference("overlay-image", overlayImage);
   if (Boolean(overlayImage) !== Boolean(overlayName)) {
     throw new FieldError(
@@ -46426,15 +46423,23 @@ function checkOverlay(options) {
       (n) => `${n("overlay-name")} is '${overlayName}': give the overlay installer's name, e.g. rpi_generic`
     );
   }
+  const options_ = [];
   for (const o of overlayOptions) {
-    checkMakeValue("overlay-options", o);
+    const value = checkMakeValue("overlay-options", o);
     if (!overlayImage || !/^[A-Za-z0-9_.-]+=/.test(o)) {
       throw new FieldError(
         "overlay-options",
         (n) => `${n("overlay-options")} has '${o}': give key=value options, one per line, together with ${n("overlay-image")}`
       );
     }
+    options_.push(value);
   }
+  return {
+    ...image ? { overlayImage: image } : {},
+    // The pattern above admits only make-safe characters.
+    ...overlayName ? { overlayName } : {},
+    ...options_.length > 0 ? { overlayOptions: options_ } : {}
+  };
 }
 var supportedArches = ["amd64", "arm64"];
 function checkReference(field, value) {
@@ -46483,8 +46488,7 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
-  const outDir = options.outDir ? (0, import_node_path13.resolve)(options.outDir) : void 0;
-  if (outDir) assertMakeValue("the output directory", outDir);
+  const outDir = options.outDir ? makeValue("the output directory", (0, import_node_path13.resolve)(options.outDir)) : void 0;
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
       throw new FieldError(
@@ -46533,8 +46537,9 @@ function validateBuildInstallerOptions(options, newUuid) {
     );
   }
   if (options.talosVersion !== void 0) checkTalosVersion(options.talosVersion);
+  const extraKernelArgs = [];
   for (const a of options.extraKernelArgs) {
-    checkMakeValue("extra-kernel-args", a);
+    extraKernelArgs.push(checkMakeValue("extra-kernel-args", a));
     if (a.startsWith("-") && !/^-[A-Za-z0-9_][A-Za-z0-9_.-]*(=.*)?$/.test(a)) {
       throw new FieldError(
         "extra-kernel-args",
@@ -46542,10 +46547,12 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
-  checkOverlay(options);
-  const username = options.username.toLowerCase();
-  checkPushTarget({ registry: options.registry, username });
-  if (options.tag !== void 0) checkTag("tag", options.tag);
+  const overlay2 = checkOverlay(options);
+  const target = checkPushTarget({
+    registry: options.registry,
+    username: options.username.toLowerCase()
+  });
+  const tag = options.tag !== void 0 ? checkTag("tag", options.tag) : void 0;
   for (const r of options.insecureRegistries) checkMakeValue("insecure-registries", r);
   const platforms = parsePlatforms(options.platforms);
   const defaultDestination = !options.installerRef;
@@ -46565,8 +46572,10 @@ function validateBuildInstallerOptions(options, newUuid) {
     options,
     ...absoluteTalosDir ? { talosDir: absoluteTalosDir } : {},
     ...outDir ? { outDir } : {},
-    username,
+    ...target,
+    ...tag !== void 0 ? { tag } : {},
     platforms,
+    imager: { extraKernelArgs, ...overlay2 },
     destination: destination2,
     makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
     defaultDestination
@@ -46784,7 +46793,11 @@ async function buildInstallerBaseAndImager(input, deps) {
   ]);
   deps.logger.info(`installer-base: ${base.toString()}`);
   deps.logger.info(`imager: ${imager.toString()}`);
-  return { target, installerBaseImage: base.toString(), imagerImage: imager.toString() };
+  return {
+    target,
+    installerBaseImage: referenceMakeValue(base),
+    imagerImage: referenceMakeValue(imager)
+  };
 }
 
 // packages/pipeline/src/build-installer/resolve-inputs.ts
@@ -46795,7 +46808,7 @@ async function pinInputs(options, mode, registry, logger) {
     );
   }
   return logger.group("Resolve input images to digests", async () => {
-    const pin = async (ref) => (await resolveDigest(parseReference(ref), registry)).toString();
+    const pin = async (ref) => referenceMakeValue(await resolveDigest(parseReference(ref), registry));
     const optional = async (ref) => ref ? pin(ref) : void 0;
     const extensionImages = await Promise.all(options.extensionImages.map(pin));
     const kernelImage = await optional(mode === "talos-dir" ? options.kernelImage : void 0);
@@ -46896,10 +46909,7 @@ async function produceTarballs(v2, pinned, deps) {
   const imagerInputs = (baseInstallerImage) => ({
     baseInstallerImage,
     extensionImages: pinned.extensionImages,
-    extraKernelArgs: options.extraKernelArgs,
-    ...options.overlayImage ? { overlayImage: options.overlayImage } : {},
-    ...options.overlayName ? { overlayName: options.overlayName } : {},
-    ...options.overlayOptions?.length ? { overlayOptions: options.overlayOptions } : {},
+    ...v2.imager,
     insecure: needsInsecure(
       [
         baseInstallerImage,
@@ -46914,9 +46924,9 @@ async function produceTarballs(v2, pinned, deps) {
     const built = await buildInstallerBaseAndImager(
       {
         talosDir,
-        registry: options.registry,
+        registry: v2.registry,
         username: v2.username,
-        ...options.tag ? { tag: options.tag } : {},
+        ...v2.tag ? { tag: v2.tag } : {},
         platforms: v2.platforms.map((p) => p.platform),
         kernelImage: pinned.kernelImage ?? "",
         makeArgs: v2.makeArgs,
