@@ -6,6 +6,7 @@
  * (siderolabs/talos cmd/talosctl/pkg/talos/artifacts/images.go at v1.12.11).
  */
 import { InputError } from '@talos-kmod/common';
+import { parseReference } from '@talos-kmod/oci';
 
 /** The repository the catalog image lives in; its tag is the Talos version. */
 export const officialExtensionsRepository = 'ghcr.io/siderolabs/extensions';
@@ -20,9 +21,22 @@ export interface CatalogEntry {
   readonly version: string;
 }
 
-const line =
-  /^([a-z0-9.-]+(?::[0-9]+)?)\/([a-z0-9._/-]+):([\w][\w.-]{0,127})@(sha256:[0-9a-f]{64})$/;
 const maxLines = 10_000;
+
+/**
+ * The name and version of a catalog line `registry/name:version@sha256:…` (oci's reference
+ * grammar, the registry written out so no Docker Hub default applies, tag and digest both
+ * present); undefined for any other text.
+ */
+function catalogLine(text: string): { name: string; version: string } | undefined {
+  try {
+    const ref = parseReference(text);
+    if (!ref.tag || !ref.digest || ref.toString() !== text) return undefined;
+    return { name: ref.repository, version: ref.tag };
+  } catch {
+    return undefined;
+  }
+}
 
 /** Parses an `image-digests` text; lines without `@` are skipped (as talos does), bad ones fail. */
 export function parseImageDigests(text: string, source: string): CatalogEntry[] {
@@ -36,13 +50,13 @@ export function parseImageDigests(text: string, source: string): CatalogEntry[] 
   lines.forEach((raw, i) => {
     const t = raw.trim();
     if (!t.includes('@')) return;
-    const m = line.exec(t);
-    if (!m) {
+    const entry = catalogLine(t);
+    if (!entry) {
       throw new InputError(
         `${source} line ${i + 1} is '${t.slice(0, 120)}', not registry/name:version@sha256:<digest>: is it an image-digests file?`,
       );
     }
-    out.push({ name: m[2] ?? '', image: t, version: m[3] ?? '' });
+    out.push({ ...entry, image: t });
   });
   if (out.length === 0) {
     throw new InputError(
