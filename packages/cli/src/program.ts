@@ -4,7 +4,8 @@
  */
 import { Command, CommanderError } from 'commander';
 import { createConsoleLogger, describeError, isUserError, redactText } from '@talos-kmod/common';
-import { commands, type CommandContext } from './commands/index';
+import type { CommandContext } from './command-context';
+import { commands } from './commands/index';
 import { exitCodeFor } from './exit-code';
 import { cliVersion } from './version';
 import { exitCodes, guardedIo, processIo, type CliIo } from './io';

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
 import { buildExtensionContract as contract } from '@talos-kmod/pipeline/contracts';
 import { addStepFlags, asFlagError, printStepOutputs, readStepFlags } from '../step-flags';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
 
 /** Registers `build-extension`. */

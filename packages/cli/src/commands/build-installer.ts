@@ -8,7 +8,7 @@ import { spawnExec } from '@talos-kmod/common';
 import { buildInstallerContract as contract } from '@talos-kmod/pipeline/contracts';
 import { createProgressReporter } from '../progress/bars';
 import { addStepFlags, asFlagError, readStepFlags } from '../step-flags';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
 
 /** Registers `build-installer`. */

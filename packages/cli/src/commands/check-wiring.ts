@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isUserError } from '@talos-kmod/common';
 import { UsageError } from '../flags';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from '../command-context';
 import { loadPipeline, loadTalos } from '../lazy';
 
 interface Flags {

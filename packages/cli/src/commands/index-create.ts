@@ -12,7 +12,7 @@ import {
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from '../command-context';
 
 interface Flags extends RegistryFlags {
   platform: string[];

@@ -14,7 +14,7 @@ import { exitCodeFor } from '../exit-code';
 import { UsageError } from '../flags';
 import { exitCodes } from '../io';
 import { loadKmod, loadPipeline } from '../lazy';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from '../command-context';
 
 type Kmod = Awaited<ReturnType<typeof loadKmod>>;
 

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { isUserError } from '@talos-kmod/common';
 import type { NewModuleOptions, NewModuleResult } from '@talos-kmod/pipeline';
 import { UsageError, repeatFlag, requireFlags } from '../flags';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
 
 interface Flags {

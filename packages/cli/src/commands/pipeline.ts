@@ -14,7 +14,7 @@ import { createProgressReporter } from '../progress/bars';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
 import { UsageError, listFlag, repeatFlag, requireFlags } from '../flags';
 import { ownerOf } from '../step-flags';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from '../command-context';
 import { releaseOptions } from '../release-flags';
 import { loadPipeline } from '../lazy';
 

@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
 import type { ReleaseRefs } from '@talos-kmod/talos';
 import { loadTalos } from '../lazy';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from '../command-context';
 
 interface Flags {
   json?: boolean;

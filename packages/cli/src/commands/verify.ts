@@ -9,7 +9,7 @@ import { verifyImageContract as contract } from '@talos-kmod/pipeline/contracts'
 import { exitCodes } from '../io';
 import { registryConnection } from '../registry-flags';
 import { addStepFlags, asFlagError, readStepFlags } from '../step-flags';
-import type { RegisterCommand } from './index';
+import type { RegisterCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
 
 /** Registers `verify`. */

@@ -10,7 +10,10 @@ import type { Readable, Writable } from 'node:stream';
 import { rootCertificates } from 'node:tls';
 import { UserError, redactUrl } from '@talos-kmod/common';
 import { defaultTimeouts, formatLimit, timeoutError } from './limits';
+import type { HttpResponse } from './http-response';
 import { plainGet } from './plain-get';
+
+export type { HttpResponse } from './http-response';
 
 /**
  * Writes a request body itself, resolving when done (the request is then ended). Unlike a piped
@@ -25,14 +28,6 @@ export type RequestBody = Buffer | string | Readable | BodyWriter | undefined;
 export interface HttpAgent {
   http: http.Agent;
   https: https.Agent;
-}
-
-/** A response whose body the caller must consume or discard. */
-export interface HttpResponse {
-  status: number;
-  headers: http.IncomingHttpHeaders;
-  body: Readable;
-  url: string;
 }
 
 /** The two agent sets a client uses. */

@@ -13,7 +13,7 @@
 import * as net from 'node:net';
 import { Readable } from 'node:stream';
 import { layerPieces, type PiecePool } from '../buffers/piece-pool';
-import type { HttpResponse } from './http';
+import type { HttpResponse } from './http-response';
 
 /** Options of {@link plainGet}. */
 export interface PlainGetOptions {
