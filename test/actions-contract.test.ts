@@ -2,7 +2,8 @@
  * A step's contract (`stepContracts` in the pipeline) is the one definition of its inputs,
  * defaults and outputs; `action.yml` and the CLI command must agree with it. For an action with a
  * contract: action.yml declares exactly the contract's action inputs with the same defaults and
- * `required`, and exactly its outputs; the CLI command of the same name has exactly one flag per
+ * `required`, and exactly its outputs; the CLI command of the same name (or the contract's
+ * `command`) has the contract's positional inputs as its arguments and exactly one flag per other
  * CLI input. For an action without one, the code reads exactly the inputs action.yml declares
  * (literal names at the readers) and writes exactly its outputs. Every input and output has a
  * description; inputs are required or have a default; the bundle runs on node24.
@@ -176,22 +177,39 @@ function contractInputs(contract: AnyContract) {
 }
 
 describe.each(Object.keys(stepContracts))('CLI command for contract %s', (step) => {
-  it('has exactly one flag per CLI input of the contract, with its default', () => {
-    const contract = contractOf(step) as AnyContract;
+  const commandOf = (contract: AnyContract) => {
     const program = createProgram(
       { stdout: process.stdout, stderr: process.stderr, env: {}, cwd: repoRoot },
       { exitCode: 0 },
     );
-    const command = program.commands.find((c) => c.name() === step);
+    return program.commands.find((c) => c.name() === (contract.command ?? step));
+  };
+
+  it('has exactly the positional inputs of the contract as its arguments, in order', () => {
+    const contract = contractOf(step) as AnyContract;
+    const command = commandOf(contract);
     expect(command).toBeDefined();
-    const expected = inputsFor(contract.inputs, 'cli').map(([input, s]) => {
+    const expected = inputsFor(contract.inputs, 'cli')
+      .filter(([, s]) => s.positional)
+      .map(([input, s]) => ({ name: input, required: s.required ?? false }));
+    expect(
+      command?.registeredArguments.map((a) => ({ name: a.name(), required: a.required })),
+    ).toEqual(expected);
+  });
+
+  it('has exactly one flag per CLI input of the contract, with its default', () => {
+    const contract = contractOf(step) as AnyContract;
+    const command = commandOf(contract);
+    expect(command).toBeDefined();
+    const flagInputs = inputsFor(contract.inputs, 'cli').filter(([, s]) => !s.positional);
+    const expected = flagInputs.map(([input, s]) => {
       const flag = s.flag ?? input;
       if (s.kind === 'secret') return `--${flag}-stdin`;
       if (s.kind === 'boolean') return s.default === 'true' ? `--no-${flag}` : `--${flag}`;
       return `--${flag}`;
     });
     expect(command?.options.map((o) => o.long).sort()).toEqual(expected.sort());
-    for (const [input, s] of inputsFor(contract.inputs, 'cli')) {
+    for (const [input, s] of flagInputs) {
       if (s.kind !== 'string' && s.kind !== 'choice') continue;
       const option = command?.options.find((o) => o.long === `--${s.flag ?? input}`);
       expect({ input, default: option?.defaultValue }).toEqual({

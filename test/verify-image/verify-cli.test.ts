@@ -257,6 +257,7 @@ describe('talos-kmod verify', () => {
     expect(badVersion.stderr).toContain("'talos-version' is 'latest'");
     const badFailOn = await cli(['verify', byName('good extension').image, '--fail-on', 'never']);
     expect(badFailOn.code).toBe(2);
+    expect(badFailOn.stderr).toContain("--fail-on is 'never': use one of error, warning");
     const empty = await writeOciLayout(newDir('empty-index'), [], 'test');
     const noImages = await cli(['verify', `oci:${empty}`]);
     expect(noImages.code).toBe(2);

@@ -170,7 +170,30 @@ describe('verify-image action', () => {
       'fail-on': 'sometimes',
     });
     expect(run.exitCode).toBe(1);
-    expect(run.failure).toContain("input 'fail-on' is 'sometimes'");
+    expect(run.failure).toContain("input 'fail-on' is 'sometimes': use one of error, warning");
     expect(run.outputs).toEqual({});
+  }, 60_000);
+
+  it('names the inputs when credentials have no registry host or the PR comment no token', async () => {
+    const credentials = await runAction('verify-image', {
+      image: fixtures.goodExtensionDir,
+      'registry-username': 'someone',
+      'registry-password': 'secret-token',
+    });
+    expect(credentials.exitCode).toBe(1);
+    expect(credentials.failure).toContain(
+      `input 'registry-username' is set but image '${fixtures.goodExtensionDir}' is not in a registry: set input 'registry'`,
+    );
+    expect(credentials.outputs).toEqual({});
+    const comment = await runAction('verify-image', {
+      image: fixtures.goodExtensionDir,
+      'pr-comment': 'true',
+      'github-token': '',
+    });
+    expect(comment.exitCode).toBe(1);
+    expect(comment.failure).toContain(
+      "input 'pr-comment' is true but input 'github-token' is empty",
+    );
+    expect(comment.outputs).toEqual({});
   }, 60_000);
 });

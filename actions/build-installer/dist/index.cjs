@@ -41209,6 +41209,9 @@ function formatImageSpec(spec) {
       return `${spec.transport}:${spec.path}${spec.ref !== void 0 ? `:${spec.ref}` : ""}`;
   }
 }
+function registryOf(spec) {
+  return spec.transport === "registry" ? spec.reference.registry : void 0;
+}
 
 // packages/oci/src/sources/archive-file.ts
 var import_node_fs3 = require("node:fs");
@@ -53701,6 +53704,183 @@ var buildInstallerContract = defineContract({
     "installer-base-image": r.installerBaseImage,
     tarball: Object.values(r.tarballs).join("\n")
   })
+});
+
+// packages/pipeline/src/verify-image/contract.ts
+function registryHostOf(image) {
+  try {
+    return registryOf(parseImageSpec(image));
+  } catch {
+    return void 0;
+  }
+}
+function scopedCredentials(image, registry, credentials) {
+  if (!credentials) return void 0;
+  const host = registry ?? registryHostOf(image);
+  if (!host) {
+    throw new FieldError(
+      ["registry-username", "registry"],
+      (n) => `${n("registry-username")} is set but image '${image}' is not in a registry: set ${n("registry")} to the registry host the credentials are for`
+    );
+  }
+  return { registry: host, ...credentials };
+}
+var verifyImageContract = defineContract({
+  step: "verify-image",
+  command: "verify",
+  inputs: {
+    image: {
+      kind: "string",
+      required: true,
+      positional: true,
+      help: "registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR, dir:DIR, or a directory"
+    },
+    "kernel-image": {
+      kind: "string",
+      default: "",
+      help: "kernel image whose /boot/vmlinuz certificate proves the signatures and whose modules directory gives the release",
+      placeholder: "<ref>"
+    },
+    "kernel-cert": {
+      kind: "string",
+      default: "",
+      help: "the kernel's certificate(s), PEM or DER, or the kernel file (vmlinuz, UKI): every signature is verified against it",
+      placeholder: "<file>"
+    },
+    "kernel-release": {
+      kind: "string",
+      default: "",
+      help: "kernel release to match when there is no kernel image",
+      placeholder: "<release>"
+    },
+    modules: {
+      kind: "list",
+      default: "",
+      flag: "module",
+      help: "module that must be present (repeatable)",
+      placeholder: "<name>"
+    },
+    extensions: {
+      kind: "list",
+      default: "",
+      flag: "extension",
+      help: "installers: an extension the installer must carry, by name or image (repeatable)",
+      placeholder: "<name-or-image>"
+    },
+    "extension-name": {
+      kind: "string",
+      default: "",
+      help: "the extension's package name (manifest metadata.name)",
+      placeholder: "<name>"
+    },
+    "talos-version": {
+      kind: "string",
+      default: "",
+      help: "Talos version the image is for (e.g. v1.11.2)",
+      placeholder: "<version>"
+    },
+    platform: {
+      kind: "string",
+      default: "",
+      help: "only this platform of a multi-platform image",
+      placeholder: "<os/arch>"
+    },
+    "fail-on": {
+      kind: "choice",
+      choices: ["error", "warning"],
+      default: "error",
+      help: "error or warning",
+      placeholder: "<level>"
+    },
+    "report-path": {
+      kind: "string",
+      default: "",
+      help: "also write the JSON report to this file",
+      placeholder: "<path>"
+    },
+    registry: {
+      kind: "string",
+      default: "",
+      help: "registry host --registry-username's credentials are for (default: the image's registry; other hosts use the docker config)",
+      placeholder: "<host>"
+    },
+    ...registryAccessInputs,
+    "registry-timeout": {
+      kind: "string",
+      default: "",
+      only: "cli",
+      help: "how long a registry may take to answer a request (connecting: half of it; default 60)",
+      placeholder: "<seconds>"
+    },
+    "ca-file": {
+      kind: "string",
+      default: "",
+      only: "cli",
+      help: "extra CA certificate (PEM) to trust for registries",
+      placeholder: "<path>"
+    },
+    "pr-comment": {
+      kind: "boolean",
+      default: "false",
+      only: "action",
+      help: "keep one pull request comment updated with the report"
+    },
+    "github-token": {
+      kind: "secret",
+      default: "",
+      actionDefault: "${{ github.token }}",
+      only: "action",
+      help: "token for the pull request comment"
+    },
+    json: {
+      kind: "boolean",
+      default: "false",
+      only: "cli",
+      help: "print the JSON report instead of text"
+    }
+  },
+  outputs: ["passed", "report", "kernel-release", "modules"],
+  toOptions: (v2) => {
+    if (v2["pr-comment"] && !v2["github-token"]) {
+      throw new FieldError(
+        ["pr-comment", "github-token"],
+        (n) => `${n("pr-comment")} is true but ${n("github-token")} is empty: pass \${{ github.token }} (the default) or a token with pull-requests: write`
+      );
+    }
+    const credentials = scopedCredentials(
+      v2.image,
+      v2.registry,
+      pairCredentials(v2["registry-username"], v2["registry-password"])
+    );
+    return {
+      verify: {
+        image: v2.image,
+        ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
+        ...v2["kernel-cert"] ? { kernelCert: v2["kernel-cert"] } : {},
+        ...v2["kernel-release"] ? { kernelRelease: v2["kernel-release"] } : {},
+        modules: v2.modules,
+        extensions: v2.extensions,
+        ...v2["extension-name"] ? { extensionName: v2["extension-name"] } : {},
+        ...v2["talos-version"] ? { talosVersion: v2["talos-version"] } : {},
+        ...v2.platform ? { platform: v2.platform } : {},
+        failOn: v2["fail-on"] === "warning" ? "warning" : "error",
+        ...v2["report-path"] ? { reportPath: v2["report-path"] } : {}
+      },
+      access: {
+        insecureRegistries: v2["insecure-registries"],
+        ...credentials ? { credentials } : {}
+      }
+    };
+  },
+  toOutputs: ({ report, reportPath }) => {
+    const releases = [...new Set(report.platforms.map((p) => p.kernelRelease).filter(Boolean))];
+    return {
+      passed: String(report.passed),
+      report: reportPath,
+      "kernel-release": report.kernelRelease ?? releases.join(","),
+      modules: JSON.stringify(report.modules)
+    };
+  }
 });
 
 // node_modules/@actions/core/lib/command.js

@@ -7492,11 +7492,11 @@ function __metadata(metadataKey, metadataValue) {
 }
 function __awaiter(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve, reject) {
+  return new (P || (P = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -7512,7 +7512,7 @@ function __awaiter(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve2(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -7703,14 +7703,14 @@ function __asyncValues(o) {
   }, i);
   function verb(n) {
     i[n] = o[n] && function(v2) {
-      return new Promise(function(resolve, reject) {
-        v2 = o[n](v2), settle(resolve, reject, v2.done, v2.value);
+      return new Promise(function(resolve2, reject) {
+        v2 = o[n](v2), settle(resolve2, reject, v2.done, v2.value);
       });
     };
   }
-  function settle(resolve, reject, d, v2) {
+  function settle(resolve2, reject, d, v2) {
     Promise.resolve(v2).then(function(v3) {
-      resolve({ value: v3, done: d });
+      resolve2({ value: v3, done: d });
     }, reject);
   }
 }
@@ -19354,8 +19354,8 @@ var require_xz_decompress = __commonJS({
                   this.locked = true;
                   return;
                 }
-                return new Promise((resolve) => {
-                  this.waitQueue.push(resolve);
+                return new Promise((resolve2) => {
+                  this.waitQueue.push(resolve2);
                 });
               }
               release() {
@@ -21572,9 +21572,9 @@ var require_dispatcher_base = __commonJS({
       }
       close(callback) {
         if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             this.close((err, data) => {
-              return err ? reject(err) : resolve(data);
+              return err ? reject(err) : resolve2(data);
             });
           });
         }
@@ -21612,12 +21612,12 @@ var require_dispatcher_base = __commonJS({
           err = null;
         }
         if (callback === void 0) {
-          return new Promise((resolve, reject) => {
+          return new Promise((resolve2, reject) => {
             this.destroy(err, (err2, data) => {
               return err2 ? (
                 /* istanbul ignore next: should never error */
                 reject(err2)
-              ) : resolve(data);
+              ) : resolve2(data);
             });
           });
         }
@@ -23884,8 +23884,8 @@ var require_util2 = __commonJS({
     function createDeferredPromise() {
       let res;
       let rej;
-      const promise = new Promise((resolve, reject) => {
-        res = resolve;
+      const promise = new Promise((resolve2, reject) => {
+        res = resolve2;
         rej = reject;
       });
       return { promise, resolve: res, reject: rej };
@@ -26136,12 +26136,12 @@ upgrade: ${upgrade}\r
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       socket.on("close", onDrain).on("drain", onDrain);
@@ -26811,12 +26811,12 @@ var require_client_h2 = __commonJS({
           cb();
         }
       }
-      const waitForDrain = () => new Promise((resolve, reject) => {
+      const waitForDrain = () => new Promise((resolve2, reject) => {
         assert(callback === null);
         if (socket[kError]) {
           reject(socket[kError]);
         } else {
-          callback = resolve;
+          callback = resolve2;
         }
       });
       h2stream.on("close", onDrain).on("drain", onDrain);
@@ -27295,16 +27295,16 @@ var require_client = __commonJS({
         return this[kNeedDrain] < 2;
       }
       async [kClose]() {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           if (this[kSize]) {
-            this[kClosedResolve] = resolve;
+            this[kClosedResolve] = resolve2;
           } else {
-            resolve(null);
+            resolve2(null);
           }
         });
       }
       async [kDestroy](err) {
-        return new Promise((resolve) => {
+        return new Promise((resolve2) => {
           const requests = this[kQueue].splice(this[kPendingIdx]);
           for (let i = 0; i < requests.length; i++) {
             const request = requests[i];
@@ -27315,7 +27315,7 @@ var require_client = __commonJS({
               this[kClosedResolve]();
               this[kClosedResolve] = null;
             }
-            resolve(null);
+            resolve2(null);
           };
           if (this[kHTTPContext]) {
             this[kHTTPContext].destroy(err, callback);
@@ -27366,7 +27366,7 @@ var require_client = __commonJS({
         });
       }
       try {
-        const socket = await new Promise((resolve, reject) => {
+        const socket = await new Promise((resolve2, reject) => {
           client[kConnector]({
             host,
             hostname,
@@ -27378,7 +27378,7 @@ var require_client = __commonJS({
             if (err) {
               reject(err);
             } else {
-              resolve(socket2);
+              resolve2(socket2);
             }
           });
         });
@@ -27715,8 +27715,8 @@ var require_pool_base = __commonJS({
         if (this[kQueue].isEmpty()) {
           await Promise.all(this[kClients].map((c) => c.close()));
         } else {
-          await new Promise((resolve) => {
-            this[kClosedResolve] = resolve;
+          await new Promise((resolve2) => {
+            this[kClosedResolve] = resolve2;
           });
         }
       }
@@ -28985,7 +28985,7 @@ var require_readable = __commonJS({
         if (this._readableState.closeEmitted) {
           return null;
         }
-        return await new Promise((resolve, reject) => {
+        return await new Promise((resolve2, reject) => {
           if (this[kContentLength] > limit) {
             this.destroy(new AbortError());
           }
@@ -28998,7 +28998,7 @@ var require_readable = __commonJS({
             if (signal?.aborted) {
               reject(signal.reason ?? new AbortError());
             } else {
-              resolve(null);
+              resolve2(null);
             }
           }).on("error", noop).on("data", function(chunk) {
             limit -= chunk.length;
@@ -29017,7 +29017,7 @@ var require_readable = __commonJS({
     }
     async function consume(stream, type) {
       assert(!stream[kConsume]);
-      return new Promise((resolve, reject) => {
+      return new Promise((resolve2, reject) => {
         if (isUnusable(stream)) {
           const rState = stream._readableState;
           if (rState.destroyed && rState.closeEmitted === false) {
@@ -29034,7 +29034,7 @@ var require_readable = __commonJS({
             stream[kConsume] = {
               type,
               stream,
-              resolve,
+              resolve: resolve2,
               reject,
               length: 0,
               body: []
@@ -29104,18 +29104,18 @@ var require_readable = __commonJS({
       return buffer;
     }
     function consumeEnd(consume2) {
-      const { type, body, resolve, stream, length } = consume2;
+      const { type, body, resolve: resolve2, stream, length } = consume2;
       try {
         if (type === "text") {
-          resolve(chunksDecode(body, length));
+          resolve2(chunksDecode(body, length));
         } else if (type === "json") {
-          resolve(JSON.parse(chunksDecode(body, length)));
+          resolve2(JSON.parse(chunksDecode(body, length)));
         } else if (type === "arrayBuffer") {
-          resolve(chunksConcat(body, length).buffer);
+          resolve2(chunksConcat(body, length).buffer);
         } else if (type === "blob") {
-          resolve(new Blob(body, { type: stream[kContentType] }));
+          resolve2(new Blob(body, { type: stream[kContentType] }));
         } else if (type === "bytes") {
-          resolve(chunksConcat(body, length));
+          resolve2(chunksConcat(body, length));
         }
         consumeFinish(consume2);
       } catch (err) {
@@ -29373,9 +29373,9 @@ var require_api_request = __commonJS({
     };
     function request(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           request.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -29599,9 +29599,9 @@ var require_api_stream = __commonJS({
     };
     function stream(opts, factory, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           stream.call(this, opts, factory, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -29886,9 +29886,9 @@ var require_api_upgrade = __commonJS({
     };
     function upgrade(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           upgrade.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -29980,9 +29980,9 @@ var require_api_connect = __commonJS({
     };
     function connect2(opts, callback) {
       if (callback === void 0) {
-        return new Promise((resolve, reject) => {
+        return new Promise((resolve2, reject) => {
           connect2.call(this, opts, (err, data) => {
-            return err ? reject(err) : resolve(data);
+            return err ? reject(err) : resolve2(data);
           });
         });
       }
@@ -33845,7 +33845,7 @@ var require_fetch = __commonJS({
       function dispatch({ body }) {
         const url = requestCurrentURL(request);
         const agent = fetchParams.controller.dispatcher;
-        return new Promise((resolve, reject) => agent.dispatch(
+        return new Promise((resolve2, reject) => agent.dispatch(
           {
             path: url.pathname + url.search,
             origin: url.origin,
@@ -33921,7 +33921,7 @@ var require_fetch = __commonJS({
               }
               this.body = new Readable2({ read: resume });
               const onError = this.onError.bind(this);
-              resolve({
+              resolve2({
                 status,
                 statusText,
                 headersList,
@@ -33964,7 +33964,7 @@ var require_fetch = __commonJS({
               for (let i = 0; i < rawHeaders.length; i += 2) {
                 headersList.append(bufferToLowerCasedHeaderName(rawHeaders[i]), rawHeaders[i + 1].toString("latin1"), true);
               }
-              resolve({
+              resolve2({
                 status,
                 statusText: STATUS_CODES[status],
                 headersList,
@@ -37705,8 +37705,8 @@ var require_util8 = __commonJS({
       return true;
     }
     function delay(ms) {
-      return new Promise((resolve) => {
-        setTimeout(resolve, ms).unref();
+      return new Promise((resolve2) => {
+        setTimeout(resolve2, ms).unref();
       });
     }
     module2.exports = {
@@ -38663,7 +38663,7 @@ function formatCommand(file, args) {
   return [file, ...args].map(quote).join(" ");
 }
 var maxCaptured = 16 * 1024 * 1024;
-var spawnExec = (file, args, options = {}) => new Promise((resolve, reject) => {
+var spawnExec = (file, args, options = {}) => new Promise((resolve2, reject) => {
   const child = (0, import_node_child_process.spawn)(file, [...args], {
     cwd: options.cwd,
     env: options.env ?? process.env,
@@ -38700,7 +38700,7 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve, reject) => {
       reject(new ExecError(formatCommand(file, args), exitCode, tail));
       return;
     }
-    resolve({ exitCode, stdout: out.stdout, stderr: out.stderr });
+    resolve2({ exitCode, stdout: out.stdout, stderr: out.stderr });
   });
   child.stdin.on("error", () => void 0);
   child.stdin.end(options.input ?? "");
@@ -39493,7 +39493,7 @@ function plainGet(url, headers, options = {}) {
     }
   }
   lines.push("Connection: close", "", "");
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve2, reject) => {
     let piece = pool.take();
     let filled = 0;
     let bodyStart = 0;
@@ -39567,7 +39567,7 @@ function plainGet(url, headers, options = {}) {
           clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed));
           bodyStart = dataEnd = raw2;
-          resolve({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
+          resolve2({ status: parsed.status, headers: parsed.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
         ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
@@ -39657,7 +39657,7 @@ function send(agent, method, url, headers, body, options = {}) {
   if (options.bulk && method === "GET" && body === void 0 && u.protocol === "http:" && !process.env.NODE_USE_ENV_PROXY) {
     return plainGet(u, headers, { timeoutMs: idleMs, deadlineMs });
   }
-  return new Promise((resolve, reject) => {
+  return new Promise((resolve2, reject) => {
     const secure = u.protocol === "https:";
     let sending = body !== void 0 && typeof body !== "string" && !Buffer.isBuffer(body);
     let deadline;
@@ -39677,7 +39677,7 @@ function send(agent, method, url, headers, body, options = {}) {
         };
         res.once("end", stop);
         res.once("close", stop);
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
+        resolve2({ status: res.statusCode ?? 0, headers: res.headers, body: res, url });
       }
     );
     req.on("error", (e) => {
@@ -39785,13 +39785,13 @@ async function readText(res, limit, deadlineMs = defaultTimeouts.requestMs) {
 async function discard(res, limit = 64 * 1024) {
   const body = res.body;
   if (body.readableEnded || body.destroyed) return;
-  await new Promise((resolve) => {
+  await new Promise((resolve2) => {
     let seen = 0;
     const timer = setTimeout(() => body.destroy(), defaultTimeouts.requestMs);
     timer.unref();
     const done = () => {
       clearTimeout(timer);
-      resolve();
+      resolve2();
     };
     body.on("data", (c) => {
       seen += c.length;
@@ -41010,6 +41010,71 @@ function createRegistryClient(options = {}) {
   return new Client(options);
 }
 
+// packages/oci/src/sources/image-spec.ts
+var import_node_fs2 = require("node:fs");
+var import_node_path3 = require("node:path");
+var pathTransports = ["docker-archive", "oci-archive", "oci"];
+var unsupportedTransports = ["docker-daemon", "containers-storage"];
+var imageSpecHint = "give a registry reference (e.g. ghcr.io/acme/hailort:4.24.0), docker-archive:PATH, oci-archive:PATH, oci:DIR or dir:DIR";
+var transportHint = "name it docker-archive:PATH (docker save, the imager's installer tar), oci-archive:PATH (a tar with index.json), oci:DIR (an OCI layout directory) or dir:DIR (a plain directory)";
+function splitPathRef(rest) {
+  if ((0, import_node_fs2.existsSync)(rest)) return { path: rest };
+  for (let i = rest.lastIndexOf(":"); i > 0; i = rest.lastIndexOf(":", i - 1)) {
+    const path = rest.slice(0, i);
+    if ((0, import_node_fs2.existsSync)(path)) return { path, ref: rest.slice(i + 1) };
+  }
+  return { path: rest };
+}
+function looksLikePath(spec) {
+  if (/^(?:\/|\.\.?\/|~)/.test(spec) || /\.(?:tar|tar\.gz|tgz|tar\.zst)$/.test(spec)) return true;
+  return (0, import_node_fs2.existsSync)(spec) && (0, import_node_fs2.statSync)(spec).isDirectory();
+}
+function recognisePath(spec) {
+  const path = (0, import_node_path3.resolve)(spec);
+  if (!(0, import_node_fs2.existsSync)(path)) {
+    throw new InputError(
+      `image '${spec}' looks like a path, but ${path} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
+    );
+  }
+  if ((0, import_node_fs2.statSync)(path).isDirectory()) {
+    return (0, import_node_fs2.existsSync)((0, import_node_path3.join)(path, "index.json")) ? { transport: "oci", path } : { transport: "dir", path };
+  }
+  return { transport: "archive", path };
+}
+function parseImageSpec(input) {
+  const spec = input.trim();
+  if (spec === "") throw new InputError(`image is empty: ${imageSpecHint}`);
+  if (spec.startsWith("docker://")) {
+    return { transport: "registry", reference: parseReference(spec.slice("docker://".length)) };
+  }
+  const m = /^([a-z-]+):(?!\/\/)(.*)$/.exec(spec);
+  const transport = m?.[1] ?? "";
+  const rest = m?.[2] ?? "";
+  if (m && pathTransports.includes(transport)) {
+    if (!rest) throw new InputError(`image '${input}' has no path after '${transport}:'`);
+    const { path, ref } = splitPathRef(rest);
+    return {
+      transport,
+      path: (0, import_node_path3.resolve)(path),
+      ...ref !== void 0 ? { ref } : {}
+    };
+  }
+  if (m && transport === "dir") {
+    if (!rest) throw new InputError(`image '${input}' has no directory after 'dir:'`);
+    return { transport: "dir", path: (0, import_node_path3.resolve)(rest) };
+  }
+  if (m && unsupportedTransports.includes(transport)) {
+    throw new InputError(
+      `image '${input}': the '${transport}:' transport is not supported; ${transportHint}, or give a registry reference`
+    );
+  }
+  if (looksLikePath(spec)) return recognisePath(spec);
+  return { transport: "registry", reference: parseReference(spec) };
+}
+function registryOf(spec) {
+  return spec.transport === "registry" ? spec.reference.registry : void 0;
+}
+
 // packages/oci/src/tar/header.ts
 var maxMetaSize = 1024 * 1024;
 
@@ -41027,10 +41092,10 @@ var poolSize = Math.max(1, Math.min(4, (0, import_node_os3.availableParallelism)
 // packages/oci/src/push/layer-cache.ts
 var import_promises3 = require("node:fs/promises");
 var import_node_os4 = require("node:os");
-var import_node_path3 = require("node:path");
+var import_node_path4 = require("node:path");
 function layerCachePath(env = process.env) {
-  return (0, import_node_path3.join)(
-    env.XDG_CACHE_HOME || (0, import_node_path3.join)((0, import_node_os4.homedir)(), ".cache"),
+  return (0, import_node_path4.join)(
+    env.XDG_CACHE_HOME || (0, import_node_path4.join)((0, import_node_os4.homedir)(), ".cache"),
     "talos-kmod",
     "compressed-layers.json"
   );
@@ -41051,7 +41116,7 @@ async function loadLayerCache(path = layerCachePath()) {
 async function saveLayerCache(cache, path = layerCachePath()) {
   const entries = [...cache.entries()].slice(-maxEntries);
   try {
-    await (0, import_promises3.mkdir)((0, import_node_path3.dirname)(path), { recursive: true });
+    await (0, import_promises3.mkdir)((0, import_node_path4.dirname)(path), { recursive: true });
     const tmp = `${path}.${process.pid}.tmp`;
     await (0, import_promises3.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
     await (0, import_promises3.rename)(tmp, path);
@@ -42067,6 +42132,183 @@ var buildInstallerContract = defineContract({
   })
 });
 
+// packages/pipeline/src/verify-image/contract.ts
+function registryHostOf(image) {
+  try {
+    return registryOf(parseImageSpec(image));
+  } catch {
+    return void 0;
+  }
+}
+function scopedCredentials(image, registry, credentials) {
+  if (!credentials) return void 0;
+  const host = registry ?? registryHostOf(image);
+  if (!host) {
+    throw new FieldError(
+      ["registry-username", "registry"],
+      (n) => `${n("registry-username")} is set but image '${image}' is not in a registry: set ${n("registry")} to the registry host the credentials are for`
+    );
+  }
+  return { registry: host, ...credentials };
+}
+var verifyImageContract = defineContract({
+  step: "verify-image",
+  command: "verify",
+  inputs: {
+    image: {
+      kind: "string",
+      required: true,
+      positional: true,
+      help: "registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR, dir:DIR, or a directory"
+    },
+    "kernel-image": {
+      kind: "string",
+      default: "",
+      help: "kernel image whose /boot/vmlinuz certificate proves the signatures and whose modules directory gives the release",
+      placeholder: "<ref>"
+    },
+    "kernel-cert": {
+      kind: "string",
+      default: "",
+      help: "the kernel's certificate(s), PEM or DER, or the kernel file (vmlinuz, UKI): every signature is verified against it",
+      placeholder: "<file>"
+    },
+    "kernel-release": {
+      kind: "string",
+      default: "",
+      help: "kernel release to match when there is no kernel image",
+      placeholder: "<release>"
+    },
+    modules: {
+      kind: "list",
+      default: "",
+      flag: "module",
+      help: "module that must be present (repeatable)",
+      placeholder: "<name>"
+    },
+    extensions: {
+      kind: "list",
+      default: "",
+      flag: "extension",
+      help: "installers: an extension the installer must carry, by name or image (repeatable)",
+      placeholder: "<name-or-image>"
+    },
+    "extension-name": {
+      kind: "string",
+      default: "",
+      help: "the extension's package name (manifest metadata.name)",
+      placeholder: "<name>"
+    },
+    "talos-version": {
+      kind: "string",
+      default: "",
+      help: "Talos version the image is for (e.g. v1.11.2)",
+      placeholder: "<version>"
+    },
+    platform: {
+      kind: "string",
+      default: "",
+      help: "only this platform of a multi-platform image",
+      placeholder: "<os/arch>"
+    },
+    "fail-on": {
+      kind: "choice",
+      choices: ["error", "warning"],
+      default: "error",
+      help: "error or warning",
+      placeholder: "<level>"
+    },
+    "report-path": {
+      kind: "string",
+      default: "",
+      help: "also write the JSON report to this file",
+      placeholder: "<path>"
+    },
+    registry: {
+      kind: "string",
+      default: "",
+      help: "registry host --registry-username's credentials are for (default: the image's registry; other hosts use the docker config)",
+      placeholder: "<host>"
+    },
+    ...registryAccessInputs,
+    "registry-timeout": {
+      kind: "string",
+      default: "",
+      only: "cli",
+      help: "how long a registry may take to answer a request (connecting: half of it; default 60)",
+      placeholder: "<seconds>"
+    },
+    "ca-file": {
+      kind: "string",
+      default: "",
+      only: "cli",
+      help: "extra CA certificate (PEM) to trust for registries",
+      placeholder: "<path>"
+    },
+    "pr-comment": {
+      kind: "boolean",
+      default: "false",
+      only: "action",
+      help: "keep one pull request comment updated with the report"
+    },
+    "github-token": {
+      kind: "secret",
+      default: "",
+      actionDefault: "${{ github.token }}",
+      only: "action",
+      help: "token for the pull request comment"
+    },
+    json: {
+      kind: "boolean",
+      default: "false",
+      only: "cli",
+      help: "print the JSON report instead of text"
+    }
+  },
+  outputs: ["passed", "report", "kernel-release", "modules"],
+  toOptions: (v2) => {
+    if (v2["pr-comment"] && !v2["github-token"]) {
+      throw new FieldError(
+        ["pr-comment", "github-token"],
+        (n) => `${n("pr-comment")} is true but ${n("github-token")} is empty: pass \${{ github.token }} (the default) or a token with pull-requests: write`
+      );
+    }
+    const credentials = scopedCredentials(
+      v2.image,
+      v2.registry,
+      pairCredentials(v2["registry-username"], v2["registry-password"])
+    );
+    return {
+      verify: {
+        image: v2.image,
+        ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
+        ...v2["kernel-cert"] ? { kernelCert: v2["kernel-cert"] } : {},
+        ...v2["kernel-release"] ? { kernelRelease: v2["kernel-release"] } : {},
+        modules: v2.modules,
+        extensions: v2.extensions,
+        ...v2["extension-name"] ? { extensionName: v2["extension-name"] } : {},
+        ...v2["talos-version"] ? { talosVersion: v2["talos-version"] } : {},
+        ...v2.platform ? { platform: v2.platform } : {},
+        failOn: v2["fail-on"] === "warning" ? "warning" : "error",
+        ...v2["report-path"] ? { reportPath: v2["report-path"] } : {}
+      },
+      access: {
+        insecureRegistries: v2["insecure-registries"],
+        ...credentials ? { credentials } : {}
+      }
+    };
+  },
+  toOutputs: ({ report, reportPath }) => {
+    const releases = [...new Set(report.platforms.map((p) => p.kernelRelease).filter(Boolean))];
+    return {
+      passed: String(report.passed),
+      report: reportPath,
+      "kernel-release": report.kernelRelease ?? releases.join(","),
+      modules: JSON.stringify(report.modules)
+    };
+  }
+});
+
 // node_modules/@actions/core/lib/command.js
 var os = __toESM(require("os"), 1);
 
@@ -42232,11 +42474,11 @@ var import_os = require("os");
 var import_fs = require("fs");
 var __awaiter2 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve, reject) {
+  return new (P || (P = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -42252,7 +42494,7 @@ var __awaiter2 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve2(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });
@@ -42531,11 +42773,11 @@ var arch = import_os2.default.arch();
 // node_modules/@actions/core/lib/core.js
 var __awaiter3 = function(thisArg, _arguments, P, generator) {
   function adopt(value) {
-    return value instanceof P ? value : new P(function(resolve) {
-      resolve(value);
+    return value instanceof P ? value : new P(function(resolve2) {
+      resolve2(value);
     });
   }
-  return new (P || (P = Promise))(function(resolve, reject) {
+  return new (P || (P = Promise))(function(resolve2, reject) {
     function fulfilled(value) {
       try {
         step(generator.next(value));
@@ -42551,7 +42793,7 @@ var __awaiter3 = function(thisArg, _arguments, P, generator) {
       }
     }
     function step(result2) {
-      result2.done ? resolve(result2.value) : adopt(result2.value).then(fulfilled, rejected);
+      result2.done ? resolve2(result2.value) : adopt(result2.value).then(fulfilled, rejected);
     }
     step((generator = generator.apply(thisArg, _arguments || [])).next());
   });

@@ -4769,9 +4769,9 @@ var require_resolve_flow_scalar = __commonJS({
             res += parseCharCode(source, i + 1, length, onError);
             i += length;
           } else {
-            const raw2 = source.substr(i - 1, 2);
-            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw2}`);
-            res += raw2;
+            const raw = source.substr(i - 1, 2);
+            onError(i - 1, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+            res += raw;
           }
         } else if (ch === " " || ch === "	") {
           const wsStart = i;
@@ -4843,9 +4843,9 @@ var require_resolve_flow_scalar = __commonJS({
       try {
         return String.fromCodePoint(code2);
       } catch {
-        const raw2 = source.substr(offset - 2, length + 2);
-        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw2}`);
-        return raw2;
+        const raw = source.substr(offset - 2, length + 2);
+        onError(offset - 2, "BAD_DQ_ESCAPE", `Invalid escape sequence ${raw}`);
+        return raw;
       }
     }
     exports2.resolveFlowScalar = resolveFlowScalar;
@@ -5735,7 +5735,7 @@ var require_lexer = __commonJS({
   "node_modules/yaml/dist/parse/lexer.js"(exports2) {
     "use strict";
     var cst = require_cst();
-    function isEmpty(ch) {
+    function isEmpty2(ch) {
       switch (ch) {
         case void 0:
         case " ":
@@ -5813,7 +5813,7 @@ var require_lexer = __commonJS({
         }
         if (ch === "-" || ch === ".") {
           const dt = this.buffer.substr(offset, 3);
-          if ((dt === "---" || dt === "...") && isEmpty(this.buffer[offset + 3]))
+          if ((dt === "---" || dt === "...") && isEmpty2(this.buffer[offset + 3]))
             return -1;
         }
         return offset;
@@ -5912,7 +5912,7 @@ var require_lexer = __commonJS({
           if (!this.atEnd && !this.hasChars(4))
             return this.setNext("line-start");
           const s = this.peek(3);
-          if ((s === "---" || s === "...") && isEmpty(this.charAt(3))) {
+          if ((s === "---" || s === "...") && isEmpty2(this.charAt(3))) {
             yield* this.pushCount(3);
             this.indentValue = 0;
             this.indentNext = 0;
@@ -5920,7 +5920,7 @@ var require_lexer = __commonJS({
           }
         }
         this.indentValue = yield* this.pushSpaces(false);
-        if (this.indentNext > this.indentValue && !isEmpty(this.charAt(1)))
+        if (this.indentNext > this.indentValue && !isEmpty2(this.charAt(1)))
           this.indentNext = this.indentValue;
         return yield* this.parseBlockStart();
       }
@@ -5928,7 +5928,7 @@ var require_lexer = __commonJS({
         const [ch0, ch1] = this.peek(2);
         if (!ch1 && !this.atEnd)
           return this.setNext("block-start");
-        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty(ch1)) {
+        if ((ch0 === "-" || ch0 === "?" || ch0 === ":") && isEmpty2(ch1)) {
           const n = (yield* this.pushCount(1)) + (yield* this.pushSpaces(true));
           this.indentNext = this.indentValue + 1;
           this.indentValue += n;
@@ -5992,7 +5992,7 @@ var require_lexer = __commonJS({
         const line = this.getLine();
         if (line === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty(line[3])) {
+        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty2(line[3])) {
           const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
@@ -6034,7 +6034,7 @@ var require_lexer = __commonJS({
             return yield* this.parseQuotedScalar();
           case ":": {
             const next = this.charAt(1);
-            if (this.flowKey || isEmpty(next) || next === ",") {
+            if (this.flowKey || isEmpty2(next) || next === ",") {
               this.flowKey = false;
               yield* this.pushCount(1);
               yield* this.pushSpaces(true);
@@ -6097,7 +6097,7 @@ var require_lexer = __commonJS({
           else if (ch !== "-")
             break;
         }
-        return yield* this.pushUntil((ch) => isEmpty(ch) || ch === "#");
+        return yield* this.pushUntil((ch) => isEmpty2(ch) || ch === "#");
       }
       *parseBlockScalar() {
         let nl = this.pos - 1;
@@ -6179,10 +6179,10 @@ var require_lexer = __commonJS({
         while (ch = this.buffer[++i]) {
           if (ch === ":") {
             const next = this.buffer[i + 1];
-            if (isEmpty(next) || inFlow && flowIndicatorChars.has(next))
+            if (isEmpty2(next) || inFlow && flowIndicatorChars.has(next))
               break;
             end = i;
-          } else if (isEmpty(ch)) {
+          } else if (isEmpty2(ch)) {
             let next = this.buffer[i + 1];
             if (ch === "\r") {
               if (next === "\n") {
@@ -6249,7 +6249,7 @@ var require_lexer = __commonJS({
             case ":": {
               const inFlow = this.flowLevel > 0;
               const ch1 = this.charAt(1);
-              if (isEmpty(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
+              if (isEmpty2(ch1) || inFlow && flowIndicatorChars.has(ch1)) {
                 if (!inFlow)
                   this.indentNext = this.indentValue + 1;
                 else if (this.flowKey)
@@ -6268,7 +6268,7 @@ var require_lexer = __commonJS({
         if (this.charAt(1) === "<") {
           let i = this.pos + 2;
           let ch = this.buffer[i];
-          while (!isEmpty(ch) && ch !== ">")
+          while (!isEmpty2(ch) && ch !== ">")
             ch = this.buffer[++i];
           return yield* this.pushToIndex(ch === ">" ? i + 1 : i, false);
         } else {
@@ -7714,11 +7714,11 @@ function __asyncValues(o) {
     }, reject);
   }
 }
-function __makeTemplateObject(cooked, raw2) {
+function __makeTemplateObject(cooked, raw) {
   if (Object.defineProperty) {
-    Object.defineProperty(cooked, "raw", { value: raw2 });
+    Object.defineProperty(cooked, "raw", { value: raw });
   } else {
-    cooked.raw = raw2;
+    cooked.raw = raw;
   }
   return cooked;
 }
@@ -58217,6 +58217,10 @@ var require_lib = __commonJS({
   }
 });
 
+// actions/verify-image/src/main.ts
+var import_node_path10 = require("node:path");
+var import_node_os4 = require("node:os");
+
 // packages/common/src/logger.ts
 var nullLogger = {
   debug: () => void 0,
@@ -59094,20 +59098,20 @@ var BodyDecoder = class {
    * Decodes `piece[raw, end)`, moving data to `piece[dataEnd, …)`. Returns the new `dataEnd` and
    * `raw` (the first byte not yet decoded, where a line is incomplete).
    */
-  decode(piece, dataEnd, raw2, end) {
-    while (raw2 < end && this.state !== "done") {
+  decode(piece, dataEnd, raw, end) {
+    while (raw < end && this.state !== "done") {
       if (this.state === "data") {
-        const n = Math.min(this.left, end - raw2);
-        if (raw2 !== dataEnd) piece.copyWithin(dataEnd, raw2, raw2 + n);
+        const n = Math.min(this.left, end - raw);
+        if (raw !== dataEnd) piece.copyWithin(dataEnd, raw, raw + n);
         dataEnd += n;
-        raw2 += n;
+        raw += n;
         this.left -= n;
         if (this.left === 0) this.state = this.framing === "chunked" ? "crlf" : "done";
         continue;
       }
-      const nl = piece.indexOf(10, raw2);
+      const nl = piece.indexOf(10, raw);
       if (nl < 0 || nl >= end) {
-        if (end - raw2 > 4096) {
+        if (end - raw > 4096) {
           throw networkError(
             "malformed chunked response body (a line of over 4 KiB)",
             "HPE_INVALID_CHUNK_SIZE"
@@ -59115,8 +59119,8 @@ var BodyDecoder = class {
         }
         break;
       }
-      const line = piece.toString("latin1", raw2, nl).replace(/\r$/, "");
-      raw2 = nl + 1;
+      const line = piece.toString("latin1", raw, nl).replace(/\r$/, "");
+      raw = nl + 1;
       if (this.state === "crlf") {
         if (line !== "") {
           throw networkError(
@@ -59139,7 +59143,7 @@ var BodyDecoder = class {
         this.state = "done";
       }
     }
-    return { dataEnd, raw: raw2 };
+    return { dataEnd, raw };
   }
 };
 function framingOf(head2) {
@@ -59181,7 +59185,7 @@ function plainGet(url, headers, options = {}) {
     let filled = 0;
     let bodyStart = 0;
     let dataEnd = 0;
-    let raw2 = 0;
+    let raw = 0;
     let head2;
     let decoder;
     let received = 0;
@@ -59210,12 +59214,12 @@ function plainGet(url, headers, options = {}) {
     };
     const advance = () => {
       const old = piece;
-      const carry = filled - raw2;
+      const carry = filled - raw;
       piece = pool.take();
-      if (carry > 0) old.copy(piece, 0, raw2, filled);
+      if (carry > 0) old.copy(piece, 0, raw, filled);
       pool.release(old);
       filled = carry;
-      bodyStart = dataEnd = raw2 = 0;
+      bodyStart = dataEnd = raw = 0;
     };
     const end = () => {
       finished = true;
@@ -59238,28 +59242,28 @@ function plainGet(url, headers, options = {}) {
       filled += n;
       try {
         while (!head2) {
-          const parsed2 = parseHead(piece.subarray(raw2, filled));
+          const parsed2 = parseHead(piece.subarray(raw, filled));
           if (!parsed2) {
             if (filled === piece.length)
               throw networkError("the response head is too large", "HPE_HEADER_OVERFLOW");
             return true;
           }
-          raw2 += parsed2.length;
+          raw += parsed2.length;
           if (parsed2.status >= 100 && parsed2.status < 200) continue;
           head2 = parsed2;
           clearTimeout(deadline);
           decoder = new BodyDecoder(framingOf(parsed2));
-          bodyStart = dataEnd = raw2;
+          bodyStart = dataEnd = raw;
           resolve3({ status: parsed2.status, headers: parsed2.headers, body, url: url.toString() });
         }
         if (!decoder) return true;
-        ({ dataEnd, raw: raw2 } = decoder.decode(piece, dataEnd, raw2, filled));
+        ({ dataEnd, raw } = decoder.decode(piece, dataEnd, raw, filled));
         if (decoder.done) {
           end();
           return false;
         }
         if (filled === piece.length) {
-          if (raw2 === 0)
+          if (raw === 0)
             throw networkError(
               "malformed response body (no progress in a whole piece)",
               "HPE_INVALID_CHUNK_SIZE"
@@ -59619,15 +59623,15 @@ async function streamOnce(transport, ref, blob, location, what, onBytes) {
     scopes,
     headers: { "content-type": "application/octet-stream", "content-length": String(blob.size) },
     body: async () => {
-      const raw2 = await blob.open();
+      const raw = await blob.open();
       if (blob.trusted) {
-        raw2.on("data", (c) => onBytes(c.length));
-        return raw2;
+        raw.on("data", (c) => onBytes(c.length));
+        return raw;
       }
       const verify = verifyingStream(blob.digest, blob.size, `blob ${blob.digest}`, onBytes);
       verify.on("error", (e) => mismatch = e);
-      raw2.on("error", (e) => verify.destroy(e));
-      return raw2.pipe(verify);
+      raw.on("error", (e) => verify.destroy(e));
+      return raw.pipe(verify);
     },
     expect: [202, 204],
     what
@@ -62053,9 +62057,9 @@ async function dockerArchiveStore(tar, description, ref, close) {
   const stream = (d) => {
     const name = paths.get(d.digest);
     if (!name) throw new UserError(`${description} has no blob ${d.digest}`);
-    const raw2 = tar.stream(name);
-    const out = raw2.pipe(verifyingStream(d.digest, d.size, where2(d)));
-    raw2.on("error", (e) => out.destroy(e));
+    const raw = tar.stream(name);
+    const out = raw.pipe(verifyingStream(d.digest, d.size, where2(d)));
+    raw.on("error", (e) => out.destroy(e));
     return out;
   };
   return {
@@ -62185,14 +62189,14 @@ async function layoutStore(files, description, refName) {
     blobBytes: readVerified,
     async blob(d) {
       const path2 = blobPath(d);
-      let raw2;
+      let raw;
       try {
-        raw2 = files.stream(path2);
+        raw = files.stream(path2);
       } catch {
         throw new UserError(`${description} is missing blob ${d.digest}: the layout is incomplete`);
       }
-      const out = raw2.pipe(verifyingStream(d.digest, d.size, `blob ${d.digest} in ${description}`));
-      raw2.on(
+      const out = raw.pipe(verifyingStream(d.digest, d.size, `blob ${d.digest} in ${description}`));
+      raw.on(
         "error",
         (e) => out.destroy(
           e.code === "ENOENT" ? new UserError(`${description} is missing blob ${d.digest}: the layout is incomplete`) : e
@@ -62463,35 +62467,35 @@ async function readTarStream(input, visitor, what) {
     return visitor.entry(c.header, c.whole ? [c.whole] : c.chunks);
   };
   const onHeader = () => {
-    let raw2;
+    let raw;
     let h;
     const at = position - blockSize;
     try {
-      raw2 = decodeHeader(headerBuf);
-      if (raw2 && !isMetaType(raw2.type)) h = applyMeta(raw2, meta);
+      raw = decodeHeader(headerBuf);
+      if (raw && !isMetaType(raw.type)) h = applyMeta(raw, meta);
     } catch (e) {
       throw new Error(`${what}: corrupt tar header at byte ${at} (${e.message})`);
     }
-    if (!raw2) {
+    if (!raw) {
       ended = true;
       return;
     }
     if (!h) {
-      if (raw2.type === "pax-global") {
-        skip2 = raw2.size + padding(raw2.size);
+      if (raw.type === "pax-global") {
+        skip2 = raw.size + padding(raw.size);
         return;
       }
-      if (raw2.size > maxMetaSize) {
+      if (raw.size > maxMetaSize) {
         throw new Error(
-          `${what}: a ${raw2.type} entry of ${raw2.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
+          `${what}: a ${raw.type} entry of ${raw.size} bytes is larger than the ${maxMetaSize} bytes a name or PAX record can need`
         );
       }
-      collecting = { header: raw2, chunks: [], remaining: raw2.size, meta: true };
-      if (raw2.size === 0) return finishCollect();
+      collecting = { header: raw, chunks: [], remaining: raw.size, meta: true };
+      if (raw.size === 0) return finishCollect();
       return;
     }
     meta = {};
-    const contentSize = h.type === "file" ? h.size : raw2.size;
+    const contentSize = h.type === "file" ? h.size : raw.size;
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
       collecting = { header: h, chunks: [], remaining: contentSize, meta: false };
@@ -62697,13 +62701,13 @@ function prefetch(stream, limit) {
   };
 }
 async function openLayerContent(image, index) {
-  const raw2 = await image.openLayer(index);
-  const head2 = await peek(raw2);
+  const raw = await image.openLayer(index);
+  const head2 = await peek(raw);
   if (!head2) return prefetch(import_node_stream9.Readable.from([]), 1);
   const compression = sniffCompression(head2);
-  if (compression === "none") return prefetch(raw2, prefetchBytes);
+  if (compression === "none") return prefetch(raw, prefetchBytes);
   const { stream, consumesInputOnWrite } = decompressor(compression);
-  feed(raw2, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
+  feed(raw, stream, { pool: layerPieces, releaseOnWrite: consumesInputOnWrite });
   return prefetch(stream, prefetchBytes);
 }
 function joinChunks(chunks, size) {
@@ -63001,8 +63005,8 @@ function parseExtensionsConfig(source) {
   }
   const layers = [];
   const problems = [];
-  layersValue.forEach((raw2, i) => {
-    const layer = record(raw2);
+  layersValue.forEach((raw, i) => {
+    const layer = record(raw);
     const image = text(layer?.image);
     const metadata = record(layer?.metadata);
     const name = text(metadata?.name);
@@ -63278,8 +63282,8 @@ function parseVersionRange(text3) {
   const alternatives = [];
   for (const group2 of groups) {
     const comparisons = [];
-    for (const raw2 of group2) {
-      const expanded = raw2.includes("x") ? expandWildcard(raw2) : [raw2];
+    for (const raw of group2) {
+      const expanded = raw.includes("x") ? expandWildcard(raw) : [raw];
       if (typeof expanded === "string") return { ok: false, error: expanded };
       for (const part2 of expanded) {
         const split = splitComparator(part2);
@@ -64279,7 +64283,7 @@ function parseValue(line, start) {
   }
   if (line.charAt(i) !== '"') return { error: 'the value must be in double quotes ("\u2026")' };
   i++;
-  let raw2 = "";
+  let raw = "";
   for (; ; ) {
     const c = line.charAt(i);
     if (c === "") return { error: "the value has no closing double quote" };
@@ -64288,22 +64292,22 @@ function parseValue(line, start) {
       const next = line.charAt(i + 1);
       if (escaped) {
         if (next === "") return { error: "the value has no closing double quote" };
-        raw2 += c + next;
+        raw += c + next;
         i += 2;
         continue;
       }
       if (next === '"') {
-        raw2 += '"';
+        raw += '"';
         i += 2;
         continue;
       }
     }
-    raw2 += c;
+    raw += c;
     i++;
   }
-  let value = raw2;
+  let value = raw;
   if (escaped) {
-    const u = cUnescape(raw2);
+    const u = cUnescape(raw);
     if (typeof u !== "string") return u;
     value = u;
   }
@@ -64320,9 +64324,9 @@ function logicalLines(text3, diagnostics) {
   const out = [];
   let continuation;
   let tooLong = false;
-  physical.forEach((raw2, index) => {
+  physical.forEach((raw, index) => {
     const lineNo = index + 1;
-    let line = raw2.replace(/^[ \t\n\r]+/, "");
+    let line = raw.replace(/^[ \t\n\r]+/, "");
     if (line.startsWith("#")) return;
     if (continuation) {
       if (continuation.text.length + line.length >= maxLineLength) tooLong = true;
@@ -64663,20 +64667,20 @@ function validateVerifyOptions(options) {
     );
   }
   const modules = [];
-  for (const raw2 of options.modules ?? []) {
-    const m = raw2.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
+  for (const raw of options.modules ?? []) {
+    const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
     if (!m) continue;
     if (!moduleNamePattern.test(m)) {
       throw new UserError(
-        `input 'modules' has '${raw2}', not a module name: give names such as hailo_pci, one per line`
+        `input 'modules' has '${raw}', not a module name: give names such as hailo_pci, one per line`
       );
     }
     const n = normalizeModuleName(m);
     if (!modules.includes(n)) modules.push(n);
   }
   const extensions = [];
-  for (const raw2 of options.extensions ?? []) {
-    const e = raw2.trim();
+  for (const raw of options.extensions ?? []) {
+    const e = raw.trim();
     if (!e || extensions.some((x) => x.input === e)) continue;
     const name = plainExtensionName.test(e) && !e.includes(":");
     extensions.push(name ? { input: e } : { input: e, image: imageInput("extensions", e) });
@@ -68208,10 +68212,10 @@ var NewcParser = class {
         `cpio member name at stream offset ${this.position - this.need} is not NUL-terminated`
       );
     }
-    const raw2 = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, header2.nameSize - 1).toString(
+    const raw = Buffer.from(nameBytes.buffer, nameBytes.byteOffset, header2.nameSize - 1).toString(
       "utf8"
     );
-    this.isTrailer = raw2 === TRAILER;
+    this.isTrailer = raw === TRAILER;
     this.keep = false;
     this.wanted = false;
     this.body = void 0;
@@ -68229,7 +68233,7 @@ var NewcParser = class {
         `more than ${this.sink.maxEntries} entries; raise maxEntries if this initramfs is genuine`
       );
     }
-    this.path = normalizePath(raw2);
+    this.path = normalizePath(raw);
     const type = typeOf2(header2.mode);
     if (type === "symlink") {
       if (header2.fileSize > PATH_MAX) {
@@ -68292,8 +68296,8 @@ function append(buffer, length, bytes, cap) {
   out.set(bytes, length);
   return out;
 }
-function normalizePath(raw2) {
-  let p = raw2;
+function normalizePath(raw) {
+  let p = raw;
   for (; ; ) {
     if (p.startsWith("./")) p = p.slice(2);
     else if (p.startsWith("/")) p = p.slice(1);
@@ -68827,10 +68831,10 @@ var MetadataReader = class {
     if (size === 0 || size > METADATA_SIZE || at + 2 + size > this.end) {
       throw new MetadataError(`metadata block at offset ${at} has an invalid size ${size}`);
     }
-    const raw2 = this.bytes.subarray(at + 2, at + 2 + size);
+    const raw = this.bytes.subarray(at + 2, at + 2 + size);
     let data;
     try {
-      data = stored ? raw2 : await this.decode(raw2, METADATA_SIZE);
+      data = stored ? raw : await this.decode(raw, METADATA_SIZE);
     } catch (e) {
       throw new MetadataError(
         `metadata block at offset ${at} does not decompress: ${errorMessage(e)}`
@@ -69097,13 +69101,13 @@ var DataReader = class {
         `${what} (${stored} bytes at offset ${at}) lies outside the image or is too large`
       );
     }
-    const raw2 = this.ctx.bytes.subarray(at, at + stored);
+    const raw = this.ctx.bytes.subarray(at, at + stored);
     let data;
     if (word & UNCOMPRESSED) {
-      data = raw2.slice();
+      data = raw.slice();
     } else {
       try {
-        data = await this.ctx.decode(raw2, this.ctx.blockSize, expected >= 0 ? expected : void 0);
+        data = await this.ctx.decode(raw, this.ctx.blockSize, expected >= 0 ? expected : void 0);
       } catch (e) {
         throw new DataError(`${what} at offset ${at} does not decompress: ${errorMessage(e)}`);
       }
@@ -69240,10 +69244,10 @@ function parseListing(listing, where2) {
       if (nameSize > MAX_NAME || p + nameSize > listing.length) {
         throw new MetadataError(`${where2}: directory entry name of ${nameSize} bytes is invalid`);
       }
-      const raw2 = listing.subarray(p, p + nameSize);
+      const raw = listing.subarray(p, p + nameSize);
       p += nameSize;
-      const name = Buffer.from(raw2.buffer, raw2.byteOffset, raw2.length).toString("utf8");
-      if (name === "." || name === ".." || raw2.includes(47) || raw2.includes(0)) {
+      const name = Buffer.from(raw.buffer, raw.byteOffset, raw.length).toString("utf8");
+      if (name === "." || name === ".." || raw.includes(47) || raw.includes(0)) {
         throw new MetadataError(
           `${where2}: directory entry name ${JSON.stringify(name)} is not allowed`
         );
@@ -69528,8 +69532,8 @@ async function readIds(bytes, sb, reader) {
       throw new Error("an id table block lies outside the image");
     const at = index.getUint32(b * 8, true);
     const count2 = Math.min(2048, sb.idCount - b * 2048);
-    const raw2 = await reader.read(at, 0, count2 * 4);
-    const v2 = new DataView(raw2.buffer, raw2.byteOffset, raw2.byteLength);
+    const raw = await reader.read(at, 0, count2 * 4);
+    const v2 = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
     for (let i = 0; i < count2; i++) ids[b * 2048 + i] = v2.getUint32(i * 4, true);
   }
   return ids;
@@ -70665,6 +70669,60 @@ function formatReportMarkdown(report, options = {}) {
 function defineContract(contract) {
   return contract;
 }
+function splitItems(kind, text3) {
+  if (kind === "words") return text3.split(/\s+/).filter(Boolean);
+  return text3.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => kind === "lines" ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+}
+function isEmpty(raw) {
+  return raw === void 0 || raw === "" || Array.isArray(raw) && raw.length === 0;
+}
+function resolveOne(name, spec, given) {
+  const raw = isEmpty(given) ? spec.default : given;
+  if (spec.kind === "boolean") {
+    if (typeof raw === "boolean") return raw;
+    if (raw === void 0 || raw === "") return false;
+    if (["true", "True", "TRUE"].includes(String(raw))) return true;
+    if (["false", "False", "FALSE"].includes(String(raw))) return false;
+    throw new FieldError(
+      name,
+      (n) => `${n(name)} is '${String(raw)}', not a boolean: use true or false`
+    );
+  }
+  if (spec.kind === "list" || spec.kind === "lines" || spec.kind === "words") {
+    const items = typeof raw === "string" ? splitItems(spec.kind, raw) : [...raw ?? []];
+    if (spec.required && items.length === 0) {
+      throw new FieldError(name, (n) => `${n(name)} needs at least one item`);
+    }
+    return items;
+  }
+  const text3 = raw === void 0 || raw === "" ? void 0 : String(raw);
+  if (text3 === void 0) {
+    if (spec.required) throw new FieldError(name, (n) => `${n(name)} is required: set it`);
+    return void 0;
+  }
+  if (spec.kind === "choice" && spec.choices && !spec.choices.includes(text3)) {
+    throw new FieldError(
+      name,
+      (n) => `${n(name)} is '${text3}': use one of ${spec.choices?.join(", ")}`
+    );
+  }
+  return text3;
+}
+function resolveInputs(inputs, raw, frontEnd) {
+  const out = {};
+  for (const [name, spec] of Object.entries(inputs)) {
+    if (spec.only !== void 0 && spec.only !== frontEnd) continue;
+    out[name] = resolveOne(name, spec, raw[name]);
+  }
+  return out;
+}
+function inputsFor(inputs, frontEnd) {
+  return Object.entries(inputs).filter(([, s]) => s.only === void 0 || s.only === frontEnd);
+}
+function applyContract(contract, raw, frontEnd, env) {
+  const values = resolveInputs(contract.inputs, raw, frontEnd);
+  return { values, options: contract.toOptions(values, env) };
+}
 
 // packages/pipeline/src/contract/common-inputs.ts
 var defaultRegistry = "ghcr.io";
@@ -71076,6 +71134,183 @@ var buildInstallerContract = defineContract({
     "installer-base-image": r.installerBaseImage,
     tarball: Object.values(r.tarballs).join("\n")
   })
+});
+
+// packages/pipeline/src/verify-image/contract.ts
+function registryHostOf(image) {
+  try {
+    return registryOf(parseImageSpec(image));
+  } catch {
+    return void 0;
+  }
+}
+function scopedCredentials(image, registry, credentials) {
+  if (!credentials) return void 0;
+  const host = registry ?? registryHostOf(image);
+  if (!host) {
+    throw new FieldError(
+      ["registry-username", "registry"],
+      (n) => `${n("registry-username")} is set but image '${image}' is not in a registry: set ${n("registry")} to the registry host the credentials are for`
+    );
+  }
+  return { registry: host, ...credentials };
+}
+var verifyImageContract = defineContract({
+  step: "verify-image",
+  command: "verify",
+  inputs: {
+    image: {
+      kind: "string",
+      required: true,
+      positional: true,
+      help: "registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR, dir:DIR, or a directory"
+    },
+    "kernel-image": {
+      kind: "string",
+      default: "",
+      help: "kernel image whose /boot/vmlinuz certificate proves the signatures and whose modules directory gives the release",
+      placeholder: "<ref>"
+    },
+    "kernel-cert": {
+      kind: "string",
+      default: "",
+      help: "the kernel's certificate(s), PEM or DER, or the kernel file (vmlinuz, UKI): every signature is verified against it",
+      placeholder: "<file>"
+    },
+    "kernel-release": {
+      kind: "string",
+      default: "",
+      help: "kernel release to match when there is no kernel image",
+      placeholder: "<release>"
+    },
+    modules: {
+      kind: "list",
+      default: "",
+      flag: "module",
+      help: "module that must be present (repeatable)",
+      placeholder: "<name>"
+    },
+    extensions: {
+      kind: "list",
+      default: "",
+      flag: "extension",
+      help: "installers: an extension the installer must carry, by name or image (repeatable)",
+      placeholder: "<name-or-image>"
+    },
+    "extension-name": {
+      kind: "string",
+      default: "",
+      help: "the extension's package name (manifest metadata.name)",
+      placeholder: "<name>"
+    },
+    "talos-version": {
+      kind: "string",
+      default: "",
+      help: "Talos version the image is for (e.g. v1.11.2)",
+      placeholder: "<version>"
+    },
+    platform: {
+      kind: "string",
+      default: "",
+      help: "only this platform of a multi-platform image",
+      placeholder: "<os/arch>"
+    },
+    "fail-on": {
+      kind: "choice",
+      choices: ["error", "warning"],
+      default: "error",
+      help: "error or warning",
+      placeholder: "<level>"
+    },
+    "report-path": {
+      kind: "string",
+      default: "",
+      help: "also write the JSON report to this file",
+      placeholder: "<path>"
+    },
+    registry: {
+      kind: "string",
+      default: "",
+      help: "registry host --registry-username's credentials are for (default: the image's registry; other hosts use the docker config)",
+      placeholder: "<host>"
+    },
+    ...registryAccessInputs,
+    "registry-timeout": {
+      kind: "string",
+      default: "",
+      only: "cli",
+      help: "how long a registry may take to answer a request (connecting: half of it; default 60)",
+      placeholder: "<seconds>"
+    },
+    "ca-file": {
+      kind: "string",
+      default: "",
+      only: "cli",
+      help: "extra CA certificate (PEM) to trust for registries",
+      placeholder: "<path>"
+    },
+    "pr-comment": {
+      kind: "boolean",
+      default: "false",
+      only: "action",
+      help: "keep one pull request comment updated with the report"
+    },
+    "github-token": {
+      kind: "secret",
+      default: "",
+      actionDefault: "${{ github.token }}",
+      only: "action",
+      help: "token for the pull request comment"
+    },
+    json: {
+      kind: "boolean",
+      default: "false",
+      only: "cli",
+      help: "print the JSON report instead of text"
+    }
+  },
+  outputs: ["passed", "report", "kernel-release", "modules"],
+  toOptions: (v2) => {
+    if (v2["pr-comment"] && !v2["github-token"]) {
+      throw new FieldError(
+        ["pr-comment", "github-token"],
+        (n) => `${n("pr-comment")} is true but ${n("github-token")} is empty: pass \${{ github.token }} (the default) or a token with pull-requests: write`
+      );
+    }
+    const credentials = scopedCredentials(
+      v2.image,
+      v2.registry,
+      pairCredentials(v2["registry-username"], v2["registry-password"])
+    );
+    return {
+      verify: {
+        image: v2.image,
+        ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
+        ...v2["kernel-cert"] ? { kernelCert: v2["kernel-cert"] } : {},
+        ...v2["kernel-release"] ? { kernelRelease: v2["kernel-release"] } : {},
+        modules: v2.modules,
+        extensions: v2.extensions,
+        ...v2["extension-name"] ? { extensionName: v2["extension-name"] } : {},
+        ...v2["talos-version"] ? { talosVersion: v2["talos-version"] } : {},
+        ...v2.platform ? { platform: v2.platform } : {},
+        failOn: v2["fail-on"] === "warning" ? "warning" : "error",
+        ...v2["report-path"] ? { reportPath: v2["report-path"] } : {}
+      },
+      access: {
+        insecureRegistries: v2["insecure-registries"],
+        ...credentials ? { credentials } : {}
+      }
+    };
+  },
+  toOutputs: ({ report, reportPath }) => {
+    const releases = [...new Set(report.platforms.map((p) => p.kernelRelease).filter(Boolean))];
+    return {
+      passed: String(report.passed),
+      report: reportPath,
+      "kernel-release": report.kernelRelease ?? releases.join(","),
+      modules: JSON.stringify(report.modules)
+    };
+  }
 });
 
 // node_modules/@actions/core/lib/command.js
@@ -71680,50 +71915,20 @@ async function writeSummary(markdown) {
   }
 }
 
-// actions/action-kit/src/inputs.ts
-function raw(name, options = {}) {
+// actions/action-kit/src/step-inputs.ts
+function readRaw(name, kind) {
   const value = getInput(name, { required: false, trimWhitespace: true });
-  if (options.required && value === "") {
-    throw new UserError(`input '${name}' is required: set it in the step's 'with:' block`);
-  }
+  if (kind === "secret" && value !== "") setSecret(value);
   return value;
 }
-function readString2(name, options = {}) {
-  const value = raw(name, options);
-  return value === "" ? void 0 : value;
+function readStepInputs(contract) {
+  const raw = {};
+  for (const [name, spec] of inputsFor(contract.inputs, "action"))
+    raw[name] = readRaw(name, spec.kind);
+  return applyContract(contract, raw, "action", process.env);
 }
-function readRequired(name) {
-  return raw(name, { required: true });
-}
-function readSecret(name) {
-  const value = raw(name);
-  if (value !== "") setSecret(value);
-  return value === "" ? void 0 : value;
-}
-function readBoolean(name, fallback) {
-  const value = raw(name);
-  if (value === "") return fallback;
-  if (["true", "True", "TRUE"].includes(value)) return true;
-  if (["false", "False", "FALSE"].includes(value)) return false;
-  throw new UserError(`input '${name}' is '${value}', not a boolean: use true or false`);
-}
-function readList(name, options = {}) {
-  const value = raw(name, options);
-  const items = value.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => options.lines ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
-  if (options.required && items.length === 0) {
-    throw new UserError(
-      `input '${name}' needs at least one item (${options.lines ? "one per line" : "one per line or comma-separated"})`
-    );
-  }
-  return items;
-}
-function readChoice(name, choices, fallback) {
-  const value = raw(name);
-  if (value === "") return fallback;
-  if (!choices.includes(value)) {
-    throw new UserError(`input '${name}' is '${value}': use one of ${choices.join(", ")}`);
-  }
-  return value;
+function writeStepOutputs(contract, result) {
+  writeOutputs(contract.toOutputs(result));
 }
 
 // actions/verify-image/src/annotations.ts
@@ -71742,69 +71947,6 @@ function annotate(report) {
     else if (c.severity === "warning") warning(text3, props);
     else notice(text3, props);
   }
-}
-
-// actions/verify-image/src/inputs.ts
-var import_node_path10 = require("node:path");
-var import_node_os4 = require("node:os");
-function registryHostOf(image) {
-  try {
-    return registryOf(parseImageSpec(image));
-  } catch {
-    return void 0;
-  }
-}
-function scopedCredentials(image) {
-  const credentials = pairCredentials(
-    readString2("registry-username"),
-    readSecret("registry-password")
-  );
-  const host = readString2("registry") ?? registryHostOf(image);
-  if (!credentials) return {};
-  if (!host) {
-    throw new UserError(
-      `input 'registry-username' is set but image '${image}' is not in a registry: set input 'registry' to the registry host the credentials are for`
-    );
-  }
-  return { credentials: { registry: host, ...credentials } };
-}
-function readInputs() {
-  const image = readRequired("image");
-  const access2 = scopedCredentials(image);
-  const kernelImage = readString2("kernel-image");
-  const kernelCert = readString2("kernel-cert");
-  const kernelRelease = readString2("kernel-release");
-  const extensionName = readString2("extension-name");
-  const talosVersion = readString2("talos-version");
-  const platform2 = readString2("platform");
-  const reportPath = readString2("report-path") ?? (0, import_node_path10.join)(process.env.RUNNER_TEMP ?? (0, import_node_os4.tmpdir)(), "verify-image-report.json");
-  const prComment = readBoolean("pr-comment", false);
-  const token = readSecret("github-token");
-  if (prComment && !token) {
-    throw new UserError(
-      "input 'pr-comment' is true but 'github-token' is empty: pass ${{ github.token }} (the default) or a token with pull-requests: write"
-    );
-  }
-  return {
-    options: {
-      image,
-      ...kernelImage ? { kernelImage } : {},
-      ...kernelCert ? { kernelCert } : {},
-      ...kernelRelease ? { kernelRelease } : {},
-      modules: readList("modules"),
-      extensions: readList("extensions"),
-      ...extensionName ? { extensionName } : {},
-      ...talosVersion ? { talosVersion } : {},
-      ...platform2 ? { platform: platform2 } : {},
-      failOn: readChoice("fail-on", ["error", "warning"], "error"),
-      reportPath
-    },
-    registry: {
-      insecureRegistries: readList("insecure-registries"),
-      ...access2
-    },
-    ...prComment && token ? { prComment: { token } } : {}
-  };
 }
 
 // node_modules/@actions/github/lib/context.js
@@ -76066,19 +76208,18 @@ async function upsertReportComment(report, token) {
 
 // actions/verify-image/src/main.ts
 void runAction(async () => {
-  const { options, registry, prComment } = readInputs();
-  const report = await verifyImage(options, { logger: createActionsLogger(), registry });
-  const releases = [...new Set(report.platforms.map((p) => p.kernelRelease).filter(Boolean))];
-  writeOutputs({
-    passed: String(report.passed),
-    report: options.reportPath,
-    "kernel-release": report.kernelRelease ?? releases.join(","),
-    modules: JSON.stringify(report.modules)
-  });
+  const { values, options } = readStepInputs(verifyImageContract);
+  const reportPath = options.verify.reportPath ?? (0, import_node_path10.join)(process.env.RUNNER_TEMP ?? (0, import_node_os4.tmpdir)(), "verify-image-report.json");
+  const report = await verifyImage(
+    { ...options.verify, reportPath },
+    { logger: createActionsLogger(), registry: options.access }
+  );
+  writeStepOutputs(verifyImageContract, { report, reportPath });
   annotate(report);
   await writeSummary(formatReportMarkdown(report));
-  if (prComment) await upsertReportComment(report, prComment.token);
-  if (!report.passed) throw new UserError(failureMessage(report, options.reportPath));
+  const token = values["github-token"];
+  if (values["pr-comment"] && token) await upsertReportComment(report, token);
+  if (!report.passed) throw new UserError(failureMessage(report, reportPath));
   logInfo(
     `verify-image passed: ${report.platforms.length} platform(s), ${report.modules.length} module(s)`
   );

@@ -1,31 +1,40 @@
-/** verify-image: read inputs → pipeline.verifyImage → outputs, job summary, annotations, PR comment. */
+/** verify-image: the step's contract read from the runner → pipeline.verifyImage → outputs, job summary, annotations, PR comment. */
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { UserError } from '@talos-kmod/common';
-import { failureMessage, formatReportMarkdown, verifyImage } from '@talos-kmod/pipeline';
+import {
+  failureMessage,
+  formatReportMarkdown,
+  verifyImage,
+  verifyImageContract,
+} from '@talos-kmod/pipeline';
 import {
   createActionsLogger,
   logInfo,
+  readStepInputs,
   runAction,
-  writeOutputs,
+  writeStepOutputs,
   writeSummary,
 } from '@talos-kmod/action-kit';
 import { annotate } from './annotations';
-import { readInputs } from './inputs';
 import { upsertReportComment } from './pr-comment';
 
 void runAction(async () => {
-  const { options, registry, prComment } = readInputs();
-  const report = await verifyImage(options, { logger: createActionsLogger(), registry });
-  const releases = [...new Set(report.platforms.map((p) => p.kernelRelease).filter(Boolean))];
-  writeOutputs({
-    passed: String(report.passed),
-    report: options.reportPath,
-    'kernel-release': report.kernelRelease ?? releases.join(','),
-    modules: JSON.stringify(report.modules),
-  });
+  const { values, options } = readStepInputs(verifyImageContract);
+  // the action always writes the report: by default in the runner's temporary directory
+  const reportPath =
+    options.verify.reportPath ??
+    join(process.env.RUNNER_TEMP ?? tmpdir(), 'verify-image-report.json');
+  const report = await verifyImage(
+    { ...options.verify, reportPath },
+    { logger: createActionsLogger(), registry: options.access },
+  );
+  writeStepOutputs(verifyImageContract, { report, reportPath });
   annotate(report);
   await writeSummary(formatReportMarkdown(report));
-  if (prComment) await upsertReportComment(report, prComment.token);
-  if (!report.passed) throw new UserError(failureMessage(report, options.reportPath));
+  const token = values['github-token'];
+  if (values['pr-comment'] && token) await upsertReportComment(report, token);
+  if (!report.passed) throw new UserError(failureMessage(report, reportPath));
   logInfo(
     `verify-image passed: ${report.platforms.length} platform(s), ${report.modules.length} module(s)`,
   );

@@ -114,12 +114,10 @@ export async function registryOptions(
   stdin: NodeJS.ReadableStream = process.stdin,
   primary?: ImageSpec | string,
 ): Promise<RegistryOptions> {
-  const timeouts = registryTimeouts(flags.registryTimeout);
   const options: RegistryOptions = {
     insecureRegistries: flags.insecureRegistry,
     logger,
-    ...(env.DOCKER_CONFIG ? { dockerConfigDir: env.DOCKER_CONFIG } : {}),
-    ...(timeouts ? { timeouts } : {}),
+    ...(await registryConnection(flags, env)),
   };
   const host = flags.registry ?? registryHostOf(primary);
   if (flags.registryUsername && !host) {
@@ -129,14 +127,31 @@ export async function registryOptions(
   }
   const credentials = await registryCredentials(flags, stdin);
   if (credentials && host) options.credentials = { registry: host, ...credentials };
+  return options;
+}
+
+/**
+ * What only the CLI sets on `RegistryOptions`: `--registry-timeout`, `--ca-file` (read here) and
+ * the docker config directory of `$DOCKER_CONFIG`.
+ */
+export async function registryConnection(
+  flags: { readonly registryTimeout?: string | undefined; readonly caFile?: string | undefined },
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Pick<RegistryOptions, 'timeouts' | 'caCertificates' | 'dockerConfigDir'>> {
+  const timeouts = registryTimeouts(flags.registryTimeout);
+  let caCertificates: Buffer | undefined;
   if (flags.caFile) {
     try {
-      options.caCertificates = await readFile(flags.caFile);
+      caCertificates = await readFile(flags.caFile);
     } catch (e: unknown) {
       throw new UsageError(`cannot read --ca-file ${flags.caFile}: ${(e as Error).message}`);
     }
   }
-  return options;
+  return {
+    ...(env.DOCKER_CONFIG ? { dockerConfigDir: env.DOCKER_CONFIG } : {}),
+    ...(timeouts ? { timeouts } : {}),
+    ...(caCertificates ? { caCertificates } : {}),
+  };
 }
 
 /** Access failures (401/403 from a registry) exit with code 2, like usage errors. */

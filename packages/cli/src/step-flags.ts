@@ -10,6 +10,7 @@ import {
   applyContract,
   inputsFor,
   namespaceOrOwner,
+  type InputSpec,
   type InputSpecs,
   type InputValues,
   type RawInputs,
@@ -29,17 +30,29 @@ function attributeOf(flag: string): string {
   return flag.replace(/^no-/, '').replace(/-([a-z0-9])/g, (_m, c: string) => c.toUpperCase());
 }
 
-/** Adds one flag per CLI input of `contract`, in contract order. */
+/** The contract's positional inputs (the command's arguments), in order. */
+export function positionalInputs(inputs: InputSpecs): [name: string, spec: InputSpec][] {
+  return inputsFor(inputs, 'cli').filter(([, s]) => s.positional);
+}
+
+/**
+ * Adds the command's arguments (positional inputs) and one flag per other CLI input of
+ * `contract`, in contract order.
+ */
 export function addStepFlags<I extends InputSpecs>(
   command: Command,
   contract: StepContract<I, unknown, unknown>,
 ): Command {
+  for (const [name, spec] of positionalInputs(contract.inputs)) {
+    command.argument(spec.required ? `<${name}>` : `[${name}]`, spec.help);
+  }
   return addInputFlags(command, contract.inputs);
 }
 
-/** Adds one flag per CLI input of `inputs`, in their order. */
+/** Adds one flag per CLI input of `inputs` that is not positional, in their order. */
 export function addInputFlags(command: Command, inputs: InputSpecs): Command {
   for (const [name, spec] of inputsFor(inputs, 'cli')) {
+    if (spec.positional) continue;
     const flag = flagOf(inputs, name);
     const value = spec.placeholder ?? '<value>';
     switch (spec.kind) {
@@ -76,17 +89,21 @@ export function asFlagError(e: unknown, inputs: InputSpecs = {}): unknown {
 }
 
 /**
- * The values and step options from the parsed flags (a secret is read from standard input when
- * its `--…-stdin` flag is given). Errors name the flags.
+ * The values and step options from the parsed flags and the command's arguments (`args`, in
+ * the order of the positional inputs); a secret is read from standard input when its
+ * `--…-stdin` flag is given. Errors name the flags.
  */
 export async function readStepFlags<I extends InputSpecs, Options, Result>(
   contract: StepContract<I, Options, Result>,
   flags: Readonly<Record<string, unknown>>,
   env: Readonly<Record<string, string | undefined>>,
   stdin: NodeJS.ReadableStream = process.stdin,
+  args: readonly string[] = [],
 ): Promise<{ values: InputValues<I>; options: Options }> {
   const raw: Record<string, RawInputs[string]> = {};
+  positionalInputs(contract.inputs).forEach(([name], i) => (raw[name] = args[i]));
   for (const [name, spec] of inputsFor(contract.inputs, 'cli')) {
+    if (spec.positional) continue;
     const flag = flagOf(contract.inputs, name);
     const given = flags[attributeOf(flag)];
     if (spec.kind === 'secret') {

@@ -24,11 +24,18 @@ export {
 import { buildKernelPkgContract } from './build-kernel-pkg/contract';
 import { buildExtensionContract } from './build-extension/contract';
 import { buildInstallerContract } from './build-installer/contract';
+import { verifyImageContract } from './verify-image/contract';
 export { buildKernelPkgContract, buildExtensionContract, buildInstallerContract };
+export {
+  verifyImageContract,
+  type VerifyStepOptions,
+  type VerifyStepResult,
+} from './verify-image/contract';
 
 /** The contracts of the steps that are actions, by action name (the contract test walks these). */
 export const stepContracts = {
   'build-kernel-pkg': buildKernelPkgContract,
   'build-extension': buildExtensionContract,
   'build-installer': buildInstallerContract,
+  'verify-image': verifyImageContract,
 } as const;

@@ -41,6 +41,8 @@ export interface InputSpec {
   readonly placeholder?: string;
   /** An input only one front end has (the CLI's `--json`, the action's `github-token`). */
   readonly only?: 'action' | 'cli';
+  /** The CLI takes it as the command's argument (`verify <image>`), not as a flag. */
+  readonly positional?: true;
 }
 
 /** A contract's inputs by name. */
@@ -71,6 +73,8 @@ export type RawInputs = Readonly<Record<string, string | boolean | readonly stri
 export interface StepContract<I extends InputSpecs, Options, Result> {
   /** The step (action folder and CLI command) name. */
   readonly step: string;
+  /** The CLI command when its name is not the step's (`verify` for verify-image). */
+  readonly command?: string;
   readonly inputs: I;
   /** The outputs' names, as in action.yml. */
   readonly outputs: readonly string[];
