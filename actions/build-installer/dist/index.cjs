@@ -310,13 +310,13 @@ var require_directives = __commonJS({
        * @param onError - May be called even if the action was successful
        * @returns `true` on success
        */
-      add(line2, onError) {
+      add(line, onError) {
         if (this.atNextDocument) {
           this.yaml = { explicit: _Directives.defaultYaml.explicit, version: "1.1" };
           this.tags = Object.assign({}, _Directives.defaultTags);
           this.atNextDocument = false;
         }
-        const parts = line2.trim().split(/[ \t]+/);
+        const parts = line.trim().split(/[ \t]+/);
         const name = parts.shift();
         switch (name) {
           case "%TAG": {
@@ -1913,9 +1913,9 @@ var require_stringifyCollection = __commonJS({
       } else {
         str = lines[0];
         for (let i = 1; i < lines.length; ++i) {
-          const line2 = lines[i];
-          str += line2 ? `
-${indent}${line2}` : "\n";
+          const line = lines[i];
+          str += line ? `
+${indent}${line}` : "\n";
         }
       }
       if (comment) {
@@ -1973,7 +1973,7 @@ ${indent}${line2}` : "\n";
           str += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line2) => sum + line2.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
             str += ",";
@@ -1989,14 +1989,14 @@ ${indent}${line2}` : "\n";
         return start + end;
       } else {
         if (!reqNewline) {
-          const len = lines.reduce((sum, line2) => sum + line2.length + 2, 2);
+          const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
           let str = start;
-          for (const line2 of lines)
-            str += line2 ? `
-${indentStep}${indent}${line2}` : "\n";
+          for (const line of lines)
+            str += line ? `
+${indentStep}${indent}${line}` : "\n";
           return `${str}
 ${indent}${end}`;
         } else {
@@ -3739,10 +3739,10 @@ var require_errors = __commonJS({
       if (error2.pos[0] === -1)
         return;
       error2.linePos = error2.pos.map((pos) => lc.linePos(pos));
-      const { line: line2, col } = error2.linePos[0];
-      error2.message += ` at line ${line2}, column ${col}`;
+      const { line, col } = error2.linePos[0];
+      error2.message += ` at line ${line}, column ${col}`;
       let ci = col - 1;
-      let lineStr = src.substring(lc.lineStarts[line2 - 1], lc.lineStarts[line2]).replace(/[\n\r]+$/, "");
+      let lineStr = src.substring(lc.lineStarts[line - 1], lc.lineStarts[line]).replace(/[\n\r]+$/, "");
       if (ci >= 60 && lineStr.length > 80) {
         const trimStart = Math.min(ci - 39, lineStr.length - 79);
         lineStr = "\u2026" + lineStr.substring(trimStart);
@@ -3750,8 +3750,8 @@ var require_errors = __commonJS({
       }
       if (lineStr.length > 80)
         lineStr = lineStr.substring(0, 79) + "\u2026";
-      if (line2 > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
-        let prev = src.substring(lc.lineStarts[line2 - 2], lc.lineStarts[line2 - 1]);
+      if (line > 1 && /^ *$/.test(lineStr.substring(0, ci))) {
+        let prev = src.substring(lc.lineStarts[line - 2], lc.lineStarts[line - 1]);
         if (prev.length > 80)
           prev = prev.substring(0, 79) + "\u2026\n";
         lineStr = prev + lineStr;
@@ -3759,7 +3759,7 @@ var require_errors = __commonJS({
       if (/[^ ]/.test(lineStr)) {
         let count2 = 1;
         const end = error2.linePos[1];
-        if (end?.line === line2 && end.col > col) {
+        if (end?.line === line && end.col > col) {
           count2 = Math.max(1, Math.min(end.col - col, 80 - ci));
         }
         const pointer = " ".repeat(ci) + "^".repeat(count2);
@@ -4708,8 +4708,8 @@ var require_resolve_flow_scalar = __commonJS({
       return unfoldLines(source.slice(1, -1)).replace(/''/g, "'");
     }
     function unfoldLines(source) {
-      const line2 = /(.*?)\r?\n/sy;
-      let match = line2.exec(source);
+      const line = /(.*?)\r?\n/sy;
+      let match = line.exec(source);
       if (!match)
         return source;
       let trimEnd, trimBoth;
@@ -4722,8 +4722,8 @@ var require_resolve_flow_scalar = __commonJS({
       }
       let res = match[1].replace(trimEnd, "");
       let sep = " ";
-      let pos = line2.lastIndex;
-      while (match = line2.exec(source)) {
+      let pos = line.lastIndex;
+      while (match = line.exec(source)) {
         const lm = match[1].replace(trimBoth, "");
         if (lm === "") {
           if (sep === "\n")
@@ -4734,7 +4734,7 @@ var require_resolve_flow_scalar = __commonJS({
           res += sep + lm;
           sep = " ";
         }
-        pos = line2.lastIndex;
+        pos = line.lastIndex;
       }
       const last = /[ \t]*(.*)/sy;
       last.lastIndex = pos;
@@ -5864,40 +5864,40 @@ var require_lexer = __commonJS({
         }
       }
       *parseStream() {
-        let line2 = this.getLine();
-        if (line2 === null)
+        let line = this.getLine();
+        if (line === null)
           return this.setNext("stream");
-        if (line2[0] === cst.BOM) {
+        if (line[0] === cst.BOM) {
           yield* this.pushCount(1);
-          line2 = line2.substring(1);
+          line = line.substring(1);
         }
-        if (line2[0] === "%") {
-          let dirEnd = line2.length;
-          let cs = line2.indexOf("#");
+        if (line[0] === "%") {
+          let dirEnd = line.length;
+          let cs = line.indexOf("#");
           while (cs !== -1) {
-            const ch = line2[cs - 1];
+            const ch = line[cs - 1];
             if (ch === " " || ch === "	") {
               dirEnd = cs - 1;
               break;
             } else {
-              cs = line2.indexOf("#", cs + 1);
+              cs = line.indexOf("#", cs + 1);
             }
           }
           while (true) {
-            const ch = line2[dirEnd - 1];
+            const ch = line[dirEnd - 1];
             if (ch === " " || ch === "	")
               dirEnd -= 1;
             else
               break;
           }
           const n = (yield* this.pushCount(dirEnd)) + (yield* this.pushSpaces(true));
-          yield* this.pushCount(line2.length - n);
+          yield* this.pushCount(line.length - n);
           this.pushNewline();
           return "stream";
         }
         if (this.atLineEnd()) {
           const sp = yield* this.pushSpaces(true);
-          yield* this.pushCount(line2.length - sp);
+          yield* this.pushCount(line.length - sp);
           yield* this.pushNewline();
           return "stream";
         }
@@ -5938,13 +5938,13 @@ var require_lexer = __commonJS({
       }
       *parseDocument() {
         yield* this.pushSpaces(true);
-        const line2 = this.getLine();
-        if (line2 === null)
+        const line = this.getLine();
+        if (line === null)
           return this.setNext("doc");
         let n = yield* this.pushIndicators();
-        switch (line2[n]) {
+        switch (line[n]) {
           case "#":
-            yield* this.pushCount(line2.length - n);
+            yield* this.pushCount(line.length - n);
           // fallthrough
           case void 0:
             yield* this.pushNewline();
@@ -5969,7 +5969,7 @@ var require_lexer = __commonJS({
           case ">":
             n += yield* this.parseBlockScalarHeader();
             n += yield* this.pushSpaces(true);
-            yield* this.pushCount(line2.length - n);
+            yield* this.pushCount(line.length - n);
             yield* this.pushNewline();
             return yield* this.parseBlockScalar();
           default:
@@ -5989,11 +5989,11 @@ var require_lexer = __commonJS({
           }
           sp += yield* this.pushSpaces(true);
         } while (nl + sp > 0);
-        const line2 = this.getLine();
-        if (line2 === null)
+        const line = this.getLine();
+        if (line === null)
           return this.setNext("flow");
-        if (indent !== -1 && indent < this.indentNext && line2[0] !== "#" || indent === 0 && (line2.startsWith("---") || line2.startsWith("...")) && isEmpty2(line2[3])) {
-          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line2[0] === "]" || line2[0] === "}");
+        if (indent !== -1 && indent < this.indentNext && line[0] !== "#" || indent === 0 && (line.startsWith("---") || line.startsWith("...")) && isEmpty2(line[3])) {
+          const atFlowEndMarker = indent === this.indentNext - 1 && this.flowLevel === 1 && (line[0] === "]" || line[0] === "}");
           if (!atFlowEndMarker) {
             this.flowLevel = 0;
             yield cst.FLOW_END;
@@ -6001,17 +6001,17 @@ var require_lexer = __commonJS({
           }
         }
         let n = 0;
-        while (line2[n] === ",") {
+        while (line[n] === ",") {
           n += yield* this.pushCount(1);
           n += yield* this.pushSpaces(true);
           this.flowKey = false;
         }
         n += yield* this.pushIndicators();
-        switch (line2[n]) {
+        switch (line[n]) {
           case void 0:
             return "flow";
           case "#":
-            yield* this.pushCount(line2.length - n);
+            yield* this.pushCount(line.length - n);
             return "flow";
           case "{":
           case "[":
@@ -12755,7 +12755,7 @@ var require_hex = __commonJS({
       const prefix = /^0x/i.test(trimmed2) ? "0x" : "";
       const body = prefix ? trimmed2.slice(2) : trimmed2;
       const lineSeparator = detectLineSeparator(body);
-      const lines = body.split(/\r\n|\n/).filter((line2) => line2.length > 0);
+      const lines = body.split(/\r\n|\n/).filter((line) => line.length > 0);
       const sampleLine = lines[0]?.trim() ?? "";
       const group2 = detectGroup(sampleLine);
       const format2 = {
@@ -12767,7 +12767,7 @@ var require_hex = __commonJS({
       }
       if (lineSeparator && lines.length > 1) {
         const firstLineBytes = compactForDetection(lines[0] ?? "").length / 2;
-        if (firstLineBytes > 0 && lines.slice(0, -1).every((line2) => compactForDetection(line2).length / 2 === firstLineBytes)) {
+        if (firstLineBytes > 0 && lines.slice(0, -1).every((line) => compactForDetection(line).length / 2 === firstLineBytes)) {
           format2.line = {
             bytesPerLine: firstLineBytes,
             separator: lineSeparator
@@ -13084,16 +13084,16 @@ var require_pem = __commonJS({
     }
     function parseBody(body) {
       const normalized = body.trim().replace(/\r\n/g, "\n");
-      const lines = normalized.split("\n").map((line2) => line2.trim()).filter(Boolean);
+      const lines = normalized.split("\n").map((line) => line.trim()).filter(Boolean);
       const headers = {};
       let index = 0;
       for (; index < lines.length; index++) {
-        const line2 = lines[index];
-        const separator = line2.indexOf(":");
+        const line = lines[index];
+        const separator = line.indexOf(":");
         if (separator <= 0) {
           break;
         }
-        headers[line2.slice(0, separator).trim()] = line2.slice(separator + 1).trim();
+        headers[line.slice(0, separator).trim()] = line.slice(separator + 1).trim();
       }
       return {
         headers: Object.keys(headers).length ? headers : void 0,
@@ -37756,12 +37756,12 @@ var require_eventsource_stream = __commonJS({
       }
       return true;
     }
-    function isFieldName(line2, length, field) {
+    function isFieldName(line, length, field) {
       if (length !== field.length) {
         return false;
       }
       for (let i = 0; i < length; i++) {
-        if (line2[i] !== field[i]) {
+        if (line[i] !== field[i]) {
           return false;
         }
       }
@@ -37907,31 +37907,31 @@ var require_eventsource_stream = __commonJS({
        * @param {Buffer} line
        * @param {EventSourceStreamEvent} event
        */
-      parseLine(line2, event) {
-        if (line2.length === 0) {
+      parseLine(line, event) {
+        if (line.length === 0) {
           return;
         }
-        const colonPosition = line2.indexOf(COLON);
+        const colonPosition = line.indexOf(COLON);
         if (colonPosition === 0) {
           return;
         }
-        let fieldLength = line2.length;
-        let valueStart = line2.length;
+        let fieldLength = line.length;
+        let valueStart = line.length;
         if (colonPosition !== -1) {
           fieldLength = colonPosition;
           valueStart = colonPosition + 1;
-          if (line2[valueStart] === SPACE) {
+          if (line[valueStart] === SPACE) {
             ++valueStart;
           }
         }
-        if (isFieldName(line2, fieldLength, DATA)) {
+        if (isFieldName(line, fieldLength, DATA)) {
           if (this.maxEventSize > 0 && this.dataLineCount >= this.maxDataLines) {
             throw createMaxEventSizeExceededError();
           }
-          const valueBytes2 = line2.length - valueStart;
+          const valueBytes2 = line.length - valueStart;
           const dataSize = this.eventFieldSizes.data + (event.data === void 0 ? 0 : 1) + valueBytes2;
           this.setEventFieldSize("data", dataSize);
-          const value = line2.toString("utf8", valueStart);
+          const value = line.toString("utf8", valueStart);
           if (event.data === void 0) {
             event.data = value;
           } else {
@@ -37941,24 +37941,24 @@ ${value}`;
           this.dataLineCount++;
           return;
         }
-        if (isFieldName(line2, fieldLength, RETRY)) {
-          if (isASCIINumberBytes(line2, valueStart)) {
-            this.setEventFieldSize("retry", line2.length - valueStart);
-            event.retry = line2.toString("utf8", valueStart);
+        if (isFieldName(line, fieldLength, RETRY)) {
+          if (isASCIINumberBytes(line, valueStart)) {
+            this.setEventFieldSize("retry", line.length - valueStart);
+            event.retry = line.toString("utf8", valueStart);
           }
           return;
         }
-        if (isFieldName(line2, fieldLength, ID)) {
-          if (isValidLastEventIdBytes(line2, valueStart)) {
-            this.setEventFieldSize("id", line2.length - valueStart);
-            event.id = line2.toString("utf8", valueStart);
+        if (isFieldName(line, fieldLength, ID)) {
+          if (isValidLastEventIdBytes(line, valueStart)) {
+            this.setEventFieldSize("id", line.length - valueStart);
+            event.id = line.toString("utf8", valueStart);
           }
           return;
         }
-        if (isFieldName(line2, fieldLength, EVENT)) {
-          if (valueStart < line2.length) {
-            this.setEventFieldSize("event", line2.length - valueStart);
-            event.event = line2.toString("utf8", valueStart);
+        if (isFieldName(line, fieldLength, EVENT)) {
+          if (valueStart < line.length) {
+            this.setEventFieldSize("event", line.length - valueStart);
+            event.event = line.toString("utf8", valueStart);
           }
         }
       }
@@ -38678,12 +38678,12 @@ var spawnExec = (file, args, options = {}) => new Promise((resolve4, reject) => 
     if (out[stream].length < maxCaptured) out[stream] += text3;
     const parts = (pending[stream] + text3).split(/\r?\n/);
     pending[stream] = parts.pop() ?? "";
-    for (const line2 of parts) emit(line2, stream);
+    for (const line of parts) emit(line, stream);
   };
-  const emit = (line2, stream) => {
-    tail.push(line2);
+  const emit = (line, stream) => {
+    tail.push(line);
     if (tail.length > tailMax) tail.shift();
-    options.onLine?.(line2, stream);
+    options.onLine?.(line, stream);
   };
   child.stdout.on("data", take("stdout"));
   child.stderr.on("data", take("stderr"));
@@ -39422,16 +39422,16 @@ function parseHead(bytes) {
     );
   }
   const headers = {};
-  for (const line2 of lines.slice(1)) {
-    const colon = line2.indexOf(":");
+  for (const line of lines.slice(1)) {
+    const colon = line.indexOf(":");
     if (colon <= 0) {
       throw networkError(
-        `malformed response header: ${JSON.stringify(line2.slice(0, 80))}`,
+        `malformed response header: ${JSON.stringify(line.slice(0, 80))}`,
         "HPE_INVALID_HEADER_TOKEN"
       );
     }
-    const name = line2.slice(0, colon).trim().toLowerCase();
-    const value = line2.slice(colon + 1).trim();
+    const name = line.slice(0, colon).trim().toLowerCase();
+    const value = line.slice(colon + 1).trim();
     const prior = headers[name];
     if (name === "set-cookie") headers[name] = [...prior ?? [], value];
     else headers[name] = prior === void 0 ? value : `${prior}, ${value}`;
@@ -39477,10 +39477,10 @@ var BodyDecoder = class {
         }
         break;
       }
-      const line2 = piece.toString("latin1", raw, nl).replace(/\r$/, "");
+      const line = piece.toString("latin1", raw, nl).replace(/\r$/, "");
       raw = nl + 1;
       if (this.state === "crlf") {
-        if (line2 !== "") {
+        if (line !== "") {
           throw networkError(
             "malformed chunked response body (no CRLF after a chunk)",
             "HPE_INVALID_CHUNK_SIZE"
@@ -39488,7 +39488,7 @@ var BodyDecoder = class {
         }
         this.state = "size";
       } else if (this.state === "size") {
-        const hex2 = line2.split(";", 1)[0]?.trim() ?? "";
+        const hex2 = line.split(";", 1)[0]?.trim() ?? "";
         if (!/^[0-9a-fA-F]{1,12}$/.test(hex2)) {
           throw networkError(
             `malformed chunked response body (chunk size ${JSON.stringify(hex2.slice(0, 20))})`,
@@ -39497,7 +39497,7 @@ var BodyDecoder = class {
         }
         this.left = parseInt(hex2, 16);
         this.state = this.left === 0 ? "trailer" : "data";
-      } else if (line2 === "") {
+      } else if (line === "") {
         this.state = "done";
       }
     }
@@ -43955,14 +43955,14 @@ function parseMakefile(text3) {
   const lines = text3.split(/\r?\n/);
   let inDefine = false;
   for (let i = 0; i < lines.length; i++) {
-    const line2 = lines[i] ?? "";
-    if (/^(export\s+)?define\s/.test(line2)) inDefine = true;
+    const line = lines[i] ?? "";
+    if (/^(export\s+)?define\s/.test(line)) inDefine = true;
     if (inDefine) {
-      if (/^endef\b/.test(line2)) inDefine = false;
+      if (/^endef\b/.test(line)) inDefine = false;
       continue;
     }
-    if (line2.startsWith("	") || line2.startsWith("#")) continue;
-    const m = assignment.exec(line2);
+    if (line.startsWith("	") || line.startsWith("#")) continue;
+    const m = assignment.exec(line);
     if (!m) continue;
     const [, name = "", op = "=", rawValue = ""] = m;
     const value = rawValue.replace(/\s+#.*$/, "").trim();
@@ -44396,11 +44396,11 @@ function parseExtensionsConfig(source) {
 // packages/talos/src/installer/modules-dep.ts
 function parseModulesDep(text3) {
   const deps = /* @__PURE__ */ new Map();
-  for (const line2 of text3.split("\n")) {
-    const colon = line2.indexOf(":");
+  for (const line of text3.split("\n")) {
+    const colon = line.indexOf(":");
     if (colon <= 0) continue;
-    const path2 = line2.slice(0, colon).trim();
-    const rest = line2.slice(colon + 1).trim();
+    const path2 = line.slice(0, colon).trim();
+    const rest = line.slice(colon + 1).trim();
     deps.set(path2, rest ? rest.split(/\s+/) : []);
   }
   return deps;
@@ -44913,8 +44913,8 @@ var nullScalars = /* @__PURE__ */ new Set(["", "~", "null", "Null", "NULL"]);
 function where(node, text3) {
   const offset = node.range?.[0];
   if (offset === void 0) return "";
-  const line2 = text3.slice(0, offset).split("\n").length;
-  return ` (line ${line2})`;
+  const line = text3.slice(0, offset).split("\n").length;
+  return ` (line ${line})`;
 }
 function kindOf(node) {
   return (0, import_yaml3.isMap)(node) ? "a mapping" : (0, import_yaml3.isSeq)(node) ? "a list" : "a scalar";
@@ -45675,12 +45675,12 @@ function cUnescape(text3) {
   }
   return out;
 }
-function parseValue(line2, start) {
+function parseValue(line, start) {
   let i = start;
   let escaped = false;
   let caseInsensitive = false;
-  for (; i < start + 2 && line2.charAt(i) !== '"'; i++) {
-    const c = line2.charAt(i);
+  for (; i < start + 2 && line.charAt(i) !== '"'; i++) {
+    const c = line.charAt(i);
     if (c === "e" && !escaped) escaped = true;
     else if (c === "i" && !caseInsensitive) caseInsensitive = true;
     else
@@ -45688,15 +45688,15 @@ function parseValue(line2, start) {
         error: c === "" ? "a key has no value" : 'the value must be in double quotes ("\u2026"), optionally prefixed with e or i'
       };
   }
-  if (line2.charAt(i) !== '"') return { error: 'the value must be in double quotes ("\u2026")' };
+  if (line.charAt(i) !== '"') return { error: 'the value must be in double quotes ("\u2026")' };
   i++;
   let raw = "";
   for (; ; ) {
-    const c = line2.charAt(i);
+    const c = line.charAt(i);
     if (c === "") return { error: "the value has no closing double quote" };
     if (c === '"') break;
     if (c === "\\") {
-      const next = line2.charAt(i + 1);
+      const next = line.charAt(i + 1);
       if (escaped) {
         if (next === "") return { error: "the value has no closing double quote" };
         raw += c + next;
@@ -45733,25 +45733,25 @@ function logicalLines(text3, diagnostics) {
   let tooLong = false;
   physical.forEach((raw, index) => {
     const lineNo = index + 1;
-    let line2 = raw.replace(/^[ \t\n\r]+/, "");
-    if (line2.startsWith("#")) return;
+    let line = raw.replace(/^[ \t\n\r]+/, "");
+    if (line.startsWith("#")) return;
     if (continuation) {
-      if (continuation.text.length + line2.length >= maxLineLength) tooLong = true;
-      line2 = continuation.text + line2;
+      if (continuation.text.length + line.length >= maxLineLength) tooLong = true;
+      line = continuation.text + line;
     }
     const start = continuation?.line ?? lineNo;
-    if (line2.endsWith("\\")) {
-      continuation = { text: line2.slice(0, -1), line: start };
+    if (line.endsWith("\\")) {
+      continuation = { text: line.slice(0, -1), line: start };
       return;
     }
-    if (tooLong || line2.length >= maxLineLength) {
+    if (tooLong || line.length >= maxLineLength) {
       diagnostics.push({
         line: start,
         severity: "error",
         message: `line is longer than ${maxLineLength - 1} characters and is ignored: split the rule`
       });
-    } else if (line2.length > 0) {
-      out.push({ text: line2, line: start });
+    } else if (line.length > 0) {
+      out.push({ text: line, line: start });
     }
     continuation = void 0;
     tooLong = false;
@@ -45815,8 +45815,8 @@ function tokenize(text3) {
 function parseUdevRules(text3) {
   const diagnostics = [];
   const rules = [];
-  for (const { text: line2, line: lineNo } of logicalLines(text3, diagnostics)) {
-    const tokens = tokenize(line2);
+  for (const { text: line, line: lineNo } of logicalLines(text3, diagnostics)) {
+    const tokens = tokenize(line);
     if ("error" in tokens) {
       diagnostics.push({
         line: lineNo,
@@ -45875,7 +45875,7 @@ function parseUdevRules(text3) {
     }
   });
   diagnostics.sort((a, b) => a.line - b.line);
-  return { rules: rules.map(({ line: line2, tokens }) => ({ line: line2, tokens })), diagnostics };
+  return { rules: rules.map(({ line, tokens }) => ({ line, tokens })), diagnostics };
 }
 
 // packages/talos/src/image-contents/module-paths.ts
@@ -46103,10 +46103,10 @@ function checkCheckoutRelease(kind, dir, facts, release, refs) {
   const found = `${facts.describe}${facts.branch ? ` (branch ${facts.branch})` : ""}`;
   const expected = expectedText(kind, release, refs);
   const d = parseDescribe(facts.describe);
-  const line2 = `${release.major}.${release.minor}`;
+  const line = `${release.major}.${release.minor}`;
   const branchMatches = facts.branch === release.branch;
   const onOtherRelease = /^release-\d+\.\d+$/.test(facts.branch ?? "") && !branchMatches;
-  const lineMatches = d?.line === line2;
+  const lineMatches = d?.line === line;
   let verdict;
   if (kind === "talos" && release.patch !== void 0 && d?.tag) {
     verdict = d.tag === release.tag ? "match" : "mismatch";
@@ -46128,8 +46128,16 @@ function checkCheckoutRelease(kind, dir, facts, release, refs) {
 
 // packages/talos/src/node-extensions/official-catalog.ts
 var officialExtensionsRepository = "ghcr.io/siderolabs/extensions";
-var line = /^([a-z0-9.-]+(?::[0-9]+)?)\/([a-z0-9._/-]+):([\w][\w.-]{0,127})@(sha256:[0-9a-f]{64})$/;
 var maxLines = 1e4;
+function catalogLine(text3) {
+  try {
+    const ref = parseReference(text3);
+    if (!ref.tag || !ref.digest || ref.toString() !== text3) return void 0;
+    return { name: ref.repository, version: ref.tag };
+  } catch {
+    return void 0;
+  }
+}
 function parseImageDigests(text3, source) {
   const out = [];
   const lines = text3.split("\n");
@@ -46141,13 +46149,13 @@ function parseImageDigests(text3, source) {
   lines.forEach((raw, i) => {
     const t = raw.trim();
     if (!t.includes("@")) return;
-    const m = line.exec(t);
-    if (!m) {
+    const entry = catalogLine(t);
+    if (!entry) {
       throw new InputError(
         `${source} line ${i + 1} is '${t.slice(0, 120)}', not registry/name:version@sha256:<digest>: is it an image-digests file?`
       );
     }
-    out.push({ name: m[2] ?? "", image: t, version: m[3] ?? "" });
+    out.push({ ...entry, image: t });
   });
   if (out.length === 0) {
     throw new InputError(
@@ -46751,7 +46759,7 @@ async function runLogged(exec, logger, file, args, options) {
       ...options.cwd ? { cwd: options.cwd } : {},
       ...options.env ? { env: options.env } : {},
       tailLines: 30,
-      onLine: (line2) => logger.info(line2)
+      onLine: (line) => logger.info(line)
     });
   } catch (e) {
     if (e instanceof ExecError) {
@@ -48465,8 +48473,8 @@ function oneLine(name) {
   return name.split("\n").filter((l) => l.length > 0).map((l) => l.replace("=", " = ")).join(", ");
 }
 function commonNameOf(name) {
-  const line2 = name.split("\n").find((l) => l.startsWith("CN="));
-  return line2?.slice(3).replace(/\\(.)/g, "$1");
+  const line = name.split("\n").find((l) => l.startsWith("CN="));
+  return line?.slice(3).replace(/\\(.)/g, "$1");
 }
 function readCertificate(input) {
   const signer = parseCertificate(input);
@@ -49991,8 +49999,8 @@ function text2(data, name, problems) {
 }
 function parseOsRelease(body) {
   const out = {};
-  for (const line2 of body.split("\n")) {
-    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line2);
+  for (const line of body.split("\n")) {
+    const m = /^\s*([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
     if (!m?.[1]) continue;
     let value = (m[2] ?? "").trim();
     const q = value[0];
@@ -50045,11 +50053,11 @@ function* banners(bytes) {
     const start = at + MARKER.length;
     let end = start;
     while (end < buf.length && end - start < MAX_LINE && buf[end] !== 0 && buf[end] !== 10) end++;
-    const line2 = buf.toString("latin1", start, end);
-    const m = /^(\d+\.\d+[^\s()%]*) \(/.exec(line2);
+    const line = buf.toString("latin1", start, end);
+    const m = /^(\d+\.\d+[^\s()%]*) \(/.exec(line);
     if (!m?.[1]) continue;
-    const hash = line2.indexOf(" #");
-    yield { release: m[1], ...hash >= 0 ? { version: line2.slice(hash + 1) } : {} };
+    const hash = line.indexOf(" #");
+    yield { release: m[1], ...hash >= 0 ? { version: line.slice(hash + 1) } : {} };
   }
   return void 0;
 }
@@ -53241,7 +53249,7 @@ function defineContract(contract) {
 }
 function splitItems(kind, text3) {
   if (kind === "words") return text3.split(/\s+/).filter(Boolean);
-  return text3.split(/\r?\n/).map((line2) => line2.replace(/(^|\s)#.*$/, "")).flatMap((line2) => kind === "lines" ? [line2] : line2.split(",")).map((item) => item.trim()).filter((item) => item !== "");
+  return text3.split(/\r?\n/).map((line) => line.replace(/(^|\s)#.*$/, "")).flatMap((line) => kind === "lines" ? [line] : line.split(",")).map((item) => item.trim()).filter((item) => item !== "");
 }
 function isEmpty(raw) {
   return raw === void 0 || raw === "" || Array.isArray(raw) && raw.length === 0;
@@ -54462,7 +54470,7 @@ async function runAction(body) {
     await body();
   } catch (e) {
     if (isUserError(e)) {
-      for (const line2 of e.details) logInfo(redactText(line2));
+      for (const line of e.details) logInfo(redactText(line));
       setFailed(redactText(e.message));
       return;
     }
