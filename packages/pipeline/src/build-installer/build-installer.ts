@@ -84,7 +84,7 @@ async function run(
       ...(deps.registry?.insecureRegistries ?? []),
       ...options.insecureRegistries,
     ],
-    ...(options.credentials ? { credentials: credentialsFor(options) } : {}),
+    ...(options.credentials ? { credentials: credentialsFor(options, v) } : {}),
   };
   if (v.defaultDestination) {
     logger.info(`no installer-ref given: publishing to ${v.destination.toString()}`);
@@ -100,7 +100,10 @@ async function run(
   }
   const extras = await resolveExtraExtensions(options, registry, logger);
   const pinned = await pinInputs(
-    { ...options, extensionImages: [...options.extensionImages, ...extras.map((e) => e.image)] },
+    {
+      ...v.images,
+      extensions: [...v.images.extensions, ...extras.map((e) => parseReference(e.image))],
+    },
     v.mode,
     registry,
     logger,
@@ -110,8 +113,8 @@ async function run(
   const bootKernel =
     v.mode === 'talos-dir'
       ? pinned.kernelImage
-      : options.kernelImage
-        ? (await resolveDigest(parseReference(options.kernelImage), registry)).toString()
+      : v.images.kernel
+        ? (await resolveDigest(v.images.kernel, registry)).toString()
         : undefined;
   if (!bootKernel) {
     logger.info(
@@ -178,9 +181,12 @@ async function run(
 }
 
 /** Explicit credentials apply to the step's own registry only; others use the docker config. */
-function credentialsFor(options: BuildInstallerOptions): RegistryOptions['credentials'] {
+function credentialsFor(
+  options: BuildInstallerOptions,
+  v: ValidatedBuildInstaller,
+): RegistryOptions['credentials'] {
   const creds = options.credentials;
-  const dest = options.installerRef ? parseReference(options.installerRef).registry : undefined;
+  const dest = options.installerRef ? v.destination.registry : undefined;
   return (host: string) =>
     creds && (host === options.registry || host === dest) ? { ...creds } : undefined;
 }

@@ -127,6 +127,14 @@ function checkOverlay(
   };
 }
 
+/** The input images, parsed. */
+export interface InputImages {
+  readonly kernel?: Reference;
+  readonly imager?: Reference;
+  readonly baseInstaller?: Reference;
+  readonly extensions: readonly Reference[];
+}
+
 /** The options after validation: platforms parsed, destination decided. */
 export interface ValidatedBuildInstaller {
   readonly mode: 'talos-dir' | 'imager-image';
@@ -144,6 +152,8 @@ export interface ValidatedBuildInstaller {
   readonly platforms: readonly { platform: MakeValue; arch: MakeValue }[];
   /** Kernel arguments and overlay, as the imager argv builder takes them. */
   readonly imager: ValidatedImagerValues;
+  /** The input images as parsed here, so later hops do not parse the strings again. */
+  readonly images: InputImages;
   readonly destination: Reference;
   /** `make-args`, parsed. */
   readonly makeArgs: readonly MakeAssignment[];
@@ -209,6 +219,7 @@ export function validateBuildInstallerOptions(
       );
     }
   }
+  let imagerRef: Reference | undefined;
   const outDir = options.outDir
     ? makeValue('the output directory', resolve(options.outDir))
     : undefined;
@@ -220,9 +231,8 @@ export function validateBuildInstallerOptions(
           `${n('kernel-image')} is required with ${n('talos-dir')}: the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output`,
       );
     }
-    checkReference('kernel-image', options.kernelImage);
   } else {
-    checkReference('imager-image', imager ?? '');
+    imagerRef = checkReference('imager-image', imager ?? '');
     if (!options.baseInstallerImage) {
       throw new FieldError(
         ['base-installer-image', 'imager-image'],
@@ -231,10 +241,13 @@ export function validateBuildInstallerOptions(
       );
     }
   }
-  if (options.baseInstallerImage) {
-    checkReference('base-installer-image', options.baseInstallerImage);
-  }
-  for (const e of options.extensionImages) checkReference('extension-images', e);
+  const kernelRef = options.kernelImage
+    ? checkReference('kernel-image', options.kernelImage)
+    : undefined;
+  const baseRef = options.baseInstallerImage
+    ? checkReference('base-installer-image', options.baseInstallerImage)
+    : undefined;
+  const extensionRefs = options.extensionImages.map((e) => checkReference('extension-images', e));
   for (const e of options.extraExtensionImages ?? []) {
     const ref = checkReference('extra-extension-images', e);
     if (!ref.digest) {
@@ -308,6 +321,12 @@ export function validateBuildInstallerOptions(
     ...(tag !== undefined ? { tag } : {}),
     platforms,
     imager: { extraKernelArgs, ...overlay },
+    images: {
+      ...(kernelRef ? { kernel: kernelRef } : {}),
+      ...(imagerRef ? { imager: imagerRef } : {}),
+      ...(baseRef ? { baseInstaller: baseRef } : {}),
+      extensions: extensionRefs,
+    },
     destination,
     makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
     defaultDestination,

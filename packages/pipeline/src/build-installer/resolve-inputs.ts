@@ -4,10 +4,11 @@ import {
   isLoopbackHost,
   parseReference,
   resolveDigest,
+  type Reference,
   type RegistryOptions,
 } from '@talos-kmod/oci';
 import { referenceMakeValue, type MakeValue } from '@talos-kmod/talos';
-import type { BuildInstallerOptions } from './options';
+import type { InputImages } from './options';
 
 /** The input images as pinned references, as the make and imager argv builders take them. */
 export interface PinnedInputs {
@@ -19,24 +20,23 @@ export interface PinnedInputs {
 
 /** Resolves the given input images to `name:tag@sha256:…` from their registries. */
 export async function pinInputs(
-  options: BuildInstallerOptions,
+  images: InputImages,
   mode: 'talos-dir' | 'imager-image',
   registry: RegistryOptions,
   logger: Logger,
 ): Promise<PinnedInputs> {
-  if (mode === 'imager-image' && options.kernelImage) {
+  if (mode === 'imager-image' && images.kernel) {
     logger.warning(
-      `input 'kernel-image' only checks the extensions' signatures with 'imager-image': the imager carries its own kernel (${options.imagerImage ?? ''}), so give the kernel it was built with`,
+      `input 'kernel-image' only checks the extensions' signatures with 'imager-image': the imager carries its own kernel (${images.imager?.toString() ?? ''}), so give the kernel it was built with`,
     );
   }
   return logger.group('Resolve input images to digests', async () => {
-    const pin = async (ref: string) =>
-      referenceMakeValue(await resolveDigest(parseReference(ref), registry));
-    const optional = async (ref: string | undefined) => (ref ? pin(ref) : undefined);
-    const extensionImages = await Promise.all(options.extensionImages.map(pin));
-    const kernelImage = await optional(mode === 'talos-dir' ? options.kernelImage : undefined);
-    const baseInstallerImage = await optional(options.baseInstallerImage);
-    const imagerImage = await optional(options.imagerImage);
+    const pin = async (ref: Reference) => referenceMakeValue(await resolveDigest(ref, registry));
+    const optional = async (ref: Reference | undefined) => (ref ? pin(ref) : undefined);
+    const extensionImages = await Promise.all(images.extensions.map(pin));
+    const kernelImage = await optional(mode === 'talos-dir' ? images.kernel : undefined);
+    const baseInstallerImage = await optional(images.baseInstaller);
+    const imagerImage = await optional(images.imager);
     for (const e of extensionImages) logger.info(`extension: ${e}`);
     if (kernelImage) logger.info(`kernel: ${kernelImage}`);
     return {
