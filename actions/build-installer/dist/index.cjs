@@ -46499,6 +46499,7 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
+  let imagerRef;
   const outDir = options.outDir ? makeValue("the output directory", (0, import_node_path13.resolve)(options.outDir)) : void 0;
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
@@ -46507,9 +46508,8 @@ function validateBuildInstallerOptions(options, newUuid) {
         (n) => `${n("kernel-image")} is required with ${n("talos-dir")}: the imager embeds that kernel (PKG_KERNEL); pass the build-kernel-pkg step's kernel-image output`
       );
     }
-    checkReference("kernel-image", options.kernelImage);
   } else {
-    checkReference("imager-image", imager ?? "");
+    imagerRef = checkReference("imager-image", imager ?? "");
     if (!options.baseInstallerImage) {
       throw new FieldError(
         ["base-installer-image", "imager-image"],
@@ -46517,10 +46517,9 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
-  if (options.baseInstallerImage) {
-    checkReference("base-installer-image", options.baseInstallerImage);
-  }
-  for (const e of options.extensionImages) checkReference("extension-images", e);
+  const kernelRef = options.kernelImage ? checkReference("kernel-image", options.kernelImage) : void 0;
+  const baseRef = options.baseInstallerImage ? checkReference("base-installer-image", options.baseInstallerImage) : void 0;
+  const extensionRefs = options.extensionImages.map((e) => checkReference("extension-images", e));
   for (const e of options.extraExtensionImages ?? []) {
     const ref = checkReference("extra-extension-images", e);
     if (!ref.digest) {
@@ -46587,6 +46586,12 @@ function validateBuildInstallerOptions(options, newUuid) {
     ...tag !== void 0 ? { tag } : {},
     platforms,
     imager: { extraKernelArgs, ...overlay2 },
+    images: {
+      ...kernelRef ? { kernel: kernelRef } : {},
+      ...imagerRef ? { imager: imagerRef } : {},
+      ...baseRef ? { baseInstaller: baseRef } : {},
+      extensions: extensionRefs
+    },
     destination: destination2,
     makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
     defaultDestination
@@ -46812,19 +46817,19 @@ async function buildInstallerBaseAndImager(input, deps) {
 }
 
 // packages/pipeline/src/build-installer/resolve-inputs.ts
-async function pinInputs(options, mode, registry, logger) {
-  if (mode === "imager-image" && options.kernelImage) {
+async function pinInputs(images, mode, registry, logger) {
+  if (mode === "imager-image" && images.kernel) {
     logger.warning(
-      `input 'kernel-image' only checks the extensions' signatures with 'imager-image': the imager carries its own kernel (${options.imagerImage ?? ""}), so give the kernel it was built with`
+      `input 'kernel-image' only checks the extensions' signatures with 'imager-image': the imager carries its own kernel (${images.imager?.toString() ?? ""}), so give the kernel it was built with`
     );
   }
   return logger.group("Resolve input images to digests", async () => {
-    const pin = async (ref) => referenceMakeValue(await resolveDigest(parseReference(ref), registry));
+    const pin = async (ref) => referenceMakeValue(await resolveDigest(ref, registry));
     const optional = async (ref) => ref ? pin(ref) : void 0;
-    const extensionImages = await Promise.all(options.extensionImages.map(pin));
-    const kernelImage = await optional(mode === "talos-dir" ? options.kernelImage : void 0);
-    const baseInstallerImage = await optional(options.baseInstallerImage);
-    const imagerImage = await optional(options.imagerImage);
+    const extensionImages = await Promise.all(images.extensions.map(pin));
+    const kernelImage = await optional(mode === "talos-dir" ? images.kernel : void 0);
+    const baseInstallerImage = await optional(images.baseInstaller);
+    const imagerImage = await optional(images.imager);
     for (const e of extensionImages) logger.info(`extension: ${e}`);
     if (kernelImage) logger.info(`kernel: ${kernelImage}`);
     return {
@@ -53156,7 +53161,7 @@ async function run2(options, v2, deps) {
       ...deps.registry?.insecureRegistries ?? [],
       ...options.insecureRegistries
     ],
-    ...options.credentials ? { credentials: credentialsFor(options) } : {}
+    ...options.credentials ? { credentials: credentialsFor(options, v2) } : {}
   };
   if (v2.defaultDestination) {
     logger.info(`no installer-ref given: publishing to ${v2.destination.toString()}`);
@@ -53172,12 +53177,15 @@ async function run2(options, v2, deps) {
   }
   const extras = await resolveExtraExtensions(options, registry, logger);
   const pinned = await pinInputs(
-    { ...options, extensionImages: [...options.extensionImages, ...extras.map((e) => e.image)] },
+    {
+      ...v2.images,
+      extensions: [...v2.images.extensions, ...extras.map((e) => parseReference(e.image))]
+    },
     v2.mode,
     registry,
     logger
   );
-  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : options.kernelImage ? (await resolveDigest(parseReference(options.kernelImage), registry)).toString() : void 0;
+  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : v2.images.kernel ? (await resolveDigest(v2.images.kernel, registry)).toString() : void 0;
   if (!bootKernel) {
     logger.info(
       "no kernel-image with imager-image: the extensions' signatures are checked in the built installer"
@@ -53237,9 +53245,9 @@ async function run2(options, v2, deps) {
     summary: summary2
   };
 }
-function credentialsFor(options) {
+function credentialsFor(options, v2) {
   const creds = options.credentials;
-  const dest = options.installerRef ? parseReference(options.installerRef).registry : void 0;
+  const dest = options.installerRef ? v2.destination.registry : void 0;
   return (host) => creds && (host === options.registry || host === dest) ? { ...creds } : void 0;
 }
 
