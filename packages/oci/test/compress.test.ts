@@ -185,6 +185,19 @@ describe('compressLayer', () => {
     results.forEach(({ gz }, i) => expect(gunzipSync(gz).equals(layers[i] as Buffer)).toBe(true));
   });
 
+  it('gives the same bytes for a layer whatever its worker compressed before (buffers are reused)', async () => {
+    const big = Buffer.concat([text, randomBytes(3 * MiB + 7), text]);
+    const small = text.subarray(0, 5000);
+    const first = await run(fileOf(small));
+    await run(fileOf(big));
+    const bigAgain = await run(streamOf(big));
+    const again = await run(fileOf(small));
+    expect(gunzipSync(bigAgain.gz).equals(big)).toBe(true);
+    expect(gunzipSync(again.gz).equals(small)).toBe(true);
+    expect(again.result).toEqual(first.result);
+    expect(again.gz.equals(first.gz)).toBe(true);
+  });
+
   it('replaces a worker whose job failed midway, for the same compressor and for others', async () => {
     const data = randomBytes(4 * MiB);
     // this compressor takes a worker first; `waiting` queues behind its failing job

@@ -196,6 +196,22 @@ function workerError(m: { message: string; code?: string }, input: LayerInput): 
   );
 }
 
+/**
+ * Each worker's output slots, made with the worker and reused by all its jobs (one at a time):
+ * fresh memory for every layer costs more in page faults than the compression of a small layer.
+ * A worker whose job failed is discarded with its slots, which a late write may still read.
+ */
+const workerSlots = new WeakMap<Worker, SharedArrayBuffer>();
+
+function slotsOf(worker: Worker): SharedArrayBuffer {
+  let slots = workerSlots.get(worker);
+  if (!slots) {
+    slots = new SharedArrayBuffer(slotSize * slotCount);
+    workerSlots.set(worker, slots);
+  }
+  return slots;
+}
+
 /** Sends a typed message to a worker (`transfer`: buffers moved, not copied). */
 function post(worker: Worker, m: ToWorker, transfer?: ArrayBuffer[]): void {
   worker.postMessage(m, transfer);
@@ -210,7 +226,7 @@ async function runJob(
   ended: (clean: boolean) => void,
 ): Promise<Compressed> {
   const job = ++jobs;
-  const slots = new SharedArrayBuffer(slotSize * slotCount);
+  const slots = slotsOf(worker);
   const file = 'file' in input ? input.file : undefined;
   const stream = 'stream' in input ? input.stream : undefined;
   let settled = false;
