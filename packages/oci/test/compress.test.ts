@@ -18,6 +18,7 @@ import { DigestMismatchError } from '../src/blob/verify';
 import {
   compressLayer,
   compressWorkerCount,
+  warmCompressor,
   withCompressor,
   type Compressed,
   type LayerInput,
@@ -262,5 +263,21 @@ describe('compressLayer', () => {
     expect(gunzipSync((await run(streamOf(text))).gz).equals(text)).toBe(true);
     await new Promise((r) => setTimeout(r, 2300));
     expect(gunzipSync((await run(streamOf(text))).gz).equals(text)).toBe(true);
+  });
+
+  it('starts one worker ahead of the first layer, which the layer then uses', async () => {
+    for (let i = 0; i < 50 && compressWorkerCount().running > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100)); // the workers of earlier tests stop idle
+    }
+    expect(compressWorkerCount().running).toBe(0);
+    warmCompressor();
+    warmCompressor(); // one is enough
+    expect(compressWorkerCount().running).toBe(1);
+    for (let i = 0; i < 100 && compressWorkerCount().idle === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(compressWorkerCount()).toEqual({ running: 1, idle: 1 });
+    expect(gunzipSync((await run(fileOf(text))).gz).equals(text)).toBe(true);
+    expect(compressWorkerCount()).toEqual({ running: 1, idle: 1 });
   });
 });

@@ -18,7 +18,7 @@ import type { Image, ImageSource } from '../sources/types';
 import { throttledProgress } from '../blob/progress';
 import { startUpload, uploadProduced } from '../blob/upload';
 import { transportOrUndefined } from '../client';
-import { gzipToFile, withCompressor, type LayerInput } from './compress';
+import { gzipToFile, warmCompressor, withCompressor, type LayerInput } from './compress';
 import {
   layerCacheKey,
   layerCachePath,
@@ -226,6 +226,13 @@ async function pushImageBlobs(
     }
     await ensureBlob(ctx, layer, () => image.openLayer(i), image.origin);
   });
+  // A layer to compress that an earlier push has not recorded: start a worker now.
+  const level = ctx.options.gzipLevel ?? defaultGzipLevel;
+  const toCompress = gzip ? image.layers.filter((l) => gzipMediaType[l.mediaType]) : [];
+  if (toCompress.length > 0 && transportOrUndefined(ctx.client)) {
+    const cache = await ctx.layerCache();
+    if (toCompress.some((l) => !cache?.has(layerCacheKey(l.digest, level)))) warmCompressor();
+  }
   const config = image.configDescriptor;
   tasks.unshift(async () => {
     await ensureBlob(ctx, config, () => Readable.from([image.configBytes]), image.origin);
