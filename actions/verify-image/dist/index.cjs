@@ -61838,14 +61838,10 @@ async function indexTarFile(path2, what) {
         await fh2.close();
       }
     },
-    stream(name, options = {}) {
+    stream(name) {
       const m = need(name);
       if (m.header.size === 0) return import_node_stream6.Readable.from([]);
-      return filePieces(path2, {
-        start: m.offset,
-        length: m.header.size,
-        ...options.highWaterMark !== void 0 ? { readSize: options.highWaterMark } : {}
-      });
+      return filePieces(path2, { start: m.offset, length: m.header.size });
     }
   };
 }
