@@ -61829,11 +61829,11 @@ async function indexTarFile(path2, what) {
     path: path2,
     members,
     get,
-    async readBytes(name) {
+    async readBytes(name, length) {
       const m = need(name);
       const fh2 = await (0, import_promises4.open)(path2, "r");
       try {
-        return await readAt(fh2, m.offset, m.header.size);
+        return await readAt(fh2, m.offset, Math.min(m.header.size, length ?? m.header.size));
       } finally {
         await fh2.close();
       }
@@ -61945,13 +61945,8 @@ function canonical(ref) {
     return ref;
   }
 }
-async function head(tar, name) {
-  const stream = tar.stream(name, { highWaterMark: 16 });
-  for await (const chunk of stream) {
-    stream.destroy();
-    return chunk.subarray(0, 8);
-  }
-  return Buffer.alloc(0);
+function head(tar, name) {
+  return tar.readBytes(name, 8);
 }
 async function hashMember(tar, name) {
   const hash = (0, import_node_crypto3.createHash)("sha256");
