@@ -19287,8 +19287,8 @@ var require_xz_decompress = __commonJS({
             });
             var _dist_native_xz_decompress_wasm__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1);
             const ReadableStream2 = globalThis.ReadableStream || __webpack_require__(2).ReadableStream;
-            const XZ_OK = 0;
-            const XZ_STREAM_END = 1;
+            const XZ_OK2 = 0;
+            const XZ_STREAM_END2 = 1;
             class XzContext {
               constructor(moduleInstance) {
                 this.exports = moduleInstance.exports;
@@ -19310,12 +19310,12 @@ var require_xz_decompress = __commonJS({
               getNextOutput() {
                 const result2 = this.exports.get_next_output(this.ptr);
                 this._refresh();
-                if (result2 !== XZ_OK && result2 !== XZ_STREAM_END) {
+                if (result2 !== XZ_OK2 && result2 !== XZ_STREAM_END2) {
                   throw new Error(`get_next_output failed with error code ${result2}`);
                 }
                 const outChunk = this.mem8.slice(this.outStart, this.outStart + /* outPos */
                 this.mem32[5]);
-                return { outChunk, finished: result2 === XZ_STREAM_END };
+                return { outChunk, finished: result2 === XZ_STREAM_END2 };
               }
               needsMoreInput() {
                 return (
@@ -25197,7 +25197,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants4 = require_constants2();
+    var constants3 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -25272,7 +25272,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -25367,11 +25367,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants3.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants4.ERROR.PAUSED) {
+            } else if (ret === constants3.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -25394,10 +25394,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants4.ERROR.OK) {
+        if (ret === constants3.ERROR.OK) {
           return null;
         }
-        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -25414,7 +25414,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants3.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -25594,7 +25594,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants4.ERROR.PAUSED : 0;
+        return pause ? constants3.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -25616,7 +25616,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -25652,13 +25652,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -40010,18 +40010,22 @@ async function streamOnce(transport, ref, blob, location, what, onBytes) {
   });
   await discard(done);
 }
-async function uploadProduced(transport, ref, produce, onBytes) {
+async function uploadProduced(transport, ref, produce, onBytes, location) {
   const what = `upload a compressed layer to ${ref.registry}/${ref.repository}`;
   const scopes = scopesFor(ref);
-  return withRetry(what, transport.retry, transport.logger, async () => {
-    const started = await startUpload(transport, ref);
-    if (started.mounted) throw new Error("a plain upload cannot be a mount");
+  return withRetry(what, transport.retry, transport.logger, async (n) => {
+    let session = n === 0 ? location : void 0;
+    if (!session) {
+      const started = await startUpload(transport, ref);
+      if (started.mounted) throw new Error("a plain upload cannot be a mount");
+      session = started.location;
+    }
     let produced;
     try {
       const res = await transport.request({
         registry: ref.registry,
         method: "PATCH",
-        path: started.location,
+        path: session,
         scopes,
         headers: { "content-type": "application/octet-stream" },
         body: () => (sink) => {
@@ -40039,7 +40043,7 @@ async function uploadProduced(transport, ref, produce, onBytes) {
       if (!produced) throw new Error("the upload body was never produced");
       const { digest, size } = await produced;
       const next = header(res, "location");
-      const current = next ? new import_node_url.URL(next, started.location).toString() : started.location;
+      const current = next ? new import_node_url.URL(next, session).toString() : session;
       const done = await transport.request({
         registry: ref.registry,
         method: "PUT",
@@ -42264,11 +42268,11 @@ async function indexTarFile(path2, what) {
     path: path2,
     members,
     get,
-    async readBytes(name) {
+    async readBytes(name, length) {
       const m = need(name);
       const fh2 = await (0, import_promises4.open)(path2, "r");
       try {
-        return await readAt(fh2, m.offset, m.header.size);
+        return await readAt(fh2, m.offset, Math.min(m.header.size, length ?? m.header.size));
       } finally {
         await fh2.close();
       }
@@ -42380,13 +42384,8 @@ function canonical(ref) {
     return ref;
   }
 }
-async function head(tar, name) {
-  const stream = tar.stream(name, { highWaterMark: 16 });
-  for await (const chunk of stream) {
-    stream.destroy();
-    return chunk.subarray(0, 8);
-  }
-  return Buffer.alloc(0);
+function head(tar, name) {
+  return tar.readBytes(name, 8);
 }
 async function hashMember(tar, name) {
   const hash = (0, import_node_crypto3.createHash)("sha256");
@@ -42873,7 +42872,7 @@ var import_node_worker_threads = require("node:worker_threads");
 
 // packages/oci/src/push/compress-worker-program.ts
 function loadWorkerProgram() {
-  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction storedOffset(p) {\n  return gzipHeader.length + Math.floor(p / storedBlockBytes) * 5 + 5 + p;\n}\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nfunction unstore(member, from, to, target) {\n  let t = 0;\n  while (from < to) {\n    const blockEnd = Math.min(to, (Math.floor(from / storedBlockBytes) + 1) * storedBlockBytes);\n    const at = storedOffset(from);\n    t += member.copy(target, t, at, at + (blockEnd - from));\n    from = blockEnd;\n  }\n  return target.subarray(0, t);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample) {\n  counts.fill(0);\n  for (const b of sample) counts[b] = (counts[b] ?? 0) + 1;\n  let bits = 0;\n  for (const c of counts) {\n    if (c > 0) {\n      const p = c / sample.length;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample) {\n  if (sample.length === 0) return false;\n  const bits = byteEntropy(sample);\n  if (bits >= 7.95) return true;\n  if (bits < 7) return false;\n  return (0, import_node_zlib.deflateRawSync)(sample, { level: 1 }).length > sample.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, memLevel: 9, chunkSize: piece.length + 1024 },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  const sample = Buffer.allocUnsafe(sampleBytes);\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  const pieces = Array.from({ length: inFlight + 1 }, () => ({\n    buffer: Buffer.allocUnsafe(pieceBytes),\n    free: Promise.resolve()\n  }));\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      for (let got = 0; got < n; ) {\n        const r = (0, import_node_fs.readSync)(fd, out, at + 5 + got, n - got, position + from + got);\n        if (r === 0) {\n          throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n            code: "ETRUNCATED"\n          });\n        }\n        got += r;\n      }\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    inputSize += length;\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(unstore(out, s, s + sampleBytes, sample))) {\n      announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n      return;\n    }\n    await current.free;\n    const piece = unstore(out, 0, length, current.buffer);\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
+  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample2) {\n  counts.fill(0);\n  for (const b of sample2) counts[b] = (counts[b] ?? 0) + 1;\n  let bits = 0;\n  for (const c of counts) {\n    if (c > 0) {\n      const p = c / sample2.length;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample2) {\n  if (sample2.length === 0) return false;\n  const bits = byteEntropy(sample2);\n  if (bits >= 7.95) return true;\n  if (bits < 7) return false;\n  return (0, import_node_zlib.deflateRawSync)(sample2, { level: 1 }).length > sample2.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nvar pieces = Array.from({ length: inFlight + 1 }, () => ({\n  buffer: Buffer.allocUnsafe(pieceBytes),\n  free: Promise.resolve()\n}));\nvar sample = Buffer.allocUnsafe(sampleBytes);\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, memLevel: 9, chunkSize: piece.length + 1024 },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  for (const p of pieces) p.free = Promise.resolve();\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  function readFully(range, fd, target, at, length, position) {\n    for (let got = 0; got < length; ) {\n      const r = (0, import_node_fs.readSync)(fd, target, at + got, length - got, position + got);\n      if (r === 0) {\n        throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n          code: "ETRUNCATED"\n        });\n      }\n      got += r;\n    }\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    let incompressible = level === 0;\n    if (!incompressible && s >= 0) {\n      const n = Math.min(sampleBytes, length - s);\n      readFully(range, fd, sample, 0, n, position + s);\n      incompressible = looksIncompressible(sample.subarray(0, n));\n    }\n    inputSize += length;\n    if (!incompressible) {\n      await current.free;\n      const piece = current.buffer.subarray(0, length);\n      readFully(range, fd, piece, 0, length, position);\n      inputHash.update(piece);\n      announce(slot, out, deflateInto(piece, out, claimPiece()));\n      return;\n    }\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      readFully(range, fd, out, at + 5, n, position + from);\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
 }
 
 // packages/oci/src/push/compress.ts
@@ -42902,15 +42901,24 @@ async function acquire() {
       return new import_node_worker_threads.Worker(await loadWorkerProgram(), { eval: true });
     } catch (e) {
       running--;
+      wakeNext();
       throw e;
     }
   }
-  return new Promise((resolve4) => waiting.push(resolve4));
+  return new Promise((resolve4, reject) => waiting.push({ resolve: resolve4, reject }));
+}
+function wakeNext() {
+  const next = waiting.shift();
+  if (next) acquire().then(next.resolve, next.reject);
+}
+function warmCompressor() {
+  if (running > 0) return;
+  acquire().then(giveBack, () => void 0);
 }
 function giveBack(w) {
   const next = waiting.shift();
   if (next) {
-    next(w);
+    next.resolve(w);
     return;
   }
   w.unref();
@@ -42930,8 +42938,7 @@ function discard2(w) {
   running--;
   w.unref();
   void w.terminate();
-  const next = waiting.shift();
-  if (next) void acquire().then(next);
+  wakeNext();
 }
 async function withCompressor(fn) {
   let reserved = await acquire();
@@ -42963,12 +42970,21 @@ function workerError(m, input) {
     m.code ? { code: m.code } : {}
   );
 }
+var workerSlots = /* @__PURE__ */ new WeakMap();
+function slotsOf(worker) {
+  let slots = workerSlots.get(worker);
+  if (!slots) {
+    slots = new SharedArrayBuffer(slotSize * slotCount);
+    workerSlots.set(worker, slots);
+  }
+  return slots;
+}
 function post(worker, m, transfer) {
   worker.postMessage(m, transfer);
 }
 async function runJob(worker, input, level, sink, ended) {
   const job = ++jobs;
-  const slots = new SharedArrayBuffer(slotSize * slotCount);
+  const slots = slotsOf(worker);
   const file = "file" in input ? input.file : void 0;
   const stream = "stream" in input ? input.stream : void 0;
   let settled = false;
@@ -43229,12 +43245,15 @@ async function pushCompressed(ctx, image, i, mediaType) {
     operation: "upload",
     digest: layer.digest
   });
+  const started = await startUpload(transport, ctx.dest);
+  if (started.mounted) throw new Error("a plain upload cannot be a mount");
   const produced = await withCompressor(
     (compress) => uploadProduced(
       transport,
       ctx.dest,
       async (emit) => compress(await input(), level, emit),
-      (n) => progress.add(n)
+      (n) => progress.add(n),
+      started.location
     )
   );
   progress.finish();
@@ -43257,6 +43276,12 @@ async function pushImageBlobs(ctx, image) {
     }
     await ensureBlob(ctx, layer, () => image.openLayer(i), image.origin);
   });
+  const level = ctx.options.gzipLevel ?? defaultGzipLevel;
+  const toCompress = gzip ? image.layers.filter((l) => gzipMediaType[l.mediaType]) : [];
+  if (toCompress.length > 0 && transportOrUndefined(ctx.client)) {
+    const cache = await ctx.layerCache();
+    if (toCompress.some((l) => !cache?.has(layerCacheKey(l.digest, level)))) warmCompressor();
+  }
   const config = image.configDescriptor;
   tasks.unshift(async () => {
     await ensureBlob(ctx, config, () => import_node_stream9.Readable.from([image.configBytes]), image.origin);
@@ -47986,10 +48011,7 @@ function judgeSignature(trailer, problems, feed2, certificates) {
   try {
     const v2 = (0, import_node_crypto6.createVerify)(digest);
     feed2(sig.contentLength, (piece) => v2.update(piece));
-    ok = v2.verify(
-      scheme.key === "rsa" ? { key, padding: import_node_crypto6.constants.RSA_PKCS1_PADDING } : key,
-      cms.signature
-    );
+    ok = v2.verify(key, cms.signature);
   } catch {
     ok = false;
   }
@@ -48172,11 +48194,16 @@ async function unxzBounded(data, cap) {
   await decodeXzStream([data], (chunk) => {
     total += chunk.length;
     if (total > cap) throw new TooLargeError("decompresses to more than", cap);
-    if (chunk.length > 0) chunks.push(chunk);
+    if (chunk.length > 0) chunks.push(chunk.slice());
   });
   return concatChunks(chunks, total);
 }
-async function decodeXzStream(parts, onChunk) {
+async function decodeXzStream(parts, onChunk, options = {}) {
+  const direct2 = options.viaStream ? void 0 : await directDecoder();
+  if (direct2) return decodeDirect(direct2, parts, onChunk);
+  return decodeViaStream(parts, onChunk);
+}
+async function decodeViaStream(parts, onChunk) {
   const input = new ReadableStream({
     start(controller) {
       for (const p of parts) controller.enqueue(p);
@@ -48198,6 +48225,59 @@ async function decodeXzStream(parts, onChunk) {
       await reader.cancel().catch(() => void 0);
       throw e;
     }
+  }
+}
+var XZ_OK = 0;
+var XZ_STREAM_END = 1;
+var direct;
+function directDecoder() {
+  direct ??= (async () => {
+    const cls = xzStreamClass();
+    if (typeof cls._getModuleInstance !== "function") return void 0;
+    if (!cls._moduleInstance) await cls._getModuleInstance();
+    const exports2 = cls._moduleInstance?.exports;
+    const ok = typeof exports2?.memory?.buffer === "object" && typeof exports2.create_context === "function" && typeof exports2.destroy_context === "function" && typeof exports2.supply_input === "function" && typeof exports2.get_next_output === "function";
+    return ok ? exports2 : void 0;
+  })().catch(() => void 0);
+  return direct;
+}
+function decodeDirect(xz, parts, onChunk) {
+  const ptr = xz.create_context();
+  if (!ptr) throw new CorruptDataError("out of memory (xz error 3)");
+  try {
+    let words = new Uint32Array(xz.memory.buffer);
+    const fields = () => words.buffer === xz.memory.buffer ? words : words = new Uint32Array(xz.memory.buffer);
+    const field = (i) => fields()[(ptr >>> 2) + i] ?? 0;
+    const bufSize = field(0);
+    let part2 = 0;
+    let rest = new Uint8Array(0);
+    let idle2 = 0;
+    for (; ; ) {
+      if (field(2) === field(3)) {
+        while (rest.length === 0 && part2 < parts.length) rest = parts[part2++] ?? rest;
+        const n = Math.min(bufSize, rest.length);
+        new Uint8Array(xz.memory.buffer, field(1), n).set(rest.subarray(0, n));
+        xz.supply_input(ptr, n);
+        rest = rest.subarray(n);
+      }
+      const inPos = field(2);
+      const result2 = xz.get_next_output(ptr);
+      if (result2 !== XZ_OK && result2 !== XZ_STREAM_END) {
+        throw new CorruptDataError(
+          explainXzError(new Error(`get_next_output failed with error code ${result2}`))
+        );
+      }
+      const out = field(5);
+      if (out > 0) {
+        onChunk(new Uint8Array(xz.memory.buffer, field(4), out));
+        fields()[(ptr >>> 2) + 5] = 0;
+      }
+      if (result2 === XZ_STREAM_END) return;
+      if (out > 0 || field(2) !== inPos) idle2 = 0;
+      else if (++idle2 > 4) throw new CorruptDataError("unexpected end of input (xz error 8)");
+    }
+  } finally {
+    xz.destroy_context(ptr);
   }
 }
 var XZ_ERRORS = {

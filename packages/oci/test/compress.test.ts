@@ -18,6 +18,7 @@ import { DigestMismatchError } from '../src/blob/verify';
 import {
   compressLayer,
   compressWorkerCount,
+  warmCompressor,
   withCompressor,
   type Compressed,
   type LayerInput,
@@ -185,6 +186,19 @@ describe('compressLayer', () => {
     results.forEach(({ gz }, i) => expect(gunzipSync(gz).equals(layers[i] as Buffer)).toBe(true));
   });
 
+  it('gives the same bytes for a layer whatever its worker compressed before (buffers are reused)', async () => {
+    const big = Buffer.concat([text, randomBytes(3 * MiB + 7), text]);
+    const small = text.subarray(0, 5000);
+    const first = await run(fileOf(small));
+    await run(fileOf(big));
+    const bigAgain = await run(streamOf(big));
+    const again = await run(fileOf(small));
+    expect(gunzipSync(bigAgain.gz).equals(big)).toBe(true);
+    expect(gunzipSync(again.gz).equals(small)).toBe(true);
+    expect(again.result).toEqual(first.result);
+    expect(again.gz.equals(first.gz)).toBe(true);
+  });
+
   it('replaces a worker whose job failed midway, for the same compressor and for others', async () => {
     const data = randomBytes(4 * MiB);
     // this compressor takes a worker first; `waiting` queues behind its failing job
@@ -249,5 +263,21 @@ describe('compressLayer', () => {
     expect(gunzipSync((await run(streamOf(text))).gz).equals(text)).toBe(true);
     await new Promise((r) => setTimeout(r, 2300));
     expect(gunzipSync((await run(streamOf(text))).gz).equals(text)).toBe(true);
+  });
+
+  it('starts one worker ahead of the first layer, which the layer then uses', async () => {
+    for (let i = 0; i < 50 && compressWorkerCount().running > 0; i++) {
+      await new Promise((r) => setTimeout(r, 100)); // the workers of earlier tests stop idle
+    }
+    expect(compressWorkerCount().running).toBe(0);
+    warmCompressor();
+    warmCompressor(); // one is enough
+    expect(compressWorkerCount().running).toBe(1);
+    for (let i = 0; i < 100 && compressWorkerCount().idle === 0; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(compressWorkerCount()).toEqual({ running: 1, idle: 1 });
+    expect(gunzipSync((await run(fileOf(text))).gz).equals(text)).toBe(true);
+    expect(compressWorkerCount()).toEqual({ running: 1, idle: 1 });
   });
 });

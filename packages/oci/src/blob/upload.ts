@@ -259,24 +259,31 @@ export type BlobProducer = (
  * streaming PATCH whose digest is computed on the way, then the closing PUT with it. Each piece
  * `produce` emits is written straight to the connection and its `emit` resolves once the socket
  * has taken it. `produce` is called again for each attempt; a lost session starts over.
+ * `location`: a session {@link startUpload} already opened, used by the first attempt (so the
+ * caller can open it while it waits for something else, such as a compression worker).
  */
 export async function uploadProduced(
   transport: RegistryTransport,
   ref: Reference,
   produce: BlobProducer,
   onBytes?: (n: number) => void,
+  location?: string,
 ): Promise<{ digest: Digest; size: number }> {
   const what = `upload a compressed layer to ${ref.registry}/${ref.repository}`;
   const scopes = scopesFor(ref);
-  return withRetry(what, transport.retry, transport.logger, async () => {
-    const started = await startUpload(transport, ref);
-    if (started.mounted) throw new Error('a plain upload cannot be a mount');
+  return withRetry(what, transport.retry, transport.logger, async (n) => {
+    let session = n === 0 ? location : undefined;
+    if (!session) {
+      const started = await startUpload(transport, ref);
+      if (started.mounted) throw new Error('a plain upload cannot be a mount');
+      session = started.location;
+    }
     let produced: Promise<{ digest: Digest; size: number }> | undefined;
     try {
       const res = await transport.request({
         registry: ref.registry,
         method: 'PATCH',
-        path: started.location,
+        path: session,
         scopes,
         headers: { 'content-type': 'application/octet-stream' },
         body: () => (sink: Writable) => {
@@ -294,7 +301,7 @@ export async function uploadProduced(
       if (!produced) throw new Error('the upload body was never produced');
       const { digest, size } = await produced;
       const next = header(res, 'location');
-      const current = next ? new URL(next, started.location).toString() : started.location;
+      const current = next ? new URL(next, session).toString() : session;
       const done = await transport.request({
         registry: ref.registry,
         method: 'PUT',

@@ -23,7 +23,6 @@ import {
   sampleStart,
   storeInto,
   storedBlockBytes,
-  unstore,
   writeBlockHeader,
   writeTrailer,
 } from './gzip-members';
@@ -37,6 +36,16 @@ interface PieceBuffer {
   buffer: Buffer;
   free: Promise<void>;
 }
+
+/**
+ * Piece buffers and the sample buffer, reused by every job of this worker (jobs run one at a
+ * time): fresh memory for each layer costs more in page faults than compressing a small layer.
+ */
+const pieces: PieceBuffer[] = Array.from({ length: inFlight + 1 }, () => ({
+  buffer: Buffer.allocUnsafe(pieceBytes),
+  free: Promise.resolve(),
+}));
+const sample = Buffer.allocUnsafe(sampleBytes);
 
 function send(m: FromWorker): void {
   parentPort?.postMessage(m);
@@ -86,7 +95,6 @@ function startJob(start: StartMessage): JobHandlers {
   let nextSlot = 0;
   // Members are announced in order, each once its bytes are in place.
   let ready = Promise.resolve();
-  const sample = Buffer.allocUnsafe(sampleBytes);
 
   async function takeSlot(): Promise<{ slot: number; out: Buffer }> {
     const slot = nextSlot;
@@ -124,10 +132,8 @@ function startJob(start: StartMessage): JobHandlers {
     );
   }
 
-  const pieces: PieceBuffer[] = Array.from({ length: inFlight + 1 }, () => ({
-    buffer: Buffer.allocUnsafe(pieceBytes),
-    free: Promise.resolve(),
-  }));
+  // every deflate of the previous job has finished (its last member was announced)
+  for (const p of pieces) p.free = Promise.resolve();
   let pieceIndex = 0;
   let current = pieces[0] as PieceBuffer;
   let filled = 0;
@@ -189,39 +195,61 @@ function startJob(start: StartMessage): JobHandlers {
     await done();
   }
 
-  // One piece of a file, read straight into a slot in stored layout.
+  /** Reads `length` bytes of the layer's file at `position` into `target` at `at`. */
+  function readFully(
+    range: FileRange,
+    fd: number,
+    target: Buffer,
+    at: number,
+    length: number,
+    position: number,
+  ): void {
+    for (let got = 0; got < length;) {
+      const r = readSync(fd, target, at + got, length - got, position + got);
+      if (r === 0) {
+        throw Object.assign(new Error(`${range.path} ended before the layer did`), {
+          code: 'ETRUNCATED',
+        });
+      }
+      got += r;
+    }
+  }
+
+  // One piece of a file. Its sample is read first: a piece that looks incompressible is read
+  // straight into a slot in stored layout (copied once, by the kernel); any other is read into a
+  // contiguous piece buffer and deflated from there. The decision is the one a stream's piece
+  // gets (same sample), so a file and a stream give the same members.
   async function filePiece(range: FileRange, fd: number, position: number, length: number) {
     const { slot, out } = await takeSlot();
+    const s = sampleStart(length);
+    let incompressible = level === 0;
+    if (!incompressible && s >= 0) {
+      const n = Math.min(sampleBytes, length - s); // as a stream's piece.subarray(s, s + sampleBytes)
+      readFully(range, fd, sample, 0, n, position + s);
+      incompressible = looksIncompressible(sample.subarray(0, n));
+    }
+    inputSize += length;
+    if (!incompressible) {
+      await current.free;
+      const piece = current.buffer.subarray(0, length);
+      readFully(range, fd, piece, 0, length, position);
+      inputHash.update(piece);
+      announce(slot, out, deflateInto(piece, out, claimPiece()));
+      return;
+    }
     const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));
     let crc = 0;
     let at = gzipHeader.copy(out, 0);
     for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {
       const n = Math.min(storedBlockBytes, length - from);
       writeBlockHeader(out, at, n, i === blocks - 1);
-      for (let got = 0; got < n;) {
-        const r = readSync(fd, out, at + 5 + got, n - got, position + from + got);
-        if (r === 0) {
-          throw Object.assign(new Error(`${range.path} ended before the layer did`), {
-            code: 'ETRUNCATED',
-          });
-        }
-        got += r;
-      }
+      readFully(range, fd, out, at + 5, n, position + from);
       const data = out.subarray(at + 5, at + 5 + n);
       inputHash.update(data);
       crc = crc32(data, crc);
       at += 5 + n;
     }
-    inputSize += length;
-    const s = sampleStart(length);
-    if (level === 0 || (s >= 0 && looksIncompressible(unstore(out, s, s + sampleBytes, sample)))) {
-      announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));
-      return;
-    }
-    // compressible: deflate a contiguous copy (the slot is rewritten with the deflated member)
-    await current.free;
-    const piece = unstore(out, 0, length, current.buffer);
-    announce(slot, out, deflateInto(piece, out, claimPiece()));
+    announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));
   }
 
   async function readFile(range: FileRange): Promise<void> {

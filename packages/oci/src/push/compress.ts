@@ -73,7 +73,8 @@ type Done = Extract<FromWorker, { type: 'done' }>;
  */
 const poolSize = Math.max(1, Math.min(4, availableParallelism() - 1));
 const idle: Worker[] = [];
-const waiting: ((w: Worker) => void)[] = [];
+/** Callers waiting for a worker, first come first served. */
+const waiting: { resolve: (w: Worker) => void; reject: (e: unknown) => void }[] = [];
 let running = 0;
 let jobs = 0;
 /** An idle worker is stopped after this long (the next layer of a push comes well within it). */
@@ -94,17 +95,34 @@ async function acquire(): Promise<Worker> {
       return new Worker(await loadWorkerProgram(), { eval: true });
     } catch (e: unknown) {
       running--;
+      wakeNext();
       throw e;
     }
   }
-  return new Promise<Worker>((resolve) => waiting.push(resolve));
+  return new Promise<Worker>((resolve, reject) => waiting.push({ resolve, reject }));
+}
+
+/** A worker's place came free: the next waiting caller starts one (and hears if that fails). */
+function wakeNext(): void {
+  const next = waiting.shift();
+  if (next) acquire().then(next.resolve, next.reject);
+}
+
+/**
+ * Starts a compression worker ahead of the first layer, when none is alive, so that its start-up
+ * (tens of milliseconds, more on a busy machine) overlaps the push's first requests. The worker
+ * waits idle, as one a job has given back does. A failure here is left to the first job to meet.
+ */
+export function warmCompressor(): void {
+  if (running > 0) return;
+  acquire().then(giveBack, () => undefined);
 }
 
 /** Returns a worker whose jobs all ended cleanly to the pool (or to whoever waits for one). */
 function giveBack(w: Worker): void {
   const next = waiting.shift();
   if (next) {
-    next(w);
+    next.resolve(w);
     return;
   }
   w.unref();
@@ -131,8 +149,7 @@ function discard(w: Worker): void {
   running--;
   w.unref(); // a worker on its way out never holds the process open
   void w.terminate();
-  const next = waiting.shift();
-  if (next) void acquire().then(next);
+  wakeNext();
 }
 
 /** Runs jobs one after another on a worker held by {@link withCompressor}. */
@@ -196,6 +213,22 @@ function workerError(m: { message: string; code?: string }, input: LayerInput): 
   );
 }
 
+/**
+ * Each worker's output slots, made with the worker and reused by all its jobs (one at a time):
+ * fresh memory for every layer costs more in page faults than the compression of a small layer.
+ * A worker whose job failed is discarded with its slots, which a late write may still read.
+ */
+const workerSlots = new WeakMap<Worker, SharedArrayBuffer>();
+
+function slotsOf(worker: Worker): SharedArrayBuffer {
+  let slots = workerSlots.get(worker);
+  if (!slots) {
+    slots = new SharedArrayBuffer(slotSize * slotCount);
+    workerSlots.set(worker, slots);
+  }
+  return slots;
+}
+
 /** Sends a typed message to a worker (`transfer`: buffers moved, not copied). */
 function post(worker: Worker, m: ToWorker, transfer?: ArrayBuffer[]): void {
   worker.postMessage(m, transfer);
@@ -210,7 +243,7 @@ async function runJob(
   ended: (clean: boolean) => void,
 ): Promise<Compressed> {
   const job = ++jobs;
-  const slots = new SharedArrayBuffer(slotSize * slotCount);
+  const slots = slotsOf(worker);
   const file = 'file' in input ? input.file : undefined;
   const stream = 'stream' in input ? input.stream : undefined;
   let settled = false;

@@ -16,9 +16,9 @@ import type { ImageSpec } from '../sources/image-spec';
 import { openImage } from '../sources/open';
 import type { Image, ImageSource } from '../sources/types';
 import { throttledProgress } from '../blob/progress';
-import { uploadProduced } from '../blob/upload';
+import { startUpload, uploadProduced } from '../blob/upload';
 import { transportOrUndefined } from '../client';
-import { gzipToFile, withCompressor, type LayerInput } from './compress';
+import { gzipToFile, warmCompressor, withCompressor, type LayerInput } from './compress';
 import {
   layerCacheKey,
   layerCachePath,
@@ -187,14 +187,18 @@ async function pushCompressed(
     operation: 'upload',
     digest: layer.digest,
   });
-  // The worker first, then the upload: a layer waiting for a compression worker holds no
-  // connection open.
+  // The upload session first (a POST that holds no connection open afterwards), then the
+  // worker, then the streaming PATCH: a layer waiting for a compression worker holds no
+  // connection, and the worker does not sit idle for the POST's round trip between layers.
+  const started = await startUpload(transport, ctx.dest);
+  if (started.mounted) throw new Error('a plain upload cannot be a mount');
   const produced = await withCompressor((compress) =>
     uploadProduced(
       transport,
       ctx.dest,
       async (emit) => compress(await input(), level, emit),
       (n) => progress.add(n),
+      started.location,
     ),
   );
   progress.finish();
@@ -222,6 +226,13 @@ async function pushImageBlobs(
     }
     await ensureBlob(ctx, layer, () => image.openLayer(i), image.origin);
   });
+  // A layer to compress that an earlier push has not recorded: start a worker now.
+  const level = ctx.options.gzipLevel ?? defaultGzipLevel;
+  const toCompress = gzip ? image.layers.filter((l) => gzipMediaType[l.mediaType]) : [];
+  if (toCompress.length > 0 && transportOrUndefined(ctx.client)) {
+    const cache = await ctx.layerCache();
+    if (toCompress.some((l) => !cache?.has(layerCacheKey(l.digest, level)))) warmCompressor();
+  }
   const config = image.configDescriptor;
   tasks.unshift(async () => {
     await ensureBlob(ctx, config, () => Readable.from([image.configBytes]), image.origin);

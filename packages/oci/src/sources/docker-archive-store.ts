@@ -30,13 +30,12 @@ function canonical(ref: string): string {
   }
 }
 
-async function head(tar: TarIndex, name: string): Promise<Buffer> {
-  const stream = tar.stream(name, { highWaterMark: 16 });
-  for await (const chunk of stream) {
-    stream.destroy();
-    return (chunk as Buffer).subarray(0, 8);
-  }
-  return Buffer.alloc(0);
+/**
+ * A layer's first bytes, to tell its compression: read directly (a stream over pooled 1 MiB
+ * pieces would take a fresh piece per layer only to keep 8 bytes of it).
+ */
+function head(tar: TarIndex, name: string): Promise<Buffer> {
+  return tar.readBytes(name, 8);
 }
 
 async function hashMember(tar: TarIndex, name: string): Promise<Digest> {

@@ -35,8 +35,11 @@ export interface TarIndex {
   readonly members: ReadonlyMap<string, TarMember>;
   /** The member at `name` (normalised), following symlinks and hard links; undefined when absent. */
   get(name: string): TarMember | undefined;
-  /** Reads a whole member (small files: manifests, configs). */
-  readBytes(name: string): Promise<Buffer>;
+  /**
+   * Reads a whole member (small files: manifests, configs), or its first `length` bytes (a
+   * layer's magic number).
+   */
+  readBytes(name: string, length?: number): Promise<Buffer>;
   /** Streams a member's content. */
   stream(name: string, options?: { highWaterMark?: number }): Readable;
 }
@@ -134,11 +137,11 @@ export async function indexTarFile(path: string, what: string): Promise<TarIndex
     path,
     members,
     get,
-    async readBytes(name) {
+    async readBytes(name, length) {
       const m = need(name);
       const fh2 = await open(path, 'r');
       try {
-        return await readAt(fh2, m.offset, m.header.size);
+        return await readAt(fh2, m.offset, Math.min(m.header.size, length ?? m.header.size));
       } finally {
         await fh2.close();
       }

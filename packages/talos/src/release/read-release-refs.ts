@@ -62,7 +62,7 @@ export async function listReleaseTags(
       .map((l) => l.split('\t')[1]?.replace(/^refs\/tags\//, '') ?? '')
       .filter(Boolean);
   } else {
-    await assertDirectory(source);
+    await assertGitDirectory(options.exec, source);
     const out = await git(options.exec, ['tag', '--list', `${prefix}*`], source);
     names = out.stdout.split('\n').map((l) => l.trim());
   }
@@ -100,7 +100,8 @@ export async function readReleaseRefs(
   return releaseRefsFromGendata(release, files, `${source}@${release.tag}`);
 }
 
-async function assertDirectory(dir: string): Promise<void> {
+/** `dir` must be a git repository (a checkout or a bare mirror) before any tag is looked up in it. */
+async function assertGitDirectory(exec: ExecFn, dir: string): Promise<void> {
   const isDir = await stat(dir).then(
     (s) => s.isDirectory(),
     () => false,
@@ -108,6 +109,12 @@ async function assertDirectory(dir: string): Promise<void> {
   if (!isDir) {
     throw new InputError(
       `talos source '${dir}' is neither a directory nor a git URL: give a siderolabs/talos checkout or ${defaultTalosRemote}`,
+    );
+  }
+  const probe = await git(exec, ['rev-parse', '--git-dir'], dir, [0, 128]);
+  if (probe.exitCode !== 0) {
+    throw new InputError(
+      `talos source '${dir}' is a directory but not a git repository: give a siderolabs/talos clone (git clone ${defaultTalosRemote}) or the URL itself`,
     );
   }
 }
@@ -158,7 +165,7 @@ async function readFromDirectory(
   release: TalosRelease,
   options: ReadReleaseRefsOptions,
 ): Promise<GendataFiles> {
-  await assertDirectory(dir);
+  await assertGitDirectory(options.exec, dir);
   const has = await git(
     options.exec,
     ['rev-parse', '--verify', '--quiet', `refs/tags/${release.tag}^{commit}`],

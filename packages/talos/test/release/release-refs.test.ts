@@ -171,6 +171,20 @@ describe('readReleaseRefs', () => {
       readReleaseRefs('v1.11.5', { source: join(repo, 'nope'), exec: spawnExec }),
     ).rejects.toThrow('is neither a directory nor a git URL');
   });
+  it('fails on a directory that is not a git repository, for a tag and for a release line', async () => {
+    const plain = mkdtempSync(join(tmpdir(), 'not-git-'));
+    try {
+      for (const version of ['v1.11.5', 'v1.11']) {
+        const failure = readReleaseRefs(version, { source: plain, exec: spawnExec });
+        await expect(failure).rejects.toThrow(InputError);
+        await expect(failure).rejects.toThrow(
+          `talos source '${plain}' is a directory but not a git repository`,
+        );
+      }
+    } finally {
+      rmSync(plain, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('checkCheckoutRelease', () => {
