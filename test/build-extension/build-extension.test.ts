@@ -105,7 +105,7 @@ describe('build-extension action', () => {
       const report = await verifyImage(
         {
           image: r.outputs['extension-image'] ?? '',
-          kernelImage: built.kernelImage ?? '',
+          kernelImage: built.kernelImage?.toString() ?? '',
           extensionName: 'hailort',
           modules: ['hailo_pci'],
         },
@@ -122,7 +122,7 @@ describe('build-extension action', () => {
     'pins the one image line to pkg-image for the build and restores pkg.yaml byte for byte',
     async () => {
       const before = hailortPkgYaml();
-      const pkgImage = built.pkgImages['hailort-pkg'] ?? '';
+      const pkgImage = built.pkgImages['hailort-pkg']?.toString() ?? '';
       const r = await run({ extension: 'hailort', 'pkg-image': pkgImage });
       expect(r.failure).toBeUndefined();
       expect(r.exitCode).toBe(0);
@@ -146,7 +146,7 @@ describe('build-extension action', () => {
       const before = hailortPkgYaml();
       const r = await run({
         extension: 'hailort',
-        'pkg-image': built.pkgImages['hailort-pkg'] ?? '',
+        'pkg-image': built.pkgImages['hailort-pkg']?.toString() ?? '',
         platforms: 'linux/s390x',
       });
       expect(r.exitCode).toBe(1);
@@ -162,7 +162,10 @@ describe('build-extension action', () => {
     'tags with the TAG computed before the edit ({{ .BUILD_ARG_TAG }}), never -dirty',
     async () => {
       const sha = ext.git('rev-parse', '--short', 'HEAD');
-      const r = await run({ extension: 'hello', 'pkg-image': built.pkgImages['hello-pkg'] ?? '' });
+      const r = await run({
+        extension: 'hello',
+        'pkg-image': built.pkgImages['hello-pkg']?.toString() ?? '',
+      });
       expect(r.exitCode).toBe(0);
       expect(r.outputs['extension-version']).toBe(`1.2.0-${sha}`);
       const root = unpackImage(r.outputs['extension-image'] ?? '');
@@ -284,7 +287,7 @@ describe('build-extension action', () => {
           v === 'PLACEHOLDER'
             ? built.pkgsPrefix
             : v === 'PKG_OF_HAILORT'
-              ? (built.pkgImages['hailort-pkg'] ?? '')
+              ? (built.pkgImages['hailort-pkg']?.toString() ?? '')
               : v,
         ]),
       );

@@ -146,10 +146,25 @@ describe('cache records and the directory cache', () => {
       createdAt: 'now',
       pkgsTag: 't',
       pkgsPrefix: 'r/u',
-      kernelImage: 'r/u/kernel:t@sha256:' + '0'.repeat(64),
-      pkgImages: {},
+      kernelImage: 'r.example/u/kernel:t@sha256:' + '0'.repeat(64),
+      pkgImages: { 'a-pkg': 'r.example/u/a-pkg:t@sha256:' + '1'.repeat(64) },
     };
-    expect(parseKernelPkgRecord(JSON.stringify(record), logger)).toEqual(record);
+    const parsed = parseKernelPkgRecord(JSON.stringify(record), logger);
+    expect(parsed?.kernelImage.digest).toBe('sha256:' + '0'.repeat(64));
+    expect(parsed?.pkgImages['a-pkg']?.repository).toBe('u/a-pkg');
+    // Written back, the record is the same text.
+    expect(JSON.stringify(parsed)).toBe(JSON.stringify(record));
+    // An entry is untrusted: a reference that does not parse, or is not pinned, is a miss.
+    const warnings = logger.text().split('not a build-kernel-pkg record').length;
+    for (const bad of [
+      { ...record, kernelImage: 'r.example/u/kernel:t' },
+      { ...record, kernelImage: 'R.example/U/Kernel:t@sha256:' + '0'.repeat(64) },
+      { ...record, pkgImages: { 'a-pkg': 'r.example/u/a-pkg:t@sha256:nothex' } },
+      { ...record, pkgImages: { 'a-pkg': 7 } },
+    ]) {
+      expect(parseKernelPkgRecord(JSON.stringify(bad), logger)).toBeUndefined();
+    }
+    expect(logger.text().split('not a build-kernel-pkg record').length).toBe(warnings + 4);
   });
 });
 

@@ -165,7 +165,7 @@ describe('a module scaffolded by new-module', () => {
         { exec: spawnExec, logger, env },
       );
       expect(extension.extensionVersion).toBe('1.2.3');
-      const image = extension.extensionImage ?? '';
+      const image = extension.extensionImage?.toString() ?? '';
       expect(image).toMatch(
         new RegExp(`^${registry.host}/example-owner/widget:1\\.2\\.3@sha256:[0-9a-f]{64}$`),
       );
@@ -200,7 +200,7 @@ describe('a module scaffolded by new-module', () => {
       const report = await verifyImage(
         {
           image,
-          kernelImage: built.kernelImage ?? '',
+          kernelImage: built.kernelImage?.toString() ?? '',
           extensionName: 'widget',
           modules: ['widget'],
           talosVersion: 'v1.11.0',

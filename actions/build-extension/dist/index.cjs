@@ -38888,6 +38888,9 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
+function isPinned(ref) {
+  return ref.digest !== void 0;
+}
 function withDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
 }
@@ -41604,13 +41607,6 @@ function findPkgsImageLines(pkgYamlText) {
   }
   return out;
 }
-function repositoryBaseName(ref) {
-  const noDigest = ref.split("@")[0] ?? ref;
-  const lastSlash = noDigest.lastIndexOf("/");
-  const last = noDigest.slice(lastSlash + 1);
-  const colon = last.indexOf(":");
-  return colon >= 0 ? last.slice(0, colon) : last;
-}
 function pinPkgsImageLine(pkgYamlText, pkg, pinnedRef, fileForMessages = "pkg.yaml") {
   const lines = findPkgsImageLines(pkgYamlText);
   const matches = lines.filter((l) => l.pkg === pkg);
@@ -42372,7 +42368,7 @@ async function resolvePushed(client, targets, logger) {
         `make finished, but ${t.ref} is not in the registry: the build did not push it. Check that the Makefile tags images as REGISTRY/USERNAME/<target>:TAG and that PUSH reached it.`
       );
     }
-    const pinned = withDigest(ref, descriptor.digest).toString();
+    const pinned = withDigest(ref, descriptor.digest);
     if (t.metadataFile) {
       const meta = await readBuildxMetadata(t.metadataFile).catch((e) => {
         logger.warning(
@@ -42392,7 +42388,7 @@ async function resolvePushed(client, targets, logger) {
         logger.debug(`${t.target}: registry digest matches buildx metadata (${meta.digest})`);
       }
     }
-    logger.info(`${t.target}: ${pinned}`);
+    logger.info(`${t.target}: ${pinned.toString()}`);
     out[t.target] = pinned;
   }
   return out;
@@ -42515,6 +42511,7 @@ function validateExtensionOptions(o) {
     }
   }
   const pkgsTag = o.pkgsTag !== void 0 ? checkTag("pkgs-tag", o.pkgsTag) : void 0;
+  let pkgImage;
   if (o.pkgImage !== void 0) {
     checkMakeValue("pkg-image", o.pkgImage);
     const ref = (() => {
@@ -42530,17 +42527,19 @@ function validateExtensionOptions(o) {
         );
       }
     })();
-    if (!ref.digest) {
+    if (!isPinned(ref)) {
       throw new FieldError(
         "pkg-image",
         (n) => `${n("pkg-image")} is '${o.pkgImage}', which is not pinned: give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag`
       );
     }
+    pkgImage = ref;
   }
   return {
     ...validateBuildTarget(o),
     ...pkgsPrefix !== void 0 ? { pkgsPrefix } : {},
-    ...pkgsTag !== void 0 ? { pkgsTag } : {}
+    ...pkgsTag !== void 0 ? { pkgsTag } : {},
+    ...pkgImage !== void 0 ? { pkgImage } : {}
   };
 }
 
@@ -42607,8 +42606,8 @@ async function buildExtension(o, deps) {
     } else {
       logger.info(`VERSION of ${o.extension}: ${computed.version} (${computed.source})`);
     }
-    const pinnedPkg = o.pkgImage;
-    const pkgs = pinnedPkg ? { mode: "pkg-image", detail: pinnedPkg } : o.pkgsPrefix ? { mode: "pkgs-prefix", detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ""}` } : {
+    const pinnedPkg = valid.pkgImage;
+    const pkgs = pinnedPkg ? { mode: "pkg-image", detail: pinnedPkg.toString() } : o.pkgsPrefix ? { mode: "pkgs-prefix", detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ""}` } : {
       mode: "makefile-defaults",
       detail: `${checkout.defaults.PKGS_PREFIX ?? "?"}/<package>:${checkout.defaults.PKGS ?? "?"}`
     };
@@ -42617,10 +42616,10 @@ async function buildExtension(o, deps) {
         `neither pkgs-prefix/pkgs-tag nor pkg-image was given: the extension was built against the Makefile's default packages (${pkgs.detail}), not a fork's build`
       );
     }
-    const pkgName = pinnedPkg ? repositoryBaseName(pinnedPkg) : void 0;
-    if (pinnedPkg && !await kit.client.head(parseReference(pinnedPkg))) {
+    const pkgName = pinnedPkg ? pinnedPkg.repository.split("/").pop() : void 0;
+    if (pinnedPkg && !await kit.client.head(pinnedPkg)) {
       throw new UserError(
-        `pkg-image ${pinnedPkg} is not in the registry: pass the pkg-image output of a build-kernel-pkg run that pushed`
+        `pkg-image ${pinnedPkg.toString()} is not in the registry: pass the pkg-image output of a build-kernel-pkg run that pushed`
       );
     }
     if (o.pkgsPrefix && o.pkgsTag) {
@@ -42647,8 +42646,9 @@ async function buildExtension(o, deps) {
     });
     const make = () => kit.make(args);
     if (pinnedPkg && pkgName) {
-      await withPinnedPkgsImage(ext.pkgYamlPath, pkgName, pinnedPkg, async ({ line }) => {
-        logger.info(`${ext.folder}/pkg.yaml line ${line} pinned to ${pinnedPkg} for this build`);
+      const text = pinnedPkg.toString();
+      await withPinnedPkgsImage(ext.pkgYamlPath, pkgName, text, async ({ line }) => {
+        logger.info(`${ext.folder}/pkg.yaml line ${line} pinned to ${text} for this build`);
         await make();
       });
       logger.info(`${ext.folder}/pkg.yaml restored`);
@@ -42687,7 +42687,12 @@ async function buildExtension(o, deps) {
       [{ target: o.extension, ref: `${name}:${version}` }],
       "resolve pushed image"
     );
-    return { ...base, extensionImage: pinned[o.extension], pushed: true, notes };
+    return {
+      ...base,
+      extensionImage: pinned[o.extension],
+      pushed: true,
+      notes
+    };
   });
 }
 
@@ -42699,7 +42704,7 @@ function extensionSummary(r) {
     "",
     "| | |",
     "|---|---|",
-    `| extension-image | ${r.extensionImage ? code(r.extensionImage) : "(not pushed)"} |`,
+    `| extension-image | ${r.extensionImage ? code(r.extensionImage.toString()) : "(not pushed)"} |`,
     `| extension-version | ${r.extensionVersion ? code(r.extensionVersion) : "(unknown)"} |`,
     `| folder | ${code(r.folder)} |`,
     `| packages from | ${r.pkgs.mode}: ${code(r.pkgs.detail)} |`,
@@ -42957,9 +42962,9 @@ var buildKernelPkgContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "kernel-image": r.kernelImage,
+    "kernel-image": r.kernelImage?.toString(),
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
-    "pkg-image": r.pkgImage,
+    "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
     "pkgs-prefix": r.pkgsPrefix,
     "cache-hit": String(r.cacheHit)
@@ -43022,7 +43027,7 @@ var buildExtensionContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "extension-image": r.extensionImage,
+    "extension-image": r.extensionImage?.toString(),
     "extension-version": r.extensionVersion,
     "extension-name": r.extensionName
   })
@@ -43174,10 +43179,10 @@ var buildInstallerContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "installer-image": r.installerImage,
+    "installer-image": r.installerImage.toString(),
     "installer-images": JSON.stringify(r.installerImages),
-    "imager-image": r.imagerImage,
-    "installer-base-image": r.installerBaseImage,
+    "imager-image": r.imagerImage.toString(),
+    "installer-base-image": r.installerBaseImage.toString(),
     tarball: Object.values(r.tarballs).join("\n")
   })
 });

@@ -38944,6 +38944,17 @@ function parseReference(input) {
   }
   return new ParsedReference(registry, repository, tag, digest);
 }
+function isPinned(ref) {
+  return ref.digest !== void 0;
+}
+function requirePinned(ref) {
+  if (!isPinned(ref)) {
+    throw new InputError(
+      `image reference '${ref.toString()}' is not pinned: expected [registry/]repository[:tag]@sha256:digest`
+    );
+  }
+  return ref;
+}
 function withDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
 }
@@ -42277,14 +42288,10 @@ async function indexTarFile(path2, what) {
         await fh2.close();
       }
     },
-    stream(name, options = {}) {
+    stream(name) {
       const m = need(name);
       if (m.header.size === 0) return import_node_stream6.Readable.from([]);
-      return filePieces(path2, {
-        start: m.offset,
-        length: m.header.size,
-        ...options.highWaterMark !== void 0 ? { readSize: options.highWaterMark } : {}
-      });
+      return filePieces(path2, { start: m.offset, length: m.header.size });
     }
   };
 }
@@ -42872,7 +42879,7 @@ var import_node_worker_threads = require("node:worker_threads");
 
 // packages/oci/src/push/compress-worker-program.ts
 function loadWorkerProgram() {
-  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample2) {\n  counts.fill(0);\n  for (const b of sample2) counts[b] = (counts[b] ?? 0) + 1;\n  let bits = 0;\n  for (const c of counts) {\n    if (c > 0) {\n      const p = c / sample2.length;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample2) {\n  if (sample2.length === 0) return false;\n  const bits = byteEntropy(sample2);\n  if (bits >= 7.95) return true;\n  if (bits < 7) return false;\n  return (0, import_node_zlib.deflateRawSync)(sample2, { level: 1 }).length > sample2.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nvar pieces = Array.from({ length: inFlight + 1 }, () => ({\n  buffer: Buffer.allocUnsafe(pieceBytes),\n  free: Promise.resolve()\n}));\nvar sample = Buffer.allocUnsafe(sampleBytes);\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, memLevel: 9, chunkSize: piece.length + 1024 },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  for (const p of pieces) p.free = Promise.resolve();\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  function readFully(range, fd, target, at, length, position) {\n    for (let got = 0; got < length; ) {\n      const r = (0, import_node_fs.readSync)(fd, target, at + got, length - got, position + got);\n      if (r === 0) {\n        throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n          code: "ETRUNCATED"\n        });\n      }\n      got += r;\n    }\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    let incompressible = level === 0;\n    if (!incompressible && s >= 0) {\n      const n = Math.min(sampleBytes, length - s);\n      readFully(range, fd, sample, 0, n, position + s);\n      incompressible = looksIncompressible(sample.subarray(0, n));\n    }\n    inputSize += length;\n    if (!incompressible) {\n      await current.free;\n      const piece = current.buffer.subarray(0, length);\n      readFully(range, fd, piece, 0, length, position);\n      inputHash.update(piece);\n      announce(slot, out, deflateInto(piece, out, claimPiece()));\n      return;\n    }\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      readFully(range, fd, out, at + 5, n, position + from);\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
+  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample2) {\n  counts.fill(0);\n  const n = sample2.length;\n  for (let i = 0; i < n; i++) {\n    const v = sample2[i];\n    counts[v] = counts[v] + 1;\n  }\n  let bits = 0;\n  for (let b = 0; b < 256; b++) {\n    const c = counts[b];\n    if (c > 0) {\n      const p = c / n;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample2) {\n  if (sample2.length === 0) return false;\n  const bits = byteEntropy(sample2);\n  if (bits >= 7.95) return true;\n  if (bits < 7) return false;\n  return (0, import_node_zlib.deflateRawSync)(sample2, { level: 1 }).length > sample2.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nvar pieces = Array.from({ length: inFlight + 1 }, () => ({\n  buffer: Buffer.allocUnsafe(pieceBytes),\n  free: Promise.resolve()\n}));\nvar sample = Buffer.allocUnsafe(sampleBytes);\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, memLevel: 9, chunkSize: piece.length + 1024 },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  for (const p of pieces) p.free = Promise.resolve();\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  function readFully(range, fd, target, at, length, position) {\n    for (let got = 0; got < length; ) {\n      const r = (0, import_node_fs.readSync)(fd, target, at + got, length - got, position + got);\n      if (r === 0) {\n        throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n          code: "ETRUNCATED"\n        });\n      }\n      got += r;\n    }\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    let incompressible = level === 0;\n    if (!incompressible && s >= 0) {\n      const n = Math.min(sampleBytes, length - s);\n      readFully(range, fd, sample, 0, n, position + s);\n      incompressible = looksIncompressible(sample.subarray(0, n));\n    }\n    inputSize += length;\n    if (!incompressible) {\n      await current.free;\n      const piece = current.buffer.subarray(0, length);\n      readFully(range, fd, piece, 0, length, position);\n      inputHash.update(piece);\n      announce(slot, out, deflateInto(piece, out, claimPiece()));\n      return;\n    }\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      readFully(range, fd, out, at + 5, n, position + from);\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
 }
 
 // packages/oci/src/push/compress.ts
@@ -46446,7 +46453,7 @@ function checkPushTarget(o) {
 function checkOverlay(options) {
   const { overlayImage, overlayName, overlayOptions = [] } = options;
   const image = overlayImage ? checkMakeValue("overlay-image", overlayImage) : void 0;
-  if (overlayImage) checkReference("overlay-image", overlayImage);
+  const ref = overlayImage ? checkReference("overlay-image", overlayImage) : void 0;
   if (Boolean(overlayImage) !== Boolean(overlayName)) {
     throw new FieldError(
       ["overlay-image", "overlay-name"],
@@ -46471,6 +46478,7 @@ function checkOverlay(options) {
     options_.push(value);
   }
   return {
+    ...ref ? { ref } : {},
     ...image ? { overlayImage: image } : {},
     // The pattern above admits only make-safe characters.
     ...overlayName ? { overlayName } : {},
@@ -46582,7 +46590,7 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
-  const overlay2 = checkOverlay(options);
+  const { ref: overlayRef, ...overlay2 } = checkOverlay(options);
   const target = checkPushTarget({
     registry: options.registry,
     username: options.username.toLowerCase()
@@ -46615,7 +46623,8 @@ function validateBuildInstallerOptions(options, newUuid) {
       ...kernelRef ? { kernel: kernelRef } : {},
       ...imagerRef ? { imager: imagerRef } : {},
       ...baseRef ? { baseInstaller: baseRef } : {},
-      extensions: extensionRefs
+      extensions: extensionRefs,
+      ...overlayRef ? { overlay: overlayRef } : {}
     },
     destination: destination2,
     makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
@@ -46726,11 +46735,11 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
         destination2,
         deps.registry
       );
-      const pinned2 = result2.reference.toString();
+      const pinned2 = requirePinned(result2.reference);
       installerImages[arch2] = pinned2;
       uploadedBytes += result2.uploadedBytes;
       deps.logger.info(
-        `pushed ${pinned2} (${result2.uploadedBlobs} blobs uploaded, ${result2.skippedBlobs} already there)`
+        `pushed ${pinned2.toString()} (${result2.uploadedBlobs} blobs uploaded, ${result2.skippedBlobs} already there)`
       );
       return {
         installerImage: pinned2,
@@ -46748,7 +46757,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
         atDigest(destination2, digest),
         deps.registry
       );
-      installerImages[arch2] = result2.reference.toString();
+      installerImages[arch2] = requirePinned(result2.reference);
       uploadedBytes += result2.uploadedBytes;
       entries.push({
         reference: result2.reference,
@@ -46757,8 +46766,8 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
       deps.logger.info(`pushed linux/${arch2} as ${result2.reference.toString()}`);
     }
     const index = await pushIndex(destination2, entries, deps.registry);
-    const pinned = index.reference.toString();
-    deps.logger.info(`pushed the index ${pinned}`);
+    const pinned = requirePinned(index.reference);
+    deps.logger.info(`pushed the index ${pinned.toString()}`);
     return { installerImage: pinned, installerImages, checks, uploadedBytes };
   });
 }
@@ -46836,8 +46845,8 @@ async function buildInstallerBaseAndImager(input, deps) {
   deps.logger.info(`imager: ${imager.toString()}`);
   return {
     target,
-    installerBaseImage: referenceMakeValue(base),
-    imagerImage: referenceMakeValue(imager)
+    installerBaseImage: base,
+    imagerImage: imager
   };
 }
 
@@ -46849,14 +46858,14 @@ async function pinInputs(images, mode, registry, logger) {
     );
   }
   return logger.group("Resolve input images to digests", async () => {
-    const pin = async (ref) => referenceMakeValue(await resolveDigest(ref, registry));
+    const pin = (ref) => resolveDigest(ref, registry);
     const optional = async (ref) => ref ? pin(ref) : void 0;
     const extensionImages = await Promise.all(images.extensions.map(pin));
     const kernelImage = await optional(mode === "talos-dir" ? images.kernel : void 0);
     const baseInstallerImage = await optional(images.baseInstaller);
     const imagerImage = await optional(images.imager);
-    for (const e of extensionImages) logger.info(`extension: ${e}`);
-    if (kernelImage) logger.info(`kernel: ${kernelImage}`);
+    for (const e of extensionImages) logger.info(`extension: ${e.toString()}`);
+    if (kernelImage) logger.info(`kernel: ${kernelImage.toString()}`);
     return {
       extensionImages,
       ...kernelImage ? { kernelImage } : {},
@@ -46866,10 +46875,9 @@ async function pinInputs(images, mode, registry, logger) {
   });
 }
 function needsInsecure(refs, insecureRegistries) {
-  return refs.some((r) => {
-    const host = parseReference(r).registry;
-    return isLoopbackHost(host) || insecureRegistries.includes(host);
-  });
+  return refs.some(
+    ({ registry }) => isLoopbackHost(registry) || insecureRegistries.includes(registry)
+  );
 }
 
 // packages/pipeline/src/build-installer/run-imager.ts
@@ -46937,9 +46945,9 @@ async function runImagerWithDocker(input, deps) {
 // packages/pipeline/src/build-installer/produce.ts
 async function assertImagerUnchanged(target, pinned, registry) {
   const now = await resolveDigest(talosImageReference(target, "imager"), registry);
-  if (now.toString() !== pinned) {
+  if (now.toString() !== pinned.toString()) {
     throw new UserError(
-      `${talosImageReference(target, "imager")} changed while the installer was built (${pinned} \u2192 ${now.digest ?? "?"}): another build pushed the same TAG; give this build a unique input 'tag'`
+      `${talosImageReference(target, "imager")} changed while the installer was built (${pinned.toString()} \u2192 ${now.digest}): another build pushed the same TAG; give this build a unique input 'tag'`
     );
   }
 }
@@ -46948,14 +46956,14 @@ async function produceTarballs(v2, pinned, deps) {
   const arches = v2.platforms.map((p) => p.arch);
   const env = deps.env ? { env: deps.env } : {};
   const imagerInputs = (baseInstallerImage) => ({
-    baseInstallerImage,
-    extensionImages: pinned.extensionImages,
+    baseInstallerImage: referenceMakeValue(baseInstallerImage),
+    extensionImages: pinned.extensionImages.map(referenceMakeValue),
     ...v2.imager,
     insecure: needsInsecure(
       [
         baseInstallerImage,
         ...pinned.extensionImages,
-        ...options.overlayImage ? [options.overlayImage] : []
+        ...v2.images.overlay ? [v2.images.overlay] : []
       ],
       deps.registry.insecureRegistries ?? []
     )
@@ -46969,7 +46977,7 @@ async function produceTarballs(v2, pinned, deps) {
         username: v2.username,
         ...v2.tag ? { tag: v2.tag } : {},
         platforms: v2.platforms.map((p) => p.platform),
-        kernelImage: pinned.kernelImage ?? "",
+        kernelImage: pinned.kernelImage ? referenceMakeValue(pinned.kernelImage) : "",
         makeArgs: v2.makeArgs,
         ...env
       },
@@ -46991,11 +46999,17 @@ async function produceTarballs(v2, pinned, deps) {
   if (v2.makeArgs.length > 0) {
     deps.logger.warning("input 'make-args' is only used with 'talos-dir'; ignoring it");
   }
-  const imagerImage = pinned.imagerImage ?? "";
-  const installerBaseImage = pinned.baseInstallerImage ?? "";
+  const imagerImage = pinned.imagerImage;
+  const installerBaseImage = pinned.baseInstallerImage;
   const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path16.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
-    { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
+    {
+      imagerImage: referenceMakeValue(imagerImage),
+      outDir,
+      arches,
+      imager: imagerInputs(installerBaseImage),
+      ...env
+    },
     deps
   );
   return { tarballs, imagerImage, installerBaseImage };
@@ -47013,8 +47027,9 @@ function imageInput(input, value) {
   try {
     return parseImageSpec(value);
   } catch (e) {
-    throw new InputError(
-      input === "extensions" ? `input 'extensions' has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `input '${input}': ${describeError(e)}`,
+    throw new FieldError(
+      input,
+      (n) => input === "extensions" ? `${n(input)} has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `${n(input)}: ${describeError(e)}`,
       { cause: e }
     );
   }
@@ -47022,15 +47037,17 @@ function imageInput(input, value) {
 function validateVerifyOptions(options) {
   const image = trimmed(options.image);
   if (!image) {
-    throw new UserError(
-      "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
+    throw new FieldError(
+      "image",
+      (n) => `${n("image")} is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory`
     );
   }
   const imageSpec = imageInput("image", image);
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
-    throw new UserError(
-      `input 'kernel-release' is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
+    throw new FieldError(
+      "kernel-release",
+      (n) => `${n("kernel-release")} is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
     );
   }
   const modules = [];
@@ -47038,8 +47055,9 @@ function validateVerifyOptions(options) {
     const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
     if (!m) continue;
     if (!moduleNamePattern.test(m)) {
-      throw new UserError(
-        `input 'modules' has '${raw}', not a module name: give names such as hailo_pci, one per line`
+      throw new FieldError(
+        "modules",
+        (n2) => `${n2("modules")} has '${raw}', not a module name: give names such as hailo_pci, one per line`
       );
     }
     const n = normalizeModuleName(m);
@@ -47057,8 +47075,9 @@ function validateVerifyOptions(options) {
   if (talosText) {
     const parsed2 = parseTolerantVersion(talosText);
     if (!parsed2.ok) {
-      throw new UserError(
-        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed2.error})`
+      throw new FieldError(
+        "talos-version",
+        (n) => `${n("talos-version")} is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed2.error})`
       );
     }
     talosVersion = parsed2.version;
@@ -47069,14 +47088,19 @@ function validateVerifyOptions(options) {
     try {
       platform2 = parsePlatform(platformText);
     } catch (e) {
-      throw new UserError(
-        `input 'platform' is '${platformText}': give os/arch such as linux/amd64 (${e instanceof Error ? e.message : String(e)})`
+      throw new FieldError(
+        "platform",
+        (n) => `${n("platform")} is '${platformText}': give os/arch such as linux/amd64 (${describeError(e)})`,
+        { cause: e }
       );
     }
   }
   const failOn = options.failOn ?? "error";
   if (failOn !== "error" && failOn !== "warning") {
-    throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
+    throw new FieldError(
+      "fail-on",
+      (n) => `${n("fail-on")} is '${String(failOn)}': use error or warning`
+    );
   }
   const kernelImage = trimmed(options.kernelImage);
   const kernelImageSpec = kernelImage ? imageInput("kernel-image", kernelImage) : void 0;
@@ -52617,8 +52641,10 @@ async function nameFromImage(input, image, registry) {
   try {
     opened = await openFileTrees(image, registry);
   } catch (e) {
-    throw new UserError(
-      `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`
+    throw new FieldError(
+      "extensions",
+      (n) => `${n("extensions")} has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`,
+      { cause: e }
     );
   }
   try {
@@ -52632,8 +52658,9 @@ async function nameFromImage(input, image, registry) {
     });
     const parsed2 = text3 === void 0 ? void 0 : parseExtensionManifest(text3);
     if (!parsed2?.ok) {
-      throw new UserError(
-        `input 'extensions' has '${input}', an image without a readable manifest.yaml${parsed2 ? ` (${parsed2.error})` : ""}: give the system extension image the installer was built from, or its name`
+      throw new FieldError(
+        "extensions",
+        (n) => `${n("extensions")} has '${input}', an image without a readable manifest.yaml${parsed2 ? ` (${parsed2.error})` : ""}: give the system extension image the installer was built from, or its name`
       );
     }
     return parsed2.manifest.metadata.name;
@@ -52982,9 +53009,9 @@ function installersMarkdown(installers) {
 var code = (s) => markdownCode(s, { inTable: true });
 function installerSummary(s) {
   const rows = Object.entries(s.installerImages).map(
-    ([arch2, ref]) => `| linux/${arch2} | ${code(ref)} | ${s.layouts[arch2] ?? ""} |`
+    ([arch2, ref]) => `| linux/${arch2} | ${code(ref.toString())} | ${s.layouts[arch2] ?? ""} |`
   );
-  const inline = (x) => markdownCode(x);
+  const inline = (x) => markdownCode(x.toString());
   const inputs = [
     `- imager: ${inline(s.imagerImage)}${s.mode === "talos-dir" ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ""}`,
     `- installer-base: ${inline(s.installerBaseImage)}`,
@@ -53017,7 +53044,10 @@ function installerSummary(s) {
     ...ttl,
     "Upgrade a node with it:",
     "",
-    ...markdownFence([`talosctl upgrade --nodes <node> --image ${s.installerImage}`], "sh"),
+    ...markdownFence(
+      [`talosctl upgrade --nodes <node> --image ${s.installerImage.toString()}`],
+      "sh"
+    ),
     ""
   ].join("\n");
 }
@@ -53037,8 +53067,8 @@ async function verifyTarballs(tarballs, expected, mode, deps) {
       () => verifyImage(
         {
           image: `docker-archive:${path2}`,
-          ...expected.kernelImage ? { kernelImage: expected.kernelImage } : {},
-          extensions: expected.extensionImages,
+          ...expected.kernelImage ? { kernelImage: expected.kernelImage.toString() } : {},
+          extensions: expected.extensionImages.map(String),
           failOn: "error"
         },
         { logger: deps.logger, registry: deps.registry }
@@ -53134,25 +53164,27 @@ async function resolveExtraExtensions(options, registry, logger) {
 }
 
 // packages/pipeline/src/build-installer/check-extension-keys.ts
-function forkPkgs(kernelImage) {
-  const ref = parseReference(kernelImage);
+function forkPkgs(ref) {
   const repo = ref.repository.split("/").slice(0, -1).join("/");
   return {
     prefix: [ref.registry, repo].filter(Boolean).join("/"),
     ...ref.tag ? { tag: ref.tag } : {}
   };
 }
+function baseName2(ref) {
+  return ref.repository.split("/").pop() ?? ref.repository;
+}
 function signerText(m) {
   return `"${m.signer ?? "unknown signer"}"${m.key ? ` key ${m.key}` : ""}`;
 }
 function refusedMessage(refused, kernel, fork) {
   const lines = refused.map((r) => {
-    const name = parseReference(r.image).repository.split("/").pop() ?? r.image;
+    const name = baseName2(r.image);
     const signers = [...new Set(r.modules.map(signerText))].join(", ");
     const mods = r.modules.map((m) => m.name).slice(0, 5).join(", ");
-    return `extension ${name} (${r.image}): ${r.modules.length} module(s) (${mods}) signed by ${signers}, which the kernel ${kernel} does not trust; the node would refuse them ("Loading of module with unavailable key is rejected")`;
+    return `extension ${name} (${r.image.toString()}): ${r.modules.length} module(s) (${mods}) signed by ${signers}, which the kernel ${kernel.toString()} does not trust; the node would refuse them ("Loading of module with unavailable key is rejected")`;
   });
-  const names2 = refused.map((r) => parseReference(r.image).repository.split("/").pop()).join(" ");
+  const names2 = refused.map((r) => baseName2(r.image)).join(" ");
   return `${lines.join("\n")}
 Rebuild ${refused.length > 1 ? "them" : "it"} from your extensions fork against your pkgs, as the module's own extension is built: make ${names2} PKGS_PREFIX=${fork.prefix}${fork.tag ? ` PKGS=${fork.tag}` : ""} (build-extension with pkgs-prefix ${fork.prefix}), and pass the rebuilt image${refused.length > 1 ? "s" : ""} instead`;
 }
@@ -53162,13 +53194,13 @@ async function checkExtensionKeys(extensions, kernel, fork, mode, deps) {
   await deps.logger.group("Verify every extension against the kernel's certificate", async () => {
     for (const image of extensions) {
       const report = await verifyImage(
-        { image, kernelImage: kernel, failOn: "error" },
+        { image: image.toString(), kernelImage: kernel.toString(), failOn: "error" },
         { logger: deps.logger, registry: deps.registry }
       );
       const proof = report.platforms.map((p) => p.proof);
       if (report.modules.some((m) => m.signed) && !proof.includes("certificate")) {
         throw new UserError(
-          `no certificate could be read from the kernel ${kernel} to check ${image} against (${proof.join(", ") || "no platform"}): pass the kernel image the installer boots`
+          `no certificate could be read from the kernel ${kernel.toString()} to check ${image.toString()} against (${proof.join(", ") || "no platform"}): pass the kernel image the installer boots`
         );
       }
       const bad = report.modules.filter((m) => m.signed && m.verdict && m.verdict !== "verified");
@@ -53184,7 +53216,7 @@ async function checkExtensionKeys(extensions, kernel, fork, mode, deps) {
       }
       const verified = report.modules.filter((m) => m.verdict === "verified").length;
       deps.logger.info(
-        `${image}: ${verified > 0 ? `${verified} module(s) verified against the kernel's certificate` : "no kernel modules"}`
+        `${image.toString()}: ${verified > 0 ? `${verified} module(s) verified against the kernel's certificate` : "no kernel modules"}`
       );
     }
   });
@@ -53265,7 +53297,7 @@ async function run2(options, v2, deps) {
     registry,
     logger
   );
-  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : v2.images.kernel ? (await resolveDigest(v2.images.kernel, registry)).toString() : void 0;
+  const bootKernel = v2.mode === "talos-dir" ? pinned.kernelImage : v2.images.kernel ? await resolveDigest(v2.images.kernel, registry) : void 0;
   if (!bootKernel) {
     logger.info(
       "no kernel-image with imager-image: the extensions' signatures are checked in the built installer"
@@ -53577,9 +53609,9 @@ var buildKernelPkgContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "kernel-image": r.kernelImage,
+    "kernel-image": r.kernelImage?.toString(),
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
-    "pkg-image": r.pkgImage,
+    "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
     "pkgs-prefix": r.pkgsPrefix,
     "cache-hit": String(r.cacheHit)
@@ -53642,7 +53674,7 @@ var buildExtensionContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "extension-image": r.extensionImage,
+    "extension-image": r.extensionImage?.toString(),
     "extension-version": r.extensionVersion,
     "extension-name": r.extensionName
   })
@@ -53794,10 +53826,10 @@ var buildInstallerContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "installer-image": r.installerImage,
+    "installer-image": r.installerImage.toString(),
     "installer-images": JSON.stringify(r.installerImages),
-    "imager-image": r.imagerImage,
-    "installer-base-image": r.installerBaseImage,
+    "imager-image": r.imagerImage.toString(),
+    "installer-base-image": r.installerBaseImage.toString(),
     tarball: Object.values(r.tarballs).join("\n")
   })
 });
@@ -54621,6 +54653,8 @@ void runStepAction(
   },
   {
     summary: (result2) => result2.summary,
-    notes: (result2) => [`next: talosctl upgrade --nodes <node> --image ${result2.installerImage}`]
+    notes: (result2) => [
+      `next: talosctl upgrade --nodes <node> --image ${result2.installerImage.toString()}`
+    ]
   }
 );

@@ -14,6 +14,8 @@ void runStepAction(
   },
   {
     summary: (result) => result.summary,
-    notes: (result) => [`next: talosctl upgrade --nodes <node> --image ${result.installerImage}`],
+    notes: (result) => [
+      `next: talosctl upgrade --nodes <node> --image ${result.installerImage.toString()}`,
+    ],
   },
 );

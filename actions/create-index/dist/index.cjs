@@ -41907,9 +41907,9 @@ var buildKernelPkgContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "kernel-image": r.kernelImage,
+    "kernel-image": r.kernelImage?.toString(),
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
-    "pkg-image": r.pkgImage,
+    "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
     "pkgs-prefix": r.pkgsPrefix,
     "cache-hit": String(r.cacheHit)
@@ -41972,7 +41972,7 @@ var buildExtensionContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "extension-image": r.extensionImage,
+    "extension-image": r.extensionImage?.toString(),
     "extension-version": r.extensionVersion,
     "extension-name": r.extensionName
   })
@@ -42124,10 +42124,10 @@ var buildInstallerContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "installer-image": r.installerImage,
+    "installer-image": r.installerImage.toString(),
     "installer-images": JSON.stringify(r.installerImages),
-    "imager-image": r.imagerImage,
-    "installer-base-image": r.installerBaseImage,
+    "imager-image": r.imagerImage.toString(),
+    "installer-base-image": r.installerBaseImage.toString(),
     tarball: Object.values(r.tarballs).join("\n")
   })
 });

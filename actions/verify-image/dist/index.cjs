@@ -61838,14 +61838,10 @@ async function indexTarFile(path2, what) {
         await fh2.close();
       }
     },
-    stream(name, options = {}) {
+    stream(name) {
       const m = need(name);
       if (m.header.size === 0) return import_node_stream6.Readable.from([]);
-      return filePieces(path2, {
-        start: m.offset,
-        length: m.header.size,
-        ...options.highWaterMark !== void 0 ? { readSize: options.highWaterMark } : {}
-      });
+      return filePieces(path2, { start: m.offset, length: m.header.size });
     }
   };
 }
@@ -64641,8 +64637,9 @@ function imageInput(input, value) {
   try {
     return parseImageSpec(value);
   } catch (e) {
-    throw new InputError(
-      input === "extensions" ? `input 'extensions' has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `input '${input}': ${describeError(e)}`,
+    throw new FieldError(
+      input,
+      (n) => input === "extensions" ? `${n(input)} has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references` : `${n(input)}: ${describeError(e)}`,
       { cause: e }
     );
   }
@@ -64650,15 +64647,17 @@ function imageInput(input, value) {
 function validateVerifyOptions(options) {
   const image = trimmed(options.image);
   if (!image) {
-    throw new UserError(
-      "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory"
+    throw new FieldError(
+      "image",
+      (n) => `${n("image")} is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory`
     );
   }
   const imageSpec = imageInput("image", image);
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
-    throw new UserError(
-      `input 'kernel-release' is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
+    throw new FieldError(
+      "kernel-release",
+      (n) => `${n("kernel-release")} is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
     );
   }
   const modules = [];
@@ -64666,8 +64665,9 @@ function validateVerifyOptions(options) {
     const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
     if (!m) continue;
     if (!moduleNamePattern.test(m)) {
-      throw new UserError(
-        `input 'modules' has '${raw}', not a module name: give names such as hailo_pci, one per line`
+      throw new FieldError(
+        "modules",
+        (n2) => `${n2("modules")} has '${raw}', not a module name: give names such as hailo_pci, one per line`
       );
     }
     const n = normalizeModuleName(m);
@@ -64685,8 +64685,9 @@ function validateVerifyOptions(options) {
   if (talosText) {
     const parsed2 = parseTolerantVersion(talosText);
     if (!parsed2.ok) {
-      throw new UserError(
-        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed2.error})`
+      throw new FieldError(
+        "talos-version",
+        (n) => `${n("talos-version")} is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed2.error})`
       );
     }
     talosVersion = parsed2.version;
@@ -64697,14 +64698,19 @@ function validateVerifyOptions(options) {
     try {
       platform2 = parsePlatform(platformText);
     } catch (e) {
-      throw new UserError(
-        `input 'platform' is '${platformText}': give os/arch such as linux/amd64 (${e instanceof Error ? e.message : String(e)})`
+      throw new FieldError(
+        "platform",
+        (n) => `${n("platform")} is '${platformText}': give os/arch such as linux/amd64 (${describeError(e)})`,
+        { cause: e }
       );
     }
   }
   const failOn = options.failOn ?? "error";
   if (failOn !== "error" && failOn !== "warning") {
-    throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
+    throw new FieldError(
+      "fail-on",
+      (n) => `${n("fail-on")} is '${String(failOn)}': use error or warning`
+    );
   }
   const kernelImage = trimmed(options.kernelImage);
   const kernelImageSpec = kernelImage ? imageInput("kernel-image", kernelImage) : void 0;
@@ -70245,8 +70251,10 @@ async function nameFromImage(input, image, registry) {
   try {
     opened = await openFileTrees(image, registry);
   } catch (e) {
-    throw new UserError(
-      `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`
+    throw new FieldError(
+      "extensions",
+      (n) => `${n("extensions")} has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`,
+      { cause: e }
     );
   }
   try {
@@ -70260,8 +70268,9 @@ async function nameFromImage(input, image, registry) {
     });
     const parsed2 = text3 === void 0 ? void 0 : parseExtensionManifest(text3);
     if (!parsed2?.ok) {
-      throw new UserError(
-        `input 'extensions' has '${input}', an image without a readable manifest.yaml${parsed2 ? ` (${parsed2.error})` : ""}: give the system extension image the installer was built from, or its name`
+      throw new FieldError(
+        "extensions",
+        (n) => `${n("extensions")} has '${input}', an image without a readable manifest.yaml${parsed2 ? ` (${parsed2.error})` : ""}: give the system extension image the installer was built from, or its name`
       );
     }
     return parsed2.manifest.metadata.name;
@@ -70961,9 +70970,9 @@ var buildKernelPkgContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "kernel-image": r.kernelImage,
+    "kernel-image": r.kernelImage?.toString(),
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
-    "pkg-image": r.pkgImage,
+    "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
     "pkgs-prefix": r.pkgsPrefix,
     "cache-hit": String(r.cacheHit)
@@ -71026,7 +71035,7 @@ var buildExtensionContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "extension-image": r.extensionImage,
+    "extension-image": r.extensionImage?.toString(),
     "extension-version": r.extensionVersion,
     "extension-name": r.extensionName
   })
@@ -71178,10 +71187,10 @@ var buildInstallerContract = defineContract({
     ...registryAccessOf(v2)
   }),
   toOutputs: (r) => ({
-    "installer-image": r.installerImage,
+    "installer-image": r.installerImage.toString(),
     "installer-images": JSON.stringify(r.installerImages),
-    "imager-image": r.imagerImage,
-    "installer-base-image": r.installerBaseImage,
+    "imager-image": r.imagerImage.toString(),
+    "installer-base-image": r.installerBaseImage.toString(),
     tarball: Object.values(r.tarballs).join("\n")
   })
 });

@@ -77,9 +77,13 @@ export function addInputFlags(command: Command, inputs: InputSpecs): Command {
   return command;
 }
 
-/** Spells a contract's fields as this command's flags: `platforms` → `--platform`. */
+/**
+ * Spells a contract's fields as this command's flags (`platforms` → `--platform`) and its
+ * arguments in upper case (`image` → `IMAGE`).
+ */
 export function flagNamer(inputs: InputSpecs): FieldNamer {
-  return (field) => `--${flagOf(inputs, field)}`;
+  return (field) =>
+    inputs[field]?.positional ? field.toUpperCase() : `--${flagOf(inputs, field)}`;
 }
 
 /** A step's {@link FieldError} worded with the command's flags, as a usage error (exit 2). */

@@ -11,7 +11,12 @@ import { startUpload, uploadBlob, type BlobUpload } from './blob/upload';
 import { manifestAccept } from './manifest/media-types';
 import { parseManifest, type Descriptor, type ParsedManifest } from './manifest/types';
 import { digestWithAlgorithmOf, isDigest, type Digest } from './reference/digest';
-import { manifestIdentifier, withDigest, type Reference } from './reference/reference';
+import {
+  manifestIdentifier,
+  withDigest,
+  type PinnedReference,
+  type Reference,
+} from './reference/reference';
 import { RegistryError } from './transport/errors';
 import { discard, header } from './transport/http';
 import {
@@ -55,7 +60,7 @@ export interface RegistryOptions {
 /** A manifest as fetched: its bytes, descriptor (media type, digest, size) and parsed form. */
 export interface FetchedManifest {
   /** The reference pinned to the manifest's digest (tag kept). */
-  reference: Reference;
+  reference: PinnedReference;
   descriptor: Descriptor;
   bytes: Buffer;
   parsed: ParsedManifest;
@@ -377,7 +382,7 @@ export function transportOrUndefined(client: RegistryClient): RegistryTransport 
 export async function resolveDigest(
   ref: Reference,
   options: RegistryOptions = {},
-): Promise<Reference> {
+): Promise<PinnedReference> {
   const client = createRegistryClient(options);
   try {
     const d = await client.head(ref);

@@ -2,11 +2,15 @@
  * @talos-kmod/oci: an OCI registry client and image sources (registries, docker/OCI archives, OCI
  * layouts), pushing, and a streaming file-system view of images. Knows nothing of Talos.
  */
-export type { Reference } from './reference/reference';
+export type { PinnedReference, Reference } from './reference/reference';
 export {
   atDigest,
+  isPinned,
+  parsePinnedReference,
   parseReference,
+  requirePinned,
   withDigest,
+  withoutDigest,
   withTag,
   repositoryName,
 } from './reference/reference';

@@ -3,9 +3,13 @@ import { InputError, UserError } from '@talos-kmod/common';
 import {
   atDigest,
   isLoopbackHost,
+  isPinned,
   parseDigest,
+  parsePinnedReference,
   parseReference,
+  requirePinned,
   withDigest,
+  withoutDigest,
   withTag,
 } from '@talos-kmod/oci';
 
@@ -114,6 +118,35 @@ describe('withDigest and withTag', () => {
 
   it('sets a tag and drops the digest', () => {
     expect(withTag(parseReference(`r.io/x:t@${digest}`), 'v2').toString()).toBe('r.io/x:v2');
+  });
+});
+
+describe('pinned references', () => {
+  it('parses a pinned reference and formats it back byte for byte', () => {
+    const text = `127.0.0.1:5000/acme/kernel:v1.2.3@${digest}`;
+    const ref = parsePinnedReference(text);
+    expect(ref.digest).toBe(digest);
+    expect(ref.tag).toBe('v1.2.3');
+    expect(ref.toString()).toBe(text);
+    expect(JSON.stringify({ image: ref })).toBe(JSON.stringify({ image: text }));
+  });
+
+  it('refuses a reference without a digest, naming it', () => {
+    expect(() => parsePinnedReference('ghcr.io/acme/x:v1')).toThrow(InputError);
+    expect(() => parsePinnedReference('ghcr.io/acme/x:v1')).toThrow(
+      "image reference 'ghcr.io/acme/x:v1' is not pinned",
+    );
+    expect(() => parsePinnedReference('ghcr.io/acme/x:v1@sha256:nothex')).toThrow(InputError);
+    expect(isPinned(parseReference('ghcr.io/acme/x:v1'))).toBe(false);
+    expect(() => requirePinned(parseReference('ghcr.io/acme/x'))).toThrow('is not pinned');
+  });
+
+  it('withDigest and atDigest make pinned references; withoutDigest names the tag again', () => {
+    const ref = withDigest(parseReference('ghcr.io/acme/x:v1'), digest);
+    expect(isPinned(ref)).toBe(true);
+    expect(isPinned(atDigest(ref, digest))).toBe(true);
+    expect(withoutDigest(ref).toString()).toBe('ghcr.io/acme/x:v1');
+    expect(withoutDigest(ref).digest).toBeUndefined();
   });
 });
 

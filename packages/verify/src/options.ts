@@ -2,7 +2,7 @@
  * Options of the verify-image step and their up-front validation: a bad value fails here, naming
  * the input, before any image is opened.
  */
-import { InputError, UserError, describeError } from '@talos-kmod/common';
+import { FieldError, describeError } from '@talos-kmod/common';
 import { parseImageSpec, parsePlatform, type ImageSpec, type Platform } from '@talos-kmod/oci';
 import { normalizeModuleName, parseTolerantVersion, type TalosVersion } from '@talos-kmod/talos';
 
@@ -82,28 +82,37 @@ function imageInput(input: string, value: string): ImageSpec {
   try {
     return parseImageSpec(value);
   } catch (e: unknown) {
-    throw new InputError(
-      input === 'extensions'
-        ? `input 'extensions' has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references`
-        : `input '${input}': ${describeError(e)}`,
+    throw new FieldError(
+      input,
+      (n) =>
+        input === 'extensions'
+          ? `${n(input)} has '${value}', which is neither an extension name nor an image (${describeError(e)}): give names such as hailort, or extension image references`
+          : `${n(input)}: ${describeError(e)}`,
       { cause: e },
     );
   }
 }
 
-/** Validates `options`; throws a {@link UserError} naming the first bad input. */
+/**
+ * Validates `options`; throws a {@link FieldError} naming the first bad input (each front end
+ * words it: the action as `input 'x'`, the CLI as its flag or argument).
+ */
 export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVerifyOptions {
   const image = trimmed(options.image);
   if (!image) {
-    throw new UserError(
-      "input 'image' is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory",
+    throw new FieldError(
+      'image',
+      (n) =>
+        `${n('image')} is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory`,
     );
   }
   const imageSpec = imageInput('image', image);
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
-    throw new UserError(
-      `input 'kernel-release' is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`,
+    throw new FieldError(
+      'kernel-release',
+      (n) =>
+        `${n('kernel-release')} is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`,
     );
   }
   const modules: string[] = [];
@@ -111,8 +120,10 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
     const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, '');
     if (!m) continue;
     if (!moduleNamePattern.test(m)) {
-      throw new UserError(
-        `input 'modules' has '${raw}', not a module name: give names such as hailo_pci, one per line`,
+      throw new FieldError(
+        'modules',
+        (n) =>
+          `${n('modules')} has '${raw}', not a module name: give names such as hailo_pci, one per line`,
       );
     }
     const n = normalizeModuleName(m);
@@ -130,8 +141,10 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
   if (talosText) {
     const parsed = parseTolerantVersion(talosText);
     if (!parsed.ok) {
-      throw new UserError(
-        `input 'talos-version' is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed.error})`,
+      throw new FieldError(
+        'talos-version',
+        (n) =>
+          `${n('talos-version')} is '${talosText}', not a version: give the Talos release such as v1.11.2 (${parsed.error})`,
       );
     }
     talosVersion = parsed.version;
@@ -142,14 +155,20 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
     try {
       platform = parsePlatform(platformText);
     } catch (e: unknown) {
-      throw new UserError(
-        `input 'platform' is '${platformText}': give os/arch such as linux/amd64 (${e instanceof Error ? e.message : String(e)})`,
+      throw new FieldError(
+        'platform',
+        (n) =>
+          `${n('platform')} is '${platformText}': give os/arch such as linux/amd64 (${describeError(e)})`,
+        { cause: e },
       );
     }
   }
   const failOn = options.failOn ?? 'error';
   if (failOn !== 'error' && failOn !== 'warning') {
-    throw new UserError(`input 'fail-on' is '${String(failOn)}': use error or warning`);
+    throw new FieldError(
+      'fail-on',
+      (n) => `${n('fail-on')} is '${String(failOn)}': use error or warning`,
+    );
   }
   const kernelImage = trimmed(options.kernelImage);
   const kernelImageSpec = kernelImage ? imageInput('kernel-image', kernelImage) : undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { createMemoryLogger } from '@talos-kmod/common';
+import { createMemoryLogger, isFieldError, type FieldError } from '@talos-kmod/common';
 import { validateVerifyOptions, verifyImage } from '@talos-kmod/verify';
 
 describe('validateVerifyOptions', () => {
@@ -32,6 +32,17 @@ describe('validateVerifyOptions', () => {
     [{ image: 'x', extensions: ['hailort', 'oci:'] }, "input 'extensions' has 'oci:'"],
   ])('refuses %j naming the input', (options, message) => {
     expect(() => validateVerifyOptions(options)).toThrow(message);
+    // A field error: the CLI words the same error with its flag.
+    let error: unknown;
+    try {
+      validateVerifyOptions(options);
+    } catch (e: unknown) {
+      error = e;
+    }
+    expect(isFieldError(error)).toBe(true);
+    const field = /^input '([a-z-]+)'/.exec(message)?.[1] ?? '';
+    expect((error as FieldError).fields).toEqual([field]);
+    expect((error as FieldError).wordFor((f) => `<${f}>`)).toContain(`<${field}>`);
   });
 
   it('parses the image specs before the first log group starts', async () => {

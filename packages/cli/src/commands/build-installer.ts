@@ -49,8 +49,10 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
         )}\n`,
       );
     } else {
-      ctx.io.stdout.write(`${result.installerImage}\n`);
+      ctx.io.stdout.write(`${result.installerImage.toString()}\n`);
     }
-    ctx.io.stderr.write(`next: talosctl upgrade --nodes <node> --image ${result.installerImage}\n`);
+    ctx.io.stderr.write(
+      `next: talosctl upgrade --nodes <node> --image ${result.installerImage.toString()}\n`,
+    );
   });
 };

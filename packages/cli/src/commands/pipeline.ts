@@ -55,11 +55,11 @@ function describeEvent(e: RunAllStepEvent): string {
 async function formatRunAllResult(result: RunAllResult, color: boolean): Promise<string> {
   const { formatReportText } = await loadPipeline();
   const rows: [string, string][] = [
-    ['kernel-image', result.kernel.kernelImage ?? ''],
-    ...Object.entries(result.kernel.pkgImages).map(([n, r]): [string, string] => [n, r]),
-    ['extension-image', result.extension.extensionImage ?? ''],
-    ['imager-image', result.installer.imagerImage],
-    ['installer-image', result.installerImage],
+    ['kernel-image', result.kernel.kernelImage?.toString() ?? ''],
+    ...Object.entries(result.kernel.pkgImages).map(([n, r]): [string, string] => [n, r.toString()]),
+    ['extension-image', result.extension.extensionImage?.toString() ?? ''],
+    ['imager-image', result.installer.imagerImage.toString()],
+    ['installer-image', result.installerImage.toString()],
   ];
   const width = Math.max(...rows.map(([k]) => k.length));
   return [

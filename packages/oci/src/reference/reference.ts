@@ -132,14 +132,46 @@ export function parseReference(input: string): Reference {
   return new ParsedReference(registry, repository, tag, digest);
 }
 
+/**
+ * A reference that names one manifest by its digest (`R/U/name[:tag]@sha256:…`): what the steps
+ * pass on after a registry reported the digest. Made only by {@link requirePinned}, {@link withDigest},
+ * {@link atDigest} or {@link parsePinnedReference}, so holding one means the digest is there.
+ */
+export type PinnedReference = Reference & { readonly digest: Digest };
+
+/** True (and `ref` is a {@link PinnedReference}) when `ref` carries a digest. */
+export function isPinned(ref: Reference): ref is PinnedReference {
+  return ref.digest !== undefined;
+}
+
+/** `ref` as a {@link PinnedReference}; throws an {@link InputError} naming it when it has no digest. */
+export function requirePinned(ref: Reference): PinnedReference {
+  if (!isPinned(ref)) {
+    throw new InputError(
+      `image reference '${ref.toString()}' is not pinned: expected [registry/]repository[:tag]@sha256:digest`,
+    );
+  }
+  return ref;
+}
+
+/** Parses a reference that must be pinned (`…@sha256:…`); throws an {@link InputError} otherwise. */
+export function parsePinnedReference(input: string): PinnedReference {
+  return requirePinned(parseReference(input));
+}
+
 /** The reference pinned to `digest`, keeping its tag: `R/U/name:tag@sha256:…`. */
-export function withDigest(ref: Reference, digest: Digest): Reference {
-  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
+export function withDigest(ref: Reference, digest: Digest): PinnedReference {
+  return new ParsedReference(ref.registry, ref.repository, ref.tag, digest) as PinnedReference;
 }
 
 /** The repository of `ref` at `digest`, without a tag: `R/U/name@sha256:…`. */
-export function atDigest(ref: Reference, digest: Digest): Reference {
-  return new ParsedReference(ref.registry, ref.repository, undefined, digest);
+export function atDigest(ref: Reference, digest: Digest): PinnedReference {
+  return new ParsedReference(ref.registry, ref.repository, undefined, digest) as PinnedReference;
+}
+
+/** The same repository and tag without the digest: what the tag points at now. */
+export function withoutDigest(ref: Reference): Reference {
+  return new ParsedReference(ref.registry, ref.repository, ref.tag);
 }
 
 /** The same repository with another tag and no digest. */

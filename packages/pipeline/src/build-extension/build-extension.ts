@@ -6,12 +6,11 @@
  * tag (the extension's VERSION) and pinned.
  */
 import { UserError, formatCommand } from '@talos-kmod/common';
-import { parseReference } from '@talos-kmod/oci';
+import type { PinnedReference } from '@talos-kmod/oci';
 import {
   extensionVersion,
   extensionsMakeArgs,
   readExtensionsCheckout,
-  repositoryBaseName,
   resolveExtension,
   withPinnedPkgsImage,
   type ExtensionsCheckout,
@@ -31,7 +30,7 @@ export interface BuildExtensionResult {
   /** The extension's VERSION (its image tag); absent when push is false and it needs bldr. */
   readonly extensionVersion?: string;
   /** Pinned `R/U/<extension>:<version>@sha256:…`; absent when nothing was pushed. */
-  readonly extensionImage?: string;
+  readonly extensionImage?: PinnedReference;
   readonly pushed: boolean;
   /** Folder of the extension in the checkout. */
   readonly folder: string;
@@ -86,9 +85,9 @@ export async function buildExtension(
     } else {
       logger.info(`VERSION of ${o.extension}: ${computed.version} (${computed.source})`);
     }
-    const pinnedPkg = o.pkgImage;
+    const pinnedPkg = valid.pkgImage;
     const pkgs: BuildExtensionResult['pkgs'] = pinnedPkg
-      ? { mode: 'pkg-image', detail: pinnedPkg }
+      ? { mode: 'pkg-image', detail: pinnedPkg.toString() }
       : o.pkgsPrefix
         ? { mode: 'pkgs-prefix', detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ''}` }
         : {
@@ -101,10 +100,10 @@ export async function buildExtension(
       );
     }
 
-    const pkgName = pinnedPkg ? repositoryBaseName(pinnedPkg) : undefined;
-    if (pinnedPkg && !(await kit.client.head(parseReference(pinnedPkg)))) {
+    const pkgName = pinnedPkg ? pinnedPkg.repository.split('/').pop() : undefined;
+    if (pinnedPkg && !(await kit.client.head(pinnedPkg))) {
       throw new UserError(
-        `pkg-image ${pinnedPkg} is not in the registry: pass the pkg-image output of a build-kernel-pkg run that pushed`,
+        `pkg-image ${pinnedPkg.toString()} is not in the registry: pass the pkg-image output of a build-kernel-pkg run that pushed`,
       );
     }
     if (o.pkgsPrefix && o.pkgsTag) {
@@ -131,8 +130,9 @@ export async function buildExtension(
     });
     const make = () => kit.make(args);
     if (pinnedPkg && pkgName) {
-      await withPinnedPkgsImage(ext.pkgYamlPath, pkgName, pinnedPkg, async ({ line }) => {
-        logger.info(`${ext.folder}/pkg.yaml line ${line} pinned to ${pinnedPkg} for this build`);
+      const text = pinnedPkg.toString();
+      await withPinnedPkgsImage(ext.pkgYamlPath, pkgName, text, async ({ line }) => {
+        logger.info(`${ext.folder}/pkg.yaml line ${line} pinned to ${text} for this build`);
         await make();
       });
       logger.info(`${ext.folder}/pkg.yaml restored`);
@@ -173,6 +173,11 @@ export async function buildExtension(
       [{ target: o.extension, ref: `${name}:${version}` }],
       'resolve pushed image',
     );
-    return { ...base, extensionImage: pinned[o.extension] as string, pushed: true, notes };
+    return {
+      ...base,
+      extensionImage: pinned[o.extension] as PinnedReference,
+      pushed: true,
+      notes,
+    };
   });
 }

@@ -68,7 +68,7 @@ export const buildExtensionContract = defineContract({
     ...registryAccessOf(v),
   }),
   toOutputs: (r: BuildExtensionResult) => ({
-    'extension-image': r.extensionImage,
+    'extension-image': r.extensionImage?.toString(),
     'extension-version': r.extensionVersion,
     'extension-name': r.extensionName,
   }),

@@ -1,6 +1,6 @@
 /** Options of the build-extension step and their up-front validation. */
 import { FieldError } from '@talos-kmod/common';
-import { parseReference } from '@talos-kmod/oci';
+import { parseReference, isPinned, type PinnedReference } from '@talos-kmod/oci';
 import type { MakeValue } from '@talos-kmod/talos';
 import {
   checkMakeValue,
@@ -36,6 +36,8 @@ export interface BuildExtensionOptions extends RegistryAccess, ReleasePairing {
 export interface ValidatedExtension extends ValidatedCommon {
   readonly pkgsPrefix?: MakeValue;
   readonly pkgsTag?: MakeValue;
+  /** `pkg-image`, parsed: the pinned package image the pkg.yaml line is rewritten to. */
+  readonly pkgImage?: PinnedReference;
 }
 
 /** Validates the options; throws a {@link FieldError} naming the first bad input. */
@@ -74,6 +76,7 @@ export function validateExtensionOptions(o: BuildExtensionOptions): ValidatedExt
     }
   }
   const pkgsTag = o.pkgsTag !== undefined ? checkTag('pkgs-tag', o.pkgsTag) : undefined;
+  let pkgImage: PinnedReference | undefined;
   if (o.pkgImage !== undefined) {
     checkMakeValue('pkg-image', o.pkgImage);
     const ref = (() => {
@@ -89,17 +92,19 @@ export function validateExtensionOptions(o: BuildExtensionOptions): ValidatedExt
         );
       }
     })();
-    if (!ref.digest) {
+    if (!isPinned(ref)) {
       throw new FieldError(
         'pkg-image',
         (n) =>
           `${n('pkg-image')} is '${o.pkgImage}', which is not pinned: give a reference with @sha256:… (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag`,
       );
     }
+    pkgImage = ref;
   }
   return {
     ...validateBuildTarget(o),
     ...(pkgsPrefix !== undefined ? { pkgsPrefix } : {}),
     ...(pkgsTag !== undefined ? { pkgsTag } : {}),
+    ...(pkgImage !== undefined ? { pkgImage } : {}),
   };
 }

@@ -11,7 +11,7 @@ export function extensionSummary(r: BuildExtensionResult): string {
     '',
     '| | |',
     '|---|---|',
-    `| extension-image | ${r.extensionImage ? code(r.extensionImage) : '(not pushed)'} |`,
+    `| extension-image | ${r.extensionImage ? code(r.extensionImage.toString()) : '(not pushed)'} |`,
     `| extension-version | ${r.extensionVersion ? code(r.extensionVersion) : '(unknown)'} |`,
     `| folder | ${code(r.folder)} |`,
     `| packages from | ${r.pkgs.mode}: ${code(r.pkgs.detail)} |`,

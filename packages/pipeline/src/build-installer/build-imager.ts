@@ -3,7 +3,7 @@
  * resolved to pinned references from the registry (never from the build log).
  */
 import type { ExecFn, Logger } from '@talos-kmod/common';
-import { resolveDigest, type RegistryOptions } from '@talos-kmod/oci';
+import { resolveDigest, type PinnedReference, type RegistryOptions } from '@talos-kmod/oci';
 import {
   describeTag,
   installerArchFor,
@@ -13,7 +13,6 @@ import {
   type TalosMakeTarget,
   makeVariable,
   readMakefile,
-  referenceMakeValue,
   type MakeValue,
 } from '@talos-kmod/talos';
 import { preflightBuildx } from '../step-kit/preflight';
@@ -22,8 +21,8 @@ import { runLogged } from './exec-step';
 /** Pinned references of what `make installer-base imager` pushed. */
 export interface BuiltImager {
   readonly target: TalosMakeTarget;
-  readonly installerBaseImage: MakeValue;
-  readonly imagerImage: MakeValue;
+  readonly installerBaseImage: PinnedReference;
+  readonly imagerImage: PinnedReference;
 }
 
 /** Environment for make: `PWD` must be the checkout, the Makefile mounts `$(PWD)/_out`. */
@@ -81,7 +80,7 @@ export async function buildInstallerBaseAndImager(
   deps.logger.info(`imager: ${imager.toString()}`);
   return {
     target,
-    installerBaseImage: referenceMakeValue(base),
-    imagerImage: referenceMakeValue(imager),
+    installerBaseImage: base,
+    imagerImage: imager,
   };
 }

@@ -7,7 +7,12 @@
  *                 platforms) → pinned outputs and a summary ending with `talosctl upgrade`.
  */
 import type { ExecFn, Logger } from '@talos-kmod/common';
-import { parseReference, resolveDigest, type RegistryOptions } from '@talos-kmod/oci';
+import {
+  parseReference,
+  resolveDigest,
+  type PinnedReference,
+  type RegistryOptions,
+} from '@talos-kmod/oci';
 import { isTtlSh, parseTtlShLifetime } from '@talos-kmod/talos';
 import { withDockerCredentials } from '../step-kit/docker-credentials';
 import {
@@ -39,11 +44,11 @@ export interface BuildInstallerDeps {
 /** What the step produced; every image is a pinned reference. */
 export interface BuildInstallerResult {
   /** The installer (an index when several platforms). */
-  readonly installerImage: string;
+  readonly installerImage: PinnedReference;
   /** arch → pinned installer for that platform. */
-  readonly installerImages: Record<string, string>;
-  readonly imagerImage: string;
-  readonly installerBaseImage: string;
+  readonly installerImages: Record<string, PinnedReference>;
+  readonly imagerImage: PinnedReference;
+  readonly installerBaseImage: PinnedReference;
   /** arch → tarball path. */
   readonly tarballs: Tarballs;
   /** Markdown for the job summary. */
@@ -114,7 +119,7 @@ async function run(
     v.mode === 'talos-dir'
       ? pinned.kernelImage
       : v.images.kernel
-        ? (await resolveDigest(v.images.kernel, registry)).toString()
+        ? await resolveDigest(v.images.kernel, registry)
         : undefined;
   if (!bootKernel) {
     logger.info(

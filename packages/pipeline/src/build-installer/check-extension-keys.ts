@@ -6,24 +6,28 @@
  * fails here, naming the extension, its signer and how to rebuild it from the fork.
  */
 import { UserError, type Logger } from '@talos-kmod/common';
-import { parseReference, type RegistryOptions } from '@talos-kmod/oci';
+import type { PinnedReference, Reference, RegistryOptions } from '@talos-kmod/oci';
 import { verifyImage, type ModuleReport } from '@talos-kmod/verify';
 
 /** One extension whose modules the kernel would refuse. */
 export interface RefusedExtension {
-  readonly image: string;
+  readonly image: PinnedReference;
   /** Its modules the kernel refuses, with their signers. */
   readonly modules: readonly ModuleReport[];
 }
 
 /** `R/U/kernel:T@…` → `{prefix: 'R/U', tag: 'T'}`: the PKGS_PREFIX and PKGS of the fork's build. */
-export function forkPkgs(kernelImage: string): { prefix: string; tag?: string } {
-  const ref = parseReference(kernelImage);
+export function forkPkgs(ref: Reference): { prefix: string; tag?: string } {
   const repo = ref.repository.split('/').slice(0, -1).join('/');
   return {
     prefix: [ref.registry, repo].filter(Boolean).join('/'),
     ...(ref.tag ? { tag: ref.tag } : {}),
   };
+}
+
+/** The last component of the repository: the extension's name. */
+function baseName(ref: Reference): string {
+  return ref.repository.split('/').pop() ?? ref.repository;
 }
 
 function signerText(m: ModuleReport): string {
@@ -33,19 +37,19 @@ function signerText(m: ModuleReport): string {
 /** The message for refused extensions: each one with its signer, then the fix. */
 export function refusedMessage(
   refused: readonly RefusedExtension[],
-  kernel: string,
+  kernel: PinnedReference,
   fork: { prefix: string; tag?: string },
 ): string {
   const lines = refused.map((r) => {
-    const name = parseReference(r.image).repository.split('/').pop() ?? r.image;
+    const name = baseName(r.image);
     const signers = [...new Set(r.modules.map(signerText))].join(', ');
     const mods = r.modules
       .map((m) => m.name)
       .slice(0, 5)
       .join(', ');
-    return `extension ${name} (${r.image}): ${r.modules.length} module(s) (${mods}) signed by ${signers}, which the kernel ${kernel} does not trust; the node would refuse them ("Loading of module with unavailable key is rejected")`;
+    return `extension ${name} (${r.image.toString()}): ${r.modules.length} module(s) (${mods}) signed by ${signers}, which the kernel ${kernel.toString()} does not trust; the node would refuse them ("Loading of module with unavailable key is rejected")`;
   });
-  const names = refused.map((r) => parseReference(r.image).repository.split('/').pop()).join(' ');
+  const names = refused.map((r) => baseName(r.image)).join(' ');
   return (
     `${lines.join('\n')}\n` +
     `Rebuild ${refused.length > 1 ? 'them' : 'it'} from your extensions fork against your pkgs, as the module's own extension is built: ` +
@@ -58,8 +62,8 @@ export function refusedMessage(
  * UserError listing every extension the kernel would refuse (`warning`: logs it and goes on).
  */
 export async function checkExtensionKeys(
-  extensions: readonly string[],
-  kernel: string,
+  extensions: readonly PinnedReference[],
+  kernel: PinnedReference,
   fork: { prefix: string; tag?: string },
   mode: 'error' | 'warning',
   deps: { logger: Logger; registry: RegistryOptions },
@@ -69,13 +73,13 @@ export async function checkExtensionKeys(
   await deps.logger.group("Verify every extension against the kernel's certificate", async () => {
     for (const image of extensions) {
       const report = await verifyImage(
-        { image, kernelImage: kernel, failOn: 'error' },
+        { image: image.toString(), kernelImage: kernel.toString(), failOn: 'error' },
         { logger: deps.logger, registry: deps.registry },
       );
       const proof = report.platforms.map((p) => p.proof);
       if (report.modules.some((m) => m.signed) && !proof.includes('certificate')) {
         throw new UserError(
-          `no certificate could be read from the kernel ${kernel} to check ${image} against (${proof.join(', ') || 'no platform'}): pass the kernel image the installer boots`,
+          `no certificate could be read from the kernel ${kernel.toString()} to check ${image.toString()} against (${proof.join(', ') || 'no platform'}): pass the kernel image the installer boots`,
         );
       }
       const bad = report.modules.filter((m) => m.signed && m.verdict && m.verdict !== 'verified');
@@ -93,7 +97,7 @@ export async function checkExtensionKeys(
       }
       const verified = report.modules.filter((m) => m.verdict === 'verified').length;
       deps.logger.info(
-        `${image}: ${verified > 0 ? `${verified} module(s) verified against the kernel's certificate` : 'no kernel modules'}`,
+        `${image.toString()}: ${verified > 0 ? `${verified} module(s) verified against the kernel's certificate` : 'no kernel modules'}`,
       );
     }
   });

@@ -161,10 +161,10 @@ export const buildInstallerContract = defineContract({
     ...registryAccessOf(v),
   }),
   toOutputs: (r: BuildInstallerResult) => ({
-    'installer-image': r.installerImage,
+    'installer-image': r.installerImage.toString(),
     'installer-images': JSON.stringify(r.installerImages),
-    'imager-image': r.imagerImage,
-    'installer-base-image': r.installerBaseImage,
+    'imager-image': r.imagerImage.toString(),
+    'installer-base-image': r.installerBaseImage.toString(),
     tarball: Object.values(r.tarballs).join('\n'),
   }),
 });

@@ -89,10 +89,10 @@ export interface ValidatedImagerValues {
 /** The overlay inputs go together: an overlay image and the name of its installer. */
 function checkOverlay(
   options: BuildInstallerOptions,
-): Omit<ValidatedImagerValues, 'extraKernelArgs'> {
+): Omit<ValidatedImagerValues, 'extraKernelArgs'> & { ref?: Reference } {
   const { overlayImage, overlayName, overlayOptions = [] } = options;
   const image = overlayImage ? checkMakeValue('overlay-image', overlayImage) : undefined;
-  if (overlayImage) checkReference('overlay-image', overlayImage);
+  const ref = overlayImage ? checkReference('overlay-image', overlayImage) : undefined;
   if (Boolean(overlayImage) !== Boolean(overlayName)) {
     throw new FieldError(
       ['overlay-image', 'overlay-name'],
@@ -120,6 +120,7 @@ function checkOverlay(
     options_.push(value);
   }
   return {
+    ...(ref ? { ref } : {}),
     ...(image ? { overlayImage: image } : {}),
     // The pattern above admits only make-safe characters.
     ...(overlayName ? { overlayName: overlayName as MakeValue } : {}),
@@ -133,6 +134,7 @@ export interface InputImages {
   readonly imager?: Reference;
   readonly baseInstaller?: Reference;
   readonly extensions: readonly Reference[];
+  readonly overlay?: Reference;
 }
 
 /** The options after validation: platforms parsed, destination decided. */
@@ -291,7 +293,7 @@ export function validateBuildInstallerOptions(
       );
     }
   }
-  const overlay = checkOverlay(options);
+  const { ref: overlayRef, ...overlay } = checkOverlay(options);
   const target = checkPushTarget({
     registry: options.registry,
     username: options.username.toLowerCase(),
@@ -326,6 +328,7 @@ export function validateBuildInstallerOptions(
       ...(imagerRef ? { imager: imagerRef } : {}),
       ...(baseRef ? { baseInstaller: baseRef } : {}),
       extensions: extensionRefs,
+      ...(overlayRef ? { overlay: overlayRef } : {}),
     },
     destination,
     makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),

@@ -3,8 +3,9 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UserError, type ExecFn, type Logger } from '@talos-kmod/common';
-import { resolveDigest, type RegistryOptions } from '@talos-kmod/oci';
+import { resolveDigest, type PinnedReference, type RegistryOptions } from '@talos-kmod/oci';
 import {
+  referenceMakeValue,
   talosImageReference,
   type ImagerInputs,
   type MakeValue,
@@ -21,13 +22,13 @@ import { runImagerWithDocker, runImagerWithMake, type Tarballs } from './run-ima
  */
 async function assertImagerUnchanged(
   target: TalosMakeTarget,
-  pinned: string,
+  pinned: PinnedReference,
   registry: RegistryOptions,
 ): Promise<void> {
   const now = await resolveDigest(talosImageReference(target, 'imager'), registry);
-  if (now.toString() !== pinned) {
+  if (now.toString() !== pinned.toString()) {
     throw new UserError(
-      `${talosImageReference(target, 'imager')} changed while the installer was built (${pinned} → ${now.digest ?? '?'}): another build pushed the same TAG; give this build a unique input 'tag'`,
+      `${talosImageReference(target, 'imager')} changed while the installer was built (${pinned.toString()} → ${now.digest}): another build pushed the same TAG; give this build a unique input 'tag'`,
     );
   }
 }
@@ -35,8 +36,8 @@ async function assertImagerUnchanged(
 /** Tarballs and the pinned imager and installer-base that made them. */
 export interface Produced {
   readonly tarballs: Tarballs;
-  readonly imagerImage: MakeValue;
-  readonly installerBaseImage: MakeValue;
+  readonly imagerImage: PinnedReference;
+  readonly installerBaseImage: PinnedReference;
 }
 
 /**
@@ -51,15 +52,15 @@ export async function produceTarballs(
   const { options } = v;
   const arches = v.platforms.map((p) => p.arch);
   const env = deps.env ? { env: deps.env } : {};
-  const imagerInputs = (baseInstallerImage: MakeValue): ImagerInputs => ({
-    baseInstallerImage,
-    extensionImages: pinned.extensionImages,
+  const imagerInputs = (baseInstallerImage: PinnedReference): ImagerInputs => ({
+    baseInstallerImage: referenceMakeValue(baseInstallerImage),
+    extensionImages: pinned.extensionImages.map(referenceMakeValue),
     ...v.imager,
     insecure: needsInsecure(
       [
         baseInstallerImage,
         ...pinned.extensionImages,
-        ...(options.overlayImage ? [options.overlayImage] : []),
+        ...(v.images.overlay ? [v.images.overlay] : []),
       ],
       deps.registry.insecureRegistries ?? [],
     ),
@@ -73,7 +74,9 @@ export async function produceTarballs(
         username: v.username,
         ...(v.tag ? { tag: v.tag } : {}),
         platforms: v.platforms.map((p) => p.platform),
-        kernelImage: pinned.kernelImage ?? ('' as MakeValue),
+        kernelImage: pinned.kernelImage
+          ? referenceMakeValue(pinned.kernelImage)
+          : ('' as MakeValue),
         makeArgs: v.makeArgs,
         ...env,
       },
@@ -95,11 +98,18 @@ export async function produceTarballs(
   if (v.makeArgs.length > 0) {
     deps.logger.warning("input 'make-args' is only used with 'talos-dir'; ignoring it");
   }
-  const imagerImage = pinned.imagerImage ?? ('' as MakeValue);
-  const installerBaseImage = pinned.baseInstallerImage ?? ('' as MakeValue);
+  // Validation requires both in this mode, and pinInputs resolved them.
+  const imagerImage = pinned.imagerImage as PinnedReference;
+  const installerBaseImage = pinned.baseInstallerImage as PinnedReference;
   const outDir = v.outDir ?? mkdtempSync(join(tmpdir(), 'talos-installer-'));
   const tarballs = await runImagerWithDocker(
-    { imagerImage, outDir, arches, imager: imagerInputs(installerBaseImage), ...env },
+    {
+      imagerImage: referenceMakeValue(imagerImage),
+      outDir,
+      arches,
+      imager: imagerInputs(installerBaseImage),
+      ...env,
+    },
     deps,
   );
   return { tarballs, imagerImage, installerBaseImage };

@@ -9,6 +9,8 @@ import {
   parsePlatform,
   push,
   pushIndex,
+  requirePinned,
+  type PinnedReference,
   type Platform,
   type Reference,
   type RegistryOptions,
@@ -19,9 +21,9 @@ import type { Tarballs } from './run-imager';
 /** What was published. */
 export interface Published {
   /** The destination, pinned (the index when several platforms). */
-  readonly installerImage: string;
+  readonly installerImage: PinnedReference;
   /** arch → pinned per-platform image. */
-  readonly installerImages: Record<string, string>;
+  readonly installerImages: Record<string, PinnedReference>;
   readonly checks: Record<string, InstallerTarballCheck>;
   readonly uploadedBytes: number;
 }
@@ -53,7 +55,7 @@ export async function publishInstaller(
 ): Promise<Published> {
   const arches = Object.keys(tarballs);
   return deps.logger.group(`Push the installer to ${destination.toString()}`, async () => {
-    const installerImages: Record<string, string> = {};
+    const installerImages: Record<string, PinnedReference> = {};
     let uploadedBytes = 0;
     if (arches.length === 1) {
       const arch = arches[0] ?? '';
@@ -62,11 +64,11 @@ export async function publishInstaller(
         destination,
         deps.registry,
       );
-      const pinned = result.reference.toString();
+      const pinned = requirePinned(result.reference);
       installerImages[arch] = pinned;
       uploadedBytes += result.uploadedBytes;
       deps.logger.info(
-        `pushed ${pinned} (${result.uploadedBlobs} blobs uploaded, ${result.skippedBlobs} already there)`,
+        `pushed ${pinned.toString()} (${result.uploadedBlobs} blobs uploaded, ${result.skippedBlobs} already there)`,
       );
       return {
         installerImage: pinned,
@@ -84,7 +86,7 @@ export async function publishInstaller(
         atDigest(destination, digest),
         deps.registry,
       );
-      installerImages[arch] = result.reference.toString();
+      installerImages[arch] = requirePinned(result.reference);
       uploadedBytes += result.uploadedBytes;
       entries.push({
         reference: result.reference,
@@ -93,8 +95,8 @@ export async function publishInstaller(
       deps.logger.info(`pushed linux/${arch} as ${result.reference.toString()}`);
     }
     const index = await pushIndex(destination, entries, deps.registry);
-    const pinned = index.reference.toString();
-    deps.logger.info(`pushed the index ${pinned}`);
+    const pinned = requirePinned(index.reference);
+    deps.logger.info(`pushed the index ${pinned.toString()}`);
     return { installerImage: pinned, installerImages, checks, uploadedBytes };
   });
 }

@@ -2,20 +2,19 @@
 import type { Logger } from '@talos-kmod/common';
 import {
   isLoopbackHost,
-  parseReference,
   resolveDigest,
+  type PinnedReference,
   type Reference,
   type RegistryOptions,
 } from '@talos-kmod/oci';
-import { referenceMakeValue, type MakeValue } from '@talos-kmod/talos';
 import type { InputImages } from './options';
 
-/** The input images as pinned references, as the make and imager argv builders take them. */
+/** The input images as pinned references. */
 export interface PinnedInputs {
-  readonly extensionImages: readonly MakeValue[];
-  readonly kernelImage?: MakeValue;
-  readonly baseInstallerImage?: MakeValue;
-  readonly imagerImage?: MakeValue;
+  readonly extensionImages: readonly PinnedReference[];
+  readonly kernelImage?: PinnedReference;
+  readonly baseInstallerImage?: PinnedReference;
+  readonly imagerImage?: PinnedReference;
 }
 
 /** Resolves the given input images to `name:tag@sha256:…` from their registries. */
@@ -31,14 +30,14 @@ export async function pinInputs(
     );
   }
   return logger.group('Resolve input images to digests', async () => {
-    const pin = async (ref: Reference) => referenceMakeValue(await resolveDigest(ref, registry));
+    const pin = (ref: Reference) => resolveDigest(ref, registry);
     const optional = async (ref: Reference | undefined) => (ref ? pin(ref) : undefined);
     const extensionImages = await Promise.all(images.extensions.map(pin));
     const kernelImage = await optional(mode === 'talos-dir' ? images.kernel : undefined);
     const baseInstallerImage = await optional(images.baseInstaller);
     const imagerImage = await optional(images.imager);
-    for (const e of extensionImages) logger.info(`extension: ${e}`);
-    if (kernelImage) logger.info(`kernel: ${kernelImage}`);
+    for (const e of extensionImages) logger.info(`extension: ${e.toString()}`);
+    if (kernelImage) logger.info(`kernel: ${kernelImage.toString()}`);
     return {
       extensionImages,
       ...(kernelImage ? { kernelImage } : {}),
@@ -50,11 +49,10 @@ export async function pinInputs(
 
 /** True when any of `refs` lives on a loopback or listed insecure registry (imager `--insecure`). */
 export function needsInsecure(
-  refs: readonly string[],
+  refs: readonly Reference[],
   insecureRegistries: readonly string[],
 ): boolean {
-  return refs.some((r) => {
-    const host = parseReference(r).registry;
-    return isLoopbackHost(host) || insecureRegistries.includes(host);
-  });
+  return refs.some(
+    ({ registry }) => isLoopbackHost(registry) || insecureRegistries.includes(registry),
+  );
 }

@@ -1,17 +1,18 @@
 /** The job summary of build-installer: what was built, from what, and the command to run next. */
 import { markdownCode, markdownFence } from '@talos-kmod/common';
 import { installerArchFor } from '@talos-kmod/talos';
+import type { PinnedReference } from '@talos-kmod/oci';
 import { describeCounts, formatInstallersMarkdown, type VerifyReport } from '@talos-kmod/verify';
 
 /** What the summary shows. */
 export interface InstallerSummaryInput {
   readonly mode: 'talos-dir' | 'imager-image';
-  readonly installerImage: string;
-  readonly installerImages: Record<string, string>;
-  readonly imagerImage: string;
-  readonly installerBaseImage: string;
-  readonly kernelImage?: string;
-  readonly extensionImages: readonly string[];
+  readonly installerImage: PinnedReference;
+  readonly installerImages: Record<string, PinnedReference>;
+  readonly imagerImage: PinnedReference;
+  readonly installerBaseImage: PinnedReference;
+  readonly kernelImage?: PinnedReference;
+  readonly extensionImages: readonly PinnedReference[];
   readonly extraKernelArgs: readonly string[];
   readonly overlay?: { readonly image: string; readonly name: string };
   readonly layouts: Record<string, string>;
@@ -25,9 +26,9 @@ const code = (s: string) => markdownCode(s, { inTable: true });
 /** Markdown for the job summary; ends with `talosctl upgrade --nodes <node> --image <installer>`. */
 export function installerSummary(s: InstallerSummaryInput): string {
   const rows = Object.entries(s.installerImages).map(
-    ([arch, ref]) => `| linux/${arch} | ${code(ref)} | ${s.layouts[arch] ?? ''} |`,
+    ([arch, ref]) => `| linux/${arch} | ${code(ref.toString())} | ${s.layouts[arch] ?? ''} |`,
   );
-  const inline = (x: string) => markdownCode(x);
+  const inline = (x: string | PinnedReference) => markdownCode(x.toString());
   const inputs = [
     `- imager: ${inline(s.imagerImage)}${s.mode === 'talos-dir' ? ` (built, INSTALLER_ARCH=${installerArchFor(Object.keys(s.installerImages))})` : ''}`,
     `- installer-base: ${inline(s.installerBaseImage)}`,
@@ -69,7 +70,10 @@ export function installerSummary(s: InstallerSummaryInput): string {
     ...ttl,
     'Upgrade a node with it:',
     '',
-    ...markdownFence([`talosctl upgrade --nodes <node> --image ${s.installerImage}`], 'sh'),
+    ...markdownFence(
+      [`talosctl upgrade --nodes <node> --image ${s.installerImage.toString()}`],
+      'sh',
+    ),
     '',
   ].join('\n');
 }

@@ -6,7 +6,7 @@
  * asked for findings to be warnings.
  */
 import { UserError, type Logger } from '@talos-kmod/common';
-import type { RegistryOptions } from '@talos-kmod/oci';
+import type { PinnedReference, RegistryOptions } from '@talos-kmod/oci';
 import { failureMessage, verifyImage, type VerifyReport } from '@talos-kmod/verify';
 import type { Tarballs } from './run-imager';
 
@@ -15,8 +15,8 @@ export type InstallerVerifyMode = 'error' | 'warning';
 
 /** What the installers are checked against. */
 export interface InstallerExpectationInputs {
-  readonly kernelImage?: string;
-  readonly extensionImages: readonly string[];
+  readonly kernelImage?: PinnedReference;
+  readonly extensionImages: readonly PinnedReference[];
 }
 
 /** Verifies every tarball; throws a UserError naming the findings when one fails in `error` mode. */
@@ -32,8 +32,8 @@ export async function verifyTarballs(
       verifyImage(
         {
           image: `docker-archive:${path}`,
-          ...(expected.kernelImage ? { kernelImage: expected.kernelImage } : {}),
-          extensions: expected.extensionImages,
+          ...(expected.kernelImage ? { kernelImage: expected.kernelImage.toString() } : {}),
+          extensions: expected.extensionImages.map(String),
           failOn: 'error',
         },
         { logger: deps.logger, registry: deps.registry },

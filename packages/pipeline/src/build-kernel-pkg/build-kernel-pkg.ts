@@ -5,7 +5,8 @@
  * package's modules are checked against the kernel image's key. With a cache, an unchanged re-run
  * whose images are still in the registry skips make and returns the recorded references.
  */
-import { formatCommand } from '@talos-kmod/common';
+import { formatCommand, type Logger } from '@talos-kmod/common';
+import type { PinnedReference } from '@talos-kmod/oci';
 import {
   kernelTarget,
   pkgsMakeArgs,
@@ -46,11 +47,11 @@ export interface BuildKernelPkgResult {
   readonly pkgsPrefix: string;
   readonly pushed: boolean;
   readonly cacheHit: boolean;
-  readonly kernelImage?: string;
+  readonly kernelImage?: PinnedReference;
   /** Package name → pinned reference. */
-  readonly pkgImages: Readonly<Record<string, string>>;
+  readonly pkgImages: Readonly<Record<string, PinnedReference>>;
   /** The package's pinned reference when exactly one package was built. */
-  readonly pkgImage?: string;
+  readonly pkgImage?: PinnedReference;
   /** The make command that ran (absent on a cache hit). */
   readonly makeCommand?: string;
   readonly verification: readonly SignatureCheck[];
@@ -121,7 +122,8 @@ export async function buildKernelPkg(
       cacheKey = key;
       deps.logger.debug(`cache key ${key} from ${JSON.stringify(inputs)}`);
       const hit = await restoreRecord(deps.resultCache, key, kit.client, deps.logger);
-      if (hit) return await cachedResult(ctx, hit, deps.resultCache);
+      const images = hit && recordedImages(hit, packages, deps.logger);
+      if (hit && images) return await cachedResult(ctx, hit, images, deps.resultCache);
     } else if (o.cache) {
       notes.push('cache is on but no cache store is available here; the build ran in full');
     }
@@ -144,8 +146,12 @@ interface RunContext {
   readonly base: Pick<BuildKernelPkgResult, 'targets' | 'packages' | 'pkgsTag' | 'pkgsPrefix'>;
 }
 
-function onePackage(packages: readonly string[], images: Readonly<Record<string, string>>) {
-  return packages.length === 1 ? { pkgImage: images[packages[0] as string] } : {};
+function onePackage(
+  packages: readonly string[],
+  images: Readonly<Record<string, PinnedReference>>,
+): { pkgImage?: PinnedReference } {
+  const image = packages.length === 1 ? images[packages[0] as string] : undefined;
+  return image ? { pkgImage: image } : {};
 }
 
 /** push: false — make with PUSH=false; no pinned references, no verification, no cache. */
@@ -174,10 +180,29 @@ async function buildWithoutPush(ctx: RunContext): Promise<BuildKernelPkgResult> 
   };
 }
 
+/** The recorded image of every package, or undefined (a miss) when the entry lacks one. */
+function recordedImages(
+  hit: KernelPkgRecord,
+  packages: readonly string[],
+  logger: Logger,
+): Record<string, PinnedReference> | undefined {
+  const images: Record<string, PinnedReference> = {};
+  for (const p of packages) {
+    const image = hit.pkgImages[p];
+    if (!image) {
+      logger.info(`cache entry unusable: it records no image for ${p}`);
+      return undefined;
+    }
+    images[p] = image;
+  }
+  return images;
+}
+
 /** A usable cache entry: make is skipped; an entry recorded without verification is verified now. */
 async function cachedResult(
   ctx: RunContext,
   hit: KernelPkgRecord,
+  pkgImages: Record<string, PinnedReference>,
   cache: ResultCache,
 ): Promise<BuildKernelPkgResult> {
   const { o, deps, packages, notes } = ctx;
@@ -185,7 +210,6 @@ async function cachedResult(
   notes.push(
     `cache hit (${cache.description}, key ${hit.key}): make was skipped; the images recorded ${hit.createdAt} are still in the registry under tag '${hit.pkgsTag}'`,
   );
-  const pkgImages = Object.fromEntries(packages.map((p) => [p, hit.pkgImages[p] ?? '']));
   let verification: SignatureCheck[] = [];
   if (o.verifySignatures && !hit.verified) {
     verification = await deps.logger.group('verify signatures against the kernel', () =>
@@ -237,8 +261,8 @@ async function buildAndPush(
   const pinned = await kit.resolvePushed(
     targets.map((t) => ({ target: t, ref: `${prefix}/${t}:${tag}` })),
   );
-  const kernelImage = pinned[kernelTarget] as string;
-  const pkgImages = Object.fromEntries(packages.map((p) => [p, pinned[p] as string]));
+  const kernelImage = pinned[kernelTarget] as PinnedReference;
+  const pkgImages = Object.fromEntries(packages.map((p) => [p, pinned[p] as PinnedReference]));
   let verification: SignatureCheck[] = [];
   if (o.verifySignatures) {
     verification = await logger.group('verify signatures against the kernel', () =>

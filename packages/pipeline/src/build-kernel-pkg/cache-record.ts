@@ -4,39 +4,72 @@
  * under the same tag since would otherwise be paired with packages signed by another key).
  */
 import type { Logger } from '@talos-kmod/common';
-import { parseReference, type RegistryClient } from '@talos-kmod/oci';
+import {
+  parsePinnedReference,
+  withoutDigest,
+  type PinnedReference,
+  type RegistryClient,
+} from '@talos-kmod/oci';
 
-/** A recorded result. */
+/**
+ * A recorded result. On disk the references are strings (their `toJSON`); read back, they are
+ * parsed with the same parser as any other reference, since a cache entry is untrusted.
+ */
 export interface KernelPkgRecord {
   readonly version: 1;
   readonly key: string;
   readonly createdAt: string;
   readonly pkgsTag: string;
   readonly pkgsPrefix: string;
-  readonly kernelImage: string;
+  readonly kernelImage: PinnedReference;
   /** Package name → pinned reference. */
-  readonly pkgImages: Readonly<Record<string, string>>;
+  readonly pkgImages: Readonly<Record<string, PinnedReference>>;
   /** True when verify-signatures checked these images when they were recorded. */
   readonly verified?: boolean;
+}
+
+/** A record as JSON text holds it, before its references are parsed. */
+type RecordJson = { [K in keyof KernelPkgRecord]?: unknown };
+
+/** The record's references parsed; undefined when one is not a pinned reference. */
+function parseRecord(r: RecordJson): KernelPkgRecord | undefined {
+  if (
+    r.version !== 1 ||
+    typeof r.key !== 'string' ||
+    typeof r.createdAt !== 'string' ||
+    typeof r.pkgsTag !== 'string' ||
+    typeof r.pkgsPrefix !== 'string' ||
+    typeof r.kernelImage !== 'string' ||
+    typeof r.pkgImages !== 'object' ||
+    r.pkgImages === null ||
+    (r.verified !== undefined && typeof r.verified !== 'boolean')
+  ) {
+    return undefined;
+  }
+  const pkgImages: Record<string, PinnedReference> = {};
+  for (const [name, text] of Object.entries(r.pkgImages)) {
+    if (typeof text !== 'string') return undefined;
+    pkgImages[name] = parsePinnedReference(text);
+  }
+  return {
+    version: 1,
+    key: r.key,
+    createdAt: r.createdAt,
+    pkgsTag: r.pkgsTag,
+    pkgsPrefix: r.pkgsPrefix,
+    kernelImage: parsePinnedReference(r.kernelImage),
+    pkgImages,
+    ...(r.verified !== undefined ? { verified: r.verified } : {}),
+  };
 }
 
 /** Parses a cache entry; undefined (with a warning) when it is not a record of this version. */
 export function parseKernelPkgRecord(text: string, logger: Logger): KernelPkgRecord | undefined {
   try {
-    const r = JSON.parse(text) as Partial<KernelPkgRecord>;
-    if (
-      r.version === 1 &&
-      typeof r.key === 'string' &&
-      typeof r.pkgsTag === 'string' &&
-      typeof r.pkgsPrefix === 'string' &&
-      typeof r.kernelImage === 'string' &&
-      typeof r.pkgImages === 'object' &&
-      r.pkgImages !== null
-    ) {
-      return r as KernelPkgRecord;
-    }
+    const record = parseRecord(JSON.parse(text) as RecordJson);
+    if (record) return record;
   } catch {
-    // fall through
+    // fall through: not JSON, or a reference that does not parse
   }
   logger.warning(
     'the cache entry is not a build-kernel-pkg record of this version; building instead',
@@ -53,9 +86,8 @@ export async function recordStillValid(
   client: RegistryClient,
   logger: Logger,
 ): Promise<boolean> {
-  for (const pinned of [record.kernelImage, ...Object.values(record.pkgImages)]) {
-    const ref = parseReference(pinned);
-    const byTag = parseReference(pinned.split('@')[0] ?? pinned);
+  for (const ref of [record.kernelImage, ...Object.values(record.pkgImages)]) {
+    const byTag = withoutDigest(ref);
     const current = await client.head(byTag).catch(() => undefined);
     if (!current) {
       logger.info(`cache entry unusable: ${byTag.toString()} is no longer in the registry`);
@@ -63,7 +95,7 @@ export async function recordStillValid(
     }
     if (current.digest !== ref.digest) {
       logger.info(
-        `cache entry unusable: ${byTag.toString()} now points at ${current.digest}, not the recorded ${ref.digest ?? '?'}`,
+        `cache entry unusable: ${byTag.toString()} now points at ${current.digest}, not the recorded ${ref.digest}`,
       );
       return false;
     }

@@ -66,9 +66,9 @@ export const buildKernelPkgContract = defineContract({
     ...registryAccessOf(v),
   }),
   toOutputs: (r: BuildKernelPkgResult) => ({
-    'kernel-image': r.kernelImage,
+    'kernel-image': r.kernelImage?.toString(),
     'pkg-images': r.pushed ? JSON.stringify(r.pkgImages) : undefined,
-    'pkg-image': r.pkgImage,
+    'pkg-image': r.pkgImage?.toString(),
     'pkgs-tag': r.pkgsTag,
     'pkgs-prefix': r.pkgsPrefix,
     'cache-hit': String(r.cacheHit),

@@ -9,12 +9,12 @@
  * (`VerifyAgainstKernelFn`) so tests and other callers can supply their own.
  */
 import type { Logger } from '@talos-kmod/common';
-import type { RegistryOptions } from '@talos-kmod/oci';
+import type { PinnedReference, RegistryOptions } from '@talos-kmod/oci';
 import { isFailing, verifyImage } from '@talos-kmod/verify';
 
 /** The outcome for one package image. */
 export interface SignatureCheck {
-  readonly image: string;
+  readonly image: PinnedReference;
   readonly passed: boolean;
   /** Modules checked. */
   readonly modules: number;
@@ -27,12 +27,18 @@ export interface SignatureCheck {
 }
 
 /** Checks the modules of `image` against the key and release of `kernelImage`. */
-export type VerifyAgainstKernelFn = (image: string, kernelImage: string) => Promise<SignatureCheck>;
+export type VerifyAgainstKernelFn = (
+  image: PinnedReference,
+  kernelImage: PinnedReference,
+) => Promise<SignatureCheck>;
 
 /** The default check: the verify-image engine with the kernel image as reference. */
 export function signatureChecker(registry: RegistryOptions, logger: Logger): VerifyAgainstKernelFn {
   return async (image, kernelImage) => {
-    const report = await verifyImage({ image, kernelImage }, { logger, registry });
+    const report = await verifyImage(
+      { image: image.toString(), kernelImage: kernelImage.toString() },
+      { logger, registry },
+    );
     const problems = report.checks
       .filter((c) => isFailing(c, report.failOn))
       .map((c) => `${c.id}${c.path ? ` (${c.path})` : ''}: ${c.message}`);

@@ -7,16 +7,20 @@ import {
   markdownText,
   redactText,
 } from '@talos-kmod/common';
+import type { PinnedReference } from '@talos-kmod/oci';
 import type { BuildKernelPkgResult } from './build-kernel-pkg';
 
 const code = (s: string) => markdownCode(s, { inTable: true });
 
 /** The summary of a finished run: images, tag, verification, cache, notes. */
 export function kernelPkgSummary(r: BuildKernelPkgResult): string {
-  const rows = [
+  const images: [string, PinnedReference | undefined][] = [
     ['kernel', r.kernelImage],
-    ...r.packages.map((p) => [p, r.pkgImages[p]] as const),
-  ].map(([name, ref]) => `| ${markdownText(name ?? '')} | ${ref ? code(ref) : '(not pushed)'} |`);
+    ...r.packages.map((p): [string, PinnedReference | undefined] => [p, r.pkgImages[p]]),
+  ];
+  const rows = images.map(
+    ([name, ref]) => `| ${markdownText(name)} | ${ref ? code(ref.toString()) : '(not pushed)'} |`,
+  );
   const lines = [
     `### build-kernel-pkg: ${markdownText(r.targets.join(', '))}`,
     '',
@@ -30,7 +34,9 @@ export function kernelPkgSummary(r: BuildKernelPkgResult): string {
   if (r.verification.length > 0) {
     lines.push('', '| verified against the kernel key | modules | result |', '|---|---|---|');
     for (const v of r.verification) {
-      lines.push(`| ${code(v.image)} | ${v.modules} | ${v.passed ? 'passed' : 'FAILED'} |`);
+      lines.push(
+        `| ${code(v.image.toString())} | ${v.modules} | ${v.passed ? 'passed' : 'FAILED'} |`,
+      );
     }
   }
   if (r.notes.length > 0) lines.push('', ...r.notes.map((n) => `- ${markdownText(n)}`));

@@ -4,15 +4,20 @@
  * the kernel alone replaces `kernel:<tag>` with one signed by a fresh key, which breaks them.
  */
 import { UserError, type Logger } from '@talos-kmod/common';
-import { parseReference, type RegistryClient } from '@talos-kmod/oci';
+import {
+  parseReference,
+  withDigest,
+  type PinnedReference,
+  type RegistryClient,
+} from '@talos-kmod/oci';
 import { isModulePackage, modulePackages, type PkgsCheckout } from '@talos-kmod/talos';
 import type { SignatureCheck, VerifyAgainstKernelFn } from './signature-check';
 
 /** Verifies `images` against the kernel; throws a UserError listing every problem. */
 export async function verifyPackages(
   verify: VerifyAgainstKernelFn,
-  kernelImage: string,
-  images: readonly string[],
+  kernelImage: PinnedReference,
+  images: readonly PinnedReference[],
   logger: Logger,
   context: string,
 ): Promise<SignatureCheck[]> {
@@ -27,14 +32,14 @@ export async function verifyPackages(
           ? "compared by key id with the kernel's in-tree modules (no certificate could be read from its /boot/vmlinuz)"
           : undefined;
     logger.info(
-      `${check.passed ? 'ok' : 'FAILED'}: ${image} (${check.modules} module(s)${proof ? `, ${proof}` : ''})`,
+      `${check.passed ? 'ok' : 'FAILED'}: ${image.toString()} (${check.modules} module(s)${proof ? `, ${proof}` : ''})`,
     );
     for (const p of check.problems) logger.error(p);
   }
   const failed = checks.filter((c) => !c.passed);
   if (failed.length > 0) {
     throw new UserError(
-      `${context}: ${failed.map((c) => c.image).join(', ')} ${failed.length === 1 ? 'is' : 'are'} not signed by the key of ${kernelImage}`,
+      `${context}: ${failed.map((c) => c.image.toString()).join(', ')} ${failed.length === 1 ? 'is' : 'are'} not signed by the key of ${kernelImage.toString()}`,
       { details: failed.flatMap((c) => c.problems) },
     );
   }
@@ -45,8 +50,8 @@ export async function verifyPackages(
 export async function verifyAfterPush(
   checkout: PkgsCheckout,
   packages: readonly string[],
-  pkgImages: Readonly<Record<string, string>>,
-  kernelImage: string,
+  pkgImages: Readonly<Record<string, PinnedReference>>,
+  kernelImage: PinnedReference,
   prefix: string,
   tag: string,
   client: RegistryClient,
@@ -55,16 +60,16 @@ export async function verifyAfterPush(
   const built = await verifyPackages(
     d.verify,
     kernelImage,
-    packages.map((p) => pkgImages[p] as string),
+    packages.map((p) => pkgImages[p] as PinnedReference),
     d.logger,
     'verify-signatures failed right after the push',
   );
-  const siblings: string[] = [];
+  const siblings: PinnedReference[] = [];
   for (const p of modulePackages(checkout)) {
     if (packages.includes(p) || !isModulePackage(checkout, p)) continue;
     const ref = parseReference(`${prefix}/${p}:${tag}`);
     const d2 = await client.head(ref).catch(() => undefined);
-    if (d2) siblings.push(`${ref.toString()}@${d2.digest}`);
+    if (d2) siblings.push(withDigest(ref, d2.digest));
   }
   if (siblings.length > 0) {
     d.logger.info(

@@ -5,7 +5,7 @@
  * its error propagates; a failed verification is reported in the result (`passed: false`).
  */
 import type { ExecFn, Logger } from '@talos-kmod/common';
-import type { RegistryOptions } from '@talos-kmod/oci';
+import type { PinnedReference, RegistryOptions } from '@talos-kmod/oci';
 import type { ResultCache } from '../build-cache/index';
 import { buildExtension, type BuildExtensionResult } from '../build-extension/index';
 import { buildInstaller, type BuildInstallerResult } from '../build-installer/index';
@@ -58,7 +58,7 @@ export interface RunAllResult {
   /** True when both verifications passed. */
   readonly passed: boolean;
   /** The pinned installer: what `talosctl upgrade --image` takes. */
-  readonly installerImage: string;
+  readonly installerImage: PinnedReference;
   /** The command to run next. */
   readonly upgradeCommand: string;
 }
@@ -138,7 +138,7 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
           ...(registry.dockerConfigDir ? { dockerConfigDir: registry.dockerConfigDir } : {}),
         },
       ),
-    (r) => `${r.kernelImage ?? ''}${r.cacheHit ? ' (cache hit)' : ''}`,
+    (r) => `${r.kernelImage?.toString() ?? ''}${r.cacheHit ? ' (cache hit)' : ''}`,
   );
   const kernelImage = requireOutput(kernel.kernelImage, 'build-kernel-pkg', 'kernel-image');
 
@@ -162,7 +162,7 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
           ...(registry.dockerConfigDir ? { dockerConfigDir: registry.dockerConfigDir } : {}),
         },
       ),
-    (r) => r.extensionImage ?? '',
+    (r) => r.extensionImage?.toString() ?? '',
   );
   const extensionImage = requireOutput(
     extension.extensionImage,
@@ -176,10 +176,12 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
       buildInstaller(
         {
           ...common,
-          ...(options.talosDir ? { talosDir: options.talosDir, kernelImage } : {}),
+          ...(options.talosDir
+            ? { talosDir: options.talosDir, kernelImage: kernelImage.toString() }
+            : {}),
           ...(options.imagerImage ? { imagerImage: options.imagerImage } : {}),
           ...(options.baseInstallerImage ? { baseInstallerImage: options.baseInstallerImage } : {}),
-          extensionImages: [extensionImage],
+          extensionImages: [extensionImage.toString()],
           extraExtensionImages: options.extraExtensionImages ?? [],
           ...(options.schematic ? { schematic: options.schematic } : {}),
           ...(options.nodeExtensions ? { nodeExtensions: options.nodeExtensions } : {}),
@@ -195,7 +197,7 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
           ...(deps.uuid ? { uuid: deps.uuid } : {}),
         },
       ),
-    (r) => r.installerImage,
+    (r) => r.installerImage.toString(),
   );
 
   const verification = await step(
@@ -203,8 +205,8 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
     async () => ({
       extension: await verifyImage(
         {
-          image: extensionImage,
-          kernelImage,
+          image: extensionImage.toString(),
+          kernelImage: kernelImage.toString(),
           modules: options.modules,
           extensionName: extension.extensionName,
           ...(options.talosVersion ? { talosVersion: options.talosVersion } : {}),
@@ -213,9 +215,9 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
       ),
       installer: await verifyImage(
         {
-          image: installer.installerImage,
-          kernelImage,
-          extensions: [extensionImage],
+          image: installer.installerImage.toString(),
+          kernelImage: kernelImage.toString(),
+          extensions: [extensionImage.toString()],
           modules: options.modules,
         },
         { logger, registry },
@@ -234,11 +236,15 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
     verification,
     passed: verification.extension.passed && verification.installer.passed,
     installerImage: installer.installerImage,
-    upgradeCommand: `talosctl upgrade --nodes <node> --image ${installer.installerImage}`,
+    upgradeCommand: `talosctl upgrade --nodes <node> --image ${installer.installerImage.toString()}`,
   };
 }
 
-function requireOutput(value: string | undefined, step: string, output: string): string {
+function requireOutput(
+  value: PinnedReference | undefined,
+  step: string,
+  output: string,
+): PinnedReference {
   if (!value) {
     throw new Error(`${step} finished without '${output}' although it pushed`);
   }

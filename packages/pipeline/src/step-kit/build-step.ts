@@ -8,7 +8,12 @@
  */
 import { rm } from 'node:fs/promises';
 import type { ExecFn, Logger } from '@talos-kmod/common';
-import { createRegistryClient, type RegistryClient, type RegistryOptions } from '@talos-kmod/oci';
+import {
+  createRegistryClient,
+  type PinnedReference,
+  type RegistryClient,
+  type RegistryOptions,
+} from '@talos-kmod/oci';
 import {
   describeTag,
   makeVariable,
@@ -64,7 +69,7 @@ export interface BuildStepKit {
   resolvePushed(
     targets: readonly { target: string; ref: string }[],
     title?: string,
-  ): Promise<Record<string, string>>;
+  ): Promise<Record<string, PinnedReference>>;
 }
 
 /** Runs a build step's `body` inside the skeleton; everything it opened is closed after. */

@@ -4,7 +4,12 @@
  * must agree; a difference means something else pushed the same tag meanwhile.
  */
 import { UserError, type Logger } from '@talos-kmod/common';
-import { parseReference, withDigest, type RegistryClient } from '@talos-kmod/oci';
+import {
+  parseReference,
+  withDigest,
+  type PinnedReference,
+  type RegistryClient,
+} from '@talos-kmod/oci';
 import { readBuildxMetadata } from './metadata';
 
 /** One target to resolve: the tag reference and, if any, its metadata file. */
@@ -20,8 +25,8 @@ export async function resolvePushed(
   client: RegistryClient,
   targets: readonly PushedTarget[],
   logger: Logger,
-): Promise<Record<string, string>> {
-  const out: Record<string, string> = {};
+): Promise<Record<string, PinnedReference>> {
+  const out: Record<string, PinnedReference> = {};
   for (const t of targets) {
     const ref = parseReference(t.ref);
     const descriptor = await client.head(ref);
@@ -31,7 +36,7 @@ export async function resolvePushed(
           'Check that the Makefile tags images as REGISTRY/USERNAME/<target>:TAG and that PUSH reached it.',
       );
     }
-    const pinned = withDigest(ref, descriptor.digest).toString();
+    const pinned = withDigest(ref, descriptor.digest);
     if (t.metadataFile) {
       const meta = await readBuildxMetadata(t.metadataFile).catch((e: unknown) => {
         logger.warning(
@@ -53,7 +58,7 @@ export async function resolvePushed(
         logger.debug(`${t.target}: registry digest matches buildx metadata (${meta.digest})`);
       }
     }
-    logger.info(`${t.target}: ${pinned}`);
+    logger.info(`${t.target}: ${pinned.toString()}`);
     out[t.target] = pinned;
   }
   return out;

@@ -3,7 +3,7 @@
  * whose manifest.yaml names them. Every value resolves to a name before verification starts; a
  * value that is neither fails here, naming it.
  */
-import { UserError, describeError, type Logger } from '@talos-kmod/common';
+import { FieldError, describeError, type Logger } from '@talos-kmod/common';
 import {
   joinChunks,
   openFileTrees,
@@ -29,8 +29,11 @@ async function nameFromImage(
   try {
     opened = await openFileTrees(image, registry);
   } catch (e: unknown) {
-    throw new UserError(
-      `input 'extensions' has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`,
+    throw new FieldError(
+      'extensions',
+      (n) =>
+        `${n('extensions')} has '${input}', which is neither an extension name nor a readable image (${describeError(e)}): give names such as hailort, or extension image references`,
+      { cause: e },
     );
   }
   try {
@@ -44,8 +47,10 @@ async function nameFromImage(
     });
     const parsed = text === undefined ? undefined : parseExtensionManifest(text);
     if (!parsed?.ok) {
-      throw new UserError(
-        `input 'extensions' has '${input}', an image without a readable manifest.yaml${parsed ? ` (${parsed.error})` : ''}: give the system extension image the installer was built from, or its name`,
+      throw new FieldError(
+        'extensions',
+        (n) =>
+          `${n('extensions')} has '${input}', an image without a readable manifest.yaml${parsed ? ` (${parsed.error})` : ''}: give the system extension image the installer was built from, or its name`,
       );
     }
     return parsed.manifest.metadata.name;
