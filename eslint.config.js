@@ -88,7 +88,7 @@ export default tseslint.config(
           object: 'JSON',
           property: 'stringify',
           message:
-            "print JSON with jsonText from packages/cli/src/io.ts: it escapes text the runner would run as a workflow command.",
+            'print JSON with jsonText from packages/cli/src/io.ts: it escapes text the runner would run as a workflow command.',
         },
       ],
     },
