@@ -58432,7 +58432,7 @@ function markdownCode(s, options = {}) {
 
 // packages/common/src/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
-var commandLike = /::|##\[/;
+var commandLike = /(?:^|[\r\n])[\s\u0085]*::|##\[/;
 function mayHoldWorkflowCommand(text3) {
   return commandLike.test(text3);
 }
