@@ -84,6 +84,34 @@ describe('a registry behind a proxy that fails every third request', () => {
     expect(skopeoDigest(`docker://${registry.host}/faults/streamed:v1`)).toBe(r.digest);
   }, 60_000);
 
+  it('opens a new session for a compressed layer when the one opened ahead of it is lost', async () => {
+    const { path } = await dockerSaveArchive();
+    // every streaming PATCH of a compressed layer fails once: its session, opened before the
+    // layer waited for a compression worker, is gone
+    proxy.plan = {
+      every: 1,
+      kinds: ['lost-upload'],
+      only: (method) => method === 'PATCH',
+      times: 2,
+    };
+    const before = proxy.stats.failed;
+    const opts = { retry: fast.retry, compressedLayerCache: false as const };
+    const viaProxy = await push(
+      parseImageSpec(`docker-archive:${path}`),
+      parseReference(`${proxy.host}/faults/docker-lost:v1`),
+      opts,
+    );
+    expect(proxy.stats.failed - before).toBe(2);
+    proxy.plan = { every: 0, kinds: [] };
+    const direct = await push(
+      parseImageSpec(`docker-archive:${path}`),
+      parseReference(`${registry.host}/faults/docker-lost-direct:v1`),
+      opts,
+    );
+    expect(viaProxy.digest).toBe(direct.digest);
+    expect(skopeoDigest(`docker://${registry.host}/faults/docker-lost:v1`)).toBe(direct.digest);
+  }, 120_000);
+
   it('still completes a push that compresses docker save layers on the fly', async () => {
     const { path } = await dockerSaveArchive();
     proxy.plan = { every: 3, kinds: ['503', 'reset', '500'] };
