@@ -77,6 +77,23 @@ export default tseslint.config(
     },
   },
   {
+    // the CLI's JSON results go through jsonText, which writes no text a GitHub Actions runner
+    // could read as a workflow command (text results are guarded by the CLI's stdout itself)
+    files: ['packages/cli/src/**/*.ts'],
+    ignores: ['packages/cli/src/io.ts'],
+    rules: {
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'JSON',
+          property: 'stringify',
+          message:
+            'print JSON with jsonText from packages/cli/src/io.ts: it escapes text the runner would run as a workflow command.',
+        },
+      ],
+    },
+  },
+  {
     // a focused test (it.only, fdescribe…) silently skips every other test in its file
     files: ['**/*.test.ts', '**/test/**/*.ts'],
     rules: {

@@ -232,10 +232,10 @@ const cases: Record<string, Case[]> = {
       /neither a directory nor a git URL/,
     ],
     [
-      'a directory without the tag',
+      'a directory that is not a git repository',
       () => ['refs', 'v1.11.5', '--talos-repo', emptyDir],
       2,
-      /has no tag v1\.11\.5/,
+      /is a directory but not a git repository/,
     ],
   ],
   verify: [

@@ -6,8 +6,9 @@
  * name carries a new line and `::error::…`; the log is read back as the runner reads it
  * (test/support/workflow-commands.ts), from the action and from the CLI in a step. Before the
  * fix, `output kernel-release=6.1.0-1##[error]…` raised an error annotation of the image's
- * choosing. The CLI's log on stderr is guarded the same way in a step; its results on stdout
- * are not (JSON output must stay parseable).
+ * choosing. The CLI's log on stderr and its text results on stdout are guarded the same way in a
+ * step; its JSON results escape the command text inside strings, so they stay parseable and
+ * read back as the same values.
  */
 import { describe, expect, it } from '@jest/globals';
 import { renameSync } from 'node:fs';
@@ -84,5 +85,29 @@ describe('verify-image on an image whose names hold workflow commands', () => {
     });
     expect(outside.stderr).not.toContain('::stop-commands::');
     expect(workflowCommands(outside.stderr).map((c) => c.data)).toContain('pwned-dir');
+  }, 120_000);
+
+  it('through the CLI in a step, its results on stdout hold no command, as text or as JSON', async () => {
+    const dir = await hostileImage();
+    const nameWithCommand = 'rootfs/usr/lib/firmware/##[add-mask]pwned-fw.bin';
+    for (const args of [
+      ['verify', `oci:${dir}`],
+      ['ls', `oci:${dir}`],
+    ]) {
+      const text = await runCliCaptured(args, { env: { GITHUB_ACTIONS: 'true' } });
+      expect(text.stdout).toContain('##[');
+      expect(workflowCommands(text.stdout)).toEqual([]);
+      const json = await runCliCaptured([...args, '--json'], { env: { GITHUB_ACTIONS: 'true' } });
+      expect(workflowCommands(json.stdout)).toEqual([]);
+      expect(json.stdout).not.toContain('::stop-commands::');
+      // the escapes are JSON's own: the parsed values are the image's names, unchanged
+      expect(JSON.stringify(JSON.parse(json.stdout))).toContain(
+        args[0] === 'ls' ? nameWithCommand : release,
+      );
+    }
+    // ls prints the names at the start of its lines: outside a step, exactly as they are
+    const outside = await runCliCaptured(['ls', `oci:${dir}`], { env: { GITHUB_ACTIONS: '' } });
+    expect(outside.stdout).not.toContain('::stop-commands::');
+    expect(outside.stdout).toContain(nameWithCommand);
   }, 120_000);
 });

@@ -38740,7 +38740,7 @@ function markdownFence(lines, info2 = "") {
 
 // packages/common/src/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
-var commandLike = /::|##\[/;
+var commandLike = /(?:^|[\r\n])[\s\u0085]*::|##\[/;
 function mayHoldWorkflowCommand(text) {
   return commandLike.test(text);
 }

@@ -38751,7 +38751,7 @@ async function createTempDir(prefix, env = process.env) {
 
 // packages/common/src/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
-var commandLike = /::|##\[/;
+var commandLike = /(?:^|[\r\n])[\s\u0085]*::|##\[/;
 function mayHoldWorkflowCommand(text) {
   return commandLike.test(text);
 }

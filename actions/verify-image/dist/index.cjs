@@ -58432,7 +58432,7 @@ function markdownCode(s, options = {}) {
 
 // packages/common/src/workflow-commands.ts
 var import_node_crypto = require("node:crypto");
-var commandLike = /::|##\[/;
+var commandLike = /(?:^|[\r\n])[\s\u0085]*::|##\[/;
 function mayHoldWorkflowCommand(text3) {
   return commandLike.test(text3);
 }
@@ -61838,14 +61838,10 @@ async function indexTarFile(path2, what) {
         await fh2.close();
       }
     },
-    stream(name, options = {}) {
+    stream(name) {
       const m = need(name);
       if (m.header.size === 0) return import_node_stream6.Readable.from([]);
-      return filePieces(path2, {
-        start: m.offset,
-        length: m.header.size,
-        ...options.highWaterMark !== void 0 ? { readSize: options.highWaterMark } : {}
-      });
+      return filePieces(path2, { start: m.offset, length: m.header.size });
     }
   };
 }

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import { guardWorkflowCommands } from '@talos-kmod/common';
+import { guardWorkflowCommands, jsonWithoutWorkflowCommands } from '@talos-kmod/common';
 
 /** Where the CLI writes: results to stdout, progress and logs to stderr. */
 export interface CliIo {
@@ -19,19 +19,33 @@ export const exitCodes = { ok: 0, failed: 1, usage: 2 } as const;
 
 /**
  * In a GitHub Actions step (`GITHUB_ACTIONS=true`) the runner reads the CLI's output for workflow
- * commands, and logs and errors carry names from images and registries: stderr then prints any
- * text that could hold a command between `::stop-commands::<token>` and `::<token>::`. Stdout is
- * left as it is: `--json` output must stay parseable.
+ * commands, and results, logs and errors carry names from images and registries: both streams
+ * then print any text that could hold a command between `::stop-commands::<token>` and
+ * `::<token>::`. JSON results never need it: {@link jsonText} writes them without any text the
+ * runner could read as a command, so they stay parseable.
  */
 export function guardedIo(io: CliIo): CliIo {
   if (io.env.GITHUB_ACTIONS !== 'true') return io;
-  const target = io.stderr;
-  const stderr: CliIo['stderr'] = new Writable({
+  return { ...io, stdout: guardedStream(io.stdout), stderr: guardedStream(io.stderr) };
+}
+
+function guardedStream(target: CliIo['stdout']): CliIo['stdout'] {
+  const stream: CliIo['stdout'] = new Writable({
     // handed on at once, in order: the target buffers, and nothing waits on a flush here
     write(chunk: Buffer | string, _encoding, callback) {
       target.write(guardWorkflowCommands(chunk.toString()));
       callback();
     },
   });
-  return { ...io, stderr };
+  if (target.isTTY !== undefined) stream.isTTY = target.isTTY;
+  return stream;
+}
+
+/**
+ * `value` as the CLI prints JSON (two-space indent), with `::` and `##[` inside strings written
+ * as JSON escapes so no line reads as a workflow command in a GitHub Actions log; every JSON
+ * parser reads the same value.
+ */
+export function jsonText(value: unknown): string {
+  return jsonWithoutWorkflowCommands(JSON.stringify(value, null, 2));
 }

@@ -17,6 +17,7 @@ import {
   type StepContract,
 } from '@talos-kmod/pipeline/contracts';
 import { listFlag, readStdinSecret, repeatFlag, UsageError } from './flags';
+import { jsonText } from './io';
 
 /** The flag (without `--`) that carries input `name` of `inputs`. */
 export function flagOf(inputs: InputSpecs, name: string): string {
@@ -134,7 +135,7 @@ export function printStepOutputs(
   json: { extra: Readonly<Record<string, unknown>> } | undefined,
 ): void {
   if (json) {
-    stdout.write(`${JSON.stringify({ ...outputs, ...json.extra }, null, 2)}\n`);
+    stdout.write(`${jsonText({ ...outputs, ...json.extra })}\n`);
     return;
   }
   for (const [k, v] of Object.entries(outputs)) if (v !== undefined) stdout.write(`${k}=${v}\n`);

@@ -15,4 +15,8 @@ export type { TempDir } from './temp-dir';
 export { createTempDir, tempRoot } from './temp-dir';
 export type { MarkdownCodeOptions } from './markdown';
 export { markdownText, markdownCode, markdownFence, visibleControls } from './markdown';
-export { guardWorkflowCommands, mayHoldWorkflowCommand } from './workflow-commands';
+export {
+  guardWorkflowCommands,
+  jsonWithoutWorkflowCommands,
+  mayHoldWorkflowCommand,
+} from './workflow-commands';

@@ -9,8 +9,12 @@
  */
 import { randomBytes } from 'node:crypto';
 
-/** What the runner could take for the start of a command, in any line of the text. */
-const commandLike = /::|##\[/;
+/**
+ * What the runner could take for a command: `::` first in a line after blanks (the runner's
+ * `TrimStart` drops every Unicode white space, U+0085 included), or `##[` anywhere. A chunk of
+ * text is taken to start a line.
+ */
+const commandLike = /(?:^|[\r\n])[\s\u0085]*::|##\[/;
 
 /** True when some line of `text` could be read as a workflow command. */
 export function mayHoldWorkflowCommand(text: string): boolean {
@@ -27,4 +31,14 @@ export function guardWorkflowCommands(text: string): string {
   const token = `talos-kmod-${randomBytes(16).toString('hex')}`;
   const body = text.endsWith('\n') ? text : `${text}\n`;
   return `::stop-commands::${token}\n${body}::${token}::${text.endsWith('\n') ? '\n' : ''}`;
+}
+
+/**
+ * JSON text in which no line can be read as a workflow command, and which every JSON parser reads
+ * as the same value: `::` and `##[` occur in JSON text only inside strings (a structural `:` is
+ * followed by a value, never by `:`), where `:\u003a` and `#\u0023[` are escapes of the same
+ * characters.
+ */
+export function jsonWithoutWorkflowCommands(json: string): string {
+  return json.replace(/::/g, ':\\u003a').replace(/##\[/g, '#\\u0023[');
 }

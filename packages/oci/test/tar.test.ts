@@ -1,4 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { indexTarFile } from '../src/tar/index-file';
 import { readTarStream, WHOLE_FILE_SIZE } from '../src/tar/stream-reader';
 import type { TarHeader } from '../src/tar/header';
 import { packTar } from './helpers/tar-bytes';
@@ -94,5 +98,23 @@ describe('readTarStream', () => {
       expect(pieces[1]?.content.equals(big)).toBe(true);
       expect(pieces[2]?.content.toString()).toBe('tail');
     }
+  });
+});
+
+describe('indexTarFile', () => {
+  it('reads a whole member, or its first bytes, and never past its end', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'tar-index-')), 'members.tar');
+    writeFileSync(
+      path,
+      await packTar([
+        { name: 'a', content: 'first' },
+        { name: 'b', content: 'second member' },
+      ]),
+    );
+    const tar = await indexTarFile(path, 'test archive');
+    expect((await tar.readBytes('b')).toString()).toBe('second member');
+    expect((await tar.readBytes('b', 6)).toString()).toBe('second');
+    expect((await tar.readBytes('a', 64)).toString()).toBe('first');
+    expect((await tar.readBytes('a', 0)).length).toBe(0);
   });
 });

@@ -10,6 +10,7 @@ import { createProgressReporter } from '../progress/bars';
 import { addStepFlags, asFlagError, readStepFlags } from '../step-flags';
 import type { RegisterCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
+import { jsonText } from '../io';
 
 /** Registers `build-installer`. */
 export const registerBuildInstaller: RegisterCommand = (program: Command, context) => {
@@ -36,17 +37,13 @@ export const registerBuildInstaller: RegisterCommand = (program: Command, contex
       .finally(() => progress.finish());
     if (values.json) {
       ctx.io.stdout.write(
-        `${JSON.stringify(
-          {
-            installerImage: result.installerImage,
-            installerImages: result.installerImages,
-            imagerImage: result.imagerImage,
-            installerBaseImage: result.installerBaseImage,
-            tarballs: result.tarballs,
-          },
-          null,
-          2,
-        )}\n`,
+        `${jsonText({
+          installerImage: result.installerImage,
+          installerImages: result.installerImages,
+          imagerImage: result.imagerImage,
+          installerBaseImage: result.installerBaseImage,
+          tarballs: result.tarballs,
+        })}\n`,
       );
     } else {
       ctx.io.stdout.write(`${result.installerImage.toString()}\n`);

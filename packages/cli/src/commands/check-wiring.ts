@@ -11,6 +11,7 @@ import { isUserError } from '@talos-kmod/common';
 import { UsageError } from '../flags';
 import type { RegisterCommand } from '../command-context';
 import { loadPipeline, loadTalos } from '../lazy';
+import { jsonText } from '../io';
 
 interface Flags {
   pkgs?: string;
@@ -81,7 +82,7 @@ export const registerCheckWiring: RegisterCommand = (program: Command, context) 
         throw e;
       }
       if (flags.json) {
-        ctx.io.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+        ctx.io.stdout.write(`${jsonText(result)}\n`);
       } else {
         for (const g of result.gaps) ctx.io.stdout.write(`${formatGap(g)}\n`);
         ctx.io.stdout.write(

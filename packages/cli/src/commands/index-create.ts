@@ -13,6 +13,7 @@ import {
   type RegistryFlags,
 } from '../registry-flags';
 import type { RegisterCommand } from '../command-context';
+import { jsonText } from '../io';
 
 interface Flags extends RegistryFlags {
   platform: string[];
@@ -65,16 +66,12 @@ export const registerIndex: RegisterCommand = (program: Command, context) => {
       if (!result) return;
       ctx.io.stdout.write(
         flags.json
-          ? `${JSON.stringify(
-              {
-                reference: result.reference,
-                digest: result.digest,
-                mediaType: result.mediaType,
-                entries: result.entries,
-              },
-              null,
-              2,
-            )}\n`
+          ? `${jsonText({
+              reference: result.reference,
+              digest: result.digest,
+              mediaType: result.mediaType,
+              entries: result.entries,
+            })}\n`
           : `${result.reference}\n`,
       );
     } catch (e: unknown) {

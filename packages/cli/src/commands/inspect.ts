@@ -20,6 +20,7 @@ import {
   type RegistryFlags,
 } from '../registry-flags';
 import type { RegisterCommand } from '../command-context';
+import { jsonText } from '../io';
 
 interface Flags extends RegistryFlags {
   json?: boolean;
@@ -82,7 +83,7 @@ export const registerInspect: RegisterCommand = (program: Command, context) => {
       source = await openImage(image, options);
       const info = await collect(source, platform);
       if (flags.json) {
-        ctx.io.stdout.write(`${JSON.stringify(info, null, 2)}\n`);
+        ctx.io.stdout.write(`${jsonText(info)}\n`);
         return;
       }
       const out: string[] = [`source:     ${info.source}`];

@@ -11,7 +11,7 @@ import type { KernelImage } from '@talos-kmod/boot';
 import type { CertificateInfo } from '@talos-kmod/kmod';
 import { UserError, describeError } from '@talos-kmod/common';
 import { parseImageSpec } from '@talos-kmod/oci';
-import { exitCodes } from '../io';
+import { exitCodes, jsonText } from '../io';
 import {
   accessExitCode,
   addRegistryFlags,
@@ -164,7 +164,7 @@ export const registerKernelCert: RegisterCommand = (program: Command, context) =
       throw mapped instanceof Error ? accessExitCode(mapped) : mapped;
     }
     if (flags.json) {
-      ctx.io.stdout.write(`${JSON.stringify(found.map(kernelJson), null, 2)}\n`);
+      ctx.io.stdout.write(`${jsonText(found.map(kernelJson))}\n`);
     } else if (flags.pem) {
       for (const f of found)
         for (const c of f.kernel.certificates) ctx.io.stdout.write(toPem(c.der));

@@ -13,6 +13,7 @@ import {
   type RegistryFlags,
 } from '../registry-flags';
 import type { RegisterCommand } from '../command-context';
+import { jsonText } from '../io';
 
 interface Flags extends RegistryFlags {
   platform?: string;
@@ -107,7 +108,7 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
       }
       files.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
       if (flags.json) {
-        ctx.io.stdout.write(`${JSON.stringify(files.map(fileToJson), null, 2)}\n`);
+        ctx.io.stdout.write(`${jsonText(files.map(fileToJson))}\n`);
         return;
       }
       const lines = files.map((f) => (flags.long ? formatLong(f) : f.path));

@@ -12,7 +12,7 @@ import { describeError, isUserError } from '@talos-kmod/common';
 import type { CertificateInfo, ModuleInfo } from '@talos-kmod/kmod';
 import { exitCodeFor } from '../exit-code';
 import { UsageError } from '../flags';
-import { exitCodes } from '../io';
+import { exitCodes, jsonText } from '../io';
 import { loadKmod, loadPipeline } from '../lazy';
 import type { RegisterCommand } from '../command-context';
 
@@ -145,8 +145,7 @@ export const registerModinfo: RegisterCommand = (program: Command, context) => {
       for (const [i, file] of files.entries()) {
         const r = await inspectOne(k, file, cert);
         ctx.logger.debug(`${file}: ${r.info ? `${r.info.problems.length} problem(s)` : r.error}`);
-        if (flags.json)
-          out(`${i > 0 ? ',' : ''}\n${indent(JSON.stringify(toJson(k, r), null, 2))}`);
+        if (flags.json) out(`${i > 0 ? ',' : ''}\n${indent(jsonText(toJson(k, r)))}`);
         else if (flags.field) printField(k, r, flags.field, out, (s) => ctx.io.stderr.write(s));
         else printText(k, r, out, (s) => ctx.io.stderr.write(s));
         const v = r.info?.verification;

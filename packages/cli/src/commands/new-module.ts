@@ -10,6 +10,7 @@ import type { NewModuleOptions, NewModuleResult } from '@talos-kmod/pipeline';
 import { UsageError, repeatFlag, requireFlags } from '../flags';
 import type { RegisterCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
+import { jsonText } from '../io';
 
 interface Flags {
   source?: string;
@@ -142,24 +143,20 @@ export const registerNewModule: RegisterCommand = (program: Command, context) =>
       const result = await newModule(options, { logger: ctx.logger });
       if (flags.json) {
         ctx.io.stdout.write(
-          `${JSON.stringify(
-            {
-              module: result.spec.name,
-              package: result.spec.packageName,
-              version: result.spec.version,
-              sha256: result.spec.sha256,
-              sha512: result.spec.sha512,
-              checksums: result.checksums,
-              dryRun: result.dryRun,
-              pkgs: result.pkgs,
-              extensions: result.extensions,
-              written: result.written,
-              notes: result.notes,
-              gaps: result.wiring?.gaps ?? [],
-            },
-            null,
-            2,
-          )}\n`,
+          `${jsonText({
+            module: result.spec.name,
+            package: result.spec.packageName,
+            version: result.spec.version,
+            sha256: result.spec.sha256,
+            sha512: result.spec.sha512,
+            checksums: result.checksums,
+            dryRun: result.dryRun,
+            pkgs: result.pkgs,
+            extensions: result.extensions,
+            written: result.written,
+            notes: result.notes,
+            gaps: result.wiring?.gaps ?? [],
+          })}\n`,
         );
       } else if (result.dryRun) {
         ctx.io.stdout.write(diffText(result));

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isUserError, spawnExec } from '@talos-kmod/common';
 import type { RunAllOptions, RunAllResult, RunAllStepEvent } from '@talos-kmod/pipeline';
-import { exitCodes } from '../io';
+import { exitCodes, jsonText } from '../io';
 import { createProgressReporter } from '../progress/bars';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
 import { UsageError, listFlag, repeatFlag, requireFlags } from '../flags';
@@ -192,25 +192,21 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
     }).finally(() => progress.finish());
     if (flags.json) {
       ctx.io.stdout.write(
-        `${JSON.stringify(
-          {
-            passed: result.passed,
-            kernelImage: result.kernel.kernelImage,
-            pkgImages: result.kernel.pkgImages,
-            pkgsTag: result.kernel.pkgsTag,
-            cacheHit: result.kernel.cacheHit,
-            extensionImage: result.extension.extensionImage,
-            extensionVersion: result.extension.extensionVersion,
-            imagerImage: result.installer.imagerImage,
-            installerBaseImage: result.installer.installerBaseImage,
-            installerImage: result.installerImage,
-            installerImages: result.installer.installerImages,
-            verification: result.verification,
-            upgradeCommand: result.upgradeCommand,
-          },
-          null,
-          2,
-        )}\n`,
+        `${jsonText({
+          passed: result.passed,
+          kernelImage: result.kernel.kernelImage,
+          pkgImages: result.kernel.pkgImages,
+          pkgsTag: result.kernel.pkgsTag,
+          cacheHit: result.kernel.cacheHit,
+          extensionImage: result.extension.extensionImage,
+          extensionVersion: result.extension.extensionVersion,
+          imagerImage: result.installer.imagerImage,
+          installerBaseImage: result.installer.installerBaseImage,
+          installerImage: result.installerImage,
+          installerImages: result.installer.installerImages,
+          verification: result.verification,
+          upgradeCommand: result.upgradeCommand,
+        })}\n`,
       );
     } else {
       ctx.io.stdout.write(await formatRunAllResult(result, Boolean(ctx.io.stdout.isTTY)));

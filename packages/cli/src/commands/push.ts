@@ -13,6 +13,7 @@ import {
   type RegistryFlags,
 } from '../registry-flags';
 import type { RegisterCommand } from '../command-context';
+import { jsonText } from '../io';
 
 interface Flags extends RegistryFlags {
   platform?: string;
@@ -64,7 +65,7 @@ export const registerPush: RegisterCommand = (program: Command, context) => {
         `pushed ${result.reference.toString()}: ${result.uploadedBlobs} blob(s) uploaded (${formatBytes(result.uploadedBytes)}), ${result.skippedBlobs} already there${result.mountedBlobs ? ` (${result.mountedBlobs} mounted)` : ''}`,
       );
       ctx.io.stdout.write(
-        flags.json ? `${JSON.stringify(result, null, 2)}\n` : `${result.reference.toString()}\n`,
+        flags.json ? `${jsonText(result)}\n` : `${result.reference.toString()}\n`,
       );
     } catch (e: unknown) {
       progress.finish();

@@ -9,6 +9,7 @@ import { spawnExec } from '@talos-kmod/common';
 import type { ReleaseRefs } from '@talos-kmod/talos';
 import { loadTalos } from '../lazy';
 import type { RegisterCommand } from '../command-context';
+import { jsonText } from '../io';
 
 interface Flags {
   json?: boolean;
@@ -54,9 +55,7 @@ export const registerRefs: RegisterCommand = (program: Command, context) => {
         exec: spawnExec,
       });
       ctx.io.stdout.write(
-        flags.json
-          ? `${JSON.stringify(refsJson(refs), null, 2)}\n`
-          : `${formatReleaseRefs(refs)}\n`,
+        flags.json ? `${jsonText(refsJson(refs))}\n` : `${formatReleaseRefs(refs)}\n`,
       );
     });
 };

@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { isUserError } from '@talos-kmod/common';
 import { verifyImageContract as contract } from '@talos-kmod/pipeline/contracts';
-import { exitCodes } from '../io';
+import { exitCodes, jsonText } from '../io';
 import { registryConnection } from '../registry-flags';
 import { addStepFlags, asFlagError, readStepFlags } from '../step-flags';
 import type { RegisterCommand } from '../command-context';
@@ -46,7 +46,7 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
     }
     ctx.io.stdout.write(
       values.json
-        ? `${JSON.stringify(report, null, 2)}\n`
+        ? `${jsonText(report)}\n`
         : formatReportText(report, { color: Boolean(ctx.io.stdout.isTTY) && !ctx.io.env.NO_COLOR }),
     );
     ctx.setExitCode(report.passed ? exitCodes.ok : exitCodes.failed);

@@ -81,11 +81,17 @@ const counts = new Uint32Array(256);
 /** Shannon entropy of the bytes, in bits per byte (8 for uniformly random bytes). */
 export function byteEntropy(sample: Uint8Array): number {
   counts.fill(0);
-  for (const b of sample) counts[b] = (counts[b] ?? 0) + 1;
+  // an indexed loop: the iterator form took 97 ms of the 400 MB modules layer's push
+  const n = sample.length;
+  for (let i = 0; i < n; i++) {
+    const v = sample[i] as number;
+    counts[v] = (counts[v] as number) + 1;
+  }
   let bits = 0;
-  for (const c of counts) {
+  for (let b = 0; b < 256; b++) {
+    const c = counts[b] as number;
     if (c > 0) {
-      const p = c / sample.length;
+      const p = c / n;
       bits -= p * Math.log2(p);
     }
   }

@@ -41,7 +41,7 @@ export interface TarIndex {
    */
   readBytes(name: string, length?: number): Promise<Buffer>;
   /** Streams a member's content. */
-  stream(name: string, options?: { highWaterMark?: number }): Readable;
+  stream(name: string): Readable;
 }
 
 async function readAt(fh: FileHandle, offset: number, length: number): Promise<Buffer> {
@@ -146,14 +146,10 @@ export async function indexTarFile(path: string, what: string): Promise<TarIndex
         await fh2.close();
       }
     },
-    stream(name, options = {}) {
+    stream(name) {
       const m = need(name);
       if (m.header.size === 0) return Readable.from([]);
-      return filePieces(path, {
-        start: m.offset,
-        length: m.header.size,
-        ...(options.highWaterMark !== undefined ? { readSize: options.highWaterMark } : {}),
-      });
+      return filePieces(path, { start: m.offset, length: m.header.size });
     },
   };
 }
