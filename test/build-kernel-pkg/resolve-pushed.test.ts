@@ -7,7 +7,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger } from '@talos-kmod/common';
-import { createRegistryClient, type RegistryClient } from '@talos-kmod/oci';
+import { createRegistryClient, parseReference, type RegistryClient } from '@talos-kmod/oci';
 import { resolvePushed } from '../../packages/pipeline/src/step-kit/resolve-pushed';
 import { newDir, pushLayout, writeOciLayout } from '../support/images';
 import { startRegistry, type TestRegistry } from '../support/registry';
@@ -44,7 +44,13 @@ describe('resolvePushed', () => {
     const logger = createMemoryLogger();
     const out = await resolvePushed(
       client,
-      [{ target: 'kernel', ref: `${registry.host}/u/kernel:t1`, metadataFile: meta('a', digest) }],
+      [
+        {
+          target: 'kernel',
+          ref: parseReference(`${registry.host}/u/kernel:t1`),
+          metadataFile: meta('a', digest),
+        },
+      ],
       logger,
     );
     expect(Object.keys(out)).toEqual(['kernel']);
@@ -58,7 +64,13 @@ describe('resolvePushed', () => {
     await expect(
       resolvePushed(
         client,
-        [{ target: 'kernel', ref: `${registry.host}/u/kernel:t1`, metadataFile: meta('b', other) }],
+        [
+          {
+            target: 'kernel',
+            ref: parseReference(`${registry.host}/u/kernel:t1`),
+            metadataFile: meta('b', other),
+          },
+        ],
         createMemoryLogger(),
       ),
     ).rejects.toThrow(`but the build pushed ${other}`);
@@ -68,7 +80,7 @@ describe('resolvePushed', () => {
     await expect(
       resolvePushed(
         client,
-        [{ target: 'kernel', ref: `${registry.host}/u/kernel:never` }],
+        [{ target: 'kernel', ref: parseReference(`${registry.host}/u/kernel:never`) }],
         createMemoryLogger(),
       ),
     ).rejects.toThrow(`make finished, but ${registry.host}/u/kernel:never is not in the registry`);
@@ -81,7 +93,7 @@ describe('resolvePushed', () => {
       [
         {
           target: 'kernel',
-          ref: `${registry.host}/u/kernel:t1`,
+          ref: parseReference(`${registry.host}/u/kernel:t1`),
           metadataFile: join(metaDir, 'none.json'),
         },
       ],

@@ -13,6 +13,7 @@ import {
   validateKernelPkgOptions,
   type BuildKernelPkgOptions,
 } from '@talos-kmod/pipeline';
+import { imageIn } from '@talos-kmod/oci';
 import { parseMakeArgs, readPkgsCheckout } from '@talos-kmod/talos';
 import { kernelPkgCacheKey } from '../../packages/pipeline/src/build-kernel-pkg/cache-key';
 import { parseKernelPkgRecord } from '../../packages/pipeline/src/build-kernel-pkg/cache-record';
@@ -61,6 +62,19 @@ describe('validateKernelPkgOptions', () => {
       }).platforms,
     ).toEqual(['linux/amd64', 'linux/arm64']);
   });
+
+  it('keeps registry/username parsed: the images are named in it without parsing text again', () => {
+    const v = validateKernelPkgOptions({
+      ...base,
+      registry: '127.0.0.1:5005',
+      username: 'org/team',
+    });
+    expect(v.namespace.registry).toBe('127.0.0.1:5005');
+    expect(v.namespace.path).toBe('org/team');
+    expect(imageIn(v.namespace, 'kernel', 'v1.2.3').toString()).toBe(
+      '127.0.0.1:5005/org/team/kernel:v1.2.3',
+    );
+  });
 });
 
 describe('validateExtensionOptions', () => {
@@ -73,6 +87,19 @@ describe('validateExtensionOptions', () => {
     expect(() =>
       validateExtensionOptions({ ...ext, pkgsPrefix: 'ghcr.io/a b', pkgsTag: 'v1' }),
     ).toThrow(/space/);
+  });
+
+  it('keeps pkgs-prefix and pkg-image parsed', () => {
+    const digest = `sha256:${'c'.repeat(64)}`;
+    const v = validateExtensionOptions({
+      ...ext,
+      pkgsPrefix: 'ghcr.io/a',
+      pkgsTag: 'v1',
+      pkgImage: `ghcr.io/a/hailort-pkg:v1@${digest}`,
+    });
+    expect(v.pkgsNamespace?.toString()).toBe('ghcr.io/a');
+    expect(v.pkgImage?.digest).toBe(digest);
+    expect(v.pkgImage?.repository).toBe('a/hailort-pkg');
   });
 });
 

@@ -38874,6 +38874,10 @@ function parseReference(input) {
     throw invalid(input, `'${registry}' is not a valid registry host`);
   if (registry === "index.docker.io" || registry === "registry-1.docker.io") registry = dockerHub;
   if (registry === dockerHub && !repository.includes("/")) repository = `library/${repository}`;
+  checkName(input, registry, repository);
+  return new ParsedReference(registry, repository, tag, digest);
+}
+function checkName(input, registry, repository) {
   for (const component of repository.split("/")) {
     if (!pathComponent.test(component)) {
       const hint = /[A-Z]/.test(component) ? " (repository names must be lower case)" : "";
@@ -38886,7 +38890,6 @@ function parseReference(input) {
   if (registry.length + 1 + repository.length > maxNameLength) {
     throw invalid(input, `the name is longer than ${maxNameLength} characters`);
   }
-  return new ParsedReference(registry, repository, tag, digest);
 }
 function isPinned(ref) {
   return ref.digest !== void 0;
@@ -38898,6 +38901,41 @@ function withTag(ref, tag) {
   if (!tagPattern.test(tag))
     throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
   return new ParsedReference(ref.registry, ref.repository, tag);
+}
+var ParsedNamespace = class {
+  constructor(registry, path) {
+    this.registry = registry;
+    this.path = path;
+  }
+  registry;
+  path;
+  toString() {
+    return this.path ? `${this.registry}/${this.path}` : this.registry;
+  }
+};
+function parseNamespace(input) {
+  const ref = parseReference(`${input.trim()}/x`);
+  if (ref.tag !== void 0 || ref.digest !== void 0) {
+    throw new InputError(
+      `invalid namespace '${input}': expected registry/namespace, e.g. ghcr.io/acme`
+    );
+  }
+  return new ParsedNamespace(ref.registry, ref.repository.slice(0, -"/x".length));
+}
+function imageIn(namespace, name, tag) {
+  const text = `${namespace.toString()}/${name}${tag !== void 0 ? `:${tag}` : ""}`;
+  if (tag !== void 0 && !tagPattern.test(tag)) {
+    throw invalid(
+      text,
+      `'${tag}' is not a valid tag (letters, digits, '_', '.', '-'; at most 128)`
+    );
+  }
+  let repository = namespace.path ? `${namespace.path}/${name}` : name;
+  if (namespace.registry === dockerHub && !repository.includes("/")) {
+    repository = `library/${repository}`;
+  }
+  checkName(text, namespace.registry, repository);
+  return new ParsedReference(namespace.registry, repository, tag);
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -42077,8 +42115,9 @@ function checkPushTarget(o) {
       (n) => `${n("username")} is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
     );
   }
+  let namespace;
   try {
-    parseReference(`${o.registry}/${o.username}/kernel:latest`);
+    namespace = parseNamespace(`${o.registry}/${o.username}`);
   } catch (e) {
     throw new FieldError(
       "registry",
@@ -42086,7 +42125,7 @@ function checkPushTarget(o) {
       { cause: e }
     );
   }
-  return { registry, username };
+  return { registry, username, namespace };
 }
 function validateBuildTarget(o) {
   const target = checkPushTarget(o);
@@ -42169,9 +42208,8 @@ var RegistryAccessError = class extends UserError {
   exitCode = 2;
 };
 async function preflightRegistry(client, probe, registry) {
-  const ref = parseReference(probe);
   try {
-    await client.head(ref);
+    await client.head(probe);
   } catch (e) {
     const status = e instanceof RegistryError ? e.status : void 0;
     const hint = status === 401 || status === 403 ? "log in first (docker/login-action, or registry-username and registry-password) and check the token may write packages" : "check the registry input (a plain-HTTP registry off loopback also needs insecure-registries)";
@@ -42361,11 +42399,11 @@ function metadataPath(dir, target) {
 async function resolvePushed(client, targets, logger) {
   const out = {};
   for (const t of targets) {
-    const ref = parseReference(t.ref);
+    const { ref } = t;
     const descriptor = await client.head(ref);
     if (!descriptor) {
       throw new UserError(
-        `make finished, but ${t.ref} is not in the registry: the build did not push it. Check that the Makefile tags images as REGISTRY/USERNAME/<target>:TAG and that PUSH reached it.`
+        `make finished, but ${ref.toString()} is not in the registry: the build did not push it. Check that the Makefile tags images as REGISTRY/USERNAME/<target>:TAG and that PUSH reached it.`
       );
     }
     const pinned = withDigest(ref, descriptor.digest);
@@ -42382,7 +42420,7 @@ async function resolvePushed(client, targets, logger) {
         );
       } else if (meta.digest && meta.digest !== descriptor.digest) {
         throw new UserError(
-          `${t.ref} in the registry is ${descriptor.digest}, but the build pushed ${meta.digest} (${t.metadataFile}): something else pushed the same tag meanwhile. Re-run with a tag only this build uses.`
+          `${ref.toString()} in the registry is ${descriptor.digest}, but the build pushed ${meta.digest} (${t.metadataFile}): something else pushed the same tag meanwhile. Re-run with a tag only this build uses.`
         );
       } else if (meta.digest) {
         logger.debug(`${t.target}: registry digest matches buildx metadata (${meta.digest})`);
@@ -42498,10 +42536,11 @@ function validateExtensionOptions(o) {
     );
   }
   let pkgsPrefix;
+  let pkgsNamespace;
   if (o.pkgsPrefix !== void 0) {
     pkgsPrefix = checkMakeValue("pkgs-prefix", o.pkgsPrefix);
     try {
-      parseReference(`${o.pkgsPrefix}/kernel:latest`);
+      pkgsNamespace = parseNamespace(o.pkgsPrefix);
     } catch (e) {
       throw new FieldError(
         "pkgs-prefix",
@@ -42538,6 +42577,7 @@ function validateExtensionOptions(o) {
   return {
     ...validateBuildTarget(o),
     ...pkgsPrefix !== void 0 ? { pkgsPrefix } : {},
+    ...pkgsNamespace !== void 0 ? { pkgsNamespace } : {},
     ...pkgsTag !== void 0 ? { pkgsTag } : {},
     ...pkgImage !== void 0 ? { pkgImage } : {}
   };
@@ -42558,8 +42598,8 @@ async function checkPulledPackages(client, pkgYamlText, prefix, pkgsTag, extensi
   const missing = [];
   for (const line of findPkgsImageLines(pkgYamlText)) {
     if (line.pkg === except) continue;
-    const ref = `${prefix}/${line.pkg}:${pkgsTag}`;
-    if (!await client.head(parseReference(ref))) missing.push(ref);
+    const ref = imageIn(prefix, line.pkg, pkgsTag);
+    if (!await client.head(ref)) missing.push(ref.toString());
   }
   if (missing.length > 0) {
     throw new UserError(
@@ -42622,20 +42662,18 @@ async function buildExtension(o, deps) {
         `pkg-image ${pinnedPkg.toString()} is not in the registry: pass the pkg-image output of a build-kernel-pkg run that pushed`
       );
     }
-    if (o.pkgsPrefix && o.pkgsTag) {
+    if (valid.pkgsNamespace && valid.pkgsTag) {
       await checkPulledPackages(
         kit.client,
         pkgYamlText,
-        o.pkgsPrefix,
-        o.pkgsTag,
+        valid.pkgsNamespace,
+        valid.pkgsTag,
         o.extension,
         pkgName
       );
     }
     if (o.push) {
-      await kit.preflightPush(
-        `${o.registry}/${o.username}/${o.extension}:${computed.version ?? tag}`
-      );
+      await kit.preflightPush(imageIn(valid.namespace, o.extension, computed.version ?? tag));
     }
     const args = extensionsMakeArgs({
       ...valid,
@@ -42684,7 +42722,7 @@ async function buildExtension(o, deps) {
       );
     }
     const pinned = await kit.resolvePushed(
-      [{ target: o.extension, ref: `${name}:${version}` }],
+      [{ target: o.extension, ref: imageIn(valid.namespace, o.extension, version) }],
       "resolve pushed image"
     );
     return {

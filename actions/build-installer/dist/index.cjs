@@ -38930,6 +38930,10 @@ function parseReference(input) {
     throw invalid(input, `'${registry}' is not a valid registry host`);
   if (registry === "index.docker.io" || registry === "registry-1.docker.io") registry = dockerHub;
   if (registry === dockerHub && !repository.includes("/")) repository = `library/${repository}`;
+  checkName(input, registry, repository);
+  return new ParsedReference(registry, repository, tag, digest);
+}
+function checkName(input, registry, repository) {
   for (const component of repository.split("/")) {
     if (!pathComponent.test(component)) {
       const hint = /[A-Z]/.test(component) ? " (repository names must be lower case)" : "";
@@ -38942,7 +38946,6 @@ function parseReference(input) {
   if (registry.length + 1 + repository.length > maxNameLength) {
     throw invalid(input, `the name is longer than ${maxNameLength} characters`);
   }
-  return new ParsedReference(registry, repository, tag, digest);
 }
 function isPinned(ref) {
   return ref.digest !== void 0;
@@ -38965,6 +38968,26 @@ function withTag(ref, tag) {
   if (!tagPattern.test(tag))
     throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
   return new ParsedReference(ref.registry, ref.repository, tag);
+}
+var ParsedNamespace = class {
+  constructor(registry, path2) {
+    this.registry = registry;
+    this.path = path2;
+  }
+  registry;
+  path;
+  toString() {
+    return this.path ? `${this.registry}/${this.path}` : this.registry;
+  }
+};
+function parseNamespace(input) {
+  const ref = parseReference(`${input.trim()}/x`);
+  if (ref.tag !== void 0 || ref.digest !== void 0) {
+    throw new InputError(
+      `invalid namespace '${input}': expected registry/namespace, e.g. ghcr.io/acme`
+    );
+  }
+  return new ParsedNamespace(ref.registry, ref.repository.slice(0, -"/x".length));
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -45124,7 +45147,7 @@ function checkVersionFormat(m) {
     )
   ];
 }
-function checkName(m, expected) {
+function checkName2(m, expected) {
   const id = "extension.name";
   if (expected === void 0) return [];
   if (m.metadata.name === expected) return [pass(id, `metadata.name is ${expected}`)];
@@ -45208,7 +45231,7 @@ function validateExtensionManifest(manifestText, options = {}) {
       pass("extension.manifest-version", "manifest version is v1alpha1"),
       ...checkMetadata(m),
       ...checkVersionFormat(m),
-      ...checkName(m, options.extensionName),
+      ...checkName2(m, options.extensionName),
       ...checkCompatibility(m, options.talosVersion)
     ]
   };
@@ -46437,8 +46460,9 @@ function checkPushTarget(o) {
       (n) => `${n("username")} is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
     );
   }
+  let namespace;
   try {
-    parseReference(`${o.registry}/${o.username}/kernel:latest`);
+    namespace = parseNamespace(`${o.registry}/${o.username}`);
   } catch (e) {
     throw new FieldError(
       "registry",
@@ -46446,7 +46470,7 @@ function checkPushTarget(o) {
       { cause: e }
     );
   }
-  return { registry, username };
+  return { registry, username, namespace };
 }
 
 // packages/pipeline/src/build-installer/options.ts
@@ -46553,14 +46577,16 @@ function validateBuildInstallerOptions(options, newUuid) {
   const kernelRef = options.kernelImage ? checkReference("kernel-image", options.kernelImage) : void 0;
   const baseRef = options.baseInstallerImage ? checkReference("base-installer-image", options.baseInstallerImage) : void 0;
   const extensionRefs = options.extensionImages.map((e) => checkReference("extension-images", e));
+  const extraRefs = [];
   for (const e of options.extraExtensionImages ?? []) {
     const ref = checkReference("extra-extension-images", e);
-    if (!ref.digest) {
+    if (!isPinned(ref)) {
       throw new FieldError(
         "extra-extension-images",
         (n) => `${n("extra-extension-images")} has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`
       );
     }
+    extraRefs.push(ref);
   }
   for (const [field, path2] of [
     ["schematic", options.schematic],
@@ -46624,6 +46650,7 @@ function validateBuildInstallerOptions(options, newUuid) {
       ...imagerRef ? { imager: imagerRef } : {},
       ...baseRef ? { baseInstaller: baseRef } : {},
       extensions: extensionRefs,
+      extraExtensions: extraRefs,
       ...overlayRef ? { overlay: overlayRef } : {}
     },
     destination: destination2,
@@ -53098,13 +53125,13 @@ The installer was not pushed. Fix the findings above, or set verify-installer: w
 // packages/pipeline/src/build-installer/extra-extensions.ts
 var import_promises17 = require("node:fs/promises");
 function baseName(ref) {
-  return parseReference(ref).repository.split("/").pop() ?? "";
+  return ref.repository.split("/").pop() ?? "";
 }
-async function resolveExtraExtensions(options, registry, logger) {
+async function resolveExtraExtensions(options, images, registry, logger) {
   const out = [];
   const provided = /* @__PURE__ */ new Set();
-  for (const e of options.extensionImages) provided.add(officialName(baseName(e)));
-  for (const image of options.extraExtensionImages ?? []) {
+  for (const e of images.extensions) provided.add(officialName(baseName(e)));
+  for (const image of images.extraExtensions) {
     const name = officialName(baseName(image));
     if (provided.has(name)) continue;
     provided.add(name);
@@ -53158,7 +53185,7 @@ async function resolveExtraExtensions(options, registry, logger) {
     if (!w) return;
     const changed = w.note && w.note !== entry.version ? ` (the node runs ${w.note})` : "";
     logger.info(`${w.name} \u2192 ${entry.image}${changed}`);
-    out.push({ image: entry.image, from: w.from });
+    out.push({ image: parseReference(entry.image), from: w.from });
   });
   return out;
 }
@@ -53287,11 +53314,11 @@ async function run2(options, v2, deps) {
       { exec: deps.exec, logger }
     );
   }
-  const extras = await resolveExtraExtensions(options, registry, logger);
+  const extras = await resolveExtraExtensions(options, v2.images, registry, logger);
   const pinned = await pinInputs(
     {
       ...v2.images,
-      extensions: [...v2.images.extensions, ...extras.map((e) => parseReference(e.image))]
+      extensions: [...v2.images.extensions, ...extras.map((e) => e.image)]
     },
     v2.mode,
     registry,

@@ -38885,6 +38885,10 @@ function parseReference(input) {
     throw invalid(input, `'${registry}' is not a valid registry host`);
   if (registry === "index.docker.io" || registry === "registry-1.docker.io") registry = dockerHub;
   if (registry === dockerHub && !repository.includes("/")) repository = `library/${repository}`;
+  checkName(input, registry, repository);
+  return new ParsedReference(registry, repository, tag, digest);
+}
+function checkName(input, registry, repository) {
   for (const component of repository.split("/")) {
     if (!pathComponent.test(component)) {
       const hint = /[A-Z]/.test(component) ? " (repository names must be lower case)" : "";
@@ -38897,7 +38901,6 @@ function parseReference(input) {
   if (registry.length + 1 + repository.length > maxNameLength) {
     throw invalid(input, `the name is longer than ${maxNameLength} characters`);
   }
-  return new ParsedReference(registry, repository, tag, digest);
 }
 function withDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);

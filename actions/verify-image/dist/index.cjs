@@ -58580,6 +58580,10 @@ function parseReference(input) {
     throw invalid(input, `'${registry}' is not a valid registry host`);
   if (registry === "index.docker.io" || registry === "registry-1.docker.io") registry = dockerHub;
   if (registry === dockerHub && !repository.includes("/")) repository = `library/${repository}`;
+  checkName(input, registry, repository);
+  return new ParsedReference(registry, repository, tag, digest);
+}
+function checkName(input, registry, repository) {
   for (const component of repository.split("/")) {
     if (!pathComponent.test(component)) {
       const hint = /[A-Z]/.test(component) ? " (repository names must be lower case)" : "";
@@ -58592,7 +58596,6 @@ function parseReference(input) {
   if (registry.length + 1 + repository.length > maxNameLength) {
     throw invalid(input, `the name is longer than ${maxNameLength} characters`);
   }
-  return new ParsedReference(registry, repository, tag, digest);
 }
 function withDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
@@ -63676,7 +63679,7 @@ function checkVersionFormat(m) {
     )
   ];
 }
-function checkName(m, expected) {
+function checkName2(m, expected) {
   const id = "extension.name";
   if (expected === void 0) return [];
   if (m.metadata.name === expected) return [pass(id, `metadata.name is ${expected}`)];
@@ -63760,7 +63763,7 @@ function validateExtensionManifest(manifestText, options = {}) {
       pass("extension.manifest-version", "manifest version is v1alpha1"),
       ...checkMetadata(m),
       ...checkVersionFormat(m),
-      ...checkName(m, options.extensionName),
+      ...checkName2(m, options.extensionName),
       ...checkCompatibility(m, options.talosVersion)
     ]
   };

@@ -2,10 +2,12 @@
  * @talos-kmod/oci: an OCI registry client and image sources (registries, docker/OCI archives, OCI
  * layouts), pushing, and a streaming file-system view of images. Knows nothing of Talos.
  */
-export type { PinnedReference, Reference } from './reference/reference';
+export type { Namespace, PinnedReference, Reference } from './reference/reference';
 export {
   atDigest,
+  imageIn,
   isPinned,
+  parseNamespace,
   parsePinnedReference,
   parseReference,
   requirePinned,

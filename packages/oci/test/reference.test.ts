@@ -2,9 +2,11 @@ import { describe, expect, it } from '@jest/globals';
 import { InputError, UserError } from '@talos-kmod/common';
 import {
   atDigest,
+  imageIn,
   isLoopbackHost,
   isPinned,
   parseDigest,
+  parseNamespace,
   parsePinnedReference,
   parseReference,
   requirePinned,
@@ -147,6 +149,52 @@ describe('pinned references', () => {
     expect(isPinned(atDigest(ref, digest))).toBe(true);
     expect(withoutDigest(ref).toString()).toBe('ghcr.io/acme/x:v1');
     expect(withoutDigest(ref).digest).toBeUndefined();
+  });
+});
+
+describe('namespaces', () => {
+  it.each([
+    ['ghcr.io/acme', 'ghcr.io', 'acme'],
+    ['127.0.0.1:5005/org/team', '127.0.0.1:5005', 'org/team'],
+    ['localhost/u', 'localhost', 'u'],
+    ['ghcr.io', 'ghcr.io', ''],
+  ])('parses %s', (text, registry, path) => {
+    const ns = parseNamespace(text);
+    expect([ns.registry, ns.path, ns.toString()]).toEqual([registry, path, text]);
+  });
+
+  it.each(['https://ghcr.io/acme', 'ghcr.io/Acme', 'ghcr.io/acme:v1', 'ghcr.io/a b', ''])(
+    'refuses %j',
+    (text) => {
+      expect(() => parseNamespace(text)).toThrow(InputError);
+    },
+  );
+
+  it('names an image in a namespace as parseReference names the same text', () => {
+    for (const [ns, name, tag] of [
+      ['ghcr.io/acme', 'kernel', 'v1.2.3-4-gabc-dirty'],
+      ['127.0.0.1:5005/org/team', 'hailort-pkg', undefined],
+      ['docker.io/acme', 'x', 'latest'],
+      ['ghcr.io', 'x', 'latest'],
+    ] as const) {
+      const text = `${ns}/${name}${tag ? `:${tag}` : ''}`;
+      const ref = imageIn(parseNamespace(ns), name, tag);
+      expect(ref.toString()).toBe(parseReference(text).toString());
+      expect(ref.repository).toBe(parseReference(text).repository);
+    }
+    expect(imageIn(parseNamespace('docker.io/library'), 'alpine').toString()).toBe(
+      'docker.io/library/alpine',
+    );
+  });
+
+  it('refuses a name or tag the reference grammar refuses, naming the reference', () => {
+    const ns = parseNamespace('ghcr.io/acme');
+    expect(() => imageIn(ns, 'Hailort', 'v1')).toThrow(
+      "invalid image reference 'ghcr.io/acme/Hailort:v1'",
+    );
+    expect(() => imageIn(ns, 'hailort+x', 'v1')).toThrow(InputError);
+    expect(() => imageIn(ns, 'hailort', '-v1')).toThrow("'-v1' is not a valid tag");
+    expect(() => imageIn(ns, 'a'.repeat(250), 'v1')).toThrow('longer than 255');
   });
 });
 

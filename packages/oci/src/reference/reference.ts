@@ -117,6 +117,12 @@ export function parseReference(input: string): Reference {
     throw invalid(input, `'${registry}' is not a valid registry host`);
   if (registry === 'index.docker.io' || registry === 'registry-1.docker.io') registry = dockerHub;
   if (registry === dockerHub && !repository.includes('/')) repository = `library/${repository}`;
+  checkName(input, registry, repository);
+  return new ParsedReference(registry, repository, tag, digest);
+}
+
+/** Throws when a path component of `repository` or the whole name breaks the grammar. */
+function checkName(input: string, registry: string, repository: string): void {
   for (const component of repository.split('/')) {
     if (!pathComponent.test(component)) {
       const hint = /[A-Z]/.test(component) ? ' (repository names must be lower case)' : '';
@@ -129,7 +135,6 @@ export function parseReference(input: string): Reference {
   if (registry.length + 1 + repository.length > maxNameLength) {
     throw invalid(input, `the name is longer than ${maxNameLength} characters`);
   }
-  return new ParsedReference(registry, repository, tag, digest);
 }
 
 /**
@@ -179,6 +184,61 @@ export function withTag(ref: Reference, tag: string): Reference {
   if (!tagPattern.test(tag))
     throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
   return new ParsedReference(ref.registry, ref.repository, tag);
+}
+
+/**
+ * Where a build names its images: a registry and a repository path under it (`ghcr.io/acme`,
+ * `127.0.0.1:5005/u`), as `REGISTRY/USERNAME` and `PKGS_PREFIX` are. Parse it once with
+ * {@link parseNamespace}; name an image in it with {@link imageIn}.
+ */
+export interface Namespace {
+  readonly registry: string;
+  /** Repository path under the registry; `''` for the registry's root. */
+  readonly path: string;
+  /** `registry[/path]`. */
+  toString(): string;
+}
+
+class ParsedNamespace implements Namespace {
+  constructor(
+    readonly registry: string,
+    readonly path: string,
+  ) {}
+
+  toString(): string {
+    return this.path ? `${this.registry}/${this.path}` : this.registry;
+  }
+}
+
+/** Parses `registry[/path]`; throws an {@link InputError} naming it when it is not one. */
+export function parseNamespace(input: string): Namespace {
+  const ref = parseReference(`${input.trim()}/x`);
+  if (ref.tag !== undefined || ref.digest !== undefined) {
+    throw new InputError(
+      `invalid namespace '${input}': expected registry/namespace, e.g. ghcr.io/acme`,
+    );
+  }
+  return new ParsedNamespace(ref.registry, ref.repository.slice(0, -'/x'.length));
+}
+
+/**
+ * The image `name[:tag]` in `namespace`, checked against the reference grammar (each path
+ * component, the tag, the length); throws an {@link InputError} naming the reference otherwise.
+ */
+export function imageIn(namespace: Namespace, name: string, tag?: string): Reference {
+  const text = `${namespace.toString()}/${name}${tag !== undefined ? `:${tag}` : ''}`;
+  if (tag !== undefined && !tagPattern.test(tag)) {
+    throw invalid(
+      text,
+      `'${tag}' is not a valid tag (letters, digits, '_', '.', '-'; at most 128)`,
+    );
+  }
+  let repository = namespace.path ? `${namespace.path}/${name}` : name;
+  if (namespace.registry === dockerHub && !repository.includes('/')) {
+    repository = `library/${repository}`;
+  }
+  checkName(text, namespace.registry, repository);
+  return new ParsedReference(namespace.registry, repository, tag);
 }
 
 /** What to ask the registry for: the digest when pinned, else the tag, else `latest`. */

@@ -6,7 +6,7 @@
  * tag (the extension's VERSION) and pinned.
  */
 import { UserError, formatCommand } from '@talos-kmod/common';
-import type { PinnedReference } from '@talos-kmod/oci';
+import { imageIn, type PinnedReference } from '@talos-kmod/oci';
 import {
   extensionVersion,
   extensionsMakeArgs,
@@ -106,20 +106,18 @@ export async function buildExtension(
         `pkg-image ${pinnedPkg.toString()} is not in the registry: pass the pkg-image output of a build-kernel-pkg run that pushed`,
       );
     }
-    if (o.pkgsPrefix && o.pkgsTag) {
+    if (valid.pkgsNamespace && valid.pkgsTag) {
       await checkPulledPackages(
         kit.client,
         pkgYamlText,
-        o.pkgsPrefix,
-        o.pkgsTag,
+        valid.pkgsNamespace,
+        valid.pkgsTag,
         o.extension,
         pkgName,
       );
     }
     if (o.push) {
-      await kit.preflightPush(
-        `${o.registry}/${o.username}/${o.extension}:${computed.version ?? tag}`,
-      );
+      await kit.preflightPush(imageIn(valid.namespace, o.extension, computed.version ?? tag));
     }
     const args = extensionsMakeArgs({
       ...valid,
@@ -170,7 +168,7 @@ export async function buildExtension(
       );
     }
     const pinned = await kit.resolvePushed(
-      [{ target: o.extension, ref: `${name}:${version}` }],
+      [{ target: o.extension, ref: imageIn(valid.namespace, o.extension, version) }],
       'resolve pushed image',
     );
     return {

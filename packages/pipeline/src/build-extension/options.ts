@@ -1,6 +1,12 @@
 /** Options of the build-extension step and their up-front validation. */
 import { FieldError } from '@talos-kmod/common';
-import { parseReference, isPinned, type PinnedReference } from '@talos-kmod/oci';
+import {
+  isPinned,
+  parseNamespace,
+  parseReference,
+  type Namespace,
+  type PinnedReference,
+} from '@talos-kmod/oci';
 import type { MakeValue } from '@talos-kmod/talos';
 import {
   checkMakeValue,
@@ -35,6 +41,8 @@ export interface BuildExtensionOptions extends RegistryAccess, ReleasePairing {
 /** The validated options, typed for the make argv builder. */
 export interface ValidatedExtension extends ValidatedCommon {
   readonly pkgsPrefix?: MakeValue;
+  /** `pkgs-prefix`, parsed: where the packages the extension pulls are named. */
+  readonly pkgsNamespace?: Namespace;
   readonly pkgsTag?: MakeValue;
   /** `pkg-image`, parsed: the pinned package image the pkg.yaml line is rewritten to. */
   readonly pkgImage?: PinnedReference;
@@ -62,10 +70,11 @@ export function validateExtensionOptions(o: BuildExtensionOptions): ValidatedExt
     );
   }
   let pkgsPrefix: MakeValue | undefined;
+  let pkgsNamespace: Namespace | undefined;
   if (o.pkgsPrefix !== undefined) {
     pkgsPrefix = checkMakeValue('pkgs-prefix', o.pkgsPrefix);
     try {
-      parseReference(`${o.pkgsPrefix}/kernel:latest`);
+      pkgsNamespace = parseNamespace(o.pkgsPrefix);
     } catch (e: unknown) {
       throw new FieldError(
         'pkgs-prefix',
@@ -104,6 +113,7 @@ export function validateExtensionOptions(o: BuildExtensionOptions): ValidatedExt
   return {
     ...validateBuildTarget(o),
     ...(pkgsPrefix !== undefined ? { pkgsPrefix } : {}),
+    ...(pkgsNamespace !== undefined ? { pkgsNamespace } : {}),
     ...(pkgsTag !== undefined ? { pkgsTag } : {}),
     ...(pkgImage !== undefined ? { pkgImage } : {}),
   };

@@ -1,13 +1,13 @@
 /** Before make: the packages an extension pulls through PKGS_PREFIX must exist at PKGS. */
 import { UserError } from '@talos-kmod/common';
-import { parseReference, type RegistryClient } from '@talos-kmod/oci';
+import { imageIn, type Namespace, type RegistryClient } from '@talos-kmod/oci';
 import { findPkgsImageLines } from '@talos-kmod/talos';
 
 /** Checks that every package the extension pulls through PKGS_PREFIX exists at PKGS. */
 export async function checkPulledPackages(
   client: RegistryClient,
   pkgYamlText: string,
-  prefix: string,
+  prefix: Namespace,
   pkgsTag: string,
   extension: string,
   except?: string,
@@ -15,8 +15,8 @@ export async function checkPulledPackages(
   const missing: string[] = [];
   for (const line of findPkgsImageLines(pkgYamlText)) {
     if (line.pkg === except) continue;
-    const ref = `${prefix}/${line.pkg}:${pkgsTag}`;
-    if (!(await client.head(parseReference(ref)))) missing.push(ref);
+    const ref = imageIn(prefix, line.pkg, pkgsTag);
+    if (!(await client.head(ref))) missing.push(ref.toString());
   }
   if (missing.length > 0) {
     throw new UserError(

@@ -7,12 +7,7 @@
  *                 platforms) → pinned outputs and a summary ending with `talosctl upgrade`.
  */
 import type { ExecFn, Logger } from '@talos-kmod/common';
-import {
-  parseReference,
-  resolveDigest,
-  type PinnedReference,
-  type RegistryOptions,
-} from '@talos-kmod/oci';
+import { resolveDigest, type PinnedReference, type RegistryOptions } from '@talos-kmod/oci';
 import { isTtlSh, parseTtlShLifetime } from '@talos-kmod/talos';
 import { withDockerCredentials } from '../step-kit/docker-credentials';
 import {
@@ -103,11 +98,11 @@ async function run(
       { exec: deps.exec, logger },
     );
   }
-  const extras = await resolveExtraExtensions(options, registry, logger);
+  const extras = await resolveExtraExtensions(options, v.images, registry, logger);
   const pinned = await pinInputs(
     {
       ...v.images,
-      extensions: [...v.images.extensions, ...extras.map((e) => parseReference(e.image))],
+      extensions: [...v.images.extensions, ...extras.map((e) => e.image)],
     },
     v.mode,
     registry,

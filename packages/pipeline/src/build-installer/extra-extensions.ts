@@ -7,7 +7,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import type { Logger } from '@talos-kmod/common';
-import { parseReference, type RegistryOptions } from '@talos-kmod/oci';
+import { parseReference, type Reference, type RegistryOptions } from '@talos-kmod/oci';
 import {
   officialName,
   parseExtensionStatuses,
@@ -16,18 +16,18 @@ import {
   readOfficialCatalog,
   resolveOfficialExtensions,
 } from '@talos-kmod/talos';
-import type { BuildInstallerOptions } from './options';
+import type { BuildInstallerOptions, InputImages } from './options';
 
 /** One extension added to the installer besides the given extension images. */
 export interface ExtraExtension {
-  readonly image: string;
+  readonly image: Reference;
   /** Where it came from: `extra-extension-images`, `schematic` or `node-extensions`. */
   readonly from: 'extra-extension-images' | 'schematic' | 'node-extensions';
 }
 
 /** The repository's last path segment: `ghcr.io/siderolabs/iscsi-tools:v0.2.0` → `iscsi-tools`. */
-function baseName(ref: string): string {
-  return parseReference(ref).repository.split('/').pop() ?? '';
+function baseName(ref: Reference): string {
+  return ref.repository.split('/').pop() ?? '';
 }
 
 /**
@@ -37,13 +37,14 @@ function baseName(ref: string): string {
  */
 export async function resolveExtraExtensions(
   options: BuildInstallerOptions,
+  images: InputImages,
   registry: RegistryOptions,
   logger: Logger,
 ): Promise<ExtraExtension[]> {
   const out: ExtraExtension[] = [];
   const provided = new Set<string>();
-  for (const e of options.extensionImages) provided.add(officialName(baseName(e)));
-  for (const image of options.extraExtensionImages ?? []) {
+  for (const e of images.extensions) provided.add(officialName(baseName(e)));
+  for (const image of images.extraExtensions) {
     const name = officialName(baseName(image));
     if (provided.has(name)) continue;
     provided.add(name);
@@ -96,7 +97,8 @@ export async function resolveExtraExtensions(
     if (!w) return;
     const changed = w.note && w.note !== entry.version ? ` (the node runs ${w.note})` : '';
     logger.info(`${w.name} → ${entry.image}${changed}`);
-    out.push({ image: entry.image, from: w.from });
+    // The catalog is read from a file or a registry: its references are parsed here, once.
+    out.push({ image: parseReference(entry.image), from: w.from });
   });
   return out;
 }

@@ -5,7 +5,13 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FieldError } from '@talos-kmod/common';
-import { parsePlatform, parseReference, type Reference } from '@talos-kmod/oci';
+import {
+  isPinned,
+  parsePlatform,
+  parseReference,
+  type PinnedReference,
+  type Reference,
+} from '@talos-kmod/oci';
 import {
   checkTtlShTag,
   defaultTtlShReference,
@@ -134,6 +140,8 @@ export interface InputImages {
   readonly imager?: Reference;
   readonly baseInstaller?: Reference;
   readonly extensions: readonly Reference[];
+  /** `extra-extension-images`, each pinned. */
+  readonly extraExtensions: readonly PinnedReference[];
   readonly overlay?: Reference;
 }
 
@@ -250,15 +258,17 @@ export function validateBuildInstallerOptions(
     ? checkReference('base-installer-image', options.baseInstallerImage)
     : undefined;
   const extensionRefs = options.extensionImages.map((e) => checkReference('extension-images', e));
+  const extraRefs: PinnedReference[] = [];
   for (const e of options.extraExtensionImages ?? []) {
     const ref = checkReference('extra-extension-images', e);
-    if (!ref.digest) {
+    if (!isPinned(ref)) {
       throw new FieldError(
         'extra-extension-images',
         (n) =>
           `${n('extra-extension-images')} has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`,
       );
     }
+    extraRefs.push(ref);
   }
   for (const [field, path] of [
     ['schematic', options.schematic],
@@ -328,6 +338,7 @@ export function validateBuildInstallerOptions(
       ...(imagerRef ? { imager: imagerRef } : {}),
       ...(baseRef ? { baseInstaller: baseRef } : {}),
       extensions: extensionRefs,
+      extraExtensions: extraRefs,
       ...(overlayRef ? { overlay: overlayRef } : {}),
     },
     destination,

@@ -6,7 +6,7 @@
  * whose images are still in the registry skips make and returns the recorded references.
  */
 import { formatCommand, type Logger } from '@talos-kmod/common';
-import type { PinnedReference } from '@talos-kmod/oci';
+import { imageIn, type PinnedReference } from '@talos-kmod/oci';
 import {
   kernelTarget,
   pkgsMakeArgs,
@@ -105,7 +105,7 @@ export async function buildKernelPkg(
       base: { targets, packages, pkgsTag: tag, pkgsPrefix: prefix },
     };
     if (!o.push) return buildWithoutPush(ctx);
-    await kit.preflightPush(`${prefix}/${kernelTarget}:${tag}`);
+    await kit.preflightPush(imageIn(valid.namespace, kernelTarget, tag));
     let cacheKey: string | undefined;
     if (o.cache && deps.resultCache) {
       const { key, inputs } = await kernelPkgCacheKey(
@@ -218,7 +218,7 @@ async function cachedResult(
         packages,
         pkgImages,
         hit.kernelImage,
-        hit.pkgsPrefix,
+        ctx.valid.namespace,
         hit.pkgsTag,
         client,
         {
@@ -259,17 +259,26 @@ async function buildAndPush(
   });
   await kit.make(args);
   const pinned = await kit.resolvePushed(
-    targets.map((t) => ({ target: t, ref: `${prefix}/${t}:${tag}` })),
+    targets.map((t) => ({ target: t, ref: imageIn(valid.namespace, t, tag) })),
   );
   const kernelImage = pinned[kernelTarget] as PinnedReference;
   const pkgImages = Object.fromEntries(packages.map((p) => [p, pinned[p] as PinnedReference]));
   let verification: SignatureCheck[] = [];
   if (o.verifySignatures) {
     verification = await logger.group('verify signatures against the kernel', () =>
-      verifyAfterPush(ctx.checkout, packages, pkgImages, kernelImage, prefix, tag, kit.client, {
-        verify: deps.verifyAgainstKernel ?? signatureChecker(kit.registryOptions, logger),
-        logger,
-      }),
+      verifyAfterPush(
+        ctx.checkout,
+        packages,
+        pkgImages,
+        kernelImage,
+        valid.namespace,
+        tag,
+        kit.client,
+        {
+          verify: deps.verifyAgainstKernel ?? signatureChecker(kit.registryOptions, logger),
+          logger,
+        },
+      ),
     );
   }
   if (cacheKey && deps.resultCache) {

@@ -5,8 +5,9 @@
  */
 import { UserError, type Logger } from '@talos-kmod/common';
 import {
-  parseReference,
+  imageIn,
   withDigest,
+  type Namespace,
   type PinnedReference,
   type RegistryClient,
 } from '@talos-kmod/oci';
@@ -52,7 +53,7 @@ export async function verifyAfterPush(
   packages: readonly string[],
   pkgImages: Readonly<Record<string, PinnedReference>>,
   kernelImage: PinnedReference,
-  prefix: string,
+  namespace: Namespace,
   tag: string,
   client: RegistryClient,
   d: { verify: VerifyAgainstKernelFn; logger: Logger },
@@ -67,7 +68,7 @@ export async function verifyAfterPush(
   const siblings: PinnedReference[] = [];
   for (const p of modulePackages(checkout)) {
     if (packages.includes(p) || !isModulePackage(checkout, p)) continue;
-    const ref = parseReference(`${prefix}/${p}:${tag}`);
+    const ref = imageIn(namespace, p, tag);
     const d2 = await client.head(ref).catch(() => undefined);
     if (d2) siblings.push(withDigest(ref, d2.digest));
   }
@@ -81,7 +82,7 @@ export async function verifyAfterPush(
     kernelImage,
     siblings,
     d.logger,
-    `the kernel pushed as ${prefix}/kernel:${tag} no longer matches packages already published under the same tag ` +
+    `the kernel pushed as ${imageIn(namespace, 'kernel', tag).toString()} no longer matches packages already published under the same tag ` +
       '(the kernel was rebuilt alone and got a fresh throw-away key); rebuild them together: make kernel <packages…>',
   );
   return [...built, ...others];

@@ -5,7 +5,13 @@
  * validated values.
  */
 import { FieldError } from '@talos-kmod/common';
-import { parsePlatform, parseReference, withTag } from '@talos-kmod/oci';
+import {
+  parseNamespace,
+  parsePlatform,
+  parseReference,
+  withTag,
+  type Namespace,
+} from '@talos-kmod/oci';
 import {
   isMakeValue,
   parseMakeArgs,
@@ -40,6 +46,8 @@ export interface BuildTargetOptions {
 export interface ValidatedCommon {
   readonly registry: MakeValue;
   readonly username: MakeValue;
+  /** `registry/username`, parsed: the step names its images in it with `imageIn`. */
+  readonly namespace: Namespace;
   /** The tag option, when given (otherwise the checkout's `git describe`). */
   readonly tag?: MakeValue;
   readonly makeArgs: readonly MakeAssignment[];
@@ -79,6 +87,7 @@ const namespacePattern =
 export function checkPushTarget(o: { registry: string; username: string }): {
   registry: MakeValue;
   username: MakeValue;
+  namespace: Namespace;
 } {
   const registry = checkMakeValue('registry', o.registry);
   const username = checkMakeValue('username', o.username);
@@ -103,8 +112,9 @@ export function checkPushTarget(o: { registry: string; username: string }): {
         `letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`,
     );
   }
+  let namespace: Namespace;
   try {
-    parseReference(`${o.registry}/${o.username}/kernel:latest`);
+    namespace = parseNamespace(`${o.registry}/${o.username}`);
   } catch (e: unknown) {
     throw new FieldError(
       'registry',
@@ -113,7 +123,7 @@ export function checkPushTarget(o: { registry: string; username: string }): {
       { cause: e },
     );
   }
-  return { registry, username };
+  return { registry, username, namespace };
 }
 
 /** Checks registry, username, platforms, tag and make-args of a make-driven build step. */

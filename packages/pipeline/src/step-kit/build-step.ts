@@ -11,6 +11,7 @@ import type { ExecFn, Logger } from '@talos-kmod/common';
 import {
   createRegistryClient,
   type PinnedReference,
+  type Reference,
   type RegistryClient,
   type RegistryOptions,
 } from '@talos-kmod/oci';
@@ -62,12 +63,12 @@ export interface BuildStepKit {
   /** The metadata file buildx writes for `target`, when metadata files were requested. */
   metadataFile(target: string): string | undefined;
   /** Fails before make when the registry does not answer `probe` (a reference it would push). */
-  preflightPush(probe: string): Promise<void>;
+  preflightPush(probe: Reference): Promise<void>;
   /** Runs `make args…` in the checkout, the step's credentials in a temporary docker config. */
   make(args: readonly string[]): Promise<void>;
   /** The pushed targets as pinned references, cross-checked with buildx's metadata files. */
   resolvePushed(
-    targets: readonly { target: string; ref: string }[],
+    targets: readonly { target: string; ref: Reference }[],
     title?: string,
   ): Promise<Record<string, PinnedReference>>;
 }

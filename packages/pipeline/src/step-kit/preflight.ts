@@ -3,7 +3,7 @@
  * accept the credentials for a pull) before make starts, or the push at the end would fail.
  */
 import { UserError, describeError, type ExecFn } from '@talos-kmod/common';
-import { RegistryError, parseReference, type RegistryClient } from '@talos-kmod/oci';
+import { RegistryError, type Reference, type RegistryClient } from '@talos-kmod/oci';
 
 /** The registry could not be reached or refused access (the CLI exits with 2, like other access errors). */
 export class RegistryAccessError extends UserError {
@@ -14,12 +14,11 @@ export class RegistryAccessError extends UserError {
 /** Throws a {@link RegistryAccessError} naming the registry when it cannot be reached or refuses access. */
 export async function preflightRegistry(
   client: RegistryClient,
-  probe: string,
+  probe: Reference,
   registry: string,
 ): Promise<void> {
-  const ref = parseReference(probe);
   try {
-    await client.head(ref);
+    await client.head(probe);
   } catch (e: unknown) {
     const status = e instanceof RegistryError ? e.status : undefined;
     const hint =

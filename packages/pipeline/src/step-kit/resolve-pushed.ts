@@ -5,9 +5,9 @@
  */
 import { UserError, type Logger } from '@talos-kmod/common';
 import {
-  parseReference,
   withDigest,
   type PinnedReference,
+  type Reference,
   type RegistryClient,
 } from '@talos-kmod/oci';
 import { readBuildxMetadata } from './metadata';
@@ -16,7 +16,7 @@ import { readBuildxMetadata } from './metadata';
 export interface PushedTarget {
   readonly target: string;
   /** `R/U/<target>:<tag>` */
-  readonly ref: string;
+  readonly ref: Reference;
   readonly metadataFile?: string;
 }
 
@@ -28,11 +28,11 @@ export async function resolvePushed(
 ): Promise<Record<string, PinnedReference>> {
   const out: Record<string, PinnedReference> = {};
   for (const t of targets) {
-    const ref = parseReference(t.ref);
+    const { ref } = t;
     const descriptor = await client.head(ref);
     if (!descriptor) {
       throw new UserError(
-        `make finished, but ${t.ref} is not in the registry: the build did not push it. ` +
+        `make finished, but ${ref.toString()} is not in the registry: the build did not push it. ` +
           'Check that the Makefile tags images as REGISTRY/USERNAME/<target>:TAG and that PUSH reached it.',
       );
     }
@@ -50,7 +50,7 @@ export async function resolvePushed(
         );
       } else if (meta.digest && meta.digest !== descriptor.digest) {
         throw new UserError(
-          `${t.ref} in the registry is ${descriptor.digest}, but the build pushed ${meta.digest} ` +
+          `${ref.toString()} in the registry is ${descriptor.digest}, but the build pushed ${meta.digest} ` +
             `(${t.metadataFile}): something else pushed the same tag meanwhile. Re-run with a tag ` +
             'only this build uses.',
         );
