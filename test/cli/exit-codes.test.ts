@@ -56,6 +56,26 @@ const cases: Record<string, Case[]> = {
       2,
       /pkgs directory '.*no-such-thing' does not exist/,
     ],
+    [
+      'a bad module name, named by its flag before any build',
+      () => [
+        'pipeline',
+        ...['--pkgs', missing, '--extensions', missing, '--talos', missing],
+        ...['--package', 'a-pkg', '--extension', 'a', '--module', 'hailo pci', ...owner],
+      ],
+      2,
+      /^error: --module has 'hailo pci', not a module name/,
+    ],
+    [
+      'a bad platform, named by its flag',
+      () => [
+        'pipeline',
+        ...['--pkgs', missing, '--extensions', missing, '--talos', missing],
+        ...['--package', 'a-pkg', '--extension', 'a', '--platform', 'amd64', ...owner],
+      ],
+      2,
+      /error: --platform has 'amd64', which is not os\/arch/,
+    ],
   ],
   'build-kernel-pkg': [
     ['an unknown flag', () => ['build-kernel-pkg', '--bogus'], 2, /unknown option/],

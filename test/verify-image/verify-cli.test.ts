@@ -254,7 +254,7 @@ describe('talos-kmod verify', () => {
       'latest',
     ]);
     expect(badVersion.code).toBe(2);
-    expect(badVersion.stderr).toContain("'talos-version' is 'latest'");
+    expect(badVersion.stderr).toContain("--talos-version is 'latest'");
     const badFailOn = await cli(['verify', byName('good extension').image, '--fail-on', 'never']);
     expect(badFailOn.code).toBe(2);
     expect(badFailOn.stderr).toContain("--fail-on is 'never': use one of error, warning");

@@ -64647,6 +64647,22 @@ function imageInput(input, value) {
     );
   }
 }
+function validateModuleNames(names) {
+  const modules = [];
+  for (const raw of names) {
+    const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
+    if (!m) continue;
+    if (!moduleNamePattern.test(m)) {
+      throw new FieldError(
+        "modules",
+        (n2) => `${n2("modules")} has '${raw}', not a module name: give names such as hailo_pci, one per line`
+      );
+    }
+    const n = normalizeModuleName(m);
+    if (!modules.includes(n)) modules.push(n);
+  }
+  return modules;
+}
 function validateVerifyOptions(options) {
   const image = trimmed(options.image);
   if (!image) {
@@ -64663,19 +64679,7 @@ function validateVerifyOptions(options) {
       (n) => `${n("kernel-release")} is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`
     );
   }
-  const modules = [];
-  for (const raw of options.modules ?? []) {
-    const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
-    if (!m) continue;
-    if (!moduleNamePattern.test(m)) {
-      throw new FieldError(
-        "modules",
-        (n2) => `${n2("modules")} has '${raw}', not a module name: give names such as hailo_pci, one per line`
-      );
-    }
-    const n = normalizeModuleName(m);
-    if (!modules.includes(n)) modules.push(n);
-  }
+  const modules = validateModuleNames(options.modules ?? []);
   const extensions = [];
   for (const raw of options.extensions ?? []) {
     const e = raw.trim();

@@ -4,7 +4,7 @@
  * verify-image action, the build steps and the CLI.
  */
 export type { VerifyImageOptions, ValidatedVerifyOptions } from './options';
-export { validateVerifyOptions } from './options';
+export { validateModuleNames, validateVerifyOptions } from './options';
 export type {
   VerifyReport,
   Check,

@@ -94,6 +94,28 @@ function imageInput(input: string, value: string): ImageSpec {
 }
 
 /**
+ * Module names as the report uses them (`.ko`, `.ko.xz`… dropped, `-` as `_`, each once); a name
+ * that cannot be a module fails as the `modules` field.
+ */
+export function validateModuleNames(names: readonly string[]): string[] {
+  const modules: string[] = [];
+  for (const raw of names) {
+    const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, '');
+    if (!m) continue;
+    if (!moduleNamePattern.test(m)) {
+      throw new FieldError(
+        'modules',
+        (n) =>
+          `${n('modules')} has '${raw}', not a module name: give names such as hailo_pci, one per line`,
+      );
+    }
+    const n = normalizeModuleName(m);
+    if (!modules.includes(n)) modules.push(n);
+  }
+  return modules;
+}
+
+/**
  * Validates `options`; throws a {@link FieldError} naming the first bad input (each front end
  * words it: the action as `input 'x'`, the CLI as its flag or argument).
  */
@@ -115,20 +137,7 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
         `${n('kernel-release')} is '${kernelRelease}', not a kernel release: give what 'uname -r' prints on the node, e.g. 6.12.31-talos`,
     );
   }
-  const modules: string[] = [];
-  for (const raw of options.modules ?? []) {
-    const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, '');
-    if (!m) continue;
-    if (!moduleNamePattern.test(m)) {
-      throw new FieldError(
-        'modules',
-        (n) =>
-          `${n('modules')} has '${raw}', not a module name: give names such as hailo_pci, one per line`,
-      );
-    }
-    const n = normalizeModuleName(m);
-    if (!modules.includes(n)) modules.push(n);
-  }
+  const modules = validateModuleNames(options.modules ?? []);
   const extensions: ExpectedExtensionInput[] = [];
   for (const raw of options.extensions ?? []) {
     const e = raw.trim();

@@ -7,7 +7,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { Command } from 'commander';
-import { isUserError, spawnExec } from '@talos-kmod/common';
+import { isFieldError, isUserError, spawnExec, type FieldNamer } from '@talos-kmod/common';
 import type { RunAllOptions, RunAllResult, RunAllStepEvent } from '@talos-kmod/pipeline';
 import { exitCodes, jsonText } from '../io';
 import { createProgressReporter } from '../progress/bars';
@@ -74,6 +74,16 @@ async function formatRunAllResult(result: RunAllResult, color: boolean): Promise
       : 'the pipeline FAILED verification: fix the checks above before upgrading a node',
     '',
   ].join('\n');
+}
+
+/**
+ * Spells the steps' fields as this command's flags: `modules` → `--module`, `platforms` →
+ * `--platform`, `extra-kernel-args` → `--extra-kernel-arg`; a field without a flag keeps its name.
+ */
+function flagNamerOf(command: Command): FieldNamer {
+  const longs = new Set(command.options.map((o) => o.long));
+  return (field) =>
+    [`--${field}`, `--${field.replace(/s$/, '')}`].find((f) => longs.has(f)) ?? `'${field}'`;
 }
 
 /** Registers `pipeline`. */
@@ -169,10 +179,15 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
         : {}),
       cache: flags.cache,
     };
+    const asUsage = (e: unknown): unknown =>
+      isFieldError(e)
+        ? new UsageError(e.wordFor(flagNamerOf(command)), { cause: e, details: e.details })
+        : e;
     try {
       validateRunAllOptions(options);
     } catch (e: unknown) {
-      throw isUserError(e) ? new UsageError(e.message) : e;
+      const mapped = asUsage(e);
+      throw mapped === e && isUserError(e) ? new UsageError(e.message) : mapped;
     }
     const cacheDir =
       flags.cacheDir ??
@@ -189,7 +204,11 @@ export const registerPipeline: RegisterCommand = (program: Command, context) => 
       registry: { ...registry, onProgress: (e) => progress.onProgress(e) },
       ...(flags.cache ? { resultCache: createDirectoryCache(cacheDir) } : {}),
       onStep: (e) => ctx.io.stderr.write(`${describeEvent(e)}\n`),
-    }).finally(() => progress.finish());
+    })
+      .catch((e: unknown) => {
+        throw asUsage(e);
+      })
+      .finally(() => progress.finish());
     if (flags.json) {
       ctx.io.stdout.write(
         `${jsonText({

@@ -1,5 +1,6 @@
 /** Options of the run-all step (every step in turn): the union of what its four steps need, spelled once. */
 import { UserError } from '@talos-kmod/common';
+import { validateModuleNames } from '@talos-kmod/verify';
 
 /** What the run-all step builds, from which checkouts, and where it publishes. */
 export interface RunAllOptions {
@@ -60,4 +61,6 @@ export function validateRunAllOptions(o: RunAllOptions): void {
   if (o.packages.length === 0) {
     throw new UserError("give at least one module package with '--package', e.g. hailort-pkg");
   }
+  // checked before the first build, not at the last step
+  validateModuleNames(o.modules);
 }
