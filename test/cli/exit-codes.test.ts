@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCliCaptured } from '../support/cli';
 import { repoRoot } from '../support/action';
+import { writeDockerArchive } from '../support/images';
 
 const refused = '127.0.0.1:1';
 const unwired = join(repoRoot, 'packages/talos/test/scaffold/testdata/main-branch/in');
@@ -17,13 +18,18 @@ let work: string;
 let missing: string;
 let text: string;
 let emptyDir: string;
+let amd64Archive: string;
 
-beforeAll(() => {
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'exit-codes-'));
   missing = join(work, 'no-such-thing');
   text = join(work, 'notes.txt');
   writeFileSync(text, 'not an image, not a module\n'.repeat(300));
   emptyDir = mkdtempSync(join(work, 'empty-'));
+  amd64Archive = await writeDockerArchive(join(work, 'amd64.tar'), {
+    platform: { os: 'linux', architecture: 'amd64' },
+    layers: [[{ path: 'etc/hello', content: 'hello\n' }]],
+  });
 });
 
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -131,8 +137,32 @@ const cases: Record<string, Case[]> = {
       2,
       /nothing accepts connections at 127\.0\.0\.1:1/,
     ],
+    [
+      'a bare name that is no file (not sent to Docker Hub)',
+      () => ['push', 'no-such-tarball', `${refused}/me/x:v1`],
+      2,
+      /'no-such-tarball' is no file or directory in .*docker\.io\/library\/no-such-tarball/,
+    ],
+    [
+      'a platform a single-platform archive does not hold',
+      () => ['push', amd64Archive, `${refused}/me/x:v1`, '--platform', 'linux/arm64'],
+      2,
+      /is a single linux\/amd64 image, not linux\/arm64: pick another image or drop the platform/,
+    ],
   ],
   inspect: [
+    [
+      'a bare name that is no file (not sent to Docker Hub)',
+      () => ['inspect', 'no-such-image'],
+      2,
+      /'no-such-image' is no file or directory in .*docker\.io\/library\/no-such-image/,
+    ],
+    [
+      'a platform a single-platform archive does not hold',
+      () => ['inspect', amd64Archive, '--platform', 'linux/arm64'],
+      2,
+      /is a single linux\/amd64 image, not linux\/arm64: pick another image or drop the platform/,
+    ],
     ['an invalid reference', () => ['inspect', 'Acme/X:v1'], 2, /invalid image reference/],
     [
       'a registry that refuses connections',
@@ -154,6 +184,18 @@ const cases: Record<string, Case[]> = {
       () => ['ls', `dir:${text}`],
       2,
       /is not a directory; give an unpacked extension or rootfs directory/,
+    ],
+    [
+      'an oci: directory that is no layout',
+      () => ['ls', `oci:${emptyDir}`],
+      2,
+      /is not an OCI image layout \(no index\.json\)/,
+    ],
+    [
+      'a bare name that is no file (not sent to Docker Hub)',
+      () => ['ls', 'no-such-image'],
+      2,
+      /'no-such-image' is no file or directory in .*docker\.io\/library\/no-such-image/,
     ],
   ],
   modinfo: [
@@ -220,6 +262,12 @@ const cases: Record<string, Case[]> = {
       /nothing accepts connections/,
     ],
     ['a file that is no kernel', () => ['kernel-cert', text], 2, /not a kernel image/],
+    [
+      'a bare name that is no file (not sent to Docker Hub)',
+      () => ['kernel-cert', 'vmlinuz-no-such'],
+      2,
+      /'vmlinuz-no-such' is no file or directory in .*docker\.io\/library\/vmlinuz-no-such/,
+    ],
   ],
   index: [
     ['no destination', () => ['index', 'create'], 2, /missing required argument 'dest'/],
@@ -273,6 +321,12 @@ const cases: Record<string, Case[]> = {
       /nothing accepts connections/,
     ],
     ['a directory that fails the checks', () => ['verify', emptyDir], 1, /./],
+    [
+      'a bare name that is no file (not sent to Docker Hub)',
+      () => ['verify', 'no-such-extension'],
+      2,
+      /'no-such-extension' is no file or directory in .*docker\.io\/library\/no-such-extension/,
+    ],
   ],
 };
 

@@ -3,7 +3,7 @@
  * user runs it: on kernel files (bzImage, UKI) and on an image holding /boot/vmlinuz, with text,
  * --pem (openssl re-reads it) and --json output, and the exit codes (1: no certificate, 2: unreadable).
  */
-import { beforeAll, describe, expect, it } from '@jest/globals';
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -14,7 +14,9 @@ import {
   type TestCertificate,
 } from '../support/kernel-images';
 import { newDir, writeOciLayout } from '../support/images';
+import { buildTestModule, compressModule } from '../support/modules';
 
+jest.setTimeout(300_000);
 const repoRoot = join(import.meta.dirname, '../..');
 const bundle = join(repoRoot, 'packages/cli/dist/talos-kmod.cjs');
 const release = '6.18.45-talos';
@@ -132,6 +134,18 @@ describe('talos-kmod kernel-cert', () => {
     expect(r.stderr).toContain(
       `${bare}: no certificate: the kernel cannot verify any module signature`,
     );
+  });
+
+  it('exits 2 for a kernel module, plain or compressed, saying it is a module', async () => {
+    const ko = await buildTestModule({ name: 'talos_kmod_kcert' });
+    for (const [file, how] of [
+      [ko, ''],
+      [await compressModule(ko, 'xz'), ', xz-compressed'],
+    ] as const) {
+      const r = cli(['kernel-cert', file]);
+      expect({ code: r.code, stdout: r.stdout }).toEqual({ code: 2, stdout: '' });
+      expect(r.stderr).toContain(`${file}: a kernel module (.ko${how}), not a kernel`);
+    }
   });
 
   it('exits 2 for a file that is not a kernel, naming it', () => {

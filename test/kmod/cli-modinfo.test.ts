@@ -167,6 +167,24 @@ describe('talos-kmod modinfo', () => {
     expect(out).toContain('problem:        not an ELF file');
   });
 
+  it('-F names on stderr each file that is no module or is not verified, stdout keeps only values', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cli-modinfo-'));
+    const text = join(dir, 'notes.ko');
+    writeFileSync(text, 'this is not an ELF file\n'.repeat(2000));
+    const notModule = await cli(['-F', 'vermagic', signed, text]);
+    expect(notModule.code).toBe(1);
+    expect(notModule.out).toBe(
+      (await modinfoField(signed, 'vermagic')).map((v) => `${v}\n`).join(''),
+    );
+    expect(notModule.err).toContain(`error: ${text}: not an ELF file`);
+    const otherCert = await cli(['-F', 'signer', '--cert', otherKey.certPemPath, signed]);
+    expect(otherCert.code).toBe(1);
+    expect(otherCert.out).toBe(
+      (await modinfoField(signed, 'signer')).map((v) => `${v}\n`).join(''),
+    );
+    expect(otherCert.err).toMatch(new RegExp(`error: ${signed}: unknown-key \\(signed by "`));
+  });
+
   it('exits 2 when the certificate cannot be read', async () => {
     const { code, err } = await cli(['--cert', '/nonexistent/cert.pem', signed]);
     expect(code).toBe(2);

@@ -62121,7 +62121,7 @@ async function layoutStore(files, description, refName) {
   const indexBytes = await files.readBytes("index.json");
   if (!indexBytes) {
     await files.close();
-    throw new UserError(
+    throw new InputError(
       `${description} is not an OCI image layout (no index.json): check the path and the transport prefix (oci:, oci-archive:, docker-archive:)`
     );
   }
@@ -62288,7 +62288,7 @@ var StoreImageSource = class {
     if (root.kind === "image") {
       const image = await this.load(root.bytes, root.digest, root.mediaType);
       if (platform2 && image.platform && !platformMatches(platform2, image.platform)) {
-        throw new UserError(
+        throw new InputError(
           `${this.description} is a single ${formatPlatform(image.platform)} image, not ${formatPlatform(platform2)}: pick another image or drop the platform`
         );
       }
@@ -62300,14 +62300,14 @@ var StoreImageSource = class {
     if (platform2) {
       chosen = candidates.find((d) => d.platform && platformMatches(platform2, d.platform));
       if (!chosen) {
-        throw new UserError(
+        throw new InputError(
           `${this.description} has no image for ${formatPlatform(platform2)}; it has: ${listed || "none"}`
         );
       }
     } else if (candidates.length === 1) {
       chosen = candidates[0];
     } else {
-      throw new UserError(
+      throw new InputError(
         `${this.description} is a multi-platform index (${listed}): choose one with a platform (e.g. --platform linux/amd64)`
       );
     }
@@ -67837,6 +67837,9 @@ function readElfSections(bytes) {
   }
   return { machine, sections };
 }
+function isKernelModuleElf(bytes) {
+  return readElfSections(bytes)?.sections.some((s) => s.name === ".gnu.linkonce.this_module") ?? false;
+}
 
 // packages/boot/src/kernel/find-certificates.ts
 var import_node_crypto8 = require("node:crypto");
@@ -67978,18 +67981,27 @@ async function unpackZboot(ctx, bytes) {
 var isArm64Image = (b) => has(b, 56, "ARMd");
 var isBzImage = (b) => has(b, 514, "HdrS");
 var isZboot = (b) => b[0] === 77 && b[1] === 90 && has(b, 4, "zimg");
+function elfKernel(ctx, bytes, compression) {
+  if (isKernelModuleElf(bytes)) {
+    fail4(
+      ctx,
+      `a kernel module (.ko${compression === "none" ? "" : `, ${compression}-compressed`}), not a kernel: modinfo shows its signer; the certificates are in the kernel it loads into`
+    );
+  }
+  return { format: "elf", compression, kernel: bytes, problems: [] };
+}
 async function unpack(ctx, bytes) {
   if (isBzImage(bytes)) return unpackBzImage(ctx, bytes);
   if (isZboot(bytes)) return unpackZboot(ctx, bytes);
   if (isArm64Image(bytes))
     return { format: "arm64-image", compression: "none", kernel: bytes, problems: [] };
-  if (isElf(bytes)) return { format: "elf", compression: "none", kernel: bytes, problems: [] };
+  if (isElf(bytes)) return elfKernel(ctx, bytes, "none");
   const kind = detectCompression2(bytes);
   if (kind !== "none") {
     const { data } = await inflate(ctx, bytes, false);
     if (isArm64Image(data))
       return { format: "arm64-image", compression: kind, kernel: data, problems: [] };
-    if (isElf(data)) return { format: "elf", compression: kind, kernel: data, problems: [] };
+    if (isElf(data)) return elfKernel(ctx, data, kind);
     fail4(ctx, `a ${kind} file that does not hold a kernel (no arm64 Image or ELF header inside)`);
   }
   return fail4(

@@ -66,3 +66,13 @@ export function readElfSections(bytes: Uint8Array): ElfInfo | undefined {
   }
   return { machine, sections };
 }
+
+/**
+ * Whether `bytes` are a kernel module (`.ko`): an ELF with the `.gnu.linkonce.this_module` section
+ * that holds its `struct module` (modpost puts it in every module; a vmlinux never has it).
+ */
+export function isKernelModuleElf(bytes: Uint8Array): boolean {
+  return (
+    readElfSections(bytes)?.sections.some((s) => s.name === '.gnu.linkonce.this_module') ?? false
+  );
+}

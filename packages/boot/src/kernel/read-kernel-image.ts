@@ -18,7 +18,7 @@ import { DecompressError, DecompressLimitError } from '../codecs/errors';
 import { isPeFile } from '../pe/read-pe-sections';
 import { readUkiSections } from '../pe/read-uki-sections';
 import { findBanner, releaseOfVersionString } from './banner';
-import { isElf, readElfSections } from './elf-sections';
+import { isElf, isKernelModuleElf, readElfSections } from './elf-sections';
 import { findCertificates } from './find-certificates';
 import {
   DEFAULT_MAX_CERTIFICATES,
@@ -169,19 +169,30 @@ const isArm64Image = (b: Uint8Array) => has(b, 0x38, 'ARM\x64');
 const isBzImage = (b: Uint8Array) => has(b, 0x202, 'HdrS');
 const isZboot = (b: Uint8Array) => b[0] === 0x4d && b[1] === 0x5a && has(b, 4, 'zimg');
 
+/** An ELF vmlinux; a kernel module (`.ko`, `.ko.xz`…) is refused by name. */
+function elfKernel(ctx: Context, bytes: Uint8Array, compression: string): Unpacked {
+  if (isKernelModuleElf(bytes)) {
+    fail(
+      ctx,
+      `a kernel module (.ko${compression === 'none' ? '' : `, ${compression}-compressed`}), not a kernel: modinfo shows its signer; the certificates are in the kernel it loads into`,
+    );
+  }
+  return { format: 'elf', compression, kernel: bytes, problems: [] };
+}
+
 async function unpack(ctx: Context, bytes: Uint8Array): Promise<Unpacked> {
   if (isBzImage(bytes)) return unpackBzImage(ctx, bytes);
   if (isZboot(bytes)) return unpackZboot(ctx, bytes);
   if (isArm64Image(bytes))
     return { format: 'arm64-image', compression: 'none', kernel: bytes, problems: [] };
-  if (isElf(bytes)) return { format: 'elf', compression: 'none', kernel: bytes, problems: [] };
+  if (isElf(bytes)) return elfKernel(ctx, bytes, 'none');
   const kind = detectCompression(bytes);
   if (kind !== 'none') {
     // Image.gz and friends: a compressed raw image (arm64 installs it so)
     const { data } = await inflate(ctx, bytes, false);
     if (isArm64Image(data))
       return { format: 'arm64-image', compression: kind, kernel: data, problems: [] };
-    if (isElf(data)) return { format: 'elf', compression: kind, kernel: data, problems: [] };
+    if (isElf(data)) return elfKernel(ctx, data, kind);
     fail(ctx, `a ${kind} file that does not hold a kernel (no arm64 Image or ELF header inside)`);
   }
   return fail(

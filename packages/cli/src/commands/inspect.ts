@@ -6,7 +6,6 @@ import type { Command } from 'commander';
 import {
   formatPlatform,
   openImage,
-  parseImageSpec,
   type Image,
   type ImageSource,
   type Platform,
@@ -20,6 +19,7 @@ import {
   type RegistryFlags,
 } from '../registry-flags';
 import type { RegisterCommand } from '../command-context';
+import { parseImageArg } from '../image-arg';
 import { jsonText } from '../io';
 
 interface Flags extends RegistryFlags {
@@ -75,7 +75,7 @@ export const registerInspect: RegisterCommand = (program: Command, context) => {
     { registryHost: true },
   ).action(async (spec: string, flags: Flags) => {
     const ctx = context();
-    const image = parseImageSpec(spec);
+    const image = parseImageArg(spec);
     const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, image);
     const platform = platformFlag(flags.platform);
     let source: ImageSource | undefined;

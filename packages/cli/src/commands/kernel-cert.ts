@@ -10,7 +10,6 @@ import { existsSync, statSync } from 'node:fs';
 import type { KernelImage } from '@talos-kmod/boot';
 import type { CertificateInfo } from '@talos-kmod/kmod';
 import { UserError, describeError } from '@talos-kmod/common';
-import { parseImageSpec } from '@talos-kmod/oci';
 import { exitCodes, jsonText } from '../io';
 import {
   accessExitCode,
@@ -20,6 +19,7 @@ import {
   type RegistryFlags,
 } from '../registry-flags';
 import type { RegisterCommand } from '../command-context';
+import { parseImageArg } from '../image-arg';
 
 interface Flags extends RegistryFlags {
   json?: boolean;
@@ -151,8 +151,9 @@ export const registerKernelCert: RegisterCommand = (program: Command, context) =
         found = [{ source: spec, kernel: await boot.readKernelImageFile(spec) }];
       } else {
         const { readImageKernels } = await import('@talos-kmod/verify');
-        const registry = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, spec);
-        const kernels = await readImageKernels(parseImageSpec(spec), {
+        const image = parseImageArg(spec);
+        const registry = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, image);
+        const kernels = await readImageKernels(image, {
           registry,
           ...(platform ? { platform } : {}),
         });

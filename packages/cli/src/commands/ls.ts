@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '@talos-kmod/common';
-import { openFileTrees, parseImageSpec, type FileTrees, type ImageFile } from '@talos-kmod/oci';
+import { openFileTrees, type FileTrees, type ImageFile } from '@talos-kmod/oci';
 import {
   accessExitCode,
   addRegistryFlags,
@@ -13,6 +13,7 @@ import {
   type RegistryFlags,
 } from '../registry-flags';
 import type { RegisterCommand } from '../command-context';
+import { parseImageArg } from '../image-arg';
 import { jsonText } from '../io';
 
 interface Flags extends RegistryFlags {
@@ -86,7 +87,7 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
     { registryHost: true },
   ).action(async (spec: string, prefix: string | undefined, flags: Flags) => {
     const ctx = context();
-    const image = parseImageSpec(spec);
+    const image = parseImageArg(spec);
     const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, image);
     const under = prefix ? normalizePrefix(prefix) : '';
     const matches = (p: string) => !under || p === under || p.startsWith(`${under}/`);

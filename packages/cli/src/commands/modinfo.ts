@@ -79,6 +79,10 @@ function printField(
     return;
   }
   for (const value of k.modinfoField(r.info, field, resolve(r.file))) write(`${value}\n`);
+  // stdout holds only the values (for scripts); why a file fails goes to stderr, named.
+  if (unreadable(r.info)) warn(`error: ${r.file}: ${r.info.problems.join('; ')}\n`);
+  const v = r.info.verification;
+  if (v && v.verdict !== 'verified') warn(`error: ${r.file}: ${v.verdict} (${v.reason})\n`);
 }
 
 function toJson(k: Kmod, r: Report): unknown {

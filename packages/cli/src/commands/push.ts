@@ -3,7 +3,7 @@
  * registry reference) like `crane push`, and prints the pinned reference on stdout.
  */
 import type { Command } from 'commander';
-import { parseImageSpec, parseReference, push } from '@talos-kmod/oci';
+import { parseReference, push } from '@talos-kmod/oci';
 import { createProgressReporter, formatBytes } from '../progress/bars';
 import {
   accessExitCode,
@@ -13,6 +13,7 @@ import {
   type RegistryFlags,
 } from '../registry-flags';
 import type { RegisterCommand } from '../command-context';
+import { parseImageArg } from '../image-arg';
 import { jsonText } from '../io';
 
 interface Flags extends RegistryFlags {
@@ -46,7 +47,7 @@ export const registerPush: RegisterCommand = (program: Command, context) => {
     { registryHost: true },
   ).action(async (source: string, dest: string, flags: Flags) => {
     const ctx = context();
-    const image = parseImageSpec(source);
+    const image = parseImageArg(source);
     const destination = parseReference(dest);
     const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, {
       transport: 'registry',

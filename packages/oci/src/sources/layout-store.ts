@@ -6,7 +6,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
-import { UserError } from '@talos-kmod/common';
+import { InputError, UserError } from '@talos-kmod/common';
 import { verifyingStream } from '../blob/verify';
 import { filePieces } from '../buffers/file-pieces';
 import { mediaTypes } from '../manifest/media-types';
@@ -60,7 +60,7 @@ export async function layoutStore(
   const indexBytes = await files.readBytes('index.json');
   if (!indexBytes) {
     await files.close();
-    throw new UserError(
+    throw new InputError(
       `${description} is not an OCI image layout (no index.json): check the path and the transport prefix (oci:, oci-archive:, docker-archive:)`,
     );
   }

@@ -1,5 +1,5 @@
 /** An {@link ImageSource} over any {@link ContentStore}: index and platform selection, image loading. */
-import { UserError } from '@talos-kmod/common';
+import { InputError, UserError } from '@talos-kmod/common';
 import { isIndexMediaType } from '../manifest/media-types';
 import { configPlatform, parseManifest, type Descriptor } from '../manifest/types';
 import type { Digest } from '../reference/digest';
@@ -79,7 +79,7 @@ class StoreImageSource implements ImageSource {
     if (root.kind === 'image') {
       const image = await this.load(root.bytes, root.digest, root.mediaType);
       if (platform && image.platform && !platformMatches(platform, image.platform)) {
-        throw new UserError(
+        throw new InputError(
           `${this.description} is a single ${formatPlatform(image.platform)} image, not ${formatPlatform(platform)}: pick another image or drop the platform`,
         );
       }
@@ -93,14 +93,14 @@ class StoreImageSource implements ImageSource {
     if (platform) {
       chosen = candidates.find((d) => d.platform && platformMatches(platform, d.platform));
       if (!chosen) {
-        throw new UserError(
+        throw new InputError(
           `${this.description} has no image for ${formatPlatform(platform)}; it has: ${listed || 'none'}`,
         );
       }
     } else if (candidates.length === 1) {
       chosen = candidates[0];
     } else {
-      throw new UserError(
+      throw new InputError(
         `${this.description} is a multi-platform index (${listed}): choose one with a platform (e.g. --platform linux/amd64)`,
       );
     }
