@@ -49502,17 +49502,24 @@ var OutputSink = class {
   constructor(kind, limit, expectedSize) {
     this.kind = kind;
     this.limit = limit;
-    const initial = expectedSize !== void 0 && expectedSize <= limit ? expectedSize : Math.min(limit, 1 << 16);
+    this.expected = expectedSize !== void 0 && expectedSize <= limit ? expectedSize : void 0;
+    const initial = this.expected ?? Math.min(limit, 1 << 16);
     this.buf = new Uint8Array(Math.max(initial, 0));
   }
   kind;
   limit;
   buf;
+  expected;
   length = 0;
   /** Makes room for `n` more bytes; throws the limit error past the cap. */
   reserve(n) {
     const need = this.length + n;
     if (need > this.limit) throw limitError(this.kind, this.limit);
+    if (this.expected !== void 0 && need > this.expected) {
+      throw new DecompressError(
+        `${this.kind} data decompresses to more than the ${this.expected} bytes expected (the size its container states)`
+      );
+    }
     if (need > this.buf.length) {
       let size = Math.max(this.buf.length * 2, 1 << 16);
       while (size < need) size *= 2;
