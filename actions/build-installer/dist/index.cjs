@@ -47731,11 +47731,20 @@ function parseSignerInfo(der, at, limit) {
   const sidTlv = readTlv(der, version.end, si.valueEnd);
   let identity2;
   if (sidTlv.id === SEQUENCE) {
+    const issuer = expectTlv(der, sidTlv.valueStart, sidTlv.valueEnd, SEQUENCE, "signer issuer");
+    const serial = expectTlv(der, issuer.end, sidTlv.valueEnd, INTEGER, "signer serial number");
+    if (serial.end !== sidTlv.valueEnd) {
+      throw new DerError(`IssuerAndSerialNumber at offset ${sidTlv.start} has trailing bytes`);
+    }
     const element = elementBytes(der, sidTlv);
     identity2 = {
       ...decodeIssuerAndSerial(element),
       keyIdSource: "serial",
-      sid: { kind: "issuerAndSerial", element }
+      sid: {
+        kind: "issuerAndSerial",
+        issuer: elementBytes(der, issuer),
+        serial: valueBytes(der, serial)
+      }
     };
   } else if (sidTlv.id === CTX0_PRIMITIVE) {
     const keyId = valueBytes(der, sidTlv);
@@ -47967,16 +47976,8 @@ function sameBytes2(a, b) {
 }
 function findCertificate(cms, certificates) {
   const sid = cms.sid;
-  let issuer;
-  let serial;
-  if (sid.kind === "issuerAndSerial") {
-    const el = sid.element;
-    const seq = readTlv(el, 0, el.length);
-    const i = readTlv(el, seq.valueStart, seq.valueEnd);
-    const s = readTlv(el, i.end, seq.valueEnd);
-    issuer = el.subarray(i.start, i.end);
-    serial = valueBytes(el, s);
-  }
+  const issuer = sid.kind === "issuerAndSerial" ? sid.issuer : void 0;
+  const serial = sid.kind === "issuerAndSerial" ? sid.serial : void 0;
   for (const info2 of certificates) {
     const signer = signerOf2(info2);
     if (!signer) continue;
