@@ -65498,7 +65498,7 @@ var import_asn1_schema2 = __toESM(require_cjs2(), 1);
 var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 function parseCertificate(input) {
   const der = toDer(input);
-  const publicKey = new import_node_crypto4.X509Certificate(der).publicKey;
+  const publicKey = x509(der).publicKey;
   const cert = expectTlv(der, 0, der.length, 48, "Certificate");
   const tbs = expectTlv(der, cert.valueStart, cert.valueEnd, 48, "TBSCertificate");
   let at = tbs.valueStart;
@@ -65518,6 +65518,16 @@ function parseCertificate(input) {
     serial: valueBytes(der, serial),
     ...ski ? { subjectKeyId: ski } : {}
   };
+}
+function x509(der) {
+  try {
+    return new import_node_crypto4.X509Certificate(der);
+  } catch {
+    const head2 = Buffer.from(der.subarray(0, 4)).toString("hex").replace(/(..)(?!$)/g, "$1 ");
+    throw new Error(
+      `not a valid DER X.509 certificate (${der.length} bytes starting ${head2}): OpenSSL cannot parse it`
+    );
+  }
 }
 function toDer(input) {
   const text3 = typeof input === "string" ? input : input.length > 0 && input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
