@@ -66,7 +66,9 @@ async function readStream(bytes: Uint8Array): Promise<SeenEntry[]> {
   await readTarStream(
     chunks(),
     {
-      wants: (h: TarHeader) => h.type === 'file',
+      // As every caller must (walk.ts: maxFileSize), bound the size before accepting a file: a
+      // mutated size field may claim gigabytes, which the reader would then allocate.
+      wants: (h: TarHeader) => h.type === 'file' && h.size <= 64 * 1024 * 1024,
       entry: (h, content) =>
         void seen.push({
           name: h.name,
