@@ -16,6 +16,33 @@ export function prng(seed: number): () => number {
   };
 }
 
+/**
+ * Every fuzz test's iteration count, times FUZZ_SCALE (a positive integer, default 1): a long
+ * sweep runs e.g. `FUZZ_SCALE=30 FUZZ_SEED=3 npx jest packages/boot/test/fuzz.test.ts`.
+ */
+export function fuzzIterations(n: number): number {
+  return n * positiveInteger('FUZZ_SCALE', 1);
+}
+
+/**
+ * A fuzz test's seed, changed by FUZZ_SEED (a non-negative integer; 0, the default, keeps the
+ * seeds CI runs), so a sweep explores other inputs; a failure names both.
+ */
+export function fuzzSeed(base: number): number {
+  const extra = positiveInteger('FUZZ_SEED', 0);
+  return extra === 0 ? base : (base ^ Math.imul(extra, 0x9e3779b1)) >>> 0;
+}
+
+function positiveInteger(name: string, fallback: number): number {
+  const text = process.env[name];
+  if (text === undefined || text === '') return fallback;
+  const value = Number(text);
+  if (!Number.isSafeInteger(value) || value < fallback || value < 0) {
+    throw new Error(`${name}=${text} is not an integer >= ${fallback}; unset it or fix it`);
+  }
+  return value;
+}
+
 /** A byte range of the input that mutations target. */
 export interface Region {
   name: string;

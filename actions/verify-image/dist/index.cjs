@@ -65317,11 +65317,20 @@ function parseSignerInfo(der, at, limit) {
   const sidTlv = readTlv(der, version.end, si.valueEnd);
   let identity2;
   if (sidTlv.id === SEQUENCE) {
+    const issuer = expectTlv(der, sidTlv.valueStart, sidTlv.valueEnd, SEQUENCE, "signer issuer");
+    const serial = expectTlv(der, issuer.end, sidTlv.valueEnd, INTEGER, "signer serial number");
+    if (serial.end !== sidTlv.valueEnd) {
+      throw new DerError(`IssuerAndSerialNumber at offset ${sidTlv.start} has trailing bytes`);
+    }
     const element = elementBytes(der, sidTlv);
     identity2 = {
       ...decodeIssuerAndSerial(element),
       keyIdSource: "serial",
-      sid: { kind: "issuerAndSerial", element }
+      sid: {
+        kind: "issuerAndSerial",
+        issuer: elementBytes(der, issuer),
+        serial: valueBytes(der, serial)
+      }
     };
   } else if (sidTlv.id === CTX0_PRIMITIVE) {
     const keyId = valueBytes(der, sidTlv);
@@ -65489,7 +65498,7 @@ var import_asn1_schema2 = __toESM(require_cjs2(), 1);
 var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 function parseCertificate(input) {
   const der = toDer(input);
-  const publicKey = new import_node_crypto4.X509Certificate(der).publicKey;
+  const publicKey = x509(der).publicKey;
   const cert = expectTlv(der, 0, der.length, 48, "Certificate");
   const tbs = expectTlv(der, cert.valueStart, cert.valueEnd, 48, "TBSCertificate");
   let at = tbs.valueStart;
@@ -65509,6 +65518,16 @@ function parseCertificate(input) {
     serial: valueBytes(der, serial),
     ...ski ? { subjectKeyId: ski } : {}
   };
+}
+function x509(der) {
+  try {
+    return new import_node_crypto4.X509Certificate(der);
+  } catch {
+    const head2 = Buffer.from(der.subarray(0, 4)).toString("hex").replace(/(..)(?!$)/g, "$1 ");
+    throw new Error(
+      `not a valid DER X.509 certificate (${der.length} bytes starting ${head2}): OpenSSL cannot parse it`
+    );
+  }
 }
 function toDer(input) {
   const text3 = typeof input === "string" ? input : input.length > 0 && input[0] !== 48 ? Buffer.from(input.buffer, input.byteOffset, input.byteLength).toString("latin1") : void 0;
@@ -65553,16 +65572,8 @@ function sameBytes2(a, b) {
 }
 function findCertificate(cms, certificates) {
   const sid = cms.sid;
-  let issuer;
-  let serial;
-  if (sid.kind === "issuerAndSerial") {
-    const el = sid.element;
-    const seq = readTlv(el, 0, el.length);
-    const i = readTlv(el, seq.valueStart, seq.valueEnd);
-    const s = readTlv(el, i.end, seq.valueEnd);
-    issuer = el.subarray(i.start, i.end);
-    serial = valueBytes(el, s);
-  }
+  const issuer = sid.kind === "issuerAndSerial" ? sid.issuer : void 0;
+  const serial = sid.kind === "issuerAndSerial" ? sid.serial : void 0;
   for (const info2 of certificates) {
     const signer = signerOf2(info2);
     if (!signer) continue;
@@ -67088,17 +67099,24 @@ var OutputSink = class {
   constructor(kind, limit, expectedSize) {
     this.kind = kind;
     this.limit = limit;
-    const initial = expectedSize !== void 0 && expectedSize <= limit ? expectedSize : Math.min(limit, 1 << 16);
+    this.expected = expectedSize !== void 0 && expectedSize <= limit ? expectedSize : void 0;
+    const initial = this.expected ?? Math.min(limit, 1 << 16);
     this.buf = new Uint8Array(Math.max(initial, 0));
   }
   kind;
   limit;
   buf;
+  expected;
   length = 0;
   /** Makes room for `n` more bytes; throws the limit error past the cap. */
   reserve(n) {
     const need = this.length + n;
     if (need > this.limit) throw limitError(this.kind, this.limit);
+    if (this.expected !== void 0 && need > this.expected) {
+      throw new DecompressError(
+        `${this.kind} data decompresses to more than the ${this.expected} bytes expected (the size its container states)`
+      );
+    }
     if (need > this.buf.length) {
       let size = Math.max(this.buf.length * 2, 1 << 16);
       while (size < need) size *= 2;

@@ -150,17 +150,38 @@ describe('decompress', () => {
   });
 
   it.each([
-    ['xz', ['-c', '--x86', '--lzma2']],
+    ['xz', ['-c', '--x86', '--lzma2'], 'decompresses to more than the 12 bytes expected'],
+    ['xz', ['-c'], 'decompresses to more than the 12 bytes expected'],
+    ['lz4', ['-c', '-l'], 'decompresses to more than the 12 bytes expected'],
+    ['gzip', ['-c'], `decompressed to ${data.length} bytes, but 12 were expected`],
+  ] as const)(
+    'fails when `%s %s` output does not have the expected size',
+    async (tool, args, message) => {
+      const packed = runTool(tool, args, data);
+      const kind = detectCompression(packed);
+      if (kind === 'none') throw new Error('not detected');
+      await expect(decompress(kind, packed, { ...big, expectedSize: 12 })).rejects.toThrow(message);
+    },
+  );
+
+  it.each([
+    ['xz', ['-c', '-1']],
     ['lz4', ['-c', '-l']],
-    ['gzip', ['-c']],
-  ] as const)('fails when `%s %s` output does not have the expected size', async (tool, args) => {
-    const packed = runTool(tool, args, data);
-    const kind = detectCompression(packed);
-    if (kind === 'none') throw new Error('not detected');
-    await expect(decompress(kind, packed, { ...big, expectedSize: 12 })).rejects.toThrow(
-      `decompressed to ${data.length} bytes, but 12 were expected`,
-    );
-  });
+  ] as const)(
+    'stops a `%s %s` bomb at the expected size, long before maxOutput',
+    async (tool, args) => {
+      // 48 MiB of zeros that claim 1 MiB: refused after 1 MiB of output, not at the 32 MiB limit
+      // (before, the output buffer doubled up to the limit first, then failed on the limit).
+      const packed = runTool(tool, args, new Uint8Array(48 << 20));
+      const kind = detectCompression(packed);
+      if (kind === 'none') throw new Error('not detected');
+      const failure = decompress(kind, packed, { maxOutput: 32 << 20, expectedSize: 1 << 20 });
+      await expect(failure).rejects.not.toBeInstanceOf(DecompressLimitError);
+      await expect(failure).rejects.toThrow(
+        `${kind} data decompresses to more than the 1048576 bytes expected`,
+      );
+    },
+  );
 
   it('checks the expected zstd size where Node decodes zstd itself', async () => {
     if (!nativeZstd) return; // fzstd writes into a buffer of the expected size (see zstd.ts)

@@ -18,13 +18,20 @@ import {
   scratch,
   writeTree,
 } from './helpers/boot-fixtures';
-import { INTERNAL_ERROR, mutate, prng, type Region } from '../../../test/support/fuzz-mutate';
+import {
+  fuzzIterations,
+  fuzzSeed,
+  INTERNAL_ERROR,
+  mutate,
+  prng,
+  type Region,
+} from '../../../test/support/fuzz-mutate';
 
-jest.setTimeout(15 * 60_000);
+jest.setTimeout(15 * 60_000 * fuzzIterations(1));
 
 const dir = scratch('fuzz');
-const SQUASHFS_ITERATIONS = 600;
-const INITRAMFS_ITERATIONS = 1500;
+const SQUASHFS_ITERATIONS = fuzzIterations(600);
+const INITRAMFS_ITERATIONS = fuzzIterations(1500);
 /** Far above what a mutated small input may legitimately need with the limits below. */
 const RSS_BOUND = 1536 * 1024 * 1024;
 
@@ -77,7 +84,7 @@ describe('fuzzing openSquashfs', () => {
     async (name, args) => {
       const bytes = mksquashfs(join(dir, 'src'), join(dir, `${name}.sqsh`), args);
       const regions = squashfsRegions(bytes);
-      const rand = prng(0x5eed + name.length);
+      const rand = prng(fuzzSeed(0x5eed + name.length));
       let peak = 0;
       const outcomes = { opened: 0, refused: 0, readErrors: 0 };
       for (let i = 0; i < SQUASHFS_ITERATIONS; i++) {
@@ -144,7 +151,7 @@ describe('fuzzing walkInitramfs', () => {
     }));
     regions.push({ name: 'plain cpio', start: 0, end: plain.length });
     regions.push({ name: 'plain cpio headers', start: 0, end: 400 });
-    const rand = prng(0xc910);
+    const rand = prng(fuzzSeed(0xc910));
     let peak = 0;
     let clean = 0;
     for (let i = 0; i < INITRAMFS_ITERATIONS; i++) {

@@ -14,11 +14,17 @@ import {
   makeZboot,
   type KernelCompression,
 } from '../../../test/support/kernel-images';
-import { mutate, prng, type Region } from '../../kmod/test/helpers/mutate';
+import {
+  fuzzIterations,
+  fuzzSeed,
+  mutate,
+  prng,
+  type Region,
+} from '../../kmod/test/helpers/mutate';
 
-jest.setTimeout(600_000);
+jest.setTimeout(600_000 * fuzzIterations(1));
 
-const ITERATIONS = 800; // per input; 6 inputs
+const ITERATIONS = fuzzIterations(800); // per input; 6 inputs
 const LIMITS = { maxKernelSize: 4 << 20 };
 const release = '6.18.45-talos';
 let inputs: { name: string; bytes: Uint8Array; regions: Region[] }[] = [];
@@ -84,7 +90,7 @@ describe('fuzzing readKernelImage', () => {
     for (const [n, input] of inputs.entries()) {
       const original = await readKernelImage(input.bytes, LIMITS);
       expect(original.certificates).toHaveLength(1);
-      const rand = prng(0xc0ffee + n);
+      const rand = prng(fuzzSeed(0xc0ffee + n));
       for (let i = 0; i < ITERATIONS; i++) {
         const m = mutate(input.bytes, input.regions, rand);
         try {

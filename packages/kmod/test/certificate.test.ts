@@ -92,7 +92,13 @@ describe('readCertificate', () => {
   });
 
   it('throws a readable error for bytes that are not a certificate', () => {
-    expect(() => readCertificate(Buffer.from([0x30, 0x82, 0x00, 0x03, 1, 2, 3]))).toThrow();
+    // OpenSSL alone says "error:0480006C:PEM routines::no start line" for these
+    expect(() => readCertificate(Buffer.from([0x30, 0x82, 0x00, 0x03, 1, 2, 3]))).toThrow(
+      'not a valid DER X.509 certificate (7 bytes starting 30 82 00 03): OpenSSL cannot parse it',
+    );
+    expect(() => readCertificate(rsa.der.subarray(0, rsa.der.length - 1))).toThrow(
+      /^not a valid DER X\.509 certificate \(\d+ bytes starting 30 82 /,
+    );
     expect(() => readCertificate('hello')).toThrow(/no PEM CERTIFICATE block/);
   });
 });

@@ -11,9 +11,11 @@ import { inspectModule, readModule, verifyModuleSignature } from '@talos-kmod/km
 import { allocationProbe, resetAllocationProbe } from '../src/internal/alloc';
 import { syntheticModule } from './helpers/synthetic-elf';
 import { makeSigner, signSynthetic } from './helpers/synthetic-cms';
-import { mutate, prng, type Region } from './helpers/mutate';
+import { fuzzIterations, fuzzSeed, mutate, prng, type Region } from './helpers/mutate';
 
-const ITERATIONS = 3000;
+const ITERATIONS = fuzzIterations(3000);
+const COMPRESSED_ITERATIONS = fuzzIterations(1000);
+const TIMEOUT = 120_000 * fuzzIterations(1);
 
 function signedModule(key: 'rsa' | 'ec', bits: 32 | 64, endian: 'little' | 'big') {
   const signer = makeSigner({ key });
@@ -41,7 +43,7 @@ describe('fuzzing inspectModule and verifyModuleSignature', () => {
     (key, bits, endian) => {
       const { bytes, regions, signer, contentLength } = signedModule(key, bits, endian);
       expect(verifyModuleSignature(bytes, signer.certDer).verified).toBe(true);
-      const rand = prng(0x5eed + bits);
+      const rand = prng(fuzzSeed(0x5eed + bits));
       const seenProblems = new Set<string>();
       for (let i = 0; i < ITERATIONS; i++) {
         const m = mutate(bytes, regions, rand);
@@ -78,7 +80,7 @@ describe('fuzzing inspectModule and verifyModuleSignature', () => {
         expect(all).toContain(fragment);
       }
     },
-    120_000,
+    TIMEOUT,
   );
 });
 
@@ -86,51 +88,63 @@ describe('fuzzing readModule on compressed input', () => {
   const { bytes } = signedModule('rsa', 64, 'little');
   const cap = 64 * 1024;
 
-  it('survives 1000 mutations of a gzip module within the decompression cap', async () => {
-    const gz = gzipSync(bytes);
-    const rand = prng(7);
-    const regions: Region[] = [
-      { name: 'gzip header', start: 0, end: 10 },
-      { name: 'deflate data', start: 10, end: gz.length - 8 },
-      { name: 'gzip trailer', start: gz.length - 8, end: gz.length },
-    ];
-    for (let i = 0; i < 1000; i++) {
-      const m = mutate(gz, regions, rand);
-      resetAllocationProbe();
-      const info = await readModule(m.bytes, { maxDecompressedSize: cap });
-      expect(info.problems.filter((p) => p.startsWith('internal error'))).toEqual([]);
-      expect(allocationProbe.largest).toBeLessThanOrEqual(cap);
-    }
-  }, 120_000);
+  it(
+    `survives ${COMPRESSED_ITERATIONS} mutations of a gzip module within the decompression cap`,
+    async () => {
+      const gz = gzipSync(bytes);
+      const rand = prng(fuzzSeed(7));
+      const regions: Region[] = [
+        { name: 'gzip header', start: 0, end: 10 },
+        { name: 'deflate data', start: 10, end: gz.length - 8 },
+        { name: 'gzip trailer', start: gz.length - 8, end: gz.length },
+      ];
+      for (let i = 0; i < COMPRESSED_ITERATIONS; i++) {
+        const m = mutate(gz, regions, rand);
+        resetAllocationProbe();
+        const info = await readModule(m.bytes, { maxDecompressedSize: cap });
+        expect(info.problems.filter((p) => p.startsWith('internal error'))).toEqual([]);
+        expect(allocationProbe.largest).toBeLessThanOrEqual(cap);
+      }
+    },
+    TIMEOUT,
+  );
 
-  it('survives 1000 mutations of a zstd module within the decompression cap', async () => {
-    // A zstd frame with stored blocks: single segment, 2-byte content size.
-    const header = Uint8Array.of(
-      0x28,
-      0xb5,
-      0x2f,
-      0xfd,
-      0x60,
-      (bytes.length - 256) & 0xff,
-      (bytes.length - 256) >> 8,
-    );
-    const block = (bytes.length << 3) | 1;
-    const zst = new Uint8Array(
-      Buffer.concat([header, Uint8Array.of(block & 0xff, (block >> 8) & 0xff, block >> 16), bytes]),
-    );
-    expect((await readModule(zst)).problems).toEqual([]);
-    const rand = prng(11);
-    const regions: Region[] = [
-      { name: 'frame header', start: 0, end: 7 },
-      { name: 'block header', start: 7, end: 10 },
-      { name: 'block data', start: 10, end: zst.length },
-    ];
-    for (let i = 0; i < 1000; i++) {
-      const m = mutate(zst, regions, rand);
-      resetAllocationProbe();
-      const info = await readModule(m.bytes, { maxDecompressedSize: cap });
-      expect(info.problems.filter((p) => p.startsWith('internal error'))).toEqual([]);
-      expect(allocationProbe.largest).toBeLessThanOrEqual(cap);
-    }
-  }, 120_000);
+  it(
+    `survives ${COMPRESSED_ITERATIONS} mutations of a zstd module within the decompression cap`,
+    async () => {
+      // A zstd frame with stored blocks: single segment, 2-byte content size.
+      const header = Uint8Array.of(
+        0x28,
+        0xb5,
+        0x2f,
+        0xfd,
+        0x60,
+        (bytes.length - 256) & 0xff,
+        (bytes.length - 256) >> 8,
+      );
+      const block = (bytes.length << 3) | 1;
+      const zst = new Uint8Array(
+        Buffer.concat([
+          header,
+          Uint8Array.of(block & 0xff, (block >> 8) & 0xff, block >> 16),
+          bytes,
+        ]),
+      );
+      expect((await readModule(zst)).problems).toEqual([]);
+      const rand = prng(fuzzSeed(11));
+      const regions: Region[] = [
+        { name: 'frame header', start: 0, end: 7 },
+        { name: 'block header', start: 7, end: 10 },
+        { name: 'block data', start: 10, end: zst.length },
+      ];
+      for (let i = 0; i < COMPRESSED_ITERATIONS; i++) {
+        const m = mutate(zst, regions, rand);
+        resetAllocationProbe();
+        const info = await readModule(m.bytes, { maxDecompressedSize: cap });
+        expect(info.problems.filter((p) => p.startsWith('internal error'))).toEqual([]);
+        expect(allocationProbe.largest).toBeLessThanOrEqual(cap);
+      }
+    },
+    TIMEOUT,
+  );
 });

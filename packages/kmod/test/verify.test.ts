@@ -153,6 +153,22 @@ describe('verifyModuleSignature', () => {
     );
   });
 
+  it('says the signature cannot be read when the signer issuer is shorter than it claims', () => {
+    // Found by the fuzz test (FUZZ_SEED=1): the issuer Name's length cut by 4 put the serial
+    // inside the Name, and the judge threw ("verification failed unexpectedly") where the CMS
+    // reader should have refused the block.
+    const der = makeCms(module, rsa).slice();
+    const serial = Buffer.from(der).lastIndexOf(Buffer.of(0x02, 0x02, 0x01, 0x02));
+    const name = der.findIndex((b, p) => b === 0x30 && p + 2 + (der[p + 1] ?? 0) === serial);
+    expect(name).toBeGreaterThan(0);
+    der[name + 1] = (der[name + 1] ?? 0) - 4;
+    const result = verifyModuleSignature(appendSignature(module, der), rsa.certDer);
+    expect(result.verdict).toBe('unsupported');
+    expect(result.reason).toMatch(
+      /^the signature block cannot be read: signature is not a readable PKCS#7 message: element at offset \d+ claims/,
+    );
+  });
+
   it.each([
     ['garbage bytes', new Uint8Array(32).fill(0x30)],
     ['text without a PEM block', 'hello'],

@@ -4,9 +4,14 @@
  */
 import { DecompressError, limitError } from './errors';
 
-/** A growable output buffer capped at `limit` bytes. */
+/**
+ * A growable output buffer capped at `limit` bytes. With an expected size within the limit,
+ * output past it is refused at once: a payload that claims 10 MiB but inflates to gigabytes fails
+ * there, not after growing to the limit (each doubling briefly holding twice the bytes).
+ */
 export class OutputSink {
   private buf: Uint8Array;
+  private readonly expected: number | undefined;
   length = 0;
 
   constructor(
@@ -14,8 +19,8 @@ export class OutputSink {
     private readonly limit: number,
     expectedSize?: number,
   ) {
-    const initial =
-      expectedSize !== undefined && expectedSize <= limit ? expectedSize : Math.min(limit, 1 << 16);
+    this.expected = expectedSize !== undefined && expectedSize <= limit ? expectedSize : undefined;
+    const initial = this.expected ?? Math.min(limit, 1 << 16);
     this.buf = new Uint8Array(Math.max(initial, 0));
   }
 
@@ -23,6 +28,11 @@ export class OutputSink {
   reserve(n: number): Uint8Array {
     const need = this.length + n;
     if (need > this.limit) throw limitError(this.kind, this.limit);
+    if (this.expected !== undefined && need > this.expected) {
+      throw new DecompressError(
+        `${this.kind} data decompresses to more than the ${this.expected} bytes expected (the size its container states)`,
+      );
+    }
     if (need > this.buf.length) {
       let size = Math.max(this.buf.length * 2, 1 << 16);
       while (size < need) size *= 2;

@@ -4,6 +4,8 @@
  * can be replayed from its seed and index.
  */
 
+export { fuzzIterations, fuzzSeed } from '../../../../test/support/fuzz-mutate';
+
 /** A small seeded PRNG (mulberry32). */
 export function prng(seed: number): () => number {
   let a = seed >>> 0;

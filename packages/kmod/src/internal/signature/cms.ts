@@ -32,7 +32,14 @@ export interface ParsedCms {
   keyId: string;
   keyIdSource: 'serial' | 'subjectKeyIdentifier';
   /** The raw key identifier (serial magnitude or SKID bytes) for matching certificates. */
-  sid: { kind: 'issuerAndSerial'; element: Uint8Array } | { kind: 'ski'; keyId: Uint8Array };
+  sid:
+    | {
+        kind: 'issuerAndSerial';
+        /** The issuer Name element (identifier to end) and the serial INTEGER's value. */
+        issuer: Uint8Array;
+        serial: Uint8Array;
+      }
+    | { kind: 'ski'; keyId: Uint8Array };
   digestOid: string;
   hashAlgo: string;
   signatureOid: string;
@@ -91,11 +98,22 @@ function parseSignerInfo(
   const sidTlv = readTlv(der, version.end, si.valueEnd);
   let identity: Pick<ParsedCms, 'signer' | 'keyId' | 'keyIdSource' | 'sid'>;
   if (sidTlv.id === SEQUENCE) {
+    // Located here, where a DerError becomes a problem: IssuerAndSerialNumber ::= SEQUENCE
+    // { issuer Name, serialNumber INTEGER } (RFC 5652 §10.2.4), nothing after them.
+    const issuer = expectTlv(der, sidTlv.valueStart, sidTlv.valueEnd, SEQUENCE, 'signer issuer');
+    const serial = expectTlv(der, issuer.end, sidTlv.valueEnd, INTEGER, 'signer serial number');
+    if (serial.end !== sidTlv.valueEnd) {
+      throw new DerError(`IssuerAndSerialNumber at offset ${sidTlv.start} has trailing bytes`);
+    }
     const element = elementBytes(der, sidTlv);
     identity = {
       ...decodeIssuerAndSerial(element),
       keyIdSource: 'serial',
-      sid: { kind: 'issuerAndSerial', element },
+      sid: {
+        kind: 'issuerAndSerial',
+        issuer: elementBytes(der, issuer),
+        serial: valueBytes(der, serial),
+      },
     };
   } else if (sidTlv.id === CTX0_PRIMITIVE) {
     const keyId = valueBytes(der, sidTlv);

@@ -25,7 +25,7 @@ export interface SignerCertificate {
 /** Parses a PEM (text or bytes) or DER certificate; throws with a readable message when broken. */
 export function parseCertificate(input: Uint8Array | string): SignerCertificate {
   const der = toDer(input);
-  const publicKey = new X509Certificate(der).publicKey;
+  const publicKey = x509(der).publicKey;
   const cert = expectTlv(der, 0, der.length, 0x30, 'Certificate');
   const tbs = expectTlv(der, cert.valueStart, cert.valueEnd, 0x30, 'TBSCertificate');
   let at = tbs.valueStart;
@@ -47,6 +47,23 @@ export function parseCertificate(input: Uint8Array | string): SignerCertificate 
     serial: valueBytes(der, serial),
     ...(ski ? { subjectKeyId: ski } : {}),
   };
+}
+
+/**
+ * node:crypto's parse, with a message that says what was wrong: for bytes that are not DER it
+ * reports only OpenSSL's last attempt ("PEM routines::no start line").
+ */
+function x509(der: Uint8Array): X509Certificate {
+  try {
+    return new X509Certificate(der);
+  } catch {
+    const head = Buffer.from(der.subarray(0, 4))
+      .toString('hex')
+      .replace(/(..)(?!$)/g, '$1 ');
+    throw new Error(
+      `not a valid DER X.509 certificate (${der.length} bytes starting ${head}): OpenSSL cannot parse it`,
+    );
+  }
 }
 
 function toDer(input: Uint8Array | string): Uint8Array {

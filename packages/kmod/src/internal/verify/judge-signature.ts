@@ -10,7 +10,6 @@ import { createVerify, timingSafeEqual } from 'node:crypto';
 import type { CertificateInfo } from '../../certificate';
 import type { SignatureVerification } from '../../types';
 import type { ParsedCms } from '../signature/cms';
-import { readTlv, valueBytes } from '../signature/der';
 import { magnitude } from '../signature/names';
 import { OID_DATA, nodeDigest, signatureScheme } from '../signature/oids';
 import type { SignatureTrailer } from '../signature/trailer';
@@ -66,16 +65,8 @@ function findCertificate(
   certificates: readonly CertificateInfo[],
 ): { info: CertificateInfo; signer: SignerCertificate } | undefined {
   const sid = cms.sid;
-  let issuer: Uint8Array | undefined;
-  let serial: Uint8Array | undefined;
-  if (sid.kind === 'issuerAndSerial') {
-    const el = sid.element;
-    const seq = readTlv(el, 0, el.length);
-    const i = readTlv(el, seq.valueStart, seq.valueEnd);
-    const s = readTlv(el, i.end, seq.valueEnd);
-    issuer = el.subarray(i.start, i.end);
-    serial = valueBytes(el, s);
-  }
+  const issuer = sid.kind === 'issuerAndSerial' ? sid.issuer : undefined;
+  const serial = sid.kind === 'issuerAndSerial' ? sid.serial : undefined;
   for (const info of certificates) {
     const signer = signerOf(info);
     if (!signer) continue;
