@@ -274,9 +274,21 @@ const cases: Record<string, Case[]> = {
       2,
       /'vmlinuz-no-such' is no file or directory in .*docker\.io\/library\/vmlinuz-no-such/,
     ],
+    [
+      '--json with --pem',
+      () => ['kernel-cert', text, '--json', '--pem'],
+      2,
+      /--json and --pem do not go together/,
+    ],
   ],
   index: [
     ['no destination', () => ['index', 'create'], 2, /missing required argument 'dest'/],
+    [
+      'a local archive as a source, before any registry is asked',
+      () => ['index', 'create', `${refused}/me/k:v1`, amd64Archive],
+      2,
+      /source '.*amd64\.tar' is .*not an image in a registry: .*push it first \('talos-kmod push /,
+    ],
     [
       'an invalid reference, before any work',
       () => ['index', 'create', `${refused}/me/k:v1`, 'bad ref!'],
@@ -327,6 +339,12 @@ const cases: Record<string, Case[]> = {
       /nothing accepts connections/,
     ],
     ['a directory that fails the checks', () => ['verify', emptyDir], 1, /./],
+    [
+      'a registry timeout of 0',
+      () => ['verify', emptyDir, '--registry-timeout', '0'],
+      2,
+      /--registry-timeout is '0': give a number of seconds above 0 and at most 3600/,
+    ],
     [
       'a bare name that is no file (not sent to Docker Hub)',
       () => ['verify', 'no-such-extension'],
