@@ -312,6 +312,12 @@ const cases: Record<string, Case[]> = {
     ['no version', () => ['refs'], 2, /missing required argument 'talos-version'/],
     ['a version that is none', () => ['refs', 'v1'], 2, /not a Talos release/],
     [
+      'a talos git URL that cannot be reached',
+      () => ['refs', 'v1.11.5', '--talos-repo', `http://${refused}/siderolabs/talos.git`],
+      2,
+      /could not read http:\/\/127\.0\.0\.1:1\/siderolabs\/talos\.git with git: check the URL and the network/,
+    ],
+    [
       'a talos source that does not exist',
       () => ['refs', 'v1.11.5', '--talos-repo', missing],
       2,
