@@ -13,8 +13,8 @@ import { parseImageSpec, type ImageSpec } from '@talos-kmod/oci';
 
 const transport = /^(?:docker-archive|oci-archive|oci|dir|docker-daemon|containers-storage):/;
 
-/** Parses `spec` like {@link parseImageSpec}; refuses a bare name that is no path here. */
-export function parseImageArg(spec: string): ImageSpec {
+/** Refuses a bare name that is no path here; any other `spec` is left to the image grammar. */
+export function refuseBareName(spec: string): void {
   const s = spec.trim();
   if (s !== '' && !s.includes('/') && !transport.test(s) && !existsSync(s)) {
     const name = s.replace(/[:@].*$/, '');
@@ -22,5 +22,10 @@ export function parseImageArg(spec: string): ImageSpec {
       `'${s}' is no file or directory in ${resolve('.')}, and no full image reference: check the path, or name the image with its registry and repository (e.g. ghcr.io/acme/${name}:v1; docker.io/library/${s} for a Docker Hub image)`,
     );
   }
-  return parseImageSpec(s);
+}
+
+/** Parses `spec` like {@link parseImageSpec}; refuses a bare name that is no path here. */
+export function parseImageArg(spec: string): ImageSpec {
+  refuseBareName(spec);
+  return parseImageSpec(spec.trim());
 }

@@ -1,5 +1,9 @@
 import { Writable } from 'node:stream';
-import { guardWorkflowCommands, jsonWithoutWorkflowCommands } from '@talos-kmod/common';
+import {
+  guardWorkflowCommands,
+  jsonWithoutWorkflowCommands,
+  visibleControls,
+} from '@talos-kmod/common';
 
 /** Where the CLI writes: results to stdout, progress and logs to stderr. */
 export interface CliIo {
@@ -48,4 +52,14 @@ function guardedStream(target: CliIo['stdout']): CliIo['stdout'] {
  */
 export function jsonText(value: unknown): string {
   return jsonWithoutWorkflowCommands(JSON.stringify(value, null, 2));
+}
+
+/**
+ * Text result lines as the CLI prints them: names and values from images, modules and kernels can
+ * hold terminal escapes, new lines and bidirectional controls; each is shown as a visible escape
+ * (`\u001b`, `\n`), so a line is one line and the terminal runs nothing. `--json` keeps the exact
+ * values.
+ */
+export function textLines(lines: readonly string[]): string {
+  return lines.length > 0 ? `${lines.map(visibleControls).join('\n')}\n` : '';
 }

@@ -31,20 +31,33 @@ export function modinfoEntries(
 
 /**
  * Formats a module's fields the way `modinfo` prints them: `key:` padded to 16 columns, in the
- * order of {@link modinfoEntries}.
+ * order of {@link modinfoEntries}. `show` renders each key and value taken from the module (a
+ * display escapes control characters there); the signature's hex lines are ours and kept.
  */
-export function formatModinfo(info: ModuleInfo, fileName = info.fileName): string[] {
-  return modinfoEntries(info, fileName).map((e) => `${`${e.key}:`.padEnd(16)}${e.value}`);
+export function formatModinfo(
+  info: ModuleInfo,
+  fileName = info.fileName,
+  show: (text: string) => string = (text) => text,
+): string[] {
+  return modinfoEntries(info, fileName).map(
+    (e) => `${`${show(e.key)}:`.padEnd(16)}${e.key === 'signature' ? e.value : show(e.value)}`,
+  );
 }
 
 /**
  * What `modinfo -F <field>` prints: the values of that field, one per entry, in order (none when
- * the module has no such field, as modinfo prints nothing then).
+ * the module has no such field, as modinfo prints nothing then), each rendered by `show` but the
+ * signature's hex lines.
  */
-export function modinfoField(info: ModuleInfo, field: string, fileName = info.fileName): string[] {
+export function modinfoField(
+  info: ModuleInfo,
+  field: string,
+  fileName = info.fileName,
+  show: (text: string) => string = (text) => text,
+): string[] {
   return modinfoEntries(info, fileName)
     .filter((e) => e.key === field)
-    .map((e) => e.value);
+    .map((e) => (e.key === 'signature' ? e.value : show(e.value)));
 }
 
 /** `parm`/`parmtype` entries merged per parameter, last-seen parameter first (as modinfo lists them). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { formatModinfo, inspectModule, moduleInfoToJson } from '@talos-kmod/kmod';
+import { formatModinfo, inspectModule, modinfoField, moduleInfoToJson } from '@talos-kmod/kmod';
 import { syntheticModule } from './helpers/synthetic-elf';
 import { makeSigner, signSynthetic } from './helpers/synthetic-cms';
 
@@ -51,6 +51,29 @@ describe('formatModinfo', () => {
     expect(lines).toContain('signed:         no');
     expect(lines.some((l) => l.startsWith('sig_') || l.startsWith('signer'))).toBe(false);
     expect(lines.some((l) => l.startsWith('filename'))).toBe(false);
+  });
+});
+
+describe('formatModinfo and modinfoField with a display escape', () => {
+  it("render the module's keys and values through it and keep the signature's own lines", () => {
+    // eslint-disable-next-line no-control-regex -- matching control characters is the point
+    const show = (t: string) => t.replace(/[\u0000-\u001f]/g, (c) => `<${c.charCodeAt(0)}>`);
+    const { bytes } = syntheticModule({
+      bits: 64,
+      endian: 'little',
+      machine: 62,
+      modinfo: ['description=clear\u001b[2J\nsigned:         yes', 'na\tme=acme'],
+    });
+    const info = inspectModule(signSynthetic(bytes, makeSigner({ serial: [0x01] })));
+    const lines = formatModinfo(info, undefined, show);
+    expect(lines[0]).toBe('description:    clear<27>[2J<10>signed:         yes');
+    expect(lines[1]).toBe('na<9>me:        acme');
+    expect(lines.find((l) => l.startsWith('signature:'))?.split('\n\t\t')).toHaveLength(13);
+    expect(modinfoField(info, 'description', undefined, show)).toEqual([
+      'clear<27>[2J<10>signed:         yes',
+    ]);
+    // without a display escape the values are modinfo's, byte for byte
+    expect(modinfoField(info, 'description')).toEqual(['clear\u001b[2J\nsigned:         yes']);
   });
 });
 

@@ -20,7 +20,7 @@ import {
 } from '../registry-flags';
 import type { RegisterCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
-import { jsonText } from '../io';
+import { jsonText, textLines } from '../io';
 
 interface Flags extends RegistryFlags {
   json?: boolean;
@@ -101,7 +101,7 @@ export const registerInspect: RegisterCommand = (program: Command, context) => {
         for (const l of image.layers)
           out.push(`  ${l.digest}  ${formatBytes(l.size).padStart(10)}  ${l.mediaType}`);
       }
-      ctx.io.stdout.write(`${out.join('\n')}\n`);
+      ctx.io.stdout.write(textLines(out));
     } catch (e: unknown) {
       throw e instanceof Error ? accessExitCode(e) : e;
     } finally {

@@ -11,7 +11,7 @@ import type { KernelImage } from '@talos-kmod/boot';
 import type { CertificateInfo } from '@talos-kmod/kmod';
 import { UserError, describeError } from '@talos-kmod/common';
 import { UsageError } from '../flags';
-import { exitCodes, jsonText } from '../io';
+import { exitCodes, jsonText, textLines } from '../io';
 import {
   accessExitCode,
   addRegistryFlags,
@@ -86,7 +86,7 @@ function kernelJson(f: Found) {
   };
 }
 
-function kernelText(f: Found): string {
+function kernelText(f: Found): string[] {
   const k = f.kernel;
   const out = [
     `source:       ${f.source}`,
@@ -108,7 +108,7 @@ function kernelText(f: Found): string {
     out.push(`    valid:    ${c.notBefore} to ${c.notAfter}`);
   }
   for (const p of k.problems) out.push(`problem:      ${p}`);
-  return out.join('\n');
+  return out;
 }
 
 /** A KernelImageError (unreadable input) as a UserError with exit code 2. */
@@ -176,7 +176,9 @@ export const registerKernelCert: RegisterCommand = (program: Command, context) =
       for (const f of found)
         for (const c of f.kernel.certificates) ctx.io.stdout.write(toPem(c.der));
     } else {
-      ctx.io.stdout.write(`${found.map(kernelText).join('\n\n')}\n`);
+      ctx.io.stdout.write(
+        textLines(found.flatMap((f, i) => [...(i > 0 ? [''] : []), ...kernelText(f)])),
+      );
     }
     const bare = found.filter((f) => f.kernel.certificates.length === 0);
     if (bare.length > 0) {

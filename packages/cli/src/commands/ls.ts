@@ -14,7 +14,7 @@ import {
 } from '../registry-flags';
 import type { RegisterCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
-import { jsonText } from '../io';
+import { jsonText, textLines } from '../io';
 
 interface Flags extends RegistryFlags {
   platform?: string;
@@ -113,7 +113,7 @@ export const registerLs: RegisterCommand = (program: Command, context) => {
         return;
       }
       const lines = files.map((f) => (flags.long ? formatLong(f) : f.path));
-      ctx.io.stdout.write(lines.length ? `${lines.join('\n')}\n` : '');
+      ctx.io.stdout.write(textLines(lines));
     } catch (e: unknown) {
       throw e instanceof Error ? accessExitCode(e) : e;
     } finally {

@@ -8,7 +8,7 @@
  */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { describeError, isUserError } from '@talos-kmod/common';
+import { describeError, isUserError, visibleControls } from '@talos-kmod/common';
 import type { CertificateInfo, ModuleInfo } from '@talos-kmod/kmod';
 import { exitCodeFor } from '../exit-code';
 import { UsageError } from '../flags';
@@ -60,10 +60,11 @@ function printText(
     warn(`error: ${r.error ?? 'unknown error'}\n`);
     return;
   }
-  const lines = k.formatModinfo(r.info, resolve(r.file));
+  // names and values from the module are shown with their control characters escaped
+  const lines = k.formatModinfo(r.info, resolve(r.file), visibleControls);
   const v = r.info.verification;
-  if (v) lines.push(`${'verdict:'.padEnd(16)}${v.verdict} (${v.reason})`);
-  for (const p of r.info.problems) lines.push(`${'problem:'.padEnd(16)}${p}`);
+  if (v) lines.push(`${'verdict:'.padEnd(16)}${v.verdict} (${visibleControls(v.reason)})`);
+  for (const p of r.info.problems) lines.push(`${'problem:'.padEnd(16)}${visibleControls(p)}`);
   write(`${lines.join('\n')}\n`);
 }
 
@@ -78,7 +79,8 @@ function printField(
     warn(`error: ${r.error ?? 'unknown error'}\n`);
     return;
   }
-  for (const value of k.modinfoField(r.info, field, resolve(r.file))) write(`${value}\n`);
+  for (const value of k.modinfoField(r.info, field, resolve(r.file), visibleControls))
+    write(`${value}\n`);
   // stdout holds only the values (for scripts); why a file fails goes to stderr, named.
   if (unreadable(r.info)) warn(`error: ${r.file}: ${r.info.problems.join('; ')}\n`);
   const v = r.info.verification;

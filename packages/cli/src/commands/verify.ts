@@ -10,7 +10,7 @@ import { exitCodes, jsonText } from '../io';
 import { registryConnection } from '../registry-flags';
 import { addStepFlags, asFlagError, readStepFlags } from '../step-flags';
 import type { RegisterCommand } from '../command-context';
-import { parseImageArg } from '../image-arg';
+import { refuseBareName } from '../image-arg';
 import { loadPipeline } from '../lazy';
 
 /** Registers `verify`. */
@@ -25,10 +25,12 @@ export const registerVerify: RegisterCommand = (program: Command, context) => {
   ).action(async (image: string, flags: Record<string, unknown>) => {
     const { formatReportText, verifyImage } = await loadPipeline();
     const ctx = context();
-    parseImageArg(image); // a bare name that is no path fails here, before any registry is asked
     const { values, options } = await readStepFlags(contract, flags, ctx.io.env, process.stdin, [
       image,
     ]);
+    // a bare name that is no path fails here, before any registry is asked; verify's own
+    // validation words every other bad IMAGE
+    refuseBareName(image);
     let report;
     try {
       const registry = {
