@@ -287,6 +287,8 @@ describe('talos-kmod check-wiring', () => {
         'gasket-driver: 1 gap(s)\n',
     );
     expect(io.err()).toContain('skipped: extensions: VERSION is "5815ee3-{{ .BUILD_ARG_TAG }}"');
+    // each gap once: on stdout, not again as a logged error on stderr
+    expect(io.err()).not.toContain("no pkg.yaml has 'name: gasket-driver-pkg'");
     const json = captureIo(c.root);
     expect(await runCli([...args, '--json'], json)).toBe(1);
     const report = JSON.parse(json.out()) as { ok: boolean; gaps: { id: string; file: string }[] };

@@ -41584,8 +41584,12 @@ async function readExtensionsCheckout(dir) {
     () => false
   );
   if (!isDir) {
+    const exists3 = await (0, import_promises6.stat)(abs).then(
+      () => true,
+      () => false
+    );
     throw new InputError(
-      `extensions directory '${dir}' does not exist: check out your extensions fork there first`
+      exists3 ? `extensions directory '${dir}' is not a directory: give the directory of your extensions checkout` : `extensions directory '${dir}' does not exist: check out your extensions fork there first`
     );
   }
   const makefile = await readMakefile(abs, what);

@@ -95,7 +95,7 @@ export function registryTimeouts(value: string | undefined): RegistryOptions['ti
   const seconds = Number(value);
   if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 3600) {
     throw new UsageError(
-      `--registry-timeout is '${value}': give a number of seconds between 0 and 3600, e.g. 60`,
+      `--registry-timeout is '${value}': give a number of seconds above 0 and at most 3600, e.g. 60`,
     );
   }
   const ms = Math.round(seconds * 1000);

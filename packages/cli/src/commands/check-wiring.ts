@@ -74,7 +74,8 @@ export const registerCheckWiring: RegisterCommand = (program: Command, context) 
               ...(flags.versionVar ? { extensionsVersionVar: flags.versionVar } : {}),
             },
           },
-          { logger: ctx.logger },
+          // The gaps go to stdout below; logged as errors too, each would show twice.
+          { logger: { ...ctx.logger, error: (m: string) => ctx.logger.debug(m) } },
         );
       } catch (e: unknown) {
         // The checks report gaps; what throws is a bad name or a directory of the wrong kind.

@@ -5,7 +5,8 @@
  */
 import type { Command } from 'commander';
 import { createIndexes } from '@talos-kmod/pipeline';
-import { listFlag } from '../flags';
+import { formatImageSpec, parseImageSpec } from '@talos-kmod/oci';
+import { UsageError, listFlag } from '../flags';
 import {
   accessExitCode,
   addRegistryFlags,
@@ -53,6 +54,14 @@ export const registerIndex: RegisterCommand = (program: Command, context) => {
     { registryHost: true },
   ).action(async (dest: string, sources: string[], flags: Flags) => {
     const ctx = context();
+    for (const source of sources) {
+      const spec = parseImageSpec(source);
+      if (spec.transport !== 'registry') {
+        throw new UsageError(
+          `source '${source}' is ${formatImageSpec(spec)}, not an image in a registry: an index can only point at pushed images; push it first ('talos-kmod push ${source} <dest-repository>:<platform-tag>') and give the reference it prints`,
+        );
+      }
+    }
     const registry = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, dest);
     try {
       const { results } = await createIndexes(

@@ -10,6 +10,7 @@ import { existsSync, statSync } from 'node:fs';
 import type { KernelImage } from '@talos-kmod/boot';
 import type { CertificateInfo } from '@talos-kmod/kmod';
 import { UserError, describeError } from '@talos-kmod/common';
+import { UsageError } from '../flags';
 import { exitCodes, jsonText } from '../io';
 import {
   accessExitCode,
@@ -143,6 +144,11 @@ export const registerKernelCert: RegisterCommand = (program: Command, context) =
     { registryHost: true },
   ).action(async (spec: string, flags: Flags) => {
     const ctx = context();
+    if (flags.json && flags.pem) {
+      throw new UsageError(
+        '--json and --pem do not go together: choose one (--json holds the PEM too)',
+      );
+    }
     const platform = platformFlag(flags.platform);
     const boot = await import('@talos-kmod/boot');
     let found: Found[];

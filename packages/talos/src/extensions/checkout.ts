@@ -57,8 +57,14 @@ export async function readExtensionsCheckout(dir: string): Promise<ExtensionsChe
     () => false,
   );
   if (!isDir) {
+    const exists = await stat(abs).then(
+      () => true,
+      () => false,
+    );
     throw new InputError(
-      `extensions directory '${dir}' does not exist: check out your extensions fork there first`,
+      exists
+        ? `extensions directory '${dir}' is not a directory: give the directory of your extensions checkout`
+        : `extensions directory '${dir}' does not exist: check out your extensions fork there first`,
     );
   }
   const makefile = await readMakefile(abs, what);

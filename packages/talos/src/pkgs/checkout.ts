@@ -47,8 +47,14 @@ export async function readPkgsCheckout(dir: string): Promise<PkgsCheckout> {
   const abs = resolve(dir);
   const what = 'a siderolabs/pkgs checkout';
   if (!(await isDirectory(abs))) {
+    const exists = await stat(abs).then(
+      () => true,
+      () => false,
+    );
     throw new InputError(
-      `pkgs directory '${dir}' does not exist: check out your pkgs fork there first`,
+      exists
+        ? `pkgs directory '${dir}' is not a directory: give the directory of your pkgs checkout`
+        : `pkgs directory '${dir}' does not exist: check out your pkgs fork there first`,
     );
   }
   const makefile = await readMakefile(abs, what);

@@ -5,7 +5,7 @@
  * clone). A release line (`v1.11`) resolves to its newest patch tag first.
  */
 import { stat } from 'node:fs/promises';
-import { createTempDir, ExecError, InputError, UserError, type ExecFn } from '@talos-kmod/common';
+import { createTempDir, ExecError, InputError, type ExecFn } from '@talos-kmod/common';
 import {
   gendataDir,
   releaseRefsFromGendata,
@@ -188,7 +188,7 @@ async function remoteCall<T>(url: string, call: () => Promise<T>): Promise<T> {
     return await call();
   } catch (e: unknown) {
     if (e instanceof ExecError) {
-      throw new UserError(
+      throw new InputError(
         `could not read ${url} with git: check the URL and the network (a private fork needs credentials in git's config)`,
         { cause: e, details: e.tail },
       );
