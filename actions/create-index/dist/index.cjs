@@ -41572,7 +41572,9 @@ var import_asn1_x5092 = __toESM(require_cjs3(), 1);
 var xzModule = __toESM(require_xz_decompress(), 1);
 
 // packages/kmod/src/internal/compression/zstd.ts
+var import_node_vm = require("node:vm");
 var MAX_BLOCK = 128 * 1024;
+var watchdog = (0, import_node_vm.createContext)({ run: void 0 });
 
 // packages/kmod/src/internal/compression/decompress.ts
 var DEFAULT_MAX_DECOMPRESSED_SIZE = 512 * 1024 * 1024;

@@ -65980,6 +65980,7 @@ function firstBlockDictionary(data) {
 }
 
 // packages/kmod/src/internal/compression/zstd.ts
+var import_node_vm = require("node:vm");
 var zlib2 = __toESM(require("node:zlib"), 1);
 var ZSTD_MAGIC = 4247762216;
 var MAX_BLOCK = 128 * 1024;
@@ -65989,7 +65990,8 @@ function nativeChunkSize(inputLength, cap, expectedSize) {
   return Math.max(64 * 1024, Math.min(size, cap + 1, 256 * 1024 * 1024));
 }
 function unzstdBounded(data, cap, options = {}) {
-  const { expectedSize, native = nativeZstd !== void 0 } = options;
+  const { expectedSize, native = nativeZstd !== void 0, fzstdTimeoutMs } = options;
+  const ms = fzstdTimeoutMs ?? 1e4 + Math.ceil(cap / (1 << 20)) * 50;
   const largestWindow = checkZstdFrames(data, cap, expectedSize);
   if (native && nativeZstd) {
     let out;
@@ -66010,8 +66012,9 @@ function unzstdBounded(data, cap, options = {}) {
   if (expectedSize !== void 0 && expectedSize <= cap) {
     const out = allocate(expectedSize);
     try {
-      decompress(data, out);
+      withinTime(ms, () => decompress(data, out));
     } catch (e) {
+      if (e instanceof CorruptDataError) throw e;
       throw new CorruptDataError(messageOf2(e));
     }
     return out;
@@ -66025,12 +66028,28 @@ function unzstdBounded(data, cap, options = {}) {
     if (chunk.length > 0) chunks.push(chunk);
   });
   try {
-    decoder.push(data, true);
+    withinTime(ms, () => decoder.push(data, true));
   } catch (e) {
-    if (e instanceof TooLargeError) throw e;
+    if (e instanceof TooLargeError || e instanceof CorruptDataError) throw e;
     throw new CorruptDataError(messageOf2(e));
   }
   return concatChunks(chunks, total);
+}
+var watchdog = (0, import_node_vm.createContext)({ run: void 0 });
+function withinTime(ms, run2) {
+  watchdog.run = run2;
+  try {
+    (0, import_node_vm.runInContext)("run()", watchdog, { timeout: ms });
+  } catch (e) {
+    if (e.code === "ERR_SCRIPT_EXECUTION_TIMEOUT") {
+      throw new CorruptDataError(
+        `fzstd did not finish within ${ms / 1e3} s (it loops on some corrupt data): the data is corrupt`
+      );
+    }
+    throw e;
+  } finally {
+    watchdog.run = void 0;
+  }
 }
 function messageOf2(e) {
   return e instanceof Error ? e.message : String(e);

@@ -2,6 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { gzipSync } from 'node:zlib';
 import { decompressModule, inspectModule, readModule } from '@talos-kmod/kmod';
 import { allocationProbe, resetAllocationProbe } from '../src/internal/alloc';
+import { CorruptDataError } from '../src/internal/compression/errors';
+import { unzstdBounded } from '../src/internal/compression/zstd';
 import { syntheticModule } from './helpers/synthetic-elf';
 import { makeSigner, signSynthetic } from './helpers/synthetic-cms';
 
@@ -110,5 +112,25 @@ describe('readModule with compression', () => {
     const info = await readModule(Uint8Array.of(1, 2), { fileName: 'x.ko.xz' });
     expect(info.compression).toBe('xz');
     expect(info.problems).toEqual(['file is too short to be xz data (2 bytes)']);
+  });
+});
+
+describe('fzstd on hostile data', () => {
+  it('stops fzstd where it would loop forever, with a corrupt-data error naming the time bound', () => {
+    // A zstd frame whose Huffman weights use FSE states of 0 bits: fzstd 0.1.1 never returned
+    // (found by test/kmod/fuzz-real.test.ts with FUZZ_SEED=3; the first 128 bytes of its block).
+    const frame = Buffer.from(
+      '28b52ffda42aef02000504008eaf05c4144ef03b126029016047d753fa79a4d7c7759a004acd5221' +
+        'a1497b4811139ae8320d60089c21e9277e0bd85e7b3b5b8720877985dde6c75f3748df4ef5d37ff5' +
+        '533f3527906241142ce00c92a595bd534014dd140014fb3ca31951aa475052daf98a2889a0743cde' +
+        'b2fcf4bf7281db132130748090014a05282d632000000000',
+      'hex',
+    );
+    for (const expectedSize of [undefined, 192298]) {
+      const run = () =>
+        unzstdBounded(frame, 2 << 20, { native: false, expectedSize, fzstdTimeoutMs: 300 });
+      expect(run).toThrow(CorruptDataError);
+      expect(run).toThrow('fzstd did not finish within 0.3 s (it loops on some corrupt data)');
+    }
   });
 });

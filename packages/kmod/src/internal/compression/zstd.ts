@@ -10,6 +10,7 @@
  * than announced goes unnoticed: the kernel's own decompressor trusts the same size field. Node's
  * decoder checks it. The frame walk and the decoder are also what @talos-kmod/boot uses.
  */
+import { createContext, runInContext } from 'node:vm';
 import * as zlib from 'node:zlib';
 import { Decompress, decompress as fzstdInto } from 'fzstd';
 import { allocate, concatChunks, recordAllocation } from '../alloc';
@@ -46,6 +47,8 @@ export interface UnzstdOptions {
   readonly expectedSize?: number;
   /** Use node:zlib's decoder (default: when this Node has one); false forces fzstd. */
   readonly native?: boolean;
+  /** fzstd's time bound in milliseconds (default: see {@link withinTime}). */
+  readonly fzstdTimeoutMs?: number;
 }
 
 /**
@@ -57,7 +60,8 @@ export function unzstdBounded(
   cap: number,
   options: UnzstdOptions = {},
 ): Uint8Array {
-  const { expectedSize, native = nativeZstd !== undefined } = options;
+  const { expectedSize, native = nativeZstd !== undefined, fzstdTimeoutMs } = options;
+  const ms = fzstdTimeoutMs ?? 10_000 + Math.ceil(cap / (1 << 20)) * 50;
   const largestWindow = checkZstdFrames(data, cap, expectedSize);
   if (native && nativeZstd) {
     let out: Buffer;
@@ -78,8 +82,9 @@ export function unzstdBounded(
   if (expectedSize !== undefined && expectedSize <= cap) {
     const out = allocate(expectedSize);
     try {
-      fzstdInto(data, out);
+      withinTime(ms, () => fzstdInto(data, out));
     } catch (e: unknown) {
+      if (e instanceof CorruptDataError) throw e;
       throw new CorruptDataError(messageOf(e));
     }
     return out;
@@ -93,12 +98,37 @@ export function unzstdBounded(
     if (chunk.length > 0) chunks.push(chunk);
   });
   try {
-    decoder.push(data, true);
+    withinTime(ms, () => decoder.push(data, true));
   } catch (e: unknown) {
-    if (e instanceof TooLargeError) throw e;
+    if (e instanceof TooLargeError || e instanceof CorruptDataError) throw e;
     throw new CorruptDataError(messageOf(e));
   }
   return concatChunks(chunks, total);
+}
+
+const watchdog = createContext({ run: undefined as (() => unknown) | undefined });
+
+/**
+ * Runs an fzstd call under a time bound: fzstd 0.1.1 loops forever on some corrupt Huffman
+ * headers (its `rhu` reads weights with FSE states of 0 bits, which never move the read position,
+ * e.g. a 140-byte frame found by test/kmod/fuzz-real.test.ts). A vm timeout interrupts synchronous
+ * code, whichever realm its functions come from. The bound (10 s plus 50 ms per MiB of the cap) is
+ * far above fzstd's time for real data even on a loaded machine.
+ */
+function withinTime(ms: number, run: () => unknown): void {
+  watchdog.run = run;
+  try {
+    runInContext('run()', watchdog, { timeout: ms });
+  } catch (e: unknown) {
+    if ((e as { code?: unknown }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') {
+      throw new CorruptDataError(
+        `fzstd did not finish within ${ms / 1000} s (it loops on some corrupt data): the data is corrupt`,
+      );
+    }
+    throw e;
+  } finally {
+    watchdog.run = undefined;
+  }
 }
 
 function messageOf(e: unknown): string {
