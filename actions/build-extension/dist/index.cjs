@@ -41818,15 +41818,20 @@ function makeArgsVariables(makeArgs = [], ciArgs = []) {
 function variables(inv) {
   return makeArgsVariables(inv.makeArgs, inv.ciArgs);
 }
-function extensionsMakeArgs(inv) {
-  validate(inv);
+function targetsAndImageArgs(inv) {
   return [
     ...inv.targets,
     `REGISTRY=${inv.registry}`,
     `USERNAME=${inv.username}`,
     `PUSH=${inv.push}`,
     `PLATFORM=${inv.platforms.join(",")}`,
-    `TAG=${inv.tag}`,
+    `TAG=${inv.tag}`
+  ];
+}
+function extensionsMakeArgs(inv) {
+  validate(inv);
+  return [
+    ...targetsAndImageArgs(inv),
     ...inv.pkgsPrefix ? [`PKGS_PREFIX=${inv.pkgsPrefix}`] : [],
     ...inv.pkgsTag ? [`PKGS=${inv.pkgsTag}`] : [],
     ...variables(inv)

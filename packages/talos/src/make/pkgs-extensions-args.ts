@@ -154,6 +154,11 @@ function variables(inv: MakeInvocation): string[] {
  */
 export function pkgsMakeArgs(inv: MakeInvocation): string[] {
   validate(inv);
+  return [...targetsAndImageArgs(inv), ...variables(inv)];
+}
+
+/** The targets and the variables that name the images: registry, owner, push, platforms, tag. */
+function targetsAndImageArgs(inv: MakeInvocation): string[] {
   return [
     ...inv.targets,
     `REGISTRY=${inv.registry}`,
@@ -161,7 +166,6 @@ export function pkgsMakeArgs(inv: MakeInvocation): string[] {
     `PUSH=${inv.push}`,
     `PLATFORM=${inv.platforms.join(',')}`,
     `TAG=${inv.tag}`,
-    ...variables(inv),
   ];
 }
 
@@ -172,12 +176,7 @@ export function pkgsMakeArgs(inv: MakeInvocation): string[] {
 export function extensionsMakeArgs(inv: ExtensionsMakeInvocation): string[] {
   validate(inv);
   return [
-    ...inv.targets,
-    `REGISTRY=${inv.registry}`,
-    `USERNAME=${inv.username}`,
-    `PUSH=${inv.push}`,
-    `PLATFORM=${inv.platforms.join(',')}`,
-    `TAG=${inv.tag}`,
+    ...targetsAndImageArgs(inv),
     ...(inv.pkgsPrefix ? [`PKGS_PREFIX=${inv.pkgsPrefix}`] : []),
     ...(inv.pkgsTag ? [`PKGS=${inv.pkgsTag}`] : []),
     ...variables(inv),
