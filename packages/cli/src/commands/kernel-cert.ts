@@ -19,7 +19,7 @@ import {
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
 
 interface Flags extends RegistryFlags {
@@ -126,14 +126,10 @@ function unreadable(e: unknown): unknown {
   return e;
 }
 
-/** Registers `kernel-cert`. */
-export const registerKernelCert: RegisterCommand = (program: Command, context) => {
+/** Defines `kernel-cert`. */
+export const defineKernelCert: DefineCommand = (command: Command, context) => {
   addRegistryFlags(
-    program
-      .command('kernel-cert')
-      .description(
-        'Show the release of a kernel and the certificates compiled into it (that modules must be signed by)',
-      )
+    command
       .argument(
         '<source>',
         'a kernel file (vmlinuz, vmlinuz.efi, UKI, Image) or an image holding one: registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], dir:DIR',
