@@ -42302,6 +42302,7 @@ var MARKER = Buffer.from("Linux version ");
 
 // packages/boot/src/kernel/find-certificates.ts
 var PATTERN = Buffer.from([48, 130]);
+var TRAILER_WINDOW = 64 * 1024;
 
 // packages/boot/src/initramfs/internal/newc-parser.ts
 var UPFRONT_LIMIT = 64 * 1024 * 1024;

@@ -48036,7 +48036,7 @@ function refusal(trailer, problems) {
   }
   return void 0;
 }
-function judgeSignature(trailer, problems, feed2, certificates) {
+function judgeSignature(trailer, problems, feed2, certificates, revoked = []) {
   if (!trailer.signed) return { verdict: "unsigned", reason: "the module is not signed" };
   const refused = refusal(trailer, problems);
   const cms = trailer.cms;
@@ -48053,6 +48053,13 @@ function judgeSignature(trailer, problems, feed2, certificates) {
     return {
       verdict: "unsupported",
       reason: `signature algorithm ${cms.signatureAlgo} is not one the kernel verifies module signatures with (RSA PKCS#1 v1.5 or ECDSA)`
+    };
+  }
+  const revokedBy = revoked.length > 0 ? findCertificate(cms, revoked) : void 0;
+  if (revokedBy) {
+    return {
+      verdict: "unknown-key",
+      reason: `signed by ${describeCertificate(revokedBy.info)} (SHA-256 ${revokedBy.info.sha256Fingerprint}), a certificate the kernel revokes (its revocation_certificate_list, CONFIG_SYSTEM_REVOCATION_KEYS): the kernel refuses the module (EKEYREJECTED); sign it with a key the kernel trusts`
     };
   }
   const found = findCertificate(cms, certificates);
@@ -48118,7 +48125,7 @@ function verifyInto(info2, trailer, options) {
   const v2 = options.verify;
   if (!v2) return;
   try {
-    info2.verification = judgeSignature(trailer, info2.problems, v2.feed, v2.certificates);
+    info2.verification = judgeSignature(trailer, info2.problems, v2.feed, v2.certificates, v2.revoked);
   } catch (e) {
     info2.verification = {
       verdict: "unsupported",
@@ -48564,7 +48571,13 @@ async function decompressBounded(data, kind, cap) {
 
 // packages/kmod/src/read-module.ts
 function verifyWith(options, feed2) {
-  return options.certificates ? { verify: { certificates: options.certificates, feed: feed2() } } : {};
+  return options.certificates ? {
+    verify: {
+      certificates: options.certificates,
+      ...options.revokedCertificates ? { revoked: options.revokedCertificates } : {},
+      feed: feed2()
+    }
+  } : {};
 }
 async function readModuleSummary(content, options = {}) {
   const inspect2 = { ...options.fileName !== void 0 ? { fileName: options.fileName } : {} };
@@ -48697,10 +48710,11 @@ var kernelFilePath = "boot/vmlinuz";
 var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 var bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
 var bootInitramfs = /^usr\/install\/[^/]+\/initramfs\.xz$/;
-async function summarise(path2, content, certificates) {
+async function summarise(path2, content, certificates, revokedCertificates) {
   const info2 = await readModuleSummary(content, {
     fileName: path2,
-    ...certificates ? { certificates } : {}
+    ...certificates ? { certificates } : {},
+    ...revokedCertificates ? { revokedCertificates } : {}
   });
   const sig = info2.signature;
   return {
@@ -48728,6 +48742,7 @@ async function collectTree(tree, options = {}) {
   let manifestText;
   let kernel;
   let certificates = options.certificates;
+  let revoked = options.revokedCertificates;
   const readKernel = options.readKernel;
   const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readKernel !== void 0 && f.path === kernelFilePath || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path) || bootAsset.test(f.path) || bootInitramfs.test(f.path));
   await tree.walk({
@@ -48742,13 +48757,16 @@ async function collectTree(tree, options = {}) {
       });
       if (!content) return;
       if (isModuleFile(f.path)) {
-        modules.push(await summarise(f.path, content, certificates));
+        modules.push(await summarise(f.path, content, certificates, revoked));
         return;
       }
       const bytes = joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
-        if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
+        if (kernel.certificates.length > 0 && !certificates) {
+          certificates = kernel.certificates;
+          revoked = kernel.revoked;
+        }
         return;
       }
       if (f.path === "manifest.yaml") manifestText = bytes.toString("utf8");
@@ -50296,32 +50314,122 @@ function isKernelModuleElf(bytes) {
 var import_node_crypto9 = require("node:crypto");
 var PATTERN = Buffer.from([48, 130]);
 var MAX_CANDIDATES = 2e5;
-function findCertificates(bytes, max) {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const seen = /* @__PURE__ */ new Set();
-  const certificates = [];
+var TRAILER_WINDOW = 64 * 1024;
+function scan(buf, from, to, max) {
+  const found = [];
+  const distinct2 = /* @__PURE__ */ new Set();
   let candidates = 0;
-  for (let at = buf.indexOf(PATTERN); at >= 0 && at + 8 <= buf.length; at = buf.indexOf(PATTERN, at + 1)) {
+  for (let at = buf.indexOf(PATTERN, from); at >= 0 && at + 8 <= to; at = buf.indexOf(PATTERN, at + 1)) {
     if (buf[at + 4] !== 48 || buf[at + 5] !== 130) continue;
     const length = 4 + buf.readUInt16BE(at + 2);
-    if (at + length > buf.length) continue;
+    if (at + length > to) continue;
     if (++candidates > MAX_CANDIDATES) break;
-    const der = bytes.subarray(at, at + length);
-    let cert;
+    const der = buf.subarray(at, at + length);
+    let info2;
     try {
-      cert = readCertificate(der.slice());
+      info2 = readCertificate(new Uint8Array(der));
     } catch {
       continue;
     }
-    const key = (0, import_node_crypto9.createHash)("sha256").update(der).digest("hex");
-    if (!seen.has(key)) {
-      seen.add(key);
-      certificates.push(cert);
-      if (certificates.length >= max) break;
-    }
+    const digest = (0, import_node_crypto9.createHash)("sha256").update(der).digest("hex");
+    found.push({ start: at, end: at + length, info: info2, digest });
+    distinct2.add(digest);
+    if (distinct2.size >= max) break;
     at += length - 1;
   }
-  return { certificates, candidates };
+  return { found, candidates };
+}
+function trailerAfter(buf, end) {
+  let flagSeen = false;
+  const limit = Math.min(buf.length - 4, end + TRAILER_WINDOW);
+  const u324 = (at) => at + 4 <= buf.length ? buf.readUInt32LE(at) : 0;
+  for (let p = end + 7 & ~7; p <= limit; p += 8) {
+    const lo = buf.readUInt32LE(p);
+    const hi = u324(p + 4);
+    if (lo === 0 && hi === 0) continue;
+    if (!flagSeen && lo + hi === 1) {
+      flagSeen = true;
+      continue;
+    }
+    if (hi !== 0) return void 0;
+    return { size: lo, ...nextWord(buf, p + 8) };
+  }
+  return void 0;
+}
+function nextWord(buf, at) {
+  if (at + 4 > buf.length) return {};
+  const here = buf.readUInt32LE(at);
+  if (here !== 0) return { next: here };
+  const arm = at + 255 & ~255;
+  if (arm + 4 > buf.length) return {};
+  for (let q = at; q < arm; q++) if (buf[q] !== 0) return { next: 0 };
+  return { next: buf.readUInt32LE(arm) };
+}
+function listsOf(buf, found) {
+  const lists = [];
+  let i = 0;
+  while (i < found.length) {
+    let j = i + 1;
+    while (j < found.length && found[j].start === found[j - 1].end) j++;
+    const run3 = found.slice(i, j);
+    i = j;
+    const end = run3[run3.length - 1].end;
+    const trailer = trailerAfter(buf, end);
+    if (!trailer) continue;
+    const first = run3.findIndex((c) => end - c.start === trailer.size);
+    if (first < 0) continue;
+    const certs = run3.slice(first);
+    lists.push({ certs, moduleCertSize: trailer.next === certs[0].end - certs[0].start });
+  }
+  return lists;
+}
+function distinct(found, exclude) {
+  const seen = new Set(exclude);
+  const out = [];
+  for (const f of found) {
+    if (seen.has(f.digest)) continue;
+    seen.add(f.digest);
+    out.push(f.info);
+  }
+  return out;
+}
+function findCertificates(bytes, max, from = 0, to = bytes.length) {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { found, candidates } = scan(buf, from, to, max);
+  const lists = listsOf(buf, found);
+  const withModule = lists.filter((l) => l.moduleCertSize);
+  let trustedList;
+  let revokedLists = [];
+  let rule = "not-located";
+  if (withModule.length === 1) {
+    trustedList = withModule[0];
+    revokedLists = lists.filter((l) => l !== trustedList);
+    rule = "list-size-and-module-cert-size";
+  } else if (withModule.length === 0 && lists.length === 1 && lists[0].certs.length === found.length) {
+    trustedList = lists[0];
+    rule = "list-size";
+  }
+  if (!trustedList) {
+    return { trusted: distinct(found, /* @__PURE__ */ new Set()), revoked: [], other: [], rule, candidates };
+  }
+  const trusted = distinct(trustedList.certs, /* @__PURE__ */ new Set());
+  const trustedDigests = new Set(trustedList.certs.map((c) => c.digest));
+  const revoked = distinct(
+    revokedLists.flatMap((l) => l.certs),
+    /* @__PURE__ */ new Set()
+  );
+  const known = /* @__PURE__ */ new Set([
+    ...trustedDigests,
+    ...revokedLists.flatMap((l) => l.certs.map((c) => c.digest))
+  ]);
+  return {
+    trusted,
+    revoked,
+    other: distinct(found, known),
+    rule,
+    listOffset: trustedList.certs[0].start,
+    candidates
+  };
 }
 
 // packages/boot/src/kernel/read-kernel-image.ts
@@ -50467,10 +50575,13 @@ function archOf(format, kernel) {
   if (elf?.machine === 183) return "arm64";
   return format === "zboot" ? "arm64" : "unknown";
 }
-function certificateRegion(kernel) {
-  const elf = readElfSections(kernel);
-  const init = elf?.sections.find((s) => s.name === ".init.data");
-  return init ? kernel.subarray(init.offset, init.offset + init.size) : kernel;
+function certificatesOf(kernel, max) {
+  const init = readElfSections(kernel)?.sections.find((s) => s.name === ".init.data");
+  if (init) {
+    const found = findCertificates(kernel, max, init.offset, init.offset + init.size);
+    if (found.trusted.length > 0) return { ...found, region: ".init.data" };
+  }
+  return { ...findCertificates(kernel, max), region: "whole kernel" };
 }
 async function readInner(ctx, bytes) {
   const unpacked = await unpack(ctx, bytes);
@@ -50485,13 +50596,14 @@ async function readInner(ctx, bytes) {
       `bzImage header says release ${headerRelease} but the kernel's banner says ${banner.release}`
     );
   }
-  let found = findCertificates(certificateRegion(kernel), ctx.maxCertificates);
-  if (found.certificates.length === 0 && certificateRegion(kernel) !== kernel) {
-    found = findCertificates(kernel, ctx.maxCertificates);
-  }
-  if (found.certificates.length === 0) {
+  const found = certificatesOf(kernel, ctx.maxCertificates);
+  if (found.trusted.length === 0) {
     problems.push(
       "no X.509 certificate found in the kernel: built without CONFIG_MODULE_SIG? Modules cannot be checked against it"
+    );
+  } else if (found.rule === "not-located") {
+    problems.push(
+      `trusted certificate list not located (no run of certificates followed by system_certificate_list_size and module_cert_size, nor a lone one followed by its size): every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`
     );
   }
   return {
@@ -50501,7 +50613,14 @@ async function readInner(ctx, bytes) {
     ...release ? { release } : {},
     ...banner?.version ? { version: banner.version } : {},
     kernelSize: kernel.length,
-    certificates: found.certificates,
+    certificates: found.trusted,
+    revokedCertificates: found.revoked,
+    otherCertificates: found.other,
+    certificateList: {
+      rule: found.rule,
+      region: found.region,
+      ...found.listOffset !== void 0 ? { offset: found.listOffset } : {}
+    },
     problems
   };
 }
@@ -52593,6 +52712,7 @@ function certificateReport(c, source) {
 async function collectVerified(tree, known) {
   const collected = await collectTree(tree, {
     ...known.trust ? { certificates: known.trust.certificates } : {},
+    ...known.trust?.revoked ? { revokedCertificates: known.trust.revoked } : {},
     ...!known.trust && known.readKernel ? { readKernel: known.readKernel } : {}
   });
   const trust = known.trust ?? collected.kernel;
@@ -52606,7 +52726,8 @@ async function collectVerified(tree, known) {
   const again = await collectTree(tree, {
     readTexts: false,
     readModule: (p) => late.has(p),
-    certificates
+    certificates,
+    ...trust?.revoked ? { revokedCertificates: trust.revoked } : {}
   });
   const verified = new Map(again.modules.map((m) => [m.path, m.verification]));
   const modules = collected.modules.map((m) => {
@@ -52812,6 +52933,7 @@ async function readKernelCertificates(bytes, source, kind = "kernel-image") {
       source,
       ...k.release ? { release: k.release } : {},
       certificates: k.certificates,
+      ...k.revokedCertificates.length > 0 ? { revoked: k.revokedCertificates } : {},
       problems: k.problems
     };
   } catch (e) {
