@@ -38964,6 +38964,14 @@ function withDigest(ref, digest) {
 function atDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, void 0, digest);
 }
+function parseTag(input) {
+  if (!tagPattern.test(input)) {
+    throw new InputError(
+      `invalid tag '${input}': up to 128 letters, digits, _ . - not starting with . or -`
+    );
+  }
+  return input;
+}
 function withTag(ref, tag) {
   if (!tagPattern.test(tag))
     throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
@@ -38978,6 +38986,9 @@ var ParsedNamespace = class {
   path;
   toString() {
     return this.path ? `${this.registry}/${this.path}` : this.registry;
+  }
+  toJSON() {
+    return this.toString();
   }
 };
 function parseNamespace(input) {
@@ -46419,65 +46430,124 @@ async function readOfficialCatalog(talosVersion, source, registry) {
   return { source: ref, entries: parseImageDigests(text3, `${ref} image-digests`) };
 }
 
-// packages/pipeline/src/step-kit/build-options.ts
+// packages/pipeline/src/contract/parse-inputs.ts
 function checkMakeValue(field, value) {
   if (isMakeValue(value)) return value;
   const problem = unsafeMakeValueProblem(value) ?? "";
   throw new FieldError(field, (n) => `${n(field)} ${problem}`);
 }
-function checkTag(field, tag, example = "v1.11.0") {
-  const value = checkMakeValue(field, tag);
+function parseTagInput(field, text3, example = "v1.11.0") {
+  checkMakeValue(field, text3);
   try {
-    withTag(parseReference("localhost/tag-check"), tag);
+    return parseTag(text3);
   } catch (e) {
     throw new FieldError(
       field,
-      (n) => `${n(field)} is '${tag}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+      (n) => `${n(field)} is '${text3}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
       { cause: e }
     );
   }
-  return value;
 }
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-function checkPushTarget(o) {
-  const registry = checkMakeValue("registry", o.registry);
-  const username = checkMakeValue("username", o.username);
-  if (o.registry === "") {
+function parsePushTarget(registry, username) {
+  checkMakeValue("registry", registry);
+  checkMakeValue("username", username);
+  if (registry === "") {
     throw new FieldError(
       "registry",
       (n) => `${n("registry")} is empty: set the registry to push to, e.g. ghcr.io`
     );
   }
-  if (o.username === "") {
+  if (username === "") {
     throw new FieldError(
       "username",
       (n) => `${n("username")} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`
     );
   }
-  if (!namespacePattern.test(o.username)) {
+  if (!namespacePattern.test(username)) {
     throw new FieldError(
       "username",
-      (n) => `${n("username")} is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
+      (n) => `${n("username")} is '${username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${username.toLowerCase()}')`
     );
   }
-  let namespace;
   try {
-    namespace = parseNamespace(`${o.registry}/${o.username}`);
+    return parseNamespace(`${registry}/${username}`);
   } catch (e) {
     throw new FieldError(
       "registry",
-      (n) => `${n("registry")} is '${o.registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
+      (n) => `${n("registry")} is '${registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
       { cause: e }
     );
   }
-  return { registry, username, namespace };
+}
+function parseNamespaceInput(field, text3) {
+  checkMakeValue(field, text3);
+  try {
+    return parseNamespace(text3);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${text3}', which is not registry/namespace (e.g. ghcr.io/acme)`,
+      { cause: e }
+    );
+  }
+}
+function parsePlatformsInput(field, items) {
+  if (items.length === 0) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64`
+    );
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    checkMakeValue(field, item);
+    try {
+      const platform2 = parsePlatform(item);
+      out.set(formatPlatform(platform2), platform2);
+    } catch (e) {
+      throw new FieldError(
+        field,
+        (n) => `${n(field)} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`,
+        { cause: e }
+      );
+    }
+  }
+  return [...out.values()];
+}
+function parseReferenceInput(field, text3) {
+  checkMakeValue(field, text3);
+  try {
+    return parseReference(text3);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
+  }
+}
+function parsePinnedInput(field, text3, next, verb = "is") {
+  const ref = parseReferenceInput(field, text3);
+  if (!isPinned(ref)) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} ${verb} '${text3}', which is not pinned: ${next(n)}`
+    );
+  }
+  return ref;
+}
+
+// packages/pipeline/src/step-kit/build-options.ts
+function namespaceMakeValues(ns) {
+  return {
+    registry: makeValue(`registry '${ns.registry}'`, ns.registry),
+    username: makeValue(`namespace '${ns.path}'`, ns.path)
+  };
 }
 
 // packages/pipeline/src/build-installer/options.ts
 function checkOverlay(options) {
   const { overlayImage, overlayName, overlayOptions = [] } = options;
-  const image = overlayImage ? checkMakeValue("overlay-image", overlayImage) : void 0;
-  const ref = overlayImage ? checkReference("overlay-image", overlayImage) : void 0;
+  const image = overlayImage ? referenceMakeValue(overlayImage) : void 0;
+  const ref = overlayImage;
   if (Boolean(overlayImage) !== Boolean(overlayName)) {
     throw new FieldError(
       ["overlay-image", "overlay-name"],
@@ -46510,15 +46580,6 @@ function checkOverlay(options) {
   };
 }
 var supportedArches = ["amd64", "arm64"];
-function checkReference(field, value) {
-  checkMakeValue(field, value);
-  try {
-    return parseReference(value);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
-  }
-}
 function checkTalosVersion(value) {
   try {
     parseTalosRelease(value);
@@ -46532,7 +46593,7 @@ function checkTalosVersion(value) {
 }
 function validateBuildInstallerOptions(options, newUuid) {
   const talosDir = options.talosDir?.trim() || void 0;
-  const imager = options.imagerImage?.trim() || void 0;
+  const imager = options.imagerImage;
   if (talosDir && imager) {
     throw new FieldError(
       ["talos-dir", "imager-image"],
@@ -46566,7 +46627,7 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   } else {
-    imagerRef = checkReference("imager-image", imager ?? "");
+    imagerRef = imager;
     if (!options.baseInstallerImage) {
       throw new FieldError(
         ["base-installer-image", "imager-image"],
@@ -46574,20 +46635,8 @@ function validateBuildInstallerOptions(options, newUuid) {
       );
     }
   }
-  const kernelRef = options.kernelImage ? checkReference("kernel-image", options.kernelImage) : void 0;
-  const baseRef = options.baseInstallerImage ? checkReference("base-installer-image", options.baseInstallerImage) : void 0;
-  const extensionRefs = options.extensionImages.map((e) => checkReference("extension-images", e));
-  const extraRefs = [];
-  for (const e of options.extraExtensionImages ?? []) {
-    const ref = checkReference("extra-extension-images", e);
-    if (!isPinned(ref)) {
-      throw new FieldError(
-        "extra-extension-images",
-        (n) => `${n("extra-extension-images")} has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`
-      );
-    }
-    extraRefs.push(ref);
-  }
+  const kernelRef = options.kernelImage;
+  const baseRef = options.baseInstallerImage;
   for (const [field, path2] of [
     ["schematic", options.schematic],
     ["node-extensions", options.nodeExtensions]
@@ -46617,16 +46666,11 @@ function validateBuildInstallerOptions(options, newUuid) {
     }
   }
   const { ref: overlayRef, ...overlay2 } = checkOverlay(options);
-  const target = checkPushTarget({
-    registry: options.registry,
-    username: options.username.toLowerCase()
-  });
-  const tag = options.tag !== void 0 ? checkTag("tag", options.tag) : void 0;
   for (const r of options.insecureRegistries) checkMakeValue("insecure-registries", r);
-  const platforms = parsePlatforms(options.platforms);
+  const platforms = installerPlatforms(options.platforms);
   const defaultDestination = !options.installerRef;
-  const refText = options.installerRef ?? defaultTtlShReference(newUuid?.());
-  const destination2 = checkReference("installer-ref", refText);
+  const destination2 = options.installerRef ?? parseReference(defaultTtlShReference(newUuid?.()));
+  const refText = destination2.toString();
   if (destination2.digest) {
     throw new FieldError(
       "installer-ref",
@@ -46641,24 +46685,25 @@ function validateBuildInstallerOptions(options, newUuid) {
     options,
     ...absoluteTalosDir ? { talosDir: absoluteTalosDir } : {},
     ...outDir ? { outDir } : {},
-    ...target,
-    ...tag !== void 0 ? { tag } : {},
+    ...namespaceMakeValues(options.namespace),
+    // The tag grammar admits only make-safe characters.
+    ...options.tag !== void 0 ? { tag: options.tag } : {},
     platforms,
     imager: { extraKernelArgs, ...overlay2 },
     images: {
       ...kernelRef ? { kernel: kernelRef } : {},
       ...imagerRef ? { imager: imagerRef } : {},
       ...baseRef ? { baseInstaller: baseRef } : {},
-      extensions: extensionRefs,
-      extraExtensions: extraRefs,
+      extensions: options.extensionImages,
+      extraExtensions: options.extraExtensionImages ?? [],
       ...overlayRef ? { overlay: overlayRef } : {}
     },
     destination: destination2,
-    makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
+    makeArgs: parseMakeArgs(options.makeArgs, talosReservedMakeVariables),
     defaultDestination
   };
 }
-function parsePlatforms(items) {
+function installerPlatforms(items) {
   if (items.length === 0) {
     throw new FieldError(
       "platforms",
@@ -46666,27 +46711,16 @@ function parsePlatforms(items) {
     );
   }
   const out = [];
-  for (const item of items) {
-    checkMakeValue("platforms", item);
-    let arch2;
-    try {
-      const p = parsePlatform(item);
-      if (p.os !== "linux") throw new Error(`os ${p.os}`);
-      arch2 = p.architecture;
-    } catch {
+  for (const p of items) {
+    if (p.os !== "linux" || !supportedArches.includes(p.architecture)) {
       throw new FieldError(
         "platforms",
-        (n) => `${n("platforms")} has '${item}': use linux/amd64 or linux/arm64 (comma-separated or one per line)`
+        (n) => `${n("platforms")} has '${formatPlatform(p)}': Talos installers exist for linux/amd64 and linux/arm64 only`
       );
     }
-    if (!supportedArches.includes(arch2)) {
-      throw new FieldError(
-        "platforms",
-        (n) => `${n("platforms")} has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`
-      );
-    }
+    const arch2 = p.architecture;
     const platform2 = `linux/${arch2}`;
-    if (!out.some((p) => p.arch === arch2)) out.push({ platform: platform2, arch: arch2 });
+    if (!out.some((o) => o.arch === arch2)) out.push({ platform: platform2, arch: arch2 });
   }
   return out;
 }
@@ -53454,7 +53488,7 @@ async function checkReleasePairing(kind, dir, talosVersion, mode, deps) {
 async function buildInstaller(options, deps) {
   const v2 = validateBuildInstallerOptions(options, deps.uuid);
   if (!options.credentials) return run2(options, v2, deps);
-  const hosts = [.../* @__PURE__ */ new Set([options.registry, v2.destination.registry])];
+  const hosts = [.../* @__PURE__ */ new Set([options.namespace.registry, v2.destination.registry])];
   return withDockerCredentials(
     { ...process.env, ...deps.env },
     hosts,
@@ -53508,7 +53542,7 @@ async function run2(options, v2, deps) {
     await checkExtensionKeys(
       pinned.extensionImages,
       bootKernel,
-      options.kernelImage ? forkPkgs(bootKernel) : { prefix: `${options.registry}/${v2.username}` },
+      options.kernelImage ? forkPkgs(bootKernel) : { prefix: options.namespace.toString() },
       options.verifyInstaller ?? "error",
       { logger, registry }
     );
@@ -53540,7 +53574,7 @@ async function run2(options, v2, deps) {
     ...pinned.kernelImage ? { kernelImage: pinned.kernelImage } : {},
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
-    ...options.overlayImage && options.overlayName ? { overlay: { image: options.overlayImage, name: options.overlayName } } : {},
+    ...options.overlayImage && options.overlayName ? { overlay: { image: options.overlayImage.toString(), name: options.overlayName } } : {},
     layouts: Object.fromEntries(
       Object.entries(checks).map(([arch2, c]) => [
         arch2,
@@ -53562,7 +53596,7 @@ async function run2(options, v2, deps) {
 function credentialsFor(options, v2) {
   const creds = options.credentials;
   const dest = options.installerRef ? v2.destination.registry : void 0;
-  return (host) => creds && (host === options.registry || host === dest) ? { ...creds } : void 0;
+  return (host) => creds && (host === options.namespace.registry || host === dest) ? { ...creds } : void 0;
 }
 
 // packages/pipeline/src/contract/input-spec.ts
@@ -53728,6 +53762,14 @@ function namespaceOrOwner(username, env) {
   }
   return value;
 }
+function buildTargetOf(v2, env) {
+  return {
+    namespace: parsePushTarget(v2.registry, namespaceOrOwner(v2.username, env)),
+    platforms: parsePlatformsInput("platforms", v2.platforms),
+    ...v2.tag ? { tag: parseTagInput("tag", v2.tag) } : {},
+    makeArgs: v2["make-args"]
+  };
+}
 function registryAccessOf(values) {
   const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
   return {
@@ -53799,12 +53841,8 @@ var buildKernelPkgContract = defineContract({
   toOptions: (v2, env) => ({
     pkgsDir: v2["pkgs-dir"],
     packages: v2.packages,
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
+    ...buildTargetOf(v2, env),
     push: v2.push,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
     verifySignatures: v2["verify-signatures"],
     cache: v2.cache,
     ...releasePairingOf(v2),
@@ -53815,7 +53853,7 @@ var buildKernelPkgContract = defineContract({
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
     "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
-    "pkgs-prefix": r.pkgsPrefix,
+    "pkgs-prefix": r.pkgsPrefix.toString(),
     "cache-hit": String(r.cacheHit)
   })
 });
@@ -53863,15 +53901,17 @@ var buildExtensionContract = defineContract({
   toOptions: (v2, env) => ({
     extensionsDir: v2["extensions-dir"],
     extension: v2.extension,
-    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
-    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
-    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: parseNamespaceInput("pkgs-prefix", v2["pkgs-prefix"]) } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: parseTagInput("pkgs-tag", v2["pkgs-tag"]) } : {},
+    ...v2["pkg-image"] ? {
+      pkgImage: parsePinnedInput(
+        "pkg-image",
+        v2["pkg-image"],
+        () => "give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag"
+      )
+    } : {},
+    ...buildTargetOf(v2, env),
     push: v2.push,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
     ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
@@ -54004,25 +54044,28 @@ var buildInstallerContract = defineContract({
   ],
   toOptions: (v2, env) => ({
     ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
-    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
-    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
-    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
-    extensionImages: v2["extension-images"],
-    extraExtensionImages: v2["extra-extension-images"],
+    ...referenceOption("imagerImage", "imager-image", v2["imager-image"]),
+    ...referenceOption("baseInstallerImage", "base-installer-image", v2["base-installer-image"]),
+    ...referenceOption("kernelImage", "kernel-image", v2["kernel-image"]),
+    extensionImages: v2["extension-images"].map((e) => parseReferenceInput("extension-images", e)),
+    extraExtensionImages: v2["extra-extension-images"].map(
+      (e) => parsePinnedInput(
+        "extra-extension-images",
+        e,
+        () => "give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked",
+        "has"
+      )
+    ),
     ...v2.schematic ? { schematic: v2.schematic } : {},
     ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
-    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...referenceOption("overlayImage", "overlay-image", v2["overlay-image"]),
     ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
     ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
-    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...buildTargetOf(v2, env),
+    ...referenceOption("installerRef", "installer-ref", v2["installer-ref"]),
     ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
     verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
     ...registryAccessOf(v2)
@@ -54035,6 +54078,9 @@ var buildInstallerContract = defineContract({
     tarball: Object.values(r.tarballs).join("\n")
   })
 });
+function referenceOption(key, field, text3) {
+  return text3 ? { [key]: parseReferenceInput(field, text3) } : {};
+}
 
 // packages/pipeline/src/verify-image/contract.ts
 function registryHostOf(image) {

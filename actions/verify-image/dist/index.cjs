@@ -13328,9 +13328,9 @@ var require_registry = __commonJS({
           if (!converter.name || !keyOf(converter.name)) {
             throw new TypeError("Converter name is required");
           }
-          const names = [...new Set([converter.name, ...converter.aliases ?? []].map(keyOf))];
+          const names2 = [...new Set([converter.name, ...converter.aliases ?? []].map(keyOf))];
           const conflicts = /* @__PURE__ */ new Set();
-          for (const name of names) {
+          for (const name of names2) {
             const existing = converters.get(name);
             if (!existing) {
               continue;
@@ -13343,7 +13343,7 @@ var require_registry = __commonJS({
           for (const conflicting of conflicts) {
             removeConverter(converters, primaryNames, conflicting);
           }
-          for (const name of names) {
+          for (const name of names2) {
             converters.set(name, converter);
           }
           primaryNames.add(keyOf(converter.name));
@@ -31695,13 +31695,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name, cookies[j]]);
@@ -50657,13 +50657,13 @@ var require_headers2 = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name, cookies[j]]);
@@ -58597,8 +58597,42 @@ function checkName(input, registry, repository) {
     throw invalid(input, `the name is longer than ${maxNameLength} characters`);
   }
 }
+function isPinned(ref) {
+  return ref.digest !== void 0;
+}
 function withDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
+}
+function parseTag(input) {
+  if (!tagPattern.test(input)) {
+    throw new InputError(
+      `invalid tag '${input}': up to 128 letters, digits, _ . - not starting with . or -`
+    );
+  }
+  return input;
+}
+var ParsedNamespace = class {
+  constructor(registry, path2) {
+    this.registry = registry;
+    this.path = path2;
+  }
+  registry;
+  path;
+  toString() {
+    return this.path ? `${this.registry}/${this.path}` : this.registry;
+  }
+  toJSON() {
+    return this.toString();
+  }
+};
+function parseNamespace(input) {
+  const ref = parseReference(`${input.trim()}/x`);
+  if (ref.tag !== void 0 || ref.digest !== void 0) {
+    throw new InputError(
+      `invalid namespace '${input}': expected registry/namespace, e.g. ghcr.io/acme`
+    );
+  }
+  return new ParsedNamespace(ref.registry, ref.repository.slice(0, -"/x".length));
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -62139,10 +62173,10 @@ async function layoutStore(files, description, refName) {
   if (refName !== void 0) {
     chosen = entries.find((e) => e.annotations?.[refNameKey] === refName);
     if (!chosen) {
-      const names = entries.map((e) => e.annotations?.[refNameKey]).filter(Boolean);
+      const names2 = entries.map((e) => e.annotations?.[refNameKey]).filter(Boolean);
       await files.close();
       throw new UserError(
-        `${description} has no image named '${refName}'; it has: ${names.join(", ") || "no named images"}`
+        `${description} has no image named '${refName}'; it has: ${names2.join(", ") || "no named images"}`
       );
     }
   } else if (entries.length === 1) {
@@ -62808,10 +62842,10 @@ function typeOf(s) {
 }
 async function* walkDir(root, rel) {
   const dir = await (0, import_promises8.opendir)((0, import_node_path8.join)(root, rel));
-  const names = [];
-  for await (const d of dir) names.push(d.name);
-  names.sort();
-  for (const name of names) {
+  const names2 = [];
+  for await (const d of dir) names2.push(d.name);
+  names2.sort();
+  for (const name of names2) {
     const path2 = rel ? `${rel}/${name}` : name;
     const abs = (0, import_node_path8.join)(root, path2);
     const s = await (0, import_promises8.lstat)(abs);
@@ -62958,6 +62992,50 @@ async function openFileTrees(spec, options = {}) {
 
 // packages/talos/src/pkgs/kres.ts
 var import_yaml = __toESM(require_dist(), 1);
+
+// packages/talos/src/make/values.ts
+var allowed = /^[A-Za-z0-9._:/@+=,%~-]*$/;
+var names = {
+  " ": "a space",
+  "	": "a tab",
+  "\n": "a newline",
+  "\r": "a carriage return",
+  $: "'$'",
+  ";": "';'",
+  "`": "a backtick",
+  '"': "a double quote",
+  "'": "a single quote",
+  "\\": "a backslash",
+  "|": "'|'",
+  "&": "'&'",
+  "<": "'<'",
+  ">": "'>'",
+  "(": "'('",
+  ")": "')'",
+  "#": "'#'",
+  "*": "'*'",
+  "?": "'?'",
+  "!": "'!'",
+  "{": "'{'",
+  "}": "'}'",
+  "[": "'['",
+  "]": "']'"
+};
+function findUnsafeCharacter(value) {
+  if (allowed.test(value)) return void 0;
+  for (const c of value) if (!allowed.test(c)) return c;
+  return void 0;
+}
+function unsafeMakeValueProblem(value) {
+  const c = findUnsafeCharacter(value);
+  if (c === void 0) return void 0;
+  const shown = JSON.stringify(value);
+  const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
+  return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
+}
+function isMakeValue(value) {
+  return findUnsafeCharacter(value) === void 0;
+}
 
 // packages/talos/src/installer/boot-assets.ts
 function installAssetPath(arch2, name) {
@@ -63485,8 +63563,8 @@ function allowedExtensionPaths(talos) {
   }
   return paths;
 }
-function isAllowedExtensionPath(absolutePath, allowed) {
-  return allowed.some((prefix) => isUnderPrefix(absolutePath, prefix));
+function isAllowedExtensionPath(absolutePath, allowed2) {
+  return allowed2.some((prefix) => isUnderPrefix(absolutePath, prefix));
 }
 function udevRulesDirFor(talos) {
   return allowedExtensionPaths(talos).find((p) => p.endsWith("/udev/rules.d")) ?? "/usr/lib/udev/rules.d";
@@ -63572,21 +63650,21 @@ function parseExtensionManifest(text3) {
 
 // packages/talos/src/extension-rules/validate-root.ts
 function rootNames(entries) {
-  const names = /* @__PURE__ */ new Map();
+  const names2 = /* @__PURE__ */ new Map();
   for (const e of entries) {
     const slash = e.path.indexOf("/");
     const name = slash < 0 ? e.path : e.path.slice(0, slash);
     if (name === "" || name === "." || name === "..") continue;
-    if (slash < 0) names.set(name, e.type);
-    else if (!names.has(name)) names.set(name, "directory");
+    if (slash < 0) names2.set(name, e.type);
+    else if (!names2.has(name)) names2.set(name, "directory");
   }
-  return names;
+  return names2;
 }
 function validateExtensionRoot(entries) {
   const id = "extension.layout";
-  const names = rootNames(entries);
+  const names2 = rootNames(entries);
   const findings = [];
-  for (const [name] of [...names].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name] of [...names2].sort(([a], [b]) => a.localeCompare(b))) {
     if (name === "manifest.yaml" || name === "rootfs") continue;
     findings.push(
       fail2(
@@ -63597,7 +63675,7 @@ function validateExtensionRoot(entries) {
       )
     );
   }
-  const manifestType = names.get("manifest.yaml");
+  const manifestType = names2.get("manifest.yaml");
   if (manifestType === void 0) {
     findings.push(
       fail2(
@@ -63613,7 +63691,7 @@ function validateExtensionRoot(entries) {
       })
     );
   }
-  const rootfsType = names.get("rootfs");
+  const rootfsType = names2.get("rootfs");
   if (rootfsType === void 0) {
     findings.push(
       fail2(
@@ -63770,10 +63848,10 @@ function validateExtensionManifest(manifestText, options = {}) {
 }
 
 // packages/talos/src/extension-rules/validate-contents.ts
-function whereAllowed(allowed) {
+function whereAllowed(allowed2) {
   const common = ["/modules", "/firmware", "/udev/rules.d", "/usr/local"];
-  const first = common.map((c) => allowed.find((p) => p.endsWith(c))).filter((p) => !!p);
-  const others = allowed.length - first.length;
+  const first = common.map((c) => allowed2.find((p) => p.endsWith(c))).filter((p) => !!p);
+  const others = allowed2.length - first.length;
   return `files must sit under ${first.join(", ")}${others > 0 ? ` or ${others} other allowed prefixes (see the verify-image README)` : ""}`;
 }
 var specialTypes = /* @__PURE__ */ new Set(["char", "block", "fifo"]);
@@ -63806,7 +63884,7 @@ function linkProblem(e, inner) {
   return void 0;
 }
 function validateExtensionContents(entries, options = {}) {
-  const allowed = allowedExtensionPaths(options.talosVersion);
+  const allowed2 = allowedExtensionPaths(options.talosVersion);
   const max = options.maxListed ?? 25;
   const forWhich = options.talosVersion ? `Talos ${formatVersion(options.talosVersion)}` : "current Talos";
   const badPaths = [];
@@ -63853,12 +63931,12 @@ function validateExtensionContents(entries, options = {}) {
     }
     if (e.type === "directory" || inner === "") continue;
     if (options.reportedElsewhere?.(inner)) continue;
-    if (!isAllowedExtensionPath(abs, allowed)) {
+    if (!isAllowedExtensionPath(abs, allowed2)) {
       badPaths.push(
         fail2(
           "extension.allowed-path",
           "error",
-          `path "${abs}" is not allowed in extensions for ${forWhich}: ${whereAllowed(allowed)}; install it there or leave it out`,
+          `path "${abs}" is not allowed in extensions for ${forWhich}: ${whereAllowed(allowed2)}; install it there or leave it out`,
           { path: e.path }
         )
       );
@@ -64628,6 +64706,111 @@ var maxSize2 = 8 * 1024 * 1024;
 // packages/talos/src/node-extensions/read-catalog.ts
 var maxCatalogSize = 1024 * 1024;
 
+// packages/pipeline/src/contract/parse-inputs.ts
+function checkMakeValue(field, value) {
+  if (isMakeValue(value)) return value;
+  const problem = unsafeMakeValueProblem(value) ?? "";
+  throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+}
+function parseTagInput(field, text3, example = "v1.11.0") {
+  checkMakeValue(field, text3);
+  try {
+    return parseTag(text3);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${text3}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+      { cause: e }
+    );
+  }
+}
+var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+function parsePushTarget(registry, username) {
+  checkMakeValue("registry", registry);
+  checkMakeValue("username", username);
+  if (registry === "") {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is empty: set the registry to push to, e.g. ghcr.io`
+    );
+  }
+  if (username === "") {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`
+    );
+  }
+  if (!namespacePattern.test(username)) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is '${username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${username.toLowerCase()}')`
+    );
+  }
+  try {
+    return parseNamespace(`${registry}/${username}`);
+  } catch (e) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
+      { cause: e }
+    );
+  }
+}
+function parseNamespaceInput(field, text3) {
+  checkMakeValue(field, text3);
+  try {
+    return parseNamespace(text3);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${text3}', which is not registry/namespace (e.g. ghcr.io/acme)`,
+      { cause: e }
+    );
+  }
+}
+function parsePlatformsInput(field, items) {
+  if (items.length === 0) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64`
+    );
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    checkMakeValue(field, item);
+    try {
+      const platform2 = parsePlatform(item);
+      out.set(formatPlatform(platform2), platform2);
+    } catch (e) {
+      throw new FieldError(
+        field,
+        (n) => `${n(field)} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`,
+        { cause: e }
+      );
+    }
+  }
+  return [...out.values()];
+}
+function parseReferenceInput(field, text3) {
+  checkMakeValue(field, text3);
+  try {
+    return parseReference(text3);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
+  }
+}
+function parsePinnedInput(field, text3, next, verb = "is") {
+  const ref = parseReferenceInput(field, text3);
+  if (!isPinned(ref)) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} ${verb} '${text3}', which is not pinned: ${next(n)}`
+    );
+  }
+  return ref;
+}
+
 // packages/verify/src/options.ts
 var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
 var moduleNamePattern = /^[A-Za-z0-9_-]+$/;
@@ -64647,9 +64830,9 @@ function imageInput(input, value) {
     );
   }
 }
-function validateModuleNames(names) {
+function validateModuleNames(names2) {
   const modules = [];
-  for (const raw of names) {
+  for (const raw of names2) {
     const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
     if (!m) continue;
     if (!moduleNamePattern.test(m)) {
@@ -65011,11 +65194,11 @@ function findSections(src, table, layout, little, wanted, problems) {
     );
     return void 0;
   }
-  const names = src.read(strtab.offset, strtab.size);
+  const names2 = src.read(strtab.offset, strtab.size);
   for (let i = 1; i < table.count; i++) {
     const s = at(i);
     const name = wanted.find(
-      (w) => bytesEqualAscii(names, s.name, w) && names[s.name + w.length] === 0
+      (w) => bytesEqualAscii(names2, s.name, w) && names2[s.name + w.length] === 0
     );
     if (name === void 0 || found.has(name)) continue;
     if (s.type !== SHT_NOBITS && !inBounds(src.size, s.offset, s.size)) {
@@ -70121,14 +70304,14 @@ function extensionChecks(c, expected) {
       )
     );
   }
-  const names = new Set(c.extensions.map((e) => e.name));
-  const missing = expected.extensions.filter((x) => !names.has(x.name));
+  const names2 = new Set(c.extensions.map((e) => e.name));
+  const missing = expected.extensions.filter((x) => !names2.has(x.name));
   if (expected.extensions.length > 0) {
     out.push(
       missing.length > 0 ? fail2(
         "installer.extensions-expected",
         "error",
-        `the installer lacks ${missing.map((m) => m.input === m.name ? m.name : `${m.name} (${m.input})`).join(", ")}: it carries ${[...names].join(", ") || "no extensions"} (talos #12388). Pass each extension to the imager with --system-extension-image and rebuild`
+        `the installer lacks ${missing.map((m) => m.input === m.name ? m.name : `${m.name} (${m.input})`).join(", ")}: it carries ${[...names2].join(", ") || "no extensions"} (talos #12388). Pass each extension to the imager with --system-extension-image and rebuild`
       ) : pass(
         "installer.extensions-expected",
         `carries ${expected.extensions.map((x) => x.name).join(", ")}`
@@ -71065,6 +71248,14 @@ function namespaceOrOwner(username, env) {
   }
   return value;
 }
+function buildTargetOf(v2, env) {
+  return {
+    namespace: parsePushTarget(v2.registry, namespaceOrOwner(v2.username, env)),
+    platforms: parsePlatformsInput("platforms", v2.platforms),
+    ...v2.tag ? { tag: parseTagInput("tag", v2.tag) } : {},
+    makeArgs: v2["make-args"]
+  };
+}
 function registryAccessOf(values) {
   const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
   return {
@@ -71136,12 +71327,8 @@ var buildKernelPkgContract = defineContract({
   toOptions: (v2, env) => ({
     pkgsDir: v2["pkgs-dir"],
     packages: v2.packages,
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
+    ...buildTargetOf(v2, env),
     push: v2.push,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
     verifySignatures: v2["verify-signatures"],
     cache: v2.cache,
     ...releasePairingOf(v2),
@@ -71152,7 +71339,7 @@ var buildKernelPkgContract = defineContract({
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
     "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
-    "pkgs-prefix": r.pkgsPrefix,
+    "pkgs-prefix": r.pkgsPrefix.toString(),
     "cache-hit": String(r.cacheHit)
   })
 });
@@ -71200,15 +71387,17 @@ var buildExtensionContract = defineContract({
   toOptions: (v2, env) => ({
     extensionsDir: v2["extensions-dir"],
     extension: v2.extension,
-    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
-    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
-    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: parseNamespaceInput("pkgs-prefix", v2["pkgs-prefix"]) } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: parseTagInput("pkgs-tag", v2["pkgs-tag"]) } : {},
+    ...v2["pkg-image"] ? {
+      pkgImage: parsePinnedInput(
+        "pkg-image",
+        v2["pkg-image"],
+        () => "give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag"
+      )
+    } : {},
+    ...buildTargetOf(v2, env),
     push: v2.push,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
     ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
@@ -71341,25 +71530,28 @@ var buildInstallerContract = defineContract({
   ],
   toOptions: (v2, env) => ({
     ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
-    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
-    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
-    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
-    extensionImages: v2["extension-images"],
-    extraExtensionImages: v2["extra-extension-images"],
+    ...referenceOption("imagerImage", "imager-image", v2["imager-image"]),
+    ...referenceOption("baseInstallerImage", "base-installer-image", v2["base-installer-image"]),
+    ...referenceOption("kernelImage", "kernel-image", v2["kernel-image"]),
+    extensionImages: v2["extension-images"].map((e) => parseReferenceInput("extension-images", e)),
+    extraExtensionImages: v2["extra-extension-images"].map(
+      (e) => parsePinnedInput(
+        "extra-extension-images",
+        e,
+        () => "give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked",
+        "has"
+      )
+    ),
     ...v2.schematic ? { schematic: v2.schematic } : {},
     ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
-    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...referenceOption("overlayImage", "overlay-image", v2["overlay-image"]),
     ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
     ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
-    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...buildTargetOf(v2, env),
+    ...referenceOption("installerRef", "installer-ref", v2["installer-ref"]),
     ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
     verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
     ...registryAccessOf(v2)
@@ -71372,6 +71564,9 @@ var buildInstallerContract = defineContract({
     tarball: Object.values(r.tarballs).join("\n")
   })
 });
+function referenceOption(key, field, text3) {
+  return text3 ? { [key]: parseReferenceInput(field, text3) } : {};
+}
 
 // packages/pipeline/src/verify-image/contract.ts
 function registryHostOf(image) {
@@ -72498,11 +72693,11 @@ function merge(defaults2, route, options) {
 }
 function addQueryParameters(url, parameters) {
   const separator = /\?/.test(url) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
+  const names2 = Object.keys(parameters);
+  if (names2.length === 0) {
     return url;
   }
-  return url + separator + names.map((name) => {
+  return url + separator + names2.map((name) => {
     if (name === "q") {
       return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
     }
