@@ -65,6 +65,8 @@ export interface CollectOptions {
   readonly readTexts?: boolean;
   /** Verify each module's signature against these certificates. */
   readonly certificates?: readonly CertificateInfo[];
+  /** The certificates the kernel revokes: modules signed by them are judged refused. */
+  readonly revokedCertificates?: readonly CertificateInfo[];
   /**
    * Reads the tree's own kernel (`boot/vmlinuz`, a kernel image's); without `certificates`,
    * modules that stream by after it are verified against its certificates.
@@ -83,10 +85,12 @@ async function summarise(
   path: string,
   content: FileChunks,
   certificates: readonly CertificateInfo[] | undefined,
+  revokedCertificates: readonly CertificateInfo[] | undefined,
 ): Promise<CollectedModule> {
   const info = await readModuleSummary(content, {
     fileName: path,
     ...(certificates ? { certificates } : {}),
+    ...(revokedCertificates ? { revokedCertificates } : {}),
   });
   const sig = info.signature;
   return {
@@ -119,6 +123,7 @@ export async function collectTree(
   let manifestText: string | undefined;
   let kernel: TrustedCertificates | undefined;
   let certificates = options.certificates;
+  let revoked = options.revokedCertificates;
   const readKernel = options.readKernel;
   const want = (f: ImageFile): boolean =>
     (isModuleFile(f.path) && moduleWanted(f.path)) ||
@@ -140,13 +145,16 @@ export async function collectTree(
       });
       if (!content) return;
       if (isModuleFile(f.path)) {
-        modules.push(await summarise(f.path, content, certificates));
+        modules.push(await summarise(f.path, content, certificates, revoked));
         return;
       }
       const bytes = joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
-        if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
+        if (kernel.certificates.length > 0 && !certificates) {
+          certificates = kernel.certificates;
+          revoked = kernel.revoked;
+        }
         return;
       }
       if (f.path === 'manifest.yaml') manifestText = bytes.toString('utf8');
