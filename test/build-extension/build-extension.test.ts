@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { runCli } from '@talos-kmod/cli';
 import { createMemoryLogger, spawnExec } from '@talos-kmod/common';
+import { parseNamespace, parsePlatform } from '@talos-kmod/oci';
 import { buildKernelPkg, verifyImage, type BuildKernelPkgResult } from '@talos-kmod/pipeline';
 import { runAction, type ActionRun } from '../support/action';
 import { ensureDocker } from '../support/docker';
@@ -54,9 +55,8 @@ describe('build-extension action', () => {
       {
         pkgsDir: pkgs.dir,
         packages: ['hailort-pkg', 'hello-pkg'],
-        registry: registry.host,
-        username: 'example-owner',
-        platforms: ['linux/amd64'],
+        namespace: parseNamespace(`${registry.host}/example-owner`),
+        platforms: [parsePlatform('linux/amd64')],
         push: true,
         makeArgs: [],
         verifySignatures: true,
@@ -80,7 +80,7 @@ describe('build-extension action', () => {
       const before = hailortPkgYaml();
       const r = await run({
         extension: 'hailort',
-        'pkgs-prefix': built.pkgsPrefix,
+        'pkgs-prefix': built.pkgsPrefix.toString(),
         'pkgs-tag': built.pkgsTag,
       });
       expect(r.failure).toBeUndefined();
@@ -90,7 +90,7 @@ describe('build-extension action', () => {
       expect(r.outputs['extension-version']).toBe('4.24.0');
       expect(r.outputs['extension-image']).toBe(`${name}:4.24.0@${skopeoDigest(`${name}:4.24.0`)}`);
       const call = counter.calls().at(-1) ?? '';
-      expect(call).toContain(`PKGS_PREFIX=${built.pkgsPrefix} PKGS=${built.pkgsTag}`);
+      expect(call).toContain(`PKGS_PREFIX=${built.pkgsPrefix.toString()} PKGS=${built.pkgsTag}`);
       expect(call).not.toContain('PKG_KERNEL');
       expect(hailortPkgYaml().equals(before)).toBe(true);
 
@@ -181,7 +181,7 @@ describe('build-extension action', () => {
     async () => {
       const r = await run({
         extension: 'fixture-uinput',
-        'pkgs-prefix': built.pkgsPrefix,
+        'pkgs-prefix': built.pkgsPrefix.toString(),
         'pkgs-tag': built.pkgsTag,
       });
       expect(r.exitCode).toBe(0);
@@ -215,7 +215,7 @@ describe('build-extension action', () => {
           {
             'extensions-dir': old.dir,
             extension: 'fixture-uinput',
-            'pkgs-prefix': built.pkgsPrefix,
+            'pkgs-prefix': built.pkgsPrefix.toString(),
             'pkgs-tag': built.pkgsTag,
             registry: registry.host,
             username: 'old-branch',
@@ -240,7 +240,7 @@ describe('build-extension action', () => {
     async () => {
       const r = await run({
         extension: 'hailort',
-        'pkgs-prefix': built.pkgsPrefix,
+        'pkgs-prefix': built.pkgsPrefix.toString(),
         'pkgs-tag': built.pkgsTag,
         push: 'false',
         username: 'nopush',
@@ -285,7 +285,7 @@ describe('build-extension action', () => {
         Object.entries(inputs).map(([k, v]) => [
           k,
           v === 'PLACEHOLDER'
-            ? built.pkgsPrefix
+            ? built.pkgsPrefix.toString()
             : v === 'PKG_OF_HAILORT'
               ? (built.pkgImages['hailort-pkg']?.toString() ?? '')
               : v,
@@ -333,7 +333,7 @@ describe('build-extension action', () => {
           '--extension',
           'hailort',
           '--pkgs-prefix',
-          built.pkgsPrefix,
+          built.pkgsPrefix.toString(),
           '--pkgs-tag',
           built.pkgsTag,
           '--registry',

@@ -8,67 +8,72 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLogger, spawnExec } from '@talos-kmod/common';
 import {
+  applyContract,
+  buildExtensionContract,
+  buildKernelPkgContract,
   createDirectoryCache,
   validateExtensionOptions,
   validateKernelPkgOptions,
-  type BuildKernelPkgOptions,
+  type RawInputs,
 } from '@talos-kmod/pipeline';
 import { imageIn } from '@talos-kmod/oci';
 import { parseMakeArgs, readPkgsCheckout } from '@talos-kmod/talos';
 import { kernelPkgCacheKey } from '../../packages/pipeline/src/build-kernel-pkg/cache-key';
 import { parseKernelPkgRecord } from '../../packages/pipeline/src/build-kernel-pkg/cache-record';
+import { parsePlatformsInput } from '../../packages/pipeline/src/contract/parse-inputs';
 import { readBuildxMetadata } from '../../packages/pipeline/src/step-kit/metadata';
 import { createFixtureRepo, type FixtureRepo } from '../support/fixture-repos';
 
-const base: BuildKernelPkgOptions = {
-  pkgsDir: '.',
-  packages: ['hailort-pkg'],
-  registry: 'ghcr.io',
-  username: 'acme',
-  platforms: ['linux/amd64'],
-  push: true,
-  makeArgs: [],
-  verifySignatures: true,
-  cache: true,
-  insecureRegistries: [],
-};
+/** The step's options as the action reads `raw` (defaults, parsing), over a valid base. */
+const kernelOptions = (raw: RawInputs = {}) =>
+  applyContract(
+    buildKernelPkgContract,
+    { packages: 'hailort-pkg', registry: 'ghcr.io', username: 'acme', ...raw },
+    'action',
+    {},
+  ).options;
 
-describe('validateKernelPkgOptions', () => {
+describe('build-kernel-pkg inputs', () => {
   it.each([
     [
-      { username: 'Acme' },
-      /input 'username' is 'Acme', which is not a valid repository namespace: .*'acme'/,
+      { username: 'acme.' },
+      /input 'username' is 'acme.', which is not a valid repository namespace: use lower-case/,
     ],
     [{ registry: 'not a host' }, /input 'registry' is "not a host", which contains a space/],
     [
       { registry: 'https://ghcr.io' },
       /input 'registry' is 'https:\/\/ghcr.io', which is not a registry host/,
     ],
-    [{ platforms: ['linux'] }, /input 'platforms' has 'linux', which is not os\/arch/],
-    [{ platforms: [] }, /input 'platforms' is empty/],
+    [{ platforms: 'linux' }, /input 'platforms' has 'linux', which is not os\/arch/],
+    [{ platforms: 'linux/amd64\nx y' }, /input 'platforms' .* which contains a space/],
     [{ tag: '-x' }, /input 'tag' is '-x', which is not a valid image tag/],
-    [{ packages: ['hailort pkg'] }, /input 'packages' has 'hailort pkg'/],
-  ])('refuses %j', (patch, message) => {
-    expect(() => validateKernelPkgOptions({ ...base, ...patch })).toThrow(message);
+    [{ tag: 'v1$(id)' }, /input 'tag' is .* which contains '\$'/],
+    [{ packages: 'hailort pkg' }, /input 'packages' has 'hailort pkg'/],
+  ])('refuses %j, naming the input', (patch, message) => {
+    expect(() => validateKernelPkgOptions(kernelOptions(patch))).toThrow(message);
+  });
+
+  it('refuses an empty platform list given in code', () => {
+    expect(() => parsePlatformsInput('platforms', [])).toThrow(/input 'platforms' is empty/);
   });
 
   it('accepts nested namespaces, ports and several platforms (deduplicated)', () => {
-    expect(
-      validateKernelPkgOptions({
-        ...base,
-        registry: '127.0.0.1:5005',
-        username: 'org/team',
-        platforms: ['linux/amd64', 'linux/arm64', 'linux/amd64'],
-      }).platforms,
-    ).toEqual(['linux/amd64', 'linux/arm64']);
+    const options = kernelOptions({
+      registry: '127.0.0.1:5005',
+      username: 'org/team',
+      platforms: 'linux/amd64,linux/arm64,linux/amd64',
+    });
+    expect(options.platforms).toEqual([
+      { os: 'linux', architecture: 'amd64' },
+      { os: 'linux', architecture: 'arm64' },
+    ]);
+    expect(validateKernelPkgOptions(options).platforms).toEqual(['linux/amd64', 'linux/arm64']);
   });
 
   it('keeps registry/username parsed: the images are named in it without parsing text again', () => {
-    const v = validateKernelPkgOptions({
-      ...base,
-      registry: '127.0.0.1:5005',
-      username: 'org/team',
-    });
+    const v = validateKernelPkgOptions(
+      kernelOptions({ registry: '127.0.0.1:5005', username: 'org/team' }),
+    );
     expect(v.namespace.registry).toBe('127.0.0.1:5005');
     expect(v.namespace.path).toBe('org/team');
     expect(imageIn(v.namespace, 'kernel', 'v1.2.3').toString()).toBe(
@@ -77,25 +82,38 @@ describe('validateKernelPkgOptions', () => {
   });
 });
 
-describe('validateExtensionOptions', () => {
-  const ext = { ...base, extensionsDir: '.', extension: 'hailort' };
-  it('refuses an unpinned pkg-image and a pkgs-tag without pkgs-prefix', () => {
-    expect(() =>
-      validateExtensionOptions({ ...ext, pkgImage: 'ghcr.io/a/hailort-pkg:v1' }),
-    ).toThrow(/is not pinned: give a reference with @sha256/);
-    expect(() => validateExtensionOptions({ ...ext, pkgsTag: 'v1' })).toThrow(/go together/);
-    expect(() =>
-      validateExtensionOptions({ ...ext, pkgsPrefix: 'ghcr.io/a b', pkgsTag: 'v1' }),
-    ).toThrow(/space/);
+describe('build-extension inputs', () => {
+  const extension = (raw: RawInputs) =>
+    validateExtensionOptions(
+      applyContract(
+        buildExtensionContract,
+        { extension: 'hailort', registry: 'ghcr.io', username: 'acme', ...raw },
+        'action',
+        {},
+      ).options,
+    );
+  it('refuses an unpinned pkg-image, a pkgs-tag without pkgs-prefix, and a bad prefix or tag', () => {
+    expect(() => extension({ 'pkg-image': 'ghcr.io/a/hailort-pkg:v1' })).toThrow(
+      /input 'pkg-image' is .* not pinned: give a reference with @sha256/,
+    );
+    expect(() => extension({ 'pkgs-tag': 'v1' })).toThrow(/go together/);
+    expect(() => extension({ 'pkgs-prefix': 'ghcr.io/a b', 'pkgs-tag': 'v1' })).toThrow(
+      /input 'pkgs-prefix' .* space/,
+    );
+    expect(() => extension({ 'pkgs-prefix': 'ghcr.io/A', 'pkgs-tag': 'v1' })).toThrow(
+      /input 'pkgs-prefix' is 'ghcr.io\/A', which is not registry\/namespace/,
+    );
+    expect(() => extension({ 'pkgs-prefix': 'ghcr.io/a', 'pkgs-tag': '.v1' })).toThrow(
+      /input 'pkgs-tag' is '.v1', which is not a valid image tag/,
+    );
   });
 
   it('keeps pkgs-prefix and pkg-image parsed', () => {
     const digest = `sha256:${'c'.repeat(64)}`;
-    const v = validateExtensionOptions({
-      ...ext,
-      pkgsPrefix: 'ghcr.io/a',
-      pkgsTag: 'v1',
-      pkgImage: `ghcr.io/a/hailort-pkg:v1@${digest}`,
+    const v = extension({
+      'pkgs-prefix': 'ghcr.io/a',
+      'pkgs-tag': 'v1',
+      'pkg-image': `ghcr.io/a/hailort-pkg:v1@${digest}`,
     });
     expect(v.pkgsNamespace?.toString()).toBe('ghcr.io/a');
     expect(v.pkgImage?.digest).toBe(digest);
@@ -172,7 +190,7 @@ describe('cache records and the directory cache', () => {
       key: 'k',
       createdAt: 'now',
       pkgsTag: 't',
-      pkgsPrefix: 'r/u',
+      pkgsPrefix: 'r.example/u',
       kernelImage: 'r.example/u/kernel:t@sha256:' + '0'.repeat(64),
       pkgImages: { 'a-pkg': 'r.example/u/a-pkg:t@sha256:' + '1'.repeat(64) },
     };

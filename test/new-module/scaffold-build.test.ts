@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '@talos-kmod/cli';
 import { createMemoryLogger, spawnExec } from '@talos-kmod/common';
+import { parseNamespace, parsePlatform } from '@talos-kmod/oci';
 import { buildExtension, buildKernelPkg, verifyImage } from '@talos-kmod/pipeline';
 import { listFiles, modinfo, unpackImage } from '../build-kernel-pkg/helpers';
 import { ensureDocker } from '../support/docker';
@@ -134,9 +135,8 @@ describe('a module scaffolded by new-module', () => {
         {
           pkgsDir: pkgs.dir,
           packages: ['widget-pkg'],
-          registry: registry.host,
-          username: 'example-owner',
-          platforms: ['linux/amd64'],
+          namespace: parseNamespace(`${registry.host}/example-owner`),
+          platforms: [parsePlatform('linux/amd64')],
           push: true,
           makeArgs: [],
           verifySignatures: true,
@@ -155,9 +155,8 @@ describe('a module scaffolded by new-module', () => {
           extension: 'widget',
           pkgsPrefix: built.pkgsPrefix,
           pkgsTag: built.pkgsTag,
-          registry: registry.host,
-          username: 'example-owner',
-          platforms: ['linux/amd64'],
+          namespace: parseNamespace(`${registry.host}/example-owner`),
+          platforms: [parsePlatform('linux/amd64')],
           push: true,
           makeArgs: [],
           insecureRegistries: [],

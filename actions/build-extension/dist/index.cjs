@@ -38897,10 +38897,13 @@ function isPinned(ref) {
 function withDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
 }
-function withTag(ref, tag) {
-  if (!tagPattern.test(tag))
-    throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
-  return new ParsedReference(ref.registry, ref.repository, tag);
+function parseTag(input) {
+  if (!tagPattern.test(input)) {
+    throw new InputError(
+      `invalid tag '${input}': up to 128 letters, digits, _ . - not starting with . or -`
+    );
+  }
+  return input;
 }
 var ParsedNamespace = class {
   constructor(registry, path) {
@@ -38911,6 +38914,9 @@ var ParsedNamespace = class {
   path;
   toString() {
     return this.path ? `${this.registry}/${this.path}` : this.registry;
+  }
+  toJSON() {
+    return this.toString();
   }
 };
 function parseNamespace(input) {
@@ -38952,6 +38958,9 @@ function parsePlatform(s) {
     );
   }
   return variant ? { os: os5, architecture, variant } : { os: os5, architecture };
+}
+function formatPlatform(p) {
+  return `${p.os}/${p.architecture}${p.variant ? `/${p.variant}` : ""}`;
 }
 
 // packages/oci/src/transport/errors.ts
@@ -42083,86 +42092,125 @@ var maxSize2 = 8 * 1024 * 1024;
 // packages/talos/src/node-extensions/read-catalog.ts
 var maxCatalogSize = 1024 * 1024;
 
-// packages/pipeline/src/step-kit/build-options.ts
+// packages/pipeline/src/contract/parse-inputs.ts
 function checkMakeValue(field, value) {
   if (isMakeValue(value)) return value;
   const problem = unsafeMakeValueProblem(value) ?? "";
   throw new FieldError(field, (n) => `${n(field)} ${problem}`);
 }
-function checkTag(field, tag, example = "v1.11.0") {
-  const value = checkMakeValue(field, tag);
+function parseTagInput(field, text, example = "v1.11.0") {
+  checkMakeValue(field, text);
   try {
-    withTag(parseReference("localhost/tag-check"), tag);
+    return parseTag(text);
   } catch (e) {
     throw new FieldError(
       field,
-      (n) => `${n(field)} is '${tag}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+      (n) => `${n(field)} is '${text}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
       { cause: e }
     );
   }
-  return value;
 }
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-function checkPushTarget(o) {
-  const registry = checkMakeValue("registry", o.registry);
-  const username = checkMakeValue("username", o.username);
-  if (o.registry === "") {
+function parsePushTarget(registry, username) {
+  checkMakeValue("registry", registry);
+  checkMakeValue("username", username);
+  if (registry === "") {
     throw new FieldError(
       "registry",
       (n) => `${n("registry")} is empty: set the registry to push to, e.g. ghcr.io`
     );
   }
-  if (o.username === "") {
+  if (username === "") {
     throw new FieldError(
       "username",
       (n) => `${n("username")} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`
     );
   }
-  if (!namespacePattern.test(o.username)) {
+  if (!namespacePattern.test(username)) {
     throw new FieldError(
       "username",
-      (n) => `${n("username")} is '${o.username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`
+      (n) => `${n("username")} is '${username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${username.toLowerCase()}')`
     );
   }
-  let namespace;
   try {
-    namespace = parseNamespace(`${o.registry}/${o.username}`);
+    return parseNamespace(`${registry}/${username}`);
   } catch (e) {
     throw new FieldError(
       "registry",
-      (n) => `${n("registry")} is '${o.registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
+      (n) => `${n("registry")} is '${registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
       { cause: e }
     );
   }
-  return { registry, username, namespace };
 }
-function validateBuildTarget(o) {
-  const target = checkPushTarget(o);
-  if (o.platforms.length === 0) {
+function parseNamespaceInput(field, text) {
+  checkMakeValue(field, text);
+  try {
+    return parseNamespace(text);
+  } catch (e) {
     throw new FieldError(
-      "platforms",
-      (n) => `${n("platforms")} is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64`
+      field,
+      (n) => `${n(field)} is '${text}', which is not registry/namespace (e.g. ghcr.io/acme)`,
+      { cause: e }
     );
   }
-  const platforms = [];
-  for (const p of o.platforms) {
-    const platform2 = checkMakeValue("platforms", p);
+}
+function parsePlatformsInput(field, items) {
+  if (items.length === 0) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64`
+    );
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    checkMakeValue(field, item);
     try {
-      parsePlatform(p);
+      const platform2 = parsePlatform(item);
+      out.set(formatPlatform(platform2), platform2);
     } catch (e) {
       throw new FieldError(
-        "platforms",
-        (n) => `${n("platforms")} has '${p}', which is not os/arch[/variant] (e.g. linux/amd64)`,
+        field,
+        (n) => `${n(field)} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`,
         { cause: e }
       );
     }
-    if (!platforms.includes(platform2)) platforms.push(platform2);
   }
+  return [...out.values()];
+}
+function parseReferenceInput(field, text) {
+  checkMakeValue(field, text);
+  try {
+    return parseReference(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
+  }
+}
+function parsePinnedInput(field, text, next, verb = "is") {
+  const ref = parseReferenceInput(field, text);
+  if (!isPinned(ref)) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} ${verb} '${text}', which is not pinned: ${next(n)}`
+    );
+  }
+  return ref;
+}
+
+// packages/pipeline/src/step-kit/build-options.ts
+function namespaceMakeValues(ns) {
   return {
-    ...target,
-    ...o.tag !== void 0 ? { tag: checkTag("tag", o.tag) } : {},
+    registry: makeValue(`registry '${ns.registry}'`, ns.registry),
+    username: makeValue(`namespace '${ns.path}'`, ns.path)
+  };
+}
+function validateBuildTarget(o) {
+  return {
+    ...namespaceMakeValues(o.namespace),
+    namespace: o.namespace,
     makeArgs: parseMakeArgs(o.makeArgs),
-    platforms
+    // The platform grammar admits only make-safe characters.
+    platforms: o.platforms.map((p) => formatPlatform(p))
   };
 }
 
@@ -42278,6 +42326,9 @@ var scratch = {
   tail: new Uint8Array(TAIL)
 };
 
+// packages/verify/src/internal/collect.ts
+var OWN_BUFFER_MIN = 2 * 1024 * 1024;
+
 // packages/verify/src/internal/checks/certificate.ts
 var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
 var fixes = {
@@ -42302,6 +42353,7 @@ var MARKER = Buffer.from("Linux version ");
 
 // packages/boot/src/kernel/find-certificates.ts
 var PATTERN = Buffer.from([48, 130]);
+var TRAILER_WINDOW = 64 * 1024;
 
 // packages/boot/src/initramfs/internal/newc-parser.ts
 var UPFRONT_LIMIT = 64 * 1024 * 1024;
@@ -42473,12 +42525,23 @@ async function createMetadataDir(parent, logger) {
 }
 
 // packages/pipeline/src/step-kit/build-step.ts
+function describedTag(text, dir) {
+  try {
+    return parseTag(text);
+  } catch (e) {
+    throw new UserError(
+      `the tag 'git describe' printed in ${dir} is '${text}', which is not a valid image tag: set the tag input`,
+      { cause: e }
+    );
+  }
+}
 async function runBuildStep(o, checkout, deps, body) {
   const { exec, logger } = deps;
   const env = deps.env ?? process.env;
-  const tag = o.tag ?? await describeTag(checkout.dir, exec);
+  const registry = o.namespace.registry;
+  const tag = o.tag !== void 0 ? o.tag : describedTag(await describeTag(checkout.dir, exec), checkout.dir);
   await preflightBuildx(makeVariable(checkout.makefile, "BUILD"), checkout.dir, exec, env);
-  const registryOptions = stepRegistryOptions(o, deps);
+  const registryOptions = stepRegistryOptions({ ...o, registry }, deps);
   const client = createRegistryClient(registryOptions);
   const metaDir = await createMetadataDir(deps.tmpDir, logger);
   try {
@@ -42489,10 +42552,10 @@ async function runBuildStep(o, checkout, deps, body) {
       registryOptions,
       ciArgs: metaDir ? [metadataFileCiArg(metaDir)] : [],
       metadataFile: (target) => metaDir ? metadataPath(metaDir, target) : void 0,
-      preflightPush: (probe) => preflightRegistry(client, probe, o.registry),
+      preflightPush: (probe) => preflightRegistry(client, probe, registry),
       make: (args) => withDockerCredentials(
         env,
-        [o.registry],
+        [registry],
         o.credentials,
         logger,
         (withCreds) => runMake(exec, logger, checkout.dir, args, withCreds)
@@ -42546,51 +42609,18 @@ function validateExtensionOptions(o) {
       (n) => `${n("pkgs-prefix")} and ${n("pkgs-tag")} go together: pass both (build-kernel-pkg's outputs of the same names) or neither`
     );
   }
-  let pkgsPrefix;
-  let pkgsNamespace;
-  if (o.pkgsPrefix !== void 0) {
-    pkgsPrefix = checkMakeValue("pkgs-prefix", o.pkgsPrefix);
-    try {
-      pkgsNamespace = parseNamespace(o.pkgsPrefix);
-    } catch (e) {
-      throw new FieldError(
-        "pkgs-prefix",
-        (n) => `${n("pkgs-prefix")} is '${o.pkgsPrefix}', which is not registry/namespace (e.g. ghcr.io/acme)`,
-        { cause: e }
-      );
-    }
-  }
-  const pkgsTag = o.pkgsTag !== void 0 ? checkTag("pkgs-tag", o.pkgsTag) : void 0;
-  let pkgImage;
-  if (o.pkgImage !== void 0) {
-    checkMakeValue("pkg-image", o.pkgImage);
-    const ref = (() => {
-      try {
-        return parseReference(o.pkgImage ?? "");
-      } catch (e) {
-        throw new FieldError(
-          "pkg-image",
-          (n) => `${n("pkg-image")}: ${e instanceof Error ? e.message : String(e)}`,
-          {
-            cause: e
-          }
-        );
-      }
-    })();
-    if (!isPinned(ref)) {
-      throw new FieldError(
-        "pkg-image",
-        (n) => `${n("pkg-image")} is '${o.pkgImage}', which is not pinned: give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag`
-      );
-    }
-    pkgImage = ref;
-  }
   return {
     ...validateBuildTarget(o),
-    ...pkgsPrefix !== void 0 ? { pkgsPrefix } : {},
-    ...pkgsNamespace !== void 0 ? { pkgsNamespace } : {},
-    ...pkgsTag !== void 0 ? { pkgsTag } : {},
-    ...pkgImage !== void 0 ? { pkgImage } : {}
+    ...o.pkgsPrefix !== void 0 ? {
+      pkgsPrefix: makeValue(
+        `pkgs-prefix '${o.pkgsPrefix.toString()}'`,
+        o.pkgsPrefix.toString()
+      ),
+      pkgsNamespace: o.pkgsPrefix
+    } : {},
+    // The tag grammar admits only make-safe characters.
+    ...o.pkgsTag !== void 0 ? { pkgsTag: o.pkgsTag } : {},
+    ...o.pkgImage !== void 0 ? { pkgImage: o.pkgImage } : {}
   };
 }
 
@@ -42636,7 +42666,7 @@ async function buildExtension(o, deps) {
     );
     if (pairing.verdict !== "match") notes.push(pairing.message);
   }
-  return runBuildStep({ ...o, tag: valid.tag }, checkout, deps, async (kit) => {
+  return runBuildStep(o, checkout, deps, async (kit) => {
     const { tag } = kit;
     if (kit.dirtyTag) {
       notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
@@ -42645,7 +42675,7 @@ async function buildExtension(o, deps) {
     const buildArgs = {
       TAG: tag,
       PKGS: o.pkgsTag ?? checkout.defaults.PKGS,
-      PKGS_PREFIX: o.pkgsPrefix ?? checkout.defaults.PKGS_PREFIX,
+      PKGS_PREFIX: o.pkgsPrefix?.toString() ?? checkout.defaults.PKGS_PREFIX,
       TOOLS: checkout.defaults.TOOLS,
       TOOLS_PREFIX: checkout.defaults.TOOLS_PREFIX
     };
@@ -42658,7 +42688,7 @@ async function buildExtension(o, deps) {
       logger.info(`VERSION of ${o.extension}: ${computed.version} (${computed.source})`);
     }
     const pinnedPkg = valid.pkgImage;
-    const pkgs = pinnedPkg ? { mode: "pkg-image", detail: pinnedPkg.toString() } : o.pkgsPrefix ? { mode: "pkgs-prefix", detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ""}` } : {
+    const pkgs = pinnedPkg ? { mode: "pkg-image", detail: pinnedPkg.toString() } : o.pkgsPrefix ? { mode: "pkgs-prefix", detail: `${o.pkgsPrefix.toString()}/<package>:${o.pkgsTag ?? ""}` } : {
       mode: "makefile-defaults",
       detail: `${checkout.defaults.PKGS_PREFIX ?? "?"}/<package>:${checkout.defaults.PKGS ?? "?"}`
     };
@@ -42705,7 +42735,7 @@ async function buildExtension(o, deps) {
       await make();
     }
     const metaFile = kit.metadataFile(o.extension);
-    const name = `${o.registry}/${o.username}/${o.extension}`;
+    const name = `${valid.namespace.toString()}/${o.extension}`;
     const reported = o.push ? await versionFromMetadata(metaFile, name) : void 0;
     let version = computed.version;
     if (reported && version && reported !== version) {
@@ -42928,6 +42958,14 @@ function namespaceOrOwner(username, env) {
   }
   return value;
 }
+function buildTargetOf(v2, env) {
+  return {
+    namespace: parsePushTarget(v2.registry, namespaceOrOwner(v2.username, env)),
+    platforms: parsePlatformsInput("platforms", v2.platforms),
+    ...v2.tag ? { tag: parseTagInput("tag", v2.tag) } : {},
+    makeArgs: v2["make-args"]
+  };
+}
 function registryAccessOf(values) {
   const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
   return {
@@ -42999,12 +43037,8 @@ var buildKernelPkgContract = defineContract({
   toOptions: (v2, env) => ({
     pkgsDir: v2["pkgs-dir"],
     packages: v2.packages,
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
+    ...buildTargetOf(v2, env),
     push: v2.push,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
     verifySignatures: v2["verify-signatures"],
     cache: v2.cache,
     ...releasePairingOf(v2),
@@ -43015,7 +43049,7 @@ var buildKernelPkgContract = defineContract({
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
     "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
-    "pkgs-prefix": r.pkgsPrefix,
+    "pkgs-prefix": r.pkgsPrefix.toString(),
     "cache-hit": String(r.cacheHit)
   })
 });
@@ -43063,15 +43097,17 @@ var buildExtensionContract = defineContract({
   toOptions: (v2, env) => ({
     extensionsDir: v2["extensions-dir"],
     extension: v2.extension,
-    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
-    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
-    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: parseNamespaceInput("pkgs-prefix", v2["pkgs-prefix"]) } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: parseTagInput("pkgs-tag", v2["pkgs-tag"]) } : {},
+    ...v2["pkg-image"] ? {
+      pkgImage: parsePinnedInput(
+        "pkg-image",
+        v2["pkg-image"],
+        () => "give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag"
+      )
+    } : {},
+    ...buildTargetOf(v2, env),
     push: v2.push,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
     ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
@@ -43204,25 +43240,28 @@ var buildInstallerContract = defineContract({
   ],
   toOptions: (v2, env) => ({
     ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
-    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
-    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
-    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
-    extensionImages: v2["extension-images"],
-    extraExtensionImages: v2["extra-extension-images"],
+    ...referenceOption("imagerImage", "imager-image", v2["imager-image"]),
+    ...referenceOption("baseInstallerImage", "base-installer-image", v2["base-installer-image"]),
+    ...referenceOption("kernelImage", "kernel-image", v2["kernel-image"]),
+    extensionImages: v2["extension-images"].map((e) => parseReferenceInput("extension-images", e)),
+    extraExtensionImages: v2["extra-extension-images"].map(
+      (e) => parsePinnedInput(
+        "extra-extension-images",
+        e,
+        () => "give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked",
+        "has"
+      )
+    ),
     ...v2.schematic ? { schematic: v2.schematic } : {},
     ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
-    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...referenceOption("overlayImage", "overlay-image", v2["overlay-image"]),
     ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
     ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
-    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...buildTargetOf(v2, env),
+    ...referenceOption("installerRef", "installer-ref", v2["installer-ref"]),
     ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
     verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
     ...registryAccessOf(v2)
@@ -43235,6 +43274,9 @@ var buildInstallerContract = defineContract({
     tarball: Object.values(r.tarballs).join("\n")
   })
 });
+function referenceOption(key, field, text) {
+  return text ? { [key]: parseReferenceInput(field, text) } : {};
+}
 
 // packages/pipeline/src/verify-image/contract.ts
 function registryHostOf(image) {

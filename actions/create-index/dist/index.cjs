@@ -13328,9 +13328,9 @@ var require_registry = __commonJS({
           if (!converter.name || !keyOf(converter.name)) {
             throw new TypeError("Converter name is required");
           }
-          const names = [...new Set([converter.name, ...converter.aliases ?? []].map(keyOf))];
+          const names2 = [...new Set([converter.name, ...converter.aliases ?? []].map(keyOf))];
           const conflicts = /* @__PURE__ */ new Set();
-          for (const name of names) {
+          for (const name of names2) {
             const existing = converters.get(name);
             if (!existing) {
               continue;
@@ -13343,7 +13343,7 @@ var require_registry = __commonJS({
           for (const conflicting of conflicts) {
             removeConverter(converters, primaryNames, conflicting);
           }
-          for (const name of names) {
+          for (const name of names2) {
             converters.set(name, converter);
           }
           primaryNames.add(keyOf(converter.name));
@@ -31695,13 +31695,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name, cookies[j]]);
@@ -38902,16 +38902,50 @@ function checkName(input, registry, repository) {
     throw invalid(input, `the name is longer than ${maxNameLength} characters`);
   }
 }
+function isPinned(ref) {
+  return ref.digest !== void 0;
+}
 function withDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
 }
 function atDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, void 0, digest);
 }
+function parseTag(input) {
+  if (!tagPattern.test(input)) {
+    throw new InputError(
+      `invalid tag '${input}': up to 128 letters, digits, _ . - not starting with . or -`
+    );
+  }
+  return input;
+}
 function withTag(ref, tag) {
   if (!tagPattern.test(tag))
     throw new InputError(`invalid tag '${tag}' for ${ref.registry}/${ref.repository}`);
   return new ParsedReference(ref.registry, ref.repository, tag);
+}
+var ParsedNamespace = class {
+  constructor(registry, path) {
+    this.registry = registry;
+    this.path = path;
+  }
+  registry;
+  path;
+  toString() {
+    return this.path ? `${this.registry}/${this.path}` : this.registry;
+  }
+  toJSON() {
+    return this.toString();
+  }
+};
+function parseNamespace(input) {
+  const ref = parseReference(`${input.trim()}/x`);
+  if (ref.tag !== void 0 || ref.digest !== void 0) {
+    throw new InputError(
+      `invalid namespace '${input}': expected registry/namespace, e.g. ghcr.io/acme`
+    );
+  }
+  return new ParsedNamespace(ref.registry, ref.repository.slice(0, -"/x".length));
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -41407,6 +41441,50 @@ async function createIndex(destRef, sources, options = {}) {
 // packages/talos/src/pkgs/kres.ts
 var import_yaml = __toESM(require_dist(), 1);
 
+// packages/talos/src/make/values.ts
+var allowed = /^[A-Za-z0-9._:/@+=,%~-]*$/;
+var names = {
+  " ": "a space",
+  "	": "a tab",
+  "\n": "a newline",
+  "\r": "a carriage return",
+  $: "'$'",
+  ";": "';'",
+  "`": "a backtick",
+  '"': "a double quote",
+  "'": "a single quote",
+  "\\": "a backslash",
+  "|": "'|'",
+  "&": "'&'",
+  "<": "'<'",
+  ">": "'>'",
+  "(": "'('",
+  ")": "')'",
+  "#": "'#'",
+  "*": "'*'",
+  "?": "'?'",
+  "!": "'!'",
+  "{": "'{'",
+  "}": "'}'",
+  "[": "'['",
+  "]": "']'"
+};
+function findUnsafeCharacter(value) {
+  if (allowed.test(value)) return void 0;
+  for (const c of value) if (!allowed.test(c)) return c;
+  return void 0;
+}
+function unsafeMakeValueProblem(value) {
+  const c = findUnsafeCharacter(value);
+  if (c === void 0) return void 0;
+  const shown = JSON.stringify(value);
+  const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
+  return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
+}
+function isMakeValue(value) {
+  return findUnsafeCharacter(value) === void 0;
+}
+
 // packages/talos/src/installer/extensions-config.ts
 var import_yaml2 = __toESM(require_dist(), 1);
 
@@ -41552,6 +41630,111 @@ var maxSize2 = 8 * 1024 * 1024;
 // packages/talos/src/node-extensions/read-catalog.ts
 var maxCatalogSize = 1024 * 1024;
 
+// packages/pipeline/src/contract/parse-inputs.ts
+function checkMakeValue(field, value) {
+  if (isMakeValue(value)) return value;
+  const problem = unsafeMakeValueProblem(value) ?? "";
+  throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+}
+function parseTagInput(field, text, example = "v1.11.0") {
+  checkMakeValue(field, text);
+  try {
+    return parseTag(text);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${text}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+      { cause: e }
+    );
+  }
+}
+var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+function parsePushTarget(registry, username) {
+  checkMakeValue("registry", registry);
+  checkMakeValue("username", username);
+  if (registry === "") {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is empty: set the registry to push to, e.g. ghcr.io`
+    );
+  }
+  if (username === "") {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`
+    );
+  }
+  if (!namespacePattern.test(username)) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is '${username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${username.toLowerCase()}')`
+    );
+  }
+  try {
+    return parseNamespace(`${registry}/${username}`);
+  } catch (e) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
+      { cause: e }
+    );
+  }
+}
+function parseNamespaceInput(field, text) {
+  checkMakeValue(field, text);
+  try {
+    return parseNamespace(text);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${text}', which is not registry/namespace (e.g. ghcr.io/acme)`,
+      { cause: e }
+    );
+  }
+}
+function parsePlatformsInput(field, items) {
+  if (items.length === 0) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64`
+    );
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    checkMakeValue(field, item);
+    try {
+      const platform2 = parsePlatform(item);
+      out.set(formatPlatform(platform2), platform2);
+    } catch (e) {
+      throw new FieldError(
+        field,
+        (n) => `${n(field)} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`,
+        { cause: e }
+      );
+    }
+  }
+  return [...out.values()];
+}
+function parseReferenceInput(field, text) {
+  checkMakeValue(field, text);
+  try {
+    return parseReference(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
+  }
+}
+function parsePinnedInput(field, text, next, verb = "is") {
+  const ref = parseReferenceInput(field, text);
+  if (!isPinned(ref)) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} ${verb} '${text}', which is not pinned: ${next(n)}`
+    );
+  }
+  return ref;
+}
+
 // packages/kmod/src/internal/bytes.ts
 var DIGITS = Buffer.from("0123456789ABCDEF", "latin1");
 
@@ -41588,6 +41771,9 @@ var scratch = {
   tail: new Uint8Array(TAIL)
 };
 
+// packages/verify/src/internal/collect.ts
+var OWN_BUFFER_MIN = 2 * 1024 * 1024;
+
 // packages/verify/src/internal/checks/certificate.ts
 var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
 var fixes = {
@@ -41612,6 +41798,7 @@ var MARKER = Buffer.from("Linux version ");
 
 // packages/boot/src/kernel/find-certificates.ts
 var PATTERN = Buffer.from([48, 130]);
+var TRAILER_WINDOW = 64 * 1024;
 
 // packages/boot/src/initramfs/internal/newc-parser.ts
 var UPFRONT_LIMIT = 64 * 1024 * 1024;
@@ -41829,6 +42016,14 @@ function namespaceOrOwner(username, env) {
   }
   return value;
 }
+function buildTargetOf(v2, env) {
+  return {
+    namespace: parsePushTarget(v2.registry, namespaceOrOwner(v2.username, env)),
+    platforms: parsePlatformsInput("platforms", v2.platforms),
+    ...v2.tag ? { tag: parseTagInput("tag", v2.tag) } : {},
+    makeArgs: v2["make-args"]
+  };
+}
 function registryAccessOf(values) {
   const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
   return {
@@ -41900,12 +42095,8 @@ var buildKernelPkgContract = defineContract({
   toOptions: (v2, env) => ({
     pkgsDir: v2["pkgs-dir"],
     packages: v2.packages,
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
+    ...buildTargetOf(v2, env),
     push: v2.push,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
     verifySignatures: v2["verify-signatures"],
     cache: v2.cache,
     ...releasePairingOf(v2),
@@ -41916,7 +42107,7 @@ var buildKernelPkgContract = defineContract({
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
     "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
-    "pkgs-prefix": r.pkgsPrefix,
+    "pkgs-prefix": r.pkgsPrefix.toString(),
     "cache-hit": String(r.cacheHit)
   })
 });
@@ -41964,15 +42155,17 @@ var buildExtensionContract = defineContract({
   toOptions: (v2, env) => ({
     extensionsDir: v2["extensions-dir"],
     extension: v2.extension,
-    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
-    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
-    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: parseNamespaceInput("pkgs-prefix", v2["pkgs-prefix"]) } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: parseTagInput("pkgs-tag", v2["pkgs-tag"]) } : {},
+    ...v2["pkg-image"] ? {
+      pkgImage: parsePinnedInput(
+        "pkg-image",
+        v2["pkg-image"],
+        () => "give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag"
+      )
+    } : {},
+    ...buildTargetOf(v2, env),
     push: v2.push,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
     ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
@@ -42105,25 +42298,28 @@ var buildInstallerContract = defineContract({
   ],
   toOptions: (v2, env) => ({
     ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
-    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
-    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
-    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
-    extensionImages: v2["extension-images"],
-    extraExtensionImages: v2["extra-extension-images"],
+    ...referenceOption("imagerImage", "imager-image", v2["imager-image"]),
+    ...referenceOption("baseInstallerImage", "base-installer-image", v2["base-installer-image"]),
+    ...referenceOption("kernelImage", "kernel-image", v2["kernel-image"]),
+    extensionImages: v2["extension-images"].map((e) => parseReferenceInput("extension-images", e)),
+    extraExtensionImages: v2["extra-extension-images"].map(
+      (e) => parsePinnedInput(
+        "extra-extension-images",
+        e,
+        () => "give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked",
+        "has"
+      )
+    ),
     ...v2.schematic ? { schematic: v2.schematic } : {},
     ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
-    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...referenceOption("overlayImage", "overlay-image", v2["overlay-image"]),
     ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
     ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
-    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...buildTargetOf(v2, env),
+    ...referenceOption("installerRef", "installer-ref", v2["installer-ref"]),
     ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
     verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
     ...registryAccessOf(v2)
@@ -42136,6 +42332,9 @@ var buildInstallerContract = defineContract({
     tarball: Object.values(r.tarballs).join("\n")
   })
 });
+function referenceOption(key, field, text) {
+  return text ? { [key]: parseReferenceInput(field, text) } : {};
+}
 
 // packages/pipeline/src/verify-image/contract.ts
 function registryHostOf(image) {

@@ -13328,9 +13328,9 @@ var require_registry = __commonJS({
           if (!converter.name || !keyOf(converter.name)) {
             throw new TypeError("Converter name is required");
           }
-          const names = [...new Set([converter.name, ...converter.aliases ?? []].map(keyOf))];
+          const names2 = [...new Set([converter.name, ...converter.aliases ?? []].map(keyOf))];
           const conflicts = /* @__PURE__ */ new Set();
-          for (const name of names) {
+          for (const name of names2) {
             const existing = converters.get(name);
             if (!existing) {
               continue;
@@ -13343,7 +13343,7 @@ var require_registry = __commonJS({
           for (const conflicting of conflicts) {
             removeConverter(converters, primaryNames, conflicting);
           }
-          for (const name of names) {
+          for (const name of names2) {
             converters.set(name, converter);
           }
           primaryNames.add(keyOf(converter.name));
@@ -31695,13 +31695,13 @@ var require_headers = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name, cookies[j]]);
@@ -50657,13 +50657,13 @@ var require_headers2 = __commonJS({
           return this.#headersList[kHeadersSortedMap];
         }
         const headers = [];
-        const names = this.#headersList.toSortedArray();
+        const names2 = this.#headersList.toSortedArray();
         const cookies = this.#headersList.cookies;
         if (cookies === null || cookies.length === 1) {
-          return this.#headersList[kHeadersSortedMap] = names;
+          return this.#headersList[kHeadersSortedMap] = names2;
         }
-        for (let i = 0; i < names.length; ++i) {
-          const { 0: name, 1: value } = names[i];
+        for (let i = 0; i < names2.length; ++i) {
+          const { 0: name, 1: value } = names2[i];
           if (name === "set-cookie") {
             for (let j = 0; j < cookies.length; ++j) {
               headers.push([name, cookies[j]]);
@@ -58597,8 +58597,42 @@ function checkName(input, registry, repository) {
     throw invalid(input, `the name is longer than ${maxNameLength} characters`);
   }
 }
+function isPinned(ref) {
+  return ref.digest !== void 0;
+}
 function withDigest(ref, digest) {
   return new ParsedReference(ref.registry, ref.repository, ref.tag, digest);
+}
+function parseTag(input) {
+  if (!tagPattern.test(input)) {
+    throw new InputError(
+      `invalid tag '${input}': up to 128 letters, digits, _ . - not starting with . or -`
+    );
+  }
+  return input;
+}
+var ParsedNamespace = class {
+  constructor(registry, path2) {
+    this.registry = registry;
+    this.path = path2;
+  }
+  registry;
+  path;
+  toString() {
+    return this.path ? `${this.registry}/${this.path}` : this.registry;
+  }
+  toJSON() {
+    return this.toString();
+  }
+};
+function parseNamespace(input) {
+  const ref = parseReference(`${input.trim()}/x`);
+  if (ref.tag !== void 0 || ref.digest !== void 0) {
+    throw new InputError(
+      `invalid namespace '${input}': expected registry/namespace, e.g. ghcr.io/acme`
+    );
+  }
+  return new ParsedNamespace(ref.registry, ref.repository.slice(0, -"/x".length));
 }
 function manifestIdentifier(ref) {
   return ref.digest ?? ref.tag ?? "latest";
@@ -62139,10 +62173,10 @@ async function layoutStore(files, description, refName) {
   if (refName !== void 0) {
     chosen = entries.find((e) => e.annotations?.[refNameKey] === refName);
     if (!chosen) {
-      const names = entries.map((e) => e.annotations?.[refNameKey]).filter(Boolean);
+      const names2 = entries.map((e) => e.annotations?.[refNameKey]).filter(Boolean);
       await files.close();
       throw new UserError(
-        `${description} has no image named '${refName}'; it has: ${names.join(", ") || "no named images"}`
+        `${description} has no image named '${refName}'; it has: ${names2.join(", ") || "no named images"}`
       );
     }
   } else if (entries.length === 1) {
@@ -62808,10 +62842,10 @@ function typeOf(s) {
 }
 async function* walkDir(root, rel) {
   const dir = await (0, import_promises8.opendir)((0, import_node_path8.join)(root, rel));
-  const names = [];
-  for await (const d of dir) names.push(d.name);
-  names.sort();
-  for (const name of names) {
+  const names2 = [];
+  for await (const d of dir) names2.push(d.name);
+  names2.sort();
+  for (const name of names2) {
     const path2 = rel ? `${rel}/${name}` : name;
     const abs = (0, import_node_path8.join)(root, path2);
     const s = await (0, import_promises8.lstat)(abs);
@@ -62958,6 +62992,50 @@ async function openFileTrees(spec, options = {}) {
 
 // packages/talos/src/pkgs/kres.ts
 var import_yaml = __toESM(require_dist(), 1);
+
+// packages/talos/src/make/values.ts
+var allowed = /^[A-Za-z0-9._:/@+=,%~-]*$/;
+var names = {
+  " ": "a space",
+  "	": "a tab",
+  "\n": "a newline",
+  "\r": "a carriage return",
+  $: "'$'",
+  ";": "';'",
+  "`": "a backtick",
+  '"': "a double quote",
+  "'": "a single quote",
+  "\\": "a backslash",
+  "|": "'|'",
+  "&": "'&'",
+  "<": "'<'",
+  ">": "'>'",
+  "(": "'('",
+  ")": "')'",
+  "#": "'#'",
+  "*": "'*'",
+  "?": "'?'",
+  "!": "'!'",
+  "{": "'{'",
+  "}": "'}'",
+  "[": "'['",
+  "]": "']'"
+};
+function findUnsafeCharacter(value) {
+  if (allowed.test(value)) return void 0;
+  for (const c of value) if (!allowed.test(c)) return c;
+  return void 0;
+}
+function unsafeMakeValueProblem(value) {
+  const c = findUnsafeCharacter(value);
+  if (c === void 0) return void 0;
+  const shown = JSON.stringify(value);
+  const desc = names[c] ?? `'${c}' (U+${c.codePointAt(0)?.toString(16).padStart(4, "0")})`;
+  return `is ${shown}, which contains ${desc}: make passes values into shell command lines, so only letters, digits and . _ : / @ + = , % ~ - are accepted. Remove the character (one value per item; lists are separated by commas or new lines).`;
+}
+function isMakeValue(value) {
+  return findUnsafeCharacter(value) === void 0;
+}
 
 // packages/talos/src/installer/boot-assets.ts
 function installAssetPath(arch2, name) {
@@ -63485,8 +63563,8 @@ function allowedExtensionPaths(talos) {
   }
   return paths;
 }
-function isAllowedExtensionPath(absolutePath, allowed) {
-  return allowed.some((prefix) => isUnderPrefix(absolutePath, prefix));
+function isAllowedExtensionPath(absolutePath, allowed2) {
+  return allowed2.some((prefix) => isUnderPrefix(absolutePath, prefix));
 }
 function udevRulesDirFor(talos) {
   return allowedExtensionPaths(talos).find((p) => p.endsWith("/udev/rules.d")) ?? "/usr/lib/udev/rules.d";
@@ -63572,21 +63650,21 @@ function parseExtensionManifest(text3) {
 
 // packages/talos/src/extension-rules/validate-root.ts
 function rootNames(entries) {
-  const names = /* @__PURE__ */ new Map();
+  const names2 = /* @__PURE__ */ new Map();
   for (const e of entries) {
     const slash = e.path.indexOf("/");
     const name = slash < 0 ? e.path : e.path.slice(0, slash);
     if (name === "" || name === "." || name === "..") continue;
-    if (slash < 0) names.set(name, e.type);
-    else if (!names.has(name)) names.set(name, "directory");
+    if (slash < 0) names2.set(name, e.type);
+    else if (!names2.has(name)) names2.set(name, "directory");
   }
-  return names;
+  return names2;
 }
 function validateExtensionRoot(entries) {
   const id = "extension.layout";
-  const names = rootNames(entries);
+  const names2 = rootNames(entries);
   const findings = [];
-  for (const [name] of [...names].sort(([a], [b]) => a.localeCompare(b))) {
+  for (const [name] of [...names2].sort(([a], [b]) => a.localeCompare(b))) {
     if (name === "manifest.yaml" || name === "rootfs") continue;
     findings.push(
       fail2(
@@ -63597,7 +63675,7 @@ function validateExtensionRoot(entries) {
       )
     );
   }
-  const manifestType = names.get("manifest.yaml");
+  const manifestType = names2.get("manifest.yaml");
   if (manifestType === void 0) {
     findings.push(
       fail2(
@@ -63613,7 +63691,7 @@ function validateExtensionRoot(entries) {
       })
     );
   }
-  const rootfsType = names.get("rootfs");
+  const rootfsType = names2.get("rootfs");
   if (rootfsType === void 0) {
     findings.push(
       fail2(
@@ -63770,10 +63848,10 @@ function validateExtensionManifest(manifestText, options = {}) {
 }
 
 // packages/talos/src/extension-rules/validate-contents.ts
-function whereAllowed(allowed) {
+function whereAllowed(allowed2) {
   const common = ["/modules", "/firmware", "/udev/rules.d", "/usr/local"];
-  const first = common.map((c) => allowed.find((p) => p.endsWith(c))).filter((p) => !!p);
-  const others = allowed.length - first.length;
+  const first = common.map((c) => allowed2.find((p) => p.endsWith(c))).filter((p) => !!p);
+  const others = allowed2.length - first.length;
   return `files must sit under ${first.join(", ")}${others > 0 ? ` or ${others} other allowed prefixes (see the verify-image README)` : ""}`;
 }
 var specialTypes = /* @__PURE__ */ new Set(["char", "block", "fifo"]);
@@ -63806,7 +63884,7 @@ function linkProblem(e, inner) {
   return void 0;
 }
 function validateExtensionContents(entries, options = {}) {
-  const allowed = allowedExtensionPaths(options.talosVersion);
+  const allowed2 = allowedExtensionPaths(options.talosVersion);
   const max = options.maxListed ?? 25;
   const forWhich = options.talosVersion ? `Talos ${formatVersion(options.talosVersion)}` : "current Talos";
   const badPaths = [];
@@ -63853,12 +63931,12 @@ function validateExtensionContents(entries, options = {}) {
     }
     if (e.type === "directory" || inner === "") continue;
     if (options.reportedElsewhere?.(inner)) continue;
-    if (!isAllowedExtensionPath(abs, allowed)) {
+    if (!isAllowedExtensionPath(abs, allowed2)) {
       badPaths.push(
         fail2(
           "extension.allowed-path",
           "error",
-          `path "${abs}" is not allowed in extensions for ${forWhich}: ${whereAllowed(allowed)}; install it there or leave it out`,
+          `path "${abs}" is not allowed in extensions for ${forWhich}: ${whereAllowed(allowed2)}; install it there or leave it out`,
           { path: e.path }
         )
       );
@@ -64628,6 +64706,111 @@ var maxSize2 = 8 * 1024 * 1024;
 // packages/talos/src/node-extensions/read-catalog.ts
 var maxCatalogSize = 1024 * 1024;
 
+// packages/pipeline/src/contract/parse-inputs.ts
+function checkMakeValue(field, value) {
+  if (isMakeValue(value)) return value;
+  const problem = unsafeMakeValueProblem(value) ?? "";
+  throw new FieldError(field, (n) => `${n(field)} ${problem}`);
+}
+function parseTagInput(field, text3, example = "v1.11.0") {
+  checkMakeValue(field, text3);
+  try {
+    return parseTag(text3);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${text3}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+      { cause: e }
+    );
+  }
+}
+var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+function parsePushTarget(registry, username) {
+  checkMakeValue("registry", registry);
+  checkMakeValue("username", username);
+  if (registry === "") {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is empty: set the registry to push to, e.g. ghcr.io`
+    );
+  }
+  if (username === "") {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`
+    );
+  }
+  if (!namespacePattern.test(username)) {
+    throw new FieldError(
+      "username",
+      (n) => `${n("username")} is '${username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${username.toLowerCase()}')`
+    );
+  }
+  try {
+    return parseNamespace(`${registry}/${username}`);
+  } catch (e) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
+      { cause: e }
+    );
+  }
+}
+function parseNamespaceInput(field, text3) {
+  checkMakeValue(field, text3);
+  try {
+    return parseNamespace(text3);
+  } catch (e) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is '${text3}', which is not registry/namespace (e.g. ghcr.io/acme)`,
+      { cause: e }
+    );
+  }
+}
+function parsePlatformsInput(field, items) {
+  if (items.length === 0) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64`
+    );
+  }
+  const out = /* @__PURE__ */ new Map();
+  for (const item of items) {
+    checkMakeValue(field, item);
+    try {
+      const platform2 = parsePlatform(item);
+      out.set(formatPlatform(platform2), platform2);
+    } catch (e) {
+      throw new FieldError(
+        field,
+        (n) => `${n(field)} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`,
+        { cause: e }
+      );
+    }
+  }
+  return [...out.values()];
+}
+function parseReferenceInput(field, text3) {
+  checkMakeValue(field, text3);
+  try {
+    return parseReference(text3);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
+  }
+}
+function parsePinnedInput(field, text3, next, verb = "is") {
+  const ref = parseReferenceInput(field, text3);
+  if (!isPinned(ref)) {
+    throw new FieldError(
+      field,
+      (n) => `${n(field)} ${verb} '${text3}', which is not pinned: ${next(n)}`
+    );
+  }
+  return ref;
+}
+
 // packages/verify/src/options.ts
 var kernelReleasePattern = /^[0-9]+\.[0-9]+(\.[0-9]+)?[A-Za-z0-9._+~-]*$/;
 var moduleNamePattern = /^[A-Za-z0-9_-]+$/;
@@ -64647,9 +64830,9 @@ function imageInput(input, value) {
     );
   }
 }
-function validateModuleNames(names) {
+function validateModuleNames(names2) {
   const modules = [];
-  for (const raw of names) {
+  for (const raw of names2) {
     const m = raw.trim().replace(/\.ko(\.(xz|zst|gz))?$/, "");
     if (!m) continue;
     if (!moduleNamePattern.test(m)) {
@@ -65011,11 +65194,11 @@ function findSections(src, table, layout, little, wanted, problems) {
     );
     return void 0;
   }
-  const names = src.read(strtab.offset, strtab.size);
+  const names2 = src.read(strtab.offset, strtab.size);
   for (let i = 1; i < table.count; i++) {
     const s = at(i);
     const name = wanted.find(
-      (w) => bytesEqualAscii(names, s.name, w) && names[s.name + w.length] === 0
+      (w) => bytesEqualAscii(names2, s.name, w) && names2[s.name + w.length] === 0
     );
     if (name === void 0 || found.has(name)) continue;
     if (s.type !== SHT_NOBITS && !inBounds(src.size, s.offset, s.size)) {
@@ -65622,7 +65805,7 @@ function refusal(trailer, problems) {
   }
   return void 0;
 }
-function judgeSignature(trailer, problems, feed2, certificates) {
+function judgeSignature(trailer, problems, feed2, certificates, revoked = []) {
   if (!trailer.signed) return { verdict: "unsigned", reason: "the module is not signed" };
   const refused = refusal(trailer, problems);
   const cms = trailer.cms;
@@ -65639,6 +65822,13 @@ function judgeSignature(trailer, problems, feed2, certificates) {
     return {
       verdict: "unsupported",
       reason: `signature algorithm ${cms.signatureAlgo} is not one the kernel verifies module signatures with (RSA PKCS#1 v1.5 or ECDSA)`
+    };
+  }
+  const revokedBy = revoked.length > 0 ? findCertificate(cms, revoked) : void 0;
+  if (revokedBy) {
+    return {
+      verdict: "unknown-key",
+      reason: `signed by ${describeCertificate(revokedBy.info)} (SHA-256 ${revokedBy.info.sha256Fingerprint}), a certificate the kernel revokes (its revocation_certificate_list, CONFIG_SYSTEM_REVOCATION_KEYS): the kernel refuses the module (EKEYREJECTED); sign it with a key the kernel trusts`
     };
   }
   const found = findCertificate(cms, certificates);
@@ -65704,7 +65894,7 @@ function verifyInto(info2, trailer, options) {
   const v2 = options.verify;
   if (!v2) return;
   try {
-    info2.verification = judgeSignature(trailer, info2.problems, v2.feed, v2.certificates);
+    info2.verification = judgeSignature(trailer, info2.problems, v2.feed, v2.certificates, v2.revoked);
   } catch (e) {
     info2.verification = {
       verdict: "unsupported",
@@ -66150,7 +66340,13 @@ async function decompressBounded(data, kind, cap) {
 
 // packages/kmod/src/read-module.ts
 function verifyWith(options, feed2) {
-  return options.certificates ? { verify: { certificates: options.certificates, feed: feed2() } } : {};
+  return options.certificates ? {
+    verify: {
+      certificates: options.certificates,
+      ...options.revokedCertificates ? { revoked: options.revokedCertificates } : {},
+      feed: feed2()
+    }
+  } : {};
 }
 async function readModuleSummary(content, options = {}) {
   const inspect = { ...options.fileName !== void 0 ? { fileName: options.fileName } : {} };
@@ -66283,10 +66479,11 @@ var kernelFilePath = "boot/vmlinuz";
 var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 var bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
 var bootInitramfs = /^usr\/install\/[^/]+\/initramfs\.xz$/;
-async function summarise(path2, content, certificates) {
+async function summarise(path2, content, certificates, revokedCertificates) {
   const info2 = await readModuleSummary(content, {
     fileName: path2,
-    ...certificates ? { certificates } : {}
+    ...certificates ? { certificates } : {},
+    ...revokedCertificates ? { revokedCertificates } : {}
   });
   const sig = info2.signature;
   return {
@@ -66303,6 +66500,14 @@ async function summarise(path2, content, certificates) {
     ...info2.verification ? { verification: info2.verification } : {}
   };
 }
+var OWN_BUFFER_MIN = 2 * 1024 * 1024;
+function ownedBytes(content) {
+  const only = content.length === 1 ? content[0] : void 0;
+  if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.byteLength >= OWN_BUFFER_MIN) {
+    return only;
+  }
+  return Buffer.concat(content);
+}
 async function collectTree(tree, options = {}) {
   const readTexts = options.readTexts ?? true;
   const moduleWanted = options.readModule ?? (() => true);
@@ -66314,6 +66519,7 @@ async function collectTree(tree, options = {}) {
   let manifestText;
   let kernel;
   let certificates = options.certificates;
+  let revoked = options.revokedCertificates;
   const readKernel = options.readKernel;
   const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readKernel !== void 0 && f.path === kernelFilePath || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path) || bootAsset.test(f.path) || bootInitramfs.test(f.path));
   await tree.walk({
@@ -66328,13 +66534,17 @@ async function collectTree(tree, options = {}) {
       });
       if (!content) return;
       if (isModuleFile(f.path)) {
-        modules.push(await summarise(f.path, content, certificates));
+        modules.push(await summarise(f.path, content, certificates, revoked));
         return;
       }
-      const bytes = joinChunks(content);
+      const boot = bootAsset.test(f.path) || bootInitramfs.test(f.path);
+      const bytes = boot ? ownedBytes(content) : joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
-        if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
+        if (kernel.certificates.length > 0 && !certificates) {
+          certificates = kernel.certificates;
+          revoked = kernel.revoked;
+        }
         return;
       }
       if (f.path === "manifest.yaml") manifestText = bytes.toString("utf8");
@@ -67882,32 +68092,122 @@ function isKernelModuleElf(bytes) {
 var import_node_crypto8 = require("node:crypto");
 var PATTERN = Buffer.from([48, 130]);
 var MAX_CANDIDATES = 2e5;
-function findCertificates(bytes, max) {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const seen = /* @__PURE__ */ new Set();
-  const certificates = [];
+var TRAILER_WINDOW = 64 * 1024;
+function scan(buf, from, to, max) {
+  const found = [];
+  const distinct2 = /* @__PURE__ */ new Set();
   let candidates = 0;
-  for (let at = buf.indexOf(PATTERN); at >= 0 && at + 8 <= buf.length; at = buf.indexOf(PATTERN, at + 1)) {
+  for (let at = buf.indexOf(PATTERN, from); at >= 0 && at + 8 <= to; at = buf.indexOf(PATTERN, at + 1)) {
     if (buf[at + 4] !== 48 || buf[at + 5] !== 130) continue;
     const length = 4 + buf.readUInt16BE(at + 2);
-    if (at + length > buf.length) continue;
+    if (at + length > to) continue;
     if (++candidates > MAX_CANDIDATES) break;
-    const der = bytes.subarray(at, at + length);
-    let cert;
+    const der = buf.subarray(at, at + length);
+    let info2;
     try {
-      cert = readCertificate(der.slice());
+      info2 = readCertificate(new Uint8Array(der));
     } catch {
       continue;
     }
-    const key = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
-    if (!seen.has(key)) {
-      seen.add(key);
-      certificates.push(cert);
-      if (certificates.length >= max) break;
-    }
+    const digest = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
+    found.push({ start: at, end: at + length, info: info2, digest });
+    distinct2.add(digest);
+    if (distinct2.size >= max) break;
     at += length - 1;
   }
-  return { certificates, candidates };
+  return { found, candidates };
+}
+function trailerAfter(buf, end) {
+  let flagSeen = false;
+  const limit = Math.min(buf.length - 4, end + TRAILER_WINDOW);
+  const u324 = (at) => at + 4 <= buf.length ? buf.readUInt32LE(at) : 0;
+  for (let p = end + 7 & ~7; p <= limit; p += 8) {
+    const lo = buf.readUInt32LE(p);
+    const hi = u324(p + 4);
+    if (lo === 0 && hi === 0) continue;
+    if (!flagSeen && lo + hi === 1) {
+      flagSeen = true;
+      continue;
+    }
+    if (hi !== 0) return void 0;
+    return { size: lo, ...nextWord(buf, p + 8) };
+  }
+  return void 0;
+}
+function nextWord(buf, at) {
+  if (at + 4 > buf.length) return {};
+  const here = buf.readUInt32LE(at);
+  if (here !== 0) return { next: here };
+  const arm = at + 255 & ~255;
+  if (arm + 4 > buf.length) return {};
+  for (let q = at; q < arm; q++) if (buf[q] !== 0) return { next: 0 };
+  return { next: buf.readUInt32LE(arm) };
+}
+function listsOf(buf, found) {
+  const lists = [];
+  let i = 0;
+  while (i < found.length) {
+    let j = i + 1;
+    while (j < found.length && found[j].start === found[j - 1].end) j++;
+    const run2 = found.slice(i, j);
+    i = j;
+    const end = run2[run2.length - 1].end;
+    const trailer = trailerAfter(buf, end);
+    if (!trailer) continue;
+    const first = run2.findIndex((c) => end - c.start === trailer.size);
+    if (first < 0) continue;
+    const certs = run2.slice(first);
+    lists.push({ certs, moduleCertSize: trailer.next === certs[0].end - certs[0].start });
+  }
+  return lists;
+}
+function distinct(found, exclude) {
+  const seen = new Set(exclude);
+  const out = [];
+  for (const f of found) {
+    if (seen.has(f.digest)) continue;
+    seen.add(f.digest);
+    out.push(f.info);
+  }
+  return out;
+}
+function findCertificates(bytes, max, from = 0, to = bytes.length) {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { found, candidates } = scan(buf, from, to, max);
+  const lists = listsOf(buf, found);
+  const withModule = lists.filter((l) => l.moduleCertSize);
+  let trustedList;
+  let revokedLists = [];
+  let rule = "not-located";
+  if (withModule.length === 1) {
+    trustedList = withModule[0];
+    revokedLists = lists.filter((l) => l !== trustedList);
+    rule = "list-size-and-module-cert-size";
+  } else if (withModule.length === 0 && lists.length === 1 && lists[0].certs.length === found.length) {
+    trustedList = lists[0];
+    rule = "list-size";
+  }
+  if (!trustedList) {
+    return { trusted: distinct(found, /* @__PURE__ */ new Set()), revoked: [], other: [], rule, candidates };
+  }
+  const trusted = distinct(trustedList.certs, /* @__PURE__ */ new Set());
+  const trustedDigests = new Set(trustedList.certs.map((c) => c.digest));
+  const revoked = distinct(
+    revokedLists.flatMap((l) => l.certs),
+    /* @__PURE__ */ new Set()
+  );
+  const known = /* @__PURE__ */ new Set([
+    ...trustedDigests,
+    ...revokedLists.flatMap((l) => l.certs.map((c) => c.digest))
+  ]);
+  return {
+    trusted,
+    revoked,
+    other: distinct(found, known),
+    rule,
+    listOffset: trustedList.certs[0].start,
+    candidates
+  };
 }
 
 // packages/boot/src/kernel/read-kernel-image.ts
@@ -68053,10 +68353,13 @@ function archOf(format, kernel) {
   if (elf?.machine === 183) return "arm64";
   return format === "zboot" ? "arm64" : "unknown";
 }
-function certificateRegion(kernel) {
-  const elf = readElfSections(kernel);
-  const init = elf?.sections.find((s) => s.name === ".init.data");
-  return init ? kernel.subarray(init.offset, init.offset + init.size) : kernel;
+function certificatesOf(kernel, max) {
+  const init = readElfSections(kernel)?.sections.find((s) => s.name === ".init.data");
+  if (init) {
+    const found = findCertificates(kernel, max, init.offset, init.offset + init.size);
+    if (found.trusted.length > 0) return { ...found, region: ".init.data" };
+  }
+  return { ...findCertificates(kernel, max), region: "whole kernel" };
 }
 async function readInner(ctx, bytes) {
   const unpacked = await unpack(ctx, bytes);
@@ -68071,13 +68374,14 @@ async function readInner(ctx, bytes) {
       `bzImage header says release ${headerRelease} but the kernel's banner says ${banner.release}`
     );
   }
-  let found = findCertificates(certificateRegion(kernel), ctx.maxCertificates);
-  if (found.certificates.length === 0 && certificateRegion(kernel) !== kernel) {
-    found = findCertificates(kernel, ctx.maxCertificates);
-  }
-  if (found.certificates.length === 0) {
+  const found = certificatesOf(kernel, ctx.maxCertificates);
+  if (found.trusted.length === 0) {
     problems.push(
       "no X.509 certificate found in the kernel: built without CONFIG_MODULE_SIG? Modules cannot be checked against it"
+    );
+  } else if (found.rule === "not-located") {
+    problems.push(
+      `trusted certificate list not located (no run of certificates followed by system_certificate_list_size and module_cert_size, nor a lone one followed by its size): every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`
     );
   }
   return {
@@ -68087,7 +68391,14 @@ async function readInner(ctx, bytes) {
     ...release ? { release } : {},
     ...banner?.version ? { version: banner.version } : {},
     kernelSize: kernel.length,
-    certificates: found.certificates,
+    certificates: found.trusted,
+    revokedCertificates: found.revoked,
+    otherCertificates: found.other,
+    certificateList: {
+      rule: found.rule,
+      region: found.region,
+      ...found.listOffset !== void 0 ? { offset: found.listOffset } : {}
+    },
     problems
   };
 }
@@ -68629,25 +68940,36 @@ async function gzipMember(data, at, sink) {
   if (view2.getUint32(trailer + 4, true) !== size) throw new Error("gzip size does not match");
   return trailer + 8 - at;
 }
+function ignoreError() {
+}
 function zlibStream(stream, input, sink) {
   return new Promise((resolve3, reject) => {
     let failed2 = false;
+    const release = () => {
+      stream.removeAllListeners();
+      stream.on("error", ignoreError);
+      stream.destroy();
+    };
     stream.on("data", (chunk) => {
       if (failed2) return;
       try {
         sink(chunk);
       } catch (e) {
         failed2 = true;
-        stream.destroy();
+        release();
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
     stream.on("error", (e) => {
       if (!failed2) reject(e);
       failed2 = true;
+      release();
     });
     stream.on("end", () => {
-      if (!failed2) resolve3(stream.bytesWritten);
+      if (failed2) return;
+      const consumed = stream.bytesWritten;
+      release();
+      resolve3(consumed);
     });
     stream.end(input);
   });
@@ -69705,6 +70027,20 @@ async function readKernelImageBoot(tree) {
   };
 }
 
+// packages/verify/src/internal/installer/release-buffer.ts
+function canReleaseBuffer(bytes) {
+  const buffer = bytes.buffer;
+  return buffer instanceof ArrayBuffer && typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength && bytes.byteLength > 0;
+}
+function releaseBuffer(bytes) {
+  if (!canReleaseBuffer(bytes)) return false;
+  bytes.buffer.transfer?.(0);
+  return true;
+}
+function ownedCopy(bytes, buffer) {
+  return bytes.buffer === buffer ? new Uint8Array(bytes) : bytes;
+}
+
 // packages/verify/src/internal/installer/inspect-installer.ts
 var sqshAtRoot = /^[^/]+\.sqsh$/;
 var moduleDir = /^(usr\/)?lib\/modules\/([^/]+)\/(.+)$/;
@@ -69761,37 +70097,65 @@ async function readModulesDep(bytes, release) {
     };
   }
 }
-async function inspectInstaller(assets, fallbackTalosVersion) {
-  const { arch: arch2, bootFormat, files } = assets;
-  const base = `usr/install/${arch2}`;
-  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+var wantedInInitramfs = (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh";
+async function openBootAssets(files, bootFormat, kernelPath, initramfsPath) {
+  const take = (path2) => {
+    const bytes = files.get(path2);
+    files.delete(path2);
+    return bytes;
+  };
+  let uki;
   let kernelBytes;
   let initramfs;
-  let uki;
+  let container;
   if (bootFormat === "uki") {
-    const bytes = files.get(kernelPath);
-    uki = bytes ? readUki2(bytes) : void 0;
-    kernelBytes = uki?.linux;
-    initramfs = uki?.initrd;
+    container = take(kernelPath);
+    const parts = container ? readUki2(container) : void 0;
+    if (parts) {
+      const { linux, initrd, ...facts } = parts;
+      uki = facts;
+      kernelBytes = linux;
+      initramfs = initrd;
+    }
   } else {
-    kernelBytes = files.get(kernelPath);
-    initramfs = files.get(`${base}/initramfs.xz`);
+    kernelBytes = take(kernelPath);
+    initramfs = container = take(initramfsPath);
   }
-  const kernel = kernelBytes ? {
+  const readKernel = async () => kernelBytes ? {
     ...await readKernelFacts(
       kernelBytes,
       bootFormat === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
     sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
+  const walk = async () => initramfs ? await readInitramfs(initramfs, wantedInInitramfs) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
+  if (!container || !canReleaseBuffer(container)) {
+    const kernel2 = await readKernel();
+    return { ...uki ? { uki } : {}, kernel: kernel2, walked: await walk() };
+  }
+  const walked = await walk();
+  const owned = /* @__PURE__ */ new Map();
+  for (const [path2, bytes] of walked.files) owned.set(path2, ownedCopy(bytes, container.buffer));
+  if (kernelBytes) kernelBytes = ownedCopy(kernelBytes, container.buffer);
+  initramfs = void 0;
+  releaseBuffer(container);
+  const kernel = await readKernel();
+  return { ...uki ? { uki } : {}, kernel, walked: { ...walked, files: owned } };
+}
+async function inspectInstaller(assets, fallbackTalosVersion) {
+  const { arch: arch2, bootFormat, files } = assets;
+  const base = `usr/install/${arch2}`;
+  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+  const { uki, kernel, walked } = await openBootAssets(
+    files,
+    bootFormat,
+    kernelPath,
+    `${base}/initramfs.xz`
+  );
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
   const talosVersion = parsedVersion?.ok ? parsedVersion.version : fallbackTalosVersion;
   const release = uki?.uname ?? kernel.release;
-  const walked = initramfs ? await readInitramfs(
-    initramfs,
-    (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh"
-  ) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
   const yamlBytes = walked.files.get("extensions.yaml");
   const config = yamlBytes ? parseExtensionsConfig(Buffer.from(yamlBytes).toString("utf8")) : void 0;
   const squashfsFiles = walked.paths.filter((p) => sqshAtRoot.test(p) && p !== "rootfs.sqsh");
@@ -70002,14 +70366,14 @@ function extensionChecks(c, expected) {
       )
     );
   }
-  const names = new Set(c.extensions.map((e) => e.name));
-  const missing = expected.extensions.filter((x) => !names.has(x.name));
+  const names2 = new Set(c.extensions.map((e) => e.name));
+  const missing = expected.extensions.filter((x) => !names2.has(x.name));
   if (expected.extensions.length > 0) {
     out.push(
       missing.length > 0 ? fail2(
         "installer.extensions-expected",
         "error",
-        `the installer lacks ${missing.map((m) => m.input === m.name ? m.name : `${m.name} (${m.input})`).join(", ")}: it carries ${[...names].join(", ") || "no extensions"} (talos #12388). Pass each extension to the imager with --system-extension-image and rebuild`
+        `the installer lacks ${missing.map((m) => m.input === m.name ? m.name : `${m.name} (${m.input})`).join(", ")}: it carries ${[...names2].join(", ") || "no extensions"} (talos #12388). Pass each extension to the imager with --system-extension-image and rebuild`
       ) : pass(
         "installer.extensions-expected",
         `carries ${expected.extensions.map((x) => x.name).join(", ")}`
@@ -70129,6 +70493,15 @@ function reportOf(c) {
     }))
   };
 }
+function takeArchFiles(bootFiles, arch2) {
+  const files = /* @__PURE__ */ new Map();
+  for (const [path2, bytes] of bootFiles) {
+    if (!path2.startsWith(`usr/install/${arch2}/`)) continue;
+    files.set(path2, bytes);
+    bootFiles.delete(path2);
+  }
+  return files;
+}
 async function verifyInstaller(assets, paths, bootFiles, expectations, talosVersion) {
   const outcomes = [...checkInstallerBase(imagerEvidence(paths))];
   const kernel = expectations.kernel ?? await expectations.readKernel?.();
@@ -70137,9 +70510,8 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
   const modules = [];
   const certificates = [];
   for (const a of assets) {
-    const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
     const contents = await inspectInstaller(
-      { arch: a.arch, bootFormat: a.bootFormat, files },
+      { arch: a.arch, bootFormat: a.bootFormat, files: takeArchFiles(bootFiles, a.arch) },
       talosVersion
     );
     outcomes.push(...checkInstallerContents(contents, expected));
@@ -70179,6 +70551,7 @@ function certificateReport(c, source) {
 async function collectVerified(tree, known) {
   const collected = await collectTree(tree, {
     ...known.trust ? { certificates: known.trust.certificates } : {},
+    ...known.trust?.revoked ? { revokedCertificates: known.trust.revoked } : {},
     ...!known.trust && known.readKernel ? { readKernel: known.readKernel } : {}
   });
   const trust = known.trust ?? collected.kernel;
@@ -70192,7 +70565,8 @@ async function collectVerified(tree, known) {
   const again = await collectTree(tree, {
     readTexts: false,
     readModule: (p) => late.has(p),
-    certificates
+    certificates,
+    ...trust?.revoked ? { revokedCertificates: trust.revoked } : {}
   });
   const verified = new Map(again.modules.map((m) => [m.path, m.verification]));
   const modules = collected.modules.map((m) => {
@@ -70398,6 +70772,7 @@ async function readKernelCertificates(bytes, source, kind = "kernel-image") {
       source,
       ...k.release ? { release: k.release } : {},
       certificates: k.certificates,
+      ...k.revokedCertificates.length > 0 ? { revoked: k.revokedCertificates } : {},
       problems: k.problems
     };
   } catch (e) {
@@ -70943,6 +71318,14 @@ function namespaceOrOwner(username, env) {
   }
   return value;
 }
+function buildTargetOf(v2, env) {
+  return {
+    namespace: parsePushTarget(v2.registry, namespaceOrOwner(v2.username, env)),
+    platforms: parsePlatformsInput("platforms", v2.platforms),
+    ...v2.tag ? { tag: parseTagInput("tag", v2.tag) } : {},
+    makeArgs: v2["make-args"]
+  };
+}
 function registryAccessOf(values) {
   const credentials = pairCredentials(values["registry-username"], values["registry-password"]);
   return {
@@ -71014,12 +71397,8 @@ var buildKernelPkgContract = defineContract({
   toOptions: (v2, env) => ({
     pkgsDir: v2["pkgs-dir"],
     packages: v2.packages,
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
+    ...buildTargetOf(v2, env),
     push: v2.push,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
     verifySignatures: v2["verify-signatures"],
     cache: v2.cache,
     ...releasePairingOf(v2),
@@ -71030,7 +71409,7 @@ var buildKernelPkgContract = defineContract({
     "pkg-images": r.pushed ? JSON.stringify(r.pkgImages) : void 0,
     "pkg-image": r.pkgImage?.toString(),
     "pkgs-tag": r.pkgsTag,
-    "pkgs-prefix": r.pkgsPrefix,
+    "pkgs-prefix": r.pkgsPrefix.toString(),
     "cache-hit": String(r.cacheHit)
   })
 });
@@ -71078,15 +71457,17 @@ var buildExtensionContract = defineContract({
   toOptions: (v2, env) => ({
     extensionsDir: v2["extensions-dir"],
     extension: v2.extension,
-    ...v2["pkgs-prefix"] ? { pkgsPrefix: v2["pkgs-prefix"] } : {},
-    ...v2["pkgs-tag"] ? { pkgsTag: v2["pkgs-tag"] } : {},
-    ...v2["pkg-image"] ? { pkgImage: v2["pkg-image"] } : {},
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
+    ...v2["pkgs-prefix"] ? { pkgsPrefix: parseNamespaceInput("pkgs-prefix", v2["pkgs-prefix"]) } : {},
+    ...v2["pkgs-tag"] ? { pkgsTag: parseTagInput("pkgs-tag", v2["pkgs-tag"]) } : {},
+    ...v2["pkg-image"] ? {
+      pkgImage: parsePinnedInput(
+        "pkg-image",
+        v2["pkg-image"],
+        () => "give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag"
+      )
+    } : {},
+    ...buildTargetOf(v2, env),
     push: v2.push,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
     ...releasePairingOf(v2),
     ...registryAccessOf(v2)
   }),
@@ -71219,25 +71600,28 @@ var buildInstallerContract = defineContract({
   ],
   toOptions: (v2, env) => ({
     ...v2["talos-dir"] ? { talosDir: v2["talos-dir"] } : {},
-    ...v2["imager-image"] ? { imagerImage: v2["imager-image"] } : {},
-    ...v2["base-installer-image"] ? { baseInstallerImage: v2["base-installer-image"] } : {},
-    ...v2["kernel-image"] ? { kernelImage: v2["kernel-image"] } : {},
-    extensionImages: v2["extension-images"],
-    extraExtensionImages: v2["extra-extension-images"],
+    ...referenceOption("imagerImage", "imager-image", v2["imager-image"]),
+    ...referenceOption("baseInstallerImage", "base-installer-image", v2["base-installer-image"]),
+    ...referenceOption("kernelImage", "kernel-image", v2["kernel-image"]),
+    extensionImages: v2["extension-images"].map((e) => parseReferenceInput("extension-images", e)),
+    extraExtensionImages: v2["extra-extension-images"].map(
+      (e) => parsePinnedInput(
+        "extra-extension-images",
+        e,
+        () => "give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked",
+        "has"
+      )
+    ),
     ...v2.schematic ? { schematic: v2.schematic } : {},
     ...v2["node-extensions"] ? { nodeExtensions: v2["node-extensions"] } : {},
     ...v2["extensions-catalog"] ? { extensionsCatalog: v2["extensions-catalog"] } : {},
     ...releasePairingOf(v2),
     extraKernelArgs: v2["extra-kernel-args"],
-    ...v2["overlay-image"] ? { overlayImage: v2["overlay-image"] } : {},
+    ...referenceOption("overlayImage", "overlay-image", v2["overlay-image"]),
     ...v2["overlay-name"] ? { overlayName: v2["overlay-name"] } : {},
     ...v2["overlay-options"].length > 0 ? { overlayOptions: v2["overlay-options"] } : {},
-    registry: v2.registry,
-    username: namespaceOrOwner(v2.username, env),
-    platforms: v2.platforms,
-    ...v2.tag ? { tag: v2.tag } : {},
-    makeArgs: v2["make-args"],
-    ...v2["installer-ref"] ? { installerRef: v2["installer-ref"] } : {},
+    ...buildTargetOf(v2, env),
+    ...referenceOption("installerRef", "installer-ref", v2["installer-ref"]),
     ...v2["out-dir"] ? { outDir: v2["out-dir"] } : {},
     verifyInstaller: v2["verify-installer"] === "warning" ? "warning" : "error",
     ...registryAccessOf(v2)
@@ -71250,6 +71634,9 @@ var buildInstallerContract = defineContract({
     tarball: Object.values(r.tarballs).join("\n")
   })
 });
+function referenceOption(key, field, text3) {
+  return text3 ? { [key]: parseReferenceInput(field, text3) } : {};
+}
 
 // packages/pipeline/src/verify-image/contract.ts
 function registryHostOf(image) {
@@ -72376,11 +72763,11 @@ function merge(defaults2, route, options) {
 }
 function addQueryParameters(url, parameters) {
   const separator = /\?/.test(url) ? "&" : "?";
-  const names = Object.keys(parameters);
-  if (names.length === 0) {
+  const names2 = Object.keys(parameters);
+  if (names2.length === 0) {
     return url;
   }
-  return url + separator + names.map((name) => {
+  return url + separator + names2.map((name) => {
     if (name === "q") {
       return "q=" + parameters.q.split("+").map(encodeURIComponent).join("+");
     }

@@ -114,6 +114,12 @@ export interface ReadModuleOptions {
    * module `unknown-key`.
    */
   certificates?: readonly CertificateInfo[];
+  /**
+   * The certificates the kernel revokes (`readKernelImage(…).revokedCertificates`, its
+   * revocation_certificate_list): a module signed by one is `unknown-key` with a reason that says
+   * so, even when `certificates` also holds it, as the kernel refuses it (-EKEYREJECTED).
+   */
+  revokedCertificates?: readonly CertificateInfo[];
 }
 
 /**

@@ -2,7 +2,7 @@
  * @talos-kmod/oci: an OCI registry client and image sources (registries, docker/OCI archives, OCI
  * layouts), pushing, and a streaming file-system view of images. Knows nothing of Talos.
  */
-export type { Namespace, PinnedReference, Reference } from './reference/reference';
+export type { Namespace, PinnedReference, Reference, Tag } from './reference/reference';
 export {
   atDigest,
   imageIn,
@@ -10,6 +10,7 @@ export {
   parseNamespace,
   parsePinnedReference,
   parseReference,
+  parseTag,
   requirePinned,
   withDigest,
   withoutDigest,

@@ -9,6 +9,7 @@ import {
   parseNamespace,
   parsePinnedReference,
   parseReference,
+  parseTag,
   requirePinned,
   withDigest,
   withoutDigest,
@@ -195,6 +196,21 @@ describe('namespaces', () => {
     expect(() => imageIn(ns, 'hailort+x', 'v1')).toThrow(InputError);
     expect(() => imageIn(ns, 'hailort', '-v1')).toThrow("'-v1' is not a valid tag");
     expect(() => imageIn(ns, 'a'.repeat(250), 'v1')).toThrow('longer than 255');
+  });
+});
+
+describe('parseTag', () => {
+  it('accepts what the reference grammar accepts as a tag, and a namespace writes as its text', () => {
+    for (const tag of ['v1.11.5', 'latest', '_x', 'a'.repeat(128), 'v1.2.3-4-gabc-dirty']) {
+      expect(parseTag(tag)).toBe(tag);
+      expect(parseReference(`ghcr.io/acme/x:${tag}`).tag).toBe(tag);
+    }
+    expect(JSON.stringify({ ns: parseNamespace('ghcr.io/acme') })).toBe('{"ns":"ghcr.io/acme"}');
+  });
+
+  it.each(['', '-v1', '.v1', 'v1 2', 'v1$x', 'a'.repeat(129), 'v1/2'])('refuses %j', (tag) => {
+    expect(() => parseTag(tag)).toThrow(InputError);
+    expect(() => parseReference(`ghcr.io/acme/x:${tag}`)).toThrow(InputError);
   });
 });
 

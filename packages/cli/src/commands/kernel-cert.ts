@@ -84,6 +84,9 @@ function kernelJson(f: Found) {
       : {}),
     kernelSize: k.kernelSize,
     certificates: k.certificates.map(certificateJson),
+    certificateList: k.certificateList,
+    revokedCertificates: k.revokedCertificates.map(certificateJson),
+    otherCertificates: k.otherCertificates.map(certificateJson),
     problems: k.problems,
   };
 }
@@ -98,8 +101,39 @@ function kernelText(f: Found): string[] {
   if (k.version) out.push(`version:      ${k.version}`);
   if (k.cmdline !== undefined) out.push(`cmdline:      ${k.cmdline}`);
   if (k.uki?.osrel?.['PRETTY_NAME']) out.push(`os-release:   ${k.uki.osrel['PRETTY_NAME']}`);
-  out.push(`certificates: ${k.certificates.length}`);
-  for (const c of k.certificates) {
+  out.push(`certificates: ${k.certificates.length} trusted (${listText(k)})`);
+  certificateLines(out, k.certificates);
+  if (k.revokedCertificates.length > 0) {
+    out.push(
+      `revoked:      ${k.revokedCertificates.length} (revocation_certificate_list: the kernel refuses modules signed by these)`,
+    );
+    certificateLines(out, k.revokedCertificates);
+  }
+  if (k.otherCertificates.length > 0) {
+    out.push(
+      `other:        ${k.otherCertificates.length} (compiled in elsewhere: not trusted for module signatures)`,
+    );
+    certificateLines(out, k.otherCertificates);
+  }
+  for (const p of k.problems) out.push(`problem:      ${p}`);
+  return out;
+}
+
+/** How the trusted list was located, in words. */
+function listText(k: KernelImage): string {
+  const where = `${k.certificateList.region}${k.certificateList.offset !== undefined ? ` offset ${k.certificateList.offset}` : ''}`;
+  switch (k.certificateList.rule) {
+    case 'list-size-and-module-cert-size':
+      return `system_certificate_list at ${where}, located by system_certificate_list_size and module_cert_size`;
+    case 'list-size':
+      return `system_certificate_list at ${where}, located by system_certificate_list_size`;
+    case 'not-located':
+      return `system_certificate_list not located: every certificate in the ${k.certificateList.region}`;
+  }
+}
+
+function certificateLines(out: string[], certificates: readonly CertificateInfo[]): void {
+  for (const c of certificates) {
     const key = `${c.keyType}${c.keyBits ? ` ${c.keyBits}` : ''}${c.curve ? ` (${c.curve})` : ''}`;
     out.push(`  - subject:  ${c.subject}`);
     out.push(`    issuer:   ${c.issuer}`);
@@ -109,8 +143,6 @@ function kernelText(f: Found): string[] {
     out.push(`    sha256:   ${c.sha256Fingerprint}`);
     out.push(`    valid:    ${c.notBefore} to ${c.notAfter}`);
   }
-  for (const p of k.problems) out.push(`problem:      ${p}`);
-  return out;
 }
 
 /** A KernelImageError (unreadable input) as a UserError with exit code 2. */

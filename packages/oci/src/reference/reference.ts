@@ -179,6 +179,24 @@ export function withoutDigest(ref: Reference): Reference {
   return new ParsedReference(ref.registry, ref.repository, ref.tag);
 }
 
+declare const tagBrand: unique symbol;
+
+/**
+ * An image tag that the reference grammar accepts (up to 128 of letters, digits, `_ . -`, not
+ * starting with `.` or `-`). Made only by {@link parseTag}, so holding one means it was checked.
+ */
+export type Tag = string & { readonly [tagBrand]: true };
+
+/** Parses an image tag; throws an {@link InputError} naming it when the grammar refuses it. */
+export function parseTag(input: string): Tag {
+  if (!tagPattern.test(input)) {
+    throw new InputError(
+      `invalid tag '${input}': up to 128 letters, digits, _ . - not starting with . or -`,
+    );
+  }
+  return input as Tag;
+}
+
 /** The same repository with another tag and no digest. */
 export function withTag(ref: Reference, tag: string): Reference {
   if (!tagPattern.test(tag))
@@ -207,6 +225,10 @@ class ParsedNamespace implements Namespace {
 
   toString(): string {
     return this.path ? `${this.registry}/${this.path}` : this.registry;
+  }
+
+  toJSON(): string {
+    return this.toString();
   }
 }
 

@@ -64,7 +64,7 @@ export async function buildExtension(
     if (pairing.verdict !== 'match') notes.push(pairing.message);
   }
   // TAG is computed before any edit, so pinning the image line never makes it '-dirty'.
-  return runBuildStep({ ...o, tag: valid.tag }, checkout, deps, async (kit) => {
+  return runBuildStep(o, checkout, deps, async (kit) => {
     const { tag } = kit;
     if (kit.dirtyTag) {
       notes.push(`the extensions checkout has uncommitted changes, so TAG is '${tag}'`);
@@ -73,7 +73,7 @@ export async function buildExtension(
     const buildArgs = {
       TAG: tag,
       PKGS: o.pkgsTag ?? checkout.defaults.PKGS,
-      PKGS_PREFIX: o.pkgsPrefix ?? checkout.defaults.PKGS_PREFIX,
+      PKGS_PREFIX: o.pkgsPrefix?.toString() ?? checkout.defaults.PKGS_PREFIX,
       TOOLS: checkout.defaults.TOOLS,
       TOOLS_PREFIX: checkout.defaults.TOOLS_PREFIX,
     };
@@ -89,7 +89,7 @@ export async function buildExtension(
     const pkgs: BuildExtensionResult['pkgs'] = pinnedPkg
       ? { mode: 'pkg-image', detail: pinnedPkg.toString() }
       : o.pkgsPrefix
-        ? { mode: 'pkgs-prefix', detail: `${o.pkgsPrefix}/<package>:${o.pkgsTag ?? ''}` }
+        ? { mode: 'pkgs-prefix', detail: `${o.pkgsPrefix.toString()}/<package>:${o.pkgsTag ?? ''}` }
         : {
             mode: 'makefile-defaults',
             detail: `${checkout.defaults.PKGS_PREFIX ?? '?'}/<package>:${checkout.defaults.PKGS ?? '?'}`,
@@ -139,7 +139,7 @@ export async function buildExtension(
     }
 
     const metaFile = kit.metadataFile(o.extension);
-    const name = `${o.registry}/${o.username}/${o.extension}`;
+    const name = `${valid.namespace.toString()}/${o.extension}`;
     const reported = o.push ? await versionFromMetadata(metaFile, name) : undefined;
     let version = computed.version;
     if (reported && version && reported !== version) {

@@ -1,14 +1,15 @@
 /** The build-extension contract: its inputs, defaults and outputs, for the action and the CLI. */
 import {
   buildTargetInputs,
+  buildTargetOf,
   jsonInput,
-  namespaceOrOwner,
   registryAccessInputs,
   registryAccessOf,
   releasePairingInputs,
   releasePairingOf,
 } from '../contract/common-inputs';
 import { defineContract } from '../contract/input-spec';
+import { parseNamespaceInput, parsePinnedInput, parseTagInput } from '../contract/parse-inputs';
 import type { BuildExtensionResult } from './build-extension';
 import type { BuildExtensionOptions } from './options';
 
@@ -55,15 +56,22 @@ export const buildExtensionContract = defineContract({
   toOptions: (v, env): BuildExtensionOptions => ({
     extensionsDir: v['extensions-dir'],
     extension: v.extension,
-    ...(v['pkgs-prefix'] ? { pkgsPrefix: v['pkgs-prefix'] } : {}),
-    ...(v['pkgs-tag'] ? { pkgsTag: v['pkgs-tag'] } : {}),
-    ...(v['pkg-image'] ? { pkgImage: v['pkg-image'] } : {}),
-    registry: v.registry,
-    username: namespaceOrOwner(v.username, env),
-    platforms: v.platforms,
+    ...(v['pkgs-prefix']
+      ? { pkgsPrefix: parseNamespaceInput('pkgs-prefix', v['pkgs-prefix']) }
+      : {}),
+    ...(v['pkgs-tag'] ? { pkgsTag: parseTagInput('pkgs-tag', v['pkgs-tag']) } : {}),
+    ...(v['pkg-image']
+      ? {
+          pkgImage: parsePinnedInput(
+            'pkg-image',
+            v['pkg-image'],
+            () =>
+              "give a reference with @sha256:… (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag",
+          ),
+        }
+      : {}),
+    ...buildTargetOf(v, env),
     push: v.push,
-    ...(v.tag ? { tag: v.tag } : {}),
-    makeArgs: v['make-args'],
     ...releasePairingOf(v),
     ...registryAccessOf(v),
   }),

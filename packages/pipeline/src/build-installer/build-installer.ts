@@ -57,7 +57,7 @@ export async function buildInstaller(
 ): Promise<BuildInstallerResult> {
   const v = validateBuildInstallerOptions(options, deps.uuid);
   if (!options.credentials) return run(options, v, deps);
-  const hosts = [...new Set([options.registry, v.destination.registry])];
+  const hosts = [...new Set([options.namespace.registry, v.destination.registry])];
   return withDockerCredentials(
     { ...process.env, ...deps.env },
     hosts,
@@ -124,7 +124,7 @@ async function run(
     await checkExtensionKeys(
       pinned.extensionImages,
       bootKernel,
-      options.kernelImage ? forkPkgs(bootKernel) : { prefix: `${options.registry}/${v.username}` },
+      options.kernelImage ? forkPkgs(bootKernel) : { prefix: options.namespace.toString() },
       options.verifyInstaller ?? 'error',
       { logger, registry },
     );
@@ -159,7 +159,7 @@ async function run(
     extensionImages: pinned.extensionImages,
     extraKernelArgs: options.extraKernelArgs,
     ...(options.overlayImage && options.overlayName
-      ? { overlay: { image: options.overlayImage, name: options.overlayName } }
+      ? { overlay: { image: options.overlayImage.toString(), name: options.overlayName } }
       : {}),
     layouts: Object.fromEntries(
       Object.entries(checks).map(([arch, c]) => [
@@ -188,5 +188,5 @@ function credentialsFor(
   const creds = options.credentials;
   const dest = options.installerRef ? v.destination.registry : undefined;
   return (host: string) =>
-    creds && (host === options.registry || host === dest) ? { ...creds } : undefined;
+    creds && (host === options.namespace.registry || host === dest) ? { ...creds } : undefined;
 }

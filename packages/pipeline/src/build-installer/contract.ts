@@ -1,8 +1,8 @@
 /** The build-installer contract: its inputs, defaults and outputs, for the action and the CLI. */
 import {
+  buildTargetOf,
   jsonInput,
   makeArgsInput,
-  namespaceOrOwner,
   platformsInput,
   pushTargetInputs,
   registryAccessInputs,
@@ -12,6 +12,8 @@ import {
   tagInput,
 } from '../contract/common-inputs';
 import { defineContract } from '../contract/input-spec';
+import { parsePinnedInput, parseReferenceInput } from '../contract/parse-inputs';
+import type { Reference } from '@talos-kmod/oci';
 import type { BuildInstallerResult } from './build-installer';
 import type { BuildInstallerOptions } from './options';
 
@@ -137,25 +139,29 @@ export const buildInstallerContract = defineContract({
   ],
   toOptions: (v, env): BuildInstallerOptions => ({
     ...(v['talos-dir'] ? { talosDir: v['talos-dir'] } : {}),
-    ...(v['imager-image'] ? { imagerImage: v['imager-image'] } : {}),
-    ...(v['base-installer-image'] ? { baseInstallerImage: v['base-installer-image'] } : {}),
-    ...(v['kernel-image'] ? { kernelImage: v['kernel-image'] } : {}),
-    extensionImages: v['extension-images'],
-    extraExtensionImages: v['extra-extension-images'],
+    ...referenceOption('imagerImage', 'imager-image', v['imager-image']),
+    ...referenceOption('baseInstallerImage', 'base-installer-image', v['base-installer-image']),
+    ...referenceOption('kernelImage', 'kernel-image', v['kernel-image']),
+    extensionImages: v['extension-images'].map((e) => parseReferenceInput('extension-images', e)),
+    extraExtensionImages: v['extra-extension-images'].map((e) =>
+      parsePinnedInput(
+        'extra-extension-images',
+        e,
+        () =>
+          'give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked',
+        'has',
+      ),
+    ),
     ...(v.schematic ? { schematic: v.schematic } : {}),
     ...(v['node-extensions'] ? { nodeExtensions: v['node-extensions'] } : {}),
     ...(v['extensions-catalog'] ? { extensionsCatalog: v['extensions-catalog'] } : {}),
     ...releasePairingOf(v),
     extraKernelArgs: v['extra-kernel-args'],
-    ...(v['overlay-image'] ? { overlayImage: v['overlay-image'] } : {}),
+    ...referenceOption('overlayImage', 'overlay-image', v['overlay-image']),
     ...(v['overlay-name'] ? { overlayName: v['overlay-name'] } : {}),
     ...(v['overlay-options'].length > 0 ? { overlayOptions: v['overlay-options'] } : {}),
-    registry: v.registry,
-    username: namespaceOrOwner(v.username, env),
-    platforms: v.platforms,
-    ...(v.tag ? { tag: v.tag } : {}),
-    makeArgs: v['make-args'],
-    ...(v['installer-ref'] ? { installerRef: v['installer-ref'] } : {}),
+    ...buildTargetOf(v, env),
+    ...referenceOption('installerRef', 'installer-ref', v['installer-ref']),
     ...(v['out-dir'] ? { outDir: v['out-dir'] } : {}),
     verifyInstaller: v['verify-installer'] === 'warning' ? 'warning' : 'error',
     ...registryAccessOf(v),
@@ -168,3 +174,12 @@ export const buildInstallerContract = defineContract({
     tarball: Object.values(r.tarballs).join('\n'),
   }),
 });
+
+/** `{ [key]: reference }` when input `field` is set, parsed; `{}` when it is empty. */
+function referenceOption<K extends string>(
+  key: K,
+  field: string,
+  text: string | undefined,
+): { [P in K]?: Reference } {
+  return (text ? { [key]: parseReferenceInput(field, text) } : {}) as { [P in K]?: Reference };
+}

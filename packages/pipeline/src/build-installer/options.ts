@@ -6,10 +6,10 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { FieldError } from '@talos-kmod/common';
 import {
-  isPinned,
-  parsePlatform,
+  formatPlatform,
   parseReference,
   type PinnedReference,
+  type Platform,
   type Reference,
 } from '@talos-kmod/oci';
 import {
@@ -19,28 +19,34 @@ import {
   parseMakeArgs,
   makeValue,
   parseTalosRelease,
+  referenceMakeValue,
   talosReservedMakeVariables,
   type MakeAssignment,
   type MakeValue,
 } from '@talos-kmod/talos';
-import { checkMakeValue, checkPushTarget, checkTag } from '../step-kit/build-options';
+import type { BuildTarget } from '../contract/common-inputs';
+import { checkMakeValue } from '../contract/parse-inputs';
+import { namespaceMakeValues } from '../step-kit/build-options';
 
-/** What the step builds from and where it publishes. */
-export interface BuildInstallerOptions {
+/**
+ * What the step builds from and where it publishes. `namespace` (`IMAGE_REGISTRY/USERNAME`),
+ * `platforms`, `tag` and `makeArgs` are for the talos checkout's make (talos-dir mode).
+ */
+export interface BuildInstallerOptions extends BuildTarget {
   /** A talos checkout: build installer-base and imager with make (mode `talos-dir`). */
   readonly talosDir?: string;
   /** A ready imager image (mode `imager-image`): run it with docker, no checkout. */
-  readonly imagerImage?: string;
+  readonly imagerImage?: Reference;
   /** installer-base for the imager-image mode (pinned or resolved to pinned). */
-  readonly baseInstallerImage?: string;
+  readonly baseInstallerImage?: Reference;
   /** The kernel image (`PKG_KERNEL`), needed in talos-dir mode. */
-  readonly kernelImage?: string;
-  readonly extensionImages: readonly string[];
+  readonly kernelImage?: Reference;
+  readonly extensionImages: readonly Reference[];
   /**
    * The node's other extensions, kept in the installer: pinned images (`name:tag@sha256:…`),
    * verified against the kernel's certificate like the module's own extension.
    */
-  readonly extraExtensionImages?: readonly string[];
+  readonly extraExtensionImages?: readonly PinnedReference[];
   /** An Image Factory schematic YAML whose `officialExtensions` go into the installer too. */
   readonly schematic?: string;
   /** A file holding `talosctl get extensions -o yaml` output: the node's extensions go in too. */
@@ -56,23 +62,13 @@ export interface BuildInstallerOptions {
    * An overlay for single-board computers (the imager's `--overlay-image`), e.g.
    * `ghcr.io/siderolabs/sbc-raspberrypi:v0.1.0`; with `overlayName`.
    */
-  readonly overlayImage?: string;
+  readonly overlayImage?: Reference;
   /** The overlay's installer (`--overlay-name`, e.g. `rpi_generic`); with `overlayImage`. */
   readonly overlayName?: string;
   /** Extra overlay options, `key=value` (`--overlay-option`). */
   readonly overlayOptions?: readonly string[];
-  /** Registry installer-base and imager are pushed to (`IMAGE_REGISTRY`). */
-  readonly registry: string;
-  /** Namespace (`USERNAME`); lower-cased. */
-  readonly username: string;
-  /** `linux/amd64`, `linux/arm64`. */
-  readonly platforms: readonly string[];
-  /** `TAG` for installer-base and imager; default: the checkout's `git describe`. */
-  readonly tag?: string;
-  /** Extra `NAME=value` make variables for both talos make invocations (talos-dir mode). */
-  readonly makeArgs?: readonly string[];
-  /** Where the installer goes; default `ttl.sh/<uuid>:1h`. */
-  readonly installerRef?: string;
+  /** Where the installer goes (a tag, no digest); default `ttl.sh/<uuid>:1h`. */
+  readonly installerRef?: Reference;
   readonly insecureRegistries: readonly string[];
   readonly credentials?: { readonly username: string; readonly password: string };
   /** Output directory for the imager-image mode (default: a new temporary directory). */
@@ -97,8 +93,8 @@ function checkOverlay(
   options: BuildInstallerOptions,
 ): Omit<ValidatedImagerValues, 'extraKernelArgs'> & { ref?: Reference } {
   const { overlayImage, overlayName, overlayOptions = [] } = options;
-  const image = overlayImage ? checkMakeValue('overlay-image', overlayImage) : undefined;
-  const ref = overlayImage ? checkReference('overlay-image', overlayImage) : undefined;
+  const image = overlayImage ? referenceMakeValue(overlayImage) : undefined;
+  const ref = overlayImage;
   if (Boolean(overlayImage) !== Boolean(overlayName)) {
     throw new FieldError(
       ['overlay-image', 'overlay-name'],
@@ -173,16 +169,6 @@ export interface ValidatedBuildInstaller {
 
 const supportedArches = ['amd64', 'arm64'];
 
-function checkReference(field: string, value: string): Reference {
-  checkMakeValue(field, value);
-  try {
-    return parseReference(value);
-  } catch (e: unknown) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
-  }
-}
-
 /** `talos-version` must name a release (`v1.11.5`) or a release line. */
 export function checkTalosVersion(value: string): void {
   try {
@@ -202,7 +188,7 @@ export function validateBuildInstallerOptions(
   newUuid?: () => string,
 ): ValidatedBuildInstaller {
   const talosDir = options.talosDir?.trim() || undefined;
-  const imager = options.imagerImage?.trim() || undefined;
+  const imager = options.imagerImage;
   if (talosDir && imager) {
     throw new FieldError(
       ['talos-dir', 'imager-image'],
@@ -242,7 +228,7 @@ export function validateBuildInstallerOptions(
       );
     }
   } else {
-    imagerRef = checkReference('imager-image', imager ?? '');
+    imagerRef = imager;
     if (!options.baseInstallerImage) {
       throw new FieldError(
         ['base-installer-image', 'imager-image'],
@@ -251,25 +237,8 @@ export function validateBuildInstallerOptions(
       );
     }
   }
-  const kernelRef = options.kernelImage
-    ? checkReference('kernel-image', options.kernelImage)
-    : undefined;
-  const baseRef = options.baseInstallerImage
-    ? checkReference('base-installer-image', options.baseInstallerImage)
-    : undefined;
-  const extensionRefs = options.extensionImages.map((e) => checkReference('extension-images', e));
-  const extraRefs: PinnedReference[] = [];
-  for (const e of options.extraExtensionImages ?? []) {
-    const ref = checkReference('extra-extension-images', e);
-    if (!isPinned(ref)) {
-      throw new FieldError(
-        'extra-extension-images',
-        (n) =>
-          `${n('extra-extension-images')} has '${e}', which is not pinned: give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it), so the installer carries exactly the image that was checked`,
-      );
-    }
-    extraRefs.push(ref);
-  }
+  const kernelRef = options.kernelImage;
+  const baseRef = options.baseInstallerImage;
   for (const [field, path] of [
     ['schematic', options.schematic],
     ['node-extensions', options.nodeExtensions],
@@ -304,16 +273,11 @@ export function validateBuildInstallerOptions(
     }
   }
   const { ref: overlayRef, ...overlay } = checkOverlay(options);
-  const target = checkPushTarget({
-    registry: options.registry,
-    username: options.username.toLowerCase(),
-  });
-  const tag = options.tag !== undefined ? checkTag('tag', options.tag) : undefined;
   for (const r of options.insecureRegistries) checkMakeValue('insecure-registries', r);
-  const platforms = parsePlatforms(options.platforms);
+  const platforms = installerPlatforms(options.platforms);
   const defaultDestination = !options.installerRef;
-  const refText = options.installerRef ?? defaultTtlShReference(newUuid?.());
-  const destination = checkReference('installer-ref', refText);
+  const destination = options.installerRef ?? parseReference(defaultTtlShReference(newUuid?.()));
+  const refText = destination.toString();
   if (destination.digest) {
     throw new FieldError(
       'installer-ref',
@@ -329,25 +293,29 @@ export function validateBuildInstallerOptions(
     options,
     ...(absoluteTalosDir ? { talosDir: absoluteTalosDir } : {}),
     ...(outDir ? { outDir } : {}),
-    ...target,
-    ...(tag !== undefined ? { tag } : {}),
+    ...namespaceMakeValues(options.namespace),
+    // The tag grammar admits only make-safe characters.
+    ...(options.tag !== undefined ? { tag: options.tag as string as MakeValue } : {}),
     platforms,
     imager: { extraKernelArgs, ...overlay },
     images: {
       ...(kernelRef ? { kernel: kernelRef } : {}),
       ...(imagerRef ? { imager: imagerRef } : {}),
       ...(baseRef ? { baseInstaller: baseRef } : {}),
-      extensions: extensionRefs,
-      extraExtensions: extraRefs,
+      extensions: options.extensionImages,
+      extraExtensions: options.extraExtensionImages ?? [],
       ...(overlayRef ? { overlay: overlayRef } : {}),
     },
     destination,
-    makeArgs: parseMakeArgs(options.makeArgs ?? [], talosReservedMakeVariables),
+    makeArgs: parseMakeArgs(options.makeArgs, talosReservedMakeVariables),
     defaultDestination,
   };
 }
 
-function parsePlatforms(items: readonly string[]): { platform: MakeValue; arch: MakeValue }[] {
+/** Talos installers exist for linux/amd64 and linux/arm64: one per architecture. */
+function installerPlatforms(
+  items: readonly Platform[],
+): { platform: MakeValue; arch: MakeValue }[] {
   if (items.length === 0) {
     throw new FieldError(
       'platforms',
@@ -355,30 +323,18 @@ function parsePlatforms(items: readonly string[]): { platform: MakeValue; arch: 
     );
   }
   const out: { platform: MakeValue; arch: MakeValue }[] = [];
-  for (const item of items) {
-    checkMakeValue('platforms', item);
-    let arch: string;
-    try {
-      const p = parsePlatform(item);
-      if (p.os !== 'linux') throw new Error(`os ${p.os}`);
-      arch = p.architecture;
-    } catch {
+  for (const p of items) {
+    if (p.os !== 'linux' || !supportedArches.includes(p.architecture)) {
       throw new FieldError(
         'platforms',
         (n) =>
-          `${n('platforms')} has '${item}': use linux/amd64 or linux/arm64 (comma-separated or one per line)`,
-      );
-    }
-    if (!supportedArches.includes(arch)) {
-      throw new FieldError(
-        'platforms',
-        (n) =>
-          `${n('platforms')} has '${item}': Talos installers exist for linux/amd64 and linux/arm64 only`,
+          `${n('platforms')} has '${formatPlatform(p)}': Talos installers exist for linux/amd64 and linux/arm64 only`,
       );
     }
     // One of supportedArches: make-safe.
+    const arch = p.architecture as MakeValue;
     const platform = `linux/${arch}` as MakeValue;
-    if (!out.some((p) => p.arch === arch)) out.push({ platform, arch: arch as MakeValue });
+    if (!out.some((o) => o.arch === arch)) out.push({ platform, arch });
   }
   return out;
 }

@@ -6,13 +6,12 @@
  * whose images are still in the registry skips make and returns the recorded references.
  */
 import { formatCommand, type Logger } from '@talos-kmod/common';
-import { imageIn, type PinnedReference } from '@talos-kmod/oci';
+import { imageIn, type Namespace, type PinnedReference, type Tag } from '@talos-kmod/oci';
 import {
   kernelTarget,
   pkgsMakeArgs,
   readPkgsCheckout,
   resolvePkgsTargets,
-  type MakeValue,
   type PkgsCheckout,
 } from '@talos-kmod/talos';
 import type { ResultCache } from '../build-cache/result-cache';
@@ -22,7 +21,12 @@ import { restoreRecord, saveRecord } from './cache-step';
 import { validateKernelPkgOptions, type BuildKernelPkgOptions } from './options';
 import type { ValidatedCommon } from '../step-kit/build-options';
 import { checkReleasePairing } from '../step-kit/release-pairing';
-import { runBuildStep, type BuildStepDeps, type BuildStepKit } from '../step-kit/build-step';
+import {
+  runBuildStep,
+  type BuildStepDeps,
+  type BuildStepKit,
+  type MakeTag,
+} from '../step-kit/build-step';
 import {
   signatureChecker,
   type SignatureCheck,
@@ -42,9 +46,9 @@ export interface BuildKernelPkgDeps extends BuildStepDeps {
 export interface BuildKernelPkgResult {
   readonly targets: readonly string[];
   readonly packages: readonly string[];
-  readonly pkgsTag: string;
+  readonly pkgsTag: Tag;
   /** `registry/username`: what build-extension takes as `pkgs-prefix`. */
-  readonly pkgsPrefix: string;
+  readonly pkgsPrefix: Namespace;
   readonly pushed: boolean;
   readonly cacheHit: boolean;
   readonly kernelImage?: PinnedReference;
@@ -80,8 +84,8 @@ export async function buildKernelPkg(
     );
     if (pairing.verdict !== 'match') notes.push(pairing.message);
   }
-  const prefix = `${o.registry}/${o.username}`;
-  return runBuildStep({ ...o, tag: valid.tag }, checkout, deps, async (kit) => {
+  const prefix = valid.namespace;
+  return runBuildStep(o, checkout, deps, async (kit) => {
     const { tag } = kit;
     if (kit.dirtyTag) {
       notes.push(
@@ -113,7 +117,7 @@ export async function buildKernelPkg(
         targets,
         {
           platforms: valid.platforms,
-          prefix,
+          prefix: prefix.toString(),
           makeArgs: valid.makeArgs,
           ...(o.tag ? { explicitTag: o.tag } : {}),
         },
@@ -140,8 +144,8 @@ interface RunContext {
   readonly checkout: PkgsCheckout;
   readonly targets: readonly string[];
   readonly packages: readonly string[];
-  readonly tag: MakeValue;
-  readonly prefix: string;
+  readonly tag: MakeTag;
+  readonly prefix: Namespace;
   readonly notes: string[];
   readonly base: Pick<BuildKernelPkgResult, 'targets' | 'packages' | 'pkgsTag' | 'pkgsPrefix'>;
 }

@@ -5,10 +5,14 @@
  */
 import type { Logger } from '@talos-kmod/common';
 import {
+  parseNamespace,
   parsePinnedReference,
+  parseTag,
   withoutDigest,
+  type Namespace,
   type PinnedReference,
   type RegistryClient,
+  type Tag,
 } from '@talos-kmod/oci';
 
 /**
@@ -19,8 +23,8 @@ export interface KernelPkgRecord {
   readonly version: 1;
   readonly key: string;
   readonly createdAt: string;
-  readonly pkgsTag: string;
-  readonly pkgsPrefix: string;
+  readonly pkgsTag: Tag;
+  readonly pkgsPrefix: Namespace;
   readonly kernelImage: PinnedReference;
   /** Package name → pinned reference. */
   readonly pkgImages: Readonly<Record<string, PinnedReference>>;
@@ -55,8 +59,8 @@ function parseRecord(r: RecordJson): KernelPkgRecord | undefined {
     version: 1,
     key: r.key,
     createdAt: r.createdAt,
-    pkgsTag: r.pkgsTag,
-    pkgsPrefix: r.pkgsPrefix,
+    pkgsTag: parseTag(r.pkgsTag),
+    pkgsPrefix: parseNamespace(r.pkgsPrefix),
     kernelImage: parsePinnedReference(r.kernelImage),
     pkgImages,
     ...(r.verified !== undefined ? { verified: r.verified } : {}),

@@ -1,8 +1,8 @@
 /** The build-kernel-pkg contract: its inputs, defaults and outputs, for the action and the CLI. */
 import {
   buildTargetInputs,
+  buildTargetOf,
   jsonInput,
-  namespaceOrOwner,
   registryAccessInputs,
   registryAccessOf,
   releasePairingInputs,
@@ -54,12 +54,8 @@ export const buildKernelPkgContract = defineContract({
   toOptions: (v, env): BuildKernelPkgOptions => ({
     pkgsDir: v['pkgs-dir'],
     packages: v.packages,
-    registry: v.registry,
-    username: namespaceOrOwner(v.username, env),
-    platforms: v.platforms,
+    ...buildTargetOf(v, env),
     push: v.push,
-    ...(v.tag ? { tag: v.tag } : {}),
-    makeArgs: v['make-args'],
     verifySignatures: v['verify-signatures'],
     cache: v.cache,
     ...releasePairingOf(v),
@@ -70,7 +66,7 @@ export const buildKernelPkgContract = defineContract({
     'pkg-images': r.pushed ? JSON.stringify(r.pkgImages) : undefined,
     'pkg-image': r.pkgImage?.toString(),
     'pkgs-tag': r.pkgsTag,
-    'pkgs-prefix': r.pkgsPrefix,
+    'pkgs-prefix': r.pkgsPrefix.toString(),
     'cache-hit': String(r.cacheHit),
   }),
 });

@@ -28,7 +28,7 @@ export function kernelPkgSummary(r: BuildKernelPkgResult): string {
     '|---|---|',
     ...rows,
     '',
-    `pkgs-prefix ${markdownCode(r.pkgsPrefix)}, pkgs-tag ${markdownCode(r.pkgsTag)}, cache hit: ${r.cacheHit ? 'yes' : 'no'}`,
+    `pkgs-prefix ${markdownCode(r.pkgsPrefix.toString())}, pkgs-tag ${markdownCode(r.pkgsTag)}, cache hit: ${r.cacheHit ? 'yes' : 'no'}`,
   ];
   if (r.makeCommand) lines.push('', `make command: ${markdownCode(r.makeCommand)}`);
   if (r.verification.length > 0) {

@@ -4,7 +4,9 @@
  * credentials come as a pair.
  */
 import { FieldError } from '@talos-kmod/common';
+import type { Namespace, Platform, Tag } from '@talos-kmod/oci';
 import type { InputSpec } from './input-spec';
+import { parsePlatformsInput, parsePushTarget, parseTagInput } from './parse-inputs';
 
 /** The default registry of every build step. */
 export const defaultRegistry = 'ghcr.io';
@@ -147,6 +149,40 @@ export function namespaceOrOwner(
     );
   }
   return value;
+}
+
+/** What {@link buildTargetInputs} give a make-driven build step, parsed. */
+export interface BuildTarget {
+  /** `REGISTRY/USERNAME`: where the step names the images it pushes. */
+  readonly namespace: Namespace;
+  /** In input order, no duplicates, at least one. */
+  readonly platforms: readonly Platform[];
+  /** Image tag; default: the checkout's own `git describe` rule. */
+  readonly tag?: Tag;
+  /** Extra `NAME=value` make variables. */
+  readonly makeArgs: readonly string[];
+}
+
+/**
+ * `registry`, `username` (else the repository owner), `platforms`, `tag` and `make-args` as a
+ * build step takes them; a {@link FieldError} naming the first input that does not parse.
+ */
+export function buildTargetOf(
+  v: {
+    readonly registry: string;
+    readonly username?: string | undefined;
+    readonly platforms: readonly string[];
+    readonly tag?: string | undefined;
+    readonly 'make-args': readonly string[];
+  },
+  env: Readonly<Record<string, string | undefined>>,
+): BuildTarget {
+  return {
+    namespace: parsePushTarget(v.registry, namespaceOrOwner(v.username, env)),
+    platforms: parsePlatformsInput('platforms', v.platforms),
+    ...(v.tag ? { tag: parseTagInput('tag', v.tag) } : {}),
+    makeArgs: v['make-args'],
+  };
 }
 
 /** `registry-username`, `registry-password` and `insecure-registries` as the steps take them. */

@@ -1,6 +1,18 @@
-/** Options of the run-all step (every step in turn): the union of what its four steps need, spelled once. */
+/**
+ * Options of the run-all step (every step in turn): the union of what its four steps need, spelled
+ * once, as the CLI's `pipeline` command reads them. They are parsed here, once, into the typed
+ * values the steps take; a bad one fails before the first build, naming its field.
+ */
 import { UserError } from '@talos-kmod/common';
+import type { PinnedReference, Reference } from '@talos-kmod/oci';
 import { validateModuleNames } from '@talos-kmod/verify';
+import type { BuildTarget } from '../contract/common-inputs';
+import {
+  parsePinnedInput,
+  parsePlatformsInput,
+  parsePushTarget,
+  parseReferenceInput,
+} from '../contract/parse-inputs';
 
 /** What the run-all step builds, from which checkouts, and where it publishes. */
 export interface RunAllOptions {
@@ -44,8 +56,21 @@ export interface RunAllOptions {
   readonly cache: boolean;
 }
 
-/** Checks what no single step can: the talos checkout / imager choice and the package list. */
-export function validateRunAllOptions(o: RunAllOptions): void {
+/** The options' texts parsed into what the steps take. */
+export interface RunAllValues {
+  /** The push namespace and platforms every build step shares (no tag, no make-args). */
+  readonly target: BuildTarget;
+  readonly imagerImage?: Reference;
+  readonly baseInstallerImage?: Reference;
+  readonly installerRef?: Reference;
+  readonly extraExtensionImages: readonly PinnedReference[];
+}
+
+/**
+ * Checks what no single step can (the talos checkout / imager choice, the package list) and parses
+ * the rest; a {@link FieldError} names the first field that does not parse.
+ */
+export function validateRunAllOptions(o: RunAllOptions): RunAllValues {
   if (Boolean(o.talosDir) === Boolean(o.imagerImage)) {
     throw new UserError(
       o.talosDir
@@ -63,4 +88,27 @@ export function validateRunAllOptions(o: RunAllOptions): void {
   }
   // checked before the first build, not at the last step
   validateModuleNames(o.modules);
+  const reference = (field: string, text: string | undefined): Reference | undefined =>
+    text ? parseReferenceInput(field, text) : undefined;
+  const imagerImage = reference('imager-image', o.imagerImage);
+  const baseInstallerImage = reference('base-installer-image', o.baseInstallerImage);
+  const installerRef = reference('installer-ref', o.installerRef);
+  return {
+    target: {
+      namespace: parsePushTarget(o.registry, o.username),
+      platforms: parsePlatformsInput('platforms', o.platforms),
+      makeArgs: [],
+    },
+    ...(imagerImage ? { imagerImage } : {}),
+    ...(baseInstallerImage ? { baseInstallerImage } : {}),
+    ...(installerRef ? { installerRef } : {}),
+    extraExtensionImages: (o.extraExtensionImages ?? []).map((e) =>
+      parsePinnedInput(
+        'extra-extension-images',
+        e,
+        () => 'give name:tag@sha256:<digest> (skopeo inspect or crane digest prints it)',
+        'has',
+      ),
+    ),
+  };
 }

@@ -65,13 +65,13 @@ export interface RunAllResult {
 
 /** Runs the four steps in order. */
 export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<RunAllResult> {
-  validateRunAllOptions(options);
+  const parsed = validateRunAllOptions(options);
   const { exec, logger } = deps;
   const registry: RegistryOptions = {
     insecureRegistries: options.insecureRegistries,
     logger,
     ...(options.credentials
-      ? { credentials: { registry: options.registry, ...options.credentials } }
+      ? { credentials: { registry: parsed.target.namespace.registry, ...options.credentials } }
       : {}),
     ...deps.registry,
   };
@@ -107,9 +107,7 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
     }
   };
   const common = {
-    registry: options.registry,
-    username: options.username,
-    platforms: options.platforms,
+    ...parsed.target,
     insecureRegistries: options.insecureRegistries,
     ...(options.credentials ? { credentials: options.credentials } : {}),
     ...(options.talosVersion
@@ -126,7 +124,6 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
           pkgsDir: options.pkgsDir,
           packages: options.packages,
           push: true,
-          makeArgs: [],
           verifySignatures: true,
           cache: options.cache,
         },
@@ -153,7 +150,6 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
           pkgsPrefix: kernel.pkgsPrefix,
           pkgsTag: kernel.pkgsTag,
           push: true,
-          makeArgs: [],
         },
         {
           exec,
@@ -176,18 +172,16 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
       buildInstaller(
         {
           ...common,
-          ...(options.talosDir
-            ? { talosDir: options.talosDir, kernelImage: kernelImage.toString() }
-            : {}),
-          ...(options.imagerImage ? { imagerImage: options.imagerImage } : {}),
-          ...(options.baseInstallerImage ? { baseInstallerImage: options.baseInstallerImage } : {}),
-          extensionImages: [extensionImage.toString()],
-          extraExtensionImages: options.extraExtensionImages ?? [],
+          ...(options.talosDir ? { talosDir: options.talosDir, kernelImage } : {}),
+          ...(parsed.imagerImage ? { imagerImage: parsed.imagerImage } : {}),
+          ...(parsed.baseInstallerImage ? { baseInstallerImage: parsed.baseInstallerImage } : {}),
+          extensionImages: [extensionImage],
+          extraExtensionImages: parsed.extraExtensionImages,
           ...(options.schematic ? { schematic: options.schematic } : {}),
           ...(options.nodeExtensions ? { nodeExtensions: options.nodeExtensions } : {}),
           ...(options.extensionsCatalog ? { extensionsCatalog: options.extensionsCatalog } : {}),
           extraKernelArgs: options.extraKernelArgs,
-          ...(options.installerRef ? { installerRef: options.installerRef } : {}),
+          ...(parsed.installerRef ? { installerRef: parsed.installerRef } : {}),
         },
         {
           exec,

@@ -1,158 +1,51 @@
 /**
- * What the build steps' options share and how it is validated, once: registry access, the push
- * target, platforms, tag and make-args. A bad value fails here with a {@link FieldError} naming
- * the input, before make runs or a registry is contacted; the make argv builders then take the
- * validated values.
+ * What the build steps' options share: registry access and the build target (push namespace,
+ * platforms, tag, make-args), parsed by the step's contract. Here they only become the make
+ * values the argv builders take; make-args are parsed here, against the variables the step sets.
  */
-import { FieldError } from '@talos-kmod/common';
-import {
-  parseNamespace,
-  parsePlatform,
-  parseReference,
-  withTag,
-  type Namespace,
-} from '@talos-kmod/oci';
-import {
-  isMakeValue,
-  parseMakeArgs,
-  unsafeMakeValueProblem,
-  type MakeAssignment,
-  type MakeValue,
-} from '@talos-kmod/talos';
-import type { Credentials } from '../contract/common-inputs';
+import { formatPlatform, type Namespace } from '@talos-kmod/oci';
+import { makeValue, parseMakeArgs, type MakeAssignment, type MakeValue } from '@talos-kmod/talos';
+import type { BuildTarget, Credentials } from '../contract/common-inputs';
 
 /** Registry access shared by the build steps. */
 export interface RegistryAccess {
   /** Hosts reached over plain HTTP (loopback is automatic). */
   readonly insecureRegistries: readonly string[];
-  /** Explicit credentials for `registry` (otherwise the docker config). */
+  /** Explicit credentials for the push namespace's registry (otherwise the docker config). */
   readonly credentials?: Credentials;
 }
 
-/** The options every make-driven build step has. */
-export interface BuildTargetOptions {
-  readonly registry: string;
-  /** Registry namespace (`USERNAME`), lower case. */
-  readonly username: string;
-  /** `linux/amd64` … */
-  readonly platforms: readonly string[];
-  /** Image tag; default: the checkout's own `git describe` rule. */
-  readonly tag?: string;
-  /** Extra `NAME=value` make variables. */
-  readonly makeArgs: readonly string[];
-}
+/** The options every make-driven build step has (see {@link BuildTarget}). */
+export type BuildTargetOptions = BuildTarget;
 
-/** The validated values, typed for the make argv builders (which do not check them again). */
+/** The build target as make values, for the make argv builders. */
 export interface ValidatedCommon {
   readonly registry: MakeValue;
   readonly username: MakeValue;
   /** `registry/username`, parsed: the step names its images in it with `imageIn`. */
   readonly namespace: Namespace;
-  /** The tag option, when given (otherwise the checkout's `git describe`). */
-  readonly tag?: MakeValue;
   readonly makeArgs: readonly MakeAssignment[];
   readonly platforms: readonly MakeValue[];
 }
 
 /**
- * `value` of input `field` as a {@link MakeValue}; a {@link FieldError} naming the input when it
- * may not go onto a make command line.
+ * The push namespace as `REGISTRY` and `USERNAME` make values. The contract checked both texts;
+ * a namespace parsed elsewhere (an IPv6 registry host) is refused here, naming it.
  */
-export function checkMakeValue(field: string, value: string): MakeValue {
-  if (isMakeValue(value)) return value;
-  const problem = unsafeMakeValueProblem(value) ?? '';
-  throw new FieldError(field, (n) => `${n(field)} ${problem}`);
-}
-
-/** Input `field` as a tag; a {@link FieldError} when it is not one (the reference grammar's). */
-export function checkTag(field: string, tag: string, example = 'v1.11.0'): MakeValue {
-  const value = checkMakeValue(field, tag);
-  try {
-    withTag(parseReference('localhost/tag-check'), tag);
-  } catch (e: unknown) {
-    throw new FieldError(
-      field,
-      (n) =>
-        `${n(field)} is '${tag}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
-      { cause: e },
-    );
-  }
-  return value;
-}
-
-const namespacePattern =
-  /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
-
-/** Checks `registry` and `username` (the push target). */
-export function checkPushTarget(o: { registry: string; username: string }): {
-  registry: MakeValue;
-  username: MakeValue;
-  namespace: Namespace;
-} {
-  const registry = checkMakeValue('registry', o.registry);
-  const username = checkMakeValue('username', o.username);
-  if (o.registry === '') {
-    throw new FieldError(
-      'registry',
-      (n) => `${n('registry')} is empty: set the registry to push to, e.g. ghcr.io`,
-    );
-  }
-  if (o.username === '') {
-    throw new FieldError(
-      'username',
-      (n) =>
-        `${n('username')} is empty: set the registry namespace (e.g. your GitHub user or org, lower case)`,
-    );
-  }
-  if (!namespacePattern.test(o.username)) {
-    throw new FieldError(
-      'username',
-      (n) =>
-        `${n('username')} is '${o.username}', which is not a valid repository namespace: use lower-case ` +
-        `letters, digits and . _ - (e.g. '${o.username.toLowerCase()}')`,
-    );
-  }
-  let namespace: Namespace;
-  try {
-    namespace = parseNamespace(`${o.registry}/${o.username}`);
-  } catch (e: unknown) {
-    throw new FieldError(
-      'registry',
-      (n) =>
-        `${n('registry')} is '${o.registry}', which is not a registry host[:port] (e.g. ghcr.io or 127.0.0.1:5005)`,
-      { cause: e },
-    );
-  }
-  return { registry, username, namespace };
-}
-
-/** Checks registry, username, platforms, tag and make-args of a make-driven build step. */
-export function validateBuildTarget(o: BuildTargetOptions): ValidatedCommon {
-  const target = checkPushTarget(o);
-  if (o.platforms.length === 0) {
-    throw new FieldError(
-      'platforms',
-      (n) => `${n('platforms')} is empty: use e.g. linux/amd64 or linux/amd64,linux/arm64`,
-    );
-  }
-  const platforms: MakeValue[] = [];
-  for (const p of o.platforms) {
-    const platform = checkMakeValue('platforms', p);
-    try {
-      parsePlatform(p);
-    } catch (e: unknown) {
-      throw new FieldError(
-        'platforms',
-        (n) => `${n('platforms')} has '${p}', which is not os/arch[/variant] (e.g. linux/amd64)`,
-        { cause: e },
-      );
-    }
-    if (!platforms.includes(platform)) platforms.push(platform);
-  }
+export function namespaceMakeValues(ns: Namespace): { registry: MakeValue; username: MakeValue } {
   return {
-    ...target,
-    ...(o.tag !== undefined ? { tag: checkTag('tag', o.tag) } : {}),
+    registry: makeValue(`registry '${ns.registry}'`, ns.registry),
+    username: makeValue(`namespace '${ns.path}'`, ns.path),
+  };
+}
+
+/** The build target as make values (the tag comes from the build step's kit); make-args parsed. */
+export function validateBuildTarget(o: BuildTargetOptions): ValidatedCommon {
+  return {
+    ...namespaceMakeValues(o.namespace),
+    namespace: o.namespace,
     makeArgs: parseMakeArgs(o.makeArgs),
-    platforms,
+    // The platform grammar admits only make-safe characters.
+    platforms: o.platforms.map((p) => formatPlatform(p) as MakeValue),
   };
 }

@@ -7,13 +7,16 @@
  * versions, cache) in `body`.
  */
 import { rm } from 'node:fs/promises';
-import type { ExecFn, Logger } from '@talos-kmod/common';
+import { UserError, type ExecFn, type Logger } from '@talos-kmod/common';
 import {
   createRegistryClient,
+  parseTag,
+  type Namespace,
   type PinnedReference,
   type Reference,
   type RegistryClient,
   type RegistryOptions,
+  type Tag,
 } from '@talos-kmod/oci';
 import {
   describeTag,
@@ -44,16 +47,32 @@ export interface BuildStepDeps {
 
 /** The options the skeleton reads. */
 export interface BuildStepTarget extends RegistryAccess {
-  readonly registry: string;
+  /** Where the step pushes: its registry gets the explicit credentials and the preflight. */
+  readonly namespace: Namespace;
   readonly push: boolean;
-  /** The validated tag option. */
-  readonly tag?: MakeValue;
+  /** The tag option. */
+  readonly tag?: Tag;
+}
+
+/** An image tag that is also a make value (the tag grammar admits only make-safe characters). */
+export type MakeTag = Tag & MakeValue;
+
+/** `git describe`'s tag as an image tag; a {@link UserError} naming it when it is not one. */
+function describedTag(text: MakeValue, dir: string): MakeTag {
+  try {
+    return parseTag(text) as MakeTag;
+  } catch (e: unknown) {
+    throw new UserError(
+      `the tag 'git describe' printed in ${dir} is '${text}', which is not a valid image tag: set the tag input`,
+      { cause: e },
+    );
+  }
 }
 
 /** What the skeleton hands the step's body. */
 export interface BuildStepKit {
   /** The image tag: the option, else the checkout's `git describe`. */
-  readonly tag: MakeValue;
+  readonly tag: MakeTag;
   /** True when the tag was described from a checkout with uncommitted changes (`-dirty`). */
   readonly dirtyTag: boolean;
   readonly client: RegistryClient;
@@ -82,9 +101,13 @@ export async function runBuildStep<T>(
 ): Promise<T> {
   const { exec, logger } = deps;
   const env = deps.env ?? process.env;
-  const tag = o.tag ?? (await describeTag(checkout.dir, exec));
+  const registry = o.namespace.registry;
+  const tag =
+    o.tag !== undefined
+      ? (o.tag as MakeTag)
+      : describedTag(await describeTag(checkout.dir, exec), checkout.dir);
   await preflightBuildx(makeVariable(checkout.makefile, 'BUILD'), checkout.dir, exec, env);
-  const registryOptions = stepRegistryOptions(o, deps);
+  const registryOptions = stepRegistryOptions({ ...o, registry }, deps);
   const client = createRegistryClient(registryOptions);
   const metaDir = await createMetadataDir(deps.tmpDir, logger);
   try {
@@ -95,9 +118,9 @@ export async function runBuildStep<T>(
       registryOptions,
       ciArgs: metaDir ? [metadataFileCiArg(metaDir)] : [],
       metadataFile: (target) => (metaDir ? metadataPath(metaDir, target) : undefined),
-      preflightPush: (probe) => preflightRegistry(client, probe, o.registry),
+      preflightPush: (probe) => preflightRegistry(client, probe, registry),
       make: (args) =>
-        withDockerCredentials(env, [o.registry], o.credentials, logger, (withCreds) =>
+        withDockerCredentials(env, [registry], o.credentials, logger, (withCreds) =>
           runMake(exec, logger, checkout.dir, args, withCreds),
         ),
       resolvePushed: (targets, title = 'resolve pushed images') =>
