@@ -42913,7 +42913,7 @@ var import_node_worker_threads = require("node:worker_threads");
 
 // packages/oci/src/push/compress-worker-program.ts
 function loadWorkerProgram() {
-  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample2) {\n  counts.fill(0);\n  const n = sample2.length;\n  for (let i = 0; i < n; i++) {\n    const v = sample2[i];\n    counts[v] = counts[v] + 1;\n  }\n  let bits = 0;\n  for (let b = 0; b < 256; b++) {\n    const c = counts[b];\n    if (c > 0) {\n      const p = c / n;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample2) {\n  if (sample2.length === 0) return false;\n  const bits = byteEntropy(sample2);\n  if (bits >= 7.95) return true;\n  if (bits < 7) return false;\n  return (0, import_node_zlib.deflateRawSync)(sample2, { level: 1 }).length > sample2.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nvar pieces = Array.from({ length: inFlight + 1 }, () => ({\n  buffer: Buffer.allocUnsafe(pieceBytes),\n  free: Promise.resolve()\n}));\nvar sample = Buffer.allocUnsafe(sampleBytes);\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, memLevel: 9, chunkSize: piece.length + 1024 },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  for (const p of pieces) p.free = Promise.resolve();\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  function readFully(range, fd, target, at, length, position) {\n    for (let got = 0; got < length; ) {\n      const r = (0, import_node_fs.readSync)(fd, target, at + got, length - got, position + got);\n      if (r === 0) {\n        throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n          code: "ETRUNCATED"\n        });\n      }\n      got += r;\n    }\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    let incompressible = level === 0;\n    if (!incompressible && s >= 0) {\n      const n = Math.min(sampleBytes, length - s);\n      readFully(range, fd, sample, 0, n, position + s);\n      incompressible = looksIncompressible(sample.subarray(0, n));\n    }\n    inputSize += length;\n    if (!incompressible) {\n      await current.free;\n      const piece = current.buffer.subarray(0, length);\n      readFully(range, fd, piece, 0, length, position);\n      inputHash.update(piece);\n      announce(slot, out, deflateInto(piece, out, claimPiece()));\n      return;\n    }\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      readFully(range, fd, out, at + 5, n, position + from);\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
+  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample2) {\n  counts.fill(0);\n  const n = sample2.length;\n  for (let i = 0; i < n; i++) {\n    const v = sample2[i];\n    counts[v] = counts[v] + 1;\n  }\n  let bits = 0;\n  for (let b = 0; b < 256; b++) {\n    const c = counts[b];\n    if (c > 0) {\n      const p = c / n;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample2) {\n  if (sample2.length === 0) return false;\n  const bits = byteEntropy(sample2);\n  if (bits >= 7.95) return true;\n  if (bits < 7) return false;\n  return (0, import_node_zlib.deflateRawSync)(sample2, { level: 1 }).length > sample2.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nvar pieces = Array.from({ length: inFlight + 1 }, () => ({\n  buffer: Buffer.allocUnsafe(pieceBytes),\n  free: Promise.resolve()\n}));\nvar sample = Buffer.allocUnsafe(sampleBytes);\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, memLevel: 9, chunkSize: piece.length + 1024, flush: import_node_zlib2.constants.Z_FINISH },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, levels, slotSize, slotCount, digestAlgorithm, file } = start;\n  if (levels.length === 0) throw new RangeError("no gzip level given (an empty list of levels)");\n  let pieceCount = 0;\n  const nextLevel = () => levels[pieceCount++ % levels.length] ?? 0;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, level, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  for (const p of pieces) p.free = Promise.resolve();\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    const level = nextLevel();\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, level, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  function readFully(range, fd, target, at, length, position) {\n    for (let got = 0; got < length; ) {\n      const r = (0, import_node_fs.readSync)(fd, target, at + got, length - got, position + got);\n      if (r === 0) {\n        throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n          code: "ETRUNCATED"\n        });\n      }\n      got += r;\n    }\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    const level = nextLevel();\n    let incompressible = level === 0;\n    if (!incompressible && s >= 0) {\n      const n = Math.min(sampleBytes, length - s);\n      readFully(range, fd, sample, 0, n, position + s);\n      incompressible = looksIncompressible(sample.subarray(0, n));\n    }\n    inputSize += length;\n    if (!incompressible) {\n      await current.free;\n      const piece = current.buffer.subarray(0, length);\n      readFully(range, fd, piece, 0, length, position);\n      inputHash.update(piece);\n      announce(slot, out, deflateInto(piece, level, out, claimPiece()));\n      return;\n    }\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      readFully(range, fd, out, at + 5, n, position + from);\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
 }
 
 // packages/oci/src/push/compress.ts
@@ -43026,6 +43026,7 @@ function post(worker, m, transfer) {
 async function runJob(worker, input, level, sink, ended) {
   const job = ++jobs;
   const slots = slotsOf(worker);
+  const levels = typeof level === "number" ? [level] : [...level];
   const file = "file" in input ? input.file : void 0;
   const stream = "stream" in input ? input.stream : void 0;
   let settled = false;
@@ -43075,7 +43076,7 @@ async function runJob(worker, input, level, sink, ended) {
       const start = {
         type: "start",
         job,
-        level,
+        levels,
         slots,
         slotSize,
         slotCount,
@@ -43186,7 +43187,7 @@ async function saveLayerCache(cache, path2 = layerCachePath()) {
   }
 }
 function layerCacheKey(sourceDigest, level) {
-  return `${sourceDigest}|gzip-members-1MiB-level${level}-mem9|v4`;
+  return `${sourceDigest}|gzip-members-1MiB-level${[level].flat().join("+")}-mem9|v4`;
 }
 
 // packages/oci/src/push/limit.ts
@@ -43210,7 +43211,7 @@ async function runLimited(n, tasks) {
 }
 
 // packages/oci/src/push/push.ts
-var defaultGzipLevel = 4;
+var defaultGzipLevel = [4, 2];
 var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
@@ -48765,6 +48766,14 @@ async function summarise(path2, content, certificates, revokedCertificates) {
     ...info2.verification ? { verification: info2.verification } : {}
   };
 }
+var OWN_BUFFER_MIN = 2 * 1024 * 1024;
+function ownedBytes(content) {
+  const only = content.length === 1 ? content[0] : void 0;
+  if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.byteLength >= OWN_BUFFER_MIN) {
+    return only;
+  }
+  return Buffer.concat(content);
+}
 async function collectTree(tree, options = {}) {
   const readTexts = options.readTexts ?? true;
   const moduleWanted = options.readModule ?? (() => true);
@@ -48794,7 +48803,8 @@ async function collectTree(tree, options = {}) {
         modules.push(await summarise(f.path, content, certificates, revoked));
         return;
       }
-      const bytes = joinChunks(content);
+      const boot = bootAsset.test(f.path) || bootInitramfs.test(f.path);
+      const bytes = boot ? ownedBytes(content) : joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
         if (kernel.certificates.length > 0 && !certificates) {
@@ -51217,25 +51227,36 @@ async function gzipMember(data, at, sink) {
   if (view2.getUint32(trailer + 4, true) !== size) throw new Error("gzip size does not match");
   return trailer + 8 - at;
 }
+function ignoreError() {
+}
 function zlibStream(stream, input, sink) {
   return new Promise((resolve4, reject) => {
     let failed2 = false;
+    const release = () => {
+      stream.removeAllListeners();
+      stream.on("error", ignoreError);
+      stream.destroy();
+    };
     stream.on("data", (chunk) => {
       if (failed2) return;
       try {
         sink(chunk);
       } catch (e) {
         failed2 = true;
-        stream.destroy();
+        release();
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
     stream.on("error", (e) => {
       if (!failed2) reject(e);
       failed2 = true;
+      release();
     });
     stream.on("end", () => {
-      if (!failed2) resolve4(stream.bytesWritten);
+      if (failed2) return;
+      const consumed = stream.bytesWritten;
+      release();
+      resolve4(consumed);
     });
     stream.end(input);
   });
@@ -52293,6 +52314,20 @@ async function readKernelImageBoot(tree) {
   };
 }
 
+// packages/verify/src/internal/installer/release-buffer.ts
+function canReleaseBuffer(bytes) {
+  const buffer = bytes.buffer;
+  return buffer instanceof ArrayBuffer && typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength && bytes.byteLength > 0;
+}
+function releaseBuffer(bytes) {
+  if (!canReleaseBuffer(bytes)) return false;
+  bytes.buffer.transfer?.(0);
+  return true;
+}
+function ownedCopy(bytes, buffer) {
+  return bytes.buffer === buffer ? new Uint8Array(bytes) : bytes;
+}
+
 // packages/verify/src/internal/installer/inspect-installer.ts
 var sqshAtRoot = /^[^/]+\.sqsh$/;
 var moduleDir = /^(usr\/)?lib\/modules\/([^/]+)\/(.+)$/;
@@ -52349,37 +52384,65 @@ async function readModulesDep(bytes, release) {
     };
   }
 }
-async function inspectInstaller(assets, fallbackTalosVersion) {
-  const { arch: arch2, bootFormat, files } = assets;
-  const base = `usr/install/${arch2}`;
-  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+var wantedInInitramfs = (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh";
+async function openBootAssets(files, bootFormat, kernelPath, initramfsPath) {
+  const take = (path2) => {
+    const bytes = files.get(path2);
+    files.delete(path2);
+    return bytes;
+  };
+  let uki;
   let kernelBytes;
   let initramfs;
-  let uki;
+  let container;
   if (bootFormat === "uki") {
-    const bytes = files.get(kernelPath);
-    uki = bytes ? readUki2(bytes) : void 0;
-    kernelBytes = uki?.linux;
-    initramfs = uki?.initrd;
+    container = take(kernelPath);
+    const parts = container ? readUki2(container) : void 0;
+    if (parts) {
+      const { linux, initrd, ...facts } = parts;
+      uki = facts;
+      kernelBytes = linux;
+      initramfs = initrd;
+    }
   } else {
-    kernelBytes = files.get(kernelPath);
-    initramfs = files.get(`${base}/initramfs.xz`);
+    kernelBytes = take(kernelPath);
+    initramfs = container = take(initramfsPath);
   }
-  const kernel = kernelBytes ? {
+  const readKernel = async () => kernelBytes ? {
     ...await readKernelFacts(
       kernelBytes,
       bootFormat === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
     sha256: (0, import_node_crypto11.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
+  const walk = async () => initramfs ? await readInitramfs(initramfs, wantedInInitramfs) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
+  if (!container || !canReleaseBuffer(container)) {
+    const kernel2 = await readKernel();
+    return { ...uki ? { uki } : {}, kernel: kernel2, walked: await walk() };
+  }
+  const walked = await walk();
+  const owned = /* @__PURE__ */ new Map();
+  for (const [path2, bytes] of walked.files) owned.set(path2, ownedCopy(bytes, container.buffer));
+  if (kernelBytes) kernelBytes = ownedCopy(kernelBytes, container.buffer);
+  initramfs = void 0;
+  releaseBuffer(container);
+  const kernel = await readKernel();
+  return { ...uki ? { uki } : {}, kernel, walked: { ...walked, files: owned } };
+}
+async function inspectInstaller(assets, fallbackTalosVersion) {
+  const { arch: arch2, bootFormat, files } = assets;
+  const base = `usr/install/${arch2}`;
+  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+  const { uki, kernel, walked } = await openBootAssets(
+    files,
+    bootFormat,
+    kernelPath,
+    `${base}/initramfs.xz`
+  );
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
   const talosVersion = parsedVersion?.ok ? parsedVersion.version : fallbackTalosVersion;
   const release = uki?.uname ?? kernel.release;
-  const walked = initramfs ? await readInitramfs(
-    initramfs,
-    (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh"
-  ) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
   const yamlBytes = walked.files.get("extensions.yaml");
   const config = yamlBytes ? parseExtensionsConfig(Buffer.from(yamlBytes).toString("utf8")) : void 0;
   const squashfsFiles = walked.paths.filter((p) => sqshAtRoot.test(p) && p !== "rootfs.sqsh");
@@ -52717,6 +52780,15 @@ function reportOf(c) {
     }))
   };
 }
+function takeArchFiles(bootFiles, arch2) {
+  const files = /* @__PURE__ */ new Map();
+  for (const [path2, bytes] of bootFiles) {
+    if (!path2.startsWith(`usr/install/${arch2}/`)) continue;
+    files.set(path2, bytes);
+    bootFiles.delete(path2);
+  }
+  return files;
+}
 async function verifyInstaller(assets, paths, bootFiles, expectations, talosVersion) {
   const outcomes = [...checkInstallerBase(imagerEvidence(paths))];
   const kernel = expectations.kernel ?? await expectations.readKernel?.();
@@ -52725,9 +52797,8 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
   const modules = [];
   const certificates = [];
   for (const a of assets) {
-    const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
     const contents = await inspectInstaller(
-      { arch: a.arch, bootFormat: a.bootFormat, files },
+      { arch: a.arch, bootFormat: a.bootFormat, files: takeArchFiles(bootFiles, a.arch) },
       talosVersion
     );
     outcomes.push(...checkInstallerContents(contents, expected));
