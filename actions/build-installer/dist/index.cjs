@@ -49590,18 +49590,29 @@ function limitError(kind, limit, detail) {
 }
 
 // packages/boot/src/codecs/sink.ts
+function resizable(limit) {
+  try {
+    const ab2 = new ArrayBuffer(0, { maxByteLength: limit });
+    return typeof ab2.resize === "function" ? ab2 : void 0;
+  } catch {
+    return void 0;
+  }
+}
 var OutputSink = class {
   constructor(kind, limit, expectedSize) {
     this.kind = kind;
     this.limit = limit;
     this.expected = expectedSize !== void 0 && expectedSize <= limit ? expectedSize : void 0;
+    this.growable = this.expected === void 0 ? resizable(Math.max(limit, 0)) : void 0;
     const initial = this.expected ?? Math.min(limit, 1 << 16);
-    this.buf = new Uint8Array(Math.max(initial, 0));
+    if (this.growable) this.growable.resize(Math.max(initial, 0));
+    this.buf = this.growable ? new Uint8Array(this.growable, 0, Math.max(initial, 0)) : new Uint8Array(Math.max(initial, 0));
   }
   kind;
   limit;
   buf;
   expected;
+  growable;
   length = 0;
   /** Makes room for `n` more bytes; throws the limit error past the cap. */
   reserve(n) {
@@ -49615,9 +49626,15 @@ var OutputSink = class {
     if (need > this.buf.length) {
       let size = Math.max(this.buf.length * 2, 1 << 16);
       while (size < need) size *= 2;
-      const next = new Uint8Array(Math.min(size, this.limit));
-      next.set(this.buf.subarray(0, this.length));
-      this.buf = next;
+      size = Math.min(size, this.limit);
+      if (this.growable) {
+        this.growable.resize(size);
+        this.buf = new Uint8Array(this.growable, 0, size);
+      } else {
+        const next = new Uint8Array(size);
+        next.set(this.buf.subarray(0, this.length));
+        this.buf = next;
+      }
     }
     return this.buf;
   }
@@ -49632,6 +49649,10 @@ var OutputSink = class {
       throw new DecompressError(
         `${this.kind} data decompressed to ${this.length} bytes, but ${expectedSize} were expected`
       );
+    }
+    if (this.growable) {
+      this.growable.resize(this.length);
+      return new Uint8Array(this.growable, 0, this.length);
     }
     return this.length === this.buf.length ? this.buf : this.buf.subarray(0, this.length);
   }
