@@ -8,6 +8,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
+  makeArm64Image,
   makeBzImage,
   makeCertificate,
   makeUki,
@@ -123,6 +124,51 @@ describe('talos-kmod kernel-cert', () => {
     expect(r.stdout).toContain(`source:       oci:${layout}`);
     expect(r.stdout).toContain('/boot/vmlinuz');
     expect(r.stdout).toContain(`release:      ${release}`);
+  });
+
+  it('marks the revoked and other certificates apart from the trusted list; --pem prints only the trusted', () => {
+    const revoked = makeCertificate({ commonName: 'Revoked key' });
+    const decoy = makeCertificate({ commonName: 'Regulatory db key' });
+    const image = join(dir, 'Image');
+    writeFileSync(
+      image,
+      makeArm64Image({
+        release,
+        certificates: [cert.der],
+        revoked: [revoked.der],
+        decoys: [decoy.der],
+      }),
+    );
+    const text = cli(['kernel-cert', image]);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain(
+      'certificates: 1 trusted (system_certificate_list at whole kernel offset ',
+    );
+    expect(text.stdout).toContain('located by system_certificate_list_size and module_cert_size)');
+    expect(text.stdout).toMatch(
+      /revoked: {6}1 \(revocation_certificate_list: the kernel refuses modules signed by these\)\n {2}- subject: {2}O = Sidero Labs\\, Inc\., CN = Revoked key/,
+    );
+    expect(text.stdout).toMatch(
+      /other: {8}1 \(.*not trusted for module signatures\)\n {2}- subject: {2}.*CN = Regulatory db key/,
+    );
+    const pem = cli(['kernel-cert', '--pem', image]);
+    expect(pem.stdout.match(/BEGIN CERTIFICATE/g)).toHaveLength(1);
+    const der = execFileSync('openssl', ['x509', '-outform', 'DER'], { input: pem.stdout });
+    expect(Buffer.compare(der, Buffer.from(cert.der))).toBe(0);
+    const [k] = JSON.parse(cli(['kernel-cert', '--json', image]).stdout) as {
+      certificates: { commonName: string }[];
+      revokedCertificates: { commonName: string; pem: string }[];
+      otherCertificates: { commonName: string }[];
+      certificateList: { rule: string; region: string };
+    }[];
+    expect(k?.certificates.map((c) => c.commonName)).toEqual(['Build time throw-away kernel key']);
+    expect(k?.revokedCertificates.map((c) => c.commonName)).toEqual(['Revoked key']);
+    expect(k?.revokedCertificates[0]?.pem).toBe(revoked.pem.replace(/\r/g, ''));
+    expect(k?.otherCertificates.map((c) => c.commonName)).toEqual(['Regulatory db key']);
+    expect(k?.certificateList).toMatchObject({
+      rule: 'list-size-and-module-cert-size',
+      region: 'whole kernel',
+    });
   });
 
   it('exits 1 for a kernel without a certificate', () => {

@@ -4,7 +4,7 @@
  */
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -19,6 +19,7 @@ import {
   type TestKey,
 } from '../support/modules';
 import { captureIo } from '../support/cli';
+import { makeArm64Image, makeBzImage } from '../support/kernel-images';
 
 jest.setTimeout(300_000);
 const run = promisify(execFile);
@@ -145,6 +146,41 @@ describe('talos-kmod modinfo', () => {
       },
       { verdict: 'unsigned', reason: 'the module is not signed' },
     ]);
+  });
+
+  it('--verify-with a kernel trusts only its system_certificate_list: a revoked key and a decoy are unknown-key', async () => {
+    const decoyKey = await makeSigningKey({ type: 'rsa2048', commonName: 'Regulatory db key' });
+    const [byOther, byDecoy] = await Promise.all([
+      signModule(unsigned, otherKey, { hash: 'sha256' }),
+      signModule(unsigned, decoyKey, { hash: 'sha256' }),
+    ]);
+    const dir = mkdtempSync(join(tmpdir(), 'cli-modinfo-kernel-'));
+    const content = {
+      release: '6.18.45-talos',
+      certificates: [readFileSync(key.certDerPath)],
+      revoked: [readFileSync(otherKey.certDerPath)],
+      decoys: [readFileSync(decoyKey.certDerPath)],
+      padding: 64 * 1024,
+    };
+    // an arm64 Image has no sections: the whole kernel is scanned and the decoy is seen
+    for (const [name, bytes] of [
+      ['vmlinuz', makeBzImage(content, 'gzip')],
+      ['Image', makeArm64Image(content)],
+    ] as const) {
+      const kernel = join(dir, name);
+      writeFileSync(kernel, bytes);
+      const r = await cli(['--json', '--verify-with', kernel, signed, byOther, byDecoy]);
+      expect(r.code).toBe(1);
+      const verdicts = (
+        JSON.parse(r.out) as { verification: { verdict: string; reason: string } }[]
+      ).map((p) => p.verification);
+      expect(verdicts.map((v) => v.verdict)).toEqual(['verified', 'unknown-key', 'unknown-key']);
+      expect(verdicts[1]?.reason).toContain(`serial ${otherKey.serial}`);
+      expect(verdicts[1]?.reason).toContain('a certificate the kernel revokes');
+      expect(verdicts[2]?.reason).toContain('the kernel trusts only');
+      expect(r.err).toContain(`revoked by the kernel: `);
+      expect(r.err).not.toContain(`trusting O = Sidero Labs\\, Inc., CN = Regulatory db key`);
+    }
   });
 
   it('exits 2 when a file cannot be read, and still reports the others', async () => {

@@ -1,8 +1,9 @@
 /**
  * Kernel image files for tests, in the real layouts and made with the real tools:
- * - a vmlinux ELF made by binutils (`objcopy -I binary`), whose `.init.data` holds the DER
- *   certificates (as certs/system_certificates.S places system_certificate_list) and whose
- *   `.rodata` holds a linux_banner, padded with code-like bytes;
+ * - a vmlinux ELF assembled and linked by binutils (`as`, `ld`) from a reproduction of
+ *   certs/system_certificates.S and certs/revocation_certificates.S holding openssl-made DER
+ *   certificates, with a linux_banner (and decoy certificates) in `.rodata`, padded with
+ *   code-like bytes; an arm64 Image is its `objcopy -O binary`;
  * - payloads compressed the way the kernel's build does (scripts/Makefile.lib): `gzip -n -9`,
  *   `xz --check=crc32 --x86|--arm64 --lzma2=,dict=32MiB` (scripts/xz_wrap.sh), `zstd -22 --ultra`,
  *   `lz4 -l -12 --favor-decSpeed`, each but gzip followed by the u32 LE uncompressed size;
@@ -112,65 +113,179 @@ export function codeLike(size: number, seed = 1): Uint8Array {
 /** What the kernel under test holds. */
 export interface KernelContent {
   readonly release: string;
-  /** DER certificates, concatenated into system_certificate_list (none: a kernel without CONFIG_MODULE_SIG). */
+  /**
+   * DER certificates, concatenated into system_certificate_list: the first is the module signing
+   * key (`signing_key.x509`), the rest CONFIG_SYSTEM_TRUSTED_KEYS (none: a kernel without
+   * CONFIG_MODULE_SIG).
+   */
   readonly certificates: readonly Uint8Array[];
+  /** DER certificates of revocation_certificate_list (CONFIG_SYSTEM_REVOCATION_KEYS). */
+  readonly revoked?: readonly Uint8Array[];
+  /** DER certificates compiled in elsewhere (`.rodata`), as cfg80211's regulatory keys are. */
+  readonly decoys?: readonly Uint8Array[];
+  /**
+   * certs/system_certificates.S as of: `v5.13` (default: module_cert_size after the list size),
+   * `v5.4` (only system_certificate_list_size), or `bare` (the certificates between zeros, no
+   * size word: a layout the reader does not know).
+   */
+  readonly layout?: 'v5.13' | 'v5.4' | 'bare';
+  /** CONFIG_SYSTEM_EXTRA_CERTIFICATE_SIZE: reserve the area insert-sys-cert fills. */
+  readonly extraCertificateSize?: number;
+  /** A certificate put into the reserved area as scripts/insert-sys-cert.c does. */
+  readonly extraCertificate?: Uint8Array;
+  /** `.quad` (64-bit, default) or `.long` (32-bit) size words. */
+  readonly wordSize?: 4 | 8;
   /** Bytes of code-like padding (default 256 KiB). */
   readonly padding?: number;
 }
 
-/** An x86-64 vmlinux ELF with `.init.data` = the certificates, `.rodata` = the banner. */
-export function makeVmlinux(content: KernelContent): Uint8Array {
-  return withTemp((dir) => {
-    const certs = join(dir, 'certs.bin');
-    writeFileSync(
-      certs,
-      Buffer.concat([Buffer.alloc(64), ...content.certificates, Buffer.alloc(64)]),
+/**
+ * certs/system_certificates.S and certs/revocation_certificates.S for `content`, with `.align N`
+ * written as `.balign` of the bytes the target's GNU as means (`arm`: 2^N, as on arm64).
+ */
+function certificateAssembly(content: KernelContent, dir: string, target: 'x86' | 'arm'): string {
+  const align = (n: number) => `\t.balign ${target === 'arm' ? 1 << n : n}`;
+  const word = content.wordSize === 4 ? '.long' : '.quad';
+  const file = (name: string, data: Uint8Array) => {
+    writeFileSync(join(dir, name), data);
+    return `\t.incbin "${join(dir, name)}"`;
+  };
+  const lines = ['\t.section ".init.data","aw"', file('initdata.bin', codeLike(1000, 5))];
+  const [signing, ...trusted] = content.certificates;
+  if (signing) {
+    const layout = content.layout ?? 'v5.13';
+    const extra = content.extraCertificateSize;
+    const inserted = content.extraCertificate;
+    lines.push(
+      '\t.section ".init.rodata","a"',
+      align(8),
+      'system_certificate_list:',
+      '__cert_list_start:',
+      '__module_cert_start:',
+      file('signing_key.x509', signing),
+      '__module_cert_end:',
+      file('x509_certificate_list', Buffer.concat(trusted)),
+      '__cert_list_end:',
     );
-    writeFileSync(
-      join(dir, 'banner.bin'),
-      Buffer.concat([Buffer.from(linuxBanner(content.release)), Buffer.alloc(1)]),
+    if (layout === 'bare') {
+      lines.push('\t.fill 64, 1, 0');
+    } else {
+      if (extra !== undefined) {
+        lines.push(
+          'system_extra_cert:',
+          inserted
+            ? `${file('extra.x509', inserted)}\n\t.fill ${extra - inserted.length}, 1, 0`
+            : `\t.fill ${extra}, 1, 0`,
+          align(4),
+          'system_extra_cert_used:',
+          `\t.int ${inserted ? 1 : 0}`,
+        );
+      }
+      // insert-sys-cert adds the inserted certificate's length to system_certificate_list_size
+      const size = `__cert_list_end - __cert_list_start${inserted ? ` + ${inserted.length}` : ''}`;
+      lines.push(align(8), 'system_certificate_list_size:', `\t${word} ${size}`);
+      if (layout === 'v5.13') {
+        lines.push(
+          align(8),
+          'module_cert_size:',
+          `\t${word} __module_cert_end - __module_cert_start`,
+        );
+      }
+    }
+  }
+  if (content.revoked?.length) {
+    lines.push(
+      '\t.section ".init.rodata","a"',
+      align(8),
+      'revocation_certificate_list:',
+      '__revocation_list_start:',
+      file('x509_revocation_list', Buffer.concat(content.revoked)),
+      '__revocation_list_end:',
+      align(8),
+      'revocation_certificate_list_size:',
+      `\t${word} __revocation_list_end - __revocation_list_start`,
     );
-    writeFileSync(join(dir, 'text.bin'), codeLike(content.padding ?? 256 * 1024));
-    const out = join(dir, 'vmlinux');
-    run('objcopy', [
-      '-I',
-      'binary',
-      '-O',
-      'elf64-x86-64',
-      '-B',
-      'i386:x86-64',
-      '--rename-section',
-      '.data=.init.data',
-      certs,
-      out,
-    ]);
-    run('objcopy', [
-      '--add-section',
-      `.text=${join(dir, 'text.bin')}`,
-      '--add-section',
-      `.rodata=${join(dir, 'banner.bin')}`,
-      out,
-    ]);
-    return readFileSync(out);
-  });
+  }
+  lines.push(
+    '\t.section ".rodata","a"',
+    file('banner.bin', Buffer.concat([Buffer.from(linuxBanner(content.release)), Buffer.alloc(1)])),
+  );
+  content.decoys?.forEach((d, i) => lines.push(align(8), file(`decoy${i}.x509`, d)));
+  return `${lines.join('\n')}\n`;
 }
 
-/** A raw arm64 `Image`: the 64-byte boot header (`ARM\x64` at 0x38), then code, banner, certificates. */
+/**
+ * Assembles and links a kernel with GNU as and ld: `.head.text` (when `head` is given), `.text`
+ * (code-like bytes), `.rodata` (banner, decoys), and `.init.data` holding the kernel's own init
+ * data and both certificate lists, as include/asm-generic/vmlinux.lds.h's INIT_DATA collects
+ * `.init.data` and `.init.rodata` input sections into the vmlinux's `.init.data`.
+ */
+function linkKernel(
+  content: KernelContent,
+  dir: string,
+  target: 'x86' | 'arm',
+  head?: Uint8Array,
+): string {
+  writeFileSync(
+    join(dir, 'text.bin'),
+    codeLike(content.padding ?? 256 * 1024, target === 'arm' ? 7 : 1),
+  );
+  const source = [
+    ...(head ? ['\t.section ".head.text","ax"', `\t.incbin "${join(dir, 'head.bin')}"`] : []),
+    '\t.text',
+    '\t.globl _start',
+    '_start:',
+    `\t.incbin "${join(dir, 'text.bin')}"`,
+    certificateAssembly(content, dir, target),
+  ].join('\n');
+  if (head) writeFileSync(join(dir, 'head.bin'), head);
+  writeFileSync(join(dir, 'kernel.S'), source);
+  writeFileSync(
+    join(dir, 'kernel.lds'),
+    `SECTIONS {
+  . = ${target === 'arm' ? '0xffff800080000000' : '0xffffffff81000000'};
+  .head.text : { *(.head.text) }
+  .text : { *(.text) }
+  . = ALIGN(4096);
+  .rodata : { *(.rodata) }
+  . = ALIGN(4096);
+  .init.data : { *(.init.data) *(.init.rodata) }
+}
+`,
+  );
+  run('as', ['--64', '-o', join(dir, 'kernel.o'), join(dir, 'kernel.S')]);
+  const out = join(dir, 'vmlinux');
+  run('ld', ['-m', 'elf_x86_64', '-T', join(dir, 'kernel.lds'), '-o', out, join(dir, 'kernel.o')]);
+  return out;
+}
+
+/**
+ * An x86-64 vmlinux ELF linked by ld from certs/system_certificates.S and
+ * certs/revocation_certificates.S as the kernel writes them (see {@link KernelContent}).
+ */
+export function makeVmlinux(content: KernelContent): Uint8Array {
+  return withTemp((dir) => readFileSync(linkKernel(content, dir, 'x86')));
+}
+
+/**
+ * A raw arm64 `Image` (`objcopy -O binary` of the linked kernel, as arch/arm64/boot/Makefile
+ * makes it): the 64-byte boot header (`ARM\x64` at 0x38) is the image's first bytes, then code,
+ * banner and the certificate lists with `.align` as arm64's GNU as means it (2^N bytes).
+ */
 export function makeArm64Image(content: KernelContent): Uint8Array {
-  const body = Buffer.concat([
-    Buffer.from(codeLike(content.padding ?? 256 * 1024, 7)),
-    Buffer.from(linuxBanner(content.release)),
-    Buffer.alloc(64),
-    ...content.certificates,
-    Buffer.alloc(64),
-  ]);
-  const header = Buffer.alloc(64);
-  header.write('MZ', 0, 'latin1'); // EFI stub: code0 is "MZ" + a branch
-  header.writeBigUInt64LE(0n, 8); // text_offset
-  header.writeBigUInt64LE(BigInt(64 + body.length), 16); // image_size
-  header.writeBigUInt64LE(0xan, 24); // flags: little-endian, 4K pages
-  header.write('ARM\x64', 0x38, 'latin1');
-  return Buffer.concat([header, body]);
+  return withTemp((dir) => {
+    const header = Buffer.alloc(64);
+    header.write('MZ', 0, 'latin1'); // EFI stub: code0 is "MZ" + a branch
+    header.writeBigUInt64LE(0n, 8); // text_offset
+    header.writeBigUInt64LE(0xan, 24); // flags: little-endian, 4K pages
+    header.write('ARM\x64', 0x38, 'latin1');
+    const elf = linkKernel(content, dir, 'arm', header);
+    const raw = join(dir, 'Image');
+    run('objcopy', ['-O', 'binary', elf, raw]);
+    const image = readFileSync(raw);
+    image.writeBigUInt64LE(BigInt(image.length), 16); // image_size
+    return image;
+  });
 }
 
 /** Compressions the kernel build offers that the real tools here can make. */

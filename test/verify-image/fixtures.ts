@@ -78,6 +78,7 @@ export const caseNames: readonly string[] = [
   'kernel-cert: signature block copied from another module',
   'kernel-cert: unsigned module',
   'kernel-cert: compressed .ko.xz and .ko.zst modules verify after decompression',
+  'kernel-cert: module signed by a key the kernel revokes',
 ];
 
 /** The inputs every case passes unless it says otherwise. */
@@ -107,6 +108,8 @@ export interface VerifyCase {
   path?: string;
   /** How the signatures must have been proven (checked when set). */
   proof?: 'certificate' | 'key-id' | 'none';
+  /** Text a failing check's message must hold (checked when set). */
+  messageContains?: string;
 }
 
 /** What the fixtures hold. */
@@ -501,6 +504,20 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
     },
   ];
   const withCert = { ...base, kernelCert: key.certPemPath };
+  // a kernel file that trusts the build key and revokes the other build key
+  // (CONFIG_SYSTEM_REVOCATION_KEYS): its revocation_certificate_list is in .init.data too
+  const revokingKernel = join(await mkdtemp(join(scratchDir(), 'revoking-')), 'vmlinuz');
+  await writeFile(
+    revokingKernel,
+    makeBzImage(
+      {
+        release: kernelRelease,
+        certificates: [await readFile(key.certDerPath)],
+        revoked: [await readFile(otherKey.certDerPath)],
+      },
+      'gzip',
+    ),
+  );
   const [xz, zst] = await Promise.all([
     compressModule(signed, 'xz'),
     compressModule(signed, 'zstd'),
@@ -559,6 +576,13 @@ export async function buildFixtures(host: string): Promise<Fixtures> {
       inputs: withCert,
       failing: [],
       proof: 'certificate',
+    },
+    {
+      ...certCase('module signed by a key the kernel revokes', signedOther, [
+        'signature.certificate',
+      ]),
+      inputs: { ...base, kernelCert: revokingKernel },
+      messageContains: 'a certificate the kernel revokes',
     },
   );
   if (JSON.stringify(specs.map((x) => x.name)) !== JSON.stringify(caseNames)) {

@@ -94,6 +94,10 @@ describe('talos-kmod verify', () => {
       expect(report.passed).toBe(passes);
       expect(code).toBe(passes ? 0 : 1);
       if (c.proof) expect(report.platforms.map((p) => p.proof)).toEqual([c.proof]);
+      if (c.messageContains) {
+        const messages = report.checks.filter((x) => x.status === 'fail').map((x) => x.message);
+        expect(messages.join('\n')).toContain(c.messageContains);
+      }
       if (c.platform) {
         const failing = report.checks.filter(
           (x) => x.status === 'fail' && c.failing.includes(x.id),

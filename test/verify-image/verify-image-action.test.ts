@@ -140,6 +140,8 @@ describe('verify-image action', () => {
       }
       if (passes) return;
       const failing = report.checks.filter((x) => x.status === 'fail' && c.failing.includes(x.id));
+      if (c.messageContains)
+        expect(failing.map((x) => x.message).join('\n')).toContain(c.messageContains);
       expect(run.failure).toContain(`${c.failing[0]}`);
       expect(run.summary).toContain('verify-image failed');
       if (c.platform) {

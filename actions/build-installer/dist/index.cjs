@@ -42231,17 +42231,18 @@ async function readAt(fh, offset, length) {
   const { bytesRead } = await fh.read(b, 0, length, offset);
   return bytesRead === length ? b : b.subarray(0, bytesRead);
 }
-async function indexTarFile(path2, what) {
+async function indexTarFile(path2, what, shown = path2) {
   const fh = await (0, import_promises4.open)(path2, "r").catch((e) => {
-    throw new UserError(`cannot open ${what} ${path2}: ${e.message}`);
+    throw new UserError(`cannot open ${what} ${shown}: ${e.message}`);
   });
   const members = /* @__PURE__ */ new Map();
   try {
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta = {};
+    let previous;
     const corrupt = (at, why) => new (at === 0 ? InputError : UserError)(
-      `${what} ${path2} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`
+      `${what} ${shown} is not a valid tar archive (${why} at byte ${at}${at > 0 && previous !== void 0 ? `, the member header after '${previous}'` : ""}): the archive is corrupt or not a tar; re-create it with docker save or skopeo copy (or the build that wrote it)`
     );
     for (; ; ) {
       if (offset + blockSize > fileSize) break;
@@ -42279,9 +42280,10 @@ async function indexTarFile(path2, what) {
         continue;
       }
       meta = {};
+      previous = h.name;
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new InputError(`${what} ${path2} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${shown} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -42304,7 +42306,7 @@ async function indexTarFile(path2, what) {
     const m = get(name);
     if (!m || m.header.type !== "file") {
       throw new UserError(
-        `${what} ${path2} has no file '${name}': the archive is incomplete or of another kind`
+        `${what} ${shown} has no file '${name}': the archive is incomplete or of another kind`
       );
     }
     return m;
@@ -42405,7 +42407,10 @@ async function openArchive(path2, what, env = process.env) {
       ),
       (0, import_node_fs3.createWriteStream)(plain)
     );
-    return { tar: await indexTarFile(plain, what), close: remove };
+    return {
+      tar: await indexTarFile(plain, what, `${path2} (${compression}-decompressed)`),
+      close: remove
+    };
   } catch (e) {
     await remove();
     if (e instanceof UserError) throw e;
@@ -42913,7 +42918,7 @@ var import_node_worker_threads = require("node:worker_threads");
 
 // packages/oci/src/push/compress-worker-program.ts
 function loadWorkerProgram() {
-  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample2) {\n  counts.fill(0);\n  const n = sample2.length;\n  for (let i = 0; i < n; i++) {\n    const v = sample2[i];\n    counts[v] = counts[v] + 1;\n  }\n  let bits = 0;\n  for (let b = 0; b < 256; b++) {\n    const c = counts[b];\n    if (c > 0) {\n      const p = c / n;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample2) {\n  if (sample2.length === 0) return false;\n  const bits = byteEntropy(sample2);\n  if (bits >= 7.95) return true;\n  if (bits < 7) return false;\n  return (0, import_node_zlib.deflateRawSync)(sample2, { level: 1 }).length > sample2.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nvar pieces = Array.from({ length: inFlight + 1 }, () => ({\n  buffer: Buffer.allocUnsafe(pieceBytes),\n  free: Promise.resolve()\n}));\nvar sample = Buffer.allocUnsafe(sampleBytes);\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, memLevel: 9, chunkSize: piece.length + 1024 },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  for (const p of pieces) p.free = Promise.resolve();\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  function readFully(range, fd, target, at, length, position) {\n    for (let got = 0; got < length; ) {\n      const r = (0, import_node_fs.readSync)(fd, target, at + got, length - got, position + got);\n      if (r === 0) {\n        throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n          code: "ETRUNCATED"\n        });\n      }\n      got += r;\n    }\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    let incompressible = level === 0;\n    if (!incompressible && s >= 0) {\n      const n = Math.min(sampleBytes, length - s);\n      readFully(range, fd, sample, 0, n, position + s);\n      incompressible = looksIncompressible(sample.subarray(0, n));\n    }\n    inputSize += length;\n    if (!incompressible) {\n      await current.free;\n      const piece = current.buffer.subarray(0, length);\n      readFully(range, fd, piece, 0, length, position);\n      inputHash.update(piece);\n      announce(slot, out, deflateInto(piece, out, claimPiece()));\n      return;\n    }\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      readFully(range, fd, out, at + 5, n, position + from);\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
+  return Promise.resolve('"use strict";\n\n// packages/oci/src/push/compress-worker.ts\nvar import_node_crypto = require("node:crypto");\nvar import_node_fs = require("node:fs");\nvar import_node_worker_threads = require("node:worker_threads");\nvar import_node_zlib2 = require("node:zlib");\n\n// packages/oci/src/push/gzip-members.ts\nvar import_node_zlib = require("node:zlib");\nvar gzipHeader = Buffer.from([31, 139, 8, 0, 0, 0, 0, 0, 0, 255]);\nvar storedBlockBytes = 65535;\nvar trailerBytes = 8;\nfunction writeBlockHeader(out, at, n, last) {\n  out[at] = last ? 1 : 0;\n  out.writeUInt16LE(n, at + 1);\n  out.writeUInt16LE(n ^ 65535, at + 3);\n}\nfunction writeTrailer(out, at, crc, length) {\n  out.writeUInt32LE(crc >>> 0, at);\n  out.writeUInt32LE(length >>> 0, at + 4);\n  return at + trailerBytes;\n}\nfunction storeInto(piece, out) {\n  const blocks = Math.max(1, Math.ceil(piece.length / storedBlockBytes));\n  let at = gzipHeader.copy(out, 0);\n  for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n    const n = Math.min(storedBlockBytes, piece.length - from);\n    writeBlockHeader(out, at, n, i === blocks - 1);\n    out.set(piece.subarray(from, from + n), at + 5);\n    at += 5 + n;\n  }\n  return writeTrailer(out, at, (0, import_node_zlib.crc32)(piece), piece.length);\n}\nvar sampleBytes = 16 * 1024;\nfunction sampleStart(length) {\n  return length < 4096 ? -1 : Math.max(0, (length >> 1) - sampleBytes / 2);\n}\nvar counts = new Uint32Array(256);\nfunction byteEntropy(sample2) {\n  counts.fill(0);\n  const n = sample2.length;\n  for (let i = 0; i < n; i++) {\n    const v = sample2[i];\n    counts[v] = counts[v] + 1;\n  }\n  let bits = 0;\n  for (let b = 0; b < 256; b++) {\n    const c = counts[b];\n    if (c > 0) {\n      const p = c / n;\n      bits -= p * Math.log2(p);\n    }\n  }\n  return bits;\n}\nfunction looksIncompressible(sample2) {\n  if (sample2.length === 0) return false;\n  const bits = byteEntropy(sample2);\n  if (bits >= 7.95) return true;\n  if (bits < 7) return false;\n  return (0, import_node_zlib.deflateRawSync)(sample2, { level: 1 }).length > sample2.length * 0.95;\n}\n\n// packages/oci/src/push/compress-worker.ts\nvar pieceBytes = 1024 * 1024;\nvar inFlight = 3;\nvar pieces = Array.from({ length: inFlight + 1 }, () => ({\n  buffer: Buffer.allocUnsafe(pieceBytes),\n  free: Promise.resolve()\n}));\nvar sample = Buffer.allocUnsafe(sampleBytes);\nfunction send(m) {\n  import_node_worker_threads.parentPort?.postMessage(m);\n}\nfunction gzipPiece(piece, level) {\n  return new Promise(\n    (resolve, reject) => (0, import_node_zlib2.gzip)(\n      piece,\n      { level, memLevel: 9, chunkSize: piece.length + 1024, flush: import_node_zlib2.constants.Z_FINISH },\n      (e, out) => e ? reject(e) : resolve(out)\n    )\n  );\n}\nfunction describe(e) {\n  if (e instanceof Error) {\n    const code = e.code;\n    return typeof code === "string" ? { message: e.message, code } : { message: e.message };\n  }\n  return { message: String(e) };\n}\nfunction startJob(start) {\n  const { job, levels, slotSize, slotCount, digestAlgorithm, file } = start;\n  if (levels.length === 0) throw new RangeError("no gzip level given (an empty list of levels)");\n  let pieceCount = 0;\n  const nextLevel = () => levels[pieceCount++ % levels.length] ?? 0;\n  const slotBytes = Buffer.from(start.slots);\n  const inputHash = (0, import_node_crypto.createHash)(digestAlgorithm);\n  const outputHash = (0, import_node_crypto.createHash)("sha256");\n  let inputSize = 0;\n  let outputSize = 0;\n  let failed = false;\n  const released = Array.from({ length: slotCount }, () => Promise.resolve());\n  const release = [];\n  let nextSlot = 0;\n  let ready = Promise.resolve();\n  async function takeSlot() {\n    const slot = nextSlot;\n    nextSlot = (nextSlot + 1) % slotCount;\n    await released[slot];\n    released[slot] = new Promise((r) => release[slot] = r);\n    return { slot, out: slotBytes.subarray(slot * slotSize, (slot + 1) * slotSize) };\n  }\n  function announce(slot, out, produced) {\n    produced.catch(() => void 0);\n    ready = ready.then(async () => {\n      const length = await produced;\n      outputHash.update(out.subarray(0, length));\n      outputSize += length;\n      send({ type: "member", job, slot, length });\n    });\n    ready.catch(fail);\n  }\n  function deflateInto(piece, level, out, pieceDone) {\n    return gzipPiece(piece, level).then(\n      (deflated) => {\n        const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);\n        pieceDone();\n        return n;\n      },\n      (e) => {\n        pieceDone();\n        throw e;\n      }\n    );\n  }\n  for (const p of pieces) p.free = Promise.resolve();\n  let pieceIndex = 0;\n  let current = pieces[0];\n  let filled = 0;\n  let any = false;\n  function claimPiece() {\n    let done2 = () => void 0;\n    current.free = new Promise((r) => done2 = r);\n    pieceIndex = (pieceIndex + 1) % pieces.length;\n    current = pieces[pieceIndex];\n    filled = 0;\n    return done2;\n  }\n  async function emitPiece(length) {\n    const piece = current.buffer.subarray(0, length);\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    const level = nextLevel();\n    if (level === 0 || s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes))) {\n      announce(slot, out, Promise.resolve(storeInto(piece, out)));\n      filled = 0;\n      return;\n    }\n    announce(slot, out, deflateInto(piece, level, out, claimPiece()));\n    await current.free;\n  }\n  async function consume(data) {\n    inputHash.update(data);\n    inputSize += data.length;\n    while (data.length > 0) {\n      const n = data.copy(current.buffer, filled, 0, pieceBytes - filled);\n      filled += n;\n      data = data.subarray(n);\n      if (filled === pieceBytes) {\n        any = true;\n        await emitPiece(pieceBytes);\n      }\n    }\n  }\n  async function done() {\n    await ready;\n    send({\n      type: "done",\n      job,\n      inputDigest: `${digestAlgorithm}:${inputHash.digest("hex")}`,\n      inputSize,\n      digest: `sha256:${outputHash.digest("hex")}`,\n      size: outputSize\n    });\n  }\n  async function finish() {\n    if (filled > 0 || !any) await emitPiece(filled);\n    await done();\n  }\n  function readFully(range, fd, target, at, length, position) {\n    for (let got = 0; got < length; ) {\n      const r = (0, import_node_fs.readSync)(fd, target, at + got, length - got, position + got);\n      if (r === 0) {\n        throw Object.assign(new Error(`${range.path} ended before the layer did`), {\n          code: "ETRUNCATED"\n        });\n      }\n      got += r;\n    }\n  }\n  async function filePiece(range, fd, position, length) {\n    const { slot, out } = await takeSlot();\n    const s = sampleStart(length);\n    const level = nextLevel();\n    let incompressible = level === 0;\n    if (!incompressible && s >= 0) {\n      const n = Math.min(sampleBytes, length - s);\n      readFully(range, fd, sample, 0, n, position + s);\n      incompressible = looksIncompressible(sample.subarray(0, n));\n    }\n    inputSize += length;\n    if (!incompressible) {\n      await current.free;\n      const piece = current.buffer.subarray(0, length);\n      readFully(range, fd, piece, 0, length, position);\n      inputHash.update(piece);\n      announce(slot, out, deflateInto(piece, level, out, claimPiece()));\n      return;\n    }\n    const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));\n    let crc = 0;\n    let at = gzipHeader.copy(out, 0);\n    for (let from = 0, i = 0; i < blocks; i++, from += storedBlockBytes) {\n      const n = Math.min(storedBlockBytes, length - from);\n      writeBlockHeader(out, at, n, i === blocks - 1);\n      readFully(range, fd, out, at + 5, n, position + from);\n      const data = out.subarray(at + 5, at + 5 + n);\n      inputHash.update(data);\n      crc = (0, import_node_zlib2.crc32)(data, crc);\n      at += 5 + n;\n    }\n    announce(slot, out, Promise.resolve(writeTrailer(out, at, crc, length)));\n  }\n  async function readFile(range) {\n    const fd = (0, import_node_fs.openSync)(range.path, "r");\n    try {\n      let position = range.offset;\n      let left = range.size;\n      do {\n        const length = Math.min(pieceBytes, left);\n        await filePiece(range, fd, position, length);\n        position += length;\n        left -= length;\n      } while (left > 0);\n    } finally {\n      (0, import_node_fs.closeSync)(fd);\n    }\n    await done();\n  }\n  function fail(e) {\n    if (failed) return;\n    failed = true;\n    send({ type: "error", job, ...describe(e) });\n  }\n  let inbox = Promise.resolve();\n  if (file) readFile(file).catch(fail);\n  return {\n    release(slot) {\n      release[slot]?.();\n    },\n    data(chunk) {\n      inbox = inbox.then(async () => {\n        await consume(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));\n        send({ type: "ack", job, bytes: chunk.byteLength });\n      });\n      inbox.catch(fail);\n    },\n    end() {\n      inbox = inbox.then(finish);\n      inbox.catch(fail);\n    }\n  };\n}\nvar active;\nimport_node_worker_threads.parentPort?.on("message", (m) => {\n  if (m.type === "start") {\n    try {\n      active = { job: m.job, handlers: startJob(m) };\n    } catch (e) {\n      send({ type: "error", job: m.job, ...describe(e) });\n    }\n    return;\n  }\n  if (!active || m.job !== active.job) return;\n  if (m.type === "data") active.handlers.data(m.chunk);\n  else if (m.type === "end") active.handlers.end();\n  else active.handlers.release(m.slot);\n});\n');
 }
 
 // packages/oci/src/push/compress.ts
@@ -43026,6 +43031,7 @@ function post(worker, m, transfer) {
 async function runJob(worker, input, level, sink, ended) {
   const job = ++jobs;
   const slots = slotsOf(worker);
+  const levels = typeof level === "number" ? [level] : [...level];
   const file = "file" in input ? input.file : void 0;
   const stream = "stream" in input ? input.stream : void 0;
   let settled = false;
@@ -43075,7 +43081,7 @@ async function runJob(worker, input, level, sink, ended) {
       const start = {
         type: "start",
         job,
-        level,
+        levels,
         slots,
         slotSize,
         slotCount,
@@ -43186,7 +43192,7 @@ async function saveLayerCache(cache, path2 = layerCachePath()) {
   }
 }
 function layerCacheKey(sourceDigest, level) {
-  return `${sourceDigest}|gzip-members-1MiB-level${level}-mem9|v4`;
+  return `${sourceDigest}|gzip-members-1MiB-level${[level].flat().join("+")}-mem9|v4`;
 }
 
 // packages/oci/src/push/limit.ts
@@ -43210,7 +43216,7 @@ async function runLimited(n, tasks) {
 }
 
 // packages/oci/src/push/push.ts
-var defaultGzipLevel = 4;
+var defaultGzipLevel = [4, 2];
 var gzipMediaType = {
   [mediaTypes.dockerLayer]: mediaTypes.dockerLayerGzip,
   [mediaTypes.ociLayer]: mediaTypes.ociLayerGzip
@@ -43493,6 +43499,8 @@ async function readTarStream(input, visitor, what) {
   let meta = {};
   let ended = false;
   let position = 0;
+  let headerAt = 0;
+  let previous;
   const finishCollect = () => {
     const c = collecting;
     if (!c) return;
@@ -43510,12 +43518,13 @@ async function readTarStream(input, visitor, what) {
   const onHeader = () => {
     let raw;
     let h;
-    const at = position - blockSize;
     try {
       raw = decodeHeader(headerBuf);
       if (raw && !isMetaType(raw.type)) h = applyMeta(raw, meta);
     } catch (e) {
-      throw new Error(`${what}: corrupt tar header at byte ${at} (${e.message})`);
+      throw new Error(
+        `${what}: corrupt tar header at byte ${headerAt}${previous === void 0 ? "" : `, the member header after '${previous}'`} (${e.message}): the layer is not a valid tar; rebuild the image, or re-create its archive with docker save or skopeo copy`
+      );
     }
     if (!raw) {
       ended = true;
@@ -43536,6 +43545,7 @@ async function readTarStream(input, visitor, what) {
       return;
     }
     meta = {};
+    previous = h.name;
     const contentSize = h.type === "file" ? h.size : raw.size;
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
@@ -43548,6 +43558,7 @@ async function readTarStream(input, visitor, what) {
     return visitor.entry(h);
   };
   for await (const chunk of input) {
+    const chunkAt = position;
     position += chunk.length;
     if (ended) continue;
     let off = 0;
@@ -43571,6 +43582,7 @@ async function readTarStream(input, visitor, what) {
         }
         continue;
       }
+      if (headerFill === 0) headerAt = chunkAt + off;
       const n = Math.min(blockSize - headerFill, chunk.length - off);
       chunk.copy(headerBuf, headerFill, off, off + n);
       headerFill += n;
@@ -48083,7 +48095,7 @@ function refusal(trailer, problems) {
   }
   return void 0;
 }
-function judgeSignature(trailer, problems, feed2, certificates) {
+function judgeSignature(trailer, problems, feed2, certificates, revoked = []) {
   if (!trailer.signed) return { verdict: "unsigned", reason: "the module is not signed" };
   const refused = refusal(trailer, problems);
   const cms = trailer.cms;
@@ -48100,6 +48112,13 @@ function judgeSignature(trailer, problems, feed2, certificates) {
     return {
       verdict: "unsupported",
       reason: `signature algorithm ${cms.signatureAlgo} is not one the kernel verifies module signatures with (RSA PKCS#1 v1.5 or ECDSA)`
+    };
+  }
+  const revokedBy = revoked.length > 0 ? findCertificate(cms, revoked) : void 0;
+  if (revokedBy) {
+    return {
+      verdict: "unknown-key",
+      reason: `signed by ${describeCertificate(revokedBy.info)} (SHA-256 ${revokedBy.info.sha256Fingerprint}), a certificate the kernel revokes (its revocation_certificate_list, CONFIG_SYSTEM_REVOCATION_KEYS): the kernel refuses the module (EKEYREJECTED); sign it with a key the kernel trusts`
     };
   }
   const found = findCertificate(cms, certificates);
@@ -48165,7 +48184,7 @@ function verifyInto(info2, trailer, options) {
   const v2 = options.verify;
   if (!v2) return;
   try {
-    info2.verification = judgeSignature(trailer, info2.problems, v2.feed, v2.certificates);
+    info2.verification = judgeSignature(trailer, info2.problems, v2.feed, v2.certificates, v2.revoked);
   } catch (e) {
     info2.verification = {
       verdict: "unsupported",
@@ -48611,7 +48630,13 @@ async function decompressBounded(data, kind, cap) {
 
 // packages/kmod/src/read-module.ts
 function verifyWith(options, feed2) {
-  return options.certificates ? { verify: { certificates: options.certificates, feed: feed2() } } : {};
+  return options.certificates ? {
+    verify: {
+      certificates: options.certificates,
+      ...options.revokedCertificates ? { revoked: options.revokedCertificates } : {},
+      feed: feed2()
+    }
+  } : {};
 }
 async function readModuleSummary(content, options = {}) {
   const inspect2 = { ...options.fileName !== void 0 ? { fileName: options.fileName } : {} };
@@ -48744,10 +48769,11 @@ var kernelFilePath = "boot/vmlinuz";
 var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 var bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
 var bootInitramfs = /^usr\/install\/[^/]+\/initramfs\.xz$/;
-async function summarise(path2, content, certificates) {
+async function summarise(path2, content, certificates, revokedCertificates) {
   const info2 = await readModuleSummary(content, {
     fileName: path2,
-    ...certificates ? { certificates } : {}
+    ...certificates ? { certificates } : {},
+    ...revokedCertificates ? { revokedCertificates } : {}
   });
   const sig = info2.signature;
   return {
@@ -48764,6 +48790,14 @@ async function summarise(path2, content, certificates) {
     ...info2.verification ? { verification: info2.verification } : {}
   };
 }
+var OWN_BUFFER_MIN = 2 * 1024 * 1024;
+function ownedBytes(content) {
+  const only = content.length === 1 ? content[0] : void 0;
+  if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.byteLength >= OWN_BUFFER_MIN) {
+    return only;
+  }
+  return Buffer.concat(content);
+}
 async function collectTree(tree, options = {}) {
   const readTexts = options.readTexts ?? true;
   const moduleWanted = options.readModule ?? (() => true);
@@ -48775,6 +48809,7 @@ async function collectTree(tree, options = {}) {
   let manifestText;
   let kernel;
   let certificates = options.certificates;
+  let revoked = options.revokedCertificates;
   const readKernel = options.readKernel;
   const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readKernel !== void 0 && f.path === kernelFilePath || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path) || bootAsset.test(f.path) || bootInitramfs.test(f.path));
   await tree.walk({
@@ -48789,13 +48824,17 @@ async function collectTree(tree, options = {}) {
       });
       if (!content) return;
       if (isModuleFile(f.path)) {
-        modules.push(await summarise(f.path, content, certificates));
+        modules.push(await summarise(f.path, content, certificates, revoked));
         return;
       }
-      const bytes = joinChunks(content);
+      const boot = bootAsset.test(f.path) || bootInitramfs.test(f.path);
+      const bytes = boot ? ownedBytes(content) : joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
-        if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
+        if (kernel.certificates.length > 0 && !certificates) {
+          certificates = kernel.certificates;
+          revoked = kernel.revoked;
+        }
         return;
       }
       if (f.path === "manifest.yaml") manifestText = bytes.toString("utf8");
@@ -49575,18 +49614,29 @@ function limitError(kind, limit, detail) {
 }
 
 // packages/boot/src/codecs/sink.ts
+function resizable(limit) {
+  try {
+    const ab2 = new ArrayBuffer(0, { maxByteLength: limit });
+    return typeof ab2.resize === "function" ? ab2 : void 0;
+  } catch {
+    return void 0;
+  }
+}
 var OutputSink = class {
   constructor(kind, limit, expectedSize) {
     this.kind = kind;
     this.limit = limit;
     this.expected = expectedSize !== void 0 && expectedSize <= limit ? expectedSize : void 0;
+    this.growable = this.expected === void 0 ? resizable(Math.max(limit, 0)) : void 0;
     const initial = this.expected ?? Math.min(limit, 1 << 16);
-    this.buf = new Uint8Array(Math.max(initial, 0));
+    if (this.growable) this.growable.resize(Math.max(initial, 0));
+    this.buf = this.growable ? new Uint8Array(this.growable, 0, Math.max(initial, 0)) : new Uint8Array(Math.max(initial, 0));
   }
   kind;
   limit;
   buf;
   expected;
+  growable;
   length = 0;
   /** Makes room for `n` more bytes; throws the limit error past the cap. */
   reserve(n) {
@@ -49600,9 +49650,15 @@ var OutputSink = class {
     if (need > this.buf.length) {
       let size = Math.max(this.buf.length * 2, 1 << 16);
       while (size < need) size *= 2;
-      const next = new Uint8Array(Math.min(size, this.limit));
-      next.set(this.buf.subarray(0, this.length));
-      this.buf = next;
+      size = Math.min(size, this.limit);
+      if (this.growable) {
+        this.growable.resize(size);
+        this.buf = new Uint8Array(this.growable, 0, size);
+      } else {
+        const next = new Uint8Array(size);
+        next.set(this.buf.subarray(0, this.length));
+        this.buf = next;
+      }
     }
     return this.buf;
   }
@@ -49617,6 +49673,10 @@ var OutputSink = class {
       throw new DecompressError(
         `${this.kind} data decompressed to ${this.length} bytes, but ${expectedSize} were expected`
       );
+    }
+    if (this.growable) {
+      this.growable.resize(this.length);
+      return new Uint8Array(this.growable, 0, this.length);
     }
     return this.length === this.buf.length ? this.buf : this.buf.subarray(0, this.length);
   }
@@ -50343,32 +50403,122 @@ function isKernelModuleElf(bytes) {
 var import_node_crypto9 = require("node:crypto");
 var PATTERN = Buffer.from([48, 130]);
 var MAX_CANDIDATES = 2e5;
-function findCertificates(bytes, max) {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const seen = /* @__PURE__ */ new Set();
-  const certificates = [];
+var TRAILER_WINDOW = 64 * 1024;
+function scan(buf, from, to, max) {
+  const found = [];
+  const distinct2 = /* @__PURE__ */ new Set();
   let candidates = 0;
-  for (let at = buf.indexOf(PATTERN); at >= 0 && at + 8 <= buf.length; at = buf.indexOf(PATTERN, at + 1)) {
+  for (let at = buf.indexOf(PATTERN, from); at >= 0 && at + 8 <= to; at = buf.indexOf(PATTERN, at + 1)) {
     if (buf[at + 4] !== 48 || buf[at + 5] !== 130) continue;
     const length = 4 + buf.readUInt16BE(at + 2);
-    if (at + length > buf.length) continue;
+    if (at + length > to) continue;
     if (++candidates > MAX_CANDIDATES) break;
-    const der = bytes.subarray(at, at + length);
-    let cert;
+    const der = buf.subarray(at, at + length);
+    let info2;
     try {
-      cert = readCertificate(der.slice());
+      info2 = readCertificate(new Uint8Array(der));
     } catch {
       continue;
     }
-    const key = (0, import_node_crypto9.createHash)("sha256").update(der).digest("hex");
-    if (!seen.has(key)) {
-      seen.add(key);
-      certificates.push(cert);
-      if (certificates.length >= max) break;
-    }
+    const digest = (0, import_node_crypto9.createHash)("sha256").update(der).digest("hex");
+    found.push({ start: at, end: at + length, info: info2, digest });
+    distinct2.add(digest);
+    if (distinct2.size >= max) break;
     at += length - 1;
   }
-  return { certificates, candidates };
+  return { found, candidates };
+}
+function trailerAfter(buf, end) {
+  let flagSeen = false;
+  const limit = Math.min(buf.length - 4, end + TRAILER_WINDOW);
+  const u324 = (at) => at + 4 <= buf.length ? buf.readUInt32LE(at) : 0;
+  for (let p = end + 7 & ~7; p <= limit; p += 8) {
+    const lo = buf.readUInt32LE(p);
+    const hi = u324(p + 4);
+    if (lo === 0 && hi === 0) continue;
+    if (!flagSeen && lo + hi === 1) {
+      flagSeen = true;
+      continue;
+    }
+    if (hi !== 0) return void 0;
+    return { size: lo, ...nextWord(buf, p + 8) };
+  }
+  return void 0;
+}
+function nextWord(buf, at) {
+  if (at + 4 > buf.length) return {};
+  const here = buf.readUInt32LE(at);
+  if (here !== 0) return { next: here };
+  const arm = at + 255 & ~255;
+  if (arm + 4 > buf.length) return {};
+  for (let q = at; q < arm; q++) if (buf[q] !== 0) return { next: 0 };
+  return { next: buf.readUInt32LE(arm) };
+}
+function listsOf(buf, found) {
+  const lists = [];
+  let i = 0;
+  while (i < found.length) {
+    let j = i + 1;
+    while (j < found.length && found[j].start === found[j - 1].end) j++;
+    const run3 = found.slice(i, j);
+    i = j;
+    const end = run3[run3.length - 1].end;
+    const trailer = trailerAfter(buf, end);
+    if (!trailer) continue;
+    const first = run3.findIndex((c) => end - c.start === trailer.size);
+    if (first < 0) continue;
+    const certs = run3.slice(first);
+    lists.push({ certs, moduleCertSize: trailer.next === certs[0].end - certs[0].start });
+  }
+  return lists;
+}
+function distinct(found, exclude) {
+  const seen = new Set(exclude);
+  const out = [];
+  for (const f of found) {
+    if (seen.has(f.digest)) continue;
+    seen.add(f.digest);
+    out.push(f.info);
+  }
+  return out;
+}
+function findCertificates(bytes, max, from = 0, to = bytes.length) {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { found, candidates } = scan(buf, from, to, max);
+  const lists = listsOf(buf, found);
+  const withModule = lists.filter((l) => l.moduleCertSize);
+  let trustedList;
+  let revokedLists = [];
+  let rule = "not-located";
+  if (withModule.length === 1) {
+    trustedList = withModule[0];
+    revokedLists = lists.filter((l) => l !== trustedList);
+    rule = "list-size-and-module-cert-size";
+  } else if (withModule.length === 0 && lists.length === 1 && lists[0].certs.length === found.length) {
+    trustedList = lists[0];
+    rule = "list-size";
+  }
+  if (!trustedList) {
+    return { trusted: distinct(found, /* @__PURE__ */ new Set()), revoked: [], other: [], rule, candidates };
+  }
+  const trusted = distinct(trustedList.certs, /* @__PURE__ */ new Set());
+  const trustedDigests = new Set(trustedList.certs.map((c) => c.digest));
+  const revoked = distinct(
+    revokedLists.flatMap((l) => l.certs),
+    /* @__PURE__ */ new Set()
+  );
+  const known = /* @__PURE__ */ new Set([
+    ...trustedDigests,
+    ...revokedLists.flatMap((l) => l.certs.map((c) => c.digest))
+  ]);
+  return {
+    trusted,
+    revoked,
+    other: distinct(found, known),
+    rule,
+    listOffset: trustedList.certs[0].start,
+    candidates
+  };
 }
 
 // packages/boot/src/kernel/read-kernel-image.ts
@@ -50514,10 +50664,13 @@ function archOf(format, kernel) {
   if (elf?.machine === 183) return "arm64";
   return format === "zboot" ? "arm64" : "unknown";
 }
-function certificateRegion(kernel) {
-  const elf = readElfSections(kernel);
-  const init = elf?.sections.find((s) => s.name === ".init.data");
-  return init ? kernel.subarray(init.offset, init.offset + init.size) : kernel;
+function certificatesOf(kernel, max) {
+  const init = readElfSections(kernel)?.sections.find((s) => s.name === ".init.data");
+  if (init) {
+    const found = findCertificates(kernel, max, init.offset, init.offset + init.size);
+    if (found.trusted.length > 0) return { ...found, region: ".init.data" };
+  }
+  return { ...findCertificates(kernel, max), region: "whole kernel" };
 }
 async function readInner(ctx, bytes) {
   const unpacked = await unpack(ctx, bytes);
@@ -50532,13 +50685,14 @@ async function readInner(ctx, bytes) {
       `bzImage header says release ${headerRelease} but the kernel's banner says ${banner.release}`
     );
   }
-  let found = findCertificates(certificateRegion(kernel), ctx.maxCertificates);
-  if (found.certificates.length === 0 && certificateRegion(kernel) !== kernel) {
-    found = findCertificates(kernel, ctx.maxCertificates);
-  }
-  if (found.certificates.length === 0) {
+  const found = certificatesOf(kernel, ctx.maxCertificates);
+  if (found.trusted.length === 0) {
     problems.push(
       "no X.509 certificate found in the kernel: built without CONFIG_MODULE_SIG? Modules cannot be checked against it"
+    );
+  } else if (found.rule === "not-located") {
+    problems.push(
+      `trusted certificate list not located (no run of certificates followed by system_certificate_list_size and module_cert_size, nor a lone one followed by its size): every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`
     );
   }
   return {
@@ -50548,7 +50702,14 @@ async function readInner(ctx, bytes) {
     ...release ? { release } : {},
     ...banner?.version ? { version: banner.version } : {},
     kernelSize: kernel.length,
-    certificates: found.certificates,
+    certificates: found.trusted,
+    revokedCertificates: found.revoked,
+    otherCertificates: found.other,
+    certificateList: {
+      rule: found.rule,
+      region: found.region,
+      ...found.listOffset !== void 0 ? { offset: found.listOffset } : {}
+    },
     problems
   };
 }
@@ -51090,25 +51251,36 @@ async function gzipMember(data, at, sink) {
   if (view2.getUint32(trailer + 4, true) !== size) throw new Error("gzip size does not match");
   return trailer + 8 - at;
 }
+function ignoreError() {
+}
 function zlibStream(stream, input, sink) {
   return new Promise((resolve4, reject) => {
     let failed2 = false;
+    const release = () => {
+      stream.removeAllListeners();
+      stream.on("error", ignoreError);
+      stream.destroy();
+    };
     stream.on("data", (chunk) => {
       if (failed2) return;
       try {
         sink(chunk);
       } catch (e) {
         failed2 = true;
-        stream.destroy();
+        release();
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
     stream.on("error", (e) => {
       if (!failed2) reject(e);
       failed2 = true;
+      release();
     });
     stream.on("end", () => {
-      if (!failed2) resolve4(stream.bytesWritten);
+      if (failed2) return;
+      const consumed = stream.bytesWritten;
+      release();
+      resolve4(consumed);
     });
     stream.end(input);
   });
@@ -52166,6 +52338,20 @@ async function readKernelImageBoot(tree) {
   };
 }
 
+// packages/verify/src/internal/installer/release-buffer.ts
+function canReleaseBuffer(bytes) {
+  const buffer = bytes.buffer;
+  return buffer instanceof ArrayBuffer && typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength && bytes.byteLength > 0;
+}
+function releaseBuffer(bytes) {
+  if (!canReleaseBuffer(bytes)) return false;
+  bytes.buffer.transfer?.(0);
+  return true;
+}
+function ownedCopy(bytes, buffer) {
+  return bytes.buffer === buffer ? new Uint8Array(bytes) : bytes;
+}
+
 // packages/verify/src/internal/installer/inspect-installer.ts
 var sqshAtRoot = /^[^/]+\.sqsh$/;
 var moduleDir = /^(usr\/)?lib\/modules\/([^/]+)\/(.+)$/;
@@ -52222,37 +52408,65 @@ async function readModulesDep(bytes, release) {
     };
   }
 }
-async function inspectInstaller(assets, fallbackTalosVersion) {
-  const { arch: arch2, bootFormat, files } = assets;
-  const base = `usr/install/${arch2}`;
-  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+var wantedInInitramfs = (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh";
+async function openBootAssets(files, bootFormat, kernelPath, initramfsPath) {
+  const take = (path2) => {
+    const bytes = files.get(path2);
+    files.delete(path2);
+    return bytes;
+  };
+  let uki;
   let kernelBytes;
   let initramfs;
-  let uki;
+  let container;
   if (bootFormat === "uki") {
-    const bytes = files.get(kernelPath);
-    uki = bytes ? readUki2(bytes) : void 0;
-    kernelBytes = uki?.linux;
-    initramfs = uki?.initrd;
+    container = take(kernelPath);
+    const parts = container ? readUki2(container) : void 0;
+    if (parts) {
+      const { linux, initrd, ...facts } = parts;
+      uki = facts;
+      kernelBytes = linux;
+      initramfs = initrd;
+    }
   } else {
-    kernelBytes = files.get(kernelPath);
-    initramfs = files.get(`${base}/initramfs.xz`);
+    kernelBytes = take(kernelPath);
+    initramfs = container = take(initramfsPath);
   }
-  const kernel = kernelBytes ? {
+  const readKernel = async () => kernelBytes ? {
     ...await readKernelFacts(
       kernelBytes,
       bootFormat === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
     sha256: (0, import_node_crypto11.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
+  const walk = async () => initramfs ? await readInitramfs(initramfs, wantedInInitramfs) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
+  if (!container || !canReleaseBuffer(container)) {
+    const kernel2 = await readKernel();
+    return { ...uki ? { uki } : {}, kernel: kernel2, walked: await walk() };
+  }
+  const walked = await walk();
+  const owned = /* @__PURE__ */ new Map();
+  for (const [path2, bytes] of walked.files) owned.set(path2, ownedCopy(bytes, container.buffer));
+  if (kernelBytes) kernelBytes = ownedCopy(kernelBytes, container.buffer);
+  initramfs = void 0;
+  releaseBuffer(container);
+  const kernel = await readKernel();
+  return { ...uki ? { uki } : {}, kernel, walked: { ...walked, files: owned } };
+}
+async function inspectInstaller(assets, fallbackTalosVersion) {
+  const { arch: arch2, bootFormat, files } = assets;
+  const base = `usr/install/${arch2}`;
+  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+  const { uki, kernel, walked } = await openBootAssets(
+    files,
+    bootFormat,
+    kernelPath,
+    `${base}/initramfs.xz`
+  );
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
   const talosVersion = parsedVersion?.ok ? parsedVersion.version : fallbackTalosVersion;
   const release = uki?.uname ?? kernel.release;
-  const walked = initramfs ? await readInitramfs(
-    initramfs,
-    (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh"
-  ) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
   const yamlBytes = walked.files.get("extensions.yaml");
   const config = yamlBytes ? parseExtensionsConfig(Buffer.from(yamlBytes).toString("utf8")) : void 0;
   const squashfsFiles = walked.paths.filter((p) => sqshAtRoot.test(p) && p !== "rootfs.sqsh");
@@ -52590,6 +52804,15 @@ function reportOf(c) {
     }))
   };
 }
+function takeArchFiles(bootFiles, arch2) {
+  const files = /* @__PURE__ */ new Map();
+  for (const [path2, bytes] of bootFiles) {
+    if (!path2.startsWith(`usr/install/${arch2}/`)) continue;
+    files.set(path2, bytes);
+    bootFiles.delete(path2);
+  }
+  return files;
+}
 async function verifyInstaller(assets, paths, bootFiles, expectations, talosVersion) {
   const outcomes = [...checkInstallerBase(imagerEvidence(paths))];
   const kernel = expectations.kernel ?? await expectations.readKernel?.();
@@ -52598,9 +52821,8 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
   const modules = [];
   const certificates = [];
   for (const a of assets) {
-    const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
     const contents = await inspectInstaller(
-      { arch: a.arch, bootFormat: a.bootFormat, files },
+      { arch: a.arch, bootFormat: a.bootFormat, files: takeArchFiles(bootFiles, a.arch) },
       talosVersion
     );
     outcomes.push(...checkInstallerContents(contents, expected));
@@ -52640,6 +52862,7 @@ function certificateReport(c, source) {
 async function collectVerified(tree, known) {
   const collected = await collectTree(tree, {
     ...known.trust ? { certificates: known.trust.certificates } : {},
+    ...known.trust?.revoked ? { revokedCertificates: known.trust.revoked } : {},
     ...!known.trust && known.readKernel ? { readKernel: known.readKernel } : {}
   });
   const trust = known.trust ?? collected.kernel;
@@ -52653,7 +52876,8 @@ async function collectVerified(tree, known) {
   const again = await collectTree(tree, {
     readTexts: false,
     readModule: (p) => late.has(p),
-    certificates
+    certificates,
+    ...trust?.revoked ? { revokedCertificates: trust.revoked } : {}
   });
   const verified = new Map(again.modules.map((m) => [m.path, m.verification]));
   const modules = collected.modules.map((m) => {
@@ -52859,6 +53083,7 @@ async function readKernelCertificates(bytes, source, kind = "kernel-image") {
       source,
       ...k.release ? { release: k.release } : {},
       certificates: k.certificates,
+      ...k.revokedCertificates.length > 0 ? { revoked: k.revokedCertificates } : {},
       problems: k.problems
     };
   } catch (e) {

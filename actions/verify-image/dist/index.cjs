@@ -61784,17 +61784,18 @@ async function readAt(fh, offset, length) {
   const { bytesRead } = await fh.read(b, 0, length, offset);
   return bytesRead === length ? b : b.subarray(0, bytesRead);
 }
-async function indexTarFile(path2, what) {
+async function indexTarFile(path2, what, shown = path2) {
   const fh = await (0, import_promises4.open)(path2, "r").catch((e) => {
-    throw new UserError(`cannot open ${what} ${path2}: ${e.message}`);
+    throw new UserError(`cannot open ${what} ${shown}: ${e.message}`);
   });
   const members = /* @__PURE__ */ new Map();
   try {
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta = {};
+    let previous;
     const corrupt = (at, why) => new (at === 0 ? InputError : UserError)(
-      `${what} ${path2} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`
+      `${what} ${shown} is not a valid tar archive (${why} at byte ${at}${at > 0 && previous !== void 0 ? `, the member header after '${previous}'` : ""}): the archive is corrupt or not a tar; re-create it with docker save or skopeo copy (or the build that wrote it)`
     );
     for (; ; ) {
       if (offset + blockSize > fileSize) break;
@@ -61832,9 +61833,10 @@ async function indexTarFile(path2, what) {
         continue;
       }
       meta = {};
+      previous = h.name;
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new InputError(`${what} ${path2} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${shown} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -61857,7 +61859,7 @@ async function indexTarFile(path2, what) {
     const m = get(name);
     if (!m || m.header.type !== "file") {
       throw new UserError(
-        `${what} ${path2} has no file '${name}': the archive is incomplete or of another kind`
+        `${what} ${shown} has no file '${name}': the archive is incomplete or of another kind`
       );
     }
     return m;
@@ -61958,7 +61960,10 @@ async function openArchive(path2, what, env = process.env) {
       ),
       (0, import_node_fs3.createWriteStream)(plain)
     );
-    return { tar: await indexTarFile(plain, what), close: remove };
+    return {
+      tar: await indexTarFile(plain, what, `${path2} (${compression}-decompressed)`),
+      close: remove
+    };
   } catch (e) {
     await remove();
     if (e instanceof UserError) throw e;
@@ -62480,6 +62485,8 @@ async function readTarStream(input, visitor, what) {
   let meta = {};
   let ended = false;
   let position = 0;
+  let headerAt = 0;
+  let previous;
   const finishCollect = () => {
     const c = collecting;
     if (!c) return;
@@ -62497,12 +62504,13 @@ async function readTarStream(input, visitor, what) {
   const onHeader = () => {
     let raw;
     let h;
-    const at = position - blockSize;
     try {
       raw = decodeHeader(headerBuf);
       if (raw && !isMetaType(raw.type)) h = applyMeta(raw, meta);
     } catch (e) {
-      throw new Error(`${what}: corrupt tar header at byte ${at} (${e.message})`);
+      throw new Error(
+        `${what}: corrupt tar header at byte ${headerAt}${previous === void 0 ? "" : `, the member header after '${previous}'`} (${e.message}): the layer is not a valid tar; rebuild the image, or re-create its archive with docker save or skopeo copy`
+      );
     }
     if (!raw) {
       ended = true;
@@ -62523,6 +62531,7 @@ async function readTarStream(input, visitor, what) {
       return;
     }
     meta = {};
+    previous = h.name;
     const contentSize = h.type === "file" ? h.size : raw.size;
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
@@ -62535,6 +62544,7 @@ async function readTarStream(input, visitor, what) {
     return visitor.entry(h);
   };
   for await (const chunk of input) {
+    const chunkAt = position;
     position += chunk.length;
     if (ended) continue;
     let off = 0;
@@ -62558,6 +62568,7 @@ async function readTarStream(input, visitor, what) {
         }
         continue;
       }
+      if (headerFill === 0) headerAt = chunkAt + off;
       const n = Math.min(blockSize - headerFill, chunk.length - off);
       chunk.copy(headerBuf, headerFill, off, off + n);
       headerFill += n;
@@ -65818,7 +65829,7 @@ function refusal(trailer, problems) {
   }
   return void 0;
 }
-function judgeSignature(trailer, problems, feed2, certificates) {
+function judgeSignature(trailer, problems, feed2, certificates, revoked = []) {
   if (!trailer.signed) return { verdict: "unsigned", reason: "the module is not signed" };
   const refused = refusal(trailer, problems);
   const cms = trailer.cms;
@@ -65835,6 +65846,13 @@ function judgeSignature(trailer, problems, feed2, certificates) {
     return {
       verdict: "unsupported",
       reason: `signature algorithm ${cms.signatureAlgo} is not one the kernel verifies module signatures with (RSA PKCS#1 v1.5 or ECDSA)`
+    };
+  }
+  const revokedBy = revoked.length > 0 ? findCertificate(cms, revoked) : void 0;
+  if (revokedBy) {
+    return {
+      verdict: "unknown-key",
+      reason: `signed by ${describeCertificate(revokedBy.info)} (SHA-256 ${revokedBy.info.sha256Fingerprint}), a certificate the kernel revokes (its revocation_certificate_list, CONFIG_SYSTEM_REVOCATION_KEYS): the kernel refuses the module (EKEYREJECTED); sign it with a key the kernel trusts`
     };
   }
   const found = findCertificate(cms, certificates);
@@ -65900,7 +65918,7 @@ function verifyInto(info2, trailer, options) {
   const v2 = options.verify;
   if (!v2) return;
   try {
-    info2.verification = judgeSignature(trailer, info2.problems, v2.feed, v2.certificates);
+    info2.verification = judgeSignature(trailer, info2.problems, v2.feed, v2.certificates, v2.revoked);
   } catch (e) {
     info2.verification = {
       verdict: "unsupported",
@@ -66346,7 +66364,13 @@ async function decompressBounded(data, kind, cap) {
 
 // packages/kmod/src/read-module.ts
 function verifyWith(options, feed2) {
-  return options.certificates ? { verify: { certificates: options.certificates, feed: feed2() } } : {};
+  return options.certificates ? {
+    verify: {
+      certificates: options.certificates,
+      ...options.revokedCertificates ? { revoked: options.revokedCertificates } : {},
+      feed: feed2()
+    }
+  } : {};
 }
 async function readModuleSummary(content, options = {}) {
   const inspect = { ...options.fileName !== void 0 ? { fileName: options.fileName } : {} };
@@ -66479,10 +66503,11 @@ var kernelFilePath = "boot/vmlinuz";
 var udevRulesFile = /(^|\/)udev\/rules\.d\/[^/]+\.rules$/;
 var bootAsset = /^usr\/install\/[^/]+\/vmlinuz(\.efi)?$/;
 var bootInitramfs = /^usr\/install\/[^/]+\/initramfs\.xz$/;
-async function summarise(path2, content, certificates) {
+async function summarise(path2, content, certificates, revokedCertificates) {
   const info2 = await readModuleSummary(content, {
     fileName: path2,
-    ...certificates ? { certificates } : {}
+    ...certificates ? { certificates } : {},
+    ...revokedCertificates ? { revokedCertificates } : {}
   });
   const sig = info2.signature;
   return {
@@ -66499,6 +66524,14 @@ async function summarise(path2, content, certificates) {
     ...info2.verification ? { verification: info2.verification } : {}
   };
 }
+var OWN_BUFFER_MIN = 2 * 1024 * 1024;
+function ownedBytes(content) {
+  const only = content.length === 1 ? content[0] : void 0;
+  if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.byteLength >= OWN_BUFFER_MIN) {
+    return only;
+  }
+  return Buffer.concat(content);
+}
 async function collectTree(tree, options = {}) {
   const readTexts = options.readTexts ?? true;
   const moduleWanted = options.readModule ?? (() => true);
@@ -66510,6 +66543,7 @@ async function collectTree(tree, options = {}) {
   let manifestText;
   let kernel;
   let certificates = options.certificates;
+  let revoked = options.revokedCertificates;
   const readKernel = options.readKernel;
   const want = (f) => isModuleFile(f.path) && moduleWanted(f.path) || readKernel !== void 0 && f.path === kernelFilePath || readTexts && (f.path === "manifest.yaml" || udevRulesFile.test(f.path) || bootAsset.test(f.path) || bootInitramfs.test(f.path));
   await tree.walk({
@@ -66524,13 +66558,17 @@ async function collectTree(tree, options = {}) {
       });
       if (!content) return;
       if (isModuleFile(f.path)) {
-        modules.push(await summarise(f.path, content, certificates));
+        modules.push(await summarise(f.path, content, certificates, revoked));
         return;
       }
-      const bytes = joinChunks(content);
+      const boot = bootAsset.test(f.path) || bootInitramfs.test(f.path);
+      const bytes = boot ? ownedBytes(content) : joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
-        if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
+        if (kernel.certificates.length > 0 && !certificates) {
+          certificates = kernel.certificates;
+          revoked = kernel.revoked;
+        }
         return;
       }
       if (f.path === "manifest.yaml") manifestText = bytes.toString("utf8");
@@ -67310,18 +67348,29 @@ function limitError(kind, limit, detail) {
 }
 
 // packages/boot/src/codecs/sink.ts
+function resizable(limit) {
+  try {
+    const ab2 = new ArrayBuffer(0, { maxByteLength: limit });
+    return typeof ab2.resize === "function" ? ab2 : void 0;
+  } catch {
+    return void 0;
+  }
+}
 var OutputSink = class {
   constructor(kind, limit, expectedSize) {
     this.kind = kind;
     this.limit = limit;
     this.expected = expectedSize !== void 0 && expectedSize <= limit ? expectedSize : void 0;
+    this.growable = this.expected === void 0 ? resizable(Math.max(limit, 0)) : void 0;
     const initial = this.expected ?? Math.min(limit, 1 << 16);
-    this.buf = new Uint8Array(Math.max(initial, 0));
+    if (this.growable) this.growable.resize(Math.max(initial, 0));
+    this.buf = this.growable ? new Uint8Array(this.growable, 0, Math.max(initial, 0)) : new Uint8Array(Math.max(initial, 0));
   }
   kind;
   limit;
   buf;
   expected;
+  growable;
   length = 0;
   /** Makes room for `n` more bytes; throws the limit error past the cap. */
   reserve(n) {
@@ -67335,9 +67384,15 @@ var OutputSink = class {
     if (need > this.buf.length) {
       let size = Math.max(this.buf.length * 2, 1 << 16);
       while (size < need) size *= 2;
-      const next = new Uint8Array(Math.min(size, this.limit));
-      next.set(this.buf.subarray(0, this.length));
-      this.buf = next;
+      size = Math.min(size, this.limit);
+      if (this.growable) {
+        this.growable.resize(size);
+        this.buf = new Uint8Array(this.growable, 0, size);
+      } else {
+        const next = new Uint8Array(size);
+        next.set(this.buf.subarray(0, this.length));
+        this.buf = next;
+      }
     }
     return this.buf;
   }
@@ -67352,6 +67407,10 @@ var OutputSink = class {
       throw new DecompressError(
         `${this.kind} data decompressed to ${this.length} bytes, but ${expectedSize} were expected`
       );
+    }
+    if (this.growable) {
+      this.growable.resize(this.length);
+      return new Uint8Array(this.growable, 0, this.length);
     }
     return this.length === this.buf.length ? this.buf : this.buf.subarray(0, this.length);
   }
@@ -68078,32 +68137,122 @@ function isKernelModuleElf(bytes) {
 var import_node_crypto8 = require("node:crypto");
 var PATTERN = Buffer.from([48, 130]);
 var MAX_CANDIDATES = 2e5;
-function findCertificates(bytes, max) {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const seen = /* @__PURE__ */ new Set();
-  const certificates = [];
+var TRAILER_WINDOW = 64 * 1024;
+function scan(buf, from, to, max) {
+  const found = [];
+  const distinct2 = /* @__PURE__ */ new Set();
   let candidates = 0;
-  for (let at = buf.indexOf(PATTERN); at >= 0 && at + 8 <= buf.length; at = buf.indexOf(PATTERN, at + 1)) {
+  for (let at = buf.indexOf(PATTERN, from); at >= 0 && at + 8 <= to; at = buf.indexOf(PATTERN, at + 1)) {
     if (buf[at + 4] !== 48 || buf[at + 5] !== 130) continue;
     const length = 4 + buf.readUInt16BE(at + 2);
-    if (at + length > buf.length) continue;
+    if (at + length > to) continue;
     if (++candidates > MAX_CANDIDATES) break;
-    const der = bytes.subarray(at, at + length);
-    let cert;
+    const der = buf.subarray(at, at + length);
+    let info2;
     try {
-      cert = readCertificate(der.slice());
+      info2 = readCertificate(new Uint8Array(der));
     } catch {
       continue;
     }
-    const key = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
-    if (!seen.has(key)) {
-      seen.add(key);
-      certificates.push(cert);
-      if (certificates.length >= max) break;
-    }
+    const digest = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
+    found.push({ start: at, end: at + length, info: info2, digest });
+    distinct2.add(digest);
+    if (distinct2.size >= max) break;
     at += length - 1;
   }
-  return { certificates, candidates };
+  return { found, candidates };
+}
+function trailerAfter(buf, end) {
+  let flagSeen = false;
+  const limit = Math.min(buf.length - 4, end + TRAILER_WINDOW);
+  const u324 = (at) => at + 4 <= buf.length ? buf.readUInt32LE(at) : 0;
+  for (let p = end + 7 & ~7; p <= limit; p += 8) {
+    const lo = buf.readUInt32LE(p);
+    const hi = u324(p + 4);
+    if (lo === 0 && hi === 0) continue;
+    if (!flagSeen && lo + hi === 1) {
+      flagSeen = true;
+      continue;
+    }
+    if (hi !== 0) return void 0;
+    return { size: lo, ...nextWord(buf, p + 8) };
+  }
+  return void 0;
+}
+function nextWord(buf, at) {
+  if (at + 4 > buf.length) return {};
+  const here = buf.readUInt32LE(at);
+  if (here !== 0) return { next: here };
+  const arm = at + 255 & ~255;
+  if (arm + 4 > buf.length) return {};
+  for (let q = at; q < arm; q++) if (buf[q] !== 0) return { next: 0 };
+  return { next: buf.readUInt32LE(arm) };
+}
+function listsOf(buf, found) {
+  const lists = [];
+  let i = 0;
+  while (i < found.length) {
+    let j = i + 1;
+    while (j < found.length && found[j].start === found[j - 1].end) j++;
+    const run2 = found.slice(i, j);
+    i = j;
+    const end = run2[run2.length - 1].end;
+    const trailer = trailerAfter(buf, end);
+    if (!trailer) continue;
+    const first = run2.findIndex((c) => end - c.start === trailer.size);
+    if (first < 0) continue;
+    const certs = run2.slice(first);
+    lists.push({ certs, moduleCertSize: trailer.next === certs[0].end - certs[0].start });
+  }
+  return lists;
+}
+function distinct(found, exclude) {
+  const seen = new Set(exclude);
+  const out = [];
+  for (const f of found) {
+    if (seen.has(f.digest)) continue;
+    seen.add(f.digest);
+    out.push(f.info);
+  }
+  return out;
+}
+function findCertificates(bytes, max, from = 0, to = bytes.length) {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const { found, candidates } = scan(buf, from, to, max);
+  const lists = listsOf(buf, found);
+  const withModule = lists.filter((l) => l.moduleCertSize);
+  let trustedList;
+  let revokedLists = [];
+  let rule = "not-located";
+  if (withModule.length === 1) {
+    trustedList = withModule[0];
+    revokedLists = lists.filter((l) => l !== trustedList);
+    rule = "list-size-and-module-cert-size";
+  } else if (withModule.length === 0 && lists.length === 1 && lists[0].certs.length === found.length) {
+    trustedList = lists[0];
+    rule = "list-size";
+  }
+  if (!trustedList) {
+    return { trusted: distinct(found, /* @__PURE__ */ new Set()), revoked: [], other: [], rule, candidates };
+  }
+  const trusted = distinct(trustedList.certs, /* @__PURE__ */ new Set());
+  const trustedDigests = new Set(trustedList.certs.map((c) => c.digest));
+  const revoked = distinct(
+    revokedLists.flatMap((l) => l.certs),
+    /* @__PURE__ */ new Set()
+  );
+  const known = /* @__PURE__ */ new Set([
+    ...trustedDigests,
+    ...revokedLists.flatMap((l) => l.certs.map((c) => c.digest))
+  ]);
+  return {
+    trusted,
+    revoked,
+    other: distinct(found, known),
+    rule,
+    listOffset: trustedList.certs[0].start,
+    candidates
+  };
 }
 
 // packages/boot/src/kernel/read-kernel-image.ts
@@ -68249,10 +68398,13 @@ function archOf(format, kernel) {
   if (elf?.machine === 183) return "arm64";
   return format === "zboot" ? "arm64" : "unknown";
 }
-function certificateRegion(kernel) {
-  const elf = readElfSections(kernel);
-  const init = elf?.sections.find((s) => s.name === ".init.data");
-  return init ? kernel.subarray(init.offset, init.offset + init.size) : kernel;
+function certificatesOf(kernel, max) {
+  const init = readElfSections(kernel)?.sections.find((s) => s.name === ".init.data");
+  if (init) {
+    const found = findCertificates(kernel, max, init.offset, init.offset + init.size);
+    if (found.trusted.length > 0) return { ...found, region: ".init.data" };
+  }
+  return { ...findCertificates(kernel, max), region: "whole kernel" };
 }
 async function readInner(ctx, bytes) {
   const unpacked = await unpack(ctx, bytes);
@@ -68267,13 +68419,14 @@ async function readInner(ctx, bytes) {
       `bzImage header says release ${headerRelease} but the kernel's banner says ${banner.release}`
     );
   }
-  let found = findCertificates(certificateRegion(kernel), ctx.maxCertificates);
-  if (found.certificates.length === 0 && certificateRegion(kernel) !== kernel) {
-    found = findCertificates(kernel, ctx.maxCertificates);
-  }
-  if (found.certificates.length === 0) {
+  const found = certificatesOf(kernel, ctx.maxCertificates);
+  if (found.trusted.length === 0) {
     problems.push(
       "no X.509 certificate found in the kernel: built without CONFIG_MODULE_SIG? Modules cannot be checked against it"
+    );
+  } else if (found.rule === "not-located") {
+    problems.push(
+      `trusted certificate list not located (no run of certificates followed by system_certificate_list_size and module_cert_size, nor a lone one followed by its size): every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`
     );
   }
   return {
@@ -68283,7 +68436,14 @@ async function readInner(ctx, bytes) {
     ...release ? { release } : {},
     ...banner?.version ? { version: banner.version } : {},
     kernelSize: kernel.length,
-    certificates: found.certificates,
+    certificates: found.trusted,
+    revokedCertificates: found.revoked,
+    otherCertificates: found.other,
+    certificateList: {
+      rule: found.rule,
+      region: found.region,
+      ...found.listOffset !== void 0 ? { offset: found.listOffset } : {}
+    },
     problems
   };
 }
@@ -68825,25 +68985,36 @@ async function gzipMember(data, at, sink) {
   if (view2.getUint32(trailer + 4, true) !== size) throw new Error("gzip size does not match");
   return trailer + 8 - at;
 }
+function ignoreError() {
+}
 function zlibStream(stream, input, sink) {
   return new Promise((resolve3, reject) => {
     let failed2 = false;
+    const release = () => {
+      stream.removeAllListeners();
+      stream.on("error", ignoreError);
+      stream.destroy();
+    };
     stream.on("data", (chunk) => {
       if (failed2) return;
       try {
         sink(chunk);
       } catch (e) {
         failed2 = true;
-        stream.destroy();
+        release();
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
     stream.on("error", (e) => {
       if (!failed2) reject(e);
       failed2 = true;
+      release();
     });
     stream.on("end", () => {
-      if (!failed2) resolve3(stream.bytesWritten);
+      if (failed2) return;
+      const consumed = stream.bytesWritten;
+      release();
+      resolve3(consumed);
     });
     stream.end(input);
   });
@@ -69901,6 +70072,20 @@ async function readKernelImageBoot(tree) {
   };
 }
 
+// packages/verify/src/internal/installer/release-buffer.ts
+function canReleaseBuffer(bytes) {
+  const buffer = bytes.buffer;
+  return buffer instanceof ArrayBuffer && typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength && bytes.byteLength > 0;
+}
+function releaseBuffer(bytes) {
+  if (!canReleaseBuffer(bytes)) return false;
+  bytes.buffer.transfer?.(0);
+  return true;
+}
+function ownedCopy(bytes, buffer) {
+  return bytes.buffer === buffer ? new Uint8Array(bytes) : bytes;
+}
+
 // packages/verify/src/internal/installer/inspect-installer.ts
 var sqshAtRoot = /^[^/]+\.sqsh$/;
 var moduleDir = /^(usr\/)?lib\/modules\/([^/]+)\/(.+)$/;
@@ -69957,37 +70142,65 @@ async function readModulesDep(bytes, release) {
     };
   }
 }
-async function inspectInstaller(assets, fallbackTalosVersion) {
-  const { arch: arch2, bootFormat, files } = assets;
-  const base = `usr/install/${arch2}`;
-  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+var wantedInInitramfs = (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh";
+async function openBootAssets(files, bootFormat, kernelPath, initramfsPath) {
+  const take = (path2) => {
+    const bytes = files.get(path2);
+    files.delete(path2);
+    return bytes;
+  };
+  let uki;
   let kernelBytes;
   let initramfs;
-  let uki;
+  let container;
   if (bootFormat === "uki") {
-    const bytes = files.get(kernelPath);
-    uki = bytes ? readUki2(bytes) : void 0;
-    kernelBytes = uki?.linux;
-    initramfs = uki?.initrd;
+    container = take(kernelPath);
+    const parts = container ? readUki2(container) : void 0;
+    if (parts) {
+      const { linux, initrd, ...facts } = parts;
+      uki = facts;
+      kernelBytes = linux;
+      initramfs = initrd;
+    }
   } else {
-    kernelBytes = files.get(kernelPath);
-    initramfs = files.get(`${base}/initramfs.xz`);
+    kernelBytes = take(kernelPath);
+    initramfs = container = take(initramfsPath);
   }
-  const kernel = kernelBytes ? {
+  const readKernel = async () => kernelBytes ? {
     ...await readKernelFacts(
       kernelBytes,
       bootFormat === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
     sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
+  const walk = async () => initramfs ? await readInitramfs(initramfs, wantedInInitramfs) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
+  if (!container || !canReleaseBuffer(container)) {
+    const kernel2 = await readKernel();
+    return { ...uki ? { uki } : {}, kernel: kernel2, walked: await walk() };
+  }
+  const walked = await walk();
+  const owned = /* @__PURE__ */ new Map();
+  for (const [path2, bytes] of walked.files) owned.set(path2, ownedCopy(bytes, container.buffer));
+  if (kernelBytes) kernelBytes = ownedCopy(kernelBytes, container.buffer);
+  initramfs = void 0;
+  releaseBuffer(container);
+  const kernel = await readKernel();
+  return { ...uki ? { uki } : {}, kernel, walked: { ...walked, files: owned } };
+}
+async function inspectInstaller(assets, fallbackTalosVersion) {
+  const { arch: arch2, bootFormat, files } = assets;
+  const base = `usr/install/${arch2}`;
+  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+  const { uki, kernel, walked } = await openBootAssets(
+    files,
+    bootFormat,
+    kernelPath,
+    `${base}/initramfs.xz`
+  );
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
   const talosVersion = parsedVersion?.ok ? parsedVersion.version : fallbackTalosVersion;
   const release = uki?.uname ?? kernel.release;
-  const walked = initramfs ? await readInitramfs(
-    initramfs,
-    (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh"
-  ) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
   const yamlBytes = walked.files.get("extensions.yaml");
   const config = yamlBytes ? parseExtensionsConfig(Buffer.from(yamlBytes).toString("utf8")) : void 0;
   const squashfsFiles = walked.paths.filter((p) => sqshAtRoot.test(p) && p !== "rootfs.sqsh");
@@ -70325,6 +70538,15 @@ function reportOf(c) {
     }))
   };
 }
+function takeArchFiles(bootFiles, arch2) {
+  const files = /* @__PURE__ */ new Map();
+  for (const [path2, bytes] of bootFiles) {
+    if (!path2.startsWith(`usr/install/${arch2}/`)) continue;
+    files.set(path2, bytes);
+    bootFiles.delete(path2);
+  }
+  return files;
+}
 async function verifyInstaller(assets, paths, bootFiles, expectations, talosVersion) {
   const outcomes = [...checkInstallerBase(imagerEvidence(paths))];
   const kernel = expectations.kernel ?? await expectations.readKernel?.();
@@ -70333,9 +70555,8 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
   const modules = [];
   const certificates = [];
   for (const a of assets) {
-    const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
     const contents = await inspectInstaller(
-      { arch: a.arch, bootFormat: a.bootFormat, files },
+      { arch: a.arch, bootFormat: a.bootFormat, files: takeArchFiles(bootFiles, a.arch) },
       talosVersion
     );
     outcomes.push(...checkInstallerContents(contents, expected));
@@ -70375,6 +70596,7 @@ function certificateReport(c, source) {
 async function collectVerified(tree, known) {
   const collected = await collectTree(tree, {
     ...known.trust ? { certificates: known.trust.certificates } : {},
+    ...known.trust?.revoked ? { revokedCertificates: known.trust.revoked } : {},
     ...!known.trust && known.readKernel ? { readKernel: known.readKernel } : {}
   });
   const trust = known.trust ?? collected.kernel;
@@ -70388,7 +70610,8 @@ async function collectVerified(tree, known) {
   const again = await collectTree(tree, {
     readTexts: false,
     readModule: (p) => late.has(p),
-    certificates
+    certificates,
+    ...trust?.revoked ? { revokedCertificates: trust.revoked } : {}
   });
   const verified = new Map(again.modules.map((m) => [m.path, m.verification]));
   const modules = collected.modules.map((m) => {
@@ -70594,6 +70817,7 @@ async function readKernelCertificates(bytes, source, kind = "kernel-image") {
       source,
       ...k.release ? { release: k.release } : {},
       certificates: k.certificates,
+      ...k.revokedCertificates.length > 0 ? { revoked: k.revokedCertificates } : {},
       problems: k.problems
     };
   } catch (e) {

@@ -17,7 +17,12 @@ export {
 } from './codecs/errors';
 
 // kernel images and the certificates compiled into them; PE and UKI sections
-export type { KernelImage, KernelImageFormat, KernelImageLimits } from './kernel/types';
+export type {
+  CertificateListRule,
+  KernelImage,
+  KernelImageFormat,
+  KernelImageLimits,
+} from './kernel/types';
 export { KernelImageError } from './kernel/types';
 export { readKernelImage, readKernelImageFile } from './kernel/read-kernel-image';
 export type { PeSection, PeSections } from './pe/read-pe-sections';

@@ -43,6 +43,9 @@ describe('readKernelImage on real Debian kernels', () => {
       const kernel = kernels[which];
       const k = await readOnce(kernel);
       expect(k).toMatchObject({ format, arch, compression, release: kernel.release, problems: [] });
+      // located by both size words (v6.1: on arm64 `.align 8` is 256 bytes), no fallback
+      expect(k.certificateList.rule).toBe('list-size-and-module-cert-size');
+      expect(k.revokedCertificates).toEqual([]);
       expect(k.version).toMatch(/^#1 SMP .*Debian/);
       expect(k.certificates).toHaveLength(1);
       const cert = k.certificates[0]!;

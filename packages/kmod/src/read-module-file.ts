@@ -44,7 +44,13 @@ export async function readModuleFile(
       fileName,
       compression: 'none',
       ...(options.certificates
-        ? { verify: { certificates: options.certificates, feed: fileFeed(fd) } }
+        ? {
+            verify: {
+              certificates: options.certificates,
+              ...(options.revokedCertificates ? { revoked: options.revokedCertificates } : {}),
+              feed: fileFeed(fd),
+            },
+          }
         : {}),
     }).info;
     // The head and tail buffers are reused by the next call: keep a copy of the signature bytes.

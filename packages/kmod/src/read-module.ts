@@ -12,7 +12,13 @@ import { bufferFeed, piecesFeed, type ContentFeed } from './internal/verify/judg
 /** The verification part of the inspect options, when certificates were given. */
 function verifyWith(options: ReadModuleOptions, feed: () => ContentFeed) {
   return options.certificates
-    ? { verify: { certificates: options.certificates, feed: feed() } }
+    ? {
+        verify: {
+          certificates: options.certificates,
+          ...(options.revokedCertificates ? { revoked: options.revokedCertificates } : {}),
+          feed: feed(),
+        },
+      }
     : {};
 }
 

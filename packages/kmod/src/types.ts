@@ -114,12 +114,19 @@ export interface ReadModuleOptions {
    * module `unknown-key`.
    */
   certificates?: readonly CertificateInfo[];
+  /**
+   * The certificates the kernel revokes (`readKernelImage(…).revokedCertificates`, its
+   * revocation_certificate_list): a module signed by one is `unknown-key` with a reason that says
+   * so, even when `certificates` also holds it, as the kernel refuses it (-EKEYREJECTED).
+   */
+  revokedCertificates?: readonly CertificateInfo[];
 }
 
 /**
  * What the kernel would make of a module's signature, given the certificates compiled into it:
  * - `verified`: a trusted certificate is named by the signer and the signature matches the content;
- * - `unknown-key`: no trusted certificate is the one the signer names (another build's key);
+ * - `unknown-key`: no trusted certificate is the one the signer names (another build's key), or
+ *   the kernel revokes the one it names (its revocation_certificate_list);
  * - `bad-signature`: the certificate matches but the signature does not: the module was changed
  *   after signing (stripped, patched) or carries another module's signature block;
  * - `unsupported`: a signature the kernel refuses before checking it (authenticated attributes,

@@ -203,6 +203,26 @@ describe('readModule and readModuleSummary with certificates', () => {
     expect(changed.verification?.verdict).toBe('bad-signature');
   });
 
+  it('judge a module signed by a revoked certificate an unknown key, even when it is also trusted', async () => {
+    const revokedCertificates = [readCertificate(rsa.certDer)];
+    for (const trusted of [certificates, [certificates[0]!]]) {
+      for (const read of [readModule, readModuleSummary]) {
+        const v = (await read(signed, { certificates: trusted, revokedCertificates })).verification;
+        expect(v).toEqual({
+          verdict: 'unknown-key',
+          reason: expect.stringContaining('a certificate the kernel revokes'),
+        });
+        expect(v?.reason).toContain(revokedCertificates[0]!.sha256Fingerprint);
+      }
+    }
+    // a revocation list that does not name the signer changes nothing
+    const other = [readCertificate(ec.certDer)];
+    expect(
+      (await readModule(signed, { certificates, revokedCertificates: other })).verification
+        ?.verdict,
+    ).toBe('verified');
+  });
+
   it('judge every signed module an unknown key against an empty certificate list', async () => {
     const summary = await readModuleSummary(signed, { certificates: [] });
     expect(summary.verification).toEqual({

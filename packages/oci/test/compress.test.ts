@@ -11,7 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { UserError } from '@talos-kmod/common';
 import { parseDigest, type Digest } from '@talos-kmod/oci';
 import { DigestMismatchError } from '../src/blob/verify';
@@ -21,6 +21,7 @@ import {
   warmCompressor,
   withCompressor,
   type Compressed,
+  type GzipLevel,
   type LayerInput,
 } from '../src/push/compress';
 
@@ -35,7 +36,10 @@ const sha256 = (b: Buffer): Digest =>
   parseDigest(`sha256:${createHash('sha256').update(b).digest('hex')}`);
 
 /** Compresses, keeping copies of the members (their buffers are reused). */
-async function run(input: LayerInput, level = 6): Promise<{ gz: Buffer; result: Compressed }> {
+async function run(
+  input: LayerInput,
+  level: GzipLevel = 6,
+): Promise<{ gz: Buffer; result: Compressed }> {
   const out: Buffer[] = [];
   const result = await compressLayer(input, level, async (m) => void out.push(Buffer.from(m)));
   return { gz: Buffer.concat(out), result };
@@ -112,6 +116,39 @@ describe('compressLayer', () => {
     const pieces = Math.ceil(text.length / MiB);
     expect(gz.length).toBe(stored(MiB) * (pieces - 1) + stored(text.length - MiB * (pieces - 1)));
     expect(gunzipSync(gz).equals(text)).toBe(true);
+  });
+
+  it('deflates the pieces at the given levels in turn, from a file and from a stream', async () => {
+    // zlib is the oracle: each member is zlib's gzip of its 1 MiB piece at that piece's level
+    const data = Buffer.concat([text, text.subarray(0, 500_000)]);
+    const levels = [4, 2];
+    const expected: Buffer[] = [];
+    for (let at = 0, i = 0; at < data.length; at += MiB, i++) {
+      const level = levels[i % levels.length] as number;
+      expected.push(gzipSync(data.subarray(at, at + MiB), { level, memLevel: 9 }));
+    }
+    expect(expected.length).toBe(3);
+    for (const input of [streamOf(data, 100_000), fileOf(data)]) {
+      const out: Buffer[] = [];
+      await compressLayer(input, levels, async (m) => void out.push(Buffer.from(m)));
+      expect(Buffer.concat(out).equals(Buffer.concat(expected))).toBe(true);
+    }
+    // the two levels do differ on these pieces, so the test above tells them apart
+    const at4 = gzipSync(data.subarray(MiB, 2 * MiB), { level: 4, memLevel: 9 });
+    expect(at4.equals(expected[1] as Buffer)).toBe(false);
+  });
+
+  it('fails a job whose levels zlib does not have (a list: at the piece that takes it)', async () => {
+    for (const level of [[], [4, 12]]) {
+      await expect(
+        compressLayer(
+          { stream: streamOf(text).stream, what: 'layer 2' },
+          level,
+          async () => undefined,
+        ),
+      ).rejects.toThrow(/^compressing layer 2 failed: .*level/);
+    }
+    expect((await run(streamOf(text), [1])).gz.length).toBeLessThan(text.length / 4);
   });
 
   it("reuses a member's buffer only after the sink has resolved it", async () => {

@@ -19,6 +19,8 @@ export interface TrustedCertificates {
   readonly release?: string;
   /** Empty when a kernel holds none (then `problems` says so). */
   readonly certificates: readonly CertificateInfo[];
+  /** The certificates the kernel revokes (its revocation_certificate_list), when it has any. */
+  readonly revoked?: readonly CertificateInfo[];
   readonly problems: readonly string[];
 }
 
@@ -89,6 +91,7 @@ export async function readKernelCertificates(
       source,
       ...(k.release ? { release: k.release } : {}),
       certificates: k.certificates,
+      ...(k.revokedCertificates.length > 0 ? { revoked: k.revokedCertificates } : {}),
       problems: k.problems,
     };
   } catch (e: unknown) {

@@ -19,7 +19,7 @@ import { isPeFile } from '../pe/read-pe-sections';
 import { readUkiSections } from '../pe/read-uki-sections';
 import { findBanner, releaseOfVersionString } from './banner';
 import { isElf, isKernelModuleElf, readElfSections } from './elf-sections';
-import { findCertificates } from './find-certificates';
+import { findCertificates, type FoundCertificates } from './find-certificates';
 import {
   DEFAULT_MAX_CERTIFICATES,
   DEFAULT_MAX_INPUT,
@@ -209,11 +209,14 @@ function archOf(format: KernelImage['format'], kernel: Uint8Array): KernelImage[
   return format === 'zboot' ? 'arm64' : 'unknown';
 }
 
-/** Where to look for certificates: an ELF's init data when it has one, else the whole kernel. */
-function certificateRegion(kernel: Uint8Array): Uint8Array {
-  const elf = readElfSections(kernel);
-  const init = elf?.sections.find((s) => s.name === '.init.data');
-  return init ? kernel.subarray(init.offset, init.offset + init.size) : kernel;
+/** The certificates of `kernel`: an ELF's `.init.data` when it holds any, else the whole kernel. */
+function certificatesOf(kernel: Uint8Array, max: number): FoundCertificates & { region: string } {
+  const init = readElfSections(kernel)?.sections.find((s) => s.name === '.init.data');
+  if (init) {
+    const found = findCertificates(kernel, max, init.offset, init.offset + init.size);
+    if (found.trusted.length > 0) return { ...found, region: '.init.data' };
+  }
+  return { ...findCertificates(kernel, max), region: 'whole kernel' };
 }
 
 async function readInner(ctx: Context, bytes: Uint8Array): Promise<KernelImage> {
@@ -231,13 +234,14 @@ async function readInner(ctx: Context, bytes: Uint8Array): Promise<KernelImage> 
       `bzImage header says release ${headerRelease} but the kernel's banner says ${banner.release}`,
     );
   }
-  let found = findCertificates(certificateRegion(kernel), ctx.maxCertificates);
-  if (found.certificates.length === 0 && certificateRegion(kernel) !== kernel) {
-    found = findCertificates(kernel, ctx.maxCertificates);
-  }
-  if (found.certificates.length === 0) {
+  const found = certificatesOf(kernel, ctx.maxCertificates);
+  if (found.trusted.length === 0) {
     problems.push(
       'no X.509 certificate found in the kernel: built without CONFIG_MODULE_SIG? Modules cannot be checked against it',
+    );
+  } else if (found.rule === 'not-located') {
+    problems.push(
+      `trusted certificate list not located (no run of certificates followed by system_certificate_list_size and module_cert_size, nor a lone one followed by its size): every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`,
     );
   }
   return {
@@ -247,7 +251,14 @@ async function readInner(ctx: Context, bytes: Uint8Array): Promise<KernelImage> 
     ...(release ? { release } : {}),
     ...(banner?.version ? { version: banner.version } : {}),
     kernelSize: kernel.length,
-    certificates: found.certificates,
+    certificates: found.trusted,
+    revokedCertificates: found.revoked,
+    otherCertificates: found.other,
+    certificateList: {
+      rule: found.rule,
+      region: found.region,
+      ...(found.listOffset !== undefined ? { offset: found.listOffset } : {}),
+    },
     problems,
   };
 }

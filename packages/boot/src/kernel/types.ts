@@ -1,6 +1,9 @@
 /** What readKernelImage returns, its bounds, and its one error type. */
 import type { CertificateInfo } from '@talos-kmod/kmod';
 import type { PeSection } from '../pe/read-pe-sections';
+import type { CertificateListRule } from './find-certificates';
+
+export type { CertificateListRule } from './find-certificates';
 
 /** The layout a kernel image file has. */
 export type KernelImageFormat = 'bzImage' | 'zboot' | 'arm64-image' | 'elf' | 'uki';
@@ -29,8 +32,26 @@ export interface KernelImage {
   };
   /** Size of the uncompressed kernel (the ELF vmlinux or raw Image) that was scanned. */
   readonly kernelSize: number;
-  /** The X.509 certificates the kernel trusts for module signatures (its system_certificate_list). */
+  /**
+   * The X.509 certificates the kernel trusts for module signatures: its system_certificate_list
+   * (every certificate found when `certificateList.rule` is `not-located`).
+   */
   readonly certificates: CertificateInfo[];
+  /**
+   * Its revocation_certificate_list (CONFIG_SYSTEM_REVOCATION_KEYS): the kernel refuses modules
+   * signed by these (-EKEYREJECTED), even when a trusted list also holds them.
+   */
+  readonly revokedCertificates: CertificateInfo[];
+  /** Other certificates compiled into the kernel (e.g. cfg80211's regulatory database keys): not trusted for modules. */
+  readonly otherCertificates: CertificateInfo[];
+  /** How the trusted list was told apart, and where. */
+  readonly certificateList: {
+    readonly rule: CertificateListRule;
+    /** The region scanned: `.init.data` (an ELF vmlinux's) or `whole kernel`. */
+    readonly region: string;
+    /** Byte offset of system_certificate_list in the uncompressed kernel, when located. */
+    readonly offset?: number;
+  };
   /** Findings that do not stop the read (no certificate, no banner, a UKI whose .uname differs). */
   readonly problems: string[];
 }

@@ -3,12 +3,14 @@
  * the ones its module signatures must chain to. The source is a kernel file (bzImage, zboot
  * vmlinuz.efi, arm64 Image/Image.gz, ELF vmlinux, UKI) or an image holding one (a kernel image's
  * /boot/vmlinuz, an installer's usr/install/<arch>/vmlinuz[.efi]). Exit 1 when a kernel has no
- * certificate, 2 when the source cannot be read.
+ * certificate, 2 when the source cannot be read, holds no kernel, or (with `--platform`) is a
+ * kernel file of another architecture.
  */
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import type { KernelImage } from '@talos-kmod/boot';
 import type { CertificateInfo } from '@talos-kmod/kmod';
+import type { Platform } from '@talos-kmod/oci';
 import { UserError, describeError } from '@talos-kmod/common';
 import { UsageError } from '../flags';
 import { exitCodes, jsonText, textLines } from '../io';
@@ -19,7 +21,7 @@ import {
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
 
 interface Flags extends RegistryFlags {
@@ -82,6 +84,9 @@ function kernelJson(f: Found) {
       : {}),
     kernelSize: k.kernelSize,
     certificates: k.certificates.map(certificateJson),
+    certificateList: k.certificateList,
+    revokedCertificates: k.revokedCertificates.map(certificateJson),
+    otherCertificates: k.otherCertificates.map(certificateJson),
     problems: k.problems,
   };
 }
@@ -96,8 +101,39 @@ function kernelText(f: Found): string[] {
   if (k.version) out.push(`version:      ${k.version}`);
   if (k.cmdline !== undefined) out.push(`cmdline:      ${k.cmdline}`);
   if (k.uki?.osrel?.['PRETTY_NAME']) out.push(`os-release:   ${k.uki.osrel['PRETTY_NAME']}`);
-  out.push(`certificates: ${k.certificates.length}`);
-  for (const c of k.certificates) {
+  out.push(`certificates: ${k.certificates.length} trusted (${listText(k)})`);
+  certificateLines(out, k.certificates);
+  if (k.revokedCertificates.length > 0) {
+    out.push(
+      `revoked:      ${k.revokedCertificates.length} (revocation_certificate_list: the kernel refuses modules signed by these)`,
+    );
+    certificateLines(out, k.revokedCertificates);
+  }
+  if (k.otherCertificates.length > 0) {
+    out.push(
+      `other:        ${k.otherCertificates.length} (compiled in elsewhere: not trusted for module signatures)`,
+    );
+    certificateLines(out, k.otherCertificates);
+  }
+  for (const p of k.problems) out.push(`problem:      ${p}`);
+  return out;
+}
+
+/** How the trusted list was located, in words. */
+function listText(k: KernelImage): string {
+  const where = `${k.certificateList.region}${k.certificateList.offset !== undefined ? ` offset ${k.certificateList.offset}` : ''}`;
+  switch (k.certificateList.rule) {
+    case 'list-size-and-module-cert-size':
+      return `system_certificate_list at ${where}, located by system_certificate_list_size and module_cert_size`;
+    case 'list-size':
+      return `system_certificate_list at ${where}, located by system_certificate_list_size`;
+    case 'not-located':
+      return `system_certificate_list not located: every certificate in the ${k.certificateList.region}`;
+  }
+}
+
+function certificateLines(out: string[], certificates: readonly CertificateInfo[]): void {
+  for (const c of certificates) {
     const key = `${c.keyType}${c.keyBits ? ` ${c.keyBits}` : ''}${c.curve ? ` (${c.curve})` : ''}`;
     out.push(`  - subject:  ${c.subject}`);
     out.push(`    issuer:   ${c.issuer}`);
@@ -107,8 +143,6 @@ function kernelText(f: Found): string[] {
     out.push(`    sha256:   ${c.sha256Fingerprint}`);
     out.push(`    valid:    ${c.notBefore} to ${c.notAfter}`);
   }
-  for (const p of k.problems) out.push(`problem:      ${p}`);
-  return out;
 }
 
 /** A KernelImageError (unreadable input) as a UserError with exit code 2. */
@@ -126,21 +160,36 @@ function unreadable(e: unknown): unknown {
   return e;
 }
 
-/** Registers `kernel-cert`. */
-export const registerKernelCert: RegisterCommand = (program: Command, context) => {
+/**
+ * `--platform` with a kernel file: the file has one architecture, so the flag is a check of it (a
+ * script can pass the same flag for files and images) and a mismatch is a usage error.
+ */
+function checkFilePlatform(file: string, kernel: KernelImage, platform: Platform): void {
+  const wanted = `${platform.os}/${platform.architecture}`;
+  if (platform.os === 'linux' && kernel.arch === platform.architecture) return;
+  const what =
+    kernel.arch === 'unknown'
+      ? `a kernel file (${kernel.format}) whose architecture cannot be told`
+      : `a linux/${kernel.arch} kernel file (${kernel.format})`;
+  throw new UsageError(
+    `--platform ${wanted} does not match ${file}: it is ${what}; --platform chooses a platform of a multi-platform image: drop it, or pass the ${wanted} kernel`,
+  );
+}
+
+/** Defines `kernel-cert`. */
+export const defineKernelCert: DefineCommand = (command: Command, context) => {
   addRegistryFlags(
-    program
-      .command('kernel-cert')
-      .description(
-        'Show the release of a kernel and the certificates compiled into it (that modules must be signed by)',
-      )
+    command
       .argument(
         '<source>',
         'a kernel file (vmlinuz, vmlinuz.efi, UKI, Image) or an image holding one: registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], dir:DIR',
       )
       .option('--json', 'print the kernels and their certificates as JSON')
       .option('--pem', 'print only the certificates, as PEM')
-      .option('--platform <os/arch>', 'the platform of a multi-platform image'),
+      .option(
+        '--platform <os/arch>',
+        'the platform of a multi-platform image (for a kernel file: the architecture it must have)',
+      ),
     { registryHost: true },
   ).action(async (spec: string, flags: Flags) => {
     const ctx = context();
@@ -152,9 +201,11 @@ export const registerKernelCert: RegisterCommand = (program: Command, context) =
     const platform = platformFlag(flags.platform);
     const boot = await import('@talos-kmod/boot');
     let found: Found[];
+    let file: KernelImage | undefined;
     try {
       if (isLocalFile(spec)) {
-        found = [{ source: spec, kernel: await boot.readKernelImageFile(spec) }];
+        file = await boot.readKernelImageFile(spec);
+        found = [{ source: spec, kernel: file }];
       } else {
         const { readImageKernels } = await import('@talos-kmod/verify');
         const image = parseImageArg(spec);
@@ -170,6 +221,7 @@ export const registerKernelCert: RegisterCommand = (program: Command, context) =
       const mapped = unreadable(e);
       throw mapped instanceof Error ? accessExitCode(mapped) : mapped;
     }
+    if (file && platform) checkFilePlatform(spec, file, platform);
     if (flags.json) {
       ctx.io.stdout.write(`${jsonText(found.map(kernelJson))}\n`);
     } else if (flags.pem) {

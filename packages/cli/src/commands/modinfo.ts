@@ -14,7 +14,7 @@ import { exitCodeFor } from '../exit-code';
 import { UsageError } from '../flags';
 import { exitCodes, jsonText } from '../io';
 import { loadKmod, loadPipeline } from '../lazy';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 
 type Kmod = Awaited<ReturnType<typeof loadKmod>>;
 
@@ -38,13 +38,15 @@ function unreadable(info: ModuleInfo): boolean {
   return info.modinfo.length === 0 && info.problems.length > 0;
 }
 
-async function inspectOne(
-  k: Kmod,
-  file: string,
-  certificates: readonly CertificateInfo[] | undefined,
-): Promise<Report> {
+async function inspectOne(k: Kmod, file: string, trust: Trust | undefined): Promise<Report> {
   try {
-    return { file, info: await k.readModuleFile(file, certificates ? { certificates } : {}) };
+    const options = trust
+      ? {
+          certificates: trust.certificates,
+          ...(trust.revoked ? { revokedCertificates: trust.revoked } : {}),
+        }
+      : {};
+    return { file, info: await k.readModuleFile(file, options) };
   } catch (e: unknown) {
     return { file, error: describeError(e), errorCode: exitCodeFor(e) };
   }
@@ -96,11 +98,14 @@ function indent(json: string): string {
   return json.replace(/^/gm, '  ');
 }
 
+/** What a kernel trusts and revokes. */
+interface Trust {
+  readonly certificates: readonly CertificateInfo[];
+  readonly revoked?: readonly CertificateInfo[];
+}
+
 /** The certificates `spec` (certificate file, kernel file or image) holds; exit 2 when it cannot be read. */
-async function readTrust(
-  spec: string,
-  log: (s: string) => void,
-): Promise<readonly CertificateInfo[]> {
+async function readTrust(spec: string, log: (s: string) => void): Promise<Trust> {
   const { readTrustedCertificatesFile } = await loadPipeline();
   try {
     const trust = await readTrustedCertificatesFile(spec);
@@ -110,20 +115,21 @@ async function readTrust(
         `trusting ${c.subject} (serial ${c.serialNumber}, SHA-256 ${c.sha256Fingerprint}) from ${trust.source}\n`,
       );
     }
-    return trust.certificates;
+    for (const c of trust.revoked ?? []) {
+      log(
+        `revoked by the kernel: ${c.subject} (serial ${c.serialNumber}, SHA-256 ${c.sha256Fingerprint}) in ${trust.source}\n`,
+      );
+    }
+    return trust;
   } catch (e: unknown) {
     if (isUserError(e)) Object.assign(e, { exitCode: exitCodes.usage });
     throw e;
   }
 }
 
-/** Registers `modinfo`. */
-export const registerModinfo: RegisterCommand = (program: Command, context) => {
-  program
-    .command('modinfo')
-    .description(
-      'Show kernel module information and signatures, like modinfo (also .ko.xz/.zst/.gz)',
-    )
+/** Defines `modinfo`. */
+export const defineModinfo: DefineCommand = (command: Command, context) => {
+  command
     .argument('<file...>', 'kernel module files')
     .option('--json', 'print an array of JSON objects')
     .option(

@@ -22,7 +22,11 @@ interface InspectOptions {
   fileName?: string;
   compression?: Compression;
   /** Verify the signature against these, hashing the content read through `feed`. */
-  verify?: { certificates: readonly CertificateInfo[]; feed: ContentFeed };
+  verify?: {
+    certificates: readonly CertificateInfo[];
+    revoked?: readonly CertificateInfo[];
+    feed: ContentFeed;
+  };
 }
 
 /** Inspects `src` fully; the signature trailer is returned too so verification can reuse it. */
@@ -76,7 +80,7 @@ function verifyInto(info: ModuleSummary, trailer: SignatureTrailer, options: Ins
   const v = options.verify;
   if (!v) return;
   try {
-    info.verification = judgeSignature(trailer, info.problems, v.feed, v.certificates);
+    info.verification = judgeSignature(trailer, info.problems, v.feed, v.certificates, v.revoked);
   } catch (e: unknown) {
     // Defence in depth, as in readModuleParts: the judge checks its input, so this is a bug.
     info.verification = {

@@ -9,7 +9,8 @@ import type { FileRange } from '../sources/types';
 export interface StartMessage {
   type: 'start';
   job: number;
-  level: number;
+  /** zlib levels, taken in turn by the layer's pieces (0: store every piece). */
+  levels: number[];
   /** Output slots, each `slotSize` bytes, shared with the main thread. */
   slots: SharedArrayBuffer;
   slotSize: number;

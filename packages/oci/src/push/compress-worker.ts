@@ -3,17 +3,18 @@
  * compress-protocol.ts). It runs one job at a time and then waits for the next.
  *
  * Output: the input cut into 1 MiB pieces, each one gzip member (gzip-members.ts): stored when a
- * 16 KiB sample from the middle of the piece looks incompressible, else deflated at the job's
- * level by zlib, several pieces at once on libuv's thread pool (so one layer keeps every core
- * busy while this thread reads and hashes); a deflated member larger than its slot (it did not
- * shrink after all) is stored instead. Every decision depends only on the bytes, so the output is
- * the same on every run and from a file or a stream. From a file, a piece is read straight into
- * its slot in stored layout, so incompressible bytes are copied once, by the kernel.
+ * 16 KiB sample from the middle of the piece looks incompressible, else deflated by zlib at that
+ * piece's level (the job's levels taken in turn, piece by piece), several pieces at once on
+ * libuv's thread pool (so one layer keeps every core busy while this thread reads and hashes); a
+ * deflated member larger than its slot (it did not shrink after all) is stored instead. Every
+ * decision depends only on the bytes and the levels, so the output is the same on every run and
+ * from a file or a stream. From a file, a piece is read straight into its slot in stored layout,
+ * so incompressible bytes are copied once, by the kernel.
  */
 import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
-import { crc32, gzip } from 'node:zlib';
+import { constants, crc32, gzip } from 'node:zlib';
 import type { FileRange } from '../sources/types';
 import type { FromWorker, StartMessage, ToWorker } from './compress-protocol';
 import {
@@ -52,14 +53,19 @@ function send(m: FromWorker): void {
 }
 
 /**
- * Deflates a piece into a gzip member (one output chunk: no joining of pieces). memLevel 9 (a
- * larger hash table than zlib's default 8) deflated real kernel modules at level 4 in 7% less
- * time for 0.45% more bytes (bench/README.md, oci-push).
+ * Deflates a piece into a gzip member. memLevel 9 (a larger hash table than zlib's default 8)
+ * deflated real kernel modules at level 4 in 7% less time for 0.45% more bytes (bench/README.md,
+ * oci-push). `flush: Z_FINISH` makes zlib finish the member in the call that takes the piece, so
+ * the whole member is one output chunk that Node hands over as it is; with the default flush the
+ * piece's write and the closing flush give two chunks, which Node joins into a fresh buffer (a
+ * copy of every compressed byte, and its page faults).
  */
 function gzipPiece(piece: Buffer, level: number): Promise<Buffer> {
   return new Promise((resolve, reject) =>
-    gzip(piece, { level, memLevel: 9, chunkSize: piece.length + 1024 }, (e, out) =>
-      e ? reject(e) : resolve(out),
+    gzip(
+      piece,
+      { level, memLevel: 9, chunkSize: piece.length + 1024, flush: constants.Z_FINISH },
+      (e, out) => (e ? reject(e) : resolve(out)),
     ),
   );
 }
@@ -81,7 +87,11 @@ interface JobHandlers {
 }
 
 function startJob(start: StartMessage): JobHandlers {
-  const { job, level, slotSize, slotCount, digestAlgorithm, file } = start;
+  const { job, levels, slotSize, slotCount, digestAlgorithm, file } = start;
+  if (levels.length === 0) throw new RangeError('no gzip level given (an empty list of levels)');
+  /** Pieces cut so far: piece `n` is deflated at `levels[n % levels.length]`. */
+  let pieceCount = 0;
+  const nextLevel = (): number => levels[pieceCount++ % levels.length] ?? 0;
   const slotBytes = Buffer.from(start.slots);
   const inputHash: Hash = createHash(digestAlgorithm);
   const outputHash: Hash = createHash('sha256');
@@ -118,7 +128,12 @@ function startJob(start: StartMessage): JobHandlers {
   }
 
   /** Deflates `piece` into `out` (stored if it did not fit); `pieceDone` frees its buffer. */
-  function deflateInto(piece: Buffer, out: Buffer, pieceDone: () => void): Promise<number> {
+  function deflateInto(
+    piece: Buffer,
+    level: number,
+    out: Buffer,
+    pieceDone: () => void,
+  ): Promise<number> {
     return gzipPiece(piece, level).then(
       (deflated) => {
         const n = deflated.length <= out.length ? deflated.copy(out, 0) : storeInto(piece, out);
@@ -154,12 +169,13 @@ function startJob(start: StartMessage): JobHandlers {
     const piece = current.buffer.subarray(0, length);
     const { slot, out } = await takeSlot();
     const s = sampleStart(length);
+    const level = nextLevel();
     if (level === 0 || (s >= 0 && looksIncompressible(piece.subarray(s, s + sampleBytes)))) {
       announce(slot, out, Promise.resolve(storeInto(piece, out)));
       filled = 0;
       return;
     }
-    announce(slot, out, deflateInto(piece, out, claimPiece()));
+    announce(slot, out, deflateInto(piece, level, out, claimPiece()));
     await current.free;
   }
 
@@ -222,6 +238,7 @@ function startJob(start: StartMessage): JobHandlers {
   async function filePiece(range: FileRange, fd: number, position: number, length: number) {
     const { slot, out } = await takeSlot();
     const s = sampleStart(length);
+    const level = nextLevel();
     let incompressible = level === 0;
     if (!incompressible && s >= 0) {
       const n = Math.min(sampleBytes, length - s); // as a stream's piece.subarray(s, s + sampleBytes)
@@ -234,7 +251,7 @@ function startJob(start: StartMessage): JobHandlers {
       const piece = current.buffer.subarray(0, length);
       readFully(range, fd, piece, 0, length, position);
       inputHash.update(piece);
-      announce(slot, out, deflateInto(piece, out, claimPiece()));
+      announce(slot, out, deflateInto(piece, level, out, claimPiece()));
       return;
     }
     const blocks = Math.max(1, Math.ceil(length / storedBlockBytes));

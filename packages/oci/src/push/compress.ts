@@ -152,10 +152,17 @@ function discard(w: Worker): void {
   wakeNext();
 }
 
+/**
+ * A zlib level for every piece (0 stores), or levels the pieces take in turn: `[4, 2]` deflates
+ * the first piece at 4, the second at 2, the third at 4… (the layer's size and CPU time fall
+ * between those of the two levels; push.ts's default).
+ */
+export type GzipLevel = number | readonly number[];
+
 /** Runs jobs one after another on a worker held by {@link withCompressor}. */
 export type Compressor = (
   input: LayerInput,
-  level: number,
+  level: GzipLevel,
   sink: MemberSink,
 ) => Promise<Compressed>;
 
@@ -190,7 +197,7 @@ export async function withCompressor<T>(fn: (compress: Compressor) => Promise<T>
  */
 export function compressLayer(
   input: LayerInput,
-  level: number,
+  level: GzipLevel,
   sink: MemberSink,
 ): Promise<Compressed> {
   return withCompressor((compress) => compress(input, level, sink));
@@ -238,12 +245,13 @@ function post(worker: Worker, m: ToWorker, transfer?: ArrayBuffer[]): void {
 async function runJob(
   worker: Worker,
   input: LayerInput,
-  level: number,
+  level: GzipLevel,
   sink: MemberSink,
   ended: (clean: boolean) => void,
 ): Promise<Compressed> {
   const job = ++jobs;
   const slots = slotsOf(worker);
+  const levels = typeof level === 'number' ? [level] : [...level];
   const file = 'file' in input ? input.file : undefined;
   const stream = 'stream' in input ? input.stream : undefined;
   let settled = false;
@@ -297,7 +305,7 @@ async function runJob(
       const start: StartMessage = {
         type: 'start',
         job,
-        level,
+        levels,
         slots,
         slotSize,
         slotCount,
@@ -355,7 +363,7 @@ export async function gzipToFile(
   input: LayerInput,
   dir: string,
   sourceDigest: Digest,
-  level: number,
+  level: GzipLevel,
   onProgress?: (e: ProgressEvent) => void,
 ): Promise<CompressedLayer> {
   const path = join(dir, `${digestHex(sourceDigest)}.tar.gz`);

@@ -63,6 +63,6 @@ export async function saveLayerCache(
 }
 
 /** The cache key for a layer compressed with these settings (bump the version when output changes). */
-export function layerCacheKey(sourceDigest: string, level: number): string {
-  return `${sourceDigest}|gzip-members-1MiB-level${level}-mem9|v4`;
+export function layerCacheKey(sourceDigest: string, level: number | readonly number[]): string {
+  return `${sourceDigest}|gzip-members-1MiB-level${[level].flat().join('+')}-mem9|v4`;
 }

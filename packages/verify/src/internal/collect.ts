@@ -51,8 +51,11 @@ export interface CollectedTree {
   readonly modules: readonly CollectedModule[];
   /** Kernel releases read from installer boot assets (`usr/install/<arch>/vmlinuz[.efi]`). */
   readonly bootReleases: readonly ({ path: string } & BootRelease)[];
-  /** Installer boot assets (`usr/install/<arch>/vmlinuz.efi`, `vmlinuz`, `initramfs.xz`), by path. */
-  readonly bootFiles: ReadonlyMap<string, Uint8Array>;
+  /**
+   * Installer boot assets (`usr/install/<arch>/vmlinuz.efi`, `vmlinuz`, `initramfs.xz`), by path.
+   * The installer check takes them out as it reads them (verifyInstaller), to free their memory.
+   */
+  readonly bootFiles: Map<string, Uint8Array>;
   /** The certificates of the tree's own kernel (`boot/vmlinuz`), when `readKernel` was given. */
   readonly kernel?: TrustedCertificates;
 }
@@ -65,6 +68,8 @@ export interface CollectOptions {
   readonly readTexts?: boolean;
   /** Verify each module's signature against these certificates. */
   readonly certificates?: readonly CertificateInfo[];
+  /** The certificates the kernel revokes: modules signed by them are judged refused. */
+  readonly revokedCertificates?: readonly CertificateInfo[];
   /**
    * Reads the tree's own kernel (`boot/vmlinuz`, a kernel image's); without `certificates`,
    * modules that stream by after it are verified against its certificates.
@@ -83,10 +88,12 @@ async function summarise(
   path: string,
   content: FileChunks,
   certificates: readonly CertificateInfo[] | undefined,
+  revokedCertificates: readonly CertificateInfo[] | undefined,
 ): Promise<CollectedModule> {
   const info = await readModuleSummary(content, {
     fileName: path,
     ...(certificates ? { certificates } : {}),
+    ...(revokedCertificates ? { revokedCertificates } : {}),
   });
   const sig = info.signature;
   return {
@@ -104,6 +111,30 @@ async function summarise(
   };
 }
 
+/**
+ * Larger than any piece the layer walk reuses (1 MiB, oci buffers/piece-pool.ts): a single piece
+ * of this size or more spanning its whole buffer is the tar reader's buffer for one large file.
+ */
+const OWN_BUFFER_MIN = 2 * 1024 * 1024;
+
+/**
+ * A boot file's bytes in a buffer of their own, never a view into a piece the walk reuses: the
+ * installer check frees a UKI's memory as soon as it has walked it (installer/release-buffer.ts).
+ * The tar reader already hands a large file over as one buffer of its size; others are copied.
+ */
+function ownedBytes(content: FileChunks): Buffer {
+  const only = content.length === 1 ? content[0] : undefined;
+  if (
+    only &&
+    only.byteOffset === 0 &&
+    only.byteLength === only.buffer.byteLength &&
+    only.byteLength >= OWN_BUFFER_MIN
+  ) {
+    return only;
+  }
+  return Buffer.concat(content);
+}
+
 /** Walks `tree` once and returns what the checks need. */
 export async function collectTree(
   tree: FileTree,
@@ -119,6 +150,7 @@ export async function collectTree(
   let manifestText: string | undefined;
   let kernel: TrustedCertificates | undefined;
   let certificates = options.certificates;
+  let revoked = options.revokedCertificates;
   const readKernel = options.readKernel;
   const want = (f: ImageFile): boolean =>
     (isModuleFile(f.path) && moduleWanted(f.path)) ||
@@ -140,13 +172,17 @@ export async function collectTree(
       });
       if (!content) return;
       if (isModuleFile(f.path)) {
-        modules.push(await summarise(f.path, content, certificates));
+        modules.push(await summarise(f.path, content, certificates, revoked));
         return;
       }
-      const bytes = joinChunks(content);
+      const boot = bootAsset.test(f.path) || bootInitramfs.test(f.path);
+      const bytes = boot ? ownedBytes(content) : joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
-        if (kernel.certificates.length > 0) certificates ??= kernel.certificates;
+        if (kernel.certificates.length > 0 && !certificates) {
+          certificates = kernel.certificates;
+          revoked = kernel.revoked;
+        }
         return;
       }
       if (f.path === 'manifest.yaml') manifestText = bytes.toString('utf8');

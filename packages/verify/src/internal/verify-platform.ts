@@ -75,6 +75,7 @@ async function collectVerified(
 ): Promise<{ collected: CollectedTree; trust?: TrustedCertificates }> {
   const collected = await collectTree(tree, {
     ...(known.trust ? { certificates: known.trust.certificates } : {}),
+    ...(known.trust?.revoked ? { revokedCertificates: known.trust.revoked } : {}),
     ...(!known.trust && known.readKernel ? { readKernel: known.readKernel } : {}),
   });
   const trust = known.trust ?? collected.kernel;
@@ -89,6 +90,7 @@ async function collectVerified(
     readTexts: false,
     readModule: (p) => late.has(p),
     certificates,
+    ...(trust?.revoked ? { revokedCertificates: trust.revoked } : {}),
   });
   const verified = new Map(again.modules.map((m) => [m.path, m.verification]));
   const modules = collected.modules.map((m): CollectedModule => {

@@ -144,6 +144,7 @@ export function judgeSignature(
   problems: readonly string[],
   feed: ContentFeed,
   certificates: readonly CertificateInfo[],
+  revoked: readonly CertificateInfo[] = [],
 ): SignatureVerification {
   if (!trailer.signed) return { verdict: 'unsigned', reason: 'the module is not signed' };
   const refused = refusal(trailer, problems);
@@ -161,6 +162,15 @@ export function judgeSignature(
     return {
       verdict: 'unsupported',
       reason: `signature algorithm ${cms.signatureAlgo} is not one the kernel verifies module signatures with (RSA PKCS#1 v1.5 or ECDSA)`,
+    };
+  }
+  // the kernel refuses a signer on its revocation list whatever else holds (crypto/asymmetric_keys
+  // via certs/system_keyring.c verify_pkcs7_message_sig → is_key_on_revocation_list)
+  const revokedBy = revoked.length > 0 ? findCertificate(cms, revoked) : undefined;
+  if (revokedBy) {
+    return {
+      verdict: 'unknown-key',
+      reason: `signed by ${describeCertificate(revokedBy.info)} (SHA-256 ${revokedBy.info.sha256Fingerprint}), a certificate the kernel revokes (its revocation_certificate_list, CONFIG_SYSTEM_REVOCATION_KEYS): the kernel refuses the module (EKEYREJECTED); sign it with a key the kernel trusts`,
     };
   }
   const found = findCertificate(cms, certificates);
