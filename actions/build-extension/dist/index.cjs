@@ -42326,6 +42326,9 @@ var scratch = {
   tail: new Uint8Array(TAIL)
 };
 
+// packages/verify/src/internal/collect.ts
+var OWN_BUFFER_MIN = 2 * 1024 * 1024;
+
 // packages/verify/src/internal/checks/certificate.ts
 var fixKey = "The key is a throw-away key each uncached kernel build makes, so the kernel and the module package must come from the same build: run `make kernel <pkg>` once on one builder with no cache prune in between, then rebuild the extension from that package and the installer from that kernel";
 var fixes = {

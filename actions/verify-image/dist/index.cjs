@@ -66500,6 +66500,14 @@ async function summarise(path2, content, certificates, revokedCertificates) {
     ...info2.verification ? { verification: info2.verification } : {}
   };
 }
+var OWN_BUFFER_MIN = 2 * 1024 * 1024;
+function ownedBytes(content) {
+  const only = content.length === 1 ? content[0] : void 0;
+  if (only && only.byteOffset === 0 && only.byteLength === only.buffer.byteLength && only.byteLength >= OWN_BUFFER_MIN) {
+    return only;
+  }
+  return Buffer.concat(content);
+}
 async function collectTree(tree, options = {}) {
   const readTexts = options.readTexts ?? true;
   const moduleWanted = options.readModule ?? (() => true);
@@ -66529,7 +66537,8 @@ async function collectTree(tree, options = {}) {
         modules.push(await summarise(f.path, content, certificates, revoked));
         return;
       }
-      const bytes = joinChunks(content);
+      const boot = bootAsset.test(f.path) || bootInitramfs.test(f.path);
+      const bytes = boot ? ownedBytes(content) : joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
         if (kernel.certificates.length > 0 && !certificates) {
@@ -67315,18 +67324,29 @@ function limitError(kind, limit, detail) {
 }
 
 // packages/boot/src/codecs/sink.ts
+function resizable(limit) {
+  try {
+    const ab2 = new ArrayBuffer(0, { maxByteLength: limit });
+    return typeof ab2.resize === "function" ? ab2 : void 0;
+  } catch {
+    return void 0;
+  }
+}
 var OutputSink = class {
   constructor(kind, limit, expectedSize) {
     this.kind = kind;
     this.limit = limit;
     this.expected = expectedSize !== void 0 && expectedSize <= limit ? expectedSize : void 0;
+    this.growable = this.expected === void 0 ? resizable(Math.max(limit, 0)) : void 0;
     const initial = this.expected ?? Math.min(limit, 1 << 16);
-    this.buf = new Uint8Array(Math.max(initial, 0));
+    if (this.growable) this.growable.resize(Math.max(initial, 0));
+    this.buf = this.growable ? new Uint8Array(this.growable, 0, Math.max(initial, 0)) : new Uint8Array(Math.max(initial, 0));
   }
   kind;
   limit;
   buf;
   expected;
+  growable;
   length = 0;
   /** Makes room for `n` more bytes; throws the limit error past the cap. */
   reserve(n) {
@@ -67340,9 +67360,15 @@ var OutputSink = class {
     if (need > this.buf.length) {
       let size = Math.max(this.buf.length * 2, 1 << 16);
       while (size < need) size *= 2;
-      const next = new Uint8Array(Math.min(size, this.limit));
-      next.set(this.buf.subarray(0, this.length));
-      this.buf = next;
+      size = Math.min(size, this.limit);
+      if (this.growable) {
+        this.growable.resize(size);
+        this.buf = new Uint8Array(this.growable, 0, size);
+      } else {
+        const next = new Uint8Array(size);
+        next.set(this.buf.subarray(0, this.length));
+        this.buf = next;
+      }
     }
     return this.buf;
   }
@@ -67357,6 +67383,10 @@ var OutputSink = class {
       throw new DecompressError(
         `${this.kind} data decompressed to ${this.length} bytes, but ${expectedSize} were expected`
       );
+    }
+    if (this.growable) {
+      this.growable.resize(this.length);
+      return new Uint8Array(this.growable, 0, this.length);
     }
     return this.length === this.buf.length ? this.buf : this.buf.subarray(0, this.length);
   }
@@ -68931,25 +68961,36 @@ async function gzipMember(data, at, sink) {
   if (view2.getUint32(trailer + 4, true) !== size) throw new Error("gzip size does not match");
   return trailer + 8 - at;
 }
+function ignoreError() {
+}
 function zlibStream(stream, input, sink) {
   return new Promise((resolve3, reject) => {
     let failed2 = false;
+    const release = () => {
+      stream.removeAllListeners();
+      stream.on("error", ignoreError);
+      stream.destroy();
+    };
     stream.on("data", (chunk) => {
       if (failed2) return;
       try {
         sink(chunk);
       } catch (e) {
         failed2 = true;
-        stream.destroy();
+        release();
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
     stream.on("error", (e) => {
       if (!failed2) reject(e);
       failed2 = true;
+      release();
     });
     stream.on("end", () => {
-      if (!failed2) resolve3(stream.bytesWritten);
+      if (failed2) return;
+      const consumed = stream.bytesWritten;
+      release();
+      resolve3(consumed);
     });
     stream.end(input);
   });
@@ -70007,6 +70048,20 @@ async function readKernelImageBoot(tree) {
   };
 }
 
+// packages/verify/src/internal/installer/release-buffer.ts
+function canReleaseBuffer(bytes) {
+  const buffer = bytes.buffer;
+  return buffer instanceof ArrayBuffer && typeof buffer.transfer === "function" && bytes.byteOffset === 0 && bytes.byteLength === buffer.byteLength && bytes.byteLength > 0;
+}
+function releaseBuffer(bytes) {
+  if (!canReleaseBuffer(bytes)) return false;
+  bytes.buffer.transfer?.(0);
+  return true;
+}
+function ownedCopy(bytes, buffer) {
+  return bytes.buffer === buffer ? new Uint8Array(bytes) : bytes;
+}
+
 // packages/verify/src/internal/installer/inspect-installer.ts
 var sqshAtRoot = /^[^/]+\.sqsh$/;
 var moduleDir = /^(usr\/)?lib\/modules\/([^/]+)\/(.+)$/;
@@ -70063,37 +70118,65 @@ async function readModulesDep(bytes, release) {
     };
   }
 }
-async function inspectInstaller(assets, fallbackTalosVersion) {
-  const { arch: arch2, bootFormat, files } = assets;
-  const base = `usr/install/${arch2}`;
-  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+var wantedInInitramfs = (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh";
+async function openBootAssets(files, bootFormat, kernelPath, initramfsPath) {
+  const take = (path2) => {
+    const bytes = files.get(path2);
+    files.delete(path2);
+    return bytes;
+  };
+  let uki;
   let kernelBytes;
   let initramfs;
-  let uki;
+  let container;
   if (bootFormat === "uki") {
-    const bytes = files.get(kernelPath);
-    uki = bytes ? readUki2(bytes) : void 0;
-    kernelBytes = uki?.linux;
-    initramfs = uki?.initrd;
+    container = take(kernelPath);
+    const parts = container ? readUki2(container) : void 0;
+    if (parts) {
+      const { linux, initrd, ...facts } = parts;
+      uki = facts;
+      kernelBytes = linux;
+      initramfs = initrd;
+    }
   } else {
-    kernelBytes = files.get(kernelPath);
-    initramfs = files.get(`${base}/initramfs.xz`);
+    kernelBytes = take(kernelPath);
+    initramfs = container = take(initramfsPath);
   }
-  const kernel = kernelBytes ? {
+  const readKernel = async () => kernelBytes ? {
     ...await readKernelFacts(
       kernelBytes,
       bootFormat === "uki" ? `${kernelPath} (.linux)` : kernelPath
     ),
     sha256: (0, import_node_crypto10.createHash)("sha256").update(kernelBytes).digest("hex")
   } : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
+  const walk = async () => initramfs ? await readInitramfs(initramfs, wantedInInitramfs) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
+  if (!container || !canReleaseBuffer(container)) {
+    const kernel2 = await readKernel();
+    return { ...uki ? { uki } : {}, kernel: kernel2, walked: await walk() };
+  }
+  const walked = await walk();
+  const owned = /* @__PURE__ */ new Map();
+  for (const [path2, bytes] of walked.files) owned.set(path2, ownedCopy(bytes, container.buffer));
+  if (kernelBytes) kernelBytes = ownedCopy(kernelBytes, container.buffer);
+  initramfs = void 0;
+  releaseBuffer(container);
+  const kernel = await readKernel();
+  return { ...uki ? { uki } : {}, kernel, walked: { ...walked, files: owned } };
+}
+async function inspectInstaller(assets, fallbackTalosVersion) {
+  const { arch: arch2, bootFormat, files } = assets;
+  const base = `usr/install/${arch2}`;
+  const kernelPath = bootFormat === "uki" ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
+  const { uki, kernel, walked } = await openBootAssets(
+    files,
+    bootFormat,
+    kernelPath,
+    `${base}/initramfs.xz`
+  );
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : void 0;
   const talosVersion = parsedVersion?.ok ? parsedVersion.version : fallbackTalosVersion;
   const release = uki?.uname ?? kernel.release;
-  const walked = initramfs ? await readInitramfs(
-    initramfs,
-    (p) => p === "extensions.yaml" || sqshAtRoot.test(p) && p !== "rootfs.sqsh"
-  ) : { paths: [], files: /* @__PURE__ */ new Map(), problems: ["no initramfs"] };
   const yamlBytes = walked.files.get("extensions.yaml");
   const config = yamlBytes ? parseExtensionsConfig(Buffer.from(yamlBytes).toString("utf8")) : void 0;
   const squashfsFiles = walked.paths.filter((p) => sqshAtRoot.test(p) && p !== "rootfs.sqsh");
@@ -70431,6 +70514,15 @@ function reportOf(c) {
     }))
   };
 }
+function takeArchFiles(bootFiles, arch2) {
+  const files = /* @__PURE__ */ new Map();
+  for (const [path2, bytes] of bootFiles) {
+    if (!path2.startsWith(`usr/install/${arch2}/`)) continue;
+    files.set(path2, bytes);
+    bootFiles.delete(path2);
+  }
+  return files;
+}
 async function verifyInstaller(assets, paths, bootFiles, expectations, talosVersion) {
   const outcomes = [...checkInstallerBase(imagerEvidence(paths))];
   const kernel = expectations.kernel ?? await expectations.readKernel?.();
@@ -70439,9 +70531,8 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
   const modules = [];
   const certificates = [];
   for (const a of assets) {
-    const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
     const contents = await inspectInstaller(
-      { arch: a.arch, bootFormat: a.bootFormat, files },
+      { arch: a.arch, bootFormat: a.bootFormat, files: takeArchFiles(bootFiles, a.arch) },
       talosVersion
     );
     outcomes.push(...checkInstallerContents(contents, expected));

@@ -210,6 +210,35 @@ describe('readKernelImage', () => {
     );
   });
 
+  it.each(['xz', 'lz4'] as const)(
+    'holds no more than maxKernelSize while a %s payload without a size trailer inflates past it',
+    (kind) => {
+      // a raw payload (as Image.xz would be) of 200 MiB of zeros, read with a 64 MiB cap in a
+      // child process: growing the output by doubling into new buffers peaked at 1.5-2x the cap
+      const cap = 64 * 1024 * 1024;
+      const dir = mkdtempSync(join(tmpdir(), 'kernel-cap-'));
+      const file = join(dir, `Image.${kind}`);
+      const tool = kind === 'xz' ? 'xz -1 -c' : 'lz4 -l -1 -q -c';
+      execFileSync('sh', ['-c', `head -c ${200 * 1024 * 1024} /dev/zero | ${tool} > ${file}`]);
+      const out = execFileSync(
+        process.execPath,
+        [
+          '--import',
+          'tsx',
+          join(import.meta.dirname, 'helpers/read-kernel-peak-rss.ts'),
+          file,
+          `${cap}`,
+        ],
+        { cwd: join(import.meta.dirname, '../../..'), encoding: 'utf8', timeout: 120_000 },
+      );
+      const r = JSON.parse(out) as { before: number; peak: number; error?: string };
+      expect(r.error).toBe(
+        `kernel image: the ${kind} kernel payload inflates past the ${cap}-byte limit (maxKernelSize); raise it if the kernel is genuine`,
+      );
+      expect(r.peak - r.before).toBeLessThan(cap * 1.25);
+    },
+  );
+
   it('reads a file and names its path in errors', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'kimg-'));
     const good = join(dir, 'vmlinuz');

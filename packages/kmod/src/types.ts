@@ -125,7 +125,8 @@ export interface ReadModuleOptions {
 /**
  * What the kernel would make of a module's signature, given the certificates compiled into it:
  * - `verified`: a trusted certificate is named by the signer and the signature matches the content;
- * - `unknown-key`: no trusted certificate is the one the signer names (another build's key);
+ * - `unknown-key`: no trusted certificate is the one the signer names (another build's key), or
+ *   the kernel revokes the one it names (its revocation_certificate_list);
  * - `bad-signature`: the certificate matches but the signature does not: the module was changed
  *   after signing (stripped, patched) or carries another module's signature block;
  * - `unsupported`: a signature the kernel refuses before checking it (authenticated attributes,

@@ -1,8 +1,31 @@
 /**
- * Where decoders write: one buffer that grows by doubling up to the caller's limit, or that is
- * allocated once when the caller knows the exact size (the kernel stores it after the payload).
+ * Where decoders write: one buffer that grows up to the caller's limit, or that is allocated once
+ * when the caller knows the exact size (the kernel stores it after the payload). The growing
+ * buffer is a resizable ArrayBuffer (ES2024; V8 reserves `limit` bytes of address space and
+ * grows in place), so the process never holds more than the output: doubling into a new buffer
+ * held the old and the new one at once, 1.5× the limit just before it was reached.
  */
 import { DecompressError, limitError } from './errors';
+
+/** An ArrayBuffer made with `maxByteLength` (not in the ES2023 lib this repository compiles to). */
+interface ResizableArrayBuffer extends ArrayBuffer {
+  resize(byteLength: number): void;
+}
+
+type ResizableConstructor = new (
+  byteLength: number,
+  options: { maxByteLength: number },
+) => ResizableArrayBuffer;
+
+/** A resizable buffer of at most `limit` bytes, or undefined where the runtime cannot make one. */
+function resizable(limit: number): ResizableArrayBuffer | undefined {
+  try {
+    const ab = new (ArrayBuffer as unknown as ResizableConstructor)(0, { maxByteLength: limit });
+    return typeof ab.resize === 'function' ? ab : undefined;
+  } catch {
+    return undefined; // no resizable buffers, or no address space for `limit`
+  }
+}
 
 /**
  * A growable output buffer capped at `limit` bytes. With an expected size within the limit,
@@ -12,6 +35,7 @@ import { DecompressError, limitError } from './errors';
 export class OutputSink {
   private buf: Uint8Array;
   private readonly expected: number | undefined;
+  private readonly growable: ResizableArrayBuffer | undefined;
   length = 0;
 
   constructor(
@@ -20,8 +44,12 @@ export class OutputSink {
     expectedSize?: number,
   ) {
     this.expected = expectedSize !== undefined && expectedSize <= limit ? expectedSize : undefined;
+    this.growable = this.expected === undefined ? resizable(Math.max(limit, 0)) : undefined;
     const initial = this.expected ?? Math.min(limit, 1 << 16);
-    this.buf = new Uint8Array(Math.max(initial, 0));
+    if (this.growable) this.growable.resize(Math.max(initial, 0));
+    this.buf = this.growable
+      ? new Uint8Array(this.growable, 0, Math.max(initial, 0))
+      : new Uint8Array(Math.max(initial, 0));
   }
 
   /** Makes room for `n` more bytes; throws the limit error past the cap. */
@@ -36,9 +64,15 @@ export class OutputSink {
     if (need > this.buf.length) {
       let size = Math.max(this.buf.length * 2, 1 << 16);
       while (size < need) size *= 2;
-      const next = new Uint8Array(Math.min(size, this.limit));
-      next.set(this.buf.subarray(0, this.length));
-      this.buf = next;
+      size = Math.min(size, this.limit);
+      if (this.growable) {
+        this.growable.resize(size); // in place: no second copy
+        this.buf = new Uint8Array(this.growable, 0, size);
+      } else {
+        const next = new Uint8Array(size);
+        next.set(this.buf.subarray(0, this.length));
+        this.buf = next;
+      }
     }
     return this.buf;
   }
@@ -55,6 +89,10 @@ export class OutputSink {
       throw new DecompressError(
         `${this.kind} data decompressed to ${this.length} bytes, but ${expectedSize} were expected`,
       );
+    }
+    if (this.growable) {
+      this.growable.resize(this.length); // gives back the reserved tail
+      return new Uint8Array(this.growable, 0, this.length);
     }
     return this.length === this.buf.length ? this.buf : this.buf.subarray(0, this.length);
   }

@@ -51,8 +51,11 @@ export interface CollectedTree {
   readonly modules: readonly CollectedModule[];
   /** Kernel releases read from installer boot assets (`usr/install/<arch>/vmlinuz[.efi]`). */
   readonly bootReleases: readonly ({ path: string } & BootRelease)[];
-  /** Installer boot assets (`usr/install/<arch>/vmlinuz.efi`, `vmlinuz`, `initramfs.xz`), by path. */
-  readonly bootFiles: ReadonlyMap<string, Uint8Array>;
+  /**
+   * Installer boot assets (`usr/install/<arch>/vmlinuz.efi`, `vmlinuz`, `initramfs.xz`), by path.
+   * The installer check takes them out as it reads them (verifyInstaller), to free their memory.
+   */
+  readonly bootFiles: Map<string, Uint8Array>;
   /** The certificates of the tree's own kernel (`boot/vmlinuz`), when `readKernel` was given. */
   readonly kernel?: TrustedCertificates;
 }
@@ -108,6 +111,30 @@ async function summarise(
   };
 }
 
+/**
+ * Larger than any piece the layer walk reuses (1 MiB, oci buffers/piece-pool.ts): a single piece
+ * of this size or more spanning its whole buffer is the tar reader's buffer for one large file.
+ */
+const OWN_BUFFER_MIN = 2 * 1024 * 1024;
+
+/**
+ * A boot file's bytes in a buffer of their own, never a view into a piece the walk reuses: the
+ * installer check frees a UKI's memory as soon as it has walked it (installer/release-buffer.ts).
+ * The tar reader already hands a large file over as one buffer of its size; others are copied.
+ */
+function ownedBytes(content: FileChunks): Buffer {
+  const only = content.length === 1 ? content[0] : undefined;
+  if (
+    only &&
+    only.byteOffset === 0 &&
+    only.byteLength === only.buffer.byteLength &&
+    only.byteLength >= OWN_BUFFER_MIN
+  ) {
+    return only;
+  }
+  return Buffer.concat(content);
+}
+
 /** Walks `tree` once and returns what the checks need. */
 export async function collectTree(
   tree: FileTree,
@@ -148,7 +175,8 @@ export async function collectTree(
         modules.push(await summarise(f.path, content, certificates, revoked));
         return;
       }
-      const bytes = joinChunks(content);
+      const boot = bootAsset.test(f.path) || bootInitramfs.test(f.path);
+      const bytes = boot ? ownedBytes(content) : joinChunks(content);
       if (readKernel && f.path === kernelFilePath) {
         kernel = await readKernel(bytes, f.path);
         if (kernel.certificates.length > 0 && !certificates) {

@@ -141,7 +141,14 @@ async function gzipMember(data: Uint8Array, at: number, sink: ChunkSink): Promis
   return trailer + 8 - at;
 }
 
-/** Runs a node:zlib decompression stream over `input`; returns the input bytes it consumed. */
+/**
+ * Runs a node:zlib decompression stream over `input`; returns the input bytes it consumed. Once it
+ * settles the stream is destroyed and its listeners removed: node:zlib keeps the native handle
+ * (and so the stream and its listeners) reachable after `end`, and the listeners reach `input`,
+ * a view into the whole initramfs (or UKI), which would then outlive the walk.
+ */
+function ignoreError(): void {}
+
 function zlibStream(
   stream: zlib.Zlib & NodeJS.ReadWriteStream,
   input: Uint8Array,
@@ -149,22 +156,33 @@ function zlibStream(
 ): Promise<number> {
   return new Promise<number>((resolve, reject) => {
     let failed = false;
+    const release = (): void => {
+      stream.removeAllListeners();
+      // a late error must not become an uncaught 'error' event (a module-level function: a
+      // closure here would hold this scope, and with it `input`, alive again)
+      stream.on('error', ignoreError);
+      (stream as unknown as { destroy(): void }).destroy();
+    };
     stream.on('data', (chunk: Buffer) => {
       if (failed) return;
       try {
         sink(chunk);
       } catch (e: unknown) {
         failed = true;
-        (stream as unknown as { destroy(): void }).destroy();
+        release();
         reject(e instanceof Error ? e : new Error(String(e)));
       }
     });
     stream.on('error', (e: Error) => {
       if (!failed) reject(e);
       failed = true;
+      release();
     });
     stream.on('end', () => {
-      if (!failed) resolve(stream.bytesWritten);
+      if (failed) return;
+      const consumed = stream.bytesWritten;
+      release();
+      resolve(consumed);
     });
     stream.end(input);
   });

@@ -24,8 +24,10 @@ import {
   readKernelFacts,
   readSquashfs,
   readUki,
+  type InitramfsFiles,
   type SquashfsImage,
 } from './boot-readers';
+import { canReleaseBuffer, ownedCopy, releaseBuffer } from './release-buffer';
 
 /** One module found inside an extension's squashfs image. */
 export interface InstallerModule {
@@ -166,10 +168,98 @@ async function readModulesDep(
 export interface BootAssetFiles {
   readonly arch: string;
   readonly bootFormat: InstallerBootFormat;
-  readonly files: ReadonlyMap<string, Uint8Array>;
+  /**
+   * Consumed: the kernel file and the initramfs are taken out of the map as they are read, so
+   * that nothing holds them once {@link inspectInstaller} has what it needs from them.
+   */
+  readonly files: Map<string, Uint8Array>;
 }
 
-/** Reads one architecture's boot assets; never throws on bad bytes. */
+/** The facts of a UKI the report and checks use, without its bytes. */
+type UkiFacts = Omit<ReturnType<typeof readUki>, 'linux' | 'initrd'>;
+
+/** What {@link openBootAssets} keeps of the boot files. */
+interface OpenedBootAssets {
+  readonly uki?: UkiFacts;
+  readonly kernel: InstallerContents['kernel'];
+  readonly walked: InitramfsFiles;
+}
+
+const wantedInInitramfs = (p: string): boolean =>
+  p === 'extensions.yaml' || (sqshAtRoot.test(p) && p !== 'rootfs.sqsh');
+
+/**
+ * Takes the kernel file and the initramfs out of `files`, reads the kernel's release and
+ * certificates and walks the initramfs keeping only the files the checks read. Nothing returned
+ * refers to the boot files' bytes. A Talos UKI is one buffer of 100 MB or more, almost all of it
+ * `.initrd`, and the kernel decompresses to ~66 MB: the order keeps the two from being in memory
+ * together. Where the UKI (or initramfs) can be freed at once (releaseBuffer), the initramfs is
+ * walked first, the files kept and `.linux` are copied out of it, it is freed, then the kernel is
+ * read. Elsewhere (Node 20) the kernel is read first, so that the garbage the initramfs walk leaves
+ * for the collector is the decompressed kernel, while the UKI is still needed anyway.
+ */
+async function openBootAssets(
+  files: Map<string, Uint8Array>,
+  bootFormat: InstallerBootFormat,
+  kernelPath: string,
+  initramfsPath: string,
+): Promise<OpenedBootAssets> {
+  const take = (path: string): Uint8Array | undefined => {
+    const bytes = files.get(path);
+    files.delete(path);
+    return bytes;
+  };
+  let uki: UkiFacts | undefined;
+  let kernelBytes: Uint8Array | undefined;
+  let initramfs: Uint8Array | undefined;
+  /** The buffer freed once the initramfs is walked: the UKI, or initramfs.xz. */
+  let container: Uint8Array | undefined;
+  if (bootFormat === 'uki') {
+    container = take(kernelPath);
+    const parts = container ? readUki(container) : undefined;
+    if (parts) {
+      const { linux, initrd, ...facts } = parts;
+      uki = facts;
+      kernelBytes = linux;
+      initramfs = initrd;
+    }
+  } else {
+    kernelBytes = take(kernelPath);
+    initramfs = container = take(initramfsPath);
+  }
+  const readKernel = async (): Promise<InstallerContents['kernel']> =>
+    kernelBytes
+      ? {
+          ...(await readKernelFacts(
+            kernelBytes,
+            bootFormat === 'uki' ? `${kernelPath} (.linux)` : kernelPath,
+          )),
+          sha256: createHash('sha256').update(kernelBytes).digest('hex'),
+        }
+      : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
+  const walk = async (): Promise<InitramfsFiles> =>
+    initramfs
+      ? await readInitramfs(initramfs, wantedInInitramfs)
+      : { paths: [], files: new Map<string, Uint8Array>(), problems: ['no initramfs'] };
+  if (!container || !canReleaseBuffer(container)) {
+    const kernel = await readKernel();
+    return { ...(uki ? { uki } : {}), kernel, walked: await walk() };
+  }
+  const walked = await walk();
+  // files of a plain (uncompressed) cpio segment are views into the container: copy them first
+  const owned = new Map<string, Uint8Array>();
+  for (const [path, bytes] of walked.files) owned.set(path, ownedCopy(bytes, container.buffer));
+  if (kernelBytes) kernelBytes = ownedCopy(kernelBytes, container.buffer);
+  initramfs = undefined;
+  releaseBuffer(container);
+  const kernel = await readKernel();
+  return { ...(uki ? { uki } : {}), kernel, walked: { ...walked, files: owned } };
+}
+
+/**
+ * Reads one architecture's boot assets; never throws on bad bytes. The boot files are read and
+ * dropped first (see {@link openBootAssets}); the extensions are read after, one at a time.
+ */
 export async function inspectInstaller(
   assets: BootAssetFiles,
   fallbackTalosVersion?: TalosVersion,
@@ -177,37 +267,16 @@ export async function inspectInstaller(
   const { arch, bootFormat, files } = assets;
   const base = `usr/install/${arch}`;
   const kernelPath = bootFormat === 'uki' ? `${base}/vmlinuz.efi` : `${base}/vmlinuz`;
-  let kernelBytes: Uint8Array | undefined;
-  let initramfs: Uint8Array | undefined;
-  let uki: ReturnType<typeof readUki> | undefined;
-  if (bootFormat === 'uki') {
-    const bytes = files.get(kernelPath);
-    uki = bytes ? readUki(bytes) : undefined;
-    kernelBytes = uki?.linux;
-    initramfs = uki?.initrd;
-  } else {
-    kernelBytes = files.get(kernelPath);
-    initramfs = files.get(`${base}/initramfs.xz`);
-  }
-  const kernel: InstallerContents['kernel'] = kernelBytes
-    ? {
-        ...(await readKernelFacts(
-          kernelBytes,
-          bootFormat === 'uki' ? `${kernelPath} (.linux)` : kernelPath,
-        )),
-        sha256: createHash('sha256').update(kernelBytes).digest('hex'),
-      }
-    : { certificates: [], problems: [`${kernelPath} holds no kernel (.linux)`] };
+  const { uki, kernel, walked } = await openBootAssets(
+    files,
+    bootFormat,
+    kernelPath,
+    `${base}/initramfs.xz`,
+  );
   const versionText = uki?.versionId;
   const parsedVersion = versionText ? parseTolerantVersion(versionText) : undefined;
   const talosVersion = parsedVersion?.ok ? parsedVersion.version : fallbackTalosVersion;
   const release = uki?.uname ?? kernel.release;
-  const walked = initramfs
-    ? await readInitramfs(
-        initramfs,
-        (p) => p === 'extensions.yaml' || (sqshAtRoot.test(p) && p !== 'rootfs.sqsh'),
-      )
-    : { paths: [], files: new Map<string, Uint8Array>(), problems: ['no initramfs'] };
   const yamlBytes = walked.files.get('extensions.yaml');
   const config = yamlBytes
     ? parseExtensionsConfig(Buffer.from(yamlBytes).toString('utf8'))

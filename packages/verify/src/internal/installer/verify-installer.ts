@@ -65,11 +65,29 @@ function reportOf(c: InstallerContents): Omit<InstallerReport, 'platform'> {
   };
 }
 
-/** Verifies every architecture of an installer platform. */
+/**
+ * Moves one architecture's files out of `bootFiles`. Not inlined into the async caller on purpose:
+ * its loop variables would stay in the suspended function's registers and keep the UKI alive.
+ */
+function takeArchFiles(bootFiles: Map<string, Uint8Array>, arch: string): Map<string, Uint8Array> {
+  const files = new Map<string, Uint8Array>();
+  for (const [path, bytes] of bootFiles) {
+    if (!path.startsWith(`usr/install/${arch}/`)) continue;
+    files.set(path, bytes);
+    bootFiles.delete(path);
+  }
+  return files;
+}
+
+/**
+ * Verifies every architecture of an installer platform. `bootFiles` is consumed: each
+ * architecture's files are taken out of it as they are read, so that a UKI (100 MB or more) is
+ * freed once its initramfs has been walked instead of living until the platform is verified.
+ */
 export async function verifyInstaller(
   assets: readonly InstallerAssetList[],
   paths: readonly string[],
-  bootFiles: ReadonlyMap<string, Uint8Array>,
+  bootFiles: Map<string, Uint8Array>,
   expectations: InstallerExpectations,
   talosVersion?: TalosVersion,
 ): Promise<InstallerVerification> {
@@ -80,9 +98,8 @@ export async function verifyInstaller(
   const modules: Omit<ModuleReport, 'platform'>[] = [];
   const certificates: { certificate: CertificateInfo; source: string }[] = [];
   for (const a of assets) {
-    const files = new Map([...bootFiles].filter(([p]) => p.startsWith(`usr/install/${a.arch}/`)));
     const contents = await inspectInstaller(
-      { arch: a.arch, bootFormat: a.bootFormat, files },
+      { arch: a.arch, bootFormat: a.bootFormat, files: takeArchFiles(bootFiles, a.arch) },
       talosVersion,
     );
     outcomes.push(...checkInstallerContents(contents, expected));
