@@ -51,9 +51,9 @@ export function listActions(): string[] {
 }
 
 /** A table of the CLI's commands, from the commander program itself. */
-export function renderCliTable(): string {
+export async function renderCliTable(): Promise<string> {
   const io = { stdout: process.stdout, stderr: process.stderr, env: {}, cwd: root };
-  const program = createProgram(io, { exitCode: 0 });
+  const program = await createProgram(io, { exitCode: 0 });
   const lines = ['| command | what it does |', '|---|---|'];
   for (const c of program.commands) {
     const args = c.registeredArguments.map((a) => {
@@ -78,7 +78,12 @@ function replaceBetween(text: string, start: string, end: string, body: string):
  * the repository's settings (so `npm run lint` and this agree).
  */
 export async function renderReadme(readme: string): Promise<string> {
-  let out = replaceBetween(readme, '<!-- cli:start -->', '<!-- cli:end -->', renderCliTable());
+  let out = replaceBetween(
+    readme,
+    '<!-- cli:start -->',
+    '<!-- cli:end -->',
+    await renderCliTable(),
+  );
   const steps = readFileSync(join(root, '.github', 'workflows', 'examples', 'steps.yml'), 'utf8');
   out = replaceBetween(
     out,

@@ -177,17 +177,17 @@ function contractInputs(contract: AnyContract) {
 }
 
 describe.each(Object.keys(stepContracts))('CLI command for contract %s', (step) => {
-  const commandOf = (contract: AnyContract) => {
-    const program = createProgram(
+  const commandOf = async (contract: AnyContract) => {
+    const program = await createProgram(
       { stdout: process.stdout, stderr: process.stderr, env: {}, cwd: repoRoot },
       { exitCode: 0 },
     );
     return program.commands.find((c) => c.name() === (contract.command ?? step));
   };
 
-  it('has exactly the positional inputs of the contract as its arguments, in order', () => {
+  it('has exactly the positional inputs of the contract as its arguments, in order', async () => {
     const contract = contractOf(step) as AnyContract;
-    const command = commandOf(contract);
+    const command = await commandOf(contract);
     expect(command).toBeDefined();
     const expected = inputsFor(contract.inputs, 'cli')
       .filter(([, s]) => s.positional)
@@ -197,9 +197,9 @@ describe.each(Object.keys(stepContracts))('CLI command for contract %s', (step) 
     ).toEqual(expected);
   });
 
-  it('has exactly one flag per CLI input of the contract, with its default', () => {
+  it('has exactly one flag per CLI input of the contract, with its default', async () => {
     const contract = contractOf(step) as AnyContract;
-    const command = commandOf(contract);
+    const command = await commandOf(contract);
     expect(command).toBeDefined();
     const flagInputs = inputsFor(contract.inputs, 'cli').filter(([, s]) => !s.positional);
     const expected = flagInputs.map(([input, s]) => {

@@ -40,8 +40,8 @@ function shellCommands(markdown: string): { command: string; raw: string }[] {
   return out;
 }
 
-it('shows only talos-kmod commands and flags that exist, with working line continuations', () => {
-  const program = createProgram(
+it('shows only talos-kmod commands and flags that exist, with working line continuations', async () => {
+  const program = await createProgram(
     { stdout: process.stdout, stderr: process.stderr, env: {}, cwd: repoRoot },
     { exitCode: 0 },
   );

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { runCliCaptured } from '../support/cli';
 import { repoRoot } from '../support/action';
 import { writeDockerArchive } from '../support/images';
+import { makeBzImage, makeCertificate } from '../support/kernel-images';
 
 const refused = '127.0.0.1:1';
 const unwired = join(repoRoot, 'packages/talos/test/scaffold/testdata/main-branch/in');
@@ -19,6 +20,7 @@ let missing: string;
 let text: string;
 let emptyDir: string;
 let amd64Archive: string;
+let vmlinuz: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'exit-codes-'));
@@ -26,6 +28,11 @@ beforeAll(async () => {
   text = join(work, 'notes.txt');
   writeFileSync(text, 'not an image, not a module\n'.repeat(300));
   emptyDir = mkdtempSync(join(work, 'empty-'));
+  vmlinuz = join(work, 'vmlinuz');
+  writeFileSync(
+    vmlinuz,
+    makeBzImage({ release: '6.18.45-talos', certificates: [makeCertificate().der] }, 'lz4'),
+  );
   amd64Archive = await writeDockerArchive(join(work, 'amd64.tar'), {
     platform: { os: 'linux', architecture: 'amd64' },
     layers: [[{ path: 'etc/hello', content: 'hello\n' }]],
@@ -268,6 +275,30 @@ const cases: Record<string, Case[]> = {
       /nothing accepts connections/,
     ],
     ['a file that is no kernel', () => ['kernel-cert', text], 2, /not a kernel image/],
+    [
+      'a directory that holds no kernel, named with the paths looked at',
+      () => ['kernel-cert', emptyDir],
+      2,
+      /empty-\w+ holds no kernel \(no \/boot\/vmlinuz, no usr\/install\/<arch>\/vmlinuz\[\.efi\]\)/,
+    ],
+    [
+      'an image that holds no kernel',
+      () => ['kernel-cert', `docker-archive:${amd64Archive}`],
+      2,
+      /amd64\.tar.* holds no kernel/,
+    ],
+    [
+      '--platform of another architecture than the kernel file',
+      () => ['kernel-cert', vmlinuz, '--platform', 'linux/arm64'],
+      2,
+      /--platform linux\/arm64 does not match .*vmlinuz: it is a linux\/amd64 kernel file \(bzImage\); .*drop it, or pass the linux\/arm64 kernel/,
+    ],
+    [
+      '--platform of the kernel file (checked, and it matches)',
+      () => ['kernel-cert', vmlinuz, '--platform', 'linux/amd64'],
+      0,
+      /^$/,
+    ],
     [
       'a bare name that is no file (not sent to Docker Hub)',
       () => ['kernel-cert', 'vmlinuz-no-such'],

@@ -61784,17 +61784,18 @@ async function readAt(fh, offset, length) {
   const { bytesRead } = await fh.read(b, 0, length, offset);
   return bytesRead === length ? b : b.subarray(0, bytesRead);
 }
-async function indexTarFile(path2, what) {
+async function indexTarFile(path2, what, shown = path2) {
   const fh = await (0, import_promises4.open)(path2, "r").catch((e) => {
-    throw new UserError(`cannot open ${what} ${path2}: ${e.message}`);
+    throw new UserError(`cannot open ${what} ${shown}: ${e.message}`);
   });
   const members = /* @__PURE__ */ new Map();
   try {
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta = {};
+    let previous;
     const corrupt = (at, why) => new (at === 0 ? InputError : UserError)(
-      `${what} ${path2} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`
+      `${what} ${shown} is not a valid tar archive (${why} at byte ${at}${at > 0 && previous !== void 0 ? `, the member header after '${previous}'` : ""}): the archive is corrupt or not a tar; re-create it with docker save or skopeo copy (or the build that wrote it)`
     );
     for (; ; ) {
       if (offset + blockSize > fileSize) break;
@@ -61832,9 +61833,10 @@ async function indexTarFile(path2, what) {
         continue;
       }
       meta = {};
+      previous = h.name;
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new InputError(`${what} ${path2} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${shown} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -61857,7 +61859,7 @@ async function indexTarFile(path2, what) {
     const m = get(name);
     if (!m || m.header.type !== "file") {
       throw new UserError(
-        `${what} ${path2} has no file '${name}': the archive is incomplete or of another kind`
+        `${what} ${shown} has no file '${name}': the archive is incomplete or of another kind`
       );
     }
     return m;
@@ -61958,7 +61960,10 @@ async function openArchive(path2, what, env = process.env) {
       ),
       (0, import_node_fs3.createWriteStream)(plain)
     );
-    return { tar: await indexTarFile(plain, what), close: remove };
+    return {
+      tar: await indexTarFile(plain, what, `${path2} (${compression}-decompressed)`),
+      close: remove
+    };
   } catch (e) {
     await remove();
     if (e instanceof UserError) throw e;
@@ -62480,6 +62485,8 @@ async function readTarStream(input, visitor, what) {
   let meta = {};
   let ended = false;
   let position = 0;
+  let headerAt = 0;
+  let previous;
   const finishCollect = () => {
     const c = collecting;
     if (!c) return;
@@ -62497,12 +62504,13 @@ async function readTarStream(input, visitor, what) {
   const onHeader = () => {
     let raw;
     let h;
-    const at = position - blockSize;
     try {
       raw = decodeHeader(headerBuf);
       if (raw && !isMetaType(raw.type)) h = applyMeta(raw, meta);
     } catch (e) {
-      throw new Error(`${what}: corrupt tar header at byte ${at} (${e.message})`);
+      throw new Error(
+        `${what}: corrupt tar header at byte ${headerAt}${previous === void 0 ? "" : `, the member header after '${previous}'`} (${e.message}): the layer is not a valid tar; rebuild the image, or re-create its archive with docker save or skopeo copy`
+      );
     }
     if (!raw) {
       ended = true;
@@ -62523,6 +62531,7 @@ async function readTarStream(input, visitor, what) {
       return;
     }
     meta = {};
+    previous = h.name;
     const contentSize = h.type === "file" ? h.size : raw.size;
     const wanted = visitor.wants(h);
     if (h.type === "file" && wanted) {
@@ -62535,6 +62544,7 @@ async function readTarStream(input, visitor, what) {
     return visitor.entry(h);
   };
   for await (const chunk of input) {
+    const chunkAt = position;
     position += chunk.length;
     if (ended) continue;
     let off = 0;
@@ -62558,6 +62568,7 @@ async function readTarStream(input, visitor, what) {
         }
         continue;
       }
+      if (headerFill === 0) headerAt = chunkAt + off;
       const n = Math.min(blockSize - headerFill, chunk.length - off);
       chunk.copy(headerBuf, headerFill, off, off + n);
       headerFill += n;

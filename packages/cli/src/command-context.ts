@@ -1,6 +1,6 @@
 /**
  * What every `talos-kmod` subcommand module receives and exports: the context its action runs
- * with, and the shape of its `register` function (the list of commands is in `commands/index.ts`).
+ * with, and the shape of its `define` function (the list of commands is in `commands/index.ts`).
  */
 import type { Command } from 'commander';
 import type { Logger } from '@talos-kmod/common';
@@ -15,5 +15,8 @@ export interface CommandContext {
   setExitCode(code: number): void;
 }
 
-/** Adds one subcommand to the program. `context()` is called when the command runs. */
-export type RegisterCommand = (program: Command, context: () => CommandContext) => void;
+/**
+ * Adds the arguments, options and action to `command`, which already has its name and description
+ * (from `commands/index.ts`). `context()` is called when the command runs.
+ */
+export type DefineCommand = (command: Command, context: () => CommandContext) => void;

@@ -9,7 +9,7 @@
  *   a registry that cannot be reached or refuses the credentials.
  */
 import { isInputError, isUserError } from '@talos-kmod/common';
-import { RegistryError } from '@talos-kmod/oci';
+import type { RegistryError } from '@talos-kmod/oci';
 import { exitCodes } from './io';
 
 /**
@@ -38,8 +38,9 @@ function causeCodes(e: unknown): string[] {
   return codes;
 }
 
+/** A registry's error, by its shape (the CLI does not load the registry client to compare classes). */
 function isRegistryError(e: unknown): e is RegistryError {
-  return e instanceof RegistryError || (isUserError(e) && 'method' in e && 'temporary' in e);
+  return isUserError(e) && 'method' in e && 'temporary' in e;
 }
 
 /** The exit code for a thrown {@link UserError} (or a commander usage error), by the rule above. */

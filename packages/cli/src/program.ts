@@ -1,18 +1,25 @@
 /**
- * Builds the commander program from the command modules and runs it with one error boundary: a
- * `UserError` prints its message and details, anything else is reported as unexpected.
+ * Builds the commander program from the command list and runs it with one error boundary: a
+ * `UserError` prints its message and details, anything else is reported as unexpected. `runCli`
+ * loads only the module of the command it runs; `createProgram` loads them all (README, tests).
  */
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { createConsoleLogger, describeError, isUserError, redactText } from '@talos-kmod/common';
 import type { CommandContext } from './command-context';
-import { commands } from './commands/index';
+import { commands, type CommandEntry } from './commands/index';
 import { exitCodeFor } from './exit-code';
 import { cliVersion } from './version';
 import { exitCodes, guardedIo, processIo, type CliIo } from './io';
 
-/** Creates the `talos-kmod` program; commands resolve their action's exit code into `ctx`. */
-export function createProgram(io: CliIo, ctx: { exitCode: number }): Command {
-  const program = new Command('talos-kmod')
+/** A program whose commands have their names and descriptions; `define` loads one's module. */
+interface ProgramShell {
+  program: Command;
+  /** Adds the arguments, options and action of `command` (once; other commands are ignored). */
+  define(command: Command): Promise<void>;
+}
+
+function programShell(io: CliIo, ctx: { exitCode: number }): ProgramShell {
+  const program: Command = new Command('talos-kmod')
     .description('Build, verify and publish out-of-tree kernel modules for Talos Linux')
     .option('-v, --verbose', 'print debug output (commands run, raw JSON)')
     .configureOutput({
@@ -33,8 +40,46 @@ export function createProgram(io: CliIo, ctx: { exitCode: number }): Command {
       },
     };
   };
-  for (const register of commands) register(program, context);
+  const notDefined = new Map<Command, CommandEntry>();
+  for (const entry of commands) {
+    notDefined.set(program.command(entry.name).description(entry.description), entry);
+  }
+  // The command list shows each command's usage from its entry, defined or not.
+  program.configureHelp({
+    subcommandTerm: (cmd) => {
+      const entry =
+        cmd.parent === program ? commands.find((e) => e.name === cmd.name()) : undefined;
+      return entry
+        ? `${entry.name}${entry.usage ? ` ${entry.usage}` : ''}`
+        : new Help().subcommandTerm(cmd);
+    },
+  });
+  const define = async (command: Command): Promise<void> => {
+    const entry = notDefined.get(command);
+    if (!entry) return;
+    notDefined.delete(command);
+    (await entry.load())(command, context);
+  };
+  // Commander found the command to run: define it before it parses its arguments.
+  program.hook('preSubcommand', (_program, command) => define(command));
+  return { program, define };
+}
+
+/** Creates the `talos-kmod` program with every command defined (loads every command module). */
+export async function createProgram(io: CliIo, ctx: { exitCode: number }): Promise<Command> {
+  const { program, define } = programShell(io, ctx);
+  for (const command of program.commands) await define(command);
   return program;
+}
+
+/**
+ * The command `help <command>` shows: commander prints a command's help there without running
+ * it (and without the `preSubcommand` hook), so that one is defined before parsing.
+ */
+function helpTarget(program: Command, argv: readonly string[]): Command | undefined {
+  const at = argv.findIndex((a) => a !== '-v' && a !== '--verbose');
+  if (argv[at] !== 'help') return undefined;
+  return program.commands.find((c) => c.name() === argv[at + 1]);
 }
 
 /** Runs the CLI with `argv` (without node and script) and returns the exit code. */
@@ -47,8 +92,10 @@ export async function runCli(argv: readonly string[], given: CliIo = processIo()
     return exitCodes.ok;
   }
   const ctx = { exitCode: exitCodes.ok };
-  const program = createProgram(io, ctx);
+  const { program, define } = programShell(io, ctx);
   try {
+    const help = helpTarget(program, argv);
+    if (help) await define(help);
     await program.parseAsync([...argv], { from: 'user' });
     return ctx.exitCode;
   } catch (e: unknown) {

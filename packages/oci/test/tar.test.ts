@@ -64,6 +64,19 @@ describe('readTarStream', () => {
     await expect(read(bad, 512)).rejects.toThrow('corrupt tar header');
   });
 
+  it('names the offset of a corrupt header and the member before it, in any chunking', async () => {
+    const tar = await packTar(entries);
+    const bad = Buffer.from(tar);
+    // the second header: after the first entry's header and its content, padded to blocks
+    const second = 512 + Math.ceil(Buffer.byteLength(entries[0]?.content ?? '') / 512) * 512;
+    bad.writeUInt8(bad.readUInt8(second + 1) ^ 0x20, second + 1);
+    for (const chunk of [512, 700, 4096, 1 << 20]) {
+      await expect(read(bad, chunk)).rejects.toThrow(
+        `corrupt tar header at byte ${second}, the member header after '${entries[0]?.name}' (invalid tar header checksum): the layer is not a valid tar; rebuild the image, or re-create its archive with docker save or skopeo copy`,
+      );
+    }
+  });
+
   it('hands a file of WHOLE_FILE_SIZE or more over as one buffer, the same bytes in any chunking', async () => {
     const big = Buffer.alloc(WHOLE_FILE_SIZE + 4097);
     for (let i = 0; i + 4 <= big.length; i += 4096) big.writeUInt32LE(i, i);

@@ -4,7 +4,7 @@
  * ≤ 1.9). Each is read with `@talos-kmod/boot` readKernelImage, named by where it came from.
  */
 import { readKernelImage, type KernelImage, type KernelImageLimits } from '@talos-kmod/boot';
-import { UserError } from '@talos-kmod/common';
+import { InputError } from '@talos-kmod/common';
 import {
   formatPlatform,
   joinChunks,
@@ -38,7 +38,8 @@ export const kernelPathPattern = /^(boot\/vmlinuz|usr\/install\/[^/]+\/vmlinuz(\
 
 /**
  * Reads every kernel image in the image `spec` (a registry reference, `oci:DIR`, `oci-archive:`,
- * `docker-archive:`, `dir:`). Throws a UserError naming the image when it holds none.
+ * `docker-archive:`, `dir:`). Throws an InputError (the image given cannot be used: exit 2 in the
+ * CLI) naming the image and the paths looked at when it holds none.
  */
 export async function readImageKernels(
   spec: ImageSpec,
@@ -59,7 +60,7 @@ export async function readImageKernels(
       },
     });
     if (found.length === 0) {
-      throw new UserError(
+      throw new InputError(
         `${where} holds no kernel (no /boot/vmlinuz, no usr/install/<arch>/vmlinuz[.efi]): pass a kernel image, an installer, or the vmlinuz file itself`,
       );
     }

@@ -7,19 +7,12 @@ import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
 import { buildExtensionContract as contract } from '@talos-kmod/pipeline/contracts';
 import { addStepFlags, asFlagError, printStepOutputs, readStepFlags } from '../step-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
 
-/** Registers `build-extension`. */
-export const registerBuildExtension: RegisterCommand = (program: Command, context) => {
-  addStepFlags(
-    program
-      .command('build-extension')
-      .description(
-        "Build a system extension of an extensions checkout against a fork's packages; print its pinned reference",
-      ),
-    contract,
-  ).action(async (flags: Record<string, unknown>) => {
+/** Defines `build-extension`. */
+export const defineBuildExtension: DefineCommand = (command: Command, context) => {
+  addStepFlags(command, contract).action(async (flags: Record<string, unknown>) => {
     const { buildExtension } = await loadPipeline();
     const ctx = context();
     const { values, options } = await readStepFlags(contract, flags, ctx.io.env);

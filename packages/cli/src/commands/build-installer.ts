@@ -8,20 +8,13 @@ import { spawnExec } from '@talos-kmod/common';
 import { buildInstallerContract as contract } from '@talos-kmod/pipeline/contracts';
 import { createProgressReporter } from '../progress/bars';
 import { addStepFlags, asFlagError, readStepFlags } from '../step-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
 import { jsonText } from '../io';
 
-/** Registers `build-installer`. */
-export const registerBuildInstaller: RegisterCommand = (program: Command, context) => {
-  addStepFlags(
-    program
-      .command('build-installer')
-      .description(
-        'Build a Talos installer (talos checkout or imager image), check it, and push it (default ttl.sh/<uuid>:1h)',
-      ),
-    contract,
-  ).action(async (flags: Record<string, unknown>) => {
+/** Defines `build-installer`. */
+export const defineBuildInstaller: DefineCommand = (command: Command, context) => {
+  addStepFlags(command, contract).action(async (flags: Record<string, unknown>) => {
     const { buildInstaller } = await loadPipeline();
     const ctx = context();
     const { values, options } = await readStepFlags(contract, flags, ctx.io.env);

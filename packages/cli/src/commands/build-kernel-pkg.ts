@@ -10,19 +10,12 @@ import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
 import { buildKernelPkgContract as contract } from '@talos-kmod/pipeline/contracts';
 import { addStepFlags, asFlagError, printStepOutputs, readStepFlags } from '../step-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
 
-/** Registers `build-kernel-pkg`. */
-export const registerBuildKernelPkg: RegisterCommand = (program: Command, context) => {
-  addStepFlags(
-    program
-      .command('build-kernel-pkg')
-      .description(
-        'Build the kernel and module packages of a pkgs checkout in one make invocation; print pinned references',
-      ),
-    contract,
-  ).action(async (flags: Record<string, unknown>) => {
+/** Defines `build-kernel-pkg`. */
+export const defineBuildKernelPkg: DefineCommand = (command: Command, context) => {
+  addStepFlags(command, contract).action(async (flags: Record<string, unknown>) => {
     const { buildKernelPkg, createDirectoryCache } = await loadPipeline();
     const ctx = context();
     const { values, options } = await readStepFlags(contract, flags, ctx.io.env);

@@ -9,7 +9,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isUserError } from '@talos-kmod/common';
 import { UsageError } from '../flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { loadPipeline, loadTalos } from '../lazy';
 import { jsonText } from '../io';
 
@@ -25,13 +25,9 @@ interface Flags {
   versionVar?: string;
 }
 
-/** Registers `check-wiring`. */
-export const registerCheckWiring: RegisterCommand = (program: Command, context) => {
-  program
-    .command('check-wiring')
-    .description(
-      'Check that a module is wired into pkgs (targets, Pkgfile) and extensions (version, image, manifest); exit 1 on gaps',
-    )
+/** Defines `check-wiring`. */
+export const defineCheckWiring: DefineCommand = (command: Command, context) => {
+  command
     .argument('<name>', 'module name, e.g. hailort')
     .option('--pkgs <dir>', 'siderolabs/pkgs checkout')
     .option('--extensions <dir>', 'siderolabs/extensions checkout')

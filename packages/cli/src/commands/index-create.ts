@@ -13,7 +13,7 @@ import {
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { jsonText } from '../io';
 
 interface Flags extends RegistryFlags {
@@ -21,11 +21,8 @@ interface Flags extends RegistryFlags {
   json?: boolean;
 }
 
-/** Registers `index` and its subcommand `create`. */
-export const registerIndex: RegisterCommand = (program: Command, context) => {
-  const index = program
-    .command('index')
-    .description('Multi-platform image indexes: join per-platform builds into one image');
+/** Defines `index` and its subcommand `create`. */
+export const defineIndex: DefineCommand = (index: Command, context) => {
   addRegistryFlags(
     index
       .command('create')

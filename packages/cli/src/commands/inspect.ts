@@ -18,7 +18,7 @@ import {
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
 import { jsonText, textLines } from '../io';
 
@@ -60,12 +60,10 @@ async function collect(source: ImageSource, platform?: Platform) {
   };
 }
 
-/** Registers `inspect`. */
-export const registerInspect: RegisterCommand = (program: Command, context) => {
+/** Defines `inspect`. */
+export const defineInspect: DefineCommand = (command: Command, context) => {
   addRegistryFlags(
-    program
-      .command('inspect')
-      .description('Show the platforms, manifest, config and layers of an image')
+    command
       .argument(
         '<source>',
         'docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], or a registry reference',

@@ -3,12 +3,14 @@
  * the ones its module signatures must chain to. The source is a kernel file (bzImage, zboot
  * vmlinuz.efi, arm64 Image/Image.gz, ELF vmlinux, UKI) or an image holding one (a kernel image's
  * /boot/vmlinuz, an installer's usr/install/<arch>/vmlinuz[.efi]). Exit 1 when a kernel has no
- * certificate, 2 when the source cannot be read.
+ * certificate, 2 when the source cannot be read, holds no kernel, or (with `--platform`) is a
+ * kernel file of another architecture.
  */
 import type { Command } from 'commander';
 import { existsSync, statSync } from 'node:fs';
 import type { KernelImage } from '@talos-kmod/boot';
 import type { CertificateInfo } from '@talos-kmod/kmod';
+import type { Platform } from '@talos-kmod/oci';
 import { UserError, describeError } from '@talos-kmod/common';
 import { UsageError } from '../flags';
 import { exitCodes, jsonText, textLines } from '../io';
@@ -19,7 +21,7 @@ import {
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
 
 interface Flags extends RegistryFlags {
@@ -158,21 +160,36 @@ function unreadable(e: unknown): unknown {
   return e;
 }
 
-/** Registers `kernel-cert`. */
-export const registerKernelCert: RegisterCommand = (program: Command, context) => {
+/**
+ * `--platform` with a kernel file: the file has one architecture, so the flag is a check of it (a
+ * script can pass the same flag for files and images) and a mismatch is a usage error.
+ */
+function checkFilePlatform(file: string, kernel: KernelImage, platform: Platform): void {
+  const wanted = `${platform.os}/${platform.architecture}`;
+  if (platform.os === 'linux' && kernel.arch === platform.architecture) return;
+  const what =
+    kernel.arch === 'unknown'
+      ? `a kernel file (${kernel.format}) whose architecture cannot be told`
+      : `a linux/${kernel.arch} kernel file (${kernel.format})`;
+  throw new UsageError(
+    `--platform ${wanted} does not match ${file}: it is ${what}; --platform chooses a platform of a multi-platform image: drop it, or pass the ${wanted} kernel`,
+  );
+}
+
+/** Defines `kernel-cert`. */
+export const defineKernelCert: DefineCommand = (command: Command, context) => {
   addRegistryFlags(
-    program
-      .command('kernel-cert')
-      .description(
-        'Show the release of a kernel and the certificates compiled into it (that modules must be signed by)',
-      )
+    command
       .argument(
         '<source>',
         'a kernel file (vmlinuz, vmlinuz.efi, UKI, Image) or an image holding one: registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], dir:DIR',
       )
       .option('--json', 'print the kernels and their certificates as JSON')
       .option('--pem', 'print only the certificates, as PEM')
-      .option('--platform <os/arch>', 'the platform of a multi-platform image'),
+      .option(
+        '--platform <os/arch>',
+        'the platform of a multi-platform image (for a kernel file: the architecture it must have)',
+      ),
     { registryHost: true },
   ).action(async (spec: string, flags: Flags) => {
     const ctx = context();
@@ -184,9 +201,11 @@ export const registerKernelCert: RegisterCommand = (program: Command, context) =
     const platform = platformFlag(flags.platform);
     const boot = await import('@talos-kmod/boot');
     let found: Found[];
+    let file: KernelImage | undefined;
     try {
       if (isLocalFile(spec)) {
-        found = [{ source: spec, kernel: await boot.readKernelImageFile(spec) }];
+        file = await boot.readKernelImageFile(spec);
+        found = [{ source: spec, kernel: file }];
       } else {
         const { readImageKernels } = await import('@talos-kmod/verify');
         const image = parseImageArg(spec);
@@ -202,6 +221,7 @@ export const registerKernelCert: RegisterCommand = (program: Command, context) =
       const mapped = unreadable(e);
       throw mapped instanceof Error ? accessExitCode(mapped) : mapped;
     }
+    if (file && platform) checkFilePlatform(spec, file, platform);
     if (flags.json) {
       ctx.io.stdout.write(`${jsonText(found.map(kernelJson))}\n`);
     } else if (flags.pem) {

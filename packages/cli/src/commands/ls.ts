@@ -12,7 +12,7 @@ import {
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
 import { jsonText, textLines } from '../io';
 
@@ -67,12 +67,10 @@ function normalizePrefix(prefix: string): string {
   return prefix.replace(/^\.?\/+/, '').replace(/\/+$/, '');
 }
 
-/** Registers `ls`. */
-export const registerLs: RegisterCommand = (program: Command, context) => {
+/** Defines `ls`. */
+export const defineLs: DefineCommand = (command: Command, context) => {
   addRegistryFlags(
-    program
-      .command('ls')
-      .description("List the files of an image's merged file system")
+    command
       .argument(
         '<source>',
         'docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], dir:DIR, or a registry reference',

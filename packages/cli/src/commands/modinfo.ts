@@ -14,7 +14,7 @@ import { exitCodeFor } from '../exit-code';
 import { UsageError } from '../flags';
 import { exitCodes, jsonText } from '../io';
 import { loadKmod, loadPipeline } from '../lazy';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 
 type Kmod = Awaited<ReturnType<typeof loadKmod>>;
 
@@ -127,13 +127,9 @@ async function readTrust(spec: string, log: (s: string) => void): Promise<Trust>
   }
 }
 
-/** Registers `modinfo`. */
-export const registerModinfo: RegisterCommand = (program: Command, context) => {
-  program
-    .command('modinfo')
-    .description(
-      'Show kernel module information and signatures, like modinfo (also .ko.xz/.zst/.gz)',
-    )
+/** Defines `modinfo`. */
+export const defineModinfo: DefineCommand = (command: Command, context) => {
+  command
     .argument('<file...>', 'kernel module files')
     .option('--json', 'print an array of JSON objects')
     .option(

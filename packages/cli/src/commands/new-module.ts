@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { isUserError } from '@talos-kmod/common';
 import type { NewModuleOptions, NewModuleResult } from '@talos-kmod/pipeline';
 import { UsageError, repeatFlag, requireFlags } from '../flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
 import { jsonText } from '../io';
 
@@ -67,13 +67,9 @@ function requiredFlags(
   };
 }
 
-/** Registers `new-module`. */
-export const registerNewModule: RegisterCommand = (program: Command, context) => {
-  program
-    .command('new-module')
-    .description(
-      'Add an out-of-tree kernel module to a pkgs checkout (<name>-pkg) and an extensions checkout (drivers/<name>)',
-    )
+/** Defines `new-module`. */
+export const defineNewModule: DefineCommand = (command: Command, context) => {
+  command
     .argument('<name>', 'module name: lowercase letters, digits and -, e.g. hailort')
     .option(
       '--source <url>',

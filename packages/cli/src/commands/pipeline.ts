@@ -14,7 +14,7 @@ import { createProgressReporter } from '../progress/bars';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
 import { UsageError, listFlag, repeatFlag, requireFlags } from '../flags';
 import { ownerOf } from '../step-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { releaseOptions } from '../release-flags';
 import { loadPipeline } from '../lazy';
 
@@ -86,13 +86,9 @@ function flagNamerOf(command: Command): FieldNamer {
     [`--${field}`, `--${field.replace(/s$/, '')}`].find((f) => longs.has(f)) ?? `'${field}'`;
 }
 
-/** Registers `pipeline`. */
-export const registerPipeline: RegisterCommand = (program: Command, context) => {
-  const command = program
-    .command('pipeline')
-    .description(
-      'Run the whole chain: kernel + module package, extension, installer, verification; print pinned references',
-    )
+/** Defines `pipeline`. */
+export const definePipeline: DefineCommand = (command: Command, context) => {
+  command
     .option('--pkgs <dir>', '(required) siderolabs/pkgs checkout (fork) with the module package')
     .option(
       '--extensions <dir>',

@@ -12,7 +12,7 @@ import {
   registryOptions,
   type RegistryFlags,
 } from '../registry-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
 import { jsonText } from '../io';
 
@@ -22,14 +22,10 @@ interface Flags extends RegistryFlags {
   json?: boolean;
 }
 
-/** Registers `push`. */
-export const registerPush: RegisterCommand = (program: Command, context) => {
+/** Defines `push`. */
+export const definePush: DefineCommand = (command: Command, context) => {
   addRegistryFlags(
-    program
-      .command('push')
-      .description(
-        'Push an image archive, OCI layout or registry image to a registry; prints the pinned reference',
-      )
+    command
       .argument(
         '<source>',
         'docker-archive:PATH, oci-archive:PATH, oci:DIR[:ref], or a registry reference',

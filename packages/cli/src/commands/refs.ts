@@ -8,7 +8,7 @@ import type { Command } from 'commander';
 import { spawnExec } from '@talos-kmod/common';
 import type { ReleaseRefs } from '@talos-kmod/talos';
 import { loadTalos } from '../lazy';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { jsonText } from '../io';
 
 interface Flags {
@@ -33,13 +33,9 @@ export function refsJson(refs: ReleaseRefs) {
   };
 }
 
-/** Registers `refs`. */
-export const registerRefs: RegisterCommand = (program: Command, context) => {
-  program
-    .command('refs')
-    .description(
-      'Print the pkgs, tools and extensions refs that belong to a Talos release (as talos pins them)',
-    )
+/** Defines `refs`. */
+export const defineRefs: DefineCommand = (command: Command, context) => {
+  command
     .argument('<talos-version>', 'a Talos release such as v1.11.5, or v1.11 for its newest patch')
     .option(
       '--talos-repo <dir|url>',

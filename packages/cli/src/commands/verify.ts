@@ -9,20 +9,13 @@ import { verifyImageContract as contract } from '@talos-kmod/pipeline/contracts'
 import { exitCodes, jsonText } from '../io';
 import { registryConnection } from '../registry-flags';
 import { addStepFlags, asFlagError, readStepFlags } from '../step-flags';
-import type { RegisterCommand } from '../command-context';
+import type { DefineCommand } from '../command-context';
 import { refuseBareName } from '../image-arg';
 import { loadPipeline } from '../lazy';
 
-/** Registers `verify`. */
-export const registerVerify: RegisterCommand = (program: Command, context) => {
-  addStepFlags(
-    program
-      .command('verify')
-      .description(
-        'Check an image will load on a Talos node: signatures, key, kernel release, extension rules, udev',
-      ),
-    contract,
-  ).action(async (image: string, flags: Record<string, unknown>) => {
+/** Defines `verify`. */
+export const defineVerify: DefineCommand = (command: Command, context) => {
+  addStepFlags(command, contract).action(async (image: string, flags: Record<string, unknown>) => {
     const { formatReportText, verifyImage } = await loadPipeline();
     const ctx = context();
     const { values, options } = await readStepFlags(contract, flags, ctx.io.env, process.stdin, [

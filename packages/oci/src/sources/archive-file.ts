@@ -114,7 +114,10 @@ export async function openArchive(
       ),
       createWriteStream(plain),
     );
-    return { tar: await indexTarFile(plain, what), close: remove };
+    return {
+      tar: await indexTarFile(plain, what, `${path} (${compression}-decompressed)`),
+      close: remove,
+    };
   } catch (e: unknown) {
     await remove();
     if (e instanceof UserError) throw e;

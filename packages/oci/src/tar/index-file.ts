@@ -50,20 +50,28 @@ async function readAt(fh: FileHandle, offset: number, length: number): Promise<B
   return bytesRead === length ? b : b.subarray(0, bytesRead);
 }
 
-/** Reads the headers of `path` and returns an index; throws a UserError if it is not a tar. */
-export async function indexTarFile(path: string, what: string): Promise<TarIndex> {
+/**
+ * Reads the headers of `path` and returns an index; throws a UserError if it is not a tar.
+ * Messages name the archive as `shown` (the user's file when `path` is its decompressed copy).
+ */
+export async function indexTarFile(
+  path: string,
+  what: string,
+  shown: string = path,
+): Promise<TarIndex> {
   const fh = await open(path, 'r').catch((e: unknown) => {
-    throw new UserError(`cannot open ${what} ${path}: ${(e as Error).message}`);
+    throw new UserError(`cannot open ${what} ${shown}: ${(e as Error).message}`);
   });
   const members = new Map<string, TarMember>();
   try {
     const { size: fileSize } = await fh.stat();
     let offset = 0;
     let meta: PendingMeta = {};
+    let previous: string | undefined; // the last member read, to say where a bad header sits
     // At byte 0 the file is no tar at all (a wrong file given): an input error; later, a damaged one.
     const corrupt = (at: number, why: string) =>
       new (at === 0 ? InputError : UserError)(
-        `${what} ${path} is not a valid tar archive (${why} at byte ${at}): the file is corrupt or not a tar; re-create it (docker save, or the build that wrote it)`,
+        `${what} ${shown} is not a valid tar archive (${why} at byte ${at}${at > 0 && previous !== undefined ? `, the member header after '${previous}'` : ''}): the archive is corrupt or not a tar; re-create it with docker save or skopeo copy (or the build that wrote it)`,
       );
     for (;;) {
       if (offset + blockSize > fileSize) break;
@@ -103,9 +111,10 @@ export async function indexTarFile(path: string, what: string): Promise<TarIndex
         continue;
       }
       meta = {};
+      previous = h.name;
       members.set(normalizeTarPath(h.name), { header: h, offset: dataOffset });
     }
-    if (members.size === 0) throw new InputError(`${what} ${path} is empty or not a tar archive`);
+    if (members.size === 0) throw new InputError(`${what} ${shown} is empty or not a tar archive`);
   } finally {
     await fh.close();
   }
@@ -128,7 +137,7 @@ export async function indexTarFile(path: string, what: string): Promise<TarIndex
     const m = get(name);
     if (!m || m.header.type !== 'file') {
       throw new UserError(
-        `${what} ${path} has no file '${name}': the archive is incomplete or of another kind`,
+        `${what} ${shown} has no file '${name}': the archive is incomplete or of another kind`,
       );
     }
     return m;

@@ -54,7 +54,9 @@ export async function readTarStream(
     | undefined;
   let meta: PendingMeta = {};
   let ended = false;
-  let position = 0;
+  let position = 0; // stream offset of the chunk being read
+  let headerAt = 0; // stream offset of the header block in headerBuf
+  let previous: string | undefined; // the last member read, to say where a bad header sits
 
   // Callbacks stay synchronous unless the visitor returns a promise: one microtask per entry adds
   // up over tens of thousands of entries.
@@ -76,12 +78,13 @@ export async function readTarStream(
   const onHeader = (): void | Promise<void> => {
     let raw: TarHeader | undefined;
     let h: TarHeader | undefined;
-    const at = position - blockSize;
     try {
       raw = decodeHeader(headerBuf);
       if (raw && !isMetaType(raw.type)) h = applyMeta(raw, meta);
     } catch (e: unknown) {
-      throw new Error(`${what}: corrupt tar header at byte ${at} (${(e as Error).message})`);
+      throw new Error(
+        `${what}: corrupt tar header at byte ${headerAt}${previous === undefined ? '' : `, the member header after '${previous}'`} (${(e as Error).message}): the layer is not a valid tar; rebuild the image, or re-create its archive with docker save or skopeo copy`,
+      );
     }
     if (!raw) {
       ended = true;
@@ -102,6 +105,7 @@ export async function readTarStream(
       return;
     }
     meta = {};
+    previous = h.name;
     const contentSize = h.type === 'file' ? h.size : raw.size;
     const wanted = visitor.wants(h);
     if (h.type === 'file' && wanted) {
@@ -116,6 +120,7 @@ export async function readTarStream(
   };
 
   for await (const chunk of input) {
+    const chunkAt = position;
     position += chunk.length;
     if (ended) continue;
     let off = 0;
@@ -139,6 +144,7 @@ export async function readTarStream(
         }
         continue;
       }
+      if (headerFill === 0) headerAt = chunkAt + off;
       const n = Math.min(blockSize - headerFill, chunk.length - off);
       chunk.copy(headerBuf, headerFill, off, off + n);
       headerFill += n;
