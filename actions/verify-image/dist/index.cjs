@@ -64830,6 +64830,15 @@ function trimmed(value) {
   const t = value?.trim();
   return t ? t : void 0;
 }
+function registryImage(reference) {
+  return { text: reference.toString(), spec: { transport: "registry", reference } };
+}
+function imageOption(input, value) {
+  if (value === void 0) return void 0;
+  if (typeof value !== "string") return registryImage(value);
+  const text3 = value.trim();
+  return text3 ? { text: text3, spec: imageInput(input, text3) } : void 0;
+}
 function imageInput(input, value) {
   try {
     return parseImageSpec(value);
@@ -64858,14 +64867,14 @@ function validateModuleNames(names2) {
   return modules;
 }
 function validateVerifyOptions(options) {
-  const image = trimmed(options.image);
-  if (!image) {
+  const given = imageOption("image", options.image);
+  if (!given) {
     throw new FieldError(
       "image",
       (n) => `${n("image")} is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory`
     );
   }
-  const imageSpec = imageInput("image", image);
+  const { text: image, spec: imageSpec } = given;
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
     throw new FieldError(
@@ -64876,6 +64885,11 @@ function validateVerifyOptions(options) {
   const modules = validateModuleNames(options.modules ?? []);
   const extensions = [];
   for (const raw of options.extensions ?? []) {
+    if (typeof raw !== "string") {
+      const { text: text3, spec } = registryImage(raw);
+      if (!extensions.some((x) => x.input === text3)) extensions.push({ input: text3, image: spec });
+      continue;
+    }
     const e = raw.trim();
     if (!e || extensions.some((x) => x.input === e)) continue;
     const name = plainExtensionName.test(e) && !e.includes(":");
@@ -64913,8 +64927,7 @@ function validateVerifyOptions(options) {
       (n) => `${n("fail-on")} is '${String(failOn)}': use error or warning`
     );
   }
-  const kernelImage = trimmed(options.kernelImage);
-  const kernelImageSpec = kernelImage ? imageInput("kernel-image", kernelImage) : void 0;
+  const kernel = imageOption("kernel-image", options.kernelImage);
   const kernelCert = trimmed(options.kernelCert);
   const extensionName = trimmed(options.extensionName);
   const reportPath = trimmed(options.reportPath);
@@ -64924,7 +64937,7 @@ function validateVerifyOptions(options) {
     modules,
     extensions,
     failOn,
-    ...kernelImage && kernelImageSpec ? { kernelImage, kernelImageSpec } : {},
+    ...kernel ? { kernelImage: kernel.text, kernelImageSpec: kernel.spec } : {},
     ...kernelCert ? { kernelCert } : {},
     ...kernelRelease ? { kernelRelease } : {},
     ...extensionName ? { extensionName } : {},
