@@ -67037,7 +67037,7 @@ function kernelCertificateCheck(trust) {
   }
   return pass(
     "signature.kernel-certificate",
-    `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ""} trusts ${trust.certificates.map(describeCertificate2).join(", ")}`
+    `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ""} trusts ${trust.certificates.map(describeCertificate2).join(", ")}${trust.revoked?.length ? ` and revokes ${trust.revoked.map(describeCertificate2).join(", ")}` : ""}`
   );
 }
 function certificateChecks(modules, trust) {
