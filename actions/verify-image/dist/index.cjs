@@ -64723,17 +64723,22 @@ function checkMakeValue(field, value) {
   const problem = unsafeMakeValueProblem(value) ?? "";
   throw new FieldError(field, (n) => `${n(field)} ${problem}`);
 }
-function parseTagInput(field, text3, example = "v1.11.0") {
+function parseField(field, text3, parse5, words) {
   checkMakeValue(field, text3);
   try {
-    return parseTag(text3);
+    return parse5(text3);
   } catch (e) {
-    throw new FieldError(
-      field,
-      (n) => `${n(field)} is '${text3}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
-      { cause: e }
-    );
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => words(n(field), why), { cause: e });
   }
+}
+function parseTagInput(field, text3, example = "v1.11.0") {
+  return parseField(
+    field,
+    text3,
+    parseTag,
+    (name) => `${name} is '${text3}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`
+  );
 }
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 function parsePushTarget(registry, username) {
@@ -64768,16 +64773,12 @@ function parsePushTarget(registry, username) {
   }
 }
 function parseNamespaceInput(field, text3) {
-  checkMakeValue(field, text3);
-  try {
-    return parseNamespace(text3);
-  } catch (e) {
-    throw new FieldError(
-      field,
-      (n) => `${n(field)} is '${text3}', which is not registry/namespace (e.g. ghcr.io/acme)`,
-      { cause: e }
-    );
-  }
+  return parseField(
+    field,
+    text3,
+    parseNamespace,
+    (name) => `${name} is '${text3}', which is not registry/namespace (e.g. ghcr.io/acme)`
+  );
 }
 function parsePlatformsInput(field, items) {
   if (items.length === 0) {
@@ -64788,28 +64789,18 @@ function parsePlatformsInput(field, items) {
   }
   const out = /* @__PURE__ */ new Map();
   for (const item of items) {
-    checkMakeValue(field, item);
-    try {
-      const platform2 = parsePlatform(item);
-      out.set(formatPlatform(platform2), platform2);
-    } catch (e) {
-      throw new FieldError(
-        field,
-        (n) => `${n(field)} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`,
-        { cause: e }
-      );
-    }
+    const platform2 = parseField(
+      field,
+      item,
+      parsePlatform,
+      (name) => `${name} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`
+    );
+    out.set(formatPlatform(platform2), platform2);
   }
   return [...out.values()];
 }
 function parseReferenceInput(field, text3) {
-  checkMakeValue(field, text3);
-  try {
-    return parseReference(text3);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
-  }
+  return parseField(field, text3, parseReference, (name, why) => `${name}: ${why}`);
 }
 function parsePinnedInput(field, text3, next, verb = "is") {
   const ref = parseReferenceInput(field, text3);
@@ -64829,6 +64820,15 @@ var plainExtensionName = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 function trimmed(value) {
   const t = value?.trim();
   return t ? t : void 0;
+}
+function registryImage(reference) {
+  return { text: reference.toString(), spec: { transport: "registry", reference } };
+}
+function imageOption(input, value) {
+  if (value === void 0) return void 0;
+  if (typeof value !== "string") return registryImage(value);
+  const text3 = value.trim();
+  return text3 ? { text: text3, spec: imageInput(input, text3) } : void 0;
 }
 function imageInput(input, value) {
   try {
@@ -64858,14 +64858,14 @@ function validateModuleNames(names2) {
   return modules;
 }
 function validateVerifyOptions(options) {
-  const image = trimmed(options.image);
-  if (!image) {
+  const given = imageOption("image", options.image);
+  if (!given) {
     throw new FieldError(
       "image",
       (n) => `${n("image")} is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory`
     );
   }
-  const imageSpec = imageInput("image", image);
+  const { text: image, spec: imageSpec } = given;
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
     throw new FieldError(
@@ -64876,6 +64876,11 @@ function validateVerifyOptions(options) {
   const modules = validateModuleNames(options.modules ?? []);
   const extensions = [];
   for (const raw of options.extensions ?? []) {
+    if (typeof raw !== "string") {
+      const { text: text3, spec } = registryImage(raw);
+      if (!extensions.some((x) => x.input === text3)) extensions.push({ input: text3, image: spec });
+      continue;
+    }
     const e = raw.trim();
     if (!e || extensions.some((x) => x.input === e)) continue;
     const name = plainExtensionName.test(e) && !e.includes(":");
@@ -64913,8 +64918,7 @@ function validateVerifyOptions(options) {
       (n) => `${n("fail-on")} is '${String(failOn)}': use error or warning`
     );
   }
-  const kernelImage = trimmed(options.kernelImage);
-  const kernelImageSpec = kernelImage ? imageInput("kernel-image", kernelImage) : void 0;
+  const kernel = imageOption("kernel-image", options.kernelImage);
   const kernelCert = trimmed(options.kernelCert);
   const extensionName = trimmed(options.extensionName);
   const reportPath = trimmed(options.reportPath);
@@ -64924,7 +64928,7 @@ function validateVerifyOptions(options) {
     modules,
     extensions,
     failOn,
-    ...kernelImage && kernelImageSpec ? { kernelImage, kernelImageSpec } : {},
+    ...kernel ? { kernelImage: kernel.text, kernelImageSpec: kernel.spec } : {},
     ...kernelCert ? { kernelCert } : {},
     ...kernelRelease ? { kernelRelease } : {},
     ...extensionName ? { extensionName } : {},
@@ -67033,7 +67037,7 @@ function kernelCertificateCheck(trust) {
   }
   return pass(
     "signature.kernel-certificate",
-    `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ""} trusts ${trust.certificates.map(describeCertificate2).join(", ")}`
+    `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ""} trusts ${trust.certificates.map(describeCertificate2).join(", ")}${trust.revoked?.length ? ` and revokes ${trust.revoked.map(describeCertificate2).join(", ")}` : ""}`
   );
 }
 function certificateChecks(modules, trust) {

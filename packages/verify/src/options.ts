@@ -3,15 +3,24 @@
  * the input, before any image is opened.
  */
 import { FieldError, describeError } from '@talos-kmod/common';
-import { parseImageSpec, parsePlatform, type ImageSpec, type Platform } from '@talos-kmod/oci';
+import {
+  parseImageSpec,
+  parsePlatform,
+  type ImageSpec,
+  type Platform,
+  type Reference,
+} from '@talos-kmod/oci';
 import { normalizeModuleName, parseTolerantVersion, type TalosVersion } from '@talos-kmod/talos';
 
 /** What to verify and against what. */
 export interface VerifyImageOptions {
-  /** A registry reference, `docker-archive:PATH`, `oci-archive:PATH`, `oci:DIR`, `dir:PATH` or a directory. */
-  image: string;
+  /**
+   * A registry reference, `docker-archive:PATH`, `oci-archive:PATH`, `oci:DIR`, `dir:PATH` or a
+   * directory, as the user wrote it; or a reference an earlier step parsed (not parsed again).
+   */
+  image: string | Reference;
   /** The kernel image the modules must match (its /boot/vmlinuz certificate, release, keys). */
-  kernelImage?: string;
+  kernelImage?: string | Reference;
   /**
    * A file holding the certificates the node's kernel trusts: PEM or DER certificate(s), or the
    * kernel file itself (vmlinuz, UKI). Every module signature is verified against them.
@@ -23,9 +32,9 @@ export interface VerifyImageOptions {
   modules?: readonly string[];
   /**
    * Installers only: the system extensions the installer must carry, as names (`hailort`) or as
-   * the extension images it was built from (their manifest.yaml names them).
+   * the extension images it was built from (their manifest.yaml names them), as text or parsed.
    */
-  extensions?: readonly string[];
+  extensions?: readonly (string | Reference)[];
   /** The name the extension's manifest must carry. */
   extensionName?: string;
   /** The Talos version the image is meant for (constraints, module and firmware paths). */
@@ -77,6 +86,22 @@ function trimmed(value: string | undefined): string | undefined {
   return t ? t : undefined;
 }
 
+/** A reference an earlier step parsed, as the image spec of its registry image. */
+function registryImage(reference: Reference): { text: string; spec: ImageSpec } {
+  return { text: reference.toString(), spec: { transport: 'registry', reference } };
+}
+
+/** An image input as text (parsed here) or as a parsed reference; undefined when empty. */
+function imageOption(
+  input: string,
+  value: string | Reference | undefined,
+): { text: string; spec: ImageSpec } | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value !== 'string') return registryImage(value);
+  const text = value.trim();
+  return text ? { text, spec: imageInput(input, text) } : undefined;
+}
+
 /** Parses an image input up front, so a bad one fails before any work, naming the input. */
 function imageInput(input: string, value: string): ImageSpec {
   try {
@@ -120,15 +145,15 @@ export function validateModuleNames(names: readonly string[]): string[] {
  * words it: the action as `input 'x'`, the CLI as its flag or argument).
  */
 export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVerifyOptions {
-  const image = trimmed(options.image);
-  if (!image) {
+  const given = imageOption('image', options.image);
+  if (!given) {
     throw new FieldError(
       'image',
       (n) =>
         `${n('image')} is empty: give a registry reference, docker-archive:PATH, oci-archive:PATH, oci:DIR or a directory`,
     );
   }
-  const imageSpec = imageInput('image', image);
+  const { text: image, spec: imageSpec } = given;
   const kernelRelease = trimmed(options.kernelRelease);
   if (kernelRelease && !kernelReleasePattern.test(kernelRelease)) {
     throw new FieldError(
@@ -140,6 +165,11 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
   const modules = validateModuleNames(options.modules ?? []);
   const extensions: ExpectedExtensionInput[] = [];
   for (const raw of options.extensions ?? []) {
+    if (typeof raw !== 'string') {
+      const { text, spec } = registryImage(raw);
+      if (!extensions.some((x) => x.input === text)) extensions.push({ input: text, image: spec });
+      continue;
+    }
     const e = raw.trim();
     if (!e || extensions.some((x) => x.input === e)) continue;
     const name = plainExtensionName.test(e) && !e.includes(':');
@@ -179,8 +209,7 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
       (n) => `${n('fail-on')} is '${String(failOn)}': use error or warning`,
     );
   }
-  const kernelImage = trimmed(options.kernelImage);
-  const kernelImageSpec = kernelImage ? imageInput('kernel-image', kernelImage) : undefined;
+  const kernel = imageOption('kernel-image', options.kernelImage);
   const kernelCert = trimmed(options.kernelCert);
   const extensionName = trimmed(options.extensionName);
   const reportPath = trimmed(options.reportPath);
@@ -190,7 +219,7 @@ export function validateVerifyOptions(options: VerifyImageOptions): ValidatedVer
     modules,
     extensions,
     failOn,
-    ...(kernelImage && kernelImageSpec ? { kernelImage, kernelImageSpec } : {}),
+    ...(kernel ? { kernelImage: kernel.text, kernelImageSpec: kernel.spec } : {}),
     ...(kernelCert ? { kernelCert } : {}),
     ...(kernelRelease ? { kernelRelease } : {}),
     ...(extensionName ? { extensionName } : {}),

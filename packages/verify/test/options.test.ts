@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createMemoryLogger, isFieldError, type FieldError } from '@talos-kmod/common';
+import { parseReference } from '@talos-kmod/oci';
 import { validateVerifyOptions, verifyImage } from '@talos-kmod/verify';
 
 describe('validateVerifyOptions', () => {
@@ -15,6 +16,25 @@ describe('validateVerifyOptions', () => {
     expect(o.talosVersion).toEqual({ major: 1, minor: 11, patch: 0, prerelease: [] });
     expect(o.platform).toEqual({ os: 'linux', architecture: 'arm64' });
     expect(o.failOn).toBe('error');
+  });
+
+  it('takes references an earlier step parsed as they are, naming them canonically', () => {
+    const image = parseReference('127.0.0.1:5005/u/installer:v1');
+    const kernel = parseReference('127.0.0.1:5005/u/kernel:v1');
+    const extension = parseReference('127.0.0.1:5005/u/hailort:4.24.0');
+    const o = validateVerifyOptions({
+      image,
+      kernelImage: kernel,
+      extensions: [extension, 'hailort', extension],
+    });
+    expect(o.image).toBe('127.0.0.1:5005/u/installer:v1');
+    expect(o.imageSpec).toEqual({ transport: 'registry', reference: image });
+    expect(o.kernelImage).toBe('127.0.0.1:5005/u/kernel:v1');
+    expect(o.kernelImageSpec).toEqual({ transport: 'registry', reference: kernel });
+    expect(o.extensions).toEqual([
+      { input: extension.toString(), image: { transport: 'registry', reference: extension } },
+      { input: 'hailort' },
+    ]);
   });
 
   it.each([

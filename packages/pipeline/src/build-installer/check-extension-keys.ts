@@ -73,7 +73,7 @@ export async function checkExtensionKeys(
   await deps.logger.group("Verify every extension against the kernel's certificate", async () => {
     for (const image of extensions) {
       const report = await verifyImage(
-        { image: image.toString(), kernelImage: kernel.toString(), failOn: 'error' },
+        { image, kernelImage: kernel, failOn: 'error' },
         { logger: deps.logger, registry: deps.registry },
       );
       const proof = report.platforms.map((p) => p.proof);

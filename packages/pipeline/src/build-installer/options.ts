@@ -26,13 +26,13 @@ import {
 } from '@talos-kmod/talos';
 import type { BuildTarget } from '../contract/common-inputs';
 import { checkMakeValue } from '../contract/parse-inputs';
-import { namespaceMakeValues } from '../step-kit/build-options';
+import { namespaceMakeValues, type RegistryAccess } from '../step-kit/build-options';
 
 /**
  * What the step builds from and where it publishes. `namespace` (`IMAGE_REGISTRY/USERNAME`),
  * `platforms`, `tag` and `makeArgs` are for the talos checkout's make (talos-dir mode).
  */
-export interface BuildInstallerOptions extends BuildTarget {
+export interface BuildInstallerOptions extends BuildTarget, RegistryAccess {
   /** A talos checkout: build installer-base and imager with make (mode `talos-dir`). */
   readonly talosDir?: string;
   /** A ready imager image (mode `imager-image`): run it with docker, no checkout. */
@@ -69,8 +69,6 @@ export interface BuildInstallerOptions extends BuildTarget {
   readonly overlayOptions?: readonly string[];
   /** Where the installer goes (a tag, no digest); default `ttl.sh/<uuid>:1h`. */
   readonly installerRef?: Reference;
-  readonly insecureRegistries: readonly string[];
-  readonly credentials?: { readonly username: string; readonly password: string };
   /** Output directory for the imager-image mode (default: a new temporary directory). */
   readonly outDir?: string;
   /**

@@ -32,8 +32,8 @@ export async function verifyTarballs(
       verifyImage(
         {
           image: `docker-archive:${path}`,
-          ...(expected.kernelImage ? { kernelImage: expected.kernelImage.toString() } : {}),
-          extensions: expected.extensionImages.map(String),
+          ...(expected.kernelImage ? { kernelImage: expected.kernelImage } : {}),
+          extensions: expected.extensionImages,
           failOn: 'error',
         },
         { logger: deps.logger, registry: deps.registry },

@@ -35,10 +35,7 @@ export type VerifyAgainstKernelFn = (
 /** The default check: the verify-image engine with the kernel image as reference. */
 export function signatureChecker(registry: RegistryOptions, logger: Logger): VerifyAgainstKernelFn {
   return async (image, kernelImage) => {
-    const report = await verifyImage(
-      { image: image.toString(), kernelImage: kernelImage.toString() },
-      { logger, registry },
-    );
+    const report = await verifyImage({ image, kernelImage }, { logger, registry });
     const problems = report.checks
       .filter((c) => isFailing(c, report.failOn))
       .map((c) => `${c.id}${c.path ? ` (${c.path})` : ''}: ${c.message}`);

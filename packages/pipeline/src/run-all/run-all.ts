@@ -199,8 +199,8 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
     async () => ({
       extension: await verifyImage(
         {
-          image: extensionImage.toString(),
-          kernelImage: kernelImage.toString(),
+          image: extensionImage,
+          kernelImage,
           modules: options.modules,
           extensionName: extension.extensionName,
           ...(options.talosVersion ? { talosVersion: options.talosVersion } : {}),
@@ -209,9 +209,9 @@ export async function runAll(options: RunAllOptions, deps: RunAllDeps): Promise<
       ),
       installer: await verifyImage(
         {
-          image: installer.installerImage.toString(),
-          kernelImage: kernelImage.toString(),
-          extensions: [extensionImage.toString()],
+          image: installer.installerImage,
+          kernelImage,
+          extensions: [extensionImage],
           modules: options.modules,
         },
         { logger, registry },
