@@ -98,6 +98,12 @@ describe('talos-kmod verify', () => {
         const messages = report.checks.filter((x) => x.status === 'fail').map((x) => x.message);
         expect(messages.join('\n')).toContain(c.messageContains);
       }
+      if (c.inputs.kernelCert?.includes('revoking')) {
+        const kernel = report.checks.find((x) => x.id === 'signature.kernel-certificate');
+        expect(kernel?.message).toMatch(
+          / trusts "Build time throw-away kernel key" .* and revokes "/,
+        );
+      }
       if (c.platform) {
         const failing = report.checks.filter(
           (x) => x.status === 'fail' && c.failing.includes(x.id),

@@ -41636,17 +41636,22 @@ function checkMakeValue(field, value) {
   const problem = unsafeMakeValueProblem(value) ?? "";
   throw new FieldError(field, (n) => `${n(field)} ${problem}`);
 }
-function parseTagInput(field, text, example = "v1.11.0") {
+function parseField(field, text, parse3, words) {
   checkMakeValue(field, text);
   try {
-    return parseTag(text);
+    return parse3(text);
   } catch (e) {
-    throw new FieldError(
-      field,
-      (n) => `${n(field)} is '${text}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
-      { cause: e }
-    );
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => words(n(field), why), { cause: e });
   }
+}
+function parseTagInput(field, text, example = "v1.11.0") {
+  return parseField(
+    field,
+    text,
+    parseTag,
+    (name) => `${name} is '${text}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`
+  );
 }
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 function parsePushTarget(registry, username) {
@@ -41681,16 +41686,12 @@ function parsePushTarget(registry, username) {
   }
 }
 function parseNamespaceInput(field, text) {
-  checkMakeValue(field, text);
-  try {
-    return parseNamespace(text);
-  } catch (e) {
-    throw new FieldError(
-      field,
-      (n) => `${n(field)} is '${text}', which is not registry/namespace (e.g. ghcr.io/acme)`,
-      { cause: e }
-    );
-  }
+  return parseField(
+    field,
+    text,
+    parseNamespace,
+    (name) => `${name} is '${text}', which is not registry/namespace (e.g. ghcr.io/acme)`
+  );
 }
 function parsePlatformsInput(field, items) {
   if (items.length === 0) {
@@ -41701,28 +41702,18 @@ function parsePlatformsInput(field, items) {
   }
   const out = /* @__PURE__ */ new Map();
   for (const item of items) {
-    checkMakeValue(field, item);
-    try {
-      const platform2 = parsePlatform(item);
-      out.set(formatPlatform(platform2), platform2);
-    } catch (e) {
-      throw new FieldError(
-        field,
-        (n) => `${n(field)} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`,
-        { cause: e }
-      );
-    }
+    const platform2 = parseField(
+      field,
+      item,
+      parsePlatform,
+      (name) => `${name} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`
+    );
+    out.set(formatPlatform(platform2), platform2);
   }
   return [...out.values()];
 }
 function parseReferenceInput(field, text) {
-  checkMakeValue(field, text);
-  try {
-    return parseReference(text);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
-  }
+  return parseField(field, text, parseReference, (name, why) => `${name}: ${why}`);
 }
 function parsePinnedInput(field, text, next, verb = "is") {
   const ref = parseReferenceInput(field, text);

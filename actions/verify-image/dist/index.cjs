@@ -64723,17 +64723,22 @@ function checkMakeValue(field, value) {
   const problem = unsafeMakeValueProblem(value) ?? "";
   throw new FieldError(field, (n) => `${n(field)} ${problem}`);
 }
-function parseTagInput(field, text3, example = "v1.11.0") {
+function parseField(field, text3, parse5, words) {
   checkMakeValue(field, text3);
   try {
-    return parseTag(text3);
+    return parse5(text3);
   } catch (e) {
-    throw new FieldError(
-      field,
-      (n) => `${n(field)} is '${text3}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
-      { cause: e }
-    );
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => words(n(field), why), { cause: e });
   }
+}
+function parseTagInput(field, text3, example = "v1.11.0") {
+  return parseField(
+    field,
+    text3,
+    parseTag,
+    (name) => `${name} is '${text3}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`
+  );
 }
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 function parsePushTarget(registry, username) {
@@ -64768,16 +64773,12 @@ function parsePushTarget(registry, username) {
   }
 }
 function parseNamespaceInput(field, text3) {
-  checkMakeValue(field, text3);
-  try {
-    return parseNamespace(text3);
-  } catch (e) {
-    throw new FieldError(
-      field,
-      (n) => `${n(field)} is '${text3}', which is not registry/namespace (e.g. ghcr.io/acme)`,
-      { cause: e }
-    );
-  }
+  return parseField(
+    field,
+    text3,
+    parseNamespace,
+    (name) => `${name} is '${text3}', which is not registry/namespace (e.g. ghcr.io/acme)`
+  );
 }
 function parsePlatformsInput(field, items) {
   if (items.length === 0) {
@@ -64788,28 +64789,18 @@ function parsePlatformsInput(field, items) {
   }
   const out = /* @__PURE__ */ new Map();
   for (const item of items) {
-    checkMakeValue(field, item);
-    try {
-      const platform2 = parsePlatform(item);
-      out.set(formatPlatform(platform2), platform2);
-    } catch (e) {
-      throw new FieldError(
-        field,
-        (n) => `${n(field)} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`,
-        { cause: e }
-      );
-    }
+    const platform2 = parseField(
+      field,
+      item,
+      parsePlatform,
+      (name) => `${name} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`
+    );
+    out.set(formatPlatform(platform2), platform2);
   }
   return [...out.values()];
 }
 function parseReferenceInput(field, text3) {
-  checkMakeValue(field, text3);
-  try {
-    return parseReference(text3);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
-  }
+  return parseField(field, text3, parseReference, (name, why) => `${name}: ${why}`);
 }
 function parsePinnedInput(field, text3, next, verb = "is") {
   const ref = parseReferenceInput(field, text3);
@@ -67046,7 +67037,7 @@ function kernelCertificateCheck(trust) {
   }
   return pass(
     "signature.kernel-certificate",
-    `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ""} trusts ${trust.certificates.map(describeCertificate2).join(", ")}`
+    `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ""} trusts ${trust.certificates.map(describeCertificate2).join(", ")}${trust.revoked?.length ? ` and revokes ${trust.revoked.map(describeCertificate2).join(", ")}` : ""}`
   );
 }
 function certificateChecks(modules, trust) {

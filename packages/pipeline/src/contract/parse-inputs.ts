@@ -31,19 +31,34 @@ export function checkMakeValue(field: string, value: string): MakeValue {
   throw new FieldError(field, (n) => `${n(field)} ${problem}`);
 }
 
-/** Input `field` as a {@link Tag}; a {@link FieldError} when it is not one. */
-export function parseTagInput(field: string, text: string, example = 'v1.11.0'): Tag {
+/**
+ * `text` of input `field` parsed by `parse`, after the make check; when `parse` refuses it, a
+ * {@link FieldError} worded by `words` (given the input's name and the parser's reason).
+ */
+function parseField<T>(
+  field: string,
+  text: string,
+  parse: (text: string) => T,
+  words: (name: string, why: string) => string,
+): T {
   checkMakeValue(field, text);
   try {
-    return parseTag(text);
+    return parse(text);
   } catch (e: unknown) {
-    throw new FieldError(
-      field,
-      (n) =>
-        `${n(field)} is '${text}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
-      { cause: e },
-    );
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => words(n(field), why), { cause: e });
   }
+}
+
+/** Input `field` as a {@link Tag}; a {@link FieldError} when it is not one. */
+export function parseTagInput(field: string, text: string, example = 'v1.11.0'): Tag {
+  return parseField(
+    field,
+    text,
+    parseTag,
+    (name) =>
+      `${name} is '${text}', which is not a valid image tag: up to 128 letters, digits, _ . - not starting with . or - (e.g. ${example})`,
+  );
 }
 
 const namespacePattern =
@@ -88,16 +103,12 @@ export function parsePushTarget(registry: string, username: string): Namespace {
 
 /** Input `field` (`registry/namespace`, e.g. `pkgs-prefix`) as a {@link Namespace}. */
 export function parseNamespaceInput(field: string, text: string): Namespace {
-  checkMakeValue(field, text);
-  try {
-    return parseNamespace(text);
-  } catch (e: unknown) {
-    throw new FieldError(
-      field,
-      (n) => `${n(field)} is '${text}', which is not registry/namespace (e.g. ghcr.io/acme)`,
-      { cause: e },
-    );
-  }
+  return parseField(
+    field,
+    text,
+    parseNamespace,
+    (name) => `${name} is '${text}', which is not registry/namespace (e.g. ghcr.io/acme)`,
+  );
 }
 
 /** List input `field` as platforms, in input order without duplicates; at least one. */
@@ -110,30 +121,20 @@ export function parsePlatformsInput(field: string, items: readonly string[]): re
   }
   const out = new Map<string, Platform>();
   for (const item of items) {
-    checkMakeValue(field, item);
-    try {
-      const platform = parsePlatform(item);
-      out.set(formatPlatform(platform), platform);
-    } catch (e: unknown) {
-      throw new FieldError(
-        field,
-        (n) => `${n(field)} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`,
-        { cause: e },
-      );
-    }
+    const platform = parseField(
+      field,
+      item,
+      parsePlatform,
+      (name) => `${name} has '${item}', which is not os/arch[/variant] (e.g. linux/amd64)`,
+    );
+    out.set(formatPlatform(platform), platform);
   }
   return [...out.values()];
 }
 
 /** Input `field` as an image reference; the parser's reason when it is not one. */
 export function parseReferenceInput(field: string, text: string): Reference {
-  checkMakeValue(field, text);
-  try {
-    return parseReference(text);
-  } catch (e: unknown) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
-  }
+  return parseField(field, text, parseReference, (name, why) => `${name}: ${why}`);
 }
 
 /**

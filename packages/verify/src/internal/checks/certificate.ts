@@ -39,7 +39,7 @@ export function kernelCertificateCheck(trust: TrustedCertificates): Finding {
   }
   return pass(
     'signature.kernel-certificate',
-    `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ''} trusts ${trust.certificates.map(describeCertificate).join(', ')}`,
+    `the kernel ${trust.source}${trust.release ? ` (${trust.release})` : ''} trusts ${trust.certificates.map(describeCertificate).join(', ')}${trust.revoked?.length ? ` and revokes ${trust.revoked.map(describeCertificate).join(', ')}` : ''}`,
   );
 }
 
