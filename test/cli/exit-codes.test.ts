@@ -417,6 +417,24 @@ describe('exit codes: one rule for every command', () => {
     });
   }
 
+  it('reads --registry-password-stdin from the standard input it is given, never from the test runner', async () => {
+    const argv = ['ls', `${refused}/me/x:v1`, '--registry-username', 'me'];
+    const given = await runCliCaptured([...argv, '--registry-password-stdin'], {
+      stdin: 'a-password\n',
+    });
+    expect({ code: given.code, stderr: given.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(/nothing accepts connections/),
+    });
+    // no standard input given: an empty one (the runner's own stdin may be a terminal or a pipe
+    // that never ends, and reading it would hang the test and keep jest from exiting)
+    const none = await runCliCaptured([...argv, '--registry-password-stdin']);
+    expect({ code: none.code, stderr: none.stderr }).toEqual({
+      code: 2,
+      stderr: expect.stringMatching(/--registry-password-stdin read an empty password/),
+    });
+  });
+
   it('--version prints the package version and exits 0', async () => {
     const r = await runCliCaptured(['--version']);
     expect(r.code).toBe(0);

@@ -1,5 +1,5 @@
 /** Runs the CLI in-process with captured streams, for tests of `talos-kmod` commands. */
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import { runCli, type CliIo } from '@talos-kmod/cli';
 
 /** A `CliIo` whose stdout and stderr are collected in memory. */
@@ -8,9 +8,12 @@ export interface CapturedIo extends CliIo {
   err(): string;
 }
 
-/** Creates a {@link CapturedIo}; `env` is merged over `process.env`. */
+/**
+ * Creates a {@link CapturedIo}; `env` is merged over `process.env`; `stdin` is the text the CLI
+ * reads as its standard input (none when absent: the test runner's own is never read).
+ */
 export function captureIo(
-  options: { cwd?: string; env?: NodeJS.ProcessEnv; tty?: boolean } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; tty?: boolean; stdin?: string } = {},
 ): CapturedIo {
   const chunks = { out: '', err: '' };
   const sink = (key: 'out' | 'err') =>
@@ -28,6 +31,7 @@ export function captureIo(
     stderr: sink('err'),
     env: { ...process.env, ...options.env },
     cwd: options.cwd ?? process.cwd(),
+    ...(options.stdin === undefined ? {} : { stdin: Readable.from([options.stdin]) }),
     out: () => chunks.out,
     err: () => chunks.err,
   };
@@ -36,7 +40,7 @@ export function captureIo(
 /** Runs `talos-kmod <argv>` in-process; returns the exit code and what it printed. */
 export async function runCliCaptured(
   argv: readonly string[],
-  options: { cwd?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; stdin?: string } = {},
 ): Promise<{ code: number; stdout: string; stderr: string }> {
   const io = captureIo(options);
   const code = await runCli(argv, io);

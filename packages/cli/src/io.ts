@@ -1,4 +1,4 @@
-import { Writable } from 'node:stream';
+import { Readable, Writable } from 'node:stream';
 import {
   guardWorkflowCommands,
   jsonWithoutWorkflowCommands,
@@ -11,11 +11,27 @@ export interface CliIo {
   stderr: NodeJS.WritableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /**
+   * Where `--…-stdin` secrets are read from; none (an empty input) when absent, so a program that
+   * runs the CLI in-process never has its own standard input read (or held open) by it.
+   */
+  stdin?: NodeJS.ReadableStream;
 }
 
 /** The process's own streams and environment. */
 export function processIo(): CliIo {
-  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    cwd: process.cwd(),
+    stdin: process.stdin,
+  };
+}
+
+/** The standard input of `io` (an empty one when it has none). */
+export function stdinOf(io: CliIo): NodeJS.ReadableStream {
+  return io.stdin ?? Readable.from([]);
 }
 
 /** Exit codes: 0 success, 1 a failed check or step, 2 usage or input error (see `exit-code.ts`). */

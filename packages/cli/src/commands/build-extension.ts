@@ -8,6 +8,7 @@ import { spawnExec } from '@talos-kmod/common';
 import { buildExtensionContract as contract } from '@talos-kmod/pipeline/contracts';
 import { addStepFlags, asFlagError, printStepOutputs, readStepFlags } from '../step-flags';
 import type { DefineCommand } from '../command-context';
+import { stdinOf } from '../io';
 import { loadPipeline } from '../lazy';
 
 /** Defines `build-extension`. */
@@ -15,7 +16,7 @@ export const defineBuildExtension: DefineCommand = (command: Command, context) =
   addStepFlags(command, contract).action(async (flags: Record<string, unknown>) => {
     const { buildExtension } = await loadPipeline();
     const ctx = context();
-    const { values, options } = await readStepFlags(contract, flags, ctx.io.env);
+    const { values, options } = await readStepFlags(contract, flags, ctx.io.env, stdinOf(ctx.io));
     const result = await buildExtension(options, {
       exec: spawnExec,
       logger: ctx.logger,

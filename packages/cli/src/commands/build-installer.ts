@@ -10,14 +10,14 @@ import { createProgressReporter } from '../progress/bars';
 import { addStepFlags, asFlagError, readStepFlags } from '../step-flags';
 import type { DefineCommand } from '../command-context';
 import { loadPipeline } from '../lazy';
-import { jsonText } from '../io';
+import { jsonText, stdinOf } from '../io';
 
 /** Defines `build-installer`. */
 export const defineBuildInstaller: DefineCommand = (command: Command, context) => {
   addStepFlags(command, contract).action(async (flags: Record<string, unknown>) => {
     const { buildInstaller } = await loadPipeline();
     const ctx = context();
-    const { values, options } = await readStepFlags(contract, flags, ctx.io.env);
+    const { values, options } = await readStepFlags(contract, flags, ctx.io.env, stdinOf(ctx.io));
     const progress = createProgressReporter(ctx.io.stderr);
     const result = await buildInstaller(options, {
       exec: spawnExec,

@@ -11,6 +11,7 @@ import { spawnExec } from '@talos-kmod/common';
 import { buildKernelPkgContract as contract } from '@talos-kmod/pipeline/contracts';
 import { addStepFlags, asFlagError, printStepOutputs, readStepFlags } from '../step-flags';
 import type { DefineCommand } from '../command-context';
+import { stdinOf } from '../io';
 import { loadPipeline } from '../lazy';
 
 /** Defines `build-kernel-pkg`. */
@@ -18,7 +19,7 @@ export const defineBuildKernelPkg: DefineCommand = (command: Command, context) =
   addStepFlags(command, contract).action(async (flags: Record<string, unknown>) => {
     const { buildKernelPkg, createDirectoryCache } = await loadPipeline();
     const ctx = context();
-    const { values, options } = await readStepFlags(contract, flags, ctx.io.env);
+    const { values, options } = await readStepFlags(contract, flags, ctx.io.env, stdinOf(ctx.io));
     const cacheDir =
       values['cache-dir'] ??
       join(

@@ -14,7 +14,7 @@ import {
   type RegistryFlags,
 } from '../registry-flags';
 import type { DefineCommand } from '../command-context';
-import { jsonText } from '../io';
+import { jsonText, stdinOf } from '../io';
 
 interface Flags extends RegistryFlags {
   platform: string[];
@@ -59,7 +59,7 @@ export const defineIndex: DefineCommand = (index: Command, context) => {
         );
       }
     }
-    const registry = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, dest);
+    const registry = await registryOptions(flags, ctx.logger, ctx.io.env, stdinOf(ctx.io), dest);
     try {
       const { results } = await createIndexes(
         {

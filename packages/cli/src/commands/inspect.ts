@@ -20,7 +20,7 @@ import {
 } from '../registry-flags';
 import type { DefineCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
-import { jsonText, textLines } from '../io';
+import { jsonText, textLines, stdinOf } from '../io';
 
 interface Flags extends RegistryFlags {
   json?: boolean;
@@ -74,7 +74,7 @@ export const defineInspect: DefineCommand = (command: Command, context) => {
   ).action(async (spec: string, flags: Flags) => {
     const ctx = context();
     const image = parseImageArg(spec);
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, image);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, stdinOf(ctx.io), image);
     const platform = platformFlag(flags.platform);
     let source: ImageSource | undefined;
     try {

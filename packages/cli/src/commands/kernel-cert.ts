@@ -13,7 +13,7 @@ import type { CertificateInfo } from '@talos-kmod/kmod';
 import type { Platform } from '@talos-kmod/oci';
 import { UserError, describeError } from '@talos-kmod/common';
 import { UsageError } from '../flags';
-import { exitCodes, jsonText, textLines } from '../io';
+import { exitCodes, jsonText, textLines, stdinOf } from '../io';
 import {
   accessExitCode,
   addRegistryFlags,
@@ -209,7 +209,13 @@ export const defineKernelCert: DefineCommand = (command: Command, context) => {
       } else {
         const { readImageKernels } = await import('@talos-kmod/verify');
         const image = parseImageArg(spec);
-        const registry = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, image);
+        const registry = await registryOptions(
+          flags,
+          ctx.logger,
+          ctx.io.env,
+          stdinOf(ctx.io),
+          image,
+        );
         const kernels = await readImageKernels(image, {
           registry,
           ...(platform ? { platform } : {}),

@@ -14,7 +14,7 @@ import {
 } from '../registry-flags';
 import type { DefineCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
-import { jsonText, textLines } from '../io';
+import { jsonText, textLines, stdinOf } from '../io';
 
 interface Flags extends RegistryFlags {
   platform?: string;
@@ -86,7 +86,7 @@ export const defineLs: DefineCommand = (command: Command, context) => {
   ).action(async (spec: string, prefix: string | undefined, flags: Flags) => {
     const ctx = context();
     const image = parseImageArg(spec);
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, image);
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, stdinOf(ctx.io), image);
     const under = prefix ? normalizePrefix(prefix) : '';
     const matches = (p: string) => !under || p === under || p.startsWith(`${under}/`);
     const platform = platformFlag(flags.platform);

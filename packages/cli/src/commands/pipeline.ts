@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { isFieldError, isUserError, spawnExec, type FieldNamer } from '@talos-kmod/common';
 import type { RunAllOptions, RunAllResult, RunAllStepEvent } from '@talos-kmod/pipeline';
-import { exitCodes, jsonText } from '../io';
+import { exitCodes, jsonText, stdinOf } from '../io';
 import { createProgressReporter } from '../progress/bars';
 import { addRegistryFlags, registryOptions, type RegistryFlags } from '../registry-flags';
 import { UsageError, listFlag, repeatFlag, requireFlags } from '../flags';
@@ -149,7 +149,7 @@ export const definePipeline: DefineCommand = (command: Command, context) => {
       extension: flags.extension ?? '',
     });
     const username = ownerOf(flags.username, ctx.io.env);
-    const registry = await registryOptions(flags, ctx.logger, ctx.io.env);
+    const registry = await registryOptions(flags, ctx.logger, ctx.io.env, stdinOf(ctx.io));
     const options: RunAllOptions = {
       pkgsDir: flags.pkgs ?? '',
       extensionsDir: flags.extensions ?? '',

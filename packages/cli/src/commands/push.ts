@@ -14,7 +14,7 @@ import {
 } from '../registry-flags';
 import type { DefineCommand } from '../command-context';
 import { parseImageArg } from '../image-arg';
-import { jsonText } from '../io';
+import { jsonText, stdinOf } from '../io';
 
 interface Flags extends RegistryFlags {
   platform?: string;
@@ -45,7 +45,7 @@ export const definePush: DefineCommand = (command: Command, context) => {
     const ctx = context();
     const image = parseImageArg(source);
     const destination = parseReference(dest);
-    const options = await registryOptions(flags, ctx.logger, ctx.io.env, process.stdin, {
+    const options = await registryOptions(flags, ctx.logger, ctx.io.env, stdinOf(ctx.io), {
       transport: 'registry',
       reference: destination,
     });

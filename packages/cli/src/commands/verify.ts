@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { isUserError } from '@talos-kmod/common';
 import { verifyImageContract as contract } from '@talos-kmod/pipeline/contracts';
-import { exitCodes, jsonText } from '../io';
+import { exitCodes, jsonText, stdinOf } from '../io';
 import { registryConnection } from '../registry-flags';
 import { addStepFlags, asFlagError, readStepFlags } from '../step-flags';
 import type { DefineCommand } from '../command-context';
@@ -18,7 +18,7 @@ export const defineVerify: DefineCommand = (command: Command, context) => {
   addStepFlags(command, contract).action(async (image: string, flags: Record<string, unknown>) => {
     const { formatReportText, verifyImage } = await loadPipeline();
     const ctx = context();
-    const { values, options } = await readStepFlags(contract, flags, ctx.io.env, process.stdin, [
+    const { values, options } = await readStepFlags(contract, flags, ctx.io.env, stdinOf(ctx.io), [
       image,
     ]);
     // a bare name that is no path fails here, before any registry is asked; verify's own
