@@ -52296,6 +52296,7 @@ async function readKernelFacts(bytes, name) {
     return {
       ...k.release !== void 0 ? { release: k.release } : {},
       certificates: k.certificates,
+      ...k.revokedCertificates.length > 0 ? { revokedCertificates: k.revokedCertificates } : {},
       problems: [...k.problems]
     };
   } catch (e) {
@@ -52346,7 +52347,8 @@ function ownedCopy(bytes, buffer) {
 // packages/verify/src/internal/installer/inspect-installer.ts
 var sqshAtRoot = /^[^/]+\.sqsh$/;
 var moduleDir = /^(usr\/)?lib\/modules\/([^/]+)\/(.+)$/;
-async function readLayerModules(image, extension, layer, certificates) {
+async function readLayerModules(image, extension, layer, kernel) {
+  const { certificates, revokedCertificates } = kernel;
   const modules = [];
   const problems = [];
   for (const entry of image.walk()) {
@@ -52358,7 +52360,11 @@ async function readLayerModules(image, extension, layer, certificates) {
       problems.push(`${layer}:${entry.path}: ${e instanceof Error ? e.message : String(e)}`);
       continue;
     }
-    const info2 = await readModuleSummary(chunks, { fileName: entry.path, certificates });
+    const info2 = await readModuleSummary(chunks, {
+      fileName: entry.path,
+      certificates,
+      ...revokedCertificates ? { revokedCertificates } : {}
+    });
     const where2 = moduleDir.exec(entry.path);
     const v2 = info2.verification;
     modules.push({
@@ -52487,7 +52493,7 @@ async function inspectInstaller(assets, fallbackTalosVersion) {
       });
       continue;
     }
-    const read = await readLayerModules(opened.image, layer.name, layer.image, kernel.certificates);
+    const read = await readLayerModules(opened.image, layer.name, layer.image, kernel);
     const verdicts = {};
     for (const m of read.modules) verdicts[m.verdict] = (verdicts[m.verdict] ?? 0) + 1;
     modules.push(...read.modules);

@@ -36,6 +36,7 @@ export type { ImageSpec, PathTransport } from './sources/image-spec';
 export { formatImageSpec, imageSpecHint, parseImageSpec, registryOf } from './sources/image-spec';
 export { openImage } from './sources/open';
 export type { PushOptions, PushResult } from './push/push';
+export type { GzipLevel } from './push/compress';
 export { push, pushIndex } from './push/push';
 export type { FileChunks, ImageFile, WalkChunksOptions, WalkOptions } from './files/walk';
 export { joinChunks, walkImageFileChunks, walkImageFiles } from './files/walk';

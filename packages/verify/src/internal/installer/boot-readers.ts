@@ -20,6 +20,8 @@ import { joinChunks, type FileTree } from '@talos-kmod/oci';
 export interface KernelFacts {
   readonly release?: string;
   readonly certificates: readonly CertificateInfo[];
+  /** The certificates the kernel revokes (certs/revocation_certificates.S): never trusted. */
+  readonly revokedCertificates?: readonly CertificateInfo[];
   readonly problems: readonly string[];
 }
 
@@ -57,6 +59,7 @@ export async function readKernelFacts(bytes: Uint8Array, name: string): Promise<
     return {
       ...(k.release !== undefined ? { release: k.release } : {}),
       certificates: k.certificates,
+      ...(k.revokedCertificates.length > 0 ? { revokedCertificates: k.revokedCertificates } : {}),
       problems: [...k.problems],
     };
   } catch (e: unknown) {

@@ -25,6 +25,7 @@ import {
   readSquashfs,
   readUki,
   type InitramfsFiles,
+  type KernelFacts,
   type SquashfsImage,
 } from './boot-readers';
 import { canReleaseBuffer, ownedCopy, releaseBuffer } from './release-buffer';
@@ -80,6 +81,8 @@ export interface InstallerContents {
   readonly kernel: {
     readonly release?: string;
     readonly certificates: readonly CertificateInfo[];
+    /** The certificates the kernel revokes (never trusted; named in a module's reason). */
+    readonly revokedCertificates?: readonly CertificateInfo[];
     readonly problems: readonly string[];
     /** SHA-256 of the kernel file (`.linux` or vmlinuz), hex. */
     readonly sha256?: string;
@@ -104,8 +107,9 @@ async function readLayerModules(
   image: SquashfsImage,
   extension: string,
   layer: string,
-  certificates: readonly CertificateInfo[],
+  kernel: Pick<KernelFacts, 'certificates' | 'revokedCertificates'>,
 ): Promise<{ modules: InstallerModule[]; problems: string[] }> {
+  const { certificates, revokedCertificates } = kernel;
   const modules: InstallerModule[] = [];
   const problems: string[] = [];
   for (const entry of image.walk()) {
@@ -117,7 +121,11 @@ async function readLayerModules(
       problems.push(`${layer}:${entry.path}: ${e instanceof Error ? e.message : String(e)}`);
       continue;
     }
-    const info = await readModuleSummary(chunks, { fileName: entry.path, certificates });
+    const info = await readModuleSummary(chunks, {
+      fileName: entry.path,
+      certificates,
+      ...(revokedCertificates ? { revokedCertificates } : {}),
+    });
     const where = moduleDir.exec(entry.path);
     const v = info.verification;
     modules.push({
@@ -308,7 +316,7 @@ export async function inspectInstaller(
       });
       continue;
     }
-    const read = await readLayerModules(opened.image, layer.name, layer.image, kernel.certificates);
+    const read = await readLayerModules(opened.image, layer.name, layer.image, kernel);
     const verdicts: Partial<Record<SignatureVerdict, number>> = {};
     for (const m of read.modules) verdicts[m.verdict] = (verdicts[m.verdict] ?? 0) + 1;
     modules.push(...read.modules);
