@@ -10,7 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectInstaller } from '../src/internal/installer/inspect-installer';
-import { makeSigner } from '../../kmod/test/helpers/synthetic-cms';
+import { makeSigner, type TestSigner } from '../../kmod/test/helpers/synthetic-cms';
 import { talosUki, ukiModulePath } from './helpers/talos-uki';
 
 jest.setTimeout(5 * 60_000);
@@ -20,21 +20,28 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const ukiPath = 'usr/install/amd64/vmlinuz.efi';
 
-it('does not verify an extension module signed by a key the installer kernel revokes', async () => {
-  const trusted = makeSigner({ serial: [0x11, 0x01] });
-  const revoked = makeSigner({ serial: [0x22, 0x02] });
+/** The installer contents of a UKI whose kernel trusts `trusted` and revokes `revoked`. */
+async function inspectUki(
+  name: string,
+  signer: TestSigner,
+  trusted: TestSigner,
+  revoked?: TestSigner,
+) {
   const uki = talosUki({
-    dir: join(root, 'revoked'),
-    signer: revoked,
+    dir: join(root, name),
+    signer,
     extensionsCompressed: true,
     certificates: [trusted.certDer],
-    revoked: [revoked.certDer],
+    ...(revoked ? { revoked: [revoked.certDer] } : {}),
   });
-  const contents = await inspectInstaller({
-    arch: 'amd64',
-    bootFormat: 'uki',
-    files: new Map([[ukiPath, uki]]),
-  });
+  return inspectInstaller({ arch: 'amd64', bootFormat: 'uki', files: new Map([[ukiPath, uki]]) });
+}
+
+const trusted = makeSigner({ serial: [0x11, 0x01] });
+const other = makeSigner({ serial: [0x22, 0x02] });
+
+it('does not verify an extension module signed by a key the installer kernel revokes', async () => {
+  const contents = await inspectUki('revoked', other, trusted, other);
   expect(contents.kernel.certificates).toHaveLength(1);
   expect(contents.kernel.revokedCertificates).toHaveLength(1);
   expect(contents.modules).toHaveLength(1);
@@ -46,19 +53,7 @@ it('does not verify an extension module signed by a key the installer kernel rev
 });
 
 it('without the revocation list the same module is unknown-key for an unknown signer, not a revoked one', async () => {
-  const trusted = makeSigner({ serial: [0x11, 0x01] });
-  const other = makeSigner({ serial: [0x22, 0x02] });
-  const uki = talosUki({
-    dir: join(root, 'unknown'),
-    signer: other,
-    extensionsCompressed: true,
-    certificates: [trusted.certDer],
-  });
-  const contents = await inspectInstaller({
-    arch: 'amd64',
-    bootFormat: 'uki',
-    files: new Map([[ukiPath, uki]]),
-  });
+  const contents = await inspectUki('unknown', other, trusted);
   expect(contents.kernel.revokedCertificates).toBeUndefined();
   expect(contents.modules.map((m) => m.verdict)).toEqual(['unknown-key']);
   expect(contents.modules[0]?.reason).not.toContain('revokes');
