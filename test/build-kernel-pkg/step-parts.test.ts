@@ -6,7 +6,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { appendFileSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createMemoryLogger, spawnExec } from '@talos-kmod/common';
+import { createMemoryLogger, isFieldError, spawnExec } from '@talos-kmod/common';
 import {
   applyContract,
   buildExtensionContract,
@@ -49,6 +49,14 @@ describe('build-kernel-pkg inputs', () => {
     [{ tag: '-x' }, /input 'tag' is '-x', which is not a valid image tag/],
     [{ tag: 'v1$(id)' }, /input 'tag' is .* which contains '\$'/],
     [{ packages: 'hailort pkg' }, /input 'packages' has 'hailort pkg'/],
+    [
+      { registry: 'myregistry' },
+      /input 'registry' is 'myregistry', which docker reads as a Docker Hub namespace, not a registry host: a host needs a '\.' or a port \(e\.g\. myregistry:5000/,
+    ],
+    [
+      { registry: '[::1]:5000' },
+      /input 'registry' is '\[::1\]:5000', an IPv6 address: .* e\.g\. localhost:5000 for \[::1\]:5000$/,
+    ],
   ])('refuses %j, naming the input', (patch, message) => {
     expect(() => validateKernelPkgOptions(kernelOptions(patch))).toThrow(message);
   });
@@ -68,6 +76,32 @@ describe('build-kernel-pkg inputs', () => {
       { os: 'linux', architecture: 'arm64' },
     ]);
     expect(validateKernelPkgOptions(options).platforms).toEqual(['linux/amd64', 'linux/arm64']);
+  });
+
+  it('takes Docker Hub by its names, hosts with a port or dot, localhost, and upper-case hosts', () => {
+    for (const [registry, namespace] of [
+      ['docker.io', 'docker.io/acme'],
+      ['index.docker.io', 'docker.io/acme'],
+      ['localhost', 'localhost/acme'],
+      ['localhost:5000', 'localhost:5000/acme'],
+      ['registry:5000', 'registry:5000/acme'],
+      ['GHCR.IO', 'GHCR.IO/acme'],
+      ['ghcr.io:443', 'ghcr.io:443/acme'],
+    ]) {
+      expect(validateKernelPkgOptions(kernelOptions({ registry })).namespace.toString()).toBe(
+        namespace,
+      );
+    }
+  });
+
+  it('lower-cases the GITHUB_REPOSITORY_OWNER fallback (owners may be upper case, images not)', () => {
+    const { options } = applyContract(
+      buildKernelPkgContract,
+      { packages: 'hailort-pkg', registry: 'ghcr.io' },
+      'action',
+      { GITHUB_REPOSITORY_OWNER: 'AcMe-Org' },
+    );
+    expect(validateKernelPkgOptions(options).namespace.toString()).toBe('ghcr.io/acme-org');
   });
 
   it('keeps registry/username parsed: the images are named in it without parsing text again', () => {
@@ -101,11 +135,30 @@ describe('build-extension inputs', () => {
       /input 'pkgs-prefix' .* space/,
     );
     expect(() => extension({ 'pkgs-prefix': 'ghcr.io/A', 'pkgs-tag': 'v1' })).toThrow(
-      /input 'pkgs-prefix' is 'ghcr.io\/A', which is not registry\/namespace/,
+      /input 'pkgs-prefix' is 'ghcr.io\/A', which is not registry\/namespace: repository namespaces are lower case, e\.g\. 'ghcr.io\/a'$/,
+    );
+    expect(() => extension({ 'pkgs-prefix': 'ghcr.io/a:v1', 'pkgs-tag': 'v1' })).toThrow(
+      /input 'pkgs-prefix' is 'ghcr.io\/a:v1', which is not registry\/namespace \(e\.g\. ghcr.io\/acme\)$/,
     );
     expect(() => extension({ 'pkgs-prefix': 'ghcr.io/a', 'pkgs-tag': '.v1' })).toThrow(
       /input 'pkgs-tag' is '.v1', which is not a valid image tag/,
     );
+  });
+
+  it('names the other inputs in the wording of the front end (--pkgs-prefix on the CLI)', () => {
+    const namers = { action: (f: string) => `input '${f}'`, cli: (f: string) => `--${f}` };
+    for (const [frontEnd, namer] of Object.entries(namers)) {
+      let message = '';
+      try {
+        extension({ 'pkg-image': 'ghcr.io/a/hailort-pkg:v1' });
+      } catch (e: unknown) {
+        message = isFieldError(e) ? e.wordFor(namer) : String(e);
+      }
+      expect({ frontEnd, message }).toEqual({
+        frontEnd,
+        message: `${namer('pkg-image')} is 'ghcr.io/a/hailort-pkg:v1', which is not pinned: give a reference with @sha256:… (build-kernel-pkg's pkg-image output), or use ${namer('pkgs-prefix')} and ${namer('pkgs-tag')}`,
+      });
+    }
   });
 
   it('keeps pkgs-prefix and pkg-image parsed', () => {

@@ -7,7 +7,16 @@
  */
 import { describe, expect, it } from '@jest/globals';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,6 +128,55 @@ describe('the launcher', () => {
       rmSync(cache, { recursive: true, force: true });
     }
   }, 120_000);
+
+  /**
+   * Node binaries to run the launcher with: this one, and Node 24 from npm's cache when it is
+   * there (offline; Node 20 has no compile cache, so only a newer Node shows where it goes).
+   */
+  function nodes(): string[] {
+    const r = spawnSync('npx', ['--offline', '--yes', 'node@24', '-p', 'process.execPath'], {
+      encoding: 'utf8',
+      timeout: 120_000,
+      cwd: tmpdir(),
+    });
+    const node24 = r.status === 0 ? r.stdout.trim() : '';
+    return [process.execPath, ...(node24 && existsSync(node24) ? [node24] : [])];
+  }
+
+  it('ignores a relative XDG_CACHE_HOME and makes its cache directories 0700', () => {
+    for (const node of nodes()) {
+      const work = mkdtempSync(join(tmpdir(), 'lazy-commands-relative-'));
+      try {
+        const home = join(work, 'home');
+        mkdirSync(home);
+        const r = spawnSync(node, [launcher, '--version'], {
+          encoding: 'utf8',
+          cwd: work,
+          env: { PATH: process.env.PATH, HOME: home, XDG_CACHE_HOME: 'relative-cache' },
+          timeout: 60_000,
+        });
+        expect({ node, status: r.status, stderr: r.stderr }).toEqual({
+          node,
+          status: 0,
+          stderr: '',
+        });
+        expect(readdirSync(work)).toEqual(['home']); // nothing made in the working directory
+        const supported =
+          spawnSync(node, ['-p', "typeof require('node:module').enableCompileCache"], {
+            encoding: 'utf8',
+          }).stdout.trim() === 'function';
+        const dirs = ['.cache', '.cache/talos-kmod', '.cache/talos-kmod/compile-cache'];
+        expect(
+          dirs.map((d) => {
+            const p = join(home, d);
+            return existsSync(p) ? (statSync(p).mode & 0o777).toString(8) : 'none';
+          }),
+        ).toEqual(dirs.map(() => (supported ? '700' : 'none')));
+      } finally {
+        rmSync(work, { recursive: true, force: true });
+      }
+    }
+  }, 300_000);
 
   it('runs when the cache directory cannot be created', () => {
     const work = mkdtempSync(join(tmpdir(), 'lazy-commands-nocache-'));

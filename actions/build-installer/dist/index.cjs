@@ -38791,9 +38791,23 @@ function guardWorkflowCommands(text3) {
 ${body}::${token}::${text3.endsWith("\n") ? "\n" : ""}`;
 }
 
+// packages/common/src/cache-home.ts
+var import_node_os2 = require("node:os");
+var import_node_path2 = require("node:path");
+var cacheDirMode = 448;
+function userCacheHome(env = process.env) {
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && (0, import_node_path2.isAbsolute)(xdg)) return xdg;
+  const home = env.HOME && (0, import_node_path2.isAbsolute)(env.HOME) ? env.HOME : (0, import_node_os2.homedir)();
+  return (0, import_node_path2.join)(home, ".cache");
+}
+function talosKmodCacheDir(env = process.env, ...parts) {
+  return (0, import_node_path2.join)(userCacheHome(env), "talos-kmod", ...parts);
+}
+
 // packages/pipeline/src/build-installer/options.ts
 var import_node_fs5 = require("node:fs");
-var import_node_path13 = require("node:path");
+var import_node_path14 = require("node:path");
 
 // packages/oci/src/reference/digest.ts
 var import_node_crypto2 = require("node:crypto");
@@ -40264,10 +40278,10 @@ function pickChallenge(challenges) {
 
 // packages/oci/src/auth/docker-config.ts
 var import_promises2 = require("node:fs/promises");
-var import_node_os2 = require("node:os");
-var import_node_path2 = require("node:path");
+var import_node_os3 = require("node:os");
+var import_node_path3 = require("node:path");
 function dockerConfigDirectory(dir, env = process.env) {
-  return dir ?? env.DOCKER_CONFIG ?? (0, import_node_path2.join)((0, import_node_os2.homedir)(), ".docker");
+  return dir ?? env.DOCKER_CONFIG ?? (0, import_node_path3.join)((0, import_node_os3.homedir)(), ".docker");
 }
 function configKeyFor(registry) {
   return registry === dockerHub ? dockerHubConfigKey : registry;
@@ -40337,7 +40351,7 @@ async function runHelper(helper, registry, exec) {
   return { username: parsed2.Username, password: parsed2.Secret };
 }
 async function dockerConfigCredentials(registry, options = {}) {
-  const path2 = (0, import_node_path2.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
+  const path2 = (0, import_node_path3.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
   const config = await readConfigFile(path2);
   if (!config) return void 0;
   const exec = options.exec ?? spawnExec;
@@ -41187,7 +41201,7 @@ async function resolveDigest(ref, options = {}) {
 
 // packages/oci/src/sources/image-spec.ts
 var import_node_fs2 = require("node:fs");
-var import_node_path3 = require("node:path");
+var import_node_path4 = require("node:path");
 var pathTransports = ["docker-archive", "oci-archive", "oci"];
 var unsupportedTransports = ["docker-daemon", "containers-storage"];
 var imageSpecHint = "give a registry reference (e.g. ghcr.io/acme/hailort:4.24.0), docker-archive:PATH, oci-archive:PATH, oci:DIR or dir:DIR";
@@ -41205,14 +41219,14 @@ function looksLikePath(spec) {
   return (0, import_node_fs2.existsSync)(spec) && (0, import_node_fs2.statSync)(spec).isDirectory();
 }
 function recognisePath(spec) {
-  const path2 = (0, import_node_path3.resolve)(spec);
+  const path2 = (0, import_node_path4.resolve)(spec);
   if (!(0, import_node_fs2.existsSync)(path2)) {
     throw new InputError(
       `image '${spec}' looks like a path, but ${path2} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
     );
   }
   if ((0, import_node_fs2.statSync)(path2).isDirectory()) {
-    return (0, import_node_fs2.existsSync)((0, import_node_path3.join)(path2, "index.json")) ? { transport: "oci", path: path2 } : { transport: "dir", path: path2 };
+    return (0, import_node_fs2.existsSync)((0, import_node_path4.join)(path2, "index.json")) ? { transport: "oci", path: path2 } : { transport: "dir", path: path2 };
   }
   return { transport: "archive", path: path2 };
 }
@@ -41230,13 +41244,13 @@ function parseImageSpec(input) {
     const { path: path2, ref } = splitPathRef(rest);
     return {
       transport,
-      path: (0, import_node_path3.resolve)(path2),
+      path: (0, import_node_path4.resolve)(path2),
       ...ref !== void 0 ? { ref } : {}
     };
   }
   if (m && transport === "dir") {
     if (!rest) throw new InputError(`image '${input}' has no directory after 'dir:'`);
-    return { transport: "dir", path: (0, import_node_path3.resolve)(rest) };
+    return { transport: "dir", path: (0, import_node_path4.resolve)(rest) };
   }
   if (m && unsupportedTransports.includes(transport)) {
     throw new InputError(
@@ -41265,7 +41279,7 @@ function registryOf(spec) {
 // packages/oci/src/sources/archive-file.ts
 var import_node_fs3 = require("node:fs");
 var import_promises5 = require("node:fs/promises");
-var import_node_path5 = require("node:path");
+var import_node_path6 = require("node:path");
 var import_node_stream7 = require("node:stream");
 var import_promises6 = require("node:stream/promises");
 
@@ -42035,7 +42049,7 @@ function decompressor(compression) {
 // packages/oci/src/tar/index-file.ts
 var import_node_stream6 = require("node:stream");
 var import_promises4 = require("node:fs/promises");
-var import_node_path4 = require("node:path");
+var import_node_path5 = require("node:path");
 
 // packages/oci/src/buffers/file-pieces.ts
 var import_promises3 = require("node:fs/promises");
@@ -42293,7 +42307,7 @@ async function indexTarFile(path2, what, shown = path2) {
       const m = members.get(key);
       if (!m) return void 0;
       if (m.header.type === "symlink") {
-        key = normalizeTarPath(import_node_path4.posix.join(import_node_path4.posix.dirname(key), m.header.linkname));
+        key = normalizeTarPath(import_node_path5.posix.join(import_node_path5.posix.dirname(key), m.header.linkname));
       } else if (m.header.type === "hardlink") {
         key = normalizeTarPath(m.header.linkname);
       } else {
@@ -42394,7 +42408,7 @@ async function openArchive(path2, what, env = process.env) {
   const temp = await createTempDir("talos-kmod-archive-", env);
   const remove = () => temp.remove();
   try {
-    const plain = (0, import_node_path5.join)(temp.path, "archive.tar");
+    const plain = (0, import_node_path6.join)(temp.path, "archive.tar");
     const { limit, why } = await inflateLimit(temp.path, env);
     await (0, import_promises6.pipeline)(
       (0, import_node_fs3.createReadStream)(path2),
@@ -42578,18 +42592,18 @@ async function dockerArchiveStore(tar, description, ref, close) {
 
 // packages/oci/src/sources/layout-store.ts
 var import_promises7 = require("node:fs/promises");
-var import_node_path6 = require("node:path");
+var import_node_path7 = require("node:path");
 function directoryFiles(dir) {
   return {
     async readBytes(path2) {
       try {
-        return await (0, import_promises7.readFile)((0, import_node_path6.join)(dir, path2));
+        return await (0, import_promises7.readFile)((0, import_node_path7.join)(dir, path2));
       } catch (e) {
         if (e.code === "ENOENT") return void 0;
         throw e;
       }
     },
-    stream: (path2) => filePieces((0, import_node_path6.join)(dir, path2)),
+    stream: (path2) => filePieces((0, import_node_path7.join)(dir, path2)),
     close: async () => void 0
   };
 }
@@ -42912,8 +42926,8 @@ var import_node_stream9 = require("node:stream");
 
 // packages/oci/src/push/compress.ts
 var import_node_fs4 = require("node:fs");
-var import_node_path7 = require("node:path");
-var import_node_os3 = require("node:os");
+var import_node_path8 = require("node:path");
+var import_node_os4 = require("node:os");
 var import_node_worker_threads = require("node:worker_threads");
 
 // packages/oci/src/push/compress-worker-program.ts
@@ -42926,7 +42940,7 @@ var pieceBytes = 1024 * 1024;
 var slotSize = 10 + Math.ceil(pieceBytes / 65535) * 5 + pieceBytes + 8;
 var slotCount = 4;
 var inputWindow = 4 * 1024 * 1024;
-var poolSize = Math.max(1, Math.min(4, (0, import_node_os3.availableParallelism)() - 1));
+var poolSize = Math.max(1, Math.min(4, (0, import_node_os4.availableParallelism)() - 1));
 var idle = [];
 var waiting = [];
 var running = 0;
@@ -43132,7 +43146,7 @@ async function runJob(worker, input, level, sink, ended) {
   }
 }
 async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
-  const path2 = (0, import_node_path7.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
+  const path2 = (0, import_node_path8.join)(dir, `${digestHex(sourceDigest)}.tar.gz`);
   const progress = throttledProgress(onProgress, { operation: "compress", digest: sourceDigest });
   const out = (0, import_node_fs4.createWriteStream)(path2);
   const closed = new Promise((resolve4, reject) => {
@@ -43159,14 +43173,9 @@ async function gzipToFile(input, dir, sourceDigest, level, onProgress) {
 
 // packages/oci/src/push/layer-cache.ts
 var import_promises8 = require("node:fs/promises");
-var import_node_os4 = require("node:os");
-var import_node_path8 = require("node:path");
+var import_node_path9 = require("node:path");
 function layerCachePath(env = process.env) {
-  return (0, import_node_path8.join)(
-    env.XDG_CACHE_HOME || (0, import_node_path8.join)((0, import_node_os4.homedir)(), ".cache"),
-    "talos-kmod",
-    "compressed-layers.json"
-  );
+  return talosKmodCacheDir(env, "compressed-layers.json");
 }
 var maxEntries = 2e3;
 async function loadLayerCache(path2 = layerCachePath()) {
@@ -43184,7 +43193,7 @@ async function loadLayerCache(path2 = layerCachePath()) {
 async function saveLayerCache(cache, path2 = layerCachePath()) {
   const entries = [...cache.entries()].slice(-maxEntries);
   try {
-    await (0, import_promises8.mkdir)((0, import_node_path8.dirname)(path2), { recursive: true });
+    await (0, import_promises8.mkdir)((0, import_node_path9.dirname)(path2), { recursive: true, mode: cacheDirMode });
     const tmp = `${path2}.${process.pid}.tmp`;
     await (0, import_promises8.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
     await (0, import_promises8.rename)(tmp, path2);
@@ -43487,7 +43496,7 @@ async function pushIndex(dest, manifests, options = {}) {
 }
 
 // packages/oci/src/files/walk.ts
-var import_node_path9 = require("node:path");
+var import_node_path10 = require("node:path");
 
 // packages/oci/src/tar/stream-reader.ts
 var WHOLE_FILE_SIZE = 16 * 1024 * 1024;
@@ -43797,9 +43806,9 @@ async function walkImageFileChunks(image, options) {
     const visible = (h) => {
       const path2 = normalizeTarPath(h.name);
       if (!path2) return void 0;
-      const base = import_node_path9.posix.basename(path2);
+      const base = import_node_path10.posix.basename(path2);
       if (base.startsWith(whiteoutPrefix)) {
-        const dir = import_node_path9.posix.dirname(path2) === "." ? "" : import_node_path9.posix.dirname(path2);
+        const dir = import_node_path10.posix.dirname(path2) === "." ? "" : import_node_path10.posix.dirname(path2);
         if (base === opaqueMarker) layerOpaque.push(dir);
         else
           layerWhiteouts.push(
@@ -43862,7 +43871,7 @@ async function walkImageFileChunks(image, options) {
 
 // packages/oci/src/files/directory.ts
 var import_promises10 = require("node:fs/promises");
-var import_node_path10 = require("node:path");
+var import_node_path11 = require("node:path");
 function typeOf(s) {
   if (s.isFile()) return "file";
   if (s.isDirectory()) return "directory";
@@ -43873,13 +43882,13 @@ function typeOf(s) {
   return void 0;
 }
 async function* walkDir(root, rel) {
-  const dir = await (0, import_promises10.opendir)((0, import_node_path10.join)(root, rel));
+  const dir = await (0, import_promises10.opendir)((0, import_node_path11.join)(root, rel));
   const names2 = [];
   for await (const d of dir) names2.push(d.name);
   names2.sort();
   for (const name of names2) {
     const path2 = rel ? `${rel}/${name}` : name;
-    const abs = (0, import_node_path10.join)(root, path2);
+    const abs = (0, import_node_path11.join)(root, path2);
     const s = await (0, import_promises10.lstat)(abs);
     const type = typeOf(s);
     if (!type) continue;
@@ -44024,7 +44033,7 @@ async function openFileTrees(spec, options = {}) {
 
 // packages/talos/src/make/makefile.ts
 var import_promises11 = require("node:fs/promises");
-var import_node_path11 = require("node:path");
+var import_node_path12 = require("node:path");
 var assignment = /^([A-Za-z_][A-Za-z0-9_]*)\s*(\?=|::=|:=|\+=|=)\s*(.*)$/;
 function parseMakefile(text3) {
   const targets = [];
@@ -44063,7 +44072,7 @@ function makeVariable(info2, name) {
   return value;
 }
 async function readMakefile(dir, what) {
-  const path2 = (0, import_node_path11.join)(dir, "Makefile");
+  const path2 = (0, import_node_path12.join)(dir, "Makefile");
   try {
     return parseMakefile(await (0, import_promises11.readFile)(path2, "utf8"));
   } catch (e) {
@@ -44311,13 +44320,13 @@ function imagerDockerRunArgs(options) {
 }
 
 // packages/talos/src/talos-repo/paths.ts
-var import_node_path12 = require("node:path");
+var import_node_path13 = require("node:path");
 var talosArtifactsDir = "_out";
 function installerTarballName(arch2) {
   return `installer-${arch2}.tar`;
 }
 function installerTarballPath(talosDir, arch2) {
-  return (0, import_node_path12.join)(talosDir, talosArtifactsDir, installerTarballName(arch2));
+  return (0, import_node_path13.join)(talosDir, talosArtifactsDir, installerTarballName(arch2));
 }
 
 // packages/talos/src/talos-repo/imager-exit-codes.ts
@@ -46466,7 +46475,14 @@ function parseTagInput(field, text3, example = "v1.11.0") {
   );
 }
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+var dockerHubNames = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
 function parsePushTarget(registry, username) {
+  if (registry.startsWith("[")) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${registry}', an IPv6 address: it cannot go onto make's command line (the shell reads [ ] as a pattern); give the registry a host name instead, e.g. localhost:5000 for [::1]:5000`
+    );
+  }
   checkMakeValue("registry", registry);
   checkMakeValue("username", username);
   if (registry === "") {
@@ -46487,8 +46503,9 @@ function parsePushTarget(registry, username) {
       (n) => `${n("username")} is '${username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${username.toLowerCase()}')`
     );
   }
+  let namespace;
   try {
-    return parseNamespace(`${registry}/${username}`);
+    namespace = parseNamespace(`${registry}/${username}`);
   } catch (e) {
     throw new FieldError(
       "registry",
@@ -46496,14 +46513,30 @@ function parsePushTarget(registry, username) {
       { cause: e }
     );
   }
+  const host = registry.split("/")[0] ?? "";
+  if (namespace.registry === "docker.io" && !dockerHubNames.has(host.toLowerCase())) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${registry}', which docker reads as a Docker Hub namespace, not a registry host: a host needs a '.' or a port (e.g. ${host}:5000 or ${host}.example.com), or is localhost; for Docker Hub give docker.io`
+    );
+  }
+  return namespace;
 }
 function parseNamespaceInput(field, text3) {
-  return parseField(
-    field,
-    text3,
-    parseNamespace,
-    (name) => `${name} is '${text3}', which is not registry/namespace (e.g. ghcr.io/acme)`
-  );
+  return parseField(field, text3, parseNamespace, (name) => {
+    const [host = "", ...path2] = text3.split("/");
+    const lower = [host, ...path2.map((p) => p.toLowerCase())].join("/");
+    const hint = lower !== text3 && isNamespace(lower) ? `: repository namespaces are lower case, e.g. '${lower}'` : " (e.g. ghcr.io/acme)";
+    return `${name} is '${text3}', which is not registry/namespace${hint}`;
+  });
+}
+function isNamespace(text3) {
+  try {
+    parseNamespace(text3);
+    return true;
+  } catch {
+    return false;
+  }
 }
 function parsePlatformsInput(field, items) {
   if (items.length === 0) {
@@ -46610,10 +46643,10 @@ function validateBuildInstallerOptions(options, newUuid) {
     );
   }
   const mode = talosDir ? "talos-dir" : "imager-image";
-  const absoluteTalosDir = talosDir ? (0, import_node_path13.resolve)(talosDir) : void 0;
+  const absoluteTalosDir = talosDir ? (0, import_node_path14.resolve)(talosDir) : void 0;
   if (absoluteTalosDir) {
     checkMakeValue("talos-dir", absoluteTalosDir);
-    if (!(0, import_node_fs5.existsSync)((0, import_node_path13.join)(absoluteTalosDir, "Makefile"))) {
+    if (!(0, import_node_fs5.existsSync)((0, import_node_path14.join)(absoluteTalosDir, "Makefile"))) {
       throw new FieldError(
         ["talos-dir", "imager-image"],
         (n) => `${n("talos-dir")} is '${talosDir}', which has no Makefile (${absoluteTalosDir}): check out siderolabs/talos there (actions/checkout with path: ${talosDir}), or give a ready imager with ${n("imager-image")}`
@@ -46621,7 +46654,7 @@ function validateBuildInstallerOptions(options, newUuid) {
     }
   }
   let imagerRef;
-  const outDir = options.outDir ? makeValue("the output directory", (0, import_node_path13.resolve)(options.outDir)) : void 0;
+  const outDir = options.outDir ? makeValue("the output directory", (0, import_node_path14.resolve)(options.outDir)) : void 0;
   if (mode === "talos-dir") {
     if (!options.kernelImage) {
       throw new FieldError(
@@ -46731,13 +46764,13 @@ function installerPlatforms(items) {
 // packages/pipeline/src/step-kit/docker-credentials.ts
 var import_promises13 = require("node:fs/promises");
 var import_node_os5 = require("node:os");
-var import_node_path14 = require("node:path");
+var import_node_path15 = require("node:path");
 async function withDockerCredentials(env, registries, credentials, logger, fn) {
   if (!credentials) return fn(env);
-  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path14.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
+  const userDir = env.DOCKER_CONFIG ?? (0, import_node_path15.join)(env.HOME ?? (0, import_node_os5.homedir)(), ".docker");
   let config = {};
   try {
-    config = JSON.parse(await (0, import_promises13.readFile)((0, import_node_path14.join)(userDir, "config.json"), "utf8"));
+    config = JSON.parse(await (0, import_promises13.readFile)((0, import_node_path15.join)(userDir, "config.json"), "utf8"));
   } catch {
     config = {};
   }
@@ -46756,17 +46789,17 @@ async function withDockerCredentials(env, registries, credentials, logger, fn) {
   const rest = { ...config };
   delete rest.credsStore;
   await (0, import_promises13.mkdir)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), { recursive: true });
-  const dir = await (0, import_promises13.mkdtemp)((0, import_node_path14.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
+  const dir = await (0, import_promises13.mkdtemp)((0, import_node_path15.join)(env.RUNNER_TEMP ?? (0, import_node_os5.tmpdir)(), "talos-kmod-docker-config-"));
   try {
     await (0, import_promises13.writeFile)(
-      (0, import_node_path14.join)(dir, "config.json"),
+      (0, import_node_path15.join)(dir, "config.json"),
       JSON.stringify({ ...rest, auths, credHelpers: helpers }, null, 2),
       { mode: 384 }
     );
     return await fn({
       ...env,
       DOCKER_CONFIG: dir,
-      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path14.join)(userDir, "buildx")
+      BUILDX_CONFIG: env.BUILDX_CONFIG ?? (0, import_node_path15.join)(userDir, "buildx")
     });
   } finally {
     await (0, import_promises13.rm)(dir, { recursive: true, force: true });
@@ -46839,7 +46872,7 @@ async function publishInstaller(tarballs, checks, destination2, deps) {
 // packages/pipeline/src/build-installer/produce.ts
 var import_node_fs7 = require("node:fs");
 var import_node_os6 = require("node:os");
-var import_node_path16 = require("node:path");
+var import_node_path17 = require("node:path");
 
 // packages/pipeline/src/step-kit/preflight.ts
 async function preflightBuildx(build, dir, exec, env = process.env) {
@@ -46946,7 +46979,7 @@ function needsInsecure(refs, insecureRegistries) {
 
 // packages/pipeline/src/build-installer/run-imager.ts
 var import_node_fs6 = require("node:fs");
-var import_node_path15 = require("node:path");
+var import_node_path16 = require("node:path");
 function requireTarball(path2, arch2, how) {
   if (!(0, import_node_fs6.existsSync)(path2) || !(0, import_node_fs6.statSync)(path2).isFile()) {
     throw new UserError(
@@ -46985,7 +47018,7 @@ async function runImagerWithDocker(input, deps) {
   const user = typeof process.getuid === "function" && typeof process.getgid === "function" ? `${process.getuid()}:${process.getgid()}` : void 0;
   const out = {};
   for (const arch2 of input.arches) {
-    const path2 = (0, import_node_path15.join)(input.outDir, installerTarballName(arch2));
+    const path2 = (0, import_node_path16.join)(input.outDir, installerTarballName(arch2));
     (0, import_node_fs6.rmSync)(path2, { force: true });
     const args = imagerDockerRunArgs({
       ...input.imager,
@@ -47065,7 +47098,7 @@ async function produceTarballs(v2, pinned, deps) {
   }
   const imagerImage = pinned.imagerImage;
   const installerBaseImage = pinned.baseInstallerImage;
-  const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path16.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
+  const outDir = v2.outDir ?? (0, import_node_fs7.mkdtempSync)((0, import_node_path17.join)((0, import_node_os6.tmpdir)(), "talos-installer-"));
   const tarballs = await runImagerWithDocker(
     {
       imagerImage: referenceMakeValue(imagerImage),
@@ -47212,7 +47245,7 @@ function isFailing(check, failOn) {
 
 // packages/verify/src/verify-image.ts
 var import_promises16 = require("node:fs/promises");
-var import_node_path17 = require("node:path");
+var import_node_path18 = require("node:path");
 
 // packages/kmod/src/kernel-release.ts
 function kernelReleaseOf(vermagic) {
@@ -53176,8 +53209,8 @@ function installerKernelOf(kernel, platform2, reference) {
   return pending;
 }
 async function writeReport(report, path2) {
-  const target = (0, import_node_path17.resolve)(path2);
-  await (0, import_promises16.mkdir)((0, import_node_path17.dirname)(target), { recursive: true });
+  const target = (0, import_node_path18.resolve)(path2);
+  await (0, import_promises16.mkdir)((0, import_node_path18.dirname)(target), { recursive: true });
   await (0, import_promises16.writeFile)(target, `${JSON.stringify(report, null, 2)}
 `);
 }
@@ -54056,7 +54089,7 @@ var buildExtensionContract = defineContract({
       pkgImage: parsePinnedInput(
         "pkg-image",
         v2["pkg-image"],
-        () => "give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag"
+        (n) => `give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use ${n("pkgs-prefix")} and ${n("pkgs-tag")}`
       )
     } : {},
     ...buildTargetOf(v2, env),

@@ -38764,6 +38764,20 @@ function guardWorkflowCommands(text) {
 ${body}::${token}::${text.endsWith("\n") ? "\n" : ""}`;
 }
 
+// packages/common/src/cache-home.ts
+var import_node_os2 = require("node:os");
+var import_node_path2 = require("node:path");
+var cacheDirMode = 448;
+function userCacheHome(env = process.env) {
+  const xdg = env.XDG_CACHE_HOME;
+  if (xdg && (0, import_node_path2.isAbsolute)(xdg)) return xdg;
+  const home = env.HOME && (0, import_node_path2.isAbsolute)(env.HOME) ? env.HOME : (0, import_node_os2.homedir)();
+  return (0, import_node_path2.join)(home, ".cache");
+}
+function talosKmodCacheDir(env = process.env, ...parts) {
+  return (0, import_node_path2.join)(userCacheHome(env), "talos-kmod", ...parts);
+}
+
 // packages/oci/src/reference/digest.ts
 var import_node_crypto2 = require("node:crypto");
 var digestPattern = /^(sha256:[a-f0-9]{64}|sha512:[a-f0-9]{128})$/;
@@ -40142,10 +40156,10 @@ function pickChallenge(challenges) {
 
 // packages/oci/src/auth/docker-config.ts
 var import_promises2 = require("node:fs/promises");
-var import_node_os2 = require("node:os");
-var import_node_path2 = require("node:path");
+var import_node_os3 = require("node:os");
+var import_node_path3 = require("node:path");
 function dockerConfigDirectory(dir, env = process.env) {
-  return dir ?? env.DOCKER_CONFIG ?? (0, import_node_path2.join)((0, import_node_os2.homedir)(), ".docker");
+  return dir ?? env.DOCKER_CONFIG ?? (0, import_node_path3.join)((0, import_node_os3.homedir)(), ".docker");
 }
 function configKeyFor(registry) {
   return registry === dockerHub ? dockerHubConfigKey : registry;
@@ -40215,7 +40229,7 @@ async function runHelper(helper, registry, exec) {
   return { username: parsed.Username, password: parsed.Secret };
 }
 async function dockerConfigCredentials(registry, options = {}) {
-  const path = (0, import_node_path2.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
+  const path = (0, import_node_path3.join)(dockerConfigDirectory(options.dockerConfigDir), "config.json");
   const config = await readConfigFile(path);
   if (!config) return void 0;
   const exec = options.exec ?? spawnExec;
@@ -41049,7 +41063,7 @@ function createRegistryClient(options = {}) {
 
 // packages/oci/src/sources/image-spec.ts
 var import_node_fs2 = require("node:fs");
-var import_node_path3 = require("node:path");
+var import_node_path4 = require("node:path");
 var pathTransports = ["docker-archive", "oci-archive", "oci"];
 var unsupportedTransports = ["docker-daemon", "containers-storage"];
 var imageSpecHint = "give a registry reference (e.g. ghcr.io/acme/hailort:4.24.0), docker-archive:PATH, oci-archive:PATH, oci:DIR or dir:DIR";
@@ -41067,14 +41081,14 @@ function looksLikePath(spec) {
   return (0, import_node_fs2.existsSync)(spec) && (0, import_node_fs2.statSync)(spec).isDirectory();
 }
 function recognisePath(spec) {
-  const path = (0, import_node_path3.resolve)(spec);
+  const path = (0, import_node_path4.resolve)(spec);
   if (!(0, import_node_fs2.existsSync)(path)) {
     throw new InputError(
       `image '${spec}' looks like a path, but ${path} does not exist: check the path; for an image in a registry give its reference (e.g. ghcr.io/acme/hailort:4.24.0)`
     );
   }
   if ((0, import_node_fs2.statSync)(path).isDirectory()) {
-    return (0, import_node_fs2.existsSync)((0, import_node_path3.join)(path, "index.json")) ? { transport: "oci", path } : { transport: "dir", path };
+    return (0, import_node_fs2.existsSync)((0, import_node_path4.join)(path, "index.json")) ? { transport: "oci", path } : { transport: "dir", path };
   }
   return { transport: "archive", path };
 }
@@ -41092,13 +41106,13 @@ function parseImageSpec(input) {
     const { path, ref } = splitPathRef(rest);
     return {
       transport,
-      path: (0, import_node_path3.resolve)(path),
+      path: (0, import_node_path4.resolve)(path),
       ...ref !== void 0 ? { ref } : {}
     };
   }
   if (m && transport === "dir") {
     if (!rest) throw new InputError(`image '${input}' has no directory after 'dir:'`);
-    return { transport: "dir", path: (0, import_node_path3.resolve)(rest) };
+    return { transport: "dir", path: (0, import_node_path4.resolve)(rest) };
   }
   if (m && unsupportedTransports.includes(transport)) {
     throw new InputError(
@@ -41120,22 +41134,17 @@ var defaultMaxInflatedBytes = 64 * 1024 ** 3;
 var reserveBytes = 512 * 1024 ** 2;
 
 // packages/oci/src/push/compress.ts
-var import_node_os3 = require("node:os");
+var import_node_os4 = require("node:os");
 var pieceBytes = 1024 * 1024;
 var slotSize = 10 + Math.ceil(pieceBytes / 65535) * 5 + pieceBytes + 8;
 var inputWindow = 4 * 1024 * 1024;
-var poolSize = Math.max(1, Math.min(4, (0, import_node_os3.availableParallelism)() - 1));
+var poolSize = Math.max(1, Math.min(4, (0, import_node_os4.availableParallelism)() - 1));
 
 // packages/oci/src/push/layer-cache.ts
 var import_promises3 = require("node:fs/promises");
-var import_node_os4 = require("node:os");
-var import_node_path4 = require("node:path");
+var import_node_path5 = require("node:path");
 function layerCachePath(env = process.env) {
-  return (0, import_node_path4.join)(
-    env.XDG_CACHE_HOME || (0, import_node_path4.join)((0, import_node_os4.homedir)(), ".cache"),
-    "talos-kmod",
-    "compressed-layers.json"
-  );
+  return talosKmodCacheDir(env, "compressed-layers.json");
 }
 var maxEntries = 2e3;
 async function loadLayerCache(path = layerCachePath()) {
@@ -41153,7 +41162,7 @@ async function loadLayerCache(path = layerCachePath()) {
 async function saveLayerCache(cache, path = layerCachePath()) {
   const entries = [...cache.entries()].slice(-maxEntries);
   try {
-    await (0, import_promises3.mkdir)((0, import_node_path4.dirname)(path), { recursive: true });
+    await (0, import_promises3.mkdir)((0, import_node_path5.dirname)(path), { recursive: true, mode: cacheDirMode });
     const tmp = `${path}.${process.pid}.tmp`;
     await (0, import_promises3.writeFile)(tmp, JSON.stringify(Object.fromEntries(entries)));
     await (0, import_promises3.rename)(tmp, path);
@@ -41654,7 +41663,14 @@ function parseTagInput(field, text, example = "v1.11.0") {
   );
 }
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+var dockerHubNames = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
 function parsePushTarget(registry, username) {
+  if (registry.startsWith("[")) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${registry}', an IPv6 address: it cannot go onto make's command line (the shell reads [ ] as a pattern); give the registry a host name instead, e.g. localhost:5000 for [::1]:5000`
+    );
+  }
   checkMakeValue("registry", registry);
   checkMakeValue("username", username);
   if (registry === "") {
@@ -41675,8 +41691,9 @@ function parsePushTarget(registry, username) {
       (n) => `${n("username")} is '${username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${username.toLowerCase()}')`
     );
   }
+  let namespace;
   try {
-    return parseNamespace(`${registry}/${username}`);
+    namespace = parseNamespace(`${registry}/${username}`);
   } catch (e) {
     throw new FieldError(
       "registry",
@@ -41684,14 +41701,30 @@ function parsePushTarget(registry, username) {
       { cause: e }
     );
   }
+  const host = registry.split("/")[0] ?? "";
+  if (namespace.registry === "docker.io" && !dockerHubNames.has(host.toLowerCase())) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${registry}', which docker reads as a Docker Hub namespace, not a registry host: a host needs a '.' or a port (e.g. ${host}:5000 or ${host}.example.com), or is localhost; for Docker Hub give docker.io`
+    );
+  }
+  return namespace;
 }
 function parseNamespaceInput(field, text) {
-  return parseField(
-    field,
-    text,
-    parseNamespace,
-    (name) => `${name} is '${text}', which is not registry/namespace (e.g. ghcr.io/acme)`
-  );
+  return parseField(field, text, parseNamespace, (name) => {
+    const [host = "", ...path] = text.split("/");
+    const lower = [host, ...path.map((p) => p.toLowerCase())].join("/");
+    const hint = lower !== text && isNamespace(lower) ? `: repository namespaces are lower case, e.g. '${lower}'` : " (e.g. ghcr.io/acme)";
+    return `${name} is '${text}', which is not registry/namespace${hint}`;
+  });
+}
+function isNamespace(text) {
+  try {
+    parseNamespace(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 function parsePlatformsInput(field, items) {
   if (items.length === 0) {
@@ -42152,7 +42185,7 @@ var buildExtensionContract = defineContract({
       pkgImage: parsePinnedInput(
         "pkg-image",
         v2["pkg-image"],
-        () => "give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag"
+        (n) => `give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use ${n("pkgs-prefix")} and ${n("pkgs-tag")}`
       )
     } : {},
     ...buildTargetOf(v2, env),

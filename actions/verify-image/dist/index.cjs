@@ -64741,7 +64741,14 @@ function parseTagInput(field, text3, example = "v1.11.0") {
   );
 }
 var namespacePattern = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
+var dockerHubNames = /* @__PURE__ */ new Set(["docker.io", "index.docker.io", "registry-1.docker.io"]);
 function parsePushTarget(registry, username) {
+  if (registry.startsWith("[")) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${registry}', an IPv6 address: it cannot go onto make's command line (the shell reads [ ] as a pattern); give the registry a host name instead, e.g. localhost:5000 for [::1]:5000`
+    );
+  }
   checkMakeValue("registry", registry);
   checkMakeValue("username", username);
   if (registry === "") {
@@ -64762,8 +64769,9 @@ function parsePushTarget(registry, username) {
       (n) => `${n("username")} is '${username}', which is not a valid repository namespace: use lower-case letters, digits and . _ - (e.g. '${username.toLowerCase()}')`
     );
   }
+  let namespace;
   try {
-    return parseNamespace(`${registry}/${username}`);
+    namespace = parseNamespace(`${registry}/${username}`);
   } catch (e) {
     throw new FieldError(
       "registry",
@@ -64771,14 +64779,30 @@ function parsePushTarget(registry, username) {
       { cause: e }
     );
   }
+  const host = registry.split("/")[0] ?? "";
+  if (namespace.registry === "docker.io" && !dockerHubNames.has(host.toLowerCase())) {
+    throw new FieldError(
+      "registry",
+      (n) => `${n("registry")} is '${registry}', which docker reads as a Docker Hub namespace, not a registry host: a host needs a '.' or a port (e.g. ${host}:5000 or ${host}.example.com), or is localhost; for Docker Hub give docker.io`
+    );
+  }
+  return namespace;
 }
 function parseNamespaceInput(field, text3) {
-  return parseField(
-    field,
-    text3,
-    parseNamespace,
-    (name) => `${name} is '${text3}', which is not registry/namespace (e.g. ghcr.io/acme)`
-  );
+  return parseField(field, text3, parseNamespace, (name) => {
+    const [host = "", ...path2] = text3.split("/");
+    const lower = [host, ...path2.map((p) => p.toLowerCase())].join("/");
+    const hint = lower !== text3 && isNamespace(lower) ? `: repository namespaces are lower case, e.g. '${lower}'` : " (e.g. ghcr.io/acme)";
+    return `${name} is '${text3}', which is not registry/namespace${hint}`;
+  });
+}
+function isNamespace(text3) {
+  try {
+    parseNamespace(text3);
+    return true;
+  } catch {
+    return false;
+  }
 }
 function parsePlatformsInput(field, items) {
   if (items.length === 0) {
@@ -71541,7 +71565,7 @@ var buildExtensionContract = defineContract({
       pkgImage: parsePinnedInput(
         "pkg-image",
         v2["pkg-image"],
-        () => "give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag"
+        (n) => `give a reference with @sha256:\u2026 (build-kernel-pkg's pkg-image output), or use ${n("pkgs-prefix")} and ${n("pkgs-tag")}`
       )
     } : {},
     ...buildTargetOf(v2, env),

@@ -20,3 +20,4 @@ export {
   jsonWithoutWorkflowCommands,
   mayHoldWorkflowCommand,
 } from './workflow-commands';
+export { cacheDirMode, talosKmodCacheDir, userCacheHome } from './cache-home';

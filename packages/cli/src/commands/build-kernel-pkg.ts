@@ -4,10 +4,8 @@
  * stdout; make's output and progress go to stderr. The cache is a local directory (default
  * ~/.cache/talos-kmod/build-kernel-pkg).
  */
-import { join } from 'node:path';
-import { homedir } from 'node:os';
 import type { Command } from 'commander';
-import { spawnExec } from '@talos-kmod/common';
+import { spawnExec, talosKmodCacheDir } from '@talos-kmod/common';
 import { buildKernelPkgContract as contract } from '@talos-kmod/pipeline/contracts';
 import { addStepFlags, asFlagError, printStepOutputs, readStepFlags } from '../step-flags';
 import type { DefineCommand } from '../command-context';
@@ -20,13 +18,7 @@ export const defineBuildKernelPkg: DefineCommand = (command: Command, context) =
     const { buildKernelPkg, createDirectoryCache } = await loadPipeline();
     const ctx = context();
     const { values, options } = await readStepFlags(contract, flags, ctx.io.env, stdinOf(ctx.io));
-    const cacheDir =
-      values['cache-dir'] ??
-      join(
-        ctx.io.env.XDG_CACHE_HOME ?? join(ctx.io.env.HOME ?? homedir(), '.cache'),
-        'talos-kmod',
-        'build-kernel-pkg',
-      );
+    const cacheDir = values['cache-dir'] ?? talosKmodCacheDir(ctx.io.env, 'build-kernel-pkg');
     const result = await buildKernelPkg(options, {
       exec: spawnExec,
       logger: ctx.logger,

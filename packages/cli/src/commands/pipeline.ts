@@ -4,10 +4,14 @@
  * references, the verification summary and the `talosctl upgrade` command on stdout (`--json`: one
  * object). Exit 0 when everything passed, 1 when a step or a check failed, 2 for usage errors.
  */
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import type { Command } from 'commander';
-import { isFieldError, isUserError, spawnExec, type FieldNamer } from '@talos-kmod/common';
+import {
+  isFieldError,
+  isUserError,
+  spawnExec,
+  talosKmodCacheDir,
+  type FieldNamer,
+} from '@talos-kmod/common';
 import type { RunAllOptions, RunAllResult, RunAllStepEvent } from '@talos-kmod/pipeline';
 import { exitCodes, jsonText, stdinOf } from '../io';
 import { createProgressReporter } from '../progress/bars';
@@ -185,13 +189,7 @@ export const definePipeline: DefineCommand = (command: Command, context) => {
       const mapped = asUsage(e);
       throw mapped === e && isUserError(e) ? new UsageError(e.message) : mapped;
     }
-    const cacheDir =
-      flags.cacheDir ??
-      join(
-        ctx.io.env.XDG_CACHE_HOME ?? join(ctx.io.env.HOME ?? homedir(), '.cache'),
-        'talos-kmod',
-        'build-kernel-pkg',
-      );
+    const cacheDir = flags.cacheDir ?? talosKmodCacheDir(ctx.io.env, 'build-kernel-pkg');
     const progress = createProgressReporter(ctx.io.stderr);
     const result = await runAll(options, {
       exec: spawnExec,

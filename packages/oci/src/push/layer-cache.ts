@@ -4,8 +4,8 @@
  * missing or unreadable cache means compressing again, never a failure.
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname } from 'node:path';
+import { cacheDirMode, talosKmodCacheDir } from '@talos-kmod/common';
 import { isDigest, type Digest } from '../reference/digest';
 
 /** A compressed layer as pushed. */
@@ -14,13 +14,12 @@ export interface CompressedBlob {
   size: number;
 }
 
-/** The cache file: `$XDG_CACHE_HOME/talos-kmod/compressed-layers.json` (default `~/.cache`). */
+/**
+ * The cache file: `$XDG_CACHE_HOME/talos-kmod/compressed-layers.json` (default `~/.cache`; a
+ * relative XDG_CACHE_HOME is ignored, as the XDG specification says).
+ */
 export function layerCachePath(env: NodeJS.ProcessEnv = process.env): string {
-  return join(
-    env.XDG_CACHE_HOME || join(homedir(), '.cache'),
-    'talos-kmod',
-    'compressed-layers.json',
-  );
+  return talosKmodCacheDir(env, 'compressed-layers.json');
 }
 
 const maxEntries = 2000;
@@ -53,7 +52,7 @@ export async function saveLayerCache(
 ): Promise<void> {
   const entries = [...cache.entries()].slice(-maxEntries);
   try {
-    await mkdir(dirname(path), { recursive: true });
+    await mkdir(dirname(path), { recursive: true, mode: cacheDirMode });
     const tmp = `${path}.${process.pid}.tmp`;
     await writeFile(tmp, JSON.stringify(Object.fromEntries(entries)));
     await rename(tmp, path);

@@ -5,6 +5,7 @@
  */
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { cacheDirMode } from '@talos-kmod/common';
 
 /** A key → text store. Keys are immutable: saving an existing key may be refused. */
 export interface ResultCache {
@@ -30,7 +31,8 @@ export function createDirectoryCache(dir: string): ResultCache {
       }
     },
     save: async (key, value) => {
-      await mkdir(dir, { recursive: true });
+      // the user's own (0700): another account able to write here could swap a pinned result
+      await mkdir(dir, { recursive: true, mode: cacheDirMode });
       const tmp = `${file(key)}.${process.pid}.tmp`;
       await writeFile(tmp, value);
       await rename(tmp, file(key));

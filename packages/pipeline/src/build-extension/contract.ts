@@ -65,8 +65,8 @@ export const buildExtensionContract = defineContract({
           pkgImage: parsePinnedInput(
             'pkg-image',
             v['pkg-image'],
-            () =>
-              "give a reference with @sha256:… (build-kernel-pkg's pkg-image output), or use pkgs-prefix and pkgs-tag",
+            (n) =>
+              `give a reference with @sha256:… (build-kernel-pkg's pkg-image output), or use ${n('pkgs-prefix')} and ${n('pkgs-tag')}`,
           ),
         }
       : {}),

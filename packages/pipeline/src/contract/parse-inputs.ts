@@ -64,8 +64,19 @@ export function parseTagInput(field: string, text: string, example = 'v1.11.0'):
 const namespacePattern =
   /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 
+/** The names Docker Hub goes by: a `registry` input may name it so. */
+const dockerHubNames = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+
 /** Inputs `registry` and `username` (the push target, `REGISTRY/USERNAME`) as one namespace. */
 export function parsePushTarget(registry: string, username: string): Namespace {
+  if (registry.startsWith('[')) {
+    // before the make check, whose advice (remove the character) would not give a working host
+    throw new FieldError(
+      'registry',
+      (n) =>
+        `${n('registry')} is '${registry}', an IPv6 address: it cannot go onto make's command line (the shell reads [ ] as a pattern); give the registry a host name instead, e.g. localhost:5000 for [::1]:5000`,
+    );
+  }
   checkMakeValue('registry', registry);
   checkMakeValue('username', username);
   if (registry === '') {
@@ -89,8 +100,9 @@ export function parsePushTarget(registry: string, username: string): Namespace {
         `letters, digits and . _ - (e.g. '${username.toLowerCase()}')`,
     );
   }
+  let namespace: Namespace;
   try {
-    return parseNamespace(`${registry}/${username}`);
+    namespace = parseNamespace(`${registry}/${username}`);
   } catch (e: unknown) {
     throw new FieldError(
       'registry',
@@ -99,16 +111,39 @@ export function parsePushTarget(registry: string, username: string): Namespace {
       { cause: e },
     );
   }
+  const host = registry.split('/')[0] ?? '';
+  if (namespace.registry === 'docker.io' && !dockerHubNames.has(host.toLowerCase())) {
+    // docker (and the reference grammar) read a first component without '.' or ':' as a Docker
+    // Hub namespace, so make would push `myregistry/acme/x` to docker.io/myregistry/acme/x
+    throw new FieldError(
+      'registry',
+      (n) =>
+        `${n('registry')} is '${registry}', which docker reads as a Docker Hub namespace, not a registry host: a host needs a '.' or a port (e.g. ${host}:5000 or ${host}.example.com), or is localhost; for Docker Hub give docker.io`,
+    );
+  }
+  return namespace;
 }
 
 /** Input `field` (`registry/namespace`, e.g. `pkgs-prefix`) as a {@link Namespace}. */
 export function parseNamespaceInput(field: string, text: string): Namespace {
-  return parseField(
-    field,
-    text,
-    parseNamespace,
-    (name) => `${name} is '${text}', which is not registry/namespace (e.g. ghcr.io/acme)`,
-  );
+  return parseField(field, text, parseNamespace, (name) => {
+    const [host = '', ...path] = text.split('/');
+    const lower = [host, ...path.map((p) => p.toLowerCase())].join('/');
+    const hint =
+      lower !== text && isNamespace(lower)
+        ? `: repository namespaces are lower case, e.g. '${lower}'`
+        : ' (e.g. ghcr.io/acme)';
+    return `${name} is '${text}', which is not registry/namespace${hint}`;
+  });
+}
+
+function isNamespace(text: string): boolean {
+  try {
+    parseNamespace(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** List input `field` as platforms, in input order without duplicates; at least one. */
