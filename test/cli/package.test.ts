@@ -9,6 +9,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { commands } from '../../packages/cli/src/commands/index';
 import { cliPackageVersion, packCli } from '../../scripts/pack-cli';
 import { repoRoot } from '../support/action';
 
@@ -82,6 +83,20 @@ describe('the packed CLI', () => {
       status: 0,
       stdout: `${cliPackageVersion()}\n`,
     });
+  }, 300_000);
+
+  it('shows the help of every command (each loads its module from the installed bundle)', () => {
+    const shown = [...commands.map((e) => [e.name]), ['index', 'create']].map((argv) => {
+      const r = installed([...argv, '--help']);
+      return {
+        argv,
+        status: r.status,
+        stderr: r.stderr,
+        usage: r.stdout.startsWith(`Usage: talos-kmod ${argv.join(' ')} `),
+      };
+    });
+    expect(shown).toEqual(shown.map(({ argv }) => ({ argv, status: 0, stderr: '', usage: true })));
+    expect(shown.length).toBeGreaterThan(10);
   }, 300_000);
 
   it('runs a real command: check-wiring on a wired pkgs and extensions checkout', () => {

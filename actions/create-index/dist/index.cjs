@@ -41215,7 +41215,18 @@ function destination(ref) {
   }
   return ref.tag || ref.digest ? ref : withTag(ref, "latest");
 }
+function checkGzipLevel(level) {
+  if (level === void 0) return;
+  const levels = typeof level === "number" ? [level] : level;
+  const bad = levels.find((l) => !Number.isInteger(l) || l < 0 || l > 9);
+  if (levels.length === 0 || bad !== void 0) {
+    throw new InputError(
+      `gzipLevel ${JSON.stringify(level)} is not a zlib level or a list of them: give whole numbers 0\u20139 (0 stores), e.g. 4 or [4, 2]`
+    );
+  }
+}
 async function withContext(dest, options, fn) {
+  checkGzipLevel(options.gzipLevel);
   const destRef = destination(dest);
   const client = options.client ?? createRegistryClient(options);
   let dir;

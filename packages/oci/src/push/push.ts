@@ -5,7 +5,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { UserError, createTempDir, nullLogger, type TempDir } from '@talos-kmod/common';
+import { InputError, UserError, createTempDir, nullLogger, type TempDir } from '@talos-kmod/common';
 import { createRegistryClient, type RegistryClient, type RegistryOptions } from '../client';
 import { mediaTypes } from '../manifest/media-types';
 import type { Descriptor, ImageIndex } from '../manifest/types';
@@ -291,11 +291,27 @@ function destination(ref: Reference): Reference {
   return ref.tag || ref.digest ? ref : withTag(ref, 'latest');
 }
 
+/**
+ * Refuses a `gzipLevel` zlib would refuse only at the piece that takes it (mid-upload), or would
+ * read as something else (-1: zlib's default): levels are whole numbers 0–9, a list not empty.
+ */
+function checkGzipLevel(level: GzipLevel | undefined): void {
+  if (level === undefined) return;
+  const levels = typeof level === 'number' ? [level] : level;
+  const bad = levels.find((l) => !Number.isInteger(l) || l < 0 || l > 9);
+  if (levels.length === 0 || bad !== undefined) {
+    throw new InputError(
+      `gzipLevel ${JSON.stringify(level)} is not a zlib level or a list of them: give whole numbers 0–9 (0 stores), e.g. 4 or [4, 2]`,
+    );
+  }
+}
+
 async function withContext<T>(
   dest: Reference,
   options: PushOptions,
   fn: (ctx: PushContext) => Promise<T>,
 ): Promise<T> {
+  checkGzipLevel(options.gzipLevel);
   const destRef = destination(dest);
   const client = options.client ?? createRegistryClient(options);
   let dir: TempDir | undefined;
