@@ -103,6 +103,13 @@ describe('talos-kmod verify', () => {
         expect(kernel?.message).toMatch(
           / trusts "Build time throw-away kernel key" .* and revokes "/,
         );
+        // the report lists what the kernel revokes apart from what it trusts
+        const [platform] = report.platforms;
+        expect(platform?.revokedCertificates).toHaveLength(1);
+        const trusted = new Set(platform?.certificates?.map((x) => x.sha256Fingerprint));
+        expect(trusted.has(platform?.revokedCertificates?.[0]?.sha256Fingerprint ?? '')).toBe(
+          false,
+        );
       }
       if (c.platform) {
         const failing = report.checks.filter(

@@ -52854,6 +52854,9 @@ function checkInstallerContents(contents, expected) {
 }
 
 // packages/verify/src/internal/installer/verify-installer.ts
+function subjectAndFingerprint(x) {
+  return { subject: x.subject, sha256Fingerprint: x.sha256Fingerprint };
+}
 function reportOf(c) {
   const rule = c.cmdline !== void 0 ? sigEnforcement(c.cmdline, c.talosVersion) : void 0;
   return {
@@ -52862,10 +52865,8 @@ function reportOf(c) {
     ...c.talosVersionText ? { talosVersion: c.talosVersionText } : {},
     kernel: {
       ...c.release !== void 0 ? { release: c.release } : {},
-      certificates: c.kernel.certificates.map((x) => ({
-        subject: x.subject,
-        sha256Fingerprint: x.sha256Fingerprint
-      })),
+      certificates: c.kernel.certificates.map(subjectAndFingerprint),
+      ...c.kernel.revokedCertificates?.length ? { revokedCertificates: c.kernel.revokedCertificates.map(subjectAndFingerprint) } : {},
       ...c.cmdline !== void 0 ? { cmdline: c.cmdline } : {},
       ...rule ? {
         sigEnforce: rule.value ?? "absent",
@@ -52897,6 +52898,7 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
   const installers = [];
   const modules = [];
   const certificates = [];
+  const revokedCertificates = [];
   for (const a of assets) {
     const contents = await inspectInstaller(
       { arch: a.arch, bootFormat: a.bootFormat, files: takeArchFiles(bootFiles, a.arch) },
@@ -52907,6 +52909,8 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
     const source = contents.bootFormat === "uki" ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
     for (const certificate of contents.kernel.certificates)
       certificates.push({ certificate, source });
+    for (const certificate of contents.kernel.revokedCertificates ?? [])
+      revokedCertificates.push({ certificate, source });
     modules.push(
       ...contents.modules.map((m) => ({
         name: m.name,
@@ -52920,7 +52924,7 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
       }))
     );
   }
-  return { outcomes, installers, modules, certificates };
+  return { outcomes, installers, modules, certificates, revokedCertificates };
 }
 
 // packages/verify/src/internal/verify-platform.ts
@@ -53021,7 +53025,12 @@ async function verifyTree(tree, options, known, extra = [], expectations = { ext
       modules: deep.modules,
       installers: deep.installers,
       proof: deep.certificates.length > 0 ? "certificate" : "none",
-      ...deep.certificates.length > 0 ? { certificates: deep.certificates.map((c) => certificateReport(c.certificate, c.source)) } : {}
+      ...deep.certificates.length > 0 ? { certificates: deep.certificates.map((c) => certificateReport(c.certificate, c.source)) } : {},
+      ...deep.certificates.length > 0 && deep.revokedCertificates.length > 0 ? {
+        revokedCertificates: deep.revokedCertificates.map(
+          (c) => certificateReport(c.certificate, c.source)
+        )
+      } : {}
     };
   } else {
     release = checkKernelRelease(ctx, modules);
@@ -53059,7 +53068,8 @@ async function verifyTree(tree, options, known, extra = [], expectations = { ext
     })),
     ...release.release ? { kernelRelease: release.release } : {},
     proof,
-    ...proof === "certificate" && trust ? { certificates: trust.certificates.map((c) => certificateReport(c, trust.source)) } : {}
+    ...proof === "certificate" && trust ? { certificates: trust.certificates.map((c) => certificateReport(c, trust.source)) } : {},
+    ...proof === "certificate" && trust?.revoked?.length ? { revokedCertificates: trust.revoked.map((c) => certificateReport(c, trust.source)) } : {}
   };
 }
 
@@ -53300,6 +53310,7 @@ async function run(o, deps) {
           moduleCount: result2.modules.length,
           proof: result2.proof,
           ...result2.certificates ? { certificates: [...result2.certificates] } : {},
+          ...result2.revokedCertificates ? { revokedCertificates: [...result2.revokedCertificates] } : {},
           passed: failures.length === 0
         });
         logger.info(

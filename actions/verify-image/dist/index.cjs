@@ -70568,6 +70568,9 @@ function checkInstallerContents(contents, expected) {
 }
 
 // packages/verify/src/internal/installer/verify-installer.ts
+function subjectAndFingerprint(x) {
+  return { subject: x.subject, sha256Fingerprint: x.sha256Fingerprint };
+}
 function reportOf(c) {
   const rule = c.cmdline !== void 0 ? sigEnforcement(c.cmdline, c.talosVersion) : void 0;
   return {
@@ -70576,10 +70579,8 @@ function reportOf(c) {
     ...c.talosVersionText ? { talosVersion: c.talosVersionText } : {},
     kernel: {
       ...c.release !== void 0 ? { release: c.release } : {},
-      certificates: c.kernel.certificates.map((x) => ({
-        subject: x.subject,
-        sha256Fingerprint: x.sha256Fingerprint
-      })),
+      certificates: c.kernel.certificates.map(subjectAndFingerprint),
+      ...c.kernel.revokedCertificates?.length ? { revokedCertificates: c.kernel.revokedCertificates.map(subjectAndFingerprint) } : {},
       ...c.cmdline !== void 0 ? { cmdline: c.cmdline } : {},
       ...rule ? {
         sigEnforce: rule.value ?? "absent",
@@ -70611,6 +70612,7 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
   const installers = [];
   const modules = [];
   const certificates = [];
+  const revokedCertificates = [];
   for (const a of assets) {
     const contents = await inspectInstaller(
       { arch: a.arch, bootFormat: a.bootFormat, files: takeArchFiles(bootFiles, a.arch) },
@@ -70621,6 +70623,8 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
     const source = contents.bootFormat === "uki" ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
     for (const certificate of contents.kernel.certificates)
       certificates.push({ certificate, source });
+    for (const certificate of contents.kernel.revokedCertificates ?? [])
+      revokedCertificates.push({ certificate, source });
     modules.push(
       ...contents.modules.map((m) => ({
         name: m.name,
@@ -70634,7 +70638,7 @@ async function verifyInstaller(assets, paths, bootFiles, expectations, talosVers
       }))
     );
   }
-  return { outcomes, installers, modules, certificates };
+  return { outcomes, installers, modules, certificates, revokedCertificates };
 }
 
 // packages/verify/src/internal/verify-platform.ts
@@ -70735,7 +70739,12 @@ async function verifyTree(tree, options, known, extra = [], expectations = { ext
       modules: deep.modules,
       installers: deep.installers,
       proof: deep.certificates.length > 0 ? "certificate" : "none",
-      ...deep.certificates.length > 0 ? { certificates: deep.certificates.map((c) => certificateReport(c.certificate, c.source)) } : {}
+      ...deep.certificates.length > 0 ? { certificates: deep.certificates.map((c) => certificateReport(c.certificate, c.source)) } : {},
+      ...deep.certificates.length > 0 && deep.revokedCertificates.length > 0 ? {
+        revokedCertificates: deep.revokedCertificates.map(
+          (c) => certificateReport(c.certificate, c.source)
+        )
+      } : {}
     };
   } else {
     release = checkKernelRelease(ctx, modules);
@@ -70773,7 +70782,8 @@ async function verifyTree(tree, options, known, extra = [], expectations = { ext
     })),
     ...release.release ? { kernelRelease: release.release } : {},
     proof,
-    ...proof === "certificate" && trust ? { certificates: trust.certificates.map((c) => certificateReport(c, trust.source)) } : {}
+    ...proof === "certificate" && trust ? { certificates: trust.certificates.map((c) => certificateReport(c, trust.source)) } : {},
+    ...proof === "certificate" && trust?.revoked?.length ? { revokedCertificates: trust.revoked.map((c) => certificateReport(c, trust.source)) } : {}
   };
 }
 
@@ -71014,6 +71024,7 @@ async function run(o, deps) {
           moduleCount: result.modules.length,
           proof: result.proof,
           ...result.certificates ? { certificates: [...result.certificates] } : {},
+          ...result.revokedCertificates ? { revokedCertificates: [...result.revokedCertificates] } : {},
           passed: failures.length === 0
         });
         logger.info(

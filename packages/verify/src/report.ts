@@ -77,8 +77,10 @@ export interface InstallerReport {
   talosVersion?: string;
   kernel: {
     release?: string;
-    /** The certificates compiled into the kernel (subject, SHA-256 colon hex). */
+    /** The certificates the kernel trusts for modules (subject, SHA-256 colon hex). */
     certificates: { subject: string; sha256Fingerprint: string }[];
+    /** The certificates the kernel revokes (its revocation_certificate_list), when it has any. */
+    revokedCertificates?: { subject: string; sha256Fingerprint: string }[];
     /** The UKI's command line. */
     cmdline?: string;
     /** The last `module.sig_enforce` value on the command line, or `absent`. */
@@ -116,6 +118,11 @@ export interface PlatformReport {
   proof: SignatureProof;
   /** The certificates the kernel trusts, when the proof is `certificate`. */
   certificates?: CertificateReport[];
+  /**
+   * The certificates the kernel revokes (its revocation_certificate_list), when the proof is
+   * `certificate` and it has any: a module signed by one is `unknown-key`.
+   */
+  revokedCertificates?: CertificateReport[];
   passed: boolean;
 }
 

@@ -186,6 +186,9 @@ async function run(o: ValidatedVerifyOptions, deps: VerifyImageDeps): Promise<Ve
           moduleCount: result.modules.length,
           proof: result.proof,
           ...(result.certificates ? { certificates: [...result.certificates] } : {}),
+          ...(result.revokedCertificates
+            ? { revokedCertificates: [...result.revokedCertificates] }
+            : {}),
           passed: failures.length === 0,
         });
         logger.info(

@@ -6,10 +6,12 @@
  * laid out as the kernel's own assembler files do).
  */
 import { afterAll, expect, it, jest } from '@jest/globals';
+import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspectInstaller } from '../src/internal/installer/inspect-installer';
+import { verifyInstaller } from '../src/internal/installer/verify-installer';
 import { makeSigner, type TestSigner } from '../../kmod/test/helpers/synthetic-cms';
 import { talosUki, ukiModulePath } from './helpers/talos-uki';
 
@@ -20,20 +22,25 @@ afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 const ukiPath = 'usr/install/amd64/vmlinuz.efi';
 
-/** The installer contents of a UKI whose kernel trusts `trusted` and revokes `revoked`. */
-async function inspectUki(
-  name: string,
-  signer: TestSigner,
-  trusted: TestSigner,
-  revoked?: TestSigner,
-) {
-  const uki = talosUki({
+/** A UKI whose kernel trusts `trusted` and revokes `revoked`, its module signed by `signer`. */
+function buildUki(name: string, signer: TestSigner, trusted: TestSigner, revoked?: TestSigner) {
+  return talosUki({
     dir: join(root, name),
     signer,
     extensionsCompressed: true,
     certificates: [trusted.certDer],
     ...(revoked ? { revoked: [revoked.certDer] } : {}),
   });
+}
+
+/** The installer contents of {@link buildUki}'s UKI. */
+async function inspectUki(
+  name: string,
+  signer: TestSigner,
+  trusted: TestSigner,
+  revoked?: TestSigner,
+) {
+  const uki = buildUki(name, signer, trusted, revoked);
   return inspectInstaller({ arch: 'amd64', bootFormat: 'uki', files: new Map([[ukiPath, uki]]) });
 }
 
@@ -66,4 +73,24 @@ it('without the revocation list the same module is unknown-key for an unknown si
   expect(contents.kernel.revokedCertificates).toBeUndefined();
   expect(contents.modules.map((m) => m.verdict)).toEqual(['unknown-key']);
   expect(contents.modules[0]?.reason).not.toContain('revokes');
+});
+
+it('reports the certificates the installer kernel revokes apart from the ones it trusts', async () => {
+  const uki = buildUki('report', other, trusted, other);
+  const result = await verifyInstaller(
+    [{ arch: 'amd64', bootFormat: 'uki', files: [ukiPath] }],
+    [ukiPath, 'usr/bin/installer'],
+    new Map([[ukiPath, uki]]),
+    { extensions: [] },
+  );
+  const kernel = result.installers[0]?.kernel;
+  const fingerprint = (s: TestSigner) => new X509Certificate(s.certDer).fingerprint256;
+  expect(kernel?.certificates.map((c) => c.sha256Fingerprint)).toEqual([fingerprint(trusted)]);
+  expect(kernel?.revokedCertificates?.map((c) => c.sha256Fingerprint)).toEqual([
+    fingerprint(other),
+  ]);
+  expect(result.revokedCertificates.map((c) => c.certificate.sha256Fingerprint)).toEqual([
+    fingerprint(other),
+  ]);
+  expect(result.modules.map((m) => m.verdict)).toEqual(['unknown-key']);
 });

@@ -39,6 +39,8 @@ export interface PlatformOutcome {
   readonly proof: SignatureProof;
   /** The certificates the proof used. */
   readonly certificates?: readonly CertificateReport[];
+  /** The certificates the kernel revokes, when the proof is `certificate` and it has any. */
+  readonly revokedCertificates?: readonly CertificateReport[];
 }
 
 /** What verifyTree knows about the node's kernel before it walks the tree. */
@@ -179,6 +181,13 @@ export async function verifyTree(
       ...(deep.certificates.length > 0
         ? { certificates: deep.certificates.map((c) => certificateReport(c.certificate, c.source)) }
         : {}),
+      ...(deep.certificates.length > 0 && deep.revokedCertificates.length > 0
+        ? {
+            revokedCertificates: deep.revokedCertificates.map((c) =>
+              certificateReport(c.certificate, c.source),
+            ),
+          }
+        : {}),
     };
   } else {
     release = checkKernelRelease(ctx, modules);
@@ -220,6 +229,9 @@ export async function verifyTree(
     proof,
     ...(proof === 'certificate' && trust
       ? { certificates: trust.certificates.map((c) => certificateReport(c, trust.source)) }
+      : {}),
+    ...(proof === 'certificate' && trust?.revoked?.length
+      ? { revokedCertificates: trust.revoked.map((c) => certificateReport(c, trust.source)) }
       : {}),
   };
 }

@@ -33,6 +33,12 @@ export interface InstallerVerification {
   readonly modules: readonly Omit<ModuleReport, 'platform'>[];
   /** The certificates of each installer kernel, with the file they were read from. */
   readonly certificates: readonly { certificate: CertificateInfo; source: string }[];
+  /** The certificates each installer kernel revokes, likewise. */
+  readonly revokedCertificates: readonly { certificate: CertificateInfo; source: string }[];
+}
+
+function subjectAndFingerprint(x: CertificateInfo): { subject: string; sha256Fingerprint: string } {
+  return { subject: x.subject, sha256Fingerprint: x.sha256Fingerprint };
 }
 
 function reportOf(c: InstallerContents): Omit<InstallerReport, 'platform'> {
@@ -43,10 +49,10 @@ function reportOf(c: InstallerContents): Omit<InstallerReport, 'platform'> {
     ...(c.talosVersionText ? { talosVersion: c.talosVersionText } : {}),
     kernel: {
       ...(c.release !== undefined ? { release: c.release } : {}),
-      certificates: c.kernel.certificates.map((x) => ({
-        subject: x.subject,
-        sha256Fingerprint: x.sha256Fingerprint,
-      })),
+      certificates: c.kernel.certificates.map(subjectAndFingerprint),
+      ...(c.kernel.revokedCertificates?.length
+        ? { revokedCertificates: c.kernel.revokedCertificates.map(subjectAndFingerprint) }
+        : {}),
       ...(c.cmdline !== undefined ? { cmdline: c.cmdline } : {}),
       ...(rule
         ? {
@@ -97,6 +103,7 @@ export async function verifyInstaller(
   const installers: Omit<InstallerReport, 'platform'>[] = [];
   const modules: Omit<ModuleReport, 'platform'>[] = [];
   const certificates: { certificate: CertificateInfo; source: string }[] = [];
+  const revokedCertificates: { certificate: CertificateInfo; source: string }[] = [];
   for (const a of assets) {
     const contents = await inspectInstaller(
       { arch: a.arch, bootFormat: a.bootFormat, files: takeArchFiles(bootFiles, a.arch) },
@@ -108,6 +115,8 @@ export async function verifyInstaller(
       contents.bootFormat === 'uki' ? `${contents.kernelPath} (.linux)` : contents.kernelPath;
     for (const certificate of contents.kernel.certificates)
       certificates.push({ certificate, source });
+    for (const certificate of contents.kernel.revokedCertificates ?? [])
+      revokedCertificates.push({ certificate, source });
     modules.push(
       ...contents.modules.map((m) => ({
         name: m.name,
@@ -121,5 +130,5 @@ export async function verifyInstaller(
       })),
     );
   }
-  return { outcomes, installers, modules, certificates };
+  return { outcomes, installers, modules, certificates, revokedCertificates };
 }
