@@ -36,6 +36,8 @@ describe('fixture kernel /boot/vmlinuz', () => {
     expect(k.certificates.map((c) => `sha256 Fingerprint=${c.sha256Fingerprint}`)).toEqual([
       openssl.trim(),
     ]);
+    // laid out as certs/system_certificates.S does, so found as the kernel's trusted list
+    expect(k.certificateList.rule).toBe('list-size-and-module-cert-size');
     expect(execFileSync('file', ['-b', out]).toString()).toMatch(
       /^Linux kernel x86 boot executable bzImage, version 6\.1\.0-57-amd64/,
     );

@@ -178,7 +178,8 @@ function certificateAssembly(content: KernelContent, dir: string, target: 'x86' 
             : `\t.fill ${extra}, 1, 0`,
           align(4),
           'system_extra_cert_used:',
-          `\t.int ${inserted ? 1 : 0}`,
+          // insert-sys-cert stores the inserted certificate's length here (`*used = cert_size`)
+          `\t.int ${inserted ? inserted.length : 0}`,
         );
       }
       // insert-sys-cert adds the inserted certificate's length to system_certificate_list_size

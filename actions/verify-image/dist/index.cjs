@@ -68162,47 +68162,70 @@ function isKernelModuleElf(bytes) {
 var import_node_crypto8 = require("node:crypto");
 var PATTERN = Buffer.from([48, 130]);
 var MAX_CANDIDATES = 2e5;
+var MAX_PARSES = 4096;
 var TRAILER_WINDOW = 64 * 1024;
 function scan(buf, from, to, max) {
   const found = [];
-  const distinct2 = /* @__PURE__ */ new Set();
+  const byLength = /* @__PURE__ */ new Map();
+  let distinct2 = 0;
   let candidates = 0;
+  let parses = 0;
+  let truncated = false;
   for (let at = buf.indexOf(PATTERN, from); at >= 0 && at + 8 <= to; at = buf.indexOf(PATTERN, at + 1)) {
     if (buf[at + 4] !== 48 || buf[at + 5] !== 130) continue;
     const length = 4 + buf.readUInt16BE(at + 2);
     if (at + length > to) continue;
-    if (++candidates > MAX_CANDIDATES) break;
-    const der = buf.subarray(at, at + length);
-    let info2;
-    try {
-      info2 = readCertificate(new Uint8Array(der));
-    } catch {
-      continue;
+    if (++candidates > MAX_CANDIDATES) {
+      truncated = true;
+      break;
     }
-    const digest = (0, import_node_crypto8.createHash)("sha256").update(der).digest("hex");
-    found.push({ start: at, end: at + length, info: info2, digest });
-    distinct2.add(digest);
-    if (distinct2.size >= max) break;
+    const der = buf.subarray(at, at + length);
+    const same = byLength.get(length);
+    let parsed2 = same?.find((p) => p.der.equals(der));
+    if (!parsed2) {
+      if (parses >= MAX_PARSES) {
+        truncated = true;
+        break;
+      }
+      parses++;
+      const copy = Buffer.from(der);
+      let info2;
+      try {
+        info2 = readCertificate(copy);
+      } catch {
+        continue;
+      }
+      parsed2 = { info: info2, digest: (0, import_node_crypto8.createHash)("sha256").update(copy).digest("hex"), der: copy };
+      if (same) same.push(parsed2);
+      else byLength.set(length, [parsed2]);
+      distinct2++;
+    }
+    found.push({ start: at, end: at + length, info: parsed2.info, digest: parsed2.digest });
+    if (distinct2 >= max) break;
     at += length - 1;
   }
-  return { found, candidates };
+  return { found, candidates, parses, truncated };
 }
-function trailerAfter(buf, end) {
-  let flagSeen = false;
+function trailersAfter(buf, end) {
   const limit = Math.min(buf.length - 4, end + TRAILER_WINDOW);
-  const u324 = (at) => at + 4 <= buf.length ? buf.readUInt32LE(at) : 0;
-  for (let p = end + 7 & ~7; p <= limit; p += 8) {
-    const lo = buf.readUInt32LE(p);
-    const hi = u324(p + 4);
-    if (lo === 0 && hi === 0) continue;
-    if (!flagSeen && lo + hi === 1) {
-      flagSeen = true;
-      continue;
-    }
-    if (hi !== 0) return void 0;
-    return { size: lo, ...nextWord(buf, p + 8) };
-  }
-  return void 0;
+  let p = end + 3 & ~3;
+  while (p <= limit && buf.readUInt32LE(p) === 0) p += 4;
+  if (p > limit) return [];
+  const out = [];
+  const plain = sizeWordAt(buf, p);
+  if (plain) out.push(plain);
+  let q = p + 4 + 7 & ~7;
+  while (q <= limit && buf.readUInt32LE(q) === 0 && wordAt(buf, q + 4) === 0) q += 8;
+  const after = q <= limit ? sizeWordAt(buf, q) : void 0;
+  if (after) out.push({ ...after, inserted: buf.readUInt32LE(p) });
+  return out;
+}
+function wordAt(buf, at) {
+  return at + 4 <= buf.length ? buf.readUInt32LE(at) : 0;
+}
+function sizeWordAt(buf, at) {
+  if (at % 8 !== 0 || wordAt(buf, at + 4) !== 0) return void 0;
+  return { size: buf.readUInt32LE(at), ...nextWord(buf, at + 8) };
 }
 function nextWord(buf, at) {
   if (at + 4 > buf.length) return {};
@@ -68213,6 +68236,16 @@ function nextWord(buf, at) {
   for (let q = at; q < arm; q++) if (buf[q] !== 0) return { next: 0 };
   return { next: buf.readUInt32LE(arm) };
 }
+function listNamed(run2, end, t) {
+  const first = run2.findIndex((c) => end - c.start === t.size);
+  if (first < 0) return void 0;
+  const inserted = t.inserted;
+  if (inserted !== void 0 && !run2.some((c, i) => i >= first && end - c.start === inserted)) {
+    return void 0;
+  }
+  const certs = run2.slice(first);
+  return { certs, moduleCertSize: t.next === certs[0].end - certs[0].start };
+}
 function listsOf(buf, found) {
   const lists = [];
   let i = 0;
@@ -68222,12 +68255,9 @@ function listsOf(buf, found) {
     const run2 = found.slice(i, j);
     i = j;
     const end = run2[run2.length - 1].end;
-    const trailer = trailerAfter(buf, end);
-    if (!trailer) continue;
-    const first = run2.findIndex((c) => end - c.start === trailer.size);
-    if (first < 0) continue;
-    const certs = run2.slice(first);
-    lists.push({ certs, moduleCertSize: trailer.next === certs[0].end - certs[0].start });
+    const named2 = trailersAfter(buf, end).map((t) => listNamed(run2, end, t)).filter((l) => l !== void 0);
+    const list = named2.find((l) => l.moduleCertSize) ?? (named2.length > 1 ? named2[1] : named2[0]);
+    if (list) lists.push(list);
   }
   return lists;
 }
@@ -68243,7 +68273,7 @@ function distinct(found, exclude) {
 }
 function findCertificates(bytes, max, from = 0, to = bytes.length) {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { found, candidates } = scan(buf, from, to, max);
+  const { found, ...work } = scan(buf, from, to, max);
   const lists = listsOf(buf, found);
   const withModule = lists.filter((l) => l.moduleCertSize);
   let trustedList;
@@ -68258,7 +68288,7 @@ function findCertificates(bytes, max, from = 0, to = bytes.length) {
     rule = "list-size";
   }
   if (!trustedList) {
-    return { trusted: distinct(found, /* @__PURE__ */ new Set()), revoked: [], other: [], rule, candidates };
+    return { trusted: distinct(found, /* @__PURE__ */ new Set()), revoked: [], other: [], rule, ...work };
   }
   const trusted = distinct(trustedList.certs, /* @__PURE__ */ new Set());
   const trustedDigests = new Set(trustedList.certs.map((c) => c.digest));
@@ -68276,7 +68306,7 @@ function findCertificates(bytes, max, from = 0, to = bytes.length) {
     other: distinct(found, known),
     rule,
     listOffset: trustedList.certs[0].start,
-    candidates
+    ...work
   };
 }
 
@@ -68449,7 +68479,13 @@ async function readInner(ctx, bytes) {
     problems.push(
       "no X.509 certificate found in the kernel: built without CONFIG_MODULE_SIG? Modules cannot be checked against it"
     );
-  } else if (found.rule === "not-located") {
+  }
+  if (found.truncated) {
+    problems.push(
+      `certificate scan of the ${found.region} stopped after ${found.candidates} candidates (${found.parses} parsed): far more certificate-like data than a real kernel holds; certificates past that point were not read. Check that this file is the kernel you meant`
+    );
+  }
+  if (found.trusted.length > 0 && found.rule === "not-located") {
     problems.push(
       `trusted certificate list not located (no run of certificates followed by system_certificate_list_size and module_cert_size, nor a lone one followed by its size): every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`
     );

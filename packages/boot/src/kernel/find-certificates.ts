@@ -7,11 +7,14 @@
  * load_module_cert() for IMA): the module signing certificate (`__module_cert_start` …
  * `__module_cert_end`), then CONFIG_SYSTEM_TRUSTED_KEYS (`x509_certificate_list`), then, with
  * CONFIG_SYSTEM_EXTRA_CERTIFICATE, a zero-filled reserved area (`system_extra_cert`, default 4096
- * bytes, that scripts/insert-sys-cert.c fills right after the list) and the `.int
- * system_extra_cert_used`; then `.align 8`, `system_certificate_list_size` (`.quad` on 64-bit,
- * `.long` on 32-bit) = the list's length, and since v5.13 `.align 8`, `module_cert_size` = the
- * signing certificate's length. load_system_certificate_list() walks the list as DER SEQUENCEs
- * `30 82 <len16>`.
+ * bytes) and the `.int system_extra_cert_used`; then `.align 8`, `system_certificate_list_size`
+ * (`.quad` on 64-bit, `.long` on 32-bit) = the list's length, and since v5.13 `.align 8`,
+ * `module_cert_size` = the length of signing_key.x509 (the signing certificate).
+ * scripts/insert-sys-cert.c (torvalds/linux@8042783592c5) writes a certificate at the start of the
+ * reserved area, right after the list, adds its length to system_certificate_list_size and stores
+ * that length in system_extra_cert_used, so the inserted certificate is part of the list.
+ * load_system_certificate_list() walks the list as DER SEQUENCEs `30 82 <len16>`. The size words
+ * are read little-endian: on a big-endian kernel no list is located (`not-located` below).
  *
  * certs/revocation_certificates.S (torvalds/linux@65e575744264; v5.13+, CONFIG_SYSTEM_REVOCATION_KEYS) has the same shape
  * without module_cert_size: `revocation_certificate_list`, `.align 8`,
@@ -22,8 +25,8 @@
  *
  * Rules, in order (the first that holds decides):
  * - `list-size-and-module-cert-size`: a contiguous run of certificates whose length L is followed
- *   (past zero padding and an extra-certificate area) by a size word L and then a word equal to
- *   the run's first certificate's length. Every other run followed by a size word is a revocation
+ *   (past zero padding, an extra-certificate area and its used-bytes word) by a size word L and
+ *   then a word equal to the run's first certificate's length. Every other run followed by a size word is a revocation
  *   list.
  * - `list-size`: the only certificates are one run followed by a size word (kernels before v5.13,
  *   which have no revocation list; with other certificates about, a lone sized run might be a
@@ -36,6 +39,11 @@ import { readCertificate, type CertificateInfo } from '@talos-kmod/kmod';
 
 const PATTERN = Buffer.from([0x30, 0x82]);
 const MAX_CANDIDATES = 200_000;
+/**
+ * Parses tried (distinct candidates): a real kernel has a few hundred candidates at most (one
+ * valid certificate among ~80 on Debian's), and a parse costs up to a few milliseconds.
+ */
+const MAX_PARSES = 4096;
 /**
  * How far past a run the size word may be: padding (< 8 bytes), and the extra-certificate area
  * (CONFIG_SYSTEM_EXTRA_CERTIFICATE_SIZE, 4096 by default) with its `.int` flag.
@@ -58,25 +66,45 @@ export interface FoundCertificates {
   readonly listOffset?: number;
   /** `30 82 len 30 82` positions examined. */
   readonly candidates: number;
+  /** Candidates parsed (copies of a certificate already read are not parsed again). */
+  readonly parses: number;
+  /** True when the scan stopped at its bound on candidates or parses before the region's end. */
+  readonly truncated: boolean;
 }
 
 interface Found {
   readonly start: number;
   readonly end: number;
+  /** Shared by every copy of the same certificate: a copy costs this small object only. */
   readonly info: CertificateInfo;
   readonly digest: string;
 }
 
-/** Every parseable certificate in `bytes[from, to)`, in order (at most MAX_CANDIDATES tried). */
+interface Parsed {
+  readonly info: CertificateInfo;
+  readonly digest: string;
+  readonly der: Buffer;
+}
+
+/**
+ * Every parseable certificate in `bytes[from, to)`, in order. A copy of a certificate already
+ * parsed is recognised by its bytes and not parsed again (parsing costs about a millisecond and
+ * the parsed form a few KiB: a kernel made of copies of one certificate would otherwise cost
+ * minutes and hundreds of MB). At most MAX_CANDIDATES candidates are examined and MAX_PARSES
+ * parsed; `truncated` says when either stopped the scan.
+ */
 function scan(
   buf: Buffer,
   from: number,
   to: number,
   max: number,
-): { found: Found[]; candidates: number } {
+): { found: Found[]; candidates: number; parses: number; truncated: boolean } {
   const found: Found[] = [];
-  const distinct = new Set<string>();
+  const byLength = new Map<number, Parsed[]>();
+  let distinct = 0;
   let candidates = 0;
+  let parses = 0;
+  let truncated = false;
   for (
     let at = buf.indexOf(PATTERN, from);
     at >= 0 && at + 8 <= to;
@@ -85,48 +113,83 @@ function scan(
     if (buf[at + 4] !== 0x30 || buf[at + 5] !== 0x82) continue;
     const length = 4 + buf.readUInt16BE(at + 2);
     if (at + length > to) continue;
-    if (++candidates > MAX_CANDIDATES) break;
-    const der = buf.subarray(at, at + length);
-    let info: CertificateInfo;
-    try {
-      info = readCertificate(new Uint8Array(der)); // a copy: never keep the whole kernel alive
-    } catch {
-      continue;
+    if (++candidates > MAX_CANDIDATES) {
+      truncated = true;
+      break;
     }
-    const digest = createHash('sha256').update(der).digest('hex');
-    found.push({ start: at, end: at + length, info, digest });
-    distinct.add(digest);
-    if (distinct.size >= max) break;
+    const der = buf.subarray(at, at + length);
+    const same = byLength.get(length);
+    let parsed = same?.find((p) => p.der.equals(der));
+    if (!parsed) {
+      if (parses >= MAX_PARSES) {
+        truncated = true;
+        break;
+      }
+      parses++;
+      const copy = Buffer.from(der); // never keep the whole kernel alive
+      let info: CertificateInfo;
+      try {
+        info = readCertificate(copy);
+      } catch {
+        continue;
+      }
+      parsed = { info, digest: createHash('sha256').update(copy).digest('hex'), der: copy };
+      if (same) same.push(parsed);
+      else byLength.set(length, [parsed]);
+      distinct++;
+    }
+    found.push({ start: at, end: at + length, info: parsed.info, digest: parsed.digest });
+    if (distinct >= max) break;
     at += length - 1;
   }
-  return { found, candidates };
+  return { found, candidates, parses, truncated };
+}
+
+/** A reading of the words after a run: the list's size, the word after it, the inserted bytes. */
+interface Trailer {
+  readonly size: number;
+  /** The word after the size word (module_cert_size since v5.13). */
+  readonly next?: number;
+  /** system_extra_cert_used: bytes insert-sys-cert wrote right after the list, inside `size`. */
+  readonly inserted?: number;
 }
 
 /**
- * The size word after a run of certificates ending at `end`: the first 8-aligned word past zero
- * padding (and at most one `system_extra_cert_used` flag), read as u32 LE, and the next word,
- * module_cert_size when the kernel has it. `.quad` (high half zero) and `.long` then `.align 8`
- * (zero padding) both put the value in the low 4 bytes with 4 zero bytes after it. `.align 8` is
- * 8 bytes on x86 but 2^8 = 256 bytes on ARM targets, where GNU as reads `.align` as a power of two
- * (the reason the kernel later moved these files to `.balign`), so the next word is 8 bytes on or
- * at the next 256-byte boundary with zeros between.
+ * The ways to read the words after a run of certificates ending at `end`. Past zero padding comes
+ * the first non-zero 4-aligned word. Either it is system_certificate_list_size (or
+ * revocation_certificate_list_size): 8-aligned, read as u32 LE with 4 zero bytes after it, as both
+ * `.quad` (high half zero) and `.long` then `.align 8` (zero padding) leave it. Or, with
+ * CONFIG_SYSTEM_EXTRA_CERTIFICATE and a certificate inserted, it is the `.int`
+ * system_extra_cert_used, which scripts/insert-sys-cert.c sets to the inserted bytes' count
+ * (`*used = cert_size`, torvalds/linux@8042783592c5) while it adds them to the size word, and the
+ * size word is the next non-zero 8-aligned word. An unused area is all zeros, flag included.
+ * `.align 8` is 8 bytes on x86 but 2^8 = 256 bytes on ARM targets, where GNU as reads `.align` as
+ * a power of two (a 2025 patch proposes `.balign`), so the word after the size word is 8 bytes on
+ * or at the next 256-byte boundary with zeros between. Work: at most TRAILER_WINDOW / 4 words.
  */
-function trailerAfter(buf: Buffer, end: number): { size: number; next?: number } | undefined {
-  let flagSeen = false;
+function trailersAfter(buf: Buffer, end: number): Trailer[] {
   const limit = Math.min(buf.length - 4, end + TRAILER_WINDOW);
-  const u32 = (at: number) => (at + 4 <= buf.length ? buf.readUInt32LE(at) : 0);
-  for (let p = (end + 7) & ~7; p <= limit; p += 8) {
-    const lo = buf.readUInt32LE(p);
-    const hi = u32(p + 4);
-    if (lo === 0 && hi === 0) continue;
-    if (!flagSeen && lo + hi === 1) {
-      flagSeen = true;
-      continue;
-    }
-    if (hi !== 0) return undefined;
-    return { size: lo, ...nextWord(buf, p + 8) };
-  }
-  return undefined;
+  let p = (end + 3) & ~3;
+  while (p <= limit && buf.readUInt32LE(p) === 0) p += 4;
+  if (p > limit) return [];
+  const out: Trailer[] = [];
+  const plain = sizeWordAt(buf, p);
+  if (plain) out.push(plain);
+  let q = (p + 4 + 7) & ~7;
+  while (q <= limit && buf.readUInt32LE(q) === 0 && wordAt(buf, q + 4) === 0) q += 8;
+  const after = q <= limit ? sizeWordAt(buf, q) : undefined;
+  if (after) out.push({ ...after, inserted: buf.readUInt32LE(p) });
+  return out;
+}
+
+function wordAt(buf: Buffer, at: number): number {
+  return at + 4 <= buf.length ? buf.readUInt32LE(at) : 0;
+}
+
+/** The size word at `at` (8-aligned, high half zero) and the word after it, or undefined. */
+function sizeWordAt(buf: Buffer, at: number): Trailer | undefined {
+  if (at % 8 !== 0 || wordAt(buf, at + 4) !== 0) return undefined;
+  return { size: buf.readUInt32LE(at), ...nextWord(buf, at + 8) };
 }
 
 /** The word at `at` when it is not zero, else the word at the next 256-byte boundary if only zeros precede it. */
@@ -145,6 +208,23 @@ interface List {
   readonly moduleCertSize: boolean;
 }
 
+/**
+ * The list a trailer names in `run` (ending at `end`): the suffix of the run `size` bytes long
+ * (the list may start after certificates that merely precede it), and with an inserted
+ * certificate a suffix of that list `inserted` bytes long, or undefined when the words do not
+ * fall on certificate boundaries.
+ */
+function listNamed(run: readonly Found[], end: number, t: Trailer): List | undefined {
+  const first = run.findIndex((c) => end - c.start === t.size);
+  if (first < 0) return undefined;
+  const inserted = t.inserted;
+  if (inserted !== undefined && !run.some((c, i) => i >= first && end - c.start === inserted)) {
+    return undefined;
+  }
+  const certs = run.slice(first);
+  return { certs, moduleCertSize: t.next === certs[0]!.end - certs[0]!.start };
+}
+
 /** Runs of certificates each starting where the previous ends, and the lists their trailers name. */
 function listsOf(buf: Buffer, found: readonly Found[]): List[] {
   const lists: List[] = [];
@@ -155,13 +235,13 @@ function listsOf(buf: Buffer, found: readonly Found[]): List[] {
     const run = found.slice(i, j);
     i = j;
     const end = run[run.length - 1]!.end;
-    const trailer = trailerAfter(buf, end);
-    if (!trailer) continue;
-    // the list may start after certificates that merely precede it: take the suffix of length L
-    const first = run.findIndex((c) => end - c.start === trailer.size);
-    if (first < 0) continue;
-    const certs = run.slice(first);
-    lists.push({ certs, moduleCertSize: trailer.next === certs[0]!.end - certs[0]!.start });
+    const named = trailersAfter(buf, end)
+      .map((t) => listNamed(run, end, t))
+      .filter((l): l is List => l !== undefined);
+    // a reading confirmed by module_cert_size wins; else the one with the flag (two words on
+    // certificate boundaries), else the plain size word
+    const list = named.find((l) => l.moduleCertSize) ?? (named.length > 1 ? named[1] : named[0]);
+    if (list) lists.push(list);
   }
   return lists;
 }
@@ -189,7 +269,7 @@ export function findCertificates(
   to = bytes.length,
 ): FoundCertificates {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const { found, candidates } = scan(buf, from, to, max);
+  const { found, ...work } = scan(buf, from, to, max);
   const lists = listsOf(buf, found);
   const withModule = lists.filter((l) => l.moduleCertSize);
   let trustedList: List | undefined;
@@ -208,7 +288,7 @@ export function findCertificates(
     rule = 'list-size';
   }
   if (!trustedList) {
-    return { trusted: distinct(found, new Set()), revoked: [], other: [], rule, candidates };
+    return { trusted: distinct(found, new Set()), revoked: [], other: [], rule, ...work };
   }
   const trusted = distinct(trustedList.certs, new Set());
   const trustedDigests = new Set(trustedList.certs.map((c) => c.digest));
@@ -226,6 +306,6 @@ export function findCertificates(
     other: distinct(found, known),
     rule,
     listOffset: trustedList.certs[0]!.start,
-    candidates,
+    ...work,
   };
 }

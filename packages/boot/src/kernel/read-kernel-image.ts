@@ -239,7 +239,13 @@ async function readInner(ctx: Context, bytes: Uint8Array): Promise<KernelImage> 
     problems.push(
       'no X.509 certificate found in the kernel: built without CONFIG_MODULE_SIG? Modules cannot be checked against it',
     );
-  } else if (found.rule === 'not-located') {
+  }
+  if (found.truncated) {
+    problems.push(
+      `certificate scan of the ${found.region} stopped after ${found.candidates} candidates (${found.parses} parsed): far more certificate-like data than a real kernel holds; certificates past that point were not read. Check that this file is the kernel you meant`,
+    );
+  }
+  if (found.trusted.length > 0 && found.rule === 'not-located') {
     problems.push(
       `trusted certificate list not located (no run of certificates followed by system_certificate_list_size and module_cert_size, nor a lone one followed by its size): every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`,
     );
