@@ -52,6 +52,15 @@ it('does not verify an extension module signed by a key the installer kernel rev
   expect(contents.extensions[0]?.verdicts).toEqual({ 'unknown-key': 1 });
 });
 
+it('does not verify a module whose signer the kernel both trusts and revokes', async () => {
+  // the kernel loads both lists and is_key_on_revocation_list() refuses the key whatever trusts it
+  const contents = await inspectUki('both', trusted, trusted, trusted);
+  expect(contents.kernel.certificates).toHaveLength(1);
+  expect(contents.kernel.revokedCertificates).toHaveLength(1);
+  expect(contents.modules.map((m) => m.verdict)).toEqual(['unknown-key']);
+  expect(contents.modules[0]?.reason).toContain('a certificate the kernel revokes');
+});
+
 it('without the revocation list the same module is unknown-key for an unknown signer, not a revoked one', async () => {
   const contents = await inspectUki('unknown', other, trusted);
   expect(contents.kernel.revokedCertificates).toBeUndefined();
