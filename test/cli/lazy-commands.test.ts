@@ -55,6 +55,21 @@ describe('the command list', () => {
     for (const e of commands) expect(run.stdout).toContain(`\n  ${e.name} `);
   });
 
+  it('shows no empty list as the default of a repeatable flag, and keeps the other defaults', async () => {
+    const helps = await Promise.all(
+      [...commands.map((e) => [e.name]), ['index', 'create']].map(async (argv) => {
+        const run = await runCliCaptured([...argv, '--help']);
+        return { argv, code: run.code, emptyDefault: run.stdout.includes('(default: [])') };
+      }),
+    );
+    expect(helps).toEqual(helps.map(({ argv }) => ({ argv, code: 0, emptyDefault: false })));
+    const pipeline = (await runCliCaptured(['pipeline', '--help'])).stdout;
+    expect(pipeline).toMatch(
+      /--platform <os\/arch> +platform \(repeatable; default linux\/amd64\)\n/,
+    );
+    expect(pipeline).toMatch(/--registry <host> +registry to push to \(default: "ghcr\.io"\)\n/);
+  });
+
   it.each([
     ['help kernel-cert', ['help', 'kernel-cert']],
     ['kernel-cert --help', ['kernel-cert', '--help']],

@@ -41092,6 +41092,16 @@ function parseImageSpec(input) {
 function registryOf(spec) {
   return spec.transport === "registry" ? spec.reference.registry : void 0;
 }
+var anyTransport = /^(?:docker-archive|oci-archive|oci|dir|docker-daemon|containers-storage|docker):/;
+function refuseBareImageName(spec, cwd = ".") {
+  const s = spec.trim();
+  if (s !== "" && !s.includes("/") && !anyTransport.test(s) && !(0, import_node_fs.existsSync)((0, import_node_path2.resolve)(cwd, s))) {
+    const name = s.replace(/[:@].*$/, "");
+    throw new InputError(
+      `'${s}' is no file or directory in ${(0, import_node_path2.resolve)(cwd)}, and no full image reference: check the path, or name the image with its registry and repository (e.g. ghcr.io/acme/${name}:v1; docker.io/library/${s} for a Docker Hub image)`
+    );
+  }
+}
 
 // packages/oci/src/tar/header.ts
 var maxMetaSize = 1024 * 1024;
@@ -43312,6 +43322,14 @@ function scopedCredentials(image, registry, credentials) {
   }
   return { registry: host, ...credentials };
 }
+function refuseBareImage(field, text) {
+  try {
+    refuseBareImageName(text);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
+  }
+}
 var verifyImageContract = defineContract({
   step: "verify-image",
   command: "verify",
@@ -43434,6 +43452,8 @@ var verifyImageContract = defineContract({
         (n) => `${n("pr-comment")} is true but ${n("github-token")} is empty: pass \${{ github.token }} (the default) or a token with pull-requests: write`
       );
     }
+    refuseBareImage("image", v2.image);
+    if (v2["kernel-image"]) refuseBareImage("kernel-image", v2["kernel-image"]);
     const credentials = scopedCredentials(
       v2.image,
       v2.registry,

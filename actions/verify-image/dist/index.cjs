@@ -60814,6 +60814,16 @@ function formatImageSpec(spec) {
 function registryOf(spec) {
   return spec.transport === "registry" ? spec.reference.registry : void 0;
 }
+var anyTransport = /^(?:docker-archive|oci-archive|oci|dir|docker-daemon|containers-storage|docker):/;
+function refuseBareImageName(spec, cwd = ".") {
+  const s = spec.trim();
+  if (s !== "" && !s.includes("/") && !anyTransport.test(s) && !(0, import_node_fs2.existsSync)((0, import_node_path3.resolve)(cwd, s))) {
+    const name = s.replace(/[:@].*$/, "");
+    throw new InputError(
+      `'${s}' is no file or directory in ${(0, import_node_path3.resolve)(cwd)}, and no full image reference: check the path, or name the image with its registry and repository (e.g. ghcr.io/acme/${name}:v1; docker.io/library/${s} for a Docker Hub image)`
+    );
+  }
+}
 
 // packages/oci/src/sources/archive-file.ts
 var import_node_fs3 = require("node:fs");
@@ -71770,6 +71780,14 @@ function scopedCredentials(image, registry, credentials) {
   }
   return { registry: host, ...credentials };
 }
+function refuseBareImage(field, text3) {
+  try {
+    refuseBareImageName(text3);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
+  }
+}
 var verifyImageContract = defineContract({
   step: "verify-image",
   command: "verify",
@@ -71892,6 +71910,8 @@ var verifyImageContract = defineContract({
         (n) => `${n("pr-comment")} is true but ${n("github-token")} is empty: pass \${{ github.token }} (the default) or a token with pull-requests: write`
       );
     }
+    refuseBareImage("image", v2.image);
+    if (v2["kernel-image"]) refuseBareImage("kernel-image", v2["kernel-image"]);
     const credentials = scopedCredentials(
       v2.image,
       v2.registry,

@@ -3,7 +3,7 @@
  * `UserError` prints its message and details, anything else is reported as unexpected. `runCli`
  * loads only the module of the command it runs; `createProgram` loads them all (README, tests).
  */
-import { Command, CommanderError, Help } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { createConsoleLogger, describeError, isUserError, redactText } from '@talos-kmod/common';
 import type { CommandContext } from './command-context';
 import { commands, type CommandEntry } from './commands/index';
@@ -40,12 +40,9 @@ function programShell(io: CliIo, ctx: { exitCode: number }): ProgramShell {
       },
     };
   };
-  const notDefined = new Map<Command, CommandEntry>();
-  for (const entry of commands) {
-    notDefined.set(program.command(entry.name).description(entry.description), entry);
-  }
-  // The command list shows each command's usage from its entry, defined or not.
+  // Set before the commands are made: each copies it (and passes it on to its own subcommands).
   program.configureHelp({
+    // The command list shows each command's usage from its entry, defined or not.
     subcommandTerm: (cmd) => {
       const entry =
         cmd.parent === program ? commands.find((e) => e.name === cmd.name()) : undefined;
@@ -53,7 +50,25 @@ function programShell(io: CliIo, ctx: { exitCode: number }): ProgramShell {
         ? `${entry.name}${entry.usage ? ` ${entry.usage}` : ''}`
         : new Help().subcommandTerm(cmd);
     },
+    // A repeatable flag collects into a list that starts empty: "(default: [])" tells the reader
+    // nothing, and beside "default linux/amd64" in the flag's own text it contradicts it.
+    optionDescription: (option) =>
+      new Help().optionDescription(
+        Array.isArray(option.defaultValue) && option.defaultValue.length === 0
+          ? Object.assign(
+              Object.create(Object.getPrototypeOf(option) as object) as Option,
+              option,
+              {
+                defaultValue: undefined,
+              },
+            )
+          : option,
+      ),
   });
+  const notDefined = new Map<Command, CommandEntry>();
+  for (const entry of commands) {
+    notDefined.set(program.command(entry.name).description(entry.description), entry);
+  }
   const define = async (command: Command): Promise<void> => {
     const entry = notDefined.get(command);
     if (!entry) return;

@@ -33,7 +33,13 @@ export type { RegistryOptions, RegistryClient, FetchedManifest } from './client'
 export { createRegistryClient, resolveDigest } from './client';
 export type { Image, ImageSource, SourceIndex } from './sources/types';
 export type { ImageSpec, PathTransport } from './sources/image-spec';
-export { formatImageSpec, imageSpecHint, parseImageSpec, registryOf } from './sources/image-spec';
+export {
+  formatImageSpec,
+  imageSpecHint,
+  parseImageSpec,
+  refuseBareImageName,
+  registryOf,
+} from './sources/image-spec';
 export { openImage } from './sources/open';
 export type { PushOptions, PushResult } from './push/push';
 export type { GzipLevel } from './push/compress';

@@ -128,3 +128,24 @@ export function formatImageSpec(spec: ImageSpec): string {
 export function registryOf(spec: ImageSpec): string | undefined {
   return spec.transport === 'registry' ? spec.reference.registry : undefined;
 }
+
+const anyTransport =
+  /^(?:docker-archive|oci-archive|oci|dir|docker-daemon|containers-storage|docker):/;
+
+/**
+ * Refuses a bare name such as `vmlinuz` or `hailort:v1` (no `/`, no transport) that is no file or
+ * directory in `cwd`. Docker reads such a name as the Docker Hub image `docker.io/library/<name>`;
+ * given to a command or action that takes paths as well, it is almost always a mistyped path, and
+ * asking Docker Hub about it would only end in an error about docker.io that does not name it (and
+ * send a local file name over the network). The error names both readings; Docker Hub images stay
+ * reachable by their full name.
+ */
+export function refuseBareImageName(spec: string, cwd = '.'): void {
+  const s = spec.trim();
+  if (s !== '' && !s.includes('/') && !anyTransport.test(s) && !existsSync(resolve(cwd, s))) {
+    const name = s.replace(/[:@].*$/, '');
+    throw new InputError(
+      `'${s}' is no file or directory in ${resolve(cwd)}, and no full image reference: check the path, or name the image with its registry and repository (e.g. ghcr.io/acme/${name}:v1; docker.io/library/${s} for a Docker Hub image)`,
+    );
+  }
+}

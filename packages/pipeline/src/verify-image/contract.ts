@@ -5,7 +5,7 @@
  * the CLI's (each front end reads those values itself).
  */
 import { FieldError } from '@talos-kmod/common';
-import { parseImageSpec, registryOf } from '@talos-kmod/oci';
+import { parseImageSpec, refuseBareImageName, registryOf } from '@talos-kmod/oci';
 import type { VerifyImageOptions, VerifyReport } from '@talos-kmod/verify';
 import { pairCredentials, registryAccessInputs, type Credentials } from '../contract/common-inputs';
 import { defineContract } from '../contract/input-spec';
@@ -54,6 +54,19 @@ function scopedCredentials(
     );
   }
   return { registry: host, ...credentials };
+}
+
+/**
+ * Input `field` naming an image: a bare name that is no path here (`hailort:v1`) fails at once,
+ * as on the CLI, instead of being asked of Docker Hub as `docker.io/library/hailort:v1`.
+ */
+function refuseBareImage(field: string, text: string): void {
+  try {
+    refuseBareImageName(text);
+  } catch (e: unknown) {
+    const why = e instanceof Error ? e.message : String(e);
+    throw new FieldError(field, (n) => `${n(field)}: ${why}`, { cause: e });
+  }
 }
 
 /** verify-image's inputs and outputs. */
@@ -180,6 +193,8 @@ export const verifyImageContract = defineContract({
           `${n('pr-comment')} is true but ${n('github-token')} is empty: pass \${{ github.token }} (the default) or a token with pull-requests: write`,
       );
     }
+    refuseBareImage('image', v.image);
+    if (v['kernel-image']) refuseBareImage('kernel-image', v['kernel-image']);
     const credentials = scopedCredentials(
       v.image,
       v.registry,
