@@ -3,7 +3,7 @@
  * recorded image still exists and its tag still points at the recorded digest (a kernel rebuilt
  * under the same tag since would otherwise be paired with packages signed by another key).
  */
-import type { Logger } from '@talos-kmod/common';
+import { describeError, type Logger } from '@talos-kmod/common';
 import {
   parseNamespace,
   parsePinnedReference,
@@ -92,7 +92,16 @@ export async function recordStillValid(
 ): Promise<boolean> {
   for (const ref of [record.kernelImage, ...Object.values(record.pkgImages)]) {
     const byTag = withoutDigest(ref);
-    const current = await client.head(byTag).catch(() => undefined);
+    let current;
+    try {
+      current = await client.head(byTag);
+    } catch (e: unknown) {
+      // not an answer about the image (refused, timed out, denied): say so, not "gone"
+      logger.info(
+        `cache entry not checked: asking for ${byTag.toString()} failed (${describeError(e)}); building instead`,
+      );
+      return false;
+    }
     if (!current) {
       logger.info(`cache entry unusable: ${byTag.toString()} is no longer in the registry`);
       return false;
