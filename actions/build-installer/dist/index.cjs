@@ -48140,6 +48140,17 @@ function refusal(trailer, problems) {
   }
   return void 0;
 }
+function keyVerifies(info2, digest, scheme, length, cms, feed2) {
+  const key = info2.publicKey;
+  if (scheme.hash && scheme.hash !== digest || key.asymmetricKeyType !== scheme.key) return false;
+  try {
+    const v2 = (0, import_node_crypto6.createVerify)(digest);
+    feed2(length, (piece) => v2.update(piece));
+    return v2.verify(key, cms.signature);
+  } catch {
+    return false;
+  }
+}
 function judgeSignature(trailer, problems, feed2, certificates, revoked = []) {
   if (!trailer.signed) return { verdict: "unsigned", reason: "the module is not signed" };
   const refused = refusal(trailer, problems);
@@ -48160,7 +48171,7 @@ function judgeSignature(trailer, problems, feed2, certificates, revoked = []) {
     };
   }
   const revokedBy = revoked.length > 0 ? findCertificate(cms, revoked) : void 0;
-  if (revokedBy) {
+  if (revokedBy && keyVerifies(revokedBy.info, digest, scheme, sig.contentLength, cms, feed2)) {
     return {
       verdict: "unknown-key",
       reason: `signed by ${describeCertificate(revokedBy.info)} (SHA-256 ${revokedBy.info.sha256Fingerprint}), a certificate the kernel revokes (its revocation_certificate_list, CONFIG_SYSTEM_REVOCATION_KEYS): the kernel refuses the module (EKEYREJECTED); sign it with a key the kernel trusts`
@@ -48184,15 +48195,7 @@ function judgeSignature(trailer, problems, feed2, certificates, revoked = []) {
       certificate
     };
   }
-  let ok = false;
-  try {
-    const v2 = (0, import_node_crypto6.createVerify)(digest);
-    feed2(sig.contentLength, (piece) => v2.update(piece));
-    ok = v2.verify(key, cms.signature);
-  } catch {
-    ok = false;
-  }
-  if (ok) {
+  if (keyVerifies(found.info, digest, scheme, sig.contentLength, cms, feed2)) {
     return {
       verdict: "verified",
       reason: `signature verified with ${describeCertificate(found.info)} (${cms.hashAlgo})`,

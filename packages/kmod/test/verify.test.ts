@@ -215,6 +215,14 @@ describe('readModule and readModuleSummary with certificates', () => {
         expect(v?.reason).toContain(revokedCertificates[0]!.sha256Fingerprint);
       }
     }
+    // a revoked certificate that names the signer's issuer and serial but holds another key does
+    // not refuse it: the kernel's blacklist check verifies the signature with the key it finds
+    const impostor = [readCertificate(makeSigner({ key: 'rsa', serial: [0x01, 0x02] }).certDer)];
+    expect(impostor[0]!.serialNumber).toBe(revokedCertificates[0]!.serialNumber);
+    for (const read of [readModule, readModuleSummary]) {
+      const v = (await read(signed, { certificates, revokedCertificates: impostor })).verification;
+      expect(v?.verdict).toBe('verified');
+    }
     // a revocation list that does not name the signer changes nothing
     const other = [readCertificate(ec.certDer)];
     expect(

@@ -136,6 +136,31 @@ function refusal(trailer: SignatureTrailer, problems: readonly string[]): string
 }
 
 /**
+ * True when `info`'s key verifies the signature over the first `length` bytes of the content
+ * (the key type and hash the signature algorithm names must be the certificate's and the digest's).
+ */
+function keyVerifies(
+  info: CertificateInfo,
+  digest: string,
+  scheme: { key: string; hash?: string },
+  length: number,
+  cms: ParsedCms,
+  feed: ContentFeed,
+): boolean {
+  const key = info.publicKey;
+  if ((scheme.hash && scheme.hash !== digest) || key.asymmetricKeyType !== scheme.key) return false;
+  try {
+    const v = createVerify(digest);
+    feed(length, (piece) => v.update(piece));
+    // RSA keys verify with PKCS#1 v1.5 padding by default; the KeyObject itself, not an options
+    // object around it, spares node:crypto preparing the key again for every module (~20 µs each)
+    return v.verify(key, cms.signature);
+  } catch {
+    return false;
+  }
+}
+
+/**
  * Judges the signature described by `trailer` (with the reader's `problems`) against
  * `certificates`, hashing the content through `feed`. Never throws.
  */
@@ -164,10 +189,11 @@ export function judgeSignature(
       reason: `signature algorithm ${cms.signatureAlgo} is not one the kernel verifies module signatures with (RSA PKCS#1 v1.5 or ECDSA)`,
     };
   }
-  // the kernel refuses a signer on its revocation list whatever else holds (crypto/asymmetric_keys
-  // via certs/system_keyring.c verify_pkcs7_message_sig → is_key_on_revocation_list)
+  // the kernel refuses a signer on its revocation list whatever else holds (certs/system_keyring.c
+  // verify_pkcs7_message_sig → is_key_on_revocation_list → pkcs7_validate_trust on the blacklist
+  // keyring): a key found there by the signer's id counts only when it verifies the signature
   const revokedBy = revoked.length > 0 ? findCertificate(cms, revoked) : undefined;
-  if (revokedBy) {
+  if (revokedBy && keyVerifies(revokedBy.info, digest, scheme, sig.contentLength, cms, feed)) {
     return {
       verdict: 'unknown-key',
       reason: `signed by ${describeCertificate(revokedBy.info)} (SHA-256 ${revokedBy.info.sha256Fingerprint}), a certificate the kernel revokes (its revocation_certificate_list, CONFIG_SYSTEM_REVOCATION_KEYS): the kernel refuses the module (EKEYREJECTED); sign it with a key the kernel trusts`,
@@ -191,17 +217,7 @@ export function judgeSignature(
       certificate,
     };
   }
-  let ok = false;
-  try {
-    const v = createVerify(digest);
-    feed(sig.contentLength, (piece) => v.update(piece));
-    // RSA keys verify with PKCS#1 v1.5 padding by default; the KeyObject itself, not an options
-    // object around it, spares node:crypto preparing the key again for every module (~20 µs each)
-    ok = v.verify(key, cms.signature);
-  } catch {
-    ok = false;
-  }
-  if (ok) {
+  if (keyVerifies(found.info, digest, scheme, sig.contentLength, cms, feed)) {
     return {
       verdict: 'verified',
       reason: `signature verified with ${describeCertificate(found.info)} (${cms.hashAlgo})`,
