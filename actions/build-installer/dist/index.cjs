@@ -50560,10 +50560,10 @@ function distinct(found, exclude) {
   }
   return out;
 }
-function findCertificates(bytes, max, from = 0, to = bytes.length) {
+function findCertificates(bytes, max, from = 0, to = bytes.length, littleEndian = true) {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const { found, ...work } = scan(buf, from, to, max);
-  const lists = listsOf(buf, found);
+  const lists = littleEndian ? listsOf(buf, found) : [];
   const withModule = lists.filter((l) => l.moduleCertSize);
   let trustedList;
   let revokedLists = [];
@@ -50742,13 +50742,22 @@ function archOf(format, kernel) {
   if (elf?.machine === 183) return "arm64";
   return format === "zboot" ? "arm64" : "unknown";
 }
+function isBigEndian(kernel) {
+  if (isElf(kernel)) return kernel[5] === 2;
+  return isArm64Image(kernel) && kernel.length >= 32 && (kernel[24] & 1) === 1;
+}
 function certificatesOf(kernel, max) {
+  const bigEndian = isBigEndian(kernel);
   const init = readElfSections(kernel)?.sections.find((s) => s.name === ".init.data");
   if (init) {
-    const found = findCertificates(kernel, max, init.offset, init.offset + init.size);
-    if (found.trusted.length > 0) return { ...found, region: ".init.data" };
+    const found = findCertificates(kernel, max, init.offset, init.offset + init.size, !bigEndian);
+    if (found.trusted.length > 0) return { ...found, region: ".init.data", bigEndian };
   }
-  return { ...findCertificates(kernel, max), region: "whole kernel" };
+  return {
+    ...findCertificates(kernel, max, 0, kernel.length, !bigEndian),
+    region: "whole kernel",
+    bigEndian
+  };
 }
 async function readInner(ctx, bytes) {
   const unpacked = await unpack(ctx, bytes);
@@ -50774,7 +50783,11 @@ async function readInner(ctx, bytes) {
       `certificate scan of the ${found.region} stopped after ${found.candidates} candidates (${found.parses} parsed): far more certificate-like data than a real kernel holds; certificates past that point were not read. Check that this file is the kernel you meant`
     );
   }
-  if (found.trusted.length > 0 && found.rule === "not-located") {
+  if (found.trusted.length > 0 && found.bigEndian) {
+    problems.push(
+      `a big-endian kernel: the size words that locate its trusted certificate list are not read on big-endian kernels, so every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`
+    );
+  } else if (found.trusted.length > 0 && found.rule === "not-located") {
     problems.push(
       `trusted certificate list not located (no run of certificates followed by system_certificate_list_size and module_cert_size, nor a lone one followed by its size): every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`
     );

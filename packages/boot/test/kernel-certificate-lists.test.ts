@@ -125,6 +125,24 @@ describe('the trusted certificate list', () => {
     }
   });
 
+  it('does not read the size words of a big-endian kernel, and says so', async () => {
+    const image = Buffer.from(makeArm64Image(full()));
+    image[24] = image[24]! | 1; // arm64 Image header flags bit 0: big-endian kernel
+    const k = await readKernelImage(image);
+    expect(k.certificateList).toEqual({ rule: 'not-located', region: 'whole kernel' });
+    expect(names(k.certificates)).toEqual([
+      'Regulatory database key',
+      'Build time throw-away kernel key',
+      'Extra trusted key',
+      'Revoked key',
+    ]);
+    expect(k.problems).toEqual([
+      expect.stringMatching(
+        /^a big-endian kernel: .*every certificate found in the whole kernel \(4\) is used/,
+      ),
+    ]);
+  });
+
   it('falls back to every certificate, and says so, when no list is located', async () => {
     const k = await readKernelImage(makeVmlinux(full({ layout: 'bare' })));
     expect(k.certificateList).toEqual({ rule: 'not-located', region: '.init.data' });

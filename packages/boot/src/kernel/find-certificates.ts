@@ -14,7 +14,7 @@
  * reserved area, right after the list, adds its length to system_certificate_list_size and stores
  * that length in system_extra_cert_used, so the inserted certificate is part of the list.
  * load_system_certificate_list() walks the list as DER SEQUENCEs `30 82 <len16>`. The size words
- * are read little-endian: on a big-endian kernel no list is located (`not-located` below).
+ * are read little-endian; a big-endian kernel (the caller tells) is `not-located` and said so.
  *
  * certs/revocation_certificates.S (torvalds/linux@65e575744264; v5.13+, CONFIG_SYSTEM_REVOCATION_KEYS) has the same shape
  * without module_cert_size: `revocation_certificate_list`, `.align 8`,
@@ -261,16 +261,19 @@ function distinct(found: readonly Found[], exclude: ReadonlySet<string>): Certif
  * The certificates in `bytes[from, to)` sorted into trusted, revoked and other, at most `max`
  * distinct ones in all. `from` and `to` are offsets into `bytes`, whose offsets must be the
  * kernel's (an ELF vmlinux's file offsets or a raw Image's) so that `.align 8` holds in them.
+ * `littleEndian` false (a big-endian kernel, whose size words this reader does not read) makes
+ * the result `not-located`.
  */
 export function findCertificates(
   bytes: Uint8Array,
   max: number,
   from = 0,
   to = bytes.length,
+  littleEndian = true,
 ): FoundCertificates {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const { found, ...work } = scan(buf, from, to, max);
-  const lists = listsOf(buf, found);
+  const lists = littleEndian ? listsOf(buf, found) : [];
   const withModule = lists.filter((l) => l.moduleCertSize);
   let trustedList: List | undefined;
   let revokedLists: List[] = [];

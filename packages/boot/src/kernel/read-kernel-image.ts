@@ -209,14 +209,31 @@ function archOf(format: KernelImage['format'], kernel: Uint8Array): KernelImage[
   return format === 'zboot' ? 'arm64' : 'unknown';
 }
 
+/**
+ * True for a big-endian kernel: an ELF of data encoding ELFDATA2MSB, or an arm64 Image whose
+ * header flags say so (bit 0; the header itself is little-endian, Documentation/arch/arm64/booting.rst).
+ */
+function isBigEndian(kernel: Uint8Array): boolean {
+  if (isElf(kernel)) return kernel[5] === 2;
+  return isArm64Image(kernel) && kernel.length >= 32 && (kernel[24]! & 1) === 1;
+}
+
 /** The certificates of `kernel`: an ELF's `.init.data` when it holds any, else the whole kernel. */
-function certificatesOf(kernel: Uint8Array, max: number): FoundCertificates & { region: string } {
+function certificatesOf(
+  kernel: Uint8Array,
+  max: number,
+): FoundCertificates & { region: string; bigEndian: boolean } {
+  const bigEndian = isBigEndian(kernel);
   const init = readElfSections(kernel)?.sections.find((s) => s.name === '.init.data');
   if (init) {
-    const found = findCertificates(kernel, max, init.offset, init.offset + init.size);
-    if (found.trusted.length > 0) return { ...found, region: '.init.data' };
+    const found = findCertificates(kernel, max, init.offset, init.offset + init.size, !bigEndian);
+    if (found.trusted.length > 0) return { ...found, region: '.init.data', bigEndian };
   }
-  return { ...findCertificates(kernel, max), region: 'whole kernel' };
+  return {
+    ...findCertificates(kernel, max, 0, kernel.length, !bigEndian),
+    region: 'whole kernel',
+    bigEndian,
+  };
 }
 
 async function readInner(ctx: Context, bytes: Uint8Array): Promise<KernelImage> {
@@ -245,7 +262,11 @@ async function readInner(ctx: Context, bytes: Uint8Array): Promise<KernelImage> 
       `certificate scan of the ${found.region} stopped after ${found.candidates} candidates (${found.parses} parsed): far more certificate-like data than a real kernel holds; certificates past that point were not read. Check that this file is the kernel you meant`,
     );
   }
-  if (found.trusted.length > 0 && found.rule === 'not-located') {
+  if (found.trusted.length > 0 && found.bigEndian) {
+    problems.push(
+      `a big-endian kernel: the size words that locate its trusted certificate list are not read on big-endian kernels, so every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`,
+    );
+  } else if (found.trusted.length > 0 && found.rule === 'not-located') {
     problems.push(
       `trusted certificate list not located (no run of certificates followed by system_certificate_list_size and module_cert_size, nor a lone one followed by its size): every certificate found in the ${found.region} (${found.trusted.length}) is used, as if the kernel trusted them all`,
     );
