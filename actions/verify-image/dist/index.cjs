@@ -68198,13 +68198,16 @@ function scan(buf, from, to, max) {
       } catch {
         continue;
       }
+      if (distinct2 >= max) {
+        truncated = true;
+        break;
+      }
       parsed2 = { info: info2, digest: (0, import_node_crypto8.createHash)("sha256").update(copy).digest("hex"), der: copy };
       if (same) same.push(parsed2);
       else byLength.set(length, [parsed2]);
       distinct2++;
     }
     found.push({ start: at, end: at + length, info: parsed2.info, digest: parsed2.digest });
-    if (distinct2 >= max) break;
     at += length - 1;
   }
   return { found, candidates, parses, truncated };

@@ -48,6 +48,14 @@ describe('findCertificates on hostile kernels', () => {
     expect(fine.trusted.map((c) => c.commonName)).toEqual(['Copied key']);
   });
 
+  it('stops at a certificate past the max distinct ones, and says so', () => {
+    const both = Buffer.concat([der, Buffer.from([0x11]), other]);
+    expect(findCertificates(both, 2)).toMatchObject({ truncated: false, parses: 2 });
+    const cut = findCertificates(both, 1);
+    expect(cut.truncated).toBe(true);
+    expect(cut.trusted.map((c) => c.commonName)).toEqual(['Copied key']);
+  });
+
   it('names the stopped scan among the kernel problems', async () => {
     const image = makeArm64Image({ release: '6.18.45-talos', certificates: [der] });
     // the code before the certificate lists becomes junk candidates (raw Image: no sections)

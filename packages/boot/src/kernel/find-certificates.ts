@@ -45,8 +45,9 @@ const MAX_CANDIDATES = 200_000;
  */
 const MAX_PARSES = 4096;
 /**
- * How far past a run the size word may be: padding (< 8 bytes), and the extra-certificate area
- * (CONFIG_SYSTEM_EXTRA_CERTIFICATE_SIZE, 4096 by default) with its `.int` flag.
+ * How far past a run the size word may be: alignment padding (< 8 bytes on x86, < 256 on ARM),
+ * and the extra-certificate area (CONFIG_SYSTEM_EXTRA_CERTIFICATE_SIZE, 4096 by default) with
+ * its `.int` used-bytes word.
  */
 const TRAILER_WINDOW = 64 * 1024;
 
@@ -68,7 +69,10 @@ export interface FoundCertificates {
   readonly candidates: number;
   /** Candidates parsed (copies of a certificate already read are not parsed again). */
   readonly parses: number;
-  /** True when the scan stopped at its bound on candidates or parses before the region's end. */
+  /**
+   * True when the scan stopped before the region's end: at its bound on candidates or parses, or
+   * at a certificate past the `max` distinct ones.
+   */
   readonly truncated: boolean;
 }
 
@@ -87,7 +91,7 @@ interface Parsed {
 }
 
 /**
- * Every parseable certificate in `bytes[from, to)`, in order. A copy of a certificate already
+ * Every parseable certificate in `bytes[from, to)`, in order, at most `max` distinct ones. A copy of a certificate already
  * parsed is recognised by its bytes and not parsed again (parsing costs about a millisecond and
  * the parsed form a few KiB: a kernel made of copies of one certificate would otherwise cost
  * minutes and hundreds of MB). At most MAX_CANDIDATES candidates are examined and MAX_PARSES
@@ -133,13 +137,16 @@ function scan(
       } catch {
         continue;
       }
+      if (distinct >= max) {
+        truncated = true; // a certificate past the `max` distinct ones
+        break;
+      }
       parsed = { info, digest: createHash('sha256').update(copy).digest('hex'), der: copy };
       if (same) same.push(parsed);
       else byLength.set(length, [parsed]);
       distinct++;
     }
     found.push({ start: at, end: at + length, info: parsed.info, digest: parsed.digest });
-    if (distinct >= max) break;
     at += length - 1;
   }
   return { found, candidates, parses, truncated };
