@@ -119,6 +119,11 @@ export interface KernelContent {
    * CONFIG_MODULE_SIG).
    */
   readonly certificates: readonly Uint8Array[];
+  /**
+   * How many of `certificates` make up signing_key.x509 (default 1): extract-cert writes every
+   * certificate of CONFIG_MODULE_SIG_KEY's PEM, so a key file with its chain gives several.
+   */
+  readonly signingKeyCertificates?: number;
   /** DER certificates of revocation_certificate_list (CONFIG_SYSTEM_REVOCATION_KEYS). */
   readonly revoked?: readonly Uint8Array[];
   /** DER certificates compiled in elsewhere (`.rodata`), as cfg80211's regulatory keys are. */
@@ -151,8 +156,10 @@ function certificateAssembly(content: KernelContent, dir: string, target: 'x86' 
     return `\t.incbin "${join(dir, name)}"`;
   };
   const lines = ['\t.section ".init.data","aw"', file('initdata.bin', codeLike(1000, 5))];
-  const [signing, ...trusted] = content.certificates;
-  if (signing) {
+  const split = content.signingKeyCertificates ?? 1;
+  const signingKey = content.certificates.slice(0, split);
+  const trusted = content.certificates.slice(split);
+  if (signingKey.length > 0) {
     const layout = content.layout ?? 'v5.13';
     const extra = content.extraCertificateSize;
     const inserted = content.extraCertificate;
@@ -162,7 +169,7 @@ function certificateAssembly(content: KernelContent, dir: string, target: 'x86' 
       'system_certificate_list:',
       '__cert_list_start:',
       '__module_cert_start:',
-      file('signing_key.x509', signing),
+      file('signing_key.x509', Buffer.concat(signingKey)),
       '__module_cert_end:',
       file('x509_certificate_list', Buffer.concat(trusted)),
       '__cert_list_end:',

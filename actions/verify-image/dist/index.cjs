@@ -68250,7 +68250,8 @@ function listNamed(run2, end, t) {
     return void 0;
   }
   const certs = run2.slice(first);
-  return { certs, moduleCertSize: t.next === certs[0].end - certs[0].start };
+  const start = certs[0].start;
+  return { certs, moduleCertSize: certs.some((c) => c.end - start === t.next) };
 }
 function listsOf(buf, found) {
   const lists = [];

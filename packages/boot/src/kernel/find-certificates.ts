@@ -9,7 +9,8 @@
  * CONFIG_SYSTEM_EXTRA_CERTIFICATE, a zero-filled reserved area (`system_extra_cert`, default 4096
  * bytes) and the `.int system_extra_cert_used`; then `.align 8`, `system_certificate_list_size`
  * (`.quad` on 64-bit, `.long` on 32-bit) = the list's length, and since v5.13 `.align 8`,
- * `module_cert_size` = the length of signing_key.x509 (the signing certificate).
+ * `module_cert_size` = the length of signing_key.x509 (the signing certificate, or with it the
+ * others of CONFIG_MODULE_SIG_KEY's PEM: certs/extract-cert.c writes each one).
  * scripts/insert-sys-cert.c (torvalds/linux@8042783592c5) writes a certificate at the start of the
  * reserved area, right after the list, adds its length to system_certificate_list_size and stores
  * that length in system_extra_cert_used, so the inserted certificate is part of the list.
@@ -26,7 +27,8 @@
  * Rules, in order (the first that holds decides):
  * - `list-size-and-module-cert-size`: a contiguous run of certificates whose length L is followed
  *   (past zero padding, an extra-certificate area and its used-bytes word) by a size word L and
- *   then a word equal to the run's first certificate's length. Every other run followed by a size word is a revocation
+ *   then a word equal to the length of the run's first certificate (or first few: extract-cert
+ *   writes every certificate of the signing key's PEM into signing_key.x509). Every other run followed by a size word is a revocation
  *   list.
  * - `list-size`: the only certificates are one run followed by a size word (kernels before v5.13,
  *   which have no revocation list; with other certificates about, a lone sized run might be a
@@ -229,7 +231,9 @@ function listNamed(run: readonly Found[], end: number, t: Trailer): List | undef
     return undefined;
   }
   const certs = run.slice(first);
-  return { certs, moduleCertSize: t.next === certs[0]!.end - certs[0]!.start };
+  // module_cert_size is signing_key.x509's length: one certificate, or a key file's chain
+  const start = certs[0]!.start;
+  return { certs, moduleCertSize: certs.some((c) => c.end - start === t.next) };
 }
 
 /** Runs of certificates each starting where the previous ends, and the lists their trailers name. */
