@@ -50554,7 +50554,7 @@ function listsOf(buf, found) {
   }
   return lists;
 }
-function distinct(found, exclude) {
+function distinct(found, exclude = /* @__PURE__ */ new Set()) {
   const seen = new Set(exclude);
   const out = [];
   for (const f of found) {
@@ -50581,21 +50581,13 @@ function findCertificates(bytes, max, from = 0, to = bytes.length, littleEndian 
     rule = "list-size";
   }
   if (!trustedList) {
-    return { trusted: distinct(found, /* @__PURE__ */ new Set()), revoked: [], other: [], rule, ...work };
+    return { trusted: distinct(found), revoked: [], other: [], rule, ...work };
   }
-  const trusted = distinct(trustedList.certs, /* @__PURE__ */ new Set());
-  const trustedDigests = new Set(trustedList.certs.map((c) => c.digest));
-  const revoked = distinct(
-    revokedLists.flatMap((l) => l.certs),
-    /* @__PURE__ */ new Set()
-  );
-  const known = /* @__PURE__ */ new Set([
-    ...trustedDigests,
-    ...revokedLists.flatMap((l) => l.certs.map((c) => c.digest))
-  ]);
+  const revokedCerts = revokedLists.flatMap((l) => l.certs);
+  const known = new Set([...trustedList.certs, ...revokedCerts].map((c) => c.digest));
   return {
-    trusted,
-    revoked,
+    trusted: distinct(trustedList.certs),
+    revoked: distinct(revokedCerts),
     other: distinct(found, known),
     rule,
     listOffset: trustedList.certs[0].start,

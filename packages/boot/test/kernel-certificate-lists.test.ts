@@ -113,21 +113,15 @@ describe('the trusted certificate list', () => {
     }
   });
 
-  it('locates the list when signing_key.x509 holds a chain (module_cert_size spans it)', async () => {
+  it.each([
+    [
+      'locates the list when signing_key.x509 holds a chain (module_cert_size spans it)',
+      { signingKeyCertificates: 2 },
+    ],
+    ['reads 32-bit .long size words', { wordSize: 4 as const }],
+  ])('%s', async (_, layout) => {
     for (const make of [makeVmlinux, makeArm64Image]) {
-      const k = await readKernelImage(make(full({ signingKeyCertificates: 2 })));
-      expectLocated(k, 'list-size-and-module-cert-size');
-      expect(names(k.certificates)).toEqual([
-        'Build time throw-away kernel key',
-        'Extra trusted key',
-      ]);
-      expect(names(k.revokedCertificates)).toEqual(['Revoked key']);
-    }
-  });
-
-  it('reads 32-bit .long size words', async () => {
-    for (const make of [makeVmlinux, makeArm64Image]) {
-      const k = await readKernelImage(make(full({ wordSize: 4 })));
+      const k = await readKernelImage(make(full(layout)));
       expectLocated(k, 'list-size-and-module-cert-size');
       expect(names(k.certificates)).toEqual([
         'Build time throw-away kernel key',

@@ -88,23 +88,31 @@ describe('fuzzing readModule on compressed input', () => {
   const { bytes } = signedModule('rsa', 64, 'little');
   const cap = 64 * 1024;
 
+  /** COMPRESSED_ITERATIONS mutations of `input`: no internal error, no allocation past `cap`. */
+  async function expectBoundedUnderMutation(
+    input: Uint8Array,
+    seed: number,
+    regions: Region[],
+  ): Promise<void> {
+    const rand = prng(fuzzSeed(seed));
+    for (let i = 0; i < COMPRESSED_ITERATIONS; i++) {
+      const m = mutate(input, regions, rand);
+      resetAllocationProbe();
+      const info = await readModule(m.bytes, { maxDecompressedSize: cap });
+      expect(info.problems.filter((p) => p.startsWith('internal error'))).toEqual([]);
+      expect(allocationProbe.largest).toBeLessThanOrEqual(cap);
+    }
+  }
+
   it(
     `survives ${COMPRESSED_ITERATIONS} mutations of a gzip module within the decompression cap`,
     async () => {
       const gz = gzipSync(bytes);
-      const rand = prng(fuzzSeed(7));
-      const regions: Region[] = [
+      await expectBoundedUnderMutation(gz, 7, [
         { name: 'gzip header', start: 0, end: 10 },
         { name: 'deflate data', start: 10, end: gz.length - 8 },
         { name: 'gzip trailer', start: gz.length - 8, end: gz.length },
-      ];
-      for (let i = 0; i < COMPRESSED_ITERATIONS; i++) {
-        const m = mutate(gz, regions, rand);
-        resetAllocationProbe();
-        const info = await readModule(m.bytes, { maxDecompressedSize: cap });
-        expect(info.problems.filter((p) => p.startsWith('internal error'))).toEqual([]);
-        expect(allocationProbe.largest).toBeLessThanOrEqual(cap);
-      }
+      ]);
     },
     TIMEOUT,
   );
@@ -131,19 +139,11 @@ describe('fuzzing readModule on compressed input', () => {
         ]),
       );
       expect((await readModule(zst)).problems).toEqual([]);
-      const rand = prng(fuzzSeed(11));
-      const regions: Region[] = [
+      await expectBoundedUnderMutation(zst, 11, [
         { name: 'frame header', start: 0, end: 7 },
         { name: 'block header', start: 7, end: 10 },
         { name: 'block data', start: 10, end: zst.length },
-      ];
-      for (let i = 0; i < COMPRESSED_ITERATIONS; i++) {
-        const m = mutate(zst, regions, rand);
-        resetAllocationProbe();
-        const info = await readModule(m.bytes, { maxDecompressedSize: cap });
-        expect(info.problems.filter((p) => p.startsWith('internal error'))).toEqual([]);
-        expect(allocationProbe.largest).toBeLessThanOrEqual(cap);
-      }
+      ]);
     },
     TIMEOUT,
   );

@@ -257,7 +257,10 @@ function listsOf(buf: Buffer, found: readonly Found[]): List[] {
   return lists;
 }
 
-function distinct(found: readonly Found[], exclude: ReadonlySet<string>): CertificateInfo[] {
+function distinct(
+  found: readonly Found[],
+  exclude: ReadonlySet<string> = new Set(),
+): CertificateInfo[] {
   const seen = new Set(exclude);
   const out: CertificateInfo[] = [];
   for (const f of found) {
@@ -302,21 +305,13 @@ export function findCertificates(
     rule = 'list-size';
   }
   if (!trustedList) {
-    return { trusted: distinct(found, new Set()), revoked: [], other: [], rule, ...work };
+    return { trusted: distinct(found), revoked: [], other: [], rule, ...work };
   }
-  const trusted = distinct(trustedList.certs, new Set());
-  const trustedDigests = new Set(trustedList.certs.map((c) => c.digest));
-  const revoked = distinct(
-    revokedLists.flatMap((l) => l.certs),
-    new Set(),
-  );
-  const known = new Set([
-    ...trustedDigests,
-    ...revokedLists.flatMap((l) => l.certs.map((c) => c.digest)),
-  ]);
+  const revokedCerts = revokedLists.flatMap((l) => l.certs);
+  const known = new Set([...trustedList.certs, ...revokedCerts].map((c) => c.digest));
   return {
-    trusted,
-    revoked,
+    trusted: distinct(trustedList.certs),
+    revoked: distinct(revokedCerts),
     other: distinct(found, known),
     rule,
     listOffset: trustedList.certs[0]!.start,
